@@ -1,0 +1,219 @@
+//! Roles, capabilities and scopes: the one place that decides who may do what, where.
+//!
+//! The web layer asks [`Principal::authorize`] and receives an [`Authorized`] value only when
+//! the check passed; handlers that change or read scoped data take that value, so a forgotten
+//! check does not compile (the shape of lldap's access-control).
+use crate::orgs::in_subtree;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    SystemAdmin,
+    BureauStaff,
+    ZoneAdmin,
+    OrgAdmin,
+    OrgMember,
+    Expert,
+    ServiceProvider,
+    Public,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Self::SystemAdmin,
+        Self::BureauStaff,
+        Self::ZoneAdmin,
+        Self::OrgAdmin,
+        Self::OrgMember,
+        Self::Expert,
+        Self::ServiceProvider,
+        Self::Public,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::SystemAdmin => "system_admin",
+            Self::BureauStaff => "bureau_staff",
+            Self::ZoneAdmin => "zone_admin",
+            Self::OrgAdmin => "org_admin",
+            Self::OrgMember => "org_member",
+            Self::Expert => "expert",
+            Self::ServiceProvider => "service_provider",
+            Self::Public => "public",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == s)
+    }
+    /// Whether an account of this role must be tied to an org unit / an organisation.
+    pub fn needs_unit(self) -> bool {
+        self == Self::ZoneAdmin
+    }
+    pub fn needs_organisation(self) -> bool {
+        matches!(self, Self::OrgAdmin | Self::OrgMember | Self::ServiceProvider)
+    }
+}
+
+/// What a role may do at all; the scope then says where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    ViewWorkspace,
+    ViewOrgUnits,
+    ViewOrgs,
+    CreateOrgs,
+    EditOrgs,
+    ViewAudit,
+    ManageUsers,
+    ManageTokens,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 8] = [
+        Self::ViewWorkspace,
+        Self::ViewOrgUnits,
+        Self::ViewOrgs,
+        Self::CreateOrgs,
+        Self::EditOrgs,
+        Self::ViewAudit,
+        Self::ManageUsers,
+        Self::ManageTokens,
+    ];
+}
+
+impl Role {
+    pub fn allows(self, cap: Capability) -> bool {
+        use Capability::*;
+        use Role::*;
+        match cap {
+            ViewWorkspace | ManageTokens => self != Public,
+            ViewOrgUnits => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin),
+            ViewOrgs => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin | OrgAdmin | OrgMember | ServiceProvider),
+            CreateOrgs => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin),
+            EditOrgs => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin | OrgAdmin | ServiceProvider),
+            ViewAudit => matches!(self, SystemAdmin | BureauStaff),
+            ManageUsers => matches!(self, SystemAdmin),
+        }
+    }
+}
+
+/// Where a principal's rights reach.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Scope {
+    /// The whole city and everything under it.
+    All,
+    /// An org unit's subtree, by its materialised path.
+    Subtree(String),
+    /// One organisation.
+    Organisation(i64),
+    /// Nothing scoped (experts, the public).
+    Nothing,
+}
+
+/// A signed-in person, as the web layer loaded them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+/// The place an action touches: an org unit (by path) and possibly an organisation.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub unit_path: &'a str,
+    pub organisation_id: Option<i64>,
+}
+
+/// Proof that a capability check passed, for a target or for the principal's own scope.
+#[derive(Debug, Clone)]
+pub struct Authorized<'p> {
+    principal: &'p Principal,
+    capability: Capability,
+}
+
+impl<'p> Authorized<'p> {
+    pub fn principal(&self) -> &'p Principal {
+        self.principal
+    }
+    pub fn capability(&self) -> Capability {
+        self.capability
+    }
+    pub fn scope(&self) -> &'p Scope {
+        &self.principal.scope
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("the role may not do this")]
+    Role,
+    #[error("the target is outside the principal's scope")]
+    Scope,
+}
+
+impl Principal {
+    /// May the principal use `cap` at all (a list page, a create form)?
+    pub fn authorize(&self, cap: Capability) -> Result<Authorized<'_>, Denied> {
+        if self.role.allows(cap) {
+            Ok(Authorized { principal: self, capability: cap })
+        } else {
+            Err(Denied::Role)
+        }
+    }
+
+    /// May the principal use `cap` on this target?
+    pub fn authorize_on(&self, cap: Capability, target: Target<'_>) -> Result<Authorized<'_>, Denied> {
+        let auth = self.authorize(cap)?;
+        if self.scope.covers(target) { Ok(auth) } else { Err(Denied::Scope) }
+    }
+}
+
+impl Scope {
+    pub fn covers(&self, target: Target<'_>) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Subtree(root) => in_subtree(root, target.unit_path),
+            Scope::Organisation(id) => target.organisation_id == Some(*id),
+            Scope::Nothing => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(role: Role, scope: Scope) -> Principal {
+        Principal { user_id: 1, username: "u".into(), display_name: "u".into(), role, scope }
+    }
+
+    #[test]
+    fn zone_admin_reaches_only_own_subtree() {
+        let z = p(Role::ZoneAdmin, Scope::Subtree("/1/2/3/".into()));
+        let inside = Target { unit_path: "/1/2/3/8/", organisation_id: Some(5) };
+        let outside = Target { unit_path: "/1/2/4/9/", organisation_id: Some(6) };
+        assert!(z.authorize_on(Capability::EditOrgs, inside).is_ok());
+        assert_eq!(z.authorize_on(Capability::EditOrgs, outside).unwrap_err(), Denied::Scope);
+        assert_eq!(z.authorize(Capability::ViewAudit).unwrap_err(), Denied::Role);
+    }
+
+    #[test]
+    fn enterprise_sees_only_itself() {
+        let e = p(Role::OrgAdmin, Scope::Organisation(5));
+        assert!(e.authorize_on(Capability::ViewOrgs, Target { unit_path: "/1/", organisation_id: Some(5) }).is_ok());
+        assert!(e.authorize_on(Capability::ViewOrgs, Target { unit_path: "/1/", organisation_id: Some(6) }).is_err());
+        assert!(e.authorize(Capability::CreateOrgs).is_err());
+    }
+
+    #[test]
+    fn public_and_experts_have_no_org_rights() {
+        for r in [Role::Public, Role::Expert] {
+            let x = p(r, Scope::Nothing);
+            assert!(x.authorize_on(Capability::ViewOrgs, Target { unit_path: "/1/", organisation_id: Some(1) }).is_err());
+        }
+        assert!(!Role::Public.allows(Capability::ViewWorkspace));
+    }
+}

@@ -1,0 +1,5 @@
+//! innocity-core: the domain, pure. No IO, no async, no database.
+pub mod access;
+pub mod audit;
+pub mod orgs;
+pub mod periods;

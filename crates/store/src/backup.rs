@@ -1,0 +1,127 @@
+//! Backup and restore: a logical snapshot (JSON lines) read in one consistent transaction while
+//! the server runs, restorable into an empty database of either backend.
+use crate::db::{Db, Result, StoreError};
+use sea_orm::{AccessMode, ConnectionTrait, IsolationLevel, TransactionTrait, Value};
+use std::io::{BufRead, Write};
+
+#[derive(Clone, Copy)]
+enum Col {
+    Int,
+    NullInt,
+    Text,
+}
+
+/// Tables in the order they can be restored (parents first), with their columns.
+const TABLES: &[(&str, &str, &[(&str, Col)])] = &[
+    ("org_units", "id", &[("id", Col::Int), ("parent_id", Col::NullInt), ("code", Col::Text), ("name_zh", Col::Text), ("name_en", Col::Text), ("level", Col::Text), ("path", Col::Text), ("sort", Col::Int)]),
+    ("organisations", "id", &[("id", Col::Int), ("credit_code", Col::Text), ("name", Col::Text), ("kind", Col::Text), ("org_unit_id", Col::Int), ("unit_path", Col::Text), ("address", Col::Text), ("contact", Col::Text), ("phone", Col::Text), ("created_at", Col::Int), ("updated_at", Col::Int), ("version", Col::Int)]),
+    ("users", "id", &[("id", Col::Int), ("username", Col::Text), ("display_name", Col::Text), ("password_hash", Col::Text), ("role", Col::Text), ("org_unit_id", Col::NullInt), ("organisation_id", Col::NullInt), ("active", Col::Int), ("failed_logins", Col::Int), ("locked_until", Col::Int), ("created_at", Col::Int)]),
+    ("api_tokens", "id", &[("id", Col::Int), ("user_id", Col::Int), ("name", Col::Text), ("token_hash", Col::Text), ("created_at", Col::Int)]),
+    ("audit_log", "seq", &[("seq", Col::Int), ("at_ms", Col::Int), ("actor", Col::Text), ("action", Col::Text), ("entity", Col::Text), ("entity_id", Col::Text), ("before_json", Col::Text), ("after_json", Col::Text), ("request_id", Col::Text), ("prev_hash", Col::Text), ("hash", Col::Text)]),
+    ("audit_head", "id", &[("id", Col::Int), ("seq", Col::Int), ("hash", Col::Text)]),
+];
+
+const FORMAT: &str = "innocity-backup/1";
+
+/// Writes a snapshot; returns the number of rows per table.
+pub async fn backup(db: &Db, out: &mut dyn Write) -> Result<Vec<(String, u64)>> {
+    use futures_util::StreamExt;
+    use sea_orm::StreamTrait;
+    let txn = if db.is_postgres() {
+        db.conn.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?
+    } else {
+        db.conn.begin().await?
+    };
+    writeln!(out, "{}", serde_json::json!({ "format": FORMAT }))?;
+    let mut counts = Vec::new();
+    for (table, key, cols) in TABLES {
+        let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
+        let sql = format!("SELECT {} FROM {table} ORDER BY {key}", names.join(", "));
+        writeln!(out, "{}", serde_json::json!({ "table": table, "columns": names }))?;
+        let mut n = 0u64;
+        let mut rows = txn.stream_raw(db.stmt(&sql, vec![])).await?;
+        while let Some(row) = rows.next().await {
+            let row = row?;
+            let mut vals = Vec::with_capacity(cols.len());
+            for (name, col) in cols.iter() {
+                vals.push(match col {
+                    Col::Int => serde_json::json!(row.try_get::<i64>("", name)?),
+                    Col::NullInt => serde_json::json!(row.try_get::<Option<i64>>("", name)?),
+                    Col::Text => serde_json::json!(row.try_get::<String>("", name)?),
+                });
+            }
+            writeln!(out, "{}", serde_json::Value::Array(vals))?;
+            n += 1;
+        }
+        drop(rows);
+        counts.push((table.to_string(), n));
+    }
+    txn.commit().await?;
+    Ok(counts)
+}
+
+fn bad(line: usize, what: &str) -> StoreError {
+    StoreError::Invalid(format!("backup line {line}: {what}"))
+}
+
+/// Restores a snapshot into a database that holds no data yet (migrated, empty), in one
+/// transaction: either everything is restored or nothing is.
+pub async fn restore(db: &Db, input: &mut dyn BufRead) -> Result<Vec<(String, u64)>> {
+    let existing: i64 = db
+        .query_one("SELECT (SELECT COUNT(*) FROM org_units) + (SELECT COUNT(*) FROM users) AS n", vec![])
+        .await?
+        .map(|r| r.try_get("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    if existing > 0 {
+        return Err(StoreError::Invalid("the target database is not empty; restore into a new database".into()));
+    }
+    let txn = db.conn.begin().await?;
+    txn.execute_unprepared("DELETE FROM audit_head").await?;
+    let mut lines = input.lines().enumerate();
+    let (_, first) = lines.next().ok_or_else(|| bad(1, "empty file"))?;
+    let header: serde_json::Value = serde_json::from_str(&first?).map_err(|_| bad(1, "not a backup header"))?;
+    if header["format"] != FORMAT {
+        return Err(bad(1, "unknown format"));
+    }
+    let mut current: Option<&(&str, &str, &[(&str, Col)])> = None;
+    let mut counts: Vec<(String, u64)> = Vec::new();
+    for (i, line) in lines {
+        let line = line?;
+        let v: serde_json::Value = serde_json::from_str(&line).map_err(|_| bad(i + 1, "not JSON"))?;
+        if let Some(t) = v.get("table").and_then(|t| t.as_str()) {
+            current = Some(TABLES.iter().find(|x| x.0 == t).ok_or_else(|| bad(i + 1, "unknown table"))?);
+            counts.push((t.to_string(), 0));
+            continue;
+        }
+        let (table, _, cols) = current.ok_or_else(|| bad(i + 1, "row before any table"))?;
+        let arr = v.as_array().filter(|a| a.len() == cols.len()).ok_or_else(|| bad(i + 1, "wrong number of columns"))?;
+        let mut values: Vec<Value> = Vec::with_capacity(cols.len());
+        for ((_, col), x) in cols.iter().zip(arr) {
+            values.push(match col {
+                Col::Int => x.as_i64().ok_or_else(|| bad(i + 1, "expected a number"))?.into(),
+                Col::NullInt => x.as_i64().into(),
+                Col::Text => x.as_str().ok_or_else(|| bad(i + 1, "expected text"))?.to_string().into(),
+            });
+        }
+        let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
+        let marks = vec!["?"; cols.len()].join(", ");
+        let sql = format!("INSERT INTO {table} ({}) VALUES ({marks})", names.join(", "));
+        txn.execute_raw(db.stmt(&sql, values)).await.map_err(StoreError::from_db)?;
+        if let Some(c) = counts.last_mut() {
+            c.1 += 1;
+        }
+    }
+    if db.is_postgres() {
+        for (table, key, _) in TABLES {
+            if *key == "id" && *table != "audit_head" {
+                txn.execute_unprepared(&format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                ))
+                .await?;
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(counts)
+}

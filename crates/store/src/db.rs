@@ -1,0 +1,206 @@
+//! Connecting, the error type, and the helpers every repository uses.
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    QueryResult, SqlErr, Statement, TransactionTrait, Value,
+};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    /// A unique value is already taken (the constraint's name says which).
+    #[error("duplicate: {0}")]
+    Duplicate(String),
+    #[error("not found")]
+    NotFound,
+    /// The record changed since the caller read it (optimistic concurrency).
+    #[error("the record was changed by someone else")]
+    Stale,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl StoreError {
+    /// Maps unique-constraint violations to [`StoreError::Duplicate`], everything else to `Db`.
+    pub fn from_db(e: DbErr) -> Self {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(msg)) => StoreError::Duplicate(msg),
+            _ => StoreError::Db(e),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Milliseconds since the Unix epoch; every timestamp we store is one of these.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// The database: a pool for SQLite or PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub conn: DatabaseConnection,
+    pub backend: DbBackend,
+}
+
+/// The URL with any password replaced, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Db {
+    /// Connects; for SQLite, creates the file (and its folder), turns on WAL and foreign keys.
+    pub async fn connect(url: &str) -> Result<Db> {
+        let url = normalise_sqlite_url(url)?;
+        let is_sqlite = url.starts_with("sqlite:");
+        let mut opts = ConnectOptions::new(url.clone());
+        opts.sqlx_logging(false)
+            .acquire_timeout(Duration::from_secs(10))
+            .max_connections(if is_sqlite { 8 } else { 16 })
+            .min_connections(1);
+        let conn = Database::connect(opts).await.map_err(StoreError::Db)?;
+        let backend = conn.get_database_backend();
+        let db = Db { conn, backend };
+        if backend == DbBackend::Sqlite {
+            // WAL is a property of the file; foreign keys and the busy timeout are set on every
+            // connection by sqlx's defaults, which we check at start-up.
+            db.conn.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+            let fk = db.query_one("PRAGMA foreign_keys", vec![]).await?;
+            let on: i64 = fk.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0);
+            if on != 1 {
+                return Err(StoreError::Invalid("SQLite foreign keys are off".into()));
+            }
+        }
+        Ok(db)
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.backend == DbBackend::Postgres
+    }
+
+    /// A statement from portable SQL with `?` placeholders.
+    pub fn stmt(&self, sql: &str, values: Vec<Value>) -> Statement {
+        stmt_for(self.backend, sql, values)
+    }
+
+    pub async fn query_all(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>> {
+        Ok(self.conn.query_all_raw(self.stmt(sql, values)).await?)
+    }
+
+    pub async fn query_one(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
+        Ok(self.conn.query_one_raw(self.stmt(sql, values)).await?)
+    }
+
+    /// Begins a transaction that will write. Its first statement takes the write lock (the
+    /// audit head row), so writers queue instead of failing on SQLite, and audit appends are
+    /// serialised on PostgreSQL.
+    pub async fn begin_write(&self) -> Result<Tx> {
+        let txn = self.conn.begin().await?;
+        txn.execute_raw(stmt_for(self.backend, "UPDATE audit_head SET seq = seq WHERE id = 1", vec![])).await?;
+        Ok(Tx { txn, backend: self.backend })
+    }
+
+    /// Runs `SELECT 1`, for readiness checks.
+    pub async fn ping(&self) -> Result<()> {
+        self.query_one("SELECT 1", vec![]).await?;
+        Ok(())
+    }
+}
+
+/// A write transaction with the same portable-SQL helpers as [`Db`].
+pub struct Tx {
+    pub txn: DatabaseTransaction,
+    pub backend: DbBackend,
+}
+
+impl Tx {
+    pub async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<u64> {
+        let r = self.txn.execute_raw(stmt_for(self.backend, sql, values)).await.map_err(StoreError::from_db)?;
+        Ok(r.rows_affected())
+    }
+    pub async fn query_one(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
+        Ok(self.txn.query_one_raw(stmt_for(self.backend, sql, values)).await.map_err(StoreError::from_db)?)
+    }
+    pub async fn query_all(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>> {
+        Ok(self.txn.query_all_raw(stmt_for(self.backend, sql, values)).await.map_err(StoreError::from_db)?)
+    }
+    /// Inserts and returns the new row's id (`RETURNING id` works on both backends).
+    pub async fn insert(&self, sql: &str, values: Vec<Value>) -> Result<i64> {
+        let sql = format!("{sql} RETURNING id");
+        let row = self.query_one(&sql, values).await?.ok_or(StoreError::NotFound)?;
+        Ok(row.try_get::<i64>("", "id")?)
+    }
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.txn.commit().await?)
+    }
+}
+
+pub fn stmt_for(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+    let sql = if backend == DbBackend::Postgres { number_placeholders(sql) } else { sql.to_string() };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// `a = ? AND b = ?` → `a = $1 AND b = $2`.
+fn number_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `sqlite://./data/x.db` → an absolute-free URL sqlx accepts, creating the folder and file.
+fn normalise_sqlite_url(url: &str) -> Result<String> {
+    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(url.to_string());
+        }
+        return Err(StoreError::Invalid(format!(
+            "unsupported database URL '{}': use sqlite://FILE or postgres://...",
+            redact_url(url)
+        )));
+    };
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path != ":memory:" {
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)?;
+            }
+        }
+    }
+    Ok(if rest.contains('?') { format!("sqlite://{rest}") } else { format!("sqlite://{rest}?mode=rwc") })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn placeholders_and_redaction() {
+        assert_eq!(number_placeholders("a = ? AND b IN (?, ?)"), "a = $1 AND b IN ($2, $3)");
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
+    }
+}

@@ -1,0 +1,14 @@
+//! innocity-store: persistence on SQLite (embedded default) and PostgreSQL, one code path.
+//!
+//! We use SeaORM's connection, transaction and statement layer with portable SQL: `?`
+//! placeholders are numbered for PostgreSQL in one place ([`Db::stmt`]), so every query is
+//! written once and runs on both backends.
+pub mod audit;
+pub mod backup;
+pub mod db;
+pub mod demo;
+pub mod migrate;
+pub mod orgs;
+pub mod users;
+
+pub use db::{Db, StoreError, now_ms};

@@ -1,0 +1,139 @@
+//! Schema migrations, run at start-up. Each is portable SQL with two backend-specific words:
+//! `{ID}` (an auto-increment primary key) and `{PATH}` (text compared byte-wise, so a subtree
+//! is a range of materialised paths on both backends).
+use crate::db::{Db, Result, now_ms};
+use sea_orm::DbBackend;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "foundation",
+    r#"
+CREATE TABLE org_units (
+    id {ID},
+    parent_id BIGINT REFERENCES org_units(id),
+    code TEXT NOT NULL UNIQUE,
+    name_zh TEXT NOT NULL,
+    name_en TEXT NOT NULL,
+    level TEXT NOT NULL,
+    path {PATH} NOT NULL,
+    sort BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX org_units_path ON org_units(path);
+CREATE TABLE organisations (
+    id {ID},
+    credit_code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    org_unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {PATH} NOT NULL,
+    address TEXT NOT NULL DEFAULT '',
+    contact TEXT NOT NULL DEFAULT '',
+    phone TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    version BIGINT NOT NULL DEFAULT 1,
+    CONSTRAINT organisations_credit_code_key UNIQUE (credit_code)
+);
+CREATE INDEX organisations_unit_path ON organisations(unit_path, id);
+CREATE INDEX organisations_name ON organisations(name);
+CREATE TABLE users (
+    id {ID},
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL,
+    org_unit_id BIGINT REFERENCES org_units(id),
+    organisation_id BIGINT REFERENCES organisations(id),
+    active BIGINT NOT NULL DEFAULT 1,
+    failed_logins BIGINT NOT NULL DEFAULT 0,
+    locked_until BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX users_organisation ON users(organisation_id);
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    last_seen BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE TABLE api_tokens (
+    id {ID},
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE form_tokens (
+    token TEXT PRIMARY KEY,
+    user_id BIGINT NOT NULL,
+    used_at BIGINT NOT NULL
+);
+CREATE TABLE audit_log (
+    seq BIGINT PRIMARY KEY,
+    at_ms BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    before_json TEXT NOT NULL,
+    after_json TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX audit_log_entity ON audit_log(entity, entity_id);
+CREATE INDEX audit_log_actor ON audit_log(actor);
+CREATE TABLE audit_head (
+    id BIGINT PRIMARY KEY,
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+"#,
+)];
+
+fn render(backend: DbBackend, sql: &str) -> String {
+    let (id, path) = match backend {
+        DbBackend::Postgres => ("BIGSERIAL PRIMARY KEY", "TEXT COLLATE \"C\""),
+        _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
+    };
+    sql.replace("{ID}", id).replace("{PATH}", path)
+}
+
+/// Applies every migration not yet applied, each in its own transaction. On PostgreSQL an
+/// advisory lock makes concurrent start-ups of several servers wait for one another.
+pub async fn run(db: &Db) -> Result<Vec<i64>> {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    db.conn
+        .execute_unprepared(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .await?;
+    let mut applied = Vec::new();
+    for (version, name, sql) in MIGRATIONS {
+        let txn = db.conn.begin().await?;
+        if db.is_postgres() {
+            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7261001)").await?;
+        }
+        let done = txn
+            .query_one_raw(db.stmt("SELECT version FROM schema_migrations WHERE version = ?", vec![(*version).into()]))
+            .await?;
+        if done.is_some() {
+            txn.rollback().await?;
+            continue;
+        }
+        for part in render(db.backend, sql).split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            txn.execute_unprepared(part).await?;
+        }
+        txn.execute_raw(db.stmt(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+            vec![(*version).into(), (*name).into(), now_ms().into()],
+        ))
+        .await?;
+        txn.commit().await?;
+        applied.push(*version);
+    }
+    Ok(applied)
+}

@@ -1,0 +1,426 @@
+//! Org units and organisations.
+use crate::audit::{self, Change};
+use crate::db::{Db, Result, StoreError, now_ms};
+use innocity_core::access::Scope;
+use innocity_core::orgs::{OrgDraft, UnitLevel, unit_path};
+use sea_orm::{QueryResult, Value};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OrgUnit {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub level: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Organisation {
+    pub id: i64,
+    pub credit_code: String,
+    pub name: String,
+    pub kind: String,
+    pub org_unit_id: i64,
+    pub unit_path: String,
+    pub unit_name_zh: String,
+    pub unit_name_en: String,
+    pub address: String,
+    pub contact: String,
+    pub phone: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+fn unit_from(r: &QueryResult) -> Result<OrgUnit> {
+    Ok(OrgUnit {
+        id: r.try_get("", "id")?,
+        parent_id: r.try_get("", "parent_id")?,
+        code: r.try_get("", "code")?,
+        name_zh: r.try_get("", "name_zh")?,
+        name_en: r.try_get("", "name_en")?,
+        level: r.try_get("", "level")?,
+        path: r.try_get("", "path")?,
+    })
+}
+
+const ORG_COLUMNS: &str = "o.id, o.credit_code, o.name, o.kind, o.org_unit_id, o.unit_path, u.name_zh AS unit_name_zh, u.name_en AS unit_name_en, o.address, o.contact, o.phone, o.created_at, o.updated_at, o.version";
+
+fn org_from(r: &QueryResult) -> Result<Organisation> {
+    Ok(Organisation {
+        id: r.try_get("", "id")?,
+        credit_code: r.try_get("", "credit_code")?,
+        name: r.try_get("", "name")?,
+        kind: r.try_get("", "kind")?,
+        org_unit_id: r.try_get("", "org_unit_id")?,
+        unit_path: r.try_get("", "unit_path")?,
+        unit_name_zh: r.try_get("", "unit_name_zh")?,
+        unit_name_en: r.try_get("", "unit_name_en")?,
+        address: r.try_get("", "address")?,
+        contact: r.try_get("", "contact")?,
+        phone: r.try_get("", "phone")?,
+        created_at: r.try_get("", "created_at")?,
+        updated_at: r.try_get("", "updated_at")?,
+        version: r.try_get("", "version")?,
+    })
+}
+
+/// `[lower, upper)` bounds of the paths in the subtree rooted at `root` (paths end in '/', and
+/// '0' is the byte after '/').
+fn subtree_bounds(root: &str) -> (String, String) {
+    let upper = format!("{}0", root.trim_end_matches('/'));
+    (root.to_string(), upper)
+}
+
+pub async fn units(db: &Db) -> Result<Vec<OrgUnit>> {
+    db.query_all("SELECT id, parent_id, code, name_zh, name_en, level, path FROM org_units ORDER BY path, sort", vec![])
+        .await?
+        .iter()
+        .map(unit_from)
+        .collect()
+}
+
+pub async fn unit(db: &Db, id: i64) -> Result<Option<OrgUnit>> {
+    db.query_one("SELECT id, parent_id, code, name_zh, name_en, level, path FROM org_units WHERE id = ?", vec![id.into()])
+        .await?
+        .as_ref()
+        .map(unit_from)
+        .transpose()
+}
+
+/// Units within a scope (all for the bureau, a subtree for a zone admin, none otherwise).
+pub async fn units_in_scope(db: &Db, scope: &Scope) -> Result<Vec<OrgUnit>> {
+    let all = units(db).await?;
+    Ok(match scope {
+        Scope::All => all,
+        Scope::Subtree(root) => all.into_iter().filter(|u| u.path.starts_with(root.as_str())).collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// Creates an org unit under `parent` (demo data and imports).
+pub async fn create_unit(
+    db: &Db,
+    parent: Option<&OrgUnit>,
+    code: &str,
+    name_zh: &str,
+    name_en: &str,
+    level: UnitLevel,
+    actor: &str,
+    request_id: &str,
+) -> Result<OrgUnit> {
+    if level.parent().map(|l| l.code()) != parent.map(|p| p.level.as_str()) {
+        return Err(StoreError::Invalid(format!("a {} cannot sit under {:?}", level.code(), parent.map(|p| &p.level))));
+    }
+    let tx = db.begin_write().await?;
+    let id = tx
+        .insert(
+            "INSERT INTO org_units (parent_id, code, name_zh, name_en, level, path) VALUES (?, ?, ?, ?, ?, '')",
+            vec![parent.map(|p| p.id).into(), code.into(), name_zh.into(), name_en.into(), level.code().into()],
+        )
+        .await?;
+    let path = unit_path(parent.map(|p| p.path.as_str()), id);
+    tx.exec("UPDATE org_units SET path = ? WHERE id = ?", vec![path.clone().into(), id.into()]).await?;
+    let unit = OrgUnit {
+        id,
+        parent_id: parent.map(|p| p.id),
+        code: code.into(),
+        name_zh: name_zh.into(),
+        name_en: name_en.into(),
+        level: level.code().into(),
+        path,
+    };
+    audit::append(
+        &tx,
+        Change {
+            actor,
+            action: "org_unit.create",
+            entity: "org_unit",
+            entity_id: id.to_string(),
+            before: serde_json::Value::Null,
+            after: serde_json::to_value(&unit).unwrap_or_default(),
+            request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(unit)
+}
+
+/// Search and paging over organisations.
+#[derive(Debug, Clone, Default)]
+pub struct OrgQuery {
+    pub text: String,
+    pub kind: Option<String>,
+    /// Restrict to the subtree of this unit (by its path).
+    pub unit_path: Option<String>,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+fn scope_clause(scope: &Scope, sql: &mut String, values: &mut Vec<Value>) {
+    match scope {
+        Scope::All => {}
+        Scope::Subtree(root) => {
+            let (lo, hi) = subtree_bounds(root);
+            sql.push_str(" AND o.unit_path >= ? AND o.unit_path < ?");
+            values.push(lo.into());
+            values.push(hi.into());
+        }
+        Scope::Organisation(id) => {
+            sql.push_str(" AND o.id = ?");
+            values.push((*id).into());
+        }
+        Scope::Nothing => sql.push_str(" AND 1 = 0"),
+    }
+}
+
+/// Organisations within `scope` that match the query, newest first.
+pub async fn list(db: &Db, scope: &Scope, q: &OrgQuery) -> Result<Page<Organisation>> {
+    let mut filter = String::from(" WHERE 1 = 1");
+    let mut values: Vec<Value> = Vec::new();
+    scope_clause(scope, &mut filter, &mut values);
+    if let Some(p) = &q.unit_path {
+        let (lo, hi) = subtree_bounds(p);
+        filter.push_str(" AND o.unit_path >= ? AND o.unit_path < ?");
+        values.push(lo.into());
+        values.push(hi.into());
+    }
+    if let Some(k) = &q.kind {
+        filter.push_str(" AND o.kind = ?");
+        values.push(k.clone().into());
+    }
+    let text = q.text.trim();
+    if !text.is_empty() {
+        // Names and codes; LIKE wildcards in the user's text are escaped.
+        let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        filter.push_str(" AND (o.name LIKE ? ESCAPE '\\' OR o.credit_code LIKE ? ESCAPE '\\')");
+        values.push(format!("%{escaped}%").into());
+        values.push(format!("%{}%", escaped.to_uppercase()).into());
+    }
+    let count_sql = format!("SELECT COUNT(*) AS n FROM organisations o{filter}");
+    let total: i64 = db
+        .query_one(&count_sql, values.clone())
+        .await?
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    let per_page = q.per_page.clamp(1, 200);
+    let page = q.page.max(1);
+    let sql = format!(
+        "SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id{filter} ORDER BY o.id DESC LIMIT ? OFFSET ?"
+    );
+    values.push((per_page as i64).into());
+    values.push((((page - 1) * per_page) as i64).into());
+    let items = db.query_all(&sql, values).await?.iter().map(org_from).collect::<Result<Vec<_>>>()?;
+    Ok(Page { items, total: total as u64, page, per_page })
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<Organisation>> {
+    db.query_one(
+        &format!("SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id WHERE o.id = ?"),
+        vec![id.into()],
+    )
+    .await?
+    .as_ref()
+    .map(org_from)
+    .transpose()
+}
+
+/// Marks a one-time form token as used in `tx`; a second submit of the same form fails.
+pub async fn use_form_token(tx: &crate::db::Tx, token: &str, user_id: i64) -> Result<()> {
+    if token.is_empty() {
+        return Ok(());
+    }
+    match tx
+        .exec(
+            "INSERT INTO form_tokens (token, user_id, used_at) VALUES (?, ?, ?)",
+            vec![token.into(), user_id.into(), now_ms().into()],
+        )
+        .await
+    {
+        Err(StoreError::Duplicate(_)) => Err(StoreError::Duplicate("form_tokens".into())),
+        other => other.map(|_| ()),
+    }
+}
+
+/// Who is acting, for the audit entry.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub user_id: i64,
+    pub username: &'a str,
+    pub request_id: &'a str,
+}
+
+pub async fn create(db: &Db, d: &OrgDraft, unit: &OrgUnit, actor: Actor<'_>, form_token: &str) -> Result<Organisation> {
+    let now = now_ms();
+    let tx = db.begin_write().await?;
+    use_form_token(&tx, form_token, actor.user_id).await?;
+    let id = tx
+        .insert(
+            "INSERT INTO organisations (credit_code, name, kind, org_unit_id, unit_path, address, contact, phone, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            vec![
+                d.credit_code.as_str().into(),
+                d.name.clone().into(),
+                d.kind.code().into(),
+                unit.id.into(),
+                unit.path.clone().into(),
+                d.address.clone().into(),
+                d.contact.clone().into(),
+                d.phone.clone().into(),
+                now.into(),
+                now.into(),
+            ],
+        )
+        .await?;
+    let org = Organisation {
+        id,
+        credit_code: d.credit_code.to_string(),
+        name: d.name.clone(),
+        kind: d.kind.code().into(),
+        org_unit_id: unit.id,
+        unit_path: unit.path.clone(),
+        unit_name_zh: unit.name_zh.clone(),
+        unit_name_en: unit.name_en.clone(),
+        address: d.address.clone(),
+        contact: d.contact.clone(),
+        phone: d.phone.clone(),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "organisation.create",
+            entity: "organisation",
+            entity_id: id.to_string(),
+            before: serde_json::Value::Null,
+            after: audit_view(&org),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(org)
+}
+
+/// The fields we audit (not the joined display names).
+fn audit_view(o: &Organisation) -> serde_json::Value {
+    serde_json::json!({
+        "credit_code": o.credit_code, "name": o.name, "kind": o.kind, "org_unit_id": o.org_unit_id,
+        "address": o.address, "contact": o.contact, "phone": o.phone, "version": o.version,
+    })
+}
+
+/// Updates an organisation the caller read at `version`; a concurrent change gives `Stale`.
+pub async fn update(
+    db: &Db,
+    before: &Organisation,
+    d: &OrgDraft,
+    unit: &OrgUnit,
+    actor: Actor<'_>,
+    form_token: &str,
+) -> Result<Organisation> {
+    let now = now_ms();
+    let tx = db.begin_write().await?;
+    use_form_token(&tx, form_token, actor.user_id).await?;
+    let n = tx
+        .exec(
+            "UPDATE organisations SET credit_code = ?, name = ?, kind = ?, org_unit_id = ?, unit_path = ?, address = ?, contact = ?, phone = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
+            vec![
+                d.credit_code.as_str().into(),
+                d.name.clone().into(),
+                d.kind.code().into(),
+                unit.id.into(),
+                unit.path.clone().into(),
+                d.address.clone().into(),
+                d.contact.clone().into(),
+                d.phone.clone().into(),
+                now.into(),
+                before.id.into(),
+                before.version.into(),
+            ],
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    let after = Organisation {
+        credit_code: d.credit_code.to_string(),
+        name: d.name.clone(),
+        kind: d.kind.code().into(),
+        org_unit_id: unit.id,
+        unit_path: unit.path.clone(),
+        unit_name_zh: unit.name_zh.clone(),
+        unit_name_en: unit.name_en.clone(),
+        address: d.address.clone(),
+        contact: d.contact.clone(),
+        phone: d.phone.clone(),
+        updated_at: now,
+        version: before.version + 1,
+        ..before.clone()
+    };
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "organisation.update",
+            entity: "organisation",
+            entity_id: before.id.to_string(),
+            before: audit_view(before),
+            after: audit_view(&after),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// People (accounts) of an organisation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+pub async fn people(db: &Db, organisation_id: i64) -> Result<Vec<Person>> {
+    db.query_all(
+        "SELECT id, username, display_name, role FROM users WHERE organisation_id = ? ORDER BY id",
+        vec![organisation_id.into()],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Person {
+            id: r.try_get("", "id")?,
+            username: r.try_get("", "username")?,
+            display_name: r.try_get("", "display_name")?,
+            role: r.try_get("", "role")?,
+        })
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bounds() {
+        assert_eq!(super::subtree_bounds("/1/2/"), ("/1/2/".to_string(), "/1/20".to_string()));
+    }
+}
