@@ -12,3 +12,4 @@ pub mod orgs;
 pub mod users;
 
 pub use db::{Db, StoreError, now_ms};
+pub mod testing;

@@ -1,0 +1,113 @@
+//! Store tests, run on SQLite and (with INNOCITY_TEST_DATABASE_URL) on PostgreSQL.
+use innocity_core::access::Scope;
+use innocity_core::audit::Break;
+use innocity_store::orgs::{self, OrgQuery};
+use innocity_store::{audit, backup, demo, migrate, testing, users};
+
+#[tokio::test]
+async fn migrations_are_idempotent_and_foreign_keys_hold() {
+    let t = testing::fresh().await.unwrap();
+    assert!(migrate::run(&t.db).await.unwrap().is_empty(), "second run applies nothing");
+    // An organisation pointing at a missing org unit is refused by the database itself.
+    let tx = t.db.begin_write().await.unwrap();
+    let r = tx
+        .exec(
+            "INSERT INTO organisations (credit_code, name, kind, org_unit_id, unit_path, created_at, updated_at) VALUES ('X', 'x', 'enterprise', 999, '/9/', 0, 0)",
+            vec![],
+        )
+        .await;
+    assert!(r.is_err(), "foreign key must be enforced");
+}
+
+#[tokio::test]
+async fn demo_seed_scopes_and_search() {
+    let t = testing::fresh().await.unwrap();
+    let s = demo::seed(&t.db, 120, None).await.unwrap();
+    assert_eq!(s.units, 26);
+    assert!(s.accounts.iter().any(|a| a.0 == "zone"));
+    let units = orgs::units(&t.db).await.unwrap();
+    let gx = units.iter().find(|u| u.code == "LZGX").unwrap();
+    let all = orgs::list(&t.db, &Scope::All, &OrgQuery { per_page: 20, ..Default::default() }).await.unwrap();
+    assert_eq!(all.total, 120);
+    let zone = orgs::list(&t.db, &Scope::Subtree(gx.path.clone()), &OrgQuery { per_page: 200, ..Default::default() }).await.unwrap();
+    assert!(zone.total > 0 && zone.total < 120);
+    assert!(zone.items.iter().all(|o| o.unit_path.starts_with(&gx.path)));
+    // Every demo credit code is valid.
+    for o in &all.items {
+        innocity_core::orgs::CreditCode::parse(&o.credit_code).unwrap();
+    }
+    let found = orgs::list(&t.db, &Scope::All, &OrgQuery { text: "兰州大学".into(), per_page: 20, ..Default::default() }).await.unwrap();
+    assert!(found.items.iter().any(|o| o.name == "兰州大学"));
+    // LIKE wildcards typed by a user are literal.
+    let pct = orgs::list(&t.db, &Scope::All, &OrgQuery { text: "%".into(), per_page: 20, ..Default::default() }).await.unwrap();
+    assert_eq!(pct.total, 0);
+}
+
+#[tokio::test]
+async fn lockout_after_five_failures() {
+    let t = testing::fresh().await.unwrap();
+    demo::seed(&t.db, 30, None).await.unwrap();
+    for _ in 0..4 {
+        assert_eq!(users::login(&t.db, "bureau", "wrong-password1", "r").await.unwrap(), users::LoginOutcome::Invalid);
+    }
+    assert!(matches!(users::login(&t.db, "bureau", "wrong-password1", "r").await.unwrap(), users::LoginOutcome::Locked { .. }));
+    // Even the right password is refused while locked.
+    assert!(matches!(users::login(&t.db, "bureau", demo::DEMO_PASSWORD, "r").await.unwrap(), users::LoginOutcome::Locked { .. }));
+    assert!(matches!(users::login(&t.db, "admin", demo::DEMO_PASSWORD, "r").await.unwrap(), users::LoginOutcome::Ok { .. }));
+}
+
+#[tokio::test]
+async fn audit_chain_detects_edit_and_delete() {
+    let t = testing::fresh().await.unwrap();
+    demo::seed(&t.db, 30, None).await.unwrap();
+    let n = audit::verify(&t.db).await.unwrap().unwrap();
+    assert!(n > 30, "units, imports and accounts are audited: {n}");
+    let tx = t.db.begin_write().await.unwrap();
+    tx.exec("UPDATE audit_log SET after_json = '{}' WHERE seq = 5", vec![]).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(audit::verify(&t.db).await.unwrap(), Err(Break::Edited { seq: 5 }));
+
+    let t = testing::fresh().await.unwrap();
+    demo::seed(&t.db, 30, None).await.unwrap();
+    let tx = t.db.begin_write().await.unwrap();
+    tx.exec("DELETE FROM audit_log WHERE seq = 7", vec![]).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(audit::verify(&t.db).await.unwrap(), Err(Break::Gap { from: 7, to: 7 }));
+}
+
+#[tokio::test]
+async fn backup_restore_round_trip() {
+    let t = testing::fresh().await.unwrap();
+    demo::seed(&t.db, 50, None).await.unwrap();
+    let mut buf = Vec::new();
+    let counts = backup::backup(&t.db, &mut buf).await.unwrap();
+    assert!(counts.iter().any(|(t, n)| t == "organisations" && *n == 50));
+    let target = testing::fresh().await.unwrap();
+    let restored = backup::restore(&target.db, &mut buf.as_slice()).await.unwrap();
+    assert_eq!(counts, restored);
+    // Same data, chain intact, and the accounts work.
+    assert!(audit::verify(&target.db).await.unwrap().is_ok());
+    let a = orgs::list(&t.db, &Scope::All, &OrgQuery { per_page: 200, ..Default::default() }).await.unwrap();
+    let b = orgs::list(&target.db, &Scope::All, &OrgQuery { per_page: 200, ..Default::default() }).await.unwrap();
+    assert_eq!(a.items, b.items);
+    assert!(matches!(users::login(&target.db, "admin", demo::DEMO_PASSWORD, "r").await.unwrap(), users::LoginOutcome::Ok { .. }));
+    // New rows get new ids after a restore (sequences moved on).
+    let created = users::add(
+        &target.db,
+        &users::NewUser { username: "new", display_name: "新用户", password: "abcdefgh12", role: innocity_core::access::Role::Expert, org_unit_id: None, organisation_id: None },
+        "t",
+        "r",
+    )
+    .await
+    .unwrap();
+    assert!(created.id > 10);
+    // A second restore into a non-empty database is refused and changes nothing.
+    assert!(backup::restore(&target.db, &mut buf.as_slice()).await.is_err());
+    // A damaged file is refused with its line number and nothing is half-written.
+    let fresh = testing::fresh().await.unwrap();
+    let mut damaged = buf.clone();
+    damaged.extend_from_slice(b"{not json\n");
+    let err = backup::restore(&fresh.db, &mut damaged.as_slice()).await.unwrap_err().to_string();
+    assert!(err.contains("line"), "{err}");
+    assert_eq!(orgs::units(&fresh.db).await.unwrap().len(), 0);
+}
