@@ -424,3 +424,12 @@ mod tests {
         assert_eq!(super::subtree_bounds("/1/2/"), ("/1/2/".to_string(), "/1/20".to_string()));
     }
 }
+
+/// Number of organisations per unit path (for the hierarchy page and the home page).
+pub async fn counts_by_unit(db: &Db) -> Result<Vec<(String, u64)>> {
+    db.query_all("SELECT unit_path, COUNT(*) AS n FROM organisations GROUP BY unit_path", vec![])
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("", "unit_path")?, r.try_get::<i64>("", "n")? as u64)))
+        .collect()
+}

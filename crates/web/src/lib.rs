@@ -1,1 +1,14 @@
+//! innocity-web: the axum application — auth, roles and scopes, HTML pages, JSON API.
+pub mod api;
+pub mod app;
+pub mod assets;
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod home;
+pub mod i18n;
+pub mod ops;
+pub mod orgs;
+pub mod page;
 
+pub use app::{AppState, WebConfig, router};

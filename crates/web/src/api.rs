@@ -1,0 +1,243 @@
+//! JSON API under `/api/v1`: the same resources and the same gate as the pages. Errors are
+//! `{"error": {"code", "message", "fields"?}}` with a stable code.
+use crate::app::AppState;
+use crate::auth::{Auth, CreateOrgs, EditOrgs, ViewAudit, ViewOrgUnits, ViewOrgs, ViewWorkspace};
+use crate::error::{AppError, AppResult};
+use crate::orgs::{duplicate_as_field, field_messages, list_params, load_scoped, parse_id, query_orgs, validate};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use innocity_core::access::Capability;
+use innocity_core::orgs::OrgInput;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::{OpenApi, ToSchema};
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub capabilities: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiOrgUnit {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub level: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiOrganisation {
+    pub id: i64,
+    pub credit_code: String,
+    pub name: String,
+    pub kind: String,
+    pub org_unit_id: i64,
+    pub org_unit_name: String,
+    pub address: String,
+    pub contact: String,
+    pub phone: String,
+    /// Milliseconds since the epoch.
+    pub updated_at: i64,
+    /// Send back on update; a changed version gives 409 `stale`.
+    pub version: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiOrgPage {
+    pub items: Vec<ApiOrganisation>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ApiOrgInput {
+    pub credit_code: String,
+    pub name: String,
+    /// enterprise, university, institute, hospital or service_provider
+    pub kind: String,
+    pub org_unit_id: i64,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default)]
+    pub phone: String,
+    /// Required on update.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiAuditEntry {
+    pub seq: i64,
+    pub at_ms: i64,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: String,
+    pub after: String,
+    pub request_id: String,
+    pub hash: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiError {
+    pub error: ApiErrorBody,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiErrorBody {
+    /// Stable code: unauthorized, forbidden, not_found, csrf, validation, duplicate_credit_code, stale, bad_request, malformed, too_large.
+    pub code: String,
+    pub message: String,
+    pub fields: Option<HashMap<String, String>>,
+}
+
+fn api_org(o: innocity_store::orgs::Organisation, lang: crate::i18n::Lang) -> ApiOrganisation {
+    ApiOrganisation {
+        id: o.id,
+        credit_code: o.credit_code,
+        name: o.name,
+        kind: o.kind,
+        org_unit_id: o.org_unit_id,
+        org_unit_name: if lang == crate::i18n::Lang::Zh { o.unit_name_zh } else { o.unit_name_en },
+        address: o.address,
+        contact: o.contact,
+        phone: o.phone,
+        updated_at: o.updated_at,
+        version: o.version,
+    }
+}
+
+/// Reads a JSON body: 415 if it is not JSON, 400 naming the line and column if malformed.
+fn json_body<T: serde::de::DeserializeOwned>(ctx: &crate::auth::Ctx, headers: &HeaderMap, body: &[u8]) -> AppResult<T> {
+    let is_json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return Err(ctx.err(AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "err.malformed").args(vec!["Content-Type: application/json".into()])));
+    }
+    serde_json::from_slice(body).map_err(|e| ctx.err(AppError::malformed(e.to_string())))
+}
+
+fn validation_error(ctx: &crate::auth::Ctx, errors: &[innocity_core::orgs::FieldError]) -> AppError {
+    let mut e = AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "form.errors");
+    e.fields = field_messages(ctx.lang, errors);
+    ctx.err(e)
+}
+
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = Me), (status = 401, body = ApiError)))]
+pub async fn me(a: Auth<ViewWorkspace>) -> Json<Me> {
+    let p = &a.principal;
+    Json(Me {
+        id: p.user_id,
+        username: p.username.clone(),
+        display_name: p.display_name.clone(),
+        role: p.role.code().into(),
+        capabilities: Capability::ALL.iter().filter(|c| p.role.allows(**c)).map(|c| serde_json::to_value(c).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()).collect(),
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/org-units", responses((status = 200, body = Vec<ApiOrgUnit>), (status = 403, body = ApiError)))]
+pub async fn org_units(State(state): State<AppState>, a: Auth<ViewOrgUnits>) -> AppResult<Json<Vec<ApiOrgUnit>>> {
+    let units = innocity_store::orgs::units_in_scope(&state.db, &a.principal.scope).await.map_err(|e| a.ctx.err(e.into()))?;
+    Ok(Json(units.into_iter().map(|u| ApiOrgUnit { id: u.id, parent_id: u.parent_id, code: u.code, name_zh: u.name_zh, name_en: u.name_en, level: u.level }).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations",
+    params(("q" = Option<String>, Query, description = "name or credit code contains"), ("kind" = Option<String>, Query), ("unit" = Option<i64>, Query, description = "org unit id: its whole subtree"), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    responses((status = 200, body = ApiOrgPage), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn list_orgs(State(state): State<AppState>, a: Auth<ViewOrgs>, Query(q): Query<HashMap<String, String>>) -> AppResult<Json<ApiOrgPage>> {
+    let lp = list_params(&a.ctx, &q)?;
+    let page = query_orgs(&state, &a.ctx, &a.principal, &lp).await?;
+    Ok(Json(ApiOrgPage { total: page.total, page: page.page, per_page: page.per_page, items: page.items.into_iter().map(|o| api_org(o, a.ctx.lang)).collect() }))
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{id}", params(("id" = i64, Path)), responses((status = 200, body = ApiOrganisation), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn get_org(State(state): State<AppState>, a: Auth<ViewOrgs>, Path(id): Path<String>) -> AppResult<Json<ApiOrganisation>> {
+    let id = parse_id(&a.ctx, &id)?;
+    let org = load_scoped(&state, &a.ctx, &a.principal, id, Capability::ViewOrgs).await?;
+    Ok(Json(api_org(org, a.ctx.lang)))
+}
+
+fn input_of(i: &ApiOrgInput) -> OrgInput {
+    OrgInput {
+        credit_code: i.credit_code.clone(),
+        name: i.name.clone(),
+        kind: i.kind.clone(),
+        org_unit_id: i.org_unit_id.to_string(),
+        address: i.address.clone(),
+        contact: i.contact.clone(),
+        phone: i.phone.clone(),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations", request_body = ApiOrgInput,
+    responses((status = 201, body = ApiOrganisation), (status = 400, body = ApiError), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn create_org(State(state): State<AppState>, a: Auth<CreateOrgs>, headers: HeaderMap, body: axum::body::Bytes) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let input: ApiOrgInput = json_body(ctx, &headers, &body)?;
+    let (draft, unit) = validate(&state, ctx, &a.principal, &input_of(&input), None).await?.map_err(|e| validation_error(ctx, &e))?;
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let org = innocity_store::orgs::create(&state.db, &draft, &unit, ctx.actor(), key).await.map_err(|e| match duplicate_as_field(e) {
+        Err(fe) => ctx.err(AppError { status: StatusCode::CONFLICT, code: "duplicate_credit_code", ..validation_error(ctx, &[fe]) }),
+        Ok(e) => ctx.err(e.into()),
+    })?;
+    Ok((StatusCode::CREATED, Json(api_org(org, ctx.lang))).into_response())
+}
+
+#[utoipa::path(put, path = "/api/v1/organisations/{id}", params(("id" = i64, Path)), request_body = ApiOrgInput,
+    responses((status = 200, body = ApiOrganisation), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn update_org(State(state): State<AppState>, a: Auth<EditOrgs>, Path(id): Path<String>, headers: HeaderMap, body: axum::body::Bytes) -> AppResult<Json<ApiOrganisation>> {
+    let ctx = &a.ctx;
+    let id = parse_id(ctx, &id)?;
+    let org = load_scoped(&state, ctx, &a.principal, id, Capability::EditOrgs).await?;
+    let input: ApiOrgInput = json_body(ctx, &headers, &body)?;
+    if input.version != Some(org.version) {
+        return Err(ctx.err(innocity_store::StoreError::Stale.into()));
+    }
+    let (draft, unit) = validate(&state, ctx, &a.principal, &input_of(&input), Some(&org)).await?.map_err(|e| validation_error(ctx, &e))?;
+    let updated = innocity_store::orgs::update(&state.db, &org, &draft, &unit, ctx.actor(), "").await.map_err(|e| match duplicate_as_field(e) {
+        Err(fe) => ctx.err(AppError { status: StatusCode::CONFLICT, code: "duplicate_credit_code", ..validation_error(ctx, &[fe]) }),
+        Ok(e) => ctx.err(e.into()),
+    })?;
+    Ok(Json(api_org(updated, ctx.lang)))
+}
+
+#[utoipa::path(get, path = "/api/v1/audit",
+    params(("actor" = Option<String>, Query), ("action" = Option<String>, Query), ("entity" = Option<String>, Query), ("entity_id" = Option<String>, Query), ("before_seq" = Option<i64>, Query)),
+    responses((status = 200, body = Vec<ApiAuditEntry>), (status = 403, body = ApiError)))]
+pub async fn audit(State(state): State<AppState>, a: Auth<ViewAudit>, Query(q): Query<HashMap<String, String>>) -> AppResult<Json<Vec<ApiAuditEntry>>> {
+    let f = crate::audit::filter_of(&q).map_err(|e| a.ctx.err(e))?;
+    let entries = innocity_store::audit::list(&state.db, &f, crate::audit::PAGE).await.map_err(|e| a.ctx.err(e.into()))?;
+    Ok(Json(entries.into_iter().map(|e| ApiAuditEntry { seq: e.seq, at_ms: e.at_ms, actor: e.actor, action: e.action, entity: e.entity, entity_id: e.entity_id, before: e.before, after: e.after, request_id: e.request_id, hash: e.hash }).collect()))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "innocity API", version = "1", description = "创新型城市科技管理与服务平台 API. Authenticate with the session cookie (and X-CSRF-Token on writes) or with `Authorization: Bearer <token>`."),
+    paths(me, org_units, list_orgs, get_org, create_org, update_org, audit),
+    components(schemas(Me, ApiOrgUnit, ApiOrganisation, ApiOrgPage, ApiOrgInput, ApiAuditEntry, ApiError, ApiErrorBody))
+)]
+pub struct ApiDoc;
+
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
+}
+
+/// Unknown API paths answer in JSON too.
+pub async fn not_found(ctx: crate::auth::Ctx) -> AppError {
+    ctx.err(AppError::not_found())
+}

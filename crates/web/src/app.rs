@@ -1,0 +1,165 @@
+//! The application: state, router, and the middleware every request passes through.
+use crate::{api, assets, audit, auth, home, ops, orgs};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use innocity_store::Db;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+
+/// Settings the web layer needs.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` and send HSTS (TLS terminates in front of us).
+    pub secure_cookies: bool,
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { secure_cookies: false, max_body_bytes: 1 << 20, request_timeout: Duration::from_secs(30) }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<WebConfig>,
+    pub metrics: Arc<ops::Metrics>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: WebConfig) -> Self {
+        AppState { db, config: Arc::new(config), metrics: Arc::new(ops::Metrics::default()) }
+    }
+
+    /// Zones with their organisation counts, and the total, for the public home page.
+    pub async fn home_stats(&self) -> innocity_store::db::Result<(Vec<(String, String, u64)>, u64)> {
+        let units = innocity_store::orgs::units(&self.db).await?;
+        let counts = innocity_store::orgs::counts_by_unit(&self.db).await?;
+        let total = counts.iter().map(|(_, n)| n).sum();
+        let zones = units
+            .into_iter()
+            .filter(|u| u.level == "zone")
+            .map(|u| {
+                let n = counts.iter().filter(|(p, _)| p.starts_with(u.path.as_str())).map(|(_, n)| *n).sum();
+                (u.name_zh, u.name_en, n)
+            })
+            .collect();
+        Ok((zones, total))
+    }
+}
+
+#[derive(Clone, Default)]
+struct RandomRequestId;
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _req: &axum::http::Request<B>) -> Option<RequestId> {
+        let id = innocity_store::users::random_token();
+        HeaderValue::from_str(&id[..16]).ok().map(RequestId::new)
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/workspace", get(home::workspace))
+        .route("/password", get(auth::password_form).post(auth::password_change))
+        .route("/tokens", get(auth::tokens_page).post(auth::tokens_create))
+        .route("/orgs", get(orgs::list).post(orgs::create))
+        .route("/orgs/new", get(orgs::new_form))
+        .route("/orgs/{id}", get(orgs::view).post(orgs::update))
+        .route("/orgs/{id}/edit", get(orgs::edit_form))
+        .route("/units", get(orgs::units))
+        .route("/audit", get(audit::page));
+    let api = Router::new()
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/org-units", get(api::org_units))
+        .route("/api/v1/organisations", get(api::list_orgs).post(api::create_org))
+        .route("/api/v1/organisations/{id}", get(api::get_org).put(api::update_org))
+        .route("/api/v1/audit", get(api::audit))
+        .route("/api/{*rest}", get(api::not_found).post(api::not_found).put(api::not_found));
+    let ops_routes = Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/ping", get(ops::ping))
+        .route("/static/{*path}", get(assets::file))
+        .route("/api/docs", get(assets::swagger));
+    let x_request_id = HeaderName::from_static("x-request-id");
+    pages
+        .merge(api)
+        .fallback(page_not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), auth::context))
+        .merge(ops_routes)
+        .layer(middleware::from_fn_with_state(state.clone(), limits))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(SetRequestIdLayer::new(x_request_id, RandomRequestId))
+        .with_state(state)
+}
+
+async fn page_not_found(ctx: auth::Ctx) -> Response {
+    ctx.err(crate::error::AppError::not_found()).into_response()
+}
+
+/// Size and time limits, answered in the user's language like any other error.
+async fn limits(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    let api = req.uri().path().starts_with("/api/");
+    let lang = crate::i18n::Lang::Zh;
+    if declared.is_some_and(|n| n > state.config.max_body_bytes) {
+        let e = crate::error::AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "err.too_large").args(vec!["1 MB".into()]);
+        return e.in_ctx(lang, api, None).into_response();
+    }
+    // Bodies without a declared length are cut at the limit when read.
+    let req = req.map(|b| axum::body::Body::new(http_body_util::Limited::new(b, state.config.max_body_bytes)));
+    match tokio::time::timeout(state.config.request_timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "timeout").into_response(),
+    }
+}
+
+/// Structured request log with the request id, and the metrics.
+async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "other".into());
+    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let path = req.uri().path().to_string();
+    let resp = next.run(req).await;
+    let elapsed = start.elapsed().as_secs_f64();
+    let status = resp.status().as_u16();
+    state.metrics.observe(&method, &route, status, elapsed);
+    if status >= 500 {
+        tracing::error!(%request_id, %method, %path, status, ms = elapsed * 1000.0, "request");
+    } else {
+        tracing::debug!(%request_id, %method, %path, status, ms = elapsed * 1000.0, "request");
+    }
+    resp
+}
+
+/// Security headers on every response. No inline script anywhere, so the CSP can forbid it.
+async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    if state.config.secure_cookies {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    resp
+}

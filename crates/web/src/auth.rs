@@ -1,0 +1,487 @@
+//! Who is asking, in which language, and whether they may: the request context, the one
+//! capability gate ([`Auth`]), CSRF protection, and the sign-in pages.
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Lang, tf};
+use crate::page::{Shell, render};
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use innocity_core::access::{Capability, Principal, Role, Scope};
+use innocity_store::users::{self, LoginOutcome, PasswordChange};
+use std::marker::PhantomData;
+
+pub const SESSION_COOKIE: &str = "innocity_session";
+pub const CSRF_COOKIE: &str = "innocity_csrf";
+pub const LANG_COOKIE: &str = "lang";
+/// Largest body we read to find a CSRF field in a form.
+const MAX_FORM_BYTES: usize = 1 << 20;
+
+/// Everything a handler needs to know about the request, computed once by [`context`].
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub lang: Lang,
+    pub api: bool,
+    pub request_id: String,
+    pub principal: Option<Principal>,
+    pub session_token: Option<String>,
+    /// The CSRF token forms must echo: the session's, or the anonymous cookie's.
+    pub csrf: String,
+    pub via_token: bool,
+    pub path: String,
+    pub query: String,
+    set_csrf_cookie: bool,
+    set_lang_cookie: bool,
+}
+
+impl Ctx {
+    pub fn shell(&self) -> Shell {
+        Shell::new(self)
+    }
+    /// Makes an error render in this request's language and form.
+    pub fn err(&self, e: AppError) -> AppError {
+        let shell = if self.api { None } else { Some(self.shell()) };
+        let mut e = e.in_ctx(self.lang, self.api, shell);
+        if e.code == "internal" {
+            e.args = vec![self.request_id.clone()];
+        }
+        e
+    }
+    pub fn actor(&self) -> innocity_store::orgs::Actor<'_> {
+        let p = self.principal.as_ref();
+        innocity_store::orgs::Actor {
+            user_id: p.map(|p| p.user_id).unwrap_or(0),
+            username: p.map(|p| p.username.as_str()).unwrap_or("anonymous"),
+            request_id: &self.request_id,
+        }
+    }
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
+}
+
+fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == name).then_some(v)
+    })
+}
+
+/// The scope a role's account reaches.
+pub fn principal_of(user: &users::User, unit_path: Option<String>) -> Option<Principal> {
+    let role = Role::parse(&user.role)?;
+    let scope = match role {
+        Role::SystemAdmin | Role::BureauStaff => Scope::All,
+        Role::ZoneAdmin => Scope::Subtree(unit_path?),
+        Role::OrgAdmin | Role::OrgMember | Role::ServiceProvider => Scope::Organisation(user.organisation_id?),
+        Role::Expert | Role::Public => Scope::Nothing,
+    };
+    Some(Principal { user_id: user.id, username: user.username.clone(), display_name: user.display_name.clone(), role, scope })
+}
+
+pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>, http_only: bool) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; SameSite=Lax");
+    if http_only {
+        c.push_str("; HttpOnly");
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+}
+
+/// Middleware: builds the [`Ctx`] (language, principal from session cookie or bearer token),
+/// checks CSRF on every state-changing request, and sets the cookies the context asked for.
+pub async fn context(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let headers = &parts.headers;
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let api = path.starts_with("/api/");
+    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let query_lang = query_param(&query, "lang").and_then(Lang::parse);
+    let lang = query_lang
+        .or_else(|| cookie(headers, LANG_COOKIE).and_then(Lang::parse))
+        .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))
+        .unwrap_or(Lang::Zh);
+    let mut ctx = Ctx {
+        lang,
+        api,
+        request_id,
+        principal: None,
+        session_token: None,
+        csrf: String::new(),
+        via_token: false,
+        path,
+        query,
+        set_csrf_cookie: false,
+        set_lang_cookie: query_lang.is_some(),
+    };
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .map(str::to_string);
+    let session_token = cookie(headers, SESSION_COOKIE).map(str::to_string);
+    let anon_csrf = cookie(headers, CSRF_COOKIE).filter(|c| c.len() == 64).map(str::to_string);
+    let lookup: Result<(), innocity_store::StoreError> = async {
+        if let Some(token) = bearer {
+            if let Some((user, path)) = users::token_user(&state.db, &token).await? {
+                ctx.principal = principal_of(&user, path);
+                ctx.via_token = ctx.principal.is_some();
+            }
+        } else if let Some(token) = session_token {
+            if let Some(s) = users::session(&state.db, &token).await? {
+                ctx.principal = principal_of(&s.user, s.unit_path);
+                ctx.csrf = s.csrf;
+                ctx.session_token = Some(token);
+            }
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = lookup {
+        tracing::error!(error = %e, "session lookup failed");
+        return ctx.err(AppError::internal("")).into_response();
+    }
+    if bearer_missing_user(&parts.headers, &ctx) {
+        return ctx.err(AppError::unauthorized()).into_response();
+    }
+    if ctx.csrf.is_empty() {
+        match anon_csrf {
+            Some(c) => ctx.csrf = c,
+            None => {
+                ctx.csrf = users::random_token();
+                ctx.set_csrf_cookie = true;
+            }
+        }
+    }
+    let mut body = body;
+    let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && !ctx.via_token {
+        match check_csrf(&parts, body, &ctx).await {
+            Ok(b) => body = b,
+            Err(e) => return e.into_response(),
+        }
+    }
+    parts.extensions.insert(ctx.clone());
+    let mut resp = next.run(Request::from_parts(parts, body)).await;
+    let secure = state.config.secure_cookies;
+    if ctx.set_csrf_cookie {
+        resp.headers_mut().append(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &ctx.csrf, secure, None, true));
+    }
+    if ctx.set_lang_cookie {
+        resp.headers_mut().append(header::SET_COOKIE, set_cookie(LANG_COOKIE, ctx.lang.code(), secure, Some(365 * 86400), false));
+    }
+    resp
+}
+
+/// A request that sent a bearer token we do not know is refused outright.
+fn bearer_missing_user(headers: &HeaderMap, ctx: &Ctx) -> bool {
+    headers.get(header::AUTHORIZATION).is_some_and(|v| v.as_bytes().starts_with(b"Bearer ")) && ctx.principal.is_none()
+}
+
+/// The CSRF token must come back in `X-CSRF-Token` or in the form's `_csrf` field, and a
+/// cross-site `Origin` is refused. Returns the body (read to find the field) for the handler.
+async fn check_csrf(parts: &Parts, body: Body, ctx: &Ctx) -> Result<Body, AppError> {
+    let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let origin_host = origin.split("://").nth(1).unwrap_or("");
+        if origin != "null" && origin_host != host {
+            return Err(ctx.err(AppError::csrf()));
+        }
+    }
+    let expected = ctx.csrf.as_bytes();
+    if let Some(h) = parts.headers.get("x-csrf-token") {
+        return if constant_eq(h.as_bytes(), expected) { Ok(body) } else { Err(ctx.err(AppError::csrf())) };
+    }
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(ctx.err(AppError::csrf()));
+    }
+    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| too_large(ctx))?;
+    let found = form_urlencoded_field(&bytes, "_csrf");
+    if found.as_deref().is_some_and(|f| constant_eq(f.as_bytes(), expected)) {
+        Ok(Body::from(bytes))
+    } else {
+        Err(ctx.err(AppError::csrf()))
+    }
+}
+
+pub fn too_large(ctx: &Ctx) -> AppError {
+    ctx.err(AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "err.too_large").args(vec!["1 MB".into()]))
+}
+
+fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).ok()?.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && !b.is_empty() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A capability, as a type, so a handler's signature says what it needs.
+pub trait Cap: Send + Sync + 'static {
+    const CAP: Capability;
+}
+
+macro_rules! caps {
+    ($($name:ident),*) => {
+        $(
+            pub struct $name;
+            impl Cap for $name {
+                const CAP: Capability = Capability::$name;
+            }
+        )*
+    };
+}
+caps!(ViewWorkspace, ViewOrgUnits, ViewOrgs, CreateOrgs, EditOrgs, ViewAudit, ManageUsers, ManageTokens);
+
+/// The one gate: a handler taking `Auth<C>` runs only for a signed-in principal whose role
+/// has capability `C`. Anonymous page requests go to the sign-in page; API requests get 401.
+pub struct Auth<C: Cap> {
+    pub ctx: Ctx,
+    pub principal: Principal,
+    _cap: PhantomData<C>,
+}
+
+impl<C: Cap> FromRequestParts<AppState> for Auth<C> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        let ctx = parts.extensions.get::<Ctx>().cloned().ok_or_else(|| AppError::internal("").into_response())?;
+        let Some(principal) = ctx.principal.clone() else {
+            if ctx.api {
+                return Err(ctx.err(AppError::unauthorized()).into_response());
+            }
+            let next = if ctx.query.is_empty() { ctx.path.clone() } else { format!("{}?{}", ctx.path, ctx.query) };
+            let target = format!("/login?next={}", serde_urlencoded::to_string([("n", next)]).unwrap_or_default().trim_start_matches("n="));
+            return Err(Redirect::to(&target).into_response());
+        };
+        if principal.authorize(C::CAP).is_err() {
+            return Err(ctx.err(AppError::forbidden()).into_response());
+        }
+        Ok(Auth { ctx, principal, _cap: PhantomData })
+    }
+}
+
+/// The request context for pages anyone may see.
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Ctx>().cloned().ok_or_else(|| AppError::internal("").into_response())
+    }
+}
+
+/// Parses an urlencoded form body, naming what is wrong in the user's language.
+pub fn parse_form<T: serde::de::DeserializeOwned>(ctx: &Ctx, body: &[u8]) -> AppResult<T> {
+    serde_urlencoded::from_bytes(body).map_err(|e| ctx.err(AppError::malformed(e.to_string())))
+}
+
+// ---------- sign-in pages ----------
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    s: Shell,
+    username: String,
+    next: String,
+    error: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct LoginQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_form(ctx: Ctx, q: axum::extract::Query<LoginQuery>) -> Response {
+    render(&LoginPage { s: ctx.shell(), username: String::new(), next: safe_next(&q.next), error: String::new() })
+}
+
+#[derive(serde::Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Only local paths are followed after sign-in (no open redirects).
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_string() } else { String::new() }
+}
+
+pub fn fmt_time(lang: Lang, ms: i64) -> String {
+    use chrono::{FixedOffset, TimeZone};
+    let tz = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
+    match tz.timestamp_millis_opt(ms).single() {
+        Some(t) if lang == Lang::Zh => t.format("%Y年%m月%d日 %H:%M").to_string(),
+        Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
+        None => String::new(),
+    }
+}
+pub use fmt_time as format_time;
+
+pub async fn login(State(state): State<AppState>, ctx: Ctx, body: axum::body::Bytes) -> AppResult<Response> {
+    let form: LoginForm = parse_form(&ctx, &body)?;
+    let page = |error: String, status: StatusCode| {
+        let mut r = render(&LoginPage { s: ctx.shell(), username: form.username.clone(), next: safe_next(&form.next), error });
+        *r.status_mut() = status;
+        r
+    };
+    if form.username.trim().is_empty() || form.password.is_empty() {
+        return Ok(page(tf(ctx.lang, "login.required", &[]), StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    match users::login(&state.db, &form.username, &form.password, &ctx.request_id).await.map_err(|e| ctx.err(e.into()))? {
+        LoginOutcome::Ok { token, .. } => {
+            let next = safe_next(&form.next);
+            let mut r = Redirect::to(if next.is_empty() { "/workspace" } else { &next }).into_response();
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &token, state.config.secure_cookies, None, true),
+            );
+            Ok(r)
+        }
+        LoginOutcome::Invalid => Ok(page(tf(ctx.lang, "login.invalid", &[]), StatusCode::UNAUTHORIZED)),
+        LoginOutcome::Locked { until_ms } => {
+            Ok(page(tf(ctx.lang, "login.locked", &[fmt_time(ctx.lang, until_ms)]), StatusCode::TOO_MANY_REQUESTS))
+        }
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    if let (Some(token), Some(p)) = (&ctx.session_token, &ctx.principal) {
+        users::logout(&state.db, token, &p.username, &ctx.request_id).await.map_err(|e| ctx.err(e.into()))?;
+    }
+    let mut r = Redirect::to("/").into_response();
+    r.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", state.config.secure_cookies, Some(0), true));
+    Ok(r)
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    s: Shell,
+    errors: Vec<(String, String)>,
+    done: bool,
+}
+
+impl PasswordPage {
+    fn error(&self, field: &str) -> String {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
+    }
+}
+
+pub async fn password_form(a: Auth<ViewWorkspace>) -> Response {
+    render(&PasswordPage { s: a.ctx.shell(), errors: vec![], done: false })
+}
+
+#[derive(serde::Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn password_change(State(state): State<AppState>, a: Auth<ViewWorkspace>, body: axum::body::Bytes) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let f: PasswordForm = parse_form(ctx, &body)?;
+    let fail = |field: &str, key: &str| {
+        let mut r = render(&PasswordPage { s: ctx.shell(), errors: vec![(field.to_string(), tf(ctx.lang, key, &[]))], done: false });
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        Ok(r)
+    };
+    if f.new != f.confirm {
+        return fail("confirm", "err.password.mismatch");
+    }
+    let Some(token) = &ctx.session_token else { return Err(ctx.err(AppError::unauthorized())) };
+    match users::change_password(&state.db, a.principal.user_id, &f.current, &f.new, token, &a.principal.username, &ctx.request_id)
+        .await
+        .map_err(|e| ctx.err(e.into()))?
+    {
+        PasswordChange::Changed => Ok(render(&PasswordPage { s: ctx.shell(), errors: vec![], done: true })),
+        PasswordChange::WrongCurrent => fail("current", "err.password.wrong"),
+        PasswordChange::Weak(key) => fail("new", key),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    s: Shell,
+    created: String,
+    error: String,
+}
+
+pub async fn tokens_page(a: Auth<ManageTokens>) -> Response {
+    render(&TokensPage { s: a.ctx.shell(), created: String::new(), error: String::new() })
+}
+
+#[derive(serde::Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    name: String,
+}
+
+pub async fn tokens_create(State(state): State<AppState>, a: Auth<ManageTokens>, body: axum::body::Bytes) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let f: TokenForm = parse_form(ctx, &body)?;
+    let name = f.name.trim();
+    if name.is_empty() || name.chars().count() > 50 {
+        let key = if name.is_empty() { "err.required" } else { "err.too_long" };
+        let mut r = render(&TokensPage { s: ctx.shell(), created: String::new(), error: tf(ctx.lang, key, &["50".into()]) });
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(r);
+    }
+    let token = users::create_token(&state.db, a.principal.user_id, name, &a.principal.username, &ctx.request_id)
+        .await
+        .map_err(|e| ctx.err(e.into()))?;
+    Ok(render(&TokensPage { s: ctx.shell(), created: token, error: String::new() }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn next_is_local_only() {
+        assert_eq!(safe_next("/orgs?page=2"), "/orgs?page=2");
+        assert_eq!(safe_next("//evil.example"), "");
+        assert_eq!(safe_next("https://evil.example"), "");
+    }
+    #[test]
+    fn cookies_and_equality() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; innocity_session=abc; lang=en"));
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie(&h, "lang"), Some("en"));
+        assert!(constant_eq(b"abc", b"abc"));
+        assert!(!constant_eq(b"abc", b"abd"));
+        assert!(!constant_eq(b"", b""));
+    }
+}

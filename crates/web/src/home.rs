@@ -1,0 +1,45 @@
+//! The public home page and the signed-in workspace.
+use crate::app::AppState;
+use crate::auth::{Auth, Ctx, ViewWorkspace};
+use crate::error::AppResult;
+use crate::i18n::Lang;
+use crate::page::{Shell, render};
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use innocity_core::access::Scope;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    s: Shell,
+    zones: Vec<(String, u64)>,
+    total: u64,
+}
+
+pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let (zones, total) = state.home_stats().await.map_err(|e| ctx.err(e.into()))?;
+    let zones = zones.into_iter().map(|(zh, en, n)| (if ctx.lang == Lang::Zh { zh } else { en }, n)).collect();
+    Ok(render(&HomePage { s: ctx.shell(), zones, total }))
+}
+
+#[derive(Template)]
+#[template(path = "workspace.html")]
+struct WorkspacePage {
+    s: Shell,
+    scope: String,
+}
+
+pub async fn workspace(State(state): State<AppState>, a: Auth<ViewWorkspace>) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let scope = match &a.principal.scope {
+        Scope::All => crate::i18n::t(ctx.lang, "ws.scope.all").to_string(),
+        Scope::Subtree(path) => {
+            let units = innocity_store::orgs::units(&state.db).await.map_err(|e| ctx.err(e.into()))?;
+            units.into_iter().find(|u| &u.path == path).map(|u| if ctx.lang == Lang::Zh { u.name_zh } else { u.name_en }).unwrap_or_default()
+        }
+        Scope::Organisation(id) => innocity_store::orgs::get(&state.db, *id).await.map_err(|e| ctx.err(e.into()))?.map(|o| o.name).unwrap_or_default(),
+        Scope::Nothing => crate::i18n::t(ctx.lang, "ws.scope.nothing").to_string(),
+    };
+    Ok(render(&WorkspacePage { s: ctx.shell(), scope }))
+}

@@ -1,0 +1,106 @@
+//! UI text from message files (`messages/zh.toml`, `messages/en.toml`), Simplified Chinese first.
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "zh" | "zh-cn" | "zh-hans" => Some(Lang::Zh),
+            "en" | "en-us" | "en-gb" => Some(Lang::En),
+            _ => None,
+        }
+    }
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+    /// The first language of an `Accept-Language` header that we have (by q order).
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut langs: Vec<(f32, &str)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut it = part.split(';');
+                let tag = it.next()?.trim();
+                let q = it.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse().ok()).unwrap_or(1.0);
+                Some((q, tag))
+            })
+            .collect();
+        langs.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+        langs.into_iter().find_map(|(_, tag)| {
+            let primary = tag.split('-').next().unwrap_or(tag);
+            Lang::parse(primary)
+        })
+    }
+}
+
+type Messages = HashMap<String, String>;
+
+fn load(src: &str) -> Messages {
+    // The files are ours and parsed by a test; an unreadable file would show keys, not crash.
+    toml::from_str::<HashMap<String, String>>(src).unwrap_or_default()
+}
+
+fn messages(lang: Lang) -> &'static Messages {
+    static ZH: OnceLock<Messages> = OnceLock::new();
+    static EN: OnceLock<Messages> = OnceLock::new();
+    match lang {
+        Lang::Zh => ZH.get_or_init(|| load(include_str!("../messages/zh.toml"))),
+        Lang::En => EN.get_or_init(|| load(include_str!("../messages/en.toml"))),
+    }
+}
+
+/// The text for `key`, or the key itself when a message is missing (a test keeps both files whole).
+pub fn t(lang: Lang, key: &str) -> &'static str {
+    match messages(lang).get(key) {
+        Some(s) => s.as_str(),
+        None => Box::leak(key.to_string().into_boxed_str()),
+    }
+}
+
+/// The text for `key` with `{0}`, `{1}` ... replaced by `args`.
+pub fn tf(lang: Lang, key: &str, args: &[String]) -> String {
+    let mut s = t(lang, key).to_string();
+    for (i, a) in args.iter().enumerate() {
+        s = s.replace(&format!("{{{i}}}"), a);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_files_parse_and_have_the_same_keys() {
+        let zh: Messages = toml::from_str(include_str!("../messages/zh.toml")).unwrap();
+        let en: Messages = toml::from_str(include_str!("../messages/en.toml")).unwrap();
+        let mut a: Vec<_> = zh.keys().collect();
+        let mut b: Vec<_> = en.keys().collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+        assert!(zh.len() > 100);
+    }
+
+    #[test]
+    fn accept_language() {
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,zh-CN;q=0.8"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("fr;q=1,zh-CN;q=0.5"), Some(Lang::Zh));
+        assert_eq!(Lang::from_accept_language("de"), None);
+        assert_eq!(tf(Lang::En, "orgs.total", &["5".into()]), "5 in total");
+    }
+}

@@ -1,0 +1,119 @@
+//! The page frame shared by every HTML page: language, the signed-in person, the menu their
+//! role may use, the CSRF token for forms.
+use crate::auth::Ctx;
+use crate::i18n::{Lang, t, tf};
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use innocity_core::access::{Capability, Principal, Role, Scope};
+
+#[derive(Debug, Clone)]
+pub struct MenuItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+/// The menu, each entry with the capability it needs: a role sees only what it may use.
+const MENU: &[(&str, &str, Capability)] = &[
+    ("/workspace", "nav.workspace", Capability::ViewWorkspace),
+    ("/orgs", "nav.orgs", Capability::ViewOrgs),
+    ("/units", "nav.units", Capability::ViewOrgUnits),
+    ("/audit", "nav.audit", Capability::ViewAudit),
+    ("/tokens", "nav.tokens", Capability::ManageTokens),
+    ("/password", "nav.password", Capability::ViewWorkspace),
+];
+
+#[derive(Debug, Clone)]
+pub struct Shell {
+    pub lang: Lang,
+    pub user: Option<Principal>,
+    pub menu: Vec<MenuItem>,
+    pub csrf: String,
+    /// The current page in the other language.
+    pub switch_href: String,
+    pub request_id: String,
+}
+
+impl Shell {
+    pub fn new(ctx: &Ctx) -> Shell {
+        let menu = match &ctx.principal {
+            Some(p) => MENU
+                .iter()
+                .filter(|(_, _, cap)| p.role.allows(*cap))
+                .map(|(href, key, _)| MenuItem { href, label: t(ctx.lang, key), active: ctx.path.starts_with(href) })
+                .collect(),
+            None => Vec::new(),
+        };
+        let other = ctx.lang.other().code();
+        let rest: Vec<&str> = ctx.query.split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("lang=")).collect();
+        let switch_href = if rest.is_empty() {
+            format!("{}?lang={other}", ctx.path)
+        } else {
+            format!("{}?{}&lang={other}", ctx.path, rest.join("&"))
+        };
+        Shell { lang: ctx.lang, user: ctx.principal.clone(), menu, csrf: ctx.csrf.clone(), switch_href, request_id: ctx.request_id.clone() }
+    }
+
+    pub fn anonymous(lang: Lang) -> Shell {
+        Shell { lang, user: None, menu: Vec::new(), csrf: String::new(), switch_href: format!("/?lang={}", lang.other().code()), request_id: String::new() }
+    }
+
+    /// A message in the page's language.
+    pub fn t(&self, key: &str) -> &'static str {
+        t(self.lang, key)
+    }
+    pub fn tf(&self, key: &str, arg: &str) -> String {
+        tf(self.lang, key, &[arg.to_string()])
+    }
+    pub fn tf2(&self, key: &str, a: &str, b: &str) -> String {
+        tf(self.lang, key, &[a.to_string(), b.to_string()])
+    }
+    pub fn html_lang(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+    pub fn role_label(&self) -> &'static str {
+        self.user.as_ref().map(|u| self.t(&format!("role.{}", u.role.code()))).unwrap_or("")
+    }
+    pub fn is_role(&self, role: &str) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::parse(role).unwrap_or(Role::Public))
+    }
+    pub fn scope_is_all(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.scope == Scope::All)
+    }
+    /// A fresh one-time token that makes a second submit of the same form fail.
+    pub fn form_token(&self) -> String {
+        innocity_store::users::random_token()
+    }
+    pub fn time(&self, ms: &i64) -> String {
+        crate::auth::format_time(self.lang, *ms)
+    }
+}
+
+/// Renders a template to a response; a template error is logged and shown as a 500 page.
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template error");
+            (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>500</h1>")).into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    s: Shell,
+    status: u16,
+    message: &'a str,
+}
+
+pub fn error_page(s: Shell, status: StatusCode, message: &str) -> Response {
+    let mut r = render(&ErrorPage { s, status: status.as_u16(), message });
+    *r.status_mut() = status;
+    r
+}
