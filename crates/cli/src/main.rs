@@ -1,1 +1,304 @@
-fn main(){}
+//! `innocity`: the platform's one binary.
+use clap::{Parser, Subcommand};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use innocity_core::access::Role;
+use innocity_store::{Db, audit, backup, db::redact_url, demo, migrate, users};
+use innocity_web::{AppState, WebConfig, router};
+use serde::{Deserialize, Serialize};
+use std::process::ExitCode;
+
+const DEFAULT_DB: &str = "sqlite://./data/innocity.db";
+
+#[derive(Parser)]
+#[command(name = "innocity", version, about = "创新型城市科技管理与服务平台 / innovative-city S&T management and service platform")]
+struct Cli {
+    /// Database URL: sqlite://FILE (default ./data/innocity.db) or postgres://...
+    #[arg(long, global = true, env = "INNOCITY_DATABASE_URL")]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the platform.
+    Serve {
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Create a fresh demo database (pilot-zone hierarchy, organisations, one account per role) and serve it.
+    Demo {
+        #[arg(long)]
+        listen: Option<String>,
+        /// Number of organisations to generate.
+        #[arg(long, default_value_t = 300)]
+        organisations: u64,
+        /// Only create the data, do not serve.
+        #[arg(long)]
+        no_serve: bool,
+        /// Also append this many synthetic audit entries (for benchmarks).
+        #[arg(long, default_value_t = 0, hide = true)]
+        audit_entries: u64,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Write a consistent snapshot of the database (safe while the server runs).
+    Backup {
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+    /// Restore a snapshot into an empty database.
+    Restore {
+        #[arg(long)]
+        input: std::path::PathBuf,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; names the first edited or deleted entry.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// system_admin, bureau_staff, zone_admin, org_admin, org_member, expert, service_provider, public
+        #[arg(long)]
+        role: String,
+        /// Password (or INNOCITY_NEW_PASSWORD); at least 10 characters with letters and digits.
+        #[arg(long, env = "INNOCITY_NEW_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// Org unit code (zone admins).
+        #[arg(long)]
+        unit: Option<String>,
+        /// Organisation credit code (organisation admins, members, service providers).
+        #[arg(long)]
+        organisation: Option<String>,
+    },
+}
+
+/// Settings from defaults, then `innocity.toml`, then `INNOCITY_*` variables.
+#[derive(Debug, Serialize, Deserialize)]
+struct Settings {
+    database_url: String,
+    listen: String,
+    secure_cookies: bool,
+    log_format: String,
+    max_body_bytes: usize,
+    request_timeout_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: DEFAULT_DB.into(),
+            listen: "127.0.0.1:8080".into(),
+            secure_cookies: false,
+            log_format: "text".into(),
+            max_body_bytes: 1 << 20,
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+fn settings() -> Result<Settings, String> {
+    Figment::from(Serialized::defaults(Settings::default()))
+        .merge(Toml::file("innocity.toml"))
+        .merge(Env::prefixed("INNOCITY_"))
+        .extract()
+        .map_err(|e| format!("configuration: {e}"))
+}
+
+fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("INNOCITY_LOG").unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误 / error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn connect(url: &str) -> Result<Db, String> {
+    let db = Db::connect(url).await.map_err(|e| format!("cannot open {}: {e}", redact_url(url)))?;
+    migrate::run(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
+    Ok(db)
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let s = settings()?;
+    let url = cli.database.clone().unwrap_or(s.database_url.clone());
+    match cli.command {
+        Command::Serve { listen } => {
+            init_logs(&s.log_format);
+            let db = connect(&url).await?;
+            serve(db, &listen.unwrap_or(s.listen.clone()), &s).await
+        }
+        Command::Demo { listen, organisations, no_serve, audit_entries } => {
+            init_logs(&s.log_format);
+            fresh_sqlite(&url)?;
+            let db = connect(&url).await?;
+            let csl = find_csl();
+            let summary = demo::seed(&db, organisations, csl.as_deref()).await.map_err(|e| format!("demo data: {e}"))?;
+            if audit_entries > 0 {
+                audit::append_synthetic(&db, audit_entries).await.map_err(|e| e.to_string())?;
+            }
+            println!("演示数据已创建 / demo data created: {} 个区域单位 units, {} 家单位 organisations ({})", summary.units, summary.organisations, redact_url(&url));
+            println!("演示账号 / demo accounts (密码 password: {}):", demo::DEMO_PASSWORD);
+            for (user, _, role) in &summary.accounts {
+                println!("  {user:<10} {role}");
+            }
+            if no_serve {
+                return Ok(());
+            }
+            serve(db, &listen.unwrap_or(s.listen.clone()), &s).await
+        }
+        Command::Migrate => {
+            let db = Db::connect(&url).await.map_err(|e| e.to_string())?;
+            let applied = migrate::run(&db).await.map_err(|e| e.to_string())?;
+            println!("migrations applied: {applied:?}");
+            Ok(())
+        }
+        Command::Backup { output } => {
+            let db = connect(&url).await?;
+            let tmp = output.with_extension("partial");
+            let file = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            let counts = backup::backup(&db, &mut w).await.map_err(|e| e.to_string())?;
+            use std::io::Write;
+            w.flush().map_err(|e| e.to_string())?;
+            std::fs::rename(&tmp, &output).map_err(|e| e.to_string())?;
+            for (t, n) in counts {
+                println!("{t}: {n}");
+            }
+            println!("backup written to {}", output.display());
+            Ok(())
+        }
+        Command::Restore { input } => {
+            let db = connect(&url).await?;
+            let file = std::fs::File::open(&input).map_err(|e| format!("{}: {e}", input.display()))?;
+            let counts = backup::restore(&db, &mut std::io::BufReader::new(file)).await.map_err(|e| e.to_string())?;
+            for (t, n) in counts {
+                println!("{t}: {n}");
+            }
+            println!("restored from {}", input.display());
+            Ok(())
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let db = connect(&url).await?;
+            let start = std::time::Instant::now();
+            match audit::verify(&db).await.map_err(|e| e.to_string())? {
+                Ok(n) => {
+                    println!("audit log intact: {n} entries verified in {:.2} s", start.elapsed().as_secs_f64());
+                    Ok(())
+                }
+                Err(b) => Err(format!("audit log broken: {b}")),
+            }
+        }
+        Command::User { command: UserCommand::Add { username, name, role, password, unit, organisation } } => {
+            let db = connect(&url).await?;
+            let role = Role::parse(&role).ok_or_else(|| format!("unknown role '{role}'"))?;
+            let unit_id = match unit {
+                None => None,
+                Some(code) => Some(
+                    innocity_store::orgs::units(&db).await.map_err(|e| e.to_string())?.into_iter().find(|u| u.code == code).ok_or_else(|| format!("unknown org unit '{code}'"))?.id,
+                ),
+            };
+            let org_id = match organisation {
+                None => None,
+                Some(code) => {
+                    let row = db.query_one("SELECT id FROM organisations WHERE credit_code = ?", vec![code.trim().to_uppercase().into()]).await.map_err(|e| e.to_string())?;
+                    Some(row.ok_or_else(|| format!("unknown organisation '{code}'"))?.try_get::<i64>("", "id").map_err(|e| e.to_string())?)
+                }
+            };
+            let u = users::add(&db, &users::NewUser { username: &username, display_name: &name, password: &password, role, org_unit_id: unit_id, organisation_id: org_id }, "cli", "cli")
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("user {} added (id {}, role {})", u.username, u.id, u.role);
+            Ok(())
+        }
+    }
+}
+
+/// `demo` starts from a fresh SQLite file; a PostgreSQL database must be empty.
+fn fresh_sqlite(url: &str) -> Result<(), String> {
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let path = path.split('?').next().unwrap_or(path);
+        for suffix in ["", "-wal", "-shm"] {
+            let p = format!("{path}{suffix}");
+            if std::path::Path::new(&p).exists() {
+                std::fs::remove_file(&p).map_err(|e| format!("{p}: {e}"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Real Chinese research keywords for demo names, from the shared CSL sample when present.
+fn find_csl() -> Option<String> {
+    let candidates = [
+        std::env::var("INNOCITY_CSL").unwrap_or_default(),
+        "../shared/data/csl/csl_papers.tsv".into(),
+        "../../shared/data/csl/csl_papers.tsv".into(),
+    ];
+    candidates.iter().filter(|p| !p.is_empty()).find_map(|p| std::fs::read_to_string(p).ok())
+}
+
+async fn serve(db: Db, listen: &str, s: &Settings) -> Result<(), String> {
+    let config = WebConfig {
+        secure_cookies: s.secure_cookies,
+        max_body_bytes: s.max_body_bytes,
+        request_timeout: std::time::Duration::from_secs(s.request_timeout_secs),
+    };
+    let app = router(AppState::new(db, config));
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("innocity 正在运行 / serving on http://{addr}");
+    tracing::info!(%addr, "serving");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
