@@ -111,17 +111,26 @@ async fn page_not_found(ctx: auth::Ctx) -> Response {
     ctx.err(crate::error::AppError::not_found()).into_response()
 }
 
-/// Size and time limits, answered in the user's language like any other error.
+/// Size and time limits, answered in the user's language like any other error. Bodies are read
+/// here, up to the limit, so no handler ever meets an oversized or truncated body.
 async fn limits(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     let api = req.uri().path().starts_with("/api/");
-    let lang = crate::i18n::Lang::Zh;
-    if declared.is_some_and(|n| n > state.config.max_body_bytes) {
-        let e = crate::error::AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "err.too_large").args(vec!["1 MB".into()]);
-        return e.in_ctx(lang, api, None).into_response();
+    let lang = auth::resolve_lang(req.headers(), req.uri().query().unwrap_or(""));
+    let limit = state.config.max_body_bytes;
+    let too_large = || {
+        let e = crate::error::AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "err.too_large").args(vec![format!("{} KB", limit / 1024)]);
+        e.in_ctx(lang, api, None).into_response()
+    };
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return too_large();
     }
-    // Bodies without a declared length are cut at the limit when read.
-    let req = req.map(|b| axum::body::Body::new(http_body_util::Limited::new(b, state.config.max_body_bytes)));
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(b) => b,
+        Err(_) => return too_large(),
+    };
+    let req = Request::from_parts(parts, axum::body::Body::from(bytes));
     match tokio::time::timeout(state.config.request_timeout, next.run(req)).await {
         Ok(r) => r,
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "timeout").into_response(),

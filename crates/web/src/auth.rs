@@ -79,6 +79,15 @@ fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
+/// The language: `?lang=`, then the switch's cookie, then `Accept-Language`, then Chinese.
+pub fn resolve_lang(headers: &HeaderMap, query: &str) -> Lang {
+    query_param(query, "lang")
+        .and_then(Lang::parse)
+        .or_else(|| cookie(headers, LANG_COOKIE).and_then(Lang::parse))
+        .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))
+        .unwrap_or(Lang::Zh)
+}
+
 /// The scope a role's account reaches.
 pub fn principal_of(user: &users::User, unit_path: Option<String>) -> Option<Principal> {
     let role = Role::parse(&user.role)?;
@@ -115,10 +124,7 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
     let api = path.starts_with("/api/");
     let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let query_lang = query_param(&query, "lang").and_then(Lang::parse);
-    let lang = query_lang
-        .or_else(|| cookie(headers, LANG_COOKIE).and_then(Lang::parse))
-        .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))
-        .unwrap_or(Lang::Zh);
+    let lang = resolve_lang(headers, &query);
     let mut ctx = Ctx {
         lang,
         api,

@@ -1,0 +1,490 @@
+//! Web tests through the real router on a real database (SQLite, or PostgreSQL when
+//! INNOCITY_TEST_DATABASE_URL is set): every route against the roles that must be refused,
+//! bad input, CSRF, languages, the API and its OpenAPI snapshot.
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use axum::Router;
+use innocity_store::{demo, testing, Db};
+use innocity_web::{AppState, WebConfig, router};
+use tower::ServiceExt;
+
+struct TestApp {
+    app: Router,
+    db: Db,
+    _t: testing::TestDb,
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Resp {
+    fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// A signed-in browser: its cookies and the CSRF token its pages carry.
+#[derive(Clone, Default)]
+struct Session {
+    cookies: Vec<(String, String)>,
+    csrf: String,
+}
+
+impl Session {
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+    fn absorb(&mut self, r: &Resp) {
+        for v in r.headers.get_all(header::SET_COOKIE) {
+            let s = v.to_str().unwrap_or("");
+            if let Some((kv, _)) = s.split_once(';') {
+                if let Some((k, v)) = kv.split_once('=') {
+                    self.cookies.retain(|(ck, _)| ck != k);
+                    if !v.is_empty() {
+                        self.cookies.push((k.to_string(), v.to_string()));
+                    }
+                }
+            }
+        }
+        if let Some(i) = r.body.find("name=\"_csrf\" value=\"") {
+            let rest = &r.body[i + 20..];
+            self.csrf = rest[..rest.find('"').unwrap()].to_string();
+        }
+    }
+}
+
+async fn app() -> TestApp {
+    let t = testing::fresh().await.unwrap();
+    demo::seed(&t.db, 80, None).await.unwrap();
+    let db = t.db.clone();
+    TestApp { app: router(AppState::new(db.clone(), WebConfig::default())), db, _t: t }
+}
+
+impl TestApp {
+    async fn send(&self, req: Request<Body>) -> Resp {
+        send_to(&self.app, req).await
+    }
+
+    async fn get(&self, s: &Session, uri: &str) -> Resp {
+        self.send(Request::get(uri).header(header::COOKIE, s.cookie_header()).body(Body::empty()).unwrap()).await
+    }
+
+    async fn post_form(&self, s: &Session, uri: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", s.csrf.as_str())];
+        all.extend_from_slice(fields);
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        self.send(
+            Request::post(uri)
+                .header(header::COOKIE, s.cookie_header())
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn login(&self, username: &str) -> Session {
+        login_via(&self.app, username).await
+    }
+
+    async fn org_id_in(&self, zone_code: &str) -> i64 {
+        let units = innocity_store::orgs::units(&self.db).await.unwrap();
+        let z = units.iter().find(|u| u.code == zone_code).unwrap();
+        let page = innocity_store::orgs::list(
+            &self.db,
+            &innocity_core::access::Scope::Subtree(z.path.clone()),
+            &innocity_store::orgs::OrgQuery { per_page: 1, kind: Some("enterprise".into()), ..Default::default() },
+        )
+        .await
+        .unwrap();
+        page.items[0].id
+    }
+
+    async fn unit_id(&self, code: &str) -> i64 {
+        innocity_store::orgs::units(&self.db).await.unwrap().into_iter().find(|u| u.code == code).unwrap().id
+    }
+
+    async fn user_org(&self, username: &str) -> i64 {
+        let r = self.db.query_one("SELECT organisation_id FROM users WHERE username = ?", vec![username.into()]).await.unwrap().unwrap();
+        r.try_get::<Option<i64>>("", "organisation_id").unwrap().unwrap()
+    }
+}
+
+async fn send_to(app: &Router, req: Request<Body>) -> Resp {
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    Resp { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+async fn login_via(app: &Router, username: &str) -> Session {
+    let mut s = Session::default();
+    let page = send_to(app, Request::get("/login").body(Body::empty()).unwrap()).await;
+    s.absorb(&page);
+    let body = serde_urlencoded::to_string([("_csrf", s.csrf.as_str()), ("username", username), ("password", demo::DEMO_PASSWORD)]).unwrap();
+    let r = send_to(
+        app,
+        Request::post("/login")
+            .header(header::COOKIE, s.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "login of {username}: {}", r.body);
+    s.absorb(&r);
+    let ws = send_to(app, Request::get("/workspace").header(header::COOKIE, s.cookie_header()).body(Body::empty()).unwrap()).await;
+    s.absorb(&ws);
+    s
+}
+
+const ROLES: [&str; 10] = ["admin", "bureau", "zone", "zone2", "orgadmin", "member", "orgadmin2", "expert", "provider", "public"];
+
+#[tokio::test]
+async fn every_page_route_refuses_the_roles_that_must_be_refused() {
+    let t = app().await;
+    // (path, roles allowed); every other role gets 403, anonymous goes to sign-in.
+    let own = t.user_org("orgadmin").await;
+    let own_path = format!("/orgs/{own}");
+    let own_edit = format!("/orgs/{own}/edit");
+    let matrix: Vec<(&str, Vec<&str>)> = vec![
+        ("/workspace", ROLES.iter().copied().filter(|r| *r != "public").collect()),
+        ("/password", ROLES.iter().copied().filter(|r| *r != "public").collect()),
+        ("/tokens", ROLES.iter().copied().filter(|r| *r != "public").collect()),
+        ("/orgs", vec!["admin", "bureau", "zone", "zone2", "orgadmin", "member", "orgadmin2", "provider"]),
+        ("/orgs/new", vec!["admin", "bureau", "zone", "zone2"]),
+        ("/units", vec!["admin", "bureau", "zone", "zone2"]),
+        ("/audit", vec!["admin", "bureau"]),
+        // orgadmin's own organisation lies in 兰州高新区: zone2 (白银) and other enterprises are refused.
+        (&own_path, vec!["admin", "bureau", "zone", "orgadmin", "member"]),
+        (&own_edit, vec!["admin", "bureau", "zone", "orgadmin"]),
+    ];
+    let mut sessions = Vec::new();
+    for r in ROLES {
+        sessions.push((r, t.login(r).await));
+    }
+    for (path, allowed) in &matrix {
+        let anon = t.get(&Session::default(), path).await;
+        assert_eq!(anon.status, StatusCode::SEE_OTHER, "anonymous {path}");
+        assert!(anon.location().starts_with("/login"), "anonymous {path} → {}", anon.location());
+        for (role, s) in &sessions {
+            let r = t.get(s, path).await;
+            let expected = if allowed.contains(role) { StatusCode::OK } else { StatusCode::FORBIDDEN };
+            assert_eq!(r.status, expected, "{role} GET {path}");
+            if expected == StatusCode::FORBIDDEN {
+                assert!(r.body.contains("您没有权限访问此内容"), "{role} {path}: message in Chinese");
+            }
+        }
+    }
+    // Public pages are open to all.
+    for path in ["/", "/login", "/healthz", "/readyz", "/api/docs", "/api/v1/openapi.json", "/static/app.css"] {
+        assert_eq!(t.get(&Session::default(), path).await.status, StatusCode::OK, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn menu_shows_only_what_the_role_may_use() {
+    let t = app().await;
+    let bureau = t.get(&t.login("bureau").await, "/workspace").await.body;
+    assert!(bureau.contains("href=\"/audit\"") && bureau.contains("href=\"/orgs\""));
+    let member = t.get(&t.login("member").await, "/workspace").await.body;
+    assert!(member.contains("href=\"/orgs\"") && !member.contains("href=\"/audit\"") && !member.contains("href=\"/units\""));
+    let expert = t.get(&t.login("expert").await, "/workspace").await.body;
+    assert!(!expert.contains("href=\"/orgs\""));
+}
+
+#[tokio::test]
+async fn zone_admin_cannot_read_or_change_another_zones_organisation() {
+    let t = app().await;
+    let other = t.org_id_in("BYGX").await; // 白银高新区, not 兰州高新区
+    let zone = t.login("zone").await;
+    assert_eq!(t.get(&zone, &format!("/orgs/{other}")).await.status, StatusCode::FORBIDDEN);
+    let before = innocity_store::orgs::get(&t.db, other).await.unwrap().unwrap();
+    let r = t
+        .post_form(&zone, &format!("/orgs/{other}"), &[("credit_code", &before.credit_code), ("name", "改名"), ("kind", "enterprise"), ("org_unit_id", &before.org_unit_id.to_string()), ("version", &before.version.to_string())])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(innocity_store::orgs::get(&t.db, other).await.unwrap().unwrap(), before, "nothing changed");
+    // Nor through the API.
+    let r = t.send(Request::get(format!("/api/v1/organisations/{other}")).header(header::COOKIE, zone.cookie_header()).body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["error"]["code"], "forbidden");
+    // The list never shows another zone's organisations.
+    let list = t.send(Request::get("/api/v1/organisations?per_page=200").header(header::COOKIE, zone.cookie_header()).body(Body::empty()).unwrap()).await.json();
+    let gx = t.unit_id("LZGX").await;
+    let units = innocity_store::orgs::units(&t.db).await.unwrap();
+    let gx_path = units.iter().find(|u| u.id == gx).unwrap().path.clone();
+    for item in list["items"].as_array().unwrap() {
+        let o = innocity_store::orgs::get(&t.db, item["id"].as_i64().unwrap()).await.unwrap().unwrap();
+        assert!(o.unit_path.starts_with(&gx_path));
+    }
+    // And a zone admin cannot register an organisation in another zone.
+    let by_park = t.unit_id("BYGX-YD").await.to_string();
+    let code = demo::demo_credit_code(innocity_core::orgs::OrgKind::Enterprise, "620100", 99_001).to_string();
+    let r = t.post_form(&zone, "/orgs", &[("credit_code", &code), ("name", "越界企业"), ("kind", "enterprise"), ("org_unit_id", &by_park)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("您只能在本辖区内登记单位"));
+}
+
+#[tokio::test]
+async fn an_enterprise_cannot_see_another_enterprise() {
+    let t = app().await;
+    let mine = t.user_org("orgadmin").await;
+    let theirs = t.user_org("orgadmin2").await;
+    let s = t.login("orgadmin").await;
+    assert_eq!(t.get(&s, &format!("/orgs/{mine}")).await.status, StatusCode::OK);
+    assert_eq!(t.get(&s, &format!("/orgs/{theirs}")).await.status, StatusCode::FORBIDDEN);
+    let list = t.get(&s, "/orgs").await;
+    assert!(list.body.contains("共 1 家"), "only its own organisation is listed");
+}
+
+#[tokio::test]
+async fn create_rejects_bad_codes_with_field_messages_and_keeps_input() {
+    let t = app().await;
+    let s = t.login("bureau").await;
+    let park = t.unit_id("LZGX-YT").await.to_string();
+    let count = || async { innocity_store::orgs::list(&t.db, &innocity_core::access::Scope::All, &Default::default()).await.unwrap().total };
+    let n0 = count().await;
+    let form = t.get(&s, "/orgs/new").await.body;
+    let token = form.split("name=\"_form\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    // Wrong check character: the message names the expected one.
+    let r = t.post_form(&s, "/orgs", &[("_form", &token), ("credit_code", "91350100M000100Y44"), ("name", "兰州测试科技有限公司"), ("kind", "enterprise"), ("org_unit_id", &park)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("校验码错误：第 18 位为“4”，按 GB 32100-2015 应为“3”"), "{}", r.body);
+    assert!(r.body.contains("value=\"兰州测试科技有限公司\""), "what the user typed is kept");
+    assert_eq!(count().await, n0);
+    // A valid one is created, once: the same form submitted again is refused.
+    let r = t.post_form(&s, "/orgs", &[("_form", &token), ("credit_code", "91350100M000100Y43"), ("name", "兰州测试科技有限公司"), ("kind", "enterprise"), ("org_unit_id", &park)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(count().await, n0 + 1);
+    let again = t.post_form(&s, "/orgs", &[("_form", &token), ("credit_code", "91110000802100433B"), ("name", "重复提交"), ("kind", "enterprise"), ("org_unit_id", &park)]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("此表单已经提交过"));
+    assert_eq!(count().await, n0 + 1);
+    // A duplicate credit code is a field error.
+    let dup = t.post_form(&s, "/orgs", &[("credit_code", "91350100m000100y43"), ("name", "另一家"), ("kind", "enterprise"), ("org_unit_id", &park)]).await;
+    assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(dup.body.contains("该统一社会信用代码已登记"));
+    // Unknown unit, unknown kind, empty name: each field named.
+    let bad = t.post_form(&s, "/orgs", &[("credit_code", "1234"), ("name", ""), ("kind", "bank"), ("org_unit_id", "999999")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for id in ["err-credit_code", "err-name", "err-kind", "err-org_unit_id"] {
+        assert!(bad.body.contains(id), "{id}");
+    }
+    assert!(bad.body.contains("所选区域不存在"));
+    assert_eq!(count().await, n0 + 1);
+}
+
+#[tokio::test]
+async fn csrf_is_required_on_every_state_change() {
+    let t = app().await;
+    let s = t.login("bureau").await;
+    let park = t.unit_id("LZGX-YT").await.to_string();
+    let fields = [("credit_code", "91350100M000100Y43"), ("name", "伪造请求"), ("kind", "enterprise"), ("org_unit_id", park.as_str())];
+    let mut forged = s.clone();
+    forged.csrf = "0".repeat(64);
+    let r = t.post_form(&forged, "/orgs", &fields).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("CSRF"));
+    // No token at all, as a JSON call with the session cookie.
+    let r = t
+        .send(Request::post("/api/v1/organisations").header(header::COOKIE, s.cookie_header()).header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["error"]["code"], "csrf");
+    // A right token from another site's page is refused by its Origin.
+    let body = serde_urlencoded::to_string([("_csrf", s.csrf.as_str()), ("name", "x")]).unwrap();
+    let r = t
+        .send(Request::post("/orgs").header(header::COOKIE, s.cookie_header()).header(header::HOST, "localhost").header(header::ORIGIN, "https://evil.example").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Logout needs the token too.
+    let r = t.post_form(&forged, "/logout", &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(innocity_store::orgs::list(&t.db, &innocity_core::access::Scope::All, &Default::default()).await.unwrap().total, 80);
+}
+
+#[tokio::test]
+async fn api_create_update_with_token_and_bad_input() {
+    let t = app().await;
+    let s = t.login("bureau").await;
+    let r = t.post_form(&s, "/tokens", &[("name", "企业直报系统")]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let token = r.body.split("id=\"new-token\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let bearer = format!("Bearer {token}");
+    let park = t.unit_id("LZGX-YT").await;
+    let post = |body: String, ct: &'static str| {
+        Request::post("/api/v1/organisations").header(header::AUTHORIZATION, bearer.clone()).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap()
+    };
+    let good = serde_json::json!({ "credit_code": "91350100M000100Y43", "name": "兰州接口科技有限公司", "kind": "enterprise", "org_unit_id": park }).to_string();
+    let r = t.send(post(good.clone(), "application/json")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let created = r.json();
+    assert_eq!(created["name"], "兰州接口科技有限公司");
+    // Duplicate, malformed, wrong type, invalid fields: specific codes, nothing stored.
+    let r = t.send(post(good, "application/json")).await;
+    assert_eq!((r.status, r.json()["error"]["code"].as_str().unwrap().to_string()), (StatusCode::CONFLICT, "duplicate_credit_code".into()));
+    let r = t.send(post("{\"name\": ".into(), "application/json")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("line 1"), "{}", r.body);
+    let r = t.send(post("name=x".into(), "text/plain")).await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let bad = serde_json::json!({ "credit_code": "91350100M000100Y4I", "name": "", "kind": "enterprise", "org_unit_id": park }).to_string();
+    let r = t.send(post(bad, "application/json")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = &r.json()["error"]["fields"];
+    assert!(fields["credit_code"].as_str().unwrap().contains("第 18 位字符“I”"), "{fields}");
+    assert!(fields["name"].is_string());
+    // Oversized request: 413 with a message, not a crash.
+    let huge = format!("{{\"name\": \"{}\"}}", "x".repeat(2 << 20));
+    let r = t.send(post(huge, "application/json")).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(r.json()["error"]["code"], "too_large");
+    // Update with the version; a stale version is a 409.
+    let id = created["id"].as_i64().unwrap();
+    let upd = serde_json::json!({ "credit_code": "91350100M000100Y43", "name": "兰州接口科技股份有限公司", "kind": "enterprise", "org_unit_id": park, "version": 1 }).to_string();
+    let put = |body: String| Request::put(format!("/api/v1/organisations/{id}")).header(header::AUTHORIZATION, bearer.clone()).header(header::CONTENT_TYPE, "application/json").body(Body::from(body)).unwrap();
+    let r = t.send(put(upd.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["version"], 2);
+    let r = t.send(put(upd)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["error"]["code"], "stale");
+    // The audit log has before and after, with the request id.
+    let audit = t.send(Request::get(format!("/api/v1/audit?entity=organisation&entity_id={id}")).header(header::AUTHORIZATION, bearer.clone()).body(Body::empty()).unwrap()).await.json();
+    let e = &audit[0];
+    assert_eq!(e["action"], "organisation.update");
+    assert!(e["before"].as_str().unwrap().contains("兰州接口科技有限公司"));
+    assert!(e["after"].as_str().unwrap().contains("兰州接口科技股份有限公司"));
+    assert!(!e["request_id"].as_str().unwrap().is_empty());
+    assert!(innocity_store::audit::verify(&t.db).await.unwrap().is_ok());
+    // Unknown token, unknown route, bad query parameter.
+    let r = t.send(Request::get("/api/v1/me").header(header::AUTHORIZATION, "Bearer nope").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = t.send(Request::get("/api/v1/nothing").header(header::AUTHORIZATION, bearer.clone()).body(Body::empty()).unwrap()).await;
+    assert_eq!((r.status, r.json()["error"]["code"].clone()), (StatusCode::NOT_FOUND, serde_json::json!("not_found")));
+    let r = t.send(Request::get("/api/v1/organisations?page=abc").header(header::AUTHORIZATION, bearer).body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("page=abc"));
+}
+
+#[tokio::test]
+async fn languages_follow_query_then_cookie_then_accept_language() {
+    let t = app().await;
+    let anon = Session::default();
+    assert!(t.get(&anon, "/").await.body.contains("创新型城市科技管理与服务平台"));
+    let r = t.send(Request::get("/").header(header::ACCEPT_LANGUAGE, "en-US,en;q=0.9").body(Body::empty()).unwrap()).await;
+    assert!(r.body.contains("Innovative City S") && r.body.contains("Sign in"), "Accept-Language");
+    let r = t.get(&anon, "/?lang=en").await;
+    assert!(r.body.contains("Sign in"));
+    let mut s = Session::default();
+    s.absorb(&r);
+    // The cookie now wins over Accept-Language.
+    let r = t.send(Request::get("/login").header(header::COOKIE, s.cookie_header()).header(header::ACCEPT_LANGUAGE, "zh-CN").body(Body::empty()).unwrap()).await;
+    assert!(r.body.contains("Username"));
+    // Errors are in the chosen language too.
+    let r = t.send(Request::get("/nowhere").header(header::COOKIE, s.cookie_header()).body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("does not exist"));
+}
+
+#[tokio::test]
+async fn wrong_passwords_lock_the_account_with_a_clear_message() {
+    let t = app().await;
+    let mut s = Session::default();
+    s.absorb(&t.get(&s, "/login").await);
+    let mut last = None;
+    for _ in 0..5 {
+        last = Some(t.post_form(&s, "/login", &[("username", "zone"), ("password", "wrong-password-1")]).await);
+    }
+    let r = last.unwrap();
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains("账号已被锁定"), "{}", r.body);
+    assert!(r.body.contains("value=\"zone\""), "the username stays filled in");
+    let r = t.post_form(&s, "/login", &[("username", "zone"), ("password", demo::DEMO_PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    let r = t.post_form(&s, "/login", &[("username", "nobody"), ("password", "x")]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("用户名或密码错误"));
+}
+
+#[tokio::test]
+async fn password_change_and_logout() {
+    let t = app().await;
+    let s = t.login("expert").await;
+    let r = t.post_form(&s, "/password", &[("current", "wrong"), ("new", "newpass2026x"), ("confirm", "newpass2026x")]).await;
+    assert!(r.body.contains("当前密码不正确"));
+    let r = t.post_form(&s, "/password", &[("current", demo::DEMO_PASSWORD), ("new", "short"), ("confirm", "short")]).await;
+    assert!(r.body.contains("至少 10 个字符"));
+    let r = t.post_form(&s, "/password", &[("current", demo::DEMO_PASSWORD), ("new", "newpass2026x"), ("confirm", "newpass2026x")]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("密码已修改"));
+    let r = t.post_form(&s, "/logout", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.get(&s, "/workspace").await.status, StatusCode::SEE_OTHER, "session is gone");
+    assert!(matches!(
+        innocity_store::users::login(&t.db, "expert", "newpass2026x", "t").await.unwrap(),
+        innocity_store::users::LoginOutcome::Ok { .. }
+    ));
+}
+
+#[tokio::test]
+async fn two_servers_on_one_database_behave_as_one() {
+    let t = app().await;
+    // A second application with its own connection pool, as a second process would have.
+    let second_db = Db::connect(&t._t.url).await.unwrap();
+    let second = router(AppState::new(second_db, WebConfig::default()));
+    let s = login_via(&t.app, "bureau").await;
+    let r = send_to(&second, Request::get("/workspace").header(header::COOKIE, s.cookie_header()).body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("王科长"));
+    // A write through the second one with the first one's CSRF token.
+    let body = serde_urlencoded::to_string([("_csrf", s.csrf.as_str()), ("name", "跨进程令牌")]).unwrap();
+    let r = send_to(&second, Request::post("/tokens").header(header::COOKIE, s.cookie_header()).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // Lock-out counters are shared too.
+    for app in [&t.app, &second, &t.app, &second, &t.app] {
+        let mut a = Session::default();
+        a.absorb(&send_to(app, Request::get("/login").body(Body::empty()).unwrap()).await);
+        let body = serde_urlencoded::to_string([("_csrf", a.csrf.as_str()), ("username", "member"), ("password", "wrong-pass-123")]).unwrap();
+        send_to(app, Request::post("/login").header(header::COOKIE, a.cookie_header()).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()).await;
+    }
+    assert!(matches!(innocity_store::users::login(&t.db, "member", demo::DEMO_PASSWORD, "t").await.unwrap(), innocity_store::users::LoginOutcome::Locked { .. }));
+}
+
+#[tokio::test]
+async fn ops_endpoints_and_security_headers() {
+    let t = app().await;
+    let anon = Session::default();
+    let r = t.get(&anon, "/").await;
+    let csp = r.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(r.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
+    assert!(r.headers.get("x-request-id").is_some());
+    assert!(!r.body.contains("<script>"), "no inline script");
+    let m = t.get(&anon, "/metrics").await;
+    assert!(m.body.contains("innocity_http_requests_total{method=\"GET\",route=\"/\",status=\"200\"}"), "{}", m.body);
+    assert_eq!(t.get(&anon, "/readyz").await.body, "ready");
+}
+
+#[tokio::test]
+async fn openapi_document_matches_its_snapshot() {
+    let doc = innocity_web::api::openapi_json();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/openapi.json");
+    if std::env::var("UPDATE_SNAPSHOTS").is_ok() || !path.exists() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &doc).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(doc, expected, "OpenAPI changed: review and run with UPDATE_SNAPSHOTS=1");
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(v["openapi"], "3.1.0");
+    assert!(v["paths"]["/api/v1/organisations"]["post"].is_object());
+}
