@@ -1,0 +1,393 @@
+//! End-to-end tests of the real binary: real server processes, headless Chromium through
+//! chromedriver (WebDriver), screenshots, the CLI's backup/restore and audit verification.
+//! They run on SQLite, or on PostgreSQL when INNOCITY_TEST_DATABASE_URL is set.
+use base64::Engine;
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_innocity");
+const PASSWORD: &str = "lanbai2026";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Proc(Child);
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_http(url: &str) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        if ureq::get(url).call().is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{url} did not come up");
+}
+
+/// A fresh database URL (kept alive by the returned guard).
+fn fresh_db() -> (String, Option<innocity_store::testing::TempDir>) {
+    tokio::runtime::Runtime::new().unwrap().block_on(innocity_store::testing::fresh_url()).unwrap()
+}
+
+fn innocity(args: &[&str], db: &str) -> std::process::Output {
+    Command::new(BIN).args(args).arg("--database").arg(db).env("INNOCITY_LOG", "warn").output().unwrap()
+}
+
+fn seed(db: &str) {
+    let out = innocity(&["demo", "--no-serve", "--organisations", "300"], db);
+    assert!(out.status.success(), "demo: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("zone") && text.contains(PASSWORD), "accounts printed: {text}");
+}
+
+fn serve(db: &str) -> (Proc, String) {
+    let port = free_port();
+    let child = Command::new(BIN)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database", db])
+        .env("INNOCITY_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let p = Proc(child);
+    wait_http(&format!("{base}/healthz"));
+    (p, base)
+}
+
+// ---------- a minimal WebDriver client ----------
+
+struct Browser {
+    driver: String,
+    session: String,
+    _proc: Proc,
+    shots: PathBuf,
+}
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+impl Browser {
+    fn start() -> Browser {
+        let port = free_port();
+        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let child = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("chromedriver ({chromedriver}) must be installed (the test command installs it): {e}"));
+        let driver = format!("http://127.0.0.1:{port}");
+        let proc = Proc(child);
+        wait_http(&format!("{driver}/status"));
+        let profile = std::env::temp_dir().join(format!("innocity-chrome-{port}"));
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                     "--lang=zh-CN", format!("--user-data-dir={}", profile.display())]
+        }}}});
+        let v: Value = ureq::post(&format!("{driver}/session")).send_json(caps).unwrap().into_json().unwrap();
+        let session = v["value"]["sessionId"].as_str().unwrap().to_string();
+        let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        Browser { driver, session, _proc: proc, shots }
+    }
+    fn url(&self, path: &str) -> String {
+        format!("{}/session/{}{path}", self.driver, self.session)
+    }
+    fn post(&self, path: &str, body: Value) -> Value {
+        match ureq::post(&self.url(path)).send_json(body) {
+            Ok(r) => r.into_json().unwrap(),
+            Err(ureq::Error::Status(code, r)) => panic!("webdriver {path}: {code} {}", r.into_string().unwrap_or_default()),
+            Err(e) => panic!("webdriver {path}: {e}"),
+        }
+    }
+    fn get(&self, path: &str) -> Value {
+        ureq::get(&self.url(path)).call().unwrap().into_json().unwrap()
+    }
+    fn go(&self, url: &str) {
+        self.post("/url", json!({ "url": url }));
+    }
+    fn find(&self, css: &str) -> String {
+        let v = self.post("/element", json!({"using": "css selector", "value": css}));
+        v["value"][ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {v} on {}", self.current_url())).to_string()
+    }
+    fn exists(&self, css: &str) -> bool {
+        let v: Value = match ureq::post(&self.url("/elements")).send_json(json!({"using": "css selector", "value": css})) {
+            Ok(r) => r.into_json().unwrap(),
+            Err(_) => return false,
+        };
+        v["value"].as_array().is_some_and(|a| !a.is_empty())
+    }
+    fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css);
+        self.post(&format!("/element/{e}/clear"), json!({}));
+        self.post(&format!("/element/{e}/value"), json!({ "text": text }));
+    }
+    fn click(&self, css: &str) {
+        let e = self.find(css);
+        self.post(&format!("/element/{e}/click"), json!({}));
+    }
+    fn text(&self, css: &str) -> String {
+        let e = self.find(css);
+        self.get(&format!("/element/{e}/text"))["value"].as_str().unwrap_or("").to_string()
+    }
+    fn source(&self) -> String {
+        self.get("/source")["value"].as_str().unwrap_or("").to_string()
+    }
+    fn current_url(&self) -> String {
+        self.get("/url")["value"].as_str().unwrap_or("").to_string()
+    }
+    /// Clicks may return before the next page has loaded: wait for it.
+    fn wait_for(&self, cond: impl Fn() -> bool) {
+        let start = Instant::now();
+        while !cond() {
+            assert!(start.elapsed() < Duration::from_secs(10), "timed out waiting on {}", self.current_url());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    fn clear_cookies(&self) {
+        ureq::delete(&self.url("/cookie")).call().unwrap();
+    }
+    fn size(&self, w: u32, h: u32) {
+        self.post("/window/rect", json!({"width": w, "height": h}));
+    }
+    fn screenshot(&self, name: &str) -> PathBuf {
+        let v = self.get("/screenshot");
+        let png = base64::engine::general_purpose::STANDARD.decode(v["value"].as_str().unwrap()).unwrap();
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 5_000, "a real screenshot");
+        let path = self.shots.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = ureq::delete(&format!("{}/session/{}", self.driver, self.session)).call();
+    }
+}
+
+fn sign_in(b: &Browser, base: &str, user: &str) {
+    b.clear_cookies();
+    b.go(&format!("{base}/login?lang=zh"));
+    b.type_into("#username", user);
+    b.type_into("#password", PASSWORD);
+    b.click("#login-submit");
+    b.wait_for(|| !b.current_url().contains("/login"));
+}
+
+#[test]
+fn browser_each_role_signs_in_sees_its_menu_and_is_refused_others() {
+    let (db, _guard) = fresh_db();
+    seed(&db);
+    let (_server, base) = serve(&db);
+    let b = Browser::start();
+
+    // Chinese is the default; the browser's own language is English, so say it once.
+    b.go(&format!("{base}/?lang=zh"));
+    assert!(b.text("h1").contains("创新型城市科技管理与服务平台"));
+    assert_eq!(b.text("#org-count"), "300");
+    b.screenshot("home-zh");
+
+    // (user, menu entries that must show, entries that must not, a page the role is refused)
+    let cases: &[(&str, &[&str], &[&str], Option<&str>)] = &[
+        ("admin", &["工作台", "创新主体", "行政区划与园区", "审计日志"], &[], None),
+        ("bureau", &["创新主体", "审计日志"], &[], None),
+        ("zone", &["创新主体", "行政区划与园区"], &["审计日志"], Some("/audit")),
+        ("orgadmin", &["创新主体"], &["审计日志", "行政区划与园区"], Some("/units")),
+        ("member", &["创新主体"], &["审计日志"], Some("/orgs/new")),
+        ("expert", &["工作台", "修改密码"], &["创新主体"], Some("/orgs")),
+        ("provider", &["创新主体"], &["审计日志"], Some("/audit")),
+    ];
+    for (user, shown, hidden, refused) in cases {
+        sign_in(&b, &base, user);
+        assert!(b.current_url().ends_with("/workspace"), "{user} lands on the workspace: {} {}", b.current_url(), b.source().split("<main").nth(1).unwrap_or(""));
+        let menu = b.text("#menu");
+        for m in *shown {
+            assert!(menu.contains(m), "{user} menu shows {m}: {menu}");
+        }
+        for m in *hidden {
+            assert!(!menu.contains(m), "{user} menu hides {m}: {menu}");
+        }
+        b.screenshot(&format!("workspace-{user}"));
+        if let Some(path) = refused {
+            b.go(&format!("{base}{path}"));
+            assert!(b.text("#error-message").contains("您没有权限访问此内容"), "{user} refused {path}");
+            b.screenshot(&format!("refused-{user}"));
+        }
+    }
+    // The public account has no workspace.
+    sign_in(&b, &base, "public");
+    assert!(b.text("#error-message").contains("您没有权限"));
+
+    // Organisation list as a zone admin, then a bad credit code on the create form.
+    sign_in(&b, &base, "zone");
+    b.go(&format!("{base}/orgs"));
+    assert!(b.text("#org-total").contains("共"));
+    b.screenshot("orgs-zone");
+    b.go(&format!("{base}/orgs/new"));
+    b.type_into("#credit_code", "91350100M000100Y44");
+    b.type_into("#name", "兰州示例光电科技有限公司");
+    b.click("#org-save");
+    b.wait_for(|| b.exists("#err-credit_code"));
+    assert!(b.text("#err-credit_code").contains("应为“3”"));
+    assert!(b.source().contains("兰州示例光电科技有限公司"), "input kept");
+    b.screenshot("org-form-error");
+
+    // Language switch, kept by cookie across pages.
+    b.go(&format!("{base}/workspace"));
+    b.click("#lang-switch");
+    b.wait_for(|| b.current_url().contains("lang=en"));
+    assert!(b.text("#menu").contains("Organisations"));
+    b.go(&format!("{base}/orgs"));
+    assert!(b.text("h1").contains("Organisations"));
+    b.screenshot("orgs-en");
+
+    // A phone.
+    b.size(390, 844);
+    b.go(&format!("{base}/orgs?lang=zh"));
+    assert!(b.exists("#org-table"));
+    b.screenshot("orgs-phone");
+    b.go(&format!("{base}/"));
+    b.screenshot("home-phone");
+}
+
+/// A cookie-keeping HTTP client for the server (no redirects followed).
+struct Client {
+    agent: ureq::Agent,
+    cookies: Vec<(String, String)>,
+}
+
+impl Client {
+    fn new() -> Client {
+        Client { agent: ureq::AgentBuilder::new().redirects(0).build(), cookies: Vec::new() }
+    }
+    fn cookie(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+    fn absorb(&mut self, r: &ureq::Response) {
+        for c in r.all("set-cookie") {
+            if let Some((k, v)) = c.split(';').next().and_then(|kv| kv.split_once('=')) {
+                self.cookies.retain(|(ck, _)| ck != k);
+                self.cookies.push((k.into(), v.into()));
+            }
+        }
+    }
+    fn get(&mut self, url: &str) -> (u16, String) {
+        let r = match self.agent.get(url).set("Cookie", &self.cookie()).call() {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{e}"),
+        };
+        self.absorb(&r);
+        (r.status(), r.into_string().unwrap_or_default())
+    }
+    fn post(&mut self, url: &str, form: &[(&str, &str)]) -> u16 {
+        let r = match self.agent.post(url).set("Cookie", &self.cookie()).send_form(form) {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{e}"),
+        };
+        self.absorb(&r);
+        r.status()
+    }
+}
+
+fn csrf_of(html: &str) -> String {
+    html.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+}
+
+#[test]
+fn two_server_processes_on_one_database_behave_as_one() {
+    let (db, _guard) = fresh_db();
+    seed(&db);
+    let (_a, base_a) = serve(&db);
+    let (_b, base_b) = serve(&db);
+    let mut c = Client::new();
+    let (_, page) = c.get(&format!("{base_a}/login"));
+    let csrf = csrf_of(&page);
+    assert_eq!(c.post(&format!("{base_a}/login"), &[("_csrf", &csrf), ("username", "bureau"), ("password", PASSWORD)]), 303);
+    // Carry on through the other process.
+    let (status, ws) = c.get(&format!("{base_b}/workspace"));
+    assert_eq!(status, 200);
+    assert!(ws.contains("王科长"));
+    let csrf = csrf_of(&ws);
+    assert_eq!(c.post(&format!("{base_b}/tokens"), &[("_csrf", &csrf), ("name", "第二进程")]), 200);
+    assert_eq!(c.post(&format!("{base_a}/logout"), &[("_csrf", &csrf)]), 303);
+    assert_eq!(c.get(&format!("{base_b}/workspace")).0, 303, "signed out everywhere");
+}
+
+#[test]
+fn backup_while_serving_then_restore_and_verify() {
+    let (db, _guard) = fresh_db();
+    seed(&db);
+    let (_server, base) = serve(&db);
+    // Writes go on while the backup runs.
+    let writer = {
+        let base = base.clone();
+        std::thread::spawn(move || {
+            for _ in 0..5 {
+                let mut c = Client::new();
+                let (_, page) = c.get(&format!("{base}/login"));
+                c.post(&format!("{base}/login"), &[("_csrf", &csrf_of(&page)), ("username", "admin"), ("password", PASSWORD)]);
+            }
+        })
+    };
+    let dir = std::env::temp_dir().join(format!("innocity-backup-{}", free_port()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("snapshot.jsonl");
+    let out = innocity(&["backup", "--output", file.to_str().unwrap()], &db);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    writer.join().unwrap();
+    let (target, _g2) = fresh_db();
+    let out = innocity(&["restore", "--input", file.to_str().unwrap()], &target);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("organisations: 300"));
+    let out = innocity(&["audit", "verify"], &target);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The restored platform serves the same data.
+    let (_restored, base2) = serve(&target);
+    let (_, home) = Client::new().get(&format!("{base2}/"));
+    assert!(home.contains("org-count\">300<"));
+    // Restoring over existing data is refused.
+    let out = innocity(&["restore", "--input", file.to_str().unwrap()], &target);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn audit_verify_names_an_edited_entry_and_user_add_works() {
+    let (db, _guard) = fresh_db();
+    seed(&db);
+    let out = innocity(&["audit", "verify"], &db);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("audit log intact"));
+    let out = Command::new(BIN)
+        .args(["user", "add", "--username", "qx_admin", "--name", "七里河园区 管理员", "--role", "zone_admin", "--unit", "LZGX-QLH", "--database", &db])
+        .env("INNOCITY_NEW_PASSWORD", "qilihe2026ok")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN).args(["user", "add", "--username", "x", "--name", "x", "--role", "zone_admin", "--database", &db]).env("INNOCITY_NEW_PASSWORD", "qilihe2026ok").output().unwrap();
+    assert!(!out.status.success(), "a zone admin needs a unit");
+    // Edit one entry behind the platform's back.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let d = innocity_store::Db::connect(&db).await.unwrap();
+        let tx = d.begin_write().await.unwrap();
+        tx.exec("UPDATE audit_log SET actor = 'mallory' WHERE seq = 12", vec![]).await.unwrap();
+        tx.commit().await.unwrap();
+    });
+    let out = innocity(&["audit", "verify"], &db);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("entry 12"), "{err}");
+}
