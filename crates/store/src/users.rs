@@ -222,6 +222,8 @@ pub async fn login(db: &Db, username: &str, password: &str, request_id: &str) ->
     }
     let token = random_token();
     tx.exec("UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?", vec![id.into()]).await?;
+    // Expired sessions are swept here, so the table never needs a separate job.
+    tx.exec("DELETE FROM sessions WHERE expires_at < ?", vec![now.into()]).await?;
     tx.exec(
         "INSERT INTO sessions (id, user_id, csrf, created_at, last_seen, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
         vec![sha256_hex(&token).into(), id.into(), random_token().into(), now.into(), now.into(), (now + SESSION_IDLE_MS).into()],
