@@ -253,7 +253,18 @@ fn browser_each_role_signs_in_sees_its_menu_and_is_refused_others() {
     assert!(b.text("h1").contains("Organisations"));
     b.screenshot("orgs-en");
 
+    // Swagger UI, vendored, runs under the CSP.
+    b.go(&format!("{base}/api/docs"));
+    b.wait_for(|| b.exists(".swagger-ui .info"));
+    b.screenshot("api-docs");
+    // The audit log as bureau staff.
+    sign_in(&b, &base, "bureau");
+    b.go(&format!("{base}/audit?lang=zh"));
+    assert!(b.text("#audit-table").contains("auth.login"));
+    b.screenshot("audit");
+
     // A phone.
+    sign_in(&b, &base, "zone");
     b.size(390, 844);
     b.go(&format!("{base}/orgs?lang=zh"));
     assert!(b.exists("#org-table"));

@@ -488,3 +488,65 @@ async fn openapi_document_matches_its_snapshot() {
     assert_eq!(v["openapi"], "3.1.0");
     assert!(v["paths"]["/api/v1/organisations"]["post"].is_object());
 }
+
+#[tokio::test]
+async fn every_api_route_and_every_write_refuses_the_roles_that_must_be_refused() {
+    let t = app().await;
+    let own = t.user_org("orgadmin").await;
+    let non_public: Vec<&str> = ROLES.iter().copied().filter(|r| *r != "public").collect();
+    let get_matrix: Vec<(String, Vec<&str>)> = vec![
+        ("/api/v1/me".into(), non_public.clone()),
+        ("/api/v1/org-units".into(), vec!["admin", "bureau", "zone", "zone2"]),
+        ("/api/v1/organisations".into(), vec!["admin", "bureau", "zone", "zone2", "orgadmin", "member", "orgadmin2", "provider"]),
+        (format!("/api/v1/organisations/{own}"), vec!["admin", "bureau", "zone", "orgadmin", "member"]),
+        ("/api/v1/audit".into(), vec!["admin", "bureau"]),
+    ];
+    let mut sessions = Vec::new();
+    for r in ROLES {
+        sessions.push((r, t.login(r).await));
+    }
+    for (path, allowed) in &get_matrix {
+        let anon = t.send(Request::get(path.as_str()).body(Body::empty()).unwrap()).await;
+        assert_eq!(anon.status, StatusCode::UNAUTHORIZED, "anonymous {path}");
+        assert_eq!(anon.json()["error"]["code"], "unauthorized");
+        for (role, s) in &sessions {
+            let r = t.send(Request::get(path.as_str()).header(header::COOKIE, s.cookie_header()).body(Body::empty()).unwrap()).await;
+            let expected = if allowed.contains(role) { StatusCode::OK } else { StatusCode::FORBIDDEN };
+            assert_eq!(r.status, expected, "{role} GET {path}: {}", r.body);
+        }
+    }
+    // Writes: the roles without the capability, or outside the scope, are refused and nothing changes.
+    let before = innocity_store::orgs::get(&t.db, own).await.unwrap().unwrap();
+    let park = before.org_unit_id.to_string();
+    let fields = [("credit_code", "91350100M000100Y43"), ("name", "越权写入"), ("kind", "enterprise"), ("org_unit_id", park.as_str()), ("version", "1")];
+    let body = serde_json::json!({ "credit_code": "91350100M000100Y43", "name": "越权写入", "kind": "enterprise", "org_unit_id": before.org_unit_id, "version": 1 }).to_string();
+    for (role, s) in &sessions {
+        let may_create = ["admin", "bureau", "zone", "zone2"].contains(role);
+        let may_edit_own = ["admin", "bureau", "zone", "orgadmin"].contains(role);
+        if !may_create {
+            assert_eq!(t.post_form(s, "/orgs", &fields).await.status, StatusCode::FORBIDDEN, "{role} POST /orgs");
+            let r = t.send(Request::post("/api/v1/organisations").header(header::COOKIE, s.cookie_header()).header("x-csrf-token", s.csrf.clone()).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.clone())).unwrap()).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{role} POST /api/v1/organisations");
+        }
+        if !may_edit_own {
+            assert_eq!(t.post_form(s, &format!("/orgs/{own}"), &fields).await.status, StatusCode::FORBIDDEN, "{role} POST /orgs/{own}");
+            let r = t.send(Request::put(format!("/api/v1/organisations/{own}")).header(header::COOKIE, s.cookie_header()).header("x-csrf-token", s.csrf.clone()).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.clone())).unwrap()).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{role} PUT /api/v1/organisations/{own}");
+        }
+        if *role == "public" {
+            assert_eq!(t.post_form(s, "/tokens", &[("name", "x")]).await.status, StatusCode::FORBIDDEN);
+            assert_eq!(t.post_form(s, "/password", &[("current", "x"), ("new", "y"), ("confirm", "y")]).await.status, StatusCode::FORBIDDEN);
+        }
+    }
+    assert_eq!(innocity_store::orgs::get(&t.db, own).await.unwrap().unwrap(), before);
+    assert_eq!(innocity_store::orgs::list(&t.db, &innocity_core::access::Scope::All, &Default::default()).await.unwrap().total, 80);
+    // An organisation admin may edit its own organisation but not move it to another park.
+    let s = &sessions.iter().find(|(r, _)| *r == "orgadmin").unwrap().1;
+    let other_park = t.unit_id("BYGX-YD").await.to_string();
+    let v = before.version.to_string();
+    let r = t.post_form(s, &format!("/orgs/{own}"), &[("credit_code", &before.credit_code), ("name", &before.name), ("kind", "enterprise"), ("org_unit_id", &other_park), ("version", &v)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = t.post_form(s, &format!("/orgs/{own}"), &[("credit_code", &before.credit_code), ("name", &before.name), ("kind", "enterprise"), ("org_unit_id", &park), ("version", &v), ("phone", "0931-8888888")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(innocity_store::orgs::get(&t.db, own).await.unwrap().unwrap().phone, "0931-8888888");
+}
