@@ -23,21 +23,8 @@ pub struct Entry {
 
 /// The hash of an entry's content chained to `prev_hash`. Fields are length-prefixed so no two
 /// different entries can serialise to the same bytes.
-pub fn entry_hash(
-    prev_hash: &str,
-    seq: i64,
-    at_ms: i64,
-    fields: [&str; 7],
-) -> String {
-    let mut h = Sha256::new();
-    h.update(prev_hash.as_bytes());
-    h.update(seq.to_le_bytes());
-    h.update(at_ms.to_le_bytes());
-    for f in fields {
-        h.update((f.len() as u64).to_le_bytes());
-        h.update(f.as_bytes());
-    }
-    hex::encode(h.finalize())
+pub fn entry_hash(prev_hash: &str, seq: i64, at_ms: i64, fields: [&str; 7]) -> String {
+    String::from_utf8_lossy(&entry_hash_hex(prev_hash, seq, at_ms, fields)).into_owned()
 }
 
 impl Entry {
@@ -64,33 +51,78 @@ pub enum Break {
     Truncated { last: i64, head: i64 },
 }
 
+/// An entry's fields, borrowed (the verifier reads a million of these without allocating).
+#[derive(Debug, Clone, Copy)]
+pub struct EntryRef<'a> {
+    pub seq: i64,
+    pub at_ms: i64,
+    pub fields: [&'a str; 7],
+    pub prev_hash: &'a str,
+    pub hash: &'a str,
+}
+
+impl Entry {
+    pub fn as_ref(&self) -> EntryRef<'_> {
+        EntryRef {
+            seq: self.seq,
+            at_ms: self.at_ms,
+            fields: [&self.actor, &self.action, &self.entity, &self.entity_id, &self.before, &self.after, &self.request_id],
+            prev_hash: &self.prev_hash,
+            hash: &self.hash,
+        }
+    }
+}
+
+/// The raw digest, hex-encoded into a buffer on the stack.
+fn entry_hash_hex(prev_hash: &str, seq: i64, at_ms: i64, fields: [&str; 7]) -> [u8; 64] {
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(seq.to_le_bytes());
+    h.update(at_ms.to_le_bytes());
+    for f in fields {
+        h.update((f.len() as u64).to_le_bytes());
+        h.update(f.as_bytes());
+    }
+    let mut out = [0u8; 64];
+    // 32 bytes always fit 64 hex digits.
+    let _ = hex::encode_to_slice(h.finalize(), &mut out);
+    out
+}
+
 /// Walks entries in sequence order and finds the first break.
 #[derive(Debug)]
 pub struct Verifier {
     expected_seq: i64,
-    prev_hash: String,
+    prev_hash: [u8; 64],
     pub checked: u64,
 }
 
 impl Default for Verifier {
     fn default() -> Self {
-        Verifier { expected_seq: 1, prev_hash: GENESIS.to_string(), checked: 0 }
+        let mut prev_hash = [0u8; 64];
+        prev_hash.copy_from_slice(GENESIS.as_bytes());
+        Verifier { expected_seq: 1, prev_hash, checked: 0 }
     }
 }
 
 impl Verifier {
     pub fn push(&mut self, e: &Entry) -> Result<(), Break> {
+        self.push_ref(e.as_ref())
+    }
+
+    pub fn push_ref(&mut self, e: EntryRef<'_>) -> Result<(), Break> {
         if e.seq > self.expected_seq {
             return Err(Break::Gap { from: self.expected_seq, to: e.seq - 1 });
         }
-        if e.compute_hash() != e.hash {
+        let computed = entry_hash_hex(e.prev_hash, e.seq, e.at_ms, e.fields);
+        if computed.as_slice() != e.hash.as_bytes() {
             return Err(Break::Edited { seq: e.seq });
         }
-        if e.prev_hash != self.prev_hash {
+        if e.prev_hash.as_bytes() != self.prev_hash.as_slice() {
             return Err(Break::Chain { seq: e.seq, missing_from: e.seq - 1 });
         }
         self.expected_seq = e.seq + 1;
-        self.prev_hash = e.hash.clone();
+        self.prev_hash = computed;
         self.checked += 1;
         Ok(())
     }
@@ -98,7 +130,7 @@ impl Verifier {
     /// The head (last seq and hash) recorded beside the log must be where the walk ended.
     pub fn finish(self, head_seq: i64, head_hash: &str) -> Result<u64, Break> {
         let last = self.expected_seq - 1;
-        if last != head_seq || (head_seq > 0 && self.prev_hash != head_hash) {
+        if last != head_seq || (head_seq > 0 && self.prev_hash.as_slice() != head_hash.as_bytes()) {
             return Err(Break::Truncated { last, head: head_seq });
         }
         Ok(self.checked)

@@ -1,7 +1,8 @@
 //! The audit log: appended in the caller's transaction, verified by walking the chain.
 use crate::db::{Db, Result, Tx, now_ms};
-use innocity_core::audit::{Break, Entry, Verifier, entry_hash};
-use sea_orm::{ConnectionTrait, QueryResult, StreamTrait, Value};
+use crate::StoreError;
+use innocity_core::audit::{Break, Entry, EntryRef, Verifier, entry_hash};
+use sea_orm::{QueryResult, Value};
 
 /// What changed, as the caller describes it.
 #[derive(Debug, Clone)]
@@ -70,25 +71,72 @@ fn entry_from(r: &QueryResult) -> Result<Entry> {
 
 const COLUMNS: &str = "seq, at_ms, actor, action, entity, entity_id, before_json, after_json, request_id, prev_hash, hash";
 
-/// Walks the whole log in one consistent read, streaming rows. Ok(count) or the first break.
+const VERIFY_SQL: &str = "SELECT seq, at_ms, actor, action, entity, entity_id, before_json, after_json, request_id, prev_hash, hash FROM audit_log ORDER BY seq";
+const HEAD_SQL: &str = "SELECT seq, hash FROM audit_head WHERE id = 1";
+
+/// Walks the whole log in one consistent read. Ok(count) or the first break.
+///
+/// This is the one place we go below SeaORM: rows are read as borrowed strings, so a million
+/// entries are checked without a million allocations. On SQLite we read the file directly
+/// (rusqlite over the same libsqlite3), because sqlx hands every row across threads, which
+/// costs more than the hashing itself.
 pub async fn verify(db: &Db) -> Result<std::result::Result<u64, Break>> {
-    use futures_util::StreamExt;
-    use sea_orm::TransactionTrait;
-    let txn = db.conn.begin().await?;
-    let head = txn.query_one_raw(db.stmt("SELECT seq, hash FROM audit_head WHERE id = 1", vec![])).await?;
-    let head = head.ok_or(crate::StoreError::NotFound)?;
-    let (head_seq, head_hash): (i64, String) = (head.try_get("", "seq")?, head.try_get("", "hash")?);
+    match (&db.sqlite_path, db.is_postgres()) {
+        (Some(path), false) => {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || verify_sqlite_file(&path))
+                .await
+                .map_err(|e| StoreError::Invalid(e.to_string()))?
+        }
+        _ => verify_postgres(db).await,
+    }
+}
+
+fn verify_sqlite_file(path: &std::path::Path) -> Result<std::result::Result<u64, Break>> {
+    use rusqlite::{Connection, OpenFlags};
+    let err = |e: rusqlite::Error| StoreError::Invalid(format!("{}: {e}", path.display()));
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(err)?;
+    // One read transaction: the head and the rows come from the same snapshot.
+    conn.execute_batch("BEGIN").map_err(err)?;
+    let (head_seq, head_hash): (i64, String) = conn.query_row(HEAD_SQL, [], |r| Ok((r.get(0)?, r.get(1)?))).map_err(err)?;
+    let mut verifier = Verifier::default();
+    let mut stmt = conn.prepare(VERIFY_SQL).map_err(err)?;
+    let mut rows = stmt.query([]).map_err(err)?;
+    while let Some(r) = rows.next().map_err(err)? {
+        let s = |i: usize| -> Result<&str> {
+            r.get_ref(i).map_err(err)?.as_str().map_err(|e| StoreError::Invalid(format!("audit_log column {i}: {e}")))
+        };
+        let n = |i: usize| -> Result<i64> { r.get(i).map_err(err) };
+        let entry = EntryRef { seq: n(0)?, at_ms: n(1)?, fields: [s(2)?, s(3)?, s(4)?, s(5)?, s(6)?, s(7)?, s(8)?], prev_hash: s(9)?, hash: s(10)? };
+        if let Err(b) = verifier.push_ref(entry) {
+            return Ok(Err(b));
+        }
+    }
+    Ok(verifier.finish(head_seq, &head_hash))
+}
+
+async fn verify_postgres(db: &Db) -> Result<std::result::Result<u64, Break>> {
+    use futures_util::TryStreamExt;
+    use sea_orm::sqlx::{self, Row};
+    let err = |e: sqlx::Error| StoreError::Invalid(e.to_string());
+    let pool = db.conn.get_postgres_connection_pool();
+    let mut tx = pool.begin().await.map_err(err)?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await.map_err(err)?;
+    let head = sqlx::query(HEAD_SQL).fetch_one(&mut *tx).await.map_err(err)?;
+    let (head_seq, head_hash): (i64, String) = (head.try_get(0).map_err(err)?, head.try_get(1).map_err(err)?);
     let mut verifier = Verifier::default();
     {
-        let mut rows = txn.stream_raw(db.stmt(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq"), vec![])).await?;
-        while let Some(row) = rows.next().await {
-            let entry = entry_from(&row?)?;
-            if let Err(b) = verifier.push(&entry) {
+        let mut rows = sqlx::query(VERIFY_SQL).fetch(&mut *tx);
+        while let Some(r) = rows.try_next().await.map_err(err)? {
+            let s = |i: usize| r.try_get::<&str, _>(i).map_err(err);
+            let n = |i: usize| r.try_get::<i64, _>(i).map_err(err);
+            let entry = EntryRef { seq: n(0)?, at_ms: n(1)?, fields: [s(2)?, s(3)?, s(4)?, s(5)?, s(6)?, s(7)?, s(8)?], prev_hash: s(9)?, hash: s(10)? };
+            if let Err(b) = verifier.push_ref(entry) {
                 return Ok(Err(b));
             }
         }
     }
-    txn.commit().await?;
+    tx.commit().await.map_err(err)?;
     Ok(verifier.finish(head_seq, &head_hash))
 }
 

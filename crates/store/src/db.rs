@@ -48,6 +48,8 @@ pub fn now_ms() -> i64 {
 pub struct Db {
     pub conn: DatabaseConnection,
     pub backend: DbBackend,
+    /// The SQLite file, for the few batch reads that go straight to SQLite.
+    pub sqlite_path: Option<std::path::PathBuf>,
 }
 
 /// The URL with any password replaced, for logs.
@@ -76,7 +78,11 @@ impl Db {
             .min_connections(1);
         let conn = Database::connect(opts).await.map_err(StoreError::Db)?;
         let backend = conn.get_database_backend();
-        let db = Db { conn, backend };
+        let sqlite_path = is_sqlite.then(|| {
+            let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            std::path::PathBuf::from(rest.split('?').next().unwrap_or(rest))
+        });
+        let db = Db { conn, backend, sqlite_path };
         if backend == DbBackend::Sqlite {
             // WAL is a property of the file; foreign keys and the busy timeout are set on every
             // connection by sqlx's defaults, which we check at start-up.

@@ -91,16 +91,6 @@ pub async fn unit(db: &Db, id: i64) -> Result<Option<OrgUnit>> {
         .transpose()
 }
 
-/// Units within a scope (all for the bureau, a subtree for a zone admin, none otherwise).
-pub async fn units_in_scope(db: &Db, scope: &Scope) -> Result<Vec<OrgUnit>> {
-    let all = units(db).await?;
-    Ok(match scope {
-        Scope::All => all,
-        Scope::Subtree(root) => all.into_iter().filter(|u| u.path.starts_with(root.as_str())).collect(),
-        _ => Vec::new(),
-    })
-}
-
 /// Creates an org unit under `parent` (demo data and imports).
 pub async fn create_unit(
     db: &Db,
@@ -186,7 +176,8 @@ fn scope_clause(scope: &Scope, sql: &mut String, values: &mut Vec<Value>) {
     }
 }
 
-/// Organisations within `scope` that match the query, newest first.
+/// Organisations within `scope` that match the query, by area (the hierarchy's order), then in
+/// order of registration: the (unit_path, id) index serves this order without sorting.
 pub async fn list(db: &Db, scope: &Scope, q: &OrgQuery) -> Result<Page<Organisation>> {
     let mut filter = String::from(" WHERE 1 = 1");
     let mut values: Vec<Value> = Vec::new();
@@ -219,7 +210,7 @@ pub async fn list(db: &Db, scope: &Scope, q: &OrgQuery) -> Result<Page<Organisat
     let per_page = q.per_page.clamp(1, 200);
     let page = q.page.max(1);
     let sql = format!(
-        "SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id{filter} ORDER BY o.id DESC LIMIT ? OFFSET ?"
+        "SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id{filter} ORDER BY o.unit_path, o.id LIMIT ? OFFSET ?"
     );
     values.push((per_page as i64).into());
     values.push((((page - 1) * per_page) as i64).into());
@@ -432,4 +423,16 @@ pub async fn counts_by_unit(db: &Db) -> Result<Vec<(String, u64)>> {
         .iter()
         .map(|r| Ok((r.try_get("", "unit_path")?, r.try_get::<i64>("", "n")? as u64)))
         .collect()
+}
+
+/// The organisation with this credit code, if registered.
+pub async fn by_credit_code(db: &Db, code: &str) -> Result<Option<Organisation>> {
+    db.query_one(
+        &format!("SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id WHERE o.credit_code = ?"),
+        vec![code.trim().to_uppercase().into()],
+    )
+    .await?
+    .as_ref()
+    .map(org_from)
+    .transpose()
 }

@@ -81,7 +81,7 @@ pub struct NewUser<'a> {
 
 pub async fn add(db: &Db, u: &NewUser<'_>, actor: &str, request_id: &str) -> Result<User> {
     let username = u.username.trim();
-    if username.is_empty() || username.len() > 64 || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+    if !username_ok(username) {
         return Err(StoreError::Invalid("username: 1–64 letters, digits, '.', '_' or '-'".into()));
     }
     if let Some(p) = password_problem(u.password) {
@@ -403,4 +403,44 @@ pub async fn token_user(db: &Db, token: &str) -> Result<Option<(User, Option<Str
     let Some(row) = row else { return Ok(None) };
     let (user, path) = session_user_from(&row)?;
     Ok(if user.active { Some((user, path)) } else { None })
+}
+
+/// An account as the user list shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub unit_name: Option<String>,
+    pub organisation_name: Option<String>,
+    pub locked_until: i64,
+    pub created_at: i64,
+}
+
+pub async fn list(db: &Db) -> Result<Vec<UserRow>> {
+    db.query_all(
+        "SELECT u.id, u.username, u.display_name, u.role, ou.name_zh AS unit_name, o.name AS organisation_name, u.locked_until, u.created_at FROM users u LEFT JOIN org_units ou ON ou.id = u.org_unit_id LEFT JOIN organisations o ON o.id = u.organisation_id ORDER BY u.id",
+        vec![],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(UserRow {
+            id: r.try_get("", "id")?,
+            username: r.try_get("", "username")?,
+            display_name: r.try_get("", "display_name")?,
+            role: r.try_get("", "role")?,
+            unit_name: r.try_get("", "unit_name")?,
+            organisation_name: r.try_get("", "organisation_name")?,
+            locked_until: r.try_get("", "locked_until")?,
+            created_at: r.try_get("", "created_at")?,
+        })
+    })
+    .collect()
+}
+
+/// Whether a username is well-formed: 1–64 letters, digits, '.', '_' or '-'.
+pub fn username_ok(username: &str) -> bool {
+    !username.is_empty() && username.len() <= 64 && username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
 }

@@ -148,7 +148,7 @@ pub async fn me(a: Auth<ViewWorkspace>) -> Json<Me> {
 
 #[utoipa::path(get, path = "/api/v1/org-units", responses((status = 200, body = Vec<ApiOrgUnit>), (status = 403, body = ApiError)))]
 pub async fn org_units(State(state): State<AppState>, a: Auth<ViewOrgUnits>) -> AppResult<Json<Vec<ApiOrgUnit>>> {
-    let units = innocity_store::orgs::units_in_scope(&state.db, &a.principal.scope).await.map_err(|e| a.ctx.err(e.into()))?;
+    let units = state.units_in_scope(&a.principal.scope).await.map_err(|e| a.ctx.err(e.into()))?;
     Ok(Json(units.into_iter().map(|u| ApiOrgUnit { id: u.id, parent_id: u.parent_id, code: u.code, name_zh: u.name_zh, name_en: u.name_en, level: u.level }).collect()))
 }
 

@@ -1,5 +1,5 @@
 //! The application: state, router, and the middleware every request passes through.
-use crate::{api, assets, audit, auth, home, ops, orgs};
+use crate::{api, assets, audit, auth, home, ops, orgs, users};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -7,7 +7,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use innocity_store::Db;
-use std::sync::Arc;
+use innocity_core::access::Scope;
+use innocity_store::orgs::OrgUnit;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 
@@ -26,32 +28,92 @@ impl Default for WebConfig {
     }
 }
 
+/// How long reference data (org units, the home page's counts) may be served from memory. They
+/// change rarely and only through audited writes; every server re-reads them after this long.
+pub const REFERENCE_TTL: Duration = Duration::from_secs(10);
+
+/// A value read from the database at `at`.
+struct Cached<T> {
+    at: Instant,
+    value: Arc<T>,
+}
+
+type HomeStats = (Vec<(String, String, u64)>, u64);
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<ops::Metrics>,
+    units: Arc<RwLock<Option<Cached<Vec<OrgUnit>>>>>,
+    home: Arc<RwLock<Option<Cached<HomeStats>>>>,
+}
+
+/// Reads through a small time-limited cache.
+async fn cached<T, F, Fut>(slot: &RwLock<Option<Cached<T>>>, load: F) -> innocity_store::db::Result<Arc<T>>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = innocity_store::db::Result<T>>,
+{
+    if let Ok(guard) = slot.read() {
+        if let Some(c) = guard.as_ref().filter(|c| c.at.elapsed() < REFERENCE_TTL) {
+            return Ok(c.value.clone());
+        }
+    }
+    let value = Arc::new(load().await?);
+    if let Ok(mut guard) = slot.write() {
+        *guard = Some(Cached { at: Instant::now(), value: value.clone() });
+    }
+    Ok(value)
 }
 
 impl AppState {
     pub fn new(db: Db, config: WebConfig) -> Self {
-        AppState { db, config: Arc::new(config), metrics: Arc::new(ops::Metrics::default()) }
+        AppState {
+            db,
+            config: Arc::new(config),
+            metrics: Arc::new(ops::Metrics::default()),
+            units: Arc::new(RwLock::new(None)),
+            home: Arc::new(RwLock::new(None)),
+        }
+    }
+
+    /// All org units, in hierarchy order (cached for [`REFERENCE_TTL`]).
+    pub async fn units(&self) -> innocity_store::db::Result<Arc<Vec<OrgUnit>>> {
+        cached(&self.units, || innocity_store::orgs::units(&self.db)).await
+    }
+
+    /// The units a scope reaches: all for the city, a subtree for a zone admin, none otherwise.
+    pub async fn units_in_scope(&self, scope: &Scope) -> innocity_store::db::Result<Vec<OrgUnit>> {
+        let all = self.units().await?;
+        Ok(match scope {
+            Scope::All => all.to_vec(),
+            Scope::Subtree(root) => all.iter().filter(|u| u.path.starts_with(root.as_str())).cloned().collect(),
+            _ => Vec::new(),
+        })
+    }
+
+    pub async fn unit(&self, id: i64) -> innocity_store::db::Result<Option<OrgUnit>> {
+        Ok(self.units().await?.iter().find(|u| u.id == id).cloned())
     }
 
     /// Zones with their organisation counts, and the total, for the public home page.
-    pub async fn home_stats(&self) -> innocity_store::db::Result<(Vec<(String, String, u64)>, u64)> {
-        let units = innocity_store::orgs::units(&self.db).await?;
-        let counts = innocity_store::orgs::counts_by_unit(&self.db).await?;
-        let total = counts.iter().map(|(_, n)| n).sum();
-        let zones = units
-            .into_iter()
-            .filter(|u| u.level == "zone")
-            .map(|u| {
-                let n = counts.iter().filter(|(p, _)| p.starts_with(u.path.as_str())).map(|(_, n)| *n).sum();
-                (u.name_zh, u.name_en, n)
-            })
-            .collect();
-        Ok((zones, total))
+    pub async fn home_stats(&self) -> innocity_store::db::Result<Arc<HomeStats>> {
+        let units = self.units().await?;
+        cached(&self.home, || async {
+            let counts = innocity_store::orgs::counts_by_unit(&self.db).await?;
+            let total = counts.iter().map(|(_, n)| n).sum();
+            let zones = units
+                .iter()
+                .filter(|u| u.level == "zone")
+                .map(|u| {
+                    let n = counts.iter().filter(|(p, _)| p.starts_with(u.path.as_str())).map(|(_, n)| *n).sum();
+                    (u.name_zh.clone(), u.name_en.clone(), n)
+                })
+                .collect();
+            Ok((zones, total))
+        })
+        .await
     }
 }
 
@@ -77,7 +139,8 @@ pub fn router(state: AppState) -> Router {
         .route("/orgs/{id}", get(orgs::view).post(orgs::update))
         .route("/orgs/{id}/edit", get(orgs::edit_form))
         .route("/units", get(orgs::units))
-        .route("/audit", get(audit::page));
+        .route("/audit", get(audit::page))
+        .route("/users", get(users::list).post(users::create));
     let api = Router::new()
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/me", get(api::me))

@@ -18,8 +18,9 @@ struct HomePage {
 }
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let (zones, total) = state.home_stats().await.map_err(|e| ctx.err(e.into()))?;
-    let zones = zones.into_iter().map(|(zh, en, n)| (if ctx.lang == Lang::Zh { zh } else { en }, n)).collect();
+    let stats = state.home_stats().await.map_err(|e| ctx.err(e.into()))?;
+    let (zones, total) = (&stats.0, stats.1);
+    let zones = zones.iter().map(|(zh, en, n)| (if ctx.lang == Lang::Zh { zh.clone() } else { en.clone() }, *n)).collect();
     Ok(render(&HomePage { s: ctx.shell(), zones, total }))
 }
 
@@ -35,8 +36,8 @@ pub async fn workspace(State(state): State<AppState>, a: Auth<ViewWorkspace>) ->
     let scope = match &a.principal.scope {
         Scope::All => crate::i18n::t(ctx.lang, "ws.scope.all").to_string(),
         Scope::Subtree(path) => {
-            let units = innocity_store::orgs::units(&state.db).await.map_err(|e| ctx.err(e.into()))?;
-            units.into_iter().find(|u| &u.path == path).map(|u| if ctx.lang == Lang::Zh { u.name_zh } else { u.name_en }).unwrap_or_default()
+            let units = state.units().await.map_err(|e| ctx.err(e.into()))?;
+            units.iter().find(|u| &u.path == path).map(|u| if ctx.lang == Lang::Zh { u.name_zh.clone() } else { u.name_en.clone() }).unwrap_or_default()
         }
         Scope::Organisation(id) => innocity_store::orgs::get(&state.db, *id).await.map_err(|e| ctx.err(e.into()))?.map(|o| o.name).unwrap_or_default(),
         Scope::Nothing => crate::i18n::t(ctx.lang, "ws.scope.nothing").to_string(),

@@ -10,5 +10,6 @@ pub mod i18n;
 pub mod ops;
 pub mod orgs;
 pub mod page;
+pub mod users;
 
 pub use app::{AppState, WebConfig, router};

@@ -25,7 +25,7 @@ pub async fn load_scoped(state: &AppState, ctx: &Ctx, p: &Principal, id: i64, ca
 /// Checks the org unit chosen in a form: it must exist and lie in the principal's reach. An
 /// organisation's own admins keep their organisation where it is.
 pub async fn resolve_unit(state: &AppState, ctx: &Ctx, p: &Principal, unit_id: i64, current: Option<&Organisation>) -> AppResult<Result<OrgUnit, FieldError>> {
-    let unit = store::unit(&state.db, unit_id).await.map_err(|e| ctx.err(e.into()))?;
+    let unit = state.unit(unit_id).await.map_err(|e| ctx.err(e.into()))?;
     let Some(unit) = unit else {
         return Ok(Err(FieldError { field: "org_unit_id", key: "err.unit.unknown", args: vec![] }));
     };
@@ -114,7 +114,8 @@ pub async fn query_orgs(state: &AppState, ctx: &Ctx, p: &Principal, lp: &ListPar
     let unit_path = match lp.unit {
         None => None,
         Some(id) => Some(
-            store::unit(&state.db, id)
+            state
+                .unit(id)
                 .await
                 .map_err(|e| ctx.err(e.into()))?
                 .ok_or_else(|| ctx.err(AppError::bad_request(format!("unit={id}"))))?
@@ -157,7 +158,7 @@ pub async fn list(State(state): State<AppState>, a: Auth<ViewOrgs>, Query(q): Qu
     let ctx = &a.ctx;
     let lp = list_params(ctx, &q)?;
     let page = query_orgs(&state, ctx, &a.principal, &lp).await?;
-    let units = store::units_in_scope(&state.db, &a.principal.scope).await.map_err(|e| ctx.err(e.into()))?;
+    let units = state.units_in_scope(&a.principal.scope).await.map_err(|e| ctx.err(e.into()))?;
     let pages = page.total.div_ceil(page.per_page).max(1);
     let href = |n: u64| {
         let mut params = vec![("page", n.to_string())];
@@ -215,8 +216,8 @@ impl FormPage {
 
 async fn form_units(state: &AppState, ctx: &Ctx, p: &Principal, current: Option<&Organisation>) -> AppResult<Vec<(i64, String)>> {
     let units = match (&p.scope, current) {
-        (Scope::Organisation(_), Some(o)) => store::unit(&state.db, o.org_unit_id).await.map_err(|e| ctx.err(e.into()))?.into_iter().collect(),
-        (scope, _) => store::units_in_scope(&state.db, scope).await.map_err(|e| ctx.err(e.into()))?,
+        (Scope::Organisation(_), Some(o)) => state.unit(o.org_unit_id).await.map_err(|e| ctx.err(e.into()))?.into_iter().collect(),
+        (scope, _) => state.units_in_scope(scope).await.map_err(|e| ctx.err(e.into()))?,
     };
     Ok(units.iter().map(|u| (u.id, unit_label(ctx.lang, u))).collect())
 }
@@ -370,7 +371,7 @@ struct UnitsPage {
 
 pub async fn units(State(state): State<AppState>, a: Auth<ViewOrgUnits>) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let units = store::units_in_scope(&state.db, &a.principal.scope).await.map_err(|e| ctx.err(e.into()))?;
+    let units = state.units_in_scope(&a.principal.scope).await.map_err(|e| ctx.err(e.into()))?;
     let counts = store::counts_by_unit(&state.db).await.map_err(|e| ctx.err(e.into()))?;
     let rows = units
         .into_iter()

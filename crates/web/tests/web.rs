@@ -162,6 +162,7 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/orgs/new", vec!["admin", "bureau", "zone", "zone2"]),
         ("/units", vec!["admin", "bureau", "zone", "zone2"]),
         ("/audit", vec!["admin", "bureau"]),
+        ("/users", vec!["admin"]),
         // orgadmin's own organisation lies in 兰州高新区: zone2 (白银) and other enterprises are refused.
         (&own_path, vec!["admin", "bureau", "zone", "orgadmin", "member"]),
         (&own_edit, vec!["admin", "bureau", "zone", "orgadmin"]),
@@ -549,4 +550,27 @@ async fn every_api_route_and_every_write_refuses_the_roles_that_must_be_refused(
     let r = t.post_form(s, &format!("/orgs/{own}"), &[("credit_code", &before.credit_code), ("name", &before.name), ("kind", "enterprise"), ("org_unit_id", &park), ("version", &v), ("phone", "0931-8888888")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(innocity_store::orgs::get(&t.db, own).await.unwrap().unwrap().phone, "0931-8888888");
+}
+
+#[tokio::test]
+async fn the_administrator_adds_accounts_with_field_errors() {
+    let t = app().await;
+    let s = t.login("admin").await;
+    let r = t.post_form(&s, "/users", &[("username", "bad name"), ("display_name", ""), ("role", "zone_admin"), ("password", "short")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for id in ["err-username", "err-display_name", "err-password", "err-org_unit_id"] {
+        assert!(r.body.contains(id), "{id}");
+    }
+    let r = t.post_form(&s, "/users", &[("username", "x1"), ("display_name", "某企业"), ("role", "org_admin"), ("password", "abcdefgh12"), ("organisation", "91350100M000100Y43")]).await;
+    assert!(r.body.contains("未找到该信用代码对应的在库单位"));
+    let unit = t.unit_id("LZGX-YT").await.to_string();
+    let r = t.post_form(&s, "/users", &[("username", "yantan"), ("display_name", "雁滩园区 管理员"), ("role", "zone_admin"), ("password", demo::DEMO_PASSWORD), ("org_unit_id", &unit)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = t.post_form(&s, "/users", &[("username", "yantan"), ("display_name", "重名"), ("role", "expert"), ("password", "yantan2026a")]).await;
+    assert!(r.body.contains("该用户名已被使用"));
+    // The new zone admin sees only the park's organisations.
+    let y = t.login("yantan").await;
+    let list = t.get(&y, "/orgs").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("雁滩园区") && !list.body.contains("白银高新区本部园区"));
 }

@@ -1,0 +1,116 @@
+//! Accounts, for the system administrator: list and add, with field-level errors.
+use crate::app::AppState;
+use crate::auth::{Auth, ManageUsers, parse_form};
+use crate::error::AppResult;
+use crate::i18n::t;
+use crate::page::{Shell, render};
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use innocity_core::access::Role;
+use innocity_store::users::{self, NewUser, UserRow};
+
+#[derive(Default, serde::Deserialize)]
+pub struct UserInput {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    org_unit_id: String,
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    s: Shell,
+    users: Vec<UserRow>,
+    input: UserInput,
+    errors: Vec<(String, String)>,
+    roles: Vec<&'static str>,
+    units: Vec<(i64, String)>,
+    added: bool,
+}
+
+impl UsersPage {
+    fn error(&self, field: &str) -> String {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
+    }
+    fn selected_unit(&self, id: &i64) -> bool {
+        self.input.org_unit_id.trim() == id.to_string()
+    }
+}
+
+async fn page(state: &AppState, a: &Auth<ManageUsers>, input: UserInput, errors: Vec<(String, String)>, added: bool, status: StatusCode) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let users = users::list(&state.db).await.map_err(|e| ctx.err(e.into()))?;
+    let units = innocity_store::orgs::units(&state.db).await.map_err(|e| ctx.err(e.into()))?;
+    let units = units.into_iter().filter(|u| u.level == "zone" || u.level == "park").map(|u| (u.id, if ctx.lang == crate::i18n::Lang::Zh { u.name_zh } else { u.name_en })).collect();
+    let mut r = render(&UsersPage { s: ctx.shell(), users, input, errors, roles: Role::ALL.iter().map(|r| r.code()).collect(), units, added });
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+pub async fn list(State(state): State<AppState>, a: Auth<ManageUsers>, q: axum::extract::Query<std::collections::HashMap<String, String>>) -> AppResult<Response> {
+    let added = q.contains_key("added");
+    page(&state, &a, UserInput::default(), vec![], added, StatusCode::OK).await
+}
+
+pub async fn create(State(state): State<AppState>, a: Auth<ManageUsers>, body: axum::body::Bytes) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let input: UserInput = parse_form(ctx, &body)?;
+    let lang = ctx.lang;
+    let mut errors: Vec<(String, String)> = Vec::new();
+    let mut err = |f: &str, key: &str| errors.push((f.to_string(), t(lang, key).to_string()));
+    let username = input.username.trim();
+    if !users::username_ok(username) {
+        err("username", "err.username");
+    }
+    if input.display_name.trim().is_empty() {
+        err("display_name", "err.required");
+    }
+    let role = Role::parse(input.role.trim());
+    if role.is_none() {
+        err("role", "err.choose");
+    }
+    if let Some(key) = users::password_problem(&input.password) {
+        err("password", key);
+    }
+    let unit_id = input.org_unit_id.trim().parse::<i64>().ok();
+    if role.is_some_and(|r| r.needs_unit()) && unit_id.is_none() {
+        err("org_unit_id", "err.user.unit_required");
+    }
+    let mut org_id = None;
+    if role.is_some_and(|r| r.needs_organisation()) {
+        match innocity_store::orgs::by_credit_code(&state.db, &input.organisation).await.map_err(|e| ctx.err(e.into()))? {
+            Some(o) => org_id = Some(o.id),
+            None => err("organisation", "err.user.org_unknown"),
+        }
+    }
+    let Some(role) = role.filter(|_| errors.is_empty()) else {
+        return page(&state, &a, input, errors, false, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let new = NewUser {
+        username,
+        display_name: input.display_name.trim(),
+        password: &input.password,
+        role,
+        org_unit_id: if role.needs_unit() { unit_id } else { None },
+        organisation_id: org_id,
+    };
+    match users::add(&state.db, &new, &a.principal.username, &ctx.request_id).await {
+        Ok(_) => Ok(Redirect::to("/users?added=1").into_response()),
+        Err(innocity_store::StoreError::Duplicate(_)) => {
+            let errors = vec![("username".to_string(), t(lang, "err.user.duplicate").to_string())];
+            page(&state, &a, input, errors, false, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(ctx.err(e.into())),
+    }
+}
