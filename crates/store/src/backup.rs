@@ -112,6 +112,9 @@ pub async fn restore(db: &Db, input: &mut dyn BufRead) -> Result<Vec<(String, u6
             c.1 += 1;
         }
     }
+    for sql in crate::orgs::RECOUNT_SQL {
+        txn.execute_unprepared(sql).await?;
+    }
     if db.is_postgres() {
         for (table, key, _) in TABLES {
             if *key == "id" && *table != "audit_head" {

@@ -199,6 +199,9 @@ pub async fn seed(db: &Db, n_orgs: u64, csl_tsv: Option<&str>) -> Result<DemoSum
             values.extend(r.iter().cloned());
         }
         tx.exec(&sql, values).await?;
+        for sql in orgs::RECOUNT_SQL {
+            tx.exec(sql, vec![]).await?;
+        }
         crate::audit::append(
             &tx,
             crate::audit::Change {

@@ -92,6 +92,16 @@ CREATE TABLE audit_head (
 );
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 "#,
+), (
+    2,
+    "organisation counts per area",
+    r#"
+CREATE TABLE org_unit_counts (
+    unit_path {PATH} PRIMARY KEY,
+    n BIGINT NOT NULL
+);
+INSERT INTO org_unit_counts (unit_path, n) SELECT unit_path, COUNT(*) FROM organisations GROUP BY unit_path;
+"#,
 )];
 
 fn render(backend: DbBackend, sql: &str) -> String {

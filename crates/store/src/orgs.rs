@@ -200,22 +200,55 @@ pub async fn list(db: &Db, scope: &Scope, q: &OrgQuery) -> Result<Page<Organisat
         values.push(format!("%{escaped}%").into());
         values.push(format!("%{}%", escaped.to_uppercase()).into());
     }
-    let count_sql = format!("SELECT COUNT(*) AS n FROM organisations o{filter}");
-    let total: i64 = db
-        .query_one(&count_sql, values.clone())
-        .await?
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0);
+    // The total comes from the per-area counts when only areas filter the list (kept exact in
+    // the same transactions that write organisations), else from counting the matches.
+    let (count_sql, count_values) = match (scope, q.kind.is_none() && text.is_empty()) {
+        (Scope::All | Scope::Subtree(_), true) => {
+            let mut sql = String::from("SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM org_unit_counts c WHERE 1 = 1");
+            let mut v: Vec<Value> = Vec::new();
+            for root in [match scope { Scope::Subtree(r) => Some(r), _ => None }, q.unit_path.as_ref()].into_iter().flatten() {
+                let (lo, hi) = subtree_bounds(root);
+                sql.push_str(" AND c.unit_path >= ? AND c.unit_path < ?");
+                v.push(lo.into());
+                v.push(hi.into());
+            }
+            (sql, v)
+        }
+        _ => (format!("SELECT COUNT(*) FROM organisations o{filter}"), values.clone()),
+    };
     let per_page = q.per_page.clamp(1, 200);
     let page = q.page.max(1);
+    // One round trip: the page and its total.
     let sql = format!(
-        "SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id{filter} ORDER BY o.unit_path, o.id LIMIT ? OFFSET ?"
+        "SELECT {ORG_COLUMNS}, ({count_sql}) AS total_count FROM organisations o JOIN org_units u ON u.id = o.org_unit_id{filter} ORDER BY o.unit_path, o.id LIMIT ? OFFSET ?"
     );
-    values.push((per_page as i64).into());
-    values.push((((page - 1) * per_page) as i64).into());
-    let items = db.query_all(&sql, values).await?.iter().map(org_from).collect::<Result<Vec<_>>>()?;
+    let mut all_values = count_values.clone();
+    all_values.extend(values);
+    all_values.push((per_page as i64).into());
+    all_values.push((((page - 1) * per_page) as i64).into());
+    let rows = db.query_all(&sql, all_values).await?;
+    let total: i64 = match rows.first() {
+        Some(r) => r.try_get("", "total_count")?,
+        None => db.query_one(&count_sql, count_values).await?.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0),
+    };
+    let items = rows.iter().map(org_from).collect::<Result<Vec<_>>>()?;
     Ok(Page { items, total: total as u64, page, per_page })
+}
+
+/// Recomputes the per-area counts from the organisations (after bulk loads and restores).
+pub const RECOUNT_SQL: [&str; 2] = [
+    "DELETE FROM org_unit_counts",
+    "INSERT INTO org_unit_counts (unit_path, n) SELECT unit_path, COUNT(*) FROM organisations GROUP BY unit_path",
+];
+
+/// Adds `delta` organisations to an area's count, in the caller's transaction.
+async fn count_in(tx: &crate::db::Tx, unit_path: &str, delta: i64) -> Result<()> {
+    tx.exec(
+        "INSERT INTO org_unit_counts (unit_path, n) VALUES (?, ?) ON CONFLICT (unit_path) DO UPDATE SET n = org_unit_counts.n + ?",
+        vec![unit_path.into(), delta.into(), delta.into()],
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Organisation>> {
@@ -275,6 +308,7 @@ pub async fn create(db: &Db, d: &OrgDraft, unit: &OrgUnit, actor: Actor<'_>, for
             ],
         )
         .await?;
+    count_in(&tx, &unit.path, 1).await?;
     let org = Organisation {
         id,
         credit_code: d.credit_code.to_string(),
@@ -349,6 +383,10 @@ pub async fn update(
     if n == 0 {
         return Err(StoreError::Stale);
     }
+    if before.unit_path != unit.path {
+        count_in(&tx, &before.unit_path, -1).await?;
+        count_in(&tx, &unit.path, 1).await?;
+    }
     let after = Organisation {
         credit_code: d.credit_code.to_string(),
         name: d.name.clone(),
@@ -418,13 +456,12 @@ mod tests {
 
 /// Number of organisations per unit path (for the hierarchy page and the home page).
 pub async fn counts_by_unit(db: &Db) -> Result<Vec<(String, u64)>> {
-    db.query_all("SELECT unit_path, COUNT(*) AS n FROM organisations GROUP BY unit_path", vec![])
+    db.query_all("SELECT unit_path, n FROM org_unit_counts WHERE n > 0", vec![])
         .await?
         .iter()
         .map(|r| Ok((r.try_get("", "unit_path")?, r.try_get::<i64>("", "n")? as u64)))
         .collect()
 }
-
 /// The organisation with this credit code, if registered.
 pub async fn by_credit_code(db: &Db, code: &str) -> Result<Option<Organisation>> {
     db.query_one(

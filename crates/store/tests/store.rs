@@ -111,3 +111,41 @@ async fn backup_restore_round_trip() {
     assert!(err.contains("line"), "{err}");
     assert_eq!(orgs::units(&fresh.db).await.unwrap().len(), 0);
 }
+
+#[tokio::test]
+async fn per_area_counts_stay_exact_through_creates_moves_and_filters() {
+    use innocity_core::orgs::{OrgInput};
+    let t = testing::fresh().await.unwrap();
+    demo::seed(&t.db, 60, None).await.unwrap();
+    let units = orgs::units(&t.db).await.unwrap();
+    let unit = |c: &str| units.iter().find(|u| u.code == c).unwrap().clone();
+    let exact = |scope: Scope, unit_path: Option<String>| {
+        let db = t.db.clone();
+        async move {
+            let fast = orgs::list(&db, &scope, &OrgQuery { unit_path: unit_path.clone(), per_page: 5, ..Default::default() }).await.unwrap().total;
+            // A kind filter forces a real COUNT(*); summed over kinds it must agree.
+            let mut counted = 0;
+            for k in innocity_core::orgs::OrgKind::ALL {
+                counted += orgs::list(&db, &scope, &OrgQuery { unit_path: unit_path.clone(), kind: Some(k.code().into()), per_page: 5, ..Default::default() }).await.unwrap().total;
+            }
+            assert_eq!(fast, counted, "{scope:?} {unit_path:?}");
+            fast
+        }
+    };
+    let gx = unit("LZGX");
+    let before = exact(Scope::Subtree(gx.path.clone()), None).await;
+    let actor = orgs::Actor { user_id: 1, username: "t", request_id: "r" };
+    let input = OrgInput { credit_code: "91350100M000100Y43".into(), name: "计数测试".into(), kind: "enterprise".into(), org_unit_id: unit("LZGX-YT").id.to_string(), ..Default::default() };
+    let created = orgs::create(&t.db, &input.parse().unwrap(), &unit("LZGX-YT"), actor, "").await.unwrap();
+    assert_eq!(exact(Scope::Subtree(gx.path.clone()), None).await, before + 1);
+    // Moving it to 白银 moves the count.
+    let moved = OrgInput { org_unit_id: unit("BYGX-YD").id.to_string(), ..input.clone() };
+    orgs::update(&t.db, &created, &moved.parse().unwrap(), &unit("BYGX-YD"), actor, "").await.unwrap();
+    assert_eq!(exact(Scope::Subtree(gx.path.clone()), None).await, before);
+    assert_eq!(exact(Scope::All, None).await, 61);
+    assert_eq!(exact(Scope::All, Some(unit("BYGX").path.clone())).await, exact(Scope::Subtree(unit("BYGX").path.clone()), None).await);
+    // A page past the end still reports the total.
+    let far = orgs::list(&t.db, &Scope::All, &OrgQuery { page: 999, per_page: 20, ..Default::default() }).await.unwrap();
+    assert!(far.items.is_empty());
+    assert_eq!(far.total, 61);
+}

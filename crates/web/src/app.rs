@@ -196,7 +196,10 @@ async fn limits(State(state): State<AppState>, req: Request, next: Next) -> Resp
     let req = Request::from_parts(parts, axum::body::Body::from(bytes));
     match tokio::time::timeout(state.config.request_timeout, next.run(req)).await {
         Ok(r) => r,
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "timeout").into_response(),
+        Err(_) => {
+            let secs = state.config.request_timeout.as_secs().to_string();
+            crate::error::AppError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "err.timeout").args(vec![secs]).in_ctx(lang, api, None).into_response()
+        }
     }
 }
 
