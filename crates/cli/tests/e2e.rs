@@ -402,3 +402,27 @@ fn audit_verify_names_an_edited_entry_and_user_add_works() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("entry 12"), "{err}");
 }
+
+#[test]
+fn configuration_comes_from_defaults_then_innocity_toml_then_environment() {
+    let dir = std::env::temp_dir().join(format!("innocity-config-{}", free_port()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Defaults: ./data/innocity.db relative to the working directory.
+    let out = Command::new(BIN).arg("migrate").current_dir(&dir).env_remove("INNOCITY_DATABASE_URL").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.join("data/innocity.db").exists());
+    // innocity.toml overrides the default.
+    std::fs::write(dir.join("innocity.toml"), "database_url = \"sqlite://./from-toml.db\"\n").unwrap();
+    let out = Command::new(BIN).arg("migrate").current_dir(&dir).env_remove("INNOCITY_DATABASE_URL").output().unwrap();
+    assert!(out.status.success());
+    assert!(dir.join("from-toml.db").exists());
+    // The environment overrides the file.
+    let out = Command::new(BIN).arg("migrate").current_dir(&dir).env("INNOCITY_DATABASE_URL", "sqlite://./from-env.db").output().unwrap();
+    assert!(out.status.success());
+    assert!(dir.join("from-env.db").exists());
+    // A bad URL is a clear error, not a panic.
+    let out = Command::new(BIN).args(["migrate", "--database", "mysql://x"]).current_dir(&dir).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported database URL"));
+    std::fs::remove_dir_all(dir).ok();
+}

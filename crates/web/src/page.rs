@@ -89,6 +89,10 @@ impl Shell {
     pub fn form_token(&self) -> String {
         innocity_store::users::random_token()
     }
+    /// An audit before/after value: a dash when there is none.
+    pub fn change(&self, json: &str) -> String {
+        if json == "null" || json.is_empty() { "—".into() } else { json.to_string() }
+    }
     pub fn time(&self, ms: &i64) -> String {
         crate::auth::format_time(self.lang, *ms)
     }
