@@ -44,7 +44,11 @@ fn innocity(args: &[&str], db: &str) -> std::process::Output {
 }
 
 fn seed(db: &str) {
-    let out = innocity(&["demo", "--no-serve", "--organisations", "300"], db);
+    let out = Command::new(BIN)
+        .args(["demo", "--no-serve", "--organisations", "300", "--database", db])
+        .env("INNOCITY_CSL", concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/csl/csl_papers.tsv"))
+        .output()
+        .unwrap();
     assert!(out.status.success(), "demo: {}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("zone") && text.contains(PASSWORD), "accounts printed: {text}");

@@ -52,21 +52,54 @@ const INSTITUTES: &[&str] = &[
 ];
 const HOSPITALS: &[&str] = &["兰州大学第一医院", "兰州大学第二医院", "甘肃省人民医院", "白银市第一人民医院"];
 const PROVIDERS: &[&str] = &["兰白科技大市场服务中心", "甘肃省分析测试中心", "兰州技术转移中心", "白银科技金融服务中心", "兰州知识产权服务中心"];
-const ENTERPRISE_SUFFIX: &[&str] = &["科技有限公司", "技术股份有限公司", "新材料有限公司", "生物科技有限公司", "智能装备有限公司", "信息技术有限公司"];
+/// A company-name ending that fits the technology word (a battery maker is not a biotech firm).
+fn suffix_for(keyword: &str, pick: u64) -> &'static str {
+    let has = |xs: &[&str]| xs.iter().any(|x| keyword.contains(x));
+    if has(&["生物", "药", "疫苗", "诊断", "医"]) {
+        ["生物科技有限公司", "医药股份有限公司"][(pick % 2) as usize]
+    } else if has(&["材料", "合金", "纤维", "涂层", "薄膜", "稀土", "钢", "复合", "冶金"]) {
+        ["新材料有限公司", "材料科技股份有限公司"][(pick % 2) as usize]
+    } else if has(&["信息", "网络", "软件", "芯片", "电子", "光纤"]) {
+        ["信息技术有限公司", "电子科技有限公司"][(pick % 2) as usize]
+    } else if has(&["控制", "数控", "机器人", "焊接", "铸造", "电机", "激光"]) {
+        ["智能装备有限公司", "精密机械有限公司"][(pick % 2) as usize]
+    } else if has(&["能源", "电池", "储能", "光伏", "风电", "石油", "天然气"]) {
+        ["新能源科技有限公司", "能源技术股份有限公司"][(pick % 2) as usize]
+    } else {
+        ["科技有限公司", "技术股份有限公司"][(pick % 2) as usize]
+    }
+}
 const PLACES: &[&str] = &["兰州", "白银", "甘肃", "陇原", "金城", "兰白", "黄河", "祁连"];
 
 /// Keywords from the CSL papers (real Chinese research terms), for enterprise names.
 fn keywords(csl_tsv: Option<&str>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    // Only technology words make plausible company names: keywords of engineering, science,
+    // agriculture and medicine papers that name a material, device or technique.
+    const TECH: &[&str] = &[
+        "材料", "电池", "电子", "电机", "化工", "催化", "药", "能源", "光", "纳米", "合金", "传感", "控制", "芯片", "纤维",
+        "涂层", "薄膜", "冶金", "石油", "天然气", "生物", "信息", "智能", "网络", "软件", "数控", "焊接", "铸造", "钢",
+        "稀土", "环保", "检测", "机器人", "激光", "复合", "储能", "光伏", "风电", "疫苗", "诊断",
+    ];
     if let Some(text) = csl_tsv {
         for line in text.lines().skip(1) {
-            if let Some(kw) = line.split('\t').nth(3) {
-                for k in kw.split(';') {
-                    let k = k.trim();
-                    let n = k.chars().count();
-                    if (2..=5).contains(&n) && k.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) && !out.iter().any(|x| x == k) {
-                        out.push(k.to_string());
-                    }
+            let cols: Vec<&str> = line.split('\t').collect();
+            let (Some(kw), Some(category)) = (cols.get(3), cols.get(5)) else { continue };
+            if !["工学", "理学", "农学", "医学"].contains(&category.trim()) {
+                continue;
+            }
+            for k in kw.split(';') {
+                let k = k.trim();
+                let n = k.chars().count();
+                if (2..=5).contains(&n)
+                    && k.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+                    && TECH.iter().any(|t| k.contains(t))
+                    && !k.ends_with('学')
+                    && !k.ends_with('性')
+                    && !k.ends_with("技术")
+                    && !out.iter().any(|x| x == k)
+                {
+                    out.push(k.to_string());
                 }
             }
         }
@@ -156,7 +189,8 @@ pub async fn seed(db: &Db, n_orgs: u64, csl_tsv: Option<&str>) -> Result<DemoSum
                 let mut name;
                 let mut tries = 0;
                 loop {
-                    name = format!("{}{}{}", rng.pick(PLACES), rng.pick(&kws), rng.pick(ENTERPRISE_SUFFIX));
+                    let kw = rng.pick(&kws).clone();
+                    name = format!("{}{}{}", rng.pick(PLACES), kw, suffix_for(&kw, rng.next()));
                     tries += 1;
                     if names_used.insert(name.clone()) {
                         break;
