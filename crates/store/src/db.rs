@@ -48,8 +48,9 @@ pub fn now_ms() -> i64 {
 pub struct Db {
     pub conn: DatabaseConnection,
     pub backend: DbBackend,
-    /// The SQLite file, for the few batch reads that go straight to SQLite.
+    /// The SQLite file, for the reads that go straight to SQLite (see [`Db::read`]).
     pub sqlite_path: Option<std::path::PathBuf>,
+    readers: std::sync::Arc<std::sync::Mutex<Vec<rusqlite::Connection>>>,
 }
 
 /// The URL with any password replaced, for logs.
@@ -82,7 +83,7 @@ impl Db {
             let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
             std::path::PathBuf::from(rest.split('?').next().unwrap_or(rest))
         });
-        let db = Db { conn, backend, sqlite_path };
+        let db = Db { conn, backend, sqlite_path, readers: Default::default() };
         if backend == DbBackend::Sqlite {
             // WAL is a property of the file; foreign keys and the busy timeout are set on every
             // connection by sqlx's defaults, which we check at start-up.
@@ -120,6 +121,30 @@ impl Db {
         let txn = self.conn.begin().await?;
         txn.execute_raw(stmt_for(self.backend, "UPDATE audit_head SET seq = seq WHERE id = 1", vec![])).await?;
         Ok(Tx { txn, backend: self.backend })
+    }
+
+    /// Reads rows with portable SQL, mapping each by column index. On SQLite this goes straight to
+    /// the file through rusqlite on the calling thread (a read in WAL mode never waits for a
+    /// writer): sqlx's SQLite driver hands every row across threads, which costs more than the
+    /// query itself on the hot pages (session lookup, lists). On PostgreSQL it is SeaORM/sqlx.
+    pub async fn read<T>(&self, sql: &str, values: Vec<Value>, map: impl Fn(&dyn ReadRow) -> Result<T>) -> Result<Vec<T>> {
+        match &self.sqlite_path {
+            Some(path) if self.backend == DbBackend::Sqlite => {
+                let conn = self.readers.lock().ok().and_then(|mut v| v.pop());
+                let conn = match conn {
+                    Some(c) => c,
+                    None => open_reader(path)?,
+                };
+                let result = read_sqlite(&conn, sql, values, &map);
+                if let Ok(mut v) = self.readers.lock() {
+                    if v.len() < 16 {
+                        v.push(conn);
+                    }
+                }
+                result
+            }
+            _ => self.query_all(sql, values).await?.iter().map(|r| map(r)).collect(),
+        }
     }
 
     /// Runs `SELECT 1`, for readiness checks.
@@ -209,4 +234,75 @@ mod tests {
         assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
     }
+}
+
+/// A result row read by column index, from either driver.
+pub trait ReadRow {
+    fn int(&self, i: usize) -> Result<i64>;
+    fn opt_int(&self, i: usize) -> Result<Option<i64>>;
+    fn text(&self, i: usize) -> Result<String>;
+    fn opt_text(&self, i: usize) -> Result<Option<String>>;
+}
+
+impl ReadRow for QueryResult {
+    fn int(&self, i: usize) -> Result<i64> {
+        Ok(self.try_get_by_index(i)?)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>> {
+        Ok(self.try_get_by_index(i)?)
+    }
+    fn text(&self, i: usize) -> Result<String> {
+        Ok(self.try_get_by_index(i)?)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>> {
+        Ok(self.try_get_by_index(i)?)
+    }
+}
+
+fn sqlite_err(e: rusqlite::Error) -> StoreError {
+    StoreError::Invalid(format!("sqlite: {e}"))
+}
+
+impl ReadRow for rusqlite::Row<'_> {
+    fn int(&self, i: usize) -> Result<i64> {
+        self.get(i).map_err(sqlite_err)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>> {
+        self.get(i).map_err(sqlite_err)
+    }
+    fn text(&self, i: usize) -> Result<String> {
+        self.get(i).map_err(sqlite_err)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>> {
+        self.get(i).map_err(sqlite_err)
+    }
+}
+
+fn open_reader(path: &std::path::Path) -> Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let conn = rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(sqlite_err)?;
+    conn.busy_timeout(Duration::from_secs(5)).map_err(sqlite_err)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+fn read_sqlite<T>(conn: &rusqlite::Connection, sql: &str, values: Vec<Value>, map: &impl Fn(&dyn ReadRow) -> Result<T>) -> Result<Vec<T>> {
+    use rusqlite::types::Value as V;
+    let params: Vec<V> = values
+        .into_iter()
+        .map(|v| match v {
+            Value::BigInt(x) => Ok(x.map(V::Integer).unwrap_or(V::Null)),
+            Value::Int(x) => Ok(x.map(|x| V::Integer(x.into())).unwrap_or(V::Null)),
+            Value::String(x) => Ok(x.map(V::Text).unwrap_or(V::Null)),
+            other => Err(StoreError::Invalid(format!("unsupported parameter {other:?}"))),
+        })
+        .collect::<Result<_>>()?;
+    let mut stmt = conn.prepare_cached(sql).map_err(sqlite_err)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(params)).map_err(sqlite_err)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(sqlite_err)? {
+        out.push(map(r)?);
+    }
+    Ok(out)
 }

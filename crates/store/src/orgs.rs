@@ -1,6 +1,6 @@
 //! Org units and organisations.
 use crate::audit::{self, Change};
-use crate::db::{Db, Result, StoreError, now_ms};
+use crate::db::{Db, ReadRow, Result, StoreError, now_ms};
 use innocity_core::access::Scope;
 use innocity_core::orgs::{OrgDraft, UnitLevel, unit_path};
 use sea_orm::{QueryResult, Value};
@@ -17,7 +17,7 @@ pub struct OrgUnit {
     pub path: String,
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Organisation {
     pub id: i64,
     pub credit_code: String,
@@ -49,22 +49,23 @@ fn unit_from(r: &QueryResult) -> Result<OrgUnit> {
 
 const ORG_COLUMNS: &str = "o.id, o.credit_code, o.name, o.kind, o.org_unit_id, o.unit_path, u.name_zh AS unit_name_zh, u.name_en AS unit_name_en, o.address, o.contact, o.phone, o.created_at, o.updated_at, o.version";
 
-fn org_from(r: &QueryResult) -> Result<Organisation> {
+/// An organisation from the columns of [`ORG_COLUMNS`], in order.
+fn org_from(r: &dyn ReadRow) -> Result<Organisation> {
     Ok(Organisation {
-        id: r.try_get("", "id")?,
-        credit_code: r.try_get("", "credit_code")?,
-        name: r.try_get("", "name")?,
-        kind: r.try_get("", "kind")?,
-        org_unit_id: r.try_get("", "org_unit_id")?,
-        unit_path: r.try_get("", "unit_path")?,
-        unit_name_zh: r.try_get("", "unit_name_zh")?,
-        unit_name_en: r.try_get("", "unit_name_en")?,
-        address: r.try_get("", "address")?,
-        contact: r.try_get("", "contact")?,
-        phone: r.try_get("", "phone")?,
-        created_at: r.try_get("", "created_at")?,
-        updated_at: r.try_get("", "updated_at")?,
-        version: r.try_get("", "version")?,
+        id: r.int(0)?,
+        credit_code: r.text(1)?,
+        name: r.text(2)?,
+        kind: r.text(3)?,
+        org_unit_id: r.int(4)?,
+        unit_path: r.text(5)?,
+        unit_name_zh: r.text(6)?,
+        unit_name_en: r.text(7)?,
+        address: r.text(8)?,
+        contact: r.text(9)?,
+        phone: r.text(10)?,
+        created_at: r.int(11)?,
+        updated_at: r.int(12)?,
+        version: r.int(13)?,
     })
 }
 
@@ -218,33 +219,21 @@ pub async fn list(db: &Db, scope: &Scope, q: &OrgQuery) -> Result<Page<Organisat
     };
     let per_page = q.per_page.clamp(1, 200);
     let page = q.page.max(1);
-    // One round trip and one row: the page as a JSON array, and its total. Drivers hand rows over
-    // one by one (sqlx's SQLite driver across threads, ~10 µs a row), so one row is much cheaper.
-    let (agg, obj) = if db.is_postgres() { ("json_agg", "json_build_object") } else { ("json_group_array", "json_object") };
-    let fields = ORG_FIELDS.iter().map(|f| format!("'{f}', p.{f}")).collect::<Vec<_>>().join(", ");
+    // One round trip: the page, each row carrying the total.
     let sql = format!(
-        "SELECT CAST({agg}({obj}({fields}) ORDER BY p.unit_path, p.id) AS TEXT) AS items, ({count_sql}) AS total_count \
-         FROM (SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id{filter} ORDER BY o.unit_path, o.id LIMIT ? OFFSET ?) p"
+        "SELECT {ORG_COLUMNS}, ({count_sql}) AS total_count FROM organisations o JOIN org_units u ON u.id = o.org_unit_id{filter} ORDER BY o.unit_path, o.id LIMIT ? OFFSET ?"
     );
-    let mut all_values = count_values;
+    let mut all_values = count_values.clone();
     all_values.extend(values);
     all_values.push((per_page as i64).into());
     all_values.push((((page - 1) * per_page) as i64).into());
-    let row = db.query_one(&sql, all_values).await?.ok_or(StoreError::NotFound)?;
-    let total: i64 = row.try_get("", "total_count")?;
-    let items: Option<String> = row.try_get("", "items")?;
-    let items: Vec<Organisation> = match items {
-        Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Invalid(format!("organisation page: {e}")))?,
-        None => Vec::new(),
+    let rows = db.read(&sql, all_values, |r| Ok((org_from(r)?, r.int(14)?))).await?;
+    let total = match rows.first() {
+        Some((_, total)) => *total,
+        None => db.read(&count_sql, count_values, |r| r.int(0)).await?.into_iter().next().unwrap_or(0),
     };
-    Ok(Page { items, total: total as u64, page, per_page })
+    Ok(Page { items: rows.into_iter().map(|(o, _)| o).collect(), total: total as u64, page, per_page })
 }
-
-/// The fields of [`Organisation`], as [`ORG_COLUMNS`] names them.
-const ORG_FIELDS: [&str; 14] = [
-    "id", "credit_code", "name", "kind", "org_unit_id", "unit_path", "unit_name_zh", "unit_name_en", "address", "contact", "phone",
-    "created_at", "updated_at", "version",
-];
 
 /// Recomputes the per-area counts from the organisations (after bulk loads and restores).
 pub const RECOUNT_SQL: [&str; 2] = [
@@ -263,14 +252,8 @@ async fn count_in(tx: &crate::db::Tx, unit_path: &str, delta: i64) -> Result<()>
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Organisation>> {
-    db.query_one(
-        &format!("SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id WHERE o.id = ?"),
-        vec![id.into()],
-    )
-    .await?
-    .as_ref()
-    .map(org_from)
-    .transpose()
+    let sql = format!("SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id WHERE o.id = ?");
+    Ok(db.read(&sql, vec![id.into()], org_from).await?.into_iter().next())
 }
 
 /// Marks a one-time form token as used in `tx`; a second submit of the same form fails.
@@ -475,12 +458,6 @@ pub async fn counts_by_unit(db: &Db) -> Result<Vec<(String, u64)>> {
 }
 /// The organisation with this credit code, if registered.
 pub async fn by_credit_code(db: &Db, code: &str) -> Result<Option<Organisation>> {
-    db.query_one(
-        &format!("SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id WHERE o.credit_code = ?"),
-        vec![code.trim().to_uppercase().into()],
-    )
-    .await?
-    .as_ref()
-    .map(org_from)
-    .transpose()
+    let sql = format!("SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id WHERE o.credit_code = ?");
+    Ok(db.read(&sql, vec![code.trim().to_uppercase().into()], org_from).await?.into_iter().next())
 }

@@ -256,24 +256,32 @@ pub struct Session {
 
 const SESSION_USER_SQL: &str = "SELECT u.id, u.username, u.display_name, u.role, u.org_unit_id, u.organisation_id, u.active, ou.path AS unit_path";
 
-fn session_user_from(r: &QueryResult) -> Result<(User, Option<String>)> {
-    Ok((user_from(r)?, r.try_get("", "unit_path")?))
+/// Columns 0–7 of [`SESSION_USER_SQL`].
+fn session_user_from(r: &dyn crate::db::ReadRow) -> Result<(User, Option<String>)> {
+    let user = User {
+        id: r.int(0)?,
+        username: r.text(1)?,
+        display_name: r.text(2)?,
+        role: r.text(3)?,
+        org_unit_id: r.opt_int(4)?,
+        organisation_id: r.opt_int(5)?,
+        active: r.int(6)? == 1,
+    };
+    Ok((user, r.opt_text(7)?))
 }
 
 /// The session for a cookie token, if it is live; refreshes its idle deadline now and then.
 pub async fn session(db: &Db, token: &str) -> Result<Option<Session>> {
     let id = sha256_hex(token);
     let now = now_ms();
-    let row = db
-        .query_one(
-            &format!("{SESSION_USER_SQL}, s.csrf, s.last_seen, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN org_units ou ON ou.id = u.org_unit_id WHERE s.id = ?"),
-            vec![id.clone().into()],
-        )
+    let sql = format!("{SESSION_USER_SQL}, s.csrf, s.last_seen, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN org_units ou ON ou.id = u.org_unit_id WHERE s.id = ?");
+    let rows = db
+        .read(&sql, vec![id.clone().into()], |r| {
+            let (user, unit_path) = session_user_from(r)?;
+            Ok((user, unit_path, r.text(8)?, r.int(9)?, r.int(10)?))
+        })
         .await?;
-    let Some(row) = row else { return Ok(None) };
-    let expires: i64 = row.try_get("", "expires_at")?;
-    let last_seen: i64 = row.try_get("", "last_seen")?;
-    let (user, unit_path) = session_user_from(&row)?;
+    let Some((user, unit_path, csrf, last_seen, expires)) = rows.into_iter().next() else { return Ok(None) };
     if expires <= now || !user.active {
         return Ok(None);
     }
@@ -286,7 +294,7 @@ pub async fn session(db: &Db, token: &str) -> Result<Option<Session>> {
             ))
             .await?;
     }
-    Ok(Some(Session { csrf: row.try_get("", "csrf")?, user, unit_path }))
+    Ok(Some(Session { csrf, user, unit_path }))
 }
 
 use sea_orm::ConnectionTrait;
@@ -394,15 +402,9 @@ pub async fn create_token(db: &Db, user_id: i64, name: &str, actor: &str, reques
 
 /// The user an API token belongs to.
 pub async fn token_user(db: &Db, token: &str) -> Result<Option<(User, Option<String>)>> {
-    let row = db
-        .query_one(
-            &format!("{SESSION_USER_SQL} FROM api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN org_units ou ON ou.id = u.org_unit_id WHERE t.token_hash = ?"),
-            vec![sha256_hex(token).into()],
-        )
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let (user, path) = session_user_from(&row)?;
-    Ok(if user.active { Some((user, path)) } else { None })
+    let sql = format!("{SESSION_USER_SQL} FROM api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN org_units ou ON ou.id = u.org_unit_id WHERE t.token_hash = ?");
+    let rows = db.read(&sql, vec![sha256_hex(token).into()], session_user_from).await?;
+    Ok(rows.into_iter().next().filter(|(user, _)| user.active))
 }
 
 /// An account as the user list shows it.
