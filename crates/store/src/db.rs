@@ -70,6 +70,7 @@ pub fn redact_url(url: &str) -> String {
 impl Db {
     /// Connects; for SQLite, creates the file (and its folder), turns on WAL and foreign keys.
     pub async fn connect(url: &str) -> Result<Db> {
+        sqlite_globals();
         let url = normalise_sqlite_url(url)?;
         let is_sqlite = url.starts_with("sqlite:");
         let mut opts = ConnectOptions::new(url.clone());
@@ -234,6 +235,20 @@ mod tests {
         assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
     }
+}
+
+/// Turns off SQLite's memory statistics, which take a global mutex on every allocation. It must
+/// happen before SQLite initialises, so before the first connection; later calls are refused by
+/// SQLite and change nothing.
+fn sqlite_globals() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config is called once, before any connection exists in this process.
+        let rc = unsafe { rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::os::raw::c_int) };
+        if rc != rusqlite::ffi::SQLITE_OK {
+            tracing::debug!(rc, "sqlite3_config(MEMSTATUS) refused");
+        }
+    });
 }
 
 /// A result row read by column index, from either driver.

@@ -40,13 +40,23 @@ struct Cached<T> {
 
 type HomeStats = (Vec<(String, String, u64)>, u64);
 
+/// The application's shared state; cloned for every request and middleware, so one `Arc`.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppInner>);
+
+pub struct AppInner {
     pub db: Db,
-    pub config: Arc<WebConfig>,
-    pub metrics: Arc<ops::Metrics>,
-    units: Arc<RwLock<Option<Cached<Vec<OrgUnit>>>>>,
-    home: Arc<RwLock<Option<Cached<HomeStats>>>>,
+    pub config: WebConfig,
+    pub metrics: ops::Metrics,
+    units: RwLock<Option<Cached<Vec<OrgUnit>>>>,
+    home: RwLock<Option<Cached<HomeStats>>>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
 }
 
 /// Reads through a small time-limited cache.
@@ -69,13 +79,13 @@ where
 
 impl AppState {
     pub fn new(db: Db, config: WebConfig) -> Self {
-        AppState {
+        AppState(Arc::new(AppInner {
             db,
-            config: Arc::new(config),
-            metrics: Arc::new(ops::Metrics::default()),
-            units: Arc::new(RwLock::new(None)),
-            home: Arc::new(RwLock::new(None)),
-        }
+            config,
+            metrics: ops::Metrics::default(),
+            units: RwLock::new(None),
+            home: RwLock::new(None),
+        }))
     }
 
     /// All org units, in hierarchy order (cached for [`REFERENCE_TTL`]).
