@@ -66,10 +66,11 @@ pub enum Capability {
     ViewAudit,
     ManageUsers,
     ManageTokens,
+    ManageOrgUnits,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 8] = [
+    pub const ALL: [Capability; 9] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -78,6 +79,7 @@ impl Capability {
         Self::ViewAudit,
         Self::ManageUsers,
         Self::ManageTokens,
+        Self::ManageOrgUnits,
     ];
 }
 
@@ -91,7 +93,7 @@ impl Role {
             ViewOrgs => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin | OrgAdmin | OrgMember | ServiceProvider),
             CreateOrgs => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin),
             EditOrgs => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin | OrgAdmin | ServiceProvider),
-            ViewAudit => matches!(self, SystemAdmin | BureauStaff),
+            ViewAudit | ManageOrgUnits => matches!(self, SystemAdmin | BureauStaff),
             ManageUsers => matches!(self, SystemAdmin),
         }
     }

@@ -103,6 +103,16 @@ impl AppState {
         })
     }
 
+    /// Forgets the cached org units (after this server changed them).
+    pub fn units_changed(&self) {
+        if let Ok(mut g) = self.units.write() {
+            *g = None;
+        }
+        if let Ok(mut g) = self.home.write() {
+            *g = None;
+        }
+    }
+
     pub async fn unit(&self, id: i64) -> innocity_store::db::Result<Option<OrgUnit>> {
         Ok(self.units().await?.iter().find(|u| u.id == id).cloned())
     }
@@ -148,7 +158,8 @@ pub fn router(state: AppState) -> Router {
         .route("/orgs/new", get(orgs::new_form))
         .route("/orgs/{id}", get(orgs::view).post(orgs::update))
         .route("/orgs/{id}/edit", get(orgs::edit_form))
-        .route("/units", get(orgs::units))
+        .route("/units", get(orgs::units).post(orgs::create_unit))
+        .route("/units/new", get(orgs::new_unit_form))
         .route("/audit", get(audit::page))
         .route("/users", get(users::list).post(users::create));
     let api = Router::new()

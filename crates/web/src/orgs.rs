@@ -1,6 +1,6 @@
 //! Organisations and org units: pages, and the scoped loading the API shares.
 use crate::app::AppState;
-use crate::auth::{Auth, CreateOrgs, Ctx, EditOrgs, ViewOrgUnits, ViewOrgs, parse_form};
+use crate::auth::{Auth, CreateOrgs, Ctx, EditOrgs, ManageOrgUnits, ViewOrgUnits, ViewOrgs, parse_form};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tf};
 use crate::page::{Shell, render};
@@ -367,6 +367,7 @@ pub async fn view(State(state): State<AppState>, a: Auth<ViewOrgs>, Path(id): Pa
 struct UnitsPage {
     s: Shell,
     rows: Vec<(OrgUnit, String, u64)>,
+    can_manage: bool,
 }
 
 pub async fn units(State(state): State<AppState>, a: Auth<ViewOrgUnits>) -> AppResult<Response> {
@@ -381,5 +382,90 @@ pub async fn units(State(state): State<AppState>, a: Auth<ViewOrgUnits>) -> AppR
             (u, label, n)
         })
         .collect();
-    Ok(render(&UnitsPage { s: ctx.shell(), rows }))
+    Ok(render(&UnitsPage { s: ctx.shell(), rows, can_manage: a.principal.role.allows(Capability::ManageOrgUnits) }))
+}
+
+#[derive(Default, serde::Deserialize)]
+pub struct UnitInput {
+    #[serde(default)]
+    parent_id: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name_zh: String,
+    #[serde(default)]
+    name_en: String,
+}
+
+#[derive(Template)]
+#[template(path = "unit_form.html")]
+struct UnitFormPage {
+    s: Shell,
+    input: UnitInput,
+    parents: Vec<(i64, String)>,
+    errors: Vec<(String, String)>,
+}
+
+impl UnitFormPage {
+    fn error(&self, field: &str) -> String {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
+    }
+    fn selected(&self, id: &i64) -> bool {
+        self.input.parent_id.trim() == id.to_string()
+    }
+}
+
+async fn unit_form(state: &AppState, ctx: &Ctx, input: UnitInput, errors: Vec<(String, String)>, status: StatusCode) -> AppResult<Response> {
+    let units = state.units().await.map_err(|e| ctx.err(e.into()))?;
+    // A park has no children: only provinces, cities and zones can be parents.
+    let parents = units.iter().filter(|u| u.level != "park").map(|u| (u.id, unit_label(ctx.lang, u))).collect();
+    let mut r = render(&UnitFormPage { s: ctx.shell(), input, parents, errors });
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+pub async fn new_unit_form(State(state): State<AppState>, a: Auth<ManageOrgUnits>) -> AppResult<Response> {
+    unit_form(&state, &a.ctx, UnitInput::default(), vec![], StatusCode::OK).await
+}
+
+pub async fn create_unit(State(state): State<AppState>, a: Auth<ManageOrgUnits>, body: axum::body::Bytes) -> AppResult<Response> {
+    use innocity_core::orgs::UnitLevel;
+    let ctx = &a.ctx;
+    let input: UnitInput = parse_form(ctx, &body)?;
+    let mut errors: Vec<(String, String)> = Vec::new();
+    let msg = |key: &str, args: &[String]| tf(ctx.lang, key, args);
+    let parent = match input.parent_id.trim().parse::<i64>() {
+        Ok(id) => state.unit(id).await.map_err(|e| ctx.err(e.into()))?,
+        Err(_) => None,
+    };
+    let level = parent.as_ref().and_then(|p| UnitLevel::parse(&p.level)).and_then(|l| UnitLevel::ALL.into_iter().find(|c| c.parent() == Some(l)));
+    if level.is_none() {
+        errors.push(("parent_id".into(), msg("err.unit.parent", &[])));
+    }
+    let code = input.code.trim().to_uppercase();
+    if code.is_empty() || code.len() > 20 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        errors.push(("code".into(), msg("err.unit.code", &[])));
+    }
+    for (field, value) in [("name_zh", &input.name_zh), ("name_en", &input.name_en)] {
+        let n = value.trim().chars().count();
+        if n == 0 {
+            errors.push((field.into(), msg("err.required", &[])));
+        } else if n > 50 {
+            errors.push((field.into(), msg("err.too_long", &["50".into()])));
+        }
+    }
+    let (Some(parent), Some(level)) = (parent.filter(|_| errors.is_empty()), level) else {
+        return unit_form(&state, ctx, input, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    match store::create_unit(&state.db, Some(&parent), &code, input.name_zh.trim(), input.name_en.trim(), level, &a.principal.username, &ctx.request_id).await {
+        Ok(_) => {
+            state.units_changed();
+            Ok(Redirect::to("/units").into_response())
+        }
+        Err(innocity_store::StoreError::Duplicate(_)) => {
+            let errors = vec![("code".to_string(), msg("err.unit.duplicate", &[]))];
+            unit_form(&state, ctx, input, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(ctx.err(e.into())),
+    }
 }

@@ -163,6 +163,7 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/units", vec!["admin", "bureau", "zone", "zone2"]),
         ("/audit", vec!["admin", "bureau"]),
         ("/users", vec!["admin"]),
+        ("/units/new", vec!["admin", "bureau"]),
         // orgadmin's own organisation lies in 兰州高新区: zone2 (白银) and other enterprises are refused.
         (&own_path, vec!["admin", "bureau", "zone", "orgadmin", "member"]),
         (&own_edit, vec!["admin", "bureau", "zone", "orgadmin"]),
@@ -573,4 +574,30 @@ async fn the_administrator_adds_accounts_with_field_errors() {
     let list = t.get(&y, "/orgs").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.body.contains("雁滩园区") && !list.body.contains("白银高新区本部园区"));
+}
+
+#[tokio::test]
+async fn bureau_staff_add_a_park_and_zone_admins_cannot() {
+    let t = app().await;
+    let xq = t.unit_id("LZXQ").await.to_string();
+    let park = t.unit_id("LZXQ-SH").await.to_string();
+    let zone = t.login("zone").await;
+    assert_eq!(t.post_form(&zone, "/units", &[("parent_id", &xq), ("code", "LZXQ-SW"), ("name_zh", "生物医药产业园区"), ("name_en", "Biomedicine Park")]).await.status, StatusCode::FORBIDDEN);
+    let s = t.login("bureau").await;
+    // Under a park, a bad code, no names: each field named.
+    let r = t.post_form(&s, "/units", &[("parent_id", &park), ("code", "含 空格"), ("name_zh", ""), ("name_en", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for id in ["err-parent_id", "err-code", "err-name_zh", "err-name_en"] {
+        assert!(r.body.contains(id), "{id}");
+    }
+    let r = t.post_form(&s, "/units", &[("parent_id", &xq), ("code", "lzxq-sw"), ("name_zh", "生物医药产业园区"), ("name_en", "Biomedicine Park")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let units = innocity_store::orgs::units(&t.db).await.unwrap();
+    let new = units.iter().find(|u| u.code == "LZXQ-SW").unwrap();
+    assert_eq!(new.level, "park");
+    // The same server shows it at once; a duplicate code is a field error.
+    assert!(t.get(&s, "/units").await.body.contains("生物医药产业园区"));
+    let r = t.post_form(&s, "/units", &[("parent_id", &xq), ("code", "LZXQ-SW"), ("name_zh", "重复"), ("name_en", "Dup")]).await;
+    assert!(r.body.contains("该代码已被使用"));
+    assert!(innocity_store::audit::list(&t.db, &innocity_store::audit::Filter { action: "org_unit.create".into(), ..Default::default() }, 100).await.unwrap().iter().any(|e| e.after.contains("LZXQ-SW")));
 }
