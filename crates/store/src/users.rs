@@ -418,11 +418,12 @@ pub struct UserRow {
     pub organisation_name: Option<String>,
     pub locked_until: i64,
     pub created_at: i64,
+    pub active: bool,
 }
 
 pub async fn list(db: &Db) -> Result<Vec<UserRow>> {
     db.query_all(
-        "SELECT u.id, u.username, u.display_name, u.role, ou.name_zh AS unit_name, o.name AS organisation_name, u.locked_until, u.created_at FROM users u LEFT JOIN org_units ou ON ou.id = u.org_unit_id LEFT JOIN organisations o ON o.id = u.organisation_id ORDER BY u.id",
+        "SELECT u.id, u.username, u.display_name, u.role, ou.name_zh AS unit_name, o.name AS organisation_name, u.locked_until, u.created_at, u.active FROM users u LEFT JOIN org_units ou ON ou.id = u.org_unit_id LEFT JOIN organisations o ON o.id = u.organisation_id ORDER BY u.id",
         vec![],
     )
     .await?
@@ -437,6 +438,7 @@ pub async fn list(db: &Db) -> Result<Vec<UserRow>> {
             organisation_name: r.try_get("", "organisation_name")?,
             locked_until: r.try_get("", "locked_until")?,
             created_at: r.try_get("", "created_at")?,
+            active: r.try_get::<i64>("", "active")? == 1,
         })
     })
     .collect()
@@ -445,4 +447,30 @@ pub async fn list(db: &Db) -> Result<Vec<UserRow>> {
 /// Whether a username is well-formed: 1–64 letters, digits, '.', '_' or '-'.
 pub fn username_ok(username: &str) -> bool {
     !username.is_empty() && username.len() <= 64 && username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
+/// Turns an account on or off; turning it off ends its sessions and its API tokens stop working.
+pub async fn set_active(db: &Db, user_id: i64, active: bool, actor: &str, request_id: &str) -> Result<()> {
+    let tx = db.begin_write().await?;
+    let n = tx.exec("UPDATE users SET active = ? WHERE id = ?", vec![i64::from(active).into(), user_id.into()]).await?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    if !active {
+        tx.exec("DELETE FROM sessions WHERE user_id = ?", vec![user_id.into()]).await?;
+    }
+    audit::append(
+        &tx,
+        Change {
+            actor,
+            action: if active { "user.activate" } else { "user.deactivate" },
+            entity: "user",
+            entity_id: user_id.to_string(),
+            before: serde_json::json!({ "active": !active }),
+            after: serde_json::json!({ "active": active }),
+            request_id,
+        },
+    )
+    .await?;
+    tx.commit().await
 }

@@ -161,7 +161,8 @@ pub fn router(state: AppState) -> Router {
         .route("/units", get(orgs::units).post(orgs::create_unit))
         .route("/units/new", get(orgs::new_unit_form))
         .route("/audit", get(audit::page))
-        .route("/users", get(users::list).post(users::create));
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}/active", post(users::set_active));
     let api = Router::new()
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/me", get(api::me))

@@ -114,3 +114,26 @@ pub async fn create(State(state): State<AppState>, a: Auth<ManageUsers>, body: a
         Err(e) => Err(ctx.err(e.into())),
     }
 }
+
+#[derive(serde::Deserialize)]
+struct ActiveForm {
+    #[serde(default)]
+    active: String,
+}
+
+/// Deactivates or reactivates an account (never one's own).
+pub async fn set_active(State(state): State<AppState>, a: Auth<ManageUsers>, axum::extract::Path(id): axum::extract::Path<String>, body: axum::body::Bytes) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let id = crate::orgs::parse_id(ctx, &id)?;
+    let f: ActiveForm = parse_form(ctx, &body)?;
+    if id == a.principal.user_id {
+        return Err(ctx.err(crate::error::AppError::new(StatusCode::CONFLICT, "own_account", "err.user.own")));
+    }
+    let active = match f.active.as_str() {
+        "1" => true,
+        "0" => false,
+        other => return Err(ctx.err(crate::error::AppError::bad_request(format!("active={other}")))),
+    };
+    users::set_active(&state.db, id, active, &a.principal.username, &ctx.request_id).await.map_err(|e| ctx.err(e.into()))?;
+    Ok(Redirect::to("/users").into_response())
+}

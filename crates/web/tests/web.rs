@@ -574,6 +574,18 @@ async fn the_administrator_adds_accounts_with_field_errors() {
     let list = t.get(&y, "/orgs").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.body.contains("雁滩园区") && !list.body.contains("白银高新区本部园区"));
+    // Deactivating ends the account's sessions; one's own account cannot be deactivated.
+    let id = t.db.query_one("SELECT id FROM users WHERE username = 'yantan'", vec![]).await.unwrap().unwrap().try_get::<i64>("", "id").unwrap();
+    let r = t.post_form(&s, &format!("/users/{id}/active"), &[("active", "0")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.get(&y, "/orgs").await.status, StatusCode::SEE_OTHER, "signed out");
+    let admin_id = t.db.query_one("SELECT id FROM users WHERE username = 'admin'", vec![]).await.unwrap().unwrap().try_get::<i64>("", "id").unwrap();
+    let r = t.post_form(&s, &format!("/users/{admin_id}/active"), &[("active", "0")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("不能停用自己的账号"));
+    // Other roles cannot.
+    let bureau = t.login("bureau").await;
+    assert_eq!(t.post_form(&bureau, &format!("/users/{id}/active"), &[("active", "1")]).await.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
