@@ -88,6 +88,7 @@ pub async fn verify(db: &Db) -> Result<std::result::Result<u64, Break>> {
                 .await
                 .map_err(|e| StoreError::Invalid(e.to_string()))?
         }
+        (None, false) => Err(StoreError::Invalid("audit verify needs a database file, not an in-memory database".into())),
         _ => verify_postgres(db).await,
     }
 }

@@ -80,10 +80,14 @@ impl Db {
             .min_connections(1);
         let conn = Database::connect(opts).await.map_err(StoreError::Db)?;
         let backend = conn.get_database_backend();
-        let sqlite_path = is_sqlite.then(|| {
-            let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-            std::path::PathBuf::from(rest.split('?').next().unwrap_or(rest))
-        });
+        // An in-memory database exists only inside its own connections: no direct reads then.
+        let sqlite_path = is_sqlite
+            .then(|| {
+                let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+                rest.split('?').next().unwrap_or(rest).to_string()
+            })
+            .filter(|p| p != ":memory:" && !p.is_empty())
+            .map(std::path::PathBuf::from);
         let db = Db { conn, backend, sqlite_path, readers: Default::default() };
         if backend == DbBackend::Sqlite {
             // WAL is a property of the file; foreign keys and the busy timeout are set on every
