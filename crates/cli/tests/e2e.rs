@@ -266,6 +266,13 @@ fn browser_each_role_signs_in_sees_its_menu_and_is_refused_others() {
     b.go(&format!("{base}/audit?lang=zh"));
     assert!(b.text("#audit-table").contains("auth.login"));
     b.screenshot("audit");
+    b.go(&format!("{base}/units"));
+    assert!(b.text("#units-table").contains("白银高新区"));
+    b.screenshot("units");
+    sign_in(&b, &base, "admin");
+    b.go(&format!("{base}/users"));
+    assert!(b.text("#users-table").contains("orgadmin2"));
+    b.screenshot("users");
 
     // A phone.
     sign_in(&b, &base, "zone");
