@@ -46,6 +46,9 @@ impl UsersPage {
     fn selected_unit(&self, id: &i64) -> bool {
         self.input.org_unit_id.trim() == id.to_string()
     }
+    fn is_me(&self, id: &i64) -> bool {
+        self.s.user.as_ref().is_some_and(|u| u.user_id == *id)
+    }
 }
 
 async fn page(state: &AppState, a: &Auth<ManageUsers>, input: UserInput, errors: Vec<(String, String)>, added: bool, status: StatusCode) -> AppResult<Response> {
