@@ -1,5 +1,6 @@
 //! innocity-core: the domain, pure. No IO, no async, no database.
 pub mod access;
 pub mod audit;
+pub mod indicators;
 pub mod orgs;
 pub mod periods;

@@ -1,0 +1,2 @@
+//! Indicators: the formula language shared by indicators and statistical validation rules.
+pub mod formula;
