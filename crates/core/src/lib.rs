@@ -4,3 +4,4 @@ pub mod audit;
 pub mod indicators;
 pub mod orgs;
 pub mod periods;
+pub mod stats;
