@@ -58,6 +58,64 @@ impl Period {
     }
 }
 
+impl Period {
+    /// How many periods of this kind a year has.
+    fn per_year(self) -> i32 {
+        match self {
+            Period::Year(_) => 1,
+            Period::Half(..) => 2,
+            Period::Quarter(..) => 4,
+            Period::Month(..) => 12,
+        }
+    }
+
+    /// 1-based index within the year (1 for a year).
+    fn index(self) -> i32 {
+        match self {
+            Period::Year(_) => 1,
+            Period::Half(_, n) | Period::Quarter(_, n) | Period::Month(_, n) => n as i32,
+        }
+    }
+
+    fn with(self, year: i32, index: i32) -> Period {
+        match self {
+            Period::Year(_) => Period::Year(year),
+            Period::Half(..) => Period::Half(year, index as u8),
+            Period::Quarter(..) => Period::Quarter(year, index as u8),
+            Period::Month(..) => Period::Month(year, index as u8),
+        }
+    }
+
+    /// The period `n` steps away, of the same kind (`periodOffset(n)` in formulas).
+    pub fn offset(self, n: i32) -> Period {
+        let per = self.per_year();
+        let linear = self.year() * per + (self.index() - 1) + n;
+        self.with(linear.div_euclid(per), linear.rem_euclid(per) + 1)
+    }
+
+    /// The periods of this kind from the start of its year up to and including it.
+    pub fn year_to_date(self) -> Vec<Period> {
+        (1..=self.index()).map(|i| self.with(self.year(), i)).collect()
+    }
+
+    /// First and last month (1–12) the period covers.
+    pub fn months(self) -> (u8, u8) {
+        match self {
+            Period::Year(_) => (1, 12),
+            Period::Half(_, h) => (h * 6 - 5, h * 6),
+            Period::Quarter(_, q) => (q * 3 - 2, q * 3),
+            Period::Month(_, m) => (m, m),
+        }
+    }
+
+    /// Whether `other` lies within this period (a quarter within its year, a month within its quarter).
+    pub fn contains(self, other: Period) -> bool {
+        let (a, b) = self.months();
+        let (c, d) = other.months();
+        self.year() == other.year() && a <= c && d <= b
+    }
+}
+
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -83,7 +141,29 @@ mod tests {
         assert!(Period::parse("24").is_err());
     }
 
+    #[test]
+    fn offsets_year_to_date_and_containment() {
+        assert_eq!(Period::Quarter(2024, 1).offset(-1), Period::Quarter(2023, 4));
+        assert_eq!(Period::Month(2024, 11).offset(3), Period::Month(2025, 2));
+        assert_eq!(Period::Year(2024).offset(-4), Period::Year(2020));
+        assert_eq!(Period::Half(2024, 2).offset(1), Period::Half(2025, 1));
+        assert_eq!(Period::Quarter(2024, 3).year_to_date(), vec![Period::Quarter(2024, 1), Period::Quarter(2024, 2), Period::Quarter(2024, 3)]);
+        assert!(Period::Year(2024).contains(Period::Month(2024, 7)));
+        assert!(Period::Half(2024, 2).contains(Period::Quarter(2024, 3)));
+        assert!(!Period::Quarter(2024, 2).contains(Period::Month(2024, 7)));
+        assert!(!Period::Year(2024).contains(Period::Quarter(2025, 1)));
+    }
+
     proptest! {
+        #[test]
+        fn offset_and_back_is_identity(y in 1950i32..2100, n in 1u8..13, k in -50i32..50) {
+            let p = Period::Month(y, n);
+            prop_assert_eq!(p.offset(k).offset(-k), p);
+            prop_assert_eq!(p.offset(-1), p.previous());
+            let q = Period::Quarter(y, 1 + n % 4);
+            prop_assert_eq!(q.offset(k).offset(-k), q);
+        }
+
         #[test]
         fn display_round_trips(y in 1900i32..2999, k in 0u8..4, n in 1u8..13) {
             let p = match k { 0 => Period::Year(y), 1 => Period::Half(y, 1 + n % 2), 2 => Period::Quarter(y, 1 + n % 4), _ => Period::Month(y, n) };
