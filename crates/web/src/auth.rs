@@ -340,7 +340,7 @@ fn safe_next(next: &str) -> String {
     if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_string() } else { String::new() }
 }
 
-pub fn fmt_time(lang: Lang, ms: i64) -> String {
+pub fn format_time(lang: Lang, ms: i64) -> String {
     use chrono::{FixedOffset, TimeZone};
     let tz = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
     match tz.timestamp_millis_opt(ms).single() {
@@ -349,7 +349,6 @@ pub fn fmt_time(lang: Lang, ms: i64) -> String {
         None => String::new(),
     }
 }
-pub use fmt_time as format_time;
 
 pub async fn login(State(state): State<AppState>, ctx: Ctx, body: axum::body::Bytes) -> AppResult<Response> {
     let form: LoginForm = parse_form(&ctx, &body)?;
@@ -373,7 +372,7 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, body: axum::body::By
         }
         LoginOutcome::Invalid => Ok(page(tf(ctx.lang, "login.invalid", &[]), StatusCode::UNAUTHORIZED)),
         LoginOutcome::Locked { until_ms } => {
-            Ok(page(tf(ctx.lang, "login.locked", &[fmt_time(ctx.lang, until_ms)]), StatusCode::TOO_MANY_REQUESTS))
+            Ok(page(tf(ctx.lang, "login.locked", &[format_time(ctx.lang, until_ms)]), StatusCode::TOO_MANY_REQUESTS))
         }
     }
 }
