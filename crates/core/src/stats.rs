@@ -222,11 +222,10 @@ impl Catalogue {
             }
         }
         for e in &self.elements {
-            if let Some(d) = &e.disaggregation {
-                if !self.disaggregations.iter().any(|x| &x.code == d) {
+            if let Some(d) = &e.disaggregation
+                && !self.disaggregations.iter().any(|x| &x.code == d) {
                     err(format!("element {}", e.code), format!("unknown disaggregation '{d}'"));
                 }
-            }
         }
         for f in &self.forms {
             for code in &f.elements {

@@ -141,11 +141,10 @@ impl Db {
                     None => open_reader(path)?,
                 };
                 let result = read_sqlite(&conn, sql, values, &map);
-                if let Ok(mut v) = self.readers.lock() {
-                    if v.len() < 16 {
+                if let Ok(mut v) = self.readers.lock()
+                    && v.len() < 16 {
                         v.push(conn);
                     }
-                }
                 result
             }
             _ => self.query_all(sql, values).await?.iter().map(|r| map(r)).collect(),
@@ -171,10 +170,10 @@ impl Tx {
         Ok(r.rows_affected())
     }
     pub async fn query_one(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
-        Ok(self.txn.query_one_raw(stmt_for(self.backend, sql, values)).await.map_err(StoreError::from_db)?)
+        self.txn.query_one_raw(stmt_for(self.backend, sql, values)).await.map_err(StoreError::from_db)
     }
     pub async fn query_all(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>> {
-        Ok(self.txn.query_all_raw(stmt_for(self.backend, sql, values)).await.map_err(StoreError::from_db)?)
+        self.txn.query_all_raw(stmt_for(self.backend, sql, values)).await.map_err(StoreError::from_db)
     }
     /// Inserts and returns the new row's id (`RETURNING id` works on both backends).
     pub async fn insert(&self, sql: &str, values: Vec<Value>) -> Result<i64> {
@@ -220,25 +219,12 @@ fn normalise_sqlite_url(url: &str) -> Result<String> {
         )));
     };
     let path = rest.split('?').next().unwrap_or(rest);
-    if path != ":memory:" {
-        if let Some(parent) = std::path::Path::new(path).parent() {
-            if !parent.as_os_str().is_empty() {
+    if path != ":memory:"
+        && let Some(parent) = std::path::Path::new(path).parent()
+            && !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent)?;
             }
-        }
-    }
     Ok(if rest.contains('?') { format!("sqlite://{rest}") } else { format!("sqlite://{rest}?mode=rwc") })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn placeholders_and_redaction() {
-        assert_eq!(number_placeholders("a = ? AND b IN (?, ?)"), "a = $1 AND b IN ($2, $3)");
-        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
-    }
 }
 
 /// Turns off SQLite's memory statistics, which take a global mutex on every allocation. It must
@@ -324,4 +310,15 @@ fn read_sqlite<T>(conn: &rusqlite::Connection, sql: &str, values: Vec<Value>, ma
         out.push(map(r)?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn placeholders_and_redaction() {
+        assert_eq!(number_placeholders("a = ? AND b IN (?, ?)"), "a = $1 AND b IN ($2, $3)");
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
+    }
 }

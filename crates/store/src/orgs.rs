@@ -440,14 +440,6 @@ pub async fn people(db: &Db, organisation_id: i64) -> Result<Vec<Person>> {
     .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn bounds() {
-        assert_eq!(super::subtree_bounds("/1/2/"), ("/1/2/".to_string(), "/1/20".to_string()));
-    }
-}
-
 /// Number of organisations per unit path (for the hierarchy page and the home page).
 pub async fn counts_by_unit(db: &Db) -> Result<Vec<(String, u64)>> {
     db.query_all("SELECT unit_path, n FROM org_unit_counts WHERE n > 0", vec![])
@@ -460,4 +452,12 @@ pub async fn counts_by_unit(db: &Db) -> Result<Vec<(String, u64)>> {
 pub async fn by_credit_code(db: &Db, code: &str) -> Result<Option<Organisation>> {
     let sql = format!("SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id WHERE o.credit_code = ?");
     Ok(db.read(&sql, vec![code.trim().to_uppercase().into()], org_from).await?.into_iter().next())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bounds() {
+        assert_eq!(super::subtree_bounds("/1/2/"), ("/1/2/".to_string(), "/1/20".to_string()));
+    }
 }

@@ -65,11 +65,10 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = innocity_store::db::Result<T>>,
 {
-    if let Ok(guard) = slot.read() {
-        if let Some(c) = guard.as_ref().filter(|c| c.at.elapsed() < REFERENCE_TTL) {
+    if let Ok(guard) = slot.read()
+        && let Some(c) = guard.as_ref().filter(|c| c.at.elapsed() < REFERENCE_TTL) {
             return Ok(c.value.clone());
         }
-    }
     let value = Arc::new(load().await?);
     if let Ok(mut guard) = slot.write() {
         *guard = Some(Cached { at: Instant::now(), value: value.clone() });

@@ -152,13 +152,12 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
                 ctx.principal = principal_of(&user, path);
                 ctx.via_token = ctx.principal.is_some();
             }
-        } else if let Some(token) = session_token {
-            if let Some(s) = users::session(&state.db, &token).await? {
+        } else if let Some(token) = session_token
+            && let Some(s) = users::session(&state.db, &token).await? {
                 ctx.principal = principal_of(&s.user, s.unit_path);
                 ctx.csrf = s.csrf;
                 ctx.session_token = Some(token);
             }
-        }
         Ok(())
     }
     .await;

@@ -43,14 +43,13 @@ impl Session {
     fn absorb(&mut self, r: &Resp) {
         for v in r.headers.get_all(header::SET_COOKIE) {
             let s = v.to_str().unwrap_or("");
-            if let Some((kv, _)) = s.split_once(';') {
-                if let Some((k, v)) = kv.split_once('=') {
+            if let Some((kv, _)) = s.split_once(';')
+                && let Some((k, v)) = kv.split_once('=') {
                     self.cookies.retain(|(ck, _)| ck != k);
                     if !v.is_empty() {
                         self.cookies.push((k.to_string(), v.to_string()));
                     }
                 }
-            }
         }
         if let Some(i) = r.body.find("name=\"_csrf\" value=\"") {
             let rest = &r.body[i + 20..];
