@@ -259,7 +259,10 @@ async fn first_org(db: &Db, kind: &str, path: Option<&str>) -> Result<Option<i64
     let (sql, values): (String, Vec<Value>) = match path {
         Some(p) => (
             "SELECT id FROM organisations WHERE kind = ? AND unit_path >= ? AND unit_path < ? ORDER BY id LIMIT 1".into(),
-            vec![kind.into(), p.into(), format!("{}0", p.trim_end_matches('/')).into()],
+            {
+                let (lo, hi) = orgs::subtree_bounds(p);
+                vec![kind.into(), lo.into(), hi.into()]
+            },
         ),
         None => ("SELECT id FROM organisations WHERE kind = ? ORDER BY id LIMIT 1".into(), vec![kind.into()]),
     };

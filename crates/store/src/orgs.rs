@@ -2,7 +2,7 @@
 use crate::audit::{self, Change};
 use crate::db::{Db, ReadRow, Result, StoreError, now_ms};
 use innocity_core::access::Scope;
-use innocity_core::orgs::{OrgDraft, UnitLevel, unit_path};
+use innocity_core::orgs::{OrgDraft, UnitLevel, in_subtree, unit_path};
 use sea_orm::{QueryResult, Value};
 use serde::Serialize;
 
@@ -71,7 +71,7 @@ fn org_from(r: &dyn ReadRow) -> Result<Organisation> {
 
 /// `[lower, upper)` bounds of the paths in the subtree rooted at `root` (paths end in '/', and
 /// '0' is the byte after '/').
-fn subtree_bounds(root: &str) -> (String, String) {
+pub(crate) fn subtree_bounds(root: &str) -> (String, String) {
     let upper = format!("{}0", root.trim_end_matches('/'));
     (root.to_string(), upper)
 }
@@ -438,6 +438,11 @@ pub async fn people(db: &Db, organisation_id: i64) -> Result<Vec<Person>> {
         })
     })
     .collect()
+}
+
+/// Organisations in the subtree rooted at `path`, from [`counts_by_unit`]'s rows.
+pub fn count_in_subtree(counts: &[(String, u64)], path: &str) -> u64 {
+    counts.iter().filter(|(p, _)| in_subtree(path, p)).map(|(_, n)| *n).sum()
 }
 
 /// Number of organisations per unit path (for the hierarchy page and the home page).

@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use innocity_store::Db;
 use innocity_core::access::Scope;
+use innocity_core::orgs::in_subtree;
 use innocity_store::orgs::OrgUnit;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -97,7 +98,7 @@ impl AppState {
         let all = self.units().await?;
         Ok(match scope {
             Scope::All => all.to_vec(),
-            Scope::Subtree(root) => all.iter().filter(|u| u.path.starts_with(root.as_str())).cloned().collect(),
+            Scope::Subtree(root) => all.iter().filter(|u| in_subtree(root, &u.path)).cloned().collect(),
             _ => Vec::new(),
         })
     }
@@ -126,8 +127,7 @@ impl AppState {
                 .iter()
                 .filter(|u| u.level == "zone")
                 .map(|u| {
-                    let n = counts.iter().filter(|(p, _)| p.starts_with(u.path.as_str())).map(|(_, n)| *n).sum();
-                    (u.name_zh.clone(), u.name_en.clone(), n)
+                    (u.name_zh.clone(), u.name_en.clone(), innocity_store::orgs::count_in_subtree(&counts, &u.path))
                 })
                 .collect();
             Ok((zones, total))

@@ -3,7 +3,7 @@
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tf};
-use crate::page::{Shell, render};
+use crate::page::{FieldErrors, Shell, render};
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
@@ -341,7 +341,8 @@ fn safe_next(next: &str) -> String {
 
 pub fn format_time(lang: Lang, ms: i64) -> String {
     use chrono::{FixedOffset, TimeZone};
-    let tz = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
+    // Beijing time, as officials read it.
+    let Some(tz) = FixedOffset::east_opt(8 * 3600) else { return String::new() };
     match tz.timestamp_millis_opt(ms).single() {
         Some(t) if lang == Lang::Zh => t.format("%Y年%m月%d日 %H:%M").to_string(),
         Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
@@ -389,18 +390,12 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
 #[template(path = "password.html")]
 struct PasswordPage {
     s: Shell,
-    errors: Vec<(String, String)>,
+    errors: FieldErrors,
     done: bool,
 }
 
-impl PasswordPage {
-    fn error(&self, field: &str) -> String {
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
-    }
-}
-
 pub async fn password_form(a: Auth<ViewWorkspace>) -> Response {
-    render(&PasswordPage { s: a.ctx.shell(), errors: vec![], done: false })
+    render(&PasswordPage { s: a.ctx.shell(), errors: FieldErrors::default(), done: false })
 }
 
 #[derive(serde::Deserialize)]
@@ -417,7 +412,7 @@ pub async fn password_change(State(state): State<AppState>, a: Auth<ViewWorkspac
     let ctx = &a.ctx;
     let f: PasswordForm = parse_form(ctx, &body)?;
     let fail = |field: &str, key: &str| {
-        let mut r = render(&PasswordPage { s: ctx.shell(), errors: vec![(field.to_string(), tf(ctx.lang, key, &[]))], done: false });
+        let mut r = render(&PasswordPage { s: ctx.shell(), errors: FieldErrors(vec![(field.to_string(), tf(ctx.lang, key, &[]))]), done: false });
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         Ok(r)
     };
@@ -429,7 +424,7 @@ pub async fn password_change(State(state): State<AppState>, a: Auth<ViewWorkspac
         .await
         .map_err(|e| ctx.err(e.into()))?
     {
-        PasswordChange::Changed => Ok(render(&PasswordPage { s: ctx.shell(), errors: vec![], done: true })),
+        PasswordChange::Changed => Ok(render(&PasswordPage { s: ctx.shell(), errors: FieldErrors::default(), done: true })),
         PasswordChange::WrongCurrent => fail("current", "err.password.wrong"),
         PasswordChange::Weak(key) => fail("new", key),
     }

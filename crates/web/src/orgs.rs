@@ -3,7 +3,7 @@ use crate::app::AppState;
 use crate::auth::{Auth, CreateOrgs, Ctx, EditOrgs, ManageOrgUnits, ViewOrgUnits, ViewOrgs, parse_form};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tf};
-use crate::page::{Shell, render};
+use crate::page::{FieldErrors, Shell, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -31,7 +31,7 @@ pub async fn resolve_unit(state: &AppState, ctx: &Ctx, p: &Principal, unit_id: i
     };
     let allowed = match &p.scope {
         Scope::All => true,
-        Scope::Subtree(root) => unit.path.starts_with(root.as_str()),
+        Scope::Subtree(root) => innocity_core::orgs::in_subtree(root, &unit.path),
         Scope::Organisation(_) => current.is_some_and(|o| o.org_unit_id == unit.id),
         Scope::Nothing => false,
     };
@@ -197,7 +197,7 @@ struct FormPage {
     s: Shell,
     action: String,
     input: OrgInput,
-    errors: Vec<(String, String)>,
+    errors: FieldErrors,
     units: Vec<(i64, String)>,
     kinds: Vec<&'static str>,
     version: i64,
@@ -206,9 +206,6 @@ struct FormPage {
 }
 
 impl FormPage {
-    fn error(&self, field: &str) -> String {
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
-    }
     fn selected_unit(&self, id: &i64) -> bool {
         self.input.org_unit_id.trim() == id.to_string()
     }
@@ -241,7 +238,7 @@ async fn form_page(state: &AppState, ctx: &Ctx, p: &Principal, action: String, i
         cancel: current.map(|o| format!("/orgs/{}", o.id)).unwrap_or_else(|| "/orgs".into()),
         action,
         input,
-        errors,
+        errors: FieldErrors(errors),
         units: form_units(state, ctx, p, current).await?,
         kinds: OrgKind::ALL.iter().map(|k| k.code()).collect(),
         version: current.map(|o| o.version).unwrap_or(0),
@@ -377,7 +374,7 @@ pub async fn units(State(state): State<AppState>, a: Auth<ViewOrgUnits>) -> AppR
     let rows = units
         .into_iter()
         .map(|u| {
-            let n = counts.iter().filter(|(p, _)| p.starts_with(u.path.as_str())).map(|(_, n)| *n).sum();
+            let n = store::count_in_subtree(&counts, &u.path);
             let label = unit_label(ctx.lang, &u);
             (u, label, n)
         })
@@ -403,13 +400,10 @@ struct UnitFormPage {
     s: Shell,
     input: UnitInput,
     parents: Vec<(i64, String)>,
-    errors: Vec<(String, String)>,
+    errors: FieldErrors,
 }
 
 impl UnitFormPage {
-    fn error(&self, field: &str) -> String {
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
-    }
     fn selected(&self, id: &i64) -> bool {
         self.input.parent_id.trim() == id.to_string()
     }
@@ -419,7 +413,7 @@ async fn unit_form(state: &AppState, ctx: &Ctx, input: UnitInput, errors: Vec<(S
     let units = state.units().await.map_err(|e| ctx.err(e.into()))?;
     // A park has no children: only provinces, cities and zones can be parents.
     let parents = units.iter().filter(|u| u.level != "park").map(|u| (u.id, unit_label(ctx.lang, u))).collect();
-    let mut r = render(&UnitFormPage { s: ctx.shell(), input, parents, errors });
+    let mut r = render(&UnitFormPage { s: ctx.shell(), input, parents, errors: FieldErrors(errors) });
     *r.status_mut() = status;
     Ok(r)
 }

@@ -98,6 +98,20 @@ impl Shell {
     }
 }
 
+/// Field errors of a form: (field, message in the user's language).
+#[derive(Debug, Clone, Default)]
+pub struct FieldErrors(pub Vec<(String, String)>);
+
+impl FieldErrors {
+    /// The message for `field`, or empty.
+    pub fn get(&self, field: &str) -> String {
+        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// Renders a template to a response; a template error is logged and shown as a 500 page.
 pub fn render<T: Template>(t: &T) -> Response {
     match t.render() {

@@ -3,7 +3,7 @@ use crate::app::AppState;
 use crate::auth::{Auth, ManageUsers, parse_form};
 use crate::error::AppResult;
 use crate::i18n::t;
-use crate::page::{Shell, render};
+use crate::page::{FieldErrors, Shell, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -33,16 +33,13 @@ struct UsersPage {
     s: Shell,
     users: Vec<UserRow>,
     input: UserInput,
-    errors: Vec<(String, String)>,
+    errors: FieldErrors,
     roles: Vec<&'static str>,
     units: Vec<(i64, String)>,
     added: bool,
 }
 
 impl UsersPage {
-    fn error(&self, field: &str) -> String {
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
-    }
     fn selected_unit(&self, id: &i64) -> bool {
         self.input.org_unit_id.trim() == id.to_string()
     }
@@ -56,7 +53,7 @@ async fn page(state: &AppState, a: &Auth<ManageUsers>, input: UserInput, errors:
     let users = users::list(&state.db).await.map_err(|e| ctx.err(e.into()))?;
     let units = innocity_store::orgs::units(&state.db).await.map_err(|e| ctx.err(e.into()))?;
     let units = units.into_iter().filter(|u| u.level == "zone" || u.level == "park").map(|u| (u.id, if ctx.lang == crate::i18n::Lang::Zh { u.name_zh } else { u.name_en })).collect();
-    let mut r = render(&UsersPage { s: ctx.shell(), users, input, errors, roles: Role::ALL.iter().map(|r| r.code()).collect(), units, added });
+    let mut r = render(&UsersPage { s: ctx.shell(), users, input, errors: FieldErrors(errors), roles: Role::ALL.iter().map(|r| r.code()).collect(), units, added });
     *r.status_mut() = status;
     Ok(r)
 }
