@@ -67,10 +67,18 @@ pub enum Capability {
     ManageUsers,
     ManageTokens,
     ManageOrgUnits,
+    /// Statistics: see the forms and the returns in one's scope.
+    ViewStats,
+    /// Fill in and submit one's own organisation's returns.
+    ReportStats,
+    /// Review returns, approve areas, send reminders, analyse (never edit a unit's data).
+    ReviewStats,
+    /// Import form definitions, extend deadlines.
+    ManageStatForms,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 9] = [
+    pub const ALL: [Capability; 13] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -80,6 +88,10 @@ impl Capability {
         Self::ManageUsers,
         Self::ManageTokens,
         Self::ManageOrgUnits,
+        Self::ViewStats,
+        Self::ReportStats,
+        Self::ReviewStats,
+        Self::ManageStatForms,
     ];
 }
 
@@ -95,6 +107,10 @@ impl Role {
             EditOrgs => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin | OrgAdmin | ServiceProvider),
             ViewAudit | ManageOrgUnits => matches!(self, SystemAdmin | BureauStaff),
             ManageUsers => matches!(self, SystemAdmin),
+            ViewStats => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin | OrgAdmin | OrgMember),
+            ReportStats => matches!(self, OrgAdmin | OrgMember),
+            ReviewStats => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin),
+            ManageStatForms => matches!(self, SystemAdmin | BureauStaff),
         }
     }
 }

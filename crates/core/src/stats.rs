@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 pub mod analysis;
+pub mod long;
 pub mod status;
 pub mod values;
 

@@ -9,6 +9,8 @@ enum Col {
     Int,
     NullInt,
     Text,
+    NullText,
+    NullReal,
 }
 
 /// Tables in the order they can be restored (parents first), with their columns.
@@ -17,6 +19,14 @@ const TABLES: &[(&str, &str, &[(&str, Col)])] = &[
     ("organisations", "id", &[("id", Col::Int), ("credit_code", Col::Text), ("name", Col::Text), ("kind", Col::Text), ("org_unit_id", Col::Int), ("unit_path", Col::Text), ("address", Col::Text), ("contact", Col::Text), ("phone", Col::Text), ("created_at", Col::Int), ("updated_at", Col::Int), ("version", Col::Int)]),
     ("users", "id", &[("id", Col::Int), ("username", Col::Text), ("display_name", Col::Text), ("password_hash", Col::Text), ("role", Col::Text), ("org_unit_id", Col::NullInt), ("organisation_id", Col::NullInt), ("active", Col::Int), ("failed_logins", Col::Int), ("locked_until", Col::Int), ("created_at", Col::Int)]),
     ("api_tokens", "id", &[("id", Col::Int), ("user_id", Col::Int), ("name", Col::Text), ("token_hash", Col::Text), ("created_at", Col::Int)]),
+    ("stat_definitions", "id", &[("id", Col::Int), ("name", Col::Text), ("body", Col::Text), ("imported_by", Col::Text), ("imported_at", Col::Int)]),
+    ("stat_windows", "form, period", &[("form", Col::Text), ("period", Col::Text), ("closes_on", Col::Text), ("set_by", Col::Text)]),
+    ("stat_returns", "id", &[("id", Col::Int), ("form", Col::Text), ("period", Col::Text), ("organisation_id", Col::Int), ("unit_path", Col::Text), ("status", Col::Text), ("explanations", Col::Text), ("reason", Col::Text), ("created_at", Col::Int), ("updated_at", Col::Int), ("submitted_at", Col::Int), ("reviewed_by", Col::Text), ("reviewed_at", Col::Int), ("version", Col::Int)]),
+    ("stat_values", "return_id, element, disagg, row_no", &[("return_id", Col::Int), ("element", Col::Text), ("disagg", Col::Text), ("row_no", Col::Int), ("num", Col::NullReal), ("txt", Col::NullText)]),
+    ("stat_value_changes", "id", &[("id", Col::Int), ("return_id", Col::Int), ("element", Col::Text), ("disagg", Col::Text), ("row_no", Col::Int), ("old_value", Col::NullText), ("new_value", Col::NullText), ("source", Col::Text), ("changed_by", Col::Text), ("changed_at", Col::Int)]),
+    ("stat_uploads", "return_id, sha256", &[("return_id", Col::Int), ("sha256", Col::Text), ("file_name", Col::Text), ("uploaded_by", Col::Text), ("uploaded_at", Col::Int)]),
+    ("stat_approvals", "form, period, org_unit_id", &[("form", Col::Text), ("period", Col::Text), ("org_unit_id", Col::Int), ("approved_by", Col::Text), ("approved_at", Col::Int)]),
+    ("stat_reminders", "id", &[("id", Col::Int), ("form", Col::Text), ("period", Col::Text), ("organisation_id", Col::Int), ("message", Col::Text), ("sent_by", Col::Text), ("sent_at", Col::Int)]),
     ("audit_log", "seq", &[("seq", Col::Int), ("at_ms", Col::Int), ("actor", Col::Text), ("action", Col::Text), ("entity", Col::Text), ("entity_id", Col::Text), ("before_json", Col::Text), ("after_json", Col::Text), ("request_id", Col::Text), ("prev_hash", Col::Text), ("hash", Col::Text)]),
     ("audit_head", "id", &[("id", Col::Int), ("seq", Col::Int), ("hash", Col::Text)]),
 ];
@@ -48,6 +58,8 @@ pub async fn backup(db: &Db, out: &mut dyn Write) -> Result<Vec<(String, u64)>> 
                     Col::Int => serde_json::json!(row.try_get::<i64>("", name)?),
                     Col::NullInt => serde_json::json!(row.try_get::<Option<i64>>("", name)?),
                     Col::Text => serde_json::json!(row.try_get::<String>("", name)?),
+                    Col::NullText => serde_json::json!(row.try_get::<Option<String>>("", name)?),
+                    Col::NullReal => serde_json::json!(row.try_get::<Option<f64>>("", name)?),
                 });
             }
             writeln!(out, "{}", serde_json::Value::Array(vals))?;
@@ -102,6 +114,8 @@ pub async fn restore(db: &Db, input: &mut dyn BufRead) -> Result<Vec<(String, u6
                 Col::Int => x.as_i64().ok_or_else(|| bad(i + 1, "expected a number"))?.into(),
                 Col::NullInt => x.as_i64().into(),
                 Col::Text => x.as_str().ok_or_else(|| bad(i + 1, "expected text"))?.to_string().into(),
+                Col::NullText => x.as_str().map(str::to_string).into(),
+                Col::NullReal => x.as_f64().into(),
             });
         }
         let names: Vec<&str> = cols.iter().map(|c| c.0).collect();

@@ -19,6 +19,10 @@ pub enum StoreError {
     Stale,
     #[error("{0}")]
     Invalid(String),
+    /// A rule of the domain says no (a locked return, a closed window): a message key for the
+    /// user's language and its arguments.
+    #[error("refused: {key} {args:?}")]
+    Refused { key: &'static str, args: Vec<String> },
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -247,6 +251,7 @@ pub trait ReadRow {
     fn opt_int(&self, i: usize) -> Result<Option<i64>>;
     fn text(&self, i: usize) -> Result<String>;
     fn opt_text(&self, i: usize) -> Result<Option<String>>;
+    fn opt_real(&self, i: usize) -> Result<Option<f64>>;
 }
 
 impl ReadRow for QueryResult {
@@ -260,6 +265,9 @@ impl ReadRow for QueryResult {
         Ok(self.try_get_by_index(i)?)
     }
     fn opt_text(&self, i: usize) -> Result<Option<String>> {
+        Ok(self.try_get_by_index(i)?)
+    }
+    fn opt_real(&self, i: usize) -> Result<Option<f64>> {
         Ok(self.try_get_by_index(i)?)
     }
 }
@@ -279,6 +287,9 @@ impl ReadRow for rusqlite::Row<'_> {
         self.get(i).map_err(sqlite_err)
     }
     fn opt_text(&self, i: usize) -> Result<Option<String>> {
+        self.get(i).map_err(sqlite_err)
+    }
+    fn opt_real(&self, i: usize) -> Result<Option<f64>> {
         self.get(i).map_err(sqlite_err)
     }
 }

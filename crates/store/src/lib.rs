@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod migrate;
 pub mod orgs;
+pub mod stats;
 pub mod users;
 
 pub use db::{Db, StoreError, now_ms};

@@ -73,6 +73,7 @@ impl From<StoreError> for AppError {
                 AppError::new(StatusCode::CONFLICT, "duplicate_credit_code", "err.credit_code.duplicate")
             }
             StoreError::Duplicate(_) => AppError::new(StatusCode::CONFLICT, "duplicate", "err.duplicate_submit"),
+            StoreError::Refused { key, args } => AppError::new(StatusCode::CONFLICT, "refused", key).args(args),
             other => {
                 // The cause goes to the log (no secrets in it), the user gets a request id.
                 tracing::error!(error = %other, "store error");

@@ -19,6 +19,7 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/workspace", "nav.workspace", Capability::ViewWorkspace),
     ("/orgs", "nav.orgs", Capability::ViewOrgs),
     ("/units", "nav.units", Capability::ViewOrgUnits),
+    ("/stats", "nav.stats", Capability::ViewStats),
     ("/audit", "nav.audit", Capability::ViewAudit),
     ("/users", "nav.users", Capability::ManageUsers),
     ("/tokens", "nav.tokens", Capability::ManageTokens),
