@@ -106,6 +106,7 @@ struct Settings {
     secure_cookies: bool,
     log_format: String,
     max_body_bytes: usize,
+    max_upload_bytes: usize,
     request_timeout_secs: u64,
 }
 
@@ -117,6 +118,7 @@ impl Default for Settings {
             secure_cookies: false,
             log_format: "text".into(),
             max_body_bytes: 1 << 20,
+            max_upload_bytes: 10 << 20,
             request_timeout_secs: 30,
         }
     }
@@ -173,10 +175,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             let db = connect(&url).await?;
             let csl = find_csl();
             let summary = demo::seed(&db, organisations, csl.as_deref()).await.map_err(|e| format!("demo data: {e}"))?;
+            let stats = demo::seed_stats(&db, csl.as_deref()).await.map_err(|e| format!("demo statistics: {e}"))?;
+            demo::approve_demo_periods(&db).await.map_err(|e| format!("demo approvals: {e}"))?;
             if audit_entries > 0 {
                 audit::append_synthetic(&db, audit_entries).await.map_err(|e| e.to_string())?;
             }
-            println!("演示数据已创建 / demo data created: {} 个区域单位 units, {} 家单位 organisations ({})", summary.units, summary.organisations, redact_url(&url));
+            println!("演示数据已创建 / demo data created: {} 个区域单位 units, {} 家单位 organisations, {} 份统计报表 returns ({} 个数据 values) ({})", summary.units, summary.organisations, stats.returns, stats.values, redact_url(&url));
             println!("演示账号 / demo accounts (密码 password: {}):", demo::DEMO_PASSWORD);
             for (user, _, role) in &summary.accounts {
                 println!("  {user:<10} {role}");
@@ -281,6 +285,7 @@ async fn serve(db: Db, listen: &str, s: &Settings) -> Result<(), String> {
     let config = WebConfig {
         secure_cookies: s.secure_cookies,
         max_body_bytes: s.max_body_bytes,
+        max_upload_bytes: s.max_upload_bytes,
         request_timeout: std::time::Duration::from_secs(s.request_timeout_secs),
     };
     let app = router(AppState::new(db, config));

@@ -1,5 +1,5 @@
 //! The application: state, router, and the middleware every request passes through.
-use crate::{api, assets, audit, auth, home, ops, orgs, users};
+use crate::{api, assets, audit, auth, home, ops, orgs, stats, users};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -20,12 +20,14 @@ pub struct WebConfig {
     /// Mark cookies `Secure` and send HSTS (TLS terminates in front of us).
     pub secure_cookies: bool,
     pub max_body_bytes: usize,
+    /// The limit for file uploads (statistics templates and CSV files).
+    pub max_upload_bytes: usize,
     pub request_timeout: Duration,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { secure_cookies: false, max_body_bytes: 1 << 20, request_timeout: Duration::from_secs(30) }
+        WebConfig { secure_cookies: false, max_body_bytes: 1 << 20, max_upload_bytes: 10 << 20, request_timeout: Duration::from_secs(30) }
     }
 }
 
@@ -51,6 +53,7 @@ pub struct AppInner {
     pub metrics: ops::Metrics,
     units: RwLock<Option<Cached<Vec<OrgUnit>>>>,
     home: RwLock<Option<Cached<HomeStats>>>,
+    catalogue: RwLock<Option<Cached<innocity_core::stats::Catalogue>>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -85,6 +88,7 @@ impl AppState {
             metrics: ops::Metrics::default(),
             units: RwLock::new(None),
             home: RwLock::new(None),
+            catalogue: RwLock::new(None),
         }))
     }
 
@@ -109,6 +113,18 @@ impl AppState {
             *g = None;
         }
         if let Ok(mut g) = self.home.write() {
+            *g = None;
+        }
+    }
+
+    /// The statistical forms in force: built-in and imported definitions (cached like units).
+    pub async fn catalogue(&self) -> innocity_store::db::Result<Arc<innocity_core::stats::Catalogue>> {
+        cached(&self.catalogue, || innocity_store::stats::catalogue(&self.db)).await
+    }
+
+    /// Forgets the cached catalogue (after this server imported a definition).
+    pub fn catalogue_changed(&self) {
+        if let Ok(mut g) = self.catalogue.write() {
             *g = None;
         }
     }
@@ -159,6 +175,21 @@ pub fn router(state: AppState) -> Router {
         .route("/orgs/{id}/edit", get(orgs::edit_form))
         .route("/units", get(orgs::units).post(orgs::create_unit))
         .route("/units/new", get(orgs::new_unit_form))
+        .route("/stats", get(stats::overview))
+        .route("/stats/forms", get(stats::forms).post(stats::import_forms))
+        .route("/stats/forms/{code}", get(stats::form_view))
+        .route("/stats/forms/{code}/deadline", post(stats::set_deadline))
+        .route("/stats/{form}/{period}", get(stats::area))
+        .route("/stats/{form}/{period}/approve", post(stats::approve_unit))
+        .route("/stats/{form}/{period}/remind", post(stats::remind))
+        .route("/stats/{form}/{period}/analysis", get(stats::analysis))
+        .route("/stats/{form}/{period}/orgs/{org}", get(stats::view_return))
+        .route("/stats/{form}/{period}/orgs/{org}/cell", post(stats::save_cell))
+        .route("/stats/{form}/{period}/orgs/{org}/rows/{row}/delete", post(stats::delete_row))
+        .route("/stats/{form}/{period}/orgs/{org}/submit", post(stats::submit))
+        .route("/stats/{form}/{period}/orgs/{org}/review", post(stats::review))
+        .route("/stats/{form}/{period}/orgs/{org}/template.xlsx", get(stats::template))
+        .route("/stats/{form}/{period}/orgs/{org}/upload", post(stats::upload))
         .route("/audit", get(audit::page))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}/active", post(users::set_active));
@@ -200,7 +231,7 @@ async fn page_not_found(ctx: auth::Ctx) -> Response {
 async fn limits(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let lang = auth::resolve_lang(req.headers(), req.uri().query().unwrap_or(""));
-    let limit = state.config.max_body_bytes;
+    let limit = if req.uri().path().ends_with("/upload") { state.config.max_upload_bytes } else { state.config.max_body_bytes };
     let too_large = || {
         let e = crate::error::AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "err.too_large").args(vec![format!("{} KB", limit / 1024)]);
         e.in_ctx(lang, api, None).into_response()

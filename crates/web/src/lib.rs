@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod ops;
 pub mod orgs;
 pub mod page;
+pub mod stats;
 pub mod users;
 
 pub use app::{AppState, WebConfig, router};

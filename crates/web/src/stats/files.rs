@@ -1,0 +1,335 @@
+//! Statistics files: the XLSX template of a return (filled with its values), reading it back,
+//! long-format CSV uploads, and XLSX exports of tables.
+use super::{ReturnCtx, TotalRow, UnitRow, file_errors};
+use crate::auth::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Lang, t};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use calamine::{Data, Reader, Xlsx};
+use innocity_core::stats::long::{self, Entry, Place, PlaceError, Raw};
+use innocity_core::stats::values::format_plain;
+use innocity_core::stats::{DataElement, FormKind};
+use innocity_store::orgs::OrgUnit;
+use innocity_store::stats::{Cell, Expected};
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file download with a UTF-8 file name.
+pub fn download(bytes: Vec<u8>, name: &str, mime: &'static str) -> Response {
+    let ascii: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
+    let encoded: String = name.bytes().map(|b| if b.is_ascii_alphanumeric() || b"._-".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    (
+        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))],
+        bytes,
+    )
+        .into_response()
+}
+
+fn el_name(lang: Lang, e: &DataElement) -> &str {
+    if lang == Lang::Zh { &e.name_zh } else { &e.name_en }
+}
+
+/// Column letters: 0 → A, 27 → AB.
+pub fn column_letter(mut c: u32) -> String {
+    let mut s = String::new();
+    loop {
+        s.insert(0, (b'A' + (c % 26) as u8) as char);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    s
+}
+
+const META_ROW: u32 = 1;
+const HEAD_ROW: u32 = 3;
+
+/// The form's own template for one return, with the values stored so far.
+pub fn template(rc: &ReturnCtx, cells: &[Cell], lang: Lang) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let head = Format::new().set_bold().set_background_color("DCE6F1").set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let locked = Format::new().set_font_color("808080");
+    let ws = wb.add_worksheet();
+    ws.set_name(&rc.form.code)?;
+    ws.write_string_with_format(0, 0, format!("{} {}", rc.form.code, super::form_name(lang, &rc.form)), &bold)?;
+    for (i, (label, value)) in [(t(lang, "xlsx.form"), rc.form.code.clone()), (t(lang, "xlsx.period"), rc.period.to_string()), (t(lang, "xlsx.credit_code"), rc.org.credit_code.clone()), (t(lang, "xlsx.org"), rc.org.name.clone())].into_iter().enumerate() {
+        ws.write_string_with_format(META_ROW, (i * 2) as u16, label, &bold)?;
+        ws.write_string(META_ROW, (i * 2 + 1) as u16, value)?;
+    }
+    let value_of = |e: &str, d: &str, r: i64| cells.iter().find(|c| c.element == e && c.disagg == d && c.row == r).map(|c| c.value.clone());
+    let write_value = |ws: &mut rust_xlsxwriter::Worksheet, row: u32, col: u16, v: Option<innocity_core::stats::values::Stored>| -> Result<(), XlsxError> {
+        match v {
+            Some(innocity_core::stats::values::Stored::Num(n)) => {
+                ws.write_number(row, col, n)?;
+            }
+            Some(innocity_core::stats::values::Stored::Text(s)) => {
+                ws.write_string(row, col, s)?;
+            }
+            None => {}
+        }
+        Ok(())
+    };
+    match rc.form.kind {
+        FormKind::Grid => {
+            for (c, h) in [t(lang, "xlsx.code"), t(lang, "xlsx.disagg"), t(lang, "xlsx.name"), t(lang, "xlsx.unit"), t(lang, "xlsx.value")].iter().enumerate() {
+                ws.write_string_with_format(HEAD_ROW, c as u16, *h, &head)?;
+            }
+            for (i, (e, option)) in rc.form.cells(&rc.cat).into_iter().enumerate() {
+                let row = HEAD_ROW + 1 + i as u32;
+                let d = option.map(|o| o.code.clone()).unwrap_or_default();
+                ws.write_string_with_format(row, 0, &e.code, &locked)?;
+                ws.write_string_with_format(row, 1, &d, &locked)?;
+                let name = match option {
+                    Some(o) => format!("  {}{}", t(lang, "stats.of_which"), if lang == Lang::Zh { &o.name_zh } else { &o.name_en }),
+                    None => el_name(lang, e).to_string(),
+                };
+                ws.write_string(row, 2, name)?;
+                ws.write_string(row, 3, &e.unit)?;
+                write_value(ws, row, 4, value_of(&e.code, &d, 0))?;
+            }
+            ws.set_column_width(0, 18)?;
+            ws.set_column_width(2, 40)?;
+            ws.set_column_width(4, 16)?;
+        }
+        FormKind::Roster => {
+            let elements: Vec<&DataElement> = rc.form.elements.iter().filter_map(|c| rc.cat.element(c)).collect();
+            for (c, e) in elements.iter().enumerate() {
+                let title = if e.unit.is_empty() { el_name(lang, e).to_string() } else { format!("{}（{}）", el_name(lang, e), e.unit) };
+                ws.write_string_with_format(HEAD_ROW, c as u16, title, &head)?;
+                ws.write_string_with_format(HEAD_ROW + 1, c as u16, &e.code, &locked)?;
+                ws.set_column_width(c as u16, if e.code == "P_NAME" { 36 } else { 14 })?;
+            }
+            let mut rows: Vec<i64> = cells.iter().map(|c| c.row).filter(|r| *r > 0).collect();
+            rows.sort();
+            rows.dedup();
+            for (i, r) in rows.iter().enumerate() {
+                for (c, e) in elements.iter().enumerate() {
+                    write_value(ws, HEAD_ROW + 2 + i as u32, c as u16, value_of(&e.code, "", *r))?;
+                }
+            }
+        }
+    }
+    wb.save_to_buffer()
+}
+
+fn cell_text(d: Option<&Data>) -> String {
+    match d {
+        None | Some(Data::Empty) => String::new(),
+        Some(Data::String(s)) => s.trim().to_string(),
+        Some(Data::Float(f)) => format_plain(*f),
+        Some(Data::Int(i)) => i.to_string(),
+        Some(Data::Bool(b)) => b.to_string(),
+        Some(Data::DateTime(d)) => {
+            // Excel's serial day number (days since 1899-12-30).
+            let base = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or_default();
+            (base + chrono::Duration::days(d.as_f64().floor() as i64)).format("%Y-%m-%d").to_string()
+        }
+        Some(Data::DateTimeIso(s)) | Some(Data::DurationIso(s)) => s.clone(),
+        Some(Data::Error(e)) => format!("#{e:?}"),
+    }
+}
+
+/// Reads a return's template back into raw values, checking that it is this form's template
+/// for this period and organisation.
+pub fn read_template(rc: &ReturnCtx, bytes: &[u8]) -> Result<Vec<Raw>, Vec<PlaceError>> {
+    let fail = |sheet: &str, line: usize, column: &str, key: &'static str, args: Vec<String>| vec![PlaceError { place: Place { sheet: sheet.into(), line, column: column.into() }, key, args }];
+    let mut wb: Xlsx<_> = match calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)) {
+        Ok(w) => w,
+        Err(e) => return Err(fail("", 0, "", "err.file.not_xlsx", vec![e.to_string()])),
+    };
+    let sheet = rc.form.code.clone();
+    let range = match wb.worksheet_range(&sheet) {
+        Ok(r) => r,
+        Err(_) => return Err(fail("", 0, "", "err.file.no_sheet", vec![sheet.clone(), wb.sheet_names().join("、")])),
+    };
+    let get = |r: u32, c: u32| cell_text(range.get_value((r, c)));
+    let period = rc.period.to_string();
+    for (col, expected, key) in [(1u32, rc.form.code.as_str(), "err.file.wrong_form"), (3, period.as_str(), "err.file.wrong_period"), (5, rc.org.credit_code.as_str(), "err.file.other_org")] {
+        let found = get(META_ROW, col);
+        if found != expected {
+            return Err(fail(&sheet, META_ROW as usize + 1, &column_letter(col), key, vec![found, expected.to_string()]));
+        }
+    }
+    let (height, width) = (range.end().map(|e| e.0 + 1).unwrap_or(0), range.end().map(|e| e.1 + 1).unwrap_or(0));
+    let mut out = Vec::new();
+    let raw = |line: u32, code_col: u32, value_col: u32, element: String, disagg: String, value: String, row: i64| Raw {
+        place: Place { sheet: sheet.clone(), line: line as usize + 1, column: column_letter(code_col) },
+        value_place: Place { sheet: sheet.clone(), line: line as usize + 1, column: column_letter(value_col) },
+        element,
+        disagg,
+        period: period.clone(),
+        org: rc.org.credit_code.clone(),
+        value,
+        row,
+    };
+    match rc.form.kind {
+        FormKind::Grid => {
+            for r in HEAD_ROW + 1..height {
+                let code = get(r, 0);
+                if code.is_empty() {
+                    continue;
+                }
+                out.push(raw(r, 0, 4, code, get(r, 1), get(r, 4), 0));
+            }
+        }
+        FormKind::Roster => {
+            let codes: Vec<String> = (0..width).map(|c| get(HEAD_ROW + 1, c)).collect();
+            let mut n = 0;
+            for r in HEAD_ROW + 2..height {
+                if (0..width).all(|c| get(r, c).is_empty()) {
+                    continue;
+                }
+                n += 1;
+                for (c, code) in codes.iter().enumerate() {
+                    if code.is_empty() {
+                        continue;
+                    }
+                    let v = get(r, c as u32);
+                    if !v.is_empty() {
+                        out.push(raw(r, c as u32, c as u32, code.clone(), String::new(), v, n));
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn source_of(name: &str) -> &'static str {
+    if name.to_lowercase().ends_with(".csv") { "csv" } else { "xlsx" }
+}
+
+/// A file's values for this return, or 422 naming every problem's place.
+pub fn entries_from_file(ctx: &Ctx, rc: &ReturnCtx, name: &str, bytes: &[u8]) -> AppResult<Vec<Entry>> {
+    let lower = name.to_lowercase();
+    let raws = if lower.ends_with(".csv") {
+        long::parse_csv(bytes).map_err(|e| file_errors(ctx, name, &e))?
+    } else if lower.ends_with(".xlsx") {
+        read_template(rc, bytes).map_err(|e| file_errors(ctx, name, &e))?
+    } else {
+        return Err(ctx.err(AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_type", "err.file.type").args(vec![name.into()])));
+    };
+    // A CSV may only carry this organisation's values.
+    let others: Vec<PlaceError> = raws
+        .iter()
+        .filter(|r| r.org != rc.org.credit_code)
+        .take(long::MAX_ERRORS)
+        .map(|r| PlaceError { place: Place { column: "org".into(), ..r.place.clone() }, key: "err.file.other_org", args: vec![r.org.clone(), rc.org.credit_code.clone()] })
+        .collect();
+    if !others.is_empty() {
+        return Err(file_errors(ctx, name, &others));
+    }
+    let mut by_org = long::check(&rc.cat, &rc.form.code, &rc.period.to_string(), &raws).map_err(|e| file_errors(ctx, name, &e))?;
+    Ok(by_org.remove(&rc.org.credit_code).unwrap_or_default())
+}
+
+/// The file of a multipart upload (field `file`).
+pub async fn read_upload(ctx: &Ctx, req: axum::extract::Request) -> AppResult<(String, Vec<u8>)> {
+    use axum::extract::FromRequest;
+    let bad = |key: &'static str| ctx.err(AppError::new(StatusCode::BAD_REQUEST, "bad_upload", key));
+    let mut mp = axum::extract::Multipart::from_request(req, &()).await.map_err(|_| bad("err.file.missing"))?;
+    while let Some(field) = mp.next_field().await.map_err(|_| bad("err.file.missing"))? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|_| bad("err.file.missing"))?;
+            if name.is_empty() || bytes.is_empty() {
+                return Err(bad("err.file.missing"));
+            }
+            return Ok((name, bytes.to_vec()));
+        }
+    }
+    Err(bad("err.file.missing"))
+}
+
+/// Completeness of an area as a workbook: units, then organisations.
+pub fn completeness_xlsx(lang: Lang, form: &str, period: &str, unit: &OrgUnit, children: &[UnitRow], orgs: &[Expected], units: &[OrgUnit]) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let head = Format::new().set_bold().set_background_color("DCE6F1");
+    let name = |u: &OrgUnit| if lang == Lang::Zh { u.name_zh.clone() } else { u.name_en.clone() };
+    let ws = wb.add_worksheet();
+    ws.set_name(t(lang, "xlsx.sheet.units"))?;
+    ws.write_string(0, 0, format!("{form} {period} · {}", name(unit)))?;
+    for (c, h) in ["area.unit", "area.expected", "area.started", "area.submitted", "area.approved", "area.approval"].iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, t(lang, h), &head)?;
+    }
+    for (i, r) in children.iter().enumerate() {
+        let row = 3 + i as u32;
+        ws.write_string(row, 0, name(&r.unit))?;
+        for (c, n) in [r.expected, r.started, r.submitted, r.approved].iter().enumerate() {
+            ws.write_number(row, 1 + c as u16, *n as f64)?;
+        }
+        ws.write_string(row, 5, &r.approval)?;
+    }
+    ws.set_column_width(0, 28)?;
+    let ws = wb.add_worksheet();
+    ws.set_name(t(lang, "xlsx.sheet.orgs"))?;
+    for (c, h) in ["org.name", "org.credit_code", "org.unit", "area.status", "area.submitted_at", "area.reminders"].iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, t(lang, h), &head)?;
+    }
+    for (i, o) in orgs.iter().enumerate() {
+        let row = 1 + i as u32;
+        ws.write_string(row, 0, &o.name)?;
+        ws.write_string(row, 1, &o.credit_code)?;
+        ws.write_string(row, 2, units.iter().find(|u| u.id == o.org_unit_id).map(name).unwrap_or_default())?;
+        ws.write_string(row, 3, t(lang, &format!("status.{}", o.status.code())))?;
+        ws.write_string(row, 4, if o.submitted_at > 0 { crate::auth::format_time(lang, o.submitted_at) } else { String::new() })?;
+        ws.write_number(row, 5, o.reminders as f64)?;
+    }
+    ws.set_column_width(0, 36)?;
+    ws.set_column_width(1, 22)?;
+    wb.save_to_buffer()
+}
+
+/// Totals of an area as a workbook, numbers as numbers.
+pub fn totals_xlsx(lang: Lang, form: &str, period: &str, previous: &str, unit: &str, children: &[String], rows: &[TotalRow]) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let head = Format::new().set_bold().set_background_color("DCE6F1");
+    let num = Format::new().set_num_format("#,##0.##");
+    let ws = wb.add_worksheet();
+    ws.set_name(t(lang, "xlsx.sheet.totals"))?;
+    ws.write_string(0, 0, format!("{form} {period} · {unit}"))?;
+    let mut headers: Vec<String> = vec![t(lang, "xlsx.code").into(), t(lang, "xlsx.name").into(), t(lang, "xlsx.unit").into(), period.into(), previous.into(), t(lang, "analysis.change").into()];
+    headers.extend(children.iter().cloned());
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, h, &head)?;
+    }
+    let parse = |s: &str| s.replace(',', "").parse::<f64>().ok();
+    for (i, r) in rows.iter().enumerate() {
+        let row = 3 + i as u32;
+        ws.write_string(row, 0, &r.code)?;
+        ws.write_string(row, 1, &r.label)?;
+        ws.write_string(row, 2, &r.unit)?;
+        for (c, v) in [&r.here, &r.previous].iter().enumerate() {
+            if let Some(n) = parse(v) {
+                ws.write_number_with_format(row, 3 + c as u16, n, &num)?;
+            }
+        }
+        ws.write_string(row, 5, &r.change)?;
+        for (c, v) in r.children.iter().enumerate() {
+            if let Some(n) = parse(v) {
+                ws.write_number_with_format(row, 6 + c as u16, n, &num)?;
+            }
+        }
+    }
+    ws.set_column_width(0, 20)?;
+    ws.set_column_width(1, 36)?;
+    wb.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(4), "E");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(27), "AB");
+    }
+}
