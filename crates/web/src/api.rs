@@ -1,7 +1,7 @@
 //! JSON API under `/api/v1`: the same resources and the same gate as the pages. Errors are
 //! `{"error": {"code", "message", "fields"?}}` with a stable code.
 use crate::app::AppState;
-use crate::auth::{Auth, CreateOrgs, EditOrgs, ViewAudit, ViewOrgUnits, ViewOrgs, ViewWorkspace};
+use crate::auth::{Auth, CreateOrgs, EditOrgs, ReportStats, ViewAudit, ViewOrgUnits, ViewOrgs, ViewStats, ViewWorkspace};
 use crate::error::{AppError, AppResult};
 use crate::orgs::{duplicate_as_field, field_messages, list_params, load_scoped, parse_id, query_orgs, validate};
 use axum::extract::{Path, Query, State};
@@ -221,11 +221,140 @@ pub async fn audit(State(state): State<AppState>, a: Auth<ViewAudit>, Query(q): 
     Ok(Json(entries.into_iter().map(|e| ApiAuditEntry { seq: e.seq, at_ms: e.at_ms, actor: e.actor, action: e.action, entity: e.entity, entity_id: e.entity_id, before: e.before, after: e.after, request_id: e.request_id, hash: e.hash }).collect()))
 }
 
+// ---------- statistics ----------
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiViolation {
+    pub rule: String,
+    /// error (blocks submission) or warning (needs an explanation)
+    pub severity: String,
+    pub left: Option<f64>,
+    pub right: Option<f64>,
+    pub cells: Vec<String>,
+    pub row: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiReturn {
+    pub form: String,
+    pub period: String,
+    pub organisation_id: i64,
+    /// not_started, draft, submitted, returned, approved or locked
+    pub status: String,
+    pub version: i64,
+    /// The reviewer's reason, when returned.
+    pub reason: String,
+    /// Deadline, `YYYY-MM-DD` (Beijing time).
+    pub closes_on: String,
+    /// Values by cell: `RD_EXP`, `RD_EXP.GOV` (disaggregation), `P_EXP[2]` (roster row 2).
+    #[schema(value_type = Object)]
+    pub values: std::collections::BTreeMap<String, serde_json::Value>,
+    pub violations: Vec<ApiViolation>,
+    pub explanations: HashMap<String, String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ApiValues {
+    /// Cells to set: a number or text; `null` or "" clears the cell.
+    #[schema(value_type = Object)]
+    pub values: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ApiSubmit {
+    /// Explanations of warnings, by rule code (`R107-2-07`, or `R107-1-02#3` for row 3).
+    #[serde(default)]
+    pub explanations: HashMap<String, String>,
+}
+
+async fn api_return(state: &AppState, ctx: &crate::auth::Ctx, rc: &crate::stats::ReturnCtx) -> AppResult<ApiReturn> {
+    let cells = match &rc.ret {
+        Some(r) => innocity_store::stats::cells(&state.db, r.id).await.map_err(|e| ctx.err(e.into()))?,
+        None => vec![],
+    };
+    let vs = crate::stats::violations(state, ctx, rc).await?;
+    Ok(ApiReturn {
+        form: rc.form.code.clone(),
+        period: rc.period.to_string(),
+        organisation_id: rc.org.id,
+        status: rc.status().code().into(),
+        version: rc.ret.as_ref().map(|r| r.version).unwrap_or(0),
+        reason: rc.ret.as_ref().map(|r| r.reason.clone()).unwrap_or_default(),
+        closes_on: rc.closes.to_string(),
+        values: crate::stats::api_values(&cells),
+        violations: vs
+            .into_iter()
+            .map(|v| ApiViolation { rule: v.rule, severity: if v.severity == innocity_core::stats::Severity::Error { "error".into() } else { "warning".into() }, left: v.left, right: v.right, cells: v.cells, row: v.row })
+            .collect(),
+        explanations: rc.ret.as_ref().map(|r| r.explanations.clone()).unwrap_or_default(),
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/stats/{form}/{period}/orgs/{org}", params(("form" = String, Path), ("period" = String, Path), ("org" = i64, Path)),
+    responses((status = 200, body = ApiReturn), (status = 400, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn get_return(State(state): State<AppState>, a: Auth<ViewStats>, Path((form, period, org)): Path<(String, String, String)>) -> AppResult<Json<ApiReturn>> {
+    let rc = crate::stats::load_return(&state, &a.ctx, &a.principal, &form, &period, &org, Capability::ViewStats).await?;
+    Ok(Json(api_return(&state, &a.ctx, &rc).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/stats/{form}/{period}/orgs/{org}", params(("form" = String, Path), ("period" = String, Path), ("org" = i64, Path)), request_body = ApiValues,
+    responses((status = 200, body = ApiReturn), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn put_values(State(state): State<AppState>, a: Auth<ReportStats>, Path((form, period, org)): Path<(String, String, String)>, headers: HeaderMap, body: axum::body::Bytes) -> AppResult<Json<ApiReturn>> {
+    let ctx = &a.ctx;
+    let rc = crate::stats::load_return(&state, ctx, &a.principal, &form, &period, &org, Capability::ReportStats).await?;
+    let input: ApiValues = json_body(ctx, &headers, &body)?;
+    rc.check_open(ctx)?;
+    // Every cell is checked before anything is written; all problems are reported at once.
+    let mut changes = Vec::new();
+    let mut fields = Vec::new();
+    for (label, v) in &input.values {
+        let (element, disagg, row) = crate::stats::parse_label(label);
+        let text = match v {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        match crate::stats::check_cell(ctx, &rc, &element, &disagg, row, &text) {
+            Ok(c) => changes.push(c),
+            Err(e) => fields.push((format!("values.{label}"), e.fields.first().map(|f| f.1.clone()).unwrap_or_else(|| e.message()))),
+        }
+    }
+    if !fields.is_empty() {
+        let mut e = AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "form.errors");
+        e.fields = fields;
+        return Err(ctx.err(e));
+    }
+    let item = innocity_store::stats::BatchItem { organisation_id: rc.org.id, unit_path: rc.org.unit_path.clone(), changes };
+    let saved = innocity_store::stats::save(&state.db, &rc.form.code, &rc.period.to_string(), item, innocity_store::stats::Mode::Merge, "api", None, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
+    let rc = crate::stats::ReturnCtx { ret: Some(saved.ret), ..rc };
+    Ok(Json(api_return(&state, ctx, &rc).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/stats/{form}/{period}/orgs/{org}/submit", params(("form" = String, Path), ("period" = String, Path), ("org" = i64, Path)), request_body = ApiSubmit,
+    responses((status = 200, body = ApiReturn), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn submit_return(State(state): State<AppState>, a: Auth<ReportStats>, Path((form, period, org)): Path<(String, String, String)>, headers: HeaderMap, body: axum::body::Bytes) -> AppResult<Json<ApiReturn>> {
+    let ctx = &a.ctx;
+    let rc = crate::stats::load_return(&state, ctx, &a.principal, &form, &period, &org, Capability::ReportStats).await?;
+    let input: ApiSubmit = json_body(ctx, &headers, &body)?;
+    match crate::stats::submit_return(&state, ctx, &rc, input.explanations).await? {
+        Ok(r) => {
+            let rc = crate::stats::ReturnCtx { ret: Some(r), ..rc };
+            Ok(Json(api_return(&state, ctx, &rc).await?))
+        }
+        Err(b) => {
+            let mut e = AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "blocked", "err.stats.blocked");
+            e.fields = b.errors.iter().map(|v| (v.rule.clone(), crate::i18n::tf(ctx.lang, "stats.blocked_error", &[v.rule.clone()]))).collect();
+            e.fields.extend(b.unexplained.iter().map(|v| (innocity_core::stats::status::explanation_key(v), crate::i18n::tf(ctx.lang, "stats.blocked_warning", &[v.rule.clone()]))));
+            Err(ctx.err(e))
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "innocity API", version = "1", description = "创新型城市科技管理与服务平台 API. Authenticate with the session cookie (and X-CSRF-Token on writes) or with `Authorization: Bearer <token>`."),
-    paths(me, org_units, list_orgs, get_org, create_org, update_org, audit),
-    components(schemas(Me, ApiOrgUnit, ApiOrganisation, ApiOrgPage, ApiOrgInput, ApiAuditEntry, ApiError, ApiErrorBody))
+    paths(me, org_units, list_orgs, get_org, create_org, update_org, audit, get_return, put_values, submit_return),
+    components(schemas(Me, ApiOrgUnit, ApiOrganisation, ApiOrgPage, ApiOrgInput, ApiAuditEntry, ApiError, ApiErrorBody, ApiReturn, ApiViolation, ApiValues, ApiSubmit))
 )]
 pub struct ApiDoc;
 

@@ -200,6 +200,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/organisations", get(api::list_orgs).post(api::create_org))
         .route("/api/v1/organisations/{id}", get(api::get_org).put(api::update_org))
         .route("/api/v1/audit", get(api::audit))
+        .route("/api/v1/stats/{form}/{period}/orgs/{org}", get(api::get_return).put(api::put_values))
+        .route("/api/v1/stats/{form}/{period}/orgs/{org}/submit", post(api::submit_return))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found).put(api::not_found));
     let ops_routes = Router::new()
         .route("/healthz", get(ops::healthz))

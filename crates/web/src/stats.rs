@@ -697,6 +697,12 @@ pub fn recent_periods(form: &Form, day: chrono::NaiveDate, n: usize) -> Vec<Peri
 
 use chrono::Datelike;
 
+/// A period's deadline: the form's, or the extension bureau staff set.
+async fn deadline(state: &AppState, ctx: &Ctx, f: &Form, p: Period) -> AppResult<String> {
+    let over = store::window_override(&state.db, &f.code, &p.to_string()).await.map_err(|e| ctx.err(e.into()))?;
+    Ok(over.unwrap_or_else(|| f.window(p).1.to_string()))
+}
+
 pub async fn overview(State(state): State<AppState>, a: Auth<ViewStats>) -> AppResult<Response> {
     let ctx = &a.ctx;
     let lang = ctx.lang;
@@ -711,22 +717,22 @@ pub async fn overview(State(state): State<AppState>, a: Auth<ViewStats>) -> AppR
             let returns = store::returns_of(&state.db, org.id).await.map_err(|e| ctx.err(e.into()))?;
             reminders = store::reminders_for(&state.db, org.id, 10).await.map_err(|e| ctx.err(e.into()))?;
             for f in cat.forms.iter().filter(|f| store::must_report(f, &org.kind, &level)) {
-                let periods = recent_periods(f, day, if f.periodicity == innocity_core::stats::Periodicity::Year { 3 } else { 8 })
-                    .into_iter()
-                    .map(|p| {
-                        let st = returns.iter().find(|r| r.form == f.code && r.period == p.to_string()).map(|r| r.status).unwrap_or(Status::NotStarted);
-                        PeriodCell { href: format!("/stats/{}/{}/orgs/{}", f.code, p, org.id), label: t(lang, &format!("status.{}", st.code())).into(), status: st.code().into(), closes: f.window(p).1.to_string(), period: p.to_string() }
-                    })
-                    .collect();
+                let mut periods = Vec::new();
+                for p in recent_periods(f, day, if f.periodicity == innocity_core::stats::Periodicity::Year { 3 } else { 8 }) {
+                    let st = returns.iter().find(|r| r.form == f.code && r.period == p.to_string()).map(|r| r.status).unwrap_or(Status::NotStarted);
+                    let closes = deadline(&state, ctx, f, p).await?;
+                    periods.push(PeriodCell { href: format!("/stats/{}/{}/orgs/{}", f.code, p, org.id), label: t(lang, &format!("status.{}", st.code())).into(), status: st.code().into(), closes, period: p.to_string() });
+                }
                 forms.push(FormPeriods { name: form_name(lang, f), form: f.clone(), periods });
             }
         }
         _ => {
             for f in &cat.forms {
-                let periods = recent_periods(f, day, if f.periodicity == innocity_core::stats::Periodicity::Year { 3 } else { 8 })
-                    .into_iter()
-                    .map(|p| PeriodCell { href: format!("/stats/{}/{}", f.code, p), label: p.to_string(), status: String::new(), closes: f.window(p).1.to_string(), period: p.to_string() })
-                    .collect();
+                let mut periods = Vec::new();
+                for p in recent_periods(f, day, if f.periodicity == innocity_core::stats::Periodicity::Year { 3 } else { 8 }) {
+                    let closes = deadline(&state, ctx, f, p).await?;
+                    periods.push(PeriodCell { href: format!("/stats/{}/{}", f.code, p), label: p.to_string(), status: String::new(), closes, period: p.to_string() });
+                }
                 forms.push(FormPeriods { name: form_name(lang, f), form: f.clone(), periods });
             }
         }

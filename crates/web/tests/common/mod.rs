@@ -1,0 +1,147 @@
+//! Helpers shared by the web test files: a real router on a fresh database, signed-in sessions.
+#![allow(dead_code)]
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use axum::Router;
+use innocity_store::{demo, testing, Db};
+use innocity_web::{AppState, WebConfig, router};
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub app: Router,
+    pub db: Db,
+    pub _t: testing::TestDb,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// A signed-in browser: its cookies and the CSRF token its pages carry.
+#[derive(Clone, Default)]
+pub struct Session {
+    pub cookies: Vec<(String, String)>,
+    pub csrf: String,
+}
+
+impl Session {
+    pub fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+    pub fn absorb(&mut self, r: &Resp) {
+        for v in r.headers.get_all(header::SET_COOKIE) {
+            let s = v.to_str().unwrap_or("");
+            if let Some((kv, _)) = s.split_once(';')
+                && let Some((k, v)) = kv.split_once('=') {
+                    self.cookies.retain(|(ck, _)| ck != k);
+                    if !v.is_empty() {
+                        self.cookies.push((k.to_string(), v.to_string()));
+                    }
+                }
+        }
+        if let Some(i) = r.body.find("name=\"_csrf\" value=\"") {
+            let rest = &r.body[i + 20..];
+            self.csrf = rest[..rest.find('"').unwrap()].to_string();
+        }
+    }
+}
+
+pub async fn app() -> TestApp {
+    let t = testing::fresh().await.unwrap();
+    demo::seed(&t.db, 80, None).await.unwrap();
+    let db = t.db.clone();
+    TestApp { app: router(AppState::new(db.clone(), WebConfig::default())), db, _t: t }
+}
+
+impl TestApp {
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        send_to(&self.app, req).await
+    }
+
+    pub async fn get(&self, s: &Session, uri: &str) -> Resp {
+        self.send(Request::get(uri).header(header::COOKIE, s.cookie_header()).body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn post_form(&self, s: &Session, uri: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", s.csrf.as_str())];
+        all.extend_from_slice(fields);
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        self.send(
+            Request::post(uri)
+                .header(header::COOKIE, s.cookie_header())
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn login(&self, username: &str) -> Session {
+        login_via(&self.app, username).await
+    }
+
+    pub async fn org_id_in(&self, zone_code: &str) -> i64 {
+        let units = innocity_store::orgs::units(&self.db).await.unwrap();
+        let z = units.iter().find(|u| u.code == zone_code).unwrap();
+        let page = innocity_store::orgs::list(
+            &self.db,
+            &innocity_core::access::Scope::Subtree(z.path.clone()),
+            &innocity_store::orgs::OrgQuery { per_page: 1, kind: Some("enterprise".into()), ..Default::default() },
+        )
+        .await
+        .unwrap();
+        page.items[0].id
+    }
+
+    pub async fn unit_id(&self, code: &str) -> i64 {
+        innocity_store::orgs::units(&self.db).await.unwrap().into_iter().find(|u| u.code == code).unwrap().id
+    }
+
+    pub async fn user_org(&self, username: &str) -> i64 {
+        let r = self.db.query_one("SELECT organisation_id FROM users WHERE username = ?", vec![username.into()]).await.unwrap().unwrap();
+        r.try_get::<Option<i64>>("", "organisation_id").unwrap().unwrap()
+    }
+}
+
+pub async fn send_to(app: &Router, req: Request<Body>) -> Resp {
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    Resp { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+pub async fn login_via(app: &Router, username: &str) -> Session {
+    let mut s = Session::default();
+    let page = send_to(app, Request::get("/login").body(Body::empty()).unwrap()).await;
+    s.absorb(&page);
+    let body = serde_urlencoded::to_string([("_csrf", s.csrf.as_str()), ("username", username), ("password", demo::DEMO_PASSWORD)]).unwrap();
+    let r = send_to(
+        app,
+        Request::post("/login")
+            .header(header::COOKIE, s.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "login of {username}: {}", r.body);
+    s.absorb(&r);
+    let ws = send_to(app, Request::get("/workspace").header(header::COOKIE, s.cookie_header()).body(Body::empty()).unwrap()).await;
+    s.absorb(&ws);
+    s
+}
+
+pub const ROLES: [&str; 10] = ["admin", "bureau", "zone", "zone2", "orgadmin", "member", "orgadmin2", "expert", "provider", "public"];
+
