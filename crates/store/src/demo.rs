@@ -343,7 +343,7 @@ fn enterprise_107_2(rng: &mut Lcg, revenue: f64, intensity: f64, scale: f64) -> 
     let rd = (revenue * intensity).round().max(50.0);
     let mut parts: Vec<(&str, f64)> = Vec::new();
     let mut used = 0.0;
-    for (code, lo, hi) in [("RD_EXP_PERS", 42, 58), ("RD_EXP_DIRECT", 18, 28), ("RD_EXP_DEPR", 3, 7), ("RD_EXP_AMORT", 1, 3), ("RD_EXP_DESIGN", 1, 4), ("RD_EXP_EQUIP", 1, 4), ("RD_EXP_OUTSRC", 2, 8)] {
+    for (code, lo, hi) in [("RD_EXP_PERS", 40, 52), ("RD_EXP_DIRECT", 18, 26), ("RD_EXP_DEPR", 3, 6), ("RD_EXP_AMORT", 1, 3), ("RD_EXP_DESIGN", 1, 3), ("RD_EXP_EQUIP", 1, 3), ("RD_EXP_OUTSRC", 2, 6)] {
         let v = (rd * r(rng, lo, hi)).floor();
         used += v;
         parts.push((code, v));

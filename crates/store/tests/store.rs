@@ -2,7 +2,7 @@
 use innocity_core::access::Scope;
 use innocity_core::audit::Break;
 use innocity_store::orgs::{self, OrgQuery};
-use innocity_store::{audit, backup, demo, migrate, testing, users};
+use innocity_store::{audit, backup, demo, migrate, stats, testing, users};
 
 #[tokio::test]
 async fn migrations_are_idempotent_and_foreign_keys_hold() {
@@ -79,9 +79,12 @@ async fn audit_chain_detects_edit_and_delete() {
 async fn backup_restore_round_trip() {
     let t = testing::fresh().await.unwrap();
     demo::seed(&t.db, 50, None).await.unwrap();
+    demo::seed_stats(&t.db, None).await.unwrap();
+    demo::approve_demo_periods(&t.db).await.unwrap();
     let mut buf = Vec::new();
     let counts = backup::backup(&t.db, &mut buf).await.unwrap();
     assert!(counts.iter().any(|(t, n)| t == "organisations" && *n == 50));
+    assert!(counts.iter().any(|(t, n)| t == "stat_values" && *n > 1000));
     let target = testing::fresh().await.unwrap();
     let restored = backup::restore(&target.db, &mut buf.as_slice()).await.unwrap();
     assert_eq!(counts, restored);
@@ -90,6 +93,14 @@ async fn backup_restore_round_trip() {
     let a = orgs::list(&t.db, &Scope::All, &OrgQuery { per_page: 200, ..Default::default() }).await.unwrap();
     let b = orgs::list(&target.db, &Scope::All, &OrgQuery { per_page: 200, ..Default::default() }).await.unwrap();
     assert_eq!(a.items, b.items);
+    // Statistics come back whole: the same totals up the hierarchy.
+    let states = [innocity_core::stats::status::Status::Locked];
+    let (ta, tb) = (stats::totals(&t.db, "107-2", "2024", &states).await.unwrap(), stats::totals(&target.db, "107-2", "2024", &states).await.unwrap());
+    assert_eq!((ta.returns, ta.series.len(), ta.rollup.len()), (tb.returns, tb.series.len(), tb.rollup.len()));
+    let i = ta.find("RD_EXP", "").unwrap();
+    let j = tb.find("RD_EXP", "").unwrap();
+    let root = orgs::units(&t.db).await.unwrap().into_iter().find(|u| u.parent_id.is_none()).unwrap();
+    assert_eq!(ta.rollup.get(root.id, &i), tb.rollup.get(root.id, &j));
     assert!(matches!(users::login(&target.db, "admin", demo::DEMO_PASSWORD, "r").await.unwrap(), users::LoginOutcome::Ok { .. }));
     // New rows get new ids after a restore (sequences moved on).
     let created = users::add(
@@ -148,4 +159,40 @@ async fn per_area_counts_stay_exact_through_creates_moves_and_filters() {
     let far = orgs::list(&t.db, &Scope::All, &OrgQuery { page: 999, per_page: 20, ..Default::default() }).await.unwrap();
     assert!(far.items.is_empty());
     assert_eq!(far.total, 61);
+}
+
+#[tokio::test]
+async fn demo_returns_are_realistic_and_pass_their_error_rules() {
+    use innocity_core::periods::Period;
+    use innocity_core::stats::{Severity, validate};
+    let t = testing::fresh().await.unwrap();
+    demo::seed(&t.db, 120, None).await.unwrap();
+    let s = demo::seed_stats(&t.db, None).await.unwrap();
+    assert!(s.returns > 300 && s.values > 10_000, "{s:?}");
+    // Approval up the hierarchy passes its own checks and locks 2024.
+    assert!(demo::approve_demo_periods(&t.db).await.unwrap() > 0);
+    let cat = stats::catalogue(&t.db).await.unwrap();
+    let returns = t.db.read("SELECT id, form, period, organisation_id, status FROM stat_returns", vec![], |r| Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.int(3)?, r.text(4)?))).await.unwrap();
+    let statuses: std::collections::BTreeSet<&str> = returns.iter().map(|r| r.4.as_str()).collect();
+    assert_eq!(statuses.into_iter().collect::<Vec<_>>(), vec!["approved", "draft", "locked", "returned", "submitted"]);
+    assert!(returns.iter().filter(|r| r.2 == "2024").all(|r| r.4 == "locked"), "2024 is approved up to the cities and locked");
+    let mut warnings = 0;
+    for (id, form, period, org, _) in &returns {
+        // Every stored value reads back under its element's type.
+        for c in stats::cells(&t.db, *id).await.unwrap() {
+            let e = cat.element(&c.element).unwrap();
+            assert_eq!(e.parse_value(&c.value.to_input()).unwrap(), Some(c.value.clone()), "{} in return {id}", c.element);
+        }
+        let snap = stats::snapshot(&t.db, &cat, form, Period::parse(period).unwrap(), *org).await.unwrap();
+        let v = validate(&cat.rules_for(form), &snap);
+        assert!(v.iter().all(|x| x.severity == Severity::Warning), "{form} {period} org {org}: {v:?}");
+        warnings += v.len();
+    }
+    assert!(warnings > 0, "the demo has deliberate warnings to explain");
+    // The R&D intensity of 2024 stays within 0.5–8 % of revenue.
+    let totals = stats::totals(&t.db, "107-2", "2024", &[innocity_core::stats::status::Status::Locked]).await.unwrap();
+    let root = orgs::units(&t.db).await.unwrap().into_iter().find(|u| u.parent_id.is_none()).unwrap();
+    let rd = totals.rollup.get(root.id, &totals.find("RD_EXP", "").unwrap()).unwrap().sum;
+    let rev = totals.rollup.get(root.id, &totals.find("REVENUE", "").unwrap()).unwrap().sum;
+    assert!((0.005..0.08).contains(&(rd / rev)), "intensity {}", rd / rev);
 }

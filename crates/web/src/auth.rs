@@ -33,6 +33,8 @@ pub struct Ctx {
     pub via_token: bool,
     pub path: String,
     pub query: String,
+    /// Sent by htmx (`HX-Request`): errors answer with a fragment.
+    pub htmx: bool,
     set_csrf_cookie: bool,
     set_lang_cookie: bool,
 }
@@ -45,6 +47,7 @@ impl Ctx {
     pub fn err(&self, e: AppError) -> AppError {
         let shell = if self.api { None } else { Some(self.shell()) };
         let mut e = e.in_ctx(self.lang, self.api, shell);
+        e.fragment = self.htmx && !self.api;
         if e.code == "internal" {
             e.args = vec![self.request_id.clone()];
         }
@@ -135,6 +138,7 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
         via_token: false,
         path,
         query,
+        htmx: headers.contains_key("hx-request"),
         set_csrf_cookie: false,
         set_lang_cookie: query_lang.is_some(),
     };

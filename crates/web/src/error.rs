@@ -17,12 +17,14 @@ pub struct AppError {
     pub fields: Vec<(String, String)>,
     pub lang: Lang,
     pub api: bool,
+    /// An htmx request: answer with a fragment, not a whole page.
+    pub fragment: bool,
     pub shell: Option<Box<Shell>>,
 }
 
 impl AppError {
     pub fn new(status: StatusCode, code: &'static str, key: &'static str) -> Self {
-        AppError { status, code, key, args: vec![], fields: vec![], lang: Lang::Zh, api: false, shell: None }
+        AppError { status, code, key, args: vec![], fields: vec![], lang: Lang::Zh, api: false, fragment: false, shell: None }
     }
     pub fn args(mut self, args: Vec<String>) -> Self {
         self.args = args;
@@ -95,8 +97,14 @@ impl IntoResponse for AppError {
             }
             return (self.status, axum::Json(body)).into_response();
         }
+        if self.fragment {
+            let items: String = self.fields.iter().map(|(_, m)| format!("<li>{}</li>", crate::page::escape(m))).collect();
+            let html = format!("<div class=\"alert alert-error\" id=\"error-message\"><p>{}</p>{}</div>", crate::page::escape(&message), if items.is_empty() { String::new() } else { format!("<ul>{items}</ul>") });
+            return (self.status, axum::response::Html(html)).into_response();
+        }
         let shell = self.shell.map(|s| *s).unwrap_or_else(|| Shell::anonymous(self.lang));
-        crate::page::error_page(shell, self.status, &message)
+        let fields: Vec<String> = self.fields.into_iter().map(|(_, m)| m).collect();
+        crate::page::error_page_with(shell, self.status, &message, &fields)
     }
 }
 

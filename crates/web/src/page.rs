@@ -130,10 +130,21 @@ struct ErrorPage<'a> {
     s: Shell,
     status: u16,
     message: &'a str,
+    details: &'a [String],
 }
 
 pub fn error_page(s: Shell, status: StatusCode, message: &str) -> Response {
-    let mut r = render(&ErrorPage { s, status: status.as_u16(), message });
+    error_page_with(s, status, message, &[])
+}
+
+/// An error page with details (each problem of an uploaded file, say).
+pub fn error_page_with(s: Shell, status: StatusCode, message: &str, details: &[String]) -> Response {
+    let mut r = render(&ErrorPage { s, status: status.as_u16(), message, details });
     *r.status_mut() = status;
     r
+}
+
+/// HTML-escapes text for the few fragments built without a template.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }

@@ -646,7 +646,12 @@ pub async fn upload(State(state): State<AppState>, a: Auth<ReportStats>, Path((f
         }
         ctx.err(e)
     })?;
-    Ok(Redirect::to(&format!("/stats/{form}/{period}/orgs/{org}?notice=stats.saved_file")).into_response())
+    let to = format!("/stats/{form}/{period}/orgs/{org}?notice=stats.saved_file");
+    if ctx.htmx {
+        // htmx follows redirects itself and would swap the whole page into the result box.
+        return Ok(([("hx-redirect", to)], StatusCode::NO_CONTENT).into_response());
+    }
+    Ok(Redirect::to(&to).into_response())
 }
 
 // ---------- the organisation's and the reviewer's overview ----------
