@@ -20,7 +20,7 @@ work=$(mktemp -d /tmp/innocity-bench.XXXXXX)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 DB="sqlite://$work/bench.db"
 echo "== demo data: $ORGS organisations, $AUDIT synthetic audit entries" >&2
-"$BIN" demo --no-serve --organisations "$ORGS" --audit-entries "$AUDIT" --database "$DB" >&2
+"$BIN" demo --no-serve --no-stats --organisations "$ORGS" --audit-entries "$AUDIT" --database "$DB" >&2
 
 echo "== audit verify" >&2
 start=$(date +%s.%N)
