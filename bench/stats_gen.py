@@ -9,7 +9,7 @@ import sqlite3
 import sys
 
 db, period, n, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-codes = [r[0] for r in sqlite3.connect(db).execute("SELECT credit_code FROM organisations ORDER BY id LIMIT ?", (n,))]
+codes = [r[0] for r in sqlite3.connect(db).execute("SELECT credit_code FROM organisations WHERE kind = 'enterprise' ORDER BY id LIMIT ?", (n,))]
 rnd = random.Random(2026)
 
 

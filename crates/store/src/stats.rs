@@ -856,13 +856,26 @@ pub async fn import_long(
     let p = period.to_string();
     let by_org = long::check(cat, form, &p, raws).map_err(ImportError::File)?;
     // Organisations by credit code, in one read.
-    let registered: HashMap<String, (i64, String)> =
-        db.read("SELECT credit_code, id, unit_path FROM organisations", vec![], |r| Ok((r.text(0)?, (r.int(1)?, r.text(2)?)))).await?.into_iter().collect();
+    let registered: HashMap<String, (i64, String, String, String)> = db
+        .read("SELECT o.credit_code, o.id, o.unit_path, o.kind, u.level, o.name FROM organisations o JOIN org_units u ON u.id = o.org_unit_id", vec![], |r| {
+            Ok((r.text(0)?, (r.int(1)?, r.text(2)?, format!("{}\u{1f}{}", r.text(3)?, r.text(4)?), r.text(5)?)))
+        })
+        .await?
+        .into_iter()
+        .collect();
+    let f = cat.form(form).ok_or(StoreError::NotFound)?;
     let mut unknown = Vec::new();
     for code in by_org.keys() {
-        if !registered.contains_key(code) {
+        let problem = match registered.get(code) {
+            None => Some(("err.file.unregistered", vec![code.clone()])),
+            Some((_, _, kind_level, name)) => {
+                let (kind, level) = kind_level.split_once('\u{1f}').unwrap_or(("", ""));
+                (!must_report(f, kind, level)).then(|| ("err.stats.not_reporter", vec![name.clone(), form.to_string()]))
+            }
+        };
+        if let Some((key, args)) = problem {
             let line = raws.iter().find(|r| &r.org == code).map(|r| r.place.clone()).unwrap_or(Place { sheet: String::new(), line: 0, column: String::new() });
-            unknown.push(PlaceError { place: Place { column: "org".into(), ..line }, key: "err.file.unregistered", args: vec![code.clone()] });
+            unknown.push(PlaceError { place: Place { column: "org".into(), ..line }, key, args });
             if unknown.len() >= long::MAX_ERRORS {
                 break;
             }
@@ -895,7 +908,7 @@ pub async fn import_long(
     let mut report = ImportReport::default();
     let mut items = Vec::with_capacity(by_org.len());
     for (code, entries) in by_org {
-        let (org, path) = registered[&code].clone();
+        let (org, path, _, _) = registered[&code].clone();
         let mut snap = snaps.remove(&org).unwrap_or_else(|| Snapshot::new(period));
         for e in &entries {
             if let Some(v) = e.value.as_ref().and_then(Stored::num) {
