@@ -437,3 +437,78 @@ fn configuration_comes_from_defaults_then_innocity_toml_then_environment() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported database URL"));
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn browser_an_enterprise_reports_and_the_zone_reviews() {
+    let (db, _guard) = fresh_db();
+    seed(&db);
+    let (_server, base) = serve(&db);
+    let b = Browser::start();
+    b.size(1400, 1000);
+    // Bureau staff keep the 2025 survey open for another month, whatever today's date.
+    sign_in(&b, &base, "bureau");
+    let later = (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d").to_string();
+    b.go(&format!("{base}/stats/forms/107-2"));
+    b.type_into("#deadline-period", "2025");
+    let date = b.find("#deadline-date");
+    // A date input takes the date through script, as a user's date picker would set it.
+    b.post("/execute/sync", json!({"script": "arguments[0].value = arguments[1];", "args": [{ELEMENT: date}, later]}));
+    b.click("#deadline-set");
+    b.wait_for(|| b.exists("#notice"));
+    b.screenshot("stats-form-definition");
+
+    // The enterprise opens its 2025 return from the statistics page.
+    sign_in(&b, &base, "orgadmin");
+    b.go(&format!("{base}/stats"));
+    b.screenshot("stats-overview-enterprise");
+    b.click("#periods-107-2 a.open-return");
+    b.wait_for(|| b.exists("#grid"));
+    let return_url = b.current_url();
+    assert!(b.text("#validation").contains("全部审核规则通过"));
+    // A part that no longer adds up: saved as typed, the error shows at once.
+    let cell = "#c-RD_EXP_PERS-T-0";
+    let before: f64 = b.get(&format!("/element/{}/property/value", b.find(cell)))["value"].as_str().unwrap().parse().unwrap();
+    b.type_into(cell, &format!("{}", before + 100.0));
+    b.click("#return-title");
+    b.wait_for(|| b.text("#m-c-RD_EXP_PERS-T-0").contains("已保存"));
+    b.wait_for(|| b.exists("#violations tr[data-rule='R107-2-01']"));
+    b.screenshot("stats-entry-error");
+    // Not a number: refused beside the cell.
+    b.type_into(cell, "一百");
+    b.click("#return-title");
+    b.wait_for(|| b.text("#m-c-RD_EXP_PERS-T-0").contains("不是数字"));
+    b.screenshot("stats-entry-not-a-number");
+    // Put it right; the panel clears.
+    b.type_into(cell, &format!("{before}"));
+    b.click("#return-title");
+    b.wait_for(|| b.exists("#validation-ok"));
+    // A CSV with a bad value: every problem named by line and column, nothing imported.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("values.csv");
+    let code = b.source().split("class=\"mono muted\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    std::fs::write(&csv, format!("element,disaggregation,period,org,value\nRD_STAFF,,2025,{code},很多\n")).unwrap();
+    let input = b.find("#upload-file");
+    b.post(&format!("/element/{input}/value"), json!({ "text": csv.display().to_string() }));
+    b.click("#upload-button");
+    b.wait_for(|| b.exists("#upload-result .alert-error"));
+    assert!(b.text("#upload-result").contains("第 2 行，value 列：“很多”不是数字"), "{}", b.text("#upload-result"));
+    b.screenshot("stats-upload-error");
+    // Submit.
+    b.click("#submit-return");
+    b.wait_for(|| b.exists("#notice"));
+    assert!(b.text("#return-status").contains("待审核"));
+    b.screenshot("stats-submitted");
+
+    // The zone admin sees progress, opens the return and approves it; totals and the chart.
+    sign_in(&b, &base, "zone");
+    b.go(&format!("{base}/stats/107-2/2025"));
+    assert!(b.exists("#area-orgs"));
+    b.screenshot("stats-area-zone");
+    b.go(&return_url);
+    b.click("#approve-button");
+    b.wait_for(|| b.exists("#notice"));
+    assert!(b.text("#return-status").contains("已审核"));
+    b.go(&format!("{base}/stats/107-2/2024/analysis"));
+    assert!(b.exists("#chart rect") && b.exists("#totals"));
+    b.screenshot("stats-analysis-zone");
+}
