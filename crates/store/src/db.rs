@@ -137,6 +137,18 @@ impl Db {
     /// writer): sqlx's SQLite driver hands every row across threads, which costs more than the
     /// query itself on the hot pages (session lookup, lists). On PostgreSQL it is SeaORM/sqlx.
     pub async fn read<T>(&self, sql: &str, values: Vec<Value>, map: impl Fn(&dyn ReadRow) -> Result<T>) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        self.for_each(sql, values, |r| {
+            out.push(map(r)?);
+            Ok(())
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// Like [`Db::read`], but hands each row to `f` without collecting them: for scans of many
+    /// rows (totals), where rows are folded as they come and text is borrowed, not copied.
+    pub async fn for_each(&self, sql: &str, values: Vec<Value>, mut f: impl FnMut(&dyn ReadRow) -> Result<()>) -> Result<()> {
         match &self.sqlite_path {
             Some(path) if self.backend == DbBackend::Sqlite => {
                 let conn = self.readers.lock().ok().and_then(|mut v| v.pop());
@@ -144,14 +156,19 @@ impl Db {
                     Some(c) => c,
                     None => open_reader(path)?,
                 };
-                let result = read_sqlite(&conn, sql, values, &map);
+                let result = each_sqlite(&conn, sql, values, &mut f);
                 if let Ok(mut v) = self.readers.lock()
                     && v.len() < 16 {
                         v.push(conn);
                     }
                 result
             }
-            _ => self.query_all(sql, values).await?.iter().map(|r| map(r)).collect(),
+            _ => {
+                for r in self.query_all(sql, values).await? {
+                    f(&r)?;
+                }
+                Ok(())
+            }
         }
     }
 
@@ -252,6 +269,8 @@ pub trait ReadRow {
     fn text(&self, i: usize) -> Result<String>;
     fn opt_text(&self, i: usize) -> Result<Option<String>>;
     fn opt_real(&self, i: usize) -> Result<Option<f64>>;
+    /// Text without copying it where the driver allows (SQLite); NULL reads as "".
+    fn text_ref(&self, i: usize) -> Result<std::borrow::Cow<'_, str>>;
 }
 
 impl ReadRow for QueryResult {
@@ -269,6 +288,9 @@ impl ReadRow for QueryResult {
     }
     fn opt_real(&self, i: usize) -> Result<Option<f64>> {
         Ok(self.try_get_by_index(i)?)
+    }
+    fn text_ref(&self, i: usize) -> Result<std::borrow::Cow<'_, str>> {
+        Ok(std::borrow::Cow::Owned(self.try_get_by_index::<Option<String>>(i)?.unwrap_or_default()))
     }
 }
 
@@ -292,6 +314,12 @@ impl ReadRow for rusqlite::Row<'_> {
     fn opt_real(&self, i: usize) -> Result<Option<f64>> {
         self.get(i).map_err(sqlite_err)
     }
+    fn text_ref(&self, i: usize) -> Result<std::borrow::Cow<'_, str>> {
+        match self.get_ref(i).map_err(sqlite_err)? {
+            rusqlite::types::ValueRef::Null => Ok(std::borrow::Cow::Borrowed("")),
+            v => v.as_str().map(std::borrow::Cow::Borrowed).map_err(|e| StoreError::Invalid(format!("sqlite: {e}"))),
+        }
+    }
 }
 
 fn open_reader(path: &std::path::Path) -> Result<rusqlite::Connection> {
@@ -303,7 +331,7 @@ fn open_reader(path: &std::path::Path) -> Result<rusqlite::Connection> {
     Ok(conn)
 }
 
-fn read_sqlite<T>(conn: &rusqlite::Connection, sql: &str, values: Vec<Value>, map: &impl Fn(&dyn ReadRow) -> Result<T>) -> Result<Vec<T>> {
+fn each_sqlite(conn: &rusqlite::Connection, sql: &str, values: Vec<Value>, f: &mut dyn FnMut(&dyn ReadRow) -> Result<()>) -> Result<()> {
     use rusqlite::types::Value as V;
     let params: Vec<V> = values
         .into_iter()
@@ -316,11 +344,10 @@ fn read_sqlite<T>(conn: &rusqlite::Connection, sql: &str, values: Vec<Value>, ma
         .collect::<Result<_>>()?;
     let mut stmt = conn.prepare_cached(sql).map_err(sqlite_err)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(params)).map_err(sqlite_err)?;
-    let mut out = Vec::new();
     while let Some(r) = rows.next().map_err(sqlite_err)? {
-        out.push(map(r)?);
+        f(r)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -147,7 +147,7 @@ CREATE TABLE stat_values (
     num DOUBLE PRECISION,
     txt TEXT,
     PRIMARY KEY (return_id, element, disagg, row_no)
-);
+){CLUSTERED};
 CREATE TABLE stat_value_changes (
     id {ID},
     return_id BIGINT NOT NULL REFERENCES stat_returns(id),
@@ -191,11 +191,13 @@ CREATE INDEX stat_reminders_org ON stat_reminders(organisation_id, sent_at)
 )];
 
 fn render(backend: DbBackend, sql: &str) -> String {
-    let (id, path) = match backend {
-        DbBackend::Postgres => ("BIGSERIAL PRIMARY KEY", "TEXT COLLATE \"C\""),
-        _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
+    // {CLUSTERED}: on SQLite the table is stored in its primary key's order, so a return's
+    // values lie together (PostgreSQL keeps its heap and the key's index).
+    let (id, path, clustered) = match backend {
+        DbBackend::Postgres => ("BIGSERIAL PRIMARY KEY", "TEXT COLLATE \"C\"", ""),
+        _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", " WITHOUT ROWID"),
     };
-    sql.replace("{ID}", id).replace("{PATH}", path)
+    sql.replace("{ID}", id).replace("{PATH}", path).replace("{CLUSTERED}", clustered)
 }
 
 /// Applies every migration not yet applied, each in its own transaction. On PostgreSQL an

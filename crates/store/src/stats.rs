@@ -4,7 +4,7 @@ use crate::audit::{self, Change};
 use crate::db::{Db, ReadRow, Result, StoreError, Tx, now_ms};
 use crate::orgs::{Actor, OrgUnit, subtree_bounds};
 use innocity_core::periods::Period;
-use innocity_core::stats::analysis::{Rollup, path_ids};
+use innocity_core::stats::analysis::{Acc, Rollup, path_ids};
 use innocity_core::stats::status::{Action, Status, next};
 use innocity_core::stats::values::{Stored, format_plain};
 use innocity_core::stats::{Catalogue, Form, Snapshot};
@@ -761,39 +761,71 @@ pub async fn totals(db: &Db, form: &str, period: &str, states: &[Status]) -> Res
     let marks = vec!["?"; states.len()].join(", ");
     let mut params: Vec<Value> = vec![form.into(), period.into()];
     params.extend(states.iter().map(|s| Value::from(s.code())));
-    let rows = db
-        .read(
-            &format!(
-                "SELECT r.id, r.unit_path, v.element, v.disagg, v.num FROM stat_returns r JOIN stat_values v ON v.return_id = r.id \
-                 WHERE r.form = ? AND r.period = ? AND r.status IN ({marks}) AND v.num IS NOT NULL"
-            ),
-            params,
-            |r| Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.text(3)?, r.opt_real(4)?.unwrap_or(0.0))),
-        )
-        .await?;
-    let mut index: HashMap<(String, String), u32> = HashMap::new();
-    let mut series = Vec::new();
-    let mut rollup = Rollup::default();
-    let mut last_return = -1;
-    let mut returns = 0;
-    for (rid, path, element, disagg, v) in rows {
-        if rid != last_return {
-            returns += 1;
-            last_return = rid;
-        }
-        let key = (element, disagg);
-        let i = match index.get(&key) {
-            Some(i) => *i,
-            None => {
-                let i = series.len() as u32;
-                series.push(key.clone());
-                index.insert(key, i);
-                i
+    // One pass over the values, folded as they come: series and units get dense numbers, and
+    // each return's path is read once (a return's values come together, by the primary key).
+    let mut series: Vec<(String, String)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut unit_index: HashMap<i64, usize> = HashMap::new();
+    let mut unit_ids: Vec<i64> = Vec::new();
+    let mut acc: Vec<Vec<Acc>> = Vec::new();
+    let mut path: Vec<usize> = Vec::new();
+    let mut last_return = i64::MIN;
+    let mut seen = std::collections::HashSet::new();
+    let mut key = String::new();
+    db.for_each(
+        &format!(
+            "SELECT r.id, r.unit_path, v.element, v.disagg, v.num FROM stat_returns r JOIN stat_values v ON v.return_id = r.id \
+             WHERE r.form = ? AND r.period = ? AND r.status IN ({marks}) AND v.num IS NOT NULL"
+        ),
+        params,
+        |r| {
+            let rid = r.int(0)?;
+            if rid != last_return {
+                last_return = rid;
+                seen.insert(rid);
+                path.clear();
+                for id in path_ids(&r.text_ref(1)?) {
+                    let i = *unit_index.entry(id).or_insert_with(|| {
+                        unit_ids.push(id);
+                        acc.push(Vec::new());
+                        unit_ids.len() - 1
+                    });
+                    path.push(i);
+                }
             }
-        };
-        rollup.add(&path, i, v);
+            key.clear();
+            key.push_str(&r.text_ref(2)?);
+            key.push('\u{1f}');
+            key.push_str(&r.text_ref(3)?);
+            let s = match index.get(key.as_str()) {
+                Some(s) => *s,
+                None => {
+                    let (e, d) = key.split_once('\u{1f}').unwrap_or((key.as_str(), ""));
+                    series.push((e.to_string(), d.to_string()));
+                    index.insert(key.clone(), series.len() - 1);
+                    series.len() - 1
+                }
+            };
+            let v = r.opt_real(4)?.unwrap_or(0.0);
+            for &u in &path {
+                let row = &mut acc[u];
+                if row.len() <= s {
+                    row.resize(s + 1, Acc::default());
+                }
+                row[s].sum += v;
+                row[s].count += 1;
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    let mut rollup = Rollup::default();
+    for (u, row) in acc.iter().enumerate() {
+        for (s, a) in row.iter().enumerate().filter(|(_, a)| a.count > 0) {
+            rollup.insert(unit_ids[u], s as u32, *a);
+        }
     }
-    Ok(Totals { series, rollup, returns })
+    Ok(Totals { series, rollup, returns: seen.len() })
 }
 
 /// One element's values across organisations (for outliers): organisation, its unit, value.

@@ -46,6 +46,10 @@ impl<K: Hash + Eq + Clone> Rollup<K> {
             a.count += 1;
         }
     }
+    /// Sets a total computed elsewhere (a dense accumulator, say).
+    pub fn insert(&mut self, unit: i64, key: K, acc: Acc) {
+        self.acc.insert((unit, key), acc);
+    }
     pub fn get(&self, unit: i64, key: &K) -> Option<Acc> {
         self.acc.get(&(unit, key.clone())).copied()
     }
