@@ -841,10 +841,6 @@ pub async fn element_values(db: &Db, form: &str, period: &str, element: &str, di
     .await
 }
 
-/// A number as it appears in a message: `1234.5`.
-pub fn show(v: Option<f64>) -> String {
-    v.map(format_plain).unwrap_or_else(|| "—".into())
-}
 
 /// What a bulk import did: returns and values written, and what the rules found in them.
 #[derive(Debug, Clone, Default, serde::Serialize)]
