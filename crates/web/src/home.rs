@@ -29,6 +29,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
 struct WorkspacePage {
     s: Shell,
     scope: String,
+    reminders: Vec<innocity_store::stats::Reminder>,
 }
 
 pub async fn workspace(State(state): State<AppState>, a: Auth<ViewWorkspace>) -> AppResult<Response> {
@@ -42,5 +43,10 @@ pub async fn workspace(State(state): State<AppState>, a: Auth<ViewWorkspace>) ->
         Scope::Organisation(id) => innocity_store::orgs::get(&state.db, *id).await.map_err(|e| ctx.err(e.into()))?.map(|o| o.name).unwrap_or_default(),
         Scope::Nothing => crate::i18n::t(ctx.lang, "ws.scope.nothing").to_string(),
     };
-    Ok(render(&WorkspacePage { s: ctx.shell(), scope }))
+    // 催报: the latest reminders for an organisation's people, on the first page they see.
+    let reminders = match &a.principal.scope {
+        Scope::Organisation(id) => innocity_store::stats::reminders_for(&state.db, *id, 3).await.map_err(|e| ctx.err(e.into()))?,
+        _ => vec![],
+    };
+    Ok(render(&WorkspacePage { s: ctx.shell(), scope, reminders }))
 }

@@ -877,6 +877,15 @@ pub async fn area(State(state): State<AppState>, a: Auth<ReviewStats>, Path((for
     }))
 }
 
+/// The form, period and org unit a reviewer's action names, checked (unit in their scope).
+async fn area_target(state: &AppState, ctx: &Ctx, p: &Principal, form: &str, period: &str, unit: i64) -> AppResult<(Form, String, OrgUnit)> {
+    let cat = catalogue(state, ctx).await?;
+    let form = find_form(ctx, &cat, form)?;
+    let period = parse_period(ctx, &form, period)?.to_string();
+    let (unit, _) = area_unit(state, ctx, p, Some(&unit.to_string())).await?;
+    Ok((form, period, unit))
+}
+
 #[derive(serde::Deserialize)]
 struct UnitAction {
     unit: i64,
@@ -886,10 +895,7 @@ struct UnitAction {
 pub async fn approve_unit(State(state): State<AppState>, a: Auth<ReviewStats>, Path((form, period)): Path<(String, String)>, body: axum::body::Bytes) -> AppResult<Response> {
     let ctx = &a.ctx;
     let f: UnitAction = parse_form(ctx, &body)?;
-    let cat = catalogue(&state, ctx).await?;
-    let form = find_form(ctx, &cat, &form)?;
-    let period = parse_period(ctx, &form, &period)?.to_string();
-    let (unit, _) = area_unit(&state, ctx, &a.principal, Some(&f.unit.to_string())).await?;
+    let (form, period, unit) = area_target(&state, ctx, &a.principal, &form, &period, f.unit).await?;
     if !APPROVAL_LEVELS.contains(&unit.level.as_str()) {
         return Err(bad_field(ctx, "unit", "err.stats.not_approval_level", vec![unit.name_zh.clone()]));
     }
@@ -921,10 +927,7 @@ struct RemindForm {
 pub async fn remind(State(state): State<AppState>, a: Auth<ReviewStats>, Path((form, period)): Path<(String, String)>, body: axum::body::Bytes) -> AppResult<Response> {
     let ctx = &a.ctx;
     let f: RemindForm = parse_form(ctx, &body)?;
-    let cat = catalogue(&state, ctx).await?;
-    let form = find_form(ctx, &cat, &form)?;
-    let period = parse_period(ctx, &form, &period)?.to_string();
-    let (unit, _) = area_unit(&state, ctx, &a.principal, Some(&f.unit.to_string())).await?;
+    let (form, period, unit) = area_target(&state, ctx, &a.principal, &form, &period, f.unit).await?;
     if f.message.chars().count() > 500 {
         return Err(bad_field(ctx, "message", "err.too_long", vec!["500".into()]));
     }

@@ -234,6 +234,7 @@ async fn reviewers_return_and_approve_and_areas_approve_from_the_bottom_up() {
     let r = t.post_form(&zone, "/stats/107-2/2025/remind", &[("unit", &zone_id), ("message", "请于本周五前完成 107-2 报表填报。")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(t.get(&s, "/stats").await.body.contains("请于本周五前完成 107-2 报表填报。"), "the enterprise sees the reminder");
+    assert!(t.get(&s, "/workspace").await.body.contains("请于本周五前完成 107-2 报表填报。"), "on its workspace too");
 }
 
 #[tokio::test]
@@ -255,20 +256,7 @@ async fn the_template_goes_out_and_comes_back_and_bad_files_name_the_place() {
     assert_eq!(range.get_value((row, 4)).unwrap().as_f64(), Some(revenue));
     assert_eq!(range.get_value((1, 5)).unwrap().to_string(), org.credit_code);
     // The user changes revenue in Excel and uploads it: stored, with source xlsx.
-    let mut wbw = rust_xlsxwriter::Workbook::new();
-    let ws = wbw.add_worksheet();
-    ws.set_name("107-2").unwrap();
-    for c in 0..range.width() as u32 {
-        for r in 0..range.height() as u32 {
-            match range.get_value((r, c)) {
-                Some(calamine::Data::String(v)) => { ws.write_string(r, c as u16, v).unwrap(); }
-                Some(calamine::Data::Float(v)) => { ws.write_number(r, c as u16, *v).unwrap(); }
-                _ => {}
-            }
-        }
-    }
-    ws.write_number(row, 4, revenue + 1000.0).unwrap();
-    let edited = wbw.save_to_buffer().unwrap();
+    let edited = copy_with(&range, row, NewValue::Number(revenue + 1000.0));
     let r = t.upload(&s, &format!("{ret}/upload"), "107-2_2025.xlsx", &edited).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(t.value(own, "107-2", "2025", "REVENUE", "").await, Some(revenue + 1000.0));
@@ -279,7 +267,7 @@ async fn the_template_goes_out_and_comes_back_and_bad_files_name_the_place() {
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("已由 orgadmin 于"), "{}", r.body);
     // A text in a number cell: sheet, row and column are named; nothing changes.
-    let bad = ws_bad(&range, row, "一千万");
+    let bad = copy_with(&range, row, NewValue::Text("一千万"));
     let r = t.upload(&s, &format!("{ret}/upload"), "bad.xlsx", &bad).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains(&format!("工作表“107-2”，第 {} 行，E 列：“一千万”不是数字", row + 1)), "{}", r.body);
@@ -305,21 +293,34 @@ async fn the_template_goes_out_and_comes_back_and_bad_files_name_the_place() {
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
 
-/// A copy of the template with one value cell replaced by text.
-fn ws_bad(range: &calamine::Range<calamine::Data>, row: u32, text: &str) -> Vec<u8> {
+/// A copy of the template, as a user would save it from Excel, with one value cell changed
+/// (to text, or to another number).
+enum NewValue<'a> {
+    Text(&'a str),
+    Number(f64),
+}
+
+fn copy_with(range: &calamine::Range<calamine::Data>, row: u32, value: NewValue) -> Vec<u8> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("107-2").unwrap();
     for c in 0..range.width() as u32 {
         for r in 0..range.height() as u32 {
             match range.get_value((r, c)) {
-                Some(calamine::Data::String(v)) => { ws.write_string(r, c as u16, v).unwrap(); }
-                Some(calamine::Data::Float(v)) => { ws.write_number(r, c as u16, *v).unwrap(); }
+                Some(calamine::Data::String(v)) => {
+                    ws.write_string(r, c as u16, v).unwrap();
+                }
+                Some(calamine::Data::Float(v)) => {
+                    ws.write_number(r, c as u16, *v).unwrap();
+                }
                 _ => {}
             }
         }
     }
-    ws.write_string(row, 4, text).unwrap();
+    match value {
+        NewValue::Text(text) => ws.write_string(row, 4, text).unwrap(),
+        NewValue::Number(n) => ws.write_number(row, 4, n).unwrap(),
+    };
     wb.save_to_buffer().unwrap()
 }
 
