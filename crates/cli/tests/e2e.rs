@@ -511,4 +511,8 @@ fn browser_an_enterprise_reports_and_the_zone_reviews() {
     b.go(&format!("{base}/stats/107-2/2024/analysis"));
     assert!(b.exists("#chart rect") && b.exists("#totals"));
     b.screenshot("stats-analysis-zone");
+    // The same return in English.
+    b.go(&format!("{return_url}?lang=en"));
+    assert!(b.text("#validation").contains("Validation") && b.text("#return-status").contains("Approved"));
+    b.screenshot("stats-return-en");
 }

@@ -430,3 +430,57 @@ async fn the_api_reads_writes_and_submits_with_the_same_rules() {
     let r = t.send(Request::get(&uri).header(header::COOKIE, other.cookie_header()).body(Body::empty()).unwrap()).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_roster_goes_out_and_comes_back_row_by_row() {
+    let t = stats_app().await;
+    let own = t.user_org("orgadmin").await;
+    let ret = format!("/stats/107-1/2025/orgs/{own}");
+    let s = t.login("orgadmin").await;
+    let page = t.get(&s, &ret).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"roster\""));
+    let (_, _, bytes) = t.get_bytes(&s, &format!("{ret}/template.xlsx")).await;
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let range = wb.worksheet_range("107-1").unwrap();
+    // Row 5 holds the element codes; projects start on row 6.
+    assert_eq!(range.get_value((4, 0)).unwrap().to_string(), "P_NAME");
+    let stored_rows = (5..range.height() as u32).filter(|r| !range.get_value((*r, 0)).map(|d| d.to_string()).unwrap_or_default().is_empty()).count();
+    assert!(stored_rows >= 2, "the demo's projects are in the template");
+    // The user keeps the first project, changes its cooperation to a name, and adds one whose
+    // dates are the wrong way round.
+    let mut out = rust_xlsxwriter::Workbook::new();
+    let ws = out.add_worksheet();
+    ws.set_name("107-1").unwrap();
+    for r in 0..6u32 {
+        for c in 0..range.width() as u32 {
+            match range.get_value((r, c)) {
+                Some(calamine::Data::String(v)) => {
+                    ws.write_string(r, c as u16, v).unwrap();
+                }
+                Some(calamine::Data::Float(v)) => {
+                    ws.write_number(r, c as u16, *v).unwrap();
+                }
+                _ => {}
+            }
+        }
+    }
+    ws.write_string(5, 2, "与境内高校合作").unwrap();
+    for (c, v) in ["兰白试验区稀土功能材料中试平台建设", "2", "5", "202512", "202502", "6", "30", "400", "100"].iter().enumerate() {
+        match v.parse::<f64>() {
+            Ok(n) if c > 2 => ws.write_number(6, c as u16, n).unwrap(),
+            _ => ws.write_string(6, c as u16, *v).unwrap(),
+        };
+    }
+    let r = t.upload(&s, &format!("{ret}/upload"), "projects.xlsx", &out.save_to_buffer().unwrap()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let rid = store::find_return(&t.db, "107-1", "2025", own).await.unwrap().unwrap().id;
+    let cells = store::cells(&t.db, rid).await.unwrap();
+    let rows: std::collections::BTreeSet<i64> = cells.iter().map(|c| c.row).collect();
+    assert_eq!(rows.into_iter().collect::<Vec<_>>(), vec![1, 2], "the file replaced the roster: two projects");
+    assert!(cells.iter().any(|c| c.element == "P_COOP" && c.row == 1 && c.value.to_input() == "2"), "a choice's name is stored as its code");
+    // Row 2 breaks the row rule start ≤ end; the page names the row.
+    let page = t.get(&s, &ret).await.body;
+    assert!(page.contains("R107-1-01") && page.contains("第 2 行"), "row rule on row 2");
+}
