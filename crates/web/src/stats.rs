@@ -778,6 +778,8 @@ struct AreaPage {
     children: Vec<UnitRow>,
     orgs: Vec<OrgRow>,
     can_approve: bool,
+    /// The level approves, but not yet: something below is not approved.
+    approvable: bool,
     approved: String,
     can_unapprove: bool,
     notice: String,
@@ -865,7 +867,8 @@ pub async fn area(State(state): State<AppState>, a: Auth<ReviewStats>, Path((for
         form_name: form_name(lang, &form),
         form,
         period,
-        can_approve: approvable && approved.is_empty(),
+        can_approve: approvable && approved.is_empty() && totals.approved == totals.expected && children.iter().all(|c| c.expected == 0 || !c.approval.is_empty()),
+        approvable: approvable && approved.is_empty(),
         can_unapprove: approvable && !approved.is_empty() && !parent_approved,
         approved,
         unit,
