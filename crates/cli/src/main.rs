@@ -25,6 +25,21 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum IndexCommand {
+    /// Build an index: denominate, impute, screen, treat, normalise, aggregate; one CSV per dataset.
+    Build {
+        #[arg(long)]
+        data: std::path::PathBuf,
+        #[arg(long)]
+        meta: std::path::PathBuf,
+        #[arg(long)]
+        pipeline: std::path::PathBuf,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum StatsCommand {
     /// Import long-format CSV values (element, disaggregation, period, org, value[, row]) for many
     /// organisations in one transaction, validating every return.
@@ -81,6 +96,11 @@ enum Command {
         /// No statistical returns (for benchmarks that import their own).
         #[arg(long)]
         no_stats: bool,
+    },
+    /// Composite indices (COINr-conformant): see shared/contracts/composite-index.md.
+    Index {
+        #[command(subcommand)]
+        command: IndexCommand,
     },
     /// Statistics: bulk import, totals, export.
     Stats {
@@ -269,6 +289,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Stats { command } => stats_command(&url, command).await,
+        Command::Index { command: IndexCommand::Build { data, meta, pipeline, out } } => index_build(&data, &meta, &pipeline, &out),
         Command::Audit { command: AuditCommand::Verify } => {
             let db = connect(&url).await?;
             let start = std::time::Instant::now();
@@ -454,4 +475,51 @@ async fn stats_command(url: &str, command: StatsCommand) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// `innocity index build`: every output is computed before anything is written, and the files
+/// are written whole or not at all.
+fn index_build(data: &std::path::Path, meta: &std::path::Path, pipeline: &std::path::Path, out: &std::path::Path) -> Result<(), String> {
+    use innocity_core::index;
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+    let name = |p: &std::path::Path| p.display().to_string();
+    let m = index::read_meta(&name(meta), &read(meta)?).map_err(|e| e.to_string())?;
+    let d = index::read_data(&name(data), &read(data)?, &m).map_err(|e| e.to_string())?;
+    let p = index::read_pipeline(&name(pipeline), &read(pipeline)?).map_err(|e| e.to_string())?;
+    let b = index::build(&m, &d, &p, &name(data)).map_err(|e| e.to_string())?;
+    let mut files: Vec<(String, String)> = b.datasets.iter().map(|(n, ds)| (format!("{n}.csv"), index::dataset_csv(&d, ds))).collect();
+    if b.aggregated
+        && let Some((_, ds)) = b.datasets.last()
+    {
+        files.push(("results.csv".into(), index::results_csv(&m, &d, ds)));
+    }
+    if let Some(t) = &b.treatment {
+        files.push(("treatment.csv".into(), index::treatment_csv(&d, t)));
+    }
+    let existed = out.exists();
+    if existed && std::fs::read_dir(out).map_err(|e| format!("{}: {e}", out.display()))?.next().is_some() {
+        return Err(format!("{}: the output folder exists and is not empty", out.display()));
+    }
+    let staging = out.with_extension("partial");
+    let _ = std::fs::remove_dir_all(&staging);
+    let result = (|| -> std::io::Result<()> {
+        std::fs::create_dir_all(&staging)?;
+        for (n, text) in &files {
+            std::fs::write(staging.join(n), text)?;
+        }
+        if existed {
+            for (n, _) in &files {
+                std::fs::rename(staging.join(n), out.join(n))?;
+            }
+            std::fs::remove_dir(&staging)
+        } else {
+            std::fs::rename(&staging, out)
+        }
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(format!("{}: {e}", out.display()));
+    }
+    println!("index built: {} files in {}", files.len(), out.display());
+    Ok(())
 }

@@ -516,3 +516,47 @@ fn browser_an_enterprise_reports_and_the_zone_reviews() {
     assert!(b.text("#validation").contains("Validation") && b.text("#return-status").contains("Approved"));
     b.screenshot("stats-return-en");
 }
+
+#[test]
+fn index_build_writes_every_dataset_and_nothing_on_bad_input() {
+    let asem = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/coinr-asem");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = |data: &std::path::Path, out: &std::path::Path| {
+        Command::new(BIN)
+            .args(["index", "build", "--data"])
+            .arg(data)
+            .arg("--meta")
+            .arg(asem.join("iMeta.csv"))
+            .arg("--pipeline")
+            .arg(asem.join("pipeline.toml"))
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let o = run(&asem.join("iData.csv"), &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut names: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["Aggregated.csv", "Denominated.csv", "Imputed.csv", "Normalised.csv", "Screened.csv", "Treated.csv", "results.csv", "treatment.csv"]);
+    // The ranking is COINr's.
+    let ranks = |text: &str| text.lines().skip(1).map(|l| { let c: Vec<&str> = l.split(',').collect(); (c[0].to_string(), c[c.len() - 1].to_string()) }).collect::<Vec<_>>();
+    assert_eq!(ranks(&std::fs::read_to_string(out.join("results.csv")).unwrap()), ranks(&std::fs::read_to_string(asem.join("expected/results.csv")).unwrap()));
+    // A non-numeric cell: a clear message, a failing status, no output folder.
+    let text = std::fs::read_to_string(asem.join("iData.csv")).unwrap();
+    let bad = dir.path().join("bad.csv");
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let cells: Vec<&str> = lines[0].split(',').collect();
+    let lpi = cells.iter().position(|h| *h == "LPI").unwrap();
+    let mut row: Vec<String> = lines[4].split(',').map(String::from).collect();
+    row[lpi] = "n/a".into();
+    lines[4] = row.join(",");
+    std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
+    let out2 = dir.path().join("out2");
+    let o = run(&bad, &out2);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.csv, row 5, column LPI: 'n/a' is not a number"), "{err}");
+    assert!(!out2.exists() && !dir.path().join("out2.partial").exists(), "no partial output");
+}

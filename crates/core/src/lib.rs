@@ -1,6 +1,7 @@
 //! innocity-core: the domain, pure. No IO, no async, no database.
 pub mod access;
 pub mod audit;
+pub mod index;
 pub mod indicators;
 pub mod orgs;
 pub mod periods;
