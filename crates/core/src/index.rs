@@ -3,6 +3,8 @@
 //! year or a panel. The exact behaviour is `shared/contracts/composite-index.md`.
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+pub mod sensitivity;
+
 /// A problem in an input, with its place: file, 1-based line (0: the file as a whole), column.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{file}{}{}: {message}", if *line > 0 { format!(", row {line}") } else { String::new() }, if column.is_empty() { String::new() } else { format!(", column {column}") })]
@@ -549,32 +551,60 @@ pub fn build(meta: &Meta, data: &Data, p: &Pipeline, data_file: &str) -> Result<
         out.datasets.push(("Screened", ds.clone()));
     }
     if let Some(t) = &p.treat {
-        let mut rows_out = Vec::new();
-        for (time, rows) in by_time(data, &ds.rows) {
-            for k in 0..ind.len() {
-                let (col, row) = treat(&ds.values[k], &rows, t);
-                for &pos in &rows {
-                    ds.values[k][pos] = col[pos];
-                }
-                rows_out.push(TreatRow { code: ind[k].code.clone(), time, ..row });
-            }
-        }
+        let (treated, rows_out) = treat_all(meta, data, &ds, t);
+        ds = treated;
         out.treatment = Some(rows_out);
         out.datasets.push(("Treated", ds.clone()));
     }
     if let Some(n) = &p.normalise {
-        for (k, m) in ind.iter().enumerate() {
-            ds.values[k] = normalise(&ds.values[k], m, n).map_err(|message| IndexError { file: "iMeta".into(), line: 0, column: m.code.clone(), message })?;
-        }
+        ds = normalise_all(meta, &ds, n)?;
         out.datasets.push(("Normalised", ds.clone()));
     }
     if let Some(a) = &p.aggregate {
+        ds = aggregate_all(meta, data, &ds, a, &|m: &MetaRow| m.weight, data_file)?;
+        out.aggregated = true;
+        out.datasets.push(("Aggregated", ds));
+    }
+    Ok(out)
+}
+
+/// Treats every indicator, within each Time.
+pub fn treat_all(meta: &Meta, data: &Data, ds: &Dataset, t: &Treat) -> (Dataset, Vec<TreatRow>) {
+    let ind: Vec<&MetaRow> = meta.indicators().collect();
+    let mut ds = ds.clone();
+    let mut rows_out = Vec::new();
+    for (time, rows) in by_time(data, &ds.rows) {
+        for k in 0..ind.len() {
+            let (col, row) = treat(&ds.values[k], &rows, t);
+            for &pos in &rows {
+                ds.values[k][pos] = col[pos];
+            }
+            rows_out.push(TreatRow { code: ind[k].code.clone(), time, ..row });
+        }
+    }
+    (ds, rows_out)
+}
+
+/// Normalises every indicator over all rows (all years together).
+pub fn normalise_all(meta: &Meta, ds: &Dataset, n: &Normalise) -> Result<Dataset, IndexError> {
+    let mut ds = ds.clone();
+    for (k, m) in meta.indicators().enumerate() {
+        ds.values[k] = normalise(&ds.values[k], m, n).map_err(|message| IndexError { file: "iMeta".into(), line: 0, column: m.code.clone(), message })?;
+    }
+    Ok(ds)
+}
+
+/// Adds every aggregate's column, level by level, with the weights `weight` gives.
+pub fn aggregate_all(meta: &Meta, data: &Data, ds: &Dataset, a: &Aggregate, weight: &dyn Fn(&MetaRow) -> f64, data_file: &str) -> Result<Dataset, IndexError> {
+    let line_of = |row: usize| row + 2;
+    let mut ds = ds.clone();
+    {
         for agg in meta.aggregates_upward() {
             let children: Vec<(usize, f64, &str)> = meta
                 .rows
                 .iter()
                 .filter(|c| c.parent == agg.code && matches!(c.kind, Kind::Indicator | Kind::Aggregate))
-                .filter_map(|c| ds.columns.iter().position(|x| x == &c.code).map(|i| (i, c.weight, c.code.as_str())))
+                .filter_map(|c| ds.columns.iter().position(|x| x == &c.code).map(|i| (i, weight(c), c.code.as_str())))
                 .collect();
             let mut col = Vec::with_capacity(ds.rows.len());
             for pos in 0..ds.rows.len() {
@@ -604,10 +634,8 @@ pub fn build(meta: &Meta, data: &Data, p: &Pipeline, data_file: &str) -> Result<
             ds.columns.push(agg.code.clone());
             ds.values.push(col);
         }
-        out.aggregated = true;
-        out.datasets.push(("Aggregated", ds));
     }
-    Ok(out)
+    Ok(ds)
 }
 
 fn median(vals: &[f64]) -> f64 {

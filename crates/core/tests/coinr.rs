@@ -178,3 +178,31 @@ fn the_other_normalisations_follow_their_formulas() {
     let d2t = norm("method = \"dist2targ\"\ncap = true");
     assert!((d2t[0].unwrap() - ((first - lo) / (target - lo)).min(1.0)).abs() < 1e-12);
 }
+
+#[test]
+fn sensitivity_of_the_asem_index() {
+    use innocity_core::index::sensitivity::{self, Assumption};
+    let meta = index::read_meta("iMeta.csv", &asem("iMeta.csv")).unwrap();
+    let data = index::read_data("iData.csv", &asem("iData.csv"), &meta).unwrap();
+    let base = index::read_pipeline("pipeline.toml", &asem("pipeline.toml")).unwrap();
+    let a = sensitivity::default_assumptions(&base);
+    let s = sensitivity::analyse(&meta, &data, &base, &a, 64, 7).unwrap();
+    assert_eq!(s.runs, 64 * 6);
+    assert_eq!(s.units.len(), 51);
+    // The nominal ranking is the pipeline's: COINr's ranks.
+    let (_, expected) = table(&asem("expected/results.csv"), &["uCode"]);
+    for u in &s.units {
+        assert_eq!(u.nominal.map(|r| r.to_string()), Some(expected[&u.code]["Rank"].clone()), "{}", u.code);
+        assert!(u.q05 <= u.median && u.median <= u.q95, "{u:?}");
+    }
+    // Indices are shares of variance: totals at least about the first-order ones, all in range.
+    for (name, first, total) in &s.indices {
+        assert!((-0.2..=1.2).contains(first) && (0.0..=1.5).contains(total), "{name} {first} {total}");
+    }
+    assert!(s.indices.iter().map(|i| i.2).sum::<f64>() > 0.5, "the assumptions explain the rank shifts");
+    // Same seed, same answer; an assumption with one alternative has no effect.
+    assert_eq!(sensitivity::analyse(&meta, &data, &base, &a, 64, 7).unwrap(), s);
+    let only_weights = vec![a[0].clone(), Assumption::Aggregation(vec![index::Mean::Arithmetic])];
+    let s2 = sensitivity::analyse(&meta, &data, &base, &only_weights, 32, 1).unwrap();
+    assert_eq!((s2.indices[1].1, s2.indices[1].2), (0.0, 0.0));
+}

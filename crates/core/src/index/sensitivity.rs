@@ -1,0 +1,232 @@
+//! Uncertainty and sensitivity analysis of an index (as COINr's `get_sensitivity`): the
+//! uncertain assumptions are sampled with Saltelli's design (matrices A, B and A with column i
+//! from B: N·(k+2) runs), every run rebuilds the index from the screened data, and
+//! - per unit: the nominal rank, the median rank and the 5–95 % rank interval over all runs;
+//! - per assumption: Sobol first-order (Saltelli 2010) and total (Jansen) indices of the mean
+//!   absolute rank shift from the nominal ranking.
+use super::{Aggregate, Data, Dataset, IndexError, Mean, Meta, MetaRow, Normalise, Pipeline, Treat, aggregate_all, normalise_all, treat_all};
+use std::collections::HashMap;
+
+/// One uncertain assumption and its alternatives (a sample picks one).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Assumption {
+    /// Every weight times a factor drawn uniformly from [1 − noise, 1 + noise].
+    Weights { noise: f64 },
+    Normalisation(Vec<Normalise>),
+    Aggregation(Vec<Mean>),
+    /// `None`: no treatment.
+    Treatment(Vec<Option<Treat>>),
+}
+
+impl Assumption {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Assumption::Weights { .. } => "weights",
+            Assumption::Normalisation(_) => "normalisation",
+            Assumption::Aggregation(_) => "aggregation",
+            Assumption::Treatment(_) => "treatment",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitRanks {
+    pub code: String,
+    pub nominal: Option<usize>,
+    pub median: f64,
+    pub q05: f64,
+    pub q95: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sensitivity {
+    pub runs: usize,
+    /// (assumption, first-order index, total index)
+    pub indices: Vec<(&'static str, f64, f64)>,
+    pub units: Vec<UnitRanks>,
+}
+
+/// SplitMix64: small, fast, reproducible (the analysis is the same for the same seed).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn uniform(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn pick<T: Clone>(xs: &[T], u: f64) -> T {
+    xs[((u * xs.len() as f64) as usize).min(xs.len() - 1)].clone()
+}
+
+/// The ranks of the top aggregate (1 = best; missing scores get no rank), within one year.
+fn ranks(ds: &Dataset, top: usize) -> Vec<Option<usize>> {
+    let scores = &ds.values[top];
+    scores.iter().map(|s| s.map(|x| 1 + scores.iter().filter(|y| y.is_some_and(|y| y > x)).count())).collect()
+}
+
+/// Runs the analysis: `base` gives the nominal choices (it must normalise and aggregate);
+/// `n` base samples give n·(k+2) runs.
+pub fn analyse(meta: &Meta, data: &Data, base: &Pipeline, assumptions: &[Assumption], n: usize, seed: u64) -> Result<Sensitivity, IndexError> {
+    let err = |m: &str| IndexError { file: "sensitivity".into(), line: 0, column: String::new(), message: m.into() };
+    let nominal_norm = base.normalise.clone().ok_or_else(|| err("the pipeline must normalise"))?;
+    let nominal_agg = base.aggregate.clone().ok_or_else(|| err("the pipeline must aggregate"))?;
+    if data.panel {
+        return Err(err("sensitivity analysis works on one year; choose a year's data"));
+    }
+    // Everything before treatment is fixed: build it once.
+    let fixed = Pipeline { treat: None, normalise: None, aggregate: None, ..base.clone() };
+    let screened = super::build(meta, data, &fixed, "iData")?.datasets.last().map(|d| d.1.clone());
+    let screened = match screened {
+        Some(d) => d,
+        None => Dataset { rows: (0..data.codes.len()).collect(), columns: meta.indicators().map(|m| m.code.clone()).collect(), values: data.values.clone() },
+    };
+    let top_code = meta.aggregates_upward().last().map(|m| m.code.clone()).ok_or_else(|| err("iMeta has no aggregate"))?;
+    // Treatment variants are few: compute each once.
+    let mut treated: HashMap<String, Dataset> = HashMap::new();
+    let mut treat_variant = |t: &Option<Treat>| -> Dataset {
+        let key = format!("{t:?}");
+        treated.entry(key).or_insert_with(|| match t {
+            Some(t) => treat_all(meta, data, &screened, t).0,
+            None => screened.clone(),
+        }).clone()
+    };
+    let k = assumptions.len();
+    let run = |u: &[f64], treat_variant: &mut dyn FnMut(&Option<Treat>) -> Dataset| -> Result<Vec<Option<usize>>, IndexError> {
+        let mut treat = base.treat.clone();
+        let mut norm = nominal_norm.clone();
+        let mut agg: Aggregate = nominal_agg.clone();
+        let mut noise = None;
+        for (a, &x) in assumptions.iter().zip(u) {
+            match a {
+                Assumption::Weights { noise: w } => noise = Some((*w, x)),
+                Assumption::Normalisation(v) => norm = pick(v, x),
+                Assumption::Aggregation(v) => agg.mean = pick(v, x),
+                Assumption::Treatment(v) => treat = pick(v, x),
+            }
+        }
+        let ds = treat_variant(&treat);
+        let ds = normalise_all(meta, &ds, &norm)?;
+        // The weight noise of one sample: each weight's factor from a generator seeded by the
+        // sample's coordinate, so the same coordinate gives the same weights.
+        let factors: HashMap<String, f64> = match noise {
+            Some((w, x)) => {
+                let mut r = Rng((x * u64::MAX as f64) as u64 ^ 0x5EED);
+                meta.rows.iter().map(|m| (m.code.clone(), 1.0 - w + 2.0 * w * r.uniform())).collect()
+            }
+            None => HashMap::new(),
+        };
+        let weight = |m: &MetaRow| m.weight * factors.get(&m.code).copied().unwrap_or(1.0);
+        let ds = aggregate_all(meta, data, &ds, &agg, &weight, "iData")?;
+        let top = ds.columns.iter().position(|c| c == &top_code).ok_or_else(|| err("no top aggregate"))?;
+        Ok(ranks(&ds, top))
+    };
+    // The nominal ranking: the pipeline's own choices.
+    let nominal = {
+        let ds = match &base.treat {
+            Some(t) => treat_variant(&Some(t.clone())),
+            None => screened.clone(),
+        };
+        let ds = normalise_all(meta, &ds, &nominal_norm)?;
+        let ds = aggregate_all(meta, data, &ds, &nominal_agg, &|m: &MetaRow| m.weight, "iData")?;
+        let top = ds.columns.iter().position(|c| c == &top_code).ok_or_else(|| err("no top aggregate"))?;
+        ranks(&ds, top)
+    };
+    let shift = |r: &[Option<usize>]| -> f64 {
+        let pairs: Vec<f64> = r.iter().zip(&nominal).filter_map(|(a, b)| Some(((*a)? as f64 - (*b)? as f64).abs())).collect();
+        if pairs.is_empty() { 0.0 } else { pairs.iter().sum::<f64>() / pairs.len() as f64 }
+    };
+    let mut rng = Rng(seed);
+    let a: Vec<Vec<f64>> = (0..n).map(|_| (0..k).map(|_| rng.uniform()).collect()).collect();
+    let b: Vec<Vec<f64>> = (0..n).map(|_| (0..k).map(|_| rng.uniform()).collect()).collect();
+    let mut all_ranks: Vec<Vec<usize>> = vec![Vec::new(); screened.rows.len()];
+    let mut record = |r: &[Option<usize>]| {
+        for (i, x) in r.iter().enumerate() {
+            if let Some(x) = x {
+                all_ranks[i].push(*x);
+            }
+        }
+    };
+    let mut fa = Vec::with_capacity(n);
+    let mut fb = Vec::with_capacity(n);
+    for j in 0..n {
+        let ra = run(&a[j], &mut treat_variant)?;
+        record(&ra);
+        fa.push(shift(&ra));
+        let rb = run(&b[j], &mut treat_variant)?;
+        record(&rb);
+        fb.push(shift(&rb));
+    }
+    let mut fab = vec![Vec::with_capacity(n); k];
+    for (i, fi) in fab.iter_mut().enumerate() {
+        for j in 0..n {
+            let mut x = a[j].clone();
+            x[i] = b[j][i];
+            let r = run(&x, &mut treat_variant)?;
+            record(&r);
+            fi.push(shift(&r));
+        }
+    }
+    let all: Vec<f64> = fa.iter().chain(&fb).copied().collect();
+    let mean = all.iter().sum::<f64>() / all.len() as f64;
+    let var = all.iter().map(|y| (y - mean).powi(2)).sum::<f64>() / all.len() as f64;
+    let indices = assumptions
+        .iter()
+        .zip(&fab)
+        .map(|(a, fi)| {
+            if var == 0.0 {
+                return (a.name(), 0.0, 0.0);
+            }
+            let first = (0..n).map(|j| fb[j] * (fi[j] - fa[j])).sum::<f64>() / n as f64 / var;
+            let total = (0..n).map(|j| (fa[j] - fi[j]).powi(2)).sum::<f64>() / (2.0 * n as f64) / var;
+            (a.name(), first, total)
+        })
+        .collect();
+    let quantile = |v: &mut Vec<usize>, q: f64| -> f64 {
+        if v.is_empty() {
+            return f64::NAN;
+        }
+        v.sort_unstable();
+        // Type 7 (R's default) quantile.
+        let h = (v.len() - 1) as f64 * q;
+        let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+        v[lo] as f64 + (h - lo as f64) * (v[hi] as f64 - v[lo] as f64)
+    };
+    let units = all_ranks
+        .iter_mut()
+        .enumerate()
+        .map(|(i, v)| UnitRanks { code: data.codes[screened.rows[i]].clone(), nominal: nominal[i], median: quantile(v, 0.5), q05: quantile(v, 0.05), q95: quantile(v, 0.95) })
+        .collect();
+    Ok(Sensitivity { runs: n * (k + 2), indices, units })
+}
+
+/// The assumptions of the CLI and the benchmark (COINr's sensitivity vignette): weights ±25 %,
+/// min–max (1–100) or z-scores (100, 10) or ranks, arithmetic or geometric mean, the pipeline's
+/// treatment or none. The alternatives keep every score positive, so a geometric mean is defined.
+pub fn default_assumptions(base: &Pipeline) -> Vec<Assumption> {
+    vec![
+        Assumption::Weights { noise: 0.25 },
+        Assumption::Normalisation(vec![Normalise::MinMax { lower: 1.0, upper: 100.0 }, Normalise::ZScore { mean: 100.0, sd: 10.0 }, Normalise::Rank]),
+        Assumption::Aggregation(vec![Mean::Arithmetic, Mean::Geometric]),
+        Assumption::Treatment(vec![base.treat.clone(), None]),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generator_is_uniform_enough() {
+        let mut r = Rng(1);
+        let xs: Vec<f64> = (0..10_000).map(|_| r.uniform()).collect();
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        assert!((mean - 0.5).abs() < 0.01 && xs.iter().all(|x| (0.0..1.0).contains(x)));
+    }
+}
