@@ -56,6 +56,19 @@ enum IndexCommand {
 }
 
 #[derive(Subcommand)]
+enum IndicatorsCommand {
+    /// Compute every indicator for every unit and period.
+    Compute {
+        #[arg(long)]
+        definitions: std::path::PathBuf,
+        #[arg(long)]
+        values: std::path::PathBuf,
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum StatsCommand {
     /// Import long-format CSV values (element, disaggregation, period, org, value[, row]) for many
     /// organisations in one transaction, validating every return.
@@ -117,6 +130,11 @@ enum Command {
     Index {
         #[command(subcommand)]
         command: IndexCommand,
+    },
+    /// Indicators computed from element values (formulas in TOML, values in long CSV).
+    Indicators {
+        #[command(subcommand)]
+        command: IndicatorsCommand,
     },
     /// Statistics: bulk import, totals, export.
     Stats {
@@ -305,6 +323,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Stats { command } => stats_command(&url, command).await,
+        Command::Indicators { command: IndicatorsCommand::Compute { definitions, values, output } } => indicators_compute(&definitions, &values, &output),
         Command::Index { command: IndexCommand::Build { data, meta, pipeline, out } } => index_build(&data, &meta, &pipeline, &out),
         Command::Index { command: IndexCommand::Sensitivity { data, meta, pipeline, n, seed, out } } => index_sensitivity(&data, &meta, &pipeline, n, seed, &out),
         Command::Audit { command: AuditCommand::Verify } => {
@@ -564,5 +583,29 @@ fn index_sensitivity(data: &std::path::Path, meta: &std::path::Path, pipeline: &
     std::fs::write(out.join("sobol.csv"), idx).map_err(|e| e.to_string())?;
     std::fs::write(out.join("rank_intervals.csv"), ranks).map_err(|e| e.to_string())?;
     println!("sensitivity: {} runs in {secs:.2} s", s.runs);
+    Ok(())
+}
+
+/// `innocity indicators compute`: every indicator for every unit and period, as long CSV.
+fn indicators_compute(definitions: &std::path::Path, values: &std::path::Path, output: &std::path::Path) -> Result<(), String> {
+    use innocity_core::indicators::compute;
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+    let defs: compute::Definitions = toml::from_str(&read(definitions)?).map_err(|e| format!("{}: {e}", definitions.display()))?;
+    let v = compute::read_values(&read(values)?).map_err(|e| format!("{}: {e}", values.display()))?;
+    let start = std::time::Instant::now();
+    let c = compute::compute(&defs.indicators, &v).map_err(|es| es.iter().map(|e| format!("{}: {e}", definitions.display())).collect::<Vec<_>>().join("\n"))?;
+    let secs = start.elapsed().as_secs_f64();
+    let mut out = String::from("unit,period,indicator,value\n");
+    for (i, code) in c.codes.iter().enumerate() {
+        for (u, unit) in v.units.iter().enumerate() {
+            for (p, period) in v.periods.iter().enumerate() {
+                if let Some(x) = c.values[i][u][p] {
+                    out.push_str(&format!("{unit},{period},{code},{x}\n"));
+                }
+            }
+        }
+    }
+    std::fs::write(output, out).map_err(|e| format!("{}: {e}", output.display()))?;
+    println!("computed {} indicators for {} units × {} periods in {secs:.3} s", c.codes.len(), v.units.len(), v.periods.len());
     Ok(())
 }

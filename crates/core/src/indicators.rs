@@ -1,2 +1,3 @@
 //! Indicators: the formula language shared by indicators and statistical validation rules.
+pub mod compute;
 pub mod formula;
