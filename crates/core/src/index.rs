@@ -216,7 +216,13 @@ pub struct Data {
 }
 
 pub fn read_data(file: &str, text: &str, meta: &Meta) -> Result<Data, IndexError> {
-    let (header, rows) = read_csv(file, text)?;
+    // Streamed record by record: a panel has millions of cells, each parsed in place.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let header: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|s| s.to_string()).collect(),
+        Err(e) => return fail(file, 1, "", format!("cannot read the header: {e}")),
+    };
     let col = |name: &str| header.iter().position(|h| h == name);
     let Some(ucode) = col("uCode") else { return fail(file, 1, "uCode", "missing column") };
     let uname = col("uName");
@@ -236,33 +242,42 @@ pub fn read_data(file: &str, text: &str, meta: &Meta) -> Result<Data, IndexError
     }
     let mut d = Data { codes: vec![], names: vec![], times: vec![], groups: HashMap::new(), denominators: HashMap::new(), values: vec![vec![]; meta.indicators().count()], panel: false };
     let mut keys = HashSet::new();
-    for (line, r) in &rows {
-        let code = r[ucode].clone();
+    // Column positions, found once.
+    let meta_cols: Vec<(&MetaRow, usize)> = meta.rows.iter().filter_map(|m| col(&m.code).map(|i| (m, i))).collect();
+    let ind_cols: Vec<(&MetaRow, usize)> = meta.indicators().filter_map(|m| col(&m.code).map(|i| (m, i))).collect();
+    let mut rec = csv::StringRecord::new();
+    let mut line = 1;
+    loop {
+        match reader.read_record(&mut rec) {
+            Ok(true) => line += 1,
+            Ok(false) => break,
+            Err(e) => return fail(file, e.position().map(|p| p.line() as usize).unwrap_or(line + 1), "", format!("malformed CSV: {e}")),
+        }
+        let r = &rec;
+        let code = r[ucode].to_string();
         if code.is_empty() {
-            return fail(file, *line, "uCode", "empty uCode");
+            return fail(file, line, "uCode", "empty uCode");
         }
         let t = match time {
-            Some(i) => number(file, *line, "Time", &r[i])?,
+            Some(i) => number(file, line, "Time", &r[i])?,
             None => None,
         };
         if !keys.insert((code.clone(), t.map(f64::to_bits))) {
-            return fail(file, *line, "uCode", if t.is_some() { format!("duplicate uCode/Time '{code}'") } else { format!("duplicate uCode '{code}'") });
+            return fail(file, line, "uCode", if t.is_some() { format!("duplicate uCode/Time '{code}'") } else { format!("duplicate uCode '{code}'") });
         }
-        d.names.push(uname.map(|i| r[i].clone()).filter(|n| !n.is_empty()).unwrap_or_else(|| code.clone()));
+        d.names.push(uname.map(|i| r[i].to_string()).filter(|n| !n.is_empty()).unwrap_or_else(|| code.clone()));
         d.codes.push(code);
         d.times.push(t);
-        for m in &meta.rows {
-            let Some(i) = col(&m.code) else { continue };
+        for &(m, i) in &meta_cols {
             match m.kind {
-                Kind::Group => d.groups.entry(m.code.clone()).or_default().push(r[i].clone()),
-                Kind::Denominator => d.denominators.entry(m.code.clone()).or_default().push(number(file, *line, &m.code, &r[i])?),
+                Kind::Group => d.groups.entry(m.code.clone()).or_default().push(r[i].to_string()),
+                Kind::Denominator => d.denominators.entry(m.code.clone()).or_default().push(number(file, line, &m.code, &r[i])?),
                 Kind::Other | Kind::Aggregate => {}
                 Kind::Indicator => {}
             }
         }
-        for (k, m) in meta.indicators().enumerate() {
-            let i = col(&m.code).unwrap_or(0);
-            d.values[k].push(number(file, *line, &m.code, &r[i])?);
+        for (k, &(m, i)) in ind_cols.iter().enumerate() {
+            d.values[k].push(number(file, line, &m.code, &r[i])?);
         }
     }
     let distinct: HashSet<u64> = d.times.iter().flatten().map(|t| t.to_bits()).collect();
@@ -419,13 +434,17 @@ pub fn read_pipeline(file: &str, text: &str) -> Result<Pipeline, IndexError> {
     Ok(p)
 }
 
+/// A column of a dataset, shared between the datasets of the steps until a step changes it
+/// (treatment touches only the indicators that fail; aggregation only adds columns).
+pub type Column = std::sync::Arc<Vec<Option<f64>>>;
+
 /// A dataset: some rows of iData, and columns of values (`values[col][row]`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
     /// Row → index into iData's rows.
     pub rows: Vec<usize>,
     pub columns: Vec<String>,
-    pub values: Vec<Vec<Option<f64>>>,
+    pub values: Vec<Column>,
 }
 
 /// What a treatment did to one indicator (in one year).
@@ -494,7 +513,7 @@ fn present(col: &[Option<f64>], rows: &[usize]) -> Vec<f64> {
 pub fn build(meta: &Meta, data: &Data, p: &Pipeline, data_file: &str) -> Result<Build, IndexError> {
     let ind: Vec<&MetaRow> = meta.indicators().collect();
     let line_of = |row: usize| row + 2;
-    let mut ds = Dataset { rows: (0..data.codes.len()).collect(), columns: ind.iter().map(|m| m.code.clone()).collect(), values: data.values.clone() };
+    let mut ds = Dataset { rows: (0..data.codes.len()).collect(), columns: ind.iter().map(|m| m.code.clone()).collect(), values: data.values.iter().map(|c| Column::new(c.clone())).collect() };
     let mut out = Build { datasets: vec![], treatment: None, aggregated: false };
     if p.denominate {
         for (k, m) in ind.iter().enumerate() {
@@ -502,8 +521,9 @@ pub fn build(meta: &Meta, data: &Data, p: &Pipeline, data_file: &str) -> Result<
                 continue;
             }
             let den = &data.denominators[&m.denominator];
+            let col = std::sync::Arc::make_mut(&mut ds.values[k]);
             for (pos, &r) in ds.rows.iter().enumerate() {
-                ds.values[k][pos] = match (ds.values[k][pos], den[r]) {
+                col[pos] = match (col[pos], den[r]) {
                     (Some(_), Some(d)) if d == 0.0 => return fail(data_file, line_of(r), &m.denominator, format!("zero denominator for {}", m.code)),
                     (Some(x), Some(d)) => Some(x / d),
                     _ => None,
@@ -517,27 +537,39 @@ pub fn build(meta: &Meta, data: &Data, p: &Pipeline, data_file: &str) -> Result<
             Some(g) => Some(data.groups.get(g).ok_or_else(|| IndexError { file: "pipeline".into(), line: 0, column: "group".into(), message: format!("'{g}' is not a Group column") })?),
             None => None,
         };
-        let before = ds.values.clone();
+        // Each row's group as a small number, found once (0: no group; without grouping all
+        // rows are in group 1).
+        let mut ids: HashMap<&str, usize> = HashMap::new();
+        let keys: Vec<usize> = ds
+            .rows
+            .iter()
+            .map(|&r| match groups {
+                None => 1,
+                Some(g) if g[r].is_empty() => 0,
+                Some(g) => {
+                    let next = ids.len() + 1;
+                    *ids.entry(g[r].as_str()).or_insert(next)
+                }
+            })
+            .collect();
+        let n_groups = ids.len().max(1) + 1;
         for (_, rows) in by_time(data, &ds.rows) {
             for k in 0..ind.len() {
-                // Fill values per group (or one group of all rows).
-                let key = |pos: usize| groups.map(|g| g[ds.rows[pos]].clone()).unwrap_or_default();
-                let mut by_group: HashMap<String, Vec<f64>> = HashMap::new();
+                // The group's values come first, then the missing cells are filled with one mean
+                // (or median) per group.
+                let mut by_group: Vec<Vec<f64>> = vec![Vec::new(); n_groups];
                 for &pos in &rows {
-                    if let Some(v) = before[k][pos] {
-                        by_group.entry(key(pos)).or_default().push(v);
+                    if let Some(v) = ds.values[k][pos] {
+                        by_group[keys[pos]].push(v);
                     }
                 }
+                let fill: Vec<Option<f64>> = by_group.iter().map(|v| (!v.is_empty()).then(|| if imp.median { median(v) } else { v.iter().sum::<f64>() / v.len() as f64 })).collect();
                 for &pos in &rows {
-                    if before[k][pos].is_some() {
+                    if ds.values[k][pos].is_some() || keys[pos] == 0 {
                         continue;
                     }
-                    let g = key(pos);
-                    if groups.is_some() && g.is_empty() {
-                        continue;
-                    }
-                    if let Some(vals) = by_group.get(&g).filter(|v| !v.is_empty()) {
-                        ds.values[k][pos] = Some(if imp.median { median(vals) } else { vals.iter().sum::<f64>() / vals.len() as f64 });
+                    if let Some(v) = fill[keys[pos]] {
+                        std::sync::Arc::make_mut(&mut ds.values[k])[pos] = Some(v);
                     }
                 }
             }
@@ -547,21 +579,23 @@ pub fn build(meta: &Meta, data: &Data, p: &Pipeline, data_file: &str) -> Result<
     if let Some(min) = p.screen {
         let n = ds.columns.len() as f64;
         let keep: Vec<usize> = (0..ds.rows.len()).filter(|&pos| 1.0 - ds.values.iter().filter(|c| c[pos].is_none()).count() as f64 / n >= min).collect();
-        ds = Dataset { rows: keep.iter().map(|&p| ds.rows[p]).collect(), columns: ds.columns.clone(), values: ds.values.iter().map(|c| keep.iter().map(|&p| c[p]).collect()).collect() };
+        if keep.len() < ds.rows.len() {
+            ds = Dataset { rows: keep.iter().map(|&p| ds.rows[p]).collect(), columns: ds.columns.clone(), values: ds.values.iter().map(|c| Column::new(keep.iter().map(|&p| c[p]).collect())).collect() };
+        }
         out.datasets.push(("Screened", ds.clone()));
     }
     if let Some(t) = &p.treat {
-        let (treated, rows_out) = treat_all(meta, data, &ds, t);
+        let (treated, rows_out) = treat_all(meta, data, ds, t);
         ds = treated;
         out.treatment = Some(rows_out);
         out.datasets.push(("Treated", ds.clone()));
     }
     if let Some(n) = &p.normalise {
-        ds = normalise_all(meta, &ds, n)?;
+        ds = normalise_all(meta, ds, n)?;
         out.datasets.push(("Normalised", ds.clone()));
     }
     if let Some(a) = &p.aggregate {
-        ds = aggregate_all(meta, data, &ds, a, &|m: &MetaRow| m.weight, data_file)?;
+        ds = aggregate_all(meta, data, ds, a, &|m: &MetaRow| m.weight, data_file)?;
         out.aggregated = true;
         out.datasets.push(("Aggregated", ds));
     }
@@ -569,15 +603,20 @@ pub fn build(meta: &Meta, data: &Data, p: &Pipeline, data_file: &str) -> Result<
 }
 
 /// Treats every indicator, within each Time.
-pub fn treat_all(meta: &Meta, data: &Data, ds: &Dataset, t: &Treat) -> (Dataset, Vec<TreatRow>) {
+pub fn treat_all(meta: &Meta, data: &Data, mut ds: Dataset, t: &Treat) -> (Dataset, Vec<TreatRow>) {
     let ind: Vec<&MetaRow> = meta.indicators().collect();
-    let mut ds = ds.clone();
     let mut rows_out = Vec::new();
     for (time, rows) in by_time(data, &ds.rows) {
+        // The group's own values only: a year of a panel is a tenth of the column.
+        let all: Vec<usize> = (0..rows.len()).collect();
         for k in 0..ind.len() {
-            let (col, row) = treat(&ds.values[k], &rows, t);
-            for &pos in &rows {
-                ds.values[k][pos] = col[pos];
+            let group: Vec<Option<f64>> = rows.iter().map(|&pos| ds.values[k][pos]).collect();
+            let (col, row) = treat(&group, &all, t);
+            if col != group {
+                let target = std::sync::Arc::make_mut(&mut ds.values[k]);
+                for (i, &pos) in rows.iter().enumerate() {
+                    target[pos] = col[i];
+                }
             }
             rows_out.push(TreatRow { code: ind[k].code.clone(), time, ..row });
         }
@@ -586,18 +625,16 @@ pub fn treat_all(meta: &Meta, data: &Data, ds: &Dataset, t: &Treat) -> (Dataset,
 }
 
 /// Normalises every indicator over all rows (all years together).
-pub fn normalise_all(meta: &Meta, ds: &Dataset, n: &Normalise) -> Result<Dataset, IndexError> {
-    let mut ds = ds.clone();
+pub fn normalise_all(meta: &Meta, mut ds: Dataset, n: &Normalise) -> Result<Dataset, IndexError> {
     for (k, m) in meta.indicators().enumerate() {
-        ds.values[k] = normalise(&ds.values[k], m, n).map_err(|message| IndexError { file: "iMeta".into(), line: 0, column: m.code.clone(), message })?;
+        ds.values[k] = Column::new(normalise(&ds.values[k], m, n).map_err(|message| IndexError { file: "iMeta".into(), line: 0, column: m.code.clone(), message })?);
     }
     Ok(ds)
 }
 
 /// Adds every aggregate's column, level by level, with the weights `weight` gives.
-pub fn aggregate_all(meta: &Meta, data: &Data, ds: &Dataset, a: &Aggregate, weight: &dyn Fn(&MetaRow) -> f64, data_file: &str) -> Result<Dataset, IndexError> {
+pub fn aggregate_all(meta: &Meta, data: &Data, mut ds: Dataset, a: &Aggregate, weight: &dyn Fn(&MetaRow) -> f64, data_file: &str) -> Result<Dataset, IndexError> {
     let line_of = |row: usize| row + 2;
-    let mut ds = ds.clone();
     {
         for agg in meta.aggregates_upward() {
             let children: Vec<(usize, f64, &str)> = meta
@@ -632,7 +669,7 @@ pub fn aggregate_all(meta: &Meta, data: &Data, ds: &Dataset, a: &Aggregate, weig
                 col.push(Some(v));
             }
             ds.columns.push(agg.code.clone());
-            ds.values.push(col);
+            ds.values.push(Column::new(col));
         }
     }
     Ok(ds)
@@ -742,15 +779,20 @@ fn normalise(col: &[Option<f64>], m: &MetaRow, n: &Normalise) -> Result<Vec<Opti
 
 /// A number as the contract writes it: shortest round-trip, `NA`, `Inf`/`-Inf`.
 pub fn fmt_num(v: Option<f64>) -> String {
+    let mut s = String::new();
+    push_num(&mut s, v);
+    s
+}
+
+/// Appends a number as [`fmt_num`] writes it, without a string of its own (millions of cells).
+fn push_num(out: &mut String, v: Option<f64>) {
     match v {
-        None => "NA".into(),
-        Some(x) if x.is_nan() => "NA".into(),
-        Some(x) if x == f64::INFINITY => "Inf".into(),
-        Some(x) if x == f64::NEG_INFINITY => "-Inf".into(),
-        Some(x) => {
-            let s = format!("{x:?}");
-            s
-        }
+        None => out.push_str("NA"),
+        Some(x) if x.is_nan() => out.push_str("NA"),
+        Some(x) if x == f64::INFINITY => out.push_str("Inf"),
+        Some(x) if x == f64::NEG_INFINITY => out.push_str("-Inf"),
+        // Shortest round-trip form (ryu is the fast way to it).
+        Some(x) => out.push_str(ryu::Buffer::new().format_finite(x)),
     }
 }
 
@@ -777,22 +819,27 @@ fn ordered(data: &Data, ds: &Dataset) -> Vec<usize> {
 }
 
 pub fn dataset_csv(data: &Data, ds: &Dataset) -> String {
-    let mut s = String::new();
-    let mut head = vec!["uCode".to_string()];
+    let mut s = String::with_capacity(ds.rows.len() * (ds.columns.len() + 2) * 18);
     if data.panel {
-        head.insert(0, "Time".into());
+        s.push_str("Time,");
     }
-    head.extend(ds.columns.iter().map(|c| csv_cell(c)));
-    s.push_str(&head.join(","));
+    s.push_str("uCode");
+    for c in &ds.columns {
+        s.push(',');
+        s.push_str(&csv_cell(c));
+    }
     s.push('\n');
     for pos in ordered(data, ds) {
         let r = ds.rows[pos];
-        let mut cells = vec![csv_cell(&data.codes[r])];
         if data.panel {
-            cells.insert(0, fmt_num(data.times[r]));
+            push_num(&mut s, data.times[r]);
+            s.push(',');
         }
-        cells.extend(ds.values.iter().map(|c| fmt_num(c[pos])));
-        s.push_str(&cells.join(","));
+        s.push_str(&csv_cell(&data.codes[r]));
+        for c in &ds.values {
+            s.push(',');
+            push_num(&mut s, c[pos]);
+        }
         s.push('\n');
     }
     s
@@ -824,11 +871,29 @@ pub fn results_csv(meta: &Meta, data: &Data, ds: &Dataset) -> String {
         };
         time.then(sc).then_with(|| data.codes[ra].cmp(&data.codes[rb]))
     });
+    // `order` is by Time, then score descending: a rank is 1 + the number of higher scores
+    // before it in its Time (ties share the smallest rank).
+    let mut ranks: HashMap<usize, usize> = HashMap::new();
+    let (mut current, mut seen, mut last, mut last_rank) = (None, 0usize, None, 0usize);
+    for &pos in &order {
+        let t = data.times[ds.rows[pos]].map(f64::to_bits);
+        if current != Some(t) {
+            current = Some(t);
+            seen = 0;
+            last = None;
+        }
+        if let Some(x) = score(pos) {
+            seen += 1;
+            if last != Some(x) {
+                last_rank = seen;
+                last = Some(x);
+            }
+            ranks.insert(pos, last_rank);
+        }
+    }
     for &pos in &order {
         let r = ds.rows[pos];
-        let rank = score(pos).map(|x| {
-            1 + (0..ds.rows.len()).filter(|&q| data.times[ds.rows[q]].map(f64::to_bits) == data.times[r].map(f64::to_bits) && score(q).is_some_and(|y| y > x)).count()
-        });
+        let rank = ranks.get(&pos).copied();
         let mut cells = vec![csv_cell(&data.codes[r]), csv_cell(&data.names[r])];
         if data.panel {
             cells.push(fmt_num(data.times[r]));

@@ -85,7 +85,7 @@ pub fn analyse(meta: &Meta, data: &Data, base: &Pipeline, assumptions: &[Assumpt
     let screened = super::build(meta, data, &fixed, "iData")?.datasets.last().map(|d| d.1.clone());
     let screened = match screened {
         Some(d) => d,
-        None => Dataset { rows: (0..data.codes.len()).collect(), columns: meta.indicators().map(|m| m.code.clone()).collect(), values: data.values.clone() },
+        None => Dataset { rows: (0..data.codes.len()).collect(), columns: meta.indicators().map(|m| m.code.clone()).collect(), values: data.values.iter().map(|c| super::Column::new(c.clone())).collect() },
     };
     let top_code = meta.aggregates_upward().last().map(|m| m.code.clone()).ok_or_else(|| err("iMeta has no aggregate"))?;
     // Treatment variants are few: compute each once.
@@ -93,7 +93,7 @@ pub fn analyse(meta: &Meta, data: &Data, base: &Pipeline, assumptions: &[Assumpt
     let mut treat_variant = |t: &Option<Treat>| -> Dataset {
         let key = format!("{t:?}");
         treated.entry(key).or_insert_with(|| match t {
-            Some(t) => treat_all(meta, data, &screened, t).0,
+            Some(t) => treat_all(meta, data, screened.clone(), t).0,
             None => screened.clone(),
         }).clone()
     };
@@ -112,7 +112,7 @@ pub fn analyse(meta: &Meta, data: &Data, base: &Pipeline, assumptions: &[Assumpt
             }
         }
         let ds = treat_variant(&treat);
-        let ds = normalise_all(meta, &ds, &norm)?;
+        let ds = normalise_all(meta, ds, &norm)?;
         // The weight noise of one sample: each weight's factor from a generator seeded by the
         // sample's coordinate, so the same coordinate gives the same weights.
         let factors: HashMap<String, f64> = match noise {
@@ -123,7 +123,7 @@ pub fn analyse(meta: &Meta, data: &Data, base: &Pipeline, assumptions: &[Assumpt
             None => HashMap::new(),
         };
         let weight = |m: &MetaRow| m.weight * factors.get(&m.code).copied().unwrap_or(1.0);
-        let ds = aggregate_all(meta, data, &ds, &agg, &weight, "iData")?;
+        let ds = aggregate_all(meta, data, ds, &agg, &weight, "iData")?;
         let top = ds.columns.iter().position(|c| c == &top_code).ok_or_else(|| err("no top aggregate"))?;
         Ok(ranks(&ds, top))
     };
@@ -133,8 +133,8 @@ pub fn analyse(meta: &Meta, data: &Data, base: &Pipeline, assumptions: &[Assumpt
             Some(t) => treat_variant(&Some(t.clone())),
             None => screened.clone(),
         };
-        let ds = normalise_all(meta, &ds, &nominal_norm)?;
-        let ds = aggregate_all(meta, data, &ds, &nominal_agg, &|m: &MetaRow| m.weight, "iData")?;
+        let ds = normalise_all(meta, ds, &nominal_norm)?;
+        let ds = aggregate_all(meta, data, ds, &nominal_agg, &|m: &MetaRow| m.weight, "iData")?;
         let top = ds.columns.iter().position(|c| c == &top_code).ok_or_else(|| err("no top aggregate"))?;
         ranks(&ds, top)
     };
