@@ -1,3 +1,4 @@
 //! Indicators: the formula language shared by indicators and statistical validation rules.
 pub mod compute;
 pub mod formula;
+pub mod targets;

@@ -1,0 +1,339 @@
+//! Targets and trajectories (目标与路径): a framework is a named set of indicators, each with a
+//! baseline and a target; the planned path runs between them (linear, or constant growth); each
+//! actual value is measured against the path, and the trend says whether a gap is closing.
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Higher is better.
+    #[default]
+    Up,
+    Down,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PathKind {
+    #[default]
+    Linear,
+    /// Constant growth rate (the same % every year).
+    Growth,
+}
+
+/// Additive indicators (money, counts) are split between units by their share; ratios are not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Total,
+    #[default]
+    Ratio,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Target {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub kind: Kind,
+    #[serde(default)]
+    pub direction: Direction,
+    #[serde(default)]
+    pub path: PathKind,
+    pub baseline_year: i32,
+    pub baseline: f64,
+    pub target_year: i32,
+    pub target: f64,
+    #[serde(default = "one")]
+    pub weight: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub struct Thresholds {
+    /// Progress at least this share of the planned progress: on track.
+    pub on_track: f64,
+    /// At least this share: behind; below: at risk.
+    pub at_risk: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds { on_track: 0.95, at_risk: 0.8 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Framework {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub thresholds: Thresholds,
+    #[serde(rename = "target")]
+    pub targets: Vec<Target>,
+}
+
+/// The built-in frameworks, from the seeds.
+pub const BUILT_IN: &[(&str, &str)] = &[("lanbai-2020.toml", include_str!("../../frameworks/lanbai-2020.toml")), ("city-2015.toml", include_str!("../../frameworks/city-2015.toml"))];
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{place}: {message}")]
+pub struct FrameworkError {
+    pub place: String,
+    pub message: String,
+}
+
+impl Framework {
+    pub fn from_toml(name: &str, text: &str) -> Result<Framework, Vec<FrameworkError>> {
+        let f: Framework = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(0);
+            vec![FrameworkError { place: format!("{name}, line {line}"), message: e.message().to_string() }]
+        })?;
+        let mut errors = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for t in &f.targets {
+            let place = format!("{name}, indicator {}", t.code);
+            let mut err = |m: String| errors.push(FrameworkError { place: place.clone(), message: m });
+            if !seen.insert(t.code.clone()) {
+                err("defined twice".into());
+            }
+            if t.target_year <= t.baseline_year {
+                err(format!("the target year {} is not after the baseline year {}", t.target_year, t.baseline_year));
+            }
+            if t.weight < 0.0 {
+                err(format!("negative weight {}", t.weight));
+            }
+            if t.path == PathKind::Growth && (t.baseline <= 0.0 || t.target <= 0.0) {
+                err("a constant-growth path needs a positive baseline and target".into());
+            }
+        }
+        if !(0.0 < f.thresholds.at_risk && f.thresholds.at_risk <= f.thresholds.on_track) {
+            errors.push(FrameworkError { place: format!("{name}, thresholds"), message: "need 0 < at_risk ≤ on_track".into() });
+        }
+        if errors.is_empty() { Ok(f) } else { Err(errors) }
+    }
+
+    pub fn built_in() -> Vec<Framework> {
+        BUILT_IN.iter().filter_map(|(n, t)| Framework::from_toml(n, t).ok()).collect()
+    }
+
+    pub fn target(&self, code: &str) -> Option<&Target> {
+        self.targets.iter().find(|t| t.code == code)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    OnTrack,
+    Behind,
+    AtRisk,
+}
+
+impl Status {
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::OnTrack => "on_track",
+            Status::Behind => "behind",
+            Status::AtRisk => "at_risk",
+        }
+    }
+}
+
+/// One year's actual against the path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Assessment {
+    pub year: i32,
+    pub actual: f64,
+    pub planned: f64,
+    /// actual − planned, signed so that negative is worse (for "down" indicators too).
+    pub gap: f64,
+    /// Share of the whole way from baseline to target achieved (1 = target reached).
+    pub achieved: f64,
+    /// Achieved progress over planned progress by this year.
+    pub pace: f64,
+    pub status: Status,
+}
+
+impl Target {
+    /// The planned value in `year` (the baseline before it, the target after the target year).
+    pub fn planned(&self, year: i32) -> f64 {
+        let span = (self.target_year - self.baseline_year) as f64;
+        let t = ((year - self.baseline_year) as f64 / span).clamp(0.0, 1.0);
+        match self.path {
+            PathKind::Linear => self.baseline + (self.target - self.baseline) * t,
+            PathKind::Growth => self.baseline * (self.target / self.baseline).powf(t),
+        }
+    }
+
+    fn sign(&self) -> f64 {
+        if self.direction == Direction::Down { -1.0 } else { 1.0 }
+    }
+
+    pub fn assess(&self, year: i32, actual: f64, th: &Thresholds) -> Assessment {
+        let planned = self.planned(year);
+        let whole = self.target - self.baseline;
+        let achieved = if whole == 0.0 { 1.0 } else { (actual - self.baseline) / whole };
+        let due = if whole == 0.0 { 1.0 } else { (planned - self.baseline) / whole };
+        // In the baseline year nothing is due yet: judge by the value itself.
+        let pace = if due <= 0.0 { if (actual - planned) * self.sign() >= 0.0 { 1.0 } else { 0.0 } } else { achieved / due };
+        let status = if pace >= th.on_track || (actual - planned) * self.sign() >= 0.0 {
+            Status::OnTrack
+        } else if pace >= th.at_risk {
+            Status::Behind
+        } else {
+            Status::AtRisk
+        };
+        Assessment { year, actual, planned, gap: (actual - planned) * self.sign(), achieved, pace, status }
+    }
+
+    /// The yearly milestones (目标分解 by year).
+    pub fn milestones(&self) -> Vec<(i32, f64)> {
+        (self.baseline_year..=self.target_year).map(|y| (y, self.planned(y))).collect()
+    }
+
+    /// The target broken down by org unit (目标分解 by unit) from each unit's baseline: a total
+    /// is shared in proportion to the baselines; a ratio asks each unit for the same relative
+    /// improvement.
+    pub fn by_unit(&self, baselines: &[(String, f64)]) -> Vec<(String, f64)> {
+        match self.kind {
+            Kind::Total => {
+                let sum: f64 = baselines.iter().map(|b| b.1).sum();
+                baselines.iter().map(|(u, b)| (u.clone(), if sum > 0.0 { self.target * b / sum } else { 0.0 })).collect()
+            }
+            Kind::Ratio => baselines.iter().map(|(u, b)| (u.clone(), if self.baseline != 0.0 { b * self.target / self.baseline } else { self.target })).collect(),
+        }
+    }
+}
+
+/// How the latest values move, and whether that closes the gap to the target in time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Trend {
+    /// Compound annual growth rate between the first and last of the recent values.
+    pub cagr: Option<f64>,
+    /// Annual % change from a log-linear regression over the recent values (Eurostat's
+    /// method for SDG trends): robust to one odd year.
+    pub regression: Option<f64>,
+    /// The growth rate needed from the latest value to reach the target in the target year.
+    pub required: Option<f64>,
+    /// The trend is at least the required rate (direction-aware).
+    pub closing: Option<bool>,
+}
+
+/// The trend of (year, value) points over the last `n` of them.
+pub fn trend(target: &Target, points: &[(i32, f64)], n: usize) -> Trend {
+    let mut pts: Vec<(i32, f64)> = points.to_vec();
+    pts.sort_by_key(|p| p.0);
+    let recent: Vec<(i32, f64)> = pts.iter().rev().take(n.max(2)).rev().copied().collect();
+    let positive = recent.iter().all(|p| p.1 > 0.0);
+    let cagr = match (recent.first(), recent.last()) {
+        (Some(a), Some(b)) if b.0 > a.0 && positive => Some((b.1 / a.1).powf(1.0 / (b.0 - a.0) as f64) - 1.0),
+        _ => None,
+    };
+    let regression = if recent.len() >= 2 && positive {
+        let m = recent.len() as f64;
+        let xs: Vec<f64> = recent.iter().map(|p| p.0 as f64).collect();
+        let ys: Vec<f64> = recent.iter().map(|p| p.1.ln()).collect();
+        let (mx, my) = (xs.iter().sum::<f64>() / m, ys.iter().sum::<f64>() / m);
+        let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
+        let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+        (sxx > 0.0).then(|| (sxy / sxx).exp() - 1.0)
+    } else {
+        None
+    };
+    let required = recent.last().and_then(|&(y, v)| {
+        let years = (target.target_year - y) as f64;
+        (years > 0.0 && v > 0.0 && target.target > 0.0).then(|| (target.target / v).powf(1.0 / years) - 1.0)
+    });
+    let closing = match (regression.or(cagr), required, recent.last()) {
+        (Some(g), Some(r), _) => Some(if target.direction == Direction::Down { g <= r } else { g >= r }),
+        // Past the target year: closing means the target is met.
+        (_, None, Some(&(_, v))) => Some((v - target.target) * target.sign() >= 0.0),
+        _ => None,
+    };
+    Trend { cagr, regression, required, closing }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rd() -> Target {
+        Framework::built_in().into_iter().find(|f| f.code == "LANBAI-2020").unwrap().target("RD_GDP").unwrap().clone()
+    }
+
+    #[test]
+    fn the_seed_frameworks_read() {
+        let all = Framework::built_in();
+        assert_eq!(all.len(), 2);
+        let lanbai = &all[0];
+        assert_eq!(lanbai.targets.len(), 10);
+        let e = lanbai.target("ENERGY_GDP").unwrap();
+        assert_eq!((e.direction, e.baseline, e.target), (Direction::Down, 2.17, 1.7));
+    }
+
+    #[test]
+    fn paths_statuses_and_milestones() {
+        let t = rd();
+        assert_eq!(t.planned(2014), 2.3);
+        assert!((t.planned(2017) - 2.6).abs() < 1e-12);
+        assert_eq!(t.planned(2024), 2.9);
+        let th = Thresholds::default();
+        assert_eq!(t.assess(2017, 2.6, &th).status, Status::OnTrack);
+        assert_eq!(t.assess(2017, 2.55, &th).status, Status::Behind); // 0.25 of 0.3 due
+        assert_eq!(t.assess(2017, 2.4, &th).status, Status::AtRisk);
+        let a = t.assess(2017, 2.45, &th);
+        assert!((a.gap + 0.15).abs() < 1e-12 && (a.achieved - 0.25).abs() < 1e-12);
+        // Growth path: the same % every year.
+        let g = Framework::built_in()[0].target("PATENTS_10K").unwrap().clone();
+        let r1 = g.planned(2015) / g.planned(2014);
+        let r2 = g.planned(2020) / g.planned(2019);
+        assert!((r1 - r2).abs() < 1e-12 && (g.planned(2020) - 17.5).abs() < 1e-9);
+        // Lower is better: below the path is ahead.
+        let e = Framework::built_in()[0].target("ENERGY_GDP").unwrap().clone();
+        assert_eq!(e.assess(2018, 1.8, &th).status, Status::OnTrack);
+        assert!(e.assess(2018, 2.2, &th).gap < 0.0);
+        assert_eq!(t.milestones().len(), 7);
+    }
+
+    #[test]
+    fn trends_say_whether_a_gap_closes() {
+        let t = rd();
+        let slow = [(2019, 2.40), (2020, 2.42), (2021, 2.44)];
+        let tr = trend(&t, &slow, 3);
+        assert!(tr.cagr.unwrap() > 0.0 && tr.closing == Some(false), "{tr:?}");
+        let mut t2 = t.clone();
+        t2.target_year = 2025;
+        let fast = [(2019, 2.4), (2020, 2.6), (2021, 2.8)];
+        assert_eq!(trend(&t2, &fast, 3).closing, Some(true));
+        let r = trend(&t2, &fast, 3).regression.unwrap();
+        assert!((r - ((2.8f64 / 2.4).powf(0.5) - 1.0)).abs() < 0.01);
+    }
+
+    #[test]
+    fn targets_break_down_by_unit() {
+        let f = &Framework::built_in()[0];
+        let money = f.target("TECH_CONTRACTS").unwrap();
+        let parts = money.by_unit(&[("A".into(), 18.0), ("B".into(), 6.0)]);
+        assert_eq!(parts, vec![("A".to_string(), 45.0), ("B".to_string(), 15.0)]);
+        let ratio = f.target("RD_GDP").unwrap().by_unit(&[("A".into(), 2.3), ("B".into(), 1.15)]);
+        assert!((ratio[1].1 - 1.45).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bad_frameworks_say_where() {
+        let text = "code = \"X\"\nname_zh = \"x\"\nname_en = \"x\"\n[[target]]\ncode = \"A\"\nname_zh = \"a\"\nname_en = \"a\"\nbaseline_year = 2020\nbaseline = 1\ntarget_year = 2018\ntarget = 2\nweight = -1\n";
+        let e = Framework::from_toml("mine.toml", text).unwrap_err();
+        let msgs: Vec<String> = e.iter().map(|x| x.to_string()).collect();
+        assert_eq!(msgs, vec!["mine.toml, indicator A: the target year 2018 is not after the baseline year 2020".to_string(), "mine.toml, indicator A: negative weight -1".to_string()]);
+    }
+}
