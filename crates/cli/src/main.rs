@@ -276,6 +276,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             } else {
                 let s = demo::seed_stats(&db, csl.as_deref()).await.map_err(|e| format!("demo statistics: {e}"))?;
                 demo::approve_demo_periods(&db).await.map_err(|e| format!("demo approvals: {e}"))?;
+                demo::seed_indicators(&db).await.map_err(|e| format!("demo indicators: {e}"))?;
                 s
             };
             if audit_entries > 0 {

@@ -560,3 +560,33 @@ fn index_build_writes_every_dataset_and_nothing_on_bad_input() {
     assert!(err.contains("bad.csv, row 5, column LPI: 'n/a' is not a number"), "{err}");
     assert!(!out2.exists() && !dir.path().join("out2.partial").exists(), "no partial output");
 }
+
+#[test]
+fn browser_monitoring_dashboards_show_paths_warnings_and_rankings() {
+    let (db, _guard) = fresh_db();
+    seed(&db);
+    let (_server, base) = serve(&db);
+    let b = Browser::start();
+    b.size(1400, 1100);
+    sign_in(&b, &base, "bureau");
+    b.go(&format!("{base}/indicators"));
+    b.click("#frameworks a");
+    b.wait_for(|| b.exists("#cards"));
+    assert!(b.text("#dash-title").contains("兰白试验区主要发展指标"));
+    // Ten indicators, each with its chart; the demo's pilot zone is behind on some.
+    let cards = b.source().matches("class=\"card ind-card").count();
+    assert_eq!(cards, 10);
+    assert!(b.exists("#cards svg.line-chart polyline.actual") && b.exists("#cards circle.target"));
+    b.screenshot("indicators-dashboard");
+    assert!(b.exists("#warnings li"), "warnings are listed");
+    b.go(&format!("{base}/indicators/LANBAI-2020/compare"));
+    b.wait_for(|| b.exists("#ranking"));
+    assert_eq!(b.source().matches("<tr><td class=\"num\">").count(), 4, "four zones ranked");
+    assert!(b.exists("#sobol"));
+    b.screenshot("indicators-compare");
+    // A zone admin sees its own zone only.
+    sign_in(&b, &base, "zone");
+    b.go(&format!("{base}/indicators/LANBAI-2020"));
+    assert!(b.text("#dash-title").contains("兰州高新区"));
+    b.screenshot("indicators-zone");
+}

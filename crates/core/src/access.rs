@@ -75,10 +75,12 @@ pub enum Capability {
     ReviewStats,
     /// Import form definitions, extend deadlines.
     ManageStatForms,
+    /// Monitoring dashboards: indicators against targets, warnings, comparison of zones.
+    ViewIndicators,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 13] = [
+    pub const ALL: [Capability; 14] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -92,6 +94,7 @@ impl Capability {
         Self::ReportStats,
         Self::ReviewStats,
         Self::ManageStatForms,
+        Self::ViewIndicators,
     ];
 }
 
@@ -111,6 +114,7 @@ impl Role {
             ReportStats => matches!(self, OrgAdmin | OrgMember),
             ReviewStats => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin),
             ManageStatForms => matches!(self, SystemAdmin | BureauStaff),
+            ViewIndicators => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin),
         }
     }
 }

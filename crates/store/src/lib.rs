@@ -7,6 +7,7 @@ pub mod audit;
 pub mod backup;
 pub mod db;
 pub mod demo;
+pub mod indicators;
 pub mod migrate;
 pub mod orgs;
 pub mod stats;

@@ -1,5 +1,5 @@
 //! The application: state, router, and the middleware every request passes through.
-use crate::{api, assets, audit, auth, home, ops, orgs, stats, users};
+use crate::{api, assets, audit, auth, home, indicators, ops, orgs, stats, users};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -175,6 +175,9 @@ pub fn router(state: AppState) -> Router {
         .route("/orgs/{id}/edit", get(orgs::edit_form))
         .route("/units", get(orgs::units).post(orgs::create_unit))
         .route("/units/new", get(orgs::new_unit_form))
+        .route("/indicators", get(indicators::list))
+        .route("/indicators/{code}", get(indicators::dashboard))
+        .route("/indicators/{code}/compare", get(indicators::compare))
         .route("/stats", get(stats::overview))
         .route("/stats/forms", get(stats::forms).post(stats::import_forms))
         .route("/stats/forms/{code}", get(stats::form_view))

@@ -20,6 +20,7 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/orgs", "nav.orgs", Capability::ViewOrgs),
     ("/units", "nav.units", Capability::ViewOrgUnits),
     ("/stats", "nav.stats", Capability::ViewStats),
+    ("/indicators", "nav.indicators", Capability::ViewIndicators),
     ("/audit", "nav.audit", Capability::ViewAudit),
     ("/users", "nav.users", Capability::ManageUsers),
     ("/tokens", "nav.tokens", Capability::ManageTokens),

@@ -1,0 +1,76 @@
+//! Indicator values by org unit and period, with their source (a statistics return total, a
+//! yearbook import, the demo), written in one audited transaction per import.
+use crate::audit::{self, Change};
+use crate::db::{Db, Result, now_ms};
+use crate::orgs::Actor;
+use sea_orm::Value;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct IndicatorValue {
+    pub indicator: String,
+    pub org_unit_id: i64,
+    pub period: String,
+    pub value: f64,
+    pub source: String,
+}
+
+/// The values of some indicators for one org unit, by indicator and period.
+pub async fn for_unit(db: &Db, unit_id: i64, indicators: &[String]) -> Result<Vec<IndicatorValue>> {
+    if indicators.is_empty() {
+        return Ok(vec![]);
+    }
+    let marks = vec!["?"; indicators.len()].join(", ");
+    let mut params: Vec<Value> = vec![unit_id.into()];
+    params.extend(indicators.iter().map(|c| Value::from(c.clone())));
+    db.read(
+        &format!("SELECT indicator, org_unit_id, period, value, source FROM indicator_values WHERE org_unit_id = ? AND indicator IN ({marks}) ORDER BY indicator, period"),
+        params,
+        |r| Ok(IndicatorValue { indicator: r.text(0)?, org_unit_id: r.int(1)?, period: r.text(2)?, value: r.opt_real(3)?.unwrap_or(0.0), source: r.text(4)? }),
+    )
+    .await
+}
+
+/// One period's values of some indicators for several units.
+pub async fn for_period(db: &Db, units: &[i64], indicators: &[String], period: &str) -> Result<Vec<IndicatorValue>> {
+    if indicators.is_empty() || units.is_empty() {
+        return Ok(vec![]);
+    }
+    let im = vec!["?"; indicators.len()].join(", ");
+    let um = vec!["?"; units.len()].join(", ");
+    let mut params: Vec<Value> = vec![period.into()];
+    params.extend(indicators.iter().map(|c| Value::from(c.clone())));
+    params.extend(units.iter().map(|u| Value::from(*u)));
+    db.read(
+        &format!("SELECT indicator, org_unit_id, period, value, source FROM indicator_values WHERE period = ? AND indicator IN ({im}) AND org_unit_id IN ({um}) ORDER BY org_unit_id, indicator"),
+        params,
+        |r| Ok(IndicatorValue { indicator: r.text(0)?, org_unit_id: r.int(1)?, period: r.text(2)?, value: r.opt_real(3)?.unwrap_or(0.0), source: r.text(4)? }),
+    )
+    .await
+}
+
+/// Stores values (replacing those of the same indicator, unit and period) in one transaction,
+/// with one audit entry naming how many and from where.
+pub async fn import(db: &Db, values: &[IndicatorValue], actor: Actor<'_>) -> Result<usize> {
+    let tx = db.begin_write().await?;
+    let now = now_ms();
+    for chunk in values.chunks(300) {
+        let marks = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let mut params: Vec<Value> = Vec::with_capacity(chunk.len() * 7);
+        for v in chunk {
+            params.extend([Value::from(v.indicator.clone()), v.org_unit_id.into(), v.period.clone().into(), v.value.into(), v.source.clone().into(), actor.username.into(), now.into()]);
+        }
+        tx.exec(
+            &format!("INSERT INTO indicator_values (indicator, org_unit_id, period, value, source, updated_by, updated_at) VALUES {marks} ON CONFLICT (indicator, org_unit_id, period) DO UPDATE SET value = excluded.value, source = excluded.source, updated_by = excluded.updated_by, updated_at = excluded.updated_at"),
+            params,
+        )
+        .await?;
+    }
+    let sources: std::collections::BTreeSet<&str> = values.iter().map(|v| v.source.as_str()).collect();
+    audit::append(
+        &tx,
+        Change { actor: actor.username, action: "indicator_values.import", entity: "indicator_values", entity_id: "*".into(), before: serde_json::json!({}), after: serde_json::json!({ "values": values.len(), "sources": sources }), request_id: actor.request_id },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(values.len())
+}

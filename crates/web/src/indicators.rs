@@ -1,0 +1,304 @@
+//! Monitoring pages: each framework's indicators for an org unit against their planned paths
+//! (charts, status, trend, warnings, yearly milestones), and the zones compared with a
+//! composite index of the framework and its rank intervals.
+use crate::app::AppState;
+use crate::auth::{Auth, Ctx, ViewIndicators};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Lang, t, tf};
+use crate::page::{Shell, render};
+use crate::stats::number;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use innocity_core::access::{Capability, Principal, Target as ScopeTarget};
+use innocity_core::index::{self, sensitivity};
+use innocity_core::indicators::targets::{self, Framework, Status, Target};
+use innocity_store::orgs::OrgUnit;
+
+fn name(lang: Lang, zh: &str, en: &str) -> String {
+    if lang == Lang::Zh { zh.to_string() } else { en.to_string() }
+}
+
+fn find(ctx: &Ctx, code: &str) -> AppResult<Framework> {
+    Framework::built_in().into_iter().find(|f| f.code == code).ok_or_else(|| ctx.err(AppError::not_found()))
+}
+
+/// The unit asked for if the principal reaches it; else the top of their scope.
+async fn unit_in_scope(state: &AppState, ctx: &Ctx, p: &Principal, unit: Option<&str>) -> AppResult<OrgUnit> {
+    let units = state.units_in_scope(&p.scope).await.map_err(|e| ctx.err(e.into()))?;
+    match unit.filter(|u| !u.is_empty()) {
+        Some(u) => {
+            let id: i64 = u.parse().map_err(|_| ctx.err(AppError::new(StatusCode::BAD_REQUEST, "invalid", "err.unit.unknown")))?;
+            let all = state.units().await.map_err(|e| ctx.err(e.into()))?;
+            let found = all.iter().find(|x| x.id == id).cloned().ok_or_else(|| ctx.err(AppError::not_found()))?;
+            p.authorize_on(Capability::ViewIndicators, ScopeTarget { unit_path: &found.path, organisation_id: None }).map_err(|_| ctx.err(AppError::forbidden()))?;
+            Ok(found)
+        }
+        None => units.first().cloned().ok_or_else(|| ctx.err(AppError::forbidden())),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "indicators_list.html")]
+struct ListPage {
+    s: Shell,
+    frameworks: Vec<(String, String, String, usize)>,
+}
+
+pub async fn list(a: Auth<ViewIndicators>) -> AppResult<Response> {
+    let lang = a.ctx.lang;
+    let frameworks = Framework::built_in().iter().map(|f| (f.code.clone(), name(lang, &f.name_zh, &f.name_en), f.source.clone(), f.targets.len())).collect();
+    Ok(render(&ListPage { s: a.ctx.shell(), frameworks }))
+}
+
+pub struct Card {
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub year: String,
+    pub actual: String,
+    pub planned: String,
+    pub target: String,
+    pub target_year: i32,
+    pub gap: String,
+    pub achieved: String,
+    pub status: &'static str,
+    pub trend: String,
+    pub required: String,
+    pub closing: &'static str,
+    pub source: String,
+    pub chart: Chart,
+}
+
+/// An SVG line chart: the actual series, the planned path and the target.
+pub struct Chart {
+    pub actual: String,
+    pub planned: String,
+    pub target_x: f64,
+    pub target_y: f64,
+    pub points: Vec<(f64, f64, String)>,
+    pub y_top: String,
+    pub y_bottom: String,
+    pub first_year: i32,
+    pub last_year: i32,
+}
+
+const W: f64 = 300.0;
+const H: f64 = 110.0;
+
+fn chart(t: &Target, series: &[(i32, f64)]) -> Chart {
+    let first = series.first().map(|p| p.0).unwrap_or(t.baseline_year).min(t.baseline_year);
+    let last = series.last().map(|p| p.0).unwrap_or(t.target_year).max(t.target_year);
+    let path: Vec<(i32, f64)> = (first..=last).map(|y| (y, t.planned(y))).collect();
+    let all: Vec<f64> = series.iter().map(|p| p.1).chain(path.iter().map(|p| p.1)).collect();
+    let (lo, hi) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let (lo, hi) = if hi > lo { (lo - (hi - lo) * 0.08, hi + (hi - lo) * 0.08) } else { (lo - 1.0, hi + 1.0) };
+    let x = |y: i32| 10.0 + (y - first) as f64 / ((last - first).max(1) as f64) * (W - 20.0);
+    let yv = |v: f64| H - 10.0 - (v - lo) / (hi - lo) * (H - 20.0);
+    let line = |pts: &[(i32, f64)]| pts.iter().map(|(a, b)| format!("{:.1},{:.1}", x(*a), yv(*b))).collect::<Vec<_>>().join(" ");
+    Chart {
+        actual: line(series),
+        planned: line(&path),
+        target_x: x(t.target_year),
+        target_y: yv(t.target),
+        points: series.iter().map(|(a, b)| (x(*a), yv(*b), format!("{a}: {}", number(*b)))).collect(),
+        y_top: number(hi),
+        y_bottom: number(lo),
+        first_year: first,
+        last_year: last,
+    }
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|g| format!("{:+.1}%", g * 100.0)).unwrap_or_else(|| "—".into())
+}
+
+#[derive(Template)]
+#[template(path = "indicators_dashboard.html")]
+struct Dashboard {
+    s: Shell,
+    framework: Framework,
+    fname: String,
+    unit_name: String,
+    units: Vec<(i64, String, bool)>,
+    cards: Vec<Card>,
+    warnings: Vec<(String, &'static str, String)>,
+    milestones: Vec<(String, Vec<String>)>,
+    years: Vec<i32>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct DashQuery {
+    #[serde(default)]
+    unit: Option<String>,
+    #[serde(default)]
+    year: Option<i32>,
+}
+
+pub async fn dashboard(State(state): State<AppState>, a: Auth<ViewIndicators>, Path(code): Path<String>, Query(q): Query<DashQuery>) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let lang = ctx.lang;
+    let f = find(ctx, &code)?;
+    let unit = unit_in_scope(&state, ctx, &a.principal, q.unit.as_deref()).await?;
+    let codes: Vec<String> = f.targets.iter().map(|t| t.code.clone()).collect();
+    let values = innocity_store::indicators::for_unit(&state.db, unit.id, &codes).await.map_err(|e| ctx.err(e.into()))?;
+    let mut cards = Vec::new();
+    let mut warnings = Vec::new();
+    for tg in &f.targets {
+        let series: Vec<(i32, f64)> = values.iter().filter(|v| v.indicator == tg.code).filter_map(|v| v.period.parse::<i32>().ok().map(|y| (y, v.value))).collect();
+        let source = values.iter().rev().find(|v| v.indicator == tg.code).map(|v| v.source.clone()).unwrap_or_default();
+        let tname = name(lang, &tg.name_zh, &tg.name_en);
+        let Some(&(year, actual)) = series.last() else {
+            cards.push(Card { code: tg.code.clone(), name: tname, unit: tg.unit.clone(), year: "—".into(), actual: "—".into(), planned: "—".into(), target: number(tg.target), target_year: tg.target_year, gap: "—".into(), achieved: "—".into(), status: "none", trend: "—".into(), required: "—".into(), closing: "unknown", source, chart: chart(tg, &[]) });
+            continue;
+        };
+        let asmt = tg.assess(year, actual, &f.thresholds);
+        let tr = targets::trend(tg, &series, 5);
+        if asmt.status != Status::OnTrack {
+            warnings.push((tname.clone(), asmt.status.code(), tf(lang, "ind.warning_text", &[number(actual), number(asmt.planned), format!("{:.0}%", asmt.pace * 100.0), if tr.closing == Some(true) { t(lang, "ind.closing").into() } else { t(lang, "ind.not_closing").into() }])));
+        }
+        cards.push(Card {
+            code: tg.code.clone(),
+            name: tname,
+            unit: tg.unit.clone(),
+            year: year.to_string(),
+            actual: number(actual),
+            planned: number(asmt.planned),
+            target: number(tg.target),
+            target_year: tg.target_year,
+            gap: number(asmt.gap),
+            achieved: format!("{:.0}%", asmt.achieved * 100.0),
+            status: asmt.status.code(),
+            trend: pct(tr.regression.or(tr.cagr)),
+            required: pct(tr.required),
+            closing: match tr.closing {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "unknown",
+            },
+            source,
+            chart: chart(tg, &series),
+        });
+    }
+    let years: Vec<i32> = f.targets.first().map(|t| (t.baseline_year..=t.target_year).collect()).unwrap_or_default();
+    let milestones = f.targets.iter().map(|tg| (name(lang, &tg.name_zh, &tg.name_en), years.iter().map(|y| number(tg.planned(*y))).collect())).collect();
+    let scope_units = state.units_in_scope(&a.principal.scope).await.map_err(|e| ctx.err(e.into()))?;
+    let units = scope_units.iter().filter(|u| matches!(u.level.as_str(), "province" | "city" | "zone")).map(|u| (u.id, name(lang, &u.name_zh, &u.name_en), u.id == unit.id)).collect();
+    let unit_name = if unit.parent_id.is_none() { format!("{}（{}）", name(lang, &unit.name_zh, &unit.name_en), t(lang, "ind.whole_zone")) } else { name(lang, &unit.name_zh, &unit.name_en) };
+    Ok(render(&Dashboard { s: ctx.shell(), fname: name(lang, &f.name_zh, &f.name_en), framework: f, unit_name, units, cards, warnings, milestones, years }))
+}
+
+pub struct CompareRow {
+    pub rank: String,
+    pub unit: String,
+    pub unit_id: i64,
+    pub score: String,
+    pub width: f64,
+    pub interval: String,
+    pub values: Vec<(String, &'static str)>,
+    pub targets: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "indicators_compare.html")]
+struct ComparePage {
+    s: Shell,
+    framework: Framework,
+    fname: String,
+    year: i32,
+    years: Vec<i32>,
+    headers: Vec<String>,
+    rows: Vec<CompareRow>,
+    sobol: Vec<(String, String, String)>,
+}
+
+/// The zones in scope compared in one year: each indicator against the zone's own path, and a
+/// composite (min–max 0–100 with each indicator's direction, weighted arithmetic mean: the
+/// index engine of `innocity index build`), with rank intervals from the sensitivity analysis.
+pub async fn compare(State(state): State<AppState>, a: Auth<ViewIndicators>, Path(code): Path<String>, Query(q): Query<DashQuery>) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let lang = ctx.lang;
+    let f = find(ctx, &code)?;
+    let zones: Vec<OrgUnit> = state.units_in_scope(&a.principal.scope).await.map_err(|e| ctx.err(e.into()))?.into_iter().filter(|u| u.level == "zone").collect();
+    let codes: Vec<String> = f.targets.iter().map(|t| t.code.clone()).collect();
+    let ids: Vec<i64> = zones.iter().map(|z| z.id).collect();
+    let first = f.targets.iter().map(|t| t.baseline_year).min().unwrap_or(2014);
+    let years: Vec<i32> = (first..=2024).collect();
+    let year = q.year.filter(|y| years.contains(y)).unwrap_or(*years.last().unwrap_or(&2024));
+    let now = innocity_store::indicators::for_period(&state.db, &ids, &codes, &year.to_string()).await.map_err(|e| ctx.err(e.into()))?;
+    let base = innocity_store::indicators::for_period(&state.db, &ids, &codes, &first.to_string()).await.map_err(|e| ctx.err(e.into()))?;
+    let get = |vals: &[innocity_store::indicators::IndicatorValue], z: i64, c: &str| vals.iter().find(|v| v.org_unit_id == z && v.indicator == c).map(|v| v.value);
+    // The composite, through the index engine: iMeta from the framework, iData from the values.
+    let mut meta = String::from("Level,iCode,iName,Direction,Weight,Parent,Type\n");
+    for tg in &f.targets {
+        meta.push_str(&format!("1,{},{},{},{},Index,Indicator\n", tg.code, tg.code, if tg.direction == targets::Direction::Down { -1 } else { 1 }, tg.weight));
+    }
+    meta.push_str("2,Index,Index,1,1,,Aggregate\n");
+    let mut data = format!("uCode,{}\n", codes.join(","));
+    for z in &zones {
+        let cells: Vec<String> = codes.iter().map(|c| get(&now, z.id, c).map(|v| v.to_string()).unwrap_or_default()).collect();
+        data.push_str(&format!("Z{},{}\n", z.id, cells.join(",")));
+    }
+    let pipeline = "[normalise]\nmethod = \"minmax\"\nlower = 1.0\nupper = 100.0\n\n[aggregate]\nmethod = \"amean\"\n";
+    let mut scores: Vec<(i64, Option<f64>)> = zones.iter().map(|z| (z.id, None)).collect();
+    let mut intervals = std::collections::HashMap::new();
+    let mut sobol = Vec::new();
+    if zones.len() >= 2
+        && let (Ok(m), Ok(p)) = (index::read_meta("framework", &meta), index::read_pipeline("pipeline", pipeline))
+        && let Ok(d) = index::read_data("values", &data, &m)
+        && let Ok(b) = index::build(&m, &d, &p, "values")
+        && let Some((_, ds)) = b.datasets.last()
+    {
+        let top = ds.columns.iter().position(|c| c == "Index");
+        for (pos, &r) in ds.rows.iter().enumerate() {
+            let zid: i64 = d.codes[r].trim_start_matches('Z').parse().unwrap_or(0);
+            if let Some(s) = scores.iter_mut().find(|s| s.0 == zid) {
+                s.1 = top.and_then(|t| ds.values[t][pos]);
+            }
+        }
+        let assumptions = vec![sensitivity::Assumption::Weights { noise: 0.25 }, sensitivity::Assumption::Normalisation(vec![index::Normalise::MinMax { lower: 1.0, upper: 100.0 }, index::Normalise::Rank]), sensitivity::Assumption::Aggregation(vec![index::Mean::Arithmetic, index::Mean::Geometric])];
+        if let Ok(sa) = sensitivity::analyse(&m, &d, &p, &assumptions, 200, 2026) {
+            for u in &sa.units {
+                intervals.insert(u.code.clone(), format!("{:.0}–{:.0}", u.q05, u.q95));
+            }
+            sobol = sa.indices.iter().map(|(n, f1, tt)| (t(lang, &format!("ind.assumption.{n}")).to_string(), format!("{f1:.2}"), format!("{tt:.2}"))).collect();
+        }
+    }
+    scores.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+    let max = scores.iter().filter_map(|s| s.1).fold(0.0, f64::max);
+    let rows = scores
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (zid, score))| {
+            let z = zones.iter().find(|z| z.id == *zid)?;
+            Some(CompareRow {
+                rank: score.map(|_| (i + 1).to_string()).unwrap_or_else(|| "—".into()),
+                unit: name(lang, &z.name_zh, &z.name_en),
+                unit_id: z.id,
+                score: score.map(|s| format!("{s:.1}")).unwrap_or_else(|| "—".into()),
+                width: score.map(|s| if max > 0.0 { s / max * 220.0 } else { 0.0 }).unwrap_or(0.0),
+                interval: intervals.get(&format!("Z{zid}")).cloned().unwrap_or_else(|| "—".into()),
+                values: f
+                    .targets
+                    .iter()
+                    .map(|tg| match get(&now, *zid, &tg.code) {
+                        Some(v) => {
+                            // Each zone against its own path, from its own baseline.
+                            let b = get(&base, *zid, &tg.code).unwrap_or(tg.baseline);
+                            let own = tg.by_unit(&[("z".into(), b)]);
+                            let mut mine = tg.clone();
+                            mine.baseline = b;
+                            mine.target = own.first().map(|x| x.1).unwrap_or(tg.target);
+                            (number(v), mine.assess(year, v, &f.thresholds).status.code())
+                        }
+                        None => ("—".into(), "none"),
+                    })
+                    .collect(),
+                targets: f.targets.iter().map(|tg| get(&base, *zid, &tg.code).map(|b| number(tg.by_unit(&[("z".into(), b)])[0].1)).unwrap_or_else(|| "—".into())).collect(),
+            })
+        })
+        .collect();
+    let headers = f.targets.iter().map(|tg| name(lang, &tg.name_zh, &tg.name_en)).collect();
+    Ok(render(&ComparePage { s: ctx.shell(), fname: name(lang, &f.name_zh, &f.name_en), framework: f, year, years, headers, rows, sobol }))
+}
