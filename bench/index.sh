@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/innocity/target}"
 cargo build --release -p innocity >&2
 BIN="$CARGO_TARGET_DIR/release/innocity"
-ASEM="${ASEM:-../shared/reference/coinr-asem}"
+ASEM="${ASEM:-crates/core/tests/coinr-asem}"
 work=$(mktemp -d /tmp/innocity-index-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 

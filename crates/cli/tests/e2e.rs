@@ -519,7 +519,7 @@ fn browser_an_enterprise_reports_and_the_zone_reviews() {
 
 #[test]
 fn index_build_writes_every_dataset_and_nothing_on_bad_input() {
-    let asem = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/coinr-asem");
+    let asem = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../core/tests/coinr-asem");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let run = |data: &std::path::Path, out: &std::path::Path| {

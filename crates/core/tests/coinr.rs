@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 fn reference() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/coinr-asem")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/coinr-asem")
 }
 
 fn run(data_file: &str, pipeline_file: &str) -> (Meta, Data, Build) {

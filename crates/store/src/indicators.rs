@@ -74,3 +74,43 @@ pub async fn import(db: &Db, values: &[IndicatorValue], actor: Actor<'_>) -> Res
     tx.commit().await?;
     Ok(values.len())
 }
+
+/// Indicator values computed from statistics returns: for every target of the framework that
+/// says how (`stats_form`, `stats_formula`), every period given and every org unit with returns,
+/// the formula over the unit's totals (numerator and denominator summed up the hierarchy first).
+/// Counts submitted, approved and locked returns. Returns the values written.
+pub async fn from_statistics(db: &Db, framework: &innocity_core::indicators::targets::Framework, periods: &[String], actor: Actor<'_>) -> Result<usize> {
+    use innocity_core::indicators::formula::{self, Item, Resolve};
+    use innocity_core::stats::status::Status;
+    struct Totals<'a> {
+        t: &'a crate::stats::Totals,
+        unit: i64,
+    }
+    impl Resolve for Totals<'_> {
+        fn value(&self, item: &Item) -> Option<f64> {
+            let Item::Data { element, disagg, offset: 0, year_to_date: false } = item else { return None };
+            let i = self.t.find(element, disagg.as_deref().unwrap_or(""))?;
+            self.t.rollup.get(self.unit, &i).map(|a| a.sum)
+        }
+    }
+    let mut out = Vec::new();
+    for tg in &framework.targets {
+        let (Some(form), Some(text)) = (&tg.stats_form, &tg.stats_formula) else { continue };
+        let Ok(f) = formula::parse(text) else { continue };
+        for period in periods {
+            let totals = crate::stats::totals(db, form, period, &[Status::Submitted, Status::Approved, Status::Locked]).await?;
+            let mut units: Vec<i64> = totals.rollup.iter().map(|((u, _), _)| *u).collect();
+            units.sort_unstable();
+            units.dedup();
+            for unit in units {
+                if let Some(v) = formula::eval(&f.expr, &Totals { t: &totals, unit }) {
+                    out.push(IndicatorValue { indicator: tg.code.clone(), org_unit_id: unit, period: period.clone(), value: v, source: "stats".into() });
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        return Ok(0);
+    }
+    import(db, &out, actor).await
+}

@@ -49,6 +49,13 @@ pub struct Target {
     pub target: f64,
     #[serde(default = "one")]
     pub weight: f64,
+    /// How to compute the indicator from statistics returns: a formula over the totals of one
+    /// form (`#{RD_EXP} / #{REVENUE} * 100` over 107-2), numerator and denominator aggregated
+    /// first — a ratio of sums, not an average of ratios.
+    #[serde(default)]
+    pub stats_form: Option<String>,
+    #[serde(default)]
+    pub stats_formula: Option<String>,
 }
 
 fn one() -> f64 {
@@ -330,10 +337,90 @@ mod tests {
     }
 
     #[test]
+    fn yearbook_rows_read_and_problems_name_their_place() {
+        let rows = |t: &str| t.lines().map(|l| l.split(',').map(String::from).collect::<Vec<_>>()).collect::<Vec<_>>();
+        let ind = vec!["RD_GDP".to_string()];
+        let units = vec!["LZGX".to_string()];
+        let ok = read_yearbook(&rows("区域代码,报告期,指标代码,数值\nLZGX,2024,RD_GDP,2.71"), "", &ind, &units).unwrap();
+        assert_eq!(ok[0], YearbookRow { unit: "LZGX".into(), period: "2024".into(), indicator: "RD_GDP".into(), value: 2.71 });
+        let e = read_yearbook(&rows("unit,period,indicator,value\nXX,2024,RD_GDP,1\nLZGX,20x4,NOPE,abc\nLZGX,2024,RD_GDP,1\nLZGX,2024,RD_GDP,2"), "", &ind, &units).unwrap_err();
+        let got: Vec<(usize, &str, &str)> = e.iter().map(|x| (x.place.line, x.place.column.as_str(), x.key)).collect();
+        assert_eq!(got, vec![(2, "unit", "err.ind.unknown_unit"), (3, "period", "err.stats.bad_period"), (3, "indicator", "err.ind.unknown_indicator"), (3, "value", "err.value.not_number"), (5, "indicator", "err.file.duplicate_cell")]);
+    }
+
+    #[test]
     fn bad_frameworks_say_where() {
         let text = "code = \"X\"\nname_zh = \"x\"\nname_en = \"x\"\n[[target]]\ncode = \"A\"\nname_zh = \"a\"\nname_en = \"a\"\nbaseline_year = 2020\nbaseline = 1\ntarget_year = 2018\ntarget = 2\nweight = -1\n";
         let e = Framework::from_toml("mine.toml", text).unwrap_err();
         let msgs: Vec<String> = e.iter().map(|x| x.to_string()).collect();
         assert_eq!(msgs, vec!["mine.toml, indicator A: the target year 2018 is not after the baseline year 2020".to_string(), "mine.toml, indicator A: negative weight -1".to_string()]);
     }
+}
+
+/// A value read from a yearbook file: org unit code, period, indicator, value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YearbookRow {
+    pub unit: String,
+    pub period: String,
+    pub indicator: String,
+    pub value: f64,
+}
+
+const YEARBOOK_COLUMNS: [(&str, &str); 4] = [("unit", "区域代码"), ("period", "报告期"), ("indicator", "指标代码"), ("value", "数值")];
+
+/// Reads yearbook values from rows of cells (a CSV's or a sheet's; the first row names the
+/// columns, in English or Chinese). Every problem names its row and column; nothing is read
+/// when there is one.
+pub fn read_yearbook(rows: &[Vec<String>], sheet: &str, indicators: &[String], units: &[String]) -> Result<Vec<YearbookRow>, Vec<crate::stats::long::PlaceError>> {
+    use crate::stats::long::{Place, PlaceError};
+    let at = |line: usize, column: &str, key: &'static str, args: Vec<String>| PlaceError { place: Place { sheet: sheet.into(), line, column: column.into() }, key, args };
+    let Some(head) = rows.first() else { return Err(vec![at(1, "", "err.file.columns", vec!["unit, period, indicator, value".into()])]) };
+    let mut index = [usize::MAX; 4];
+    for (i, h) in head.iter().enumerate() {
+        let h = h.trim().to_lowercase();
+        if let Some(c) = YEARBOOK_COLUMNS.iter().position(|(en, zh)| h == *en || h == *zh) {
+            index[c] = i;
+        }
+    }
+    let missing: Vec<String> = YEARBOOK_COLUMNS.iter().zip(index).filter(|(_, i)| *i == usize::MAX).map(|((en, zh), _)| format!("{en}（{zh}）")).collect();
+    if !missing.is_empty() {
+        return Err(vec![at(1, "", "err.file.columns", vec![missing.join("、")])]);
+    }
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (n, r) in rows.iter().enumerate().skip(1) {
+        let line = n + 1;
+        let get = |c: usize| r.get(index[c]).map(|s| s.trim().to_string()).unwrap_or_default();
+        if r.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let (unit, period, indicator, raw) = (get(0), get(1), get(2), get(3));
+        if !units.contains(&unit) {
+            errors.push(at(line, "unit", "err.ind.unknown_unit", vec![unit.clone()]));
+        }
+        if crate::periods::Period::parse(&period).is_err() {
+            errors.push(at(line, "period", "err.stats.bad_period", vec![period.clone()]));
+        }
+        if !indicators.contains(&indicator) {
+            errors.push(at(line, "indicator", "err.ind.unknown_indicator", vec![indicator.clone()]));
+        }
+        let value = match raw.replace(',', "").parse::<f64>() {
+            Ok(v) if v.is_finite() => Some(v),
+            _ => {
+                errors.push(at(line, "value", "err.value.not_number", vec![raw.clone()]));
+                None
+            }
+        };
+        if !seen.insert((unit.clone(), period.clone(), indicator.clone())) {
+            errors.push(at(line, "indicator", "err.file.duplicate_cell", vec![format!("{unit} {period} {indicator}")]));
+        }
+        if let Some(value) = value {
+            out.push(YearbookRow { unit, period, indicator, value });
+        }
+        if errors.len() >= crate::stats::long::MAX_ERRORS {
+            break;
+        }
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
