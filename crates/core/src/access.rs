@@ -77,10 +77,12 @@ pub enum Capability {
     ManageStatForms,
     /// Monitoring dashboards: indicators against targets, warnings, comparison of zones.
     ViewIndicators,
+    /// Import indicator values (yearbooks), recompute them from statistics.
+    ManageIndicators,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 14] = [
+    pub const ALL: [Capability; 15] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -95,6 +97,7 @@ impl Capability {
         Self::ReviewStats,
         Self::ManageStatForms,
         Self::ViewIndicators,
+        Self::ManageIndicators,
     ];
 }
 
@@ -115,6 +118,7 @@ impl Role {
             ReviewStats => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin),
             ManageStatForms => matches!(self, SystemAdmin | BureauStaff),
             ViewIndicators => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin),
+            ManageIndicators => matches!(self, SystemAdmin | BureauStaff),
         }
     }
 }

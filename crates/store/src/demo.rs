@@ -641,7 +641,14 @@ pub async fn seed_indicators(db: &Db) -> Result<usize> {
             }
         }
     }
-    crate::indicators::import(db, &out, crate::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" }).await
+    let actor = crate::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
+    let mut n = crate::indicators::import(db, &out, actor).await?;
+    // The city's goals that the statistics answer (enterprise R&D and new products as a share
+    // of sales), from the demo's returns.
+    if let Some(city) = Framework::built_in().into_iter().find(|f| f.code == "CITY-2015") {
+        n += crate::indicators::from_statistics(db, &city, &["2024".to_string(), "2025".to_string()], actor).await?;
+    }
+    Ok(n)
 }
 
 fn round4(v: f64) -> f64 {

@@ -2,7 +2,7 @@
 //! (charts, status, trend, warnings, yearly milestones), and the zones compared with a
 //! composite index of the framework and its rank intervals.
 use crate::app::AppState;
-use crate::auth::{Auth, Ctx, ViewIndicators};
+use crate::auth::{Auth, Ctx, ManageIndicators, ViewIndicators};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t, tf};
 use crate::page::{Shell, render};
@@ -10,7 +10,7 @@ use crate::stats::number;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use innocity_core::access::{Capability, Principal, Target as ScopeTarget};
 use innocity_core::index::{self, sensitivity};
 use innocity_core::indicators::targets::{self, Framework, Status, Target};
@@ -44,12 +44,31 @@ async fn unit_in_scope(state: &AppState, ctx: &Ctx, p: &Principal, unit: Option<
 struct ListPage {
     s: Shell,
     frameworks: Vec<(String, String, String, usize)>,
+    manager: bool,
+    notice: String,
 }
 
-pub async fn list(a: Auth<ViewIndicators>) -> AppResult<Response> {
+#[derive(serde::Deserialize, Default)]
+pub struct NoticeQuery {
+    #[serde(default)]
+    notice: Option<String>,
+    #[serde(default)]
+    n: Option<usize>,
+}
+
+/// A notice after an import or a refresh: how many values were written.
+fn notice_text(lang: Lang, q: &NoticeQuery) -> String {
+    match q.notice.as_deref() {
+        Some("imported") => tf(lang, "ind.imported", &[q.n.unwrap_or(0).to_string()]),
+        Some("refreshed") => tf(lang, "ind.refreshed", &[q.n.unwrap_or(0).to_string()]),
+        _ => String::new(),
+    }
+}
+
+pub async fn list(a: Auth<ViewIndicators>, Query(q): Query<NoticeQuery>) -> AppResult<Response> {
     let lang = a.ctx.lang;
     let frameworks = Framework::built_in().iter().map(|f| (f.code.clone(), name(lang, &f.name_zh, &f.name_en), f.source.clone(), f.targets.len())).collect();
-    Ok(render(&ListPage { s: a.ctx.shell(), frameworks }))
+    Ok(render(&ListPage { s: a.ctx.shell(), frameworks, manager: a.principal.role.allows(Capability::ManageIndicators), notice: notice_text(lang, &q) }))
 }
 
 pub struct Card {
@@ -126,6 +145,8 @@ struct Dashboard {
     warnings: Vec<(String, &'static str, String)>,
     milestones: Vec<(String, Vec<String>)>,
     years: Vec<i32>,
+    manager: bool,
+    notice: String,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -134,6 +155,10 @@ pub struct DashQuery {
     unit: Option<String>,
     #[serde(default)]
     year: Option<i32>,
+    #[serde(default)]
+    notice: Option<String>,
+    #[serde(default)]
+    n: Option<usize>,
 }
 
 pub async fn dashboard(State(state): State<AppState>, a: Auth<ViewIndicators>, Path(code): Path<String>, Query(q): Query<DashQuery>) -> AppResult<Response> {
@@ -186,7 +211,9 @@ pub async fn dashboard(State(state): State<AppState>, a: Auth<ViewIndicators>, P
     let scope_units = state.units_in_scope(&a.principal.scope).await.map_err(|e| ctx.err(e.into()))?;
     let units = scope_units.iter().filter(|u| matches!(u.level.as_str(), "province" | "city" | "zone")).map(|u| (u.id, name(lang, &u.name_zh, &u.name_en), u.id == unit.id)).collect();
     let unit_name = if unit.parent_id.is_none() { format!("{}（{}）", name(lang, &unit.name_zh, &unit.name_en), t(lang, "ind.whole_zone")) } else { name(lang, &unit.name_zh, &unit.name_en) };
-    Ok(render(&Dashboard { s: ctx.shell(), fname: name(lang, &f.name_zh, &f.name_en), framework: f, unit_name, units, cards, warnings, milestones, years }))
+    let notice = notice_text(lang, &NoticeQuery { notice: q.notice.clone(), n: q.n });
+    let manager = a.principal.role.allows(Capability::ManageIndicators) && f.targets.iter().any(|t| t.stats_formula.is_some());
+    Ok(render(&Dashboard { s: ctx.shell(), fname: name(lang, &f.name_zh, &f.name_en), framework: f, unit_name, units, cards, warnings, milestones, years, manager, notice }))
 }
 
 pub struct CompareRow {
@@ -301,4 +328,64 @@ pub async fn compare(State(state): State<AppState>, a: Auth<ViewIndicators>, Pat
         .collect();
     let headers = f.targets.iter().map(|tg| name(lang, &tg.name_zh, &tg.name_en)).collect();
     Ok(render(&ComparePage { s: ctx.shell(), fname: name(lang, &f.name_zh, &f.name_en), framework: f, year, years, headers, rows, sobol }))
+}
+
+// ---------- imports ----------
+
+/// Yearbook values (CSV, or the first sheet of an XLSX: unit code, period, indicator, value)
+/// for the indicators of every framework: all of the file or nothing, every problem named by
+/// its row and column.
+pub async fn import(State(state): State<AppState>, a: Auth<ManageIndicators>, req: axum::extract::Request) -> AppResult<Response> {
+    use calamine::Reader;
+    let ctx = &a.ctx;
+    let (name, bytes) = crate::stats::files::read_upload(ctx, req).await?;
+    let lower = name.to_lowercase();
+    let (rows, sheet): (Vec<Vec<String>>, String) = if lower.ends_with(".csv") {
+        let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)).map_err(|_| {
+            crate::stats::file_errors(ctx, &name, &[innocity_core::stats::long::PlaceError { place: innocity_core::stats::long::Place { sheet: String::new(), line: 0, column: String::new() }, key: "err.file.not_utf8", args: vec![] }])
+        })?;
+        let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        (r.records().filter_map(|x| x.ok()).map(|rec| rec.iter().map(String::from).collect()).collect(), String::new())
+    } else if lower.ends_with(".xlsx") {
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).map_err(|e: calamine::XlsxError| {
+            crate::stats::file_errors(ctx, &name, &[innocity_core::stats::long::PlaceError { place: innocity_core::stats::long::Place { sheet: String::new(), line: 0, column: String::new() }, key: "err.file.not_xlsx", args: vec![e.to_string()] }])
+        })?;
+        let first = wb.sheet_names().first().cloned().unwrap_or_default();
+        let range = wb.worksheet_range(&first).map_err(|e| ctx.err(AppError::bad_request(e.to_string())))?;
+        (range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect(), first)
+    } else {
+        return Err(ctx.err(AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_type", "err.file.type").args(vec![name])));
+    };
+    let frameworks = Framework::built_in();
+    let indicators: Vec<String> = frameworks.iter().flat_map(|f| f.targets.iter().map(|t| t.code.clone())).collect();
+    let units = state.units().await.map_err(|e| ctx.err(e.into()))?;
+    let codes: Vec<String> = units.iter().map(|u| u.code.clone()).collect();
+    let read = targets::read_yearbook(&rows, &sheet, &indicators, &codes).map_err(|e| crate::stats::file_errors(ctx, &name, &e))?;
+    let values: Vec<innocity_store::indicators::IndicatorValue> = read
+        .into_iter()
+        .filter_map(|r| units.iter().find(|u| u.code == r.unit).map(|u| innocity_store::indicators::IndicatorValue { indicator: r.indicator, org_unit_id: u.id, period: r.period, value: r.value, source: "import".into() }))
+        .collect();
+    let n = innocity_store::indicators::import(&state.db, &values, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
+    let to = format!("/indicators?notice=imported&n={n}");
+    if ctx.htmx {
+        return Ok(([("hx-redirect", to)], StatusCode::NO_CONTENT).into_response());
+    }
+    Ok(axum::response::Redirect::to(&to).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct RefreshForm {
+    #[serde(default)]
+    _csrf: String,
+}
+
+/// Recomputes a framework's statistics-based indicators from the returns of its last years.
+pub async fn refresh(State(state): State<AppState>, a: Auth<ManageIndicators>, Path(code): Path<String>, body: axum::body::Bytes) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let _: RefreshForm = crate::auth::parse_form(ctx, &body)?;
+    let f = find(ctx, &code)?;
+    let last = (crate::stats::today().format("%Y").to_string().parse::<i32>().unwrap_or(2026)) - 1;
+    let periods: Vec<String> = (last - 4..=last).map(|y| y.to_string()).collect();
+    let n = innocity_store::indicators::from_statistics(&state.db, &f, &periods, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
+    Ok(axum::response::Redirect::to(&format!("/indicators/{}?notice=refreshed&n={n}", f.code)).into_response())
 }

@@ -49,3 +49,42 @@ async fn the_dashboard_shows_the_latest_value_against_the_path() {
     assert_eq!(cmp.matches("<tr><td class=\"num\">").count(), 4);
     assert!(cmp.contains("id=\"sobol\""));
 }
+
+#[tokio::test]
+async fn yearbook_imports_are_whole_or_nothing_and_statistics_feed_indicators() {
+    let t = monitoring_app().await;
+    let b = t.login("bureau").await;
+    let gx = t.unit_id("LZGX").await;
+    let before = innocity_store::indicators::for_unit(&t.db, gx, &["RD_GDP".to_string()]).await.unwrap();
+    let bad = "区域代码,报告期,指标代码,数值\nLZGX,2025,RD_GDP,2.95\nXXXX,2025,RD_GDP,1\nLZGX,2025,RD_GDP,很多\n";
+    let r = t.upload(&b, "/indicators/upload", "yearbook.csv", bad.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("第 3 行，unit 列：区域代码“XXXX”不存在") && r.body.contains("第 4 行，value 列：“很多”不是数字"), "{}", r.body);
+    assert_eq!(innocity_store::indicators::for_unit(&t.db, gx, &["RD_GDP".to_string()]).await.unwrap(), before, "nothing stored");
+    let good = "unit,period,indicator,value\nLZGX,2025,RD_GDP,2.95\nBYGX,2025,RD_GDP,1.8\n";
+    let r = t.upload(&b, "/indicators/upload", "yearbook.csv", good.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = innocity_store::indicators::for_unit(&t.db, gx, &["RD_GDP".to_string()]).await.unwrap();
+    let v = after.iter().find(|v| v.period == "2025").unwrap();
+    assert_eq!((v.value, v.source.as_str()), (2.95, "import"));
+    assert!(t.get(&b, &format!("/indicators/LANBAI-2020?unit={gx}")).await.body.contains("统计年鉴导入"), "the source is shown");
+    // Zone admins and enterprises do not import or recompute.
+    for role in ["zone", "orgadmin"] {
+        let s = t.login(role).await;
+        assert_eq!(t.upload(&s, "/indicators/upload", "y.csv", good.as_bytes()).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(t.post_form(&s, "/indicators/CITY-2015/refresh", &[]).await.status, StatusCode::FORBIDDEN);
+    }
+    // From the statistics: enterprises' R&D as % of their sales = Σ R&D / Σ revenue (2024, locked).
+    demo::seed_stats(&t.db, None).await.unwrap();
+    demo::approve_demo_periods(&t.db).await.unwrap();
+    let r = t.post_form(&b, "/indicators/CITY-2015/refresh", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let units = innocity_store::orgs::units(&t.db).await.unwrap();
+    let root = units.iter().find(|u| u.parent_id.is_none()).unwrap();
+    let totals = innocity_store::stats::totals(&t.db, "107-2", "2024", &[innocity_core::stats::status::Status::Submitted, innocity_core::stats::status::Status::Approved, innocity_core::stats::status::Status::Locked]).await.unwrap();
+    let sum = |e: &str| totals.rollup.get(root.id, &totals.find(e, "").unwrap()).unwrap().sum;
+    let v = innocity_store::indicators::for_unit(&t.db, root.id, &["ENT_RD_SALES".to_string()]).await.unwrap();
+    let v2024 = v.iter().find(|x| x.period == "2024").unwrap();
+    assert!((v2024.value - sum("RD_EXP") / sum("REVENUE") * 100.0).abs() < 1e-9);
+    assert_eq!(v2024.source, "stats");
+}

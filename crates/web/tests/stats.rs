@@ -36,22 +36,6 @@ impl TestApp {
         .await
     }
 
-    async fn upload(&self, s: &Session, uri: &str, name: &str, bytes: &[u8]) -> Resp {
-        let boundary = "----innocityboundary";
-        let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        self.send(
-            Request::post(uri)
-                .header(header::COOKIE, s.cookie_header())
-                .header("x-csrf-token", &s.csrf)
-                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await
-    }
-
     async fn get_bytes(&self, s: &Session, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         use tower::ServiceExt;
         let resp = self.app.clone().oneshot(Request::get(uri).header(header::COOKIE, s.cookie_header()).body(Body::empty()).unwrap()).await.unwrap();
