@@ -24,27 +24,30 @@ struct Cli {
     command: Command,
 }
 
+/// The three inputs of every index command.
+#[derive(clap::Args)]
+struct IndexInputs {
+    #[arg(long)]
+    data: std::path::PathBuf,
+    #[arg(long)]
+    meta: std::path::PathBuf,
+    #[arg(long)]
+    pipeline: std::path::PathBuf,
+}
+
 #[derive(Subcommand)]
 enum IndexCommand {
     /// Build an index: denominate, impute, screen, treat, normalise, aggregate; one CSV per dataset.
     Build {
-        #[arg(long)]
-        data: std::path::PathBuf,
-        #[arg(long)]
-        meta: std::path::PathBuf,
-        #[arg(long)]
-        pipeline: std::path::PathBuf,
+        #[command(flatten)]
+        inputs: IndexInputs,
         #[arg(long)]
         out: std::path::PathBuf,
     },
     /// Uncertainty and sensitivity analysis (Monte Carlo, Sobol indices, rank intervals).
     Sensitivity {
-        #[arg(long)]
-        data: std::path::PathBuf,
-        #[arg(long)]
-        meta: std::path::PathBuf,
-        #[arg(long)]
-        pipeline: std::path::PathBuf,
+        #[command(flatten)]
+        inputs: IndexInputs,
         /// Base samples: N·(k+2) runs for k assumptions.
         #[arg(long, default_value_t = 1000)]
         n: usize,
@@ -325,8 +328,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Stats { command } => stats_command(&url, command).await,
         Command::Indicators { command: IndicatorsCommand::Compute { definitions, values, output } } => indicators_compute(&definitions, &values, &output),
-        Command::Index { command: IndexCommand::Build { data, meta, pipeline, out } } => index_build(&data, &meta, &pipeline, &out),
-        Command::Index { command: IndexCommand::Sensitivity { data, meta, pipeline, n, seed, out } } => index_sensitivity(&data, &meta, &pipeline, n, seed, &out),
+        Command::Index { command: IndexCommand::Build { inputs, out } } => index_build(&inputs, &out),
+        Command::Index { command: IndexCommand::Sensitivity { inputs, n, seed, out } } => index_sensitivity(&inputs, n, seed, &out),
         Command::Audit { command: AuditCommand::Verify } => {
             let db = connect(&url).await?;
             let start = std::time::Instant::now();
@@ -516,10 +519,19 @@ async fn stats_command(url: &str, command: StatsCommand) -> Result<(), String> {
 
 /// `innocity index build`: every output is computed before anything is written, and the files
 /// are written whole or not at all.
-fn index_build(data: &std::path::Path, meta: &std::path::Path, pipeline: &std::path::Path, out: &std::path::Path) -> Result<(), String> {
+/// Reads and checks iMeta, iData and the pipeline; errors name the file, row and column.
+fn read_index_inputs(i: &IndexInputs) -> Result<(innocity_core::index::Meta, innocity_core::index::Data, innocity_core::index::Pipeline), String> {
     use innocity_core::index;
     let read = |p: &std::path::Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
     let name = |p: &std::path::Path| p.display().to_string();
+    let m = index::read_meta(&name(&i.meta), &read(&i.meta)?).map_err(|e| e.to_string())?;
+    let d = index::read_data(&name(&i.data), &read(&i.data)?, &m).map_err(|e| e.to_string())?;
+    let p = index::read_pipeline(&name(&i.pipeline), &read(&i.pipeline)?).map_err(|e| e.to_string())?;
+    Ok((m, d, p))
+}
+
+fn index_build(inputs: &IndexInputs, out: &std::path::Path) -> Result<(), String> {
+    use innocity_core::index;
     let clock = std::time::Instant::now();
     // INNOCITY_TIMINGS=1 prints where the time goes (for the benchmark).
     let timings = std::env::var_os("INNOCITY_TIMINGS").is_some();
@@ -528,11 +540,9 @@ fn index_build(data: &std::path::Path, meta: &std::path::Path, pipeline: &std::p
             eprintln!("index build: {what} after {:.3} s", clock.elapsed().as_secs_f64());
         }
     };
-    let m = index::read_meta(&name(meta), &read(meta)?).map_err(|e| e.to_string())?;
-    let d = index::read_data(&name(data), &read(data)?, &m).map_err(|e| e.to_string())?;
-    let p = index::read_pipeline(&name(pipeline), &read(pipeline)?).map_err(|e| e.to_string())?;
+    let (m, d, p) = read_index_inputs(inputs)?;
     lap("read");
-    let b = index::build(&m, &d, &p, &name(data)).map_err(|e| e.to_string())?;
+    let b = index::build(&m, &d, &p, &inputs.data.display().to_string()).map_err(|e| e.to_string())?;
     lap("built");
     let existed = out.exists();
     if existed && std::fs::read_dir(out).map_err(|e| format!("{}: {e}", out.display()))?.next().is_some() {
@@ -590,13 +600,9 @@ fn index_build(data: &std::path::Path, meta: &std::path::Path, pipeline: &std::p
 }
 
 /// `innocity index sensitivity`: the default uncertain assumptions, Saltelli design, N base samples.
-fn index_sensitivity(data: &std::path::Path, meta: &std::path::Path, pipeline: &std::path::Path, n: usize, seed: u64, out: &std::path::Path) -> Result<(), String> {
+fn index_sensitivity(inputs: &IndexInputs, n: usize, seed: u64, out: &std::path::Path) -> Result<(), String> {
     use innocity_core::index::{self, sensitivity};
-    let read = |p: &std::path::Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
-    let name = |p: &std::path::Path| p.display().to_string();
-    let m = index::read_meta(&name(meta), &read(meta)?).map_err(|e| e.to_string())?;
-    let d = index::read_data(&name(data), &read(data)?, &m).map_err(|e| e.to_string())?;
-    let p = index::read_pipeline(&name(pipeline), &read(pipeline)?).map_err(|e| e.to_string())?;
+    let (m, d, p) = read_index_inputs(inputs)?;
     let start = std::time::Instant::now();
     let s = sensitivity::analyse(&m, &d, &p, &sensitivity::default_assumptions(&p), n, seed).map_err(|e| e.to_string())?;
     let secs = start.elapsed().as_secs_f64();

@@ -288,8 +288,18 @@ fn copy_with(range: &calamine::Range<calamine::Data>, row: u32, value: NewValue)
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("107-2").unwrap();
-    for c in 0..range.width() as u32 {
-        for r in 0..range.height() as u32 {
+    copy_rows(ws, range, range.height() as u32);
+    match value {
+        NewValue::Text(text) => ws.write_string(row, 4, text).unwrap(),
+        NewValue::Number(n) => ws.write_number(row, 4, n).unwrap(),
+    };
+    wb.save_to_buffer().unwrap()
+}
+
+/// Copies the first `rows` rows of a sheet read with calamine into one being written.
+fn copy_rows(ws: &mut rust_xlsxwriter::Worksheet, range: &calamine::Range<calamine::Data>, rows: u32) {
+    for r in 0..rows.min(range.height() as u32) {
+        for c in 0..range.width() as u32 {
             match range.get_value((r, c)) {
                 Some(calamine::Data::String(v)) => {
                     ws.write_string(r, c as u16, v).unwrap();
@@ -301,11 +311,6 @@ fn copy_with(range: &calamine::Range<calamine::Data>, row: u32, value: NewValue)
             }
         }
     }
-    match value {
-        NewValue::Text(text) => ws.write_string(row, 4, text).unwrap(),
-        NewValue::Number(n) => ws.write_number(row, 4, n).unwrap(),
-    };
-    wb.save_to_buffer().unwrap()
 }
 
 #[tokio::test]
@@ -437,19 +442,7 @@ async fn a_roster_goes_out_and_comes_back_row_by_row() {
     let mut out = rust_xlsxwriter::Workbook::new();
     let ws = out.add_worksheet();
     ws.set_name("107-1").unwrap();
-    for r in 0..6u32 {
-        for c in 0..range.width() as u32 {
-            match range.get_value((r, c)) {
-                Some(calamine::Data::String(v)) => {
-                    ws.write_string(r, c as u16, v).unwrap();
-                }
-                Some(calamine::Data::Float(v)) => {
-                    ws.write_number(r, c as u16, *v).unwrap();
-                }
-                _ => {}
-            }
-        }
-    }
+    copy_rows(ws, &range, 6);
     ws.write_string(5, 2, "与境内高校合作").unwrap();
     for (c, v) in ["兰白试验区稀土功能材料中试平台建设", "2", "5", "202512", "202502", "6", "30", "400", "100"].iter().enumerate() {
         match v.parse::<f64>() {
