@@ -180,6 +180,26 @@ pub enum Operator {
     Ge,
 }
 
+/// How much a failing rule matters to the reviewer (DHIS2's importance), shown with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Importance {
+    High,
+    #[default]
+    Medium,
+    Low,
+}
+
+impl Importance {
+    pub fn code(self) -> &'static str {
+        match self {
+            Importance::High => "high",
+            Importance::Medium => "medium",
+            Importance::Low => "low",
+        }
+    }
+}
+
 /// When a rule with missing values is not checked (DHIS2's missing-value strategy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -215,6 +235,8 @@ pub struct Rule {
     pub operator: Operator,
     pub right: String,
     pub severity: Severity,
+    #[serde(default)]
+    pub importance: Importance,
     #[serde(default)]
     pub missing: Missing,
     /// Allowed difference for `==` (rounding in 千元).

@@ -175,6 +175,7 @@ pub fn file_errors(ctx: &Ctx, file: &str, errors: &[PlaceError]) -> AppError {
 
 pub struct ViolationView {
     pub rule: String,
+    pub importance: &'static str,
     pub name: String,
     pub error: bool,
     pub left: String,
@@ -210,6 +211,7 @@ pub fn violation_views(cat: &Catalogue, lang: Lang, vs: &[Violation], explanatio
             let key = status::explanation_key(v);
             ViolationView {
                 rule: v.rule.clone(),
+                importance: rule.map(|r| r.importance.code()).unwrap_or("medium"),
                 name: rule.map(|r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() }).unwrap_or_default(),
                 error: v.severity == Severity::Error,
                 left: v.left.map(number).unwrap_or_else(|| "—".into()),
