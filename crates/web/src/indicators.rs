@@ -139,6 +139,7 @@ struct Dashboard {
     s: Shell,
     framework: Framework,
     fname: String,
+    unit_id: i64,
     unit_name: String,
     units: Vec<(i64, String, bool)>,
     cards: Vec<Card>,
@@ -159,6 +160,8 @@ pub struct DashQuery {
     notice: Option<String>,
     #[serde(default)]
     n: Option<usize>,
+    #[serde(default)]
+    format: Option<String>,
 }
 
 pub async fn dashboard(State(state): State<AppState>, a: Auth<ViewIndicators>, Path(code): Path<String>, Query(q): Query<DashQuery>) -> AppResult<Response> {
@@ -211,9 +214,16 @@ pub async fn dashboard(State(state): State<AppState>, a: Auth<ViewIndicators>, P
     let scope_units = state.units_in_scope(&a.principal.scope).await.map_err(|e| ctx.err(e.into()))?;
     let units = scope_units.iter().filter(|u| matches!(u.level.as_str(), "province" | "city" | "zone")).map(|u| (u.id, name(lang, &u.name_zh, &u.name_en), u.id == unit.id)).collect();
     let unit_name = if unit.parent_id.is_none() { format!("{}（{}）", name(lang, &unit.name_zh, &unit.name_en), t(lang, "ind.whole_zone")) } else { name(lang, &unit.name_zh, &unit.name_en) };
+    if q.format.as_deref() == Some("xlsx") {
+        let bytes = monitoring_xlsx(lang, &f, &unit_name, &values).map_err(|e| {
+            tracing::error!(error = %e, "xlsx export");
+            ctx.err(AppError::internal(&ctx.request_id))
+        })?;
+        return Ok(crate::stats::files::download(bytes, &format!("{}_{}_monitoring.xlsx", f.code, unit.code), crate::stats::files::XLSX));
+    }
     let notice = notice_text(lang, &NoticeQuery { notice: q.notice.clone(), n: q.n });
     let manager = a.principal.role.allows(Capability::ManageIndicators) && f.targets.iter().any(|t| t.stats_formula.is_some());
-    Ok(render(&Dashboard { s: ctx.shell(), fname: name(lang, &f.name_zh, &f.name_en), framework: f, unit_name, units, cards, warnings, milestones, years, manager, notice }))
+    Ok(render(&Dashboard { s: ctx.shell(), fname: name(lang, &f.name_zh, &f.name_en), framework: f, unit_id: unit.id, unit_name, units, cards, warnings, milestones, years, manager, notice }))
 }
 
 pub struct CompareRow {
@@ -388,4 +398,87 @@ pub async fn refresh(State(state): State<AppState>, a: Auth<ManageIndicators>, P
     let periods: Vec<String> = (last - 4..=last).map(|y| y.to_string()).collect();
     let n = innocity_store::indicators::from_statistics(&state.db, &f, &periods, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
     Ok(axum::response::Redirect::to(&format!("/indicators/{}?notice=refreshed&n={n}", f.code)).into_response())
+}
+
+/// The monitoring tables as a workbook: the assessment of the latest year, the values of every
+/// year beside the planned path, and the yearly milestones — numbers as numbers.
+fn monitoring_xlsx(lang: Lang, f: &Framework, unit: &str, values: &[innocity_store::indicators::IndicatorValue]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let head = Format::new().set_bold().set_background_color("DCE6F1");
+    let pct = Format::new().set_num_format("0.0%");
+    let ws = wb.add_worksheet();
+    ws.set_name(t(lang, "ind.sheet.assessment"))?;
+    ws.write_string(0, 0, format!("{} · {unit}", name(lang, &f.name_zh, &f.name_en)))?;
+    let cols = ["ind.indicator", "xlsx.unit", "ind.year", "ind.actual", "ind.planned", "ind.target", "ind.gap", "ind.achieved", "ind.status_col", "ind.trend", "ind.required"];
+    for (c, k) in cols.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, t(lang, k), &head)?;
+    }
+    let mut row = 3;
+    for tg in &f.targets {
+        let series: Vec<(i32, f64)> = values.iter().filter(|v| v.indicator == tg.code).filter_map(|v| v.period.parse::<i32>().ok().map(|y| (y, v.value))).collect();
+        ws.write_string(row, 0, name(lang, &tg.name_zh, &tg.name_en))?;
+        ws.write_string(row, 1, &tg.unit)?;
+        ws.write_number(row, 5, tg.target)?;
+        if let Some(&(year, actual)) = series.last() {
+            let a = tg.assess(year, actual, &f.thresholds);
+            let tr = targets::trend(tg, &series, 5);
+            ws.write_number(row, 2, year as f64)?;
+            ws.write_number(row, 3, actual)?;
+            ws.write_number(row, 4, a.planned)?;
+            ws.write_number(row, 6, a.gap)?;
+            ws.write_number_with_format(row, 7, a.achieved, &pct)?;
+            ws.write_string(row, 8, t(lang, &format!("ind.status.{}", a.status.code())))?;
+            if let Some(g) = tr.regression.or(tr.cagr) {
+                ws.write_number_with_format(row, 9, g, &pct)?;
+            }
+            if let Some(g) = tr.required {
+                ws.write_number_with_format(row, 10, g, &pct)?;
+            }
+        }
+        row += 1;
+    }
+    ws.set_column_width(0, 36)?;
+    let ws = wb.add_worksheet();
+    ws.set_name(t(lang, "ind.sheet.values"))?;
+    let years: Vec<i32> = {
+        let mut y: Vec<i32> = values.iter().filter_map(|v| v.period.parse().ok()).collect();
+        y.sort_unstable();
+        y.dedup();
+        y
+    };
+    ws.write_string_with_format(0, 0, t(lang, "ind.indicator"), &head)?;
+    ws.write_string_with_format(0, 1, t(lang, "ind.series"), &head)?;
+    for (c, y) in years.iter().enumerate() {
+        ws.write_number_with_format(0, 2 + c as u16, *y as f64, &head)?;
+    }
+    let mut row = 1;
+    for tg in &f.targets {
+        ws.write_string(row, 0, name(lang, &tg.name_zh, &tg.name_en))?;
+        ws.write_string(row, 1, t(lang, "ind.actual"))?;
+        ws.write_string(row + 1, 1, t(lang, "ind.planned"))?;
+        for (c, y) in years.iter().enumerate() {
+            if let Some(v) = values.iter().find(|v| v.indicator == tg.code && v.period == y.to_string()) {
+                ws.write_number(row, 2 + c as u16, v.value)?;
+            }
+            ws.write_number(row + 1, 2 + c as u16, tg.planned(*y))?;
+        }
+        row += 2;
+    }
+    ws.set_column_width(0, 36)?;
+    let ws = wb.add_worksheet();
+    ws.set_name(t(lang, "ind.milestones"))?;
+    let span: Vec<i32> = f.targets.first().map(|t| (t.baseline_year..=t.target_year).collect()).unwrap_or_default();
+    ws.write_string_with_format(0, 0, t(lang, "ind.indicator"), &head)?;
+    for (c, y) in span.iter().enumerate() {
+        ws.write_number_with_format(0, 1 + c as u16, *y as f64, &head)?;
+    }
+    for (r, tg) in f.targets.iter().enumerate() {
+        ws.write_string(1 + r as u32, 0, name(lang, &tg.name_zh, &tg.name_en))?;
+        for (c, y) in span.iter().enumerate() {
+            ws.write_number(1 + r as u32, 1 + c as u16, tg.planned(*y))?;
+        }
+    }
+    ws.set_column_width(0, 36)?;
+    wb.save_to_buffer()
 }

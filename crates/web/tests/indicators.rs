@@ -88,3 +88,20 @@ async fn yearbook_imports_are_whole_or_nothing_and_statistics_feed_indicators() 
     assert!((v2024.value - sum("RD_EXP") / sum("REVENUE") * 100.0).abs() < 1e-9);
     assert_eq!(v2024.source, "stats");
 }
+
+#[tokio::test]
+async fn the_monitoring_tables_export_to_xlsx() {
+    use calamine::{DataType, Reader};
+    let t = monitoring_app().await;
+    let gx = t.unit_id("LZGX").await;
+    let s = t.login("zone").await;
+    let (status, _, bytes) = t.get_bytes(&s, &format!("/indicators/LANBAI-2020?unit={gx}&format=xlsx")).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(wb.sheet_names(), vec!["评估".to_string(), "历年数据".to_string(), "年度目标分解".to_string()]);
+    let r = wb.worksheet_range("评估").unwrap();
+    let row = (0..r.height() as u32).find(|i| r.get_value((*i, 0)).map(|d| d.to_string()) == Some("全社会研发投入占GDP的比重".into())).unwrap();
+    let latest = innocity_store::indicators::for_unit(&t.db, gx, &["RD_GDP".to_string()]).await.unwrap().last().unwrap().value;
+    assert_eq!(r.get_value((row, 3)).unwrap().as_f64(), Some(latest));
+    assert_eq!(r.get_value((row, 5)).unwrap().as_f64(), Some(2.9));
+}

@@ -36,13 +36,6 @@ impl TestApp {
         .await
     }
 
-    async fn get_bytes(&self, s: &Session, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-        use tower::ServiceExt;
-        let resp = self.app.clone().oneshot(Request::get(uri).header(header::COOKIE, s.cookie_header()).body(Body::empty()).unwrap()).await.unwrap();
-        let (status, headers) = (resp.status(), resp.headers().clone());
-        (status, headers, axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap().to_vec())
-    }
-
     async fn value(&self, org: i64, form: &str, period: &str, element: &str, disagg: &str) -> Option<f64> {
         let r = store::find_return(&self.db, form, period, org).await.unwrap()?;
         store::cells(&self.db, r.id).await.unwrap().into_iter().find(|c| c.element == element && c.disagg == disagg && c.row == 0).and_then(|c| c.value.num())

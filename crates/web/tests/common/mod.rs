@@ -104,6 +104,13 @@ impl TestApp {
         .await
     }
 
+    pub async fn get_bytes(&self, s: &Session, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        use tower::ServiceExt;
+        let resp = self.app.clone().oneshot(Request::get(uri).header(header::COOKIE, s.cookie_header()).body(Body::empty()).unwrap()).await.unwrap();
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        (status, headers, axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap().to_vec())
+    }
+
     pub async fn login(&self, username: &str) -> Session {
         login_via(&self.app, username).await
     }
