@@ -8,14 +8,15 @@ cd "$(dirname "$0")/.."
 need_install=0
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_install=1
 command -v chromedriver >/dev/null 2>&1 || need_install=1
+command -v pdftotext >/dev/null 2>&1 || need_install=1
 [ -x /usr/bin/chromium ] || need_install=1
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_install=1
 if [ "$need_install" = 1 ]; then
-  echo "== installing test dependencies (postgresql, chromium, chromium-driver, fonts-noto-cjk)"
+  echo "== installing test dependencies (postgresql, chromium, chromium-driver, fonts-noto-cjk, poppler-utils)"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
-    postgresql chromium chromium-driver fonts-noto-cjk python3 >/dev/null
+    postgresql chromium chromium-driver fonts-noto-cjk poppler-utils python3 >/dev/null
 fi
 
 # Reuse a build directory outside the checkout when there is one.

@@ -482,3 +482,111 @@ fn monitoring_xlsx(lang: Lang, f: &Framework, unit: &str, values: &[innocity_sto
     ws.set_column_width(0, 36)?;
     wb.save_to_buffer()
 }
+
+// ---------- reports ----------
+
+/// One indicator's latest assessment, when it has values.
+pub struct Assessed<'a> {
+    pub target: &'a Target,
+    pub latest: Option<(i32, f64, targets::Assessment, targets::Trend)>,
+}
+
+pub fn assess_all<'a>(f: &'a Framework, values: &[innocity_store::indicators::IndicatorValue]) -> Vec<Assessed<'a>> {
+    f.targets
+        .iter()
+        .map(|tg| {
+            let series: Vec<(i32, f64)> = values.iter().filter(|v| v.indicator == tg.code).filter_map(|v| v.period.parse::<i32>().ok().map(|y| (y, v.value))).collect();
+            let latest = series.last().map(|&(y, v)| (y, v, tg.assess(y, v, &f.thresholds), targets::trend(tg, &series, 5)));
+            Assessed { target: tg, latest }
+        })
+        .collect()
+}
+
+fn status_rgb(s: Status) -> [f32; 3] {
+    match s {
+        Status::OnTrack => [0.89, 0.96, 0.91],
+        Status::Behind => [1.0, 0.96, 0.87],
+        Status::AtRisk => [0.99, 0.91, 0.91],
+    }
+}
+
+/// The monitoring and evaluation report (科技指标监测和评估报告) of a framework for an org
+/// unit, as PDF: a summary written from the data, the table of indicators, progress bars.
+pub async fn report(State(state): State<AppState>, a: Auth<ViewIndicators>, Path(code): Path<String>, Query(q): Query<DashQuery>) -> AppResult<Response> {
+    use innocity_reports::{Block, Cell, Report};
+    let ctx = &a.ctx;
+    let lang = ctx.lang;
+    let f = find(ctx, &code)?;
+    let unit = unit_in_scope(&state, ctx, &a.principal, q.unit.as_deref()).await?;
+    let codes: Vec<String> = f.targets.iter().map(|t| t.code.clone()).collect();
+    let values = innocity_store::indicators::for_unit(&state.db, unit.id, &codes).await.map_err(|e| ctx.err(e.into()))?;
+    let assessed = assess_all(&f, &values);
+    let fname = name(lang, &f.name_zh, &f.name_en);
+    let uname = if unit.parent_id.is_none() { format!("{}（{}）", name(lang, &unit.name_zh, &unit.name_en), t(lang, "ind.whole_zone")) } else { name(lang, &unit.name_zh, &unit.name_en) };
+    let year = assessed.iter().filter_map(|x| x.latest.map(|l| l.0)).max().unwrap_or(0);
+    let count = |s: Status| assessed.iter().filter(|x| x.latest.is_some_and(|l| l.2.status == s)).count();
+    let met: Vec<String> = assessed.iter().filter(|x| x.latest.is_some_and(|l| l.2.achieved >= 1.0)).map(|x| name(lang, &x.target.name_zh, &x.target.name_en)).collect();
+    let mut blocks = vec![
+        Block::Title(tf(lang, "rep.title", &[fname.clone()])),
+        Block::Subtitle(tf(lang, "rep.subtitle", &[uname.clone(), year.to_string(), crate::stats::today().to_string(), f.source.clone()])),
+        Block::Heading(t(lang, "rep.h.summary").into()),
+        Block::Paragraph(tf(lang, "rep.summary", &[assessed.len().to_string(), count(Status::OnTrack).to_string(), count(Status::Behind).to_string(), count(Status::AtRisk).to_string()])),
+    ];
+    if !met.is_empty() {
+        blocks.push(Block::Paragraph(tf(lang, "rep.met", &[met.len().to_string(), met.join("、")])));
+    }
+    for x in &assessed {
+        if let Some((y, actual, asmt, tr)) = x.latest
+            && asmt.status != Status::OnTrack
+        {
+            blocks.push(Block::Paragraph(tf(
+                lang,
+                "rep.behind",
+                &[
+                    name(lang, &x.target.name_zh, &x.target.name_en),
+                    y.to_string(),
+                    format!("{}{}", number(actual), x.target.unit),
+                    number(asmt.planned),
+                    number(asmt.gap.abs()),
+                    format!("{:.0}%", asmt.pace * 100.0),
+                    t(lang, if tr.closing == Some(true) { "ind.closing" } else { "ind.not_closing" }).into(),
+                ],
+            )));
+        }
+    }
+    blocks.push(Block::Heading(t(lang, "rep.h.table").into()));
+    let mut rows = vec![["ind.indicator", "xlsx.unit", "ind.actual", "ind.planned", "ind.target", "ind.achieved", "ind.status_col"].iter().map(|k| Cell::plain(t(lang, k))).collect::<Vec<_>>()];
+    for x in &assessed {
+        let tg = x.target;
+        let row = match x.latest {
+            Some((y, v, asmt, _)) => vec![
+                Cell::plain(name(lang, &tg.name_zh, &tg.name_en)),
+                Cell::plain(tg.unit.clone()),
+                Cell::plain(format!("{} ({y})", number(v))),
+                Cell::plain(number(asmt.planned)),
+                Cell::plain(format!("{} ({})", number(tg.target), tg.target_year)),
+                Cell::plain(format!("{:.0}%", asmt.achieved * 100.0)),
+                Cell { text: t(lang, &format!("ind.status.{}", asmt.status.code())).into(), fill: Some(status_rgb(asmt.status)) },
+            ],
+            None => vec![Cell::plain(name(lang, &tg.name_zh, &tg.name_en)), Cell::plain(tg.unit.clone()), Cell::plain("—"), Cell::plain(number(tg.planned(tg.target_year))), Cell::plain(number(tg.target)), Cell::plain("—"), Cell::plain(t(lang, "ind.status.none"))],
+        };
+        rows.push(row);
+    }
+    blocks.push(Block::Table { widths: vec![3.2, 1.0, 1.5, 1.1, 1.4, 1.0, 0.9], rows });
+    blocks.push(Block::Heading(t(lang, "rep.h.progress").into()));
+    let bars = assessed
+        .iter()
+        .filter_map(|x| x.latest.map(|(_, _, a, _)| (name(lang, &x.target.name_zh, &x.target.name_en), a.achieved.max(0.0), format!("{:.0}%", a.achieved * 100.0), match a.status {
+            Status::OnTrack => [0.18, 0.49, 0.2],
+            Status::Behind => [0.88, 0.63, 0.0],
+            Status::AtRisk => [0.78, 0.16, 0.16],
+        })))
+        .collect();
+    blocks.push(Block::Bars { items: bars });
+    blocks.push(Block::Paragraph(t(lang, "rep.method").into()));
+    let pdf = innocity_reports::render_pdf(&Report { blocks, footer: format!("{fname} · {uname}") }).map_err(|e| {
+        tracing::error!(error = %e, "pdf report");
+        ctx.err(AppError::internal(&ctx.request_id))
+    })?;
+    Ok(crate::stats::files::download(pdf, &format!("{}_{}_report.pdf", f.code, unit.code), "application/pdf"))
+}

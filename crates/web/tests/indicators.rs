@@ -105,3 +105,32 @@ async fn the_monitoring_tables_export_to_xlsx() {
     assert_eq!(r.get_value((row, 3)).unwrap().as_f64(), Some(latest));
     assert_eq!(r.get_value((row, 5)).unwrap().as_f64(), Some(2.9));
 }
+
+#[tokio::test]
+async fn the_monitoring_report_is_a_readable_pdf_in_chinese() {
+    let t = monitoring_app().await;
+    let s = t.login("bureau").await;
+    let gx = t.unit_id("LZGX").await;
+    let (status, headers, pdf) = t.get_bytes(&s, &format!("/indicators/LANBAI-2020/report.pdf?unit={gx}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers.get("content-type").unwrap(), "application/pdf");
+    assert!(pdf.starts_with(b"%PDF-") && pdf.len() > 100_000, "a PDF with its font embedded");
+    // Opened with poppler's pdftotext: the title, the unit, the indicators and the summary read
+    // back as Chinese text.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let out = std::process::Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output().expect("pdftotext (poppler-utils) is installed by scripts/test.sh");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in ["兰白试验区主要发展指标", "监测评估报告", "兰州高新区", "一、总体情况", "本期共监测 10 项指标", "全社会研发投入占GDP的比重", "万元GDP能耗", "第 1 页"] {
+        assert!(text.contains(needle), "{needle} in:\n{text}");
+    }
+    let pages = String::from_utf8_lossy(&std::process::Command::new("pdfinfo").arg(&path).output().unwrap().stdout).to_string();
+    assert!(pages.contains("Pages:"), "{pages}");
+    // An English report on the switch.
+    let (_, _, en) = t.get_bytes(&s, &format!("/indicators/LANBAI-2020/report.pdf?unit={gx}&lang=en")).await;
+    std::fs::write(&path, &en).unwrap();
+    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("monitoring and evaluation report"));
+}
