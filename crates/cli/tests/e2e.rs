@@ -584,6 +584,10 @@ fn browser_monitoring_dashboards_show_paths_warnings_and_rankings() {
     assert_eq!(b.source().matches("<tr><td class=\"num\">").count(), 4, "four zones ranked");
     assert!(b.exists("#sobol"));
     b.screenshot("indicators-compare");
+    b.go(&format!("{base}/indicators/LANBAI-2020/index"));
+    b.wait_for(|| b.exists("#index-chart"));
+    assert!(b.exists("#index-tree") && b.exists("#rank-intervals line"));
+    b.screenshot("indicators-index");
     // A zone admin sees its own zone only.
     sign_in(&b, &base, "zone");
     b.go(&format!("{base}/indicators/LANBAI-2020"));

@@ -134,3 +134,25 @@ async fn the_monitoring_report_is_a_readable_pdf_in_chinese() {
     let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("monitoring and evaluation report"));
 }
+
+#[tokio::test]
+async fn the_development_index_shows_its_tree_its_years_profiles_and_rank_intervals() {
+    let t = monitoring_app().await;
+    let s = t.login("bureau").await;
+    let r = t.get(&s, "/indicators/LANBAI-2020/index").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let b = &r.body;
+    assert!(b.contains("id=\"index-tree\"") && b.contains("创新投入") && b.contains("绿色发展"), "the tree with its pillars");
+    assert_eq!(b.matches("<polyline points=").count(), 4, "one line per zone");
+    assert!(b.contains("id=\"profile\"") && b.contains("id=\"strengths\"") && b.contains("id=\"rank-intervals\""));
+    // The ranking's first score is the highest index of 2024 among the four zones, 0–100.
+    let first: f64 = b.split("id=\"index-ranking\"").nth(1).unwrap().split("<td class=\"num\">").nth(2).unwrap().split('<').next().unwrap().parse().unwrap();
+    assert!((0.0..=100.0).contains(&first));
+    // Another year, and a zone admin sees only their zone.
+    assert!(t.get(&s, "/indicators/LANBAI-2020/index?year=2016").await.body.contains("· 2016"));
+    let z = t.login("zone2").await;
+    let r = t.get(&z, "/indicators/LANBAI-2020/index").await.body;
+    assert_eq!(r.matches("<polyline points=").count(), 1);
+    let e = t.login("orgadmin").await;
+    assert_eq!(t.get(&e, "/indicators/LANBAI-2020/index").await.status, StatusCode::FORBIDDEN);
+}

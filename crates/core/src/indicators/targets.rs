@@ -52,6 +52,9 @@ pub struct Target {
     /// How to compute the indicator from statistics returns: a formula over the totals of one
     /// form (`#{RD_EXP} / #{REVENUE} * 100` over 107-2), numerator and denominator aggregated
     /// first — a ratio of sums, not an average of ratios.
+    /// The pillar of the development index this indicator belongs to (a [`Pillar`] code).
+    #[serde(default)]
+    pub pillar: Option<String>,
     #[serde(default)]
     pub stats_form: Option<String>,
     #[serde(default)]
@@ -76,6 +79,16 @@ impl Default for Thresholds {
     }
 }
 
+/// A group of indicators in the development index (创新投入, 创新产出 ...).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Pillar {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    #[serde(default = "one")]
+    pub weight: f64,
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Framework {
     pub code: String,
@@ -87,6 +100,8 @@ pub struct Framework {
     pub thresholds: Thresholds,
     #[serde(rename = "target")]
     pub targets: Vec<Target>,
+    #[serde(default, rename = "pillar")]
+    pub pillars: Vec<Pillar>,
 }
 
 /// The built-in frameworks, from the seeds.
@@ -121,6 +136,13 @@ impl Framework {
             }
             if t.path == PathKind::Growth && (t.baseline <= 0.0 || t.target <= 0.0) {
                 err("a constant-growth path needs a positive baseline and target".into());
+            }
+        }
+        for t in &f.targets {
+            if let Some(p) = &t.pillar
+                && !f.pillars.iter().any(|x| &x.code == p)
+            {
+                errors.push(FrameworkError { place: format!("{name}, indicator {}", t.code), message: format!("unknown pillar '{p}'") });
             }
         }
         if !(0.0 < f.thresholds.at_risk && f.thresholds.at_risk <= f.thresholds.on_track) {
@@ -349,6 +371,18 @@ mod tests {
     }
 
     #[test]
+    fn the_framework_is_an_index_tree() {
+        let f = &Framework::built_in()[0];
+        let meta = crate::index::read_meta("framework", &f.imeta()).unwrap();
+        assert_eq!(meta.top_level(), 3);
+        assert_eq!(meta.aggregates().filter(|a| a.level == 2).count(), 4);
+        let energy = meta.rows.iter().find(|r| r.code == "ENERGY_GDP").unwrap();
+        assert_eq!((energy.parent.as_str(), energy.direction), ("GREEN", -1.0));
+        let flat = Framework::built_in().into_iter().find(|f| f.code == "CITY-2015").unwrap();
+        assert_eq!(crate::index::read_meta("framework", &flat.imeta()).unwrap().top_level(), 2);
+    }
+
+    #[test]
     fn bad_frameworks_say_where() {
         let text = "code = \"X\"\nname_zh = \"x\"\nname_en = \"x\"\n[[target]]\ncode = \"A\"\nname_zh = \"a\"\nname_en = \"a\"\nbaseline_year = 2020\nbaseline = 1\ntarget_year = 2018\ntarget = 2\nweight = -1\n";
         let e = Framework::from_toml("mine.toml", text).unwrap_err();
@@ -423,4 +457,26 @@ pub fn read_yearbook(rows: &[Vec<String>], sheet: &str, indicators: &[String], u
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+impl Framework {
+    /// The development index's tree as COINr's iMeta: indicators (level 1), pillars (2) and the
+    /// index (3), with directions and weights. Indicators without a pillar sit under the index.
+    pub fn imeta(&self) -> String {
+        let mut m = String::from("Level,iCode,iName,Direction,Weight,Parent,Type\n");
+        let two_levels = !self.pillars.is_empty();
+        for t in &self.targets {
+            let parent = match (&t.pillar, two_levels) {
+                (Some(p), true) => p.clone(),
+                _ => "Index".into(),
+            };
+            let dir = if t.direction == Direction::Down { -1 } else { 1 };
+            m.push_str(&format!("1,{},{},{dir},{},{parent},Indicator\n", t.code, t.code, t.weight));
+        }
+        for p in &self.pillars {
+            m.push_str(&format!("2,{},{},1,{},Index,Aggregate\n", p.code, p.code, p.weight));
+        }
+        m.push_str(&format!("{},Index,Index,1,1,,Aggregate\n", if two_levels { 3 } else { 2 }));
+        m
+    }
 }
