@@ -181,6 +181,7 @@ pub fn router(state: AppState) -> Router {
         .route("/indicators/{code}/refresh", post(indicators::refresh))
         .route("/indicators/{code}/report.pdf", get(indicators::report))
         .route("/indicators/{code}/index", get(indicators::index_page))
+        .route("/indicators/{code}/index.pdf", get(indicators::index_report))
         .route("/indicators/{code}/compare", get(indicators::compare))
         .route("/stats", get(stats::overview))
         .route("/stats/forms", get(stats::forms).post(stats::import_forms))

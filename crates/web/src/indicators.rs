@@ -772,3 +772,69 @@ pub async fn index_page(State(state): State<AppState>, a: Auth<ViewIndicators>, 
     }
     Ok(render(&IndexPage { s: ctx.shell(), fname: name(lang, &f.name_zh, &f.name_en), framework: f, tree, lines, year, first_year, profile, intervals }))
 }
+
+/// The annual development-index report (发展指数年度报告) as PDF: the ranking of the year with
+/// the change on the year before, pillar scores, each zone's strengths and weaknesses, the method.
+pub async fn index_report(State(state): State<AppState>, a: Auth<ViewIndicators>, Path(code): Path<String>, Query(q): Query<DashQuery>) -> AppResult<Response> {
+    use innocity_reports::{Block, Cell, Report};
+    let ctx = &a.ctx;
+    let lang = ctx.lang;
+    let f = find(ctx, &code)?;
+    let Some(panel) = index_panel(&state, ctx, &a.principal, &f).await? else { return Err(ctx.err(AppError::not_found())) };
+    let year = q.year.filter(|y| panel.years.contains(y)).unwrap_or(*panel.years.last().unwrap_or(&0));
+    let fname = name(lang, &f.name_zh, &f.name_en);
+    let zname = |z: &OrgUnit| name(lang, &z.name_zh, &z.name_en);
+    let mut ranked: Vec<(&OrgUnit, Option<f64>, Option<f64>)> = panel.zones.iter().map(|z| (z, panel.score(z.id, year, "Index"), panel.score(z.id, year - 1, "Index"))).collect();
+    ranked.sort_by(|a, b| b.1.unwrap_or(f64::NEG_INFINITY).total_cmp(&a.1.unwrap_or(f64::NEG_INFINITY)));
+    let mut blocks = vec![
+        Block::Title(tf(lang, "rep.idx.title", &[fname.clone(), year.to_string()])),
+        Block::Subtitle(tf(lang, "rep.idx.subtitle", &[panel.zones.len().to_string(), f.targets.len().to_string(), crate::stats::today().to_string()])),
+        Block::Heading(t(lang, "rep.idx.h.summary").into()),
+    ];
+    if let (Some((top, Some(ts), _)), Some((bottom, Some(bs), _))) = (ranked.first(), ranked.last()) {
+        let rising = ranked.iter().filter(|r| matches!((r.1, r.2), (Some(a), Some(b)) if a > b)).count();
+        blocks.push(Block::Paragraph(tf(lang, "rep.idx.summary", &[zname(top), format!("{ts:.1}"), zname(bottom), format!("{bs:.1}"), rising.to_string(), ranked.len().to_string()])));
+    }
+    let mut rows = vec![["ind.rank", "ind.unit", "rep.idx.score", "rep.idx.last_year", "rep.idx.change"].iter().map(|k| Cell::plain(t(lang, k))).collect::<Vec<_>>()];
+    for (i, (z, now, before)) in ranked.iter().enumerate() {
+        let change = match (now, before) {
+            (Some(a), Some(b)) => format!("{:+.1}", a - b),
+            _ => "—".into(),
+        };
+        let fill = match (now, before) {
+            (Some(a), Some(b)) if a > b => Some([0.89, 0.96, 0.91]),
+            (Some(a), Some(b)) if a < b => Some([0.99, 0.91, 0.91]),
+            _ => None,
+        };
+        rows.push(vec![Cell::plain((i + 1).to_string()), Cell::plain(zname(z)), Cell::plain(now.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())), Cell::plain(before.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())), Cell { text: change, fill }]);
+    }
+    blocks.push(Block::Heading(t(lang, "rep.idx.h.ranking").into()));
+    blocks.push(Block::Table { widths: vec![0.7, 2.5, 1.2, 1.2, 1.0], rows });
+    blocks.push(Block::Bars { items: ranked.iter().filter_map(|(z, now, _)| now.map(|v| (zname(z), v, format!("{v:.1}"), [0.04, 0.31, 0.64]))).collect() });
+    if !f.pillars.is_empty() {
+        blocks.push(Block::Heading(t(lang, "rep.idx.h.pillars").into()));
+        let mut header = vec![Cell::plain(t(lang, "ind.unit"))];
+        header.extend(f.pillars.iter().map(|p| Cell::plain(name(lang, &p.name_zh, &p.name_en))));
+        let mut rows = vec![header];
+        for (z, _, _) in &ranked {
+            let mut row = vec![Cell::plain(zname(z))];
+            row.extend(f.pillars.iter().map(|p| Cell::plain(panel.score(z.id, year, &p.code).map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()))));
+            rows.push(row);
+        }
+        let mut widths = vec![2.0];
+        widths.extend(f.pillars.iter().map(|_| 1.0));
+        blocks.push(Block::Table { widths, rows });
+    }
+    blocks.push(Block::Heading(t(lang, "rep.idx.h.profiles").into()));
+    for (z, _, _) in &ranked {
+        let (good, bad) = strengths(&panel, &f, lang, z.id, year);
+        let list = |v: &[(String, String)]| v.iter().map(|(n, s)| format!("{n}（{s}）")).collect::<Vec<_>>().join("、");
+        blocks.push(Block::Paragraph(tf(lang, "rep.idx.profile", &[zname(z), list(&good), list(&bad)])));
+    }
+    blocks.push(Block::Paragraph(t(lang, "idx.note").into()));
+    let pdf = innocity_reports::render_pdf(&Report { blocks, footer: format!("{fname} · {year}") }).map_err(|e| {
+        tracing::error!(error = %e, "pdf report");
+        ctx.err(AppError::internal(&ctx.request_id))
+    })?;
+    Ok(crate::stats::files::download(pdf, &format!("{}_{year}_index_report.pdf", f.code), "application/pdf"))
+}

@@ -156,3 +156,19 @@ async fn the_development_index_shows_its_tree_its_years_profiles_and_rank_interv
     let e = t.login("orgadmin").await;
     assert_eq!(t.get(&e, "/indicators/LANBAI-2020/index").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_annual_index_report_is_a_readable_pdf() {
+    let t = monitoring_app().await;
+    let s = t.login("bureau").await;
+    let (status, _, pdf) = t.get_bytes(&s, "/indicators/LANBAI-2020/index.pdf?year=2024").await;
+    assert_eq!(status, StatusCode::OK);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext (poppler-utils) is installed by scripts/test.sh");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in ["发展指数年度报告", "二、指数排名", "三、分项得分", "创新投入", "四、区域画像", "兰州新区", "白银高新区", "优势指标"] {
+        assert!(text.contains(needle), "{needle} in:\n{text}");
+    }
+}
