@@ -164,13 +164,20 @@ pub struct DashQuery {
     format: Option<String>,
 }
 
+/// A framework, the org unit asked for (in scope) and its stored values of the framework's
+/// indicators.
+async fn framework_values(state: &AppState, ctx: &Ctx, p: &Principal, code: &str, unit: Option<&str>) -> AppResult<(Framework, OrgUnit, Vec<innocity_store::indicators::IndicatorValue>)> {
+    let f = find(ctx, code)?;
+    let unit = unit_in_scope(state, ctx, p, unit).await?;
+    let codes: Vec<String> = f.targets.iter().map(|t| t.code.clone()).collect();
+    let values = innocity_store::indicators::for_unit(&state.db, unit.id, &codes).await.map_err(|e| ctx.err(e.into()))?;
+    Ok((f, unit, values))
+}
+
 pub async fn dashboard(State(state): State<AppState>, a: Auth<ViewIndicators>, Path(code): Path<String>, Query(q): Query<DashQuery>) -> AppResult<Response> {
     let ctx = &a.ctx;
     let lang = ctx.lang;
-    let f = find(ctx, &code)?;
-    let unit = unit_in_scope(&state, ctx, &a.principal, q.unit.as_deref()).await?;
-    let codes: Vec<String> = f.targets.iter().map(|t| t.code.clone()).collect();
-    let values = innocity_store::indicators::for_unit(&state.db, unit.id, &codes).await.map_err(|e| ctx.err(e.into()))?;
+    let (f, unit, values) = framework_values(&state, ctx, &a.principal, &code, q.unit.as_deref()).await?;
     let mut cards = Vec::new();
     let mut warnings = Vec::new();
     for tg in &f.targets {
@@ -512,10 +519,7 @@ pub async fn report(State(state): State<AppState>, a: Auth<ViewIndicators>, Path
     use innocity_reports::{Block, Cell, Report};
     let ctx = &a.ctx;
     let lang = ctx.lang;
-    let f = find(ctx, &code)?;
-    let unit = unit_in_scope(&state, ctx, &a.principal, q.unit.as_deref()).await?;
-    let codes: Vec<String> = f.targets.iter().map(|t| t.code.clone()).collect();
-    let values = innocity_store::indicators::for_unit(&state.db, unit.id, &codes).await.map_err(|e| ctx.err(e.into()))?;
+    let (f, unit, values) = framework_values(&state, ctx, &a.principal, &code, q.unit.as_deref()).await?;
     let assessed = assess_all(&f, &values);
     let fname = name(lang, &f.name_zh, &f.name_en);
     let uname = if unit.parent_id.is_none() { format!("{}（{}）", name(lang, &unit.name_zh, &unit.name_en), t(lang, "ind.whole_zone")) } else { name(lang, &unit.name_zh, &unit.name_en) };
