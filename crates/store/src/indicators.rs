@@ -114,3 +114,21 @@ pub async fn from_statistics(db: &Db, framework: &innocity_core::indicators::tar
     }
     import(db, &out, actor).await
 }
+
+/// The frameworks whose dashboards anyone may see.
+pub async fn public_frameworks(db: &Db) -> Result<Vec<String>> {
+    db.read("SELECT code FROM framework_settings WHERE public = 1 ORDER BY code", vec![], |r| r.text(0)).await
+}
+
+/// Switches a framework's public dashboard on or off (audited).
+pub async fn set_public(db: &Db, code: &str, public: bool, actor: Actor<'_>) -> Result<()> {
+    let tx = db.begin_write().await?;
+    tx.exec(
+        "INSERT INTO framework_settings (code, public, updated_by, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET public = excluded.public, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        vec![code.into(), i64::from(public).into(), actor.username.into(), now_ms().into()],
+    )
+    .await?;
+    audit::append(&tx, Change { actor: actor.username, action: "framework.public", entity: "framework", entity_id: code.into(), before: serde_json::json!({}), after: serde_json::json!({ "public": public }), request_id: actor.request_id }).await?;
+    tx.commit().await?;
+    Ok(())
+}

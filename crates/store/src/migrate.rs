@@ -203,6 +203,17 @@ CREATE TABLE indicator_values (
     PRIMARY KEY (indicator, org_unit_id, period)
 )
 "#,
+), (
+    5,
+    "framework settings",
+    r#"
+CREATE TABLE framework_settings (
+    code TEXT PRIMARY KEY,
+    public BIGINT NOT NULL DEFAULT 0,
+    updated_by TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+)
+"#,
 )];
 
 fn render(backend: DbBackend, sql: &str) -> String {

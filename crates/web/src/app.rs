@@ -54,6 +54,7 @@ pub struct AppInner {
     units: RwLock<Option<Cached<Vec<OrgUnit>>>>,
     home: RwLock<Option<Cached<HomeStats>>>,
     catalogue: RwLock<Option<Cached<innocity_core::stats::Catalogue>>>,
+    public_frameworks: RwLock<Option<Cached<Vec<String>>>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -89,6 +90,7 @@ impl AppState {
             units: RwLock::new(None),
             home: RwLock::new(None),
             catalogue: RwLock::new(None),
+            public_frameworks: RwLock::new(None),
         }))
     }
 
@@ -120,6 +122,17 @@ impl AppState {
     /// The statistical forms in force: built-in and imported definitions (cached like units).
     pub async fn catalogue(&self) -> innocity_store::db::Result<Arc<innocity_core::stats::Catalogue>> {
         cached(&self.catalogue, || innocity_store::stats::catalogue(&self.db)).await
+    }
+
+    /// Frameworks with a public dashboard (cached like units: the home page lists them).
+    pub async fn public_frameworks(&self) -> innocity_store::db::Result<Arc<Vec<String>>> {
+        cached(&self.public_frameworks, || innocity_store::indicators::public_frameworks(&self.db)).await
+    }
+
+    pub fn public_frameworks_changed(&self) {
+        if let Ok(mut g) = self.public_frameworks.write() {
+            *g = None;
+        }
     }
 
     /// Forgets the cached catalogue (after this server imported a definition).
@@ -182,6 +195,8 @@ pub fn router(state: AppState) -> Router {
         .route("/indicators/{code}/report.pdf", get(indicators::report))
         .route("/indicators/{code}/index", get(indicators::index_page))
         .route("/indicators/{code}/index.pdf", get(indicators::index_report))
+        .route("/indicators/{code}/public", post(indicators::set_public))
+        .route("/public/indicators/{code}", get(indicators::public_dashboard))
         .route("/indicators/{code}/compare", get(indicators::compare))
         .route("/stats", get(stats::overview))
         .route("/stats/forms", get(stats::forms).post(stats::import_forms))

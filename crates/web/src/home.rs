@@ -15,13 +15,20 @@ struct HomePage {
     s: Shell,
     zones: Vec<(String, u64)>,
     total: u64,
+    dashboards: Vec<(String, String)>,
 }
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let stats = state.home_stats().await.map_err(|e| ctx.err(e.into()))?;
     let (zones, total) = (&stats.0, stats.1);
     let zones = zones.iter().map(|(zh, en, n)| (if ctx.lang == Lang::Zh { zh.clone() } else { en.clone() }, *n)).collect();
-    Ok(render(&HomePage { s: ctx.shell(), zones, total }))
+    let public = state.public_frameworks().await.map_err(|e| ctx.err(e.into()))?;
+    let dashboards = innocity_core::indicators::targets::Framework::built_in()
+        .into_iter()
+        .filter(|f| public.contains(&f.code))
+        .map(|f| (f.code, if ctx.lang == Lang::Zh { f.name_zh } else { f.name_en }))
+        .collect();
+    Ok(render(&HomePage { s: ctx.shell(), zones, total, dashboards }))
 }
 
 #[derive(Template)]

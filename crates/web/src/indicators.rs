@@ -43,7 +43,8 @@ async fn unit_in_scope(state: &AppState, ctx: &Ctx, p: &Principal, unit: Option<
 #[template(path = "indicators_list.html")]
 struct ListPage {
     s: Shell,
-    frameworks: Vec<(String, String, String, usize)>,
+    /// code, name, source, indicators, public
+    frameworks: Vec<(String, String, String, usize, bool)>,
     manager: bool,
     notice: String,
 }
@@ -65,9 +66,10 @@ fn notice_text(lang: Lang, q: &NoticeQuery) -> String {
     }
 }
 
-pub async fn list(a: Auth<ViewIndicators>, Query(q): Query<NoticeQuery>) -> AppResult<Response> {
+pub async fn list(State(state): State<AppState>, a: Auth<ViewIndicators>, Query(q): Query<NoticeQuery>) -> AppResult<Response> {
     let lang = a.ctx.lang;
-    let frameworks = Framework::built_in().iter().map(|f| (f.code.clone(), name(lang, &f.name_zh, &f.name_en), f.source.clone(), f.targets.len())).collect();
+    let public = state.public_frameworks().await.map_err(|e| a.ctx.err(e.into()))?;
+    let frameworks = Framework::built_in().iter().map(|f| (f.code.clone(), name(lang, &f.name_zh, &f.name_en), f.source.clone(), f.targets.len(), public.contains(&f.code))).collect();
     Ok(render(&ListPage { s: a.ctx.shell(), frameworks, manager: a.principal.role.allows(Capability::ManageIndicators), notice: notice_text(lang, &q) }))
 }
 
@@ -148,6 +150,8 @@ struct Dashboard {
     years: Vec<i32>,
     manager: bool,
     notice: String,
+    /// The public view: no unit choice, no downloads.
+    public: bool,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -178,18 +182,35 @@ pub async fn dashboard(State(state): State<AppState>, a: Auth<ViewIndicators>, P
     let ctx = &a.ctx;
     let lang = ctx.lang;
     let (f, unit, values) = framework_values(&state, ctx, &a.principal, &code, q.unit.as_deref()).await?;
+    let unit_name = if unit.parent_id.is_none() { format!("{}（{}）", name(lang, &unit.name_zh, &unit.name_en), t(lang, "ind.whole_zone")) } else { name(lang, &unit.name_zh, &unit.name_en) };
+    if q.format.as_deref() == Some("xlsx") {
+        let bytes = monitoring_xlsx(lang, &f, &unit_name, &values).map_err(|e| {
+            tracing::error!(error = %e, "xlsx export");
+            ctx.err(AppError::internal(&ctx.request_id))
+        })?;
+        return Ok(crate::stats::files::download(bytes, &format!("{}_{}_monitoring.xlsx", f.code, unit.code), crate::stats::files::XLSX));
+    }
+    let scope_units = state.units_in_scope(&a.principal.scope).await.map_err(|e| ctx.err(e.into()))?;
+    let units = scope_units.iter().filter(|u| matches!(u.level.as_str(), "province" | "city" | "zone")).map(|u| (u.id, name(lang, &u.name_zh, &u.name_en), u.id == unit.id)).collect();
+    let notice = notice_text(lang, &NoticeQuery { notice: q.notice.clone(), n: q.n });
+    let manager = a.principal.role.allows(Capability::ManageIndicators) && f.targets.iter().any(|t| t.stats_formula.is_some());
+    Ok(render(&dashboard_page(ctx.shell(), lang, f, &unit, unit_name, units, &values, manager, notice, false)))
+}
+
+/// The dashboard of one unit: a card per indicator, the warnings, the milestones.
+#[allow(clippy::too_many_arguments)]
+fn dashboard_page(s: Shell, lang: Lang, f: Framework, unit: &OrgUnit, unit_name: String, units: Vec<(i64, String, bool)>, values: &[innocity_store::indicators::IndicatorValue], manager: bool, notice: String, public: bool) -> Dashboard {
     let mut cards = Vec::new();
     let mut warnings = Vec::new();
-    for tg in &f.targets {
+    for x in assess_all(&f, values) {
+        let tg = x.target;
         let series: Vec<(i32, f64)> = values.iter().filter(|v| v.indicator == tg.code).filter_map(|v| v.period.parse::<i32>().ok().map(|y| (y, v.value))).collect();
         let source = values.iter().rev().find(|v| v.indicator == tg.code).map(|v| v.source.clone()).unwrap_or_default();
         let tname = name(lang, &tg.name_zh, &tg.name_en);
-        let Some(&(year, actual)) = series.last() else {
+        let Some((year, actual, asmt, tr)) = x.latest else {
             cards.push(Card { code: tg.code.clone(), name: tname, unit: tg.unit.clone(), year: "—".into(), actual: "—".into(), planned: "—".into(), target: number(tg.target), target_year: tg.target_year, gap: "—".into(), achieved: "—".into(), status: "none", trend: "—".into(), required: "—".into(), closing: "unknown", source, chart: chart(tg, &[]) });
             continue;
         };
-        let asmt = tg.assess(year, actual, &f.thresholds);
-        let tr = targets::trend(tg, &series, 5);
         if asmt.status != Status::OnTrack {
             warnings.push((tname.clone(), asmt.status.code(), tf(lang, "ind.warning_text", &[number(actual), number(asmt.planned), format!("{:.0}%", asmt.pace * 100.0), if tr.closing == Some(true) { t(lang, "ind.closing").into() } else { t(lang, "ind.not_closing").into() }])));
         }
@@ -218,19 +239,7 @@ pub async fn dashboard(State(state): State<AppState>, a: Auth<ViewIndicators>, P
     }
     let years: Vec<i32> = f.targets.first().map(|t| (t.baseline_year..=t.target_year).collect()).unwrap_or_default();
     let milestones = f.targets.iter().map(|tg| (name(lang, &tg.name_zh, &tg.name_en), years.iter().map(|y| number(tg.planned(*y))).collect())).collect();
-    let scope_units = state.units_in_scope(&a.principal.scope).await.map_err(|e| ctx.err(e.into()))?;
-    let units = scope_units.iter().filter(|u| matches!(u.level.as_str(), "province" | "city" | "zone")).map(|u| (u.id, name(lang, &u.name_zh, &u.name_en), u.id == unit.id)).collect();
-    let unit_name = if unit.parent_id.is_none() { format!("{}（{}）", name(lang, &unit.name_zh, &unit.name_en), t(lang, "ind.whole_zone")) } else { name(lang, &unit.name_zh, &unit.name_en) };
-    if q.format.as_deref() == Some("xlsx") {
-        let bytes = monitoring_xlsx(lang, &f, &unit_name, &values).map_err(|e| {
-            tracing::error!(error = %e, "xlsx export");
-            ctx.err(AppError::internal(&ctx.request_id))
-        })?;
-        return Ok(crate::stats::files::download(bytes, &format!("{}_{}_monitoring.xlsx", f.code, unit.code), crate::stats::files::XLSX));
-    }
-    let notice = notice_text(lang, &NoticeQuery { notice: q.notice.clone(), n: q.n });
-    let manager = a.principal.role.allows(Capability::ManageIndicators) && f.targets.iter().any(|t| t.stats_formula.is_some());
-    Ok(render(&Dashboard { s: ctx.shell(), fname: name(lang, &f.name_zh, &f.name_en), framework: f, unit_id: unit.id, unit_name, units, cards, warnings, milestones, years, manager, notice }))
+    Dashboard { s, fname: name(lang, &f.name_zh, &f.name_en), framework: f, unit_id: unit.id, unit_name, units, cards, warnings, milestones, years, manager, notice, public }
 }
 
 pub struct CompareRow {
@@ -841,4 +850,36 @@ pub async fn index_report(State(state): State<AppState>, a: Auth<ViewIndicators>
         ctx.err(AppError::internal(&ctx.request_id))
     })?;
     Ok(crate::stats::files::download(pdf, &format!("{}_{year}_index_report.pdf", f.code), "application/pdf"))
+}
+
+#[derive(serde::Deserialize)]
+struct PublicForm {
+    #[serde(default)]
+    public: String,
+}
+
+/// Switches a framework's public dashboard on or off.
+pub async fn set_public(State(state): State<AppState>, a: Auth<ManageIndicators>, Path(code): Path<String>, body: axum::body::Bytes) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let form: PublicForm = crate::auth::parse_form(ctx, &body)?;
+    let f = find(ctx, &code)?;
+    innocity_store::indicators::set_public(&state.db, &f.code, form.public == "1", ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
+    state.public_frameworks_changed();
+    Ok(axum::response::Redirect::to("/indicators").into_response())
+}
+
+/// A framework's dashboard for everyone, when switched on: the pilot zone as a whole.
+pub async fn public_dashboard(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> AppResult<Response> {
+    let lang = ctx.lang;
+    let public = state.public_frameworks().await.map_err(|e| ctx.err(e.into()))?;
+    if !public.contains(&code) {
+        return Err(ctx.err(AppError::not_found()));
+    }
+    let f = find(&ctx, &code)?;
+    let units = state.units().await.map_err(|e| ctx.err(e.into()))?;
+    let unit = units.iter().find(|u| u.parent_id.is_none()).cloned().ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let codes: Vec<String> = f.targets.iter().map(|t| t.code.clone()).collect();
+    let values = innocity_store::indicators::for_unit(&state.db, unit.id, &codes).await.map_err(|e| ctx.err(e.into()))?;
+    let unit_name = format!("{}（{}）", name(lang, &unit.name_zh, &unit.name_en), t(lang, "ind.whole_zone"));
+    Ok(render(&dashboard_page(ctx.shell(), lang, f, &unit, unit_name, vec![], &values, false, String::new(), true)))
 }

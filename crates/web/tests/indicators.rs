@@ -172,3 +172,22 @@ async fn the_annual_index_report_is_a_readable_pdf() {
         assert!(text.contains(needle), "{needle} in:\n{text}");
     }
 }
+
+#[tokio::test]
+async fn a_dashboard_can_be_made_public_by_bureau_staff_only() {
+    let t = monitoring_app().await;
+    let anon = Session::default();
+    assert_eq!(t.get(&anon, "/public/indicators/LANBAI-2020").await.status, StatusCode::NOT_FOUND, "not public yet");
+    let z = t.login("zone").await;
+    assert_eq!(t.post_form(&z, "/indicators/LANBAI-2020/public", &[("public", "1")]).await.status, StatusCode::FORBIDDEN);
+    let b = t.login("bureau").await;
+    assert_eq!(t.post_form(&b, "/indicators/LANBAI-2020/public", &[("public", "1")]).await.status, StatusCode::SEE_OTHER);
+    let page = t.get(&anon, "/public/indicators/LANBAI-2020").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body.matches("class=\"card ind-card").count(), 10);
+    assert!(!page.body.contains("id=\"unit-select\"") && !page.body.contains("report.pdf"), "no unit choice, no downloads");
+    assert!(t.get(&anon, "/").await.body.contains("/public/indicators/LANBAI-2020"), "listed on the home page");
+    assert_eq!(t.get(&anon, "/public/indicators/CITY-2015").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.post_form(&b, "/indicators/LANBAI-2020/public", &[("public", "0")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.get(&anon, "/public/indicators/LANBAI-2020").await.status, StatusCode::NOT_FOUND);
+}
