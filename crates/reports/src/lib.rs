@@ -55,14 +55,18 @@ struct Writer<'f> {
     upem: f32,
     pages: Vec<Content>,
     y: f32,
-    used: BTreeMap<u16, char>,
+    /// Glyphs used, by their id in the subset font: (id in the full font, the character).
+    used: BTreeMap<u16, (u16, char)>,
+    /// Full-font glyph ids to subset ids: the PDF embeds only the glyphs a report uses.
+    remapper: subsetter::GlyphRemapper,
 }
 
 impl<'f> Writer<'f> {
     fn gid(&mut self, c: char) -> u16 {
         let g = self.face.glyph_index(c).or_else(|| self.face.glyph_index('□')).map(|g| g.0).unwrap_or(0);
-        self.used.entry(g).or_insert(c);
-        g
+        let new = self.remapper.remap(g);
+        self.used.entry(new).or_insert((g, c));
+        new
     }
     fn advance(&self, c: char, size: f32) -> f32 {
         let g = self.face.glyph_index(c).or_else(|| self.face.glyph_index('□'));
@@ -198,7 +202,7 @@ impl<'f> Writer<'f> {
 pub fn render_pdf(report: &Report) -> Result<Vec<u8>, ReportError> {
     let face = ttf_parser::Face::parse(FONT, 0).map_err(|e| ReportError::Font(e.to_string()))?;
     let upem = face.units_per_em() as f32;
-    let mut w = Writer { face, upem, pages: vec![], y: PAGE_H - MARGIN, used: BTreeMap::new() };
+    let mut w = Writer { face, upem, pages: vec![], y: PAGE_H - MARGIN, used: BTreeMap::new(), remapper: subsetter::GlyphRemapper::new() };
     w.new_page();
     let dark = [0.04, 0.24, 0.48];
     for b in &report.blocks {
@@ -252,21 +256,21 @@ pub fn render_pdf(report: &Report) -> Result<Vec<u8>, ReportError> {
         pdf.stream(content_id, &data).filter(Filter::FlateDecode);
     }
     let info = SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
-    pdf.type0_font(type0).base_font(Name(b"NotoSansSC-Report")).encoding_predefined(Name(b"Identity-H")).descendant_font(cid).to_unicode(cmap);
+    pdf.type0_font(type0).base_font(Name(b"INNOCS+NotoSansSC-Report")).encoding_predefined(Name(b"Identity-H")).descendant_font(cid).to_unicode(cmap);
     let mut c = pdf.cid_font(cid);
-    c.subtype(CidFontType::Type2).base_font(Name(b"NotoSansSC-Report")).system_info(info).font_descriptor(desc).default_width(1000.0).cid_to_gid_map_predefined(Name(b"Identity"));
+    c.subtype(CidFontType::Type2).base_font(Name(b"INNOCS+NotoSansSC-Report")).system_info(info).font_descriptor(desc).default_width(1000.0).cid_to_gid_map_predefined(Name(b"Identity"));
     {
         let mut widths = c.widths();
-        for g in w.used.keys() {
-            let adv = w.face.glyph_hor_advance(ttf_parser::GlyphId(*g)).unwrap_or(1000) as f32 / w.upem * 1000.0;
-            widths.consecutive(*g, [adv]);
+        for (new, (old, _)) in &w.used {
+            let adv = w.face.glyph_hor_advance(ttf_parser::GlyphId(*old)).unwrap_or(1000) as f32 / w.upem * 1000.0;
+            widths.consecutive(*new, [adv]);
         }
     }
     c.finish();
     let bbox = w.face.global_bounding_box();
     let s = 1000.0 / w.upem;
     pdf.font_descriptor(desc)
-        .name(Name(b"NotoSansSC-Report"))
+        .name(Name(b"INNOCS+NotoSansSC-Report"))
         .flags(FontFlags::NON_SYMBOLIC)
         .bbox(Rect::new(bbox.x_min as f32 * s, bbox.y_min as f32 * s, bbox.x_max as f32 * s, bbox.y_max as f32 * s))
         .italic_angle(0.0)
@@ -275,10 +279,11 @@ pub fn render_pdf(report: &Report) -> Result<Vec<u8>, ReportError> {
         .cap_height(w.face.capital_height().unwrap_or(733) as f32 * s)
         .stem_v(80.0)
         .font_file2(file);
-    let packed = miniz_oxide::deflate::compress_to_vec_zlib(FONT, 6);
-    pdf.stream(file, &packed).filter(Filter::FlateDecode).pair(Name(b"Length1"), FONT.len() as i32);
+    let subset = subsetter::subset(FONT, 0, &w.remapper).map_err(|e| ReportError::Font(format!("{e:?}")))?;
+    let packed = miniz_oxide::deflate::compress_to_vec_zlib(&subset, 6);
+    pdf.stream(file, &packed).filter(Filter::FlateDecode).pair(Name(b"Length1"), subset.len() as i32);
     let mut map = UnicodeCmap::new(Name(b"Custom"), info);
-    for (g, ch) in &w.used {
+    for (g, (_, ch)) in &w.used {
         map.pair(*g, *ch);
     }
     pdf.cmap(cmap, &map.finish().into_vec());
@@ -305,5 +310,6 @@ mod tests {
         let text = String::from_utf8_lossy(&pdf);
         assert!(text.contains("/FontFile2") && text.contains("/ToUnicode") && text.contains("/Identity-H"));
         assert!(text.trim_end().ends_with("%%EOF"));
+        assert!(pdf.len() < 200_000, "only the glyphs used are embedded: {} bytes", pdf.len());
     }
 }
