@@ -641,6 +641,13 @@ pub async fn seed_indicators(db: &Db) -> Result<usize> {
             }
         }
     }
+    // 白银市: its 2014 results as seed 002 reports them, and a 2015 the demo makes up.
+    if let Some(by) = units.iter().find(|u| u.code == "620400") {
+        for (code, v2014, v2015) in [("BY_PATENT_APPS", 615.0, 772.0), ("BY_PATENTS_10K", 1.03, 1.41), ("BY_TECH_CONTRACTS", 2.5, 2.61), ("BY_ST_CONTRIBUTION", 50.5, 51.2), ("BY_NEW_HITECH", 4.0, 6.0)] {
+            out.push(crate::indicators::IndicatorValue { indicator: code.into(), org_unit_id: by.id, period: "2014".into(), value: v2014, source: "import".into() });
+            out.push(crate::indicators::IndicatorValue { indicator: code.into(), org_unit_id: by.id, period: "2015".into(), value: v2015, source: "demo".into() });
+        }
+    }
     let actor = crate::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
     let mut n = crate::indicators::import(db, &out, actor).await?;
     // The city's goals that the statistics answer (enterprise R&D and new products as a share

@@ -105,7 +105,11 @@ pub struct Framework {
 }
 
 /// The built-in frameworks, from the seeds.
-pub const BUILT_IN: &[(&str, &str)] = &[("lanbai-2020.toml", include_str!("../../frameworks/lanbai-2020.toml")), ("city-2015.toml", include_str!("../../frameworks/city-2015.toml"))];
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("lanbai-2020.toml", include_str!("../../frameworks/lanbai-2020.toml")),
+    ("city-2015.toml", include_str!("../../frameworks/city-2015.toml")),
+    ("baiyin-2015.toml", include_str!("../../frameworks/baiyin-2015.toml")),
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{place}: {message}")]
@@ -303,7 +307,8 @@ mod tests {
     #[test]
     fn the_seed_frameworks_read() {
         let all = Framework::built_in();
-        assert_eq!(all.len(), 2);
+        assert_eq!(all.len(), BUILT_IN.len(), "every built-in framework reads");
+        assert_eq!(all[2].target("BY_PATENT_APPS").unwrap().baseline, 615.0);
         let lanbai = &all[0];
         assert_eq!(lanbai.targets.len(), 10);
         let e = lanbai.target("ENERGY_GDP").unwrap();
