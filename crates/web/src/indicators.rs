@@ -713,6 +713,14 @@ pub async fn index_page(State(state): State<AppState>, a: Auth<ViewIndicators>, 
     let lang = ctx.lang;
     let f = find(ctx, &code)?;
     let panel = index_panel(&state, ctx, &a.principal, &f).await?;
+    if q.format.as_deref() == Some("xlsx") {
+        let Some(panel) = &panel else { return Err(ctx.err(AppError::not_found())) };
+        let bytes = index_xlsx(lang, &f, panel).map_err(|e| {
+            tracing::error!(error = %e, "xlsx export");
+            ctx.err(AppError::internal(&ctx.request_id))
+        })?;
+        return Ok(crate::stats::files::download(bytes, &format!("{}_index.xlsx", f.code), crate::stats::files::XLSX));
+    }
     let mut tree: Vec<TreeNode> = f
         .pillars
         .iter()
@@ -882,4 +890,42 @@ pub async fn public_dashboard(State(state): State<AppState>, ctx: Ctx, Path(code
     let values = innocity_store::indicators::for_unit(&state.db, unit.id, &codes).await.map_err(|e| ctx.err(e.into()))?;
     let unit_name = format!("{}（{}）", name(lang, &unit.name_zh, &unit.name_en), t(lang, "ind.whole_zone"));
     Ok(render(&dashboard_page(ctx.shell(), lang, f, &unit, unit_name, vec![], &values, false, String::new(), true)))
+}
+
+/// The index tables as a workbook: the index of every zone and year, every pillar and every
+/// normalised indicator score of every zone and year.
+fn index_xlsx(lang: Lang, f: &Framework, panel: &IndexPanel) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let head = Format::new().set_bold().set_background_color("DCE6F1");
+    let one = Format::new().set_num_format("0.0");
+    let mut sheet = |title: &str, columns: Vec<(String, String)>| -> Result<(), rust_xlsxwriter::XlsxError> {
+        let ws = wb.add_worksheet();
+        ws.set_name(title)?;
+        ws.write_string_with_format(0, 0, t(lang, "ind.unit"), &head)?;
+        ws.write_string_with_format(0, 1, t(lang, "ind.year"), &head)?;
+        for (c, (_, label)) in columns.iter().enumerate() {
+            ws.write_string_with_format(0, 2 + c as u16, label, &head)?;
+        }
+        let mut row = 1;
+        for z in &panel.zones {
+            for y in &panel.years {
+                ws.write_string(row, 0, name(lang, &z.name_zh, &z.name_en))?;
+                ws.write_number(row, 1, *y as f64)?;
+                for (c, (code, _)) in columns.iter().enumerate() {
+                    if let Some(v) = panel.score(z.id, *y, code) {
+                        ws.write_number_with_format(row, 2 + c as u16, v, &one)?;
+                    }
+                }
+                row += 1;
+            }
+        }
+        ws.set_column_width(0, 18)?;
+        Ok(())
+    };
+    let mut top = vec![("Index".to_string(), t(lang, "idx.title").to_string())];
+    top.extend(f.pillars.iter().map(|p| (p.code.clone(), name(lang, &p.name_zh, &p.name_en))));
+    sheet(t(lang, "idx.title"), top)?;
+    sheet(t(lang, "idx.sheet.normalised"), f.targets.iter().map(|tg| (tg.code.clone(), name(lang, &tg.name_zh, &tg.name_en))).collect())?;
+    wb.save_to_buffer()
 }

@@ -191,3 +191,18 @@ async fn a_dashboard_can_be_made_public_by_bureau_staff_only() {
     assert_eq!(t.post_form(&b, "/indicators/LANBAI-2020/public", &[("public", "0")]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(t.get(&anon, "/public/indicators/LANBAI-2020").await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_index_tables_export_to_xlsx() {
+    use calamine::{DataType, Reader};
+    let t = monitoring_app().await;
+    let s = t.login("bureau").await;
+    let (status, _, bytes) = t.get_bytes(&s, "/indicators/LANBAI-2020/index?format=xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(wb.sheet_names(), vec!["发展指数".to_string(), "标准化得分".to_string()]);
+    let r = wb.worksheet_range("发展指数").unwrap();
+    assert_eq!(r.height(), 1 + 4 * 11, "four zones × 2014–2024");
+    let v = r.get_value((1, 2)).unwrap().as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&v));
+}
