@@ -650,6 +650,8 @@ pub async fn seed_indicators(db: &Db) -> Result<usize> {
     }
     let actor = crate::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
     let mut n = crate::indicators::import(db, &out, actor).await?;
+    // The cities' totals, from their zones.
+    n += crate::indicators::aggregate(db, &f, actor).await?;
     // The city's goals that the statistics answer (enterprise R&D and new products as a share
     // of sales), from the demo's returns.
     if let Some(city) = Framework::built_in().into_iter().find(|f| f.code == "CITY-2015") {

@@ -132,3 +132,30 @@ pub async fn set_public(db: &Db, code: &str, public: bool, actor: Actor<'_>) -> 
     tx.commit().await?;
     Ok(())
 }
+
+/// Fills in the values of org units above those that report (source `aggregated`): totals summed,
+/// ratios with a numerator and a denominator as ratios of the sums. Returns the values written.
+pub async fn aggregate(db: &Db, framework: &innocity_core::indicators::targets::Framework, actor: Actor<'_>) -> Result<usize> {
+    let codes: Vec<String> = framework.targets.iter().map(|t| t.code.clone()).collect();
+    if codes.is_empty() {
+        return Ok(0);
+    }
+    let marks = vec!["?"; codes.len()].join(", ");
+    // A unit's own values count; earlier sums are recomputed (their source is `aggregated`).
+    let values = db
+        .read(
+            &format!("SELECT indicator, org_unit_id, period, value FROM indicator_values WHERE indicator IN ({marks}) AND source <> 'aggregated'"),
+            codes.iter().map(|c| Value::from(c.clone())).collect(),
+            |r| Ok((r.text(0)?, r.int(1)?, r.text(2)?, r.opt_real(3)?.unwrap_or(0.0))),
+        )
+        .await?;
+    let units: Vec<(i64, Option<i64>)> = crate::orgs::units(db).await?.into_iter().map(|u| (u.id, u.parent_id)).collect();
+    let out: Vec<IndicatorValue> = innocity_core::indicators::targets::aggregate_up(framework, &units, &values)
+        .into_iter()
+        .map(|(indicator, org_unit_id, period, value)| IndicatorValue { indicator, org_unit_id, period, value, source: "aggregated".into() })
+        .collect();
+    if out.is_empty() {
+        return Ok(0);
+    }
+    import(db, &out, actor).await
+}

@@ -193,7 +193,7 @@ pub async fn dashboard(State(state): State<AppState>, a: Auth<ViewIndicators>, P
     let scope_units = state.units_in_scope(&a.principal.scope).await.map_err(|e| ctx.err(e.into()))?;
     let units = scope_units.iter().filter(|u| matches!(u.level.as_str(), "province" | "city" | "zone")).map(|u| (u.id, name(lang, &u.name_zh, &u.name_en), u.id == unit.id)).collect();
     let notice = notice_text(lang, &NoticeQuery { notice: q.notice.clone(), n: q.n });
-    let manager = a.principal.role.allows(Capability::ManageIndicators) && f.targets.iter().any(|t| t.stats_formula.is_some());
+    let manager = a.principal.role.allows(Capability::ManageIndicators);
     Ok(render(&dashboard_page(ctx.shell(), lang, f, &unit, unit_name, units, &values, manager, notice, false)))
 }
 
@@ -408,7 +408,8 @@ pub async fn refresh(State(state): State<AppState>, a: Auth<ManageIndicators>, P
     let f = find(ctx, &code)?;
     let last = (crate::stats::today().format("%Y").to_string().parse::<i32>().unwrap_or(2026)) - 1;
     let periods: Vec<String> = (last - 4..=last).map(|y| y.to_string()).collect();
-    let n = innocity_store::indicators::from_statistics(&state.db, &f, &periods, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
+    let mut n = innocity_store::indicators::from_statistics(&state.db, &f, &periods, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
+    n += innocity_store::indicators::aggregate(&state.db, &f, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
     Ok(axum::response::Redirect::to(&format!("/indicators/{}?notice=refreshed&n={n}", f.code)).into_response())
 }
 

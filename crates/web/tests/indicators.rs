@@ -206,3 +206,25 @@ async fn the_index_tables_export_to_xlsx() {
     let v = r.get_value((1, 2)).unwrap().as_f64().unwrap();
     assert!((0.0..=100.0).contains(&v));
 }
+
+#[tokio::test]
+async fn cities_get_the_sum_of_their_zones_for_totals() {
+    let t = monitoring_app().await;
+    let lz = t.unit_id("620100").await;
+    let zones: Vec<i64> = vec![t.unit_id("LZXQ").await, t.unit_id("LZGX").await, t.unit_id("LZJJ").await];
+    let get = |u: i64| {
+        let db = t.db.clone();
+        async move { innocity_store::indicators::for_unit(&db, u, &["TECH_CONTRACTS".to_string()]).await.unwrap() }
+    };
+    let city = get(lz).await;
+    let y2024 = city.iter().find(|v| v.period == "2024").unwrap();
+    let mut sum = 0.0;
+    for z in zones {
+        sum += get(z).await.iter().find(|v| v.period == "2024").unwrap().value;
+    }
+    assert!((y2024.value - sum).abs() < 1e-9 && y2024.source == "aggregated");
+    // Ratios without a numerator and a denominator are not averaged into the city.
+    assert!(innocity_store::indicators::for_unit(&t.db, lz, &["RD_GDP".to_string()]).await.unwrap().is_empty());
+    let s = t.login("bureau").await;
+    assert!(t.get(&s, &format!("/indicators/LANBAI-2020?unit={lz}")).await.body.contains("下级区域汇总"));
+}

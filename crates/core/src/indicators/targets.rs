@@ -52,6 +52,14 @@ pub struct Target {
     /// How to compute the indicator from statistics returns: a formula over the totals of one
     /// form (`#{RD_EXP} / #{REVENUE} * 100` over 107-2), numerator and denominator aggregated
     /// first — a ratio of sums, not an average of ratios.
+    /// For a ratio: the total indicators whose sums give it up the hierarchy
+    /// (`numerator / denominator × scale`), so a parent's ratio is a ratio of sums.
+    #[serde(default)]
+    pub numerator: Option<String>,
+    #[serde(default)]
+    pub denominator: Option<String>,
+    #[serde(default = "one")]
+    pub scale: f64,
     /// The pillar of the development index this indicator belongs to (a [`Pillar`] code).
     #[serde(default)]
     pub pillar: Option<String>,
@@ -388,6 +396,22 @@ mod tests {
     }
 
     #[test]
+    fn totals_add_up_and_ratios_are_ratios_of_sums() {
+        let text = "code = \"T\"\nname_zh = \"t\"\nname_en = \"t\"\n[[target]]\ncode = \"RD\"\nname_zh = \"r\"\nname_en = \"r\"\nkind = \"total\"\nbaseline_year = 2020\nbaseline = 1\ntarget_year = 2025\ntarget = 2\n[[target]]\ncode = \"GDP\"\nname_zh = \"g\"\nname_en = \"g\"\nkind = \"total\"\nbaseline_year = 2020\nbaseline = 1\ntarget_year = 2025\ntarget = 2\n[[target]]\ncode = \"INT\"\nname_zh = \"i\"\nname_en = \"i\"\nnumerator = \"RD\"\ndenominator = \"GDP\"\nscale = 100\nbaseline_year = 2020\nbaseline = 1\ntarget_year = 2025\ntarget = 2\n";
+        let f = Framework::from_toml("t.toml", text).unwrap();
+        // 1 ← 2 ← {3, 4}; 4 reports a big GDP and a low intensity.
+        let units = [(1, None), (2, Some(1)), (3, Some(2)), (4, Some(2))];
+        let v = |i: &str, u: i64, x: f64| (i.to_string(), u, "2024".to_string(), x);
+        let values = vec![v("RD", 3, 3.0), v("GDP", 3, 100.0), v("INT", 3, 3.0), v("RD", 4, 1.0), v("GDP", 4, 900.0), v("INT", 4, 0.111)];
+        let out = aggregate_up(&f, &units, &values);
+        let get = |i: &str, u: i64| out.iter().find(|x| x.0 == i && x.1 == u).map(|x| x.3);
+        assert_eq!(get("RD", 2), Some(4.0));
+        assert_eq!(get("GDP", 1), Some(1000.0));
+        assert_eq!(get("INT", 2), Some(0.4), "4 / 1000 × 100, not the mean of 3 and 0.111");
+        assert_eq!(get("INT", 3), None, "a unit's own values stay");
+    }
+
+    #[test]
     fn bad_frameworks_say_where() {
         let text = "code = \"X\"\nname_zh = \"x\"\nname_en = \"x\"\n[[target]]\ncode = \"A\"\nname_zh = \"a\"\nname_en = \"a\"\nbaseline_year = 2020\nbaseline = 1\ntarget_year = 2018\ntarget = 2\nweight = -1\n";
         let e = Framework::from_toml("mine.toml", text).unwrap_err();
@@ -484,4 +508,63 @@ impl Framework {
         m.push_str(&format!("{},Index,Index,1,1,,Aggregate\n", if two_levels { 3 } else { 2 }));
         m
     }
+}
+
+/// A stored value: indicator, org unit, period, value.
+pub type UnitValue = (String, i64, String, f64);
+
+/// Values for org units that have none of their own, from the units below them, level by
+/// level from the bottom: a total is the sum of its children's; a ratio with a numerator and a
+/// denominator is the ratio of their sums (never an average of ratios). Other ratios are not
+/// added up.
+pub fn aggregate_up(f: &Framework, units: &[(i64, Option<i64>)], values: &[UnitValue]) -> Vec<UnitValue> {
+    use std::collections::{BTreeSet, HashMap};
+    let mut have: HashMap<(String, i64, String), f64> = values.iter().map(|(i, u, p, v)| ((i.clone(), *u, p.clone()), *v)).collect();
+    let periods: BTreeSet<String> = values.iter().map(|v| v.2.clone()).collect();
+    let depth = |mut u: i64| {
+        let mut d = 0;
+        while let Some(p) = units.iter().find(|x| x.0 == u).and_then(|x| x.1) {
+            d += 1;
+            u = p;
+        }
+        d
+    };
+    let mut parents: Vec<(i64, usize)> = units.iter().filter(|u| units.iter().any(|c| c.1 == Some(u.0))).map(|u| (u.0, depth(u.0))).collect();
+    parents.sort_by(|a, b| b.1.cmp(&a.1));
+    let mut out = Vec::new();
+    let mut sums: HashMap<(String, i64, String), f64> = HashMap::new();
+    for (parent, _) in parents {
+        let children: Vec<i64> = units.iter().filter(|c| c.1 == Some(parent)).map(|c| c.0).collect();
+        for t in f.targets.iter().filter(|t| t.kind == Kind::Total) {
+            for p in &periods {
+                let parts: Vec<f64> = children.iter().filter_map(|c| have.get(&(t.code.clone(), *c, p.clone())).copied()).collect();
+                if parts.is_empty() {
+                    continue;
+                }
+                let sum: f64 = parts.iter().sum();
+                sums.insert((t.code.clone(), parent, p.clone()), sum);
+                if !have.contains_key(&(t.code.clone(), parent, p.clone())) {
+                    have.insert((t.code.clone(), parent, p.clone()), sum);
+                    out.push((t.code.clone(), parent, p.clone(), sum));
+                }
+            }
+        }
+        for t in f.targets.iter().filter(|t| t.kind == Kind::Ratio) {
+            let (Some(num), Some(den)) = (&t.numerator, &t.denominator) else { continue };
+            for p in &periods {
+                if have.contains_key(&(t.code.clone(), parent, p.clone())) {
+                    continue;
+                }
+                let get = |code: &str| have.get(&(code.to_string(), parent, p.clone())).copied();
+                if let (Some(n), Some(d)) = (get(num), get(den))
+                    && d != 0.0
+                {
+                    let v = n / d * t.scale;
+                    have.insert((t.code.clone(), parent, p.clone()), v);
+                    out.push((t.code.clone(), parent, p.clone(), v));
+                }
+            }
+        }
+    }
+    out
 }
