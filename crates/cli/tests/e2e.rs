@@ -582,8 +582,10 @@ fn browser_monitoring_dashboards_show_paths_warnings_and_rankings() {
     b.go(&format!("{base}/indicators/LANBAI-2020/compare"));
     b.wait_for(|| b.exists("#ranking"));
     assert_eq!(b.source().matches("<tr><td class=\"num\">").count(), 4, "four zones ranked");
-    assert!(b.exists("#sobol"));
+    assert!(b.exists("#sobol") && b.source().matches("<rect x=").count() >= 4, "the map-like grid has a tile per zone");
     b.screenshot("indicators-compare");
+    b.post("/execute/sync", json!({"script": "document.getElementById('map-grid').scrollIntoView();", "args": []}));
+    b.screenshot("indicators-map");
     b.go(&format!("{base}/indicators/LANBAI-2020/index"));
     b.wait_for(|| b.exists("#index-chart"));
     assert!(b.exists("#index-tree") && b.exists("#rank-intervals line"));

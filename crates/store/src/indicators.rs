@@ -84,15 +84,19 @@ pub async fn from_statistics(db: &Db, framework: &innocity_core::indicators::tar
     use innocity_core::stats::status::Status;
     struct Totals<'a> {
         t: &'a crate::stats::Totals,
+        cat: &'a innocity_core::stats::Catalogue,
         unit: i64,
     }
     impl Resolve for Totals<'_> {
         fn value(&self, item: &Item) -> Option<f64> {
             let Item::Data { element, disagg, offset: 0, year_to_date: false } = item else { return None };
             let i = self.t.find(element, disagg.as_deref().unwrap_or(""))?;
-            self.t.rollup.get(self.unit, &i).map(|a| a.sum)
+            // Each element adds up across organisations by its own aggregation type.
+            let how = self.cat.element(element).map(|e| e.aggregation).unwrap_or_default();
+            self.t.rollup.get(self.unit, &i).map(|a| a.value(how))
         }
     }
+    let cat = crate::stats::catalogue(db).await?;
     let mut out = Vec::new();
     for tg in &framework.targets {
         let (Some(form), Some(text)) = (&tg.stats_form, &tg.stats_formula) else { continue };
@@ -103,7 +107,7 @@ pub async fn from_statistics(db: &Db, framework: &innocity_core::indicators::tar
             units.sort_unstable();
             units.dedup();
             for unit in units {
-                if let Some(v) = formula::eval(&f.expr, &Totals { t: &totals, unit }) {
+                if let Some(v) = formula::eval(&f.expr, &Totals { t: &totals, cat: &cat, unit }) {
                     out.push(IndicatorValue { indicator: tg.code.clone(), org_unit_id: unit, period: period.clone(), value: v, source: "stats".into() });
                 }
             }

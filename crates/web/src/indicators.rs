@@ -242,6 +242,27 @@ fn dashboard_page(s: Shell, lang: Lang, f: Framework, unit: &OrgUnit, unit_name:
     Dashboard { s, fname: name(lang, &f.name_zh, &f.name_en), framework: f, unit_id: unit.id, unit_name, units, cards, warnings, milestones, years, manager, notice, public }
 }
 
+/// Where a zone sits on the map-like grid (column, row), by its position in the pilot zone: 兰州新区
+/// to the north, the three Lanzhou zones along the river, 白银 to the north-east.
+fn grid_place(code: &str, i: usize) -> (u32, u32) {
+    match code {
+        "LZXQ" => (1, 0),
+        "LZJJ" => (0, 1),
+        "LZGX" => (1, 1),
+        "BYGX" => (2, 0),
+        _ => ((i % 3) as u32, 2 + (i / 3) as u32),
+    }
+}
+
+pub struct GridTile {
+    pub x: u32,
+    pub y: u32,
+    pub name: String,
+    pub score: String,
+    pub shade: &'static str,
+    pub unit_id: i64,
+}
+
 pub struct CompareRow {
     pub rank: String,
     pub unit: String,
@@ -264,6 +285,8 @@ struct ComparePage {
     headers: Vec<String>,
     rows: Vec<CompareRow>,
     sobol: Vec<(String, String, String)>,
+    grid: Vec<GridTile>,
+    grid_height: u32,
 }
 
 /// The zones in scope compared in one year: each indicator against the zone's own path, and a
@@ -315,6 +338,17 @@ pub async fn compare(State(state): State<AppState>, a: Auth<ViewIndicators>, Pat
         }
     }
     scores.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+    // 目标分解: each indicator's target broken down between the zones from their baselines
+    // (a total by shares, a ratio by the same relative improvement).
+    let breakdown: Vec<(String, Vec<(String, f64)>)> = f
+        .targets
+        .iter()
+        .map(|tg| {
+            let baselines: Vec<(String, f64)> = zones.iter().filter_map(|z| get(&base, z.id, &tg.code).map(|b| (z.id.to_string(), b))).collect();
+            (tg.code.clone(), tg.by_unit(&baselines))
+        })
+        .collect();
+    let zone_target = |tg: &Target, zid: i64| breakdown.iter().find(|b| b.0 == tg.code).and_then(|b| b.1.iter().find(|x| x.0 == zid.to_string()).map(|x| x.1));
     let max = scores.iter().filter_map(|s| s.1).fold(0.0, f64::max);
     let rows = scores
         .iter()
@@ -333,23 +367,42 @@ pub async fn compare(State(state): State<AppState>, a: Auth<ViewIndicators>, Pat
                     .iter()
                     .map(|tg| match get(&now, *zid, &tg.code) {
                         Some(v) => {
-                            // Each zone against its own path, from its own baseline.
+                            // Each zone against its own path: from its own baseline to its share
+                            // of the target.
                             let b = get(&base, *zid, &tg.code).unwrap_or(tg.baseline);
-                            let own = tg.by_unit(&[("z".into(), b)]);
                             let mut mine = tg.clone();
                             mine.baseline = b;
-                            mine.target = own.first().map(|x| x.1).unwrap_or(tg.target);
+                            mine.target = zone_target(tg, *zid).unwrap_or(tg.target);
                             (number(v), mine.assess(year, v, &f.thresholds).status.code())
                         }
                         None => ("—".into(), "none"),
                     })
                     .collect(),
-                targets: f.targets.iter().map(|tg| get(&base, *zid, &tg.code).map(|b| number(tg.by_unit(&[("z".into(), b)])[0].1)).unwrap_or_else(|| "—".into())).collect(),
+                targets: f.targets.iter().map(|tg| zone_target(tg, *zid).map(number).unwrap_or_else(|| "—".into())).collect(),
             })
         })
         .collect();
     let headers = f.targets.iter().map(|tg| name(lang, &tg.name_zh, &tg.name_en)).collect();
-    Ok(render(&ComparePage { s: ctx.shell(), fname: name(lang, &f.name_zh, &f.name_en), framework: f, year, years, headers, rows, sobol }))
+    // The map-like grid: each zone a tile where it lies, shaded by its score (five steps).
+    let grid: Vec<GridTile> = zones
+        .iter()
+        .enumerate()
+        .map(|(i, z)| {
+            let (x, y) = grid_place(&z.code, i);
+            let score = scores.iter().find(|s| s.0 == z.id).and_then(|s| s.1);
+            let shade = match score.map(|v| if max > 0.0 { v / max } else { 0.0 }) {
+                Some(r) if r >= 0.9 => "g5",
+                Some(r) if r >= 0.75 => "g4",
+                Some(r) if r >= 0.6 => "g3",
+                Some(r) if r >= 0.45 => "g2",
+                Some(_) => "g1",
+                None => "g0",
+            };
+            GridTile { x: 10 + x * 170, y: 10 + y * 90, name: name(lang, &z.name_zh, &z.name_en), score: score.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()), shade, unit_id: z.id }
+        })
+        .collect();
+    let grid_height = grid.iter().map(|g| g.y + 90).max().unwrap_or(0);
+    Ok(render(&ComparePage { s: ctx.shell(), fname: name(lang, &f.name_zh, &f.name_en), framework: f, year, years, headers, rows, sobol, grid, grid_height }))
 }
 
 // ---------- imports ----------

@@ -228,3 +228,18 @@ async fn cities_get_the_sum_of_their_zones_for_totals() {
     let s = t.login("bureau").await;
     assert!(t.get(&s, &format!("/indicators/LANBAI-2020?unit={lz}")).await.body.contains("下级区域汇总"));
 }
+
+#[tokio::test]
+async fn a_total_target_is_shared_between_the_zones() {
+    let t = monitoring_app().await;
+    let s = t.login("bureau").await;
+    let page = t.get(&s, "/indicators/LANBAI-2020/compare?year=2024").await.body;
+    // The zones' GDP targets (the first column of each 分解目标 row) add up to the plan's 1,377.
+    let targets: Vec<f64> = page
+        .split("<tr class=\"sub\">")
+        .skip(1)
+        .map(|row| row.split("<td class=\"num muted\">").nth(1).unwrap().split('<').next().unwrap().replace(',', "").parse::<f64>().unwrap())
+        .collect();
+    assert_eq!(targets.len(), 4);
+    assert!((targets.iter().sum::<f64>() - 1377.0).abs() < 0.1, "{targets:?}");
+}
