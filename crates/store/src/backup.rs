@@ -28,6 +28,7 @@ const TABLES: &[(&str, &str, &[(&str, Col)])] = &[
     ("stat_approvals", "form, period, org_unit_id", &[("form", Col::Text), ("period", Col::Text), ("org_unit_id", Col::Int), ("approved_by", Col::Text), ("approved_at", Col::Int)]),
     ("stat_reminders", "id", &[("id", Col::Int), ("form", Col::Text), ("period", Col::Text), ("organisation_id", Col::Int), ("message", Col::Text), ("sent_by", Col::Text), ("sent_at", Col::Int)]),
     ("indicator_values", "indicator, org_unit_id, period", &[("indicator", Col::Text), ("org_unit_id", Col::Int), ("period", Col::Text), ("value", Col::NullReal), ("source", Col::Text), ("updated_by", Col::Text), ("updated_at", Col::Int)]),
+    ("framework_definitions", "code", &[("code", Col::Text), ("body", Col::Text), ("imported_by", Col::Text), ("imported_at", Col::Int)]),
     ("framework_settings", "code", &[("code", Col::Text), ("public", Col::Int), ("updated_by", Col::Text), ("updated_at", Col::Int)]),
     ("audit_log", "seq", &[("seq", Col::Int), ("at_ms", Col::Int), ("actor", Col::Text), ("action", Col::Text), ("entity", Col::Text), ("entity_id", Col::Text), ("before_json", Col::Text), ("after_json", Col::Text), ("request_id", Col::Text), ("prev_hash", Col::Text), ("hash", Col::Text)]),
     ("audit_head", "id", &[("id", Col::Int), ("seq", Col::Int), ("hash", Col::Text)]),

@@ -163,3 +163,35 @@ pub async fn aggregate(db: &Db, framework: &innocity_core::indicators::targets::
     }
     import(db, &out, actor).await
 }
+
+/// The frameworks in force: the built-in ones, then those bureau staff imported (an imported
+/// framework with a built-in code replaces it).
+pub async fn frameworks(db: &Db) -> Result<Vec<innocity_core::indicators::targets::Framework>> {
+    use innocity_core::indicators::targets::Framework;
+    let mut all = Framework::built_in();
+    let stored = db.read("SELECT code, body FROM framework_definitions ORDER BY imported_at, code", vec![], |r| Ok((r.text(0)?, r.text(1)?))).await?;
+    for (code, body) in stored {
+        match Framework::from_toml(&code, &body) {
+            Ok(f) => match all.iter().position(|x| x.code == f.code) {
+                Some(i) => all[i] = f,
+                None => all.push(f),
+            },
+            // Checked when imported; a definition that no longer reads is left out, not fatal.
+            Err(e) => tracing::warn!(%code, errors = e.len(), "stored framework does not read"),
+        }
+    }
+    Ok(all)
+}
+
+/// Stores a framework definition (already checked), replacing one with the same code.
+pub async fn add_framework(db: &Db, code: &str, body: &str, actor: Actor<'_>) -> Result<()> {
+    let tx = db.begin_write().await?;
+    tx.exec(
+        "INSERT INTO framework_definitions (code, body, imported_by, imported_at) VALUES (?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET body = excluded.body, imported_by = excluded.imported_by, imported_at = excluded.imported_at",
+        vec![code.into(), body.into(), actor.username.into(), now_ms().into()],
+    )
+    .await?;
+    audit::append(&tx, Change { actor: actor.username, action: "framework.import", entity: "framework", entity_id: code.into(), before: serde_json::json!({}), after: serde_json::json!({ "bytes": body.len() }), request_id: actor.request_id }).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -190,6 +190,7 @@ pub fn router(state: AppState) -> Router {
         .route("/units/new", get(orgs::new_unit_form))
         .route("/indicators", get(indicators::list))
         .route("/indicators/upload", post(indicators::import))
+        .route("/indicators/frameworks", post(indicators::import_framework))
         .route("/indicators/{code}", get(indicators::dashboard))
         .route("/indicators/{code}/refresh", post(indicators::refresh))
         .route("/indicators/{code}/report.pdf", get(indicators::report))

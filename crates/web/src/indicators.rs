@@ -20,8 +20,9 @@ fn name(lang: Lang, zh: &str, en: &str) -> String {
     if lang == Lang::Zh { zh.to_string() } else { en.to_string() }
 }
 
-fn find(ctx: &Ctx, code: &str) -> AppResult<Framework> {
-    Framework::built_in().into_iter().find(|f| f.code == code).ok_or_else(|| ctx.err(AppError::not_found()))
+/// A framework in force (built-in or imported), or 404.
+async fn find(state: &AppState, ctx: &Ctx, code: &str) -> AppResult<Framework> {
+    innocity_store::indicators::frameworks(&state.db).await.map_err(|e| ctx.err(e.into()))?.into_iter().find(|f| f.code == code).ok_or_else(|| ctx.err(AppError::not_found()))
 }
 
 /// The unit asked for if the principal reaches it; else the top of their scope.
@@ -47,6 +48,9 @@ struct ListPage {
     frameworks: Vec<(String, String, String, usize, bool)>,
     manager: bool,
     notice: String,
+    /// A framework definition being imported, and what is wrong with it.
+    body: String,
+    errors: Vec<String>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -62,6 +66,7 @@ fn notice_text(lang: Lang, q: &NoticeQuery) -> String {
     match q.notice.as_deref() {
         Some("imported") => tf(lang, "ind.imported", &[q.n.unwrap_or(0).to_string()]),
         Some("refreshed") => tf(lang, "ind.refreshed", &[q.n.unwrap_or(0).to_string()]),
+        Some("framework") => t(lang, "ind.framework_imported").into(),
         _ => String::new(),
     }
 }
@@ -69,8 +74,9 @@ fn notice_text(lang: Lang, q: &NoticeQuery) -> String {
 pub async fn list(State(state): State<AppState>, a: Auth<ViewIndicators>, Query(q): Query<NoticeQuery>) -> AppResult<Response> {
     let lang = a.ctx.lang;
     let public = state.public_frameworks().await.map_err(|e| a.ctx.err(e.into()))?;
-    let frameworks = Framework::built_in().iter().map(|f| (f.code.clone(), name(lang, &f.name_zh, &f.name_en), f.source.clone(), f.targets.len(), public.contains(&f.code))).collect();
-    Ok(render(&ListPage { s: a.ctx.shell(), frameworks, manager: a.principal.role.allows(Capability::ManageIndicators), notice: notice_text(lang, &q) }))
+    let all = innocity_store::indicators::frameworks(&state.db).await.map_err(|e| a.ctx.err(e.into()))?;
+    let frameworks = all.iter().map(|f| (f.code.clone(), name(lang, &f.name_zh, &f.name_en), f.source.clone(), f.targets.len(), public.contains(&f.code))).collect();
+    Ok(render(&ListPage { s: a.ctx.shell(), frameworks, manager: a.principal.role.allows(Capability::ManageIndicators), notice: notice_text(lang, &q), body: String::new(), errors: vec![] }))
 }
 
 pub struct Card {
@@ -171,7 +177,7 @@ pub struct DashQuery {
 /// A framework, the org unit asked for (in scope) and its stored values of the framework's
 /// indicators.
 async fn framework_values(state: &AppState, ctx: &Ctx, p: &Principal, code: &str, unit: Option<&str>) -> AppResult<(Framework, OrgUnit, Vec<innocity_store::indicators::IndicatorValue>)> {
-    let f = find(ctx, code)?;
+    let f = find(state, ctx, code).await?;
     let unit = unit_in_scope(state, ctx, p, unit).await?;
     let codes: Vec<String> = f.targets.iter().map(|t| t.code.clone()).collect();
     let values = innocity_store::indicators::for_unit(&state.db, unit.id, &codes).await.map_err(|e| ctx.err(e.into()))?;
@@ -295,7 +301,7 @@ struct ComparePage {
 pub async fn compare(State(state): State<AppState>, a: Auth<ViewIndicators>, Path(code): Path<String>, Query(q): Query<DashQuery>) -> AppResult<Response> {
     let ctx = &a.ctx;
     let lang = ctx.lang;
-    let f = find(ctx, &code)?;
+    let f = find(&state, ctx, &code).await?;
     let zones: Vec<OrgUnit> = state.units_in_scope(&a.principal.scope).await.map_err(|e| ctx.err(e.into()))?.into_iter().filter(|u| u.level == "zone").collect();
     let codes: Vec<String> = f.targets.iter().map(|t| t.code.clone()).collect();
     let ids: Vec<i64> = zones.iter().map(|z| z.id).collect();
@@ -431,7 +437,7 @@ pub async fn import(State(state): State<AppState>, a: Auth<ManageIndicators>, re
     } else {
         return Err(ctx.err(AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_type", "err.file.type").args(vec![name])));
     };
-    let frameworks = Framework::built_in();
+    let frameworks = innocity_store::indicators::frameworks(&state.db).await.map_err(|e| ctx.err(e.into()))?;
     let indicators: Vec<String> = frameworks.iter().flat_map(|f| f.targets.iter().map(|t| t.code.clone())).collect();
     let units = state.units().await.map_err(|e| ctx.err(e.into()))?;
     let codes: Vec<String> = units.iter().map(|u| u.code.clone()).collect();
@@ -458,7 +464,7 @@ struct RefreshForm {
 pub async fn refresh(State(state): State<AppState>, a: Auth<ManageIndicators>, Path(code): Path<String>, body: axum::body::Bytes) -> AppResult<Response> {
     let ctx = &a.ctx;
     let _: RefreshForm = crate::auth::parse_form(ctx, &body)?;
-    let f = find(ctx, &code)?;
+    let f = find(&state, ctx, &code).await?;
     let last = (crate::stats::today().format("%Y").to_string().parse::<i32>().unwrap_or(2026)) - 1;
     let periods: Vec<String> = (last - 4..=last).map(|y| y.to_string()).collect();
     let mut n = innocity_store::indicators::from_statistics(&state.db, &f, &periods, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
@@ -765,7 +771,7 @@ fn strengths(panel: &IndexPanel, f: &Framework, lang: Lang, zone: i64, year: i32
 pub async fn index_page(State(state): State<AppState>, a: Auth<ViewIndicators>, Path(code): Path<String>, Query(q): Query<DashQuery>) -> AppResult<Response> {
     let ctx = &a.ctx;
     let lang = ctx.lang;
-    let f = find(ctx, &code)?;
+    let f = find(&state, ctx, &code).await?;
     let panel = index_panel(&state, ctx, &a.principal, &f).await?;
     if q.format.as_deref() == Some("xlsx") {
         let Some(panel) = &panel else { return Err(ctx.err(AppError::not_found())) };
@@ -854,7 +860,7 @@ pub async fn index_report(State(state): State<AppState>, a: Auth<ViewIndicators>
     use innocity_reports::{Block, Cell, Report};
     let ctx = &a.ctx;
     let lang = ctx.lang;
-    let f = find(ctx, &code)?;
+    let f = find(&state, ctx, &code).await?;
     let Some(panel) = index_panel(&state, ctx, &a.principal, &f).await? else { return Err(ctx.err(AppError::not_found())) };
     let year = q.year.filter(|y| panel.years.contains(y)).unwrap_or(*panel.years.last().unwrap_or(&0));
     let fname = name(lang, &f.name_zh, &f.name_en);
@@ -924,7 +930,7 @@ struct PublicForm {
 pub async fn set_public(State(state): State<AppState>, a: Auth<ManageIndicators>, Path(code): Path<String>, body: axum::body::Bytes) -> AppResult<Response> {
     let ctx = &a.ctx;
     let form: PublicForm = crate::auth::parse_form(ctx, &body)?;
-    let f = find(ctx, &code)?;
+    let f = find(&state, ctx, &code).await?;
     innocity_store::indicators::set_public(&state.db, &f.code, form.public == "1", ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
     state.public_frameworks_changed();
     Ok(axum::response::Redirect::to("/indicators").into_response())
@@ -937,7 +943,7 @@ pub async fn public_dashboard(State(state): State<AppState>, ctx: Ctx, Path(code
     if !public.contains(&code) {
         return Err(ctx.err(AppError::not_found()));
     }
-    let f = find(&ctx, &code)?;
+    let f = find(&state, &ctx, &code).await?;
     let units = state.units().await.map_err(|e| ctx.err(e.into()))?;
     let unit = units.iter().find(|u| u.parent_id.is_none()).cloned().ok_or_else(|| ctx.err(AppError::not_found()))?;
     let codes: Vec<String> = f.targets.iter().map(|t| t.code.clone()).collect();
@@ -982,4 +988,33 @@ fn index_xlsx(lang: Lang, f: &Framework, panel: &IndexPanel) -> Result<Vec<u8>, 
     sheet(t(lang, "idx.title"), top)?;
     sheet(t(lang, "idx.sheet.normalised"), f.targets.iter().map(|tg| (tg.code.clone(), name(lang, &tg.name_zh, &tg.name_en))).collect())?;
     wb.save_to_buffer()
+}
+
+#[derive(serde::Deserialize)]
+struct FrameworkForm {
+    #[serde(default)]
+    body: String,
+}
+
+/// Imports a framework (TOML, as the built-in ones): refused whole, naming the line or the
+/// indicator at fault; a framework with an existing code replaces it.
+pub async fn import_framework(State(state): State<AppState>, a: Auth<ManageIndicators>, body: axum::body::Bytes) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let lang = ctx.lang;
+    let form: FrameworkForm = crate::auth::parse_form(ctx, &body)?;
+    match Framework::from_toml("framework.toml", &form.body) {
+        Ok(f) => {
+            innocity_store::indicators::add_framework(&state.db, &f.code, &form.body, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
+            Ok(axum::response::Redirect::to("/indicators?notice=framework").into_response())
+        }
+        Err(errors) => {
+            let public = state.public_frameworks().await.map_err(|e| ctx.err(e.into()))?;
+            let all = innocity_store::indicators::frameworks(&state.db).await.map_err(|e| ctx.err(e.into()))?;
+            let frameworks = all.iter().map(|f| (f.code.clone(), name(lang, &f.name_zh, &f.name_en), f.source.clone(), f.targets.len(), public.contains(&f.code))).collect();
+            let page = ListPage { s: ctx.shell(), frameworks, manager: true, notice: String::new(), body: form.body, errors: errors.iter().map(|e| e.to_string()).collect() };
+            let mut r = render(&page);
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+    }
 }

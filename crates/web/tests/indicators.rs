@@ -243,3 +243,21 @@ async fn a_total_target_is_shared_between_the_zones() {
     assert_eq!(targets.len(), 4);
     assert!((targets.iter().sum::<f64>() - 1377.0).abs() < 0.1, "{targets:?}");
 }
+
+#[tokio::test]
+async fn bureau_staff_import_their_own_frameworks() {
+    let t = monitoring_app().await;
+    let b = t.login("bureau").await;
+    let bad = "code = \"LZ-2025\"\nname_zh = \"兰州市“十四五”科技创新目标\"\nname_en = \"Lanzhou 2025\"\n[[target]]\ncode = \"RD_GDP\"\nname_zh = \"研发投入强度\"\nname_en = \"R&D intensity\"\nbaseline_year = 2025\nbaseline = 2.4\ntarget_year = 2020\ntarget = 3\n";
+    let r = t.post_form(&b, "/indicators/frameworks", &[("body", bad)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("indicator RD_GDP: the target year 2020 is not after the baseline year 2025"), "{}", r.body);
+    let good = bad.replace("baseline_year = 2025", "baseline_year = 2020").replace("target_year = 2020", "target_year = 2025");
+    assert_eq!(t.post_form(&b, "/indicators/frameworks", &[("body", &good)]).await.status, StatusCode::SEE_OTHER);
+    assert!(t.get(&b, "/indicators").await.body.contains("兰州市“十四五”科技创新目标"));
+    let page = t.get(&b, "/indicators/LZ-2025").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body.matches("class=\"card ind-card").count(), 1);
+    let z = t.login("zone").await;
+    assert_eq!(t.post_form(&z, "/indicators/frameworks", &[("body", &good)]).await.status, StatusCode::FORBIDDEN);
+}
