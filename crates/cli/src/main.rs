@@ -134,6 +134,16 @@ enum Command {
         #[command(subcommand)]
         command: IndexCommand,
     },
+    /// Optimal reviewer assignment (see shared/contracts/assignment.md).
+    Assign {
+        #[arg(long)]
+        input: std::path::PathBuf,
+        #[arg(long)]
+        output: std::path::PathBuf,
+        /// Accepted for reproducible runs; the optimum does not depend on it.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Indicators computed from element values (formulas in TOML, values in long CSV).
     Indicators {
         #[command(subcommand)]
@@ -244,6 +254,9 @@ fn init_logs(format: &str) {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Assign { input, output, .. } = &cli.command {
+        return assign(input, output);
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -327,6 +340,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Stats { command } => stats_command(&url, command).await,
+        // Handled in main: its exit status says optimal, infeasible or malformed.
+        Command::Assign { .. } => Ok(()),
         Command::Indicators { command: IndicatorsCommand::Compute { definitions, values, output } } => indicators_compute(&definitions, &values, &output),
         Command::Index { command: IndexCommand::Build { inputs, out } } => index_build(&inputs, &out),
         Command::Index { command: IndexCommand::Sensitivity { inputs, n, seed, out } } => index_sensitivity(&inputs, n, seed, &out),
@@ -643,4 +658,40 @@ fn indicators_compute(definitions: &std::path::Path, values: &std::path::Path, o
     std::fs::write(output, out).map_err(|e| format!("{}: {e}", output.display()))?;
     println!("computed {} indicators for {} units × {} periods in {secs:.3} s", c.codes.len(), v.units.len(), v.periods.len());
     Ok(())
+}
+
+/// `innocity assign`: exit 0 with an optimal assignment, 2 when infeasible (with the reason),
+/// 1 on malformed input (naming the entry, nothing written).
+fn assign(input: &std::path::Path, output: &std::path::Path) -> ExitCode {
+    use innocity_core::assign::{Instance, Outcome, solve};
+    let fail = |code: u8, message: String| {
+        eprintln!("错误 / error: {message}");
+        ExitCode::from(code)
+    };
+    let text = match std::fs::read_to_string(input) {
+        Ok(t) => t,
+        Err(e) => return fail(1, format!("{}: {e}", input.display())),
+    };
+    let inst: Instance = match serde_json::from_str(&text) {
+        Ok(i) => i,
+        Err(e) => return fail(1, format!("{}: line {}, column {}: {e}", input.display(), e.line(), e.column())),
+    };
+    let start = std::time::Instant::now();
+    let outcome = match solve(&inst) {
+        Ok(o) => o,
+        Err(e) => return fail(1, format!("{}: {e}", input.display())),
+    };
+    let secs = start.elapsed().as_secs_f64();
+    let (json, code) = match &outcome {
+        Outcome::Optimal { objective, pairs } => (serde_json::json!({ "status": "optimal", "objective": objective, "pairs": pairs }), 0),
+        Outcome::Infeasible(reason) => (serde_json::json!({ "status": "infeasible", "reason": reason }), 2),
+    };
+    if let Err(e) = std::fs::write(output, json.to_string()) {
+        return fail(1, format!("{}: {e}", output.display()));
+    }
+    match outcome {
+        Outcome::Optimal { objective, pairs } => println!("optimal: {} pairs, objective {objective} in {secs:.3} s", pairs.len()),
+        Outcome::Infeasible(reason) => eprintln!("infeasible: {reason}"),
+    }
+    ExitCode::from(code)
 }

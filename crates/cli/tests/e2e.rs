@@ -596,3 +596,44 @@ fn browser_monitoring_dashboards_show_paths_warnings_and_rankings() {
     assert!(b.text("#dash-title").contains("兰州高新区"));
     b.screenshot("indicators-zone");
 }
+
+#[test]
+fn assign_follows_its_contract_exit_codes_and_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |json: &str| {
+        let input = dir.path().join("instance.json");
+        let output = dir.path().join("assignment.json");
+        let _ = std::fs::remove_file(&output);
+        std::fs::write(&input, json).unwrap();
+        let o = Command::new(BIN).args(["assign", "--input"]).arg(&input).arg("--output").arg(&output).output().unwrap();
+        let written = std::fs::read_to_string(&output).ok().map(|t| serde_json::from_str::<Value>(&t).unwrap());
+        (o.status.code(), String::from_utf8_lossy(&o.stderr).to_string(), written)
+    };
+    // The contract's example shape: P1 needs 2 of E1..E3, E3 is in conflict, E2 is forced on P2.
+    let ok = r#"{"items":[{"id":"P1","demand":2},{"id":"P2","demand":1}],
+        "experts":[{"id":"E1","max_load":1},{"id":"E2","max_load":2},{"id":"E3","max_load":2,"min_load":0}],
+        "scores":[{"item":"P1","expert":"E1","score":0.9},{"item":"P1","expert":"E2","score":0.5},{"item":"P1","expert":"E3","score":2.0},{"item":"P2","expert":"E1","score":0.7}],
+        "conflicts":[{"item":"P1","expert":"E3","reason":"same organisation"}],
+        "forced":[{"item":"P2","expert":"E2"}]}"#;
+    let (code, _, out) = run(ok);
+    assert_eq!(code, Some(0));
+    let out = out.unwrap();
+    assert_eq!(out["status"], "optimal");
+    assert!((out["objective"].as_f64().unwrap() - 1.4).abs() < 1e-9, "{out}");
+    let pairs: Vec<(String, String)> = out["pairs"].as_array().unwrap().iter().map(|p| (p["item"].as_str().unwrap().into(), p["expert"].as_str().unwrap().into())).collect();
+    assert_eq!(pairs, vec![("P1".to_string(), "E1".to_string()), ("P1".into(), "E2".into()), ("P2".into(), "E2".into())]);
+    // Infeasible: exit 2 and the reason names the item.
+    let (code, _, out) = run(r#"{"items":[{"id":"P9","demand":3}],"experts":[{"id":"E1","max_load":5},{"id":"E2","max_load":5},{"id":"E3","max_load":5}],"scores":[{"item":"P9","expert":"E1","score":1}]}"#);
+    assert_eq!(code, Some(2));
+    let out = out.unwrap();
+    assert_eq!(out["status"], "infeasible");
+    assert!(out["reason"].as_str().unwrap().contains("item P9 has 1 eligible experts"), "{out}");
+    // Malformed: exit 1, the entry named, nothing written.
+    let (code, err, out) = run(r#"{"items":[{"id":"P1","demand":1}],"experts":[{"id":"E1","max_load":1},{"id":"E1","max_load":1}],"scores":[]}"#);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("experts[1] \"E1\": duplicate expert id"), "{err}");
+    assert!(out.is_none());
+    let (code, err, _) = run(r#"{"items":[{"id":"P1","demand":"x"}]}"#);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("line 1"), "{err}");
+}
