@@ -29,8 +29,11 @@ for e in inst["experts"]:
     mcf.add_arc_with_capacity_and_unit_cost(ni + experts[e["id"]], sink, e["max_load"], 0)
 mcf.set_node_supply(source, total)
 mcf.set_node_supply(sink, -total)
+solve_start = time.perf_counter()
 status = mcf.solve()
 secs = time.perf_counter() - start
+# The solver alone (without building the network in Python), for the record.
+print(f"OR-Tools: network built in {solve_start - start:.3f} s, solved in {time.perf_counter() - solve_start:.3f} s", file=sys.stderr)
 assert status == mcf.OPTIMAL, status
 objective = sum(s["score"] for k, s in enumerate(pairs) if mcf.flow(first + k) > 0)
 print(f"{secs:.3f} {objective:.6f}")
