@@ -2,6 +2,7 @@
 pub mod access;
 pub mod assign;
 pub mod audit;
+pub mod credit;
 pub mod index;
 pub mod indicators;
 pub mod orgs;
