@@ -637,3 +637,19 @@ fn assign_follows_its_contract_exit_codes_and_all() {
     assert_eq!(code, Some(1));
     assert!(err.contains("line 1"), "{err}");
 }
+
+#[test]
+fn affinity_ranks_experts_by_their_writing_and_feeds_assign() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("experts.csv"), "id,fields,text\nE1,0805,稀土永磁材料制备；钕铁硼磁体晶界扩散\nE2,1002,中药复方治疗慢性胃炎临床疗效\nE3,0811,风电机组变桨控制\n").unwrap();
+    std::fs::write(dir.path().join("items.csv"), "id,fields,text\nP1,0805,钕铁硼稀土永磁材料晶界扩散技术\nP2,1002,慢性胃炎中药复方疗效评价\n").unwrap();
+    let inst = dir.path().join("instance.json");
+    let o = Command::new(BIN).args(["affinity", "--top", "2", "--demand", "1", "--max-load", "1", "--experts"]).arg(dir.path().join("experts.csv")).arg("--items").arg(dir.path().join("items.csv")).arg("--output").arg(&inst).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.path().join("assignment.json");
+    let o = Command::new(BIN).args(["assign", "--input"]).arg(&inst).arg("--output").arg(&out).output().unwrap();
+    assert!(o.status.success());
+    let a: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let pairs: Vec<(String, String)> = a["pairs"].as_array().unwrap().iter().map(|p| (p["item"].as_str().unwrap().into(), p["expert"].as_str().unwrap().into())).collect();
+    assert_eq!(pairs, vec![("P1".to_string(), "E1".to_string()), ("P2".into(), "E2".into())], "each proposal goes to the expert who writes about it");
+}

@@ -1,5 +1,6 @@
 //! innocity-core: the domain, pure. No IO, no async, no database.
 pub mod access;
+pub mod affinity;
 pub mod assign;
 pub mod audit;
 pub mod credit;
