@@ -28,7 +28,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
     let dashboards = all
         .into_iter()
         .filter(|f| public.contains(&f.code))
-        .map(|f| (f.code, if ctx.lang == Lang::Zh { f.name_zh } else { f.name_en }))
+        .map(|f| (f.code.clone(), ctx.lang.pick(&f.name_zh, &f.name_en).to_string()))
         .collect();
     Ok(render(&HomePage { s: ctx.shell(), zones, total, dashboards }))
 }

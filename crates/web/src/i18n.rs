@@ -22,6 +22,13 @@ impl Lang {
             _ => None,
         }
     }
+    /// The text in this language, of a pair stored side by side (`name_zh`, `name_en`).
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
     pub fn other(self) -> Lang {
         match self {
             Lang::Zh => Lang::En,

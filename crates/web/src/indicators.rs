@@ -17,7 +17,7 @@ use innocity_core::indicators::targets::{self, Framework, Status, Target};
 use innocity_store::orgs::OrgUnit;
 
 fn name(lang: Lang, zh: &str, en: &str) -> String {
-    if lang == Lang::Zh { zh.to_string() } else { en.to_string() }
+    lang.pick(zh, en).to_string()
 }
 
 /// A framework in force (built-in or imported), or 404.

@@ -33,17 +33,11 @@ pub fn today() -> chrono::NaiveDate {
 }
 
 pub fn form_name(lang: Lang, f: &Form) -> String {
-    match lang {
-        Lang::Zh => f.name_zh.clone(),
-        Lang::En => f.name_en.clone(),
-    }
+    lang.pick(&f.name_zh, &f.name_en).to_string()
 }
 
-fn element_name(lang: Lang, e: &DataElement) -> &str {
-    match lang {
-        Lang::Zh => &e.name_zh,
-        Lang::En => &e.name_en,
-    }
+pub(crate) fn element_name(lang: Lang, e: &DataElement) -> &str {
+    lang.pick(&e.name_zh, &e.name_en)
 }
 
 /// Everything about one return a page or API call needs, loaded and checked once.
@@ -160,8 +154,8 @@ pub fn place_text(lang: Lang, file: &str, e: &PlaceError) -> String {
     if !e.place.column.is_empty() {
         parts.push(tf(lang, "file.place.column", &[e.place.column.clone()]));
     }
-    let sep = if lang == Lang::Zh { "，" } else { ", " };
-    format!("{}{}{}", parts.join(sep), if lang == Lang::Zh { "：" } else { ": " }, tf(lang, e.key, &e.args))
+    let sep = lang.pick("，", ", ");
+    format!("{}{}{}", parts.join(sep), lang.pick("：", ": "), tf(lang, e.key, &e.args))
 }
 
 /// 422 with every problem of a file, each naming its place.
@@ -196,7 +190,7 @@ fn describe_item(cat: &Catalogue, lang: Lang, text: &str) -> String {
         && let Some(o) = cat.options_of(e).iter().find(|o| &o.code == d)
     {
         s.push_str(" · ");
-        s.push_str(if lang == Lang::Zh { &o.name_zh } else { &o.name_en });
+        s.push_str(lang.pick(&o.name_zh, &o.name_en));
     }
     if *offset != 0 {
         s.push_str(&tf(lang, "stats.offset", &[offset.to_string()]));
@@ -212,7 +206,7 @@ pub fn violation_views(cat: &Catalogue, lang: Lang, vs: &[Violation], explanatio
             ViolationView {
                 rule: v.rule.clone(),
                 importance: rule.map(|r| r.importance.code()).unwrap_or("medium"),
-                name: rule.map(|r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() }).unwrap_or_default(),
+                name: rule.map(|r| lang.pick(&r.name_zh, &r.name_en).to_string()).unwrap_or_default(),
                 error: v.severity == Severity::Error,
                 left: v.left.map(number).unwrap_or_else(|| "—".into()),
                 right: v.right.map(number).unwrap_or_else(|| "—".into()),
@@ -341,7 +335,7 @@ async fn return_page(state: &AppState, ctx: &Ctx, p: &Principal, rc: ReturnCtx, 
             for (e, option) in rc.form.cells(&rc.cat) {
                 let disagg = option.map(|o| o.code.clone()).unwrap_or_default();
                 let label = match option {
-                    Some(o) => format!("{}{}", t(lang, "stats.of_which"), if lang == Lang::Zh { &o.name_zh } else { &o.name_en }),
+                    Some(o) => format!("{}{}", t(lang, "stats.of_which"), lang.pick(&o.name_zh, &o.name_en)),
                     None => element_name(lang, e).to_string(),
                 };
                 let id = cell_id(&e.code, &disagg, 0);
@@ -372,7 +366,7 @@ async fn return_page(state: &AppState, ctx: &Ctx, p: &Principal, rc: ReturnCtx, 
                     .iter()
                     .map(|e| {
                         let v = value_of(&e.code, "", n).map(|v| display_value(e, v)).unwrap_or_default();
-                        let options = e.options.iter().map(|o| (o.code.clone(), format!("{} {}", o.code, if lang == Lang::Zh { &o.name_zh } else { &o.name_en }), o.code == v)).collect();
+                        let options = e.options.iter().map(|o| (o.code.clone(), format!("{} {}", o.code, lang.pick(&o.name_zh, &o.name_en)), o.code == v)).collect();
                         let id = cell_id(&e.code, "", n);
                         RosterCell { element: e.code.clone(), value: v, options, flagged: flagged.contains(&id), id }
                     })
@@ -857,7 +851,7 @@ pub async fn area(State(state): State<AppState>, a: Auth<ReviewStats>, Path((for
         })?;
         return Ok(files::download(bytes, &format!("{}_{}_{}_completeness.xlsx", form.code, period, unit.code), files::XLSX));
     }
-    let unit_name = |id: i64| all_units.iter().find(|u| u.id == id).map(|u| if lang == Lang::Zh { u.name_zh.clone() } else { u.name_en.clone() }).unwrap_or_default();
+    let unit_name = |id: i64| all_units.iter().find(|u| u.id == id).map(|u| lang.pick(&u.name_zh, &u.name_en).to_string()).unwrap_or_default();
     let orgs = expected.iter().map(|e| OrgRow { label: t(lang, &format!("status.{}", e.status.code())).into(), unit_name: unit_name(e.org_unit_id), e: e.clone() }).collect();
     let trail: Vec<OrgUnit> = analysis::path_ids(&unit.path).filter_map(|id| units.iter().find(|u| u.id == id).cloned()).collect();
     let approvable = APPROVAL_LEVELS.contains(&unit.level.as_str());
@@ -1045,7 +1039,7 @@ pub async fn analysis(State(state): State<AppState>, a: Auth<ReviewStats>, Path(
         rows.push(TotalRow {
             code: if d.is_empty() { e.code.clone() } else { format!("{}.{d}", e.code) },
             label: match option {
-                Some(o) => format!("{}{}", t(lang, "stats.of_which"), if lang == Lang::Zh { &o.name_zh } else { &o.name_en }),
+                Some(o) => format!("{}{}", t(lang, "stats.of_which"), lang.pick(&o.name_zh, &o.name_en)),
                 None => element_name(lang, e).to_string(),
             },
             unit: e.unit.clone(),
@@ -1056,7 +1050,7 @@ pub async fn analysis(State(state): State<AppState>, a: Auth<ReviewStats>, Path(
             children: children.iter().map(|c| value(&now, c.id, e, d).map(number).unwrap_or_else(|| "—".into())).collect(),
         });
     }
-    let unit_label = |u: &OrgUnit| if lang == Lang::Zh { u.name_zh.clone() } else { u.name_en.clone() };
+    let unit_label = |u: &OrgUnit| lang.pick(&u.name_zh, &u.name_en).to_string();
     if q.format.as_deref() == Some("xlsx") {
         let header: Vec<String> = children.iter().map(unit_label).collect();
         let bytes = files::totals_xlsx(lang, &form_name(lang, &form), &p.to_string(), &previous.to_string(), &unit_label(&unit), &header, &rows).map_err(|e| {
@@ -1243,7 +1237,7 @@ pub async fn form_view(State(state): State<AppState>, a: Auth<ViewStats>, Path(c
         .iter()
         .filter_map(|c| cat.element(c))
         .map(|e| {
-            let options = cat.options_of(e).iter().chain(e.options.iter()).map(|o| format!("{} {}", o.code, if lang == Lang::Zh { &o.name_zh } else { &o.name_en })).collect::<Vec<_>>().join("、");
+            let options = cat.options_of(e).iter().chain(e.options.iter()).map(|o| format!("{} {}", o.code, lang.pick(&o.name_zh, &o.name_en))).collect::<Vec<_>>().join("、");
             (e.code.clone(), element_name(lang, e).to_string(), t(lang, &format!("vtype.{}", serde_json::to_value(e.value_type).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())).to_string(), e.unit.clone(), options)
         })
         .collect();

@@ -27,10 +27,6 @@ pub fn download(bytes: Vec<u8>, name: &str, mime: &'static str) -> Response {
         .into_response()
 }
 
-fn el_name(lang: Lang, e: &DataElement) -> &str {
-    if lang == Lang::Zh { &e.name_zh } else { &e.name_en }
-}
-
 /// Column letters: 0 → A, 27 → AB.
 pub fn column_letter(mut c: u32) -> String {
     let mut s = String::new();
@@ -84,8 +80,8 @@ pub fn template(rc: &ReturnCtx, cells: &[Cell], lang: Lang) -> Result<Vec<u8>, X
                 ws.write_string_with_format(row, 0, &e.code, &locked)?;
                 ws.write_string_with_format(row, 1, &d, &locked)?;
                 let name = match option {
-                    Some(o) => format!("  {}{}", t(lang, "stats.of_which"), if lang == Lang::Zh { &o.name_zh } else { &o.name_en }),
-                    None => el_name(lang, e).to_string(),
+                    Some(o) => format!("  {}{}", t(lang, "stats.of_which"), lang.pick(&o.name_zh, &o.name_en)),
+                    None => super::element_name(lang, e).to_string(),
                 };
                 ws.write_string(row, 2, name)?;
                 ws.write_string(row, 3, &e.unit)?;
@@ -98,7 +94,7 @@ pub fn template(rc: &ReturnCtx, cells: &[Cell], lang: Lang) -> Result<Vec<u8>, X
         FormKind::Roster => {
             let elements: Vec<&DataElement> = rc.form.elements.iter().filter_map(|c| rc.cat.element(c)).collect();
             for (c, e) in elements.iter().enumerate() {
-                let title = if e.unit.is_empty() { el_name(lang, e).to_string() } else { format!("{}（{}）", el_name(lang, e), e.unit) };
+                let title = if e.unit.is_empty() { super::element_name(lang, e).to_string() } else { format!("{}（{}）", super::element_name(lang, e), e.unit) };
                 ws.write_string_with_format(HEAD_ROW, c as u16, title, &head)?;
                 ws.write_string_with_format(HEAD_ROW + 1, c as u16, &e.code, &locked)?;
                 ws.set_column_width(c as u16, if e.code == "P_NAME" { 36 } else { 14 })?;
@@ -249,7 +245,7 @@ pub async fn read_upload(ctx: &Ctx, req: axum::extract::Request) -> AppResult<(S
 pub fn completeness_xlsx(lang: Lang, form: &str, period: &str, unit: &OrgUnit, children: &[UnitRow], orgs: &[Expected], units: &[OrgUnit]) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let head = Format::new().set_bold().set_background_color("DCE6F1");
-    let name = |u: &OrgUnit| if lang == Lang::Zh { u.name_zh.clone() } else { u.name_en.clone() };
+    let name = |u: &OrgUnit| lang.pick(&u.name_zh, &u.name_en).to_string();
     let ws = wb.add_worksheet();
     ws.set_name(t(lang, "xlsx.sheet.units"))?;
     ws.write_string(0, 0, format!("{form} {period} · {}", name(unit)))?;
