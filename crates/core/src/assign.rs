@@ -76,6 +76,19 @@ const SCALE: f64 = 1e6;
 
 /// Checks the instance and solves it.
 pub fn solve(inst: &Instance) -> Result<Outcome, InputError> {
+    solve_capped(inst, None)
+}
+
+/// At most `cap` experts of one group (an organisation) on each item: each expert's group by
+/// expert id; experts without one are not limited.
+pub struct GroupCap<'a> {
+    pub group_of: &'a HashMap<String, String>,
+    pub cap: i64,
+}
+
+/// [`solve`] with a cap per (item, group), exact: the network routes each item's flow through
+/// one node per group with the cap as its capacity.
+pub fn solve_capped(inst: &Instance, caps: Option<GroupCap<'_>>) -> Result<Outcome, InputError> {
     let mut item_ix: HashMap<&str, usize> = HashMap::new();
     for (i, it) in inst.items.iter().enumerate() {
         if item_ix.insert(it.id.as_str(), i).is_some() {
@@ -165,6 +178,42 @@ pub fn solve(inst: &Instance) -> Result<Outcome, InputError> {
             return Ok(Outcome::Infeasible(format!("item {} has {} eligible experts (scored, not in conflict) for a demand of {}", inst.items[i].id, eligible[i], demand[i])));
         }
     }
+    // Group nodes: one per (item, group) with candidates; forced pairs use up their cap.
+    let mut group_node: HashMap<(usize, &str), (usize, i64)> = HashMap::new();
+    if let Some(gc) = &caps {
+        let n0 = ni + ne + 2;
+        for &(i, e) in &fixed {
+            if let Some(gname) = gc.group_of.get(&inst.experts[e].id) {
+                let len = group_node.len();
+                let entry = group_node.entry((i, gname.as_str())).or_insert((n0 + len, gc.cap));
+                entry.1 -= 1;
+                if entry.1 < 0 {
+                    return Ok(Outcome::Infeasible(format!("item {} has more forced experts from {gname} than the {} allowed per organisation", inst.items[i].id, gc.cap)));
+                }
+            }
+        }
+        let mut room = vec![0i64; ni];
+        let mut per: HashMap<(usize, &str), i64> = HashMap::new();
+        for &(i, e, _) in &cands {
+            match gc.group_of.get(&inst.experts[e].id) {
+                Some(gname) => {
+                    let len = group_node.len();
+                    let cap = group_node.entry((i, gname.as_str())).or_insert((n0 + len, gc.cap)).1;
+                    let k = per.entry((i, gname.as_str())).or_default();
+                    if *k < cap {
+                        *k += 1;
+                        room[i] += 1;
+                    }
+                }
+                None => room[i] += 1,
+            }
+        }
+        for i in 0..ni {
+            if room[i] < demand[i] {
+                return Ok(Outcome::Infeasible(format!("item {} has {} eligible experts with at most {} per organisation, for a demand of {}", inst.items[i].id, room[i], gc.cap, demand[i])));
+            }
+        }
+    }
     for e in 0..ne {
         if reachable[e] < min_load[e] {
             return Ok(Outcome::Infeasible(format!("expert {} can take {} items (scored, not in conflict) but needs at least {}", inst.experts[e].id, reachable[e], min_load[e])));
@@ -174,15 +223,22 @@ pub fn solve(inst: &Instance) -> Result<Outcome, InputError> {
     // load as a lower bound on expert → t (as supplies: the expert must absorb min_load).
     let s = ni + ne;
     let t = s + 1;
-    let mut g = Graph::new(ni + ne + 2);
-    let mut supply = vec![0i64; ni + ne + 2];
+    let nodes = ni + ne + 2 + group_node.len();
+    let mut g = Graph::new(nodes);
+    let mut supply = vec![0i64; nodes];
     supply[s] = total;
     for i in 0..ni {
         g.add(s, i, demand[i], 0);
     }
+    let mut groups: Vec<(&(usize, &str), &(usize, i64))> = group_node.iter().collect();
+    groups.sort_unstable();
+    for ((i, _), (node, cap)) in groups {
+        g.add(*i, *node, *cap, 0);
+    }
     let first_pair_arc = g.arcs();
     for &(i, e, sc) in &cands {
-        g.add(i, ni + e, 1, -(sc * SCALE).round() as i64);
+        let from = caps.as_ref().and_then(|gc| gc.group_of.get(&inst.experts[e].id)).map_or(i, |gname| group_node[&(i, gname.as_str())].0);
+        g.add(from, ni + e, 1, -(sc * SCALE).round() as i64);
     }
     for e in 0..ne {
         supply[ni + e] -= min_load[e];

@@ -4,6 +4,7 @@ pub mod affinity;
 pub mod assign;
 pub mod audit;
 pub mod credit;
+pub mod experts;
 pub mod index;
 pub mod indicators;
 pub mod orgs;
