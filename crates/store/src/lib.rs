@@ -5,8 +5,10 @@
 //! written once and runs on both backends.
 pub mod audit;
 pub mod backup;
+pub mod credit;
 pub mod db;
 pub mod demo;
+pub mod experts;
 pub mod indicators;
 pub mod migrate;
 pub mod orgs;

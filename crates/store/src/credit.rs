@@ -1,0 +1,143 @@
+//! Research-credit records (科研信用) of persons (by expert code or ID) and organisations (by
+//! credit code). A bad record that bars its subject suspends the subject's expert entries at once,
+//! in the same transaction.
+use crate::audit::{self, Change};
+use crate::db::{Db, ReadRow, Result, StoreError, now_ms};
+use crate::orgs::Actor;
+use chrono::NaiveDate;
+use innocity_core::credit::{Eligibility, Nature, Record, Sanction, Severity, eligibility};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Subject {
+    /// "person" or "organisation".
+    pub kind: String,
+    /// A person's expert code, an organisation's credit code.
+    pub key: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub subject: Subject,
+    pub record: Record,
+    pub created_by: String,
+}
+
+pub fn sanction_code(s: Sanction) -> String {
+    match s {
+        Sanction::None => "none".into(),
+        Sanction::Years(y) => format!("years:{y}"),
+        Sanction::Permanent => "permanent".into(),
+    }
+}
+
+pub fn parse_sanction(s: &str) -> Option<Sanction> {
+    match s {
+        "none" => Some(Sanction::None),
+        "permanent" => Some(Sanction::Permanent),
+        _ => s.strip_prefix("years:").and_then(|y| y.parse().ok()).map(Sanction::Years),
+    }
+}
+
+pub fn nature_code(n: Nature) -> &'static str {
+    match n {
+        Nature::Good => "good",
+        Nature::Bad => "bad",
+    }
+}
+
+pub fn severity_code(s: Severity) -> &'static str {
+    match s {
+        Severity::Minor => "minor",
+        Severity::Serious => "serious",
+        Severity::Grave => "grave",
+    }
+}
+
+pub fn parse_nature(s: &str) -> Option<Nature> {
+    [Nature::Good, Nature::Bad].into_iter().find(|n| nature_code(*n) == s)
+}
+
+pub fn parse_severity(s: &str) -> Option<Severity> {
+    [Severity::Minor, Severity::Serious, Severity::Grave].into_iter().find(|x| severity_code(*x) == s)
+}
+
+const COLS: &str = "id, subject_kind, subject_key, subject_name, nature, kind, severity, source, record_date, sanction, points, created_by";
+
+fn entry_from(r: &dyn ReadRow) -> Result<Entry> {
+    let bad = |what: &str| StoreError::Invalid(format!("credit record {}: bad {what}", r.int(0).unwrap_or(0)));
+    Ok(Entry {
+        subject: Subject { kind: r.text(1)?, key: r.text(2)?, name: r.text(3)? },
+        record: Record {
+            id: r.int(0)?,
+            nature: parse_nature(&r.text(4)?).ok_or_else(|| bad("nature"))?,
+            kind: r.text(5)?,
+            severity: parse_severity(&r.text(6)?).ok_or_else(|| bad("severity"))?,
+            source: r.text(7)?,
+            date: NaiveDate::parse_from_str(&r.text(8)?, "%Y-%m-%d").map_err(|_| bad("date"))?,
+            sanction: parse_sanction(&r.text(9)?).ok_or_else(|| bad("sanction"))?,
+            points: r.int(10)? as i32,
+        },
+        created_by: r.text(11)?,
+    })
+}
+
+/// Every record, newest first.
+pub async fn list(db: &Db) -> Result<Vec<Entry>> {
+    db.read(&format!("SELECT {COLS} FROM credit_records ORDER BY record_date DESC, id DESC"), vec![], entry_from).await
+}
+
+pub async fn records_of(db: &Db, key: &str) -> Result<Vec<Record>> {
+    Ok(db.read(&format!("SELECT {COLS} FROM credit_records WHERE subject_key = ? ORDER BY record_date"), vec![key.into()], entry_from).await?.into_iter().map(|e| e.record).collect())
+}
+
+/// May the subject apply or be drawn on `day`; the deciding record if not.
+pub async fn check(db: &Db, key: &str, day: NaiveDate) -> Result<Eligibility> {
+    Ok(eligibility(&records_of(db, key).await?, day))
+}
+
+/// Stores a checked record; a record that bars its subject on `today` suspends the experts it
+/// names (by expert code, or every expert of a barred organisation). Returns the record's id and
+/// the experts suspended.
+pub async fn add(db: &Db, subject: &Subject, record: &Record, today: NaiveDate, actor: Actor<'_>) -> Result<(i64, Vec<String>)> {
+    record.check().map_err(|e| StoreError::Refused { key: "credit.invalid", args: vec![e.field.to_string(), e.message] })?;
+    if subject.key.trim().is_empty() || subject.name.trim().is_empty() || !matches!(subject.kind.as_str(), "person" | "organisation") {
+        return Err(StoreError::Refused { key: "credit.subject", args: vec![] });
+    }
+    let tx = db.begin_write().await?;
+    let id = tx
+        .insert(
+            "INSERT INTO credit_records (subject_kind, subject_key, subject_name, nature, kind, severity, source, record_date, sanction, points, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                subject.kind.clone().into(),
+                subject.key.trim().into(),
+                subject.name.trim().into(),
+                nature_code(record.nature).into(),
+                record.kind.clone().into(),
+                severity_code(record.severity).into(),
+                record.source.clone().into(),
+                record.date.format("%Y-%m-%d").to_string().into(),
+                sanction_code(record.sanction).into(),
+                i64::from(record.points).into(),
+                actor.username.into(),
+                now_ms().into(),
+            ],
+        )
+        .await?;
+    audit::append(&tx, Change { actor: actor.username, action: "credit.add", entity: "credit_record", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "subject": subject, "record": record }), request_id: actor.request_id }).await?;
+    let mut suspended = Vec::new();
+    if record.bars_on(today) {
+        let column = if subject.kind == "person" { "code" } else { "credit_code" };
+        let rows = tx.query_all(&format!("SELECT id, code, status FROM experts WHERE {column} = ? AND status IN ('applied', 'vetted', 'active')"), vec![subject.key.trim().into()]).await?;
+        for r in rows {
+            let (eid, code, status): (i64, String, String) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?);
+            let reason = format!("科研失信记录 {}（{}）", record.kind, record.source);
+            tx.exec("UPDATE experts SET status = 'suspended', status_reason = ?, updated_at = ?, version = version + 1 WHERE id = ?", vec![reason.clone().into(), now_ms().into(), eid.into()]).await?;
+            audit::append(&tx, Change { actor: actor.username, action: "expert.suspend", entity: "expert", entity_id: eid.to_string(), before: serde_json::json!({ "status": status }), after: serde_json::json!({ "status": "suspended", "reason": reason, "credit_record": id }), request_id: actor.request_id }).await?;
+            suspended.push(code);
+        }
+    }
+    tx.commit().await?;
+    Ok((id, suspended))
+}
