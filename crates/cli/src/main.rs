@@ -311,6 +311,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 let s = demo::seed_stats(&db, csl.as_deref()).await.map_err(|e| format!("demo statistics: {e}"))?;
                 demo::approve_demo_periods(&db).await.map_err(|e| format!("demo approvals: {e}"))?;
                 demo::seed_indicators(&db).await.map_err(|e| format!("demo indicators: {e}"))?;
+                let x = demo::experts::seed_experts(&db, csl.as_deref().unwrap_or(demo::experts::CSL)).await.map_err(|e| format!("demo experts: {e}"))?;
+                println!("专家库 / experts: {} 位专家 experts, {} 项申报 proposals, {} 份评审意见 reviews", x.experts, x.proposals, x.reviews);
                 s
             };
             if audit_entries > 0 {
@@ -421,7 +423,7 @@ fn find_csl() -> Option<String> {
         "../shared/data/csl/csl_papers.tsv".into(),
         "../../shared/data/csl/csl_papers.tsv".into(),
     ];
-    candidates.iter().filter(|p| !p.is_empty()).find_map(|p| std::fs::read_to_string(p).ok())
+    candidates.iter().filter(|p| !p.is_empty()).find_map(|p| std::fs::read_to_string(p).ok()).or_else(|| Some(demo::experts::CSL.to_string()))
 }
 
 async fn serve(db: Db, listen: &str, s: &Settings) -> Result<(), String> {

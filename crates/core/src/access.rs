@@ -79,10 +79,16 @@ pub enum Capability {
     ViewIndicators,
     /// Import indicator values (yearbooks), recompute them from statistics.
     ManageIndicators,
+    /// The expert libraries and review rounds: profiles, status, assignment, drawing, results.
+    ManageExperts,
+    /// An expert's own profile and assigned reviews.
+    ReviewAsExpert,
+    /// Research-credit records.
+    ManageCredit,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 15] = [
+    pub const ALL: [Capability; 18] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -98,6 +104,9 @@ impl Capability {
         Self::ManageStatForms,
         Self::ViewIndicators,
         Self::ManageIndicators,
+        Self::ManageExperts,
+        Self::ReviewAsExpert,
+        Self::ManageCredit,
     ];
 }
 
@@ -119,6 +128,8 @@ impl Role {
             ManageStatForms => matches!(self, SystemAdmin | BureauStaff),
             ViewIndicators => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin),
             ManageIndicators => matches!(self, SystemAdmin | BureauStaff),
+            ManageExperts | ManageCredit => matches!(self, SystemAdmin | BureauStaff),
+            ReviewAsExpert => self == Expert,
         }
     }
 }

@@ -103,7 +103,7 @@ pub async fn check(db: &Db, key: &str, day: NaiveDate) -> Result<Eligibility> {
 pub async fn add(db: &Db, subject: &Subject, record: &Record, today: NaiveDate, actor: Actor<'_>) -> Result<(i64, Vec<String>)> {
     record.check().map_err(|e| StoreError::Refused { key: "credit.invalid", args: vec![e.field.to_string(), e.message] })?;
     if subject.key.trim().is_empty() || subject.name.trim().is_empty() || !matches!(subject.kind.as_str(), "person" | "organisation") {
-        return Err(StoreError::Refused { key: "credit.subject", args: vec![] });
+        return Err(StoreError::Refused { key: "credit.err.subject", args: vec![] });
     }
     let tx = db.begin_write().await?;
     let id = tx

@@ -1,5 +1,5 @@
 //! The application: state, router, and the middleware every request passes through.
-use crate::{api, assets, audit, auth, home, indicators, ops, orgs, stats, users};
+use crate::{api, assets, audit, auth, experts, home, indicators, ops, orgs, stats, users};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -214,6 +214,20 @@ pub fn router(state: AppState) -> Router {
         .route("/stats/{form}/{period}/orgs/{org}/review", post(stats::review))
         .route("/stats/{form}/{period}/orgs/{org}/template.xlsx", get(stats::template))
         .route("/stats/{form}/{period}/orgs/{org}/upload", post(stats::upload))
+        .route("/experts", get(experts::list))
+        .route("/experts/me", get(experts::me_page).post(experts::me_save))
+        .route("/experts/me/reconfirm", post(experts::me_reconfirm))
+        .route("/experts/me/ties", post(experts::me_tie))
+        .route("/experts/{id}", get(experts::view))
+        .route("/experts/{id}/status", post(experts::set_status))
+        .route("/reviews", get(experts::rounds))
+        .route("/reviews/{id}", get(experts::round_page))
+        .route("/reviews/{id}/results.xlsx", get(experts::results_xlsx))
+        .route("/reviews/{id}/{action}", post(experts::round_action))
+        .route("/my/reviews", get(experts::my_reviews))
+        .route("/my/reviews/{id}", get(experts::my_review).post(experts::my_review_save))
+        .route("/my/reviews/{id}/withdraw", post(experts::my_review_withdraw))
+        .route("/credit", get(experts::credit_page).post(experts::credit_add))
         .route("/audit", get(audit::page))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}/active", post(users::set_active));

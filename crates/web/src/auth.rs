@@ -264,7 +264,7 @@ macro_rules! caps {
         )*
     };
 }
-caps!(ViewWorkspace, ViewOrgUnits, ViewOrgs, CreateOrgs, EditOrgs, ViewAudit, ManageUsers, ManageTokens, ManageOrgUnits, ViewStats, ReportStats, ReviewStats, ManageStatForms, ViewIndicators, ManageIndicators);
+caps!(ViewWorkspace, ViewOrgUnits, ViewOrgs, CreateOrgs, EditOrgs, ViewAudit, ManageUsers, ManageTokens, ManageOrgUnits, ViewStats, ReportStats, ReviewStats, ManageStatForms, ViewIndicators, ManageIndicators, ManageExperts, ReviewAsExpert, ManageCredit);
 
 /// The one gate: a handler taking `Auth<C>` runs only for a signed-in principal whose role
 /// has capability `C`. Anonymous page requests go to the sign-in page; API requests get 401.

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod experts;
 pub mod home;
 pub mod i18n;
 pub mod indicators;

@@ -1,0 +1,303 @@
+//! Demo expert libraries and review rounds: 300 experts whose publications are real papers of the
+//! CSL sample (grouped by discipline), a call with 150 proposals (other CSL papers), a finished
+//! remote review (optimal assignment, every score in) and a panel review in progress (drawn with a
+//! committed seed; some reviews in, some drafts, one decline replaced by a redraw), and credit
+//! records, one of which suspends an expert.
+use crate::db::{Db, Result, StoreError};
+use crate::experts::{self, ExpertDraft, Item, Mode, NewRound, ReviewInput, Rules};
+use crate::orgs::Actor;
+use chrono::NaiveDate;
+use innocity_core::credit::{Nature, Record, Sanction, Severity};
+use innocity_core::experts::conflicts::{Tie, TieKind};
+use innocity_core::experts::panel::{Composition, MinGroup};
+use innocity_core::experts::scoring::Form;
+use innocity_core::experts::{Library, Status};
+use std::collections::BTreeMap;
+
+/// The CSL sample, embedded so the demo is the same on every machine (Apache-2.0, see
+/// `data/CSL-README.md`).
+pub const CSL: &str = include_str!("../../data/csl_papers.tsv");
+
+struct Paper<'a> {
+    title: &'a str,
+    abstract_: &'a str,
+    keywords: &'a str,
+    discipline: &'a str,
+}
+
+fn papers(tsv: &str) -> Vec<Paper<'_>> {
+    tsv.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            Some(Paper { title: c.get(1)?.trim(), abstract_: c.get(2)?.trim(), keywords: c.get(3)?.trim(), discipline: c.get(4)?.trim() })
+        })
+        .collect()
+}
+
+const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧"];
+const GIVEN: &[&str] = &["明", "华", "建国", "丽", "伟", "芳", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "超", "秀英", "霞", "平", "刚", "桂英", "文", "斌", "宁", "海燕", "志强", "晓东", "红梅", "立新"];
+const TITLES: &[&str] = &["教授", "研究员", "正高级工程师", "副教授", "副研究员", "高级工程师"];
+const OUTSIDE: &[(&str, &str)] = &[("西安交通大学", "陕西省"), ("四川大学", "四川省"), ("中国科学院大连化学物理研究所", "辽宁省"), ("北京理工大学", "北京市"), ("宁夏大学", "宁夏回族自治区"), ("青海大学", "青海省")];
+
+fn person(k: usize) -> String {
+    format!("{}{}", SURNAMES[k % SURNAMES.len()], GIVEN[(k / SURNAMES.len() + k * 7) % GIVEN.len()])
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ExpertsSummary {
+    pub experts: usize,
+    pub proposals: usize,
+    pub reviews: usize,
+}
+
+/// Seeds the libraries and the rounds into a demo database that has organisations and accounts.
+pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
+    let actor = Actor { user_id: 0, username: "system", request_id: "demo" };
+    let all = papers(csl_tsv);
+    // Disciplines with enough papers for experts and proposals alike.
+    let mut by_field: BTreeMap<&str, Vec<&Paper>> = BTreeMap::new();
+    for p in &all {
+        by_field.entry(p.discipline).or_default().push(p);
+    }
+    let fields: Vec<&str> = by_field.iter().filter(|(_, v)| v.len() >= 25).map(|(k, _)| *k).collect();
+    if fields.is_empty() {
+        return Err(StoreError::Invalid("the CSL sample has too few papers".into()));
+    }
+    let orgs = db
+        .read("SELECT name, credit_code, unit_path FROM organisations WHERE kind IN ('university', 'institute', 'hospital') ORDER BY id", vec![], |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?)))
+        .await?;
+    let firms = db.read("SELECT name, credit_code, unit_path FROM organisations WHERE kind = 'enterprise' ORDER BY id LIMIT 120", vec![], |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?))).await?;
+    if orgs.is_empty() || firms.is_empty() {
+        return Err(StoreError::Invalid("the demo experts need universities and enterprises".into()));
+    }
+    // Each discipline's papers: the first ones are publications, the rest proposals.
+    let mut cursor: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut take = |field: &str| -> Option<&Paper> {
+        let list = by_field.get(field)?;
+        let k = cursor.entry(by_field.get_key_value(field)?.0).or_insert(0);
+        let p = list.get(*k);
+        *k += 1;
+        p.copied()
+    };
+    let mut codes = Vec::new();
+    for k in 0..300usize {
+        let field = fields[k % fields.len()];
+        let pubs: Vec<&Paper> = (0..2).filter_map(|_| take(field)).collect();
+        let publications = pubs.iter().map(|p| format!("《{}》 {}", p.title, p.abstract_)).collect::<Vec<_>>().join("\n");
+        let keywords = pubs.iter().flat_map(|p| p.keywords.split(';')).map(str::trim).filter(|w| !w.is_empty()).take(8).collect::<Vec<_>>().join("；");
+        let outside = k % 10 == 7;
+        let (org_name, credit, path, region) = if outside {
+            let (n, r) = OUTSIDE[k % OUTSIDE.len()];
+            (n.to_string(), String::new(), String::new(), r.to_string())
+        } else if k % 10 == 3 {
+            let f = &firms[k % firms.len()];
+            (f.0.clone(), f.1.clone(), f.2.clone(), "甘肃省".to_string())
+        } else {
+            let o = &orgs[k % orgs.len()];
+            (o.0.clone(), o.1.clone(), o.2.clone(), "甘肃省".to_string())
+        };
+        let finance = k % 12 == 5;
+        let code = format!("E{:04}", k + 1);
+        let d = ExpertDraft {
+            code: code.clone(),
+            name: person(k),
+            user_id: None,
+            organisation_name: org_name,
+            credit_code: credit,
+            unit_path: path,
+            title: TITLES[k % TITLES.len()].to_string(),
+            fields: if finance { vec![field.to_string(), "财务与审计".to_string()] } else { vec![field.to_string()] },
+            keywords,
+            publications,
+            projects: String::new(),
+            region,
+            contact: format!("1390931{:04}", k),
+            groups: if finance { vec!["finance".into()] } else { vec![] },
+            available_from: String::new(),
+            available_to: String::new(),
+            library: Some(if k % 25 == 0 { Library::Advisory } else { Library::Review }),
+            yearly_cap: 10,
+        };
+        let status = match k {
+            290..=293 => Status::Applied,
+            294..=296 => Status::Vetted,
+            297..=299 => Status::Exited,
+            _ => Status::Active,
+        };
+        let id = experts::create(db, &d, status, if k % 40 == 9 { 2024 } else { 2026 }, actor).await?;
+        codes.push((id, code, person(k)));
+    }
+    // The call's 150 proposals: the papers left, round robin over the disciplines.
+    let mut proposals = Vec::new();
+    let mut f = 0usize;
+    while proposals.len() < 150 {
+        let field = fields[f % fields.len()];
+        f += 1;
+        if let Some(p) = take(field) {
+            let n = proposals.len();
+            let firm = &firms[(n * 7) % firms.len()];
+            let applicant = person(1000 + n * 3);
+            proposals.push(Item {
+                id: 0,
+                round_id: 0,
+                code: format!("LB2026-{:03}", n + 1),
+                title: p.title.to_string(),
+                body: format!("{}\n关键词：{}", p.abstract_, p.keywords.replace(';', "；")),
+                discipline: field.to_string(),
+                applicant: applicant.clone(),
+                members: vec![person(1001 + n * 3), person(1002 + n * 3)],
+                credit_code: firm.1.clone(),
+                org_name: firm.0.clone(),
+                unit_path: firm.2.clone(),
+                avoid: if n % 15 == 4 { vec![codes[(n * 11) % 280].1.clone()] } else { vec![] },
+            });
+        }
+        if f > fields.len() * 200 {
+            break;
+        }
+    }
+    // Ties that make conflicts: co-authors of applicants, a student, a relative.
+    for (n, p) in proposals.iter().enumerate().filter(|(n, _)| n % 9 == 2) {
+        let (id, _, _) = &codes[(n * 13) % 280];
+        let kind = [TieKind::Coauthor, TieKind::Student, TieKind::Relative][(n / 9) % 3];
+        experts::add_tie(db, *id, &Tie { kind, name: p.applicant.clone(), credit_code: String::new(), year: (kind == TieKind::Coauthor).then_some(2024) }, actor).await?;
+    }
+    let today = NaiveDate::from_ymd_opt(2026, 9, 15).unwrap_or_default();
+    // The finished remote review (通讯评审): optimal assignment, all scores in, closed.
+    let remote = NewRound {
+        code: "LB2026-TX".into(),
+        name: "2026年度兰白自创区科技计划项目 通讯评审".into(),
+        call_name: "2026年度兰白自创区科技计划项目申报指南".into(),
+        library: Library::Review,
+        mode: Mode::Assign,
+        demand: 5,
+        max_load: 4,
+        rules: Rules { composition: Composition { max_per_org: 1, ..Default::default() }, coauthor_years: 3, region: "甘肃省".into(), ..Default::default() },
+        form: Form::standard(),
+        deadline: NaiveDate::from_ymd_opt(2026, 10, 31).unwrap_or_default(),
+        year: 2026,
+    };
+    let remote_id = experts::create_round(db, &remote, &proposals, actor).await?;
+    experts::run_assignment(db, remote_id, today, actor).await?;
+    let mut reviews = 0;
+    let quality = |code: &str| -> f64 { 5.0 + (code.bytes().map(u64::from).fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b)) % 45) as f64 / 10.0 };
+    for a in experts::assignments(db, remote_id).await? {
+        let Some(it) = experts::item(db, a.item_id).await? else { continue };
+        let e = experts::get(db, a.expert_id).await?.ok_or(StoreError::NotFound)?;
+        // Expert E0012 is a harsh reviewer; the rest scatter around the proposal's quality.
+        let bias = if e.code == "E0012" { -2.5 } else { ((a.expert_id * 37 + a.item_id * 11) % 9) as f64 / 6.0 - 0.66 };
+        let user = demo_user_for(db, &e).await?;
+        let input = scores_for(quality(&it.code) + bias, a.version);
+        experts::save_review(db, a.id, user, &input, today, actor).await?;
+        reviews += 1;
+    }
+    // Submitted before the deadline, as they were.
+    exec(db, "UPDATE review_assignments SET submitted_at = ?, saved_at = ? WHERE round_id = ?", vec![1_761_800_000_000i64.into(), 1_761_800_000_000i64.into(), remote_id.into()]).await?;
+    experts::close_round(db, remote_id, actor).await?;
+    // The panel review (会议评审) of the best 30, in progress: drawn with a committed seed.
+    let (ranked, _) = experts::results(db, remote_id, innocity_core::experts::scoring::Method::Trimmed).await?;
+    let best: Vec<Item> = ranked.iter().take(30).filter_map(|r| proposals.iter().find(|p| p.code == r.item).cloned()).collect();
+    let panel = NewRound {
+        code: "LB2026-HY".into(),
+        name: "2026年度兰白自创区科技计划项目 会议评审".into(),
+        call_name: "2026年度兰白自创区科技计划项目申报指南".into(),
+        library: Library::Review,
+        mode: Mode::Draw,
+        demand: 5,
+        max_load: 6,
+        rules: Rules { composition: Composition { max_per_org: 1, min_groups: vec![MinGroup { group: "finance".into(), min: 1 }], min_outside_share: 0.2 }, coauthor_years: 3, region: "甘肃省".into(), ..Default::default() },
+        form: Form::standard(),
+        deadline: NaiveDate::from_ymd_opt(2026, 12, 10).unwrap_or_default(),
+        year: 2026,
+    };
+    let panel_id = experts::create_round(db, &panel, &best, actor).await?;
+    experts::commit_seed(db, panel_id, actor).await?;
+    experts::run_draw(db, panel_id, today, actor).await?;
+    // The demo expert account takes the busiest drawn expert's place in the library.
+    let drawn = experts::assignments(db, panel_id).await?;
+    let mut per: BTreeMap<i64, usize> = BTreeMap::new();
+    for a in &drawn {
+        *per.entry(a.expert_id).or_default() += 1;
+    }
+    let busiest = per.iter().max_by_key(|(id, n)| (**n, -**id)).map(|(id, _)| *id).ok_or(StoreError::NotFound)?;
+    exec(db, "UPDATE experts SET user_id = (SELECT id FROM users WHERE username = 'expert') WHERE id = ?", vec![busiest.into()]).await?;
+    let mut declined = false;
+    for (k, a) in drawn.iter().enumerate() {
+        if a.expert_id == busiest {
+            continue; // left for the demo account to review
+        }
+        let e = experts::get(db, a.expert_id).await?.ok_or(StoreError::NotFound)?;
+        let user = demo_user_for(db, &e).await?;
+        if !declined {
+            experts::withdraw(db, a.id, user, false, "评审期间出差在外，无法参加会议评审", today, actor).await?;
+            declined = true;
+            continue;
+        }
+        let Some(it) = experts::item(db, a.item_id).await? else { continue };
+        let mut input = scores_for(quality(&it.code), a.version);
+        input.submit = k % 3 != 0; // a third are drafts
+        experts::save_review(db, a.id, user, &input, today, actor).await?;
+        reviews += usize::from(input.submit);
+    }
+    seed_credit(db, actor).await?;
+    Ok(ExpertsSummary { experts: codes.len(), proposals: proposals.len(), reviews })
+}
+
+async fn exec(db: &Db, sql: &str, values: Vec<sea_orm::Value>) -> Result<()> {
+    let tx = db.begin_write().await?;
+    tx.exec(sql, values).await?;
+    tx.commit().await
+}
+
+/// Demo experts have no accounts; their reviews are entered through a shadow account made for
+/// them (role expert, inactive: nobody signs in with it).
+async fn demo_user_for(db: &Db, e: &experts::Expert) -> Result<i64> {
+    if let Some(u) = e.user_id {
+        return Ok(u);
+    }
+    let username = format!("x{}", e.code.to_lowercase());
+    let tx = db.begin_write().await?;
+    let id = tx
+        .insert(
+            "INSERT INTO users (username, display_name, password_hash, role, active, created_at) VALUES (?, ?, '!', 'expert', 0, ?)",
+            vec![username.into(), e.name.clone().into(), crate::now_ms().into()],
+        )
+        .await?;
+    tx.exec("UPDATE experts SET user_id = ? WHERE id = ?", vec![id.into(), e.id.into()]).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+fn scores_for(level: f64, version: i64) -> ReviewInput {
+    let clamp = |x: f64| ((x.clamp(0.0, 10.0)) * 2.0).round() / 2.0;
+    let scores: BTreeMap<String, f64> = [("innovation", 0.3), ("feasibility", -0.2), ("team", 0.5), ("impact", -0.4)].iter().map(|(c, d)| (c.to_string(), clamp(level + d))).collect();
+    let recommendation = if level >= 8.0 { "priority" } else if level >= 6.5 { "fund" } else { "reject" };
+    ReviewInput {
+        scores,
+        recommendation: recommendation.into(),
+        comment: "项目研究目标明确，技术路线基本可行，建议进一步细化考核指标与经费测算。".into(),
+        submit: true,
+        version,
+    }
+}
+
+async fn seed_credit(db: &Db, actor: Actor<'_>) -> Result<()> {
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+    let today = d("2026-11-22");
+    let person = |key: &str, name: &str| crate::credit::Subject { kind: "person".into(), key: key.into(), name: name.into() };
+    let e = |k: usize| (format!("E{:04}", k + 1), self::person(k));
+    let (k1, n1) = e(41);
+    let (k2, n2) = e(87);
+    let (k3, n3) = e(150);
+    let records = [
+        (person(&k1, &n1), Record { id: 0, nature: Nature::Bad, kind: "评审中泄露评审信息".into(), severity: Severity::Serious, source: "兰科监〔2026〕7号".into(), date: d("2026-06-18"), sanction: Sanction::Years(2), points: 0 }),
+        (person(&k2, &n2), Record { id: 0, nature: Nature::Bad, kind: "项目结题报告数据不实".into(), severity: Severity::Minor, source: "兰科监〔2025〕12号".into(), date: d("2025-03-02"), sanction: Sanction::None, points: 0 }),
+        (person(&k3, &n3), Record { id: 0, nature: Nature::Good, kind: "获甘肃省科技进步奖一等奖".into(), severity: Severity::Minor, source: "甘政发〔2025〕31号".into(), date: d("2025-12-20"), sanction: Sanction::None, points: 10 }),
+        (person("P-620102198001011234", "钱立"), Record { id: 0, nature: Nature::Bad, kind: "抄袭剽窃他人科研成果".into(), severity: Severity::Grave, source: "国科监〔2024〕3号".into(), date: d("2024-05-10"), sanction: Sanction::Years(5), points: 0 }),
+    ];
+    for (subject, record) in records {
+        crate::credit::add(db, &subject, &record, today, actor).await?;
+    }
+    Ok(())
+}
