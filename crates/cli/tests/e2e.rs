@@ -653,3 +653,55 @@ fn affinity_ranks_experts_by_their_writing_and_feeds_assign() {
     let pairs: Vec<(String, String)> = a["pairs"].as_array().unwrap().iter().map(|p| (p["item"].as_str().unwrap().into(), p["expert"].as_str().unwrap().into())).collect();
     assert_eq!(pairs, vec![("P1".to_string(), "E1".to_string()), ("P2".into(), "E2".into())], "each proposal goes to the expert who writes about it");
 }
+
+#[test]
+fn browser_an_expert_scores_blind_and_staff_rank_the_round() {
+    let (db, _guard) = fresh_db();
+    seed(&db);
+    let (_server, base) = serve(&db);
+    let b = Browser::start();
+    b.size(1400, 1000);
+    // The expert sees only their own items and scores one.
+    sign_in(&b, &base, "expert");
+    b.go(&format!("{base}/my/reviews"));
+    assert!(b.exists("#my-reviews tr.todo"));
+    b.screenshot("reviews-my-list");
+    b.click("#my-reviews tr.todo a");
+    b.wait_for(|| b.exists("#score-form"));
+    assert!(!b.exists("#panel-scores"), "blind while the round is open");
+    for (id, v) in [("#score-innovation", "8.5"), ("#score-feasibility", "7"), ("#score-team", "9"), ("#score-impact", "6.5")] {
+        b.type_into(id, v);
+    }
+    let rec = b.find("#recommendation");
+    b.post("/execute/sync", json!({"script": "arguments[0].value = 'fund';", "args": [{ELEMENT: rec}]}));
+    b.type_into("#comment", "研究目标明确，技术路线可行，团队基础较好，建议支持并加强成果转化考核。");
+    b.screenshot("reviews-scoring");
+    b.click("#submit-review");
+    b.wait_for(|| b.exists("#notice"));
+    assert!(b.text("#review-status").contains("已提交"));
+    assert_eq!(b.text("#total"), format!("{:.2}", 30.0 * 0.85 + 25.0 * 0.7 + 20.0 * 0.9 + 25.0 * 0.65));
+    b.screenshot("reviews-submitted");
+    // Staff: the libraries, the open panel review with its committed seed, the finished round's
+    // ranking, the credit records.
+    sign_in(&b, &base, "bureau");
+    b.go(&format!("{base}/experts"));
+    assert!(b.exists("#experts tr[data-status='suspended']"));
+    b.screenshot("experts-list");
+    b.click("#experts tbody tr:first-child a");
+    b.wait_for(|| b.exists("#expert-title"));
+    b.screenshot("expert-view");
+    b.go(&format!("{base}/reviews"));
+    b.screenshot("reviews-rounds");
+    b.click("#rounds tbody tr:first-child a");
+    b.wait_for(|| b.exists("#round-title"));
+    assert_eq!(b.text("#seed-hash").len(), 64);
+    assert!(b.exists("#draw-log"));
+    b.screenshot("reviews-panel-round");
+    b.go(&format!("{base}/reviews"));
+    b.click("#rounds tbody tr:nth-child(2) a");
+    b.wait_for(|| b.exists("#results"));
+    assert!(b.text("#outliers").contains("E0"), "a harsh reviewer is flagged");
+    b.screenshot("reviews-results");
+    b.go(&format!("{base}/credit"));
+    b.screenshot("credit");
+}

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 pub const CSL: &str = include_str!("../../data/csl_papers.tsv");
 
 struct Paper<'a> {
+    category: &'a str,
     title: &'a str,
     abstract_: &'a str,
     keywords: &'a str,
@@ -30,7 +31,7 @@ fn papers(tsv: &str) -> Vec<Paper<'_>> {
         .skip(1)
         .filter_map(|l| {
             let c: Vec<&str> = l.split('\t').collect();
-            Some(Paper { title: c.get(1)?.trim(), abstract_: c.get(2)?.trim(), keywords: c.get(3)?.trim(), discipline: c.get(4)?.trim() })
+            Some(Paper { category: c.get(5)?.trim(), title: c.get(1)?.trim(), abstract_: c.get(2)?.trim(), keywords: c.get(3)?.trim(), discipline: c.get(4)?.trim() })
         })
         .collect()
 }
@@ -57,7 +58,8 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
     let all = papers(csl_tsv);
     // Disciplines with enough papers for experts and proposals alike.
     let mut by_field: BTreeMap<&str, Vec<&Paper>> = BTreeMap::new();
-    for p in &all {
+    // Science, engineering, medicine and agriculture: the fields an S&T plan funds.
+    for p in all.iter().filter(|p| ["工学", "理学", "医学", "农学"].contains(&p.category)) {
         by_field.entry(p.discipline).or_default().push(p);
     }
     let fields: Vec<&str> = by_field.iter().filter(|(_, v)| v.len() >= 25).map(|(k, _)| *k).collect();
@@ -80,6 +82,9 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
         *k += 1;
         p.copied()
     };
+    // Dates follow the calendar, so the demo's open round stays open whenever it is made.
+    let now = chrono::Local::now().date_naive();
+    let this_year = i64::from(chrono::Datelike::year(&now));
     let mut codes = Vec::new();
     for k in 0..300usize {
         let field = fields[k % fields.len()];
@@ -125,7 +130,7 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
             297..=299 => Status::Exited,
             _ => Status::Active,
         };
-        let id = experts::create(db, &d, status, if k % 40 == 9 { 2024 } else { 2026 }, actor).await?;
+        let id = experts::create(db, &d, status, if k % 40 == 9 { this_year - 2 } else { this_year }, actor).await?;
         codes.push((id, code, person(k)));
     }
     // The call's 150 proposals: the papers left, round robin over the disciplines.
@@ -163,7 +168,7 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
         let kind = [TieKind::Coauthor, TieKind::Student, TieKind::Relative][(n / 9) % 3];
         experts::add_tie(db, *id, &Tie { kind, name: p.applicant.clone(), credit_code: String::new(), year: (kind == TieKind::Coauthor).then_some(2024) }, actor).await?;
     }
-    let today = NaiveDate::from_ymd_opt(2026, 9, 15).unwrap_or_default();
+    let today = now;
     // The finished remote review (通讯评审): optimal assignment, all scores in, closed.
     let remote = NewRound {
         code: "LB2026-TX".into(),
@@ -175,25 +180,33 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
         max_load: 4,
         rules: Rules { composition: Composition { max_per_org: 1, ..Default::default() }, coauthor_years: 3, region: "甘肃省".into(), ..Default::default() },
         form: Form::standard(),
-        deadline: NaiveDate::from_ymd_opt(2026, 10, 31).unwrap_or_default(),
-        year: 2026,
+        deadline: today,
+        year: this_year,
     };
     let remote_id = experts::create_round(db, &remote, &proposals, actor).await?;
     experts::run_assignment(db, remote_id, today, actor).await?;
     let mut reviews = 0;
     let quality = |code: &str| -> f64 { 5.0 + (code.bytes().map(u64::from).fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b)) % 45) as f64 / 10.0 };
-    for a in experts::assignments(db, remote_id).await? {
+    // The busiest reviewer is a harsh one: the results should flag them.
+    let remote_asg = experts::assignments(db, remote_id).await?;
+    let mut load: BTreeMap<i64, usize> = BTreeMap::new();
+    for a in &remote_asg {
+        *load.entry(a.expert_id).or_default() += 1;
+    }
+    let harsh = load.iter().max_by_key(|(id, n)| (**n, -**id)).map(|(id, _)| *id).unwrap_or(0);
+    for a in remote_asg {
         let Some(it) = experts::item(db, a.item_id).await? else { continue };
         let e = experts::get(db, a.expert_id).await?.ok_or(StoreError::NotFound)?;
-        // Expert E0012 is a harsh reviewer; the rest scatter around the proposal's quality.
-        let bias = if e.code == "E0012" { -2.5 } else { ((a.expert_id * 37 + a.item_id * 11) % 9) as f64 / 6.0 - 0.66 };
+        // One harsh reviewer; the rest scatter around the proposal's quality.
+        let bias = if e.id == harsh { -2.5 } else { ((a.expert_id * 37 + a.item_id * 11) % 9) as f64 / 6.0 - 0.66 };
         let user = demo_user_for(db, &e).await?;
         let input = scores_for(quality(&it.code) + bias, a.version);
         experts::save_review(db, a.id, user, &input, today, actor).await?;
         reviews += 1;
     }
-    // Submitted before the deadline, as they were.
-    exec(db, "UPDATE review_assignments SET submitted_at = ?, saved_at = ? WHERE round_id = ?", vec![1_761_800_000_000i64.into(), 1_761_800_000_000i64.into(), remote_id.into()]).await?;
+    // The remote review closed on its deadline; its reviews came in the week before.
+    let week_before = (now - chrono::Days::new(7)).and_hms_opt(10, 0, 0).map(|d| d.and_utc().timestamp_millis()).unwrap_or(0);
+    exec(db, "UPDATE review_assignments SET submitted_at = ?, saved_at = ? WHERE round_id = ?", vec![week_before.into(), week_before.into(), remote_id.into()]).await?;
     experts::close_round(db, remote_id, actor).await?;
     // The panel review (会议评审) of the best 30, in progress: drawn with a committed seed.
     let (ranked, _) = experts::results(db, remote_id, innocity_core::experts::scoring::Method::Trimmed).await?;
@@ -208,8 +221,8 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
         max_load: 6,
         rules: Rules { composition: Composition { max_per_org: 1, min_groups: vec![MinGroup { group: "finance".into(), min: 1 }], min_outside_share: 0.2 }, coauthor_years: 3, region: "甘肃省".into(), ..Default::default() },
         form: Form::standard(),
-        deadline: NaiveDate::from_ymd_opt(2026, 12, 10).unwrap_or_default(),
-        year: 2026,
+        deadline: today + chrono::Days::new(30),
+        year: this_year,
     };
     let panel_id = experts::create_round(db, &panel, &best, actor).await?;
     experts::commit_seed(db, panel_id, actor).await?;
@@ -235,7 +248,8 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
             continue;
         }
         let Some(it) = experts::item(db, a.item_id).await? else { continue };
-        let mut input = scores_for(quality(&it.code), a.version);
+        let bias = ((a.expert_id * 37 + a.item_id * 11) % 9) as f64 / 6.0 - 0.66;
+        let mut input = scores_for(quality(&it.code) + bias, a.version);
         input.submit = k % 3 != 0; // a third are drafts
         experts::save_review(db, a.id, user, &input, today, actor).await?;
         reviews += usize::from(input.submit);
@@ -284,7 +298,7 @@ fn scores_for(level: f64, version: i64) -> ReviewInput {
 
 async fn seed_credit(db: &Db, actor: Actor<'_>) -> Result<()> {
     let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
-    let today = d("2026-11-22");
+    let today = chrono::Local::now().date_naive();
     let person = |key: &str, name: &str| crate::credit::Subject { kind: "person".into(), key: key.into(), name: name.into() };
     let e = |k: usize| (format!("E{:04}", k + 1), self::person(k));
     let (k1, n1) = e(41);
