@@ -660,6 +660,26 @@ pub async fn set_bid(db: &Db, item_id: i64, expert_id: i64, bid: &str, actor: Ac
     Ok(())
 }
 
+/// An expert's bids in a round, by item id.
+pub async fn bids_of(db: &Db, round_id: i64, expert_id: i64) -> Result<HashMap<i64, String>> {
+    Ok(db
+        .read("SELECT b.item_id, b.bid FROM review_bids b JOIN review_items i ON i.id = b.item_id WHERE i.round_id = ? AND b.expert_id = ?", vec![round_id.into(), expert_id.into()], |r| Ok((r.int(0)?, r.text(1)?)))
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// Rounds an expert may bid in now: open, bids allowed, not yet assigned, the expert's library.
+pub async fn biddable(db: &Db, e: &Expert) -> Result<Vec<Round>> {
+    let mut out = Vec::new();
+    for r in rounds(db).await? {
+        if r.is_open() && r.rules.allow_bids && r.mode == Mode::Assign && r.library == e.library && e.status == Status::Active && assignments(db, r.id).await?.is_empty() {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
 /// Why an expert of the library is not in a round's pool.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PoolEntry {
@@ -779,7 +799,8 @@ pub async fn assignment(db: &Db, id: i64) -> Result<Option<Assignment>> {
 }
 
 /// Affinity of every item to every pool expert (each item's top `top`), with bids: eager adds
-/// half the item's best score, unwilling removes the pair.
+/// the item's best score (the eager expert ranks with the best), willing keeps the pair even
+/// outside the top, unwilling removes the pair.
 async fn affinity_scores(db: &Db, its: &[Item], pool: &[&Expert], top: usize) -> Result<HashMap<(i64, i64), f64>> {
     let tok = Tokenizer::default();
     let item_docs: Vec<Doc> = its.iter().map(|i| Doc { id: i.code.clone(), fields: vec![i.discipline.clone()], text: format!("{} {}", i.title, i.body) }).collect();
@@ -803,7 +824,7 @@ async fn affinity_scores(db: &Db, its: &[Item], pool: &[&Expert], top: usize) ->
                     out.remove(&(i, e));
                 }
                 "eager" => {
-                    let boost = best.get(&i).copied().unwrap_or(1.0) * 0.5;
+                    let boost = best.get(&i).copied().unwrap_or(1.0);
                     *out.entry((i, e)).or_insert(0.0) += boost;
                 }
                 _ => {

@@ -225,6 +225,7 @@ pub fn router(state: AppState) -> Router {
         .route("/reviews/{id}/results.xlsx", get(experts::results_xlsx))
         .route("/reviews/{id}/{action}", post(experts::round_action))
         .route("/my/reviews", get(experts::my_reviews))
+        .route("/my/bids/{id}", get(experts::my_bids).post(experts::my_bid))
         .route("/my/reviews/{id}", get(experts::my_review).post(experts::my_review_save))
         .route("/my/reviews/{id}/withdraw", post(experts::my_review_withdraw))
         .route("/credit", get(experts::credit_page).post(experts::credit_add))

@@ -580,6 +580,7 @@ pub async fn results_xlsx(State(state): State<AppState>, a: Auth<ManageExperts>,
 struct MyReviewsPage {
     s: Shell,
     rows: Vec<(i64, String, String, String, &'static str, String, bool)>,
+    bidding: Vec<(i64, String, String)>,
 }
 
 pub async fn my_reviews(State(state): State<AppState>, a: Auth<ReviewAsExpert>) -> AppResult<Response> {
@@ -599,7 +600,8 @@ pub async fn my_reviews(State(state): State<AppState>, a: Auth<ReviewAsExpert>) 
         let it = store::item(&state.db, x.item_id).await.map_err(err)?.ok_or_else(|| ctx.err(AppError::not_found()))?;
         rows.push((x.id, r.name.clone(), it.code, it.title, t(lang, &format!("reviews.a.{}", x.status)), r.deadline.clone(), x.status == "assigned" && r.is_open()));
     }
-    Ok(render(&MyReviewsPage { s: ctx.shell(), rows }))
+    let bidding = store::biddable(&state.db, &e).await.map_err(err)?.into_iter().map(|r| (r.id, r.name, r.deadline)).collect();
+    Ok(render(&MyReviewsPage { s: ctx.shell(), rows, bidding }))
 }
 
 #[derive(Template)]
@@ -717,6 +719,51 @@ pub async fn my_review_withdraw(State(state): State<AppState>, a: Auth<ReviewAsE
     }
     store::withdraw(&state.db, id, a.principal.user_id, conflict, &f.reason, today(), ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
     Ok(Redirect::to("/my/reviews").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "my_bids.html")]
+struct BidsPage {
+    s: Shell,
+    round: store::Round,
+    notice: String,
+    items: Vec<(i64, String, String, String, String)>,
+}
+
+async fn bid_round(state: &AppState, ctx: &Ctx, e: &Expert, round_id: i64) -> AppResult<store::Round> {
+    store::biddable(&state.db, e).await.map_err(|e| ctx.err(e.into()))?.into_iter().find(|r| r.id == round_id).ok_or_else(|| ctx.err(AppError::not_found()))
+}
+
+/// Bidding (eager / willing / unwilling) on a round's items, where the call allows it.
+pub async fn my_bids(State(state): State<AppState>, a: Auth<ReviewAsExpert>, Path(id): Path<i64>, Query(q): Query<Notice>) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let err = |e: innocity_store::StoreError| ctx.err(e.into());
+    let e = me(&state, ctx, a.principal.user_id).await?;
+    let round = bid_round(&state, ctx, &e, id).await?;
+    let bids = store::bids_of(&state.db, id, e.id).await.map_err(err)?;
+    let items = store::items(&state.db, id).await.map_err(err)?.into_iter().map(|i| (i.id, i.code, i.title, i.discipline, bids.get(&i.id).cloned().unwrap_or_default())).collect();
+    Ok(render(&BidsPage { s: ctx.shell(), notice: notice_text(ctx.lang, &q), round, items }))
+}
+
+#[derive(serde::Deserialize)]
+pub struct BidForm {
+    #[serde(default)]
+    item: i64,
+    #[serde(default)]
+    bid: String,
+}
+
+pub async fn my_bid(State(state): State<AppState>, a: Auth<ReviewAsExpert>, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let f: BidForm = parse_form(ctx, &body)?;
+    let e = me(&state, ctx, a.principal.user_id).await?;
+    bid_round(&state, ctx, &e, id).await?;
+    let item = store::item(&state.db, f.item).await.map_err(|e| ctx.err(e.into()))?.filter(|i| i.round_id == id).ok_or_else(|| bad_field(ctx, "item", "err.choose", vec![]))?;
+    if !matches!(f.bid.as_str(), "eager" | "willing" | "unwilling") {
+        return Err(bad_field(ctx, "bid", "err.choose", vec![]));
+    }
+    store::set_bid(&state.db, item.id, e.id, &f.bid, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
+    Ok(Redirect::to(&format!("/my/bids/{id}?notice=reviews.bid_saved")).into_response())
 }
 
 // ---------------------------------------------------------------- research credit

@@ -238,3 +238,35 @@ async fn a_tie_declared_in_the_profile_becomes_a_conflict_in_open_rounds() {
     assert_eq!(t.post_form(&s, "/experts/me", &[("title", "教授"), ("keywords", "稀土；催化"), ("version", &fresh.version.to_string())]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(t.post_form(&s, "/experts/me", &[("title", "教授"), ("keywords", "x"), ("version", &fresh.version.to_string())]).await.status, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn bids_steer_the_optimal_assignment_where_the_call_allows_them() {
+    let t = review_app().await;
+    let (me, _) = my_open(&t).await;
+    // A new round that allows bids, on five of the call's proposals.
+    let hy = store::items(&t.db, round_id(&t, "LB2026-HY").await).await.unwrap();
+    let items: Vec<store::Item> = hy.iter().take(5).map(|i| store::Item { code: format!("B-{}", i.code), ..i.clone() }).collect();
+    let actor = innocity_store::orgs::Actor { user_id: 0, username: "test", request_id: "t" };
+    let rules = store::Rules { allow_bids: true, coauthor_years: 3, ..Default::default() };
+    let new = store::NewRound { code: "BID".into(), name: "意向测试".into(), call_name: "测试".into(), library: me.library, mode: store::Mode::Assign, demand: 3, max_load: 3, rules, form: innocity_core::experts::scoring::Form::standard(), deadline: chrono::Local::now().date_naive() + chrono::Days::new(10), year: 2099 };
+    let rid = store::create_round(&t.db, &new, &items, actor).await.unwrap();
+    let ids: Vec<i64> = store::items(&t.db, rid).await.unwrap().iter().map(|i| i.id).collect();
+    let s = t.login("expert").await;
+    assert!(t.get(&s, "/my/reviews").await.body.contains(&format!("/my/bids/{rid}")));
+    assert_eq!(t.get(&s, &format!("/my/bids/{rid}")).await.status, StatusCode::OK);
+    let bid = |item: i64, b: &'static str| {
+        let (t, s) = (&t, s.clone());
+        async move { t.post_form(&s, &format!("/my/bids/{rid}"), &[("item", &item.to_string()), ("bid", b)]).await.status }
+    };
+    assert_eq!(bid(ids[0], "maybe").await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bid(999_999, "eager").await, StatusCode::UNPROCESSABLE_ENTITY, "an item of another round");
+    assert_eq!(bid(ids[0], "unwilling").await, StatusCode::SEE_OTHER);
+    assert_eq!(bid(ids[1], "eager").await, StatusCode::SEE_OTHER);
+    let staff = t.login("bureau").await;
+    assert_eq!(t.post_form(&staff, &format!("/reviews/{rid}/assign"), &[]).await.status, StatusCode::SEE_OTHER);
+    let got: Vec<i64> = store::assignments(&t.db, rid).await.unwrap().into_iter().filter(|a| a.expert_id == me.id).map(|a| a.item_id).collect();
+    assert!(!got.contains(&ids[0]), "never the unwilling item");
+    assert!(got.contains(&ids[1]), "the eager item: {got:?}");
+    // Once assigned, bidding is over.
+    assert_eq!(t.get(&s, &format!("/my/bids/{rid}")).await.status, StatusCode::NOT_FOUND);
+}
