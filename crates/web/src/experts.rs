@@ -225,6 +225,94 @@ pub async fn set_status(State(state): State<AppState>, a: Auth<ManageExperts>, P
     Ok(Redirect::to(&format!("/experts/{id}?notice=experts.status_changed")).into_response())
 }
 
+#[derive(Template)]
+#[template(path = "expert_new.html")]
+struct NewPage {
+    s: Shell,
+    f: NewExpertForm,
+    errors: Vec<(String, String)>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct NewExpertForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    organisation_name: String,
+    #[serde(default)]
+    credit_code: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    fields: String,
+    #[serde(default)]
+    keywords: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    library: String,
+    #[serde(default)]
+    finance: String,
+    #[serde(default)]
+    publications: String,
+}
+
+pub async fn new_form(a: Auth<ManageExperts>) -> Response {
+    render(&NewPage { s: a.ctx.shell(), f: NewExpertForm { library: "review".into(), region: "甘肃省".into(), ..Default::default() }, errors: vec![] })
+}
+
+/// Enters an expert (an application or a nomination): status applied, to be vetted.
+pub async fn create(State(state): State<AppState>, a: Auth<ManageExperts>, body: axum::body::Bytes) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let f: NewExpertForm = parse_form(ctx, &body)?;
+    let fields: Vec<String> = f.fields.split(['、', ',', '，', ';', '；']).map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect();
+    let draft = store::ExpertDraft {
+        code: f.code.trim().into(),
+        name: f.name.trim().into(),
+        user_id: None,
+        organisation_name: f.organisation_name.trim().into(),
+        credit_code: f.credit_code.trim().to_uppercase(),
+        unit_path: String::new(),
+        title: f.title.trim().into(),
+        fields,
+        keywords: f.keywords.trim().into(),
+        publications: f.publications.clone(),
+        projects: String::new(),
+        region: f.region.trim().into(),
+        contact: f.contact.trim().into(),
+        groups: if f.finance == "1" { vec!["finance".into()] } else { vec![] },
+        available_from: String::new(),
+        available_to: String::new(),
+        library: Some(Library::parse(&f.library).unwrap_or(Library::Review)),
+        yearly_cap: 0,
+    };
+    let mut errors = Vec::new();
+    if let Err((field, key)) = store::check_draft(&draft) {
+        errors.push((field.to_string(), t(ctx.lang, key).to_string()));
+    }
+    for (field, v, max) in [("code", &f.code, 32), ("name", &f.name, 50), ("organisation_name", &f.organisation_name, 100), ("keywords", &f.keywords, 500), ("publications", &f.publications, 20000)] {
+        if v.chars().count() > max {
+            errors.push((field.to_string(), tf(ctx.lang, "err.too_long", &[max.to_string()])));
+        }
+    }
+    let unit_path = if draft.credit_code.is_empty() { None } else { innocity_store::orgs::by_credit_code(&state.db, &draft.credit_code).await.map_err(|e| ctx.err(e.into()))?.map(|o| o.unit_path) };
+    if errors.is_empty() {
+        let draft = store::ExpertDraft { unit_path: unit_path.unwrap_or_default(), ..draft };
+        match store::create(&state.db, &draft, Status::Applied, 0, ctx.actor()).await {
+            Ok(id) => return Ok(Redirect::to(&format!("/experts/{id}?notice=experts.created")).into_response()),
+            Err(innocity_store::StoreError::Duplicate(_)) => errors.push(("code".into(), t(ctx.lang, "experts.err.duplicate").into())),
+            Err(e) => return Err(ctx.err(e.into())),
+        }
+    }
+    let mut resp = render(&NewPage { s: ctx.shell(), f, errors });
+    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(resp)
+}
+
 // ---------------------------------------------------------------- the expert's own profile
 
 #[derive(Template)]

@@ -29,7 +29,7 @@ async fn my_open(t: &TestApp) -> (store::Expert, Vec<store::Assignment>) {
 async fn only_staff_and_experts_reach_their_pages() {
     let t = review_app().await;
     let rid = round_id(&t, "LB2026-HY").await;
-    let staff_pages = ["/experts".to_string(), "/experts/1".into(), "/reviews".into(), format!("/reviews/{rid}"), format!("/reviews/{rid}/results.xlsx"), "/credit".into()];
+    let staff_pages = ["/experts".to_string(), "/experts/new".into(), "/experts/1".into(), "/reviews".into(), format!("/reviews/{rid}"), format!("/reviews/{rid}/results.xlsx"), "/credit".into()];
     let expert_pages = ["/my/reviews", "/experts/me"];
     for role in ROLES {
         let s = t.login(role).await;
@@ -269,4 +269,31 @@ async fn bids_steer_the_optimal_assignment_where_the_call_allows_them() {
     assert!(got.contains(&ids[1]), "the eager item: {got:?}");
     // Once assigned, bidding is over.
     assert_eq!(t.get(&s, &format!("/my/bids/{rid}")).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn staff_enter_an_expert_who_then_waits_for_vetting() {
+    let t = review_app().await;
+    let s = t.login("bureau").await;
+    let base = [("code", "E9001"), ("name", "欧阳明"), ("organisation_name", "兰州理工大学"), ("title", "教授"), ("region", "甘肃省"), ("library", "review"), ("keywords", "焊接；有色金属")];
+    let mut no_field = base.to_vec();
+    no_field.push(("fields", " "));
+    let r = t.post_form(&s, "/experts", &no_field).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("data-field=\"fields\"") && r.body.contains("欧阳明"), "the error is named and the form keeps what was typed");
+    let mut bad_code = base.to_vec();
+    bad_code.extend([("fields", "材料科学与工程"), ("credit_code", "91620100XXXXXXXX")]);
+    let r = t.post_form(&s, "/experts", &bad_code).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("data-field=\"credit_code\""));
+    let mut good = base.to_vec();
+    good.extend([("fields", "材料科学与工程、机械工程"), ("credit_code", "")]);
+    let r = t.post_form(&s, "/experts", &good).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let e = store::list(&t.db, &store::ExpertQuery { text: "E9001".into(), ..Default::default() }).await.unwrap().remove(0);
+    assert_eq!(e.status, innocity_core::experts::Status::Applied);
+    assert_eq!(e.fields, ["材料科学与工程", "机械工程"]);
+    let r = t.post_form(&s, "/experts", &good).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "the code is taken");
+    assert!(r.body.contains("该专家编号已存在"));
 }
