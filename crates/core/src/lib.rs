@@ -9,4 +9,5 @@ pub mod index;
 pub mod indicators;
 pub mod orgs;
 pub mod periods;
+pub mod projects;
 pub mod stats;
