@@ -12,6 +12,7 @@ pub mod experts;
 pub mod indicators;
 pub mod migrate;
 pub mod orgs;
+pub mod projects;
 pub mod stats;
 pub mod users;
 

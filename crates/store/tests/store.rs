@@ -196,3 +196,89 @@ async fn demo_returns_are_realistic_and_pass_their_error_rules() {
     let rev = totals.rollup.get(root.id, &totals.find("REVENUE", "").unwrap()).unwrap().sum;
     assert!((0.005..0.08).contains(&(rd / rev)), "intensity {}", rd / rev);
 }
+
+mod projects_flow {
+    use chrono::NaiveDate;
+    use innocity_core::credit::{Nature, Record, Sanction, Severity};
+    use innocity_core::projects::funding::{BudgetRules, Line};
+    use innocity_core::projects::money::Money;
+    use innocity_core::projects::{Action, Deadlines, Eligibility, Level, Stage};
+    use innocity_store::{StoreError, credit, demo, orgs::Actor, projects as p, testing};
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    const ACTOR: Actor<'static> = Actor { user_id: 0, username: "t", request_id: "r" };
+
+    #[tokio::test]
+    async fn an_application_goes_from_draft_to_approval_and_the_budget_holds() {
+        let t = testing::fresh().await.unwrap();
+        demo::seed(&t.db, 60, None).await.unwrap();
+        let prog = p::create_programme(&t.db, "JC", "基础研究计划", &[(2026, Money::from_wan(100))], ACTOR).await.unwrap();
+        let rules = BudgetRules { max_request: Money::from_wan(80), co_funding: 1.0, indirect_share: 0.2 };
+        let call = p::NewCall { programme_id: prog, code: "JC2026".into(), title: "2026年度基础研究计划".into(), year: 2026, guidelines: "围绕新材料、生物医药等方向。".into(), topics: vec!["新材料".into()], eligibility: Eligibility { org_kinds: vec!["enterprise".into()], credit_check: true, ..Default::default() }, budget_rules: rules, deadlines: Deadlines { applicant: d("2026-03-31"), organisation: d("2026-04-07"), zone: d("2026-04-14") }, opens_on: d("2026-03-01") };
+        let cid = p::create_call(&t.db, &call, ACTOR).await.unwrap();
+        let call = p::call(&t.db, cid).await.unwrap().unwrap();
+        let (org_id, path): (i64, String) = {
+            let r = t.db.query_one("SELECT id, unit_path FROM organisations WHERE kind = 'enterprise' ORDER BY id LIMIT 1", vec![]).await.unwrap().unwrap();
+            (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap())
+        };
+        let user: i64 = t.db.query_one("SELECT id FROM users WHERE username = 'member'", vec![]).await.unwrap().unwrap().try_get_by_index(0).unwrap();
+        let draft = p::Draft {
+            title: "高性能碳纤维复合材料制备关键技术研究".into(),
+            topic: "新材料".into(),
+            summary: "研究碳纤维复合材料的低成本制备工艺。".into(),
+            leader_name: "陈工".into(),
+            leader_key: "11010519491231002X".into(),
+            members: vec!["李华".into()],
+            budget: vec![Line { category: "equipment".into(), requested: Money::from_wan(40), raised: Money::from_wan(50) }, Line { category: "indirect".into(), requested: Money::from_wan(8), raised: Money::ZERO }],
+        };
+        // Before the call opens, after it closes: refused.
+        assert!(matches!(p::create_draft(&t.db, &call, &draft, user, org_id, &path, d("2026-04-01"), ACTOR).await, Err(StoreError::Refused { key: "apps.err.call_closed", .. })));
+        let mut bad = draft.clone();
+        bad.leader_key = "110105194912310021".into();
+        assert!(matches!(p::create_draft(&t.db, &call, &bad, user, org_id, &path, d("2026-03-10"), ACTOR).await, Err(StoreError::Refused { key: "apps.err.id_number", .. })));
+        let id = p::create_draft(&t.db, &call, &draft, user, org_id, &path, d("2026-03-10"), ACTOR).await.unwrap();
+        let a = p::application(&t.db, id).await.unwrap().unwrap();
+        assert_eq!((a.stage, a.requested, a.code.as_str()), (Stage::Draft, Money::from_wan(48), "JC2026-0001"));
+        // A credit ban on the leader stops the submission, naming the rule and the record.
+        let rec = Record { id: 0, nature: Nature::Bad, kind: "数据造假".into(), severity: Severity::Serious, source: "兰科监〔2025〕2号".into(), date: d("2025-03-20"), sanction: Sanction::Years(1), points: 0 };
+        credit::add(&t.db, &credit::Subject { kind: "person".into(), key: a.leader_key.clone(), name: "陈工".into() }, &rec, d("2026-03-15"), ACTOR).await.unwrap();
+        match p::act(&t.db, id, Action::Submit, Level::Applicant, "", a.version, p::Decision::default(), d("2026-03-15"), ACTOR).await {
+            Err(StoreError::Refused { key: "apps.err.eligibility", args }) => assert_eq!(args[0], "leader_credit"),
+            other => panic!("{other:?}"),
+        }
+        // After the ban ends the submission goes through; late is late.
+        assert!(matches!(p::act(&t.db, id, Action::Submit, Level::Applicant, "", a.version, p::Decision::default(), d("2026-04-01"), ACTOR).await, Err(StoreError::Refused { key: "apps.err.deadline", .. })));
+        let step = |action, level, reason: &'static str, day: &'static str, grant: Money| {
+            let db = t.db.clone();
+            async move {
+                let v = p::application(&db, id).await.unwrap().unwrap().version;
+                p::act(&db, id, action, level, reason, v, p::Decision { grant }, d(day), ACTOR).await
+            }
+        };
+        assert_eq!(step(Action::Submit, Level::Applicant, "", "2026-03-31", Money::ZERO).await.unwrap(), Stage::Submitted);
+        // A double click: the second carries the old version.
+        let v_old = a.version;
+        assert!(matches!(p::act(&t.db, id, Action::Submit, Level::Applicant, "", v_old, p::Decision::default(), d("2026-03-31"), ACTOR).await, Err(StoreError::Stale)));
+        assert!(matches!(step(Action::Return, Level::Organisation, "", "2026-04-02", Money::ZERO).await, Err(StoreError::Refused { key: "apps.err.reason", .. })));
+        assert_eq!(step(Action::Endorse, Level::Organisation, "", "2026-04-07", Money::ZERO).await.unwrap(), Stage::Endorsed);
+        assert!(matches!(step(Action::Recommend, Level::Zone, "", "2026-04-15", Money::ZERO).await, Err(StoreError::Refused { key: "apps.err.deadline", .. })));
+        assert_eq!(step(Action::Recommend, Level::Zone, "", "2026-04-14", Money::ZERO).await.unwrap(), Stage::Recommended);
+        assert_eq!(step(Action::FormalPass, Level::Bureau, "", "2026-04-20", Money::ZERO).await.unwrap(), Stage::InReview);
+        assert_eq!(step(Action::FinishReview, Level::Bureau, "", "2026-05-20", Money::ZERO).await.unwrap(), Stage::Reviewed);
+        // More than requested, then more than the programme has left: refused, nothing committed.
+        assert!(matches!(step(Action::Approve, Level::Bureau, "", "2026-06-01", Money::from_wan(49)).await, Err(StoreError::Refused { key: "apps.err.grant", .. })));
+        t.db.query_one("UPDATE programme_budgets SET committed_fen = ? WHERE programme_id = ?", vec![Money::from_wan(70).0.into(), prog.into()]).await.unwrap();
+        match step(Action::Approve, Level::Bureau, "", "2026-06-01", Money::from_wan(40)).await {
+            Err(StoreError::Refused { key: "apps.err.overspent", args }) => assert_eq!(args, ["10.00", "30.00"]),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(p::ledger(&t.db, prog, 2026).await.unwrap().unwrap().committed, Money::from_wan(70));
+        assert_eq!(step(Action::Approve, Level::Bureau, "", "2026-06-01", Money::from_wan(30)).await.unwrap(), Stage::Approved);
+        assert_eq!(p::ledger(&t.db, prog, 2026).await.unwrap().unwrap().available(), Money::ZERO);
+        let events = p::events(&t.db, id).await.unwrap();
+        assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["submit", "endorse", "recommend", "formal_pass", "finish_review", "approve"]);
+    }
+}

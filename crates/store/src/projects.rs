@@ -1,0 +1,507 @@
+//! Programmes with yearly budgets, calls, and applications on their way through the three levels
+//! and the three reviews: every change of stage checked by `core::projects::next`, the call's
+//! deadlines and eligibility rules, written with its event and audit entry in one transaction.
+use crate::audit::{self, Change};
+use crate::db::{Db, ReadRow, Result, StoreError, now_ms};
+use crate::orgs::Actor;
+use chrono::NaiveDate;
+use innocity_core::projects::funding::{BudgetRules, Ledger, Line, check_budget, total_requested};
+use innocity_core::projects::money::Money;
+use innocity_core::projects::{self as rules, Action, Applicant, Deadlines, Eligibility, Failure, Level, Stage};
+use sea_orm::Value;
+use serde::Serialize;
+
+fn refused(key: &'static str, args: Vec<String>) -> StoreError {
+    StoreError::Refused { key, args }
+}
+
+// ---------------------------------------------------------------- programmes
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Programme {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+pub async fn create_programme(db: &Db, code: &str, name: &str, budgets: &[(i64, Money)], actor: Actor<'_>) -> Result<i64> {
+    let tx = db.begin_write().await?;
+    let id = tx.insert("INSERT INTO programmes (code, name, created_at) VALUES (?, ?, ?)", vec![code.into(), name.into(), now_ms().into()]).await?;
+    for (year, b) in budgets {
+        tx.exec("INSERT INTO programme_budgets (programme_id, year, budget_fen) VALUES (?, ?, ?)", vec![id.into(), (*year).into(), b.0.into()]).await?;
+    }
+    audit::append(&tx, Change { actor: actor.username, action: "programme.create", entity: "programme", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "code": code, "name": name, "budgets": budgets.iter().map(|(y, b)| (y, b.0)).collect::<Vec<_>>() }), request_id: actor.request_id }).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn programmes(db: &Db) -> Result<Vec<Programme>> {
+    db.read("SELECT id, code, name FROM programmes ORDER BY code", vec![], |r| Ok(Programme { id: r.int(0)?, code: r.text(1)?, name: r.text(2)? })).await
+}
+
+/// A programme's budget and commitments for a year.
+pub async fn ledger(db: &Db, programme_id: i64, year: i64) -> Result<Option<Ledger>> {
+    Ok(db
+        .read("SELECT budget_fen, committed_fen FROM programme_budgets WHERE programme_id = ? AND year = ?", vec![programme_id.into(), year.into()], |r| Ok(Ledger { budget: Money(r.int(0)?), committed: Money(r.int(1)?) }))
+        .await?
+        .into_iter()
+        .next())
+}
+
+// ---------------------------------------------------------------- calls
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Call {
+    pub id: i64,
+    pub programme_id: i64,
+    pub code: String,
+    pub title: String,
+    pub year: i64,
+    pub guidelines: String,
+    pub topics: Vec<String>,
+    pub eligibility: Eligibility,
+    pub budget_rules: BudgetRules,
+    pub deadlines: Deadlines,
+    pub opens_on: NaiveDate,
+    /// open, closed
+    pub status: String,
+}
+
+const CALL_COLS: &str = "id, programme_id, code, title, year, guidelines, topics, eligibility, budget_rules, applicant_deadline, organisation_deadline, zone_deadline, opens_on, status";
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+}
+
+fn call_from(r: &dyn ReadRow) -> Result<Call> {
+    let bad = |what: &str| StoreError::Invalid(format!("call {}: bad {what}", r.int(0).unwrap_or(0)));
+    Ok(Call {
+        id: r.int(0)?,
+        programme_id: r.int(1)?,
+        code: r.text(2)?,
+        title: r.text(3)?,
+        year: r.int(4)?,
+        guidelines: r.text(5)?,
+        topics: serde_json::from_str(&r.text(6)?).unwrap_or_default(),
+        eligibility: serde_json::from_str(&r.text(7)?).map_err(|_| bad("eligibility"))?,
+        budget_rules: serde_json::from_str(&r.text(8)?).map_err(|_| bad("budget rules"))?,
+        deadlines: Deadlines { applicant: date(&r.text(9)?), organisation: date(&r.text(10)?), zone: date(&r.text(11)?) },
+        opens_on: date(&r.text(12)?),
+        status: r.text(13)?,
+    })
+}
+
+pub struct NewCall {
+    pub programme_id: i64,
+    pub code: String,
+    pub title: String,
+    pub year: i64,
+    pub guidelines: String,
+    pub topics: Vec<String>,
+    pub eligibility: Eligibility,
+    pub budget_rules: BudgetRules,
+    pub deadlines: Deadlines,
+    pub opens_on: NaiveDate,
+}
+
+pub async fn create_call(db: &Db, c: &NewCall, actor: Actor<'_>) -> Result<i64> {
+    if c.deadlines.check().is_err() || c.opens_on > c.deadlines.applicant {
+        return Err(refused("calls.err.deadlines", vec![]));
+    }
+    let d = |x: NaiveDate| Value::from(x.format("%Y-%m-%d").to_string());
+    let tx = db.begin_write().await?;
+    let id = tx
+        .insert(
+            "INSERT INTO calls (programme_id, code, title, year, guidelines, topics, eligibility, budget_rules, applicant_deadline, organisation_deadline, zone_deadline, opens_on, status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
+            vec![
+                c.programme_id.into(),
+                c.code.clone().into(),
+                c.title.clone().into(),
+                c.year.into(),
+                c.guidelines.clone().into(),
+                serde_json::to_string(&c.topics).unwrap_or_default().into(),
+                serde_json::to_string(&c.eligibility).unwrap_or_default().into(),
+                serde_json::to_string(&c.budget_rules).unwrap_or_default().into(),
+                d(c.deadlines.applicant),
+                d(c.deadlines.organisation),
+                d(c.deadlines.zone),
+                d(c.opens_on),
+                actor.username.into(),
+                now_ms().into(),
+            ],
+        )
+        .await?;
+    audit::append(&tx, Change { actor: actor.username, action: "call.create", entity: "call", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "code": c.code, "title": c.title }), request_id: actor.request_id }).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn calls(db: &Db) -> Result<Vec<Call>> {
+    db.read(&format!("SELECT {CALL_COLS} FROM calls ORDER BY applicant_deadline DESC, id DESC"), vec![], call_from).await
+}
+
+pub async fn call(db: &Db, id: i64) -> Result<Option<Call>> {
+    Ok(db.read(&format!("SELECT {CALL_COLS} FROM calls WHERE id = ?"), vec![id.into()], call_from).await?.into_iter().next())
+}
+
+// ---------------------------------------------------------------- applications
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Application {
+    pub id: i64,
+    pub call_id: i64,
+    pub code: String,
+    pub title: String,
+    pub topic: String,
+    pub summary: String,
+    pub leader_user_id: i64,
+    pub leader_name: String,
+    /// The leader's identity number (for the credit check), as typed.
+    pub leader_key: String,
+    pub members: Vec<String>,
+    pub organisation_id: i64,
+    pub unit_path: String,
+    pub budget: Vec<Line>,
+    pub requested: Money,
+    pub stage: Stage,
+    pub reason: String,
+    /// Codes of applications this one looks like (for staff).
+    pub duplicate_of: String,
+    pub granted: Money,
+    pub submitted_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+const APP_COLS: &str = "id, call_id, code, title, topic, summary, leader_user_id, leader_name, leader_key, members, organisation_id, unit_path, budget, requested_fen, stage, reason, duplicate_of, granted_fen, submitted_at, updated_at, version";
+
+fn app_from(r: &dyn ReadRow) -> Result<Application> {
+    let stage = r.text(14)?;
+    Ok(Application {
+        id: r.int(0)?,
+        call_id: r.int(1)?,
+        code: r.text(2)?,
+        title: r.text(3)?,
+        topic: r.text(4)?,
+        summary: r.text(5)?,
+        leader_user_id: r.int(6)?,
+        leader_name: r.text(7)?,
+        leader_key: r.text(8)?,
+        members: serde_json::from_str(&r.text(9)?).unwrap_or_default(),
+        organisation_id: r.int(10)?,
+        unit_path: r.text(11)?,
+        budget: serde_json::from_str(&r.text(12)?).unwrap_or_default(),
+        requested: Money(r.int(13)?),
+        stage: Stage::parse(&stage).ok_or_else(|| StoreError::Invalid(format!("unknown stage {stage}")))?,
+        reason: r.text(15)?,
+        duplicate_of: r.text(16)?,
+        granted: Money(r.int(17)?),
+        submitted_at: r.int(18)?,
+        updated_at: r.int(19)?,
+        version: r.int(20)?,
+    })
+}
+
+pub async fn application(db: &Db, id: i64) -> Result<Option<Application>> {
+    Ok(db.read(&format!("SELECT {APP_COLS} FROM applications WHERE id = ?"), vec![id.into()], app_from).await?.into_iter().next())
+}
+
+/// Who is looking: the list shows what their role and scope reach.
+pub enum Reach<'a> {
+    Leader(i64),
+    Organisation(i64),
+    Subtree(&'a str),
+    All,
+}
+
+pub async fn applications(db: &Db, reach: Reach<'_>, call_id: Option<i64>, stage: Option<Stage>) -> Result<Vec<Application>> {
+    let mut sql = format!("SELECT {APP_COLS} FROM applications WHERE 1 = 1");
+    let mut params: Vec<Value> = vec![];
+    match reach {
+        Reach::Leader(u) => {
+            sql.push_str(" AND leader_user_id = ?");
+            params.push(u.into());
+        }
+        Reach::Organisation(o) => {
+            sql.push_str(" AND organisation_id = ?");
+            params.push(o.into());
+        }
+        Reach::Subtree(path) => {
+            let (lo, hi) = crate::orgs::subtree_bounds(path);
+            sql.push_str(" AND unit_path >= ? AND unit_path < ?");
+            params.extend([lo.into(), hi.into()]);
+        }
+        Reach::All => {}
+    }
+    if let Some(c) = call_id {
+        sql.push_str(" AND call_id = ?");
+        params.push(c.into());
+    }
+    if let Some(s) = stage {
+        sql.push_str(" AND stage = ?");
+        params.push(s.code().into());
+    }
+    sql.push_str(" ORDER BY code");
+    db.read(&sql, params, app_from).await
+}
+
+/// What an applicant types.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    pub title: String,
+    pub topic: String,
+    pub summary: String,
+    pub leader_name: String,
+    pub leader_key: String,
+    pub members: Vec<String>,
+    pub budget: Vec<Line>,
+}
+
+/// Checks a draft against the call: the field at fault and the message key.
+pub fn check_draft(call: &Call, d: &Draft) -> std::result::Result<(), (String, &'static str, Vec<String>)> {
+    if d.title.trim().chars().count() < 4 || d.title.chars().count() > 100 {
+        return Err(("title".into(), "apps.err.title", vec![]));
+    }
+    if !call.topics.is_empty() && !call.topics.contains(&d.topic) {
+        return Err(("topic".into(), "err.choose", vec![]));
+    }
+    if d.summary.chars().count() > 20_000 {
+        return Err(("summary".into(), "err.too_long", vec!["20000".into()]));
+    }
+    if d.leader_name.trim().is_empty() {
+        return Err(("leader_name".into(), "err.required", vec![]));
+    }
+    if !id_number_ok(&d.leader_key) {
+        return Err(("leader_key".into(), "apps.err.id_number", vec![]));
+    }
+    if let Err(e) = check_budget(&d.budget, &call.budget_rules) {
+        return Err((format!("budget.{}", e.field), "apps.err.budget", vec![e.message]));
+    }
+    Ok(())
+}
+
+/// A resident identity number (GB 11643-1999): 17 digits and a check character.
+pub fn id_number_ok(s: &str) -> bool {
+    let s = s.trim().to_uppercase();
+    let b = s.as_bytes();
+    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = b[..17].iter().zip(W).map(|(c, w)| u32::from(c - b'0') * w).sum();
+    b[17] == b"10X98765432"[(sum % 11) as usize]
+}
+
+/// A new draft by the signed-in researcher for their organisation.
+pub async fn create_draft(db: &Db, call: &Call, d: &Draft, leader_user_id: i64, organisation_id: i64, unit_path: &str, today: NaiveDate, actor: Actor<'_>) -> Result<i64> {
+    if call.status != "open" || today < call.opens_on || today > call.deadlines.applicant {
+        return Err(refused("apps.err.call_closed", vec![call.deadlines.applicant.to_string()]));
+    }
+    if let Err((field, key, args)) = check_draft(call, d) {
+        return Err(StoreError::Refused { key, args: [vec![field], args].concat() });
+    }
+    let tx = db.begin_write().await?;
+    let n: i64 = tx.query_one("SELECT COUNT(*) FROM applications WHERE call_id = ?", vec![call.id.into()]).await?.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
+    let code = format!("{}-{:04}", call.code, n + 1);
+    let now = now_ms();
+    let id = tx
+        .insert(
+            "INSERT INTO applications (call_id, code, title, topic, summary, leader_user_id, leader_name, leader_key, members, organisation_id, unit_path, budget, requested_fen, stage, reason, duplicate_of, created_at, updated_at, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', '', '', ?, ?, 0)",
+            vec![
+                call.id.into(),
+                code.clone().into(),
+                d.title.trim().into(),
+                d.topic.clone().into(),
+                d.summary.clone().into(),
+                leader_user_id.into(),
+                d.leader_name.trim().into(),
+                d.leader_key.trim().to_uppercase().into(),
+                serde_json::to_string(&d.members).unwrap_or_default().into(),
+                organisation_id.into(),
+                unit_path.into(),
+                serde_json::to_string(&d.budget).unwrap_or_default().into(),
+                total_requested(&d.budget).0.into(),
+                now.into(),
+                now.into(),
+            ],
+        )
+        .await?;
+    audit::append(&tx, Change { actor: actor.username, action: "application.create", entity: "application", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "code": code, "title": d.title }), request_id: actor.request_id }).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Saves the leader's changes to a draft (optimistic on `version`).
+pub async fn update_draft(db: &Db, id: i64, d: &Draft, version: i64, leader_user_id: i64, actor: Actor<'_>) -> Result<()> {
+    let a = application(db, id).await?.ok_or(StoreError::NotFound)?;
+    if a.leader_user_id != leader_user_id {
+        return Err(StoreError::NotFound);
+    }
+    if !a.stage.editable() {
+        return Err(refused("apps.err.not_editable", vec![]));
+    }
+    let c = call(db, a.call_id).await?.ok_or(StoreError::NotFound)?;
+    if let Err((field, key, args)) = check_draft(&c, d) {
+        return Err(StoreError::Refused { key, args: [vec![field], args].concat() });
+    }
+    let tx = db.begin_write().await?;
+    let n = tx
+        .exec(
+            "UPDATE applications SET title = ?, topic = ?, summary = ?, leader_name = ?, leader_key = ?, members = ?, budget = ?, requested_fen = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND stage = 'draft'",
+            vec![
+                d.title.trim().into(),
+                d.topic.clone().into(),
+                d.summary.clone().into(),
+                d.leader_name.trim().into(),
+                d.leader_key.trim().to_uppercase().into(),
+                serde_json::to_string(&d.members).unwrap_or_default().into(),
+                serde_json::to_string(&d.budget).unwrap_or_default().into(),
+                total_requested(&d.budget).0.into(),
+                now_ms().into(),
+                id.into(),
+                version.into(),
+            ],
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    audit::append(&tx, Change { actor: actor.username, action: "application.edit", entity: "application", entity_id: id.to_string(), before: serde_json::json!({ "title": a.title, "requested": a.requested.0 }), after: serde_json::json!({ "title": d.title, "requested": total_requested(&d.budget).0 }), request_id: actor.request_id }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The facts the call's eligibility rules look at, read now.
+pub async fn applicant_facts(db: &Db, a: &Application, today: NaiveDate) -> Result<Applicant> {
+    let org = crate::orgs::get(db, a.organisation_id).await?.ok_or(StoreError::NotFound)?;
+    let day = today.format("%Y-%m-%d").to_string();
+    let qualifications = db.read("SELECT code FROM organisation_qualifications WHERE organisation_id = ? AND valid_until >= ?", vec![a.organisation_id.into(), day.into()], |r| r.text(0)).await?;
+    let ongoing = db
+        .read("SELECT COUNT(*) FROM applications WHERE leader_key = ? AND stage = 'established' AND id <> ?", vec![a.leader_key.clone().into(), a.id.into()], |r| r.int(0))
+        .await?
+        .first()
+        .copied()
+        .unwrap_or(0);
+    let barred = |e: innocity_core::credit::Eligibility| e.deciding.map(|r| format!("{}（{}）", r.kind, r.source));
+    Ok(Applicant {
+        org_kind: org.kind.clone(),
+        unit_path: org.unit_path.clone(),
+        qualifications,
+        ongoing_projects: ongoing as u32,
+        leader_barred: barred(crate::credit::check(db, &a.leader_key, today).await?),
+        organisation_barred: barred(crate::credit::check(db, &org.credit_code, today).await?),
+    })
+}
+
+/// The rules the application misses today (empty when eligible).
+pub async fn eligibility(db: &Db, a: &Application, call: &Call, today: NaiveDate) -> Result<Vec<Failure>> {
+    Ok(call.eligibility.check(&applicant_facts(db, a, today).await?))
+}
+
+/// Applications of the same call that look like this one (same leader or similar title/text).
+pub async fn duplicates(db: &Db, a: &Application) -> Result<Vec<String>> {
+    let others = db
+        .read("SELECT code, title, summary, leader_key FROM applications WHERE call_id = ? AND id <> ? AND stage NOT IN ('draft', 'withdrawn')", vec![a.call_id.into(), a.id.into()], |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.text(3)?)))
+        .await?;
+    Ok(others.into_iter().filter(|(_, t, s, k)| rules::looks_duplicate(*k == a.leader_key, &a.title, t, &a.summary, s).is_some()).map(|(c, ..)| c).collect())
+}
+
+/// A decision with its amount, for [`act`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Decision {
+    pub grant: Money,
+}
+
+/// Moves an application by `action` at `level`: the stage machine, the level's deadline, the
+/// eligibility rules on submission (every rule missed is named), duplicate flags, and for an
+/// approval the programme's budget (never overspent) — the change, its event and its audit entry
+/// in one transaction, or nothing. `version` guards against double clicks and stale pages.
+pub async fn act(db: &Db, id: i64, action: Action, level: Level, reason: &str, version: i64, decision: Decision, today: NaiveDate, actor: Actor<'_>) -> Result<Stage> {
+    let a = application(db, id).await?.ok_or(StoreError::NotFound)?;
+    let c = call(db, a.call_id).await?.ok_or(StoreError::NotFound)?;
+    if a.version != version {
+        return Err(StoreError::Stale);
+    }
+    let to = rules::next(a.stage, action, level, reason).map_err(|e| match e {
+        rules::StageError::ReasonRequired => refused("apps.err.reason", vec![]),
+        rules::StageError::NotAllowed { from, action } => refused("apps.err.stage", vec![from.into(), action.into()]),
+        rules::StageError::WrongLevel { .. } => StoreError::NotFound,
+    })?;
+    if let Some(deadline) = c.deadlines.for_action(action, level)
+        && today > deadline
+    {
+        return Err(refused("apps.err.deadline", vec![deadline.format("%Y年%m月%d日").to_string()]));
+    }
+    let mut duplicate_of = a.duplicate_of.clone();
+    if action == Action::Submit {
+        let missed = eligibility(db, &a, &c, today).await?;
+        if let Some(f) = missed.first() {
+            return Err(refused("apps.err.eligibility", vec![f.rule.to_string(), f.detail.clone(), missed.len().to_string()]));
+        }
+        duplicate_of = duplicates(db, &a).await?.join(",");
+    }
+    let tx = db.begin_write().await?;
+    if action == Action::Approve {
+        if decision.grant.0 <= 0 || decision.grant > a.requested {
+            return Err(refused("apps.err.grant", vec![a.requested.wan_text()]));
+        }
+        let row = tx.query_one("SELECT budget_fen, committed_fen FROM programme_budgets WHERE programme_id = ? AND year = ?", vec![c.programme_id.into(), c.year.into()]).await?;
+        let Some(row) = row else { return Err(refused("apps.err.no_budget", vec![c.year.to_string()])) };
+        let l = Ledger { budget: Money(row.try_get_by_index(0)?), committed: Money(row.try_get_by_index(1)?) };
+        let after = l.commit(decision.grant).map_err(|over| refused("apps.err.overspent", vec![over.wan_text(), l.available().wan_text()]))?;
+        tx.exec("UPDATE programme_budgets SET committed_fen = ? WHERE programme_id = ? AND year = ? AND committed_fen = ?", vec![after.committed.0.into(), c.programme_id.into(), c.year.into(), l.committed.0.into()]).await?;
+    }
+    let now = now_ms();
+    let granted = if action == Action::Approve { decision.grant } else { a.granted };
+    let n = tx
+        .exec(
+            "UPDATE applications SET stage = ?, reason = ?, duplicate_of = ?, granted_fen = ?, submitted_at = CASE WHEN ? = 'submit' THEN ? ELSE submitted_at END, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
+            vec![to.code().into(), reason.trim().into(), duplicate_of.into(), granted.0.into(), action.code().into(), now.into(), now.into(), id.into(), version.into()],
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    tx.exec(
+        "INSERT INTO application_events (application_id, action, from_stage, to_stage, reason, actor, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        vec![id.into(), action.code().into(), a.stage.code().into(), to.code().into(), reason.trim().into(), actor.username.into(), now.into()],
+    )
+    .await?;
+    audit::append(&tx, Change { actor: actor.username, action: &format!("application.{}", action.code()), entity: "application", entity_id: id.to_string(), before: serde_json::json!({ "stage": a.stage.code() }), after: serde_json::json!({ "stage": to.code(), "reason": reason.trim(), "grant": granted.0 }), request_id: actor.request_id }).await?;
+    tx.commit().await?;
+    Ok(to)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub action: String,
+    pub from_stage: String,
+    pub to_stage: String,
+    pub reason: String,
+    pub actor: String,
+    pub at_ms: i64,
+}
+
+pub async fn events(db: &Db, application_id: i64) -> Result<Vec<Event>> {
+    db.read("SELECT action, from_stage, to_stage, reason, actor, at_ms FROM application_events WHERE application_id = ? ORDER BY id", vec![application_id.into()], |r| {
+        Ok(Event { action: r.text(0)?, from_stage: r.text(1)?, to_stage: r.text(2)?, reason: r.text(3)?, actor: r.text(4)?, at_ms: r.int(5)? })
+    })
+    .await
+}
+
+/// The bureau's board: applications per call and stage, with money requested and granted.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoardRow {
+    pub call_id: i64,
+    pub stage: String,
+    pub n: i64,
+    pub requested: Money,
+    pub granted: Money,
+}
+
+pub async fn board(db: &Db) -> Result<Vec<BoardRow>> {
+    db.read("SELECT call_id, stage, COUNT(*), COALESCE(SUM(requested_fen), 0), COALESCE(SUM(granted_fen), 0) FROM applications GROUP BY call_id, stage ORDER BY call_id, stage", vec![], |r| {
+        Ok(BoardRow { call_id: r.int(0)?, stage: r.text(1)?, n: r.int(2)?, requested: Money(r.int(3)?), granted: Money(r.int(4)?) })
+    })
+    .await
+}
