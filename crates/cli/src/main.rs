@@ -313,6 +313,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 demo::seed_indicators(&db).await.map_err(|e| format!("demo indicators: {e}"))?;
                 let x = demo::experts::seed_experts(&db, csl.as_deref().unwrap_or(demo::experts::CSL)).await.map_err(|e| format!("demo experts: {e}"))?;
                 println!("专家库 / experts: {} 位专家 experts, {} 项申报 proposals, {} 份评审意见 reviews", x.experts, x.proposals, x.reviews);
+                let pj = demo::projects::seed_projects(&db, csl.as_deref().unwrap_or(demo::experts::CSL)).await.map_err(|e| format!("demo projects: {e}"))?;
+                println!("科技计划 / projects: {} 个申报通知 calls, {} 项申报 applications, {} 项已立项 established", pj.calls, pj.applications, pj.established);
                 s
             };
             if audit_entries > 0 {

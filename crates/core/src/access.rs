@@ -85,10 +85,16 @@ pub enum Capability {
     ReviewAsExpert,
     /// Research-credit records.
     ManageCredit,
+    /// Applications in one's reach: one's own, one's organisation's, one's zone's, all.
+    ViewApplications,
+    /// Draft and submit applications to calls.
+    ApplyProjects,
+    /// Calls, formal checks, decisions, the board.
+    ManageProjects,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 18] = [
+    pub const ALL: [Capability; 21] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -107,6 +113,9 @@ impl Capability {
         Self::ManageExperts,
         Self::ReviewAsExpert,
         Self::ManageCredit,
+        Self::ViewApplications,
+        Self::ApplyProjects,
+        Self::ManageProjects,
     ];
 }
 
@@ -130,6 +139,9 @@ impl Role {
             ManageIndicators => matches!(self, SystemAdmin | BureauStaff),
             ManageExperts | ManageCredit => matches!(self, SystemAdmin | BureauStaff),
             ReviewAsExpert => self == Expert,
+            ViewApplications => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin | OrgAdmin | OrgMember),
+            ApplyProjects => matches!(self, OrgAdmin | OrgMember),
+            ManageProjects => matches!(self, SystemAdmin | BureauStaff),
         }
     }
 }

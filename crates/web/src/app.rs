@@ -1,5 +1,5 @@
 //! The application: state, router, and the middleware every request passes through.
-use crate::{api, assets, audit, auth, experts, home, indicators, ops, orgs, stats, users};
+use crate::{api, assets, audit, auth, experts, home, indicators, ops, orgs, projects, stats, users};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -214,6 +214,13 @@ pub fn router(state: AppState) -> Router {
         .route("/stats/{form}/{period}/orgs/{org}/review", post(stats::review))
         .route("/stats/{form}/{period}/orgs/{org}/template.xlsx", get(stats::template))
         .route("/stats/{form}/{period}/orgs/{org}/upload", post(stats::upload))
+        .route("/calls", get(projects::calls))
+        .route("/calls/{id}", get(projects::call_page))
+        .route("/applications", get(projects::list).post(projects::create))
+        .route("/applications/new", get(projects::new_form))
+        .route("/applications/{id}", get(projects::view).post(projects::save))
+        .route("/applications/{id}/act", post(projects::act))
+        .route("/projects/board", get(projects::board))
         .route("/experts", get(experts::list).post(experts::create))
         .route("/experts/new", get(experts::new_form))
         .route("/experts/me", get(experts::me_page).post(experts::me_save))

@@ -264,7 +264,7 @@ macro_rules! caps {
         )*
     };
 }
-caps!(ViewWorkspace, ViewOrgUnits, ViewOrgs, CreateOrgs, EditOrgs, ViewAudit, ManageUsers, ManageTokens, ManageOrgUnits, ViewStats, ReportStats, ReviewStats, ManageStatForms, ViewIndicators, ManageIndicators, ManageExperts, ReviewAsExpert, ManageCredit);
+caps!(ViewWorkspace, ViewOrgUnits, ViewOrgs, CreateOrgs, EditOrgs, ViewAudit, ManageUsers, ManageTokens, ManageOrgUnits, ViewStats, ReportStats, ReviewStats, ManageStatForms, ViewIndicators, ManageIndicators, ManageExperts, ReviewAsExpert, ManageCredit, ViewApplications, ApplyProjects, ManageProjects);
 
 /// The one gate: a handler taking `Auth<C>` runs only for a signed-in principal whose role
 /// has capability `C`. Anonymous page requests go to the sign-in page; API requests get 401.
@@ -300,6 +300,14 @@ impl FromRequestParts<AppState> for Ctx {
     async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
         parts.extensions.get::<Ctx>().cloned().ok_or_else(|| AppError::internal("").into_response())
     }
+}
+
+/// A form field that cannot be taken: 422, the message (in the user's language) beside the field.
+pub fn field_error(ctx: &Ctx, field: &str, key: &'static str, args: Vec<String>) -> AppError {
+    let mut e = AppError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid", key).args(args);
+    let msg = crate::i18n::tf(ctx.lang, key, &e.args);
+    e.fields = vec![(field.to_string(), msg)];
+    ctx.err(e)
 }
 
 /// Parses an urlencoded form body, naming what is wrong in the user's language.

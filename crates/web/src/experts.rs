@@ -3,7 +3,7 @@
 //! only their own profile and assigned items — never another expert's name or score before the
 //! round closes, never a conflict's details about others; applicants see none of it.
 use crate::app::AppState;
-use crate::auth::{Auth, Ctx, ManageCredit, ManageExperts, ReviewAsExpert, parse_form};
+use crate::auth::{field_error, Auth, Ctx, ManageCredit, ManageExperts, ReviewAsExpert, parse_form};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t, tf};
 use crate::page::{Shell, render};
@@ -22,13 +22,6 @@ use std::collections::{BTreeMap, HashMap};
 
 fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
-}
-
-fn bad_field(ctx: &Ctx, field: &str, key: &'static str, args: Vec<String>) -> AppError {
-    let mut e = AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", key).args(args);
-    let msg = tf(ctx.lang, key, &e.args);
-    e.fields = vec![(field.to_string(), msg)];
-    ctx.err(e)
 }
 
 fn status_label(lang: Lang, s: &str) -> &'static str {
@@ -217,9 +210,9 @@ pub struct StatusForm {
 pub async fn set_status(State(state): State<AppState>, a: Auth<ManageExperts>, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
     let ctx = &a.ctx;
     let f: StatusForm = parse_form(ctx, &body)?;
-    let action = Action::parse(&f.action).ok_or_else(|| bad_field(ctx, "action", "err.choose", vec![]))?;
+    let action = Action::parse(&f.action).ok_or_else(|| field_error(ctx, "action", "err.choose", vec![]))?;
     if f.reason.chars().count() > 500 {
-        return Err(bad_field(ctx, "reason", "err.too_long", vec!["500".into()]));
+        return Err(field_error(ctx, "reason", "err.too_long", vec!["500".into()]));
     }
     store::set_status(&state.db, id, action, &f.reason, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
     Ok(Redirect::to(&format!("/experts/{id}?notice=experts.status_changed")).into_response())
@@ -376,12 +369,12 @@ pub async fn me_save(State(state): State<AppState>, a: Auth<ReviewAsExpert>, bod
     let e = me(&state, ctx, a.principal.user_id).await?;
     for (field, v, max) in [("keywords", &f.keywords, 500), ("publications", &f.publications, 20000), ("projects", &f.projects, 20000), ("title", &f.title, 50), ("contact", &f.contact, 100)] {
         if v.chars().count() > max {
-            return Err(bad_field(ctx, field, "err.too_long", vec![max.to_string()]));
+            return Err(field_error(ctx, field, "err.too_long", vec![max.to_string()]));
         }
     }
     for (field, v) in [("available_from", &f.available_from), ("available_to", &f.available_to)] {
         if !v.is_empty() && NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err() {
-            return Err(bad_field(ctx, field, "experts.err.date", vec![]));
+            return Err(field_error(ctx, field, "experts.err.date", vec![]));
         }
     }
     let edit = ProfileEdit { title: f.title, keywords: f.keywords, publications: f.publications, projects: f.projects, contact: f.contact, available_from: f.available_from, available_to: f.available_to };
@@ -412,19 +405,19 @@ pub async fn me_tie(State(state): State<AppState>, a: Auth<ReviewAsExpert>, body
     let ctx = &a.ctx;
     let f: TieForm = parse_form(ctx, &body)?;
     let e = me(&state, ctx, a.principal.user_id).await?;
-    let kind = TieKind::parse(&f.kind).ok_or_else(|| bad_field(ctx, "kind", "err.choose", vec![]))?;
+    let kind = TieKind::parse(&f.kind).ok_or_else(|| field_error(ctx, "kind", "err.choose", vec![]))?;
     let year = match f.year.trim() {
         "" => None,
-        y => Some(y.parse::<i32>().ok().filter(|y| (1950..=2100).contains(y)).ok_or_else(|| bad_field(ctx, "year", "experts.err.year", vec![y.into()]))?),
+        y => Some(y.parse::<i32>().ok().filter(|y| (1950..=2100).contains(y)).ok_or_else(|| field_error(ctx, "year", "experts.err.year", vec![y.into()]))?),
     };
     if f.name.trim().is_empty() && f.credit_code.trim().is_empty() {
-        return Err(bad_field(ctx, "name", "experts.err.tie", vec![]));
+        return Err(field_error(ctx, "name", "experts.err.tie", vec![]));
     }
     if !f.credit_code.trim().is_empty() && innocity_core::orgs::CreditCode::parse(f.credit_code.trim()).is_err() {
-        return Err(bad_field(ctx, "credit_code", "experts.err.credit_code", vec![]));
+        return Err(field_error(ctx, "credit_code", "experts.err.credit_code", vec![]));
     }
     if f.name.chars().count() > 50 {
-        return Err(bad_field(ctx, "name", "err.too_long", vec!["50".into()]));
+        return Err(field_error(ctx, "name", "err.too_long", vec!["50".into()]));
     }
     store::add_tie(&state.db, e.id, &Tie { kind, name: f.name.trim().into(), credit_code: f.credit_code.trim().into(), year }, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
     Ok(Redirect::to("/experts/me?notice=experts.tie_added").into_response())
@@ -750,26 +743,26 @@ pub async fn my_review_save(State(state): State<AppState>, a: Auth<ReviewAsExper
         if v.is_empty() {
             continue;
         }
-        let n: f64 = v.parse().map_err(|_| bad_field(ctx, &format!("score_{}", c.code), "reviews.err.not_number", vec![lang_name(ctx.lang, c), v.clone()]))?;
+        let n: f64 = v.parse().map_err(|_| field_error(ctx, &format!("score_{}", c.code), "reviews.err.not_number", vec![lang_name(ctx.lang, c), v.clone()]))?;
         if !n.is_finite() || n < 0.0 || n > c.max || ((n / c.step) - (n / c.step).round()).abs() > 1e-6 {
-            return Err(bad_field(ctx, &format!("score_{}", c.code), "reviews.err.scale", vec![lang_name(ctx.lang, c), v, format!("{}", c.max), format!("{}", c.step)]));
+            return Err(field_error(ctx, &format!("score_{}", c.code), "reviews.err.scale", vec![lang_name(ctx.lang, c), v, format!("{}", c.max), format!("{}", c.step)]));
         }
         scores.insert(c.code.clone(), n);
     }
     let comment = get("comment");
     if comment.chars().count() > 5000 {
-        return Err(bad_field(ctx, "comment", "err.too_long", vec!["5000".into()]));
+        return Err(field_error(ctx, "comment", "err.too_long", vec!["5000".into()]));
     }
     let submit = get("submit") == "1";
     if submit {
         if let Some(c) = round.form.criteria.iter().find(|c| !scores.contains_key(&c.code)) {
-            return Err(bad_field(ctx, &format!("score_{}", c.code), "reviews.err.missing", vec![lang_name(ctx.lang, c)]));
+            return Err(field_error(ctx, &format!("score_{}", c.code), "reviews.err.missing", vec![lang_name(ctx.lang, c)]));
         }
         if !round.form.recommendations.contains(&get("recommendation")) {
-            return Err(bad_field(ctx, "recommendation", "err.choose", vec![]));
+            return Err(field_error(ctx, "recommendation", "err.choose", vec![]));
         }
         if comment.chars().count() < round.form.min_comment_chars {
-            return Err(bad_field(ctx, "comment", "reviews.err.comment", vec![round.form.min_comment_chars.to_string()]));
+            return Err(field_error(ctx, "comment", "reviews.err.comment", vec![round.form.min_comment_chars.to_string()]));
         }
     }
     let input = ReviewInput { scores, recommendation: get("recommendation"), comment, submit, version: get("version").parse().unwrap_or(0) };
@@ -797,13 +790,13 @@ pub async fn my_review_withdraw(State(state): State<AppState>, a: Auth<ReviewAsE
     let conflict = match f.kind.as_str() {
         "conflict" => true,
         "decline" => false,
-        _ => return Err(bad_field(ctx, "kind", "err.choose", vec![])),
+        _ => return Err(field_error(ctx, "kind", "err.choose", vec![])),
     };
     if f.reason.trim().is_empty() {
-        return Err(bad_field(ctx, "reason", "err.required", vec![]));
+        return Err(field_error(ctx, "reason", "err.required", vec![]));
     }
     if f.reason.chars().count() > 500 {
-        return Err(bad_field(ctx, "reason", "err.too_long", vec!["500".into()]));
+        return Err(field_error(ctx, "reason", "err.too_long", vec!["500".into()]));
     }
     store::withdraw(&state.db, id, a.principal.user_id, conflict, &f.reason, today(), ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
     Ok(Redirect::to("/my/reviews").into_response())
@@ -846,9 +839,9 @@ pub async fn my_bid(State(state): State<AppState>, a: Auth<ReviewAsExpert>, Path
     let f: BidForm = parse_form(ctx, &body)?;
     let e = me(&state, ctx, a.principal.user_id).await?;
     bid_round(&state, ctx, &e, id).await?;
-    let item = store::item(&state.db, f.item).await.map_err(|e| ctx.err(e.into()))?.filter(|i| i.round_id == id).ok_or_else(|| bad_field(ctx, "item", "err.choose", vec![]))?;
+    let item = store::item(&state.db, f.item).await.map_err(|e| ctx.err(e.into()))?.filter(|i| i.round_id == id).ok_or_else(|| field_error(ctx, "item", "err.choose", vec![]))?;
     if !matches!(f.bid.as_str(), "eager" | "willing" | "unwilling") {
-        return Err(bad_field(ctx, "bid", "err.choose", vec![]));
+        return Err(field_error(ctx, "bid", "err.choose", vec![]));
     }
     store::set_bid(&state.db, item.id, e.id, &f.bid, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
     Ok(Redirect::to(&format!("/my/bids/{id}?notice=reviews.bid_saved")).into_response())
@@ -943,20 +936,20 @@ pub async fn credit_add(State(state): State<AppState>, a: Auth<ManageCredit>, bo
     let f: CreditForm = parse_form(ctx, &body)?;
     for (field, v) in [("subject_key", &f.subject_key), ("subject_name", &f.subject_name), ("kind", &f.kind), ("source", &f.source)] {
         if v.trim().is_empty() {
-            return Err(bad_field(ctx, field, "err.required", vec![]));
+            return Err(field_error(ctx, field, "err.required", vec![]));
         }
         if v.chars().count() > 200 {
-            return Err(bad_field(ctx, field, "err.too_long", vec!["200".into()]));
+            return Err(field_error(ctx, field, "err.too_long", vec!["200".into()]));
         }
     }
     if !matches!(f.subject_kind.as_str(), "person" | "organisation") {
-        return Err(bad_field(ctx, "subject_kind", "err.choose", vec![]));
+        return Err(field_error(ctx, "subject_kind", "err.choose", vec![]));
     }
-    let nature = credit_store::parse_nature(&f.nature).ok_or_else(|| bad_field(ctx, "nature", "err.choose", vec![]))?;
-    let severity = credit_store::parse_severity(&f.severity).ok_or_else(|| bad_field(ctx, "severity", "err.choose", vec![]))?;
-    let date = NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d").map_err(|_| bad_field(ctx, "date", "experts.err.date", vec![]))?;
-    let sanction = credit_store::parse_sanction(&f.sanction).ok_or_else(|| bad_field(ctx, "sanction", "err.choose", vec![]))?;
-    let points = if f.points.trim().is_empty() { 0 } else { f.points.trim().parse::<i32>().ok().filter(|p| (0..=20).contains(p)).ok_or_else(|| bad_field(ctx, "points", "credit.err.points", vec![]))? };
+    let nature = credit_store::parse_nature(&f.nature).ok_or_else(|| field_error(ctx, "nature", "err.choose", vec![]))?;
+    let severity = credit_store::parse_severity(&f.severity).ok_or_else(|| field_error(ctx, "severity", "err.choose", vec![]))?;
+    let date = NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d").map_err(|_| field_error(ctx, "date", "experts.err.date", vec![]))?;
+    let sanction = credit_store::parse_sanction(&f.sanction).ok_or_else(|| field_error(ctx, "sanction", "err.choose", vec![]))?;
+    let points = if f.points.trim().is_empty() { 0 } else { f.points.trim().parse::<i32>().ok().filter(|p| (0..=20).contains(p)).ok_or_else(|| field_error(ctx, "points", "credit.err.points", vec![]))? };
     let record = Record { id: 0, nature, kind: f.kind.trim().into(), severity, source: f.source.trim().into(), date, sanction, points };
     if let Err(e) = record.check() {
         let key = match e.field {
@@ -964,7 +957,7 @@ pub async fn credit_add(State(state): State<AppState>, a: Auth<ManageCredit>, bo
             "source" => "credit.err.source",
             _ => "credit.err.points_bad",
         };
-        return Err(bad_field(ctx, e.field, key, vec![]));
+        return Err(field_error(ctx, e.field, key, vec![]));
     }
     let subject = credit_store::Subject { kind: f.subject_kind, key: f.subject_key.trim().into(), name: f.subject_name.trim().into() };
     let (_, suspended) = credit_store::add(&state.db, &subject, &record, today(), ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;

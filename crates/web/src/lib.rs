@@ -12,6 +12,7 @@ pub mod indicators;
 pub mod ops;
 pub mod orgs;
 pub mod page;
+pub mod projects;
 pub mod stats;
 pub mod users;
 

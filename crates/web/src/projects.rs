@@ -1,0 +1,491 @@
+//! Calls and applications as pages: researchers apply, organisation admins endorse, zones
+//! recommend, the bureau checks, reviews, decides. Who may see an application, and at which level
+//! they act on it, is decided in one place ([`level_on`]).
+use crate::app::AppState;
+use crate::auth::{field_error, ApplyProjects, Auth, Ctx, ManageProjects, ViewApplications, parse_form};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Lang, t, tf};
+use crate::page::{Shell, render};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use innocity_core::access::{Principal, Role, Scope};
+use innocity_core::projects::funding::{CATEGORIES, Line};
+use innocity_core::projects::money::{Money, Unit};
+use innocity_core::projects::{Action, Level, Stage};
+use innocity_store::projects::{self as store, Application, Call, Draft, Reach};
+use std::collections::BTreeMap;
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn stage_label(lang: Lang, s: Stage) -> &'static str {
+    t(lang, &format!("apps.stage.{}", s.code()))
+}
+
+fn date_zh(d: NaiveDate) -> String {
+    d.format("%Y年%m月%d日").to_string()
+}
+
+/// The one place that says whether `p` may see application `a`, and at which level they act.
+pub fn level_on(p: &Principal, a: &Application) -> Option<Level> {
+    match (&p.role, &p.scope) {
+        (Role::SystemAdmin | Role::BureauStaff, _) => Some(Level::Bureau),
+        (Role::ZoneAdmin, Scope::Subtree(root)) if innocity_core::orgs::in_subtree(root, &a.unit_path) => Some(Level::Zone),
+        (Role::OrgAdmin, Scope::Organisation(o)) if *o == a.organisation_id => Some(if a.leader_user_id == p.user_id { Level::Applicant } else { Level::Organisation }),
+        (Role::OrgMember, Scope::Organisation(o)) if *o == a.organisation_id && a.leader_user_id == p.user_id => Some(Level::Applicant),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------- calls
+
+#[derive(Template)]
+#[template(path = "calls_list.html")]
+struct CallsPage {
+    s: Shell,
+    calls: Vec<(i64, String, String, String, String, String, bool)>,
+    can_apply: bool,
+}
+
+fn call_open(c: &Call, day: NaiveDate) -> bool {
+    c.status == "open" && day >= c.opens_on && day <= c.deadlines.applicant
+}
+
+pub async fn calls(State(state): State<AppState>, a: Auth<ViewApplications>) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let list = store::calls(&state.db).await.map_err(|e| ctx.err(e.into()))?;
+    let day = today();
+    let rows = list.iter().map(|c| (c.id, c.code.clone(), c.title.clone(), date_zh(c.opens_on), date_zh(c.deadlines.applicant), t(ctx.lang, if call_open(c, day) { "calls.open" } else { "calls.closed" }).to_string(), call_open(c, day))).collect();
+    Ok(render(&CallsPage { s: ctx.shell(), calls: rows, can_apply: matches!(a.principal.role, Role::OrgAdmin | Role::OrgMember) }))
+}
+
+#[derive(Template)]
+#[template(path = "call_view.html")]
+struct CallPage {
+    s: Shell,
+    c: Call,
+    open: bool,
+    can_apply: bool,
+    staff: bool,
+    rules: Vec<String>,
+    deadlines: Vec<(&'static str, String)>,
+    budget: Vec<(&'static str, String)>,
+    stages: Vec<(&'static str, i64, String, String)>,
+}
+
+fn rules_text(lang: Lang, c: &Call) -> Vec<String> {
+    let e = &c.eligibility;
+    let mut out = Vec::new();
+    if !e.org_kinds.is_empty() {
+        out.push(tf(lang, "calls.rule.kinds", &[e.org_kinds.iter().map(|k| t(lang, &format!("kind.{k}"))).collect::<Vec<_>>().join("、")]));
+    }
+    if !e.qualification.is_empty() {
+        out.push(tf(lang, "calls.rule.qualification", &[t(lang, &format!("qualification.{}", e.qualification)).to_string()]));
+    }
+    if e.max_ongoing_per_leader > 0 {
+        out.push(tf(lang, "calls.rule.ongoing", &[e.max_ongoing_per_leader.to_string()]));
+    }
+    if e.credit_check {
+        out.push(t(lang, "calls.rule.credit").to_string());
+    }
+    out
+}
+
+pub async fn call_page(State(state): State<AppState>, a: Auth<ViewApplications>, Path(id): Path<i64>) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let lang = ctx.lang;
+    let c = store::call(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let staff = matches!(a.principal.role, Role::SystemAdmin | Role::BureauStaff);
+    let mut stages = Vec::new();
+    if staff {
+        for r in store::board(&state.db).await.map_err(|e| ctx.err(e.into()))?.into_iter().filter(|r| r.call_id == id) {
+            let s = Stage::parse(&r.stage).unwrap_or(Stage::Draft);
+            stages.push((stage_label(lang, s), r.n, r.requested.wan_text(), r.granted.wan_text()));
+        }
+    }
+    let r = &c.budget_rules;
+    let budget = vec![
+        ("calls.max_request", format!("{} 万元", r.max_request.wan_text())),
+        ("calls.co_funding", if r.co_funding > 0.0 { format!("1 : {}", r.co_funding) } else { "—".into() }),
+        ("calls.indirect", format!("≤ {:.0}%", r.indirect_share * 100.0)),
+    ];
+    let deadlines = vec![("calls.dl.applicant", date_zh(c.deadlines.applicant)), ("calls.dl.organisation", date_zh(c.deadlines.organisation)), ("calls.dl.zone", date_zh(c.deadlines.zone))];
+    Ok(render(&CallPage { s: ctx.shell(), open: call_open(&c, today()), can_apply: matches!(a.principal.role, Role::OrgAdmin | Role::OrgMember), staff, rules: rules_text(lang, &c), deadlines, budget, stages, c }))
+}
+
+// ---------------------------------------------------------------- applications
+
+#[derive(Template)]
+#[template(path = "applications_list.html")]
+struct ListPage {
+    s: Shell,
+    rows: Vec<Row>,
+    stages: Vec<(&'static str, &'static str, bool)>,
+    calls: Vec<(i64, String, bool)>,
+    totals: (usize, String, String),
+}
+
+struct Row {
+    id: i64,
+    code: String,
+    title: String,
+    leader: String,
+    stage: &'static str,
+    stage_code: &'static str,
+    requested: String,
+    granted: String,
+    duplicate: bool,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    call: Option<i64>,
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    format: String,
+}
+
+fn reach_of(p: &Principal) -> Option<Reach<'_>> {
+    match (&p.role, &p.scope) {
+        (Role::SystemAdmin | Role::BureauStaff, _) => Some(Reach::All),
+        (Role::ZoneAdmin, Scope::Subtree(root)) => Some(Reach::Subtree(root)),
+        (Role::OrgAdmin, Scope::Organisation(o)) => Some(Reach::Organisation(*o)),
+        (Role::OrgMember, _) => Some(Reach::Leader(p.user_id)),
+        _ => None,
+    }
+}
+
+pub async fn list(State(state): State<AppState>, a: Auth<ViewApplications>, Query(q): Query<ListQuery>) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let lang = ctx.lang;
+    let reach = reach_of(&a.principal).ok_or_else(|| ctx.err(AppError::forbidden()))?;
+    let stage = Stage::parse(&q.stage);
+    let apps = store::applications(&state.db, reach, q.call, stage).await.map_err(|e| ctx.err(e.into()))?;
+    if q.format == "xlsx" {
+        return xlsx(ctx, &apps);
+    }
+    let requested: Money = apps.iter().map(|x| x.requested).sum();
+    let granted: Money = apps.iter().map(|x| x.granted).sum();
+    let rows = apps
+        .iter()
+        .map(|x| Row { id: x.id, code: x.code.clone(), title: x.title.clone(), leader: x.leader_name.clone(), stage: stage_label(lang, x.stage), stage_code: x.stage.code(), requested: x.requested.wan_text(), granted: if x.granted.0 > 0 { x.granted.wan_text() } else { String::new() }, duplicate: !x.duplicate_of.is_empty() })
+        .collect();
+    let calls = store::calls(&state.db).await.map_err(|e| ctx.err(e.into()))?.into_iter().map(|c| (c.id, c.title, Some(c.id) == q.call)).collect();
+    let stages = Stage::ALL.iter().map(|s| (s.code(), stage_label(lang, *s), Some(*s) == stage)).collect();
+    Ok(render(&ListPage { s: ctx.shell(), rows, stages, calls, totals: (apps.len(), requested.wan_text(), granted.wan_text()) }))
+}
+
+fn xlsx(ctx: &Ctx, apps: &[Application]) -> AppResult<Response> {
+    let lang = ctx.lang;
+    let bytes = (|| -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        use rust_xlsxwriter::{Format, Workbook};
+        let mut wb = Workbook::new();
+        let head = Format::new().set_bold().set_background_color("DCE6F1");
+        let money = Format::new().set_num_format("#,##0.00");
+        let ws = wb.add_worksheet();
+        ws.set_name(t(lang, "apps.title"))?;
+        for (c, k) in ["apps.code", "apps.title_col", "apps.leader", "apps.stage", "apps.requested", "apps.granted", "apps.duplicate"].iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, t(lang, k), &head)?;
+        }
+        for (k, x) in apps.iter().enumerate() {
+            let r = k as u32 + 1;
+            ws.write_string(r, 0, &x.code)?;
+            ws.write_string(r, 1, &x.title)?;
+            ws.write_string(r, 2, &x.leader_name)?;
+            ws.write_string(r, 3, stage_label(lang, x.stage))?;
+            ws.write_number_with_format(r, 4, x.requested.0 as f64 / 1_000_000.0, &money)?;
+            ws.write_number_with_format(r, 5, x.granted.0 as f64 / 1_000_000.0, &money)?;
+            ws.write_string(r, 6, &x.duplicate_of)?;
+        }
+        ws.set_column_width(1, 50)?;
+        wb.save_to_buffer()
+    })()
+    .map_err(|e| {
+        tracing::error!(error = %e, "xlsx export");
+        ctx.err(AppError::internal(""))
+    })?;
+    Ok(crate::stats::files::download(bytes, "applications.xlsx", crate::stats::files::XLSX))
+}
+
+#[derive(Template)]
+#[template(path = "application_view.html")]
+struct ViewPage {
+    s: Shell,
+    a: Application,
+    c: Call,
+    notice: String,
+    stage: &'static str,
+    editable: bool,
+    budget: Vec<(&'static str, &'static str, String, String)>,
+    total: (String, String),
+    missed: Vec<String>,
+    actions: Vec<(&'static str, &'static str, bool)>,
+    grant_field: bool,
+    events: Vec<(String, &'static str, String, String)>,
+    duplicates: Vec<String>,
+    topics: Vec<(String, bool)>,
+    members: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct Notice {
+    #[serde(default)]
+    notice: String,
+}
+
+fn budget_rows(lang: Lang, lines: &[Line]) -> Vec<(&'static str, &'static str, String, String)> {
+    CATEGORIES
+        .iter()
+        .map(|(code, zh, en)| {
+            let l = lines.iter().find(|l| l.category == *code);
+            (*code, lang.pick(zh, en), l.map(|l| l.requested.wan_text()).unwrap_or_default(), l.map(|l| l.raised.wan_text()).unwrap_or_default())
+        })
+        .collect()
+}
+
+fn failure_text(lang: Lang, rule: &str, detail: &str) -> String {
+    let detail = match rule {
+        "org_kind" => t(lang, &format!("kind.{detail}")).to_string(),
+        "qualification" => t(lang, &format!("qualification.{detail}")).to_string(),
+        _ => detail.to_string(),
+    };
+    tf(lang, &format!("apps.missed.{rule}"), &[detail])
+}
+
+async fn load(state: &AppState, ctx: &Ctx, p: &Principal, id: i64) -> AppResult<(Application, Level)> {
+    let a = store::application(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+    // Someone else's application does not exist for this person.
+    let level = level_on(p, &a).ok_or_else(|| ctx.err(AppError::not_found()))?;
+    Ok((a, level))
+}
+
+pub async fn view(State(state): State<AppState>, auth: Auth<ViewApplications>, Path(id): Path<i64>, Query(q): Query<Notice>) -> AppResult<Response> {
+    let ctx = &auth.ctx;
+    let lang = ctx.lang;
+    let (a, level) = load(&state, ctx, &auth.principal, id).await?;
+    let c = store::call(&state.db, a.call_id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let missed = if a.stage == Stage::Draft { store::eligibility(&state.db, &a, &c, today()).await.map_err(|e| ctx.err(e.into()))?.iter().map(|f| failure_text(lang, f.rule, &f.detail)).collect() } else { vec![] };
+    let candidates: &[Action] = match level {
+        Level::Applicant => &[Action::Submit, Action::Withdraw],
+        Level::Organisation => &[Action::Endorse, Action::Return],
+        Level::Zone => &[Action::Recommend, Action::Return],
+        Level::Bureau => &[Action::FormalPass, Action::FormalReject, Action::FinishReview, Action::Approve, Action::Reserve, Action::Reject, Action::Establish],
+    };
+    let actions: Vec<(&'static str, &'static str, bool)> = candidates
+        .iter()
+        .filter(|x| innocity_core::projects::next(a.stage, **x, innocity_core::projects::level_of(a.stage, **x), "r").is_ok() && innocity_core::projects::level_of(a.stage, **x) == level)
+        .map(|x| (x.code(), t(lang, &format!("apps.action.{}", x.code())), x.needs_reason()))
+        .collect();
+    let grant_field = actions.iter().any(|x| x.0 == "approve");
+    let events = store::events(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.into_iter().map(|e| (auth.ctx.shell().time(&e.at_ms), t(lang, &format!("apps.action.{}", e.action)), e.actor, e.reason)).collect();
+    let staff = level == Level::Bureau;
+    let duplicates = if staff && !a.duplicate_of.is_empty() { a.duplicate_of.split(',').map(String::from).collect() } else { vec![] };
+    let total = (a.requested.wan_text(), a.budget.iter().map(|l| l.raised).sum::<Money>().wan_text());
+    let notice = if q.notice.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') && !q.notice.is_empty() { t(lang, &format!("notice.{}", q.notice)).to_string() } else { String::new() };
+    Ok(render(&ViewPage {
+        s: ctx.shell(),
+        notice,
+        stage: stage_label(lang, a.stage),
+        editable: level == Level::Applicant && a.stage.editable(),
+        budget: budget_rows(lang, &a.budget),
+        total,
+        missed,
+        actions,
+        grant_field,
+        events,
+        duplicates,
+        topics: c.topics.iter().map(|x| (x.clone(), *x == a.topic)).collect(),
+        members: a.members.join("、"),
+        a,
+        c,
+    }))
+}
+
+/// The form's fields, as typed.
+#[derive(serde::Deserialize, Default)]
+pub struct AppForm {
+    #[serde(default)]
+    call: i64,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    topic: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    leader_name: String,
+    #[serde(default)]
+    leader_key: String,
+    #[serde(default)]
+    members: String,
+    #[serde(default)]
+    version: i64,
+    #[serde(flatten)]
+    rest: BTreeMap<String, String>,
+}
+
+/// Reads the budget table (万元) from `requested_<cat>` and `raised_<cat>`, naming a bad cell.
+fn read_budget(ctx: &Ctx, f: &AppForm) -> AppResult<Vec<Line>> {
+    let mut lines = Vec::new();
+    for (code, zh, en) in CATEGORIES {
+        let cell = |k: &str| -> AppResult<Money> {
+            let name = format!("{k}_{code}");
+            let v = f.rest.get(&name).map(|s| s.trim()).unwrap_or("");
+            if v.is_empty() {
+                return Ok(Money::ZERO);
+            }
+            Money::parse(v, Unit::Wan).map_err(|_| field_error(ctx, &name, "apps.err.money", vec![ctx.lang.pick(zh, en).to_string(), v.to_string()]))
+        };
+        let (requested, raised) = (cell("requested")?, cell("raised")?);
+        if requested.0 > 0 || raised.0 > 0 {
+            lines.push(Line { category: code.to_string(), requested, raised });
+        }
+    }
+    Ok(lines)
+}
+
+fn draft_of(ctx: &Ctx, f: &AppForm) -> AppResult<Draft> {
+    Ok(Draft {
+        title: f.title.trim().to_string(),
+        topic: f.topic.clone(),
+        summary: f.summary.clone(),
+        leader_name: f.leader_name.trim().to_string(),
+        leader_key: f.leader_key.trim().to_string(),
+        members: f.members.split(['、', ',', '，', ';', '；']).map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect(),
+        budget: read_budget(ctx, f)?,
+    })
+}
+
+/// Store refusals of a draft carry the field first: show them beside it.
+fn draft_error(ctx: &Ctx, e: innocity_store::StoreError) -> AppError {
+    match e {
+        innocity_store::StoreError::Refused { key, args } if key.starts_with("apps.err.") || key.starts_with("err.") => {
+            let field = args.first().cloned().unwrap_or_default();
+            let rest: Vec<String> = args.into_iter().skip(1).collect();
+            if key == "apps.err.call_closed" { ctx.err(AppError::new(StatusCode::CONFLICT, "refused", key).args(rest.clone())) } else { field_error(ctx, &field, key, rest) }
+        }
+        other => ctx.err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "application_new.html")]
+struct NewPage {
+    s: Shell,
+    c: Call,
+    budget: Vec<(&'static str, &'static str, String, String)>,
+    leader_name: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct NewQuery {
+    call: i64,
+}
+
+pub async fn new_form(State(state): State<AppState>, a: Auth<ApplyProjects>, Query(q): Query<NewQuery>) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let c = store::call(&state.db, q.call).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+    if !call_open(&c, today()) {
+        return Err(ctx.err(AppError::new(StatusCode::CONFLICT, "refused", "apps.err.call_closed").args(vec![date_zh(c.deadlines.applicant)])));
+    }
+    Ok(render(&NewPage { s: ctx.shell(), budget: budget_rows(ctx.lang, &[]), leader_name: a.principal.display_name.clone(), c }))
+}
+
+pub async fn create(State(state): State<AppState>, a: Auth<ApplyProjects>, body: axum::body::Bytes) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let f: AppForm = parse_form(ctx, &body)?;
+    let c = store::call(&state.db, f.call).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| field_error(ctx, "call", "err.choose", vec![]))?;
+    let Scope::Organisation(org_id) = a.principal.scope else { return Err(ctx.err(AppError::forbidden())) };
+    let org = innocity_store::orgs::get(&state.db, org_id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(AppError::forbidden()))?;
+    let d = draft_of(ctx, &f)?;
+    let id = store::create_draft(&state.db, &c, &d, a.principal.user_id, org_id, &org.unit_path, today(), ctx.actor()).await.map_err(|e| draft_error(ctx, e))?;
+    Ok(Redirect::to(&format!("/applications/{id}?notice=apps.created")).into_response())
+}
+
+pub async fn save(State(state): State<AppState>, a: Auth<ApplyProjects>, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let f: AppForm = parse_form(ctx, &body)?;
+    let (app, level) = load(&state, ctx, &a.principal, id).await?;
+    if level != Level::Applicant || app.leader_user_id != a.principal.user_id {
+        return Err(ctx.err(AppError::forbidden()));
+    }
+    let d = draft_of(ctx, &f)?;
+    store::update_draft(&state.db, id, &d, f.version, a.principal.user_id, ctx.actor()).await.map_err(|e| draft_error(ctx, e))?;
+    Ok(Redirect::to(&format!("/applications/{id}?notice=apps.saved")).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct ActForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    grant: String,
+}
+
+/// Takes an action at the viewer's level (refused for another level, another organisation's or
+/// zone's application, a stale page or a double click).
+pub async fn act(State(state): State<AppState>, a: Auth<ViewApplications>, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let f: ActForm = parse_form(ctx, &body)?;
+    let (app, level) = load(&state, ctx, &a.principal, id).await?;
+    let action = Action::parse(&f.action).ok_or_else(|| field_error(ctx, "action", "err.choose", vec![]))?;
+    if innocity_core::projects::level_of(app.stage, action) != level {
+        return Err(ctx.err(AppError::forbidden()));
+    }
+    if f.reason.chars().count() > 2000 {
+        return Err(field_error(ctx, "reason", "err.too_long", vec!["2000".into()]));
+    }
+    let grant = if action == Action::Approve { Money::parse(&f.grant, Unit::Wan).map_err(|_| field_error(ctx, "grant", "apps.err.money", vec![t(ctx.lang, "apps.grant").into(), f.grant.clone()]))? } else { Money::ZERO };
+    store::act(&state.db, id, action, level, &f.reason, f.version, store::Decision { grant }, today(), ctx.actor()).await.map_err(|e| match e {
+        innocity_store::StoreError::Refused { key: "apps.err.eligibility", args } => {
+            let text = failure_text(ctx.lang, &args[0], &args[1]);
+            ctx.err(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "ineligible", "apps.err.eligibility").args(vec![text, args[2].clone()]))
+        }
+        other => ctx.err(other.into()),
+    })?;
+    Ok(Redirect::to(&format!("/applications/{id}?notice=apps.done")).into_response())
+}
+
+/// The bureau's board: every call by stage, with money requested and granted.
+#[derive(Template)]
+#[template(path = "projects_board.html")]
+struct BoardPage {
+    s: Shell,
+    calls: Vec<(i64, String, Vec<(&'static str, &'static str, i64, String, String)>, i64)>,
+    ledgers: Vec<(String, i64, String, String, String)>,
+}
+
+pub async fn board(State(state): State<AppState>, a: Auth<ManageProjects>) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let lang = ctx.lang;
+    let err = |e: innocity_store::StoreError| ctx.err(e.into());
+    let rows = store::board(&state.db).await.map_err(err)?;
+    let mut calls = Vec::new();
+    for c in store::calls(&state.db).await.map_err(err)? {
+        let mine: Vec<_> = rows.iter().filter(|r| r.call_id == c.id).map(|r| {
+            let s = Stage::parse(&r.stage).unwrap_or(Stage::Draft);
+            (s.code(), stage_label(lang, s), r.n, r.requested.wan_text(), r.granted.wan_text())
+        }).collect();
+        let n = mine.iter().map(|x| x.2).sum();
+        calls.push((c.id, c.title, mine, n));
+    }
+    let mut ledgers = Vec::new();
+    for p in store::programmes(&state.db).await.map_err(err)? {
+        for y in [chrono::Datelike::year(&today()) as i64 - 1, chrono::Datelike::year(&today()) as i64] {
+            if let Some(l) = store::ledger(&state.db, p.id, y).await.map_err(err)? {
+                ledgers.push((p.name.clone(), y, l.budget.wan_text(), l.committed.wan_text(), l.available().wan_text()));
+            }
+        }
+    }
+    Ok(render(&BoardPage { s: ctx.shell(), calls, ledgers }))
+}

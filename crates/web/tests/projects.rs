@@ -1,0 +1,118 @@
+//! Calls and applications through the real router: who may see and do what, the three levels,
+//! bad input named by field, double clicks, other organisations' applications, the budget.
+mod common;
+use axum::http::StatusCode;
+use common::*;
+use innocity_core::projects::Stage;
+use innocity_store::demo;
+use innocity_store::projects as store;
+
+async fn projects_app() -> TestApp {
+    let t = app().await;
+    demo::projects::seed_projects(&t.db, demo::experts::CSL).await.unwrap();
+    t
+}
+
+async fn open_call(t: &TestApp) -> store::Call {
+    let today = chrono::Local::now().date_naive();
+    store::calls(&t.db).await.unwrap().into_iter().find(|c| c.opens_on <= today && today <= c.deadlines.applicant).unwrap()
+}
+
+fn form<'a>(call: &'a str, key: &'a str, equipment: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![("call", call), ("title", "兰白地区稀土永磁材料低成本制备技术研究"), ("topic", "新材料"), ("leader_name", "陈工"), ("leader_key", key), ("members", "李华、王芳"), ("summary", "研究稀土永磁材料的低成本制备工艺与性能调控。"), ("requested_equipment", equipment), ("requested_indirect", "2")]
+}
+
+#[tokio::test]
+async fn only_the_right_roles_reach_the_pages() {
+    let t = projects_app().await;
+    let call = open_call(&t).await;
+    let new = format!("/applications/new?call={}", call.id);
+    for role in ROLES {
+        let s = t.login(role).await;
+        let viewer = !["expert", "provider", "public"].contains(&role);
+        for p in ["/calls".to_string(), format!("/calls/{}", call.id), "/applications".into()] {
+            assert_eq!(t.get(&s, &p).await.status, if viewer { StatusCode::OK } else { StatusCode::FORBIDDEN }, "{role} {p}");
+        }
+        assert_eq!(t.get(&s, "/projects/board").await.status, if ["admin", "bureau"].contains(&role) { StatusCode::OK } else { StatusCode::FORBIDDEN }, "{role} board");
+        assert_eq!(t.get(&s, &new).await.status, if ["orgadmin", "member", "orgadmin2"].contains(&role) { StatusCode::OK } else { StatusCode::FORBIDDEN }, "{role} new");
+        let post = t.post_form(&s, "/applications", &[("call", &call.id.to_string())]).await.status;
+        assert!(if ["orgadmin", "member", "orgadmin2"].contains(&role) { post == StatusCode::UNPROCESSABLE_ENTITY } else { post == StatusCode::FORBIDDEN }, "{role} create: {post}");
+    }
+}
+
+#[tokio::test]
+async fn a_researcher_applies_the_organisation_endorses_and_others_cannot_touch_it() {
+    let t = projects_app().await;
+    let call = open_call(&t).await;
+    let cid = call.id.to_string();
+    let s = t.login("member").await;
+    // Bad input, each named by its field, nothing stored.
+    let before = store::applications(&t.db, store::Reach::All, Some(call.id), None).await.unwrap().len();
+    let r = t.post_form(&s, "/applications", &form(&cid, "11010519491231002X", "十万")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("设备费") && r.body.contains("十万"), "{}", r.body);
+    let r = t.post_form(&s, "/applications", &form(&cid, "110105194912310021", "10")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("身份证号码不正确"));
+    let r = t.post_form(&s, "/applications", &form(&cid, "11010519491231002X", "40")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "over the call's 30 万元");
+    assert!(r.body.contains("经费预算不符合要求"));
+    assert_eq!(store::applications(&t.db, store::Reach::All, Some(call.id), None).await.unwrap().len(), before);
+    // A good draft; the page shows it with its budget.
+    let r = t.post_form(&s, "/applications", &form(&cid, "11010519491231002X", "10.5")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let id: i64 = r.location().trim_start_matches("/applications/").split('?').next().unwrap().parse().unwrap();
+    let a = store::application(&t.db, id).await.unwrap().unwrap();
+    assert_eq!(a.requested.wan_text(), "12.50");
+    let page = t.get(&s, &format!("/applications/{id}")).await.body;
+    assert!(page.contains("12.50") && page.contains("act-submit"));
+    // Submit; a second click with the same page is refused and changes nothing.
+    let v = a.version.to_string();
+    assert_eq!(t.post_form(&s, &format!("/applications/{id}/act"), &[("action", "submit"), ("version", &v)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.post_form(&s, &format!("/applications/{id}/act"), &[("action", "submit"), ("version", &v)]).await.status, StatusCode::CONFLICT);
+    let a = store::application(&t.db, id).await.unwrap().unwrap();
+    assert_eq!(a.stage, Stage::Submitted);
+    // The applicant cannot endorse their own; another organisation and another zone cannot see it.
+    let v = a.version.to_string();
+    assert_eq!(t.post_form(&s, &format!("/applications/{id}/act"), &[("action", "endorse"), ("version", &v)]).await.status, StatusCode::FORBIDDEN);
+    for other in ["orgadmin2", "zone2"] {
+        let o = t.login(other).await;
+        assert_eq!(t.get(&o, &format!("/applications/{id}")).await.status, StatusCode::NOT_FOUND, "{other}");
+        assert_eq!(t.post_form(&o, &format!("/applications/{id}/act"), &[("action", "endorse"), ("version", &v)]).await.status, StatusCode::NOT_FOUND, "{other}");
+    }
+    // The organisation's admin: a return needs a reason; endorsing works.
+    let admin = t.login("orgadmin").await;
+    let r = t.post_form(&admin, &format!("/applications/{id}/act"), &[("action", "return"), ("version", &v), ("reason", "")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("请填写意见"));
+    assert_eq!(t.post_form(&admin, &format!("/applications/{id}/act"), &[("action", "endorse"), ("version", &v)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(store::application(&t.db, id).await.unwrap().unwrap().stage, Stage::Endorsed);
+    let audit: i64 = t.db.query_one("SELECT COUNT(*) FROM audit_log WHERE entity = 'application' AND entity_id = ?", vec![id.to_string().into()]).await.unwrap().unwrap().try_get_by_index(0).unwrap();
+    assert_eq!(audit, 3, "create, submit, endorse");
+}
+
+#[tokio::test]
+async fn the_bureau_decides_within_the_budget_and_exports_the_list() {
+    let t = projects_app().await;
+    let s = t.login("bureau").await;
+    let board = t.get(&s, "/projects/board").await.body;
+    assert!(board.contains("id=\"ledgers\"") && board.contains("重点研发计划"));
+    let reviewed = store::applications(&t.db, store::Reach::All, None, Some(Stage::Reviewed)).await.unwrap();
+    let a = reviewed.first().unwrap();
+    let v = a.version.to_string();
+    let r = t.post_form(&s, &format!("/applications/{}/act", a.id), &[("action", "approve"), ("version", &v), ("grant", "很多")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Spend the programme's year, then try one more.
+    let call = store::call(&t.db, a.call_id).await.unwrap().unwrap();
+    t.db.query_one("UPDATE programme_budgets SET committed_fen = budget_fen WHERE programme_id = ? AND year = ?", vec![call.programme_id.into(), call.year.into()]).await.unwrap();
+    let r = t.post_form(&s, &format!("/applications/{}/act", a.id), &[("action", "approve"), ("version", &v), ("grant", "10")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("超出计划年度预算"), "{}", r.body);
+    assert_eq!(store::application(&t.db, a.id).await.unwrap().unwrap().stage, Stage::Reviewed);
+    let (status, _, bytes) = t.get_bytes(&s, "/applications?format=xlsx&stage=established").await;
+    assert_eq!(status, StatusCode::OK);
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(sheet.rows().count(), 1 + 120, "the 120 established projects");
+}
