@@ -500,7 +500,7 @@ pub struct BoardRow {
 }
 
 pub async fn board(db: &Db) -> Result<Vec<BoardRow>> {
-    db.read("SELECT call_id, stage, COUNT(*), COALESCE(SUM(requested_fen), 0), COALESCE(SUM(granted_fen), 0) FROM applications GROUP BY call_id, stage ORDER BY call_id, stage", vec![], |r| {
+    db.read("SELECT call_id, stage, COUNT(*), CAST(COALESCE(SUM(requested_fen), 0) AS BIGINT), CAST(COALESCE(SUM(granted_fen), 0) AS BIGINT) FROM applications GROUP BY call_id, stage ORDER BY call_id, stage", vec![], |r| {
         Ok(BoardRow { call_id: r.int(0)?, stage: r.text(1)?, n: r.int(2)?, requested: Money(r.int(3)?), granted: Money(r.int(4)?) })
     })
     .await

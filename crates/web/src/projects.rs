@@ -380,7 +380,8 @@ struct NewPage {
     s: Shell,
     c: Call,
     budget: Vec<(&'static str, &'static str, String, String)>,
-    leader_name: String,
+    f: AppForm,
+    errors: Vec<(String, String)>,
 }
 
 #[derive(serde::Deserialize)]
@@ -394,7 +395,8 @@ pub async fn new_form(State(state): State<AppState>, a: Auth<ApplyProjects>, Que
     if !call_open(&c, today()) {
         return Err(ctx.err(AppError::new(StatusCode::CONFLICT, "refused", "apps.err.call_closed").args(vec![date_zh(c.deadlines.applicant)])));
     }
-    Ok(render(&NewPage { s: ctx.shell(), budget: budget_rows(ctx.lang, &[]), leader_name: a.principal.display_name.clone(), c }))
+    let f = AppForm { leader_name: a.principal.display_name.clone(), ..Default::default() };
+    Ok(render(&NewPage { s: ctx.shell(), budget: budget_rows(ctx.lang, &[]), f, errors: vec![], c }))
 }
 
 pub async fn create(State(state): State<AppState>, a: Auth<ApplyProjects>, body: axum::body::Bytes) -> AppResult<Response> {
@@ -403,9 +405,22 @@ pub async fn create(State(state): State<AppState>, a: Auth<ApplyProjects>, body:
     let c = store::call(&state.db, f.call).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| field_error(ctx, "call", "err.choose", vec![]))?;
     let Scope::Organisation(org_id) = a.principal.scope else { return Err(ctx.err(AppError::forbidden())) };
     let org = innocity_store::orgs::get(&state.db, org_id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(AppError::forbidden()))?;
-    let d = draft_of(ctx, &f)?;
-    let id = store::create_draft(&state.db, &c, &d, a.principal.user_id, org_id, &org.unit_path, today(), ctx.actor()).await.map_err(|e| draft_error(ctx, e))?;
-    Ok(Redirect::to(&format!("/applications/{id}?notice=apps.created")).into_response())
+    // Whatever is wrong, the form comes back with what was typed and the message by the field.
+    let outcome = match draft_of(ctx, &f) {
+        Ok(d) => store::create_draft(&state.db, &c, &d, a.principal.user_id, org_id, &org.unit_path, today(), ctx.actor()).await.map_err(|e| draft_error(ctx, e)),
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(id) => Ok(Redirect::to(&format!("/applications/{id}?notice=apps.created")).into_response()),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let errors = e.fields.clone();
+            let budget = CATEGORIES.iter().map(|(code, zh, en)| (*code, ctx.lang.pick(zh, en), f.rest.get(&format!("requested_{code}")).cloned().unwrap_or_default(), f.rest.get(&format!("raised_{code}")).cloned().unwrap_or_default())).collect();
+            let mut resp = render(&NewPage { s: ctx.shell(), budget, f, errors, c });
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn save(State(state): State<AppState>, a: Auth<ApplyProjects>, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
