@@ -505,3 +505,133 @@ pub async fn board(db: &Db) -> Result<Vec<BoardRow>> {
     })
     .await
 }
+
+// ---------------------------------------------------------------- task books and money
+
+use innocity_core::projects::funding::{Condition, Instalment, ReleaseError, schedule};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskBook {
+    pub goals: String,
+    pub deliverables: Vec<String>,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub post_subsidy: bool,
+    pub signed_by: String,
+    pub signed_at: i64,
+}
+
+pub async fn task_book(db: &Db, application_id: i64) -> Result<Option<TaskBook>> {
+    Ok(db
+        .read("SELECT goals, deliverables, starts_on, ends_on, post_subsidy, signed_by, signed_at FROM task_books WHERE application_id = ?", vec![application_id.into()], |r| {
+            Ok(TaskBook { goals: r.text(0)?, deliverables: serde_json::from_str(&r.text(1)?).unwrap_or_default(), starts_on: r.text(2)?, ends_on: r.text(3)?, post_subsidy: r.int(4)? != 0, signed_by: r.text(5)?, signed_at: r.int(6)? })
+        })
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// Signs the task book of an established project and lays out its payment schedule (50/30/20,
+/// or one sum after verification for a post-subsidy project); signing is the first condition.
+pub async fn sign_task_book(db: &Db, application_id: i64, goals: &str, deliverables: &[String], starts_on: NaiveDate, ends_on: NaiveDate, post_subsidy: bool, actor: Actor<'_>) -> Result<()> {
+    let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
+    if a.stage != Stage::Established {
+        return Err(refused("projects.err.not_established", vec![]));
+    }
+    if goals.trim().is_empty() || deliverables.is_empty() {
+        return Err(refused("projects.err.task_book", vec![]));
+    }
+    if ends_on <= starts_on {
+        return Err(refused("projects.err.period", vec![]));
+    }
+    let tx = db.begin_write().await?;
+    let now = now_ms();
+    tx.exec(
+        "INSERT INTO task_books (application_id, goals, deliverables, starts_on, ends_on, post_subsidy, signed_by, signed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        vec![application_id.into(), goals.trim().into(), serde_json::to_string(deliverables).unwrap_or_default().into(), starts_on.format("%Y-%m-%d").to_string().into(), ends_on.format("%Y-%m-%d").to_string().into(), i64::from(post_subsidy).into(), actor.username.into(), now.into()],
+    )
+    .await?;
+    for (k, (condition, amount)) in schedule(a.granted, post_subsidy).into_iter().enumerate() {
+        tx.exec("INSERT INTO instalments (application_id, seq, condition, amount_fen, prepared_by, prepared_at, released_by, released_at) VALUES (?, ?, ?, ?, '', 0, '', 0)", vec![application_id.into(), (k as i64 + 1).into(), condition.code().into(), amount.0.into()]).await?;
+    }
+    if !post_subsidy {
+        tx.exec("INSERT INTO project_conditions (application_id, condition, opinion, approved_by, approved_at) VALUES (?, 'signing', '任务书已签订', ?, ?)", vec![application_id.into(), actor.username.into(), now.into()]).await?;
+    }
+    audit::append(&tx, Change { actor: actor.username, action: "project.sign", entity: "application", entity_id: application_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "post_subsidy": post_subsidy, "grant": a.granted.0 }), request_id: actor.request_id }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Approves a condition (mid-term inspection, acceptance, results verified) with its opinion.
+pub async fn approve_condition(db: &Db, application_id: i64, condition: Condition, opinion: &str, actor: Actor<'_>) -> Result<()> {
+    if opinion.trim().is_empty() {
+        return Err(refused("apps.err.reason", vec![]));
+    }
+    if task_book(db, application_id).await?.is_none() {
+        return Err(refused("projects.err.no_task_book", vec![]));
+    }
+    let tx = db.begin_write().await?;
+    tx.exec("INSERT INTO project_conditions (application_id, condition, opinion, approved_by, approved_at) VALUES (?, ?, ?, ?, ?)", vec![application_id.into(), condition.code().into(), opinion.trim().into(), actor.username.into(), now_ms().into()]).await?;
+    audit::append(&tx, Change { actor: actor.username, action: "project.condition", entity: "application", entity_id: application_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "condition": condition.code(), "opinion": opinion.trim() }), request_id: actor.request_id }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn conditions(db: &Db, application_id: i64) -> Result<Vec<(Condition, String, String, i64)>> {
+    Ok(db
+        .read("SELECT condition, opinion, approved_by, approved_at FROM project_conditions WHERE application_id = ? ORDER BY approved_at", vec![application_id.into()], |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.int(3)?)))
+        .await?
+        .into_iter()
+        .filter_map(|(c, o, b, t)| Condition::parse(&c).map(|c| (c, o, b, t)))
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InstalmentRow {
+    pub id: i64,
+    pub seq: i64,
+    pub instalment: Instalment,
+    pub prepared_at: i64,
+    pub released_at: i64,
+}
+
+pub async fn instalments(db: &Db, application_id: i64) -> Result<Vec<InstalmentRow>> {
+    Ok(db
+        .read("SELECT id, seq, condition, amount_fen, prepared_by, prepared_at, released_by, released_at FROM instalments WHERE application_id = ? ORDER BY seq", vec![application_id.into()], |r| Ok((r.int(0)?, r.int(1)?, r.text(2)?, r.int(3)?, r.text(4)?, r.int(5)?, r.text(6)?, r.int(7)?)))
+        .await?
+        .into_iter()
+        .filter_map(|(id, seq, c, amount, pb, pa, rb, ra)| {
+            let instalment = Instalment { condition: Condition::parse(&c)?, amount: Money(amount), prepared_by: (!pb.is_empty()).then_some(pb), released_by: (!rb.is_empty()).then_some(rb) };
+            Some(InstalmentRow { id, seq, instalment, prepared_at: pa, released_at: ra })
+        })
+        .collect())
+}
+
+/// Prepares (maker) or releases (checker) an instalment: the condition must be approved, the
+/// checker must not be the maker; the row changes only if nobody else changed it meanwhile.
+pub async fn pay(db: &Db, instalment_id: i64, release: bool, actor: Actor<'_>) -> Result<()> {
+    let row = db.read("SELECT application_id FROM instalments WHERE id = ?", vec![instalment_id.into()], |r| r.int(0)).await?.into_iter().next().ok_or(StoreError::NotFound)?;
+    let rows = instalments(db, row).await?;
+    let it = rows.iter().find(|r| r.id == instalment_id).ok_or(StoreError::NotFound)?;
+    let met = conditions(db, row).await?.iter().any(|c| c.0 == it.instalment.condition);
+    let outcome = if release { it.instalment.release(met, actor.username) } else { it.instalment.prepare(met, actor.username) };
+    let after = outcome.map_err(|e| match e {
+        ReleaseError::ConditionNotMet => refused("projects.err.condition", vec![it.instalment.condition.code().into()]),
+        ReleaseError::SamePerson => refused("projects.err.same_person", vec![]),
+        ReleaseError::NotPrepared => refused("projects.err.not_prepared", vec![]),
+        ReleaseError::AlreadyReleased => refused("projects.err.released", vec![]),
+    })?;
+    let tx = db.begin_write().await?;
+    let now = now_ms();
+    let n = if release {
+        tx.exec("UPDATE instalments SET released_by = ?, released_at = ? WHERE id = ? AND released_by = '' AND prepared_by = ?", vec![actor.username.into(), now.into(), instalment_id.into(), it.instalment.prepared_by.clone().unwrap_or_default().into()]).await?
+    } else {
+        tx.exec("UPDATE instalments SET prepared_by = ?, prepared_at = ? WHERE id = ? AND released_by = ''", vec![actor.username.into(), now.into(), instalment_id.into()]).await?
+    };
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    audit::append(&tx, Change { actor: actor.username, action: if release { "instalment.release" } else { "instalment.prepare" }, entity: "instalment", entity_id: instalment_id.to_string(), before: serde_json::json!(it.instalment), after: serde_json::json!(after), request_id: actor.request_id }).await?;
+    tx.commit().await?;
+    Ok(())
+}

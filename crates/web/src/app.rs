@@ -221,6 +221,7 @@ pub fn router(state: AppState) -> Router {
         .route("/applications/{id}", get(projects::view).post(projects::save))
         .route("/applications/{id}/act", post(projects::act))
         .route("/projects/board", get(projects::board))
+        .route("/projects/{id}", get(projects::project_page).post(projects::project_act))
         .route("/experts", get(experts::list).post(experts::create))
         .route("/experts/new", get(experts::new_form))
         .route("/experts/me", get(experts::me_page).post(experts::me_save))

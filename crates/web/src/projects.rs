@@ -504,3 +504,112 @@ pub async fn board(State(state): State<AppState>, a: Auth<ManageProjects>) -> Ap
     }
     Ok(render(&BoardPage { s: ctx.shell(), calls, ledgers }))
 }
+
+// ---------------------------------------------------------------- a project's task book and money
+
+use innocity_core::projects::funding::Condition;
+
+#[derive(Template)]
+#[template(path = "project_view.html")]
+struct ProjectPage {
+    s: Shell,
+    a: Application,
+    notice: String,
+    staff: bool,
+    book: Option<store::TaskBook>,
+    conditions: Vec<(&'static str, String, String, String)>,
+    open_conditions: Vec<(&'static str, &'static str)>,
+    instalments: Vec<(i64, i64, &'static str, String, String, String, bool, bool)>,
+    paid: String,
+}
+
+pub async fn project_page(State(state): State<AppState>, auth: Auth<ViewApplications>, Path(id): Path<i64>, Query(q): Query<Notice>) -> AppResult<Response> {
+    let ctx = &auth.ctx;
+    let lang = ctx.lang;
+    let err = |e: innocity_store::StoreError| ctx.err(e.into());
+    let (a, level) = load(&state, ctx, &auth.principal, id).await?;
+    if a.stage != Stage::Established {
+        return Err(ctx.err(AppError::not_found()));
+    }
+    let book = store::task_book(&state.db, id).await.map_err(err)?;
+    let shell = ctx.shell();
+    let done = store::conditions(&state.db, id).await.map_err(err)?;
+    let conditions = done.iter().map(|(c, o, by, at)| (t(lang, &format!("projects.condition.{}", c.code())), o.clone(), by.clone(), shell.time(at))).collect();
+    let open_conditions = if book.is_some() { Condition::ALL.iter().filter(|c| **c != Condition::Signing && !done.iter().any(|d| d.0 == **c)).map(|c| (c.code(), t(lang, &format!("projects.condition.{}", c.code())))).collect() } else { vec![] };
+    let rows = store::instalments(&state.db, id).await.map_err(err)?;
+    let paid: Money = rows.iter().filter(|r| r.instalment.released_by.is_some()).map(|r| r.instalment.amount).sum();
+    let instalments = rows
+        .iter()
+        .map(|r| {
+            let i = &r.instalment;
+            let state = match (&i.prepared_by, &i.released_by) {
+                (_, Some(by)) => tf(lang, "projects.released_by", &[by.clone(), shell.time(&r.released_at)]),
+                (Some(by), None) => tf(lang, "projects.prepared_by", &[by.clone()]),
+                _ => t(lang, "projects.planned").to_string(),
+            };
+            (r.id, r.seq, t(lang, &format!("projects.condition.{}", i.condition.code())), i.amount.wan_text(), state, String::new(), i.prepared_by.is_none() && i.released_by.is_none(), i.prepared_by.is_some() && i.released_by.is_none())
+        })
+        .collect();
+    let notice = if !q.notice.is_empty() && q.notice.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') { t(lang, &format!("notice.{}", q.notice)).to_string() } else { String::new() };
+    Ok(render(&ProjectPage { s: shell.clone(), notice, staff: level == Level::Bureau, book, conditions, open_conditions, instalments, paid: paid.wan_text(), a }))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ProjectForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    goals: String,
+    #[serde(default)]
+    deliverables: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+    #[serde(default)]
+    post_subsidy: String,
+    #[serde(default)]
+    condition: String,
+    #[serde(default)]
+    opinion: String,
+    #[serde(default)]
+    instalment: i64,
+}
+
+/// The bureau signs the task book, approves conditions, prepares and releases instalments.
+pub async fn project_act(State(state): State<AppState>, a: Auth<ManageProjects>, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let f: ProjectForm = parse_form(ctx, &body)?;
+    let db = &state.db;
+    let err = |e: innocity_store::StoreError| ctx.err(e.into());
+    let app = store::application(db, id).await.map_err(err)?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let notice = match f.action.as_str() {
+        "sign" => {
+            let date = |field: &str, v: &str| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| field_error(ctx, field, "experts.err.date", vec![]));
+            let (from, to) = (date("starts_on", &f.starts_on)?, date("ends_on", &f.ends_on)?);
+            let deliverables: Vec<String> = f.deliverables.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+            if f.goals.trim().is_empty() {
+                return Err(field_error(ctx, "goals", "err.required", vec![]));
+            }
+            if deliverables.is_empty() {
+                return Err(field_error(ctx, "deliverables", "err.required", vec![]));
+            }
+            store::sign_task_book(db, app.id, &f.goals, &deliverables, from, to, f.post_subsidy == "1", ctx.actor()).await.map_err(err)?;
+            "projects.signed"
+        }
+        "condition" => {
+            let c = Condition::parse(&f.condition).filter(|c| *c != Condition::Signing).ok_or_else(|| field_error(ctx, "condition", "err.choose", vec![]))?;
+            store::approve_condition(db, app.id, c, &f.opinion, ctx.actor()).await.map_err(err)?;
+            "projects.condition_approved"
+        }
+        "prepare" | "release" => {
+            if !store::instalments(db, app.id).await.map_err(err)?.iter().any(|r| r.id == f.instalment) {
+                return Err(ctx.err(AppError::not_found()));
+            }
+            store::pay(db, f.instalment, f.action == "release", ctx.actor()).await.map_err(err)?;
+            if f.action == "release" { "projects.released" } else { "projects.prepared" }
+        }
+        _ => return Err(field_error(ctx, "action", "err.choose", vec![])),
+    };
+    Ok(Redirect::to(&format!("/projects/{id}?notice={notice}")).into_response())
+}

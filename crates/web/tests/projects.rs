@@ -116,3 +116,46 @@ async fn the_bureau_decides_within_the_budget_and_exports_the_list() {
     let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
     assert_eq!(sheet.rows().count(), 1 + 120, "the 120 established projects");
 }
+
+#[tokio::test]
+async fn instalments_wait_for_their_condition_and_two_people() {
+    let t = projects_app().await;
+    let a = store::applications(&t.db, store::Reach::All, None, Some(Stage::Established)).await.unwrap().remove(0);
+    let bureau = t.login("bureau").await;
+    let admin = t.login("admin").await;
+    let url = format!("/projects/{}", a.id);
+    assert_eq!(t.get(&bureau, &url).await.status, StatusCode::OK);
+    for role in ["expert", "public"] {
+        assert_eq!(t.get(&t.login(role).await, &url).await.status, StatusCode::FORBIDDEN, "{role}");
+    }
+    assert_eq!(t.post_form(&t.login("orgadmin").await, &url, &[("action", "sign")]).await.status, StatusCode::FORBIDDEN, "only the bureau signs and pays");
+    // The task book: a missing deliverable is named; then signed, with 50/30/20 of the grant.
+    let r = t.post_form(&bureau, &url, &[("action", "sign"), ("goals", "形成稀土永磁材料示范生产线"), ("deliverables", " "), ("starts_on", "2026-01-01"), ("ends_on", "2027-12-31")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = t.post_form(&bureau, &url, &[("action", "sign"), ("goals", "形成稀土永磁材料示范生产线"), ("deliverables", "申请发明专利 3 件\n建成示范线 1 条"), ("starts_on", "2026-01-01"), ("ends_on", "2027-12-31")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let rows = store::instalments(&t.db, a.id).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.instalment.amount).sum::<innocity_core::projects::money::Money>(), a.granted);
+    let id = |k: usize| rows[k].id.to_string();
+    // First instalment: prepared by one, refused to the same person, released by another.
+    assert_eq!(t.post_form(&bureau, &url, &[("action", "release"), ("instalment", &id(0))]).await.status, StatusCode::CONFLICT, "not prepared");
+    assert_eq!(t.post_form(&bureau, &url, &[("action", "prepare"), ("instalment", &id(0))]).await.status, StatusCode::SEE_OTHER);
+    let r = t.post_form(&bureau, &url, &[("action", "release"), ("instalment", &id(0))]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("经办人与复核人不能是同一人"));
+    assert_eq!(t.post_form(&admin, &url, &[("action", "release"), ("instalment", &id(0))]).await.status, StatusCode::SEE_OTHER);
+    // Second: not before the mid-term inspection is approved.
+    let r = t.post_form(&bureau, &url, &[("action", "prepare"), ("instalment", &id(1))]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("尚未通过"));
+    assert_eq!(t.post_form(&bureau, &url, &[("action", "condition"), ("condition", "mid_term"), ("opinion", "中期检查专家组意见：按计划推进")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.post_form(&admin, &url, &[("action", "prepare"), ("instalment", &id(1))]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.post_form(&bureau, &url, &[("action", "release"), ("instalment", &id(1))]).await.status, StatusCode::SEE_OTHER);
+    // Another project's instalment through this project's page: not found.
+    assert_eq!(t.post_form(&bureau, &url, &[("action", "prepare"), ("instalment", "999999")]).await.status, StatusCode::NOT_FOUND);
+    let paid: Vec<_> = store::instalments(&t.db, a.id).await.unwrap().into_iter().filter(|r| r.instalment.released_by.is_some()).collect();
+    assert_eq!(paid.len(), 2);
+    assert!(t.get(&bureau, &url).await.body.contains(&paid.iter().map(|r| r.instalment.amount).sum::<innocity_core::projects::money::Money>().wan_text()));
+    let audit: i64 = t.db.query_one("SELECT COUNT(*) FROM audit_log WHERE entity = 'instalment'", vec![]).await.unwrap().unwrap().try_get_by_index(0).unwrap();
+    assert_eq!(audit, 4, "two prepared, two released");
+}
