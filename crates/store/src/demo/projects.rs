@@ -147,6 +147,37 @@ pub async fn seed_projects(db: &Db, csl_tsv: &str) -> Result<ProjectsSummary> {
             }
         }
     }
+    // Task books and money of the established projects: every one signed (ten as post-subsidy),
+    // most first instalments paid, some second ones prepared and waiting for the checker, a few
+    // projects accepted and paid in full.
+    let maker = Actor { user_id: 0, username: "bureau", request_id: "demo" };
+    let checker = Actor { user_id: 0, username: "admin", request_id: "demo" };
+    let established = p::applications(db, p::Reach::All, None, Some(innocity_core::projects::Stage::Established)).await?;
+    for (i, a) in established.iter().enumerate() {
+        let post = i % 12 == 11;
+        let deliverables = vec!["申请发明专利 2 件".to_string(), "发表核心期刊论文 3 篇".to_string(), "形成示范应用 1 项".to_string()];
+        p::sign_task_book(db, a.id, &format!("完成“{}”关键技术攻关并实现示范应用。", a.title), &deliverables, d(-200), d(530), post, maker).await?;
+        if post {
+            continue;
+        }
+        let rows = p::instalments(db, a.id).await?;
+        if i % 10 < 8 {
+            p::pay(db, rows[0].id, false, maker).await?;
+            p::pay(db, rows[0].id, true, checker).await?;
+        }
+        if i % 10 < 3 {
+            p::approve_condition(db, a.id, innocity_core::projects::funding::Condition::MidTerm, "中期检查专家组意见：项目按计划推进，同意拨付第二笔经费。", maker).await?;
+            p::pay(db, rows[1].id, false, maker).await?;
+            if i % 10 < 2 {
+                p::pay(db, rows[1].id, true, checker).await?;
+            }
+        }
+        if i % 30 == 0 {
+            p::approve_condition(db, a.id, innocity_core::projects::funding::Condition::Acceptance, "验收专家组意见：完成任务书考核指标，同意通过验收。", maker).await?;
+            p::pay(db, rows[2].id, false, maker).await?;
+            p::pay(db, rows[2].id, true, checker).await?;
+        }
+    }
     Ok(summary)
 }
 
