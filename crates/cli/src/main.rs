@@ -235,6 +235,7 @@ struct Settings {
     max_body_bytes: usize,
     max_upload_bytes: usize,
     request_timeout_secs: u64,
+    files_dir: String,
 }
 
 impl Default for Settings {
@@ -247,6 +248,7 @@ impl Default for Settings {
             max_body_bytes: 1 << 20,
             max_upload_bytes: 10 << 20,
             request_timeout_secs: 30,
+            files_dir: "data/files".into(),
         }
     }
 }
@@ -434,6 +436,7 @@ async fn serve(db: Db, listen: &str, s: &Settings) -> Result<(), String> {
         max_body_bytes: s.max_body_bytes,
         max_upload_bytes: s.max_upload_bytes,
         request_timeout: std::time::Duration::from_secs(s.request_timeout_secs),
+        files_dir: s.files_dir.clone().into(),
     };
     let app = router(AppState::new(db, config));
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;

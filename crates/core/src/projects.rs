@@ -269,6 +269,43 @@ impl Eligibility {
     }
 }
 
+/// An attachment's kind by its name and its first bytes; the two must agree (a `.pdf` that is
+/// not a PDF is refused as disguised).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FileError {
+    #[error("empty file")]
+    Empty,
+    #[error("file too large")]
+    TooLarge,
+    #[error("file type not allowed")]
+    Type,
+    #[error("the content does not match the file name")]
+    Disguised,
+}
+
+/// The most an attachment may weigh.
+pub const MAX_ATTACHMENT: usize = 10 << 20;
+
+/// The content type of an allowed attachment (PDF, Word/Excel 2007+, JPEG, PNG).
+pub fn sniff(name: &str, bytes: &[u8]) -> Result<&'static str, FileError> {
+    if bytes.is_empty() {
+        return Err(FileError::Empty);
+    }
+    if bytes.len() > MAX_ATTACHMENT {
+        return Err(FileError::TooLarge);
+    }
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let (mime, magic): (&str, &[u8]) = match ext.as_str() {
+        "pdf" => ("application/pdf", b"%PDF-"),
+        "docx" => ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
+        "xlsx" => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
+        "jpg" | "jpeg" => ("image/jpeg", b"\xFF\xD8\xFF"),
+        "png" => ("image/png", b"\x89PNG\r\n\x1a\n"),
+        _ => return Err(FileError::Type),
+    };
+    if bytes.starts_with(magic) { Ok(mime) } else { Err(FileError::Disguised) }
+}
+
 /// Character bigrams of a text, without spaces and punctuation.
 fn bigrams(text: &str) -> std::collections::HashSet<(char, char)> {
     let cs: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
@@ -341,6 +378,16 @@ mod tests {
         let bad = Applicant { org_kind: "university".into(), unit_path: "/1/3/".into(), qualifications: vec![], ongoing_projects: 2, leader_barred: Some("抄袭剽窃 国科监〔2024〕3号".into()), organisation_barred: None };
         let rules_missed: Vec<&str> = rules.check(&bad).iter().map(|f| f.rule).collect();
         assert_eq!(rules_missed, ["org_kind", "unit", "qualification", "ongoing", "leader_credit"]);
+    }
+
+    #[test]
+    fn attachments_are_what_their_names_say() {
+        assert_eq!(sniff("申报书.pdf", b"%PDF-1.7 ..."), Ok("application/pdf"));
+        assert_eq!(sniff("申报书.PDF", b"MZ\x90\x00"), Err(FileError::Disguised), "an executable named .pdf");
+        assert_eq!(sniff("run.exe", b"MZ"), Err(FileError::Type));
+        assert_eq!(sniff("预算.xlsx", b"PK\x03\x04rest"), Ok("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
+        assert_eq!(sniff("a.png", b""), Err(FileError::Empty));
+        assert_eq!(sniff("a.pdf", &vec![b'%'; MAX_ATTACHMENT + 1]), Err(FileError::TooLarge));
     }
 
     #[test]

@@ -635,3 +635,96 @@ pub async fn pay(db: &Db, instalment_id: i64, release: bool, actor: Actor<'_>) -
     tx.commit().await?;
     Ok(())
 }
+
+// ---------------------------------------------------------------- attachments
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Attachment {
+    pub id: i64,
+    pub application_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub uploaded_at: i64,
+}
+
+const ATT_COLS: &str = "id, application_id, name, kind, content_type, size, sha256, uploaded_by, uploaded_at";
+
+fn att_from(r: &dyn ReadRow) -> Result<Attachment> {
+    Ok(Attachment { id: r.int(0)?, application_id: r.int(1)?, name: r.text(2)?, kind: r.text(3)?, content_type: r.text(4)?, size: r.int(5)?, sha256: r.text(6)?, uploaded_by: r.text(7)?, uploaded_at: r.int(8)? })
+}
+
+pub async fn attachments(db: &Db, application_id: i64) -> Result<Vec<Attachment>> {
+    db.read(&format!("SELECT {ATT_COLS} FROM attachments WHERE application_id = ? ORDER BY id"), vec![application_id.into()], att_from).await
+}
+
+/// Where a file with this digest lives: content-addressed, outside the web root.
+fn file_path(dir: &std::path::Path, sha: &str) -> std::path::PathBuf {
+    dir.join(&sha[..2]).join(sha)
+}
+
+/// Writes the bytes durably (temporary file, fsync, rename, fsync of the folder) before the row
+/// that points at them is committed: an acknowledged upload survives a crash, and a crash before
+/// the commit leaves at most an unreferenced file.
+fn store_file(dir: &std::path::Path, sha: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let path = file_path(dir, sha);
+    if path.exists() {
+        return Ok(());
+    }
+    let folder = path.parent().unwrap_or(dir);
+    std::fs::create_dir_all(folder)?;
+    let tmp = folder.join(format!(".{sha}.{}", crate::users::random_token()));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, &path)?;
+    std::fs::File::open(folder)?.sync_all()?;
+    Ok(())
+}
+
+/// Adds a checked file to a draft the uploader leads.
+pub async fn add_attachment(db: &Db, files: &std::path::Path, application_id: i64, leader_user_id: i64, name: &str, kind: &str, bytes: &[u8], actor: Actor<'_>) -> Result<i64> {
+    use sha2::Digest;
+    let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
+    if a.leader_user_id != leader_user_id {
+        return Err(StoreError::NotFound);
+    }
+    if !a.stage.editable() {
+        return Err(refused("apps.err.not_editable", vec![]));
+    }
+    let content_type = rules::sniff(name, bytes).map_err(|e| refused(match e {
+        rules::FileError::Empty => "apps.err.file_empty",
+        rules::FileError::TooLarge => "apps.err.file_large",
+        rules::FileError::Type => "apps.err.file_type",
+        rules::FileError::Disguised => "apps.err.file_disguised",
+    }, vec![name.to_string()]))?;
+    let sha = hex::encode(sha2::Sha256::digest(bytes));
+    let (dir, sha2, data) = (files.to_path_buf(), sha.clone(), bytes.to_vec());
+    tokio::task::spawn_blocking(move || store_file(&dir, &sha2, &data)).await.map_err(|e| StoreError::Invalid(e.to_string()))??;
+    let safe_name: String = name.chars().filter(|c| !c.is_control() && !"/\\\\".contains(*c)).take(120).collect();
+    let tx = db.begin_write().await?;
+    let id = tx
+        .insert(
+            "INSERT INTO attachments (application_id, name, kind, content_type, size, sha256, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![application_id.into(), safe_name.clone().into(), kind.into(), content_type.into(), (bytes.len() as i64).into(), sha.clone().into(), actor.username.into(), now_ms().into()],
+        )
+        .await?;
+    audit::append(&tx, Change { actor: actor.username, action: "application.attach", entity: "application", entity_id: application_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "name": safe_name, "sha256": sha, "size": bytes.len() }), request_id: actor.request_id }).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A stored file and its bytes, checked against its digest.
+pub async fn attachment_file(db: &Db, files: &std::path::Path, id: i64) -> Result<(Attachment, Vec<u8>)> {
+    use sha2::Digest;
+    let att = db.read(&format!("SELECT {ATT_COLS} FROM attachments WHERE id = ?"), vec![id.into()], att_from).await?.into_iter().next().ok_or(StoreError::NotFound)?;
+    let bytes = tokio::fs::read(file_path(files, &att.sha256)).await?;
+    if hex::encode(sha2::Sha256::digest(&bytes)) != att.sha256 {
+        return Err(StoreError::Invalid(format!("attachment {id}: the file does not match its digest")));
+    }
+    Ok((att, bytes))
+}

@@ -23,11 +23,13 @@ pub struct WebConfig {
     /// The limit for file uploads (statistics templates and CSV files).
     pub max_upload_bytes: usize,
     pub request_timeout: Duration,
+    /// Where uploaded files are kept (content-addressed, never served as static files).
+    pub files_dir: std::path::PathBuf,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { secure_cookies: false, max_body_bytes: 1 << 20, max_upload_bytes: 10 << 20, request_timeout: Duration::from_secs(30) }
+        WebConfig { secure_cookies: false, max_body_bytes: 1 << 20, max_upload_bytes: 10 << 20, request_timeout: Duration::from_secs(30), files_dir: "data/files".into() }
     }
 }
 
@@ -220,6 +222,8 @@ pub fn router(state: AppState) -> Router {
         .route("/applications/new", get(projects::new_form))
         .route("/applications/{id}", get(projects::view).post(projects::save))
         .route("/applications/{id}/act", post(projects::act))
+        .route("/applications/{id}/upload", post(projects::upload))
+        .route("/applications/{id}/files/{file}", get(projects::file))
         .route("/projects/board", get(projects::board))
         .route("/projects/{id}", get(projects::project_page).post(projects::project_act))
         .route("/experts", get(experts::list).post(experts::create))

@@ -229,6 +229,7 @@ struct ViewPage {
     grant_field: bool,
     events: Vec<(String, &'static str, String, String)>,
     duplicates: Vec<String>,
+    files: Vec<(i64, String, String, String)>,
     topics: Vec<(String, bool)>,
     members: String,
 }
@@ -300,6 +301,7 @@ pub async fn view(State(state): State<AppState>, auth: Auth<ViewApplications>, P
         grant_field,
         events,
         duplicates,
+        files: store::attachments(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.into_iter().map(|f| (f.id, f.name, format!("{:.1} KB", f.size as f64 / 1024.0), f.sha256[..12].to_string())).collect(),
         topics: c.topics.iter().map(|x| (x.clone(), *x == a.topic)).collect(),
         members: a.members.join("、"),
         a,
@@ -612,4 +614,36 @@ pub async fn project_act(State(state): State<AppState>, a: Auth<ManageProjects>,
         _ => return Err(field_error(ctx, "action", "err.choose", vec![])),
     };
     Ok(Redirect::to(&format!("/projects/{id}?notice={notice}")).into_response())
+}
+
+// ---------------------------------------------------------------- attachments
+
+/// Uploads a file to a draft (the leader only): type and content checked, stored outside the web
+/// root; htmx follows the redirect, errors come back as a fragment beside the form.
+pub async fn upload(State(state): State<AppState>, a: Auth<ApplyProjects>, Path(id): Path<i64>, req: axum::extract::Request) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let (app, level) = load(&state, ctx, &a.principal, id).await?;
+    if level != Level::Applicant {
+        return Err(ctx.err(AppError::forbidden()));
+    }
+    let (name, bytes) = crate::stats::files::read_upload(ctx, req).await?;
+    store::add_attachment(&state.db, &state.config.files_dir, app.id, a.principal.user_id, &name, "attachment", &bytes, ctx.actor()).await.map_err(|e| match e {
+        innocity_store::StoreError::Refused { key, args } if key.starts_with("apps.err.file") => field_error(ctx, "file", key, args),
+        other => ctx.err(other.into()),
+    })?;
+    let to = format!("/applications/{id}?notice=apps.uploaded");
+    Ok(([("HX-Redirect", to.clone())], Redirect::to(&to)).into_response())
+}
+
+/// Serves an attachment to those who may see the application, always as a download.
+pub async fn file(State(state): State<AppState>, a: Auth<ViewApplications>, Path((id, file)): Path<(i64, i64)>) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let (app, _) = load(&state, ctx, &a.principal, id).await?;
+    let (att, bytes) = store::attachment_file(&state.db, &state.config.files_dir, file).await.map_err(|e| ctx.err(e.into()))?;
+    if att.application_id != app.id {
+        return Err(ctx.err(AppError::not_found()));
+    }
+    let mut resp = crate::stats::files::download(bytes, &att.name, "application/octet-stream");
+    resp.headers_mut().insert("X-Content-Type-Options", axum::http::HeaderValue::from_static("nosniff"));
+    Ok(resp)
 }

@@ -159,3 +159,40 @@ async fn instalments_wait_for_their_condition_and_two_people() {
     let audit: i64 = t.db.query_one("SELECT COUNT(*) FROM audit_log WHERE entity = 'instalment'", vec![]).await.unwrap().unwrap().try_get_by_index(0).unwrap();
     assert_eq!(audit, 4, "two prepared, two released");
 }
+
+#[tokio::test]
+async fn attachments_are_checked_kept_outside_and_served_as_downloads() {
+    let t = projects_app().await;
+    let call = open_call(&t).await;
+    let s = t.login("member").await;
+    let r = t.post_form(&s, "/applications", &form(&call.id.to_string(), "11010519491231002X", "10")).await;
+    let id: i64 = r.location().trim_start_matches("/applications/").split('?').next().unwrap().parse().unwrap();
+    let up = format!("/applications/{id}/upload");
+    let pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n".to_vec();
+    let r = t.upload(&s, &up, "申报书.pdf", &pdf).await;
+    assert!(r.status.is_success() || r.status.is_redirection(), "{} {}", r.status, r.body);
+    assert!(r.headers.get("HX-Redirect").is_some());
+    // A disguised executable and a forbidden type: refused, named, nothing stored.
+    let r = t.upload(&s, &up, "预算说明.pdf", b"MZ\x90\x00\x03\x00\x00\x00").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("预算说明.pdf") && r.body.contains("不符"));
+    assert_eq!(t.upload(&s, &up, "run.exe", b"MZ").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let files = store::attachments(&t.db, id).await.unwrap();
+    assert_eq!(files.len(), 1);
+    // Stored by digest in the files folder, not under any served path.
+    let on_disk = t.files.path().join(&files[0].sha256[..2]).join(&files[0].sha256);
+    assert_eq!(std::fs::read(&on_disk).unwrap(), pdf);
+    let (status, headers, bytes) = t.get_bytes(&s, &format!("/applications/{id}/files/{}", files[0].id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bytes, pdf);
+    assert!(headers.get("content-disposition").unwrap().to_str().unwrap().starts_with("attachment;"));
+    assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
+    for other in ["orgadmin2", "zone2"] {
+        let o = t.login(other).await;
+        assert_eq!(t.get_bytes(&o, &format!("/applications/{id}/files/{}", files[0].id)).await.0, StatusCode::NOT_FOUND, "{other}");
+    }
+    // After submission the draft is closed to uploads.
+    let v = store::application(&t.db, id).await.unwrap().unwrap().version.to_string();
+    assert_eq!(t.post_form(&s, &format!("/applications/{id}/act"), &[("action", "submit"), ("version", &v)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.upload(&s, &up, "补充.pdf", &pdf).await.status, StatusCode::CONFLICT);
+}

@@ -11,6 +11,8 @@ pub struct TestApp {
     pub app: Router,
     pub db: Db,
     pub _t: testing::TestDb,
+    /// Uploaded files of this test, in a folder of its own.
+    pub files: tempfile::TempDir,
 }
 
 pub struct Resp {
@@ -61,7 +63,9 @@ pub async fn app() -> TestApp {
     let t = testing::fresh().await.unwrap();
     demo::seed(&t.db, 80, None).await.unwrap();
     let db = t.db.clone();
-    TestApp { app: router(AppState::new(db.clone(), WebConfig::default())), db, _t: t }
+    let files = tempfile::tempdir().unwrap();
+    let config = WebConfig { files_dir: files.path().to_path_buf(), ..WebConfig::default() };
+    TestApp { app: router(AppState::new(db.clone(), config)), db, _t: t, files }
 }
 
 impl TestApp {
