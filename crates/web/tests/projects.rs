@@ -120,7 +120,13 @@ async fn the_bureau_decides_within_the_budget_and_exports_the_list() {
 #[tokio::test]
 async fn instalments_wait_for_their_condition_and_two_people() {
     let t = projects_app().await;
-    let a = store::applications(&t.db, store::Reach::All, None, Some(Stage::Established)).await.unwrap().remove(0);
+    // The demo signed every established project's task book: establish a fresh one here.
+    let r = store::applications(&t.db, store::Reach::All, None, Some(Stage::Reviewed)).await.unwrap().remove(0);
+    let actor = innocity_store::orgs::Actor { user_id: 0, username: "test", request_id: "t" };
+    let today = chrono::Local::now().date_naive();
+    store::act(&t.db, r.id, innocity_core::projects::Action::Approve, innocity_core::projects::Level::Bureau, "", r.version, store::Decision { grant: innocity_core::projects::money::Money::from_wan(20) }, today, actor).await.unwrap();
+    store::act(&t.db, r.id, innocity_core::projects::Action::Establish, innocity_core::projects::Level::Bureau, "", r.version + 1, store::Decision::default(), today, actor).await.unwrap();
+    let a = store::application(&t.db, r.id).await.unwrap().unwrap();
     let bureau = t.login("bureau").await;
     let admin = t.login("admin").await;
     let url = format!("/projects/{}", a.id);
@@ -156,7 +162,8 @@ async fn instalments_wait_for_their_condition_and_two_people() {
     let paid: Vec<_> = store::instalments(&t.db, a.id).await.unwrap().into_iter().filter(|r| r.instalment.released_by.is_some()).collect();
     assert_eq!(paid.len(), 2);
     assert!(t.get(&bureau, &url).await.body.contains(&paid.iter().map(|r| r.instalment.amount).sum::<innocity_core::projects::money::Money>().wan_text()));
-    let audit: i64 = t.db.query_one("SELECT COUNT(*) FROM audit_log WHERE entity = 'instalment'", vec![]).await.unwrap().unwrap().try_get_by_index(0).unwrap();
+    let ids: Vec<String> = rows.iter().map(|r| format!("'{}'", r.id)).collect();
+    let audit: i64 = t.db.query_one(&format!("SELECT COUNT(*) FROM audit_log WHERE entity = 'instalment' AND entity_id IN ({})", ids.join(", ")), vec![]).await.unwrap().unwrap().try_get_by_index(0).unwrap();
     assert_eq!(audit, 4, "two prepared, two released");
 }
 
