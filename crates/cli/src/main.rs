@@ -107,6 +107,17 @@ enum StatsCommand {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Data for bench/submit.sh: demo organisations, an open call, applicants with API tokens and
+    /// drafts (written as JSON to --out), and many applications for the board.
+    #[command(hide = true)]
+    BenchSeed {
+        #[arg(long, default_value_t = 2000)]
+        applicants: usize,
+        #[arg(long, default_value_t = 100_000)]
+        applications: usize,
+        #[arg(long)]
+        out: String,
+    },
     /// Serve the platform.
     Serve {
         #[arg(long)]
@@ -331,6 +342,18 @@ async fn run(cli: Cli) -> Result<(), String> {
                 return Ok(());
             }
             serve(db, &listen.unwrap_or(s.listen.clone()), &s).await
+        }
+        Command::BenchSeed { applicants, applications, out } => {
+            fresh_sqlite(&url)?;
+            let db = connect(&url).await?;
+            demo::seed(&db, 300, None).await.map_err(|e| format!("demo data: {e}"))?;
+            let list = demo::projects::seed_submit_bench(&db, applicants, applications).await.map_err(|e| format!("bench data: {e}"))?;
+            let bureau: i64 = db.query_one("SELECT id FROM users WHERE username = 'bureau'", vec![]).await.map_err(|e| e.to_string())?.and_then(|r| r.try_get_by_index(0).ok()).ok_or("no bureau account")?;
+            let board_token = users::create_token(&db, bureau, "bench", "bench", "bench").await.map_err(|e| e.to_string())?;
+            let body = serde_json::json!({ "applicants": list, "board_token": board_token });
+            std::fs::write(&out, body.to_string()).map_err(|e| format!("{out}: {e}"))?;
+            println!("{} applicants, {} applications for the board", list.len(), applications);
+            Ok(())
         }
         Command::Migrate => {
             let db = Db::connect(&url).await.map_err(|e| e.to_string())?;

@@ -82,6 +82,11 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             .max_connections(if is_sqlite { 8 } else { 16 })
             .min_connections(1);
+        if is_sqlite {
+            // Writers queue for SQLite's one write lock; under a burst of submissions a writer
+            // waits (within the 30 s request timeout) instead of failing after sqlx's 5 s.
+            opts.map_sqlx_sqlite_opts(|o| o.busy_timeout(Duration::from_secs(25)));
+        }
         let conn = Database::connect(opts).await.map_err(StoreError::Db)?;
         let backend = conn.get_database_backend();
         // An in-memory database exists only inside its own connections: no direct reads then.

@@ -707,6 +707,10 @@ pub async fn add_attachment(db: &Db, files: &std::path::Path, application_id: i6
     tokio::task::spawn_blocking(move || store_file(&dir, &sha2, &data)).await.map_err(|e| StoreError::Invalid(e.to_string()))??;
     let safe_name: String = name.chars().filter(|c| !c.is_control() && !"/\\\\".contains(*c)).take(120).collect();
     let tx = db.begin_write().await?;
+    // The same file again (a retried or double-clicked upload) is the same attachment.
+    if let Some(row) = tx.query_one("SELECT id FROM attachments WHERE application_id = ? AND sha256 = ?", vec![application_id.into(), sha.clone().into()]).await? {
+        return Ok(row.try_get_by_index(0)?);
+    }
     let id = tx
         .insert(
             "INSERT INTO attachments (application_id, name, kind, content_type, size, sha256, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -269,6 +269,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), auth::context))
         .merge(ops_routes)
         .layer(middleware::from_fn_with_state(state.clone(), limits))
+        // `limits` already bounds every body by path; axum's own 2 MB default would cut uploads.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))

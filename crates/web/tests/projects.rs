@@ -184,8 +184,15 @@ async fn attachments_are_checked_kept_outside_and_served_as_downloads() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("预算说明.pdf") && r.body.contains("不符"));
     assert_eq!(t.upload(&s, &up, "run.exe", b"MZ").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Real sizes: a 3 MB scan goes in (twice is still once), an 11 MB one is refused by size.
+    let mut big = b"%PDF-1.7\n".to_vec();
+    big.resize(3 << 20, b'x');
+    assert!(t.upload(&s, &up, "扫描件.pdf", &big).await.status.is_redirection());
+    assert!(t.upload(&s, &up, "扫描件.pdf", &big).await.status.is_redirection());
+    big.resize(11 << 20, b'x');
+    assert_eq!(t.upload(&s, &up, "太大.pdf", &big).await.status, StatusCode::PAYLOAD_TOO_LARGE);
     let files = store::attachments(&t.db, id).await.unwrap();
-    assert_eq!(files.len(), 1);
+    assert_eq!(files.len(), 2, "the PDF and the scan, once each");
     // Stored by digest in the files folder, not under any served path.
     let on_disk = t.files.path().join(&files[0].sha256[..2]).join(&files[0].sha256);
     assert_eq!(std::fs::read(&on_disk).unwrap(), pdf);
