@@ -278,6 +278,20 @@ mod projects_flow {
         assert_eq!(p::ledger(&t.db, prog, 2026).await.unwrap().unwrap().committed, Money::from_wan(70));
         assert_eq!(step(Action::Approve, Level::Bureau, "", "2026-06-01", Money::from_wan(30)).await.unwrap(), Stage::Approved);
         assert_eq!(p::ledger(&t.db, prog, 2026).await.unwrap().unwrap().available(), Money::ZERO);
+        // The board's counts kept in step agree with counting the applications.
+        let board: Vec<(i64, String, i64, i64, i64)> = p::board(&t.db).await.unwrap().into_iter().map(|b| (b.call_id, b.stage, b.n, b.requested.0, b.granted.0)).collect();
+        p::recount(&t.db).await.unwrap();
+        let again: Vec<(i64, String, i64, i64, i64)> = p::board(&t.db).await.unwrap().into_iter().map(|b| (b.call_id, b.stage, b.n, b.requested.0, b.granted.0)).collect();
+        assert_eq!(board, again);
+        assert_eq!(board, vec![(cid, "approved".to_string(), 1, Money::from_wan(48).0, Money::from_wan(30).0)]);
+        // 查重: a second application by the same leader with a near title is flagged, both ways.
+        let mut twin = draft.clone();
+        twin.title = "高性能碳纤维复合材料制备关键技术研究与示范".into();
+        let id2 = p::create_draft(&t.db, &call, &twin, user, org_id, &path, d("2026-03-10"), ACTOR).await.unwrap();
+        let v2 = p::application(&t.db, id2).await.unwrap().unwrap().version;
+        p::act(&t.db, id2, Action::Submit, Level::Applicant, "", v2, p::Decision::default(), d("2026-03-31"), ACTOR).await.unwrap();
+        assert_eq!(p::flag_duplicates(&t.db, cid, ACTOR).await.unwrap(), 2);
+        assert_eq!(p::application(&t.db, id2).await.unwrap().unwrap().duplicate_of, "JC2026-0001");
         let events = p::events(&t.db, id).await.unwrap();
         assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["submit", "endorse", "recommend", "formal_pass", "finish_review", "approve"]);
     }

@@ -218,6 +218,7 @@ pub fn router(state: AppState) -> Router {
         .route("/stats/{form}/{period}/orgs/{org}/upload", post(stats::upload))
         .route("/calls", get(projects::calls))
         .route("/calls/{id}", get(projects::call_page))
+        .route("/calls/{id}/duplicates", post(projects::call_duplicates))
         .route("/applications", get(projects::list).post(projects::create))
         .route("/applications/new", get(projects::new_form))
         .route("/applications/{id}", get(projects::view).post(projects::save))

@@ -647,3 +647,11 @@ pub async fn file(State(state): State<AppState>, a: Auth<ViewApplications>, Path
     resp.headers_mut().insert("X-Content-Type-Options", axum::http::HeaderValue::from_static("nosniff"));
     Ok(resp)
 }
+
+/// 查重: staff flag possible duplicates across a call's submitted applications.
+pub async fn call_duplicates(State(state): State<AppState>, a: Auth<ManageProjects>, Path(id): Path<i64>) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    store::call(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let n = store::flag_duplicates(&state.db, id, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
+    Ok(Redirect::to(&format!("/applications?call={id}&flagged={n}")).into_response())
+}

@@ -148,6 +148,9 @@ pub async fn seed_projects(db: &Db, csl_tsv: &str) -> Result<ProjectsSummary> {
             }
         }
     }
+    for c in p::calls(db).await? {
+        p::flag_duplicates(db, c.id, actor).await?;
+    }
     // Task books and money of the established projects: every one signed (ten as post-subsidy),
     // most first instalments paid, some second ones prepared and waiting for the checker, a few
     // projects accepted and paid in full.
@@ -251,5 +254,6 @@ pub async fn seed_submit_bench(db: &Db, applicants: usize, board_rows: usize) ->
         tx.exec(&sql, vals).await?;
     }
     tx.commit().await?;
+    p::recount(db).await?;
     Ok(out)
 }
