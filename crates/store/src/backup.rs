@@ -47,6 +47,7 @@ const TABLES: &[(&str, &str, &[(&str, Col)])] = &[
     ("instalments", "id", &[("id", Col::Int), ("application_id", Col::Int), ("seq", Col::Int), ("condition", Col::Text), ("amount_fen", Col::Int), ("prepared_by", Col::Text), ("prepared_at", Col::Int), ("released_by", Col::Text), ("released_at", Col::Int)]),
     ("attachments", "id", &[("id", Col::Int), ("application_id", Col::Int), ("name", Col::Text), ("kind", Col::Text), ("content_type", Col::Text), ("size", Col::Int), ("sha256", Col::Text), ("uploaded_by", Col::Text), ("uploaded_at", Col::Int)]),
     ("application_counts", "call_id, stage", &[("call_id", Col::Int), ("stage", Col::Text), ("n", Col::Int), ("requested_fen", Col::Int), ("granted_fen", Col::Int)]),
+    ("call_rounds", "call_id, round_id", &[("call_id", Col::Int), ("round_id", Col::Int)]),
     ("indicator_values", "indicator, org_unit_id, period", &[("indicator", Col::Text), ("org_unit_id", Col::Int), ("period", Col::Text), ("value", Col::NullReal), ("source", Col::Text), ("updated_by", Col::Text), ("updated_at", Col::Int)]),
     ("framework_definitions", "code", &[("code", Col::Text), ("body", Col::Text), ("imported_by", Col::Text), ("imported_at", Col::Int)]),
     ("framework_settings", "code", &[("code", Col::Text), ("public", Col::Int), ("updated_by", Col::Text), ("updated_at", Col::Int)]),

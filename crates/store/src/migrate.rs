@@ -508,6 +508,16 @@ CREATE TABLE application_counts (
 );
 INSERT INTO application_counts (call_id, stage, n, requested_fen, granted_fen) SELECT call_id, stage, COUNT(*), CAST(COALESCE(SUM(requested_fen), 0) AS BIGINT), CAST(COALESCE(SUM(granted_fen), 0) AS BIGINT) FROM applications GROUP BY call_id, stage
 "#,
+), (
+    11,
+    "review rounds of calls",
+    r#"
+CREATE TABLE call_rounds (
+    call_id BIGINT NOT NULL REFERENCES calls(id),
+    round_id BIGINT NOT NULL REFERENCES review_rounds(id),
+    PRIMARY KEY (call_id, round_id)
+)
+"#,
 )];
 
 fn render(backend: DbBackend, sql: &str) -> String {

@@ -805,3 +805,72 @@ pub async fn attachment_file(db: &Db, files: &std::path::Path, id: i64) -> Resul
     }
     Ok((att, bytes))
 }
+
+// ---------------------------------------------------------------- expert review of a call
+
+/// Opens an expert review round (通讯评审 or 会议评审) over a call's applications that passed the
+/// formal check: each becomes an item with its applicant, team, organisation and text, so the
+/// experts engine computes conflicts, assigns or draws, and aggregates the scores.
+pub async fn start_review(db: &Db, call_id: i64, name: &str, mode: crate::experts::Mode, demand: i64, deadline: NaiveDate, actor: Actor<'_>) -> Result<i64> {
+    let c = call(db, call_id).await?.ok_or(StoreError::NotFound)?;
+    let apps = applications(db, Reach::All, Some(call_id), Some(Stage::InReview)).await?;
+    if apps.is_empty() {
+        return Err(refused("calls.err.nothing_to_review", vec![]));
+    }
+    let n = db.read("SELECT COUNT(*) FROM call_rounds WHERE call_id = ?", vec![call_id.into()], |r| r.int(0)).await?.first().copied().unwrap_or(0);
+    let mut items = Vec::with_capacity(apps.len());
+    for a in &apps {
+        let org = crate::orgs::get(db, a.organisation_id).await?.ok_or(StoreError::NotFound)?;
+        items.push(crate::experts::Item { id: 0, round_id: 0, code: a.code.clone(), title: a.title.clone(), body: a.summary.clone(), discipline: a.topic.clone(), applicant: a.leader_name.clone(), members: a.members.clone(), credit_code: org.credit_code.clone(), org_name: org.name.clone(), unit_path: a.unit_path.clone(), avoid: vec![] });
+    }
+    let round = crate::experts::NewRound {
+        code: format!("{}-R{}", c.code, n + 1),
+        name: name.trim().to_string(),
+        call_name: c.title.clone(),
+        library: innocity_core::experts::Library::Review,
+        mode,
+        demand,
+        max_load: 10,
+        rules: crate::experts::Rules { composition: innocity_core::experts::panel::Composition { max_per_org: 1, ..Default::default() }, coauthor_years: 3, ..Default::default() },
+        form: innocity_core::experts::scoring::Form::standard(),
+        deadline,
+        year: c.year,
+    };
+    let round_id = crate::experts::create_round(db, &round, &items, actor).await?;
+    let tx = db.begin_write().await?;
+    tx.exec("INSERT INTO call_rounds (call_id, round_id) VALUES (?, ?)", vec![call_id.into(), round_id.into()]).await?;
+    tx.commit().await?;
+    Ok(round_id)
+}
+
+pub async fn call_rounds(db: &Db, call_id: i64) -> Result<Vec<crate::experts::Round>> {
+    let ids = db.read("SELECT round_id FROM call_rounds WHERE call_id = ? ORDER BY round_id", vec![call_id.into()], |r| r.int(0)).await?;
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(r) = crate::experts::round(db, id).await? {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// Once every review round of the call is closed, the applications it reviewed move on to the
+/// department review and decision. Returns how many moved.
+pub async fn finish_review(db: &Db, call_id: i64, today: NaiveDate, actor: Actor<'_>) -> Result<usize> {
+    let rounds = call_rounds(db, call_id).await?;
+    if rounds.is_empty() || rounds.iter().any(|r| r.is_open()) {
+        return Err(refused("calls.err.rounds_open", vec![]));
+    }
+    let mut reviewed = std::collections::HashSet::new();
+    for r in &rounds {
+        for it in crate::experts::items(db, r.id).await? {
+            reviewed.insert(it.code);
+        }
+    }
+    let mut n = 0;
+    for a in applications(db, Reach::All, Some(call_id), Some(Stage::InReview)).await?.into_iter().filter(|a| reviewed.contains(&a.code)) {
+        act(db, a.id, Action::FinishReview, Level::Bureau, "", a.version, Decision::default(), today, actor).await?;
+        n += 1;
+    }
+    Ok(n)
+}

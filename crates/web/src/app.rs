@@ -219,6 +219,8 @@ pub fn router(state: AppState) -> Router {
         .route("/calls", get(projects::calls))
         .route("/calls/{id}", get(projects::call_page))
         .route("/calls/{id}/duplicates", post(projects::call_duplicates))
+        .route("/calls/{id}/review", post(projects::call_review))
+        .route("/calls/{id}/finish-review", post(projects::call_finish_review))
         .route("/applications", get(projects::list).post(projects::create))
         .route("/applications/new", get(projects::new_form))
         .route("/applications/{id}", get(projects::view).post(projects::save))

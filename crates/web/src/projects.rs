@@ -75,6 +75,8 @@ struct CallPage {
     deadlines: Vec<(&'static str, String)>,
     budget: Vec<(&'static str, String)>,
     stages: Vec<(&'static str, i64, String, String)>,
+    rounds: Vec<(i64, String, String, &'static str)>,
+    default_deadline: String,
 }
 
 fn rules_text(lang: Lang, c: &Call) -> Vec<String> {
@@ -114,7 +116,13 @@ pub async fn call_page(State(state): State<AppState>, a: Auth<ViewApplications>,
         ("calls.indirect", format!("≤ {:.0}%", r.indirect_share * 100.0)),
     ];
     let deadlines = vec![("calls.dl.applicant", date_zh(c.deadlines.applicant)), ("calls.dl.organisation", date_zh(c.deadlines.organisation)), ("calls.dl.zone", date_zh(c.deadlines.zone))];
-    Ok(render(&CallPage { s: ctx.shell(), open: call_open(&c, today()), can_apply: matches!(a.principal.role, Role::OrgAdmin | Role::OrgMember), staff, rules: rules_text(lang, &c), deadlines, budget, stages, c }))
+    let rounds = if staff {
+        store::call_rounds(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.into_iter().map(|r| (r.id, r.code, r.name, t(lang, &format!("reviews.status.{}", r.status)))).collect()
+    } else {
+        vec![]
+    };
+    let default_deadline = (today() + chrono::Days::new(21)).format("%Y-%m-%d").to_string();
+    Ok(render(&CallPage { s: ctx.shell(), rounds, default_deadline, open: call_open(&c, today()), can_apply: matches!(a.principal.role, Role::OrgAdmin | Role::OrgMember), staff, rules: rules_text(lang, &c), deadlines, budget, stages, c }))
 }
 
 // ---------------------------------------------------------------- applications
@@ -654,4 +662,37 @@ pub async fn call_duplicates(State(state): State<AppState>, a: Auth<ManageProjec
     store::call(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(AppError::not_found()))?;
     let n = store::flag_duplicates(&state.db, id, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
     Ok(Redirect::to(&format!("/applications?call={id}&flagged={n}")).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReviewForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    demand: String,
+    #[serde(default)]
+    deadline: String,
+}
+
+/// Opens an expert review round over the call's applications in review.
+pub async fn call_review(State(state): State<AppState>, a: Auth<ManageProjects>, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let f: ReviewForm = parse_form(ctx, &body)?;
+    if f.name.trim().is_empty() || f.name.chars().count() > 100 {
+        return Err(field_error(ctx, "name", "err.required", vec![]));
+    }
+    let mode = innocity_store::experts::Mode::parse(&f.mode).ok_or_else(|| field_error(ctx, "mode", "err.choose", vec![]))?;
+    let demand: i64 = f.demand.trim().parse().ok().filter(|d| (1..=15).contains(d)).ok_or_else(|| field_error(ctx, "demand", "calls.err.demand", vec![]))?;
+    let deadline = NaiveDate::parse_from_str(f.deadline.trim(), "%Y-%m-%d").ok().filter(|d| *d >= today()).ok_or_else(|| field_error(ctx, "deadline", "experts.err.date", vec![]))?;
+    let round = store::start_review(&state.db, id, &f.name, mode, demand, deadline, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
+    Ok(Redirect::to(&format!("/reviews/{round}")).into_response())
+}
+
+/// Moves the reviewed applications on once every round of the call is closed.
+pub async fn call_finish_review(State(state): State<AppState>, a: Auth<ManageProjects>, Path(id): Path<i64>) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let n = store::finish_review(&state.db, id, today(), ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
+    Ok(Redirect::to(&format!("/applications?call={id}&stage=reviewed&moved={n}")).into_response())
 }

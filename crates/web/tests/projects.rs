@@ -210,3 +210,36 @@ async fn attachments_are_checked_kept_outside_and_served_as_downloads() {
     assert_eq!(t.post_form(&s, &format!("/applications/{id}/act"), &[("action", "submit"), ("version", &v)]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(t.upload(&s, &up, "补充.pdf", &pdf).await.status, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn a_call_goes_to_expert_review_through_the_experts_engine() {
+    let t = projects_app().await;
+    demo::experts::seed_experts(&t.db, demo::experts::CSL).await.unwrap();
+    let mut call = None;
+    for c in store::calls(&t.db).await.unwrap() {
+        if !store::applications(&t.db, store::Reach::All, Some(c.id), Some(Stage::InReview)).await.unwrap().is_empty() {
+            call = Some(c);
+        }
+    }
+    let call = call.unwrap();
+    let waiting = store::applications(&t.db, store::Reach::All, Some(call.id), Some(Stage::InReview)).await.unwrap().len();
+    let s = t.login("bureau").await;
+    let deadline = (chrono::Local::now().date_naive() + chrono::Days::new(20)).format("%Y-%m-%d").to_string();
+    let url = format!("/calls/{}/review", call.id);
+    assert_eq!(t.post_form(&t.login("orgadmin").await, &url, &[("name", "x"), ("mode", "assign"), ("demand", "3"), ("deadline", &deadline)]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.post_form(&s, &url, &[("name", "通讯评审"), ("mode", "assign"), ("demand", "99"), ("deadline", &deadline)]).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Nothing to move before a round exists and is closed.
+    assert_eq!(t.post_form(&s, &format!("/calls/{}/finish-review", call.id), &[]).await.status, StatusCode::CONFLICT);
+    let r = t.post_form(&s, &url, &[("name", "通讯评审"), ("mode", "assign"), ("demand", "3"), ("deadline", &deadline)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let round: i64 = r.location().trim_start_matches("/reviews/").parse().unwrap();
+    assert_eq!(innocity_store::experts::items(&t.db, round).await.unwrap().len(), waiting);
+    assert_eq!(t.post_form(&s, &format!("/calls/{}/finish-review", call.id), &[]).await.status, StatusCode::CONFLICT, "the round is open");
+    assert_eq!(t.post_form(&s, &format!("/reviews/{round}/assign"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(innocity_store::experts::assignments(&t.db, round).await.unwrap().len(), waiting * 3);
+    assert_eq!(t.post_form(&s, &format!("/reviews/{round}/close"), &[]).await.status, StatusCode::SEE_OTHER);
+    let before = store::applications(&t.db, store::Reach::All, Some(call.id), Some(Stage::Reviewed)).await.unwrap().len();
+    assert_eq!(t.post_form(&s, &format!("/calls/{}/finish-review", call.id), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(store::applications(&t.db, store::Reach::All, Some(call.id), Some(Stage::Reviewed)).await.unwrap().len(), before + waiting);
+    assert!(t.get(&s, &format!("/calls/{}", call.id)).await.body.contains(&format!("/reviews/{round}")));
+}
