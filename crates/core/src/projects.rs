@@ -1,6 +1,7 @@
 //! S&T plan projects (科技计划项目): an application's path through the three levels and the
 //! three reviews to the decision (三审一决策) and approval, the call's eligibility rules, deadlines
 //! per level, duplicate detection; money and instalments are in [`funding`], amounts in [`money`].
+pub mod execution;
 pub mod funding;
 pub mod money;
 
@@ -158,7 +159,8 @@ pub fn next(from: Stage, action: Action, by: Level, reason: &str) -> Result<Stag
         (S::InReview, A::FinishReview) => S::Reviewed,
         (S::Reviewed | S::Reserved, A::Approve) => S::Approved,
         (S::Reviewed, A::Reserve) => S::Reserved,
-        (S::Reviewed | S::Reserved, A::Reject) => S::Rejected,
+        // An objection upheld during the notice rejects an approved application.
+        (S::Reviewed | S::Reserved | S::Approved, A::Reject) => S::Rejected,
         (S::Approved, A::Establish) => S::Established,
         _ => return Err(StageError::NotAllowed { from: from.code(), action: action.code() }),
     };

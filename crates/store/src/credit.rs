@@ -106,6 +106,14 @@ pub async fn add(db: &Db, subject: &Subject, record: &Record, today: NaiveDate, 
         return Err(StoreError::Refused { key: "credit.err.subject", args: vec![] });
     }
     let tx = db.begin_write().await?;
+    let out = add_in(&tx, subject, record, today, actor).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// [`add`] in the caller's transaction (a failed acceptance writes its records with its outcome).
+pub(crate) async fn add_in(tx: &crate::db::Tx, subject: &Subject, record: &Record, today: NaiveDate, actor: Actor<'_>) -> Result<(i64, Vec<String>)> {
+    record.check().map_err(|e| StoreError::Refused { key: "credit.invalid", args: vec![e.field.to_string(), e.message] })?;
     let id = tx
         .insert(
             "INSERT INTO credit_records (subject_kind, subject_key, subject_name, nature, kind, severity, source, record_date, sanction, points, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -125,7 +133,7 @@ pub async fn add(db: &Db, subject: &Subject, record: &Record, today: NaiveDate, 
             ],
         )
         .await?;
-    audit::append(&tx, Change { actor: actor.username, action: "credit.add", entity: "credit_record", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "subject": subject, "record": record }), request_id: actor.request_id }).await?;
+    audit::append(tx, Change { actor: actor.username, action: "credit.add", entity: "credit_record", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "subject": subject, "record": record }), request_id: actor.request_id }).await?;
     let mut suspended = Vec::new();
     if record.bars_on(today) {
         let column = if subject.kind == "person" { "code" } else { "credit_code" };
@@ -134,10 +142,9 @@ pub async fn add(db: &Db, subject: &Subject, record: &Record, today: NaiveDate, 
             let (eid, code, status): (i64, String, String) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?);
             let reason = format!("科研失信记录 {}（{}）", record.kind, record.source);
             tx.exec("UPDATE experts SET status = 'suspended', status_reason = ?, updated_at = ?, version = version + 1 WHERE id = ?", vec![reason.clone().into(), now_ms().into(), eid.into()]).await?;
-            audit::append(&tx, Change { actor: actor.username, action: "expert.suspend", entity: "expert", entity_id: eid.to_string(), before: serde_json::json!({ "status": status }), after: serde_json::json!({ "status": "suspended", "reason": reason, "credit_record": id }), request_id: actor.request_id }).await?;
+            audit::append(tx, Change { actor: actor.username, action: "expert.suspend", entity: "expert", entity_id: eid.to_string(), before: serde_json::json!({ "status": status }), after: serde_json::json!({ "status": "suspended", "reason": reason, "credit_record": id }), request_id: actor.request_id }).await?;
             suspended.push(code);
         }
     }
-    tx.commit().await?;
     Ok((id, suspended))
 }

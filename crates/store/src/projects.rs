@@ -1,6 +1,8 @@
 //! Programmes with yearly budgets, calls, and applications on their way through the three levels
 //! and the three reviews: every change of stage checked by `core::projects::next`, the call's
 //! deadlines and eligibility rules, written with its event and audit entry in one transaction.
+//! Public notices, carrying out and closing are in [`execution`].
+pub mod execution;
 use crate::audit::{self, Change};
 use crate::db::{Db, ReadRow, Result, StoreError, now_ms};
 use crate::orgs::Actor;
@@ -503,14 +505,33 @@ pub async fn act(db: &Db, id: i64, action: Action, level: Level, reason: &str, v
     {
         return Err(refused("apps.err.deadline", vec![deadline.format("%Y年%m月%d日").to_string()]));
     }
-    let duplicate_of = a.duplicate_of.clone();
     if action == Action::Submit {
         let missed = eligibility(db, &a, &c, today).await?;
         if let Some(f) = missed.first() {
             return Err(refused("apps.err.eligibility", vec![f.rule.to_string(), f.detail.clone(), missed.len().to_string()]));
         }
     }
+    if action == Action::Establish {
+        execution::establish_check(db, &a, today).await?;
+    }
     let tx = db.begin_write().await?;
+    apply(&tx, &a, &c, action, to, reason, decision, actor).await?;
+    tx.commit().await?;
+    Ok(to)
+}
+
+/// Writes a checked change of stage in the caller's transaction: the programme's ledger for
+/// approvals (and for an approval undone by an upheld objection), the board's counts, the event
+/// and the audit entry.
+#[allow(clippy::too_many_arguments)]
+async fn apply(tx: &crate::db::Tx, a: &Application, c: &Call, action: Action, to: Stage, reason: &str, decision: Decision, actor: Actor<'_>) -> Result<()> {
+    let id = a.id;
+    let version = a.version;
+    let duplicate_of = a.duplicate_of.clone();
+    if action == Action::Reject && a.stage == Stage::Approved {
+        // The money goes back to the programme.
+        tx.exec("UPDATE programme_budgets SET committed_fen = committed_fen - ? WHERE programme_id = ? AND year = ?", vec![a.granted.0.into(), c.programme_id.into(), c.year.into()]).await?;
+    }
     if action == Action::Approve {
         if decision.grant.0 <= 0 || decision.grant > a.requested {
             return Err(refused("apps.err.grant", vec![a.requested.wan_text()]));
@@ -522,7 +543,11 @@ pub async fn act(db: &Db, id: i64, action: Action, level: Level, reason: &str, v
         tx.exec("UPDATE programme_budgets SET committed_fen = ? WHERE programme_id = ? AND year = ? AND committed_fen = ?", vec![after.committed.0.into(), c.programme_id.into(), c.year.into(), l.committed.0.into()]).await?;
     }
     let now = now_ms();
-    let granted = if action == Action::Approve { decision.grant } else { a.granted };
+    let granted = match action {
+        Action::Approve => decision.grant,
+        Action::Reject => Money::ZERO,
+        _ => a.granted,
+    };
     let n = tx
         .exec(
             "UPDATE applications SET stage = ?, reason = ?, duplicate_of = ?, granted_fen = ?, submitted_at = CASE WHEN ? = 'submit' THEN ? ELSE submitted_at END, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
@@ -532,16 +557,15 @@ pub async fn act(db: &Db, id: i64, action: Action, level: Level, reason: &str, v
     if n == 0 {
         return Err(StoreError::Stale);
     }
-    count(&tx, a.call_id, a.stage, -1, Money(-a.requested.0), Money(-a.granted.0)).await?;
-    count(&tx, a.call_id, to, 1, a.requested, granted).await?;
+    count(tx, a.call_id, a.stage, -1, Money(-a.requested.0), Money(-a.granted.0)).await?;
+    count(tx, a.call_id, to, 1, a.requested, granted).await?;
     tx.exec(
         "INSERT INTO application_events (application_id, action, from_stage, to_stage, reason, actor, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
         vec![id.into(), action.code().into(), a.stage.code().into(), to.code().into(), reason.trim().into(), actor.username.into(), now.into()],
     )
     .await?;
-    audit::append(&tx, Change { actor: actor.username, action: &format!("application.{}", action.code()), entity: "application", entity_id: id.to_string(), before: serde_json::json!({ "stage": a.stage.code() }), after: serde_json::json!({ "stage": to.code(), "reason": reason.trim(), "grant": granted.0 }), request_id: actor.request_id }).await?;
-    tx.commit().await?;
-    Ok(to)
+    audit::append(tx, Change { actor: actor.username, action: &format!("application.{}", action.code()), entity: "application", entity_id: id.to_string(), before: serde_json::json!({ "stage": a.stage.code() }), after: serde_json::json!({ "stage": to.code(), "reason": reason.trim(), "grant": granted.0 }), request_id: actor.request_id }).await?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -592,16 +616,45 @@ pub struct TaskBook {
     pub post_subsidy: bool,
     pub signed_by: String,
     pub signed_at: i64,
+    /// The granted money by category (reallocations change it).
+    pub budget: Vec<Line>,
+    pub status: innocity_core::projects::execution::Status,
+    pub status_reason: String,
+    pub extended: bool,
+    pub version: i64,
+}
+
+impl TaskBook {
+    pub fn starts(&self) -> NaiveDate {
+        date(&self.starts_on)
+    }
+    pub fn ends(&self) -> NaiveDate {
+        date(&self.ends_on)
+    }
+}
+
+const BOOK_COLS: &str = "goals, deliverables, starts_on, ends_on, post_subsidy, signed_by, signed_at, budget, status, status_reason, extended, version";
+
+fn book_from(r: &dyn ReadRow) -> Result<TaskBook> {
+    let status = r.text(8)?;
+    Ok(TaskBook {
+        goals: r.text(0)?,
+        deliverables: serde_json::from_str(&r.text(1)?).unwrap_or_default(),
+        starts_on: r.text(2)?,
+        ends_on: r.text(3)?,
+        post_subsidy: r.int(4)? != 0,
+        signed_by: r.text(5)?,
+        signed_at: r.int(6)?,
+        budget: serde_json::from_str(&r.text(7)?).unwrap_or_default(),
+        status: innocity_core::projects::execution::Status::parse(&status).ok_or_else(|| StoreError::Invalid(format!("unknown project status {status}")))?,
+        status_reason: r.text(9)?,
+        extended: r.int(10)? != 0,
+        version: r.int(11)?,
+    })
 }
 
 pub async fn task_book(db: &Db, application_id: i64) -> Result<Option<TaskBook>> {
-    Ok(db
-        .read("SELECT goals, deliverables, starts_on, ends_on, post_subsidy, signed_by, signed_at FROM task_books WHERE application_id = ?", vec![application_id.into()], |r| {
-            Ok(TaskBook { goals: r.text(0)?, deliverables: serde_json::from_str(&r.text(1)?).unwrap_or_default(), starts_on: r.text(2)?, ends_on: r.text(3)?, post_subsidy: r.int(4)? != 0, signed_by: r.text(5)?, signed_at: r.int(6)? })
-        })
-        .await?
-        .into_iter()
-        .next())
+    Ok(db.read(&format!("SELECT {BOOK_COLS} FROM task_books WHERE application_id = ?"), vec![application_id.into()], book_from).await?.into_iter().next())
 }
 
 /// Signs the task book of an established project and lays out its payment schedule (50/30/20,
@@ -620,8 +673,18 @@ pub async fn sign_task_book(db: &Db, application_id: i64, goals: &str, deliverab
     let tx = db.begin_write().await?;
     let now = now_ms();
     tx.exec(
-        "INSERT INTO task_books (application_id, goals, deliverables, starts_on, ends_on, post_subsidy, signed_by, signed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        vec![application_id.into(), goals.trim().into(), serde_json::to_string(deliverables).unwrap_or_default().into(), starts_on.format("%Y-%m-%d").to_string().into(), ends_on.format("%Y-%m-%d").to_string().into(), i64::from(post_subsidy).into(), actor.username.into(), now.into()],
+        "INSERT INTO task_books (application_id, goals, deliverables, starts_on, ends_on, post_subsidy, signed_by, signed_at, budget) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        vec![
+            application_id.into(),
+            goals.trim().into(),
+            serde_json::to_string(deliverables).unwrap_or_default().into(),
+            starts_on.format("%Y-%m-%d").to_string().into(),
+            ends_on.format("%Y-%m-%d").to_string().into(),
+            i64::from(post_subsidy).into(),
+            actor.username.into(),
+            now.into(),
+            serde_json::to_string(&innocity_core::projects::execution::scale_budget(&a.budget, a.granted)).unwrap_or_default().into(),
+        ],
     )
     .await?;
     for (k, (condition, amount)) in schedule(a.granted, post_subsidy).into_iter().enumerate() {
@@ -635,18 +698,11 @@ pub async fn sign_task_book(db: &Db, application_id: i64, goals: &str, deliverab
     Ok(())
 }
 
-/// Approves a condition (mid-term inspection, acceptance, results verified) with its opinion.
-pub async fn approve_condition(db: &Db, application_id: i64, condition: Condition, opinion: &str, actor: Actor<'_>) -> Result<()> {
-    if opinion.trim().is_empty() {
-        return Err(refused("apps.err.reason", vec![]));
-    }
-    if task_book(db, application_id).await?.is_none() {
-        return Err(refused("projects.err.no_task_book", vec![]));
-    }
-    let tx = db.begin_write().await?;
+/// Records an approved condition in the caller's transaction (an inspection or acceptance
+/// decision approves its condition together with its outcome).
+async fn condition_in(tx: &crate::db::Tx, application_id: i64, condition: Condition, opinion: &str, actor: Actor<'_>) -> Result<()> {
     tx.exec("INSERT INTO project_conditions (application_id, condition, opinion, approved_by, approved_at) VALUES (?, ?, ?, ?, ?)", vec![application_id.into(), condition.code().into(), opinion.trim().into(), actor.username.into(), now_ms().into()]).await?;
-    audit::append(&tx, Change { actor: actor.username, action: "project.condition", entity: "application", entity_id: application_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "condition": condition.code(), "opinion": opinion.trim() }), request_id: actor.request_id }).await?;
-    tx.commit().await?;
+    audit::append(tx, Change { actor: actor.username, action: "project.condition", entity: "application", entity_id: application_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "condition": condition.code(), "opinion": opinion.trim() }), request_id: actor.request_id }).await?;
     Ok(())
 }
 
@@ -666,16 +722,18 @@ pub struct InstalmentRow {
     pub instalment: Instalment,
     pub prepared_at: i64,
     pub released_at: i64,
+    /// Never to be paid (the project was terminated or failed); the money went back.
+    pub cancelled: bool,
 }
 
 pub async fn instalments(db: &Db, application_id: i64) -> Result<Vec<InstalmentRow>> {
     Ok(db
-        .read("SELECT id, seq, condition, amount_fen, prepared_by, prepared_at, released_by, released_at FROM instalments WHERE application_id = ? ORDER BY seq", vec![application_id.into()], |r| Ok((r.int(0)?, r.int(1)?, r.text(2)?, r.int(3)?, r.text(4)?, r.int(5)?, r.text(6)?, r.int(7)?)))
+        .read("SELECT id, seq, condition, amount_fen, prepared_by, prepared_at, released_by, released_at, cancelled FROM instalments WHERE application_id = ? ORDER BY seq", vec![application_id.into()], |r| Ok((r.int(0)?, r.int(1)?, r.text(2)?, r.int(3)?, r.text(4)?, r.int(5)?, r.text(6)?, r.int(7)?, r.int(8)? != 0)))
         .await?
         .into_iter()
-        .filter_map(|(id, seq, c, amount, pb, pa, rb, ra)| {
+        .filter_map(|(id, seq, c, amount, pb, pa, rb, ra, cancelled)| {
             let instalment = Instalment { condition: Condition::parse(&c)?, amount: Money(amount), prepared_by: (!pb.is_empty()).then_some(pb), released_by: (!rb.is_empty()).then_some(rb) };
-            Some(InstalmentRow { id, seq, instalment, prepared_at: pa, released_at: ra })
+            Some(InstalmentRow { id, seq, instalment, prepared_at: pa, released_at: ra, cancelled })
         })
         .collect())
 }
@@ -686,6 +744,14 @@ pub async fn pay(db: &Db, instalment_id: i64, release: bool, actor: Actor<'_>) -
     let row = db.read("SELECT application_id FROM instalments WHERE id = ?", vec![instalment_id.into()], |r| r.int(0)).await?.into_iter().next().ok_or(StoreError::NotFound)?;
     let rows = instalments(db, row).await?;
     let it = rows.iter().find(|r| r.id == instalment_id).ok_or(StoreError::NotFound)?;
+    if it.cancelled {
+        return Err(refused("projects.err.cancelled", vec![]));
+    }
+    if let Some(book) = task_book(db, row).await?
+        && !book.status.pays()
+    {
+        return Err(refused("projects.err.not_paying", vec![book.status.code().into()]));
+    }
     let met = conditions(db, row).await?.iter().any(|c| c.0 == it.instalment.condition);
     let outcome = if release { it.instalment.release(met, actor.username) } else { it.instalment.prepare(met, actor.username) };
     let after = outcome.map_err(|e| match e {
@@ -697,9 +763,9 @@ pub async fn pay(db: &Db, instalment_id: i64, release: bool, actor: Actor<'_>) -
     let tx = db.begin_write().await?;
     let now = now_ms();
     let n = if release {
-        tx.exec("UPDATE instalments SET released_by = ?, released_at = ? WHERE id = ? AND released_by = '' AND prepared_by = ?", vec![actor.username.into(), now.into(), instalment_id.into(), it.instalment.prepared_by.clone().unwrap_or_default().into()]).await?
+        tx.exec("UPDATE instalments SET released_by = ?, released_at = ? WHERE id = ? AND released_by = '' AND cancelled = 0 AND prepared_by = ?", vec![actor.username.into(), now.into(), instalment_id.into(), it.instalment.prepared_by.clone().unwrap_or_default().into()]).await?
     } else {
-        tx.exec("UPDATE instalments SET prepared_by = ?, prepared_at = ? WHERE id = ? AND released_by = ''", vec![actor.username.into(), now.into(), instalment_id.into()]).await?
+        tx.exec("UPDATE instalments SET prepared_by = ?, prepared_at = ? WHERE id = ? AND released_by = '' AND cancelled = 0", vec![actor.username.into(), now.into(), instalment_id.into()]).await?
     };
     if n == 0 {
         return Err(StoreError::Stale);

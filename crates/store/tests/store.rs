@@ -203,6 +203,9 @@ mod projects_flow {
     use innocity_core::projects::funding::{BudgetRules, Line};
     use innocity_core::projects::money::Money;
     use innocity_core::projects::{Action, Deadlines, Eligibility, Level, Stage};
+    use innocity_core::projects::execution::{Opinion, Outcome, ReportKind, Status};
+    use innocity_core::projects::funding::Condition;
+    use innocity_store::projects::execution as x;
     use innocity_store::{StoreError, credit, demo, orgs::Actor, projects as p, testing};
 
     fn d(s: &str) -> NaiveDate {
@@ -294,5 +297,137 @@ mod projects_flow {
         assert_eq!(p::application(&t.db, id2).await.unwrap().unwrap().duplicate_of, "JC2026-0001");
         let events = p::events(&t.db, id).await.unwrap();
         assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["submit", "endorse", "recommend", "formal_pass", "finish_review", "approve"]);
+
+        // The public notice (公示): nothing becomes a project before it ends or while an
+        // objection is open.
+        fn refused<T: std::fmt::Debug>(r: Result<T, StoreError>, want: &str) -> Vec<String> {
+            match r {
+                Err(StoreError::Refused { key, args }) if key == want => args,
+                other => panic!("expected {want}, got {other:?}"),
+            }
+        }
+        let establish = |day: &'static str| {
+            let db = t.db.clone();
+            async move {
+                let v = p::application(&db, id).await.unwrap().unwrap().version;
+                p::act(&db, id, Action::Establish, Level::Bureau, "", v, p::Decision::default(), d(day), ACTOR).await
+            }
+        };
+        assert_eq!(refused(establish("2026-06-20").await, "notice.err.establish")[0], "no_notice");
+        const MINUTES: &str = "2026年6月1日决策会议纪要：同意对JC2026-0001予以立项支持，资助30万元。";
+        refused(x::publish_notice(&t.db, cid, d("2026-06-01"), "同意", d("2026-06-02"), d("2026-06-08"), ACTOR).await, "notice.err.minutes");
+        assert_eq!(refused(x::publish_notice(&t.db, cid, d("2026-06-01"), MINUTES, d("2026-06-02"), d("2026-06-07"), ACTOR).await, "notice.err.period")[0], "ends_on");
+        x::publish_notice(&t.db, cid, d("2026-06-01"), MINUTES, d("2026-06-02"), d("2026-06-08"), ACTOR).await.unwrap();
+        refused(x::publish_notice(&t.db, cid, d("2026-06-01"), MINUTES, d("2026-06-02"), d("2026-06-08"), ACTOR).await, "notice.err.published");
+        let body = "该项目与负责人另一在研项目内容高度重复，请核查。";
+        refused(x::object(&t.db, cid, "JC2026-0001", "张三", "13800000000", body, d("2026-06-09")).await, "notice.err.closed");
+        refused(x::object(&t.db, cid, "JC2026-0002", "张三", "13800000000", body, d("2026-06-03")).await, "notice.err.application");
+        assert_eq!(refused(x::object(&t.db, cid, "JC2026-0001", "张三", "138", body, d("2026-06-03")).await, "notice.err.field")[0], "contact");
+        let o = x::object(&t.db, cid, "JC2026-0001", "张三", "13800000000", body, d("2026-06-03")).await.unwrap();
+        assert_eq!(refused(establish("2026-06-08").await, "notice.err.establish")[0], "notice_running");
+        assert_eq!(refused(establish("2026-06-09").await, "notice.err.establish")[0], "objections_open");
+        refused(x::resolve_objection(&t.db, o, false, "否", ACTOR).await, "apps.err.reason");
+        x::resolve_objection(&t.db, o, false, "经核查，两项目研究内容不同，不属于重复申报。", ACTOR).await.unwrap();
+        refused(x::resolve_objection(&t.db, o, true, "再次处理同一异议", ACTOR).await, "notice.err.resolved");
+        assert_eq!(x::establish_call(&t.db, cid, d("2026-06-09"), ACTOR).await.unwrap(), (1, 0));
+
+        // The task book: the budget scaled to the grant, a one-year schedule of reports.
+        let deliverables = vec!["申请发明专利 2 件".to_string(), "发表核心期刊论文 3 篇".to_string()];
+        p::sign_task_book(&t.db, id, "完成碳纤维复合材料低成本制备工艺攻关。", &deliverables, d("2026-07-01"), d("2027-06-30"), false, ACTOR).await.unwrap();
+        let book = p::task_book(&t.db, id).await.unwrap().unwrap();
+        assert_eq!(book.budget.iter().map(|l| l.requested).sum::<Money>(), Money::from_wan(30));
+        assert_eq!(book.status, Status::Ongoing);
+        let reps = x::reports(&t.db, id, d("2027-01-20")).await.unwrap();
+        assert_eq!(reps.iter().map(|r| (r.due.kind, r.due.due_on, r.overdue)).collect::<Vec<_>>(), vec![(ReportKind::MidTerm, d("2027-01-14"), true), (ReportKind::Final, d("2027-09-30"), false)]);
+        assert_eq!(x::portfolio(&t.db, p::Reach::All, d("2027-01-20")).await.unwrap()[0].overdue_reports, 1);
+        assert_eq!(x::remind_overdue(&t.db, d("2027-01-20"), ACTOR).await.unwrap(), 1);
+        assert_eq!(x::remind_overdue(&t.db, d("2027-01-20"), ACTOR).await.unwrap(), 0, "not twice in a day");
+        refused(x::submit_report(&t.db, id, ReportKind::MidTerm, 1, "太短", &[], ACTOR).await, "projects.err.report_body");
+        let text = "中期报告：完成低成本碳纤维原丝制备工艺试验，样品拉伸强度达到 4.9 GPa。";
+        x::submit_report(&t.db, id, ReportKind::MidTerm, 1, text, &[], ACTOR).await.unwrap();
+        refused(x::submit_report(&t.db, id, ReportKind::MidTerm, 1, text, &[], ACTOR).await, "projects.err.report_in");
+        assert_eq!(x::portfolio(&t.db, p::Reach::All, d("2027-01-20")).await.unwrap()[0].overdue_reports, 0);
+
+        // The mid-term inspection needs three experts' opinions; passing it opens the second instalment.
+        let opinion = |name: &str, score, conclusion| Opinion { expert: name.into(), score, conclusion, text: format!("{name}：阶段任务完成情况良好，同意。") };
+        assert_eq!(refused(x::conclude_mid_term(&t.db, id, Outcome::Passed, "同意通过中期检查", d("2027-01-20"), ACTOR).await, "projects.err.opinions"), ["3", "0"]);
+        refused(x::add_opinion(&t.db, id, Condition::MidTerm, &opinion("张立新", 101, Outcome::Passed), ACTOR).await, "projects.err.score");
+        for name in ["张立新", "李慧敏", "赵国栋"] {
+            x::add_opinion(&t.db, id, Condition::MidTerm, &opinion(name, 85, Outcome::Passed), ACTOR).await.unwrap();
+        }
+        x::conclude_mid_term(&t.db, id, Outcome::Passed, "同意通过中期检查", d("2027-01-20"), ACTOR).await.unwrap();
+        assert!(p::conditions(&t.db, id).await.unwrap().iter().any(|c| c.0 == Condition::MidTerm));
+        refused(x::conclude_mid_term(&t.db, id, Outcome::Passed, "同意通过中期检查", d("2027-01-20"), ACTOR).await, "projects.err.concluded");
+
+        // Changes: a reallocation over the limit is refused naming the category; one extension.
+        let mut lines = book.budget.clone();
+        lines[0].requested.0 -= Money::from_wan(3).0;
+        lines[1].requested.0 += Money::from_wan(3).0;
+        let args = refused(x::request_change(&t.db, id, &x::ChangeDetail::Budget(lines), "调整研究方案，设备费调剂至间接费用", d("2027-01-20"), ACTOR).await, "projects.err.change");
+        assert_eq!(args[1], "indirect");
+        let c = x::request_change(&t.db, id, &x::ChangeDetail::Extension(d("2027-12-31")), "进口设备交付延迟，申请延期半年完成。", d("2027-01-20"), ACTOR).await.unwrap();
+        refused(x::request_change(&t.db, id, &x::ChangeDetail::Extension(d("2027-10-31")), "进口设备交付延迟，申请延期四个月。", d("2027-01-20"), ACTOR).await, "projects.err.change_pending");
+        x::decide_change(&t.db, c, true, "理由充分，同意延期。", d("2027-01-21"), ACTOR).await.unwrap();
+        assert_eq!(p::task_book(&t.db, id).await.unwrap().unwrap().ends_on, "2027-12-31");
+        assert_eq!(refused(x::request_change(&t.db, id, &x::ChangeDetail::Extension(d("2028-03-31")), "再次申请延期三个月完成。", d("2027-02-01"), ACTOR).await, "projects.err.change")[1], "once");
+
+        // The acceptance: every deliverable accounted for; fraud cannot pass; a failure returns
+        // the unpaid money to the programme and writes credit records that bar the leader.
+        let final_text = "结题报告：完成部分研究内容，专利尚未获得受理，论文尚在投稿中。";
+        assert_eq!(refused(x::submit_report(&t.db, id, ReportKind::Final, 1, final_text, &[(deliverables[0].clone(), "met".into())], ACTOR).await, "projects.err.deliverable")[0], deliverables[1]);
+        let account: Vec<(String, String)> = deliverables.iter().map(|x| (x.clone(), "not_met".to_string())).collect();
+        x::submit_report(&t.db, id, ReportKind::Final, 1, final_text, &account, ACTOR).await.unwrap();
+        for name in ["钱学文", "孙海燕", "周文静"] {
+            x::add_opinion(&t.db, id, Condition::Acceptance, &opinion(name, 45, Outcome::Failed), ACTOR).await.unwrap();
+        }
+        refused(x::decide_acceptance(&t.db, id, Outcome::Passed, "同意通过验收", true, d("2028-01-15"), ACTOR).await, "projects.err.fraud_pass");
+        let before = p::ledger(&t.db, prog, 2026).await.unwrap().unwrap().committed;
+        let out = x::decide_acceptance(&t.db, id, Outcome::Failed, "考核指标未完成且存在弄虚作假", true, d("2028-01-15"), ACTOR).await.unwrap();
+        assert_eq!((out.outcome, out.grade.as_str(), out.credit_records.len()), (Outcome::Failed, "fail", 2));
+        assert_eq!(p::task_book(&t.db, id).await.unwrap().unwrap().status, Status::Failed);
+        assert_eq!(before.0 - p::ledger(&t.db, prog, 2026).await.unwrap().unwrap().committed.0, Money::from_wan(30).0, "nothing was paid: all of it goes back");
+        assert!(p::instalments(&t.db, id).await.unwrap().iter().all(|i| i.cancelled));
+        let a = p::application(&t.db, id).await.unwrap().unwrap();
+        assert!(credit::check(&t.db, &a.leader_key, d("2028-02-01")).await.unwrap().deciding.is_some(), "the leader is barred");
+        let first = p::instalments(&t.db, id).await.unwrap()[0].id;
+        refused(p::pay(&t.db, first, false, ACTOR).await, "projects.err.cancelled");
+    }
+
+    #[tokio::test]
+    async fn the_demo_projects_reconcile() {
+        let t = testing::fresh().await.unwrap();
+        demo::seed(&t.db, 120, None).await.unwrap();
+        let s = demo::projects::seed_projects(&t.db, demo::experts::CSL).await.unwrap();
+        assert_eq!(s.established, 120);
+        let today = chrono::Local::now().date_naive();
+        let calls = p::calls(&t.db).await.unwrap();
+        let closed = calls.iter().min_by_key(|c| c.year).unwrap();
+        // One objection upheld (that application rejected), one dismissed.
+        let objections = x::objections(&t.db, closed.id).await.unwrap();
+        assert_eq!(objections.iter().map(|o| o.status.as_str()).collect::<Vec<_>>(), ["dismissed", "upheld"]);
+        assert_eq!(p::application(&t.db, objections[1].application_id).await.unwrap().unwrap().stage, Stage::Rejected);
+        // The programme's ledger: what is committed is what was granted less what went back.
+        let projects = x::portfolio(&t.db, p::Reach::All, today).await.unwrap();
+        assert_eq!(projects.len(), 120);
+        let granted: i64 = projects.iter().map(|p| p.granted.0).sum();
+        let mut cancelled = 0;
+        for pr in &projects {
+            cancelled += p::instalments(&t.db, pr.id).await.unwrap().iter().filter(|i| i.cancelled).map(|i| i.instalment.amount.0).sum::<i64>();
+            let paid: i64 = p::instalments(&t.db, pr.id).await.unwrap().iter().filter(|i| i.instalment.released_by.is_some()).map(|i| i.instalment.amount.0).sum();
+            assert_eq!(pr.paid.0, paid);
+            assert!(pr.paid <= pr.granted);
+        }
+        assert!(cancelled > 0, "a terminated and a failed project returned money");
+        assert_eq!(p::ledger(&t.db, closed.programme_id, closed.year).await.unwrap().unwrap().committed.0, granted - cancelled);
+        // Every status, overdue reports and rectifications, changes, a failed acceptance with its records.
+        for st in [Status::Ongoing, Status::Suspended, Status::Terminated, Status::Accepted, Status::Failed] {
+            assert!(projects.iter().any(|p| p.status == st), "{st:?}");
+        }
+        assert!(projects.iter().filter(|p| p.overdue_reports > 0).count() >= 10);
+        assert!(projects.iter().any(|p| p.overdue_rectifications > 0));
+        assert!(projects.iter().any(|p| p.pending_changes > 0));
+        let failed = projects.iter().find(|p| p.status == Status::Failed).unwrap();
+        assert_eq!(x::outcome(&t.db, failed.id).await.unwrap().unwrap().credit_records.len(), 2);
+        assert!(!x::output_counts(&t.db, p::Reach::All).await.unwrap().is_empty());
     }
 }

@@ -607,11 +607,6 @@ pub async fn project_act(State(state): State<AppState>, a: Auth<ManageProjects>,
             store::sign_task_book(db, app.id, &f.goals, &deliverables, from, to, f.post_subsidy == "1", ctx.actor()).await.map_err(err)?;
             "projects.signed"
         }
-        "condition" => {
-            let c = Condition::parse(&f.condition).filter(|c| *c != Condition::Signing).ok_or_else(|| field_error(ctx, "condition", "err.choose", vec![]))?;
-            store::approve_condition(db, app.id, c, &f.opinion, ctx.actor()).await.map_err(err)?;
-            "projects.condition_approved"
-        }
         "prepare" | "release" => {
             if !store::instalments(db, app.id).await.map_err(err)?.iter().any(|r| r.id == f.instalment) {
                 return Err(ctx.err(AppError::not_found()));
