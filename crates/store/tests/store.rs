@@ -313,22 +313,22 @@ mod projects_flow {
                 p::act(&db, id, Action::Establish, Level::Bureau, "", v, p::Decision::default(), d(day), ACTOR).await
             }
         };
-        assert_eq!(refused(establish("2026-06-20").await, "notice.err.establish")[0], "no_notice");
+        assert_eq!(refused(establish("2026-06-20").await, "announce.err.establish")[0], "no_notice");
         const MINUTES: &str = "2026年6月1日决策会议纪要：同意对JC2026-0001予以立项支持，资助30万元。";
-        refused(x::publish_notice(&t.db, cid, d("2026-06-01"), "同意", d("2026-06-02"), d("2026-06-08"), ACTOR).await, "notice.err.minutes");
-        assert_eq!(refused(x::publish_notice(&t.db, cid, d("2026-06-01"), MINUTES, d("2026-06-02"), d("2026-06-07"), ACTOR).await, "notice.err.period")[0], "ends_on");
+        refused(x::publish_notice(&t.db, cid, d("2026-06-01"), "同意", d("2026-06-02"), d("2026-06-08"), ACTOR).await, "announce.err.minutes");
+        assert_eq!(refused(x::publish_notice(&t.db, cid, d("2026-06-01"), MINUTES, d("2026-06-02"), d("2026-06-07"), ACTOR).await, "announce.err.period")[0], "ends_on");
         x::publish_notice(&t.db, cid, d("2026-06-01"), MINUTES, d("2026-06-02"), d("2026-06-08"), ACTOR).await.unwrap();
-        refused(x::publish_notice(&t.db, cid, d("2026-06-01"), MINUTES, d("2026-06-02"), d("2026-06-08"), ACTOR).await, "notice.err.published");
+        refused(x::publish_notice(&t.db, cid, d("2026-06-01"), MINUTES, d("2026-06-02"), d("2026-06-08"), ACTOR).await, "announce.err.published");
         let body = "该项目与负责人另一在研项目内容高度重复，请核查。";
-        refused(x::object(&t.db, cid, "JC2026-0001", "张三", "13800000000", body, d("2026-06-09")).await, "notice.err.closed");
-        refused(x::object(&t.db, cid, "JC2026-0002", "张三", "13800000000", body, d("2026-06-03")).await, "notice.err.application");
-        assert_eq!(refused(x::object(&t.db, cid, "JC2026-0001", "张三", "138", body, d("2026-06-03")).await, "notice.err.field")[0], "contact");
+        refused(x::object(&t.db, cid, "JC2026-0001", "张三", "13800000000", body, d("2026-06-09")).await, "announce.err.closed");
+        refused(x::object(&t.db, cid, "JC2026-0002", "张三", "13800000000", body, d("2026-06-03")).await, "announce.err.application");
+        assert_eq!(refused(x::object(&t.db, cid, "JC2026-0001", "张三", "138", body, d("2026-06-03")).await, "announce.err.field")[0], "contact");
         let o = x::object(&t.db, cid, "JC2026-0001", "张三", "13800000000", body, d("2026-06-03")).await.unwrap();
-        assert_eq!(refused(establish("2026-06-08").await, "notice.err.establish")[0], "notice_running");
-        assert_eq!(refused(establish("2026-06-09").await, "notice.err.establish")[0], "objections_open");
+        assert_eq!(refused(establish("2026-06-08").await, "announce.err.establish")[0], "notice_running");
+        assert_eq!(refused(establish("2026-06-09").await, "announce.err.establish")[0], "objections_open");
         refused(x::resolve_objection(&t.db, o, false, "否", ACTOR).await, "apps.err.reason");
         x::resolve_objection(&t.db, o, false, "经核查，两项目研究内容不同，不属于重复申报。", ACTOR).await.unwrap();
-        refused(x::resolve_objection(&t.db, o, true, "再次处理同一异议", ACTOR).await, "notice.err.resolved");
+        refused(x::resolve_objection(&t.db, o, true, "再次处理同一异议", ACTOR).await, "announce.err.resolved");
         assert_eq!(x::establish_call(&t.db, cid, d("2026-06-09"), ACTOR).await.unwrap(), (1, 0));
 
         // The task book: the budget scaled to the grant, a one-year schedule of reports.

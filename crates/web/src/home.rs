@@ -16,6 +16,7 @@ struct HomePage {
     zones: Vec<(String, u64)>,
     total: u64,
     dashboards: Vec<(String, String)>,
+    notices: Vec<(i64, String, String)>,
 }
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
@@ -30,7 +31,14 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         .filter(|f| public.contains(&f.code))
         .map(|f| (f.code.clone(), ctx.lang.pick(&f.name_zh, &f.name_en).to_string()))
         .collect();
-    Ok(render(&HomePage { s: ctx.shell(), zones, total, dashboards }))
+    // 立项公示: the latest three notices.
+    let mut notices = Vec::new();
+    for n in innocity_store::projects::execution::notices(&state.db).await.map_err(|e| ctx.err(e.into()))?.into_iter().take(3) {
+        if let Some(c) = innocity_store::projects::call(&state.db, n.call_id).await.map_err(|e| ctx.err(e.into()))? {
+            notices.push((c.id, c.title, format!("{} – {}", n.starts_on.format("%Y年%m月%d日"), n.ends_on.format("%Y年%m月%d日"))));
+        }
+    }
+    Ok(render(&HomePage { s: ctx.shell(), zones, total, dashboards, notices }))
 }
 
 #[derive(Template)]
@@ -39,6 +47,7 @@ struct WorkspacePage {
     s: Shell,
     scope: String,
     reminders: Vec<innocity_store::stats::Reminder>,
+    tasks: Vec<(i64, String, String)>,
 }
 
 pub async fn workspace(State(state): State<AppState>, a: Auth<ViewWorkspace>) -> AppResult<Response> {
@@ -57,5 +66,21 @@ pub async fn workspace(State(state): State<AppState>, a: Auth<ViewWorkspace>) ->
         Scope::Organisation(id) => innocity_store::stats::reminders_for(&state.db, *id, 3).await.map_err(|e| ctx.err(e.into()))?,
         _ => vec![],
     };
-    Ok(render(&WorkspacePage { s: ctx.shell(), scope, reminders }))
+    // A leader's project tasks: reports overdue or due within 30 days, rectifications overdue.
+    let today = chrono::Local::now().date_naive();
+    let mut tasks = Vec::new();
+    if matches!(a.principal.role, innocity_core::access::Role::OrgMember | innocity_core::access::Role::OrgAdmin) {
+        for p in innocity_store::projects::execution::portfolio(&state.db, innocity_store::projects::Reach::Leader(a.principal.user_id), today).await.map_err(|e| ctx.err(e.into()))? {
+            if p.overdue_reports > 0 {
+                tasks.push((p.id, p.code.clone(), crate::i18n::tf(ctx.lang, "life.overdue_reports", &[p.overdue_reports.to_string()])));
+            }
+            if p.overdue_rectifications > 0 {
+                tasks.push((p.id, p.code.clone(), crate::i18n::tf(ctx.lang, "life.overdue_rectifications", &[p.overdue_rectifications.to_string()])));
+            }
+            if let Some((_, due)) = p.next_due.filter(|d| (d.1 - today).num_days() <= 30) {
+                tasks.push((p.id, p.code.clone(), crate::i18n::tf(ctx.lang, "ws.report_due", &[due.format("%Y年%m月%d日").to_string()])));
+            }
+        }
+    }
+    Ok(render(&WorkspacePage { s: ctx.shell(), scope, reminders, tasks }))
 }

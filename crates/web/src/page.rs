@@ -23,6 +23,8 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/indicators", "nav.indicators", Capability::ViewIndicators),
     ("/calls", "nav.calls", Capability::ViewApplications),
     ("/applications", "nav.applications", Capability::ViewApplications),
+    ("/projects", "nav.projects", Capability::ViewApplications),
+    ("/notices", "nav.notices", Capability::ViewWorkspace),
     ("/projects/board", "nav.board", Capability::ManageProjects),
     ("/experts", "nav.experts", Capability::ManageExperts),
     ("/reviews", "nav.reviews", Capability::ManageExperts),

@@ -1,6 +1,7 @@
 //! Calls and applications as pages: researchers apply, organisation admins endorse, zones
 //! recommend, the bureau checks, reviews, decides. Who may see an application, and at which level
-//! they act on it, is decided in one place ([`level_on`]).
+//! they act on it, is decided in one place ([`level_on`]). After the decision: [`execution`].
+pub mod execution;
 use crate::app::AppState;
 use crate::auth::{field_error, ApplyProjects, Auth, Ctx, ManageProjects, ViewApplications, parse_form};
 use crate::error::{AppError, AppResult};
@@ -15,6 +16,7 @@ use innocity_core::access::{Principal, Role, Scope};
 use innocity_core::projects::funding::{CATEGORIES, Line};
 use innocity_core::projects::money::{Money, Unit};
 use innocity_core::projects::{Action, Level, Stage};
+use innocity_store::projects::execution as execution_store;
 use innocity_store::projects::{self as store, Application, Call, Draft, Reach};
 use std::collections::BTreeMap;
 
@@ -77,6 +79,7 @@ struct CallPage {
     stages: Vec<(&'static str, i64, String, String)>,
     rounds: Vec<(i64, String, String, &'static str)>,
     default_deadline: String,
+    announce: Option<execution::CallNotice>,
 }
 
 fn rules_text(lang: Lang, c: &Call) -> Vec<String> {
@@ -122,7 +125,8 @@ pub async fn call_page(State(state): State<AppState>, a: Auth<ViewApplications>,
         vec![]
     };
     let default_deadline = (today() + chrono::Days::new(21)).format("%Y-%m-%d").to_string();
-    Ok(render(&CallPage { s: ctx.shell(), rounds, default_deadline, open: call_open(&c, today()), can_apply: matches!(a.principal.role, Role::OrgAdmin | Role::OrgMember), staff, rules: rules_text(lang, &c), deadlines, budget, stages, c }))
+    let announce = if staff { Some(execution::call_notice(&state, ctx, id).await?) } else { None };
+    Ok(render(&CallPage { s: ctx.shell(), announce, rounds, default_deadline, open: call_open(&c, today()), can_apply: matches!(a.principal.role, Role::OrgAdmin | Role::OrgMember), staff, rules: rules_text(lang, &c), deadlines, budget, stages, c }))
 }
 
 // ---------------------------------------------------------------- applications
@@ -190,35 +194,14 @@ pub async fn list(State(state): State<AppState>, a: Auth<ViewApplications>, Quer
 }
 
 fn xlsx(ctx: &Ctx, apps: &[Application]) -> AppResult<Response> {
+    use crate::stats::files::TableCell as C;
     let lang = ctx.lang;
-    let bytes = (|| -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-        use rust_xlsxwriter::{Format, Workbook};
-        let mut wb = Workbook::new();
-        let head = Format::new().set_bold().set_background_color("DCE6F1");
-        let money = Format::new().set_num_format("#,##0.00");
-        let ws = wb.add_worksheet();
-        ws.set_name(t(lang, "apps.title"))?;
-        for (c, k) in ["apps.code", "apps.title_col", "apps.leader", "apps.stage", "apps.requested", "apps.granted", "apps.duplicate"].iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, t(lang, k), &head)?;
-        }
-        for (k, x) in apps.iter().enumerate() {
-            let r = k as u32 + 1;
-            ws.write_string(r, 0, &x.code)?;
-            ws.write_string(r, 1, &x.title)?;
-            ws.write_string(r, 2, &x.leader_name)?;
-            ws.write_string(r, 3, stage_label(lang, x.stage))?;
-            ws.write_number_with_format(r, 4, x.requested.0 as f64 / 1_000_000.0, &money)?;
-            ws.write_number_with_format(r, 5, x.granted.0 as f64 / 1_000_000.0, &money)?;
-            ws.write_string(r, 6, &x.duplicate_of)?;
-        }
-        ws.set_column_width(1, 50)?;
-        wb.save_to_buffer()
-    })()
-    .map_err(|e| {
-        tracing::error!(error = %e, "xlsx export");
-        ctx.err(AppError::internal(""))
-    })?;
-    Ok(crate::stats::files::download(bytes, "applications.xlsx", crate::stats::files::XLSX))
+    let head: Vec<&str> = ["apps.code", "apps.title_col", "apps.leader", "apps.stage", "apps.requested", "apps.granted", "apps.duplicate"].iter().map(|k| t(lang, k)).collect();
+    let rows: Vec<Vec<C>> = apps
+        .iter()
+        .map(|x| vec![C::Text(x.code.clone()), C::Text(x.title.clone()), C::Text(x.leader_name.clone()), C::Text(stage_label(lang, x.stage).into()), C::Wan(x.requested.0), C::Wan(x.granted.0), C::Text(x.duplicate_of.clone())])
+        .collect();
+    crate::stats::files::table(ctx, t(lang, "apps.title"), &head, &rows, "applications.xlsx")
 }
 
 #[derive(Template)]
@@ -488,6 +471,9 @@ struct BoardPage {
     s: Shell,
     calls: Vec<(i64, String, Vec<(&'static str, &'static str, i64, String, String)>, i64)>,
     ledgers: Vec<(String, i64, String, String, String)>,
+    /// Projects with overdue reports, overdue reports, overdue rectifications, payments waiting
+    /// for the checker, changes waiting, money granted and paid to projects.
+    follow_up: (usize, usize, usize, usize, usize, String, String),
 }
 
 pub async fn board(State(state): State<AppState>, a: Auth<ManageProjects>) -> AppResult<Response> {
@@ -512,12 +498,21 @@ pub async fn board(State(state): State<AppState>, a: Auth<ManageProjects>) -> Ap
             }
         }
     }
-    Ok(render(&BoardPage { s: ctx.shell(), calls, ledgers }))
+    let projects = execution_store::portfolio(&state.db, Reach::All, today()).await.map_err(err)?;
+    let follow_up = (
+        projects.iter().filter(|p| p.overdue_reports > 0).count(),
+        projects.iter().map(|p| p.overdue_reports).sum(),
+        projects.iter().map(|p| p.overdue_rectifications).sum(),
+        projects.iter().map(|p| p.pending_payments).sum(),
+        projects.iter().map(|p| p.pending_changes).sum(),
+        projects.iter().map(|p| p.granted).sum::<Money>().wan_text(),
+        projects.iter().map(|p| p.paid).sum::<Money>().wan_text(),
+    );
+    Ok(render(&BoardPage { s: ctx.shell(), calls, ledgers, follow_up }))
 }
 
 // ---------------------------------------------------------------- a project's task book and money
 
-use innocity_core::projects::funding::Condition;
 
 #[derive(Template)]
 #[template(path = "project_view.html")]
@@ -528,9 +523,10 @@ struct ProjectPage {
     staff: bool,
     book: Option<store::TaskBook>,
     conditions: Vec<(&'static str, String, String, String)>,
-    open_conditions: Vec<(&'static str, &'static str)>,
     instalments: Vec<(i64, i64, &'static str, String, String, String, bool, bool)>,
     paid: String,
+    life: Option<execution::Life>,
+    leader: bool,
 }
 
 pub async fn project_page(State(state): State<AppState>, auth: Auth<ViewApplications>, Path(id): Path<i64>, Query(q): Query<Notice>) -> AppResult<Response> {
@@ -545,7 +541,6 @@ pub async fn project_page(State(state): State<AppState>, auth: Auth<ViewApplicat
     let shell = ctx.shell();
     let done = store::conditions(&state.db, id).await.map_err(err)?;
     let conditions = done.iter().map(|(c, o, by, at)| (t(lang, &format!("projects.condition.{}", c.code())), o.clone(), by.clone(), shell.time(at))).collect();
-    let open_conditions = if book.is_some() { Condition::ALL.iter().filter(|c| **c != Condition::Signing && !done.iter().any(|d| d.0 == **c)).map(|c| (c.code(), t(lang, &format!("projects.condition.{}", c.code())))).collect() } else { vec![] };
     let rows = store::instalments(&state.db, id).await.map_err(err)?;
     let paid: Money = rows.iter().filter(|r| r.instalment.released_by.is_some()).map(|r| r.instalment.amount).sum();
     let instalments = rows
@@ -561,7 +556,11 @@ pub async fn project_page(State(state): State<AppState>, auth: Auth<ViewApplicat
         })
         .collect();
     let notice = if !q.notice.is_empty() && q.notice.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') { t(lang, &format!("notice.{}", q.notice)).to_string() } else { String::new() };
-    Ok(render(&ProjectPage { s: shell.clone(), notice, staff: level == Level::Bureau, book, conditions, open_conditions, instalments, paid: paid.wan_text(), a }))
+    let life = match &book {
+        Some(b) => Some(execution::life(&state, ctx, &a, b, &shell).await?),
+        None => None,
+    };
+    Ok(render(&ProjectPage { s: shell.clone(), notice, staff: level == Level::Bureau, leader: level == Level::Applicant, book, conditions, instalments, paid: paid.wan_text(), life, a }))
 }
 
 #[derive(serde::Deserialize)]
@@ -578,10 +577,6 @@ pub struct ProjectForm {
     ends_on: String,
     #[serde(default)]
     post_subsidy: String,
-    #[serde(default)]
-    condition: String,
-    #[serde(default)]
-    opinion: String,
     #[serde(default)]
     instalment: i64,
 }
@@ -614,7 +609,7 @@ pub async fn project_act(State(state): State<AppState>, a: Auth<ManageProjects>,
             store::pay(db, f.instalment, f.action == "release", ctx.actor()).await.map_err(err)?;
             if f.action == "release" { "projects.released" } else { "projects.prepared" }
         }
-        _ => return Err(field_error(ctx, "action", "err.choose", vec![])),
+        _ => return execution::staff_act(&state, ctx, app.id, &body).await,
     };
     Ok(Redirect::to(&format!("/projects/{id}?notice={notice}")).into_response())
 }

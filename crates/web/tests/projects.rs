@@ -125,10 +125,22 @@ async fn instalments_wait_for_their_condition_and_two_people() {
     let actor = innocity_store::orgs::Actor { user_id: 0, username: "test", request_id: "t" };
     let today = chrono::Local::now().date_naive();
     store::act(&t.db, r.id, innocity_core::projects::Action::Approve, innocity_core::projects::Level::Bureau, "", r.version, store::Decision { grant: innocity_core::projects::money::Money::from_wan(20) }, today, actor).await.unwrap();
-    store::act(&t.db, r.id, innocity_core::projects::Action::Establish, innocity_core::projects::Level::Bureau, "", r.version + 1, store::Decision::default(), today, actor).await.unwrap();
-    let a = store::application(&t.db, r.id).await.unwrap().unwrap();
     let bureau = t.login("bureau").await;
     let admin = t.login("admin").await;
+    // The decision's minutes and the notice (公示) on the call page, then the projects.
+    let call_url = format!("/calls/{}/notice", r.call_id);
+    let day = |n: u64| (today - chrono::Days::new(n)).format("%Y-%m-%d").to_string();
+    let minutes = "决策会议纪要：同意立项支持，资助 20 万元，按规定公示。";
+    let short = t.post_form(&bureau, &call_url, &[("action", "publish"), ("meeting_on", &day(10)), ("starts_on", &day(9)), ("ends_on", &day(5)), ("minutes", minutes)]).await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY, "a notice runs a week at least");
+    assert!(short.body.contains("不少于 7 天"), "{}", short.body);
+    for who in ["orgadmin", "zone", "member", "expert"] {
+        assert_eq!(t.post_form(&t.login(who).await, &call_url, &[("action", "establish")]).await.status, StatusCode::FORBIDDEN, "{who}");
+    }
+    assert_eq!(t.post_form(&bureau, &call_url, &[("action", "publish"), ("meeting_on", &day(10)), ("starts_on", &day(9)), ("ends_on", &day(3)), ("minutes", minutes)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.post_form(&bureau, &call_url, &[("action", "establish")]).await.status, StatusCode::SEE_OTHER);
+    let a = store::application(&t.db, r.id).await.unwrap().unwrap();
+    assert_eq!(a.stage, Stage::Established);
     let url = format!("/projects/{}", a.id);
     assert_eq!(t.get(&bureau, &url).await.status, StatusCode::OK);
     for role in ["expert", "public"] {
@@ -154,7 +166,19 @@ async fn instalments_wait_for_their_condition_and_two_people() {
     let r = t.post_form(&bureau, &url, &[("action", "prepare"), ("instalment", &id(1))]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("尚未通过"));
-    assert_eq!(t.post_form(&bureau, &url, &[("action", "condition"), ("condition", "mid_term"), ("opinion", "中期检查专家组意见：按计划推进")]).await.status, StatusCode::SEE_OTHER);
+    // The mid-term inspection: the leader's report, three experts' opinions, the conclusion.
+    let x = innocity_core::projects::execution::ReportKind::MidTerm;
+    innocity_store::projects::execution::submit_report(&t.db, a.id, x, 1, "中期报告：完成示范生产线设计与关键设备选型，阶段指标完成过半。", &[], actor).await.unwrap();
+    let conclude = [("action", "mid_term"), ("outcome", "passed"), ("opinion", "中期检查专家组意见：按计划推进")];
+    let r = t.post_form(&bureau, &url, &conclude).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("至少需要 3 位专家"), "{}", r.body);
+    let r = t.post_form(&bureau, &url, &[("action", "opinion"), ("stage", "mid_term"), ("expert", "张立新"), ("score", "一百"), ("conclusion", "passed"), ("opinion", "阶段任务完成良好，同意通过。")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for name in ["张立新", "李慧敏", "赵国栋"] {
+        assert_eq!(t.post_form(&bureau, &url, &[("action", "opinion"), ("stage", "mid_term"), ("expert", name), ("score", "86"), ("conclusion", "passed"), ("opinion", "阶段任务完成良好，同意通过。")]).await.status, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(t.post_form(&bureau, &url, &conclude).await.status, StatusCode::SEE_OTHER);
     assert_eq!(t.post_form(&admin, &url, &[("action", "prepare"), ("instalment", &id(1))]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(t.post_form(&bureau, &url, &[("action", "release"), ("instalment", &id(1))]).await.status, StatusCode::SEE_OTHER);
     // Another project's instalment through this project's page: not found.
@@ -242,4 +266,200 @@ async fn a_call_goes_to_expert_review_through_the_experts_engine() {
     assert_eq!(t.post_form(&s, &format!("/calls/{}/finish-review", call.id), &[]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(store::applications(&t.db, store::Reach::All, Some(call.id), Some(Stage::Reviewed)).await.unwrap().len(), before + waiting);
     assert!(t.get(&s, &format!("/calls/{}", call.id)).await.body.contains(&format!("/reviews/{round}")));
+}
+
+/// The demo project the `member` account leads (its mid-term report is overdue, a supervision
+/// finding waits for rectification).
+async fn members_project(t: &TestApp) -> store::Application {
+    let user: i64 = t.db.query_one("SELECT id FROM users WHERE username = 'member'", vec![]).await.unwrap().unwrap().try_get_by_index(0).unwrap();
+    store::applications(&t.db, store::Reach::Leader(user), None, Some(Stage::Established)).await.unwrap().remove(0)
+}
+
+#[tokio::test]
+async fn a_leader_reports_asks_for_changes_and_puts_things_right_and_others_cannot() {
+    use innocity_store::projects::execution as x;
+    let t = projects_app().await;
+    let a = members_project(&t).await;
+    let member = t.login("member").await;
+    let bureau = t.login("bureau").await;
+    let url = format!("/projects/{}", a.id);
+    let work = format!("/projects/{}/work", a.id);
+    // Who reaches the portfolio and the project.
+    for role in ROLES {
+        let s = t.login(role).await;
+        let viewer = !["expert", "provider", "public"].contains(&role);
+        assert_eq!(t.get(&s, "/projects").await.status, if viewer { StatusCode::OK } else { StatusCode::FORBIDDEN }, "{role} /projects");
+        // Only the leader works on the project; staff and the organisation's admin are refused, others do not see it.
+        let post = t.post_form(&s, &work, &[("action", "output")]).await.status;
+        let expected = match role {
+            "member" => StatusCode::UNPROCESSABLE_ENTITY,
+            // Another organisation's admin may apply, but this project does not exist for them.
+            "orgadmin2" => StatusCode::NOT_FOUND,
+            _ => StatusCode::FORBIDDEN,
+        };
+        assert_eq!(post, expected, "{role} work");
+        let staff = t.post_form(&s, &url, &[("action", "status"), ("status_action", "suspend"), ("reason", "测试暂停项目执行")]).await.status;
+        assert_eq!(staff, if ["admin", "bureau"].contains(&role) { StatusCode::CONFLICT } else { StatusCode::FORBIDDEN }, "{role} staff action (stale version for staff)");
+    }
+    assert_eq!(t.get(&Session::default(), "/projects").await.status, StatusCode::SEE_OTHER);
+    // A forged request to another organisation's project: not found.
+    let other = store::applications(&t.db, store::Reach::All, None, Some(Stage::Established)).await.unwrap().into_iter().find(|p| p.organisation_id != a.organisation_id).unwrap();
+    assert_eq!(t.post_form(&member, &format!("/projects/{}/work", other.id), &[("action", "output")]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.get(&member, &format!("/projects/{}", other.id)).await.status, StatusCode::NOT_FOUND);
+
+    // The workspace and the page show the overdue mid-term report.
+    let ws = t.get(&member, "/workspace").await;
+    assert!(ws.body.contains("ws-tasks") && ws.body.contains(&a.code), "the leader's tasks");
+    let page = t.get(&member, &url).await;
+    assert!(page.body.contains("中期报告") && page.body.contains("逾期"), "overdue shown");
+    let r = t.post_form(&member, &work, &[("action", "report"), ("kind", "mid_term"), ("seq", "1"), ("body", "进展顺利")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("至少 20 个字"), "{}", r.body);
+    let text = "中期报告：完成关键工艺试验和中试样机研制，阶段考核指标完成 60%，经费执行率 55%。";
+    assert_eq!(t.post_form(&member, &work, &[("action", "report"), ("kind", "mid_term"), ("seq", "1"), ("body", text)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.post_form(&member, &work, &[("action", "report"), ("kind", "mid_term"), ("seq", "1"), ("body", text)]).await.status, StatusCode::CONFLICT, "a double submit");
+    let today = chrono::Local::now().date_naive();
+    assert!(!x::reports(&t.db, a.id, today).await.unwrap().iter().any(|r| r.overdue && r.due.kind == innocity_core::projects::execution::ReportKind::MidTerm));
+
+    // Changes: a bad amount and an over-limit reallocation are named, nothing stored; an extension goes to the bureau.
+    let book = store::task_book(&t.db, a.id).await.unwrap().unwrap();
+    let mut fields: Vec<(String, String)> = book.budget.iter().map(|l| (format!("budget_{}", l.category), l.requested.wan_exact())).collect();
+    fields[0].1 = "十万".into();
+    let mut form: Vec<(&str, &str)> = vec![("action", "change"), ("kind", "budget"), ("reason", "根据研究方案调整预算科目安排。")];
+    form.extend(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let r = t.post_form(&member, &work, &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("十万"), "{}", r.body);
+    let total: i64 = book.budget.iter().map(|l| l.requested.0).sum();
+    let moved = innocity_core::projects::money::Money(total / 2);
+    let shifted: Vec<(String, String)> = book.budget.iter().enumerate().map(|(k, l)| {
+        let v = match k { 0 => l.requested.0 - moved.0, 1 => l.requested.0 + moved.0, _ => l.requested.0 };
+        (format!("budget_{}", l.category), innocity_core::projects::money::Money(v).wan_exact())
+    }).collect();
+    let mut form: Vec<(&str, &str)> = vec![("action", "change"), ("kind", "budget"), ("reason", "根据研究方案调整预算科目安排。")];
+    form.extend(shifted.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let r = t.post_form(&member, &work, &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("20%"), "{}", r.body);
+    assert!(x::changes(&t.db, a.id).await.unwrap().is_empty(), "nothing stored");
+    let new_end = (book.ends() + chrono::Days::new(90)).format("%Y-%m-%d").to_string();
+    assert_eq!(t.post_form(&member, &work, &[("action", "change"), ("kind", "extension"), ("ends_on", &new_end), ("reason", "关键设备交付延迟，申请延期三个月。")]).await.status, StatusCode::SEE_OTHER);
+    let change = x::changes(&t.db, a.id).await.unwrap().remove(0);
+    // The bureau answers through this project's page only.
+    let other_url = format!("/projects/{}", other.id);
+    assert_eq!(t.post_form(&bureau, &other_url, &[("action", "decide_change"), ("change", &change.id.to_string()), ("approve", "1"), ("decision", "同意延期")]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.post_form(&bureau, &url, &[("action", "decide_change"), ("change", &change.id.to_string()), ("approve", "1"), ("decision", "同意延期三个月")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(store::task_book(&t.db, a.id).await.unwrap().unwrap().ends_on, new_end);
+
+    // The supervision finding: rectified once, with enough said.
+    let f = x::findings(&t.db, a.id).await.unwrap().into_iter().find(|f| f.rectified_at == 0 && !f.rectify_by.is_empty()).unwrap();
+    assert_eq!(t.post_form(&member, &work, &[("action", "rectify"), ("finding", &f.id.to_string()), ("rectification", "已整改")]).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(t.post_form(&member, &work, &[("action", "rectify"), ("finding", &f.id.to_string()), ("rectification", "已完成设备安装调试，补充实验人员两名，进度已追回。")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.post_form(&member, &work, &[("action", "rectify"), ("finding", &f.id.to_string()), ("rectification", "已完成设备安装调试，补充实验人员两名，进度已追回。")]).await.status, StatusCode::CONFLICT);
+
+    // Outputs: the kind is checked, the same number is one output.
+    let out = [("action", "output"), ("kind", "patent"), ("title", "一种稀土永磁材料的低成本制备方法"), ("reference", "CN202610000001.X"), ("on_date", "2026-09-01")];
+    let mut bad = out;
+    bad[1] = ("kind", "yacht");
+    assert_eq!(t.post_form(&member, &work, &bad).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(t.post_form(&member, &work, &out).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.post_form(&member, &work, &out).await.status, StatusCode::CONFLICT);
+
+    // The bureau suspends (a reason is required); money is then held.
+    let v = store::task_book(&t.db, a.id).await.unwrap().unwrap().version.to_string();
+    assert_eq!(t.post_form(&bureau, &url, &[("action", "status"), ("status_action", "suspend"), ("reason", ""), ("version", &v)]).await.status, StatusCode::CONFLICT);
+    assert_eq!(t.post_form(&bureau, &url, &[("action", "status"), ("status_action", "suspend"), ("reason", "监理发现进度严重滞后"), ("version", &v)]).await.status, StatusCode::SEE_OTHER);
+    let page = t.get(&bureau, &url).await;
+    assert!(page.body.contains("暂停") && page.body.contains("监理发现进度严重滞后"));
+    let unpaid = store::instalments(&t.db, a.id).await.unwrap().into_iter().find(|i| i.instalment.released_by.is_none()).unwrap();
+    let r = t.post_form(&bureau, &url, &[("action", "prepare"), ("instalment", &unpaid.id.to_string())]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    // Every change of state above is in the audit log, under who did it.
+    let audit: i64 = t.db.query_one("SELECT COUNT(*) FROM audit_log WHERE entity = 'application' AND entity_id = ? AND actor IN ('member', 'bureau') AND action IN ('project.report', 'project.change_request', 'project.change_approve', 'project.rectify', 'project.output', 'project.suspend')", vec![a.id.to_string().into()]).await.unwrap().unwrap().try_get_by_index(0).unwrap();
+    assert_eq!(audit, 6);
+}
+
+#[tokio::test]
+async fn portfolios_board_and_exports_add_up() {
+    use innocity_store::projects::execution as x;
+    let t = projects_app().await;
+    let bureau = t.login("bureau").await;
+    let today = chrono::Local::now().date_naive();
+    let all = x::portfolio(&t.db, store::Reach::All, today).await.unwrap();
+    let (status, _, bytes) = t.get_bytes(&bureau, "/projects?format=xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(sheet.rows().count(), 1 + all.len());
+    let granted: f64 = sheet.rows().skip(1).map(|r| match &r[5] { calamine::Data::Float(f) => *f, other => panic!("{other:?}") }).sum();
+    assert!((granted - all.iter().map(|p| p.granted.0).sum::<i64>() as f64 / 1_000_000.0).abs() < 0.01, "money in 万元 adds up");
+    // A zone sees its own projects only; the overdue filter keeps only those with something overdue.
+    let zone = t.login("zone").await;
+    let page = t.get(&zone, "/projects").await;
+    let zone_projects = all.iter().filter(|p| page.body.contains(&format!("/projects/{}\"", p.id))).count();
+    assert!(zone_projects > 0 && zone_projects < all.len(), "{zone_projects}");
+    let overdue = t.get(&bureau, "/projects?overdue=1").await;
+    let n = all.iter().filter(|p| p.overdue_reports + p.overdue_rectifications > 0).count();
+    assert!(overdue.body.contains(&format!("id=\"overdue-count\">{n}<")), "overdue count {n}");
+    // The board's follow-up counts agree with the portfolio.
+    let board = t.get(&bureau, "/projects/board").await;
+    let with_overdue = all.iter().filter(|p| p.overdue_reports > 0).count();
+    assert!(board.body.contains(&format!("id=\"board-overdue\">{with_overdue}<")), "board overdue {with_overdue}");
+    // Reminders: every overdue report once.
+    let before: i64 = t.db.query_one("SELECT COUNT(*) FROM audit_log WHERE action = 'project.remind'", vec![]).await.unwrap().unwrap().try_get_by_index(0).unwrap();
+    assert_eq!(t.post_form(&t.login("zone").await, "/projects/remind", &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.post_form(&bureau, "/projects/remind", &[]).await.status, StatusCode::SEE_OTHER);
+    let after: i64 = t.db.query_one("SELECT COUNT(*) FROM audit_log WHERE action = 'project.remind'", vec![]).await.unwrap().unwrap().try_get_by_index(0).unwrap();
+    assert_eq!(after, before, "the demo reminded today already: not twice in a day");
+    // The failed acceptance shows its outcome and credit records.
+    let failed = all.iter().find(|p| p.status == innocity_core::projects::execution::Status::Failed).unwrap();
+    let page = t.get(&bureau, &format!("/projects/{}", failed.id)).await;
+    assert!(page.body.contains("验收不通过") && page.body.contains("已记入科研信用记录"));
+}
+
+#[tokio::test]
+async fn the_public_reads_notices_and_objects_while_they_run() {
+    let t = projects_app().await;
+    let bureau = t.login("bureau").await;
+    let today = chrono::Local::now().date_naive();
+    // The decided call's notice is over: anyone reads it, nobody can object any more.
+    let anon = Session::default();
+    let list = t.get(&anon, "/notices").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let closed = store::calls(&t.db).await.unwrap().into_iter().min_by_key(|c| c.year).unwrap();
+    let page = t.get(&anon, &format!("/notices/{}", closed.id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("决策会议纪要") && page.body.contains("异议成立，取消立项"));
+    assert!(!page.body.contains("objection-form"), "closed");
+    assert!(t.get(&anon, "/").await.body.contains("home-notices"));
+    // A running notice on the call in review: the form, an objection, the bureau's answer.
+    let r = store::applications(&t.db, store::Reach::All, None, Some(Stage::Reviewed)).await.unwrap().remove(0);
+    let actor = innocity_store::orgs::Actor { user_id: 0, username: "test", request_id: "t" };
+    store::act(&t.db, r.id, innocity_core::projects::Action::Approve, innocity_core::projects::Level::Bureau, "", r.version, store::Decision { grant: innocity_core::projects::money::Money::from_wan(15) }, today, actor).await.unwrap();
+    let day = |n: i64| (today + chrono::Duration::days(n)).format("%Y-%m-%d").to_string();
+    assert_eq!(t.post_form(&bureau, &format!("/calls/{}/notice", r.call_id), &[("action", "publish"), ("meeting_on", &day(-1)), ("starts_on", &day(0)), ("ends_on", &day(6)), ("minutes", "决策会议纪要：同意立项支持，资助 15 万元，按规定公示七天。")]).await.status, StatusCode::SEE_OTHER);
+    let mut anon = Session::default();
+    let page = t.get(&anon, &format!("/notices/{}", r.call_id)).await;
+    assert!(page.body.contains("objection-form") && page.body.contains(&r.code));
+    anon.absorb(&page);
+    let url = format!("/notices/{}", r.call_id);
+    let body = "反映该项目研究内容与已结题项目高度重复，请核查。";
+    let bad = t.post_form(&anon, &url, &[("code", &r.code), ("name", "李"), ("contact", "13800000000"), ("body", body)]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("姓名"), "{}", bad.body);
+    assert_eq!(t.post_form(&anon, &url, &[("code", "XX-0001"), ("name", "李明"), ("contact", "13800000000"), ("body", body)]).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(t.post_form(&Session::default(), &url, &[("code", &r.code), ("name", "李明"), ("contact", "13800000000"), ("body", body)]).await.status, StatusCode::FORBIDDEN, "no CSRF token");
+    assert_eq!(t.post_form(&anon, &url, &[("code", &r.code), ("name", "李明"), ("contact", "13800000000"), ("body", body)]).await.status, StatusCode::SEE_OTHER);
+    let o = innocity_store::projects::execution::objections(&t.db, r.call_id).await.unwrap().remove(0);
+    assert_eq!((o.status.as_str(), o.name.as_str()), ("open", "李明"));
+    // Not a project while the notice runs; the bureau upholds it and the money goes back.
+    let call = store::call(&t.db, r.call_id).await.unwrap().unwrap();
+    let before = store::ledger(&t.db, call.programme_id, call.year).await.unwrap().unwrap().committed;
+    let resolve = format!("/calls/{}/notice", r.call_id);
+    assert_eq!(t.post_form(&t.login("zone").await, &resolve, &[("action", "resolve"), ("objection", &o.id.to_string()), ("uphold", "1"), ("resolution", "经核查异议成立")]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.post_form(&bureau, &resolve, &[("action", "resolve"), ("objection", &o.id.to_string()), ("uphold", "1"), ("resolution", "经核查，与已结题项目内容重复，异议成立。")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(store::application(&t.db, r.id).await.unwrap().unwrap().stage, Stage::Rejected);
+    let after = store::ledger(&t.db, call.programme_id, call.year).await.unwrap().unwrap().committed;
+    assert_eq!(before.0 - after.0, innocity_core::projects::money::Money::from_wan(15).0);
 }

@@ -107,6 +107,18 @@ impl Money {
     }
 }
 
+impl Money {
+    /// The exact amount in 万元 for a form field (`12.345678`, no grouping, no rounding), so
+    /// a value shown for editing comes back to the fen.
+    pub fn wan_exact(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let a = self.0.unsigned_abs();
+        let frac = format!("{:06}", a % 1_000_000);
+        let frac = frac.trim_end_matches('0');
+        if frac.is_empty() { format!("{sign}{}", a / 1_000_000) } else { format!("{sign}{}.{frac}", a / 1_000_000) }
+    }
+}
+
 impl std::iter::Sum for Money {
     fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
         Money(iter.map(|m| m.0).sum())
@@ -155,5 +167,15 @@ mod tests {
         fn yuan_text_parses_back(fen in 0i64..1_000_000_000_000) {
             proptest::prop_assert_eq!(Money::parse(&Money(fen).yuan_text(), Unit::Yuan), Ok(Money(fen)));
         }
+    }
+
+    #[test]
+    fn exact_wan_text_round_trips_to_the_fen() {
+        for fen in [0, 1, 99, 1_000_000, 7_533_333, 12_345_678] {
+            let m = Money(fen);
+            assert_eq!(Money::parse(&m.wan_exact(), Unit::Wan).unwrap(), m, "{}", m.wan_exact());
+        }
+        assert_eq!(Money(7_533_333).wan_exact(), "7.533333");
+        assert_eq!(Money(30_000_000).wan_exact(), "30");
     }
 }

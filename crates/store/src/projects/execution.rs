@@ -53,15 +53,15 @@ pub async fn notices(db: &Db) -> Result<Vec<Notice>> {
 pub async fn publish_notice(db: &Db, call_id: i64, meeting_on: NaiveDate, minutes: &str, starts_on: NaiveDate, ends_on: NaiveDate, actor: Actor<'_>) -> Result<()> {
     call(db, call_id).await?.ok_or(StoreError::NotFound)?;
     if minutes.trim().chars().count() < 10 {
-        return Err(refused("notice.err.minutes", vec![]));
+        return Err(refused("announce.err.minutes", vec![]));
     }
-    rules::check_notice(meeting_on, starts_on, ends_on).map_err(|field| refused("notice.err.period", vec![field.into(), rules::MIN_NOTICE_DAYS.to_string()]))?;
+    rules::check_notice(meeting_on, starts_on, ends_on).map_err(|field| refused("announce.err.period", vec![field.into(), rules::MIN_NOTICE_DAYS.to_string()]))?;
     let approved = db.read("SELECT COUNT(*) FROM applications WHERE call_id = ? AND stage = 'approved'", vec![call_id.into()], |r| r.int(0)).await?.first().copied().unwrap_or(0);
     if approved == 0 {
-        return Err(refused("notice.err.nothing", vec![]));
+        return Err(refused("announce.err.nothing", vec![]));
     }
     if notice(db, call_id).await?.is_some() {
-        return Err(refused("notice.err.published", vec![]));
+        return Err(refused("announce.err.published", vec![]));
     }
     let tx = db.begin_write().await?;
     tx.exec(
@@ -100,14 +100,14 @@ pub async fn objections(db: &Db, call_id: i64) -> Result<Vec<Objection>> {
 pub async fn object(db: &Db, call_id: i64, application_code: &str, name: &str, contact: &str, body: &str, today: NaiveDate) -> Result<i64> {
     let n = notice(db, call_id).await?.ok_or(StoreError::NotFound)?;
     if today < n.starts_on || today > n.ends_on {
-        return Err(refused("notice.err.closed", vec![n.ends_on.format("%Y年%m月%d日").to_string()]));
+        return Err(refused("announce.err.closed", vec![n.ends_on.format("%Y年%m月%d日").to_string()]));
     }
     let app = db.read("SELECT id FROM applications WHERE call_id = ? AND code = ? AND stage = 'approved'", vec![call_id.into(), application_code.trim().into()], |r| r.int(0)).await?.into_iter().next();
-    let Some(app) = app else { return Err(refused("notice.err.application", vec![application_code.trim().into()])) };
+    let Some(app) = app else { return Err(refused("announce.err.application", vec![application_code.trim().into()])) };
     for (field, v, min, max) in [("name", name, 2, 50), ("contact", contact, 5, 100), ("body", body, 10, 2000)] {
         let len = v.trim().chars().count();
         if len < min || len > max {
-            return Err(refused("notice.err.field", vec![field.into(), min.to_string(), max.to_string()]));
+            return Err(refused("announce.err.field", vec![field.into(), min.to_string(), max.to_string()]));
         }
     }
     let tx = db.begin_write().await?;
@@ -128,7 +128,7 @@ pub async fn object(db: &Db, call_id: i64, application_code: &str, name: &str, c
 pub async fn resolve_objection(db: &Db, objection_id: i64, uphold: bool, resolution: &str, actor: Actor<'_>) -> Result<()> {
     let o = db.read("SELECT call_id, application_id, status FROM notice_objections WHERE id = ?", vec![objection_id.into()], |r| Ok((r.int(0)?, r.int(1)?, r.text(2)?))).await?.into_iter().next().ok_or(StoreError::NotFound)?;
     if o.2 != "open" {
-        return Err(refused("notice.err.resolved", vec![]));
+        return Err(refused("announce.err.resolved", vec![]));
     }
     if resolution.trim().chars().count() < 4 {
         return Err(refused("apps.err.reason", vec![]));
@@ -152,7 +152,7 @@ pub async fn resolve_objection(db: &Db, objection_id: i64, uphold: bool, resolut
 pub(super) async fn establish_check(db: &Db, a: &Application, today: NaiveDate) -> Result<()> {
     let n = notice(db, a.call_id).await?;
     let open = db.read("SELECT COUNT(*) FROM notice_objections WHERE application_id = ? AND status = 'open'", vec![a.id.into()], |r| r.int(0)).await?.first().copied().unwrap_or(0);
-    rules::may_establish(today, n.as_ref().map(|n| n.ends_on), open as usize).map_err(|why| refused("notice.err.establish", vec![why.into(), n.map(|n| n.ends_on.format("%Y年%m月%d日").to_string()).unwrap_or_default()]))
+    rules::may_establish(today, n.as_ref().map(|n| n.ends_on), open as usize).map_err(|why| refused("announce.err.establish", vec![why.into(), n.map(|n| n.ends_on.format("%Y年%m月%d日").to_string()).unwrap_or_default()]))
 }
 
 /// Establishes every approved application of a call whose notice is over without an open
@@ -163,7 +163,7 @@ pub async fn establish_call(db: &Db, call_id: i64, today: NaiveDate, actor: Acto
     for a in approved {
         match super::act(db, a.id, Action::Establish, innocity_core::projects::Level::Bureau, "", a.version, Decision::default(), today, actor).await {
             Ok(_) => done += 1,
-            Err(StoreError::Refused { key: "notice.err.establish", args }) if args.first().map(String::as_str) == Some("objections_open") => held += 1,
+            Err(StoreError::Refused { key: "announce.err.establish", args }) if args.first().map(String::as_str) == Some("objections_open") => held += 1,
             Err(e) => return Err(e),
         }
     }
@@ -759,7 +759,10 @@ fn reach_filter(reach: &super::Reach<'_>) -> (String, Vec<sea_orm::Value>) {
     match reach {
         super::Reach::Leader(u) => ("a.leader_user_id = ?".into(), vec![(*u).into()]),
         super::Reach::Organisation(o) => ("a.organisation_id = ?".into(), vec![(*o).into()]),
-        super::Reach::Subtree(p) => ("(a.unit_path = ? OR a.unit_path LIKE ?)".into(), vec![(*p).into(), format!("{p}/%").into()]),
+        super::Reach::Subtree(p) => {
+            let (lo, hi) = crate::orgs::subtree_bounds(p);
+            ("a.unit_path >= ? AND a.unit_path < ?".into(), vec![lo.into(), hi.into()])
+        }
         super::Reach::All => ("1 = 1".into(), vec![]),
     }
 }

@@ -329,3 +329,38 @@ mod tests {
         assert_eq!(column_letter(27), "AB");
     }
 }
+
+/// A cell of an exported list: text, or money in fen shown in 万元.
+pub enum TableCell {
+    Text(String),
+    Wan(i64),
+}
+
+/// Any list as an XLSX download: a bold header row, money in 万元 with two decimals.
+pub fn table(ctx: &Ctx, sheet: &str, head: &[&str], rows: &[Vec<TableCell>], file: &str) -> AppResult<Response> {
+    let bytes = (|| -> Result<Vec<u8>, XlsxError> {
+        let mut wb = Workbook::new();
+        let bold = Format::new().set_bold().set_background_color("DCE6F1");
+        let money = Format::new().set_num_format("#,##0.00");
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet)?;
+        for (c, h) in head.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)?;
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                match cell {
+                    TableCell::Text(s) => ws.write_string(r as u32 + 1, c as u16, s)?,
+                    TableCell::Wan(fen) => ws.write_number_with_format(r as u32 + 1, c as u16, *fen as f64 / 1_000_000.0, &money)?,
+                };
+            }
+        }
+        ws.set_column_width(1, 50)?;
+        wb.save_to_buffer()
+    })()
+    .map_err(|e| {
+        tracing::error!(error = %e, "xlsx export");
+        ctx.err(AppError::internal(""))
+    })?;
+    Ok(download(bytes, file, XLSX))
+}
