@@ -758,3 +758,53 @@ fn browser_a_researcher_applies_and_it_climbs_the_levels() {
     assert!(b.source().contains("兰白地区稀土永磁材料低成本制备技术研究"));
     b.screenshot("projects-list");
 }
+
+#[test]
+fn browser_a_leader_reports_and_the_bureau_follows_up() {
+    let (db, _guard) = fresh_db();
+    seed(&db);
+    let (_server, base) = serve(&db);
+    let b = Browser::start();
+    b.size(1400, 1000);
+    // The leader's workspace lists the overdue mid-term report; the project page takes it.
+    sign_in(&b, &base, "member");
+    b.go(&format!("{base}/workspace"));
+    b.wait_for(|| b.exists("#ws-tasks"));
+    assert!(b.text("#ws-tasks").contains("逾期"), "{}", b.text("#ws-tasks"));
+    b.screenshot("projects-workspace-tasks");
+    b.click("#ws-tasks a");
+    b.wait_for(|| b.exists("#reports"));
+    assert!(b.text("#project-status").contains("执行中"));
+    b.screenshot("project-life");
+    b.type_into("#report-mid_term-1 textarea[name=body]", "中期报告：完成关键工艺试验和中试样机研制，阶段考核指标完成 60%，经费执行率 55%。");
+    b.click("#report-mid_term-1 button");
+    b.wait_for(|| b.exists("#notice"));
+    assert!(b.text("#reports").contains("已提交"), "{}", b.text("#reports"));
+    let page = b.current_url().split('?').next().unwrap().to_string();
+    b.go(&format!("{page}#life"));
+    b.screenshot("project-report-submitted");
+    b.go(&format!("{page}#changes"));
+    b.screenshot("project-changes");
+    // The public notice of the decided call, with the objection that withdrew an approval.
+    b.go(&format!("{base}/notices"));
+    b.click("#notices a");
+    b.wait_for(|| b.exists("#notice-list"));
+    assert!(b.text("#notice-list").contains("异议成立"));
+    b.screenshot("notices-public");
+    // The bureau: the portfolio's overdue items, the board's follow-up, the failed acceptance.
+    sign_in(&b, &base, "bureau");
+    b.go(&format!("{base}/projects?overdue=1"));
+    b.wait_for(|| b.exists("#projects"));
+    assert_ne!(b.text("#overdue-count"), "0");
+    b.screenshot("projects-portfolio");
+    b.go(&format!("{base}/projects/board"));
+    assert!(b.exists("#follow-up"));
+    b.screenshot("projects-board-follow-up");
+    b.go(&format!("{base}/projects?status=failed"));
+    b.click("#projects tbody a");
+    b.wait_for(|| b.exists("#outcome"));
+    assert!(b.text("#outcome").contains("不通过"));
+    let page = b.current_url().split('?').next().unwrap().to_string();
+    b.go(&format!("{page}#opinions"));
+    b.screenshot("project-failed");
+}

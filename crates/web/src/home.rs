@@ -77,8 +77,8 @@ pub async fn workspace(State(state): State<AppState>, a: Auth<ViewWorkspace>) ->
             if p.overdue_rectifications > 0 {
                 tasks.push((p.id, p.code.clone(), crate::i18n::tf(ctx.lang, "life.overdue_rectifications", &[p.overdue_rectifications.to_string()])));
             }
-            if let Some((_, due)) = p.next_due.filter(|d| (d.1 - today).num_days() <= 30) {
-                tasks.push((p.id, p.code.clone(), crate::i18n::tf(ctx.lang, "ws.report_due", &[due.format("%Y年%m月%d日").to_string()])));
+            if let Some(due) = p.next_due.filter(|d| (d.due_on - today).num_days() <= 30) {
+                tasks.push((p.id, p.code.clone(), crate::i18n::tf(ctx.lang, "ws.report_due", &[due.due_on.format("%Y年%m月%d日").to_string()])));
             }
         }
     }

@@ -787,8 +787,8 @@ pub struct ProjectRow {
     /// Reports overdue and rectifications overdue.
     pub overdue_reports: usize,
     pub overdue_rectifications: usize,
-    /// The next report due (kind code and day), if any.
-    pub next_due: Option<(ReportKind, NaiveDate)>,
+    /// The next report due, if any.
+    pub next_due: Option<Due>,
     pub pending_changes: usize,
     pub pending_payments: usize,
 }
@@ -818,7 +818,7 @@ pub async fn portfolio(db: &Db, reach: super::Reach<'_>, today: NaiveDate) -> Re
         let schedule = rules::report_schedule(date(&starts_on), date(&ends_on));
         let is_in = |d: &Due| submitted.iter().any(|s| s.0 == id && s.1 == d.kind.code() && s.2 == i64::from(d.seq));
         let (overdue_reports, next_due) = if status.running() {
-            (schedule.iter().filter(|d| rules::overdue(d.due_on, is_in(d), today)).count(), schedule.iter().find(|d| !is_in(d) && d.due_on >= today).map(|d| (d.kind, d.due_on)))
+            (schedule.iter().filter(|d| rules::overdue(d.due_on, is_in(d), today)).count(), schedule.iter().find(|d| !is_in(d) && d.due_on >= today).copied())
         } else {
             (0, None)
         };

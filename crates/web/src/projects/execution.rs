@@ -154,7 +154,7 @@ pub async fn life(state: &AppState, ctx: &Ctx, a: &Application, book: &store::Ta
         .collect::<Vec<_>>();
     let ops = x::opinions(db, a.id).await.map_err(err)?;
     let conditions = store::conditions(db, a.id).await.map_err(err)?;
-    let opinions = ops.iter().map(|o| (t(lang, &format!("projects.condition.{}", o.stage)).to_string(), o.opinion.expert.clone(), o.opinion.score, t(lang, &format!("life.outcome.{}", o.opinion.conclusion.code())), o.opinion.text.clone())).collect();
+    let opinions = ops.iter().map(|o| (t(lang, &format!("life.stage.{}", o.stage)).to_string(), o.opinion.expert.clone(), o.opinion.score, t(lang, &format!("life.outcome.{}", o.opinion.conclusion.code())), o.opinion.text.clone())).collect();
     let final_in = reports.iter().any(|r| r.kind == "final" && r.submitted);
     let outcome = x::outcome(db, a.id).await.map_err(err)?;
     let acceptance: Vec<Opinion> = ops.iter().filter(|o| o.stage == "acceptance").map(|o| o.opinion.clone()).collect();
@@ -381,7 +381,7 @@ pub async fn portfolio(State(state): State<AppState>, a: Auth<ViewApplications>,
         }
         v.join("，")
     };
-    let next_text = |p: &x::ProjectRow| p.next_due.map(|(k, d)| format!("{} {}", report_label(lang, k, 0).trim_end_matches(" 0"), date_zh(d))).unwrap_or_default();
+    let next_text = |p: &x::ProjectRow| p.next_due.map(|d| format!("{} {}", report_label(lang, d.kind, d.seq), date_zh(d.due_on))).unwrap_or_default();
     if q.format == "xlsx" {
         let head: Vec<&str> = ["apps.code", "apps.title_col", "life.organisation", "apps.leader", "life.status", "apps.granted", "projects.paid", "life.next_due", "life.overdue"].iter().map(|k| t(lang, k)).collect();
         use crate::stats::files::TableCell as C;
