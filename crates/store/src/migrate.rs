@@ -551,6 +551,8 @@ ALTER TABLE task_books ADD COLUMN status_reason TEXT NOT NULL DEFAULT '';
 ALTER TABLE task_books ADD COLUMN extended BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE task_books ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
 ALTER TABLE instalments ADD COLUMN cancelled BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE applications ADD COLUMN department_opinion TEXT NOT NULL DEFAULT '';
+ALTER TABLE applications ADD COLUMN suggested_fen BIGINT NOT NULL DEFAULT 0;
 CREATE TABLE project_reports (
     id {ID},
     application_id BIGINT NOT NULL REFERENCES applications(id),

@@ -173,9 +173,12 @@ pub struct Application {
     pub submitted_at: i64,
     pub updated_at: i64,
     pub version: i64,
+    /// The department review (部门审核): the staff's opinion and the funding they suggest.
+    pub department_opinion: String,
+    pub suggested: Money,
 }
 
-const APP_COLS: &str = "id, call_id, code, title, topic, summary, leader_user_id, leader_name, leader_key, members, organisation_id, unit_path, budget, requested_fen, stage, reason, duplicate_of, granted_fen, submitted_at, updated_at, version";
+const APP_COLS: &str = "id, call_id, code, title, topic, summary, leader_user_id, leader_name, leader_key, members, organisation_id, unit_path, budget, requested_fen, stage, reason, duplicate_of, granted_fen, submitted_at, updated_at, version, department_opinion, suggested_fen";
 
 fn app_from(r: &dyn ReadRow) -> Result<Application> {
     let stage = r.text(14)?;
@@ -201,6 +204,8 @@ fn app_from(r: &dyn ReadRow) -> Result<Application> {
         submitted_at: r.int(18)?,
         updated_at: r.int(19)?,
         version: r.int(20)?,
+        department_opinion: r.text(21)?,
+        suggested: Money(r.int(22)?),
     })
 }
 
@@ -566,6 +571,44 @@ async fn apply(tx: &crate::db::Tx, a: &Application, c: &Call, action: Action, to
     .await?;
     audit::append(tx, Change { actor: actor.username, action: &format!("application.{}", action.code()), entity: "application", entity_id: id.to_string(), before: serde_json::json!({ "stage": a.stage.code() }), after: serde_json::json!({ "stage": to.code(), "reason": reason.trim(), "grant": granted.0 }), request_id: actor.request_id }).await?;
     Ok(())
+}
+
+/// The department review (部门审核) of a reviewed application: the staff's opinion and the
+/// funding they suggest to the decision meeting (at most what was requested).
+pub async fn department_review(db: &Db, id: i64, opinion: &str, suggested: Money, version: i64, actor: Actor<'_>) -> Result<()> {
+    let a = application(db, id).await?.ok_or(StoreError::NotFound)?;
+    if !matches!(a.stage, Stage::Reviewed | Stage::Reserved) {
+        return Err(refused("apps.err.stage", vec![a.stage.code().into(), "department_review".into()]));
+    }
+    if opinion.trim().chars().count() < 4 {
+        return Err(refused("apps.err.reason", vec![]));
+    }
+    if suggested > a.requested {
+        return Err(refused("apps.err.grant", vec![a.requested.wan_text()]));
+    }
+    let tx = db.begin_write().await?;
+    let now = now_ms();
+    let n = tx.exec("UPDATE applications SET department_opinion = ?, suggested_fen = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?", vec![opinion.trim().into(), suggested.0.into(), now.into(), id.into(), version.into()]).await?;
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    let text = format!("建议资助 {} 万元。{}", suggested.wan_text(), opinion.trim());
+    tx.exec("INSERT INTO application_events (application_id, action, from_stage, to_stage, reason, actor, at_ms) VALUES (?, 'department_review', ?, ?, ?, ?, ?)", vec![id.into(), a.stage.code().into(), a.stage.code().into(), text.into(), actor.username.into(), now.into()]).await?;
+    audit::append(&tx, Change { actor: actor.username, action: "application.department_review", entity: "application", entity_id: id.to_string(), before: serde_json::json!({ "opinion": a.department_opinion, "suggested": a.suggested.0 }), after: serde_json::json!({ "opinion": opinion.trim(), "suggested": suggested.0 }), request_id: actor.request_id }).await?;
+    tx.commit().await
+}
+
+/// The expert review of an application: its result in each closed or open round of its call
+/// (round name, rank among the round's items, number of reviews, mean score, disagreement).
+pub async fn review_scores(db: &Db, a: &Application) -> Result<Vec<(String, usize, usize, f64, bool)>> {
+    let mut out = Vec::new();
+    for r in call_rounds(db, a.call_id).await? {
+        let (items, _) = crate::experts::results(db, r.id, innocity_core::experts::scoring::Method::Mean).await?;
+        if let Some(i) = items.iter().find(|i| i.item == a.code) {
+            out.push((r.name.clone(), i.rank, i.n, i.mean, i.disagreement));
+        }
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Serialize)]

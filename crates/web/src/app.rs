@@ -225,6 +225,7 @@ pub fn router(state: AppState) -> Router {
         .route("/applications/new", get(projects::new_form))
         .route("/applications/{id}", get(projects::view).post(projects::save))
         .route("/applications/{id}/act", post(projects::act))
+        .route("/applications/{id}/department", post(projects::department))
         .route("/applications/{id}/upload", post(projects::upload))
         .route("/applications/{id}/files/{file}", get(projects::file))
         .route("/projects", get(projects::execution::portfolio))

@@ -223,6 +223,10 @@ struct ViewPage {
     files: Vec<(i64, String, String, String)>,
     topics: Vec<(String, bool)>,
     members: String,
+    /// Staff may record the department review (部门审核).
+    department: bool,
+    /// The expert review's results: round, rank, reviews, mean, disagreement.
+    scores: Vec<(String, usize, usize, String, bool)>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -295,6 +299,8 @@ pub async fn view(State(state): State<AppState>, auth: Auth<ViewApplications>, P
         files: store::attachments(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.into_iter().map(|f| (f.id, f.name, format!("{:.1} KB", f.size as f64 / 1024.0), f.sha256[..12].to_string())).collect(),
         topics: c.topics.iter().map(|x| (x.clone(), *x == a.topic)).collect(),
         members: a.members.join("、"),
+        department: staff && matches!(a.stage, Stage::Reviewed | Stage::Reserved),
+        scores: if staff { store::review_scores(&state.db, &a).await.map_err(|e| ctx.err(e.into()))?.into_iter().map(|(r, rank, n, mean, d)| (r, rank, n, format!("{mean:.2}"), d)).collect() } else { vec![] },
         a,
         c,
     }))
@@ -461,6 +467,25 @@ pub async fn act(State(state): State<AppState>, a: Auth<ViewApplications>, Path(
         }
         other => ctx.err(other.into()),
     })?;
+    Ok(Redirect::to(&format!("/applications/{id}?notice=apps.done")).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct DepartmentForm {
+    #[serde(default)]
+    opinion: String,
+    #[serde(default)]
+    suggested: String,
+    #[serde(default)]
+    version: i64,
+}
+
+/// The department review: the bureau's opinion and suggested funding for the decision meeting.
+pub async fn department(State(state): State<AppState>, a: Auth<ManageProjects>, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let f: DepartmentForm = parse_form(ctx, &body)?;
+    let suggested = Money::parse(&f.suggested, Unit::Wan).map_err(|_| field_error(ctx, "suggested", "apps.err.money", vec![t(ctx.lang, "apps.suggested").into(), f.suggested.clone()]))?;
+    store::department_review(&state.db, id, &f.opinion, suggested, f.version, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
     Ok(Redirect::to(&format!("/applications/{id}?notice=apps.done")).into_response())
 }
 

@@ -463,3 +463,28 @@ async fn the_public_reads_notices_and_objects_while_they_run() {
     let after = store::ledger(&t.db, call.programme_id, call.year).await.unwrap().unwrap().committed;
     assert_eq!(before.0 - after.0, innocity_core::projects::money::Money::from_wan(15).0);
 }
+
+#[tokio::test]
+async fn the_department_review_suggests_funding_for_the_decision() {
+    let t = projects_app().await;
+    let r = store::applications(&t.db, store::Reach::All, None, Some(Stage::Reviewed)).await.unwrap().remove(0);
+    let url = format!("/applications/{}/department", r.id);
+    let v = r.version.to_string();
+    for who in ["orgadmin", "zone", "member", "expert"] {
+        assert_eq!(t.post_form(&t.login(who).await, &url, &[("opinion", "建议支持"), ("suggested", "10"), ("version", &v)]).await.status, StatusCode::FORBIDDEN, "{who}");
+    }
+    let bureau = t.login("bureau").await;
+    let bad = t.post_form(&bureau, &url, &[("opinion", "研究基础扎实，建议支持"), ("suggested", "十万"), ("version", &v)]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("十万"));
+    let over = (r.requested.0 / 1_000_000 + 1).to_string();
+    assert_eq!(t.post_form(&bureau, &url, &[("opinion", "研究基础扎实，建议支持"), ("suggested", &over), ("version", &v)]).await.status, StatusCode::CONFLICT, "more than requested");
+    assert_eq!(t.post_form(&bureau, &url, &[("opinion", "研究基础扎实，建议支持"), ("suggested", "10.5"), ("version", &v)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.post_form(&bureau, &url, &[("opinion", "研究基础扎实，建议支持"), ("suggested", "10.5"), ("version", &v)]).await.status, StatusCode::CONFLICT, "a stale page");
+    let a = store::application(&t.db, r.id).await.unwrap().unwrap();
+    assert_eq!((a.department_opinion.as_str(), a.suggested), ("研究基础扎实，建议支持", innocity_core::projects::money::Money::from_wan(10) .checked_add(innocity_core::projects::money::Money(500_000)).unwrap()));
+    // The decision form starts from the suggested amount; the event is in the history.
+    let page = t.get(&bureau, &format!("/applications/{}", r.id)).await;
+    assert!(page.body.contains("id=\"act-grant\" size=\"10\" value=\"10.5\""), "prefilled");
+    assert!(page.body.contains("建议资助 10.50 万元"));
+}

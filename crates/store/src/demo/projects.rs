@@ -137,6 +137,13 @@ pub async fn seed_projects(db: &Db, csl_tsv: &str) -> Result<ProjectsSummary> {
             if k == 2 {
                 // The decision meeting: 121 funded (75 % of the request), 24 kept in reserve, the rest rejected.
                 let decided = deadlines.zone + Days::new(60);
+                let v = p::application(db, id).await?.ok_or(StoreError::NotFound)?.version;
+                let (suggest, opinion) = match i {
+                    0..=120 => (Money(req.0 * 3 / 4), "专家评审综合得分较高，研究基础扎实，建议立项支持。"),
+                    121..=144 => (Money(req.0 / 2), "评审得分接近立项线，建议列入储备项目库。"),
+                    _ => (Money::ZERO, "专家评审综合得分未达立项线，建议不予立项。"),
+                };
+                p::department_review(db, id, opinion, suggest, v, actor).await?;
                 match i {
                     0..=120 => step(db, id, Action::Approve, Level::Bureau, "", Money(req.0 * 3 / 4), decided, actor).await?,
                     121..=144 => step(db, id, Action::Reserve, Level::Bureau, "", Money::ZERO, decided, actor).await?,
