@@ -118,6 +118,10 @@ impl Action {
     }
 }
 
+/// The listed grounds for failing the formal check (形式审查不通过的理由), as codes; the
+/// applicant reads them (with any further words) as the reason.
+pub const FORMAL_GROUNDS: [&str; 7] = ["org_ineligible", "leader_ineligible", "missing_documents", "no_seal", "budget_rules", "off_topic", "duplicate"];
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StageError {
     #[error("{action} is not possible when the application is {from}")]

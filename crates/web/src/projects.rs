@@ -225,6 +225,8 @@ struct ViewPage {
     members: String,
     /// Staff may record the department review (部门审核).
     department: bool,
+    /// The formal check's listed grounds for rejection, when it is the bureau's turn.
+    grounds: Vec<(&'static str, &'static str)>,
     /// The expert review's results: round, rank, reviews, mean, disagreement.
     scores: Vec<(String, usize, usize, String, bool)>,
 }
@@ -279,6 +281,7 @@ pub async fn view(State(state): State<AppState>, auth: Auth<ViewApplications>, P
         .map(|x| (x.code(), t(lang, &format!("apps.action.{}", x.code())), x.needs_reason()))
         .collect();
     let grant_field = actions.iter().any(|x| x.0 == "approve");
+    let grounds: Vec<(&'static str, &'static str)> = if actions.iter().any(|x| x.0 == "formal_reject") { innocity_core::projects::FORMAL_GROUNDS.iter().map(|g| (*g, t(lang, &format!("apps.ground.{g}")))).collect() } else { vec![] };
     let events = store::events(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.into_iter().map(|e| (auth.ctx.shell().time(&e.at_ms), t(lang, &format!("apps.action.{}", e.action)), e.actor, e.reason)).collect();
     let staff = level == Level::Bureau;
     let duplicates = if staff && !a.duplicate_of.is_empty() { a.duplicate_of.split(',').map(String::from).collect() } else { vec![] };
@@ -300,6 +303,7 @@ pub async fn view(State(state): State<AppState>, auth: Auth<ViewApplications>, P
         topics: c.topics.iter().map(|x| (x.clone(), *x == a.topic)).collect(),
         members: a.members.join("、"),
         department: staff && matches!(a.stage, Stage::Reviewed | Stage::Reserved),
+        grounds,
         scores: if staff { store::review_scores(&state.db, &a).await.map_err(|e| ctx.err(e.into()))?.into_iter().map(|(r, rank, n, mean, d)| (r, rank, n, format!("{mean:.2}"), d)).collect() } else { vec![] },
         a,
         c,
@@ -444,6 +448,9 @@ pub struct ActForm {
     version: i64,
     #[serde(default)]
     grant: String,
+    /// Formal-check grounds ticked (`ground_<code>=1`).
+    #[serde(flatten)]
+    grounds: BTreeMap<String, String>,
 }
 
 /// Takes an action at the viewer's level (refused for another level, another organisation's or
@@ -455,6 +462,13 @@ pub async fn act(State(state): State<AppState>, a: Auth<ViewApplications>, Path(
     let action = Action::parse(&f.action).ok_or_else(|| field_error(ctx, "action", "err.choose", vec![]))?;
     if innocity_core::projects::level_of(app.stage, action) != level {
         return Err(ctx.err(AppError::forbidden()));
+    }
+    // A formal rejection states the listed grounds ticked, then any further words.
+    let ticked: Vec<&str> = innocity_core::projects::FORMAL_GROUNDS.iter().filter(|g| f.grounds.get(&format!("ground_{g}")).is_some_and(|v| v == "1")).map(|g| t(ctx.lang, &format!("apps.ground.{g}"))).collect();
+    let mut f = f;
+    if action == Action::FormalReject && !ticked.is_empty() {
+        let more = f.reason.trim();
+        f.reason = if more.is_empty() { ticked.join("；") } else { format!("{}；{more}", ticked.join("；")) };
     }
     if f.reason.chars().count() > 2000 {
         return Err(field_error(ctx, "reason", "err.too_long", vec!["2000".into()]));

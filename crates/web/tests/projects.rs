@@ -488,3 +488,23 @@ async fn the_department_review_suggests_funding_for_the_decision() {
     assert!(page.body.contains("id=\"act-grant\" size=\"10\" value=\"10.5\""), "prefilled");
     assert!(page.body.contains("建议资助 10.50 万元"));
 }
+
+#[tokio::test]
+async fn a_formal_rejection_gives_the_listed_grounds() {
+    let t = projects_app().await;
+    let e = store::applications(&t.db, store::Reach::All, None, Some(Stage::Endorsed)).await.unwrap().remove(0);
+    let actor = innocity_store::orgs::Actor { user_id: 0, username: "test", request_id: "t" };
+    let today = chrono::Local::now().date_naive();
+    store::act(&t.db, e.id, innocity_core::projects::Action::Recommend, innocity_core::projects::Level::Zone, "", e.version, store::Decision::default(), today, actor).await.unwrap();
+    let bureau = t.login("bureau").await;
+    let page = t.get(&bureau, &format!("/applications/{}", e.id)).await;
+    assert!(page.body.contains("formal-grounds") && page.body.contains("ground_no_seal"));
+    let url = format!("/applications/{}/act", e.id);
+    let v = (e.version + 1).to_string();
+    // Without any ground or words: refused.
+    assert_eq!(t.post_form(&bureau, &url, &[("action", "formal_reject"), ("reason", ""), ("version", &v)]).await.status, StatusCode::CONFLICT);
+    assert_eq!(t.post_form(&bureau, &url, &[("action", "formal_reject"), ("reason", "承诺书未加盖公章"), ("ground_no_seal", "1"), ("ground_budget_rules", "1"), ("version", &v)]).await.status, StatusCode::SEE_OTHER);
+    let a = store::application(&t.db, e.id).await.unwrap().unwrap();
+    assert_eq!(a.stage, Stage::Rejected);
+    assert_eq!(a.reason, "缺少单位承诺书或单位盖章；预算编制不符合规定；承诺书未加盖公章");
+}
