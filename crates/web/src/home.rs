@@ -47,7 +47,8 @@ struct WorkspacePage {
     s: Shell,
     scope: String,
     reminders: Vec<innocity_store::stats::Reminder>,
-    tasks: Vec<(i64, String, String)>,
+    /// (link, code, what to do)
+    tasks: Vec<(String, String, String)>,
 }
 
 pub async fn workspace(State(state): State<AppState>, a: Auth<ViewWorkspace>) -> AppResult<Response> {
@@ -72,14 +73,24 @@ pub async fn workspace(State(state): State<AppState>, a: Auth<ViewWorkspace>) ->
     if matches!(a.principal.role, innocity_core::access::Role::OrgMember | innocity_core::access::Role::OrgAdmin) {
         for p in innocity_store::projects::execution::portfolio(&state.db, innocity_store::projects::Reach::Leader(a.principal.user_id), today).await.map_err(|e| ctx.err(e.into()))? {
             if p.overdue_reports > 0 {
-                tasks.push((p.id, p.code.clone(), crate::i18n::tf(ctx.lang, "life.overdue_reports", &[p.overdue_reports.to_string()])));
+                tasks.push((format!("/projects/{}", p.id), p.code.clone(), crate::i18n::tf(ctx.lang, "life.overdue_reports", &[p.overdue_reports.to_string()])));
             }
             if p.overdue_rectifications > 0 {
-                tasks.push((p.id, p.code.clone(), crate::i18n::tf(ctx.lang, "life.overdue_rectifications", &[p.overdue_rectifications.to_string()])));
+                tasks.push((format!("/projects/{}", p.id), p.code.clone(), crate::i18n::tf(ctx.lang, "life.overdue_rectifications", &[p.overdue_rectifications.to_string()])));
             }
             if let Some(due) = p.next_due.filter(|d| (d.due_on - today).num_days() <= 30) {
-                tasks.push((p.id, p.code.clone(), crate::i18n::tf(ctx.lang, "ws.report_due", &[due.due_on.format("%Y年%m月%d日").to_string()])));
+                tasks.push((format!("/projects/{}", p.id), p.code.clone(), crate::i18n::tf(ctx.lang, "ws.report_due", &[due.due_on.format("%Y年%m月%d日").to_string()])));
             }
+        }
+        // Applications sent back or turned down: the applicant is told why.
+        use innocity_core::projects::Stage;
+        for x in innocity_store::projects::applications(&state.db, innocity_store::projects::Reach::Leader(a.principal.user_id), None, None).await.map_err(|e| ctx.err(e.into()))? {
+            let key = match x.stage {
+                Stage::Draft if !x.reason.is_empty() => "ws.returned",
+                Stage::Rejected => "ws.rejected",
+                _ => continue,
+            };
+            tasks.push((format!("/applications/{}", x.id), x.code.clone(), crate::i18n::tf(ctx.lang, key, &[x.reason.clone()])));
         }
     }
     Ok(render(&WorkspacePage { s: ctx.shell(), scope, reminders, tasks }))

@@ -507,4 +507,10 @@ async fn a_formal_rejection_gives_the_listed_grounds() {
     let a = store::application(&t.db, e.id).await.unwrap().unwrap();
     assert_eq!(a.stage, Stage::Rejected);
     assert_eq!(a.reason, "缺少单位承诺书或单位盖章；预算编制不符合规定；承诺书未加盖公章");
+    // A return reaches the applicant's workspace with its reason.
+    let user: i64 = t.db.query_one("SELECT id FROM users WHERE username = 'member'", vec![]).await.unwrap().unwrap().try_get_by_index(0).unwrap();
+    let sub = store::applications(&t.db, store::Reach::Leader(user), None, Some(Stage::Submitted)).await.unwrap().remove(0);
+    let r = t.post_form(&t.login("orgadmin").await, &format!("/applications/{}/act", sub.id), &[("action", "return"), ("reason", "请补充单位承诺书"), ("version", &sub.version.to_string())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(t.get(&t.login("member").await, "/workspace").await.body.contains("申报被退回修改：请补充单位承诺书"));
 }
