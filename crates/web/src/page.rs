@@ -51,11 +51,12 @@ pub struct Shell {
 impl Shell {
     pub fn new(ctx: &Ctx) -> Shell {
         let menu = match &ctx.principal {
-            Some(p) => MENU
-                .iter()
-                .filter(|(_, _, cap)| p.role.allows(*cap))
-                .map(|(href, key, _)| MenuItem { href, label: t(ctx.lang, key), active: ctx.path.starts_with(href) })
-                .collect(),
+            Some(p) => {
+                // The longest entry the path lies under is the current one (/projects/board is
+                // the board, not the project list).
+                let current = MENU.iter().filter(|(_, _, cap)| p.role.allows(*cap)).map(|m| m.0).filter(|href| ctx.path.starts_with(href)).max_by_key(|href| href.len());
+                MENU.iter().filter(|(_, _, cap)| p.role.allows(*cap)).map(|(href, key, _)| MenuItem { href, label: t(ctx.lang, key), active: Some(*href) == current }).collect()
+            }
             None => Vec::new(),
         };
         let other = ctx.lang.other().code();
