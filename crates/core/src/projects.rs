@@ -2,6 +2,7 @@
 //! three reviews to the decision (三审一决策) and approval, the call's eligibility rules, deadlines
 //! per level, duplicate detection; money and instalments are in [`funding`], amounts in [`money`].
 pub mod execution;
+pub mod form;
 pub mod funding;
 pub mod money;
 

@@ -628,6 +628,25 @@ CREATE TABLE project_outcomes (
     decided_at BIGINT NOT NULL
 )
 "#,
+), (
+    13,
+    "calls' own application forms, review plans and guideline files",
+    r#"
+ALTER TABLE calls ADD COLUMN form TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE calls ADD COLUMN review_plan TEXT NOT NULL DEFAULT '';
+ALTER TABLE applications ADD COLUMN answers TEXT NOT NULL DEFAULT '{}';
+CREATE TABLE call_files (
+    id {ID},
+    call_id BIGINT NOT NULL REFERENCES calls(id),
+    name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    uploaded_at BIGINT NOT NULL
+);
+CREATE INDEX call_files_call ON call_files(call_id)
+"#,
 )];
 
 fn render(backend: DbBackend, sql: &str) -> String {

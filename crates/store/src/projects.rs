@@ -7,11 +7,13 @@ use crate::audit::{self, Change};
 use crate::db::{Db, ReadRow, Result, StoreError, now_ms};
 use crate::orgs::Actor;
 use chrono::NaiveDate;
+use innocity_core::projects::form::{AnswerError, ReviewPlan, Section, check_answers};
 use innocity_core::projects::funding::{BudgetRules, Ledger, Line, check_budget, total_requested};
 use innocity_core::projects::money::Money;
 use innocity_core::projects::{self as rules, Action, Applicant, Deadlines, Eligibility, Failure, Level, Stage};
 use sea_orm::Value;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 fn refused(key: &'static str, args: Vec<String>) -> StoreError {
     StoreError::Refused { key, args }
@@ -28,6 +30,9 @@ pub struct Programme {
 
 pub async fn create_programme(db: &Db, code: &str, name: &str, budgets: &[(i64, Money)], actor: Actor<'_>) -> Result<i64> {
     let tx = db.begin_write().await?;
+    if tx.query_one("SELECT id FROM programmes WHERE code = ?", vec![code.into()]).await?.is_some() {
+        return Err(refused("programmes.err.code_taken", vec![code.to_string()]));
+    }
     let id = tx.insert("INSERT INTO programmes (code, name, created_at) VALUES (?, ?, ?)", vec![code.into(), name.into(), now_ms().into()]).await?;
     for (year, b) in budgets {
         tx.exec("INSERT INTO programme_budgets (programme_id, year, budget_fen) VALUES (?, ?, ?)", vec![id.into(), (*year).into(), b.0.into()]).await?;
@@ -39,6 +44,31 @@ pub async fn create_programme(db: &Db, code: &str, name: &str, budgets: &[(i64, 
 
 pub async fn programmes(db: &Db) -> Result<Vec<Programme>> {
     db.read("SELECT id, code, name FROM programmes ORDER BY code", vec![], |r| Ok(Programme { id: r.int(0)?, code: r.text(1)?, name: r.text(2)? })).await
+}
+
+/// Sets a programme's budget for a year; it may never fall below what is already committed.
+pub async fn set_budget(db: &Db, programme_id: i64, year: i64, budget: Money, actor: Actor<'_>) -> Result<()> {
+    let tx = db.begin_write().await?;
+    if tx.query_one("SELECT id FROM programmes WHERE id = ?", vec![programme_id.into()]).await?.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    let row = tx.query_one("SELECT budget_fen, committed_fen FROM programme_budgets WHERE programme_id = ? AND year = ?", vec![programme_id.into(), year.into()]).await?;
+    let before: Option<(i64, i64)> = match row {
+        Some(r) => Some((r.try_get_by_index(0)?, r.try_get_by_index(1)?)),
+        None => None,
+    };
+    match before {
+        Some((_, committed)) if budget.0 < committed => return Err(refused("programmes.err.below_committed", vec![Money(committed).wan_text()])),
+        Some(_) => tx.exec("UPDATE programme_budgets SET budget_fen = ? WHERE programme_id = ? AND year = ?", vec![budget.0.into(), programme_id.into(), year.into()]).await?,
+        None => tx.exec("INSERT INTO programme_budgets (programme_id, year, budget_fen) VALUES (?, ?, ?)", vec![programme_id.into(), year.into(), budget.0.into()]).await?,
+    };
+    audit::append(&tx, Change { actor: actor.username, action: "programme.budget", entity: "programme", entity_id: programme_id.to_string(), before: serde_json::json!({ "year": year, "budget": before.map(|b| b.0) }), after: serde_json::json!({ "year": year, "budget": budget.0 }), request_id: actor.request_id }).await?;
+    tx.commit().await
+}
+
+/// Every year's budget of a programme: (year, ledger).
+pub async fn budgets(db: &Db, programme_id: i64) -> Result<Vec<(i64, Ledger)>> {
+    db.read("SELECT year, budget_fen, committed_fen FROM programme_budgets WHERE programme_id = ? ORDER BY year", vec![programme_id.into()], |r| Ok((r.int(0)?, Ledger { budget: Money(r.int(1)?), committed: Money(r.int(2)?) }))).await
 }
 
 /// A programme's budget and commitments for a year.
@@ -67,9 +97,12 @@ pub struct Call {
     pub opens_on: NaiveDate,
     /// open, closed
     pub status: String,
+    /// The call's own sections of the application form, beyond the common part.
+    pub form: Vec<Section>,
+    pub review_plan: ReviewPlan,
 }
 
-const CALL_COLS: &str = "id, programme_id, code, title, year, guidelines, topics, eligibility, budget_rules, applicant_deadline, organisation_deadline, zone_deadline, opens_on, status";
+const CALL_COLS: &str = "id, programme_id, code, title, year, guidelines, topics, eligibility, budget_rules, applicant_deadline, organisation_deadline, zone_deadline, opens_on, status, form, review_plan";
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
@@ -90,6 +123,8 @@ fn call_from(r: &dyn ReadRow) -> Result<Call> {
         deadlines: Deadlines { applicant: date(&r.text(9)?), organisation: date(&r.text(10)?), zone: date(&r.text(11)?) },
         opens_on: date(&r.text(12)?),
         status: r.text(13)?,
+        form: serde_json::from_str(&r.text(14)?).map_err(|_| bad("form"))?,
+        review_plan: { let t = r.text(15)?; if t.is_empty() { ReviewPlan::default() } else { serde_json::from_str(&t).map_err(|_| bad("review plan"))? } },
     })
 }
 
@@ -104,17 +139,35 @@ pub struct NewCall {
     pub budget_rules: BudgetRules,
     pub deadlines: Deadlines,
     pub opens_on: NaiveDate,
+    pub form: Vec<Section>,
+    pub review_plan: ReviewPlan,
 }
 
-pub async fn create_call(db: &Db, c: &NewCall, actor: Actor<'_>) -> Result<i64> {
+/// The checks every call passes, new or edited: deadlines in order, a review plan with experts,
+/// a programme with a budget for the call's year.
+async fn check_call(db: &Db, c: &NewCall) -> Result<()> {
     if c.deadlines.check().is_err() || c.opens_on > c.deadlines.applicant {
         return Err(refused("calls.err.deadlines", vec![]));
     }
+    if let Err(code) = c.review_plan.check() {
+        return Err(refused("calls.err.plan", vec![code.to_string()]));
+    }
+    if ledger(db, c.programme_id, c.year).await?.is_none() {
+        return Err(refused("apps.err.no_budget", vec![c.year.to_string()]));
+    }
+    Ok(())
+}
+
+pub async fn create_call(db: &Db, c: &NewCall, actor: Actor<'_>) -> Result<i64> {
+    check_call(db, c).await?;
     let d = |x: NaiveDate| Value::from(x.format("%Y-%m-%d").to_string());
     let tx = db.begin_write().await?;
+    if tx.query_one("SELECT id FROM calls WHERE code = ?", vec![c.code.clone().into()]).await?.is_some() {
+        return Err(refused("calls.err.code_taken", vec![c.code.clone()]));
+    }
     let id = tx
         .insert(
-            "INSERT INTO calls (programme_id, code, title, year, guidelines, topics, eligibility, budget_rules, applicant_deadline, organisation_deadline, zone_deadline, opens_on, status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
+            "INSERT INTO calls (programme_id, code, title, year, guidelines, topics, eligibility, budget_rules, applicant_deadline, organisation_deadline, zone_deadline, opens_on, status, created_by, created_at, form, review_plan) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)",
             vec![
                 c.programme_id.into(),
                 c.code.clone().into(),
@@ -130,12 +183,50 @@ pub async fn create_call(db: &Db, c: &NewCall, actor: Actor<'_>) -> Result<i64> 
                 d(c.opens_on),
                 actor.username.into(),
                 now_ms().into(),
+                serde_json::to_string(&c.form).unwrap_or_default().into(),
+                serde_json::to_string(&c.review_plan).unwrap_or_default().into(),
             ],
         )
         .await?;
     audit::append(&tx, Change { actor: actor.username, action: "call.create", entity: "call", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "code": c.code, "title": c.title }), request_id: actor.request_id }).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Edits a call. Once anyone has applied, its programme, year, form and eligibility stay as
+/// the applicants read them; the texts, topics and budget rules may change and the deadlines
+/// move. The code never changes.
+pub async fn update_call(db: &Db, id: i64, c: &NewCall, actor: Actor<'_>) -> Result<()> {
+    let before = call(db, id).await?.ok_or(StoreError::NotFound)?;
+    check_call(db, c).await?;
+    let applied: i64 = db.read("SELECT COUNT(*) FROM applications WHERE call_id = ?", vec![id.into()], |r| r.int(0)).await?.first().copied().unwrap_or(0);
+    if applied > 0 && (c.programme_id != before.programme_id || c.year != before.year || c.form != before.form || c.eligibility != before.eligibility) {
+        return Err(refused("calls.err.applied", vec![applied.to_string()]));
+    }
+    let d = |x: NaiveDate| Value::from(x.format("%Y-%m-%d").to_string());
+    let tx = db.begin_write().await?;
+    tx.exec(
+        "UPDATE calls SET programme_id = ?, title = ?, year = ?, guidelines = ?, topics = ?, eligibility = ?, budget_rules = ?, applicant_deadline = ?, organisation_deadline = ?, zone_deadline = ?, opens_on = ?, form = ?, review_plan = ? WHERE id = ?",
+        vec![
+            c.programme_id.into(),
+            c.title.clone().into(),
+            c.year.into(),
+            c.guidelines.clone().into(),
+            serde_json::to_string(&c.topics).unwrap_or_default().into(),
+            serde_json::to_string(&c.eligibility).unwrap_or_default().into(),
+            serde_json::to_string(&c.budget_rules).unwrap_or_default().into(),
+            d(c.deadlines.applicant),
+            d(c.deadlines.organisation),
+            d(c.deadlines.zone),
+            d(c.opens_on),
+            serde_json::to_string(&c.form).unwrap_or_default().into(),
+            serde_json::to_string(&c.review_plan).unwrap_or_default().into(),
+            id.into(),
+        ],
+    )
+    .await?;
+    audit::append(&tx, Change { actor: actor.username, action: "call.edit", entity: "call", entity_id: id.to_string(), before: serde_json::json!({ "title": before.title, "deadlines": before.deadlines, "opens_on": before.opens_on }), after: serde_json::json!({ "title": c.title, "deadlines": c.deadlines, "opens_on": c.opens_on }), request_id: actor.request_id }).await?;
+    tx.commit().await
 }
 
 pub async fn calls(db: &Db) -> Result<Vec<Call>> {
@@ -176,9 +267,11 @@ pub struct Application {
     /// The department review (部门审核): the staff's opinion and the funding they suggest.
     pub department_opinion: String,
     pub suggested: Money,
+    /// Answers to the call's own form, by field label.
+    pub answers: BTreeMap<String, String>,
 }
 
-const APP_COLS: &str = "id, call_id, code, title, topic, summary, leader_user_id, leader_name, leader_key, members, organisation_id, unit_path, budget, requested_fen, stage, reason, duplicate_of, granted_fen, submitted_at, updated_at, version, department_opinion, suggested_fen";
+const APP_COLS: &str = "id, call_id, code, title, topic, summary, leader_user_id, leader_name, leader_key, members, organisation_id, unit_path, budget, requested_fen, stage, reason, duplicate_of, granted_fen, submitted_at, updated_at, version, department_opinion, suggested_fen, answers";
 
 fn app_from(r: &dyn ReadRow) -> Result<Application> {
     let stage = r.text(14)?;
@@ -206,6 +299,7 @@ fn app_from(r: &dyn ReadRow) -> Result<Application> {
         version: r.int(20)?,
         department_opinion: r.text(21)?,
         suggested: Money(r.int(22)?),
+        answers: serde_json::from_str(&r.text(23)?).unwrap_or_default(),
     })
 }
 
@@ -281,6 +375,7 @@ pub struct Draft {
     pub leader_key: String,
     pub members: Vec<String>,
     pub budget: Vec<Line>,
+    pub answers: BTreeMap<String, String>,
 }
 
 /// Checks a draft against the call: the field at fault and the message key.
@@ -303,7 +398,24 @@ pub fn check_draft(call: &Call, d: &Draft) -> std::result::Result<(), (String, &
     if let Err(e) = check_budget(&d.budget, &call.budget_rules) {
         return Err((format!("budget.{}", e.field), "apps.err.budget", vec![e.message]));
     }
+    if let Some(e) = check_answers(&call.form, &d.answers, false).into_iter().next() {
+        return Err(answer_refusal(e));
+    }
     Ok(())
+}
+
+/// An answer that does not fit the call's form: the field (`q.<label>`), the key and its argument.
+fn answer_refusal(e: AnswerError) -> (String, &'static str, Vec<String>) {
+    let key = match e.code {
+        "required" => "apps.err.answer_required",
+        "too_long" => "apps.err.answer_long",
+        "number" => "apps.err.answer_number",
+        "range" => "apps.err.answer_range",
+        "date" => "apps.err.answer_date",
+        "choice" => "apps.err.answer_choice",
+        _ => "apps.err.answer_unknown",
+    };
+    (format!("q.{}", e.field), key, vec![e.arg])
 }
 
 /// A resident identity number (GB 11643-1999): 17 digits and a check character.
@@ -332,7 +444,7 @@ pub async fn create_draft(db: &Db, call: &Call, d: &Draft, leader_user_id: i64, 
     let now = now_ms();
     let id = tx
         .insert(
-            "INSERT INTO applications (call_id, code, title, topic, summary, leader_user_id, leader_name, leader_key, members, organisation_id, unit_path, budget, requested_fen, stage, reason, duplicate_of, created_at, updated_at, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', '', '', ?, ?, 0)",
+            "INSERT INTO applications (call_id, code, title, topic, summary, leader_user_id, leader_name, leader_key, members, organisation_id, unit_path, budget, requested_fen, stage, reason, duplicate_of, created_at, updated_at, submitted_at, answers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', '', '', ?, ?, 0, ?)",
             vec![
                 call.id.into(),
                 code.clone().into(),
@@ -349,6 +461,7 @@ pub async fn create_draft(db: &Db, call: &Call, d: &Draft, leader_user_id: i64, 
                 total_requested(&d.budget).0.into(),
                 now.into(),
                 now.into(),
+                serde_json::to_string(&d.answers).unwrap_or_default().into(),
             ],
         )
         .await?;
@@ -374,7 +487,7 @@ pub async fn update_draft(db: &Db, id: i64, d: &Draft, version: i64, leader_user
     let tx = db.begin_write().await?;
     let n = tx
         .exec(
-            "UPDATE applications SET title = ?, topic = ?, summary = ?, leader_name = ?, leader_key = ?, members = ?, budget = ?, requested_fen = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND stage = 'draft'",
+            "UPDATE applications SET title = ?, topic = ?, summary = ?, leader_name = ?, leader_key = ?, members = ?, budget = ?, requested_fen = ?, answers = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND stage = 'draft'",
             vec![
                 d.title.trim().into(),
                 d.topic.clone().into(),
@@ -384,6 +497,7 @@ pub async fn update_draft(db: &Db, id: i64, d: &Draft, version: i64, leader_user
                 serde_json::to_string(&d.members).unwrap_or_default().into(),
                 serde_json::to_string(&d.budget).unwrap_or_default().into(),
                 total_requested(&d.budget).0.into(),
+                serde_json::to_string(&d.answers).unwrap_or_default().into(),
                 now_ms().into(),
                 id.into(),
                 version.into(),
@@ -511,6 +625,10 @@ pub async fn act(db: &Db, id: i64, action: Action, level: Level, reason: &str, v
         return Err(refused("apps.err.deadline", vec![deadline.format("%Y年%m月%d日").to_string()]));
     }
     if action == Action::Submit {
+        if let Some(e) = check_answers(&c.form, &a.answers, true).into_iter().next() {
+            let (field, key, args) = answer_refusal(e);
+            return Err(StoreError::Refused { key, args: [vec![field], args].concat() });
+        }
         let missed = eligibility(db, &a, &c, today).await?;
         if let Some(f) = missed.first() {
             return Err(refused("apps.err.eligibility", vec![f.rule.to_string(), f.detail.clone(), missed.len().to_string()]));
@@ -868,16 +986,10 @@ fn store_file(dir: &std::path::Path, sha: &str, bytes: &[u8]) -> std::io::Result
     Ok(())
 }
 
-/// Adds a checked file to a draft the uploader leads.
-pub async fn add_attachment(db: &Db, files: &std::path::Path, application_id: i64, leader_user_id: i64, name: &str, kind: &str, bytes: &[u8], actor: Actor<'_>) -> Result<i64> {
+/// Checks an uploaded file (kind by name and content) and writes it durably by its digest before
+/// any row points at it: its content type, SHA-256 and a safe name.
+async fn checked_upload(files: &std::path::Path, name: &str, bytes: &[u8]) -> Result<(&'static str, String, String)> {
     use sha2::Digest;
-    let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
-    if a.leader_user_id != leader_user_id {
-        return Err(StoreError::NotFound);
-    }
-    if !a.stage.editable() {
-        return Err(refused("apps.err.not_editable", vec![]));
-    }
     let content_type = rules::sniff(name, bytes).map_err(|e| refused(match e {
         rules::FileError::Empty => "apps.err.file_empty",
         rules::FileError::TooLarge => "apps.err.file_large",
@@ -888,6 +1000,29 @@ pub async fn add_attachment(db: &Db, files: &std::path::Path, application_id: i6
     let (dir, sha2, data) = (files.to_path_buf(), sha.clone(), bytes.to_vec());
     tokio::task::spawn_blocking(move || store_file(&dir, &sha2, &data)).await.map_err(|e| StoreError::Invalid(e.to_string()))??;
     let safe_name: String = name.chars().filter(|c| !c.is_control() && !"/\\\\".contains(*c)).take(120).collect();
+    Ok((content_type, sha, safe_name))
+}
+
+/// Reads a stored file back, checked against its digest.
+async fn read_stored(files: &std::path::Path, sha: &str, what: &str) -> Result<Vec<u8>> {
+    use sha2::Digest;
+    let bytes = tokio::fs::read(file_path(files, sha)).await?;
+    if hex::encode(sha2::Sha256::digest(&bytes)) != sha {
+        return Err(StoreError::Invalid(format!("{what}: the file does not match its digest")));
+    }
+    Ok(bytes)
+}
+
+/// Adds a checked file to a draft the uploader leads.
+pub async fn add_attachment(db: &Db, files: &std::path::Path, application_id: i64, leader_user_id: i64, name: &str, kind: &str, bytes: &[u8], actor: Actor<'_>) -> Result<i64> {
+    let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
+    if a.leader_user_id != leader_user_id {
+        return Err(StoreError::NotFound);
+    }
+    if !a.stage.editable() {
+        return Err(refused("apps.err.not_editable", vec![]));
+    }
+    let (content_type, sha, safe_name) = checked_upload(files, name, bytes).await?;
     let tx = db.begin_write().await?;
     // The same file again (a retried or double-clicked upload) is the same attachment.
     if let Some(row) = tx.query_one("SELECT id FROM attachments WHERE application_id = ? AND sha256 = ?", vec![application_id.into(), sha.clone().into()]).await? {
@@ -906,13 +1041,53 @@ pub async fn add_attachment(db: &Db, files: &std::path::Path, application_id: i6
 
 /// A stored file and its bytes, checked against its digest.
 pub async fn attachment_file(db: &Db, files: &std::path::Path, id: i64) -> Result<(Attachment, Vec<u8>)> {
-    use sha2::Digest;
     let att = db.read(&format!("SELECT {ATT_COLS} FROM attachments WHERE id = ?"), vec![id.into()], att_from).await?.into_iter().next().ok_or(StoreError::NotFound)?;
-    let bytes = tokio::fs::read(file_path(files, &att.sha256)).await?;
-    if hex::encode(sha2::Sha256::digest(&bytes)) != att.sha256 {
-        return Err(StoreError::Invalid(format!("attachment {id}: the file does not match its digest")));
-    }
+    let bytes = read_stored(files, &att.sha256, &format!("attachment {id}")).await?;
     Ok((att, bytes))
+}
+
+/// A file of a call's guidelines (申报指南 and its annexes), public like the call.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallFile {
+    pub id: i64,
+    pub call_id: i64,
+    pub name: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+fn call_file_from(r: &dyn ReadRow) -> Result<CallFile> {
+    Ok(CallFile { id: r.int(0)?, call_id: r.int(1)?, name: r.text(2)?, size: r.int(3)?, sha256: r.text(4)? })
+}
+
+pub async fn call_files(db: &Db, call_id: i64) -> Result<Vec<CallFile>> {
+    db.read("SELECT id, call_id, name, size, sha256 FROM call_files WHERE call_id = ? ORDER BY id", vec![call_id.into()], call_file_from).await
+}
+
+/// Adds a checked file to a call's guidelines (the same file twice is one).
+pub async fn add_call_file(db: &Db, files: &std::path::Path, call_id: i64, name: &str, bytes: &[u8], actor: Actor<'_>) -> Result<i64> {
+    call(db, call_id).await?.ok_or(StoreError::NotFound)?;
+    let (content_type, sha, safe_name) = checked_upload(files, name, bytes).await?;
+    let tx = db.begin_write().await?;
+    if let Some(row) = tx.query_one("SELECT id FROM call_files WHERE call_id = ? AND sha256 = ?", vec![call_id.into(), sha.clone().into()]).await? {
+        return Ok(row.try_get_by_index(0)?);
+    }
+    let id = tx
+        .insert(
+            "INSERT INTO call_files (call_id, name, content_type, size, sha256, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            vec![call_id.into(), safe_name.clone().into(), content_type.into(), (bytes.len() as i64).into(), sha.clone().into(), actor.username.into(), now_ms().into()],
+        )
+        .await?;
+    audit::append(&tx, Change { actor: actor.username, action: "call.attach", entity: "call", entity_id: call_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "name": safe_name, "sha256": sha, "size": bytes.len() }), request_id: actor.request_id }).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A call's file and its bytes.
+pub async fn call_file(db: &Db, files: &std::path::Path, call_id: i64, id: i64) -> Result<(CallFile, Vec<u8>)> {
+    let f = db.read("SELECT id, call_id, name, size, sha256 FROM call_files WHERE id = ? AND call_id = ?", vec![id.into(), call_id.into()], call_file_from).await?.into_iter().next().ok_or(StoreError::NotFound)?;
+    let bytes = read_stored(files, &f.sha256, &format!("call file {id}")).await?;
+    Ok((f, bytes))
 }
 
 // ---------------------------------------------------------------- expert review of a call

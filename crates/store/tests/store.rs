@@ -220,7 +220,7 @@ mod projects_flow {
         demo::seed(&t.db, 60, None).await.unwrap();
         let prog = p::create_programme(&t.db, "JC", "基础研究计划", &[(2026, Money::from_wan(100))], ACTOR).await.unwrap();
         let rules = BudgetRules { max_request: Money::from_wan(80), co_funding: 1.0, indirect_share: 0.2 };
-        let call = p::NewCall { programme_id: prog, code: "JC2026".into(), title: "2026年度基础研究计划".into(), year: 2026, guidelines: "围绕新材料、生物医药等方向。".into(), topics: vec!["新材料".into()], eligibility: Eligibility { org_kinds: vec!["enterprise".into()], credit_check: true, ..Default::default() }, budget_rules: rules, deadlines: Deadlines { applicant: d("2026-03-31"), organisation: d("2026-04-07"), zone: d("2026-04-14") }, opens_on: d("2026-03-01") };
+        let call = p::NewCall { programme_id: prog, code: "JC2026".into(), title: "2026年度基础研究计划".into(), year: 2026, guidelines: "围绕新材料、生物医药等方向。".into(), topics: vec!["新材料".into()], eligibility: Eligibility { org_kinds: vec!["enterprise".into()], credit_check: true, ..Default::default() }, budget_rules: rules, deadlines: Deadlines { applicant: d("2026-03-31"), organisation: d("2026-04-07"), zone: d("2026-04-14") }, opens_on: d("2026-03-01"), form: innocity_core::projects::form::parse("技术就绪度（TRL） | 数字 1-9 | 必填").unwrap(), review_plan: Default::default() };
         let cid = p::create_call(&t.db, &call, ACTOR).await.unwrap();
         let call = p::call(&t.db, cid).await.unwrap().unwrap();
         let (org_id, path): (i64, String) = {
@@ -236,6 +236,7 @@ mod projects_flow {
             leader_key: "11010519491231002X".into(),
             members: vec!["李华".into()],
             budget: vec![Line { category: "equipment".into(), requested: Money::from_wan(40), raised: Money::from_wan(50) }, Line { category: "indirect".into(), requested: Money::from_wan(8), raised: Money::ZERO }],
+            answers: Default::default(),
         };
         // Before the call opens, after it closes: refused.
         assert!(matches!(p::create_draft(&t.db, &call, &draft, user, org_id, &path, d("2026-04-01"), ACTOR).await, Err(StoreError::Refused { key: "apps.err.call_closed", .. })));
@@ -245,6 +246,18 @@ mod projects_flow {
         let id = p::create_draft(&t.db, &call, &draft, user, org_id, &path, d("2026-03-10"), ACTOR).await.unwrap();
         let a = p::application(&t.db, id).await.unwrap().unwrap();
         assert_eq!((a.stage, a.requested, a.code.as_str()), (Stage::Draft, Money::from_wan(48), "JC2026-0001"));
+        // The call's own form: a required answer is wanted on submission, and must fit its field.
+        match p::act(&t.db, id, Action::Submit, Level::Applicant, "", a.version, p::Decision::default(), d("2026-03-15"), ACTOR).await {
+            Err(StoreError::Refused { key: "apps.err.answer_required", args }) => assert_eq!(args[0], "q.技术就绪度（TRL）"),
+            other => panic!("{other:?}"),
+        }
+        let mut answered = draft.clone();
+        answered.answers.insert("技术就绪度（TRL）".into(), "12".into());
+        assert!(matches!(p::update_draft(&t.db, id, &answered, a.version, user, ACTOR).await, Err(StoreError::Refused { key: "apps.err.answer_range", .. })));
+        answered.answers.insert("技术就绪度（TRL）".into(), "6".into());
+        p::update_draft(&t.db, id, &answered, a.version, user, ACTOR).await.unwrap();
+        let a = p::application(&t.db, id).await.unwrap().unwrap();
+        assert_eq!((a.answers["技术就绪度（TRL）"].as_str(), a.version), ("6", 2));
         // A credit ban on the leader stops the submission, naming the rule and the record.
         let rec = Record { id: 0, nature: Nature::Bad, kind: "数据造假".into(), severity: Severity::Serious, source: "兰科监〔2025〕2号".into(), date: d("2025-03-20"), sanction: Sanction::Years(1), points: 0 };
         credit::add(&t.db, &credit::Subject { kind: "person".into(), key: a.leader_key.clone(), name: "陈工".into() }, &rec, d("2026-03-15"), ACTOR).await.unwrap();
@@ -288,7 +301,7 @@ mod projects_flow {
         assert_eq!(board, again);
         assert_eq!(board, vec![(cid, "approved".to_string(), 1, Money::from_wan(48).0, Money::from_wan(30).0)]);
         // 查重: a second application by the same leader with a near title is flagged, both ways.
-        let mut twin = draft.clone();
+        let mut twin = answered.clone();
         twin.title = "高性能碳纤维复合材料制备关键技术研究与示范".into();
         let id2 = p::create_draft(&t.db, &call, &twin, user, org_id, &path, d("2026-03-10"), ACTOR).await.unwrap();
         let v2 = p::application(&t.db, id2).await.unwrap().unwrap().version;

@@ -26,6 +26,7 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/projects", "nav.projects", Capability::ViewApplications),
     ("/notices", "nav.notices", Capability::ViewWorkspace),
     ("/projects/board", "nav.board", Capability::ManageProjects),
+    ("/programmes", "nav.programmes", Capability::ManageProjects),
     ("/experts", "nav.experts", Capability::ManageExperts),
     ("/reviews", "nav.reviews", Capability::ManageExperts),
     ("/credit", "nav.credit", Capability::ManageCredit),

@@ -1,6 +1,7 @@
 //! Calls and applications as pages: researchers apply, organisation admins endorse, zones
 //! recommend, the bureau checks, reviews, decides. Who may see an application, and at which level
 //! they act on it, is decided in one place ([`level_on`]). After the decision: [`execution`].
+pub mod calls;
 pub mod execution;
 use crate::app::AppState;
 use crate::auth::{field_error, ApplyProjects, Auth, Ctx, ManageProjects, ViewApplications, parse_form};
@@ -51,6 +52,7 @@ struct CallsPage {
     s: Shell,
     calls: Vec<(i64, String, String, String, String, String, bool)>,
     can_apply: bool,
+    staff: bool,
 }
 
 fn call_open(c: &Call, day: NaiveDate) -> bool {
@@ -62,7 +64,7 @@ pub async fn calls(State(state): State<AppState>, a: Auth<ViewApplications>) -> 
     let list = store::calls(&state.db).await.map_err(|e| ctx.err(e.into()))?;
     let day = today();
     let rows = list.iter().map(|c| (c.id, c.code.clone(), c.title.clone(), date_zh(c.opens_on), date_zh(c.deadlines.applicant), t(ctx.lang, if call_open(c, day) { "calls.open" } else { "calls.closed" }).to_string(), call_open(c, day))).collect();
-    Ok(render(&CallsPage { s: ctx.shell(), calls: rows, can_apply: matches!(a.principal.role, Role::OrgAdmin | Role::OrgMember) }))
+    Ok(render(&CallsPage { s: ctx.shell(), calls: rows, can_apply: matches!(a.principal.role, Role::OrgAdmin | Role::OrgMember), staff: matches!(a.principal.role, Role::SystemAdmin | Role::BureauStaff) }))
 }
 
 #[derive(Template)]
@@ -80,6 +82,44 @@ struct CallPage {
     rounds: Vec<(i64, String, String, &'static str)>,
     default_deadline: String,
     announce: Option<execution::CallNotice>,
+    notice: String,
+    guidelines: Vec<calls::Block>,
+    files: Vec<(i64, String, String)>,
+    /// The call's own form: section title, (label, kind, required).
+    form: Vec<(String, Vec<(String, String, bool)>)>,
+    plan: Vec<String>,
+    /// The next expert round's defaults from the plan: mode, experts per application.
+    next_round: (&'static str, u32),
+}
+
+/// A form field's kind as the applicant reads it.
+fn kind_text(lang: Lang, k: &innocity_core::projects::form::Kind) -> String {
+    use innocity_core::projects::form::Kind;
+    match k {
+        Kind::Text => t(lang, "callform.kind.text").to_string(),
+        Kind::LongText => t(lang, "callform.kind.longtext").to_string(),
+        Kind::Date => t(lang, "callform.kind.date").to_string(),
+        Kind::Number { min: None, max: None } => t(lang, "callform.kind.number").to_string(),
+        Kind::Number { min, max } => format!("{} {}–{}", t(lang, "callform.kind.number"), min.map(|v| v.to_string()).unwrap_or_default(), max.map(|v| v.to_string()).unwrap_or_default()),
+        Kind::Choice { options } => format!("{}：{}", t(lang, "callform.kind.choice"), options.join("、")),
+    }
+}
+
+fn plan_text(lang: Lang, p: &innocity_core::projects::form::ReviewPlan) -> Vec<String> {
+    let mut out = vec![t(lang, "calls.plan.formal").to_string()];
+    if p.remote_experts > 0 {
+        out.push(tf(lang, "calls.plan.remote", &[p.remote_experts.to_string()]));
+    }
+    if p.panel_experts > 0 {
+        let how = t(lang, if p.panel_drawn { "reviews.mode.draw" } else { "reviews.mode.assign" });
+        let shortlist = if p.panel_shortlist > 0 { tf(lang, "calls.plan.shortlist", &[p.panel_shortlist.to_string()]) } else { String::new() };
+        out.push(tf(lang, "calls.plan.panel", &[p.panel_experts.to_string(), how.to_string(), shortlist]));
+    }
+    if p.department_review {
+        out.push(t(lang, "calls.plan.department").to_string());
+    }
+    out.push(t(lang, "calls.plan.decision").to_string());
+    out
 }
 
 fn rules_text(lang: Lang, c: &Call) -> Vec<String> {
@@ -100,7 +140,7 @@ fn rules_text(lang: Lang, c: &Call) -> Vec<String> {
     out
 }
 
-pub async fn call_page(State(state): State<AppState>, a: Auth<ViewApplications>, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn call_page(State(state): State<AppState>, a: Auth<ViewApplications>, Path(id): Path<i64>, Query(q): Query<Notice>) -> AppResult<Response> {
     let ctx = &a.ctx;
     let lang = ctx.lang;
     let c = store::call(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(AppError::not_found()))?;
@@ -126,7 +166,31 @@ pub async fn call_page(State(state): State<AppState>, a: Auth<ViewApplications>,
     };
     let default_deadline = (today() + chrono::Days::new(21)).format("%Y-%m-%d").to_string();
     let announce = if staff { Some(execution::call_notice(&state, ctx, id).await?) } else { None };
-    Ok(render(&CallPage { s: ctx.shell(), announce, rounds, default_deadline, open: call_open(&c, today()), can_apply: matches!(a.principal.role, Role::OrgAdmin | Role::OrgMember), staff, rules: rules_text(lang, &c), deadlines, budget, stages, c }))
+    let files = store::call_files(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.into_iter().map(|f| (f.id, f.name, format!("{:.1} KB", f.size as f64 / 1024.0))).collect();
+    let form = c.form.iter().map(|s| (s.title.clone(), s.fields.iter().map(|f| (f.label.clone(), kind_text(lang, &f.kind), f.required)).collect())).collect();
+    let p = &c.review_plan;
+    // The first round is the remote review when there is one, then the panel.
+    let next_round = if rounds.is_empty() && p.remote_experts > 0 { ("assign", p.remote_experts) } else if p.panel_experts > 0 { (if p.panel_drawn { "draw" } else { "assign" }, p.panel_experts.min(15)) } else { ("assign", p.remote_experts.max(1)) };
+    Ok(render(&CallPage {
+        s: ctx.shell(),
+        notice: notice_text(lang, &q.notice),
+        guidelines: calls::blocks(&c.guidelines),
+        files,
+        form,
+        plan: plan_text(lang, p),
+        next_round,
+        announce,
+        rounds,
+        default_deadline,
+        open: call_open(&c, today()),
+        can_apply: matches!(a.principal.role, Role::OrgAdmin | Role::OrgMember),
+        staff,
+        rules: rules_text(lang, &c),
+        deadlines,
+        budget,
+        stages,
+        c,
+    }))
 }
 
 // ---------------------------------------------------------------- applications
@@ -229,12 +293,19 @@ struct ViewPage {
     grounds: Vec<(&'static str, &'static str)>,
     /// The expert review's results: round, rank, reviews, mean, disagreement.
     scores: Vec<(String, usize, usize, String, bool)>,
+    /// The call's own form with the answers.
+    questions: Vec<(String, Vec<Question>)>,
 }
 
 #[derive(serde::Deserialize, Default)]
 pub struct Notice {
     #[serde(default)]
     notice: String,
+}
+
+/// The message of a `?notice=` key (only plain keys are looked up).
+pub fn notice_text(lang: Lang, key: &str) -> String {
+    if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') { t(lang, &format!("notice.{key}")).to_string() } else { String::new() }
 }
 
 fn budget_rows(lang: Lang, lines: &[Line]) -> Vec<(&'static str, &'static str, String, String)> {
@@ -286,7 +357,7 @@ pub async fn view(State(state): State<AppState>, auth: Auth<ViewApplications>, P
     let staff = level == Level::Bureau;
     let duplicates = if staff && !a.duplicate_of.is_empty() { a.duplicate_of.split(',').map(String::from).collect() } else { vec![] };
     let total = (a.requested.wan_text(), a.budget.iter().map(|l| l.raised).sum::<Money>().wan_text());
-    let notice = if q.notice.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') && !q.notice.is_empty() { t(lang, &format!("notice.{}", q.notice)).to_string() } else { String::new() };
+    let notice = notice_text(lang, &q.notice);
     Ok(render(&ViewPage {
         s: ctx.shell(),
         notice,
@@ -304,10 +375,55 @@ pub async fn view(State(state): State<AppState>, auth: Auth<ViewApplications>, P
         members: a.members.join("、"),
         department: staff && matches!(a.stage, Stage::Reviewed | Stage::Reserved),
         grounds,
+        questions: questions(lang, &c.form, &a.answers),
         scores: if staff { store::review_scores(&state.db, &a).await.map_err(|e| ctx.err(e.into()))?.into_iter().map(|(r, rank, n, mean, d)| (r, rank, n, format!("{mean:.2}"), d)).collect() } else { vec![] },
         a,
         c,
     }))
+}
+
+/// A question of the call's own form, ready for the page.
+pub struct Question {
+    /// The form field's name: `q.<label>`.
+    name: String,
+    label: String,
+    /// text, longtext, number, date, choice
+    kind: &'static str,
+    options: Vec<(String, bool)>,
+    value: String,
+    required: bool,
+    hint: String,
+}
+
+/// The call's sections with the answers so far.
+fn questions(lang: Lang, form: &[innocity_core::projects::form::Section], answers: &BTreeMap<String, String>) -> Vec<(String, Vec<Question>)> {
+    use innocity_core::projects::form::Kind;
+    form.iter()
+        .map(|s| {
+            let qs = s
+                .fields
+                .iter()
+                .map(|f| {
+                    let value = answers.get(&f.label).cloned().unwrap_or_default();
+                    let (kind, options) = match &f.kind {
+                        Kind::Text => ("text", vec![]),
+                        Kind::LongText => ("longtext", vec![]),
+                        Kind::Number { .. } => ("number", vec![]),
+                        Kind::Date => ("date", vec![]),
+                        Kind::Choice { options } => ("choice", options.iter().map(|o| (o.clone(), *o == value)).collect()),
+                    };
+                    let hint = match &f.kind { Kind::Number { .. } | Kind::Text | Kind::LongText => kind_text(lang, &f.kind) + &format!(" · ≤ {} {}", f.max_chars(), t(lang, "callform.chars")), _ => kind_text(lang, &f.kind) };
+                    Question { name: format!("q.{}", f.label), label: f.label.clone(), kind, options, value, required: f.required, hint }
+                })
+                .collect();
+            (s.title.clone(), qs)
+        })
+        .collect()
+}
+
+/// The answers typed into the form (`q.<label>` fields), empty ones left out.
+fn typed_answers(rest: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    rest.iter().filter_map(|(k, v)| k.strip_prefix("q.").filter(|_| !v.trim().is_empty()).map(|label| (label.to_string(), v.trim().to_string()))).collect()
 }
 
 /// The form's fields, as typed.
@@ -362,6 +478,7 @@ fn draft_of(ctx: &Ctx, f: &AppForm) -> AppResult<Draft> {
         leader_key: f.leader_key.trim().to_string(),
         members: f.members.split(['、', ',', '，', ';', '；']).map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect(),
         budget: read_budget(ctx, f)?,
+        answers: typed_answers(&f.rest),
     })
 }
 
@@ -370,7 +487,11 @@ fn draft_error(ctx: &Ctx, e: innocity_store::StoreError) -> AppError {
     match e {
         innocity_store::StoreError::Refused { key, args } if key.starts_with("apps.err.") || key.starts_with("err.") => {
             let field = args.first().cloned().unwrap_or_default();
-            let rest: Vec<String> = args.into_iter().skip(1).collect();
+            let mut rest: Vec<String> = args.into_iter().skip(1).collect();
+            // An answer to the call's own form is named by its label.
+            if let Some(label) = field.strip_prefix("q.") {
+                rest.insert(0, label.to_string());
+            }
             if key == "apps.err.call_closed" { ctx.err(AppError::new(StatusCode::CONFLICT, "refused", key).args(rest.clone())) } else { field_error(ctx, &field, key, rest) }
         }
         other => ctx.err(other.into()),
@@ -385,6 +506,7 @@ struct NewPage {
     budget: Vec<(&'static str, &'static str, String, String)>,
     f: AppForm,
     errors: Vec<(String, String)>,
+    questions: Vec<(String, Vec<Question>)>,
 }
 
 #[derive(serde::Deserialize)]
@@ -399,7 +521,8 @@ pub async fn new_form(State(state): State<AppState>, a: Auth<ApplyProjects>, Que
         return Err(ctx.err(AppError::new(StatusCode::CONFLICT, "refused", "apps.err.call_closed").args(vec![date_zh(c.deadlines.applicant)])));
     }
     let f = AppForm { leader_name: a.principal.display_name.clone(), ..Default::default() };
-    Ok(render(&NewPage { s: ctx.shell(), budget: budget_rows(ctx.lang, &[]), f, errors: vec![], c }))
+    let questions = questions(ctx.lang, &c.form, &BTreeMap::new());
+    Ok(render(&NewPage { s: ctx.shell(), budget: budget_rows(ctx.lang, &[]), f, errors: vec![], questions, c }))
 }
 
 pub async fn create(State(state): State<AppState>, a: Auth<ApplyProjects>, body: axum::body::Bytes) -> AppResult<Response> {
@@ -418,7 +541,8 @@ pub async fn create(State(state): State<AppState>, a: Auth<ApplyProjects>, body:
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let errors = e.fields.clone();
             let budget = CATEGORIES.iter().map(|(code, zh, en)| (*code, ctx.lang.pick(zh, en), f.rest.get(&format!("requested_{code}")).cloned().unwrap_or_default(), f.rest.get(&format!("raised_{code}")).cloned().unwrap_or_default())).collect();
-            let mut resp = render(&NewPage { s: ctx.shell(), budget, f, errors, c });
+            let questions = questions(ctx.lang, &c.form, &typed_answers(&f.rest));
+            let mut resp = render(&NewPage { s: ctx.shell(), budget, f, errors, questions, c });
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
         }
@@ -426,16 +550,34 @@ pub async fn create(State(state): State<AppState>, a: Auth<ApplyProjects>, body:
     }
 }
 
-pub async fn save(State(state): State<AppState>, a: Auth<ApplyProjects>, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
+/// Saves the leader's draft from the edit form; the new version.
+async fn save_draft(state: &AppState, a: &Auth<ApplyProjects>, id: i64, body: &[u8]) -> AppResult<i64> {
     let ctx = &a.ctx;
-    let f: AppForm = parse_form(ctx, &body)?;
-    let (app, level) = load(&state, ctx, &a.principal, id).await?;
+    let f: AppForm = parse_form(ctx, body)?;
+    let (app, level) = load(state, ctx, &a.principal, id).await?;
     if level != Level::Applicant || app.leader_user_id != a.principal.user_id {
         return Err(ctx.err(AppError::forbidden()));
     }
     let d = draft_of(ctx, &f)?;
     store::update_draft(&state.db, id, &d, f.version, a.principal.user_id, ctx.actor()).await.map_err(|e| draft_error(ctx, e))?;
+    Ok(f.version + 1)
+}
+
+pub async fn save(State(state): State<AppState>, a: Auth<ApplyProjects>, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
+    save_draft(&state, &a, id, &body).await?;
     Ok(Redirect::to(&format!("/applications/{id}?notice=apps.saved")).into_response())
+}
+
+/// Autosave (htmx, a few seconds after typing stops): saves the draft as the save button would
+/// and answers with the time and the new version (swapped into the form), or the message.
+pub async fn autosave(State(state): State<AppState>, a: Auth<ApplyProjects>, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
+    let version = save_draft(&state, &a, id, &body).await?;
+    let at = chrono::Local::now().format("%H:%M:%S").to_string();
+    let html = format!(
+        r#"<span class="ok">{}</span><input type="hidden" name="version" value="{version}" id="app-version" hx-swap-oob="true">"#,
+        crate::page::escape(&tf(a.ctx.lang, "apps.autosaved", &[at]))
+    );
+    Ok(axum::response::Html(html).into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -479,6 +621,7 @@ pub async fn act(State(state): State<AppState>, a: Auth<ViewApplications>, Path(
             let text = failure_text(ctx.lang, &args[0], &args[1]);
             ctx.err(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "ineligible", "apps.err.eligibility").args(vec![text, args[2].clone()]))
         }
+        e @ innocity_store::StoreError::Refused { key, .. } if key.starts_with("apps.err.answer") => draft_error(ctx, e),
         other => ctx.err(other.into()),
     })?;
     Ok(Redirect::to(&format!("/applications/{id}?notice=apps.done")).into_response())
@@ -594,7 +737,7 @@ pub async fn project_page(State(state): State<AppState>, auth: Auth<ViewApplicat
             (r.id, r.seq, t(lang, &format!("projects.condition.{}", i.condition.code())), i.amount.wan_text(), state, String::new(), i.prepared_by.is_none() && i.released_by.is_none(), i.prepared_by.is_some() && i.released_by.is_none())
         })
         .collect();
-    let notice = if !q.notice.is_empty() && q.notice.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') { t(lang, &format!("notice.{}", q.notice)).to_string() } else { String::new() };
+    let notice = notice_text(lang, &q.notice);
     let life = match &book {
         Some(b) => Some(execution::life(&state, ctx, &a, b, &shell).await?),
         None => None,

@@ -19,7 +19,7 @@ async fn open_call(t: &TestApp) -> store::Call {
 }
 
 fn form<'a>(call: &'a str, key: &'a str, equipment: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![("call", call), ("title", "兰白地区稀土永磁材料低成本制备技术研究"), ("topic", "新材料"), ("leader_name", "陈工"), ("leader_key", key), ("members", "李华、王芳"), ("summary", "研究稀土永磁材料的低成本制备工艺与性能调控。"), ("requested_equipment", equipment), ("requested_indirect", "2")]
+    vec![("call", call), ("title", "兰白地区稀土永磁材料低成本制备技术研究"), ("topic", "新材料"), ("leader_name", "陈工"), ("leader_key", key), ("members", "李华、王芳"), ("summary", "研究稀土永磁材料的低成本制备工艺与性能调控。"), ("requested_equipment", equipment), ("requested_indirect", "2"), ("q.研究基础与现有条件", "已建成省级稀土功能材料工程技术研究中心。"), ("q.技术就绪度（TRL）", "5"), ("q.预期成果形式", "专利")]
 }
 
 #[tokio::test]
@@ -513,4 +513,150 @@ async fn a_formal_rejection_gives_the_listed_grounds() {
     let r = t.post_form(&t.login("orgadmin").await, &format!("/applications/{}/act", sub.id), &[("action", "return"), ("reason", "请补充单位承诺书"), ("version", &sub.version.to_string())]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(t.get(&t.login("member").await, "/workspace").await.body.contains("申报被退回修改：请补充单位承诺书"));
+}
+
+/// The fields of a call as staff fill them in.
+fn call_fields<'a>(programme: &'a str, code: &'a str, form_spec: &'a str, applicant_deadline: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("programme", programme),
+        ("code", code),
+        ("title", "2027年度兰白自创区技术攻关专项申报指南"),
+        ("year", "2027"),
+        ("opens_on", "2026-01-01"),
+        ("applicant_deadline", applicant_deadline),
+        ("organisation_deadline", "2030-12-07"),
+        ("zone_deadline", "2030-12-14"),
+        ("guidelines", "# 一、支持方向\n围绕稀土功能材料开展攻关。\n\n- 企业牵头\n- 产学研合作"),
+        ("topics", "新材料\n先进制造"),
+        ("kind_enterprise", "1"),
+        ("max_ongoing", "2"),
+        ("credit_check", "1"),
+        ("max_request", "50"),
+        ("co_funding", "0"),
+        ("indirect_percent", "20"),
+        ("form_spec", form_spec),
+        ("remote_experts", "5"),
+        ("panel_experts", "7"),
+        ("panel_drawn", "1"),
+        ("panel_shortlist", "20"),
+        ("department_review", "1"),
+    ]
+}
+
+#[tokio::test]
+async fn staff_publish_a_call_with_its_own_form_and_applicants_answer_it() {
+    let t = projects_app().await;
+    // Only bureau staff set up programmes and calls.
+    for role in ROLES {
+        let s = t.login(role).await;
+        let staff = ["admin", "bureau"].contains(&role);
+        for p in ["/calls/new", "/programmes"] {
+            assert_eq!(t.get(&s, p).await.status, if staff { StatusCode::OK } else { StatusCode::FORBIDDEN }, "{role} {p}");
+        }
+        if !staff {
+            assert_eq!(t.post_form(&s, "/calls", &[("code", "X1")]).await.status, StatusCode::FORBIDDEN, "{role}");
+            assert_eq!(t.post_form(&s, "/programmes", &[("code", "X1")]).await.status, StatusCode::FORBIDDEN, "{role}");
+        }
+    }
+    let b = t.login("bureau").await;
+    // A programme: a bad budget line is named; a good one is stored; the code is taken then.
+    let r = t.post_form(&b, "/programmes", &[("code", "GG"), ("name", "技术攻关专项"), ("budgets", "2027 5000\n二〇二八 6000")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("第 2 行") && r.body.contains("二〇二八"), "{}", r.body);
+    assert!(r.body.contains("技术攻关专项"), "the form comes back as typed");
+    assert_eq!(t.post_form(&b, "/programmes", &[("code", "GG"), ("name", "技术攻关专项"), ("budgets", "2027 5000\n2028：6000")]).await.status, StatusCode::SEE_OTHER);
+    let prog = store::programmes(&t.db).await.unwrap().into_iter().find(|p| p.code == "GG").unwrap();
+    assert_eq!(store::ledger(&t.db, prog.id, 2028).await.unwrap().unwrap().budget.wan_text(), "6,000.00");
+    assert!(t.post_form(&b, "/programmes", &[("code", "GG"), ("name", "又一个"), ("budgets", "2027 1")]).await.body.contains("已被使用"));
+    // A year's budget never falls below what decisions committed (the demo's decided call).
+    let year = chrono::Datelike::year(&chrono::Local::now().date_naive()) as i64;
+    let zd = store::programmes(&t.db).await.unwrap().into_iter().find(|p| p.code == "ZD").unwrap();
+    let committed = store::ledger(&t.db, zd.id, year - 1).await.unwrap().unwrap().committed;
+    assert!(committed.0 > 0);
+    let r = t.post_form(&b, &format!("/programmes/{}/budget", zd.id), &[("year", &(year - 1).to_string()), ("budget", "1")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("不能低于已承诺"), "{}", r.body);
+    assert_eq!(store::ledger(&t.db, zd.id, year - 1).await.unwrap().unwrap().committed, committed);
+    // A call: a mistake in its form is named by line, deadlines out of order are refused, nothing stored.
+    let pid = prog.id.to_string();
+    let calls_before = store::calls(&t.db).await.unwrap().len();
+    let r = t.post_form(&b, "/calls", &call_fields(&pid, "GG2027", "# 一、基础\n技术路线 | 表格 | 必填", "2030-11-30")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("第 2 行") && r.body.contains("表格"), "{}", r.body);
+    assert!(r.body.contains("稀土功能材料"), "the guidelines come back as typed");
+    let r = t.post_form(&b, "/calls", &call_fields(&pid, "GG2027", "技术路线 | 长文本 | 必填", "2031-01-01")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("截止日期须依次为"));
+    let mut no_budget = call_fields(&pid, "GG2027", "", "2030-11-30");
+    no_budget[3] = ("year", "2031");
+    assert!(t.post_form(&b, "/calls", &no_budget).await.body.contains("2031 年度没有预算"));
+    assert_eq!(store::calls(&t.db).await.unwrap().len(), calls_before);
+    let spec = "# 一、研究基础\n技术路线 | 长文本 | 必填\n技术就绪度 | 数字 1-9 | 必填\n成果形式 | 选项 专利/标准 | 选填";
+    let r = t.post_form(&b, "/calls", &call_fields(&pid, "GG2027", spec, "2030-11-30")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let cid: i64 = r.location().trim_start_matches("/calls/").split('?').next().unwrap().parse().unwrap();
+    let call = store::call(&t.db, cid).await.unwrap().unwrap();
+    assert_eq!((call.form.len(), call.form[0].fields.len(), call.review_plan.panel_experts, call.eligibility.org_kinds.clone()), (1, 3, 7, vec!["enterprise".to_string()]));
+    let page = t.get(&b, &format!("/calls/{cid}")).await.body;
+    assert!(page.contains("<h3>一、支持方向</h3>") && page.contains("<li>企业牵头</li>"), "guidelines as headings and lists");
+    assert!(page.contains("通讯评审：每项 5 名专家") && page.contains("排名前 20 项进入") && page.contains("技术就绪度"));
+    // Guideline files: checked, listed, downloaded by applicants as attachments.
+    let pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n".to_vec();
+    assert!(t.upload(&b, &format!("/calls/{cid}/upload"), "申报指南.pdf", &pdf).await.status.is_redirection());
+    let r = t.upload(&b, &format!("/calls/{cid}/upload"), "附件.pdf", b"\x89PNG\r\n\x1a\n").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let member = t.login("member").await;
+    assert_eq!(t.upload(&member, &format!("/calls/{cid}/upload"), "x.pdf", &pdf).await.status, StatusCode::FORBIDDEN);
+    let files = store::call_files(&t.db, cid).await.unwrap();
+    assert_eq!(files.len(), 1);
+    let (status, headers, bytes) = t.get_bytes(&member, &format!("/calls/{cid}/files/{}", files[0].id)).await;
+    assert_eq!((status, bytes), (StatusCode::OK, pdf.clone()));
+    assert!(headers.get("content-disposition").unwrap().to_str().unwrap().starts_with("attachment;"));
+    assert_eq!(t.get_bytes(&member, &format!("/calls/{}/files/{}", call.id + 100, files[0].id)).await.0, StatusCode::NOT_FOUND);
+    // The applicant's form carries the call's own questions; a draft may leave them empty.
+    let r = t.get(&member, &format!("/applications/new?call={cid}")).await;
+    assert!(r.body.contains("name=\"q.技术路线\"") && r.body.contains("name=\"q.技术就绪度\""));
+    let cs = cid.to_string();
+    let fields: Vec<(&str, &str)> = form(&cs, "11010519491231002X", "10").into_iter().filter(|(k, _)| !k.starts_with("q.")).collect();
+    let r = t.post_form(&member, "/applications", &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id: i64 = r.location().trim_start_matches("/applications/").split('?').next().unwrap().parse().unwrap();
+    let a = store::application(&t.db, id).await.unwrap().unwrap();
+    // Submitting without the required answers: refused, naming the first, nothing changes.
+    let v = a.version.to_string();
+    let r = t.post_form(&member, &format!("/applications/{id}/act"), &[("action", "submit"), ("version", &v)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("“技术路线”为必填项"), "{}", r.body);
+    assert_eq!(store::application(&t.db, id).await.unwrap().unwrap().stage, Stage::Draft);
+    // Autosave: a wrong answer is named in the fragment and not saved; a right one saves and
+    // hands back the new version.
+    let mut typed = fields.clone();
+    typed.extend([("version", v.as_str()), ("q.技术路线", "采用熔盐电解与快淬工艺。"), ("q.技术就绪度", "12")]);
+    let r = t.post_form(&member, &format!("/applications/{id}/autosave"), &typed).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("“技术就绪度”应在 1–9 之间"), "{}", r.body);
+    assert!(store::application(&t.db, id).await.unwrap().unwrap().answers.is_empty());
+    typed.pop();
+    typed.push(("q.技术就绪度", "6"));
+    let r = t.post_form(&member, &format!("/applications/{id}/autosave"), &typed).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let a = store::application(&t.db, id).await.unwrap().unwrap();
+    assert!(r.body.contains(&format!("name=\"version\" value=\"{}\"", a.version)) && r.body.contains("已自动保存"));
+    assert_eq!(a.answers.get("技术就绪度").map(String::as_str), Some("6"));
+    // The same save again with the old version is stale.
+    assert_eq!(t.post_form(&member, &format!("/applications/{id}/autosave"), &typed).await.status, StatusCode::CONFLICT);
+    let v = a.version.to_string();
+    assert_eq!(t.post_form(&member, &format!("/applications/{id}/act"), &[("action", "submit"), ("version", &v)]).await.status, StatusCode::SEE_OTHER);
+    assert!(t.get(&member, &format!("/applications/{id}")).await.body.contains("采用熔盐电解与快淬工艺。"));
+    // Once someone has applied, the form and eligibility stay; the dates may move.
+    let r = t.post_form(&b, &format!("/calls/{cid}/edit"), &call_fields(&pid, "GG2027", "技术路线 | 文本", "2030-11-30")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("已有 1 份申报书"), "{}", r.body);
+    let mut later = call_fields(&pid, "GG2027", spec, "2030-12-05");
+    later[6] = ("organisation_deadline", "2030-12-10");
+    assert_eq!(t.post_form(&b, &format!("/calls/{cid}/edit"), &later).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(store::call(&t.db, cid).await.unwrap().unwrap().deadlines.applicant.to_string(), "2030-12-05");
+    use innocity_store::db::ReadRow;
+    let audit: Vec<String> = t.db.read("SELECT action FROM audit_log WHERE entity = 'call' AND entity_id = ? ORDER BY seq", vec![cid.into()], |r| r.text(0)).await.unwrap();
+    assert_eq!(audit, ["call.create", "call.attach", "call.edit"]);
 }

@@ -6,6 +6,7 @@ use crate::db::{Db, Result, StoreError};
 use crate::orgs::Actor;
 use crate::projects::{self as p, Decision, Draft, NewCall, execution as x};
 use chrono::{Days, NaiveDate};
+use innocity_core::projects::form::{self, ReviewPlan};
 use innocity_core::projects::funding::{BudgetRules, Line};
 use innocity_core::projects::money::Money;
 use innocity_core::projects::{Action, Deadlines, Eligibility, Level};
@@ -24,6 +25,21 @@ pub fn demo_id_number(n: u64) -> String {
     const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     let sum: u32 = body.bytes().zip(W).map(|(c, w)| u32::from(c - b'0') * w).sum();
     format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+/// The open call's own part of the application form.
+const DEMO_FORM: &str = "# 一、研究基础\n研究基础与现有条件 | 长文本 | 必填\n技术就绪度（TRL） | 数字 1-9 | 必填\n# 二、预期成果与合作\n预期成果形式 | 选项 论文/专利/标准/新产品/新工艺 | 必填\n合作单位 | 文本\n计划开始日期 | 日期\n";
+
+fn demo_answers(abstract_text: &str, i: usize) -> std::collections::BTreeMap<String, String> {
+    let basis: String = abstract_text.chars().take(300).collect();
+    [
+        ("研究基础与现有条件", format!("团队前期已开展相关研究：{basis}")),
+        ("技术就绪度（TRL）", (3 + i % 5).to_string()),
+        ("预期成果形式", ["论文", "专利", "标准", "新产品", "新工艺"][i % 5].to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
 }
 
 const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗"];
@@ -81,7 +97,10 @@ pub async fn seed_projects(db: &Db, csl_tsv: &str) -> Result<ProjectsSummary> {
     let mut leader = 0u64;
     for (k, (programme_id, code, title, opens, deadlines, eligibility, n, budget_year)) in specs.into_iter().enumerate() {
         let rules = BudgetRules { max_request: Money::from_wan(if k == 0 { 30 } else { 100 }), co_funding: if k == 0 { 0.0 } else { 1.0 }, indirect_share: 0.2 };
-        let call_id = p::create_call(db, &NewCall { programme_id, code, title, year: budget_year, guidelines: guidelines.into(), topics: topics.clone(), eligibility: eligibility.clone(), budget_rules: rules, deadlines, opens_on: opens }, actor).await?;
+        // The open call has its own part of the form and a panel after the remote review.
+        let form = if k == 0 { form::parse(DEMO_FORM).map_err(|e| StoreError::Invalid(format!("demo form line {}: {}", e.line, e.code)))? } else { vec![] };
+        let review_plan = if k == 0 { ReviewPlan { remote_experts: 5, panel_experts: 7, panel_drawn: true, panel_shortlist: 30, department_review: true } } else { ReviewPlan::default() };
+        let call_id = p::create_call(db, &NewCall { programme_id, code, title, year: budget_year, guidelines: guidelines.into(), topics: topics.clone(), eligibility: eligibility.clone(), budget_rules: rules, deadlines, opens_on: opens, form, review_plan }, actor).await?;
         let call = p::call(db, call_id).await?.ok_or(StoreError::NotFound)?;
         summary.calls += 1;
         for i in 0..n {
@@ -108,7 +127,8 @@ pub async fn seed_projects(db: &Db, csl_tsv: &str) -> Result<ProjectsSummary> {
                 Line { category: "business".into(), requested: Money(req.0 - equipment.0 - indirect.0), raised: Money(req.0 - equipment.0) },
                 Line { category: "indirect".into(), requested: indirect, raised: Money::ZERO },
             ];
-            let draft = Draft { title: t.clone(), topic: topics[i % topics.len()].clone(), summary: abs.clone(), leader_name: name.clone(), leader_key: demo_id_number(leader), members: vec![format!("{}{}", SURNAMES[(leader as usize + 3) % SURNAMES.len()], GIVEN[(leader as usize + 1) % GIVEN.len()])], budget };
+            let answers = if call.form.is_empty() { Default::default() } else { demo_answers(abs, i) };
+            let draft = Draft { title: t.clone(), topic: topics[i % topics.len()].clone(), summary: abs.clone(), leader_name: name.clone(), leader_key: demo_id_number(leader), members: vec![format!("{}{}", SURNAMES[(leader as usize + 3) % SURNAMES.len()], GIVEN[(leader as usize + 1) % GIVEN.len()])], budget, answers };
             let id = p::create_draft(db, &call, &draft, user, org.0, &org.1, opens + Days::new(3), actor).await?;
             summary.applications += 1;
             // How far this one goes: open call — a mix of early stages; in review — through the
@@ -363,7 +383,7 @@ pub async fn seed_submit_bench(db: &Db, applicants: usize, board_rows: usize) ->
     let prog = p::create_programme(db, "BENCH", "基准测试计划", &[(year, Money::from_wan(1_000_000))], actor).await?;
     let deadlines = Deadlines { applicant: today + Days::new(30), organisation: today + Days::new(37), zone: today + Days::new(44) };
     let rules = BudgetRules { max_request: Money::from_wan(100), co_funding: 0.0, indirect_share: 0.2 };
-    let call_id = p::create_call(db, &NewCall { programme_id: prog, code: "BENCH".into(), title: "基准测试申报指南".into(), year, guidelines: "基准测试".into(), topics: vec![], eligibility: Eligibility::default(), budget_rules: rules, deadlines, opens_on: today - Days::new(1) }, actor).await?;
+    let call_id = p::create_call(db, &NewCall { programme_id: prog, code: "BENCH".into(), title: "基准测试申报指南".into(), year, guidelines: "基准测试".into(), topics: vec![], eligibility: Eligibility::default(), budget_rules: rules, deadlines, opens_on: today - Days::new(1), form: vec![], review_plan: ReviewPlan::default() }, actor).await?;
     let call = p::call(db, call_id).await?.ok_or(StoreError::NotFound)?;
     let orgs = db.read("SELECT id, unit_path FROM organisations WHERE kind = 'enterprise' ORDER BY id", vec![], |r| Ok((r.int(0)?, r.text(1)?))).await?;
     let mut out = Vec::with_capacity(applicants);
@@ -373,7 +393,7 @@ pub async fn seed_submit_bench(db: &Db, applicants: usize, board_rows: usize) ->
         let uid = tx.insert("INSERT INTO users (username, display_name, password_hash, role, organisation_id, active, created_at) VALUES (?, ?, '!', 'org_member', ?, 1, ?)", vec![format!("bench{n:05}").into(), format!("申报人{n}").into(), org.0.into(), crate::now_ms().into()]).await?;
         tx.commit().await?;
         let token = crate::users::create_token(db, uid, "bench", "bench", "bench").await?;
-        let draft = Draft { title: format!("基准测试项目{n:05}：稀土功能材料制备技术研究"), topic: String::new(), summary: "基准测试".into(), leader_name: format!("申报人{n}"), leader_key: demo_id_number(50_000 + n as u64), members: vec![], budget: vec![Line { category: "equipment".into(), requested: Money::from_wan(10), raised: Money::ZERO }] };
+        let draft = Draft { title: format!("基准测试项目{n:05}：稀土功能材料制备技术研究"), topic: String::new(), summary: "基准测试".into(), leader_name: format!("申报人{n}"), leader_key: demo_id_number(50_000 + n as u64), members: vec![], budget: vec![Line { category: "equipment".into(), requested: Money::from_wan(10), raised: Money::ZERO }] , answers: Default::default() };
         let application = p::create_draft(db, &call, &draft, uid, org.0, &org.1, today, actor).await?;
         out.push(BenchApplicant { token, application, version: 1 });
     }
