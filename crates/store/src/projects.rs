@@ -396,7 +396,16 @@ pub fn check_draft(call: &Call, d: &Draft) -> std::result::Result<(), (String, &
         return Err(("leader_key".into(), "apps.err.id_number", vec![]));
     }
     if let Err(e) = check_budget(&d.budget, &call.budget_rules) {
-        return Err((format!("budget.{}", e.field), "apps.err.budget", vec![e.message]));
+        let key = match e.code {
+            "unknown_category" => "apps.err.budget.unknown_category",
+            "twice" => "apps.err.budget.twice",
+            "negative" => "apps.err.budget.negative",
+            "nothing" => "apps.err.budget.nothing",
+            "over_limit" => "apps.err.budget.over_limit",
+            "indirect" => "apps.err.budget.indirect",
+            _ => "apps.err.budget.co_funding",
+        };
+        return Err((format!("budget.{}", e.field), key, e.args));
     }
     if let Some(e) = check_answers(&call.form, &d.answers, false).into_iter().next() {
         return Err(answer_refusal(e));

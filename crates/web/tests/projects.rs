@@ -558,6 +558,9 @@ async fn staff_publish_a_call_with_its_own_form_and_applicants_answer_it() {
             assert_eq!(t.post_form(&s, "/programmes", &[("code", "X1")]).await.status, StatusCode::FORBIDDEN, "{role}");
         }
     }
+    for p in ["/calls/new", "/programmes", "/calls/1/edit"] {
+        assert!(t.get(&Session::default(), p).await.location().starts_with("/login"), "anonymous {p}");
+    }
     let b = t.login("bureau").await;
     // A programme: a bad budget line is named; a good one is stored; the code is taken then.
     let r = t.post_form(&b, "/programmes", &[("code", "GG"), ("name", "技术攻关专项"), ("budgets", "2027 5000\n二〇二八 6000")]).await;
@@ -656,7 +659,6 @@ async fn staff_publish_a_call_with_its_own_form_and_applicants_answer_it() {
     later[6] = ("organisation_deadline", "2030-12-10");
     assert_eq!(t.post_form(&b, &format!("/calls/{cid}/edit"), &later).await.status, StatusCode::SEE_OTHER);
     assert_eq!(store::call(&t.db, cid).await.unwrap().unwrap().deadlines.applicant.to_string(), "2030-12-05");
-    use innocity_store::db::ReadRow;
     let audit: Vec<String> = t.db.read("SELECT action FROM audit_log WHERE entity = 'call' AND entity_id = ? ORDER BY seq", vec![cid.into()], |r| r.text(0)).await.unwrap();
     assert_eq!(audit, ["call.create", "call.attach", "call.edit"]);
 }

@@ -29,10 +29,13 @@ pub struct Line {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
+#[error("{field}: {code} {args:?}")]
 pub struct BudgetError {
     pub field: String,
-    pub message: String,
+    /// unknown_category, twice, negative, nothing, over_limit, indirect, co_funding — with the
+    /// amounts for the message in the user's language.
+    pub code: &'static str,
+    pub args: Vec<String>,
 }
 
 /// The call's budget rules.
@@ -52,34 +55,34 @@ pub fn total_requested(lines: &[Line]) -> Money {
 
 /// Checks a budget table against the call's rules; names the line or the total at fault.
 pub fn check_budget(lines: &[Line], rules: &BudgetRules) -> Result<(), BudgetError> {
-    let err = |field: String, message: String| Err(BudgetError { field, message });
+    let err = |field: String, code: &'static str, args: Vec<String>| Err(BudgetError { field, code, args });
     let mut seen = std::collections::HashSet::new();
     for l in lines {
         if !CATEGORIES.iter().any(|c| c.0 == l.category) {
-            return err(l.category.clone(), "unknown category".into());
+            return err(l.category.clone(), "unknown_category", vec![l.category.clone()]);
         }
         if !seen.insert(l.category.as_str()) {
-            return err(l.category.clone(), "category twice".into());
+            return err(l.category.clone(), "twice", vec![l.category.clone()]);
         }
         if l.requested.0 < 0 || l.raised.0 < 0 {
-            return err(l.category.clone(), "negative amount".into());
+            return err(l.category.clone(), "negative", vec![l.category.clone()]);
         }
     }
     let requested = total_requested(lines);
     if requested.0 == 0 {
-        return err("total".into(), "nothing requested".into());
+        return err("total".into(), "nothing", vec![]);
     }
     if requested > rules.max_request {
-        return err("total".into(), format!("requested {} 万元 exceeds the call's limit {} 万元", requested.wan_text(), rules.max_request.wan_text()));
+        return err("total".into(), "over_limit", vec![requested.wan_text(), rules.max_request.wan_text()]);
     }
     let indirect: Money = lines.iter().filter(|l| l.category == "indirect").map(|l| l.requested).sum();
     let direct = Money(requested.0 - indirect.0);
     if rules.indirect_share > 0.0 && indirect.0 as f64 > direct.0 as f64 * rules.indirect_share + 0.5 {
-        return err("indirect".into(), format!("indirect costs above {:.0}% of direct costs", rules.indirect_share * 100.0));
+        return err("indirect".into(), "indirect", vec![indirect.wan_text(), format!("{:.0}", rules.indirect_share * 100.0), direct.wan_text()]);
     }
     let raised: Money = lines.iter().map(|l| l.raised).sum();
     if rules.co_funding > 0.0 && (raised.0 as f64) < requested.0 as f64 * rules.co_funding - 0.5 {
-        return err("raised".into(), format!("raised funds {} 万元 below {:.0}% of the requested {} 万元", raised.wan_text(), rules.co_funding * 100.0, requested.wan_text()));
+        return err("raised".into(), "co_funding", vec![raised.wan_text(), format!("{}", rules.co_funding), requested.wan_text(), Money((requested.0 as f64 * rules.co_funding).ceil() as i64).wan_text()]);
     }
     Ok(())
 }
