@@ -141,9 +141,17 @@ impl Browser {
         let e = self.find(css);
         self.post(&format!("/element/{e}/click"), json!({}));
     }
+    /// The element's text, or empty when there is none (it may go while a page loads).
     fn text(&self, css: &str) -> String {
-        let e = self.find(css);
-        self.get(&format!("/element/{e}/text"))["value"].as_str().unwrap_or("").to_string()
+        let found: Value = match ureq::post(&self.url("/element")).send_json(json!({"using": "css selector", "value": css})) {
+            Ok(r) => r.into_json().unwrap_or_default(),
+            Err(_) => return String::new(),
+        };
+        let Some(e) = found["value"][ELEMENT].as_str() else { return String::new() };
+        match ureq::get(&self.url(&format!("/element/{e}/text"))).call() {
+            Ok(r) => r.into_json::<Value>().map(|v| v["value"].as_str().unwrap_or("").to_string()).unwrap_or_default(),
+            Err(_) => String::new(),
+        }
     }
     fn source(&self) -> String {
         self.get("/source")["value"].as_str().unwrap_or("").to_string()
@@ -731,9 +739,28 @@ fn browser_a_researcher_applies_and_it_climbs_the_levels() {
     assert_eq!(b.get(&format!("/element/{}/property/value", b.find("#app-title")))["value"], "兰白地区稀土永磁材料低成本制备技术研究");
     b.type_into("#req-equipment", "12");
     b.type_into("#req-indirect", "2");
+    // The call's own questions: a draft may leave a required one empty.
+    b.type_into("textarea[name='q.研究基础与现有条件']", "已建成省级稀土功能材料工程技术研究中心，具备中试条件。");
+    b.click("select[name='q.预期成果形式'] option[value='专利']");
+    b.screenshot("projects-own-questions");
     b.click("#app-create");
     b.wait_for(|| b.exists("#notice"));
     assert_eq!(b.text("#app-requested"), "14.00");
+    // Submitting without it is refused, naming it.
+    let draft = b.current_url().split('?').next().unwrap().to_string();
+    b.click("#act-submit");
+    b.wait_for(|| b.source().contains("为必填项"));
+    assert!(b.source().contains("技术就绪度（TRL）"));
+    b.screenshot("projects-required-answer");
+    // Typing saves the draft by itself (and keeps the page's version current for the next click).
+    b.go(&draft);
+    b.wait_for(|| b.exists("#autosave-status"));
+    b.type_into("input[name='q.技术就绪度（TRL）']", "12");
+    b.wait_for(|| b.text("#autosave-status").contains("1–9"));
+    b.screenshot("projects-autosave-error");
+    b.type_into("input[name='q.技术就绪度（TRL）']", "6");
+    b.wait_for(|| b.text("#autosave-status").contains("已自动保存"));
+    b.screenshot("projects-autosaved");
     b.click("#act-submit");
     b.wait_for(|| b.exists("#app-stage") && b.text("#app-stage").contains("待单位审核"));
     b.screenshot("projects-submitted");
@@ -757,6 +784,28 @@ fn browser_a_researcher_applies_and_it_climbs_the_levels() {
     b.go(&format!("{base}/applications?stage=recommended"));
     assert!(b.source().contains("兰白地区稀土永磁材料低成本制备技术研究"));
     b.screenshot("projects-list");
+    // The bureau publishes a call: a mistake in the form's sections is named by line; then it is
+    // published with its guidelines, plan and questions.
+    b.go(&format!("{base}/calls"));
+    b.click("#new-call");
+    b.wait_for(|| b.exists("#call-form"));
+    b.screenshot("call-new");
+    b.click("#call-programme option:nth-child(2)");
+    b.type_into("#call-code", "JS2027");
+    b.type_into("#call-title-input", "2027年度兰白自创区关键技术攻关专项申报指南");
+    b.type_into("#call-topics", "稀土功能材料\n有色金属新材料");
+    b.type_into("#call-form-spec", "# 一、技术路线\n技术路线与创新点 | 长文本 | 必填\n知识产权情况 | 表格");
+    b.click("#call-save");
+    b.wait_for(|| b.exists("#form-errors"));
+    assert!(b.text("#form-errors").contains("第 3 行"), "{}", b.text("#form-errors"));
+    b.screenshot("call-form-error");
+    b.type_into("#call-form-spec", "# 一、技术路线\n技术路线与创新点 | 长文本 | 必填\n知识产权情况 | 选项 已授权/已受理/无 | 必填");
+    b.click("#call-save");
+    b.wait_for(|| b.exists("#review-plan"));
+    assert!(b.text("#call-own-form").contains("知识产权情况"));
+    b.screenshot("call-published");
+    b.go(&format!("{base}/programmes"));
+    b.screenshot("programmes");
 }
 
 #[test]

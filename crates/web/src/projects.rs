@@ -412,7 +412,7 @@ fn questions(lang: Lang, form: &[innocity_core::projects::form::Section], answer
                         Kind::Date => ("date", vec![]),
                         Kind::Choice { options } => ("choice", options.iter().map(|o| (o.clone(), *o == value)).collect()),
                     };
-                    let hint = match &f.kind { Kind::Number { .. } | Kind::Text | Kind::LongText => kind_text(lang, &f.kind) + &format!(" · ≤ {} {}", f.max_chars(), t(lang, "callform.chars")), _ => kind_text(lang, &f.kind) };
+                    let hint = match &f.kind { Kind::Text | Kind::LongText => kind_text(lang, &f.kind) + &format!(" · ≤ {} {}", f.max_chars(), t(lang, "callform.chars")), _ => kind_text(lang, &f.kind) };
                     Question { name: format!("q.{}", f.label), label: f.label.clone(), kind, options, value, required: f.required, hint }
                 })
                 .collect();
@@ -571,10 +571,18 @@ pub async fn save(State(state): State<AppState>, a: Auth<ApplyProjects>, Path(id
 /// Autosave (htmx, a few seconds after typing stops): saves the draft as the save button would
 /// and answers with the time and the new version (swapped into the form), or the message.
 pub async fn autosave(State(state): State<AppState>, a: Auth<ApplyProjects>, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
-    let version = save_draft(&state, &a, id, &body).await?;
+    let version = match save_draft(&state, &a, id, &body).await {
+        Ok(v) => v,
+        // A field that cannot be taken: its message alone, beside the save button.
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY && !e.fields.is_empty() => {
+            let msg = e.fields.iter().map(|f| crate::page::escape(&f.1)).collect::<Vec<_>>().join(" ");
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::response::Html(format!(r#"<span class="err">{msg}</span>"#))).into_response());
+        }
+        Err(e) => return Err(e),
+    };
     let at = chrono::Local::now().format("%H:%M:%S").to_string();
     let html = format!(
-        r#"<span class="ok">{}</span><input type="hidden" name="version" value="{version}" id="app-version" hx-swap-oob="true">"#,
+        r#"<span class="ok">{}</span><input type="hidden" name="version" value="{version}" id="app-version" hx-swap-oob="true"><input type="hidden" name="version" value="{version}" id="act-version" hx-swap-oob="true">"#,
         crate::page::escape(&tf(a.ctx.lang, "apps.autosaved", &[at]))
     );
     Ok(axum::response::Html(html).into_response())
