@@ -1106,11 +1106,24 @@ pub async fn call_file(db: &Db, files: &std::path::Path, call_id: i64, id: i64) 
 /// experts engine computes conflicts, assigns or draws, and aggregates the scores.
 pub async fn start_review(db: &Db, call_id: i64, name: &str, mode: crate::experts::Mode, demand: i64, deadline: NaiveDate, actor: Actor<'_>) -> Result<i64> {
     let c = call(db, call_id).await?.ok_or(StoreError::NotFound)?;
-    let apps = applications(db, Reach::All, Some(call_id), Some(Stage::InReview)).await?;
+    let mut apps = applications(db, Reach::All, Some(call_id), Some(Stage::InReview)).await?;
     if apps.is_empty() {
         return Err(refused("calls.err.nothing_to_review", vec![]));
     }
     let n = db.read("SELECT COUNT(*) FROM call_rounds WHERE call_id = ?", vec![call_id.into()], |r| r.int(0)).await?.first().copied().unwrap_or(0);
+    // After the remote review, the plan may send only its best-ranked applications to the panel
+    // (ties at the last place go too).
+    let shortlist = c.review_plan.panel_shortlist as usize;
+    if n > 0 && shortlist > 0 {
+        let last = call_rounds(db, call_id).await?.into_iter().rfind(|r| !r.is_open());
+        let Some(last) = last else { return Err(refused("calls.err.rounds_open", vec![])) };
+        let (ranked, _) = crate::experts::results(db, last.id, innocity_core::experts::scoring::Method::Mean).await?;
+        if ranked.is_empty() {
+            return Err(refused("calls.err.no_scores", vec![last.name.clone()]));
+        }
+        let best: std::collections::HashSet<&str> = ranked.iter().filter(|i| i.rank <= shortlist).map(|i| i.item.as_str()).collect();
+        apps.retain(|a| best.contains(a.code.as_str()));
+    }
     let mut items = Vec::with_capacity(apps.len());
     for a in &apps {
         let org = crate::orgs::get(db, a.organisation_id).await?.ok_or(StoreError::NotFound)?;

@@ -261,7 +261,31 @@ async fn a_call_goes_to_expert_review_through_the_experts_engine() {
     assert_eq!(t.post_form(&s, &format!("/calls/{}/finish-review", call.id), &[]).await.status, StatusCode::CONFLICT, "the round is open");
     assert_eq!(t.post_form(&s, &format!("/reviews/{round}/assign"), &[]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(innocity_store::experts::assignments(&t.db, round).await.unwrap().len(), waiting * 3);
+    // The experts' totals (written straight in: scoring itself is tested with the experts).
+    let tx = t.db.begin_write().await.unwrap();
+    tx.exec("UPDATE review_assignments SET status = 'submitted', total = 50 + (item_id * 7) % 45 WHERE round_id = ?", vec![round.into()]).await.unwrap();
+    tx.commit().await.unwrap();
     assert_eq!(t.post_form(&s, &format!("/reviews/{round}/close"), &[]).await.status, StatusCode::SEE_OTHER);
+    // The plan sends the best five to a panel drawn at random.
+    let mut plan_call = store::call(&t.db, call.id).await.unwrap().unwrap();
+    plan_call.review_plan.panel_experts = 7;
+    plan_call.review_plan.panel_shortlist = 5;
+    let edit = store::NewCall { programme_id: plan_call.programme_id, code: plan_call.code.clone(), title: plan_call.title.clone(), year: plan_call.year, guidelines: plan_call.guidelines.clone(), topics: plan_call.topics.clone(), eligibility: plan_call.eligibility.clone(), budget_rules: plan_call.budget_rules, deadlines: plan_call.deadlines, opens_on: plan_call.opens_on, form: plan_call.form.clone(), review_plan: plan_call.review_plan.clone() };
+    store::update_call(&t.db, call.id, &edit, innocity_store::orgs::Actor { user_id: 0, username: "t", request_id: "r" }).await.unwrap();
+    let page = t.get(&s, &format!("/calls/{}", call.id)).await.body;
+    assert!(page.contains(r#"<option value="draw" selected>"#) && page.contains(r#"name="demand" value="7""#), "the next round follows the plan");
+    let r = t.post_form(&s, &url, &[("name", "会议评审"), ("mode", "draw"), ("demand", "5"), ("deadline", &deadline)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let panel: i64 = r.location().trim_start_matches("/reviews/").parse().unwrap();
+    let (ranked, _) = innocity_store::experts::results(&t.db, round, innocity_core::experts::scoring::Method::Mean).await.unwrap();
+    let mut best: Vec<String> = ranked.iter().filter(|i| i.rank <= 5).map(|i| i.item.clone()).collect();
+    let mut shortlisted: Vec<String> = innocity_store::experts::items(&t.db, panel).await.unwrap().into_iter().map(|i| i.code).collect();
+    best.sort();
+    shortlisted.sort();
+    assert!(shortlisted.len() >= 5 && shortlisted.len() < waiting, "{} of {waiting}", shortlisted.len());
+    assert_eq!(shortlisted, best);
+    assert_eq!(t.post_form(&s, &format!("/calls/{}/finish-review", call.id), &[]).await.status, StatusCode::CONFLICT, "the panel is open");
+    assert_eq!(t.post_form(&s, &format!("/reviews/{panel}/close"), &[]).await.status, StatusCode::SEE_OTHER);
     let before = store::applications(&t.db, store::Reach::All, Some(call.id), Some(Stage::Reviewed)).await.unwrap().len();
     assert_eq!(t.post_form(&s, &format!("/calls/{}/finish-review", call.id), &[]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(store::applications(&t.db, store::Reach::All, Some(call.id), Some(Stage::Reviewed)).await.unwrap().len(), before + waiting);
