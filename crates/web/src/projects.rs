@@ -666,11 +666,30 @@ struct BoardPage {
     follow_up: (usize, usize, usize, usize, usize, String, String),
 }
 
-pub async fn board(State(state): State<AppState>, a: Auth<ManageProjects>) -> AppResult<Response> {
+#[derive(serde::Deserialize, Default)]
+pub struct BoardQuery {
+    #[serde(default)]
+    format: String,
+}
+
+pub async fn board(State(state): State<AppState>, a: Auth<ManageProjects>, Query(q): Query<BoardQuery>) -> AppResult<Response> {
     let ctx = &a.ctx;
     let lang = ctx.lang;
     let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let rows = store::board(&state.db).await.map_err(err)?;
+    if q.format == "xlsx" {
+        // Every call by stage: count, money requested and granted (万元).
+        use crate::stats::files::TableCell as C;
+        let head: Vec<&str> = ["calls.name", "apps.stage", "apps.count", "apps.requested", "apps.granted"].iter().map(|k| t(lang, k)).collect();
+        let mut table = Vec::new();
+        for c in store::calls(&state.db).await.map_err(err)? {
+            for r in rows.iter().filter(|r| r.call_id == c.id) {
+                let stage = stage_label(lang, Stage::parse(&r.stage).unwrap_or(Stage::Draft));
+                table.push(vec![C::Text(c.title.clone()), C::Text(stage.into()), C::Int(r.n), C::Wan(r.requested.0), C::Wan(r.granted.0)]);
+            }
+        }
+        return crate::stats::files::table(ctx, t(lang, "board.title"), &head, &table, "board.xlsx");
+    }
     let mut calls = Vec::new();
     for c in store::calls(&state.db).await.map_err(err)? {
         let mine: Vec<_> = rows.iter().filter(|r| r.call_id == c.id).map(|r| {

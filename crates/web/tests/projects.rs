@@ -430,6 +430,17 @@ async fn portfolios_board_and_exports_add_up() {
     let board = t.get(&bureau, "/projects/board").await;
     let with_overdue = all.iter().filter(|p| p.overdue_reports > 0).count();
     assert!(board.body.contains(&format!("id=\"board-overdue\">{with_overdue}<")), "board overdue {with_overdue}");
+    // The board's table as XLSX: every application counted once, the money granted to the fen.
+    let (status, _, bytes) = t.get_bytes(&bureau, "/projects/board?format=xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let count: f64 = sheet.rows().skip(1).map(|r| match &r[2] { calamine::Data::Float(f) => *f, other => panic!("{other:?}") }).sum();
+    let apps = store::applications(&t.db, store::Reach::All, None, None).await.unwrap();
+    assert_eq!(count as usize, apps.len());
+    let granted_all: f64 = sheet.rows().skip(1).map(|r| match &r[4] { calamine::Data::Float(f) => *f, other => panic!("{other:?}") }).sum();
+    let fen: i64 = apps.iter().map(|a| a.granted.0).sum();
+    assert!((granted_all - fen as f64 / 1_000_000.0).abs() < 1e-6, "{granted_all} vs {fen}");
     // Reminders: every overdue report once.
     let before: i64 = t.db.query_one("SELECT COUNT(*) FROM audit_log WHERE action = 'project.remind'", vec![]).await.unwrap().unwrap().try_get_by_index(0).unwrap();
     assert_eq!(t.post_form(&t.login("zone").await, "/projects/remind", &[]).await.status, StatusCode::FORBIDDEN);

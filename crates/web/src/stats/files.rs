@@ -334,6 +334,7 @@ mod tests {
 pub enum TableCell {
     Text(String),
     Wan(i64),
+    Int(i64),
 }
 
 /// Any list as an XLSX download: a bold header row, money in 万元 with two decimals.
@@ -352,6 +353,7 @@ pub fn table(ctx: &Ctx, sheet: &str, head: &[&str], rows: &[Vec<TableCell>], fil
                 match cell {
                     TableCell::Text(s) => ws.write_string(r as u32 + 1, c as u16, s)?,
                     TableCell::Wan(fen) => ws.write_number_with_format(r as u32 + 1, c as u16, *fen as f64 / 1_000_000.0, &money)?,
+                    TableCell::Int(n) => ws.write_number(r as u32 + 1, c as u16, *n as f64)?,
                 };
             }
         }
