@@ -1031,10 +1031,17 @@ pub async fn add_attachment(db: &Db, files: &std::path::Path, application_id: i6
     if !a.stage.editable() {
         return Err(refused("apps.err.not_editable", vec![]));
     }
+    store_attachment(db, files, application_id, name, kind, bytes, "application.attach", actor).await
+}
+
+/// Checks and keeps a file of an application or project under `kind` (`attachment`, or a
+/// report's `report:<kind>:<seq>`), with its audit entry; the same file again under the same
+/// kind (a retried or double-clicked upload) is the same attachment.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn store_attachment(db: &Db, files: &std::path::Path, application_id: i64, name: &str, kind: &str, bytes: &[u8], audit_action: &str, actor: Actor<'_>) -> Result<i64> {
     let (content_type, sha, safe_name) = checked_upload(files, name, bytes).await?;
     let tx = db.begin_write().await?;
-    // The same file again (a retried or double-clicked upload) is the same attachment.
-    if let Some(row) = tx.query_one("SELECT id FROM attachments WHERE application_id = ? AND sha256 = ?", vec![application_id.into(), sha.clone().into()]).await? {
+    if let Some(row) = tx.query_one("SELECT id FROM attachments WHERE application_id = ? AND sha256 = ? AND kind = ?", vec![application_id.into(), sha.clone().into(), kind.into()]).await? {
         return Ok(row.try_get_by_index(0)?);
     }
     let id = tx
@@ -1043,7 +1050,7 @@ pub async fn add_attachment(db: &Db, files: &std::path::Path, application_id: i6
             vec![application_id.into(), safe_name.clone().into(), kind.into(), content_type.into(), (bytes.len() as i64).into(), sha.clone().into(), actor.username.into(), now_ms().into()],
         )
         .await?;
-    audit::append(&tx, Change { actor: actor.username, action: "application.attach", entity: "application", entity_id: application_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "name": safe_name, "sha256": sha, "size": bytes.len() }), request_id: actor.request_id }).await?;
+    audit::append(&tx, Change { actor: actor.username, action: audit_action, entity: "application", entity_id: application_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "name": safe_name, "kind": kind, "sha256": sha, "size": bytes.len() }), request_id: actor.request_id }).await?;
     tx.commit().await?;
     Ok(id)
 }

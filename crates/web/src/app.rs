@@ -238,6 +238,7 @@ pub fn router(state: AppState) -> Router {
         .route("/projects", get(projects::execution::portfolio))
         .route("/projects/remind", post(projects::execution::remind))
         .route("/projects/{id}/work", post(projects::execution::work))
+        .route("/projects/{id}/reports/{kind}/{seq}/upload", post(projects::execution::report_upload))
         .route("/notices", get(projects::execution::notices))
         .route("/notices/{id}", get(projects::execution::notice_page).post(projects::execution::object))
         .route("/calls/{id}/notice", post(projects::execution::call_notice_act))

@@ -370,7 +370,7 @@ pub async fn view(State(state): State<AppState>, auth: Auth<ViewApplications>, P
         grant_field,
         events,
         duplicates,
-        files: store::attachments(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.into_iter().map(|f| (f.id, f.name, format!("{:.1} KB", f.size as f64 / 1024.0), f.sha256[..12].to_string())).collect(),
+        files: store::attachments(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.into_iter().filter(|f| f.kind == "attachment").map(|f| (f.id, f.name, format!("{:.1} KB", f.size as f64 / 1024.0), f.sha256[..12].to_string())).collect(),
         topics: c.topics.iter().map(|x| (x.clone(), *x == a.topic)).collect(),
         members: a.members.join("、"),
         department: staff && matches!(a.stage, Stage::Reviewed | Stage::Reserved),

@@ -339,8 +339,21 @@ async fn a_leader_reports_asks_for_changes_and_puts_things_right_and_others_cann
     let r = t.post_form(&member, &work, &[("action", "report"), ("kind", "mid_term"), ("seq", "1"), ("body", "进展顺利")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("至少 20 个字"), "{}", r.body);
+    // The report's files: checked like an application's, kept with the project, shown on the report.
+    let up = format!("/projects/{}/reports/mid_term/1/upload", a.id);
+    let pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n".to_vec();
+    assert_eq!(t.upload(&member, &up, "中期检查表.pdf", b"\x89PNG\r\n\x1a\n").await.status, StatusCode::UNPROCESSABLE_ENTITY, "disguised");
+    assert!(t.upload(&member, &up, "中期检查表.pdf", &pdf).await.status.is_redirection());
+    assert_eq!(t.upload(&member, &format!("/projects/{}/reports/mid_term/9/upload", a.id), "x.pdf", &pdf).await.status, StatusCode::NOT_FOUND, "no such report");
+    assert_eq!(t.upload(&member, &format!("/projects/{}/reports/mid_term/1/upload", other.id), "x.pdf", &pdf).await.status, StatusCode::NOT_FOUND, "another organisation's project");
+    assert_eq!(t.upload(&bureau, &up, "x.pdf", &pdf).await.status, StatusCode::FORBIDDEN, "staff do not write the leader's report");
+    let kept: Vec<_> = store::attachments(&t.db, a.id).await.unwrap().into_iter().filter(|f| f.kind == "report:mid_term:1").collect();
+    assert_eq!(kept.len(), 1);
+    assert!(t.get(&bureau, &url).await.body.contains("中期检查表.pdf"), "staff read the report's files");
+    assert_eq!(t.get_bytes(&bureau, &format!("/applications/{}/files/{}", a.id, kept[0].id)).await.2, pdf);
     let text = "中期报告：完成关键工艺试验和中试样机研制，阶段考核指标完成 60%，经费执行率 55%。";
     assert_eq!(t.post_form(&member, &work, &[("action", "report"), ("kind", "mid_term"), ("seq", "1"), ("body", text)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.upload(&member, &up, "补充.pdf", &pdf).await.status, StatusCode::CONFLICT, "a submitted report takes no more files");
     assert_eq!(t.post_form(&member, &work, &[("action", "report"), ("kind", "mid_term"), ("seq", "1"), ("body", text)]).await.status, StatusCode::CONFLICT, "a double submit");
     let today = chrono::Local::now().date_naive();
     assert!(!x::reports(&t.db, a.id, today).await.unwrap().iter().any(|r| r.overdue && r.due.kind == innocity_core::projects::execution::ReportKind::MidTerm));
@@ -694,6 +707,6 @@ async fn staff_publish_a_call_with_its_own_form_and_applicants_answer_it() {
     later[6] = ("organisation_deadline", "2030-12-10");
     assert_eq!(t.post_form(&b, &format!("/calls/{cid}/edit"), &later).await.status, StatusCode::SEE_OTHER);
     assert_eq!(store::call(&t.db, cid).await.unwrap().unwrap().deadlines.applicant.to_string(), "2030-12-05");
-    let audit: Vec<String> = t.db.read("SELECT action FROM audit_log WHERE entity = 'call' AND entity_id = ? ORDER BY seq", vec![cid.into()], |r| r.text(0)).await.unwrap();
+    let audit: Vec<String> = t.db.read("SELECT action FROM audit_log WHERE entity = 'call' AND entity_id = ? ORDER BY seq", vec![cid.to_string().into()], |r| r.text(0)).await.unwrap();
     assert_eq!(audit, ["call.create", "call.attach", "call.edit"]);
 }

@@ -294,6 +294,31 @@ pub async fn submit_report(db: &Db, application_id: i64, kind: ReportKind, seq: 
     tx.commit().await
 }
 
+/// The leader adds a file to a report not yet submitted (while the project runs): checked and
+/// kept like an application's attachments, under `report:<kind>:<seq>`.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_report_file(db: &Db, files: &std::path::Path, application_id: i64, leader_user_id: i64, kind: ReportKind, seq: u32, name: &str, bytes: &[u8], actor: Actor<'_>) -> Result<i64> {
+    let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
+    if a.leader_user_id != leader_user_id || a.stage != Stage::Established {
+        return Err(StoreError::NotFound);
+    }
+    let book = book_or_refuse(db, application_id).await?;
+    if !book.status.running() {
+        return Err(refused("projects.err.status", vec![book.status.code().into(), "report".into()]));
+    }
+    rules::report_schedule(book.starts(), book.ends()).into_iter().find(|d| d.kind == kind && d.seq == seq).ok_or(StoreError::NotFound)?;
+    let submitted = db.read("SELECT status FROM project_reports WHERE application_id = ? AND kind = ? AND seq = ?", vec![application_id.into(), kind.code().into(), i64::from(seq).into()], |r| r.text(0)).await?;
+    if submitted.iter().any(|s| s == "submitted") {
+        return Err(refused("projects.err.report_in", vec![]));
+    }
+    super::store_attachment(db, files, application_id, name, &report_file_kind(kind, seq), bytes, "project.report_file", actor).await
+}
+
+/// The attachment kind of a report's files.
+pub fn report_file_kind(kind: ReportKind, seq: u32) -> String {
+    format!("report:{}:{seq}", kind.code())
+}
+
 /// Reminds the leaders of every overdue report (催交); returns how many were reminded. A report
 /// reminded within the last day is not reminded again.
 pub async fn remind_overdue(db: &Db, today: NaiveDate, actor: Actor<'_>) -> Result<usize> {

@@ -101,6 +101,8 @@ pub struct ReportView {
     pub when: String,
     pub body: String,
     pub account: Vec<(String, &'static str)>,
+    /// The report's files: id, name, size.
+    pub files: Vec<(i64, String, String)>,
 }
 
 pub struct ChangeView {
@@ -135,11 +137,13 @@ pub async fn life(state: &AppState, ctx: &Ctx, a: &Application, book: &store::Ta
     let cat = |c: &str| CATEGORIES.iter().find(|x| x.0 == c).map(|x| lang.pick(x.1, x.2).to_string()).unwrap_or_else(|| c.to_string());
     let budget = book.budget.iter().map(|l| (cat(&l.category), l.requested.wan_text(), rules::by_year(l.requested, starts, ends).into_iter().map(|y| y.1.wan_text()).collect())).collect();
     let budget_lines = book.budget.iter().filter_map(|l| CATEGORIES.iter().find(|c| c.0 == l.category).map(|c| (c.0, lang.pick(c.1, c.2).to_string(), l.requested.wan_exact()))).collect();
+    let files = store::attachments(db, a.id).await.map_err(err)?;
     let reports = x::reports(db, a.id, day)
         .await
         .map_err(err)?
         .into_iter()
         .map(|r| ReportView {
+            files: files.iter().filter(|f| f.kind == x::report_file_kind(r.due.kind, r.due.seq)).map(|f| (f.id, f.name.clone(), format!("{:.1} KB", f.size as f64 / 1024.0))).collect(),
             kind: r.due.kind.code(),
             seq: r.due.seq,
             label: report_label(lang, r.due.kind, r.due.seq),
@@ -267,6 +271,23 @@ pub async fn staff_act(state: &AppState, ctx: &Ctx, id: i64, body: &[u8]) -> App
         _ => return Err(field_error(ctx, "action", "err.choose", vec![])),
     };
     Ok(Redirect::to(&format!("/projects/{id}?notice={notice}")).into_response())
+}
+
+/// The leader attaches a file to a report not yet submitted (htmx, like an application's files).
+pub async fn report_upload(State(state): State<AppState>, a: Auth<ApplyProjects>, Path((id, kind, seq)): Path<(i64, String, u32)>, req: axum::extract::Request) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let (app, level) = load(&state, ctx, &a.principal, id).await?;
+    if level != Level::Applicant || app.stage != Stage::Established {
+        return Err(ctx.err(AppError::forbidden()));
+    }
+    let kind = ReportKind::parse(&kind).ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let (name, bytes) = crate::stats::files::read_upload(ctx, req).await?;
+    x::add_report_file(&state.db, &state.config.files_dir, id, a.principal.user_id, kind, seq, &name, &bytes, ctx.actor()).await.map_err(|e| match e {
+        StoreError::Refused { key, args } if key.starts_with("apps.err.file") => field_error(ctx, "file", key, args),
+        other => refusal(ctx, other),
+    })?;
+    let to = format!("/projects/{id}?notice=apps.uploaded#reports");
+    Ok(([("HX-Redirect", to.clone())], Redirect::to(&to)).into_response())
 }
 
 /// The leader's work on their project: reports, change requests, rectifications, outputs.
