@@ -752,9 +752,11 @@ fn browser_a_researcher_applies_and_it_climbs_the_levels() {
     b.wait_for(|| b.source().contains("为必填项"));
     assert!(b.source().contains("技术就绪度（TRL）"));
     b.screenshot("projects-required-answer");
-    // Typing saves the draft by itself (and keeps the page's version current for the next click).
-    b.go(&draft);
+    // The refusal leads back to the draft; typing there saves it by itself (and keeps the page's
+    // version current for the next click).
+    b.click("#error-back");
     b.wait_for(|| b.exists("#autosave-status"));
+    assert_eq!(b.current_url().split('?').next().unwrap(), draft);
     b.type_into("input[name='q.技术就绪度（TRL）']", "12");
     b.wait_for(|| b.text("#autosave-status").contains("1–9"));
     b.screenshot("projects-autosave-error");

@@ -35,6 +35,8 @@ pub struct Ctx {
     pub query: String,
     /// Sent by htmx (`HX-Request`): errors answer with a fragment.
     pub htmx: bool,
+    /// The page the request came from, when it is one of ours (an error page links back to it).
+    pub back: String,
     set_csrf_cookie: bool,
     set_lang_cookie: bool,
 }
@@ -117,6 +119,15 @@ pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>, h
     HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
 }
 
+/// The path and query of the `Referer`, only when it names this host (never an outside address).
+fn same_site_referer(headers: &axum::http::HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let rest = referer.strip_prefix("http://").or_else(|| referer.strip_prefix("https://"))?;
+    let (authority, path) = rest.split_at(rest.find('/')?);
+    (authority == host && !path.starts_with("//") && !path.contains(['\\', '\r', '\n'])).then(|| path.to_string())
+}
+
 /// Middleware: builds the [`Ctx`] (language, principal from session cookie or bearer token),
 /// checks CSRF on every state-changing request, and sets the cookies the context asked for.
 pub async fn context(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -139,6 +150,7 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
         path,
         query,
         htmx: headers.contains_key("hx-request"),
+        back: same_site_referer(headers).unwrap_or_else(|| "/".to_string()),
         set_csrf_cookie: false,
         set_lang_cookie: query_lang.is_some(),
     };

@@ -86,7 +86,7 @@ impl From<StoreError> for AppError {
 }
 
 impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
+    fn into_response(mut self) -> Response {
         let message = self.message();
         if self.api {
             let fields: serde_json::Map<String, serde_json::Value> =
@@ -97,6 +97,8 @@ impl IntoResponse for AppError {
             }
             return (self.status, axum::Json(body)).into_response();
         }
+        // A message said once: the field's own message is not repeated below the same words.
+        self.fields.retain(|(_, m)| *m != message);
         if self.fragment {
             let items: String = self.fields.iter().map(|(_, m)| format!("<li>{}</li>", crate::page::escape(m))).collect();
             let html = format!("<div class=\"alert alert-error\" id=\"error-message\"><p>{}</p>{}</div>", crate::page::escape(&message), if items.is_empty() { String::new() } else { format!("<ul>{items}</ul>") });

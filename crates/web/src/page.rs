@@ -47,6 +47,8 @@ pub struct Shell {
     /// The current page in the other language.
     pub switch_href: String,
     pub request_id: String,
+    /// Where an error page sends the user back to.
+    pub back: String,
 }
 
 impl Shell {
@@ -67,11 +69,11 @@ impl Shell {
         } else {
             format!("{}?{}&lang={other}", ctx.path, rest.join("&"))
         };
-        Shell { lang: ctx.lang, user: ctx.principal.clone(), menu, csrf: ctx.csrf.clone(), switch_href, request_id: ctx.request_id.clone() }
+        Shell { lang: ctx.lang, user: ctx.principal.clone(), menu, csrf: ctx.csrf.clone(), switch_href, request_id: ctx.request_id.clone(), back: ctx.back.clone() }
     }
 
     pub fn anonymous(lang: Lang) -> Shell {
-        Shell { lang, user: None, menu: Vec::new(), csrf: String::new(), switch_href: format!("/?lang={}", lang.other().code()), request_id: String::new() }
+        Shell { lang, user: None, menu: Vec::new(), csrf: String::new(), switch_href: format!("/?lang={}", lang.other().code()), request_id: String::new(), back: "/".into() }
     }
 
     /// A message in the page's language.
