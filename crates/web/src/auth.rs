@@ -498,6 +498,20 @@ mod tests {
         assert_eq!(safe_next("https://evil.example"), "");
     }
     #[test]
+    fn an_error_page_links_back_only_to_our_own_pages() {
+        let with = |host: &'static str, referer: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::HOST, HeaderValue::from_static(host));
+            h.insert(header::REFERER, HeaderValue::from_static(referer));
+            same_site_referer(&h)
+        };
+        assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080/applications/5?notice=apps.saved").as_deref(), Some("/applications/5?notice=apps.saved"));
+        assert_eq!(with("127.0.0.1:8080", "https://evil.example/applications/5"), None);
+        assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080//evil.example/x"), None);
+        assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080"), None);
+        assert_eq!(with("127.0.0.1:8080", "javascript:alert(1)"), None);
+    }
+    #[test]
     fn cookies_and_equality() {
         let mut h = HeaderMap::new();
         h.insert(header::COOKIE, HeaderValue::from_static("a=1; innocity_session=abc; lang=en"));
