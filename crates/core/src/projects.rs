@@ -3,6 +3,7 @@
 //! per level, duplicate detection; money and instalments are in [`funding`], amounts in [`money`].
 pub mod execution;
 pub mod form;
+pub mod milestones;
 pub mod funding;
 pub mod money;
 

@@ -630,11 +630,12 @@ CREATE TABLE project_outcomes (
 "#,
 ), (
     13,
-    "calls' own application forms, review plans and guideline files",
+    "calls' own application forms, review plans, guideline files, task-book milestones",
     r#"
 ALTER TABLE calls ADD COLUMN form TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE calls ADD COLUMN review_plan TEXT NOT NULL DEFAULT '';
 ALTER TABLE applications ADD COLUMN answers TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE task_books ADD COLUMN milestones TEXT NOT NULL DEFAULT '[]';
 CREATE TABLE call_files (
     id {ID},
     call_id BIGINT NOT NULL REFERENCES calls(id),

@@ -8,6 +8,7 @@ use crate::db::{Db, ReadRow, Result, StoreError, now_ms};
 use crate::orgs::Actor;
 use chrono::NaiveDate;
 use innocity_core::projects::form::{AnswerError, ReviewPlan, Section, check_answers};
+use innocity_core::projects::milestones::Milestone;
 use innocity_core::projects::funding::{BudgetRules, Ledger, Line, check_budget, total_requested};
 use innocity_core::projects::money::Money;
 use innocity_core::projects::{self as rules, Action, Applicant, Deadlines, Eligibility, Failure, Level, Stage};
@@ -792,6 +793,8 @@ pub struct TaskBook {
     pub status_reason: String,
     pub extended: bool,
     pub version: i64,
+    /// Dated goals within the period (节点目标).
+    pub milestones: Vec<Milestone>,
 }
 
 impl TaskBook {
@@ -803,7 +806,7 @@ impl TaskBook {
     }
 }
 
-const BOOK_COLS: &str = "goals, deliverables, starts_on, ends_on, post_subsidy, signed_by, signed_at, budget, status, status_reason, extended, version";
+const BOOK_COLS: &str = "goals, deliverables, starts_on, ends_on, post_subsidy, signed_by, signed_at, budget, status, status_reason, extended, version, milestones";
 
 fn book_from(r: &dyn ReadRow) -> Result<TaskBook> {
     let status = r.text(8)?;
@@ -820,6 +823,7 @@ fn book_from(r: &dyn ReadRow) -> Result<TaskBook> {
         status_reason: r.text(9)?,
         extended: r.int(10)? != 0,
         version: r.int(11)?,
+        milestones: serde_json::from_str(&r.text(12)?).unwrap_or_default(),
     })
 }
 
@@ -829,7 +833,8 @@ pub async fn task_book(db: &Db, application_id: i64) -> Result<Option<TaskBook>>
 
 /// Signs the task book of an established project and lays out its payment schedule (50/30/20,
 /// or one sum after verification for a post-subsidy project); signing is the first condition.
-pub async fn sign_task_book(db: &Db, application_id: i64, goals: &str, deliverables: &[String], starts_on: NaiveDate, ends_on: NaiveDate, post_subsidy: bool, actor: Actor<'_>) -> Result<()> {
+#[allow(clippy::too_many_arguments)]
+pub async fn sign_task_book(db: &Db, application_id: i64, goals: &str, deliverables: &[String], milestones: &[Milestone], starts_on: NaiveDate, ends_on: NaiveDate, post_subsidy: bool, actor: Actor<'_>) -> Result<()> {
     let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
     if a.stage != Stage::Established {
         return Err(refused("projects.err.not_established", vec![]));
@@ -840,10 +845,13 @@ pub async fn sign_task_book(db: &Db, application_id: i64, goals: &str, deliverab
     if ends_on <= starts_on {
         return Err(refused("projects.err.period", vec![]));
     }
+    if milestones.iter().any(|m| m.due_on < starts_on || m.due_on > ends_on) || milestones.windows(2).any(|w| w[0].due_on > w[1].due_on) {
+        return Err(refused("projects.err.milestones", vec![]));
+    }
     let tx = db.begin_write().await?;
     let now = now_ms();
     tx.exec(
-        "INSERT INTO task_books (application_id, goals, deliverables, starts_on, ends_on, post_subsidy, signed_by, signed_at, budget) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO task_books (application_id, goals, deliverables, starts_on, ends_on, post_subsidy, signed_by, signed_at, budget, milestones) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         vec![
             application_id.into(),
             goals.trim().into(),
@@ -854,6 +862,7 @@ pub async fn sign_task_book(db: &Db, application_id: i64, goals: &str, deliverab
             actor.username.into(),
             now.into(),
             serde_json::to_string(&innocity_core::projects::execution::scale_budget(&a.budget, a.granted)).unwrap_or_default().into(),
+            serde_json::to_string(milestones).unwrap_or_default().into(),
         ],
     )
     .await?;

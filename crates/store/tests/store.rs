@@ -346,7 +346,16 @@ mod projects_flow {
 
         // The task book: the budget scaled to the grant, a one-year schedule of reports.
         let deliverables = vec!["申请发明专利 2 件".to_string(), "发表核心期刊论文 3 篇".to_string()];
-        p::sign_task_book(&t.db, id, "完成碳纤维复合材料低成本制备工艺攻关。", &deliverables, d("2026-07-01"), d("2027-06-30"), false, ACTOR).await.unwrap();
+        let outside = innocity_core::projects::milestones::parse("2027-07-01 结题之后", d("2026-01-01"), d("2027-12-31")).unwrap();
+        assert!(matches!(p::sign_task_book(&t.db, id, "完成碳纤维复合材料低成本制备工艺攻关。", &deliverables, &outside, d("2026-07-01"), d("2027-06-30"), false, ACTOR).await, Err(StoreError::Refused { key: "projects.err.milestones", .. })));
+        let milestones = innocity_core::projects::milestones::parse("2026-12-31 完成中试工艺验证", d("2026-07-01"), d("2027-06-30")).unwrap();
+        p::sign_task_book(&t.db, id, "完成碳纤维复合材料低成本制备工艺攻关。", &deliverables, &milestones, d("2026-07-01"), d("2027-06-30"), false, ACTOR).await.unwrap();
+        // The leader marks the milestone reached, once.
+        assert!(matches!(x::reach_milestone(&t.db, id, 0, "好", d("2026-12-20"), ACTOR).await, Err(StoreError::Refused { key: "projects.err.field", .. })));
+        x::reach_milestone(&t.db, id, 0, "中试工艺验证完成，良品率 92%。", d("2026-12-20"), ACTOR).await.unwrap();
+        assert!(matches!(x::reach_milestone(&t.db, id, 0, "中试工艺验证完成，良品率 92%。", d("2026-12-21"), ACTOR).await, Err(StoreError::Refused { key: "projects.err.milestone_reached", .. })));
+        assert!(matches!(x::reach_milestone(&t.db, id, 3, "没有这个节点目标", d("2026-12-21"), ACTOR).await, Err(StoreError::NotFound)));
+        assert_eq!(p::task_book(&t.db, id).await.unwrap().unwrap().milestones[0].reached_on, Some(d("2026-12-20")));
         let book = p::task_book(&t.db, id).await.unwrap().unwrap();
         assert_eq!(book.budget.iter().map(|l| l.requested).sum::<Money>(), Money::from_wan(30));
         assert_eq!(book.status, Status::Ongoing);

@@ -736,6 +736,8 @@ struct ProjectPage {
     paid: String,
     life: Option<execution::Life>,
     leader: bool,
+    /// index, due, text, state code (reached, overdue, upcoming), state text, note, may be marked reached
+    milestones: Vec<(usize, String, String, &'static str, String, String, bool)>,
 }
 
 pub async fn project_page(State(state): State<AppState>, auth: Auth<ViewApplications>, Path(id): Path<i64>, Query(q): Query<Notice>) -> AppResult<Response> {
@@ -769,7 +771,21 @@ pub async fn project_page(State(state): State<AppState>, auth: Auth<ViewApplicat
         Some(b) => Some(execution::life(&state, ctx, &a, b, &shell).await?),
         None => None,
     };
-    Ok(render(&ProjectPage { s: shell.clone(), notice, staff: level == Level::Bureau, leader: level == Level::Applicant, book, conditions, instalments, paid: paid.wan_text(), life, a }))
+    let day = today();
+    let leader = level == Level::Applicant;
+    let milestones = book
+        .iter()
+        .flat_map(|b| b.milestones.iter().enumerate().map(move |(k, m)| (k, m, b.status.running())))
+        .map(|(k, m, running)| {
+            let (code, text) = match m.reached_on {
+                Some(d) => ("reached", tf(lang, "projects.milestone.reached", &[date_zh(d)])),
+                None if innocity_core::projects::milestones::overdue(m, day) => ("overdue", t(lang, "projects.milestone.overdue").to_string()),
+                None => ("upcoming", t(lang, "projects.milestone.upcoming").to_string()),
+            };
+            (k, date_zh(m.due_on), m.text.clone(), code, text, m.note.clone(), leader && running && m.reached_on.is_none())
+        })
+        .collect();
+    Ok(render(&ProjectPage { s: shell.clone(), notice, staff: level == Level::Bureau, leader, book, conditions, instalments, paid: paid.wan_text(), life, milestones, a }))
 }
 
 #[derive(serde::Deserialize)]
@@ -786,6 +802,8 @@ pub struct ProjectForm {
     ends_on: String,
     #[serde(default)]
     post_subsidy: String,
+    #[serde(default)]
+    milestones: String,
     #[serde(default)]
     instalment: i64,
 }
@@ -808,7 +826,8 @@ pub async fn project_act(State(state): State<AppState>, a: Auth<ManageProjects>,
             if deliverables.is_empty() {
                 return Err(field_error(ctx, "deliverables", "err.required", vec![]));
             }
-            store::sign_task_book(db, app.id, &f.goals, &deliverables, from, to, f.post_subsidy == "1", ctx.actor()).await.map_err(err)?;
+            let milestones = innocity_core::projects::milestones::parse(&f.milestones, from, to).map_err(|e| field_error(ctx, "milestones", "projects.err.milestone_line", vec![e.line.to_string(), t(ctx.lang, &format!("projects.err.milestone.{}", e.code)).to_string()]))?;
+            store::sign_task_book(db, app.id, &f.goals, &deliverables, &milestones, from, to, f.post_subsidy == "1", ctx.actor()).await.map_err(err)?;
             "projects.signed"
         }
         "prepare" | "release" => {

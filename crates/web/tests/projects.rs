@@ -150,8 +150,15 @@ async fn instalments_wait_for_their_condition_and_two_people() {
     // The task book: a missing deliverable is named; then signed, with 50/30/20 of the grant.
     let r = t.post_form(&bureau, &url, &[("action", "sign"), ("goals", "形成稀土永磁材料示范生产线"), ("deliverables", " "), ("starts_on", "2026-01-01"), ("ends_on", "2027-12-31")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = t.post_form(&bureau, &url, &[("action", "sign"), ("goals", "形成稀土永磁材料示范生产线"), ("deliverables", "申请发明专利 3 件\n建成示范线 1 条"), ("starts_on", "2026-01-01"), ("ends_on", "2027-12-31")]).await;
+    // Milestones outside the period are named by line; nothing is signed.
+    let r = t.post_form(&bureau, &url, &[("action", "sign"), ("goals", "形成稀土永磁材料示范生产线"), ("deliverables", "申请发明专利 3 件"), ("milestones", "2026-06-30 完成中试\n2028-03-01 结题后"), ("starts_on", "2026-01-01"), ("ends_on", "2027-12-31")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("节点目标第 2 行") && r.body.contains("不在执行期内"), "{}", r.body);
+    assert!(store::task_book(&t.db, a.id).await.unwrap().is_none());
+    let r = t.post_form(&bureau, &url, &[("action", "sign"), ("goals", "形成稀土永磁材料示范生产线"), ("deliverables", "申请发明专利 3 件\n建成示范线 1 条"), ("milestones", "2026-06-30 完成中试工艺验证\n2027-06-30 建成示范线"), ("starts_on", "2026-01-01"), ("ends_on", "2027-12-31")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(store::task_book(&t.db, a.id).await.unwrap().unwrap().milestones.len(), 2);
+    assert!(t.get(&bureau, &url).await.body.contains("完成中试工艺验证"));
     let rows = store::instalments(&t.db, a.id).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.instalment.amount).sum::<innocity_core::projects::money::Money>(), a.granted);
     let id = |k: usize| rows[k].id.to_string();
@@ -339,6 +346,18 @@ async fn a_leader_reports_asks_for_changes_and_puts_things_right_and_others_cann
     let r = t.post_form(&member, &work, &[("action", "report"), ("kind", "mid_term"), ("seq", "1"), ("body", "进展顺利")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("至少 20 个字"), "{}", r.body);
+    // Milestones: the leader reports one reached (once, with a note); staff cannot, others do not see it.
+    let book = store::task_book(&t.db, a.id).await.unwrap().unwrap();
+    let open = book.milestones.iter().position(|m| m.reached_on.is_none()).expect("the member's project has a milestone to reach");
+    let k = open.to_string();
+    assert_eq!(t.post_form(&member, &work, &[("action", "milestone"), ("index", &k), ("note", "")]).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(t.post_form(&bureau, &work, &[("action", "milestone"), ("index", &k), ("note", "示范线已建成并投产")]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.post_form(&member, &format!("/projects/{}/work", other.id), &[("action", "milestone"), ("index", "0"), ("note", "示范线已建成并投产")]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.post_form(&member, &work, &[("action", "milestone"), ("index", &k), ("note", "示范线已建成并投产")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.post_form(&member, &work, &[("action", "milestone"), ("index", &k), ("note", "示范线已建成并投产")]).await.status, StatusCode::CONFLICT, "reported once");
+    assert_eq!(t.post_form(&member, &work, &[("action", "milestone"), ("index", "99"), ("note", "示范线已建成并投产")]).await.status, StatusCode::NOT_FOUND);
+    assert!(store::task_book(&t.db, a.id).await.unwrap().unwrap().milestones[open].note.contains("示范线已建成"));
+    assert!(t.get(&bureau, &url).await.body.contains("示范线已建成并投产"));
     // The report's files: checked like an application's, kept with the project, shown on the report.
     let up = format!("/projects/{}/reports/mid_term/1/upload", a.id);
     let pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n".to_vec();

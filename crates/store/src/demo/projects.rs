@@ -7,6 +7,7 @@ use crate::orgs::Actor;
 use crate::projects::{self as p, Decision, Draft, NewCall, execution as x};
 use chrono::{Days, NaiveDate};
 use innocity_core::projects::form::{self, ReviewPlan};
+use innocity_core::projects::milestones;
 use innocity_core::projects::funding::{BudgetRules, Line};
 use innocity_core::projects::money::Money;
 use innocity_core::projects::{Action, Deadlines, Eligibility, Level};
@@ -226,7 +227,16 @@ async fn carry_out(db: &Db, today: NaiveDate, papers: &[(String, String, String)
         let one_year = i % 3 == 0;
         let ends = if one_year { started + Days::new(364) } else { started + Days::new(729) };
         let deliverables = vec!["申请发明专利 2 件".to_string(), "发表核心期刊论文 3 篇".to_string(), "形成示范应用 1 项".to_string()];
-        p::sign_task_book(db, a.id, &format!("完成“{}”关键技术攻关并实现示范应用。", a.title), &deliverables, started, ends, post, maker).await?;
+        // Two milestones, at a third and two thirds of the period; those passed are mostly reached.
+        let third = (ends - started).num_days() as u64 / 3;
+        let milestones = milestones::parse(&format!("{} 完成关键工艺试验与中试方案\n{} 建成示范线并完成性能测试", started + Days::new(third), started + Days::new(2 * third)), started, ends).map_err(|e| StoreError::Invalid(format!("demo milestones: {}", e.code)))?;
+        p::sign_task_book(db, a.id, &format!("完成“{}”关键技术攻关并实现示范应用。", a.title), &deliverables, &milestones, started, ends, post, maker).await?;
+        for (k, m) in milestones.iter().enumerate() {
+            // The `member` account's project (i == 1) has its milestones still to report.
+            if m.due_on < today && i % 5 != 4 && i != 1 {
+                x::reach_milestone(db, a.id, k, "已按任务书完成，相关试验记录和测试报告已归档。", m.due_on, leader).await?;
+            }
+        }
         let rows = p::instalments(db, a.id).await?;
         if !post && i % 10 < 8 {
             p::pay(db, rows[0].id, false, maker).await?;

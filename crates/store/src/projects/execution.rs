@@ -314,6 +314,32 @@ pub async fn add_report_file(db: &Db, files: &std::path::Path, application_id: i
     super::store_attachment(db, files, application_id, name, &report_file_kind(kind, seq), bytes, "project.report_file", actor).await
 }
 
+/// The leader marks a milestone reached (today, with a note); once only, while the project runs.
+pub async fn reach_milestone(db: &Db, application_id: i64, index: usize, note: &str, today: NaiveDate, actor: Actor<'_>) -> Result<()> {
+    let book = book_or_refuse(db, application_id).await?;
+    if !book.status.running() {
+        return Err(refused("projects.err.status", vec![book.status.code().into(), "milestone".into()]));
+    }
+    let mut milestones = book.milestones.clone();
+    let m = milestones.get_mut(index).ok_or(StoreError::NotFound)?;
+    if m.reached_on.is_some() {
+        return Err(refused("projects.err.milestone_reached", vec![m.text.clone()]));
+    }
+    if note.trim().chars().count() < 4 || note.chars().count() > 1000 {
+        return Err(refused("projects.err.field", vec!["milestone_note".into()]));
+    }
+    m.reached_on = Some(today);
+    m.note = note.trim().to_string();
+    let text = m.text.clone();
+    let tx = db.begin_write().await?;
+    let n = tx.exec("UPDATE task_books SET milestones = ?, version = version + 1 WHERE application_id = ? AND version = ?", vec![serde_json::to_string(&milestones).unwrap_or_default().into(), application_id.into(), book.version.into()]).await?;
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    log(&tx, actor, "project.milestone", "application", application_id, serde_json::json!({ "milestone": text }), serde_json::json!({ "reached_on": day(today), "note": note.trim() })).await?;
+    tx.commit().await
+}
+
 /// The attachment kind of a report's files.
 pub fn report_file_kind(kind: ReportKind, seq: u32) -> String {
     format!("report:{}:{seq}", kind.code())

@@ -309,6 +309,11 @@ pub async fn work(State(state): State<AppState>, a: Auth<ApplyProjects>, Path(id
             x::submit_report(db, id, kind, seq, get(&f, "body"), &account, actor).await.map_err(|e| refusal(ctx, e))?;
             "life.report_submitted"
         }
+        "milestone" => {
+            let index: usize = get(&f, "index").parse().map_err(|_| ctx.err(AppError::not_found()))?;
+            x::reach_milestone(db, id, index, get(&f, "note"), today(), actor).await.map_err(|e| refusal(ctx, e))?;
+            "life.milestone_reached"
+        }
         "change" => {
             let kind = ChangeKind::parse(get(&f, "kind")).ok_or_else(|| field_error(ctx, "kind", "err.choose", vec![]))?;
             let detail = match kind {
