@@ -581,9 +581,16 @@ pub async fn autosave(State(state): State<AppState>, a: Auth<ApplyProjects>, Pat
         Err(e) => return Err(e),
     };
     let at = chrono::Local::now().format("%H:%M:%S").to_string();
+    // The eligibility rules are checked again (a new leader may be barred, or have too many
+    // projects) and the page's list is replaced.
+    let ctx = &a.ctx;
+    let app = store::application(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let c = store::call(&state.db, app.call_id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let missed: Vec<String> = store::eligibility(&state.db, &app, &c, today()).await.map_err(|e| ctx.err(e.into()))?.iter().map(|f| format!("<li>{}</li>", crate::page::escape(&failure_text(ctx.lang, f.rule, &f.detail)))).collect();
+    let missed = if missed.is_empty() { String::new() } else { format!(r#"<div class="alert alert-error"><p>{}</p><ul>{}</ul></div>"#, crate::page::escape(t(ctx.lang, "apps.missed")), missed.concat()) };
     let html = format!(
-        r#"<span class="ok">{}</span><input type="hidden" name="version" value="{version}" id="app-version" hx-swap-oob="true"><input type="hidden" name="version" value="{version}" id="act-version" hx-swap-oob="true">"#,
-        crate::page::escape(&tf(a.ctx.lang, "apps.autosaved", &[at]))
+        r#"<span class="ok">{}</span><input type="hidden" name="version" value="{version}" id="app-version" hx-swap-oob="true"><input type="hidden" name="version" value="{version}" id="act-version" hx-swap-oob="true"><div id="app-missed" hx-swap-oob="true">{missed}</div>"#,
+        crate::page::escape(&tf(ctx.lang, "apps.autosaved", &[at]))
     );
     Ok(axum::response::Html(html).into_response())
 }

@@ -713,6 +713,26 @@ async fn staff_publish_a_call_with_its_own_form_and_applicants_answer_it() {
     let a = store::application(&t.db, id).await.unwrap().unwrap();
     assert!(r.body.contains(&format!("name=\"version\" value=\"{}\"", a.version)) && r.body.contains("已自动保存"));
     assert_eq!(a.answers.get("技术就绪度").map(String::as_str), Some("6"));
+    // Eligibility is checked again as the draft saves: a leader barred by a credit record shows at once.
+    use innocity_core::credit::{Nature, Record, Sanction, Severity};
+    let today = chrono::Local::now().date_naive();
+    let rec = Record { id: 0, nature: Nature::Bad, kind: "数据造假".into(), severity: Severity::Serious, source: "兰科监〔2026〕9号".into(), date: today, sanction: Sanction::Years(2), points: 0 };
+    innocity_store::credit::add(&t.db, &innocity_store::credit::Subject { kind: "person".into(), key: "110105194912310038".into(), name: "赵工".into() }, &rec, today, innocity_store::orgs::Actor { user_id: 0, username: "t", request_id: "r" }).await.unwrap();
+    let mut barred: Vec<(&str, &str)> = typed.iter().map(|(k, v)| if *k == "leader_key" { (*k, "110105194912310038") } else { (*k, *v) }).collect();
+    let v2 = a.version.to_string();
+    barred.retain(|(k, _)| *k != "version");
+    barred.push(("version", &v2));
+    let r = t.post_form(&member, &format!("/applications/{id}/autosave"), &barred).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("id=\"app-missed\" hx-swap-oob=\"true\"") && r.body.contains("项目负责人受科研失信限制") && r.body.contains("兰科监〔2026〕9号"), "{}", r.body);
+    let r = t.post_form(&member, &format!("/applications/{id}/autosave"), &typed.iter().map(|(k, v)| if *k == "version" { (*k, "0") } else { (*k, *v) }).collect::<Vec<_>>()).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "a stale page");
+    let a = store::application(&t.db, id).await.unwrap().unwrap();
+    let v3 = a.version.to_string();
+    let mut back: Vec<(&str, &str)> = typed.iter().filter(|(k, _)| *k != "version").copied().collect();
+    back.push(("version", &v3));
+    assert_eq!(t.post_form(&member, &format!("/applications/{id}/autosave"), &back).await.status, StatusCode::OK);
+    let a = store::application(&t.db, id).await.unwrap().unwrap();
     // The same save again with the old version is stale.
     assert_eq!(t.post_form(&member, &format!("/applications/{id}/autosave"), &typed).await.status, StatusCode::CONFLICT);
     let v = a.version.to_string();
