@@ -298,7 +298,15 @@ pub struct ReturnPage {
     pub notice: String,
     pub problems: Vec<String>,
     pub base: String,
+    /// The organisation's S&T plan project outputs of the year beside the return's cells that
+    /// count them: kind, number, the cell's label, the value reported, reported fewer.
+    pub project_outputs: Vec<(&'static str, i64, String, String, bool)>,
+    pub outputs_fewer: bool,
 }
+
+/// Which cell of the 107-2 return counts a kind of project output (patent applications, papers,
+/// standards); the others are shown without a cell.
+const OUTPUT_CELLS: [(&str, &str); 3] = [("patent", "PATENT_APPS"), ("paper", "PAPERS"), ("standard", "STANDARDS")];
 
 fn cell_id(element: &str, disagg: &str, row: i64) -> String {
     format!("c-{element}-{}-{row}", if disagg.is_empty() { "T" } else { disagg })
@@ -392,7 +400,21 @@ async fn return_page(state: &AppState, ctx: &Ctx, p: &Principal, rc: ReturnCtx, 
     };
     let reviewer = p.role.allows(Capability::ReviewStats);
     let base = format!("/stats/{}/{}/orgs/{}", rc.form.code, rc.period, rc.org.id);
+    // The organisation's project outputs of the year, against what the return reports (the
+    // return counts all of the organisation's patents, papers and standards, so never fewer).
+    let mut project_outputs = Vec::new();
+    if rc.form.code == "107-2" {
+        for (kind, n) in innocity_store::projects::execution::organisation_outputs(db, rc.org.id, rc.period.year()).await.map_err(|e| ctx.err(e.into()))? {
+            let Some(k) = innocity_core::projects::execution::OUTPUT_KINDS.iter().find(|k| **k == kind) else { continue };
+            let cell = OUTPUT_CELLS.iter().find(|c| c.0 == kind).and_then(|c| rc.cat.element(c.1));
+            let reported = cell.and_then(|e| value_of(&e.code, "", 0).map(|v| display_value(e, v))).unwrap_or_default();
+            let fewer = reported.replace(',', "").parse::<f64>().is_ok_and(|v| v < n as f64);
+            project_outputs.push((t(lang, &format!("life.output.{k}")), n, cell.map(|e| element_name(lang, e).to_string()).unwrap_or_default(), reported, fewer));
+        }
+    }
     Ok(ReturnPage {
+        outputs_fewer: project_outputs.iter().any(|o| o.4),
+        project_outputs,
         panel: ValidationPanel { s: ctx.shell(), items: violation_views(&rc.cat, lang, &vs, &explanations), oob: false, can_explain: editable },
         s: ctx.shell(),
         form_name: form_name(lang, &rc.form),

@@ -442,6 +442,20 @@ async fn portfolios_board_and_exports_add_up() {
     let bureau = t.login("bureau").await;
     let today = chrono::Local::now().date_naive();
     let all = x::portfolio(&t.db, store::Reach::All, today).await.unwrap();
+    // Project outputs are counted on the organisation's statistical return of their year.
+    let p = &all[0];
+    let org = store::application(&t.db, p.id).await.unwrap().unwrap().organisation_id;
+    let actor = innocity_store::orgs::Actor { user_id: 0, username: "t", request_id: "r" };
+    for (k, no) in ["CN202510000001.1", "CN202510000002.X"].iter().enumerate() {
+        x::add_output(&t.db, p.id, "patent", &format!("一种稀土永磁材料的制备方法（{k}）"), no, chrono::NaiveDate::from_ymd_opt(2025, 6, 1 + k as u32).unwrap(), actor).await.unwrap();
+    }
+    let counted = x::organisation_outputs(&t.db, org, 2025).await.unwrap();
+    let patents = counted.iter().find(|c| c.0 == "patent").unwrap().1;
+    assert!(patents >= 2);
+    assert!(x::organisation_outputs(&t.db, org, 2024).await.unwrap().iter().all(|c| c.0 != "patent" || c.1 < patents), "by year");
+    let page = t.get(&bureau, &format!("/stats/107-2/2025/orgs/{org}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"project-outputs\"") && page.body.contains(&format!("专利 {patents}")) && page.body.contains("当年专利申请数"), "{}", page.body);
     let (status, _, bytes) = t.get_bytes(&bureau, "/projects?format=xlsx").await;
     assert_eq!(status, StatusCode::OK);
     use calamine::Reader;

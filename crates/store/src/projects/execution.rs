@@ -806,6 +806,16 @@ pub async fn output_counts(db: &Db, reach: super::Reach<'_>) -> Result<Vec<(Stri
     .await
 }
 
+/// An organisation's project outputs recorded in a year, by kind (for its statistical return).
+pub async fn organisation_outputs(db: &Db, organisation_id: i64, year: i32) -> Result<Vec<(String, i64)>> {
+    db.read(
+        "SELECT o.kind, COUNT(*) FROM project_outputs o JOIN applications a ON a.id = o.application_id WHERE a.organisation_id = ? AND o.on_date >= ? AND o.on_date <= ? GROUP BY o.kind ORDER BY o.kind",
+        vec![organisation_id.into(), format!("{year}-01-01").into(), format!("{year}-12-31").into()],
+        |r| Ok((r.text(0)?, r.int(1)?)),
+    )
+    .await
+}
+
 fn reach_filter(reach: &super::Reach<'_>) -> (String, Vec<sea_orm::Value>) {
     match reach {
         super::Reach::Leader(u) => ("a.leader_user_id = ?".into(), vec![(*u).into()]),
