@@ -59,10 +59,20 @@ fn call_open(c: &Call, day: NaiveDate) -> bool {
     c.status == "open" && day >= c.opens_on && day <= c.deadlines.applicant
 }
 
-pub async fn calls(State(state): State<AppState>, a: Auth<ViewApplications>) -> AppResult<Response> {
+pub async fn calls(State(state): State<AppState>, a: Auth<ViewApplications>, Query(q): Query<BoardQuery>) -> AppResult<Response> {
     let ctx = &a.ctx;
     let list = store::calls(&state.db).await.map_err(|e| ctx.err(e.into()))?;
     let day = today();
+    if q.format == "xlsx" {
+        use crate::stats::files::TableCell as C;
+        let lang = ctx.lang;
+        let head: Vec<&str> = ["calls.code", "calls.name", "calls.field.year", "calls.opens", "calls.dl.applicant", "calls.dl.organisation", "calls.dl.zone", "calls.max_request", "calls.status"].iter().map(|k| t(lang, k)).collect();
+        let rows: Vec<Vec<C>> = list
+            .iter()
+            .map(|c| vec![C::Text(c.code.clone()), C::Text(c.title.clone()), C::Int(c.year), C::Text(date_zh(c.opens_on)), C::Text(date_zh(c.deadlines.applicant)), C::Text(date_zh(c.deadlines.organisation)), C::Text(date_zh(c.deadlines.zone)), C::Wan(c.budget_rules.max_request.0), C::Text(t(lang, if call_open(c, day) { "calls.open" } else { "calls.closed" }).into())])
+            .collect();
+        return crate::stats::files::table(ctx, t(lang, "calls.title"), &head, &rows, "calls.xlsx");
+    }
     let rows = list.iter().map(|c| (c.id, c.code.clone(), c.title.clone(), date_zh(c.opens_on), date_zh(c.deadlines.applicant), t(ctx.lang, if call_open(c, day) { "calls.open" } else { "calls.closed" }).to_string(), call_open(c, day))).collect();
     Ok(render(&CallsPage { s: ctx.shell(), calls: rows, can_apply: matches!(a.principal.role, Role::OrgAdmin | Role::OrgMember), staff: matches!(a.principal.role, Role::SystemAdmin | Role::BureauStaff) }))
 }
@@ -661,12 +671,20 @@ pub async fn department(State(state): State<AppState>, a: Auth<ManageProjects>, 
     Ok(Redirect::to(&format!("/applications/{id}?notice=apps.done")).into_response())
 }
 
+/// A call's projects on the board: how many, the money granted and paid, how many are overdue.
+struct CallMoney {
+    projects: usize,
+    granted: String,
+    paid: String,
+    overdue: usize,
+}
+
 /// The bureau's board: every call by stage, with money requested and granted.
 #[derive(Template)]
 #[template(path = "projects_board.html")]
 struct BoardPage {
     s: Shell,
-    calls: Vec<(i64, String, Vec<(&'static str, &'static str, i64, String, String)>, i64)>,
+    calls: Vec<(i64, String, Vec<(&'static str, &'static str, i64, String, String)>, i64, CallMoney)>,
     ledgers: Vec<(String, i64, String, String, String)>,
     /// Projects with overdue reports, overdue reports, overdue rectifications, payments waiting
     /// for the checker, changes waiting, money granted and paid to projects.
@@ -697,14 +715,22 @@ pub async fn board(State(state): State<AppState>, a: Auth<ManageProjects>, Query
         }
         return crate::stats::files::table(ctx, t(lang, "board.title"), &head, &table, "board.xlsx");
     }
+    let projects = execution_store::portfolio(&state.db, Reach::All, today()).await.map_err(err)?;
     let mut calls = Vec::new();
     for c in store::calls(&state.db).await.map_err(err)? {
+        let of_call: Vec<_> = projects.iter().filter(|p| p.call_id == c.id).collect();
+        let money = CallMoney {
+            projects: of_call.len(),
+            granted: of_call.iter().map(|p| p.granted).sum::<Money>().wan_text(),
+            paid: of_call.iter().map(|p| p.paid).sum::<Money>().wan_text(),
+            overdue: of_call.iter().filter(|p| p.overdue_reports + p.overdue_rectifications > 0).count(),
+        };
         let mine: Vec<_> = rows.iter().filter(|r| r.call_id == c.id).map(|r| {
             let s = Stage::parse(&r.stage).unwrap_or(Stage::Draft);
             (s.code(), stage_label(lang, s), r.n, r.requested.wan_text(), r.granted.wan_text())
         }).collect();
         let n = mine.iter().map(|x| x.2).sum();
-        calls.push((c.id, c.title, mine, n));
+        calls.push((c.id, c.title, mine, n, money));
     }
     let mut ledgers = Vec::new();
     for p in store::programmes(&state.db).await.map_err(err)? {
@@ -714,7 +740,6 @@ pub async fn board(State(state): State<AppState>, a: Auth<ManageProjects>, Query
             }
         }
     }
-    let projects = execution_store::portfolio(&state.db, Reach::All, today()).await.map_err(err)?;
     let follow_up = (
         projects.iter().filter(|p| p.overdue_reports > 0).count(),
         projects.iter().map(|p| p.overdue_reports).sum(),

@@ -476,6 +476,20 @@ async fn portfolios_board_and_exports_add_up() {
     let board = t.get(&bureau, "/projects/board").await;
     let with_overdue = all.iter().filter(|p| p.overdue_reports > 0).count();
     assert!(board.body.contains(&format!("id=\"board-overdue\">{with_overdue}<")), "board overdue {with_overdue}");
+    // Each call's projects with their money paid, which adds up to the board's total.
+    for c in store::calls(&t.db).await.unwrap() {
+        let of_call: Vec<_> = all.iter().filter(|p| p.call_id == c.id).collect();
+        if !of_call.is_empty() {
+            let paid = of_call.iter().map(|p| p.paid).sum::<innocity_core::projects::money::Money>().wan_text();
+            assert!(board.body.contains(&format!("id=\"call-money-{}\">立项 {} 项", c.id, of_call.len())) && board.body.contains(&format!("<strong>{paid}</strong>")), "call {}", c.code);
+        }
+    }
+    // The calls as XLSX, one row each.
+    let (status, _, bytes) = t.get_bytes(&bureau, "/calls?format=xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut calls_book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let calls_sheet = calls_book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(calls_sheet.rows().count(), 1 + store::calls(&t.db).await.unwrap().len());
     // The board's table as XLSX: every application counted once, the money granted to the fen.
     let (status, _, bytes) = t.get_bytes(&bureau, "/projects/board?format=xlsx").await;
     assert_eq!(status, StatusCode::OK);
