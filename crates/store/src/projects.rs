@@ -198,14 +198,18 @@ pub async fn create_call(db: &Db, c: &NewCall, actor: Actor<'_>) -> Result<i64> 
 /// the applicants read them; the texts, topics and budget rules may change and the deadlines
 /// move. The code never changes.
 pub async fn update_call(db: &Db, id: i64, c: &NewCall, actor: Actor<'_>) -> Result<()> {
-    let before = call(db, id).await?.ok_or(StoreError::NotFound)?;
     check_call(db, c).await?;
-    let applied: i64 = db.read("SELECT COUNT(*) FROM applications WHERE call_id = ?", vec![id.into()], |r| r.int(0)).await?.first().copied().unwrap_or(0);
+    let d = |x: NaiveDate| Value::from(x.format("%Y-%m-%d").to_string());
+    // Read and checked inside the write, so no application slips in between.
+    let tx = db.begin_write().await?;
+    let before = match tx.query_one(&format!("SELECT {CALL_COLS} FROM calls WHERE id = ?"), vec![id.into()]).await? {
+        Some(row) => call_from(&row)?,
+        None => return Err(StoreError::NotFound),
+    };
+    let applied: i64 = tx.query_one("SELECT COUNT(*) FROM applications WHERE call_id = ?", vec![id.into()]).await?.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
     if applied > 0 && (c.programme_id != before.programme_id || c.year != before.year || c.form != before.form || c.eligibility != before.eligibility) {
         return Err(refused("calls.err.applied", vec![applied.to_string()]));
     }
-    let d = |x: NaiveDate| Value::from(x.format("%Y-%m-%d").to_string());
-    let tx = db.begin_write().await?;
     tx.exec(
         "UPDATE calls SET programme_id = ?, title = ?, year = ?, guidelines = ?, topics = ?, eligibility = ?, budget_rules = ?, applicant_deadline = ?, organisation_deadline = ?, zone_deadline = ?, opens_on = ?, form = ?, review_plan = ? WHERE id = ?",
         vec![
@@ -226,8 +230,14 @@ pub async fn update_call(db: &Db, id: i64, c: &NewCall, actor: Actor<'_>) -> Res
         ],
     )
     .await?;
-    audit::append(&tx, Change { actor: actor.username, action: "call.edit", entity: "call", entity_id: id.to_string(), before: serde_json::json!({ "title": before.title, "deadlines": before.deadlines, "opens_on": before.opens_on }), after: serde_json::json!({ "title": c.title, "deadlines": c.deadlines, "opens_on": c.opens_on }), request_id: actor.request_id }).await?;
+    audit::append(&tx, Change { actor: actor.username, action: "call.edit", entity: "call", entity_id: id.to_string(), before: call_audit(&before.title, &before.guidelines, &before.topics, &before.budget_rules, &before.deadlines, before.opens_on, &before.review_plan), after: call_audit(&c.title, &c.guidelines, &c.topics, &c.budget_rules, &c.deadlines, c.opens_on, &c.review_plan), request_id: actor.request_id }).await?;
     tx.commit().await
+}
+
+/// What an edit of a call can change, for its audit entry (the guidelines by their digest).
+fn call_audit(title: &str, guidelines: &str, topics: &[String], rules: &BudgetRules, deadlines: &Deadlines, opens_on: NaiveDate, plan: &ReviewPlan) -> serde_json::Value {
+    use sha2::Digest;
+    serde_json::json!({ "title": title, "guidelines_sha256": hex::encode(sha2::Sha256::digest(guidelines.as_bytes())), "topics": topics, "budget_rules": rules, "deadlines": deadlines, "opens_on": opens_on, "review_plan": plan })
 }
 
 pub async fn calls(db: &Db) -> Result<Vec<Call>> {
@@ -1040,16 +1050,22 @@ pub async fn add_attachment(db: &Db, files: &std::path::Path, application_id: i6
     if !a.stage.editable() {
         return Err(refused("apps.err.not_editable", vec![]));
     }
-    store_attachment(db, files, application_id, name, kind, bytes, "application.attach", actor).await
+    store_attachment(db, files, application_id, name, kind, bytes, "application.attach", None, actor).await
 }
 
 /// Checks and keeps a file of an application or project under `kind` (`attachment`, or a
 /// report's `report:<kind>:<seq>`), with its audit entry; the same file again under the same
-/// kind (a retried or double-clicked upload) is the same attachment.
+/// kind (a retried or double-clicked upload) is the same attachment. `closed_if` is a query run
+/// inside the write: when it finds a row, what the file belongs to has closed (`refusal`).
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn store_attachment(db: &Db, files: &std::path::Path, application_id: i64, name: &str, kind: &str, bytes: &[u8], audit_action: &str, actor: Actor<'_>) -> Result<i64> {
+pub(crate) async fn store_attachment(db: &Db, files: &std::path::Path, application_id: i64, name: &str, kind: &str, bytes: &[u8], audit_action: &str, closed_if: Option<(&str, Vec<Value>, StoreError)>, actor: Actor<'_>) -> Result<i64> {
     let (content_type, sha, safe_name) = checked_upload(files, name, bytes).await?;
     let tx = db.begin_write().await?;
+    if let Some((sql, values, refusal)) = closed_if
+        && tx.query_one(sql, values).await?.is_some()
+    {
+        return Err(refusal);
+    }
     if let Some(row) = tx.query_one("SELECT id FROM attachments WHERE application_id = ? AND sha256 = ? AND kind = ?", vec![application_id.into(), sha.clone().into(), kind.into()]).await? {
         return Ok(row.try_get_by_index(0)?);
     }

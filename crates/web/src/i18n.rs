@@ -70,12 +70,29 @@ fn messages(lang: Lang) -> &'static Messages {
     }
 }
 
-/// The text for `key`, or the key itself when a message is missing (a test keeps both files whole).
+/// The text for `key`, if there is one.
+pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
+    messages(lang).get(key).map(String::as_str)
+}
+
+/// The text for `key`, or the key itself when a message is missing (a test keeps both files
+/// whole). Missing keys are kept once each, and only a few hundred of them, so keys built from
+/// what a request carries can never use up memory.
 pub fn t(lang: Lang, key: &str) -> &'static str {
-    match messages(lang).get(key) {
-        Some(s) => s.as_str(),
-        None => Box::leak(key.to_string().into_boxed_str()),
+    if let Some(s) = lookup(lang, key) {
+        return s;
     }
+    static MISSING: OnceLock<std::sync::Mutex<HashMap<String, &'static str>>> = OnceLock::new();
+    let mut missing = MISSING.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = missing.get(key) {
+        return s;
+    }
+    if missing.len() >= 256 {
+        return "—";
+    }
+    let s: &'static str = Box::leak(key.to_string().into_boxed_str());
+    missing.insert(key.to_string(), s);
+    s
 }
 
 /// The text for `key` with `{0}`, `{1}` ... replaced by `args`.

@@ -180,7 +180,7 @@ pub async fn call_page(State(state): State<AppState>, a: Auth<ViewApplications>,
     let form = c.form.iter().map(|s| (s.title.clone(), s.fields.iter().map(|f| (f.label.clone(), kind_text(lang, &f.kind), f.required)).collect())).collect();
     let p = &c.review_plan;
     // The first round is the remote review when there is one, then the panel.
-    let next_round = if rounds.is_empty() && p.remote_experts > 0 { ("assign", p.remote_experts) } else if p.panel_experts > 0 { (if p.panel_drawn { "draw" } else { "assign" }, p.panel_experts.min(15)) } else { ("assign", p.remote_experts.max(1)) };
+    let next_round = if rounds.is_empty() && p.remote_experts > 0 { ("assign", p.remote_experts) } else if p.panel_experts > 0 { (if p.panel_drawn { "draw" } else { "assign" }, p.panel_experts) } else { ("assign", p.remote_experts.max(1)) };
     Ok(render(&CallPage {
         s: ctx.shell(),
         notice: notice_text(lang, &q.notice),
@@ -315,7 +315,7 @@ pub struct Notice {
 
 /// The message of a `?notice=` key (only plain keys are looked up).
 pub fn notice_text(lang: Lang, key: &str) -> String {
-    if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') { t(lang, &format!("notice.{key}")).to_string() } else { String::new() }
+    crate::i18n::lookup(lang, &format!("notice.{key}")).unwrap_or_default().to_string()
 }
 
 fn budget_rows(lang: Lang, lines: &[Line]) -> Vec<(&'static str, &'static str, String, String)> {
@@ -811,8 +811,9 @@ pub async fn project_page(State(state): State<AppState>, auth: Auth<ViewApplicat
         .map(|(k, m, running)| {
             let (code, text) = match m.reached_on {
                 Some(d) => ("reached", tf(lang, "projects.milestone.reached", &[date_zh(d)])),
-                None if innocity_core::projects::milestones::overdue(m, day) => ("overdue", t(lang, "projects.milestone.overdue").to_string()),
-                None => ("upcoming", t(lang, "projects.milestone.upcoming").to_string()),
+                None if running && innocity_core::projects::milestones::overdue(m, day) => ("overdue", t(lang, "projects.milestone.overdue").to_string()),
+                None if running => ("upcoming", t(lang, "projects.milestone.upcoming").to_string()),
+                None => ("closed", t(lang, "projects.milestone.not_reached").to_string()),
             };
             (k, date_zh(m.due_on), m.text.clone(), code, text, m.note.clone(), leader && running && m.reached_on.is_none())
         })

@@ -776,4 +776,7 @@ async fn staff_publish_a_call_with_its_own_form_and_applicants_answer_it() {
     assert_eq!(store::call(&t.db, cid).await.unwrap().unwrap().deadlines.applicant.to_string(), "2030-12-05");
     let audit: Vec<String> = t.db.read("SELECT action FROM audit_log WHERE entity = 'call' AND entity_id = ? ORDER BY seq", vec![cid.to_string().into()], |r| r.text(0)).await.unwrap();
     assert_eq!(audit, ["call.create", "call.attach", "call.edit"]);
+    // The edit's entry keeps what could change: dates, money rules, plan, the guidelines' digest.
+    let after: Vec<String> = t.db.read("SELECT after_json FROM audit_log WHERE action = 'call.edit' AND entity_id = ?", vec![cid.to_string().into()], |r| r.text(0)).await.unwrap();
+    assert!(after[0].contains("2030-12-05") && after[0].contains("budget_rules") && after[0].contains("review_plan") && after[0].contains("guidelines_sha256"), "{}", after[0]);
 }

@@ -261,7 +261,7 @@ impl ReviewPlan {
         if self.remote_experts > 15 {
             return Err("remote_experts");
         }
-        if self.panel_experts > 0 && !(3..=25).contains(&self.panel_experts) {
+        if self.panel_experts > 0 && !(3..=15).contains(&self.panel_experts) {
             return Err("panel_experts");
         }
         Ok(())
@@ -325,6 +325,7 @@ mod tests {
         assert!(ReviewPlan::default().check().is_ok());
         assert_eq!(ReviewPlan { remote_experts: 0, panel_experts: 0, ..Default::default() }.check(), Err("no_experts"));
         assert_eq!(ReviewPlan { panel_experts: 2, ..Default::default() }.check(), Err("panel_experts"));
+        assert_eq!(ReviewPlan { panel_experts: 16, ..Default::default() }.check(), Err("panel_experts"), "a round takes at most 15 experts per item");
         assert!(ReviewPlan { remote_experts: 0, panel_experts: 7, ..Default::default() }.check().is_ok());
     }
 }

@@ -307,11 +307,9 @@ pub async fn add_report_file(db: &Db, files: &std::path::Path, application_id: i
         return Err(refused("projects.err.status", vec![book.status.code().into(), "report".into()]));
     }
     rules::report_schedule(book.starts(), book.ends()).into_iter().find(|d| d.kind == kind && d.seq == seq).ok_or(StoreError::NotFound)?;
-    let submitted = db.read("SELECT status FROM project_reports WHERE application_id = ? AND kind = ? AND seq = ?", vec![application_id.into(), kind.code().into(), i64::from(seq).into()], |r| r.text(0)).await?;
-    if submitted.iter().any(|s| s == "submitted") {
-        return Err(refused("projects.err.report_in", vec![]));
-    }
-    super::store_attachment(db, files, application_id, name, &report_file_kind(kind, seq), bytes, "project.report_file", actor).await
+    // Checked inside the write: a file never lands on a report that has just been submitted.
+    let submitted: (&str, Vec<sea_orm::Value>, StoreError) = ("SELECT 1 FROM project_reports WHERE application_id = ? AND kind = ? AND seq = ? AND status = 'submitted'", vec![application_id.into(), kind.code().into(), i64::from(seq).into()], refused("projects.err.report_in", vec![]));
+    super::store_attachment(db, files, application_id, name, &report_file_kind(kind, seq), bytes, "project.report_file", Some(submitted), actor).await
 }
 
 /// The leader marks a milestone reached (today, with a note); once only, while the project runs.

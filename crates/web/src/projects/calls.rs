@@ -329,7 +329,7 @@ impl CallForm {
         })?;
         let review_plan = ReviewPlan {
             remote_experts: whole("remote_experts", &self.remote_experts, 15)?,
-            panel_experts: whole("panel_experts", &self.panel_experts, 25)?,
+            panel_experts: whole("panel_experts", &self.panel_experts, 15)?,
             panel_drawn: self.panel_drawn == "1",
             panel_shortlist: whole("panel_shortlist", &self.panel_shortlist, 10_000)?,
             department_review: self.department_review == "1",
