@@ -161,32 +161,14 @@ async fn check_call(db: &Db, c: &NewCall) -> Result<()> {
 
 pub async fn create_call(db: &Db, c: &NewCall, actor: Actor<'_>) -> Result<i64> {
     check_call(db, c).await?;
-    let d = |x: NaiveDate| Value::from(x.format("%Y-%m-%d").to_string());
     let tx = db.begin_write().await?;
     if tx.query_one("SELECT id FROM calls WHERE code = ?", vec![c.code.clone().into()]).await?.is_some() {
         return Err(refused("calls.err.code_taken", vec![c.code.clone()]));
     }
     let id = tx
         .insert(
-            "INSERT INTO calls (programme_id, code, title, year, guidelines, topics, eligibility, budget_rules, applicant_deadline, organisation_deadline, zone_deadline, opens_on, status, created_by, created_at, form, review_plan) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)",
-            vec![
-                c.programme_id.into(),
-                c.code.clone().into(),
-                c.title.clone().into(),
-                c.year.into(),
-                c.guidelines.clone().into(),
-                serde_json::to_string(&c.topics).unwrap_or_default().into(),
-                serde_json::to_string(&c.eligibility).unwrap_or_default().into(),
-                serde_json::to_string(&c.budget_rules).unwrap_or_default().into(),
-                d(c.deadlines.applicant),
-                d(c.deadlines.organisation),
-                d(c.deadlines.zone),
-                d(c.opens_on),
-                actor.username.into(),
-                now_ms().into(),
-                serde_json::to_string(&c.form).unwrap_or_default().into(),
-                serde_json::to_string(&c.review_plan).unwrap_or_default().into(),
-            ],
+            &format!("INSERT INTO calls ({CALL_FIELDS}, code, status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)"),
+            [call_values(c), vec![c.code.clone().into(), actor.username.into(), now_ms().into()]].concat(),
         )
         .await?;
     audit::append(&tx, Change { actor: actor.username, action: "call.create", entity: "call", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "code": c.code, "title": c.title }), request_id: actor.request_id }).await?;
@@ -194,12 +176,34 @@ pub async fn create_call(db: &Db, c: &NewCall, actor: Actor<'_>) -> Result<i64> 
     Ok(id)
 }
 
+/// The columns a call's form sets, in the order of [`call_values`].
+const CALL_FIELDS: &str = "programme_id, title, year, guidelines, topics, eligibility, budget_rules, applicant_deadline, organisation_deadline, zone_deadline, opens_on, form, review_plan";
+
+fn call_values(c: &NewCall) -> Vec<Value> {
+    let d = |x: NaiveDate| Value::from(x.format("%Y-%m-%d").to_string());
+    let json = |v: serde_json::Result<String>| Value::from(v.unwrap_or_default());
+    vec![
+        c.programme_id.into(),
+        c.title.clone().into(),
+        c.year.into(),
+        c.guidelines.clone().into(),
+        json(serde_json::to_string(&c.topics)),
+        json(serde_json::to_string(&c.eligibility)),
+        json(serde_json::to_string(&c.budget_rules)),
+        d(c.deadlines.applicant),
+        d(c.deadlines.organisation),
+        d(c.deadlines.zone),
+        d(c.opens_on),
+        json(serde_json::to_string(&c.form)),
+        json(serde_json::to_string(&c.review_plan)),
+    ]
+}
+
 /// Edits a call. Once anyone has applied, its programme, year, form and eligibility stay as
 /// the applicants read them; the texts, topics and budget rules may change and the deadlines
 /// move. The code never changes.
 pub async fn update_call(db: &Db, id: i64, c: &NewCall, actor: Actor<'_>) -> Result<()> {
     check_call(db, c).await?;
-    let d = |x: NaiveDate| Value::from(x.format("%Y-%m-%d").to_string());
     // Read and checked inside the write, so no application slips in between.
     let tx = db.begin_write().await?;
     let before = match tx.query_one(&format!("SELECT {CALL_COLS} FROM calls WHERE id = ?"), vec![id.into()]).await? {
@@ -211,23 +215,8 @@ pub async fn update_call(db: &Db, id: i64, c: &NewCall, actor: Actor<'_>) -> Res
         return Err(refused("calls.err.applied", vec![applied.to_string()]));
     }
     tx.exec(
-        "UPDATE calls SET programme_id = ?, title = ?, year = ?, guidelines = ?, topics = ?, eligibility = ?, budget_rules = ?, applicant_deadline = ?, organisation_deadline = ?, zone_deadline = ?, opens_on = ?, form = ?, review_plan = ? WHERE id = ?",
-        vec![
-            c.programme_id.into(),
-            c.title.clone().into(),
-            c.year.into(),
-            c.guidelines.clone().into(),
-            serde_json::to_string(&c.topics).unwrap_or_default().into(),
-            serde_json::to_string(&c.eligibility).unwrap_or_default().into(),
-            serde_json::to_string(&c.budget_rules).unwrap_or_default().into(),
-            d(c.deadlines.applicant),
-            d(c.deadlines.organisation),
-            d(c.deadlines.zone),
-            d(c.opens_on),
-            serde_json::to_string(&c.form).unwrap_or_default().into(),
-            serde_json::to_string(&c.review_plan).unwrap_or_default().into(),
-            id.into(),
-        ],
+        &format!("UPDATE calls SET {} WHERE id = ?", CALL_FIELDS.split(", ").map(|col| format!("{col} = ?")).collect::<Vec<_>>().join(", ")),
+        [call_values(c), vec![id.into()]].concat(),
     )
     .await?;
     audit::append(&tx, Change { actor: actor.username, action: "call.edit", entity: "call", entity_id: id.to_string(), before: call_audit(&before.title, &before.guidelines, &before.topics, &before.budget_rules, &before.deadlines, before.opens_on, &before.review_plan), after: call_audit(&c.title, &c.guidelines, &c.topics, &c.budget_rules, &c.deadlines, c.opens_on, &c.review_plan), request_id: actor.request_id }).await?;

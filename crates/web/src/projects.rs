@@ -176,7 +176,7 @@ pub async fn call_page(State(state): State<AppState>, a: Auth<ViewApplications>,
     };
     let default_deadline = (today() + chrono::Days::new(21)).format("%Y-%m-%d").to_string();
     let announce = if staff { Some(execution::call_notice(&state, ctx, id).await?) } else { None };
-    let files = store::call_files(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.into_iter().map(|f| (f.id, f.name, format!("{:.1} KB", f.size as f64 / 1024.0))).collect();
+    let files = store::call_files(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.into_iter().map(|f| (f.id, f.name, file_size(f.size))).collect();
     let form = c.form.iter().map(|s| (s.title.clone(), s.fields.iter().map(|f| (f.label.clone(), kind_text(lang, &f.kind), f.required)).collect())).collect();
     let p = &c.review_plan;
     // The first round is the remote review when there is one, then the panel.
@@ -313,7 +313,12 @@ pub struct Notice {
     notice: String,
 }
 
-/// The message of a `?notice=` key (only plain keys are looked up).
+/// A file's size as the file lists show it.
+pub fn file_size(bytes: i64) -> String {
+    format!("{:.1} KB", bytes as f64 / 1024.0)
+}
+
+/// The message of a `?notice=` key, or nothing for a key without one.
 pub fn notice_text(lang: Lang, key: &str) -> String {
     crate::i18n::lookup(lang, &format!("notice.{key}")).unwrap_or_default().to_string()
 }
@@ -380,7 +385,7 @@ pub async fn view(State(state): State<AppState>, auth: Auth<ViewApplications>, P
         grant_field,
         events,
         duplicates,
-        files: store::attachments(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.into_iter().filter(|f| f.kind == "attachment").map(|f| (f.id, f.name, format!("{:.1} KB", f.size as f64 / 1024.0), f.sha256[..12].to_string())).collect(),
+        files: store::attachments(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.into_iter().filter(|f| f.kind == "attachment").map(|f| (f.id, f.name, file_size(f.size), f.sha256[..12].to_string())).collect(),
         topics: c.topics.iter().map(|x| (x.clone(), *x == a.topic)).collect(),
         members: a.members.join("、"),
         department: staff && matches!(a.stage, Stage::Reviewed | Stage::Reserved),

@@ -141,10 +141,11 @@ pub fn parse(text: &str) -> Result<Vec<Section>, SpecError> {
         if fields > 100 {
             return Err(err("too_many", "100"));
         }
-        if sections.is_empty() {
-            sections.push((line_no, Section { title: DEFAULT_SECTION.to_string(), fields: vec![] }));
+        let field = Field { label: label.to_string(), kind, required };
+        match sections.last_mut() {
+            Some((_, s)) => s.fields.push(field),
+            None => sections.push((line_no, Section { title: DEFAULT_SECTION.to_string(), fields: vec![field] })),
         }
-        sections.last_mut().expect("a section").1.fields.push(Field { label: label.to_string(), kind, required });
     }
     if let Some((line, s)) = sections.iter().find(|(_, s)| s.fields.is_empty()) {
         return Err(SpecError { line: *line, code: "empty_section", arg: s.title.clone() });

@@ -143,7 +143,7 @@ pub async fn life(state: &AppState, ctx: &Ctx, a: &Application, book: &store::Ta
         .map_err(err)?
         .into_iter()
         .map(|r| ReportView {
-            files: files.iter().filter(|f| f.kind == x::report_file_kind(r.due.kind, r.due.seq)).map(|f| (f.id, f.name.clone(), format!("{:.1} KB", f.size as f64 / 1024.0))).collect(),
+            files: files.iter().filter(|f| f.kind == x::report_file_kind(r.due.kind, r.due.seq)).map(|f| (f.id, f.name.clone(), super::file_size(f.size))).collect(),
             kind: r.due.kind.code(),
             seq: r.due.seq,
             label: report_label(lang, r.due.kind, r.due.seq),
