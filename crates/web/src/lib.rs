@@ -4,6 +4,7 @@ pub mod app;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod blocking;
 pub mod error;
 pub mod experts;
 pub mod home;

@@ -1,0 +1,20 @@
+//! CPU-heavy work (password hashing, reading uploaded spreadsheets) runs on tokio's blocking
+//! pool, never on the async workers that answer every other request, and at most a few at a
+//! time: a burst of uploads or sign-ins waits its turn instead of starving `/ping`.
+use std::sync::OnceLock;
+use tokio::sync::Semaphore;
+
+/// At most this many heavy jobs run at once (the machine has two cores; more only queue).
+const HEAVY_AT_ONCE: usize = 4;
+
+fn permits() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| Semaphore::new(HEAVY_AT_ONCE))
+}
+
+/// Runs `job` on the blocking pool once a permit is free. A job that panics is reported as
+/// `None` (the caller answers with its own error) rather than taking the worker down.
+pub async fn run<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let _permit = permits().acquire().await.ok()?;
+    tokio::task::spawn_blocking(job).await.ok()
+}
