@@ -1,6 +1,7 @@
 //! Monitoring pages: each framework's indicators for an org unit against their planned paths
 //! (charts, status, trend, warnings, yearly milestones), and the zones compared with a
 //! composite index of the framework and its rank intervals.
+use innocity_core::stats::long::PlaceError;
 use crate::app::AppState;
 use crate::auth::{Auth, Ctx, ManageIndicators, ViewIndicators};
 use crate::error::{AppError, AppResult};
@@ -417,25 +418,17 @@ pub async fn compare(State(state): State<AppState>, a: Auth<ViewIndicators>, Pat
 /// for the indicators of every framework: all of the file or nothing, every problem named by
 /// its row and column.
 pub async fn import(State(state): State<AppState>, a: Auth<ManageIndicators>, req: axum::extract::Request) -> AppResult<Response> {
-    use calamine::Reader;
     let ctx = &a.ctx;
     let (name, bytes) = crate::stats::files::read_upload(ctx, req).await?;
     let lower = name.to_lowercase();
-    let (rows, sheet): (Vec<Vec<String>>, String) = if lower.ends_with(".csv") {
-        let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)).map_err(|_| {
-            crate::stats::file_errors(ctx, &name, &[innocity_core::stats::long::PlaceError { place: innocity_core::stats::long::Place { sheet: String::new(), line: 0, column: String::new() }, key: "err.file.not_utf8", args: vec![] }])
-        })?;
-        let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-        (r.records().filter_map(|x| x.ok()).map(|rec| rec.iter().map(String::from).collect()).collect(), String::new())
-    } else if lower.ends_with(".xlsx") {
-        let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).map_err(|e: calamine::XlsxError| {
-            crate::stats::file_errors(ctx, &name, &[innocity_core::stats::long::PlaceError { place: innocity_core::stats::long::Place { sheet: String::new(), line: 0, column: String::new() }, key: "err.file.not_xlsx", args: vec![e.to_string()] }])
-        })?;
-        let first = wb.sheet_names().first().cloned().unwrap_or_default();
-        let range = wb.worksheet_range(&first).map_err(|e| ctx.err(AppError::bad_request(e.to_string())))?;
-        (range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect(), first)
-    } else {
+    if !lower.ends_with(".csv") && !lower.ends_with(".xlsx") {
         return Err(ctx.err(AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_type", "err.file.type").args(vec![name])));
+    }
+    let read = crate::blocking::run(move || if lower.ends_with(".csv") { yearbook_csv(&bytes) } else { yearbook_xlsx(&bytes) }).await;
+    let (rows, sheet) = match read {
+        Some(Ok(read)) => read,
+        Some(Err(places)) => return Err(crate::stats::file_errors(ctx, &name, &places)),
+        None => return Err(ctx.err(AppError::internal(""))),
     };
     let frameworks = innocity_store::indicators::frameworks(&state.db).await.map_err(|e| ctx.err(e.into()))?;
     let indicators: Vec<String> = frameworks.iter().flat_map(|f| f.targets.iter().map(|t| t.code.clone())).collect();
@@ -452,6 +445,18 @@ pub async fn import(State(state): State<AppState>, a: Auth<ManageIndicators>, re
         return Ok(([("hx-redirect", to)], StatusCode::NO_CONTENT).into_response());
     }
     Ok(axum::response::Redirect::to(&to).into_response())
+}
+
+/// A yearbook CSV's rows as texts; every record that cannot be read is named by its line.
+fn yearbook_csv(bytes: &[u8]) -> Result<(Vec<Vec<String>>, String), Vec<PlaceError>> {
+    let rows = innocity_core::stats::long::csv_rows(bytes, innocity_core::stats::long::UPLOAD_RECORDS)?;
+    Ok((rows, String::new()))
+}
+
+/// The first sheet of a yearbook XLSX, within the upload limits.
+fn yearbook_xlsx(bytes: &[u8]) -> Result<(Vec<Vec<String>>, String), Vec<PlaceError>> {
+    let sheet = crate::sheet::read(bytes, crate::sheet::Which::First, crate::sheet::Limits::UPLOAD).map_err(crate::stats::files::sheet_errors)?;
+    Ok((sheet.dense(), sheet.name.clone()))
 }
 
 #[derive(serde::Deserialize)]

@@ -41,6 +41,7 @@ pub(crate) fn element_name(lang: Lang, e: &DataElement) -> &str {
 }
 
 /// Everything about one return a page or API call needs, loaded and checked once.
+#[derive(Clone)]
 pub struct ReturnCtx {
     pub cat: Arc<Catalogue>,
     pub form: Form,
@@ -649,7 +650,7 @@ pub async fn upload(State(state): State<AppState>, a: Auth<ReportStats>, Path((f
     let rc = load_return(&state, ctx, &a.principal, &form, &period, &org, Capability::ReportStats).await?;
     rc.check_open(ctx)?;
     let (name, bytes) = files::read_upload(ctx, req).await?;
-    let entries = files::entries_from_file(ctx, &rc, &name, &bytes)?;
+    let entries = files::entries_from_file(ctx, &rc, &name, &bytes).await?;
     let sha = {
         use sha2::Digest;
         hex::encode(sha2::Sha256::digest(&bytes))

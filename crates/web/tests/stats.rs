@@ -454,3 +454,81 @@ async fn a_roster_goes_out_and_comes_back_row_by_row() {
     let page = t.get(&s, &ret).await.body;
     assert!(page.contains("R107-1-01") && page.contains("第 2 行"), "row rule on row 2");
 }
+
+/// A workbook as an attacker writes it by hand: the parts an XLSX needs, one sheet named
+/// `sheet`, with the given sheet XML and shared strings.
+fn crafted_xlsx(sheet: &str, sheet_xml: &str, shared: Option<&str>) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflate = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let mut part = |name: &str, text: &str| {
+        zip.start_file(name, deflate).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    };
+    part("[Content_Types].xml", r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>"#);
+    part(
+        "xl/workbook.xml",
+        &format!(r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="{sheet}" sheetId="1" r:id="rId1"/></sheets></workbook>"#),
+    );
+    part(
+        "xl/_rels/workbook.xml.rels",
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+    );
+    part("xl/worksheets/sheet1.xml", &format!(r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{sheet_xml}</worksheet>"#));
+    if let Some(shared) = shared {
+        part("xl/sharedStrings.xml", &format!(r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{shared}</sst>"#));
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn hostile_workbooks_are_refused_by_their_limit_and_the_server_stays_up() {
+    let t = stats_app().await;
+    let own = t.user_org("orgadmin").await;
+    let ret = format!("/stats/107-2/2025/orgs/{own}");
+    let s = t.login("orgadmin").await;
+    let revenue = t.value(own, "107-2", "2025", "REVENUE", "").await;
+    // Cells only at A1 and XFD1048576: 1.6 KB that once asked for 512 GB and aborted the process.
+    let corners = crafted_xlsx("107-2", r#"<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>"#, None);
+    assert!(corners.len() < 2_000, "{}", corners.len());
+    let r = t.upload(&s, &format!("{ret}/upload"), "corners.xlsx", &corners).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("单元格 XFD1048576 超出上传限制：工作表最多读取 100,000 行"), "{}", r.body);
+    // A declared extent of 400,000 rows.
+    let tall = crafted_xlsx("107-2", r#"<dimension ref="A1:Z400000"/><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>"#, None);
+    let r = t.upload(&s, &format!("{ret}/upload"), "tall.xlsx", &tall).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("单元格 Z400000"), "{}", r.body);
+    // One shared string of 263 KB.
+    let long = format!("<si><t>{}</t></si>", "长".repeat(90_000));
+    let huge = crafted_xlsx("107-2", r#"<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>"#, Some(&long));
+    let r = t.upload(&s, &format!("{ret}/upload"), "huge.xlsx", &huge).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("超过 32,767 个字符"), "{}", r.body);
+    // A part that inflates a thousandfold (a zip bomb), and one past the size of any part.
+    let bomb = crafted_xlsx("107-2", &format!("<sheetData>{}</sheetData>", " ".repeat(8 << 20)), None);
+    assert!(bomb.len() < 100_000, "{}", bomb.len());
+    let r = t.upload(&s, &format!("{ret}/upload"), "bomb.xlsx", &bomb).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("压缩比超过 200 倍"), "{}", r.body);
+    // Not a workbook at all: our words, not the zip library's.
+    let r = t.upload(&s, &format!("{ret}/upload"), "fake.xlsx", b"PK\x03\x04 not really").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("这不是 Excel 工作簿") && !r.body.contains("EOCD"), "{}", r.body);
+    // Nothing changed, and the server answers.
+    assert_eq!(t.value(own, "107-2", "2025", "REVENUE", "").await, revenue);
+    assert_eq!(t.get(&s, "/ping").await.status, StatusCode::OK);
+}
+
+#[test]
+fn a_sheet_is_read_as_excel_shows_it() {
+    use innocity_web::sheet::{Limits, Which, read};
+    let xml = r#"<sheetData><row r="2"><c r="B2" t="s"><v>0</v></c><c r="C2"><v>12.5</v></c><c r="D2" t="inlineStr"><is><t>A&amp;B</t></is></c><c r="E2" t="b"><v>1</v></c></row><row r="4"><c r="A4" t="s"><v>1</v></c></row></sheetData>"#;
+    let shared = r#"<si><t>兰州新区</t></si><si><r><t>高新</t></r><r><t>区</t></r><rPh><t>こう</t></rPh></si>"#;
+    let sheet = read(&crafted_xlsx("数据", xml, Some(shared)), Which::Named("数据"), Limits::UPLOAD).unwrap();
+    assert_eq!((sheet.get(1, 1), sheet.get(1, 2), sheet.get(1, 3), sheet.get(1, 4)), ("兰州新区", "12.5", "A&B", "true"));
+    assert_eq!(sheet.get(3, 0), "高新区");
+    assert_eq!(sheet.dense(), vec![vec![], vec!["".to_string(), "兰州新区".into(), "12.5".into(), "A&B".into(), "true".into()], vec![], vec!["高新区".to_string()]]);
+    let too_many = Limits { cells: 2, ..Limits::UPLOAD };
+    assert!(matches!(read(&crafted_xlsx("数据", xml, Some(shared)), Which::First, too_many), Err(innocity_web::sheet::SheetError::TooBig { limit: innocity_web::sheet::Limit::Cells, .. })));
+}

@@ -48,22 +48,67 @@ pub struct Entry {
 /// The most problems reported from one file (the rest would drown the first ones).
 pub const MAX_ERRORS: usize = 100;
 
+/// Records a CSV uploaded on a page may hold (the command-line import takes any number).
+pub const UPLOAD_RECORDS: usize = 500_000;
+
+/// Characters one CSV field may hold (Excel's own limit for a cell).
+pub const FIELD_CHARS: usize = 32_767;
+
+/// A CSV's text without its byte-order mark, or the line where it stops being UTF-8.
+fn utf8_text(bytes: &[u8]) -> Result<&str, Vec<PlaceError>> {
+    std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|e| {
+        let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+        vec![whole_line(line, "err.file.not_utf8", vec![])]
+    })
+}
+
+fn whole_line(line: usize, key: &'static str, args: Vec<String>) -> PlaceError {
+    PlaceError { place: Place { sheet: String::new(), line, column: String::new() }, key, args }
+}
+
+/// A CSV record that cannot be taken: unreadable (named by its line, not the library's words),
+/// a field over [`FIELD_CHARS`], or one record more than `max_records`.
+fn record_problem(record: &Result<csv::StringRecord, csv::Error>, line: usize, index: usize, max_records: usize) -> Option<PlaceError> {
+    match record {
+        Err(e) => Some(whole_line(e.position().map(|p| p.line() as usize).unwrap_or(line), "err.file.csv", vec![])),
+        Ok(_) if index >= max_records => Some(whole_line(line, "err.file.limit.records", vec![max_records.to_string()])),
+        Ok(r) => r.iter().position(|f| f.chars().count() > FIELD_CHARS).map(|i| PlaceError { place: Place { sheet: String::new(), line, column: (i + 1).to_string() }, key: "err.file.limit.field_chars", args: vec![FIELD_CHARS.to_string()] }),
+    }
+}
+
+/// Every record of a headerless CSV as texts (a yearbook), within the limits; the first
+/// problem stops the reading.
+pub fn csv_rows(bytes: &[u8], max_records: usize) -> Result<Vec<Vec<String>>, Vec<PlaceError>> {
+    let text = utf8_text(bytes)?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for (n, record) in reader.records().enumerate() {
+        // Headerless: the first record is line 1.
+        if let Some(problem) = record_problem(&record, n + 1, n, max_records) {
+            return Err(vec![problem]);
+        }
+        if let Ok(r) = record {
+            rows.push(r.iter().map(String::from).collect());
+        }
+    }
+    Ok(rows)
+}
+
 const COLUMNS: [(&str, &str); 6] = [("element", "指标代码"), ("disaggregation", "分组代码"), ("period", "报告期"), ("org", "统一社会信用代码"), ("value", "数值"), ("row", "行号")];
 
 /// Reads a long-format CSV (UTF-8, with or without BOM; header names in English or Chinese).
 pub fn parse_csv(bytes: &[u8]) -> Result<Vec<Raw>, Vec<PlaceError>> {
+    parse_csv_within(bytes, usize::MAX)
+}
+
+/// [`parse_csv`] with at most `max_records` records.
+pub fn parse_csv_within(bytes: &[u8], max_records: usize) -> Result<Vec<Raw>, Vec<PlaceError>> {
     let at = |line: usize, column: &str, key: &'static str, args: Vec<String>| PlaceError { place: Place { sheet: String::new(), line, column: column.into() }, key, args };
-    let text = match std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)) {
-        Ok(t) => t,
-        Err(e) => {
-            let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-            return Err(vec![at(line, "", "err.file.not_utf8", vec![])]);
-        }
-    };
+    let text = utf8_text(bytes)?;
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
-        Err(e) => return Err(vec![at(1, "", "err.file.csv", vec![e.to_string()])]),
+        Err(_) => return Err(vec![at(1, "", "err.file.csv", vec![])]),
     };
     let mut index = [usize::MAX; 6];
     for (i, h) in headers.iter().enumerate() {
@@ -80,13 +125,15 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<Raw>, Vec<PlaceError>> {
     let mut errors = Vec::new();
     for (n, record) in reader.records().enumerate() {
         let line = n + 2;
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(at(line, "", "err.file.csv", vec![e.to_string()]));
-                continue;
+        if let Some(problem) = record_problem(&record, line, n, max_records) {
+            let over = problem.key.starts_with("err.file.limit");
+            errors.push(problem);
+            if over {
+                break;
             }
-        };
+            continue;
+        }
+        let Ok(record) = record else { continue };
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }

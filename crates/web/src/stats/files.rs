@@ -6,9 +6,8 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use calamine::{Data, Reader, Xlsx};
+use crate::sheet::{Limits, SheetError, Which};
 use innocity_core::stats::long::{self, Entry, Place, PlaceError, Raw};
-use innocity_core::stats::values::format_plain;
 use innocity_core::stats::{DataElement, FormKind};
 use innocity_store::orgs::OrgUnit;
 use innocity_store::stats::{Cell, Expected};
@@ -112,37 +111,40 @@ pub fn template(rc: &ReturnCtx, cells: &[Cell], lang: Lang) -> Result<Vec<u8>, X
     wb.save_to_buffer()
 }
 
-fn cell_text(d: Option<&Data>) -> String {
-    match d {
-        None | Some(Data::Empty) => String::new(),
-        Some(Data::String(s)) => s.trim().to_string(),
-        Some(Data::Float(f)) => format_plain(*f),
-        Some(Data::Int(i)) => i.to_string(),
-        Some(Data::Bool(b)) => b.to_string(),
-        Some(Data::DateTime(d)) => {
-            // Excel's serial day number (days since 1899-12-30).
-            let base = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or_default();
-            (base + chrono::Duration::days(d.as_f64().floor() as i64)).format("%Y-%m-%d").to_string()
-        }
-        Some(Data::DateTimeIso(s)) | Some(Data::DurationIso(s)) => s.clone(),
-        Some(Data::Error(e)) => format!("#{e:?}"),
+/// The place of a problem with the whole file (not a cell of it).
+fn whole_file(sheet: &str, key: &'static str, args: Vec<String>) -> Vec<PlaceError> {
+    vec![PlaceError { place: Place { sheet: sheet.into(), line: 0, column: String::new() }, key, args }]
+}
+
+/// A spreadsheet the reader refused, as the places and messages the user reads.
+pub fn sheet_errors(e: SheetError) -> Vec<PlaceError> {
+    match e {
+        SheetError::NotXlsx => whole_file("", "err.file.not_xlsx", vec![]),
+        SheetError::Broken(part) => whole_file("", "err.file.broken_part", vec![part]),
+        SheetError::NoSheet { wanted, found } => whole_file("", "err.file.no_sheet", vec![wanted, found.join("、")]),
+        SheetError::TooBig { limit, max, at } => whole_file("", limit.key(), vec![group_thousands(max), at]),
     }
+}
+
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Reads a return's template back into raw values, checking that it is this form's template
 /// for this period and organisation.
 pub fn read_template(rc: &ReturnCtx, bytes: &[u8]) -> Result<Vec<Raw>, Vec<PlaceError>> {
     let fail = |sheet: &str, line: usize, column: &str, key: &'static str, args: Vec<String>| vec![PlaceError { place: Place { sheet: sheet.into(), line, column: column.into() }, key, args }];
-    let mut wb: Xlsx<_> = match calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)) {
-        Ok(w) => w,
-        Err(e) => return Err(fail("", 0, "", "err.file.not_xlsx", vec![e.to_string()])),
-    };
     let sheet = rc.form.code.clone();
-    let range = match wb.worksheet_range(&sheet) {
-        Ok(r) => r,
-        Err(_) => return Err(fail("", 0, "", "err.file.no_sheet", vec![sheet.clone(), wb.sheet_names().join("、")])),
-    };
-    let get = |r: u32, c: u32| cell_text(range.get_value((r, c)));
+    let book = crate::sheet::read(bytes, Which::Named(&sheet), Limits::UPLOAD).map_err(sheet_errors)?;
+    let get = |r: u32, c: u32| book.get(r, c).to_string();
     let period = rc.period.to_string();
     for (col, expected, key) in [(1u32, rc.form.code.as_str(), "err.file.wrong_form"), (3, period.as_str(), "err.file.wrong_period"), (5, rc.org.credit_code.as_str(), "err.file.other_org")] {
         let found = get(META_ROW, col);
@@ -150,7 +152,6 @@ pub fn read_template(rc: &ReturnCtx, bytes: &[u8]) -> Result<Vec<Raw>, Vec<Place
             return Err(fail(&sheet, META_ROW as usize + 1, &column_letter(col), key, vec![found, expected.to_string()]));
         }
     }
-    let (height, width) = (range.end().map(|e| e.0 + 1).unwrap_or(0), range.end().map(|e| e.1 + 1).unwrap_or(0));
     let mut out = Vec::new();
     let raw = |line: u32, code_col: u32, value_col: u32, element: String, disagg: String, value: String, row: i64| Raw {
         place: Place { sheet: sheet.clone(), line: line as usize + 1, column: column_letter(code_col) },
@@ -162,9 +163,10 @@ pub fn read_template(rc: &ReturnCtx, bytes: &[u8]) -> Result<Vec<Raw>, Vec<Place
         value,
         row,
     };
+    // Only rows that hold a value are visited: a sheet's size costs nothing beyond its cells.
     match rc.form.kind {
         FormKind::Grid => {
-            for r in HEAD_ROW + 1..height {
+            for (r, _) in book.rows().filter(|(r, _)| *r > HEAD_ROW) {
                 let code = get(r, 0);
                 if code.is_empty() {
                     continue;
@@ -173,20 +175,17 @@ pub fn read_template(rc: &ReturnCtx, bytes: &[u8]) -> Result<Vec<Raw>, Vec<Place
             }
         }
         FormKind::Roster => {
-            let codes: Vec<String> = (0..width).map(|c| get(HEAD_ROW + 1, c)).collect();
+            let codes: Vec<(u32, String)> = book.rows().find(|(r, _)| *r == HEAD_ROW + 1).map(|(_, cells)| cells.iter().map(|(c, v)| (*c, v.clone())).collect()).unwrap_or_default();
             let mut n = 0;
-            for r in HEAD_ROW + 2..height {
-                if (0..width).all(|c| get(r, c).is_empty()) {
+            for (r, cells) in book.rows().filter(|(r, _)| *r > HEAD_ROW + 1) {
+                if cells.values().all(|v| v.is_empty()) {
                     continue;
                 }
                 n += 1;
-                for (c, code) in codes.iter().enumerate() {
-                    if code.is_empty() {
-                        continue;
-                    }
-                    let v = get(r, c as u32);
+                for (c, code) in &codes {
+                    let v = get(r, *c);
                     if !v.is_empty() {
-                        out.push(raw(r, c as u32, c as u32, code.clone(), String::new(), v, n));
+                        out.push(raw(r, *c, *c, code.clone(), String::new(), v, n));
                     }
                 }
             }
@@ -199,15 +198,34 @@ pub fn source_of(name: &str) -> &'static str {
     if name.to_lowercase().ends_with(".csv") { "csv" } else { "xlsx" }
 }
 
-/// A file's values for this return, or 422 naming every problem's place.
-pub fn entries_from_file(ctx: &Ctx, rc: &ReturnCtx, name: &str, bytes: &[u8]) -> AppResult<Vec<Entry>> {
+/// Why a file's values could not be taken.
+enum FileProblem {
+    /// Neither `.xlsx` nor `.csv`.
+    Type,
+    Places(Vec<PlaceError>),
+}
+
+/// A file's values for this return, or 422 naming every problem's place. The file is read on
+/// the blocking pool: a large or hostile one never holds up the async workers.
+pub async fn entries_from_file(ctx: &Ctx, rc: &ReturnCtx, name: &str, bytes: &[u8]) -> AppResult<Vec<Entry>> {
+    let (rc_owned, name_owned, bytes_owned) = (rc.clone(), name.to_string(), bytes.to_vec());
+    let parsed = crate::blocking::run(move || parse_entries(&rc_owned, &name_owned, &bytes_owned)).await;
+    match parsed {
+        Some(Ok(entries)) => Ok(entries),
+        Some(Err(FileProblem::Places(places))) => Err(file_errors(ctx, name, &places)),
+        Some(Err(FileProblem::Type)) => Err(ctx.err(AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_type", "err.file.type").args(vec![name.into()]))),
+        None => Err(ctx.err(AppError::internal(""))),
+    }
+}
+
+fn parse_entries(rc: &ReturnCtx, name: &str, bytes: &[u8]) -> Result<Vec<Entry>, FileProblem> {
     let lower = name.to_lowercase();
     let raws = if lower.ends_with(".csv") {
-        long::parse_csv(bytes).map_err(|e| file_errors(ctx, name, &e))?
+        long::parse_csv_within(bytes, long::UPLOAD_RECORDS).map_err(FileProblem::Places)?
     } else if lower.ends_with(".xlsx") {
-        read_template(rc, bytes).map_err(|e| file_errors(ctx, name, &e))?
+        read_template(rc, bytes).map_err(FileProblem::Places)?
     } else {
-        return Err(ctx.err(AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_type", "err.file.type").args(vec![name.into()])));
+        return Err(FileProblem::Type);
     };
     // A CSV may only carry this organisation's values.
     let others: Vec<PlaceError> = raws
@@ -217,9 +235,9 @@ pub fn entries_from_file(ctx: &Ctx, rc: &ReturnCtx, name: &str, bytes: &[u8]) ->
         .map(|r| PlaceError { place: Place { column: "org".into(), ..r.place.clone() }, key: "err.file.other_org", args: vec![r.org.clone(), rc.org.credit_code.clone()] })
         .collect();
     if !others.is_empty() {
-        return Err(file_errors(ctx, name, &others));
+        return Err(FileProblem::Places(others));
     }
-    let mut by_org = long::check(&rc.cat, &rc.form.code, &rc.period.to_string(), &raws).map_err(|e| file_errors(ctx, name, &e))?;
+    let mut by_org = long::check(&rc.cat, &rc.form.code, &rc.period.to_string(), &raws).map_err(FileProblem::Places)?;
     Ok(by_org.remove(&rc.org.credit_code).unwrap_or_default())
 }
 
