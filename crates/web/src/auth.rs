@@ -123,9 +123,7 @@ pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>, h
 fn same_site_referer(headers: &axum::http::HeaderMap) -> Option<String> {
     let host = headers.get(header::HOST)?.to_str().ok()?;
     let referer = headers.get(header::REFERER)?.to_str().ok()?;
-    let rest = referer.strip_prefix("http://").or_else(|| referer.strip_prefix("https://"))?;
-    let (authority, path) = rest.split_at(rest.find('/')?);
-    (authority == host && !path.starts_with("//") && !path.contains(['\\', '\r', '\n'])).then(|| path.to_string())
+    innocity_core::signin::same_host_path(referer, host)
 }
 
 /// Middleware: builds the [`Ctx`] (language, principal from session cookie or bearer token),
@@ -358,9 +356,10 @@ struct LoginForm {
     next: String,
 }
 
-/// Only local paths are followed after sign-in (no open redirects).
+/// Only paths on our own origin, as a browser would parse them, are followed after sign-in
+/// (no open redirects); anything else is dropped.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_string() } else { String::new() }
+    innocity_core::signin::local_target(next).unwrap_or_default()
 }
 
 pub fn format_time(lang: Lang, ms: i64) -> String {
@@ -498,6 +497,37 @@ mod tests {
         assert_eq!(safe_next("https://evil.example"), "");
     }
     #[test]
+    fn next_refuses_what_a_browser_would_take_off_site() {
+        let hostile = [
+            "/\t/evil.example/phish",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "\\/evil.example",
+            "//evil.example",
+            "///evil.example",
+            "/.//evil.example",
+            "/./\\evil.example",
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "\tjavascript:alert(1)",
+            "http://evil.example",
+            "https:evil.example",
+            "evil.example",
+            "",
+        ];
+        for next in hostile {
+            assert_eq!(safe_next(next), "", "{next:?} must not be followed");
+        }
+        assert_eq!(safe_next("/projects/12?tab=a"), "/projects/12?tab=a");
+        assert_eq!(safe_next("/workspace"), "/workspace");
+        assert_eq!(safe_next("/orgs?q=%E5%85%B0&page=2#list"), "/orgs?q=%E5%85%B0&page=2#list");
+        assert_eq!(safe_next("/%09/evil.example"), "/%09/evil.example", "a literal %09 stays a path on our host");
+    }
+    #[test]
     fn an_error_page_links_back_only_to_our_own_pages() {
         let with = |host: &'static str, referer: &'static str| {
             let mut h = HeaderMap::new();
@@ -508,8 +538,11 @@ mod tests {
         assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080/applications/5?notice=apps.saved").as_deref(), Some("/applications/5?notice=apps.saved"));
         assert_eq!(with("127.0.0.1:8080", "https://evil.example/applications/5"), None);
         assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080//evil.example/x"), None);
-        assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080"), None);
+        assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080").as_deref(), Some("/"));
         assert_eq!(with("127.0.0.1:8080", "javascript:alert(1)"), None);
+        assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080/\t/evil.example/x"), None);
+        assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080@evil.example/x"), None);
+        assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080/\\evil.example/x"), None);
     }
     #[test]
     fn cookies_and_equality() {

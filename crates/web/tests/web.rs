@@ -474,3 +474,16 @@ async fn bureau_staff_add_a_park_and_zone_admins_cannot() {
     assert!(r.body.contains("该代码已被使用"));
     assert!(innocity_store::audit::list(&t.db, &innocity_store::audit::Filter { action: "org_unit.create".into(), ..Default::default() }, 100).await.unwrap().iter().any(|e| e.after.contains("LZXQ-SW")));
 }
+
+#[tokio::test]
+async fn sign_in_never_sends_the_browser_off_site() {
+    let t = app().await;
+    for (next, want) in [("/%09/evil.example/phish", "/workspace"), ("/\t/evil.example/phish", "/workspace"), ("/\\evil.example", "/workspace"), ("/projects/12?tab=a", "/projects/12?tab=a")] {
+        let mut s = Session::default();
+        s.absorb(&t.get(&s, "/login").await);
+        let next = next.replace("%09", "\t");
+        let r = t.post_form(&s, "/login", &[("username", "bureau"), ("password", demo::DEMO_PASSWORD), ("next", &next)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(r.location(), want, "next = {next:?}");
+    }
+}
