@@ -76,6 +76,21 @@ pub fn normalised_username(username: &str) -> String {
     username.trim().chars().take(64).flat_map(char::to_lowercase).collect()
 }
 
+/// The address failures are counted under: an IPv4 address, or an IPv6 address's /64
+/// network (one subscriber commonly has a whole /64, so single addresses would cost nothing).
+pub fn client_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{}/64", std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +172,15 @@ mod tests {
         assert_eq!(b.wait_after(1_000_000), 300_000);
         assert_eq!(ADDRESS_BACKOFF.wait_after(9), 0);
         assert_eq!(ADDRESS_BACKOFF.wait_after(100), 15 * 60_000);
+    }
+
+    #[test]
+    fn an_ipv6_network_counts_as_one_client() {
+        let key = |s: &str| client_key(s.parse().unwrap());
+        assert_eq!(key("10.1.2.3"), "10.1.2.3");
+        assert_eq!(key("::ffff:10.1.2.3"), "10.1.2.3");
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:bbbb::9"), key("2001:db8:1:2::5"));
     }
 
     #[test]
