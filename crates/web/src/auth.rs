@@ -227,7 +227,7 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
 /// router driven without a socket): then only the per-name counters apply.
 fn client_address(parts: &Parts, behind_proxy: bool) -> Option<String> {
     let forwarded = || {
-        let header = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).last()?;
+        let header = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).next_back()?;
         header.rsplit(',').next()?.trim().parse::<std::net::IpAddr>().ok()
     };
     let peer = || parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());

@@ -512,10 +512,16 @@ async fn parallel_guesses_get_five_tries_and_no_more() {
         let app = t.app.clone();
         tasks.spawn(async move { (false, sign_in_from(&app, "10.1.0.1:40000", "zone", &format!("wrong-password-{i}")).await.status) });
     }
-    let app = t.app.clone();
+    let (app, db) = (t.app.clone(), t.db.clone());
     tasks.spawn(async move {
-        // The right password among the guesses, while they are still in flight.
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        // The right password among the guesses once five are taken, while they are still in flight.
+        for _ in 0..400 {
+            let row = db.query_one("SELECT failures FROM login_throttle WHERE bucket = 'user:zone'", vec![]).await.unwrap();
+            if row.is_some_and(|r| r.try_get::<i64>("", "failures").unwrap() >= 5) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
         (true, sign_in_from(&app, "10.1.0.1:40001", "zone", demo::DEMO_PASSWORD).await.status)
     });
     let answers = tasks.join_all().await;
@@ -613,7 +619,7 @@ async fn api_tokens_expire_are_listed_revoked_and_may_be_read_only() {
     let r = t.post_form(&s, &revoke, &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(t.send(call("GET", &read_only)).await.status, StatusCode::UNAUTHORIZED);
-    assert!(t.get(&s, &r.location().to_string()).await.body.contains("令牌已吊销"));
+    assert!(t.get(&s, r.location()).await.body.contains("令牌已吊销"));
     assert_eq!(t.post_form(&t.login("zone").await, &revoke, &[]).await.status, StatusCode::NOT_FOUND, "only one's own tokens");
     let audited = t.db.query_one("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'api_token.revoke' AND entity_id = ?", vec![id.clone().into()]).await.unwrap().unwrap();
     assert_eq!(audited.try_get::<i64>("", "n").unwrap(), 1);
@@ -622,4 +628,37 @@ async fn api_tokens_expire_are_listed_revoked_and_may_be_read_only() {
     let r = t.post_form(&s, "/password", &[("current", demo::DEMO_PASSWORD), ("new", "newpass2026x"), ("confirm", "newpass2026x")]).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(t.send(call("GET", &writer)).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn x_forwarded_for_is_believed_only_behind_our_proxy() {
+    let t = app().await;
+    let proxied = router(AppState::new(t.db.clone(), WebConfig { behind_proxy: true, ..WebConfig::default() }));
+    let attempt = |app: &axum::Router, forwarded: String, name: &'static str| {
+        let app = app.clone();
+        async move {
+            let mut s = Session::default();
+            s.absorb(&send_to(&app, Request::get("/login").body(Body::empty()).unwrap()).await);
+            let body = serde_urlencoded::to_string([("_csrf", s.csrf.as_str()), ("username", name), ("password", "wrong-password-1")]).unwrap();
+            let mut req = Request::post("/login")
+                .header(header::COOKIE, s.cookie_header())
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header("x-forwarded-for", forwarded)
+                .body(Body::from(body))
+                .unwrap();
+            req.extensions_mut().insert(axum::extract::ConnectInfo("10.6.0.1:1".parse::<std::net::SocketAddr>().unwrap()));
+            send_to(&app, req).await.status
+        }
+    };
+    let names = ["n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9", "n10"];
+    // Without the flag, a made-up header changes nothing: the peer is held back after ten.
+    for (i, name) in names.iter().enumerate() {
+        let status = attempt(&t.app, format!("203.0.113.{i}"), name).await;
+        assert_eq!(status == StatusCode::TOO_MANY_REQUESTS, i >= 9, "attempt {i}: {status}");
+    }
+    // Behind our proxy, the last address it appended is the client.
+    for (i, name) in names.iter().enumerate() {
+        let status = attempt(&proxied, format!("198.51.100.7, 203.0.113.{i}"), name).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
 }
