@@ -247,6 +247,8 @@ struct Settings {
     max_upload_bytes: usize,
     request_timeout_secs: u64,
     files_dir: String,
+    /// A proxy of ours is in front: take the client's address from `X-Forwarded-For`.
+    behind_proxy: bool,
 }
 
 impl Default for Settings {
@@ -260,6 +262,7 @@ impl Default for Settings {
             max_upload_bytes: 10 << 20,
             request_timeout_secs: 30,
             files_dir: "data/files".into(),
+            behind_proxy: false,
         }
     }
 }
@@ -349,7 +352,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             demo::seed(&db, 300, None).await.map_err(|e| format!("demo data: {e}"))?;
             let list = demo::projects::seed_submit_bench(&db, applicants, applications).await.map_err(|e| format!("bench data: {e}"))?;
             let bureau: i64 = db.query_one("SELECT id FROM users WHERE username = 'bureau'", vec![]).await.map_err(|e| e.to_string())?.and_then(|r| r.try_get_by_index(0).ok()).ok_or("no bureau account")?;
-            let board_token = users::create_token(&db, bureau, "bench", "bench", "bench").await.map_err(|e| e.to_string())?;
+            let board_token = users::create_token(&db, &users::NewToken { user_id: bureau, name: "bench", days: users::DEFAULT_TOKEN_DAYS, read_only: false, actor: "bench", request_id: "bench" }).await.map_err(|e| e.to_string())?;
             let body = serde_json::json!({ "applicants": list, "board_token": board_token });
             std::fs::write(&out, body.to_string()).map_err(|e| format!("{out}: {e}"))?;
             println!("{} applicants, {} applications for the board", list.len(), applications);
@@ -460,12 +463,15 @@ async fn serve(db: Db, listen: &str, s: &Settings) -> Result<(), String> {
         max_upload_bytes: s.max_upload_bytes,
         request_timeout: std::time::Duration::from_secs(s.request_timeout_secs),
         files_dir: s.files_dir.clone().into(),
+        behind_proxy: s.behind_proxy,
     };
     let app = router(AppState::new(db, config));
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("innocity 正在运行 / serving on http://{addr}");
     tracing::info!(%addr, "serving");
+    // The TCP peer's address reaches the handlers (sign-in failures are counted per address).
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())
 }
 

@@ -10,4 +10,5 @@ pub mod indicators;
 pub mod orgs;
 pub mod periods;
 pub mod projects;
+pub mod signin;
 pub mod stats;

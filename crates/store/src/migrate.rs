@@ -648,6 +648,23 @@ CREATE TABLE call_files (
 );
 CREATE INDEX call_files_call ON call_files(call_id)
 "#,
+), (
+    14,
+    "sign-in throttle per name and per address; API tokens with expiry, last use and scope",
+    r#"
+CREATE TABLE login_throttle (
+    bucket TEXT PRIMARY KEY,
+    failures BIGINT NOT NULL,
+    blocked_until BIGINT NOT NULL,
+    last_at BIGINT NOT NULL
+);
+CREATE INDEX login_throttle_last ON login_throttle(last_at);
+ALTER TABLE api_tokens ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE api_tokens ADD COLUMN last_used_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE api_tokens ADD COLUMN read_only BIGINT NOT NULL DEFAULT 0;
+UPDATE api_tokens SET expires_at = {NOW_MS} + 7776000000;
+CREATE INDEX api_tokens_user ON api_tokens(user_id)
+"#,
 )];
 
 fn render(backend: DbBackend, sql: &str) -> String {
@@ -657,7 +674,8 @@ fn render(backend: DbBackend, sql: &str) -> String {
         DbBackend::Postgres => ("BIGSERIAL PRIMARY KEY", "TEXT COLLATE \"C\"", ""),
         _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", " WITHOUT ROWID"),
     };
-    sql.replace("{ID}", id).replace("{PATH}", path).replace("{CLUSTERED}", clustered)
+    // {NOW_MS}: the time the migration runs, for values that start from it.
+    sql.replace("{ID}", id).replace("{PATH}", path).replace("{CLUSTERED}", clustered).replace("{NOW_MS}", &now_ms().to_string())
 }
 
 /// Applies every migration not yet applied, each in its own transaction. On PostgreSQL an

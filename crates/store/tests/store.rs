@@ -2,7 +2,8 @@
 use innocity_core::access::Scope;
 use innocity_core::audit::Break;
 use innocity_store::orgs::{self, OrgQuery};
-use innocity_store::{audit, backup, demo, migrate, stats, testing, users};
+use innocity_store::{audit, backup, demo, migrate, stats, testing, users, Db};
+use sea_orm::ConnectionTrait;
 
 #[tokio::test]
 async fn migrations_are_idempotent_and_foreign_keys_hold() {
@@ -43,17 +44,78 @@ async fn demo_seed_scopes_and_search() {
     assert_eq!(pct.total, 0);
 }
 
+async fn sign_in(db: &Db, username: &str, password: &str) -> users::LoginOutcome {
+    let attempt = users::SignIn { username, password, client: None, request_id: "r" };
+    users::login(db, &users::OnBlockingPool, &attempt).await.unwrap()
+}
+
 #[tokio::test]
-async fn lockout_after_five_failures() {
+async fn waits_after_five_failures_for_known_and_unknown_names_alike() {
     let t = testing::fresh().await.unwrap();
     demo::seed(&t.db, 30, None).await.unwrap();
     for _ in 0..4 {
-        assert_eq!(users::login(&t.db, "bureau", "wrong-password1", "r").await.unwrap(), users::LoginOutcome::Invalid);
+        assert_eq!(sign_in(&t.db, "bureau", "wrong-password1").await, users::LoginOutcome::Invalid);
+        assert_eq!(sign_in(&t.db, "no-such-name", "wrong-password1").await, users::LoginOutcome::Invalid);
     }
-    assert!(matches!(users::login(&t.db, "bureau", "wrong-password1", "r").await.unwrap(), users::LoginOutcome::Locked { .. }));
-    // Even the right password is refused while locked.
-    assert!(matches!(users::login(&t.db, "bureau", demo::DEMO_PASSWORD, "r").await.unwrap(), users::LoginOutcome::Locked { .. }));
-    assert!(matches!(users::login(&t.db, "admin", demo::DEMO_PASSWORD, "r").await.unwrap(), users::LoginOutcome::Ok { .. }));
+    for name in ["bureau", "No-Such-Name "] {
+        let users::LoginOutcome::Throttled { retry_after_ms } = sign_in(&t.db, name, "wrong-password1").await else { panic!("{name} goes on") };
+        assert!((14_000..=15_000).contains(&retry_after_ms), "{retry_after_ms}");
+    }
+    // Even the right password waits.
+    assert!(matches!(sign_in(&t.db, "bureau", demo::DEMO_PASSWORD).await, users::LoginOutcome::Throttled { .. }));
+    assert!(matches!(sign_in(&t.db, "admin", demo::DEMO_PASSWORD).await, users::LoginOutcome::Ok { .. }));
+    // Once the wait is over, the owner gets in and the count starts again.
+    t.db.conn.execute_unprepared("UPDATE login_throttle SET blocked_until = 0").await.unwrap();
+    assert!(matches!(sign_in(&t.db, "bureau", demo::DEMO_PASSWORD).await, users::LoginOutcome::Ok { .. }));
+    assert_eq!(sign_in(&t.db, "bureau", "wrong-password1").await, users::LoginOutcome::Invalid);
+}
+
+async fn bearer(db: &Db, token: &str) -> Option<users::TokenUser> {
+    users::token_user(db, token).await.unwrap()
+}
+
+#[tokio::test]
+async fn api_tokens_expire_can_be_revoked_and_end_with_the_password() {
+    let t = testing::fresh().await.unwrap();
+    demo::seed(&t.db, 30, None).await.unwrap();
+    let uid = t.db.query_one("SELECT id FROM users WHERE username = 'bureau'", vec![]).await.unwrap().unwrap().try_get::<i64>("", "id").unwrap();
+    let new = |name: &'static str, days: i64, read_only: bool| users::NewToken { user_id: uid, name, days, read_only, actor: "bureau", request_id: "r" };
+    assert!(users::create_token(&t.db, &new("odd", 5, false)).await.is_err(), "lifetimes are the offered ones");
+    let week = users::create_token(&t.db, &new("week", 7, true)).await.unwrap();
+    let year = users::create_token(&t.db, &new("year", 365, false)).await.unwrap();
+    let listed = users::tokens(&t.db, uid).await.unwrap();
+    assert_eq!(listed.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["year", "week"]);
+    let days = |r: &users::TokenRow| (r.expires_at - r.created_at) / 86_400_000;
+    assert_eq!((days(&listed[0]), days(&listed[1])), (365, 7));
+    assert_eq!(listed[0].last_used_at, 0);
+    // Use is noted, but not on every request.
+    assert!(bearer(&t.db, &week).await.unwrap().read_only);
+    let used = users::tokens(&t.db, uid).await.unwrap()[1].last_used_at;
+    assert!(used > 0);
+    t.db.conn.execute_unprepared(&format!("UPDATE api_tokens SET last_used_at = {} WHERE name = 'week'", used - 1000)).await.unwrap();
+    assert!(bearer(&t.db, &week).await.is_some());
+    assert_eq!(users::tokens(&t.db, uid).await.unwrap()[1].last_used_at, used - 1000, "touched at most once a minute");
+    // Expired tokens stop working.
+    t.db.conn.execute_unprepared("UPDATE api_tokens SET expires_at = 1 WHERE name = 'week'").await.unwrap();
+    assert!(bearer(&t.db, &week).await.is_none());
+    // Revoked by its owner only.
+    let year_id = listed[0].id;
+    assert!(matches!(users::revoke_token(&t.db, uid + 1, year_id, "x", "r").await, Err(innocity_store::StoreError::NotFound)));
+    assert!(bearer(&t.db, &year).await.is_some());
+    users::revoke_token(&t.db, uid, year_id, "bureau", "r").await.unwrap();
+    assert!(bearer(&t.db, &year).await.is_none());
+    // A password change and a deactivation end them all.
+    let again = users::create_token(&t.db, &new("again", 30, false)).await.unwrap();
+    let change = users::NewPassword { user_id: uid, current: demo::DEMO_PASSWORD, new: "newpass2026x", keep_session_token: "", username: "bureau", request_id: "r" };
+    assert_eq!(users::change_password(&t.db, &users::OnBlockingPool, &change).await.unwrap(), users::PasswordChange::Changed);
+    assert!(bearer(&t.db, &again).await.is_none());
+    let last = users::create_token(&t.db, &new("last", 90, false)).await.unwrap();
+    users::set_active(&t.db, uid, false, "admin", "r").await.unwrap();
+    users::set_active(&t.db, uid, true, "admin", "r").await.unwrap();
+    assert!(bearer(&t.db, &last).await.is_none(), "turning the account back on does not bring its tokens back");
+    let actions = t.db.query_all("SELECT action FROM audit_log WHERE entity = 'api_token' ORDER BY seq", vec![]).await.unwrap();
+    let actions: Vec<String> = actions.iter().map(|r| r.try_get("", "action").unwrap()).collect();
+    assert_eq!(actions, ["api_token.create", "api_token.create", "api_token.revoke", "api_token.create", "api_token.create"]);
 }
 
 #[tokio::test]
@@ -101,7 +163,7 @@ async fn backup_restore_round_trip() {
     let j = tb.find("RD_EXP", "").unwrap();
     let root = orgs::units(&t.db).await.unwrap().into_iter().find(|u| u.parent_id.is_none()).unwrap();
     assert_eq!(ta.rollup.get(root.id, &i), tb.rollup.get(root.id, &j));
-    assert!(matches!(users::login(&target.db, "admin", demo::DEMO_PASSWORD, "r").await.unwrap(), users::LoginOutcome::Ok { .. }));
+    assert!(matches!(sign_in(&target.db, "admin", demo::DEMO_PASSWORD).await, users::LoginOutcome::Ok { .. }));
     // New rows get new ids after a restore (sequences moved on).
     let created = users::add(
         &target.db,

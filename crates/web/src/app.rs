@@ -25,11 +25,14 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// Where uploaded files are kept (content-addressed, never served as static files).
     pub files_dir: std::path::PathBuf,
+    /// A proxy we run is in front: the client's address is the last one it appended to
+    /// `X-Forwarded-For`. Off, that header is ignored and the TCP peer is the client.
+    pub behind_proxy: bool,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { secure_cookies: false, max_body_bytes: 1 << 20, max_upload_bytes: 10 << 20, request_timeout: Duration::from_secs(30), files_dir: "data/files".into() }
+        WebConfig { secure_cookies: false, max_body_bytes: 1 << 20, max_upload_bytes: 10 << 20, request_timeout: Duration::from_secs(30), files_dir: "data/files".into(), behind_proxy: false }
     }
 }
 
@@ -184,6 +187,7 @@ pub fn router(state: AppState) -> Router {
         .route("/workspace", get(home::workspace))
         .route("/password", get(auth::password_form).post(auth::password_change))
         .route("/tokens", get(auth::tokens_page).post(auth::tokens_create))
+        .route("/tokens/{id}/revoke", post(auth::tokens_revoke))
         .route("/orgs", get(orgs::list).post(orgs::create))
         .route("/orgs/new", get(orgs::new_form))
         .route("/orgs/{id}", get(orgs::view).post(orgs::update))

@@ -6,13 +6,14 @@ use crate::i18n::{Lang, tf};
 use crate::page::{FieldErrors, Shell, render};
 use askama::Template;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use innocity_core::access::{Capability, Principal, Role, Scope};
 use innocity_store::users::{self, LoginOutcome, PasswordChange};
 use std::marker::PhantomData;
+use std::net::SocketAddr;
 
 pub const SESSION_COOKIE: &str = "innocity_session";
 pub const CSRF_COOKIE: &str = "innocity_csrf";
@@ -37,6 +38,10 @@ pub struct Ctx {
     pub htmx: bool,
     /// The page the request came from, when it is one of ours (an error page links back to it).
     pub back: String,
+    /// The client's address (an IPv6 client's /64), when known: sign-in failures count per address.
+    pub client: Option<String>,
+    /// Signed in with a read-only API token: only GET and HEAD are allowed.
+    pub read_only: bool,
     set_csrf_cookie: bool,
     set_lang_cookie: bool,
 }
@@ -123,9 +128,7 @@ pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>, h
 fn same_site_referer(headers: &axum::http::HeaderMap) -> Option<String> {
     let host = headers.get(header::HOST)?.to_str().ok()?;
     let referer = headers.get(header::REFERER)?.to_str().ok()?;
-    let rest = referer.strip_prefix("http://").or_else(|| referer.strip_prefix("https://"))?;
-    let (authority, path) = rest.split_at(rest.find('/')?);
-    (authority == host && !path.starts_with("//") && !path.contains(['\\', '\r', '\n'])).then(|| path.to_string())
+    innocity_core::signin::same_host_path(referer, host)
 }
 
 /// Middleware: builds the [`Ctx`] (language, principal from session cookie or bearer token),
@@ -151,6 +154,8 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
         query,
         htmx: headers.contains_key("hx-request"),
         back: same_site_referer(headers).unwrap_or_else(|| "/".to_string()),
+        client: client_address(&parts, state.config.behind_proxy),
+        read_only: false,
         set_csrf_cookie: false,
         set_lang_cookie: query_lang.is_some(),
     };
@@ -164,9 +169,10 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
     let anon_csrf = cookie(headers, CSRF_COOKIE).filter(|c| c.len() == 64).map(str::to_string);
     let lookup: Result<(), innocity_store::StoreError> = async {
         if let Some(token) = bearer {
-            if let Some((user, path)) = users::token_user(&state.db, &token).await? {
-                ctx.principal = principal_of(&user, path);
+            if let Some(t) = users::token_user(&state.db, &token).await? {
+                ctx.principal = principal_of(&t.user, t.unit_path);
                 ctx.via_token = ctx.principal.is_some();
+                ctx.read_only = t.read_only;
             }
         } else if let Some(token) = session_token
             && let Some(s) = users::session(&state.db, &token).await? {
@@ -193,6 +199,9 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
             }
         }
     }
+    if ctx.read_only && !matches!(parts.method, Method::GET | Method::HEAD) {
+        return ctx.err(AppError::new(StatusCode::FORBIDDEN, "read_only_token", "err.token.read_only")).into_response();
+    }
     let mut body = body;
     let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && !ctx.via_token {
@@ -211,6 +220,19 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
         resp.headers_mut().append(header::SET_COOKIE, set_cookie(LANG_COOKIE, ctx.lang.code(), secure, Some(365 * 86400), false));
     }
     resp
+}
+
+/// The client's address: the TCP peer (from `axum::serve`'s connect info), or, behind a proxy of
+/// ours, the last address it appended to `X-Forwarded-For`. `None` when neither is there (a
+/// router driven without a socket): then only the per-name counters apply.
+fn client_address(parts: &Parts, behind_proxy: bool) -> Option<String> {
+    let forwarded = || {
+        let header = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).next_back()?;
+        header.rsplit(',').next()?.trim().parse::<std::net::IpAddr>().ok()
+    };
+    let peer = || parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let ip = if behind_proxy { forwarded().or_else(peer) } else { peer() };
+    ip.map(innocity_core::signin::client_key)
 }
 
 /// A request that sent a bearer token we do not know is refused outright.
@@ -358,9 +380,10 @@ struct LoginForm {
     next: String,
 }
 
-/// Only local paths are followed after sign-in (no open redirects).
+/// Only paths on our own origin, as a browser would parse them, are followed after sign-in
+/// (no open redirects); anything else is dropped.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_string() } else { String::new() }
+    innocity_core::signin::local_target(next).unwrap_or_default()
 }
 
 pub fn format_time(lang: Lang, ms: i64) -> String {
@@ -384,7 +407,8 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, body: axum::body::By
     if form.username.trim().is_empty() || form.password.is_empty() {
         return Ok(page(tf(ctx.lang, "login.required", &[]), StatusCode::UNPROCESSABLE_ENTITY));
     }
-    match users::login(&state.db, &form.username, &form.password, &ctx.request_id).await.map_err(|e| ctx.err(e.into()))? {
+    let attempt = users::SignIn { username: &form.username, password: &form.password, client: ctx.client.as_deref(), request_id: &ctx.request_id };
+    match users::login(&state.db, &crate::blocking::Pool, &attempt).await.map_err(|e| ctx.err(e.into()))? {
         LoginOutcome::Ok { token, .. } => {
             let next = safe_next(&form.next);
             let mut r = Redirect::to(if next.is_empty() { "/workspace" } else { &next }).into_response();
@@ -395,8 +419,12 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, body: axum::body::By
             Ok(r)
         }
         LoginOutcome::Invalid => Ok(page(tf(ctx.lang, "login.invalid", &[]), StatusCode::UNAUTHORIZED)),
-        LoginOutcome::Locked { until_ms } => {
-            Ok(page(tf(ctx.lang, "login.locked", &[format_time(ctx.lang, until_ms)]), StatusCode::TOO_MANY_REQUESTS))
+        LoginOutcome::Throttled { retry_after_ms } => {
+            // The same words for every name, known or not; the wait only in `Retry-After`.
+            let mut r = page(tf(ctx.lang, "login.throttled", &[]), StatusCode::TOO_MANY_REQUESTS);
+            let secs = (retry_after_ms + 999) / 1000;
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+            Ok(r)
         }
     }
 }
@@ -444,7 +472,15 @@ pub async fn password_change(State(state): State<AppState>, a: Auth<ViewWorkspac
         return fail("confirm", "err.password.mismatch");
     }
     let Some(token) = &ctx.session_token else { return Err(ctx.err(AppError::unauthorized())) };
-    match users::change_password(&state.db, a.principal.user_id, &f.current, &f.new, token, &a.principal.username, &ctx.request_id)
+    let change = users::NewPassword {
+        user_id: a.principal.user_id,
+        current: &f.current,
+        new: &f.new,
+        keep_session_token: token,
+        username: &a.principal.username,
+        request_id: &ctx.request_id,
+    };
+    match users::change_password(&state.db, &crate::blocking::Pool, &change)
         .await
         .map_err(|e| ctx.err(e.into()))?
     {
@@ -460,32 +496,97 @@ struct TokensPage {
     s: Shell,
     created: String,
     error: String,
+    /// A token was just revoked.
+    revoked: bool,
+    tokens: Vec<TokenLine>,
+    days: &'static [i64],
+    default_days: i64,
 }
 
-pub async fn tokens_page(a: Auth<ManageTokens>) -> Response {
-    render(&TokensPage { s: a.ctx.shell(), created: String::new(), error: String::new() })
+/// One of the user's tokens, as the list shows it.
+struct TokenLine {
+    id: i64,
+    name: String,
+    created: String,
+    expires: String,
+    last_used: String,
+    expired: bool,
+    read_only: bool,
+}
+
+async fn tokens_render(state: &AppState, ctx: &Ctx, user_id: i64, created: String, error: String) -> AppResult<Response> {
+    let now = innocity_store::db::now_ms();
+    let tokens = users::tokens(&state.db, user_id)
+        .await
+        .map_err(|e| ctx.err(e.into()))?
+        .into_iter()
+        .map(|t| TokenLine {
+            id: t.id,
+            name: t.name,
+            created: format_time(ctx.lang, t.created_at),
+            expires: format_time(ctx.lang, t.expires_at),
+            last_used: if t.last_used_at > 0 { format_time(ctx.lang, t.last_used_at) } else { tf(ctx.lang, "tokens.never_used", &[]) },
+            expired: t.expires_at <= now,
+            read_only: t.read_only,
+        })
+        .collect();
+    let revoked = ctx.query.split('&').any(|kv| kv == "revoked=1");
+    let page = TokensPage { s: ctx.shell(), created, error, revoked, tokens, days: &users::TOKEN_DAYS, default_days: users::DEFAULT_TOKEN_DAYS };
+    Ok(render(&page))
+}
+
+pub async fn tokens_page(State(state): State<AppState>, a: Auth<ManageTokens>) -> AppResult<Response> {
+    tokens_render(&state, &a.ctx, a.principal.user_id, String::new(), String::new()).await
 }
 
 #[derive(serde::Deserialize)]
 struct TokenForm {
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    days: Option<i64>,
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    read_only: Option<String>,
 }
 
 pub async fn tokens_create(State(state): State<AppState>, a: Auth<ManageTokens>, body: axum::body::Bytes) -> AppResult<Response> {
     let ctx = &a.ctx;
     let f: TokenForm = parse_form(ctx, &body)?;
     let name = f.name.trim();
-    if name.is_empty() || name.chars().count() > 50 {
-        let key = if name.is_empty() { "err.required" } else { "err.too_long" };
-        let mut r = render(&TokensPage { s: ctx.shell(), created: String::new(), error: tf(ctx.lang, key, &["50".into()]) });
+    let days = f.days.unwrap_or(users::DEFAULT_TOKEN_DAYS);
+    let problem = if name.is_empty() {
+        Some(tf(ctx.lang, "err.required", &[]))
+    } else if name.chars().count() > 50 {
+        Some(tf(ctx.lang, "err.too_long", &["50".into()]))
+    } else if !users::TOKEN_DAYS.contains(&days) {
+        Some(tf(ctx.lang, "tokens.bad_days", &[]))
+    } else {
+        None
+    };
+    if let Some(error) = problem {
+        let mut r = tokens_render(&state, ctx, a.principal.user_id, String::new(), error).await?;
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(r);
     }
-    let token = users::create_token(&state.db, a.principal.user_id, name, &a.principal.username, &ctx.request_id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
-    Ok(render(&TokensPage { s: ctx.shell(), created: token, error: String::new() }))
+    let new = users::NewToken {
+        user_id: a.principal.user_id,
+        name,
+        days,
+        read_only: f.read_only.is_some(),
+        actor: &a.principal.username,
+        request_id: &ctx.request_id,
+    };
+    let token = users::create_token(&state.db, &new).await.map_err(|e| ctx.err(e.into()))?;
+    tokens_render(&state, ctx, a.principal.user_id, token, String::new()).await
+}
+
+/// Ends one of the user's own tokens (a form post: CSRF-checked like every other).
+pub async fn tokens_revoke(State(state): State<AppState>, a: Auth<ManageTokens>, axum::extract::Path(id): axum::extract::Path<String>) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let id: i64 = id.parse().map_err(|_| ctx.err(AppError::not_found()))?;
+    users::revoke_token(&state.db, a.principal.user_id, id, &a.principal.username, &ctx.request_id).await.map_err(|e| ctx.err(e.into()))?;
+    Ok(Redirect::to("/tokens?revoked=1").into_response())
 }
 
 #[cfg(test)]
@@ -498,6 +599,37 @@ mod tests {
         assert_eq!(safe_next("https://evil.example"), "");
     }
     #[test]
+    fn next_refuses_what_a_browser_would_take_off_site() {
+        let hostile = [
+            "/\t/evil.example/phish",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "\\/evil.example",
+            "//evil.example",
+            "///evil.example",
+            "/.//evil.example",
+            "/./\\evil.example",
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "\tjavascript:alert(1)",
+            "http://evil.example",
+            "https:evil.example",
+            "evil.example",
+            "",
+        ];
+        for next in hostile {
+            assert_eq!(safe_next(next), "", "{next:?} must not be followed");
+        }
+        assert_eq!(safe_next("/projects/12?tab=a"), "/projects/12?tab=a");
+        assert_eq!(safe_next("/workspace"), "/workspace");
+        assert_eq!(safe_next("/orgs?q=%E5%85%B0&page=2#list"), "/orgs?q=%E5%85%B0&page=2#list");
+        assert_eq!(safe_next("/%09/evil.example"), "/%09/evil.example", "a literal %09 stays a path on our host");
+    }
+    #[test]
     fn an_error_page_links_back_only_to_our_own_pages() {
         let with = |host: &'static str, referer: &'static str| {
             let mut h = HeaderMap::new();
@@ -508,8 +640,11 @@ mod tests {
         assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080/applications/5?notice=apps.saved").as_deref(), Some("/applications/5?notice=apps.saved"));
         assert_eq!(with("127.0.0.1:8080", "https://evil.example/applications/5"), None);
         assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080//evil.example/x"), None);
-        assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080"), None);
+        assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080").as_deref(), Some("/"));
         assert_eq!(with("127.0.0.1:8080", "javascript:alert(1)"), None);
+        assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080/\t/evil.example/x"), None);
+        assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080@evil.example/x"), None);
+        assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080/\\evil.example/x"), None);
     }
     #[test]
     fn cookies_and_equality() {

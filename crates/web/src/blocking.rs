@@ -18,3 +18,12 @@ pub async fn run<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) ->
     let _permit = permits().acquire().await.ok()?;
     tokio::task::spawn_blocking(job).await.ok()
 }
+
+/// The password work of the store (argon2), on this bounded pool.
+pub struct Pool;
+
+impl innocity_store::users::Heavy for Pool {
+    fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> impl std::future::Future<Output = Option<T>> + Send {
+        run(job)
+    }
+}

@@ -105,7 +105,7 @@ pub async fn create(State(state): State<AppState>, a: Auth<ManageUsers>, body: a
         org_unit_id: if role.needs_unit() { unit_id } else { None },
         organisation_id: org_id,
     };
-    match users::add(&state.db, &new, &a.principal.username, &ctx.request_id).await {
+    match users::add_with(&state.db, &crate::blocking::Pool, &new, &a.principal.username, &ctx.request_id).await {
         Ok(_) => Ok(Redirect::to("/users?added=1").into_response()),
         Err(innocity_store::StoreError::Duplicate(_)) => {
             let errors = vec![("username".to_string(), t(lang, "err.user.duplicate").to_string())];

@@ -269,7 +269,7 @@ async fn wrong_passwords_lock_the_account_with_a_clear_message() {
     }
     let r = last.unwrap();
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(r.body.contains("账号已被锁定"), "{}", r.body);
+    assert!(r.body.contains("登录失败次数过多"), "{}", r.body);
     assert!(r.body.contains("value=\"zone\""), "the username stays filled in");
     let r = t.post_form(&s, "/login", &[("username", "zone"), ("password", demo::DEMO_PASSWORD)]).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
@@ -292,10 +292,7 @@ async fn password_change_and_logout() {
     let r = t.post_form(&s, "/logout", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(t.get(&s, "/workspace").await.status, StatusCode::SEE_OTHER, "session is gone");
-    assert!(matches!(
-        innocity_store::users::login(&t.db, "expert", "newpass2026x", "t").await.unwrap(),
-        innocity_store::users::LoginOutcome::Ok { .. }
-    ));
+    assert!(matches!(store_sign_in(&t.db, "expert", "newpass2026x").await, innocity_store::users::LoginOutcome::Ok { .. }));
 }
 
 #[tokio::test]
@@ -319,7 +316,7 @@ async fn two_servers_on_one_database_behave_as_one() {
         let body = serde_urlencoded::to_string([("_csrf", a.csrf.as_str()), ("username", "member"), ("password", "wrong-pass-123")]).unwrap();
         send_to(app, Request::post("/login").header(header::COOKIE, a.cookie_header()).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()).await;
     }
-    assert!(matches!(innocity_store::users::login(&t.db, "member", demo::DEMO_PASSWORD, "t").await.unwrap(), innocity_store::users::LoginOutcome::Locked { .. }));
+    assert!(matches!(store_sign_in(&t.db, "member", demo::DEMO_PASSWORD).await, innocity_store::users::LoginOutcome::Throttled { .. }));
 }
 
 #[tokio::test]
@@ -473,4 +470,195 @@ async fn bureau_staff_add_a_park_and_zone_admins_cannot() {
     let r = t.post_form(&s, "/units", &[("parent_id", &xq), ("code", "LZXQ-SW"), ("name_zh", "重复"), ("name_en", "Dup")]).await;
     assert!(r.body.contains("该代码已被使用"));
     assert!(innocity_store::audit::list(&t.db, &innocity_store::audit::Filter { action: "org_unit.create".into(), ..Default::default() }, 100).await.unwrap().iter().any(|e| e.after.contains("LZXQ-SW")));
+}
+
+#[tokio::test]
+async fn sign_in_never_sends_the_browser_off_site() {
+    let t = app().await;
+    for (next, want) in [("/%09/evil.example/phish", "/workspace"), ("/\t/evil.example/phish", "/workspace"), ("/\\evil.example", "/workspace"), ("/projects/12?tab=a", "/projects/12?tab=a")] {
+        let mut s = Session::default();
+        s.absorb(&t.get(&s, "/login").await);
+        let next = next.replace("%09", "\t");
+        let r = t.post_form(&s, "/login", &[("username", "bureau"), ("password", demo::DEMO_PASSWORD), ("next", &next)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(r.location(), want, "next = {next:?}");
+    }
+}
+
+/// A sign-in from the TCP peer `addr` (as `axum::serve` with connect info hands it over).
+async fn sign_in_from(app: &axum::Router, addr: &str, username: &str, password: &str) -> Resp {
+    let mut s = Session::default();
+    s.absorb(&send_to(app, Request::get("/login").body(Body::empty()).unwrap()).await);
+    let body = serde_urlencoded::to_string([("_csrf", s.csrf.as_str()), ("username", username), ("password", password)]).unwrap();
+    let mut req = Request::post("/login")
+        .header(header::COOKIE, s.cookie_header())
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    req.extensions_mut().insert(axum::extract::ConnectInfo(addr.parse::<std::net::SocketAddr>().unwrap()));
+    send_to(app, req).await
+}
+
+async fn failed_sign_ins(t: &TestApp, username: &str) -> i64 {
+    let r = t.db.query_one("SELECT COUNT(*) AS n FROM audit_log WHERE actor = ? AND action IN ('auth.login_failed', 'auth.locked')", vec![username.into()]).await.unwrap().unwrap();
+    r.try_get::<i64>("", "n").unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_guesses_get_five_tries_and_no_more() {
+    let t = app().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..23 {
+        let app = t.app.clone();
+        tasks.spawn(async move { (false, sign_in_from(&app, "10.1.0.1:40000", "zone", &format!("wrong-password-{i}")).await.status) });
+    }
+    let (app, db) = (t.app.clone(), t.db.clone());
+    tasks.spawn(async move {
+        // The right password among the guesses once five are taken, while they are still in flight.
+        for _ in 0..400 {
+            let row = db.query_one("SELECT failures FROM login_throttle WHERE bucket = 'user:zone'", vec![]).await.unwrap();
+            if row.is_some_and(|r| r.try_get::<i64>("", "failures").unwrap() >= 5) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        (true, sign_in_from(&app, "10.1.0.1:40001", "zone", demo::DEMO_PASSWORD).await.status)
+    });
+    let answers = tasks.join_all().await;
+    let evaluated = failed_sign_ins(&t, "zone").await;
+    assert!(evaluated <= 5, "{evaluated} guesses were checked");
+    let right = answers.iter().find(|(right, _)| *right).unwrap().1;
+    assert_eq!(right, StatusCode::TOO_MANY_REQUESTS, "the right password is not taken once the tries are spent");
+    assert_eq!(answers.iter().filter(|(_, s)| *s == StatusCode::SEE_OTHER).count(), 0);
+    // Its owner, from elsewhere, is held back too, but only for a short while.
+    let r = sign_in_from(&t.app, "10.2.0.1:40000", "zone", demo::DEMO_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    let wait: i64 = r.headers.get(header::RETRY_AFTER).unwrap().to_str().unwrap().parse().unwrap();
+    assert!((1..=15).contains(&wait), "wait {wait} s");
+}
+
+#[tokio::test]
+async fn unknown_and_held_back_names_get_the_same_answer() {
+    let t = app().await;
+    // The page as the user sees it, less the name they typed and their own CSRF token.
+    let same = |r: &Resp, name: &str| {
+        let mut s = Session::default();
+        s.absorb(r);
+        (r.status, r.body.replace(&format!("value=\"{name}\""), "value=\"?\"").replace(&s.csrf, "?"))
+    };
+    for i in 0..7 {
+        let known = sign_in_from(&t.app, "10.3.0.1:1", "zone", "wrong-password-1").await;
+        let unknown = sign_in_from(&t.app, "10.3.0.2:1", "nobody-at-all", "wrong-password-1").await;
+        let (ks, kb) = same(&known, "zone");
+        let (us, ub) = same(&unknown, "nobody-at-all");
+        assert_eq!(ks, us, "attempt {i}");
+        assert_eq!(kb.split("<main").nth(1), ub.split("<main").nth(1), "attempt {i}");
+        let want = if i < 4 { StatusCode::UNAUTHORIZED } else { StatusCode::TOO_MANY_REQUESTS };
+        assert_eq!(ks, want, "attempt {i}");
+    }
+}
+
+#[tokio::test]
+async fn one_address_is_held_back_whatever_names_it_tries() {
+    let t = app().await;
+    for i in 0..10 {
+        let name = if i % 2 == 0 { format!("guess-{i}") } else { ["zone", "bureau", "member", "expert", "admin"][i / 2].to_string() };
+        // The tenth failure from the address starts its waits.
+        let want = if i < 9 { StatusCode::UNAUTHORIZED } else { StatusCode::TOO_MANY_REQUESTS };
+        assert_eq!(sign_in_from(&t.app, "10.4.0.1:5000", &name, "wrong-password-1").await.status, want, "{name}");
+    }
+    let r = sign_in_from(&t.app, "10.4.0.1:5001", "orgadmin", demo::DEMO_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the address has spent its tries");
+    let r = sign_in_from(&t.app, "10.4.0.2:5000", "orgadmin", demo::DEMO_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "another address is not held back");
+}
+
+async fn store_sign_in(db: &Db, username: &str, password: &str) -> innocity_store::users::LoginOutcome {
+    let attempt = innocity_store::users::SignIn { username, password, client: None, request_id: "t" };
+    innocity_store::users::login(db, &innocity_store::users::OnBlockingPool, &attempt).await.unwrap()
+}
+
+#[tokio::test]
+async fn api_tokens_expire_are_listed_revoked_and_may_be_read_only() {
+    let t = app().await;
+    let s = t.login("bureau").await;
+    let new_token = |r: &Resp| r.body.split("id=\"new-token\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let r = t.post_form(&s, "/tokens", &[("name", "只读报表"), ("days", "7"), ("read_only", "1")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let read_only = new_token(&r);
+    assert_eq!(t.post_form(&s, "/tokens", &[("name", "太久"), ("days", "400")]).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let writer = new_token(&t.post_form(&s, "/tokens", &[("name", "企业直报系统")]).await);
+    let lifetimes = t.db.query_all("SELECT name, (expires_at - created_at) / 86400000 AS days FROM api_tokens ORDER BY id", vec![]).await.unwrap();
+    let lifetimes: Vec<(String, i64)> = lifetimes.iter().map(|r| (r.try_get("", "name").unwrap(), r.try_get("", "days").unwrap())).collect();
+    assert!(lifetimes.ends_with(&[("只读报表".into(), 7), ("企业直报系统".into(), 90)]), "{lifetimes:?}");
+    // The list: name, scope, created, expiry, last use; never the token itself.
+    let page = t.get(&s, "/tokens").await;
+    let list = page.body.split("id=\"token-list\"").nth(1).expect("a list of tokens");
+    assert!(list.contains("只读报表") && list.contains("企业直报系统") && list.contains("从未使用"), "{list}");
+    assert!(!page.body.contains(&read_only[3..]));
+    // A read-only token reads, and is told clearly that it may not write.
+    let call = |method: &str, token: &str| {
+        Request::builder().method(method).uri("/api/v1/me").header(header::AUTHORIZATION, format!("Bearer {token}")).header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap()
+    };
+    assert_eq!(t.send(call("GET", &read_only)).await.status, StatusCode::OK);
+    let r = t.send(call("POST", &read_only).map(|_| Body::from("{}"))).await;
+    let r2 = t.send(Request::post("/api/v1/organisations").header(header::AUTHORIZATION, format!("Bearer {read_only}")).header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap()).await;
+    for r in [r, r2] {
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert_eq!(r.json()["error"]["code"], "read_only_token", "{}", r.body);
+        assert!(r.json()["error"]["message"].as_str().unwrap().contains("只读"), "{}", r.body);
+    }
+    // Use is noted.
+    assert!(!t.get(&s, "/tokens").await.body.split("id=\"token-list\"").nth(1).unwrap().split("只读报表").nth(1).unwrap().split("</tr>").next().unwrap().contains("从未使用"));
+    // Revoking takes the CSRF token like any other form, is audited, and the token stops working.
+    let id = page.body.split("action=\"/tokens/").nth(2).unwrap().split('/').next().unwrap().to_string();
+    let revoke = format!("/tokens/{id}/revoke");
+    let no_csrf = Session { csrf: String::new(), ..s.clone() };
+    assert_eq!(t.post_form(&no_csrf, &revoke, &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.send(call("GET", &read_only)).await.status, StatusCode::OK);
+    let r = t.post_form(&s, &revoke, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.send(call("GET", &read_only)).await.status, StatusCode::UNAUTHORIZED);
+    assert!(t.get(&s, r.location()).await.body.contains("令牌已吊销"));
+    assert_eq!(t.post_form(&t.login("zone").await, &revoke, &[]).await.status, StatusCode::NOT_FOUND, "only one's own tokens");
+    let audited = t.db.query_one("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'api_token.revoke' AND entity_id = ?", vec![id.clone().into()]).await.unwrap().unwrap();
+    assert_eq!(audited.try_get::<i64>("", "n").unwrap(), 1);
+    // A password change ends every token of the user.
+    assert_eq!(t.send(call("GET", &writer)).await.status, StatusCode::OK);
+    let r = t.post_form(&s, "/password", &[("current", demo::DEMO_PASSWORD), ("new", "newpass2026x"), ("confirm", "newpass2026x")]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(t.send(call("GET", &writer)).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn x_forwarded_for_is_believed_only_behind_our_proxy() {
+    let t = app().await;
+    let proxied = router(AppState::new(t.db.clone(), WebConfig { behind_proxy: true, ..WebConfig::default() }));
+    let attempt = |app: &axum::Router, forwarded: String, name: &'static str| {
+        let app = app.clone();
+        async move {
+            let mut s = Session::default();
+            s.absorb(&send_to(&app, Request::get("/login").body(Body::empty()).unwrap()).await);
+            let body = serde_urlencoded::to_string([("_csrf", s.csrf.as_str()), ("username", name), ("password", "wrong-password-1")]).unwrap();
+            let mut req = Request::post("/login")
+                .header(header::COOKIE, s.cookie_header())
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header("x-forwarded-for", forwarded)
+                .body(Body::from(body))
+                .unwrap();
+            req.extensions_mut().insert(axum::extract::ConnectInfo("10.6.0.1:1".parse::<std::net::SocketAddr>().unwrap()));
+            send_to(&app, req).await.status
+        }
+    };
+    let names = ["n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9", "n10"];
+    // Without the flag, a made-up header changes nothing: the peer is held back after ten.
+    for (i, name) in names.iter().enumerate() {
+        let status = attempt(&t.app, format!("203.0.113.{i}"), name).await;
+        assert_eq!(status == StatusCode::TOO_MANY_REQUESTS, i >= 9, "attempt {i}: {status}");
+    }
+    // Behind our proxy, the last address it appended is the client.
+    for (i, name) in names.iter().enumerate() {
+        let status = attempt(&proxied, format!("198.51.100.7, 203.0.113.{i}"), name).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
 }

@@ -402,7 +402,7 @@ pub async fn seed_submit_bench(db: &Db, applicants: usize, board_rows: usize) ->
         let tx = db.begin_write().await?;
         let uid = tx.insert("INSERT INTO users (username, display_name, password_hash, role, organisation_id, active, created_at) VALUES (?, ?, '!', 'org_member', ?, 1, ?)", vec![format!("bench{n:05}").into(), format!("申报人{n}").into(), org.0.into(), crate::now_ms().into()]).await?;
         tx.commit().await?;
-        let token = crate::users::create_token(db, uid, "bench", "bench", "bench").await?;
+        let token = crate::users::create_token(db, &crate::users::NewToken { user_id: uid, name: "bench", days: crate::users::DEFAULT_TOKEN_DAYS, read_only: false, actor: "bench", request_id: "bench" }).await?;
         let draft = Draft { title: format!("基准测试项目{n:05}：稀土功能材料制备技术研究"), topic: String::new(), summary: "基准测试".into(), leader_name: format!("申报人{n}"), leader_key: demo_id_number(50_000 + n as u64), members: vec![], budget: vec![Line { category: "equipment".into(), requested: Money::from_wan(10), raised: Money::ZERO }] , answers: Default::default() };
         let application = p::create_draft(db, &call, &draft, uid, org.0, &org.1, today, actor).await?;
         out.push(BenchApplicant { token, application, version: 1 });
