@@ -185,12 +185,16 @@ enum Command {
     },
     /// Apply database migrations.
     Migrate,
-    /// Write a consistent snapshot of the database (safe while the server runs).
+    /// Write a backup of the whole platform: a consistent snapshot of the database and every
+    /// stored file it points at, in one file only its owner may read (safe while the server runs).
     Backup {
         #[arg(long)]
         output: std::path::PathBuf,
+        /// Write the backup even when files the database points at are missing (they are named).
+        #[arg(long)]
+        allow_missing_files: bool,
     },
-    /// Restore a snapshot into an empty database.
+    /// Restore a backup (database and files) into an empty database.
     Restore {
         #[arg(long)]
         input: std::path::PathBuf,
@@ -361,28 +365,20 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("migrations applied: {applied:?}");
             Ok(())
         }
-        Command::Backup { output } => {
+        Command::Backup { output, allow_missing_files } => {
             let db = connect(&url).await?;
-            let tmp = output.with_extension("partial");
-            let file = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-            let mut w = std::io::BufWriter::new(file);
-            let counts = backup::backup(&db, &mut w).await.map_err(|e| e.to_string())?;
-            use std::io::Write;
-            w.flush().map_err(|e| e.to_string())?;
-            std::fs::rename(&tmp, &output).map_err(|e| e.to_string())?;
-            for (t, n) in counts {
-                println!("{t}: {n}");
-            }
+            let files = backup::Files { dir: std::path::Path::new(&s.files_dir), allow_missing: allow_missing_files };
+            let summary = backup::write_file(&db, files, &output).await.map_err(|e| e.to_string())?;
+            print_summary(&summary, &s.files_dir);
             println!("backup written to {}", output.display());
             Ok(())
         }
         Command::Restore { input } => {
             let db = connect(&url).await?;
             let file = std::fs::File::open(&input).map_err(|e| format!("{}: {e}", input.display()))?;
-            let counts = backup::restore(&db, &mut std::io::BufReader::new(file)).await.map_err(|e| e.to_string())?;
-            for (t, n) in counts {
-                println!("{t}: {n}");
-            }
+            let files = std::path::Path::new(&s.files_dir);
+            let summary = backup::restore(&db, files, &mut std::io::BufReader::new(file)).await.map_err(|e| e.to_string())?;
+            print_summary(&summary, &s.files_dir);
             println!("restored from {}", input.display());
             Ok(())
         }
@@ -426,6 +422,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("user {} added (id {}, role {})", u.username, u.id, u.role);
             Ok(())
         }
+    }
+}
+
+/// Rows per table, stored files, and every file that was missing (on stderr).
+fn print_summary(summary: &backup::Summary, files_dir: &str) {
+    for (t, n) in &summary.tables {
+        println!("{t}: {n}");
+    }
+    println!("files: {} ({files_dir})", summary.files);
+    for m in &summary.missing {
+        eprintln!("警告 / warning: {} {} points at file {}, which was missing when the backup was taken", m.table, m.id, m.sha256);
     }
 }
 
