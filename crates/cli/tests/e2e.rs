@@ -459,6 +459,30 @@ fn audit_verify_names_an_edited_entry_and_user_add_works() {
 }
 
 #[test]
+fn audit_checkpoints_reveal_a_recomputed_chain() {
+    let (db, _guard) = fresh_db();
+    seed(&db);
+    let out = innocity(&["audit", "checkpoint"], &db);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    use std::os::unix::fs::PermissionsExt;
+    let key = data_dir(&db).join("audit.key");
+    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600, "the key is private");
+    let out = innocity(&["audit", "verify"], &db);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 checkpoint"), "{}", String::from_utf8_lossy(&out.stdout));
+    // Entry 12 edited and the whole chain recomputed with plain SHA-256 behind the platform's back.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let d = innocity_store::Db::connect(&db).await.unwrap();
+        innocity_store::testing::forge_audit_entry(&d, 12, "mallory").await.unwrap();
+    });
+    let out = innocity(&["audit", "verify"], &db);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("checkpoint 1") && err.contains("rewritten"), "{err}");
+    std::fs::remove_dir_all(data_dir(&db)).ok();
+}
+
+#[test]
 fn configuration_comes_from_defaults_then_innocity_toml_then_environment() {
     let dir = std::env::temp_dir().join(format!("innocity-config-{}", free_port()));
     std::fs::create_dir_all(&dir).unwrap();
