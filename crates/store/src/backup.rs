@@ -188,6 +188,17 @@ fn missing_files(dir: &Path, missing: &[FileRef]) -> StoreError {
     StoreError::Invalid(text)
 }
 
+/// The refusal naming a stored file that no longer matches its digest, and the rows using it.
+fn damaged_file(dir: &Path, rows: &[FileRef]) -> StoreError {
+    let sha = rows.first().map(|r| r.sha256.as_str()).unwrap_or_default();
+    let used: Vec<String> = rows.iter().map(|r| format!("{} {}", r.table, r.id)).collect();
+    StoreError::Invalid(format!(
+        "{}: 文件与其摘要不符（已损坏），未写备份 / the stored file does not match its digest (damaged); no backup written (--allow-missing-files writes it anyway, naming it); used by {}",
+        crate::projects::file_path(dir, sha).display(),
+        used.join(", ")
+    ))
+}
+
 async fn write_tables(db: &Db, txn: &DatabaseTransaction, out: &mut dyn Write) -> Result<Vec<(String, u64)>> {
     use futures_util::StreamExt;
     use sea_orm::StreamTrait;
@@ -233,7 +244,7 @@ fn write_files(files: Files<'_>, refs: &[FileRef], missing: &mut Vec<FileRef>, o
         let Some(bytes) = read_stored(files.dir, &r.sha256)? else {
             let damaged: Vec<FileRef> = refs.iter().filter(|x| x.sha256 == r.sha256).cloned().collect();
             if !files.allow_missing {
-                return Err(missing_files(files.dir, &damaged));
+                return Err(damaged_file(files.dir, &damaged));
             }
             missing.extend(damaged);
             continue;

@@ -512,6 +512,10 @@ mod backup_whole {
         buf
     }
 
+    async fn f_sha(db: &Db, call_id: i64) -> String {
+        projects::call_files(db, call_id).await.unwrap()[0].sha256.clone()
+    }
+
     async fn is_empty(db: &Db) -> bool {
         orgs::units(db).await.unwrap().is_empty()
     }
@@ -547,9 +551,14 @@ mod backup_whole {
         assert!(err.contains("cut short"), "{err}");
         assert!(is_empty(&target.db).await);
 
+        // A stored file damaged on disk is named at backup time.
+        let sha = f_sha(&t.db, f.call_id).await;
+        let stored = files.0.join(&sha[..2]).join(&sha);
+        std::fs::write(&stored, b"%PDF-1.4\n% changed\n").unwrap();
+        let err = backup::backup(&t.db, backup::Files { dir: &files.0, allow_missing: false }, &mut Vec::new()).await.unwrap_err().to_string();
+        assert!(err.contains("damaged") && err.contains(&format!("call_files {}", f.file_id)), "{err}");
         // A file missing on disk is named at backup time, and no backup is written.
-        let sha = projects::call_files(&t.db, f.call_id).await.unwrap()[0].sha256.clone();
-        std::fs::remove_file(files.0.join(&sha[..2]).join(&sha)).unwrap();
+        std::fs::remove_file(&stored).unwrap();
         let mut out = Vec::new();
         let err = backup::backup(&t.db, backup::Files { dir: &files.0, allow_missing: false }, &mut out).await.unwrap_err().to_string();
         assert!(err.contains(&format!("call_files {}: {sha}", f.file_id)), "{err}");
