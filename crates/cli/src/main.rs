@@ -3,7 +3,7 @@ use clap::{Parser, Subcommand};
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use innocity_core::access::Role;
-use innocity_store::{Db, audit, backup, db::redact_url, demo, migrate, users};
+use innocity_store::{Db, anchor, audit, backup, db::redact_url, demo, migrate, users};
 use innocity_web::{AppState, WebConfig, router};
 use serde::{Deserialize, Serialize};
 use std::process::ExitCode;
@@ -185,12 +185,16 @@ enum Command {
     },
     /// Apply database migrations.
     Migrate,
-    /// Write a consistent snapshot of the database (safe while the server runs).
+    /// Write a backup of the whole platform: a consistent snapshot of the database and every
+    /// stored file it points at, in one file only its owner may read (safe while the server runs).
     Backup {
         #[arg(long)]
         output: std::path::PathBuf,
+        /// Write the backup even when files the database points at are missing (they are named).
+        #[arg(long)]
+        allow_missing_files: bool,
     },
-    /// Restore a snapshot into an empty database.
+    /// Restore a backup (database and files) into an empty database.
     Restore {
         #[arg(long)]
         input: std::path::PathBuf,
@@ -209,8 +213,12 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain; names the first edited or deleted entry.
+    /// Check the hash chain (names the first edited or deleted entry), then every checkpoint
+    /// against it (names the first that no longer matches: a rewritten chain).
     Verify,
+    /// Anchor the chain's head: append an HMAC checkpoint (key outside the database) to the
+    /// checkpoint file. The server writes one daily, and every backup one.
+    Checkpoint,
 }
 
 #[derive(Subcommand)]
@@ -249,6 +257,10 @@ struct Settings {
     files_dir: String,
     /// A proxy of ours is in front: take the client's address from `X-Forwarded-For`.
     behind_proxy: bool,
+    /// The audit checkpoints' key (at least 32 characters); the key file otherwise.
+    audit_key: Option<String>,
+    audit_key_file: String,
+    audit_checkpoints: String,
 }
 
 impl Default for Settings {
@@ -263,7 +275,16 @@ impl Default for Settings {
             request_timeout_secs: 30,
             files_dir: "data/files".into(),
             behind_proxy: false,
+            audit_key: None,
+            audit_key_file: "data/audit.key".into(),
+            audit_checkpoints: "data/audit-checkpoints.log".into(),
         }
+    }
+}
+
+impl Settings {
+    fn anchor(&self) -> anchor::Config {
+        anchor::Config { key: self.audit_key.clone(), key_file: self.audit_key_file.clone().into(), checkpoints: self.audit_checkpoints.clone().into() }
     }
 }
 
@@ -364,28 +385,21 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("migrations applied: {applied:?}");
             Ok(())
         }
-        Command::Backup { output } => {
+        Command::Backup { output, allow_missing_files } => {
             let db = connect(&url).await?;
-            let tmp = output.with_extension("partial");
-            let file = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-            let mut w = std::io::BufWriter::new(file);
-            let counts = backup::backup(&db, &mut w).await.map_err(|e| e.to_string())?;
-            use std::io::Write;
-            w.flush().map_err(|e| e.to_string())?;
-            std::fs::rename(&tmp, &output).map_err(|e| e.to_string())?;
-            for (t, n) in counts {
-                println!("{t}: {n}");
-            }
+            checkpoint(&db, &s).await?;
+            let files = backup::Files { dir: std::path::Path::new(&s.files_dir), allow_missing: allow_missing_files };
+            let summary = backup::write_file(&db, files, &output).await.map_err(|e| e.to_string())?;
+            print_summary(&summary, &s.files_dir);
             println!("backup written to {}", output.display());
             Ok(())
         }
         Command::Restore { input } => {
             let db = connect(&url).await?;
             let file = std::fs::File::open(&input).map_err(|e| format!("{}: {e}", input.display()))?;
-            let counts = backup::restore(&db, &mut std::io::BufReader::new(file)).await.map_err(|e| e.to_string())?;
-            for (t, n) in counts {
-                println!("{t}: {n}");
-            }
+            let files = std::path::Path::new(&s.files_dir);
+            let summary = backup::restore(&db, files, &mut std::io::BufReader::new(file)).await.map_err(|e| e.to_string())?;
+            print_summary(&summary, &s.files_dir);
             println!("restored from {}", input.display());
             Ok(())
         }
@@ -399,13 +413,20 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Audit { command: AuditCommand::Verify } => {
             let db = connect(&url).await?;
             let start = std::time::Instant::now();
-            match audit::verify(&db).await.map_err(|e| e.to_string())? {
-                Ok(n) => {
-                    println!("audit log intact: {n} entries verified in {:.2} s", start.elapsed().as_secs_f64());
+            let n = audit::verify(&db).await.map_err(|e| e.to_string())?.map_err(|b| format!("audit log broken: {b}"))?;
+            println!("audit log intact: {n} entries verified in {:.2} s", start.elapsed().as_secs_f64());
+            let cfg = s.anchor();
+            match anchor::check(&db, &cfg).await.map_err(|e| e.to_string())? {
+                Ok(k) => {
+                    println!("{k} checkpoints match the chain ({})", cfg.checkpoints.display());
                     Ok(())
                 }
-                Err(b) => Err(format!("audit log broken: {b}")),
+                Err(b) => Err(format!("audit log rewritten: the hash chain verifies, but {b} ({})", cfg.checkpoints.display())),
             }
+        }
+        Command::Audit { command: AuditCommand::Checkpoint } => {
+            let db = connect(&url).await?;
+            checkpoint(&db, &s).await
         }
         Command::User { command: UserCommand::Add { username, name, role, password, unit, organisation } } => {
             let db = connect(&url).await?;
@@ -430,6 +451,43 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Appends a checkpoint of the audit chain's head, and says so.
+async fn checkpoint(db: &Db, s: &Settings) -> Result<(), String> {
+    let cfg = s.anchor();
+    match anchor::checkpoint(db, &cfg).await.map_err(|e| format!("audit checkpoint: {e}"))? {
+        anchor::Anchored::Written(c) => println!("audit checkpoint: entry {} ({}) anchored in {}", c.seq, c.at, cfg.checkpoints.display()),
+        anchor::Anchored::Unchanged { seq } => println!("audit checkpoint: entry {seq} is already anchored in {}", cfg.checkpoints.display()),
+        anchor::Anchored::Empty => println!("audit checkpoint: the audit log is empty, nothing to anchor"),
+    }
+    Ok(())
+}
+
+/// Rows per table, stored files, and every file that was missing (on stderr).
+fn print_summary(summary: &backup::Summary, files_dir: &str) {
+    for (t, n) in &summary.tables {
+        println!("{t}: {n}");
+    }
+    println!("files: {} ({files_dir})", summary.files);
+    for m in &summary.missing {
+        eprintln!("警告 / warning: {} {} points at file {}, which was missing when the backup was taken", m.table, m.id, m.sha256);
+    }
+}
+
+/// The server anchors the audit chain when it starts and every 24 hours after.
+fn spawn_daily_checkpoints(db: Db, cfg: anchor::Config) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+        loop {
+            every.tick().await;
+            match anchor::checkpoint(&db, &cfg).await {
+                Ok(anchor::Anchored::Written(c)) => tracing::info!(seq = c.seq, file = %cfg.checkpoints.display(), "audit checkpoint written"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "audit checkpoint failed"),
+            }
+        }
+    });
 }
 
 /// `demo` starts from a fresh SQLite file; a PostgreSQL database must be empty.
@@ -465,6 +523,7 @@ async fn serve(db: Db, listen: &str, s: &Settings) -> Result<(), String> {
         files_dir: s.files_dir.clone().into(),
         behind_proxy: s.behind_proxy,
     };
+    spawn_daily_checkpoints(db.clone(), s.anchor());
     let app = router(AppState::new(db, config));
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;

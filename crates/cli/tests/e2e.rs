@@ -39,8 +39,26 @@ fn fresh_db() -> (String, Option<innocity_store::testing::TempDir>) {
     tokio::runtime::Runtime::new().unwrap().block_on(innocity_store::testing::fresh_url()).unwrap()
 }
 
+/// The data folder of a test database (stored files, audit key and checkpoints), outside the
+/// source tree and apart from every other test's.
+fn data_dir(db: &str) -> PathBuf {
+    let tag: String = db.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    std::env::temp_dir().join(format!("innocity-data-{}", &tag[tag.len().saturating_sub(40)..]))
+}
+
+/// The binary on `db`, its data in [`data_dir`].
+fn command(db: &str) -> Command {
+    let data = data_dir(db);
+    let mut c = Command::new(BIN);
+    c.arg("--database").arg(db).env("INNOCITY_LOG", "warn");
+    c.env("INNOCITY_FILES_DIR", data.join("files"));
+    c.env("INNOCITY_AUDIT_KEY_FILE", data.join("audit.key"));
+    c.env("INNOCITY_AUDIT_CHECKPOINTS", data.join("audit-checkpoints.log"));
+    c
+}
+
 fn innocity(args: &[&str], db: &str) -> std::process::Output {
-    Command::new(BIN).args(args).arg("--database").arg(db).env("INNOCITY_LOG", "warn").output().unwrap()
+    command(db).args(args).output().unwrap()
 }
 
 fn seed(db: &str) {
@@ -56,9 +74,8 @@ fn seed(db: &str) {
 
 fn serve(db: &str) -> (Proc, String) {
     let port = free_port();
-    let child = Command::new(BIN)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database", db])
-        .env("INNOCITY_LOG", "warn")
+    let child = command(db)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
@@ -371,16 +388,32 @@ fn backup_while_serving_then_restore_and_verify() {
             }
         })
     };
+    // A guideline file uploaded to a call: the backup must carry it.
+    let pdf = "%PDF-1.4\n% 申报指南\n".as_bytes().to_vec();
+    let sha = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let d = innocity_store::Db::connect(&db).await.unwrap();
+        let call: i64 = d.query_one("SELECT MIN(id) AS id FROM calls", vec![]).await.unwrap().unwrap().try_get("", "id").unwrap();
+        let actor = innocity_store::orgs::Actor { user_id: 1, username: "t", request_id: "r" };
+        innocity_store::projects::add_call_file(&d, &data_dir(&db).join("files"), call, "指南.pdf", &pdf, actor).await.unwrap();
+        innocity_store::projects::call_files(&d, call).await.unwrap()[0].sha256.clone()
+    });
     let dir = std::env::temp_dir().join(format!("innocity-backup-{}", free_port()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("snapshot.jsonl");
     let out = innocity(&["backup", "--output", file.to_str().unwrap()], &db);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     writer.join().unwrap();
+    // Only its owner may read it (it holds password and token hashes); nothing else is left.
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file left");
     let (target, _g2) = fresh_db();
     let out = innocity(&["restore", "--input", file.to_str().unwrap()], &target);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("organisations: 300"));
+    // The file is in the restored platform's own folder.
+    let restored = data_dir(&target).join("files").join(&sha[..2]).join(&sha);
+    assert_eq!(std::fs::read(&restored).unwrap(), pdf);
     let out = innocity(&["audit", "verify"], &target);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // The restored platform serves the same data.
@@ -392,6 +425,8 @@ fn backup_while_serving_then_restore_and_verify() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
     std::fs::remove_dir_all(dir).ok();
+    std::fs::remove_dir_all(data_dir(&db)).ok();
+    std::fs::remove_dir_all(data_dir(&target)).ok();
 }
 
 #[test]
@@ -420,6 +455,31 @@ fn audit_verify_names_an_edited_entry_and_user_add_works() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("entry 12"), "{err}");
+    std::fs::remove_dir_all(data_dir(&db)).ok();
+}
+
+#[test]
+fn audit_checkpoints_reveal_a_recomputed_chain() {
+    let (db, _guard) = fresh_db();
+    seed(&db);
+    let out = innocity(&["audit", "checkpoint"], &db);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    use std::os::unix::fs::PermissionsExt;
+    let key = data_dir(&db).join("audit.key");
+    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600, "the key is private");
+    let out = innocity(&["audit", "verify"], &db);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 checkpoint"), "{}", String::from_utf8_lossy(&out.stdout));
+    // Entry 12 edited and the whole chain recomputed with plain SHA-256 behind the platform's back.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let d = innocity_store::Db::connect(&db).await.unwrap();
+        innocity_store::testing::forge_audit_entry(&d, 12, "mallory").await.unwrap();
+    });
+    let out = innocity(&["audit", "verify"], &db);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("checkpoint 1") && err.contains("rewritten"), "{err}");
+    std::fs::remove_dir_all(data_dir(&db)).ok();
 }
 
 #[test]

@@ -234,6 +234,8 @@ impl OrgInput {
             errors.push(field("name", "err.required", vec![]));
         } else if name_len > 100 {
             errors.push(field("name", "err.too_long", vec!["100".into()]));
+        } else if name.chars().any(char::is_control) {
+            errors.push(field("name", "err.control", vec![]));
         }
         let kind = OrgKind::parse(self.kind.trim());
         if kind.is_none() {
@@ -247,6 +249,9 @@ impl OrgInput {
             let v = v.trim().to_string();
             if v.chars().count() > max {
                 errors.push(field(f, "err.too_long", vec![max.to_string()]));
+            } else if v.chars().any(char::is_control) {
+                // One-line fields: no NUL (which PostgreSQL cannot store), tabs or line breaks.
+                errors.push(field(f, "err.control", vec![]));
             }
             v
         };
@@ -275,6 +280,22 @@ impl OrgInput {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn control_characters_are_refused_in_one_line_fields() {
+        // SQLite keeps a NUL, PostgreSQL refuses it: a backup of one could not move to the other.
+        let base = OrgInput { credit_code: "91350100M000100Y43".into(), name: "测试单位".into(), kind: "enterprise".into(), org_unit_id: "1".into(), ..Default::default() };
+        assert!(base.parse().is_ok());
+        let cases = [
+            ("name", OrgInput { name: "测试\0单位".into(), ..base.clone() }),
+            ("address", OrgInput { address: "兰州市\0城关区".into(), ..base.clone() }),
+            ("contact", OrgInput { contact: "张\u{1b}三".into(), ..base.clone() }),
+        ];
+        for (f, input) in cases {
+            let errors = input.parse().unwrap_err();
+            assert!(errors.iter().any(|e| e.field == f && e.key == "err.control"), "{f}: {errors:?}");
+        }
+    }
 
     #[test]
     fn accepts_real_codes() {

@@ -141,6 +141,23 @@ async fn verify_postgres(db: &Db) -> Result<std::result::Result<u64, Break>> {
     Ok(verifier.finish(head_seq, &head_hash))
 }
 
+/// Walks the chain inside `txn`: what a restore is about to commit, before it does.
+pub async fn verify_in(db: &Db, txn: &sea_orm::DatabaseTransaction) -> Result<std::result::Result<u64, Break>> {
+    use futures_util::StreamExt;
+    use sea_orm::{ConnectionTrait, StreamTrait};
+    let mut verifier = Verifier::default();
+    {
+        let mut rows = txn.stream_raw(db.stmt(VERIFY_SQL, vec![])).await?;
+        while let Some(row) = rows.next().await {
+            if let Err(b) = verifier.push(&entry_from(&row?)?) {
+                return Ok(Err(b));
+            }
+        }
+    }
+    let head = txn.query_one_raw(db.stmt(HEAD_SQL, vec![])).await?.ok_or(StoreError::NotFound)?;
+    Ok(verifier.finish(head.try_get("", "seq")?, &head.try_get::<String>("", "hash")?))
+}
+
 /// Filters for the audit page.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct Filter {

@@ -3,6 +3,7 @@
 //! We use SeaORM's connection, transaction and statement layer with portable SQL: `?`
 //! placeholders are numbered for PostgreSQL in one place ([`Db::stmt`]), so every query is
 //! written once and runs on both backends.
+pub mod anchor;
 pub mod audit;
 pub mod backup;
 pub mod credit;

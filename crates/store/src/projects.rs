@@ -979,14 +979,14 @@ pub async fn attachments(db: &Db, application_id: i64) -> Result<Vec<Attachment>
 }
 
 /// Where a file with this digest lives: content-addressed, outside the web root.
-fn file_path(dir: &std::path::Path, sha: &str) -> std::path::PathBuf {
+pub(crate) fn file_path(dir: &std::path::Path, sha: &str) -> std::path::PathBuf {
     dir.join(&sha[..2]).join(sha)
 }
 
 /// Writes the bytes durably (temporary file, fsync, rename, fsync of the folder) before the row
 /// that points at them is committed: an acknowledged upload survives a crash, and a crash before
 /// the commit leaves at most an unreferenced file.
-fn store_file(dir: &std::path::Path, sha: &str, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn store_file(dir: &std::path::Path, sha: &str, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let path = file_path(dir, sha);
     if path.exists() {

@@ -50,3 +50,24 @@ pub async fn fresh() -> Result<TestDb> {
     crate::migrate::run(&db).await?;
     Ok(TestDb { db, url, _dir: dir })
 }
+
+/// Rewrites the audit log as anyone with write access to the database could: entry `seq` gets
+/// another actor and every hash from there on is recomputed with plain SHA-256, the head too, so
+/// the chain alone still verifies. What the HMAC checkpoints are there to catch (for tests).
+pub async fn forge_audit_entry(db: &Db, seq: i64, actor: &str) -> Result<()> {
+    let mut entries = crate::audit::list(db, &Default::default(), 1_000_000).await?;
+    entries.reverse();
+    let tx = db.begin_write().await?;
+    let mut prev = innocity_core::audit::GENESIS.to_string();
+    for mut e in entries {
+        if e.seq == seq {
+            e.actor = actor.to_string();
+        }
+        e.prev_hash = prev;
+        e.hash = e.compute_hash();
+        tx.exec("UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?", vec![e.actor.into(), e.prev_hash.into(), e.hash.clone().into(), e.seq.into()]).await?;
+        prev = e.hash;
+    }
+    tx.exec("UPDATE audit_head SET hash = ? WHERE id = 1", vec![prev.into()]).await?;
+    tx.commit().await
+}
