@@ -243,7 +243,7 @@ pub fn check_reallocation(before: &[Line], after: &[Line]) -> Result<(), ChangeE
         if b.category == "indirect" && now > was {
             return err(&b.category, "indirect");
         }
-        if (now.0 - was.0).abs() > limit {
+        if now.0.abs_diff(was.0) > limit.unsigned_abs() {
             return err(&b.category, "shift");
         }
     }
@@ -268,14 +268,14 @@ pub fn check_extension(ends_on: NaiveDate, new_end: NaiveDate, extended_before: 
 /// The budget a task book starts with: the application's lines scaled to the grant, to the fen
 /// (the largest line takes the rounding).
 pub fn scale_budget(lines: &[Line], grant: Money) -> Vec<Line> {
-    let requested: i64 = lines.iter().map(|l| l.requested.0).sum();
+    let requested: i128 = lines.iter().map(|l| i128::from(l.requested.0)).sum();
     if requested <= 0 {
         return vec![Line { category: "business".into(), requested: grant, raised: Money::ZERO }];
     }
-    let mut out: Vec<Line> = lines.iter().map(|l| Line { category: l.category.clone(), requested: Money((l.requested.0 as i128 * grant.0 as i128 / requested as i128) as i64), raised: l.raised }).collect();
-    let rest = grant.0 - out.iter().map(|l| l.requested.0).sum::<i64>();
+    let mut out: Vec<Line> = lines.iter().map(|l| Line { category: l.category.clone(), requested: Money((i128::from(l.requested.0) * i128::from(grant.0) / requested) as i64), raised: l.raised }).collect();
+    let rest = grant.0.saturating_sub(out.iter().map(|l| l.requested).sum::<Money>().0);
     if let Some(big) = out.iter_mut().max_by_key(|l| l.requested.0) {
-        big.requested.0 += rest;
+        big.requested.0 = big.requested.0.saturating_add(rest);
     }
     out
 }

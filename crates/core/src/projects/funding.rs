@@ -203,6 +203,15 @@ mod tests {
     }
 
     #[test]
+    fn lines_that_would_wrap_their_total_are_over_the_cap() {
+        // 6,148,914,691,243.19 万元 three times wrapped to 20 万元 under a 30 万元 cap.
+        let huge = Money(6_148_914_691_243_190_000);
+        let lines: Vec<Line> = ["equipment", "materials", "business"].iter().map(|c| Line { category: (*c).into(), requested: huge, raised: huge }).collect();
+        let rules = BudgetRules { max_request: Money::from_wan(30), co_funding: 0.0, indirect_share: 0.0 };
+        assert_eq!(check_budget(&lines, &rules).map_err(|e| e.code), Err("over_limit"));
+    }
+
+    #[test]
     fn budgets_follow_the_call() {
         let rules = BudgetRules { max_request: Money::from_wan(100), co_funding: 1.0, indirect_share: 0.2 };
         let ok = vec![line("equipment", 40, 50), line("materials", 30, 30), line("indirect", 10, 0)];

@@ -44,12 +44,15 @@ pub enum MoneyError {
 
 impl Money {
     pub const ZERO: Money = Money(0);
+    /// The largest amount the platform takes: 1 万亿元 (10^12 元), far above any budget and far
+    /// below where sums of amounts could overflow (92,233 such amounts still fit in an i64).
+    pub const MAX: Money = Money(100_000_000_000_000);
 
     pub fn from_yuan(yuan: i64) -> Money {
-        Money(yuan * 100)
+        Money(yuan.saturating_mul(100))
     }
     pub fn from_wan(wan: i64) -> Money {
-        Money(wan * 1_000_000)
+        Money(wan.saturating_mul(1_000_000))
     }
     pub fn fen(self) -> i64 {
         self.0
@@ -84,7 +87,7 @@ impl Money {
         let frac_v: i64 = frac_digits.parse().map_err(|_| MoneyError::NotANumber)?;
         let scale = 10i64.pow(places as u32);
         let per = unit.fen();
-        int_v.checked_mul(per).and_then(|a| a.checked_add(frac_v * per / scale)).map(Money).ok_or(MoneyError::TooLarge)
+        int_v.checked_mul(per).and_then(|a| a.checked_add(frac_v * per / scale)).map(Money).filter(|m| *m <= Money::MAX).ok_or(MoneyError::TooLarge)
     }
 
     pub fn checked_add(self, other: Money) -> Option<Money> {
@@ -119,9 +122,11 @@ impl Money {
     }
 }
 
+/// A total never wraps: past the range it sticks at the end, where every limit refuses it
+/// (release builds also trap overflow, `overflow-checks = true`, but a total must not panic).
 impl std::iter::Sum for Money {
     fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
-        Money(iter.map(|m| m.0).sum())
+        Money(iter.fold(0i64, |total, m| total.saturating_add(m.0)))
     }
 }
 
@@ -140,6 +145,28 @@ fn group(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_past_one_trillion_yuan_are_refused_and_totals_never_wrap() {
+        // Three lines that once summed (wrapping) to 20 万元.
+        assert_eq!(Money::parse("6,148,914,691,243.19", Unit::Wan), Err(MoneyError::TooLarge));
+        assert_eq!(Money::parse("100000000", Unit::Wan), Ok(Money::MAX));
+        assert_eq!(Money::parse("100000000.000001", Unit::Wan), Err(MoneyError::TooLarge));
+        let wrapping = [Money(6_148_914_691_243_190_000); 3];
+        assert_eq!(wrapping.iter().copied().sum::<Money>(), Money(i64::MAX));
+    }
+
+    proptest::proptest! {
+        /// No sequence of amounts the parser accepts makes a total overflow or fall below a line.
+        #[test]
+        fn no_valid_lines_overflow_a_total(lines in proptest::collection::vec((0u64..=100_000_000u64, 0u32..1_000_000u32), 0..200)) {
+            let parsed: Vec<Money> = lines.iter().map(|(wan, frac)| Money::parse(&format!("{wan}.{frac:06}"), Unit::Wan)).filter_map(Result::ok).collect();
+            let total: Money = parsed.iter().copied().sum();
+            let exact: i128 = parsed.iter().map(|m| i128::from(m.0)).sum();
+            proptest::prop_assert_eq!(i128::from(total.0), exact);
+            proptest::prop_assert!(parsed.iter().all(|m| *m <= total && *m <= Money::MAX));
+        }
+    }
 
     #[test]
     fn parses_what_officials_type() {
