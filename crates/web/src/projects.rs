@@ -805,7 +805,7 @@ pub async fn project_page(State(state): State<AppState>, auth: Auth<ViewApplicat
         .collect();
     let notice = notice_text(lang, &q.notice);
     let life = match &book {
-        Some(b) => Some(execution::life(&state, ctx, &a, b, &shell).await?),
+        Some(b) => Some(execution::life(&state, ctx, &a, b, &shell, level == Level::Bureau).await?),
         None => None,
     };
     let day = today();

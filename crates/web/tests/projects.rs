@@ -780,3 +780,22 @@ async fn staff_publish_a_call_with_its_own_form_and_applicants_answer_it() {
     let after: Vec<String> = t.db.read("SELECT after_json FROM audit_log WHERE action = 'call.edit' AND entity_id = ?", vec![cid.to_string().into()], |r| r.text(0)).await.unwrap();
     assert!(after[0].contains("2030-12-05") && after[0].contains("budget_rules") && after[0].contains("review_plan") && after[0].contains("guidelines_sha256"), "{}", after[0]);
 }
+
+#[tokio::test]
+async fn leaders_read_inspection_opinions_without_the_experts_names() {
+    let t = projects_app().await;
+    let a = members_project(&t).await;
+    let url = format!("/projects/{}", a.id);
+    let bureau = t.login("bureau").await;
+    let opinion = [("action", "opinion"), ("stage", "mid_term"), ("expert", "王评审专家"), ("score", "75"), ("conclusion", "passed"), ("opinion", "进度基本符合任务书要求。")];
+    assert_eq!(t.post_form(&bureau, &url, &opinion).await.status, StatusCode::SEE_OTHER);
+    assert!(t.get(&bureau, &url).await.body.contains("王评审专家"), "staff see who said it");
+    let leader = t.get(&t.login("member").await, &url).await;
+    assert_eq!(leader.status, StatusCode::OK);
+    assert!(leader.body.contains("进度基本符合任务书要求。") && leader.body.contains("专家 1"), "{}", leader.body);
+    assert!(!leader.body.contains("王评审专家"), "the leader must not learn the expert's name");
+    for other in ["orgadmin", "zone"] {
+        let r = t.get(&t.login(other).await, &url).await;
+        assert!(!r.body.contains("王评审专家"), "{other}");
+    }
+}

@@ -127,7 +127,9 @@ pub struct FindingView {
     pub overdue: bool,
 }
 
-pub async fn life(state: &AppState, ctx: &Ctx, a: &Application, book: &store::TaskBook, shell: &Shell) -> AppResult<Life> {
+/// `staff`: bureau staff see who gave each expert opinion; everyone else reads them unnamed
+/// (专家 1, 专家 2 …), as with review rounds.
+pub async fn life(state: &AppState, ctx: &Ctx, a: &Application, book: &store::TaskBook, shell: &Shell, staff: bool) -> AppResult<Life> {
     let lang = ctx.lang;
     let db = &state.db;
     let err = |e: StoreError| ctx.err(e.into());
@@ -158,7 +160,7 @@ pub async fn life(state: &AppState, ctx: &Ctx, a: &Application, book: &store::Ta
         .collect::<Vec<_>>();
     let ops = x::opinions(db, a.id).await.map_err(err)?;
     let conditions = store::conditions(db, a.id).await.map_err(err)?;
-    let opinions = ops.iter().map(|o| (t(lang, &format!("life.stage.{}", o.stage)).to_string(), o.opinion.expert.clone(), o.opinion.score, t(lang, &format!("life.outcome.{}", o.opinion.conclusion.code())), o.opinion.text.clone())).collect();
+    let opinions = ops.iter().enumerate().map(|(k, o)| (t(lang, &format!("life.stage.{}", o.stage)).to_string(), if staff { o.opinion.expert.clone() } else { tf(lang, "life.expert_n", &[(ops[..k].iter().filter(|p| p.stage == o.stage).count() + 1).to_string()]) }, o.opinion.score, t(lang, &format!("life.outcome.{}", o.opinion.conclusion.code())), o.opinion.text.clone())).collect();
     let final_in = reports.iter().any(|r| r.kind == "final" && r.submitted);
     let outcome = x::outcome(db, a.id).await.map_err(err)?;
     let acceptance: Vec<Opinion> = ops.iter().filter(|o| o.stage == "acceptance").map(|o| o.opinion.clone()).collect();
