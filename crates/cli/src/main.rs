@@ -254,6 +254,10 @@ struct Settings {
     max_body_bytes: usize,
     max_upload_bytes: usize,
     request_timeout_secs: u64,
+    /// Open connections at once (more wait to be accepted).
+    max_connections: usize,
+    /// Seconds a client has to send a request's headers.
+    header_timeout_secs: u64,
     files_dir: String,
     /// A proxy of ours is in front: take the client's address from `X-Forwarded-For`.
     behind_proxy: bool,
@@ -273,6 +277,8 @@ impl Default for Settings {
             max_body_bytes: 1 << 20,
             max_upload_bytes: 10 << 20,
             request_timeout_secs: 30,
+            max_connections: 1024,
+            header_timeout_secs: 10,
             files_dir: "data/files".into(),
             behind_proxy: false,
             audit_key: None,
@@ -530,8 +536,9 @@ async fn serve(db: Db, listen: &str, s: &Settings) -> Result<(), String> {
     println!("innocity 正在运行 / serving on http://{addr}");
     tracing::info!(%addr, "serving");
     // The TCP peer's address reaches the handlers (sign-in failures are counted per address).
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())
+    let limits = innocity_web::server::ServeLimits { connections: s.max_connections, header_timeout: std::time::Duration::from_secs(s.header_timeout_secs), ..Default::default() };
+    innocity_web::server::serve(listener, app, limits, shutdown()).await;
+    Ok(())
 }
 
 async fn shutdown() {

@@ -353,6 +353,41 @@ fn csrf_of(html: &str) -> String {
 }
 
 #[test]
+fn slow_clients_are_cut_off_and_connections_are_capped() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+    let (db, _guard) = fresh_db();
+    seed(&db);
+    let port = free_port();
+    let child = command(&db).env("INNOCITY_HEADER_TIMEOUT_SECS", "1").env("INNOCITY_MAX_CONNECTIONS", "4").args(["serve", "--listen", &format!("127.0.0.1:{port}")]).stdout(Stdio::null()).spawn().unwrap();
+    let _server = Proc(child);
+    let base = format!("http://127.0.0.1:{port}");
+    wait_http(&format!("{base}/healthz"));
+    let addr = format!("127.0.0.1:{port}");
+    // Headers trickled in and never finished: the server hangs up after the header deadline.
+    let mut slow = TcpStream::connect(&addr).unwrap();
+    slow.write_all(b"GET /ping HTTP/1.1\r\nHost: x\r\n").unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let _ = slow.read_to_end(&mut rest);
+    assert!(started.elapsed() < Duration::from_secs(4), "still open after {:?}", started.elapsed());
+    // Four silent connections take every place: a fifth client waits until the deadline frees one.
+    let idle: Vec<TcpStream> = (0..4).map(|_| TcpStream::connect(&addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let mut fifth = TcpStream::connect(&addr).unwrap();
+    fifth.write_all(b"GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    fifth.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(600) && waited < Duration::from_secs(4), "waited {waited:?}");
+    drop(idle);
+}
+
+#[test]
 fn two_server_processes_on_one_database_behave_as_one() {
     let (db, _guard) = fresh_db();
     seed(&db);

@@ -304,12 +304,36 @@ async fn page_not_found(ctx: auth::Ctx) -> Response {
     ctx.err(crate::error::AppError::not_found()).into_response()
 }
 
+/// The routes that take files: only they accept bodies up to the upload limit, and only from
+/// someone signed in (an anonymous client never gets to hold megabytes of our memory).
+const UPLOAD_ROUTES: [&str; 5] = [
+    "/indicators/upload",
+    "/stats/{form}/{period}/orgs/{org}/upload",
+    "/calls/{id}/upload",
+    "/applications/{id}/upload",
+    "/projects/{id}/reports/{kind}/{seq}/upload",
+];
+
+/// Whether the request carries a live session or API token.
+async fn signed_in(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
+    let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
+    if let Some(token) = bearer {
+        return matches!(innocity_store::users::token_user(&state.db, token).await, Ok(Some(_)));
+    }
+    match auth::cookie(headers, auth::SESSION_COOKIE) {
+        Some(token) => matches!(innocity_store::users::session(&state.db, token).await, Ok(Some(_))),
+        None => false,
+    }
+}
+
 /// Size and time limits, answered in the user's language like any other error. Bodies are read
-/// here, up to the limit, so no handler ever meets an oversized or truncated body.
+/// here, up to the route's limit and within the request's time, so no handler ever meets an
+/// oversized or truncated body and a client sending slowly is cut off.
 async fn limits(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let lang = auth::resolve_lang(req.headers(), req.uri().query().unwrap_or(""));
-    let limit = if req.uri().path().ends_with("/upload") { state.config.max_upload_bytes } else { state.config.max_body_bytes };
+    let upload = req.extensions().get::<MatchedPath>().is_some_and(|p| UPLOAD_ROUTES.contains(&p.as_str()));
+    let limit = if upload { state.config.max_upload_bytes } else { state.config.max_body_bytes };
     let too_large = || {
         let e = crate::error::AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "err.too_large").args(vec![format!("{} KB", limit / 1024)]);
         e.in_ctx(lang, api, None).into_response()
@@ -318,13 +342,18 @@ async fn limits(State(state): State<AppState>, req: Request, next: Next) -> Resp
     if declared.is_some_and(|n| n > limit) {
         return too_large();
     }
-    let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, limit).await {
-        Ok(b) => b,
-        Err(_) => return too_large(),
+    if upload && req.method() != axum::http::Method::GET && !signed_in(&state, req.headers()).await {
+        return crate::error::AppError::unauthorized().in_ctx(lang, api, None).into_response();
+    }
+    let work = async {
+        let (parts, body) = req.into_parts();
+        let bytes = match axum::body::to_bytes(body, limit).await {
+            Ok(b) => b,
+            Err(_) => return too_large(),
+        };
+        next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
     };
-    let req = Request::from_parts(parts, axum::body::Body::from(bytes));
-    match tokio::time::timeout(state.config.request_timeout, next.run(req)).await {
+    match tokio::time::timeout(state.config.request_timeout, work).await {
         Ok(r) => r,
         Err(_) => {
             let secs = state.config.request_timeout.as_secs().to_string();

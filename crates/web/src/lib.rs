@@ -14,6 +14,7 @@ pub mod ops;
 pub mod orgs;
 pub mod page;
 pub mod projects;
+pub mod server;
 pub mod sheet;
 pub mod stats;
 pub mod users;

@@ -662,3 +662,48 @@ async fn x_forwarded_for_is_believed_only_behind_our_proxy() {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
     }
 }
+
+/// A body that never finishes: one chunk, then silence (a client uploading very slowly).
+struct Trickle(bool);
+
+impl hyper::body::Body for Trickle {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+    fn poll_frame(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        if self.0 {
+            return std::task::Poll::Pending;
+        }
+        self.0 = true;
+        std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(axum::body::Bytes::from_static(b"--x\r\n")))))
+    }
+}
+
+fn trickling_upload(uri: &str, declared: usize, cookie: Option<(&str, &str)>) -> Request<Body> {
+    let mut req = Request::post(uri).header(header::CONTENT_TYPE, "multipart/form-data; boundary=x").header(header::CONTENT_LENGTH, declared.to_string());
+    if let Some((cookies, csrf)) = cookie {
+        req = req.header(header::COOKIE, cookies).header("x-csrf-token", csrf);
+    }
+    req.body(Body::new(Trickle(false))).unwrap()
+}
+
+#[tokio::test]
+async fn large_bodies_only_on_upload_routes_only_signed_in_and_only_in_time() {
+    let t = app().await;
+    let quick = std::time::Duration::from_secs(5);
+    let org = t.user_org("orgadmin").await;
+    let upload = format!("/stats/107-2/2025/orgs/{org}/upload");
+    // Anonymous: refused before a byte of the body is read (the body never ends).
+    let r = tokio::time::timeout(quick, t.send(trickling_upload(&upload, 9_900_000, None))).await.expect("answered at once");
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // A path that merely ends in /upload takes no more than any other body.
+    let r = tokio::time::timeout(quick, t.send(trickling_upload("/no/such/thing/upload", 9_900_000, None))).await.expect("answered at once");
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Signed in, but sending too slowly: cut off by the request's time limit, body and all.
+    let config = WebConfig { files_dir: t.files.path().to_path_buf(), request_timeout: std::time::Duration::from_secs(1), ..WebConfig::default() };
+    let app = router(AppState::new(t.db.clone(), config));
+    let s = login_via(&app, "orgadmin").await;
+    let started = std::time::Instant::now();
+    let r = tokio::time::timeout(quick, send_to(&app, trickling_upload(&upload, 100_000, Some((&s.cookie_header(), &s.csrf))))).await.expect("cut off in time");
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+}
