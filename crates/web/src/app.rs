@@ -351,6 +351,12 @@ async fn limits(State(state): State<AppState>, req: Request, next: Next) -> Resp
             Ok(b) => b,
             Err(_) => return too_large(),
         };
+        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if let Some(field) = crate::guard::first_bad_field(parts.uri.path(), parts.uri.query().unwrap_or(""), content_type, &bytes) {
+            let mut e = crate::error::AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "err.control_in").args(vec![field.clone()]);
+            e.fields = vec![(field, crate::i18n::tf(lang, "err.control", &[]))];
+            return e.in_ctx(lang, api, None).into_response();
+        }
         next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
     };
     match tokio::time::timeout(state.config.request_timeout, work).await {

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod blocking;
 pub mod error;
+pub mod guard;
 pub mod experts;
 pub mod home;
 pub mod i18n;

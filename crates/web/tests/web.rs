@@ -707,3 +707,32 @@ async fn large_bodies_only_on_upload_routes_only_signed_in_and_only_in_time() {
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
     assert!(started.elapsed() < std::time::Duration::from_secs(3));
 }
+
+#[tokio::test]
+async fn nul_and_control_characters_are_refused_at_the_edge_by_field() {
+    let t = app().await;
+    let s = t.login("bureau").await;
+    // A sign-in name, a token name, a search, an API filter: 422 naming the field, never a 500.
+    let anon = t.get(&Session::default(), "/login").await;
+    let mut visitor = Session::default();
+    visitor.absorb(&anon);
+    let r = t.post_form(&visitor, "/login", &[("username", "admin\0"), ("password", "x")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("“username”含有控制字符"), "{}", r.body);
+    assert_eq!(t.post_form(&s, "/tokens", &[("name", "a\u{0}b")]).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(t.get(&s, "/orgs?q=%00").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = t.post_form(&s, "/tokens", &[("name", "只读")]).await;
+    let token = r.body.split("id=\"new-token\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let r = t.send(Request::get("/api/v1/audit?actor=%00").header(header::AUTHORIZATION, format!("Bearer {token}")).body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["error"]["fields"]["actor"].as_str().map(|m| m.contains("控制字符")), Some(true), "{}", r.body);
+    // An organisation's address with a NUL: nothing stored.
+    let org = t.user_org("orgadmin").await;
+    let before: String = t.db.query_one("SELECT address FROM organisations WHERE id = ?", vec![org.into()]).await.unwrap().unwrap().try_get_by_index(0).unwrap();
+    let r = t.post_form(&s, &format!("/orgs/{org}"), &[("address", "兰州市\0城关区")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let after: String = t.db.query_one("SELECT address FROM organisations WHERE id = ?", vec![org.into()]).await.unwrap().unwrap().try_get_by_index(0).unwrap();
+    assert_eq!(before, after);
+    // Tabs and line breaks stay allowed where text is long.
+    assert_eq!(t.get(&s, "/orgs?q=%E5%85%B0%09").await.status, StatusCode::OK);
+}

@@ -253,6 +253,9 @@ pub async fn read_upload(ctx: &Ctx, req: axum::extract::Request) -> AppResult<(S
             if name.is_empty() || bytes.is_empty() {
                 return Err(bad("err.file.missing"));
             }
+            if crate::guard::forbidden(&name) {
+                return Err(ctx.err(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "err.control_in").args(vec!["file".into()])));
+            }
             return Ok((name, bytes.to_vec()));
         }
     }
