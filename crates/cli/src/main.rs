@@ -256,6 +256,8 @@ struct Settings {
     request_timeout_secs: u64,
     /// Open connections at once (more wait to be accepted).
     max_connections: usize,
+    /// The bearer token `/metrics` answers (else only clients on this machine).
+    metrics_token: Option<String>,
     /// Seconds a client has to send a request's headers.
     header_timeout_secs: u64,
     files_dir: String,
@@ -278,6 +280,7 @@ impl Default for Settings {
             max_upload_bytes: 10 << 20,
             request_timeout_secs: 30,
             max_connections: 1024,
+            metrics_token: None,
             header_timeout_secs: 10,
             files_dir: "data/files".into(),
             behind_proxy: false,
@@ -528,6 +531,7 @@ async fn serve(db: Db, listen: &str, s: &Settings) -> Result<(), String> {
         request_timeout: std::time::Duration::from_secs(s.request_timeout_secs),
         files_dir: s.files_dir.clone().into(),
         behind_proxy: s.behind_proxy,
+        metrics_token: s.metrics_token.clone().filter(|t| !t.is_empty()),
     };
     spawn_daily_checkpoints(db.clone(), s.anchor());
     let app = router(AppState::new(db, config));

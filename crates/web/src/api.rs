@@ -153,7 +153,7 @@ pub async fn org_units(State(state): State<AppState>, a: Auth<ViewOrgUnits>) -> 
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations",
-    params(("q" = Option<String>, Query, description = "name or credit code contains"), ("kind" = Option<String>, Query), ("unit" = Option<i64>, Query, description = "org unit id: its whole subtree"), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    params(("q" = Option<String>, Query, description = "name or credit code contains"), ("kind" = Option<String>, Query), ("unit" = Option<i64>, Query, description = "org unit id: its whole subtree"), ("page" = Option<u64>, Query, minimum = 1, maximum = 1000000), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 1000000, description = "at most 200 are returned")),
     responses((status = 200, body = ApiOrgPage), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn list_orgs(State(state): State<AppState>, a: Auth<ViewOrgs>, Query(q): Query<HashMap<String, String>>) -> AppResult<Json<ApiOrgPage>> {
     let lp = list_params(&a.ctx, &q)?;

@@ -28,11 +28,14 @@ pub struct WebConfig {
     /// A proxy we run is in front: the client's address is the last one it appended to
     /// `X-Forwarded-For`. Off, that header is ignored and the TCP peer is the client.
     pub behind_proxy: bool,
+    /// `/metrics` answers a bearer of this token; without one, only clients on this machine
+    /// (and never through a proxy, where every client looks local).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { secure_cookies: false, max_body_bytes: 1 << 20, max_upload_bytes: 10 << 20, request_timeout: Duration::from_secs(30), files_dir: "data/files".into(), behind_proxy: false }
+        WebConfig { secure_cookies: false, max_body_bytes: 1 << 20, max_upload_bytes: 10 << 20, request_timeout: Duration::from_secs(30), files_dir: "data/files".into(), behind_proxy: false, metrics_token: None }
     }
 }
 
@@ -288,6 +291,7 @@ pub fn router(state: AppState) -> Router {
     pages
         .merge(api)
         .fallback(page_not_found)
+        .layer(middleware::from_fn(our_rejections))
         .layer(middleware::from_fn_with_state(state.clone(), auth::context))
         .merge(ops_routes)
         .layer(middleware::from_fn_with_state(state.clone(), limits))
@@ -297,7 +301,33 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(SetRequestIdLayer::new(x_request_id, RandomRequestId))
+        // The request id is ours: a client's own is kept apart, never logged or audited as ours.
+        .layer(middleware::map_request(client_request_id))
         .with_state(state)
+}
+
+/// Moves a client's `X-Request-Id` to `X-Client-Request-Id`, so the id in our logs, audit
+/// entries and error pages is always one we made.
+async fn client_request_id(mut req: Request) -> Request {
+    if let Some(theirs) = req.headers_mut().remove("x-request-id") {
+        req.headers_mut().insert("x-client-request-id", theirs);
+    }
+    req
+}
+
+/// axum's extractors answer a bad path id, query or body with a plain-text 400 in English;
+/// those answers become our error page or JSON error, in the user's language.
+async fn our_rejections(req: Request, next: Next) -> Response {
+    let ctx = req.extensions().get::<auth::Ctx>().cloned();
+    let resp = next.run(req).await;
+    let plain = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/plain"));
+    match ctx {
+        Some(ctx) if plain && resp.status().is_client_error() => {
+            let e = crate::error::AppError::new(resp.status(), "bad_request", "err.bad_request").args(vec![ctx.path.clone()]);
+            ctx.err(e).into_response()
+        }
+        _ => resp,
+    }
 }
 
 async fn page_not_found(ctx: auth::Ctx) -> Response {

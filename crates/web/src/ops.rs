@@ -82,8 +82,26 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+pub async fn metrics(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    if !metrics_allowed(&state, &req) {
+        return (axum::http::StatusCode::FORBIDDEN, "forbidden").into_response();
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+}
+
+/// A bearer of the configured token, or (with none configured, no proxy in front) a client on
+/// this machine.
+fn metrics_allowed(state: &AppState, req: &axum::extract::Request) -> bool {
+    use axum::extract::ConnectInfo;
+    let bearer = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    match &state.config.metrics_token {
+        Some(token) => bearer.is_some_and(|b| constant_time_eq(b.trim().as_bytes(), token.as_bytes())),
+        None => !state.config.behind_proxy && req.extensions().get::<ConnectInfo<std::net::SocketAddr>>().is_some_and(|c| c.0.ip().is_loopback()),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A bare route for the benchmark's baseline: no database, no template.

@@ -329,7 +329,10 @@ async fn ops_endpoints_and_security_headers() {
     assert_eq!(r.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
     assert!(r.headers.get("x-request-id").is_some());
     assert!(!r.body.contains("<script>"), "no inline script");
-    let m = t.get(&anon, "/metrics").await;
+    // /metrics: refused to a client we cannot place on this machine, answered to one that is.
+    assert_eq!(t.get(&anon, "/metrics").await.status, StatusCode::FORBIDDEN);
+    let local = axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000)));
+    let m = t.send(Request::get("/metrics").extension(local).body(Body::empty()).unwrap()).await;
     assert!(m.body.contains("innocity_http_requests_total{method=\"GET\",route=\"/\",status=\"200\"}"), "{}", m.body);
     assert_eq!(t.get(&anon, "/readyz").await.body, "ready");
 }
@@ -735,4 +738,38 @@ async fn nul_and_control_characters_are_refused_at_the_edge_by_field() {
     assert_eq!(before, after);
     // Tabs and line breaks stay allowed where text is long.
     assert_eq!(t.get(&s, "/orgs?q=%E5%85%B0%09").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn request_ids_are_ours_and_extractor_errors_speak_our_language() {
+    let t = app().await;
+    let s = t.login("bureau").await;
+    // A client's request id is neither echoed nor written into the audit log.
+    let r = t.send(Request::post("/tokens").header(header::COOKIE, s.cookie_header()).header("x-request-id", "forged-id").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(format!("_csrf={}&name=ci", s.csrf))).unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_ne!(r.headers.get("x-request-id").unwrap(), "forged-id");
+    let forged: i64 = t.db.query_one("SELECT COUNT(*) FROM audit_log WHERE request_id = 'forged-id'", vec![]).await.unwrap().unwrap().try_get_by_index(0).unwrap();
+    assert_eq!(forged, 0);
+    // A path id that is not a number: our page in Chinese, our JSON on the API.
+    let r = t.get(&s, "/experts/abc").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.headers.get(header::CONTENT_TYPE).unwrap().to_str().unwrap().starts_with("text/html") && r.body.contains("请求参数不正确"), "{}", r.body);
+    let r = t.send(Request::get("/api/v1/organisations?unit=1").header(header::COOKIE, s.cookie_header()).header(header::CONTENT_TYPE, "application/json").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = t.send(Request::put("/api/v1/organisations/1").header(header::COOKIE, s.cookie_header()).header("x-csrf-token", &s.csrf).header(header::CONTENT_TYPE, "application/json").body(Body::from("{not json")).unwrap()).await;
+    assert!(r.status.is_client_error());
+    assert!(r.headers.get(header::CONTENT_TYPE).unwrap().to_str().unwrap().starts_with("application/json"), "{}", r.body);
+    assert!(r.json()["error"]["message"].is_string(), "{}", r.body);
+}
+
+#[tokio::test]
+async fn metrics_answer_their_token_only_when_one_is_set() {
+    let t = app().await;
+    let config = WebConfig { files_dir: t.files.path().to_path_buf(), metrics_token: Some("m".repeat(32)), ..WebConfig::default() };
+    let app = router(AppState::new(t.db.clone(), config));
+    let local = axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000)));
+    let r = send_to(&app, Request::get("/metrics").extension(local).body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "a token is set: being local is not enough");
+    let r = send_to(&app, Request::get("/metrics").header(header::AUTHORIZATION, format!("Bearer {}", "m".repeat(32))).body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK);
 }
