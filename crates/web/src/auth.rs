@@ -346,7 +346,7 @@ pub fn field_error(ctx: &Ctx, field: &str, key: &'static str, args: Vec<String>)
 
 /// Parses an urlencoded form body, naming what is wrong in the user's language.
 pub fn parse_form<T: serde::de::DeserializeOwned>(ctx: &Ctx, body: &[u8]) -> AppResult<T> {
-    serde_urlencoded::from_bytes(body).map_err(|e| ctx.err(AppError::malformed(e.to_string())))
+    serde_urlencoded::from_bytes(body).map_err(|_| ctx.err(AppError::malformed("form")))
 }
 
 // ---------- sign-in pages ----------

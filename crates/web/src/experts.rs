@@ -735,7 +735,7 @@ pub async fn my_review_save(State(state): State<AppState>, a: Auth<ReviewAsExper
     let ctx = &a.ctx;
     let (_, x) = my_assignment(&state, ctx, a.principal.user_id, id).await?;
     let round = store::round(&state.db, x.round_id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|e| ctx.err(AppError::malformed(e.to_string())))?;
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| ctx.err(AppError::malformed("form")))?;
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
     let mut scores = BTreeMap::new();
     for c in &round.form.criteria {
