@@ -396,10 +396,23 @@ mod projects_flow {
         x::publish_notice(&t.db, cid, d("2026-06-01"), MINUTES, d("2026-06-02"), d("2026-06-08"), ACTOR).await.unwrap();
         refused(x::publish_notice(&t.db, cid, d("2026-06-01"), MINUTES, d("2026-06-02"), d("2026-06-08"), ACTOR).await, "announce.err.published");
         let body = "该项目与负责人另一在研项目内容高度重复，请核查。";
-        refused(x::object(&t.db, cid, "JC2026-0001", "张三", "13800000000", body, d("2026-06-09")).await, "announce.err.closed");
-        refused(x::object(&t.db, cid, "JC2026-0002", "张三", "13800000000", body, d("2026-06-03")).await, "announce.err.application");
-        assert_eq!(refused(x::object(&t.db, cid, "JC2026-0001", "张三", "138", body, d("2026-06-03")).await, "announce.err.field")[0], "contact");
-        let o = x::object(&t.db, cid, "JC2026-0001", "张三", "13800000000", body, d("2026-06-03")).await.unwrap();
+        refused(x::object(&t.db, cid, "JC2026-0001", &x::Objector { name: "张三", contact: "13800000000", address: None }, body, d("2026-06-09")).await, "announce.err.closed");
+        refused(x::object(&t.db, cid, "JC2026-0002", &x::Objector { name: "张三", contact: "13800000000", address: None }, body, d("2026-06-03")).await, "announce.err.application");
+        assert_eq!(refused(x::object(&t.db, cid, "JC2026-0001", &x::Objector { name: "张三", contact: "138", address: None }, body, d("2026-06-03")).await, "announce.err.field")[0], "contact");
+        let o = x::object(&t.db, cid, "JC2026-0001", &x::Objector { name: "张三", contact: "13800000000", address: None }, body, d("2026-06-03")).await.unwrap();
+        // The same contact again while it is open: refused; one address may not flood the notice.
+        refused(x::object(&t.db, cid, "JC2026-0001", &x::Objector { name: "张三", contact: "13800000000", address: None }, body, d("2026-06-03")).await, "announce.err.duplicate");
+        let flood = |k: usize| format!("1390000000{k}");
+        for k in 0..x::OBJECTIONS_PER_ADDRESS as usize {
+            let (name, contact) = ("李四", flood(k));
+            let who = x::Objector { name, contact: &contact, address: Some("203.0.113.9") };
+            let extra = x::object(&t.db, cid, "JC2026-0001", &who, body, d("2026-06-03")).await.unwrap();
+            x::resolve_objection(&t.db, extra, false, "经核查，与已处理的异议相同，不予支持。", ACTOR).await.unwrap();
+        }
+        let contact = flood(9);
+        refused(x::object(&t.db, cid, "JC2026-0001", &x::Objector { name: "李四", contact: &contact, address: Some("203.0.113.9") }, body, d("2026-06-03")).await, "announce.err.too_many");
+        let other = x::object(&t.db, cid, "JC2026-0001", &x::Objector { name: "王五", contact: &contact, address: Some("198.51.100.7") }, body, d("2026-06-03")).await.unwrap();
+        x::resolve_objection(&t.db, other, false, "经核查，与已处理的异议相同，不予支持。", ACTOR).await.unwrap();
         assert_eq!(refused(establish("2026-06-08").await, "announce.err.establish")[0], "notice_running");
         assert_eq!(refused(establish("2026-06-09").await, "announce.err.establish")[0], "objections_open");
         refused(x::resolve_objection(&t.db, o, false, "否", ACTOR).await, "apps.err.reason");

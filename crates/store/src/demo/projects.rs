@@ -180,9 +180,9 @@ pub async fn seed_projects(db: &Db, csl_tsv: &str) -> Result<ProjectsSummary> {
             x::publish_notice(db, call_id, decided, &minutes, decided + Days::new(1), decided + Days::new(7), actor).await?;
             let approved = p::applications(db, p::Reach::All, Some(call_id), Some(innocity_core::projects::Stage::Approved)).await?;
             if let (Some(first), Some(last)) = (approved.first(), approved.last()) {
-                let a = x::object(db, call_id, &first.code, "匿名群众（已实名登记）", "0931-8888001", "反映该项目申报材料中的专利归属存在争议，请予核查。", decided + Days::new(3)).await?;
+                let a = x::object(db, call_id, &first.code, &x::Objector { name: "匿名群众（已实名登记）", contact: "0931-8888001", address: None }, "反映该项目申报材料中的专利归属存在争议，请予核查。", decided + Days::new(3)).await?;
                 x::resolve_objection(db, a, false, "经核查，所涉专利权属清楚，为申报单位职务发明，异议不成立。", actor).await?;
-                let b = x::object(db, call_id, &last.code, "王某某", "wang@example.cn", "反映项目负责人同期主持的在研项目已超过申报指南规定的数量。", decided + Days::new(4)).await?;
+                let b = x::object(db, call_id, &last.code, &x::Objector { name: "王某某", contact: "wang@example.cn", address: None }, "反映项目负责人同期主持的在研项目已超过申报指南规定的数量。", decided + Days::new(4)).await?;
                 x::resolve_objection(db, b, true, "经核查，项目负责人同期主持在研项目三项，超过指南规定，异议成立，取消立项。", actor).await?;
             }
             summary.established += x::establish_call(db, call_id, decided + Days::new(9), actor).await?.0;

@@ -95,9 +95,25 @@ pub async fn objections(db: &Db, call_id: i64) -> Result<Vec<Objection>> {
     .await
 }
 
+/// Objections one client address may raise before it has been quiet for an hour: each one holds
+/// a project back until the bureau answers it, so nobody may flood a notice.
+pub const OBJECTIONS_PER_ADDRESS: i64 = 5;
+const OBJECTION_QUIET_MS: i64 = 3_600_000;
+
+/// Who objects: the words they sign with, and where the request came from.
+pub struct Objector<'a> {
+    pub name: &'a str,
+    pub contact: &'a str,
+    /// The client's address (as the sign-in throttle sees it), when known.
+    pub address: Option<&'a str>,
+}
+
 /// Anyone may object to an application on the notice while it runs (name and contact required,
-/// so the bureau can verify and answer); refused with the field otherwise.
-pub async fn object(db: &Db, call_id: i64, application_code: &str, name: &str, contact: &str, body: &str, today: NaiveDate) -> Result<i64> {
+/// so the bureau can verify and answer); refused with the field otherwise, refused when the same
+/// contact already has an open objection to it, and at most [`OBJECTIONS_PER_ADDRESS`] from one
+/// address in a row.
+pub async fn object(db: &Db, call_id: i64, application_code: &str, who: &Objector<'_>, body: &str, today: NaiveDate) -> Result<i64> {
+    let (name, contact) = (who.name, who.contact);
     let n = notice(db, call_id).await?.ok_or(StoreError::NotFound)?;
     if today < n.starts_on || today > n.ends_on {
         return Err(refused("announce.err.closed", vec![n.ends_on.format("%Y年%m月%d日").to_string()]));
@@ -111,6 +127,27 @@ pub async fn object(db: &Db, call_id: i64, application_code: &str, name: &str, c
         }
     }
     let tx = db.begin_write().await?;
+    let open = tx.query_one("SELECT COUNT(*) FROM notice_objections WHERE application_id = ? AND contact = ? AND status = 'open'", vec![app.into(), contact.trim().into()]).await?;
+    if open.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0) > 0 {
+        return Err(refused("announce.err.duplicate", vec![]));
+    }
+    if let Some(address) = who.address {
+        let now = now_ms();
+        let bucket = format!("objection:{address}");
+        let row = tx.query_one("SELECT failures, last_at FROM login_throttle WHERE bucket = ?", vec![bucket.clone().into()]).await?;
+        let count = match row {
+            Some(r) if r.try_get_by_index::<i64>(1)? > now - OBJECTION_QUIET_MS => r.try_get_by_index::<i64>(0)?,
+            _ => 0,
+        };
+        if count >= OBJECTIONS_PER_ADDRESS {
+            return Err(refused("announce.err.too_many", vec![OBJECTIONS_PER_ADDRESS.to_string()]));
+        }
+        tx.exec(
+            "INSERT INTO login_throttle (bucket, failures, blocked_until, last_at) VALUES (?, ?, 0, ?) ON CONFLICT (bucket) DO UPDATE SET failures = excluded.failures, last_at = excluded.last_at",
+            vec![bucket.into(), (count + 1).into(), now.into()],
+        )
+        .await?;
+    }
     let id = tx
         .insert(
             "INSERT INTO notice_objections (call_id, application_id, name, contact, body, status, resolution, resolved_by, resolved_at, created_at) VALUES (?, ?, ?, ?, ?, 'open', '', '', 0, ?)",

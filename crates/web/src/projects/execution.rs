@@ -506,7 +506,8 @@ pub async fn notice_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path
 /// An objection from anyone while the notice runs (the CSRF cookie guards the form).
 pub async fn object(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
     let f: Form = parse_form(&ctx, &body)?;
-    x::object(&state.db, id, get(&f, "code"), get(&f, "name"), get(&f, "contact"), get(&f, "body"), today()).await.map_err(|e| match e {
+    let who = x::Objector { name: get(&f, "name"), contact: get(&f, "contact"), address: ctx.client.as_deref() };
+    x::object(&state.db, id, get(&f, "code"), &who, get(&f, "body"), today()).await.map_err(|e| match e {
         StoreError::Refused { key: "announce.err.field", args } => {
             let field = args.first().cloned().unwrap_or_default();
             field_error(&ctx, &field, "announce.err.field", vec![t(ctx.lang, &format!("life.field.{field}")).to_string(), args.get(1).cloned().unwrap_or_default(), args.get(2).cloned().unwrap_or_default()])
