@@ -11,12 +11,13 @@ command -v chromedriver >/dev/null 2>&1 || need_install=1
 command -v pdftotext >/dev/null 2>&1 || need_install=1
 [ -x /usr/bin/chromium ] || need_install=1
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_install=1
+python3 -m venv --help >/dev/null 2>&1 || need_install=1
 if [ "$need_install" = 1 ]; then
   echo "== installing test dependencies (postgresql, chromium, chromium-driver, fonts-noto-cjk, poppler-utils)"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
-    postgresql chromium chromium-driver fonts-noto-cjk poppler-utils python3 >/dev/null
+    postgresql chromium chromium-driver fonts-noto-cjk poppler-utils python3 python3-venv >/dev/null
 fi
 
 # Reuse a build directory outside the checkout when there is one.
@@ -32,8 +33,13 @@ fi
 echo "== tests on SQLite"
 unset INNOCITY_TEST_DATABASE_URL
 run_tests
+echo "== the API fuzzed from its OpenAPI document (schemathesis, SQLite)"
+bash scripts/schemathesis.sh
 
 echo "== tests on PostgreSQL"
 eval "$(scripts/pg-throwaway.sh start)"
 trap 'scripts/pg-throwaway.sh stop "$PGTMP"' EXIT
 run_tests
+echo "== the API fuzzed from its OpenAPI document (schemathesis, PostgreSQL)"
+psql -q "$INNOCITY_TEST_DATABASE_URL" -c "CREATE DATABASE schemathesis" >/dev/null
+bash scripts/schemathesis.sh "${INNOCITY_TEST_DATABASE_URL%/*}/schemathesis"

@@ -354,9 +354,34 @@ pub async fn submit_return(State(state): State<AppState>, a: Auth<ReportStats>, 
 #[openapi(
     info(title = "innocity API", version = "1", description = "创新型城市科技管理与服务平台 API. Authenticate with the session cookie (and X-CSRF-Token on writes) or with `Authorization: Bearer <token>`."),
     paths(me, org_units, list_orgs, get_org, create_org, update_org, audit, get_return, put_values, submit_return),
-    components(schemas(Me, ApiOrgUnit, ApiOrganisation, ApiOrgPage, ApiOrgInput, ApiAuditEntry, ApiError, ApiErrorBody, ApiReturn, ApiViolation, ApiValues, ApiSubmit))
+    components(schemas(Me, ApiOrgUnit, ApiOrganisation, ApiOrgPage, ApiOrgInput, ApiAuditEntry, ApiError, ApiErrorBody, ApiReturn, ApiViolation, ApiValues, ApiSubmit)),
+    modifiers(&EdgeAnswers)
 )]
 pub struct ApiDoc;
+
+/// The answers every operation may give before its handler runs, written into each operation
+/// so the document says all a client can meet: 400 (a parameter or body that does not parse),
+/// 401 (no or an unknown token), 413 (a body over the limit), 422 (a control character in any
+/// field), and 415 where a JSON body is expected.
+struct EdgeAnswers;
+
+impl utoipa::Modify for EdgeAnswers {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Ref, RefOr, ResponseBuilder};
+        let error = |what: &str| RefOr::T(ResponseBuilder::new().description(what).content("application/json", utoipa::openapi::Content::new(Some(Ref::from_schema_name("ApiError")))).build());
+        for item in doc.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.put, &mut item.post].into_iter().flatten() {
+                let mut answers = vec![("400", "A parameter or body that does not parse"), ("401", "No token, or one we do not know"), ("413", "The body is over the limit"), ("422", "A field holds a control character, or the values break a rule")];
+                if op.request_body.is_some() {
+                    answers.push(("415", "The body is not JSON"));
+                }
+                for (status, what) in answers {
+                    op.responses.responses.entry(status.to_string()).or_insert_with(|| error(what));
+                }
+            }
+        }
+    }
+}
 
 pub fn openapi_json() -> String {
     ApiDoc::openapi().to_pretty_json().unwrap_or_default()
