@@ -917,38 +917,43 @@ pub async fn instalments(db: &Db, application_id: i64) -> Result<Vec<InstalmentR
 }
 
 /// Prepares (maker) or releases (checker) an instalment: the condition must be approved, the
-/// checker must not be the maker; the row changes only if nobody else changed it meanwhile.
+/// checker must not be the maker; the row changes only if nobody else changed it meanwhile. The
+/// instalment, the project's status and its conditions are read inside the write, so a project
+/// suspended (or terminated) a moment before is never paid.
 pub async fn pay(db: &Db, instalment_id: i64, release: bool, actor: Actor<'_>) -> Result<()> {
-    let row = db.read("SELECT application_id FROM instalments WHERE id = ?", vec![instalment_id.into()], |r| r.int(0)).await?.into_iter().next().ok_or(StoreError::NotFound)?;
-    let rows = instalments(db, row).await?;
-    let it = rows.iter().find(|r| r.id == instalment_id).ok_or(StoreError::NotFound)?;
-    if it.cancelled {
+    let tx = db.begin_write().await?;
+    let row = tx.query_one("SELECT application_id, condition, amount_fen, prepared_by, released_by, cancelled FROM instalments WHERE id = ?", vec![instalment_id.into()]).await?.ok_or(StoreError::NotFound)?;
+    let (app_id, cancelled) = (row.int(0)?, row.int(5)? != 0);
+    let (pb, rb) = (row.text(3)?, row.text(4)?);
+    let condition = Condition::parse(&row.text(1)?).ok_or(StoreError::NotFound)?;
+    let instalment = Instalment { condition, amount: Money(row.int(2)?), prepared_by: (!pb.is_empty()).then_some(pb), released_by: (!rb.is_empty()).then_some(rb) };
+    if cancelled {
         return Err(refused("projects.err.cancelled", vec![]));
     }
-    if let Some(book) = task_book(db, row).await?
-        && !book.status.pays()
-    {
-        return Err(refused("projects.err.not_paying", vec![book.status.code().into()]));
+    if let Some(book) = tx.query_one(&format!("SELECT {BOOK_COLS} FROM task_books WHERE application_id = ?"), vec![app_id.into()]).await? {
+        let book = book_from(&book)?;
+        if !book.status.pays() {
+            return Err(refused("projects.err.not_paying", vec![book.status.code().into()]));
+        }
     }
-    let met = conditions(db, row).await?.iter().any(|c| c.0 == it.instalment.condition);
-    let outcome = if release { it.instalment.release(met, actor.username) } else { it.instalment.prepare(met, actor.username) };
+    let met = tx.query_one("SELECT 1 FROM project_conditions WHERE application_id = ? AND condition = ?", vec![app_id.into(), condition.code().into()]).await?.is_some();
+    let outcome = if release { instalment.release(met, actor.username) } else { instalment.prepare(met, actor.username) };
     let after = outcome.map_err(|e| match e {
-        ReleaseError::ConditionNotMet => refused("projects.err.condition", vec![it.instalment.condition.code().into()]),
+        ReleaseError::ConditionNotMet => refused("projects.err.condition", vec![condition.code().into()]),
         ReleaseError::SamePerson => refused("projects.err.same_person", vec![]),
         ReleaseError::NotPrepared => refused("projects.err.not_prepared", vec![]),
         ReleaseError::AlreadyReleased => refused("projects.err.released", vec![]),
     })?;
-    let tx = db.begin_write().await?;
     let now = now_ms();
     let n = if release {
-        tx.exec("UPDATE instalments SET released_by = ?, released_at = ? WHERE id = ? AND released_by = '' AND cancelled = 0 AND prepared_by = ?", vec![actor.username.into(), now.into(), instalment_id.into(), it.instalment.prepared_by.clone().unwrap_or_default().into()]).await?
+        tx.exec("UPDATE instalments SET released_by = ?, released_at = ? WHERE id = ? AND released_by = '' AND cancelled = 0 AND prepared_by = ?", vec![actor.username.into(), now.into(), instalment_id.into(), instalment.prepared_by.clone().unwrap_or_default().into()]).await?
     } else {
         tx.exec("UPDATE instalments SET prepared_by = ?, prepared_at = ? WHERE id = ? AND released_by = '' AND cancelled = 0", vec![actor.username.into(), now.into(), instalment_id.into()]).await?
     };
     if n == 0 {
         return Err(StoreError::Stale);
     }
-    audit::append(&tx, Change { actor: actor.username, action: if release { "instalment.release" } else { "instalment.prepare" }, entity: "instalment", entity_id: instalment_id.to_string(), before: serde_json::json!(it.instalment), after: serde_json::json!(after), request_id: actor.request_id }).await?;
+    audit::append(&tx, Change { actor: actor.username, action: if release { "instalment.release" } else { "instalment.prepare" }, entity: "instalment", entity_id: instalment_id.to_string(), before: serde_json::json!(instalment), after: serde_json::json!(after), request_id: actor.request_id }).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -777,3 +777,71 @@ mod audit_anchor {
         assert!(matches!(anchor::check(&t.db, &cfg).await.unwrap(), Err(Break::Forged { line: 1, .. })));
     }
 }
+
+/// Checks made inside the write: a request's check reads the state its own write transaction
+/// sees, so a change committed between the caller's reads and the write is never overlooked.
+mod checks_in_the_write {
+    use innocity_core::projects::Stage;
+    use innocity_core::projects::execution::Status;
+    use innocity_store::{StoreError, audit, demo, experts, orgs::Actor, projects as p, testing, Db};
+    use std::time::Duration;
+
+    const ACTOR: Actor<'static> = Actor { user_id: 0, username: "t", request_id: "r" };
+
+    /// Runs `write` while another transaction holds the write lock and, in it, makes `change`
+    /// (what a concurrent request would do after the caller's reads and before its write).
+    async fn meanwhile<T>(db: &Db, change: &str, values: Vec<sea_orm::Value>, write: impl std::future::Future<Output = T>) -> T {
+        let held = db.begin_write().await.unwrap();
+        let (out, ()) = tokio::join!(write, async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            held.exec(change, values).await.unwrap();
+            held.commit().await.unwrap();
+        });
+        out
+    }
+
+    fn refused<T: std::fmt::Debug>(r: Result<T, StoreError>, want: &str) -> Vec<String> {
+        match r {
+            Err(StoreError::Refused { key, args }) if key == want => args,
+            other => panic!("expected {want}, got {other:?}"),
+        }
+    }
+
+    async fn count(db: &Db, sql: &str, values: Vec<sea_orm::Value>) -> i64 {
+        db.query_one(sql, values).await.unwrap().unwrap().try_get_by_index(0).unwrap()
+    }
+
+    async fn projects_db() -> testing::TestDb {
+        let t = testing::fresh().await.unwrap();
+        demo::seed(&t.db, 60, None).await.unwrap();
+        demo::projects::seed_projects(&t.db, demo::experts::CSL).await.unwrap();
+        t
+    }
+
+    #[tokio::test]
+    async fn a_project_suspended_meanwhile_is_not_paid() {
+        let t = projects_db().await;
+        // An ongoing project's instalment that may be prepared now (its condition approved).
+        let mut found = None;
+        for a in p::applications(&t.db, p::Reach::All, None, Some(Stage::Established)).await.unwrap() {
+            if p::task_book(&t.db, a.id).await.unwrap().is_none_or(|b| b.status != Status::Ongoing) {
+                continue;
+            }
+            let met = p::conditions(&t.db, a.id).await.unwrap();
+            if let Some(i) = p::instalments(&t.db, a.id).await.unwrap().into_iter().find(|i| !i.cancelled && i.instalment.prepared_by.is_none() && i.instalment.released_by.is_none() && met.iter().any(|c| c.0 == i.instalment.condition)) {
+                found = Some((a.id, i.id));
+                break;
+            }
+        }
+        let (app, inst) = found.expect("an instalment ready to prepare");
+        let before = audit::verify(&t.db).await.unwrap().unwrap();
+        let r = meanwhile(&t.db, "UPDATE task_books SET status = 'suspended', status_reason = 'x', version = version + 1 WHERE application_id = ?", vec![app.into()], p::pay(&t.db, inst, false, ACTOR)).await;
+        assert_eq!(refused(r, "projects.err.not_paying"), ["suspended"]);
+        let it = p::instalments(&t.db, app).await.unwrap().into_iter().find(|i| i.id == inst).unwrap();
+        assert_eq!(it.instalment.prepared_by, None, "nothing prepared");
+        assert_eq!(audit::verify(&t.db).await.unwrap().unwrap(), before, "no audit entry");
+        // Resumed, it may be prepared again.
+        t.db.query_one("UPDATE task_books SET status = 'ongoing' WHERE application_id = ?", vec![app.into()]).await.unwrap();
+        p::pay(&t.db, inst, false, ACTOR).await.unwrap();
+    }
+}
