@@ -1078,14 +1078,16 @@ pub struct ReviewInput {
 
 /// Saves an expert's review of their own assignment: only while the round is open, the deadline
 /// not passed and the review not yet submitted; scores on the form's scales; a submission needs
-/// every criterion, a recommendation and the comment.
+/// every criterion, a recommendation and the comment. The assignment and its round are read
+/// inside the write, so a round closed a moment before takes no more scores.
 pub async fn save_review(db: &Db, assignment_id: i64, expert_user: i64, input: &ReviewInput, today: NaiveDate, actor: Actor<'_>) -> Result<Option<f64>> {
-    let a = assignment(db, assignment_id).await?.ok_or(StoreError::NotFound)?;
     let me = by_user(db, expert_user).await?.ok_or(StoreError::NotFound)?;
+    let tx = db.begin_write().await?;
+    let a = tx.query_one(&format!("SELECT {ASSIGNMENT_COLS} FROM review_assignments WHERE id = ?"), vec![assignment_id.into()]).await?.map(|r| assignment_from(&r)).transpose()?.ok_or(StoreError::NotFound)?;
     if a.expert_id != me.id {
         return Err(StoreError::NotFound);
     }
-    let r = round(db, a.round_id).await?.ok_or(StoreError::NotFound)?;
+    let r = tx.query_one(&format!("SELECT {ROUND_COLS} FROM review_rounds WHERE id = ?"), vec![a.round_id.into()]).await?.map(|r| round_from(&r)).transpose()?.ok_or(StoreError::NotFound)?;
     if !r.is_open() {
         return Err(refused("reviews.err.closed", vec![]));
     }
@@ -1112,7 +1114,6 @@ pub async fn save_review(db: &Db, assignment_id: i64, expert_user: i64, input: &
     } else {
         r.form.total(&input.scores).ok()
     };
-    let tx = db.begin_write().await?;
     let now = now_ms();
     let n = tx
         .exec(

@@ -844,4 +844,27 @@ mod checks_in_the_write {
         t.db.query_one("UPDATE task_books SET status = 'ongoing' WHERE application_id = ?", vec![app.into()]).await.unwrap();
         p::pay(&t.db, inst, false, ACTOR).await.unwrap();
     }
+
+    #[tokio::test]
+    async fn a_round_closed_meanwhile_takes_no_scores() {
+        let t = testing::fresh().await.unwrap();
+        demo::seed(&t.db, 60, None).await.unwrap();
+        demo::experts::seed_experts(&t.db, demo::experts::CSL).await.unwrap();
+        // The demo expert's assignment in the open panel round.
+        let user: i64 = count(&t.db, "SELECT id FROM users WHERE username = 'expert'", vec![]).await;
+        let me = experts::by_user(&t.db, user).await.unwrap().unwrap();
+        let round = experts::rounds(&t.db).await.unwrap().into_iter().find(|r| r.is_open()).expect("an open round");
+        let a = experts::assignments(&t.db, round.id).await.unwrap().into_iter().find(|a| a.expert_id == me.id && a.status == "assigned").expect("an assignment");
+        let form = round.form.clone();
+        let scores = form.criteria.iter().map(|c| (c.code.clone(), c.max)).collect();
+        let input = experts::ReviewInput { scores, recommendation: String::new(), comment: String::new(), submit: false, version: a.version };
+        let today = round.deadline_date().unwrap();
+        let r = meanwhile(&t.db, "UPDATE review_rounds SET status = 'closed', closed_at = 1 WHERE id = ?", vec![round.id.into()], experts::save_review(&t.db, a.id, user, &input, today, ACTOR)).await;
+        refused(r, "reviews.err.closed");
+        let after = experts::assignment(&t.db, a.id).await.unwrap().unwrap();
+        assert_eq!((after.version, after.saved_at), (a.version, a.saved_at), "nothing saved");
+        // Open again, the same draft is saved.
+        t.db.query_one("UPDATE review_rounds SET status = 'open' WHERE id = ?", vec![round.id.into()]).await.unwrap();
+        experts::save_review(&t.db, a.id, user, &input, today, ACTOR).await.unwrap();
+    }
 }
