@@ -1035,7 +1035,8 @@ async fn read_stored(files: &std::path::Path, sha: &str, what: &str) -> Result<V
     Ok(bytes)
 }
 
-/// Adds a checked file to a draft the uploader leads.
+/// Adds a checked file to a draft the uploader leads. The stage is checked again inside the
+/// write: a draft submitted meanwhile takes no more files.
 pub async fn add_attachment(db: &Db, files: &std::path::Path, application_id: i64, leader_user_id: i64, name: &str, kind: &str, bytes: &[u8], actor: Actor<'_>) -> Result<i64> {
     let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
     if a.leader_user_id != leader_user_id {
@@ -1044,7 +1045,10 @@ pub async fn add_attachment(db: &Db, files: &std::path::Path, application_id: i6
     if !a.stage.editable() {
         return Err(refused("apps.err.not_editable", vec![]));
     }
-    store_attachment(db, files, application_id, name, kind, bytes, "application.attach", None, actor).await
+    let fixed: Vec<Stage> = Stage::ALL.into_iter().filter(|s| !s.editable()).collect();
+    let sql = format!("SELECT id FROM applications WHERE id = ? AND stage IN ({})", vec!["?"; fixed.len()].join(", "));
+    let values: Vec<Value> = std::iter::once(application_id.into()).chain(fixed.iter().map(|s| s.code().into())).collect();
+    store_attachment(db, files, application_id, name, kind, bytes, "application.attach", Some((&sql, values, refused("apps.err.not_editable", vec![]))), actor).await
 }
 
 /// Checks and keeps a file of an application or project under `kind` (`attachment`, or a

@@ -846,6 +846,21 @@ mod checks_in_the_write {
     }
 
     #[tokio::test]
+    async fn a_draft_submitted_meanwhile_takes_no_file() {
+        let t = projects_db().await;
+        let dir = testing::TempDir(std::env::temp_dir().join(format!("innocity_files_{}", std::process::id())));
+        let a = p::applications(&t.db, p::Reach::All, None, Some(Stage::Draft)).await.unwrap().into_iter().next().expect("a draft");
+        let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+        let r = meanwhile(&t.db, "UPDATE applications SET stage = 'submitted', version = version + 1 WHERE id = ?", vec![a.id.into()], p::add_attachment(&t.db, &dir.0, a.id, a.leader_user_id, "plan.pdf", "attachment", pdf, ACTOR)).await;
+        refused(r, "apps.err.not_editable");
+        assert!(p::attachments(&t.db, a.id).await.unwrap().is_empty());
+        // Back to a draft, the same file goes in.
+        t.db.query_one("UPDATE applications SET stage = 'draft' WHERE id = ?", vec![a.id.into()]).await.unwrap();
+        p::add_attachment(&t.db, &dir.0, a.id, a.leader_user_id, "plan.pdf", "attachment", pdf, ACTOR).await.unwrap();
+        assert_eq!(p::attachments(&t.db, a.id).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
     async fn a_round_closed_meanwhile_takes_no_scores() {
         let t = testing::fresh().await.unwrap();
         demo::seed(&t.db, 60, None).await.unwrap();
