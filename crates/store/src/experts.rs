@@ -478,8 +478,17 @@ pub struct NewRound {
     pub year: i64,
 }
 
-/// Creates a round with its items and computes every conflict.
+/// Creates a round with its items and computes every conflict, in one transaction.
 pub async fn create_round(db: &Db, r: &NewRound, items: &[Item], actor: Actor<'_>) -> Result<i64> {
+    let tx = db.begin_write().await?;
+    let id = create_round_in(&tx, db, r, items, actor).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Creates a round with its items, its audit entry and every conflict inside the caller's `tx`
+/// (a call's review links the round to the call in the same transaction).
+pub(crate) async fn create_round_in(tx: &Tx, db: &Db, r: &NewRound, items: &[Item], actor: Actor<'_>) -> Result<i64> {
     if let Err(e) = r.form.check() {
         return Err(refused("reviews.err.form", vec![e.field, e.message]));
     }
@@ -492,7 +501,6 @@ pub async fn create_round(db: &Db, r: &NewRound, items: &[Item], actor: Actor<'_
             return Err(refused("reviews.err.item", vec![(k + 1).to_string(), it.code.clone()]));
         }
     }
-    let tx = db.begin_write().await?;
     let id = tx
         .insert(
             "INSERT INTO review_rounds (code, name, call_name, library, mode, demand, max_load, rules, form, deadline, year, status, seed_hash, seed, created_by, created_at, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', '', '', ?, ?, 0)",
@@ -532,9 +540,10 @@ pub async fn create_round(db: &Db, r: &NewRound, items: &[Item], actor: Actor<'_
         )
         .await?;
     }
-    audit::append(&tx, Change { actor: actor.username, action: "review_round.create", entity: "review_round", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "code": r.code, "mode": r.mode.code(), "items": items.len() }), request_id: actor.request_id }).await?;
-    tx.commit().await?;
-    recompute_conflicts(db, id).await?;
+    audit::append(tx, Change { actor: actor.username, action: "review_round.create", entity: "review_round", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "code": r.code, "mode": r.mode.code(), "items": items.len() }), request_id: actor.request_id }).await?;
+    // The items just added are inside `tx`: read them there.
+    let its = tx.query_all(&format!("SELECT {ITEM_COLS} FROM review_items WHERE round_id = ? ORDER BY code"), vec![id.into()]).await?.iter().map(|row| item_from(row)).collect::<Result<Vec<_>>>()?;
+    insert_conflicts(tx, db, id, r.library, &its, Policy { same_unit: r.rules.same_unit, coauthor_years: r.rules.coauthor_years, year: r.year as i32 }).await?;
     Ok(id)
 }
 
@@ -579,21 +588,27 @@ async fn all_ties(db: &Db) -> Result<HashMap<i64, Vec<Tie>>> {
 pub async fn recompute_conflicts(db: &Db, round_id: i64) -> Result<usize> {
     let r = round(db, round_id).await?.ok_or(StoreError::NotFound)?;
     let its = items(db, round_id).await?;
-    let experts = list(db, &ExpertQuery { library: Some(r.library), ..Default::default() }).await?;
-    let mut ties = all_ties(db).await?;
     let tx = db.begin_write().await?;
     tx.exec("DELETE FROM review_conflicts WHERE round_id = ? AND source <> 'declaration'", vec![round_id.into()]).await?;
+    let n = insert_conflicts(&tx, db, round_id, r.library, &its, r.policy()).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Finds and stores, in `tx`, the conflicts of every expert of the library with the items.
+async fn insert_conflicts(tx: &Tx, db: &Db, round_id: i64, library: Library, its: &[Item], policy: Policy) -> Result<usize> {
+    let experts = list(db, &ExpertQuery { library: Some(library), ..Default::default() }).await?;
+    let mut ties = all_ties(db).await?;
     let mut n = 0;
     for e in &experts {
         let side = expert_side(e, ties.remove(&e.id).unwrap_or_default());
-        for it in &its {
-            for c in conflicts::find(&side, &item_side(it), r.policy()) {
-                insert_conflict(&tx, round_id, it.id, e.id, &c).await?;
+        for it in its {
+            for c in conflicts::find(&side, &item_side(it), policy) {
+                insert_conflict(tx, round_id, it.id, e.id, &c).await?;
                 n += 1;
             }
         }
     }
-    tx.commit().await?;
     Ok(n)
 }
 

@@ -1133,7 +1133,8 @@ pub async fn call_file(db: &Db, files: &std::path::Path, call_id: i64, id: i64) 
 
 /// Opens an expert review round (通讯评审 or 会议评审) over a call's applications that passed the
 /// formal check: each becomes an item with its applicant, team, organisation and text, so the
-/// experts engine computes conflicts, assigns or draws, and aggregates the scores.
+/// experts engine computes conflicts, assigns or draws, and aggregates the scores. The round and
+/// its link to the call are written in one transaction with an audit entry for each.
 pub async fn start_review(db: &Db, call_id: i64, name: &str, mode: crate::experts::Mode, demand: i64, deadline: NaiveDate, actor: Actor<'_>) -> Result<i64> {
     let c = call(db, call_id).await?.ok_or(StoreError::NotFound)?;
     let mut apps = applications(db, Reach::All, Some(call_id), Some(Stage::InReview)).await?;
@@ -1172,9 +1173,12 @@ pub async fn start_review(db: &Db, call_id: i64, name: &str, mode: crate::expert
         deadline,
         year: c.year,
     };
-    let round_id = crate::experts::create_round(db, &round, &items, actor).await?;
+    // The round, its items and conflicts, and its link to the call: one transaction, so a round
+    // is never left without its call (or half made), and the link has its own audit entry.
     let tx = db.begin_write().await?;
+    let round_id = crate::experts::create_round_in(&tx, db, &round, &items, actor).await?;
     tx.exec("INSERT INTO call_rounds (call_id, round_id) VALUES (?, ?)", vec![call_id.into(), round_id.into()]).await?;
+    audit::append(&tx, Change { actor: actor.username, action: "call.review", entity: "call", entity_id: call_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "round_id": round_id, "round": round.code, "items": items.iter().map(|i| i.code.as_str()).collect::<Vec<_>>() }), request_id: actor.request_id }).await?;
     tx.commit().await?;
     Ok(round_id)
 }

@@ -882,4 +882,46 @@ mod checks_in_the_write {
         t.db.query_one("UPDATE review_rounds SET status = 'open' WHERE id = ?", vec![round.id.into()]).await.unwrap();
         experts::save_review(&t.db, a.id, user, &input, today, ACTOR).await.unwrap();
     }
+
+    #[tokio::test]
+    async fn a_call_review_is_one_transaction_with_its_audit_entry() {
+        let t = projects_db().await;
+        let apps = p::applications(&t.db, p::Reach::All, None, Some(Stage::InReview)).await.unwrap();
+        let call_id = apps.first().expect("applications in review").call_id;
+        let mine = apps.iter().filter(|a| a.call_id == call_id).count();
+        let deadline = chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
+        let links = |db: &Db| {
+            let db = db.clone();
+            async move { count(&db, "SELECT COUNT(*) FROM call_rounds", vec![]).await }
+        };
+        let rounds_before = count(&t.db, "SELECT COUNT(*) FROM review_rounds", vec![]).await;
+        let items_before = count(&t.db, "SELECT COUNT(*) FROM review_items", vec![]).await;
+        // A failure at the last step (linking the round to the call; a trigger refuses it here)
+        // leaves nothing behind: no round, no items, no audit entry.
+        use sea_orm::ConnectionTrait;
+        let (add, drop) = if t.db.is_postgres() {
+            ("CREATE FUNCTION refuse_link() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'no link'; END $$ LANGUAGE plpgsql; CREATE TRIGGER refuse_link BEFORE INSERT ON call_rounds FOR EACH ROW EXECUTE FUNCTION refuse_link()", "DROP TRIGGER refuse_link ON call_rounds")
+        } else {
+            ("CREATE TRIGGER refuse_link BEFORE INSERT ON call_rounds BEGIN SELECT RAISE(ABORT, 'no link'); END", "DROP TRIGGER refuse_link")
+        };
+        t.db.conn.execute_unprepared(add).await.unwrap();
+        let entries = audit::verify(&t.db).await.unwrap().unwrap();
+        let r = p::start_review(&t.db, call_id, "通讯评审", experts::Mode::Assign, 3, deadline, ACTOR).await;
+        assert!(matches!(r, Err(StoreError::Db(_))), "{r:?}");
+        assert_eq!(count(&t.db, "SELECT COUNT(*) FROM review_rounds", vec![]).await, rounds_before, "no round");
+        assert_eq!(count(&t.db, "SELECT COUNT(*) FROM review_items", vec![]).await, items_before, "no items");
+        assert_eq!(links(&t.db).await, 0, "no link");
+        assert_eq!(audit::verify(&t.db).await.unwrap().unwrap(), entries, "no audit entry");
+        // Linked, the round, its items and the link come with one audit entry each.
+        t.db.conn.execute_unprepared(drop).await.unwrap();
+        let round_id = p::start_review(&t.db, call_id, "通讯评审", experts::Mode::Assign, 3, deadline, ACTOR).await.unwrap();
+        assert_eq!(p::call_rounds(&t.db, call_id).await.unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [round_id]);
+        assert_eq!(experts::items(&t.db, round_id).await.unwrap().len(), mine);
+        let entries_after = audit::verify(&t.db).await.unwrap().unwrap();
+        assert_eq!(entries_after, entries + 2, "the round's entry and the link's");
+        let link = audit::list(&t.db, &audit::Filter { action: "call.review".into(), entity: "call".into(), entity_id: call_id.to_string(), ..Default::default() }, 10).await.unwrap();
+        assert_eq!(link.len(), 1);
+        let after: serde_json::Value = serde_json::from_str(&link[0].after).unwrap();
+        assert_eq!(after["round_id"], serde_json::json!(round_id));
+    }
 }
