@@ -924,4 +924,49 @@ mod checks_in_the_write {
         let after: serde_json::Value = serde_json::from_str(&link[0].after).unwrap();
         assert_eq!(after["round_id"], serde_json::json!(round_id));
     }
+
+    #[tokio::test]
+    async fn a_project_terminated_meanwhile_takes_no_report_opinion_or_rectification() {
+        use innocity_core::projects::execution::{Opinion, Outcome};
+        use innocity_store::projects::execution as x;
+        let t = projects_db().await;
+        let today = chrono::Local::now().date_naive();
+        // An ongoing project with a report still due that is not the final one.
+        let mut found = None;
+        for a in p::applications(&t.db, p::Reach::All, None, Some(Stage::Established)).await.unwrap() {
+            if p::task_book(&t.db, a.id).await.unwrap().is_some_and(|b| b.status == Status::Ongoing)
+                && let Some(r) = x::reports(&t.db, a.id, today).await.unwrap().into_iter().find(|r| r.status == "due" && r.due.kind != innocity_core::projects::execution::ReportKind::Final)
+            {
+                found = Some((a.id, r.due));
+                break;
+            }
+        }
+        let (app, due) = found.expect("a report due");
+        let terminate = "UPDATE task_books SET status = 'terminated', version = version + 1 WHERE application_id = ?";
+        let resume = |db: &Db| {
+            let db = db.clone();
+            async move { db.query_one("UPDATE task_books SET status = 'ongoing' WHERE application_id = ?", vec![app.into()]).await.unwrap() }
+        };
+        let text = "阶段报告：完成原定研究任务，样品性能指标达到任务书要求。";
+        let r = meanwhile(&t.db, terminate, vec![app.into()], x::submit_report(&t.db, app, due.kind, due.seq, text, &[], ACTOR)).await;
+        assert_eq!(refused(r, "projects.err.status"), ["terminated", "report"]);
+        assert!(x::reports(&t.db, app, today).await.unwrap().iter().any(|r| r.due == due && r.status == "due"), "not submitted");
+        resume(&t.db).await;
+        let opinion = Opinion { expert: "张立新".into(), score: 80, conclusion: Outcome::Passed, text: "阶段任务完成情况良好，同意。".into() };
+        let before = x::opinions(&t.db, app).await.unwrap().len();
+        let r = meanwhile(&t.db, terminate, vec![app.into()], x::add_opinion(&t.db, app, innocity_core::projects::funding::Condition::MidTerm, &opinion, ACTOR)).await;
+        assert_eq!(refused(r, "projects.err.status"), ["terminated", "opinion"]);
+        assert_eq!(x::opinions(&t.db, app).await.unwrap().len(), before);
+        resume(&t.db).await;
+        x::submit_report(&t.db, app, due.kind, due.seq, text, &[], ACTOR).await.unwrap();
+        // A rectification reported meanwhile (by another tab) is not reported twice.
+        let (owner, f) = {
+            let row = t.db.query_one("SELECT application_id, id FROM project_findings WHERE rectify_by <> '' AND rectified_at = 0 ORDER BY id LIMIT 1", vec![]).await.unwrap().expect("a finding to put right");
+            (row.try_get_by_index::<i64>(0).unwrap(), row.try_get_by_index::<i64>(1).unwrap())
+        };
+        let entries = audit::verify(&t.db).await.unwrap().unwrap();
+        let r = meanwhile(&t.db, "UPDATE project_findings SET rectification = 'first', rectified_at = 1 WHERE id = ?", vec![f.into()], x::rectify(&t.db, owner, f, "已按要求完成整改，补充了经费使用台账。", ACTOR)).await;
+        refused(r, "projects.err.rectified");
+        assert_eq!(audit::verify(&t.db).await.unwrap().unwrap(), entries, "no audit entry for a change not made");
+    }
 }
