@@ -246,7 +246,10 @@ pub async fn reconfirm(db: &Db, id: i64, year: i32, actor: Actor<'_>) -> Result<
         return Err(refused("experts.err.transition", vec!["exited".into(), "reconfirm".into()]));
     }
     let tx = db.begin_write().await?;
-    tx.exec("UPDATE experts SET confirmed_year = ?, updated_at = ?, version = version + 1 WHERE id = ?", vec![i64::from(year).into(), now_ms().into(), id.into()]).await?;
+    let n = tx.exec("UPDATE experts SET confirmed_year = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status <> 'exited'", vec![i64::from(year).into(), now_ms().into(), id.into()]).await?;
+    if n == 0 {
+        return Err(refused("experts.err.transition", vec!["exited".into(), "reconfirm".into()]));
+    }
     audit::append(&tx, Change { actor: actor.username, action: "expert.reconfirm", entity: "expert", entity_id: id.to_string(), before: serde_json::json!({ "confirmed_year": e.confirmed_year }), after: serde_json::json!({ "confirmed_year": year }), request_id: actor.request_id }).await?;
     tx.commit().await?;
     Ok(())
@@ -900,6 +903,12 @@ pub async fn run_assignment(db: &Db, round_id: i64, today: NaiveDate, actor: Act
     let item_id: HashMap<&str, i64> = its.iter().map(|i| (i.code.as_str(), i.id)).collect();
     let expert_id: HashMap<&str, i64> = experts.iter().map(|e| (e.code.as_str(), e.id)).collect();
     let tx = db.begin_write().await?;
+    if !open_in(&tx, round_id).await? {
+        return Err(refused("reviews.err.not_assignable", vec![]));
+    }
+    if tx.query_one("SELECT 1 FROM review_assignments WHERE round_id = ?", vec![round_id.into()]).await?.is_some() {
+        return Err(refused("reviews.err.already", vec![]));
+    }
     let now = now_ms();
     for p in &pairs {
         insert_assignment(&tx, round_id, item_id[p.item.as_str()], expert_id[p.expert.as_str()], p.score, "optimal", now).await?;
@@ -927,7 +936,11 @@ pub async fn commit_seed(db: &Db, round_id: i64, actor: Actor<'_>) -> Result<Str
     let seed = draw::seed_text(format!("{}{}{}", crate::users::random_token(), now_ms(), r.code).as_bytes());
     let hash = draw::commitment(&seed);
     let tx = db.begin_write().await?;
-    tx.exec("UPDATE review_rounds SET seed = ?, seed_hash = ? WHERE id = ?", vec![seed.into(), hash.clone().into(), round_id.into()]).await?;
+    // Only the first seed counts: one committed meanwhile (or the round closed) refuses this one.
+    let n = tx.exec("UPDATE review_rounds SET seed = ?, seed_hash = ? WHERE id = ? AND status = 'open' AND seed_hash = ''", vec![seed.into(), hash.clone().into(), round_id.into()]).await?;
+    if n == 0 {
+        return Err(refused("reviews.err.seed", vec![]));
+    }
     audit::append(&tx, Change { actor: actor.username, action: "review_round.commit_seed", entity: "review_round", entity_id: round_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "seed_hash": hash }), request_id: actor.request_id }).await?;
     tx.commit().await?;
     Ok(hash)
@@ -936,6 +949,12 @@ pub async fn commit_seed(db: &Db, round_id: i64, actor: Actor<'_>) -> Result<Str
 /// Whether the round's seed may be shown (after the draw).
 pub async fn drawn(db: &Db, round_id: i64) -> Result<bool> {
     Ok(db.query_one("SELECT 1 FROM review_draw_log WHERE round_id = ?", vec![round_id.into()]).await?.is_some())
+}
+
+/// Whether the round is still open, as `tx` sees it: a check made before the write is made again
+/// inside it, so a round closed meanwhile is never written to.
+async fn open_in(tx: &Tx, round_id: i64) -> Result<bool> {
+    Ok(tx.query_one("SELECT 1 FROM review_rounds WHERE id = ? AND status = 'open'", vec![round_id.into()]).await?.is_some())
 }
 
 /// The draw's pool for one item: eligible experts not in conflict, by code.
@@ -972,6 +991,12 @@ pub async fn run_draw(db: &Db, round_id: i64, today: NaiveDate, actor: Actor<'_>
         }
     }
     let tx = db.begin_write().await?;
+    if !open_in(&tx, round_id).await? {
+        return Err(refused("reviews.err.seed_first", vec![]));
+    }
+    if tx.query_one("SELECT 1 FROM review_draw_log WHERE round_id = ?", vec![round_id.into()]).await?.is_some() {
+        return Err(refused("reviews.err.already", vec![]));
+    }
     let now = now_ms();
     for &(item_id, expert_id, key) in &drawn_pairs {
         insert_assignment(&tx, round_id, item_id, expert_id, 0.0, "draw", now).await?;
@@ -1060,6 +1085,9 @@ pub async fn withdraw(db: &Db, assignment_id: i64, expert_user: i64, conflict: b
         }
     };
     let tx = db.begin_write().await?;
+    if !open_in(&tx, r.id).await? {
+        return Err(refused("reviews.err.closed", vec![]));
+    }
     let status = if conflict { "conflict" } else { "declined" };
     let n = tx.exec("UPDATE review_assignments SET status = ?, reason = ?, version = version + 1 WHERE id = ? AND status = 'assigned'", vec![status.into(), reason.trim().into(), a.id.into()]).await?;
     if n == 0 {

@@ -969,4 +969,26 @@ mod checks_in_the_write {
         refused(r, "projects.err.rectified");
         assert_eq!(audit::verify(&t.db).await.unwrap().unwrap(), entries, "no audit entry for a change not made");
     }
+
+    #[tokio::test]
+    async fn a_seed_committed_or_a_round_closed_meanwhile_is_not_overwritten() {
+        let t = testing::fresh().await.unwrap();
+        demo::seed(&t.db, 60, None).await.unwrap();
+        demo::experts::seed_experts(&t.db, demo::experts::CSL).await.unwrap();
+        let deadline = chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
+        let items = experts::items(&t.db, experts::rounds(&t.db).await.unwrap()[0].id).await.unwrap();
+        let new = experts::NewRound { code: "DRAW-T".into(), name: "抽取".into(), call_name: "x".into(), library: innocity_core::experts::Library::Review, mode: experts::Mode::Draw, demand: 3, max_load: 5, rules: Default::default(), form: innocity_core::experts::scoring::Form::standard(), deadline, year: 2030 };
+        let id = experts::create_round(&t.db, &new, &items, ACTOR).await.unwrap();
+        let r = meanwhile(&t.db, "UPDATE review_rounds SET seed = 'other', seed_hash = 'published' WHERE id = ?", vec![id.into()], experts::commit_seed(&t.db, id, ACTOR)).await;
+        refused(r, "reviews.err.seed");
+        assert_eq!(experts::round(&t.db, id).await.unwrap().unwrap().seed_hash, "published", "the published hash stays");
+        // A withdrawal from a round closed meanwhile is refused too.
+        let user: i64 = count(&t.db, "SELECT id FROM users WHERE username = 'expert'", vec![]).await;
+        let me = experts::by_user(&t.db, user).await.unwrap().unwrap();
+        let round = experts::rounds(&t.db).await.unwrap().into_iter().find(|r| r.is_open() && r.id != id).expect("an open round");
+        let a = experts::assignments(&t.db, round.id).await.unwrap().into_iter().find(|a| a.expert_id == me.id && a.status == "assigned").expect("an assignment");
+        let r = meanwhile(&t.db, "UPDATE review_rounds SET status = 'closed', closed_at = 1 WHERE id = ?", vec![round.id.into()], experts::withdraw(&t.db, a.id, user, false, "评审期间出差在外", round.deadline_date().unwrap(), ACTOR)).await;
+        refused(r, "reviews.err.closed");
+        assert_eq!(experts::assignment(&t.db, a.id).await.unwrap().unwrap().status, "assigned");
+    }
 }
