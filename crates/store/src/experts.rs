@@ -246,7 +246,10 @@ pub async fn reconfirm(db: &Db, id: i64, year: i32, actor: Actor<'_>) -> Result<
         return Err(refused("experts.err.transition", vec!["exited".into(), "reconfirm".into()]));
     }
     let tx = db.begin_write().await?;
-    tx.exec("UPDATE experts SET confirmed_year = ?, updated_at = ?, version = version + 1 WHERE id = ?", vec![i64::from(year).into(), now_ms().into(), id.into()]).await?;
+    let n = tx.exec("UPDATE experts SET confirmed_year = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status <> 'exited'", vec![i64::from(year).into(), now_ms().into(), id.into()]).await?;
+    if n == 0 {
+        return Err(refused("experts.err.transition", vec!["exited".into(), "reconfirm".into()]));
+    }
     audit::append(&tx, Change { actor: actor.username, action: "expert.reconfirm", entity: "expert", entity_id: id.to_string(), before: serde_json::json!({ "confirmed_year": e.confirmed_year }), after: serde_json::json!({ "confirmed_year": year }), request_id: actor.request_id }).await?;
     tx.commit().await?;
     Ok(())
@@ -478,8 +481,17 @@ pub struct NewRound {
     pub year: i64,
 }
 
-/// Creates a round with its items and computes every conflict.
+/// Creates a round with its items and computes every conflict, in one transaction.
 pub async fn create_round(db: &Db, r: &NewRound, items: &[Item], actor: Actor<'_>) -> Result<i64> {
+    let tx = db.begin_write().await?;
+    let id = create_round_in(&tx, db, r, items, actor).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Creates a round with its items, its audit entry and every conflict inside the caller's `tx`
+/// (a call's review links the round to the call in the same transaction).
+pub(crate) async fn create_round_in(tx: &Tx, db: &Db, r: &NewRound, items: &[Item], actor: Actor<'_>) -> Result<i64> {
     if let Err(e) = r.form.check() {
         return Err(refused("reviews.err.form", vec![e.field, e.message]));
     }
@@ -492,7 +504,6 @@ pub async fn create_round(db: &Db, r: &NewRound, items: &[Item], actor: Actor<'_
             return Err(refused("reviews.err.item", vec![(k + 1).to_string(), it.code.clone()]));
         }
     }
-    let tx = db.begin_write().await?;
     let id = tx
         .insert(
             "INSERT INTO review_rounds (code, name, call_name, library, mode, demand, max_load, rules, form, deadline, year, status, seed_hash, seed, created_by, created_at, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', '', '', ?, ?, 0)",
@@ -532,9 +543,10 @@ pub async fn create_round(db: &Db, r: &NewRound, items: &[Item], actor: Actor<'_
         )
         .await?;
     }
-    audit::append(&tx, Change { actor: actor.username, action: "review_round.create", entity: "review_round", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "code": r.code, "mode": r.mode.code(), "items": items.len() }), request_id: actor.request_id }).await?;
-    tx.commit().await?;
-    recompute_conflicts(db, id).await?;
+    audit::append(tx, Change { actor: actor.username, action: "review_round.create", entity: "review_round", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "code": r.code, "mode": r.mode.code(), "items": items.len() }), request_id: actor.request_id }).await?;
+    // The items just added are inside `tx`: read them there.
+    let its = tx.query_all(&format!("SELECT {ITEM_COLS} FROM review_items WHERE round_id = ? ORDER BY code"), vec![id.into()]).await?.iter().map(|row| item_from(row)).collect::<Result<Vec<_>>>()?;
+    insert_conflicts(tx, db, id, r.library, &its, Policy { same_unit: r.rules.same_unit, coauthor_years: r.rules.coauthor_years, year: r.year as i32 }).await?;
     Ok(id)
 }
 
@@ -579,21 +591,27 @@ async fn all_ties(db: &Db) -> Result<HashMap<i64, Vec<Tie>>> {
 pub async fn recompute_conflicts(db: &Db, round_id: i64) -> Result<usize> {
     let r = round(db, round_id).await?.ok_or(StoreError::NotFound)?;
     let its = items(db, round_id).await?;
-    let experts = list(db, &ExpertQuery { library: Some(r.library), ..Default::default() }).await?;
-    let mut ties = all_ties(db).await?;
     let tx = db.begin_write().await?;
     tx.exec("DELETE FROM review_conflicts WHERE round_id = ? AND source <> 'declaration'", vec![round_id.into()]).await?;
+    let n = insert_conflicts(&tx, db, round_id, r.library, &its, r.policy()).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Finds and stores, in `tx`, the conflicts of every expert of the library with the items.
+async fn insert_conflicts(tx: &Tx, db: &Db, round_id: i64, library: Library, its: &[Item], policy: Policy) -> Result<usize> {
+    let experts = list(db, &ExpertQuery { library: Some(library), ..Default::default() }).await?;
+    let mut ties = all_ties(db).await?;
     let mut n = 0;
     for e in &experts {
         let side = expert_side(e, ties.remove(&e.id).unwrap_or_default());
-        for it in &its {
-            for c in conflicts::find(&side, &item_side(it), r.policy()) {
-                insert_conflict(&tx, round_id, it.id, e.id, &c).await?;
+        for it in its {
+            for c in conflicts::find(&side, &item_side(it), policy) {
+                insert_conflict(tx, round_id, it.id, e.id, &c).await?;
                 n += 1;
             }
         }
     }
-    tx.commit().await?;
     Ok(n)
 }
 
@@ -885,6 +903,12 @@ pub async fn run_assignment(db: &Db, round_id: i64, today: NaiveDate, actor: Act
     let item_id: HashMap<&str, i64> = its.iter().map(|i| (i.code.as_str(), i.id)).collect();
     let expert_id: HashMap<&str, i64> = experts.iter().map(|e| (e.code.as_str(), e.id)).collect();
     let tx = db.begin_write().await?;
+    if !open_in(&tx, round_id).await? {
+        return Err(refused("reviews.err.not_assignable", vec![]));
+    }
+    if tx.query_one("SELECT 1 FROM review_assignments WHERE round_id = ?", vec![round_id.into()]).await?.is_some() {
+        return Err(refused("reviews.err.already", vec![]));
+    }
     let now = now_ms();
     for p in &pairs {
         insert_assignment(&tx, round_id, item_id[p.item.as_str()], expert_id[p.expert.as_str()], p.score, "optimal", now).await?;
@@ -912,7 +936,11 @@ pub async fn commit_seed(db: &Db, round_id: i64, actor: Actor<'_>) -> Result<Str
     let seed = draw::seed_text(format!("{}{}{}", crate::users::random_token(), now_ms(), r.code).as_bytes());
     let hash = draw::commitment(&seed);
     let tx = db.begin_write().await?;
-    tx.exec("UPDATE review_rounds SET seed = ?, seed_hash = ? WHERE id = ?", vec![seed.into(), hash.clone().into(), round_id.into()]).await?;
+    // Only the first seed counts: one committed meanwhile (or the round closed) refuses this one.
+    let n = tx.exec("UPDATE review_rounds SET seed = ?, seed_hash = ? WHERE id = ? AND status = 'open' AND seed_hash = ''", vec![seed.into(), hash.clone().into(), round_id.into()]).await?;
+    if n == 0 {
+        return Err(refused("reviews.err.seed", vec![]));
+    }
     audit::append(&tx, Change { actor: actor.username, action: "review_round.commit_seed", entity: "review_round", entity_id: round_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "seed_hash": hash }), request_id: actor.request_id }).await?;
     tx.commit().await?;
     Ok(hash)
@@ -921,6 +949,12 @@ pub async fn commit_seed(db: &Db, round_id: i64, actor: Actor<'_>) -> Result<Str
 /// Whether the round's seed may be shown (after the draw).
 pub async fn drawn(db: &Db, round_id: i64) -> Result<bool> {
     Ok(db.query_one("SELECT 1 FROM review_draw_log WHERE round_id = ?", vec![round_id.into()]).await?.is_some())
+}
+
+/// Whether the round is still open, as `tx` sees it: a check made before the write is made again
+/// inside it, so a round closed meanwhile is never written to.
+async fn open_in(tx: &Tx, round_id: i64) -> Result<bool> {
+    Ok(tx.query_one("SELECT 1 FROM review_rounds WHERE id = ? AND status = 'open'", vec![round_id.into()]).await?.is_some())
 }
 
 /// The draw's pool for one item: eligible experts not in conflict, by code.
@@ -957,6 +991,12 @@ pub async fn run_draw(db: &Db, round_id: i64, today: NaiveDate, actor: Actor<'_>
         }
     }
     let tx = db.begin_write().await?;
+    if !open_in(&tx, round_id).await? {
+        return Err(refused("reviews.err.seed_first", vec![]));
+    }
+    if tx.query_one("SELECT 1 FROM review_draw_log WHERE round_id = ?", vec![round_id.into()]).await?.is_some() {
+        return Err(refused("reviews.err.already", vec![]));
+    }
     let now = now_ms();
     for &(item_id, expert_id, key) in &drawn_pairs {
         insert_assignment(&tx, round_id, item_id, expert_id, 0.0, "draw", now).await?;
@@ -1045,6 +1085,9 @@ pub async fn withdraw(db: &Db, assignment_id: i64, expert_user: i64, conflict: b
         }
     };
     let tx = db.begin_write().await?;
+    if !open_in(&tx, r.id).await? {
+        return Err(refused("reviews.err.closed", vec![]));
+    }
     let status = if conflict { "conflict" } else { "declined" };
     let n = tx.exec("UPDATE review_assignments SET status = ?, reason = ?, version = version + 1 WHERE id = ? AND status = 'assigned'", vec![status.into(), reason.trim().into(), a.id.into()]).await?;
     if n == 0 {
@@ -1078,14 +1121,16 @@ pub struct ReviewInput {
 
 /// Saves an expert's review of their own assignment: only while the round is open, the deadline
 /// not passed and the review not yet submitted; scores on the form's scales; a submission needs
-/// every criterion, a recommendation and the comment.
+/// every criterion, a recommendation and the comment. The assignment and its round are read
+/// inside the write, so a round closed a moment before takes no more scores.
 pub async fn save_review(db: &Db, assignment_id: i64, expert_user: i64, input: &ReviewInput, today: NaiveDate, actor: Actor<'_>) -> Result<Option<f64>> {
-    let a = assignment(db, assignment_id).await?.ok_or(StoreError::NotFound)?;
     let me = by_user(db, expert_user).await?.ok_or(StoreError::NotFound)?;
+    let tx = db.begin_write().await?;
+    let a = tx.query_one(&format!("SELECT {ASSIGNMENT_COLS} FROM review_assignments WHERE id = ?"), vec![assignment_id.into()]).await?.map(|r| assignment_from(&r)).transpose()?.ok_or(StoreError::NotFound)?;
     if a.expert_id != me.id {
         return Err(StoreError::NotFound);
     }
-    let r = round(db, a.round_id).await?.ok_or(StoreError::NotFound)?;
+    let r = tx.query_one(&format!("SELECT {ROUND_COLS} FROM review_rounds WHERE id = ?"), vec![a.round_id.into()]).await?.map(|r| round_from(&r)).transpose()?.ok_or(StoreError::NotFound)?;
     if !r.is_open() {
         return Err(refused("reviews.err.closed", vec![]));
     }
@@ -1112,7 +1157,6 @@ pub async fn save_review(db: &Db, assignment_id: i64, expert_user: i64, input: &
     } else {
         r.form.total(&input.scores).ok()
     };
-    let tx = db.begin_write().await?;
     let now = now_ms();
     let n = tx
         .exec(

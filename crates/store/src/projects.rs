@@ -917,38 +917,43 @@ pub async fn instalments(db: &Db, application_id: i64) -> Result<Vec<InstalmentR
 }
 
 /// Prepares (maker) or releases (checker) an instalment: the condition must be approved, the
-/// checker must not be the maker; the row changes only if nobody else changed it meanwhile.
+/// checker must not be the maker; the row changes only if nobody else changed it meanwhile. The
+/// instalment, the project's status and its conditions are read inside the write, so a project
+/// suspended (or terminated) a moment before is never paid.
 pub async fn pay(db: &Db, instalment_id: i64, release: bool, actor: Actor<'_>) -> Result<()> {
-    let row = db.read("SELECT application_id FROM instalments WHERE id = ?", vec![instalment_id.into()], |r| r.int(0)).await?.into_iter().next().ok_or(StoreError::NotFound)?;
-    let rows = instalments(db, row).await?;
-    let it = rows.iter().find(|r| r.id == instalment_id).ok_or(StoreError::NotFound)?;
-    if it.cancelled {
+    let tx = db.begin_write().await?;
+    let row = tx.query_one("SELECT application_id, condition, amount_fen, prepared_by, released_by, cancelled FROM instalments WHERE id = ?", vec![instalment_id.into()]).await?.ok_or(StoreError::NotFound)?;
+    let (app_id, cancelled) = (row.int(0)?, row.int(5)? != 0);
+    let (pb, rb) = (row.text(3)?, row.text(4)?);
+    let condition = Condition::parse(&row.text(1)?).ok_or(StoreError::NotFound)?;
+    let instalment = Instalment { condition, amount: Money(row.int(2)?), prepared_by: (!pb.is_empty()).then_some(pb), released_by: (!rb.is_empty()).then_some(rb) };
+    if cancelled {
         return Err(refused("projects.err.cancelled", vec![]));
     }
-    if let Some(book) = task_book(db, row).await?
-        && !book.status.pays()
-    {
-        return Err(refused("projects.err.not_paying", vec![book.status.code().into()]));
+    if let Some(book) = tx.query_one(&format!("SELECT {BOOK_COLS} FROM task_books WHERE application_id = ?"), vec![app_id.into()]).await? {
+        let book = book_from(&book)?;
+        if !book.status.pays() {
+            return Err(refused("projects.err.not_paying", vec![book.status.code().into()]));
+        }
     }
-    let met = conditions(db, row).await?.iter().any(|c| c.0 == it.instalment.condition);
-    let outcome = if release { it.instalment.release(met, actor.username) } else { it.instalment.prepare(met, actor.username) };
+    let met = tx.query_one("SELECT 1 FROM project_conditions WHERE application_id = ? AND condition = ?", vec![app_id.into(), condition.code().into()]).await?.is_some();
+    let outcome = if release { instalment.release(met, actor.username) } else { instalment.prepare(met, actor.username) };
     let after = outcome.map_err(|e| match e {
-        ReleaseError::ConditionNotMet => refused("projects.err.condition", vec![it.instalment.condition.code().into()]),
+        ReleaseError::ConditionNotMet => refused("projects.err.condition", vec![condition.code().into()]),
         ReleaseError::SamePerson => refused("projects.err.same_person", vec![]),
         ReleaseError::NotPrepared => refused("projects.err.not_prepared", vec![]),
         ReleaseError::AlreadyReleased => refused("projects.err.released", vec![]),
     })?;
-    let tx = db.begin_write().await?;
     let now = now_ms();
     let n = if release {
-        tx.exec("UPDATE instalments SET released_by = ?, released_at = ? WHERE id = ? AND released_by = '' AND cancelled = 0 AND prepared_by = ?", vec![actor.username.into(), now.into(), instalment_id.into(), it.instalment.prepared_by.clone().unwrap_or_default().into()]).await?
+        tx.exec("UPDATE instalments SET released_by = ?, released_at = ? WHERE id = ? AND released_by = '' AND cancelled = 0 AND prepared_by = ?", vec![actor.username.into(), now.into(), instalment_id.into(), instalment.prepared_by.clone().unwrap_or_default().into()]).await?
     } else {
         tx.exec("UPDATE instalments SET prepared_by = ?, prepared_at = ? WHERE id = ? AND released_by = '' AND cancelled = 0", vec![actor.username.into(), now.into(), instalment_id.into()]).await?
     };
     if n == 0 {
         return Err(StoreError::Stale);
     }
-    audit::append(&tx, Change { actor: actor.username, action: if release { "instalment.release" } else { "instalment.prepare" }, entity: "instalment", entity_id: instalment_id.to_string(), before: serde_json::json!(it.instalment), after: serde_json::json!(after), request_id: actor.request_id }).await?;
+    audit::append(&tx, Change { actor: actor.username, action: if release { "instalment.release" } else { "instalment.prepare" }, entity: "instalment", entity_id: instalment_id.to_string(), before: serde_json::json!(instalment), after: serde_json::json!(after), request_id: actor.request_id }).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -1030,7 +1035,8 @@ async fn read_stored(files: &std::path::Path, sha: &str, what: &str) -> Result<V
     Ok(bytes)
 }
 
-/// Adds a checked file to a draft the uploader leads.
+/// Adds a checked file to a draft the uploader leads. The stage is checked again inside the
+/// write: a draft submitted meanwhile takes no more files.
 pub async fn add_attachment(db: &Db, files: &std::path::Path, application_id: i64, leader_user_id: i64, name: &str, kind: &str, bytes: &[u8], actor: Actor<'_>) -> Result<i64> {
     let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
     if a.leader_user_id != leader_user_id {
@@ -1039,7 +1045,10 @@ pub async fn add_attachment(db: &Db, files: &std::path::Path, application_id: i6
     if !a.stage.editable() {
         return Err(refused("apps.err.not_editable", vec![]));
     }
-    store_attachment(db, files, application_id, name, kind, bytes, "application.attach", None, actor).await
+    let fixed: Vec<Stage> = Stage::ALL.into_iter().filter(|s| !s.editable()).collect();
+    let sql = format!("SELECT id FROM applications WHERE id = ? AND stage IN ({})", vec!["?"; fixed.len()].join(", "));
+    let values: Vec<Value> = std::iter::once(application_id.into()).chain(fixed.iter().map(|s| s.code().into())).collect();
+    store_attachment(db, files, application_id, name, kind, bytes, "application.attach", Some((&sql, values, refused("apps.err.not_editable", vec![]))), actor).await
 }
 
 /// Checks and keeps a file of an application or project under `kind` (`attachment`, or a
@@ -1124,7 +1133,8 @@ pub async fn call_file(db: &Db, files: &std::path::Path, call_id: i64, id: i64) 
 
 /// Opens an expert review round (通讯评审 or 会议评审) over a call's applications that passed the
 /// formal check: each becomes an item with its applicant, team, organisation and text, so the
-/// experts engine computes conflicts, assigns or draws, and aggregates the scores.
+/// experts engine computes conflicts, assigns or draws, and aggregates the scores. The round and
+/// its link to the call are written in one transaction with an audit entry for each.
 pub async fn start_review(db: &Db, call_id: i64, name: &str, mode: crate::experts::Mode, demand: i64, deadline: NaiveDate, actor: Actor<'_>) -> Result<i64> {
     let c = call(db, call_id).await?.ok_or(StoreError::NotFound)?;
     let mut apps = applications(db, Reach::All, Some(call_id), Some(Stage::InReview)).await?;
@@ -1163,9 +1173,12 @@ pub async fn start_review(db: &Db, call_id: i64, name: &str, mode: crate::expert
         deadline,
         year: c.year,
     };
-    let round_id = crate::experts::create_round(db, &round, &items, actor).await?;
+    // The round, its items and conflicts, and its link to the call: one transaction, so a round
+    // is never left without its call (or half made), and the link has its own audit entry.
     let tx = db.begin_write().await?;
+    let round_id = crate::experts::create_round_in(&tx, db, &round, &items, actor).await?;
     tx.exec("INSERT INTO call_rounds (call_id, round_id) VALUES (?, ?)", vec![call_id.into(), round_id.into()]).await?;
+    audit::append(&tx, Change { actor: actor.username, action: "call.review", entity: "call", entity_id: call_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "round_id": round_id, "round": round.code, "items": items.iter().map(|i| i.code.as_str()).collect::<Vec<_>>() }), request_id: actor.request_id }).await?;
     tx.commit().await?;
     Ok(round_id)
 }

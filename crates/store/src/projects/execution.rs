@@ -213,6 +213,14 @@ async fn book_or_refuse(db: &Db, application_id: i64) -> Result<TaskBook> {
     task_book(db, application_id).await?.ok_or_else(|| refused("projects.err.no_task_book", vec![]))
 }
 
+/// The project's status as `tx` sees it: a check made before the write is made again inside it,
+/// so a project suspended or terminated meanwhile is never written to as if it ran.
+async fn status_in(tx: &Tx, application_id: i64) -> Result<Status> {
+    let row = tx.query_one("SELECT status FROM task_books WHERE application_id = ?", vec![application_id.into()]).await?.ok_or_else(|| refused("projects.err.no_task_book", vec![]))?;
+    let status: String = row.try_get_by_index(0)?;
+    Status::parse(&status).ok_or_else(|| StoreError::Invalid(format!("unknown project status {status}")))
+}
+
 /// Unpaid instalments are cancelled and their money goes back to the programme's year.
 async fn cancel_unpaid(tx: &Tx, a: &Application) -> Result<Money> {
     let c = tx.query_one("SELECT programme_id, year FROM calls WHERE id = ?", vec![a.call_id.into()]).await?.ok_or(StoreError::NotFound)?;
@@ -309,6 +317,10 @@ pub async fn submit_report(db: &Db, application_id: i64, kind: ReportKind, seq: 
         }
     }
     let tx = db.begin_write().await?;
+    let status = status_in(&tx, application_id).await?;
+    if !status.running() {
+        return Err(refused("projects.err.status", vec![status.code().into(), "report".into()]));
+    }
     let now = now_ms();
     let n = tx
         .exec(
@@ -440,6 +452,10 @@ pub async fn add_opinion(db: &Db, application_id: i64, stage: Condition, o: &Opi
         return Err(refused("projects.err.field", vec!["opinion".into()]));
     }
     let tx = db.begin_write().await?;
+    let status = status_in(&tx, application_id).await?;
+    if !status.running() {
+        return Err(refused("projects.err.status", vec![status.code().into(), "opinion".into()]));
+    }
     let id = tx
         .insert(
             "INSERT INTO project_opinions (application_id, stage, expert, score, conclusion, body, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -478,6 +494,13 @@ pub async fn conclude_mid_term(db: &Db, application_id: i64, outcome: Outcome, o
         return Err(refused("apps.err.reason", vec![]));
     }
     let tx = db.begin_write().await?;
+    let status = status_in(&tx, a.id).await?;
+    if status != Status::Ongoing {
+        return Err(refused("projects.err.status", vec![status.code().into(), "mid_term".into()]));
+    }
+    if tx.query_one("SELECT 1 FROM project_conditions WHERE application_id = ? AND condition = ?", vec![a.id.into(), Condition::MidTerm.code().into()]).await?.is_some() {
+        return Err(refused("projects.err.concluded", vec![]));
+    }
     if outcome == Outcome::Failed {
         tx.exec("UPDATE task_books SET status = 'suspended', status_reason = ?, version = version + 1 WHERE application_id = ?", vec![format!("中期检查不合格：{}", opinion.trim()).into(), a.id.into()]).await?;
     } else {
@@ -661,6 +684,13 @@ pub async fn request_change(db: &Db, application_id: i64, detail: &ChangeDetail,
         return Err(refused("projects.err.change_pending", vec![]));
     }
     let tx = db.begin_write().await?;
+    let status = status_in(&tx, application_id).await?;
+    if !status.running() {
+        return Err(refused("projects.err.status", vec![status.code().into(), "change".into()]));
+    }
+    if tx.query_one("SELECT 1 FROM project_changes WHERE application_id = ? AND kind = ? AND status = 'pending'", vec![application_id.into(), kind.code().into()]).await?.is_some() {
+        return Err(refused("projects.err.change_pending", vec![]));
+    }
     let id = tx
         .insert(
             "INSERT INTO project_changes (application_id, kind, detail, reason, status, requested_by, requested_at, decided_by, decided_at, decision) VALUES (?, ?, ?, ?, 'pending', ?, ?, '', 0, '')",
@@ -778,7 +808,10 @@ pub async fn rectify(db: &Db, application_id: i64, finding_id: i64, text: &str, 
         return Err(refused("projects.err.field", vec!["rectification".into()]));
     }
     let tx = db.begin_write().await?;
-    tx.exec("UPDATE project_findings SET rectification = ?, rectified_at = ? WHERE id = ? AND rectified_at = 0", vec![text.trim().into(), now_ms().into(), finding_id.into()]).await?;
+    let n = tx.exec("UPDATE project_findings SET rectification = ?, rectified_at = ? WHERE id = ? AND rectified_at = 0", vec![text.trim().into(), now_ms().into(), finding_id.into()]).await?;
+    if n == 0 {
+        return Err(refused("projects.err.rectified", vec![]));
+    }
     log(&tx, actor, "project.rectify", "application", application_id, serde_json::json!({ "finding": finding_id }), serde_json::json!({ "rectification": text.trim() })).await?;
     tx.commit().await
 }
@@ -819,6 +852,9 @@ pub async fn add_output(db: &Db, application_id: i64, kind: &str, title: &str, r
         return Err(refused("projects.err.output_twice", vec![reference.trim().into()]));
     }
     let tx = db.begin_write().await?;
+    if tx.query_one("SELECT 1 FROM project_outputs WHERE application_id = ? AND kind = ? AND reference = ?", vec![application_id.into(), kind.into(), reference.trim().into()]).await?.is_some() {
+        return Err(refused("projects.err.output_twice", vec![reference.trim().into()]));
+    }
     let id = tx
         .insert(
             "INSERT INTO project_outputs (application_id, kind, title, reference, on_date, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
