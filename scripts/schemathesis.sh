@@ -31,7 +31,9 @@ for _ in range(150):
     except Exception:
         time.sleep(0.2)
 PY
-token=$(python3 scripts/api-token.py "$base" bureau lanbai2026)
+token=$(python3 "$PWD/scripts/api-token.py" "$base" bureau lanbai2026)
+# Run from the temp folder: schemathesis keeps its cache in the working directory.
+cd "$work"
 "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \

@@ -102,6 +102,28 @@ pub fn affinities(tok: &Tokenizer, items: &[Doc], experts: &[Doc], top: usize, f
     out
 }
 
+/// Reads documents from CSV (`id, fields, text`; fields separated by `;`). Problems name the line.
+pub fn read_docs(text: &str) -> Result<Vec<Doc>, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut r = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let head: Vec<String> = r.headers().map_err(|e| format!("line 1: {e}"))?.iter().map(String::from).collect();
+    let col = |n: &str| head.iter().position(|h| h == n).ok_or_else(|| format!("line 1: missing column {n}"));
+    let (ci, cf, ct) = (col("id")?, col("fields")?, col("text")?);
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (k, rec) in r.records().enumerate() {
+        let line = k + 2;
+        let rec = rec.map_err(|e| format!("line {line}: {e}"))?;
+        let id = rec.get(ci).unwrap_or("").to_string();
+        if id.is_empty() || !seen.insert(id.clone()) {
+            return Err(format!("line {line}, column id: empty or duplicate id '{id}'"));
+        }
+        let fields = rec.get(cf).unwrap_or("").split(';').map(str::trim).filter(|f| !f.is_empty()).map(String::from).collect();
+        out.push(Doc { id, fields, text: rec.get(ct).unwrap_or("").to_string() });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,26 +148,4 @@ mod tests {
         assert!(s[0].2 > s[1].2 && s[0].2 > 1.0);
         assert!(tok.words("基于深度学习的方法研究").iter().all(|w| w != "研究" && w != "基于"));
     }
-}
-
-/// Reads documents from CSV (`id, fields, text`; fields separated by `;`). Problems name the line.
-pub fn read_docs(text: &str) -> Result<Vec<Doc>, String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut r = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-    let head: Vec<String> = r.headers().map_err(|e| format!("line 1: {e}"))?.iter().map(String::from).collect();
-    let col = |n: &str| head.iter().position(|h| h == n).ok_or_else(|| format!("line 1: missing column {n}"));
-    let (ci, cf, ct) = (col("id")?, col("fields")?, col("text")?);
-    let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for (k, rec) in r.records().enumerate() {
-        let line = k + 2;
-        let rec = rec.map_err(|e| format!("line {line}: {e}"))?;
-        let id = rec.get(ci).unwrap_or("").to_string();
-        if id.is_empty() || !seen.insert(id.clone()) {
-            return Err(format!("line {line}, column id: empty or duplicate id '{id}'"));
-        }
-        let fields = rec.get(cf).unwrap_or("").split(';').map(str::trim).filter(|f| !f.is_empty()).map(String::from).collect();
-        out.push(Doc { id, fields, text: rec.get(ct).unwrap_or("").to_string() });
-    }
-    Ok(out)
 }

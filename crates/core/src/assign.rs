@@ -156,7 +156,7 @@ pub fn solve_capped(inst: &Instance, caps: Option<GroupCap<'_>>) -> Result<Outco
     }
     // Candidates: scored, not in conflict, not already forced.
     let mut cands: Vec<(usize, usize, f64)> = score.iter().filter(|(k, _)| !conflict.contains(k) && !forced.contains(k)).map(|(&(i, e), &s)| (i, e, s)).collect();
-    cands.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    cands.sort_by_key(|a| (a.0, a.1));
     // Plain reasons first: they name what cannot be met.
     let total: i64 = demand.iter().sum();
     let capacity: i64 = max_load.iter().sum();

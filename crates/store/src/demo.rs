@@ -495,7 +495,7 @@ pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> 
             roster.push(BatchItem { organisation_id: o.0, unit_path: o.2.clone(), changes });
         }
         for (form, items) in [("107-2", &grid), ("107-1", &roster)] {
-            summary.values += crate::stats::save_batch(db, form, &year.to_string(), items, Mode::Replace, "import", actor.clone(), &|_| {}).await?;
+            summary.values += crate::stats::save_batch(db, form, &year.to_string(), items, Mode::Replace, "import", actor, &|_| {}).await?;
             summary.returns += items.len();
         }
     }
@@ -530,7 +530,7 @@ pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> 
             });
         }
         let period = format!("{y}Q{q}");
-        summary.values += crate::stats::save_batch(db, "KB-Q", &period, &items, Mode::Replace, "import", actor.clone(), &|_| {}).await?;
+        summary.values += crate::stats::save_batch(db, "KB-Q", &period, &items, Mode::Replace, "import", actor, &|_| {}).await?;
         summary.returns += items.len();
     }
     set_demo_states(db, showcase).await?;
@@ -589,7 +589,7 @@ pub async fn approve_demo_periods(db: &Db) -> Result<usize> {
         for level in ["park", "zone", "city"] {
             for u in units.iter().filter(|u| u.level == level) {
                 let children: Vec<OrgUnit> = units.iter().filter(|c| c.parent_id == Some(u.id)).cloned().collect();
-                crate::stats::approve_unit(db, f, period, u, &children, level == "city", actor.clone()).await?;
+                crate::stats::approve_unit(db, f, period, u, &children, level == "city", actor).await?;
                 n += 1;
             }
         }

@@ -1229,8 +1229,8 @@ pub async fn performance(db: &Db, expert_id: i64) -> Result<Performance> {
             "conflict" => p.conflicts_declared += 1,
             "submitted" => {
                 p.submitted += 1;
-                if !deadlines.contains_key(&a.round_id) {
-                    deadlines.insert(a.round_id, round(db, a.round_id).await?.and_then(|r| r.deadline_date()));
+                if let std::collections::hash_map::Entry::Vacant(e) = deadlines.entry(a.round_id) {
+                    e.insert(round(db, a.round_id).await?.and_then(|r| r.deadline_date()));
                 }
                 let submitted = chrono::DateTime::from_timestamp_millis(a.submitted_at).map(|d| d.date_naive());
                 if let (Some(Some(d)), Some(s)) = (deadlines.get(&a.round_id), submitted)

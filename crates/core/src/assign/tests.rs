@@ -60,12 +60,12 @@ fn tiny_random_instances_match_exhaustive_search() {
         let items: Vec<(String, i64)> = (0..ni).map(|i| (format!("P{i}"), (r.next() % 3) as i64)).collect();
         let experts: Vec<(String, i64, i64)> = (0..ne).map(|e| {
             let max = 1 + (r.next() % 3) as i64;
-            (format!("E{e}"), max, if r.next() % 4 == 0 { 1 } else { 0 })
+            (format!("E{e}"), max, if r.next().is_multiple_of(4) { 1 } else { 0 })
         }).collect();
         let mut scores = vec![];
         for i in 0..ni {
             for e in 0..ne {
-                if r.next() % 5 != 0 && scores.len() < 14 {
+                if !r.next().is_multiple_of(5) && scores.len() < 14 {
                     scores.push((format!("P{i}"), format!("E{e}"), ((r.next() % 2001) as f64 - 500.0) / 1000.0));
                 }
             }
@@ -75,11 +75,11 @@ fn tiny_random_instances_match_exhaustive_search() {
             &experts.iter().map(|(a, b, c)| (a.as_str(), *b, *c)).collect::<Vec<_>>(),
             &scores.iter().map(|(a, b, c)| (a.as_str(), b.as_str(), *c)).collect::<Vec<_>>(),
         );
-        if r.next() % 3 == 0 && !scores.is_empty() {
+        if r.next().is_multiple_of(3) && !scores.is_empty() {
             let s = &scores[(r.next() as usize) % scores.len()];
             x.conflicts.push(Pair { item: s.0.clone(), expert: s.1.clone(), reason: "same organisation".into() });
         }
-        if r.next() % 3 == 0 && !scores.is_empty() {
+        if r.next().is_multiple_of(3) && !scores.is_empty() {
             let s = &scores[(r.next() as usize) % scores.len()];
             if !x.conflicts.iter().any(|c| c.item == s.0 && c.expert == s.1) {
                 x.forced.push(Pair { item: s.0.clone(), expert: s.1.clone(), reason: String::new() });

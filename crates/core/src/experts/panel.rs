@@ -119,7 +119,7 @@ pub fn assign_panels(inst: &Instance, members: &HashMap<String, Member>, comp: &
     let none = Member::default();
     let member = |e: &str| members.get(e).unwrap_or(&none);
     let orgs: HashMap<String, String> = members.iter().filter(|(_, m)| !m.org.is_empty()).map(|(e, m)| (e.clone(), m.org.clone())).collect();
-    let solve = |work: &Instance| assign::solve_capped(work, (comp.max_per_org > 0).then(|| assign::GroupCap { group_of: &orgs, cap: comp.max_per_org as i64 }));
+    let solve = |work: &Instance| assign::solve_capped(work, (comp.max_per_org > 0).then_some(assign::GroupCap { group_of: &orgs, cap: comp.max_per_org as i64 }));
     let conflicted: HashSet<(&str, &str)> = inst.conflicts.iter().map(|c| (c.item.as_str(), c.expert.as_str())).collect();
     // Shortfalls no assignment can make up: too few eligible members of a group.
     for it in &inst.items {

@@ -247,6 +247,49 @@ pub fn compute(defs: &[IndicatorDef], values: &Values) -> Result<Computed, Vec<D
     Ok(Computed { codes: defs.iter().map(|d| d.code.clone()).collect(), values: computed })
 }
 
+/// Reads element values in long format (`unit, period, element, disaggregation, value`; the
+/// disaggregation may be empty). Problems name the line and the column.
+pub fn read_values(text: &str) -> Result<Values, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut r = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let head: Vec<String> = r.headers().map_err(|e| format!("line 1: {e}"))?.iter().map(String::from).collect();
+    let col = |n: &str| head.iter().position(|h| h == n).ok_or_else(|| format!("line 1: missing column {n}"));
+    let (cu, cp, ce, cv) = (col("unit")?, col("period")?, col("element")?, col("value")?);
+    let cd = head.iter().position(|h| h == "disaggregation");
+    let mut rows = Vec::new();
+    let (mut units, mut periods, mut elements) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut su, mut sp, mut se) = (std::collections::HashSet::new(), std::collections::HashSet::new(), std::collections::HashSet::new());
+    for (i, rec) in r.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| format!("line {line}: {e}"))?;
+        let get = |c: usize| rec.get(c).unwrap_or("").to_string();
+        let period = Period::parse(&get(cp)).map_err(|e| format!("line {line}, column period: {e}"))?;
+        let raw = get(cv);
+        if raw.is_empty() || raw == "NA" {
+            continue;
+        }
+        let v: f64 = raw.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| format!("line {line}, column value: '{raw}' is not a number"))?;
+        let unit = get(cu);
+        let element = (get(ce), cd.map(get).unwrap_or_default());
+        if su.insert(unit.clone()) {
+            units.push(unit.clone());
+        }
+        if sp.insert(period) {
+            periods.push(period);
+        }
+        if se.insert(element.clone()) {
+            elements.push(element.clone());
+        }
+        rows.push((unit, period, element, v));
+    }
+    periods.sort();
+    let mut values = Values::new(units, periods, elements);
+    for (u, p, (e, d), v) in rows {
+        values.set(&u, p, &e, &d, v);
+    }
+    Ok(values)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,47 +337,4 @@ mod tests {
         let e = compute(&[def("S", "#{RD} +")], &values()).unwrap_err();
         assert_eq!(e[0].position, 8);
     }
-}
-
-/// Reads element values in long format (`unit, period, element, disaggregation, value`; the
-/// disaggregation may be empty). Problems name the line and the column.
-pub fn read_values(text: &str) -> Result<Values, String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut r = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-    let head: Vec<String> = r.headers().map_err(|e| format!("line 1: {e}"))?.iter().map(String::from).collect();
-    let col = |n: &str| head.iter().position(|h| h == n).ok_or_else(|| format!("line 1: missing column {n}"));
-    let (cu, cp, ce, cv) = (col("unit")?, col("period")?, col("element")?, col("value")?);
-    let cd = head.iter().position(|h| h == "disaggregation");
-    let mut rows = Vec::new();
-    let (mut units, mut periods, mut elements) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut su, mut sp, mut se) = (std::collections::HashSet::new(), std::collections::HashSet::new(), std::collections::HashSet::new());
-    for (i, rec) in r.records().enumerate() {
-        let line = i + 2;
-        let rec = rec.map_err(|e| format!("line {line}: {e}"))?;
-        let get = |c: usize| rec.get(c).unwrap_or("").to_string();
-        let period = Period::parse(&get(cp)).map_err(|e| format!("line {line}, column period: {e}"))?;
-        let raw = get(cv);
-        if raw.is_empty() || raw == "NA" {
-            continue;
-        }
-        let v: f64 = raw.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| format!("line {line}, column value: '{raw}' is not a number"))?;
-        let unit = get(cu);
-        let element = (get(ce), cd.map(|c| get(c)).unwrap_or_default());
-        if su.insert(unit.clone()) {
-            units.push(unit.clone());
-        }
-        if sp.insert(period) {
-            periods.push(period);
-        }
-        if se.insert(element.clone()) {
-            elements.push(element.clone());
-        }
-        rows.push((unit, period, element, v));
-    }
-    periods.sort();
-    let mut values = Values::new(units, periods, elements);
-    for (u, p, (e, d), v) in rows {
-        values.set(&u, p, &e, &d, v);
-    }
-    Ok(values)
 }

@@ -543,8 +543,8 @@ pub fn aggregate_up(f: &Framework, units: &[(i64, Option<i64>)], values: &[UnitV
                 }
                 let sum: f64 = parts.iter().sum();
                 sums.insert((t.code.clone(), parent, p.clone()), sum);
-                if !have.contains_key(&(t.code.clone(), parent, p.clone())) {
-                    have.insert((t.code.clone(), parent, p.clone()), sum);
+                if let std::collections::hash_map::Entry::Vacant(e) = have.entry((t.code.clone(), parent, p.clone())) {
+                    e.insert(sum);
                     out.push((t.code.clone(), parent, p.clone(), sum));
                 }
             }

@@ -130,7 +130,7 @@ fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -337,20 +337,6 @@ pub fn totals_xlsx(lang: Lang, form: &str, period: &str, previous: &str, unit: &
     wb.save_to_buffer()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn column_letters() {
-        assert_eq!(column_letter(0), "A");
-        assert_eq!(column_letter(4), "E");
-        assert_eq!(column_letter(25), "Z");
-        assert_eq!(column_letter(26), "AA");
-        assert_eq!(column_letter(27), "AB");
-    }
-}
-
 /// A cell of an exported list: text, or money in fen shown in 万元.
 pub enum TableCell {
     Text(String),
@@ -386,4 +372,18 @@ pub fn table(ctx: &Ctx, sheet: &str, head: &[&str], rows: &[Vec<TableCell>], fil
         ctx.err(AppError::internal(""))
     })?;
     Ok(download(bytes, file, XLSX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(4), "E");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(27), "AB");
+    }
 }
