@@ -540,7 +540,8 @@ async fn serve(db: Db, listen: &str, s: &Settings) -> Result<(), String> {
     println!("innocity 正在运行 / serving on http://{addr}");
     tracing::info!(%addr, "serving");
     // The TCP peer's address reaches the handlers (sign-in failures are counted per address).
-    let limits = innocity_web::server::ServeLimits { connections: s.max_connections, header_timeout: std::time::Duration::from_secs(s.header_timeout_secs), ..Default::default() };
+    // Zero would mean no connection accepted, or every one dropped: at least one of each.
+    let limits = innocity_web::server::ServeLimits { connections: s.max_connections.max(1), header_timeout: std::time::Duration::from_secs(s.header_timeout_secs.max(1)), ..Default::default() };
     innocity_web::server::serve(listener, app, limits, shutdown()).await;
     Ok(())
 }

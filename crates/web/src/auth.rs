@@ -462,6 +462,7 @@ struct PasswordForm {
 
 pub async fn password_change(State(state): State<AppState>, a: Auth<ViewWorkspace>, body: axum::body::Bytes) -> AppResult<Response> {
     let ctx = &a.ctx;
+    signed_in_person(ctx)?;
     let f: PasswordForm = parse_form(ctx, &body)?;
     let fail = |field: &str, key: &str| {
         let mut r = render(&PasswordPage { s: ctx.shell(), errors: FieldErrors(vec![(field.to_string(), tf(ctx.lang, key, &[]))]), done: false });
@@ -535,6 +536,12 @@ async fn tokens_render(state: &AppState, ctx: &Ctx, user_id: i64, created: Strin
     Ok(render(&page))
 }
 
+/// Tokens and passwords are managed by the person, signed in on the web: an API token may not
+/// make itself a longer-lived one or change the password behind it.
+fn signed_in_person(ctx: &Ctx) -> AppResult<()> {
+    if ctx.via_token { Err(ctx.err(AppError::new(StatusCode::FORBIDDEN, "token_cannot_manage", "err.token.manage"))) } else { Ok(()) }
+}
+
 pub async fn tokens_page(State(state): State<AppState>, a: Auth<ManageTokens>) -> AppResult<Response> {
     tokens_render(&state, &a.ctx, a.principal.user_id, String::new(), String::new()).await
 }
@@ -552,6 +559,7 @@ struct TokenForm {
 
 pub async fn tokens_create(State(state): State<AppState>, a: Auth<ManageTokens>, body: axum::body::Bytes) -> AppResult<Response> {
     let ctx = &a.ctx;
+    signed_in_person(ctx)?;
     let f: TokenForm = parse_form(ctx, &body)?;
     let name = f.name.trim();
     let days = f.days.unwrap_or(users::DEFAULT_TOKEN_DAYS);
@@ -584,6 +592,7 @@ pub async fn tokens_create(State(state): State<AppState>, a: Auth<ManageTokens>,
 /// Ends one of the user's own tokens (a form post: CSRF-checked like every other).
 pub async fn tokens_revoke(State(state): State<AppState>, a: Auth<ManageTokens>, axum::extract::Path(id): axum::extract::Path<String>) -> AppResult<Response> {
     let ctx = &a.ctx;
+    signed_in_person(ctx)?;
     let id: i64 = id.parse().map_err(|_| ctx.err(AppError::not_found()))?;
     users::revoke_token(&state.db, a.principal.user_id, id, &a.principal.username, &ctx.request_id).await.map_err(|e| ctx.err(e.into()))?;
     Ok(Redirect::to("/tokens?revoked=1").into_response())

@@ -17,14 +17,16 @@ pub fn first_bad_field(path: &str, query: &str, content_type: &str, body: &[u8])
     if let Some(f) = bad_pair(query) {
         return Some(f);
     }
-    if content_type.starts_with("application/x-www-form-urlencoded") {
-        return std::str::from_utf8(body).ok().and_then(bad_pair);
+    if content_type.starts_with("multipart/form-data") {
+        // Files may hold any byte; their names are checked where the upload is read.
+        return None;
     }
     if content_type.starts_with("application/json") {
         let value: serde_json::Value = serde_json::from_slice(body).ok()?;
         return bad_in_json(&value, "");
     }
-    None
+    // Forms are parsed whatever their declared type, so every other body is read as one.
+    std::str::from_utf8(body).ok().and_then(bad_pair)
 }
 
 fn bad_pair(encoded: &str) -> Option<String> {
@@ -81,5 +83,6 @@ mod tests {
         assert_eq!(first_bad_field("/api", "", "application/json", br#"{"org":{"names":["ok","a\u0000"]}}"#), Some("org.names[1]".into()));
         assert_eq!(first_bad_field("/api", "", "application/json", b"not json"), None);
         assert_eq!(first_bad_field("/up", "", "multipart/form-data; boundary=x", b"\0\0binary"), None);
+        assert_eq!(first_bad_field("/applications/1", "", "text/plain", b"title=a%00b"), Some("title".into()));
     }
 }

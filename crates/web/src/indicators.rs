@@ -456,7 +456,8 @@ fn yearbook_csv(bytes: &[u8]) -> Result<(Vec<Vec<String>>, String), Vec<PlaceErr
 /// The first sheet of a yearbook XLSX, within the upload limits.
 fn yearbook_xlsx(bytes: &[u8]) -> Result<(Vec<Vec<String>>, String), Vec<PlaceError>> {
     let sheet = crate::sheet::read(bytes, crate::sheet::Which::First, crate::sheet::Limits::UPLOAD).map_err(crate::stats::files::sheet_errors)?;
-    Ok((sheet.dense(), sheet.name.clone()))
+    let rows = sheet.dense_within(crate::sheet::Limits::UPLOAD).map_err(crate::stats::files::sheet_errors)?;
+    Ok((rows, sheet.name.clone()))
 }
 
 #[derive(serde::Deserialize)]

@@ -30,6 +30,10 @@ pub struct Limits {
     pub string_chars: usize,
     /// Entries in the shared-strings table.
     pub strings: usize,
+    /// Bytes of text kept from a sheet's cells (shared strings count once per cell).
+    pub text_bytes: u64,
+    /// Cells a sheet laid out as a grid may have, blank ones included ([`Sheet::dense`]).
+    pub grid_cells: usize,
 }
 
 impl Limits {
@@ -43,6 +47,8 @@ impl Limits {
         cells: 500_000,
         string_chars: 32_767,
         strings: 500_000,
+        text_bytes: 64 << 20,
+        grid_cells: 2_000_000,
     };
 }
 
@@ -57,6 +63,8 @@ pub enum Limit {
     Cells,
     StringChars,
     Strings,
+    TextBytes,
+    GridCells,
 }
 
 impl Limit {
@@ -71,6 +79,8 @@ impl Limit {
             Limit::Cells => "err.file.limit.cells",
             Limit::StringChars => "err.file.limit.string_chars",
             Limit::Strings => "err.file.limit.strings",
+            Limit::TextBytes => "err.file.limit.text_bytes",
+            Limit::GridCells => "err.file.limit.cells",
         }
     }
 }
@@ -102,6 +112,15 @@ impl Sheet {
     pub fn rows(&self) -> impl Iterator<Item = (u32, &BTreeMap<u32, String>)> {
         self.rows.iter().map(|(r, cells)| (*r, cells))
     }
+    /// [`Sheet::dense`], unless the grid (blank cells included) is larger than `limits` allow.
+    pub fn dense_within(&self, limits: Limits) -> Result<Vec<Vec<String>>, SheetError> {
+        let cells: usize = self.rows.values().map(|r| r.keys().next_back().map_or(0, |c| *c as usize + 1)).sum();
+        if cells > limits.grid_cells {
+            return Err(SheetError::TooBig { limit: Limit::GridCells, max: limits.grid_cells as u64, at: self.name.clone() });
+        }
+        Ok(self.dense())
+    }
+
     /// Every row from the first to the last as a list of texts (blank rows kept, so a row's
     /// index is its line number less one).
     pub fn dense(&self) -> Vec<Vec<String>> {
@@ -226,7 +245,7 @@ impl<R: Read + Seek> Book<R> {
         let mut xml = Reader::from_reader(part);
         let mut buf = Vec::new();
         let mut out: Vec<String> = Vec::new();
-        let mut current = String::new();
+        let mut current = Text::default();
         // Inside <si>, and inside a phonetic run (<rPh>, which Excel shows nowhere).
         let (mut in_item, mut in_phonetic, mut in_text) = (false, false, false);
         loop {
@@ -246,15 +265,16 @@ impl<R: Read + Seek> Book<R> {
                         if out.len() >= limits.strings {
                             return Err(SheetError::TooBig { limit: Limit::Strings, max: limits.strings as u64, at: PART.into() });
                         }
-                        out.push(std::mem::take(&mut current));
+                        out.push(std::mem::take(&mut current.text));
+                        current.clear();
                         in_item = false;
                     }
                     "rPh" => in_phonetic = false,
                     "t" => in_text = false,
                     _ => {}
                 },
-                Event::Text(t) if in_text => push_limited(&mut current, &t.xml10_content(), limits, PART)?,
-                Event::GeneralRef(r) if in_text => push_limited(&mut current, &entity(&r)?, limits, PART)?,
+                Event::Text(t) if in_text => current.push(&t.xml10_content(), limits, PART)?,
+                Event::GeneralRef(r) if in_text => current.push(&entity(&r)?, limits, PART)?,
                 Event::Eof => break,
                 _ => {}
             }
@@ -305,7 +325,9 @@ impl<R: Read + Seek> Book<R> {
         let mut rows: BTreeMap<u32, BTreeMap<u32, String>> = BTreeMap::new();
         let mut count = 0usize;
         let mut cell: Option<CellStart> = None;
-        let mut value = String::new();
+        let mut value = Text::default();
+        // Text kept from the sheet: a shared string repeated in every cell is copied each time.
+        let mut kept_bytes = 0u64;
         let (mut in_value, mut next_row, mut next_column) = (false, 0u32, 0u32);
         loop {
             let event = xml.read_event_into(&mut buf).map_err(|_| broken_or_limit(&hit, path))?;
@@ -332,14 +354,18 @@ impl<R: Read + Seek> Book<R> {
                 },
                 Event::End(e) => match e.local_name().as_ref() {
                     "v" | "t" => in_value = false,
-                    "row" => next_row += 1,
+                    "row" => next_row = next_row.saturating_add(1),
                     "c" => {
                         if let Some(c) = cell.take() {
-                            let text = c.text(value.trim(), strings);
+                            let text = c.text(value.text.trim(), strings);
                             if !text.is_empty() {
                                 count += 1;
                                 if count > limits.cells {
                                     return Err(SheetError::TooBig { limit: Limit::Cells, max: limits.cells as u64, at: cell_ref(c.row, c.column) });
+                                }
+                                kept_bytes += text.len() as u64;
+                                if kept_bytes > limits.text_bytes {
+                                    return Err(SheetError::TooBig { limit: Limit::TextBytes, max: limits.text_bytes, at: cell_ref(c.row, c.column) });
                                 }
                                 rows.entry(c.row).or_default().insert(c.column, text);
                             }
@@ -347,8 +373,8 @@ impl<R: Read + Seek> Book<R> {
                     }
                     _ => {}
                 },
-                Event::Text(t) if in_value => push_limited(&mut value, &t.xml10_content(), limits, path)?,
-                Event::GeneralRef(r) if in_value => push_limited(&mut value, &entity(r)?, limits, path)?,
+                Event::Text(t) if in_value => value.push(&t.xml10_content(), limits, path)?,
+                Event::GeneralRef(r) if in_value => value.push(&entity(r)?, limits, path)?,
                 Event::Eof => break,
                 _ => {}
             }
@@ -384,10 +410,13 @@ impl CellStart {
 
 /// Excel's serial day number (days since 1899-12-30) as `YYYY-MM-DD`.
 fn excel_date(serial: f64) -> String {
-    let Some(base) = chrono::NaiveDate::from_ymd_opt(1899, 12, 30) else { return String::new() };
-    match base.checked_add_signed(chrono::Duration::days(serial.floor() as i64)) {
-        Some(d) if (0.0..3_000_000.0).contains(&serial) => d.format("%Y-%m-%d").to_string(),
-        _ => format_plain(serial),
+    // Excel's dates end at 9999-12-31 (serial 2,958,465); anything else stays a number.
+    let day = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
+        .filter(|_| (0.0..3_000_000.0).contains(&serial))
+        .and_then(|base| chrono::TimeDelta::try_days(serial.floor() as i64).and_then(|d| base.checked_add_signed(d)));
+    match day {
+        Some(d) => d.format("%Y-%m-%d").to_string(),
+        None => format_plain(serial),
     }
 }
 
@@ -413,12 +442,26 @@ fn is_date_format(code: &str) -> bool {
     false
 }
 
-fn push_limited(out: &mut String, text: &str, limits: Limits, part: &str) -> Result<(), SheetError> {
-    if out.chars().count() + text.chars().count() > limits.string_chars {
-        return Err(SheetError::TooBig { limit: Limit::StringChars, max: limits.string_chars as u64, at: part.to_string() });
+/// A string being read and its length in characters so far (counted once per fragment).
+#[derive(Default)]
+struct Text {
+    text: String,
+    chars: usize,
+}
+
+impl Text {
+    fn push(&mut self, fragment: &str, limits: Limits, part: &str) -> Result<(), SheetError> {
+        self.chars += fragment.chars().count();
+        if self.chars > limits.string_chars {
+            return Err(SheetError::TooBig { limit: Limit::StringChars, max: limits.string_chars as u64, at: part.to_string() });
+        }
+        self.text.push_str(fragment);
+        Ok(())
     }
-    out.push_str(text);
-    Ok(())
+    fn clear(&mut self) {
+        self.text.clear();
+        self.chars = 0;
+    }
 }
 
 /// `&amp;` and friends, and `&#x4E2D;`.

@@ -458,6 +458,11 @@ async fn a_roster_goes_out_and_comes_back_row_by_row() {
 /// A workbook as an attacker writes it by hand: the parts an XLSX needs, one sheet named
 /// `sheet`, with the given sheet XML and shared strings.
 fn crafted_xlsx(sheet: &str, sheet_xml: &str, shared: Option<&str>) -> Vec<u8> {
+    crafted_xlsx_styled(sheet, sheet_xml, shared, None)
+}
+
+/// [`crafted_xlsx`] with a styles part (`<cellXfs>` … for date formats).
+fn crafted_xlsx_styled(sheet: &str, sheet_xml: &str, shared: Option<&str>, cell_xfs: Option<&str>) -> Vec<u8> {
     use std::io::Write;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let deflate = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
@@ -475,6 +480,9 @@ fn crafted_xlsx(sheet: &str, sheet_xml: &str, shared: Option<&str>) -> Vec<u8> {
         r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
     );
     part("xl/worksheets/sheet1.xml", &format!(r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{sheet_xml}</worksheet>"#));
+    if let Some(xfs) = cell_xfs {
+        part("xl/styles.xml", &format!(r#"<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs>{xfs}</cellXfs></styleSheet>"#));
+    }
     if let Some(shared) = shared {
         part("xl/sharedStrings.xml", &format!(r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{shared}</sst>"#));
     }
@@ -531,4 +539,31 @@ fn a_sheet_is_read_as_excel_shows_it() {
     assert_eq!(sheet.dense(), vec![vec![], vec!["".to_string(), "兰州新区".into(), "12.5".into(), "A&B".into(), "true".into()], vec![], vec!["高新区".to_string()]]);
     let too_many = Limits { cells: 2, ..Limits::UPLOAD };
     assert!(matches!(read(&crafted_xlsx("数据", xml, Some(shared)), Which::First, too_many), Err(innocity_web::sheet::SheetError::TooBig { limit: innocity_web::sheet::Limit::Cells, .. })));
+}
+
+#[test]
+fn odd_but_small_sheets_neither_panic_nor_blow_up() {
+    use innocity_web::sheet::{Limit, Limits, SheetError, Which, read};
+    let too_big = |r: Result<innocity_web::sheet::Sheet, SheetError>| match r {
+        Err(SheetError::TooBig { limit, .. }) => Some(limit),
+        _ => None,
+    };
+    // A date-formatted cell holding a number no date has: shown as the number, no panic.
+    let xfs = r#"<xf numFmtId="0"/><xf numFmtId="14"/>"#;
+    let dates = crafted_xlsx_styled("s", r#"<sheetData><row r="1"><c r="A1" s="1"><v>1e12</v></c><c r="B1" s="1"><v>45838</v></c></row></sheetData>"#, None, Some(xfs));
+    let sheet = read(&dates, Which::First, Limits::UPLOAD).unwrap();
+    assert_eq!((sheet.get(0, 0), sheet.get(0, 1)), ("1000000000000", "2025-06-30"));
+    // Rows numbered to the end of u32, then a row without a number: no overflow.
+    let rows = crafted_xlsx("s", r#"<sheetData><row r="4294967295"></row><row></row><row r="2"><c r="A2"><v>1</v></c></row></sheetData>"#, None);
+    assert_eq!(read(&rows, Which::First, Limits::UPLOAD).unwrap().get(1, 0), "1");
+    // One long shared string repeated in many cells: the text kept is bounded.
+    let cells: String = (1..=600).map(|r| format!(r#"<row r="{r}"><c r="A{r}" t="s"><v>0</v></c></row>"#)).collect();
+    let repeated = crafted_xlsx("s", &format!("<sheetData>{cells}</sheetData>"), Some(&format!("<si><t>{}</t></si>", "长".repeat(30_000))));
+    let small = Limits { text_bytes: 1 << 20, ..Limits::UPLOAD };
+    assert_eq!(too_big(read(&repeated, Which::First, small)), Some(Limit::TextBytes));
+    // A sparse sheet laid out as a grid: refused before it is filled with blanks.
+    let wide: String = (1..=300).map(|r| format!(r#"<row r="{r}"><c r="AMJ{r}"><v>1</v></c></row>"#)).collect();
+    let sheet = read(&crafted_xlsx("s", &format!("<sheetData>{wide}</sheetData>"), None), Which::First, Limits::UPLOAD).unwrap();
+    assert!(matches!(sheet.dense_within(Limits { grid_cells: 100_000, ..Limits::UPLOAD }), Err(SheetError::TooBig { limit: Limit::GridCells, .. })));
+    assert_eq!(sheet.dense_within(Limits::UPLOAD).unwrap().len(), 300);
 }

@@ -773,3 +773,18 @@ async fn metrics_answer_their_token_only_when_one_is_set() {
     let r = send_to(&app, Request::get("/metrics").header(header::AUTHORIZATION, format!("Bearer {}", "m".repeat(32))).body(Body::empty()).unwrap()).await;
     assert_eq!(r.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_api_token_cannot_make_tokens_or_change_the_password() {
+    let t = app().await;
+    let s = t.login("bureau").await;
+    let r = t.post_form(&s, "/tokens", &[("name", "七天"), ("days", "7")]).await;
+    let token = r.body.split("id=\"new-token\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let bearer = format!("Bearer {token}");
+    let form = |uri: &str, body: &str| Request::post(uri).header(header::AUTHORIZATION, bearer.clone()).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body.to_string())).unwrap();
+    let r = t.send(form("/tokens", "name=longer&days=365")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(t.send(form("/password", "current=lanbai2026&new=another-password-2026&confirm=another-password-2026")).await.status, StatusCode::FORBIDDEN);
+    let made: i64 = t.db.query_one("SELECT COUNT(*) FROM api_tokens WHERE name = 'longer'", vec![]).await.unwrap().unwrap().try_get_by_index(0).unwrap();
+    assert_eq!(made, 0);
+}

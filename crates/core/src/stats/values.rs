@@ -97,6 +97,9 @@ impl DataElement {
                 if text.chars().count() > MAX_TEXT {
                     return Err(err("err.value.too_long", vec![MAX_TEXT.to_string()]));
                 }
+                if text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+                    return Err(err("err.control", vec![]));
+                }
                 Stored::Text(raw.trim().to_string())
             }
         };
