@@ -1,7 +1,7 @@
 //! `innocity`: the platform's one binary.
 use clap::{Parser, Subcommand};
-use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
 use innocity_core::access::Role;
 use innocity_store::{Db, anchor, audit, backup, db::redact_url, demo, migrate, users};
 use innocity_web::{AppState, WebConfig, router};
@@ -15,7 +15,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const DEFAULT_DB: &str = "sqlite://./data/innocity.db";
 
 #[derive(Parser)]
-#[command(name = "innocity", version, about = "创新型城市科技管理与服务平台 / innovative-city S&T management and service platform")]
+#[command(
+    name = "innocity",
+    version,
+    about = "创新型城市科技管理与服务平台 / innovative-city S&T management and service platform"
+)]
 struct Cli {
     /// Database URL: sqlite://FILE (default ./data/innocity.db) or postgres://...
     #[arg(long, global = true, env = "INNOCITY_DATABASE_URL")]
@@ -293,7 +297,11 @@ impl Default for Settings {
 
 impl Settings {
     fn anchor(&self) -> anchor::Config {
-        anchor::Config { key: self.audit_key.clone(), key_file: self.audit_key_file.clone().into(), checkpoints: self.audit_checkpoints.clone().into() }
+        anchor::Config {
+            key: self.audit_key.clone(),
+            key_file: self.audit_key_file.clone().into(),
+            checkpoints: self.audit_checkpoints.clone().into(),
+        }
     }
 }
 
@@ -306,7 +314,8 @@ fn settings() -> Result<Settings, String> {
 }
 
 fn init_logs(format: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("INNOCITY_LOG").unwrap_or_else(|_| "info".into());
+    let filter = tracing_subscriber::EnvFilter::try_from_env("INNOCITY_LOG")
+        .unwrap_or_else(|_| "info".into());
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     if format == "json" {
         builder.json().init();
@@ -350,23 +359,50 @@ async fn run(cli: Cli) -> Result<(), String> {
             fresh_sqlite(&url)?;
             let db = connect(&url).await?;
             let csl = find_csl();
-            let summary = demo::seed(&db, organisations, csl.as_deref()).await.map_err(|e| format!("demo data: {e}"))?;
+            let summary = demo::seed(&db, organisations, csl.as_deref())
+                .await
+                .map_err(|e| format!("demo data: {e}"))?;
             let stats = if no_stats {
                 demo::StatsSummary::default()
             } else {
-                let s = demo::seed_stats(&db, csl.as_deref()).await.map_err(|e| format!("demo statistics: {e}"))?;
-                demo::approve_demo_periods(&db).await.map_err(|e| format!("demo approvals: {e}"))?;
+                let s = demo::seed_stats(&db, csl.as_deref())
+                    .await
+                    .map_err(|e| format!("demo statistics: {e}"))?;
+                demo::approve_demo_periods(&db)
+                    .await
+                    .map_err(|e| format!("demo approvals: {e}"))?;
                 demo::seed_indicators(&db).await.map_err(|e| format!("demo indicators: {e}"))?;
-                let x = demo::experts::seed_experts(&db, csl.as_deref().unwrap_or(demo::experts::CSL)).await.map_err(|e| format!("demo experts: {e}"))?;
-                println!("专家库 / experts: {} 位专家 experts, {} 项申报 proposals, {} 份评审意见 reviews", x.experts, x.proposals, x.reviews);
-                let pj = demo::projects::seed_projects(&db, csl.as_deref().unwrap_or(demo::experts::CSL)).await.map_err(|e| format!("demo projects: {e}"))?;
-                println!("科技计划 / projects: {} 个申报通知 calls, {} 项申报 applications, {} 项已立项 established", pj.calls, pj.applications, pj.established);
+                let x =
+                    demo::experts::seed_experts(&db, csl.as_deref().unwrap_or(demo::experts::CSL))
+                        .await
+                        .map_err(|e| format!("demo experts: {e}"))?;
+                println!(
+                    "专家库 / experts: {} 位专家 experts, {} 项申报 proposals, {} 份评审意见 reviews",
+                    x.experts, x.proposals, x.reviews
+                );
+                let pj = demo::projects::seed_projects(
+                    &db,
+                    csl.as_deref().unwrap_or(demo::experts::CSL),
+                )
+                .await
+                .map_err(|e| format!("demo projects: {e}"))?;
+                println!(
+                    "科技计划 / projects: {} 个申报通知 calls, {} 项申报 applications, {} 项已立项 established",
+                    pj.calls, pj.applications, pj.established
+                );
                 s
             };
             if audit_entries > 0 {
                 audit::append_synthetic(&db, audit_entries).await.map_err(|e| e.to_string())?;
             }
-            println!("演示数据已创建 / demo data created: {} 个区域单位 units, {} 家单位 organisations, {} 份统计报表 returns ({} 个数据 values) ({})", summary.units, summary.organisations, stats.returns, stats.values, redact_url(&url));
+            println!(
+                "演示数据已创建 / demo data created: {} 个区域单位 units, {} 家单位 organisations, {} 份统计报表 returns ({} 个数据 values) ({})",
+                summary.units,
+                summary.organisations,
+                stats.returns,
+                stats.values,
+                redact_url(&url)
+            );
             println!("演示账号 / demo accounts (密码 password: {}):", demo::DEMO_PASSWORD);
             for (user, _, role) in &summary.accounts {
                 println!("  {user:<10} {role}");
@@ -380,9 +416,28 @@ async fn run(cli: Cli) -> Result<(), String> {
             fresh_sqlite(&url)?;
             let db = connect(&url).await?;
             demo::seed(&db, 300, None).await.map_err(|e| format!("demo data: {e}"))?;
-            let list = demo::projects::seed_submit_bench(&db, applicants, applications).await.map_err(|e| format!("bench data: {e}"))?;
-            let bureau: i64 = db.query_one("SELECT id FROM users WHERE username = 'bureau'", vec![]).await.map_err(|e| e.to_string())?.and_then(|r| r.try_get_by_index(0).ok()).ok_or("no bureau account")?;
-            let board_token = users::create_token(&db, &users::NewToken { user_id: bureau, name: "bench", days: users::DEFAULT_TOKEN_DAYS, read_only: false, actor: "bench", request_id: "bench" }).await.map_err(|e| e.to_string())?;
+            let list = demo::projects::seed_submit_bench(&db, applicants, applications)
+                .await
+                .map_err(|e| format!("bench data: {e}"))?;
+            let bureau: i64 = db
+                .query_one("SELECT id FROM users WHERE username = 'bureau'", vec![])
+                .await
+                .map_err(|e| e.to_string())?
+                .and_then(|r| r.try_get_by_index(0).ok())
+                .ok_or("no bureau account")?;
+            let board_token = users::create_token(
+                &db,
+                &users::NewToken {
+                    user_id: bureau,
+                    name: "bench",
+                    days: users::DEFAULT_TOKEN_DAYS,
+                    read_only: false,
+                    actor: "bench",
+                    request_id: "bench",
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             let body = serde_json::json!({ "applicants": list, "board_token": board_token });
             std::fs::write(&out, body.to_string()).map_err(|e| format!("{out}: {e}"))?;
             println!("{} applicants, {} applications for the board", list.len(), applications);
@@ -397,17 +452,24 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Backup { output, allow_missing_files } => {
             let db = connect(&url).await?;
             checkpoint(&db, &s).await?;
-            let files = backup::Files { dir: std::path::Path::new(&s.files_dir), allow_missing: allow_missing_files };
-            let summary = backup::write_file(&db, files, &output).await.map_err(|e| e.to_string())?;
+            let files = backup::Files {
+                dir: std::path::Path::new(&s.files_dir),
+                allow_missing: allow_missing_files,
+            };
+            let summary =
+                backup::write_file(&db, files, &output).await.map_err(|e| e.to_string())?;
             print_summary(&summary, &s.files_dir);
             println!("backup written to {}", output.display());
             Ok(())
         }
         Command::Restore { input } => {
             let db = connect(&url).await?;
-            let file = std::fs::File::open(&input).map_err(|e| format!("{}: {e}", input.display()))?;
+            let file =
+                std::fs::File::open(&input).map_err(|e| format!("{}: {e}", input.display()))?;
             let files = std::path::Path::new(&s.files_dir);
-            let summary = backup::restore(&db, files, &mut std::io::BufReader::new(file)).await.map_err(|e| e.to_string())?;
+            let summary = backup::restore(&db, files, &mut std::io::BufReader::new(file))
+                .await
+                .map_err(|e| e.to_string())?;
             print_summary(&summary, &s.files_dir);
             println!("restored from {}", input.display());
             Ok(())
@@ -415,47 +477,94 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Stats { command } => stats_command(&url, command).await,
         // Handled in main: its exit status says optimal, infeasible or malformed.
         Command::Assign { .. } => Ok(()),
-        Command::Affinity { experts, items, top, demand, max_load, output } => affinity(&experts, &items, top, demand, max_load, &output),
-        Command::Indicators { command: IndicatorsCommand::Compute { definitions, values, output } } => indicators_compute(&definitions, &values, &output),
-        Command::Index { command: IndexCommand::Build { inputs, out } } => index_build(&inputs, &out),
-        Command::Index { command: IndexCommand::Sensitivity { inputs, n, seed, out } } => index_sensitivity(&inputs, n, seed, &out),
+        Command::Affinity { experts, items, top, demand, max_load, output } => {
+            affinity(&experts, &items, top, demand, max_load, &output)
+        }
+        Command::Indicators {
+            command: IndicatorsCommand::Compute { definitions, values, output },
+        } => indicators_compute(&definitions, &values, &output),
+        Command::Index { command: IndexCommand::Build { inputs, out } } => {
+            index_build(&inputs, &out)
+        }
+        Command::Index { command: IndexCommand::Sensitivity { inputs, n, seed, out } } => {
+            index_sensitivity(&inputs, n, seed, &out)
+        }
         Command::Audit { command: AuditCommand::Verify } => {
             let db = connect(&url).await?;
             let start = std::time::Instant::now();
-            let n = audit::verify(&db).await.map_err(|e| e.to_string())?.map_err(|b| format!("audit log broken: {b}"))?;
-            println!("audit log intact: {n} entries verified in {:.2} s", start.elapsed().as_secs_f64());
+            let n = audit::verify(&db)
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|b| format!("audit log broken: {b}"))?;
+            println!(
+                "audit log intact: {n} entries verified in {:.2} s",
+                start.elapsed().as_secs_f64()
+            );
             let cfg = s.anchor();
             match anchor::check(&db, &cfg).await.map_err(|e| e.to_string())? {
                 Ok(k) => {
                     println!("{k} checkpoints match the chain ({})", cfg.checkpoints.display());
                     Ok(())
                 }
-                Err(b) => Err(format!("audit log rewritten: the hash chain verifies, but {b} ({})", cfg.checkpoints.display())),
+                Err(b) => Err(format!(
+                    "audit log rewritten: the hash chain verifies, but {b} ({})",
+                    cfg.checkpoints.display()
+                )),
             }
         }
         Command::Audit { command: AuditCommand::Checkpoint } => {
             let db = connect(&url).await?;
             checkpoint(&db, &s).await
         }
-        Command::User { command: UserCommand::Add { username, name, role, password, unit, organisation } } => {
+        Command::User {
+            command: UserCommand::Add { username, name, role, password, unit, organisation },
+        } => {
             let db = connect(&url).await?;
             let role = Role::parse(&role).ok_or_else(|| format!("unknown role '{role}'"))?;
             let unit_id = match unit {
                 None => None,
                 Some(code) => Some(
-                    innocity_store::orgs::units(&db).await.map_err(|e| e.to_string())?.into_iter().find(|u| u.code == code).ok_or_else(|| format!("unknown org unit '{code}'"))?.id,
+                    innocity_store::orgs::units(&db)
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .into_iter()
+                        .find(|u| u.code == code)
+                        .ok_or_else(|| format!("unknown org unit '{code}'"))?
+                        .id,
                 ),
             };
             let org_id = match organisation {
                 None => None,
                 Some(code) => {
-                    let row = db.query_one("SELECT id FROM organisations WHERE credit_code = ?", vec![code.trim().to_uppercase().into()]).await.map_err(|e| e.to_string())?;
-                    Some(row.ok_or_else(|| format!("unknown organisation '{code}'"))?.try_get::<i64>("", "id").map_err(|e| e.to_string())?)
+                    let row = db
+                        .query_one(
+                            "SELECT id FROM organisations WHERE credit_code = ?",
+                            vec![code.trim().to_uppercase().into()],
+                        )
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Some(
+                        row.ok_or_else(|| format!("unknown organisation '{code}'"))?
+                            .try_get::<i64>("", "id")
+                            .map_err(|e| e.to_string())?,
+                    )
                 }
             };
-            let u = users::add(&db, &users::NewUser { username: &username, display_name: &name, password: &password, role, org_unit_id: unit_id, organisation_id: org_id }, "cli", "cli")
-                .await
-                .map_err(|e| e.to_string())?;
+            let u = users::add(
+                &db,
+                &users::NewUser {
+                    username: &username,
+                    display_name: &name,
+                    password: &password,
+                    role,
+                    org_unit_id: unit_id,
+                    organisation_id: org_id,
+                },
+                "cli",
+                "cli",
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             println!("user {} added (id {}, role {})", u.username, u.id, u.role);
             Ok(())
         }
@@ -466,9 +575,19 @@ async fn run(cli: Cli) -> Result<(), String> {
 async fn checkpoint(db: &Db, s: &Settings) -> Result<(), String> {
     let cfg = s.anchor();
     match anchor::checkpoint(db, &cfg).await.map_err(|e| format!("audit checkpoint: {e}"))? {
-        anchor::Anchored::Written(c) => println!("audit checkpoint: entry {} ({}) anchored in {}", c.seq, c.at, cfg.checkpoints.display()),
-        anchor::Anchored::Unchanged { seq } => println!("audit checkpoint: entry {seq} is already anchored in {}", cfg.checkpoints.display()),
-        anchor::Anchored::Empty => println!("audit checkpoint: the audit log is empty, nothing to anchor"),
+        anchor::Anchored::Written(c) => println!(
+            "audit checkpoint: entry {} ({}) anchored in {}",
+            c.seq,
+            c.at,
+            cfg.checkpoints.display()
+        ),
+        anchor::Anchored::Unchanged { seq } => println!(
+            "audit checkpoint: entry {seq} is already anchored in {}",
+            cfg.checkpoints.display()
+        ),
+        anchor::Anchored::Empty => {
+            println!("audit checkpoint: the audit log is empty, nothing to anchor")
+        }
     }
     Ok(())
 }
@@ -480,7 +599,10 @@ fn print_summary(summary: &backup::Summary, files_dir: &str) {
     }
     println!("files: {} ({files_dir})", summary.files);
     for m in &summary.missing {
-        eprintln!("警告 / warning: {} {} points at file {}, which was missing when the backup was taken", m.table, m.id, m.sha256);
+        eprintln!(
+            "警告 / warning: {} {} points at file {}, which was missing when the backup was taken",
+            m.table, m.id, m.sha256
+        );
     }
 }
 
@@ -491,7 +613,9 @@ fn spawn_daily_checkpoints(db: Db, cfg: anchor::Config) {
         loop {
             every.tick().await;
             match anchor::checkpoint(&db, &cfg).await {
-                Ok(anchor::Anchored::Written(c)) => tracing::info!(seq = c.seq, file = %cfg.checkpoints.display(), "audit checkpoint written"),
+                Ok(anchor::Anchored::Written(c)) => {
+                    tracing::info!(seq = c.seq, file = %cfg.checkpoints.display(), "audit checkpoint written")
+                }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "audit checkpoint failed"),
             }
@@ -520,7 +644,11 @@ fn find_csl() -> Option<String> {
         "../shared/data/csl/csl_papers.tsv".into(),
         "../../shared/data/csl/csl_papers.tsv".into(),
     ];
-    candidates.iter().filter(|p| !p.is_empty()).find_map(|p| std::fs::read_to_string(p).ok()).or_else(|| Some(demo::experts::CSL.to_string()))
+    candidates
+        .iter()
+        .filter(|p| !p.is_empty())
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .or_else(|| Some(demo::experts::CSL.to_string()))
 }
 
 async fn serve(db: Db, listen: &str, s: &Settings) -> Result<(), String> {
@@ -535,13 +663,19 @@ async fn serve(db: Db, listen: &str, s: &Settings) -> Result<(), String> {
     };
     spawn_daily_checkpoints(db.clone(), s.anchor());
     let app = router(AppState::new(db, config));
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("innocity 正在运行 / serving on http://{addr}");
     tracing::info!(%addr, "serving");
     // The TCP peer's address reaches the handlers (sign-in failures are counted per address).
     // Zero would mean no connection accepted, or every one dropped: at least one of each.
-    let limits = innocity_web::server::ServeLimits { connections: s.max_connections.max(1), header_timeout: std::time::Duration::from_secs(s.header_timeout_secs.max(1)), ..Default::default() };
+    let limits = innocity_web::server::ServeLimits {
+        connections: s.max_connections.max(1),
+        header_timeout: std::time::Duration::from_secs(s.header_timeout_secs.max(1)),
+        ..Default::default()
+    };
     innocity_web::server::serve(listener, app, limits, shutdown()).await;
     Ok(())
 }
@@ -552,7 +686,8 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -601,16 +736,25 @@ async fn stats_command(url: &str, command: StatsCommand) -> Result<(), String> {
             let start = std::time::Instant::now();
             let bytes = std::fs::read(&file).map_err(|e| format!("{name}: {e}"))?;
             let show = |errors: &[innocity_core::stats::long::PlaceError]| {
-                errors.iter().map(|e| innocity_web::stats::place_text(innocity_web::i18n::Lang::Zh, &name, e)).collect::<Vec<_>>().join("\n")
+                errors
+                    .iter()
+                    .map(|e| {
+                        innocity_web::stats::place_text(innocity_web::i18n::Lang::Zh, &name, e)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
             };
             let raws = innocity_core::stats::long::parse_csv(&bytes).map_err(|e| show(&e))?;
             let parsed = start.elapsed().as_secs_f64();
-            let actor = innocity_store::orgs::Actor { user_id: 0, username: "cli", request_id: "cli" };
+            let actor =
+                innocity_store::orgs::Actor { user_id: 0, username: "cli", request_id: "cli" };
             let bar = progress_bar("导入 import");
-            let report = stats::import_long(&db, &cat, &form, p, &raws, actor, &bar).await.map_err(|e| match e {
-                stats::ImportError::File(errors) => show(&errors),
-                stats::ImportError::Store(e) => e.to_string(),
-            })?;
+            let report = stats::import_long(&db, &cat, &form, p, &raws, actor, &bar)
+                .await
+                .map_err(|e| match e {
+                    stats::ImportError::File(errors) => show(&errors),
+                    stats::ImportError::Store(e) => e.to_string(),
+                })?;
             let secs = start.elapsed().as_secs_f64();
             println!(
                 "imported {} returns, {} values ({} changed) in {secs:.2} s (reading and parsing {parsed:.2} s); rules: {} errors, {} warnings",
@@ -628,7 +772,8 @@ async fn stats_command(url: &str, command: StatsCommand) -> Result<(), String> {
                 states.extend([Status::Draft, Status::Returned]);
             }
             let start = std::time::Instant::now();
-            let totals = stats::totals(&db, &form, &period, &states).await.map_err(|e| e.to_string())?;
+            let totals =
+                stats::totals(&db, &form, &period, &states).await.map_err(|e| e.to_string())?;
             let secs = start.elapsed().as_secs_f64();
             let units = innocity_store::orgs::units(&db).await.map_err(|e| e.to_string())?;
             let mut out = String::from("unit,unit_name,element,disaggregation,sum,count\n");
@@ -636,20 +781,33 @@ async fn stats_command(url: &str, command: StatsCommand) -> Result<(), String> {
             rows.sort_by_key(|((u, i), _)| (*u, *i));
             for ((unit, i), acc) in &rows {
                 let (e, d) = &totals.series[*i as usize];
-                let name = units.iter().find(|x| x.id == *unit).map(|x| x.name_zh.as_str()).unwrap_or("");
-                out.push_str(&format!("{unit},{name},{e},{d},{},{}\n", innocity_core::stats::values::format_plain(acc.sum), acc.count));
+                let name =
+                    units.iter().find(|x| x.id == *unit).map(|x| x.name_zh.as_str()).unwrap_or("");
+                out.push_str(&format!(
+                    "{unit},{name},{e},{d},{},{}\n",
+                    innocity_core::stats::values::format_plain(acc.sum),
+                    acc.count
+                ));
             }
             match output {
-                Some(path) => std::fs::write(&path, out).map_err(|e| format!("{}: {e}", path.display()))?,
+                Some(path) => {
+                    std::fs::write(&path, out).map_err(|e| format!("{}: {e}", path.display()))?
+                }
                 None => print!("{out}"),
             }
-            eprintln!("aggregated {} returns into {} totals in {secs:.3} s", totals.returns, rows.len());
+            eprintln!(
+                "aggregated {} returns into {} totals in {secs:.3} s",
+                totals.returns,
+                rows.len()
+            );
             Ok(())
         }
         StatsCommand::Export { form, period, output } => {
-            let file = std::fs::File::create(&output).map_err(|e| format!("{}: {e}", output.display()))?;
+            let file =
+                std::fs::File::create(&output).map_err(|e| format!("{}: {e}", output.display()))?;
             let mut w = std::io::BufWriter::new(file);
-            let n = stats::export_long(&db, &form, &period, &mut w).await.map_err(|e| e.to_string())?;
+            let n =
+                stats::export_long(&db, &form, &period, &mut w).await.map_err(|e| e.to_string())?;
             use std::io::Write;
             w.flush().map_err(|e| e.to_string())?;
             println!("exported {n} values to {}", output.display());
@@ -661,13 +819,21 @@ async fn stats_command(url: &str, command: StatsCommand) -> Result<(), String> {
 /// `innocity index build`: every output is computed before anything is written, and the files
 /// are written whole or not at all.
 /// Reads and checks iMeta, iData and the pipeline; errors name the file, row and column.
-fn read_index_inputs(i: &IndexInputs) -> Result<(innocity_core::index::Meta, innocity_core::index::Data, innocity_core::index::Pipeline), String> {
+fn read_index_inputs(
+    i: &IndexInputs,
+) -> Result<
+    (innocity_core::index::Meta, innocity_core::index::Data, innocity_core::index::Pipeline),
+    String,
+> {
     use innocity_core::index;
-    let read = |p: &std::path::Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+    let read = |p: &std::path::Path| {
+        std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))
+    };
     let name = |p: &std::path::Path| p.display().to_string();
     let m = index::read_meta(&name(&i.meta), &read(&i.meta)?).map_err(|e| e.to_string())?;
     let d = index::read_data(&name(&i.data), &read(&i.data)?, &m).map_err(|e| e.to_string())?;
-    let p = index::read_pipeline(&name(&i.pipeline), &read(&i.pipeline)?).map_err(|e| e.to_string())?;
+    let p =
+        index::read_pipeline(&name(&i.pipeline), &read(&i.pipeline)?).map_err(|e| e.to_string())?;
     Ok((m, d, p))
 }
 
@@ -683,10 +849,13 @@ fn index_build(inputs: &IndexInputs, out: &std::path::Path) -> Result<(), String
     };
     let (m, d, p) = read_index_inputs(inputs)?;
     lap("read");
-    let b = index::build(&m, &d, &p, &inputs.data.display().to_string()).map_err(|e| e.to_string())?;
+    let b =
+        index::build(&m, &d, &p, &inputs.data.display().to_string()).map_err(|e| e.to_string())?;
     lap("built");
     let existed = out.exists();
-    if existed && std::fs::read_dir(out).map_err(|e| format!("{}: {e}", out.display()))?.next().is_some() {
+    if existed
+        && std::fs::read_dir(out).map_err(|e| format!("{}: {e}", out.display()))?.next().is_some()
+    {
         return Err(format!("{}: the output folder exists and is not empty", out.display()));
     }
     let staging = out.with_extension("partial");
@@ -698,10 +867,15 @@ fn index_build(inputs: &IndexInputs, out: &std::path::Path) -> Result<(), String
         // for a large panel, and the disk works while the next file is formatted.
         std::thread::scope(|scope| -> std::io::Result<()> {
             let data = &d;
-            let jobs: Vec<_> = b.datasets.iter().zip(&names).map(|((_, ds), n)| {
-                let path = staging.join(n);
-                scope.spawn(move || std::fs::write(path, index::dataset_csv(data, ds)))
-            }).collect();
+            let jobs: Vec<_> = b
+                .datasets
+                .iter()
+                .zip(&names)
+                .map(|((_, ds), n)| {
+                    let path = staging.join(n);
+                    scope.spawn(move || std::fs::write(path, index::dataset_csv(data, ds)))
+                })
+                .collect();
             if b.aggregated
                 && let Some((_, ds)) = b.datasets.last()
             {
@@ -741,11 +915,17 @@ fn index_build(inputs: &IndexInputs, out: &std::path::Path) -> Result<(), String
 }
 
 /// `innocity index sensitivity`: the default uncertain assumptions, Saltelli design, N base samples.
-fn index_sensitivity(inputs: &IndexInputs, n: usize, seed: u64, out: &std::path::Path) -> Result<(), String> {
+fn index_sensitivity(
+    inputs: &IndexInputs,
+    n: usize,
+    seed: u64,
+    out: &std::path::Path,
+) -> Result<(), String> {
     use innocity_core::index::{self, sensitivity};
     let (m, d, p) = read_index_inputs(inputs)?;
     let start = std::time::Instant::now();
-    let s = sensitivity::analyse(&m, &d, &p, &sensitivity::default_assumptions(&p), n, seed).map_err(|e| e.to_string())?;
+    let s = sensitivity::analyse(&m, &d, &p, &sensitivity::default_assumptions(&p), n, seed)
+        .map_err(|e| e.to_string())?;
     let secs = start.elapsed().as_secs_f64();
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let mut idx = String::from("assumption,first_order,total\n");
@@ -754,7 +934,14 @@ fn index_sensitivity(inputs: &IndexInputs, n: usize, seed: u64, out: &std::path:
     }
     let mut ranks = String::from("uCode,nominal,median,q05,q95\n");
     for u in &s.units {
-        ranks.push_str(&format!("{},{},{},{},{}\n", u.code, u.nominal.map(|r| r.to_string()).unwrap_or_else(|| "NA".into()), u.median, u.q05, u.q95));
+        ranks.push_str(&format!(
+            "{},{},{},{},{}\n",
+            u.code,
+            u.nominal.map(|r| r.to_string()).unwrap_or_else(|| "NA".into()),
+            u.median,
+            u.q05,
+            u.q95
+        ));
     }
     std::fs::write(out.join("sobol.csv"), idx).map_err(|e| e.to_string())?;
     std::fs::write(out.join("rank_intervals.csv"), ranks).map_err(|e| e.to_string())?;
@@ -763,13 +950,23 @@ fn index_sensitivity(inputs: &IndexInputs, n: usize, seed: u64, out: &std::path:
 }
 
 /// `innocity indicators compute`: every indicator for every unit and period, as long CSV.
-fn indicators_compute(definitions: &std::path::Path, values: &std::path::Path, output: &std::path::Path) -> Result<(), String> {
+fn indicators_compute(
+    definitions: &std::path::Path,
+    values: &std::path::Path,
+    output: &std::path::Path,
+) -> Result<(), String> {
     use innocity_core::indicators::compute;
-    let read = |p: &std::path::Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
-    let defs: compute::Definitions = toml::from_str(&read(definitions)?).map_err(|e| format!("{}: {e}", definitions.display()))?;
-    let v = compute::read_values(&read(values)?).map_err(|e| format!("{}: {e}", values.display()))?;
+    let read = |p: &std::path::Path| {
+        std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))
+    };
+    let defs: compute::Definitions = toml::from_str(&read(definitions)?)
+        .map_err(|e| format!("{}: {e}", definitions.display()))?;
+    let v =
+        compute::read_values(&read(values)?).map_err(|e| format!("{}: {e}", values.display()))?;
     let start = std::time::Instant::now();
-    let c = compute::compute(&defs.indicators, &v).map_err(|es| es.iter().map(|e| format!("{}: {e}", definitions.display())).collect::<Vec<_>>().join("\n"))?;
+    let c = compute::compute(&defs.indicators, &v).map_err(|es| {
+        es.iter().map(|e| format!("{}: {e}", definitions.display())).collect::<Vec<_>>().join("\n")
+    })?;
     let secs = start.elapsed().as_secs_f64();
     let mut out = String::from("unit,period,indicator,value\n");
     for (i, code) in c.codes.iter().enumerate() {
@@ -782,7 +979,12 @@ fn indicators_compute(definitions: &std::path::Path, values: &std::path::Path, o
         }
     }
     std::fs::write(output, out).map_err(|e| format!("{}: {e}", output.display()))?;
-    println!("computed {} indicators for {} units × {} periods in {secs:.3} s", c.codes.len(), v.units.len(), v.periods.len());
+    println!(
+        "computed {} indicators for {} units × {} periods in {secs:.3} s",
+        c.codes.len(),
+        v.units.len(),
+        v.periods.len()
+    );
     Ok(())
 }
 
@@ -800,7 +1002,12 @@ fn assign(input: &std::path::Path, output: &std::path::Path) -> ExitCode {
     };
     let inst: Instance = match serde_json::from_str(&text) {
         Ok(i) => i,
-        Err(e) => return fail(1, format!("{}: line {}, column {}: {e}", input.display(), e.line(), e.column())),
+        Err(e) => {
+            return fail(
+                1,
+                format!("{}: line {}, column {}: {e}", input.display(), e.line(), e.column()),
+            );
+        }
     };
     let start = std::time::Instant::now();
     let outcome = match solve(&inst) {
@@ -809,21 +1016,34 @@ fn assign(input: &std::path::Path, output: &std::path::Path) -> ExitCode {
     };
     let secs = start.elapsed().as_secs_f64();
     let (json, code) = match &outcome {
-        Outcome::Optimal { objective, pairs } => (serde_json::json!({ "status": "optimal", "objective": objective, "pairs": pairs }), 0),
-        Outcome::Infeasible(reason) => (serde_json::json!({ "status": "infeasible", "reason": reason }), 2),
+        Outcome::Optimal { objective, pairs } => {
+            (serde_json::json!({ "status": "optimal", "objective": objective, "pairs": pairs }), 0)
+        }
+        Outcome::Infeasible(reason) => {
+            (serde_json::json!({ "status": "infeasible", "reason": reason }), 2)
+        }
     };
     if let Err(e) = std::fs::write(output, json.to_string()) {
         return fail(1, format!("{}: {e}", output.display()));
     }
     match outcome {
-        Outcome::Optimal { objective, pairs } => println!("optimal: {} pairs, objective {objective} in {secs:.3} s", pairs.len()),
+        Outcome::Optimal { objective, pairs } => {
+            println!("optimal: {} pairs, objective {objective} in {secs:.3} s", pairs.len())
+        }
         Outcome::Infeasible(reason) => eprintln!("infeasible: {reason}"),
     }
     ExitCode::from(code)
 }
 
 /// `innocity affinity`: each item's top experts by BM25 and field, as an `assign` instance.
-fn affinity(experts: &std::path::Path, items: &std::path::Path, top: usize, demand: i64, max_load: i64, output: &std::path::Path) -> Result<(), String> {
+fn affinity(
+    experts: &std::path::Path,
+    items: &std::path::Path,
+    top: usize,
+    demand: i64,
+    max_load: i64,
+    output: &std::path::Path,
+) -> Result<(), String> {
     use innocity_core::affinity;
     let read = |p: &std::path::Path| -> Result<Vec<affinity::Doc>, String> {
         let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -842,6 +1062,11 @@ fn affinity(experts: &std::path::Path, items: &std::path::Path, top: usize, dema
         "forced": [],
     });
     std::fs::write(output, json.to_string()).map_err(|e| format!("{}: {e}", output.display()))?;
-    println!("affinities: {} items × {} experts, {} scores kept in {secs:.2} s", it.len(), ex.len(), scores.len());
+    println!(
+        "affinities: {} items × {} experts, {} scores kept in {secs:.2} s",
+        it.len(),
+        ex.len(),
+        scores.len()
+    );
     Ok(())
 }

@@ -64,7 +64,10 @@ fn innocity(args: &[&str], db: &str) -> std::process::Output {
 fn seed(db: &str) {
     let out = Command::new(BIN)
         .args(["demo", "--no-serve", "--organisations", "300", "--database", db])
-        .env("INNOCITY_CSL", concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/csl/csl_papers.tsv"))
+        .env(
+            "INNOCITY_CSL",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/csl/csl_papers.tsv"),
+        )
         .output()
         .unwrap();
     assert!(out.status.success(), "demo: {}", String::from_utf8_lossy(&out.stderr));
@@ -99,7 +102,8 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 impl Browser {
     fn start() -> Browser {
         let port = free_port();
-        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let chromedriver =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let child = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -116,7 +120,8 @@ impl Browser {
                      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,900",
                      "--lang=zh-CN", format!("--user-data-dir={}", profile.display())]
         }}}});
-        let v: Value = ureq::post(&format!("{driver}/session")).send_json(caps).unwrap().into_json().unwrap();
+        let v: Value =
+            ureq::post(&format!("{driver}/session")).send_json(caps).unwrap().into_json().unwrap();
         let session = v["value"]["sessionId"].as_str().unwrap().to_string();
         let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
         std::fs::create_dir_all(&shots).unwrap();
@@ -128,7 +133,9 @@ impl Browser {
     fn post(&self, path: &str, body: Value) -> Value {
         match ureq::post(&self.url(path)).send_json(body) {
             Ok(r) => r.into_json().unwrap(),
-            Err(ureq::Error::Status(code, r)) => panic!("webdriver {path}: {code} {}", r.into_string().unwrap_or_default()),
+            Err(ureq::Error::Status(code, r)) => {
+                panic!("webdriver {path}: {code} {}", r.into_string().unwrap_or_default())
+            }
             Err(e) => panic!("webdriver {path}: {e}"),
         }
     }
@@ -140,10 +147,15 @@ impl Browser {
     }
     fn find(&self, css: &str) -> String {
         let v = self.post("/element", json!({"using": "css selector", "value": css}));
-        v["value"][ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {v} on {}", self.current_url())).to_string()
+        v["value"][ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v} on {}", self.current_url()))
+            .to_string()
     }
     fn exists(&self, css: &str) -> bool {
-        let v: Value = match ureq::post(&self.url("/elements")).send_json(json!({"using": "css selector", "value": css})) {
+        let v: Value = match ureq::post(&self.url("/elements"))
+            .send_json(json!({"using": "css selector", "value": css}))
+        {
             Ok(r) => r.into_json().unwrap(),
             Err(_) => return false,
         };
@@ -160,13 +172,18 @@ impl Browser {
     }
     /// The element's text, or empty when there is none (it may go while a page loads).
     fn text(&self, css: &str) -> String {
-        let found: Value = match ureq::post(&self.url("/element")).send_json(json!({"using": "css selector", "value": css})) {
+        let found: Value = match ureq::post(&self.url("/element"))
+            .send_json(json!({"using": "css selector", "value": css}))
+        {
             Ok(r) => r.into_json().unwrap_or_default(),
             Err(_) => return String::new(),
         };
         let Some(e) = found["value"][ELEMENT].as_str() else { return String::new() };
         match ureq::get(&self.url(&format!("/element/{e}/text"))).call() {
-            Ok(r) => r.into_json::<Value>().map(|v| v["value"].as_str().unwrap_or("").to_string()).unwrap_or_default(),
+            Ok(r) => r
+                .into_json::<Value>()
+                .map(|v| v["value"].as_str().unwrap_or("").to_string())
+                .unwrap_or_default(),
             Err(_) => String::new(),
         }
     }
@@ -180,7 +197,11 @@ impl Browser {
     fn wait_for(&self, cond: impl Fn() -> bool) {
         let start = Instant::now();
         while !cond() {
-            assert!(start.elapsed() < Duration::from_secs(10), "timed out waiting on {}", self.current_url());
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "timed out waiting on {}",
+                self.current_url()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -192,7 +213,8 @@ impl Browser {
     }
     fn screenshot(&self, name: &str) -> PathBuf {
         let v = self.get("/screenshot");
-        let png = base64::engine::general_purpose::STANDARD.decode(v["value"].as_str().unwrap()).unwrap();
+        let png =
+            base64::engine::general_purpose::STANDARD.decode(v["value"].as_str().unwrap()).unwrap();
         assert!(png.starts_with(b"\x89PNG") && png.len() > 5_000, "a real screenshot");
         let path = self.shots.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap();
@@ -240,7 +262,12 @@ fn browser_each_role_signs_in_sees_its_menu_and_is_refused_others() {
     ];
     for (user, shown, hidden, refused) in cases {
         sign_in(&b, &base, user);
-        assert!(b.current_url().ends_with("/workspace"), "{user} lands on the workspace: {} {}", b.current_url(), b.source().split("<main").nth(1).unwrap_or(""));
+        assert!(
+            b.current_url().ends_with("/workspace"),
+            "{user} lands on the workspace: {} {}",
+            b.current_url(),
+            b.source().split("<main").nth(1).unwrap_or("")
+        );
         let menu = b.text("#menu");
         for m in *shown {
             assert!(menu.contains(m), "{user} menu shows {m}: {menu}");
@@ -251,7 +278,10 @@ fn browser_each_role_signs_in_sees_its_menu_and_is_refused_others() {
         b.screenshot(&format!("workspace-{user}"));
         if let Some(path) = refused {
             b.go(&format!("{base}{path}"));
-            assert!(b.text("#error-message").contains("您没有权限访问此内容"), "{user} refused {path}");
+            assert!(
+                b.text("#error-message").contains("您没有权限访问此内容"),
+                "{user} refused {path}"
+            );
             b.screenshot(&format!("refused-{user}"));
         }
     }
@@ -360,7 +390,13 @@ fn slow_clients_are_cut_off_and_connections_are_capped() {
     let (db, _guard) = fresh_db();
     seed(&db);
     let port = free_port();
-    let child = command(&db).env("INNOCITY_HEADER_TIMEOUT_SECS", "1").env("INNOCITY_MAX_CONNECTIONS", "4").args(["serve", "--listen", &format!("127.0.0.1:{port}")]).stdout(Stdio::null()).spawn().unwrap();
+    let child = command(&db)
+        .env("INNOCITY_HEADER_TIMEOUT_SECS", "1")
+        .env("INNOCITY_MAX_CONNECTIONS", "4")
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
     let _server = Proc(child);
     let base = format!("http://127.0.0.1:{port}");
     wait_http(&format!("{base}/healthz"));
@@ -383,7 +419,10 @@ fn slow_clients_are_cut_off_and_connections_are_capped() {
     fifth.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_millis(600) && waited < Duration::from_secs(4), "waited {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(600) && waited < Duration::from_secs(4),
+        "waited {waited:?}"
+    );
     drop(idle);
 }
 
@@ -396,7 +435,13 @@ fn two_server_processes_on_one_database_behave_as_one() {
     let mut c = Client::new();
     let (_, page) = c.get(&format!("{base_a}/login"));
     let csrf = csrf_of(&page);
-    assert_eq!(c.post(&format!("{base_a}/login"), &[("_csrf", &csrf), ("username", "bureau"), ("password", PASSWORD)]), 303);
+    assert_eq!(
+        c.post(
+            &format!("{base_a}/login"),
+            &[("_csrf", &csrf), ("username", "bureau"), ("password", PASSWORD)]
+        ),
+        303
+    );
     // Carry on through the other process.
     let (status, ws) = c.get(&format!("{base_b}/workspace"));
     assert_eq!(status, 200);
@@ -419,7 +464,10 @@ fn backup_while_serving_then_restore_and_verify() {
             for _ in 0..5 {
                 let mut c = Client::new();
                 let (_, page) = c.get(&format!("{base}/login"));
-                c.post(&format!("{base}/login"), &[("_csrf", &csrf_of(&page)), ("username", "admin"), ("password", PASSWORD)]);
+                c.post(
+                    &format!("{base}/login"),
+                    &[("_csrf", &csrf_of(&page)), ("username", "admin"), ("password", PASSWORD)],
+                );
             }
         })
     };
@@ -427,9 +475,24 @@ fn backup_while_serving_then_restore_and_verify() {
     let pdf = "%PDF-1.4\n% 申报指南\n".as_bytes().to_vec();
     let sha = tokio::runtime::Runtime::new().unwrap().block_on(async {
         let d = innocity_store::Db::connect(&db).await.unwrap();
-        let call: i64 = d.query_one("SELECT MIN(id) AS id FROM calls", vec![]).await.unwrap().unwrap().try_get("", "id").unwrap();
+        let call: i64 = d
+            .query_one("SELECT MIN(id) AS id FROM calls", vec![])
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get("", "id")
+            .unwrap();
         let actor = innocity_store::orgs::Actor { user_id: 1, username: "t", request_id: "r" };
-        innocity_store::projects::add_call_file(&d, &data_dir(&db).join("files"), call, "指南.pdf", &pdf, actor).await.unwrap();
+        innocity_store::projects::add_call_file(
+            &d,
+            &data_dir(&db).join("files"),
+            call,
+            "指南.pdf",
+            &pdf,
+            actor,
+        )
+        .await
+        .unwrap();
         innocity_store::projects::call_files(&d, call).await.unwrap()[0].sha256.clone()
     });
     let dir = std::env::temp_dir().join(format!("innocity-backup-{}", free_port()));
@@ -472,12 +535,40 @@ fn audit_verify_names_an_edited_entry_and_user_add_works() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("audit log intact"));
     let out = Command::new(BIN)
-        .args(["user", "add", "--username", "qx_admin", "--name", "七里河园区 管理员", "--role", "zone_admin", "--unit", "LZGX-QLH", "--database", &db])
+        .args([
+            "user",
+            "add",
+            "--username",
+            "qx_admin",
+            "--name",
+            "七里河园区 管理员",
+            "--role",
+            "zone_admin",
+            "--unit",
+            "LZGX-QLH",
+            "--database",
+            &db,
+        ])
         .env("INNOCITY_NEW_PASSWORD", "qilihe2026ok")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = Command::new(BIN).args(["user", "add", "--username", "x", "--name", "x", "--role", "zone_admin", "--database", &db]).env("INNOCITY_NEW_PASSWORD", "qilihe2026ok").output().unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "user",
+            "add",
+            "--username",
+            "x",
+            "--name",
+            "x",
+            "--role",
+            "zone_admin",
+            "--database",
+            &db,
+        ])
+        .env("INNOCITY_NEW_PASSWORD", "qilihe2026ok")
+        .output()
+        .unwrap();
     assert!(!out.status.success(), "a zone admin needs a unit");
     // Edit one entry behind the platform's back.
     tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -501,10 +592,18 @@ fn audit_checkpoints_reveal_a_recomputed_chain() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     use std::os::unix::fs::PermissionsExt;
     let key = data_dir(&db).join("audit.key");
-    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600, "the key is private");
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "the key is private"
+    );
     let out = innocity(&["audit", "verify"], &db);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 checkpoint"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 checkpoint"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // Entry 12 edited and the whole chain recomputed with plain SHA-256 behind the platform's back.
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         let d = innocity_store::Db::connect(&db).await.unwrap();
@@ -522,20 +621,40 @@ fn configuration_comes_from_defaults_then_innocity_toml_then_environment() {
     let dir = std::env::temp_dir().join(format!("innocity-config-{}", free_port()));
     std::fs::create_dir_all(&dir).unwrap();
     // Defaults: ./data/innocity.db relative to the working directory.
-    let out = Command::new(BIN).arg("migrate").current_dir(&dir).env_remove("INNOCITY_DATABASE_URL").output().unwrap();
+    let out = Command::new(BIN)
+        .arg("migrate")
+        .current_dir(&dir)
+        .env_remove("INNOCITY_DATABASE_URL")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(dir.join("data/innocity.db").exists());
     // innocity.toml overrides the default.
-    std::fs::write(dir.join("innocity.toml"), "database_url = \"sqlite://./from-toml.db\"\n").unwrap();
-    let out = Command::new(BIN).arg("migrate").current_dir(&dir).env_remove("INNOCITY_DATABASE_URL").output().unwrap();
+    std::fs::write(dir.join("innocity.toml"), "database_url = \"sqlite://./from-toml.db\"\n")
+        .unwrap();
+    let out = Command::new(BIN)
+        .arg("migrate")
+        .current_dir(&dir)
+        .env_remove("INNOCITY_DATABASE_URL")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(dir.join("from-toml.db").exists());
     // The environment overrides the file.
-    let out = Command::new(BIN).arg("migrate").current_dir(&dir).env("INNOCITY_DATABASE_URL", "sqlite://./from-env.db").output().unwrap();
+    let out = Command::new(BIN)
+        .arg("migrate")
+        .current_dir(&dir)
+        .env("INNOCITY_DATABASE_URL", "sqlite://./from-env.db")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(dir.join("from-env.db").exists());
     // A bad URL is a clear error, not a panic.
-    let out = Command::new(BIN).args(["migrate", "--database", "mysql://x"]).current_dir(&dir).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["migrate", "--database", "mysql://x"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported database URL"));
     std::fs::remove_dir_all(dir).ok();
@@ -555,7 +674,10 @@ fn browser_an_enterprise_reports_and_the_zone_reviews() {
     b.type_into("#deadline-period", "2025");
     let date = b.find("#deadline-date");
     // A date input takes the date through script, as a user's date picker would set it.
-    b.post("/execute/sync", json!({"script": "arguments[0].value = arguments[1];", "args": [{ELEMENT: date}, later]}));
+    b.post(
+        "/execute/sync",
+        json!({"script": "arguments[0].value = arguments[1];", "args": [{ELEMENT: date}, later]}),
+    );
     b.click("#deadline-set");
     b.wait_for(|| b.exists("#notice"));
     b.screenshot("stats-form-definition");
@@ -570,7 +692,11 @@ fn browser_an_enterprise_reports_and_the_zone_reviews() {
     assert!(b.text("#validation").contains("全部审核规则通过"));
     // A part that no longer adds up: saved as typed, the error shows at once.
     let cell = "#c-RD_EXP_PERS-T-0";
-    let before: f64 = b.get(&format!("/element/{}/property/value", b.find(cell)))["value"].as_str().unwrap().parse().unwrap();
+    let before: f64 = b.get(&format!("/element/{}/property/value", b.find(cell)))["value"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     b.type_into(cell, &format!("{}", before + 100.0));
     b.click("#return-title");
     b.wait_for(|| b.text("#m-c-RD_EXP_PERS-T-0").contains("已保存"));
@@ -588,13 +714,29 @@ fn browser_an_enterprise_reports_and_the_zone_reviews() {
     // A CSV with a bad value: every problem named by line and column, nothing imported.
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("values.csv");
-    let code = b.source().split("class=\"mono muted\">").nth(1).unwrap().split('<').next().unwrap().to_string();
-    std::fs::write(&csv, format!("element,disaggregation,period,org,value\nRD_STAFF,,2025,{code},很多\n")).unwrap();
+    let code = b
+        .source()
+        .split("class=\"mono muted\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(
+        &csv,
+        format!("element,disaggregation,period,org,value\nRD_STAFF,,2025,{code},很多\n"),
+    )
+    .unwrap();
     let input = b.find("#upload-file");
     b.post(&format!("/element/{input}/value"), json!({ "text": csv.display().to_string() }));
     b.click("#upload-button");
     b.wait_for(|| b.exists("#upload-result .alert-error"));
-    assert!(b.text("#upload-result").contains("第 2 行，value 列：“很多”不是数字"), "{}", b.text("#upload-result"));
+    assert!(
+        b.text("#upload-result").contains("第 2 行，value 列：“很多”不是数字"),
+        "{}",
+        b.text("#upload-result")
+    );
     b.screenshot("stats-upload-error");
     // Submit.
     b.click("#submit-return");
@@ -616,7 +758,10 @@ fn browser_an_enterprise_reports_and_the_zone_reviews() {
     b.screenshot("stats-analysis-zone");
     // The same return in English.
     b.go(&format!("{return_url}?lang=en"));
-    assert!(b.text("#validation").contains("Validation") && b.text("#return-status").contains("Approved"));
+    assert!(
+        b.text("#validation").contains("Validation")
+            && b.text("#return-status").contains("Approved")
+    );
     b.screenshot("stats-return-en");
 }
 
@@ -640,12 +785,38 @@ fn index_build_writes_every_dataset_and_nothing_on_bad_input() {
     };
     let o = run(&asem.join("iData.csv"), &out);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let mut names: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
-    assert_eq!(names, ["Aggregated.csv", "Denominated.csv", "Imputed.csv", "Normalised.csv", "Screened.csv", "Treated.csv", "results.csv", "treatment.csv"]);
+    assert_eq!(
+        names,
+        [
+            "Aggregated.csv",
+            "Denominated.csv",
+            "Imputed.csv",
+            "Normalised.csv",
+            "Screened.csv",
+            "Treated.csv",
+            "results.csv",
+            "treatment.csv"
+        ]
+    );
     // The ranking is COINr's.
-    let ranks = |text: &str| text.lines().skip(1).map(|l| { let c: Vec<&str> = l.split(',').collect(); (c[0].to_string(), c[c.len() - 1].to_string()) }).collect::<Vec<_>>();
-    assert_eq!(ranks(&std::fs::read_to_string(out.join("results.csv")).unwrap()), ranks(&std::fs::read_to_string(asem.join("expected/results.csv")).unwrap()));
+    let ranks = |text: &str| {
+        text.lines()
+            .skip(1)
+            .map(|l| {
+                let c: Vec<&str> = l.split(',').collect();
+                (c[0].to_string(), c[c.len() - 1].to_string())
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ranks(&std::fs::read_to_string(out.join("results.csv")).unwrap()),
+        ranks(&std::fs::read_to_string(asem.join("expected/results.csv")).unwrap())
+    );
     // A non-numeric cell: a clear message, a failing status, no output folder.
     let text = std::fs::read_to_string(asem.join("iData.csv")).unwrap();
     let bad = dir.path().join("bad.csv");
@@ -685,9 +856,15 @@ fn browser_monitoring_dashboards_show_paths_warnings_and_rankings() {
     b.go(&format!("{base}/indicators/LANBAI-2020/compare"));
     b.wait_for(|| b.exists("#ranking"));
     assert_eq!(b.source().matches("<tr><td class=\"num\">").count(), 4, "four zones ranked");
-    assert!(b.exists("#sobol") && b.source().matches("<rect x=").count() >= 4, "the map-like grid has a tile per zone");
+    assert!(
+        b.exists("#sobol") && b.source().matches("<rect x=").count() >= 4,
+        "the map-like grid has a tile per zone"
+    );
     b.screenshot("indicators-compare");
-    b.post("/execute/sync", json!({"script": "document.getElementById('map-grid').scrollIntoView();", "args": []}));
+    b.post(
+        "/execute/sync",
+        json!({"script": "document.getElementById('map-grid').scrollIntoView();", "args": []}),
+    );
     b.screenshot("indicators-map");
     b.go(&format!("{base}/indicators/LANBAI-2020/index"));
     b.wait_for(|| b.exists("#index-chart"));
@@ -708,8 +885,16 @@ fn assign_follows_its_contract_exit_codes_and_all() {
         let output = dir.path().join("assignment.json");
         let _ = std::fs::remove_file(&output);
         std::fs::write(&input, json).unwrap();
-        let o = Command::new(BIN).args(["assign", "--input"]).arg(&input).arg("--output").arg(&output).output().unwrap();
-        let written = std::fs::read_to_string(&output).ok().map(|t| serde_json::from_str::<Value>(&t).unwrap());
+        let o = Command::new(BIN)
+            .args(["assign", "--input"])
+            .arg(&input)
+            .arg("--output")
+            .arg(&output)
+            .output()
+            .unwrap();
+        let written = std::fs::read_to_string(&output)
+            .ok()
+            .map(|t| serde_json::from_str::<Value>(&t).unwrap());
         (o.status.code(), String::from_utf8_lossy(&o.stderr).to_string(), written)
     };
     // The contract's example shape: P1 needs 2 of E1..E3, E3 is in conflict, E2 is forced on P2.
@@ -723,16 +908,32 @@ fn assign_follows_its_contract_exit_codes_and_all() {
     let out = out.unwrap();
     assert_eq!(out["status"], "optimal");
     assert!((out["objective"].as_f64().unwrap() - 1.4).abs() < 1e-9, "{out}");
-    let pairs: Vec<(String, String)> = out["pairs"].as_array().unwrap().iter().map(|p| (p["item"].as_str().unwrap().into(), p["expert"].as_str().unwrap().into())).collect();
-    assert_eq!(pairs, vec![("P1".to_string(), "E1".to_string()), ("P1".into(), "E2".into()), ("P2".into(), "E2".into())]);
+    let pairs: Vec<(String, String)> = out["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["item"].as_str().unwrap().into(), p["expert"].as_str().unwrap().into()))
+        .collect();
+    assert_eq!(
+        pairs,
+        vec![
+            ("P1".to_string(), "E1".to_string()),
+            ("P1".into(), "E2".into()),
+            ("P2".into(), "E2".into())
+        ]
+    );
     // Infeasible: exit 2 and the reason names the item.
-    let (code, _, out) = run(r#"{"items":[{"id":"P9","demand":3}],"experts":[{"id":"E1","max_load":5},{"id":"E2","max_load":5},{"id":"E3","max_load":5}],"scores":[{"item":"P9","expert":"E1","score":1}]}"#);
+    let (code, _, out) = run(
+        r#"{"items":[{"id":"P9","demand":3}],"experts":[{"id":"E1","max_load":5},{"id":"E2","max_load":5},{"id":"E3","max_load":5}],"scores":[{"item":"P9","expert":"E1","score":1}]}"#,
+    );
     assert_eq!(code, Some(2));
     let out = out.unwrap();
     assert_eq!(out["status"], "infeasible");
     assert!(out["reason"].as_str().unwrap().contains("item P9 has 1 eligible experts"), "{out}");
     // Malformed: exit 1, the entry named, nothing written.
-    let (code, err, out) = run(r#"{"items":[{"id":"P1","demand":1}],"experts":[{"id":"E1","max_load":1},{"id":"E1","max_load":1}],"scores":[]}"#);
+    let (code, err, out) = run(
+        r#"{"items":[{"id":"P1","demand":1}],"experts":[{"id":"E1","max_load":1},{"id":"E1","max_load":1}],"scores":[]}"#,
+    );
     assert_eq!(code, Some(1));
     assert!(err.contains("experts[1] \"E1\": duplicate expert id"), "{err}");
     assert!(out.is_none());
@@ -747,14 +948,37 @@ fn affinity_ranks_experts_by_their_writing_and_feeds_assign() {
     std::fs::write(dir.path().join("experts.csv"), "id,fields,text\nE1,0805,稀土永磁材料制备；钕铁硼磁体晶界扩散\nE2,1002,中药复方治疗慢性胃炎临床疗效\nE3,0811,风电机组变桨控制\n").unwrap();
     std::fs::write(dir.path().join("items.csv"), "id,fields,text\nP1,0805,钕铁硼稀土永磁材料晶界扩散技术\nP2,1002,慢性胃炎中药复方疗效评价\n").unwrap();
     let inst = dir.path().join("instance.json");
-    let o = Command::new(BIN).args(["affinity", "--top", "2", "--demand", "1", "--max-load", "1", "--experts"]).arg(dir.path().join("experts.csv")).arg("--items").arg(dir.path().join("items.csv")).arg("--output").arg(&inst).output().unwrap();
+    let o = Command::new(BIN)
+        .args(["affinity", "--top", "2", "--demand", "1", "--max-load", "1", "--experts"])
+        .arg(dir.path().join("experts.csv"))
+        .arg("--items")
+        .arg(dir.path().join("items.csv"))
+        .arg("--output")
+        .arg(&inst)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = dir.path().join("assignment.json");
-    let o = Command::new(BIN).args(["assign", "--input"]).arg(&inst).arg("--output").arg(&out).output().unwrap();
+    let o = Command::new(BIN)
+        .args(["assign", "--input"])
+        .arg(&inst)
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(o.status.success());
     let a: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    let pairs: Vec<(String, String)> = a["pairs"].as_array().unwrap().iter().map(|p| (p["item"].as_str().unwrap().into(), p["expert"].as_str().unwrap().into())).collect();
-    assert_eq!(pairs, vec![("P1".to_string(), "E1".to_string()), ("P2".into(), "E2".into())], "each proposal goes to the expert who writes about it");
+    let pairs: Vec<(String, String)> = a["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["item"].as_str().unwrap().into(), p["expert"].as_str().unwrap().into()))
+        .collect();
+    assert_eq!(
+        pairs,
+        vec![("P1".to_string(), "E1".to_string()), ("P2".into(), "E2".into())],
+        "each proposal goes to the expert who writes about it"
+    );
 }
 
 #[test]
@@ -772,17 +996,31 @@ fn browser_an_expert_scores_blind_and_staff_rank_the_round() {
     b.click("#my-reviews tr.todo a");
     b.wait_for(|| b.exists("#score-form"));
     assert!(!b.exists("#panel-scores"), "blind while the round is open");
-    for (id, v) in [("#score-innovation", "8.5"), ("#score-feasibility", "7"), ("#score-team", "9"), ("#score-impact", "6.5")] {
+    for (id, v) in [
+        ("#score-innovation", "8.5"),
+        ("#score-feasibility", "7"),
+        ("#score-team", "9"),
+        ("#score-impact", "6.5"),
+    ] {
         b.type_into(id, v);
     }
     let rec = b.find("#recommendation");
-    b.post("/execute/sync", json!({"script": "arguments[0].value = 'fund';", "args": [{ELEMENT: rec}]}));
-    b.type_into("#comment", "研究目标明确，技术路线可行，团队基础较好，建议支持并加强成果转化考核。");
+    b.post(
+        "/execute/sync",
+        json!({"script": "arguments[0].value = 'fund';", "args": [{ELEMENT: rec}]}),
+    );
+    b.type_into(
+        "#comment",
+        "研究目标明确，技术路线可行，团队基础较好，建议支持并加强成果转化考核。",
+    );
     b.screenshot("reviews-scoring");
     b.click("#submit-review");
     b.wait_for(|| b.exists("#notice"));
     assert!(b.text("#review-status").contains("已提交"));
-    assert_eq!(b.text("#total"), format!("{:.2}", 30.0 * 0.85 + 25.0 * 0.7 + 20.0 * 0.9 + 25.0 * 0.65));
+    assert_eq!(
+        b.text("#total"),
+        format!("{:.2}", 30.0 * 0.85 + 25.0 * 0.7 + 20.0 * 0.9 + 25.0 * 0.65)
+    );
     b.screenshot("reviews-submitted");
     // Staff: the libraries, the open panel review with its committed seed, the finished round's
     // ranking, the credit records.
@@ -831,11 +1069,17 @@ fn browser_a_researcher_applies_and_it_climbs_the_levels() {
     b.screenshot("projects-form-error");
     // The form came back with what was typed: correct the amount only.
     assert!(b.exists("#form-errors"));
-    assert_eq!(b.get(&format!("/element/{}/property/value", b.find("#app-title")))["value"], "兰白地区稀土永磁材料低成本制备技术研究");
+    assert_eq!(
+        b.get(&format!("/element/{}/property/value", b.find("#app-title")))["value"],
+        "兰白地区稀土永磁材料低成本制备技术研究"
+    );
     b.type_into("#req-equipment", "12");
     b.type_into("#req-indirect", "2");
     // The call's own questions: a draft may leave a required one empty.
-    b.type_into("textarea[name='q.研究基础与现有条件']", "已建成省级稀土功能材料工程技术研究中心，具备中试条件。");
+    b.type_into(
+        "textarea[name='q.研究基础与现有条件']",
+        "已建成省级稀土功能材料工程技术研究中心，具备中试条件。",
+    );
     b.click("select[name='q.预期成果形式'] option[value='专利']");
     b.screenshot("projects-own-questions");
     b.click("#app-create");
@@ -891,7 +1135,10 @@ fn browser_a_researcher_applies_and_it_climbs_the_levels() {
     b.type_into("#call-code", "JS2027");
     b.type_into("#call-title-input", "2027年度兰白自创区关键技术攻关专项申报指南");
     b.type_into("#call-topics", "稀土功能材料\n有色金属新材料");
-    b.type_into("#call-form-spec", "# 一、技术路线\n技术路线与创新点 | 长文本 | 必填\n知识产权情况 | 表格");
+    b.type_into(
+        "#call-form-spec",
+        "# 一、技术路线\n技术路线与创新点 | 长文本 | 必填\n知识产权情况 | 表格",
+    );
     b.click("#call-save");
     b.wait_for(|| b.exists("#form-errors"));
     assert!(b.text("#form-errors").contains("第 3 行"), "{}", b.text("#form-errors"));
@@ -922,7 +1169,10 @@ fn browser_a_leader_reports_and_the_bureau_follows_up() {
     b.wait_for(|| b.exists("#reports"));
     assert!(b.text("#project-status").contains("执行中"));
     b.screenshot("project-life");
-    b.type_into("#report-mid_term-1 textarea[name=body]", "中期报告：完成关键工艺试验和中试样机研制，阶段考核指标完成 60%，经费执行率 55%。");
+    b.type_into(
+        "#report-mid_term-1 textarea[name=body]",
+        "中期报告：完成关键工艺试验和中试样机研制，阶段考核指标完成 60%，经费执行率 55%。",
+    );
     b.click("#report-mid_term-1 button");
     b.wait_for(|| b.exists("#notice"));
     assert!(b.text("#reports").contains("已提交"), "{}", b.text("#reports"));

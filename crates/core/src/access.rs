@@ -126,12 +126,19 @@ impl Role {
         match cap {
             ViewWorkspace | ManageTokens => self != Public,
             ViewOrgUnits => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin),
-            ViewOrgs => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin | OrgAdmin | OrgMember | ServiceProvider),
+            ViewOrgs => matches!(
+                self,
+                SystemAdmin | BureauStaff | ZoneAdmin | OrgAdmin | OrgMember | ServiceProvider
+            ),
             CreateOrgs => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin),
-            EditOrgs => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin | OrgAdmin | ServiceProvider),
+            EditOrgs => {
+                matches!(self, SystemAdmin | BureauStaff | ZoneAdmin | OrgAdmin | ServiceProvider)
+            }
             ViewAudit | ManageOrgUnits => matches!(self, SystemAdmin | BureauStaff),
             ManageUsers => matches!(self, SystemAdmin),
-            ViewStats => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin | OrgAdmin | OrgMember),
+            ViewStats => {
+                matches!(self, SystemAdmin | BureauStaff | ZoneAdmin | OrgAdmin | OrgMember)
+            }
             ReportStats => matches!(self, OrgAdmin | OrgMember),
             ReviewStats => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin),
             ManageStatForms => matches!(self, SystemAdmin | BureauStaff),
@@ -139,7 +146,9 @@ impl Role {
             ManageIndicators => matches!(self, SystemAdmin | BureauStaff),
             ManageExperts | ManageCredit => matches!(self, SystemAdmin | BureauStaff),
             ReviewAsExpert => self == Expert,
-            ViewApplications => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin | OrgAdmin | OrgMember),
+            ViewApplications => {
+                matches!(self, SystemAdmin | BureauStaff | ZoneAdmin | OrgAdmin | OrgMember)
+            }
             ApplyProjects => matches!(self, OrgAdmin | OrgMember),
             ManageProjects => matches!(self, SystemAdmin | BureauStaff),
         }
@@ -214,7 +223,11 @@ impl Principal {
     }
 
     /// May the principal use `cap` on this target?
-    pub fn authorize_on(&self, cap: Capability, target: Target<'_>) -> Result<Authorized<'_>, Denied> {
+    pub fn authorize_on(
+        &self,
+        cap: Capability,
+        target: Target<'_>,
+    ) -> Result<Authorized<'_>, Denied> {
         let auth = self.authorize(cap)?;
         if self.scope.covers(target) { Ok(auth) } else { Err(Denied::Scope) }
     }
@@ -252,8 +265,20 @@ mod tests {
     #[test]
     fn enterprise_sees_only_itself() {
         let e = p(Role::OrgAdmin, Scope::Organisation(5));
-        assert!(e.authorize_on(Capability::ViewOrgs, Target { unit_path: "/1/", organisation_id: Some(5) }).is_ok());
-        assert!(e.authorize_on(Capability::ViewOrgs, Target { unit_path: "/1/", organisation_id: Some(6) }).is_err());
+        assert!(
+            e.authorize_on(
+                Capability::ViewOrgs,
+                Target { unit_path: "/1/", organisation_id: Some(5) }
+            )
+            .is_ok()
+        );
+        assert!(
+            e.authorize_on(
+                Capability::ViewOrgs,
+                Target { unit_path: "/1/", organisation_id: Some(6) }
+            )
+            .is_err()
+        );
         assert!(e.authorize(Capability::CreateOrgs).is_err());
     }
 
@@ -261,7 +286,13 @@ mod tests {
     fn public_and_experts_have_no_org_rights() {
         for r in [Role::Public, Role::Expert] {
             let x = p(r, Scope::Nothing);
-            assert!(x.authorize_on(Capability::ViewOrgs, Target { unit_path: "/1/", organisation_id: Some(1) }).is_err());
+            assert!(
+                x.authorize_on(
+                    Capability::ViewOrgs,
+                    Target { unit_path: "/1/", organisation_id: Some(1) }
+                )
+                .is_err()
+            );
         }
         assert!(!Role::Public.allows(Capability::ViewWorkspace));
     }

@@ -16,7 +16,11 @@ const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
 /// Words that say nothing about a topic.
-const STOP: &[&str] = &["研究", "方法", "分析", "基于", "结果", "表明", "进行", "提出", "采用", "通过", "一种", "以及", "及其", "对于", "我们", "本文", "利用", "应用", "具有", "问题", "the", "and", "of", "for", "with", "in", "on", "to", "a", "an"];
+const STOP: &[&str] = &[
+    "研究", "方法", "分析", "基于", "结果", "表明", "进行", "提出", "采用", "通过", "一种", "以及",
+    "及其", "对于", "我们", "本文", "利用", "应用", "具有", "问题", "the", "and", "of", "for",
+    "with", "in", "on", "to", "a", "an",
+];
 
 pub struct Tokenizer(jieba_rs::Jieba);
 
@@ -36,14 +40,21 @@ impl Tokenizer {
             .filter(|w| {
                 let n = w.chars().count();
                 let cjk = w.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
-                (if cjk { n >= 2 } else { n >= 3 && w.chars().all(|c| c.is_alphanumeric()) }) && !STOP.contains(&w.as_str())
+                (if cjk { n >= 2 } else { n >= 3 && w.chars().all(|c| c.is_alphanumeric()) })
+                    && !STOP.contains(&w.as_str())
             })
             .collect()
     }
 }
 
 /// For every item, its `top` experts by score: (item index, expert index, score).
-pub fn affinities(tok: &Tokenizer, items: &[Doc], experts: &[Doc], top: usize, field_bonus: f32) -> Vec<(usize, usize, f32)> {
+pub fn affinities(
+    tok: &Tokenizer,
+    items: &[Doc],
+    experts: &[Doc],
+    top: usize,
+    field_bonus: f32,
+) -> Vec<(usize, usize, f32)> {
     // The experts' inverted index: term → (expert, term frequency).
     let mut vocab: HashMap<String, usize> = HashMap::new();
     let mut postings: Vec<Vec<(u32, u16)>> = Vec::new();
@@ -66,7 +77,10 @@ pub fn affinities(tok: &Tokenizer, items: &[Doc], experts: &[Doc], top: usize, f
     }
     let n = experts.len() as f32;
     let avg = (lengths.iter().sum::<f32>() / n.max(1.0)).max(1.0);
-    let idf: Vec<f32> = postings.iter().map(|p| (1.0 + (n - p.len() as f32 + 0.5) / (p.len() as f32 + 0.5)).ln()).collect();
+    let idf: Vec<f32> = postings
+        .iter()
+        .map(|p| (1.0 + (n - p.len() as f32 + 0.5) / (p.len() as f32 + 0.5)).ln())
+        .collect();
     let norm: Vec<f32> = lengths.iter().map(|l| K1 * (1.0 - B + B * l / avg)).collect();
     let mut out = Vec::with_capacity(items.len() * top.min(experts.len()));
     let mut acc = vec![0f32; experts.len()];
@@ -81,7 +95,8 @@ pub fn affinities(tok: &Tokenizer, items: &[Doc], experts: &[Doc], top: usize, f
         for (&t, &qtf) in &query {
             for &(e, tf) in &postings[t] {
                 let tf = tf as f32;
-                acc[e as usize] += idf[t] * tf * (K1 + 1.0) / (tf + norm[e as usize]) * (qtf as f32).sqrt();
+                acc[e as usize] +=
+                    idf[t] * tf * (K1 + 1.0) / (tf + norm[e as usize]) * (qtf as f32).sqrt();
             }
         }
         for (e, d) in experts.iter().enumerate() {
@@ -106,8 +121,11 @@ pub fn affinities(tok: &Tokenizer, items: &[Doc], experts: &[Doc], top: usize, f
 pub fn read_docs(text: &str) -> Result<Vec<Doc>, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut r = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-    let head: Vec<String> = r.headers().map_err(|e| format!("line 1: {e}"))?.iter().map(String::from).collect();
-    let col = |n: &str| head.iter().position(|h| h == n).ok_or_else(|| format!("line 1: missing column {n}"));
+    let head: Vec<String> =
+        r.headers().map_err(|e| format!("line 1: {e}"))?.iter().map(String::from).collect();
+    let col = |n: &str| {
+        head.iter().position(|h| h == n).ok_or_else(|| format!("line 1: missing column {n}"))
+    };
     let (ci, cf, ct) = (col("id")?, col("fields")?, col("text")?);
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -118,7 +136,14 @@ pub fn read_docs(text: &str) -> Result<Vec<Doc>, String> {
         if id.is_empty() || !seen.insert(id.clone()) {
             return Err(format!("line {line}, column id: empty or duplicate id '{id}'"));
         }
-        let fields = rec.get(cf).unwrap_or("").split(';').map(str::trim).filter(|f| !f.is_empty()).map(String::from).collect();
+        let fields = rec
+            .get(cf)
+            .unwrap_or("")
+            .split(';')
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(String::from)
+            .collect();
         out.push(Doc { id, fields, text: rec.get(ct).unwrap_or("").to_string() });
     }
     Ok(out)
@@ -129,7 +154,11 @@ mod tests {
     use super::*;
 
     fn doc(id: &str, fields: &[&str], text: &str) -> Doc {
-        Doc { id: id.into(), fields: fields.iter().map(|f| f.to_string()).collect(), text: text.into() }
+        Doc {
+            id: id.into(),
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+            text: text.into(),
+        }
     }
 
     #[test]
@@ -140,7 +169,10 @@ mod tests {
             doc("E2", &["1002"], "中药复方治疗慢性胃炎的临床疗效观察"),
             doc("E3", &["0811"], "风电机组变桨控制与电网调度"),
         ];
-        let items = vec![doc("P1", &["0805"], "高性能钕铁硼稀土永磁材料晶界扩散技术开发"), doc("P2", &["1002"], "慢性胃炎中药复方的疗效评价")];
+        let items = vec![
+            doc("P1", &["0805"], "高性能钕铁硼稀土永磁材料晶界扩散技术开发"),
+            doc("P2", &["1002"], "慢性胃炎中药复方的疗效评价"),
+        ];
         let s = affinities(&tok, &items, &experts, 2, 0.5);
         assert_eq!(s.len(), 4, "the top two experts of each item");
         assert_eq!((s[0].0, s[0].1), (0, 0));

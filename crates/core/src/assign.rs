@@ -54,7 +54,10 @@ pub struct Assigned {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Optimal { objective: f64, pairs: Vec<Assigned> },
+    Optimal {
+        objective: f64,
+        pairs: Vec<Assigned>,
+    },
     /// What cannot be met, in words that name it.
     Infeasible(String),
 }
@@ -95,7 +98,10 @@ pub fn solve_capped(inst: &Instance, caps: Option<GroupCap<'_>>) -> Result<Outco
             return bad(format!("items[{i}] \"{}\"", it.id), "duplicate item id");
         }
         if it.demand < 0 {
-            return bad(format!("items[{i}] \"{}\"", it.id), format!("negative demand {}", it.demand));
+            return bad(
+                format!("items[{i}] \"{}\"", it.id),
+                format!("negative demand {}", it.demand),
+            );
         }
     }
     let mut expert_ix: HashMap<&str, usize> = HashMap::new();
@@ -104,14 +110,27 @@ pub fn solve_capped(inst: &Instance, caps: Option<GroupCap<'_>>) -> Result<Outco
             return bad(format!("experts[{i}] \"{}\"", e.id), "duplicate expert id");
         }
         if e.min_load < 0 || e.max_load < e.min_load {
-            return bad(format!("experts[{i}] \"{}\"", e.id), format!("loads must satisfy 0 ≤ min_load ≤ max_load (got {} and {})", e.min_load, e.max_load));
+            return bad(
+                format!("experts[{i}] \"{}\"", e.id),
+                format!(
+                    "loads must satisfy 0 ≤ min_load ≤ max_load (got {} and {})",
+                    e.min_load, e.max_load
+                ),
+            );
         }
     }
-    let pair = |what: &str, k: usize, item: &str, expert: &str| -> Result<(usize, usize), InputError> {
-        let i = *item_ix.get(item).ok_or_else(|| InputError { entry: format!("{what}[{k}]"), message: format!("unknown item \"{item}\"") })?;
-        let e = *expert_ix.get(expert).ok_or_else(|| InputError { entry: format!("{what}[{k}]"), message: format!("unknown expert \"{expert}\"") })?;
-        Ok((i, e))
-    };
+    let pair =
+        |what: &str, k: usize, item: &str, expert: &str| -> Result<(usize, usize), InputError> {
+            let i = *item_ix.get(item).ok_or_else(|| InputError {
+                entry: format!("{what}[{k}]"),
+                message: format!("unknown item \"{item}\""),
+            })?;
+            let e = *expert_ix.get(expert).ok_or_else(|| InputError {
+                entry: format!("{what}[{k}]"),
+                message: format!("unknown expert \"{expert}\""),
+            })?;
+            Ok((i, e))
+        };
     let mut score: HashMap<(usize, usize), f64> = HashMap::new();
     for (k, s) in inst.scores.iter().enumerate() {
         let key = pair("scores", k, &s.item, &s.expert)?;
@@ -119,7 +138,10 @@ pub fn solve_capped(inst: &Instance, caps: Option<GroupCap<'_>>) -> Result<Outco
             return bad(format!("scores[{k}]"), "the score is not a number");
         }
         if score.insert(key, s.score).is_some() {
-            return bad(format!("scores[{k}]"), format!("a second score for \"{}\" and \"{}\"", s.item, s.expert));
+            return bad(
+                format!("scores[{k}]"),
+                format!("a second score for \"{}\" and \"{}\"", s.item, s.expert),
+            );
         }
     }
     let mut conflict: HashSet<(usize, usize)> = HashSet::new();
@@ -130,7 +152,10 @@ pub fn solve_capped(inst: &Instance, caps: Option<GroupCap<'_>>) -> Result<Outco
     for (k, f) in inst.forced.iter().enumerate() {
         let key = pair("forced", k, &f.item, &f.expert)?;
         if conflict.contains(&key) {
-            return bad(format!("forced[{k}]"), format!("\"{}\" and \"{}\" are both forced and in conflict", f.item, f.expert));
+            return bad(
+                format!("forced[{k}]"),
+                format!("\"{}\" and \"{}\" are both forced and in conflict", f.item, f.expert),
+            );
         }
         if !forced.insert(key) {
             return bad(format!("forced[{k}]"), "the same pair is forced twice");
@@ -148,24 +173,38 @@ pub fn solve_capped(inst: &Instance, caps: Option<GroupCap<'_>>) -> Result<Outco
         max_load[e] -= 1;
         min_load[e] = (min_load[e] - 1).max(0);
         if demand[i] < 0 {
-            return Ok(Outcome::Infeasible(format!("item {} has more forced experts than its demand {}", inst.items[i].id, inst.items[i].demand)));
+            return Ok(Outcome::Infeasible(format!(
+                "item {} has more forced experts than its demand {}",
+                inst.items[i].id, inst.items[i].demand
+            )));
         }
         if max_load[e] < 0 {
-            return Ok(Outcome::Infeasible(format!("expert {} is forced on more items than its max_load {}", inst.experts[e].id, inst.experts[e].max_load)));
+            return Ok(Outcome::Infeasible(format!(
+                "expert {} is forced on more items than its max_load {}",
+                inst.experts[e].id, inst.experts[e].max_load
+            )));
         }
     }
     // Candidates: scored, not in conflict, not already forced.
-    let mut cands: Vec<(usize, usize, f64)> = score.iter().filter(|(k, _)| !conflict.contains(k) && !forced.contains(k)).map(|(&(i, e), &s)| (i, e, s)).collect();
+    let mut cands: Vec<(usize, usize, f64)> = score
+        .iter()
+        .filter(|(k, _)| !conflict.contains(k) && !forced.contains(k))
+        .map(|(&(i, e), &s)| (i, e, s))
+        .collect();
     cands.sort_by_key(|a| (a.0, a.1));
     // Plain reasons first: they name what cannot be met.
     let total: i64 = demand.iter().sum();
     let capacity: i64 = max_load.iter().sum();
     if total > capacity {
-        return Ok(Outcome::Infeasible(format!("total demand {total} exceeds the experts' total capacity {capacity}")));
+        return Ok(Outcome::Infeasible(format!(
+            "total demand {total} exceeds the experts' total capacity {capacity}"
+        )));
     }
     let floor: i64 = min_load.iter().sum();
     if floor > total {
-        return Ok(Outcome::Infeasible(format!("the experts' minimum loads ({floor}) exceed the total demand {total}")));
+        return Ok(Outcome::Infeasible(format!(
+            "the experts' minimum loads ({floor}) exceed the total demand {total}"
+        )));
     }
     let mut eligible = vec![0i64; ni];
     let mut reachable = vec![0i64; ne];
@@ -175,7 +214,10 @@ pub fn solve_capped(inst: &Instance, caps: Option<GroupCap<'_>>) -> Result<Outco
     }
     for i in 0..ni {
         if eligible[i] < demand[i] {
-            return Ok(Outcome::Infeasible(format!("item {} has {} eligible experts (scored, not in conflict) for a demand of {}", inst.items[i].id, eligible[i], demand[i])));
+            return Ok(Outcome::Infeasible(format!(
+                "item {} has {} eligible experts (scored, not in conflict) for a demand of {}",
+                inst.items[i].id, eligible[i], demand[i]
+            )));
         }
     }
     // Group nodes: one per (item, group) with candidates; forced pairs use up their cap.
@@ -188,7 +230,10 @@ pub fn solve_capped(inst: &Instance, caps: Option<GroupCap<'_>>) -> Result<Outco
                 let entry = group_node.entry((i, gname.as_str())).or_insert((n0 + len, gc.cap));
                 entry.1 -= 1;
                 if entry.1 < 0 {
-                    return Ok(Outcome::Infeasible(format!("item {} has more forced experts from {gname} than the {} allowed per organisation", inst.items[i].id, gc.cap)));
+                    return Ok(Outcome::Infeasible(format!(
+                        "item {} has more forced experts from {gname} than the {} allowed per organisation",
+                        inst.items[i].id, gc.cap
+                    )));
                 }
             }
         }
@@ -210,13 +255,19 @@ pub fn solve_capped(inst: &Instance, caps: Option<GroupCap<'_>>) -> Result<Outco
         }
         for i in 0..ni {
             if room[i] < demand[i] {
-                return Ok(Outcome::Infeasible(format!("item {} has {} eligible experts with at most {} per organisation, for a demand of {}", inst.items[i].id, room[i], gc.cap, demand[i])));
+                return Ok(Outcome::Infeasible(format!(
+                    "item {} has {} eligible experts with at most {} per organisation, for a demand of {}",
+                    inst.items[i].id, room[i], gc.cap, demand[i]
+                )));
             }
         }
     }
     for e in 0..ne {
         if reachable[e] < min_load[e] {
-            return Ok(Outcome::Infeasible(format!("expert {} can take {} items (scored, not in conflict) but needs at least {}", inst.experts[e].id, reachable[e], min_load[e])));
+            return Ok(Outcome::Infeasible(format!(
+                "expert {} can take {} items (scored, not in conflict) but needs at least {}",
+                inst.experts[e].id, reachable[e], min_load[e]
+            )));
         }
     }
     // The network: source s → item (demand) → expert (1, −score) → sink t, the expert's minimum
@@ -237,7 +288,10 @@ pub fn solve_capped(inst: &Instance, caps: Option<GroupCap<'_>>) -> Result<Outco
     }
     let first_pair_arc = g.arcs();
     for &(i, e, sc) in &cands {
-        let from = caps.as_ref().and_then(|gc| gc.group_of.get(&inst.experts[e].id)).map_or(i, |gname| group_node[&(i, gname.as_str())].0);
+        let from = caps
+            .as_ref()
+            .and_then(|gc| gc.group_of.get(&inst.experts[e].id))
+            .map_or(i, |gname| group_node[&(i, gname.as_str())].0);
         g.add(from, ni + e, 1, -(sc * SCALE).round() as i64);
     }
     for e in 0..ne {
@@ -251,13 +305,27 @@ pub fn solve_capped(inst: &Instance, caps: Option<GroupCap<'_>>) -> Result<Outco
         return Ok(Outcome::Infeasible("the demands, loads and conflicts cannot all be met together (no assignment gives every item its demand within the experts' loads)".into()));
     }
     g.min_cost(&supply);
-    let mut pairs: Vec<Assigned> = fixed.iter().map(|&(i, e)| Assigned { item: inst.items[i].id.clone(), expert: inst.experts[e].id.clone(), score: score.get(&(i, e)).copied().unwrap_or(0.0) }).collect();
+    let mut pairs: Vec<Assigned> = fixed
+        .iter()
+        .map(|&(i, e)| Assigned {
+            item: inst.items[i].id.clone(),
+            expert: inst.experts[e].id.clone(),
+            score: score.get(&(i, e)).copied().unwrap_or(0.0),
+        })
+        .collect();
     for (k, &(i, e, sc)) in cands.iter().enumerate() {
         if g.flow(first_pair_arc + k) > 0 {
-            pairs.push(Assigned { item: inst.items[i].id.clone(), expert: inst.experts[e].id.clone(), score: sc });
+            pairs.push(Assigned {
+                item: inst.items[i].id.clone(),
+                expert: inst.experts[e].id.clone(),
+                score: sc,
+            });
         }
     }
-    pairs.sort_by(|a, b| (item_ix[a.item.as_str()], expert_ix[a.expert.as_str()]).cmp(&(item_ix[b.item.as_str()], expert_ix[b.expert.as_str()])));
+    pairs.sort_by(|a, b| {
+        (item_ix[a.item.as_str()], expert_ix[a.expert.as_str()])
+            .cmp(&(item_ix[b.item.as_str()], expert_ix[b.expert.as_str()]))
+    });
     let objective = pairs.iter().map(|p| p.score).sum();
     Ok(Outcome::Optimal { objective, pairs })
 }
@@ -302,7 +370,12 @@ impl Graph {
         let mut cap = self.cap.clone();
         let mut out = self.out.clone();
         out.resize(n, vec![]);
-        let add = |u: usize, v: usize, c: i64, head: &mut Vec<usize>, cap: &mut Vec<i64>, out: &mut Vec<Vec<usize>>| {
+        let add = |u: usize,
+                   v: usize,
+                   c: i64,
+                   head: &mut Vec<usize>,
+                   cap: &mut Vec<i64>,
+                   out: &mut Vec<Vec<usize>>| {
             let k = head.len();
             head.extend([v, u]);
             cap.extend([c, 0]);
@@ -414,7 +487,8 @@ impl Graph {
                     }
                 }
             }
-            let mut active: std::collections::VecDeque<usize> = (0..n).filter(|&u| excess[u] > 0).collect();
+            let mut active: std::collections::VecDeque<usize> =
+                (0..n).filter(|&u| excess[u] > 0).collect();
             let mut current: Vec<usize> = start[..n].to_vec();
             while let Some(u) = active.pop_front() {
                 // Discharge u: push along admissible arcs (residual, negative reduced cost);

@@ -33,7 +33,15 @@ impl Entry {
             &self.prev_hash,
             self.seq,
             self.at_ms,
-            [&self.actor, &self.action, &self.entity, &self.entity_id, &self.before, &self.after, &self.request_id],
+            [
+                &self.actor,
+                &self.action,
+                &self.entity,
+                &self.entity_id,
+                &self.before,
+                &self.after,
+                &self.request_id,
+            ],
         )
     }
 }
@@ -43,11 +51,15 @@ impl Entry {
 pub enum Break {
     #[error("entry {seq}: its content does not match its hash (edited)")]
     Edited { seq: i64 },
-    #[error("entry {seq}: the previous entry's hash does not match (entry {missing_from} or the one before it was edited or deleted)")]
+    #[error(
+        "entry {seq}: the previous entry's hash does not match (entry {missing_from} or the one before it was edited or deleted)"
+    )]
     Chain { seq: i64, missing_from: i64 },
     #[error("entries {from}..={to} are missing (deleted)")]
     Gap { from: i64, to: i64 },
-    #[error("the log ends at entry {last} but the head records entry {head}: entries after {last} were deleted")]
+    #[error(
+        "the log ends at entry {last} but the head records entry {head}: entries after {last} were deleted"
+    )]
     Truncated { last: i64, head: i64 },
 }
 
@@ -66,7 +78,15 @@ impl Entry {
         EntryRef {
             seq: self.seq,
             at_ms: self.at_ms,
-            fields: [&self.actor, &self.action, &self.entity, &self.entity_id, &self.before, &self.after, &self.request_id],
+            fields: [
+                &self.actor,
+                &self.action,
+                &self.entity,
+                &self.entity_id,
+                &self.before,
+                &self.after,
+                &self.request_id,
+            ],
             prev_hash: &self.prev_hash,
             hash: &self.hash,
         }
@@ -198,6 +218,9 @@ mod tests {
         let mut rehashed = c.clone();
         rehashed[1].after = "x".into();
         rehashed[1].hash = rehashed[1].compute_hash();
-        assert_eq!(verify(&rehashed, (5, &c[4].hash)), Err(Break::Chain { seq: 3, missing_from: 2 }));
+        assert_eq!(
+            verify(&rehashed, (5, &c[4].hash)),
+            Err(Break::Chain { seq: 3, missing_from: 2 })
+        );
     }
 }

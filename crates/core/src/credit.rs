@@ -10,7 +10,9 @@ pub enum Nature {
     Bad,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// 一般
@@ -73,10 +75,15 @@ impl Record {
                     Severity::Grave => (3..=5).contains(&y),
                 };
                 if !ok {
-                    return err("sanction", "a ban is 1–3 years for a serious case, 3–5 for a grave one, none for a minor one");
+                    return err(
+                        "sanction",
+                        "a ban is 1–3 years for a serious case, 3–5 for a grave one, none for a minor one",
+                    );
                 }
             }
-            (Nature::Bad, Sanction::Permanent) if self.severity != Severity::Grave => return err("sanction", "a permanent ban is only for grave cases"),
+            (Nature::Bad, Sanction::Permanent) if self.severity != Severity::Grave => {
+                return err("sanction", "a permanent ban is only for grave cases");
+            }
             (Nature::Bad, _) => {}
         }
         if self.nature == Nature::Bad && self.points != 0 {
@@ -88,7 +95,10 @@ impl Record {
     /// The last day of the ban, `None` when there is none or it never ends.
     pub fn ban_until(&self) -> Option<NaiveDate> {
         match self.sanction {
-            Sanction::Years(y) => self.date.with_year(self.date.year() + y as i32).or_else(|| self.date.checked_add_days(chrono::Days::new(365 * y as u64))),
+            Sanction::Years(y) => self
+                .date
+                .with_year(self.date.year() + y as i32)
+                .or_else(|| self.date.checked_add_days(chrono::Days::new(365 * y as u64))),
             _ => None,
         }
     }
@@ -119,10 +129,15 @@ pub const BAD_RECORD_YEARS: i32 = 5;
 /// record of the last five years caps the score (minor 60, serious 40, grave 20) whatever the good
 /// records — good and bad do not offset.
 pub fn grade(records: &[Record], day: NaiveDate) -> Grade {
-    let good: i32 = records.iter().filter(|r| r.nature == Nature::Good && r.date <= day).map(|r| r.points.max(0)).sum();
+    let good: i32 = records
+        .iter()
+        .filter(|r| r.nature == Nature::Good && r.date <= day)
+        .map(|r| r.points.max(0))
+        .sum();
     let mut score = (80 + good).min(100);
     for r in records.iter().filter(|r| r.nature == Nature::Bad && r.date <= day) {
-        let recent = r.date.with_year(r.date.year() + BAD_RECORD_YEARS).is_some_and(|end| day < end);
+        let recent =
+            r.date.with_year(r.date.year() + BAD_RECORD_YEARS).is_some_and(|end| day < end);
         if recent || r.bars_on(day) {
             let cap = match r.severity {
                 Severity::Minor => 60,
@@ -168,16 +183,54 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
-    fn rec(id: i64, nature: Nature, severity: Severity, date: &str, sanction: Sanction, points: i32) -> Record {
-        Record { id, nature, kind: if nature == Nature::Good { "获省科技进步奖".into() } else { "抄袭剽窃".into() }, severity, source: "甘科监〔2024〕3号".into(), date: d(date), sanction, points }
+    fn rec(
+        id: i64,
+        nature: Nature,
+        severity: Severity,
+        date: &str,
+        sanction: Sanction,
+        points: i32,
+    ) -> Record {
+        Record {
+            id,
+            nature,
+            kind: if nature == Nature::Good {
+                "获省科技进步奖".into()
+            } else {
+                "抄袭剽窃".into()
+            },
+            severity,
+            source: "甘科监〔2024〕3号".into(),
+            date: d(date),
+            sanction,
+            points,
+        }
     }
 
     #[test]
     fn records_follow_the_sanction_rules() {
-        assert!(rec(1, Nature::Bad, Severity::Serious, "2024-01-01", Sanction::Years(2), 0).check().is_ok());
-        assert_eq!(rec(1, Nature::Bad, Severity::Serious, "2024-01-01", Sanction::Years(4), 0).check().unwrap_err().field, "sanction");
-        assert!(rec(1, Nature::Bad, Severity::Minor, "2024-01-01", Sanction::Permanent, 0).check().is_err());
-        assert!(rec(1, Nature::Good, Severity::Minor, "2024-01-01", Sanction::Years(1), 5).check().is_err());
+        assert!(
+            rec(1, Nature::Bad, Severity::Serious, "2024-01-01", Sanction::Years(2), 0)
+                .check()
+                .is_ok()
+        );
+        assert_eq!(
+            rec(1, Nature::Bad, Severity::Serious, "2024-01-01", Sanction::Years(4), 0)
+                .check()
+                .unwrap_err()
+                .field,
+            "sanction"
+        );
+        assert!(
+            rec(1, Nature::Bad, Severity::Minor, "2024-01-01", Sanction::Permanent, 0)
+                .check()
+                .is_err()
+        );
+        assert!(
+            rec(1, Nature::Good, Severity::Minor, "2024-01-01", Sanction::Years(1), 5)
+                .check()
+                .is_err()
+        );
         let mut r = rec(1, Nature::Good, Severity::Minor, "2024-01-01", Sanction::None, 5);
         r.source = " ".into();
         assert_eq!(r.check().unwrap_err().field, "source");
@@ -185,14 +238,19 @@ mod tests {
 
     #[test]
     fn bans_decide_eligibility_and_say_which_record() {
-        let rs = vec![rec(1, Nature::Bad, Severity::Serious, "2023-03-01", Sanction::Years(3), 0), rec(2, Nature::Bad, Severity::Grave, "2024-06-01", Sanction::Years(5), 0), rec(3, Nature::Good, Severity::Minor, "2025-01-01", Sanction::None, 10)];
+        let rs = vec![
+            rec(1, Nature::Bad, Severity::Serious, "2023-03-01", Sanction::Years(3), 0),
+            rec(2, Nature::Bad, Severity::Grave, "2024-06-01", Sanction::Years(5), 0),
+            rec(3, Nature::Good, Severity::Minor, "2025-01-01", Sanction::None, 10),
+        ];
         let e = eligibility(&rs, d("2025-06-01"));
         assert!(!e.allowed);
         assert_eq!(e.deciding.unwrap().id, 2, "the longest ban decides");
         assert!(!eligibility(&rs, d("2029-05-31")).allowed);
         assert!(eligibility(&rs, d("2029-06-01")).allowed, "the ban ends after five years");
         assert!(eligibility(&rs, d("2023-02-28")).allowed, "not before the record");
-        let forever = vec![rec(4, Nature::Bad, Severity::Grave, "2020-01-01", Sanction::Permanent, 0)];
+        let forever =
+            vec![rec(4, Nature::Bad, Severity::Grave, "2020-01-01", Sanction::Permanent, 0)];
         assert!(!eligibility(&forever, d("2099-01-01")).allowed);
     }
 
@@ -205,6 +263,10 @@ mod tests {
         mixed.push(rec(2, Nature::Bad, Severity::Minor, "2024-05-01", Sanction::None, 0));
         mixed.push(rec(3, Nature::Good, Severity::Minor, "2024-06-01", Sanction::None, 50));
         assert_eq!(grade(&mixed, d("2025-01-01")), Grade { score: 60, letters: "B" });
-        assert_eq!(grade(&mixed, d("2029-05-01")).letters, "AAA", "after five years the minor record no longer weighs");
+        assert_eq!(
+            grade(&mixed, d("2029-05-01")).letters,
+            "AAA",
+            "after five years the minor record no longer weighs"
+        );
     }
 }

@@ -48,7 +48,8 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [Self::Applied, Self::Vetted, Self::Active, Self::Suspended, Self::Exited];
+    pub const ALL: [Status; 5] =
+        [Self::Applied, Self::Vetted, Self::Active, Self::Suspended, Self::Exited];
     pub fn code(self) -> &'static str {
         match self {
             Self::Applied => "applied",
@@ -74,7 +75,8 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [Self::Vet, Self::Activate, Self::Suspend, Self::Reinstate, Self::Exit];
+    pub const ALL: [Action; 5] =
+        [Self::Vet, Self::Activate, Self::Suspend, Self::Reinstate, Self::Exit];
     pub fn code(self) -> &'static str {
         match self {
             Self::Vet => "vet",
@@ -139,7 +141,12 @@ pub fn reconfirmation(confirmed_year: i32, today: chrono::NaiveDate) -> Reconfir
     use chrono::Datelike;
     if confirmed_year >= today.year() {
         Reconfirmation::Current
-    } else if confirmed_year == today.year() - 1 && today.ordinal() <= chrono::NaiveDate::from_ymd_opt(today.year(), 3, 31).map(|d| d.ordinal()).unwrap_or(90) {
+    } else if confirmed_year == today.year() - 1
+        && today.ordinal()
+            <= chrono::NaiveDate::from_ymd_opt(today.year(), 3, 31)
+                .map(|d| d.ordinal())
+                .unwrap_or(90)
+    {
         Reconfirmation::Due
     } else {
         Reconfirmation::Lapsed
@@ -167,11 +174,17 @@ mod tests {
         assert_eq!(s, Status::Active);
         assert_eq!(next(s, Action::Suspend, " "), Err(StatusError::ReasonRequired("suspend")));
         let s = next(s, Action::Suspend, "科研失信记录").unwrap();
-        assert_eq!(next(s, Action::Activate, ""), Err(StatusError::NotAllowed { from: "suspended", action: "activate" }));
+        assert_eq!(
+            next(s, Action::Activate, ""),
+            Err(StatusError::NotAllowed { from: "suspended", action: "activate" })
+        );
         let s = next(s, Action::Reinstate, "").unwrap();
         let s = next(s, Action::Exit, "退休").unwrap();
         assert!(next(s, Action::Reinstate, "").is_err(), "an exited expert stays out");
-        assert!(next(Status::Applied, Action::Activate, "").is_err(), "no activation without vetting");
+        assert!(
+            next(Status::Applied, Action::Activate, "").is_err(),
+            "no activation without vetting"
+        );
     }
 
     #[test]

@@ -15,7 +15,12 @@ pub struct IndexError {
     pub message: String,
 }
 
-fn fail<T>(file: &str, line: usize, column: &str, message: impl Into<String>) -> Result<T, IndexError> {
+fn fail<T>(
+    file: &str,
+    line: usize,
+    column: &str,
+    message: impl Into<String>,
+) -> Result<T, IndexError> {
     Err(IndexError { file: file.into(), line, column: column.into(), message: message.into() })
 }
 
@@ -69,9 +74,13 @@ impl Meta {
 }
 
 /// Reads a CSV into a header and records, with the line of each record.
-fn read_csv(file: &str, text: &str) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>), IndexError> {
+fn read_csv(
+    file: &str,
+    text: &str,
+) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>), IndexError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut r = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(text.as_bytes());
+    let mut r =
+        csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(text.as_bytes());
     let header: Vec<String> = match r.headers() {
         Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
         Err(e) => return fail(file, 1, "", format!("cannot read the header: {e}")),
@@ -80,7 +89,14 @@ fn read_csv(file: &str, text: &str) -> Result<(Vec<String>, Vec<(usize, Vec<Stri
     for (i, rec) in r.records().enumerate() {
         match rec {
             Ok(rec) => rows.push((i + 2, rec.iter().map(|s| s.trim().to_string()).collect())),
-            Err(e) => return fail(file, e.position().map(|p| p.line() as usize).unwrap_or(i + 2), "", format!("malformed CSV: {e}")),
+            Err(e) => {
+                return fail(
+                    file,
+                    e.position().map(|p| p.line() as usize).unwrap_or(i + 2),
+                    "",
+                    format!("malformed CSV: {e}"),
+                );
+            }
         }
     }
     Ok((header, rows))
@@ -105,7 +121,8 @@ pub fn read_meta(file: &str, text: &str) -> Result<Meta, IndexError> {
             return fail(file, 1, needed, "missing column");
         }
     }
-    let get = |r: &Vec<String>, name: &str| col(name).and_then(|i| r.get(i)).cloned().unwrap_or_default();
+    let get =
+        |r: &Vec<String>, name: &str| col(name).and_then(|i| r.get(i)).cloned().unwrap_or_default();
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for (line, r) in &rows {
@@ -122,14 +139,25 @@ pub fn read_meta(file: &str, text: &str) -> Result<Meta, IndexError> {
             "Group" => Kind::Group,
             "Denominator" => Kind::Denominator,
             "Other" => Kind::Other,
-            other => return fail(file, *line, "Type", format!("unknown Type '{other}' (Indicator, Aggregate, Group, Denominator, Other)")),
+            other => {
+                return fail(
+                    file,
+                    *line,
+                    "Type",
+                    format!(
+                        "unknown Type '{other}' (Indicator, Aggregate, Group, Denominator, Other)"
+                    ),
+                );
+            }
         };
         let structural = matches!(kind, Kind::Indicator | Kind::Aggregate);
         let level = match get(r, "Level").as_str() {
             "" | "NA" if !structural => 0,
             s => match s.parse::<u32>() {
                 Ok(l) if l >= 1 => l,
-                _ => return fail(file, *line, "Level", format!("'{s}' is not a level (1, 2, ...)")),
+                _ => {
+                    return fail(file, *line, "Level", format!("'{s}' is not a level (1, 2, ...)"));
+                }
             },
         };
         if kind == Kind::Indicator && level != 1 {
@@ -138,7 +166,8 @@ pub fn read_meta(file: &str, text: &str) -> Result<Meta, IndexError> {
         if kind == Kind::Aggregate && level < 2 {
             return fail(file, *line, "Level", "an aggregate must be at level 2 or above");
         }
-        let direction = match (structural, number(file, *line, "Direction", &get(r, "Direction"))?) {
+        let direction = match (structural, number(file, *line, "Direction", &get(r, "Direction"))?)
+        {
             (false, d) => d.unwrap_or(1.0),
             (true, Some(d)) if d == 1.0 || d == -1.0 => d,
             (true, _) => return fail(file, *line, "Direction", "Direction must be 1 or -1"),
@@ -170,11 +199,18 @@ pub fn read_meta(file: &str, text: &str) -> Result<Meta, IndexError> {
     let top = meta.top_level();
     let tops: Vec<&MetaRow> = meta.aggregates().filter(|r| r.level == top).collect();
     if meta.aggregates().count() > 0 && tops.len() != 1 {
-        return fail(file, 0, "Level", format!("exactly one aggregate must be at the top level {top}, found {}", tops.len()));
+        return fail(
+            file,
+            0,
+            "Level",
+            format!("exactly one aggregate must be at the top level {top}, found {}", tops.len()),
+        );
     }
     for (i, r) in meta.rows.iter().enumerate() {
         let line = i + 2;
-        if !matches!(r.kind, Kind::Indicator | Kind::Aggregate) || (r.kind == Kind::Aggregate && r.level == top) {
+        if !matches!(r.kind, Kind::Indicator | Kind::Aggregate)
+            || (r.kind == Kind::Aggregate && r.level == top)
+        {
             continue;
         }
         if meta.aggregates().count() == 0 {
@@ -182,21 +218,46 @@ pub fn read_meta(file: &str, text: &str) -> Result<Meta, IndexError> {
         }
         match meta.rows.iter().find(|p| p.code == r.parent) {
             Some(p) if p.kind == Kind::Aggregate && p.level == r.level + 1 => {}
-            Some(_) => return fail(file, line, "Parent", format!("parent '{}' is not an aggregate one level up", r.parent)),
+            Some(_) => {
+                return fail(
+                    file,
+                    line,
+                    "Parent",
+                    format!("parent '{}' is not an aggregate one level up", r.parent),
+                );
+            }
             None => return fail(file, line, "Parent", format!("unknown parent '{}'", r.parent)),
         }
         if r.kind == Kind::Indicator
             && !r.denominator.is_empty()
             && !meta.rows.iter().any(|d| d.code == r.denominator && d.kind == Kind::Denominator)
         {
-            return fail(file, line, "Denominator", format!("'{}' is not a Denominator row", r.denominator));
+            return fail(
+                file,
+                line,
+                "Denominator",
+                format!("'{}' is not a Denominator row", r.denominator),
+            );
         }
     }
     for a in meta.aggregates() {
-        let sum: f64 = meta.rows.iter().filter(|c| c.parent == a.code && c.kind != Kind::Group).map(|c| c.weight).sum();
+        let sum: f64 = meta
+            .rows
+            .iter()
+            .filter(|c| c.parent == a.code && c.kind != Kind::Group)
+            .map(|c| c.weight)
+            .sum();
         if sum <= 0.0 {
             let line = meta.rows.iter().position(|r| r.code == a.code).map(|i| i + 2).unwrap_or(0);
-            return fail(file, line, "Weight", format!("the weights of the children of '{}' do not sum to a positive number", a.code));
+            return fail(
+                file,
+                line,
+                "Weight",
+                format!(
+                    "the weights of the children of '{}' do not sum to a positive number",
+                    a.code
+                ),
+            );
         }
     }
     Ok(meta)
@@ -218,7 +279,11 @@ pub struct Data {
 pub fn read_data(file: &str, text: &str, meta: &Meta) -> Result<Data, IndexError> {
     // Streamed record by record: a panel has millions of cells, each parsed in place.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let header: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|s| s.to_string()).collect(),
         Err(e) => return fail(file, 1, "", format!("cannot read the header: {e}")),
@@ -240,18 +305,35 @@ pub fn read_data(file: &str, text: &str, meta: &Meta) -> Result<Data, IndexError
             return fail(file, 1, &r.code, format!("iMeta's '{}' has no column", r.code));
         }
     }
-    let mut d = Data { codes: vec![], names: vec![], times: vec![], groups: HashMap::new(), denominators: HashMap::new(), values: vec![vec![]; meta.indicators().count()], panel: false };
+    let mut d = Data {
+        codes: vec![],
+        names: vec![],
+        times: vec![],
+        groups: HashMap::new(),
+        denominators: HashMap::new(),
+        values: vec![vec![]; meta.indicators().count()],
+        panel: false,
+    };
     let mut keys = HashSet::new();
     // Column positions, found once.
-    let meta_cols: Vec<(&MetaRow, usize)> = meta.rows.iter().filter_map(|m| col(&m.code).map(|i| (m, i))).collect();
-    let ind_cols: Vec<(&MetaRow, usize)> = meta.indicators().filter_map(|m| col(&m.code).map(|i| (m, i))).collect();
+    let meta_cols: Vec<(&MetaRow, usize)> =
+        meta.rows.iter().filter_map(|m| col(&m.code).map(|i| (m, i))).collect();
+    let ind_cols: Vec<(&MetaRow, usize)> =
+        meta.indicators().filter_map(|m| col(&m.code).map(|i| (m, i))).collect();
     let mut rec = csv::StringRecord::new();
     let mut line = 1;
     loop {
         match reader.read_record(&mut rec) {
             Ok(true) => line += 1,
             Ok(false) => break,
-            Err(e) => return fail(file, e.position().map(|p| p.line() as usize).unwrap_or(line + 1), "", format!("malformed CSV: {e}")),
+            Err(e) => {
+                return fail(
+                    file,
+                    e.position().map(|p| p.line() as usize).unwrap_or(line + 1),
+                    "",
+                    format!("malformed CSV: {e}"),
+                );
+            }
         }
         let r = &rec;
         let code = r[ucode].to_string();
@@ -263,15 +345,33 @@ pub fn read_data(file: &str, text: &str, meta: &Meta) -> Result<Data, IndexError
             None => None,
         };
         if !keys.insert((code.clone(), t.map(f64::to_bits))) {
-            return fail(file, line, "uCode", if t.is_some() { format!("duplicate uCode/Time '{code}'") } else { format!("duplicate uCode '{code}'") });
+            return fail(
+                file,
+                line,
+                "uCode",
+                if t.is_some() {
+                    format!("duplicate uCode/Time '{code}'")
+                } else {
+                    format!("duplicate uCode '{code}'")
+                },
+            );
         }
-        d.names.push(uname.map(|i| r[i].to_string()).filter(|n| !n.is_empty()).unwrap_or_else(|| code.clone()));
+        d.names.push(
+            uname
+                .map(|i| r[i].to_string())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| code.clone()),
+        );
         d.codes.push(code);
         d.times.push(t);
         for &(m, i) in &meta_cols {
             match m.kind {
                 Kind::Group => d.groups.entry(m.code.clone()).or_default().push(r[i].to_string()),
-                Kind::Denominator => d.denominators.entry(m.code.clone()).or_default().push(number(file, line, &m.code, &r[i])?),
+                Kind::Denominator => d
+                    .denominators
+                    .entry(m.code.clone())
+                    .or_default()
+                    .push(number(file, line, &m.code, &r[i])?),
                 Kind::Other | Kind::Aggregate => {}
                 Kind::Indicator => {}
             }
@@ -339,13 +439,28 @@ pub struct Aggregate {
 
 pub fn read_pipeline(file: &str, text: &str) -> Result<Pipeline, IndexError> {
     let doc: toml::Table = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(0);
-        IndexError { file: file.into(), line, column: String::new(), message: e.message().to_string() }
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+            .unwrap_or(0);
+        IndexError {
+            file: file.into(),
+            line,
+            column: String::new(),
+            message: e.message().to_string(),
+        }
     })?;
-    let line_of = |key: &str| text.lines().position(|l| l.trim_start().starts_with(key) || l.trim() == format!("[{key}]")).map(|i| i + 1).unwrap_or(0);
+    let line_of = |key: &str| {
+        text.lines()
+            .position(|l| l.trim_start().starts_with(key) || l.trim() == format!("[{key}]"))
+            .map(|i| i + 1)
+            .unwrap_or(0)
+    };
     let mut p = Pipeline::default();
     for (step, v) in &doc {
-        let Some(t) = v.as_table() else { return fail(file, line_of(step), step, "a step must be a table like [impute]") };
+        let Some(t) = v.as_table() else {
+            return fail(file, line_of(step), step, "a step must be a table like [impute]");
+        };
         let allowed: &[&str] = match step.as_str() {
             "denominate" => &[],
             "impute" => &["method", "group"],
@@ -363,13 +478,20 @@ pub fn read_pipeline(file: &str, text: &str) -> Result<Pipeline, IndexError> {
         let num = |k: &str, default: f64| -> Result<f64, IndexError> {
             match t.get(k) {
                 None => Ok(default),
-                Some(v) => v.as_float().or_else(|| v.as_integer().map(|i| i as f64)).map(Ok).unwrap_or_else(|| fail(file, line_of(k), k, "must be a number")),
+                Some(v) => v
+                    .as_float()
+                    .or_else(|| v.as_integer().map(|i| i as f64))
+                    .map(Ok)
+                    .unwrap_or_else(|| fail(file, line_of(k), k, "must be a number")),
             }
         };
         let text_opt = |k: &str, default: &str| -> Result<String, IndexError> {
             match t.get(k) {
                 None => Ok(default.to_string()),
-                Some(v) => v.as_str().map(|s| Ok(s.to_string())).unwrap_or_else(|| fail(file, line_of(k), k, "must be text")),
+                Some(v) => v
+                    .as_str()
+                    .map(|s| Ok(s.to_string()))
+                    .unwrap_or_else(|| fail(file, line_of(k), k, "must be text")),
             }
         };
         match step.as_str() {
@@ -381,9 +503,33 @@ pub fn read_pipeline(file: &str, text: &str) -> Result<Pipeline, IndexError> {
                     "median" => (true, false),
                     "mean_group" => (false, true),
                     "median_group" => (true, true),
-                    other => return fail(file, line_of("method"), "method", format!("unknown impute method '{other}'")),
+                    other => {
+                        return fail(
+                            file,
+                            line_of("method"),
+                            "method",
+                            format!("unknown impute method '{other}'"),
+                        );
+                    }
                 };
-                let group = if grouped { Some(t.get("group").and_then(|g| g.as_str()).map(String::from).map(Ok).unwrap_or_else(|| fail(file, line_of("method"), "group", "a *_group method needs group"))?) } else { None };
+                let group = if grouped {
+                    Some(
+                        t.get("group")
+                            .and_then(|g| g.as_str())
+                            .map(String::from)
+                            .map(Ok)
+                            .unwrap_or_else(|| {
+                                fail(
+                                    file,
+                                    line_of("method"),
+                                    "group",
+                                    "a *_group method needs group",
+                                )
+                            })?,
+                    )
+                } else {
+                    None
+                };
                 p.impute = Some(Impute { median, group });
             }
             "screen" => p.screen = Some(num("min_availability", 2.0 / 3.0)?),
@@ -392,30 +538,56 @@ pub fn read_pipeline(file: &str, text: &str) -> Result<Pipeline, IndexError> {
                 let winsorise = match method.as_str() {
                     "winsorise" => true,
                     "none" => false,
-                    other => return fail(file, line_of("method"), "method", format!("unknown treat method '{other}'")),
+                    other => {
+                        return fail(
+                            file,
+                            line_of("method"),
+                            "method",
+                            format!("unknown treat method '{other}'"),
+                        );
+                    }
                 };
                 let log_ct = match text_opt("log", "log_ct")?.as_str() {
                     "log_ct" => true,
                     "none" => false,
-                    other => return fail(file, line_of("log"), "log", format!("unknown log '{other}'")),
+                    other => {
+                        return fail(file, line_of("log"), "log", format!("unknown log '{other}'"));
+                    }
                 };
                 let winmax = num("winmax", 5.0)?;
                 if winmax < 0.0 || winmax.fract() != 0.0 {
                     return fail(file, line_of("winmax"), "winmax", "must be a whole number ≥ 0");
                 }
-                p.treat = Some(Treat { winsorise, winmax: winmax as usize, skew_max: num("skew_max", 2.0)?, kurt_max: num("kurt_max", 3.5)?, log_ct });
+                p.treat = Some(Treat {
+                    winsorise,
+                    winmax: winmax as usize,
+                    skew_max: num("skew_max", 2.0)?,
+                    kurt_max: num("kurt_max", 3.5)?,
+                    log_ct,
+                });
             }
             "normalise" => {
                 let m = match text_opt("method", "minmax")?.as_str() {
-                    "minmax" => Normalise::MinMax { lower: num("lower", 0.0)?, upper: num("upper", 100.0)? },
+                    "minmax" => {
+                        Normalise::MinMax { lower: num("lower", 0.0)?, upper: num("upper", 100.0)? }
+                    }
                     "zscore" => Normalise::ZScore { mean: num("mean", 0.0)?, sd: num("sd", 1.0)? },
                     "rank" => Normalise::Rank,
                     "prank" => Normalise::PRank,
-                    "dist2targ" => Normalise::Dist2Targ { cap: t.get("cap").and_then(|c| c.as_bool()).unwrap_or(false) },
+                    "dist2targ" => Normalise::Dist2Targ {
+                        cap: t.get("cap").and_then(|c| c.as_bool()).unwrap_or(false),
+                    },
                     "dist2max" => Normalise::Dist2Max,
                     "fracmax" => Normalise::FracMax,
                     "goalposts" => Normalise::Goalposts { scale: num("scale", 100.0)? },
-                    other => return fail(file, line_of("method"), "method", format!("unknown normalise method '{other}'")),
+                    other => {
+                        return fail(
+                            file,
+                            line_of("method"),
+                            "method",
+                            format!("unknown normalise method '{other}'"),
+                        );
+                    }
                 };
                 p.normalise = Some(m);
             }
@@ -424,9 +596,17 @@ pub fn read_pipeline(file: &str, text: &str) -> Result<Pipeline, IndexError> {
                     "amean" => Mean::Arithmetic,
                     "gmean" => Mean::Geometric,
                     "hmean" => Mean::Harmonic,
-                    other => return fail(file, line_of("method"), "method", format!("unknown aggregate method '{other}'")),
+                    other => {
+                        return fail(
+                            file,
+                            line_of("method"),
+                            "method",
+                            format!("unknown aggregate method '{other}'"),
+                        );
+                    }
                 };
-                p.aggregate = Some(Aggregate { mean, min_availability: num("min_availability", 0.0)? });
+                p.aggregate =
+                    Some(Aggregate { mean, min_availability: num("min_availability", 0.0)? });
             }
             _ => {}
         }
@@ -489,7 +669,11 @@ pub fn skew_kurt(xs: &[f64]) -> (Option<f64>, Option<f64>) {
         return (None, None);
     }
     let skew = n.sqrt() * m3 / m2.powf(1.5) * (n * (n - 1.0)).sqrt() / (n - 2.0);
-    let kurt = if xs.len() < 4 { None } else { Some(((n + 1.0) * (n * m4 / (m2 * m2) - 3.0) + 6.0) * (n - 1.0) / ((n - 2.0) * (n - 3.0))) };
+    let kurt = if xs.len() < 4 {
+        None
+    } else {
+        Some(((n + 1.0) * (n * m4 / (m2 * m2) - 3.0) + 6.0) * (n - 1.0) / ((n - 2.0) * (n - 3.0)))
+    };
     (Some(skew), kurt)
 }
 
@@ -513,7 +697,11 @@ fn present(col: &[Option<f64>], rows: &[usize]) -> Vec<f64> {
 pub fn build(meta: &Meta, data: &Data, p: &Pipeline, data_file: &str) -> Result<Build, IndexError> {
     let ind: Vec<&MetaRow> = meta.indicators().collect();
     let line_of = |row: usize| row + 2;
-    let mut ds = Dataset { rows: (0..data.codes.len()).collect(), columns: ind.iter().map(|m| m.code.clone()).collect(), values: data.values.iter().map(|c| Column::new(c.clone())).collect() };
+    let mut ds = Dataset {
+        rows: (0..data.codes.len()).collect(),
+        columns: ind.iter().map(|m| m.code.clone()).collect(),
+        values: data.values.iter().map(|c| Column::new(c.clone())).collect(),
+    };
     let mut out = Build { datasets: vec![], treatment: None, aggregated: false };
     if p.denominate {
         for (k, m) in ind.iter().enumerate() {
@@ -524,7 +712,14 @@ pub fn build(meta: &Meta, data: &Data, p: &Pipeline, data_file: &str) -> Result<
             let col = std::sync::Arc::make_mut(&mut ds.values[k]);
             for (pos, &r) in ds.rows.iter().enumerate() {
                 col[pos] = match (col[pos], den[r]) {
-                    (Some(_), Some(d)) if d == 0.0 => return fail(data_file, line_of(r), &m.denominator, format!("zero denominator for {}", m.code)),
+                    (Some(_), Some(d)) if d == 0.0 => {
+                        return fail(
+                            data_file,
+                            line_of(r),
+                            &m.denominator,
+                            format!("zero denominator for {}", m.code),
+                        );
+                    }
                     (Some(x), Some(d)) => Some(x / d),
                     _ => None,
                 };
@@ -534,7 +729,12 @@ pub fn build(meta: &Meta, data: &Data, p: &Pipeline, data_file: &str) -> Result<
     }
     if let Some(imp) = &p.impute {
         let groups = match &imp.group {
-            Some(g) => Some(data.groups.get(g).ok_or_else(|| IndexError { file: "pipeline".into(), line: 0, column: "group".into(), message: format!("'{g}' is not a Group column") })?),
+            Some(g) => Some(data.groups.get(g).ok_or_else(|| IndexError {
+                file: "pipeline".into(),
+                line: 0,
+                column: "group".into(),
+                message: format!("'{g}' is not a Group column"),
+            })?),
             None => None,
         };
         // Each row's group as a small number, found once (0: no group; without grouping all
@@ -563,7 +763,18 @@ pub fn build(meta: &Meta, data: &Data, p: &Pipeline, data_file: &str) -> Result<
                         by_group[keys[pos]].push(v);
                     }
                 }
-                let fill: Vec<Option<f64>> = by_group.iter().map(|v| (!v.is_empty()).then(|| if imp.median { median(v) } else { v.iter().sum::<f64>() / v.len() as f64 })).collect();
+                let fill: Vec<Option<f64>> = by_group
+                    .iter()
+                    .map(|v| {
+                        (!v.is_empty()).then(|| {
+                            if imp.median {
+                                median(v)
+                            } else {
+                                v.iter().sum::<f64>() / v.len() as f64
+                            }
+                        })
+                    })
+                    .collect();
                 for &pos in &rows {
                     if ds.values[k][pos].is_some() || keys[pos] == 0 {
                         continue;
@@ -578,9 +789,21 @@ pub fn build(meta: &Meta, data: &Data, p: &Pipeline, data_file: &str) -> Result<
     }
     if let Some(min) = p.screen {
         let n = ds.columns.len() as f64;
-        let keep: Vec<usize> = (0..ds.rows.len()).filter(|&pos| 1.0 - ds.values.iter().filter(|c| c[pos].is_none()).count() as f64 / n >= min).collect();
+        let keep: Vec<usize> = (0..ds.rows.len())
+            .filter(|&pos| {
+                1.0 - ds.values.iter().filter(|c| c[pos].is_none()).count() as f64 / n >= min
+            })
+            .collect();
         if keep.len() < ds.rows.len() {
-            ds = Dataset { rows: keep.iter().map(|&p| ds.rows[p]).collect(), columns: ds.columns.clone(), values: ds.values.iter().map(|c| Column::new(keep.iter().map(|&p| c[p]).collect())).collect() };
+            ds = Dataset {
+                rows: keep.iter().map(|&p| ds.rows[p]).collect(),
+                columns: ds.columns.clone(),
+                values: ds
+                    .values
+                    .iter()
+                    .map(|c| Column::new(keep.iter().map(|&p| c[p]).collect()))
+                    .collect(),
+            };
         }
         out.datasets.push(("Screened", ds.clone()));
     }
@@ -627,26 +850,47 @@ pub fn treat_all(meta: &Meta, data: &Data, mut ds: Dataset, t: &Treat) -> (Datas
 /// Normalises every indicator over all rows (all years together).
 pub fn normalise_all(meta: &Meta, mut ds: Dataset, n: &Normalise) -> Result<Dataset, IndexError> {
     for (k, m) in meta.indicators().enumerate() {
-        ds.values[k] = Column::new(normalise(&ds.values[k], m, n).map_err(|message| IndexError { file: "iMeta".into(), line: 0, column: m.code.clone(), message })?);
+        ds.values[k] = Column::new(normalise(&ds.values[k], m, n).map_err(|message| {
+            IndexError { file: "iMeta".into(), line: 0, column: m.code.clone(), message }
+        })?);
     }
     Ok(ds)
 }
 
 /// Adds every aggregate's column, level by level, with the weights `weight` gives.
-pub fn aggregate_all(meta: &Meta, data: &Data, mut ds: Dataset, a: &Aggregate, weight: &dyn Fn(&MetaRow) -> f64, data_file: &str) -> Result<Dataset, IndexError> {
+pub fn aggregate_all(
+    meta: &Meta,
+    data: &Data,
+    mut ds: Dataset,
+    a: &Aggregate,
+    weight: &dyn Fn(&MetaRow) -> f64,
+    data_file: &str,
+) -> Result<Dataset, IndexError> {
     let line_of = |row: usize| row + 2;
     {
         for agg in meta.aggregates_upward() {
             let children: Vec<(usize, f64, &str)> = meta
                 .rows
                 .iter()
-                .filter(|c| c.parent == agg.code && matches!(c.kind, Kind::Indicator | Kind::Aggregate))
-                .filter_map(|c| ds.columns.iter().position(|x| x == &c.code).map(|i| (i, weight(c), c.code.as_str())))
+                .filter(|c| {
+                    c.parent == agg.code && matches!(c.kind, Kind::Indicator | Kind::Aggregate)
+                })
+                .filter_map(|c| {
+                    ds.columns
+                        .iter()
+                        .position(|x| x == &c.code)
+                        .map(|i| (i, weight(c), c.code.as_str()))
+                })
                 .collect();
             let mut col = Vec::with_capacity(ds.rows.len());
             for pos in 0..ds.rows.len() {
-                let have: Vec<(f64, f64, &str)> = children.iter().filter_map(|&(i, w, c)| ds.values[i][pos].map(|x| (x, w, c))).collect();
-                if have.is_empty() || (have.len() as f64) / (children.len() as f64) < a.min_availability {
+                let have: Vec<(f64, f64, &str)> = children
+                    .iter()
+                    .filter_map(|&(i, w, c)| ds.values[i][pos].map(|x| (x, w, c)))
+                    .collect();
+                if have.is_empty()
+                    || (have.len() as f64) / (children.len() as f64) < a.min_availability
+                {
                     col.push(None);
                     continue;
                 }
@@ -655,13 +899,29 @@ pub fn aggregate_all(meta: &Meta, data: &Data, mut ds: Dataset, a: &Aggregate, w
                     Mean::Arithmetic => have.iter().map(|(x, w, _)| w * x).sum::<f64>() / sw,
                     Mean::Geometric => {
                         if let Some((x, _, c)) = have.iter().find(|h| h.0 <= 0.0) {
-                            return fail(data_file, line_of(ds.rows[pos]), c, format!("a geometric mean over a non-positive value ({x}) for {} in {}", data.codes[ds.rows[pos]], agg.code));
+                            return fail(
+                                data_file,
+                                line_of(ds.rows[pos]),
+                                c,
+                                format!(
+                                    "a geometric mean over a non-positive value ({x}) for {} in {}",
+                                    data.codes[ds.rows[pos]], agg.code
+                                ),
+                            );
                         }
                         (have.iter().map(|(x, w, _)| w * x.ln()).sum::<f64>() / sw).exp()
                     }
                     Mean::Harmonic => {
                         if let Some((_, _, c)) = have.iter().find(|h| h.0 == 0.0) {
-                            return fail(data_file, line_of(ds.rows[pos]), c, format!("a harmonic mean over a zero for {} in {}", data.codes[ds.rows[pos]], agg.code));
+                            return fail(
+                                data_file,
+                                line_of(ds.rows[pos]),
+                                c,
+                                format!(
+                                    "a harmonic mean over a zero for {} in {}",
+                                    data.codes[ds.rows[pos]], agg.code
+                                ),
+                            );
                         }
                         sw / have.iter().map(|(x, w, _)| w / x).sum::<f64>()
                     }
@@ -695,7 +955,19 @@ fn treat(col: &[Option<f64>], rows: &[usize], t: &Treat) -> (Vec<Option<f64>>, T
     let orig = present(col, rows);
     let (sb, kb) = skew_kurt(&orig);
     let pass_before = passes(&orig, t);
-    let mut row = TreatRow { code: String::new(), time: None, skew_before: sb, kurt_before: kb, pass_before, win_high: 0, win_low: 0, log: false, skew_after: sb, kurt_after: kb, pass_after: pass_before };
+    let mut row = TreatRow {
+        code: String::new(),
+        time: None,
+        skew_before: sb,
+        kurt_before: kb,
+        pass_before,
+        win_high: 0,
+        win_low: 0,
+        log: false,
+        skew_after: sb,
+        kurt_after: kb,
+        pass_after: pass_before,
+    };
     let mut out = col.to_vec();
     if !t.winsorise || pass_before != Some(false) {
         return (out, row);
@@ -708,10 +980,17 @@ fn treat(col: &[Option<f64>], rows: &[usize], t: &Treat) -> (Vec<Option<f64>>, T
             break;
         }
         let Some(s) = skew_kurt(&xs).0 else { break };
-        let (lo, hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+        let (lo, hi) =
+            xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
         let edge = if s >= 0.0 { hi } else { lo };
         let rest = xs.iter().copied().filter(|&x| x != edge);
-        let Some(next) = (if s >= 0.0 { rest.fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x)))) } else { rest.fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.min(x)))) }) else { break };
+        let Some(next) = (if s >= 0.0 {
+            rest.fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
+        } else {
+            rest.fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.min(x))))
+        }) else {
+            break;
+        };
         let mut group = 0;
         for &pos in rows {
             if w[pos] == Some(edge) {
@@ -725,7 +1004,8 @@ fn treat(col: &[Option<f64>], rows: &[usize], t: &Treat) -> (Vec<Option<f64>>, T
     row.win_low = low;
     let wx = present(&w, rows);
     if passes(&wx, t) == Some(false) && t.log_ct {
-        let (lo, hi) = orig.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+        let (lo, hi) =
+            orig.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
         for &pos in rows {
             out[pos] = col[pos].map(|x| (x - lo + 0.01 * (hi - lo)).ln());
         }
@@ -746,7 +1026,8 @@ fn treat(col: &[Option<f64>], rows: &[usize], t: &Treat) -> (Vec<Option<f64>>, T
 fn normalise(col: &[Option<f64>], m: &MetaRow, n: &Normalise) -> Result<Vec<Option<f64>>, String> {
     let dir = m.direction;
     let xs: Vec<f64> = col.iter().flatten().map(|x| x * dir).collect();
-    let (lo, hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+    let (lo, hi) =
+        xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
     let count = xs.len() as f64;
     let mean = xs.iter().sum::<f64>() / count;
     let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (count - 1.0)).sqrt();
@@ -754,25 +1035,39 @@ fn normalise(col: &[Option<f64>], m: &MetaRow, n: &Normalise) -> Result<Vec<Opti
     let f = |raw: f64| -> Result<Option<f64>, String> {
         let x = raw * dir;
         Ok(match n {
-            Normalise::MinMax { lower, upper } => (hi > lo).then(|| lower + (x - lo) / (hi - lo) * (upper - lower)),
+            Normalise::MinMax { lower, upper } => {
+                (hi > lo).then(|| lower + (x - lo) / (hi - lo) * (upper - lower))
+            }
             Normalise::ZScore { mean: m0, sd: s0 } => Some(m0 + s0 * (x - mean) / sd),
             Normalise::Rank => Some(rank(x)),
             Normalise::PRank => Some((rank(x) - 1.0) / (count - 1.0)),
             Normalise::Dist2Max => Some(1.0 - (hi - x) / (hi - lo)),
             Normalise::FracMax => Some(x / hi),
             Normalise::Dist2Targ { cap } => {
-                let target = m.target.ok_or_else(|| format!("dist2targ needs a Target for {}", m.code))? * dir;
+                let target =
+                    m.target.ok_or_else(|| format!("dist2targ needs a Target for {}", m.code))?
+                        * dir;
                 let v = (x - lo) / (target - lo);
                 Some(if *cap && v > 1.0 { 1.0 } else { v })
             }
             Normalise::Goalposts { scale } => {
-                let (Some(gl), Some(gu)) = (m.goalpost_lower, m.goalpost_upper) else { return Err(format!("goalposts need goalpost_lower and goalpost_upper for {}", m.code)) };
+                let (Some(gl), Some(gu)) = (m.goalpost_lower, m.goalpost_upper) else {
+                    return Err(format!(
+                        "goalposts need goalpost_lower and goalpost_upper for {}",
+                        m.code
+                    ));
+                };
                 let v = if dir < 0.0 { (gu - raw) / (gu - gl) } else { (raw - gl) / (gu - gl) };
                 Some(v.clamp(0.0, 1.0) * scale)
             }
         })
     };
-    col.iter().map(|v| match v { Some(x) => f(*x), None => Ok(None) }).collect()
+    col.iter()
+        .map(|v| match v {
+            Some(x) => f(*x),
+            None => Ok(None),
+        })
+        .collect()
 }
 
 // ---------- output ----------
@@ -805,7 +1100,11 @@ fn fmt_bool(b: Option<bool>) -> String {
 }
 
 fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 /// Row order: by Time, then uCode.
@@ -813,7 +1112,10 @@ fn ordered(data: &Data, ds: &Dataset) -> Vec<usize> {
     let mut pos: Vec<usize> = (0..ds.rows.len()).collect();
     pos.sort_by(|&a, &b| {
         let (ra, rb) = (ds.rows[a], ds.rows[b]);
-        data.times[ra].unwrap_or(0.0).total_cmp(&data.times[rb].unwrap_or(0.0)).then_with(|| data.codes[ra].cmp(&data.codes[rb]))
+        data.times[ra]
+            .unwrap_or(0.0)
+            .total_cmp(&data.times[rb].unwrap_or(0.0))
+            .then_with(|| data.codes[ra].cmp(&data.codes[rb]))
     });
     pos
 }
@@ -914,7 +1216,17 @@ pub fn treatment_csv(data: &Data, rows: &[TreatRow]) -> String {
         if data.panel {
             cells.push(fmt_num(r.time));
         }
-        cells.extend([fmt_num(r.skew_before), fmt_num(r.kurt_before), fmt_bool(r.pass_before), r.win_high.to_string(), r.win_low.to_string(), fmt_bool(Some(r.log)), fmt_num(r.skew_after), fmt_num(r.kurt_after), fmt_bool(r.pass_after)]);
+        cells.extend([
+            fmt_num(r.skew_before),
+            fmt_num(r.kurt_before),
+            fmt_bool(r.pass_before),
+            r.win_high.to_string(),
+            r.win_low.to_string(),
+            fmt_bool(Some(r.log)),
+            fmt_num(r.skew_after),
+            fmt_num(r.kurt_after),
+            fmt_bool(r.pass_after),
+        ]);
         s.push_str(&cells.join(","));
         s.push('\n');
     }

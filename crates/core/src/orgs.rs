@@ -262,15 +262,9 @@ impl OrgInput {
             errors.push(field("phone", "err.phone", vec![]));
         }
         match (credit_code, kind, org_unit_id) {
-            (Some(credit_code), Some(kind), Some(org_unit_id)) if errors.is_empty() => Ok(OrgDraft {
-                credit_code,
-                name,
-                kind,
-                org_unit_id,
-                address,
-                contact,
-                phone,
-            }),
+            (Some(credit_code), Some(kind), Some(org_unit_id)) if errors.is_empty() => {
+                Ok(OrgDraft { credit_code, name, kind, org_unit_id, address, contact, phone })
+            }
             _ => Err(errors),
         }
     }
@@ -284,7 +278,13 @@ mod tests {
     #[test]
     fn control_characters_are_refused_in_one_line_fields() {
         // SQLite keeps a NUL, PostgreSQL refuses it: a backup of one could not move to the other.
-        let base = OrgInput { credit_code: "91350100M000100Y43".into(), name: "测试单位".into(), kind: "enterprise".into(), org_unit_id: "1".into(), ..Default::default() };
+        let base = OrgInput {
+            credit_code: "91350100M000100Y43".into(),
+            name: "测试单位".into(),
+            kind: "enterprise".into(),
+            org_unit_id: "1".into(),
+            ..Default::default()
+        };
         assert!(base.parse().is_ok());
         let cases = [
             ("name", OrgInput { name: "测试\0单位".into(), ..base.clone() }),
@@ -293,7 +293,10 @@ mod tests {
         ];
         for (f, input) in cases {
             let errors = input.parse().unwrap_err();
-            assert!(errors.iter().any(|e| e.field == f && e.key == "err.control"), "{f}: {errors:?}");
+            assert!(
+                errors.iter().any(|e| e.field == f && e.key == "err.control"),
+                "{f}: {errors:?}"
+            );
         }
     }
 
@@ -320,7 +323,10 @@ mod tests {
 
     #[test]
     fn lower_case_and_spaces_are_accepted() {
-        assert_eq!(CreditCode::parse(" 91350100m000100y43 ").unwrap().as_str(), "91350100M000100Y43");
+        assert_eq!(
+            CreditCode::parse(" 91350100m000100y43 ").unwrap().as_str(),
+            "91350100M000100Y43"
+        );
     }
 
     proptest! {
@@ -340,7 +346,8 @@ mod tests {
 
     #[test]
     fn org_input_reports_every_field() {
-        let input = OrgInput { credit_code: "123".into(), kind: "bank".into(), ..Default::default() };
+        let input =
+            OrgInput { credit_code: "123".into(), kind: "bank".into(), ..Default::default() };
         let errs = input.parse().unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["credit_code", "name", "kind", "org_unit_id"]);

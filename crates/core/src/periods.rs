@@ -26,13 +26,28 @@ impl Period {
             let (y, rest) = s.split_at(4);
             let y = year(y).ok_or_else(err)?;
             if let Some(h) = rest.strip_prefix('S') {
-                return h.parse().ok().filter(|h| (1..=2).contains(h)).map(|h| Period::Half(y, h)).ok_or_else(err);
+                return h
+                    .parse()
+                    .ok()
+                    .filter(|h| (1..=2).contains(h))
+                    .map(|h| Period::Half(y, h))
+                    .ok_or_else(err);
             }
             if let Some(q) = rest.strip_prefix('Q') {
-                return q.parse().ok().filter(|q| (1..=4).contains(q)).map(|q| Period::Quarter(y, q)).ok_or_else(err);
+                return q
+                    .parse()
+                    .ok()
+                    .filter(|q| (1..=4).contains(q))
+                    .map(|q| Period::Quarter(y, q))
+                    .ok_or_else(err);
             }
             if rest.bytes().all(|b| b.is_ascii_digit()) {
-                return rest.parse().ok().filter(|m| (1..=12).contains(m)).map(|m| Period::Month(y, m)).ok_or_else(err);
+                return rest
+                    .parse()
+                    .ok()
+                    .filter(|m| (1..=12).contains(m))
+                    .map(|m| Period::Month(y, m))
+                    .ok_or_else(err);
             }
         }
         Err(err())
@@ -147,7 +162,10 @@ mod tests {
         assert_eq!(Period::Month(2024, 11).offset(3), Period::Month(2025, 2));
         assert_eq!(Period::Year(2024).offset(-4), Period::Year(2020));
         assert_eq!(Period::Half(2024, 2).offset(1), Period::Half(2025, 1));
-        assert_eq!(Period::Quarter(2024, 3).year_to_date(), vec![Period::Quarter(2024, 1), Period::Quarter(2024, 2), Period::Quarter(2024, 3)]);
+        assert_eq!(
+            Period::Quarter(2024, 3).year_to_date(),
+            vec![Period::Quarter(2024, 1), Period::Quarter(2024, 2), Period::Quarter(2024, 3)]
+        );
         assert!(Period::Year(2024).contains(Period::Month(2024, 7)));
         assert!(Period::Half(2024, 2).contains(Period::Quarter(2024, 3)));
         assert!(!Period::Quarter(2024, 2).contains(Period::Month(2024, 7)));

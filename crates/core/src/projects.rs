@@ -3,8 +3,8 @@
 //! per level, duplicate detection; money and instalments are in [`funding`], amounts in [`money`].
 pub mod execution;
 pub mod form;
-pub mod milestones;
 pub mod funding;
+pub mod milestones;
 pub mod money;
 
 use chrono::NaiveDate;
@@ -39,7 +39,19 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 11] = [Self::Draft, Self::Submitted, Self::Endorsed, Self::Recommended, Self::InReview, Self::Reviewed, Self::Approved, Self::Reserved, Self::Rejected, Self::Established, Self::Withdrawn];
+    pub const ALL: [Stage; 11] = [
+        Self::Draft,
+        Self::Submitted,
+        Self::Endorsed,
+        Self::Recommended,
+        Self::InReview,
+        Self::Reviewed,
+        Self::Approved,
+        Self::Reserved,
+        Self::Rejected,
+        Self::Established,
+        Self::Withdrawn,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             Self::Draft => "draft",
@@ -112,7 +124,22 @@ impl Action {
         }
     }
     pub fn parse(s: &str) -> Option<Action> {
-        [Self::Submit, Self::Withdraw, Self::Endorse, Self::Return, Self::Recommend, Self::FormalPass, Self::FormalReject, Self::FinishReview, Self::Approve, Self::Reserve, Self::Reject, Self::Establish].into_iter().find(|a| a.code() == s)
+        [
+            Self::Submit,
+            Self::Withdraw,
+            Self::Endorse,
+            Self::Return,
+            Self::Recommend,
+            Self::FormalPass,
+            Self::FormalReject,
+            Self::FinishReview,
+            Self::Approve,
+            Self::Reserve,
+            Self::Reject,
+            Self::Establish,
+        ]
+        .into_iter()
+        .find(|a| a.code() == s)
     }
     /// Actions that must say why (the applicant reads it).
     pub fn needs_reason(self) -> bool {
@@ -122,7 +149,15 @@ impl Action {
 
 /// The listed grounds for failing the formal check (形式审查不通过的理由), as codes; the
 /// applicant reads them (with any further words) as the reason.
-pub const FORMAL_GROUNDS: [&str; 7] = ["org_ineligible", "leader_ineligible", "missing_documents", "no_seal", "budget_rules", "off_topic", "duplicate"];
+pub const FORMAL_GROUNDS: [&str; 7] = [
+    "org_ineligible",
+    "leader_ineligible",
+    "missing_documents",
+    "no_seal",
+    "budget_rules",
+    "off_topic",
+    "duplicate",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StageError {
@@ -256,14 +291,19 @@ impl Eligibility {
         if !self.org_kinds.is_empty() && !self.org_kinds.contains(&a.org_kind) {
             out.push(Failure { rule: "org_kind", detail: a.org_kind.clone() });
         }
-        if !self.unit_paths.is_empty() && !self.unit_paths.iter().any(|p| crate::orgs::in_subtree(p, &a.unit_path)) {
+        if !self.unit_paths.is_empty()
+            && !self.unit_paths.iter().any(|p| crate::orgs::in_subtree(p, &a.unit_path))
+        {
             out.push(Failure { rule: "unit", detail: a.unit_path.clone() });
         }
         if !self.qualification.is_empty() && !a.qualifications.contains(&self.qualification) {
             out.push(Failure { rule: "qualification", detail: self.qualification.clone() });
         }
         if self.max_ongoing_per_leader > 0 && a.ongoing_projects >= self.max_ongoing_per_leader {
-            out.push(Failure { rule: "ongoing", detail: format!("{}/{}", a.ongoing_projects, self.max_ongoing_per_leader) });
+            out.push(Failure {
+                rule: "ongoing",
+                detail: format!("{}/{}", a.ongoing_projects, self.max_ongoing_per_leader),
+            });
         }
         if self.credit_check {
             if let Some(r) = &a.leader_barred {
@@ -305,8 +345,13 @@ pub fn sniff(name: &str, bytes: &[u8]) -> Result<&'static str, FileError> {
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     let (mime, magic): (&str, &[u8]) = match ext.as_str() {
         "pdf" => ("application/pdf", b"%PDF-"),
-        "docx" => ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
-        "xlsx" => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
+        "docx" => (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            b"PK\x03\x04",
+        ),
+        "xlsx" => {
+            ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04")
+        }
         "jpg" | "jpeg" => ("image/jpeg", b"\xFF\xD8\xFF"),
         "png" => ("image/png", b"\x89PNG\r\n\x1a\n"),
         _ => return Err(FileError::Type),
@@ -334,11 +379,21 @@ pub const DUPLICATE_TITLE: f64 = 0.6;
 
 /// Whether two applications look like duplicates: very similar titles, or the same leader with
 /// similar titles or texts.
-pub fn looks_duplicate(same_leader: bool, title_a: &str, title_b: &str, text_a: &str, text_b: &str) -> Option<f64> {
+pub fn looks_duplicate(
+    same_leader: bool,
+    title_a: &str,
+    title_b: &str,
+    text_a: &str,
+    text_b: &str,
+) -> Option<f64> {
     let t = similarity(title_a, title_b);
     let body = similarity(text_a, text_b);
     let s = t.max(body);
-    if t >= DUPLICATE_TITLE || (same_leader && s >= DUPLICATE_TITLE / 2.0) { Some((s * 100.0).round() / 100.0) } else { None }
+    if t >= DUPLICATE_TITLE || (same_leader && s >= DUPLICATE_TITLE / 2.0) {
+        Some((s * 100.0).round() / 100.0)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -348,7 +403,15 @@ mod tests {
     #[test]
     fn an_application_climbs_the_three_levels_and_the_three_reviews() {
         let mut s = Stage::Draft;
-        for (action, by) in [(Action::Submit, Level::Applicant), (Action::Endorse, Level::Organisation), (Action::Recommend, Level::Zone), (Action::FormalPass, Level::Bureau), (Action::FinishReview, Level::Bureau), (Action::Approve, Level::Bureau), (Action::Establish, Level::Bureau)] {
+        for (action, by) in [
+            (Action::Submit, Level::Applicant),
+            (Action::Endorse, Level::Organisation),
+            (Action::Recommend, Level::Zone),
+            (Action::FormalPass, Level::Bureau),
+            (Action::FinishReview, Level::Bureau),
+            (Action::Approve, Level::Bureau),
+            (Action::Establish, Level::Bureau),
+        ] {
             s = next(s, action, by, "").unwrap();
         }
         assert_eq!(s, Stage::Established);
@@ -356,21 +419,51 @@ mod tests {
 
     #[test]
     fn returns_need_a_reason_and_the_right_level() {
-        assert_eq!(next(Stage::Submitted, Action::Return, Level::Organisation, ""), Err(StageError::ReasonRequired));
-        assert_eq!(next(Stage::Submitted, Action::Return, Level::Organisation, "预算表不完整"), Ok(Stage::Draft));
-        assert_eq!(next(Stage::Submitted, Action::Return, Level::Zone, "x"), Err(StageError::WrongLevel { action: "return", expected: Level::Organisation }));
-        assert_eq!(next(Stage::Endorsed, Action::Return, Level::Zone, "不符合本区重点方向"), Ok(Stage::Draft));
-        assert_eq!(next(Stage::Submitted, Action::Recommend, Level::Zone, ""), Err(StageError::NotAllowed { from: "submitted", action: "recommend" }));
-        assert_eq!(next(Stage::Draft, Action::Endorse, Level::Organisation, ""), Err(StageError::NotAllowed { from: "draft", action: "endorse" }));
-        assert_eq!(next(Stage::Endorsed, Action::Recommend, Level::Organisation, ""), Err(StageError::WrongLevel { action: "recommend", expected: Level::Zone }));
-        assert!(next(Stage::Recommended, Action::FormalReject, Level::Bureau, "缺少单位承诺书").is_ok());
-        assert!(next(Stage::Approved, Action::Submit, Level::Applicant, "").is_err(), "no resubmission of a decided application");
+        assert_eq!(
+            next(Stage::Submitted, Action::Return, Level::Organisation, ""),
+            Err(StageError::ReasonRequired)
+        );
+        assert_eq!(
+            next(Stage::Submitted, Action::Return, Level::Organisation, "预算表不完整"),
+            Ok(Stage::Draft)
+        );
+        assert_eq!(
+            next(Stage::Submitted, Action::Return, Level::Zone, "x"),
+            Err(StageError::WrongLevel { action: "return", expected: Level::Organisation })
+        );
+        assert_eq!(
+            next(Stage::Endorsed, Action::Return, Level::Zone, "不符合本区重点方向"),
+            Ok(Stage::Draft)
+        );
+        assert_eq!(
+            next(Stage::Submitted, Action::Recommend, Level::Zone, ""),
+            Err(StageError::NotAllowed { from: "submitted", action: "recommend" })
+        );
+        assert_eq!(
+            next(Stage::Draft, Action::Endorse, Level::Organisation, ""),
+            Err(StageError::NotAllowed { from: "draft", action: "endorse" })
+        );
+        assert_eq!(
+            next(Stage::Endorsed, Action::Recommend, Level::Organisation, ""),
+            Err(StageError::WrongLevel { action: "recommend", expected: Level::Zone })
+        );
+        assert!(
+            next(Stage::Recommended, Action::FormalReject, Level::Bureau, "缺少单位承诺书").is_ok()
+        );
+        assert!(
+            next(Stage::Approved, Action::Submit, Level::Applicant, "").is_err(),
+            "no resubmission of a decided application"
+        );
     }
 
     #[test]
     fn deadlines_per_level() {
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        let dl = Deadlines { applicant: d("2026-03-31"), organisation: d("2026-04-07"), zone: d("2026-04-14") };
+        let dl = Deadlines {
+            applicant: d("2026-03-31"),
+            organisation: d("2026-04-07"),
+            zone: d("2026-04-14"),
+        };
         dl.check().unwrap();
         assert_eq!(dl.for_action(Action::Submit, Level::Applicant), Some(d("2026-03-31")));
         assert_eq!(dl.for_action(Action::Return, Level::Zone), Some(d("2026-04-14")));
@@ -380,10 +473,29 @@ mod tests {
 
     #[test]
     fn eligibility_names_every_rule_missed() {
-        let rules = Eligibility { org_kinds: vec!["enterprise".into()], unit_paths: vec!["/1/2/".into()], qualification: "tech_sme".into(), max_ongoing_per_leader: 2, credit_check: true };
-        let ok = Applicant { org_kind: "enterprise".into(), unit_path: "/1/2/7/".into(), qualifications: vec!["tech_sme".into()], ongoing_projects: 1, ..Default::default() };
+        let rules = Eligibility {
+            org_kinds: vec!["enterprise".into()],
+            unit_paths: vec!["/1/2/".into()],
+            qualification: "tech_sme".into(),
+            max_ongoing_per_leader: 2,
+            credit_check: true,
+        };
+        let ok = Applicant {
+            org_kind: "enterprise".into(),
+            unit_path: "/1/2/7/".into(),
+            qualifications: vec!["tech_sme".into()],
+            ongoing_projects: 1,
+            ..Default::default()
+        };
         assert!(rules.check(&ok).is_empty());
-        let bad = Applicant { org_kind: "university".into(), unit_path: "/1/3/".into(), qualifications: vec![], ongoing_projects: 2, leader_barred: Some("抄袭剽窃 国科监〔2024〕3号".into()), organisation_barred: None };
+        let bad = Applicant {
+            org_kind: "university".into(),
+            unit_path: "/1/3/".into(),
+            qualifications: vec![],
+            ongoing_projects: 2,
+            leader_barred: Some("抄袭剽窃 国科监〔2024〕3号".into()),
+            organisation_barred: None,
+        };
         let rules_missed: Vec<&str> = rules.check(&bad).iter().map(|f| f.rule).collect();
         assert_eq!(rules_missed, ["org_kind", "unit", "qualification", "ongoing", "leader_credit"]);
     }
@@ -391,19 +503,57 @@ mod tests {
     #[test]
     fn attachments_are_what_their_names_say() {
         assert_eq!(sniff("申报书.pdf", b"%PDF-1.7 ..."), Ok("application/pdf"));
-        assert_eq!(sniff("申报书.PDF", b"MZ\x90\x00"), Err(FileError::Disguised), "an executable named .pdf");
+        assert_eq!(
+            sniff("申报书.PDF", b"MZ\x90\x00"),
+            Err(FileError::Disguised),
+            "an executable named .pdf"
+        );
         assert_eq!(sniff("run.exe", b"MZ"), Err(FileError::Type));
-        assert_eq!(sniff("预算.xlsx", b"PK\x03\x04rest"), Ok("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
+        assert_eq!(
+            sniff("预算.xlsx", b"PK\x03\x04rest"),
+            Ok("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        );
         assert_eq!(sniff("a.png", b""), Err(FileError::Empty));
         assert_eq!(sniff("a.pdf", &vec![b'%'; MAX_ATTACHMENT + 1]), Err(FileError::TooLarge));
     }
 
     #[test]
     fn duplicates_by_title_or_by_leader_and_text() {
-        assert!(looks_duplicate(false, "高性能碳纤维复合材料制备关键技术研究", "高性能碳纤维复合材料制备关键技术研究与应用", "", "").is_some());
-        assert!(looks_duplicate(false, "高性能碳纤维复合材料制备关键技术研究", "稀土永磁电机智能控制系统开发", "", "").is_none());
+        assert!(
+            looks_duplicate(
+                false,
+                "高性能碳纤维复合材料制备关键技术研究",
+                "高性能碳纤维复合材料制备关键技术研究与应用",
+                "",
+                ""
+            )
+            .is_some()
+        );
+        assert!(
+            looks_duplicate(
+                false,
+                "高性能碳纤维复合材料制备关键技术研究",
+                "稀土永磁电机智能控制系统开发",
+                "",
+                ""
+            )
+            .is_none()
+        );
         let text = "本项目针对兰白地区稀土资源综合利用中的关键问题，开展高效分离提纯工艺研究。";
-        assert!(looks_duplicate(true, "稀土分离提纯新工艺", "稀土资源高效利用技术", text, text).is_some(), "same leader, same text");
-        assert!(looks_duplicate(false, "稀土分离提纯新工艺", "稀土资源高效利用技术", text, "完全不同的内容，关于中药材种植。").is_none());
+        assert!(
+            looks_duplicate(true, "稀土分离提纯新工艺", "稀土资源高效利用技术", text, text)
+                .is_some(),
+            "same leader, same text"
+        );
+        assert!(
+            looks_duplicate(
+                false,
+                "稀土分离提纯新工艺",
+                "稀土资源高效利用技术",
+                text,
+                "完全不同的内容，关于中药材种植。"
+            )
+            .is_none()
+        );
     }
 }

@@ -11,7 +11,11 @@ const OWN: &str = "http://own.invalid/";
 /// dropped. So `/\t/evil`, `/\evil`, `//evil`, `/.//evil` and `javascript:` are all refused.
 /// The answer is the parser's own serialisation (percent-encoded ASCII), safe for `Location`.
 pub fn local_target(target: &str) -> Option<String> {
-    let cleaned: String = target.trim_matches(|c: char| c <= ' ').chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+    let cleaned: String = target
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
     if !cleaned.starts_with(['/', '\\']) {
         return None;
     }
@@ -28,7 +32,8 @@ pub fn local_target(target: &str) -> Option<String> {
 /// request's `Host` header), checked by the same rules as [`local_target`].
 pub fn same_host_path(referer: &str, host: &str) -> Option<String> {
     let url = Url::parse(referer).ok()?;
-    if !matches!(url.scheme(), "http" | "https") || url.username() != "" || url.password().is_some() {
+    if !matches!(url.scheme(), "http" | "https") || url.username() != "" || url.password().is_some()
+    {
         return None;
     }
     let authority = match url.port() {
@@ -143,7 +148,10 @@ mod tests {
     #[test]
     fn a_referer_counts_only_on_the_same_host() {
         let host = "127.0.0.1:8080";
-        assert_eq!(same_host_path("http://127.0.0.1:8080/applications/5?notice=x", host).as_deref(), Some("/applications/5?notice=x"));
+        assert_eq!(
+            same_host_path("http://127.0.0.1:8080/applications/5?notice=x", host).as_deref(),
+            Some("/applications/5?notice=x")
+        );
         assert_eq!(same_host_path("https://LOCALHOST/a", "localhost").as_deref(), Some("/a"));
         for r in [
             "https://evil.example/a",

@@ -123,14 +123,20 @@ impl Form {
     /// First and last day (inclusive) on which returns for `period` are accepted.
     pub fn window(&self, period: Period) -> (chrono::NaiveDate, chrono::NaiveDate) {
         let end = period_last_day(period);
-        (end + chrono::Days::new(self.opens_after_days.max(0) as u64), end + chrono::Days::new(self.closes_after_days.max(0) as u64))
+        (
+            end + chrono::Days::new(self.opens_after_days.max(0) as u64),
+            end + chrono::Days::new(self.closes_after_days.max(0) as u64),
+        )
     }
 
     /// Whether a period code is of this form's periodicity.
     pub fn fits(&self, period: Period) -> bool {
         matches!(
             (self.periodicity, period),
-            (Periodicity::Year, Period::Year(_)) | (Periodicity::Half, Period::Half(..)) | (Periodicity::Quarter, Period::Quarter(..)) | (Periodicity::Month, Period::Month(..))
+            (Periodicity::Year, Period::Year(_))
+                | (Periodicity::Half, Period::Half(..))
+                | (Periodicity::Quarter, Period::Quarter(..))
+                | (Periodicity::Month, Period::Month(..))
         )
     }
 
@@ -151,7 +157,11 @@ impl Form {
 /// The last day of a period.
 pub fn period_last_day(period: Period) -> chrono::NaiveDate {
     let (_, last_month) = period.months();
-    let (y, m) = if last_month == 12 { (period.year() + 1, 1) } else { (period.year(), last_month as u32 + 1) };
+    let (y, m) = if last_month == 12 {
+        (period.year() + 1, 1)
+    } else {
+        (period.year(), last_month as u32 + 1)
+    };
     chrono::NaiveDate::from_ymd_opt(y, m, 1).and_then(|d| d.pred_opt()).unwrap_or_default()
 }
 
@@ -288,13 +298,17 @@ impl Catalogue {
 
     /// The built-in catalogue.
     pub fn built_in() -> Result<Catalogue, Vec<DefinitionError>> {
-        Catalogue::from_files(BUILT_IN.iter().map(|(name, text)| (name.to_string(), text.to_string())))
+        Catalogue::from_files(
+            BUILT_IN.iter().map(|(name, text)| (name.to_string(), text.to_string())),
+        )
     }
 
     /// Several files read as one catalogue (rules may use elements of other files). Syntax errors
     /// name the file; a later file's definition of a code replaces an earlier one (an imported
     /// file overrides a built-in form).
-    pub fn from_files(files: impl IntoIterator<Item = (String, String)>) -> Result<Catalogue, Vec<DefinitionError>> {
+    pub fn from_files(
+        files: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Catalogue, Vec<DefinitionError>> {
         let mut all = Catalogue::default();
         for (name, text) in files {
             let c: Catalogue = parse_toml(&text).map_err(|mut e| {
@@ -349,7 +363,13 @@ impl Catalogue {
         self.rules
             .iter()
             .filter(|r| r.form == form)
-            .filter_map(|r| Some(CompiledRule { left: formula::parse(&r.left).ok()?, right: formula::parse(&r.right).ok()?, rule: r.clone() }))
+            .filter_map(|r| {
+                Some(CompiledRule {
+                    left: formula::parse(&r.left).ok()?,
+                    right: formula::parse(&r.right).ok()?,
+                    rule: r.clone(),
+                })
+            })
             .collect()
     }
 
@@ -372,18 +392,26 @@ impl Catalogue {
     /// Every reference must resolve and every code be unique.
     fn check(&self) -> Vec<DefinitionError> {
         let mut errors = Vec::new();
-        let mut err = |place: String, message: String| errors.push(DefinitionError { place, message });
+        let mut err =
+            |place: String, message: String| errors.push(DefinitionError { place, message });
         let mut seen = std::collections::HashSet::new();
-        for code in self.elements.iter().map(|e| &e.code).chain(self.forms.iter().map(|f| &f.code)).chain(self.rules.iter().map(|r| &r.code)) {
+        for code in self
+            .elements
+            .iter()
+            .map(|e| &e.code)
+            .chain(self.forms.iter().map(|f| &f.code))
+            .chain(self.rules.iter().map(|r| &r.code))
+        {
             if !seen.insert(code.clone()) {
                 err(format!("code {code}"), "is defined twice".into());
             }
         }
         for e in &self.elements {
             if let Some(d) = &e.disaggregation
-                && !self.disaggregations.iter().any(|x| &x.code == d) {
-                    err(format!("element {}", e.code), format!("unknown disaggregation '{d}'"));
-                }
+                && !self.disaggregations.iter().any(|x| &x.code == d)
+            {
+                err(format!("element {}", e.code), format!("unknown disaggregation '{d}'"));
+            }
         }
         for e in &self.elements {
             if e.value_type == ValueType::Option && e.options.is_empty() {
@@ -407,20 +435,26 @@ impl Catalogue {
                 }
             }
             if f.closes_after_days < f.opens_after_days {
-                err(format!("form {}", f.code), "closes_after_days is before opens_after_days".into());
+                err(
+                    format!("form {}", f.code),
+                    "closes_after_days is before opens_after_days".into(),
+                );
             }
         }
         for r in &self.rules {
             match self.form(&r.form) {
                 None => err(format!("rule {}", r.code), format!("unknown form '{}'", r.form)),
-                Some(f) if r.scope == RuleScope::Row && f.kind != FormKind::Roster => {
-                    err(format!("rule {}", r.code), format!("row rules need a roster form; '{}' is a grid", r.form))
-                }
+                Some(f) if r.scope == RuleScope::Row && f.kind != FormKind::Roster => err(
+                    format!("rule {}", r.code),
+                    format!("row rules need a roster form; '{}' is a grid", r.form),
+                ),
                 _ => {}
             }
             for (side, text) in [("left side", &r.left), ("right side", &r.right)] {
                 match formula::parse(text) {
-                    Err(e) => err(format!("rule {}, {side}, position {}", r.code, e.position), e.message),
+                    Err(e) => {
+                        err(format!("rule {}, {side}, position {}", r.code, e.position), e.message)
+                    }
                     Ok(f) => {
                         for (item, pos) in f.items {
                             if let Some(problem) = self.unknown(&item) {
@@ -437,7 +471,9 @@ impl Catalogue {
     /// Why an item in a rule does not resolve, if it does not.
     fn unknown(&self, item: &Item) -> Option<String> {
         let Item::Data { element, disagg, .. } = item else { return None };
-        let Some(e) = self.element(element) else { return Some(format!("unknown element '{element}'")) };
+        let Some(e) = self.element(element) else {
+            return Some(format!("unknown element '{element}'"));
+        };
         let d = disagg.as_ref()?;
         let known = e
             .disaggregation
@@ -490,7 +526,8 @@ impl Snapshot {
     /// Adds a stored numeric value. `row` is 0 for grid cells, the row number for roster rows;
     /// rows of the period being checked are also kept one by one for row rules.
     pub fn add(&mut self, period: Period, element: &str, disagg: &str, row: i64, value: f64) {
-        *self.totals.entry((element.to_string(), disagg.to_string(), period)).or_insert(0.0) += value;
+        *self.totals.entry((element.to_string(), disagg.to_string(), period)).or_insert(0.0) +=
+            value;
         if row > 0 && period == self.period {
             self.rows.entry(row).or_default().insert(element.to_string(), value);
         }
@@ -527,7 +564,11 @@ impl Resolve for Snapshot {
                 let d = disagg.as_deref().unwrap_or("");
                 let at = self.period.offset(*offset);
                 if *year_to_date {
-                    let parts: Vec<f64> = at.year_to_date().into_iter().filter_map(|p| self.total(element, d, p)).collect();
+                    let parts: Vec<f64> = at
+                        .year_to_date()
+                        .into_iter()
+                        .filter_map(|p| self.total(element, d, p))
+                        .collect();
                     (!parts.is_empty()).then(|| parts.iter().sum())
                 } else {
                     self.total(element, d, at)
@@ -548,7 +589,9 @@ struct RowView<'a> {
 impl Resolve for RowView<'_> {
     fn value(&self, item: &Item) -> Option<f64> {
         match item {
-            Item::Data { element, disagg: None, offset: 0, year_to_date: false } => self.row.get(element).copied(),
+            Item::Data { element, disagg: None, offset: 0, year_to_date: false } => {
+                self.row.get(element).copied()
+            }
             other => self.snapshot.value(other),
         }
     }
@@ -594,7 +637,13 @@ fn check(r: &CompiledRule, values: &dyn Resolve, row: Option<i64>) -> Option<Vio
             }
         }
     }
-    let data = |f: &Formula| f.items.iter().filter(|(i, _)| matches!(i, Item::Data { .. })).map(|(i, _)| i.clone()).collect::<Vec<_>>();
+    let data = |f: &Formula| {
+        f.items
+            .iter()
+            .filter(|(i, _)| matches!(i, Item::Data { .. }))
+            .map(|(i, _)| i.clone())
+            .collect::<Vec<_>>()
+    };
     let items: Vec<Item> = data(&r.left).into_iter().chain(data(&r.right)).collect();
     let present = items.iter().filter(|i| values.value(i).is_some()).count();
     let skip = match r.rule.missing {
@@ -606,7 +655,8 @@ fn check(r: &CompiledRule, values: &dyn Resolve, row: Option<i64>) -> Option<Vio
         return None;
     }
     let zero = ZeroForMissing(values);
-    let resolver: &dyn Resolve = if r.rule.missing == Missing::SkipIfAnyMissing { values } else { &zero };
+    let resolver: &dyn Resolve =
+        if r.rule.missing == Missing::SkipIfAnyMissing { values } else { &zero };
     let (l, rv) = (formula::eval(&r.left.expr, resolver), formula::eval(&r.right.expr, resolver));
     let holds = match (l, rv) {
         (Some(a), Some(b)) => match r.rule.operator {
@@ -627,7 +677,14 @@ fn check(r: &CompiledRule, values: &dyn Resolve, row: Option<i64>) -> Option<Vio
             cells.push(text);
         }
     }
-    (!holds).then(|| Violation { rule: r.rule.code.clone(), severity: r.rule.severity, left: l, right: rv, cells, row })
+    (!holds).then(|| Violation {
+        rule: r.rule.code.clone(),
+        severity: r.rule.severity,
+        left: l,
+        right: rv,
+        cells,
+        row,
+    })
 }
 
 /// Parses an expression once for repeated evaluation (aggregations over many units).
@@ -643,11 +700,31 @@ mod tests {
 
     fn good_return() -> Snapshot {
         let mut s = Snapshot::new(Y);
-        let parts = [("RD_EXP_PERS", 600.0), ("RD_EXP_DIRECT", 250.0), ("RD_EXP_DEPR", 50.0), ("RD_EXP_AMORT", 20.0), ("RD_EXP_DESIGN", 30.0), ("RD_EXP_EQUIP", 20.0), ("RD_EXP_OUTSRC", 20.0), ("RD_EXP_OTHER", 10.0)];
+        let parts = [
+            ("RD_EXP_PERS", 600.0),
+            ("RD_EXP_DIRECT", 250.0),
+            ("RD_EXP_DEPR", 50.0),
+            ("RD_EXP_AMORT", 20.0),
+            ("RD_EXP_DESIGN", 30.0),
+            ("RD_EXP_EQUIP", 20.0),
+            ("RD_EXP_OUTSRC", 20.0),
+            ("RD_EXP_OTHER", 10.0),
+        ];
         for (k, v) in parts {
             s.add(Y, k, "", 0, v);
         }
-        for (k, d, v) in [("RD_EXP", "", 1000.0), ("RD_EXP", "GOV", 150.0), ("RD_EXP", "ENT", 850.0), ("REVENUE", "", 40000.0), ("RD_STAFF", "", 40.0), ("RD_STAFF_FT", "", 30.0), ("RD_FTE", "", 35.5), ("EMPLOYEES", "", 320.0), ("PATENT_APPS", "", 12.0), ("PATENT_INV_APPS", "", 5.0)] {
+        for (k, d, v) in [
+            ("RD_EXP", "", 1000.0),
+            ("RD_EXP", "GOV", 150.0),
+            ("RD_EXP", "ENT", 850.0),
+            ("REVENUE", "", 40000.0),
+            ("RD_STAFF", "", 40.0),
+            ("RD_STAFF_FT", "", 30.0),
+            ("RD_FTE", "", 35.5),
+            ("EMPLOYEES", "", 320.0),
+            ("PATENT_APPS", "", 12.0),
+            ("PATENT_INV_APPS", "", 5.0),
+        ] {
             s.add(Y, k, d, 0, v);
         }
         s.add(Period::Year(2024), "RD_EXP", "", 0, 900.0);
@@ -679,7 +756,14 @@ mod tests {
         r.add(Y, "RD_EXP", "ENT", 0, 900.0); // sources follow the total
         r.add(Y, "RD_FTE", "", 0, 5.5); // 41 FTE, more than 40 people
         let v = validate(&cat.rules_for("107-2"), &r);
-        assert_eq!(codes(&v), vec![("R107-2-01", Severity::Error), ("R107-2-03", Severity::Error), ("R107-2-07", Severity::Warning)]);
+        assert_eq!(
+            codes(&v),
+            vec![
+                ("R107-2-01", Severity::Error),
+                ("R107-2-03", Severity::Error),
+                ("R107-2-07", Severity::Warning)
+            ]
+        );
         assert_eq!((v[0].left, v[0].right), (Some(1900.0), Some(1000.0)));
         assert!(v[0].cells.contains(&"#{RD_EXP_OTHER}".to_string()));
         assert!(v[2].cells.contains(&"#{RD_EXP}.periodOffset(-1)".to_string()));
@@ -690,7 +774,12 @@ mod tests {
         let cat = Catalogue::built_in().unwrap();
         let rules = cat.rules_for("107-2");
         let mut first_year = Snapshot::new(Y);
-        for (k, d, v) in [("RD_EXP", "", 100.0), ("RD_EXP", "ENT", 100.0), ("RD_EXP_PERS", "", 100.0), ("REVENUE", "", 1000.0)] {
+        for (k, d, v) in [
+            ("RD_EXP", "", 100.0),
+            ("RD_EXP", "ENT", 100.0),
+            ("RD_EXP_PERS", "", 100.0),
+            ("REVENUE", "", 1000.0),
+        ] {
             first_year.add(Y, k, d, 0, v);
         }
         assert!(validate(&rules, &first_year).is_empty(), "no year-on-year rule without last year");
@@ -705,14 +794,26 @@ mod tests {
         let cat = Catalogue::built_in().unwrap();
         let mut s = Snapshot::new(Y);
         // Row 1 is fine; row 2 ends before it starts and lies wholly before 2025.
-        for (row, start, end, exp, gov) in [(1, 202401.0, 202512.0, 300.0, 100.0), (2, 202306.0, 202301.0, 200.0, 250.0)] {
-            for (k, v) in [("P_START", start), ("P_END", end), ("P_EXP", exp), ("P_EXP_GOV", gov), ("P_STAFF", 5.0), ("P_PERSON_MONTHS", 30.0)] {
+        for (row, start, end, exp, gov) in
+            [(1, 202401.0, 202512.0, 300.0, 100.0), (2, 202306.0, 202301.0, 200.0, 250.0)]
+        {
+            for (k, v) in [
+                ("P_START", start),
+                ("P_END", end),
+                ("P_EXP", exp),
+                ("P_EXP_GOV", gov),
+                ("P_STAFF", 5.0),
+                ("P_PERSON_MONTHS", 30.0),
+            ] {
                 s.add(Y, k, "", row, v);
             }
         }
         let v = validate(&cat.rules_for("107-1"), &s);
         let rows: Vec<_> = v.iter().map(|x| (x.rule.as_str(), x.row)).collect();
-        assert_eq!(rows, vec![("R107-1-01", Some(2)), ("R107-1-02", Some(2)), ("R107-1-03", Some(2))]);
+        assert_eq!(
+            rows,
+            vec![("R107-1-01", Some(2)), ("R107-1-02", Some(2)), ("R107-1-03", Some(2))]
+        );
         // The 107-2 total must cover the projects' 500 (roster summed over rows).
         let mut g = good_return();
         g.add(Y, "P_EXP", "", 1, 300.0);
@@ -733,16 +834,25 @@ mod tests {
         let mut first = Snapshot::new(q(1));
         first.add(Period::Quarter(2024, 4), "Q_RD_EXP", "", 0, 5000.0);
         first.add(q(1), "Q_RD_EXP", "", 0, 400.0);
-        assert!(!validate(&cat.rules_for("KB-Q"), &first).iter().any(|v| v.rule == "RKB-Q-02"), "a new year starts again");
+        assert!(
+            !validate(&cat.rules_for("KB-Q"), &first).iter().any(|v| v.rule == "RKB-Q-02"),
+            "a new year starts again"
+        );
     }
 
     #[test]
     fn windows_follow_the_period() {
         let cat = Catalogue::built_in().unwrap();
         let (open, close) = cat.form("KB-Q").unwrap().window(Period::Quarter(2025, 4));
-        assert_eq!((open.to_string(), close.to_string()), ("2026-01-01".to_string(), "2026-01-15".to_string()));
+        assert_eq!(
+            (open.to_string(), close.to_string()),
+            ("2026-01-01".to_string(), "2026-01-15".to_string())
+        );
         assert_eq!(period_last_day(Period::Month(2024, 2)).to_string(), "2024-02-29");
-        assert!(cat.form("107-2").unwrap().fits(Y) && !cat.form("107-2").unwrap().fits(Period::Quarter(2025, 1)));
+        assert!(
+            cat.form("107-2").unwrap().fits(Y)
+                && !cat.form("107-2").unwrap().fits(Period::Quarter(2025, 1))
+        );
     }
 
     #[test]
@@ -763,7 +873,8 @@ mod tests {
         let e = Catalogue::from_toml("[[form]]\ncode = \"F\"\nname_zh = \"x\"\nname_en = \"x\"\nkind = \"grid\"\nperiodicity = \"year\"\nunit_levels = [\"galaxy\"]\nelements = [\"NOPE\"]\n").unwrap_err();
         assert_eq!(e[0].to_string(), "form F: unknown element 'NOPE'");
         assert_eq!(e[1].to_string(), "form F: unknown org-unit level 'galaxy'");
-        let e = Catalogue::from_files([("mine.toml".to_string(), "[[form]\n".to_string())]).unwrap_err();
+        let e = Catalogue::from_files([("mine.toml".to_string(), "[[form]\n".to_string())])
+            .unwrap_err();
         assert!(e[0].place.starts_with("mine.toml, line 1"), "{}", e[0].place);
     }
 }

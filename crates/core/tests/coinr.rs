@@ -10,9 +10,17 @@ fn reference() -> PathBuf {
 
 fn run(data_file: &str, pipeline_file: &str) -> (Meta, Data, Build) {
     let dir = reference();
-    let meta = index::read_meta("iMeta.csv", &std::fs::read_to_string(dir.join("iMeta.csv")).unwrap()).unwrap();
-    let data = index::read_data(data_file, &std::fs::read_to_string(dir.join(data_file)).unwrap(), &meta).unwrap();
-    let p = index::read_pipeline(pipeline_file, &std::fs::read_to_string(dir.join(pipeline_file)).unwrap()).unwrap();
+    let meta =
+        index::read_meta("iMeta.csv", &std::fs::read_to_string(dir.join("iMeta.csv")).unwrap())
+            .unwrap();
+    let data =
+        index::read_data(data_file, &std::fs::read_to_string(dir.join(data_file)).unwrap(), &meta)
+            .unwrap();
+    let p = index::read_pipeline(
+        pipeline_file,
+        &std::fs::read_to_string(dir.join(pipeline_file)).unwrap(),
+    )
+    .unwrap();
     let b = index::build(&meta, &data, &p, data_file).unwrap();
     (meta, data, b)
 }
@@ -24,8 +32,13 @@ fn table(text: &str, key: &[&str]) -> (Vec<String>, HashMap<String, HashMap<Stri
     let mut rows = HashMap::new();
     for rec in r.records() {
         let rec = rec.unwrap();
-        let m: HashMap<String, String> = head.iter().cloned().zip(rec.iter().map(String::from)).collect();
-        let k = key.iter().map(|c| m[*c].parse::<f64>().map(|v| v.to_string()).unwrap_or_else(|_| m[*c].clone())).collect::<Vec<_>>().join("|");
+        let m: HashMap<String, String> =
+            head.iter().cloned().zip(rec.iter().map(String::from)).collect();
+        let k = key
+            .iter()
+            .map(|c| m[*c].parse::<f64>().map(|v| v.to_string()).unwrap_or_else(|_| m[*c].clone()))
+            .collect::<Vec<_>>()
+            .join("|");
         assert!(rows.insert(k, m).is_none(), "duplicate key");
     }
     (head, rows)
@@ -47,7 +60,10 @@ fn compare(name: &str, ours: &str, expected: &str, key: &[&str]) -> usize {
             let ov = &orow[c];
             cells += 1;
             match (ev.parse::<f64>(), ov.parse::<f64>()) {
-                (Ok(a), Ok(b)) => assert!((a - b).abs() <= 1e-9 || (a.is_infinite() && a == b), "{name} {k} {c}: expected {ev}, got {ov}"),
+                (Ok(a), Ok(b)) => assert!(
+                    (a - b).abs() <= 1e-9 || (a.is_infinite() && a == b),
+                    "{name} {k} {c}: expected {ev}, got {ov}"
+                ),
                 _ => assert_eq!(ov, ev, "{name} {k} {c}"),
             }
         }
@@ -66,9 +82,19 @@ fn check_all(data_file: &str, pipeline: &str, expected_dir: &str, panel: bool) {
         compared += compare(name, &index::dataset_csv(&data, ds), &expected, key);
     }
     let aggregated = &b.datasets.last().unwrap().1;
-    compared += compare("results", &index::results_csv(&meta, &data, aggregated), &std::fs::read_to_string(dir.join("results.csv")).unwrap(), key);
+    compared += compare(
+        "results",
+        &index::results_csv(&meta, &data, aggregated),
+        &std::fs::read_to_string(dir.join("results.csv")).unwrap(),
+        key,
+    );
     let tkey: &[&str] = if panel { &["iCode", "Time"] } else { &["iCode"] };
-    compared += compare("treatment", &index::treatment_csv(&data, b.treatment.as_ref().unwrap()), &std::fs::read_to_string(dir.join("treatment.csv")).unwrap(), tkey);
+    compared += compare(
+        "treatment",
+        &index::treatment_csv(&data, b.treatment.as_ref().unwrap()),
+        &std::fs::read_to_string(dir.join("treatment.csv")).unwrap(),
+        tkey,
+    );
     let files = std::fs::read_dir(&dir).unwrap().count();
     assert_eq!(b.datasets.len() + 2, files, "every expected file was compared");
     assert!(compared > 10_000, "{compared} cells");
@@ -125,12 +151,25 @@ fn bad_inputs_name_the_file_row_and_column() {
     let mut dup: Vec<String> = data_text.lines().map(String::from).collect();
     dup.push(dup[1].clone());
     let e = index::read_data("iData.csv", &(dup.join("\n") + "\n"), &meta).unwrap_err();
-    assert!(e.to_string().contains(&format!("row {}", dup.len())) && e.message.contains("duplicate uCode"), "{e}");
+    assert!(
+        e.to_string().contains(&format!("row {}", dup.len()))
+            && e.message.contains("duplicate uCode"),
+        "{e}"
+    );
     // An unknown column.
-    let e = index::read_data("iData.csv", &data_text.replacen("LPI,", "LPX,", 1), &meta).unwrap_err();
+    let e =
+        index::read_data("iData.csv", &data_text.replacen("LPI,", "LPX,", 1), &meta).unwrap_err();
     assert_eq!((e.line, e.column.as_str()), (1, "LPX"));
     // A negative weight, and a parent whose children weigh nothing.
-    let e = index::read_meta("iMeta.csv", &meta_text.replacen("1,LPI,Logistics Performance Index,1,1,", "1,LPI,Logistics Performance Index,1,-1,", 1)).unwrap_err();
+    let e = index::read_meta(
+        "iMeta.csv",
+        &meta_text.replacen(
+            "1,LPI,Logistics Performance Index,1,1,",
+            "1,LPI,Logistics Performance Index,1,-1,",
+            1,
+        ),
+    )
+    .unwrap_err();
     assert_eq!((e.line, e.column.as_str()), (2, "Weight"));
     // An unknown step or option.
     let e = index::read_pipeline("p.toml", "[normalize]\n").unwrap_err();
@@ -139,7 +178,11 @@ fn bad_inputs_name_the_file_row_and_column() {
     assert_eq!((e.line, e.message.as_str()), (3, "unknown option 'skew' of [treat]"));
     // A geometric mean over a zero (min–max puts the lowest value at 0).
     let data = index::read_data("iData.csv", &data_text, &meta).unwrap();
-    let p = index::read_pipeline("p.toml", "[normalise]\nmethod = \"minmax\"\n[aggregate]\nmethod = \"gmean\"\n").unwrap();
+    let p = index::read_pipeline(
+        "p.toml",
+        "[normalise]\nmethod = \"minmax\"\n[aggregate]\nmethod = \"gmean\"\n",
+    )
+    .unwrap();
     let e = index::build(&meta, &data, &p, "iData.csv").unwrap_err();
     assert!(e.message.contains("geometric mean over a non-positive value"), "{e}");
     // dist2targ without a target.
@@ -192,14 +235,25 @@ fn sensitivity_of_the_asem_index() {
     // The nominal ranking is the pipeline's: COINr's ranks.
     let (_, expected) = table(&asem("expected/results.csv"), &["uCode"]);
     for u in &s.units {
-        assert_eq!(u.nominal.map(|r| r.to_string()), Some(expected[&u.code]["Rank"].clone()), "{}", u.code);
+        assert_eq!(
+            u.nominal.map(|r| r.to_string()),
+            Some(expected[&u.code]["Rank"].clone()),
+            "{}",
+            u.code
+        );
         assert!(u.q05 <= u.median && u.median <= u.q95, "{u:?}");
     }
     // Indices are shares of variance: totals at least about the first-order ones, all in range.
     for (name, first, total) in &s.indices {
-        assert!((-0.2..=1.2).contains(first) && (0.0..=1.5).contains(total), "{name} {first} {total}");
+        assert!(
+            (-0.2..=1.2).contains(first) && (0.0..=1.5).contains(total),
+            "{name} {first} {total}"
+        );
     }
-    assert!(s.indices.iter().map(|i| i.2).sum::<f64>() > 0.5, "the assumptions explain the rank shifts");
+    assert!(
+        s.indices.iter().map(|i| i.2).sum::<f64>() > 0.5,
+        "the assumptions explain the rank shifts"
+    );
     // Same seed, same answer; an assumption with one alternative has no effect.
     assert_eq!(sensitivity::analyse(&meta, &data, &base, &a, 64, 7).unwrap(), s);
     let only_weights = vec![a[0].clone(), Assumption::Aggregation(vec![index::Mean::Arithmetic])];

@@ -28,9 +28,14 @@ pub enum Block {
     Heading(String),
     Paragraph(String),
     /// Column widths as shares of the page width; the first row is the header.
-    Table { widths: Vec<f32>, rows: Vec<Vec<Cell>> },
+    Table {
+        widths: Vec<f32>,
+        rows: Vec<Vec<Cell>>,
+    },
     /// Horizontal bars: label, value, the value as text, colour.
-    Bars { items: Vec<(String, f64, String, [f32; 3])> },
+    Bars {
+        items: Vec<(String, f64, String, [f32; 3])>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -63,14 +68,21 @@ struct Writer<'f> {
 
 impl<'f> Writer<'f> {
     fn gid(&mut self, c: char) -> u16 {
-        let g = self.face.glyph_index(c).or_else(|| self.face.glyph_index('□')).map(|g| g.0).unwrap_or(0);
+        let g = self
+            .face
+            .glyph_index(c)
+            .or_else(|| self.face.glyph_index('□'))
+            .map(|g| g.0)
+            .unwrap_or(0);
         let new = self.remapper.remap(g);
         self.used.entry(new).or_insert((g, c));
         new
     }
     fn advance(&self, c: char, size: f32) -> f32 {
         let g = self.face.glyph_index(c).or_else(|| self.face.glyph_index('□'));
-        g.and_then(|g| self.face.glyph_hor_advance(g)).map(|a| a as f32 / self.upem * size).unwrap_or(size)
+        g.and_then(|g| self.face.glyph_hor_advance(g))
+            .map(|a| a as f32 / self.upem * size)
+            .unwrap_or(size)
     }
     fn width(&self, s: &str, size: f32) -> f32 {
         s.chars().map(|c| self.advance(c, size)).sum()
@@ -115,7 +127,11 @@ impl<'f> Writer<'f> {
             for c in para.chars() {
                 let a = self.advance(c, size);
                 if w + a > width && !line.is_empty() {
-                    let cut = if c.is_ascii_alphanumeric() { line.rfind(' ').filter(|i| *i > 0) } else { None };
+                    let cut = if c.is_ascii_alphanumeric() {
+                        line.rfind(' ').filter(|i| *i > 0)
+                    } else {
+                        None
+                    };
                     match cut {
                         Some(i) => {
                             let rest = line[i + 1..].to_string();
@@ -152,7 +168,8 @@ impl<'f> Writer<'f> {
         let total: f32 = widths.iter().sum::<f32>().max(0.0001);
         let cols: Vec<f32> = widths.iter().map(|w| w / total * (PAGE_W - 2.0 * MARGIN)).collect();
         for (r, row) in rows.iter().enumerate() {
-            let cells: Vec<Vec<String>> = row.iter().zip(&cols).map(|(c, w)| self.lines(&c.text, size, w - 8.0)).collect();
+            let cells: Vec<Vec<String>> =
+                row.iter().zip(&cols).map(|(c, w)| self.lines(&c.text, size, w - 8.0)).collect();
             let h = cells.iter().map(|l| l.len()).max().unwrap_or(1) as f32 * lead + 6.0;
             self.need(h);
             let top = self.y;
@@ -170,7 +187,13 @@ impl<'f> Writer<'f> {
                 page.rect(x, top - h, *w, h);
                 page.stroke();
                 for (k, l) in cells[i].iter().enumerate() {
-                    self.text(x + 4.0, top - 3.0 - lead * (k as f32 + 1.0) + size * 0.35, size, l, [0.12, 0.16, 0.22]);
+                    self.text(
+                        x + 4.0,
+                        top - 3.0 - lead * (k as f32 + 1.0) + size * 0.35,
+                        size,
+                        l,
+                        [0.12, 0.16, 0.22],
+                    );
                 }
                 x += w;
             }
@@ -202,7 +225,14 @@ impl<'f> Writer<'f> {
 pub fn render_pdf(report: &Report) -> Result<Vec<u8>, ReportError> {
     let face = ttf_parser::Face::parse(FONT, 0).map_err(|e| ReportError::Font(e.to_string()))?;
     let upem = face.units_per_em() as f32;
-    let mut w = Writer { face, upem, pages: vec![], y: PAGE_H - MARGIN, used: BTreeMap::new(), remapper: subsetter::GlyphRemapper::new() };
+    let mut w = Writer {
+        face,
+        upem,
+        pages: vec![],
+        y: PAGE_H - MARGIN,
+        used: BTreeMap::new(),
+        remapper: subsetter::GlyphRemapper::new(),
+    };
     w.new_page();
     let dark = [0.04, 0.24, 0.48];
     for b in &report.blocks {
@@ -239,7 +269,8 @@ pub fn render_pdf(report: &Report) -> Result<Vec<u8>, ReportError> {
     let mut pdf = Pdf::new();
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
-    let (type0, cid, desc, file, cmap) = (Ref::new(3), Ref::new(4), Ref::new(5), Ref::new(6), Ref::new(7));
+    let (type0, cid, desc, file, cmap) =
+        (Ref::new(3), Ref::new(4), Ref::new(5), Ref::new(6), Ref::new(7));
     let page_ids: Vec<Ref> = (0..n).map(|i| Ref::new(10 + 2 * i as i32)).collect();
     pdf.catalog(catalog).pages(tree);
     pdf.pages(tree).kids(page_ids.iter().copied()).count(n as i32);
@@ -256,13 +287,24 @@ pub fn render_pdf(report: &Report) -> Result<Vec<u8>, ReportError> {
         pdf.stream(content_id, &data).filter(Filter::FlateDecode);
     }
     let info = SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
-    pdf.type0_font(type0).base_font(Name(b"INNOCS+NotoSansSC-Report")).encoding_predefined(Name(b"Identity-H")).descendant_font(cid).to_unicode(cmap);
+    pdf.type0_font(type0)
+        .base_font(Name(b"INNOCS+NotoSansSC-Report"))
+        .encoding_predefined(Name(b"Identity-H"))
+        .descendant_font(cid)
+        .to_unicode(cmap);
     let mut c = pdf.cid_font(cid);
-    c.subtype(CidFontType::Type2).base_font(Name(b"INNOCS+NotoSansSC-Report")).system_info(info).font_descriptor(desc).default_width(1000.0).cid_to_gid_map_predefined(Name(b"Identity"));
+    c.subtype(CidFontType::Type2)
+        .base_font(Name(b"INNOCS+NotoSansSC-Report"))
+        .system_info(info)
+        .font_descriptor(desc)
+        .default_width(1000.0)
+        .cid_to_gid_map_predefined(Name(b"Identity"));
     {
         let mut widths = c.widths();
         for (new, (old, _)) in &w.used {
-            let adv = w.face.glyph_hor_advance(ttf_parser::GlyphId(*old)).unwrap_or(1000) as f32 / w.upem * 1000.0;
+            let adv = w.face.glyph_hor_advance(ttf_parser::GlyphId(*old)).unwrap_or(1000) as f32
+                / w.upem
+                * 1000.0;
             widths.consecutive(*new, [adv]);
         }
     }
@@ -272,16 +314,24 @@ pub fn render_pdf(report: &Report) -> Result<Vec<u8>, ReportError> {
     pdf.font_descriptor(desc)
         .name(Name(b"INNOCS+NotoSansSC-Report"))
         .flags(FontFlags::NON_SYMBOLIC)
-        .bbox(Rect::new(bbox.x_min as f32 * s, bbox.y_min as f32 * s, bbox.x_max as f32 * s, bbox.y_max as f32 * s))
+        .bbox(Rect::new(
+            bbox.x_min as f32 * s,
+            bbox.y_min as f32 * s,
+            bbox.x_max as f32 * s,
+            bbox.y_max as f32 * s,
+        ))
         .italic_angle(0.0)
         .ascent(w.face.ascender() as f32 * s)
         .descent(w.face.descender() as f32 * s)
         .cap_height(w.face.capital_height().unwrap_or(733) as f32 * s)
         .stem_v(80.0)
         .font_file2(file);
-    let subset = subsetter::subset(FONT, 0, &w.remapper).map_err(|e| ReportError::Font(format!("{e:?}")))?;
+    let subset =
+        subsetter::subset(FONT, 0, &w.remapper).map_err(|e| ReportError::Font(format!("{e:?}")))?;
     let packed = miniz_oxide::deflate::compress_to_vec_zlib(&subset, 6);
-    pdf.stream(file, &packed).filter(Filter::FlateDecode).pair(Name(b"Length1"), subset.len() as i32);
+    pdf.stream(file, &packed)
+        .filter(Filter::FlateDecode)
+        .pair(Name(b"Length1"), subset.len() as i32);
     let mut map = UnicodeCmap::new(Name(b"Custom"), info);
     for (g, (_, ch)) in &w.used {
         map.pair(*g, *ch);
@@ -299,16 +349,33 @@ mod tests {
         let r = Report {
             blocks: vec![
                 Block::Title("科技指标监测和评估报告".into()),
-                Block::Paragraph("全社会研发投入占GDP的比重为 2.71%，低于规划路径 0.19 个百分点。".repeat(20)),
-                Block::Table { widths: vec![3.0, 1.0], rows: vec![vec![Cell::plain("指标"), Cell::plain("实际")], vec![Cell::plain("技术合同成交额"), Cell { text: "46.2".into(), fill: Some([0.9, 0.95, 0.9]) }]] },
-                Block::Bars { items: vec![("兰州高新区".into(), 52.6, "52.6".into(), [0.2, 0.4, 0.7])] },
+                Block::Paragraph(
+                    "全社会研发投入占GDP的比重为 2.71%，低于规划路径 0.19 个百分点。".repeat(20),
+                ),
+                Block::Table {
+                    widths: vec![3.0, 1.0],
+                    rows: vec![
+                        vec![Cell::plain("指标"), Cell::plain("实际")],
+                        vec![
+                            Cell::plain("技术合同成交额"),
+                            Cell { text: "46.2".into(), fill: Some([0.9, 0.95, 0.9]) },
+                        ],
+                    ],
+                },
+                Block::Bars {
+                    items: vec![("兰州高新区".into(), 52.6, "52.6".into(), [0.2, 0.4, 0.7])],
+                },
             ],
             footer: "innocity".into(),
         };
         let pdf = render_pdf(&r).unwrap();
         assert!(pdf.starts_with(b"%PDF-"));
         let text = String::from_utf8_lossy(&pdf);
-        assert!(text.contains("/FontFile2") && text.contains("/ToUnicode") && text.contains("/Identity-H"));
+        assert!(
+            text.contains("/FontFile2")
+                && text.contains("/ToUnicode")
+                && text.contains("/Identity-H")
+        );
         assert!(text.trim_end().ends_with("%%EOF"));
         assert!(pdf.len() < 200_000, "only the glyphs used are embedded: {} bytes", pdf.len());
     }

@@ -4,8 +4,8 @@
 //! or a key file of mode 0600 under the data folder), appended as a line to a checkpoint file:
 //! `seq <TAB> head hash <TAB> time <TAB> HMAC`. A recomputed chain no longer has the hash a
 //! checkpoint recorded for its entry, and a forged checkpoint needs the key.
-use crate::db::{Db, Result};
 use crate::StoreError;
+use crate::db::{Db, Result};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -49,11 +49,17 @@ pub struct Checkpoint {
 pub enum Break {
     #[error("checkpoint {line}: not a checkpoint line (seq, hash, time, HMAC)")]
     Malformed { line: usize },
-    #[error("checkpoint {line} (entry {seq}, {at}): its HMAC does not match: the checkpoint file was edited, or the key is not the one it was written with")]
+    #[error(
+        "checkpoint {line} (entry {seq}, {at}): its HMAC does not match: the checkpoint file was edited, or the key is not the one it was written with"
+    )]
     Forged { line: usize, seq: i64, at: String },
-    #[error("checkpoint {line} (entry {seq}, {at}): entry {seq} is no longer in the log: entries were deleted")]
+    #[error(
+        "checkpoint {line} (entry {seq}, {at}): entry {seq} is no longer in the log: entries were deleted"
+    )]
     Missing { line: usize, seq: i64, at: String },
-    #[error("checkpoint {line} (entry {seq}, {at}) no longer matches the chain: entry {seq}'s hash is not the one anchored then, so the log was rewritten (entries up to {seq} edited and the hashes recomputed)")]
+    #[error(
+        "checkpoint {line} (entry {seq}, {at}) no longer matches the chain: entry {seq}'s hash is not the one anchored then, so the log was rewritten (entries up to {seq} edited and the hashes recomputed)"
+    )]
     Rewritten { line: usize, seq: i64, at: String },
 }
 
@@ -61,7 +67,10 @@ impl Break {
     /// The line of the checkpoint file.
     pub fn line(&self) -> usize {
         match self {
-            Break::Malformed { line } | Break::Forged { line, .. } | Break::Missing { line, .. } | Break::Rewritten { line, .. } => *line,
+            Break::Malformed { line }
+            | Break::Forged { line, .. }
+            | Break::Missing { line, .. }
+            | Break::Rewritten { line, .. } => *line,
         }
     }
 }
@@ -71,13 +80,17 @@ impl Config {
     fn key(&self, create: bool) -> Result<Option<Vec<u8>>> {
         if let Some(k) = self.key.as_deref().filter(|k| !k.is_empty()) {
             if k.len() < 32 {
-                return Err(StoreError::Invalid("INNOCITY_AUDIT_KEY is too short: at least 32 characters".into()));
+                return Err(StoreError::Invalid(
+                    "INNOCITY_AUDIT_KEY is too short: at least 32 characters".into(),
+                ));
             }
             return Ok(Some(k.as_bytes().to_vec()));
         }
         match std::fs::read_to_string(&self.key_file) {
             Ok(text) => self.parse_key_file(&text).map(Some),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => self.create_key_file().map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                self.create_key_file().map(Some)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(self.key_error(e)),
         }
@@ -91,12 +104,21 @@ impl Config {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&self.key_file).map_err(|e| self.key_error(e))?.permissions().mode() & 0o777;
+            let mode = std::fs::metadata(&self.key_file)
+                .map_err(|e| self.key_error(e))?
+                .permissions()
+                .mode()
+                & 0o777;
             if mode & 0o077 != 0 {
-                return Err(self.key_error(format!("others may read the audit key (mode {mode:o}); make it 0600")));
+                return Err(self.key_error(format!(
+                    "others may read the audit key (mode {mode:o}); make it 0600"
+                )));
             }
         }
-        hex::decode(text.trim()).ok().filter(|k| k.len() >= 32).ok_or_else(|| self.key_error("not an audit key (64 hex digits)"))
+        hex::decode(text.trim())
+            .ok()
+            .filter(|k| k.len() >= 32)
+            .ok_or_else(|| self.key_error("not an audit key (64 hex digits)"))
     }
 
     fn create_key_file(&self) -> Result<Vec<u8>> {
@@ -147,7 +169,10 @@ fn last_anchored(path: &Path) -> Option<i64> {
 
 /// Appends a checkpoint of the chain's current head, unless the last one already anchors it.
 pub async fn checkpoint(db: &Db, cfg: &Config) -> Result<Anchored> {
-    let head = db.query_one("SELECT seq, hash FROM audit_head WHERE id = 1", vec![]).await?.ok_or(StoreError::NotFound)?;
+    let head = db
+        .query_one("SELECT seq, hash FROM audit_head WHERE id = 1", vec![])
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let seq: i64 = head.try_get("", "seq")?;
     if seq == 0 {
         return Ok(Anchored::Empty);
@@ -156,9 +181,14 @@ pub async fn checkpoint(db: &Db, cfg: &Config) -> Result<Anchored> {
         return Ok(Anchored::Unchanged { seq });
     }
     let key = cfg.key(true)?.unwrap_or_default();
-    let cp = Checkpoint { seq, hash: head.try_get("", "hash")?, at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true) };
+    let cp = Checkpoint {
+        seq,
+        hash: head.try_get("", "hash")?,
+        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
     let mac = hex::encode(hmac_sha256(&key, message(cp.seq, &cp.hash, &cp.at).as_bytes()));
-    append_line(&cfg.checkpoints, &format!("{}\t{}\t{}\t{mac}\n", cp.seq, cp.hash, cp.at)).map_err(|e| StoreError::Invalid(format!("{}: {e}", cfg.checkpoints.display())))?;
+    append_line(&cfg.checkpoints, &format!("{}\t{}\t{}\t{mac}\n", cp.seq, cp.hash, cp.at))
+        .map_err(|e| StoreError::Invalid(format!("{}: {e}", cfg.checkpoints.display())))?;
     Ok(Anchored::Written(cp))
 }
 
@@ -201,7 +231,12 @@ pub async fn check(db: &Db, cfg: &Config) -> Result<std::result::Result<u64, Bre
     Ok(Ok(checked))
 }
 
-async fn check_line(db: &Db, key: &[u8], line: usize, text: &str) -> Result<std::result::Result<(), Break>> {
+async fn check_line(
+    db: &Db,
+    key: &[u8],
+    line: usize,
+    text: &str,
+) -> Result<std::result::Result<(), Break>> {
     let fields: Vec<&str> = text.split('\t').collect();
     let (seq, hash, at, mac) = match fields[..] {
         [seq, hash, at, mac] => match seq.parse::<i64>() {
@@ -218,7 +253,9 @@ async fn check_line(db: &Db, key: &[u8], line: usize, text: &str) -> Result<std:
     let row = db.query_one("SELECT hash FROM audit_log WHERE seq = ?", vec![seq.into()]).await?;
     Ok(match row {
         None => Err(Break::Missing { line, seq, at }),
-        Some(r) if r.try_get::<String>("", "hash")? != hash => Err(Break::Rewritten { line, seq, at }),
+        Some(r) if r.try_get::<String>("", "hash")? != hash => {
+            Err(Break::Rewritten { line, seq, at })
+        }
         Some(_) => Ok(()),
     })
 }

@@ -1,6 +1,6 @@
 //! The audit log: appended in the caller's transaction, verified by walking the chain.
-use crate::db::{Db, Result, Tx, now_ms};
 use crate::StoreError;
+use crate::db::{Db, Result, Tx, now_ms};
 use innocity_core::audit::{Break, Entry, EntryRef, Verifier, entry_hash};
 use sea_orm::{QueryResult, Value};
 
@@ -49,7 +49,8 @@ pub async fn append(tx: &Tx, c: Change<'_>) -> Result<i64> {
         ],
     )
     .await?;
-    tx.exec("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", vec![seq.into(), hash.into()]).await?;
+    tx.exec("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", vec![seq.into(), hash.into()])
+        .await?;
     Ok(seq)
 }
 
@@ -88,7 +89,9 @@ pub async fn verify(db: &Db) -> Result<std::result::Result<u64, Break>> {
                 .await
                 .map_err(|e| StoreError::Invalid(e.to_string()))?
         }
-        (None, false) => Err(StoreError::Invalid("audit verify needs a database file, not an in-memory database".into())),
+        (None, false) => Err(StoreError::Invalid(
+            "audit verify needs a database file, not an in-memory database".into(),
+        )),
         _ => verify_postgres(db).await,
     }
 }
@@ -96,19 +99,33 @@ pub async fn verify(db: &Db) -> Result<std::result::Result<u64, Break>> {
 fn verify_sqlite_file(path: &std::path::Path) -> Result<std::result::Result<u64, Break>> {
     use rusqlite::{Connection, OpenFlags};
     let err = |e: rusqlite::Error| StoreError::Invalid(format!("{}: {e}", path.display()));
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(err)?;
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(err)?;
     // One read transaction: the head and the rows come from the same snapshot.
     conn.execute_batch("BEGIN").map_err(err)?;
-    let (head_seq, head_hash): (i64, String) = conn.query_row(HEAD_SQL, [], |r| Ok((r.get(0)?, r.get(1)?))).map_err(err)?;
+    let (head_seq, head_hash): (i64, String) =
+        conn.query_row(HEAD_SQL, [], |r| Ok((r.get(0)?, r.get(1)?))).map_err(err)?;
     let mut verifier = Verifier::default();
     let mut stmt = conn.prepare(VERIFY_SQL).map_err(err)?;
     let mut rows = stmt.query([]).map_err(err)?;
     while let Some(r) = rows.next().map_err(err)? {
         let s = |i: usize| -> Result<&str> {
-            r.get_ref(i).map_err(err)?.as_str().map_err(|e| StoreError::Invalid(format!("audit_log column {i}: {e}")))
+            r.get_ref(i)
+                .map_err(err)?
+                .as_str()
+                .map_err(|e| StoreError::Invalid(format!("audit_log column {i}: {e}")))
         };
         let n = |i: usize| -> Result<i64> { r.get(i).map_err(err) };
-        let entry = EntryRef { seq: n(0)?, at_ms: n(1)?, fields: [s(2)?, s(3)?, s(4)?, s(5)?, s(6)?, s(7)?, s(8)?], prev_hash: s(9)?, hash: s(10)? };
+        let entry = EntryRef {
+            seq: n(0)?,
+            at_ms: n(1)?,
+            fields: [s(2)?, s(3)?, s(4)?, s(5)?, s(6)?, s(7)?, s(8)?],
+            prev_hash: s(9)?,
+            hash: s(10)?,
+        };
         if let Err(b) = verifier.push_ref(entry) {
             return Ok(Err(b));
         }
@@ -122,16 +139,26 @@ async fn verify_postgres(db: &Db) -> Result<std::result::Result<u64, Break>> {
     let err = |e: sqlx::Error| StoreError::Invalid(e.to_string());
     let pool = db.conn.get_postgres_connection_pool();
     let mut tx = pool.begin().await.map_err(err)?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await.map_err(err)?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
     let head = sqlx::query(HEAD_SQL).fetch_one(&mut *tx).await.map_err(err)?;
-    let (head_seq, head_hash): (i64, String) = (head.try_get(0).map_err(err)?, head.try_get(1).map_err(err)?);
+    let (head_seq, head_hash): (i64, String) =
+        (head.try_get(0).map_err(err)?, head.try_get(1).map_err(err)?);
     let mut verifier = Verifier::default();
     {
         let mut rows = sqlx::query(VERIFY_SQL).fetch(&mut *tx);
         while let Some(r) = rows.try_next().await.map_err(err)? {
             let s = |i: usize| r.try_get::<&str, _>(i).map_err(err);
             let n = |i: usize| r.try_get::<i64, _>(i).map_err(err);
-            let entry = EntryRef { seq: n(0)?, at_ms: n(1)?, fields: [s(2)?, s(3)?, s(4)?, s(5)?, s(6)?, s(7)?, s(8)?], prev_hash: s(9)?, hash: s(10)? };
+            let entry = EntryRef {
+                seq: n(0)?,
+                at_ms: n(1)?,
+                fields: [s(2)?, s(3)?, s(4)?, s(5)?, s(6)?, s(7)?, s(8)?],
+                prev_hash: s(9)?,
+                hash: s(10)?,
+            };
             if let Err(b) = verifier.push_ref(entry) {
                 return Ok(Err(b));
             }
@@ -142,7 +169,10 @@ async fn verify_postgres(db: &Db) -> Result<std::result::Result<u64, Break>> {
 }
 
 /// Walks the chain inside `txn`: what a restore is about to commit, before it does.
-pub async fn verify_in(db: &Db, txn: &sea_orm::DatabaseTransaction) -> Result<std::result::Result<u64, Break>> {
+pub async fn verify_in(
+    db: &Db,
+    txn: &sea_orm::DatabaseTransaction,
+) -> Result<std::result::Result<u64, Break>> {
     use futures_util::StreamExt;
     use sea_orm::{ConnectionTrait, StreamTrait};
     let mut verifier = Verifier::default();
@@ -178,7 +208,12 @@ pub struct Filter {
 pub async fn list(db: &Db, f: &Filter, limit: u64) -> Result<Vec<Entry>> {
     let mut sql = format!("SELECT {COLUMNS} FROM audit_log WHERE 1 = 1");
     let mut values: Vec<Value> = Vec::new();
-    for (col, v) in [("actor", &f.actor), ("action", &f.action), ("entity", &f.entity), ("entity_id", &f.entity_id)] {
+    for (col, v) in [
+        ("actor", &f.actor),
+        ("action", &f.action),
+        ("entity", &f.entity),
+        ("entity_id", &f.entity_id),
+    ] {
         let v = v.trim();
         if !v.is_empty() {
             sql.push_str(&format!(" AND {col} = ?"));
@@ -200,7 +235,10 @@ pub async fn append_synthetic(db: &Db, n: u64) -> Result<()> {
     let mut done = 0;
     while done < n {
         let tx = db.begin_write().await?;
-        let head = tx.query_one("SELECT seq, hash FROM audit_head WHERE id = 1", vec![]).await?.ok_or(crate::StoreError::NotFound)?;
+        let head = tx
+            .query_one("SELECT seq, hash FROM audit_head WHERE id = 1", vec![])
+            .await?
+            .ok_or(crate::StoreError::NotFound)?;
         let mut seq: i64 = head.try_get("", "seq")?;
         let mut prev: String = head.try_get("", "hash")?;
         let k = batch.min(n - done);
@@ -211,19 +249,37 @@ pub async fn append_synthetic(db: &Db, n: u64) -> Result<()> {
             let at = now_ms();
             let after = format!("{{\"n\":{seq}}}");
             let id = seq.to_string();
-            let hash = entry_hash(&prev, seq, at, ["bench", "bench.synthetic", "bench", &id, "{}", &after, "bench"]);
+            let hash = entry_hash(
+                &prev,
+                seq,
+                at,
+                ["bench", "bench.synthetic", "bench", &id, "{}", &after, "bench"],
+            );
             if i > 0 {
                 sql.push(',');
             }
             sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
             values.extend([
-                seq.into(), at.into(), "bench".into(), "bench.synthetic".into(), "bench".into(), id.into(),
-                "{}".into(), after.into(), "bench".into(), prev.clone().into(), hash.clone().into(),
+                seq.into(),
+                at.into(),
+                "bench".into(),
+                "bench.synthetic".into(),
+                "bench".into(),
+                id.into(),
+                "{}".into(),
+                after.into(),
+                "bench".into(),
+                prev.clone().into(),
+                hash.clone().into(),
             ]);
             prev = hash;
         }
         tx.exec(&sql, values).await?;
-        tx.exec("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", vec![seq.into(), prev.into()]).await?;
+        tx.exec(
+            "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
+            vec![seq.into(), prev.into()],
+        )
+        .await?;
         tx.commit().await?;
         done += k;
     }

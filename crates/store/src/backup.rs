@@ -11,7 +11,9 @@
 //!
 //! Restore still reads `innocity-backup/1` (tables only, no files, no end line).
 use crate::db::{Db, Result, StoreError};
-use sea_orm::{AccessMode, ConnectionTrait, DatabaseTransaction, IsolationLevel, TransactionTrait, Value};
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseTransaction, IsolationLevel, TransactionTrait, Value,
+};
 use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -30,52 +32,681 @@ type Table = (&'static str, &'static str, &'static [(&'static str, Col)]);
 
 /// Tables in the order they can be restored (parents first), with their columns.
 const TABLES: &[Table] = &[
-    ("org_units", "id", &[("id", Col::Int), ("parent_id", Col::NullInt), ("code", Col::Text), ("name_zh", Col::Text), ("name_en", Col::Text), ("level", Col::Text), ("path", Col::Text), ("sort", Col::Int)]),
-    ("organisations", "id", &[("id", Col::Int), ("credit_code", Col::Text), ("name", Col::Text), ("kind", Col::Text), ("org_unit_id", Col::Int), ("unit_path", Col::Text), ("address", Col::Text), ("contact", Col::Text), ("phone", Col::Text), ("created_at", Col::Int), ("updated_at", Col::Int), ("version", Col::Int)]),
-    ("users", "id", &[("id", Col::Int), ("username", Col::Text), ("display_name", Col::Text), ("password_hash", Col::Text), ("role", Col::Text), ("org_unit_id", Col::NullInt), ("organisation_id", Col::NullInt), ("active", Col::Int), ("failed_logins", Col::Int), ("locked_until", Col::Int), ("created_at", Col::Int)]),
-    ("api_tokens", "id", &[("id", Col::Int), ("user_id", Col::Int), ("name", Col::Text), ("token_hash", Col::Text), ("created_at", Col::Int), ("expires_at", Col::Int), ("last_used_at", Col::Int), ("read_only", Col::Int)]),
-    ("stat_definitions", "id", &[("id", Col::Int), ("name", Col::Text), ("body", Col::Text), ("imported_by", Col::Text), ("imported_at", Col::Int)]),
-    ("stat_windows", "form, period", &[("form", Col::Text), ("period", Col::Text), ("closes_on", Col::Text), ("set_by", Col::Text)]),
-    ("stat_returns", "id", &[("id", Col::Int), ("form", Col::Text), ("period", Col::Text), ("organisation_id", Col::Int), ("unit_path", Col::Text), ("status", Col::Text), ("explanations", Col::Text), ("reason", Col::Text), ("created_at", Col::Int), ("updated_at", Col::Int), ("submitted_at", Col::Int), ("reviewed_by", Col::Text), ("reviewed_at", Col::Int), ("version", Col::Int)]),
-    ("stat_values", "return_id, element, disagg, row_no", &[("return_id", Col::Int), ("element", Col::Text), ("disagg", Col::Text), ("row_no", Col::Int), ("num", Col::NullReal), ("txt", Col::NullText)]),
-    ("stat_value_changes", "id", &[("id", Col::Int), ("return_id", Col::Int), ("element", Col::Text), ("disagg", Col::Text), ("row_no", Col::Int), ("old_value", Col::NullText), ("new_value", Col::NullText), ("source", Col::Text), ("changed_by", Col::Text), ("changed_at", Col::Int)]),
-    ("stat_uploads", "return_id, sha256", &[("return_id", Col::Int), ("sha256", Col::Text), ("file_name", Col::Text), ("uploaded_by", Col::Text), ("uploaded_at", Col::Int)]),
-    ("stat_approvals", "form, period, org_unit_id", &[("form", Col::Text), ("period", Col::Text), ("org_unit_id", Col::Int), ("approved_by", Col::Text), ("approved_at", Col::Int)]),
-    ("stat_reminders", "id", &[("id", Col::Int), ("form", Col::Text), ("period", Col::Text), ("organisation_id", Col::Int), ("message", Col::Text), ("sent_by", Col::Text), ("sent_at", Col::Int)]),
-    ("experts", "id", &[("id", Col::Int), ("code", Col::Text), ("name", Col::Text), ("user_id", Col::NullInt), ("organisation_name", Col::Text), ("credit_code", Col::Text), ("unit_path", Col::Text), ("title", Col::Text), ("fields", Col::Text), ("keywords", Col::Text), ("publications", Col::Text), ("projects", Col::Text), ("region", Col::Text), ("contact", Col::Text), ("groups", Col::Text), ("available_from", Col::Text), ("available_to", Col::Text), ("library", Col::Text), ("status", Col::Text), ("status_reason", Col::Text), ("confirmed_year", Col::Int), ("yearly_cap", Col::Int), ("created_at", Col::Int), ("updated_at", Col::Int), ("version", Col::Int)]),
-    ("expert_ties", "id", &[("id", Col::Int), ("expert_id", Col::Int), ("kind", Col::Text), ("name", Col::Text), ("credit_code", Col::Text), ("year", Col::NullInt)]),
-    ("credit_records", "id", &[("id", Col::Int), ("subject_kind", Col::Text), ("subject_key", Col::Text), ("subject_name", Col::Text), ("nature", Col::Text), ("kind", Col::Text), ("severity", Col::Text), ("source", Col::Text), ("record_date", Col::Text), ("sanction", Col::Text), ("points", Col::Int), ("created_by", Col::Text), ("created_at", Col::Int)]),
-    ("review_rounds", "id", &[("id", Col::Int), ("code", Col::Text), ("name", Col::Text), ("call_name", Col::Text), ("library", Col::Text), ("mode", Col::Text), ("demand", Col::Int), ("max_load", Col::Int), ("rules", Col::Text), ("form", Col::Text), ("deadline", Col::Text), ("year", Col::Int), ("status", Col::Text), ("seed_hash", Col::Text), ("seed", Col::Text), ("created_by", Col::Text), ("created_at", Col::Int), ("closed_at", Col::Int)]),
-    ("review_items", "id", &[("id", Col::Int), ("round_id", Col::Int), ("code", Col::Text), ("title", Col::Text), ("body", Col::Text), ("discipline", Col::Text), ("applicant", Col::Text), ("members", Col::Text), ("credit_code", Col::Text), ("org_name", Col::Text), ("unit_path", Col::Text), ("avoid", Col::Text)]),
-    ("review_conflicts", "item_id, expert_id, kind, detail", &[("round_id", Col::Int), ("item_id", Col::Int), ("expert_id", Col::Int), ("kind", Col::Text), ("source", Col::Text), ("detail", Col::Text)]),
-    ("review_bids", "item_id, expert_id", &[("item_id", Col::Int), ("expert_id", Col::Int), ("bid", Col::Text)]),
-    ("review_assignments", "id", &[("id", Col::Int), ("round_id", Col::Int), ("item_id", Col::Int), ("expert_id", Col::Int), ("affinity", Col::NullReal), ("method", Col::Text), ("status", Col::Text), ("reason", Col::Text), ("scores", Col::Text), ("total", Col::NullReal), ("recommendation", Col::Text), ("comment", Col::Text), ("assigned_at", Col::Int), ("saved_at", Col::Int), ("submitted_at", Col::Int), ("reminded_at", Col::Int), ("version", Col::Int)]),
-    ("review_draw_log", "id", &[("id", Col::Int), ("round_id", Col::Int), ("item_id", Col::Int), ("expert_id", Col::Int), ("action", Col::Text), ("draw_key", Col::Text), ("actor", Col::Text), ("at_ms", Col::Int)]),
-    ("programmes", "id", &[("id", Col::Int), ("code", Col::Text), ("name", Col::Text), ("created_at", Col::Int)]),
-    ("programme_budgets", "programme_id, year", &[("programme_id", Col::Int), ("year", Col::Int), ("budget_fen", Col::Int), ("committed_fen", Col::Int)]),
-    ("organisation_qualifications", "organisation_id, code", &[("organisation_id", Col::Int), ("code", Col::Text), ("valid_until", Col::Text)]),
-    ("calls", "id", &[("id", Col::Int), ("programme_id", Col::Int), ("code", Col::Text), ("title", Col::Text), ("year", Col::Int), ("guidelines", Col::Text), ("topics", Col::Text), ("eligibility", Col::Text), ("budget_rules", Col::Text), ("applicant_deadline", Col::Text), ("organisation_deadline", Col::Text), ("zone_deadline", Col::Text), ("opens_on", Col::Text), ("status", Col::Text), ("created_by", Col::Text), ("created_at", Col::Int), ("form", Col::Text), ("review_plan", Col::Text)]),
-    ("applications", "id", &[("id", Col::Int), ("call_id", Col::Int), ("code", Col::Text), ("title", Col::Text), ("topic", Col::Text), ("summary", Col::Text), ("leader_user_id", Col::Int), ("leader_name", Col::Text), ("leader_key", Col::Text), ("members", Col::Text), ("organisation_id", Col::Int), ("unit_path", Col::Text), ("budget", Col::Text), ("requested_fen", Col::Int), ("stage", Col::Text), ("reason", Col::Text), ("duplicate_of", Col::Text), ("granted_fen", Col::Int), ("created_at", Col::Int), ("updated_at", Col::Int), ("submitted_at", Col::Int), ("version", Col::Int), ("department_opinion", Col::Text), ("suggested_fen", Col::Int), ("answers", Col::Text)]),
-    ("application_events", "id", &[("id", Col::Int), ("application_id", Col::Int), ("action", Col::Text), ("from_stage", Col::Text), ("to_stage", Col::Text), ("reason", Col::Text), ("actor", Col::Text), ("at_ms", Col::Int)]),
-    ("task_books", "application_id", &[("application_id", Col::Int), ("goals", Col::Text), ("deliverables", Col::Text), ("starts_on", Col::Text), ("ends_on", Col::Text), ("post_subsidy", Col::Int), ("signed_by", Col::Text), ("signed_at", Col::Int), ("budget", Col::Text), ("status", Col::Text), ("status_reason", Col::Text), ("extended", Col::Int), ("version", Col::Int), ("milestones", Col::Text)]),
-    ("project_conditions", "application_id, condition", &[("application_id", Col::Int), ("condition", Col::Text), ("opinion", Col::Text), ("approved_by", Col::Text), ("approved_at", Col::Int)]),
-    ("instalments", "id", &[("id", Col::Int), ("application_id", Col::Int), ("seq", Col::Int), ("condition", Col::Text), ("amount_fen", Col::Int), ("prepared_by", Col::Text), ("prepared_at", Col::Int), ("released_by", Col::Text), ("released_at", Col::Int), ("cancelled", Col::Int)]),
-    ("attachments", "id", &[("id", Col::Int), ("application_id", Col::Int), ("name", Col::Text), ("kind", Col::Text), ("content_type", Col::Text), ("size", Col::Int), ("sha256", Col::Text), ("uploaded_by", Col::Text), ("uploaded_at", Col::Int)]),
-    ("application_counts", "call_id, stage", &[("call_id", Col::Int), ("stage", Col::Text), ("n", Col::Int), ("requested_fen", Col::Int), ("granted_fen", Col::Int)]),
-    ("call_files", "id", &[("id", Col::Int), ("call_id", Col::Int), ("name", Col::Text), ("content_type", Col::Text), ("size", Col::Int), ("sha256", Col::Text), ("uploaded_by", Col::Text), ("uploaded_at", Col::Int)]),
+    (
+        "org_units",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("parent_id", Col::NullInt),
+            ("code", Col::Text),
+            ("name_zh", Col::Text),
+            ("name_en", Col::Text),
+            ("level", Col::Text),
+            ("path", Col::Text),
+            ("sort", Col::Int),
+        ],
+    ),
+    (
+        "organisations",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("credit_code", Col::Text),
+            ("name", Col::Text),
+            ("kind", Col::Text),
+            ("org_unit_id", Col::Int),
+            ("unit_path", Col::Text),
+            ("address", Col::Text),
+            ("contact", Col::Text),
+            ("phone", Col::Text),
+            ("created_at", Col::Int),
+            ("updated_at", Col::Int),
+            ("version", Col::Int),
+        ],
+    ),
+    (
+        "users",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("username", Col::Text),
+            ("display_name", Col::Text),
+            ("password_hash", Col::Text),
+            ("role", Col::Text),
+            ("org_unit_id", Col::NullInt),
+            ("organisation_id", Col::NullInt),
+            ("active", Col::Int),
+            ("failed_logins", Col::Int),
+            ("locked_until", Col::Int),
+            ("created_at", Col::Int),
+        ],
+    ),
+    (
+        "api_tokens",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("user_id", Col::Int),
+            ("name", Col::Text),
+            ("token_hash", Col::Text),
+            ("created_at", Col::Int),
+            ("expires_at", Col::Int),
+            ("last_used_at", Col::Int),
+            ("read_only", Col::Int),
+        ],
+    ),
+    (
+        "stat_definitions",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("name", Col::Text),
+            ("body", Col::Text),
+            ("imported_by", Col::Text),
+            ("imported_at", Col::Int),
+        ],
+    ),
+    (
+        "stat_windows",
+        "form, period",
+        &[
+            ("form", Col::Text),
+            ("period", Col::Text),
+            ("closes_on", Col::Text),
+            ("set_by", Col::Text),
+        ],
+    ),
+    (
+        "stat_returns",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("form", Col::Text),
+            ("period", Col::Text),
+            ("organisation_id", Col::Int),
+            ("unit_path", Col::Text),
+            ("status", Col::Text),
+            ("explanations", Col::Text),
+            ("reason", Col::Text),
+            ("created_at", Col::Int),
+            ("updated_at", Col::Int),
+            ("submitted_at", Col::Int),
+            ("reviewed_by", Col::Text),
+            ("reviewed_at", Col::Int),
+            ("version", Col::Int),
+        ],
+    ),
+    (
+        "stat_values",
+        "return_id, element, disagg, row_no",
+        &[
+            ("return_id", Col::Int),
+            ("element", Col::Text),
+            ("disagg", Col::Text),
+            ("row_no", Col::Int),
+            ("num", Col::NullReal),
+            ("txt", Col::NullText),
+        ],
+    ),
+    (
+        "stat_value_changes",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("return_id", Col::Int),
+            ("element", Col::Text),
+            ("disagg", Col::Text),
+            ("row_no", Col::Int),
+            ("old_value", Col::NullText),
+            ("new_value", Col::NullText),
+            ("source", Col::Text),
+            ("changed_by", Col::Text),
+            ("changed_at", Col::Int),
+        ],
+    ),
+    (
+        "stat_uploads",
+        "return_id, sha256",
+        &[
+            ("return_id", Col::Int),
+            ("sha256", Col::Text),
+            ("file_name", Col::Text),
+            ("uploaded_by", Col::Text),
+            ("uploaded_at", Col::Int),
+        ],
+    ),
+    (
+        "stat_approvals",
+        "form, period, org_unit_id",
+        &[
+            ("form", Col::Text),
+            ("period", Col::Text),
+            ("org_unit_id", Col::Int),
+            ("approved_by", Col::Text),
+            ("approved_at", Col::Int),
+        ],
+    ),
+    (
+        "stat_reminders",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("form", Col::Text),
+            ("period", Col::Text),
+            ("organisation_id", Col::Int),
+            ("message", Col::Text),
+            ("sent_by", Col::Text),
+            ("sent_at", Col::Int),
+        ],
+    ),
+    (
+        "experts",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("code", Col::Text),
+            ("name", Col::Text),
+            ("user_id", Col::NullInt),
+            ("organisation_name", Col::Text),
+            ("credit_code", Col::Text),
+            ("unit_path", Col::Text),
+            ("title", Col::Text),
+            ("fields", Col::Text),
+            ("keywords", Col::Text),
+            ("publications", Col::Text),
+            ("projects", Col::Text),
+            ("region", Col::Text),
+            ("contact", Col::Text),
+            ("groups", Col::Text),
+            ("available_from", Col::Text),
+            ("available_to", Col::Text),
+            ("library", Col::Text),
+            ("status", Col::Text),
+            ("status_reason", Col::Text),
+            ("confirmed_year", Col::Int),
+            ("yearly_cap", Col::Int),
+            ("created_at", Col::Int),
+            ("updated_at", Col::Int),
+            ("version", Col::Int),
+        ],
+    ),
+    (
+        "expert_ties",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("expert_id", Col::Int),
+            ("kind", Col::Text),
+            ("name", Col::Text),
+            ("credit_code", Col::Text),
+            ("year", Col::NullInt),
+        ],
+    ),
+    (
+        "credit_records",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("subject_kind", Col::Text),
+            ("subject_key", Col::Text),
+            ("subject_name", Col::Text),
+            ("nature", Col::Text),
+            ("kind", Col::Text),
+            ("severity", Col::Text),
+            ("source", Col::Text),
+            ("record_date", Col::Text),
+            ("sanction", Col::Text),
+            ("points", Col::Int),
+            ("created_by", Col::Text),
+            ("created_at", Col::Int),
+        ],
+    ),
+    (
+        "review_rounds",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("code", Col::Text),
+            ("name", Col::Text),
+            ("call_name", Col::Text),
+            ("library", Col::Text),
+            ("mode", Col::Text),
+            ("demand", Col::Int),
+            ("max_load", Col::Int),
+            ("rules", Col::Text),
+            ("form", Col::Text),
+            ("deadline", Col::Text),
+            ("year", Col::Int),
+            ("status", Col::Text),
+            ("seed_hash", Col::Text),
+            ("seed", Col::Text),
+            ("created_by", Col::Text),
+            ("created_at", Col::Int),
+            ("closed_at", Col::Int),
+        ],
+    ),
+    (
+        "review_items",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("round_id", Col::Int),
+            ("code", Col::Text),
+            ("title", Col::Text),
+            ("body", Col::Text),
+            ("discipline", Col::Text),
+            ("applicant", Col::Text),
+            ("members", Col::Text),
+            ("credit_code", Col::Text),
+            ("org_name", Col::Text),
+            ("unit_path", Col::Text),
+            ("avoid", Col::Text),
+        ],
+    ),
+    (
+        "review_conflicts",
+        "item_id, expert_id, kind, detail",
+        &[
+            ("round_id", Col::Int),
+            ("item_id", Col::Int),
+            ("expert_id", Col::Int),
+            ("kind", Col::Text),
+            ("source", Col::Text),
+            ("detail", Col::Text),
+        ],
+    ),
+    (
+        "review_bids",
+        "item_id, expert_id",
+        &[("item_id", Col::Int), ("expert_id", Col::Int), ("bid", Col::Text)],
+    ),
+    (
+        "review_assignments",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("round_id", Col::Int),
+            ("item_id", Col::Int),
+            ("expert_id", Col::Int),
+            ("affinity", Col::NullReal),
+            ("method", Col::Text),
+            ("status", Col::Text),
+            ("reason", Col::Text),
+            ("scores", Col::Text),
+            ("total", Col::NullReal),
+            ("recommendation", Col::Text),
+            ("comment", Col::Text),
+            ("assigned_at", Col::Int),
+            ("saved_at", Col::Int),
+            ("submitted_at", Col::Int),
+            ("reminded_at", Col::Int),
+            ("version", Col::Int),
+        ],
+    ),
+    (
+        "review_draw_log",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("round_id", Col::Int),
+            ("item_id", Col::Int),
+            ("expert_id", Col::Int),
+            ("action", Col::Text),
+            ("draw_key", Col::Text),
+            ("actor", Col::Text),
+            ("at_ms", Col::Int),
+        ],
+    ),
+    (
+        "programmes",
+        "id",
+        &[("id", Col::Int), ("code", Col::Text), ("name", Col::Text), ("created_at", Col::Int)],
+    ),
+    (
+        "programme_budgets",
+        "programme_id, year",
+        &[
+            ("programme_id", Col::Int),
+            ("year", Col::Int),
+            ("budget_fen", Col::Int),
+            ("committed_fen", Col::Int),
+        ],
+    ),
+    (
+        "organisation_qualifications",
+        "organisation_id, code",
+        &[("organisation_id", Col::Int), ("code", Col::Text), ("valid_until", Col::Text)],
+    ),
+    (
+        "calls",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("programme_id", Col::Int),
+            ("code", Col::Text),
+            ("title", Col::Text),
+            ("year", Col::Int),
+            ("guidelines", Col::Text),
+            ("topics", Col::Text),
+            ("eligibility", Col::Text),
+            ("budget_rules", Col::Text),
+            ("applicant_deadline", Col::Text),
+            ("organisation_deadline", Col::Text),
+            ("zone_deadline", Col::Text),
+            ("opens_on", Col::Text),
+            ("status", Col::Text),
+            ("created_by", Col::Text),
+            ("created_at", Col::Int),
+            ("form", Col::Text),
+            ("review_plan", Col::Text),
+        ],
+    ),
+    (
+        "applications",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("call_id", Col::Int),
+            ("code", Col::Text),
+            ("title", Col::Text),
+            ("topic", Col::Text),
+            ("summary", Col::Text),
+            ("leader_user_id", Col::Int),
+            ("leader_name", Col::Text),
+            ("leader_key", Col::Text),
+            ("members", Col::Text),
+            ("organisation_id", Col::Int),
+            ("unit_path", Col::Text),
+            ("budget", Col::Text),
+            ("requested_fen", Col::Int),
+            ("stage", Col::Text),
+            ("reason", Col::Text),
+            ("duplicate_of", Col::Text),
+            ("granted_fen", Col::Int),
+            ("created_at", Col::Int),
+            ("updated_at", Col::Int),
+            ("submitted_at", Col::Int),
+            ("version", Col::Int),
+            ("department_opinion", Col::Text),
+            ("suggested_fen", Col::Int),
+            ("answers", Col::Text),
+        ],
+    ),
+    (
+        "application_events",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("application_id", Col::Int),
+            ("action", Col::Text),
+            ("from_stage", Col::Text),
+            ("to_stage", Col::Text),
+            ("reason", Col::Text),
+            ("actor", Col::Text),
+            ("at_ms", Col::Int),
+        ],
+    ),
+    (
+        "task_books",
+        "application_id",
+        &[
+            ("application_id", Col::Int),
+            ("goals", Col::Text),
+            ("deliverables", Col::Text),
+            ("starts_on", Col::Text),
+            ("ends_on", Col::Text),
+            ("post_subsidy", Col::Int),
+            ("signed_by", Col::Text),
+            ("signed_at", Col::Int),
+            ("budget", Col::Text),
+            ("status", Col::Text),
+            ("status_reason", Col::Text),
+            ("extended", Col::Int),
+            ("version", Col::Int),
+            ("milestones", Col::Text),
+        ],
+    ),
+    (
+        "project_conditions",
+        "application_id, condition",
+        &[
+            ("application_id", Col::Int),
+            ("condition", Col::Text),
+            ("opinion", Col::Text),
+            ("approved_by", Col::Text),
+            ("approved_at", Col::Int),
+        ],
+    ),
+    (
+        "instalments",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("application_id", Col::Int),
+            ("seq", Col::Int),
+            ("condition", Col::Text),
+            ("amount_fen", Col::Int),
+            ("prepared_by", Col::Text),
+            ("prepared_at", Col::Int),
+            ("released_by", Col::Text),
+            ("released_at", Col::Int),
+            ("cancelled", Col::Int),
+        ],
+    ),
+    (
+        "attachments",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("application_id", Col::Int),
+            ("name", Col::Text),
+            ("kind", Col::Text),
+            ("content_type", Col::Text),
+            ("size", Col::Int),
+            ("sha256", Col::Text),
+            ("uploaded_by", Col::Text),
+            ("uploaded_at", Col::Int),
+        ],
+    ),
+    (
+        "application_counts",
+        "call_id, stage",
+        &[
+            ("call_id", Col::Int),
+            ("stage", Col::Text),
+            ("n", Col::Int),
+            ("requested_fen", Col::Int),
+            ("granted_fen", Col::Int),
+        ],
+    ),
+    (
+        "call_files",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("call_id", Col::Int),
+            ("name", Col::Text),
+            ("content_type", Col::Text),
+            ("size", Col::Int),
+            ("sha256", Col::Text),
+            ("uploaded_by", Col::Text),
+            ("uploaded_at", Col::Int),
+        ],
+    ),
     ("call_rounds", "call_id, round_id", &[("call_id", Col::Int), ("round_id", Col::Int)]),
-    ("call_notices", "call_id", &[("call_id", Col::Int), ("meeting_on", Col::Text), ("minutes", Col::Text), ("starts_on", Col::Text), ("ends_on", Col::Text), ("published_by", Col::Text), ("published_at", Col::Int)]),
-    ("notice_objections", "id", &[("id", Col::Int), ("call_id", Col::Int), ("application_id", Col::Int), ("name", Col::Text), ("contact", Col::Text), ("body", Col::Text), ("status", Col::Text), ("resolution", Col::Text), ("resolved_by", Col::Text), ("resolved_at", Col::Int), ("created_at", Col::Int)]),
-    ("project_reports", "id", &[("id", Col::Int), ("application_id", Col::Int), ("kind", Col::Text), ("seq", Col::Int), ("due_on", Col::Text), ("body", Col::Text), ("deliverables", Col::Text), ("status", Col::Text), ("submitted_by", Col::Text), ("submitted_at", Col::Int), ("reminded_at", Col::Int)]),
-    ("project_opinions", "id", &[("id", Col::Int), ("application_id", Col::Int), ("stage", Col::Text), ("expert", Col::Text), ("score", Col::Int), ("conclusion", Col::Text), ("body", Col::Text), ("added_by", Col::Text), ("added_at", Col::Int)]),
-    ("project_changes", "id", &[("id", Col::Int), ("application_id", Col::Int), ("kind", Col::Text), ("detail", Col::Text), ("reason", Col::Text), ("status", Col::Text), ("requested_by", Col::Text), ("requested_at", Col::Int), ("decided_by", Col::Text), ("decided_at", Col::Int), ("decision", Col::Text)]),
-    ("project_findings", "id", &[("id", Col::Int), ("application_id", Col::Int), ("kind", Col::Text), ("visited_on", Col::Text), ("findings", Col::Text), ("rectify_by", Col::Text), ("rectification", Col::Text), ("rectified_at", Col::Int), ("added_by", Col::Text), ("added_at", Col::Int)]),
-    ("project_outputs", "id", &[("id", Col::Int), ("application_id", Col::Int), ("kind", Col::Text), ("title", Col::Text), ("reference", Col::Text), ("on_date", Col::Text), ("added_by", Col::Text), ("added_at", Col::Int)]),
-    ("project_outcomes", "application_id", &[("application_id", Col::Int), ("outcome", Col::Text), ("score", Col::NullReal), ("grade", Col::Text), ("opinion", Col::Text), ("credit_records", Col::Text), ("decided_by", Col::Text), ("decided_at", Col::Int)]),
-    ("indicator_values", "indicator, org_unit_id, period", &[("indicator", Col::Text), ("org_unit_id", Col::Int), ("period", Col::Text), ("value", Col::NullReal), ("source", Col::Text), ("updated_by", Col::Text), ("updated_at", Col::Int)]),
-    ("framework_definitions", "code", &[("code", Col::Text), ("body", Col::Text), ("imported_by", Col::Text), ("imported_at", Col::Int)]),
-    ("framework_settings", "code", &[("code", Col::Text), ("public", Col::Int), ("updated_by", Col::Text), ("updated_at", Col::Int)]),
-    ("audit_log", "seq", &[("seq", Col::Int), ("at_ms", Col::Int), ("actor", Col::Text), ("action", Col::Text), ("entity", Col::Text), ("entity_id", Col::Text), ("before_json", Col::Text), ("after_json", Col::Text), ("request_id", Col::Text), ("prev_hash", Col::Text), ("hash", Col::Text)]),
+    (
+        "call_notices",
+        "call_id",
+        &[
+            ("call_id", Col::Int),
+            ("meeting_on", Col::Text),
+            ("minutes", Col::Text),
+            ("starts_on", Col::Text),
+            ("ends_on", Col::Text),
+            ("published_by", Col::Text),
+            ("published_at", Col::Int),
+        ],
+    ),
+    (
+        "notice_objections",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("call_id", Col::Int),
+            ("application_id", Col::Int),
+            ("name", Col::Text),
+            ("contact", Col::Text),
+            ("body", Col::Text),
+            ("status", Col::Text),
+            ("resolution", Col::Text),
+            ("resolved_by", Col::Text),
+            ("resolved_at", Col::Int),
+            ("created_at", Col::Int),
+        ],
+    ),
+    (
+        "project_reports",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("application_id", Col::Int),
+            ("kind", Col::Text),
+            ("seq", Col::Int),
+            ("due_on", Col::Text),
+            ("body", Col::Text),
+            ("deliverables", Col::Text),
+            ("status", Col::Text),
+            ("submitted_by", Col::Text),
+            ("submitted_at", Col::Int),
+            ("reminded_at", Col::Int),
+        ],
+    ),
+    (
+        "project_opinions",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("application_id", Col::Int),
+            ("stage", Col::Text),
+            ("expert", Col::Text),
+            ("score", Col::Int),
+            ("conclusion", Col::Text),
+            ("body", Col::Text),
+            ("added_by", Col::Text),
+            ("added_at", Col::Int),
+        ],
+    ),
+    (
+        "project_changes",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("application_id", Col::Int),
+            ("kind", Col::Text),
+            ("detail", Col::Text),
+            ("reason", Col::Text),
+            ("status", Col::Text),
+            ("requested_by", Col::Text),
+            ("requested_at", Col::Int),
+            ("decided_by", Col::Text),
+            ("decided_at", Col::Int),
+            ("decision", Col::Text),
+        ],
+    ),
+    (
+        "project_findings",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("application_id", Col::Int),
+            ("kind", Col::Text),
+            ("visited_on", Col::Text),
+            ("findings", Col::Text),
+            ("rectify_by", Col::Text),
+            ("rectification", Col::Text),
+            ("rectified_at", Col::Int),
+            ("added_by", Col::Text),
+            ("added_at", Col::Int),
+        ],
+    ),
+    (
+        "project_outputs",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("application_id", Col::Int),
+            ("kind", Col::Text),
+            ("title", Col::Text),
+            ("reference", Col::Text),
+            ("on_date", Col::Text),
+            ("added_by", Col::Text),
+            ("added_at", Col::Int),
+        ],
+    ),
+    (
+        "project_outcomes",
+        "application_id",
+        &[
+            ("application_id", Col::Int),
+            ("outcome", Col::Text),
+            ("score", Col::NullReal),
+            ("grade", Col::Text),
+            ("opinion", Col::Text),
+            ("credit_records", Col::Text),
+            ("decided_by", Col::Text),
+            ("decided_at", Col::Int),
+        ],
+    ),
+    (
+        "indicator_values",
+        "indicator, org_unit_id, period",
+        &[
+            ("indicator", Col::Text),
+            ("org_unit_id", Col::Int),
+            ("period", Col::Text),
+            ("value", Col::NullReal),
+            ("source", Col::Text),
+            ("updated_by", Col::Text),
+            ("updated_at", Col::Int),
+        ],
+    ),
+    (
+        "framework_definitions",
+        "code",
+        &[
+            ("code", Col::Text),
+            ("body", Col::Text),
+            ("imported_by", Col::Text),
+            ("imported_at", Col::Int),
+        ],
+    ),
+    (
+        "framework_settings",
+        "code",
+        &[
+            ("code", Col::Text),
+            ("public", Col::Int),
+            ("updated_by", Col::Text),
+            ("updated_at", Col::Int),
+        ],
+    ),
+    (
+        "audit_log",
+        "seq",
+        &[
+            ("seq", Col::Int),
+            ("at_ms", Col::Int),
+            ("actor", Col::Text),
+            ("action", Col::Text),
+            ("entity", Col::Text),
+            ("entity_id", Col::Text),
+            ("before_json", Col::Text),
+            ("after_json", Col::Text),
+            ("request_id", Col::Text),
+            ("prev_hash", Col::Text),
+            ("hash", Col::Text),
+        ],
+    ),
     ("audit_head", "id", &[("id", Col::Int), ("seq", Col::Int), ("hash", Col::Text)]),
 ];
 
@@ -84,8 +715,7 @@ const FORMAT: &str = "innocity-backup/2";
 const FORMAT_V1: &str = "innocity-backup/1";
 
 /// Every row that points at a stored file (application and report attachments, call files).
-const FILE_REFS_SQL: &str =
-    "SELECT 'attachments' AS tbl, id, sha256 FROM attachments UNION ALL SELECT 'call_files' AS tbl, id, sha256 FROM call_files ORDER BY 3, 1, 2";
+const FILE_REFS_SQL: &str = "SELECT 'attachments' AS tbl, id, sha256 FROM attachments UNION ALL SELECT 'call_files' AS tbl, id, sha256 FROM call_files ORDER BY 3, 1, 2";
 
 /// A row that points at a stored file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -150,12 +780,15 @@ fn on_disk(dir: &Path, sha: &str) -> bool {
 /// Writes a snapshot of the database and the files its rows point at.
 pub async fn backup(db: &Db, files: Files<'_>, out: &mut dyn Write) -> Result<Summary> {
     let txn = if db.is_postgres() {
-        db.conn.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?
+        db.conn
+            .begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly))
+            .await?
     } else {
         db.conn.begin().await?
     };
     let refs = file_refs(db, &txn).await?;
-    let mut missing: Vec<FileRef> = refs.iter().filter(|r| !on_disk(files.dir, &r.sha256)).cloned().collect();
+    let mut missing: Vec<FileRef> =
+        refs.iter().filter(|r| !on_disk(files.dir, &r.sha256)).cloned().collect();
     if !missing.is_empty() && !files.allow_missing {
         return Err(missing_files(files.dir, &missing));
     }
@@ -169,7 +802,15 @@ pub async fn backup(db: &Db, files: Files<'_>, out: &mut dyn Write) -> Result<Su
 
 async fn file_refs(db: &Db, txn: &DatabaseTransaction) -> Result<Vec<FileRef>> {
     let rows = txn.query_all_raw(db.stmt(FILE_REFS_SQL, vec![])).await?;
-    rows.iter().map(|r| Ok(FileRef { table: r.try_get("", "tbl")?, id: r.try_get("", "id")?, sha256: r.try_get("", "sha256")? })).collect()
+    rows.iter()
+        .map(|r| {
+            Ok(FileRef {
+                table: r.try_get("", "tbl")?,
+                id: r.try_get("", "id")?,
+                sha256: r.try_get("", "sha256")?,
+            })
+        })
+        .collect()
 }
 
 /// The refusal naming each missing file (the first few hundred) and where it was looked for.
@@ -199,7 +840,11 @@ fn damaged_file(dir: &Path, rows: &[FileRef]) -> StoreError {
     ))
 }
 
-async fn write_tables(db: &Db, txn: &DatabaseTransaction, out: &mut dyn Write) -> Result<Vec<(String, u64)>> {
+async fn write_tables(
+    db: &Db,
+    txn: &DatabaseTransaction,
+    out: &mut dyn Write,
+) -> Result<Vec<(String, u64)>> {
     use futures_util::StreamExt;
     use sea_orm::StreamTrait;
     let mut counts = Vec::new();
@@ -232,7 +877,12 @@ async fn write_tables(db: &Db, txn: &DatabaseTransaction, out: &mut dyn Write) -
 
 /// Writes each referenced file once, checked against its digest; returns how many. A damaged
 /// file is refused like a missing one, or (when allowed) named among the missing.
-fn write_files(files: Files<'_>, refs: &[FileRef], missing: &mut Vec<FileRef>, out: &mut dyn Write) -> Result<u64> {
+fn write_files(
+    files: Files<'_>,
+    refs: &[FileRef],
+    missing: &mut Vec<FileRef>,
+    out: &mut dyn Write,
+) -> Result<u64> {
     use base64::Engine;
     let mut written = 0u64;
     let mut done: HashSet<&str> = HashSet::new();
@@ -242,7 +892,8 @@ fn write_files(files: Files<'_>, refs: &[FileRef], missing: &mut Vec<FileRef>, o
             continue;
         }
         let Some(bytes) = read_stored(files.dir, &r.sha256)? else {
-            let damaged: Vec<FileRef> = refs.iter().filter(|x| x.sha256 == r.sha256).cloned().collect();
+            let damaged: Vec<FileRef> =
+                refs.iter().filter(|x| x.sha256 == r.sha256).cloned().collect();
             if !files.allow_missing {
                 return Err(damaged_file(files.dir, &damaged));
             }
@@ -250,7 +901,11 @@ fn write_files(files: Files<'_>, refs: &[FileRef], missing: &mut Vec<FileRef>, o
             continue;
         };
         let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
-        writeln!(out, "{}", serde_json::json!({ "file": r.sha256, "size": bytes.len(), "base64": data }))?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({ "file": r.sha256, "size": bytes.len(), "base64": data })
+        )?;
         written += 1;
     }
     Ok(written)
@@ -304,19 +959,27 @@ fn bad(line: usize, what: impl std::fmt::Display) -> StoreError {
 
 /// A row the restore cannot take.
 fn bad_row(line: usize, table: &str, what: impl std::fmt::Display) -> StoreError {
-    StoreError::Invalid(format!("备份第 {line} 行（表 {table}）/ backup line {line} (table {table}): {what}"))
+    StoreError::Invalid(format!(
+        "备份第 {line} 行（表 {table}）/ backup line {line} (table {table}): {what}"
+    ))
 }
 
 /// A value the restore cannot take.
 fn bad_cell(line: usize, table: &str, column: &str, what: impl std::fmt::Display) -> StoreError {
-    StoreError::Invalid(format!("备份第 {line} 行（表 {table}，列 {column}）/ backup line {line} (table {table}, column {column}): {what}"))
+    StoreError::Invalid(format!(
+        "备份第 {line} 行（表 {table}，列 {column}）/ backup line {line} (table {table}, column {column}): {what}"
+    ))
 }
 
 const NUL: &str = "含 NUL 字符（U+0000），PostgreSQL 无法保存 / contains a NUL character (U+0000), which PostgreSQL cannot store";
 
 /// One value of a row, checked against its column's type. Text bound for PostgreSQL is checked
 /// for NUL (the one character it refuses; tabs and newlines are data) so the message is ours.
-fn cell(col: Col, x: &serde_json::Value, postgres: bool) -> std::result::Result<Value, &'static str> {
+fn cell(
+    col: Col,
+    x: &serde_json::Value,
+    postgres: bool,
+) -> std::result::Result<Value, &'static str> {
     const INT: &str = "应为整数 / expected a whole number";
     const TEXT: &str = "应为文本 / expected text";
     const REAL: &str = "应为数值 / expected a number";
@@ -356,20 +1019,26 @@ struct Restoring<'a> {
 
 async fn ensure_empty(db: &Db) -> Result<()> {
     let existing: i64 = db
-        .query_one("SELECT (SELECT COUNT(*) FROM org_units) + (SELECT COUNT(*) FROM users) AS n", vec![])
+        .query_one(
+            "SELECT (SELECT COUNT(*) FROM org_units) + (SELECT COUNT(*) FROM users) AS n",
+            vec![],
+        )
         .await?
         .map(|r| r.try_get("", "n"))
         .transpose()?
         .unwrap_or(0);
     if existing > 0 {
-        return Err(StoreError::Invalid("the target database is not empty; restore into a new database".into()));
+        return Err(StoreError::Invalid(
+            "the target database is not empty; restore into a new database".into(),
+        ));
     }
     Ok(())
 }
 
 fn read_header(first: Option<std::io::Result<String>>) -> Result<&'static str> {
     let first = first.ok_or_else(|| bad(1, "empty file"))??;
-    let header: serde_json::Value = serde_json::from_str(&first).map_err(|_| bad(1, "not a backup header"))?;
+    let header: serde_json::Value =
+        serde_json::from_str(&first).map_err(|_| bad(1, "not a backup header"))?;
     match header["format"].as_str() {
         Some(FORMAT) => Ok(FORMAT),
         Some(FORMAT_V1) => Ok(FORMAT_V1),
@@ -388,7 +1057,18 @@ pub async fn restore(db: &Db, files: &Path, input: &mut dyn BufRead) -> Result<S
     let version = read_header(lines.next())?;
     let txn = db.conn.begin().await?;
     txn.execute_unprepared("DELETE FROM audit_head").await?;
-    let mut r = Restoring { db, txn, files, version, table: None, summary: Summary::default(), refs: Vec::new(), carried: HashSet::new(), end: None, last_line: 1 };
+    let mut r = Restoring {
+        db,
+        txn,
+        files,
+        version,
+        table: None,
+        summary: Summary::default(),
+        refs: Vec::new(),
+        carried: HashSet::new(),
+        end: None,
+        last_line: 1,
+    };
     for (i, line) in lines.enumerate() {
         r.last_line = i + 2;
         r.line(i + 2, &line?).await?;
@@ -403,13 +1083,20 @@ impl Restoring<'_> {
         }
         let v: serde_json::Value = serde_json::from_str(text).map_err(|_| bad(n, "not JSON"))?;
         if let Some(t) = v.get("table").and_then(|t| t.as_str()) {
-            self.table = Some(TABLES.iter().find(|x| x.0 == t).ok_or_else(|| bad(n, format!("unknown table {t}")))?);
+            self.table = Some(
+                TABLES
+                    .iter()
+                    .find(|x| x.0 == t)
+                    .ok_or_else(|| bad(n, format!("unknown table {t}")))?,
+            );
             self.summary.tables.push((t.to_string(), 0));
             Ok(())
         } else if v.get("file").is_some() {
             self.file(n, &v).await
         } else if let Some(end) = v.get("end") {
-            self.end = Some(serde_json::from_value(end.clone()).map_err(|_| bad(n, "malformed end record"))?);
+            self.end = Some(
+                serde_json::from_value(end.clone()).map_err(|_| bad(n, "malformed end record"))?,
+            );
             Ok(())
         } else {
             self.row(n, &v).await
@@ -418,10 +1105,16 @@ impl Restoring<'_> {
 
     async fn row(&mut self, n: usize, v: &serde_json::Value) -> Result<()> {
         let (table, _, cols) = self.table.ok_or_else(|| bad(n, "row before any table"))?;
-        let arr = v.as_array().filter(|a| a.len() == cols.len()).ok_or_else(|| bad_row(n, table, "wrong number of columns"))?;
+        let arr = v
+            .as_array()
+            .filter(|a| a.len() == cols.len())
+            .ok_or_else(|| bad_row(n, table, "wrong number of columns"))?;
         let mut values: Vec<Value> = Vec::with_capacity(cols.len());
         for ((name, col), x) in cols.iter().zip(arr) {
-            values.push(cell(*col, x, self.db.is_postgres()).map_err(|what| bad_cell(n, table, name, what))?);
+            values.push(
+                cell(*col, x, self.db.is_postgres())
+                    .map_err(|what| bad_cell(n, table, name, what))?,
+            );
         }
         if let Some(file) = file_ref(table, cols, &values) {
             self.refs.push(RowRef { line: n, file });
@@ -429,7 +1122,10 @@ impl Restoring<'_> {
         let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
         let marks = vec!["?"; cols.len()].join(", ");
         let sql = format!("INSERT INTO {table} ({}) VALUES ({marks})", names.join(", "));
-        self.txn.execute_raw(self.db.stmt(&sql, values)).await.map_err(|e| bad_row(n, table, StoreError::from_db(e)))?;
+        self.txn
+            .execute_raw(self.db.stmt(&sql, values))
+            .await
+            .map_err(|e| bad_row(n, table, StoreError::from_db(e)))?;
         if let Some(c) = self.summary.tables.last_mut() {
             c.1 += 1;
         }
@@ -439,11 +1135,22 @@ impl Restoring<'_> {
     /// A stored file: decoded, checked against its digest, written into the files folder.
     async fn file(&mut self, n: usize, v: &serde_json::Value) -> Result<()> {
         use base64::Engine;
-        let sha = v["file"].as_str().filter(|s| is_digest(s)).ok_or_else(|| bad(n, "not a SHA-256 digest"))?.to_string();
+        let sha = v["file"]
+            .as_str()
+            .filter(|s| is_digest(s))
+            .ok_or_else(|| bad(n, "not a SHA-256 digest"))?
+            .to_string();
         let data = v["base64"].as_str().ok_or_else(|| bad(n, "no file content"))?;
-        let bytes = base64::engine::general_purpose::STANDARD.decode(data).map_err(|_| bad(n, "file content is not base64"))?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .map_err(|_| bad(n, "file content is not base64"))?;
         if sha256_hex(&bytes) != sha || v["size"].as_u64() != Some(bytes.len() as u64) {
-            return Err(bad(n, format!("文件 {sha} 与其摘要不符（备份已损坏）/ file {sha} does not match its digest (damaged backup)")));
+            return Err(bad(
+                n,
+                format!(
+                    "文件 {sha} 与其摘要不符（备份已损坏）/ file {sha} does not match its digest (damaged backup)"
+                ),
+            ));
         }
         let (dir, digest) = (self.files.to_path_buf(), sha.clone());
         tokio::task::spawn_blocking(move || put_file(&dir, &digest, &bytes))
@@ -466,7 +1173,9 @@ impl Restoring<'_> {
             move_sequences(&self.txn).await?;
         }
         if let Err(b) = crate::audit::verify_in(self.db, &self.txn).await? {
-            return Err(StoreError::Invalid(format!("备份中的审计链已断裂，未恢复任何数据 / the audit chain in the backup is broken, nothing restored: {b}")));
+            return Err(StoreError::Invalid(format!(
+                "备份中的审计链已断裂，未恢复任何数据 / the audit chain in the backup is broken, nothing restored: {b}"
+            )));
         }
         self.txn.commit().await?;
         Ok(self.summary)
@@ -479,7 +1188,13 @@ impl Restoring<'_> {
         }
         let end = self.end.as_ref().ok_or_else(|| bad(self.last_line, "备份在此行后中断（没有结束记录）/ the backup stops after this line without its end record: it was cut short"))?;
         if end.files != self.summary.files {
-            return Err(bad(self.last_line, format!("the end record counts {} files, the backup holds {}", end.files, self.summary.files)));
+            return Err(bad(
+                self.last_line,
+                format!(
+                    "the end record counts {} files, the backup holds {}",
+                    end.files, self.summary.files
+                ),
+            ));
         }
         Ok(())
     }
@@ -487,16 +1202,29 @@ impl Restoring<'_> {
     /// Every restored row's file is in the backup or already in the folder, or was named missing
     /// when the backup was taken (or the backup predates files).
     fn check_files(&mut self) -> Result<()> {
-        let declared: Vec<FileRef> = self.end.as_ref().map(|e| e.missing.clone()).unwrap_or_default();
+        let declared: Vec<FileRef> =
+            self.end.as_ref().map(|e| e.missing.clone()).unwrap_or_default();
         for r in &self.refs {
-            if self.carried.contains(&r.file.sha256) || read_stored(self.files, &r.file.sha256)?.is_some() {
+            if self.carried.contains(&r.file.sha256)
+                || read_stored(self.files, &r.file.sha256)?.is_some()
+            {
                 continue;
             }
             if self.version == FORMAT_V1 || declared.contains(&r.file) {
                 self.summary.missing.push(r.file.clone());
                 continue;
             }
-            return Err(bad_row(r.line, &r.file.table, format!("文件 {} 既不在备份中也不在 {} 中 / file {} is neither in the backup nor in {}", r.file.sha256, self.files.display(), r.file.sha256, self.files.display())));
+            return Err(bad_row(
+                r.line,
+                &r.file.table,
+                format!(
+                    "文件 {} 既不在备份中也不在 {} 中 / file {} is neither in the backup nor in {}",
+                    r.file.sha256,
+                    self.files.display(),
+                    r.file.sha256,
+                    self.files.display()
+                ),
+            ));
         }
         Ok(())
     }

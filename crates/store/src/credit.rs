@@ -60,13 +60,17 @@ pub fn parse_nature(s: &str) -> Option<Nature> {
 }
 
 pub fn parse_severity(s: &str) -> Option<Severity> {
-    [Severity::Minor, Severity::Serious, Severity::Grave].into_iter().find(|x| severity_code(*x) == s)
+    [Severity::Minor, Severity::Serious, Severity::Grave]
+        .into_iter()
+        .find(|x| severity_code(*x) == s)
 }
 
 const COLS: &str = "id, subject_kind, subject_key, subject_name, nature, kind, severity, source, record_date, sanction, points, created_by";
 
 fn entry_from(r: &dyn ReadRow) -> Result<Entry> {
-    let bad = |what: &str| StoreError::Invalid(format!("credit record {}: bad {what}", r.int(0).unwrap_or(0)));
+    let bad = |what: &str| {
+        StoreError::Invalid(format!("credit record {}: bad {what}", r.int(0).unwrap_or(0)))
+    };
     Ok(Entry {
         subject: Subject { kind: r.text(1)?, key: r.text(2)?, name: r.text(3)? },
         record: Record {
@@ -85,11 +89,27 @@ fn entry_from(r: &dyn ReadRow) -> Result<Entry> {
 
 /// Every record, newest first.
 pub async fn list(db: &Db) -> Result<Vec<Entry>> {
-    db.read(&format!("SELECT {COLS} FROM credit_records ORDER BY record_date DESC, id DESC"), vec![], entry_from).await
+    db.read(
+        &format!("SELECT {COLS} FROM credit_records ORDER BY record_date DESC, id DESC"),
+        vec![],
+        entry_from,
+    )
+    .await
 }
 
 pub async fn records_of(db: &Db, key: &str) -> Result<Vec<Record>> {
-    Ok(db.read(&format!("SELECT {COLS} FROM credit_records WHERE subject_key = ? ORDER BY record_date"), vec![key.into()], entry_from).await?.into_iter().map(|e| e.record).collect())
+    Ok(db
+        .read(
+            &format!(
+                "SELECT {COLS} FROM credit_records WHERE subject_key = ? ORDER BY record_date"
+            ),
+            vec![key.into()],
+            entry_from,
+        )
+        .await?
+        .into_iter()
+        .map(|e| e.record)
+        .collect())
 }
 
 /// May the subject apply or be drawn on `day`; the deciding record if not.
@@ -100,9 +120,21 @@ pub async fn check(db: &Db, key: &str, day: NaiveDate) -> Result<Eligibility> {
 /// Stores a checked record; a record that bars its subject on `today` suspends the experts it
 /// names (by expert code, or every expert of a barred organisation). Returns the record's id and
 /// the experts suspended.
-pub async fn add(db: &Db, subject: &Subject, record: &Record, today: NaiveDate, actor: Actor<'_>) -> Result<(i64, Vec<String>)> {
-    record.check().map_err(|e| StoreError::Refused { key: "credit.invalid", args: vec![e.field.to_string(), e.message] })?;
-    if subject.key.trim().is_empty() || subject.name.trim().is_empty() || !matches!(subject.kind.as_str(), "person" | "organisation") {
+pub async fn add(
+    db: &Db,
+    subject: &Subject,
+    record: &Record,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<(i64, Vec<String>)> {
+    record.check().map_err(|e| StoreError::Refused {
+        key: "credit.invalid",
+        args: vec![e.field.to_string(), e.message],
+    })?;
+    if subject.key.trim().is_empty()
+        || subject.name.trim().is_empty()
+        || !matches!(subject.kind.as_str(), "person" | "organisation")
+    {
         return Err(StoreError::Refused { key: "credit.err.subject", args: vec![] });
     }
     let tx = db.begin_write().await?;
@@ -112,8 +144,17 @@ pub async fn add(db: &Db, subject: &Subject, record: &Record, today: NaiveDate, 
 }
 
 /// [`add`] in the caller's transaction (a failed acceptance writes its records with its outcome).
-pub(crate) async fn add_in(tx: &crate::db::Tx, subject: &Subject, record: &Record, today: NaiveDate, actor: Actor<'_>) -> Result<(i64, Vec<String>)> {
-    record.check().map_err(|e| StoreError::Refused { key: "credit.invalid", args: vec![e.field.to_string(), e.message] })?;
+pub(crate) async fn add_in(
+    tx: &crate::db::Tx,
+    subject: &Subject,
+    record: &Record,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<(i64, Vec<String>)> {
+    record.check().map_err(|e| StoreError::Refused {
+        key: "credit.invalid",
+        args: vec![e.field.to_string(), e.message],
+    })?;
     let id = tx
         .insert(
             "INSERT INTO credit_records (subject_kind, subject_key, subject_name, nature, kind, severity, source, record_date, sanction, points, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -133,13 +174,26 @@ pub(crate) async fn add_in(tx: &crate::db::Tx, subject: &Subject, record: &Recor
             ],
         )
         .await?;
-    audit::append(tx, Change { actor: actor.username, action: "credit.add", entity: "credit_record", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "subject": subject, "record": record }), request_id: actor.request_id }).await?;
+    audit::append(
+        tx,
+        Change {
+            actor: actor.username,
+            action: "credit.add",
+            entity: "credit_record",
+            entity_id: id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "subject": subject, "record": record }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     let mut suspended = Vec::new();
     if record.bars_on(today) {
         let column = if subject.kind == "person" { "code" } else { "credit_code" };
         let rows = tx.query_all(&format!("SELECT id, code, status FROM experts WHERE {column} = ? AND status IN ('applied', 'vetted', 'active')"), vec![subject.key.trim().into()]).await?;
         for r in rows {
-            let (eid, code, status): (i64, String, String) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?);
+            let (eid, code, status): (i64, String, String) =
+                (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?);
             let reason = format!("科研失信记录 {}（{}）", record.kind, record.source);
             tx.exec("UPDATE experts SET status = 'suspended', status_reason = ?, updated_at = ?, version = version + 1 WHERE id = ?", vec![reason.clone().into(), now_ms().into(), eid.into()]).await?;
             audit::append(tx, Change { actor: actor.username, action: "expert.suspend", entity: "expert", entity_id: eid.to_string(), before: serde_json::json!({ "status": status }), after: serde_json::json!({ "status": "suspended", "reason": reason, "credit_record": id }), request_id: actor.request_id }).await?;

@@ -1,7 +1,7 @@
 //! Connecting, the error type, and the helpers every repository uses.
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    QueryResult, SqlErr, Statement, TransactionTrait, Value,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, QueryResult, SqlErr, Statement, TransactionTrait, Value,
 };
 use std::time::Duration;
 
@@ -133,7 +133,12 @@ impl Db {
     /// serialised on PostgreSQL.
     pub async fn begin_write(&self) -> Result<Tx> {
         let txn = self.conn.begin().await?;
-        txn.execute_raw(stmt_for(self.backend, "UPDATE audit_head SET seq = seq WHERE id = 1", vec![])).await?;
+        txn.execute_raw(stmt_for(
+            self.backend,
+            "UPDATE audit_head SET seq = seq WHERE id = 1",
+            vec![],
+        ))
+        .await?;
         Ok(Tx { txn, backend: self.backend })
     }
 
@@ -141,7 +146,12 @@ impl Db {
     /// the file through rusqlite on the calling thread (a read in WAL mode never waits for a
     /// writer): sqlx's SQLite driver hands every row across threads, which costs more than the
     /// query itself on the hot pages (session lookup, lists). On PostgreSQL it is SeaORM/sqlx.
-    pub async fn read<T>(&self, sql: &str, values: Vec<Value>, map: impl Fn(&dyn ReadRow) -> Result<T>) -> Result<Vec<T>> {
+    pub async fn read<T>(
+        &self,
+        sql: &str,
+        values: Vec<Value>,
+        map: impl Fn(&dyn ReadRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
         let mut out = Vec::new();
         self.for_each(sql, values, |r| {
             out.push(map(r)?);
@@ -153,7 +163,12 @@ impl Db {
 
     /// Like [`Db::read`], but hands each row to `f` without collecting them: for scans of many
     /// rows (totals), where rows are folded as they come and text is borrowed, not copied.
-    pub async fn for_each(&self, sql: &str, values: Vec<Value>, mut f: impl FnMut(&dyn ReadRow) -> Result<()>) -> Result<()> {
+    pub async fn for_each(
+        &self,
+        sql: &str,
+        values: Vec<Value>,
+        mut f: impl FnMut(&dyn ReadRow) -> Result<()>,
+    ) -> Result<()> {
         match &self.sqlite_path {
             Some(path) if self.backend == DbBackend::Sqlite => {
                 let conn = self.readers.lock().ok().and_then(|mut v| v.pop());
@@ -163,9 +178,10 @@ impl Db {
                 };
                 let result = each_sqlite(&conn, sql, values, &mut f);
                 if let Ok(mut v) = self.readers.lock()
-                    && v.len() < 16 {
-                        v.push(conn);
-                    }
+                    && v.len() < 16
+                {
+                    v.push(conn);
+                }
                 result
             }
             _ => {
@@ -192,14 +208,24 @@ pub struct Tx {
 
 impl Tx {
     pub async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<u64> {
-        let r = self.txn.execute_raw(stmt_for(self.backend, sql, values)).await.map_err(StoreError::from_db)?;
+        let r = self
+            .txn
+            .execute_raw(stmt_for(self.backend, sql, values))
+            .await
+            .map_err(StoreError::from_db)?;
         Ok(r.rows_affected())
     }
     pub async fn query_one(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
-        self.txn.query_one_raw(stmt_for(self.backend, sql, values)).await.map_err(StoreError::from_db)
+        self.txn
+            .query_one_raw(stmt_for(self.backend, sql, values))
+            .await
+            .map_err(StoreError::from_db)
     }
     pub async fn query_all(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>> {
-        self.txn.query_all_raw(stmt_for(self.backend, sql, values)).await.map_err(StoreError::from_db)
+        self.txn
+            .query_all_raw(stmt_for(self.backend, sql, values))
+            .await
+            .map_err(StoreError::from_db)
     }
     /// Inserts and returns the new row's id (`RETURNING id` works on both backends).
     pub async fn insert(&self, sql: &str, values: Vec<Value>) -> Result<i64> {
@@ -213,7 +239,8 @@ impl Tx {
 }
 
 pub fn stmt_for(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
-    let sql = if backend == DbBackend::Postgres { number_placeholders(sql) } else { sql.to_string() };
+    let sql =
+        if backend == DbBackend::Postgres { number_placeholders(sql) } else { sql.to_string() };
     Statement::from_sql_and_values(backend, sql, values)
 }
 
@@ -247,10 +274,15 @@ fn normalise_sqlite_url(url: &str) -> Result<String> {
     let path = rest.split('?').next().unwrap_or(rest);
     if path != ":memory:"
         && let Some(parent) = std::path::Path::new(path).parent()
-            && !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent)?;
-            }
-    Ok(if rest.contains('?') { format!("sqlite://{rest}") } else { format!("sqlite://{rest}?mode=rwc") })
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)?;
+    }
+    Ok(if rest.contains('?') {
+        format!("sqlite://{rest}")
+    } else {
+        format!("sqlite://{rest}?mode=rwc")
+    })
 }
 
 /// Turns off SQLite's memory statistics, which take a global mutex on every allocation. It must
@@ -260,7 +292,12 @@ fn sqlite_globals() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // SAFETY: sqlite3_config is called once, before any connection exists in this process.
-        let rc = unsafe { rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::os::raw::c_int) };
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_config(
+                rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS,
+                0 as std::os::raw::c_int,
+            )
+        };
         if rc != rusqlite::ffi::SQLITE_OK {
             tracing::debug!(rc, "sqlite3_config(MEMSTATUS) refused");
         }
@@ -322,21 +359,32 @@ impl ReadRow for rusqlite::Row<'_> {
     fn text_ref(&self, i: usize) -> Result<std::borrow::Cow<'_, str>> {
         match self.get_ref(i).map_err(sqlite_err)? {
             rusqlite::types::ValueRef::Null => Ok(std::borrow::Cow::Borrowed("")),
-            v => v.as_str().map(std::borrow::Cow::Borrowed).map_err(|e| StoreError::Invalid(format!("sqlite: {e}"))),
+            v => v
+                .as_str()
+                .map(std::borrow::Cow::Borrowed)
+                .map_err(|e| StoreError::Invalid(format!("sqlite: {e}"))),
         }
     }
 }
 
 fn open_reader(path: &std::path::Path) -> Result<rusqlite::Connection> {
     use rusqlite::OpenFlags;
-    let conn = rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .map_err(sqlite_err)?;
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(sqlite_err)?;
     conn.busy_timeout(Duration::from_secs(5)).map_err(sqlite_err)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 
-fn each_sqlite(conn: &rusqlite::Connection, sql: &str, values: Vec<Value>, f: &mut dyn FnMut(&dyn ReadRow) -> Result<()>) -> Result<()> {
+fn each_sqlite(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    values: Vec<Value>,
+    f: &mut dyn FnMut(&dyn ReadRow) -> Result<()>,
+) -> Result<()> {
     use rusqlite::types::Value as V;
     let params: Vec<V> = values
         .into_iter()

@@ -43,7 +43,16 @@ const UNITS: &[(&str, &str, &str, UnitLevel, &str)] = &[
     ("BYGX-HN", "会宁工业园区", "Huining Industrial Park", UnitLevel::Park, "BYGX"),
 ];
 
-const UNIVERSITIES: &[&str] = &["兰州大学", "兰州理工大学", "兰州交通大学", "西北师范大学", "甘肃农业大学", "兰州城市学院", "兰州财经大学", "甘肃中医药大学"];
+const UNIVERSITIES: &[&str] = &[
+    "兰州大学",
+    "兰州理工大学",
+    "兰州交通大学",
+    "西北师范大学",
+    "甘肃农业大学",
+    "兰州城市学院",
+    "兰州财经大学",
+    "甘肃中医药大学",
+];
 const INSTITUTES: &[&str] = &[
     "中国科学院兰州化学物理研究所",
     "中国科学院近代物理研究所",
@@ -53,14 +62,22 @@ const INSTITUTES: &[&str] = &[
     "白银有色金属研究院",
     "兰州石化研究院",
 ];
-const HOSPITALS: &[&str] = &["兰州大学第一医院", "兰州大学第二医院", "甘肃省人民医院", "白银市第一人民医院"];
-const PROVIDERS: &[&str] = &["兰白科技大市场服务中心", "甘肃省分析测试中心", "兰州技术转移中心", "白银科技金融服务中心", "兰州知识产权服务中心"];
+const HOSPITALS: &[&str] =
+    &["兰州大学第一医院", "兰州大学第二医院", "甘肃省人民医院", "白银市第一人民医院"];
+const PROVIDERS: &[&str] = &[
+    "兰白科技大市场服务中心",
+    "甘肃省分析测试中心",
+    "兰州技术转移中心",
+    "白银科技金融服务中心",
+    "兰州知识产权服务中心",
+];
 /// A company-name ending that fits the technology word (a battery maker is not a biotech firm).
 fn suffix_for(keyword: &str, pick: u64) -> &'static str {
     let has = |xs: &[&str]| xs.iter().any(|x| keyword.contains(x));
     if has(&["生物", "药", "疫苗", "诊断", "医"]) {
         ["生物科技有限公司", "医药股份有限公司"][(pick % 2) as usize]
-    } else if has(&["材料", "合金", "纤维", "涂层", "薄膜", "稀土", "钢", "复合", "冶金"]) {
+    } else if has(&["材料", "合金", "纤维", "涂层", "薄膜", "稀土", "钢", "复合", "冶金"])
+    {
         ["新材料有限公司", "材料科技股份有限公司"][(pick % 2) as usize]
     } else if has(&["信息", "网络", "软件", "芯片", "电子", "光纤"]) {
         ["信息技术有限公司", "电子科技有限公司"][(pick % 2) as usize]
@@ -80,9 +97,46 @@ fn keywords(csl_tsv: Option<&str>) -> Vec<String> {
     // Only technology words make plausible company names: keywords of engineering, science,
     // agriculture and medicine papers that name a material, device or technique.
     const TECH: &[&str] = &[
-        "材料", "电池", "电子", "电机", "化工", "催化", "药", "能源", "光", "纳米", "合金", "传感", "控制", "芯片", "纤维",
-        "涂层", "薄膜", "冶金", "石油", "天然气", "生物", "信息", "智能", "网络", "软件", "数控", "焊接", "铸造", "钢",
-        "稀土", "环保", "检测", "机器人", "激光", "复合", "储能", "光伏", "风电", "疫苗", "诊断",
+        "材料",
+        "电池",
+        "电子",
+        "电机",
+        "化工",
+        "催化",
+        "药",
+        "能源",
+        "光",
+        "纳米",
+        "合金",
+        "传感",
+        "控制",
+        "芯片",
+        "纤维",
+        "涂层",
+        "薄膜",
+        "冶金",
+        "石油",
+        "天然气",
+        "生物",
+        "信息",
+        "智能",
+        "网络",
+        "软件",
+        "数控",
+        "焊接",
+        "铸造",
+        "钢",
+        "稀土",
+        "环保",
+        "检测",
+        "机器人",
+        "激光",
+        "复合",
+        "储能",
+        "光伏",
+        "风电",
+        "疫苗",
+        "诊断",
     ];
     if let Some(text) = csl_tsv {
         for line in text.lines().skip(1) {
@@ -108,7 +162,10 @@ fn keywords(csl_tsv: Option<&str>) -> Vec<String> {
         }
     }
     if out.is_empty() {
-        out = ["碳纤维", "稀土", "光伏", "锂电池", "中药", "节能", "石墨烯", "智能制造"].iter().map(|s| s.to_string()).collect();
+        out = ["碳纤维", "稀土", "光伏", "锂电池", "中药", "节能", "石墨烯", "智能制造"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
     }
     out
 }
@@ -143,7 +200,8 @@ pub fn demo_credit_code(kind: OrgKind, division: &str, n: u64) -> CreditCode {
     }
     let first17 = format!("{head}{division}{body}");
     // Completing 17 allowed characters never fails.
-    CreditCode::complete(&first17).unwrap_or_else(|| CreditCode::parse("91350100M000100Y43").expect("valid literal"))
+    CreditCode::complete(&first17)
+        .unwrap_or_else(|| CreditCode::parse("91350100M000100Y43").expect("valid literal"))
 }
 
 pub struct DemoSummary {
@@ -161,16 +219,20 @@ pub async fn seed(db: &Db, n_orgs: u64, csl_tsv: Option<&str>) -> Result<DemoSum
         .transpose()?
         .unwrap_or(0);
     if existing > 0 {
-        return Err(StoreError::Invalid("the database already has data; the demo needs an empty one".into()));
+        return Err(StoreError::Invalid(
+            "the database already has data; the demo needs an empty one".into(),
+        ));
     }
     let mut by_code: Vec<OrgUnit> = Vec::new();
     for (code, zh, en, level, parent) in UNITS {
         let parent = by_code.iter().find(|u| u.code == *parent).cloned();
-        let unit = orgs::create_unit(db, parent.as_ref(), code, zh, en, *level, "system", "demo").await?;
+        let unit =
+            orgs::create_unit(db, parent.as_ref(), code, zh, en, *level, "system", "demo").await?;
         by_code.push(unit);
     }
     let parks: Vec<&OrgUnit> = by_code.iter().filter(|u| u.level == "park").collect();
-    let division = |u: &OrgUnit| if u.path.starts_with(&by_code[2].path) { "620400" } else { "620100" };
+    let division =
+        |u: &OrgUnit| if u.path.starts_with(&by_code[2].path) { "620400" } else { "620100" };
     let kws = keywords(csl_tsv);
     let mut rng = Lcg(2026);
     let now = now_ms();
@@ -179,15 +241,25 @@ pub async fn seed(db: &Db, n_orgs: u64, csl_tsv: Option<&str>) -> Result<DemoSum
     for n in 0..n_orgs {
         let park = *rng.pick(&parks);
         let (kind, name) = match n {
-            _ if (n as usize) < UNIVERSITIES.len() => (OrgKind::University, UNIVERSITIES[n as usize].to_string()),
-            _ if (n as usize) < UNIVERSITIES.len() + INSTITUTES.len() => (OrgKind::Institute, INSTITUTES[n as usize - UNIVERSITIES.len()].to_string()),
-            _ if (n as usize) < UNIVERSITIES.len() + INSTITUTES.len() + HOSPITALS.len() => {
-                (OrgKind::Hospital, HOSPITALS[n as usize - UNIVERSITIES.len() - INSTITUTES.len()].to_string())
+            _ if (n as usize) < UNIVERSITIES.len() => {
+                (OrgKind::University, UNIVERSITIES[n as usize].to_string())
             }
-            _ if (n as usize) < UNIVERSITIES.len() + INSTITUTES.len() + HOSPITALS.len() + PROVIDERS.len() => (
-                OrgKind::ServiceProvider,
-                PROVIDERS[n as usize - UNIVERSITIES.len() - INSTITUTES.len() - HOSPITALS.len()].to_string(),
+            _ if (n as usize) < UNIVERSITIES.len() + INSTITUTES.len() => {
+                (OrgKind::Institute, INSTITUTES[n as usize - UNIVERSITIES.len()].to_string())
+            }
+            _ if (n as usize) < UNIVERSITIES.len() + INSTITUTES.len() + HOSPITALS.len() => (
+                OrgKind::Hospital,
+                HOSPITALS[n as usize - UNIVERSITIES.len() - INSTITUTES.len()].to_string(),
             ),
+            _ if (n as usize)
+                < UNIVERSITIES.len() + INSTITUTES.len() + HOSPITALS.len() + PROVIDERS.len() =>
+            {
+                (
+                    OrgKind::ServiceProvider,
+                    PROVIDERS[n as usize - UNIVERSITIES.len() - INSTITUTES.len() - HOSPITALS.len()]
+                        .to_string(),
+                )
+            }
             _ => {
                 let mut name;
                 let mut tries = 0;
@@ -299,7 +371,14 @@ async fn seed_accounts(db: &Db, units: &[OrgUnit]) -> Result<Vec<(String, String
         }
         users::add(
             db,
-            &NewUser { username, display_name: name, password: DEMO_PASSWORD, role, org_unit_id: unit_id, organisation_id: org_id },
+            &NewUser {
+                username,
+                display_name: name,
+                password: DEMO_PASSWORD,
+                role,
+                org_unit_id: unit_id,
+                organisation_id: org_id,
+            },
             "system",
             "demo",
         )
@@ -327,13 +406,21 @@ fn project_titles(csl_tsv: Option<&str>) -> Vec<String> {
                 .filter_map(|l| {
                     let cols: Vec<&str> = l.split('\t').collect();
                     let (title, cat) = (cols.get(1)?.trim(), cols.get(5)?.trim());
-                    (cat == "工学" && (8..=40).contains(&title.chars().count())).then(|| title.to_string())
+                    (cat == "工学" && (8..=40).contains(&title.chars().count()))
+                        .then(|| title.to_string())
                 })
                 .collect()
         })
         .unwrap_or_default();
     if out.is_empty() {
-        out = ["高性能碳纤维复合材料制备关键技术研究", "稀土永磁电机智能控制系统开发", "光伏组件缺陷在线检测装备研制"].iter().map(|s| s.to_string()).collect();
+        out = [
+            "高性能碳纤维复合材料制备关键技术研究",
+            "稀土永磁电机智能控制系统开发",
+            "光伏组件缺陷在线检测装备研制",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     }
     out
 }
@@ -341,12 +428,25 @@ fn project_titles(csl_tsv: Option<&str>) -> Vec<String> {
 /// One enterprise's 107-2 values for a year, consistent with every error rule: parts add up
 /// to totals, "of which" never exceeds its total. `scale` multiplies R&D money (a unit mistake
 /// when it is 1000: 元 typed for 千元).
-fn enterprise_107_2(rng: &mut Lcg, revenue: f64, intensity: f64, scale: f64) -> Vec<(&'static str, &'static str, f64)> {
+fn enterprise_107_2(
+    rng: &mut Lcg,
+    revenue: f64,
+    intensity: f64,
+    scale: f64,
+) -> Vec<(&'static str, &'static str, f64)> {
     let r = |rng: &mut Lcg, lo: u64, hi: u64| (lo + rng.next() % (hi - lo + 1)) as f64 / 100.0;
     let rd = (revenue * intensity).round().max(50.0);
     let mut parts: Vec<(&str, f64)> = Vec::new();
     let mut used = 0.0;
-    for (code, lo, hi) in [("RD_EXP_PERS", 40, 52), ("RD_EXP_DIRECT", 18, 26), ("RD_EXP_DEPR", 3, 6), ("RD_EXP_AMORT", 1, 3), ("RD_EXP_DESIGN", 1, 3), ("RD_EXP_EQUIP", 1, 3), ("RD_EXP_OUTSRC", 2, 6)] {
+    for (code, lo, hi) in [
+        ("RD_EXP_PERS", 40, 52),
+        ("RD_EXP_DIRECT", 18, 26),
+        ("RD_EXP_DEPR", 3, 6),
+        ("RD_EXP_AMORT", 1, 3),
+        ("RD_EXP_DESIGN", 1, 3),
+        ("RD_EXP_EQUIP", 1, 3),
+        ("RD_EXP_OUTSRC", 2, 6),
+    ] {
         let v = (rd * r(rng, lo, hi)).floor();
         used += v;
         parts.push((code, v));
@@ -421,11 +521,21 @@ fn enterprise_107_2(rng: &mut Lcg, revenue: f64, intensity: f64, scale: f64) -> 
 }
 
 fn num_change(element: &str, disagg: &str, row: i64, v: f64) -> crate::stats::CellChange {
-    crate::stats::CellChange { element: element.into(), disagg: disagg.into(), row, value: Some(innocity_core::stats::values::Stored::Num(v)) }
+    crate::stats::CellChange {
+        element: element.into(),
+        disagg: disagg.into(),
+        row,
+        value: Some(innocity_core::stats::values::Stored::Num(v)),
+    }
 }
 
 fn text_change(element: &str, row: i64, v: &str) -> crate::stats::CellChange {
-    crate::stats::CellChange { element: element.into(), disagg: String::new(), row, value: Some(innocity_core::stats::values::Stored::Text(v.into())) }
+    crate::stats::CellChange {
+        element: element.into(),
+        disagg: String::new(),
+        row,
+        value: Some(innocity_core::stats::values::Stored::Text(v.into())),
+    }
 }
 
 /// Two years of returns for the demo: 107-2 and 107-1 for 2024 (approved up to the city and
@@ -435,7 +545,11 @@ fn text_change(element: &str, row: i64, v: &str) -> crate::stats::CellChange {
 pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> {
     use crate::stats::{BatchItem, Mode};
     let actor = crate::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
-    let orgs_rows = db.read("SELECT id, kind, unit_path FROM organisations ORDER BY id", vec![], |r| Ok((r.int(0)?, r.text(1)?, r.text(2)?))).await?;
+    let orgs_rows = db
+        .read("SELECT id, kind, unit_path FROM organisations ORDER BY id", vec![], |r| {
+            Ok((r.int(0)?, r.text(1)?, r.text(2)?))
+        })
+        .await?;
     let titles = project_titles(csl_tsv);
     let units = orgs::units(db).await?;
     let gx = units.iter().find(|u| u.code == "LZGX").cloned();
@@ -445,12 +559,16 @@ pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> 
     };
     let mut rng = Lcg(107);
     let mut summary = StatsSummary::default();
-    let enterprises: Vec<&(i64, String, String)> = orgs_rows.iter().filter(|o| o.1 == "enterprise").collect();
+    let enterprises: Vec<&(i64, String, String)> =
+        orgs_rows.iter().filter(|o| o.1 == "enterprise").collect();
     // Per enterprise: revenue 2024, growth, R&D intensity.
     let profile: Vec<(f64, f64, f64)> = enterprises
         .iter()
         .map(|_| {
-            let revenue = (20_000.0 * (1u64 << (rng.next() % 8)) as f64 * (1.0 + (rng.next() % 100) as f64 / 100.0)).round();
+            let revenue = (20_000.0
+                * (1u64 << (rng.next() % 8)) as f64
+                * (1.0 + (rng.next() % 100) as f64 / 100.0))
+                .round();
             let growth = 0.92 + (rng.next() % 30) as f64 / 100.0;
             let intensity = (50 + rng.next() % 750) as f64 / 10_000.0;
             (revenue, growth, intensity)
@@ -470,9 +588,18 @@ pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> 
             let scale = if year == 2025 && i % 53 == 7 { 1000.0 } else { 1.0 };
             let rev = if year == 2024 { revenue } else { (revenue * growth).round() };
             let mut r2 = Lcg(o.0 as u64 * 31 + year as u64);
-            let values = enterprise_107_2(&mut r2, rev, if jump { intensity * 1.8 } else { intensity }, scale);
+            let values = enterprise_107_2(
+                &mut r2,
+                rev,
+                if jump { intensity * 1.8 } else { intensity },
+                scale,
+            );
             let proj_exp = values.iter().find(|v| v.0 == "RD_PROJ_EXP").map(|v| v.2).unwrap_or(0.0);
-            grid.push(BatchItem { organisation_id: o.0, unit_path: o.2.clone(), changes: values.iter().map(|(e, d, v)| num_change(e, d, 0, *v)).collect() });
+            grid.push(BatchItem {
+                organisation_id: o.0,
+                unit_path: o.2.clone(),
+                changes: values.iter().map(|(e, d, v)| num_change(e, d, 0, *v)).collect(),
+            });
             let n = 2 + (r2.next() % 3) as i64;
             let mut changes = Vec::new();
             for row in 1..=n {
@@ -483,32 +610,68 @@ pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> 
                 let staff = (3 + r2.next() % 15) as f64;
                 let exp = (proj_exp / n as f64).floor();
                 changes.push(text_change("P_NAME", row, title));
-                changes.push(text_change("P_SOURCE", row, ["1", "2", "3", "4", "4", "4"][(r2.next() % 6) as usize]));
-                changes.push(text_change("P_COOP", row, ["2", "3", "4", "5", "5"][(r2.next() % 5) as usize]));
+                changes.push(text_change(
+                    "P_SOURCE",
+                    row,
+                    ["1", "2", "3", "4", "4", "4"][(r2.next() % 6) as usize],
+                ));
+                changes.push(text_change(
+                    "P_COOP",
+                    row,
+                    ["2", "3", "4", "5", "5"][(r2.next() % 5) as usize],
+                ));
                 changes.push(num_change("P_START", "", row, start as f64));
                 changes.push(num_change("P_END", "", row, end as f64));
                 changes.push(num_change("P_STAFF", "", row, staff));
-                changes.push(num_change("P_PERSON_MONTHS", "", row, (staff * (4 + r2.next() % 8) as f64).round()));
+                changes.push(num_change(
+                    "P_PERSON_MONTHS",
+                    "",
+                    row,
+                    (staff * (4 + r2.next() % 8) as f64).round(),
+                ));
                 changes.push(num_change("P_EXP", "", row, exp));
-                changes.push(num_change("P_EXP_GOV", "", row, (exp * (r2.next() % 30) as f64 / 100.0).floor()));
+                changes.push(num_change(
+                    "P_EXP_GOV",
+                    "",
+                    row,
+                    (exp * (r2.next() % 30) as f64 / 100.0).floor(),
+                ));
             }
             roster.push(BatchItem { organisation_id: o.0, unit_path: o.2.clone(), changes });
         }
         for (form, items) in [("107-2", &grid), ("107-1", &roster)] {
-            summary.values += crate::stats::save_batch(db, form, &year.to_string(), items, Mode::Replace, "import", actor, &|_| {}).await?;
+            summary.values += crate::stats::save_batch(
+                db,
+                form,
+                &year.to_string(),
+                items,
+                Mode::Replace,
+                "import",
+                actor,
+                &|_| {},
+            )
+            .await?;
             summary.returns += items.len();
         }
     }
     // The quick report: cumulative within each year.
-    let reporters: Vec<&(i64, String, String)> = orgs_rows.iter().filter(|o| ["enterprise", "institute", "university"].contains(&o.1.as_str())).collect();
-    let quarters: Vec<(i32, u8)> = vec![(2025, 1), (2025, 2), (2025, 3), (2025, 4), (2026, 1), (2026, 2), (2026, 3)];
+    let reporters: Vec<&(i64, String, String)> = orgs_rows
+        .iter()
+        .filter(|o| ["enterprise", "institute", "university"].contains(&o.1.as_str()))
+        .collect();
+    let quarters: Vec<(i32, u8)> =
+        vec![(2025, 1), (2025, 2), (2025, 3), (2025, 4), (2026, 1), (2026, 2), (2026, 3)];
     for (y, q) in &quarters {
         let mut items = Vec::new();
         for (i, o) in reporters.iter().enumerate() {
             if *y == 2026 && *q == 3 && i % 10 == 9 && Some(o.0) != showcase {
                 continue;
             }
-            let base = enterprises.iter().position(|e| e.0 == o.0).map(|k| profile[k]).unwrap_or((8_000.0, 1.05, 0.2));
+            let base = enterprises
+                .iter()
+                .position(|e| e.0 == o.0)
+                .map(|k| profile[k])
+                .unwrap_or((8_000.0, 1.05, 0.2));
             let revenue_year = base.0 * if *y == 2025 { base.1 } else { base.1 * base.1 };
             let share = *q as f64 / 4.0;
             let mut r3 = Lcg(o.0 as u64 * 7 + *y as u64 * 10 + *q as u64);
@@ -524,13 +687,28 @@ pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> 
                     num_change("Q_RD_EXP", "", 0, rd),
                     num_change("Q_RD_STAFF", "", 0, staff),
                     num_change("Q_PATENT_APPS", "", 0, (*q as u64 * (r3.next() % 4)) as f64),
-                    num_change("Q_TECH_CONTRACTS", "", 0, (rev * 0.02 * (r3.next() % 3) as f64).round()),
+                    num_change(
+                        "Q_TECH_CONTRACTS",
+                        "",
+                        0,
+                        (rev * 0.02 * (r3.next() % 3) as f64).round(),
+                    ),
                     num_change("Q_HITECH_OUTPUT", "", 0, (rev * 0.6).round()),
                 ],
             });
         }
         let period = format!("{y}Q{q}");
-        summary.values += crate::stats::save_batch(db, "KB-Q", &period, &items, Mode::Replace, "import", actor, &|_| {}).await?;
+        summary.values += crate::stats::save_batch(
+            db,
+            "KB-Q",
+            &period,
+            &items,
+            Mode::Replace,
+            "import",
+            actor,
+            &|_| {},
+        )
+        .await?;
         summary.returns += items.len();
     }
     set_demo_states(db, showcase).await?;
@@ -541,7 +719,13 @@ pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> 
 async fn set_demo_states(db: &Db, showcase: Option<i64>) -> Result<()> {
     let now = now_ms();
     let day = 86_400_000i64;
-    let returns = db.read("SELECT id, form, period, organisation_id FROM stat_returns ORDER BY id", vec![], |r| Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.int(3)?))).await?;
+    let returns = db
+        .read(
+            "SELECT id, form, period, organisation_id FROM stat_returns ORDER BY id",
+            vec![],
+            |r| Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.int(3)?)),
+        )
+        .await?;
     let tx = db.begin_write().await?;
     for (k, (id, form, period, org)) in returns.iter().enumerate() {
         let current = (form.starts_with("107") && period == "2025") || period == "2026Q3";
@@ -565,12 +749,28 @@ async fn set_demo_states(db: &Db, showcase: Option<i64>) -> Result<()> {
         )
         .await?;
     }
-    for (form, period, closes) in [("107-2", "2025", "2026-12-31"), ("107-1", "2025", "2026-12-31"), ("KB-Q", "2026Q3", "2026-12-15")] {
-        tx.exec("INSERT INTO stat_windows (form, period, closes_on, set_by) VALUES (?, ?, ?, 'bureau')", vec![form.into(), period.into(), closes.into()]).await?;
+    for (form, period, closes) in [
+        ("107-2", "2025", "2026-12-31"),
+        ("107-1", "2025", "2026-12-31"),
+        ("KB-Q", "2026Q3", "2026-12-15"),
+    ] {
+        tx.exec(
+            "INSERT INTO stat_windows (form, period, closes_on, set_by) VALUES (?, ?, ?, 'bureau')",
+            vec![form.into(), period.into(), closes.into()],
+        )
+        .await?;
     }
     crate::audit::append(
         &tx,
-        crate::audit::Change { actor: "demo", action: "demo.stat_states", entity: "stat_return", entity_id: "*".into(), before: serde_json::json!({}), after: serde_json::json!({ "returns": returns.len() }), request_id: "demo" },
+        crate::audit::Change {
+            actor: "demo",
+            action: "demo.stat_states",
+            entity: "stat_return",
+            entity_id: "*".into(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "returns": returns.len() }),
+            request_id: "demo",
+        },
     )
     .await?;
     tx.commit().await?;
@@ -588,8 +788,10 @@ pub async fn approve_demo_periods(db: &Db) -> Result<usize> {
         let Some(f) = cat.form(form) else { continue };
         for level in ["park", "zone", "city"] {
             for u in units.iter().filter(|u| u.level == level) {
-                let children: Vec<OrgUnit> = units.iter().filter(|c| c.parent_id == Some(u.id)).cloned().collect();
-                crate::stats::approve_unit(db, f, period, u, &children, level == "city", actor).await?;
+                let children: Vec<OrgUnit> =
+                    units.iter().filter(|c| c.parent_id == Some(u.id)).cloned().collect();
+                crate::stats::approve_unit(db, f, period, u, &children, level == "city", actor)
+                    .await?;
                 n += 1;
             }
         }
@@ -604,7 +806,9 @@ pub async fn approve_demo_periods(db: &Db) -> Result<usize> {
 /// pace (some ahead, some behind the path), with yearly noise.
 pub async fn seed_indicators(db: &Db) -> Result<usize> {
     use innocity_core::indicators::targets::{Framework, Kind};
-    let Some(f) = Framework::built_in().into_iter().find(|f| f.code == "LANBAI-2020") else { return Ok(0) };
+    let Some(f) = Framework::built_in().into_iter().find(|f| f.code == "LANBAI-2020") else {
+        return Ok(0);
+    };
     let units = orgs::units(db).await?;
     let zones: Vec<&OrgUnit> = units.iter().filter(|u| u.level == "zone").collect();
     let Some(root) = units.iter().find(|u| u.parent_id.is_none()) else { return Ok(0) };
@@ -622,16 +826,32 @@ pub async fn seed_indicators(db: &Db) -> Result<usize> {
         for year in 2014..=2024 {
             let progress = t.planned(year) - t.baseline;
             let after = (year - t.target_year).max(0) as f64;
-            let mut whole = t.baseline + progress * whole_paces[k % 10] + (t.target - t.baseline) * after_growth[k % 10] * after;
+            let mut whole = t.baseline
+                + progress * whole_paces[k % 10]
+                + (t.target - t.baseline) * after_growth[k % 10] * after;
             whole *= 1.0 + ((rng.next() % 60) as f64 - 30.0) / 1000.0;
-            out.push(crate::indicators::IndicatorValue { indicator: t.code.clone(), org_unit_id: root.id, period: year.to_string(), value: round4(whole), source: "demo".into() });
+            out.push(crate::indicators::IndicatorValue {
+                indicator: t.code.clone(),
+                org_unit_id: root.id,
+                period: year.to_string(),
+                value: round4(whole),
+                source: "demo".into(),
+            });
             for (i, z) in zones.iter().enumerate().take(4) {
                 // Each zone is strong in some indicators and weak in others.
                 let j = (i + k) % 4;
                 let pace = paces[(i + 2 * k) % 4];
                 let base = match t.kind {
                     Kind::Total => t.baseline * shares[j],
-                    Kind::Ratio => t.baseline * if t.direction == innocity_core::indicators::targets::Direction::Down { 2.0 - factors[j] } else { factors[j] },
+                    Kind::Ratio => {
+                        t.baseline
+                            * if t.direction == innocity_core::indicators::targets::Direction::Down
+                            {
+                                2.0 - factors[j]
+                            } else {
+                                factors[j]
+                            }
+                    }
                 };
                 let goal = match t.kind {
                     Kind::Total => t.target * shares[j],
@@ -640,15 +860,39 @@ pub async fn seed_indicators(db: &Db) -> Result<usize> {
                 let share_of_way = (t.planned(year) - t.baseline) / (t.target - t.baseline);
                 let mut v = base + (goal - base) * (share_of_way * pace + 0.05 * after * pace);
                 v *= 1.0 + ((rng.next() % 80) as f64 - 40.0) / 1000.0;
-                out.push(crate::indicators::IndicatorValue { indicator: t.code.clone(), org_unit_id: z.id, period: year.to_string(), value: round4(v), source: "demo".into() });
+                out.push(crate::indicators::IndicatorValue {
+                    indicator: t.code.clone(),
+                    org_unit_id: z.id,
+                    period: year.to_string(),
+                    value: round4(v),
+                    source: "demo".into(),
+                });
             }
         }
     }
     // 白银市: its 2014 results as seed 002 reports them, and a 2015 the demo makes up.
     if let Some(by) = units.iter().find(|u| u.code == "620400") {
-        for (code, v2014, v2015) in [("BY_PATENT_APPS", 615.0, 772.0), ("BY_PATENTS_10K", 1.03, 1.41), ("BY_TECH_CONTRACTS", 2.5, 2.61), ("BY_ST_CONTRIBUTION", 50.5, 51.2), ("BY_NEW_HITECH", 4.0, 6.0)] {
-            out.push(crate::indicators::IndicatorValue { indicator: code.into(), org_unit_id: by.id, period: "2014".into(), value: v2014, source: "import".into() });
-            out.push(crate::indicators::IndicatorValue { indicator: code.into(), org_unit_id: by.id, period: "2015".into(), value: v2015, source: "demo".into() });
+        for (code, v2014, v2015) in [
+            ("BY_PATENT_APPS", 615.0, 772.0),
+            ("BY_PATENTS_10K", 1.03, 1.41),
+            ("BY_TECH_CONTRACTS", 2.5, 2.61),
+            ("BY_ST_CONTRIBUTION", 50.5, 51.2),
+            ("BY_NEW_HITECH", 4.0, 6.0),
+        ] {
+            out.push(crate::indicators::IndicatorValue {
+                indicator: code.into(),
+                org_unit_id: by.id,
+                period: "2014".into(),
+                value: v2014,
+                source: "import".into(),
+            });
+            out.push(crate::indicators::IndicatorValue {
+                indicator: code.into(),
+                org_unit_id: by.id,
+                period: "2015".into(),
+                value: v2015,
+                source: "demo".into(),
+            });
         }
     }
     let actor = crate::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
@@ -658,7 +902,13 @@ pub async fn seed_indicators(db: &Db) -> Result<usize> {
     // The city's goals that the statistics answer (enterprise R&D and new products as a share
     // of sales), from the demo's returns.
     if let Some(city) = Framework::built_in().into_iter().find(|f| f.code == "CITY-2015") {
-        n += crate::indicators::from_statistics(db, &city, &["2024".to_string(), "2025".to_string()], actor).await?;
+        n += crate::indicators::from_statistics(
+            db,
+            &city,
+            &["2024".to_string(), "2025".to_string()],
+            actor,
+        )
+        .await?;
     }
     Ok(n)
 }

@@ -10,7 +10,9 @@ use innocity_core::assign::{self, Instance, Outcome};
 use innocity_core::experts::conflicts::{self, ExpertSide, ItemSide, Policy, Tie, TieKind};
 use innocity_core::experts::draw::{self, Candidate};
 use innocity_core::experts::panel::{self, Composition, Member, OUTSIDE_REGION};
-use innocity_core::experts::scoring::{self, Deviation, Form, ItemResult, Method, Performance, Scored};
+use innocity_core::experts::scoring::{
+    self, Deviation, Form, ItemResult, Method, Performance, Scored,
+};
 use innocity_core::experts::{self as rules, Action, Library, Reconfirmation, Status};
 use sea_orm::Value;
 use serde::{Deserialize, Serialize};
@@ -133,20 +135,43 @@ pub async fn list(db: &Db, q: &ExpertQuery) -> Result<Vec<Expert>> {
         params.push(format!("%\"{}\"%", q.field.trim()).into());
     }
     if !q.text.trim().is_empty() {
-        sql.push_str(" AND (name LIKE ? OR organisation_name LIKE ? OR keywords LIKE ? OR code = ?)");
+        sql.push_str(
+            " AND (name LIKE ? OR organisation_name LIKE ? OR keywords LIKE ? OR code = ?)",
+        );
         let like = format!("%{}%", q.text.trim());
-        params.extend([like.clone().into(), like.clone().into(), like.into(), q.text.trim().into()]);
+        params.extend([
+            like.clone().into(),
+            like.clone().into(),
+            like.into(),
+            q.text.trim().into(),
+        ]);
     }
     sql.push_str(" ORDER BY code");
     db.read(&sql, params, expert_from).await
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Expert>> {
-    Ok(db.read(&format!("SELECT {EXPERT_COLS} FROM experts WHERE id = ?"), vec![id.into()], expert_from).await?.into_iter().next())
+    Ok(db
+        .read(
+            &format!("SELECT {EXPERT_COLS} FROM experts WHERE id = ?"),
+            vec![id.into()],
+            expert_from,
+        )
+        .await?
+        .into_iter()
+        .next())
 }
 
 pub async fn by_user(db: &Db, user_id: i64) -> Result<Option<Expert>> {
-    Ok(db.read(&format!("SELECT {EXPERT_COLS} FROM experts WHERE user_id = ?"), vec![user_id.into()], expert_from).await?.into_iter().next())
+    Ok(db
+        .read(
+            &format!("SELECT {EXPERT_COLS} FROM experts WHERE user_id = ?"),
+            vec![user_id.into()],
+            expert_from,
+        )
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// Checks an entered profile: what is missing or malformed, by field.
@@ -160,7 +185,8 @@ pub fn check_draft(d: &ExpertDraft) -> std::result::Result<(), (&'static str, &'
     if d.organisation_name.trim().is_empty() {
         return Err(("organisation_name", "experts.err.organisation"));
     }
-    if !d.credit_code.is_empty() && innocity_core::orgs::CreditCode::parse(&d.credit_code).is_err() {
+    if !d.credit_code.is_empty() && innocity_core::orgs::CreditCode::parse(&d.credit_code).is_err()
+    {
         return Err(("credit_code", "experts.err.credit_code"));
     }
     if d.fields.is_empty() {
@@ -178,18 +204,41 @@ pub fn check_draft(d: &ExpertDraft) -> std::result::Result<(), (&'static str, &'
 }
 
 /// Adds an expert in `status` (applied for a new application; the demo seeds others).
-pub async fn create(db: &Db, d: &ExpertDraft, status: Status, confirmed_year: i64, actor: Actor<'_>) -> Result<i64> {
+pub async fn create(
+    db: &Db,
+    d: &ExpertDraft,
+    status: Status,
+    confirmed_year: i64,
+    actor: Actor<'_>,
+) -> Result<i64> {
     if let Err((field, key)) = check_draft(d) {
         return Err(refused(key, vec![field.to_string()]));
     }
     let tx = db.begin_write().await?;
     let id = insert_expert(&tx, d, status, confirmed_year).await?;
-    audit::append(&tx, Change { actor: actor.username, action: "expert.create", entity: "expert", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "code": d.code, "name": d.name, "status": status.code() }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "expert.create",
+            entity: "expert",
+            entity_id: id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "code": d.code, "name": d.name, "status": status.code() }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
-pub(crate) async fn insert_expert(tx: &Tx, d: &ExpertDraft, status: Status, confirmed_year: i64) -> Result<i64> {
+pub(crate) async fn insert_expert(
+    tx: &Tx,
+    d: &ExpertDraft,
+    status: Status,
+    confirmed_year: i64,
+) -> Result<i64> {
     let now = now_ms();
     tx.insert(
         "INSERT INTO experts (code, name, user_id, organisation_name, credit_code, unit_path, title, fields, keywords, publications, projects, region, contact, groups, available_from, available_to, library, status, status_reason, confirmed_year, yearly_cap, created_at, updated_at) \
@@ -223,18 +272,38 @@ pub(crate) async fn insert_expert(tx: &Tx, d: &ExpertDraft, status: Status, conf
 }
 
 /// Moves an expert along the status machine, with the reason, audited.
-pub async fn set_status(db: &Db, id: i64, action: Action, reason: &str, actor: Actor<'_>) -> Result<Status> {
+pub async fn set_status(
+    db: &Db,
+    id: i64,
+    action: Action,
+    reason: &str,
+    actor: Actor<'_>,
+) -> Result<Status> {
     let e = get(db, id).await?.ok_or(StoreError::NotFound)?;
     let to = rules::next(e.status, action, reason).map_err(|err| match err {
         rules::StatusError::ReasonRequired(_) => refused("experts.err.reason", vec![]),
-        rules::StatusError::NotAllowed { from, action } => refused("experts.err.transition", vec![from.into(), action.into()]),
+        rules::StatusError::NotAllowed { from, action } => {
+            refused("experts.err.transition", vec![from.into(), action.into()])
+        }
     })?;
     let tx = db.begin_write().await?;
     let n = tx.exec("UPDATE experts SET status = ?, status_reason = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = ?", vec![to.code().into(), reason.trim().into(), now_ms().into(), id.into(), e.status.code().into()]).await?;
     if n == 0 {
         return Err(StoreError::Stale);
     }
-    audit::append(&tx, Change { actor: actor.username, action: &format!("expert.{}", action.code()), entity: "expert", entity_id: id.to_string(), before: serde_json::json!({ "status": e.status.code() }), after: serde_json::json!({ "status": to.code(), "reason": reason.trim() }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: &format!("expert.{}", action.code()),
+            entity: "expert",
+            entity_id: id.to_string(),
+            before: serde_json::json!({ "status": e.status.code() }),
+            after: serde_json::json!({ "status": to.code(), "reason": reason.trim() }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(to)
 }
@@ -250,7 +319,19 @@ pub async fn reconfirm(db: &Db, id: i64, year: i32, actor: Actor<'_>) -> Result<
     if n == 0 {
         return Err(refused("experts.err.transition", vec!["exited".into(), "reconfirm".into()]));
     }
-    audit::append(&tx, Change { actor: actor.username, action: "expert.reconfirm", entity: "expert", entity_id: id.to_string(), before: serde_json::json!({ "confirmed_year": e.confirmed_year }), after: serde_json::json!({ "confirmed_year": year }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "expert.reconfirm",
+            entity: "expert",
+            entity_id: id.to_string(),
+            before: serde_json::json!({ "confirmed_year": e.confirmed_year }),
+            after: serde_json::json!({ "confirmed_year": year }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -269,7 +350,13 @@ pub struct ProfileEdit {
 
 /// Saves a profile edit (optimistic: `version` must match) and recomputes the expert's conflicts
 /// in every open round.
-pub async fn update_profile(db: &Db, id: i64, p: &ProfileEdit, version: i64, actor: Actor<'_>) -> Result<()> {
+pub async fn update_profile(
+    db: &Db,
+    id: i64,
+    p: &ProfileEdit,
+    version: i64,
+    actor: Actor<'_>,
+) -> Result<()> {
     for date in [&p.available_from, &p.available_to] {
         if !date.is_empty() && NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
             return Err(refused("experts.err.date", vec!["available".into()]));
@@ -293,9 +380,18 @@ pub async fn update_profile(db: &Db, id: i64, p: &ProfileEdit, version: i64, act
 }
 
 pub async fn ties(db: &Db, expert_id: i64) -> Result<Vec<Tie>> {
-    db.read("SELECT kind, name, credit_code, year FROM expert_ties WHERE expert_id = ? ORDER BY id", vec![expert_id.into()], |r| {
-        Ok(Tie { kind: TieKind::parse(&r.text(0)?).unwrap_or(TieKind::Declared), name: r.text(1)?, credit_code: r.text(2)?, year: r.opt_int(3)?.map(|y| y as i32) })
-    })
+    db.read(
+        "SELECT kind, name, credit_code, year FROM expert_ties WHERE expert_id = ? ORDER BY id",
+        vec![expert_id.into()],
+        |r| {
+            Ok(Tie {
+                kind: TieKind::parse(&r.text(0)?).unwrap_or(TieKind::Declared),
+                name: r.text(1)?,
+                credit_code: r.text(2)?,
+                year: r.opt_int(3)?.map(|y| y as i32),
+            })
+        },
+    )
     .await
 }
 
@@ -305,8 +401,30 @@ pub async fn add_tie(db: &Db, expert_id: i64, tie: &Tie, actor: Actor<'_>) -> Re
         return Err(refused("experts.err.tie", vec![]));
     }
     let tx = db.begin_write().await?;
-    tx.exec("INSERT INTO expert_ties (expert_id, kind, name, credit_code, year) VALUES (?, ?, ?, ?, ?)", vec![expert_id.into(), tie.kind.code().into(), tie.name.trim().into(), tie.credit_code.trim().into(), tie.year.map(i64::from).into()]).await?;
-    audit::append(&tx, Change { actor: actor.username, action: "expert.tie", entity: "expert", entity_id: expert_id.to_string(), before: serde_json::json!({}), after: serde_json::json!(tie), request_id: actor.request_id }).await?;
+    tx.exec(
+        "INSERT INTO expert_ties (expert_id, kind, name, credit_code, year) VALUES (?, ?, ?, ?, ?)",
+        vec![
+            expert_id.into(),
+            tie.kind.code().into(),
+            tie.name.trim().into(),
+            tie.credit_code.trim().into(),
+            tie.year.map(i64::from).into(),
+        ],
+    )
+    .await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "expert.tie",
+            entity: "expert",
+            entity_id: expert_id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!(tie),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     recompute_for_expert(&tx, db, expert_id).await?;
     tx.commit().await?;
     Ok(())
@@ -428,7 +546,11 @@ impl Round {
         NaiveDate::parse_from_str(&self.deadline, "%Y-%m-%d").ok()
     }
     fn policy(&self) -> Policy {
-        Policy { same_unit: self.rules.same_unit, coauthor_years: self.rules.coauthor_years, year: self.year as i32 }
+        Policy {
+            same_unit: self.rules.same_unit,
+            coauthor_years: self.rules.coauthor_years,
+            year: self.year as i32,
+        }
     }
 }
 
@@ -491,7 +613,13 @@ pub async fn create_round(db: &Db, r: &NewRound, items: &[Item], actor: Actor<'_
 
 /// Creates a round with its items, its audit entry and every conflict inside the caller's `tx`
 /// (a call's review links the round to the call in the same transaction).
-pub(crate) async fn create_round_in(tx: &Tx, db: &Db, r: &NewRound, items: &[Item], actor: Actor<'_>) -> Result<i64> {
+pub(crate) async fn create_round_in(
+    tx: &Tx,
+    db: &Db,
+    r: &NewRound,
+    items: &[Item],
+    actor: Actor<'_>,
+) -> Result<i64> {
     if let Err(e) = r.form.check() {
         return Err(refused("reviews.err.form", vec![e.field, e.message]));
     }
@@ -545,41 +673,107 @@ pub(crate) async fn create_round_in(tx: &Tx, db: &Db, r: &NewRound, items: &[Ite
     }
     audit::append(tx, Change { actor: actor.username, action: "review_round.create", entity: "review_round", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "code": r.code, "mode": r.mode.code(), "items": items.len() }), request_id: actor.request_id }).await?;
     // The items just added are inside `tx`: read them there.
-    let its = tx.query_all(&format!("SELECT {ITEM_COLS} FROM review_items WHERE round_id = ? ORDER BY code"), vec![id.into()]).await?.iter().map(|row| item_from(row)).collect::<Result<Vec<_>>>()?;
-    insert_conflicts(tx, db, id, r.library, &its, Policy { same_unit: r.rules.same_unit, coauthor_years: r.rules.coauthor_years, year: r.year as i32 }).await?;
+    let its = tx
+        .query_all(
+            &format!("SELECT {ITEM_COLS} FROM review_items WHERE round_id = ? ORDER BY code"),
+            vec![id.into()],
+        )
+        .await?
+        .iter()
+        .map(|row| item_from(row))
+        .collect::<Result<Vec<_>>>()?;
+    insert_conflicts(
+        tx,
+        db,
+        id,
+        r.library,
+        &its,
+        Policy {
+            same_unit: r.rules.same_unit,
+            coauthor_years: r.rules.coauthor_years,
+            year: r.year as i32,
+        },
+    )
+    .await?;
     Ok(id)
 }
 
 pub async fn rounds(db: &Db) -> Result<Vec<Round>> {
-    db.read(&format!("SELECT {ROUND_COLS} FROM review_rounds ORDER BY id DESC"), vec![], round_from).await
+    db.read(&format!("SELECT {ROUND_COLS} FROM review_rounds ORDER BY id DESC"), vec![], round_from)
+        .await
 }
 
 pub async fn round(db: &Db, id: i64) -> Result<Option<Round>> {
-    Ok(db.read(&format!("SELECT {ROUND_COLS} FROM review_rounds WHERE id = ?"), vec![id.into()], round_from).await?.into_iter().next())
+    Ok(db
+        .read(
+            &format!("SELECT {ROUND_COLS} FROM review_rounds WHERE id = ?"),
+            vec![id.into()],
+            round_from,
+        )
+        .await?
+        .into_iter()
+        .next())
 }
 
 pub async fn items(db: &Db, round_id: i64) -> Result<Vec<Item>> {
-    db.read(&format!("SELECT {ITEM_COLS} FROM review_items WHERE round_id = ? ORDER BY code"), vec![round_id.into()], item_from).await
+    db.read(
+        &format!("SELECT {ITEM_COLS} FROM review_items WHERE round_id = ? ORDER BY code"),
+        vec![round_id.into()],
+        item_from,
+    )
+    .await
 }
 
 pub async fn item(db: &Db, id: i64) -> Result<Option<Item>> {
-    Ok(db.read(&format!("SELECT {ITEM_COLS} FROM review_items WHERE id = ?"), vec![id.into()], item_from).await?.into_iter().next())
+    Ok(db
+        .read(
+            &format!("SELECT {ITEM_COLS} FROM review_items WHERE id = ?"),
+            vec![id.into()],
+            item_from,
+        )
+        .await?
+        .into_iter()
+        .next())
 }
 
 fn expert_side(e: &Expert, ties: Vec<Tie>) -> ExpertSide {
-    ExpertSide { code: e.code.clone(), name: e.name.clone(), credit_code: e.credit_code.clone(), unit_path: e.unit_path.clone(), ties }
+    ExpertSide {
+        code: e.code.clone(),
+        name: e.name.clone(),
+        credit_code: e.credit_code.clone(),
+        unit_path: e.unit_path.clone(),
+        ties,
+    }
 }
 
 fn item_side(it: &Item) -> ItemSide {
-    ItemSide { applicant: it.applicant.clone(), members: it.members.clone(), credit_code: it.credit_code.clone(), unit_path: it.unit_path.clone(), avoid: it.avoid.clone() }
+    ItemSide {
+        applicant: it.applicant.clone(),
+        members: it.members.clone(),
+        credit_code: it.credit_code.clone(),
+        unit_path: it.unit_path.clone(),
+        avoid: it.avoid.clone(),
+    }
 }
 
 async fn all_ties(db: &Db) -> Result<HashMap<i64, Vec<Tie>>> {
     let mut out: HashMap<i64, Vec<Tie>> = HashMap::new();
     for (id, t) in db
-        .read("SELECT expert_id, kind, name, credit_code, year FROM expert_ties ORDER BY id", vec![], |r| {
-            Ok((r.int(0)?, Tie { kind: TieKind::parse(&r.text(1)?).unwrap_or(TieKind::Declared), name: r.text(2)?, credit_code: r.text(3)?, year: r.opt_int(4)?.map(|y| y as i32) }))
-        })
+        .read(
+            "SELECT expert_id, kind, name, credit_code, year FROM expert_ties ORDER BY id",
+            vec![],
+            |r| {
+                Ok((
+                    r.int(0)?,
+                    Tie {
+                        kind: TieKind::parse(&r.text(1)?).unwrap_or(TieKind::Declared),
+                        name: r.text(2)?,
+                        credit_code: r.text(3)?,
+                        year: r.opt_int(4)?.map(|y| y as i32),
+                    },
+                ))
+            },
+        )
         .await?
     {
         out.entry(id).or_default().push(t);
@@ -592,14 +786,25 @@ pub async fn recompute_conflicts(db: &Db, round_id: i64) -> Result<usize> {
     let r = round(db, round_id).await?.ok_or(StoreError::NotFound)?;
     let its = items(db, round_id).await?;
     let tx = db.begin_write().await?;
-    tx.exec("DELETE FROM review_conflicts WHERE round_id = ? AND source <> 'declaration'", vec![round_id.into()]).await?;
+    tx.exec(
+        "DELETE FROM review_conflicts WHERE round_id = ? AND source <> 'declaration'",
+        vec![round_id.into()],
+    )
+    .await?;
     let n = insert_conflicts(&tx, db, round_id, r.library, &its, r.policy()).await?;
     tx.commit().await?;
     Ok(n)
 }
 
 /// Finds and stores, in `tx`, the conflicts of every expert of the library with the items.
-async fn insert_conflicts(tx: &Tx, db: &Db, round_id: i64, library: Library, its: &[Item], policy: Policy) -> Result<usize> {
+async fn insert_conflicts(
+    tx: &Tx,
+    db: &Db,
+    round_id: i64,
+    library: Library,
+    its: &[Item],
+    policy: Policy,
+) -> Result<usize> {
     let experts = list(db, &ExpertQuery { library: Some(library), ..Default::default() }).await?;
     let mut ties = all_ties(db).await?;
     let mut n = 0;
@@ -615,9 +820,26 @@ async fn insert_conflicts(tx: &Tx, db: &Db, round_id: i64, library: Library, its
     Ok(n)
 }
 
-async fn insert_conflict(tx: &Tx, round_id: i64, item_id: i64, expert_id: i64, c: &conflicts::Conflict) -> Result<()> {
+async fn insert_conflict(
+    tx: &Tx,
+    round_id: i64,
+    item_id: i64,
+    expert_id: i64,
+    c: &conflicts::Conflict,
+) -> Result<()> {
     let sql = "INSERT INTO review_conflicts (round_id, item_id, expert_id, kind, source, detail) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
-    tx.exec(sql, vec![round_id.into(), item_id.into(), expert_id.into(), c.kind.code().into(), c.source.code().into(), c.detail.clone().into()]).await?;
+    tx.exec(
+        sql,
+        vec![
+            round_id.into(),
+            item_id.into(),
+            expert_id.into(),
+            c.kind.code().into(),
+            c.source.code().into(),
+            c.detail.clone().into(),
+        ],
+    )
+    .await?;
     Ok(())
 }
 
@@ -625,12 +847,22 @@ async fn insert_conflict(tx: &Tx, round_id: i64, item_id: i64, expert_id: i64, c
 async fn recompute_for_expert(tx: &Tx, db: &Db, expert_id: i64) -> Result<()> {
     let e = get(db, expert_id).await?.ok_or(StoreError::NotFound)?;
     // The tie just added is inside `tx`: read the ties there.
-    let rows = tx.query_all("SELECT kind, name, credit_code, year FROM expert_ties WHERE expert_id = ?", vec![expert_id.into()]).await?;
+    let rows = tx
+        .query_all(
+            "SELECT kind, name, credit_code, year FROM expert_ties WHERE expert_id = ?",
+            vec![expert_id.into()],
+        )
+        .await?;
     let mut ties = Vec::new();
     for r in rows {
         let kind: String = r.try_get_by_index(0)?;
         let year: Option<i64> = r.try_get_by_index(3)?;
-        ties.push(Tie { kind: TieKind::parse(&kind).unwrap_or(TieKind::Declared), name: r.try_get_by_index(1)?, credit_code: r.try_get_by_index(2)?, year: year.map(|y| y as i32) });
+        ties.push(Tie {
+            kind: TieKind::parse(&kind).unwrap_or(TieKind::Declared),
+            name: r.try_get_by_index(1)?,
+            credit_code: r.try_get_by_index(2)?,
+            year: year.map(|y| y as i32),
+        });
     }
     let side = expert_side(&e, ties);
     for r in rounds(db).await?.into_iter().filter(|r| r.is_open() && r.library == e.library) {
@@ -667,13 +899,31 @@ pub async fn expert_conflicts(db: &Db, expert_id: i64) -> Result<Vec<ConflictRow
     .await
 }
 
-pub async fn set_bid(db: &Db, item_id: i64, expert_id: i64, bid: &str, actor: Actor<'_>) -> Result<()> {
+pub async fn set_bid(
+    db: &Db,
+    item_id: i64,
+    expert_id: i64,
+    bid: &str,
+    actor: Actor<'_>,
+) -> Result<()> {
     if !matches!(bid, "eager" | "willing" | "unwilling") {
         return Err(refused("reviews.err.bid", vec![bid.into()]));
     }
     let tx = db.begin_write().await?;
     tx.exec("INSERT INTO review_bids (item_id, expert_id, bid) VALUES (?, ?, ?) ON CONFLICT (item_id, expert_id) DO UPDATE SET bid = excluded.bid", vec![item_id.into(), expert_id.into(), bid.into()]).await?;
-    audit::append(&tx, Change { actor: actor.username, action: "review.bid", entity: "review_item", entity_id: item_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "expert": expert_id, "bid": bid }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "review.bid",
+            entity: "review_item",
+            entity_id: item_id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "expert": expert_id, "bid": bid }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -691,7 +941,13 @@ pub async fn bids_of(db: &Db, round_id: i64, expert_id: i64) -> Result<HashMap<i
 pub async fn biddable(db: &Db, e: &Expert) -> Result<Vec<Round>> {
     let mut out = Vec::new();
     for r in rounds(db).await? {
-        if r.is_open() && r.rules.allow_bids && r.mode == Mode::Assign && r.library == e.library && e.status == Status::Active && assignments(db, r.id).await?.is_empty() {
+        if r.is_open()
+            && r.rules.allow_bids
+            && r.mode == Mode::Assign
+            && r.library == e.library
+            && e.status == Status::Active
+            && assignments(db, r.id).await?.is_empty()
+        {
             out.push(r);
         }
     }
@@ -729,7 +985,8 @@ pub async fn pool(db: &Db, r: &Round, today: NaiveDate) -> Result<Vec<PoolEntry>
     let mut out = Vec::new();
     for e in experts {
         // This round's own reviews do not count against the room for this round's work.
-        let counted = loads.get(&e.id).copied().unwrap_or(0) - in_round.get(&e.id).copied().unwrap_or(0);
+        let counted =
+            loads.get(&e.id).copied().unwrap_or(0) - in_round.get(&e.id).copied().unwrap_or(0);
         let room = rules::remaining_load(e.yearly_cap, counted);
         let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
         let excluded = if e.status != Status::Active {
@@ -738,9 +995,12 @@ pub async fn pool(db: &Db, r: &Round, today: NaiveDate) -> Result<Vec<PoolEntry>
             Some(("pool.reconfirm", e.confirmed_year.to_string()))
         } else if let Some(d) = crate::credit::check(db, &e.code, today).await?.deciding {
             Some(("pool.credit", format!("{} {}", d.kind, d.source)))
-        } else if date(&e.available_from).is_some_and(|f| deadline < f) || date(&e.available_to).is_some_and(|t| deadline > t) {
+        } else if date(&e.available_from).is_some_and(|f| deadline < f)
+            || date(&e.available_to).is_some_and(|t| deadline > t)
+        {
             Some(("pool.unavailable", format!("{}–{}", e.available_from, e.available_to)))
-        } else if !r.rules.fields.is_empty() && !e.fields.iter().any(|f| r.rules.fields.contains(f)) {
+        } else if !r.rules.fields.is_empty() && !e.fields.iter().any(|f| r.rules.fields.contains(f))
+        {
             Some(("pool.field", e.fields.join("、")))
         } else if room == 0 {
             Some(("pool.cap", e.yearly_cap.to_string()))
@@ -757,7 +1017,14 @@ fn member_of(e: &Expert, region: &str) -> Member {
     if !region.is_empty() && e.region != region {
         groups.insert(OUTSIDE_REGION.to_string());
     }
-    Member { org: if e.credit_code.is_empty() { e.organisation_name.clone() } else { e.credit_code.clone() }, groups }
+    Member {
+        org: if e.credit_code.is_empty() {
+            e.organisation_name.clone()
+        } else {
+            e.credit_code.clone()
+        },
+        groups,
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -813,16 +1080,43 @@ pub async fn assignments_of_expert(db: &Db, expert_id: i64) -> Result<Vec<Assign
 }
 
 pub async fn assignment(db: &Db, id: i64) -> Result<Option<Assignment>> {
-    Ok(db.read(&format!("SELECT {ASSIGNMENT_COLS} FROM review_assignments WHERE id = ?"), vec![id.into()], assignment_from).await?.into_iter().next())
+    Ok(db
+        .read(
+            &format!("SELECT {ASSIGNMENT_COLS} FROM review_assignments WHERE id = ?"),
+            vec![id.into()],
+            assignment_from,
+        )
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// Affinity of every item to every pool expert (each item's top `top`), with bids: eager adds
 /// the item's best score (the eager expert ranks with the best), willing keeps the pair even
 /// outside the top, unwilling removes the pair.
-async fn affinity_scores(db: &Db, its: &[Item], pool: &[&Expert], top: usize) -> Result<HashMap<(i64, i64), f64>> {
+async fn affinity_scores(
+    db: &Db,
+    its: &[Item],
+    pool: &[&Expert],
+    top: usize,
+) -> Result<HashMap<(i64, i64), f64>> {
     let tok = Tokenizer::default();
-    let item_docs: Vec<Doc> = its.iter().map(|i| Doc { id: i.code.clone(), fields: vec![i.discipline.clone()], text: format!("{} {}", i.title, i.body) }).collect();
-    let expert_docs: Vec<Doc> = pool.iter().map(|e| Doc { id: e.code.clone(), fields: e.fields.clone(), text: format!("{} {} {}", e.keywords, e.publications, e.projects) }).collect();
+    let item_docs: Vec<Doc> = its
+        .iter()
+        .map(|i| Doc {
+            id: i.code.clone(),
+            fields: vec![i.discipline.clone()],
+            text: format!("{} {}", i.title, i.body),
+        })
+        .collect();
+    let expert_docs: Vec<Doc> = pool
+        .iter()
+        .map(|e| Doc {
+            id: e.code.clone(),
+            fields: e.fields.clone(),
+            text: format!("{} {} {}", e.keywords, e.publications, e.projects),
+        })
+        .collect();
     let mut out: HashMap<(i64, i64), f64> = HashMap::new();
     for (i, e, s) in affinity::affinities(&tok, &item_docs, &expert_docs, top, 1.0) {
         out.insert((its[i].id, pool[e].id), f64::from(s));
@@ -830,7 +1124,15 @@ async fn affinity_scores(db: &Db, its: &[Item], pool: &[&Expert], top: usize) ->
     let ids: Vec<Value> = its.iter().map(|i| i.id.into()).collect();
     if !ids.is_empty() {
         let marks = vec!["?"; ids.len()].join(", ");
-        let bids = db.read(&format!("SELECT item_id, expert_id, bid FROM review_bids WHERE item_id IN ({marks})"), ids, |r| Ok((r.int(0)?, r.int(1)?, r.text(2)?))).await?;
+        let bids = db
+            .read(
+                &format!(
+                    "SELECT item_id, expert_id, bid FROM review_bids WHERE item_id IN ({marks})"
+                ),
+                ids,
+                |r| Ok((r.int(0)?, r.int(1)?, r.text(2)?)),
+            )
+            .await?;
         let mut best: HashMap<i64, f64> = HashMap::new();
         for (&(i, _), &s) in &out {
             let b = best.entry(i).or_insert(0.0);
@@ -871,7 +1173,12 @@ async fn conflict_set(db: &Db, round_id: i64) -> Result<HashSet<(i64, i64)>> {
 /// experts, loads within the round's max and each expert's yearly room, no conflicts, the panel
 /// rules). Refused if the round already has assignments or is closed; nothing is stored when it
 /// cannot be met, and the refusal names the item and the rule.
-pub async fn run_assignment(db: &Db, round_id: i64, today: NaiveDate, actor: Actor<'_>) -> Result<RunSummary> {
+pub async fn run_assignment(
+    db: &Db,
+    round_id: i64,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<RunSummary> {
     let r = round(db, round_id).await?.ok_or(StoreError::NotFound)?;
     if !r.is_open() || r.mode != Mode::Assign {
         return Err(refused("reviews.err.not_assignable", vec![]));
@@ -886,16 +1193,30 @@ pub async fn run_assignment(db: &Db, round_id: i64, today: NaiveDate, actor: Act
     let scores = affinity_scores(db, &its, &experts, 60).await?;
     let conflicts = conflict_set(db, round_id).await?;
     let code_of_item: HashMap<i64, &str> = its.iter().map(|i| (i.id, i.code.as_str())).collect();
-    let code_of_expert: HashMap<i64, &str> = experts.iter().map(|e| (e.id, e.code.as_str())).collect();
+    let code_of_expert: HashMap<i64, &str> =
+        experts.iter().map(|e| (e.id, e.code.as_str())).collect();
     let inst = Instance {
         items: its.iter().map(|i| assign::Item { id: i.code.clone(), demand: r.demand }).collect(),
-        experts: pool.iter().map(|p| assign::Expert { id: p.expert.code.clone(), max_load: p.room.min(r.max_load), min_load: 0 }).collect(),
-        scores: scores.iter().filter(|(k, _)| !conflicts.contains(k)).map(|(&(i, e), &s)| panel::score(code_of_item[&i], code_of_expert[&e], s)).collect(),
+        experts: pool
+            .iter()
+            .map(|p| assign::Expert {
+                id: p.expert.code.clone(),
+                max_load: p.room.min(r.max_load),
+                min_load: 0,
+            })
+            .collect(),
+        scores: scores
+            .iter()
+            .filter(|(k, _)| !conflicts.contains(k))
+            .map(|(&(i, e), &s)| panel::score(code_of_item[&i], code_of_expert[&e], s))
+            .collect(),
         conflicts: vec![],
         forced: vec![],
     };
-    let members: HashMap<String, Member> = experts.iter().map(|e| (e.code.clone(), member_of(e, &r.rules.region))).collect();
-    let out = panel::assign_panels(&inst, &members, &r.rules.composition).map_err(|e| refused("reviews.err.infeasible", vec![e.to_string()]))?;
+    let members: HashMap<String, Member> =
+        experts.iter().map(|e| (e.code.clone(), member_of(e, &r.rules.region))).collect();
+    let out = panel::assign_panels(&inst, &members, &r.rules.composition)
+        .map_err(|e| refused("reviews.err.infeasible", vec![e.to_string()]))?;
     let (objective, pairs) = match out.outcome {
         Outcome::Optimal { objective, pairs } => (objective, pairs),
         Outcome::Infeasible(why) => return Err(refused("reviews.err.infeasible", vec![why])),
@@ -906,19 +1227,40 @@ pub async fn run_assignment(db: &Db, round_id: i64, today: NaiveDate, actor: Act
     if !open_in(&tx, round_id).await? {
         return Err(refused("reviews.err.not_assignable", vec![]));
     }
-    if tx.query_one("SELECT 1 FROM review_assignments WHERE round_id = ?", vec![round_id.into()]).await?.is_some() {
+    if tx
+        .query_one("SELECT 1 FROM review_assignments WHERE round_id = ?", vec![round_id.into()])
+        .await?
+        .is_some()
+    {
         return Err(refused("reviews.err.already", vec![]));
     }
     let now = now_ms();
     for p in &pairs {
-        insert_assignment(&tx, round_id, item_id[p.item.as_str()], expert_id[p.expert.as_str()], p.score, "optimal", now).await?;
+        insert_assignment(
+            &tx,
+            round_id,
+            item_id[p.item.as_str()],
+            expert_id[p.expert.as_str()],
+            p.score,
+            "optimal",
+            now,
+        )
+        .await?;
     }
     audit::append(&tx, Change { actor: actor.username, action: "review_round.assign", entity: "review_round", entity_id: round_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "pairs": pairs.len(), "objective": objective, "rounds": out.rounds, "pool": pool.len() }), request_id: actor.request_id }).await?;
     tx.commit().await?;
     Ok(RunSummary { pairs: pairs.len(), objective, rounds: out.rounds, pool: pool.len() })
 }
 
-async fn insert_assignment(tx: &Tx, round_id: i64, item_id: i64, expert_id: i64, affinity: f64, method: &str, now: i64) -> Result<i64> {
+async fn insert_assignment(
+    tx: &Tx,
+    round_id: i64,
+    item_id: i64,
+    expert_id: i64,
+    affinity: f64,
+    method: &str,
+    now: i64,
+) -> Result<i64> {
     tx.insert(
         "INSERT INTO review_assignments (round_id, item_id, expert_id, affinity, method, status, reason, scores, total, recommendation, comment, assigned_at, saved_at, submitted_at, reminded_at) VALUES (?, ?, ?, ?, ?, 'assigned', '', '{}', NULL, '', '', ?, 0, 0, 0)",
         vec![round_id.into(), item_id.into(), expert_id.into(), affinity.into(), method.into(), now.into()],
@@ -933,7 +1275,9 @@ pub async fn commit_seed(db: &Db, round_id: i64, actor: Actor<'_>) -> Result<Str
     if !r.is_open() || r.mode != Mode::Draw || !r.seed_hash.is_empty() {
         return Err(refused("reviews.err.seed", vec![]));
     }
-    let seed = draw::seed_text(format!("{}{}{}", crate::users::random_token(), now_ms(), r.code).as_bytes());
+    let seed = draw::seed_text(
+        format!("{}{}{}", crate::users::random_token(), now_ms(), r.code).as_bytes(),
+    );
     let hash = draw::commitment(&seed);
     let tx = db.begin_write().await?;
     // Only the first seed counts: one committed meanwhile (or the round closed) refuses this one.
@@ -941,31 +1285,65 @@ pub async fn commit_seed(db: &Db, round_id: i64, actor: Actor<'_>) -> Result<Str
     if n == 0 {
         return Err(refused("reviews.err.seed", vec![]));
     }
-    audit::append(&tx, Change { actor: actor.username, action: "review_round.commit_seed", entity: "review_round", entity_id: round_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "seed_hash": hash }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "review_round.commit_seed",
+            entity: "review_round",
+            entity_id: round_id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "seed_hash": hash }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(hash)
 }
 
 /// Whether the round's seed may be shown (after the draw).
 pub async fn drawn(db: &Db, round_id: i64) -> Result<bool> {
-    Ok(db.query_one("SELECT 1 FROM review_draw_log WHERE round_id = ?", vec![round_id.into()]).await?.is_some())
+    Ok(db
+        .query_one("SELECT 1 FROM review_draw_log WHERE round_id = ?", vec![round_id.into()])
+        .await?
+        .is_some())
 }
 
 /// Whether the round is still open, as `tx` sees it: a check made before the write is made again
 /// inside it, so a round closed meanwhile is never written to.
 async fn open_in(tx: &Tx, round_id: i64) -> Result<bool> {
-    Ok(tx.query_one("SELECT 1 FROM review_rounds WHERE id = ? AND status = 'open'", vec![round_id.into()]).await?.is_some())
+    Ok(tx
+        .query_one(
+            "SELECT 1 FROM review_rounds WHERE id = ? AND status = 'open'",
+            vec![round_id.into()],
+        )
+        .await?
+        .is_some())
 }
 
 /// The draw's pool for one item: eligible experts not in conflict, by code.
-fn candidates(pool: &[&PoolEntry], conflicts: &HashSet<(i64, i64)>, item_id: i64, region: &str) -> Vec<Candidate> {
-    pool.iter().filter(|p| !conflicts.contains(&(item_id, p.expert.id))).map(|p| Candidate { expert: p.expert.code.clone(), member: member_of(&p.expert, region) }).collect()
+fn candidates(
+    pool: &[&PoolEntry],
+    conflicts: &HashSet<(i64, i64)>,
+    item_id: i64,
+    region: &str,
+) -> Vec<Candidate> {
+    pool.iter()
+        .filter(|p| !conflicts.contains(&(item_id, p.expert.id)))
+        .map(|p| Candidate { expert: p.expert.code.clone(), member: member_of(&p.expert, region) })
+        .collect()
 }
 
 /// Draws every item's panel with the committed seed, in item-code order; an expert whose load
 /// reaches the round's maximum or the yearly room leaves the pool for later items. Each draw is
 /// logged with its key, so a supervisor can replay it from the seed.
-pub async fn run_draw(db: &Db, round_id: i64, today: NaiveDate, actor: Actor<'_>) -> Result<RunSummary> {
+pub async fn run_draw(
+    db: &Db,
+    round_id: i64,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<RunSummary> {
     let r = round(db, round_id).await?.ok_or(StoreError::NotFound)?;
     if !r.is_open() || r.mode != Mode::Draw || r.seed.is_empty() {
         return Err(refused("reviews.err.seed_first", vec![]));
@@ -978,12 +1356,27 @@ pub async fn run_draw(db: &Db, round_id: i64, today: NaiveDate, actor: Actor<'_>
     let pool: Vec<&PoolEntry> = entries.iter().filter(|p| p.excluded.is_none()).collect();
     let conflicts = conflict_set(db, round_id).await?;
     let mut load: HashMap<i64, i64> = HashMap::new();
-    let by_code: HashMap<&str, &PoolEntry> = pool.iter().map(|p| (p.expert.code.as_str(), *p)).collect();
+    let by_code: HashMap<&str, &PoolEntry> =
+        pool.iter().map(|p| (p.expert.code.as_str(), *p)).collect();
     let mut drawn_pairs = Vec::new();
     for it in &its {
-        let open: Vec<&PoolEntry> = pool.iter().copied().filter(|p| load.get(&p.expert.id).copied().unwrap_or(0) < p.room.min(r.max_load)).collect();
+        let open: Vec<&PoolEntry> = pool
+            .iter()
+            .copied()
+            .filter(|p| load.get(&p.expert.id).copied().unwrap_or(0) < p.room.min(r.max_load))
+            .collect();
         let cands = candidates(&open, &conflicts, it.id, &r.rules.region);
-        let got = draw::draw(&r.seed, &it.code, &cands, &[], &[], r.demand as usize, r.demand as usize, &r.rules.composition).map_err(|e| refused("reviews.err.infeasible", vec![e.to_string()]))?;
+        let got = draw::draw(
+            &r.seed,
+            &it.code,
+            &cands,
+            &[],
+            &[],
+            r.demand as usize,
+            r.demand as usize,
+            &r.rules.composition,
+        )
+        .map_err(|e| refused("reviews.err.infeasible", vec![e.to_string()]))?;
         for (code, key) in got {
             let e = &by_code[code.as_str()].expert;
             *load.entry(e.id).or_default() += 1;
@@ -994,7 +1387,11 @@ pub async fn run_draw(db: &Db, round_id: i64, today: NaiveDate, actor: Actor<'_>
     if !open_in(&tx, round_id).await? {
         return Err(refused("reviews.err.seed_first", vec![]));
     }
-    if tx.query_one("SELECT 1 FROM review_draw_log WHERE round_id = ?", vec![round_id.into()]).await?.is_some() {
+    if tx
+        .query_one("SELECT 1 FROM review_draw_log WHERE round_id = ?", vec![round_id.into()])
+        .await?
+        .is_some()
+    {
         return Err(refused("reviews.err.already", vec![]));
     }
     let now = now_ms();
@@ -1002,7 +1399,19 @@ pub async fn run_draw(db: &Db, round_id: i64, today: NaiveDate, actor: Actor<'_>
         insert_assignment(&tx, round_id, item_id, expert_id, 0.0, "draw", now).await?;
         tx.exec("INSERT INTO review_draw_log (round_id, item_id, expert_id, action, draw_key, actor, at_ms) VALUES (?, ?, ?, 'draw', ?, ?, ?)", vec![round_id.into(), item_id.into(), expert_id.into(), format!("{key:016x}").into(), actor.username.into(), now.into()]).await?;
     }
-    audit::append(&tx, Change { actor: actor.username, action: "review_round.draw", entity: "review_round", entity_id: round_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "pairs": drawn_pairs.len(), "seed_hash": r.seed_hash }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "review_round.draw",
+            entity: "review_round",
+            entity_id: round_id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "pairs": drawn_pairs.len(), "seed_hash": r.seed_hash }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(RunSummary { pairs: drawn_pairs.len(), objective: 0.0, rounds: 1, pool: pool.len() })
 }
@@ -1030,7 +1439,15 @@ pub async fn draw_log(db: &Db, round_id: i64) -> Result<Vec<DrawLogEntry>> {
 /// reason; a declared conflict is stored with its source) and the item gets a replacement — the
 /// next expert in the draw's order, or the best eligible expert by affinity. Refused once the
 /// review is submitted or the round closed. Returns the replacement's code, if one was found.
-pub async fn withdraw(db: &Db, assignment_id: i64, expert_user: i64, conflict: bool, reason: &str, today: NaiveDate, actor: Actor<'_>) -> Result<Option<String>> {
+pub async fn withdraw(
+    db: &Db,
+    assignment_id: i64,
+    expert_user: i64,
+    conflict: bool,
+    reason: &str,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<Option<String>> {
     let a = assignment(db, assignment_id).await?.ok_or(StoreError::NotFound)?;
     let me = by_user(db, expert_user).await?.ok_or(StoreError::NotFound)?;
     if a.expert_id != me.id {
@@ -1041,7 +1458,10 @@ pub async fn withdraw(db: &Db, assignment_id: i64, expert_user: i64, conflict: b
         return Err(refused("reviews.err.closed", vec![]));
     }
     if a.status == "submitted" {
-        return Err(refused(if conflict { "reviews.err.conflict_after_scoring" } else { "reviews.err.submitted" }, vec![]));
+        return Err(refused(
+            if conflict { "reviews.err.conflict_after_scoring" } else { "reviews.err.submitted" },
+            vec![],
+        ));
     }
     if a.status != "assigned" {
         return Err(refused("reviews.err.not_assigned", vec![]));
@@ -1052,7 +1472,8 @@ pub async fn withdraw(db: &Db, assignment_id: i64, expert_user: i64, conflict: b
     let it = item(db, a.item_id).await?.ok_or(StoreError::NotFound)?;
     // The replacement: who is on the panel, who has left it.
     let all = assignments(db, r.id).await?;
-    let on_item: Vec<&Assignment> = all.iter().filter(|x| x.item_id == it.id && x.id != a.id).collect();
+    let on_item: Vec<&Assignment> =
+        all.iter().filter(|x| x.item_id == it.id && x.id != a.id).collect();
     let entries = pool(db, &r, today).await?;
     let mut round_load: HashMap<i64, i64> = HashMap::new();
     for x in all.iter().filter(|x| matches!(x.status.as_str(), "assigned" | "submitted")) {
@@ -1061,24 +1482,58 @@ pub async fn withdraw(db: &Db, assignment_id: i64, expert_user: i64, conflict: b
     let mut conflicts = conflict_set(db, r.id).await?;
     conflicts.insert((it.id, me.id));
     let gone: HashSet<i64> = on_item.iter().map(|x| x.expert_id).chain([me.id]).collect();
-    let available: Vec<&PoolEntry> = entries.iter().filter(|p| p.excluded.is_none() && !gone.contains(&p.expert.id) && round_load.get(&p.expert.id).copied().unwrap_or(0) < p.room.min(r.max_load)).collect();
+    let available: Vec<&PoolEntry> = entries
+        .iter()
+        .filter(|p| {
+            p.excluded.is_none()
+                && !gone.contains(&p.expert.id)
+                && round_load.get(&p.expert.id).copied().unwrap_or(0) < p.room.min(r.max_load)
+        })
+        .collect();
     let by_id: HashMap<i64, &Expert> = entries.iter().map(|p| (p.expert.id, &p.expert)).collect();
-    let staying: Vec<Candidate> = on_item.iter().filter(|x| matches!(x.status.as_str(), "assigned" | "submitted")).filter_map(|x| by_id.get(&x.expert_id)).map(|e| Candidate { expert: e.code.clone(), member: member_of(e, &r.rules.region) }).collect();
+    let staying: Vec<Candidate> = on_item
+        .iter()
+        .filter(|x| matches!(x.status.as_str(), "assigned" | "submitted"))
+        .filter_map(|x| by_id.get(&x.expert_id))
+        .map(|e| Candidate { expert: e.code.clone(), member: member_of(e, &r.rules.region) })
+        .collect();
     let replacement: Option<(i64, f64, String)> = match r.mode {
         Mode::Draw => {
             let cands = candidates(&available, &conflicts, it.id, &r.rules.region);
-            draw::draw(&r.seed, &it.code, &cands, &staying, &[], 1, r.demand as usize, &r.rules.composition)
-                .ok()
-                .and_then(|got| got.into_iter().next())
-                .and_then(|(code, key)| available.iter().find(|p| p.expert.code == code).map(|p| (p.expert.id, 0.0, format!("{key:016x}"))))
+            draw::draw(
+                &r.seed,
+                &it.code,
+                &cands,
+                &staying,
+                &[],
+                1,
+                r.demand as usize,
+                &r.rules.composition,
+            )
+            .ok()
+            .and_then(|got| got.into_iter().next())
+            .and_then(|(code, key)| {
+                available
+                    .iter()
+                    .find(|p| p.expert.code == code)
+                    .map(|p| (p.expert.id, 0.0, format!("{key:016x}")))
+            })
         }
         Mode::Assign => {
             let experts: Vec<&Expert> = available.iter().map(|p| &p.expert).collect();
-            let scores = affinity_scores(db, std::slice::from_ref(&it), &experts, experts.len()).await?;
+            let scores =
+                affinity_scores(db, std::slice::from_ref(&it), &experts, experts.len()).await?;
             let members: Vec<&Member> = staying.iter().map(|c| &c.member).collect();
             experts
                 .iter()
-                .filter(|e| !conflicts.contains(&(it.id, e.id)) && r.rules.composition.admits(&members, &member_of(e, &r.rules.region), r.demand as usize))
+                .filter(|e| {
+                    !conflicts.contains(&(it.id, e.id))
+                        && r.rules.composition.admits(
+                            &members,
+                            &member_of(e, &r.rules.region),
+                            r.demand as usize,
+                        )
+                })
                 .map(|e| (e.id, scores.get(&(it.id, e.id)).copied().unwrap_or(0.0)))
                 .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
                 .map(|(id, s)| (id, s, String::new()))
@@ -1094,14 +1549,27 @@ pub async fn withdraw(db: &Db, assignment_id: i64, expert_user: i64, conflict: b
         return Err(StoreError::Stale);
     }
     if conflict {
-        let c = conflicts::Conflict { kind: conflicts::Kind::Declared, source: conflicts::Source::Declaration, detail: reason.trim().to_string() };
+        let c = conflicts::Conflict {
+            kind: conflicts::Kind::Declared,
+            source: conflicts::Source::Declaration,
+            detail: reason.trim().to_string(),
+        };
         insert_conflict(&tx, r.id, it.id, me.id, &c).await?;
     }
     let now = now_ms();
     tx.exec("INSERT INTO review_draw_log (round_id, item_id, expert_id, action, draw_key, actor, at_ms) VALUES (?, ?, ?, ?, '', ?, ?)", vec![r.id.into(), it.id.into(), me.id.into(), status.into(), actor.username.into(), now.into()]).await?;
     let mut replaced = None;
     if let Some((eid, score, key)) = &replacement {
-        insert_assignment(&tx, r.id, it.id, *eid, *score, if r.mode == Mode::Draw { "redraw" } else { "reassign" }, now).await?;
+        insert_assignment(
+            &tx,
+            r.id,
+            it.id,
+            *eid,
+            *score,
+            if r.mode == Mode::Draw { "redraw" } else { "reassign" },
+            now,
+        )
+        .await?;
         tx.exec("INSERT INTO review_draw_log (round_id, item_id, expert_id, action, draw_key, actor, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)", vec![r.id.into(), it.id.into(), (*eid).into(), (if r.mode == Mode::Draw { "redraw" } else { "reassign" }).into(), key.clone().into(), actor.username.into(), now.into()]).await?;
         replaced = by_id.get(eid).map(|e| e.code.clone());
     }
@@ -1123,14 +1591,37 @@ pub struct ReviewInput {
 /// not passed and the review not yet submitted; scores on the form's scales; a submission needs
 /// every criterion, a recommendation and the comment. The assignment and its round are read
 /// inside the write, so a round closed a moment before takes no more scores.
-pub async fn save_review(db: &Db, assignment_id: i64, expert_user: i64, input: &ReviewInput, today: NaiveDate, actor: Actor<'_>) -> Result<Option<f64>> {
+pub async fn save_review(
+    db: &Db,
+    assignment_id: i64,
+    expert_user: i64,
+    input: &ReviewInput,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<Option<f64>> {
     let me = by_user(db, expert_user).await?.ok_or(StoreError::NotFound)?;
     let tx = db.begin_write().await?;
-    let a = tx.query_one(&format!("SELECT {ASSIGNMENT_COLS} FROM review_assignments WHERE id = ?"), vec![assignment_id.into()]).await?.map(|r| assignment_from(&r)).transpose()?.ok_or(StoreError::NotFound)?;
+    let a = tx
+        .query_one(
+            &format!("SELECT {ASSIGNMENT_COLS} FROM review_assignments WHERE id = ?"),
+            vec![assignment_id.into()],
+        )
+        .await?
+        .map(|r| assignment_from(&r))
+        .transpose()?
+        .ok_or(StoreError::NotFound)?;
     if a.expert_id != me.id {
         return Err(StoreError::NotFound);
     }
-    let r = tx.query_one(&format!("SELECT {ROUND_COLS} FROM review_rounds WHERE id = ?"), vec![a.round_id.into()]).await?.map(|r| round_from(&r)).transpose()?.ok_or(StoreError::NotFound)?;
+    let r = tx
+        .query_one(
+            &format!("SELECT {ROUND_COLS} FROM review_rounds WHERE id = ?"),
+            vec![a.round_id.into()],
+        )
+        .await?
+        .map(|r| round_from(&r))
+        .transpose()?
+        .ok_or(StoreError::NotFound)?;
     if !r.is_open() {
         return Err(refused("reviews.err.closed", vec![]));
     }
@@ -1138,7 +1629,14 @@ pub async fn save_review(db: &Db, assignment_id: i64, expert_user: i64, input: &
         return Err(refused("reviews.err.deadline", vec![r.deadline.clone()]));
     }
     if a.status != "assigned" {
-        return Err(refused(if a.status == "submitted" { "reviews.err.submitted" } else { "reviews.err.not_assigned" }, vec![]));
+        return Err(refused(
+            if a.status == "submitted" {
+                "reviews.err.submitted"
+            } else {
+                "reviews.err.not_assigned"
+            },
+            vec![],
+        ));
     }
     // Every score given must be on its scale, draft or not.
     for (code, &v) in &input.scores {
@@ -1147,12 +1645,20 @@ pub async fn save_review(db: &Db, assignment_id: i64, expert_user: i64, input: &
         };
         let steps = v / c.step;
         if !v.is_finite() || v < 0.0 || v > c.max || (steps - steps.round()).abs() > 1e-6 {
-            return Err(refused("reviews.err.score", vec![c.name_zh.clone(), format!("0–{}", c.max)]));
+            return Err(refused(
+                "reviews.err.score",
+                vec![c.name_zh.clone(), format!("0–{}", c.max)],
+            ));
         }
     }
     let total = if input.submit {
-        let t = r.form.total(&input.scores).map_err(|e| refused("reviews.err.score", vec![e.field, e.message]))?;
-        r.form.check_submission(&input.recommendation, &input.comment).map_err(|e| refused("reviews.err.submission", vec![e.field, e.message]))?;
+        let t = r
+            .form
+            .total(&input.scores)
+            .map_err(|e| refused("reviews.err.score", vec![e.field, e.message]))?;
+        r.form
+            .check_submission(&input.recommendation, &input.comment)
+            .map_err(|e| refused("reviews.err.submission", vec![e.field, e.message]))?;
         Some(t)
     } else {
         r.form.total(&input.scores).ok()
@@ -1177,7 +1683,19 @@ pub async fn save_review(db: &Db, assignment_id: i64, expert_user: i64, input: &
     if n == 0 {
         return Err(StoreError::Stale);
     }
-    audit::append(&tx, Change { actor: actor.username, action: if input.submit { "review.submit" } else { "review.draft" }, entity: "review_assignment", entity_id: a.id.to_string(), before: serde_json::json!({ "status": a.status }), after: serde_json::json!({ "total": total, "submitted": input.submit }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: if input.submit { "review.submit" } else { "review.draft" },
+            entity: "review_assignment",
+            entity_id: a.id.to_string(),
+            before: serde_json::json!({ "status": a.status }),
+            after: serde_json::json!({ "total": total, "submitted": input.submit }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(total)
 }
@@ -1186,7 +1704,19 @@ pub async fn save_review(db: &Db, assignment_id: i64, expert_user: i64, input: &
 pub async fn remind(db: &Db, round_id: i64, actor: Actor<'_>) -> Result<u64> {
     let tx = db.begin_write().await?;
     let n = tx.exec("UPDATE review_assignments SET reminded_at = ? WHERE round_id = ? AND status = 'assigned'", vec![now_ms().into(), round_id.into()]).await?;
-    audit::append(&tx, Change { actor: actor.username, action: "review_round.remind", entity: "review_round", entity_id: round_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "reminded": n }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "review_round.remind",
+            entity: "review_round",
+            entity_id: round_id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "reminded": n }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(n)
 }
@@ -1198,7 +1728,19 @@ pub async fn close_round(db: &Db, round_id: i64, actor: Actor<'_>) -> Result<()>
     if n == 0 {
         return Err(refused("reviews.err.closed", vec![]));
     }
-    audit::append(&tx, Change { actor: actor.username, action: "review_round.close", entity: "review_round", entity_id: round_id.to_string(), before: serde_json::json!({ "status": "open" }), after: serde_json::json!({ "status": "closed" }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "review_round.close",
+            entity: "review_round",
+            entity_id: round_id.to_string(),
+            before: serde_json::json!({ "status": "open" }),
+            after: serde_json::json!({ "status": "closed" }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -1209,7 +1751,11 @@ pub const SPREAD: f64 = 25.0;
 pub const OUTLIER: f64 = 12.0;
 
 /// The ranked list and the reviewers' deviations from submitted reviews.
-pub async fn results(db: &Db, round_id: i64, method: Method) -> Result<(Vec<ItemResult>, Vec<Deviation>)> {
+pub async fn results(
+    db: &Db,
+    round_id: i64,
+    method: Method,
+) -> Result<(Vec<ItemResult>, Vec<Deviation>)> {
     let scored: Vec<Scored> = db
         .read("SELECT i.code, e.code, a.total FROM review_assignments a JOIN review_items i ON i.id = a.item_id JOIN experts e ON e.id = a.expert_id WHERE a.round_id = ? AND a.status = 'submitted' AND a.total IS NOT NULL", vec![round_id.into()], |r| {
             Ok(Scored { item: r.text(0)?, expert: r.text(1)?, total: r.opt_real(2)?.unwrap_or(0.0) })
@@ -1232,7 +1778,8 @@ pub async fn performance(db: &Db, expert_id: i64) -> Result<Performance> {
                 if let std::collections::hash_map::Entry::Vacant(e) = deadlines.entry(a.round_id) {
                     e.insert(round(db, a.round_id).await?.and_then(|r| r.deadline_date()));
                 }
-                let submitted = chrono::DateTime::from_timestamp_millis(a.submitted_at).map(|d| d.date_naive());
+                let submitted =
+                    chrono::DateTime::from_timestamp_millis(a.submitted_at).map(|d| d.date_naive());
                 if let (Some(Some(d)), Some(s)) = (deadlines.get(&a.round_id), submitted)
                     && s <= *d
                 {
@@ -1245,12 +1792,15 @@ pub async fn performance(db: &Db, expert_id: i64) -> Result<Performance> {
     let code = get(db, expert_id).await?.map(|e| e.code).unwrap_or_default();
     let mut devs = Vec::new();
     for rid in deadlines.keys() {
-        if let Some(d) = results(db, *rid, Method::Mean).await?.1.into_iter().find(|d| d.expert == code) {
+        if let Some(d) =
+            results(db, *rid, Method::Mean).await?.1.into_iter().find(|d| d.expert == code)
+        {
             devs.extend(std::iter::repeat_n(d.mean_abs, d.n));
         }
     }
     if !devs.is_empty() {
-        p.mean_abs_deviation = Some((devs.iter().sum::<f64>() / devs.len() as f64 * 100.0).round() / 100.0);
+        p.mean_abs_deviation =
+            Some((devs.iter().sum::<f64>() / devs.len() as f64 * 100.0).round() / 100.0);
     }
     Ok(p)
 }

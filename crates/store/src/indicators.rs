@@ -31,7 +31,12 @@ pub async fn for_unit(db: &Db, unit_id: i64, indicators: &[String]) -> Result<Ve
 }
 
 /// One period's values of some indicators for several units.
-pub async fn for_period(db: &Db, units: &[i64], indicators: &[String], period: &str) -> Result<Vec<IndicatorValue>> {
+pub async fn for_period(
+    db: &Db,
+    units: &[i64],
+    indicators: &[String],
+    period: &str,
+) -> Result<Vec<IndicatorValue>> {
     if indicators.is_empty() || units.is_empty() {
         return Ok(vec![]);
     }
@@ -57,7 +62,15 @@ pub async fn import(db: &Db, values: &[IndicatorValue], actor: Actor<'_>) -> Res
         let marks = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut params: Vec<Value> = Vec::with_capacity(chunk.len() * 7);
         for v in chunk {
-            params.extend([Value::from(v.indicator.clone()), v.org_unit_id.into(), v.period.clone().into(), v.value.into(), v.source.clone().into(), actor.username.into(), now.into()]);
+            params.extend([
+                Value::from(v.indicator.clone()),
+                v.org_unit_id.into(),
+                v.period.clone().into(),
+                v.value.into(),
+                v.source.clone().into(),
+                actor.username.into(),
+                now.into(),
+            ]);
         }
         tx.exec(
             &format!("INSERT INTO indicator_values (indicator, org_unit_id, period, value, source, updated_by, updated_at) VALUES {marks} ON CONFLICT (indicator, org_unit_id, period) DO UPDATE SET value = excluded.value, source = excluded.source, updated_by = excluded.updated_by, updated_at = excluded.updated_at"),
@@ -65,10 +78,19 @@ pub async fn import(db: &Db, values: &[IndicatorValue], actor: Actor<'_>) -> Res
         )
         .await?;
     }
-    let sources: std::collections::BTreeSet<&str> = values.iter().map(|v| v.source.as_str()).collect();
+    let sources: std::collections::BTreeSet<&str> =
+        values.iter().map(|v| v.source.as_str()).collect();
     audit::append(
         &tx,
-        Change { actor: actor.username, action: "indicator_values.import", entity: "indicator_values", entity_id: "*".into(), before: serde_json::json!({}), after: serde_json::json!({ "values": values.len(), "sources": sources }), request_id: actor.request_id },
+        Change {
+            actor: actor.username,
+            action: "indicator_values.import",
+            entity: "indicator_values",
+            entity_id: "*".into(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "values": values.len(), "sources": sources }),
+            request_id: actor.request_id,
+        },
     )
     .await?;
     tx.commit().await?;
@@ -79,7 +101,12 @@ pub async fn import(db: &Db, values: &[IndicatorValue], actor: Actor<'_>) -> Res
 /// says how (`stats_form`, `stats_formula`), every period given and every org unit with returns,
 /// the formula over the unit's totals (numerator and denominator summed up the hierarchy first).
 /// Counts submitted, approved and locked returns. Returns the values written.
-pub async fn from_statistics(db: &Db, framework: &innocity_core::indicators::targets::Framework, periods: &[String], actor: Actor<'_>) -> Result<usize> {
+pub async fn from_statistics(
+    db: &Db,
+    framework: &innocity_core::indicators::targets::Framework,
+    periods: &[String],
+    actor: Actor<'_>,
+) -> Result<usize> {
     use innocity_core::indicators::formula::{self, Item, Resolve};
     use innocity_core::stats::status::Status;
     struct Totals<'a> {
@@ -89,7 +116,9 @@ pub async fn from_statistics(db: &Db, framework: &innocity_core::indicators::tar
     }
     impl Resolve for Totals<'_> {
         fn value(&self, item: &Item) -> Option<f64> {
-            let Item::Data { element, disagg, offset: 0, year_to_date: false } = item else { return None };
+            let Item::Data { element, disagg, offset: 0, year_to_date: false } = item else {
+                return None;
+            };
             let i = self.t.find(element, disagg.as_deref().unwrap_or(""))?;
             // Each element adds up across organisations by its own aggregation type.
             let how = self.cat.element(element).map(|e| e.aggregation).unwrap_or_default();
@@ -102,13 +131,25 @@ pub async fn from_statistics(db: &Db, framework: &innocity_core::indicators::tar
         let (Some(form), Some(text)) = (&tg.stats_form, &tg.stats_formula) else { continue };
         let Ok(f) = formula::parse(text) else { continue };
         for period in periods {
-            let totals = crate::stats::totals(db, form, period, &[Status::Submitted, Status::Approved, Status::Locked]).await?;
+            let totals = crate::stats::totals(
+                db,
+                form,
+                period,
+                &[Status::Submitted, Status::Approved, Status::Locked],
+            )
+            .await?;
             let mut units: Vec<i64> = totals.rollup.iter().map(|((u, _), _)| *u).collect();
             units.sort_unstable();
             units.dedup();
             for unit in units {
                 if let Some(v) = formula::eval(&f.expr, &Totals { t: &totals, cat: &cat, unit }) {
-                    out.push(IndicatorValue { indicator: tg.code.clone(), org_unit_id: unit, period: period.clone(), value: v, source: "stats".into() });
+                    out.push(IndicatorValue {
+                        indicator: tg.code.clone(),
+                        org_unit_id: unit,
+                        period: period.clone(),
+                        value: v,
+                        source: "stats".into(),
+                    });
                 }
             }
         }
@@ -121,7 +162,10 @@ pub async fn from_statistics(db: &Db, framework: &innocity_core::indicators::tar
 
 /// The frameworks whose dashboards anyone may see.
 pub async fn public_frameworks(db: &Db) -> Result<Vec<String>> {
-    db.read("SELECT code FROM framework_settings WHERE public = 1 ORDER BY code", vec![], |r| r.text(0)).await
+    db.read("SELECT code FROM framework_settings WHERE public = 1 ORDER BY code", vec![], |r| {
+        r.text(0)
+    })
+    .await
 }
 
 /// Switches a framework's public dashboard on or off (audited).
@@ -132,14 +176,30 @@ pub async fn set_public(db: &Db, code: &str, public: bool, actor: Actor<'_>) -> 
         vec![code.into(), i64::from(public).into(), actor.username.into(), now_ms().into()],
     )
     .await?;
-    audit::append(&tx, Change { actor: actor.username, action: "framework.public", entity: "framework", entity_id: code.into(), before: serde_json::json!({}), after: serde_json::json!({ "public": public }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "framework.public",
+            entity: "framework",
+            entity_id: code.into(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "public": public }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Fills in the values of org units above those that report (source `aggregated`): totals summed,
 /// ratios with a numerator and a denominator as ratios of the sums. Returns the values written.
-pub async fn aggregate(db: &Db, framework: &innocity_core::indicators::targets::Framework, actor: Actor<'_>) -> Result<usize> {
+pub async fn aggregate(
+    db: &Db,
+    framework: &innocity_core::indicators::targets::Framework,
+    actor: Actor<'_>,
+) -> Result<usize> {
     let codes: Vec<String> = framework.targets.iter().map(|t| t.code.clone()).collect();
     if codes.is_empty() {
         return Ok(0);
@@ -153,11 +213,19 @@ pub async fn aggregate(db: &Db, framework: &innocity_core::indicators::targets::
             |r| Ok((r.text(0)?, r.int(1)?, r.text(2)?, r.opt_real(3)?.unwrap_or(0.0))),
         )
         .await?;
-    let units: Vec<(i64, Option<i64>)> = crate::orgs::units(db).await?.into_iter().map(|u| (u.id, u.parent_id)).collect();
-    let out: Vec<IndicatorValue> = innocity_core::indicators::targets::aggregate_up(framework, &units, &values)
-        .into_iter()
-        .map(|(indicator, org_unit_id, period, value)| IndicatorValue { indicator, org_unit_id, period, value, source: "aggregated".into() })
-        .collect();
+    let units: Vec<(i64, Option<i64>)> =
+        crate::orgs::units(db).await?.into_iter().map(|u| (u.id, u.parent_id)).collect();
+    let out: Vec<IndicatorValue> =
+        innocity_core::indicators::targets::aggregate_up(framework, &units, &values)
+            .into_iter()
+            .map(|(indicator, org_unit_id, period, value)| IndicatorValue {
+                indicator,
+                org_unit_id,
+                period,
+                value,
+                source: "aggregated".into(),
+            })
+            .collect();
     if out.is_empty() {
         return Ok(0);
     }
@@ -169,7 +237,13 @@ pub async fn aggregate(db: &Db, framework: &innocity_core::indicators::targets::
 pub async fn frameworks(db: &Db) -> Result<Vec<innocity_core::indicators::targets::Framework>> {
     use innocity_core::indicators::targets::Framework;
     let mut all = Framework::built_in();
-    let stored = db.read("SELECT code, body FROM framework_definitions ORDER BY imported_at, code", vec![], |r| Ok((r.text(0)?, r.text(1)?))).await?;
+    let stored = db
+        .read(
+            "SELECT code, body FROM framework_definitions ORDER BY imported_at, code",
+            vec![],
+            |r| Ok((r.text(0)?, r.text(1)?)),
+        )
+        .await?;
     for (code, body) in stored {
         match Framework::from_toml(&code, &body) {
             Ok(f) => match all.iter().position(|x| x.code == f.code) {
@@ -191,7 +265,19 @@ pub async fn add_framework(db: &Db, code: &str, body: &str, actor: Actor<'_>) ->
         vec![code.into(), body.into(), actor.username.into(), now_ms().into()],
     )
     .await?;
-    audit::append(&tx, Change { actor: actor.username, action: "framework.import", entity: "framework", entity_id: code.into(), before: serde_json::json!({}), after: serde_json::json!({ "bytes": body.len() }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "framework.import",
+            entity: "framework",
+            entity_id: code.into(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "bytes": body.len() }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

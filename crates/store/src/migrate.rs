@@ -4,10 +4,11 @@
 use crate::db::{Db, Result, now_ms};
 use sea_orm::DbBackend;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    r#"
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        r#"
 CREATE TABLE org_units (
     id {ID},
     parent_id BIGINT REFERENCES org_units(id),
@@ -92,20 +93,22 @@ CREATE TABLE audit_head (
 );
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 "#,
-), (
-    2,
-    "organisation counts per area",
-    r#"
+    ),
+    (
+        2,
+        "organisation counts per area",
+        r#"
 CREATE TABLE org_unit_counts (
     unit_path {PATH} PRIMARY KEY,
     n BIGINT NOT NULL
 );
 INSERT INTO org_unit_counts (unit_path, n) SELECT unit_path, COUNT(*) FROM organisations GROUP BY unit_path;
 "#,
-), (
-    3,
-    "statistics: definitions, returns, values, approvals",
-    r#"
+    ),
+    (
+        3,
+        "statistics: definitions, returns, values, approvals",
+        r#"
 CREATE TABLE stat_definitions (
     id {ID},
     name TEXT NOT NULL,
@@ -188,10 +191,11 @@ CREATE TABLE stat_reminders (
 );
 CREATE INDEX stat_reminders_org ON stat_reminders(organisation_id, sent_at)
 "#,
-), (
-    4,
-    "indicator values",
-    r#"
+    ),
+    (
+        4,
+        "indicator values",
+        r#"
 CREATE TABLE indicator_values (
     indicator TEXT NOT NULL,
     org_unit_id BIGINT NOT NULL REFERENCES org_units(id),
@@ -203,10 +207,11 @@ CREATE TABLE indicator_values (
     PRIMARY KEY (indicator, org_unit_id, period)
 )
 "#,
-), (
-    5,
-    "framework settings",
-    r#"
+    ),
+    (
+        5,
+        "framework settings",
+        r#"
 CREATE TABLE framework_settings (
     code TEXT PRIMARY KEY,
     public BIGINT NOT NULL DEFAULT 0,
@@ -220,10 +225,11 @@ CREATE TABLE framework_definitions (
     imported_at BIGINT NOT NULL
 )
 "#,
-), (
-    6,
-    "experts, review rounds, research credit",
-    r#"
+    ),
+    (
+        6,
+        "experts, review rounds, research credit",
+        r#"
 CREATE TABLE experts (
     id {ID},
     code TEXT NOT NULL UNIQUE,
@@ -361,10 +367,11 @@ CREATE TABLE review_draw_log (
     at_ms BIGINT NOT NULL
 )
 "#,
-), (
-    7,
-    "programmes, calls, applications",
-    r#"
+    ),
+    (
+        7,
+        "programmes, calls, applications",
+        r#"
 CREATE TABLE programmes (
     id {ID},
     code TEXT NOT NULL UNIQUE,
@@ -442,10 +449,11 @@ CREATE TABLE application_events (
 );
 CREATE INDEX application_events_app ON application_events(application_id)
 "#,
-), (
-    8,
-    "task books, conditions, instalments",
-    r#"
+    ),
+    (
+        8,
+        "task books, conditions, instalments",
+        r#"
 CREATE TABLE task_books (
     application_id BIGINT PRIMARY KEY REFERENCES applications(id),
     goals TEXT NOT NULL,
@@ -477,10 +485,11 @@ CREATE TABLE instalments (
     CONSTRAINT instalments_seq_key UNIQUE (application_id, seq)
 )
 "#,
-), (
-    9,
-    "attachments",
-    r#"
+    ),
+    (
+        9,
+        "attachments",
+        r#"
 CREATE TABLE attachments (
     id {ID},
     application_id BIGINT NOT NULL REFERENCES applications(id),
@@ -494,10 +503,11 @@ CREATE TABLE attachments (
 );
 CREATE INDEX attachments_app ON attachments(application_id)
 "#,
-), (
-    10,
-    "application counts per call and stage",
-    r#"
+    ),
+    (
+        10,
+        "application counts per call and stage",
+        r#"
 CREATE TABLE application_counts (
     call_id BIGINT NOT NULL,
     stage TEXT NOT NULL,
@@ -508,20 +518,22 @@ CREATE TABLE application_counts (
 );
 INSERT INTO application_counts (call_id, stage, n, requested_fen, granted_fen) SELECT call_id, stage, COUNT(*), CAST(COALESCE(SUM(requested_fen), 0) AS BIGINT), CAST(COALESCE(SUM(granted_fen), 0) AS BIGINT) FROM applications GROUP BY call_id, stage
 "#,
-), (
-    11,
-    "review rounds of calls",
-    r#"
+    ),
+    (
+        11,
+        "review rounds of calls",
+        r#"
 CREATE TABLE call_rounds (
     call_id BIGINT NOT NULL REFERENCES calls(id),
     round_id BIGINT NOT NULL REFERENCES review_rounds(id),
     PRIMARY KEY (call_id, round_id)
 )
 "#,
-), (
-    12,
-    "public notices, objections, carrying out and closing projects",
-    r#"
+    ),
+    (
+        12,
+        "public notices, objections, carrying out and closing projects",
+        r#"
 CREATE TABLE call_notices (
     call_id BIGINT PRIMARY KEY REFERENCES calls(id),
     meeting_on TEXT NOT NULL,
@@ -628,10 +640,11 @@ CREATE TABLE project_outcomes (
     decided_at BIGINT NOT NULL
 )
 "#,
-), (
-    13,
-    "calls' own application forms, review plans, guideline files, task-book milestones",
-    r#"
+    ),
+    (
+        13,
+        "calls' own application forms, review plans, guideline files, task-book milestones",
+        r#"
 ALTER TABLE calls ADD COLUMN form TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE calls ADD COLUMN review_plan TEXT NOT NULL DEFAULT '';
 ALTER TABLE applications ADD COLUMN answers TEXT NOT NULL DEFAULT '{}';
@@ -648,10 +661,11 @@ CREATE TABLE call_files (
 );
 CREATE INDEX call_files_call ON call_files(call_id)
 "#,
-), (
-    14,
-    "sign-in throttle per name and per address; API tokens with expiry, last use and scope",
-    r#"
+    ),
+    (
+        14,
+        "sign-in throttle per name and per address; API tokens with expiry, last use and scope",
+        r#"
 CREATE TABLE login_throttle (
     bucket TEXT PRIMARY KEY,
     failures BIGINT NOT NULL,
@@ -665,7 +679,8 @@ ALTER TABLE api_tokens ADD COLUMN read_only BIGINT NOT NULL DEFAULT 0;
 UPDATE api_tokens SET expires_at = {NOW_MS} + 7776000000;
 CREATE INDEX api_tokens_user ON api_tokens(user_id)
 "#,
-)];
+    ),
+];
 
 fn render(backend: DbBackend, sql: &str) -> String {
     // {CLUSTERED}: on SQLite the table is stored in its primary key's order, so a return's
@@ -675,7 +690,10 @@ fn render(backend: DbBackend, sql: &str) -> String {
         _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", " WITHOUT ROWID"),
     };
     // {NOW_MS}: the time the migration runs, for values that start from it.
-    sql.replace("{ID}", id).replace("{PATH}", path).replace("{CLUSTERED}", clustered).replace("{NOW_MS}", &now_ms().to_string())
+    sql.replace("{ID}", id)
+        .replace("{PATH}", path)
+        .replace("{CLUSTERED}", clustered)
+        .replace("{NOW_MS}", &now_ms().to_string())
 }
 
 /// Applies every migration not yet applied, each in its own transaction. On PostgreSQL an
@@ -694,7 +712,10 @@ pub async fn run(db: &Db) -> Result<Vec<i64>> {
             txn.execute_unprepared("SELECT pg_advisory_xact_lock(7261001)").await?;
         }
         let done = txn
-            .query_one_raw(db.stmt("SELECT version FROM schema_migrations WHERE version = ?", vec![(*version).into()]))
+            .query_one_raw(db.stmt(
+                "SELECT version FROM schema_migrations WHERE version = ?",
+                vec![(*version).into()],
+            ))
             .await?;
         if done.is_some() {
             txn.rollback().await?;

@@ -85,11 +85,14 @@ pub async fn units(db: &Db) -> Result<Vec<OrgUnit>> {
 }
 
 pub async fn unit(db: &Db, id: i64) -> Result<Option<OrgUnit>> {
-    db.query_one("SELECT id, parent_id, code, name_zh, name_en, level, path FROM org_units WHERE id = ?", vec![id.into()])
-        .await?
-        .as_ref()
-        .map(unit_from)
-        .transpose()
+    db.query_one(
+        "SELECT id, parent_id, code, name_zh, name_en, level, path FROM org_units WHERE id = ?",
+        vec![id.into()],
+    )
+    .await?
+    .as_ref()
+    .map(unit_from)
+    .transpose()
 }
 
 /// Creates an org unit under `parent` (demo data and imports).
@@ -104,7 +107,11 @@ pub async fn create_unit(
     request_id: &str,
 ) -> Result<OrgUnit> {
     if level.parent().map(|l| l.code()) != parent.map(|p| p.level.as_str()) {
-        return Err(StoreError::Invalid(format!("a {} cannot sit under {:?}", level.code(), parent.map(|p| &p.level))));
+        return Err(StoreError::Invalid(format!(
+            "a {} cannot sit under {:?}",
+            level.code(),
+            parent.map(|p| &p.level)
+        )));
     }
     let tx = db.begin_write().await?;
     let id = tx
@@ -114,7 +121,8 @@ pub async fn create_unit(
         )
         .await?;
     let path = unit_path(parent.map(|p| p.path.as_str()), id);
-    tx.exec("UPDATE org_units SET path = ? WHERE id = ?", vec![path.clone().into(), id.into()]).await?;
+    tx.exec("UPDATE org_units SET path = ? WHERE id = ?", vec![path.clone().into(), id.into()])
+        .await?;
     let unit = OrgUnit {
         id,
         parent_id: parent.map(|p| p.id),
@@ -205,9 +213,20 @@ pub async fn list(db: &Db, scope: &Scope, q: &OrgQuery) -> Result<Page<Organisat
     // the same transactions that write organisations), else from counting the matches.
     let (count_sql, count_values) = match (scope, q.kind.is_none() && text.is_empty()) {
         (Scope::All | Scope::Subtree(_), true) => {
-            let mut sql = String::from("SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM org_unit_counts c WHERE 1 = 1");
+            let mut sql = String::from(
+                "SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM org_unit_counts c WHERE 1 = 1",
+            );
             let mut v: Vec<Value> = Vec::new();
-            for root in [match scope { Scope::Subtree(r) => Some(r), _ => None }, q.unit_path.as_ref()].into_iter().flatten() {
+            for root in [
+                match scope {
+                    Scope::Subtree(r) => Some(r),
+                    _ => None,
+                },
+                q.unit_path.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
                 let (lo, hi) = subtree_bounds(root);
                 sql.push_str(" AND c.unit_path >= ? AND c.unit_path < ?");
                 v.push(lo.into());
@@ -230,9 +249,16 @@ pub async fn list(db: &Db, scope: &Scope, q: &OrgQuery) -> Result<Page<Organisat
     let rows = db.read(&sql, all_values, |r| Ok((org_from(r)?, r.int(14)?))).await?;
     let total = match rows.first() {
         Some((_, total)) => *total,
-        None => db.read(&count_sql, count_values, |r| r.int(0)).await?.into_iter().next().unwrap_or(0),
+        None => {
+            db.read(&count_sql, count_values, |r| r.int(0)).await?.into_iter().next().unwrap_or(0)
+        }
     };
-    Ok(Page { items: rows.into_iter().map(|(o, _)| o).collect(), total: total as u64, page, per_page })
+    Ok(Page {
+        items: rows.into_iter().map(|(o, _)| o).collect(),
+        total: total as u64,
+        page,
+        per_page,
+    })
 }
 
 /// Recomputes the per-area counts from the organisations (after bulk loads and restores).
@@ -252,7 +278,9 @@ async fn count_in(tx: &crate::db::Tx, unit_path: &str, delta: i64) -> Result<()>
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Organisation>> {
-    let sql = format!("SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id WHERE o.id = ?");
+    let sql = format!(
+        "SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id WHERE o.id = ?"
+    );
     Ok(db.read(&sql, vec![id.into()], org_from).await?.into_iter().next())
 }
 
@@ -281,7 +309,13 @@ pub struct Actor<'a> {
     pub request_id: &'a str,
 }
 
-pub async fn create(db: &Db, d: &OrgDraft, unit: &OrgUnit, actor: Actor<'_>, form_token: &str) -> Result<Organisation> {
+pub async fn create(
+    db: &Db,
+    d: &OrgDraft,
+    unit: &OrgUnit,
+    actor: Actor<'_>,
+    form_token: &str,
+) -> Result<Organisation> {
     let now = now_ms();
     let tx = db.begin_write().await?;
     use_form_token(&tx, form_token, actor.user_id).await?;
@@ -455,7 +489,9 @@ pub async fn counts_by_unit(db: &Db) -> Result<Vec<(String, u64)>> {
 }
 /// The organisation with this credit code, if registered.
 pub async fn by_credit_code(db: &Db, code: &str) -> Result<Option<Organisation>> {
-    let sql = format!("SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id WHERE o.credit_code = ?");
+    let sql = format!(
+        "SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id WHERE o.credit_code = ?"
+    );
     Ok(db.read(&sql, vec![code.trim().to_uppercase().into()], org_from).await?.into_iter().next())
 }
 

@@ -8,10 +8,12 @@ use crate::db::{Db, ReadRow, Result, StoreError, now_ms};
 use crate::orgs::Actor;
 use chrono::NaiveDate;
 use innocity_core::projects::form::{AnswerError, ReviewPlan, Section, check_answers};
-use innocity_core::projects::milestones::Milestone;
 use innocity_core::projects::funding::{BudgetRules, Ledger, Line, check_budget, total_requested};
+use innocity_core::projects::milestones::Milestone;
 use innocity_core::projects::money::Money;
-use innocity_core::projects::{self as rules, Action, Applicant, Deadlines, Eligibility, Failure, Level, Stage};
+use innocity_core::projects::{
+    self as rules, Action, Applicant, Deadlines, Eligibility, Failure, Level, Stage,
+};
 use sea_orm::Value;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -29,14 +31,30 @@ pub struct Programme {
     pub name: String,
 }
 
-pub async fn create_programme(db: &Db, code: &str, name: &str, budgets: &[(i64, Money)], actor: Actor<'_>) -> Result<i64> {
+pub async fn create_programme(
+    db: &Db,
+    code: &str,
+    name: &str,
+    budgets: &[(i64, Money)],
+    actor: Actor<'_>,
+) -> Result<i64> {
     let tx = db.begin_write().await?;
-    if tx.query_one("SELECT id FROM programmes WHERE code = ?", vec![code.into()]).await?.is_some() {
+    if tx.query_one("SELECT id FROM programmes WHERE code = ?", vec![code.into()]).await?.is_some()
+    {
         return Err(refused("programmes.err.code_taken", vec![code.to_string()]));
     }
-    let id = tx.insert("INSERT INTO programmes (code, name, created_at) VALUES (?, ?, ?)", vec![code.into(), name.into(), now_ms().into()]).await?;
+    let id = tx
+        .insert(
+            "INSERT INTO programmes (code, name, created_at) VALUES (?, ?, ?)",
+            vec![code.into(), name.into(), now_ms().into()],
+        )
+        .await?;
     for (year, b) in budgets {
-        tx.exec("INSERT INTO programme_budgets (programme_id, year, budget_fen) VALUES (?, ?, ?)", vec![id.into(), (*year).into(), b.0.into()]).await?;
+        tx.exec(
+            "INSERT INTO programme_budgets (programme_id, year, budget_fen) VALUES (?, ?, ?)",
+            vec![id.into(), (*year).into(), b.0.into()],
+        )
+        .await?;
     }
     audit::append(&tx, Change { actor: actor.username, action: "programme.create", entity: "programme", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "code": code, "name": name, "budgets": budgets.iter().map(|(y, b)| (y, b.0)).collect::<Vec<_>>() }), request_id: actor.request_id }).await?;
     tx.commit().await?;
@@ -44,13 +62,26 @@ pub async fn create_programme(db: &Db, code: &str, name: &str, budgets: &[(i64, 
 }
 
 pub async fn programmes(db: &Db) -> Result<Vec<Programme>> {
-    db.read("SELECT id, code, name FROM programmes ORDER BY code", vec![], |r| Ok(Programme { id: r.int(0)?, code: r.text(1)?, name: r.text(2)? })).await
+    db.read("SELECT id, code, name FROM programmes ORDER BY code", vec![], |r| {
+        Ok(Programme { id: r.int(0)?, code: r.text(1)?, name: r.text(2)? })
+    })
+    .await
 }
 
 /// Sets a programme's budget for a year; it may never fall below what is already committed.
-pub async fn set_budget(db: &Db, programme_id: i64, year: i64, budget: Money, actor: Actor<'_>) -> Result<()> {
+pub async fn set_budget(
+    db: &Db,
+    programme_id: i64,
+    year: i64,
+    budget: Money,
+    actor: Actor<'_>,
+) -> Result<()> {
     let tx = db.begin_write().await?;
-    if tx.query_one("SELECT id FROM programmes WHERE id = ?", vec![programme_id.into()]).await?.is_none() {
+    if tx
+        .query_one("SELECT id FROM programmes WHERE id = ?", vec![programme_id.into()])
+        .await?
+        .is_none()
+    {
         return Err(StoreError::NotFound);
     }
     let row = tx.query_one("SELECT budget_fen, committed_fen FROM programme_budgets WHERE programme_id = ? AND year = ?", vec![programme_id.into(), year.into()]).await?;
@@ -59,11 +90,40 @@ pub async fn set_budget(db: &Db, programme_id: i64, year: i64, budget: Money, ac
         None => None,
     };
     match before {
-        Some((_, committed)) if budget.0 < committed => return Err(refused("programmes.err.below_committed", vec![Money(committed).wan_text()])),
-        Some(_) => tx.exec("UPDATE programme_budgets SET budget_fen = ? WHERE programme_id = ? AND year = ?", vec![budget.0.into(), programme_id.into(), year.into()]).await?,
-        None => tx.exec("INSERT INTO programme_budgets (programme_id, year, budget_fen) VALUES (?, ?, ?)", vec![programme_id.into(), year.into(), budget.0.into()]).await?,
+        Some((_, committed)) if budget.0 < committed => {
+            return Err(refused(
+                "programmes.err.below_committed",
+                vec![Money(committed).wan_text()],
+            ));
+        }
+        Some(_) => {
+            tx.exec(
+                "UPDATE programme_budgets SET budget_fen = ? WHERE programme_id = ? AND year = ?",
+                vec![budget.0.into(), programme_id.into(), year.into()],
+            )
+            .await?
+        }
+        None => {
+            tx.exec(
+                "INSERT INTO programme_budgets (programme_id, year, budget_fen) VALUES (?, ?, ?)",
+                vec![programme_id.into(), year.into(), budget.0.into()],
+            )
+            .await?
+        }
     };
-    audit::append(&tx, Change { actor: actor.username, action: "programme.budget", entity: "programme", entity_id: programme_id.to_string(), before: serde_json::json!({ "year": year, "budget": before.map(|b| b.0) }), after: serde_json::json!({ "year": year, "budget": budget.0 }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "programme.budget",
+            entity: "programme",
+            entity_id: programme_id.to_string(),
+            before: serde_json::json!({ "year": year, "budget": before.map(|b| b.0) }),
+            after: serde_json::json!({ "year": year, "budget": budget.0 }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await
 }
 
@@ -110,7 +170,8 @@ fn date(s: &str) -> NaiveDate {
 }
 
 fn call_from(r: &dyn ReadRow) -> Result<Call> {
-    let bad = |what: &str| StoreError::Invalid(format!("call {}: bad {what}", r.int(0).unwrap_or(0)));
+    let bad =
+        |what: &str| StoreError::Invalid(format!("call {}: bad {what}", r.int(0).unwrap_or(0)));
     Ok(Call {
         id: r.int(0)?,
         programme_id: r.int(1)?,
@@ -121,11 +182,22 @@ fn call_from(r: &dyn ReadRow) -> Result<Call> {
         topics: serde_json::from_str(&r.text(6)?).unwrap_or_default(),
         eligibility: serde_json::from_str(&r.text(7)?).map_err(|_| bad("eligibility"))?,
         budget_rules: serde_json::from_str(&r.text(8)?).map_err(|_| bad("budget rules"))?,
-        deadlines: Deadlines { applicant: date(&r.text(9)?), organisation: date(&r.text(10)?), zone: date(&r.text(11)?) },
+        deadlines: Deadlines {
+            applicant: date(&r.text(9)?),
+            organisation: date(&r.text(10)?),
+            zone: date(&r.text(11)?),
+        },
         opens_on: date(&r.text(12)?),
         status: r.text(13)?,
         form: serde_json::from_str(&r.text(14)?).map_err(|_| bad("form"))?,
-        review_plan: { let t = r.text(15)?; if t.is_empty() { ReviewPlan::default() } else { serde_json::from_str(&t).map_err(|_| bad("review plan"))? } },
+        review_plan: {
+            let t = r.text(15)?;
+            if t.is_empty() {
+                ReviewPlan::default()
+            } else {
+                serde_json::from_str(&t).map_err(|_| bad("review plan"))?
+            }
+        },
     })
 }
 
@@ -162,7 +234,11 @@ async fn check_call(db: &Db, c: &NewCall) -> Result<()> {
 pub async fn create_call(db: &Db, c: &NewCall, actor: Actor<'_>) -> Result<i64> {
     check_call(db, c).await?;
     let tx = db.begin_write().await?;
-    if tx.query_one("SELECT id FROM calls WHERE code = ?", vec![c.code.clone().into()]).await?.is_some() {
+    if tx
+        .query_one("SELECT id FROM calls WHERE code = ?", vec![c.code.clone().into()])
+        .await?
+        .is_some()
+    {
         return Err(refused("calls.err.code_taken", vec![c.code.clone()]));
     }
     let id = tx
@@ -171,7 +247,19 @@ pub async fn create_call(db: &Db, c: &NewCall, actor: Actor<'_>) -> Result<i64> 
             [call_values(c), vec![c.code.clone().into(), actor.username.into(), now_ms().into()]].concat(),
         )
         .await?;
-    audit::append(&tx, Change { actor: actor.username, action: "call.create", entity: "call", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "code": c.code, "title": c.title }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "call.create",
+            entity: "call",
+            entity_id: id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "code": c.code, "title": c.title }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -206,35 +294,96 @@ pub async fn update_call(db: &Db, id: i64, c: &NewCall, actor: Actor<'_>) -> Res
     check_call(db, c).await?;
     // Read and checked inside the write, so no application slips in between.
     let tx = db.begin_write().await?;
-    let before = match tx.query_one(&format!("SELECT {CALL_COLS} FROM calls WHERE id = ?"), vec![id.into()]).await? {
+    let before = match tx
+        .query_one(&format!("SELECT {CALL_COLS} FROM calls WHERE id = ?"), vec![id.into()])
+        .await?
+    {
         Some(row) => call_from(&row)?,
         None => return Err(StoreError::NotFound),
     };
-    let applied: i64 = tx.query_one("SELECT COUNT(*) FROM applications WHERE call_id = ?", vec![id.into()]).await?.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
-    if applied > 0 && (c.programme_id != before.programme_id || c.year != before.year || c.form != before.form || c.eligibility != before.eligibility) {
+    let applied: i64 = tx
+        .query_one("SELECT COUNT(*) FROM applications WHERE call_id = ?", vec![id.into()])
+        .await?
+        .map(|r| r.try_get_by_index(0))
+        .transpose()?
+        .unwrap_or(0);
+    if applied > 0
+        && (c.programme_id != before.programme_id
+            || c.year != before.year
+            || c.form != before.form
+            || c.eligibility != before.eligibility)
+    {
         return Err(refused("calls.err.applied", vec![applied.to_string()]));
     }
     tx.exec(
-        &format!("UPDATE calls SET {} WHERE id = ?", CALL_FIELDS.split(", ").map(|col| format!("{col} = ?")).collect::<Vec<_>>().join(", ")),
+        &format!(
+            "UPDATE calls SET {} WHERE id = ?",
+            CALL_FIELDS.split(", ").map(|col| format!("{col} = ?")).collect::<Vec<_>>().join(", ")
+        ),
         [call_values(c), vec![id.into()]].concat(),
     )
     .await?;
-    audit::append(&tx, Change { actor: actor.username, action: "call.edit", entity: "call", entity_id: id.to_string(), before: call_audit(&before.title, &before.guidelines, &before.topics, &before.budget_rules, &before.deadlines, before.opens_on, &before.review_plan), after: call_audit(&c.title, &c.guidelines, &c.topics, &c.budget_rules, &c.deadlines, c.opens_on, &c.review_plan), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "call.edit",
+            entity: "call",
+            entity_id: id.to_string(),
+            before: call_audit(
+                &before.title,
+                &before.guidelines,
+                &before.topics,
+                &before.budget_rules,
+                &before.deadlines,
+                before.opens_on,
+                &before.review_plan,
+            ),
+            after: call_audit(
+                &c.title,
+                &c.guidelines,
+                &c.topics,
+                &c.budget_rules,
+                &c.deadlines,
+                c.opens_on,
+                &c.review_plan,
+            ),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await
 }
 
 /// What an edit of a call can change, for its audit entry (the guidelines by their digest).
-fn call_audit(title: &str, guidelines: &str, topics: &[String], rules: &BudgetRules, deadlines: &Deadlines, opens_on: NaiveDate, plan: &ReviewPlan) -> serde_json::Value {
+fn call_audit(
+    title: &str,
+    guidelines: &str,
+    topics: &[String],
+    rules: &BudgetRules,
+    deadlines: &Deadlines,
+    opens_on: NaiveDate,
+    plan: &ReviewPlan,
+) -> serde_json::Value {
     use sha2::Digest;
     serde_json::json!({ "title": title, "guidelines_sha256": hex::encode(sha2::Sha256::digest(guidelines.as_bytes())), "topics": topics, "budget_rules": rules, "deadlines": deadlines, "opens_on": opens_on, "review_plan": plan })
 }
 
 pub async fn calls(db: &Db) -> Result<Vec<Call>> {
-    db.read(&format!("SELECT {CALL_COLS} FROM calls ORDER BY applicant_deadline DESC, id DESC"), vec![], call_from).await
+    db.read(
+        &format!("SELECT {CALL_COLS} FROM calls ORDER BY applicant_deadline DESC, id DESC"),
+        vec![],
+        call_from,
+    )
+    .await
 }
 
 pub async fn call(db: &Db, id: i64) -> Result<Option<Call>> {
-    Ok(db.read(&format!("SELECT {CALL_COLS} FROM calls WHERE id = ?"), vec![id.into()], call_from).await?.into_iter().next())
+    Ok(db
+        .read(&format!("SELECT {CALL_COLS} FROM calls WHERE id = ?"), vec![id.into()], call_from)
+        .await?
+        .into_iter()
+        .next())
 }
 
 // ---------------------------------------------------------------- applications
@@ -290,7 +439,8 @@ fn app_from(r: &dyn ReadRow) -> Result<Application> {
         unit_path: r.text(11)?,
         budget: serde_json::from_str(&r.text(12)?).unwrap_or_default(),
         requested: Money(r.int(13)?),
-        stage: Stage::parse(&stage).ok_or_else(|| StoreError::Invalid(format!("unknown stage {stage}")))?,
+        stage: Stage::parse(&stage)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown stage {stage}")))?,
         reason: r.text(15)?,
         duplicate_of: r.text(16)?,
         granted: Money(r.int(17)?),
@@ -304,12 +454,27 @@ fn app_from(r: &dyn ReadRow) -> Result<Application> {
 }
 
 pub async fn application(db: &Db, id: i64) -> Result<Option<Application>> {
-    Ok(db.read(&format!("SELECT {APP_COLS} FROM applications WHERE id = ?"), vec![id.into()], app_from).await?.into_iter().next())
+    Ok(db
+        .read(
+            &format!("SELECT {APP_COLS} FROM applications WHERE id = ?"),
+            vec![id.into()],
+            app_from,
+        )
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// Keeps the board's counts in step, in the caller's transaction: `n` applications with these
 /// sums enter (or, negative, leave) a call's stage.
-async fn count(tx: &crate::db::Tx, call_id: i64, stage: Stage, n: i64, requested: Money, granted: Money) -> Result<()> {
+async fn count(
+    tx: &crate::db::Tx,
+    call_id: i64,
+    stage: Stage,
+    n: i64,
+    requested: Money,
+    granted: Money,
+) -> Result<()> {
     tx.exec(
         "INSERT INTO application_counts (call_id, stage, n, requested_fen, granted_fen) VALUES (?, ?, ?, ?, ?) ON CONFLICT (call_id, stage) DO UPDATE SET n = application_counts.n + excluded.n, requested_fen = application_counts.requested_fen + excluded.requested_fen, granted_fen = application_counts.granted_fen + excluded.granted_fen",
         vec![call_id.into(), stage.code().into(), n.into(), requested.0.into(), granted.0.into()],
@@ -334,7 +499,12 @@ pub enum Reach<'a> {
     All,
 }
 
-pub async fn applications(db: &Db, reach: Reach<'_>, call_id: Option<i64>, stage: Option<Stage>) -> Result<Vec<Application>> {
+pub async fn applications(
+    db: &Db,
+    reach: Reach<'_>,
+    call_id: Option<i64>,
+    stage: Option<Stage>,
+) -> Result<Vec<Application>> {
     let mut sql = format!("SELECT {APP_COLS} FROM applications WHERE 1 = 1");
     let mut params: Vec<Value> = vec![];
     match reach {
@@ -379,7 +549,10 @@ pub struct Draft {
 }
 
 /// Checks a draft against the call: the field at fault and the message key.
-pub fn check_draft(call: &Call, d: &Draft) -> std::result::Result<(), (String, &'static str, Vec<String>)> {
+pub fn check_draft(
+    call: &Call,
+    d: &Draft,
+) -> std::result::Result<(), (String, &'static str, Vec<String>)> {
     if d.title.trim().chars().count() < 4 || d.title.chars().count() > 100 {
         return Err(("title".into(), "apps.err.title", vec![]));
     }
@@ -440,7 +613,16 @@ pub fn id_number_ok(s: &str) -> bool {
 }
 
 /// A new draft by the signed-in researcher for their organisation.
-pub async fn create_draft(db: &Db, call: &Call, d: &Draft, leader_user_id: i64, organisation_id: i64, unit_path: &str, today: NaiveDate, actor: Actor<'_>) -> Result<i64> {
+pub async fn create_draft(
+    db: &Db,
+    call: &Call,
+    d: &Draft,
+    leader_user_id: i64,
+    organisation_id: i64,
+    unit_path: &str,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<i64> {
     if call.status != "open" || today < call.opens_on || today > call.deadlines.applicant {
         return Err(refused("apps.err.call_closed", vec![call.deadlines.applicant.to_string()]));
     }
@@ -448,7 +630,12 @@ pub async fn create_draft(db: &Db, call: &Call, d: &Draft, leader_user_id: i64, 
         return Err(StoreError::Refused { key, args: [vec![field], args].concat() });
     }
     let tx = db.begin_write().await?;
-    let n: i64 = tx.query_one("SELECT COUNT(*) FROM applications WHERE call_id = ?", vec![call.id.into()]).await?.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
+    let n: i64 = tx
+        .query_one("SELECT COUNT(*) FROM applications WHERE call_id = ?", vec![call.id.into()])
+        .await?
+        .map(|r| r.try_get_by_index(0))
+        .transpose()?
+        .unwrap_or(0);
     let code = format!("{}-{:04}", call.code, n + 1);
     let now = now_ms();
     let id = tx
@@ -475,13 +662,32 @@ pub async fn create_draft(db: &Db, call: &Call, d: &Draft, leader_user_id: i64, 
         )
         .await?;
     count(&tx, call.id, Stage::Draft, 1, total_requested(&d.budget), Money::ZERO).await?;
-    audit::append(&tx, Change { actor: actor.username, action: "application.create", entity: "application", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "code": code, "title": d.title }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "application.create",
+            entity: "application",
+            entity_id: id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "code": code, "title": d.title }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Saves the leader's changes to a draft (optimistic on `version`).
-pub async fn update_draft(db: &Db, id: i64, d: &Draft, version: i64, leader_user_id: i64, actor: Actor<'_>) -> Result<()> {
+pub async fn update_draft(
+    db: &Db,
+    id: i64,
+    d: &Draft,
+    version: i64,
+    leader_user_id: i64,
+    actor: Actor<'_>,
+) -> Result<()> {
     let a = application(db, id).await?.ok_or(StoreError::NotFound)?;
     if a.leader_user_id != leader_user_id {
         return Err(StoreError::NotFound);
@@ -516,7 +722,15 @@ pub async fn update_draft(db: &Db, id: i64, d: &Draft, version: i64, leader_user
     if n == 0 {
         return Err(StoreError::Stale);
     }
-    count(&tx, a.call_id, Stage::Draft, 0, Money(total_requested(&d.budget).0 - a.requested.0), Money::ZERO).await?;
+    count(
+        &tx,
+        a.call_id,
+        Stage::Draft,
+        0,
+        Money(total_requested(&d.budget).0 - a.requested.0),
+        Money::ZERO,
+    )
+    .await?;
     audit::append(&tx, Change { actor: actor.username, action: "application.edit", entity: "application", entity_id: id.to_string(), before: serde_json::json!({ "title": a.title, "requested": a.requested.0 }), after: serde_json::json!({ "title": d.title, "requested": total_requested(&d.budget).0 }), request_id: actor.request_id }).await?;
     tx.commit().await?;
     Ok(())
@@ -533,7 +747,9 @@ pub async fn applicant_facts(db: &Db, a: &Application, today: NaiveDate) -> Resu
         .first()
         .copied()
         .unwrap_or(0);
-    let barred = |e: innocity_core::credit::Eligibility| e.deciding.map(|r| format!("{}（{}）", r.kind, r.source));
+    let barred = |e: innocity_core::credit::Eligibility| {
+        e.deciding.map(|r| format!("{}（{}）", r.kind, r.source))
+    };
     Ok(Applicant {
         org_kind: org.kind.clone(),
         unit_path: org.unit_path.clone(),
@@ -545,7 +761,12 @@ pub async fn applicant_facts(db: &Db, a: &Application, today: NaiveDate) -> Resu
 }
 
 /// The rules the application misses today (empty when eligible).
-pub async fn eligibility(db: &Db, a: &Application, call: &Call, today: NaiveDate) -> Result<Vec<Failure>> {
+pub async fn eligibility(
+    db: &Db,
+    a: &Application,
+    call: &Call,
+    today: NaiveDate,
+) -> Result<Vec<Failure>> {
     Ok(call.eligibility.check(&applicant_facts(db, a, today).await?))
 }
 
@@ -560,7 +781,17 @@ pub async fn flag_duplicates(db: &Db, call_id: i64, actor: Actor<'_>) -> Result<
     let apps = db
         .read("SELECT id, code, title, summary, leader_key FROM applications WHERE call_id = ? AND stage NOT IN ('draft', 'withdrawn') ORDER BY id", vec![call_id.into()], |r| Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.text(3)?, r.text(4)?)))
         .await?;
-    let grams: Vec<HashSet<(char, char)>> = apps.iter().map(|a| a.2.chars().filter(|c| c.is_alphanumeric()).collect::<Vec<_>>().windows(2).map(|w| (w[0], w[1])).collect()).collect();
+    let grams: Vec<HashSet<(char, char)>> = apps
+        .iter()
+        .map(|a| {
+            a.2.chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<Vec<_>>()
+                .windows(2)
+                .map(|w| (w[0], w[1]))
+                .collect()
+        })
+        .collect();
     let mut index: HashMap<(char, char), Vec<usize>> = HashMap::new();
     for (k, g) in grams.iter().enumerate() {
         for b in g {
@@ -596,13 +827,30 @@ pub async fn flag_duplicates(db: &Db, call_id: i64, actor: Actor<'_>) -> Result<
         }
     }
     let tx = db.begin_write().await?;
-    tx.exec("UPDATE applications SET duplicate_of = '' WHERE call_id = ?", vec![call_id.into()]).await?;
+    tx.exec("UPDATE applications SET duplicate_of = '' WHERE call_id = ?", vec![call_id.into()])
+        .await?;
     for (k, mut codes) in flags.iter().map(|(k, v)| (*k, v.clone())) {
         codes.sort();
         codes.truncate(10);
-        tx.exec("UPDATE applications SET duplicate_of = ? WHERE id = ?", vec![codes.join(",").into(), apps[k].0.into()]).await?;
+        tx.exec(
+            "UPDATE applications SET duplicate_of = ? WHERE id = ?",
+            vec![codes.join(",").into(), apps[k].0.into()],
+        )
+        .await?;
     }
-    audit::append(&tx, Change { actor: actor.username, action: "call.duplicates", entity: "call", entity_id: call_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "flagged": flags.len(), "compared": apps.len() }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "call.duplicates",
+            entity: "call",
+            entity_id: call_id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "flagged": flags.len(), "compared": apps.len() }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(flags.len())
 }
@@ -617,7 +865,17 @@ pub struct Decision {
 /// eligibility rules on submission (every rule missed is named), duplicate flags, and for an
 /// approval the programme's budget (never overspent) — the change, its event and its audit entry
 /// in one transaction, or nothing. `version` guards against double clicks and stale pages.
-pub async fn act(db: &Db, id: i64, action: Action, level: Level, reason: &str, version: i64, decision: Decision, today: NaiveDate, actor: Actor<'_>) -> Result<Stage> {
+pub async fn act(
+    db: &Db,
+    id: i64,
+    action: Action,
+    level: Level,
+    reason: &str,
+    version: i64,
+    decision: Decision,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<Stage> {
     let a = application(db, id).await?.ok_or(StoreError::NotFound)?;
     let c = call(db, a.call_id).await?.ok_or(StoreError::NotFound)?;
     if a.version != version {
@@ -625,13 +883,18 @@ pub async fn act(db: &Db, id: i64, action: Action, level: Level, reason: &str, v
     }
     let to = rules::next(a.stage, action, level, reason).map_err(|e| match e {
         rules::StageError::ReasonRequired => refused("apps.err.reason", vec![]),
-        rules::StageError::NotAllowed { from, action } => refused("apps.err.stage", vec![from.into(), action.into()]),
+        rules::StageError::NotAllowed { from, action } => {
+            refused("apps.err.stage", vec![from.into(), action.into()])
+        }
         rules::StageError::WrongLevel { .. } => StoreError::NotFound,
     })?;
     if let Some(deadline) = c.deadlines.for_action(action, level)
         && today > deadline
     {
-        return Err(refused("apps.err.deadline", vec![deadline.format("%Y年%m月%d日").to_string()]));
+        return Err(refused(
+            "apps.err.deadline",
+            vec![deadline.format("%Y年%m月%d日").to_string()],
+        ));
     }
     if action == Action::Submit {
         if let Some(e) = check_answers(&c.form, &a.answers, true).into_iter().next() {
@@ -640,7 +903,10 @@ pub async fn act(db: &Db, id: i64, action: Action, level: Level, reason: &str, v
         }
         let missed = eligibility(db, &a, &c, today).await?;
         if let Some(f) = missed.first() {
-            return Err(refused("apps.err.eligibility", vec![f.rule.to_string(), f.detail.clone(), missed.len().to_string()]));
+            return Err(refused(
+                "apps.err.eligibility",
+                vec![f.rule.to_string(), f.detail.clone(), missed.len().to_string()],
+            ));
         }
     }
     if action == Action::Establish {
@@ -656,7 +922,16 @@ pub async fn act(db: &Db, id: i64, action: Action, level: Level, reason: &str, v
 /// approvals (and for an approval undone by an upheld objection), the board's counts, the event
 /// and the audit entry.
 #[allow(clippy::too_many_arguments)]
-async fn apply(tx: &crate::db::Tx, a: &Application, c: &Call, action: Action, to: Stage, reason: &str, decision: Decision, actor: Actor<'_>) -> Result<()> {
+async fn apply(
+    tx: &crate::db::Tx,
+    a: &Application,
+    c: &Call,
+    action: Action,
+    to: Stage,
+    reason: &str,
+    decision: Decision,
+    actor: Actor<'_>,
+) -> Result<()> {
     let id = a.id;
     let version = a.version;
     let duplicate_of = a.duplicate_of.clone();
@@ -669,9 +944,16 @@ async fn apply(tx: &crate::db::Tx, a: &Application, c: &Call, action: Action, to
             return Err(refused("apps.err.grant", vec![a.requested.wan_text()]));
         }
         let row = tx.query_one("SELECT budget_fen, committed_fen FROM programme_budgets WHERE programme_id = ? AND year = ?", vec![c.programme_id.into(), c.year.into()]).await?;
-        let Some(row) = row else { return Err(refused("apps.err.no_budget", vec![c.year.to_string()])) };
-        let l = Ledger { budget: Money(row.try_get_by_index(0)?), committed: Money(row.try_get_by_index(1)?) };
-        let after = l.commit(decision.grant).map_err(|over| refused("apps.err.overspent", vec![over.wan_text(), l.available().wan_text()]))?;
+        let Some(row) = row else {
+            return Err(refused("apps.err.no_budget", vec![c.year.to_string()]));
+        };
+        let l = Ledger {
+            budget: Money(row.try_get_by_index(0)?),
+            committed: Money(row.try_get_by_index(1)?),
+        };
+        let after = l.commit(decision.grant).map_err(|over| {
+            refused("apps.err.overspent", vec![over.wan_text(), l.available().wan_text()])
+        })?;
         tx.exec("UPDATE programme_budgets SET committed_fen = ? WHERE programme_id = ? AND year = ? AND committed_fen = ?", vec![after.committed.0.into(), c.programme_id.into(), c.year.into(), l.committed.0.into()]).await?;
     }
     let now = now_ms();
@@ -702,10 +984,20 @@ async fn apply(tx: &crate::db::Tx, a: &Application, c: &Call, action: Action, to
 
 /// The department review (部门审核) of a reviewed application: the staff's opinion and the
 /// funding they suggest to the decision meeting (at most what was requested).
-pub async fn department_review(db: &Db, id: i64, opinion: &str, suggested: Money, version: i64, actor: Actor<'_>) -> Result<()> {
+pub async fn department_review(
+    db: &Db,
+    id: i64,
+    opinion: &str,
+    suggested: Money,
+    version: i64,
+    actor: Actor<'_>,
+) -> Result<()> {
     let a = application(db, id).await?.ok_or(StoreError::NotFound)?;
     if !matches!(a.stage, Stage::Reviewed | Stage::Reserved) {
-        return Err(refused("apps.err.stage", vec![a.stage.code().into(), "department_review".into()]));
+        return Err(refused(
+            "apps.err.stage",
+            vec![a.stage.code().into(), "department_review".into()],
+        ));
     }
     if opinion.trim().chars().count() < 4 {
         return Err(refused("apps.err.reason", vec![]));
@@ -727,10 +1019,15 @@ pub async fn department_review(db: &Db, id: i64, opinion: &str, suggested: Money
 
 /// The expert review of an application: its result in each closed or open round of its call
 /// (round name, rank among the round's items, number of reviews, mean score, disagreement).
-pub async fn review_scores(db: &Db, a: &Application) -> Result<Vec<(String, usize, usize, f64, bool)>> {
+pub async fn review_scores(
+    db: &Db,
+    a: &Application,
+) -> Result<Vec<(String, usize, usize, f64, bool)>> {
     let mut out = Vec::new();
     for r in call_rounds(db, a.call_id).await? {
-        let (items, _) = crate::experts::results(db, r.id, innocity_core::experts::scoring::Method::Mean).await?;
+        let (items, _) =
+            crate::experts::results(db, r.id, innocity_core::experts::scoring::Method::Mean)
+                .await?;
         if let Some(i) = items.iter().find(|i| i.item == a.code) {
             out.push((r.name.clone(), i.rank, i.n, i.mean, i.disagreement));
         }
@@ -818,7 +1115,8 @@ fn book_from(r: &dyn ReadRow) -> Result<TaskBook> {
         signed_by: r.text(5)?,
         signed_at: r.int(6)?,
         budget: serde_json::from_str(&r.text(7)?).unwrap_or_default(),
-        status: innocity_core::projects::execution::Status::parse(&status).ok_or_else(|| StoreError::Invalid(format!("unknown project status {status}")))?,
+        status: innocity_core::projects::execution::Status::parse(&status)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown project status {status}")))?,
         status_reason: r.text(9)?,
         extended: r.int(10)? != 0,
         version: r.int(11)?,
@@ -827,13 +1125,31 @@ fn book_from(r: &dyn ReadRow) -> Result<TaskBook> {
 }
 
 pub async fn task_book(db: &Db, application_id: i64) -> Result<Option<TaskBook>> {
-    Ok(db.read(&format!("SELECT {BOOK_COLS} FROM task_books WHERE application_id = ?"), vec![application_id.into()], book_from).await?.into_iter().next())
+    Ok(db
+        .read(
+            &format!("SELECT {BOOK_COLS} FROM task_books WHERE application_id = ?"),
+            vec![application_id.into()],
+            book_from,
+        )
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// Signs the task book of an established project and lays out its payment schedule (50/30/20,
 /// or one sum after verification for a post-subsidy project); signing is the first condition.
 #[allow(clippy::too_many_arguments)]
-pub async fn sign_task_book(db: &Db, application_id: i64, goals: &str, deliverables: &[String], milestones: &[Milestone], starts_on: NaiveDate, ends_on: NaiveDate, post_subsidy: bool, actor: Actor<'_>) -> Result<()> {
+pub async fn sign_task_book(
+    db: &Db,
+    application_id: i64,
+    goals: &str,
+    deliverables: &[String],
+    milestones: &[Milestone],
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    post_subsidy: bool,
+    actor: Actor<'_>,
+) -> Result<()> {
     let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
     if a.stage != Stage::Established {
         return Err(refused("projects.err.not_established", vec![]));
@@ -844,7 +1160,9 @@ pub async fn sign_task_book(db: &Db, application_id: i64, goals: &str, deliverab
     if ends_on <= starts_on {
         return Err(refused("projects.err.period", vec![]));
     }
-    if milestones.iter().any(|m| m.due_on < starts_on || m.due_on > ends_on) || milestones.windows(2).any(|w| w[0].due_on > w[1].due_on) {
+    if milestones.iter().any(|m| m.due_on < starts_on || m.due_on > ends_on)
+        || milestones.windows(2).any(|w| w[0].due_on > w[1].due_on)
+    {
         return Err(refused("projects.err.milestones", vec![]));
     }
     let tx = db.begin_write().await?;
@@ -871,20 +1189,53 @@ pub async fn sign_task_book(db: &Db, application_id: i64, goals: &str, deliverab
     if !post_subsidy {
         tx.exec("INSERT INTO project_conditions (application_id, condition, opinion, approved_by, approved_at) VALUES (?, 'signing', '任务书已签订', ?, ?)", vec![application_id.into(), actor.username.into(), now.into()]).await?;
     }
-    audit::append(&tx, Change { actor: actor.username, action: "project.sign", entity: "application", entity_id: application_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "post_subsidy": post_subsidy, "grant": a.granted.0 }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "project.sign",
+            entity: "application",
+            entity_id: application_id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "post_subsidy": post_subsidy, "grant": a.granted.0 }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Records an approved condition in the caller's transaction (an inspection or acceptance
 /// decision approves its condition together with its outcome).
-async fn condition_in(tx: &crate::db::Tx, application_id: i64, condition: Condition, opinion: &str, actor: Actor<'_>) -> Result<()> {
+async fn condition_in(
+    tx: &crate::db::Tx,
+    application_id: i64,
+    condition: Condition,
+    opinion: &str,
+    actor: Actor<'_>,
+) -> Result<()> {
     tx.exec("INSERT INTO project_conditions (application_id, condition, opinion, approved_by, approved_at) VALUES (?, ?, ?, ?, ?)", vec![application_id.into(), condition.code().into(), opinion.trim().into(), actor.username.into(), now_ms().into()]).await?;
-    audit::append(tx, Change { actor: actor.username, action: "project.condition", entity: "application", entity_id: application_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "condition": condition.code(), "opinion": opinion.trim() }), request_id: actor.request_id }).await?;
+    audit::append(
+        tx,
+        Change {
+            actor: actor.username,
+            action: "project.condition",
+            entity: "application",
+            entity_id: application_id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "condition": condition.code(), "opinion": opinion.trim() }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     Ok(())
 }
 
-pub async fn conditions(db: &Db, application_id: i64) -> Result<Vec<(Condition, String, String, i64)>> {
+pub async fn conditions(
+    db: &Db,
+    application_id: i64,
+) -> Result<Vec<(Condition, String, String, i64)>> {
     Ok(db
         .read("SELECT condition, opinion, approved_by, approved_at FROM project_conditions WHERE application_id = ? ORDER BY approved_at", vec![application_id.into()], |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.int(3)?)))
         .await?
@@ -926,20 +1277,43 @@ pub async fn pay(db: &Db, instalment_id: i64, release: bool, actor: Actor<'_>) -
     let (app_id, cancelled) = (row.int(0)?, row.int(5)? != 0);
     let (pb, rb) = (row.text(3)?, row.text(4)?);
     let condition = Condition::parse(&row.text(1)?).ok_or(StoreError::NotFound)?;
-    let instalment = Instalment { condition, amount: Money(row.int(2)?), prepared_by: (!pb.is_empty()).then_some(pb), released_by: (!rb.is_empty()).then_some(rb) };
+    let instalment = Instalment {
+        condition,
+        amount: Money(row.int(2)?),
+        prepared_by: (!pb.is_empty()).then_some(pb),
+        released_by: (!rb.is_empty()).then_some(rb),
+    };
     if cancelled {
         return Err(refused("projects.err.cancelled", vec![]));
     }
-    if let Some(book) = tx.query_one(&format!("SELECT {BOOK_COLS} FROM task_books WHERE application_id = ?"), vec![app_id.into()]).await? {
+    if let Some(book) = tx
+        .query_one(
+            &format!("SELECT {BOOK_COLS} FROM task_books WHERE application_id = ?"),
+            vec![app_id.into()],
+        )
+        .await?
+    {
         let book = book_from(&book)?;
         if !book.status.pays() {
             return Err(refused("projects.err.not_paying", vec![book.status.code().into()]));
         }
     }
-    let met = tx.query_one("SELECT 1 FROM project_conditions WHERE application_id = ? AND condition = ?", vec![app_id.into(), condition.code().into()]).await?.is_some();
-    let outcome = if release { instalment.release(met, actor.username) } else { instalment.prepare(met, actor.username) };
+    let met = tx
+        .query_one(
+            "SELECT 1 FROM project_conditions WHERE application_id = ? AND condition = ?",
+            vec![app_id.into(), condition.code().into()],
+        )
+        .await?
+        .is_some();
+    let outcome = if release {
+        instalment.release(met, actor.username)
+    } else {
+        instalment.prepare(met, actor.username)
+    };
     let after = outcome.map_err(|e| match e {
-        ReleaseError::ConditionNotMet => refused("projects.err.condition", vec![condition.code().into()]),
+        ReleaseError::ConditionNotMet => {
+            refused("projects.err.condition", vec![condition.code().into()])
+        }
         ReleaseError::SamePerson => refused("projects.err.same_person", vec![]),
         ReleaseError::NotPrepared => refused("projects.err.not_prepared", vec![]),
         ReleaseError::AlreadyReleased => refused("projects.err.released", vec![]),
@@ -953,7 +1327,19 @@ pub async fn pay(db: &Db, instalment_id: i64, release: bool, actor: Actor<'_>) -
     if n == 0 {
         return Err(StoreError::Stale);
     }
-    audit::append(&tx, Change { actor: actor.username, action: if release { "instalment.release" } else { "instalment.prepare" }, entity: "instalment", entity_id: instalment_id.to_string(), before: serde_json::json!(instalment), after: serde_json::json!(after), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: if release { "instalment.release" } else { "instalment.prepare" },
+            entity: "instalment",
+            entity_id: instalment_id.to_string(),
+            before: serde_json::json!(instalment),
+            after: serde_json::json!(after),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -973,14 +1359,30 @@ pub struct Attachment {
     pub uploaded_at: i64,
 }
 
-const ATT_COLS: &str = "id, application_id, name, kind, content_type, size, sha256, uploaded_by, uploaded_at";
+const ATT_COLS: &str =
+    "id, application_id, name, kind, content_type, size, sha256, uploaded_by, uploaded_at";
 
 fn att_from(r: &dyn ReadRow) -> Result<Attachment> {
-    Ok(Attachment { id: r.int(0)?, application_id: r.int(1)?, name: r.text(2)?, kind: r.text(3)?, content_type: r.text(4)?, size: r.int(5)?, sha256: r.text(6)?, uploaded_by: r.text(7)?, uploaded_at: r.int(8)? })
+    Ok(Attachment {
+        id: r.int(0)?,
+        application_id: r.int(1)?,
+        name: r.text(2)?,
+        kind: r.text(3)?,
+        content_type: r.text(4)?,
+        size: r.int(5)?,
+        sha256: r.text(6)?,
+        uploaded_by: r.text(7)?,
+        uploaded_at: r.int(8)?,
+    })
 }
 
 pub async fn attachments(db: &Db, application_id: i64) -> Result<Vec<Attachment>> {
-    db.read(&format!("SELECT {ATT_COLS} FROM attachments WHERE application_id = ? ORDER BY id"), vec![application_id.into()], att_from).await
+    db.read(
+        &format!("SELECT {ATT_COLS} FROM attachments WHERE application_id = ? ORDER BY id"),
+        vec![application_id.into()],
+        att_from,
+    )
+    .await
 }
 
 /// Where a file with this digest lives: content-addressed, outside the web root.
@@ -1010,18 +1412,30 @@ pub(crate) fn store_file(dir: &std::path::Path, sha: &str, bytes: &[u8]) -> std:
 
 /// Checks an uploaded file (kind by name and content) and writes it durably by its digest before
 /// any row points at it: its content type, SHA-256 and a safe name.
-async fn checked_upload(files: &std::path::Path, name: &str, bytes: &[u8]) -> Result<(&'static str, String, String)> {
+async fn checked_upload(
+    files: &std::path::Path,
+    name: &str,
+    bytes: &[u8],
+) -> Result<(&'static str, String, String)> {
     use sha2::Digest;
-    let content_type = rules::sniff(name, bytes).map_err(|e| refused(match e {
-        rules::FileError::Empty => "apps.err.file_empty",
-        rules::FileError::TooLarge => "apps.err.file_large",
-        rules::FileError::Type => "apps.err.file_type",
-        rules::FileError::Disguised => "apps.err.file_disguised",
-    }, vec![name.to_string()]))?;
+    let content_type = rules::sniff(name, bytes).map_err(|e| {
+        refused(
+            match e {
+                rules::FileError::Empty => "apps.err.file_empty",
+                rules::FileError::TooLarge => "apps.err.file_large",
+                rules::FileError::Type => "apps.err.file_type",
+                rules::FileError::Disguised => "apps.err.file_disguised",
+            },
+            vec![name.to_string()],
+        )
+    })?;
     let sha = hex::encode(sha2::Sha256::digest(bytes));
     let (dir, sha2, data) = (files.to_path_buf(), sha.clone(), bytes.to_vec());
-    tokio::task::spawn_blocking(move || store_file(&dir, &sha2, &data)).await.map_err(|e| StoreError::Invalid(e.to_string()))??;
-    let safe_name: String = name.chars().filter(|c| !c.is_control() && !"/\\\\".contains(*c)).take(120).collect();
+    tokio::task::spawn_blocking(move || store_file(&dir, &sha2, &data))
+        .await
+        .map_err(|e| StoreError::Invalid(e.to_string()))??;
+    let safe_name: String =
+        name.chars().filter(|c| !c.is_control() && !"/\\\\".contains(*c)).take(120).collect();
     Ok((content_type, sha, safe_name))
 }
 
@@ -1037,7 +1451,16 @@ async fn read_stored(files: &std::path::Path, sha: &str, what: &str) -> Result<V
 
 /// Adds a checked file to a draft the uploader leads. The stage is checked again inside the
 /// write: a draft submitted meanwhile takes no more files.
-pub async fn add_attachment(db: &Db, files: &std::path::Path, application_id: i64, leader_user_id: i64, name: &str, kind: &str, bytes: &[u8], actor: Actor<'_>) -> Result<i64> {
+pub async fn add_attachment(
+    db: &Db,
+    files: &std::path::Path,
+    application_id: i64,
+    leader_user_id: i64,
+    name: &str,
+    kind: &str,
+    bytes: &[u8],
+    actor: Actor<'_>,
+) -> Result<i64> {
     let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
     if a.leader_user_id != leader_user_id {
         return Err(StoreError::NotFound);
@@ -1046,9 +1469,25 @@ pub async fn add_attachment(db: &Db, files: &std::path::Path, application_id: i6
         return Err(refused("apps.err.not_editable", vec![]));
     }
     let fixed: Vec<Stage> = Stage::ALL.into_iter().filter(|s| !s.editable()).collect();
-    let sql = format!("SELECT id FROM applications WHERE id = ? AND stage IN ({})", vec!["?"; fixed.len()].join(", "));
-    let values: Vec<Value> = std::iter::once(application_id.into()).chain(fixed.iter().map(|s| s.code().into())).collect();
-    store_attachment(db, files, application_id, name, kind, bytes, "application.attach", Some((&sql, values, refused("apps.err.not_editable", vec![]))), actor).await
+    let sql = format!(
+        "SELECT id FROM applications WHERE id = ? AND stage IN ({})",
+        vec!["?"; fixed.len()].join(", ")
+    );
+    let values: Vec<Value> = std::iter::once(application_id.into())
+        .chain(fixed.iter().map(|s| s.code().into()))
+        .collect();
+    store_attachment(
+        db,
+        files,
+        application_id,
+        name,
+        kind,
+        bytes,
+        "application.attach",
+        Some((&sql, values, refused("apps.err.not_editable", vec![]))),
+        actor,
+    )
+    .await
 }
 
 /// Checks and keeps a file of an application or project under `kind` (`attachment`, or a
@@ -1056,7 +1495,17 @@ pub async fn add_attachment(db: &Db, files: &std::path::Path, application_id: i6
 /// kind (a retried or double-clicked upload) is the same attachment. `closed_if` is a query run
 /// inside the write: when it finds a row, what the file belongs to has closed (`refusal`).
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn store_attachment(db: &Db, files: &std::path::Path, application_id: i64, name: &str, kind: &str, bytes: &[u8], audit_action: &str, closed_if: Option<(&str, Vec<Value>, StoreError)>, actor: Actor<'_>) -> Result<i64> {
+pub(crate) async fn store_attachment(
+    db: &Db,
+    files: &std::path::Path,
+    application_id: i64,
+    name: &str,
+    kind: &str,
+    bytes: &[u8],
+    audit_action: &str,
+    closed_if: Option<(&str, Vec<Value>, StoreError)>,
+    actor: Actor<'_>,
+) -> Result<i64> {
     let (content_type, sha, safe_name) = checked_upload(files, name, bytes).await?;
     let tx = db.begin_write().await?;
     if let Some((sql, values, refusal)) = closed_if
@@ -1064,7 +1513,13 @@ pub(crate) async fn store_attachment(db: &Db, files: &std::path::Path, applicati
     {
         return Err(refusal);
     }
-    if let Some(row) = tx.query_one("SELECT id FROM attachments WHERE application_id = ? AND sha256 = ? AND kind = ?", vec![application_id.into(), sha.clone().into(), kind.into()]).await? {
+    if let Some(row) = tx
+        .query_one(
+            "SELECT id FROM attachments WHERE application_id = ? AND sha256 = ? AND kind = ?",
+            vec![application_id.into(), sha.clone().into(), kind.into()],
+        )
+        .await?
+    {
         return Ok(row.try_get_by_index(0)?);
     }
     let id = tx
@@ -1079,8 +1534,21 @@ pub(crate) async fn store_attachment(db: &Db, files: &std::path::Path, applicati
 }
 
 /// A stored file and its bytes, checked against its digest.
-pub async fn attachment_file(db: &Db, files: &std::path::Path, id: i64) -> Result<(Attachment, Vec<u8>)> {
-    let att = db.read(&format!("SELECT {ATT_COLS} FROM attachments WHERE id = ?"), vec![id.into()], att_from).await?.into_iter().next().ok_or(StoreError::NotFound)?;
+pub async fn attachment_file(
+    db: &Db,
+    files: &std::path::Path,
+    id: i64,
+) -> Result<(Attachment, Vec<u8>)> {
+    let att = db
+        .read(
+            &format!("SELECT {ATT_COLS} FROM attachments WHERE id = ?"),
+            vec![id.into()],
+            att_from,
+        )
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(StoreError::NotFound)?;
     let bytes = read_stored(files, &att.sha256, &format!("attachment {id}")).await?;
     Ok((att, bytes))
 }
@@ -1096,19 +1564,43 @@ pub struct CallFile {
 }
 
 fn call_file_from(r: &dyn ReadRow) -> Result<CallFile> {
-    Ok(CallFile { id: r.int(0)?, call_id: r.int(1)?, name: r.text(2)?, size: r.int(3)?, sha256: r.text(4)? })
+    Ok(CallFile {
+        id: r.int(0)?,
+        call_id: r.int(1)?,
+        name: r.text(2)?,
+        size: r.int(3)?,
+        sha256: r.text(4)?,
+    })
 }
 
 pub async fn call_files(db: &Db, call_id: i64) -> Result<Vec<CallFile>> {
-    db.read("SELECT id, call_id, name, size, sha256 FROM call_files WHERE call_id = ? ORDER BY id", vec![call_id.into()], call_file_from).await
+    db.read(
+        "SELECT id, call_id, name, size, sha256 FROM call_files WHERE call_id = ? ORDER BY id",
+        vec![call_id.into()],
+        call_file_from,
+    )
+    .await
 }
 
 /// Adds a checked file to a call's guidelines (the same file twice is one).
-pub async fn add_call_file(db: &Db, files: &std::path::Path, call_id: i64, name: &str, bytes: &[u8], actor: Actor<'_>) -> Result<i64> {
+pub async fn add_call_file(
+    db: &Db,
+    files: &std::path::Path,
+    call_id: i64,
+    name: &str,
+    bytes: &[u8],
+    actor: Actor<'_>,
+) -> Result<i64> {
     call(db, call_id).await?.ok_or(StoreError::NotFound)?;
     let (content_type, sha, safe_name) = checked_upload(files, name, bytes).await?;
     let tx = db.begin_write().await?;
-    if let Some(row) = tx.query_one("SELECT id FROM call_files WHERE call_id = ? AND sha256 = ?", vec![call_id.into(), sha.clone().into()]).await? {
+    if let Some(row) = tx
+        .query_one(
+            "SELECT id FROM call_files WHERE call_id = ? AND sha256 = ?",
+            vec![call_id.into(), sha.clone().into()],
+        )
+        .await?
+    {
         return Ok(row.try_get_by_index(0)?);
     }
     let id = tx
@@ -1117,14 +1609,40 @@ pub async fn add_call_file(db: &Db, files: &std::path::Path, call_id: i64, name:
             vec![call_id.into(), safe_name.clone().into(), content_type.into(), (bytes.len() as i64).into(), sha.clone().into(), actor.username.into(), now_ms().into()],
         )
         .await?;
-    audit::append(&tx, Change { actor: actor.username, action: "call.attach", entity: "call", entity_id: call_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "name": safe_name, "sha256": sha, "size": bytes.len() }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "call.attach",
+            entity: "call",
+            entity_id: call_id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "name": safe_name, "sha256": sha, "size": bytes.len() }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// A call's file and its bytes.
-pub async fn call_file(db: &Db, files: &std::path::Path, call_id: i64, id: i64) -> Result<(CallFile, Vec<u8>)> {
-    let f = db.read("SELECT id, call_id, name, size, sha256 FROM call_files WHERE id = ? AND call_id = ?", vec![id.into(), call_id.into()], call_file_from).await?.into_iter().next().ok_or(StoreError::NotFound)?;
+pub async fn call_file(
+    db: &Db,
+    files: &std::path::Path,
+    call_id: i64,
+    id: i64,
+) -> Result<(CallFile, Vec<u8>)> {
+    let f = db
+        .read(
+            "SELECT id, call_id, name, size, sha256 FROM call_files WHERE id = ? AND call_id = ?",
+            vec![id.into(), call_id.into()],
+            call_file_from,
+        )
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(StoreError::NotFound)?;
     let bytes = read_stored(files, &f.sha256, &format!("call file {id}")).await?;
     Ok((f, bytes))
 }
@@ -1135,30 +1653,61 @@ pub async fn call_file(db: &Db, files: &std::path::Path, call_id: i64, id: i64) 
 /// formal check: each becomes an item with its applicant, team, organisation and text, so the
 /// experts engine computes conflicts, assigns or draws, and aggregates the scores. The round and
 /// its link to the call are written in one transaction with an audit entry for each.
-pub async fn start_review(db: &Db, call_id: i64, name: &str, mode: crate::experts::Mode, demand: i64, deadline: NaiveDate, actor: Actor<'_>) -> Result<i64> {
+pub async fn start_review(
+    db: &Db,
+    call_id: i64,
+    name: &str,
+    mode: crate::experts::Mode,
+    demand: i64,
+    deadline: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<i64> {
     let c = call(db, call_id).await?.ok_or(StoreError::NotFound)?;
     let mut apps = applications(db, Reach::All, Some(call_id), Some(Stage::InReview)).await?;
     if apps.is_empty() {
         return Err(refused("calls.err.nothing_to_review", vec![]));
     }
-    let n = db.read("SELECT COUNT(*) FROM call_rounds WHERE call_id = ?", vec![call_id.into()], |r| r.int(0)).await?.first().copied().unwrap_or(0);
+    let n = db
+        .read("SELECT COUNT(*) FROM call_rounds WHERE call_id = ?", vec![call_id.into()], |r| {
+            r.int(0)
+        })
+        .await?
+        .first()
+        .copied()
+        .unwrap_or(0);
     // After the remote review, the plan may send only its best-ranked applications to the panel
     // (ties at the last place go too).
     let shortlist = c.review_plan.panel_shortlist as usize;
     if n > 0 && shortlist > 0 {
         let last = call_rounds(db, call_id).await?.into_iter().rfind(|r| !r.is_open());
         let Some(last) = last else { return Err(refused("calls.err.rounds_open", vec![])) };
-        let (ranked, _) = crate::experts::results(db, last.id, innocity_core::experts::scoring::Method::Mean).await?;
+        let (ranked, _) =
+            crate::experts::results(db, last.id, innocity_core::experts::scoring::Method::Mean)
+                .await?;
         if ranked.is_empty() {
             return Err(refused("calls.err.no_scores", vec![last.name.clone()]));
         }
-        let best: std::collections::HashSet<&str> = ranked.iter().filter(|i| i.rank <= shortlist).map(|i| i.item.as_str()).collect();
+        let best: std::collections::HashSet<&str> =
+            ranked.iter().filter(|i| i.rank <= shortlist).map(|i| i.item.as_str()).collect();
         apps.retain(|a| best.contains(a.code.as_str()));
     }
     let mut items = Vec::with_capacity(apps.len());
     for a in &apps {
         let org = crate::orgs::get(db, a.organisation_id).await?.ok_or(StoreError::NotFound)?;
-        items.push(crate::experts::Item { id: 0, round_id: 0, code: a.code.clone(), title: a.title.clone(), body: a.summary.clone(), discipline: a.topic.clone(), applicant: a.leader_name.clone(), members: a.members.clone(), credit_code: org.credit_code.clone(), org_name: org.name.clone(), unit_path: a.unit_path.clone(), avoid: vec![] });
+        items.push(crate::experts::Item {
+            id: 0,
+            round_id: 0,
+            code: a.code.clone(),
+            title: a.title.clone(),
+            body: a.summary.clone(),
+            discipline: a.topic.clone(),
+            applicant: a.leader_name.clone(),
+            members: a.members.clone(),
+            credit_code: org.credit_code.clone(),
+            org_name: org.name.clone(),
+            unit_path: a.unit_path.clone(),
+            avoid: vec![],
+        });
     }
     let round = crate::experts::NewRound {
         code: format!("{}-R{}", c.code, n + 1),
@@ -1168,7 +1717,14 @@ pub async fn start_review(db: &Db, call_id: i64, name: &str, mode: crate::expert
         mode,
         demand,
         max_load: 10,
-        rules: crate::experts::Rules { composition: innocity_core::experts::panel::Composition { max_per_org: 1, ..Default::default() }, coauthor_years: 3, ..Default::default() },
+        rules: crate::experts::Rules {
+            composition: innocity_core::experts::panel::Composition {
+                max_per_org: 1,
+                ..Default::default()
+            },
+            coauthor_years: 3,
+            ..Default::default()
+        },
         form: innocity_core::experts::scoring::Form::standard(),
         deadline,
         year: c.year,
@@ -1177,14 +1733,24 @@ pub async fn start_review(db: &Db, call_id: i64, name: &str, mode: crate::expert
     // is never left without its call (or half made), and the link has its own audit entry.
     let tx = db.begin_write().await?;
     let round_id = crate::experts::create_round_in(&tx, db, &round, &items, actor).await?;
-    tx.exec("INSERT INTO call_rounds (call_id, round_id) VALUES (?, ?)", vec![call_id.into(), round_id.into()]).await?;
+    tx.exec(
+        "INSERT INTO call_rounds (call_id, round_id) VALUES (?, ?)",
+        vec![call_id.into(), round_id.into()],
+    )
+    .await?;
     audit::append(&tx, Change { actor: actor.username, action: "call.review", entity: "call", entity_id: call_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "round_id": round_id, "round": round.code, "items": items.iter().map(|i| i.code.as_str()).collect::<Vec<_>>() }), request_id: actor.request_id }).await?;
     tx.commit().await?;
     Ok(round_id)
 }
 
 pub async fn call_rounds(db: &Db, call_id: i64) -> Result<Vec<crate::experts::Round>> {
-    let ids = db.read("SELECT round_id FROM call_rounds WHERE call_id = ? ORDER BY round_id", vec![call_id.into()], |r| r.int(0)).await?;
+    let ids = db
+        .read(
+            "SELECT round_id FROM call_rounds WHERE call_id = ? ORDER BY round_id",
+            vec![call_id.into()],
+            |r| r.int(0),
+        )
+        .await?;
     let mut out = Vec::new();
     for id in ids {
         if let Some(r) = crate::experts::round(db, id).await? {
@@ -1196,7 +1762,12 @@ pub async fn call_rounds(db: &Db, call_id: i64) -> Result<Vec<crate::experts::Ro
 
 /// Once every review round of the call is closed, the applications it reviewed move on to the
 /// department review and decision. Returns how many moved.
-pub async fn finish_review(db: &Db, call_id: i64, today: NaiveDate, actor: Actor<'_>) -> Result<usize> {
+pub async fn finish_review(
+    db: &Db,
+    call_id: i64,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<usize> {
     let rounds = call_rounds(db, call_id).await?;
     if rounds.is_empty() || rounds.iter().any(|r| r.is_open()) {
         return Err(refused("calls.err.rounds_open", vec![]));
@@ -1208,8 +1779,23 @@ pub async fn finish_review(db: &Db, call_id: i64, today: NaiveDate, actor: Actor
         }
     }
     let mut n = 0;
-    for a in applications(db, Reach::All, Some(call_id), Some(Stage::InReview)).await?.into_iter().filter(|a| reviewed.contains(&a.code)) {
-        act(db, a.id, Action::FinishReview, Level::Bureau, "", a.version, Decision::default(), today, actor).await?;
+    for a in applications(db, Reach::All, Some(call_id), Some(Stage::InReview))
+        .await?
+        .into_iter()
+        .filter(|a| reviewed.contains(&a.code))
+    {
+        act(
+            db,
+            a.id,
+            Action::FinishReview,
+            Level::Bureau,
+            "",
+            a.version,
+            Decision::default(),
+            today,
+            actor,
+        )
+        .await?;
         n += 1;
     }
     Ok(n)

@@ -41,7 +41,8 @@ fn return_from(r: &dyn ReadRow) -> Result<Return> {
         period: r.text(2)?,
         organisation_id: r.int(3)?,
         unit_path: r.text(4)?,
-        status: Status::parse(&status).ok_or_else(|| StoreError::Invalid(format!("unknown return status '{status}'")))?,
+        status: Status::parse(&status)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown return status '{status}'")))?,
         explanations: serde_json::from_str(&r.text(6)?).unwrap_or_default(),
         reason: r.text(7)?,
         created_at: r.int(8)?,
@@ -53,9 +54,20 @@ fn return_from(r: &dyn ReadRow) -> Result<Return> {
     })
 }
 
-pub async fn find_return(db: &Db, form: &str, period: &str, organisation_id: i64) -> Result<Option<Return>> {
-    let sql = format!("SELECT {RETURN_COLS} FROM stat_returns WHERE form = ? AND period = ? AND organisation_id = ?");
-    Ok(db.read(&sql, vec![form.into(), period.into(), organisation_id.into()], return_from).await?.into_iter().next())
+pub async fn find_return(
+    db: &Db,
+    form: &str,
+    period: &str,
+    organisation_id: i64,
+) -> Result<Option<Return>> {
+    let sql = format!(
+        "SELECT {RETURN_COLS} FROM stat_returns WHERE form = ? AND period = ? AND organisation_id = ?"
+    );
+    Ok(db
+        .read(&sql, vec![form.into(), period.into(), organisation_id.into()], return_from)
+        .await?
+        .into_iter()
+        .next())
 }
 
 pub async fn return_by_id(db: &Db, id: i64) -> Result<Option<Return>> {
@@ -65,7 +77,9 @@ pub async fn return_by_id(db: &Db, id: i64) -> Result<Option<Return>> {
 
 /// One organisation's returns, newest period first.
 pub async fn returns_of(db: &Db, organisation_id: i64) -> Result<Vec<Return>> {
-    let sql = format!("SELECT {RETURN_COLS} FROM stat_returns WHERE organisation_id = ? ORDER BY period DESC, form");
+    let sql = format!(
+        "SELECT {RETURN_COLS} FROM stat_returns WHERE organisation_id = ? ORDER BY period DESC, form"
+    );
     db.read(&sql, vec![organisation_id.into()], return_from).await
 }
 
@@ -96,13 +110,22 @@ pub async fn cells(db: &Db, return_id: i64) -> Result<Vec<Cell>> {
             |r| Ok((r.text(0)?, r.text(1)?, r.int(2)?, stored_from(r.opt_real(3)?, r.opt_text(4)?))),
         )
         .await?;
-    Ok(rows.into_iter().filter_map(|(element, disagg, row, v)| v.map(|value| Cell { element, disagg, row, value })).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(element, disagg, row, v)| v.map(|value| Cell { element, disagg, row, value }))
+        .collect())
 }
 
 /// The values an organisation's rules for `form` read: this form and the forms its rules
 /// reach, for this period and the periods of the year before it (previous-period and
 /// year-to-date items).
-pub async fn snapshot(db: &Db, cat: &Catalogue, form: &str, period: Period, organisation_id: i64) -> Result<Snapshot> {
+pub async fn snapshot(
+    db: &Db,
+    cat: &Catalogue,
+    form: &str,
+    period: Period,
+    organisation_id: i64,
+) -> Result<Snapshot> {
     let forms = cat.forms_read_by(form);
     let mut periods: Vec<String> = (0..=12).map(|k| period.offset(-k).to_string()).collect();
     periods.dedup();
@@ -115,7 +138,9 @@ pub async fn snapshot(db: &Db, cat: &Catalogue, form: &str, period: Period, orga
     let mut params: Vec<Value> = vec![organisation_id.into()];
     params.extend(forms.iter().map(|f| Value::from(f.clone())));
     params.extend(periods.iter().map(|p| Value::from(p.clone())));
-    let rows = db.read(&sql, params, |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.int(3)?, r.opt_real(4)?))).await?;
+    let rows = db
+        .read(&sql, params, |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.int(3)?, r.opt_real(4)?)))
+        .await?;
     let mut s = Snapshot::new(period);
     for (p, element, disagg, row, num) in rows {
         if let (Ok(p), Some(v)) = (Period::parse(&p), num) {
@@ -168,7 +193,16 @@ pub struct BatchItem {
 /// Saves changes to one return, creating it (draft) if it does not exist yet. Refused when the
 /// return is not editable (submitted, approved, locked). Every changed value is written to the
 /// change history with its old and new value; one audit entry per save.
-pub async fn save(db: &Db, form: &str, period: &str, item: BatchItem, mode: Mode, source: Source, upload: Option<Upload>, actor: Actor<'_>) -> Result<Saved> {
+pub async fn save(
+    db: &Db,
+    form: &str,
+    period: &str,
+    item: BatchItem,
+    mode: Mode,
+    source: Source,
+    upload: Option<Upload>,
+    actor: Actor<'_>,
+) -> Result<Saved> {
     let tx = db.begin_write().await?;
     let saved = save_in(&tx, form, period, &item, mode, source, upload.as_ref(), &actor).await?;
     tx.commit().await?;
@@ -176,7 +210,16 @@ pub async fn save(db: &Db, form: &str, period: &str, item: BatchItem, mode: Mode
 }
 
 /// Saves many returns in one transaction: all of them or none (the bulk import).
-pub async fn save_batch(db: &Db, form: &str, period: &str, items: &[BatchItem], mode: Mode, source: Source, actor: Actor<'_>, progress: &dyn Fn(usize)) -> Result<usize> {
+pub async fn save_batch(
+    db: &Db,
+    form: &str,
+    period: &str,
+    items: &[BatchItem],
+    mode: Mode,
+    source: Source,
+    actor: Actor<'_>,
+    progress: &dyn Fn(usize),
+) -> Result<usize> {
     let tx = db.begin_write().await?;
     let mut changed = 0;
     for (i, item) in items.iter().enumerate() {
@@ -187,13 +230,33 @@ pub async fn save_batch(db: &Db, form: &str, period: &str, items: &[BatchItem], 
     Ok(changed)
 }
 
-async fn lock_return(tx: &Tx, form: &str, period: &str, organisation_id: i64) -> Result<Option<Return>> {
-    let sql = format!("SELECT {RETURN_COLS} FROM stat_returns WHERE form = ? AND period = ? AND organisation_id = ?");
-    tx.query_one(&sql, vec![form.into(), period.into(), organisation_id.into()]).await?.as_ref().map(|r| return_from(r)).transpose()
+async fn lock_return(
+    tx: &Tx,
+    form: &str,
+    period: &str,
+    organisation_id: i64,
+) -> Result<Option<Return>> {
+    let sql = format!(
+        "SELECT {RETURN_COLS} FROM stat_returns WHERE form = ? AND period = ? AND organisation_id = ?"
+    );
+    tx.query_one(&sql, vec![form.into(), period.into(), organisation_id.into()])
+        .await?
+        .as_ref()
+        .map(|r| return_from(r))
+        .transpose()
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn save_in(tx: &Tx, form: &str, period: &str, item: &BatchItem, mode: Mode, source: Source, upload: Option<&Upload>, actor: &Actor<'_>) -> Result<Saved> {
+async fn save_in(
+    tx: &Tx,
+    form: &str,
+    period: &str,
+    item: &BatchItem,
+    mode: Mode,
+    source: Source,
+    upload: Option<&Upload>,
+    actor: &Actor<'_>,
+) -> Result<Saved> {
     let now = now_ms();
     let mut ret = match lock_return(tx, form, period, item.organisation_id).await? {
         Some(r) => r,
@@ -222,7 +285,10 @@ async fn save_in(tx: &Tx, form: &str, period: &str, item: &BatchItem, mode: Mode
             }
         }
     };
-    let to = next(ret.status, Action::Edit).map_err(|_| StoreError::Refused { key: "err.stats.not_editable", args: vec![ret.status.code().into()] })?;
+    let to = next(ret.status, Action::Edit).map_err(|_| StoreError::Refused {
+        key: "err.stats.not_editable",
+        args: vec![ret.status.code().into()],
+    })?;
     if let Some(u) = upload {
         let seen = tx
             .query_one("SELECT uploaded_by, uploaded_at FROM stat_uploads WHERE return_id = ? AND sha256 = ?", vec![ret.id.into(), u.sha256.clone().into()])
@@ -230,7 +296,10 @@ async fn save_in(tx: &Tx, form: &str, period: &str, item: &BatchItem, mode: Mode
         if let Some(seen) = seen {
             let by: String = seen.try_get("", "uploaded_by")?;
             let at: i64 = seen.try_get("", "uploaded_at")?;
-            return Err(StoreError::Refused { key: "err.stats.same_file", args: vec![u.file_name.clone(), by, at.to_string()] });
+            return Err(StoreError::Refused {
+                key: "err.stats.same_file",
+                args: vec![u.file_name.clone(), by, at.to_string()],
+            });
         }
         tx.exec(
             "INSERT INTO stat_uploads (return_id, sha256, file_name, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?)",
@@ -240,19 +309,37 @@ async fn save_in(tx: &Tx, form: &str, period: &str, item: &BatchItem, mode: Mode
     }
     // What is stored now, to keep only real changes and record old values.
     let existing: HashMap<(String, String, i64), Stored> = tx
-        .query_all("SELECT element, disagg, row_no, num, txt FROM stat_values WHERE return_id = ?", vec![ret.id.into()])
+        .query_all(
+            "SELECT element, disagg, row_no, num, txt FROM stat_values WHERE return_id = ?",
+            vec![ret.id.into()],
+        )
         .await?
         .iter()
         .filter_map(|r| {
-            let key = (r.try_get_by_index::<String>(0).ok()?, r.try_get_by_index::<String>(1).ok()?, r.try_get_by_index::<i64>(2).ok()?);
-            let v = stored_from(r.try_get_by_index::<Option<f64>>(3).ok()?, r.try_get_by_index::<Option<String>>(4).ok()?)?;
+            let key = (
+                r.try_get_by_index::<String>(0).ok()?,
+                r.try_get_by_index::<String>(1).ok()?,
+                r.try_get_by_index::<i64>(2).ok()?,
+            );
+            let v = stored_from(
+                r.try_get_by_index::<Option<f64>>(3).ok()?,
+                r.try_get_by_index::<Option<String>>(4).ok()?,
+            )?;
             Some((key, v))
         })
         .collect();
-    let mut wanted: Vec<(String, String, i64, Option<Stored>)> = item.changes.iter().map(|c| (c.element.clone(), c.disagg.clone(), c.row, c.value.clone())).collect();
+    let mut wanted: Vec<(String, String, i64, Option<Stored>)> = item
+        .changes
+        .iter()
+        .map(|c| (c.element.clone(), c.disagg.clone(), c.row, c.value.clone()))
+        .collect();
     if mode == Mode::Replace {
         for key in existing.keys() {
-            if !item.changes.iter().any(|c| (&c.element, &c.disagg, c.row) == (&key.0, &key.1, key.2)) {
+            if !item
+                .changes
+                .iter()
+                .any(|c| (&c.element, &c.disagg, c.row) == (&key.0, &key.1, key.2))
+            {
                 wanted.push((key.0.clone(), key.1.clone(), key.2, None));
             }
         }
@@ -266,7 +353,13 @@ async fn save_in(tx: &Tx, form: &str, period: &str, item: &BatchItem, mode: Mode
         if old == value.as_ref() {
             continue;
         }
-        history.push((key.0.clone(), key.1.clone(), key.2, old.map(Stored::to_input), value.as_ref().map(Stored::to_input)));
+        history.push((
+            key.0.clone(),
+            key.1.clone(),
+            key.2,
+            old.map(Stored::to_input),
+            value.as_ref().map(Stored::to_input),
+        ));
         match value {
             Some(v) => upserts.push((key.0, key.1, key.2, v)),
             None => deletes.push(key),
@@ -277,10 +370,17 @@ async fn save_in(tx: &Tx, form: &str, period: &str, item: &BatchItem, mode: Mode
         let marks = vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut params: Vec<Value> = Vec::with_capacity(chunk.len() * 6);
         for (e, d, r, v) in chunk {
-            params.extend([Value::from(ret.id), e.clone().into(), d.clone().into(), (*r).into(), v.num().into(), match v {
-                Stored::Text(t) => Some(t.clone()).into(),
-                Stored::Num(_) => Option::<String>::None.into(),
-            }]);
+            params.extend([
+                Value::from(ret.id),
+                e.clone().into(),
+                d.clone().into(),
+                (*r).into(),
+                v.num().into(),
+                match v {
+                    Stored::Text(t) => Some(t.clone()).into(),
+                    Stored::Num(_) => Option::<String>::None.into(),
+                },
+            ]);
         }
         tx.exec(
             &format!("INSERT INTO stat_values (return_id, element, disagg, row_no, num, txt) VALUES {marks} ON CONFLICT (return_id, element, disagg, row_no) DO UPDATE SET num = excluded.num, txt = excluded.txt"),
@@ -295,14 +395,32 @@ async fn save_in(tx: &Tx, form: &str, period: &str, item: &BatchItem, mode: Mode
         let marks = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut params: Vec<Value> = Vec::with_capacity(chunk.len() * 9);
         for (e, d, r, old, new) in chunk {
-            params.extend([Value::from(ret.id), e.clone().into(), d.clone().into(), (*r).into(), old.clone().into(), new.clone().into(), source.into(), actor.username.into(), now.into()]);
+            params.extend([
+                Value::from(ret.id),
+                e.clone().into(),
+                d.clone().into(),
+                (*r).into(),
+                old.clone().into(),
+                new.clone().into(),
+                source.into(),
+                actor.username.into(),
+                now.into(),
+            ]);
         }
         tx.exec(&format!("INSERT INTO stat_value_changes (return_id, element, disagg, row_no, old_value, new_value, source, changed_by, changed_at) VALUES {marks}"), params).await?;
     }
     if !history.is_empty() || ret.status == Status::NotStarted {
         tx.exec("UPDATE stat_returns SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?", vec![to.code().into(), now.into(), ret.id.into()]).await?;
-        let shown = |h: &[(String, String, i64, Option<String>, Option<String>)], pick: fn(&(String, String, i64, Option<String>, Option<String>)) -> &Option<String>| {
-            serde_json::Value::Object(h.iter().take(50).map(|x| (cell_label(&x.0, &x.1, x.2), serde_json::json!(pick(x)))).collect())
+        let shown = |h: &[(String, String, i64, Option<String>, Option<String>)],
+                     pick: fn(
+            &(String, String, i64, Option<String>, Option<String>),
+        ) -> &Option<String>| {
+            serde_json::Value::Object(
+                h.iter()
+                    .take(50)
+                    .map(|x| (cell_label(&x.0, &x.1, x.2), serde_json::json!(pick(x))))
+                    .collect(),
+            )
         };
         audit::append(
             tx,
@@ -383,14 +501,29 @@ async fn approved_above(tx: &Tx, form: &str, period: &str, unit_path: &str) -> R
 
 /// Moves a return through its life: submit (with explanations), return (with a reason),
 /// approve. Checks the state machine and the version the caller saw, in one transaction.
-pub async fn transition(db: &Db, seen: &Return, action: Action, reason: &str, explanations: Option<&HashMap<String, String>>, actor: Actor<'_>) -> Result<Return> {
+pub async fn transition(
+    db: &Db,
+    seen: &Return,
+    action: Action,
+    reason: &str,
+    explanations: Option<&HashMap<String, String>>,
+    actor: Actor<'_>,
+) -> Result<Return> {
     let tx = db.begin_write().await?;
-    let Some(current) = lock_return(&tx, &seen.form, &seen.period, seen.organisation_id).await? else { return Err(StoreError::NotFound) };
+    let Some(current) = lock_return(&tx, &seen.form, &seen.period, seen.organisation_id).await?
+    else {
+        return Err(StoreError::NotFound);
+    };
     if current.version != seen.version {
         return Err(StoreError::Stale);
     }
-    let to = next(current.status, action).map_err(|_| StoreError::Refused { key: "err.stats.not_now", args: vec![current.status.code().into()] })?;
-    if action == Action::Return && approved_above(&tx, &current.form, &current.period, &current.unit_path).await? {
+    let to = next(current.status, action).map_err(|_| StoreError::Refused {
+        key: "err.stats.not_now",
+        args: vec![current.status.code().into()],
+    })?;
+    if action == Action::Return
+        && approved_above(&tx, &current.form, &current.period, &current.unit_path).await?
+    {
         return Err(StoreError::Refused { key: "err.stats.unit_approved", args: vec![] });
     }
     let now = now_ms();
@@ -479,7 +612,10 @@ fn expected_where(form: &Form, root: &str) -> (String, Vec<Value>) {
         params.extend(form.org_kinds.iter().map(|k| Value::from(k.clone())));
     }
     if !form.unit_levels.is_empty() {
-        sql.push_str(&format!(" AND u.level IN ({})", vec!["?"; form.unit_levels.len()].join(", ")));
+        sql.push_str(&format!(
+            " AND u.level IN ({})",
+            vec!["?"; form.unit_levels.len()].join(", ")
+        ));
         params.extend(form.unit_levels.iter().map(|k| Value::from(k.clone())));
     }
     (sql, params)
@@ -487,7 +623,8 @@ fn expected_where(form: &Form, root: &str) -> (String, Vec<Value>) {
 
 /// Whether an organisation of this kind, in a unit of this level, reports the form.
 pub fn must_report(form: &Form, org_kind: &str, unit_level: &str) -> bool {
-    (form.org_kinds.is_empty() || form.org_kinds.iter().any(|k| k == org_kind)) && (form.unit_levels.is_empty() || form.unit_levels.iter().any(|l| l == unit_level))
+    (form.org_kinds.is_empty() || form.org_kinds.iter().any(|k| k == org_kind))
+        && (form.unit_levels.is_empty() || form.unit_levels.iter().any(|l| l == unit_level))
 }
 
 /// Everyone in the subtree of `root` who must report the form for the period, and their status.
@@ -500,7 +637,8 @@ pub async fn expected(db: &Db, form: &Form, period: &str, root: &str) -> Result<
          LEFT JOIN stat_returns r ON r.organisation_id = o.id AND r.form = ? AND r.period = ? \
          WHERE {cond} ORDER BY o.unit_path, o.name"
     );
-    let mut all: Vec<Value> = vec![form.code.clone().into(), period.into(), form.code.clone().into(), period.into()];
+    let mut all: Vec<Value> =
+        vec![form.code.clone().into(), period.into(), form.code.clone().into(), period.into()];
     all.append(&mut params);
     db.read(&sql, all, |r| {
         Ok(Expected {
@@ -521,10 +659,20 @@ pub async fn expected(db: &Db, form: &Form, period: &str, root: &str) -> Result<
 /// Approves a form and period for an org unit: only when every return below is approved, every
 /// organisation that must report has, and every child unit with reporters below is approved.
 /// The top level's approval locks the returns.
-pub async fn approve_unit(db: &Db, form: &Form, period: &str, unit: &OrgUnit, children: &[OrgUnit], top: bool, actor: Actor<'_>) -> Result<()> {
+pub async fn approve_unit(
+    db: &Db,
+    form: &Form,
+    period: &str,
+    unit: &OrgUnit,
+    children: &[OrgUnit],
+    top: bool,
+    actor: Actor<'_>,
+) -> Result<()> {
     let tx = db.begin_write().await?;
     let (lo, hi) = subtree_bounds(&unit.path);
-    let count = |r: Option<sea_orm::QueryResult>| -> Result<i64> { Ok(r.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0)) };
+    let count = |r: Option<sea_orm::QueryResult>| -> Result<i64> {
+        Ok(r.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+    };
     if approved_above(&tx, &form.code, period, &unit.path).await? {
         return Err(StoreError::Refused { key: "err.stats.already_approved", args: vec![] });
     }
@@ -536,7 +684,10 @@ pub async fn approve_unit(db: &Db, form: &Form, period: &str, unit: &OrgUnit, ch
         .await?,
     )?;
     if pending > 0 {
-        return Err(StoreError::Refused { key: "err.stats.approve_pending", args: vec![pending.to_string()] });
+        return Err(StoreError::Refused {
+            key: "err.stats.approve_pending",
+            args: vec![pending.to_string()],
+        });
     }
     let (cond, params) = expected_where(form, &unit.path);
     let mut all: Vec<Value> = vec![form.code.clone().into(), period.into()];
@@ -549,7 +700,10 @@ pub async fn approve_unit(db: &Db, form: &Form, period: &str, unit: &OrgUnit, ch
         .await?,
     )?;
     if missing > 0 {
-        return Err(StoreError::Refused { key: "err.stats.approve_missing", args: vec![missing.to_string()] });
+        return Err(StoreError::Refused {
+            key: "err.stats.approve_missing",
+            args: vec![missing.to_string()],
+        });
     }
     for child in children {
         let (clo, chi) = subtree_bounds(&child.path);
@@ -565,7 +719,10 @@ pub async fn approve_unit(db: &Db, form: &Form, period: &str, unit: &OrgUnit, ch
             .await?
             .is_some();
         if has_returns && !approved {
-            return Err(StoreError::Refused { key: "err.stats.approve_children", args: vec![child.name_zh.clone()] });
+            return Err(StoreError::Refused {
+                key: "err.stats.approve_children",
+                args: vec![child.name_zh.clone()],
+            });
         }
     }
     let now = now_ms();
@@ -602,16 +759,27 @@ pub async fn approve_unit(db: &Db, form: &Form, period: &str, unit: &OrgUnit, ch
 
 /// Withdraws a unit's approval (only while the level above has not approved). Withdrawing the
 /// top level unlocks the returns.
-pub async fn unapprove_unit(db: &Db, form: &str, period: &str, unit: &OrgUnit, top: bool, actor: Actor<'_>) -> Result<()> {
+pub async fn unapprove_unit(
+    db: &Db,
+    form: &str,
+    period: &str,
+    unit: &OrgUnit,
+    top: bool,
+    actor: Actor<'_>,
+) -> Result<()> {
     let tx = db.begin_write().await?;
-    if let Some(parent_path) = unit.path.trim_end_matches('/').rsplit_once('/').map(|(p, _)| format!("{p}/"))
+    if let Some(parent_path) =
+        unit.path.trim_end_matches('/').rsplit_once('/').map(|(p, _)| format!("{p}/"))
         && parent_path.len() > 1
         && approved_above(&tx, form, period, &parent_path).await?
     {
         return Err(StoreError::Refused { key: "err.stats.parent_approved", args: vec![] });
     }
     let n = tx
-        .exec("DELETE FROM stat_approvals WHERE form = ? AND period = ? AND org_unit_id = ?", vec![form.into(), period.into(), unit.id.into()])
+        .exec(
+            "DELETE FROM stat_approvals WHERE form = ? AND period = ? AND org_unit_id = ?",
+            vec![form.into(), period.into(), unit.id.into()],
+        )
         .await?;
     if n == 0 {
         return Err(StoreError::NotFound);
@@ -652,7 +820,14 @@ pub struct Reminder {
 }
 
 /// Sends 催报 reminders to organisations (shown in their workspace).
-pub async fn remind(db: &Db, form: &str, period: &str, organisation_ids: &[i64], message: &str, actor: Actor<'_>) -> Result<usize> {
+pub async fn remind(
+    db: &Db,
+    form: &str,
+    period: &str,
+    organisation_ids: &[i64],
+    message: &str,
+    actor: Actor<'_>,
+) -> Result<usize> {
     if organisation_ids.is_empty() {
         return Ok(0);
     }
@@ -662,7 +837,14 @@ pub async fn remind(db: &Db, form: &str, period: &str, organisation_ids: &[i64],
         let marks = vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut params: Vec<Value> = Vec::new();
         for id in chunk {
-            params.extend([Value::from(form), period.into(), (*id).into(), message.into(), actor.username.into(), now.into()]);
+            params.extend([
+                Value::from(form),
+                period.into(),
+                (*id).into(),
+                message.into(),
+                actor.username.into(),
+                now.into(),
+            ]);
         }
         tx.exec(&format!("INSERT INTO stat_reminders (form, period, organisation_id, message, sent_by, sent_at) VALUES {marks}"), params).await?;
     }
@@ -694,10 +876,24 @@ pub async fn reminders_for(db: &Db, organisation_id: i64, limit: u64) -> Result<
 
 /// A deadline set by bureau staff for one period (an extension), as `YYYY-MM-DD`.
 pub async fn window_override(db: &Db, form: &str, period: &str) -> Result<Option<String>> {
-    Ok(db.read("SELECT closes_on FROM stat_windows WHERE form = ? AND period = ?", vec![form.into(), period.into()], |r| r.text(0)).await?.into_iter().next())
+    Ok(db
+        .read(
+            "SELECT closes_on FROM stat_windows WHERE form = ? AND period = ?",
+            vec![form.into(), period.into()],
+            |r| r.text(0),
+        )
+        .await?
+        .into_iter()
+        .next())
 }
 
-pub async fn set_window(db: &Db, form: &str, period: &str, closes_on: chrono::NaiveDate, actor: Actor<'_>) -> Result<()> {
+pub async fn set_window(
+    db: &Db,
+    form: &str,
+    period: &str,
+    closes_on: chrono::NaiveDate,
+    actor: Actor<'_>,
+) -> Result<()> {
     let tx = db.begin_write().await?;
     let day = closes_on.format("%Y-%m-%d").to_string();
     tx.exec(
@@ -707,7 +903,15 @@ pub async fn set_window(db: &Db, form: &str, period: &str, closes_on: chrono::Na
     .await?;
     audit::append(
         &tx,
-        Change { actor: actor.username, action: "stat_form.deadline", entity: "stat_form", entity_id: format!("{form}/{period}"), before: serde_json::json!({}), after: serde_json::json!({ "closes_on": day }), request_id: actor.request_id },
+        Change {
+            actor: actor.username,
+            action: "stat_form.deadline",
+            entity: "stat_form",
+            entity_id: format!("{form}/{period}"),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "closes_on": day }),
+            request_id: actor.request_id,
+        },
     )
     .await?;
     tx.commit().await?;
@@ -716,14 +920,24 @@ pub async fn set_window(db: &Db, form: &str, period: &str, closes_on: chrono::Na
 
 /// Definition files imported by bureau staff, oldest first (later ones override earlier ones).
 pub async fn definitions(db: &Db) -> Result<Vec<(String, String, String, i64)>> {
-    db.read("SELECT name, body, imported_by, imported_at FROM stat_definitions ORDER BY id", vec![], |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.int(3)?))).await
+    db.read(
+        "SELECT name, body, imported_by, imported_at FROM stat_definitions ORDER BY id",
+        vec![],
+        |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.int(3)?)),
+    )
+    .await
 }
 
 /// The catalogue in force: the built-in files, then every imported file.
 pub async fn catalogue(db: &Db) -> Result<Catalogue> {
-    let mut files: Vec<(String, String)> = innocity_core::stats::BUILT_IN.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    let mut files: Vec<(String, String)> = innocity_core::stats::BUILT_IN
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
     files.extend(definitions(db).await?.into_iter().map(|(n, b, _, _)| (n, b)));
-    Catalogue::from_files(files).map_err(|e| StoreError::Invalid(e.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; ")))
+    Catalogue::from_files(files).map_err(|e| {
+        StoreError::Invalid(e.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; "))
+    })
 }
 
 /// Stores a definition file; the caller has checked it reads with everything else.
@@ -734,7 +948,15 @@ pub async fn add_definition(db: &Db, name: &str, body: &str, actor: Actor<'_>) -
         .await?;
     audit::append(
         &tx,
-        Change { actor: actor.username, action: "stat_definition.import", entity: "stat_definition", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "name": name, "bytes": body.len() }), request_id: actor.request_id },
+        Change {
+            actor: actor.username,
+            action: "stat_definition.import",
+            entity: "stat_definition",
+            entity_id: id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "name": name, "bytes": body.len() }),
+            request_id: actor.request_id,
+        },
     )
     .await?;
     tx.commit().await?;
@@ -829,7 +1051,14 @@ pub async fn totals(db: &Db, form: &str, period: &str, states: &[Status]) -> Res
 }
 
 /// One element's values across organisations (for outliers): organisation, its unit, value.
-pub async fn element_values(db: &Db, form: &str, period: &str, element: &str, disagg: &str, root: &str) -> Result<Vec<(i64, String, i64, String, f64)>> {
+pub async fn element_values(
+    db: &Db,
+    form: &str,
+    period: &str,
+    element: &str,
+    disagg: &str,
+    root: &str,
+) -> Result<Vec<(i64, String, i64, String, f64)>> {
     let (lo, hi) = subtree_bounds(root);
     db.read(
         "SELECT o.id, o.name, o.org_unit_id, r.unit_path, SUM(v.num) FROM stat_values v JOIN stat_returns r ON r.id = v.return_id JOIN organisations o ON o.id = r.organisation_id \
@@ -840,7 +1069,6 @@ pub async fn element_values(db: &Db, form: &str, period: &str, element: &str, di
     )
     .await
 }
-
 
 /// What a bulk import did: returns and values written, and what the rules found in them.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -898,11 +1126,16 @@ pub async fn import_long(
             None => Some(("err.file.unregistered", vec![code.clone()])),
             Some((_, _, kind_level, name)) => {
                 let (kind, level) = kind_level.split_once('\u{1f}').unwrap_or(("", ""));
-                (!must_report(f, kind, level)).then(|| ("err.stats.not_reporter", vec![name.clone(), form.to_string()]))
+                (!must_report(f, kind, level))
+                    .then(|| ("err.stats.not_reporter", vec![name.clone(), form.to_string()]))
             }
         };
         if let Some((key, args)) = problem {
-            let line = raws.iter().find(|r| &r.org == code).map(|r| r.place.clone()).unwrap_or(Place { sheet: String::new(), line: 0, column: String::new() });
+            let line = raws
+                .iter()
+                .find(|r| &r.org == code)
+                .map(|r| r.place.clone())
+                .unwrap_or(Place { sheet: String::new(), line: 0, column: String::new() });
             unknown.push(PlaceError { place: Place { column: "org".into(), ..line }, key, args });
             if unknown.len() >= long::MAX_ERRORS {
                 break;
@@ -955,17 +1188,36 @@ pub async fn import_long(
             }
         }
         report.values += entries.len();
-        items.push(BatchItem { organisation_id: org, unit_path: path, changes: entries.into_iter().map(|e| CellChange { element: e.element, disagg: e.disagg, row: e.row, value: e.value }).collect() });
+        items.push(BatchItem {
+            organisation_id: org,
+            unit_path: path,
+            changes: entries
+                .into_iter()
+                .map(|e| CellChange {
+                    element: e.element,
+                    disagg: e.disagg,
+                    row: e.row,
+                    value: e.value,
+                })
+                .collect(),
+        });
     }
     report.returns = items.len();
     let total = items.len();
-    report.changed = save_batch(db, form, &p, &items, Mode::Replace, "import", actor, &|n| progress(n, total)).await?;
+    report.changed =
+        save_batch(db, form, &p, &items, Mode::Replace, "import", actor, &|n| progress(n, total))
+            .await?;
     Ok(report)
 }
 
 /// Every value of a form and period with its organisation's unit path (for exports and for
 /// checking totals with other tools).
-pub async fn export_long(db: &Db, form: &str, period: &str, out: &mut dyn std::io::Write) -> Result<usize> {
+pub async fn export_long(
+    db: &Db,
+    form: &str,
+    period: &str,
+    out: &mut dyn std::io::Write,
+) -> Result<usize> {
     let rows = db
         .read(
             "SELECT o.credit_code, r.unit_path, v.element, v.disagg, v.row_no, v.num, v.txt FROM stat_returns r JOIN stat_values v ON v.return_id = r.id JOIN organisations o ON o.id = r.organisation_id WHERE r.form = ? AND r.period = ? ORDER BY r.id, v.row_no, v.element, v.disagg",

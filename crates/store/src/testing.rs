@@ -65,7 +65,11 @@ pub async fn forge_audit_entry(db: &Db, seq: i64, actor: &str) -> Result<()> {
         }
         e.prev_hash = prev;
         e.hash = e.compute_hash();
-        tx.exec("UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?", vec![e.actor.into(), e.prev_hash.into(), e.hash.clone().into(), e.seq.into()]).await?;
+        tx.exec(
+            "UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+            vec![e.actor.into(), e.prev_hash.into(), e.hash.clone().into(), e.seq.into()],
+        )
+        .await?;
         prev = e.hash;
     }
     tx.exec("UPDATE audit_head SET hash = ? WHERE id = 1", vec![prev.into()]).await?;

@@ -2,10 +2,12 @@
 //! several servers on one PostgreSQL database behave as one.
 use crate::audit::{self, Change};
 use crate::db::{Db, Result, StoreError, now_ms};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use innocity_core::access::Role;
-use innocity_core::signin::{ACCOUNT_BACKOFF, ADDRESS_BACKOFF, Backoff, FORGET_AFTER_MS, normalised_username};
+use innocity_core::signin::{
+    ACCOUNT_BACKOFF, ADDRESS_BACKOFF, Backoff, FORGET_AFTER_MS, normalised_username,
+};
 use sea_orm::QueryResult;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -44,7 +46,8 @@ pub fn hash_password(password: &str) -> Result<String> {
     use rand::RngCore;
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
-    let salt = SaltString::encode_b64(&bytes).map_err(|e| StoreError::Invalid(format!("salt: {e}")))?;
+    let salt =
+        SaltString::encode_b64(&bytes).map_err(|e| StoreError::Invalid(format!("salt: {e}")))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -52,7 +55,8 @@ pub fn hash_password(password: &str) -> Result<String> {
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash)
+        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
 /// A hash of nothing anyone knows, checked for names without an account so that an unknown
@@ -66,7 +70,10 @@ fn dummy_hash() -> &'static str {
 /// its bounded blocking pool; [`OnBlockingPool`] is tokio's, for the command line and tests.
 pub trait Heavy: Sync {
     /// Runs `job`; `None` when it could not finish (it panicked or the pool is closing).
-    fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> impl std::future::Future<Output = Option<T>> + Send;
+    fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> impl std::future::Future<Output = Option<T>> + Send;
 }
 
 pub struct OnBlockingPool;
@@ -79,12 +86,18 @@ impl Heavy for OnBlockingPool {
 
 async fn verify_on(heavy: &impl Heavy, password: &str, hash: String) -> Result<bool> {
     let password = password.to_string();
-    heavy.run(move || verify_password(&password, &hash)).await.ok_or_else(|| StoreError::Invalid("password check did not finish".into()))
+    heavy
+        .run(move || verify_password(&password, &hash))
+        .await
+        .ok_or_else(|| StoreError::Invalid("password check did not finish".into()))
 }
 
 async fn hash_on(heavy: &impl Heavy, password: &str) -> Result<String> {
     let password = password.to_string();
-    heavy.run(move || hash_password(&password)).await.unwrap_or_else(|| Err(StoreError::Invalid("password hashing did not finish".into())))
+    heavy
+        .run(move || hash_password(&password))
+        .await
+        .unwrap_or_else(|| Err(StoreError::Invalid("password hashing did not finish".into())))
 }
 
 /// Why a password is not acceptable (message keys).
@@ -93,7 +106,9 @@ pub fn password_problem(password: &str) -> Option<&'static str> {
         Some("err.password.short")
     } else if password.len() > 200 {
         Some("err.password.long")
-    } else if !(password.chars().any(|c| c.is_ascii_digit()) && password.chars().any(|c| c.is_alphabetic())) {
+    } else if !(password.chars().any(|c| c.is_ascii_digit())
+        && password.chars().any(|c| c.is_alphabetic()))
+    {
         Some("err.password.mix")
     } else {
         None
@@ -114,7 +129,13 @@ pub async fn add(db: &Db, u: &NewUser<'_>, actor: &str, request_id: &str) -> Res
 }
 
 /// [`add`], hashing the password on `heavy`.
-pub async fn add_with(db: &Db, heavy: &impl Heavy, u: &NewUser<'_>, actor: &str, request_id: &str) -> Result<User> {
+pub async fn add_with(
+    db: &Db,
+    heavy: &impl Heavy,
+    u: &NewUser<'_>,
+    actor: &str,
+    request_id: &str,
+) -> Result<User> {
     let username = u.username.trim();
     if !username_ok(username) {
         return Err(StoreError::Invalid("username: 1–64 letters, digits, '.', '_' or '-'".into()));
@@ -221,10 +242,15 @@ struct Counters {
 impl Counters {
     fn of(a: &SignIn<'_>) -> Counters {
         let name = normalised_username(a.username);
-        Counters { user: format!("user:{name}"), address: a.client.map(|c| format!("addr:{c}")), name }
+        Counters {
+            user: format!("user:{name}"),
+            address: a.client.map(|c| format!("addr:{c}")),
+            name,
+        }
     }
     fn each(&self) -> impl Iterator<Item = (&str, Backoff)> {
-        std::iter::once((self.user.as_str(), ACCOUNT_BACKOFF)).chain(self.address.as_deref().map(|a| (a, ADDRESS_BACKOFF)))
+        std::iter::once((self.user.as_str(), ACCOUNT_BACKOFF))
+            .chain(self.address.as_deref().map(|a| (a, ADDRESS_BACKOFF)))
     }
 }
 
@@ -242,11 +268,17 @@ enum Reservation {
 /// waits begin. A refused attempt is not counted.
 async fn reserve(db: &Db, c: &Counters, now: i64) -> Result<Reservation> {
     let tx = db.begin_write().await?;
-    tx.exec("DELETE FROM login_throttle WHERE last_at < ?", vec![(now - FORGET_AFTER_MS).into()]).await?;
+    tx.exec("DELETE FROM login_throttle WHERE last_at < ?", vec![(now - FORGET_AFTER_MS).into()])
+        .await?;
     let mut counts = Vec::new();
     let mut wait_ms = 0;
     for (bucket, backoff) in c.each() {
-        let row = tx.query_one("SELECT failures, blocked_until FROM login_throttle WHERE bucket = ?", vec![bucket.into()]).await?;
+        let row = tx
+            .query_one(
+                "SELECT failures, blocked_until FROM login_throttle WHERE bucket = ?",
+                vec![bucket.into()],
+            )
+            .await?;
         let (failures, until): (i64, i64) = match row {
             Some(r) => (r.try_get("", "failures")?, r.try_get("", "blocked_until")?),
             None => (0, 0),
@@ -282,9 +314,21 @@ struct Account {
 }
 
 async fn account(db: &Db, username: &str) -> Result<Option<Account>> {
-    let row = db.query_one("SELECT id, username, password_hash, active FROM users WHERE username = ?", vec![username.trim().into()]).await?;
-    row.map(|r| Ok(Account { id: r.try_get("", "id")?, username: r.try_get("", "username")?, hash: r.try_get("", "password_hash")?, active: r.try_get::<i64>("", "active")? == 1 }))
-        .transpose()
+    let row = db
+        .query_one(
+            "SELECT id, username, password_hash, active FROM users WHERE username = ?",
+            vec![username.trim().into()],
+        )
+        .await?;
+    row.map(|r| {
+        Ok(Account {
+            id: r.try_get("", "id")?,
+            username: r.try_get("", "username")?,
+            hash: r.try_get("", "password_hash")?,
+            active: r.try_get::<i64>("", "active")? == 1,
+        })
+    })
+    .transpose()
 }
 
 /// Checks a password on `heavy`, after counting the attempt on the name's and the address's
@@ -295,7 +339,9 @@ async fn account(db: &Db, username: &str) -> Result<Option<Account>> {
 pub async fn login(db: &Db, heavy: &impl Heavy, a: &SignIn<'_>) -> Result<LoginOutcome> {
     let counters = Counters::of(a);
     let (wait_if_failed_ms, failures) = match reserve(db, &counters, now_ms()).await? {
-        Reservation::Refused { wait_ms } => return Ok(LoginOutcome::Throttled { retry_after_ms: wait_ms }),
+        Reservation::Refused { wait_ms } => {
+            return Ok(LoginOutcome::Throttled { retry_after_ms: wait_ms });
+        }
         Reservation::Taken { wait_if_failed_ms, failures } => (wait_if_failed_ms, failures),
     };
     let account = account(db, a.username).await?;
@@ -304,9 +350,14 @@ pub async fn login(db: &Db, heavy: &impl Heavy, a: &SignIn<'_>) -> Result<LoginO
     match account {
         Some(acc) if matches && acc.active => start_session(db, &acc, &counters, a).await,
         _ => {
-            let failure = Failure { account_id: account.map(|acc| acc.id), failures, client: a.client };
+            let failure =
+                Failure { account_id: account.map(|acc| acc.id), failures, client: a.client };
             record_failure(db, &counters, &failure, a.request_id).await?;
-            Ok(if wait_if_failed_ms > 0 { LoginOutcome::Throttled { retry_after_ms: wait_if_failed_ms } } else { LoginOutcome::Invalid })
+            Ok(if wait_if_failed_ms > 0 {
+                LoginOutcome::Throttled { retry_after_ms: wait_if_failed_ms }
+            } else {
+                LoginOutcome::Invalid
+            })
         }
     }
 }
@@ -337,7 +388,12 @@ async fn record_failure(db: &Db, c: &Counters, f: &Failure<'_>, request_id: &str
 
 /// A right password: the name's failures are forgotten, the address's reservation handed back
 /// (an address's count is never cleared by a success, or one's own account would clear it).
-async fn start_session(db: &Db, acc: &Account, c: &Counters, a: &SignIn<'_>) -> Result<LoginOutcome> {
+async fn start_session(
+    db: &Db,
+    acc: &Account,
+    c: &Counters,
+    a: &SignIn<'_>,
+) -> Result<LoginOutcome> {
     let user_id = acc.id;
     let now = now_ms();
     let token = random_token();
@@ -402,14 +458,18 @@ fn session_user_from(r: &dyn crate::db::ReadRow) -> Result<(User, Option<String>
 pub async fn session(db: &Db, token: &str) -> Result<Option<Session>> {
     let id = sha256_hex(token);
     let now = now_ms();
-    let sql = format!("{SESSION_USER_SQL}, s.csrf, s.last_seen, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN org_units ou ON ou.id = u.org_unit_id WHERE s.id = ?");
+    let sql = format!(
+        "{SESSION_USER_SQL}, s.csrf, s.last_seen, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN org_units ou ON ou.id = u.org_unit_id WHERE s.id = ?"
+    );
     let rows = db
         .read(&sql, vec![id.clone().into()], |r| {
             let (user, unit_path) = session_user_from(r)?;
             Ok((user, unit_path, r.text(8)?, r.int(9)?, r.int(10)?))
         })
         .await?;
-    let Some((user, unit_path, csrf, last_seen, expires)) = rows.into_iter().next() else { return Ok(None) };
+    let Some((user, unit_path, csrf, last_seen, expires)) = rows.into_iter().next() else {
+        return Ok(None);
+    };
     if expires <= now || !user.active {
         return Ok(None);
     }
@@ -468,7 +528,11 @@ pub struct NewPassword<'a> {
 
 /// Changes a password after checking the current one (both argon2 steps on `heavy`); the
 /// user's other sessions and all their API tokens end.
-pub async fn change_password(db: &Db, heavy: &impl Heavy, p: &NewPassword<'_>) -> Result<PasswordChange> {
+pub async fn change_password(
+    db: &Db,
+    heavy: &impl Heavy,
+    p: &NewPassword<'_>,
+) -> Result<PasswordChange> {
     let hash: String = db
         .query_one("SELECT password_hash FROM users WHERE id = ?", vec![p.user_id.into()])
         .await?
@@ -482,13 +546,18 @@ pub async fn change_password(db: &Db, heavy: &impl Heavy, p: &NewPassword<'_>) -
     }
     let new_hash = hash_on(heavy, p.new).await?;
     let tx = db.begin_write().await?;
-    tx.exec("UPDATE users SET password_hash = ? WHERE id = ?", vec![new_hash.into(), p.user_id.into()]).await?;
+    tx.exec(
+        "UPDATE users SET password_hash = ? WHERE id = ?",
+        vec![new_hash.into(), p.user_id.into()],
+    )
+    .await?;
     tx.exec(
         "DELETE FROM sessions WHERE user_id = ? AND id <> ?",
         vec![p.user_id.into(), sha256_hex(p.keep_session_token).into()],
     )
     .await?;
-    let tokens = tx.exec("DELETE FROM api_tokens WHERE user_id = ?", vec![p.user_id.into()]).await?;
+    let tokens =
+        tx.exec("DELETE FROM api_tokens WHERE user_id = ?", vec![p.user_id.into()]).await?;
     audit::append(
         &tx,
         Change {
@@ -589,9 +658,20 @@ pub async fn tokens(db: &Db, user_id: i64) -> Result<Vec<TokenRow>> {
 }
 
 /// Ends one of a user's tokens; `NotFound` when the user has no such token.
-pub async fn revoke_token(db: &Db, user_id: i64, token_id: i64, actor: &str, request_id: &str) -> Result<()> {
+pub async fn revoke_token(
+    db: &Db,
+    user_id: i64,
+    token_id: i64,
+    actor: &str,
+    request_id: &str,
+) -> Result<()> {
     let tx = db.begin_write().await?;
-    let row = tx.query_one("SELECT name FROM api_tokens WHERE id = ? AND user_id = ?", vec![token_id.into(), user_id.into()]).await?;
+    let row = tx
+        .query_one(
+            "SELECT name FROM api_tokens WHERE id = ? AND user_id = ?",
+            vec![token_id.into(), user_id.into()],
+        )
+        .await?;
     let name: String = row.ok_or(StoreError::NotFound)?.try_get("", "name")?;
     tx.exec("DELETE FROM api_tokens WHERE id = ?", vec![token_id.into()]).await?;
     audit::append(
@@ -620,21 +700,35 @@ pub struct TokenUser {
 
 /// The user a live (unexpired) API token belongs to; notes the token's use now and then.
 pub async fn token_user(db: &Db, token: &str) -> Result<Option<TokenUser>> {
-    let sql = format!("{SESSION_USER_SQL}, t.id, t.read_only, t.expires_at, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN org_units ou ON ou.id = u.org_unit_id WHERE t.token_hash = ?");
+    let sql = format!(
+        "{SESSION_USER_SQL}, t.id, t.read_only, t.expires_at, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN org_units ou ON ou.id = u.org_unit_id WHERE t.token_hash = ?"
+    );
     let rows = db
         .read(&sql, vec![sha256_hex(token).into()], |r| {
             let (user, unit_path) = session_user_from(r)?;
-            Ok((TokenUser { user, unit_path, read_only: r.int(9)? == 1 }, r.int(8)?, r.int(10)?, r.int(11)?))
+            Ok((
+                TokenUser { user, unit_path, read_only: r.int(9)? == 1 },
+                r.int(8)?,
+                r.int(10)?,
+                r.int(11)?,
+            ))
         })
         .await?;
     let now = now_ms();
-    let Some((found, id, expires_at, last_used_at)) = rows.into_iter().next() else { return Ok(None) };
+    let Some((found, id, expires_at, last_used_at)) = rows.into_iter().next() else {
+        return Ok(None);
+    };
     if expires_at <= now || !found.user.active {
         return Ok(None);
     }
     if now - last_used_at > TOKEN_TOUCH_EVERY_MS {
         // Plain UPDATE, like a session's refresh: a note of use, not an audited change.
-        db.conn.execute_raw(db.stmt("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", vec![now.into(), id.into()])).await?;
+        db.conn
+            .execute_raw(db.stmt(
+                "UPDATE api_tokens SET last_used_at = ? WHERE id = ?",
+                vec![now.into(), id.into()],
+            ))
+            .await?;
     }
     Ok(Some(found))
 }
@@ -678,13 +772,26 @@ pub async fn list(db: &Db) -> Result<Vec<UserRow>> {
 
 /// Whether a username is well-formed: 1–64 letters, digits, '.', '_' or '-'.
 pub fn username_ok(username: &str) -> bool {
-    !username.is_empty() && username.len() <= 64 && username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    !username.is_empty()
+        && username.len() <= 64
+        && username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
 }
 
 /// Turns an account on or off; turning it off ends its sessions and its API tokens.
-pub async fn set_active(db: &Db, user_id: i64, active: bool, actor: &str, request_id: &str) -> Result<()> {
+pub async fn set_active(
+    db: &Db,
+    user_id: i64,
+    active: bool,
+    actor: &str,
+    request_id: &str,
+) -> Result<()> {
     let tx = db.begin_write().await?;
-    let n = tx.exec("UPDATE users SET active = ? WHERE id = ?", vec![i64::from(active).into(), user_id.into()]).await?;
+    let n = tx
+        .exec(
+            "UPDATE users SET active = ? WHERE id = ?",
+            vec![i64::from(active).into(), user_id.into()],
+        )
+        .await?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }

@@ -1,13 +1,18 @@
 //! JSON API under `/api/v1`: the same resources and the same gate as the pages. Errors are
 //! `{"error": {"code", "message", "fields"?}}` with a stable code.
 use crate::app::AppState;
-use crate::auth::{Auth, CreateOrgs, EditOrgs, ReportStats, ViewAudit, ViewOrgUnits, ViewOrgs, ViewStats, ViewWorkspace};
+use crate::auth::{
+    Auth, CreateOrgs, EditOrgs, ReportStats, ViewAudit, ViewOrgUnits, ViewOrgs, ViewStats,
+    ViewWorkspace,
+};
 use crate::error::{AppError, AppResult};
-use crate::orgs::{duplicate_as_field, field_messages, list_params, load_scoped, parse_id, query_orgs, validate};
+use crate::orgs::{
+    duplicate_as_field, field_messages, list_params, load_scoped, parse_id, query_orgs, validate,
+};
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use innocity_core::access::Capability;
 use innocity_core::orgs::OrgInput;
 use serde::{Deserialize, Serialize};
@@ -120,15 +125,32 @@ fn api_org(o: innocity_store::orgs::Organisation, lang: crate::i18n::Lang) -> Ap
 }
 
 /// Reads a JSON body: 415 if it is not JSON, 400 naming the line and column if malformed.
-fn json_body<T: serde::de::DeserializeOwned>(ctx: &crate::auth::Ctx, headers: &HeaderMap, body: &[u8]) -> AppResult<T> {
-    let is_json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+fn json_body<T: serde::de::DeserializeOwned>(
+    ctx: &crate::auth::Ctx,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> AppResult<T> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
     if !is_json {
-        return Err(ctx.err(AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "err.malformed").args(vec!["Content-Type: application/json".into()])));
+        return Err(ctx.err(
+            AppError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "err.malformed",
+            )
+            .args(vec!["Content-Type: application/json".into()]),
+        ));
     }
     serde_json::from_slice(body).map_err(|e| ctx.err(AppError::malformed(e.to_string())))
 }
 
-fn validation_error(ctx: &crate::auth::Ctx, errors: &[innocity_core::orgs::FieldError]) -> AppError {
+fn validation_error(
+    ctx: &crate::auth::Ctx,
+    errors: &[innocity_core::orgs::FieldError],
+) -> AppError {
     let mut e = AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "form.errors");
     e.fields = field_messages(ctx.lang, errors);
     ctx.err(e)
@@ -142,27 +164,64 @@ pub async fn me(a: Auth<ViewWorkspace>) -> Json<Me> {
         username: p.username.clone(),
         display_name: p.display_name.clone(),
         role: p.role.code().into(),
-        capabilities: Capability::ALL.iter().filter(|c| p.role.allows(**c)).map(|c| serde_json::to_value(c).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()).collect(),
+        capabilities: Capability::ALL
+            .iter()
+            .filter(|c| p.role.allows(**c))
+            .map(|c| {
+                serde_json::to_value(c)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default()
+            })
+            .collect(),
     })
 }
 
 #[utoipa::path(get, path = "/api/v1/org-units", responses((status = 200, body = Vec<ApiOrgUnit>), (status = 403, body = ApiError)))]
-pub async fn org_units(State(state): State<AppState>, a: Auth<ViewOrgUnits>) -> AppResult<Json<Vec<ApiOrgUnit>>> {
+pub async fn org_units(
+    State(state): State<AppState>,
+    a: Auth<ViewOrgUnits>,
+) -> AppResult<Json<Vec<ApiOrgUnit>>> {
     let units = state.units_in_scope(&a.principal.scope).await.map_err(|e| a.ctx.err(e.into()))?;
-    Ok(Json(units.into_iter().map(|u| ApiOrgUnit { id: u.id, parent_id: u.parent_id, code: u.code, name_zh: u.name_zh, name_en: u.name_en, level: u.level }).collect()))
+    Ok(Json(
+        units
+            .into_iter()
+            .map(|u| ApiOrgUnit {
+                id: u.id,
+                parent_id: u.parent_id,
+                code: u.code,
+                name_zh: u.name_zh,
+                name_en: u.name_en,
+                level: u.level,
+            })
+            .collect(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations",
     params(("q" = Option<String>, Query, description = "name or credit code contains"), ("kind" = Option<String>, Query), ("unit" = Option<i64>, Query, description = "org unit id: its whole subtree"), ("page" = Option<u64>, Query, minimum = 1, maximum = 1000000), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 1000000, description = "at most 200 are returned")),
     responses((status = 200, body = ApiOrgPage), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
-pub async fn list_orgs(State(state): State<AppState>, a: Auth<ViewOrgs>, Query(q): Query<HashMap<String, String>>) -> AppResult<Json<ApiOrgPage>> {
+pub async fn list_orgs(
+    State(state): State<AppState>,
+    a: Auth<ViewOrgs>,
+    Query(q): Query<HashMap<String, String>>,
+) -> AppResult<Json<ApiOrgPage>> {
     let lp = list_params(&a.ctx, &q)?;
     let page = query_orgs(&state, &a.ctx, &a.principal, &lp).await?;
-    Ok(Json(ApiOrgPage { total: page.total, page: page.page, per_page: page.per_page, items: page.items.into_iter().map(|o| api_org(o, a.ctx.lang)).collect() }))
+    Ok(Json(ApiOrgPage {
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+        items: page.items.into_iter().map(|o| api_org(o, a.ctx.lang)).collect(),
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{id}", params(("id" = i64, Path)), responses((status = 200, body = ApiOrganisation), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
-pub async fn get_org(State(state): State<AppState>, a: Auth<ViewOrgs>, Path(id): Path<String>) -> AppResult<Json<ApiOrganisation>> {
+pub async fn get_org(
+    State(state): State<AppState>,
+    a: Auth<ViewOrgs>,
+    Path(id): Path<String>,
+) -> AppResult<Json<ApiOrganisation>> {
     let id = parse_id(&a.ctx, &id)?;
     let org = load_scoped(&state, &a.ctx, &a.principal, id, Capability::ViewOrgs).await?;
     Ok(Json(api_org(org, a.ctx.lang)))
@@ -182,21 +241,40 @@ fn input_of(i: &ApiOrgInput) -> OrgInput {
 
 #[utoipa::path(post, path = "/api/v1/organisations", request_body = ApiOrgInput,
     responses((status = 201, body = ApiOrganisation), (status = 400, body = ApiError), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
-pub async fn create_org(State(state): State<AppState>, a: Auth<CreateOrgs>, headers: HeaderMap, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn create_org(
+    State(state): State<AppState>,
+    a: Auth<CreateOrgs>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let input: ApiOrgInput = json_body(ctx, &headers, &body)?;
-    let (draft, unit) = validate(&state, ctx, &a.principal, &input_of(&input), None).await?.map_err(|e| validation_error(ctx, &e))?;
+    let (draft, unit) = validate(&state, ctx, &a.principal, &input_of(&input), None)
+        .await?
+        .map_err(|e| validation_error(ctx, &e))?;
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let org = innocity_store::orgs::create(&state.db, &draft, &unit, ctx.actor(), key).await.map_err(|e| match duplicate_as_field(e) {
-        Err(fe) => ctx.err(AppError { status: StatusCode::CONFLICT, code: "duplicate_credit_code", ..validation_error(ctx, &[fe]) }),
-        Ok(e) => ctx.err(e.into()),
-    })?;
+    let org = innocity_store::orgs::create(&state.db, &draft, &unit, ctx.actor(), key)
+        .await
+        .map_err(|e| match duplicate_as_field(e) {
+            Err(fe) => ctx.err(AppError {
+                status: StatusCode::CONFLICT,
+                code: "duplicate_credit_code",
+                ..validation_error(ctx, &[fe])
+            }),
+            Ok(e) => ctx.err(e.into()),
+        })?;
     Ok((StatusCode::CREATED, Json(api_org(org, ctx.lang))).into_response())
 }
 
 #[utoipa::path(put, path = "/api/v1/organisations/{id}", params(("id" = i64, Path)), request_body = ApiOrgInput,
     responses((status = 200, body = ApiOrganisation), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
-pub async fn update_org(State(state): State<AppState>, a: Auth<EditOrgs>, Path(id): Path<String>, headers: HeaderMap, body: axum::body::Bytes) -> AppResult<Json<ApiOrganisation>> {
+pub async fn update_org(
+    State(state): State<AppState>,
+    a: Auth<EditOrgs>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult<Json<ApiOrganisation>> {
     let ctx = &a.ctx;
     let id = parse_id(ctx, &id)?;
     let org = load_scoped(&state, ctx, &a.principal, id, Capability::EditOrgs).await?;
@@ -204,21 +282,51 @@ pub async fn update_org(State(state): State<AppState>, a: Auth<EditOrgs>, Path(i
     if input.version != Some(org.version) {
         return Err(ctx.err(innocity_store::StoreError::Stale.into()));
     }
-    let (draft, unit) = validate(&state, ctx, &a.principal, &input_of(&input), Some(&org)).await?.map_err(|e| validation_error(ctx, &e))?;
-    let updated = innocity_store::orgs::update(&state.db, &org, &draft, &unit, ctx.actor(), "").await.map_err(|e| match duplicate_as_field(e) {
-        Err(fe) => ctx.err(AppError { status: StatusCode::CONFLICT, code: "duplicate_credit_code", ..validation_error(ctx, &[fe]) }),
-        Ok(e) => ctx.err(e.into()),
-    })?;
+    let (draft, unit) = validate(&state, ctx, &a.principal, &input_of(&input), Some(&org))
+        .await?
+        .map_err(|e| validation_error(ctx, &e))?;
+    let updated = innocity_store::orgs::update(&state.db, &org, &draft, &unit, ctx.actor(), "")
+        .await
+        .map_err(|e| match duplicate_as_field(e) {
+            Err(fe) => ctx.err(AppError {
+                status: StatusCode::CONFLICT,
+                code: "duplicate_credit_code",
+                ..validation_error(ctx, &[fe])
+            }),
+            Ok(e) => ctx.err(e.into()),
+        })?;
     Ok(Json(api_org(updated, ctx.lang)))
 }
 
 #[utoipa::path(get, path = "/api/v1/audit",
     params(("actor" = Option<String>, Query), ("action" = Option<String>, Query), ("entity" = Option<String>, Query), ("entity_id" = Option<String>, Query), ("before_seq" = Option<i64>, Query)),
     responses((status = 200, body = Vec<ApiAuditEntry>), (status = 403, body = ApiError)))]
-pub async fn audit(State(state): State<AppState>, a: Auth<ViewAudit>, Query(q): Query<HashMap<String, String>>) -> AppResult<Json<Vec<ApiAuditEntry>>> {
+pub async fn audit(
+    State(state): State<AppState>,
+    a: Auth<ViewAudit>,
+    Query(q): Query<HashMap<String, String>>,
+) -> AppResult<Json<Vec<ApiAuditEntry>>> {
     let f = crate::audit::filter_of(&q).map_err(|e| a.ctx.err(e))?;
-    let entries = innocity_store::audit::list(&state.db, &f, crate::audit::PAGE).await.map_err(|e| a.ctx.err(e.into()))?;
-    Ok(Json(entries.into_iter().map(|e| ApiAuditEntry { seq: e.seq, at_ms: e.at_ms, actor: e.actor, action: e.action, entity: e.entity, entity_id: e.entity_id, before: e.before, after: e.after, request_id: e.request_id, hash: e.hash }).collect()))
+    let entries = innocity_store::audit::list(&state.db, &f, crate::audit::PAGE)
+        .await
+        .map_err(|e| a.ctx.err(e.into()))?;
+    Ok(Json(
+        entries
+            .into_iter()
+            .map(|e| ApiAuditEntry {
+                seq: e.seq,
+                at_ms: e.at_ms,
+                actor: e.actor,
+                action: e.action,
+                entity: e.entity,
+                entity_id: e.entity_id,
+                before: e.before,
+                after: e.after,
+                request_id: e.request_id,
+                hash: e.hash,
+            })
+            .collect(),
+    ))
 }
 
 // ---------- statistics ----------
@@ -267,9 +375,15 @@ pub struct ApiSubmit {
     pub explanations: HashMap<String, String>,
 }
 
-async fn api_return(state: &AppState, ctx: &crate::auth::Ctx, rc: &crate::stats::ReturnCtx) -> AppResult<ApiReturn> {
+async fn api_return(
+    state: &AppState,
+    ctx: &crate::auth::Ctx,
+    rc: &crate::stats::ReturnCtx,
+) -> AppResult<ApiReturn> {
     let cells = match &rc.ret {
-        Some(r) => innocity_store::stats::cells(&state.db, r.id).await.map_err(|e| ctx.err(e.into()))?,
+        Some(r) => {
+            innocity_store::stats::cells(&state.db, r.id).await.map_err(|e| ctx.err(e.into()))?
+        }
         None => vec![],
     };
     let vs = crate::stats::violations(state, ctx, rc).await?;
@@ -284,7 +398,18 @@ async fn api_return(state: &AppState, ctx: &crate::auth::Ctx, rc: &crate::stats:
         values: crate::stats::api_values(&cells),
         violations: vs
             .into_iter()
-            .map(|v| ApiViolation { rule: v.rule, severity: if v.severity == innocity_core::stats::Severity::Error { "error".into() } else { "warning".into() }, left: v.left, right: v.right, cells: v.cells, row: v.row })
+            .map(|v| ApiViolation {
+                rule: v.rule,
+                severity: if v.severity == innocity_core::stats::Severity::Error {
+                    "error".into()
+                } else {
+                    "warning".into()
+                },
+                left: v.left,
+                right: v.right,
+                cells: v.cells,
+                row: v.row,
+            })
             .collect(),
         explanations: rc.ret.as_ref().map(|r| r.explanations.clone()).unwrap_or_default(),
     })
@@ -292,16 +417,44 @@ async fn api_return(state: &AppState, ctx: &crate::auth::Ctx, rc: &crate::stats:
 
 #[utoipa::path(get, path = "/api/v1/stats/{form}/{period}/orgs/{org}", params(("form" = String, Path), ("period" = String, Path), ("org" = i64, Path)),
     responses((status = 200, body = ApiReturn), (status = 400, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
-pub async fn get_return(State(state): State<AppState>, a: Auth<ViewStats>, Path((form, period, org)): Path<(String, String, String)>) -> AppResult<Json<ApiReturn>> {
-    let rc = crate::stats::load_return(&state, &a.ctx, &a.principal, &form, &period, &org, Capability::ViewStats).await?;
+pub async fn get_return(
+    State(state): State<AppState>,
+    a: Auth<ViewStats>,
+    Path((form, period, org)): Path<(String, String, String)>,
+) -> AppResult<Json<ApiReturn>> {
+    let rc = crate::stats::load_return(
+        &state,
+        &a.ctx,
+        &a.principal,
+        &form,
+        &period,
+        &org,
+        Capability::ViewStats,
+    )
+    .await?;
     Ok(Json(api_return(&state, &a.ctx, &rc).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/stats/{form}/{period}/orgs/{org}", params(("form" = String, Path), ("period" = String, Path), ("org" = i64, Path)), request_body = ApiValues,
     responses((status = 200, body = ApiReturn), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
-pub async fn put_values(State(state): State<AppState>, a: Auth<ReportStats>, Path((form, period, org)): Path<(String, String, String)>, headers: HeaderMap, body: axum::body::Bytes) -> AppResult<Json<ApiReturn>> {
+pub async fn put_values(
+    State(state): State<AppState>,
+    a: Auth<ReportStats>,
+    Path((form, period, org)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult<Json<ApiReturn>> {
     let ctx = &a.ctx;
-    let rc = crate::stats::load_return(&state, ctx, &a.principal, &form, &period, &org, Capability::ReportStats).await?;
+    let rc = crate::stats::load_return(
+        &state,
+        ctx,
+        &a.principal,
+        &form,
+        &period,
+        &org,
+        Capability::ReportStats,
+    )
+    .await?;
     let input: ApiValues = json_body(ctx, &headers, &body)?;
     rc.check_open(ctx)?;
     // Every cell is checked before anything is written; all problems are reported at once.
@@ -316,7 +469,10 @@ pub async fn put_values(State(state): State<AppState>, a: Auth<ReportStats>, Pat
         };
         match crate::stats::check_cell(ctx, &rc, &element, &disagg, row, &text) {
             Ok(c) => changes.push(c),
-            Err(e) => fields.push((format!("values.{label}"), e.fields.first().map(|f| f.1.clone()).unwrap_or_else(|| e.message()))),
+            Err(e) => fields.push((
+                format!("values.{label}"),
+                e.fields.first().map(|f| f.1.clone()).unwrap_or_else(|| e.message()),
+            )),
         }
     }
     if !fields.is_empty() {
@@ -324,17 +480,47 @@ pub async fn put_values(State(state): State<AppState>, a: Auth<ReportStats>, Pat
         e.fields = fields;
         return Err(ctx.err(e));
     }
-    let item = innocity_store::stats::BatchItem { organisation_id: rc.org.id, unit_path: rc.org.unit_path.clone(), changes };
-    let saved = innocity_store::stats::save(&state.db, &rc.form.code, &rc.period.to_string(), item, innocity_store::stats::Mode::Merge, "api", None, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
+    let item = innocity_store::stats::BatchItem {
+        organisation_id: rc.org.id,
+        unit_path: rc.org.unit_path.clone(),
+        changes,
+    };
+    let saved = innocity_store::stats::save(
+        &state.db,
+        &rc.form.code,
+        &rc.period.to_string(),
+        item,
+        innocity_store::stats::Mode::Merge,
+        "api",
+        None,
+        ctx.actor(),
+    )
+    .await
+    .map_err(|e| ctx.err(e.into()))?;
     let rc = crate::stats::ReturnCtx { ret: Some(saved.ret), ..rc };
     Ok(Json(api_return(&state, ctx, &rc).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/stats/{form}/{period}/orgs/{org}/submit", params(("form" = String, Path), ("period" = String, Path), ("org" = i64, Path)), request_body = ApiSubmit,
     responses((status = 200, body = ApiReturn), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
-pub async fn submit_return(State(state): State<AppState>, a: Auth<ReportStats>, Path((form, period, org)): Path<(String, String, String)>, headers: HeaderMap, body: axum::body::Bytes) -> AppResult<Json<ApiReturn>> {
+pub async fn submit_return(
+    State(state): State<AppState>,
+    a: Auth<ReportStats>,
+    Path((form, period, org)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult<Json<ApiReturn>> {
     let ctx = &a.ctx;
-    let rc = crate::stats::load_return(&state, ctx, &a.principal, &form, &period, &org, Capability::ReportStats).await?;
+    let rc = crate::stats::load_return(
+        &state,
+        ctx,
+        &a.principal,
+        &form,
+        &period,
+        &org,
+        Capability::ReportStats,
+    )
+    .await?;
     let input: ApiSubmit = json_body(ctx, &headers, &body)?;
     match crate::stats::submit_return(&state, ctx, &rc, input.explanations).await? {
         Ok(r) => {
@@ -342,9 +528,24 @@ pub async fn submit_return(State(state): State<AppState>, a: Auth<ReportStats>, 
             Ok(Json(api_return(&state, ctx, &rc).await?))
         }
         Err(b) => {
-            let mut e = AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "blocked", "err.stats.blocked");
-            e.fields = b.errors.iter().map(|v| (v.rule.clone(), crate::i18n::tf(ctx.lang, "stats.blocked_error", &[v.rule.clone()]))).collect();
-            e.fields.extend(b.unexplained.iter().map(|v| (innocity_core::stats::status::explanation_key(v), crate::i18n::tf(ctx.lang, "stats.blocked_warning", &[v.rule.clone()]))));
+            let mut e =
+                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "blocked", "err.stats.blocked");
+            e.fields = b
+                .errors
+                .iter()
+                .map(|v| {
+                    (
+                        v.rule.clone(),
+                        crate::i18n::tf(ctx.lang, "stats.blocked_error", &[v.rule.clone()]),
+                    )
+                })
+                .collect();
+            e.fields.extend(b.unexplained.iter().map(|v| {
+                (
+                    innocity_core::stats::status::explanation_key(v),
+                    crate::i18n::tf(ctx.lang, "stats.blocked_warning", &[v.rule.clone()]),
+                )
+            }));
             Err(ctx.err(e))
         }
     }
@@ -368,10 +569,25 @@ struct EdgeAnswers;
 impl utoipa::Modify for EdgeAnswers {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{Ref, RefOr, ResponseBuilder};
-        let error = |what: &str| RefOr::T(ResponseBuilder::new().description(what).content("application/json", utoipa::openapi::Content::new(Some(Ref::from_schema_name("ApiError")))).build());
+        let error = |what: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(what)
+                    .content(
+                        "application/json",
+                        utoipa::openapi::Content::new(Some(Ref::from_schema_name("ApiError"))),
+                    )
+                    .build(),
+            )
+        };
         for item in doc.paths.paths.values_mut() {
             for op in [&mut item.get, &mut item.put, &mut item.post].into_iter().flatten() {
-                let mut answers = vec![("400", "A parameter or body that does not parse"), ("401", "No token, or one we do not know"), ("413", "The body is over the limit"), ("422", "A field holds a control character, or the values break a rule")];
+                let mut answers = vec![
+                    ("400", "A parameter or body that does not parse"),
+                    ("401", "No token, or one we do not know"),
+                    ("413", "The body is over the limit"),
+                    ("422", "A field holds a control character, or the values break a rule"),
+                ];
                 if op.request_body.is_some() {
                     answers.push(("415", "The body is not JSON"));
                 }

@@ -1,18 +1,22 @@
 //! The application: state, router, and the middleware every request passes through.
-use crate::{api, assets, audit, auth, experts, home, indicators, ops, orgs, projects, stats, users};
+use crate::{
+    api, assets, audit, auth, experts, home, indicators, ops, orgs, projects, stats, users,
+};
+use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
-use innocity_store::Db;
 use innocity_core::access::Scope;
 use innocity_core::orgs::in_subtree;
+use innocity_store::Db;
 use innocity_store::orgs::OrgUnit;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 
 /// Settings the web layer needs.
 #[derive(Clone, Debug)]
@@ -35,7 +39,15 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { secure_cookies: false, max_body_bytes: 1 << 20, max_upload_bytes: 10 << 20, request_timeout: Duration::from_secs(30), files_dir: "data/files".into(), behind_proxy: false, metrics_token: None }
+        WebConfig {
+            secure_cookies: false,
+            max_body_bytes: 1 << 20,
+            max_upload_bytes: 10 << 20,
+            request_timeout: Duration::from_secs(30),
+            files_dir: "data/files".into(),
+            behind_proxy: false,
+            metrics_token: None,
+        }
     }
 }
 
@@ -73,15 +85,19 @@ impl std::ops::Deref for AppState {
 }
 
 /// Reads through a small time-limited cache.
-async fn cached<T, F, Fut>(slot: &RwLock<Option<Cached<T>>>, load: F) -> innocity_store::db::Result<Arc<T>>
+async fn cached<T, F, Fut>(
+    slot: &RwLock<Option<Cached<T>>>,
+    load: F,
+) -> innocity_store::db::Result<Arc<T>>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = innocity_store::db::Result<T>>,
 {
     if let Ok(guard) = slot.read()
-        && let Some(c) = guard.as_ref().filter(|c| c.at.elapsed() < REFERENCE_TTL) {
-            return Ok(c.value.clone());
-        }
+        && let Some(c) = guard.as_ref().filter(|c| c.at.elapsed() < REFERENCE_TTL)
+    {
+        return Ok(c.value.clone());
+    }
     let value = Arc::new(load().await?);
     if let Ok(mut guard) = slot.write() {
         *guard = Some(Cached { at: Instant::now(), value: value.clone() });
@@ -112,7 +128,9 @@ impl AppState {
         let all = self.units().await?;
         Ok(match scope {
             Scope::All => all.to_vec(),
-            Scope::Subtree(root) => all.iter().filter(|u| in_subtree(root, &u.path)).cloned().collect(),
+            Scope::Subtree(root) => {
+                all.iter().filter(|u| in_subtree(root, &u.path)).cloned().collect()
+            }
             _ => Vec::new(),
         })
     }
@@ -128,13 +146,16 @@ impl AppState {
     }
 
     /// The statistical forms in force: built-in and imported definitions (cached like units).
-    pub async fn catalogue(&self) -> innocity_store::db::Result<Arc<innocity_core::stats::Catalogue>> {
+    pub async fn catalogue(
+        &self,
+    ) -> innocity_store::db::Result<Arc<innocity_core::stats::Catalogue>> {
         cached(&self.catalogue, || innocity_store::stats::catalogue(&self.db)).await
     }
 
     /// Frameworks with a public dashboard (cached like units: the home page lists them).
     pub async fn public_frameworks(&self) -> innocity_store::db::Result<Arc<Vec<String>>> {
-        cached(&self.public_frameworks, || innocity_store::indicators::public_frameworks(&self.db)).await
+        cached(&self.public_frameworks, || innocity_store::indicators::public_frameworks(&self.db))
+            .await
     }
 
     pub fn public_frameworks_changed(&self) {
@@ -164,7 +185,11 @@ impl AppState {
                 .iter()
                 .filter(|u| u.level == "zone")
                 .map(|u| {
-                    (u.name_zh.clone(), u.name_en.clone(), innocity_store::orgs::count_in_subtree(&counts, &u.path))
+                    (
+                        u.name_zh.clone(),
+                        u.name_en.clone(),
+                        innocity_store::orgs::count_in_subtree(&counts, &u.path),
+                    )
                 })
                 .collect();
             Ok((zones, total))
@@ -226,11 +251,17 @@ pub fn router(state: AppState) -> Router {
         .route("/calls", get(projects::calls).post(projects::calls::create_call))
         .route("/calls/new", get(projects::calls::new_call))
         .route("/calls/{id}", get(projects::call_page))
-        .route("/calls/{id}/edit", get(projects::calls::edit_call).post(projects::calls::update_call))
+        .route(
+            "/calls/{id}/edit",
+            get(projects::calls::edit_call).post(projects::calls::update_call),
+        )
         .route("/calls/{id}/upload", post(projects::calls::upload))
         .route("/calls/{id}/files/{file}", get(projects::calls::file))
         .route("/applications/{id}/autosave", post(projects::autosave))
-        .route("/programmes", get(projects::calls::programmes).post(projects::calls::create_programme))
+        .route(
+            "/programmes",
+            get(projects::calls::programmes).post(projects::calls::create_programme),
+        )
         .route("/programmes/{id}/budget", post(projects::calls::set_budget))
         .route("/calls/{id}/duplicates", post(projects::call_duplicates))
         .route("/calls/{id}/review", post(projects::call_review))
@@ -245,9 +276,15 @@ pub fn router(state: AppState) -> Router {
         .route("/projects", get(projects::execution::portfolio))
         .route("/projects/remind", post(projects::execution::remind))
         .route("/projects/{id}/work", post(projects::execution::work))
-        .route("/projects/{id}/reports/{kind}/{seq}/upload", post(projects::execution::report_upload))
+        .route(
+            "/projects/{id}/reports/{kind}/{seq}/upload",
+            post(projects::execution::report_upload),
+        )
         .route("/notices", get(projects::execution::notices))
-        .route("/notices/{id}", get(projects::execution::notice_page).post(projects::execution::object))
+        .route(
+            "/notices/{id}",
+            get(projects::execution::notice_page).post(projects::execution::object),
+        )
         .route("/calls/{id}/notice", post(projects::execution::call_notice_act))
         .route("/projects/board", get(projects::board))
         .route("/projects/{id}", get(projects::project_page).post(projects::project_act))
@@ -277,7 +314,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/organisations", get(api::list_orgs).post(api::create_org))
         .route("/api/v1/organisations/{id}", get(api::get_org).put(api::update_org))
         .route("/api/v1/audit", get(api::audit))
-        .route("/api/v1/stats/{form}/{period}/orgs/{org}", get(api::get_return).put(api::put_values))
+        .route(
+            "/api/v1/stats/{form}/{period}/orgs/{org}",
+            get(api::get_return).put(api::put_values),
+        )
         .route("/api/v1/stats/{form}/{period}/orgs/{org}/submit", post(api::submit_return))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found).put(api::not_found));
     let ops_routes = Router::new()
@@ -320,10 +360,15 @@ async fn client_request_id(mut req: Request) -> Request {
 async fn our_rejections(req: Request, next: Next) -> Response {
     let ctx = req.extensions().get::<auth::Ctx>().cloned();
     let resp = next.run(req).await;
-    let plain = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/plain"));
+    let plain = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
     match ctx {
         Some(ctx) if plain && resp.status().is_client_error() => {
-            let e = crate::error::AppError::new(resp.status(), "bad_request", "err.bad_request").args(vec![ctx.path.clone()]);
+            let e = crate::error::AppError::new(resp.status(), "bad_request", "err.bad_request")
+                .args(vec![ctx.path.clone()]);
             ctx.err(e).into_response()
         }
         _ => resp,
@@ -346,12 +391,18 @@ const UPLOAD_ROUTES: [&str; 5] = [
 
 /// Whether the request carries a live session or API token.
 async fn signed_in(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
-    let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
     if let Some(token) = bearer {
         return matches!(innocity_store::users::token_user(&state.db, token).await, Ok(Some(_)));
     }
     match auth::cookie(headers, auth::SESSION_COOKIE) {
-        Some(token) => matches!(innocity_store::users::session(&state.db, token).await, Ok(Some(_))),
+        Some(token) => {
+            matches!(innocity_store::users::session(&state.db, token).await, Ok(Some(_)))
+        }
         None => false,
     }
 }
@@ -362,17 +413,28 @@ async fn signed_in(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
 async fn limits(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let lang = auth::resolve_lang(req.headers(), req.uri().query().unwrap_or(""));
-    let upload = req.extensions().get::<MatchedPath>().is_some_and(|p| UPLOAD_ROUTES.contains(&p.as_str()));
+    let upload =
+        req.extensions().get::<MatchedPath>().is_some_and(|p| UPLOAD_ROUTES.contains(&p.as_str()));
     let limit = if upload { state.config.max_upload_bytes } else { state.config.max_body_bytes };
     let too_large = || {
-        let e = crate::error::AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "err.too_large").args(vec![format!("{} KB", limit / 1024)]);
+        let e = crate::error::AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "err.too_large",
+        )
+        .args(vec![format!("{} KB", limit / 1024)]);
         e.in_ctx(lang, api, None).into_response()
     };
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
         return too_large();
     }
-    if upload && req.method() != axum::http::Method::GET && !signed_in(&state, req.headers()).await {
+    if upload && req.method() != axum::http::Method::GET && !signed_in(&state, req.headers()).await
+    {
         return crate::error::AppError::unauthorized().in_ctx(lang, api, None).into_response();
     }
     let work = async {
@@ -381,9 +443,20 @@ async fn limits(State(state): State<AppState>, req: Request, next: Next) -> Resp
             Ok(b) => b,
             Err(_) => return too_large(),
         };
-        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-        if let Some(field) = crate::guard::first_bad_field(parts.uri.path(), parts.uri.query().unwrap_or(""), content_type, &bytes) {
-            let mut e = crate::error::AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "err.control_in").args(vec![field.clone()]);
+        let content_type =
+            parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if let Some(field) = crate::guard::first_bad_field(
+            parts.uri.path(),
+            parts.uri.query().unwrap_or(""),
+            content_type,
+            &bytes,
+        ) {
+            let mut e = crate::error::AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "err.control_in",
+            )
+            .args(vec![field.clone()]);
             e.fields = vec![(field, crate::i18n::tf(lang, "err.control", &[]))];
             return e.in_ctx(lang, api, None).into_response();
         }
@@ -393,7 +466,10 @@ async fn limits(State(state): State<AppState>, req: Request, next: Next) -> Resp
         Ok(r) => r,
         Err(_) => {
             let secs = state.config.request_timeout.as_secs().to_string();
-            crate::error::AppError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "err.timeout").args(vec![secs]).in_ctx(lang, api, None).into_response()
+            crate::error::AppError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "err.timeout")
+                .args(vec![secs])
+                .in_ctx(lang, api, None)
+                .into_response()
         }
     }
 }
@@ -402,8 +478,13 @@ async fn limits(State(state): State<AppState>, req: Request, next: Next) -> Resp
 async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().to_string();
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "other".into());
-    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "other".into());
+    let request_id =
+        req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let path = req.uri().path().to_string();
     let resp = next.run(req).await;
     let elapsed = start.elapsed().as_secs_f64();
@@ -429,7 +510,10 @@ async fn security_headers(State(state): State<AppState>, req: Request, next: Nex
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     if state.config.secure_cookies {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
     }
     resp
 }

@@ -5,15 +5,35 @@ use axum::response::{IntoResponse, Response};
 
 const FILES: &[(&str, &str, &[u8])] = &[
     ("app.css", "text/css; charset=utf-8", include_bytes!("../static/app.css")),
-    ("swagger-init.js", "text/javascript; charset=utf-8", include_bytes!("../static/swagger-init.js")),
-    ("vendor/htmx.min.js", "text/javascript; charset=utf-8", include_bytes!("../static/vendor/htmx.min.js")),
-    ("vendor/swagger-ui-bundle.js", "text/javascript; charset=utf-8", include_bytes!("../static/vendor/swagger-ui-bundle.js")),
-    ("vendor/swagger-ui.css", "text/css; charset=utf-8", include_bytes!("../static/vendor/swagger-ui.css")),
+    (
+        "swagger-init.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/swagger-init.js"),
+    ),
+    (
+        "vendor/htmx.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/vendor/htmx.min.js"),
+    ),
+    (
+        "vendor/swagger-ui-bundle.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/vendor/swagger-ui-bundle.js"),
+    ),
+    (
+        "vendor/swagger-ui.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../static/vendor/swagger-ui.css"),
+    ),
 ];
 
 pub async fn file(Path(path): Path<String>) -> Response {
     match FILES.iter().find(|(name, _, _)| *name == path) {
-        Some((_, mime, body)) => ([(header::CONTENT_TYPE, *mime), (header::CACHE_CONTROL, "public, max-age=3600")], *body).into_response(),
+        Some((_, mime, body)) => (
+            [(header::CONTENT_TYPE, *mime), (header::CACHE_CONTROL, "public, max-age=3600")],
+            *body,
+        )
+            .into_response(),
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }

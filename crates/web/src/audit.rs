@@ -14,12 +14,22 @@ pub const PAGE: u64 = 50;
 
 /// Reads the filter from query parameters; a bad `before_seq` is a 400 naming it.
 pub fn filter_of(q: &HashMap<String, String>) -> Result<Filter, AppError> {
-    let get = |k: &str| q.get(k).map(|v| v.trim().chars().take(100).collect::<String>()).unwrap_or_default();
+    let get = |k: &str| {
+        q.get(k).map(|v| v.trim().chars().take(100).collect::<String>()).unwrap_or_default()
+    };
     let before_seq = match q.get("before_seq").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => None,
-        Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::bad_request(format!("before_seq={v}")))?),
+        Some(v) => {
+            Some(v.parse::<i64>().map_err(|_| AppError::bad_request(format!("before_seq={v}")))?)
+        }
     };
-    Ok(Filter { actor: get("actor"), action: get("action"), entity: get("entity"), entity_id: get("entity_id"), before_seq })
+    Ok(Filter {
+        actor: get("actor"),
+        action: get("action"),
+        entity: get("entity"),
+        entity_id: get("entity_id"),
+        before_seq,
+    })
 }
 
 #[derive(Template)]
@@ -31,14 +41,27 @@ struct AuditPage {
     more_href: String,
 }
 
-pub async fn page(State(state): State<AppState>, a: Auth<ViewAudit>, Query(q): Query<HashMap<String, String>>) -> AppResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    a: Auth<ViewAudit>,
+    Query(q): Query<HashMap<String, String>>,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let f = filter_of(&q).map_err(|e| ctx.err(e))?;
     let entries = audit::list(&state.db, &f, PAGE).await.map_err(|e| ctx.err(e.into()))?;
     let more_href = match entries.last() {
         Some(last) if entries.len() as u64 == PAGE => {
-            let params = [("actor", &f.actor), ("action", &f.action), ("entity", &f.entity), ("entity_id", &f.entity_id)];
-            let mut p: Vec<(&str, String)> = params.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (*k, v.to_string())).collect();
+            let params = [
+                ("actor", &f.actor),
+                ("action", &f.action),
+                ("entity", &f.entity),
+                ("entity_id", &f.entity_id),
+            ];
+            let mut p: Vec<(&str, String)> = params
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (*k, v.to_string()))
+                .collect();
             p.push(("before_seq", last.seq.to_string()));
             format!("/audit?{}", serde_urlencoded::to_string(p).unwrap_or_default())
         }

@@ -94,7 +94,12 @@ pub fn resolve_lang(headers: &HeaderMap, query: &str) -> Lang {
     query_param(query, "lang")
         .and_then(Lang::parse)
         .or_else(|| cookie(headers, LANG_COOKIE).and_then(Lang::parse))
-        .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
         .unwrap_or(Lang::Zh)
 }
 
@@ -104,13 +109,27 @@ pub fn principal_of(user: &users::User, unit_path: Option<String>) -> Option<Pri
     let scope = match role {
         Role::SystemAdmin | Role::BureauStaff => Scope::All,
         Role::ZoneAdmin => Scope::Subtree(unit_path?),
-        Role::OrgAdmin | Role::OrgMember | Role::ServiceProvider => Scope::Organisation(user.organisation_id?),
+        Role::OrgAdmin | Role::OrgMember | Role::ServiceProvider => {
+            Scope::Organisation(user.organisation_id?)
+        }
         Role::Expert | Role::Public => Scope::Nothing,
     };
-    Some(Principal { user_id: user.id, username: user.username.clone(), display_name: user.display_name.clone(), role, scope })
+    Some(Principal {
+        user_id: user.id,
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        role,
+        scope,
+    })
 }
 
-pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>, http_only: bool) -> HeaderValue {
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    secure: bool,
+    max_age: Option<i64>,
+    http_only: bool,
+) -> HeaderValue {
     let mut c = format!("{name}={value}; Path=/; SameSite=Lax");
     if http_only {
         c.push_str("; HttpOnly");
@@ -139,7 +158,8 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().unwrap_or("").to_string();
     let api = path.starts_with("/api/");
-    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let request_id =
+        headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let query_lang = query_param(&query, "lang").and_then(Lang::parse);
     let lang = resolve_lang(headers, &query);
     let mut ctx = Ctx {
@@ -175,11 +195,12 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
                 ctx.read_only = t.read_only;
             }
         } else if let Some(token) = session_token
-            && let Some(s) = users::session(&state.db, &token).await? {
-                ctx.principal = principal_of(&s.user, s.unit_path);
-                ctx.csrf = s.csrf;
-                ctx.session_token = Some(token);
-            }
+            && let Some(s) = users::session(&state.db, &token).await?
+        {
+            ctx.principal = principal_of(&s.user, s.unit_path);
+            ctx.csrf = s.csrf;
+            ctx.session_token = Some(token);
+        }
         Ok(())
     }
     .await;
@@ -200,7 +221,9 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
         }
     }
     if ctx.read_only && !matches!(parts.method, Method::GET | Method::HEAD) {
-        return ctx.err(AppError::new(StatusCode::FORBIDDEN, "read_only_token", "err.token.read_only")).into_response();
+        return ctx
+            .err(AppError::new(StatusCode::FORBIDDEN, "read_only_token", "err.token.read_only"))
+            .into_response();
     }
     let mut body = body;
     let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
@@ -214,10 +237,14 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
     let mut resp = next.run(Request::from_parts(parts, body)).await;
     let secure = state.config.secure_cookies;
     if ctx.set_csrf_cookie {
-        resp.headers_mut().append(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &ctx.csrf, secure, None, true));
+        resp.headers_mut()
+            .append(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &ctx.csrf, secure, None, true));
     }
     if ctx.set_lang_cookie {
-        resp.headers_mut().append(header::SET_COOKIE, set_cookie(LANG_COOKIE, ctx.lang.code(), secure, Some(365 * 86400), false));
+        resp.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(LANG_COOKIE, ctx.lang.code(), secure, Some(365 * 86400), false),
+        );
     }
     resp
 }
@@ -227,7 +254,12 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
 /// router driven without a socket): then only the per-name counters apply.
 fn client_address(parts: &Parts, behind_proxy: bool) -> Option<String> {
     let forwarded = || {
-        let header = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).next_back()?;
+        let header = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .next_back()?;
         header.rsplit(',').next()?.trim().parse::<std::net::IpAddr>().ok()
     };
     let peer = || parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
@@ -237,7 +269,8 @@ fn client_address(parts: &Parts, behind_proxy: bool) -> Option<String> {
 
 /// A request that sent a bearer token we do not know is refused outright.
 fn bearer_missing_user(headers: &HeaderMap, ctx: &Ctx) -> bool {
-    headers.get(header::AUTHORIZATION).is_some_and(|v| v.as_bytes().starts_with(b"Bearer ")) && ctx.principal.is_none()
+    headers.get(header::AUTHORIZATION).is_some_and(|v| v.as_bytes().starts_with(b"Bearer "))
+        && ctx.principal.is_none()
 }
 
 /// The CSRF token must come back in `X-CSRF-Token` or in the form's `_csrf` field, and a
@@ -252,7 +285,11 @@ async fn check_csrf(parts: &Parts, body: Body, ctx: &Ctx) -> Result<Body, AppErr
     }
     let expected = ctx.csrf.as_bytes();
     if let Some(h) = parts.headers.get("x-csrf-token") {
-        return if constant_eq(h.as_bytes(), expected) { Ok(body) } else { Err(ctx.err(AppError::csrf())) };
+        return if constant_eq(h.as_bytes(), expected) {
+            Ok(body)
+        } else {
+            Err(ctx.err(AppError::csrf()))
+        };
     }
     let is_form = parts
         .headers
@@ -272,15 +309,24 @@ async fn check_csrf(parts: &Parts, body: Body, ctx: &Ctx) -> Result<Body, AppErr
 }
 
 pub fn too_large(ctx: &Ctx) -> AppError {
-    ctx.err(AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "err.too_large").args(vec!["1 MB".into()]))
+    ctx.err(
+        AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "err.too_large")
+            .args(vec!["1 MB".into()]),
+    )
 }
 
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).ok()?.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && !b.is_empty() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && !b.is_empty()
+        && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A capability, as a type, so a handler's signature says what it needs.
@@ -298,7 +344,29 @@ macro_rules! caps {
         )*
     };
 }
-caps!(ViewWorkspace, ViewOrgUnits, ViewOrgs, CreateOrgs, EditOrgs, ViewAudit, ManageUsers, ManageTokens, ManageOrgUnits, ViewStats, ReportStats, ReviewStats, ManageStatForms, ViewIndicators, ManageIndicators, ManageExperts, ReviewAsExpert, ManageCredit, ViewApplications, ApplyProjects, ManageProjects);
+caps!(
+    ViewWorkspace,
+    ViewOrgUnits,
+    ViewOrgs,
+    CreateOrgs,
+    EditOrgs,
+    ViewAudit,
+    ManageUsers,
+    ManageTokens,
+    ManageOrgUnits,
+    ViewStats,
+    ReportStats,
+    ReviewStats,
+    ManageStatForms,
+    ViewIndicators,
+    ManageIndicators,
+    ManageExperts,
+    ReviewAsExpert,
+    ManageCredit,
+    ViewApplications,
+    ApplyProjects,
+    ManageProjects
+);
 
 /// The one gate: a handler taking `Auth<C>` runs only for a signed-in principal whose role
 /// has capability `C`. Anonymous page requests go to the sign-in page; API requests get 401.
@@ -311,14 +379,30 @@ pub struct Auth<C: Cap> {
 impl<C: Cap> FromRequestParts<AppState> for Auth<C> {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
-        let ctx = parts.extensions.get::<Ctx>().cloned().ok_or_else(|| AppError::internal("").into_response())?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ctx = parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::internal("").into_response())?;
         let Some(principal) = ctx.principal.clone() else {
             if ctx.api {
                 return Err(ctx.err(AppError::unauthorized()).into_response());
             }
-            let next = if ctx.query.is_empty() { ctx.path.clone() } else { format!("{}?{}", ctx.path, ctx.query) };
-            let target = format!("/login?next={}", serde_urlencoded::to_string([("n", next)]).unwrap_or_default().trim_start_matches("n="));
+            let next = if ctx.query.is_empty() {
+                ctx.path.clone()
+            } else {
+                format!("{}?{}", ctx.path, ctx.query)
+            };
+            let target = format!(
+                "/login?next={}",
+                serde_urlencoded::to_string([("n", next)])
+                    .unwrap_or_default()
+                    .trim_start_matches("n=")
+            );
             return Err(Redirect::to(&target).into_response());
         };
         if principal.authorize(C::CAP).is_err() {
@@ -331,14 +415,18 @@ impl<C: Cap> FromRequestParts<AppState> for Auth<C> {
 /// The request context for pages anyone may see.
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         parts.extensions.get::<Ctx>().cloned().ok_or_else(|| AppError::internal("").into_response())
     }
 }
 
 /// A form field that cannot be taken: 422, the message (in the user's language) beside the field.
 pub fn field_error(ctx: &Ctx, field: &str, key: &'static str, args: Vec<String>) -> AppError {
-    let mut e = AppError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid", key).args(args);
+    let mut e =
+        AppError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid", key).args(args);
     let msg = crate::i18n::tf(ctx.lang, key, &e.args);
     e.fields = vec![(field.to_string(), msg)];
     ctx.err(e)
@@ -367,7 +455,12 @@ pub struct LoginQuery {
 }
 
 pub async fn login_form(ctx: Ctx, q: axum::extract::Query<LoginQuery>) -> Response {
-    render(&LoginPage { s: ctx.shell(), username: String::new(), next: safe_next(&q.next), error: String::new() })
+    render(&LoginPage {
+        s: ctx.shell(),
+        username: String::new(),
+        next: safe_next(&q.next),
+        error: String::new(),
+    })
 }
 
 #[derive(serde::Deserialize)]
@@ -397,28 +490,48 @@ pub fn format_time(lang: Lang, ms: i64) -> String {
     }
 }
 
-pub async fn login(State(state): State<AppState>, ctx: Ctx, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let form: LoginForm = parse_form(&ctx, &body)?;
     let page = |error: String, status: StatusCode| {
-        let mut r = render(&LoginPage { s: ctx.shell(), username: form.username.clone(), next: safe_next(&form.next), error });
+        let mut r = render(&LoginPage {
+            s: ctx.shell(),
+            username: form.username.clone(),
+            next: safe_next(&form.next),
+            error,
+        });
         *r.status_mut() = status;
         r
     };
     if form.username.trim().is_empty() || form.password.is_empty() {
         return Ok(page(tf(ctx.lang, "login.required", &[]), StatusCode::UNPROCESSABLE_ENTITY));
     }
-    let attempt = users::SignIn { username: &form.username, password: &form.password, client: ctx.client.as_deref(), request_id: &ctx.request_id };
-    match users::login(&state.db, &crate::blocking::Pool, &attempt).await.map_err(|e| ctx.err(e.into()))? {
+    let attempt = users::SignIn {
+        username: &form.username,
+        password: &form.password,
+        client: ctx.client.as_deref(),
+        request_id: &ctx.request_id,
+    };
+    match users::login(&state.db, &crate::blocking::Pool, &attempt)
+        .await
+        .map_err(|e| ctx.err(e.into()))?
+    {
         LoginOutcome::Ok { token, .. } => {
             let next = safe_next(&form.next);
-            let mut r = Redirect::to(if next.is_empty() { "/workspace" } else { &next }).into_response();
+            let mut r =
+                Redirect::to(if next.is_empty() { "/workspace" } else { &next }).into_response();
             r.headers_mut().append(
                 header::SET_COOKIE,
                 set_cookie(SESSION_COOKIE, &token, state.config.secure_cookies, None, true),
             );
             Ok(r)
         }
-        LoginOutcome::Invalid => Ok(page(tf(ctx.lang, "login.invalid", &[]), StatusCode::UNAUTHORIZED)),
+        LoginOutcome::Invalid => {
+            Ok(page(tf(ctx.lang, "login.invalid", &[]), StatusCode::UNAUTHORIZED))
+        }
         LoginOutcome::Throttled { retry_after_ms } => {
             // The same words for every name, known or not; the wait only in `Retry-After`.
             let mut r = page(tf(ctx.lang, "login.throttled", &[]), StatusCode::TOO_MANY_REQUESTS);
@@ -431,10 +544,15 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, body: axum::body::By
 
 pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     if let (Some(token), Some(p)) = (&ctx.session_token, &ctx.principal) {
-        users::logout(&state.db, token, &p.username, &ctx.request_id).await.map_err(|e| ctx.err(e.into()))?;
+        users::logout(&state.db, token, &p.username, &ctx.request_id)
+            .await
+            .map_err(|e| ctx.err(e.into()))?;
     }
     let mut r = Redirect::to("/").into_response();
-    r.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", state.config.secure_cookies, Some(0), true));
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", state.config.secure_cookies, Some(0), true),
+    );
     Ok(r)
 }
 
@@ -460,12 +578,20 @@ struct PasswordForm {
     confirm: String,
 }
 
-pub async fn password_change(State(state): State<AppState>, a: Auth<ViewWorkspace>, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn password_change(
+    State(state): State<AppState>,
+    a: Auth<ViewWorkspace>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     signed_in_person(ctx)?;
     let f: PasswordForm = parse_form(ctx, &body)?;
     let fail = |field: &str, key: &str| {
-        let mut r = render(&PasswordPage { s: ctx.shell(), errors: FieldErrors(vec![(field.to_string(), tf(ctx.lang, key, &[]))]), done: false });
+        let mut r = render(&PasswordPage {
+            s: ctx.shell(),
+            errors: FieldErrors(vec![(field.to_string(), tf(ctx.lang, key, &[]))]),
+            done: false,
+        });
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         Ok(r)
     };
@@ -485,7 +611,9 @@ pub async fn password_change(State(state): State<AppState>, a: Auth<ViewWorkspac
         .await
         .map_err(|e| ctx.err(e.into()))?
     {
-        PasswordChange::Changed => Ok(render(&PasswordPage { s: ctx.shell(), errors: FieldErrors::default(), done: true })),
+        PasswordChange::Changed => {
+            Ok(render(&PasswordPage { s: ctx.shell(), errors: FieldErrors::default(), done: true }))
+        }
         PasswordChange::WrongCurrent => fail("current", "err.password.wrong"),
         PasswordChange::Weak(key) => fail("new", key),
     }
@@ -515,7 +643,13 @@ struct TokenLine {
     read_only: bool,
 }
 
-async fn tokens_render(state: &AppState, ctx: &Ctx, user_id: i64, created: String, error: String) -> AppResult<Response> {
+async fn tokens_render(
+    state: &AppState,
+    ctx: &Ctx,
+    user_id: i64,
+    created: String,
+    error: String,
+) -> AppResult<Response> {
     let now = innocity_store::db::now_ms();
     let tokens = users::tokens(&state.db, user_id)
         .await
@@ -526,23 +660,46 @@ async fn tokens_render(state: &AppState, ctx: &Ctx, user_id: i64, created: Strin
             name: t.name,
             created: format_time(ctx.lang, t.created_at),
             expires: format_time(ctx.lang, t.expires_at),
-            last_used: if t.last_used_at > 0 { format_time(ctx.lang, t.last_used_at) } else { tf(ctx.lang, "tokens.never_used", &[]) },
+            last_used: if t.last_used_at > 0 {
+                format_time(ctx.lang, t.last_used_at)
+            } else {
+                tf(ctx.lang, "tokens.never_used", &[])
+            },
             expired: t.expires_at <= now,
             read_only: t.read_only,
         })
         .collect();
     let revoked = ctx.query.split('&').any(|kv| kv == "revoked=1");
-    let page = TokensPage { s: ctx.shell(), created, error, revoked, tokens, days: &users::TOKEN_DAYS, default_days: users::DEFAULT_TOKEN_DAYS };
+    let page = TokensPage {
+        s: ctx.shell(),
+        created,
+        error,
+        revoked,
+        tokens,
+        days: &users::TOKEN_DAYS,
+        default_days: users::DEFAULT_TOKEN_DAYS,
+    };
     Ok(render(&page))
 }
 
 /// Tokens and passwords are managed by the person, signed in on the web: an API token may not
 /// make itself a longer-lived one or change the password behind it.
 fn signed_in_person(ctx: &Ctx) -> AppResult<()> {
-    if ctx.via_token { Err(ctx.err(AppError::new(StatusCode::FORBIDDEN, "token_cannot_manage", "err.token.manage"))) } else { Ok(()) }
+    if ctx.via_token {
+        Err(ctx.err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "token_cannot_manage",
+            "err.token.manage",
+        )))
+    } else {
+        Ok(())
+    }
 }
 
-pub async fn tokens_page(State(state): State<AppState>, a: Auth<ManageTokens>) -> AppResult<Response> {
+pub async fn tokens_page(
+    State(state): State<AppState>,
+    a: Auth<ManageTokens>,
+) -> AppResult<Response> {
     tokens_render(&state, &a.ctx, a.principal.user_id, String::new(), String::new()).await
 }
 
@@ -557,7 +714,11 @@ struct TokenForm {
     read_only: Option<String>,
 }
 
-pub async fn tokens_create(State(state): State<AppState>, a: Auth<ManageTokens>, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn tokens_create(
+    State(state): State<AppState>,
+    a: Auth<ManageTokens>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     signed_in_person(ctx)?;
     let f: TokenForm = parse_form(ctx, &body)?;
@@ -590,11 +751,17 @@ pub async fn tokens_create(State(state): State<AppState>, a: Auth<ManageTokens>,
 }
 
 /// Ends one of the user's own tokens (a form post: CSRF-checked like every other).
-pub async fn tokens_revoke(State(state): State<AppState>, a: Auth<ManageTokens>, axum::extract::Path(id): axum::extract::Path<String>) -> AppResult<Response> {
+pub async fn tokens_revoke(
+    State(state): State<AppState>,
+    a: Auth<ManageTokens>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     signed_in_person(ctx)?;
     let id: i64 = id.parse().map_err(|_| ctx.err(AppError::not_found()))?;
-    users::revoke_token(&state.db, a.principal.user_id, id, &a.principal.username, &ctx.request_id).await.map_err(|e| ctx.err(e.into()))?;
+    users::revoke_token(&state.db, a.principal.user_id, id, &a.principal.username, &ctx.request_id)
+        .await
+        .map_err(|e| ctx.err(e.into()))?;
     Ok(Redirect::to("/tokens?revoked=1").into_response())
 }
 
@@ -636,7 +803,11 @@ mod tests {
         assert_eq!(safe_next("/projects/12?tab=a"), "/projects/12?tab=a");
         assert_eq!(safe_next("/workspace"), "/workspace");
         assert_eq!(safe_next("/orgs?q=%E5%85%B0&page=2#list"), "/orgs?q=%E5%85%B0&page=2#list");
-        assert_eq!(safe_next("/%09/evil.example"), "/%09/evil.example", "a literal %09 stays a path on our host");
+        assert_eq!(
+            safe_next("/%09/evil.example"),
+            "/%09/evil.example",
+            "a literal %09 stays a path on our host"
+        );
     }
     #[test]
     fn an_error_page_links_back_only_to_our_own_pages() {
@@ -646,7 +817,11 @@ mod tests {
             h.insert(header::REFERER, HeaderValue::from_static(referer));
             same_site_referer(&h)
         };
-        assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080/applications/5?notice=apps.saved").as_deref(), Some("/applications/5?notice=apps.saved"));
+        assert_eq!(
+            with("127.0.0.1:8080", "http://127.0.0.1:8080/applications/5?notice=apps.saved")
+                .as_deref(),
+            Some("/applications/5?notice=apps.saved")
+        );
         assert_eq!(with("127.0.0.1:8080", "https://evil.example/applications/5"), None);
         assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080//evil.example/x"), None);
         assert_eq!(with("127.0.0.1:8080", "http://127.0.0.1:8080").as_deref(), Some("/"));

@@ -30,7 +30,10 @@ pub async fn run<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) ->
 pub struct Pool;
 
 impl innocity_store::users::Heavy for Pool {
-    fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> impl std::future::Future<Output = Option<T>> + Send {
+    fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> impl std::future::Future<Output = Option<T>> + Send {
         run(job)
     }
 }

@@ -24,7 +24,17 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(status: StatusCode, code: &'static str, key: &'static str) -> Self {
-        AppError { status, code, key, args: vec![], fields: vec![], lang: Lang::Zh, api: false, fragment: false, shell: None }
+        AppError {
+            status,
+            code,
+            key,
+            args: vec![],
+            fields: vec![],
+            lang: Lang::Zh,
+            api: false,
+            fragment: false,
+            shell: None,
+        }
     }
     pub fn args(mut self, args: Vec<String>) -> Self {
         self.args = args;
@@ -49,7 +59,8 @@ impl AppError {
         Self::new(StatusCode::BAD_REQUEST, "malformed", "err.malformed").args(vec![what.into()])
     }
     pub fn internal(request_id: &str) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "err.internal").args(vec![request_id.into()])
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "err.internal")
+            .args(vec![request_id.into()])
     }
     /// Sets how the error is rendered: the language, page or JSON, and the page frame.
     pub fn in_ctx(mut self, lang: Lang, api: bool, shell: Option<Shell>) -> Self {
@@ -71,11 +82,17 @@ impl From<StoreError> for AppError {
             StoreError::Duplicate(what) if what.contains("form_tokens") => {
                 AppError::new(StatusCode::CONFLICT, "duplicate_submit", "err.duplicate_submit")
             }
-            StoreError::Duplicate(what) if what.contains("credit_code") => {
-                AppError::new(StatusCode::CONFLICT, "duplicate_credit_code", "err.credit_code.duplicate")
+            StoreError::Duplicate(what) if what.contains("credit_code") => AppError::new(
+                StatusCode::CONFLICT,
+                "duplicate_credit_code",
+                "err.credit_code.duplicate",
+            ),
+            StoreError::Duplicate(_) => {
+                AppError::new(StatusCode::CONFLICT, "duplicate", "err.duplicate_submit")
             }
-            StoreError::Duplicate(_) => AppError::new(StatusCode::CONFLICT, "duplicate", "err.duplicate_submit"),
-            StoreError::Refused { key, args } => AppError::new(StatusCode::CONFLICT, "refused", key).args(args),
+            StoreError::Refused { key, args } => {
+                AppError::new(StatusCode::CONFLICT, "refused", key).args(args)
+            }
             other => {
                 // The cause goes to the log (no secrets in it), the user gets a request id.
                 tracing::error!(error = %other, "store error");
@@ -89,9 +106,13 @@ impl IntoResponse for AppError {
     fn into_response(mut self) -> Response {
         let message = self.message();
         if self.api {
-            let fields: serde_json::Map<String, serde_json::Value> =
-                self.fields.iter().map(|(f, m)| (f.clone(), serde_json::Value::String(m.clone()))).collect();
-            let mut body = serde_json::json!({ "error": { "code": self.code, "message": message } });
+            let fields: serde_json::Map<String, serde_json::Value> = self
+                .fields
+                .iter()
+                .map(|(f, m)| (f.clone(), serde_json::Value::String(m.clone())))
+                .collect();
+            let mut body =
+                serde_json::json!({ "error": { "code": self.code, "message": message } });
             if !fields.is_empty() {
                 body["error"]["fields"] = serde_json::Value::Object(fields);
             }
@@ -100,8 +121,16 @@ impl IntoResponse for AppError {
         // A message said once: the field's own message is not repeated below the same words.
         self.fields.retain(|(_, m)| *m != message);
         if self.fragment {
-            let items: String = self.fields.iter().map(|(_, m)| format!("<li>{}</li>", crate::page::escape(m))).collect();
-            let html = format!("<div class=\"alert alert-error\" id=\"error-message\"><p>{}</p>{}</div>", crate::page::escape(&message), if items.is_empty() { String::new() } else { format!("<ul>{items}</ul>") });
+            let items: String = self
+                .fields
+                .iter()
+                .map(|(_, m)| format!("<li>{}</li>", crate::page::escape(m)))
+                .collect();
+            let html = format!(
+                "<div class=\"alert alert-error\" id=\"error-message\"><p>{}</p>{}</div>",
+                crate::page::escape(&message),
+                if items.is_empty() { String::new() } else { format!("<ul>{items}</ul>") }
+            );
             return (self.status, axum::response::Html(html)).into_response();
         }
         let shell = self.shell.map(|s| *s).unwrap_or_else(|| Shell::anonymous(self.lang));

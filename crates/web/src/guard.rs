@@ -31,13 +31,20 @@ pub fn first_bad_field(path: &str, query: &str, content_type: &str, body: &[u8])
 
 fn bad_pair(encoded: &str) -> Option<String> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(encoded).ok()?;
-    pairs.into_iter().find(|(k, v)| forbidden(k) || forbidden(v)).map(|(k, _)| if forbidden(&k) { "?".into() } else { k })
+    pairs
+        .into_iter()
+        .find(|(k, v)| forbidden(k) || forbidden(v))
+        .map(|(k, _)| if forbidden(&k) { "?".into() } else { k })
 }
 
 fn bad_in_json(v: &serde_json::Value, at: &str) -> Option<String> {
     match v {
-        serde_json::Value::String(s) if forbidden(s) => Some(if at.is_empty() { "body".into() } else { at.to_string() }),
-        serde_json::Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| bad_in_json(x, &format!("{at}[{i}]"))),
+        serde_json::Value::String(s) if forbidden(s) => {
+            Some(if at.is_empty() { "body".into() } else { at.to_string() })
+        }
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, x)| bad_in_json(x, &format!("{at}[{i}]")))
+        }
         serde_json::Value::Object(map) => map.iter().find_map(|(k, x)| {
             let here = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
             if forbidden(k) { Some(here) } else { bad_in_json(x, &here) }
@@ -53,7 +60,11 @@ fn percent_decoded(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
             (b'%', Some(h), Some(l)) => {
                 out.push((h * 16 + l) as u8);
                 i += 3;
@@ -77,12 +88,29 @@ mod tests {
         assert!(forbidden("a\0b") && forbidden("\u{1b}[31m") && forbidden("\u{85}"));
         let form = "application/x-www-form-urlencoded";
         assert_eq!(first_bad_field("/orgs", "q=%00", "", b""), Some("q".into()));
-        assert_eq!(first_bad_field("/orgs", "", form, b"name=ok&address=%E5%85%B0%00"), Some("address".into()));
+        assert_eq!(
+            first_bad_field("/orgs", "", form, b"name=ok&address=%E5%85%B0%00"),
+            Some("address".into())
+        );
         assert_eq!(first_bad_field("/orgs", "", form, b"text=line%0Aline%09tab"), None);
         assert_eq!(first_bad_field("/x%00y", "", "", b""), Some("path".into()));
-        assert_eq!(first_bad_field("/api", "", "application/json", br#"{"org":{"names":["ok","a\u0000"]}}"#), Some("org.names[1]".into()));
+        assert_eq!(
+            first_bad_field(
+                "/api",
+                "",
+                "application/json",
+                br#"{"org":{"names":["ok","a\u0000"]}}"#
+            ),
+            Some("org.names[1]".into())
+        );
         assert_eq!(first_bad_field("/api", "", "application/json", b"not json"), None);
-        assert_eq!(first_bad_field("/up", "", "multipart/form-data; boundary=x", b"\0\0binary"), None);
-        assert_eq!(first_bad_field("/applications/1", "", "text/plain", b"title=a%00b"), Some("title".into()));
+        assert_eq!(
+            first_bad_field("/up", "", "multipart/form-data; boundary=x", b"\0\0binary"),
+            None
+        );
+        assert_eq!(
+            first_bad_field("/applications/1", "", "text/plain", b"title=a%00b"),
+            Some("title".into())
+        );
     }
 }

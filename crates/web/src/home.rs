@@ -22,10 +22,17 @@ struct HomePage {
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let stats = state.home_stats().await.map_err(|e| ctx.err(e.into()))?;
     let (zones, total) = (&stats.0, stats.1);
-    let zones = zones.iter().map(|(zh, en, n)| (if ctx.lang == Lang::Zh { zh.clone() } else { en.clone() }, *n)).collect();
+    let zones = zones
+        .iter()
+        .map(|(zh, en, n)| (if ctx.lang == Lang::Zh { zh.clone() } else { en.clone() }, *n))
+        .collect();
     let public = state.public_frameworks().await.map_err(|e| ctx.err(e.into()))?;
     // Frameworks are read only when some are public (the home page is the busiest page).
-    let all = if public.is_empty() { vec![] } else { innocity_store::indicators::frameworks(&state.db).await.map_err(|e| ctx.err(e.into()))? };
+    let all = if public.is_empty() {
+        vec![]
+    } else {
+        innocity_store::indicators::frameworks(&state.db).await.map_err(|e| ctx.err(e.into()))?
+    };
     let dashboards = all
         .into_iter()
         .filter(|f| public.contains(&f.code))
@@ -33,9 +40,25 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         .collect();
     // 立项公示: the latest three notices.
     let mut notices = Vec::new();
-    for n in innocity_store::projects::execution::notices(&state.db).await.map_err(|e| ctx.err(e.into()))?.into_iter().take(3) {
-        if let Some(c) = innocity_store::projects::call(&state.db, n.call_id).await.map_err(|e| ctx.err(e.into()))? {
-            notices.push((c.id, c.title, format!("{} – {}", n.starts_on.format("%Y年%m月%d日"), n.ends_on.format("%Y年%m月%d日"))));
+    for n in innocity_store::projects::execution::notices(&state.db)
+        .await
+        .map_err(|e| ctx.err(e.into()))?
+        .into_iter()
+        .take(3)
+    {
+        if let Some(c) = innocity_store::projects::call(&state.db, n.call_id)
+            .await
+            .map_err(|e| ctx.err(e.into()))?
+        {
+            notices.push((
+                c.id,
+                c.title,
+                format!(
+                    "{} – {}",
+                    n.starts_on.format("%Y年%m月%d日"),
+                    n.ends_on.format("%Y年%m月%d日")
+                ),
+            ));
         }
     }
     Ok(render(&HomePage { s: ctx.shell(), zones, total, dashboards, notices }))
@@ -51,46 +74,105 @@ struct WorkspacePage {
     tasks: Vec<(String, String, String)>,
 }
 
-pub async fn workspace(State(state): State<AppState>, a: Auth<ViewWorkspace>) -> AppResult<Response> {
+pub async fn workspace(
+    State(state): State<AppState>,
+    a: Auth<ViewWorkspace>,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let scope = match &a.principal.scope {
         Scope::All => crate::i18n::t(ctx.lang, "ws.scope.all").to_string(),
         Scope::Subtree(path) => {
             let units = state.units().await.map_err(|e| ctx.err(e.into()))?;
-            units.iter().find(|u| &u.path == path).map(|u| if ctx.lang == Lang::Zh { u.name_zh.clone() } else { u.name_en.clone() }).unwrap_or_default()
+            units
+                .iter()
+                .find(|u| &u.path == path)
+                .map(|u| if ctx.lang == Lang::Zh { u.name_zh.clone() } else { u.name_en.clone() })
+                .unwrap_or_default()
         }
-        Scope::Organisation(id) => innocity_store::orgs::get(&state.db, *id).await.map_err(|e| ctx.err(e.into()))?.map(|o| o.name).unwrap_or_default(),
+        Scope::Organisation(id) => innocity_store::orgs::get(&state.db, *id)
+            .await
+            .map_err(|e| ctx.err(e.into()))?
+            .map(|o| o.name)
+            .unwrap_or_default(),
         Scope::Nothing => crate::i18n::t(ctx.lang, "ws.scope.nothing").to_string(),
     };
     // 催报: the latest reminders for an organisation's people, on the first page they see.
     let reminders = match &a.principal.scope {
-        Scope::Organisation(id) => innocity_store::stats::reminders_for(&state.db, *id, 3).await.map_err(|e| ctx.err(e.into()))?,
+        Scope::Organisation(id) => innocity_store::stats::reminders_for(&state.db, *id, 3)
+            .await
+            .map_err(|e| ctx.err(e.into()))?,
         _ => vec![],
     };
     // A leader's project tasks: reports overdue or due within 30 days, rectifications overdue.
     let today = chrono::Local::now().date_naive();
     let mut tasks = Vec::new();
-    if matches!(a.principal.role, innocity_core::access::Role::OrgMember | innocity_core::access::Role::OrgAdmin) {
-        for p in innocity_store::projects::execution::portfolio(&state.db, innocity_store::projects::Reach::Leader(a.principal.user_id), today).await.map_err(|e| ctx.err(e.into()))? {
+    if matches!(
+        a.principal.role,
+        innocity_core::access::Role::OrgMember | innocity_core::access::Role::OrgAdmin
+    ) {
+        for p in innocity_store::projects::execution::portfolio(
+            &state.db,
+            innocity_store::projects::Reach::Leader(a.principal.user_id),
+            today,
+        )
+        .await
+        .map_err(|e| ctx.err(e.into()))?
+        {
             if p.overdue_reports > 0 {
-                tasks.push((format!("/projects/{}", p.id), p.code.clone(), crate::i18n::tf(ctx.lang, "life.overdue_reports", &[p.overdue_reports.to_string()])));
+                tasks.push((
+                    format!("/projects/{}", p.id),
+                    p.code.clone(),
+                    crate::i18n::tf(
+                        ctx.lang,
+                        "life.overdue_reports",
+                        &[p.overdue_reports.to_string()],
+                    ),
+                ));
             }
             if p.overdue_rectifications > 0 {
-                tasks.push((format!("/projects/{}", p.id), p.code.clone(), crate::i18n::tf(ctx.lang, "life.overdue_rectifications", &[p.overdue_rectifications.to_string()])));
+                tasks.push((
+                    format!("/projects/{}", p.id),
+                    p.code.clone(),
+                    crate::i18n::tf(
+                        ctx.lang,
+                        "life.overdue_rectifications",
+                        &[p.overdue_rectifications.to_string()],
+                    ),
+                ));
             }
             if let Some(due) = p.next_due.filter(|d| (d.due_on - today).num_days() <= 30) {
-                tasks.push((format!("/projects/{}", p.id), p.code.clone(), crate::i18n::tf(ctx.lang, "ws.report_due", &[due.due_on.format("%Y年%m月%d日").to_string()])));
+                tasks.push((
+                    format!("/projects/{}", p.id),
+                    p.code.clone(),
+                    crate::i18n::tf(
+                        ctx.lang,
+                        "ws.report_due",
+                        &[due.due_on.format("%Y年%m月%d日").to_string()],
+                    ),
+                ));
             }
         }
         // Applications sent back or turned down: the applicant is told why.
         use innocity_core::projects::Stage;
-        for x in innocity_store::projects::applications(&state.db, innocity_store::projects::Reach::Leader(a.principal.user_id), None, None).await.map_err(|e| ctx.err(e.into()))? {
+        for x in innocity_store::projects::applications(
+            &state.db,
+            innocity_store::projects::Reach::Leader(a.principal.user_id),
+            None,
+            None,
+        )
+        .await
+        .map_err(|e| ctx.err(e.into()))?
+        {
             let key = match x.stage {
                 Stage::Draft if !x.reason.is_empty() => "ws.returned",
                 Stage::Rejected => "ws.rejected",
                 _ => continue,
             };
-            tasks.push((format!("/applications/{}", x.id), x.code.clone(), crate::i18n::tf(ctx.lang, key, &[x.reason.clone()])));
+            tasks.push((
+                format!("/applications/{}", x.id),
+                x.code.clone(),
+                crate::i18n::tf(ctx.lang, key, &[x.reason.clone()]),
+            ));
         }
     }
     Ok(render(&WorkspacePage { s: ctx.shell(), scope, reminders, tasks }))

@@ -42,7 +42,10 @@ impl Lang {
             .filter_map(|part| {
                 let mut it = part.split(';');
                 let tag = it.next()?.trim();
-                let q = it.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse().ok()).unwrap_or(1.0);
+                let q = it
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse().ok())
+                    .unwrap_or(1.0);
                 Some((q, tag))
             })
             .collect();
@@ -83,7 +86,8 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         return s;
     }
     static MISSING: OnceLock<std::sync::Mutex<HashMap<String, &'static str>>> = OnceLock::new();
-    let mut missing = MISSING.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let mut missing =
+        MISSING.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
     if let Some(s) = missing.get(key) {
         return s;
     }

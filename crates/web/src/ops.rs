@@ -59,8 +59,14 @@ impl Metrics {
                     out.push_str(&format!("innocity_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{b}\"}} {}\n", s.buckets[i]));
                 }
                 out.push_str(&format!("innocity_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}\n", s.count));
-                out.push_str(&format!("innocity_http_request_duration_seconds_sum{{route=\"{route}\"}} {}\n", s.sum));
-                out.push_str(&format!("innocity_http_request_duration_seconds_count{{route=\"{route}\"}} {}\n", s.count));
+                out.push_str(&format!(
+                    "innocity_http_request_duration_seconds_sum{{route=\"{route}\"}} {}\n",
+                    s.sum
+                ));
+                out.push_str(&format!(
+                    "innocity_http_request_duration_seconds_count{{route=\"{route}\"}} {}\n",
+                    s.count
+                ));
             }
         }
         out
@@ -93,10 +99,22 @@ pub async fn metrics(State(state): State<AppState>, req: axum::extract::Request)
 /// this machine.
 fn metrics_allowed(state: &AppState, req: &axum::extract::Request) -> bool {
     use axum::extract::ConnectInfo;
-    let bearer = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
     match &state.config.metrics_token {
-        Some(token) => bearer.is_some_and(|b| constant_time_eq(b.trim().as_bytes(), token.as_bytes())),
-        None => !state.config.behind_proxy && req.extensions().get::<ConnectInfo<std::net::SocketAddr>>().is_some_and(|c| c.0.ip().is_loopback()),
+        Some(token) => {
+            bearer.is_some_and(|b| constant_time_eq(b.trim().as_bytes(), token.as_bytes()))
+        }
+        None => {
+            !state.config.behind_proxy
+                && req
+                    .extensions()
+                    .get::<ConnectInfo<std::net::SocketAddr>>()
+                    .is_some_and(|c| c.0.ip().is_loopback())
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! Organisations and org units: pages, and the scoped loading the API shares.
 use crate::app::AppState;
-use crate::auth::{Auth, CreateOrgs, Ctx, EditOrgs, ManageOrgUnits, ViewOrgUnits, ViewOrgs, parse_form};
+use crate::auth::{
+    Auth, CreateOrgs, Ctx, EditOrgs, ManageOrgUnits, ViewOrgUnits, ViewOrgs, parse_form,
+};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, tf};
 use crate::page::{FieldErrors, Shell, render};
@@ -15,8 +17,17 @@ use std::collections::HashMap;
 
 /// Loads an organisation if the principal may use `cap` on it: 404 if it does not exist,
 /// 403 if it lies outside the principal's scope.
-pub async fn load_scoped(state: &AppState, ctx: &Ctx, p: &Principal, id: i64, cap: Capability) -> AppResult<Organisation> {
-    let org = store::get(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+pub async fn load_scoped(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    id: i64,
+    cap: Capability,
+) -> AppResult<Organisation> {
+    let org = store::get(&state.db, id)
+        .await
+        .map_err(|e| ctx.err(e.into()))?
+        .ok_or_else(|| ctx.err(AppError::not_found()))?;
     p.authorize_on(cap, Target { unit_path: &org.unit_path, organisation_id: Some(org.id) })
         .map_err(|_| ctx.err(AppError::forbidden()))?;
     Ok(org)
@@ -24,7 +35,13 @@ pub async fn load_scoped(state: &AppState, ctx: &Ctx, p: &Principal, id: i64, ca
 
 /// Checks the org unit chosen in a form: it must exist and lie in the principal's reach. An
 /// organisation's own admins keep their organisation where it is.
-pub async fn resolve_unit(state: &AppState, ctx: &Ctx, p: &Principal, unit_id: i64, current: Option<&Organisation>) -> AppResult<Result<OrgUnit, FieldError>> {
+pub async fn resolve_unit(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    unit_id: i64,
+    current: Option<&Organisation>,
+) -> AppResult<Result<OrgUnit, FieldError>> {
     let unit = state.unit(unit_id).await.map_err(|e| ctx.err(e.into()))?;
     let Some(unit) = unit else {
         return Ok(Err(FieldError { field: "org_unit_id", key: "err.unit.unknown", args: vec![] }));
@@ -35,7 +52,11 @@ pub async fn resolve_unit(state: &AppState, ctx: &Ctx, p: &Principal, unit_id: i
         Scope::Organisation(_) => current.is_some_and(|o| o.org_unit_id == unit.id),
         Scope::Nothing => false,
     };
-    Ok(if allowed { Ok(unit) } else { Err(FieldError { field: "org_unit_id", key: "err.unit.scope", args: vec![] }) })
+    Ok(if allowed {
+        Ok(unit)
+    } else {
+        Err(FieldError { field: "org_unit_id", key: "err.unit.scope", args: vec![] })
+    })
 }
 
 pub fn field_messages(lang: Lang, errors: &[FieldError]) -> Vec<(String, String)> {
@@ -66,7 +87,9 @@ pub async fn validate(
 }
 
 /// Maps a duplicate credit code to a field error on the form instead of a page of its own.
-pub fn duplicate_as_field(e: innocity_store::StoreError) -> Result<innocity_store::StoreError, FieldError> {
+pub fn duplicate_as_field(
+    e: innocity_store::StoreError,
+) -> Result<innocity_store::StoreError, FieldError> {
     match e {
         innocity_store::StoreError::Duplicate(ref what) if what.contains("credit_code") => {
             Err(FieldError { field: "credit_code", key: "err.credit_code.duplicate", args: vec![] })
@@ -90,16 +113,27 @@ pub fn list_params(ctx: &Ctx, q: &HashMap<String, String>) -> AppResult<ListPara
     let num = |name: &str, default: u64| -> AppResult<u64> {
         match q.get(name).map(|s| s.trim()).filter(|s| !s.is_empty()) {
             None => Ok(default),
-            Some(v) => v.parse::<u64>().ok().filter(|n| *n >= 1 && *n <= 1_000_000).ok_or_else(|| ctx.err(AppError::bad_request(format!("{name}={v}")))),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n >= 1 && *n <= 1_000_000)
+                .ok_or_else(|| ctx.err(AppError::bad_request(format!("{name}={v}")))),
         }
     };
     let kind = match q.get("kind").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => None,
-        Some(k) => Some(OrgKind::parse(k).ok_or_else(|| ctx.err(AppError::bad_request(format!("kind={k}"))))?.code().to_string()),
+        Some(k) => Some(
+            OrgKind::parse(k)
+                .ok_or_else(|| ctx.err(AppError::bad_request(format!("kind={k}"))))?
+                .code()
+                .to_string(),
+        ),
     };
     let unit = match q.get("unit").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => None,
-        Some(u) => Some(u.parse::<i64>().map_err(|_| ctx.err(AppError::bad_request(format!("unit={u}"))))?),
+        Some(u) => Some(
+            u.parse::<i64>().map_err(|_| ctx.err(AppError::bad_request(format!("unit={u}"))))?,
+        ),
     };
     Ok(ListParams {
         text: q.get("q").cloned().unwrap_or_default().chars().take(100).collect(),
@@ -110,7 +144,12 @@ pub fn list_params(ctx: &Ctx, q: &HashMap<String, String>) -> AppResult<ListPara
     })
 }
 
-pub async fn query_orgs(state: &AppState, ctx: &Ctx, p: &Principal, lp: &ListParams) -> AppResult<Page<Organisation>> {
+pub async fn query_orgs(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    lp: &ListParams,
+) -> AppResult<Page<Organisation>> {
     let unit_path = match lp.unit {
         None => None,
         Some(id) => Some(
@@ -122,7 +161,13 @@ pub async fn query_orgs(state: &AppState, ctx: &Ctx, p: &Principal, lp: &ListPar
                 .path,
         ),
     };
-    let q = OrgQuery { text: lp.text.clone(), kind: lp.kind.clone(), unit_path, page: lp.page, per_page: lp.per_page };
+    let q = OrgQuery {
+        text: lp.text.clone(),
+        kind: lp.kind.clone(),
+        unit_path,
+        page: lp.page,
+        per_page: lp.per_page,
+    };
     store::list(&state.db, &p.scope, &q).await.map_err(|e| ctx.err(e.into()))
 }
 
@@ -154,7 +199,11 @@ fn unit_label(lang: Lang, u: &OrgUnit) -> String {
     format!("{}{}", "　".repeat(depth), name)
 }
 
-pub async fn list(State(state): State<AppState>, a: Auth<ViewOrgs>, Query(q): Query<HashMap<String, String>>) -> AppResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    a: Auth<ViewOrgs>,
+    Query(q): Query<HashMap<String, String>>,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let lp = list_params(ctx, &q)?;
     let page = query_orgs(&state, ctx, &a.principal, &lp).await?;
@@ -211,9 +260,16 @@ impl FormPage {
     }
 }
 
-async fn form_units(state: &AppState, ctx: &Ctx, p: &Principal, current: Option<&Organisation>) -> AppResult<Vec<(i64, String)>> {
+async fn form_units(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    current: Option<&Organisation>,
+) -> AppResult<Vec<(i64, String)>> {
     let units = match (&p.scope, current) {
-        (Scope::Organisation(_), Some(o)) => state.unit(o.org_unit_id).await.map_err(|e| ctx.err(e.into()))?.into_iter().collect(),
+        (Scope::Organisation(_), Some(o)) => {
+            state.unit(o.org_unit_id).await.map_err(|e| ctx.err(e.into()))?.into_iter().collect()
+        }
         (scope, _) => state.units_in_scope(scope).await.map_err(|e| ctx.err(e.into()))?,
     };
     Ok(units.iter().map(|u| (u.id, unit_label(ctx.lang, u))).collect())
@@ -232,7 +288,16 @@ fn input_of(o: &Organisation) -> OrgInput {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn form_page(state: &AppState, ctx: &Ctx, p: &Principal, action: String, input: OrgInput, errors: Vec<(String, String)>, current: Option<&Organisation>, status: StatusCode) -> AppResult<Response> {
+async fn form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    action: String,
+    input: OrgInput,
+    errors: Vec<(String, String)>,
+    current: Option<&Organisation>,
+    status: StatusCode,
+) -> AppResult<Response> {
     let view = FormPage {
         s: ctx.shell(),
         cancel: current.map(|o| format!("/orgs/{}", o.id)).unwrap_or_else(|| "/orgs".into()),
@@ -250,7 +315,17 @@ async fn form_page(state: &AppState, ctx: &Ctx, p: &Principal, action: String, i
 }
 
 pub async fn new_form(State(state): State<AppState>, a: Auth<CreateOrgs>) -> AppResult<Response> {
-    form_page(&state, &a.ctx, &a.principal, "/orgs".into(), OrgInput::default(), vec![], None, StatusCode::OK).await
+    form_page(
+        &state,
+        &a.ctx,
+        &a.principal,
+        "/orgs".into(),
+        OrgInput::default(),
+        vec![],
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(serde::Deserialize)]
@@ -263,7 +338,11 @@ struct OrgForm {
     version: String,
 }
 
-pub async fn create(State(state): State<AppState>, a: Auth<CreateOrgs>, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    a: Auth<CreateOrgs>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let f: OrgForm = parse_form(ctx, &body)?;
     let invalid = |errors: Vec<FieldError>, input: OrgInput| {
@@ -271,7 +350,17 @@ pub async fn create(State(state): State<AppState>, a: Auth<CreateOrgs>, body: ax
         let ctx = ctx.clone();
         let p = a.principal.clone();
         async move {
-            form_page(&state, &ctx, &p, "/orgs".into(), input, field_messages(ctx.lang, &errors), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            form_page(
+                &state,
+                &ctx,
+                &p,
+                "/orgs".into(),
+                input,
+                field_messages(ctx.lang, &errors),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     };
     let (draft, unit) = match validate(&state, ctx, &a.principal, &f.input, None).await? {
@@ -287,18 +376,37 @@ pub async fn create(State(state): State<AppState>, a: Auth<CreateOrgs>, body: ax
     }
 }
 
-pub async fn edit_form(State(state): State<AppState>, a: Auth<EditOrgs>, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    a: Auth<EditOrgs>,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let id = parse_id(ctx, &id)?;
     let org = load_scoped(&state, ctx, &a.principal, id, Capability::EditOrgs).await?;
-    form_page(&state, ctx, &a.principal, format!("/orgs/{id}"), input_of(&org), vec![], Some(&org), StatusCode::OK).await
+    form_page(
+        &state,
+        ctx,
+        &a.principal,
+        format!("/orgs/{id}"),
+        input_of(&org),
+        vec![],
+        Some(&org),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub fn parse_id(ctx: &Ctx, s: &str) -> AppResult<i64> {
     s.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| ctx.err(AppError::not_found()))
 }
 
-pub async fn update(State(state): State<AppState>, a: Auth<EditOrgs>, Path(id): Path<String>, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn update(
+    State(state): State<AppState>,
+    a: Auth<EditOrgs>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let id = parse_id(ctx, &id)?;
     let org = load_scoped(&state, ctx, &a.principal, id, Capability::EditOrgs).await?;
@@ -310,13 +418,35 @@ pub async fn update(State(state): State<AppState>, a: Auth<EditOrgs>, Path(id): 
     let (draft, unit) = match validate(&state, ctx, &a.principal, &f.input, Some(&org)).await? {
         Ok(x) => x,
         Err(errors) => {
-            return form_page(&state, ctx, &a.principal, action, f.input, field_messages(ctx.lang, &errors), Some(&org), StatusCode::UNPROCESSABLE_ENTITY).await;
+            return form_page(
+                &state,
+                ctx,
+                &a.principal,
+                action,
+                f.input,
+                field_messages(ctx.lang, &errors),
+                Some(&org),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     match store::update(&state.db, &org, &draft, &unit, ctx.actor(), &f._form).await {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}?saved=1")).into_response()),
         Err(e) => match duplicate_as_field(e) {
-            Err(fe) => form_page(&state, ctx, &a.principal, action, f.input, field_messages(ctx.lang, &[fe]), Some(&org), StatusCode::UNPROCESSABLE_ENTITY).await,
+            Err(fe) => {
+                form_page(
+                    &state,
+                    ctx,
+                    &a.principal,
+                    action,
+                    f.input,
+                    field_messages(ctx.lang, &[fe]),
+                    Some(&org),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
             Ok(e) => Err(ctx.err(e.into())),
         },
     }
@@ -341,19 +471,40 @@ impl ViewPage {
     }
 }
 
-pub async fn view(State(state): State<AppState>, a: Auth<ViewOrgs>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> AppResult<Response> {
+pub async fn view(
+    State(state): State<AppState>,
+    a: Auth<ViewOrgs>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let id = parse_id(ctx, &id)?;
     let org = load_scoped(&state, ctx, &a.principal, id, Capability::ViewOrgs).await?;
     let people = store::people(&state.db, id).await.map_err(|e| ctx.err(e.into()))?;
     let history = if a.principal.role.allows(Capability::ViewAudit) {
-        let f = innocity_store::audit::Filter { entity: "organisation".into(), entity_id: id.to_string(), ..Default::default() };
+        let f = innocity_store::audit::Filter {
+            entity: "organisation".into(),
+            entity_id: id.to_string(),
+            ..Default::default()
+        };
         innocity_store::audit::list(&state.db, &f, 20).await.map_err(|e| ctx.err(e.into()))?
     } else {
         Vec::new()
     };
-    let can_edit = a.principal.authorize_on(Capability::EditOrgs, Target { unit_path: &org.unit_path, organisation_id: Some(org.id) }).is_ok();
-    let notice = if q.contains_key("created") { "org.created" } else if q.contains_key("saved") { "org.saved" } else { "" };
+    let can_edit = a
+        .principal
+        .authorize_on(
+            Capability::EditOrgs,
+            Target { unit_path: &org.unit_path, organisation_id: Some(org.id) },
+        )
+        .is_ok();
+    let notice = if q.contains_key("created") {
+        "org.created"
+    } else if q.contains_key("saved") {
+        "org.saved"
+    } else {
+        ""
+    };
     Ok(render(&ViewPage { s: ctx.shell(), org, people, history, can_edit, notice }))
 }
 
@@ -379,7 +530,11 @@ pub async fn units(State(state): State<AppState>, a: Auth<ViewOrgUnits>) -> AppR
             (u, label, n)
         })
         .collect();
-    Ok(render(&UnitsPage { s: ctx.shell(), rows, can_manage: a.principal.role.allows(Capability::ManageOrgUnits) }))
+    Ok(render(&UnitsPage {
+        s: ctx.shell(),
+        rows,
+        can_manage: a.principal.role.allows(Capability::ManageOrgUnits),
+    }))
 }
 
 #[derive(Default, serde::Deserialize)]
@@ -409,20 +564,38 @@ impl UnitFormPage {
     }
 }
 
-async fn unit_form(state: &AppState, ctx: &Ctx, input: UnitInput, errors: Vec<(String, String)>, status: StatusCode) -> AppResult<Response> {
+async fn unit_form(
+    state: &AppState,
+    ctx: &Ctx,
+    input: UnitInput,
+    errors: Vec<(String, String)>,
+    status: StatusCode,
+) -> AppResult<Response> {
     let units = state.units().await.map_err(|e| ctx.err(e.into()))?;
     // A park has no children: only provinces, cities and zones can be parents.
-    let parents = units.iter().filter(|u| u.level != "park").map(|u| (u.id, unit_label(ctx.lang, u))).collect();
-    let mut r = render(&UnitFormPage { s: ctx.shell(), input, parents, errors: FieldErrors(errors) });
+    let parents = units
+        .iter()
+        .filter(|u| u.level != "park")
+        .map(|u| (u.id, unit_label(ctx.lang, u)))
+        .collect();
+    let mut r =
+        render(&UnitFormPage { s: ctx.shell(), input, parents, errors: FieldErrors(errors) });
     *r.status_mut() = status;
     Ok(r)
 }
 
-pub async fn new_unit_form(State(state): State<AppState>, a: Auth<ManageOrgUnits>) -> AppResult<Response> {
+pub async fn new_unit_form(
+    State(state): State<AppState>,
+    a: Auth<ManageOrgUnits>,
+) -> AppResult<Response> {
     unit_form(&state, &a.ctx, UnitInput::default(), vec![], StatusCode::OK).await
 }
 
-pub async fn create_unit(State(state): State<AppState>, a: Auth<ManageOrgUnits>, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn create_unit(
+    State(state): State<AppState>,
+    a: Auth<ManageOrgUnits>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     use innocity_core::orgs::UnitLevel;
     let ctx = &a.ctx;
     let input: UnitInput = parse_form(ctx, &body)?;
@@ -432,12 +605,18 @@ pub async fn create_unit(State(state): State<AppState>, a: Auth<ManageOrgUnits>,
         Ok(id) => state.unit(id).await.map_err(|e| ctx.err(e.into()))?,
         Err(_) => None,
     };
-    let level = parent.as_ref().and_then(|p| UnitLevel::parse(&p.level)).and_then(|l| UnitLevel::ALL.into_iter().find(|c| c.parent() == Some(l)));
+    let level = parent
+        .as_ref()
+        .and_then(|p| UnitLevel::parse(&p.level))
+        .and_then(|l| UnitLevel::ALL.into_iter().find(|c| c.parent() == Some(l)));
     if level.is_none() {
         errors.push(("parent_id".into(), msg("err.unit.parent", &[])));
     }
     let code = input.code.trim().to_uppercase();
-    if code.is_empty() || code.len() > 20 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+    if code.is_empty()
+        || code.len() > 20
+        || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
         errors.push(("code".into(), msg("err.unit.code", &[])));
     }
     for (field, value) in [("name_zh", &input.name_zh), ("name_en", &input.name_en)] {
@@ -451,7 +630,18 @@ pub async fn create_unit(State(state): State<AppState>, a: Auth<ManageOrgUnits>,
     let (Some(parent), Some(level)) = (parent.filter(|_| errors.is_empty()), level) else {
         return unit_form(&state, ctx, input, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    match store::create_unit(&state.db, Some(&parent), &code, input.name_zh.trim(), input.name_en.trim(), level, &a.principal.username, &ctx.request_id).await {
+    match store::create_unit(
+        &state.db,
+        Some(&parent),
+        &code,
+        input.name_zh.trim(),
+        input.name_en.trim(),
+        level,
+        &a.principal.username,
+        &ctx.request_id,
+    )
+    .await
+    {
         Ok(_) => {
             state.units_changed();
             Ok(Redirect::to("/units").into_response())

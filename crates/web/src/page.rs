@@ -57,23 +57,52 @@ impl Shell {
             Some(p) => {
                 // The longest entry the path lies under is the current one (/projects/board is
                 // the board, not the project list).
-                let current = MENU.iter().filter(|(_, _, cap)| p.role.allows(*cap)).map(|m| m.0).filter(|href| ctx.path.starts_with(href)).max_by_key(|href| href.len());
-                MENU.iter().filter(|(_, _, cap)| p.role.allows(*cap)).map(|(href, key, _)| MenuItem { href, label: t(ctx.lang, key), active: Some(*href) == current }).collect()
+                let current = MENU
+                    .iter()
+                    .filter(|(_, _, cap)| p.role.allows(*cap))
+                    .map(|m| m.0)
+                    .filter(|href| ctx.path.starts_with(href))
+                    .max_by_key(|href| href.len());
+                MENU.iter()
+                    .filter(|(_, _, cap)| p.role.allows(*cap))
+                    .map(|(href, key, _)| MenuItem {
+                        href,
+                        label: t(ctx.lang, key),
+                        active: Some(*href) == current,
+                    })
+                    .collect()
             }
             None => Vec::new(),
         };
         let other = ctx.lang.other().code();
-        let rest: Vec<&str> = ctx.query.split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("lang=")).collect();
+        let rest: Vec<&str> =
+            ctx.query.split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("lang=")).collect();
         let switch_href = if rest.is_empty() {
             format!("{}?lang={other}", ctx.path)
         } else {
             format!("{}?{}&lang={other}", ctx.path, rest.join("&"))
         };
-        Shell { lang: ctx.lang, user: ctx.principal.clone(), menu, csrf: ctx.csrf.clone(), switch_href, request_id: ctx.request_id.clone(), back: ctx.back.clone() }
+        Shell {
+            lang: ctx.lang,
+            user: ctx.principal.clone(),
+            menu,
+            csrf: ctx.csrf.clone(),
+            switch_href,
+            request_id: ctx.request_id.clone(),
+            back: ctx.back.clone(),
+        }
     }
 
     pub fn anonymous(lang: Lang) -> Shell {
-        Shell { lang, user: None, menu: Vec::new(), csrf: String::new(), switch_href: format!("/?lang={}", lang.other().code()), request_id: String::new(), back: "/".into() }
+        Shell {
+            lang,
+            user: None,
+            menu: Vec::new(),
+            csrf: String::new(),
+            switch_href: format!("/?lang={}", lang.other().code()),
+            request_id: String::new(),
+            back: "/".into(),
+        }
     }
 
     /// A message in the page's language.
@@ -153,7 +182,12 @@ pub fn error_page(s: Shell, status: StatusCode, message: &str) -> Response {
 }
 
 /// An error page with details (each problem of an uploaded file, say).
-pub fn error_page_with(s: Shell, status: StatusCode, message: &str, details: &[String]) -> Response {
+pub fn error_page_with(
+    s: Shell,
+    status: StatusCode,
+    message: &str,
+    details: &[String],
+) -> Response {
     let mut r = render(&ErrorPage { s, status: status.as_u16(), message, details });
     *r.status_mut() = status;
     r
@@ -161,5 +195,9 @@ pub fn error_page_with(s: Shell, status: StatusCode, message: &str, details: &[S
 
 /// HTML-escapes text for the few fragments built without a template.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }

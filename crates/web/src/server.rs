@@ -23,13 +23,22 @@ pub struct ServeLimits {
 
 impl Default for ServeLimits {
     fn default() -> Self {
-        ServeLimits { connections: 1024, header_timeout: Duration::from_secs(10), drain: Duration::from_secs(10) }
+        ServeLimits {
+            connections: 1024,
+            header_timeout: Duration::from_secs(10),
+            drain: Duration::from_secs(10),
+        }
     }
 }
 
 /// Serves `app` on `listener` until `stop` completes, then lets requests in flight finish.
 /// Handlers see the TCP peer as `ConnectInfo<SocketAddr>`.
-pub async fn serve(listener: TcpListener, app: Router, limits: ServeLimits, stop: impl std::future::Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: ServeLimits,
+    stop: impl std::future::Future<Output = ()>,
+) {
     let permits = Arc::new(Semaphore::new(limits.connections));
     let (stopping, stopped) = watch::channel(false);
     let mut stop = std::pin::pin!(stop);
@@ -51,11 +60,12 @@ pub async fn serve(listener: TcpListener, app: Router, limits: ServeLimits, stop
             _ = &mut stop => break,
         };
         let app = app.clone();
-        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
-            let mut app = app.clone();
-            async move { app.call(req.map(axum::body::Body::new)).await }
-        });
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                let mut app = app.clone();
+                async move { app.call(req.map(axum::body::Body::new)).await }
+            });
         let mut stopped = stopped.clone();
         let header_timeout = limits.header_timeout;
         tokio::spawn(async move {

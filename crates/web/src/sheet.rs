@@ -7,8 +7,8 @@
 use innocity_core::stats::values::format_plain;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
-use std::collections::BTreeMap;
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Seek};
 use std::rc::Rc;
 
@@ -91,9 +91,16 @@ pub enum SheetError {
     NotXlsx,
     /// A part is missing or its XML is malformed (the part's name).
     Broken(String),
-    NoSheet { wanted: String, found: Vec<String> },
+    NoSheet {
+        wanted: String,
+        found: Vec<String>,
+    },
     /// Over a limit: which, the limit, and where (`A1048576`, a part name, or empty).
-    TooBig { limit: Limit, max: u64, at: String },
+    TooBig {
+        limit: Limit,
+        max: u64,
+        at: String,
+    },
 }
 
 /// One sheet, sparse: only cells that hold a value, by 0-based row then column.
@@ -114,9 +121,14 @@ impl Sheet {
     }
     /// [`Sheet::dense`], unless the grid (blank cells included) is larger than `limits` allow.
     pub fn dense_within(&self, limits: Limits) -> Result<Vec<Vec<String>>, SheetError> {
-        let cells: usize = self.rows.values().map(|r| r.keys().next_back().map_or(0, |c| *c as usize + 1)).sum();
+        let cells: usize =
+            self.rows.values().map(|r| r.keys().next_back().map_or(0, |c| *c as usize + 1)).sum();
         if cells > limits.grid_cells {
-            return Err(SheetError::TooBig { limit: Limit::GridCells, max: limits.grid_cells as u64, at: self.name.clone() });
+            return Err(SheetError::TooBig {
+                limit: Limit::GridCells,
+                max: limits.grid_cells as u64,
+                at: self.name.clone(),
+            });
         }
         Ok(self.dense())
     }
@@ -149,8 +161,15 @@ pub fn read(bytes: &[u8], which: Which<'_>, limits: Limits) -> Result<Sheet, She
     let sheets = book.sheets()?;
     let found = || sheets.iter().map(|s| s.0.clone()).collect::<Vec<_>>();
     let (name, path) = match which {
-        Which::Named(wanted) => sheets.iter().find(|s| s.0 == wanted).cloned().ok_or_else(|| SheetError::NoSheet { wanted: wanted.to_string(), found: found() })?,
-        Which::First => sheets.first().cloned().ok_or_else(|| SheetError::NoSheet { wanted: String::new(), found: Vec::new() })?,
+        Which::Named(wanted) => sheets
+            .iter()
+            .find(|s| s.0 == wanted)
+            .cloned()
+            .ok_or_else(|| SheetError::NoSheet { wanted: wanted.to_string(), found: found() })?,
+        Which::First => sheets
+            .first()
+            .cloned()
+            .ok_or_else(|| SheetError::NoSheet { wanted: String::new(), found: Vec::new() })?,
     };
     let strings = book.shared_strings()?;
     let dates = book.date_styles()?;
@@ -191,9 +210,19 @@ impl<R: Read + Seek> Book<R> {
             return Err(too_big(Limit::Ratio, limits.ratio));
         }
         let budget = limits.part_bytes.min(limits.total_bytes.saturating_sub(self.inflated.get()));
-        let limit = if budget < limits.part_bytes { (Limit::TotalBytes, limits.total_bytes) } else { (Limit::PartBytes, limits.part_bytes) };
+        let limit = if budget < limits.part_bytes {
+            (Limit::TotalBytes, limits.total_bytes)
+        } else {
+            (Limit::PartBytes, limits.part_bytes)
+        };
         // The declared size may lie: the counter stops the stream itself.
-        let counted = Counted { inner: file, left: budget, used: self.inflated.clone(), limit, hit: self.hit.clone() };
+        let counted = Counted {
+            inner: file,
+            left: budget,
+            used: self.inflated.clone(),
+            limit,
+            hit: self.hit.clone(),
+        };
         Ok(Some(BufReader::new(counted)))
     }
 
@@ -220,7 +249,9 @@ impl<R: Read + Seek> Book<R> {
     fn relationships(&mut self) -> Result<BTreeMap<String, String>, SheetError> {
         let mut out = BTreeMap::new();
         let hit = self.hit.clone();
-        let Some(part) = self.part("xl/_rels/workbook.xml.rels")? else { return Err(SheetError::NotXlsx) };
+        let Some(part) = self.part("xl/_rels/workbook.xml.rels")? else {
+            return Err(SheetError::NotXlsx);
+        };
         each_start(part, "xl/_rels/workbook.xml.rels", &hit, |e| {
             if e.local_name().as_ref() == "Relationship"
                 && let (Some(id), Some(target)) = (attr(e, "Id"), attr(e, "Target"))
@@ -263,7 +294,11 @@ impl<R: Read + Seek> Book<R> {
                 Event::End(e) => match e.local_name().as_ref() {
                     "si" => {
                         if out.len() >= limits.strings {
-                            return Err(SheetError::TooBig { limit: Limit::Strings, max: limits.strings as u64, at: PART.into() });
+                            return Err(SheetError::TooBig {
+                                limit: Limit::Strings,
+                                max: limits.strings as u64,
+                                at: PART.into(),
+                            });
                         }
                         out.push(std::mem::take(&mut current.text));
                         current.clear();
@@ -298,12 +333,17 @@ impl<R: Read + Seek> Book<R> {
             match &event {
                 Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
                     "numFmt" => {
-                        if let (Some(id), Some(code)) = (attr(e, "numFmtId").and_then(|v| v.parse().ok()), attr(e, "formatCode")) {
+                        if let (Some(id), Some(code)) = (
+                            attr(e, "numFmtId").and_then(|v| v.parse().ok()),
+                            attr(e, "formatCode"),
+                        ) {
                             custom.insert(id, is_date_format(&code));
                         }
                     }
                     "cellXfs" => in_cell_xfs = matches!(event, Event::Start(_)),
-                    "xf" if in_cell_xfs => styles.push(attr(e, "numFmtId").and_then(|v| v.parse().ok()).unwrap_or(0)),
+                    "xf" if in_cell_xfs => {
+                        styles.push(attr(e, "numFmtId").and_then(|v| v.parse().ok()).unwrap_or(0))
+                    }
                     _ => {}
                 },
                 Event::End(e) if e.local_name().as_ref() == "cellXfs" => in_cell_xfs = false,
@@ -312,11 +352,19 @@ impl<R: Read + Seek> Book<R> {
             }
             buf.clear();
         }
-        Ok(styles.into_iter().map(|id| custom.get(&id).copied().unwrap_or_else(|| is_builtin_date(id))).collect())
+        Ok(styles
+            .into_iter()
+            .map(|id| custom.get(&id).copied().unwrap_or_else(|| is_builtin_date(id)))
+            .collect())
     }
 
     /// A sheet's cells, streamed: each kept only if it holds a value, within the limits.
-    fn cells(&mut self, path: &str, strings: &[String], dates: &[bool]) -> Result<BTreeMap<u32, BTreeMap<u32, String>>, SheetError> {
+    fn cells(
+        &mut self,
+        path: &str,
+        strings: &[String],
+        dates: &[bool],
+    ) -> Result<BTreeMap<u32, BTreeMap<u32, String>>, SheetError> {
         let limits = self.limits;
         let hit = self.hit.clone();
         let Some(part) = self.part(path)? else { return Err(SheetError::Broken(path.to_string())) };
@@ -335,15 +383,25 @@ impl<R: Read + Seek> Book<R> {
                 Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
                     "dimension" => check_dimension(&attr(e, "ref").unwrap_or_default(), limits)?,
                     "row" => {
-                        next_row = attr(e, "r").and_then(|r| r.parse::<u32>().ok()).map(|r| r.saturating_sub(1)).unwrap_or(next_row);
+                        next_row = attr(e, "r")
+                            .and_then(|r| r.parse::<u32>().ok())
+                            .map(|r| r.saturating_sub(1))
+                            .unwrap_or(next_row);
                         next_column = 0;
                     }
                     "c" => {
-                        let (row, column) = attr(e, "r").and_then(|r| parse_ref(&r)).unwrap_or((next_row, next_column));
+                        let (row, column) = attr(e, "r")
+                            .and_then(|r| parse_ref(&r))
+                            .unwrap_or((next_row, next_column));
                         check_place(row, column, limits)?;
                         next_column = column + 1;
                         let style = attr(e, "s").and_then(|s| s.parse::<usize>().ok()).unwrap_or(0);
-                        cell = Some(CellStart { row, column, kind: attr(e, "t").unwrap_or_default(), date: dates.get(style).copied().unwrap_or(false) });
+                        cell = Some(CellStart {
+                            row,
+                            column,
+                            kind: attr(e, "t").unwrap_or_default(),
+                            date: dates.get(style).copied().unwrap_or(false),
+                        });
                         value.clear();
                         if matches!(event, Event::Empty(_)) {
                             cell = None;
@@ -361,11 +419,19 @@ impl<R: Read + Seek> Book<R> {
                             if !text.is_empty() {
                                 count += 1;
                                 if count > limits.cells {
-                                    return Err(SheetError::TooBig { limit: Limit::Cells, max: limits.cells as u64, at: cell_ref(c.row, c.column) });
+                                    return Err(SheetError::TooBig {
+                                        limit: Limit::Cells,
+                                        max: limits.cells as u64,
+                                        at: cell_ref(c.row, c.column),
+                                    });
                                 }
                                 kept_bytes += text.len() as u64;
                                 if kept_bytes > limits.text_bytes {
-                                    return Err(SheetError::TooBig { limit: Limit::TextBytes, max: limits.text_bytes, at: cell_ref(c.row, c.column) });
+                                    return Err(SheetError::TooBig {
+                                        limit: Limit::TextBytes,
+                                        max: limits.text_bytes,
+                                        at: cell_ref(c.row, c.column),
+                                    });
                                 }
                                 rows.entry(c.row).or_default().insert(c.column, text);
                             }
@@ -395,7 +461,12 @@ impl CellStart {
     /// The cell's text as a person reads it.
     fn text(&self, raw: &str, strings: &[String]) -> String {
         match self.kind.as_str() {
-            "s" => raw.parse::<usize>().ok().and_then(|i| strings.get(i)).map(|s| s.trim().to_string()).unwrap_or_default(),
+            "s" => raw
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| strings.get(i))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default(),
             "inlineStr" | "str" | "d" => raw.to_string(),
             "b" => if raw == "1" { "true" } else { "false" }.to_string(),
             "e" => format!("#{raw}"),
@@ -413,7 +484,10 @@ fn excel_date(serial: f64) -> String {
     // Excel's dates end at 9999-12-31 (serial 2,958,465); anything else stays a number.
     let day = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
         .filter(|_| (0.0..3_000_000.0).contains(&serial))
-        .and_then(|base| chrono::TimeDelta::try_days(serial.floor() as i64).and_then(|d| base.checked_add_signed(d)));
+        .and_then(|base| {
+            chrono::TimeDelta::try_days(serial.floor() as i64)
+                .and_then(|d| base.checked_add_signed(d))
+        });
     match day {
         Some(d) => d.format("%Y-%m-%d").to_string(),
         None => format_plain(serial),
@@ -435,7 +509,9 @@ fn is_date_format(code: &str) -> bool {
             '"' => quoted = !quoted,
             '[' if !quoted => bracket = true,
             ']' if !quoted => bracket = false,
-            'y' | 'Y' | 'm' | 'M' | 'd' | 'D' | 'h' | 'H' | 's' | 'S' if !quoted && !bracket => return true,
+            'y' | 'Y' | 'm' | 'M' | 'd' | 'D' | 'h' | 'H' | 's' | 'S' if !quoted && !bracket => {
+                return true;
+            }
             _ => {}
         }
     }
@@ -453,7 +529,11 @@ impl Text {
     fn push(&mut self, fragment: &str, limits: Limits, part: &str) -> Result<(), SheetError> {
         self.chars += fragment.chars().count();
         if self.chars > limits.string_chars {
-            return Err(SheetError::TooBig { limit: Limit::StringChars, max: limits.string_chars as u64, at: part.to_string() });
+            return Err(SheetError::TooBig {
+                limit: Limit::StringChars,
+                max: limits.string_chars as u64,
+                at: part.to_string(),
+            });
         }
         self.text.push_str(fragment);
         Ok(())
@@ -511,7 +591,12 @@ impl<R: Read> Read for Counted<R> {
 }
 
 /// Calls `f` on every start or empty element of a small part (workbook, relationships).
-fn each_start<B: BufRead>(part: B, name: &str, hit: &Hit, mut f: impl FnMut(&BytesStart<'_>) -> Result<(), SheetError>) -> Result<(), SheetError> {
+fn each_start<B: BufRead>(
+    part: B,
+    name: &str,
+    hit: &Hit,
+    mut f: impl FnMut(&BytesStart<'_>) -> Result<(), SheetError>,
+) -> Result<(), SheetError> {
     let mut xml = Reader::from_reader(part);
     let mut buf = Vec::new();
     loop {
@@ -525,12 +610,20 @@ fn each_start<B: BufRead>(part: B, name: &str, hit: &Hit, mut f: impl FnMut(&Byt
 }
 
 fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {
-    e.attributes().flatten().find(|a| a.key.as_ref() == key).and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok()).map(|v| v.into_owned())
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == key)
+        .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok())
+        .map(|v| v.into_owned())
 }
 
 /// An attribute by local name (`r:id` → `id`).
 fn attr_local(e: &BytesStart<'_>, key: &str) -> Option<String> {
-    e.attributes().flatten().find(|a| a.key.local_name().as_ref() == key).and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok()).map(|v| v.into_owned())
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == key)
+        .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok())
+        .map(|v| v.into_owned())
 }
 
 /// `B12` → (11, 1), 0-based.
@@ -540,7 +633,9 @@ fn parse_ref(r: &str) -> Option<(u32, u32)> {
     if letters.is_empty() || letters.len() > 3 {
         return None;
     }
-    let column = letters.bytes().try_fold(0u32, |acc, b| b.is_ascii_uppercase().then(|| acc * 26 + u32::from(b - b'A') + 1))?;
+    let column = letters.bytes().try_fold(0u32, |acc, b| {
+        b.is_ascii_uppercase().then(|| acc * 26 + u32::from(b - b'A') + 1)
+    })?;
     let row: u32 = digits.parse().ok()?;
     Some((row.checked_sub(1)?, column.checked_sub(1)?))
 }
@@ -551,10 +646,18 @@ fn cell_ref(row: u32, column: u32) -> String {
 
 fn check_place(row: u32, column: u32, limits: Limits) -> Result<(), SheetError> {
     if row >= limits.rows {
-        return Err(SheetError::TooBig { limit: Limit::Rows, max: u64::from(limits.rows), at: cell_ref(row, column) });
+        return Err(SheetError::TooBig {
+            limit: Limit::Rows,
+            max: u64::from(limits.rows),
+            at: cell_ref(row, column),
+        });
     }
     if column >= limits.columns {
-        return Err(SheetError::TooBig { limit: Limit::Columns, max: u64::from(limits.columns), at: cell_ref(row, column) });
+        return Err(SheetError::TooBig {
+            limit: Limit::Columns,
+            max: u64::from(limits.columns),
+            at: cell_ref(row, column),
+        });
     }
     Ok(())
 }

@@ -48,22 +48,49 @@ impl UsersPage {
     }
 }
 
-async fn page(state: &AppState, a: &Auth<ManageUsers>, input: UserInput, errors: Vec<(String, String)>, added: bool, status: StatusCode) -> AppResult<Response> {
+async fn page(
+    state: &AppState,
+    a: &Auth<ManageUsers>,
+    input: UserInput,
+    errors: Vec<(String, String)>,
+    added: bool,
+    status: StatusCode,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let users = users::list(&state.db).await.map_err(|e| ctx.err(e.into()))?;
     let units = innocity_store::orgs::units(&state.db).await.map_err(|e| ctx.err(e.into()))?;
-    let units = units.into_iter().filter(|u| u.level == "zone" || u.level == "park").map(|u| (u.id, if ctx.lang == crate::i18n::Lang::Zh { u.name_zh } else { u.name_en })).collect();
-    let mut r = render(&UsersPage { s: ctx.shell(), users, input, errors: FieldErrors(errors), roles: Role::ALL.iter().map(|r| r.code()).collect(), units, added });
+    let units = units
+        .into_iter()
+        .filter(|u| u.level == "zone" || u.level == "park")
+        .map(|u| (u.id, if ctx.lang == crate::i18n::Lang::Zh { u.name_zh } else { u.name_en }))
+        .collect();
+    let mut r = render(&UsersPage {
+        s: ctx.shell(),
+        users,
+        input,
+        errors: FieldErrors(errors),
+        roles: Role::ALL.iter().map(|r| r.code()).collect(),
+        units,
+        added,
+    });
     *r.status_mut() = status;
     Ok(r)
 }
 
-pub async fn list(State(state): State<AppState>, a: Auth<ManageUsers>, q: axum::extract::Query<std::collections::HashMap<String, String>>) -> AppResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    a: Auth<ManageUsers>,
+    q: axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> AppResult<Response> {
     let added = q.contains_key("added");
     page(&state, &a, UserInput::default(), vec![], added, StatusCode::OK).await
 }
 
-pub async fn create(State(state): State<AppState>, a: Auth<ManageUsers>, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    a: Auth<ManageUsers>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let input: UserInput = parse_form(ctx, &body)?;
     let lang = ctx.lang;
@@ -89,7 +116,10 @@ pub async fn create(State(state): State<AppState>, a: Auth<ManageUsers>, body: a
     }
     let mut org_id = None;
     if role.is_some_and(|r| r.needs_organisation()) {
-        match innocity_store::orgs::by_credit_code(&state.db, &input.organisation).await.map_err(|e| ctx.err(e.into()))? {
+        match innocity_store::orgs::by_credit_code(&state.db, &input.organisation)
+            .await
+            .map_err(|e| ctx.err(e.into()))?
+        {
             Some(o) => org_id = Some(o.id),
             None => err("organisation", "err.user.org_unknown"),
         }
@@ -105,7 +135,15 @@ pub async fn create(State(state): State<AppState>, a: Auth<ManageUsers>, body: a
         org_unit_id: if role.needs_unit() { unit_id } else { None },
         organisation_id: org_id,
     };
-    match users::add_with(&state.db, &crate::blocking::Pool, &new, &a.principal.username, &ctx.request_id).await {
+    match users::add_with(
+        &state.db,
+        &crate::blocking::Pool,
+        &new,
+        &a.principal.username,
+        &ctx.request_id,
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to("/users?added=1").into_response()),
         Err(innocity_store::StoreError::Duplicate(_)) => {
             let errors = vec![("username".to_string(), t(lang, "err.user.duplicate").to_string())];
@@ -122,18 +160,31 @@ struct ActiveForm {
 }
 
 /// Deactivates or reactivates an account (never one's own).
-pub async fn set_active(State(state): State<AppState>, a: Auth<ManageUsers>, axum::extract::Path(id): axum::extract::Path<String>, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn set_active(
+    State(state): State<AppState>,
+    a: Auth<ManageUsers>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let id = crate::orgs::parse_id(ctx, &id)?;
     let f: ActiveForm = parse_form(ctx, &body)?;
     if id == a.principal.user_id {
-        return Err(ctx.err(crate::error::AppError::new(StatusCode::CONFLICT, "own_account", "err.user.own")));
+        return Err(ctx.err(crate::error::AppError::new(
+            StatusCode::CONFLICT,
+            "own_account",
+            "err.user.own",
+        )));
     }
     let active = match f.active.as_str() {
         "1" => true,
         "0" => false,
-        other => return Err(ctx.err(crate::error::AppError::bad_request(format!("active={other}")))),
+        other => {
+            return Err(ctx.err(crate::error::AppError::bad_request(format!("active={other}"))));
+        }
     };
-    users::set_active(&state.db, id, active, &a.principal.username, &ctx.request_id).await.map_err(|e| ctx.err(e.into()))?;
+    users::set_active(&state.db, id, active, &a.principal.username, &ctx.request_id)
+        .await
+        .map_err(|e| ctx.err(e.into()))?;
     Ok(Redirect::to("/users").into_response())
 }

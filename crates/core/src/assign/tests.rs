@@ -1,10 +1,20 @@
 use super::*;
 
-fn inst(items: &[(&str, i64)], experts: &[(&str, i64, i64)], scores: &[(&str, &str, f64)]) -> Instance {
+fn inst(
+    items: &[(&str, i64)],
+    experts: &[(&str, i64, i64)],
+    scores: &[(&str, &str, f64)],
+) -> Instance {
     Instance {
         items: items.iter().map(|(id, d)| Item { id: id.to_string(), demand: *d }).collect(),
-        experts: experts.iter().map(|(id, max, min)| Expert { id: id.to_string(), max_load: *max, min_load: *min }).collect(),
-        scores: scores.iter().map(|(i, e, s)| Score { item: i.to_string(), expert: e.to_string(), score: *s }).collect(),
+        experts: experts
+            .iter()
+            .map(|(id, max, min)| Expert { id: id.to_string(), max_load: *max, min_load: *min })
+            .collect(),
+        scores: scores
+            .iter()
+            .map(|(i, e, s)| Score { item: i.to_string(), expert: e.to_string(), score: *s })
+            .collect(),
         conflicts: vec![],
         forced: vec![],
     }
@@ -16,16 +26,40 @@ fn brute_force(x: &Instance) -> Option<f64> {
         .scores
         .iter()
         .filter(|s| !x.conflicts.iter().any(|c| c.item == s.item && c.expert == s.expert))
-        .map(|s| (x.items.iter().position(|i| i.id == s.item).unwrap(), x.experts.iter().position(|e| e.id == s.expert).unwrap(), s.score))
+        .map(|s| {
+            (
+                x.items.iter().position(|i| i.id == s.item).unwrap(),
+                x.experts.iter().position(|e| e.id == s.expert).unwrap(),
+                s.score,
+            )
+        })
         .collect();
-    let forced: Vec<(usize, usize)> = x.forced.iter().map(|f| (x.items.iter().position(|i| i.id == f.item).unwrap(), x.experts.iter().position(|e| e.id == f.expert).unwrap())).collect();
+    let forced: Vec<(usize, usize)> = x
+        .forced
+        .iter()
+        .map(|f| {
+            (
+                x.items.iter().position(|i| i.id == f.item).unwrap(),
+                x.experts.iter().position(|e| e.id == f.expert).unwrap(),
+            )
+        })
+        .collect();
     let mut best: Option<f64> = None;
     for mask in 0u32..(1 << pairs.len()) {
-        let chosen: Vec<&(usize, usize, f64)> = pairs.iter().enumerate().filter(|(k, _)| mask & (1 << k) != 0).map(|(_, p)| p).collect();
+        let chosen: Vec<&(usize, usize, f64)> = pairs
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| mask & (1 << k) != 0)
+            .map(|(_, p)| p)
+            .collect();
         if forced.iter().any(|f| !chosen.iter().any(|p| (p.0, p.1) == *f)) {
             continue;
         }
-        let ok_items = x.items.iter().enumerate().all(|(i, it)| chosen.iter().filter(|p| p.0 == i).count() as i64 == it.demand);
+        let ok_items = x
+            .items
+            .iter()
+            .enumerate()
+            .all(|(i, it)| chosen.iter().filter(|p| p.0 == i).count() as i64 == it.demand);
         let ok_experts = x.experts.iter().enumerate().all(|(e, ex)| {
             let n = chosen.iter().filter(|p| p.1 == e).count() as i64;
             ex.min_load <= n && n <= ex.max_load
@@ -57,16 +91,23 @@ fn tiny_random_instances_match_exhaustive_search() {
     for _ in 0..400 {
         let ni = 1 + (r.next() % 3) as usize;
         let ne = 2 + (r.next() % 3) as usize;
-        let items: Vec<(String, i64)> = (0..ni).map(|i| (format!("P{i}"), (r.next() % 3) as i64)).collect();
-        let experts: Vec<(String, i64, i64)> = (0..ne).map(|e| {
-            let max = 1 + (r.next() % 3) as i64;
-            (format!("E{e}"), max, if r.next().is_multiple_of(4) { 1 } else { 0 })
-        }).collect();
+        let items: Vec<(String, i64)> =
+            (0..ni).map(|i| (format!("P{i}"), (r.next() % 3) as i64)).collect();
+        let experts: Vec<(String, i64, i64)> = (0..ne)
+            .map(|e| {
+                let max = 1 + (r.next() % 3) as i64;
+                (format!("E{e}"), max, if r.next().is_multiple_of(4) { 1 } else { 0 })
+            })
+            .collect();
         let mut scores = vec![];
         for i in 0..ni {
             for e in 0..ne {
                 if !r.next().is_multiple_of(5) && scores.len() < 14 {
-                    scores.push((format!("P{i}"), format!("E{e}"), ((r.next() % 2001) as f64 - 500.0) / 1000.0));
+                    scores.push((
+                        format!("P{i}"),
+                        format!("E{e}"),
+                        ((r.next() % 2001) as f64 - 500.0) / 1000.0,
+                    ));
                 }
             }
         }
@@ -77,12 +118,20 @@ fn tiny_random_instances_match_exhaustive_search() {
         );
         if r.next().is_multiple_of(3) && !scores.is_empty() {
             let s = &scores[(r.next() as usize) % scores.len()];
-            x.conflicts.push(Pair { item: s.0.clone(), expert: s.1.clone(), reason: "same organisation".into() });
+            x.conflicts.push(Pair {
+                item: s.0.clone(),
+                expert: s.1.clone(),
+                reason: "same organisation".into(),
+            });
         }
         if r.next().is_multiple_of(3) && !scores.is_empty() {
             let s = &scores[(r.next() as usize) % scores.len()];
             if !x.conflicts.iter().any(|c| c.item == s.0 && c.expert == s.1) {
-                x.forced.push(Pair { item: s.0.clone(), expert: s.1.clone(), reason: String::new() });
+                x.forced.push(Pair {
+                    item: s.0.clone(),
+                    expert: s.1.clone(),
+                    reason: String::new(),
+                });
             }
         }
         let expected = brute_force(&x);
@@ -103,10 +152,15 @@ fn tiny_random_instances_match_exhaustive_search() {
 
 #[test]
 fn infeasible_requests_say_what_cannot_be_met() {
-    let x = inst(&[("P1", 3)], &[("E1", 1, 0), ("E2", 1, 0)], &[("P1", "E1", 1.0), ("P1", "E2", 1.0)]);
+    let x =
+        inst(&[("P1", 3)], &[("E1", 1, 0), ("E2", 1, 0)], &[("P1", "E1", 1.0), ("P1", "E2", 1.0)]);
     let Outcome::Infeasible(why) = solve(&x).unwrap() else { panic!() };
     assert!(why.contains("total demand 3 exceeds the experts' total capacity 2"), "{why}");
-    let x = inst(&[("P1", 2), ("P9", 2)], &[("E1", 5, 0), ("E2", 5, 0)], &[("P1", "E1", 1.0), ("P1", "E2", 1.0), ("P9", "E1", 1.0)]);
+    let x = inst(
+        &[("P1", 2), ("P9", 2)],
+        &[("E1", 5, 0), ("E2", 5, 0)],
+        &[("P1", "E1", 1.0), ("P1", "E2", 1.0), ("P9", "E1", 1.0)],
+    );
     let Outcome::Infeasible(why) = solve(&x).unwrap() else { panic!() };
     assert!(why.contains("item P9 has 1 eligible experts"), "{why}");
 }

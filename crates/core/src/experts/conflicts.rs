@@ -24,7 +24,15 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [Self::SameOrganisation, Self::SameUnit, Self::Coauthor, Self::AdvisorStudent, Self::Relative, Self::AvoidList, Self::Declared];
+    pub const ALL: [Kind; 7] = [
+        Self::SameOrganisation,
+        Self::SameUnit,
+        Self::Coauthor,
+        Self::AdvisorStudent,
+        Self::Relative,
+        Self::AvoidList,
+        Self::Declared,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             Self::SameOrganisation => "same_organisation",
@@ -55,7 +63,14 @@ pub enum TieKind {
 }
 
 impl TieKind {
-    pub const ALL: [TieKind; 6] = [Self::Coauthor, Self::CoProject, Self::Advisor, Self::Student, Self::Relative, Self::Declared];
+    pub const ALL: [TieKind; 6] = [
+        Self::Coauthor,
+        Self::CoProject,
+        Self::Advisor,
+        Self::Student,
+        Self::Relative,
+        Self::Declared,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             Self::Coauthor => "coauthor",
@@ -170,10 +185,17 @@ pub fn find(expert: &ExpertSide, item: &ItemSide, policy: Policy) -> Vec<Conflic
     if !expert.credit_code.is_empty() && expert.credit_code == item.credit_code {
         push(Kind::SameOrganisation, Source::Profile, item.credit_code.clone());
     }
-    if policy.same_unit && !expert.unit_path.is_empty() && !item.unit_path.is_empty() && (crate::orgs::in_subtree(&item.unit_path, &expert.unit_path) || crate::orgs::in_subtree(&expert.unit_path, &item.unit_path)) {
+    if policy.same_unit
+        && !expert.unit_path.is_empty()
+        && !item.unit_path.is_empty()
+        && (crate::orgs::in_subtree(&item.unit_path, &expert.unit_path)
+            || crate::orgs::in_subtree(&expert.unit_path, &item.unit_path))
+    {
         push(Kind::SameUnit, Source::Profile, item.unit_path.clone());
     }
-    let people: Vec<&str> = std::iter::once(item.applicant.as_str()).chain(item.members.iter().map(String::as_str)).collect();
+    let people: Vec<&str> = std::iter::once(item.applicant.as_str())
+        .chain(item.members.iter().map(String::as_str))
+        .collect();
     for tie in &expert.ties {
         let person = people.iter().find(|p| same_person(p, &tie.name));
         let org = !tie.credit_code.is_empty() && tie.credit_code == item.credit_code;
@@ -210,7 +232,10 @@ pub fn find(expert: &ExpertSide, item: &ItemSide, policy: Policy) -> Vec<Conflic
         }
     }
     // An applicant reviewing their own item is the plainest conflict of all.
-    if people.iter().any(|p| same_person(p, &expert.name)) && expert.credit_code == item.credit_code && !expert.credit_code.is_empty() {
+    if people.iter().any(|p| same_person(p, &expert.name))
+        && expert.credit_code == item.credit_code
+        && !expert.credit_code.is_empty()
+    {
         push(Kind::SameOrganisation, Source::Application, expert.name.clone());
     }
     out
@@ -227,24 +252,62 @@ mod tests {
             credit_code: "12620000438000001A".into(),
             unit_path: "/1/2/5/".into(),
             ties: vec![
-                Tie { kind: TieKind::Coauthor, name: "李华".into(), credit_code: String::new(), year: Some(2024) },
-                Tie { kind: TieKind::Coauthor, name: "赵刚".into(), credit_code: String::new(), year: Some(2019) },
-                Tie { kind: TieKind::Student, name: "陈静".into(), credit_code: String::new(), year: None },
-                Tie { kind: TieKind::Relative, name: "王芳".into(), credit_code: String::new(), year: None },
-                Tie { kind: TieKind::Declared, name: String::new(), credit_code: "91620100MA7X00009K".into(), year: None },
+                Tie {
+                    kind: TieKind::Coauthor,
+                    name: "李华".into(),
+                    credit_code: String::new(),
+                    year: Some(2024),
+                },
+                Tie {
+                    kind: TieKind::Coauthor,
+                    name: "赵刚".into(),
+                    credit_code: String::new(),
+                    year: Some(2019),
+                },
+                Tie {
+                    kind: TieKind::Student,
+                    name: "陈静".into(),
+                    credit_code: String::new(),
+                    year: None,
+                },
+                Tie {
+                    kind: TieKind::Relative,
+                    name: "王芳".into(),
+                    credit_code: String::new(),
+                    year: None,
+                },
+                Tie {
+                    kind: TieKind::Declared,
+                    name: String::new(),
+                    credit_code: "91620100MA7X00009K".into(),
+                    year: None,
+                },
             ],
         }
     }
 
     fn item(applicant: &str, credit: &str) -> ItemSide {
-        ItemSide { applicant: applicant.into(), members: vec![], credit_code: credit.into(), unit_path: "/1/2/6/".into(), avoid: vec![] }
+        ItemSide {
+            applicant: applicant.into(),
+            members: vec![],
+            credit_code: credit.into(),
+            unit_path: "/1/2/6/".into(),
+            avoid: vec![],
+        }
     }
 
     #[test]
     fn organisations_match_by_credit_code_not_name() {
         let e = expert();
         let c = find(&e, &item("张三", "12620000438000001A"), Policy::default());
-        assert_eq!(c, vec![Conflict { kind: Kind::SameOrganisation, source: Source::Profile, detail: "12620000438000001A".into() }]);
+        assert_eq!(
+            c,
+            vec![Conflict {
+                kind: Kind::SameOrganisation,
+                source: Source::Profile,
+                detail: "12620000438000001A".into()
+            }]
+        );
         assert!(find(&e, &item("张三", "12620000438000002B"), Policy::default()).is_empty());
     }
 
@@ -265,18 +328,33 @@ mod tests {
     #[test]
     fn every_rule_names_its_fact() {
         let e = expert();
-        let kinds = |it: &ItemSide, p: Policy| find(&e, it, p).into_iter().map(|c| c.kind).collect::<Vec<_>>();
+        let kinds = |it: &ItemSide, p: Policy| {
+            find(&e, it, p).into_iter().map(|c| c.kind).collect::<Vec<_>>()
+        };
         assert_eq!(kinds(&item("陈静", "X"), Policy::default()), vec![Kind::AdvisorStudent]);
         assert_eq!(kinds(&item("王芳", "X"), Policy::default()), vec![Kind::Relative]);
-        assert_eq!(kinds(&item("某人", "91620100MA7X00009K"), Policy::default()), vec![Kind::Declared]);
+        assert_eq!(
+            kinds(&item("某人", "91620100MA7X00009K"), Policy::default()),
+            vec![Kind::Declared]
+        );
         let mut avoid = item("某人", "X");
         avoid.avoid = vec!["E001".into()];
-        assert_eq!(find(&e, &avoid, Policy::default())[0], Conflict { kind: Kind::AvoidList, source: Source::Application, detail: "E001".into() });
+        assert_eq!(
+            find(&e, &avoid, Policy::default())[0],
+            Conflict { kind: Kind::AvoidList, source: Source::Application, detail: "E001".into() }
+        );
         assert!(kinds(&item("某人", "X"), Policy::default()).is_empty());
         let same_unit = Policy { same_unit: true, ..Policy::default() };
         let mut inside = item("某人", "X");
         inside.unit_path = "/1/2/".into();
-        assert_eq!(kinds(&inside, same_unit), vec![Kind::SameUnit], "the expert's unit lies in the applicant's");
-        assert!(kinds(&item("某人", "X"), same_unit).is_empty(), "a sibling zone is not the same unit");
+        assert_eq!(
+            kinds(&inside, same_unit),
+            vec![Kind::SameUnit],
+            "the expert's unit lies in the applicant's"
+        );
+        assert!(
+            kinds(&item("某人", "X"), same_unit).is_empty(),
+            "a sibling zone is not the same unit"
+        );
     }
 }

@@ -46,7 +46,16 @@ pub struct DrawError {
 /// Draws `k` experts for `item` from `pool` (in key order), keeping `panel` (experts already on
 /// it: for a redraw) and never taking anyone in `exclude` (those who declined). Returns the new
 /// experts in the order drawn, with their keys.
-pub fn draw(seed: &str, item: &str, pool: &[Candidate], panel: &[Candidate], exclude: &[String], k: usize, demand: usize, comp: &Composition) -> Result<Vec<(String, u64)>, DrawError> {
+pub fn draw(
+    seed: &str,
+    item: &str,
+    pool: &[Candidate],
+    panel: &[Candidate],
+    exclude: &[String],
+    k: usize,
+    demand: usize,
+    comp: &Composition,
+) -> Result<Vec<(String, u64)>, DrawError> {
     let mut order: Vec<(u64, &Candidate)> = pool
         .iter()
         .filter(|c| !exclude.contains(&c.expert) && !panel.iter().any(|p| p.expert == c.expert))
@@ -65,7 +74,8 @@ pub fn draw(seed: &str, item: &str, pool: &[Candidate], panel: &[Candidate], exc
         }
     }
     if out.len() < k {
-        let mut why = format!("{} of {k} places filled from {} eligible experts", out.len(), pool.len());
+        let mut why =
+            format!("{} of {k} places filled from {} eligible experts", out.len(), pool.len());
         let broken = comp.violations(&chosen, demand);
         if !broken.is_empty() {
             why.push_str(&format!("; panel rules: {}", broken.join("; ")));
@@ -82,7 +92,17 @@ mod tests {
 
     fn pool(n: usize) -> Vec<Candidate> {
         (0..n)
-            .map(|i| Candidate { expert: format!("E{i:03}"), member: Member { org: format!("U{}", i % 7), groups: if i % 5 == 0 { ["finance".to_string()].into() } else { Default::default() } } })
+            .map(|i| Candidate {
+                expert: format!("E{i:03}"),
+                member: Member {
+                    org: format!("U{}", i % 7),
+                    groups: if i % 5 == 0 {
+                        ["finance".to_string()].into()
+                    } else {
+                        Default::default()
+                    },
+                },
+            })
             .collect()
     }
 
@@ -95,7 +115,9 @@ mod tests {
         let mut rev = p.clone();
         rev.reverse();
         assert_eq!(draw(&seed, "P001", &rev, &[], &[], 5, 5, &Composition::default()).unwrap(), a);
-        let other = draw(&seed_text(b"another"), "P001", &p, &[], &[], 5, 5, &Composition::default()).unwrap();
+        let other =
+            draw(&seed_text(b"another"), "P001", &p, &[], &[], 5, 5, &Composition::default())
+                .unwrap();
         assert_ne!(other, a, "another seed, another panel");
         let keys: Vec<u64> = a.iter().map(|x| x.1).collect();
         assert!(keys.windows(2).all(|w| w[0] <= w[1]));
@@ -107,7 +129,9 @@ mod tests {
         let p = pool(20);
         let mut count = vec![0usize; 20];
         for i in 0..2000 {
-            for (e, _) in draw("seed", &format!("P{i}"), &p, &[], &[], 3, 3, &Composition::default()).unwrap() {
+            for (e, _) in
+                draw("seed", &format!("P{i}"), &p, &[], &[], 3, 3, &Composition::default()).unwrap()
+            {
                 count[e[1..].parse::<usize>().unwrap()] += 1;
             }
         }
@@ -119,9 +143,14 @@ mod tests {
     fn redraw_takes_the_next_admissible_expert() {
         let seed = "s";
         let p = pool(40);
-        let comp = Composition { max_per_org: 1, min_groups: vec![MinGroup { group: "finance".into(), min: 1 }], min_outside_share: 0.0 };
+        let comp = Composition {
+            max_per_org: 1,
+            min_groups: vec![MinGroup { group: "finance".into(), min: 1 }],
+            min_outside_share: 0.0,
+        };
         let first = draw(seed, "P9", &p, &[], &[], 5, 5, &comp).unwrap();
-        let panel: Vec<Candidate> = first.iter().map(|(e, _)| p.iter().find(|c| &c.expert == e).unwrap().clone()).collect();
+        let panel: Vec<Candidate> =
+            first.iter().map(|(e, _)| p.iter().find(|c| &c.expert == e).unwrap().clone()).collect();
         let members: Vec<&Member> = panel.iter().map(|c| &c.member).collect();
         assert!(comp.violations(&members, 5).is_empty());
         // The first declines: the redraw keeps the other four and the rules.
@@ -134,13 +163,21 @@ mod tests {
         let newcomer = p.iter().find(|c| c.expert == again[0].0).unwrap();
         all.push(&newcomer.member);
         assert!(comp.violations(&all, 5).is_empty());
-        assert_eq!(draw(seed, "P9", &p, &kept, &declined, 1, 5, &comp).unwrap(), again, "the redraw replays too");
+        assert_eq!(
+            draw(seed, "P9", &p, &kept, &declined, 1, 5, &comp).unwrap(),
+            again,
+            "the redraw replays too"
+        );
     }
 
     #[test]
     fn a_pool_too_small_says_so() {
         let e = draw("s", "P1", &pool(3), &[], &[], 5, 5, &Composition::default()).unwrap_err();
         assert_eq!(e.item, "P1");
-        assert!(e.message.starts_with("3 of 5 places filled from 3 eligible experts"), "{}", e.message);
+        assert!(
+            e.message.starts_with("3 of 5 places filled from 3 eligible experts"),
+            "{}",
+            e.message
+        );
     }
 }

@@ -48,14 +48,24 @@ pub struct Member {
 
 impl Composition {
     pub fn is_empty(&self) -> bool {
-        self.max_per_org == 0 && self.min_groups.iter().all(|g| g.min == 0) && self.min_outside_share <= 0.0
+        self.max_per_org == 0
+            && self.min_groups.iter().all(|g| g.min == 0)
+            && self.min_outside_share <= 0.0
     }
 
     /// Each group's minimum for a panel of `demand` experts.
     pub fn minimums(&self, demand: usize) -> Vec<(String, usize)> {
-        let mut out: Vec<(String, usize)> = self.min_groups.iter().filter(|g| g.min > 0).map(|g| (g.group.clone(), g.min)).collect();
+        let mut out: Vec<(String, usize)> = self
+            .min_groups
+            .iter()
+            .filter(|g| g.min > 0)
+            .map(|g| (g.group.clone(), g.min))
+            .collect();
         if self.min_outside_share > 0.0 {
-            out.push((OUTSIDE_REGION.to_string(), (self.min_outside_share * demand as f64 - 1e-9).ceil() as usize));
+            out.push((
+                OUTSIDE_REGION.to_string(),
+                (self.min_outside_share * demand as f64 - 1e-9).ceil() as usize,
+            ));
         }
         out
     }
@@ -70,7 +80,10 @@ impl Composition {
             }
             for (org, n) in per {
                 if n > self.max_per_org {
-                    out.push(format!("at most {} per organisation: {n} from {org}", self.max_per_org));
+                    out.push(format!(
+                        "at most {} per organisation: {n} from {org}",
+                        self.max_per_org
+                    ));
                 }
             }
         }
@@ -87,7 +100,9 @@ impl Composition {
     /// impossible: the per-organisation cap holds, and the places left after it still cover
     /// every group's shortfall (counted as if no one fills two groups at once).
     pub fn admits(&self, panel: &[&Member], candidate: &Member, demand: usize) -> bool {
-        if self.max_per_org > 0 && panel.iter().filter(|m| m.org == candidate.org).count() >= self.max_per_org {
+        if self.max_per_org > 0
+            && panel.iter().filter(|m| m.org == candidate.org).count() >= self.max_per_org
+        {
             return false;
         }
         let left = demand.saturating_sub(panel.len() + 1);
@@ -95,7 +110,8 @@ impl Composition {
             .minimums(demand)
             .iter()
             .map(|(g, min)| {
-                let have = panel.iter().filter(|m| m.groups.contains(g)).count() + usize::from(candidate.groups.contains(g));
+                let have = panel.iter().filter(|m| m.groups.contains(g)).count()
+                    + usize::from(candidate.groups.contains(g));
                 min.saturating_sub(have)
             })
             .sum();
@@ -115,35 +131,77 @@ const MAX_ROUNDS: usize = 60;
 
 /// Optimal assignment of `inst` with each item's panel obeying `comp`. Experts missing from
 /// `members` belong to no organisation and no group.
-pub fn assign_panels(inst: &Instance, members: &HashMap<String, Member>, comp: &Composition) -> Result<PanelOutcome, assign::InputError> {
+pub fn assign_panels(
+    inst: &Instance,
+    members: &HashMap<String, Member>,
+    comp: &Composition,
+) -> Result<PanelOutcome, assign::InputError> {
     let none = Member::default();
     let member = |e: &str| members.get(e).unwrap_or(&none);
-    let orgs: HashMap<String, String> = members.iter().filter(|(_, m)| !m.org.is_empty()).map(|(e, m)| (e.clone(), m.org.clone())).collect();
-    let solve = |work: &Instance| assign::solve_capped(work, (comp.max_per_org > 0).then_some(assign::GroupCap { group_of: &orgs, cap: comp.max_per_org as i64 }));
-    let conflicted: HashSet<(&str, &str)> = inst.conflicts.iter().map(|c| (c.item.as_str(), c.expert.as_str())).collect();
+    let orgs: HashMap<String, String> = members
+        .iter()
+        .filter(|(_, m)| !m.org.is_empty())
+        .map(|(e, m)| (e.clone(), m.org.clone()))
+        .collect();
+    let solve = |work: &Instance| {
+        assign::solve_capped(
+            work,
+            (comp.max_per_org > 0)
+                .then_some(assign::GroupCap { group_of: &orgs, cap: comp.max_per_org as i64 }),
+        )
+    };
+    let conflicted: HashSet<(&str, &str)> =
+        inst.conflicts.iter().map(|c| (c.item.as_str(), c.expert.as_str())).collect();
     // Shortfalls no assignment can make up: too few eligible members of a group.
     for it in &inst.items {
-        let eligible: Vec<&str> = inst.scores.iter().filter(|s| s.item == it.id && !conflicted.contains(&(s.item.as_str(), s.expert.as_str()))).map(|s| s.expert.as_str()).collect();
+        let eligible: Vec<&str> = inst
+            .scores
+            .iter()
+            .filter(|s| {
+                s.item == it.id && !conflicted.contains(&(s.item.as_str(), s.expert.as_str()))
+            })
+            .map(|s| s.expert.as_str())
+            .collect();
         for (g, min) in comp.minimums(it.demand.max(0) as usize) {
             let n = eligible.iter().filter(|e| member(e).groups.contains(&g)).count();
             if n < min {
-                return Ok(PanelOutcome { outcome: Outcome::Infeasible(format!("item {}: at least {min} from group {g} required, {n} eligible", it.id)), rounds: 0 });
+                return Ok(PanelOutcome {
+                    outcome: Outcome::Infeasible(format!(
+                        "item {}: at least {min} from group {g} required, {n} eligible",
+                        it.id
+                    )),
+                    rounds: 0,
+                });
             }
         }
     }
     // One group minimum, no cap per organisation, one demand for all: exact, as a cap on the
     // experts outside the group (at most demand − min of them per item).
-    let mins: Vec<(String, usize)> = inst.items.first().map(|i| comp.minimums(i.demand.max(0) as usize)).unwrap_or_default();
-    if comp.max_per_org == 0 && mins.len() == 1 && inst.items.windows(2).all(|w| w[0].demand == w[1].demand) {
+    let mins: Vec<(String, usize)> =
+        inst.items.first().map(|i| comp.minimums(i.demand.max(0) as usize)).unwrap_or_default();
+    if comp.max_per_org == 0
+        && mins.len() == 1
+        && inst.items.windows(2).all(|w| w[0].demand == w[1].demand)
+    {
         let (g, min) = &mins[0];
         let demand = inst.items[0].demand;
-        let outside: HashMap<String, String> = inst.experts.iter().filter(|e| !member(&e.id).groups.contains(g)).map(|e| (e.id.clone(), format!("not {g}"))).collect();
-        let outcome = assign::solve_capped(inst, Some(assign::GroupCap { group_of: &outside, cap: demand - *min as i64 }))?;
+        let outside: HashMap<String, String> = inst
+            .experts
+            .iter()
+            .filter(|e| !member(&e.id).groups.contains(g))
+            .map(|e| (e.id.clone(), format!("not {g}")))
+            .collect();
+        let outcome = assign::solve_capped(
+            inst,
+            Some(assign::GroupCap { group_of: &outside, cap: demand - *min as i64 }),
+        )?;
         return Ok(PanelOutcome { outcome, rounds: 1 });
     }
-    let base: HashMap<(&str, &str), f64> = inst.scores.iter().map(|s| ((s.item.as_str(), s.expert.as_str()), s.score)).collect();
+    let base: HashMap<(&str, &str), f64> =
+        inst.scores.iter().map(|s| ((s.item.as_str(), s.expert.as_str()), s.score)).collect();
     let spread = inst.scores.iter().map(|s| s.score).fold(0.0f64, |m, x| m.max(x.abs())).max(1e-3);
-    let demand: HashMap<&str, usize> = inst.items.iter().map(|i| (i.id.as_str(), i.demand.max(0) as usize)).collect();
+    let demand: HashMap<&str, usize> =
+        inst.items.iter().map(|i| (i.id.as_str(), i.demand.max(0) as usize)).collect();
     let mut bonus: HashMap<(String, String), f64> = HashMap::new();
     let mut stuck: HashMap<(String, String), u32> = HashMap::new();
     let mut last_problem = String::new();
@@ -156,7 +214,9 @@ pub fn assign_panels(inst: &Instance, members: &HashMap<String, Member>, comp: &
         }
         let pairs = match solve(&work)? {
             Outcome::Optimal { pairs, .. } => pairs,
-            Outcome::Infeasible(w) => return Ok(PanelOutcome { outcome: Outcome::Infeasible(w), rounds: round }),
+            Outcome::Infeasible(w) => {
+                return Ok(PanelOutcome { outcome: Outcome::Infeasible(w), rounds: round });
+            }
         };
         let mut panels: BTreeMap<&str, Vec<&assign::Assigned>> = BTreeMap::new();
         for p in &pairs {
@@ -181,8 +241,21 @@ pub fn assign_panels(inst: &Instance, members: &HashMap<String, Member>, comp: &
                     continue;
                 }
                 let current = bonus.get(&key).copied().unwrap_or(0.0);
-                let gap = panel.iter().filter(|p| !member(&p.expert).groups.contains(&g)).map(|p| p.score).fold(f64::INFINITY, f64::min)
-                    - inst.scores.iter().filter(|s| s.item == *item && member(&s.expert).groups.contains(&g) && !panel.iter().any(|p| p.expert == s.expert)).map(|s| s.score + current).fold(f64::NEG_INFINITY, f64::max);
+                let gap = panel
+                    .iter()
+                    .filter(|p| !member(&p.expert).groups.contains(&g))
+                    .map(|p| p.score)
+                    .fold(f64::INFINITY, f64::min)
+                    - inst
+                        .scores
+                        .iter()
+                        .filter(|s| {
+                            s.item == *item
+                                && member(&s.expert).groups.contains(&g)
+                                && !panel.iter().any(|p| p.expert == s.expert)
+                        })
+                        .map(|s| s.score + current)
+                        .fold(f64::NEG_INFINITY, f64::max);
                 let tries = stuck.entry(key.clone()).or_insert(0u32);
                 *tries += 1;
                 let nudge = spread * 1e-3 * f64::from(1u32 << (*tries).min(20));
@@ -196,15 +269,24 @@ pub fn assign_panels(inst: &Instance, members: &HashMap<String, Member>, comp: &
             let pairs: Vec<assign::Assigned> = pairs
                 .into_iter()
                 .map(|mut p| {
-                    p.score = base.get(&(p.item.as_str(), p.expert.as_str())).copied().unwrap_or(0.0);
+                    p.score =
+                        base.get(&(p.item.as_str(), p.expert.as_str())).copied().unwrap_or(0.0);
                     p
                 })
                 .collect();
             let objective = pairs.iter().map(|p| p.score).sum();
-            return Ok(PanelOutcome { outcome: Outcome::Optimal { objective, pairs }, rounds: round });
+            return Ok(PanelOutcome {
+                outcome: Outcome::Optimal { objective, pairs },
+                rounds: round,
+            });
         }
     }
-    Ok(PanelOutcome { outcome: Outcome::Infeasible(format!("could not meet {last_problem} within {MAX_ROUNDS} rounds")), rounds: MAX_ROUNDS })
+    Ok(PanelOutcome {
+        outcome: Outcome::Infeasible(format!(
+            "could not meet {last_problem} within {MAX_ROUNDS} rounds"
+        )),
+        rounds: MAX_ROUNDS,
+    })
 }
 
 /// Instance helper: a score entry.
@@ -218,7 +300,10 @@ mod tests {
     use crate::assign::{Expert, Item};
 
     fn members() -> HashMap<String, Member> {
-        let m = |org: &str, groups: &[&str]| Member { org: org.into(), groups: groups.iter().map(|g| g.to_string()).collect() };
+        let m = |org: &str, groups: &[&str]| Member {
+            org: org.into(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+        };
         HashMap::from([
             ("a".to_string(), m("U1", &[])),
             ("b".to_string(), m("U1", &[])),
@@ -231,8 +316,17 @@ mod tests {
     fn instance() -> Instance {
         Instance {
             items: vec![Item { id: "p1".into(), demand: 3 }],
-            experts: ["a", "b", "c", "f", "o"].iter().map(|e| Expert { id: e.to_string(), max_load: 1, min_load: 0 }).collect(),
-            scores: vec![score("p1", "a", 0.9), score("p1", "b", 0.8), score("p1", "c", 0.7), score("p1", "f", 0.2), score("p1", "o", 0.1)],
+            experts: ["a", "b", "c", "f", "o"]
+                .iter()
+                .map(|e| Expert { id: e.to_string(), max_load: 1, min_load: 0 })
+                .collect(),
+            scores: vec![
+                score("p1", "a", 0.9),
+                score("p1", "b", 0.8),
+                score("p1", "c", 0.7),
+                score("p1", "f", 0.2),
+                score("p1", "o", 0.1),
+            ],
             conflicts: vec![],
             forced: vec![],
         }
@@ -251,16 +345,26 @@ mod tests {
 
     #[test]
     fn without_rules_the_best_three_win() {
-        assert_eq!(panel_of(&assign_panels(&instance(), &members(), &Composition::default()).unwrap()), ["a", "b", "c"]);
+        assert_eq!(
+            panel_of(&assign_panels(&instance(), &members(), &Composition::default()).unwrap()),
+            ["a", "b", "c"]
+        );
     }
 
     #[test]
     fn one_per_organisation_and_a_finance_expert() {
-        let comp = Composition { max_per_org: 1, min_groups: vec![MinGroup { group: "finance".into(), min: 1 }], min_outside_share: 0.0 };
+        let comp = Composition {
+            max_per_org: 1,
+            min_groups: vec![MinGroup { group: "finance".into(), min: 1 }],
+            min_outside_share: 0.0,
+        };
         let out = assign_panels(&instance(), &members(), &comp).unwrap();
         assert_eq!(panel_of(&out), ["a", "c", "f"]);
         let Outcome::Optimal { objective, .. } = out.outcome else { unreachable!() };
-        assert!((objective - 1.8).abs() < 1e-9, "the true affinities, without bonuses: {objective}");
+        assert!(
+            (objective - 1.8).abs() < 1e-9,
+            "the true affinities, without bonuses: {objective}"
+        );
         // It is the best panel that obeys the rules: check against every panel of three.
         let ms = members();
         let names = ["a", "b", "c", "f", "o"];
@@ -283,23 +387,42 @@ mod tests {
     fn a_share_from_outside_the_region() {
         let comp = Composition { max_per_org: 0, min_groups: vec![], min_outside_share: 0.3 };
         assert_eq!(comp.minimums(3), vec![(OUTSIDE_REGION.to_string(), 1)]);
-        assert_eq!(panel_of(&assign_panels(&instance(), &members(), &comp).unwrap()), ["a", "b", "o"]);
+        assert_eq!(
+            panel_of(&assign_panels(&instance(), &members(), &comp).unwrap()),
+            ["a", "b", "o"]
+        );
     }
 
     #[test]
     fn impossible_rules_name_the_item_and_the_rule() {
-        let comp = Composition { max_per_org: 0, min_groups: vec![MinGroup { group: "finance".into(), min: 2 }], min_outside_share: 0.0 };
+        let comp = Composition {
+            max_per_org: 0,
+            min_groups: vec![MinGroup { group: "finance".into(), min: 2 }],
+            min_outside_share: 0.0,
+        };
         let out = assign_panels(&instance(), &members(), &comp).unwrap();
-        assert_eq!(out.outcome, Outcome::Infeasible("item p1: at least 2 from group finance required, 1 eligible".into()));
+        assert_eq!(
+            out.outcome,
+            Outcome::Infeasible(
+                "item p1: at least 2 from group finance required, 1 eligible".into()
+            )
+        );
     }
 
     #[test]
     fn admits_keeps_room_for_the_shortfall() {
         let ms = members();
-        let comp = Composition { max_per_org: 1, min_groups: vec![MinGroup { group: "finance".into(), min: 1 }], min_outside_share: 0.0 };
+        let comp = Composition {
+            max_per_org: 1,
+            min_groups: vec![MinGroup { group: "finance".into(), min: 1 }],
+            min_outside_share: 0.0,
+        };
         assert!(comp.admits(&[], &ms["a"], 3));
         assert!(!comp.admits(&[&ms["a"]], &ms["b"], 3), "same organisation");
-        assert!(!comp.admits(&[&ms["a"], &ms["c"]], &ms["o"], 3), "the last place must go to finance");
+        assert!(
+            !comp.admits(&[&ms["a"], &ms["c"]], &ms["o"], 3),
+            "the last place must go to finance"
+        );
         assert!(comp.admits(&[&ms["a"], &ms["c"]], &ms["f"], 3));
     }
 
@@ -307,7 +430,8 @@ mod tests {
     /// rules, or None.
     fn brute(inst: &Instance, ms: &HashMap<String, Member>, comp: &Composition) -> Option<f64> {
         let items = &inst.items;
-        let sc: HashMap<(&str, &str), f64> = inst.scores.iter().map(|s| ((s.item.as_str(), s.expert.as_str()), s.score)).collect();
+        let sc: HashMap<(&str, &str), f64> =
+            inst.scores.iter().map(|s| ((s.item.as_str(), s.expert.as_str()), s.score)).collect();
         let panels: Vec<Vec<Vec<usize>>> = items
             .iter()
             .map(|it| {
@@ -315,8 +439,18 @@ mod tests {
                 (0u32..1 << n)
                     .filter(|m| m.count_ones() as i64 == it.demand)
                     .map(|m| (0..n).filter(|k| m >> k & 1 == 1).collect::<Vec<_>>())
-                    .filter(|p| p.iter().all(|&k| sc.contains_key(&(it.id.as_str(), inst.experts[k].id.as_str()))))
-                    .filter(|p| comp.violations(&p.iter().map(|&k| &ms[&inst.experts[k].id]).collect::<Vec<_>>(), it.demand as usize).is_empty())
+                    .filter(|p| {
+                        p.iter().all(|&k| {
+                            sc.contains_key(&(it.id.as_str(), inst.experts[k].id.as_str()))
+                        })
+                    })
+                    .filter(|p| {
+                        comp.violations(
+                            &p.iter().map(|&k| &ms[&inst.experts[k].id]).collect::<Vec<_>>(),
+                            it.demand as usize,
+                        )
+                        .is_empty()
+                    })
                     .collect()
             })
             .collect();
@@ -361,11 +495,32 @@ mod tests {
             x % m
         };
         let names = ["e0", "e1", "e2", "e3", "e4", "e5"];
-        let ms: HashMap<String, Member> = names.iter().map(|n| (n.to_string(), Member { org: format!("U{}", next(3)), groups: if next(2) == 0 { ["finance".to_string()].into() } else { Default::default() } })).collect();
+        let ms: HashMap<String, Member> = names
+            .iter()
+            .map(|n| {
+                (
+                    n.to_string(),
+                    Member {
+                        org: format!("U{}", next(3)),
+                        groups: if next(2) == 0 {
+                            ["finance".to_string()].into()
+                        } else {
+                            Default::default()
+                        },
+                    },
+                )
+            })
+            .collect();
         let inst = Instance {
             items: (0..3).map(|i| Item { id: format!("p{i}"), demand: 2 }).collect(),
-            experts: names.iter().map(|n| Expert { id: n.to_string(), max_load: 1 + next(2) as i64, min_load: 0 }).collect(),
-            scores: (0..3).flat_map(|i| names.iter().map(move |n| (i, n))).map(|(i, n)| score(&format!("p{i}"), n, next(100) as f64 / 100.0)).collect(),
+            experts: names
+                .iter()
+                .map(|n| Expert { id: n.to_string(), max_load: 1 + next(2) as i64, min_load: 0 })
+                .collect(),
+            scores: (0..3)
+                .flat_map(|i| names.iter().map(move |n| (i, n)))
+                .map(|(i, n)| score(&format!("p{i}"), n, next(100) as f64 / 100.0))
+                .collect(),
             conflicts: vec![],
             forced: vec![],
         };
@@ -394,12 +549,19 @@ mod tests {
                 (None, o) => panic!("case {case}: brute force finds nothing, ours {o:?}"),
                 (Some(best), Outcome::Optimal { objective, pairs }) => {
                     for it in &inst.items {
-                        let panel: Vec<&Member> = pairs.iter().filter(|p| p.item == it.id).map(|p| &ms[&p.expert]).collect();
+                        let panel: Vec<&Member> = pairs
+                            .iter()
+                            .filter(|p| p.item == it.id)
+                            .map(|p| &ms[&p.expert])
+                            .collect();
                         assert!(comp.violations(&panel, 2).is_empty(), "case {case}");
                     }
                     assert!(objective <= best + 1e-6);
                     if rules < 2 {
-                        assert!((objective - best).abs() < 1e-6, "case {case} rules {rules}: ours {objective} best {best}");
+                        assert!(
+                            (objective - best).abs() < 1e-6,
+                            "case {case} rules {rules}: ours {objective} best {best}"
+                        );
                     } else {
                         feasible += 1;
                         found += 1;
@@ -412,7 +574,9 @@ mod tests {
                 }
             }
         }
-        eprintln!("both rules: {found} of {feasible} feasible cases found, {optimal} at the optimum");
+        eprintln!(
+            "both rules: {found} of {feasible} feasible cases found, {optimal} at the optimum"
+        );
         assert!(found * 100 >= feasible * 95, "found {found} of {feasible}");
     }
 }

@@ -46,7 +46,14 @@ fn err<T>(field: impl Into<String>, message: impl Into<String>) -> Result<T, Sco
 impl Form {
     /// The form most calls use: four criteria on a 100-point total, three recommendations.
     pub fn standard() -> Form {
-        let c = |code: &str, zh: &str, en: &str, weight: f64| Criterion { code: code.into(), name_zh: zh.into(), name_en: en.into(), weight, max: 10.0, step: 0.5 };
+        let c = |code: &str, zh: &str, en: &str, weight: f64| Criterion {
+            code: code.into(),
+            name_zh: zh.into(),
+            name_en: en.into(),
+            weight,
+            max: 10.0,
+            step: 0.5,
+        };
         Form {
             criteria: vec![
                 c("innovation", "创新性与先进性", "Novelty and state of the art", 30.0),
@@ -114,7 +121,10 @@ impl Form {
     /// comment.
     pub fn check_submission(&self, recommendation: &str, comment: &str) -> Result<(), ScoreError> {
         if !self.recommendations.iter().any(|r| r == recommendation) {
-            return err("recommendation", format!("\"{recommendation}\" is not one of {}", self.recommendations.join(", ")));
+            return err(
+                "recommendation",
+                format!("\"{recommendation}\" is not one of {}", self.recommendations.join(", ")),
+            );
         }
         if comment.trim().chars().count() < self.min_comment_chars {
             return err("comment", format!("at least {} characters", self.min_comment_chars));
@@ -199,7 +209,8 @@ pub fn aggregate(reviews: &[Scored], method: Method, spread: f64) -> Vec<ItemRes
     for r in reviews {
         by_expert.entry(&r.expert).or_default().push(r.total);
     }
-    let habits: HashMap<&str, (f64, f64)> = by_expert.iter().map(|(e, v)| (*e, (mean(v), sd(v)))).collect();
+    let habits: HashMap<&str, (f64, f64)> =
+        by_expert.iter().map(|(e, v)| (*e, (mean(v), sd(v)))).collect();
     let mut by_item: BTreeMap<&str, Vec<&Scored>> = BTreeMap::new();
     for r in reviews {
         by_item.entry(&r.item).or_default().push(r);
@@ -220,20 +231,35 @@ pub fn aggregate(reviews: &[Scored], method: Method, spread: f64) -> Vec<ItemRes
                             let (m, s) = habits[r.expert.as_str()];
                             // An expert with one review, or the same score everywhere, keeps the
                             // raw score: there is no habit to remove.
-                            if s > 1e-9 && by_expert[r.expert.as_str()].len() >= 2 { round_mean + round_sd * (r.total - m) / s } else { r.total }
+                            if s > 1e-9 && by_expert[r.expert.as_str()].len() >= 2 {
+                                round_mean + round_sd * (r.total - m) / s
+                            } else {
+                                r.total
+                            }
                         })
                         .collect();
                     mean(&z)
                 }
             };
             let (lo, hi) = (v[0], v[v.len() - 1]);
-            ItemResult { item: item.to_string(), rank: 0, n: v.len(), score: round2(score), mean: round2(mean(&v)), min: lo, max: hi, sd: round2(sd(&v)), disagreement: v.len() >= 2 && hi - lo >= spread }
+            ItemResult {
+                item: item.to_string(),
+                rank: 0,
+                n: v.len(),
+                score: round2(score),
+                mean: round2(mean(&v)),
+                min: lo,
+                max: hi,
+                sd: round2(sd(&v)),
+                disagreement: v.len() >= 2 && hi - lo >= spread,
+            }
         })
         .collect();
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.item.cmp(&b.item)));
     // Equal scores share a rank (1, 2, 2, 4).
     for k in 0..out.len() {
-        out[k].rank = if k > 0 && out[k].score == out[k - 1].score { out[k - 1].rank } else { k + 1 };
+        out[k].rank =
+            if k > 0 && out[k].score == out[k - 1].score { out[k - 1].rank } else { k + 1 };
     }
     out
 }
@@ -272,7 +298,13 @@ pub fn deviations(reviews: &[Scored], threshold: f64) -> Vec<Deviation> {
         .map(|(e, d)| {
             let signed = mean(&d);
             let abs = mean(&d.iter().map(|x| x.abs()).collect::<Vec<_>>());
-            Deviation { expert: e.to_string(), n: d.len(), mean_signed: round2(signed), mean_abs: round2(abs), outlier: d.len() >= 3 && signed.abs() >= threshold }
+            Deviation {
+                expert: e.to_string(),
+                n: d.len(),
+                mean_signed: round2(signed),
+                mean_abs: round2(abs),
+                outlier: d.len() >= 3 && signed.abs() >= threshold,
+            }
         })
         .collect()
 }
@@ -317,7 +349,10 @@ impl Performance {
         let late = 1.0 - self.timeliness().unwrap_or(1.0);
         if declined > 0.5 || late > 0.5 {
             Advice::Suspend
-        } else if declined >= 0.25 || late >= 0.25 || self.mean_abs_deviation.is_some_and(|d| d >= 20.0) {
+        } else if declined >= 0.25
+            || late >= 0.25
+            || self.mean_abs_deviation.is_some_and(|d| d >= 20.0)
+        {
             Advice::Caution
         } else {
             Advice::Keep
@@ -337,10 +372,17 @@ mod tests {
     fn the_standard_form_checks_and_totals() {
         let f = Form::standard();
         f.check().unwrap();
-        let mut sc: BTreeMap<String, f64> = [("innovation", 8.0), ("feasibility", 7.5), ("team", 9.0), ("impact", 6.0)].iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let mut sc: BTreeMap<String, f64> =
+            [("innovation", 8.0), ("feasibility", 7.5), ("team", 9.0), ("impact", 6.0)]
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect();
         assert_eq!(f.total(&sc).unwrap(), 30.0 * 0.8 + 25.0 * 0.75 + 20.0 * 0.9 + 25.0 * 0.6);
         sc.insert("team".into(), 11.0);
-        assert_eq!(f.total(&sc).unwrap_err(), ScoreError { field: "team".into(), message: "11 is outside 0–10".into() });
+        assert_eq!(
+            f.total(&sc).unwrap_err(),
+            ScoreError { field: "team".into(), message: "11 is outside 0–10".into() }
+        );
         sc.insert("team".into(), 7.3);
         assert_eq!(f.total(&sc).unwrap_err().message, "7.3 is not a multiple of 0.5");
         sc.remove("team");
@@ -354,7 +396,11 @@ mod tests {
 
     #[test]
     fn trimmed_mean_drops_one_high_and_one_low() {
-        let rs: Vec<Scored> = [90.0, 80.0, 82.0, 84.0, 20.0].iter().enumerate().map(|(k, &t)| s("P1", &format!("E{k}"), t)).collect();
+        let rs: Vec<Scored> = [90.0, 80.0, 82.0, 84.0, 20.0]
+            .iter()
+            .enumerate()
+            .map(|(k, &t)| s("P1", &format!("E{k}"), t))
+            .collect();
         let mean = aggregate(&rs, Method::Mean, 30.0);
         assert_eq!(mean[0].score, 71.2);
         assert!(mean[0].disagreement, "70 points apart");
@@ -378,7 +424,10 @@ mod tests {
         rs.push(s("P1", "E2", 60.0));
         rs.push(s("P2", "E2", 70.0));
         let st = aggregate(&rs, Method::Standardised, 30.0);
-        assert_eq!(st.iter().map(|r| r.item.as_str()).collect::<Vec<_>>(), ["P2", "P1", "P0", "P3"]);
+        assert_eq!(
+            st.iter().map(|r| r.item.as_str()).collect::<Vec<_>>(),
+            ["P2", "P1", "P0", "P3"]
+        );
         let dev = deviations(&rs, 15.0);
         let e2 = dev.iter().find(|d| d.expert == "E2").unwrap();
         assert!(e2.outlier && e2.mean_signed < -15.0, "{e2:?}");
@@ -396,10 +445,22 @@ mod tests {
     fn performance_advice() {
         let p = Performance { invited: 8, declined: 5, ..Default::default() };
         assert_eq!(p.advice(), Advice::Suspend);
-        let p = Performance { invited: 8, declined: 2, submitted: 6, on_time: 6, ..Default::default() };
+        let p =
+            Performance { invited: 8, declined: 2, submitted: 6, on_time: 6, ..Default::default() };
         assert_eq!(p.advice(), Advice::Caution);
-        let p = Performance { invited: 8, declined: 0, submitted: 8, on_time: 8, mean_abs_deviation: Some(5.0), ..Default::default() };
+        let p = Performance {
+            invited: 8,
+            declined: 0,
+            submitted: 8,
+            on_time: 8,
+            mean_abs_deviation: Some(5.0),
+            ..Default::default()
+        };
         assert_eq!(p.advice(), Advice::Keep);
-        assert_eq!(Performance { invited: 2, declined: 2, ..Default::default() }.advice(), Advice::Keep, "too few to judge");
+        assert_eq!(
+            Performance { invited: 2, declined: 2, ..Default::default() }.advice(),
+            Advice::Keep,
+            "too few to judge"
+        );
     }
 }

@@ -4,14 +4,19 @@
 //! - per unit: the nominal rank, the median rank and the 5–95 % rank interval over all runs;
 //! - per assumption: Sobol first-order (Saltelli 2010) and total (Jansen) indices of the mean
 //!   absolute rank shift from the nominal ranking.
-use super::{Aggregate, Data, Dataset, IndexError, Mean, Meta, MetaRow, Normalise, Pipeline, Treat, aggregate_all, normalise_all, treat_all};
+use super::{
+    Aggregate, Data, Dataset, IndexError, Mean, Meta, MetaRow, Normalise, Pipeline, Treat,
+    aggregate_all, normalise_all, treat_all,
+};
 use std::collections::HashMap;
 
 /// One uncertain assumption and its alternatives (a sample picks one).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Assumption {
     /// Every weight times a factor drawn uniformly from [1 − noise, 1 + noise].
-    Weights { noise: f64 },
+    Weights {
+        noise: f64,
+    },
     Normalisation(Vec<Normalise>),
     Aggregation(Vec<Mean>),
     /// `None`: no treatment.
@@ -68,13 +73,28 @@ fn pick<T: Clone>(xs: &[T], u: f64) -> T {
 /// The ranks of the top aggregate (1 = best; missing scores get no rank), within one year.
 fn ranks(ds: &Dataset, top: usize) -> Vec<Option<usize>> {
     let scores = &ds.values[top];
-    scores.iter().map(|s| s.map(|x| 1 + scores.iter().filter(|y| y.is_some_and(|y| y > x)).count())).collect()
+    scores
+        .iter()
+        .map(|s| s.map(|x| 1 + scores.iter().filter(|y| y.is_some_and(|y| y > x)).count()))
+        .collect()
 }
 
 /// Runs the analysis: `base` gives the nominal choices (it must normalise and aggregate);
 /// `n` base samples give n·(k+2) runs.
-pub fn analyse(meta: &Meta, data: &Data, base: &Pipeline, assumptions: &[Assumption], n: usize, seed: u64) -> Result<Sensitivity, IndexError> {
-    let err = |m: &str| IndexError { file: "sensitivity".into(), line: 0, column: String::new(), message: m.into() };
+pub fn analyse(
+    meta: &Meta,
+    data: &Data,
+    base: &Pipeline,
+    assumptions: &[Assumption],
+    n: usize,
+    seed: u64,
+) -> Result<Sensitivity, IndexError> {
+    let err = |m: &str| IndexError {
+        file: "sensitivity".into(),
+        line: 0,
+        column: String::new(),
+        message: m.into(),
+    };
     let nominal_norm = base.normalise.clone().ok_or_else(|| err("the pipeline must normalise"))?;
     let nominal_agg = base.aggregate.clone().ok_or_else(|| err("the pipeline must aggregate"))?;
     if data.panel {
@@ -85,20 +105,33 @@ pub fn analyse(meta: &Meta, data: &Data, base: &Pipeline, assumptions: &[Assumpt
     let screened = super::build(meta, data, &fixed, "iData")?.datasets.last().map(|d| d.1.clone());
     let screened = match screened {
         Some(d) => d,
-        None => Dataset { rows: (0..data.codes.len()).collect(), columns: meta.indicators().map(|m| m.code.clone()).collect(), values: data.values.iter().map(|c| super::Column::new(c.clone())).collect() },
+        None => Dataset {
+            rows: (0..data.codes.len()).collect(),
+            columns: meta.indicators().map(|m| m.code.clone()).collect(),
+            values: data.values.iter().map(|c| super::Column::new(c.clone())).collect(),
+        },
     };
-    let top_code = meta.aggregates_upward().last().map(|m| m.code.clone()).ok_or_else(|| err("iMeta has no aggregate"))?;
+    let top_code = meta
+        .aggregates_upward()
+        .last()
+        .map(|m| m.code.clone())
+        .ok_or_else(|| err("iMeta has no aggregate"))?;
     // Treatment variants are few: compute each once.
     let mut treated: HashMap<String, Dataset> = HashMap::new();
     let mut treat_variant = |t: &Option<Treat>| -> Dataset {
         let key = format!("{t:?}");
-        treated.entry(key).or_insert_with(|| match t {
-            Some(t) => treat_all(meta, data, screened.clone(), t).0,
-            None => screened.clone(),
-        }).clone()
+        treated
+            .entry(key)
+            .or_insert_with(|| match t {
+                Some(t) => treat_all(meta, data, screened.clone(), t).0,
+                None => screened.clone(),
+            })
+            .clone()
     };
     let k = assumptions.len();
-    let run = |u: &[f64], treat_variant: &mut dyn FnMut(&Option<Treat>) -> Dataset| -> Result<Vec<Option<usize>>, IndexError> {
+    let run = |u: &[f64],
+               treat_variant: &mut dyn FnMut(&Option<Treat>) -> Dataset|
+     -> Result<Vec<Option<usize>>, IndexError> {
         let mut treat = base.treat.clone();
         let mut norm = nominal_norm.clone();
         let mut agg: Aggregate = nominal_agg.clone();
@@ -118,13 +151,20 @@ pub fn analyse(meta: &Meta, data: &Data, base: &Pipeline, assumptions: &[Assumpt
         let factors: HashMap<String, f64> = match noise {
             Some((w, x)) => {
                 let mut r = Rng((x * u64::MAX as f64) as u64 ^ 0x5EED);
-                meta.rows.iter().map(|m| (m.code.clone(), 1.0 - w + 2.0 * w * r.uniform())).collect()
+                meta.rows
+                    .iter()
+                    .map(|m| (m.code.clone(), 1.0 - w + 2.0 * w * r.uniform()))
+                    .collect()
             }
             None => HashMap::new(),
         };
         let weight = |m: &MetaRow| m.weight * factors.get(&m.code).copied().unwrap_or(1.0);
         let ds = aggregate_all(meta, data, ds, &agg, &weight, "iData")?;
-        let top = ds.columns.iter().position(|c| c == &top_code).ok_or_else(|| err("no top aggregate"))?;
+        let top = ds
+            .columns
+            .iter()
+            .position(|c| c == &top_code)
+            .ok_or_else(|| err("no top aggregate"))?;
         Ok(ranks(&ds, top))
     };
     // The nominal ranking: the pipeline's own choices.
@@ -135,11 +175,19 @@ pub fn analyse(meta: &Meta, data: &Data, base: &Pipeline, assumptions: &[Assumpt
         };
         let ds = normalise_all(meta, ds, &nominal_norm)?;
         let ds = aggregate_all(meta, data, ds, &nominal_agg, &|m: &MetaRow| m.weight, "iData")?;
-        let top = ds.columns.iter().position(|c| c == &top_code).ok_or_else(|| err("no top aggregate"))?;
+        let top = ds
+            .columns
+            .iter()
+            .position(|c| c == &top_code)
+            .ok_or_else(|| err("no top aggregate"))?;
         ranks(&ds, top)
     };
     let shift = |r: &[Option<usize>]| -> f64 {
-        let pairs: Vec<f64> = r.iter().zip(&nominal).filter_map(|(a, b)| Some(((*a)? as f64 - (*b)? as f64).abs())).collect();
+        let pairs: Vec<f64> = r
+            .iter()
+            .zip(&nominal)
+            .filter_map(|(a, b)| Some(((*a)? as f64 - (*b)? as f64).abs()))
+            .collect();
         if pairs.is_empty() { 0.0 } else { pairs.iter().sum::<f64>() / pairs.len() as f64 }
     };
     let mut rng = Rng(seed);
@@ -184,7 +232,8 @@ pub fn analyse(meta: &Meta, data: &Data, base: &Pipeline, assumptions: &[Assumpt
                 return (a.name(), 0.0, 0.0);
             }
             let first = (0..n).map(|j| fb[j] * (fi[j] - fa[j])).sum::<f64>() / n as f64 / var;
-            let total = (0..n).map(|j| (fa[j] - fi[j]).powi(2)).sum::<f64>() / (2.0 * n as f64) / var;
+            let total =
+                (0..n).map(|j| (fa[j] - fi[j]).powi(2)).sum::<f64>() / (2.0 * n as f64) / var;
             (a.name(), first, total)
         })
         .collect();
@@ -201,7 +250,13 @@ pub fn analyse(meta: &Meta, data: &Data, base: &Pipeline, assumptions: &[Assumpt
     let units = all_ranks
         .iter_mut()
         .enumerate()
-        .map(|(i, v)| UnitRanks { code: data.codes[screened.rows[i]].clone(), nominal: nominal[i], median: quantile(v, 0.5), q05: quantile(v, 0.05), q95: quantile(v, 0.95) })
+        .map(|(i, v)| UnitRanks {
+            code: data.codes[screened.rows[i]].clone(),
+            nominal: nominal[i],
+            median: quantile(v, 0.5),
+            q05: quantile(v, 0.05),
+            q95: quantile(v, 0.95),
+        })
         .collect();
     Ok(Sensitivity { runs: n * (k + 2), indices, units })
 }
@@ -212,7 +267,11 @@ pub fn analyse(meta: &Meta, data: &Data, base: &Pipeline, assumptions: &[Assumpt
 pub fn default_assumptions(base: &Pipeline) -> Vec<Assumption> {
     vec![
         Assumption::Weights { noise: 0.25 },
-        Assumption::Normalisation(vec![Normalise::MinMax { lower: 1.0, upper: 100.0 }, Normalise::ZScore { mean: 100.0, sd: 10.0 }, Normalise::Rank]),
+        Assumption::Normalisation(vec![
+            Normalise::MinMax { lower: 1.0, upper: 100.0 },
+            Normalise::ZScore { mean: 100.0, sd: 10.0 },
+            Normalise::Rank,
+        ]),
         Assumption::Aggregation(vec![Mean::Arithmetic, Mean::Geometric]),
         Assumption::Treatment(vec![base.treat.clone(), None]),
     ]

@@ -46,7 +46,11 @@ pub struct Values {
 }
 
 impl Values {
-    pub fn new(units: Vec<String>, periods: Vec<Period>, elements: Vec<(String, String)>) -> Values {
+    pub fn new(
+        units: Vec<String>,
+        periods: Vec<Period>,
+        elements: Vec<(String, String)>,
+    ) -> Values {
         let data = vec![None; units.len() * periods.len() * elements.len()];
         Values {
             unit_index: units.iter().enumerate().map(|(i, u)| (u.clone(), i)).collect(),
@@ -62,7 +66,13 @@ impl Values {
         (u * self.periods.len() + p) * self.elements.len() + e
     }
     pub fn set(&mut self, unit: &str, period: Period, element: &str, disagg: &str, v: f64) -> bool {
-        let (Some(&u), Some(&p), Some(&e)) = (self.unit_index.get(unit), self.period_index.get(&period), self.element_index.get(&(element.to_string(), disagg.to_string()))) else { return false };
+        let (Some(&u), Some(&p), Some(&e)) = (
+            self.unit_index.get(unit),
+            self.period_index.get(&period),
+            self.element_index.get(&(element.to_string(), disagg.to_string())),
+        ) else {
+            return false;
+        };
         let i = self.at(u, p, e);
         self.data[i] = Some(v);
         true
@@ -109,22 +119,36 @@ pub struct Computed {
 
 /// Checks the definitions against the elements there are values for, orders them so that an
 /// indicator comes after those it uses, and parses each formula once.
-fn prepare(defs: &[IndicatorDef], elements: &[(String, String)]) -> Result<(Vec<usize>, Vec<formula::Formula>), Vec<DefinitionError>> {
+fn prepare(
+    defs: &[IndicatorDef],
+    elements: &[(String, String)],
+) -> Result<(Vec<usize>, Vec<formula::Formula>), Vec<DefinitionError>> {
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
-    let index: HashMap<&str, usize> = defs.iter().enumerate().map(|(i, d)| (d.code.as_str(), i)).collect();
+    let index: HashMap<&str, usize> =
+        defs.iter().enumerate().map(|(i, d)| (d.code.as_str(), i)).collect();
     for d in defs {
         match formula::parse(&d.formula) {
-            Err(e) => errors.push(DefinitionError { indicator: d.code.clone(), position: e.position, message: e.message }),
+            Err(e) => errors.push(DefinitionError {
+                indicator: d.code.clone(),
+                position: e.position,
+                message: e.message,
+            }),
             Ok(f) => {
                 for (item, pos) in &f.items {
                     let unknown = match item {
-                        Item::Data { element, disagg, .. } => !elements.iter().any(|(e, dd)| e == element && dd == disagg.as_deref().unwrap_or("")),
+                        Item::Data { element, disagg, .. } => !elements
+                            .iter()
+                            .any(|(e, dd)| e == element && dd == disagg.as_deref().unwrap_or("")),
                         Item::Indicator(code) => !index.contains_key(code.as_str()),
                         Item::Constant(_) => false,
                     };
                     if unknown {
-                        errors.push(DefinitionError { indicator: d.code.clone(), position: *pos, message: format!("unknown item {item}") });
+                        errors.push(DefinitionError {
+                            indicator: d.code.clone(),
+                            position: *pos,
+                            message: format!("unknown item {item}"),
+                        });
                     }
                 }
                 parsed.push(f);
@@ -137,13 +161,26 @@ fn prepare(defs: &[IndicatorDef], elements: &[(String, String)]) -> Result<(Vec<
     // Depth-first order; a node met again while on the path is a cycle.
     let mut order = Vec::new();
     let mut state = vec![0u8; defs.len()]; // 0 new, 1 on the path, 2 done
-    fn visit(i: usize, defs: &[IndicatorDef], parsed: &[formula::Formula], index: &HashMap<&str, usize>, state: &mut [u8], path: &mut Vec<usize>, order: &mut Vec<usize>) -> Result<(), DefinitionError> {
+    fn visit(
+        i: usize,
+        defs: &[IndicatorDef],
+        parsed: &[formula::Formula],
+        index: &HashMap<&str, usize>,
+        state: &mut [u8],
+        path: &mut Vec<usize>,
+        order: &mut Vec<usize>,
+    ) -> Result<(), DefinitionError> {
         match state[i] {
             2 => return Ok(()),
             1 => {
                 let start = path.iter().position(|&p| p == i).unwrap_or(0);
-                let cycle: Vec<&str> = path[start..].iter().chain([&i]).map(|&p| defs[p].code.as_str()).collect();
-                return Err(DefinitionError { indicator: defs[i].code.clone(), position: 0, message: format!("indicators use each other in a cycle: {}", cycle.join(" → ")) });
+                let cycle: Vec<&str> =
+                    path[start..].iter().chain([&i]).map(|&p| defs[p].code.as_str()).collect();
+                return Err(DefinitionError {
+                    indicator: defs[i].code.clone(),
+                    position: 0,
+                    message: format!("indicators use each other in a cycle: {}", cycle.join(" → ")),
+                });
             }
             _ => {}
         }
@@ -183,11 +220,18 @@ impl Resolve for At<'_> {
         let ptr = item as *const Item;
         let slot = self.slots.iter().find(|(p, _)| *p == ptr).map(|s| s.1).unwrap_or(Slot::Missing);
         match slot {
-            Slot::Data { element, offset, ytd: false } => self.values.get(self.unit, (self.shift)(self.period, offset)?, element),
+            Slot::Data { element, offset, ytd: false } => {
+                self.values.get(self.unit, (self.shift)(self.period, offset)?, element)
+            }
             Slot::Data { element, offset, ytd: true } => {
                 let at = (self.shift)(self.period, offset)?;
                 let p = self.values.periods[at];
-                let parts: Vec<f64> = p.year_to_date().into_iter().filter_map(|q| self.values.period_index.get(&q)).filter_map(|&q| self.values.get(self.unit, q, element)).collect();
+                let parts: Vec<f64> = p
+                    .year_to_date()
+                    .into_iter()
+                    .filter_map(|q| self.values.period_index.get(&q))
+                    .filter_map(|&q| self.values.get(self.unit, q, element))
+                    .collect();
                 (!parts.is_empty()).then(|| parts.iter().sum())
             }
             Slot::Indicator(i) => self.computed[i][self.unit][self.period],
@@ -200,7 +244,8 @@ impl Resolve for At<'_> {
 /// a missing value, never an error.
 pub fn compute(defs: &[IndicatorDef], values: &Values) -> Result<Computed, Vec<DefinitionError>> {
     let (order, parsed) = prepare(defs, &values.elements)?;
-    let index: HashMap<&str, usize> = defs.iter().enumerate().map(|(i, d)| (d.code.as_str(), i)).collect();
+    let index: HashMap<&str, usize> =
+        defs.iter().enumerate().map(|(i, d)| (d.code.as_str(), i)).collect();
     let compiled: Vec<Compiled> = parsed
         .into_iter()
         .map(|f| {
@@ -214,9 +259,16 @@ pub fn compute(defs: &[IndicatorDef], values: &Values) -> Result<Computed, Vec<D
                         Item::Data { element, disagg, offset, year_to_date } => values
                             .element_index
                             .get(&(element.clone(), disagg.clone().unwrap_or_default()))
-                            .map(|&e| Slot::Data { element: e, offset: *offset, ytd: *year_to_date })
+                            .map(|&e| Slot::Data {
+                                element: e,
+                                offset: *offset,
+                                ytd: *year_to_date,
+                            })
                             .unwrap_or(Slot::Missing),
-                        Item::Indicator(code) => index.get(code.as_str()).map(|&i| Slot::Indicator(i)).unwrap_or(Slot::Missing),
+                        Item::Indicator(code) => index
+                            .get(code.as_str())
+                            .map(|&i| Slot::Indicator(i))
+                            .unwrap_or(Slot::Missing),
                         Item::Constant(_) => Slot::Missing,
                     };
                     (item as *const Item, slot)
@@ -238,7 +290,14 @@ pub fn compute(defs: &[IndicatorDef], values: &Values) -> Result<Computed, Vec<D
         let mut out = vec![vec![None; np]; nu];
         for (u, row) in out.iter_mut().enumerate() {
             for (p, cell) in row.iter_mut().enumerate() {
-                let at = At { values, computed: &computed, slots: &c.slots, unit: u, period: p, shift: &shift };
+                let at = At {
+                    values,
+                    computed: &computed,
+                    slots: &c.slots,
+                    unit: u,
+                    period: p,
+                    shift: &shift,
+                };
                 *cell = formula::eval(&c.expr, &at);
             }
         }
@@ -252,23 +311,35 @@ pub fn compute(defs: &[IndicatorDef], values: &Values) -> Result<Computed, Vec<D
 pub fn read_values(text: &str) -> Result<Values, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut r = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-    let head: Vec<String> = r.headers().map_err(|e| format!("line 1: {e}"))?.iter().map(String::from).collect();
-    let col = |n: &str| head.iter().position(|h| h == n).ok_or_else(|| format!("line 1: missing column {n}"));
+    let head: Vec<String> =
+        r.headers().map_err(|e| format!("line 1: {e}"))?.iter().map(String::from).collect();
+    let col = |n: &str| {
+        head.iter().position(|h| h == n).ok_or_else(|| format!("line 1: missing column {n}"))
+    };
     let (cu, cp, ce, cv) = (col("unit")?, col("period")?, col("element")?, col("value")?);
     let cd = head.iter().position(|h| h == "disaggregation");
     let mut rows = Vec::new();
     let (mut units, mut periods, mut elements) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut su, mut sp, mut se) = (std::collections::HashSet::new(), std::collections::HashSet::new(), std::collections::HashSet::new());
+    let (mut su, mut sp, mut se) = (
+        std::collections::HashSet::new(),
+        std::collections::HashSet::new(),
+        std::collections::HashSet::new(),
+    );
     for (i, rec) in r.records().enumerate() {
         let line = i + 2;
         let rec = rec.map_err(|e| format!("line {line}: {e}"))?;
         let get = |c: usize| rec.get(c).unwrap_or("").to_string();
-        let period = Period::parse(&get(cp)).map_err(|e| format!("line {line}, column period: {e}"))?;
+        let period =
+            Period::parse(&get(cp)).map_err(|e| format!("line {line}, column period: {e}"))?;
         let raw = get(cv);
         if raw.is_empty() || raw == "NA" {
             continue;
         }
-        let v: f64 = raw.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| format!("line {line}, column value: '{raw}' is not a number"))?;
+        let v: f64 = raw
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .ok_or_else(|| format!("line {line}, column value: '{raw}' is not a number"))?;
         let unit = get(cu);
         let element = (get(ce), cd.map(get).unwrap_or_default());
         if su.insert(unit.clone()) {
@@ -295,12 +366,22 @@ mod tests {
     use super::*;
 
     fn def(code: &str, f: &str) -> IndicatorDef {
-        IndicatorDef { code: code.into(), name_zh: String::new(), name_en: String::new(), formula: f.into(), unit: String::new() }
+        IndicatorDef {
+            code: code.into(),
+            name_zh: String::new(),
+            name_en: String::new(),
+            formula: f.into(),
+            unit: String::new(),
+        }
     }
 
     fn values() -> Values {
         let periods: Vec<Period> = (1..=4).map(|q| Period::Quarter(2025, q)).collect();
-        let mut v = Values::new(vec!["A".into(), "B".into()], periods.clone(), vec![("RD".into(), "".into()), ("GDP".into(), "".into())]);
+        let mut v = Values::new(
+            vec!["A".into(), "B".into()],
+            periods.clone(),
+            vec![("RD".into(), "".into()), ("GDP".into(), "".into())],
+        );
         for (i, p) in periods.iter().enumerate() {
             v.set("A", *p, "RD", "", 10.0 * (i + 1) as f64);
             v.set("A", *p, "GDP", "", 1000.0);
@@ -318,7 +399,9 @@ mod tests {
             def("YTD", "#{RD}.yearToDate()"),
         ];
         let c = compute(&defs, &values()).unwrap();
-        let get = |code: &str, u: usize, p: usize| c.values[c.codes.iter().position(|x| x == code).unwrap()][u][p];
+        let get = |code: &str, u: usize, p: usize| {
+            c.values[c.codes.iter().position(|x| x == code).unwrap()][u][p]
+        };
         assert_eq!(get("INTENSITY", 0, 1), Some(0.02));
         assert_eq!(get("INTENSITY_PCT", 0, 1), Some(2.0));
         assert_eq!(get("GROWTH", 0, 1), Some(1.0));
@@ -332,7 +415,8 @@ mod tests {
     fn unknown_items_and_cycles_are_named() {
         let e = compute(&[def("X", "#{RD} + #{NOPE}")], &values()).unwrap_err();
         assert_eq!(e[0].to_string(), "indicator X, position 9: unknown item #{NOPE}");
-        let e = compute(&[def("P", "N{Q} + 1"), def("Q", "N{R} * 2"), def("R", "N{P}")], &values()).unwrap_err();
+        let e = compute(&[def("P", "N{Q} + 1"), def("Q", "N{R} * 2"), def("R", "N{P}")], &values())
+            .unwrap_err();
         assert_eq!(e[0].message, "indicators use each other in a cycle: P → Q → R → P");
         let e = compute(&[def("S", "#{RD} +")], &values()).unwrap_err();
         assert_eq!(e[0].position, 8);

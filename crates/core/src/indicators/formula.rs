@@ -131,7 +131,8 @@ impl Parser {
     }
     fn peek_str(&self, s: &str) -> bool {
         let n = s.chars().count();
-        self.chars.len() >= self.pos + n && self.chars[self.pos..self.pos + n].iter().copied().eq(s.chars())
+        self.chars.len() >= self.pos + n
+            && self.chars[self.pos..self.pos + n].iter().copied().eq(s.chars())
     }
     fn eat(&mut self, s: &str) -> bool {
         self.skip_ws();
@@ -163,7 +164,14 @@ impl Parser {
     }
     fn cmp(&mut self) -> Result<Expr, ParseError> {
         let left = self.add()?;
-        for (tok, op) in [("==", BinOp::Eq), ("!=", BinOp::Ne), ("<=", BinOp::Le), (">=", BinOp::Ge), ("<", BinOp::Lt), (">", BinOp::Gt)] {
+        for (tok, op) in [
+            ("==", BinOp::Eq),
+            ("!=", BinOp::Ne),
+            ("<=", BinOp::Le),
+            (">=", BinOp::Ge),
+            ("<", BinOp::Lt),
+            (">", BinOp::Gt),
+        ] {
             if self.eat(tok) {
                 let right = self.add()?;
                 return Ok(Expr::Bin(op, Box::new(left), Box::new(right)));
@@ -218,10 +226,14 @@ impl Parser {
         Ok(base)
     }
     /// Runs `f` one level deeper, refusing absurd nesting.
-    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ParseError>) -> Result<T, ParseError> {
+    fn nested<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, ParseError>,
+    ) -> Result<T, ParseError> {
         DEPTH.with(|d| d.set(d.get() + 1));
         let too_deep = DEPTH.with(|d| d.get()) > MAX_DEPTH;
-        let r = if too_deep { Err(self.error("the formula is nested too deeply")) } else { f(self) };
+        let r =
+            if too_deep { Err(self.error("the formula is nested too deeply")) } else { f(self) };
         DEPTH.with(|d| d.set(d.get() - 1));
         r
     }
@@ -267,7 +279,10 @@ impl Parser {
                 self.pos += 1;
             }
             let Some(func) = Func::ALL.iter().find(|(_, n)| *n == name).map(|(f, _)| *f) else {
-                return Err(ParseError { position: start + 1, message: format!("unknown function '{name}'") });
+                return Err(ParseError {
+                    position: start + 1,
+                    message: format!("unknown function '{name}'"),
+                });
             };
             self.expect("(")?;
             let mut args = Vec::new();
@@ -282,7 +297,14 @@ impl Parser {
             }
             let (min, max) = func.arity();
             if args.len() < min || args.len() > max {
-                return Err(ParseError { position: start + 1, message: format!("{name} takes {} argument(s), got {}", if min == max { min.to_string() } else { format!("at least {min}") }, args.len()) });
+                return Err(ParseError {
+                    position: start + 1,
+                    message: format!(
+                        "{name} takes {} argument(s), got {}",
+                        if min == max { min.to_string() } else { format!("at least {min}") },
+                        args.len()
+                    ),
+                });
             }
             return Ok(Expr::Call(func, args));
         }
@@ -341,7 +363,10 @@ impl Parser {
                     s.push(c);
                     self.pos += 1;
                 }
-                offset += s.parse::<i32>().ok().filter(|n| n.abs() <= 1000).ok_or(ParseError { position: start + 1, message: "periodOffset needs a whole number".into() })?;
+                offset += s.parse::<i32>().ok().filter(|n| n.abs() <= 1000).ok_or(ParseError {
+                    position: start + 1,
+                    message: "periodOffset needs a whole number".into(),
+                })?;
                 self.expect(")")?;
             } else if self.peek_str(".yearToDate()") {
                 self.pos += ".yearToDate()".len();
@@ -440,7 +465,9 @@ impl fmt::Display for Expr {
                     // Right-associative: a^b^c is a^(b^c); a unary base needs parentheses.
                     BinOp::Pow => (prec(l) <= p, prec(r) < 6),
                     // Comparisons do not chain.
-                    BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => (prec(l) <= p, prec(r) <= p),
+                    BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                        (prec(l) <= p, prec(r) <= p)
+                    }
                     _ => (prec(l) < p, prec(r) <= p),
                 };
                 paren(f, l, lp)?;
@@ -543,10 +570,17 @@ mod tests {
 
     fn values() -> Values {
         Values(
-            [("#{RD_TOTAL}", 120.0), ("#{RD_TOTAL.GOV}", 30.0), ("#{RD_TOTAL}.periodOffset(-1)", 100.0), ("#{GDP}", 4000.0), ("C{POP}", 2.0), ("N{X}", 5.0)]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
+            [
+                ("#{RD_TOTAL}", 120.0),
+                ("#{RD_TOTAL.GOV}", 30.0),
+                ("#{RD_TOTAL}.periodOffset(-1)", 100.0),
+                ("#{GDP}", 4000.0),
+                ("C{POP}", 2.0),
+                ("N{X}", 5.0),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
         )
     }
 
@@ -558,7 +592,10 @@ mod tests {
     fn evaluates_typical_formulas() {
         assert_eq!(ev("#{RD_TOTAL} / #{GDP} * 100"), Some(3.0));
         assert_eq!(ev("#{RD_TOTAL.GOV} <= #{RD_TOTAL}"), Some(1.0));
-        assert_eq!(ev("(#{RD_TOTAL} - #{RD_TOTAL}.periodOffset(-1)) / #{RD_TOTAL}.periodOffset(-1)"), Some(0.2));
+        assert_eq!(
+            ev("(#{RD_TOTAL} - #{RD_TOTAL}.periodOffset(-1)) / #{RD_TOTAL}.periodOffset(-1)"),
+            Some(0.2)
+        );
         assert_eq!(ev("if(#{MISSING} > 0, 1, 2)"), None);
         assert_eq!(ev("firstNonNull(#{MISSING}, C{POP})"), Some(2.0));
         assert_eq!(ev("greatest(1, N{X}, #{MISSING})"), Some(5.0));
@@ -595,22 +632,53 @@ mod tests {
     fn arb_item() -> impl Strategy<Value = Item> {
         let code = "[A-Z][A-Z0-9_]{0,6}";
         prop_oneof![
-            (code, proptest::option::of(code), -3i32..=0, any::<bool>()).prop_map(|(element, disagg, offset, year_to_date)| Item::Data { element, disagg, offset, year_to_date }),
+            (code, proptest::option::of(code), -3i32..=0, any::<bool>()).prop_map(
+                |(element, disagg, offset, year_to_date)| Item::Data {
+                    element,
+                    disagg,
+                    offset,
+                    year_to_date
+                }
+            ),
             code.prop_map(Item::Indicator),
             code.prop_map(Item::Constant),
         ]
     }
 
     fn arb_expr() -> impl Strategy<Value = Expr> {
-        let leaf = prop_oneof![(0u32..1000, 0u32..4).prop_map(|(n, d)| Expr::Num(n as f64 / 10f64.powi(d as i32))), arb_item().prop_map(Expr::Item)];
+        let leaf = prop_oneof![
+            (0u32..1000, 0u32..4).prop_map(|(n, d)| Expr::Num(n as f64 / 10f64.powi(d as i32))),
+            arb_item().prop_map(Expr::Item)
+        ];
         leaf.prop_recursive(5, 40, 4, |inner| {
-            let ops = [BinOp::Or, BinOp::And, BinOp::Eq, BinOp::Ne, BinOp::Lt, BinOp::Le, BinOp::Gt, BinOp::Ge, BinOp::Add, BinOp::Sub, BinOp::Mul, BinOp::Div, BinOp::Rem, BinOp::Pow];
+            let ops = [
+                BinOp::Or,
+                BinOp::And,
+                BinOp::Eq,
+                BinOp::Ne,
+                BinOp::Lt,
+                BinOp::Le,
+                BinOp::Gt,
+                BinOp::Ge,
+                BinOp::Add,
+                BinOp::Sub,
+                BinOp::Mul,
+                BinOp::Div,
+                BinOp::Rem,
+                BinOp::Pow,
+            ];
             prop_oneof![
                 inner.clone().prop_map(|e| Expr::Neg(Box::new(e))),
                 inner.clone().prop_map(|e| Expr::Not(Box::new(e))),
-                (0..ops.len(), inner.clone(), inner.clone()).prop_map(move |(i, a, b)| Expr::Bin(ops[i], Box::new(a), Box::new(b))),
-                (inner.clone(), inner.clone(), inner.clone()).prop_map(|(a, b, c)| Expr::Call(Func::If, vec![a, b, c])),
-                proptest::collection::vec(inner.clone(), 1..4).prop_map(|v| Expr::Call(Func::Greatest, v)),
+                (0..ops.len(), inner.clone(), inner.clone()).prop_map(move |(i, a, b)| Expr::Bin(
+                    ops[i],
+                    Box::new(a),
+                    Box::new(b)
+                )),
+                (inner.clone(), inner.clone(), inner.clone())
+                    .prop_map(|(a, b, c)| Expr::Call(Func::If, vec![a, b, c])),
+                proptest::collection::vec(inner.clone(), 1..4)
+                    .prop_map(|v| Expr::Call(Func::Greatest, v)),
                 inner.prop_map(|e| Expr::Call(Func::IsNull, vec![e])),
             ]
         })

@@ -129,19 +129,29 @@ pub struct FrameworkError {
 impl Framework {
     pub fn from_toml(name: &str, text: &str) -> Result<Framework, Vec<FrameworkError>> {
         let f: Framework = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(0);
-            vec![FrameworkError { place: format!("{name}, line {line}"), message: e.message().to_string() }]
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .unwrap_or(0);
+            vec![FrameworkError {
+                place: format!("{name}, line {line}"),
+                message: e.message().to_string(),
+            }]
         })?;
         let mut errors = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for t in &f.targets {
             let place = format!("{name}, indicator {}", t.code);
-            let mut err = |m: String| errors.push(FrameworkError { place: place.clone(), message: m });
+            let mut err =
+                |m: String| errors.push(FrameworkError { place: place.clone(), message: m });
             if !seen.insert(t.code.clone()) {
                 err("defined twice".into());
             }
             if t.target_year <= t.baseline_year {
-                err(format!("the target year {} is not after the baseline year {}", t.target_year, t.baseline_year));
+                err(format!(
+                    "the target year {} is not after the baseline year {}",
+                    t.target_year, t.baseline_year
+                ));
             }
             if t.weight < 0.0 {
                 err(format!("negative weight {}", t.weight));
@@ -154,11 +164,17 @@ impl Framework {
             if let Some(p) = &t.pillar
                 && !f.pillars.iter().any(|x| &x.code == p)
             {
-                errors.push(FrameworkError { place: format!("{name}, indicator {}", t.code), message: format!("unknown pillar '{p}'") });
+                errors.push(FrameworkError {
+                    place: format!("{name}, indicator {}", t.code),
+                    message: format!("unknown pillar '{p}'"),
+                });
             }
         }
         if !(0.0 < f.thresholds.at_risk && f.thresholds.at_risk <= f.thresholds.on_track) {
-            errors.push(FrameworkError { place: format!("{name}, thresholds"), message: "need 0 < at_risk ≤ on_track".into() });
+            errors.push(FrameworkError {
+                place: format!("{name}, thresholds"),
+                message: "need 0 < at_risk ≤ on_track".into(),
+            });
         }
         if errors.is_empty() { Ok(f) } else { Err(errors) }
     }
@@ -226,7 +242,11 @@ impl Target {
         let achieved = if whole == 0.0 { 1.0 } else { (actual - self.baseline) / whole };
         let due = if whole == 0.0 { 1.0 } else { (planned - self.baseline) / whole };
         // In the baseline year nothing is due yet: judge by the value itself.
-        let pace = if due <= 0.0 { if (actual - planned) * self.sign() >= 0.0 { 1.0 } else { 0.0 } } else { achieved / due };
+        let pace = if due <= 0.0 {
+            if (actual - planned) * self.sign() >= 0.0 { 1.0 } else { 0.0 }
+        } else {
+            achieved / due
+        };
         let status = if pace >= th.on_track || (actual - planned) * self.sign() >= 0.0 {
             Status::OnTrack
         } else if pace >= th.at_risk {
@@ -234,7 +254,15 @@ impl Target {
         } else {
             Status::AtRisk
         };
-        Assessment { year, actual, planned, gap: (actual - planned) * self.sign(), achieved, pace, status }
+        Assessment {
+            year,
+            actual,
+            planned,
+            gap: (actual - planned) * self.sign(),
+            achieved,
+            pace,
+            status,
+        }
     }
 
     /// The yearly milestones (目标分解 by year).
@@ -249,9 +277,24 @@ impl Target {
         match self.kind {
             Kind::Total => {
                 let sum: f64 = baselines.iter().map(|b| b.1).sum();
-                baselines.iter().map(|(u, b)| (u.clone(), if sum > 0.0 { self.target * b / sum } else { 0.0 })).collect()
+                baselines
+                    .iter()
+                    .map(|(u, b)| (u.clone(), if sum > 0.0 { self.target * b / sum } else { 0.0 }))
+                    .collect()
             }
-            Kind::Ratio => baselines.iter().map(|(u, b)| (u.clone(), if self.baseline != 0.0 { b * self.target / self.baseline } else { self.target })).collect(),
+            Kind::Ratio => baselines
+                .iter()
+                .map(|(u, b)| {
+                    (
+                        u.clone(),
+                        if self.baseline != 0.0 {
+                            b * self.target / self.baseline
+                        } else {
+                            self.target
+                        },
+                    )
+                })
+                .collect(),
         }
     }
 }
@@ -277,7 +320,9 @@ pub fn trend(target: &Target, points: &[(i32, f64)], n: usize) -> Trend {
     let recent: Vec<(i32, f64)> = pts.iter().rev().take(n.max(2)).rev().copied().collect();
     let positive = recent.iter().all(|p| p.1 > 0.0);
     let cagr = match (recent.first(), recent.last()) {
-        (Some(a), Some(b)) if b.0 > a.0 && positive => Some((b.1 / a.1).powf(1.0 / (b.0 - a.0) as f64) - 1.0),
+        (Some(a), Some(b)) if b.0 > a.0 && positive => {
+            Some((b.1 / a.1).powf(1.0 / (b.0 - a.0) as f64) - 1.0)
+        }
         _ => None,
     };
     let regression = if recent.len() >= 2 && positive {
@@ -293,10 +338,13 @@ pub fn trend(target: &Target, points: &[(i32, f64)], n: usize) -> Trend {
     };
     let required = recent.last().and_then(|&(y, v)| {
         let years = (target.target_year - y) as f64;
-        (years > 0.0 && v > 0.0 && target.target > 0.0).then(|| (target.target / v).powf(1.0 / years) - 1.0)
+        (years > 0.0 && v > 0.0 && target.target > 0.0)
+            .then(|| (target.target / v).powf(1.0 / years) - 1.0)
     });
     let closing = match (regression.or(cagr), required, recent.last()) {
-        (Some(g), Some(r), _) => Some(if target.direction == Direction::Down { g <= r } else { g >= r }),
+        (Some(g), Some(r), _) => {
+            Some(if target.direction == Direction::Down { g <= r } else { g >= r })
+        }
         // Past the target year: closing means the target is met.
         (_, None, Some(&(_, v))) => Some((v - target.target) * target.sign() >= 0.0),
         _ => None,
@@ -309,7 +357,13 @@ mod tests {
     use super::*;
 
     fn rd() -> Target {
-        Framework::built_in().into_iter().find(|f| f.code == "LANBAI-2020").unwrap().target("RD_GDP").unwrap().clone()
+        Framework::built_in()
+            .into_iter()
+            .find(|f| f.code == "LANBAI-2020")
+            .unwrap()
+            .target("RD_GDP")
+            .unwrap()
+            .clone()
     }
 
     #[test]
@@ -373,14 +427,42 @@ mod tests {
 
     #[test]
     fn yearbook_rows_read_and_problems_name_their_place() {
-        let rows = |t: &str| t.lines().map(|l| l.split(',').map(String::from).collect::<Vec<_>>()).collect::<Vec<_>>();
+        let rows = |t: &str| {
+            t.lines()
+                .map(|l| l.split(',').map(String::from).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        };
         let ind = vec!["RD_GDP".to_string()];
         let units = vec!["LZGX".to_string()];
-        let ok = read_yearbook(&rows("区域代码,报告期,指标代码,数值\nLZGX,2024,RD_GDP,2.71"), "", &ind, &units).unwrap();
-        assert_eq!(ok[0], YearbookRow { unit: "LZGX".into(), period: "2024".into(), indicator: "RD_GDP".into(), value: 2.71 });
+        let ok = read_yearbook(
+            &rows("区域代码,报告期,指标代码,数值\nLZGX,2024,RD_GDP,2.71"),
+            "",
+            &ind,
+            &units,
+        )
+        .unwrap();
+        assert_eq!(
+            ok[0],
+            YearbookRow {
+                unit: "LZGX".into(),
+                period: "2024".into(),
+                indicator: "RD_GDP".into(),
+                value: 2.71
+            }
+        );
         let e = read_yearbook(&rows("unit,period,indicator,value\nXX,2024,RD_GDP,1\nLZGX,20x4,NOPE,abc\nLZGX,2024,RD_GDP,1\nLZGX,2024,RD_GDP,2"), "", &ind, &units).unwrap_err();
-        let got: Vec<(usize, &str, &str)> = e.iter().map(|x| (x.place.line, x.place.column.as_str(), x.key)).collect();
-        assert_eq!(got, vec![(2, "unit", "err.ind.unknown_unit"), (3, "period", "err.stats.bad_period"), (3, "indicator", "err.ind.unknown_indicator"), (3, "value", "err.value.not_number"), (5, "indicator", "err.file.duplicate_cell")]);
+        let got: Vec<(usize, &str, &str)> =
+            e.iter().map(|x| (x.place.line, x.place.column.as_str(), x.key)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, "unit", "err.ind.unknown_unit"),
+                (3, "period", "err.stats.bad_period"),
+                (3, "indicator", "err.ind.unknown_indicator"),
+                (3, "value", "err.value.not_number"),
+                (5, "indicator", "err.file.duplicate_cell")
+            ]
+        );
     }
 
     #[test]
@@ -402,7 +484,14 @@ mod tests {
         // 1 ← 2 ← {3, 4}; 4 reports a big GDP and a low intensity.
         let units = [(1, None), (2, Some(1)), (3, Some(2)), (4, Some(2))];
         let v = |i: &str, u: i64, x: f64| (i.to_string(), u, "2024".to_string(), x);
-        let values = vec![v("RD", 3, 3.0), v("GDP", 3, 100.0), v("INT", 3, 3.0), v("RD", 4, 1.0), v("GDP", 4, 900.0), v("INT", 4, 0.111)];
+        let values = vec![
+            v("RD", 3, 3.0),
+            v("GDP", 3, 100.0),
+            v("INT", 3, 3.0),
+            v("RD", 4, 1.0),
+            v("GDP", 4, 900.0),
+            v("INT", 4, 0.111),
+        ];
         let out = aggregate_up(&f, &units, &values);
         let get = |i: &str, u: i64| out.iter().find(|x| x.0 == i && x.1 == u).map(|x| x.3);
         assert_eq!(get("RD", 2), Some(4.0));
@@ -416,7 +505,14 @@ mod tests {
         let text = "code = \"X\"\nname_zh = \"x\"\nname_en = \"x\"\n[[target]]\ncode = \"A\"\nname_zh = \"a\"\nname_en = \"a\"\nbaseline_year = 2020\nbaseline = 1\ntarget_year = 2018\ntarget = 2\nweight = -1\n";
         let e = Framework::from_toml("mine.toml", text).unwrap_err();
         let msgs: Vec<String> = e.iter().map(|x| x.to_string()).collect();
-        assert_eq!(msgs, vec!["mine.toml, indicator A: the target year 2018 is not after the baseline year 2020".to_string(), "mine.toml, indicator A: negative weight -1".to_string()]);
+        assert_eq!(
+            msgs,
+            vec![
+                "mine.toml, indicator A: the target year 2018 is not after the baseline year 2020"
+                    .to_string(),
+                "mine.toml, indicator A: negative weight -1".to_string()
+            ]
+        );
     }
 }
 
@@ -429,15 +525,32 @@ pub struct YearbookRow {
     pub value: f64,
 }
 
-const YEARBOOK_COLUMNS: [(&str, &str); 4] = [("unit", "区域代码"), ("period", "报告期"), ("indicator", "指标代码"), ("value", "数值")];
+const YEARBOOK_COLUMNS: [(&str, &str); 4] =
+    [("unit", "区域代码"), ("period", "报告期"), ("indicator", "指标代码"), ("value", "数值")];
 
 /// Reads yearbook values from rows of cells (a CSV's or a sheet's; the first row names the
 /// columns, in English or Chinese). Every problem names its row and column; nothing is read
 /// when there is one.
-pub fn read_yearbook(rows: &[Vec<String>], sheet: &str, indicators: &[String], units: &[String]) -> Result<Vec<YearbookRow>, Vec<crate::stats::long::PlaceError>> {
+pub fn read_yearbook(
+    rows: &[Vec<String>],
+    sheet: &str,
+    indicators: &[String],
+    units: &[String],
+) -> Result<Vec<YearbookRow>, Vec<crate::stats::long::PlaceError>> {
     use crate::stats::long::{Place, PlaceError};
-    let at = |line: usize, column: &str, key: &'static str, args: Vec<String>| PlaceError { place: Place { sheet: sheet.into(), line, column: column.into() }, key, args };
-    let Some(head) = rows.first() else { return Err(vec![at(1, "", "err.file.columns", vec!["unit, period, indicator, value".into()])]) };
+    let at = |line: usize, column: &str, key: &'static str, args: Vec<String>| PlaceError {
+        place: Place { sheet: sheet.into(), line, column: column.into() },
+        key,
+        args,
+    };
+    let Some(head) = rows.first() else {
+        return Err(vec![at(
+            1,
+            "",
+            "err.file.columns",
+            vec!["unit, period, indicator, value".into()],
+        )]);
+    };
     let mut index = [usize::MAX; 4];
     for (i, h) in head.iter().enumerate() {
         let h = h.trim().to_lowercase();
@@ -445,7 +558,12 @@ pub fn read_yearbook(rows: &[Vec<String>], sheet: &str, indicators: &[String], u
             index[c] = i;
         }
     }
-    let missing: Vec<String> = YEARBOOK_COLUMNS.iter().zip(index).filter(|(_, i)| *i == usize::MAX).map(|((en, zh), _)| format!("{en}（{zh}）")).collect();
+    let missing: Vec<String> = YEARBOOK_COLUMNS
+        .iter()
+        .zip(index)
+        .filter(|(_, i)| *i == usize::MAX)
+        .map(|((en, zh), _)| format!("{en}（{zh}）"))
+        .collect();
     if !missing.is_empty() {
         return Err(vec![at(1, "", "err.file.columns", vec![missing.join("、")])]);
     }
@@ -466,7 +584,12 @@ pub fn read_yearbook(rows: &[Vec<String>], sheet: &str, indicators: &[String], u
             errors.push(at(line, "period", "err.stats.bad_period", vec![period.clone()]));
         }
         if !indicators.contains(&indicator) {
-            errors.push(at(line, "indicator", "err.ind.unknown_indicator", vec![indicator.clone()]));
+            errors.push(at(
+                line,
+                "indicator",
+                "err.ind.unknown_indicator",
+                vec![indicator.clone()],
+            ));
         }
         let value = match raw.replace(',', "").parse::<f64>() {
             Ok(v) if v.is_finite() => Some(v),
@@ -476,7 +599,12 @@ pub fn read_yearbook(rows: &[Vec<String>], sheet: &str, indicators: &[String], u
             }
         };
         if !seen.insert((unit.clone(), period.clone(), indicator.clone())) {
-            errors.push(at(line, "indicator", "err.file.duplicate_cell", vec![format!("{unit} {period} {indicator}")]));
+            errors.push(at(
+                line,
+                "indicator",
+                "err.file.duplicate_cell",
+                vec![format!("{unit} {period} {indicator}")],
+            ));
         }
         if let Some(value) = value {
             out.push(YearbookRow { unit, period, indicator, value });
@@ -517,9 +645,14 @@ pub type UnitValue = (String, i64, String, f64);
 /// level from the bottom: a total is the sum of its children's; a ratio with a numerator and a
 /// denominator is the ratio of their sums (never an average of ratios). Other ratios are not
 /// added up.
-pub fn aggregate_up(f: &Framework, units: &[(i64, Option<i64>)], values: &[UnitValue]) -> Vec<UnitValue> {
+pub fn aggregate_up(
+    f: &Framework,
+    units: &[(i64, Option<i64>)],
+    values: &[UnitValue],
+) -> Vec<UnitValue> {
     use std::collections::{BTreeSet, HashMap};
-    let mut have: HashMap<(String, i64, String), f64> = values.iter().map(|(i, u, p, v)| ((i.clone(), *u, p.clone()), *v)).collect();
+    let mut have: HashMap<(String, i64, String), f64> =
+        values.iter().map(|(i, u, p, v)| ((i.clone(), *u, p.clone()), *v)).collect();
     let periods: BTreeSet<String> = values.iter().map(|v| v.2.clone()).collect();
     let depth = |mut u: i64| {
         let mut d = 0;
@@ -529,21 +662,31 @@ pub fn aggregate_up(f: &Framework, units: &[(i64, Option<i64>)], values: &[UnitV
         }
         d
     };
-    let mut parents: Vec<(i64, usize)> = units.iter().filter(|u| units.iter().any(|c| c.1 == Some(u.0))).map(|u| (u.0, depth(u.0))).collect();
+    let mut parents: Vec<(i64, usize)> = units
+        .iter()
+        .filter(|u| units.iter().any(|c| c.1 == Some(u.0)))
+        .map(|u| (u.0, depth(u.0)))
+        .collect();
     parents.sort_by(|a, b| b.1.cmp(&a.1));
     let mut out = Vec::new();
     let mut sums: HashMap<(String, i64, String), f64> = HashMap::new();
     for (parent, _) in parents {
-        let children: Vec<i64> = units.iter().filter(|c| c.1 == Some(parent)).map(|c| c.0).collect();
+        let children: Vec<i64> =
+            units.iter().filter(|c| c.1 == Some(parent)).map(|c| c.0).collect();
         for t in f.targets.iter().filter(|t| t.kind == Kind::Total) {
             for p in &periods {
-                let parts: Vec<f64> = children.iter().filter_map(|c| have.get(&(t.code.clone(), *c, p.clone())).copied()).collect();
+                let parts: Vec<f64> = children
+                    .iter()
+                    .filter_map(|c| have.get(&(t.code.clone(), *c, p.clone())).copied())
+                    .collect();
                 if parts.is_empty() {
                     continue;
                 }
                 let sum: f64 = parts.iter().sum();
                 sums.insert((t.code.clone(), parent, p.clone()), sum);
-                if let std::collections::hash_map::Entry::Vacant(e) = have.entry((t.code.clone(), parent, p.clone())) {
+                if let std::collections::hash_map::Entry::Vacant(e) =
+                    have.entry((t.code.clone(), parent, p.clone()))
+                {
                     e.insert(sum);
                     out.push((t.code.clone(), parent, p.clone(), sum));
                 }

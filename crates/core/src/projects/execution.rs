@@ -12,7 +12,11 @@ use serde::{Deserialize, Serialize};
 pub const MIN_NOTICE_DAYS: i64 = 7;
 
 /// A notice period must start on or after the decision meeting and run at least a week.
-pub fn check_notice(meeting_on: NaiveDate, starts_on: NaiveDate, ends_on: NaiveDate) -> Result<(), &'static str> {
+pub fn check_notice(
+    meeting_on: NaiveDate,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+) -> Result<(), &'static str> {
     if starts_on < meeting_on {
         return Err("starts_on");
     }
@@ -24,7 +28,11 @@ pub fn check_notice(meeting_on: NaiveDate, starts_on: NaiveDate, ends_on: NaiveD
 
 /// An approved application becomes a project once its notice is over and no objection to it is
 /// still open (an upheld objection has already rejected it).
-pub fn may_establish(today: NaiveDate, notice_ends: Option<NaiveDate>, open_objections: usize) -> Result<(), &'static str> {
+pub fn may_establish(
+    today: NaiveDate,
+    notice_ends: Option<NaiveDate>,
+    open_objections: usize,
+) -> Result<(), &'static str> {
     match notice_ends {
         None => Err("no_notice"),
         Some(end) if today <= end => Err("notice_running"),
@@ -53,7 +61,14 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [Self::Ongoing, Self::Suspended, Self::Terminated, Self::Accepted, Self::Conditional, Self::Failed];
+    pub const ALL: [Status; 6] = [
+        Self::Ongoing,
+        Self::Suspended,
+        Self::Terminated,
+        Self::Accepted,
+        Self::Conditional,
+        Self::Failed,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             Self::Ongoing => "ongoing",
@@ -99,7 +114,11 @@ impl StatusAction {
 }
 
 /// The next status by the bureau's action; suspending and terminating need a reason.
-pub fn next_status(from: Status, action: StatusAction, reason: &str) -> Result<Status, &'static str> {
+pub fn next_status(
+    from: Status,
+    action: StatusAction,
+    reason: &str,
+) -> Result<Status, &'static str> {
     if action != StatusAction::Resume && reason.trim().chars().count() < 4 {
         return Err("reason");
     }
@@ -172,7 +191,11 @@ pub fn report_schedule(starts_on: NaiveDate, ends_on: NaiveDate) -> Vec<Due> {
         k += 1;
     }
     out.push(Due { kind: ReportKind::MidTerm, seq: 1, due_on: half + grace });
-    out.push(Due { kind: ReportKind::Final, seq: 1, due_on: ends_on.checked_add_months(Months::new(FINAL_GRACE_MONTHS)).unwrap_or(ends_on) });
+    out.push(Due {
+        kind: ReportKind::Final,
+        seq: 1,
+        due_on: ends_on.checked_add_months(Months::new(FINAL_GRACE_MONTHS)).unwrap_or(ends_on),
+    });
     out.sort_by_key(|d| (d.due_on, d.kind));
     out
 }
@@ -231,7 +254,9 @@ pub fn check_reallocation(before: &[Line], after: &[Line]) -> Result<(), ChangeE
     if total(before) != total(after) {
         return err("total", "total");
     }
-    let amount = |ls: &[Line], c: &str| ls.iter().filter(|l| l.category == c).map(|l| l.requested).sum::<Money>();
+    let amount = |ls: &[Line], c: &str| {
+        ls.iter().filter(|l| l.category == c).map(|l| l.requested).sum::<Money>()
+    };
     for l in after {
         if !before.iter().any(|b| b.category == l.category) {
             return err(&l.category, "category");
@@ -251,7 +276,11 @@ pub fn check_reallocation(before: &[Line], after: &[Line]) -> Result<(), ChangeE
 }
 
 /// An extension: later than the current end, at most a year, once.
-pub fn check_extension(ends_on: NaiveDate, new_end: NaiveDate, extended_before: bool) -> Result<(), ChangeError> {
+pub fn check_extension(
+    ends_on: NaiveDate,
+    new_end: NaiveDate,
+    extended_before: bool,
+) -> Result<(), ChangeError> {
     let err = |rule| Err(ChangeError { field: "ends_on".into(), rule });
     if extended_before {
         return err("once");
@@ -259,7 +288,10 @@ pub fn check_extension(ends_on: NaiveDate, new_end: NaiveDate, extended_before: 
     if new_end <= ends_on {
         return err("later");
     }
-    if ends_on.checked_add_months(Months::new(MAX_EXTENSION_MONTHS)).is_some_and(|max| new_end > max) {
+    if ends_on
+        .checked_add_months(Months::new(MAX_EXTENSION_MONTHS))
+        .is_some_and(|max| new_end > max)
+    {
         return err("too_long");
     }
     Ok(())
@@ -272,7 +304,14 @@ pub fn scale_budget(lines: &[Line], grant: Money) -> Vec<Line> {
     if requested <= 0 {
         return vec![Line { category: "business".into(), requested: grant, raised: Money::ZERO }];
     }
-    let mut out: Vec<Line> = lines.iter().map(|l| Line { category: l.category.clone(), requested: Money((i128::from(l.requested.0) * i128::from(grant.0) / requested) as i64), raised: l.raised }).collect();
+    let mut out: Vec<Line> = lines
+        .iter()
+        .map(|l| Line {
+            category: l.category.clone(),
+            requested: Money((i128::from(l.requested.0) * i128::from(grant.0) / requested) as i64),
+            raised: l.raised,
+        })
+        .collect();
     let rest = grant.0.saturating_sub(out.iter().map(|l| l.requested).sum::<Money>().0);
     if let Some(big) = out.iter_mut().max_by_key(|l| l.requested.0) {
         big.requested.0 = big.requested.0.saturating_add(rest);
@@ -292,7 +331,11 @@ pub fn by_year(amount: Money, starts_on: NaiveDate, ends_on: NaiveDate) -> Vec<(
     for y in starts_on.year()..=ends_on.year() {
         let from = starts_on.max(NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or(starts_on));
         let to = ends_on.min(NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(ends_on));
-        let share = if y == ends_on.year() { amount.0 - given } else { (amount.0 as i128 * ((to - from).num_days() + 1) as i128 / days as i128) as i64 };
+        let share = if y == ends_on.year() {
+            amount.0 - given
+        } else {
+            (amount.0 as i128 * ((to - from).num_days() + 1) as i128 / days as i128) as i64
+        };
         given += share;
         out.push((y, Money(share)));
     }
@@ -366,10 +409,22 @@ pub fn suggest_outcome(opinions: &[Opinion], met: usize, deliverables: usize) ->
 
 /// A project's performance evaluation (绩效评价): 60 % the experts' mean score, 30 % the share of
 /// deliverables met, 10 % reports in on time; graded 优秀 ≥ 90, 良好 ≥ 75, 合格 ≥ 60, else 不合格.
-pub fn performance(opinions: &[Opinion], met: usize, deliverables: usize, reports_on_time: usize, reports_due: usize) -> (f64, &'static str) {
-    let mean = if opinions.is_empty() { 0.0 } else { opinions.iter().map(|o| f64::from(o.score)).sum::<f64>() / opinions.len() as f64 };
+pub fn performance(
+    opinions: &[Opinion],
+    met: usize,
+    deliverables: usize,
+    reports_on_time: usize,
+    reports_due: usize,
+) -> (f64, &'static str) {
+    let mean = if opinions.is_empty() {
+        0.0
+    } else {
+        opinions.iter().map(|o| f64::from(o.score)).sum::<f64>() / opinions.len() as f64
+    };
     let share = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
-    let score = (0.6 * mean + 30.0 * share(met, deliverables) + 10.0 * share(reports_on_time, reports_due)) * 10.0;
+    let score =
+        (0.6 * mean + 30.0 * share(met, deliverables) + 10.0 * share(reports_on_time, reports_due))
+            * 10.0;
     let score = score.round() / 10.0;
     let grade = if score >= 90.0 {
         "excellent"
@@ -384,7 +439,8 @@ pub fn performance(opinions: &[Opinion], met: usize, deliverables: usize, report
 }
 
 /// Kinds of project outputs counted by the statistics.
-pub const OUTPUT_KINDS: [&str; 6] = ["patent", "paper", "standard", "software", "achievement", "contract"];
+pub const OUTPUT_KINDS: [&str; 6] =
+    ["patent", "paper", "standard", "software", "achievement", "contract"];
 
 #[cfg(test)]
 mod tests {
@@ -396,11 +452,17 @@ mod tests {
 
     #[test]
     fn notices_run_a_week_and_objections_hold_the_approval() {
-        assert_eq!(check_notice(d("2026-05-10"), d("2026-05-09"), d("2026-05-20")), Err("starts_on"));
+        assert_eq!(
+            check_notice(d("2026-05-10"), d("2026-05-09"), d("2026-05-20")),
+            Err("starts_on")
+        );
         assert_eq!(check_notice(d("2026-05-10"), d("2026-05-11"), d("2026-05-16")), Err("ends_on"));
         assert!(check_notice(d("2026-05-10"), d("2026-05-11"), d("2026-05-17")).is_ok());
         assert_eq!(may_establish(d("2026-05-17"), Some(d("2026-05-17")), 0), Err("notice_running"));
-        assert_eq!(may_establish(d("2026-05-18"), Some(d("2026-05-17")), 1), Err("objections_open"));
+        assert_eq!(
+            may_establish(d("2026-05-18"), Some(d("2026-05-17")), 1),
+            Err("objections_open")
+        );
         assert_eq!(may_establish(d("2026-05-18"), None, 0), Err("no_notice"));
         assert!(may_establish(d("2026-05-18"), Some(d("2026-05-17")), 0).is_ok());
     }
@@ -408,11 +470,20 @@ mod tests {
     #[test]
     fn status_changes_need_reasons_and_end_for_good() {
         assert_eq!(next_status(Status::Ongoing, StatusAction::Suspend, ""), Err("reason"));
-        assert_eq!(next_status(Status::Ongoing, StatusAction::Suspend, "稽查发现问题"), Ok(Status::Suspended));
+        assert_eq!(
+            next_status(Status::Ongoing, StatusAction::Suspend, "稽查发现问题"),
+            Ok(Status::Suspended)
+        );
         assert_eq!(next_status(Status::Suspended, StatusAction::Resume, ""), Ok(Status::Ongoing));
-        assert_eq!(next_status(Status::Suspended, StatusAction::Terminate, "整改不到位终止"), Ok(Status::Terminated));
+        assert_eq!(
+            next_status(Status::Suspended, StatusAction::Terminate, "整改不到位终止"),
+            Ok(Status::Terminated)
+        );
         assert_eq!(next_status(Status::Terminated, StatusAction::Resume, ""), Err("status"));
-        assert_eq!(next_status(Status::Accepted, StatusAction::Terminate, "无理由终止"), Err("status"));
+        assert_eq!(
+            next_status(Status::Accepted, StatusAction::Terminate, "无理由终止"),
+            Err("status")
+        );
         assert!(!Status::Suspended.pays() && Status::Accepted.pays());
     }
 
@@ -429,10 +500,16 @@ mod tests {
                 (ReportKind::Final, "2027-03-31".into()),
             ]
         );
-        assert_eq!(s.iter().filter(|x| x.kind == ReportKind::Progress).map(|x| x.seq).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(
+            s.iter().filter(|x| x.kind == ReportKind::Progress).map(|x| x.seq).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
         // A one-year project: the mid-term report takes the half-year's place.
         let short = report_schedule(d("2026-01-01"), d("2026-12-31"));
-        assert_eq!(short.iter().map(|x| x.kind).collect::<Vec<_>>(), vec![ReportKind::MidTerm, ReportKind::Final]);
+        assert_eq!(
+            short.iter().map(|x| x.kind).collect::<Vec<_>>(),
+            vec![ReportKind::MidTerm, ReportKind::Final]
+        );
         assert!(overdue(d("2026-07-16"), false, d("2026-07-17")));
         assert!(!overdue(d("2026-07-16"), true, d("2027-01-01")));
         assert!(!overdue(d("2026-07-16"), false, d("2026-07-16")));
@@ -445,20 +522,68 @@ mod tests {
     #[test]
     fn reallocations_stay_within_limits() {
         let before = vec![line("equipment", 60), line("business", 30), line("indirect", 10)];
-        assert!(check_reallocation(&before, &[line("equipment", 45), line("business", 45), line("indirect", 10)]).is_ok());
-        assert_eq!(check_reallocation(&before, &[line("equipment", 60), line("business", 35), line("indirect", 10)]).unwrap_err().rule, "total");
-        assert_eq!(check_reallocation(&before, &[line("equipment", 55), line("business", 30), line("indirect", 15)]).unwrap_err().field, "indirect");
-        let e = check_reallocation(&before, &[line("equipment", 30), line("business", 60), line("indirect", 10)]).unwrap_err();
+        assert!(
+            check_reallocation(
+                &before,
+                &[line("equipment", 45), line("business", 45), line("indirect", 10)]
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            check_reallocation(
+                &before,
+                &[line("equipment", 60), line("business", 35), line("indirect", 10)]
+            )
+            .unwrap_err()
+            .rule,
+            "total"
+        );
+        assert_eq!(
+            check_reallocation(
+                &before,
+                &[line("equipment", 55), line("business", 30), line("indirect", 15)]
+            )
+            .unwrap_err()
+            .field,
+            "indirect"
+        );
+        let e = check_reallocation(
+            &before,
+            &[line("equipment", 30), line("business", 60), line("indirect", 10)],
+        )
+        .unwrap_err();
         assert_eq!((e.field.as_str(), e.rule), ("equipment", "shift"));
-        assert_eq!(check_reallocation(&before, &[line("equipment", 50), line("business", 30), line("indirect", 10), line("labour", 10)]).unwrap_err().rule, "category");
+        assert_eq!(
+            check_reallocation(
+                &before,
+                &[
+                    line("equipment", 50),
+                    line("business", 30),
+                    line("indirect", 10),
+                    line("labour", 10)
+                ]
+            )
+            .unwrap_err()
+            .rule,
+            "category"
+        );
     }
 
     #[test]
     fn one_extension_of_at_most_a_year() {
         assert!(check_extension(d("2026-12-31"), d("2027-06-30"), false).is_ok());
-        assert_eq!(check_extension(d("2026-12-31"), d("2027-06-30"), true).unwrap_err().rule, "once");
-        assert_eq!(check_extension(d("2026-12-31"), d("2026-12-01"), false).unwrap_err().rule, "later");
-        assert_eq!(check_extension(d("2026-12-31"), d("2028-01-31"), false).unwrap_err().rule, "too_long");
+        assert_eq!(
+            check_extension(d("2026-12-31"), d("2027-06-30"), true).unwrap_err().rule,
+            "once"
+        );
+        assert_eq!(
+            check_extension(d("2026-12-31"), d("2026-12-01"), false).unwrap_err().rule,
+            "later"
+        );
+        assert_eq!(
+            check_extension(d("2026-12-31"), d("2028-01-31"), false).unwrap_err().rule,
+            "too_long"
+        );
     }
 
     #[test]
@@ -480,13 +605,34 @@ mod tests {
     #[test]
     fn the_outcome_follows_the_experts_and_the_deliverables() {
         use Outcome::*;
-        assert_eq!(suggest_outcome(&[op(80, Passed), op(85, Passed)], 3, 3), None, "three experts at least");
-        assert_eq!(suggest_outcome(&[op(80, Passed), op(85, Passed), op(60, Failed)], 3, 3), Some(Passed));
-        assert_eq!(suggest_outcome(&[op(80, Passed), op(70, Conditional), op(65, Conditional)], 3, 3), Some(Conditional));
-        assert_eq!(suggest_outcome(&[op(50, Failed), op(55, Failed), op(80, Passed)], 3, 3), Some(Failed));
-        assert_eq!(suggest_outcome(&[op(90, Passed), op(90, Passed), op(90, Passed)], 1, 3), Some(Failed), "most deliverables missed");
-        let (score, grade) = performance(&[op(90, Passed), op(95, Passed), op(85, Passed)], 3, 3, 4, 4);
+        assert_eq!(
+            suggest_outcome(&[op(80, Passed), op(85, Passed)], 3, 3),
+            None,
+            "three experts at least"
+        );
+        assert_eq!(
+            suggest_outcome(&[op(80, Passed), op(85, Passed), op(60, Failed)], 3, 3),
+            Some(Passed)
+        );
+        assert_eq!(
+            suggest_outcome(&[op(80, Passed), op(70, Conditional), op(65, Conditional)], 3, 3),
+            Some(Conditional)
+        );
+        assert_eq!(
+            suggest_outcome(&[op(50, Failed), op(55, Failed), op(80, Passed)], 3, 3),
+            Some(Failed)
+        );
+        assert_eq!(
+            suggest_outcome(&[op(90, Passed), op(90, Passed), op(90, Passed)], 1, 3),
+            Some(Failed),
+            "most deliverables missed"
+        );
+        let (score, grade) =
+            performance(&[op(90, Passed), op(95, Passed), op(85, Passed)], 3, 3, 4, 4);
         assert_eq!((score, grade), (94.0, "excellent"));
-        assert_eq!(performance(&[op(50, Failed), op(40, Failed), op(45, Failed)], 1, 3, 1, 4).1, "fail");
+        assert_eq!(
+            performance(&[op(50, Failed), op(40, Failed), op(45, Failed)], 1, 3, 1, 4).1,
+            "fail"
+        );
     }
 }

@@ -78,7 +78,8 @@ pub fn parse(text: &str) -> Result<Vec<Section>, SpecError> {
         if line.is_empty() {
             continue;
         }
-        let err = |code: &'static str, arg: &str| SpecError { line: line_no, code, arg: arg.to_string() };
+        let err =
+            |code: &'static str, arg: &str| SpecError { line: line_no, code, arg: arg.to_string() };
         if let Some(title) = line.strip_prefix('#') {
             let title = title.trim_start_matches('#').trim();
             if title.is_empty() {
@@ -108,8 +109,15 @@ pub fn parse(text: &str) -> Result<Vec<Section>, SpecError> {
                 let (min, max) = if rest.is_empty() {
                     (None, None)
                 } else {
-                    let (a, b) = rest.split_once(['-', '~', '～', '—']).ok_or_else(|| err("range", rest))?;
-                    let num = |s: &str| -> Result<Option<f64>, SpecError> { if s.trim().is_empty() { Ok(None) } else { s.trim().parse::<f64>().map(Some).map_err(|_| err("range", rest)) } };
+                    let (a, b) =
+                        rest.split_once(['-', '~', '～', '—']).ok_or_else(|| err("range", rest))?;
+                    let num = |s: &str| -> Result<Option<f64>, SpecError> {
+                        if s.trim().is_empty() {
+                            Ok(None)
+                        } else {
+                            s.trim().parse::<f64>().map(Some).map_err(|_| err("range", rest))
+                        }
+                    };
                     let (min, max) = (num(a)?, num(b)?);
                     if let (Some(a), Some(b)) = (min, max)
                         && a > b
@@ -121,7 +129,12 @@ pub fn parse(text: &str) -> Result<Vec<Section>, SpecError> {
                 Kind::Number { min, max }
             }
             "选项" | "choice" => {
-                let options: Vec<String> = rest.split(['/', '／', '、']).map(str::trim).filter(|o| !o.is_empty()).map(String::from).collect();
+                let options: Vec<String> = rest
+                    .split(['/', '／', '、'])
+                    .map(str::trim)
+                    .filter(|o| !o.is_empty())
+                    .map(String::from)
+                    .collect();
                 if options.len() < 2 {
                     return Err(err("options", rest));
                 }
@@ -144,7 +157,10 @@ pub fn parse(text: &str) -> Result<Vec<Section>, SpecError> {
         let field = Field { label: label.to_string(), kind, required };
         match sections.last_mut() {
             Some((_, s)) => s.fields.push(field),
-            None => sections.push((line_no, Section { title: DEFAULT_SECTION.to_string(), fields: vec![field] })),
+            None => sections.push((
+                line_no,
+                Section { title: DEFAULT_SECTION.to_string(), fields: vec![field] },
+            )),
         }
     }
     if let Some((line, s)) = sections.iter().find(|(_, s)| s.fields.is_empty()) {
@@ -164,10 +180,19 @@ pub fn to_text(form: &[Section]) -> String {
                 Kind::LongText => "长文本".to_string(),
                 Kind::Date => "日期".to_string(),
                 Kind::Number { min: None, max: None } => "数字".to_string(),
-                Kind::Number { min, max } => format!("数字 {}-{}", min.map(|v| v.to_string()).unwrap_or_default(), max.map(|v| v.to_string()).unwrap_or_default()),
+                Kind::Number { min, max } => format!(
+                    "数字 {}-{}",
+                    min.map(|v| v.to_string()).unwrap_or_default(),
+                    max.map(|v| v.to_string()).unwrap_or_default()
+                ),
                 Kind::Choice { options } => format!("选项 {}", options.join("/")),
             };
-            out.push_str(&format!("{} | {}{}\n", f.label, kind, if f.required { " | 必填" } else { "" }));
+            out.push_str(&format!(
+                "{} | {}{}\n",
+                f.label,
+                kind,
+                if f.required { " | 必填" } else { "" }
+            ));
         }
     }
     out
@@ -184,7 +209,11 @@ pub struct AnswerError {
 
 /// Checks answers against the form: what is typed must fit its field on every save; required
 /// fields must be filled when `submitting`. Returns every problem, in the form's order.
-pub fn check_answers(form: &[Section], answers: &BTreeMap<String, String>, submitting: bool) -> Vec<AnswerError> {
+pub fn check_answers(
+    form: &[Section],
+    answers: &BTreeMap<String, String>,
+    submitting: bool,
+) -> Vec<AnswerError> {
     let mut out = Vec::new();
     let fields: Vec<&Field> = form.iter().flat_map(|s| &s.fields).collect();
     for key in answers.keys() {
@@ -194,7 +223,8 @@ pub fn check_answers(form: &[Section], answers: &BTreeMap<String, String>, submi
     }
     for f in fields {
         let v = answers.get(&f.label).map(|s| s.trim()).unwrap_or("");
-        let err = |code: &'static str, arg: String| AnswerError { field: f.label.clone(), code, arg };
+        let err =
+            |code: &'static str, arg: String| AnswerError { field: f.label.clone(), code, arg };
         if v.is_empty() {
             if submitting && f.required {
                 out.push(err("required", String::new()));
@@ -249,7 +279,13 @@ pub struct ReviewPlan {
 
 impl Default for ReviewPlan {
     fn default() -> Self {
-        ReviewPlan { remote_experts: 5, panel_experts: 0, panel_drawn: true, panel_shortlist: 0, department_review: true }
+        ReviewPlan {
+            remote_experts: 5,
+            panel_experts: 0,
+            panel_drawn: true,
+            panel_shortlist: 0,
+            department_review: true,
+        }
     }
 }
 
@@ -284,8 +320,20 @@ mod tests {
         let form = parse(SPEC).unwrap();
         assert_eq!(form.len(), 2);
         assert_eq!(form[0].title, "一、立项依据");
-        assert_eq!(form[0].fields[1], Field { label: "技术就绪度（TRL）".into(), kind: Kind::Number { min: Some(1.0), max: Some(9.0) }, required: true });
-        assert_eq!(form[1].fields[0].kind, Kind::Choice { options: vec!["论文".into(), "专利".into(), "标准".into(), "新产品".into()] });
+        assert_eq!(
+            form[0].fields[1],
+            Field {
+                label: "技术就绪度（TRL）".into(),
+                kind: Kind::Number { min: Some(1.0), max: Some(9.0) },
+                required: true
+            }
+        );
+        assert_eq!(
+            form[1].fields[0].kind,
+            Kind::Choice {
+                options: vec!["论文".into(), "专利".into(), "标准".into(), "新产品".into()]
+            }
+        );
         assert!(!form[1].fields[1].required);
         assert_eq!(parse(&to_text(&form)).unwrap(), form);
         assert_eq!(parse("").unwrap(), vec![]);
@@ -311,22 +359,66 @@ mod tests {
         let form = parse(SPEC).unwrap();
         assert!(check_answers(&form, &answers(&[]), false).is_empty(), "a draft may be empty");
         let missing = check_answers(&form, &answers(&[]), true);
-        assert_eq!(missing.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["研究基础与现有条件", "技术就绪度（TRL）", "预期成果形式"]);
+        assert_eq!(
+            missing.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+            ["研究基础与现有条件", "技术就绪度（TRL）", "预期成果形式"]
+        );
         assert!(missing.iter().all(|e| e.code == "required"));
-        let bad = check_answers(&form, &answers(&[("技术就绪度（TRL）", "12"), ("预期成果形式", "软件"), ("计划开始日期", "2026-13-01"), ("合作单位", &"院".repeat(201)), ("经费来源", "x")]), false);
+        let bad = check_answers(
+            &form,
+            &answers(&[
+                ("技术就绪度（TRL）", "12"),
+                ("预期成果形式", "软件"),
+                ("计划开始日期", "2026-13-01"),
+                ("合作单位", &"院".repeat(201)),
+                ("经费来源", "x"),
+            ]),
+            false,
+        );
         let codes: Vec<(&str, &str)> = bad.iter().map(|e| (e.field.as_str(), e.code)).collect();
-        assert_eq!(codes, [("经费来源", "unknown"), ("技术就绪度（TRL）", "range"), ("预期成果形式", "choice"), ("合作单位", "too_long"), ("计划开始日期", "date")]);
-        assert_eq!(check_answers(&form, &answers(&[("技术就绪度（TRL）", "七")]), false)[0].code, "number");
-        let good = answers(&[("研究基础与现有条件", "已建成省级重点实验室。"), ("技术就绪度（TRL）", "6"), ("预期成果形式", "专利"), ("计划开始日期", "2027-01-01")]);
+        assert_eq!(
+            codes,
+            [
+                ("经费来源", "unknown"),
+                ("技术就绪度（TRL）", "range"),
+                ("预期成果形式", "choice"),
+                ("合作单位", "too_long"),
+                ("计划开始日期", "date")
+            ]
+        );
+        assert_eq!(
+            check_answers(&form, &answers(&[("技术就绪度（TRL）", "七")]), false)[0].code,
+            "number"
+        );
+        let good = answers(&[
+            ("研究基础与现有条件", "已建成省级重点实验室。"),
+            ("技术就绪度（TRL）", "6"),
+            ("预期成果形式", "专利"),
+            ("计划开始日期", "2027-01-01"),
+        ]);
         assert!(check_answers(&form, &good, true).is_empty());
     }
 
     #[test]
     fn a_review_plan_reviews_with_experts() {
         assert!(ReviewPlan::default().check().is_ok());
-        assert_eq!(ReviewPlan { remote_experts: 0, panel_experts: 0, ..Default::default() }.check(), Err("no_experts"));
-        assert_eq!(ReviewPlan { panel_experts: 2, ..Default::default() }.check(), Err("panel_experts"));
-        assert_eq!(ReviewPlan { panel_experts: 16, ..Default::default() }.check(), Err("panel_experts"), "a round takes at most 15 experts per item");
-        assert!(ReviewPlan { remote_experts: 0, panel_experts: 7, ..Default::default() }.check().is_ok());
+        assert_eq!(
+            ReviewPlan { remote_experts: 0, panel_experts: 0, ..Default::default() }.check(),
+            Err("no_experts")
+        );
+        assert_eq!(
+            ReviewPlan { panel_experts: 2, ..Default::default() }.check(),
+            Err("panel_experts")
+        );
+        assert_eq!(
+            ReviewPlan { panel_experts: 16, ..Default::default() }.check(),
+            Err("panel_experts"),
+            "a round takes at most 15 experts per item"
+        );
+        assert!(
+            ReviewPlan { remote_experts: 0, panel_experts: 7, ..Default::default() }
+                .check()
+                .is_ok()
+        );
     }
 }

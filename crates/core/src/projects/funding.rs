@@ -55,7 +55,9 @@ pub fn total_requested(lines: &[Line]) -> Money {
 
 /// Checks a budget table against the call's rules; names the line or the total at fault.
 pub fn check_budget(lines: &[Line], rules: &BudgetRules) -> Result<(), BudgetError> {
-    let err = |field: String, code: &'static str, args: Vec<String>| Err(BudgetError { field, code, args });
+    let err = |field: String, code: &'static str, args: Vec<String>| {
+        Err(BudgetError { field, code, args })
+    };
     let mut seen = std::collections::HashSet::new();
     for l in lines {
         if !CATEGORIES.iter().any(|c| c.0 == l.category) {
@@ -73,16 +75,40 @@ pub fn check_budget(lines: &[Line], rules: &BudgetRules) -> Result<(), BudgetErr
         return err("total".into(), "nothing", vec![]);
     }
     if requested > rules.max_request {
-        return err("total".into(), "over_limit", vec![requested.wan_text(), rules.max_request.wan_text()]);
+        return err(
+            "total".into(),
+            "over_limit",
+            vec![requested.wan_text(), rules.max_request.wan_text()],
+        );
     }
-    let indirect: Money = lines.iter().filter(|l| l.category == "indirect").map(|l| l.requested).sum();
+    let indirect: Money =
+        lines.iter().filter(|l| l.category == "indirect").map(|l| l.requested).sum();
     let direct = Money(requested.0 - indirect.0);
-    if rules.indirect_share > 0.0 && indirect.0 as f64 > direct.0 as f64 * rules.indirect_share + 0.5 {
-        return err("indirect".into(), "indirect", vec![indirect.wan_text(), format!("{:.0}", rules.indirect_share * 100.0), direct.wan_text()]);
+    if rules.indirect_share > 0.0
+        && indirect.0 as f64 > direct.0 as f64 * rules.indirect_share + 0.5
+    {
+        return err(
+            "indirect".into(),
+            "indirect",
+            vec![
+                indirect.wan_text(),
+                format!("{:.0}", rules.indirect_share * 100.0),
+                direct.wan_text(),
+            ],
+        );
     }
     let raised: Money = lines.iter().map(|l| l.raised).sum();
     if rules.co_funding > 0.0 && (raised.0 as f64) < requested.0 as f64 * rules.co_funding - 0.5 {
-        return err("raised".into(), "co_funding", vec![raised.wan_text(), format!("{}", rules.co_funding), requested.wan_text(), Money((requested.0 as f64 * rules.co_funding).ceil() as i64).wan_text()]);
+        return err(
+            "raised".into(),
+            "co_funding",
+            vec![
+                raised.wan_text(),
+                format!("{}", rules.co_funding),
+                requested.wan_text(),
+                Money((requested.0 as f64 * rules.co_funding).ceil() as i64).wan_text(),
+            ],
+        );
     }
     Ok(())
 }
@@ -101,7 +127,11 @@ impl Ledger {
     /// Commits `amount`, or says by how much it would overspend.
     pub fn commit(&self, amount: Money) -> Result<Ledger, Money> {
         let committed = self.committed.checked_add(amount).ok_or(Money(i64::MAX))?;
-        if committed > self.budget { Err(Money(committed.0 - self.budget.0)) } else { Ok(Ledger { budget: self.budget, committed }) }
+        if committed > self.budget {
+            Err(Money(committed.0 - self.budget.0))
+        } else {
+            Ok(Ledger { budget: self.budget, committed })
+        }
     }
 }
 
@@ -120,7 +150,8 @@ pub enum Condition {
 }
 
 impl Condition {
-    pub const ALL: [Condition; 4] = [Self::Signing, Self::MidTerm, Self::Acceptance, Self::ResultsVerified];
+    pub const ALL: [Condition; 4] =
+        [Self::Signing, Self::MidTerm, Self::Acceptance, Self::ResultsVerified];
     pub fn code(self) -> &'static str {
         match self {
             Self::Signing => "signing",
@@ -143,7 +174,11 @@ pub fn schedule(grant: Money, post_subsidy: bool) -> Vec<(Condition, Money)> {
     }
     let first = Money(grant.0 / 2);
     let second = Money(grant.0 * 3 / 10);
-    vec![(Condition::Signing, first), (Condition::MidTerm, second), (Condition::Acceptance, Money(grant.0 - first.0 - second.0))]
+    vec![
+        (Condition::Signing, first),
+        (Condition::MidTerm, second),
+        (Condition::Acceptance, Money(grant.0 - first.0 - second.0)),
+    ]
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -199,22 +234,32 @@ mod tests {
     use super::*;
 
     fn line(c: &str, req_wan: i64, raised_wan: i64) -> Line {
-        Line { category: c.into(), requested: Money::from_wan(req_wan), raised: Money::from_wan(raised_wan) }
+        Line {
+            category: c.into(),
+            requested: Money::from_wan(req_wan),
+            raised: Money::from_wan(raised_wan),
+        }
     }
 
     #[test]
     fn lines_that_would_wrap_their_total_are_over_the_cap() {
         // 6,148,914,691,243.19 万元 three times wrapped to 20 万元 under a 30 万元 cap.
         let huge = Money(6_148_914_691_243_190_000);
-        let lines: Vec<Line> = ["equipment", "materials", "business"].iter().map(|c| Line { category: (*c).into(), requested: huge, raised: huge }).collect();
-        let rules = BudgetRules { max_request: Money::from_wan(30), co_funding: 0.0, indirect_share: 0.0 };
+        let lines: Vec<Line> = ["equipment", "materials", "business"]
+            .iter()
+            .map(|c| Line { category: (*c).into(), requested: huge, raised: huge })
+            .collect();
+        let rules =
+            BudgetRules { max_request: Money::from_wan(30), co_funding: 0.0, indirect_share: 0.0 };
         assert_eq!(check_budget(&lines, &rules).map_err(|e| e.code), Err("over_limit"));
     }
 
     #[test]
     fn budgets_follow_the_call() {
-        let rules = BudgetRules { max_request: Money::from_wan(100), co_funding: 1.0, indirect_share: 0.2 };
-        let ok = vec![line("equipment", 40, 50), line("materials", 30, 30), line("indirect", 10, 0)];
+        let rules =
+            BudgetRules { max_request: Money::from_wan(100), co_funding: 1.0, indirect_share: 0.2 };
+        let ok =
+            vec![line("equipment", 40, 50), line("materials", 30, 30), line("indirect", 10, 0)];
         assert!(check_budget(&ok, &rules).is_ok());
         let mut over = ok.clone();
         over.push(line("labour", 30, 30));
@@ -244,7 +289,12 @@ mod tests {
 
     #[test]
     fn maker_and_checker_are_two_people_and_the_condition_comes_first() {
-        let i = Instalment { condition: Condition::MidTerm, amount: Money::from_wan(30), prepared_by: None, released_by: None };
+        let i = Instalment {
+            condition: Condition::MidTerm,
+            amount: Money::from_wan(30),
+            prepared_by: None,
+            released_by: None,
+        };
         assert_eq!(i.prepare(false, "li"), Err(ReleaseError::ConditionNotMet));
         assert_eq!(i.release(true, "wang"), Err(ReleaseError::NotPrepared));
         let p = i.prepare(true, "li").unwrap();

@@ -27,7 +27,11 @@ pub struct MilestoneError {
 }
 
 /// Reads milestones, one per line, each dated within `starts..=ends` and in order.
-pub fn parse(text: &str, starts: NaiveDate, ends: NaiveDate) -> Result<Vec<Milestone>, MilestoneError> {
+pub fn parse(
+    text: &str,
+    starts: NaiveDate,
+    ends: NaiveDate,
+) -> Result<Vec<Milestone>, MilestoneError> {
     let mut out: Vec<Milestone> = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
@@ -36,7 +40,9 @@ pub fn parse(text: &str, starts: NaiveDate, ends: NaiveDate) -> Result<Vec<Miles
         }
         let err = |code| MilestoneError { line: i + 1, code };
         // The date, then a space or a colon, then the goal.
-        let (date, rest) = line.split_once(|c: char| c.is_whitespace() || c == '：' || c == ':').ok_or_else(|| err("text"))?;
+        let (date, rest) = line
+            .split_once(|c: char| c.is_whitespace() || c == '：' || c == ':')
+            .ok_or_else(|| err("text"))?;
         let due_on = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| err("date"))?;
         let text = rest.trim_start_matches(['：', ':']).trim();
         if text.chars().count() < 2 || text.chars().count() > 200 {
@@ -51,7 +57,12 @@ pub fn parse(text: &str, starts: NaiveDate, ends: NaiveDate) -> Result<Vec<Miles
         if out.len() == MAX_MILESTONES {
             return Err(err("too_many"));
         }
-        out.push(Milestone { due_on, text: text.to_string(), reached_on: None, note: String::new() });
+        out.push(Milestone {
+            due_on,
+            text: text.to_string(),
+            reached_on: None,
+            note: String::new(),
+        });
     }
     Ok(out)
 }
@@ -75,13 +86,22 @@ mod tests {
         let m = parse("2027-06-30 完成中试线建设\n\n2028-06-30：形成企业标准草案\n", a, b).unwrap();
         assert_eq!(m.len(), 2);
         assert_eq!((m[1].due_on, m[1].text.as_str()), (d("2028-06-30"), "形成企业标准草案"));
-        assert_eq!(parse("2027-13-01 完成", a, b).unwrap_err(), MilestoneError { line: 1, code: "date" });
+        assert_eq!(
+            parse("2027-13-01 完成", a, b).unwrap_err(),
+            MilestoneError { line: 1, code: "date" }
+        );
         assert_eq!(parse("2027-06-30", a, b).unwrap_err().code, "text");
         assert_eq!(parse("2029-01-01 结题后", a, b).unwrap_err().code, "outside");
-        assert_eq!(parse("2028-01-01 之后\n2027-01-02 之前", a, b).unwrap_err(), MilestoneError { line: 2, code: "order" });
+        assert_eq!(
+            parse("2028-01-01 之后\n2027-01-02 之前", a, b).unwrap_err(),
+            MilestoneError { line: 2, code: "order" }
+        );
         let many: String = (1..=21).map(|k| format!("2027-02-{k:02} 第{k}项\n")).collect();
         assert_eq!(parse(&many, a, b).unwrap_err(), MilestoneError { line: 21, code: "too_many" });
         assert!(overdue(&m[0], d("2027-07-01")) && !overdue(&m[0], d("2027-06-30")));
-        assert!(!overdue(&Milestone { reached_on: Some(d("2027-06-01")), ..m[0].clone() }, d("2027-07-01")));
+        assert!(!overdue(
+            &Milestone { reached_on: Some(d("2027-06-01")), ..m[0].clone() },
+            d("2027-07-01")
+        ));
     }
 }

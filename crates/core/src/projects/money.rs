@@ -2,7 +2,9 @@
 //! separators), shown as they expect (12,345.60 元; 1,234.56 万元). Never f64.
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub struct Money(pub i64);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -75,7 +77,10 @@ impl Money {
             return Err(MoneyError::Negative);
         }
         let (int, frac) = t.split_once('.').unwrap_or((&t, ""));
-        if int.is_empty() && frac.is_empty() || !int.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
+        if int.is_empty() && frac.is_empty()
+            || !int.chars().all(|c| c.is_ascii_digit())
+            || !frac.chars().all(|c| c.is_ascii_digit())
+        {
             return Err(MoneyError::NotANumber);
         }
         let places = unit.places();
@@ -83,11 +88,17 @@ impl Money {
             return Err(MoneyError::TooFine);
         }
         let frac_digits: String = frac.chars().chain(std::iter::repeat('0')).take(places).collect();
-        let int_v: i64 = if int.is_empty() { 0 } else { int.parse().map_err(|_| MoneyError::TooLarge)? };
+        let int_v: i64 =
+            if int.is_empty() { 0 } else { int.parse().map_err(|_| MoneyError::TooLarge)? };
         let frac_v: i64 = frac_digits.parse().map_err(|_| MoneyError::NotANumber)?;
         let scale = 10i64.pow(places as u32);
         let per = unit.fen();
-        int_v.checked_mul(per).and_then(|a| a.checked_add(frac_v * per / scale)).map(Money).filter(|m| *m <= Money::MAX).ok_or(MoneyError::TooLarge)
+        int_v
+            .checked_mul(per)
+            .and_then(|a| a.checked_add(frac_v * per / scale))
+            .map(Money)
+            .filter(|m| *m <= Money::MAX)
+            .ok_or(MoneyError::TooLarge)
     }
 
     pub fn checked_add(self, other: Money) -> Option<Money> {
@@ -118,7 +129,11 @@ impl Money {
         let a = self.0.unsigned_abs();
         let frac = format!("{:06}", a % 1_000_000);
         let frac = frac.trim_end_matches('0');
-        if frac.is_empty() { format!("{sign}{}", a / 1_000_000) } else { format!("{sign}{}.{frac}", a / 1_000_000) }
+        if frac.is_empty() {
+            format!("{sign}{}", a / 1_000_000)
+        } else {
+            format!("{sign}{}.{frac}", a / 1_000_000)
+        }
     }
 }
 

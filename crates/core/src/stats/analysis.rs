@@ -21,7 +21,13 @@ impl Acc {
     pub fn value(&self, how: Aggregation) -> f64 {
         match how {
             Aggregation::Sum | Aggregation::Last => self.sum,
-            Aggregation::Average => if self.count == 0 { 0.0 } else { self.sum / self.count as f64 },
+            Aggregation::Average => {
+                if self.count == 0 {
+                    0.0
+                } else {
+                    self.sum / self.count as f64
+                }
+            }
         }
     }
 }
@@ -118,19 +124,40 @@ pub fn outliers(values: &[f64]) -> Vec<Outlier> {
         if sd > 0.0 {
             let z = (value - mean) / sd;
             if z.abs() > 3.0 {
-                out.push(Outlier { index, value, method: Method::ZScore, score: z, low: mean - 3.0 * sd, high: mean + 3.0 * sd });
+                out.push(Outlier {
+                    index,
+                    value,
+                    method: Method::ZScore,
+                    score: z,
+                    low: mean - 3.0 * sd,
+                    high: mean + 3.0 * sd,
+                });
             }
         }
         if mad > 0.0 {
             let m = 0.6745 * (value - median) / mad;
             if m.abs() > 3.5 {
                 let spread = 3.5 * mad / 0.6745;
-                out.push(Outlier { index, value, method: Method::ModifiedZ, score: m, low: median - spread, high: median + spread });
+                out.push(Outlier {
+                    index,
+                    value,
+                    method: Method::ModifiedZ,
+                    score: m,
+                    low: median - spread,
+                    high: median + spread,
+                });
             }
         }
         if iqr > 0.0 && (value < q1 - 3.0 * iqr || value > q3 + 3.0 * iqr) {
             let score = if value > q3 { (value - q3) / iqr } else { (value - q1) / iqr };
-            out.push(Outlier { index, value, method: Method::MinMax, score, low: q1 - 3.0 * iqr, high: q3 + 3.0 * iqr });
+            out.push(Outlier {
+                index,
+                value,
+                method: Method::MinMax,
+                score,
+                low: q1 - 3.0 * iqr,
+                high: q3 + 3.0 * iqr,
+            });
         }
     }
     out

@@ -68,11 +68,26 @@ fn whole_line(line: usize, key: &'static str, args: Vec<String>) -> PlaceError {
 
 /// A CSV record that cannot be taken: unreadable (named by its line, not the library's words),
 /// a field over [`FIELD_CHARS`], or one record more than `max_records`.
-fn record_problem(record: &Result<csv::StringRecord, csv::Error>, line: usize, index: usize, max_records: usize) -> Option<PlaceError> {
+fn record_problem(
+    record: &Result<csv::StringRecord, csv::Error>,
+    line: usize,
+    index: usize,
+    max_records: usize,
+) -> Option<PlaceError> {
     match record {
-        Err(e) => Some(whole_line(e.position().map(|p| p.line() as usize).unwrap_or(line), "err.file.csv", vec![])),
-        Ok(_) if index >= max_records => Some(whole_line(line, "err.file.limit.records", vec![max_records.to_string()])),
-        Ok(r) => r.iter().position(|f| f.chars().count() > FIELD_CHARS).map(|i| PlaceError { place: Place { sheet: String::new(), line, column: (i + 1).to_string() }, key: "err.file.limit.field_chars", args: vec![FIELD_CHARS.to_string()] }),
+        Err(e) => Some(whole_line(
+            e.position().map(|p| p.line() as usize).unwrap_or(line),
+            "err.file.csv",
+            vec![],
+        )),
+        Ok(_) if index >= max_records => {
+            Some(whole_line(line, "err.file.limit.records", vec![max_records.to_string()]))
+        }
+        Ok(r) => r.iter().position(|f| f.chars().count() > FIELD_CHARS).map(|i| PlaceError {
+            place: Place { sheet: String::new(), line, column: (i + 1).to_string() },
+            key: "err.file.limit.field_chars",
+            args: vec![FIELD_CHARS.to_string()],
+        }),
     }
 }
 
@@ -80,7 +95,8 @@ fn record_problem(record: &Result<csv::StringRecord, csv::Error>, line: usize, i
 /// problem stops the reading.
 pub fn csv_rows(bytes: &[u8], max_records: usize) -> Result<Vec<Vec<String>>, Vec<PlaceError>> {
     let text = utf8_text(bytes)?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for (n, record) in reader.records().enumerate() {
         // Headerless: the first record is line 1.
@@ -94,7 +110,14 @@ pub fn csv_rows(bytes: &[u8], max_records: usize) -> Result<Vec<Vec<String>>, Ve
     Ok(rows)
 }
 
-const COLUMNS: [(&str, &str); 6] = [("element", "指标代码"), ("disaggregation", "分组代码"), ("period", "报告期"), ("org", "统一社会信用代码"), ("value", "数值"), ("row", "行号")];
+const COLUMNS: [(&str, &str); 6] = [
+    ("element", "指标代码"),
+    ("disaggregation", "分组代码"),
+    ("period", "报告期"),
+    ("org", "统一社会信用代码"),
+    ("value", "数值"),
+    ("row", "行号"),
+];
 
 /// Reads a long-format CSV (UTF-8, with or without BOM; header names in English or Chinese).
 pub fn parse_csv(bytes: &[u8]) -> Result<Vec<Raw>, Vec<PlaceError>> {
@@ -103,9 +126,17 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<Raw>, Vec<PlaceError>> {
 
 /// [`parse_csv`] with at most `max_records` records.
 pub fn parse_csv_within(bytes: &[u8], max_records: usize) -> Result<Vec<Raw>, Vec<PlaceError>> {
-    let at = |line: usize, column: &str, key: &'static str, args: Vec<String>| PlaceError { place: Place { sheet: String::new(), line, column: column.into() }, key, args };
+    let at = |line: usize, column: &str, key: &'static str, args: Vec<String>| PlaceError {
+        place: Place { sheet: String::new(), line, column: column.into() },
+        key,
+        args,
+    };
     let text = utf8_text(bytes)?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
         Err(_) => return Err(vec![at(1, "", "err.file.csv", vec![])]),
@@ -117,7 +148,13 @@ pub fn parse_csv_within(bytes: &[u8], max_records: usize) -> Result<Vec<Raw>, Ve
             index[c] = i;
         }
     }
-    let missing: Vec<String> = COLUMNS.iter().zip(index).take(5).filter(|(_, i)| *i == usize::MAX).map(|((en, zh), _)| format!("{en}（{zh}）")).collect();
+    let missing: Vec<String> = COLUMNS
+        .iter()
+        .zip(index)
+        .take(5)
+        .filter(|(_, i)| *i == usize::MAX)
+        .map(|((en, zh), _)| format!("{en}（{zh}）"))
+        .collect();
     if !missing.is_empty() {
         return Err(vec![at(1, "", "err.file.columns", vec![missing.join("、")])]);
     }
@@ -137,7 +174,8 @@ pub fn parse_csv_within(bytes: &[u8], max_records: usize) -> Result<Vec<Raw>, Ve
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }
-        let get = |c: usize| if index[c] == usize::MAX { "" } else { record.get(index[c]).unwrap_or("") };
+        let get =
+            |c: usize| if index[c] == usize::MAX { "" } else { record.get(index[c]).unwrap_or("") };
         let row = match get(5) {
             "" => 0,
             s => match s.parse::<i64>() {
@@ -169,9 +207,18 @@ pub fn parse_csv_within(bytes: &[u8], max_records: usize) -> Result<Vec<Raw>, Ve
 /// option exists, the period is the one being imported, the value fits the element's type, rows
 /// are given for rosters only, and no cell appears twice. Returns the entries per organisation
 /// (by credit code, in file order), or every problem with its place.
-pub fn check(cat: &Catalogue, form: &str, period: &str, raws: &[Raw]) -> Result<BTreeMap<String, Vec<Entry>>, Vec<PlaceError>> {
+pub fn check(
+    cat: &Catalogue,
+    form: &str,
+    period: &str,
+    raws: &[Raw],
+) -> Result<BTreeMap<String, Vec<Entry>>, Vec<PlaceError>> {
     let Some(f) = cat.form(form) else {
-        return Err(vec![PlaceError { place: Place { sheet: String::new(), line: 0, column: String::new() }, key: "err.stats.unknown_form", args: vec![form.into()] }]);
+        return Err(vec![PlaceError {
+            place: Place { sheet: String::new(), line: 0, column: String::new() },
+            key: "err.stats.unknown_form",
+            args: vec![form.into()],
+        }]);
     };
     let mut errors = Vec::new();
     let mut out: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
@@ -181,18 +228,35 @@ pub fn check(cat: &Catalogue, form: &str, period: &str, raws: &[Raw]) -> Result<
             break;
         }
         let mut fail = |place: &Place, column: &str, key: &'static str, args: Vec<String>| {
-            errors.push(PlaceError { place: Place { column: if column.is_empty() { place.column.clone() } else { column.into() }, ..place.clone() }, key, args })
+            errors.push(PlaceError {
+                place: Place {
+                    column: if column.is_empty() { place.column.clone() } else { column.into() },
+                    ..place.clone()
+                },
+                key,
+                args,
+            })
         };
         let Some(e) = cat.element(&r.element).filter(|_| f.elements.contains(&r.element)) else {
             fail(&r.place, "", "err.file.unknown_element", vec![r.element.clone(), form.into()]);
             continue;
         };
         if !r.disagg.is_empty() && !cat.options_of(e).iter().any(|o| o.code == r.disagg) {
-            fail(&r.place, "disaggregation", "err.file.unknown_disagg", vec![r.disagg.clone(), r.element.clone()]);
+            fail(
+                &r.place,
+                "disaggregation",
+                "err.file.unknown_disagg",
+                vec![r.disagg.clone(), r.element.clone()],
+            );
             continue;
         }
         if r.period != period {
-            fail(&r.place, "period", "err.file.wrong_period", vec![r.period.clone(), period.into()]);
+            fail(
+                &r.place,
+                "period",
+                "err.file.wrong_period",
+                vec![r.period.clone(), period.into()],
+            );
             continue;
         }
         let row_ok = match f.kind {
@@ -200,13 +264,26 @@ pub fn check(cat: &Catalogue, form: &str, period: &str, raws: &[Raw]) -> Result<
             FormKind::Roster => r.row >= 1,
         };
         if !row_ok {
-            fail(&r.place, "row", if f.kind == FormKind::Grid { "err.file.row_on_grid" } else { "err.file.row_missing" }, vec![r.row.to_string()]);
+            fail(
+                &r.place,
+                "row",
+                if f.kind == FormKind::Grid {
+                    "err.file.row_on_grid"
+                } else {
+                    "err.file.row_missing"
+                },
+                vec![r.row.to_string()],
+            );
             continue;
         }
         let value = match e.parse_value(&r.value) {
             Ok(v) => v,
             Err(ve) => {
-                errors.push(PlaceError { place: r.value_place.clone(), key: ve.key, args: ve.args });
+                errors.push(PlaceError {
+                    place: r.value_place.clone(),
+                    key: ve.key,
+                    args: ve.args,
+                });
                 continue;
             }
         };
@@ -214,7 +291,12 @@ pub fn check(cat: &Catalogue, form: &str, period: &str, raws: &[Raw]) -> Result<
             fail(&r.place, "", "err.file.duplicate_cell", vec![r.element.clone()]);
             continue;
         }
-        out.entry(r.org.clone()).or_default().push(Entry { element: r.element.clone(), disagg: r.disagg.clone(), row: r.row, value });
+        out.entry(r.org.clone()).or_default().push(Entry {
+            element: r.element.clone(),
+            disagg: r.disagg.clone(),
+            row: r.row,
+            value,
+        });
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
@@ -242,7 +324,8 @@ mod tests {
         let cat = Catalogue::built_in().unwrap();
         let csv = "element,disaggregation,period,org,value\nRD_EXP,,2025,A,一千\nNOPE,,2025,A,1\nRD_EXP,XX,2025,A,1\nRD_STAFF,,2024,A,1\nRD_STAFF,,2025,A,2\nRD_STAFF,,2025,A,3\n";
         let errs = check(&cat, "107-2", "2025", &parse_csv(csv.as_bytes()).unwrap()).unwrap_err();
-        let got: Vec<(usize, &str, &str)> = errs.iter().map(|e| (e.place.line, e.place.column.as_str(), e.key)).collect();
+        let got: Vec<(usize, &str, &str)> =
+            errs.iter().map(|e| (e.place.line, e.place.column.as_str(), e.key)).collect();
         assert_eq!(
             got,
             vec![
@@ -255,7 +338,8 @@ mod tests {
         );
         let e = parse_csv(b"a,b\n1,2\n").unwrap_err();
         assert_eq!(e[0].key, "err.file.columns");
-        let e = parse_csv(b"element,disaggregation,period,org,value\nRD_EXP,,2025,A,\xB0\xD9\n").unwrap_err();
+        let e = parse_csv(b"element,disaggregation,period,org,value\nRD_EXP,,2025,A,\xB0\xD9\n")
+            .unwrap_err();
         assert_eq!((e[0].key, e[0].place.line), ("err.file.not_utf8", 2));
     }
 }

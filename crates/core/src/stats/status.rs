@@ -17,7 +17,14 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [Self::NotStarted, Self::Draft, Self::Submitted, Self::Returned, Self::Approved, Self::Locked];
+    pub const ALL: [Status; 6] = [
+        Self::NotStarted,
+        Self::Draft,
+        Self::Submitted,
+        Self::Returned,
+        Self::Approved,
+        Self::Locked,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             Self::NotStarted => "not_started",
@@ -63,7 +70,13 @@ pub fn next(from: Status, action: Action) -> Result<Status, NotNow> {
     use Action::*;
     use Status::*;
     let to = match (from, action) {
-        (NotStarted | Draft | Returned, Edit) => if from == Returned { Returned } else { Draft },
+        (NotStarted | Draft | Returned, Edit) => {
+            if from == Returned {
+                Returned
+            } else {
+                Draft
+            }
+        }
         (Draft | Returned, Submit) => Submitted,
         (Submitted | Approved, Return) => Returned,
         (Submitted, Approve) => Approved,
@@ -101,7 +114,9 @@ pub fn blockers(violations: &[Violation], explanations: &HashMap<String, String>
         match v.severity {
             Severity::Error => b.errors.push(v.clone()),
             Severity::Warning => {
-                let explained = explanations.get(&explanation_key(v)).is_some_and(|t| t.trim().chars().count() >= 4);
+                let explained = explanations
+                    .get(&explanation_key(v))
+                    .is_some_and(|t| t.trim().chars().count() >= 4);
                 if !explained {
                     b.unexplained.push(v.clone());
                 }
@@ -126,7 +141,15 @@ mod tests {
         assert_eq!(next(Submitted, Approve), Ok(Approved));
         assert_eq!(next(Approved, Lock), Ok(Locked));
         assert_eq!(next(Locked, Unlock), Ok(Approved));
-        for (from, action) in [(Submitted, Edit), (Approved, Edit), (Locked, Edit), (NotStarted, Submit), (Draft, Approve), (Locked, Return), (Returned, Approve)] {
+        for (from, action) in [
+            (Submitted, Edit),
+            (Approved, Edit),
+            (Locked, Edit),
+            (NotStarted, Submit),
+            (Draft, Approve),
+            (Locked, Return),
+            (Returned, Approve),
+        ] {
             assert!(next(from, action).is_err(), "{from:?} {action:?}");
         }
         for s in Status::ALL {
@@ -136,11 +159,19 @@ mod tests {
 
     #[test]
     fn warnings_need_an_explanation_errors_block() {
-        let v = |rule: &str, severity| Violation { rule: rule.into(), severity, left: None, right: None, cells: vec![], row: None };
+        let v = |rule: &str, severity| Violation {
+            rule: rule.into(),
+            severity,
+            left: None,
+            right: None,
+            cells: vec![],
+            row: None,
+        };
         let vs = vec![v("E", Severity::Error), v("W", Severity::Warning)];
         let b = blockers(&vs, &HashMap::new());
         assert_eq!((b.errors.len(), b.unexplained.len()), (1, 1));
-        let ex: HashMap<String, String> = [("W".to_string(), "新建研发中心，投入增加".to_string())].into();
+        let ex: HashMap<String, String> =
+            [("W".to_string(), "新建研发中心，投入增加".to_string())].into();
         let b = blockers(&vs[1..], &ex);
         assert!(b.is_empty());
         let short: HashMap<String, String> = [("W".to_string(), "ok".to_string())].into();

@@ -59,7 +59,13 @@ impl DataElement {
                 _ => Err(err("err.value.not_number", vec![raw.trim().to_string()])),
             }
         };
-        let non_negative = |v: f64| if v < 0.0 && !self.allow_negative { Err(err("err.value.negative", vec![raw.trim().to_string()])) } else { Ok(v) };
+        let non_negative = |v: f64| {
+            if v < 0.0 && !self.allow_negative {
+                Err(err("err.value.negative", vec![raw.trim().to_string()]))
+            } else {
+                Ok(v)
+            }
+        };
         let stored = match self.value_type {
             ValueType::Integer => {
                 let v = non_negative(number(&text)?)?;
@@ -68,28 +74,52 @@ impl DataElement {
                 }
                 Stored::Num(v)
             }
-            ValueType::Number | ValueType::MoneyThousand => Stored::Num(non_negative(number(&text)?)?),
-            ValueType::Percentage => Stored::Num(non_negative(number(text.trim_end_matches('%'))?)?),
+            ValueType::Number | ValueType::MoneyThousand => {
+                Stored::Num(non_negative(number(&text)?)?)
+            }
+            ValueType::Percentage => {
+                Stored::Num(non_negative(number(text.trim_end_matches('%'))?)?)
+            }
             ValueType::YearMonth => {
                 let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
-                let ok = digits.len() == 6 && text.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '.' || c == '/');
-                let (y, m) = if ok { (digits[..4].parse::<i32>().unwrap_or(0), digits[4..].parse::<u32>().unwrap_or(0)) } else { (0, 0) };
+                let ok = digits.len() == 6
+                    && text.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '.' || c == '/');
+                let (y, m) = if ok {
+                    (
+                        digits[..4].parse::<i32>().unwrap_or(0),
+                        digits[4..].parse::<u32>().unwrap_or(0),
+                    )
+                } else {
+                    (0, 0)
+                };
                 if !ok || !(1900..=2999).contains(&y) || !(1..=12).contains(&m) {
                     return Err(err("err.value.not_month", vec![raw.trim().to_string()]));
                 }
                 Stored::Num((y * 100 + m as i32) as f64)
             }
-            ValueType::Date => match chrono::NaiveDate::parse_from_str(&text.replace('/', "-"), "%Y-%m-%d") {
-                Ok(d) => Stored::Text(d.format("%Y-%m-%d").to_string()),
-                Err(_) => return Err(err("err.value.not_date", vec![raw.trim().to_string()])),
-            },
+            ValueType::Date => {
+                match chrono::NaiveDate::parse_from_str(&text.replace('/', "-"), "%Y-%m-%d") {
+                    Ok(d) => Stored::Text(d.format("%Y-%m-%d").to_string()),
+                    Err(_) => return Err(err("err.value.not_date", vec![raw.trim().to_string()])),
+                }
+            }
             ValueType::Option => {
                 // The code or the Chinese/English name of a choice.
-                match self.options.iter().find(|o| o.code == text || o.name_zh == text || o.name_en.eq_ignore_ascii_case(&text)) {
+                match self.options.iter().find(|o| {
+                    o.code == text || o.name_zh == text || o.name_en.eq_ignore_ascii_case(&text)
+                }) {
                     Some(o) => Stored::Text(o.code.clone()),
                     None => {
-                        let allowed = self.options.iter().map(|o| format!("{} {}", o.code, o.name_zh)).collect::<Vec<_>>().join("、");
-                        return Err(err("err.value.not_option", vec![raw.trim().to_string(), allowed]));
+                        let allowed = self
+                            .options
+                            .iter()
+                            .map(|o| format!("{} {}", o.code, o.name_zh))
+                            .collect::<Vec<_>>()
+                            .join("、");
+                        return Err(err(
+                            "err.value.not_option",
+                            vec![raw.trim().to_string(), allowed],
+                        ));
                     }
                 }
             }
@@ -110,7 +140,9 @@ impl DataElement {
 /// Full-width digits and signs (as typed with a Chinese input method) to ASCII.
 fn half_width(c: char) -> char {
     match c {
-        '０'..='９' | '．' | '，' | '－' | '％' | '／' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '０'..='９' | '．' | '，' | '－' | '％' | '／' => {
+            char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+        }
         '\u{3000}' => ' ',
         _ => c,
     }
@@ -131,7 +163,10 @@ mod tests {
         assert_eq!(el("RD_STAFF").parse_value("１２").unwrap(), Some(Stored::Num(12.0)));
         assert_eq!(el("PROFIT").parse_value("-30").unwrap(), Some(Stored::Num(-30.0)));
         assert_eq!(el("P_START").parse_value("2024-03").unwrap(), Some(Stored::Num(202403.0)));
-        assert_eq!(el("P_SOURCE").parse_value("本企业自选").unwrap(), Some(Stored::Text("4".into())));
+        assert_eq!(
+            el("P_SOURCE").parse_value("本企业自选").unwrap(),
+            Some(Stored::Text("4".into()))
+        );
         assert_eq!(el("P_SOURCE").parse_value("4").unwrap(), Some(Stored::Text("4".into())));
         assert_eq!(el("RD_EXP").parse_value("  ").unwrap(), None);
         assert_eq!(format_plain(12.0), "12");
@@ -147,7 +182,10 @@ mod tests {
         let e = el("P_COOP").parse_value("9").unwrap_err();
         assert_eq!(e.key, "err.value.not_option");
         assert!(e.args[1].contains("5 独立完成"), "{:?}", e.args);
-        assert_eq!(el("P_NAME").parse_value(&"长".repeat(501)).unwrap_err().key, "err.value.too_long");
+        assert_eq!(
+            el("P_NAME").parse_value(&"长".repeat(501)).unwrap_err().key,
+            "err.value.too_long"
+        );
         assert_eq!(el("RD_EXP").parse_value("NaN").unwrap_err().key, "err.value.not_number");
         assert_eq!(el("RD_EXP").parse_value("inf").unwrap_err().key, "err.value.not_number");
     }

@@ -31,15 +31,35 @@ fn papers(tsv: &str) -> Vec<Paper<'_>> {
         .skip(1)
         .filter_map(|l| {
             let c: Vec<&str> = l.split('\t').collect();
-            Some(Paper { category: c.get(5)?.trim(), title: c.get(1)?.trim(), abstract_: c.get(2)?.trim(), keywords: c.get(3)?.trim(), discipline: c.get(4)?.trim() })
+            Some(Paper {
+                category: c.get(5)?.trim(),
+                title: c.get(1)?.trim(),
+                abstract_: c.get(2)?.trim(),
+                keywords: c.get(3)?.trim(),
+                discipline: c.get(4)?.trim(),
+            })
         })
         .collect()
 }
 
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧"];
-const GIVEN: &[&str] = &["明", "华", "建国", "丽", "伟", "芳", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "超", "秀英", "霞", "平", "刚", "桂英", "文", "斌", "宁", "海燕", "志强", "晓东", "红梅", "立新"];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
+    "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧",
+];
+const GIVEN: &[&str] = &[
+    "明", "华", "建国", "丽", "伟", "芳", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟",
+    "涛", "超", "秀英", "霞", "平", "刚", "桂英", "文", "斌", "宁", "海燕", "志强", "晓东", "红梅",
+    "立新",
+];
 const TITLES: &[&str] = &["教授", "研究员", "正高级工程师", "副教授", "副研究员", "高级工程师"];
-const OUTSIDE: &[(&str, &str)] = &[("西安交通大学", "陕西省"), ("四川大学", "四川省"), ("中国科学院大连化学物理研究所", "辽宁省"), ("北京理工大学", "北京市"), ("宁夏大学", "宁夏回族自治区"), ("青海大学", "青海省")];
+const OUTSIDE: &[(&str, &str)] = &[
+    ("西安交通大学", "陕西省"),
+    ("四川大学", "四川省"),
+    ("中国科学院大连化学物理研究所", "辽宁省"),
+    ("北京理工大学", "北京市"),
+    ("宁夏大学", "宁夏回族自治区"),
+    ("青海大学", "青海省"),
+];
 
 fn person(k: usize) -> String {
     format!("{}{}", SURNAMES[k % SURNAMES.len()], GIVEN[(k / SURNAMES.len() + k * 7) % GIVEN.len()])
@@ -62,7 +82,8 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
     for p in all.iter().filter(|p| ["工学", "理学", "医学", "农学"].contains(&p.category)) {
         by_field.entry(p.discipline).or_default().push(p);
     }
-    let fields: Vec<&str> = by_field.iter().filter(|(_, v)| v.len() >= 25).map(|(k, _)| *k).collect();
+    let fields: Vec<&str> =
+        by_field.iter().filter(|(_, v)| v.len() >= 25).map(|(k, _)| *k).collect();
     if fields.is_empty() {
         return Err(StoreError::Invalid("the CSL sample has too few papers".into()));
     }
@@ -71,7 +92,9 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
         .await?;
     let firms = db.read("SELECT name, credit_code, unit_path FROM organisations WHERE kind = 'enterprise' ORDER BY id LIMIT 120", vec![], |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?))).await?;
     if orgs.is_empty() || firms.is_empty() {
-        return Err(StoreError::Invalid("the demo experts need universities and enterprises".into()));
+        return Err(StoreError::Invalid(
+            "the demo experts need universities and enterprises".into(),
+        ));
     }
     // Each discipline's papers: the first ones are publications, the rest proposals.
     let mut cursor: BTreeMap<&str, usize> = BTreeMap::new();
@@ -89,8 +112,19 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
     for k in 0..300usize {
         let field = fields[k % fields.len()];
         let pubs: Vec<&Paper> = (0..2).filter_map(|_| take(field)).collect();
-        let publications = pubs.iter().map(|p| format!("《{}》 {}", p.title, p.abstract_)).collect::<Vec<_>>().join("\n");
-        let keywords = pubs.iter().flat_map(|p| p.keywords.split(';')).map(str::trim).filter(|w| !w.is_empty()).take(8).collect::<Vec<_>>().join("；");
+        let publications = pubs
+            .iter()
+            .map(|p| format!("《{}》 {}", p.title, p.abstract_))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let keywords = pubs
+            .iter()
+            .flat_map(|p| p.keywords.split(';'))
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .take(8)
+            .collect::<Vec<_>>()
+            .join("；");
         let outside = k % 10 == 7;
         let (org_name, credit, path, region) = if outside {
             let (n, r) = OUTSIDE[k % OUTSIDE.len()];
@@ -112,7 +146,11 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
             credit_code: credit,
             unit_path: path,
             title: TITLES[k % TITLES.len()].to_string(),
-            fields: if finance { vec![field.to_string(), "财务与审计".to_string()] } else { vec![field.to_string()] },
+            fields: if finance {
+                vec![field.to_string(), "财务与审计".to_string()]
+            } else {
+                vec![field.to_string()]
+            },
             keywords,
             publications,
             projects: String::new(),
@@ -130,7 +168,14 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
             297..=299 => Status::Exited,
             _ => Status::Active,
         };
-        let id = experts::create(db, &d, status, if k % 40 == 9 { this_year - 2 } else { this_year }, actor).await?;
+        let id = experts::create(
+            db,
+            &d,
+            status,
+            if k % 40 == 9 { this_year - 2 } else { this_year },
+            actor,
+        )
+        .await?;
         codes.push((id, code, person(k)));
     }
     // The call's 150 proposals: the papers left, round robin over the disciplines.
@@ -166,7 +211,18 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
     for (n, p) in proposals.iter().enumerate().filter(|(n, _)| n % 9 == 2) {
         let (id, _, _) = &codes[(n * 13) % 280];
         let kind = [TieKind::Coauthor, TieKind::Student, TieKind::Relative][(n / 9) % 3];
-        experts::add_tie(db, *id, &Tie { kind, name: p.applicant.clone(), credit_code: String::new(), year: (kind == TieKind::Coauthor).then_some(2024) }, actor).await?;
+        experts::add_tie(
+            db,
+            *id,
+            &Tie {
+                kind,
+                name: p.applicant.clone(),
+                credit_code: String::new(),
+                year: (kind == TieKind::Coauthor).then_some(2024),
+            },
+            actor,
+        )
+        .await?;
     }
     let today = now;
     // The finished remote review (通讯评审): optimal assignment, all scores in, closed.
@@ -178,7 +234,12 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
         mode: Mode::Assign,
         demand: 5,
         max_load: 4,
-        rules: Rules { composition: Composition { max_per_org: 1, ..Default::default() }, coauthor_years: 3, region: "甘肃省".into(), ..Default::default() },
+        rules: Rules {
+            composition: Composition { max_per_org: 1, ..Default::default() },
+            coauthor_years: 3,
+            region: "甘肃省".into(),
+            ..Default::default()
+        },
         form: Form::standard(),
         deadline: today,
         year: this_year,
@@ -186,7 +247,11 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
     let remote_id = experts::create_round(db, &remote, &proposals, actor).await?;
     experts::run_assignment(db, remote_id, today, actor).await?;
     let mut reviews = 0;
-    let quality = |code: &str| -> f64 { 5.0 + (code.bytes().map(u64::from).fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b)) % 45) as f64 / 10.0 };
+    let quality = |code: &str| -> f64 {
+        5.0 + (code.bytes().map(u64::from).fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b))
+            % 45) as f64
+            / 10.0
+    };
     // The busiest reviewer is a harsh one: the results should flag them.
     let remote_asg = experts::assignments(db, remote_id).await?;
     let mut load: BTreeMap<i64, usize> = BTreeMap::new();
@@ -198,19 +263,36 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
         let Some(it) = experts::item(db, a.item_id).await? else { continue };
         let e = experts::get(db, a.expert_id).await?.ok_or(StoreError::NotFound)?;
         // One harsh reviewer; the rest scatter around the proposal's quality.
-        let bias = if e.id == harsh { -2.5 } else { ((a.expert_id * 37 + a.item_id * 11) % 9) as f64 / 6.0 - 0.66 };
+        let bias = if e.id == harsh {
+            -2.5
+        } else {
+            ((a.expert_id * 37 + a.item_id * 11) % 9) as f64 / 6.0 - 0.66
+        };
         let user = demo_user_for(db, &e).await?;
         let input = scores_for(quality(&it.code) + bias, a.version);
         experts::save_review(db, a.id, user, &input, today, actor).await?;
         reviews += 1;
     }
     // The remote review closed on its deadline; its reviews came in the week before.
-    let week_before = (now - chrono::Days::new(7)).and_hms_opt(10, 0, 0).map(|d| d.and_utc().timestamp_millis()).unwrap_or(0);
-    exec(db, "UPDATE review_assignments SET submitted_at = ?, saved_at = ? WHERE round_id = ?", vec![week_before.into(), week_before.into(), remote_id.into()]).await?;
+    let week_before = (now - chrono::Days::new(7))
+        .and_hms_opt(10, 0, 0)
+        .map(|d| d.and_utc().timestamp_millis())
+        .unwrap_or(0);
+    exec(
+        db,
+        "UPDATE review_assignments SET submitted_at = ?, saved_at = ? WHERE round_id = ?",
+        vec![week_before.into(), week_before.into(), remote_id.into()],
+    )
+    .await?;
     experts::close_round(db, remote_id, actor).await?;
     // The panel review (会议评审) of the best 30, in progress: drawn with a committed seed.
-    let (ranked, _) = experts::results(db, remote_id, innocity_core::experts::scoring::Method::Trimmed).await?;
-    let best: Vec<Item> = ranked.iter().take(30).filter_map(|r| proposals.iter().find(|p| p.code == r.item).cloned()).collect();
+    let (ranked, _) =
+        experts::results(db, remote_id, innocity_core::experts::scoring::Method::Trimmed).await?;
+    let best: Vec<Item> = ranked
+        .iter()
+        .take(30)
+        .filter_map(|r| proposals.iter().find(|p| p.code == r.item).cloned())
+        .collect();
     let panel = NewRound {
         code: "LB2026-HY".into(),
         name: "2026年度兰白自创区科技计划项目 会议评审".into(),
@@ -219,7 +301,16 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
         mode: Mode::Draw,
         demand: 5,
         max_load: 6,
-        rules: Rules { composition: Composition { max_per_org: 1, min_groups: vec![MinGroup { group: "finance".into(), min: 1 }], min_outside_share: 0.2 }, coauthor_years: 3, region: "甘肃省".into(), ..Default::default() },
+        rules: Rules {
+            composition: Composition {
+                max_per_org: 1,
+                min_groups: vec![MinGroup { group: "finance".into(), min: 1 }],
+                min_outside_share: 0.2,
+            },
+            coauthor_years: 3,
+            region: "甘肃省".into(),
+            ..Default::default()
+        },
         form: Form::standard(),
         deadline: today + chrono::Days::new(30),
         year: this_year,
@@ -233,7 +324,11 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
     for a in &drawn {
         *per.entry(a.expert_id).or_default() += 1;
     }
-    let busiest = per.iter().max_by_key(|(id, n)| (**n, -**id)).map(|(id, _)| *id).ok_or(StoreError::NotFound)?;
+    let busiest = per
+        .iter()
+        .max_by_key(|(id, n)| (**n, -**id))
+        .map(|(id, _)| *id)
+        .ok_or(StoreError::NotFound)?;
     exec(db, "UPDATE experts SET user_id = (SELECT id FROM users WHERE username = 'expert') WHERE id = ?", vec![busiest.into()]).await?;
     let mut declined = false;
     for (k, a) in drawn.iter().enumerate() {
@@ -243,7 +338,16 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
         let e = experts::get(db, a.expert_id).await?.ok_or(StoreError::NotFound)?;
         let user = demo_user_for(db, &e).await?;
         if !declined {
-            experts::withdraw(db, a.id, user, false, "评审期间出差在外，无法参加会议评审", today, actor).await?;
+            experts::withdraw(
+                db,
+                a.id,
+                user,
+                false,
+                "评审期间出差在外，无法参加会议评审",
+                today,
+                actor,
+            )
+            .await?;
             declined = true;
             continue;
         }
@@ -285,8 +389,18 @@ async fn demo_user_for(db: &Db, e: &experts::Expert) -> Result<i64> {
 
 fn scores_for(level: f64, version: i64) -> ReviewInput {
     let clamp = |x: f64| ((x.clamp(0.0, 10.0)) * 2.0).round() / 2.0;
-    let scores: BTreeMap<String, f64> = [("innovation", 0.3), ("feasibility", -0.2), ("team", 0.5), ("impact", -0.4)].iter().map(|(c, d)| (c.to_string(), clamp(level + d))).collect();
-    let recommendation = if level >= 8.0 { "priority" } else if level >= 6.5 { "fund" } else { "reject" };
+    let scores: BTreeMap<String, f64> =
+        [("innovation", 0.3), ("feasibility", -0.2), ("team", 0.5), ("impact", -0.4)]
+            .iter()
+            .map(|(c, d)| (c.to_string(), clamp(level + d)))
+            .collect();
+    let recommendation = if level >= 8.0 {
+        "priority"
+    } else if level >= 6.5 {
+        "fund"
+    } else {
+        "reject"
+    };
     ReviewInput {
         scores,
         recommendation: recommendation.into(),
@@ -299,16 +413,68 @@ fn scores_for(level: f64, version: i64) -> ReviewInput {
 async fn seed_credit(db: &Db, actor: Actor<'_>) -> Result<()> {
     let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
     let today = chrono::Local::now().date_naive();
-    let person = |key: &str, name: &str| crate::credit::Subject { kind: "person".into(), key: key.into(), name: name.into() };
+    let person = |key: &str, name: &str| crate::credit::Subject {
+        kind: "person".into(),
+        key: key.into(),
+        name: name.into(),
+    };
     let e = |k: usize| (format!("E{:04}", k + 1), self::person(k));
     let (k1, n1) = e(41);
     let (k2, n2) = e(87);
     let (k3, n3) = e(150);
     let records = [
-        (person(&k1, &n1), Record { id: 0, nature: Nature::Bad, kind: "评审中泄露评审信息".into(), severity: Severity::Serious, source: "兰科监〔2026〕7号".into(), date: d("2026-06-18"), sanction: Sanction::Years(2), points: 0 }),
-        (person(&k2, &n2), Record { id: 0, nature: Nature::Bad, kind: "项目结题报告数据不实".into(), severity: Severity::Minor, source: "兰科监〔2025〕12号".into(), date: d("2025-03-02"), sanction: Sanction::None, points: 0 }),
-        (person(&k3, &n3), Record { id: 0, nature: Nature::Good, kind: "获甘肃省科技进步奖一等奖".into(), severity: Severity::Minor, source: "甘政发〔2025〕31号".into(), date: d("2025-12-20"), sanction: Sanction::None, points: 10 }),
-        (person("P-620102198001011234", "钱立"), Record { id: 0, nature: Nature::Bad, kind: "抄袭剽窃他人科研成果".into(), severity: Severity::Grave, source: "国科监〔2024〕3号".into(), date: d("2024-05-10"), sanction: Sanction::Years(5), points: 0 }),
+        (
+            person(&k1, &n1),
+            Record {
+                id: 0,
+                nature: Nature::Bad,
+                kind: "评审中泄露评审信息".into(),
+                severity: Severity::Serious,
+                source: "兰科监〔2026〕7号".into(),
+                date: d("2026-06-18"),
+                sanction: Sanction::Years(2),
+                points: 0,
+            },
+        ),
+        (
+            person(&k2, &n2),
+            Record {
+                id: 0,
+                nature: Nature::Bad,
+                kind: "项目结题报告数据不实".into(),
+                severity: Severity::Minor,
+                source: "兰科监〔2025〕12号".into(),
+                date: d("2025-03-02"),
+                sanction: Sanction::None,
+                points: 0,
+            },
+        ),
+        (
+            person(&k3, &n3),
+            Record {
+                id: 0,
+                nature: Nature::Good,
+                kind: "获甘肃省科技进步奖一等奖".into(),
+                severity: Severity::Minor,
+                source: "甘政发〔2025〕31号".into(),
+                date: d("2025-12-20"),
+                sanction: Sanction::None,
+                points: 10,
+            },
+        ),
+        (
+            person("P-620102198001011234", "钱立"),
+            Record {
+                id: 0,
+                nature: Nature::Bad,
+                kind: "抄袭剽窃他人科研成果".into(),
+                severity: Severity::Grave,
+                source: "国科监〔2024〕3号".into(),
+                date: d("2024-05-10"),
+                sanction: Sanction::Years(5),
+                points: 0,
+            },
+        ),
     ];
     for (subject, record) in records {
         crate::credit::add(db, &subject, &record, today, actor).await?;

@@ -3,13 +3,18 @@
 //! requests, supervision visits and fund audits, outputs, and the acceptance outcome with its
 //! performance grade and, on failure, credit records. Every change with its audit entry in one
 //! transaction; the rules are `core::projects::execution`'s.
-use super::{Application, Decision, TaskBook, apply, application, call, condition_in, date, refused, task_book};
+use super::{
+    Application, Decision, TaskBook, application, apply, call, condition_in, date, refused,
+    task_book,
+};
 use crate::audit::{self, Change};
 use crate::db::{Db, Result, StoreError, Tx, now_ms};
 use crate::orgs::Actor;
 use chrono::NaiveDate;
 use innocity_core::credit::{Nature, Record, Sanction, Severity};
-use innocity_core::projects::execution::{self as rules, ChangeKind, Due, Opinion, Outcome, ReportKind, Status, StatusAction};
+use innocity_core::projects::execution::{
+    self as rules, ChangeKind, Due, Opinion, Outcome, ReportKind, Status, StatusAction,
+};
 use innocity_core::projects::funding::{Condition, Line};
 use innocity_core::projects::money::Money;
 use innocity_core::projects::{Action, Stage};
@@ -19,8 +24,28 @@ fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-async fn log(tx: &Tx, actor: Actor<'_>, action: &str, entity: &str, id: i64, before: serde_json::Value, after: serde_json::Value) -> Result<()> {
-    audit::append(tx, Change { actor: actor.username, action, entity, entity_id: id.to_string(), before, after, request_id: actor.request_id }).await?;
+async fn log(
+    tx: &Tx,
+    actor: Actor<'_>,
+    action: &str,
+    entity: &str,
+    id: i64,
+    before: serde_json::Value,
+    after: serde_json::Value,
+) -> Result<()> {
+    audit::append(
+        tx,
+        Change {
+            actor: actor.username,
+            action,
+            entity,
+            entity_id: id.to_string(),
+            before,
+            after,
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -50,13 +75,32 @@ pub async fn notices(db: &Db) -> Result<Vec<Notice>> {
 
 /// Records the decision meeting with its minutes and publishes the call's approved applications
 /// for the notice period (once per call).
-pub async fn publish_notice(db: &Db, call_id: i64, meeting_on: NaiveDate, minutes: &str, starts_on: NaiveDate, ends_on: NaiveDate, actor: Actor<'_>) -> Result<()> {
+pub async fn publish_notice(
+    db: &Db,
+    call_id: i64,
+    meeting_on: NaiveDate,
+    minutes: &str,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<()> {
     call(db, call_id).await?.ok_or(StoreError::NotFound)?;
     if minutes.trim().chars().count() < 10 {
         return Err(refused("announce.err.minutes", vec![]));
     }
-    rules::check_notice(meeting_on, starts_on, ends_on).map_err(|field| refused("announce.err.period", vec![field.into(), rules::MIN_NOTICE_DAYS.to_string()]))?;
-    let approved = db.read("SELECT COUNT(*) FROM applications WHERE call_id = ? AND stage = 'approved'", vec![call_id.into()], |r| r.int(0)).await?.first().copied().unwrap_or(0);
+    rules::check_notice(meeting_on, starts_on, ends_on).map_err(|field| {
+        refused("announce.err.period", vec![field.into(), rules::MIN_NOTICE_DAYS.to_string()])
+    })?;
+    let approved = db
+        .read(
+            "SELECT COUNT(*) FROM applications WHERE call_id = ? AND stage = 'approved'",
+            vec![call_id.into()],
+            |r| r.int(0),
+        )
+        .await?
+        .first()
+        .copied()
+        .unwrap_or(0);
     if approved == 0 {
         return Err(refused("announce.err.nothing", vec![]));
     }
@@ -112,18 +156,43 @@ pub struct Objector<'a> {
 /// so the bureau can verify and answer); refused with the field otherwise, refused when the same
 /// contact already has an open objection to it, and at most [`OBJECTIONS_PER_ADDRESS`] from one
 /// address in a row.
-pub async fn object(db: &Db, call_id: i64, application_code: &str, who: &Objector<'_>, body: &str, today: NaiveDate) -> Result<i64> {
+pub async fn object(
+    db: &Db,
+    call_id: i64,
+    application_code: &str,
+    who: &Objector<'_>,
+    body: &str,
+    today: NaiveDate,
+) -> Result<i64> {
     let (name, contact) = (who.name, who.contact);
     let n = notice(db, call_id).await?.ok_or(StoreError::NotFound)?;
     if today < n.starts_on || today > n.ends_on {
-        return Err(refused("announce.err.closed", vec![n.ends_on.format("%Y年%m月%d日").to_string()]));
+        return Err(refused(
+            "announce.err.closed",
+            vec![n.ends_on.format("%Y年%m月%d日").to_string()],
+        ));
     }
-    let app = db.read("SELECT id FROM applications WHERE call_id = ? AND code = ? AND stage = 'approved'", vec![call_id.into(), application_code.trim().into()], |r| r.int(0)).await?.into_iter().next();
-    let Some(app) = app else { return Err(refused("announce.err.application", vec![application_code.trim().into()])) };
-    for (field, v, min, max) in [("name", name, 2, 50), ("contact", contact, 5, 100), ("body", body, 10, 2000)] {
+    let app = db
+        .read(
+            "SELECT id FROM applications WHERE call_id = ? AND code = ? AND stage = 'approved'",
+            vec![call_id.into(), application_code.trim().into()],
+            |r| r.int(0),
+        )
+        .await?
+        .into_iter()
+        .next();
+    let Some(app) = app else {
+        return Err(refused("announce.err.application", vec![application_code.trim().into()]));
+    };
+    for (field, v, min, max) in
+        [("name", name, 2, 50), ("contact", contact, 5, 100), ("body", body, 10, 2000)]
+    {
         let len = v.trim().chars().count();
         if len < min || len > max {
-            return Err(refused("announce.err.field", vec![field.into(), min.to_string(), max.to_string()]));
+            return Err(refused(
+                "announce.err.field",
+                vec![field.into(), min.to_string(), max.to_string()],
+            ));
         }
     }
     let tx = db.begin_write().await?;
@@ -134,9 +203,16 @@ pub async fn object(db: &Db, call_id: i64, application_code: &str, who: &Objecto
     if let Some(address) = who.address {
         let now = now_ms();
         let bucket = format!("objection:{address}");
-        let row = tx.query_one("SELECT failures, last_at FROM login_throttle WHERE bucket = ?", vec![bucket.clone().into()]).await?;
+        let row = tx
+            .query_one(
+                "SELECT failures, last_at FROM login_throttle WHERE bucket = ?",
+                vec![bucket.clone().into()],
+            )
+            .await?;
         let count = match row {
-            Some(r) if r.try_get_by_index::<i64>(1)? > now - OBJECTION_QUIET_MS => r.try_get_by_index::<i64>(0)?,
+            Some(r) if r.try_get_by_index::<i64>(1)? > now - OBJECTION_QUIET_MS => {
+                r.try_get_by_index::<i64>(0)?
+            }
             _ => 0,
         };
         if count >= OBJECTIONS_PER_ADDRESS {
@@ -155,15 +231,39 @@ pub async fn object(db: &Db, call_id: i64, application_code: &str, who: &Objecto
         )
         .await?;
     let public = Actor { user_id: 0, username: "public", request_id: "" };
-    log(&tx, public, "objection.create", "application", app, serde_json::json!({}), serde_json::json!({ "objection": id })).await?;
+    log(
+        &tx,
+        public,
+        "objection.create",
+        "application",
+        app,
+        serde_json::json!({}),
+        serde_json::json!({ "objection": id }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// The bureau answers an objection: upheld rejects the application (its money goes back to the
 /// programme) in the same transaction; dismissed leaves it approved. Either needs the answer.
-pub async fn resolve_objection(db: &Db, objection_id: i64, uphold: bool, resolution: &str, actor: Actor<'_>) -> Result<()> {
-    let o = db.read("SELECT call_id, application_id, status FROM notice_objections WHERE id = ?", vec![objection_id.into()], |r| Ok((r.int(0)?, r.int(1)?, r.text(2)?))).await?.into_iter().next().ok_or(StoreError::NotFound)?;
+pub async fn resolve_objection(
+    db: &Db,
+    objection_id: i64,
+    uphold: bool,
+    resolution: &str,
+    actor: Actor<'_>,
+) -> Result<()> {
+    let o = db
+        .read(
+            "SELECT call_id, application_id, status FROM notice_objections WHERE id = ?",
+            vec![objection_id.into()],
+            |r| Ok((r.int(0)?, r.int(1)?, r.text(2)?)),
+        )
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(StoreError::NotFound)?;
     if o.2 != "open" {
         return Err(refused("announce.err.resolved", vec![]));
     }
@@ -179,28 +279,77 @@ pub async fn resolve_objection(db: &Db, objection_id: i64, uphold: bool, resolut
     }
     if uphold && a.stage == Stage::Approved {
         let reason = format!("公示期异议成立：{}", resolution.trim());
-        apply(&tx, &a, &c, Action::Reject, Stage::Rejected, &reason, Decision::default(), actor).await?;
+        apply(&tx, &a, &c, Action::Reject, Stage::Rejected, &reason, Decision::default(), actor)
+            .await?;
     }
-    log(&tx, actor, if uphold { "objection.uphold" } else { "objection.dismiss" }, "application", a.id, serde_json::json!({ "objection": objection_id, "status": "open" }), serde_json::json!({ "resolution": resolution.trim() })).await?;
+    log(
+        &tx,
+        actor,
+        if uphold { "objection.uphold" } else { "objection.dismiss" },
+        "application",
+        a.id,
+        serde_json::json!({ "objection": objection_id, "status": "open" }),
+        serde_json::json!({ "resolution": resolution.trim() }),
+    )
+    .await?;
     tx.commit().await
 }
 
 /// Why an approved application may not be established yet (the notice, open objections).
 pub(super) async fn establish_check(db: &Db, a: &Application, today: NaiveDate) -> Result<()> {
     let n = notice(db, a.call_id).await?;
-    let open = db.read("SELECT COUNT(*) FROM notice_objections WHERE application_id = ? AND status = 'open'", vec![a.id.into()], |r| r.int(0)).await?.first().copied().unwrap_or(0);
-    rules::may_establish(today, n.as_ref().map(|n| n.ends_on), open as usize).map_err(|why| refused("announce.err.establish", vec![why.into(), n.map(|n| n.ends_on.format("%Y年%m月%d日").to_string()).unwrap_or_default()]))
+    let open = db
+        .read(
+            "SELECT COUNT(*) FROM notice_objections WHERE application_id = ? AND status = 'open'",
+            vec![a.id.into()],
+            |r| r.int(0),
+        )
+        .await?
+        .first()
+        .copied()
+        .unwrap_or(0);
+    rules::may_establish(today, n.as_ref().map(|n| n.ends_on), open as usize).map_err(|why| {
+        refused(
+            "announce.err.establish",
+            vec![
+                why.into(),
+                n.map(|n| n.ends_on.format("%Y年%m月%d日").to_string()).unwrap_or_default(),
+            ],
+        )
+    })
 }
 
 /// Establishes every approved application of a call whose notice is over without an open
 /// objection; returns how many became projects and how many are still held.
-pub async fn establish_call(db: &Db, call_id: i64, today: NaiveDate, actor: Actor<'_>) -> Result<(usize, usize)> {
-    let approved = super::applications(db, super::Reach::All, Some(call_id), Some(Stage::Approved)).await?;
+pub async fn establish_call(
+    db: &Db,
+    call_id: i64,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<(usize, usize)> {
+    let approved =
+        super::applications(db, super::Reach::All, Some(call_id), Some(Stage::Approved)).await?;
     let (mut done, mut held) = (0, 0);
     for a in approved {
-        match super::act(db, a.id, Action::Establish, innocity_core::projects::Level::Bureau, "", a.version, Decision::default(), today, actor).await {
+        match super::act(
+            db,
+            a.id,
+            Action::Establish,
+            innocity_core::projects::Level::Bureau,
+            "",
+            a.version,
+            Decision::default(),
+            today,
+            actor,
+        )
+        .await
+        {
             Ok(_) => done += 1,
-            Err(StoreError::Refused { key: "announce.err.establish", args }) if args.first().map(String::as_str) == Some("objections_open") => held += 1,
+            Err(StoreError::Refused { key: "announce.err.establish", args })
+                if args.first().map(String::as_str) == Some("objections_open") =>
+            {
+                held += 1
+            }
             Err(e) => return Err(e),
         }
     }
@@ -216,14 +365,24 @@ async fn book_or_refuse(db: &Db, application_id: i64) -> Result<TaskBook> {
 /// The project's status as `tx` sees it: a check made before the write is made again inside it,
 /// so a project suspended or terminated meanwhile is never written to as if it ran.
 async fn status_in(tx: &Tx, application_id: i64) -> Result<Status> {
-    let row = tx.query_one("SELECT status FROM task_books WHERE application_id = ?", vec![application_id.into()]).await?.ok_or_else(|| refused("projects.err.no_task_book", vec![]))?;
+    let row = tx
+        .query_one(
+            "SELECT status FROM task_books WHERE application_id = ?",
+            vec![application_id.into()],
+        )
+        .await?
+        .ok_or_else(|| refused("projects.err.no_task_book", vec![]))?;
     let status: String = row.try_get_by_index(0)?;
-    Status::parse(&status).ok_or_else(|| StoreError::Invalid(format!("unknown project status {status}")))
+    Status::parse(&status)
+        .ok_or_else(|| StoreError::Invalid(format!("unknown project status {status}")))
 }
 
 /// Unpaid instalments are cancelled and their money goes back to the programme's year.
 async fn cancel_unpaid(tx: &Tx, a: &Application) -> Result<Money> {
-    let c = tx.query_one("SELECT programme_id, year FROM calls WHERE id = ?", vec![a.call_id.into()]).await?.ok_or(StoreError::NotFound)?;
+    let c = tx
+        .query_one("SELECT programme_id, year FROM calls WHERE id = ?", vec![a.call_id.into()])
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let (programme, year): (i64, i64) = (c.try_get_by_index(0)?, c.try_get_by_index(1)?);
     let row = tx.query_one("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM instalments WHERE application_id = ? AND released_by = '' AND cancelled = 0", vec![a.id.into()]).await?;
     let unpaid: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
@@ -233,19 +392,33 @@ async fn cancel_unpaid(tx: &Tx, a: &Application) -> Result<Money> {
 }
 
 /// Suspends, resumes or terminates a project (the bureau); termination cancels what is unpaid.
-pub async fn set_status(db: &Db, application_id: i64, action: StatusAction, reason: &str, version: i64, actor: Actor<'_>) -> Result<Status> {
+pub async fn set_status(
+    db: &Db,
+    application_id: i64,
+    action: StatusAction,
+    reason: &str,
+    version: i64,
+    actor: Actor<'_>,
+) -> Result<Status> {
     let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
     let book = book_or_refuse(db, application_id).await?;
     if book.version != version {
         return Err(StoreError::Stale);
     }
-    let to = rules::next_status(book.status, action, reason).map_err(|why| if why == "reason" { refused("apps.err.reason", vec![]) } else { refused("projects.err.status", vec![book.status.code().into(), action.code().into()]) })?;
+    let to = rules::next_status(book.status, action, reason).map_err(|why| {
+        if why == "reason" {
+            refused("apps.err.reason", vec![])
+        } else {
+            refused("projects.err.status", vec![book.status.code().into(), action.code().into()])
+        }
+    })?;
     let tx = db.begin_write().await?;
     let n = tx.exec("UPDATE task_books SET status = ?, status_reason = ?, version = version + 1 WHERE application_id = ? AND version = ?", vec![to.code().into(), reason.trim().into(), application_id.into(), version.into()]).await?;
     if n == 0 {
         return Err(StoreError::Stale);
     }
-    let returned = if to == Status::Terminated { cancel_unpaid(&tx, &a).await? } else { Money::ZERO };
+    let returned =
+        if to == Status::Terminated { cancel_unpaid(&tx, &a).await? } else { Money::ZERO };
     log(&tx, actor, &format!("project.{}", action.code()), "application", application_id, serde_json::json!({ "status": book.status.code() }), serde_json::json!({ "status": to.code(), "reason": reason.trim(), "returned_fen": returned.0 })).await?;
     tx.commit().await?;
     Ok(to)
@@ -282,7 +455,10 @@ pub async fn reports(db: &Db, application_id: i64, today: NaiveDate) -> Result<V
         .map(|due| {
             let row = stored.iter().find(|s| s.0 == due.kind.code() && s.1 == i64::from(due.seq));
             let submitted = row.is_some_and(|s| s.4 == "submitted");
-            let submitted_day = row.filter(|_| submitted).and_then(|s| chrono::DateTime::from_timestamp_millis(s.6)).map(|t| t.date_naive());
+            let submitted_day = row
+                .filter(|_| submitted)
+                .and_then(|s| chrono::DateTime::from_timestamp_millis(s.6))
+                .map(|t| t.date_naive());
             Report {
                 due,
                 status: if submitted { "submitted".into() } else { "due".into() },
@@ -299,12 +475,26 @@ pub async fn reports(db: &Db, application_id: i64, today: NaiveDate) -> Result<V
 }
 
 /// The leader submits a report (once); the final report accounts for every deliverable.
-pub async fn submit_report(db: &Db, application_id: i64, kind: ReportKind, seq: u32, body: &str, deliverables: &[(String, String)], actor: Actor<'_>) -> Result<()> {
+pub async fn submit_report(
+    db: &Db,
+    application_id: i64,
+    kind: ReportKind,
+    seq: u32,
+    body: &str,
+    deliverables: &[(String, String)],
+    actor: Actor<'_>,
+) -> Result<()> {
     let book = book_or_refuse(db, application_id).await?;
     if !book.status.running() {
-        return Err(refused("projects.err.status", vec![book.status.code().into(), "report".into()]));
+        return Err(refused(
+            "projects.err.status",
+            vec![book.status.code().into(), "report".into()],
+        ));
     }
-    let due = rules::report_schedule(book.starts(), book.ends()).into_iter().find(|d| d.kind == kind && d.seq == seq).ok_or(StoreError::NotFound)?;
+    let due = rules::report_schedule(book.starts(), book.ends())
+        .into_iter()
+        .find(|d| d.kind == kind && d.seq == seq)
+        .ok_or(StoreError::NotFound)?;
     if body.trim().chars().count() < 20 {
         return Err(refused("projects.err.report_body", vec!["20".into()]));
     }
@@ -339,33 +529,83 @@ pub async fn submit_report(db: &Db, application_id: i64, kind: ReportKind, seq: 
         )
         .await?;
     }
-    log(&tx, actor, "project.report", "application", application_id, serde_json::json!({}), serde_json::json!({ "kind": kind.code(), "seq": seq })).await?;
+    log(
+        &tx,
+        actor,
+        "project.report",
+        "application",
+        application_id,
+        serde_json::json!({}),
+        serde_json::json!({ "kind": kind.code(), "seq": seq }),
+    )
+    .await?;
     tx.commit().await
 }
 
 /// The leader adds a file to a report not yet submitted (while the project runs): checked and
 /// kept like an application's attachments, under `report:<kind>:<seq>`.
 #[allow(clippy::too_many_arguments)]
-pub async fn add_report_file(db: &Db, files: &std::path::Path, application_id: i64, leader_user_id: i64, kind: ReportKind, seq: u32, name: &str, bytes: &[u8], actor: Actor<'_>) -> Result<i64> {
+pub async fn add_report_file(
+    db: &Db,
+    files: &std::path::Path,
+    application_id: i64,
+    leader_user_id: i64,
+    kind: ReportKind,
+    seq: u32,
+    name: &str,
+    bytes: &[u8],
+    actor: Actor<'_>,
+) -> Result<i64> {
     let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
     if a.leader_user_id != leader_user_id || a.stage != Stage::Established {
         return Err(StoreError::NotFound);
     }
     let book = book_or_refuse(db, application_id).await?;
     if !book.status.running() {
-        return Err(refused("projects.err.status", vec![book.status.code().into(), "report".into()]));
+        return Err(refused(
+            "projects.err.status",
+            vec![book.status.code().into(), "report".into()],
+        ));
     }
-    rules::report_schedule(book.starts(), book.ends()).into_iter().find(|d| d.kind == kind && d.seq == seq).ok_or(StoreError::NotFound)?;
+    rules::report_schedule(book.starts(), book.ends())
+        .into_iter()
+        .find(|d| d.kind == kind && d.seq == seq)
+        .ok_or(StoreError::NotFound)?;
     // Checked inside the write: a file never lands on a report that has just been submitted.
-    let submitted: (&str, Vec<sea_orm::Value>, StoreError) = ("SELECT 1 FROM project_reports WHERE application_id = ? AND kind = ? AND seq = ? AND status = 'submitted'", vec![application_id.into(), kind.code().into(), i64::from(seq).into()], refused("projects.err.report_in", vec![]));
-    super::store_attachment(db, files, application_id, name, &report_file_kind(kind, seq), bytes, "project.report_file", Some(submitted), actor).await
+    let submitted: (&str, Vec<sea_orm::Value>, StoreError) = (
+        "SELECT 1 FROM project_reports WHERE application_id = ? AND kind = ? AND seq = ? AND status = 'submitted'",
+        vec![application_id.into(), kind.code().into(), i64::from(seq).into()],
+        refused("projects.err.report_in", vec![]),
+    );
+    super::store_attachment(
+        db,
+        files,
+        application_id,
+        name,
+        &report_file_kind(kind, seq),
+        bytes,
+        "project.report_file",
+        Some(submitted),
+        actor,
+    )
+    .await
 }
 
 /// The leader marks a milestone reached (today, with a note); once only, while the project runs.
-pub async fn reach_milestone(db: &Db, application_id: i64, index: usize, note: &str, today: NaiveDate, actor: Actor<'_>) -> Result<()> {
+pub async fn reach_milestone(
+    db: &Db,
+    application_id: i64,
+    index: usize,
+    note: &str,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<()> {
     let book = book_or_refuse(db, application_id).await?;
     if !book.status.running() {
-        return Err(refused("projects.err.status", vec![book.status.code().into(), "milestone".into()]));
+        return Err(refused(
+            "projects.err.status",
+            vec![book.status.code().into(), "milestone".into()],
+        ));
     }
     let mut milestones = book.milestones.clone();
     let m = milestones.get_mut(index).ok_or(StoreError::NotFound)?;
@@ -383,7 +623,16 @@ pub async fn reach_milestone(db: &Db, application_id: i64, index: usize, note: &
     if n == 0 {
         return Err(StoreError::Stale);
     }
-    log(&tx, actor, "project.milestone", "application", application_id, serde_json::json!({ "milestone": text }), serde_json::json!({ "reached_on": day(today), "note": note.trim() })).await?;
+    log(
+        &tx,
+        actor,
+        "project.milestone",
+        "application",
+        application_id,
+        serde_json::json!({ "milestone": text }),
+        serde_json::json!({ "reached_on": day(today), "note": note.trim() }),
+    )
+    .await?;
     tx.commit().await
 }
 
@@ -398,14 +647,27 @@ pub async fn remind_overdue(db: &Db, today: NaiveDate, actor: Actor<'_>) -> Resu
     let mut n = 0;
     let now = now_ms();
     for p in portfolio(db, super::Reach::All, today).await? {
-        for r in reports(db, p.id, today).await?.into_iter().filter(|r| r.overdue && now - r.reminded_at > 86_400_000) {
+        for r in reports(db, p.id, today)
+            .await?
+            .into_iter()
+            .filter(|r| r.overdue && now - r.reminded_at > 86_400_000)
+        {
             let tx = db.begin_write().await?;
             let (kind, seq) = (r.due.kind.code(), i64::from(r.due.seq));
             let changed = tx.exec("UPDATE project_reports SET reminded_at = ? WHERE application_id = ? AND kind = ? AND seq = ? AND status = 'due'", vec![now.into(), p.id.into(), kind.into(), seq.into()]).await?;
             if changed == 0 {
                 tx.exec("INSERT INTO project_reports (application_id, kind, seq, due_on, body, deliverables, status, submitted_by, submitted_at, reminded_at) VALUES (?, ?, ?, ?, '', '[]', 'due', '', 0, ?)", vec![p.id.into(), kind.into(), seq.into(), day(r.due.due_on).into(), now.into()]).await?;
             }
-            log(&tx, actor, "project.remind", "application", p.id, serde_json::json!({}), serde_json::json!({ "kind": kind, "seq": seq, "due_on": day(r.due.due_on) })).await?;
+            log(
+                &tx,
+                actor,
+                "project.remind",
+                "application",
+                p.id,
+                serde_json::json!({}),
+                serde_json::json!({ "kind": kind, "seq": seq, "due_on": day(r.due.due_on) }),
+            )
+            .await?;
             tx.commit().await?;
             n += 1;
         }
@@ -434,13 +696,22 @@ pub async fn opinions(db: &Db, application_id: i64) -> Result<Vec<OpinionRow>> {
 }
 
 /// The bureau enters an expert's written opinion (the inspection or acceptance group's forms).
-pub async fn add_opinion(db: &Db, application_id: i64, stage: Condition, o: &Opinion, actor: Actor<'_>) -> Result<i64> {
+pub async fn add_opinion(
+    db: &Db,
+    application_id: i64,
+    stage: Condition,
+    o: &Opinion,
+    actor: Actor<'_>,
+) -> Result<i64> {
     let book = book_or_refuse(db, application_id).await?;
     if !matches!(stage, Condition::MidTerm | Condition::Acceptance) {
         return Err(refused("projects.err.stage", vec![]));
     }
     if !book.status.running() {
-        return Err(refused("projects.err.status", vec![book.status.code().into(), "opinion".into()]));
+        return Err(refused(
+            "projects.err.status",
+            vec![book.status.code().into(), "opinion".into()],
+        ));
     }
     if o.expert.trim().is_empty() {
         return Err(refused("projects.err.field", vec!["expert".into()]));
@@ -474,11 +745,21 @@ fn report_in(reports: &[Report], kind: ReportKind) -> Option<&Report> {
 /// Concludes the mid-term inspection: the mid-term report is in and at least three experts gave
 /// opinions. Passed (or passed with conditions) approves the mid-term condition, which releases
 /// the second instalment; failed suspends the project.
-pub async fn conclude_mid_term(db: &Db, application_id: i64, outcome: Outcome, opinion: &str, today: NaiveDate, actor: Actor<'_>) -> Result<()> {
+pub async fn conclude_mid_term(
+    db: &Db,
+    application_id: i64,
+    outcome: Outcome,
+    opinion: &str,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<()> {
     let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
     let book = book_or_refuse(db, application_id).await?;
     if book.status != Status::Ongoing {
-        return Err(refused("projects.err.status", vec![book.status.code().into(), "mid_term".into()]));
+        return Err(refused(
+            "projects.err.status",
+            vec![book.status.code().into(), "mid_term".into()],
+        ));
     }
     if super::conditions(db, application_id).await?.iter().any(|c| c.0 == Condition::MidTerm) {
         return Err(refused("projects.err.concluded", vec![]));
@@ -488,7 +769,10 @@ pub async fn conclude_mid_term(db: &Db, application_id: i64, outcome: Outcome, o
     }
     let n = opinions(db, application_id).await?.iter().filter(|o| o.stage == "mid_term").count();
     if n < rules::MIN_OPINIONS {
-        return Err(refused("projects.err.opinions", vec![rules::MIN_OPINIONS.to_string(), n.to_string()]));
+        return Err(refused(
+            "projects.err.opinions",
+            vec![rules::MIN_OPINIONS.to_string(), n.to_string()],
+        ));
     }
     if opinion.trim().chars().count() < 4 {
         return Err(refused("apps.err.reason", vec![]));
@@ -498,7 +782,14 @@ pub async fn conclude_mid_term(db: &Db, application_id: i64, outcome: Outcome, o
     if status != Status::Ongoing {
         return Err(refused("projects.err.status", vec![status.code().into(), "mid_term".into()]));
     }
-    if tx.query_one("SELECT 1 FROM project_conditions WHERE application_id = ? AND condition = ?", vec![a.id.into(), Condition::MidTerm.code().into()]).await?.is_some() {
+    if tx
+        .query_one(
+            "SELECT 1 FROM project_conditions WHERE application_id = ? AND condition = ?",
+            vec![a.id.into(), Condition::MidTerm.code().into()],
+        )
+        .await?
+        .is_some()
+    {
         return Err(refused("projects.err.concluded", vec![]));
     }
     if outcome == Outcome::Failed {
@@ -506,7 +797,16 @@ pub async fn conclude_mid_term(db: &Db, application_id: i64, outcome: Outcome, o
     } else {
         condition_in(&tx, a.id, Condition::MidTerm, opinion, actor).await?;
     }
-    log(&tx, actor, "project.mid_term", "application", a.id, serde_json::json!({}), serde_json::json!({ "outcome": outcome.code(), "opinion": opinion.trim() })).await?;
+    log(
+        &tx,
+        actor,
+        "project.mid_term",
+        "application",
+        a.id,
+        serde_json::json!({}),
+        serde_json::json!({ "outcome": outcome.code(), "opinion": opinion.trim() }),
+    )
+    .await?;
     tx.commit().await
 }
 
@@ -545,17 +845,38 @@ fn met(report: &Report) -> usize {
 /// project, results-verified) condition; failed cancels what is unpaid, returns it to the programme
 /// and writes credit records for the leader and the organisation — serious with a three-year ban
 /// when fraud was found. The performance grade is computed and kept. One transaction.
-pub async fn decide_acceptance(db: &Db, application_id: i64, decided: Outcome, opinion: &str, fraud: bool, today: NaiveDate, actor: Actor<'_>) -> Result<OutcomeRow> {
+pub async fn decide_acceptance(
+    db: &Db,
+    application_id: i64,
+    decided: Outcome,
+    opinion: &str,
+    fraud: bool,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<OutcomeRow> {
     let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
     let book = book_or_refuse(db, application_id).await?;
     if book.status != Status::Ongoing {
-        return Err(refused("projects.err.status", vec![book.status.code().into(), "acceptance".into()]));
+        return Err(refused(
+            "projects.err.status",
+            vec![book.status.code().into(), "acceptance".into()],
+        ));
     }
     let reps = reports(db, application_id, today).await?;
-    let Some(final_report) = report_in(&reps, ReportKind::Final) else { return Err(refused("projects.err.no_report", vec!["final".into()])) };
-    let ops: Vec<Opinion> = opinions(db, application_id).await?.into_iter().filter(|o| o.stage == "acceptance").map(|o| o.opinion).collect();
+    let Some(final_report) = report_in(&reps, ReportKind::Final) else {
+        return Err(refused("projects.err.no_report", vec!["final".into()]));
+    };
+    let ops: Vec<Opinion> = opinions(db, application_id)
+        .await?
+        .into_iter()
+        .filter(|o| o.stage == "acceptance")
+        .map(|o| o.opinion)
+        .collect();
     if ops.len() < rules::MIN_OPINIONS {
-        return Err(refused("projects.err.opinions", vec![rules::MIN_OPINIONS.to_string(), ops.len().to_string()]));
+        return Err(refused(
+            "projects.err.opinions",
+            vec![rules::MIN_OPINIONS.to_string(), ops.len().to_string()],
+        ));
     }
     if opinion.trim().chars().count() < 4 {
         return Err(refused("apps.err.reason", vec![]));
@@ -564,9 +885,11 @@ pub async fn decide_acceptance(db: &Db, application_id: i64, decided: Outcome, o
         return Err(refused("projects.err.fraud_pass", vec![]));
     }
     let met = met(final_report);
-    let due = reps.iter().filter(|r| r.due.due_on <= today && r.due.kind != ReportKind::Final).count();
+    let due =
+        reps.iter().filter(|r| r.due.due_on <= today && r.due.kind != ReportKind::Final).count();
     let on_time = reps.iter().filter(|r| r.on_time && r.due.kind != ReportKind::Final).count();
-    let (score, grade) = rules::performance(&ops, met, book.deliverables.len(), on_time.min(due), due);
+    let (score, grade) =
+        rules::performance(&ops, met, book.deliverables.len(), on_time.min(due), due);
     let org = crate::orgs::get(db, a.organisation_id).await?.ok_or(StoreError::NotFound)?;
     let tx = db.begin_write().await?;
     let n = tx.exec("UPDATE task_books SET status = ?, status_reason = ?, version = version + 1 WHERE application_id = ? AND version = ?", vec![decided.status().code().into(), opinion.trim().into(), a.id.into(), book.version.into()]).await?;
@@ -579,18 +902,34 @@ pub async fn decide_acceptance(db: &Db, application_id: i64, decided: Outcome, o
         let record = Record {
             id: 0,
             nature: Nature::Bad,
-            kind: if fraud { "项目验收中发现弄虚作假".into() } else { "项目验收不通过".into() },
+            kind: if fraud {
+                "项目验收中发现弄虚作假".into()
+            } else {
+                "项目验收不通过".into()
+            },
             severity: if fraud { Severity::Serious } else { Severity::Minor },
             source: format!("{} 验收结论", a.code),
             date: today,
             sanction: if fraud { Sanction::Years(3) } else { Sanction::None },
             points: 0,
         };
-        for subject in [crate::credit::Subject { kind: "person".into(), key: a.leader_key.clone(), name: a.leader_name.clone() }, crate::credit::Subject { kind: "organisation".into(), key: org.credit_code.clone(), name: org.name.clone() }] {
+        for subject in [
+            crate::credit::Subject {
+                kind: "person".into(),
+                key: a.leader_key.clone(),
+                name: a.leader_name.clone(),
+            },
+            crate::credit::Subject {
+                kind: "organisation".into(),
+                key: org.credit_code.clone(),
+                name: org.name.clone(),
+            },
+        ] {
             records.push(crate::credit::add_in(&tx, &subject, &record, today, actor).await?.0);
         }
     } else {
-        let condition = if book.post_subsidy { Condition::ResultsVerified } else { Condition::Acceptance };
+        let condition =
+            if book.post_subsidy { Condition::ResultsVerified } else { Condition::Acceptance };
         condition_in(&tx, a.id, condition, opinion, actor).await?;
     }
     let now = now_ms();
@@ -601,7 +940,15 @@ pub async fn decide_acceptance(db: &Db, application_id: i64, decided: Outcome, o
     .await?;
     log(&tx, actor, "project.accept", "application", a.id, serde_json::json!({ "status": book.status.code() }), serde_json::json!({ "outcome": decided.code(), "score": score, "grade": grade, "fraud": fraud, "credit_records": records })).await?;
     tx.commit().await?;
-    Ok(OutcomeRow { outcome: decided, score, grade: grade.into(), opinion: opinion.trim().into(), credit_records: records, decided_by: actor.username.into(), decided_at: now })
+    Ok(OutcomeRow {
+        outcome: decided,
+        score,
+        grade: grade.into(),
+        opinion: opinion.trim().into(),
+        credit_records: records,
+        decided_by: actor.username.into(),
+        decided_at: now,
+    })
 }
 
 // ---------------------------------------------------------------- change requests (变更)
@@ -641,8 +988,14 @@ pub enum ChangeDetail {
 
 /// Checks a change against the project and the rules (a new leader must have a valid ID number and
 /// no credit ban; a reallocation and an extension within their limits).
-async fn check_change(db: &Db, book: &TaskBook, detail: &ChangeDetail, today: NaiveDate) -> Result<()> {
-    let change = |e: rules::ChangeError| refused("projects.err.change", vec![e.field, e.rule.into()]);
+async fn check_change(
+    db: &Db,
+    book: &TaskBook,
+    detail: &ChangeDetail,
+    today: NaiveDate,
+) -> Result<()> {
+    let change =
+        |e: rules::ChangeError| refused("projects.err.change", vec![e.field, e.rule.into()]);
     match detail {
         ChangeDetail::Leader { name, id_number } => {
             if name.trim().chars().count() < 2 {
@@ -652,28 +1005,50 @@ async fn check_change(db: &Db, book: &TaskBook, detail: &ChangeDetail, today: Na
                 return Err(refused("apps.err.id_number", vec![]));
             }
             if let Some(r) = crate::credit::check(db, id_number.trim(), today).await?.deciding {
-                return Err(refused("projects.err.leader_barred", vec![format!("{}（{}）", r.kind, r.source)]));
+                return Err(refused(
+                    "projects.err.leader_barred",
+                    vec![format!("{}（{}）", r.kind, r.source)],
+                ));
             }
         }
-        ChangeDetail::Budget(lines) => rules::check_reallocation(&book.budget, lines).map_err(change)?,
-        ChangeDetail::Extension(end) => rules::check_extension(book.ends(), *end, book.extended).map_err(change)?,
+        ChangeDetail::Budget(lines) => {
+            rules::check_reallocation(&book.budget, lines).map_err(change)?
+        }
+        ChangeDetail::Extension(end) => {
+            rules::check_extension(book.ends(), *end, book.extended).map_err(change)?
+        }
     }
     Ok(())
 }
 
 fn detail_json(d: &ChangeDetail) -> (ChangeKind, serde_json::Value) {
     match d {
-        ChangeDetail::Leader { name, id_number } => (ChangeKind::Leader, serde_json::json!({ "name": name.trim(), "id_number": id_number.trim() })),
+        ChangeDetail::Leader { name, id_number } => (
+            ChangeKind::Leader,
+            serde_json::json!({ "name": name.trim(), "id_number": id_number.trim() }),
+        ),
         ChangeDetail::Budget(lines) => (ChangeKind::Budget, serde_json::json!({ "lines": lines })),
-        ChangeDetail::Extension(end) => (ChangeKind::Extension, serde_json::json!({ "ends_on": day(*end) })),
+        ChangeDetail::Extension(end) => {
+            (ChangeKind::Extension, serde_json::json!({ "ends_on": day(*end) }))
+        }
     }
 }
 
 /// The leader asks for a change (one pending change of each kind at a time).
-pub async fn request_change(db: &Db, application_id: i64, detail: &ChangeDetail, reason: &str, today: NaiveDate, actor: Actor<'_>) -> Result<i64> {
+pub async fn request_change(
+    db: &Db,
+    application_id: i64,
+    detail: &ChangeDetail,
+    reason: &str,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<i64> {
     let book = book_or_refuse(db, application_id).await?;
     if !book.status.running() {
-        return Err(refused("projects.err.status", vec![book.status.code().into(), "change".into()]));
+        return Err(refused(
+            "projects.err.status",
+            vec![book.status.code().into(), "change".into()],
+        ));
     }
     if reason.trim().chars().count() < 10 {
         return Err(refused("projects.err.field", vec!["reason".into()]));
@@ -697,16 +1072,45 @@ pub async fn request_change(db: &Db, application_id: i64, detail: &ChangeDetail,
             vec![application_id.into(), kind.code().into(), json.to_string().into(), reason.trim().into(), actor.username.into(), now_ms().into()],
         )
         .await?;
-    log(&tx, actor, "project.change_request", "application", application_id, serde_json::json!({}), serde_json::json!({ "change": id, "kind": kind.code(), "detail": json })).await?;
+    log(
+        &tx,
+        actor,
+        "project.change_request",
+        "application",
+        application_id,
+        serde_json::json!({}),
+        serde_json::json!({ "change": id, "kind": kind.code(), "detail": json }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// The bureau approves (the change is applied, checked again against today's project) or refuses
 /// a change, with its answer.
-pub async fn decide_change(db: &Db, change_id: i64, approve: bool, decision: &str, today: NaiveDate, actor: Actor<'_>) -> Result<()> {
-    let application_id = db.read("SELECT application_id FROM project_changes WHERE id = ?", vec![change_id.into()], |r| r.int(0)).await?.into_iter().next().ok_or(StoreError::NotFound)?;
-    let c = changes(db, application_id).await?.into_iter().find(|c| c.id == change_id).ok_or(StoreError::NotFound)?;
+pub async fn decide_change(
+    db: &Db,
+    change_id: i64,
+    approve: bool,
+    decision: &str,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<()> {
+    let application_id = db
+        .read(
+            "SELECT application_id FROM project_changes WHERE id = ?",
+            vec![change_id.into()],
+            |r| r.int(0),
+        )
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(StoreError::NotFound)?;
+    let c = changes(db, application_id)
+        .await?
+        .into_iter()
+        .find(|c| c.id == change_id)
+        .ok_or(StoreError::NotFound)?;
     if c.status != "pending" {
         return Err(refused("projects.err.change_decided", vec![]));
     }
@@ -715,9 +1119,16 @@ pub async fn decide_change(db: &Db, change_id: i64, approve: bool, decision: &st
     }
     let book = book_or_refuse(db, application_id).await?;
     let detail = match c.kind {
-        ChangeKind::Leader => ChangeDetail::Leader { name: c.detail["name"].as_str().unwrap_or_default().into(), id_number: c.detail["id_number"].as_str().unwrap_or_default().into() },
-        ChangeKind::Budget => ChangeDetail::Budget(serde_json::from_value(c.detail["lines"].clone()).unwrap_or_default()),
-        ChangeKind::Extension => ChangeDetail::Extension(date(c.detail["ends_on"].as_str().unwrap_or_default())),
+        ChangeKind::Leader => ChangeDetail::Leader {
+            name: c.detail["name"].as_str().unwrap_or_default().into(),
+            id_number: c.detail["id_number"].as_str().unwrap_or_default().into(),
+        },
+        ChangeKind::Budget => ChangeDetail::Budget(
+            serde_json::from_value(c.detail["lines"].clone()).unwrap_or_default(),
+        ),
+        ChangeKind::Extension => {
+            ChangeDetail::Extension(date(c.detail["ends_on"].as_str().unwrap_or_default()))
+        }
     };
     if approve {
         check_change(db, &book, &detail, today).await?;
@@ -775,7 +1186,15 @@ pub async fn findings(db: &Db, application_id: i64) -> Result<Vec<Finding>> {
 
 /// Records a supervision visit or a fund audit with its findings and, when something must be put
 /// right, the rectification deadline.
-pub async fn add_finding(db: &Db, application_id: i64, kind: &str, visited_on: NaiveDate, findings: &str, rectify_by: Option<NaiveDate>, actor: Actor<'_>) -> Result<i64> {
+pub async fn add_finding(
+    db: &Db,
+    application_id: i64,
+    kind: &str,
+    visited_on: NaiveDate,
+    findings: &str,
+    rectify_by: Option<NaiveDate>,
+    actor: Actor<'_>,
+) -> Result<i64> {
     book_or_refuse(db, application_id).await?;
     if !matches!(kind, "supervision" | "audit") {
         return Err(refused("projects.err.field", vec!["kind".into()]));
@@ -793,14 +1212,33 @@ pub async fn add_finding(db: &Db, application_id: i64, kind: &str, visited_on: N
             vec![application_id.into(), kind.into(), day(visited_on).into(), findings.trim().into(), rectify_by.map(day).unwrap_or_default().into(), actor.username.into(), now_ms().into()],
         )
         .await?;
-    log(&tx, actor, &format!("project.{kind}"), "application", application_id, serde_json::json!({}), serde_json::json!({ "finding": id, "rectify_by": rectify_by.map(day) })).await?;
+    log(
+        &tx,
+        actor,
+        &format!("project.{kind}"),
+        "application",
+        application_id,
+        serde_json::json!({}),
+        serde_json::json!({ "finding": id, "rectify_by": rectify_by.map(day) }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// The leader reports what was put right (once).
-pub async fn rectify(db: &Db, application_id: i64, finding_id: i64, text: &str, actor: Actor<'_>) -> Result<()> {
-    let f = findings(db, application_id).await?.into_iter().find(|f| f.id == finding_id).ok_or(StoreError::NotFound)?;
+pub async fn rectify(
+    db: &Db,
+    application_id: i64,
+    finding_id: i64,
+    text: &str,
+    actor: Actor<'_>,
+) -> Result<()> {
+    let f = findings(db, application_id)
+        .await?
+        .into_iter()
+        .find(|f| f.id == finding_id)
+        .ok_or(StoreError::NotFound)?;
     if f.rectify_by.is_empty() || f.rectified_at != 0 {
         return Err(refused("projects.err.rectified", vec![]));
     }
@@ -812,7 +1250,16 @@ pub async fn rectify(db: &Db, application_id: i64, finding_id: i64, text: &str, 
     if n == 0 {
         return Err(refused("projects.err.rectified", vec![]));
     }
-    log(&tx, actor, "project.rectify", "application", application_id, serde_json::json!({ "finding": finding_id }), serde_json::json!({ "rectification": text.trim() })).await?;
+    log(
+        &tx,
+        actor,
+        "project.rectify",
+        "application",
+        application_id,
+        serde_json::json!({ "finding": finding_id }),
+        serde_json::json!({ "rectification": text.trim() }),
+    )
+    .await?;
     tx.commit().await
 }
 
@@ -837,7 +1284,15 @@ pub async fn outputs(db: &Db, application_id: i64) -> Result<Vec<Output>> {
 
 /// Records an output of the project (patent, paper, standard, software, achievement, contract);
 /// the same reference is one output.
-pub async fn add_output(db: &Db, application_id: i64, kind: &str, title: &str, reference: &str, on_date: NaiveDate, actor: Actor<'_>) -> Result<i64> {
+pub async fn add_output(
+    db: &Db,
+    application_id: i64,
+    kind: &str,
+    title: &str,
+    reference: &str,
+    on_date: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<i64> {
     book_or_refuse(db, application_id).await?;
     if !rules::OUTPUT_KINDS.contains(&kind) {
         return Err(refused("projects.err.field", vec!["kind".into()]));
@@ -848,11 +1303,22 @@ pub async fn add_output(db: &Db, application_id: i64, kind: &str, title: &str, r
     if reference.trim().is_empty() {
         return Err(refused("projects.err.field", vec!["reference".into()]));
     }
-    if outputs(db, application_id).await?.iter().any(|o| o.kind == kind && o.reference == reference.trim()) {
+    if outputs(db, application_id)
+        .await?
+        .iter()
+        .any(|o| o.kind == kind && o.reference == reference.trim())
+    {
         return Err(refused("projects.err.output_twice", vec![reference.trim().into()]));
     }
     let tx = db.begin_write().await?;
-    if tx.query_one("SELECT 1 FROM project_outputs WHERE application_id = ? AND kind = ? AND reference = ?", vec![application_id.into(), kind.into(), reference.trim().into()]).await?.is_some() {
+    if tx
+        .query_one(
+            "SELECT 1 FROM project_outputs WHERE application_id = ? AND kind = ? AND reference = ?",
+            vec![application_id.into(), kind.into(), reference.trim().into()],
+        )
+        .await?
+        .is_some()
+    {
         return Err(refused("projects.err.output_twice", vec![reference.trim().into()]));
     }
     let id = tx
@@ -861,7 +1327,16 @@ pub async fn add_output(db: &Db, application_id: i64, kind: &str, title: &str, r
             vec![application_id.into(), kind.into(), title.trim().into(), reference.trim().into(), day(on_date).into(), actor.username.into(), now_ms().into()],
         )
         .await?;
-    log(&tx, actor, "project.output", "application", application_id, serde_json::json!({}), serde_json::json!({ "output": id, "kind": kind, "reference": reference.trim() })).await?;
+    log(
+        &tx,
+        actor,
+        "project.output",
+        "application",
+        application_id,
+        serde_json::json!({}),
+        serde_json::json!({ "output": id, "kind": kind, "reference": reference.trim() }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -878,7 +1353,11 @@ pub async fn output_counts(db: &Db, reach: super::Reach<'_>) -> Result<Vec<(Stri
 }
 
 /// An organisation's project outputs recorded in a year, by kind (for its statistical return).
-pub async fn organisation_outputs(db: &Db, organisation_id: i64, year: i32) -> Result<Vec<(String, i64)>> {
+pub async fn organisation_outputs(
+    db: &Db,
+    organisation_id: i64,
+    year: i32,
+) -> Result<Vec<(String, i64)>> {
     db.read(
         "SELECT o.kind, COUNT(*) FROM project_outputs o JOIN applications a ON a.id = o.application_id WHERE a.organisation_id = ? AND o.on_date >= ? AND o.on_date <= ? GROUP BY o.kind ORDER BY o.kind",
         vec![organisation_id.into(), format!("{year}-01-01").into(), format!("{year}-12-31").into()],
@@ -928,7 +1407,11 @@ pub struct ProjectRow {
 /// The projects `reach` sees with money paid, the next report due and everything overdue. Read
 /// from the task books outwards (CROSS JOIN keeps SQLite from walking every application first:
 /// the board calls this over 100,000 applications).
-pub async fn portfolio(db: &Db, reach: super::Reach<'_>, today: NaiveDate) -> Result<Vec<ProjectRow>> {
+pub async fn portfolio(
+    db: &Db,
+    reach: super::Reach<'_>,
+    today: NaiveDate,
+) -> Result<Vec<ProjectRow>> {
     let (filter, params) = reach_filter(&reach);
     let rows = db
         .read(
@@ -944,20 +1427,66 @@ pub async fn portfolio(db: &Db, reach: super::Reach<'_>, today: NaiveDate) -> Re
         )
         .await?;
     // What is in (reports) and what must be put right (findings), read once for all projects.
-    let submitted = db.read("SELECT application_id, kind, seq FROM project_reports WHERE status = 'submitted'", vec![], |r| Ok((r.int(0)?, r.text(1)?, r.int(2)?))).await?;
+    let submitted = db
+        .read(
+            "SELECT application_id, kind, seq FROM project_reports WHERE status = 'submitted'",
+            vec![],
+            |r| Ok((r.int(0)?, r.text(1)?, r.int(2)?)),
+        )
+        .await?;
     let open_findings = db.read("SELECT application_id, rectify_by FROM project_findings WHERE rectify_by <> '' AND rectified_at = 0", vec![], |r| Ok((r.int(0)?, r.text(1)?))).await?;
     let mut out = Vec::with_capacity(rows.len());
-    for (id, code, title, call_id, organisation_id, organisation, leader_name, granted, status, starts_on, ends_on, paid, pending_changes, pending_payments) in rows {
+    for (
+        id,
+        code,
+        title,
+        call_id,
+        organisation_id,
+        organisation,
+        leader_name,
+        granted,
+        status,
+        starts_on,
+        ends_on,
+        paid,
+        pending_changes,
+        pending_payments,
+    ) in rows
+    {
         let status = Status::parse(&status).unwrap_or(Status::Ongoing);
         let schedule = rules::report_schedule(date(&starts_on), date(&ends_on));
-        let is_in = |d: &Due| submitted.iter().any(|s| s.0 == id && s.1 == d.kind.code() && s.2 == i64::from(d.seq));
+        let is_in = |d: &Due| {
+            submitted.iter().any(|s| s.0 == id && s.1 == d.kind.code() && s.2 == i64::from(d.seq))
+        };
         let (overdue_reports, next_due) = if status.running() {
-            (schedule.iter().filter(|d| rules::overdue(d.due_on, is_in(d), today)).count(), schedule.iter().find(|d| !is_in(d) && d.due_on >= today).copied())
+            (
+                schedule.iter().filter(|d| rules::overdue(d.due_on, is_in(d), today)).count(),
+                schedule.iter().find(|d| !is_in(d) && d.due_on >= today).copied(),
+            )
         } else {
             (0, None)
         };
-        let overdue_rectifications = open_findings.iter().filter(|f| f.0 == id && today > date(&f.1)).count();
-        out.push(ProjectRow { id, code, title, call_id, organisation_id, organisation, leader_name, granted: Money(granted), paid: Money(paid), status, starts_on, ends_on, overdue_reports, overdue_rectifications, next_due, pending_changes: pending_changes as usize, pending_payments: pending_payments as usize });
+        let overdue_rectifications =
+            open_findings.iter().filter(|f| f.0 == id && today > date(&f.1)).count();
+        out.push(ProjectRow {
+            id,
+            code,
+            title,
+            call_id,
+            organisation_id,
+            organisation,
+            leader_name,
+            granted: Money(granted),
+            paid: Money(paid),
+            status,
+            starts_on,
+            ends_on,
+            overdue_reports,
+            overdue_rectifications,
+            next_due,
+            pending_changes: pending_changes as usize,
+            pending_payments: pending_payments as usize,
+        });
     }
     Ok(out)
 }

@@ -51,31 +51,67 @@ pub struct ProgrammeForm {
     budgets: String,
 }
 
-async fn programmes_page(state: &AppState, ctx: &Ctx, f: ProgrammeForm, errors: Vec<(String, String)>, notice: String) -> AppResult<Response> {
+async fn programmes_page(
+    state: &AppState,
+    ctx: &Ctx,
+    f: ProgrammeForm,
+    errors: Vec<(String, String)>,
+    notice: String,
+) -> AppResult<Response> {
     let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let mut rows = Vec::new();
     for p in store::programmes(&state.db).await.map_err(err)? {
-        let years = store::budgets(&state.db, p.id).await.map_err(err)?.into_iter().map(|(y, l)| (y, l.budget.wan_text(), l.committed.wan_text(), l.available().wan_text())).collect();
+        let years = store::budgets(&state.db, p.id)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|(y, l)| {
+                (y, l.budget.wan_text(), l.committed.wan_text(), l.available().wan_text())
+            })
+            .collect();
         rows.push((p.id, p.code, p.name, years));
     }
-    let mut resp = render(&ProgrammesPage { s: ctx.shell(), rows, f, errors: errors.clone(), notice });
+    let mut resp =
+        render(&ProgrammesPage { s: ctx.shell(), rows, f, errors: errors.clone(), notice });
     if !errors.is_empty() {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(resp)
 }
 
-pub async fn programmes(State(state): State<AppState>, a: Auth<ManageProjects>, Query(q): Query<super::Notice>) -> AppResult<Response> {
+pub async fn programmes(
+    State(state): State<AppState>,
+    a: Auth<ManageProjects>,
+    Query(q): Query<super::Notice>,
+) -> AppResult<Response> {
     let year = today().year() + 1;
-    programmes_page(&state, &a.ctx, ProgrammeForm { budgets: format!("{year} "), ..Default::default() }, vec![], super::notice_text(a.ctx.lang, &q.notice)).await
+    programmes_page(
+        &state,
+        &a.ctx,
+        ProgrammeForm { budgets: format!("{year} "), ..Default::default() },
+        vec![],
+        super::notice_text(a.ctx.lang, &q.notice),
+    )
+    .await
 }
 
 fn read_year(ctx: &Ctx, field: &str, v: &str) -> AppResult<i64> {
-    v.trim().parse::<i64>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(|| field_error(ctx, field, "programmes.err.year", vec![v.trim().to_string()]))
+    v.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(|| field_error(ctx, field, "programmes.err.year", vec![v.trim().to_string()]))
 }
 
 fn read_wan(ctx: &Ctx, field: &str, label_key: &str, v: &str) -> AppResult<Money> {
-    Money::parse(v.trim(), Unit::Wan).ok().filter(|m| m.0 >= 0).ok_or_else(|| field_error(ctx, field, "apps.err.money", vec![t(ctx.lang, label_key).to_string(), v.trim().to_string()]))
+    Money::parse(v.trim(), Unit::Wan).ok().filter(|m| m.0 >= 0).ok_or_else(|| {
+        field_error(
+            ctx,
+            field,
+            "apps.err.money",
+            vec![t(ctx.lang, label_key).to_string(), v.trim().to_string()],
+        )
+    })
 }
 
 /// `2027 3000` per line (year, then 万元; a colon works too), each line named when wrong.
@@ -86,11 +122,30 @@ fn read_budget_lines(ctx: &Ctx, text: &str) -> AppResult<Vec<(i64, Money)>> {
         if line.is_empty() {
             continue;
         }
-        let bad = || field_error(ctx, "budgets", "programmes.err.budget_line", vec![(i + 1).to_string(), line.to_string()]);
-        let mut parts = line.split(|c: char| c.is_whitespace() || c == ':' || c == '：').filter(|p| !p.is_empty());
-        let (Some(y), Some(amount), None) = (parts.next(), parts.next(), parts.next()) else { return Err(bad()) };
-        let year = y.trim_end_matches('年').parse::<i64>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(bad)?;
-        let money = Money::parse(amount.trim_end_matches("万元"), Unit::Wan).ok().filter(|m| m.0 > 0).ok_or_else(bad)?;
+        let bad = || {
+            field_error(
+                ctx,
+                "budgets",
+                "programmes.err.budget_line",
+                vec![(i + 1).to_string(), line.to_string()],
+            )
+        };
+        let mut parts = line
+            .split(|c: char| c.is_whitespace() || c == ':' || c == '：')
+            .filter(|p| !p.is_empty());
+        let (Some(y), Some(amount), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(bad());
+        };
+        let year = y
+            .trim_end_matches('年')
+            .parse::<i64>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(bad)?;
+        let money = Money::parse(amount.trim_end_matches("万元"), Unit::Wan)
+            .ok()
+            .filter(|m| m.0 > 0)
+            .ok_or_else(bad)?;
         if out.iter().any(|(y, _)| *y == year) {
             return Err(bad());
         }
@@ -99,7 +154,11 @@ fn read_budget_lines(ctx: &Ctx, text: &str) -> AppResult<Vec<(i64, Money)>> {
     Ok(out)
 }
 
-pub async fn create_programme(State(state): State<AppState>, a: Auth<ManageProjects>, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn create_programme(
+    State(state): State<AppState>,
+    a: Auth<ManageProjects>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let f: ProgrammeForm = parse_form(ctx, &body)?;
     let checked = (|| -> AppResult<Vec<(i64, Money)>> {
@@ -116,12 +175,18 @@ pub async fn create_programme(State(state): State<AppState>, a: Auth<ManageProje
         Ok(lines)
     })();
     let outcome = match checked {
-        Ok(lines) => store::create_programme(&state.db, f.code.trim(), f.name.trim(), &lines, ctx.actor()).await.map_err(|e| refusal_on(ctx, "code", e)),
+        Ok(lines) => {
+            store::create_programme(&state.db, f.code.trim(), f.name.trim(), &lines, ctx.actor())
+                .await
+                .map_err(|e| refusal_on(ctx, "code", e))
+        }
         Err(e) => Err(e),
     };
     match outcome {
         Ok(_) => Ok(Redirect::to("/programmes?notice=programmes.created").into_response()),
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => programmes_page(&state, ctx, f, e.fields.clone(), String::new()).await,
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            programmes_page(&state, ctx, f, e.fields.clone(), String::new()).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -135,12 +200,19 @@ pub struct BudgetForm {
 }
 
 /// Sets one year's budget of a programme (never below what decisions have committed).
-pub async fn set_budget(State(state): State<AppState>, a: Auth<ManageProjects>, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn set_budget(
+    State(state): State<AppState>,
+    a: Auth<ManageProjects>,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let f: BudgetForm = parse_form(ctx, &body)?;
     let year = read_year(ctx, "year", &f.year)?;
     let budget = read_wan(ctx, "budget", "programmes.budget", &f.budget)?;
-    store::set_budget(&state.db, id, year, budget, ctx.actor()).await.map_err(|e| refusal_on(ctx, "budget", e))?;
+    store::set_budget(&state.db, id, year, budget, ctx.actor())
+        .await
+        .map_err(|e| refusal_on(ctx, "budget", e))?;
     Ok(Redirect::to("/programmes?notice=programmes.budget_set").into_response())
 }
 
@@ -154,7 +226,8 @@ fn refusal_on(ctx: &Ctx, field: &str, e: innocity_store::StoreError) -> AppError
 
 fn valid_code(code: &str) -> bool {
     let c = code.trim();
-    (2..=20).contains(&c.len()) && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+    (2..=20).contains(&c.len())
+        && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
 }
 
 // ---------------------------------------------------------------- calls
@@ -279,11 +352,43 @@ impl CallForm {
     }
 
     /// The call these fields describe, or the first field at fault.
-    fn read(&self, ctx: &Ctx, programmes: &[store::Programme], units: &[innocity_store::orgs::OrgUnit]) -> AppResult<NewCall> {
+    fn read(
+        &self,
+        ctx: &Ctx,
+        programmes: &[store::Programme],
+        units: &[innocity_store::orgs::OrgUnit],
+    ) -> AppResult<NewCall> {
         let lang = ctx.lang;
-        let date = |field: &str, v: &str| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| field_error(ctx, field, "calls.err.date", vec![t(lang, &format!("calls.field.{field}")).to_string(), v.trim().to_string()]));
-        let whole = |field: &str, v: &str, max: u32| v.trim().parse::<u32>().ok().filter(|n| *n <= max).ok_or_else(|| field_error(ctx, field, "calls.err.whole", vec![t(lang, &format!("calls.field.{field}")).to_string(), max.to_string()]));
-        let programme_id = self.programme.trim().parse::<i64>().ok().filter(|id| programmes.iter().any(|p| p.id == *id)).ok_or_else(|| field_error(ctx, "programme", "err.choose", vec![]))?;
+        let date = |field: &str, v: &str| {
+            NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
+                field_error(
+                    ctx,
+                    field,
+                    "calls.err.date",
+                    vec![
+                        t(lang, &format!("calls.field.{field}")).to_string(),
+                        v.trim().to_string(),
+                    ],
+                )
+            })
+        };
+        let whole = |field: &str, v: &str, max: u32| {
+            v.trim().parse::<u32>().ok().filter(|n| *n <= max).ok_or_else(|| {
+                field_error(
+                    ctx,
+                    field,
+                    "calls.err.whole",
+                    vec![t(lang, &format!("calls.field.{field}")).to_string(), max.to_string()],
+                )
+            })
+        };
+        let programme_id = self
+            .programme
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|id| programmes.iter().any(|p| p.id == *id))
+            .ok_or_else(|| field_error(ctx, "programme", "err.choose", vec![]))?;
         if !valid_code(&self.code) {
             return Err(field_error(ctx, "code", "calls.err.code", vec![]));
         }
@@ -293,7 +398,11 @@ impl CallForm {
         }
         let year = read_year(ctx, "year", &self.year)?;
         let opens_on = date("opens_on", &self.opens_on)?;
-        let deadlines = Deadlines { applicant: date("applicant_deadline", &self.applicant_deadline)?, organisation: date("organisation_deadline", &self.organisation_deadline)?, zone: date("zone_deadline", &self.zone_deadline)? };
+        let deadlines = Deadlines {
+            applicant: date("applicant_deadline", &self.applicant_deadline)?,
+            organisation: date("organisation_deadline", &self.organisation_deadline)?,
+            zone: date("zone_deadline", &self.zone_deadline)?,
+        };
         if deadlines.check().is_err() || opens_on > deadlines.applicant {
             return Err(field_error(ctx, "applicant_deadline", "calls.err.deadlines", vec![]));
         }
@@ -303,26 +412,63 @@ impl CallForm {
         if self.guidelines.chars().count() > 50_000 {
             return Err(field_error(ctx, "guidelines", "err.too_long", vec!["50000".into()]));
         }
-        let topics: Vec<String> = self.topics.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+        let topics: Vec<String> = self
+            .topics
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect();
         if topics.len() > 50 || topics.iter().any(|x| x.chars().count() > 60) {
             return Err(field_error(ctx, "topics", "calls.err.topics", vec![]));
         }
-        if !self.qualification.is_empty() && !QUALIFICATIONS.contains(&self.qualification.as_str()) {
+        if !self.qualification.is_empty() && !QUALIFICATIONS.contains(&self.qualification.as_str())
+        {
             return Err(field_error(ctx, "qualification", "err.choose", vec![]));
         }
         let eligibility = Eligibility {
-            org_kinds: KINDS.iter().filter(|k| self.ticked(&format!("kind_{k}"))).map(|k| k.to_string()).collect(),
-            unit_paths: units.iter().filter(|u| self.ticked(&format!("unit_{}", u.id))).map(|u| u.path.clone()).collect(),
+            org_kinds: KINDS
+                .iter()
+                .filter(|k| self.ticked(&format!("kind_{k}")))
+                .map(|k| k.to_string())
+                .collect(),
+            unit_paths: units
+                .iter()
+                .filter(|u| self.ticked(&format!("unit_{}", u.id)))
+                .map(|u| u.path.clone())
+                .collect(),
             qualification: self.qualification.clone(),
             max_ongoing_per_leader: whole("max_ongoing", &self.max_ongoing, 20)?,
             credit_check: self.credit_check == "1",
         };
         let max_request = read_wan(ctx, "max_request", "calls.max_request", &self.max_request)?;
         if max_request.0 <= 0 {
-            return Err(field_error(ctx, "max_request", "apps.err.money", vec![t(lang, "calls.max_request").to_string(), self.max_request.trim().to_string()]));
+            return Err(field_error(
+                ctx,
+                "max_request",
+                "apps.err.money",
+                vec![t(lang, "calls.max_request").to_string(), self.max_request.trim().to_string()],
+            ));
         }
-        let ratio = |field: &str, v: &str, max: f64| v.trim().parse::<f64>().ok().filter(|x| x.is_finite() && (0.0..=max).contains(x)).ok_or_else(|| field_error(ctx, field, "calls.err.ratio", vec![t(lang, &format!("calls.field.{field}")).to_string(), max.to_string()]));
-        let budget_rules = BudgetRules { max_request, co_funding: ratio("co_funding", &self.co_funding, 10.0)?, indirect_share: ratio("indirect_percent", &self.indirect_percent, 100.0)? / 100.0 };
+        let ratio = |field: &str, v: &str, max: f64| {
+            v.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && (0.0..=max).contains(x))
+                .ok_or_else(|| {
+                    field_error(
+                        ctx,
+                        field,
+                        "calls.err.ratio",
+                        vec![t(lang, &format!("calls.field.{field}")).to_string(), max.to_string()],
+                    )
+                })
+        };
+        let budget_rules = BudgetRules {
+            max_request,
+            co_funding: ratio("co_funding", &self.co_funding, 10.0)?,
+            indirect_share: ratio("indirect_percent", &self.indirect_percent, 100.0)? / 100.0,
+        };
         let form = form::parse(&self.form_spec).map_err(|e| {
             let what = tf(lang, &format!("callform.err.{}", e.code), &[e.arg.clone()]);
             field_error(ctx, "form_spec", "callform.err", vec![e.line.to_string(), what])
@@ -335,9 +481,27 @@ impl CallForm {
             department_review: self.department_review == "1",
         };
         if let Err(code) = review_plan.check() {
-            return Err(field_error(ctx, "remote_experts", "calls.err.plan", vec![code.to_string()]));
+            return Err(field_error(
+                ctx,
+                "remote_experts",
+                "calls.err.plan",
+                vec![code.to_string()],
+            ));
         }
-        Ok(NewCall { programme_id, code: self.code.trim().to_string(), title: title.to_string(), year, guidelines: self.guidelines.trim().to_string(), topics, eligibility, budget_rules, deadlines, opens_on, form, review_plan })
+        Ok(NewCall {
+            programme_id,
+            code: self.code.trim().to_string(),
+            title: title.to_string(),
+            year,
+            guidelines: self.guidelines.trim().to_string(),
+            topics,
+            eligibility,
+            budget_rules,
+            deadlines,
+            opens_on,
+            form,
+            review_plan,
+        })
     }
 }
 
@@ -355,39 +519,96 @@ struct CallFormPage {
     qualifications: Vec<(&'static str, &'static str, bool)>,
 }
 
-async fn form_page(state: &AppState, ctx: &Ctx, editing: Option<(i64, i64)>, f: CallForm, errors: Vec<(String, String)>) -> AppResult<Response> {
+async fn form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    editing: Option<(i64, i64)>,
+    f: CallForm,
+    errors: Vec<(String, String)>,
+) -> AppResult<Response> {
     let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let lang = ctx.lang;
-    let programmes = store::programmes(&state.db).await.map_err(err)?.into_iter().map(|p| (p.id.to_string(), format!("{} {}", p.code, p.name), p.id.to_string() == f.programme)).collect();
+    let programmes = store::programmes(&state.db)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|p| {
+            (p.id.to_string(), format!("{} {}", p.code, p.name), p.id.to_string() == f.programme)
+        })
+        .collect();
     let units = innocity_store::orgs::units(&state.db).await.map_err(err)?;
-    let kinds = KINDS.iter().map(|k| (format!("kind_{k}"), t(lang, &format!("kind.{k}")), f.ticked(&format!("kind_{k}")))).collect();
-    let units = units.iter().filter(|u| matches!(u.level.as_str(), "city" | "zone")).map(|u| (format!("unit_{}", u.id), lang.pick(&u.name_zh, &u.name_en).to_string(), f.ticked(&format!("unit_{}", u.id)))).collect();
-    let qualifications = QUALIFICATIONS.iter().map(|q| (*q, t(lang, &format!("qualification.{q}")), f.qualification == *q)).collect();
+    let kinds = KINDS
+        .iter()
+        .map(|k| {
+            (format!("kind_{k}"), t(lang, &format!("kind.{k}")), f.ticked(&format!("kind_{k}")))
+        })
+        .collect();
+    let units = units
+        .iter()
+        .filter(|u| matches!(u.level.as_str(), "city" | "zone"))
+        .map(|u| {
+            (
+                format!("unit_{}", u.id),
+                lang.pick(&u.name_zh, &u.name_en).to_string(),
+                f.ticked(&format!("unit_{}", u.id)),
+            )
+        })
+        .collect();
+    let qualifications = QUALIFICATIONS
+        .iter()
+        .map(|q| (*q, t(lang, &format!("qualification.{q}")), f.qualification == *q))
+        .collect();
     let failed = !errors.is_empty();
-    let mut resp = render(&CallFormPage { s: ctx.shell(), editing, f, errors, programmes, kinds, units, qualifications });
+    let mut resp = render(&CallFormPage {
+        s: ctx.shell(),
+        editing,
+        f,
+        errors,
+        programmes,
+        kinds,
+        units,
+        qualifications,
+    });
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(resp)
 }
 
-pub async fn new_call(State(state): State<AppState>, a: Auth<ManageProjects>) -> AppResult<Response> {
+pub async fn new_call(
+    State(state): State<AppState>,
+    a: Auth<ManageProjects>,
+) -> AppResult<Response> {
     let mut f = CallForm::defaults();
     f.guidelines = t(a.ctx.lang, "calls.guidelines_template").to_string();
     form_page(&state, &a.ctx, None, f, vec![]).await
 }
 
 async fn applied(state: &AppState, ctx: &Ctx, call_id: i64) -> AppResult<i64> {
-    Ok(store::board(&state.db).await.map_err(|e| ctx.err(e.into()))?.iter().filter(|r| r.call_id == call_id).map(|r| r.n).sum())
+    Ok(store::board(&state.db)
+        .await
+        .map_err(|e| ctx.err(e.into()))?
+        .iter()
+        .filter(|r| r.call_id == call_id)
+        .map(|r| r.n)
+        .sum())
 }
 
 /// Creates (no id) or edits a call from the form.
-async fn save_call(state: &AppState, ctx: &Ctx, id: Option<i64>, body: &[u8]) -> AppResult<Response> {
+async fn save_call(
+    state: &AppState,
+    ctx: &Ctx,
+    id: Option<i64>,
+    body: &[u8],
+) -> AppResult<Response> {
     let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let mut f: CallForm = parse_form(ctx, body)?;
     let editing = match id {
         Some(id) => {
-            let c = store::call(&state.db, id).await.map_err(err)?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+            let c = store::call(&state.db, id)
+                .await
+                .map_err(err)?
+                .ok_or_else(|| ctx.err(AppError::not_found()))?;
             f.code = c.code; // a call's code never changes
             Some((id, applied(state, ctx, id).await?))
         }
@@ -397,14 +618,25 @@ async fn save_call(state: &AppState, ctx: &Ctx, id: Option<i64>, body: &[u8]) ->
     let units = innocity_store::orgs::units(&state.db).await.map_err(err)?;
     let outcome = match f.read(ctx, &programmes, &units) {
         Ok(call) => match id {
-            Some(id) => store::update_call(&state.db, id, &call, ctx.actor()).await.map(|_| id).map_err(|e| call_refusal(ctx, e)),
-            None => store::create_call(&state.db, &call, ctx.actor()).await.map_err(|e| call_refusal(ctx, e)),
+            Some(id) => store::update_call(&state.db, id, &call, ctx.actor())
+                .await
+                .map(|_| id)
+                .map_err(|e| call_refusal(ctx, e)),
+            None => store::create_call(&state.db, &call, ctx.actor())
+                .await
+                .map_err(|e| call_refusal(ctx, e)),
         },
         Err(e) => Err(e),
     };
     match outcome {
-        Ok(id) => Ok(Redirect::to(&format!("/calls/{id}?notice={}", if editing.is_some() { "calls.saved" } else { "calls.created" })).into_response()),
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => form_page(state, ctx, editing, f, e.fields.clone()).await,
+        Ok(id) => Ok(Redirect::to(&format!(
+            "/calls/{id}?notice={}",
+            if editing.is_some() { "calls.saved" } else { "calls.created" }
+        ))
+        .into_response()),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            form_page(state, ctx, editing, f, e.fields.clone()).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -424,19 +656,42 @@ fn call_refusal(ctx: &Ctx, e: innocity_store::StoreError) -> AppError {
     refusal_on(ctx, field, e)
 }
 
-pub async fn create_call(State(state): State<AppState>, a: Auth<ManageProjects>, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn create_call(
+    State(state): State<AppState>,
+    a: Auth<ManageProjects>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     save_call(&state, &a.ctx, None, &body).await
 }
 
-pub async fn edit_call(State(state): State<AppState>, a: Auth<ManageProjects>, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn edit_call(
+    State(state): State<AppState>,
+    a: Auth<ManageProjects>,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let err = |e: innocity_store::StoreError| ctx.err(e.into());
-    let c = store::call(&state.db, id).await.map_err(err)?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let c = store::call(&state.db, id)
+        .await
+        .map_err(err)?
+        .ok_or_else(|| ctx.err(AppError::not_found()))?;
     let units = innocity_store::orgs::units(&state.db).await.map_err(err)?;
-    form_page(&state, ctx, Some((id, applied(&state, ctx, id).await?)), CallForm::of(&c, &units), vec![]).await
+    form_page(
+        &state,
+        ctx,
+        Some((id, applied(&state, ctx, id).await?)),
+        CallForm::of(&c, &units),
+        vec![],
+    )
+    .await
 }
 
-pub async fn update_call(State(state): State<AppState>, a: Auth<ManageProjects>, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn update_call(
+    State(state): State<AppState>,
+    a: Auth<ManageProjects>,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     save_call(&state, &a.ctx, Some(id), &body).await
 }
 
@@ -444,21 +699,38 @@ pub async fn update_call(State(state): State<AppState>, a: Auth<ManageProjects>,
 
 /// Adds a file to a call's guidelines (staff): type and content checked, stored outside the web
 /// root by its digest.
-pub async fn upload(State(state): State<AppState>, a: Auth<ManageProjects>, Path(id): Path<i64>, req: axum::extract::Request) -> AppResult<Response> {
+pub async fn upload(
+    State(state): State<AppState>,
+    a: Auth<ManageProjects>,
+    Path(id): Path<i64>,
+    req: axum::extract::Request,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
-    store::call(&state.db, id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+    store::call(&state.db, id)
+        .await
+        .map_err(|e| ctx.err(e.into()))?
+        .ok_or_else(|| ctx.err(AppError::not_found()))?;
     let (name, bytes) = crate::stats::files::read_upload(ctx, req).await?;
-    store::add_call_file(&state.db, &state.config.files_dir, id, &name, &bytes, ctx.actor()).await.map_err(|e| refusal_on(ctx, "file", e))?;
+    store::add_call_file(&state.db, &state.config.files_dir, id, &name, &bytes, ctx.actor())
+        .await
+        .map_err(|e| refusal_on(ctx, "file", e))?;
     let to = format!("/calls/{id}?notice=apps.uploaded");
     Ok(([("HX-Redirect", to.clone())], Redirect::to(&to)).into_response())
 }
 
 /// Serves a guideline file to anyone who may read the call, always as a download.
-pub async fn file(State(state): State<AppState>, a: Auth<ViewApplications>, Path((id, file)): Path<(i64, i64)>) -> AppResult<Response> {
+pub async fn file(
+    State(state): State<AppState>,
+    a: Auth<ViewApplications>,
+    Path((id, file)): Path<(i64, i64)>,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let (f, bytes) = store::call_file(&state.db, &state.config.files_dir, id, file).await.map_err(|e| ctx.err(e.into()))?;
+    let (f, bytes) = store::call_file(&state.db, &state.config.files_dir, id, file)
+        .await
+        .map_err(|e| ctx.err(e.into()))?;
     let mut resp = crate::stats::files::download(bytes, &f.name, "application/octet-stream");
-    resp.headers_mut().insert("X-Content-Type-Options", axum::http::HeaderValue::from_static("nosniff"));
+    resp.headers_mut()
+        .insert("X-Content-Type-Options", axum::http::HeaderValue::from_static("nosniff"));
     Ok(resp)
 }
 
@@ -508,10 +780,15 @@ mod tests {
 
     #[test]
     fn guidelines_read_as_headings_lists_and_paragraphs() {
-        let b = blocks("# 一、支持方向\n新材料\n生物医药\n\n- 企业牵头\n- 产学研合作\n<script>x</script>");
+        let b = blocks(
+            "# 一、支持方向\n新材料\n生物医药\n\n- 企业牵头\n- 产学研合作\n<script>x</script>",
+        );
         assert!(matches!(&b[0], Block::Heading(h) if h == "一、支持方向"));
         assert!(matches!(&b[1], Block::Paragraph(p) if p == "新材料\n生物医药"));
         assert!(matches!(&b[2], Block::List(items) if items.len() == 2));
-        assert!(matches!(&b[3], Block::Paragraph(p) if p == "<script>x</script>"), "kept as text; the template escapes it");
+        assert!(
+            matches!(&b[3], Block::Paragraph(p) if p == "<script>x</script>"),
+            "kept as text; the template escapes it"
+        );
     }
 }

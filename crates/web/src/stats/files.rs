@@ -4,9 +4,9 @@ use super::{ReturnCtx, TotalRow, UnitRow, file_errors};
 use crate::auth::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
+use crate::sheet::{Limits, SheetError, Which};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use crate::sheet::{Limits, SheetError, Which};
 use innocity_core::stats::long::{self, Entry, Place, PlaceError, Raw};
 use innocity_core::stats::{DataElement, FormKind};
 use innocity_store::orgs::OrgUnit;
@@ -17,10 +17,28 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 
 /// A file download with a UTF-8 file name.
 pub fn download(bytes: Vec<u8>, name: &str, mime: &'static str) -> Response {
-    let ascii: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
-    let encoded: String = name.bytes().map(|b| if b.is_ascii_alphanumeric() || b"._-".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    let ascii: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
     (
-        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))],
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
         bytes,
     )
         .into_response()
@@ -46,17 +64,42 @@ const HEAD_ROW: u32 = 3;
 pub fn template(rc: &ReturnCtx, cells: &[Cell], lang: Lang) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
-    let head = Format::new().set_bold().set_background_color("DCE6F1").set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let head = Format::new()
+        .set_bold()
+        .set_background_color("DCE6F1")
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
     let locked = Format::new().set_font_color("808080");
     let ws = wb.add_worksheet();
     ws.set_name(&rc.form.code)?;
-    ws.write_string_with_format(0, 0, format!("{} {}", rc.form.code, super::form_name(lang, &rc.form)), &bold)?;
-    for (i, (label, value)) in [(t(lang, "xlsx.form"), rc.form.code.clone()), (t(lang, "xlsx.period"), rc.period.to_string()), (t(lang, "xlsx.credit_code"), rc.org.credit_code.clone()), (t(lang, "xlsx.org"), rc.org.name.clone())].into_iter().enumerate() {
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("{} {}", rc.form.code, super::form_name(lang, &rc.form)),
+        &bold,
+    )?;
+    for (i, (label, value)) in [
+        (t(lang, "xlsx.form"), rc.form.code.clone()),
+        (t(lang, "xlsx.period"), rc.period.to_string()),
+        (t(lang, "xlsx.credit_code"), rc.org.credit_code.clone()),
+        (t(lang, "xlsx.org"), rc.org.name.clone()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         ws.write_string_with_format(META_ROW, (i * 2) as u16, label, &bold)?;
         ws.write_string(META_ROW, (i * 2 + 1) as u16, value)?;
     }
-    let value_of = |e: &str, d: &str, r: i64| cells.iter().find(|c| c.element == e && c.disagg == d && c.row == r).map(|c| c.value.clone());
-    let write_value = |ws: &mut rust_xlsxwriter::Worksheet, row: u32, col: u16, v: Option<innocity_core::stats::values::Stored>| -> Result<(), XlsxError> {
+    let value_of = |e: &str, d: &str, r: i64| {
+        cells
+            .iter()
+            .find(|c| c.element == e && c.disagg == d && c.row == r)
+            .map(|c| c.value.clone())
+    };
+    let write_value = |ws: &mut rust_xlsxwriter::Worksheet,
+                       row: u32,
+                       col: u16,
+                       v: Option<innocity_core::stats::values::Stored>|
+     -> Result<(), XlsxError> {
         match v {
             Some(innocity_core::stats::values::Stored::Num(n)) => {
                 ws.write_number(row, col, n)?;
@@ -70,7 +113,16 @@ pub fn template(rc: &ReturnCtx, cells: &[Cell], lang: Lang) -> Result<Vec<u8>, X
     };
     match rc.form.kind {
         FormKind::Grid => {
-            for (c, h) in [t(lang, "xlsx.code"), t(lang, "xlsx.disagg"), t(lang, "xlsx.name"), t(lang, "xlsx.unit"), t(lang, "xlsx.value")].iter().enumerate() {
+            for (c, h) in [
+                t(lang, "xlsx.code"),
+                t(lang, "xlsx.disagg"),
+                t(lang, "xlsx.name"),
+                t(lang, "xlsx.unit"),
+                t(lang, "xlsx.value"),
+            ]
+            .iter()
+            .enumerate()
+            {
                 ws.write_string_with_format(HEAD_ROW, c as u16, *h, &head)?;
             }
             for (i, (e, option)) in rc.form.cells(&rc.cat).into_iter().enumerate() {
@@ -79,7 +131,11 @@ pub fn template(rc: &ReturnCtx, cells: &[Cell], lang: Lang) -> Result<Vec<u8>, X
                 ws.write_string_with_format(row, 0, &e.code, &locked)?;
                 ws.write_string_with_format(row, 1, &d, &locked)?;
                 let name = match option {
-                    Some(o) => format!("  {}{}", t(lang, "stats.of_which"), lang.pick(&o.name_zh, &o.name_en)),
+                    Some(o) => format!(
+                        "  {}{}",
+                        t(lang, "stats.of_which"),
+                        lang.pick(&o.name_zh, &o.name_en)
+                    ),
                     None => super::element_name(lang, e).to_string(),
                 };
                 ws.write_string(row, 2, name)?;
@@ -91,9 +147,14 @@ pub fn template(rc: &ReturnCtx, cells: &[Cell], lang: Lang) -> Result<Vec<u8>, X
             ws.set_column_width(4, 16)?;
         }
         FormKind::Roster => {
-            let elements: Vec<&DataElement> = rc.form.elements.iter().filter_map(|c| rc.cat.element(c)).collect();
+            let elements: Vec<&DataElement> =
+                rc.form.elements.iter().filter_map(|c| rc.cat.element(c)).collect();
             for (c, e) in elements.iter().enumerate() {
-                let title = if e.unit.is_empty() { super::element_name(lang, e).to_string() } else { format!("{}（{}）", super::element_name(lang, e), e.unit) };
+                let title = if e.unit.is_empty() {
+                    super::element_name(lang, e).to_string()
+                } else {
+                    format!("{}（{}）", super::element_name(lang, e), e.unit)
+                };
                 ws.write_string_with_format(HEAD_ROW, c as u16, title, &head)?;
                 ws.write_string_with_format(HEAD_ROW + 1, c as u16, &e.code, &locked)?;
                 ws.set_column_width(c as u16, if e.code == "P_NAME" { 36 } else { 14 })?;
@@ -113,7 +174,11 @@ pub fn template(rc: &ReturnCtx, cells: &[Cell], lang: Lang) -> Result<Vec<u8>, X
 
 /// The place of a problem with the whole file (not a cell of it).
 fn whole_file(sheet: &str, key: &'static str, args: Vec<String>) -> Vec<PlaceError> {
-    vec![PlaceError { place: Place { sheet: sheet.into(), line: 0, column: String::new() }, key, args }]
+    vec![PlaceError {
+        place: Place { sheet: sheet.into(), line: 0, column: String::new() },
+        key,
+        args,
+    }]
 }
 
 /// A spreadsheet the reader refused, as the places and messages the user reads.
@@ -121,8 +186,12 @@ pub fn sheet_errors(e: SheetError) -> Vec<PlaceError> {
     match e {
         SheetError::NotXlsx => whole_file("", "err.file.not_xlsx", vec![]),
         SheetError::Broken(part) => whole_file("", "err.file.broken_part", vec![part]),
-        SheetError::NoSheet { wanted, found } => whole_file("", "err.file.no_sheet", vec![wanted, found.join("、")]),
-        SheetError::TooBig { limit, max, at } => whole_file("", limit.key(), vec![group_thousands(max), at]),
+        SheetError::NoSheet { wanted, found } => {
+            whole_file("", "err.file.no_sheet", vec![wanted, found.join("、")])
+        }
+        SheetError::TooBig { limit, max, at } => {
+            whole_file("", limit.key(), vec![group_thousands(max), at])
+        }
     }
 }
 
@@ -141,21 +210,52 @@ fn group_thousands(n: u64) -> String {
 /// Reads a return's template back into raw values, checking that it is this form's template
 /// for this period and organisation.
 pub fn read_template(rc: &ReturnCtx, bytes: &[u8]) -> Result<Vec<Raw>, Vec<PlaceError>> {
-    let fail = |sheet: &str, line: usize, column: &str, key: &'static str, args: Vec<String>| vec![PlaceError { place: Place { sheet: sheet.into(), line, column: column.into() }, key, args }];
+    let fail = |sheet: &str, line: usize, column: &str, key: &'static str, args: Vec<String>| {
+        vec![PlaceError {
+            place: Place { sheet: sheet.into(), line, column: column.into() },
+            key,
+            args,
+        }]
+    };
     let sheet = rc.form.code.clone();
-    let book = crate::sheet::read(bytes, Which::Named(&sheet), Limits::UPLOAD).map_err(sheet_errors)?;
+    let book =
+        crate::sheet::read(bytes, Which::Named(&sheet), Limits::UPLOAD).map_err(sheet_errors)?;
     let get = |r: u32, c: u32| book.get(r, c).to_string();
     let period = rc.period.to_string();
-    for (col, expected, key) in [(1u32, rc.form.code.as_str(), "err.file.wrong_form"), (3, period.as_str(), "err.file.wrong_period"), (5, rc.org.credit_code.as_str(), "err.file.other_org")] {
+    for (col, expected, key) in [
+        (1u32, rc.form.code.as_str(), "err.file.wrong_form"),
+        (3, period.as_str(), "err.file.wrong_period"),
+        (5, rc.org.credit_code.as_str(), "err.file.other_org"),
+    ] {
         let found = get(META_ROW, col);
         if found != expected {
-            return Err(fail(&sheet, META_ROW as usize + 1, &column_letter(col), key, vec![found, expected.to_string()]));
+            return Err(fail(
+                &sheet,
+                META_ROW as usize + 1,
+                &column_letter(col),
+                key,
+                vec![found, expected.to_string()],
+            ));
         }
     }
     let mut out = Vec::new();
-    let raw = |line: u32, code_col: u32, value_col: u32, element: String, disagg: String, value: String, row: i64| Raw {
-        place: Place { sheet: sheet.clone(), line: line as usize + 1, column: column_letter(code_col) },
-        value_place: Place { sheet: sheet.clone(), line: line as usize + 1, column: column_letter(value_col) },
+    let raw = |line: u32,
+               code_col: u32,
+               value_col: u32,
+               element: String,
+               disagg: String,
+               value: String,
+               row: i64| Raw {
+        place: Place {
+            sheet: sheet.clone(),
+            line: line as usize + 1,
+            column: column_letter(code_col),
+        },
+        value_place: Place {
+            sheet: sheet.clone(),
+            line: line as usize + 1,
+            column: column_letter(value_col),
+        },
         element,
         disagg,
         period: period.clone(),
@@ -175,7 +275,11 @@ pub fn read_template(rc: &ReturnCtx, bytes: &[u8]) -> Result<Vec<Raw>, Vec<Place
             }
         }
         FormKind::Roster => {
-            let codes: Vec<(u32, String)> = book.rows().find(|(r, _)| *r == HEAD_ROW + 1).map(|(_, cells)| cells.iter().map(|(c, v)| (*c, v.clone())).collect()).unwrap_or_default();
+            let codes: Vec<(u32, String)> = book
+                .rows()
+                .find(|(r, _)| *r == HEAD_ROW + 1)
+                .map(|(_, cells)| cells.iter().map(|(c, v)| (*c, v.clone())).collect())
+                .unwrap_or_default();
             let mut n = 0;
             for (r, cells) in book.rows().filter(|(r, _)| *r > HEAD_ROW + 1) {
                 if cells.values().all(|v| v.is_empty()) {
@@ -207,13 +311,22 @@ enum FileProblem {
 
 /// A file's values for this return, or 422 naming every problem's place. The file is read on
 /// the blocking pool: a large or hostile one never holds up the async workers.
-pub async fn entries_from_file(ctx: &Ctx, rc: &ReturnCtx, name: &str, bytes: &[u8]) -> AppResult<Vec<Entry>> {
+pub async fn entries_from_file(
+    ctx: &Ctx,
+    rc: &ReturnCtx,
+    name: &str,
+    bytes: &[u8],
+) -> AppResult<Vec<Entry>> {
     let (rc_owned, name_owned, bytes_owned) = (rc.clone(), name.to_string(), bytes.to_vec());
-    let parsed = crate::blocking::run(move || parse_entries(&rc_owned, &name_owned, &bytes_owned)).await;
+    let parsed =
+        crate::blocking::run(move || parse_entries(&rc_owned, &name_owned, &bytes_owned)).await;
     match parsed {
         Some(Ok(entries)) => Ok(entries),
         Some(Err(FileProblem::Places(places))) => Err(file_errors(ctx, name, &places)),
-        Some(Err(FileProblem::Type)) => Err(ctx.err(AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_type", "err.file.type").args(vec![name.into()]))),
+        Some(Err(FileProblem::Type)) => Err(ctx.err(
+            AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_type", "err.file.type")
+                .args(vec![name.into()]),
+        )),
         None => Err(ctx.err(AppError::internal(""))),
     }
 }
@@ -232,20 +345,28 @@ fn parse_entries(rc: &ReturnCtx, name: &str, bytes: &[u8]) -> Result<Vec<Entry>,
         .iter()
         .filter(|r| r.org != rc.org.credit_code)
         .take(long::MAX_ERRORS)
-        .map(|r| PlaceError { place: Place { column: "org".into(), ..r.place.clone() }, key: "err.file.other_org", args: vec![r.org.clone(), rc.org.credit_code.clone()] })
+        .map(|r| PlaceError {
+            place: Place { column: "org".into(), ..r.place.clone() },
+            key: "err.file.other_org",
+            args: vec![r.org.clone(), rc.org.credit_code.clone()],
+        })
         .collect();
     if !others.is_empty() {
         return Err(FileProblem::Places(others));
     }
-    let mut by_org = long::check(&rc.cat, &rc.form.code, &rc.period.to_string(), &raws).map_err(FileProblem::Places)?;
+    let mut by_org = long::check(&rc.cat, &rc.form.code, &rc.period.to_string(), &raws)
+        .map_err(FileProblem::Places)?;
     Ok(by_org.remove(&rc.org.credit_code).unwrap_or_default())
 }
 
 /// The file of a multipart upload (field `file`).
 pub async fn read_upload(ctx: &Ctx, req: axum::extract::Request) -> AppResult<(String, Vec<u8>)> {
     use axum::extract::FromRequest;
-    let bad = |key: &'static str| ctx.err(AppError::new(StatusCode::BAD_REQUEST, "bad_upload", key));
-    let mut mp = axum::extract::Multipart::from_request(req, &()).await.map_err(|_| bad("err.file.missing"))?;
+    let bad =
+        |key: &'static str| ctx.err(AppError::new(StatusCode::BAD_REQUEST, "bad_upload", key));
+    let mut mp = axum::extract::Multipart::from_request(req, &())
+        .await
+        .map_err(|_| bad("err.file.missing"))?;
     while let Some(field) = mp.next_field().await.map_err(|_| bad("err.file.missing"))? {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("").to_string();
@@ -254,7 +375,10 @@ pub async fn read_upload(ctx: &Ctx, req: axum::extract::Request) -> AppResult<(S
                 return Err(bad("err.file.missing"));
             }
             if crate::guard::forbidden(&name) {
-                return Err(ctx.err(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "err.control_in").args(vec!["file".into()])));
+                return Err(ctx.err(
+                    AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "err.control_in")
+                        .args(vec!["file".into()]),
+                ));
             }
             return Ok((name, bytes.to_vec()));
         }
@@ -263,14 +387,32 @@ pub async fn read_upload(ctx: &Ctx, req: axum::extract::Request) -> AppResult<(S
 }
 
 /// Completeness of an area as a workbook: units, then organisations.
-pub fn completeness_xlsx(lang: Lang, form: &str, period: &str, unit: &OrgUnit, children: &[UnitRow], orgs: &[Expected], units: &[OrgUnit]) -> Result<Vec<u8>, XlsxError> {
+pub fn completeness_xlsx(
+    lang: Lang,
+    form: &str,
+    period: &str,
+    unit: &OrgUnit,
+    children: &[UnitRow],
+    orgs: &[Expected],
+    units: &[OrgUnit],
+) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let head = Format::new().set_bold().set_background_color("DCE6F1");
     let name = |u: &OrgUnit| lang.pick(&u.name_zh, &u.name_en).to_string();
     let ws = wb.add_worksheet();
     ws.set_name(t(lang, "xlsx.sheet.units"))?;
     ws.write_string(0, 0, format!("{form} {period} · {}", name(unit)))?;
-    for (c, h) in ["area.unit", "area.expected", "area.started", "area.submitted", "area.approved", "area.approval"].iter().enumerate() {
+    for (c, h) in [
+        "area.unit",
+        "area.expected",
+        "area.started",
+        "area.submitted",
+        "area.approved",
+        "area.approval",
+    ]
+    .iter()
+    .enumerate()
+    {
         ws.write_string_with_format(2, c as u16, t(lang, h), &head)?;
     }
     for (i, r) in children.iter().enumerate() {
@@ -284,16 +426,38 @@ pub fn completeness_xlsx(lang: Lang, form: &str, period: &str, unit: &OrgUnit, c
     ws.set_column_width(0, 28)?;
     let ws = wb.add_worksheet();
     ws.set_name(t(lang, "xlsx.sheet.orgs"))?;
-    for (c, h) in ["org.name", "org.credit_code", "org.unit", "area.status", "area.submitted_at", "area.reminders"].iter().enumerate() {
+    for (c, h) in [
+        "org.name",
+        "org.credit_code",
+        "org.unit",
+        "area.status",
+        "area.submitted_at",
+        "area.reminders",
+    ]
+    .iter()
+    .enumerate()
+    {
         ws.write_string_with_format(0, c as u16, t(lang, h), &head)?;
     }
     for (i, o) in orgs.iter().enumerate() {
         let row = 1 + i as u32;
         ws.write_string(row, 0, &o.name)?;
         ws.write_string(row, 1, &o.credit_code)?;
-        ws.write_string(row, 2, units.iter().find(|u| u.id == o.org_unit_id).map(name).unwrap_or_default())?;
+        ws.write_string(
+            row,
+            2,
+            units.iter().find(|u| u.id == o.org_unit_id).map(name).unwrap_or_default(),
+        )?;
         ws.write_string(row, 3, t(lang, &format!("status.{}", o.status.code())))?;
-        ws.write_string(row, 4, if o.submitted_at > 0 { crate::auth::format_time(lang, o.submitted_at) } else { String::new() })?;
+        ws.write_string(
+            row,
+            4,
+            if o.submitted_at > 0 {
+                crate::auth::format_time(lang, o.submitted_at)
+            } else {
+                String::new()
+            },
+        )?;
         ws.write_number(row, 5, o.reminders as f64)?;
     }
     ws.set_column_width(0, 36)?;
@@ -302,14 +466,29 @@ pub fn completeness_xlsx(lang: Lang, form: &str, period: &str, unit: &OrgUnit, c
 }
 
 /// Totals of an area as a workbook, numbers as numbers.
-pub fn totals_xlsx(lang: Lang, form: &str, period: &str, previous: &str, unit: &str, children: &[String], rows: &[TotalRow]) -> Result<Vec<u8>, XlsxError> {
+pub fn totals_xlsx(
+    lang: Lang,
+    form: &str,
+    period: &str,
+    previous: &str,
+    unit: &str,
+    children: &[String],
+    rows: &[TotalRow],
+) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let head = Format::new().set_bold().set_background_color("DCE6F1");
     let num = Format::new().set_num_format("#,##0.##");
     let ws = wb.add_worksheet();
     ws.set_name(t(lang, "xlsx.sheet.totals"))?;
     ws.write_string(0, 0, format!("{form} {period} · {unit}"))?;
-    let mut headers: Vec<String> = vec![t(lang, "xlsx.code").into(), t(lang, "xlsx.name").into(), t(lang, "xlsx.unit").into(), period.into(), previous.into(), t(lang, "analysis.change").into()];
+    let mut headers: Vec<String> = vec![
+        t(lang, "xlsx.code").into(),
+        t(lang, "xlsx.name").into(),
+        t(lang, "xlsx.unit").into(),
+        period.into(),
+        previous.into(),
+        t(lang, "analysis.change").into(),
+    ];
     headers.extend(children.iter().cloned());
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, h, &head)?;
@@ -345,7 +524,13 @@ pub enum TableCell {
 }
 
 /// Any list as an XLSX download: a bold header row, money in 万元 with two decimals.
-pub fn table(ctx: &Ctx, sheet: &str, head: &[&str], rows: &[Vec<TableCell>], file: &str) -> AppResult<Response> {
+pub fn table(
+    ctx: &Ctx,
+    sheet: &str,
+    head: &[&str],
+    rows: &[Vec<TableCell>],
+    file: &str,
+) -> AppResult<Response> {
     let bytes = (|| -> Result<Vec<u8>, XlsxError> {
         let mut wb = Workbook::new();
         let bold = Format::new().set_bold().set_background_color("DCE6F1");
@@ -359,7 +544,12 @@ pub fn table(ctx: &Ctx, sheet: &str, head: &[&str], rows: &[Vec<TableCell>], fil
             for (c, cell) in row.iter().enumerate() {
                 match cell {
                     TableCell::Text(s) => ws.write_string(r as u32 + 1, c as u16, s)?,
-                    TableCell::Wan(fen) => ws.write_number_with_format(r as u32 + 1, c as u16, *fen as f64 / 1_000_000.0, &money)?,
+                    TableCell::Wan(fen) => ws.write_number_with_format(
+                        r as u32 + 1,
+                        c as u16,
+                        *fen as f64 / 1_000_000.0,
+                        &money,
+                    )?,
                     TableCell::Int(n) => ws.write_number(r as u32 + 1, c as u16, *n as f64)?,
                 };
             }

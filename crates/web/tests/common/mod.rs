@@ -1,9 +1,9 @@
 //! Helpers shared by the web test files: a real router on a fresh database, signed-in sessions.
 #![allow(dead_code)]
+use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use axum::Router;
-use innocity_store::{demo, testing, Db};
+use innocity_store::{Db, demo, testing};
 use innocity_web::{AppState, WebConfig, router};
 use tower::ServiceExt;
 
@@ -45,12 +45,13 @@ impl Session {
         for v in r.headers.get_all(header::SET_COOKIE) {
             let s = v.to_str().unwrap_or("");
             if let Some((kv, _)) = s.split_once(';')
-                && let Some((k, v)) = kv.split_once('=') {
-                    self.cookies.retain(|(ck, _)| ck != k);
-                    if !v.is_empty() {
-                        self.cookies.push((k.to_string(), v.to_string()));
-                    }
+                && let Some((k, v)) = kv.split_once('=')
+            {
+                self.cookies.retain(|(ck, _)| ck != k);
+                if !v.is_empty() {
+                    self.cookies.push((k.to_string(), v.to_string()));
                 }
+            }
         }
         if let Some(i) = r.body.find("name=\"_csrf\" value=\"") {
             let rest = &r.body[i + 20..];
@@ -74,7 +75,13 @@ impl TestApp {
     }
 
     pub async fn get(&self, s: &Session, uri: &str) -> Resp {
-        self.send(Request::get(uri).header(header::COOKIE, s.cookie_header()).body(Body::empty()).unwrap()).await
+        self.send(
+            Request::get(uri)
+                .header(header::COOKIE, s.cookie_header())
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
     }
 
     pub async fn post_form(&self, s: &Session, uri: &str, fields: &[(&str, &str)]) -> Resp {
@@ -108,11 +115,29 @@ impl TestApp {
         .await
     }
 
-    pub async fn get_bytes(&self, s: &Session, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    pub async fn get_bytes(
+        &self,
+        s: &Session,
+        uri: &str,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         use tower::ServiceExt;
-        let resp = self.app.clone().oneshot(Request::get(uri).header(header::COOKIE, s.cookie_header()).body(Body::empty()).unwrap()).await.unwrap();
+        let resp = self
+            .app
+            .clone()
+            .oneshot(
+                Request::get(uri)
+                    .header(header::COOKIE, s.cookie_header())
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
         let (status, headers) = (resp.status(), resp.headers().clone());
-        (status, headers, axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap().to_vec())
+        (
+            status,
+            headers,
+            axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap().to_vec(),
+        )
     }
 
     pub async fn login(&self, username: &str) -> Session {
@@ -125,7 +150,11 @@ impl TestApp {
         let page = innocity_store::orgs::list(
             &self.db,
             &innocity_core::access::Scope::Subtree(z.path.clone()),
-            &innocity_store::orgs::OrgQuery { per_page: 1, kind: Some("enterprise".into()), ..Default::default() },
+            &innocity_store::orgs::OrgQuery {
+                per_page: 1,
+                kind: Some("enterprise".into()),
+                ..Default::default()
+            },
         )
         .await
         .unwrap();
@@ -133,11 +162,25 @@ impl TestApp {
     }
 
     pub async fn unit_id(&self, code: &str) -> i64 {
-        innocity_store::orgs::units(&self.db).await.unwrap().into_iter().find(|u| u.code == code).unwrap().id
+        innocity_store::orgs::units(&self.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|u| u.code == code)
+            .unwrap()
+            .id
     }
 
     pub async fn user_org(&self, username: &str) -> i64 {
-        let r = self.db.query_one("SELECT organisation_id FROM users WHERE username = ?", vec![username.into()]).await.unwrap().unwrap();
+        let r = self
+            .db
+            .query_one(
+                "SELECT organisation_id FROM users WHERE username = ?",
+                vec![username.into()],
+            )
+            .await
+            .unwrap()
+            .unwrap();
         r.try_get::<Option<i64>>("", "organisation_id").unwrap().unwrap()
     }
 }
@@ -154,7 +197,12 @@ pub async fn login_via(app: &Router, username: &str) -> Session {
     let mut s = Session::default();
     let page = send_to(app, Request::get("/login").body(Body::empty()).unwrap()).await;
     s.absorb(&page);
-    let body = serde_urlencoded::to_string([("_csrf", s.csrf.as_str()), ("username", username), ("password", demo::DEMO_PASSWORD)]).unwrap();
+    let body = serde_urlencoded::to_string([
+        ("_csrf", s.csrf.as_str()),
+        ("username", username),
+        ("password", demo::DEMO_PASSWORD),
+    ])
+    .unwrap();
     let r = send_to(
         app,
         Request::post("/login")
@@ -166,10 +214,27 @@ pub async fn login_via(app: &Router, username: &str) -> Session {
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "login of {username}: {}", r.body);
     s.absorb(&r);
-    let ws = send_to(app, Request::get("/workspace").header(header::COOKIE, s.cookie_header()).body(Body::empty()).unwrap()).await;
+    let ws = send_to(
+        app,
+        Request::get("/workspace")
+            .header(header::COOKIE, s.cookie_header())
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     s.absorb(&ws);
     s
 }
 
-pub const ROLES: [&str; 10] = ["admin", "bureau", "zone", "zone2", "orgadmin", "member", "orgadmin2", "expert", "provider", "public"];
-
+pub const ROLES: [&str; 10] = [
+    "admin",
+    "bureau",
+    "zone",
+    "zone2",
+    "orgadmin",
+    "member",
+    "orgadmin2",
+    "expert",
+    "provider",
+    "public",
+];
