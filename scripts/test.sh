@@ -30,6 +30,9 @@ else
   run_tests() { cargo test --workspace --no-fail-fast "$@" -- --test-threads 2; }
 fi
 
+echo "== formatting (cargo fmt --check)"
+cargo fmt --all --check
+
 echo "== tests on SQLite"
 unset INNOCITY_TEST_DATABASE_URL
 run_tests

@@ -703,7 +703,7 @@ fn progress_bar(label: &'static str) -> impl Fn(usize, usize) {
     let tty = std::io::stderr().is_terminal();
     let last = std::sync::atomic::AtomicUsize::new(usize::MAX);
     move |done: usize, total: usize| {
-        let pct = if total == 0 { 100 } else { done * 100 / total };
+        let pct = (done * 100).checked_div(total).unwrap_or(100);
         let step = if tty { pct } else { pct / 10 * 10 };
         if last.swap(step, std::sync::atomic::Ordering::Relaxed) == step {
             return;

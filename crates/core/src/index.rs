@@ -712,7 +712,7 @@ pub fn build(meta: &Meta, data: &Data, p: &Pipeline, data_file: &str) -> Result<
             let col = std::sync::Arc::make_mut(&mut ds.values[k]);
             for (pos, &r) in ds.rows.iter().enumerate() {
                 col[pos] = match (col[pos], den[r]) {
-                    (Some(_), Some(d)) if d == 0.0 => {
+                    (Some(_), Some(0.0)) => {
                         return fail(
                             data_file,
                             line_of(r),
@@ -1150,7 +1150,7 @@ pub fn dataset_csv(data: &Data, ds: &Dataset) -> String {
 /// Scores and the rank of the top aggregate within each Time.
 pub fn results_csv(meta: &Meta, data: &Data, ds: &Dataset) -> String {
     let mut aggs: Vec<&MetaRow> = meta.aggregates().collect();
-    aggs.sort_by(|a, b| b.level.cmp(&a.level));
+    aggs.sort_by_key(|a| std::cmp::Reverse(a.level));
     let col = |code: &str| ds.columns.iter().position(|c| c == code);
     let top = aggs.first().and_then(|a| col(&a.code));
     let mut head = vec!["uCode".to_string(), "uName".into()];

@@ -536,14 +536,22 @@ pub async fn submit_return(
                 .map(|v| {
                     (
                         v.rule.clone(),
-                        crate::i18n::tf(ctx.lang, "stats.blocked_error", &[v.rule.clone()]),
+                        crate::i18n::tf(
+                            ctx.lang,
+                            "stats.blocked_error",
+                            std::slice::from_ref(&v.rule),
+                        ),
                     )
                 })
                 .collect();
             e.fields.extend(b.unexplained.iter().map(|v| {
                 (
                     innocity_core::stats::status::explanation_key(v),
-                    crate::i18n::tf(ctx.lang, "stats.blocked_warning", &[v.rule.clone()]),
+                    crate::i18n::tf(
+                        ctx.lang,
+                        "stats.blocked_warning",
+                        std::slice::from_ref(&v.rule),
+                    ),
                 )
             }));
             Err(ctx.err(e))

@@ -46,7 +46,7 @@ fn notice_text(lang: Lang, q: &Notice) -> String {
     {
         return String::new();
     }
-    tf(lang, &format!("notice.{}", q.notice), &[q.n.clone()])
+    tf(lang, &format!("notice.{}", q.notice), std::slice::from_ref(&q.n))
 }
 
 // ---------------------------------------------------------------- the library

@@ -171,7 +171,7 @@ pub async fn workspace(
             tasks.push((
                 format!("/applications/{}", x.id),
                 x.code.clone(),
-                crate::i18n::tf(ctx.lang, key, &[x.reason.clone()]),
+                crate::i18n::tf(ctx.lang, key, std::slice::from_ref(&x.reason)),
             ));
         }
     }

@@ -926,7 +926,7 @@ pub async fn report(
         .map(|x| name(lang, &x.target.name_zh, &x.target.name_en))
         .collect();
     let mut blocks = vec![
-        Block::Title(tf(lang, "rep.title", &[fname.clone()])),
+        Block::Title(tf(lang, "rep.title", std::slice::from_ref(&fname))),
         Block::Subtitle(tf(
             lang,
             "rep.subtitle",

@@ -1329,7 +1329,7 @@ pub async fn project_page(
                 (_, Some(by)) => {
                     tf(lang, "projects.released_by", &[by.clone(), shell.time(&r.released_at)])
                 }
-                (Some(by), None) => tf(lang, "projects.prepared_by", &[by.clone()]),
+                (Some(by), None) => tf(lang, "projects.prepared_by", std::slice::from_ref(by)),
                 _ => t(lang, "projects.planned").to_string(),
             };
             (

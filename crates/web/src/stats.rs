@@ -197,13 +197,13 @@ pub fn place_text(lang: Lang, file: &str, e: &PlaceError) -> String {
         parts.push(tf(lang, "file.place.file", &[file.into()]));
     }
     if !e.place.sheet.is_empty() {
-        parts.push(tf(lang, "file.place.sheet", &[e.place.sheet.clone()]));
+        parts.push(tf(lang, "file.place.sheet", std::slice::from_ref(&e.place.sheet)));
     }
     if e.place.line > 0 {
         parts.push(tf(lang, "file.place.line", &[e.place.line.to_string()]));
     }
     if !e.place.column.is_empty() {
-        parts.push(tf(lang, "file.place.column", &[e.place.column.clone()]));
+        parts.push(tf(lang, "file.place.column", std::slice::from_ref(&e.place.column)));
     }
     let sep = lang.pick("，", ", ");
     format!("{}{}{}", parts.join(sep), lang.pick("：", ": "), tf(lang, e.key, &e.args))
@@ -871,12 +871,12 @@ pub async fn submit(
             let mut problems: Vec<String> = b
                 .errors
                 .iter()
-                .map(|v| tf(ctx.lang, "stats.blocked_error", &[v.rule.clone()]))
+                .map(|v| tf(ctx.lang, "stats.blocked_error", std::slice::from_ref(&v.rule)))
                 .collect();
             problems.extend(
                 b.unexplained
                     .iter()
-                    .map(|v| tf(ctx.lang, "stats.blocked_warning", &[v.rule.clone()])),
+                    .map(|v| tf(ctx.lang, "stats.blocked_warning", std::slice::from_ref(&v.rule))),
             );
             let mut page = return_page(&state, ctx, &a.principal, rc, 1, "", problems).await?;
             for v in page.panel.items.iter_mut() {

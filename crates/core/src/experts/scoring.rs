@@ -81,7 +81,9 @@ impl Form {
             if !seen.insert(c.code.as_str()) {
                 return err(at, format!("duplicate code {}", c.code));
             }
-            if !(c.weight > 0.0) || !(c.max > 0.0) || !(c.step > 0.0) || c.step > c.max {
+            // NaN is not positive: written this way, it is refused with the rest.
+            let positive = |x: f64| x > 0.0;
+            if !positive(c.weight) || !positive(c.max) || !positive(c.step) || c.step > c.max {
                 return err(at, "weight, max and step must be positive, step ≤ max");
             }
         }

@@ -667,7 +667,7 @@ pub fn aggregate_up(
         .filter(|u| units.iter().any(|c| c.1 == Some(u.0)))
         .map(|u| (u.0, depth(u.0)))
         .collect();
-    parents.sort_by(|a, b| b.1.cmp(&a.1));
+    parents.sort_by_key(|a| std::cmp::Reverse(a.1));
     let mut out = Vec::new();
     let mut sums: HashMap<(String, i64, String), f64> = HashMap::new();
     for (parent, _) in parents {

@@ -470,7 +470,7 @@ impl CallForm {
             indirect_share: ratio("indirect_percent", &self.indirect_percent, 100.0)? / 100.0,
         };
         let form = form::parse(&self.form_spec).map_err(|e| {
-            let what = tf(lang, &format!("callform.err.{}", e.code), &[e.arg.clone()]);
+            let what = tf(lang, &format!("callform.err.{}", e.code), std::slice::from_ref(&e.arg));
             field_error(ctx, "form_spec", "callform.err", vec![e.line.to_string(), what])
         })?;
         let review_plan = ReviewPlan {
