@@ -278,10 +278,11 @@ pub fn solve_capped(inst: &Instance, caps: Option<GroupCap<'_>>) -> Result<Outco
     let mut g = Graph::new(nodes);
     let mut supply = vec![0i64; nodes];
     supply[s] = total;
-    for i in 0..ni {
-        g.add(s, i, demand[i], 0);
+    for (i, &d) in demand.iter().enumerate() {
+        g.add(s, i, d, 0);
     }
-    let mut groups: Vec<(&(usize, &str), &(usize, i64))> = group_node.iter().collect();
+    // Each group node with its item, in (item, group name) order.
+    let mut groups: Vec<_> = group_node.iter().collect();
     groups.sort_unstable();
     for ((i, _), (node, cap)) in groups {
         g.add(*i, *node, *cap, 0);

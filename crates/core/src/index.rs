@@ -73,11 +73,14 @@ impl Meta {
     }
 }
 
+/// A CSV record with the line it starts on.
+struct CsvRecord {
+    line: usize,
+    cells: Vec<String>,
+}
+
 /// Reads a CSV into a header and records, with the line of each record.
-fn read_csv(
-    file: &str,
-    text: &str,
-) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>), IndexError> {
+fn read_csv(file: &str, text: &str) -> Result<(Vec<String>, Vec<CsvRecord>), IndexError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut r =
         csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(text.as_bytes());
@@ -88,7 +91,10 @@ fn read_csv(
     let mut rows = Vec::new();
     for (i, rec) in r.records().enumerate() {
         match rec {
-            Ok(rec) => rows.push((i + 2, rec.iter().map(|s| s.trim().to_string()).collect())),
+            Ok(rec) => rows.push(CsvRecord {
+                line: i + 2,
+                cells: rec.iter().map(|s| s.trim().to_string()).collect(),
+            }),
             Err(e) => {
                 return fail(
                     file,
@@ -125,7 +131,7 @@ pub fn read_meta(file: &str, text: &str) -> Result<Meta, IndexError> {
         |r: &Vec<String>, name: &str| col(name).and_then(|i| r.get(i)).cloned().unwrap_or_default();
     let mut out = Vec::new();
     let mut seen = HashSet::new();
-    for (line, r) in &rows {
+    for CsvRecord { line, cells: r } in &rows {
         let code = get(r, "iCode");
         if code.is_empty() {
             return fail(file, *line, "iCode", "empty iCode");
@@ -832,16 +838,16 @@ pub fn treat_all(meta: &Meta, data: &Data, mut ds: Dataset, t: &Treat) -> (Datas
     for (time, rows) in by_time(data, &ds.rows) {
         // The group's own values only: a year of a panel is a tenth of the column.
         let all: Vec<usize> = (0..rows.len()).collect();
-        for k in 0..ind.len() {
-            let group: Vec<Option<f64>> = rows.iter().map(|&pos| ds.values[k][pos]).collect();
+        for (m, values) in ind.iter().zip(ds.values.iter_mut()) {
+            let group: Vec<Option<f64>> = rows.iter().map(|&pos| values[pos]).collect();
             let (col, row) = treat(&group, &all, t);
             if col != group {
-                let target = std::sync::Arc::make_mut(&mut ds.values[k]);
-                for (i, &pos) in rows.iter().enumerate() {
-                    target[pos] = col[i];
+                let target = std::sync::Arc::make_mut(values);
+                for (&pos, &v) in rows.iter().zip(&col) {
+                    target[pos] = v;
                 }
             }
-            rows_out.push(TreatRow { code: ind[k].code.clone(), time, ..row });
+            rows_out.push(TreatRow { code: m.code.clone(), time, ..row });
         }
     }
     (ds, rows_out)
