@@ -226,8 +226,14 @@ pub async fn seed(db: &Db, n_orgs: u64, csl_tsv: Option<&str>) -> Result<DemoSum
     let mut by_code: Vec<OrgUnit> = Vec::new();
     for (code, zh, en, level, parent) in UNITS {
         let parent = by_code.iter().find(|u| u.code == *parent).cloned();
-        let unit =
-            orgs::create_unit(db, parent.as_ref(), code, zh, en, *level, "system", "demo").await?;
+        let unit = orgs::create_unit(
+            db,
+            parent.as_ref(),
+            orgs::NewUnit { code, name_zh: zh, name_en: en, level: *level },
+            "system",
+            "demo",
+        )
+        .await?;
         by_code.push(unit);
     }
     let parks: Vec<&OrgUnit> = by_code.iter().filter(|u| u.level == "park").collect();
@@ -645,8 +651,7 @@ pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> 
                 form,
                 &year.to_string(),
                 items,
-                Mode::Replace,
-                "import",
+                crate::stats::SaveHow { mode: Mode::Replace, source: "import" },
                 actor,
                 &|_| {},
             )
@@ -703,8 +708,7 @@ pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> 
             "KB-Q",
             &period,
             &items,
-            Mode::Replace,
-            "import",
+            crate::stats::SaveHow { mode: Mode::Replace, source: "import" },
             actor,
             &|_| {},
         )

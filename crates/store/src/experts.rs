@@ -1372,8 +1372,7 @@ pub async fn run_draw(
             &cands,
             &[],
             &[],
-            r.demand as usize,
-            r.demand as usize,
+            draw::Places { to_fill: r.demand as usize, demand: r.demand as usize },
             &r.rules.composition,
         )
         .map_err(|e| refused("reviews.err.infeasible", vec![e.to_string()]))?;
@@ -1506,8 +1505,7 @@ pub async fn withdraw(
                 &cands,
                 &staying,
                 &[],
-                1,
-                r.demand as usize,
+                draw::Places { to_fill: 1, demand: r.demand as usize },
                 &r.rules.composition,
             )
             .ok()

@@ -95,17 +95,24 @@ pub async fn unit(db: &Db, id: i64) -> Result<Option<OrgUnit>> {
     .transpose()
 }
 
+/// A new org unit's own data.
+#[derive(Debug, Clone, Copy)]
+pub struct NewUnit<'a> {
+    pub code: &'a str,
+    pub name_zh: &'a str,
+    pub name_en: &'a str,
+    pub level: UnitLevel,
+}
+
 /// Creates an org unit under `parent` (demo data and imports).
 pub async fn create_unit(
     db: &Db,
     parent: Option<&OrgUnit>,
-    code: &str,
-    name_zh: &str,
-    name_en: &str,
-    level: UnitLevel,
+    new: NewUnit<'_>,
     actor: &str,
     request_id: &str,
 ) -> Result<OrgUnit> {
+    let NewUnit { code, name_zh, name_en, level } = new;
     if level.parent().map(|l| l.code()) != parent.map(|p| p.level.as_str()) {
         return Err(StoreError::Invalid(format!(
             "a {} cannot sit under {:?}",

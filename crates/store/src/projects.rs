@@ -612,17 +612,24 @@ pub fn id_number_ok(s: &str) -> bool {
     b[17] == b"10X98765432"[(sum % 11) as usize]
 }
 
+/// Who applies: the researcher who leads the application, and their organisation.
+#[derive(Debug, Clone, Copy)]
+pub struct DraftLead<'a> {
+    pub leader_user_id: i64,
+    pub organisation_id: i64,
+    pub unit_path: &'a str,
+}
+
 /// A new draft by the signed-in researcher for their organisation.
 pub async fn create_draft(
     db: &Db,
     call: &Call,
     d: &Draft,
-    leader_user_id: i64,
-    organisation_id: i64,
-    unit_path: &str,
+    lead: DraftLead<'_>,
     today: NaiveDate,
     actor: Actor<'_>,
 ) -> Result<i64> {
+    let DraftLead { leader_user_id, organisation_id, unit_path } = lead;
     if call.status != "open" || today < call.opens_on || today > call.deadlines.applicant {
         return Err(refused("apps.err.call_closed", vec![call.deadlines.applicant.to_string()]));
     }
@@ -855,6 +862,15 @@ pub async fn flag_duplicates(db: &Db, call_id: i64, actor: Actor<'_>) -> Result<
     Ok(flags.len())
 }
 
+/// The move asked of an application, for [`act`]: the action, at which level, and why (required
+/// for some actions).
+#[derive(Debug, Clone, Copy)]
+pub struct Move<'a> {
+    pub action: Action,
+    pub level: Level,
+    pub reason: &'a str,
+}
+
 /// A decision with its amount, for [`act`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Decision {
@@ -868,14 +884,13 @@ pub struct Decision {
 pub async fn act(
     db: &Db,
     id: i64,
-    action: Action,
-    level: Level,
-    reason: &str,
+    step: Move<'_>,
     version: i64,
     decision: Decision,
     today: NaiveDate,
     actor: Actor<'_>,
 ) -> Result<Stage> {
+    let Move { action, level, reason } = step;
     let a = application(db, id).await?.ok_or(StoreError::NotFound)?;
     let c = call(db, a.call_id).await?.ok_or(StoreError::NotFound)?;
     if a.version != version {
@@ -1449,6 +1464,14 @@ async fn read_stored(files: &std::path::Path, sha: &str, what: &str) -> Result<V
     Ok(bytes)
 }
 
+/// A file to attach: its name, its kind (what the call asks it to be) and its content.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAttachment<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub bytes: &'a [u8],
+}
+
 /// Adds a checked file to a draft the uploader leads. The stage is checked again inside the
 /// write: a draft submitted meanwhile takes no more files.
 pub async fn add_attachment(
@@ -1456,11 +1479,10 @@ pub async fn add_attachment(
     files: &std::path::Path,
     application_id: i64,
     leader_user_id: i64,
-    name: &str,
-    kind: &str,
-    bytes: &[u8],
+    file: NewAttachment<'_>,
     actor: Actor<'_>,
 ) -> Result<i64> {
+    let NewAttachment { name, kind, bytes } = file;
     let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
     if a.leader_user_id != leader_user_id {
         return Err(StoreError::NotFound);
@@ -1787,9 +1809,7 @@ pub async fn finish_review(
         act(
             db,
             a.id,
-            Action::FinishReview,
-            Level::Bureau,
-            "",
+            Move { action: Action::FinishReview, level: Level::Bureau, reason: "" },
             a.version,
             Decision::default(),
             today,

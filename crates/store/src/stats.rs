@@ -177,6 +177,13 @@ pub struct Upload {
 /// Where the values come from, for the change history: `entry`, `xlsx`, `csv`, `api`, `import`.
 pub type Source = &'static str;
 
+/// How a save writes: merging or replacing, and where the values come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaveHow {
+    pub mode: Mode,
+    pub source: Source,
+}
+
 #[derive(Debug, Clone)]
 pub struct Saved {
     pub ret: Return,
@@ -198,11 +205,11 @@ pub async fn save(
     form: &str,
     period: &str,
     item: BatchItem,
-    mode: Mode,
-    source: Source,
+    how: SaveHow,
     upload: Option<Upload>,
     actor: Actor<'_>,
 ) -> Result<Saved> {
+    let SaveHow { mode, source } = how;
     let tx = db.begin_write().await?;
     let saved = save_in(&tx, form, period, &item, mode, source, upload.as_ref(), &actor).await?;
     tx.commit().await?;
@@ -215,11 +222,11 @@ pub async fn save_batch(
     form: &str,
     period: &str,
     items: &[BatchItem],
-    mode: Mode,
-    source: Source,
+    how: SaveHow,
     actor: Actor<'_>,
     progress: &dyn Fn(usize),
 ) -> Result<usize> {
+    let SaveHow { mode, source } = how;
     let tx = db.begin_write().await?;
     let mut changed = 0;
     for (i, item) in items.iter().enumerate() {
@@ -1204,9 +1211,16 @@ pub async fn import_long(
     }
     report.returns = items.len();
     let total = items.len();
-    report.changed =
-        save_batch(db, form, &p, &items, Mode::Replace, "import", actor, &|n| progress(n, total))
-            .await?;
+    report.changed = save_batch(
+        db,
+        form,
+        &p,
+        &items,
+        SaveHow { mode: Mode::Replace, source: "import" },
+        actor,
+        &|n| progress(n, total),
+    )
+    .await?;
     Ok(report)
 }
 

@@ -530,19 +530,41 @@ mod projects_flow {
         };
         // Before the call opens, after it closes: refused.
         assert!(matches!(
-            p::create_draft(&t.db, &call, &draft, user, org_id, &path, d("2026-04-01"), ACTOR)
-                .await,
+            p::create_draft(
+                &t.db,
+                &call,
+                &draft,
+                p::DraftLead { leader_user_id: user, organisation_id: org_id, unit_path: &path },
+                d("2026-04-01"),
+                ACTOR
+            )
+            .await,
             Err(StoreError::Refused { key: "apps.err.call_closed", .. })
         ));
         let mut bad = draft.clone();
         bad.leader_key = "110105194912310021".into();
         assert!(matches!(
-            p::create_draft(&t.db, &call, &bad, user, org_id, &path, d("2026-03-10"), ACTOR).await,
+            p::create_draft(
+                &t.db,
+                &call,
+                &bad,
+                p::DraftLead { leader_user_id: user, organisation_id: org_id, unit_path: &path },
+                d("2026-03-10"),
+                ACTOR
+            )
+            .await,
             Err(StoreError::Refused { key: "apps.err.id_number", .. })
         ));
-        let id = p::create_draft(&t.db, &call, &draft, user, org_id, &path, d("2026-03-10"), ACTOR)
-            .await
-            .unwrap();
+        let id = p::create_draft(
+            &t.db,
+            &call,
+            &draft,
+            p::DraftLead { leader_user_id: user, organisation_id: org_id, unit_path: &path },
+            d("2026-03-10"),
+            ACTOR,
+        )
+        .await
+        .unwrap();
         let a = p::application(&t.db, id).await.unwrap().unwrap();
         assert_eq!(
             (a.stage, a.requested, a.code.as_str()),
@@ -552,9 +574,7 @@ mod projects_flow {
         match p::act(
             &t.db,
             id,
-            Action::Submit,
-            Level::Applicant,
-            "",
+            p::Move { action: Action::Submit, level: Level::Applicant, reason: "" },
             a.version,
             p::Decision::default(),
             d("2026-03-15"),
@@ -604,9 +624,7 @@ mod projects_flow {
         match p::act(
             &t.db,
             id,
-            Action::Submit,
-            Level::Applicant,
-            "",
+            p::Move { action: Action::Submit, level: Level::Applicant, reason: "" },
             a.version,
             p::Decision::default(),
             d("2026-03-15"),
@@ -624,9 +642,7 @@ mod projects_flow {
             p::act(
                 &t.db,
                 id,
-                Action::Submit,
-                Level::Applicant,
-                "",
+                p::Move { action: Action::Submit, level: Level::Applicant, reason: "" },
                 a.version,
                 p::Decision::default(),
                 d("2026-04-01"),
@@ -639,8 +655,16 @@ mod projects_flow {
             let db = t.db.clone();
             async move {
                 let v = p::application(&db, id).await.unwrap().unwrap().version;
-                p::act(&db, id, action, level, reason, v, p::Decision { grant }, d(day), ACTOR)
-                    .await
+                p::act(
+                    &db,
+                    id,
+                    p::Move { action, level, reason },
+                    v,
+                    p::Decision { grant },
+                    d(day),
+                    ACTOR,
+                )
+                .await
             }
         };
         assert_eq!(
@@ -653,9 +677,7 @@ mod projects_flow {
             p::act(
                 &t.db,
                 id,
-                Action::Submit,
-                Level::Applicant,
-                "",
+                p::Move { action: Action::Submit, level: Level::Applicant, reason: "" },
                 v_old,
                 p::Decision::default(),
                 d("2026-03-31"),
@@ -740,16 +762,21 @@ mod projects_flow {
         // 查重: a second application by the same leader with a near title is flagged, both ways.
         let mut twin = answered.clone();
         twin.title = "高性能碳纤维复合材料制备关键技术研究与示范".into();
-        let id2 = p::create_draft(&t.db, &call, &twin, user, org_id, &path, d("2026-03-10"), ACTOR)
-            .await
-            .unwrap();
+        let id2 = p::create_draft(
+            &t.db,
+            &call,
+            &twin,
+            p::DraftLead { leader_user_id: user, organisation_id: org_id, unit_path: &path },
+            d("2026-03-10"),
+            ACTOR,
+        )
+        .await
+        .unwrap();
         let v2 = p::application(&t.db, id2).await.unwrap().unwrap().version;
         p::act(
             &t.db,
             id2,
-            Action::Submit,
-            Level::Applicant,
-            "",
+            p::Move { action: Action::Submit, level: Level::Applicant, reason: "" },
             v2,
             p::Decision::default(),
             d("2026-03-31"),
@@ -780,9 +807,7 @@ mod projects_flow {
                 p::act(
                     &db,
                     id,
-                    Action::Establish,
-                    Level::Bureau,
-                    "",
+                    p::Move { action: Action::Establish, level: Level::Bureau, reason: "" },
                     v,
                     p::Decision::default(),
                     d(day),
@@ -1854,9 +1879,7 @@ mod checks_in_the_write {
                 &dir.0,
                 a.id,
                 a.leader_user_id,
-                "plan.pdf",
-                "attachment",
-                pdf,
+                p::NewAttachment { name: "plan.pdf", kind: "attachment", bytes: pdf },
                 ACTOR,
             ),
         )
@@ -1872,9 +1895,7 @@ mod checks_in_the_write {
             &dir.0,
             a.id,
             a.leader_user_id,
-            "plan.pdf",
-            "attachment",
-            pdf,
+            p::NewAttachment { name: "plan.pdf", kind: "attachment", bytes: pdf },
             ACTOR,
         )
         .await

@@ -490,8 +490,7 @@ pub async fn put_values(
         &rc.form.code,
         &rc.period.to_string(),
         item,
-        innocity_store::stats::Mode::Merge,
-        "api",
+        innocity_store::stats::SaveHow { mode: innocity_store::stats::Mode::Merge, source: "api" },
         None,
         ctx.actor(),
     )

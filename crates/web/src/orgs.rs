@@ -633,10 +633,12 @@ pub async fn create_unit(
     match store::create_unit(
         &state.db,
         Some(&parent),
-        &code,
-        input.name_zh.trim(),
-        input.name_en.trim(),
-        level,
+        store::NewUnit {
+            code: &code,
+            name_zh: input.name_zh.trim(),
+            name_en: input.name_en.trim(),
+            level,
+        },
         &a.principal.username,
         &ctx.request_id,
     )

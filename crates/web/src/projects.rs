@@ -900,9 +900,11 @@ pub async fn create(
             &state.db,
             &c,
             &d,
-            a.principal.user_id,
-            org_id,
-            &org.unit_path,
+            store::DraftLead {
+                leader_user_id: a.principal.user_id,
+                organisation_id: org_id,
+                unit_path: &org.unit_path,
+            },
             today(),
             ctx.actor(),
         )
@@ -1088,9 +1090,7 @@ pub async fn act(
     store::act(
         &state.db,
         id,
-        action,
-        level,
-        &f.reason,
+        store::Move { action, level, reason: &f.reason },
         f.version,
         store::Decision { grant },
         today(),
@@ -1509,9 +1509,7 @@ pub async fn upload(
         &state.config.files_dir,
         app.id,
         a.principal.user_id,
-        &name,
-        "attachment",
-        &bytes,
+        store::NewAttachment { name: &name, kind: "attachment", bytes: &bytes },
         ctx.actor(),
     )
     .await

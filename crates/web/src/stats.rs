@@ -744,8 +744,7 @@ pub async fn save_cell(
         &rc.form.code,
         &rc.period_code(),
         item,
-        Mode::Merge,
-        "entry",
+        store::SaveHow { mode: Mode::Merge, source: "entry" },
         None,
         actor(ctx),
     )
@@ -804,8 +803,7 @@ pub async fn delete_row(
         &rc.form.code,
         &rc.period_code(),
         item,
-        Mode::Merge,
-        "entry",
+        store::SaveHow { mode: Mode::Merge, source: "entry" },
         None,
         actor(ctx),
     )
@@ -980,8 +978,7 @@ pub async fn upload(
         &rc.form.code,
         &rc.period_code(),
         item,
-        Mode::Replace,
-        files::source_of(&name),
+        store::SaveHow { mode: Mode::Replace, source: files::source_of(&name) },
         Some(upload),
         actor(ctx),
     )

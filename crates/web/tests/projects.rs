@@ -265,9 +265,11 @@ async fn instalments_wait_for_their_condition_and_two_people() {
     store::act(
         &t.db,
         r.id,
-        innocity_core::projects::Action::Approve,
-        innocity_core::projects::Level::Bureau,
-        "",
+        store::Move {
+            action: innocity_core::projects::Action::Approve,
+            level: innocity_core::projects::Level::Bureau,
+            reason: "",
+        },
         r.version,
         store::Decision { grant: innocity_core::projects::money::Money::from_wan(20) },
         today,
@@ -1389,9 +1391,11 @@ async fn the_public_reads_notices_and_objects_while_they_run() {
     store::act(
         &t.db,
         r.id,
-        innocity_core::projects::Action::Approve,
-        innocity_core::projects::Level::Bureau,
-        "",
+        store::Move {
+            action: innocity_core::projects::Action::Approve,
+            level: innocity_core::projects::Level::Bureau,
+            reason: "",
+        },
         r.version,
         store::Decision { grant: innocity_core::projects::money::Money::from_wan(15) },
         today,
@@ -1599,9 +1603,11 @@ async fn a_formal_rejection_gives_the_listed_grounds() {
     store::act(
         &t.db,
         e.id,
-        innocity_core::projects::Action::Recommend,
-        innocity_core::projects::Level::Zone,
-        "",
+        store::Move {
+            action: innocity_core::projects::Action::Recommend,
+            level: innocity_core::projects::Level::Zone,
+            reason: "",
+        },
         e.version,
         store::Decision::default(),
         today,

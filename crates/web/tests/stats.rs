@@ -350,10 +350,18 @@ async fn reviewers_return_and_approve_and_areas_approve_from_the_bottom_up() {
         };
         let mut r = match e.status {
             Status::NotStarted | Status::Draft | Status::Returned => {
-                store::save(&t.db, "107-2", "2025", item, store::Mode::Merge, "entry", None, actor)
-                    .await
-                    .unwrap()
-                    .ret
+                store::save(
+                    &t.db,
+                    "107-2",
+                    "2025",
+                    item,
+                    store::SaveHow { mode: store::Mode::Merge, source: "entry" },
+                    None,
+                    actor,
+                )
+                .await
+                .unwrap()
+                .ret
             }
             _ => store::find_return(&t.db, "107-2", "2025", e.organisation_id)
                 .await

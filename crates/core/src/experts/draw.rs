@@ -43,19 +43,27 @@ pub struct DrawError {
     pub message: String,
 }
 
-/// Draws `k` experts for `item` from `pool` (in key order), keeping `panel` (experts already on
-/// it: for a redraw) and never taking anyone in `exclude` (those who declined). Returns the new
-/// experts in the order drawn, with their keys.
+/// How many places a draw fills, on a panel of what size (the item's demand, which the
+/// composition rules are judged against).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Places {
+    pub to_fill: usize,
+    pub demand: usize,
+}
+
+/// Draws `places.to_fill` experts for `item` from `pool` (in key order), keeping `panel` (experts
+/// already on it: for a redraw) and never taking anyone in `exclude` (those who declined). Returns
+/// the new experts in the order drawn, with their keys.
 pub fn draw(
     seed: &str,
     item: &str,
     pool: &[Candidate],
     panel: &[Candidate],
     exclude: &[String],
-    k: usize,
-    demand: usize,
+    places: Places,
     comp: &Composition,
 ) -> Result<Vec<(String, u64)>, DrawError> {
+    let Places { to_fill: k, demand } = places;
     let mut order: Vec<(u64, &Candidate)> = pool
         .iter()
         .filter(|c| !exclude.contains(&c.expert) && !panel.iter().any(|p| p.expert == c.expert))
@@ -111,13 +119,41 @@ mod tests {
         let seed = seed_text(b"2026-11-22 supervisor");
         assert_eq!(commitment(&seed).len(), 64);
         let p = pool(40);
-        let a = draw(&seed, "P001", &p, &[], &[], 5, 5, &Composition::default()).unwrap();
+        let a = draw(
+            &seed,
+            "P001",
+            &p,
+            &[],
+            &[],
+            Places { to_fill: 5, demand: 5 },
+            &Composition::default(),
+        )
+        .unwrap();
         let mut rev = p.clone();
         rev.reverse();
-        assert_eq!(draw(&seed, "P001", &rev, &[], &[], 5, 5, &Composition::default()).unwrap(), a);
-        let other =
-            draw(&seed_text(b"another"), "P001", &p, &[], &[], 5, 5, &Composition::default())
-                .unwrap();
+        assert_eq!(
+            draw(
+                &seed,
+                "P001",
+                &rev,
+                &[],
+                &[],
+                Places { to_fill: 5, demand: 5 },
+                &Composition::default()
+            )
+            .unwrap(),
+            a
+        );
+        let other = draw(
+            &seed_text(b"another"),
+            "P001",
+            &p,
+            &[],
+            &[],
+            Places { to_fill: 5, demand: 5 },
+            &Composition::default(),
+        )
+        .unwrap();
         assert_ne!(other, a, "another seed, another panel");
         let keys: Vec<u64> = a.iter().map(|x| x.1).collect();
         assert!(keys.windows(2).all(|w| w[0] <= w[1]));
@@ -129,8 +165,16 @@ mod tests {
         let p = pool(20);
         let mut count = vec![0usize; 20];
         for i in 0..2000 {
-            for (e, _) in
-                draw("seed", &format!("P{i}"), &p, &[], &[], 3, 3, &Composition::default()).unwrap()
+            for (e, _) in draw(
+                "seed",
+                &format!("P{i}"),
+                &p,
+                &[],
+                &[],
+                Places { to_fill: 3, demand: 3 },
+                &Composition::default(),
+            )
+            .unwrap()
             {
                 count[e[1..].parse::<usize>().unwrap()] += 1;
             }
@@ -148,7 +192,8 @@ mod tests {
             min_groups: vec![MinGroup { group: "finance".into(), min: 1 }],
             min_outside_share: 0.0,
         };
-        let first = draw(seed, "P9", &p, &[], &[], 5, 5, &comp).unwrap();
+        let first =
+            draw(seed, "P9", &p, &[], &[], Places { to_fill: 5, demand: 5 }, &comp).unwrap();
         let panel: Vec<Candidate> =
             first.iter().map(|(e, _)| p.iter().find(|c| &c.expert == e).unwrap().clone()).collect();
         let members: Vec<&Member> = panel.iter().map(|c| &c.member).collect();
@@ -156,7 +201,8 @@ mod tests {
         // The first declines: the redraw keeps the other four and the rules.
         let declined = vec![first[0].0.clone()];
         let kept: Vec<Candidate> = panel[1..].to_vec();
-        let again = draw(seed, "P9", &p, &kept, &declined, 1, 5, &comp).unwrap();
+        let again = draw(seed, "P9", &p, &kept, &declined, Places { to_fill: 1, demand: 5 }, &comp)
+            .unwrap();
         assert_eq!(again.len(), 1);
         assert_ne!(again[0].0, first[0].0);
         let mut all: Vec<&Member> = kept.iter().map(|c| &c.member).collect();
@@ -164,7 +210,8 @@ mod tests {
         all.push(&newcomer.member);
         assert!(comp.violations(&all, 5).is_empty());
         assert_eq!(
-            draw(seed, "P9", &p, &kept, &declined, 1, 5, &comp).unwrap(),
+            draw(seed, "P9", &p, &kept, &declined, Places { to_fill: 1, demand: 5 }, &comp)
+                .unwrap(),
             again,
             "the redraw replays too"
         );
@@ -172,7 +219,16 @@ mod tests {
 
     #[test]
     fn a_pool_too_small_says_so() {
-        let e = draw("s", "P1", &pool(3), &[], &[], 5, 5, &Composition::default()).unwrap_err();
+        let e = draw(
+            "s",
+            "P1",
+            &pool(3),
+            &[],
+            &[],
+            Places { to_fill: 5, demand: 5 },
+            &Composition::default(),
+        )
+        .unwrap_err();
         assert_eq!(e.item, "P1");
         assert!(
             e.message.starts_with("3 of 5 places filled from 3 eligible experts"),

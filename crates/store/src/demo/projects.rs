@@ -291,9 +291,7 @@ pub async fn seed_projects(db: &Db, csl_tsv: &str) -> Result<ProjectsSummary> {
                 db,
                 &call,
                 &draft,
-                user,
-                org.0,
-                &org.1,
+                p::DraftLead { leader_user_id: user, organisation_id: org.0, unit_path: &org.1 },
                 opens + Days::new(3),
                 actor,
             )
@@ -348,7 +346,15 @@ pub async fn seed_projects(db: &Db, csl_tsv: &str) -> Result<ProjectsSummary> {
                 } else {
                     ""
                 };
-                step(db, id, *action, *level, reason, Money::ZERO, day, actor).await?;
+                step(
+                    db,
+                    id,
+                    p::Move { action: *action, level: *level, reason },
+                    Money::ZERO,
+                    day,
+                    actor,
+                )
+                .await?;
             }
             if k == 2 {
                 // The decision meeting: 121 funded (75 % of the request), 24 kept in reserve, the rest rejected.
@@ -367,9 +373,7 @@ pub async fn seed_projects(db: &Db, csl_tsv: &str) -> Result<ProjectsSummary> {
                         step(
                             db,
                             id,
-                            Action::Approve,
-                            Level::Bureau,
-                            "",
+                            p::Move { action: Action::Approve, level: Level::Bureau, reason: "" },
                             Money(req.0 * 3 / 4),
                             decided,
                             actor,
@@ -380,9 +384,7 @@ pub async fn seed_projects(db: &Db, csl_tsv: &str) -> Result<ProjectsSummary> {
                         step(
                             db,
                             id,
-                            Action::Reserve,
-                            Level::Bureau,
-                            "",
+                            p::Move { action: Action::Reserve, level: Level::Bureau, reason: "" },
                             Money::ZERO,
                             decided,
                             actor,
@@ -393,9 +395,11 @@ pub async fn seed_projects(db: &Db, csl_tsv: &str) -> Result<ProjectsSummary> {
                         step(
                             db,
                             id,
-                            Action::Reject,
-                            Level::Bureau,
-                            "专家评审综合得分未达立项线。",
+                            p::Move {
+                                action: Action::Reject,
+                                level: Level::Bureau,
+                                reason: "专家评审综合得分未达立项线。",
+                            },
                             Money::ZERO,
                             decided,
                             actor,
@@ -806,15 +810,13 @@ async fn backdate(db: &Db, application_id: i64, kind: &str, seq: u32, on: NaiveD
 async fn step(
     db: &Db,
     id: i64,
-    action: Action,
-    level: Level,
-    reason: &str,
+    to: p::Move<'_>,
     grant: Money,
     day: NaiveDate,
     actor: Actor<'_>,
 ) -> Result<()> {
     let v = p::application(db, id).await?.ok_or(StoreError::NotFound)?.version;
-    p::act(db, id, action, level, reason, v, Decision { grant }, day, actor).await?;
+    p::act(db, id, to, v, Decision { grant }, day, actor).await?;
     Ok(())
 }
 
@@ -924,8 +926,15 @@ pub async fn seed_submit_bench(
             }],
             answers: Default::default(),
         };
-        let application =
-            p::create_draft(db, &call, &draft, uid, org.0, &org.1, today, actor).await?;
+        let application = p::create_draft(
+            db,
+            &call,
+            &draft,
+            p::DraftLead { leader_user_id: uid, organisation_id: org.0, unit_path: &org.1 },
+            today,
+            actor,
+        )
+        .await?;
         out.push(BenchApplicant { token, application, version: 1 });
     }
     // The board's load: many applications in one statement per thousand rows.

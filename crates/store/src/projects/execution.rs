@@ -334,9 +334,11 @@ pub async fn establish_call(
         match super::act(
             db,
             a.id,
-            Action::Establish,
-            innocity_core::projects::Level::Bureau,
-            "",
+            super::Move {
+                action: Action::Establish,
+                level: innocity_core::projects::Level::Bureau,
+                reason: "",
+            },
             a.version,
             Decision::default(),
             today,
