@@ -250,17 +250,55 @@ fn browser_each_role_signs_in_sees_its_menu_and_is_refused_others() {
     assert_eq!(b.text("#org-count"), "300");
     b.screenshot("home-zh");
 
-    // (user, menu entries that must show, entries that must not, a page the role is refused)
-    let cases: &[(&str, &[&str], &[&str], Option<&str>)] = &[
-        ("admin", &["工作台", "创新主体", "行政区划与园区", "审计日志"], &[], None),
-        ("bureau", &["创新主体", "审计日志"], &[], None),
-        ("zone", &["创新主体", "行政区划与园区"], &["审计日志"], Some("/audit")),
-        ("orgadmin", &["创新主体"], &["审计日志", "行政区划与园区"], Some("/units")),
-        ("member", &["创新主体"], &["审计日志"], Some("/orgs/new")),
-        ("expert", &["工作台", "修改密码"], &["创新主体"], Some("/orgs")),
-        ("provider", &["创新主体"], &["审计日志"], Some("/audit")),
+    // Each role: the menu entries that must show, those that must not, a page it is refused.
+    struct RoleCase {
+        user: &'static str,
+        shown: &'static [&'static str],
+        hidden: &'static [&'static str],
+        refused: Option<&'static str>,
+    }
+    let cases: &[RoleCase] = &[
+        RoleCase {
+            user: "admin",
+            shown: &["工作台", "创新主体", "行政区划与园区", "审计日志"],
+            hidden: &[],
+            refused: None,
+        },
+        RoleCase {
+            user: "bureau", shown: &["创新主体", "审计日志"], hidden: &[], refused: None
+        },
+        RoleCase {
+            user: "zone",
+            shown: &["创新主体", "行政区划与园区"],
+            hidden: &["审计日志"],
+            refused: Some("/audit"),
+        },
+        RoleCase {
+            user: "orgadmin",
+            shown: &["创新主体"],
+            hidden: &["审计日志", "行政区划与园区"],
+            refused: Some("/units"),
+        },
+        RoleCase {
+            user: "member",
+            shown: &["创新主体"],
+            hidden: &["审计日志"],
+            refused: Some("/orgs/new"),
+        },
+        RoleCase {
+            user: "expert",
+            shown: &["工作台", "修改密码"],
+            hidden: &["创新主体"],
+            refused: Some("/orgs"),
+        },
+        RoleCase {
+            user: "provider",
+            shown: &["创新主体"],
+            hidden: &["审计日志"],
+            refused: Some("/audit"),
+        },
     ];
-    for (user, shown, hidden, refused) in cases {
+    for RoleCase { user, shown, hidden, refused } in cases {
         sign_in(&b, &base, user);
         assert!(
             b.current_url().ends_with("/workspace"),

@@ -216,6 +216,15 @@ pub async fn save(
     Ok(saved)
 }
 
+/// One changed cell for the change history: its old and new value as entered.
+struct CellHistory {
+    element: String,
+    disagg: String,
+    row: i64,
+    old: Option<String>,
+    new: Option<String>,
+}
+
 /// Saves many returns in one transaction: all of them or none (the bulk import).
 pub async fn save_batch(
     db: &Db,
@@ -353,20 +362,20 @@ async fn save_in(
     }
     let mut upserts: Vec<(String, String, i64, Stored)> = Vec::new();
     let mut deletes: Vec<(String, String, i64)> = Vec::new();
-    let mut history: Vec<(String, String, i64, Option<String>, Option<String>)> = Vec::new();
+    let mut history: Vec<CellHistory> = Vec::new();
     for (element, disagg, row, value) in wanted {
         let key = (element, disagg, row);
         let old = existing.get(&key);
         if old == value.as_ref() {
             continue;
         }
-        history.push((
-            key.0.clone(),
-            key.1.clone(),
-            key.2,
-            old.map(Stored::to_input),
-            value.as_ref().map(Stored::to_input),
-        ));
+        history.push(CellHistory {
+            element: key.0.clone(),
+            disagg: key.1.clone(),
+            row: key.2,
+            old: old.map(Stored::to_input),
+            new: value.as_ref().map(Stored::to_input),
+        });
         match value {
             Some(v) => upserts.push((key.0, key.1, key.2, v)),
             None => deletes.push(key),
@@ -401,14 +410,14 @@ async fn save_in(
     for chunk in history.chunks(300) {
         let marks = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut params: Vec<Value> = Vec::with_capacity(chunk.len() * 9);
-        for (e, d, r, old, new) in chunk {
+        for h in chunk {
             params.extend([
                 Value::from(ret.id),
-                e.clone().into(),
-                d.clone().into(),
-                (*r).into(),
-                old.clone().into(),
-                new.clone().into(),
+                h.element.clone().into(),
+                h.disagg.clone().into(),
+                h.row.into(),
+                h.old.clone().into(),
+                h.new.clone().into(),
                 source.into(),
                 actor.username.into(),
                 now.into(),
@@ -418,14 +427,11 @@ async fn save_in(
     }
     if !history.is_empty() || ret.status == Status::NotStarted {
         tx.exec("UPDATE stat_returns SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?", vec![to.code().into(), now.into(), ret.id.into()]).await?;
-        let shown = |h: &[(String, String, i64, Option<String>, Option<String>)],
-                     pick: fn(
-            &(String, String, i64, Option<String>, Option<String>),
-        ) -> &Option<String>| {
+        let shown = |h: &[CellHistory], pick: fn(&CellHistory) -> &Option<String>| {
             serde_json::Value::Object(
                 h.iter()
                     .take(50)
-                    .map(|x| (cell_label(&x.0, &x.1, x.2), serde_json::json!(pick(x))))
+                    .map(|x| (cell_label(&x.element, &x.disagg, x.row), serde_json::json!(pick(x))))
                     .collect(),
             )
         };
@@ -436,8 +442,8 @@ async fn save_in(
                 action: "stat_return.values",
                 entity: "stat_return",
                 entity_id: ret.id.to_string(),
-                before: shown(&history, |x| &x.3),
-                after: serde_json::json!({ "source": source, "changed": history.len(), "values": shown(&history, |x| &x.4) }),
+                before: shown(&history, |x| &x.old),
+                after: serde_json::json!({ "source": source, "changed": history.len(), "values": shown(&history, |x| &x.new) }),
                 request_id: actor.request_id,
             },
         )
@@ -1057,6 +1063,16 @@ pub async fn totals(db: &Db, form: &str, period: &str, states: &[Status]) -> Res
     Ok(Totals { series, rollup, returns: seen.len() })
 }
 
+/// An organisation's value of one element, from [`element_values`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrgValue {
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub org_unit_id: i64,
+    pub unit_path: String,
+    pub value: f64,
+}
+
 /// One element's values across organisations (for outliers): organisation, its unit, value.
 pub async fn element_values(
     db: &Db,
@@ -1065,14 +1081,22 @@ pub async fn element_values(
     element: &str,
     disagg: &str,
     root: &str,
-) -> Result<Vec<(i64, String, i64, String, f64)>> {
+) -> Result<Vec<OrgValue>> {
     let (lo, hi) = subtree_bounds(root);
     db.read(
         "SELECT o.id, o.name, o.org_unit_id, r.unit_path, SUM(v.num) FROM stat_values v JOIN stat_returns r ON r.id = v.return_id JOIN organisations o ON o.id = r.organisation_id \
          WHERE r.form = ? AND r.period = ? AND v.element = ? AND v.disagg = ? AND v.num IS NOT NULL AND r.unit_path >= ? AND r.unit_path < ? AND r.status <> 'draft' \
          GROUP BY o.id, o.name, o.org_unit_id, r.unit_path ORDER BY o.id",
         vec![form.into(), period.into(), element.into(), disagg.into(), lo.into(), hi.into()],
-        |r| Ok((r.int(0)?, r.text(1)?, r.int(2)?, r.text(3)?, r.opt_real(4)?.unwrap_or(0.0))),
+        |r| {
+            Ok(OrgValue {
+                organisation_id: r.int(0)?,
+                organisation: r.text(1)?,
+                org_unit_id: r.int(2)?,
+                unit_path: r.text(3)?,
+                value: r.opt_real(4)?.unwrap_or(0.0),
+            })
+        },
     )
     .await
 }

@@ -618,7 +618,19 @@ pub async fn me_tie(
 #[template(path = "reviews_list.html")]
 struct RoundsPage {
     s: Shell,
-    rounds: Vec<(i64, String, String, &'static str, String, String, usize, usize)>,
+    rounds: Vec<RoundLine>,
+}
+
+/// A round in the list: its mode and status as shown, and reviews done of those live.
+struct RoundLine {
+    id: i64,
+    code: String,
+    name: String,
+    mode: &'static str,
+    status: String,
+    deadline: String,
+    done: usize,
+    live: usize,
 }
 
 pub async fn rounds(State(state): State<AppState>, a: Auth<ManageExperts>) -> AppResult<Response> {
@@ -630,16 +642,16 @@ pub async fn rounds(State(state): State<AppState>, a: Auth<ManageExperts>) -> Ap
         let live =
             asg.iter().filter(|x| matches!(x.status.as_str(), "assigned" | "submitted")).count();
         let done = asg.iter().filter(|x| x.status == "submitted").count();
-        rows.push((
-            r.id,
-            r.code,
-            r.name,
-            t(lang, &format!("reviews.mode.{}", r.mode.code())),
-            t(lang, &format!("reviews.status.{}", r.status)).to_string(),
-            r.deadline,
+        rows.push(RoundLine {
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            mode: t(lang, &format!("reviews.mode.{}", r.mode.code())),
+            status: t(lang, &format!("reviews.status.{}", r.status)).to_string(),
+            deadline: r.deadline,
             done,
             live,
-        ));
+        });
     }
     Ok(render(&RoundsPage { s: ctx.shell(), rounds: rows }))
 }

@@ -785,8 +785,7 @@ fn monitoring_xlsx(
     for (c, k) in cols.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, t(lang, k), &head)?;
     }
-    let mut row = 3;
-    for tg in &f.targets {
+    for (row, tg) in (3..).zip(&f.targets) {
         let series: Vec<(i32, f64)> = values
             .iter()
             .filter(|v| v.indicator == tg.code)
@@ -811,7 +810,6 @@ fn monitoring_xlsx(
                 ws.write_number_with_format(row, 10, g, &pct)?;
             }
         }
-        row += 1;
     }
     ws.set_column_width(0, 36)?;
     let ws = wb.add_worksheet();
@@ -1172,14 +1170,14 @@ fn colour(i: usize) -> &'static str {
     COLOURS[i % COLOURS.len()]
 }
 
+/// A zone's strongest and weakest indicators: (name, score) each, best or worst first.
+struct Extremes {
+    strongest: Vec<(String, String)>,
+    weakest: Vec<(String, String)>,
+}
+
 /// The strongest and weakest indicators of a zone in a year (normalised scores, 0–100).
-fn strengths(
-    panel: &IndexPanel,
-    f: &Framework,
-    lang: Lang,
-    zone: i64,
-    year: i32,
-) -> (Vec<(String, String)>, Vec<(String, String)>) {
+fn strengths(panel: &IndexPanel, f: &Framework, lang: Lang, zone: i64, year: i32) -> Extremes {
     let mut scored: Vec<(String, f64)> = f
         .targets
         .iter()
@@ -1194,7 +1192,7 @@ fn strengths(
     let top = fmt(&scored[..scored.len().min(3)]);
     let mut low = scored.clone();
     low.reverse();
-    (top, fmt(&low[..low.len().min(3)]))
+    Extremes { strongest: top, weakest: fmt(&low[..low.len().min(3)]) }
 }
 
 pub async fn index_page(
@@ -1337,7 +1335,8 @@ pub async fn index_page(
                     )
                 })
                 .collect();
-            let (strengths, weaknesses) = strengths(panel, &f, lang, zid, year);
+            let Extremes { strongest: strengths, weakest: weaknesses } =
+                strengths(panel, &f, lang, zid, year);
             profile = Some(Profile { zone: zname, pillars, strengths, weaknesses });
         }
         // Rank intervals of the chosen year, from the uncertainty analysis of that year alone.
@@ -1534,7 +1533,7 @@ pub async fn index_report(
     }
     blocks.push(Block::Heading(t(lang, "rep.idx.h.profiles").into()));
     for (z, _, _) in &ranked {
-        let (good, bad) = strengths(&panel, &f, lang, z.id, year);
+        let Extremes { strongest: good, weakest: bad } = strengths(&panel, &f, lang, z.id, year);
         let list = |v: &[(String, String)]| {
             v.iter().map(|(n, s)| format!("{n}（{s}）")).collect::<Vec<_>>().join("、")
         };

@@ -158,11 +158,24 @@ struct CallPage {
     notice: String,
     guidelines: Vec<calls::Block>,
     files: Vec<(i64, String, String)>,
-    /// The call's own form: section title, (label, kind, required).
-    form: Vec<(String, Vec<(String, String, bool)>)>,
+    /// The call's own form.
+    form: Vec<FormSectionLine>,
     plan: Vec<String>,
     /// The next expert round's defaults from the plan: mode, experts per application.
     next_round: (&'static str, u32),
+}
+
+/// A section of a call's own form as shown on the call's page.
+struct FormSectionLine {
+    title: String,
+    fields: Vec<FormFieldLine>,
+}
+
+/// A field of a call's own form: its label, its kind as the applicant reads it, whether required.
+struct FormFieldLine {
+    label: String,
+    kind: String,
+    required: bool,
 }
 
 /// A form field's kind as the applicant reads it.
@@ -300,14 +313,17 @@ pub async fn call_page(
     let form = c
         .form
         .iter()
-        .map(|s| {
-            (
-                s.title.clone(),
-                s.fields
-                    .iter()
-                    .map(|f| (f.label.clone(), kind_text(lang, &f.kind), f.required))
-                    .collect(),
-            )
+        .map(|s| FormSectionLine {
+            title: s.title.clone(),
+            fields: s
+                .fields
+                .iter()
+                .map(|f| FormFieldLine {
+                    label: f.label.clone(),
+                    kind: kind_text(lang, &f.kind),
+                    required: f.required,
+                })
+                .collect(),
         })
         .collect();
     let p = &c.review_plan;
@@ -1165,12 +1181,29 @@ struct CallMoney {
 #[template(path = "projects_board.html")]
 struct BoardPage {
     s: Shell,
-    calls:
-        Vec<(i64, String, Vec<(&'static str, &'static str, i64, String, String)>, i64, CallMoney)>,
+    calls: Vec<BoardCall>,
     ledgers: Vec<(String, i64, String, String, String)>,
     /// Projects with overdue reports, overdue reports, overdue rectifications, payments waiting
     /// for the checker, changes waiting, money granted and paid to projects.
     follow_up: (usize, usize, usize, usize, usize, String, String),
+}
+
+/// A call on the board: its applications by stage, how many in all, and its projects' money.
+struct BoardCall {
+    id: i64,
+    title: String,
+    stages: Vec<BoardStage>,
+    total: i64,
+    money: CallMoney,
+}
+
+/// A call's applications at one stage: how many, money requested and granted (万元).
+struct BoardStage {
+    code: &'static str,
+    label: &'static str,
+    count: i64,
+    requested: String,
+    granted: String,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -1235,11 +1268,17 @@ pub async fn board(
             .filter(|r| r.call_id == c.id)
             .map(|r| {
                 let s = Stage::parse(&r.stage).unwrap_or(Stage::Draft);
-                (s.code(), stage_label(lang, s), r.n, r.requested.wan_text(), r.granted.wan_text())
+                BoardStage {
+                    code: s.code(),
+                    label: stage_label(lang, s),
+                    count: r.n,
+                    requested: r.requested.wan_text(),
+                    granted: r.granted.wan_text(),
+                }
             })
             .collect();
-        let n = mine.iter().map(|x| x.2).sum();
-        calls.push((c.id, c.title, mine, n, money));
+        let total = mine.iter().map(|x| x.count).sum();
+        calls.push(BoardCall { id: c.id, title: c.title, stages: mine, total, money });
     }
     let mut ledgers = Vec::new();
     for p in store::programmes(&state.db).await.map_err(err)? {
@@ -1280,12 +1319,24 @@ struct ProjectPage {
     staff: bool,
     book: Option<store::TaskBook>,
     conditions: Vec<(&'static str, String, String, String)>,
-    instalments: Vec<(i64, i64, &'static str, String, String, String, bool, bool)>,
+    instalments: Vec<InstalmentLine>,
     paid: String,
     life: Option<execution::Life>,
     leader: bool,
     /// index, due, text, state code (reached, overdue, upcoming), state text, note, may be marked reached
     milestones: Vec<(usize, String, String, &'static str, String, String, bool)>,
+}
+
+/// An instalment on a project's page: its condition and amount, its state as shown, and whether
+/// it may be prepared or released next.
+struct InstalmentLine {
+    id: i64,
+    seq: i64,
+    condition: &'static str,
+    amount: String,
+    state: String,
+    may_prepare: bool,
+    may_release: bool,
 }
 
 pub async fn project_page(
@@ -1332,16 +1383,15 @@ pub async fn project_page(
                 (Some(by), None) => tf(lang, "projects.prepared_by", std::slice::from_ref(by)),
                 _ => t(lang, "projects.planned").to_string(),
             };
-            (
-                r.id,
-                r.seq,
-                t(lang, &format!("projects.condition.{}", i.condition.code())),
-                i.amount.wan_text(),
+            InstalmentLine {
+                id: r.id,
+                seq: r.seq,
+                condition: t(lang, &format!("projects.condition.{}", i.condition.code())),
+                amount: i.amount.wan_text(),
                 state,
-                String::new(),
-                i.prepared_by.is_none() && i.released_by.is_none(),
-                i.prepared_by.is_some() && i.released_by.is_none(),
-            )
+                may_prepare: i.prepared_by.is_none() && i.released_by.is_none(),
+                may_release: i.prepared_by.is_some() && i.released_by.is_none(),
+            }
         })
         .collect();
     let notice = notice_text(lang, &q.notice);

@@ -1645,8 +1645,8 @@ pub async fn analysis(
             store::element_values(db, &form.code, &p.to_string(), &element, "", &unit.path)
                 .await
                 .map_err(|e| ctx.err(e.into()))?;
-        let mut push = |group: &[&(i64, String, i64, String, f64)], only: Option<Method>| {
-            let xs: Vec<f64> = group.iter().map(|v| v.4).collect();
+        let mut push = |group: &[&store::OrgValue], only: Option<Method>| {
+            let xs: Vec<f64> = group.iter().map(|v| v.value).collect();
             for o in analysis::outliers(&xs) {
                 if only.is_some_and(|m| m != o.method)
                     || (only.is_none() && o.method == Method::MinMax)
@@ -1655,14 +1655,14 @@ pub async fn analysis(
                 }
                 let v = group[o.index];
                 outliers.push(OutlierRow {
-                    org_id: v.0,
-                    org: v.1.clone(),
+                    org_id: v.organisation_id,
+                    org: v.organisation.clone(),
                     unit: all_units
                         .iter()
-                        .find(|u| u.id == v.2)
+                        .find(|u| u.id == v.org_unit_id)
                         .map(unit_label)
                         .unwrap_or_default(),
-                    value: number(v.4),
+                    value: number(v.value),
                     method: match o.method {
                         Method::ZScore => "stats.method.z",
                         Method::ModifiedZ => "stats.method.modified_z",
@@ -1674,11 +1674,11 @@ pub async fn analysis(
             }
         };
         // z-scores over the whole area; min–max within each org unit.
-        let all: Vec<&(i64, String, i64, String, f64)> = values.iter().collect();
+        let all: Vec<&store::OrgValue> = values.iter().collect();
         push(&all, None);
-        let mut by_unit: BTreeMap<i64, Vec<&(i64, String, i64, String, f64)>> = BTreeMap::new();
+        let mut by_unit: BTreeMap<i64, Vec<&store::OrgValue>> = BTreeMap::new();
         for v in &values {
-            by_unit.entry(v.2).or_default().push(v);
+            by_unit.entry(v.org_unit_id).or_default().push(v);
         }
         for group in by_unit.values() {
             push(group, Some(Method::MinMax));

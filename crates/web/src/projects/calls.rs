@@ -33,11 +33,26 @@ const QUALIFICATIONS: [&str; 2] = ["tech_sme", "high_tech"];
 #[template(path = "programmes.html")]
 struct ProgrammesPage {
     s: Shell,
-    /// id, code, name, (year, budget, committed, available)
-    rows: Vec<(i64, String, String, Vec<(i64, String, String, String)>)>,
+    rows: Vec<ProgrammeLine>,
     f: ProgrammeForm,
     errors: Vec<(String, String)>,
     notice: String,
+}
+
+/// A programme with its budget year by year.
+struct ProgrammeLine {
+    id: i64,
+    code: String,
+    name: String,
+    years: Vec<BudgetLine>,
+}
+
+/// A programme's budget for a year: budget, committed and available (万元).
+struct BudgetLine {
+    year: i64,
+    budget: String,
+    committed: String,
+    available: String,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -65,11 +80,14 @@ async fn programmes_page(
             .await
             .map_err(err)?
             .into_iter()
-            .map(|(y, l)| {
-                (y, l.budget.wan_text(), l.committed.wan_text(), l.available().wan_text())
+            .map(|(year, l)| BudgetLine {
+                year,
+                budget: l.budget.wan_text(),
+                committed: l.committed.wan_text(),
+                available: l.available().wan_text(),
             })
             .collect();
-        rows.push((p.id, p.code, p.name, years));
+        rows.push(ProgrammeLine { id: p.id, code: p.code, name: p.name, years });
     }
     let mut resp =
         render(&ProgrammesPage { s: ctx.shell(), rows, f, errors: errors.clone(), notice });

@@ -949,10 +949,24 @@ pub async fn object(
 
 // ---------------------------------------------------------------- the bureau's notice work on a call
 
+/// An objection to a call's notice as staff read it.
+pub struct ObjectionLine {
+    pub id: i64,
+    /// The code of the application objected to.
+    pub application: String,
+    /// Who objected: name (contact).
+    pub by: String,
+    pub body: String,
+    pub resolution: String,
+    pub status: &'static str,
+    pub open: bool,
+    pub resolved_by: String,
+}
+
 /// The notice part of a call's page for staff.
 pub struct CallNotice {
     pub published: Option<(String, String, String, String)>,
-    pub objections: Vec<(i64, String, String, String, String, &'static str, bool, String)>,
+    pub objections: Vec<ObjectionLine>,
     pub approved: usize,
     pub can_establish: bool,
     pub defaults: (String, String, String),
@@ -976,16 +990,16 @@ pub async fn call_notice(state: &AppState, ctx: &Ctx, call_id: i64) -> AppResult
                 .map(|a| a.code)
                 .unwrap_or_default(),
         };
-        objections.push((
-            o.id,
-            code,
-            format!("{}（{}）", o.name, o.contact),
-            o.body,
-            o.resolution,
-            t(ctx.lang, &format!("life.objection.{}", o.status)),
-            o.status == "open",
-            o.resolved_by,
-        ));
+        objections.push(ObjectionLine {
+            id: o.id,
+            application: code,
+            by: format!("{}（{}）", o.name, o.contact),
+            body: o.body,
+            resolution: o.resolution,
+            status: t(ctx.lang, &format!("life.objection.{}", o.status)),
+            open: o.status == "open",
+            resolved_by: o.resolved_by,
+        });
     }
     let day = today();
     let f = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
