@@ -59,6 +59,8 @@ pub async fn serve(
             },
             _ = &mut stop => break,
         };
+        // Answers go out at once rather than waiting on Nagle's algorithm for more to send.
+        let _ = stream.set_nodelay(true);
         let app = app.clone();
         let service =
             hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
