@@ -3,6 +3,7 @@
 # token of bureau staff, against the real server on a fresh demo database: fails on any 5xx and
 # on any response (status, content type, body) the document does not allow. Bounded in time.
 # Usage: scripts/schemathesis.sh [DATABASE_URL]   (default: a SQLite file in a temp folder)
+# One worker: with two, schemathesis 4.32 once failed on a race in its own cache (a KeyError).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/innocity/target}"
@@ -37,6 +38,6 @@ cd "$work"
 "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --phases examples,coverage,fuzzing --max-time "${SCHEMATHESIS_SECONDS:-90}" --workers 2 \
+  --phases examples,coverage,fuzzing --max-time "${SCHEMATHESIS_SECONDS:-90}" --workers 1 \
   --generation-allow-x00 true --seed 20261204 --suppress-health-check all --warnings off
 if grep -q "panicked" "$work/server.log"; then echo "the server panicked:"; cat "$work/server.log"; exit 1; fi

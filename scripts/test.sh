@@ -30,8 +30,9 @@ else
   run_tests() { cargo test --workspace --no-fail-fast "$@" -- --test-threads 2; }
 fi
 
-echo "== formatting (cargo fmt --check)"
+echo "== formatting and lints (cargo fmt --check, clippy -D warnings)"
 cargo fmt --all --check
+cargo clippy -q --workspace --all-targets -- -D warnings
 
 echo "== tests on SQLite"
 unset INNOCITY_TEST_DATABASE_URL
