@@ -536,7 +536,8 @@ async fn bids_steer_the_optimal_assignment_where_the_call_allows_them() {
     let rid = store::create_round(&t.db, &new, &items, actor).await.unwrap();
     let ids: Vec<i64> = store::items(&t.db, rid).await.unwrap().iter().map(|i| i.id).collect();
     let s = t.login("expert").await;
-    assert!(t.get(&s, "/my/reviews").await.body.contains(&format!("/my/bids/{rid}")));
+    let mine = t.get(&s, "/my/reviews").await;
+    assert!(mine.body.contains(&format!("/my/bids/{rid}")), "{}: {}", mine.status, mine.body);
     assert_eq!(t.get(&s, &format!("/my/bids/{rid}")).await.status, StatusCode::OK);
     let bid = |item: i64, b: &'static str| {
         let (t, s) = (&t, s.clone());
