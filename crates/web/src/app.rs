@@ -457,7 +457,7 @@ async fn limits(State(state): State<AppState>, req: Request, next: Next) -> Resp
                 "err.control_in",
             )
             .args(vec![field.clone()]);
-            e.fields = vec![(field, crate::i18n::tf(lang, "err.control", &[]))];
+            e.fields = vec![(field, crate::i18n::tf(lang, "err.control_char", &[]))];
             return e.in_ctx(lang, api, None).into_response();
         }
         next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
