@@ -318,10 +318,12 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
     let panel_id = experts::create_round(db, &panel, &best, actor).await?;
     experts::commit_seed(db, panel_id, actor).await?;
     experts::run_draw(db, panel_id, today, actor).await?;
-    // The demo expert account takes the busiest drawn expert's place in the library.
+    // The demo expert account takes the busiest drawn expert's place in the library, never the
+    // expert the credit records suspend (the draw's seed is random, so either may be drawn).
     let drawn = experts::assignments(db, panel_id).await?;
+    let suspended = codes[SUSPENDED_EXPERT].0;
     let mut per: BTreeMap<i64, usize> = BTreeMap::new();
-    for a in &drawn {
+    for a in drawn.iter().filter(|a| a.expert_id != suspended) {
         *per.entry(a.expert_id).or_default() += 1;
     }
     let busiest = per
@@ -410,6 +412,9 @@ fn scores_for(level: f64, version: i64) -> ReviewInput {
     }
 }
 
+/// The expert (by position in the library) whose serious bad record suspends them.
+const SUSPENDED_EXPERT: usize = 41;
+
 async fn seed_credit(db: &Db, actor: Actor<'_>) -> Result<()> {
     let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
     let today = chrono::Local::now().date_naive();
@@ -419,7 +424,7 @@ async fn seed_credit(db: &Db, actor: Actor<'_>) -> Result<()> {
         name: name.into(),
     };
     let e = |k: usize| (format!("E{:04}", k + 1), self::person(k));
-    let (k1, n1) = e(41);
+    let (k1, n1) = e(SUSPENDED_EXPERT);
     let (k2, n2) = e(87);
     let (k3, n3) = e(150);
     let records = [
