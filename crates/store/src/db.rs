@@ -55,6 +55,8 @@ pub struct Db {
     /// The SQLite file, for the reads that go straight to SQLite (see [`Db::read`]).
     pub sqlite_path: Option<std::path::PathBuf>,
     readers: std::sync::Arc<std::sync::Mutex<Vec<rusqlite::Connection>>>,
+    /// The platform's one clock (see [`crate::clock`]); set once at start-up.
+    pub clock: crate::clock::Clock,
 }
 
 /// The URL with any password replaced, for logs.
@@ -97,7 +99,7 @@ impl Db {
             })
             .filter(|p| p != ":memory:" && !p.is_empty())
             .map(std::path::PathBuf::from);
-        let db = Db { conn, backend, sqlite_path, readers: Default::default() };
+        let db = Db { conn, backend, sqlite_path, readers: Default::default(), clock: Default::default() };
         if backend == DbBackend::Sqlite {
             // WAL is a property of the file; foreign keys and the busy timeout are set on every
             // connection by sqlx's defaults, which we check at start-up.
@@ -139,7 +141,7 @@ impl Db {
             vec![],
         ))
         .await?;
-        Ok(Tx { txn, backend: self.backend })
+        Ok(Tx { txn, backend: self.backend, clock: self.clock.clone() })
     }
 
     /// Reads rows with portable SQL, mapping each by column index. On SQLite this goes straight to
@@ -204,6 +206,7 @@ impl Db {
 pub struct Tx {
     pub txn: DatabaseTransaction,
     pub backend: DbBackend,
+    pub clock: crate::clock::Clock,
 }
 
 impl Tx {

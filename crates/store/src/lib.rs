@@ -6,6 +6,7 @@
 pub mod anchor;
 pub mod audit;
 pub mod backup;
+pub mod clock;
 pub mod credit;
 pub mod db;
 pub mod demo;
