@@ -99,7 +99,13 @@ impl Db {
             })
             .filter(|p| p != ":memory:" && !p.is_empty())
             .map(std::path::PathBuf::from);
-        let db = Db { conn, backend, sqlite_path, readers: Default::default(), clock: Default::default() };
+        let db = Db {
+            conn,
+            backend,
+            sqlite_path,
+            readers: Default::default(),
+            clock: Default::default(),
+        };
         if backend == DbBackend::Sqlite {
             // WAL is a property of the file; foreign keys and the busy timeout are set on every
             // connection by sqlx's defaults, which we check at start-up.

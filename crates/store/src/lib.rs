@@ -9,7 +9,6 @@ pub mod backup;
 pub mod clock;
 pub mod credit;
 pub mod db;
-pub mod demo;
 pub mod experts;
 pub mod indicators;
 pub mod migrate;

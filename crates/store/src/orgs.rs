@@ -71,7 +71,7 @@ fn org_from(r: &dyn ReadRow) -> Result<Organisation> {
 
 /// `[lower, upper)` bounds of the paths in the subtree rooted at `root` (paths end in '/', and
 /// '0' is the byte after '/').
-pub(crate) fn subtree_bounds(root: &str) -> (String, String) {
+pub fn subtree_bounds(root: &str) -> (String, String) {
     let upper = format!("{}0", root.trim_end_matches('/'));
     (root.to_string(), upper)
 }

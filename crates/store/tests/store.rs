@@ -1,8 +1,9 @@
 //! Store tests, run on SQLite and (with INNOCITY_TEST_DATABASE_URL) on PostgreSQL.
 use innocity_core::access::Scope;
 use innocity_core::audit::Break;
+use innocity_demo as demo;
 use innocity_store::orgs::{self, OrgQuery};
-use innocity_store::{Db, audit, backup, demo, migrate, stats, testing, users};
+use innocity_store::{Db, audit, backup, migrate, stats, testing, users};
 use sea_orm::ConnectionTrait;
 
 #[tokio::test]
@@ -447,8 +448,9 @@ mod projects_flow {
     use innocity_core::projects::funding::{BudgetRules, Line};
     use innocity_core::projects::money::Money;
     use innocity_core::projects::{Action, Deadlines, Eligibility, Level, Stage};
+    use innocity_demo as demo;
     use innocity_store::projects::execution as x;
-    use innocity_store::{StoreError, credit, demo, orgs::Actor, projects as p, testing};
+    use innocity_store::{StoreError, credit, orgs::Actor, projects as p, testing};
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -1385,7 +1387,8 @@ mod projects_flow {
 }
 
 mod backup_whole {
-    use innocity_store::{Db, audit, backup, demo, migrate, orgs, projects, testing};
+    use innocity_demo as demo;
+    use innocity_store::{Db, audit, backup, migrate, orgs, projects, testing};
     use serde_json::{Value, json};
 
     /// A new empty folder for stored files, removed at the end of the test.
@@ -1674,8 +1677,9 @@ mod backup_whole {
 }
 
 mod audit_anchor {
+    use innocity_demo as demo;
     use innocity_store::anchor::{self, Break};
-    use innocity_store::{audit, demo, testing, users};
+    use innocity_store::{audit, testing, users};
 
     #[test]
     fn hmac_sha256_matches_rfc_4231() {
@@ -1774,9 +1778,8 @@ mod audit_anchor {
 mod checks_in_the_write {
     use innocity_core::projects::Stage;
     use innocity_core::projects::execution::Status;
-    use innocity_store::{
-        Db, StoreError, audit, demo, experts, orgs::Actor, projects as p, testing,
-    };
+    use innocity_demo as demo;
+    use innocity_store::{Db, StoreError, audit, experts, orgs::Actor, projects as p, testing};
     use std::time::Duration;
 
     const ACTOR: Actor<'static> = Actor { user_id: 0, username: "t", request_id: "r" };

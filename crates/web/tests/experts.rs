@@ -4,7 +4,7 @@
 mod common;
 use axum::http::StatusCode;
 use common::*;
-use innocity_store::demo;
+use innocity_demo as demo;
 use innocity_store::experts as store;
 
 async fn review_app() -> TestApp {

@@ -2,7 +2,7 @@
 mod common;
 use axum::http::StatusCode;
 use common::*;
-use innocity_store::demo;
+use innocity_demo as demo;
 
 async fn monitoring_app() -> TestApp {
     let t = app().await;

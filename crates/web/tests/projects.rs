@@ -4,7 +4,7 @@ mod common;
 use axum::http::StatusCode;
 use common::*;
 use innocity_core::projects::Stage;
-use innocity_store::demo;
+use innocity_demo as demo;
 use innocity_store::projects as store;
 
 async fn projects_app() -> TestApp {

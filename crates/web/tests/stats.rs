@@ -5,8 +5,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::*;
 use innocity_core::stats::status::Status;
+use innocity_demo as demo;
+use innocity_store::orgs;
 use innocity_store::stats as store;
-use innocity_store::{demo, orgs};
 
 /// The demo with statistics, its 2025 window open for another month whatever today is.
 async fn stats_app() -> TestApp {

@@ -5,7 +5,8 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::*;
-use innocity_store::{Db, demo};
+use innocity_demo as demo;
+use innocity_store::Db;
 use innocity_web::{AppState, WebConfig, router};
 
 #[tokio::test]

@@ -3,7 +3,8 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use innocity_store::{Db, demo, testing};
+use innocity_demo as demo;
+use innocity_store::{Db, testing};
 use innocity_web::{AppState, WebConfig, router};
 use tower::ServiceExt;
 

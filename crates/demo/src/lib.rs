@@ -3,11 +3,11 @@
 pub mod experts;
 pub mod projects;
 
-use crate::db::{Db, Result, StoreError, now_ms};
-use crate::orgs::{self, OrgUnit};
-use crate::users::{self, NewUser};
 use innocity_core::access::Role;
 use innocity_core::orgs::{CreditCode, OrgKind, UnitLevel};
+use innocity_store::db::{Db, Result, StoreError};
+use innocity_store::orgs::{self, OrgUnit};
+use innocity_store::users::{self, NewUser};
 use sea_orm::Value;
 
 /// The demo password of every demo account.
@@ -241,7 +241,7 @@ pub async fn seed(db: &Db, n_orgs: u64, csl_tsv: Option<&str>) -> Result<DemoSum
         |u: &OrgUnit| if u.path.starts_with(&by_code[2].path) { "620400" } else { "620100" };
     let kws = keywords(csl_tsv);
     let mut rng = Lcg(2026);
-    let now = now_ms();
+    let now = db.clock.now_ms();
     let mut names_used = std::collections::HashSet::new();
     let mut rows: Vec<Vec<Value>> = Vec::new();
     for n in 0..n_orgs {
@@ -317,9 +317,9 @@ pub async fn seed(db: &Db, n_orgs: u64, csl_tsv: Option<&str>) -> Result<DemoSum
         for sql in orgs::RECOUNT_SQL {
             tx.exec(sql, vec![]).await?;
         }
-        crate::audit::append(
+        innocity_store::audit::append(
             &tx,
-            crate::audit::Change {
+            innocity_store::audit::Change {
                 actor: "system",
                 action: "organisation.import",
                 entity: "organisation",
@@ -541,8 +541,8 @@ fn enterprise_107_2(
     v
 }
 
-fn num_change(element: &str, disagg: &str, row: i64, v: f64) -> crate::stats::CellChange {
-    crate::stats::CellChange {
+fn num_change(element: &str, disagg: &str, row: i64, v: f64) -> innocity_store::stats::CellChange {
+    innocity_store::stats::CellChange {
         element: element.into(),
         disagg: disagg.into(),
         row,
@@ -550,8 +550,8 @@ fn num_change(element: &str, disagg: &str, row: i64, v: f64) -> crate::stats::Ce
     }
 }
 
-fn text_change(element: &str, row: i64, v: &str) -> crate::stats::CellChange {
-    crate::stats::CellChange {
+fn text_change(element: &str, row: i64, v: &str) -> innocity_store::stats::CellChange {
+    innocity_store::stats::CellChange {
         element: element.into(),
         disagg: String::new(),
         row,
@@ -564,8 +564,8 @@ fn text_change(element: &str, row: i64, v: &str) -> crate::stats::CellChange {
 /// quarterly quick report from 2025Q1 to 2026Q3. The 2025 and 2026Q3 windows are extended so
 /// the demo can be filled in now.
 pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> {
-    use crate::stats::{BatchItem, Mode};
-    let actor = crate::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
+    use innocity_store::stats::{BatchItem, Mode};
+    let actor = innocity_store::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
     let orgs_rows = db
         .read("SELECT id, kind, unit_path FROM organisations ORDER BY id", vec![], |r| {
             Ok((r.int(0)?, r.text(1)?, r.text(2)?))
@@ -661,12 +661,12 @@ pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> 
             roster.push(BatchItem { organisation_id: o.0, unit_path: o.2.clone(), changes });
         }
         for (form, items) in [("107-2", &grid), ("107-1", &roster)] {
-            summary.values += crate::stats::save_batch(
+            summary.values += innocity_store::stats::save_batch(
                 db,
                 form,
                 &year.to_string(),
                 items,
-                crate::stats::SaveHow { mode: Mode::Replace, source: "import" },
+                innocity_store::stats::SaveHow { mode: Mode::Replace, source: "import" },
                 actor,
                 &|_| {},
             )
@@ -718,12 +718,12 @@ pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> 
             });
         }
         let period = format!("{y}Q{q}");
-        summary.values += crate::stats::save_batch(
+        summary.values += innocity_store::stats::save_batch(
             db,
             "KB-Q",
             &period,
             &items,
-            crate::stats::SaveHow { mode: Mode::Replace, source: "import" },
+            innocity_store::stats::SaveHow { mode: Mode::Replace, source: "import" },
             actor,
             &|_| {},
         )
@@ -736,7 +736,7 @@ pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> 
 
 /// Puts the demo returns into their states, as the people of the demo would have.
 async fn set_demo_states(db: &Db, showcase: Option<i64>) -> Result<()> {
-    let now = now_ms();
+    let now = db.clock.now_ms();
     let day = 86_400_000i64;
     let returns = db
         .read(
@@ -779,9 +779,9 @@ async fn set_demo_states(db: &Db, showcase: Option<i64>) -> Result<()> {
         )
         .await?;
     }
-    crate::audit::append(
+    innocity_store::audit::append(
         &tx,
-        crate::audit::Change {
+        innocity_store::audit::Change {
             actor: "demo",
             action: "demo.stat_states",
             entity: "stat_return",
@@ -799,9 +799,9 @@ async fn set_demo_states(db: &Db, showcase: Option<i64>) -> Result<()> {
 /// Approves the demo's completed periods up the hierarchy, park by park, zone by zone, then
 /// the cities (which locks them), through the same checks a reviewer's approval passes.
 pub async fn approve_demo_periods(db: &Db) -> Result<usize> {
-    let cat = crate::stats::catalogue(db).await?;
+    let cat = innocity_store::stats::catalogue(db).await?;
     let units = orgs::units(db).await?;
-    let actor = crate::orgs::Actor { user_id: 0, username: "bureau", request_id: "demo" };
+    let actor = innocity_store::orgs::Actor { user_id: 0, username: "bureau", request_id: "demo" };
     let mut n = 0;
     for (form, period) in [("107-2", "2024"), ("107-1", "2024"), ("KB-Q", "2025Q4")] {
         let Some(f) = cat.form(form) else { continue };
@@ -809,8 +809,16 @@ pub async fn approve_demo_periods(db: &Db) -> Result<usize> {
             for u in units.iter().filter(|u| u.level == level) {
                 let children: Vec<OrgUnit> =
                     units.iter().filter(|c| c.parent_id == Some(u.id)).cloned().collect();
-                crate::stats::approve_unit(db, f, period, u, &children, level == "city", actor)
-                    .await?;
+                innocity_store::stats::approve_unit(
+                    db,
+                    f,
+                    period,
+                    u,
+                    &children,
+                    level == "city",
+                    actor,
+                )
+                .await?;
                 n += 1;
             }
         }
@@ -849,7 +857,7 @@ pub async fn seed_indicators(db: &Db) -> Result<usize> {
                 + progress * whole_paces[k % 10]
                 + (t.target - t.baseline) * after_growth[k % 10] * after;
             whole *= 1.0 + ((rng.next() % 60) as f64 - 30.0) / 1000.0;
-            out.push(crate::indicators::IndicatorValue {
+            out.push(innocity_store::indicators::IndicatorValue {
                 indicator: t.code.clone(),
                 org_unit_id: root.id,
                 period: year.to_string(),
@@ -879,7 +887,7 @@ pub async fn seed_indicators(db: &Db) -> Result<usize> {
                 let share_of_way = (t.planned(year) - t.baseline) / (t.target - t.baseline);
                 let mut v = base + (goal - base) * (share_of_way * pace + 0.05 * after * pace);
                 v *= 1.0 + ((rng.next() % 80) as f64 - 40.0) / 1000.0;
-                out.push(crate::indicators::IndicatorValue {
+                out.push(innocity_store::indicators::IndicatorValue {
                     indicator: t.code.clone(),
                     org_unit_id: z.id,
                     period: year.to_string(),
@@ -898,14 +906,14 @@ pub async fn seed_indicators(db: &Db) -> Result<usize> {
             ("BY_ST_CONTRIBUTION", 50.5, 51.2),
             ("BY_NEW_HITECH", 4.0, 6.0),
         ] {
-            out.push(crate::indicators::IndicatorValue {
+            out.push(innocity_store::indicators::IndicatorValue {
                 indicator: code.into(),
                 org_unit_id: by.id,
                 period: "2014".into(),
                 value: v2014,
                 source: "import".into(),
             });
-            out.push(crate::indicators::IndicatorValue {
+            out.push(innocity_store::indicators::IndicatorValue {
                 indicator: code.into(),
                 org_unit_id: by.id,
                 period: "2015".into(),
@@ -914,14 +922,14 @@ pub async fn seed_indicators(db: &Db) -> Result<usize> {
             });
         }
     }
-    let actor = crate::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
-    let mut n = crate::indicators::import(db, &out, actor).await?;
+    let actor = innocity_store::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
+    let mut n = innocity_store::indicators::import(db, &out, actor).await?;
     // The cities' totals, from their zones.
-    n += crate::indicators::aggregate(db, &f, actor).await?;
+    n += innocity_store::indicators::aggregate(db, &f, actor).await?;
     // The city's goals that the statistics answer (enterprise R&D and new products as a share
     // of sales), from the demo's returns.
     if let Some(city) = Framework::built_in().into_iter().find(|f| f.code == "CITY-2015") {
-        n += crate::indicators::from_statistics(
+        n += innocity_store::indicators::from_statistics(
             db,
             &city,
             &["2024".to_string(), "2025".to_string()],

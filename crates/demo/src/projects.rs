@@ -2,15 +2,15 @@
 //! open, one in review, one decided — and about 400 applications from the demo organisations with
 //! CSL papers as their texts, each moved through the real stage checks (deadlines, eligibility,
 //! the programme budget) to where it stands.
-use crate::db::{Db, Result, StoreError};
-use crate::orgs::Actor;
-use crate::projects::{self as p, Decision, Draft, NewCall, execution as x};
 use chrono::{Days, NaiveDate};
 use innocity_core::projects::form::{self, ReviewPlan};
 use innocity_core::projects::funding::{BudgetRules, Line};
 use innocity_core::projects::milestones;
 use innocity_core::projects::money::Money;
 use innocity_core::projects::{Action, Deadlines, Eligibility, Level};
+use innocity_store::db::{Db, Result, StoreError};
+use innocity_store::orgs::Actor;
+use innocity_store::projects::{self as p, Decision, Draft, NewCall, execution as x};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Default)]
@@ -55,7 +55,7 @@ const GIVEN: &[&str] = &[
 
 pub async fn seed_projects(db: &Db, csl_tsv: &str) -> Result<ProjectsSummary> {
     let actor = Actor { user_id: 0, username: "system", request_id: "demo" };
-    let today = chrono::Local::now().date_naive();
+    let today = db.clock.today();
     let year = i64::from(chrono::Datelike::year(&today));
     let papers: Vec<(String, String, String)> = csl_tsv
         .lines()
@@ -744,7 +744,7 @@ async fn carry_out(db: &Db, today: NaiveDate, papers: &[(String, String, String)
                     a.id,
                     &x::ChangeDetail::Leader {
                         name: "马振宇".into(),
-                        id_number: super::projects::demo_id_number(9001),
+                        id_number: crate::projects::demo_id_number(9001),
                     },
                     "原项目负责人调离本单位，申请变更项目负责人为课题骨干马振宇。",
                     today,
@@ -826,7 +826,7 @@ async fn shadow_user(db: &Db, n: u64, name: &str, organisation_id: i64) -> Resul
     let id = tx
         .insert(
             "INSERT INTO users (username, display_name, password_hash, role, organisation_id, active, created_at) VALUES (?, ?, '!', 'org_member', ?, 0, ?)",
-            vec![format!("r{n:04}").into(), name.into(), organisation_id.into(), crate::now_ms().into()],
+            vec![format!("r{n:04}").into(), name.into(), organisation_id.into(), tx.clock.now_ms().into()],
         )
         .await?;
     tx.commit().await?;
@@ -850,7 +850,7 @@ pub async fn seed_submit_bench(
     board_rows: usize,
 ) -> Result<Vec<BenchApplicant>> {
     let actor = Actor { user_id: 0, username: "bench", request_id: "bench" };
-    let today = chrono::Local::now().date_naive();
+    let today = db.clock.today();
     let year = i64::from(chrono::Datelike::year(&today));
     let prog = p::create_programme(
         db,
@@ -898,14 +898,14 @@ pub async fn seed_submit_bench(
     for n in 0..applicants {
         let org = &orgs[n % orgs.len()];
         let tx = db.begin_write().await?;
-        let uid = tx.insert("INSERT INTO users (username, display_name, password_hash, role, organisation_id, active, created_at) VALUES (?, ?, '!', 'org_member', ?, 1, ?)", vec![format!("bench{n:05}").into(), format!("申报人{n}").into(), org.0.into(), crate::now_ms().into()]).await?;
+        let uid = tx.insert("INSERT INTO users (username, display_name, password_hash, role, organisation_id, active, created_at) VALUES (?, ?, '!', 'org_member', ?, 1, ?)", vec![format!("bench{n:05}").into(), format!("申报人{n}").into(), org.0.into(), tx.clock.now_ms().into()]).await?;
         tx.commit().await?;
-        let token = crate::users::create_token(
+        let token = innocity_store::users::create_token(
             db,
-            &crate::users::NewToken {
+            &innocity_store::users::NewToken {
                 user_id: uid,
                 name: "bench",
-                days: crate::users::DEFAULT_TOKEN_DAYS,
+                days: innocity_store::users::DEFAULT_TOKEN_DAYS,
                 read_only: false,
                 actor: "bench",
                 request_id: "bench",
@@ -949,7 +949,7 @@ pub async fn seed_submit_bench(
         "rejected",
         "established",
     ];
-    let now = crate::now_ms();
+    let now = db.clock.now_ms();
     let tx = db.begin_write().await?;
     for chunk in (0..board_rows).collect::<Vec<_>>().chunks(1000) {
         let mut sql = String::from(

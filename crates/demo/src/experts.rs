@@ -3,20 +3,20 @@
 //! remote review (optimal assignment, every score in) and a panel review in progress (drawn with a
 //! committed seed; some reviews in, some drafts, one decline replaced by a redraw), and credit
 //! records, one of which suspends an expert.
-use crate::db::{Db, Result, StoreError};
-use crate::experts::{self, ExpertDraft, Item, Mode, NewRound, ReviewInput, Rules};
-use crate::orgs::Actor;
 use chrono::NaiveDate;
 use innocity_core::credit::{Nature, Record, Sanction, Severity};
 use innocity_core::experts::conflicts::{Tie, TieKind};
 use innocity_core::experts::panel::{Composition, MinGroup};
 use innocity_core::experts::scoring::Form;
 use innocity_core::experts::{Library, Status};
+use innocity_store::db::{Db, Result, StoreError};
+use innocity_store::experts::{self, ExpertDraft, Item, Mode, NewRound, ReviewInput, Rules};
+use innocity_store::orgs::Actor;
 use std::collections::BTreeMap;
 
 /// The CSL sample, embedded so the demo is the same on every machine (Apache-2.0, see
 /// `data/CSL-README.md`).
-pub const CSL: &str = include_str!("../../data/csl_papers.tsv");
+pub const CSL: &str = include_str!("../data/csl_papers.tsv");
 
 struct Paper<'a> {
     category: &'a str,
@@ -106,7 +106,7 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
         p.copied()
     };
     // Dates follow the calendar, so the demo's open round stays open whenever it is made.
-    let now = chrono::Local::now().date_naive();
+    let now = db.clock.today();
     let this_year = i64::from(chrono::Datelike::year(&now));
     let mut codes = Vec::new();
     for k in 0..300usize {
@@ -381,7 +381,7 @@ async fn demo_user_for(db: &Db, e: &experts::Expert) -> Result<i64> {
     let id = tx
         .insert(
             "INSERT INTO users (username, display_name, password_hash, role, active, created_at) VALUES (?, ?, '!', 'expert', 0, ?)",
-            vec![username.into(), e.name.clone().into(), crate::now_ms().into()],
+            vec![username.into(), e.name.clone().into(), db.clock.now_ms().into()],
         )
         .await?;
     tx.exec("UPDATE experts SET user_id = ? WHERE id = ?", vec![id.into(), e.id.into()]).await?;
@@ -417,8 +417,8 @@ const SUSPENDED_EXPERT: usize = 41;
 
 async fn seed_credit(db: &Db, actor: Actor<'_>) -> Result<()> {
     let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
-    let today = chrono::Local::now().date_naive();
-    let person = |key: &str, name: &str| crate::credit::Subject {
+    let today = db.clock.today();
+    let person = |key: &str, name: &str| innocity_store::credit::Subject {
         kind: "person".into(),
         key: key.into(),
         name: name.into(),
@@ -482,7 +482,7 @@ async fn seed_credit(db: &Db, actor: Actor<'_>) -> Result<()> {
         ),
     ];
     for (subject, record) in records {
-        crate::credit::add(db, &subject, &record, today, actor).await?;
+        innocity_store::credit::add(db, &subject, &record, today, actor).await?;
     }
     Ok(())
 }
