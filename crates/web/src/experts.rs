@@ -992,10 +992,10 @@ pub async fn results_xlsx(
         tracing::error!(error = %e, "xlsx export");
         ctx.err(AppError::internal(""))
     })?;
-    Ok(crate::stats::files::download(
+    Ok(crate::http::download(
         bytes,
         &format!("{}_results.xlsx", r.code),
-        crate::stats::files::XLSX,
+        crate::http::XLSX,
     ))
 }
 

@@ -263,10 +263,10 @@ pub async fn dashboard(
             tracing::error!(error = %e, "xlsx export");
             ctx.err(AppError::internal(&ctx.request_id))
         })?;
-        return Ok(crate::stats::files::download(
+        return Ok(crate::http::download(
             bytes,
             &format!("{}_{}_monitoring.xlsx", f.code, unit.code),
-            crate::stats::files::XLSX,
+            crate::http::XLSX,
         ));
     }
     let scope_units =
@@ -660,7 +660,7 @@ pub async fn import(
     req: axum::extract::Request,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let (name, bytes) = crate::stats::files::read_upload(ctx, req).await?;
+    let (name, bytes) = crate::http::read_upload(ctx, req).await?;
     let lower = name.to_lowercase();
     if !lower.ends_with(".csv") && !lower.ends_with(".xlsx") {
         return Err(ctx.err(
@@ -1041,7 +1041,7 @@ pub async fn report(
                 tracing::error!(error = %e, "pdf report");
                 ctx.err(AppError::internal(&ctx.request_id))
             })?;
-    Ok(crate::stats::files::download(
+    Ok(crate::http::download(
         pdf,
         &format!("{}_{}_report.pdf", f.code, unit.code),
         "application/pdf",
@@ -1211,10 +1211,10 @@ pub async fn index_page(
             tracing::error!(error = %e, "xlsx export");
             ctx.err(AppError::internal(&ctx.request_id))
         })?;
-        return Ok(crate::stats::files::download(
+        return Ok(crate::http::download(
             bytes,
             &format!("{}_index.xlsx", f.code),
-            crate::stats::files::XLSX,
+            crate::http::XLSX,
         ));
     }
     let mut tree: Vec<TreeNode> = f
@@ -1550,7 +1550,7 @@ pub async fn index_report(
                 tracing::error!(error = %e, "pdf report");
                 ctx.err(AppError::internal(&ctx.request_id))
             })?;
-    Ok(crate::stats::files::download(
+    Ok(crate::http::download(
         pdf,
         &format!("{}_{year}_index_report.pdf", f.code),
         "application/pdf",

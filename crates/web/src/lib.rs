@@ -8,6 +8,7 @@ pub mod blocking;
 pub mod error;
 pub mod experts;
 pub mod guard;
+pub mod http;
 pub mod home;
 pub mod i18n;
 pub mod indicators;

@@ -80,7 +80,7 @@ pub async fn calls(
     let list = store::calls(&state.db).await.map_err(|e| ctx.err(e.into()))?;
     let day = today();
     if q.format == "xlsx" {
-        use crate::stats::files::TableCell as C;
+        use crate::http::TableCell as C;
         let lang = ctx.lang;
         let head: Vec<&str> = [
             "calls.code",
@@ -115,7 +115,7 @@ pub async fn calls(
                 ]
             })
             .collect();
-        return crate::stats::files::table(ctx, t(lang, "calls.title"), &head, &rows, "calls.xlsx");
+        return crate::http::table(ctx, t(lang, "calls.title"), &head, &rows, "calls.xlsx");
     }
     let rows = list
         .iter()
@@ -450,7 +450,7 @@ pub async fn list(
 }
 
 fn xlsx(ctx: &Ctx, apps: &[Application]) -> AppResult<Response> {
-    use crate::stats::files::TableCell as C;
+    use crate::http::TableCell as C;
     let lang = ctx.lang;
     let head: Vec<&str> = [
         "apps.code",
@@ -478,7 +478,7 @@ fn xlsx(ctx: &Ctx, apps: &[Application]) -> AppResult<Response> {
             ]
         })
         .collect();
-    crate::stats::files::table(ctx, t(lang, "apps.title"), &head, &rows, "applications.xlsx")
+    crate::http::table(ctx, t(lang, "apps.title"), &head, &rows, "applications.xlsx")
 }
 
 #[derive(Template)]
@@ -1223,7 +1223,7 @@ pub async fn board(
     let rows = store::board(&state.db).await.map_err(err)?;
     if q.format == "xlsx" {
         // Every call by stage: count, money requested and granted (万元).
-        use crate::stats::files::TableCell as C;
+        use crate::http::TableCell as C;
         let head: Vec<&str> =
             ["calls.name", "apps.stage", "apps.count", "apps.requested", "apps.granted"]
                 .iter()
@@ -1242,7 +1242,7 @@ pub async fn board(
                 ]);
             }
         }
-        return crate::stats::files::table(
+        return crate::http::table(
             ctx,
             t(lang, "board.title"),
             &head,
@@ -1553,7 +1553,7 @@ pub async fn upload(
     if level != Level::Applicant {
         return Err(ctx.err(AppError::forbidden()));
     }
-    let (name, bytes) = crate::stats::files::read_upload(ctx, req).await?;
+    let (name, bytes) = crate::http::read_upload(ctx, req).await?;
     store::add_attachment(
         &state.db,
         &state.config.files_dir,
@@ -1587,7 +1587,7 @@ pub async fn file(
     if att.application_id != app.id {
         return Err(ctx.err(AppError::not_found()));
     }
-    let mut resp = crate::stats::files::download(bytes, &att.name, "application/octet-stream");
+    let mut resp = crate::http::download(bytes, &att.name, "application/octet-stream");
     resp.headers_mut()
         .insert("X-Content-Type-Options", axum::http::HeaderValue::from_static("nosniff"));
     Ok(resp)

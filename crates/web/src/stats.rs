@@ -946,7 +946,7 @@ pub async fn template(
         ctx.err(AppError::internal(&ctx.request_id))
     })?;
     let name = format!("{}_{}_{}.xlsx", rc.form.code, rc.period, rc.org.credit_code);
-    Ok(files::download(bytes, &name, files::XLSX))
+    Ok(crate::http::download(bytes, &name, crate::http::XLSX))
 }
 
 /// Uploads the return's own template (XLSX) or a long-format CSV: the file replaces the
@@ -961,7 +961,7 @@ pub async fn upload(
     let rc = load_return(&state, ctx, &a.principal, &form, &period, &org, Capability::ReportStats)
         .await?;
     rc.check_open(ctx)?;
-    let (name, bytes) = files::read_upload(ctx, req).await?;
+    let (name, bytes) = crate::http::read_upload(ctx, req).await?;
     let entries = files::entries_from_file(ctx, &rc, &name, &bytes).await?;
     let sha = {
         use sha2::Digest;
@@ -1277,10 +1277,10 @@ pub async fn area(
             tracing::error!(error = %e, "xlsx export");
             ctx.err(AppError::internal(&ctx.request_id))
         })?;
-        return Ok(files::download(
+        return Ok(crate::http::download(
             bytes,
             &format!("{}_{}_{}_completeness.xlsx", form.code, period, unit.code),
-            files::XLSX,
+            crate::http::XLSX,
         ));
     }
     let unit_name = |id: i64| {
@@ -1594,10 +1594,10 @@ pub async fn analysis(
             tracing::error!(error = %e, "xlsx export");
             ctx.err(AppError::internal(&ctx.request_id))
         })?;
-        return Ok(files::download(
+        return Ok(crate::http::download(
             bytes,
             &format!("{}_{}_{}_totals.xlsx", form.code, p, unit.code),
-            files::XLSX,
+            crate::http::XLSX,
         ));
     }
     // The element for the chart and the outliers.

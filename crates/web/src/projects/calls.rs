@@ -728,7 +728,7 @@ pub async fn upload(
         .await
         .map_err(|e| ctx.err(e.into()))?
         .ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let (name, bytes) = crate::stats::files::read_upload(ctx, req).await?;
+    let (name, bytes) = crate::http::read_upload(ctx, req).await?;
     store::add_call_file(&state.db, &state.config.files_dir, id, &name, &bytes, ctx.actor())
         .await
         .map_err(|e| refusal_on(ctx, "file", e))?;
@@ -746,7 +746,7 @@ pub async fn file(
     let (f, bytes) = store::call_file(&state.db, &state.config.files_dir, id, file)
         .await
         .map_err(|e| ctx.err(e.into()))?;
-    let mut resp = crate::stats::files::download(bytes, &f.name, "application/octet-stream");
+    let mut resp = crate::http::download(bytes, &f.name, "application/octet-stream");
     resp.headers_mut()
         .insert("X-Content-Type-Options", axum::http::HeaderValue::from_static("nosniff"));
     Ok(resp)

@@ -499,7 +499,7 @@ pub async fn report_upload(
         return Err(ctx.err(AppError::forbidden()));
     }
     let kind = ReportKind::parse(&kind).ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let (name, bytes) = crate::stats::files::read_upload(ctx, req).await?;
+    let (name, bytes) = crate::http::read_upload(ctx, req).await?;
     x::add_report_file(
         &state.db,
         &state.config.files_dir,
@@ -734,7 +734,7 @@ pub async fn portfolio(
         .iter()
         .map(|k| t(lang, k))
         .collect();
-        use crate::stats::files::TableCell as C;
+        use crate::http::TableCell as C;
         let rows: Vec<Vec<C>> = list
             .iter()
             .map(|p| {
@@ -751,7 +751,7 @@ pub async fn portfolio(
                 ]
             })
             .collect();
-        return crate::stats::files::table(
+        return crate::http::table(
             ctx,
             t(lang, "life.portfolio"),
             &head,
