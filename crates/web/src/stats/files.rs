@@ -1,16 +1,19 @@
 //! Statistics files: the XLSX template of a return (filled with its values), reading it back,
 //! long-format CSV uploads, and the completeness and totals workbooks.
-use super::{ReturnCtx, TotalRow, UnitRow, file_errors};
+use super::analysis::TotalRow;
+use super::review::UnitRow;
+use super::{ReturnCtx, file_errors};
 use crate::auth::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
 use crate::sheet::{Limits, SheetError, Which};
 use axum::http::StatusCode;
 use innocity_core::stats::long::{self, Entry, Place, PlaceError, Raw};
+use innocity_core::stats::values::Stored;
 use innocity_core::stats::{DataElement, FormKind};
 use innocity_store::orgs::OrgUnit;
 use innocity_store::stats::{Cell, Expected};
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 /// Column letters: 0 → A, 27 → AB.
 pub fn column_letter(mut c: u32) -> String {
@@ -57,87 +60,102 @@ pub fn template(rc: &ReturnCtx, cells: &[Cell], lang: Lang) -> Result<Vec<u8>, X
         ws.write_string_with_format(META_ROW, (i * 2) as u16, label, &bold)?;
         ws.write_string(META_ROW, (i * 2 + 1) as u16, value)?;
     }
-    let value_of = |e: &str, d: &str, r: i64| {
-        cells
-            .iter()
-            .find(|c| c.element == e && c.disagg == d && c.row == r)
-            .map(|c| c.value.clone())
-    };
-    let write_value = |ws: &mut rust_xlsxwriter::Worksheet,
-                       row: u32,
-                       col: u16,
-                       v: Option<innocity_core::stats::values::Stored>|
-     -> Result<(), XlsxError> {
-        match v {
-            Some(innocity_core::stats::values::Stored::Num(n)) => {
-                ws.write_number(row, col, n)?;
-            }
-            Some(innocity_core::stats::values::Stored::Text(s)) => {
-                ws.write_string(row, col, s)?;
-            }
-            None => {}
-        }
-        Ok(())
-    };
     match rc.form.kind {
-        FormKind::Grid => {
-            for (c, h) in [
-                t(lang, "xlsx.code"),
-                t(lang, "xlsx.disagg"),
-                t(lang, "xlsx.name"),
-                t(lang, "xlsx.unit"),
-                t(lang, "xlsx.value"),
-            ]
-            .iter()
-            .enumerate()
-            {
-                ws.write_string_with_format(HEAD_ROW, c as u16, *h, &head)?;
-            }
-            for (i, (e, option)) in rc.form.cells(&rc.cat).into_iter().enumerate() {
-                let row = HEAD_ROW + 1 + i as u32;
-                let d = option.map(|o| o.code.clone()).unwrap_or_default();
-                ws.write_string_with_format(row, 0, &e.code, &locked)?;
-                ws.write_string_with_format(row, 1, &d, &locked)?;
-                let name = match option {
-                    Some(o) => format!(
-                        "  {}{}",
-                        t(lang, "stats.of_which"),
-                        lang.pick(&o.name_zh, &o.name_en)
-                    ),
-                    None => super::element_name(lang, e).to_string(),
-                };
-                ws.write_string(row, 2, name)?;
-                ws.write_string(row, 3, &e.unit)?;
-                write_value(ws, row, 4, value_of(&e.code, &d, 0))?;
-            }
-            ws.set_column_width(0, 18)?;
-            ws.set_column_width(2, 40)?;
-            ws.set_column_width(4, 16)?;
-        }
-        FormKind::Roster => {
-            let elements: Vec<&DataElement> =
-                rc.form.elements.iter().filter_map(|c| rc.cat.element(c)).collect();
-            for (c, e) in elements.iter().enumerate() {
-                let title = if e.unit.is_empty() {
-                    super::element_name(lang, e).to_string()
-                } else {
-                    format!("{}（{}）", super::element_name(lang, e), e.unit)
-                };
-                ws.write_string_with_format(HEAD_ROW, c as u16, title, &head)?;
-                ws.write_string_with_format(HEAD_ROW + 1, c as u16, &e.code, &locked)?;
-                ws.set_column_width(c as u16, if e.code == "P_NAME" { 36 } else { 14 })?;
-            }
-            let mut rows: Vec<i64> = cells.iter().map(|c| c.row).filter(|r| *r > 0).collect();
-            rows.sort();
-            rows.dedup();
-            for (i, r) in rows.iter().enumerate() {
-                for (c, e) in elements.iter().enumerate() {
-                    write_value(ws, HEAD_ROW + 2 + i as u32, c as u16, value_of(&e.code, "", *r))?;
-                }
-            }
-        }
+        FormKind::Grid => template_grid(ws, rc, cells, lang, (&head, &locked))?,
+        FormKind::Roster => template_roster(ws, rc, cells, lang, (&head, &locked))?,
     }
     wb.save_to_buffer()
+}
+
+/// The stored value of a cell.
+fn value_of(cells: &[Cell], e: &str, d: &str, r: i64) -> Option<Stored> {
+    cells.iter().find(|c| c.element == e && c.disagg == d && c.row == r).map(|c| c.value.clone())
+}
+
+fn write_value(ws: &mut Worksheet, row: u32, col: u16, v: Option<Stored>) -> Result<(), XlsxError> {
+    match v {
+        Some(Stored::Num(n)) => {
+            ws.write_number(row, col, n)?;
+        }
+        Some(Stored::Text(s)) => {
+            ws.write_string(row, col, s)?;
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+/// A grid form's template: a row for each cell, its value in column E.
+fn template_grid(
+    ws: &mut Worksheet,
+    rc: &ReturnCtx,
+    cells: &[Cell],
+    lang: Lang,
+    (head, locked): (&Format, &Format),
+) -> Result<(), XlsxError> {
+    for (c, h) in [
+        t(lang, "xlsx.code"),
+        t(lang, "xlsx.disagg"),
+        t(lang, "xlsx.name"),
+        t(lang, "xlsx.unit"),
+        t(lang, "xlsx.value"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(HEAD_ROW, c as u16, *h, head)?;
+    }
+    for (i, (e, option)) in rc.form.cells(&rc.cat).into_iter().enumerate() {
+        let row = HEAD_ROW + 1 + i as u32;
+        let d = option.map(|o| o.code.clone()).unwrap_or_default();
+        ws.write_string_with_format(row, 0, &e.code, locked)?;
+        ws.write_string_with_format(row, 1, &d, locked)?;
+        let name = match option {
+            Some(o) => {
+                format!("  {}{}", t(lang, "stats.of_which"), lang.pick(&o.name_zh, &o.name_en))
+            }
+            None => super::element_name(lang, e).to_string(),
+        };
+        ws.write_string(row, 2, name)?;
+        ws.write_string(row, 3, &e.unit)?;
+        write_value(ws, row, 4, value_of(cells, &e.code, &d, 0))?;
+    }
+    ws.set_column_width(0, 18)?;
+    ws.set_column_width(2, 40)?;
+    ws.set_column_width(4, 16)?;
+    Ok(())
+}
+
+/// A roster form's template: a column for each element, its code in the row under the titles,
+/// then a row for each stored row.
+fn template_roster(
+    ws: &mut Worksheet,
+    rc: &ReturnCtx,
+    cells: &[Cell],
+    lang: Lang,
+    (head, locked): (&Format, &Format),
+) -> Result<(), XlsxError> {
+    let elements: Vec<&DataElement> =
+        rc.form.elements.iter().filter_map(|c| rc.cat.element(c)).collect();
+    for (c, e) in elements.iter().enumerate() {
+        let title = if e.unit.is_empty() {
+            super::element_name(lang, e).to_string()
+        } else {
+            format!("{}（{}）", super::element_name(lang, e), e.unit)
+        };
+        ws.write_string_with_format(HEAD_ROW, c as u16, title, head)?;
+        ws.write_string_with_format(HEAD_ROW + 1, c as u16, &e.code, locked)?;
+        ws.set_column_width(c as u16, if e.code == "P_NAME" { 36 } else { 14 })?;
+    }
+    let mut rows: Vec<i64> = cells.iter().map(|c| c.row).filter(|r| *r > 0).collect();
+    rows.sort();
+    rows.dedup();
+    for (i, r) in rows.iter().enumerate() {
+        for (c, e) in elements.iter().enumerate() {
+            write_value(ws, HEAD_ROW + 2 + i as u32, c as u16, value_of(cells, &e.code, "", *r))?;
+        }
+    }
+    Ok(())
 }
 
 /// The place of a problem with the whole file (not a cell of it).
@@ -175,37 +193,43 @@ fn group_thousands(n: u64) -> String {
     out
 }
 
+/// Checks that the template's header names this form, period and organisation.
+fn check_meta(
+    rc: &ReturnCtx,
+    sheet: &str,
+    period: &str,
+    book: &crate::sheet::Sheet,
+) -> Result<(), Vec<PlaceError>> {
+    for (col, expected, key) in [
+        (1u32, rc.form.code.as_str(), "err.file.wrong_form"),
+        (3, period, "err.file.wrong_period"),
+        (5, rc.org.credit_code.as_str(), "err.file.other_org"),
+    ] {
+        let found = book.get(META_ROW, col).to_string();
+        if found != expected {
+            return Err(vec![PlaceError {
+                place: Place {
+                    sheet: sheet.into(),
+                    line: META_ROW as usize + 1,
+                    column: column_letter(col),
+                },
+                key,
+                args: vec![found, expected.to_string()],
+            }]);
+        }
+    }
+    Ok(())
+}
+
 /// Reads a return's template back into raw values, checking that it is this form's template
 /// for this period and organisation.
 pub fn read_template(rc: &ReturnCtx, bytes: &[u8]) -> Result<Vec<Raw>, Vec<PlaceError>> {
-    let fail = |sheet: &str, line: usize, column: &str, key: &'static str, args: Vec<String>| {
-        vec![PlaceError {
-            place: Place { sheet: sheet.into(), line, column: column.into() },
-            key,
-            args,
-        }]
-    };
     let sheet = rc.form.code.clone();
     let book =
         crate::sheet::read(bytes, Which::Named(&sheet), Limits::UPLOAD).map_err(sheet_errors)?;
     let get = |r: u32, c: u32| book.get(r, c).to_string();
     let period = rc.period.to_string();
-    for (col, expected, key) in [
-        (1u32, rc.form.code.as_str(), "err.file.wrong_form"),
-        (3, period.as_str(), "err.file.wrong_period"),
-        (5, rc.org.credit_code.as_str(), "err.file.other_org"),
-    ] {
-        let found = get(META_ROW, col);
-        if found != expected {
-            return Err(fail(
-                &sheet,
-                META_ROW as usize + 1,
-                &column_letter(col),
-                key,
-                vec![found, expected.to_string()],
-            ));
-        }
-    }
+    check_meta(rc, &sheet, &period, &book)?;
     let mut out = Vec::new();
     let raw = |line: u32,
                code_col: u32,
