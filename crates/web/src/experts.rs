@@ -992,11 +992,7 @@ pub async fn results_xlsx(
         tracing::error!(error = %e, "xlsx export");
         ctx.err(AppError::internal(""))
     })?;
-    Ok(crate::http::download(
-        bytes,
-        &format!("{}_results.xlsx", r.code),
-        crate::http::XLSX,
-    ))
+    Ok(crate::http::download(bytes, &format!("{}_results.xlsx", r.code), crate::http::XLSX))
 }
 
 // ---------------------------------------------------------------- an expert's reviews

@@ -1242,13 +1242,7 @@ pub async fn board(
                 ]);
             }
         }
-        return crate::http::table(
-            ctx,
-            t(lang, "board.title"),
-            &head,
-            &table,
-            "board.xlsx",
-        );
+        return crate::http::table(ctx, t(lang, "board.title"), &head, &table, "board.xlsx");
     }
     let projects = execution_store::portfolio(&state.db, Reach::All, today()).await.map_err(err)?;
     let mut calls = Vec::new();

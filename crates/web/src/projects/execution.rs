@@ -751,13 +751,7 @@ pub async fn portfolio(
                 ]
             })
             .collect();
-        return crate::http::table(
-            ctx,
-            t(lang, "life.portfolio"),
-            &head,
-            &rows,
-            "projects.xlsx",
-        );
+        return crate::http::table(ctx, t(lang, "life.portfolio"), &head, &rows, "projects.xlsx");
     }
     let granted: Money = list.iter().map(|p| p.granted).sum();
     let paid: Money = list.iter().map(|p| p.paid).sum();
