@@ -222,46 +222,6 @@ pub fn router(state: AppState) -> Router {
         .route("/orgs/{id}/edit", get(orgs::edit_form))
         .route("/units", get(orgs::units).post(orgs::create_unit))
         .route("/units/new", get(orgs::new_unit_form))
-        .route("/calls", get(projects::calls).post(projects::calls::create_call))
-        .route("/calls/new", get(projects::calls::new_call))
-        .route("/calls/{id}", get(projects::call_page))
-        .route(
-            "/calls/{id}/edit",
-            get(projects::calls::edit_call).post(projects::calls::update_call),
-        )
-        .route("/calls/{id}/upload", post(projects::calls::upload))
-        .route("/calls/{id}/files/{file}", get(projects::calls::file))
-        .route("/applications/{id}/autosave", post(projects::autosave))
-        .route(
-            "/programmes",
-            get(projects::calls::programmes).post(projects::calls::create_programme),
-        )
-        .route("/programmes/{id}/budget", post(projects::calls::set_budget))
-        .route("/calls/{id}/duplicates", post(projects::call_duplicates))
-        .route("/calls/{id}/review", post(projects::call_review))
-        .route("/calls/{id}/finish-review", post(projects::call_finish_review))
-        .route("/applications", get(projects::list).post(projects::create))
-        .route("/applications/new", get(projects::new_form))
-        .route("/applications/{id}", get(projects::view).post(projects::save))
-        .route("/applications/{id}/act", post(projects::act))
-        .route("/applications/{id}/department", post(projects::department))
-        .route("/applications/{id}/upload", post(projects::upload))
-        .route("/applications/{id}/files/{file}", get(projects::file))
-        .route("/projects", get(projects::execution::portfolio))
-        .route("/projects/remind", post(projects::execution::remind))
-        .route("/projects/{id}/work", post(projects::execution::work))
-        .route(
-            "/projects/{id}/reports/{kind}/{seq}/upload",
-            post(projects::execution::report_upload),
-        )
-        .route("/notices", get(projects::execution::notices))
-        .route(
-            "/notices/{id}",
-            get(projects::execution::notice_page).post(projects::execution::object),
-        )
-        .route("/calls/{id}/notice", post(projects::execution::call_notice_act))
-        .route("/projects/board", get(projects::board))
-        .route("/projects/{id}", get(projects::project_page).post(projects::project_act))
         .route("/experts", get(experts::list).post(experts::create))
         .route("/experts/new", get(experts::new_form))
         .route("/experts/me", get(experts::me_page).post(experts::me_save))
@@ -282,6 +242,7 @@ pub fn router(state: AppState) -> Router {
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}/active", post(users::set_active))
         .merge(indicators::routes())
+        .merge(projects::routes())
         .merge(stats::routes());
     let api = Router::new()
         .route("/api/v1/openapi.json", get(api::openapi))
