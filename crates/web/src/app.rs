@@ -1,13 +1,10 @@
 //! The application: state, router, and the middleware every request passes through.
-use crate::{
-    api, assets, audit, auth, experts, home, indicators, ops, orgs, projects, stats, users,
-};
+use crate::{api, audit, auth, experts, home, indicators, ops, orgs, projects, stats, users};
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use innocity_core::access::Scope;
 use innocity_core::orgs::in_subtree;
 use innocity_store::Db;
@@ -209,53 +206,22 @@ impl MakeRequestId for RandomRequestId {
 
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
-        .route("/", get(home::home))
-        .route("/login", get(auth::login_form).post(auth::login))
-        .route("/logout", post(auth::logout))
-        .route("/workspace", get(home::workspace))
-        .route("/password", get(auth::password_form).post(auth::password_change))
-        .route("/tokens", get(auth::tokens_page).post(auth::tokens_create))
-        .route("/tokens/{id}/revoke", post(auth::tokens_revoke))
-        .route("/orgs", get(orgs::list).post(orgs::create))
-        .route("/orgs/new", get(orgs::new_form))
-        .route("/orgs/{id}", get(orgs::view).post(orgs::update))
-        .route("/orgs/{id}/edit", get(orgs::edit_form))
-        .route("/units", get(orgs::units).post(orgs::create_unit))
-        .route("/units/new", get(orgs::new_unit_form))
-        .route("/audit", get(audit::page))
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/{id}/active", post(users::set_active))
+        .merge(home::routes())
+        .merge(auth::routes())
+        .merge(orgs::routes())
+        .merge(audit::routes())
+        .merge(users::routes())
         .merge(experts::routes())
         .merge(indicators::routes())
         .merge(projects::routes())
         .merge(stats::routes());
-    let api = Router::new()
-        .route("/api/v1/openapi.json", get(api::openapi))
-        .route("/api/v1/me", get(api::me))
-        .route("/api/v1/org-units", get(api::org_units))
-        .route("/api/v1/organisations", get(api::list_orgs).post(api::create_org))
-        .route("/api/v1/organisations/{id}", get(api::get_org).put(api::update_org))
-        .route("/api/v1/audit", get(api::audit))
-        .route(
-            "/api/v1/stats/{form}/{period}/orgs/{org}",
-            get(api::get_return).put(api::put_values),
-        )
-        .route("/api/v1/stats/{form}/{period}/orgs/{org}/submit", post(api::submit_return))
-        .route("/api/{*rest}", get(api::not_found).post(api::not_found).put(api::not_found));
-    let ops_routes = Router::new()
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
-        .route("/ping", get(ops::ping))
-        .route("/static/{*path}", get(assets::file))
-        .route("/api/docs", get(assets::swagger));
     let x_request_id = HeaderName::from_static("x-request-id");
     pages
-        .merge(api)
+        .merge(api::routes())
         .fallback(page_not_found)
         .layer(middleware::from_fn(our_rejections))
         .layer(middleware::from_fn_with_state(state.clone(), auth::context))
-        .merge(ops_routes)
+        .merge(ops::routes())
         .layer(middleware::from_fn_with_state(state.clone(), limits))
         // `limits` already bounds every body by path; axum's own 2 MB default would cut uploads.
         .layer(axum::extract::DefaultBodyLimit::disable())

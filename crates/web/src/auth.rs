@@ -841,3 +841,14 @@ mod tests {
         assert!(!constant_eq(b"", b""));
     }
 }
+
+/// Signing in and out, the password, API tokens.
+pub fn routes() -> axum::Router<crate::app::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/password", get(password_form).post(password_change))
+        .route("/tokens", get(tokens_page).post(tokens_create))
+        .route("/tokens/{id}/revoke", post(tokens_revoke))
+}

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use innocity_core::projects::Stage;
-use innocity_core::projects::execution::{self as rules};
+use innocity_core::projects::execution as rules;
 use innocity_store::StoreError;
 use innocity_store::projects as store;
 use innocity_store::projects::execution as x;
