@@ -63,6 +63,23 @@ pub fn blocks(text: &str) -> Vec<Block> {
     out
 }
 
+/// Every `/calls` page, and the programmes calls belong to.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/calls", get(pages::list).post(editing::create_call))
+        .route("/calls/new", get(editing::new_call))
+        .route("/calls/{id}", get(pages::call_page))
+        .route("/calls/{id}/edit", get(editing::edit_call).post(editing::update_call))
+        .route("/calls/{id}/upload", post(editing::upload))
+        .route("/calls/{id}/files/{file}", get(editing::file))
+        .route("/calls/{id}/duplicates", post(review::call_duplicates))
+        .route("/calls/{id}/review", post(review::call_review))
+        .route("/calls/{id}/finish-review", post(review::call_finish_review))
+        .route("/calls/{id}/notice", post(notice::call_notice_act))
+        .route("/programmes", get(programmes::programmes).post(programmes::create_programme))
+        .route("/programmes/{id}/budget", post(programmes::set_budget))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,21 +97,4 @@ mod tests {
             "kept as text; the template escapes it"
         );
     }
-}
-
-/// Every `/calls` page, and the programmes calls belong to.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/calls", get(pages::list).post(editing::create_call))
-        .route("/calls/new", get(editing::new_call))
-        .route("/calls/{id}", get(pages::call_page))
-        .route("/calls/{id}/edit", get(editing::edit_call).post(editing::update_call))
-        .route("/calls/{id}/upload", post(editing::upload))
-        .route("/calls/{id}/files/{file}", get(editing::file))
-        .route("/calls/{id}/duplicates", post(review::call_duplicates))
-        .route("/calls/{id}/review", post(review::call_review))
-        .route("/calls/{id}/finish-review", post(review::call_finish_review))
-        .route("/calls/{id}/notice", post(notice::call_notice_act))
-        .route("/programmes", get(programmes::programmes).post(programmes::create_programme))
-        .route("/programmes/{id}/budget", post(programmes::set_budget))
 }
