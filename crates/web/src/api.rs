@@ -618,3 +618,18 @@ pub async fn openapi() -> Response {
 pub async fn not_found(ctx: crate::auth::Ctx) -> AppError {
     ctx.err(AppError::not_found())
 }
+
+/// The JSON API; any other path under `/api/` answers 404 in JSON.
+pub fn routes() -> axum::Router<crate::app::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/org-units", get(org_units))
+        .route("/api/v1/organisations", get(list_orgs).post(create_org))
+        .route("/api/v1/organisations/{id}", get(get_org).put(update_org))
+        .route("/api/v1/audit", get(audit))
+        .route("/api/v1/stats/{form}/{period}/orgs/{org}", get(get_return).put(put_values))
+        .route("/api/v1/stats/{form}/{period}/orgs/{org}/submit", post(submit_return))
+        .route("/api/{*rest}", get(not_found).post(not_found).put(not_found))
+}

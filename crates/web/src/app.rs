@@ -1,13 +1,10 @@
 //! The application: state, router, and the middleware every request passes through.
-use crate::{
-    api, assets, audit, auth, experts, home, indicators, ops, orgs, projects, stats, users,
-};
+use crate::{api, audit, auth, experts, home, indicators, ops, orgs, projects, stats, users};
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use innocity_core::access::Scope;
 use innocity_core::orgs::in_subtree;
 use innocity_store::Db;
@@ -209,131 +206,22 @@ impl MakeRequestId for RandomRequestId {
 
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
-        .route("/", get(home::home))
-        .route("/login", get(auth::login_form).post(auth::login))
-        .route("/logout", post(auth::logout))
-        .route("/workspace", get(home::workspace))
-        .route("/password", get(auth::password_form).post(auth::password_change))
-        .route("/tokens", get(auth::tokens_page).post(auth::tokens_create))
-        .route("/tokens/{id}/revoke", post(auth::tokens_revoke))
-        .route("/orgs", get(orgs::list).post(orgs::create))
-        .route("/orgs/new", get(orgs::new_form))
-        .route("/orgs/{id}", get(orgs::view).post(orgs::update))
-        .route("/orgs/{id}/edit", get(orgs::edit_form))
-        .route("/units", get(orgs::units).post(orgs::create_unit))
-        .route("/units/new", get(orgs::new_unit_form))
-        .route("/indicators", get(indicators::list))
-        .route("/indicators/upload", post(indicators::import))
-        .route("/indicators/frameworks", post(indicators::import_framework))
-        .route("/indicators/{code}", get(indicators::dashboard))
-        .route("/indicators/{code}/refresh", post(indicators::refresh))
-        .route("/indicators/{code}/report.pdf", get(indicators::report))
-        .route("/indicators/{code}/index", get(indicators::index_page))
-        .route("/indicators/{code}/index.pdf", get(indicators::index_report))
-        .route("/indicators/{code}/public", post(indicators::set_public))
-        .route("/public/indicators/{code}", get(indicators::public_dashboard))
-        .route("/indicators/{code}/compare", get(indicators::compare))
-        .route("/stats", get(stats::overview))
-        .route("/stats/forms", get(stats::forms).post(stats::import_forms))
-        .route("/stats/forms/{code}", get(stats::form_view))
-        .route("/stats/forms/{code}/deadline", post(stats::set_deadline))
-        .route("/stats/{form}/{period}", get(stats::area))
-        .route("/stats/{form}/{period}/approve", post(stats::approve_unit))
-        .route("/stats/{form}/{period}/remind", post(stats::remind))
-        .route("/stats/{form}/{period}/analysis", get(stats::analysis))
-        .route("/stats/{form}/{period}/orgs/{org}", get(stats::view_return))
-        .route("/stats/{form}/{period}/orgs/{org}/cell", post(stats::save_cell))
-        .route("/stats/{form}/{period}/orgs/{org}/rows/{row}/delete", post(stats::delete_row))
-        .route("/stats/{form}/{period}/orgs/{org}/submit", post(stats::submit))
-        .route("/stats/{form}/{period}/orgs/{org}/review", post(stats::review))
-        .route("/stats/{form}/{period}/orgs/{org}/template.xlsx", get(stats::template))
-        .route("/stats/{form}/{period}/orgs/{org}/upload", post(stats::upload))
-        .route("/calls", get(projects::calls).post(projects::calls::create_call))
-        .route("/calls/new", get(projects::calls::new_call))
-        .route("/calls/{id}", get(projects::call_page))
-        .route(
-            "/calls/{id}/edit",
-            get(projects::calls::edit_call).post(projects::calls::update_call),
-        )
-        .route("/calls/{id}/upload", post(projects::calls::upload))
-        .route("/calls/{id}/files/{file}", get(projects::calls::file))
-        .route("/applications/{id}/autosave", post(projects::autosave))
-        .route(
-            "/programmes",
-            get(projects::calls::programmes).post(projects::calls::create_programme),
-        )
-        .route("/programmes/{id}/budget", post(projects::calls::set_budget))
-        .route("/calls/{id}/duplicates", post(projects::call_duplicates))
-        .route("/calls/{id}/review", post(projects::call_review))
-        .route("/calls/{id}/finish-review", post(projects::call_finish_review))
-        .route("/applications", get(projects::list).post(projects::create))
-        .route("/applications/new", get(projects::new_form))
-        .route("/applications/{id}", get(projects::view).post(projects::save))
-        .route("/applications/{id}/act", post(projects::act))
-        .route("/applications/{id}/department", post(projects::department))
-        .route("/applications/{id}/upload", post(projects::upload))
-        .route("/applications/{id}/files/{file}", get(projects::file))
-        .route("/projects", get(projects::execution::portfolio))
-        .route("/projects/remind", post(projects::execution::remind))
-        .route("/projects/{id}/work", post(projects::execution::work))
-        .route(
-            "/projects/{id}/reports/{kind}/{seq}/upload",
-            post(projects::execution::report_upload),
-        )
-        .route("/notices", get(projects::execution::notices))
-        .route(
-            "/notices/{id}",
-            get(projects::execution::notice_page).post(projects::execution::object),
-        )
-        .route("/calls/{id}/notice", post(projects::execution::call_notice_act))
-        .route("/projects/board", get(projects::board))
-        .route("/projects/{id}", get(projects::project_page).post(projects::project_act))
-        .route("/experts", get(experts::list).post(experts::create))
-        .route("/experts/new", get(experts::new_form))
-        .route("/experts/me", get(experts::me_page).post(experts::me_save))
-        .route("/experts/me/reconfirm", post(experts::me_reconfirm))
-        .route("/experts/me/ties", post(experts::me_tie))
-        .route("/experts/{id}", get(experts::view))
-        .route("/experts/{id}/status", post(experts::set_status))
-        .route("/reviews", get(experts::rounds))
-        .route("/reviews/{id}", get(experts::round_page))
-        .route("/reviews/{id}/results.xlsx", get(experts::results_xlsx))
-        .route("/reviews/{id}/{action}", post(experts::round_action))
-        .route("/my/reviews", get(experts::my_reviews))
-        .route("/my/bids/{id}", get(experts::my_bids).post(experts::my_bid))
-        .route("/my/reviews/{id}", get(experts::my_review).post(experts::my_review_save))
-        .route("/my/reviews/{id}/withdraw", post(experts::my_review_withdraw))
-        .route("/credit", get(experts::credit_page).post(experts::credit_add))
-        .route("/audit", get(audit::page))
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/{id}/active", post(users::set_active));
-    let api = Router::new()
-        .route("/api/v1/openapi.json", get(api::openapi))
-        .route("/api/v1/me", get(api::me))
-        .route("/api/v1/org-units", get(api::org_units))
-        .route("/api/v1/organisations", get(api::list_orgs).post(api::create_org))
-        .route("/api/v1/organisations/{id}", get(api::get_org).put(api::update_org))
-        .route("/api/v1/audit", get(api::audit))
-        .route(
-            "/api/v1/stats/{form}/{period}/orgs/{org}",
-            get(api::get_return).put(api::put_values),
-        )
-        .route("/api/v1/stats/{form}/{period}/orgs/{org}/submit", post(api::submit_return))
-        .route("/api/{*rest}", get(api::not_found).post(api::not_found).put(api::not_found));
-    let ops_routes = Router::new()
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
-        .route("/ping", get(ops::ping))
-        .route("/static/{*path}", get(assets::file))
-        .route("/api/docs", get(assets::swagger));
+        .merge(home::routes())
+        .merge(auth::routes())
+        .merge(orgs::routes())
+        .merge(audit::routes())
+        .merge(users::routes())
+        .merge(experts::routes())
+        .merge(indicators::routes())
+        .merge(projects::routes())
+        .merge(stats::routes());
     let x_request_id = HeaderName::from_static("x-request-id");
     pages
-        .merge(api)
+        .merge(api::routes())
         .fallback(page_not_found)
         .layer(middleware::from_fn(our_rejections))
         .layer(middleware::from_fn_with_state(state.clone(), auth::context))
-        .merge(ops_routes)
+        .merge(ops::routes())
         .layer(middleware::from_fn_with_state(state.clone(), limits))
         // `limits` already bounds every body by path; axum's own 2 MB default would cut uploads.
         .layer(axum::extract::DefaultBodyLimit::disable())

@@ -69,3 +69,9 @@ pub async fn page(
     };
     Ok(render(&AuditPage { s: ctx.shell(), f, entries, more_href }))
 }
+
+/// The audit log.
+pub fn routes() -> axum::Router<crate::app::AppState> {
+    use axum::routing::get;
+    axum::Router::new().route("/audit", get(page))
+}

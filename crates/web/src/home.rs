@@ -177,3 +177,9 @@ pub async fn workspace(
     }
     Ok(render(&WorkspacePage { s: ctx.shell(), scope, reminders, tasks }))
 }
+
+/// The public home page and the signed-in workspace.
+pub fn routes() -> axum::Router<crate::app::AppState> {
+    use axum::routing::get;
+    axum::Router::new().route("/", get(home)).route("/workspace", get(workspace))
+}

@@ -9,6 +9,7 @@ pub mod error;
 pub mod experts;
 pub mod guard;
 pub mod home;
+pub mod http;
 pub mod i18n;
 pub mod indicators;
 pub mod ops;

@@ -126,3 +126,16 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub async fn ping() -> &'static str {
     "pong"
 }
+
+/// Health, readiness, metrics, and the static files and API docs: outside the signed-in
+/// context.
+pub fn routes() -> axum::Router<crate::app::AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/ping", get(ping))
+        .route("/static/{*path}", get(crate::assets::file))
+        .route("/api/docs", get(crate::assets::swagger))
+}

@@ -655,3 +655,15 @@ pub async fn create_unit(
         Err(e) => Err(ctx.err(e.into())),
     }
 }
+
+/// Organisations and org units.
+pub fn routes() -> axum::Router<crate::app::AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/orgs", get(list).post(create))
+        .route("/orgs/new", get(new_form))
+        .route("/orgs/{id}", get(view).post(update))
+        .route("/orgs/{id}/edit", get(edit_form))
+        .route("/units", get(units).post(create_unit))
+        .route("/units/new", get(new_unit_form))
+}

@@ -188,3 +188,11 @@ pub async fn set_active(
         .map_err(|e| ctx.err(e.into()))?;
     Ok(Redirect::to("/users").into_response())
 }
+
+/// User accounts.
+pub fn routes() -> axum::Router<crate::app::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/users", get(list).post(create))
+        .route("/users/{id}/active", post(set_active))
+}

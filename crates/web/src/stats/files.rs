@@ -1,48 +1,19 @@
 //! Statistics files: the XLSX template of a return (filled with its values), reading it back,
-//! long-format CSV uploads, and XLSX exports of tables.
-use super::{ReturnCtx, TotalRow, UnitRow, file_errors};
+//! long-format CSV uploads, and the completeness and totals workbooks.
+use super::analysis::TotalRow;
+use super::review::UnitRow;
+use super::{ReturnCtx, file_errors};
 use crate::auth::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
 use crate::sheet::{Limits, SheetError, Which};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use innocity_core::stats::long::{self, Entry, Place, PlaceError, Raw};
+use innocity_core::stats::values::Stored;
 use innocity_core::stats::{DataElement, FormKind};
 use innocity_store::orgs::OrgUnit;
 use innocity_store::stats::{Cell, Expected};
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
-
-pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-/// A file download with a UTF-8 file name.
-pub fn download(bytes: Vec<u8>, name: &str, mime: &'static str) -> Response {
-    let ascii: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
-        .collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 /// Column letters: 0 → A, 27 → AB.
 pub fn column_letter(mut c: u32) -> String {
@@ -89,87 +60,102 @@ pub fn template(rc: &ReturnCtx, cells: &[Cell], lang: Lang) -> Result<Vec<u8>, X
         ws.write_string_with_format(META_ROW, (i * 2) as u16, label, &bold)?;
         ws.write_string(META_ROW, (i * 2 + 1) as u16, value)?;
     }
-    let value_of = |e: &str, d: &str, r: i64| {
-        cells
-            .iter()
-            .find(|c| c.element == e && c.disagg == d && c.row == r)
-            .map(|c| c.value.clone())
-    };
-    let write_value = |ws: &mut rust_xlsxwriter::Worksheet,
-                       row: u32,
-                       col: u16,
-                       v: Option<innocity_core::stats::values::Stored>|
-     -> Result<(), XlsxError> {
-        match v {
-            Some(innocity_core::stats::values::Stored::Num(n)) => {
-                ws.write_number(row, col, n)?;
-            }
-            Some(innocity_core::stats::values::Stored::Text(s)) => {
-                ws.write_string(row, col, s)?;
-            }
-            None => {}
-        }
-        Ok(())
-    };
     match rc.form.kind {
-        FormKind::Grid => {
-            for (c, h) in [
-                t(lang, "xlsx.code"),
-                t(lang, "xlsx.disagg"),
-                t(lang, "xlsx.name"),
-                t(lang, "xlsx.unit"),
-                t(lang, "xlsx.value"),
-            ]
-            .iter()
-            .enumerate()
-            {
-                ws.write_string_with_format(HEAD_ROW, c as u16, *h, &head)?;
-            }
-            for (i, (e, option)) in rc.form.cells(&rc.cat).into_iter().enumerate() {
-                let row = HEAD_ROW + 1 + i as u32;
-                let d = option.map(|o| o.code.clone()).unwrap_or_default();
-                ws.write_string_with_format(row, 0, &e.code, &locked)?;
-                ws.write_string_with_format(row, 1, &d, &locked)?;
-                let name = match option {
-                    Some(o) => format!(
-                        "  {}{}",
-                        t(lang, "stats.of_which"),
-                        lang.pick(&o.name_zh, &o.name_en)
-                    ),
-                    None => super::element_name(lang, e).to_string(),
-                };
-                ws.write_string(row, 2, name)?;
-                ws.write_string(row, 3, &e.unit)?;
-                write_value(ws, row, 4, value_of(&e.code, &d, 0))?;
-            }
-            ws.set_column_width(0, 18)?;
-            ws.set_column_width(2, 40)?;
-            ws.set_column_width(4, 16)?;
-        }
-        FormKind::Roster => {
-            let elements: Vec<&DataElement> =
-                rc.form.elements.iter().filter_map(|c| rc.cat.element(c)).collect();
-            for (c, e) in elements.iter().enumerate() {
-                let title = if e.unit.is_empty() {
-                    super::element_name(lang, e).to_string()
-                } else {
-                    format!("{}（{}）", super::element_name(lang, e), e.unit)
-                };
-                ws.write_string_with_format(HEAD_ROW, c as u16, title, &head)?;
-                ws.write_string_with_format(HEAD_ROW + 1, c as u16, &e.code, &locked)?;
-                ws.set_column_width(c as u16, if e.code == "P_NAME" { 36 } else { 14 })?;
-            }
-            let mut rows: Vec<i64> = cells.iter().map(|c| c.row).filter(|r| *r > 0).collect();
-            rows.sort();
-            rows.dedup();
-            for (i, r) in rows.iter().enumerate() {
-                for (c, e) in elements.iter().enumerate() {
-                    write_value(ws, HEAD_ROW + 2 + i as u32, c as u16, value_of(&e.code, "", *r))?;
-                }
-            }
-        }
+        FormKind::Grid => template_grid(ws, rc, cells, lang, (&head, &locked))?,
+        FormKind::Roster => template_roster(ws, rc, cells, lang, (&head, &locked))?,
     }
     wb.save_to_buffer()
+}
+
+/// The stored value of a cell.
+fn value_of(cells: &[Cell], e: &str, d: &str, r: i64) -> Option<Stored> {
+    cells.iter().find(|c| c.element == e && c.disagg == d && c.row == r).map(|c| c.value.clone())
+}
+
+fn write_value(ws: &mut Worksheet, row: u32, col: u16, v: Option<Stored>) -> Result<(), XlsxError> {
+    match v {
+        Some(Stored::Num(n)) => {
+            ws.write_number(row, col, n)?;
+        }
+        Some(Stored::Text(s)) => {
+            ws.write_string(row, col, s)?;
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+/// A grid form's template: a row for each cell, its value in column E.
+fn template_grid(
+    ws: &mut Worksheet,
+    rc: &ReturnCtx,
+    cells: &[Cell],
+    lang: Lang,
+    (head, locked): (&Format, &Format),
+) -> Result<(), XlsxError> {
+    for (c, h) in [
+        t(lang, "xlsx.code"),
+        t(lang, "xlsx.disagg"),
+        t(lang, "xlsx.name"),
+        t(lang, "xlsx.unit"),
+        t(lang, "xlsx.value"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(HEAD_ROW, c as u16, *h, head)?;
+    }
+    for (i, (e, option)) in rc.form.cells(&rc.cat).into_iter().enumerate() {
+        let row = HEAD_ROW + 1 + i as u32;
+        let d = option.map(|o| o.code.clone()).unwrap_or_default();
+        ws.write_string_with_format(row, 0, &e.code, locked)?;
+        ws.write_string_with_format(row, 1, &d, locked)?;
+        let name = match option {
+            Some(o) => {
+                format!("  {}{}", t(lang, "stats.of_which"), lang.pick(&o.name_zh, &o.name_en))
+            }
+            None => super::element_name(lang, e).to_string(),
+        };
+        ws.write_string(row, 2, name)?;
+        ws.write_string(row, 3, &e.unit)?;
+        write_value(ws, row, 4, value_of(cells, &e.code, &d, 0))?;
+    }
+    ws.set_column_width(0, 18)?;
+    ws.set_column_width(2, 40)?;
+    ws.set_column_width(4, 16)?;
+    Ok(())
+}
+
+/// A roster form's template: a column for each element, its code in the row under the titles,
+/// then a row for each stored row.
+fn template_roster(
+    ws: &mut Worksheet,
+    rc: &ReturnCtx,
+    cells: &[Cell],
+    lang: Lang,
+    (head, locked): (&Format, &Format),
+) -> Result<(), XlsxError> {
+    let elements: Vec<&DataElement> =
+        rc.form.elements.iter().filter_map(|c| rc.cat.element(c)).collect();
+    for (c, e) in elements.iter().enumerate() {
+        let title = if e.unit.is_empty() {
+            super::element_name(lang, e).to_string()
+        } else {
+            format!("{}（{}）", super::element_name(lang, e), e.unit)
+        };
+        ws.write_string_with_format(HEAD_ROW, c as u16, title, head)?;
+        ws.write_string_with_format(HEAD_ROW + 1, c as u16, &e.code, locked)?;
+        ws.set_column_width(c as u16, if e.code == "P_NAME" { 36 } else { 14 })?;
+    }
+    let mut rows: Vec<i64> = cells.iter().map(|c| c.row).filter(|r| *r > 0).collect();
+    rows.sort();
+    rows.dedup();
+    for (i, r) in rows.iter().enumerate() {
+        for (c, e) in elements.iter().enumerate() {
+            write_value(ws, HEAD_ROW + 2 + i as u32, c as u16, value_of(cells, &e.code, "", *r))?;
+        }
+    }
+    Ok(())
 }
 
 /// The place of a problem with the whole file (not a cell of it).
@@ -207,37 +193,43 @@ fn group_thousands(n: u64) -> String {
     out
 }
 
+/// Checks that the template's header names this form, period and organisation.
+fn check_meta(
+    rc: &ReturnCtx,
+    sheet: &str,
+    period: &str,
+    book: &crate::sheet::Sheet,
+) -> Result<(), Vec<PlaceError>> {
+    for (col, expected, key) in [
+        (1u32, rc.form.code.as_str(), "err.file.wrong_form"),
+        (3, period, "err.file.wrong_period"),
+        (5, rc.org.credit_code.as_str(), "err.file.other_org"),
+    ] {
+        let found = book.get(META_ROW, col).to_string();
+        if found != expected {
+            return Err(vec![PlaceError {
+                place: Place {
+                    sheet: sheet.into(),
+                    line: META_ROW as usize + 1,
+                    column: column_letter(col),
+                },
+                key,
+                args: vec![found, expected.to_string()],
+            }]);
+        }
+    }
+    Ok(())
+}
+
 /// Reads a return's template back into raw values, checking that it is this form's template
 /// for this period and organisation.
 pub fn read_template(rc: &ReturnCtx, bytes: &[u8]) -> Result<Vec<Raw>, Vec<PlaceError>> {
-    let fail = |sheet: &str, line: usize, column: &str, key: &'static str, args: Vec<String>| {
-        vec![PlaceError {
-            place: Place { sheet: sheet.into(), line, column: column.into() },
-            key,
-            args,
-        }]
-    };
     let sheet = rc.form.code.clone();
     let book =
         crate::sheet::read(bytes, Which::Named(&sheet), Limits::UPLOAD).map_err(sheet_errors)?;
     let get = |r: u32, c: u32| book.get(r, c).to_string();
     let period = rc.period.to_string();
-    for (col, expected, key) in [
-        (1u32, rc.form.code.as_str(), "err.file.wrong_form"),
-        (3, period.as_str(), "err.file.wrong_period"),
-        (5, rc.org.credit_code.as_str(), "err.file.other_org"),
-    ] {
-        let found = get(META_ROW, col);
-        if found != expected {
-            return Err(fail(
-                &sheet,
-                META_ROW as usize + 1,
-                &column_letter(col),
-                key,
-                vec![found, expected.to_string()],
-            ));
-        }
-    }
+    check_meta(rc, &sheet, &period, &book)?;
     let mut out = Vec::new();
     let raw = |line: u32,
                code_col: u32,
@@ -357,33 +349,6 @@ fn parse_entries(rc: &ReturnCtx, name: &str, bytes: &[u8]) -> Result<Vec<Entry>,
     let mut by_org = long::check(&rc.cat, &rc.form.code, &rc.period.to_string(), &raws)
         .map_err(FileProblem::Places)?;
     Ok(by_org.remove(&rc.org.credit_code).unwrap_or_default())
-}
-
-/// The file of a multipart upload (field `file`).
-pub async fn read_upload(ctx: &Ctx, req: axum::extract::Request) -> AppResult<(String, Vec<u8>)> {
-    use axum::extract::FromRequest;
-    let bad =
-        |key: &'static str| ctx.err(AppError::new(StatusCode::BAD_REQUEST, "bad_upload", key));
-    let mut mp = axum::extract::Multipart::from_request(req, &())
-        .await
-        .map_err(|_| bad("err.file.missing"))?;
-    while let Some(field) = mp.next_field().await.map_err(|_| bad("err.file.missing"))? {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|_| bad("err.file.missing"))?;
-            if name.is_empty() || bytes.is_empty() {
-                return Err(bad("err.file.missing"));
-            }
-            if crate::guard::forbidden(&name) {
-                return Err(ctx.err(
-                    AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "err.control_in")
-                        .args(vec!["file".into()]),
-                ));
-            }
-            return Ok((name, bytes.to_vec()));
-        }
-    }
-    Err(bad("err.file.missing"))
 }
 
 /// Completeness of an area as a workbook: units, then organisations.
@@ -514,54 +479,6 @@ pub fn totals_xlsx(
     ws.set_column_width(0, 20)?;
     ws.set_column_width(1, 36)?;
     wb.save_to_buffer()
-}
-
-/// A cell of an exported list: text, or money in fen shown in 万元.
-pub enum TableCell {
-    Text(String),
-    Wan(i64),
-    Int(i64),
-}
-
-/// Any list as an XLSX download: a bold header row, money in 万元 with two decimals.
-pub fn table(
-    ctx: &Ctx,
-    sheet: &str,
-    head: &[&str],
-    rows: &[Vec<TableCell>],
-    file: &str,
-) -> AppResult<Response> {
-    let bytes = (|| -> Result<Vec<u8>, XlsxError> {
-        let mut wb = Workbook::new();
-        let bold = Format::new().set_bold().set_background_color("DCE6F1");
-        let money = Format::new().set_num_format("#,##0.00");
-        let ws = wb.add_worksheet();
-        ws.set_name(sheet)?;
-        for (c, h) in head.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &bold)?;
-        }
-        for (r, row) in rows.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                match cell {
-                    TableCell::Text(s) => ws.write_string(r as u32 + 1, c as u16, s)?,
-                    TableCell::Wan(fen) => ws.write_number_with_format(
-                        r as u32 + 1,
-                        c as u16,
-                        *fen as f64 / 1_000_000.0,
-                        &money,
-                    )?,
-                    TableCell::Int(n) => ws.write_number(r as u32 + 1, c as u16, *n as f64)?,
-                };
-            }
-        }
-        ws.set_column_width(1, 50)?;
-        wb.save_to_buffer()
-    })()
-    .map_err(|e| {
-        tracing::error!(error = %e, "xlsx export");
-        ctx.err(AppError::internal(""))
-    })?;
-    Ok(download(bytes, file, XLSX))
 }
 
 #[cfg(test)]

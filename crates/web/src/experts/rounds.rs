@@ -1,0 +1,394 @@
+//! Review rounds as staff run them: the list, a round's page and actions, its results.
+use super::{Notice, notice_text, today};
+use crate::app::AppState;
+use crate::auth::{Auth, ManageExperts};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{t, tf};
+use crate::page::{Shell, render};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use innocity_core::experts::scoring::Method;
+use innocity_store::experts::{self as store, Expert, ExpertQuery, Mode};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Template)]
+#[template(path = "reviews_list.html")]
+struct RoundsPage {
+    s: Shell,
+    rounds: Vec<RoundLine>,
+}
+
+/// A round in the list: its mode and status as shown, and reviews done of those live.
+struct RoundLine {
+    id: i64,
+    code: String,
+    name: String,
+    mode: &'static str,
+    status: String,
+    deadline: String,
+    done: usize,
+    live: usize,
+}
+
+pub async fn rounds(State(state): State<AppState>, a: Auth<ManageExperts>) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let lang = ctx.lang;
+    let mut rows = Vec::new();
+    for r in store::rounds(&state.db).await.map_err(|e| ctx.err(e.into()))? {
+        let asg = store::assignments(&state.db, r.id).await.map_err(|e| ctx.err(e.into()))?;
+        let live =
+            asg.iter().filter(|x| matches!(x.status.as_str(), "assigned" | "submitted")).count();
+        let done = asg.iter().filter(|x| x.status == "submitted").count();
+        rows.push(RoundLine {
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            mode: t(lang, &format!("reviews.mode.{}", r.mode.code())),
+            status: t(lang, &format!("reviews.status.{}", r.status)).to_string(),
+            deadline: r.deadline,
+            done,
+            live,
+        });
+    }
+    Ok(render(&RoundsPage { s: ctx.shell(), rounds: rows }))
+}
+
+#[derive(Template)]
+#[template(path = "review_round.html")]
+struct RoundPage {
+    s: Shell,
+    r: store::Round,
+    status_label: &'static str,
+    notice: String,
+    mode: &'static str,
+    open: bool,
+    drawn: bool,
+    assigned: bool,
+    items: Vec<ItemRow>,
+    pool_in: usize,
+    pool_out: Vec<(String, usize)>,
+    progress: Vec<(String, String, usize, usize, usize)>,
+    results: Vec<ResultRow>,
+    outliers: Vec<(String, String, String, usize)>,
+    method: String,
+    methods: Vec<(&'static str, &'static str)>,
+    log: Vec<(String, String, String, String)>,
+    conflicts: usize,
+    rules: String,
+}
+
+struct ItemRow {
+    code: String,
+    title: String,
+    applicant: String,
+    conflicts: usize,
+    panel: Vec<(String, String, String)>,
+}
+
+struct ResultRow {
+    rank: usize,
+    code: String,
+    title: String,
+    n: usize,
+    score: String,
+    mean: String,
+    range: String,
+    disagreement: bool,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct RoundQuery {
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    notice: String,
+    #[serde(default)]
+    n: String,
+}
+
+pub async fn round_page(
+    State(state): State<AppState>,
+    a: Auth<ManageExperts>,
+    Path(id): Path<i64>,
+    Query(q): Query<RoundQuery>,
+) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let lang = ctx.lang;
+    let db = &state.db;
+    let err = |e: innocity_store::StoreError| ctx.err(e.into());
+    let r =
+        store::round(db, id).await.map_err(err)?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let its = store::items(db, id).await.map_err(err)?;
+    let asg = store::assignments(db, id).await.map_err(err)?;
+    let experts: HashMap<i64, Expert> =
+        store::list(db, &ExpertQuery { library: Some(r.library), ..Default::default() })
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|e| (e.id, e))
+            .collect();
+    let conflicts = store::round_conflicts(db, id).await.map_err(err)?;
+    let mut per_item: HashMap<i64, usize> = HashMap::new();
+    for c in &conflicts {
+        *per_item.entry(c.item_id).or_default() += 1;
+    }
+    let name =
+        |eid: i64| experts.get(&eid).map(|e| format!("{} {}", e.code, e.name)).unwrap_or_default();
+    let items = its
+        .iter()
+        .map(|it| ItemRow {
+            code: it.code.clone(),
+            title: it.title.clone(),
+            applicant: format!("{}（{}）", it.applicant, it.org_name),
+            conflicts: per_item.get(&it.id).copied().unwrap_or(0),
+            panel: asg
+                .iter()
+                .filter(|x| x.item_id == it.id)
+                .map(|x| {
+                    (
+                        name(x.expert_id),
+                        t(lang, &format!("reviews.a.{}", x.status)).to_string(),
+                        x.total.map(|v| format!("{v:.1}")).unwrap_or_default(),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let pool = store::pool(db, &r, today()).await.map_err(err)?;
+    let mut out: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in &pool {
+        if let Some((key, _)) = p.excluded {
+            *out.entry(key).or_default() += 1;
+        }
+    }
+    let pool_in = pool.iter().filter(|p| p.excluded.is_none()).count();
+    let pool_out = out.into_iter().map(|(k, n)| (t(lang, k).to_string(), n)).collect();
+    let mut prog: BTreeMap<i64, (usize, usize, usize)> = BTreeMap::new();
+    for x in &asg {
+        let e = prog.entry(x.expert_id).or_default();
+        match x.status.as_str() {
+            "submitted" => e.0 += 1,
+            "assigned" => e.1 += 1,
+            _ => e.2 += 1,
+        }
+    }
+    let progress = prog
+        .into_iter()
+        .map(|(eid, (done, open, gone))| {
+            (
+                experts.get(&eid).map(|e| e.code.clone()).unwrap_or_default(),
+                experts.get(&eid).map(|e| e.name.clone()).unwrap_or_default(),
+                done,
+                open,
+                gone,
+            )
+        })
+        .collect();
+    let method = Method::parse(&q.method).unwrap_or(Method::Trimmed);
+    let (ranked, devs) = store::results(db, id, method).await.map_err(err)?;
+    let title_of: HashMap<&str, &str> =
+        its.iter().map(|i| (i.code.as_str(), i.title.as_str())).collect();
+    let results = ranked
+        .iter()
+        .map(|x| ResultRow {
+            rank: x.rank,
+            code: x.item.clone(),
+            title: title_of.get(x.item.as_str()).copied().unwrap_or("").to_string(),
+            n: x.n,
+            score: format!("{:.2}", x.score),
+            mean: format!("{:.2}", x.mean),
+            range: format!("{:.1}–{:.1}", x.min, x.max),
+            disagreement: x.disagreement,
+        })
+        .collect();
+    let by_code: HashMap<&str, &Expert> = experts.values().map(|e| (e.code.as_str(), e)).collect();
+    let outliers = devs
+        .iter()
+        .filter(|d| d.outlier)
+        .map(|d| {
+            (
+                d.expert.clone(),
+                by_code.get(d.expert.as_str()).map(|e| e.name.clone()).unwrap_or_default(),
+                format!("{:+.1}", d.mean_signed),
+                d.n,
+            )
+        })
+        .collect();
+    let drawn = store::drawn(db, id).await.map_err(err)?;
+    let log = store::draw_log(db, id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|l| {
+            (
+                l.item_code,
+                l.expert_code,
+                t(lang, &format!("reviews.log.{}", l.action)).to_string(),
+                l.key,
+            )
+        })
+        .collect();
+    let c = &r.rules.composition;
+    let mut rules =
+        vec![tf(lang, "reviews.rule.demand", &[r.demand.to_string(), r.max_load.to_string()])];
+    if c.max_per_org > 0 {
+        rules.push(tf(lang, "reviews.rule.per_org", &[c.max_per_org.to_string()]));
+    }
+    for g in &c.min_groups {
+        rules.push(tf(
+            lang,
+            "reviews.rule.group",
+            &[g.min.to_string(), t(lang, &format!("experts.group.{}", g.group)).to_string()],
+        ));
+    }
+    if c.min_outside_share > 0.0 {
+        rules.push(tf(
+            lang,
+            "reviews.rule.outside",
+            &[format!("{:.0}%", c.min_outside_share * 100.0)],
+        ));
+    }
+    Ok(render(&RoundPage {
+        s: ctx.shell(),
+        notice: notice_text(lang, &Notice { notice: q.notice.clone(), n: q.n.clone() }),
+        mode: t(lang, &format!("reviews.mode.{}", r.mode.code())),
+        open: r.is_open(),
+        drawn,
+        assigned: !asg.is_empty(),
+        items,
+        pool_in,
+        pool_out,
+        progress,
+        results,
+        outliers,
+        method: method.code().to_string(),
+        methods: Method::ALL
+            .iter()
+            .map(|m| (m.code(), t(lang, &format!("reviews.method.{}", m.code()))))
+            .collect(),
+        log,
+        conflicts: conflicts.len(),
+        rules: rules.join("；"),
+        status_label: t(lang, &format!("reviews.status.{}", r.status)),
+        r,
+    }))
+}
+
+/// Runs the round's assignment (optimal) or draw (after the seed is committed), sends reminders,
+/// or closes it.
+pub async fn round_action(
+    State(state): State<AppState>,
+    a: Auth<ManageExperts>,
+    Path((id, action)): Path<(i64, String)>,
+) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let db = &state.db;
+    let err = |e: innocity_store::StoreError| ctx.err(e.into());
+    let r =
+        store::round(db, id).await.map_err(err)?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let (notice, n) = match (action.as_str(), r.mode) {
+        ("assign", Mode::Assign) => (
+            "reviews.assigned",
+            store::run_assignment(db, id, today(), ctx.actor())
+                .await
+                .map_err(err)?
+                .pairs
+                .to_string(),
+        ),
+        ("seed", Mode::Draw) => (
+            "reviews.seeded",
+            store::commit_seed(db, id, ctx.actor()).await.map_err(err)?[..12].to_string(),
+        ),
+        ("draw", Mode::Draw) => (
+            "reviews.drawn",
+            store::run_draw(db, id, today(), ctx.actor()).await.map_err(err)?.pairs.to_string(),
+        ),
+        ("remind", _) => {
+            ("reviews.reminded", store::remind(db, id, ctx.actor()).await.map_err(err)?.to_string())
+        }
+        ("close", _) => {
+            store::close_round(db, id, ctx.actor()).await.map_err(err)?;
+            ("reviews.closed", String::new())
+        }
+        ("conflicts", _) => (
+            "reviews.recomputed",
+            store::recompute_conflicts(db, id).await.map_err(err)?.to_string(),
+        ),
+        _ => return Err(ctx.err(AppError::not_found())),
+    };
+    Ok(Redirect::to(&format!("/reviews/{id}?notice={notice}&n={n}")).into_response())
+}
+
+/// The ranked list as a workbook for the decision meeting.
+pub async fn results_xlsx(
+    State(state): State<AppState>,
+    a: Auth<ManageExperts>,
+    Path(id): Path<i64>,
+    Query(q): Query<RoundQuery>,
+) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let lang = ctx.lang;
+    let err = |e: innocity_store::StoreError| ctx.err(e.into());
+    let r = store::round(&state.db, id)
+        .await
+        .map_err(err)?
+        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let its = store::items(&state.db, id).await.map_err(err)?;
+    let method = Method::parse(&q.method).unwrap_or(Method::Trimmed);
+    let (ranked, _) = store::results(&state.db, id, method).await.map_err(err)?;
+    let bytes = (|| -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        use rust_xlsxwriter::{Format, Workbook};
+        let mut wb = Workbook::new();
+        let head = Format::new().set_bold().set_background_color("DCE6F1");
+        let two = Format::new().set_num_format("0.00");
+        let ws = wb.add_worksheet();
+        ws.set_name(t(lang, "reviews.results"))?;
+        ws.write_string(
+            0,
+            0,
+            format!("{} · {}", r.name, t(lang, &format!("reviews.method.{}", method.code()))),
+        )?;
+        let cols = [
+            "reviews.rank",
+            "reviews.item",
+            "reviews.title",
+            "reviews.applicant",
+            "reviews.n",
+            "reviews.score",
+            "reviews.mean",
+            "reviews.min",
+            "reviews.max",
+            "reviews.sd",
+            "reviews.disagreement",
+        ];
+        for (c, k) in cols.iter().enumerate() {
+            ws.write_string_with_format(2, c as u16, t(lang, k), &head)?;
+        }
+        for (k, x) in ranked.iter().enumerate() {
+            let row = 3 + k as u32;
+            let it = its.iter().find(|i| i.code == x.item);
+            ws.write_number(row, 0, x.rank as f64)?;
+            ws.write_string(row, 1, &x.item)?;
+            ws.write_string(row, 2, it.map(|i| i.title.as_str()).unwrap_or(""))?;
+            ws.write_string(
+                row,
+                3,
+                it.map(|i| format!("{}（{}）", i.applicant, i.org_name)).unwrap_or_default(),
+            )?;
+            ws.write_number(row, 4, x.n as f64)?;
+            for (c, v) in [(5, x.score), (6, x.mean), (7, x.min), (8, x.max), (9, x.sd)] {
+                ws.write_number_with_format(row, c, v, &two)?;
+            }
+            ws.write_string(row, 10, if x.disagreement { t(lang, "reviews.flag") } else { "" })?;
+        }
+        ws.set_column_width(2, 50)?;
+        ws.set_column_width(3, 30)?;
+        wb.save_to_buffer()
+    })()
+    .map_err(|e| {
+        tracing::error!(error = %e, "xlsx export");
+        ctx.err(AppError::internal(""))
+    })?;
+    Ok(crate::http::download(bytes, &format!("{}_results.xlsx", r.code), crate::http::XLSX))
+}

@@ -1,0 +1,113 @@
+//! HTTP helpers every area shares: file downloads, multipart uploads, and lists exported as
+//! XLSX.
+use crate::auth::Ctx;
+use crate::error::{AppError, AppResult};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file download with a UTF-8 file name.
+pub fn download(bytes: Vec<u8>, name: &str, mime: &'static str) -> Response {
+    let ascii: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The file of a multipart upload (field `file`).
+pub async fn read_upload(ctx: &Ctx, req: axum::extract::Request) -> AppResult<(String, Vec<u8>)> {
+    use axum::extract::FromRequest;
+    let bad =
+        |key: &'static str| ctx.err(AppError::new(StatusCode::BAD_REQUEST, "bad_upload", key));
+    let mut mp = axum::extract::Multipart::from_request(req, &())
+        .await
+        .map_err(|_| bad("err.file.missing"))?;
+    while let Some(field) = mp.next_field().await.map_err(|_| bad("err.file.missing"))? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|_| bad("err.file.missing"))?;
+            if name.is_empty() || bytes.is_empty() {
+                return Err(bad("err.file.missing"));
+            }
+            if crate::guard::forbidden(&name) {
+                return Err(ctx.err(
+                    AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "err.control_in")
+                        .args(vec!["file".into()]),
+                ));
+            }
+            return Ok((name, bytes.to_vec()));
+        }
+    }
+    Err(bad("err.file.missing"))
+}
+
+/// A cell of an exported list: text, or money in fen shown in 万元.
+pub enum TableCell {
+    Text(String),
+    Wan(i64),
+    Int(i64),
+}
+
+/// Any list as an XLSX download: a bold header row, money in 万元 with two decimals.
+pub fn table(
+    ctx: &Ctx,
+    sheet: &str,
+    head: &[&str],
+    rows: &[Vec<TableCell>],
+    file: &str,
+) -> AppResult<Response> {
+    let bytes = (|| -> Result<Vec<u8>, XlsxError> {
+        let mut wb = Workbook::new();
+        let bold = Format::new().set_bold().set_background_color("DCE6F1");
+        let money = Format::new().set_num_format("#,##0.00");
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet)?;
+        for (c, h) in head.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)?;
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                match cell {
+                    TableCell::Text(s) => ws.write_string(r as u32 + 1, c as u16, s)?,
+                    TableCell::Wan(fen) => ws.write_number_with_format(
+                        r as u32 + 1,
+                        c as u16,
+                        *fen as f64 / 1_000_000.0,
+                        &money,
+                    )?,
+                    TableCell::Int(n) => ws.write_number(r as u32 + 1, c as u16, *n as f64)?,
+                };
+            }
+        }
+        ws.set_column_width(1, 50)?;
+        wb.save_to_buffer()
+    })()
+    .map_err(|e| {
+        tracing::error!(error = %e, "xlsx export");
+        ctx.err(AppError::internal(""))
+    })?;
+    Ok(download(bytes, file, XLSX))
+}

@@ -1,0 +1,250 @@
+//! The zones compared in one year, with a composite index and its rank intervals.
+use super::{DashQuery, find, name};
+use crate::app::AppState;
+use crate::auth::{Auth, ViewIndicators};
+use crate::error::AppResult;
+use crate::i18n::t;
+use crate::page::{Shell, render};
+use crate::stats::number;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use innocity_core::index::{self, sensitivity};
+use innocity_core::indicators::targets::{Framework, Target};
+use innocity_store::orgs::OrgUnit;
+
+/// Where a zone sits on the map-like grid (column, row), by its position in the pilot zone: 兰州新区
+/// to the north, the three Lanzhou zones along the river, 白银 to the north-east.
+fn grid_place(code: &str, i: usize) -> (u32, u32) {
+    match code {
+        "LZXQ" => (1, 0),
+        "LZJJ" => (0, 1),
+        "LZGX" => (1, 1),
+        "BYGX" => (2, 0),
+        _ => ((i % 3) as u32, 2 + (i / 3) as u32),
+    }
+}
+
+pub struct GridTile {
+    pub x: u32,
+    pub y: u32,
+    pub name: String,
+    pub score: String,
+    pub shade: &'static str,
+    pub unit_id: i64,
+}
+
+pub struct CompareRow {
+    pub rank: String,
+    pub unit: String,
+    pub unit_id: i64,
+    pub score: String,
+    pub width: f64,
+    pub interval: String,
+    pub values: Vec<(String, &'static str)>,
+    pub targets: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "indicators_compare.html")]
+struct ComparePage {
+    s: Shell,
+    framework: Framework,
+    fname: String,
+    year: i32,
+    years: Vec<i32>,
+    headers: Vec<String>,
+    rows: Vec<CompareRow>,
+    sobol: Vec<(String, String, String)>,
+    grid: Vec<GridTile>,
+    grid_height: u32,
+}
+
+/// The zones in scope compared in one year: each indicator against the zone's own path, and a
+/// composite (min–max 0–100 with each indicator's direction, weighted arithmetic mean: the
+/// index engine of `innocity index build`), with rank intervals from the sensitivity analysis.
+pub async fn compare(
+    State(state): State<AppState>,
+    a: Auth<ViewIndicators>,
+    Path(code): Path<String>,
+    Query(q): Query<DashQuery>,
+) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let lang = ctx.lang;
+    let f = find(&state, ctx, &code).await?;
+    let zones: Vec<OrgUnit> = state
+        .units_in_scope(&a.principal.scope)
+        .await
+        .map_err(|e| ctx.err(e.into()))?
+        .into_iter()
+        .filter(|u| u.level == "zone")
+        .collect();
+    let codes: Vec<String> = f.targets.iter().map(|t| t.code.clone()).collect();
+    let ids: Vec<i64> = zones.iter().map(|z| z.id).collect();
+    let first = f.targets.iter().map(|t| t.baseline_year).min().unwrap_or(2014);
+    let years: Vec<i32> = (first..=2024).collect();
+    let year = q.year.filter(|y| years.contains(y)).unwrap_or(*years.last().unwrap_or(&2024));
+    let now = innocity_store::indicators::for_period(&state.db, &ids, &codes, &year.to_string())
+        .await
+        .map_err(|e| ctx.err(e.into()))?;
+    let base = innocity_store::indicators::for_period(&state.db, &ids, &codes, &first.to_string())
+        .await
+        .map_err(|e| ctx.err(e.into()))?;
+    let get = |vals: &[innocity_store::indicators::IndicatorValue], z: i64, c: &str| {
+        vals.iter().find(|v| v.org_unit_id == z && v.indicator == c).map(|v| v.value)
+    };
+    // The composite, through the index engine: iMeta from the framework, iData from the values.
+    let meta = f.imeta();
+    let mut data = format!("uCode,{}\n", codes.join(","));
+    for z in &zones {
+        let cells: Vec<String> = codes
+            .iter()
+            .map(|c| get(&now, z.id, c).map(|v| v.to_string()).unwrap_or_default())
+            .collect();
+        data.push_str(&format!("Z{},{}\n", z.id, cells.join(",")));
+    }
+    let pipeline = "[normalise]\nmethod = \"minmax\"\nlower = 1.0\nupper = 100.0\n\n[aggregate]\nmethod = \"amean\"\n";
+    let mut scores: Vec<(i64, Option<f64>)> = zones.iter().map(|z| (z.id, None)).collect();
+    let mut intervals = std::collections::HashMap::new();
+    let mut sobol = Vec::new();
+    if zones.len() >= 2
+        && let (Ok(m), Ok(p)) =
+            (index::read_meta("framework", &meta), index::read_pipeline("pipeline", pipeline))
+        && let Ok(d) = index::read_data("values", &data, &m)
+        && let Ok(b) = index::build(&m, &d, &p, "values")
+        && let Some((_, ds)) = b.datasets.last()
+    {
+        let top = ds.columns.iter().position(|c| c == "Index");
+        for (pos, &r) in ds.rows.iter().enumerate() {
+            let zid: i64 = d.codes[r].trim_start_matches('Z').parse().unwrap_or(0);
+            if let Some(s) = scores.iter_mut().find(|s| s.0 == zid) {
+                s.1 = top.and_then(|t| ds.values[t][pos]);
+            }
+        }
+        let assumptions = vec![
+            sensitivity::Assumption::Weights { noise: 0.25 },
+            sensitivity::Assumption::Normalisation(vec![
+                index::Normalise::MinMax { lower: 1.0, upper: 100.0 },
+                index::Normalise::Rank,
+            ]),
+            sensitivity::Assumption::Aggregation(vec![
+                index::Mean::Arithmetic,
+                index::Mean::Geometric,
+            ]),
+        ];
+        if let Ok(sa) = sensitivity::analyse(&m, &d, &p, &assumptions, 200, 2026) {
+            for u in &sa.units {
+                intervals.insert(u.code.clone(), format!("{:.0}–{:.0}", u.q05, u.q95));
+            }
+            sobol = sa
+                .indices
+                .iter()
+                .map(|(n, f1, tt)| {
+                    (
+                        t(lang, &format!("ind.assumption.{n}")).to_string(),
+                        format!("{f1:.2}"),
+                        format!("{tt:.2}"),
+                    )
+                })
+                .collect();
+        }
+    }
+    scores.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+    // 目标分解: each indicator's target broken down between the zones from their baselines
+    // (a total by shares, a ratio by the same relative improvement).
+    let breakdown: Vec<(String, Vec<(String, f64)>)> = f
+        .targets
+        .iter()
+        .map(|tg| {
+            let baselines: Vec<(String, f64)> = zones
+                .iter()
+                .filter_map(|z| get(&base, z.id, &tg.code).map(|b| (z.id.to_string(), b)))
+                .collect();
+            (tg.code.clone(), tg.by_unit(&baselines))
+        })
+        .collect();
+    let zone_target = |tg: &Target, zid: i64| {
+        breakdown
+            .iter()
+            .find(|b| b.0 == tg.code)
+            .and_then(|b| b.1.iter().find(|x| x.0 == zid.to_string()).map(|x| x.1))
+    };
+    let max = scores.iter().filter_map(|s| s.1).fold(0.0, f64::max);
+    let rows = scores
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (zid, score))| {
+            let z = zones.iter().find(|z| z.id == *zid)?;
+            Some(CompareRow {
+                rank: score.map(|_| (i + 1).to_string()).unwrap_or_else(|| "—".into()),
+                unit: name(lang, &z.name_zh, &z.name_en),
+                unit_id: z.id,
+                score: score.map(|s| format!("{s:.1}")).unwrap_or_else(|| "—".into()),
+                width: score.map(|s| if max > 0.0 { s / max * 220.0 } else { 0.0 }).unwrap_or(0.0),
+                interval: intervals.get(&format!("Z{zid}")).cloned().unwrap_or_else(|| "—".into()),
+                values: f
+                    .targets
+                    .iter()
+                    .map(|tg| match get(&now, *zid, &tg.code) {
+                        Some(v) => {
+                            // Each zone against its own path: from its own baseline to its share
+                            // of the target.
+                            let b = get(&base, *zid, &tg.code).unwrap_or(tg.baseline);
+                            let mut mine = tg.clone();
+                            mine.baseline = b;
+                            mine.target = zone_target(tg, *zid).unwrap_or(tg.target);
+                            (number(v), mine.assess(year, v, &f.thresholds).status.code())
+                        }
+                        None => ("—".into(), "none"),
+                    })
+                    .collect(),
+                targets: f
+                    .targets
+                    .iter()
+                    .map(|tg| zone_target(tg, *zid).map(number).unwrap_or_else(|| "—".into()))
+                    .collect(),
+            })
+        })
+        .collect();
+    let headers = f.targets.iter().map(|tg| name(lang, &tg.name_zh, &tg.name_en)).collect();
+    // The map-like grid: each zone a tile where it lies, shaded by its score (five steps).
+    let grid: Vec<GridTile> = zones
+        .iter()
+        .enumerate()
+        .map(|(i, z)| {
+            let (x, y) = grid_place(&z.code, i);
+            let score = scores.iter().find(|s| s.0 == z.id).and_then(|s| s.1);
+            let shade = match score.map(|v| if max > 0.0 { v / max } else { 0.0 }) {
+                Some(r) if r >= 0.9 => "g5",
+                Some(r) if r >= 0.75 => "g4",
+                Some(r) if r >= 0.6 => "g3",
+                Some(r) if r >= 0.45 => "g2",
+                Some(_) => "g1",
+                None => "g0",
+            };
+            GridTile {
+                x: 10 + x * 170,
+                y: 10 + y * 90,
+                name: name(lang, &z.name_zh, &z.name_en),
+                score: score.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()),
+                shade,
+                unit_id: z.id,
+            }
+        })
+        .collect();
+    let grid_height = grid.iter().map(|g| g.y + 90).max().unwrap_or(0);
+    Ok(render(&ComparePage {
+        s: ctx.shell(),
+        fname: name(lang, &f.name_zh, &f.name_en),
+        framework: f,
+        year,
+        years,
+        headers,
+        rows,
+        sobol,
+        grid,
+        grid_height,
+    }))
+}
+
+// ---------- imports ----------

@@ -1,0 +1,334 @@
+//! An org unit's monitoring dashboard: a card per indicator against its planned path, the
+//! warnings, the milestones; the public dashboard.
+use super::reports::monitoring_xlsx;
+use super::{DashQuery, NoticeQuery, assess_all, find, framework_values, name, notice_text, pct};
+use crate::app::AppState;
+use crate::auth::{Auth, Ctx, ManageIndicators, ViewIndicators};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Lang, t, tf};
+use crate::page::{Shell, render};
+use crate::stats::number;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use innocity_core::access::Capability;
+use innocity_core::indicators::targets::{Framework, Status, Target};
+use innocity_store::orgs::OrgUnit;
+
+pub struct Card {
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub year: String,
+    pub actual: String,
+    pub planned: String,
+    pub target: String,
+    pub target_year: i32,
+    pub gap: String,
+    pub achieved: String,
+    pub status: &'static str,
+    pub trend: String,
+    pub required: String,
+    pub closing: &'static str,
+    pub source: String,
+    pub chart: Chart,
+}
+
+/// An SVG line chart: the actual series, the planned path and the target.
+pub struct Chart {
+    pub actual: String,
+    pub planned: String,
+    pub target_x: f64,
+    pub target_y: f64,
+    pub points: Vec<(f64, f64, String)>,
+    pub y_top: String,
+    pub y_bottom: String,
+    pub first_year: i32,
+    pub last_year: i32,
+}
+
+const W: f64 = 300.0;
+
+const H: f64 = 110.0;
+
+fn chart(t: &Target, series: &[(i32, f64)]) -> Chart {
+    let first = series.first().map(|p| p.0).unwrap_or(t.baseline_year).min(t.baseline_year);
+    let last = series.last().map(|p| p.0).unwrap_or(t.target_year).max(t.target_year);
+    let path: Vec<(i32, f64)> = (first..=last).map(|y| (y, t.planned(y))).collect();
+    let all: Vec<f64> = series.iter().map(|p| p.1).chain(path.iter().map(|p| p.1)).collect();
+    let (lo, hi) =
+        all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let (lo, hi) =
+        if hi > lo { (lo - (hi - lo) * 0.08, hi + (hi - lo) * 0.08) } else { (lo - 1.0, hi + 1.0) };
+    let x = |y: i32| 10.0 + (y - first) as f64 / ((last - first).max(1) as f64) * (W - 20.0);
+    let yv = |v: f64| H - 10.0 - (v - lo) / (hi - lo) * (H - 20.0);
+    let line = |pts: &[(i32, f64)]| {
+        pts.iter().map(|(a, b)| format!("{:.1},{:.1}", x(*a), yv(*b))).collect::<Vec<_>>().join(" ")
+    };
+    Chart {
+        actual: line(series),
+        planned: line(&path),
+        target_x: x(t.target_year),
+        target_y: yv(t.target),
+        points: series
+            .iter()
+            .map(|(a, b)| (x(*a), yv(*b), format!("{a}: {}", number(*b))))
+            .collect(),
+        y_top: number(hi),
+        y_bottom: number(lo),
+        first_year: first,
+        last_year: last,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "indicators_dashboard.html")]
+struct Dashboard {
+    s: Shell,
+    framework: Framework,
+    fname: String,
+    unit_id: i64,
+    unit_name: String,
+    units: Vec<(i64, String, bool)>,
+    cards: Vec<Card>,
+    warnings: Vec<(String, &'static str, String)>,
+    milestones: Vec<(String, Vec<String>)>,
+    years: Vec<i32>,
+    manager: bool,
+    notice: String,
+    /// The public view: no unit choice, no downloads.
+    public: bool,
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    a: Auth<ViewIndicators>,
+    Path(code): Path<String>,
+    Query(q): Query<DashQuery>,
+) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let lang = ctx.lang;
+    let (f, unit, values) =
+        framework_values(&state, ctx, &a.principal, &code, q.unit.as_deref()).await?;
+    let unit_name = if unit.parent_id.is_none() {
+        format!("{}（{}）", name(lang, &unit.name_zh, &unit.name_en), t(lang, "ind.whole_zone"))
+    } else {
+        name(lang, &unit.name_zh, &unit.name_en)
+    };
+    if q.format.as_deref() == Some("xlsx") {
+        let bytes = monitoring_xlsx(lang, &f, &unit_name, &values).map_err(|e| {
+            tracing::error!(error = %e, "xlsx export");
+            ctx.err(AppError::internal(&ctx.request_id))
+        })?;
+        return Ok(crate::http::download(
+            bytes,
+            &format!("{}_{}_monitoring.xlsx", f.code, unit.code),
+            crate::http::XLSX,
+        ));
+    }
+    let scope_units =
+        state.units_in_scope(&a.principal.scope).await.map_err(|e| ctx.err(e.into()))?;
+    let units = scope_units
+        .iter()
+        .filter(|u| matches!(u.level.as_str(), "province" | "city" | "zone"))
+        .map(|u| (u.id, name(lang, &u.name_zh, &u.name_en), u.id == unit.id))
+        .collect();
+    let notice = notice_text(lang, &NoticeQuery { notice: q.notice.clone(), n: q.n });
+    let manager = a.principal.role.allows(Capability::ManageIndicators);
+    Ok(render(&dashboard_page(
+        ctx.shell(),
+        lang,
+        f,
+        &unit,
+        unit_name,
+        units,
+        &values,
+        manager,
+        notice,
+        false,
+    )))
+}
+
+/// The dashboard of one unit: a card per indicator, the warnings, the milestones.
+#[allow(clippy::too_many_arguments)]
+fn dashboard_page(
+    s: Shell,
+    lang: Lang,
+    f: Framework,
+    unit: &OrgUnit,
+    unit_name: String,
+    units: Vec<(i64, String, bool)>,
+    values: &[innocity_store::indicators::IndicatorValue],
+    manager: bool,
+    notice: String,
+    public: bool,
+) -> Dashboard {
+    let mut cards = Vec::new();
+    let mut warnings = Vec::new();
+    for x in assess_all(&f, values) {
+        let tg = x.target;
+        let series: Vec<(i32, f64)> = values
+            .iter()
+            .filter(|v| v.indicator == tg.code)
+            .filter_map(|v| v.period.parse::<i32>().ok().map(|y| (y, v.value)))
+            .collect();
+        let source = values
+            .iter()
+            .rev()
+            .find(|v| v.indicator == tg.code)
+            .map(|v| v.source.clone())
+            .unwrap_or_default();
+        let tname = name(lang, &tg.name_zh, &tg.name_en);
+        let Some((year, actual, asmt, tr)) = x.latest else {
+            cards.push(Card {
+                code: tg.code.clone(),
+                name: tname,
+                unit: tg.unit.clone(),
+                year: "—".into(),
+                actual: "—".into(),
+                planned: "—".into(),
+                target: number(tg.target),
+                target_year: tg.target_year,
+                gap: "—".into(),
+                achieved: "—".into(),
+                status: "none",
+                trend: "—".into(),
+                required: "—".into(),
+                closing: "unknown",
+                source,
+                chart: chart(tg, &[]),
+            });
+            continue;
+        };
+        if asmt.status != Status::OnTrack {
+            warnings.push((
+                tname.clone(),
+                asmt.status.code(),
+                tf(
+                    lang,
+                    "ind.warning_text",
+                    &[
+                        number(actual),
+                        number(asmt.planned),
+                        format!("{:.0}%", asmt.pace * 100.0),
+                        if tr.closing == Some(true) {
+                            t(lang, "ind.closing").into()
+                        } else {
+                            t(lang, "ind.not_closing").into()
+                        },
+                    ],
+                ),
+            ));
+        }
+        cards.push(Card {
+            code: tg.code.clone(),
+            name: tname,
+            unit: tg.unit.clone(),
+            year: year.to_string(),
+            actual: number(actual),
+            planned: number(asmt.planned),
+            target: number(tg.target),
+            target_year: tg.target_year,
+            gap: number(asmt.gap),
+            achieved: format!("{:.0}%", asmt.achieved * 100.0),
+            status: asmt.status.code(),
+            trend: pct(tr.regression.or(tr.cagr)),
+            required: pct(tr.required),
+            closing: match tr.closing {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "unknown",
+            },
+            source,
+            chart: chart(tg, &series),
+        });
+    }
+    let years: Vec<i32> =
+        f.targets.first().map(|t| (t.baseline_year..=t.target_year).collect()).unwrap_or_default();
+    let milestones = f
+        .targets
+        .iter()
+        .map(|tg| {
+            (
+                name(lang, &tg.name_zh, &tg.name_en),
+                years.iter().map(|y| number(tg.planned(*y))).collect(),
+            )
+        })
+        .collect();
+    Dashboard {
+        s,
+        fname: name(lang, &f.name_zh, &f.name_en),
+        framework: f,
+        unit_id: unit.id,
+        unit_name,
+        units,
+        cards,
+        warnings,
+        milestones,
+        years,
+        manager,
+        notice,
+        public,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct PublicForm {
+    #[serde(default)]
+    public: String,
+}
+
+/// Switches a framework's public dashboard on or off.
+pub async fn set_public(
+    State(state): State<AppState>,
+    a: Auth<ManageIndicators>,
+    Path(code): Path<String>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let form: PublicForm = crate::auth::parse_form(ctx, &body)?;
+    let f = find(&state, ctx, &code).await?;
+    innocity_store::indicators::set_public(&state.db, &f.code, form.public == "1", ctx.actor())
+        .await
+        .map_err(|e| ctx.err(e.into()))?;
+    state.public_frameworks_changed();
+    Ok(axum::response::Redirect::to("/indicators").into_response())
+}
+
+/// A framework's dashboard for everyone, when switched on: the pilot zone as a whole.
+pub async fn public_dashboard(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let lang = ctx.lang;
+    let public = state.public_frameworks().await.map_err(|e| ctx.err(e.into()))?;
+    if !public.contains(&code) {
+        return Err(ctx.err(AppError::not_found()));
+    }
+    let f = find(&state, &ctx, &code).await?;
+    let units = state.units().await.map_err(|e| ctx.err(e.into()))?;
+    let unit = units
+        .iter()
+        .find(|u| u.parent_id.is_none())
+        .cloned()
+        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let codes: Vec<String> = f.targets.iter().map(|t| t.code.clone()).collect();
+    let values = innocity_store::indicators::for_unit(&state.db, unit.id, &codes)
+        .await
+        .map_err(|e| ctx.err(e.into()))?;
+    let unit_name =
+        format!("{}（{}）", name(lang, &unit.name_zh, &unit.name_en), t(lang, "ind.whole_zone"));
+    Ok(render(&dashboard_page(
+        ctx.shell(),
+        lang,
+        f,
+        &unit,
+        unit_name,
+        vec![],
+        &values,
+        false,
+        String::new(),
+        true,
+    )))
+}

@@ -1,0 +1,144 @@
+//! The bureau's board: each call's applications by stage, with the money asked and granted.
+use super::{BoardQuery, stage_label, today};
+use crate::app::AppState;
+use crate::auth::{Auth, ManageProjects};
+use crate::error::AppResult;
+use crate::i18n::t;
+use crate::page::{Shell, render};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use innocity_core::projects::Stage;
+use innocity_core::projects::money::Money;
+use innocity_store::projects::execution as execution_store;
+use innocity_store::projects::{self as store, Reach};
+
+/// A call's projects on the board: how many, the money granted and paid, how many are overdue.
+struct CallMoney {
+    projects: usize,
+    granted: String,
+    paid: String,
+    overdue: usize,
+}
+
+/// The bureau's board: every call by stage, with money requested and granted.
+#[derive(Template)]
+#[template(path = "projects_board.html")]
+struct BoardPage {
+    s: Shell,
+    calls: Vec<BoardCall>,
+    ledgers: Vec<(String, i64, String, String, String)>,
+    /// Projects with overdue reports, overdue reports, overdue rectifications, payments waiting
+    /// for the checker, changes waiting, money granted and paid to projects.
+    follow_up: (usize, usize, usize, usize, usize, String, String),
+}
+
+/// A call on the board: its applications by stage, how many in all, and its projects' money.
+struct BoardCall {
+    id: i64,
+    title: String,
+    stages: Vec<BoardStage>,
+    total: i64,
+    money: CallMoney,
+}
+
+/// A call's applications at one stage: how many, money requested and granted (万元).
+struct BoardStage {
+    code: &'static str,
+    label: &'static str,
+    count: i64,
+    requested: String,
+    granted: String,
+}
+
+pub async fn board(
+    State(state): State<AppState>,
+    a: Auth<ManageProjects>,
+    Query(q): Query<BoardQuery>,
+) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let lang = ctx.lang;
+    let err = |e: innocity_store::StoreError| ctx.err(e.into());
+    let rows = store::board(&state.db).await.map_err(err)?;
+    if q.format == "xlsx" {
+        // Every call by stage: count, money requested and granted (万元).
+        use crate::http::TableCell as C;
+        let head: Vec<&str> =
+            ["calls.name", "apps.stage", "apps.count", "apps.requested", "apps.granted"]
+                .iter()
+                .map(|k| t(lang, k))
+                .collect();
+        let mut table = Vec::new();
+        for c in store::calls(&state.db).await.map_err(err)? {
+            for r in rows.iter().filter(|r| r.call_id == c.id) {
+                let stage = stage_label(lang, Stage::parse(&r.stage).unwrap_or(Stage::Draft));
+                table.push(vec![
+                    C::Text(c.title.clone()),
+                    C::Text(stage.into()),
+                    C::Int(r.n),
+                    C::Wan(r.requested.0),
+                    C::Wan(r.granted.0),
+                ]);
+            }
+        }
+        return crate::http::table(ctx, t(lang, "board.title"), &head, &table, "board.xlsx");
+    }
+    let projects = execution_store::portfolio(&state.db, Reach::All, today()).await.map_err(err)?;
+    let mut calls = Vec::new();
+    for c in store::calls(&state.db).await.map_err(err)? {
+        let of_call: Vec<_> = projects.iter().filter(|p| p.call_id == c.id).collect();
+        let money = CallMoney {
+            projects: of_call.len(),
+            granted: of_call.iter().map(|p| p.granted).sum::<Money>().wan_text(),
+            paid: of_call.iter().map(|p| p.paid).sum::<Money>().wan_text(),
+            overdue: of_call
+                .iter()
+                .filter(|p| p.overdue_reports + p.overdue_rectifications > 0)
+                .count(),
+        };
+        let mine: Vec<_> = rows
+            .iter()
+            .filter(|r| r.call_id == c.id)
+            .map(|r| {
+                let s = Stage::parse(&r.stage).unwrap_or(Stage::Draft);
+                BoardStage {
+                    code: s.code(),
+                    label: stage_label(lang, s),
+                    count: r.n,
+                    requested: r.requested.wan_text(),
+                    granted: r.granted.wan_text(),
+                }
+            })
+            .collect();
+        let total = mine.iter().map(|x| x.count).sum();
+        calls.push(BoardCall { id: c.id, title: c.title, stages: mine, total, money });
+    }
+    let mut ledgers = Vec::new();
+    for p in store::programmes(&state.db).await.map_err(err)? {
+        for y in
+            [chrono::Datelike::year(&today()) as i64 - 1, chrono::Datelike::year(&today()) as i64]
+        {
+            if let Some(l) = store::ledger(&state.db, p.id, y).await.map_err(err)? {
+                ledgers.push((
+                    p.name.clone(),
+                    y,
+                    l.budget.wan_text(),
+                    l.committed.wan_text(),
+                    l.available().wan_text(),
+                ));
+            }
+        }
+    }
+    let follow_up = (
+        projects.iter().filter(|p| p.overdue_reports > 0).count(),
+        projects.iter().map(|p| p.overdue_reports).sum(),
+        projects.iter().map(|p| p.overdue_rectifications).sum(),
+        projects.iter().map(|p| p.pending_payments).sum(),
+        projects.iter().map(|p| p.pending_changes).sum(),
+        projects.iter().map(|p| p.granted).sum::<Money>().wan_text(),
+        projects.iter().map(|p| p.paid).sum::<Money>().wan_text(),
+    );
+    Ok(render(&BoardPage { s: ctx.shell(), calls, ledgers, follow_up }))
+}
+
+// ---------------------------------------------------------------- a project's task book and money

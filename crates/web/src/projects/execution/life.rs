@@ -1,0 +1,295 @@
+//! A project's life: reports, inspections, changes, findings, outputs, acceptance.
+use super::{mask_id, report_label, status_label};
+use crate::app::AppState;
+use crate::auth::Ctx;
+use crate::error::AppResult;
+use crate::i18n::{t, tf};
+use crate::page::Shell;
+use crate::projects::{date_zh, file_size, today};
+use chrono::NaiveDate;
+use innocity_core::projects::execution::{self as rules, ChangeKind, Opinion, ReportKind, Status};
+use innocity_core::projects::funding::{CATEGORIES, Condition, Line};
+use innocity_core::projects::money::Money;
+use innocity_store::StoreError;
+use innocity_store::projects::execution as x;
+use innocity_store::projects::{self as store, Application};
+
+/// What the project page shows after the task book (built for [`super::project_page`]).
+pub struct Life {
+    pub status: &'static str,
+    pub status_code: &'static str,
+    pub status_reason: String,
+    pub running: bool,
+    pub version: i64,
+    pub years: Vec<i32>,
+    pub budget: Vec<(String, String, Vec<String>)>,
+    pub budget_lines: Vec<(&'static str, String, String)>,
+    pub reports: Vec<ReportView>,
+    pub deliverables: Vec<(usize, String)>,
+    pub opinions: Vec<(String, String, u8, &'static str, String)>,
+    pub mid_term_open: bool,
+    pub acceptance_open: bool,
+    pub suggestion: String,
+    pub outcome: Option<(&'static str, String, &'static str, String, String)>,
+    pub changes: Vec<ChangeView>,
+    pub findings: Vec<FindingView>,
+    pub outputs: Vec<(&'static str, String, String, String)>,
+    pub output_kinds: Vec<(&'static str, &'static str)>,
+    pub ends_on: String,
+}
+
+pub struct ReportView {
+    pub kind: &'static str,
+    pub seq: u32,
+    pub label: String,
+    pub due: String,
+    pub submitted: bool,
+    pub overdue: bool,
+    pub reminded: bool,
+    pub when: String,
+    pub body: String,
+    pub account: Vec<(String, &'static str)>,
+    /// The report's files: id, name, size.
+    pub files: Vec<(i64, String, String)>,
+}
+
+pub struct ChangeView {
+    pub id: i64,
+    pub kind: &'static str,
+    pub detail: String,
+    pub reason: String,
+    pub status: &'static str,
+    pub pending: bool,
+    pub decision: String,
+    pub by: String,
+}
+
+pub struct FindingView {
+    pub id: i64,
+    pub kind: &'static str,
+    pub visited_on: String,
+    pub findings: String,
+    pub rectify_by: String,
+    pub rectification: String,
+    pub open: bool,
+    pub overdue: bool,
+}
+
+/// `staff`: bureau staff see who gave each expert opinion; everyone else reads them unnamed
+/// (专家 1, 专家 2 …), as with review rounds.
+pub async fn life(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &Application,
+    book: &store::TaskBook,
+    shell: &Shell,
+    staff: bool,
+) -> AppResult<Life> {
+    let lang = ctx.lang;
+    let db = &state.db;
+    let err = |e: StoreError| ctx.err(e.into());
+    let day = today();
+    let (starts, ends) = (book.starts(), book.ends());
+    let years: Vec<i32> = rules::by_year(Money(1), starts, ends).iter().map(|y| y.0).collect();
+    let cat = |c: &str| {
+        CATEGORIES
+            .iter()
+            .find(|x| x.0 == c)
+            .map(|x| lang.pick(x.1, x.2).to_string())
+            .unwrap_or_else(|| c.to_string())
+    };
+    let budget = book
+        .budget
+        .iter()
+        .map(|l| {
+            (
+                cat(&l.category),
+                l.requested.wan_text(),
+                rules::by_year(l.requested, starts, ends)
+                    .into_iter()
+                    .map(|y| y.1.wan_text())
+                    .collect(),
+            )
+        })
+        .collect();
+    let budget_lines = book
+        .budget
+        .iter()
+        .filter_map(|l| {
+            CATEGORIES
+                .iter()
+                .find(|c| c.0 == l.category)
+                .map(|c| (c.0, lang.pick(c.1, c.2).to_string(), l.requested.wan_exact()))
+        })
+        .collect();
+    let files = store::attachments(db, a.id).await.map_err(err)?;
+    let reports = x::reports(db, a.id, day)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|r| ReportView {
+            files: files
+                .iter()
+                .filter(|f| f.kind == x::report_file_kind(r.due.kind, r.due.seq))
+                .map(|f| (f.id, f.name.clone(), file_size(f.size)))
+                .collect(),
+            kind: r.due.kind.code(),
+            seq: r.due.seq,
+            label: report_label(lang, r.due.kind, r.due.seq),
+            due: date_zh(r.due.due_on),
+            submitted: r.status == "submitted",
+            overdue: r.overdue,
+            reminded: r.reminded_at > 0 && r.status != "submitted",
+            when: if r.submitted_at > 0 { shell.time(&r.submitted_at) } else { String::new() },
+            body: r.body,
+            account: r
+                .deliverables
+                .into_iter()
+                .map(|(d, s)| (d, t(lang, &format!("life.met.{s}"))))
+                .collect(),
+        })
+        .collect::<Vec<_>>();
+    let ops = x::opinions(db, a.id).await.map_err(err)?;
+    let conditions = store::conditions(db, a.id).await.map_err(err)?;
+    let opinions = ops
+        .iter()
+        .enumerate()
+        .map(|(k, o)| {
+            (
+                t(lang, &format!("life.stage.{}", o.stage)).to_string(),
+                if staff {
+                    o.opinion.expert.clone()
+                } else {
+                    tf(
+                        lang,
+                        "life.expert_n",
+                        &[(ops[..k].iter().filter(|p| p.stage == o.stage).count() + 1).to_string()],
+                    )
+                },
+                o.opinion.score,
+                t(lang, &format!("life.outcome.{}", o.opinion.conclusion.code())),
+                o.opinion.text.clone(),
+            )
+        })
+        .collect();
+    let final_in = reports.iter().any(|r| r.kind == "final" && r.submitted);
+    let outcome = x::outcome(db, a.id).await.map_err(err)?;
+    let acceptance: Vec<Opinion> =
+        ops.iter().filter(|o| o.stage == "acceptance").map(|o| o.opinion.clone()).collect();
+    let suggestion = if final_in && outcome.is_none() {
+        let all = x::reports(db, a.id, day).await.map_err(err)?;
+        let report = all.iter().find(|r| r.due.kind == ReportKind::Final);
+        let met = report
+            .map(|r| {
+                r.deliverables.iter().filter(|d| d.1 == "met").count()
+                    + r.deliverables.iter().filter(|d| d.1 == "partly").count() / 2
+            })
+            .unwrap_or(0);
+        rules::suggest_outcome(&acceptance, met, book.deliverables.len())
+            .map(|o| t(lang, &format!("life.outcome.{}", o.code())).to_string())
+            .unwrap_or_else(|| {
+                tf(
+                    lang,
+                    "life.need_opinions",
+                    &[rules::MIN_OPINIONS.to_string(), acceptance.len().to_string()],
+                )
+            })
+    } else {
+        String::new()
+    };
+    let changes = x::changes(db, a.id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|c| {
+            let detail = match c.kind {
+                ChangeKind::Leader => format!(
+                    "{}（{}）",
+                    c.detail["name"].as_str().unwrap_or_default(),
+                    mask_id(c.detail["id_number"].as_str().unwrap_or_default())
+                ),
+                ChangeKind::Extension => date_zh(
+                    NaiveDate::parse_from_str(
+                        c.detail["ends_on"].as_str().unwrap_or_default(),
+                        "%Y-%m-%d",
+                    )
+                    .unwrap_or_default(),
+                ),
+                ChangeKind::Budget => {
+                    serde_json::from_value::<Vec<Line>>(c.detail["lines"].clone())
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|l| format!("{} {}", cat(&l.category), l.requested.wan_text()))
+                        .collect::<Vec<_>>()
+                        .join("，")
+                }
+            };
+            ChangeView {
+                id: c.id,
+                kind: t(lang, &format!("life.change.{}", c.kind.code())),
+                detail,
+                reason: c.reason,
+                status: t(lang, &format!("life.change_status.{}", c.status)),
+                pending: c.status == "pending",
+                decision: c.decision,
+                by: c.decided_by,
+            }
+        })
+        .collect();
+    let findings = x::findings(db, a.id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|f| FindingView {
+            id: f.id,
+            kind: t(lang, &format!("life.finding.{}", f.kind)),
+            overdue: f.overdue(day),
+            open: !f.rectify_by.is_empty() && f.rectified_at == 0,
+            visited_on: f.visited_on,
+            findings: f.findings,
+            rectify_by: f.rectify_by,
+            rectification: f.rectification,
+        })
+        .collect();
+    let outputs = x::outputs(db, a.id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|o| (t(lang, &format!("life.output.{}", o.kind)), o.title, o.reference, o.on_date))
+        .collect();
+    Ok(Life {
+        status: status_label(lang, book.status),
+        status_code: book.status.code(),
+        status_reason: book.status_reason.clone(),
+        running: book.status.running(),
+        version: book.version,
+        years,
+        budget,
+        budget_lines,
+        mid_term_open: book.status == Status::Ongoing
+            && !conditions.iter().any(|c| c.0 == Condition::MidTerm)
+            && reports.iter().any(|r| r.kind == "mid_term" && r.submitted),
+        acceptance_open: book.status == Status::Ongoing && final_in && outcome.is_none(),
+        reports,
+        deliverables: book.deliverables.iter().cloned().enumerate().collect(),
+        opinions,
+        suggestion,
+        outcome: outcome.map(|o| {
+            (
+                t(lang, &format!("life.outcome.{}", o.outcome.code())),
+                format!("{:.1}", o.score),
+                t(lang, &format!("life.grade.{}", o.grade)),
+                o.opinion,
+                o.credit_records.iter().map(|r| format!("#{r}")).collect::<Vec<_>>().join("、"),
+            )
+        }),
+        changes,
+        findings,
+        outputs,
+        output_kinds: rules::OUTPUT_KINDS
+            .iter()
+            .map(|k| (*k, t(lang, &format!("life.output.{k}"))))
+            .collect(),
+        ends_on: book.ends_on.clone(),
+    })
+}

@@ -1,0 +1,246 @@
+//! A funded project's page and the bureau's acts on it.
+use super::execution::acting::staff_act;
+use super::execution::life::{Life, life};
+use super::{Notice, date_zh, load, notice_text, today};
+use crate::app::AppState;
+use crate::auth::{Auth, ManageProjects, ViewApplications, field_error, parse_form};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{t, tf};
+use crate::page::{Shell, render};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use innocity_core::projects::money::Money;
+use innocity_core::projects::{Level, Stage};
+use innocity_store::projects::{self as store, Application};
+
+#[derive(Template)]
+#[template(path = "project_view.html")]
+struct ProjectPage {
+    s: Shell,
+    a: Application,
+    notice: String,
+    staff: bool,
+    book: Option<store::TaskBook>,
+    conditions: Vec<(&'static str, String, String, String)>,
+    instalments: Vec<InstalmentLine>,
+    paid: String,
+    life: Option<Life>,
+    leader: bool,
+    /// index, due, text, state code (reached, overdue, upcoming), state text, note, may be marked reached
+    milestones: Vec<(usize, String, String, &'static str, String, String, bool)>,
+}
+
+/// An instalment on a project's page: its condition and amount, its state as shown, and whether
+/// it may be prepared or released next.
+struct InstalmentLine {
+    id: i64,
+    seq: i64,
+    condition: &'static str,
+    amount: String,
+    state: String,
+    may_prepare: bool,
+    may_release: bool,
+}
+
+pub async fn project_page(
+    State(state): State<AppState>,
+    auth: Auth<ViewApplications>,
+    Path(id): Path<i64>,
+    Query(q): Query<Notice>,
+) -> AppResult<Response> {
+    let ctx = &auth.ctx;
+    let lang = ctx.lang;
+    let err = |e: innocity_store::StoreError| ctx.err(e.into());
+    let (a, level) = load(&state, ctx, &auth.principal, id).await?;
+    if a.stage != Stage::Established {
+        return Err(ctx.err(AppError::not_found()));
+    }
+    let book = store::task_book(&state.db, id).await.map_err(err)?;
+    let shell = ctx.shell();
+    let done = store::conditions(&state.db, id).await.map_err(err)?;
+    let conditions = done
+        .iter()
+        .map(|(c, o, by, at)| {
+            (
+                t(lang, &format!("projects.condition.{}", c.code())),
+                o.clone(),
+                by.clone(),
+                shell.time(at),
+            )
+        })
+        .collect();
+    let rows = store::instalments(&state.db, id).await.map_err(err)?;
+    let paid: Money = rows
+        .iter()
+        .filter(|r| r.instalment.released_by.is_some())
+        .map(|r| r.instalment.amount)
+        .sum();
+    let instalments = rows
+        .iter()
+        .map(|r| {
+            let i = &r.instalment;
+            let state = match (&i.prepared_by, &i.released_by) {
+                (_, Some(by)) => {
+                    tf(lang, "projects.released_by", &[by.clone(), shell.time(&r.released_at)])
+                }
+                (Some(by), None) => tf(lang, "projects.prepared_by", std::slice::from_ref(by)),
+                _ => t(lang, "projects.planned").to_string(),
+            };
+            InstalmentLine {
+                id: r.id,
+                seq: r.seq,
+                condition: t(lang, &format!("projects.condition.{}", i.condition.code())),
+                amount: i.amount.wan_text(),
+                state,
+                may_prepare: i.prepared_by.is_none() && i.released_by.is_none(),
+                may_release: i.prepared_by.is_some() && i.released_by.is_none(),
+            }
+        })
+        .collect();
+    let notice = notice_text(lang, &q.notice);
+    let life = match &book {
+        Some(b) => Some(life(&state, ctx, &a, b, &shell, level == Level::Bureau).await?),
+        None => None,
+    };
+    let day = today();
+    let leader = level == Level::Applicant;
+    let milestones = book
+        .iter()
+        .flat_map(|b| b.milestones.iter().enumerate().map(move |(k, m)| (k, m, b.status.running())))
+        .map(|(k, m, running)| {
+            let (code, text) = match m.reached_on {
+                Some(d) => ("reached", tf(lang, "projects.milestone.reached", &[date_zh(d)])),
+                None if running && innocity_core::projects::milestones::overdue(m, day) => {
+                    ("overdue", t(lang, "projects.milestone.overdue").to_string())
+                }
+                None if running => ("upcoming", t(lang, "projects.milestone.upcoming").to_string()),
+                None => ("closed", t(lang, "projects.milestone.not_reached").to_string()),
+            };
+            (
+                k,
+                date_zh(m.due_on),
+                m.text.clone(),
+                code,
+                text,
+                m.note.clone(),
+                leader && running && m.reached_on.is_none(),
+            )
+        })
+        .collect();
+    Ok(render(&ProjectPage {
+        s: shell.clone(),
+        notice,
+        staff: level == Level::Bureau,
+        leader,
+        book,
+        conditions,
+        instalments,
+        paid: paid.wan_text(),
+        life,
+        milestones,
+        a,
+    }))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ProjectForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    goals: String,
+    #[serde(default)]
+    deliverables: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+    #[serde(default)]
+    post_subsidy: String,
+    #[serde(default)]
+    milestones: String,
+    #[serde(default)]
+    instalment: i64,
+}
+
+/// The bureau signs the task book, approves conditions, prepares and releases instalments.
+pub async fn project_act(
+    State(state): State<AppState>,
+    a: Auth<ManageProjects>,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let f: ProjectForm = parse_form(ctx, &body)?;
+    let db = &state.db;
+    let err = |e: innocity_store::StoreError| ctx.err(e.into());
+    let app = store::application(db, id)
+        .await
+        .map_err(err)?
+        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let notice = match f.action.as_str() {
+        "sign" => {
+            let date = |field: &str, v: &str| {
+                NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+                    .map_err(|_| field_error(ctx, field, "experts.err.date", vec![]))
+            };
+            let (from, to) = (date("starts_on", &f.starts_on)?, date("ends_on", &f.ends_on)?);
+            let deliverables: Vec<String> = f
+                .deliverables
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect();
+            if f.goals.trim().is_empty() {
+                return Err(field_error(ctx, "goals", "err.required", vec![]));
+            }
+            if deliverables.is_empty() {
+                return Err(field_error(ctx, "deliverables", "err.required", vec![]));
+            }
+            let milestones = innocity_core::projects::milestones::parse(&f.milestones, from, to)
+                .map_err(|e| {
+                    field_error(
+                        ctx,
+                        "milestones",
+                        "projects.err.milestone_line",
+                        vec![
+                            e.line.to_string(),
+                            t(ctx.lang, &format!("projects.err.milestone.{}", e.code)).to_string(),
+                        ],
+                    )
+                })?;
+            store::sign_task_book(
+                db,
+                app.id,
+                &f.goals,
+                &deliverables,
+                &milestones,
+                from,
+                to,
+                f.post_subsidy == "1",
+                ctx.actor(),
+            )
+            .await
+            .map_err(err)?;
+            "projects.signed"
+        }
+        "prepare" | "release" => {
+            if !store::instalments(db, app.id)
+                .await
+                .map_err(err)?
+                .iter()
+                .any(|r| r.id == f.instalment)
+            {
+                return Err(ctx.err(AppError::not_found()));
+            }
+            store::pay(db, f.instalment, f.action == "release", ctx.actor()).await.map_err(err)?;
+            if f.action == "release" { "projects.released" } else { "projects.prepared" }
+        }
+        _ => return staff_act(&state, ctx, app.id, &body).await,
+    };
+    Ok(Redirect::to(&format!("/projects/{id}?notice={notice}")).into_response())
+}
+
+// ---------------------------------------------------------------- attachments
