@@ -43,11 +43,17 @@ pub struct Ctx {
     pub client: Option<String>,
     /// Signed in with a read-only API token: only GET and HEAD are allowed.
     pub read_only: bool,
+    /// The platform's one clock (the database's), in its configured time zone.
+    pub clock: innocity_store::clock::Clock,
     set_csrf_cookie: bool,
     set_lang_cookie: bool,
 }
 
 impl Ctx {
+    /// Today, in the platform's time zone: every date and deadline a request checks.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
+    }
     pub fn shell(&self) -> Shell {
         Shell::new(self)
     }
@@ -177,6 +183,7 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
         back: same_site_referer(headers).unwrap_or_else(|| "/".to_string()),
         client: client_address(&parts, state.config.behind_proxy),
         read_only: false,
+        clock: state.db.clock.clone(),
         set_csrf_cookie: false,
         set_lang_cookie: query_lang.is_some(),
     };

@@ -15,14 +15,9 @@ use crate::i18n::{Lang, t, tf};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use chrono::NaiveDate;
 use innocity_core::credit::{Nature, Record};
 use innocity_core::experts::conflicts::TieKind;
 use innocity_store::experts::{self as store, Expert, Mode};
-
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
 
 fn status_label(lang: Lang, s: &str) -> &'static str {
     t(lang, &format!("experts.status.{s}"))

@@ -104,7 +104,7 @@ pub async fn workspace(
         _ => vec![],
     };
     // A leader's project tasks: reports overdue or due within 30 days, rectifications overdue.
-    let today = chrono::Local::now().date_naive();
+    let today = ctx.today();
     let mut tasks = Vec::new();
     if matches!(
         a.principal.role,

@@ -19,10 +19,6 @@ use innocity_core::access::{Principal, Role, Scope};
 use innocity_core::projects::{Level, Stage};
 use innocity_store::projects::{self as store, Application, Reach};
 
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
 fn stage_label(lang: Lang, s: Stage) -> &'static str {
     t(lang, &format!("apps.stage.{}", s.code()))
 }

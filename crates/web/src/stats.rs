@@ -30,10 +30,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Today in China Standard Time (deadlines are Beijing dates).
-pub fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
-
 pub fn form_name(lang: Lang, f: &Form) -> String {
     lang.pick(&f.name_zh, &f.name_en).to_string()
 }
@@ -71,7 +67,7 @@ impl ReturnCtx {
                     .args(vec![t(ctx.lang, &format!("status.{}", status.code())).into()]),
             ));
         }
-        let day = today();
+        let day = ctx.today();
         if status != Status::Returned {
             if day < self.opens {
                 return Err(ctx.err(

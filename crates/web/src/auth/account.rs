@@ -212,7 +212,7 @@ async fn tokens_render(
     created: String,
     error: String,
 ) -> AppResult<Response> {
-    let now = innocity_store::db::now_ms();
+    let now = ctx.clock.now_ms();
     let tokens = users::tokens(&state.db, user_id)
         .await
         .map_err(|e| ctx.err(e.into()))?

@@ -1,5 +1,5 @@
 //! Research credit records: the list and adding one.
-use super::{Notice, credit_row, notice_text, today};
+use super::{Notice, credit_row, notice_text};
 use crate::app::AppState;
 use crate::auth::{Auth, ManageCredit, field_error, parse_form};
 use crate::error::AppResult;
@@ -66,8 +66,8 @@ pub async fn credit_page(
         let records = credit_store::records_of(&state.db, q.key.trim())
             .await
             .map_err(|e| ctx.err(e.into()))?;
-        let g = credit::grade(&records, today());
-        match credit::eligibility(&records, today()).deciding {
+        let g = credit::grade(&records, ctx.today());
+        match credit::eligibility(&records, ctx.today()).deciding {
             None => tf(
                 lang,
                 "credit.answer_yes",
@@ -179,7 +179,7 @@ pub async fn credit_add(
         key: f.subject_key.trim().into(),
         name: f.subject_name.trim().into(),
     };
-    let (_, suspended) = credit_store::add(&state.db, &subject, &record, today(), ctx.actor())
+    let (_, suspended) = credit_store::add(&state.db, &subject, &record, ctx.today(), ctx.actor())
         .await
         .map_err(|e| ctx.err(e.into()))?;
     Ok(Redirect::to(&format!("/credit?notice=credit.added&n={}", suspended.len())).into_response())

@@ -1,5 +1,5 @@
 //! The expert library as staff see it: the list, an expert's page and status, adding one.
-use super::{Notice, credit_row, notice_text, status_label, tie_label, today};
+use super::{Notice, credit_row, notice_text, status_label, tie_label};
 use crate::app::AppState;
 use crate::auth::{Auth, ManageExperts, field_error, parse_form};
 use crate::error::{AppError, AppResult};
@@ -157,8 +157,8 @@ pub async fn view(
         })
         .collect();
     let records = credit_store::records_of(db, &e.code).await.map_err(|e| ctx.err(e.into()))?;
-    let grade = credit::grade(&records, today());
-    let elig = credit::eligibility(&records, today());
+    let grade = credit::grade(&records, ctx.today());
+    let elig = credit::eligibility(&records, ctx.today());
     let credit =
         records.iter().map(|r| credit_row(lang, r)).map(|r| (r.0, r.1, r.2, r.3, r.4)).collect();
     let eligible = match elig.deciding {
@@ -218,7 +218,7 @@ pub async fn view(
     }
     let reconfirmation = t(
         lang,
-        match innocity_core::experts::reconfirmation(e.confirmed_year as i32, today()) {
+        match innocity_core::experts::reconfirmation(e.confirmed_year as i32, ctx.today()) {
             innocity_core::experts::Reconfirmation::Current => "experts.reconfirm.current",
             innocity_core::experts::Reconfirmation::Due => "experts.reconfirm.due",
             innocity_core::experts::Reconfirmation::Lapsed => "experts.reconfirm.lapsed",

@@ -1,5 +1,5 @@
 //! An expert's own profile: confirming it, keeping it current, declaring ties.
-use super::{Notice, my_expert, notice_text, status_label, tie_label, today};
+use super::{Notice, my_expert, notice_text, status_label, tie_label};
 use crate::app::AppState;
 use crate::auth::{Auth, ReviewAsExpert, field_error, parse_form};
 use crate::error::AppResult;
@@ -44,7 +44,7 @@ pub async fn me_page(
             )
         })
         .collect();
-    let year = chrono::Datelike::year(&today());
+    let year = chrono::Datelike::year(&ctx.today());
     Ok(render(&MePage {
         s: ctx.shell(),
         notice: notice_text(lang, &q),
@@ -122,7 +122,7 @@ pub async fn me_reconfirm(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let e = my_expert(&state, ctx, a.principal.user_id).await?;
-    store::reconfirm(&state.db, e.id, chrono::Datelike::year(&today()), ctx.actor())
+    store::reconfirm(&state.db, e.id, chrono::Datelike::year(&ctx.today()), ctx.actor())
         .await
         .map_err(|e| ctx.err(e.into()))?;
     Ok(Redirect::to("/experts/me?notice=experts.reconfirmed").into_response())

@@ -1,5 +1,5 @@
 //! An expert's own reviews and bids: what is assigned, scoring and withdrawing, bidding.
-use super::{Notice, my_expert, notice_text, today};
+use super::{Notice, my_expert, notice_text};
 use crate::app::AppState;
 use crate::auth::{Auth, Ctx, ReviewAsExpert, field_error, parse_form};
 use crate::error::{AppError, AppResult};
@@ -110,7 +110,7 @@ pub async fn my_review(
         .ok_or_else(|| ctx.err(AppError::not_found()))?;
     let editable = x.status == "assigned"
         && round.is_open()
-        && round.deadline_date().is_none_or(|d| today() <= d);
+        && round.deadline_date().is_none_or(|d| ctx.today() <= d);
     let criteria = round
         .form
         .criteria
@@ -238,7 +238,7 @@ pub async fn my_review_save(
         submit,
         version: get("version").parse().unwrap_or(0),
     };
-    store::save_review(&state.db, id, a.principal.user_id, &input, today(), ctx.actor())
+    store::save_review(&state.db, id, a.principal.user_id, &input, ctx.today(), ctx.actor())
         .await
         .map_err(|e| ctx.err(e.into()))?;
     Ok(Redirect::to(&format!(
@@ -281,9 +281,17 @@ pub async fn my_review_withdraw(
     if f.reason.chars().count() > 500 {
         return Err(field_error(ctx, "reason", "err.too_long", vec!["500".into()]));
     }
-    store::withdraw(&state.db, id, a.principal.user_id, conflict, &f.reason, today(), ctx.actor())
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    store::withdraw(
+        &state.db,
+        id,
+        a.principal.user_id,
+        conflict,
+        &f.reason,
+        ctx.today(),
+        ctx.actor(),
+    )
+    .await
+    .map_err(|e| ctx.err(e.into()))?;
     Ok(Redirect::to("/my/reviews").into_response())
 }
 

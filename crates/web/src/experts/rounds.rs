@@ -1,5 +1,5 @@
 //! Review rounds as staff run them: the list, a round's page and actions, its results.
-use super::{Notice, notice_text, today};
+use super::{Notice, notice_text};
 use crate::app::AppState;
 use crate::auth::{Auth, ManageExperts};
 use crate::error::{AppError, AppResult};
@@ -155,7 +155,7 @@ pub async fn round_page(
                 .collect(),
         })
         .collect();
-    let pool = store::pool(db, &r, today()).await.map_err(err)?;
+    let pool = store::pool(db, &r, ctx.today()).await.map_err(err)?;
     let mut out: BTreeMap<&str, usize> = BTreeMap::new();
     for p in &pool {
         if let Some((key, _)) = p.excluded {
@@ -290,7 +290,7 @@ pub async fn round_action(
     let (notice, n) = match (action.as_str(), r.mode) {
         ("assign", Mode::Assign) => (
             "reviews.assigned",
-            store::run_assignment(db, id, today(), ctx.actor())
+            store::run_assignment(db, id, ctx.today(), ctx.actor())
                 .await
                 .map_err(err)?
                 .pairs
@@ -302,7 +302,7 @@ pub async fn round_action(
         ),
         ("draw", Mode::Draw) => (
             "reviews.drawn",
-            store::run_draw(db, id, today(), ctx.actor()).await.map_err(err)?.pairs.to_string(),
+            store::run_draw(db, id, ctx.today(), ctx.actor()).await.map_err(err)?.pairs.to_string(),
         ),
         ("remind", _) => {
             ("reviews.reminded", store::remind(db, id, ctx.actor()).await.map_err(err)?.to_string())

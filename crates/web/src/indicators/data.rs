@@ -148,7 +148,7 @@ pub async fn refresh(
     let ctx = &a.ctx;
     let _: RefreshForm = crate::auth::parse_form(ctx, &body)?;
     let f = find(&state, ctx, &code).await?;
-    let last = (crate::stats::today().format("%Y").to_string().parse::<i32>().unwrap_or(2026)) - 1;
+    let last = (ctx.today().format("%Y").to_string().parse::<i32>().unwrap_or(2026)) - 1;
     let periods: Vec<String> = (last - 4..=last).map(|y| y.to_string()).collect();
     let mut n = innocity_store::indicators::from_statistics(&state.db, &f, &periods, ctx.actor())
         .await

@@ -159,7 +159,7 @@ pub async fn report(
         Block::Subtitle(tf(
             lang,
             "rep.subtitle",
-            &[uname.clone(), year.to_string(), crate::stats::today().to_string(), f.source.clone()],
+            &[uname.clone(), year.to_string(), ctx.today().to_string(), f.source.clone()],
         )),
         Block::Heading(t(lang, "rep.h.summary").into()),
         Block::Paragraph(tf(
@@ -313,11 +313,7 @@ pub async fn index_report(
         Block::Subtitle(tf(
             lang,
             "rep.idx.subtitle",
-            &[
-                panel.zones.len().to_string(),
-                f.targets.len().to_string(),
-                crate::stats::today().to_string(),
-            ],
+            &[panel.zones.len().to_string(), f.targets.len().to_string(), ctx.today().to_string()],
         )),
         Block::Heading(t(lang, "rep.idx.h.summary").into()),
     ];

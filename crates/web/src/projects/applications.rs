@@ -2,7 +2,7 @@
 //! page with its questions, the decisions taken on it.
 use super::applying::draft_error;
 use super::calls::pages::kind_text;
-use super::{Notice, Question, file_size, load, notice_text, reach_of, stage_label, today};
+use super::{Notice, Question, file_size, load, notice_text, reach_of, stage_label};
 use crate::app::AppState;
 use crate::auth::{Auth, Ctx, ManageProjects, ViewApplications, field_error, parse_form};
 use crate::error::{AppError, AppResult};
@@ -200,7 +200,7 @@ pub async fn view(
         .map_err(|e| ctx.err(e.into()))?
         .ok_or_else(|| ctx.err(AppError::not_found()))?;
     let missed = if a.stage == Stage::Draft {
-        store::eligibility(&state.db, &a, &c, today())
+        store::eligibility(&state.db, &a, &c, ctx.today())
             .await
             .map_err(|e| ctx.err(e.into()))?
             .iter()
@@ -432,7 +432,7 @@ pub async fn act(
         store::Move { action, level, reason: &f.reason },
         f.version,
         store::Decision { grant },
-        today(),
+        ctx.today(),
         ctx.actor(),
     )
     .await

@@ -1,7 +1,7 @@
 //! Applying: a new application, its draft saved and autosaved, its attachments.
 use super::applications::{budget_rows, failure_text, questions, typed_answers};
 use super::calls::pages::call_open;
-use super::{Question, date_zh, load, today};
+use super::{Question, date_zh, load};
 use crate::app::AppState;
 use crate::auth::{ApplyProjects, Auth, Ctx, ViewApplications, field_error, parse_form};
 use crate::error::{AppError, AppResult};
@@ -135,7 +135,7 @@ pub async fn new_form(
         .await
         .map_err(|e| ctx.err(e.into()))?
         .ok_or_else(|| ctx.err(AppError::not_found()))?;
-    if !call_open(&c, today()) {
+    if !call_open(&c, ctx.today()) {
         return Err(ctx.err(
             AppError::new(StatusCode::CONFLICT, "refused", "apps.err.call_closed")
                 .args(vec![date_zh(c.deadlines.applicant)]),
@@ -182,7 +182,7 @@ pub async fn create(
                 organisation_id: org_id,
                 unit_path: &org.unit_path,
             },
-            today(),
+            ctx.today(),
             ctx.actor(),
         )
         .await
@@ -267,7 +267,7 @@ pub async fn autosave(
         }
         Err(e) => return Err(e),
     };
-    let at = chrono::Local::now().format("%H:%M:%S").to_string();
+    let at = a.ctx.clock.now().format("%H:%M:%S").to_string();
     // The eligibility rules are checked again (a new leader may be barred, or have too many
     // projects) and the page's list is replaced.
     let ctx = &a.ctx;
@@ -279,7 +279,7 @@ pub async fn autosave(
         .await
         .map_err(|e| ctx.err(e.into()))?
         .ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let missed: Vec<String> = store::eligibility(&state.db, &app, &c, today())
+    let missed: Vec<String> = store::eligibility(&state.db, &app, &c, ctx.today())
         .await
         .map_err(|e| ctx.err(e.into()))?
         .iter()

@@ -1,5 +1,5 @@
 //! The bureau's board: each call's applications by stage, with the money asked and granted.
-use super::{BoardQuery, stage_label, today};
+use super::{BoardQuery, stage_label};
 use crate::app::AppState;
 use crate::auth::{Auth, ManageProjects};
 use crate::error::AppResult;
@@ -83,7 +83,8 @@ pub async fn board(
         }
         return crate::http::table(ctx, t(lang, "board.title"), &head, &table, "board.xlsx");
     }
-    let projects = execution_store::portfolio(&state.db, Reach::All, today()).await.map_err(err)?;
+    let projects =
+        execution_store::portfolio(&state.db, Reach::All, ctx.today()).await.map_err(err)?;
     let mut calls = Vec::new();
     for c in store::calls(&state.db).await.map_err(err)? {
         let of_call: Vec<_> = projects.iter().filter(|p| p.call_id == c.id).collect();
@@ -115,9 +116,10 @@ pub async fn board(
     }
     let mut ledgers = Vec::new();
     for p in store::programmes(&state.db).await.map_err(err)? {
-        for y in
-            [chrono::Datelike::year(&today()) as i64 - 1, chrono::Datelike::year(&today()) as i64]
-        {
+        for y in [
+            chrono::Datelike::year(&ctx.today()) as i64 - 1,
+            chrono::Datelike::year(&ctx.today()) as i64,
+        ] {
             if let Some(l) = store::ledger(&state.db, p.id, y).await.map_err(err)? {
                 ledgers.push((
                     p.name.clone(),

@@ -13,11 +13,6 @@ pub mod review;
 use crate::app::AppState;
 use axum::Router;
 use axum::routing::{get, post};
-use chrono::NaiveDate;
-
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
 
 /// Organisation kinds a call may be limited to.
 const KINDS: [&str; 5] = ["enterprise", "university", "institute", "hospital", "service_provider"];

@@ -1,7 +1,7 @@
 //! A funded project's page and the bureau's acts on it.
 use super::execution::acting::staff_act;
 use super::execution::life::{Life, life};
-use super::{Notice, date_zh, load, notice_text, today};
+use super::{Notice, date_zh, load, notice_text};
 use crate::app::AppState;
 use crate::auth::{Auth, ManageProjects, ViewApplications, field_error, parse_form};
 use crate::error::{AppError, AppResult};
@@ -104,7 +104,7 @@ pub async fn project_page(
         Some(b) => Some(life(&state, ctx, &a, b, &shell, level == Level::Bureau).await?),
         None => None,
     };
-    let day = today();
+    let day = ctx.today();
     let leader = level == Level::Applicant;
     let milestones = book
         .iter()

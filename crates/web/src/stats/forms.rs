@@ -2,7 +2,7 @@
 //! deadlines.
 use super::overview::recent_periods;
 use super::{
-    AreaQuery, actor, bad_field, catalogue, element_name, find_form, form_name, parse_period, today,
+    AreaQuery, actor, bad_field, catalogue, element_name, find_form, form_name, parse_period,
 };
 use crate::app::AppState;
 use crate::auth::{Auth, Ctx, ManageStatForms, ViewStats, parse_form};
@@ -209,7 +209,7 @@ pub async fn form_view(
         .collect();
     let rules = cat.rules.iter().filter(|r| r.form == form.code).cloned().collect();
     let mut periods = Vec::new();
-    for p in recent_periods(&form, today(), 4) {
+    for p in recent_periods(&form, ctx.today(), 4) {
         let (open, close) = form.window(p);
         let over = store::window_override(&state.db, &form.code, &p.to_string())
             .await

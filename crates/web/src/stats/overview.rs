@@ -1,5 +1,5 @@
 //! The statistics overview: each form's recent periods, their deadlines and where they stand.
-use super::{catalogue, form_name, today};
+use super::{catalogue, form_name};
 use crate::app::AppState;
 use crate::auth::{Auth, Ctx, ViewStats};
 use crate::error::AppResult;
@@ -76,7 +76,7 @@ pub async fn overview(State(state): State<AppState>, a: Auth<ViewStats>) -> AppR
     let ctx = &a.ctx;
     let lang = ctx.lang;
     let cat = catalogue(&state, ctx).await?;
-    let day = today();
+    let day = ctx.today();
     let mut forms = Vec::new();
     let mut reminders = vec![];
     match &a.principal.scope {

@@ -1,6 +1,6 @@
 //! Setting up a call: the form, checked field by field; creating and editing; its files.
 use super::programmes::{read_wan, read_year};
-use super::{KINDS, QUALIFICATIONS, today};
+use super::{KINDS, QUALIFICATIONS};
 use crate::app::AppState;
 use crate::auth::{Auth, Ctx, ManageProjects, ViewApplications, field_error, parse_form};
 use crate::error::{AppError, AppResult};
@@ -90,8 +90,7 @@ impl CallForm {
         self.rest.get(name).is_some_and(|v| v == "1")
     }
 
-    fn defaults() -> CallForm {
-        let d = today();
+    fn defaults(d: chrono::NaiveDate) -> CallForm {
         let day = |n: u64| (d + chrono::Days::new(n)).format("%Y-%m-%d").to_string();
         CallForm {
             year: (d.year() + 1).to_string(),
@@ -380,7 +379,7 @@ pub async fn new_call(
     State(state): State<AppState>,
     a: Auth<ManageProjects>,
 ) -> AppResult<Response> {
-    let mut f = CallForm::defaults();
+    let mut f = CallForm::defaults(a.ctx.today());
     f.guidelines = t(a.ctx.lang, "calls.guidelines_template").to_string();
     form_page(&state, &a.ctx, None, f, vec![]).await
 }

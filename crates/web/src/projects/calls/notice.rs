@@ -3,8 +3,8 @@ use crate::app::AppState;
 use crate::auth::{Auth, Ctx, ManageProjects, field_error, parse_form};
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
+use crate::projects::date_zh;
 use crate::projects::execution::{Form, date_field, get};
-use crate::projects::{date_zh, today};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
@@ -66,7 +66,7 @@ pub async fn call_notice(state: &AppState, ctx: &Ctx, call_id: i64) -> AppResult
             resolved_by: o.resolved_by,
         });
     }
-    let day = today();
+    let day = ctx.today();
     let f = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     Ok(CallNotice {
         can_establish: n.as_ref().is_some_and(|n| day > n.ends_on) && !approved.is_empty(),
@@ -147,7 +147,7 @@ pub async fn call_notice_act(
             "life.objection_resolved"
         }
         "establish" => {
-            x::establish_call(&state.db, id, today(), ctx.actor())
+            x::establish_call(&state.db, id, ctx.today(), ctx.actor())
                 .await
                 .map_err(|e| ctx.err(e.into()))?;
             "life.established"

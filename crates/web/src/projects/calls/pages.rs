@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t, tf};
 use crate::page::{Shell, render};
 use crate::projects::calls;
-use crate::projects::{BoardQuery, Notice, date_zh, file_size, notice_text, stage_label, today};
+use crate::projects::{BoardQuery, Notice, date_zh, file_size, notice_text, stage_label};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -36,7 +36,7 @@ pub async fn list(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let list = store::calls(&state.db).await.map_err(|e| ctx.err(e.into()))?;
-    let day = today();
+    let day = ctx.today();
     if q.format == "xlsx" {
         use crate::http::TableCell as C;
         let lang = ctx.lang;
@@ -260,7 +260,7 @@ pub async fn call_page(
     } else {
         vec![]
     };
-    let default_deadline = (today() + chrono::Days::new(21)).format("%Y-%m-%d").to_string();
+    let default_deadline = (ctx.today() + chrono::Days::new(21)).format("%Y-%m-%d").to_string();
     let announce = if staff { Some(call_notice(&state, ctx, id).await?) } else { None };
     let files = store::call_files(&state.db, id)
         .await
@@ -304,7 +304,7 @@ pub async fn call_page(
         announce,
         rounds,
         default_deadline,
-        open: call_open(&c, today()),
+        open: call_open(&c, ctx.today()),
         can_apply: matches!(a.principal.role, Role::OrgAdmin | Role::OrgMember),
         staff,
         rules: rules_text(lang, &c),

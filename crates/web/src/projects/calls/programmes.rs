@@ -1,6 +1,5 @@
 //! Programmes (计划类别) and their budgets by year.
 use super::editing::{refusal_on, valid_code};
-use super::today;
 use crate::app::AppState;
 use crate::auth::{Auth, Ctx, ManageProjects, field_error, parse_form};
 use crate::error::AppResult;
@@ -88,7 +87,7 @@ pub async fn programmes(
     a: Auth<ManageProjects>,
     Query(q): Query<Notice>,
 ) -> AppResult<Response> {
-    let year = today().year() + 1;
+    let year = a.ctx.today().year() + 1;
     programmes_page(
         &state,
         &a.ctx,

@@ -2,7 +2,6 @@
 use crate::app::AppState;
 use crate::auth::{Auth, ManageProjects, field_error, parse_form};
 use crate::error::{AppError, AppResult};
-use crate::projects::today;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
@@ -59,7 +58,7 @@ pub async fn call_review(
         .ok_or_else(|| field_error(ctx, "demand", "calls.err.demand", vec![]))?;
     let deadline = NaiveDate::parse_from_str(f.deadline.trim(), "%Y-%m-%d")
         .ok()
-        .filter(|d| *d >= today())
+        .filter(|d| *d >= ctx.today())
         .ok_or_else(|| field_error(ctx, "deadline", "experts.err.date", vec![]))?;
     let round = store::start_review(&state.db, id, &f.name, mode, demand, deadline, ctx.actor())
         .await
@@ -74,7 +73,7 @@ pub async fn call_finish_review(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let n = store::finish_review(&state.db, id, today(), ctx.actor())
+    let n = store::finish_review(&state.db, id, ctx.today(), ctx.actor())
         .await
         .map_err(|e| ctx.err(e.into()))?;
     Ok(Redirect::to(&format!("/applications?call={id}&stage=reviewed&moved={n}")).into_response())

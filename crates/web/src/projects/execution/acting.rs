@@ -3,7 +3,7 @@ use super::{Form, date_field, get, refusal};
 use crate::app::AppState;
 use crate::auth::{ApplyProjects, Auth, Ctx, field_error, parse_form};
 use crate::error::{AppError, AppResult};
-use crate::projects::{load, today};
+use crate::projects::load;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use innocity_core::projects::execution::{ChangeKind, Opinion, Outcome, ReportKind, StatusAction};
@@ -19,7 +19,7 @@ use innocity_store::projects::execution::{self as x, ChangeDetail};
 pub async fn staff_act(state: &AppState, ctx: &Ctx, id: i64, body: &[u8]) -> AppResult<Response> {
     let f: Form = parse_form(ctx, body)?;
     let db = &state.db;
-    let day = today();
+    let day = ctx.today();
     let actor = ctx.actor();
     let reason = get(&f, "reason");
     let notice = match get(&f, "action") {
@@ -195,7 +195,7 @@ pub async fn work(
         "milestone" => {
             let index: usize =
                 get(&f, "index").parse().map_err(|_| ctx.err(AppError::not_found()))?;
-            x::reach_milestone(db, id, index, get(&f, "note"), today(), actor)
+            x::reach_milestone(db, id, index, get(&f, "note"), ctx.today(), actor)
                 .await
                 .map_err(|e| refusal(ctx, e))?;
             "life.milestone_reached"
@@ -235,7 +235,7 @@ pub async fn work(
                     ChangeDetail::Budget(lines)
                 }
             };
-            x::request_change(db, id, &detail, get(&f, "reason"), today(), actor)
+            x::request_change(db, id, &detail, get(&f, "reason"), ctx.today(), actor)
                 .await
                 .map_err(|e| refusal(ctx, e))?;
             "life.change_requested"

@@ -5,7 +5,7 @@ use crate::auth::Ctx;
 use crate::error::AppResult;
 use crate::i18n::{t, tf};
 use crate::page::Shell;
-use crate::projects::{date_zh, file_size, today};
+use crate::projects::{date_zh, file_size};
 use chrono::NaiveDate;
 use innocity_core::projects::execution::{self as rules, ChangeKind, Opinion, ReportKind, Status};
 use innocity_core::projects::funding::{CATEGORIES, Condition, Line};
@@ -88,7 +88,7 @@ pub async fn life(
     let lang = ctx.lang;
     let db = &state.db;
     let err = |e: StoreError| ctx.err(e.into());
-    let day = today();
+    let day = ctx.today();
     let (starts, ends) = (book.starts(), book.ends());
     let years: Vec<i32> = rules::by_year(Money(1), starts, ends).iter().map(|y| y.0).collect();
     let cat = |c: &str| {

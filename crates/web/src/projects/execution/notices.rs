@@ -5,7 +5,7 @@ use crate::auth::{Ctx, field_error, parse_form};
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 use crate::page::{Shell, render};
-use crate::projects::{date_zh, stage_label, today};
+use crate::projects::{date_zh, stage_label};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -24,7 +24,7 @@ struct NoticesPage {
 
 /// Every notice, for anyone.
 pub async fn notices(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let day = today();
+    let day = ctx.today();
     let mut list = Vec::new();
     for n in x::notices(&state.db).await.map_err(|e| ctx.err(e.into()))? {
         if let Some(c) = store::call(&state.db, n.call_id).await.map_err(|e| ctx.err(e.into()))? {
@@ -106,7 +106,7 @@ pub async fn notice_page(
             },
         ));
     }
-    let day = today();
+    let day = ctx.today();
     Ok(render(&NoticePage {
         s: ctx.shell(),
         id,
@@ -133,7 +133,7 @@ pub async fn object(
         contact: get(&f, "contact"),
         address: ctx.client.as_deref(),
     };
-    x::object(&state.db, id, get(&f, "code"), &who, get(&f, "body"), today()).await.map_err(
+    x::object(&state.db, id, get(&f, "code"), &who, get(&f, "body"), ctx.today()).await.map_err(
         |e| match e {
             StoreError::Refused { key: "announce.err.field", args } => {
                 let field = args.first().cloned().unwrap_or_default();

@@ -5,7 +5,7 @@ use crate::auth::{Auth, ManageProjects, ViewApplications};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
 use crate::page::{Shell, render};
-use crate::projects::{date_zh, reach_of, today};
+use crate::projects::{date_zh, reach_of};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -59,7 +59,7 @@ pub async fn portfolio(
     let ctx = &a.ctx;
     let lang = ctx.lang;
     let reach = reach_of(&a.principal).ok_or_else(|| ctx.err(AppError::forbidden()))?;
-    let day = today();
+    let day = ctx.today();
     let outputs =
         x::output_counts(&state.db, reach_of(&a.principal).unwrap_or(store::Reach::Leader(0)))
             .await
@@ -169,7 +169,7 @@ pub async fn portfolio(
 /// 催交: reminds the leaders of every overdue report.
 pub async fn remind(State(state): State<AppState>, a: Auth<ManageProjects>) -> AppResult<Response> {
     let ctx = &a.ctx;
-    x::remind_overdue(&state.db, today(), ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
+    x::remind_overdue(&state.db, ctx.today(), ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
     Ok(Redirect::to("/projects?overdue=1&notice=life.reminded").into_response())
 }
 
