@@ -174,18 +174,7 @@ pub(crate) async fn create_round_in(
     items: &[Item],
     actor: Actor<'_>,
 ) -> Result<i64> {
-    if let Err(e) = r.form.check() {
-        return Err(refused("reviews.err.form", vec![e.field, e.message]));
-    }
-    if r.demand < 1 || r.max_load < 1 {
-        return Err(refused("reviews.err.demand", vec![]));
-    }
-    let mut seen = HashSet::new();
-    for (k, it) in items.iter().enumerate() {
-        if it.code.trim().is_empty() || it.title.trim().is_empty() || !seen.insert(it.code.trim()) {
-            return Err(refused("reviews.err.item", vec![(k + 1).to_string(), it.code.clone()]));
-        }
-    }
+    check_new_round(r, items)?;
     let id = tx
         .insert(
             "INSERT INTO review_rounds (code, name, call_name, library, mode, demand, max_load, rules, form, deadline, year, status, seed_hash, seed, created_by, created_at, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', '', '', ?, ?, 0)",
@@ -206,25 +195,7 @@ pub(crate) async fn create_round_in(
             ],
         )
         .await?;
-    for it in items {
-        tx.exec(
-            "INSERT INTO review_items (round_id, code, title, body, discipline, applicant, members, credit_code, org_name, unit_path, avoid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            vec![
-                id.into(),
-                it.code.trim().into(),
-                it.title.trim().into(),
-                it.body.clone().into(),
-                it.discipline.clone().into(),
-                it.applicant.trim().into(),
-                serde_json::to_string(&it.members).unwrap_or_default().into(),
-                it.credit_code.trim().into(),
-                it.org_name.trim().into(),
-                it.unit_path.clone().into(),
-                serde_json::to_string(&it.avoid).unwrap_or_default().into(),
-            ],
-        )
-        .await?;
-    }
+    insert_items(tx, id, items).await?;
     audit::append(tx, Change { actor: actor.username, action: "review_round.create", entity: "review_round", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "code": r.code, "mode": r.mode.code(), "items": items.len() }), request_id: actor.request_id }).await?;
     // The items just added are inside `tx`: read them there.
     let its = tx
@@ -250,6 +221,48 @@ pub(crate) async fn create_round_in(
     )
     .await?;
     Ok(id)
+}
+
+/// A round needs a valid form, a demand and a load of at least one, and items each with a code
+/// (unique in the round) and a title.
+fn check_new_round(r: &NewRound, items: &[Item]) -> Result<()> {
+    if let Err(e) = r.form.check() {
+        return Err(refused("reviews.err.form", vec![e.field, e.message]));
+    }
+    if r.demand < 1 || r.max_load < 1 {
+        return Err(refused("reviews.err.demand", vec![]));
+    }
+    let mut seen = HashSet::new();
+    for (k, it) in items.iter().enumerate() {
+        if it.code.trim().is_empty() || it.title.trim().is_empty() || !seen.insert(it.code.trim()) {
+            return Err(refused("reviews.err.item", vec![(k + 1).to_string(), it.code.clone()]));
+        }
+    }
+    Ok(())
+}
+
+/// The round's items, as given.
+async fn insert_items(tx: &Tx, id: i64, items: &[Item]) -> Result<()> {
+    for it in items {
+        tx.exec(
+            "INSERT INTO review_items (round_id, code, title, body, discipline, applicant, members, credit_code, org_name, unit_path, avoid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                id.into(),
+                it.code.trim().into(),
+                it.title.trim().into(),
+                it.body.clone().into(),
+                it.discipline.clone().into(),
+                it.applicant.trim().into(),
+                serde_json::to_string(&it.members).unwrap_or_default().into(),
+                it.credit_code.trim().into(),
+                it.org_name.trim().into(),
+                it.unit_path.clone().into(),
+                serde_json::to_string(&it.avoid).unwrap_or_default().into(),
+            ],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 pub async fn rounds(db: &Db) -> Result<Vec<Round>> {

@@ -61,24 +61,7 @@ pub async fn start_review(
             ranked.iter().filter(|i| i.rank <= shortlist).map(|i| i.item.as_str()).collect();
         apps.retain(|a| best.contains(a.code.as_str()));
     }
-    let mut items = Vec::with_capacity(apps.len());
-    for a in &apps {
-        let org = crate::orgs::get(db, a.organisation_id).await?.ok_or(StoreError::NotFound)?;
-        items.push(crate::experts::Item {
-            id: 0,
-            round_id: 0,
-            code: a.code.clone(),
-            title: a.title.clone(),
-            body: a.summary.clone(),
-            discipline: a.topic.clone(),
-            applicant: a.leader_name.clone(),
-            members: a.members.clone(),
-            credit_code: org.credit_code.clone(),
-            org_name: org.name.clone(),
-            unit_path: a.unit_path.clone(),
-            avoid: vec![],
-        });
-    }
+    let items = review_items(db, &apps).await?;
     let round = crate::experts::NewRound {
         code: format!("{}-R{}", c.code, n + 1),
         name: name.trim().to_string(),
@@ -111,6 +94,29 @@ pub async fn start_review(
     audit::append(&tx, Change { actor: actor.username, action: "call.review", entity: "call", entity_id: call_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "round_id": round_id, "round": round.code, "items": items.iter().map(|i| i.code.as_str()).collect::<Vec<_>>() }), request_id: actor.request_id }).await?;
     tx.commit().await?;
     Ok(round_id)
+}
+
+/// The round's items: each application with its applicant, team, organisation and text.
+async fn review_items(db: &Db, apps: &[Application]) -> Result<Vec<crate::experts::Item>> {
+    let mut items = Vec::with_capacity(apps.len());
+    for a in apps {
+        let org = crate::orgs::get(db, a.organisation_id).await?.ok_or(StoreError::NotFound)?;
+        items.push(crate::experts::Item {
+            id: 0,
+            round_id: 0,
+            code: a.code.clone(),
+            title: a.title.clone(),
+            body: a.summary.clone(),
+            discipline: a.topic.clone(),
+            applicant: a.leader_name.clone(),
+            members: a.members.clone(),
+            credit_code: org.credit_code.clone(),
+            org_name: org.name.clone(),
+            unit_path: a.unit_path.clone(),
+            avoid: vec![],
+        });
+    }
+    Ok(items)
 }
 
 pub async fn call_rounds(db: &Db, call_id: i64) -> Result<Vec<crate::experts::Round>> {

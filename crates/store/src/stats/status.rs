@@ -55,23 +55,7 @@ pub async fn transition(
     after.status = to;
     after.version += 1;
     after.updated_at = now;
-    match action {
-        Action::Submit => {
-            after.submitted_at = now;
-            after.reason.clear();
-            if let Some(e) = explanations {
-                after.explanations = e.clone();
-            }
-        }
-        Action::Return | Action::Approve => {
-            after.reviewed_by = actor.username.to_string();
-            after.reviewed_at = now;
-            if action == Action::Return {
-                after.reason = reason.to_string();
-            }
-        }
-        _ => {}
-    }
+    record_action(&mut after, action, reason, explanations, actor.username, now);
     tx.exec(
         "UPDATE stat_returns SET status = ?, explanations = ?, reason = ?, submitted_at = ?, reviewed_by = ?, reviewed_at = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?",
         vec![
@@ -109,6 +93,35 @@ pub async fn transition(
     .await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// What an action records on the return besides its status: when it was submitted (with the
+/// explanations), or who reviewed it when (with the reason for returning it).
+fn record_action(
+    after: &mut Return,
+    action: Action,
+    reason: &str,
+    explanations: Option<&HashMap<String, String>>,
+    username: &str,
+    now: i64,
+) {
+    match action {
+        Action::Submit => {
+            after.submitted_at = now;
+            after.reason.clear();
+            if let Some(e) = explanations {
+                after.explanations = e.clone();
+            }
+        }
+        Action::Return | Action::Approve => {
+            after.reviewed_by = username.to_string();
+            after.reviewed_at = now;
+            if action == Action::Return {
+                after.reason = reason.to_string();
+            }
+        }
+        _ => {}
+    }
 }
 
 /// An organisation that must report a form, with where its return stands.
@@ -229,26 +242,7 @@ pub async fn approve_unit(
             args: vec![missing.to_string()],
         });
     }
-    for child in children {
-        let (clo, chi) = subtree_bounds(&child.path);
-        let has_returns = count(
-            tx.query_one(
-                "SELECT COUNT(*) AS n FROM stat_returns WHERE form = ? AND period = ? AND unit_path >= ? AND unit_path < ?",
-                vec![form.code.clone().into(), period.into(), clo.into(), chi.into()],
-            )
-            .await?,
-        )? > 0;
-        let approved = tx
-            .query_one("SELECT 1 AS n FROM stat_approvals WHERE form = ? AND period = ? AND org_unit_id = ?", vec![form.code.clone().into(), period.into(), child.id.into()])
-            .await?
-            .is_some();
-        if has_returns && !approved {
-            return Err(StoreError::Refused {
-                key: "err.stats.approve_children",
-                args: vec![child.name_zh.clone()],
-            });
-        }
-    }
+    check_children_approved(&tx, form, period, children).await?;
     let now = now_ms();
     tx.exec(
         "INSERT INTO stat_approvals (form, period, org_unit_id, approved_by, approved_at) VALUES (?, ?, ?, ?, ?)",
@@ -278,6 +272,39 @@ pub async fn approve_unit(
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Every child unit with returns of the form and period has approved them.
+async fn check_children_approved(
+    tx: &Tx,
+    form: &Form,
+    period: &str,
+    children: &[OrgUnit],
+) -> Result<()> {
+    let count = |r: Option<sea_orm::QueryResult>| -> Result<i64> {
+        Ok(r.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+    };
+    for child in children {
+        let (clo, chi) = subtree_bounds(&child.path);
+        let has_returns = count(
+            tx.query_one(
+                "SELECT COUNT(*) AS n FROM stat_returns WHERE form = ? AND period = ? AND unit_path >= ? AND unit_path < ?",
+                vec![form.code.clone().into(), period.into(), clo.into(), chi.into()],
+            )
+            .await?,
+        )? > 0;
+        let approved = tx
+            .query_one("SELECT 1 AS n FROM stat_approvals WHERE form = ? AND period = ? AND org_unit_id = ?", vec![form.code.clone().into(), period.into(), child.id.into()])
+            .await?
+            .is_some();
+        if has_returns && !approved {
+            return Err(StoreError::Refused {
+                key: "err.stats.approve_children",
+                args: vec![child.name_zh.clone()],
+            });
+        }
+    }
     Ok(())
 }
 

@@ -151,28 +151,7 @@ pub async fn object(
         return Err(refused("announce.err.duplicate", vec![]));
     }
     if let Some(address) = who.address {
-        let now = now_ms();
-        let bucket = format!("objection:{address}");
-        let row = tx
-            .query_one(
-                "SELECT failures, last_at FROM login_throttle WHERE bucket = ?",
-                vec![bucket.clone().into()],
-            )
-            .await?;
-        let count = match row {
-            Some(r) if r.try_get_by_index::<i64>(1)? > now - OBJECTION_QUIET_MS => {
-                r.try_get_by_index::<i64>(0)?
-            }
-            _ => 0,
-        };
-        if count >= OBJECTIONS_PER_ADDRESS {
-            return Err(refused("announce.err.too_many", vec![OBJECTIONS_PER_ADDRESS.to_string()]));
-        }
-        tx.exec(
-            "INSERT INTO login_throttle (bucket, failures, blocked_until, last_at) VALUES (?, ?, 0, ?) ON CONFLICT (bucket) DO UPDATE SET failures = excluded.failures, last_at = excluded.last_at",
-            vec![bucket.into(), (count + 1).into(), now.into()],
-        )
-        .await?;
+        count_objection(&tx, address).await?;
     }
     let id = tx
         .insert(
@@ -193,6 +172,33 @@ pub async fn object(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Counts an objection from this address, refused past [`OBJECTIONS_PER_ADDRESS`] in a row.
+async fn count_objection(tx: &Tx, address: &str) -> Result<()> {
+    let now = now_ms();
+    let bucket = format!("objection:{address}");
+    let row = tx
+        .query_one(
+            "SELECT failures, last_at FROM login_throttle WHERE bucket = ?",
+            vec![bucket.clone().into()],
+        )
+        .await?;
+    let count = match row {
+        Some(r) if r.try_get_by_index::<i64>(1)? > now - OBJECTION_QUIET_MS => {
+            r.try_get_by_index::<i64>(0)?
+        }
+        _ => 0,
+    };
+    if count >= OBJECTIONS_PER_ADDRESS {
+        return Err(refused("announce.err.too_many", vec![OBJECTIONS_PER_ADDRESS.to_string()]));
+    }
+    tx.exec(
+        "INSERT INTO login_throttle (bucket, failures, blocked_until, last_at) VALUES (?, ?, 0, ?) ON CONFLICT (bucket) DO UPDATE SET failures = excluded.failures, last_at = excluded.last_at",
+        vec![bucket.into(), (count + 1).into(), now.into()],
+    )
+    .await?;
+    Ok(())
 }
 
 /// The bureau answers an objection: upheld rejects the application (its money goes back to the
