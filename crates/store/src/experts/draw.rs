@@ -85,7 +85,7 @@ pub async fn run_draw(
         return Err(refused("reviews.err.already", vec![]));
     }
     let its = items(db, round_id).await?;
-    let entries = pool(db, &r, today).await?;
+    let entries = pool(db, r, today).await?;
     let pool: Vec<&PoolEntry> = entries.iter().filter(|p| p.excluded.is_none()).collect();
     let conflicts = conflict_set(db, round_id).await?;
     let mut load: HashMap<i64, i64> = HashMap::new();
@@ -186,90 +186,9 @@ pub async fn withdraw(
         return Err(StoreError::NotFound);
     }
     let r = round(db, a.round_id).await?.ok_or(StoreError::NotFound)?;
-    if !r.is_open() {
-        return Err(refused("reviews.err.closed", vec![]));
-    }
-    if a.status == "submitted" {
-        return Err(refused(
-            if conflict { "reviews.err.conflict_after_scoring" } else { "reviews.err.submitted" },
-            vec![],
-        ));
-    }
-    if a.status != "assigned" {
-        return Err(refused("reviews.err.not_assigned", vec![]));
-    }
-    if reason.trim().is_empty() {
-        return Err(refused("reviews.err.reason", vec![]));
-    }
+    check_withdrawable(&r, &a, conflict, reason)?;
     let it = item(db, a.item_id).await?.ok_or(StoreError::NotFound)?;
-    // The replacement: who is on the panel, who has left it.
-    let all = assignments(db, r.id).await?;
-    let on_item: Vec<&Assignment> =
-        all.iter().filter(|x| x.item_id == it.id && x.id != a.id).collect();
-    let entries = pool(db, &r, today).await?;
-    let mut round_load: HashMap<i64, i64> = HashMap::new();
-    for x in all.iter().filter(|x| matches!(x.status.as_str(), "assigned" | "submitted")) {
-        *round_load.entry(x.expert_id).or_default() += 1;
-    }
-    let mut conflicts = conflict_set(db, r.id).await?;
-    conflicts.insert((it.id, me.id));
-    let gone: HashSet<i64> = on_item.iter().map(|x| x.expert_id).chain([me.id]).collect();
-    let available: Vec<&PoolEntry> = entries
-        .iter()
-        .filter(|p| {
-            p.excluded.is_none()
-                && !gone.contains(&p.expert.id)
-                && round_load.get(&p.expert.id).copied().unwrap_or(0) < p.room.min(r.max_load)
-        })
-        .collect();
-    let by_id: HashMap<i64, &Expert> = entries.iter().map(|p| (p.expert.id, &p.expert)).collect();
-    let staying: Vec<Candidate> = on_item
-        .iter()
-        .filter(|x| matches!(x.status.as_str(), "assigned" | "submitted"))
-        .filter_map(|x| by_id.get(&x.expert_id))
-        .map(|e| Candidate { expert: e.code.clone(), member: member_of(e, &r.rules.region) })
-        .collect();
-    let replacement: Option<(i64, f64, String)> = match r.mode {
-        Mode::Draw => {
-            let cands = candidates(&available, &conflicts, it.id, &r.rules.region);
-            draw_rules::draw(
-                &r.seed,
-                &it.code,
-                &cands,
-                &staying,
-                &[],
-                draw_rules::Places { to_fill: 1, demand: r.demand as usize },
-                &r.rules.composition,
-            )
-            .ok()
-            .and_then(|got| got.into_iter().next())
-            .and_then(|(code, key)| {
-                available
-                    .iter()
-                    .find(|p| p.expert.code == code)
-                    .map(|p| (p.expert.id, 0.0, format!("{key:016x}")))
-            })
-        }
-        Mode::Assign => {
-            let experts: Vec<&Expert> = available.iter().map(|p| &p.expert).collect();
-            let scores =
-                affinity_scores(db, std::slice::from_ref(&it), &experts, experts.len()).await?;
-            let members: Vec<&Member> = staying.iter().map(|c| &c.member).collect();
-            experts
-                .iter()
-                .filter(|e| {
-                    !conflicts.contains(&(it.id, e.id))
-                        && r.rules.composition.admits(
-                            &members,
-                            &member_of(e, &r.rules.region),
-                            r.demand as usize,
-                        )
-                })
-                .map(|e| (e.id, scores.get(&(it.id, e.id)).copied().unwrap_or(0.0)))
-                .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
-                .map(|(id, s)| (id, s, String::new()))
-        }
-    };
+    let replacement = find_replacement(db, &r, &it, &a, me.id, today).await?;
     let tx = db.begin_write().await?;
     if !open_in(&tx, r.id).await? {
         return Err(refused("reviews.err.closed", vec![]));
@@ -290,21 +209,143 @@ pub async fn withdraw(
     let now = now_ms();
     tx.exec("INSERT INTO review_draw_log (round_id, item_id, expert_id, action, draw_key, actor, at_ms) VALUES (?, ?, ?, ?, '', ?, ?)", vec![r.id.into(), it.id.into(), me.id.into(), status.into(), actor.username.into(), now.into()]).await?;
     let mut replaced = None;
-    if let Some((eid, score, key)) = &replacement {
+    if let Some(rep) = &replacement {
         insert_assignment(
             &tx,
             r.id,
             it.id,
-            *eid,
-            *score,
+            rep.expert_id,
+            rep.score,
             if r.mode == Mode::Draw { "redraw" } else { "reassign" },
             now,
         )
         .await?;
-        tx.exec("INSERT INTO review_draw_log (round_id, item_id, expert_id, action, draw_key, actor, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)", vec![r.id.into(), it.id.into(), (*eid).into(), (if r.mode == Mode::Draw { "redraw" } else { "reassign" }).into(), key.clone().into(), actor.username.into(), now.into()]).await?;
-        replaced = by_id.get(eid).map(|e| e.code.clone());
+        tx.exec("INSERT INTO review_draw_log (round_id, item_id, expert_id, action, draw_key, actor, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)", vec![r.id.into(), it.id.into(), rep.expert_id.into(), (if r.mode == Mode::Draw { "redraw" } else { "reassign" }).into(), rep.key.clone().into(), actor.username.into(), now.into()]).await?;
+        replaced = rep.code.clone();
     }
     audit::append(&tx, Change { actor: actor.username, action: &format!("review.{status}"), entity: "review_assignment", entity_id: a.id.to_string(), before: serde_json::json!({ "status": "assigned" }), after: serde_json::json!({ "status": status, "reason": reason.trim(), "replacement": replaced }), request_id: actor.request_id }).await?;
     tx.commit().await?;
     Ok(replaced)
+}
+
+/// Only an open round's assigned (not yet scored) review can be given up, and only with a reason.
+fn check_withdrawable(r: &Round, a: &Assignment, conflict: bool, reason: &str) -> Result<()> {
+    if !r.is_open() {
+        return Err(refused("reviews.err.closed", vec![]));
+    }
+    if a.status == "submitted" {
+        return Err(refused(
+            if conflict { "reviews.err.conflict_after_scoring" } else { "reviews.err.submitted" },
+            vec![],
+        ));
+    }
+    if a.status != "assigned" {
+        return Err(refused("reviews.err.not_assigned", vec![]));
+    }
+    if reason.trim().is_empty() {
+        return Err(refused("reviews.err.reason", vec![]));
+    }
+    Ok(())
+}
+
+/// The expert who takes a withdrawn place: the draw's next (with its key), or the best by
+/// affinity, among the pool's available experts without a conflict, as the panel admits.
+struct Replacement {
+    expert_id: i64,
+    score: f64,
+    key: String,
+    code: Option<String>,
+}
+
+async fn find_replacement(
+    db: &Db,
+    r: &Round,
+    it: &Item,
+    a: &Assignment,
+    me_id: i64,
+    today: NaiveDate,
+) -> Result<Option<Replacement>> {
+    // The replacement: who is on the panel, who has left it.
+    let all = assignments(db, r.id).await?;
+    let on_item: Vec<&Assignment> =
+        all.iter().filter(|x| x.item_id == it.id && x.id != a.id).collect();
+    let entries = pool(db, r, today).await?;
+    let mut round_load: HashMap<i64, i64> = HashMap::new();
+    for x in all.iter().filter(|x| matches!(x.status.as_str(), "assigned" | "submitted")) {
+        *round_load.entry(x.expert_id).or_default() += 1;
+    }
+    let mut conflicts = conflict_set(db, r.id).await?;
+    conflicts.insert((it.id, me_id));
+    let gone: HashSet<i64> = on_item.iter().map(|x| x.expert_id).chain([me_id]).collect();
+    let available: Vec<&PoolEntry> = entries
+        .iter()
+        .filter(|p| {
+            p.excluded.is_none()
+                && !gone.contains(&p.expert.id)
+                && round_load.get(&p.expert.id).copied().unwrap_or(0) < p.room.min(r.max_load)
+        })
+        .collect();
+    let by_id: HashMap<i64, &Expert> = entries.iter().map(|p| (p.expert.id, &p.expert)).collect();
+    let staying: Vec<Candidate> = on_item
+        .iter()
+        .filter(|x| matches!(x.status.as_str(), "assigned" | "submitted"))
+        .filter_map(|x| by_id.get(&x.expert_id))
+        .map(|e| Candidate { expert: e.code.clone(), member: member_of(e, &r.rules.region) })
+        .collect();
+    let found: Option<(i64, f64, String)> = match r.mode {
+        Mode::Draw => {
+            let cands = candidates(&available, &conflicts, it.id, &r.rules.region);
+            draw_rules::draw(
+                &r.seed,
+                &it.code,
+                &cands,
+                &staying,
+                &[],
+                draw_rules::Places { to_fill: 1, demand: r.demand as usize },
+                &r.rules.composition,
+            )
+            .ok()
+            .and_then(|got| got.into_iter().next())
+            .and_then(|(code, key)| {
+                available
+                    .iter()
+                    .find(|p| p.expert.code == code)
+                    .map(|p| (p.expert.id, 0.0, format!("{key:016x}")))
+            })
+        }
+        Mode::Assign => best_by_affinity(db, r, it, &available, &conflicts, &staying).await?,
+    };
+    Ok(found.map(|(expert_id, score, key)| Replacement {
+        expert_id,
+        score,
+        key,
+        code: by_id.get(&expert_id).map(|e| e.code.clone()),
+    }))
+}
+
+/// The available expert with the best affinity to the item whom the panel admits.
+async fn best_by_affinity(
+    db: &Db,
+    r: &Round,
+    it: &Item,
+    available: &[&PoolEntry],
+    conflicts: &HashSet<(i64, i64)>,
+    staying: &[Candidate],
+) -> Result<Option<(i64, f64, String)>> {
+    let experts: Vec<&Expert> = available.iter().map(|p| &p.expert).collect();
+    let scores = affinity_scores(db, std::slice::from_ref(it), &experts, experts.len()).await?;
+    let members: Vec<&Member> = staying.iter().map(|c| &c.member).collect();
+    Ok(experts
+        .iter()
+        .filter(|e| {
+            !conflicts.contains(&(it.id, e.id))
+                && r.rules.composition.admits(
+                    &members,
+                    &member_of(e, &r.rules.region),
+                    r.demand as usize,
+                )
+        })
+        .map(|e| (e.id, scores.get(&(it.id, e.id)).copied().unwrap_or(0.0)))
+        .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+        .map(|(id, s)| (id, s, String::new())))
 }

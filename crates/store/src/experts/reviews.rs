@@ -45,47 +45,8 @@ pub async fn save_review(
         .map(|r| round_from(&r))
         .transpose()?
         .ok_or(StoreError::NotFound)?;
-    if !r.is_open() {
-        return Err(refused("reviews.err.closed", vec![]));
-    }
-    if r.deadline_date().is_some_and(|d| today > d) {
-        return Err(refused("reviews.err.deadline", vec![r.deadline.clone()]));
-    }
-    if a.status != "assigned" {
-        return Err(refused(
-            if a.status == "submitted" {
-                "reviews.err.submitted"
-            } else {
-                "reviews.err.not_assigned"
-            },
-            vec![],
-        ));
-    }
-    // Every score given must be on its scale, draft or not.
-    for (code, &v) in &input.scores {
-        let Some(c) = r.form.criteria.iter().find(|c| &c.code == code) else {
-            return Err(refused("reviews.err.score", vec![code.clone(), "?".into()]));
-        };
-        let steps = v / c.step;
-        if !v.is_finite() || v < 0.0 || v > c.max || (steps - steps.round()).abs() > 1e-6 {
-            return Err(refused(
-                "reviews.err.score",
-                vec![c.name_zh.clone(), format!("0–{}", c.max)],
-            ));
-        }
-    }
-    let total = if input.submit {
-        let t = r
-            .form
-            .total(&input.scores)
-            .map_err(|e| refused("reviews.err.score", vec![e.field, e.message]))?;
-        r.form
-            .check_submission(&input.recommendation, &input.comment)
-            .map_err(|e| refused("reviews.err.submission", vec![e.field, e.message]))?;
-        Some(t)
-    } else {
-        r.form.total(&input.scores).ok()
-    };
+    check_reviewable(&r, &a, today)?;
+    let total = score(&r, input)?;
     let now = now_ms();
     let n = tx
         .exec(
@@ -121,6 +82,57 @@ pub async fn save_review(
     .await?;
     tx.commit().await?;
     Ok(total)
+}
+
+/// The round is open, its deadline not passed, and the review assigned and not yet submitted.
+fn check_reviewable(r: &Round, a: &Assignment, today: NaiveDate) -> Result<()> {
+    if !r.is_open() {
+        return Err(refused("reviews.err.closed", vec![]));
+    }
+    if r.deadline_date().is_some_and(|d| today > d) {
+        return Err(refused("reviews.err.deadline", vec![r.deadline.clone()]));
+    }
+    if a.status != "assigned" {
+        return Err(refused(
+            if a.status == "submitted" {
+                "reviews.err.submitted"
+            } else {
+                "reviews.err.not_assigned"
+            },
+            vec![],
+        ));
+    }
+    Ok(())
+}
+
+/// Checks every score given against its scale (draft or not); a submission needs all of them,
+/// a recommendation and the comment. The total, when every criterion is scored.
+fn score(r: &Round, input: &ReviewInput) -> Result<Option<f64>> {
+    // Every score given must be on its scale, draft or not.
+    for (code, &v) in &input.scores {
+        let Some(c) = r.form.criteria.iter().find(|c| &c.code == code) else {
+            return Err(refused("reviews.err.score", vec![code.clone(), "?".into()]));
+        };
+        let steps = v / c.step;
+        if !v.is_finite() || v < 0.0 || v > c.max || (steps - steps.round()).abs() > 1e-6 {
+            return Err(refused(
+                "reviews.err.score",
+                vec![c.name_zh.clone(), format!("0–{}", c.max)],
+            ));
+        }
+    }
+    if input.submit {
+        let t = r
+            .form
+            .total(&input.scores)
+            .map_err(|e| refused("reviews.err.score", vec![e.field, e.message]))?;
+        r.form
+            .check_submission(&input.recommendation, &input.comment)
+            .map_err(|e| refused("reviews.err.submission", vec![e.field, e.message]))?;
+        Ok(Some(t))
+    } else {
+        Ok(r.form.total(&input.scores).ok())
+    }
 }
 
 /// Marks every outstanding assignment of the round as reminded; returns how many.

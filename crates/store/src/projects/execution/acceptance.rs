@@ -223,34 +223,7 @@ pub async fn decide_acceptance(
     let mut records = Vec::new();
     if decided == Outcome::Failed {
         cancel_unpaid(&tx, &a).await?;
-        let record = Record {
-            id: 0,
-            nature: Nature::Bad,
-            kind: if fraud {
-                "项目验收中发现弄虚作假".into()
-            } else {
-                "项目验收不通过".into()
-            },
-            severity: if fraud { Severity::Serious } else { Severity::Minor },
-            source: format!("{} 验收结论", a.code),
-            date: today,
-            sanction: if fraud { Sanction::Years(3) } else { Sanction::None },
-            points: 0,
-        };
-        for subject in [
-            crate::credit::Subject {
-                kind: "person".into(),
-                key: a.leader_key.clone(),
-                name: a.leader_name.clone(),
-            },
-            crate::credit::Subject {
-                kind: "organisation".into(),
-                key: org.credit_code.clone(),
-                name: org.name.clone(),
-            },
-        ] {
-            records.push(crate::credit::add_in(&tx, &subject, &record, today, actor).await?.0);
-        }
+        records = failure_records(&tx, &a, &org, fraud, today, actor).await?;
     } else {
         let condition =
             if book.post_subsidy { Condition::ResultsVerified } else { Condition::Acceptance };
@@ -273,4 +246,46 @@ pub async fn decide_acceptance(
         decided_by: actor.username.into(),
         decided_at: now,
     })
+}
+
+/// A failed acceptance's bad credit records, for the leader and the organisation (serious, with
+/// three years' exclusion, on fraud).
+async fn failure_records(
+    tx: &Tx,
+    a: &Application,
+    org: &crate::orgs::Organisation,
+    fraud: bool,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<Vec<i64>> {
+    let mut records = Vec::new();
+    let record = Record {
+        id: 0,
+        nature: Nature::Bad,
+        kind: if fraud {
+            "项目验收中发现弄虚作假".into()
+        } else {
+            "项目验收不通过".into()
+        },
+        severity: if fraud { Severity::Serious } else { Severity::Minor },
+        source: format!("{} 验收结论", a.code),
+        date: today,
+        sanction: if fraud { Sanction::Years(3) } else { Sanction::None },
+        points: 0,
+    };
+    for subject in [
+        crate::credit::Subject {
+            kind: "person".into(),
+            key: a.leader_key.clone(),
+            name: a.leader_name.clone(),
+        },
+        crate::credit::Subject {
+            kind: "organisation".into(),
+            key: org.credit_code.clone(),
+            name: org.name.clone(),
+        },
+    ] {
+        records.push(crate::credit::add_in(tx, &subject, &record, today, actor).await?.0);
+    }
+    Ok(records)
 }
