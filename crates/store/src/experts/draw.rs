@@ -85,7 +85,7 @@ pub async fn run_draw(
         return Err(refused("reviews.err.already", vec![]));
     }
     let its = items(db, round_id).await?;
-    let entries = pool(db, r, today).await?;
+    let entries = pool(db, &r, today).await?;
     let pool: Vec<&PoolEntry> = entries.iter().filter(|p| p.excluded.is_none()).collect();
     let conflicts = conflict_set(db, round_id).await?;
     let mut load: HashMap<i64, i64> = HashMap::new();
