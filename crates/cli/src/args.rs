@@ -1,0 +1,236 @@
+//! The command line: every command and its arguments.
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "innocity",
+    version,
+    about = "创新型城市科技管理与服务平台 / innovative-city S&T management and service platform"
+)]
+pub(crate) struct Cli {
+    /// Database URL: sqlite://FILE (default ./data/innocity.db) or postgres://...
+    #[arg(long, global = true, env = "INNOCITY_DATABASE_URL")]
+    pub(crate) database: Option<String>,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The three inputs of every index command.
+#[derive(clap::Args)]
+pub(crate) struct IndexInputs {
+    #[arg(long)]
+    pub(crate) data: std::path::PathBuf,
+    #[arg(long)]
+    pub(crate) meta: std::path::PathBuf,
+    #[arg(long)]
+    pub(crate) pipeline: std::path::PathBuf,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum IndexCommand {
+    /// Build an index: denominate, impute, screen, treat, normalise, aggregate; one CSV per dataset.
+    Build {
+        #[command(flatten)]
+        inputs: IndexInputs,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Uncertainty and sensitivity analysis (Monte Carlo, Sobol indices, rank intervals).
+    Sensitivity {
+        #[command(flatten)]
+        inputs: IndexInputs,
+        /// Base samples: N·(k+2) runs for k assumptions.
+        #[arg(long, default_value_t = 1000)]
+        n: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum IndicatorsCommand {
+    /// Compute every indicator for every unit and period.
+    Compute {
+        #[arg(long)]
+        definitions: std::path::PathBuf,
+        #[arg(long)]
+        values: std::path::PathBuf,
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum StatsCommand {
+    /// Import long-format CSV values (element, disaggregation, period, org, value[, row]) for many
+    /// organisations in one transaction, validating every return.
+    Import {
+        #[arg(long)]
+        form: String,
+        #[arg(long)]
+        period: String,
+        file: std::path::PathBuf,
+    },
+    /// Totals of a form and period for every org unit and disaggregation (CSV on stdout or a file).
+    Aggregate {
+        #[arg(long)]
+        form: String,
+        #[arg(long)]
+        period: String,
+        /// Count drafts too (default: submitted, approved, locked).
+        #[arg(long)]
+        include_drafts: bool,
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Every value of a form and period, with its organisation and unit path, as CSV.
+    Export {
+        #[arg(long)]
+        form: String,
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Data for bench/submit.sh: demo organisations, an open call, applicants with API tokens and
+    /// drafts (written as JSON to --out), and many applications for the board.
+    #[command(hide = true)]
+    BenchSeed {
+        #[arg(long, default_value_t = 2000)]
+        applicants: usize,
+        #[arg(long, default_value_t = 100_000)]
+        applications: usize,
+        #[arg(long)]
+        out: String,
+    },
+    /// Serve the platform.
+    Serve {
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Create a fresh demo database (pilot-zone hierarchy, organisations, one account per role) and serve it.
+    Demo {
+        #[arg(long)]
+        listen: Option<String>,
+        /// Number of organisations to generate.
+        #[arg(long, default_value_t = 300)]
+        organisations: u64,
+        /// Only create the data, do not serve.
+        #[arg(long)]
+        no_serve: bool,
+        /// Also append this many synthetic audit entries (for benchmarks).
+        #[arg(long, default_value_t = 0, hide = true)]
+        audit_entries: u64,
+        /// No statistical returns (for benchmarks that import their own).
+        #[arg(long)]
+        no_stats: bool,
+    },
+    /// Composite indices (COINr-conformant): see shared/contracts/composite-index.md.
+    Index {
+        #[command(subcommand)]
+        command: IndexCommand,
+    },
+    /// Optimal reviewer assignment (see shared/contracts/assignment.md).
+    Assign {
+        #[arg(long)]
+        input: std::path::PathBuf,
+        #[arg(long)]
+        output: std::path::PathBuf,
+        /// Accepted for reproducible runs; the optimum does not depend on it.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Reviewer affinities (BM25 over jieba words, field bonus): an assignment instance of each
+    /// item's top experts.
+    Affinity {
+        /// CSV: id, fields (;-separated), text (fields, keywords, publications).
+        #[arg(long)]
+        experts: std::path::PathBuf,
+        /// CSV: id, fields, text (the proposal).
+        #[arg(long)]
+        items: std::path::PathBuf,
+        #[arg(long, default_value_t = 200)]
+        top: usize,
+        #[arg(long, default_value_t = 5)]
+        demand: i64,
+        #[arg(long, default_value_t = 15)]
+        max_load: i64,
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+    /// Indicators computed from element values (formulas in TOML, values in long CSV).
+    Indicators {
+        #[command(subcommand)]
+        command: IndicatorsCommand,
+    },
+    /// Statistics: bulk import, totals, export.
+    Stats {
+        #[command(subcommand)]
+        command: StatsCommand,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Write a backup of the whole platform: a consistent snapshot of the database and every
+    /// stored file it points at, in one file only its owner may read (safe while the server runs).
+    Backup {
+        #[arg(long)]
+        output: std::path::PathBuf,
+        /// Write the backup even when files the database points at are missing (they are named).
+        #[arg(long)]
+        allow_missing_files: bool,
+    },
+    /// Restore a backup (database and files) into an empty database.
+    Restore {
+        #[arg(long)]
+        input: std::path::PathBuf,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Check the hash chain (names the first edited or deleted entry), then every checkpoint
+    /// against it (names the first that no longer matches: a rewritten chain).
+    Verify,
+    /// Anchor the chain's head: append an HMAC checkpoint (key outside the database) to the
+    /// checkpoint file. The server writes one daily, and every backup one.
+    Checkpoint,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum UserCommand {
+    /// Add an account.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// system_admin, bureau_staff, zone_admin, org_admin, org_member, expert, service_provider, public
+        #[arg(long)]
+        role: String,
+        /// Password (or INNOCITY_NEW_PASSWORD); at least 10 characters with letters and digits.
+        #[arg(long, env = "INNOCITY_NEW_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// Org unit code (zone admins).
+        #[arg(long)]
+        unit: Option<String>,
+        /// Organisation credit code (organisation admins, members, service providers).
+        #[arg(long)]
+        organisation: Option<String>,
+    },
+}

@@ -1,0 +1,141 @@
+//! `innocity demo` and the benchmark's data: fresh databases filled with made-up data.
+use crate::connect;
+use crate::server::serve;
+use crate::settings::{Settings, init_logs};
+use innocity_store::db::redact_url;
+use innocity_demo as demo;
+use innocity_store::{audit, users};
+
+/// `innocity demo`: a fresh database with demo data, then (unless `no_serve`) the server.
+pub(crate) async fn demo_command(
+    url: &str,
+    s: &Settings,
+    listen: Option<String>,
+    organisations: u64,
+    no_serve: bool,
+    audit_entries: u64,
+    no_stats: bool,
+) -> Result<(), String> {
+    init_logs(&s.log_format);
+    fresh_sqlite(url)?;
+    let db = connect(url).await?;
+    let csl = find_csl();
+    let summary = demo::seed(&db, organisations, csl.as_deref())
+        .await
+        .map_err(|e| format!("demo data: {e}"))?;
+    let stats = if no_stats {
+        demo::StatsSummary::default()
+    } else {
+        seed_the_rest(&db, csl.as_deref()).await?
+    };
+    if audit_entries > 0 {
+        audit::append_synthetic(&db, audit_entries).await.map_err(|e| e.to_string())?;
+    }
+    println!(
+        "演示数据已创建 / demo data created: {} 个区域单位 units, {} 家单位 organisations, {} 份统计报表 returns ({} 个数据 values) ({})",
+        summary.units,
+        summary.organisations,
+        stats.returns,
+        stats.values,
+        redact_url(url)
+    );
+    println!("演示账号 / demo accounts (密码 password: {}):", demo::DEMO_PASSWORD);
+    for (user, _, role) in &summary.accounts {
+        println!("  {user:<10} {role}");
+    }
+    if no_serve {
+        return Ok(());
+    }
+    serve(db, &listen.unwrap_or(s.listen.clone()), s).await
+}
+
+/// The demo's statistics, approvals, indicators, experts and projects.
+async fn seed_the_rest(
+    db: &innocity_store::Db,
+    csl: Option<&str>,
+) -> Result<demo::StatsSummary, String> {
+    let s = demo::seed_stats(db, csl).await.map_err(|e| format!("demo statistics: {e}"))?;
+    demo::approve_demo_periods(db).await.map_err(|e| format!("demo approvals: {e}"))?;
+    demo::seed_indicators(db).await.map_err(|e| format!("demo indicators: {e}"))?;
+    let x = demo::experts::seed_experts(db, csl.unwrap_or(demo::experts::CSL))
+        .await
+        .map_err(|e| format!("demo experts: {e}"))?;
+    println!(
+        "专家库 / experts: {} 位专家 experts, {} 项申报 proposals, {} 份评审意见 reviews",
+        x.experts, x.proposals, x.reviews
+    );
+    let pj = demo::projects::seed_projects(db, csl.unwrap_or(demo::experts::CSL))
+        .await
+        .map_err(|e| format!("demo projects: {e}"))?;
+    println!(
+        "科技计划 / projects: {} 个申报通知 calls, {} 项申报 applications, {} 项已立项 established",
+        pj.calls, pj.applications, pj.established
+    );
+    Ok(s)
+}
+
+/// `innocity bench-seed`: data for bench/submit.sh, the applicants written as JSON to `out`.
+pub(crate) async fn bench_seed(
+    url: &str,
+    applicants: usize,
+    applications: usize,
+    out: &str,
+) -> Result<(), String> {
+    fresh_sqlite(url)?;
+    let db = connect(url).await?;
+    demo::seed(&db, 300, None).await.map_err(|e| format!("demo data: {e}"))?;
+    let list = demo::projects::seed_submit_bench(&db, applicants, applications)
+        .await
+        .map_err(|e| format!("bench data: {e}"))?;
+    let bureau: i64 = db
+        .query_one("SELECT id FROM users WHERE username = 'bureau'", vec![])
+        .await
+        .map_err(|e| e.to_string())?
+        .and_then(|r| r.try_get_by_index(0).ok())
+        .ok_or("no bureau account")?;
+    let board_token = users::create_token(
+        &db,
+        &users::NewToken {
+            user_id: bureau,
+            name: "bench",
+            days: users::DEFAULT_TOKEN_DAYS,
+            read_only: false,
+            actor: "bench",
+            request_id: "bench",
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let body = serde_json::json!({ "applicants": list, "board_token": board_token });
+    std::fs::write(out, body.to_string()).map_err(|e| format!("{out}: {e}"))?;
+    println!("{} applicants, {} applications for the board", list.len(), applications);
+    Ok(())
+}
+
+/// `demo` starts from a fresh SQLite file; a PostgreSQL database must be empty.
+fn fresh_sqlite(url: &str) -> Result<(), String> {
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let path = path.split('?').next().unwrap_or(path);
+        for suffix in ["", "-wal", "-shm"] {
+            let p = format!("{path}{suffix}");
+            if std::path::Path::new(&p).exists() {
+                std::fs::remove_file(&p).map_err(|e| format!("{p}: {e}"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Real Chinese research keywords for demo names, from the shared CSL sample when present.
+fn find_csl() -> Option<String> {
+    let candidates = [
+        std::env::var("INNOCITY_CSL").unwrap_or_default(),
+        "../shared/data/csl/csl_papers.tsv".into(),
+        "../../shared/data/csl/csl_papers.tsv".into(),
+    ];
+    candidates
+        .iter()
+        .filter(|p| !p.is_empty())
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .or_else(|| Some(demo::experts::CSL.to_string()))
+}

@@ -1,0 +1,368 @@
+//! The expert library: profiles, their status, reconfirmation and loads.
+use super::*;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Expert {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub user_id: Option<i64>,
+    pub organisation_name: String,
+    pub credit_code: String,
+    pub unit_path: String,
+    pub title: String,
+    pub fields: Vec<String>,
+    pub keywords: String,
+    pub publications: String,
+    pub projects: String,
+    pub region: String,
+    pub contact: String,
+    /// Tags for panel rules: "finance", "management", …
+    pub groups: Vec<String>,
+    pub available_from: String,
+    pub available_to: String,
+    pub library: Library,
+    pub status: Status,
+    pub status_reason: String,
+    pub confirmed_year: i64,
+    pub yearly_cap: i64,
+    pub version: i64,
+}
+
+/// A new expert as entered (status is `applied` unless the caller is seeding).
+#[derive(Debug, Clone, Default)]
+pub struct ExpertDraft {
+    pub code: String,
+    pub name: String,
+    pub user_id: Option<i64>,
+    pub organisation_name: String,
+    pub credit_code: String,
+    pub unit_path: String,
+    pub title: String,
+    pub fields: Vec<String>,
+    pub keywords: String,
+    pub publications: String,
+    pub projects: String,
+    pub region: String,
+    pub contact: String,
+    pub groups: Vec<String>,
+    pub available_from: String,
+    pub available_to: String,
+    pub library: Option<Library>,
+    pub yearly_cap: i64,
+}
+
+const EXPERT_COLS: &str = "id, code, name, user_id, organisation_name, credit_code, unit_path, title, fields, keywords, publications, projects, region, contact, groups, available_from, available_to, library, status, status_reason, confirmed_year, yearly_cap, version";
+
+fn expert_from(r: &dyn ReadRow) -> Result<Expert> {
+    Ok(Expert {
+        id: r.int(0)?,
+        code: r.text(1)?,
+        name: r.text(2)?,
+        user_id: r.opt_int(3)?,
+        organisation_name: r.text(4)?,
+        credit_code: r.text(5)?,
+        unit_path: r.text(6)?,
+        title: r.text(7)?,
+        fields: json_list(&r.text(8)?),
+        keywords: r.text(9)?,
+        publications: r.text(10)?,
+        projects: r.text(11)?,
+        region: r.text(12)?,
+        contact: r.text(13)?,
+        groups: json_list(&r.text(14)?),
+        available_from: r.text(15)?,
+        available_to: r.text(16)?,
+        library: Library::parse(&r.text(17)?).unwrap_or(Library::Review),
+        status: Status::parse(&r.text(18)?).unwrap_or(Status::Applied),
+        status_reason: r.text(19)?,
+        confirmed_year: r.int(20)?,
+        yearly_cap: r.int(21)?,
+        version: r.int(22)?,
+    })
+}
+
+/// Filters of the library list.
+#[derive(Debug, Clone, Default)]
+pub struct ExpertQuery {
+    pub library: Option<Library>,
+    pub status: Option<Status>,
+    pub field: String,
+    /// Name, organisation or keyword contains this.
+    pub text: String,
+}
+
+pub async fn list(db: &Db, q: &ExpertQuery) -> Result<Vec<Expert>> {
+    let mut sql = format!("SELECT {EXPERT_COLS} FROM experts WHERE 1 = 1");
+    let mut params: Vec<Value> = vec![];
+    if let Some(l) = q.library {
+        sql.push_str(" AND library = ?");
+        params.push(l.code().into());
+    }
+    if let Some(s) = q.status {
+        sql.push_str(" AND status = ?");
+        params.push(s.code().into());
+    }
+    if !q.field.trim().is_empty() {
+        sql.push_str(" AND fields LIKE ?");
+        params.push(format!("%\"{}\"%", q.field.trim()).into());
+    }
+    if !q.text.trim().is_empty() {
+        sql.push_str(
+            " AND (name LIKE ? OR organisation_name LIKE ? OR keywords LIKE ? OR code = ?)",
+        );
+        let like = format!("%{}%", q.text.trim());
+        params.extend([
+            like.clone().into(),
+            like.clone().into(),
+            like.into(),
+            q.text.trim().into(),
+        ]);
+    }
+    sql.push_str(" ORDER BY code");
+    db.read(&sql, params, expert_from).await
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<Expert>> {
+    Ok(db
+        .read(
+            &format!("SELECT {EXPERT_COLS} FROM experts WHERE id = ?"),
+            vec![id.into()],
+            expert_from,
+        )
+        .await?
+        .into_iter()
+        .next())
+}
+
+pub async fn by_user(db: &Db, user_id: i64) -> Result<Option<Expert>> {
+    Ok(db
+        .read(
+            &format!("SELECT {EXPERT_COLS} FROM experts WHERE user_id = ?"),
+            vec![user_id.into()],
+            expert_from,
+        )
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// Checks an entered profile: what is missing or malformed, by field.
+pub fn check_draft(d: &ExpertDraft) -> std::result::Result<(), (&'static str, &'static str)> {
+    if d.code.trim().is_empty() || d.code.chars().count() > 32 {
+        return Err(("code", "experts.err.code"));
+    }
+    if d.name.trim().is_empty() {
+        return Err(("name", "experts.err.name"));
+    }
+    if d.organisation_name.trim().is_empty() {
+        return Err(("organisation_name", "experts.err.organisation"));
+    }
+    if !d.credit_code.is_empty() && innocity_core::orgs::CreditCode::parse(&d.credit_code).is_err()
+    {
+        return Err(("credit_code", "experts.err.credit_code"));
+    }
+    if d.fields.is_empty() {
+        return Err(("fields", "experts.err.fields"));
+    }
+    for date in [&d.available_from, &d.available_to] {
+        if !date.is_empty() && NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
+            return Err(("available", "experts.err.date"));
+        }
+    }
+    if d.yearly_cap < 0 || d.yearly_cap > 100 {
+        return Err(("yearly_cap", "experts.err.cap"));
+    }
+    Ok(())
+}
+
+/// Adds an expert in `status` (applied for a new application; the demo seeds others).
+pub async fn create(
+    db: &Db,
+    d: &ExpertDraft,
+    status: Status,
+    confirmed_year: i64,
+    actor: Actor<'_>,
+) -> Result<i64> {
+    if let Err((field, key)) = check_draft(d) {
+        return Err(refused(key, vec![field.to_string()]));
+    }
+    let tx = db.begin_write().await?;
+    let id = insert_expert(&tx, d, status, confirmed_year).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "expert.create",
+            entity: "expert",
+            entity_id: id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "code": d.code, "name": d.name, "status": status.code() }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub(crate) async fn insert_expert(
+    tx: &Tx,
+    d: &ExpertDraft,
+    status: Status,
+    confirmed_year: i64,
+) -> Result<i64> {
+    let now = now_ms();
+    tx.insert(
+        "INSERT INTO experts (code, name, user_id, organisation_name, credit_code, unit_path, title, fields, keywords, publications, projects, region, contact, groups, available_from, available_to, library, status, status_reason, confirmed_year, yearly_cap, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?)",
+        vec![
+            d.code.trim().into(),
+            d.name.trim().into(),
+            d.user_id.into(),
+            d.organisation_name.trim().into(),
+            d.credit_code.trim().into(),
+            d.unit_path.clone().into(),
+            d.title.trim().into(),
+            serde_json::to_string(&d.fields).unwrap_or_default().into(),
+            d.keywords.trim().into(),
+            d.publications.clone().into(),
+            d.projects.clone().into(),
+            d.region.trim().into(),
+            d.contact.trim().into(),
+            serde_json::to_string(&d.groups).unwrap_or_default().into(),
+            d.available_from.clone().into(),
+            d.available_to.clone().into(),
+            d.library.unwrap_or(Library::Review).code().into(),
+            status.code().into(),
+            confirmed_year.into(),
+            (if d.yearly_cap == 0 { rules::DEFAULT_YEARLY_CAP } else { d.yearly_cap }).into(),
+            now.into(),
+            now.into(),
+        ],
+    )
+    .await
+}
+
+/// Moves an expert along the status machine, with the reason, audited.
+pub async fn set_status(
+    db: &Db,
+    id: i64,
+    action: Action,
+    reason: &str,
+    actor: Actor<'_>,
+) -> Result<Status> {
+    let e = get(db, id).await?.ok_or(StoreError::NotFound)?;
+    let to = rules::next(e.status, action, reason).map_err(|err| match err {
+        rules::StatusError::ReasonRequired(_) => refused("experts.err.reason", vec![]),
+        rules::StatusError::NotAllowed { from, action } => {
+            refused("experts.err.transition", vec![from.into(), action.into()])
+        }
+    })?;
+    let tx = db.begin_write().await?;
+    let n = tx.exec("UPDATE experts SET status = ?, status_reason = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = ?", vec![to.code().into(), reason.trim().into(), now_ms().into(), id.into(), e.status.code().into()]).await?;
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: &format!("expert.{}", action.code()),
+            entity: "expert",
+            entity_id: id.to_string(),
+            before: serde_json::json!({ "status": e.status.code() }),
+            after: serde_json::json!({ "status": to.code(), "reason": reason.trim() }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(to)
+}
+
+/// The expert confirms their profile for `year` (年度确认).
+pub async fn reconfirm(db: &Db, id: i64, year: i32, actor: Actor<'_>) -> Result<()> {
+    let e = get(db, id).await?.ok_or(StoreError::NotFound)?;
+    if e.status == Status::Exited {
+        return Err(refused("experts.err.transition", vec!["exited".into(), "reconfirm".into()]));
+    }
+    let tx = db.begin_write().await?;
+    let n = tx.exec("UPDATE experts SET confirmed_year = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status <> 'exited'", vec![i64::from(year).into(), now_ms().into(), id.into()]).await?;
+    if n == 0 {
+        return Err(refused("experts.err.transition", vec!["exited".into(), "reconfirm".into()]));
+    }
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "expert.reconfirm",
+            entity: "expert",
+            entity_id: id.to_string(),
+            before: serde_json::json!({ "confirmed_year": e.confirmed_year }),
+            after: serde_json::json!({ "confirmed_year": year }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What an expert may change of their own profile.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileEdit {
+    pub title: String,
+    pub keywords: String,
+    pub publications: String,
+    pub projects: String,
+    pub contact: String,
+    pub available_from: String,
+    pub available_to: String,
+}
+
+/// Saves a profile edit (optimistic: `version` must match) and recomputes the expert's conflicts
+/// in every open round.
+pub async fn update_profile(
+    db: &Db,
+    id: i64,
+    p: &ProfileEdit,
+    version: i64,
+    actor: Actor<'_>,
+) -> Result<()> {
+    for date in [&p.available_from, &p.available_to] {
+        if !date.is_empty() && NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
+            return Err(refused("experts.err.date", vec!["available".into()]));
+        }
+    }
+    let before = get(db, id).await?.ok_or(StoreError::NotFound)?;
+    let tx = db.begin_write().await?;
+    let n = tx
+        .exec(
+            "UPDATE experts SET title = ?, keywords = ?, publications = ?, projects = ?, contact = ?, available_from = ?, available_to = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
+            vec![p.title.trim().into(), p.keywords.trim().into(), p.publications.clone().into(), p.projects.clone().into(), p.contact.trim().into(), p.available_from.clone().into(), p.available_to.clone().into(), now_ms().into(), id.into(), version.into()],
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    audit::append(&tx, Change { actor: actor.username, action: "expert.profile", entity: "expert", entity_id: id.to_string(), before: serde_json::json!({ "keywords": before.keywords, "available_from": before.available_from, "available_to": before.available_to }), after: serde_json::json!({ "keywords": p.keywords, "available_from": p.available_from, "available_to": p.available_to }), request_id: actor.request_id }).await?;
+    recompute_for_expert(&tx, db, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Reviews counted against each expert's cap in `year`: assigned or submitted, in rounds of
+/// that year.
+pub async fn loads(db: &Db, year: i64) -> Result<HashMap<i64, i64>> {
+    Ok(db
+        .read("SELECT a.expert_id, COUNT(*) FROM review_assignments a JOIN review_rounds r ON r.id = a.round_id WHERE r.year = ? AND a.status IN ('assigned', 'submitted') GROUP BY a.expert_id", vec![year.into()], |r| Ok((r.int(0)?, r.int(1)?)))
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// One expert's ledger: (year, reviews counted), newest first.
+pub async fn ledger(db: &Db, expert_id: i64) -> Result<Vec<(i64, i64)>> {
+    db.read("SELECT r.year, COUNT(*) FROM review_assignments a JOIN review_rounds r ON r.id = a.round_id WHERE a.expert_id = ? AND a.status IN ('assigned', 'submitted') GROUP BY r.year ORDER BY r.year DESC", vec![expert_id.into()], |r| Ok((r.int(0)?, r.int(1)?))).await
+}

@@ -1,0 +1,339 @@
+//! Calls for proposals: their terms, forms and guideline files.
+use super::*;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Call {
+    pub id: i64,
+    pub programme_id: i64,
+    pub code: String,
+    pub title: String,
+    pub year: i64,
+    pub guidelines: String,
+    pub topics: Vec<String>,
+    pub eligibility: Eligibility,
+    pub budget_rules: BudgetRules,
+    pub deadlines: Deadlines,
+    pub opens_on: NaiveDate,
+    /// open, closed
+    pub status: String,
+    /// The call's own sections of the application form, beyond the common part.
+    pub form: Vec<Section>,
+    pub review_plan: ReviewPlan,
+}
+
+const CALL_COLS: &str = "id, programme_id, code, title, year, guidelines, topics, eligibility, budget_rules, applicant_deadline, organisation_deadline, zone_deadline, opens_on, status, form, review_plan";
+
+pub(super) fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+}
+
+fn call_from(r: &dyn ReadRow) -> Result<Call> {
+    let bad =
+        |what: &str| StoreError::Invalid(format!("call {}: bad {what}", r.int(0).unwrap_or(0)));
+    Ok(Call {
+        id: r.int(0)?,
+        programme_id: r.int(1)?,
+        code: r.text(2)?,
+        title: r.text(3)?,
+        year: r.int(4)?,
+        guidelines: r.text(5)?,
+        topics: serde_json::from_str(&r.text(6)?).unwrap_or_default(),
+        eligibility: serde_json::from_str(&r.text(7)?).map_err(|_| bad("eligibility"))?,
+        budget_rules: serde_json::from_str(&r.text(8)?).map_err(|_| bad("budget rules"))?,
+        deadlines: Deadlines {
+            applicant: date(&r.text(9)?),
+            organisation: date(&r.text(10)?),
+            zone: date(&r.text(11)?),
+        },
+        opens_on: date(&r.text(12)?),
+        status: r.text(13)?,
+        form: serde_json::from_str(&r.text(14)?).map_err(|_| bad("form"))?,
+        review_plan: {
+            let t = r.text(15)?;
+            if t.is_empty() {
+                ReviewPlan::default()
+            } else {
+                serde_json::from_str(&t).map_err(|_| bad("review plan"))?
+            }
+        },
+    })
+}
+
+pub struct NewCall {
+    pub programme_id: i64,
+    pub code: String,
+    pub title: String,
+    pub year: i64,
+    pub guidelines: String,
+    pub topics: Vec<String>,
+    pub eligibility: Eligibility,
+    pub budget_rules: BudgetRules,
+    pub deadlines: Deadlines,
+    pub opens_on: NaiveDate,
+    pub form: Vec<Section>,
+    pub review_plan: ReviewPlan,
+}
+
+/// The checks every call passes, new or edited: deadlines in order, a review plan with experts,
+/// a programme with a budget for the call's year.
+async fn check_call(db: &Db, c: &NewCall) -> Result<()> {
+    if c.deadlines.check().is_err() || c.opens_on > c.deadlines.applicant {
+        return Err(refused("calls.err.deadlines", vec![]));
+    }
+    if let Err(code) = c.review_plan.check() {
+        return Err(refused("calls.err.plan", vec![code.to_string()]));
+    }
+    if ledger(db, c.programme_id, c.year).await?.is_none() {
+        return Err(refused("apps.err.no_budget", vec![c.year.to_string()]));
+    }
+    Ok(())
+}
+
+pub async fn create_call(db: &Db, c: &NewCall, actor: Actor<'_>) -> Result<i64> {
+    check_call(db, c).await?;
+    let tx = db.begin_write().await?;
+    if tx
+        .query_one("SELECT id FROM calls WHERE code = ?", vec![c.code.clone().into()])
+        .await?
+        .is_some()
+    {
+        return Err(refused("calls.err.code_taken", vec![c.code.clone()]));
+    }
+    let id = tx
+        .insert(
+            &format!("INSERT INTO calls ({CALL_FIELDS}, code, status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)"),
+            [call_values(c), vec![c.code.clone().into(), actor.username.into(), now_ms().into()]].concat(),
+        )
+        .await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "call.create",
+            entity: "call",
+            entity_id: id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "code": c.code, "title": c.title }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The columns a call's form sets, in the order of [`call_values`].
+const CALL_FIELDS: &str = "programme_id, title, year, guidelines, topics, eligibility, budget_rules, applicant_deadline, organisation_deadline, zone_deadline, opens_on, form, review_plan";
+
+fn call_values(c: &NewCall) -> Vec<Value> {
+    let d = |x: NaiveDate| Value::from(x.format("%Y-%m-%d").to_string());
+    let json = |v: serde_json::Result<String>| Value::from(v.unwrap_or_default());
+    vec![
+        c.programme_id.into(),
+        c.title.clone().into(),
+        c.year.into(),
+        c.guidelines.clone().into(),
+        json(serde_json::to_string(&c.topics)),
+        json(serde_json::to_string(&c.eligibility)),
+        json(serde_json::to_string(&c.budget_rules)),
+        d(c.deadlines.applicant),
+        d(c.deadlines.organisation),
+        d(c.deadlines.zone),
+        d(c.opens_on),
+        json(serde_json::to_string(&c.form)),
+        json(serde_json::to_string(&c.review_plan)),
+    ]
+}
+
+/// Edits a call. Once anyone has applied, its programme, year, form and eligibility stay as
+/// the applicants read them; the texts, topics and budget rules may change and the deadlines
+/// move. The code never changes.
+pub async fn update_call(db: &Db, id: i64, c: &NewCall, actor: Actor<'_>) -> Result<()> {
+    check_call(db, c).await?;
+    // Read and checked inside the write, so no application slips in between.
+    let tx = db.begin_write().await?;
+    let before = match tx
+        .query_one(&format!("SELECT {CALL_COLS} FROM calls WHERE id = ?"), vec![id.into()])
+        .await?
+    {
+        Some(row) => call_from(&row)?,
+        None => return Err(StoreError::NotFound),
+    };
+    let applied: i64 = tx
+        .query_one("SELECT COUNT(*) FROM applications WHERE call_id = ?", vec![id.into()])
+        .await?
+        .map(|r| r.try_get_by_index(0))
+        .transpose()?
+        .unwrap_or(0);
+    if applied > 0
+        && (c.programme_id != before.programme_id
+            || c.year != before.year
+            || c.form != before.form
+            || c.eligibility != before.eligibility)
+    {
+        return Err(refused("calls.err.applied", vec![applied.to_string()]));
+    }
+    tx.exec(
+        &format!(
+            "UPDATE calls SET {} WHERE id = ?",
+            CALL_FIELDS.split(", ").map(|col| format!("{col} = ?")).collect::<Vec<_>>().join(", ")
+        ),
+        [call_values(c), vec![id.into()]].concat(),
+    )
+    .await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "call.edit",
+            entity: "call",
+            entity_id: id.to_string(),
+            before: call_audit(
+                &before.title,
+                &before.guidelines,
+                &before.topics,
+                &before.budget_rules,
+                &before.deadlines,
+                before.opens_on,
+                &before.review_plan,
+            ),
+            after: call_audit(
+                &c.title,
+                &c.guidelines,
+                &c.topics,
+                &c.budget_rules,
+                &c.deadlines,
+                c.opens_on,
+                &c.review_plan,
+            ),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// What an edit of a call can change, for its audit entry (the guidelines by their digest).
+fn call_audit(
+    title: &str,
+    guidelines: &str,
+    topics: &[String],
+    rules: &BudgetRules,
+    deadlines: &Deadlines,
+    opens_on: NaiveDate,
+    plan: &ReviewPlan,
+) -> serde_json::Value {
+    use sha2::Digest;
+    serde_json::json!({ "title": title, "guidelines_sha256": hex::encode(sha2::Sha256::digest(guidelines.as_bytes())), "topics": topics, "budget_rules": rules, "deadlines": deadlines, "opens_on": opens_on, "review_plan": plan })
+}
+
+pub async fn calls(db: &Db) -> Result<Vec<Call>> {
+    db.read(
+        &format!("SELECT {CALL_COLS} FROM calls ORDER BY applicant_deadline DESC, id DESC"),
+        vec![],
+        call_from,
+    )
+    .await
+}
+
+pub async fn call(db: &Db, id: i64) -> Result<Option<Call>> {
+    Ok(db
+        .read(&format!("SELECT {CALL_COLS} FROM calls WHERE id = ?"), vec![id.into()], call_from)
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// A file of a call's guidelines (申报指南 and its annexes), public like the call.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallFile {
+    pub id: i64,
+    pub call_id: i64,
+    pub name: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+fn call_file_from(r: &dyn ReadRow) -> Result<CallFile> {
+    Ok(CallFile {
+        id: r.int(0)?,
+        call_id: r.int(1)?,
+        name: r.text(2)?,
+        size: r.int(3)?,
+        sha256: r.text(4)?,
+    })
+}
+
+pub async fn call_files(db: &Db, call_id: i64) -> Result<Vec<CallFile>> {
+    db.read(
+        "SELECT id, call_id, name, size, sha256 FROM call_files WHERE call_id = ? ORDER BY id",
+        vec![call_id.into()],
+        call_file_from,
+    )
+    .await
+}
+
+/// Adds a checked file to a call's guidelines (the same file twice is one).
+pub async fn add_call_file(
+    db: &Db,
+    files: &std::path::Path,
+    call_id: i64,
+    name: &str,
+    bytes: &[u8],
+    actor: Actor<'_>,
+) -> Result<i64> {
+    call(db, call_id).await?.ok_or(StoreError::NotFound)?;
+    let (content_type, sha, safe_name) = checked_upload(files, name, bytes).await?;
+    let tx = db.begin_write().await?;
+    if let Some(row) = tx
+        .query_one(
+            "SELECT id FROM call_files WHERE call_id = ? AND sha256 = ?",
+            vec![call_id.into(), sha.clone().into()],
+        )
+        .await?
+    {
+        return Ok(row.try_get_by_index(0)?);
+    }
+    let id = tx
+        .insert(
+            "INSERT INTO call_files (call_id, name, content_type, size, sha256, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            vec![call_id.into(), safe_name.clone().into(), content_type.into(), (bytes.len() as i64).into(), sha.clone().into(), actor.username.into(), now_ms().into()],
+        )
+        .await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "call.attach",
+            entity: "call",
+            entity_id: call_id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "name": safe_name, "sha256": sha, "size": bytes.len() }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A call's file and its bytes.
+pub async fn call_file(
+    db: &Db,
+    files: &std::path::Path,
+    call_id: i64,
+    id: i64,
+) -> Result<(CallFile, Vec<u8>)> {
+    let f = db
+        .read(
+            "SELECT id, call_id, name, size, sha256 FROM call_files WHERE id = ? AND call_id = ?",
+            vec![id.into(), call_id.into()],
+            call_file_from,
+        )
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(StoreError::NotFound)?;
+    let bytes = read_stored(files, &f.sha256, &format!("call file {id}")).await?;
+    Ok((f, bytes))
+}

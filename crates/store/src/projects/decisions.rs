@@ -1,0 +1,207 @@
+//! Moving an application through its stages: decisions, department review, events, the board.
+use super::*;
+
+/// The move asked of an application, for [`act`]: the action, at which level, and why (required
+/// for some actions).
+#[derive(Debug, Clone, Copy)]
+pub struct Move<'a> {
+    pub action: Action,
+    pub level: Level,
+    pub reason: &'a str,
+}
+
+/// A decision with its amount, for [`act`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Decision {
+    pub grant: Money,
+}
+
+/// Moves an application by `action` at `level`: the stage machine, the level's deadline, the
+/// eligibility rules on submission (every rule missed is named), duplicate flags, and for an
+/// approval the programme's budget (never overspent) — the change, its event and its audit entry
+/// in one transaction, or nothing. `version` guards against double clicks and stale pages.
+pub async fn act(
+    db: &Db,
+    id: i64,
+    step: Move<'_>,
+    version: i64,
+    decision: Decision,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<Stage> {
+    let Move { action, level, reason } = step;
+    let a = application(db, id).await?.ok_or(StoreError::NotFound)?;
+    let c = call(db, a.call_id).await?.ok_or(StoreError::NotFound)?;
+    if a.version != version {
+        return Err(StoreError::Stale);
+    }
+    let to = rules::next(a.stage, action, level, reason).map_err(|e| match e {
+        rules::StageError::ReasonRequired => refused("apps.err.reason", vec![]),
+        rules::StageError::NotAllowed { from, action } => {
+            refused("apps.err.stage", vec![from.into(), action.into()])
+        }
+        rules::StageError::WrongLevel { .. } => StoreError::NotFound,
+    })?;
+    if let Some(deadline) = c.deadlines.for_action(action, level)
+        && today > deadline
+    {
+        return Err(refused(
+            "apps.err.deadline",
+            vec![deadline.format("%Y年%m月%d日").to_string()],
+        ));
+    }
+    if action == Action::Submit {
+        if let Some(e) = check_answers(&c.form, &a.answers, true).into_iter().next() {
+            let (field, key, args) = answer_refusal(e);
+            return Err(StoreError::Refused { key, args: [vec![field], args].concat() });
+        }
+        let missed = eligibility(db, &a, &c, today).await?;
+        if let Some(f) = missed.first() {
+            return Err(refused(
+                "apps.err.eligibility",
+                vec![f.rule.to_string(), f.detail.clone(), missed.len().to_string()],
+            ));
+        }
+    }
+    if action == Action::Establish {
+        execution::establish_check(db, &a, today).await?;
+    }
+    let tx = db.begin_write().await?;
+    apply(&tx, &a, &c, action, to, reason, decision, actor).await?;
+    tx.commit().await?;
+    Ok(to)
+}
+
+/// Writes a checked change of stage in the caller's transaction: the programme's ledger for
+/// approvals (and for an approval undone by an upheld objection), the board's counts, the event
+/// and the audit entry.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn apply(
+    tx: &crate::db::Tx,
+    a: &Application,
+    c: &Call,
+    action: Action,
+    to: Stage,
+    reason: &str,
+    decision: Decision,
+    actor: Actor<'_>,
+) -> Result<()> {
+    let id = a.id;
+    let version = a.version;
+    let duplicate_of = a.duplicate_of.clone();
+    if action == Action::Reject && a.stage == Stage::Approved {
+        // The money goes back to the programme.
+        tx.exec("UPDATE programme_budgets SET committed_fen = committed_fen - ? WHERE programme_id = ? AND year = ?", vec![a.granted.0.into(), c.programme_id.into(), c.year.into()]).await?;
+    }
+    if action == Action::Approve {
+        if decision.grant.0 <= 0 || decision.grant > a.requested {
+            return Err(refused("apps.err.grant", vec![a.requested.wan_text()]));
+        }
+        let row = tx.query_one("SELECT budget_fen, committed_fen FROM programme_budgets WHERE programme_id = ? AND year = ?", vec![c.programme_id.into(), c.year.into()]).await?;
+        let Some(row) = row else {
+            return Err(refused("apps.err.no_budget", vec![c.year.to_string()]));
+        };
+        let l = Ledger {
+            budget: Money(row.try_get_by_index(0)?),
+            committed: Money(row.try_get_by_index(1)?),
+        };
+        let after = l.commit(decision.grant).map_err(|over| {
+            refused("apps.err.overspent", vec![over.wan_text(), l.available().wan_text()])
+        })?;
+        tx.exec("UPDATE programme_budgets SET committed_fen = ? WHERE programme_id = ? AND year = ? AND committed_fen = ?", vec![after.committed.0.into(), c.programme_id.into(), c.year.into(), l.committed.0.into()]).await?;
+    }
+    let now = now_ms();
+    let granted = match action {
+        Action::Approve => decision.grant,
+        Action::Reject => Money::ZERO,
+        _ => a.granted,
+    };
+    let n = tx
+        .exec(
+            "UPDATE applications SET stage = ?, reason = ?, duplicate_of = ?, granted_fen = ?, submitted_at = CASE WHEN ? = 'submit' THEN ? ELSE submitted_at END, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
+            vec![to.code().into(), reason.trim().into(), duplicate_of.into(), granted.0.into(), action.code().into(), now.into(), now.into(), id.into(), version.into()],
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    count(tx, a.call_id, a.stage, -1, Money(-a.requested.0), Money(-a.granted.0)).await?;
+    count(tx, a.call_id, to, 1, a.requested, granted).await?;
+    tx.exec(
+        "INSERT INTO application_events (application_id, action, from_stage, to_stage, reason, actor, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        vec![id.into(), action.code().into(), a.stage.code().into(), to.code().into(), reason.trim().into(), actor.username.into(), now.into()],
+    )
+    .await?;
+    audit::append(tx, Change { actor: actor.username, action: &format!("application.{}", action.code()), entity: "application", entity_id: id.to_string(), before: serde_json::json!({ "stage": a.stage.code() }), after: serde_json::json!({ "stage": to.code(), "reason": reason.trim(), "grant": granted.0 }), request_id: actor.request_id }).await?;
+    Ok(())
+}
+
+/// The department review (部门审核) of a reviewed application: the staff's opinion and the
+/// funding they suggest to the decision meeting (at most what was requested).
+pub async fn department_review(
+    db: &Db,
+    id: i64,
+    opinion: &str,
+    suggested: Money,
+    version: i64,
+    actor: Actor<'_>,
+) -> Result<()> {
+    let a = application(db, id).await?.ok_or(StoreError::NotFound)?;
+    if !matches!(a.stage, Stage::Reviewed | Stage::Reserved) {
+        return Err(refused(
+            "apps.err.stage",
+            vec![a.stage.code().into(), "department_review".into()],
+        ));
+    }
+    if opinion.trim().chars().count() < 4 {
+        return Err(refused("apps.err.reason", vec![]));
+    }
+    if suggested > a.requested {
+        return Err(refused("apps.err.grant", vec![a.requested.wan_text()]));
+    }
+    let tx = db.begin_write().await?;
+    let now = now_ms();
+    let n = tx.exec("UPDATE applications SET department_opinion = ?, suggested_fen = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?", vec![opinion.trim().into(), suggested.0.into(), now.into(), id.into(), version.into()]).await?;
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    let text = format!("建议资助 {} 万元。{}", suggested.wan_text(), opinion.trim());
+    tx.exec("INSERT INTO application_events (application_id, action, from_stage, to_stage, reason, actor, at_ms) VALUES (?, 'department_review', ?, ?, ?, ?, ?)", vec![id.into(), a.stage.code().into(), a.stage.code().into(), text.into(), actor.username.into(), now.into()]).await?;
+    audit::append(&tx, Change { actor: actor.username, action: "application.department_review", entity: "application", entity_id: id.to_string(), before: serde_json::json!({ "opinion": a.department_opinion, "suggested": a.suggested.0 }), after: serde_json::json!({ "opinion": opinion.trim(), "suggested": suggested.0 }), request_id: actor.request_id }).await?;
+    tx.commit().await
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub action: String,
+    pub from_stage: String,
+    pub to_stage: String,
+    pub reason: String,
+    pub actor: String,
+    pub at_ms: i64,
+}
+
+pub async fn events(db: &Db, application_id: i64) -> Result<Vec<Event>> {
+    db.read("SELECT action, from_stage, to_stage, reason, actor, at_ms FROM application_events WHERE application_id = ? ORDER BY id", vec![application_id.into()], |r| {
+        Ok(Event { action: r.text(0)?, from_stage: r.text(1)?, to_stage: r.text(2)?, reason: r.text(3)?, actor: r.text(4)?, at_ms: r.int(5)? })
+    })
+    .await
+}
+
+/// The bureau's board: applications per call and stage, with money requested and granted — read
+/// from counts kept in step with every change, so it costs the same for 400 or 400,000.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoardRow {
+    pub call_id: i64,
+    pub stage: String,
+    pub n: i64,
+    pub requested: Money,
+    pub granted: Money,
+}
+
+pub async fn board(db: &Db) -> Result<Vec<BoardRow>> {
+    db.read("SELECT call_id, stage, n, requested_fen, granted_fen FROM application_counts WHERE n <> 0 ORDER BY call_id, stage", vec![], |r| {
+        Ok(BoardRow { call_id: r.int(0)?, stage: r.text(1)?, n: r.int(2)?, requested: Money(r.int(3)?), granted: Money(r.int(4)?) })
+    })
+    .await
+}

@@ -1,0 +1,204 @@
+//! Change requests (变更) and their decisions.
+use super::*;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeRow {
+    pub id: i64,
+    pub kind: ChangeKind,
+    pub detail: serde_json::Value,
+    pub reason: String,
+    /// pending, approved, refused
+    pub status: String,
+    pub requested_by: String,
+    pub requested_at: i64,
+    pub decided_by: String,
+    pub decision: String,
+}
+
+pub async fn changes(db: &Db, application_id: i64) -> Result<Vec<ChangeRow>> {
+    Ok(db
+        .read("SELECT id, kind, detail, reason, status, requested_by, requested_at, decided_by, decision FROM project_changes WHERE application_id = ? ORDER BY id", vec![application_id.into()], |r| {
+            Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.text(3)?, r.text(4)?, r.text(5)?, r.int(6)?, r.text(7)?, r.text(8)?))
+        })
+        .await?
+        .into_iter()
+        .filter_map(|(id, kind, detail, reason, status, by, at, dby, decision)| Some(ChangeRow { id, kind: ChangeKind::parse(&kind)?, detail: serde_json::from_str(&detail).unwrap_or_default(), reason, status, requested_by: by, requested_at: at, decided_by: dby, decision }))
+        .collect())
+}
+
+/// What a change asks for.
+#[derive(Debug, Clone)]
+pub enum ChangeDetail {
+    Leader { name: String, id_number: String },
+    Budget(Vec<Line>),
+    Extension(NaiveDate),
+}
+
+/// Checks a change against the project and the rules (a new leader must have a valid ID number and
+/// no credit ban; a reallocation and an extension within their limits).
+async fn check_change(
+    db: &Db,
+    book: &TaskBook,
+    detail: &ChangeDetail,
+    today: NaiveDate,
+) -> Result<()> {
+    let change =
+        |e: rules::ChangeError| refused("projects.err.change", vec![e.field, e.rule.into()]);
+    match detail {
+        ChangeDetail::Leader { name, id_number } => {
+            if name.trim().chars().count() < 2 {
+                return Err(refused("projects.err.field", vec!["leader_name".into()]));
+            }
+            if !id_number_ok(id_number) {
+                return Err(refused("apps.err.id_number", vec![]));
+            }
+            if let Some(r) = crate::credit::check(db, id_number.trim(), today).await?.deciding {
+                return Err(refused(
+                    "projects.err.leader_barred",
+                    vec![format!("{}（{}）", r.kind, r.source)],
+                ));
+            }
+        }
+        ChangeDetail::Budget(lines) => {
+            rules::check_reallocation(&book.budget, lines).map_err(change)?
+        }
+        ChangeDetail::Extension(end) => {
+            rules::check_extension(book.ends(), *end, book.extended).map_err(change)?
+        }
+    }
+    Ok(())
+}
+
+fn detail_json(d: &ChangeDetail) -> (ChangeKind, serde_json::Value) {
+    match d {
+        ChangeDetail::Leader { name, id_number } => (
+            ChangeKind::Leader,
+            serde_json::json!({ "name": name.trim(), "id_number": id_number.trim() }),
+        ),
+        ChangeDetail::Budget(lines) => (ChangeKind::Budget, serde_json::json!({ "lines": lines })),
+        ChangeDetail::Extension(end) => {
+            (ChangeKind::Extension, serde_json::json!({ "ends_on": day(*end) }))
+        }
+    }
+}
+
+/// The leader asks for a change (one pending change of each kind at a time).
+pub async fn request_change(
+    db: &Db,
+    application_id: i64,
+    detail: &ChangeDetail,
+    reason: &str,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<i64> {
+    let book = book_or_refuse(db, application_id).await?;
+    if !book.status.running() {
+        return Err(refused(
+            "projects.err.status",
+            vec![book.status.code().into(), "change".into()],
+        ));
+    }
+    if reason.trim().chars().count() < 10 {
+        return Err(refused("projects.err.field", vec!["reason".into()]));
+    }
+    check_change(db, &book, detail, today).await?;
+    let (kind, json) = detail_json(detail);
+    if changes(db, application_id).await?.iter().any(|c| c.kind == kind && c.status == "pending") {
+        return Err(refused("projects.err.change_pending", vec![]));
+    }
+    let tx = db.begin_write().await?;
+    let status = status_in(&tx, application_id).await?;
+    if !status.running() {
+        return Err(refused("projects.err.status", vec![status.code().into(), "change".into()]));
+    }
+    if tx.query_one("SELECT 1 FROM project_changes WHERE application_id = ? AND kind = ? AND status = 'pending'", vec![application_id.into(), kind.code().into()]).await?.is_some() {
+        return Err(refused("projects.err.change_pending", vec![]));
+    }
+    let id = tx
+        .insert(
+            "INSERT INTO project_changes (application_id, kind, detail, reason, status, requested_by, requested_at, decided_by, decided_at, decision) VALUES (?, ?, ?, ?, 'pending', ?, ?, '', 0, '')",
+            vec![application_id.into(), kind.code().into(), json.to_string().into(), reason.trim().into(), actor.username.into(), now_ms().into()],
+        )
+        .await?;
+    log(
+        &tx,
+        actor,
+        "project.change_request",
+        "application",
+        application_id,
+        serde_json::json!({}),
+        serde_json::json!({ "change": id, "kind": kind.code(), "detail": json }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The bureau approves (the change is applied, checked again against today's project) or refuses
+/// a change, with its answer.
+pub async fn decide_change(
+    db: &Db,
+    change_id: i64,
+    approve: bool,
+    decision: &str,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<()> {
+    let application_id = db
+        .read(
+            "SELECT application_id FROM project_changes WHERE id = ?",
+            vec![change_id.into()],
+            |r| r.int(0),
+        )
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(StoreError::NotFound)?;
+    let c = changes(db, application_id)
+        .await?
+        .into_iter()
+        .find(|c| c.id == change_id)
+        .ok_or(StoreError::NotFound)?;
+    if c.status != "pending" {
+        return Err(refused("projects.err.change_decided", vec![]));
+    }
+    if decision.trim().chars().count() < 4 {
+        return Err(refused("apps.err.reason", vec![]));
+    }
+    let book = book_or_refuse(db, application_id).await?;
+    let detail = match c.kind {
+        ChangeKind::Leader => ChangeDetail::Leader {
+            name: c.detail["name"].as_str().unwrap_or_default().into(),
+            id_number: c.detail["id_number"].as_str().unwrap_or_default().into(),
+        },
+        ChangeKind::Budget => ChangeDetail::Budget(
+            serde_json::from_value(c.detail["lines"].clone()).unwrap_or_default(),
+        ),
+        ChangeKind::Extension => {
+            ChangeDetail::Extension(date(c.detail["ends_on"].as_str().unwrap_or_default()))
+        }
+    };
+    if approve {
+        check_change(db, &book, &detail, today).await?;
+    }
+    let tx = db.begin_write().await?;
+    let n = tx.exec("UPDATE project_changes SET status = ?, decided_by = ?, decided_at = ?, decision = ? WHERE id = ? AND status = 'pending'", vec![(if approve { "approved" } else { "refused" }).into(), actor.username.into(), now_ms().into(), decision.trim().into(), change_id.into()]).await?;
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    if approve {
+        match &detail {
+            ChangeDetail::Leader { name, id_number } => {
+                tx.exec("UPDATE applications SET leader_name = ?, leader_key = ?, updated_at = ?, version = version + 1 WHERE id = ?", vec![name.trim().into(), id_number.trim().into(), now_ms().into(), application_id.into()]).await?;
+            }
+            ChangeDetail::Budget(lines) => {
+                tx.exec("UPDATE task_books SET budget = ?, version = version + 1 WHERE application_id = ?", vec![serde_json::to_string(lines).unwrap_or_default().into(), application_id.into()]).await?;
+            }
+            ChangeDetail::Extension(end) => {
+                tx.exec("UPDATE task_books SET ends_on = ?, extended = 1, version = version + 1 WHERE application_id = ?", vec![day(*end).into(), application_id.into()]).await?;
+            }
+        }
+    }
+    log(&tx, actor, if approve { "project.change_approve" } else { "project.change_refuse" }, "application", application_id, serde_json::json!({ "change": change_id, "status": "pending" }), serde_json::json!({ "kind": c.kind.code(), "detail": c.detail, "decision": decision.trim() })).await?;
+    tx.commit().await
+}

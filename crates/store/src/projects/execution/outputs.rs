@@ -1,0 +1,115 @@
+//! A project's outputs (成果) and their counts.
+use super::*;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Output {
+    pub id: i64,
+    pub application_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub reference: String,
+    pub on_date: String,
+}
+
+pub async fn outputs(db: &Db, application_id: i64) -> Result<Vec<Output>> {
+    db.read("SELECT id, application_id, kind, title, reference, on_date FROM project_outputs WHERE application_id = ? ORDER BY on_date, id", vec![application_id.into()], |r| {
+        Ok(Output { id: r.int(0)?, application_id: r.int(1)?, kind: r.text(2)?, title: r.text(3)?, reference: r.text(4)?, on_date: r.text(5)? })
+    })
+    .await
+}
+
+/// Records an output of the project (patent, paper, standard, software, achievement, contract);
+/// the same reference is one output.
+pub async fn add_output(
+    db: &Db,
+    application_id: i64,
+    kind: &str,
+    title: &str,
+    reference: &str,
+    on_date: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<i64> {
+    book_or_refuse(db, application_id).await?;
+    if !rules::OUTPUT_KINDS.contains(&kind) {
+        return Err(refused("projects.err.field", vec!["kind".into()]));
+    }
+    if title.trim().chars().count() < 4 {
+        return Err(refused("projects.err.field", vec!["title".into()]));
+    }
+    if reference.trim().is_empty() {
+        return Err(refused("projects.err.field", vec!["reference".into()]));
+    }
+    if outputs(db, application_id)
+        .await?
+        .iter()
+        .any(|o| o.kind == kind && o.reference == reference.trim())
+    {
+        return Err(refused("projects.err.output_twice", vec![reference.trim().into()]));
+    }
+    let tx = db.begin_write().await?;
+    if tx
+        .query_one(
+            "SELECT 1 FROM project_outputs WHERE application_id = ? AND kind = ? AND reference = ?",
+            vec![application_id.into(), kind.into(), reference.trim().into()],
+        )
+        .await?
+        .is_some()
+    {
+        return Err(refused("projects.err.output_twice", vec![reference.trim().into()]));
+    }
+    let id = tx
+        .insert(
+            "INSERT INTO project_outputs (application_id, kind, title, reference, on_date, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            vec![application_id.into(), kind.into(), title.trim().into(), reference.trim().into(), day(on_date).into(), actor.username.into(), now_ms().into()],
+        )
+        .await?;
+    log(
+        &tx,
+        actor,
+        "project.output",
+        "application",
+        application_id,
+        serde_json::json!({}),
+        serde_json::json!({ "output": id, "kind": kind, "reference": reference.trim() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Outputs counted by kind and year over the projects `reach` sees (the statistics' view).
+pub async fn output_counts(db: &Db, reach: Reach<'_>) -> Result<Vec<(String, String, i64)>> {
+    let (filter, params) = reach_filter(&reach);
+    db.read(
+        &format!("SELECT o.kind, SUBSTR(o.on_date, 1, 4), COUNT(*) FROM project_outputs o JOIN applications a ON a.id = o.application_id WHERE {filter} GROUP BY o.kind, SUBSTR(o.on_date, 1, 4) ORDER BY 2, 1"),
+        params,
+        |r| Ok((r.text(0)?, r.text(1)?, r.int(2)?)),
+    )
+    .await
+}
+
+/// An organisation's project outputs recorded in a year, by kind (for its statistical return).
+pub async fn organisation_outputs(
+    db: &Db,
+    organisation_id: i64,
+    year: i32,
+) -> Result<Vec<(String, i64)>> {
+    db.read(
+        "SELECT o.kind, COUNT(*) FROM project_outputs o JOIN applications a ON a.id = o.application_id WHERE a.organisation_id = ? AND o.on_date >= ? AND o.on_date <= ? GROUP BY o.kind ORDER BY o.kind",
+        vec![organisation_id.into(), format!("{year}-01-01").into(), format!("{year}-12-31").into()],
+        |r| Ok((r.text(0)?, r.int(1)?)),
+    )
+    .await
+}
+
+pub(super) fn reach_filter(reach: &Reach<'_>) -> (String, Vec<sea_orm::Value>) {
+    match reach {
+        Reach::Leader(u) => ("a.leader_user_id = ?".into(), vec![(*u).into()]),
+        Reach::Organisation(o) => ("a.organisation_id = ?".into(), vec![(*o).into()]),
+        Reach::Subtree(p) => {
+            let (lo, hi) = crate::orgs::subtree_bounds(p);
+            ("a.unit_path >= ? AND a.unit_path < ?".into(), vec![lo.into(), hi.into()])
+        }
+        Reach::All => ("1 = 1".into(), vec![]),
+    }
+}

@@ -1,0 +1,251 @@
+//! Progress reports, their files, milestones reached, and reminders.
+use super::*;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub due: Due,
+    /// due (never submitted), submitted
+    pub status: String,
+    pub body: String,
+    /// The leader's account of each deliverable (final report): (deliverable, met|partly|not_met).
+    pub deliverables: Vec<(String, String)>,
+    pub submitted_by: String,
+    pub submitted_at: i64,
+    pub reminded_at: i64,
+    pub overdue: bool,
+    pub on_time: bool,
+}
+
+/// The project's reporting schedule (from its task book's dates, so an extension moves it) with
+/// what has come in.
+pub async fn reports(db: &Db, application_id: i64, today: NaiveDate) -> Result<Vec<Report>> {
+    let Some(book) = task_book(db, application_id).await? else { return Ok(vec![]) };
+    let stored = db
+        .read("SELECT kind, seq, body, deliverables, status, submitted_by, submitted_at, reminded_at FROM project_reports WHERE application_id = ?", vec![application_id.into()], |r| {
+            Ok((r.text(0)?, r.int(1)?, r.text(2)?, r.text(3)?, r.text(4)?, r.text(5)?, r.int(6)?, r.int(7)?))
+        })
+        .await?;
+    Ok(rules::report_schedule(book.starts(), book.ends())
+        .into_iter()
+        .map(|due| {
+            let row = stored.iter().find(|s| s.0 == due.kind.code() && s.1 == i64::from(due.seq));
+            let submitted = row.is_some_and(|s| s.4 == "submitted");
+            let submitted_day = row
+                .filter(|_| submitted)
+                .and_then(|s| chrono::DateTime::from_timestamp_millis(s.6))
+                .map(|t| t.date_naive());
+            Report {
+                due,
+                status: if submitted { "submitted".into() } else { "due".into() },
+                body: row.map(|s| s.2.clone()).unwrap_or_default(),
+                deliverables: row.and_then(|s| serde_json::from_str(&s.3).ok()).unwrap_or_default(),
+                submitted_by: row.map(|s| s.5.clone()).unwrap_or_default(),
+                submitted_at: row.map(|s| s.6).unwrap_or(0),
+                reminded_at: row.map(|s| s.7).unwrap_or(0),
+                overdue: book.status.running() && rules::overdue(due.due_on, submitted, today),
+                on_time: submitted_day.is_some_and(|d| d <= due.due_on),
+            }
+        })
+        .collect())
+}
+
+/// The leader submits a report (once); the final report accounts for every deliverable.
+pub async fn submit_report(
+    db: &Db,
+    application_id: i64,
+    kind: ReportKind,
+    seq: u32,
+    body: &str,
+    deliverables: &[(String, String)],
+    actor: Actor<'_>,
+) -> Result<()> {
+    let book = book_or_refuse(db, application_id).await?;
+    if !book.status.running() {
+        return Err(refused(
+            "projects.err.status",
+            vec![book.status.code().into(), "report".into()],
+        ));
+    }
+    let due = rules::report_schedule(book.starts(), book.ends())
+        .into_iter()
+        .find(|d| d.kind == kind && d.seq == seq)
+        .ok_or(StoreError::NotFound)?;
+    if body.trim().chars().count() < 20 {
+        return Err(refused("projects.err.report_body", vec!["20".into()]));
+    }
+    if kind == ReportKind::Final {
+        for d in &book.deliverables {
+            match deliverables.iter().find(|x| &x.0 == d).map(|x| x.1.as_str()) {
+                Some("met" | "partly" | "not_met") => {}
+                _ => return Err(refused("projects.err.deliverable", vec![d.clone()])),
+            }
+        }
+    }
+    let tx = db.begin_write().await?;
+    let status = status_in(&tx, application_id).await?;
+    if !status.running() {
+        return Err(refused("projects.err.status", vec![status.code().into(), "report".into()]));
+    }
+    let now = now_ms();
+    let n = tx
+        .exec(
+            "UPDATE project_reports SET body = ?, deliverables = ?, status = 'submitted', submitted_by = ?, submitted_at = ? WHERE application_id = ? AND kind = ? AND seq = ? AND status = 'due'",
+            vec![body.trim().into(), serde_json::to_string(deliverables).unwrap_or_default().into(), actor.username.into(), now.into(), application_id.into(), kind.code().into(), i64::from(seq).into()],
+        )
+        .await?;
+    if n == 0 {
+        let exists = tx.query_one("SELECT status FROM project_reports WHERE application_id = ? AND kind = ? AND seq = ?", vec![application_id.into(), kind.code().into(), i64::from(seq).into()]).await?;
+        if exists.is_some() {
+            return Err(refused("projects.err.report_in", vec![]));
+        }
+        tx.exec(
+            "INSERT INTO project_reports (application_id, kind, seq, due_on, body, deliverables, status, submitted_by, submitted_at, reminded_at) VALUES (?, ?, ?, ?, ?, ?, 'submitted', ?, ?, 0)",
+            vec![application_id.into(), kind.code().into(), i64::from(seq).into(), day(due.due_on).into(), body.trim().into(), serde_json::to_string(deliverables).unwrap_or_default().into(), actor.username.into(), now.into()],
+        )
+        .await?;
+    }
+    log(
+        &tx,
+        actor,
+        "project.report",
+        "application",
+        application_id,
+        serde_json::json!({}),
+        serde_json::json!({ "kind": kind.code(), "seq": seq }),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// The leader adds a file to a report not yet submitted (while the project runs): checked and
+/// kept like an application's attachments, under `report:<kind>:<seq>`.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_report_file(
+    db: &Db,
+    files: &std::path::Path,
+    application_id: i64,
+    leader_user_id: i64,
+    kind: ReportKind,
+    seq: u32,
+    name: &str,
+    bytes: &[u8],
+    actor: Actor<'_>,
+) -> Result<i64> {
+    let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
+    if a.leader_user_id != leader_user_id || a.stage != Stage::Established {
+        return Err(StoreError::NotFound);
+    }
+    let book = book_or_refuse(db, application_id).await?;
+    if !book.status.running() {
+        return Err(refused(
+            "projects.err.status",
+            vec![book.status.code().into(), "report".into()],
+        ));
+    }
+    rules::report_schedule(book.starts(), book.ends())
+        .into_iter()
+        .find(|d| d.kind == kind && d.seq == seq)
+        .ok_or(StoreError::NotFound)?;
+    // Checked inside the write: a file never lands on a report that has just been submitted.
+    let submitted: (&str, Vec<sea_orm::Value>, StoreError) = (
+        "SELECT 1 FROM project_reports WHERE application_id = ? AND kind = ? AND seq = ? AND status = 'submitted'",
+        vec![application_id.into(), kind.code().into(), i64::from(seq).into()],
+        refused("projects.err.report_in", vec![]),
+    );
+    store_attachment(
+        db,
+        files,
+        application_id,
+        name,
+        &report_file_kind(kind, seq),
+        bytes,
+        "project.report_file",
+        Some(submitted),
+        actor,
+    )
+    .await
+}
+
+/// The leader marks a milestone reached (today, with a note); once only, while the project runs.
+pub async fn reach_milestone(
+    db: &Db,
+    application_id: i64,
+    index: usize,
+    note: &str,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<()> {
+    let book = book_or_refuse(db, application_id).await?;
+    if !book.status.running() {
+        return Err(refused(
+            "projects.err.status",
+            vec![book.status.code().into(), "milestone".into()],
+        ));
+    }
+    let mut milestones = book.milestones.clone();
+    let m = milestones.get_mut(index).ok_or(StoreError::NotFound)?;
+    if m.reached_on.is_some() {
+        return Err(refused("projects.err.milestone_reached", vec![m.text.clone()]));
+    }
+    if note.trim().chars().count() < 4 || note.chars().count() > 1000 {
+        return Err(refused("projects.err.field", vec!["milestone_note".into()]));
+    }
+    m.reached_on = Some(today);
+    m.note = note.trim().to_string();
+    let text = m.text.clone();
+    let tx = db.begin_write().await?;
+    let n = tx.exec("UPDATE task_books SET milestones = ?, version = version + 1 WHERE application_id = ? AND version = ?", vec![serde_json::to_string(&milestones).unwrap_or_default().into(), application_id.into(), book.version.into()]).await?;
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    log(
+        &tx,
+        actor,
+        "project.milestone",
+        "application",
+        application_id,
+        serde_json::json!({ "milestone": text }),
+        serde_json::json!({ "reached_on": day(today), "note": note.trim() }),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// The attachment kind of a report's files.
+pub fn report_file_kind(kind: ReportKind, seq: u32) -> String {
+    format!("report:{}:{seq}", kind.code())
+}
+
+/// Reminds the leaders of every overdue report (催交); returns how many were reminded. A report
+/// reminded within the last day is not reminded again.
+pub async fn remind_overdue(db: &Db, today: NaiveDate, actor: Actor<'_>) -> Result<usize> {
+    let mut n = 0;
+    let now = now_ms();
+    for p in portfolio(db, Reach::All, today).await? {
+        for r in reports(db, p.id, today)
+            .await?
+            .into_iter()
+            .filter(|r| r.overdue && now - r.reminded_at > 86_400_000)
+        {
+            let tx = db.begin_write().await?;
+            let (kind, seq) = (r.due.kind.code(), i64::from(r.due.seq));
+            let changed = tx.exec("UPDATE project_reports SET reminded_at = ? WHERE application_id = ? AND kind = ? AND seq = ? AND status = 'due'", vec![now.into(), p.id.into(), kind.into(), seq.into()]).await?;
+            if changed == 0 {
+                tx.exec("INSERT INTO project_reports (application_id, kind, seq, due_on, body, deliverables, status, submitted_by, submitted_at, reminded_at) VALUES (?, ?, ?, ?, '', '[]', 'due', '', 0, ?)", vec![p.id.into(), kind.into(), seq.into(), day(r.due.due_on).into(), now.into()]).await?;
+            }
+            log(
+                &tx,
+                actor,
+                "project.remind",
+                "application",
+                p.id,
+                serde_json::json!({}),
+                serde_json::json!({ "kind": kind, "seq": seq, "due_on": day(r.due.due_on) }),
+            )
+            .await?;
+            tx.commit().await?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}

@@ -1,0 +1,108 @@
+//! Supervision visits and fund audits: findings and their rectification.
+use super::*;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub id: i64,
+    /// supervision (项目监理), audit (稽查)
+    pub kind: String,
+    pub visited_on: String,
+    pub findings: String,
+    /// Empty when nothing needs rectifying.
+    pub rectify_by: String,
+    pub rectification: String,
+    pub rectified_at: i64,
+    pub added_by: String,
+}
+
+impl Finding {
+    pub fn overdue(&self, today: NaiveDate) -> bool {
+        !self.rectify_by.is_empty() && self.rectified_at == 0 && today > date(&self.rectify_by)
+    }
+}
+
+pub async fn findings(db: &Db, application_id: i64) -> Result<Vec<Finding>> {
+    db.read("SELECT id, kind, visited_on, findings, rectify_by, rectification, rectified_at, added_by FROM project_findings WHERE application_id = ? ORDER BY visited_on, id", vec![application_id.into()], |r| {
+        Ok(Finding { id: r.int(0)?, kind: r.text(1)?, visited_on: r.text(2)?, findings: r.text(3)?, rectify_by: r.text(4)?, rectification: r.text(5)?, rectified_at: r.int(6)?, added_by: r.text(7)? })
+    })
+    .await
+}
+
+/// Records a supervision visit or a fund audit with its findings and, when something must be put
+/// right, the rectification deadline.
+pub async fn add_finding(
+    db: &Db,
+    application_id: i64,
+    kind: &str,
+    visited_on: NaiveDate,
+    findings: &str,
+    rectify_by: Option<NaiveDate>,
+    actor: Actor<'_>,
+) -> Result<i64> {
+    book_or_refuse(db, application_id).await?;
+    if !matches!(kind, "supervision" | "audit") {
+        return Err(refused("projects.err.field", vec!["kind".into()]));
+    }
+    if findings.trim().chars().count() < 10 {
+        return Err(refused("projects.err.field", vec!["findings".into()]));
+    }
+    if rectify_by.is_some_and(|d| d <= visited_on) {
+        return Err(refused("projects.err.field", vec!["rectify_by".into()]));
+    }
+    let tx = db.begin_write().await?;
+    let id = tx
+        .insert(
+            "INSERT INTO project_findings (application_id, kind, visited_on, findings, rectify_by, rectification, rectified_at, added_by, added_at) VALUES (?, ?, ?, ?, ?, '', 0, ?, ?)",
+            vec![application_id.into(), kind.into(), day(visited_on).into(), findings.trim().into(), rectify_by.map(day).unwrap_or_default().into(), actor.username.into(), now_ms().into()],
+        )
+        .await?;
+    log(
+        &tx,
+        actor,
+        &format!("project.{kind}"),
+        "application",
+        application_id,
+        serde_json::json!({}),
+        serde_json::json!({ "finding": id, "rectify_by": rectify_by.map(day) }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The leader reports what was put right (once).
+pub async fn rectify(
+    db: &Db,
+    application_id: i64,
+    finding_id: i64,
+    text: &str,
+    actor: Actor<'_>,
+) -> Result<()> {
+    let f = findings(db, application_id)
+        .await?
+        .into_iter()
+        .find(|f| f.id == finding_id)
+        .ok_or(StoreError::NotFound)?;
+    if f.rectify_by.is_empty() || f.rectified_at != 0 {
+        return Err(refused("projects.err.rectified", vec![]));
+    }
+    if text.trim().chars().count() < 10 {
+        return Err(refused("projects.err.field", vec!["rectification".into()]));
+    }
+    let tx = db.begin_write().await?;
+    let n = tx.exec("UPDATE project_findings SET rectification = ?, rectified_at = ? WHERE id = ? AND rectified_at = 0", vec![text.trim().into(), now_ms().into(), finding_id.into()]).await?;
+    if n == 0 {
+        return Err(refused("projects.err.rectified", vec![]));
+    }
+    log(
+        &tx,
+        actor,
+        "project.rectify",
+        "application",
+        application_id,
+        serde_json::json!({ "finding": finding_id }),
+        serde_json::json!({ "rectification": text.trim() }),
+    )
+    .await?;
+    tx.commit().await
+}

@@ -1,0 +1,272 @@
+//! Task books, release conditions and instalments.
+use super::*;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskBook {
+    pub goals: String,
+    pub deliverables: Vec<String>,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub post_subsidy: bool,
+    pub signed_by: String,
+    pub signed_at: i64,
+    /// The granted money by category (reallocations change it).
+    pub budget: Vec<Line>,
+    pub status: innocity_core::projects::execution::Status,
+    pub status_reason: String,
+    pub extended: bool,
+    pub version: i64,
+    /// Dated goals within the period (节点目标).
+    pub milestones: Vec<Milestone>,
+}
+
+impl TaskBook {
+    pub fn starts(&self) -> NaiveDate {
+        date(&self.starts_on)
+    }
+    pub fn ends(&self) -> NaiveDate {
+        date(&self.ends_on)
+    }
+}
+
+const BOOK_COLS: &str = "goals, deliverables, starts_on, ends_on, post_subsidy, signed_by, signed_at, budget, status, status_reason, extended, version, milestones";
+
+fn book_from(r: &dyn ReadRow) -> Result<TaskBook> {
+    let status = r.text(8)?;
+    Ok(TaskBook {
+        goals: r.text(0)?,
+        deliverables: serde_json::from_str(&r.text(1)?).unwrap_or_default(),
+        starts_on: r.text(2)?,
+        ends_on: r.text(3)?,
+        post_subsidy: r.int(4)? != 0,
+        signed_by: r.text(5)?,
+        signed_at: r.int(6)?,
+        budget: serde_json::from_str(&r.text(7)?).unwrap_or_default(),
+        status: innocity_core::projects::execution::Status::parse(&status)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown project status {status}")))?,
+        status_reason: r.text(9)?,
+        extended: r.int(10)? != 0,
+        version: r.int(11)?,
+        milestones: serde_json::from_str(&r.text(12)?).unwrap_or_default(),
+    })
+}
+
+pub async fn task_book(db: &Db, application_id: i64) -> Result<Option<TaskBook>> {
+    Ok(db
+        .read(
+            &format!("SELECT {BOOK_COLS} FROM task_books WHERE application_id = ?"),
+            vec![application_id.into()],
+            book_from,
+        )
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// Signs the task book of an established project and lays out its payment schedule (50/30/20,
+/// or one sum after verification for a post-subsidy project); signing is the first condition.
+#[allow(clippy::too_many_arguments)]
+pub async fn sign_task_book(
+    db: &Db,
+    application_id: i64,
+    goals: &str,
+    deliverables: &[String],
+    milestones: &[Milestone],
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    post_subsidy: bool,
+    actor: Actor<'_>,
+) -> Result<()> {
+    let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
+    if a.stage != Stage::Established {
+        return Err(refused("projects.err.not_established", vec![]));
+    }
+    if goals.trim().is_empty() || deliverables.is_empty() {
+        return Err(refused("projects.err.task_book", vec![]));
+    }
+    if ends_on <= starts_on {
+        return Err(refused("projects.err.period", vec![]));
+    }
+    if milestones.iter().any(|m| m.due_on < starts_on || m.due_on > ends_on)
+        || milestones.windows(2).any(|w| w[0].due_on > w[1].due_on)
+    {
+        return Err(refused("projects.err.milestones", vec![]));
+    }
+    let tx = db.begin_write().await?;
+    let now = now_ms();
+    tx.exec(
+        "INSERT INTO task_books (application_id, goals, deliverables, starts_on, ends_on, post_subsidy, signed_by, signed_at, budget, milestones) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        vec![
+            application_id.into(),
+            goals.trim().into(),
+            serde_json::to_string(deliverables).unwrap_or_default().into(),
+            starts_on.format("%Y-%m-%d").to_string().into(),
+            ends_on.format("%Y-%m-%d").to_string().into(),
+            i64::from(post_subsidy).into(),
+            actor.username.into(),
+            now.into(),
+            serde_json::to_string(&innocity_core::projects::execution::scale_budget(&a.budget, a.granted)).unwrap_or_default().into(),
+            serde_json::to_string(milestones).unwrap_or_default().into(),
+        ],
+    )
+    .await?;
+    for (k, (condition, amount)) in schedule(a.granted, post_subsidy).into_iter().enumerate() {
+        tx.exec("INSERT INTO instalments (application_id, seq, condition, amount_fen, prepared_by, prepared_at, released_by, released_at) VALUES (?, ?, ?, ?, '', 0, '', 0)", vec![application_id.into(), (k as i64 + 1).into(), condition.code().into(), amount.0.into()]).await?;
+    }
+    if !post_subsidy {
+        tx.exec("INSERT INTO project_conditions (application_id, condition, opinion, approved_by, approved_at) VALUES (?, 'signing', '任务书已签订', ?, ?)", vec![application_id.into(), actor.username.into(), now.into()]).await?;
+    }
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "project.sign",
+            entity: "application",
+            entity_id: application_id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "post_subsidy": post_subsidy, "grant": a.granted.0 }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records an approved condition in the caller's transaction (an inspection or acceptance
+/// decision approves its condition together with its outcome).
+pub(super) async fn condition_in(
+    tx: &crate::db::Tx,
+    application_id: i64,
+    condition: Condition,
+    opinion: &str,
+    actor: Actor<'_>,
+) -> Result<()> {
+    tx.exec("INSERT INTO project_conditions (application_id, condition, opinion, approved_by, approved_at) VALUES (?, ?, ?, ?, ?)", vec![application_id.into(), condition.code().into(), opinion.trim().into(), actor.username.into(), now_ms().into()]).await?;
+    audit::append(
+        tx,
+        Change {
+            actor: actor.username,
+            action: "project.condition",
+            entity: "application",
+            entity_id: application_id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "condition": condition.code(), "opinion": opinion.trim() }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn conditions(
+    db: &Db,
+    application_id: i64,
+) -> Result<Vec<(Condition, String, String, i64)>> {
+    Ok(db
+        .read("SELECT condition, opinion, approved_by, approved_at FROM project_conditions WHERE application_id = ? ORDER BY approved_at", vec![application_id.into()], |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.int(3)?)))
+        .await?
+        .into_iter()
+        .filter_map(|(c, o, b, t)| Condition::parse(&c).map(|c| (c, o, b, t)))
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InstalmentRow {
+    pub id: i64,
+    pub seq: i64,
+    pub instalment: Instalment,
+    pub prepared_at: i64,
+    pub released_at: i64,
+    /// Never to be paid (the project was terminated or failed); the money went back.
+    pub cancelled: bool,
+}
+
+pub async fn instalments(db: &Db, application_id: i64) -> Result<Vec<InstalmentRow>> {
+    Ok(db
+        .read("SELECT id, seq, condition, amount_fen, prepared_by, prepared_at, released_by, released_at, cancelled FROM instalments WHERE application_id = ? ORDER BY seq", vec![application_id.into()], |r| Ok((r.int(0)?, r.int(1)?, r.text(2)?, r.int(3)?, r.text(4)?, r.int(5)?, r.text(6)?, r.int(7)?, r.int(8)? != 0)))
+        .await?
+        .into_iter()
+        .filter_map(|(id, seq, c, amount, pb, pa, rb, ra, cancelled)| {
+            let instalment = Instalment { condition: Condition::parse(&c)?, amount: Money(amount), prepared_by: (!pb.is_empty()).then_some(pb), released_by: (!rb.is_empty()).then_some(rb) };
+            Some(InstalmentRow { id, seq, instalment, prepared_at: pa, released_at: ra, cancelled })
+        })
+        .collect())
+}
+
+/// Prepares (maker) or releases (checker) an instalment: the condition must be approved, the
+/// checker must not be the maker; the row changes only if nobody else changed it meanwhile. The
+/// instalment, the project's status and its conditions are read inside the write, so a project
+/// suspended (or terminated) a moment before is never paid.
+pub async fn pay(db: &Db, instalment_id: i64, release: bool, actor: Actor<'_>) -> Result<()> {
+    let tx = db.begin_write().await?;
+    let row = tx.query_one("SELECT application_id, condition, amount_fen, prepared_by, released_by, cancelled FROM instalments WHERE id = ?", vec![instalment_id.into()]).await?.ok_or(StoreError::NotFound)?;
+    let (app_id, cancelled) = (row.int(0)?, row.int(5)? != 0);
+    let (pb, rb) = (row.text(3)?, row.text(4)?);
+    let condition = Condition::parse(&row.text(1)?).ok_or(StoreError::NotFound)?;
+    let instalment = Instalment {
+        condition,
+        amount: Money(row.int(2)?),
+        prepared_by: (!pb.is_empty()).then_some(pb),
+        released_by: (!rb.is_empty()).then_some(rb),
+    };
+    if cancelled {
+        return Err(refused("projects.err.cancelled", vec![]));
+    }
+    if let Some(book) = tx
+        .query_one(
+            &format!("SELECT {BOOK_COLS} FROM task_books WHERE application_id = ?"),
+            vec![app_id.into()],
+        )
+        .await?
+    {
+        let book = book_from(&book)?;
+        if !book.status.pays() {
+            return Err(refused("projects.err.not_paying", vec![book.status.code().into()]));
+        }
+    }
+    let met = tx
+        .query_one(
+            "SELECT 1 FROM project_conditions WHERE application_id = ? AND condition = ?",
+            vec![app_id.into(), condition.code().into()],
+        )
+        .await?
+        .is_some();
+    let outcome = if release {
+        instalment.release(met, actor.username)
+    } else {
+        instalment.prepare(met, actor.username)
+    };
+    let after = outcome.map_err(|e| match e {
+        ReleaseError::ConditionNotMet => {
+            refused("projects.err.condition", vec![condition.code().into()])
+        }
+        ReleaseError::SamePerson => refused("projects.err.same_person", vec![]),
+        ReleaseError::NotPrepared => refused("projects.err.not_prepared", vec![]),
+        ReleaseError::AlreadyReleased => refused("projects.err.released", vec![]),
+    })?;
+    let now = now_ms();
+    let n = if release {
+        tx.exec("UPDATE instalments SET released_by = ?, released_at = ? WHERE id = ? AND released_by = '' AND cancelled = 0 AND prepared_by = ?", vec![actor.username.into(), now.into(), instalment_id.into(), instalment.prepared_by.clone().unwrap_or_default().into()]).await?
+    } else {
+        tx.exec("UPDATE instalments SET prepared_by = ?, prepared_at = ? WHERE id = ? AND released_by = '' AND cancelled = 0", vec![actor.username.into(), now.into(), instalment_id.into()]).await?
+    };
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: if release { "instalment.release" } else { "instalment.prepare" },
+            entity: "instalment",
+            entity_id: instalment_id.to_string(),
+            before: serde_json::json!(instalment),
+            after: serde_json::json!(after),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! Programmes and their yearly budgets.
+use super::*;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Programme {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+pub async fn create_programme(
+    db: &Db,
+    code: &str,
+    name: &str,
+    budgets: &[(i64, Money)],
+    actor: Actor<'_>,
+) -> Result<i64> {
+    let tx = db.begin_write().await?;
+    if tx.query_one("SELECT id FROM programmes WHERE code = ?", vec![code.into()]).await?.is_some()
+    {
+        return Err(refused("programmes.err.code_taken", vec![code.to_string()]));
+    }
+    let id = tx
+        .insert(
+            "INSERT INTO programmes (code, name, created_at) VALUES (?, ?, ?)",
+            vec![code.into(), name.into(), now_ms().into()],
+        )
+        .await?;
+    for (year, b) in budgets {
+        tx.exec(
+            "INSERT INTO programme_budgets (programme_id, year, budget_fen) VALUES (?, ?, ?)",
+            vec![id.into(), (*year).into(), b.0.into()],
+        )
+        .await?;
+    }
+    audit::append(&tx, Change { actor: actor.username, action: "programme.create", entity: "programme", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "code": code, "name": name, "budgets": budgets.iter().map(|(y, b)| (y, b.0)).collect::<Vec<_>>() }), request_id: actor.request_id }).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn programmes(db: &Db) -> Result<Vec<Programme>> {
+    db.read("SELECT id, code, name FROM programmes ORDER BY code", vec![], |r| {
+        Ok(Programme { id: r.int(0)?, code: r.text(1)?, name: r.text(2)? })
+    })
+    .await
+}
+
+/// Sets a programme's budget for a year; it may never fall below what is already committed.
+pub async fn set_budget(
+    db: &Db,
+    programme_id: i64,
+    year: i64,
+    budget: Money,
+    actor: Actor<'_>,
+) -> Result<()> {
+    let tx = db.begin_write().await?;
+    if tx
+        .query_one("SELECT id FROM programmes WHERE id = ?", vec![programme_id.into()])
+        .await?
+        .is_none()
+    {
+        return Err(StoreError::NotFound);
+    }
+    let row = tx.query_one("SELECT budget_fen, committed_fen FROM programme_budgets WHERE programme_id = ? AND year = ?", vec![programme_id.into(), year.into()]).await?;
+    let before: Option<(i64, i64)> = match row {
+        Some(r) => Some((r.try_get_by_index(0)?, r.try_get_by_index(1)?)),
+        None => None,
+    };
+    match before {
+        Some((_, committed)) if budget.0 < committed => {
+            return Err(refused(
+                "programmes.err.below_committed",
+                vec![Money(committed).wan_text()],
+            ));
+        }
+        Some(_) => {
+            tx.exec(
+                "UPDATE programme_budgets SET budget_fen = ? WHERE programme_id = ? AND year = ?",
+                vec![budget.0.into(), programme_id.into(), year.into()],
+            )
+            .await?
+        }
+        None => {
+            tx.exec(
+                "INSERT INTO programme_budgets (programme_id, year, budget_fen) VALUES (?, ?, ?)",
+                vec![programme_id.into(), year.into(), budget.0.into()],
+            )
+            .await?
+        }
+    };
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "programme.budget",
+            entity: "programme",
+            entity_id: programme_id.to_string(),
+            before: serde_json::json!({ "year": year, "budget": before.map(|b| b.0) }),
+            after: serde_json::json!({ "year": year, "budget": budget.0 }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Every year's budget of a programme: (year, ledger).
+pub async fn budgets(db: &Db, programme_id: i64) -> Result<Vec<(i64, Ledger)>> {
+    db.read("SELECT year, budget_fen, committed_fen FROM programme_budgets WHERE programme_id = ? ORDER BY year", vec![programme_id.into()], |r| Ok((r.int(0)?, Ledger { budget: Money(r.int(1)?), committed: Money(r.int(2)?) }))).await
+}
+
+/// A programme's budget and commitments for a year.
+pub async fn ledger(db: &Db, programme_id: i64, year: i64) -> Result<Option<Ledger>> {
+    Ok(db
+        .read("SELECT budget_fen, committed_fen FROM programme_budgets WHERE programme_id = ? AND year = ?", vec![programme_id.into(), year.into()], |r| Ok(Ledger { budget: Money(r.int(0)?), committed: Money(r.int(1)?) }))
+        .await?
+        .into_iter()
+        .next())
+}

@@ -1,0 +1,176 @@
+//! Values in long format: importing and exporting them.
+use super::*;
+
+/// What a bulk import did: returns and values written, and what the rules found in them.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ImportReport {
+    pub returns: usize,
+    pub values: usize,
+    pub changed: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    /// Returns that fail an error rule (organisation credit code, rule).
+    pub failing: Vec<(String, String)>,
+}
+
+/// Why a bulk import was refused: every problem with its place, nothing written.
+#[derive(Debug)]
+pub enum ImportError {
+    File(Vec<innocity_core::stats::long::PlaceError>),
+    Store(StoreError),
+}
+
+impl From<StoreError> for ImportError {
+    fn from(e: StoreError) -> Self {
+        ImportError::Store(e)
+    }
+}
+
+/// Imports long-format values for many organisations (an operator's bulk load, e.g. from the
+/// previous system) in one transaction: checks every value, requires every organisation to be
+/// registered (先进库后有数), validates every return against its rules with last year's values
+/// and writes it all, or nothing. Returns already submitted or approved are refused.
+pub async fn import_long(
+    db: &Db,
+    cat: &Catalogue,
+    form: &str,
+    period: Period,
+    raws: &[innocity_core::stats::long::Raw],
+    actor: Actor<'_>,
+    progress: &dyn Fn(usize, usize),
+) -> std::result::Result<ImportReport, ImportError> {
+    use innocity_core::stats::long::{self, Place, PlaceError};
+    let p = period.to_string();
+    let by_org = long::check(cat, form, &p, raws).map_err(ImportError::File)?;
+    // Organisations by credit code, in one read.
+    let registered: HashMap<String, (i64, String, String, String)> = db
+        .read("SELECT o.credit_code, o.id, o.unit_path, o.kind, u.level, o.name FROM organisations o JOIN org_units u ON u.id = o.org_unit_id", vec![], |r| {
+            Ok((r.text(0)?, (r.int(1)?, r.text(2)?, format!("{}\u{1f}{}", r.text(3)?, r.text(4)?), r.text(5)?)))
+        })
+        .await?
+        .into_iter()
+        .collect();
+    let f = cat.form(form).ok_or(StoreError::NotFound)?;
+    let mut unknown = Vec::new();
+    for code in by_org.keys() {
+        let problem = match registered.get(code) {
+            None => Some(("err.file.unregistered", vec![code.clone()])),
+            Some((_, _, kind_level, name)) => {
+                let (kind, level) = kind_level.split_once('\u{1f}').unwrap_or(("", ""));
+                (!must_report(f, kind, level))
+                    .then(|| ("err.stats.not_reporter", vec![name.clone(), form.to_string()]))
+            }
+        };
+        if let Some((key, args)) = problem {
+            let line = raws
+                .iter()
+                .find(|r| &r.org == code)
+                .map(|r| r.place.clone())
+                .unwrap_or(Place { sheet: String::new(), line: 0, column: String::new() });
+            unknown.push(PlaceError { place: Place { column: "org".into(), ..line }, key, args });
+            if unknown.len() >= long::MAX_ERRORS {
+                break;
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(ImportError::File(unknown));
+    }
+    // Earlier periods of every organisation, for year-on-year rules: one read.
+    let forms = cat.forms_read_by(form);
+    let earlier: Vec<String> = (1..=12).map(|k| period.offset(-k).to_string()).collect();
+    let fm = vec!["?"; forms.len()].join(", ");
+    let pm = vec!["?"; earlier.len()].join(", ");
+    let mut params: Vec<Value> = forms.iter().map(|f| Value::from(f.clone())).collect();
+    params.extend(earlier.iter().map(|x| Value::from(x.clone())));
+    let history = db
+        .read(
+            &format!("SELECT r.organisation_id, r.period, v.element, v.disagg, v.row_no, v.num FROM stat_values v JOIN stat_returns r ON r.id = v.return_id WHERE r.form IN ({fm}) AND r.period IN ({pm}) AND v.num IS NOT NULL"),
+            params,
+            |r| Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.text(3)?, r.int(4)?, r.opt_real(5)?.unwrap_or(0.0))),
+        )
+        .await?;
+    let mut snaps: HashMap<i64, Snapshot> = HashMap::new();
+    for (org, per, e, d, row, v) in history {
+        if let Ok(per) = Period::parse(&per) {
+            snaps.entry(org).or_insert_with(|| Snapshot::new(period)).add(per, &e, &d, row, v);
+        }
+    }
+    let rules = cat.rules_for(form);
+    let mut report = ImportReport::default();
+    let mut items = Vec::with_capacity(by_org.len());
+    for (code, entries) in by_org {
+        let (org, path, _, _) = registered[&code].clone();
+        let mut snap = snaps.remove(&org).unwrap_or_else(|| Snapshot::new(period));
+        for e in &entries {
+            if let Some(v) = e.value.as_ref().and_then(Stored::num) {
+                snap.add(period, &e.element, &e.disagg, e.row, v);
+            }
+        }
+        for v in innocity_core::stats::validate(&rules, &snap) {
+            match v.severity {
+                innocity_core::stats::Severity::Error => {
+                    report.errors += 1;
+                    if report.failing.len() < 1000 {
+                        report.failing.push((code.clone(), v.rule.clone()));
+                    }
+                }
+                innocity_core::stats::Severity::Warning => report.warnings += 1,
+            }
+        }
+        report.values += entries.len();
+        items.push(BatchItem {
+            organisation_id: org,
+            unit_path: path,
+            changes: entries
+                .into_iter()
+                .map(|e| CellChange {
+                    element: e.element,
+                    disagg: e.disagg,
+                    row: e.row,
+                    value: e.value,
+                })
+                .collect(),
+        });
+    }
+    report.returns = items.len();
+    let total = items.len();
+    report.changed = save_batch(
+        db,
+        form,
+        &p,
+        &items,
+        SaveHow { mode: Mode::Replace, source: "import" },
+        actor,
+        &|n| progress(n, total),
+    )
+    .await?;
+    Ok(report)
+}
+
+/// Every value of a form and period with its organisation's unit path (for exports and for
+/// checking totals with other tools).
+pub async fn export_long(
+    db: &Db,
+    form: &str,
+    period: &str,
+    out: &mut dyn std::io::Write,
+) -> Result<usize> {
+    let rows = db
+        .read(
+            "SELECT o.credit_code, r.unit_path, v.element, v.disagg, v.row_no, v.num, v.txt FROM stat_returns r JOIN stat_values v ON v.return_id = r.id JOIN organisations o ON o.id = r.organisation_id WHERE r.form = ? AND r.period = ? ORDER BY r.id, v.row_no, v.element, v.disagg",
+            vec![form.into(), period.into()],
+            |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.text(3)?, r.int(4)?, r.opt_real(5)?, r.opt_text(6)?)),
+        )
+        .await?;
+    writeln!(out, "org,unit_path,element,disaggregation,period,row,value")?;
+    for (org, path, e, d, row, num, txt) in &rows {
+        let value = match (num, txt) {
+            (Some(n), _) => format_plain(*n),
+            (None, Some(t)) => format!("\"{}\"", t.replace('"', "\"\"")),
+            _ => String::new(),
+        };
+        writeln!(out, "{org},{path},{e},{d},{period},{row},{value}")?;
+    }
+    Ok(rows.len())
+}

@@ -1,0 +1,141 @@
+//! Returns (form, organisation, period) and the values in their cells.
+use super::*;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Return {
+    pub id: i64,
+    pub form: String,
+    pub period: String,
+    pub organisation_id: i64,
+    pub unit_path: String,
+    pub status: Status,
+    /// Written explanations of warnings, by rule (and row): `{"R107-2-07": "新建研发中心"}`.
+    pub explanations: HashMap<String, String>,
+    /// The reviewer's reason when returned.
+    pub reason: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub submitted_at: i64,
+    pub reviewed_by: String,
+    pub reviewed_at: i64,
+    pub version: i64,
+}
+
+pub(super) const RETURN_COLS: &str = "id, form, period, organisation_id, unit_path, status, explanations, reason, created_at, updated_at, submitted_at, reviewed_by, reviewed_at, version";
+
+pub(super) fn return_from(r: &dyn ReadRow) -> Result<Return> {
+    let status = r.text(5)?;
+    Ok(Return {
+        id: r.int(0)?,
+        form: r.text(1)?,
+        period: r.text(2)?,
+        organisation_id: r.int(3)?,
+        unit_path: r.text(4)?,
+        status: Status::parse(&status)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown return status '{status}'")))?,
+        explanations: serde_json::from_str(&r.text(6)?).unwrap_or_default(),
+        reason: r.text(7)?,
+        created_at: r.int(8)?,
+        updated_at: r.int(9)?,
+        submitted_at: r.int(10)?,
+        reviewed_by: r.text(11)?,
+        reviewed_at: r.int(12)?,
+        version: r.int(13)?,
+    })
+}
+
+pub async fn find_return(
+    db: &Db,
+    form: &str,
+    period: &str,
+    organisation_id: i64,
+) -> Result<Option<Return>> {
+    let sql = format!(
+        "SELECT {RETURN_COLS} FROM stat_returns WHERE form = ? AND period = ? AND organisation_id = ?"
+    );
+    Ok(db
+        .read(&sql, vec![form.into(), period.into(), organisation_id.into()], return_from)
+        .await?
+        .into_iter()
+        .next())
+}
+
+pub async fn return_by_id(db: &Db, id: i64) -> Result<Option<Return>> {
+    let sql = format!("SELECT {RETURN_COLS} FROM stat_returns WHERE id = ?");
+    Ok(db.read(&sql, vec![id.into()], return_from).await?.into_iter().next())
+}
+
+/// One organisation's returns, newest period first.
+pub async fn returns_of(db: &Db, organisation_id: i64) -> Result<Vec<Return>> {
+    let sql = format!(
+        "SELECT {RETURN_COLS} FROM stat_returns WHERE organisation_id = ? ORDER BY period DESC, form"
+    );
+    db.read(&sql, vec![organisation_id.into()], return_from).await
+}
+
+/// A stored value of a return.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub element: String,
+    /// The disaggregation option, or "" for the element's total.
+    pub disagg: String,
+    /// 0 for grid cells; 1, 2, … for roster rows.
+    pub row: i64,
+    pub value: Stored,
+}
+
+pub(super) fn stored_from(num: Option<f64>, txt: Option<String>) -> Option<Stored> {
+    match (num, txt) {
+        (Some(v), _) => Some(Stored::Num(v)),
+        (None, Some(t)) => Some(Stored::Text(t)),
+        _ => None,
+    }
+}
+
+pub async fn cells(db: &Db, return_id: i64) -> Result<Vec<Cell>> {
+    let rows = db
+        .read(
+            "SELECT element, disagg, row_no, num, txt FROM stat_values WHERE return_id = ? ORDER BY row_no, element, disagg",
+            vec![return_id.into()],
+            |r| Ok((r.text(0)?, r.text(1)?, r.int(2)?, stored_from(r.opt_real(3)?, r.opt_text(4)?))),
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(element, disagg, row, v)| v.map(|value| Cell { element, disagg, row, value }))
+        .collect())
+}
+
+/// The values an organisation's rules for `form` read: this form and the forms its rules
+/// reach, for this period and the periods of the year before it (previous-period and
+/// year-to-date items).
+pub async fn snapshot(
+    db: &Db,
+    cat: &Catalogue,
+    form: &str,
+    period: Period,
+    organisation_id: i64,
+) -> Result<Snapshot> {
+    let forms = cat.forms_read_by(form);
+    let mut periods: Vec<String> = (0..=12).map(|k| period.offset(-k).to_string()).collect();
+    periods.dedup();
+    let fm = vec!["?"; forms.len()].join(", ");
+    let pm = vec!["?"; periods.len()].join(", ");
+    let sql = format!(
+        "SELECT r.period, v.element, v.disagg, v.row_no, v.num FROM stat_values v JOIN stat_returns r ON r.id = v.return_id \
+         WHERE r.organisation_id = ? AND r.form IN ({fm}) AND r.period IN ({pm}) AND v.num IS NOT NULL"
+    );
+    let mut params: Vec<Value> = vec![organisation_id.into()];
+    params.extend(forms.iter().map(|f| Value::from(f.clone())));
+    params.extend(periods.iter().map(|p| Value::from(p.clone())));
+    let rows = db
+        .read(&sql, params, |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.int(3)?, r.opt_real(4)?)))
+        .await?;
+    let mut s = Snapshot::new(period);
+    for (p, element, disagg, row, num) in rows {
+        if let (Ok(p), Some(v)) = (Period::parse(&p), num) {
+            s.add(p, &element, &disagg, row, v);
+        }
+    }
+    Ok(s)
+}

@@ -1,0 +1,362 @@
+//! A return's status: submitting, reviewing and approving up the hierarchy; what is expected.
+use super::*;
+
+/// Approvals in force for a form and period: org unit → (who, when).
+pub async fn approvals(db: &Db, form: &str, period: &str) -> Result<HashMap<i64, (String, i64)>> {
+    let rows = db
+        .read("SELECT org_unit_id, approved_by, approved_at FROM stat_approvals WHERE form = ? AND period = ?", vec![form.into(), period.into()], |r| {
+            Ok((r.int(0)?, (r.text(1)?, r.int(2)?)))
+        })
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+async fn approved_above(tx: &Tx, form: &str, period: &str, unit_path: &str) -> Result<bool> {
+    let ids: Vec<i64> = path_ids(unit_path).collect();
+    if ids.is_empty() {
+        return Ok(false);
+    }
+    let marks = vec!["?"; ids.len()].join(", ");
+    let mut params: Vec<Value> = vec![form.into(), period.into()];
+    params.extend(ids.into_iter().map(Value::from));
+    let row = tx.query_one(&format!("SELECT COUNT(*) AS n FROM stat_approvals WHERE form = ? AND period = ? AND org_unit_id IN ({marks})"), params).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0) > 0)
+}
+
+/// Moves a return through its life: submit (with explanations), return (with a reason),
+/// approve. Checks the state machine and the version the caller saw, in one transaction.
+pub async fn transition(
+    db: &Db,
+    seen: &Return,
+    action: Action,
+    reason: &str,
+    explanations: Option<&HashMap<String, String>>,
+    actor: Actor<'_>,
+) -> Result<Return> {
+    let tx = db.begin_write().await?;
+    let Some(current) = lock_return(&tx, &seen.form, &seen.period, seen.organisation_id).await?
+    else {
+        return Err(StoreError::NotFound);
+    };
+    if current.version != seen.version {
+        return Err(StoreError::Stale);
+    }
+    let to = next(current.status, action).map_err(|_| StoreError::Refused {
+        key: "err.stats.not_now",
+        args: vec![current.status.code().into()],
+    })?;
+    if action == Action::Return
+        && approved_above(&tx, &current.form, &current.period, &current.unit_path).await?
+    {
+        return Err(StoreError::Refused { key: "err.stats.unit_approved", args: vec![] });
+    }
+    let now = now_ms();
+    let mut after = current.clone();
+    after.status = to;
+    after.version += 1;
+    after.updated_at = now;
+    record_action(&mut after, action, reason, explanations, actor.username, now);
+    tx.exec(
+        "UPDATE stat_returns SET status = ?, explanations = ?, reason = ?, submitted_at = ?, reviewed_by = ?, reviewed_at = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?",
+        vec![
+            to.code().into(),
+            serde_json::to_string(&after.explanations).unwrap_or_else(|_| "{}".into()).into(),
+            after.reason.clone().into(),
+            after.submitted_at.into(),
+            after.reviewed_by.clone().into(),
+            after.reviewed_at.into(),
+            now.into(),
+            after.version.into(),
+            current.id.into(),
+            current.version.into(),
+        ],
+    )
+    .await?;
+    let action_name = match action {
+        Action::Submit => "stat_return.submit",
+        Action::Return => "stat_return.return",
+        Action::Approve => "stat_return.approve",
+        _ => "stat_return.change",
+    };
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: action_name,
+            entity: "stat_return",
+            entity_id: current.id.to_string(),
+            before: serde_json::json!({ "status": current.status.code() }),
+            after: serde_json::json!({ "status": to.code(), "reason": after.reason, "explanations": after.explanations }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// What an action records on the return besides its status: when it was submitted (with the
+/// explanations), or who reviewed it when (with the reason for returning it).
+fn record_action(
+    after: &mut Return,
+    action: Action,
+    reason: &str,
+    explanations: Option<&HashMap<String, String>>,
+    username: &str,
+    now: i64,
+) {
+    match action {
+        Action::Submit => {
+            after.submitted_at = now;
+            after.reason.clear();
+            if let Some(e) = explanations {
+                after.explanations = e.clone();
+            }
+        }
+        Action::Return | Action::Approve => {
+            after.reviewed_by = username.to_string();
+            after.reviewed_at = now;
+            if action == Action::Return {
+                after.reason = reason.to_string();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// An organisation that must report a form, with where its return stands.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Expected {
+    pub organisation_id: i64,
+    pub name: String,
+    pub credit_code: String,
+    pub org_unit_id: i64,
+    pub unit_path: String,
+    pub return_id: Option<i64>,
+    pub status: Status,
+    pub submitted_at: i64,
+    pub reminders: i64,
+}
+
+/// The SQL condition (and its parameters) for "must report this form", on `organisations o`
+/// joined with `org_units u`.
+fn expected_where(form: &Form, root: &str) -> (String, Vec<Value>) {
+    let (lo, hi) = subtree_bounds(root);
+    let mut sql = String::from("o.unit_path >= ? AND o.unit_path < ?");
+    let mut params: Vec<Value> = vec![lo.into(), hi.into()];
+    if !form.org_kinds.is_empty() {
+        sql.push_str(&format!(" AND o.kind IN ({})", vec!["?"; form.org_kinds.len()].join(", ")));
+        params.extend(form.org_kinds.iter().map(|k| Value::from(k.clone())));
+    }
+    if !form.unit_levels.is_empty() {
+        sql.push_str(&format!(
+            " AND u.level IN ({})",
+            vec!["?"; form.unit_levels.len()].join(", ")
+        ));
+        params.extend(form.unit_levels.iter().map(|k| Value::from(k.clone())));
+    }
+    (sql, params)
+}
+
+/// Whether an organisation of this kind, in a unit of this level, reports the form.
+pub fn must_report(form: &Form, org_kind: &str, unit_level: &str) -> bool {
+    (form.org_kinds.is_empty() || form.org_kinds.iter().any(|k| k == org_kind))
+        && (form.unit_levels.is_empty() || form.unit_levels.iter().any(|l| l == unit_level))
+}
+
+/// Everyone in the subtree of `root` who must report the form for the period, and their status.
+pub async fn expected(db: &Db, form: &Form, period: &str, root: &str) -> Result<Vec<Expected>> {
+    let (cond, mut params) = expected_where(form, root);
+    let sql = format!(
+        "SELECT o.id, o.name, o.credit_code, o.org_unit_id, o.unit_path, r.id, r.status, r.submitted_at, \
+         (SELECT COUNT(*) FROM stat_reminders m WHERE m.organisation_id = o.id AND m.form = ? AND m.period = ?) \
+         FROM organisations o JOIN org_units u ON u.id = o.org_unit_id \
+         LEFT JOIN stat_returns r ON r.organisation_id = o.id AND r.form = ? AND r.period = ? \
+         WHERE {cond} ORDER BY o.unit_path, o.name"
+    );
+    let mut all: Vec<Value> =
+        vec![form.code.clone().into(), period.into(), form.code.clone().into(), period.into()];
+    all.append(&mut params);
+    db.read(&sql, all, |r| {
+        Ok(Expected {
+            organisation_id: r.int(0)?,
+            name: r.text(1)?,
+            credit_code: r.text(2)?,
+            org_unit_id: r.int(3)?,
+            unit_path: r.text(4)?,
+            return_id: r.opt_int(5)?,
+            status: r.opt_text(6)?.and_then(|s| Status::parse(&s)).unwrap_or(Status::NotStarted),
+            submitted_at: r.opt_int(7)?.unwrap_or(0),
+            reminders: r.int(8)?,
+        })
+    })
+    .await
+}
+
+/// Approves a form and period for an org unit: only when every return below is approved, every
+/// organisation that must report has, and every child unit with reporters below is approved.
+/// The top level's approval locks the returns.
+pub async fn approve_unit(
+    db: &Db,
+    form: &Form,
+    period: &str,
+    unit: &OrgUnit,
+    children: &[OrgUnit],
+    top: bool,
+    actor: Actor<'_>,
+) -> Result<()> {
+    let tx = db.begin_write().await?;
+    let (lo, hi) = subtree_bounds(&unit.path);
+    let count = |r: Option<sea_orm::QueryResult>| -> Result<i64> {
+        Ok(r.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+    };
+    if approved_above(&tx, &form.code, period, &unit.path).await? {
+        return Err(StoreError::Refused { key: "err.stats.already_approved", args: vec![] });
+    }
+    let pending = count(
+        tx.query_one(
+            "SELECT COUNT(*) AS n FROM stat_returns WHERE form = ? AND period = ? AND unit_path >= ? AND unit_path < ? AND status NOT IN ('approved', 'locked')",
+            vec![form.code.clone().into(), period.into(), lo.clone().into(), hi.clone().into()],
+        )
+        .await?,
+    )?;
+    if pending > 0 {
+        return Err(StoreError::Refused {
+            key: "err.stats.approve_pending",
+            args: vec![pending.to_string()],
+        });
+    }
+    let (cond, params) = expected_where(form, &unit.path);
+    let mut all: Vec<Value> = vec![form.code.clone().into(), period.into()];
+    all.extend(params);
+    let missing = count(
+        tx.query_one(
+            &format!("SELECT COUNT(*) AS n FROM organisations o JOIN org_units u ON u.id = o.org_unit_id WHERE NOT EXISTS (SELECT 1 FROM stat_returns r WHERE r.organisation_id = o.id AND r.form = ? AND r.period = ?) AND {cond}"),
+            all,
+        )
+        .await?,
+    )?;
+    if missing > 0 {
+        return Err(StoreError::Refused {
+            key: "err.stats.approve_missing",
+            args: vec![missing.to_string()],
+        });
+    }
+    check_children_approved(&tx, form, period, children).await?;
+    let now = now_ms();
+    tx.exec(
+        "INSERT INTO stat_approvals (form, period, org_unit_id, approved_by, approved_at) VALUES (?, ?, ?, ?, ?)",
+        vec![form.code.clone().into(), period.into(), unit.id.into(), actor.username.into(), now.into()],
+    )
+    .await?;
+    let mut locked = 0;
+    if top {
+        locked = tx
+            .exec(
+                "UPDATE stat_returns SET status = 'locked', updated_at = ?, version = version + 1 WHERE form = ? AND period = ? AND unit_path >= ? AND unit_path < ? AND status = 'approved'",
+                vec![now.into(), form.code.clone().into(), period.into(), lo.into(), hi.into()],
+            )
+            .await?;
+    }
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "stat_unit.approve",
+            entity: "org_unit",
+            entity_id: unit.id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "form": form.code, "period": period, "locked_returns": locked }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Every child unit with returns of the form and period has approved them.
+async fn check_children_approved(
+    tx: &Tx,
+    form: &Form,
+    period: &str,
+    children: &[OrgUnit],
+) -> Result<()> {
+    let count = |r: Option<sea_orm::QueryResult>| -> Result<i64> {
+        Ok(r.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+    };
+    for child in children {
+        let (clo, chi) = subtree_bounds(&child.path);
+        let has_returns = count(
+            tx.query_one(
+                "SELECT COUNT(*) AS n FROM stat_returns WHERE form = ? AND period = ? AND unit_path >= ? AND unit_path < ?",
+                vec![form.code.clone().into(), period.into(), clo.into(), chi.into()],
+            )
+            .await?,
+        )? > 0;
+        let approved = tx
+            .query_one("SELECT 1 AS n FROM stat_approvals WHERE form = ? AND period = ? AND org_unit_id = ?", vec![form.code.clone().into(), period.into(), child.id.into()])
+            .await?
+            .is_some();
+        if has_returns && !approved {
+            return Err(StoreError::Refused {
+                key: "err.stats.approve_children",
+                args: vec![child.name_zh.clone()],
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Withdraws a unit's approval (only while the level above has not approved). Withdrawing the
+/// top level unlocks the returns.
+pub async fn unapprove_unit(
+    db: &Db,
+    form: &str,
+    period: &str,
+    unit: &OrgUnit,
+    top: bool,
+    actor: Actor<'_>,
+) -> Result<()> {
+    let tx = db.begin_write().await?;
+    if let Some(parent_path) =
+        unit.path.trim_end_matches('/').rsplit_once('/').map(|(p, _)| format!("{p}/"))
+        && parent_path.len() > 1
+        && approved_above(&tx, form, period, &parent_path).await?
+    {
+        return Err(StoreError::Refused { key: "err.stats.parent_approved", args: vec![] });
+    }
+    let n = tx
+        .exec(
+            "DELETE FROM stat_approvals WHERE form = ? AND period = ? AND org_unit_id = ?",
+            vec![form.into(), period.into(), unit.id.into()],
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let now = now_ms();
+    if top {
+        let (lo, hi) = subtree_bounds(&unit.path);
+        tx.exec(
+            "UPDATE stat_returns SET status = 'approved', updated_at = ?, version = version + 1 WHERE form = ? AND period = ? AND unit_path >= ? AND unit_path < ? AND status = 'locked'",
+            vec![now.into(), form.into(), period.into(), lo.into(), hi.into()],
+        )
+        .await?;
+    }
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "stat_unit.unapprove",
+            entity: "org_unit",
+            entity_id: unit.id.to_string(),
+            before: serde_json::json!({ "form": form, "period": period }),
+            after: serde_json::json!({}),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
