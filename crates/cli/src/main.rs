@@ -34,8 +34,12 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Opens the database (with the platform's clock, in the configured time zone) and migrates it.
 async fn connect(url: &str) -> Result<Db, String> {
-    let db = Db::connect(url).await.map_err(|e| format!("cannot open {}: {e}", redact_url(url)))?;
+    let clock = settings::settings()?.clock()?;
+    let mut db =
+        Db::connect(url).await.map_err(|e| format!("cannot open {}: {e}", redact_url(url)))?;
+    db.clock = clock;
     migrate::run(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
     Ok(db)
 }
@@ -57,7 +61,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             seed::bench_seed(&url, applicants, applications, &out).await
         }
         Command::Migrate => {
-            let db = Db::connect(&url).await.map_err(|e| e.to_string())?;
+            let mut db = Db::connect(&url).await.map_err(|e| e.to_string())?;
+            db.clock = s.clock()?;
             let applied = migrate::run(&db).await.map_err(|e| e.to_string())?;
             println!("migrations applied: {applied:?}");
             Ok(())

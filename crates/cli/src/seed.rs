@@ -2,8 +2,8 @@
 use crate::connect;
 use crate::server::serve;
 use crate::settings::{Settings, init_logs};
-use innocity_store::db::redact_url;
 use innocity_demo as demo;
+use innocity_store::db::redact_url;
 use innocity_store::{audit, users};
 
 /// `innocity demo`: a fresh database with demo data, then (unless `no_serve`) the server.

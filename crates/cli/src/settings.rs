@@ -2,6 +2,7 @@
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use innocity_store::anchor;
+use innocity_store::clock::{self, Clock};
 use serde::{Deserialize, Serialize};
 
 const DEFAULT_DB: &str = "sqlite://./data/innocity.db";
@@ -29,6 +30,9 @@ pub(crate) struct Settings {
     pub(crate) audit_key: Option<String>,
     pub(crate) audit_key_file: String,
     pub(crate) audit_checkpoints: String,
+    /// The platform's time zone: every date and deadline is read in it (`Asia/Shanghai`, `UTC`
+    /// or an offset such as `+08:00`).
+    pub(crate) time_zone: String,
 }
 
 impl Default for Settings {
@@ -49,11 +53,18 @@ impl Default for Settings {
             audit_key: None,
             audit_key_file: "data/audit.key".into(),
             audit_checkpoints: "data/audit-checkpoints.log".into(),
+            time_zone: "Asia/Shanghai".into(),
         }
     }
 }
 
 impl Settings {
+    /// The platform's clock, in the configured time zone.
+    pub(crate) fn clock(&self) -> Result<Clock, String> {
+        clock::parse_zone(&self.time_zone)
+            .map(Clock::new)
+            .map_err(|e| format!("configuration: {e}"))
+    }
     pub(crate) fn anchor(&self) -> anchor::Config {
         anchor::Config {
             key: self.audit_key.clone(),

@@ -184,7 +184,11 @@ pub async fn checkpoint(db: &Db, cfg: &Config) -> Result<Anchored> {
     let cp = Checkpoint {
         seq,
         hash: head.try_get("", "hash")?,
-        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        at: db
+            .clock
+            .now()
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     };
     let mac = hex::encode(hmac_sha256(&key, message(cp.seq, &cp.hash, &cp.at).as_bytes()));
     append_line(&cfg.checkpoints, &format!("{}\t{}\t{}\t{mac}\n", cp.seq, cp.hash, cp.at))

@@ -1,6 +1,6 @@
 //! The audit log: appended in the caller's transaction, verified by walking the chain.
 use crate::StoreError;
-use crate::db::{Db, Result, Tx, now_ms};
+use crate::db::{Db, Result, Tx};
 use innocity_core::audit::{Break, Entry, EntryRef, Verifier, entry_hash};
 use sea_orm::{QueryResult, Value};
 
@@ -23,7 +23,7 @@ pub async fn append(tx: &Tx, c: Change<'_>) -> Result<i64> {
     let prev_seq: i64 = head.try_get("", "seq")?;
     let prev_hash: String = head.try_get("", "hash")?;
     let seq = prev_seq + 1;
-    let at = now_ms();
+    let at = tx.clock.now_ms();
     let before = c.before.to_string();
     let after = c.after.to_string();
     let hash = entry_hash(
@@ -246,7 +246,7 @@ pub async fn append_synthetic(db: &Db, n: u64) -> Result<()> {
         let mut values: Vec<Value> = Vec::with_capacity(k as usize * 11);
         for i in 0..k {
             seq += 1;
-            let at = now_ms();
+            let at = tx.clock.now_ms();
             let after = format!("{{\"n\":{seq}}}");
             let id = seq.to_string();
             let hash = entry_hash(

@@ -2,7 +2,7 @@
 //! credit code). A bad record that bars its subject suspends the subject's expert entries at once,
 //! in the same transaction.
 use crate::audit::{self, Change};
-use crate::db::{Db, ReadRow, Result, StoreError, now_ms};
+use crate::db::{Db, ReadRow, Result, StoreError};
 use crate::orgs::Actor;
 use chrono::NaiveDate;
 use innocity_core::credit::{Eligibility, Nature, Record, Sanction, Severity, eligibility};
@@ -170,7 +170,7 @@ pub(crate) async fn add_in(
                 sanction_code(record.sanction).into(),
                 i64::from(record.points).into(),
                 actor.username.into(),
-                now_ms().into(),
+                tx.clock.now_ms().into(),
             ],
         )
         .await?;
@@ -195,7 +195,7 @@ pub(crate) async fn add_in(
             let (eid, code, status): (i64, String, String) =
                 (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?);
             let reason = format!("科研失信记录 {}（{}）", record.kind, record.source);
-            tx.exec("UPDATE experts SET status = 'suspended', status_reason = ?, updated_at = ?, version = version + 1 WHERE id = ?", vec![reason.clone().into(), now_ms().into(), eid.into()]).await?;
+            tx.exec("UPDATE experts SET status = 'suspended', status_reason = ?, updated_at = ?, version = version + 1 WHERE id = ?", vec![reason.clone().into(), tx.clock.now_ms().into(), eid.into()]).await?;
             audit::append(tx, Change { actor: actor.username, action: "expert.suspend", entity: "expert", entity_id: eid.to_string(), before: serde_json::json!({ "status": status }), after: serde_json::json!({ "status": "suspended", "reason": reason, "credit_record": id }), request_id: actor.request_id }).await?;
             suspended.push(code);
         }

@@ -39,14 +39,6 @@ impl StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// Milliseconds since the Unix epoch; every timestamp we store is one of these.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 /// The database: a pool for SQLite or PostgreSQL.
 #[derive(Clone, Debug)]
 pub struct Db {

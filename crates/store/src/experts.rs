@@ -2,7 +2,7 @@
 //! rounds with their items, conflicts (recomputed when a profile changes), optimal assignment or
 //! drawing with a committed seed, declines and redraws, reviews, results.
 use crate::audit::{self, Change};
-use crate::db::{Db, ReadRow, Result, StoreError, Tx, now_ms};
+use crate::db::{Db, ReadRow, Result, StoreError, Tx};
 use crate::orgs::Actor;
 use chrono::{Datelike, NaiveDate};
 use innocity_core::affinity::{self, Doc, Tokenizer};

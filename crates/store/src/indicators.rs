@@ -1,7 +1,7 @@
 //! Indicator values by org unit and period, with their source (a statistics return total, a
 //! yearbook import, the demo), written in one audited transaction per import.
 use crate::audit::{self, Change};
-use crate::db::{Db, Result, now_ms};
+use crate::db::{Db, Result};
 use crate::orgs::Actor;
 use sea_orm::Value;
 
@@ -57,7 +57,7 @@ pub async fn for_period(
 /// with one audit entry naming how many and from where.
 pub async fn import(db: &Db, values: &[IndicatorValue], actor: Actor<'_>) -> Result<usize> {
     let tx = db.begin_write().await?;
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     for chunk in values.chunks(300) {
         let marks = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut params: Vec<Value> = Vec::with_capacity(chunk.len() * 7);
@@ -173,7 +173,7 @@ pub async fn set_public(db: &Db, code: &str, public: bool, actor: Actor<'_>) -> 
     let tx = db.begin_write().await?;
     tx.exec(
         "INSERT INTO framework_settings (code, public, updated_by, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET public = excluded.public, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-        vec![code.into(), i64::from(public).into(), actor.username.into(), now_ms().into()],
+        vec![code.into(), i64::from(public).into(), actor.username.into(), tx.clock.now_ms().into()],
     )
     .await?;
     audit::append(
@@ -262,7 +262,7 @@ pub async fn add_framework(db: &Db, code: &str, body: &str, actor: Actor<'_>) ->
     let tx = db.begin_write().await?;
     tx.exec(
         "INSERT INTO framework_definitions (code, body, imported_by, imported_at) VALUES (?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET body = excluded.body, imported_by = excluded.imported_by, imported_at = excluded.imported_at",
-        vec![code.into(), body.into(), actor.username.into(), now_ms().into()],
+        vec![code.into(), body.into(), actor.username.into(), tx.clock.now_ms().into()],
     )
     .await?;
     audit::append(

@@ -17,5 +17,5 @@ pub mod projects;
 pub mod stats;
 pub mod users;
 
-pub use db::{Db, StoreError, now_ms};
+pub use db::{Db, StoreError};
 pub mod testing;

@@ -4,7 +4,7 @@
 //!
 //! The SQL lives in `crates/store/migrations/NNNN_short_name.sql`, embedded at build time, so
 //! the binary stays self-contained. The number is the version recorded in `schema_migrations`.
-use crate::db::{Db, Result, now_ms};
+use crate::db::{Db, Result};
 use sea_orm::DbBackend;
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -52,7 +52,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
-fn render(backend: DbBackend, sql: &str) -> String {
+fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {
     // {CLUSTERED}: on SQLite the table is stored in its primary key's order, so a return's
     // values lie together (PostgreSQL keeps its heap and the key's index).
     let (id, path, clustered) = match backend {
@@ -63,7 +63,7 @@ fn render(backend: DbBackend, sql: &str) -> String {
     sql.replace("{ID}", id)
         .replace("{PATH}", path)
         .replace("{CLUSTERED}", clustered)
-        .replace("{NOW_MS}", &now_ms().to_string())
+        .replace("{NOW_MS}", &now_ms.to_string())
 }
 
 /// Applies every migration not yet applied, each in its own transaction. On PostgreSQL an
@@ -91,12 +91,16 @@ pub async fn run(db: &Db) -> Result<Vec<i64>> {
             txn.rollback().await?;
             continue;
         }
-        for part in render(db.backend, sql).split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        for part in render(db.backend, sql, db.clock.now_ms())
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             txn.execute_unprepared(part).await?;
         }
         txn.execute_raw(db.stmt(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-            vec![(*version).into(), (*name).into(), now_ms().into()],
+            vec![(*version).into(), (*name).into(), db.clock.now_ms().into()],
         ))
         .await?;
         txn.commit().await?;

@@ -1,6 +1,6 @@
 //! Org units and organisations.
 use crate::audit::{self, Change};
-use crate::db::{Db, ReadRow, Result, StoreError, now_ms};
+use crate::db::{Db, ReadRow, Result, StoreError};
 use innocity_core::access::Scope;
 use innocity_core::orgs::{OrgDraft, UnitLevel, in_subtree, unit_path};
 use sea_orm::{QueryResult, Value};
@@ -299,7 +299,7 @@ pub async fn use_form_token(tx: &crate::db::Tx, token: &str, user_id: i64) -> Re
     match tx
         .exec(
             "INSERT INTO form_tokens (token, user_id, used_at) VALUES (?, ?, ?)",
-            vec![token.into(), user_id.into(), now_ms().into()],
+            vec![token.into(), user_id.into(), tx.clock.now_ms().into()],
         )
         .await
     {
@@ -323,7 +323,7 @@ pub async fn create(
     actor: Actor<'_>,
     form_token: &str,
 ) -> Result<Organisation> {
-    let now = now_ms();
+    let now = db.clock.now_ms();
     let tx = db.begin_write().await?;
     use_form_token(&tx, form_token, actor.user_id).await?;
     let id = tx
@@ -394,7 +394,7 @@ pub async fn update(
     actor: Actor<'_>,
     form_token: &str,
 ) -> Result<Organisation> {
-    let now = now_ms();
+    let now = db.clock.now_ms();
     let tx = db.begin_write().await?;
     use_form_token(&tx, form_token, actor.user_id).await?;
     let n = tx

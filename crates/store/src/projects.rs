@@ -4,7 +4,7 @@
 //! Public notices, carrying out and closing are in [`execution`].
 pub mod execution;
 use crate::audit::{self, Change};
-use crate::db::{Db, ReadRow, Result, StoreError, now_ms};
+use crate::db::{Db, ReadRow, Result, StoreError};
 use crate::orgs::Actor;
 use chrono::NaiveDate;
 use innocity_core::projects::form::{AnswerError, ReviewPlan, Section, check_answers};

@@ -1,7 +1,7 @@
 //! Statistical returns: values with their change history, the state of each return, approvals up
 //! the hierarchy, reminders, imported form definitions, and the reads for aggregation.
 use crate::audit::{self, Change};
-use crate::db::{Db, ReadRow, Result, StoreError, Tx, now_ms};
+use crate::db::{Db, ReadRow, Result, StoreError, Tx};
 use crate::orgs::{Actor, OrgUnit, subtree_bounds};
 use innocity_core::periods::Period;
 use innocity_core::stats::analysis::{Acc, Rollup, path_ids};
@@ -49,7 +49,7 @@ pub async fn catalogue(db: &Db) -> Result<Catalogue> {
 pub async fn add_definition(db: &Db, name: &str, body: &str, actor: Actor<'_>) -> Result<()> {
     let tx = db.begin_write().await?;
     let id = tx
-        .insert("INSERT INTO stat_definitions (name, body, imported_by, imported_at) VALUES (?, ?, ?, ?)", vec![name.into(), body.into(), actor.username.into(), now_ms().into()])
+        .insert("INSERT INTO stat_definitions (name, body, imported_by, imported_at) VALUES (?, ?, ?, ?)", vec![name.into(), body.into(), actor.username.into(), tx.clock.now_ms().into()])
         .await?;
     audit::append(
         &tx,

@@ -1,7 +1,7 @@
 //! Accounts, passwords (argon2id), sessions and API tokens, all kept in the database so that
 //! several servers on one PostgreSQL database behave as one.
 use crate::audit::{self, Change};
-use crate::db::{Db, Result, StoreError, now_ms};
+use crate::db::{Db, Result, StoreError};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use innocity_core::access::Role;
@@ -160,7 +160,7 @@ pub async fn add_with(
                 u.role.code().into(),
                 u.org_unit_id.into(),
                 u.organisation_id.into(),
-                now_ms().into(),
+                tx.clock.now_ms().into(),
             ],
         )
         .await?;

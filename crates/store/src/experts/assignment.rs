@@ -208,7 +208,7 @@ pub async fn run_assignment(
     {
         return Err(refused("reviews.err.already", vec![]));
     }
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     for p in &pairs {
         insert_assignment(
             &tx,

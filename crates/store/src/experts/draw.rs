@@ -9,7 +9,7 @@ pub async fn commit_seed(db: &Db, round_id: i64, actor: Actor<'_>) -> Result<Str
         return Err(refused("reviews.err.seed", vec![]));
     }
     let seed = draw_rules::seed_text(
-        format!("{}{}{}", crate::users::random_token(), now_ms(), r.code).as_bytes(),
+        format!("{}{}{}", crate::users::random_token(), db.clock.now_ms(), r.code).as_bytes(),
     );
     let hash = draw_rules::commitment(&seed);
     let tx = db.begin_write().await?;
@@ -126,7 +126,7 @@ pub async fn run_draw(
     {
         return Err(refused("reviews.err.already", vec![]));
     }
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     for &(item_id, expert_id, key) in &drawn_pairs {
         insert_assignment(&tx, round_id, item_id, expert_id, 0.0, "draw", now).await?;
         tx.exec("INSERT INTO review_draw_log (round_id, item_id, expert_id, action, draw_key, actor, at_ms) VALUES (?, ?, ?, 'draw', ?, ?, ?)", vec![round_id.into(), item_id.into(), expert_id.into(), format!("{key:016x}").into(), actor.username.into(), now.into()]).await?;
@@ -206,7 +206,7 @@ pub async fn withdraw(
         };
         insert_conflict(&tx, r.id, it.id, me.id, &c).await?;
     }
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     tx.exec("INSERT INTO review_draw_log (round_id, item_id, expert_id, action, draw_key, actor, at_ms) VALUES (?, ?, ?, ?, '', ?, ?)", vec![r.id.into(), it.id.into(), me.id.into(), status.into(), actor.username.into(), now.into()]).await?;
     let mut replaced = None;
     if let Some(rep) = &replacement {

@@ -212,7 +212,7 @@ pub(crate) async fn insert_expert(
     status: Status,
     confirmed_year: i64,
 ) -> Result<i64> {
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     tx.insert(
         "INSERT INTO experts (code, name, user_id, organisation_name, credit_code, unit_path, title, fields, keywords, publications, projects, region, contact, groups, available_from, available_to, library, status, status_reason, confirmed_year, yearly_cap, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?)",
@@ -260,7 +260,7 @@ pub async fn set_status(
         }
     })?;
     let tx = db.begin_write().await?;
-    let n = tx.exec("UPDATE experts SET status = ?, status_reason = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = ?", vec![to.code().into(), reason.trim().into(), now_ms().into(), id.into(), e.status.code().into()]).await?;
+    let n = tx.exec("UPDATE experts SET status = ?, status_reason = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = ?", vec![to.code().into(), reason.trim().into(), tx.clock.now_ms().into(), id.into(), e.status.code().into()]).await?;
     if n == 0 {
         return Err(StoreError::Stale);
     }
@@ -288,7 +288,7 @@ pub async fn reconfirm(db: &Db, id: i64, year: i32, actor: Actor<'_>) -> Result<
         return Err(refused("experts.err.transition", vec!["exited".into(), "reconfirm".into()]));
     }
     let tx = db.begin_write().await?;
-    let n = tx.exec("UPDATE experts SET confirmed_year = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status <> 'exited'", vec![i64::from(year).into(), now_ms().into(), id.into()]).await?;
+    let n = tx.exec("UPDATE experts SET confirmed_year = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status <> 'exited'", vec![i64::from(year).into(), tx.clock.now_ms().into(), id.into()]).await?;
     if n == 0 {
         return Err(refused("experts.err.transition", vec!["exited".into(), "reconfirm".into()]));
     }
@@ -340,7 +340,7 @@ pub async fn update_profile(
     let n = tx
         .exec(
             "UPDATE experts SET title = ?, keywords = ?, publications = ?, projects = ?, contact = ?, available_from = ?, available_to = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
-            vec![p.title.trim().into(), p.keywords.trim().into(), p.publications.clone().into(), p.projects.clone().into(), p.contact.trim().into(), p.available_from.clone().into(), p.available_to.clone().into(), now_ms().into(), id.into(), version.into()],
+            vec![p.title.trim().into(), p.keywords.trim().into(), p.publications.clone().into(), p.projects.clone().into(), p.contact.trim().into(), p.available_from.clone().into(), p.available_to.clone().into(), tx.clock.now_ms().into(), id.into(), version.into()],
         )
         .await?;
     if n == 0 {

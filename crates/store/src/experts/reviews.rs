@@ -47,7 +47,7 @@ pub async fn save_review(
         .ok_or(StoreError::NotFound)?;
     check_reviewable(&r, &a, today)?;
     let total = score(&r, input)?;
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     let n = tx
         .exec(
             "UPDATE review_assignments SET scores = ?, total = ?, recommendation = ?, comment = ?, saved_at = ?, submitted_at = ?, status = ?, version = version + 1 WHERE id = ? AND version = ? AND status = 'assigned'",
@@ -138,7 +138,7 @@ fn score(r: &Round, input: &ReviewInput) -> Result<Option<f64>> {
 /// Marks every outstanding assignment of the round as reminded; returns how many.
 pub async fn remind(db: &Db, round_id: i64, actor: Actor<'_>) -> Result<u64> {
     let tx = db.begin_write().await?;
-    let n = tx.exec("UPDATE review_assignments SET reminded_at = ? WHERE round_id = ? AND status = 'assigned'", vec![now_ms().into(), round_id.into()]).await?;
+    let n = tx.exec("UPDATE review_assignments SET reminded_at = ? WHERE round_id = ? AND status = 'assigned'", vec![tx.clock.now_ms().into(), round_id.into()]).await?;
     audit::append(
         &tx,
         Change {
@@ -159,7 +159,7 @@ pub async fn remind(db: &Db, round_id: i64, actor: Actor<'_>) -> Result<u64> {
 /// Closes the round: no more scoring; names and scores become visible to the panel.
 pub async fn close_round(db: &Db, round_id: i64, actor: Actor<'_>) -> Result<()> {
     let tx = db.begin_write().await?;
-    let n = tx.exec("UPDATE review_rounds SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'", vec![now_ms().into(), round_id.into()]).await?;
+    let n = tx.exec("UPDATE review_rounds SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'", vec![tx.clock.now_ms().into(), round_id.into()]).await?;
     if n == 0 {
         return Err(refused("reviews.err.closed", vec![]));
     }

@@ -191,7 +191,7 @@ pub(crate) async fn create_round_in(
                 r.deadline.format("%Y-%m-%d").to_string().into(),
                 r.year.into(),
                 actor.username.into(),
-                now_ms().into(),
+                tx.clock.now_ms().into(),
             ],
         )
         .await?;

@@ -257,7 +257,7 @@ pub async fn create_draft(
         .transpose()?
         .unwrap_or(0);
     let code = format!("{}-{:04}", call.code, n + 1);
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     let id = tx
         .insert(
             "INSERT INTO applications (call_id, code, title, topic, summary, leader_user_id, leader_name, leader_key, members, organisation_id, unit_path, budget, requested_fen, stage, reason, duplicate_of, created_at, updated_at, submitted_at, answers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', '', '', ?, ?, 0, ?)",
@@ -333,7 +333,7 @@ pub async fn update_draft(
                 serde_json::to_string(&d.budget).unwrap_or_default().into(),
                 total_requested(&d.budget).0.into(),
                 serde_json::to_string(&d.answers).unwrap_or_default().into(),
-                now_ms().into(),
+                tx.clock.now_ms().into(),
                 id.into(),
                 version.into(),
             ],

@@ -187,7 +187,7 @@ pub(crate) async fn store_attachment(
     let id = tx
         .insert(
             "INSERT INTO attachments (application_id, name, kind, content_type, size, sha256, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            vec![application_id.into(), safe_name.clone().into(), kind.into(), content_type.into(), (bytes.len() as i64).into(), sha.clone().into(), actor.username.into(), now_ms().into()],
+            vec![application_id.into(), safe_name.clone().into(), kind.into(), content_type.into(), (bytes.len() as i64).into(), sha.clone().into(), actor.username.into(), tx.clock.now_ms().into()],
         )
         .await?;
     audit::append(&tx, Change { actor: actor.username, action: audit_action, entity: "application", entity_id: application_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "name": safe_name, "kind": kind, "sha256": sha, "size": bytes.len() }), request_id: actor.request_id }).await?;

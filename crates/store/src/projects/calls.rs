@@ -102,7 +102,7 @@ pub async fn create_call(db: &Db, c: &NewCall, actor: Actor<'_>) -> Result<i64> 
     let id = tx
         .insert(
             &format!("INSERT INTO calls ({CALL_FIELDS}, code, status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)"),
-            [call_values(c), vec![c.code.clone().into(), actor.username.into(), now_ms().into()]].concat(),
+            [call_values(c), vec![c.code.clone().into(), actor.username.into(), tx.clock.now_ms().into()]].concat(),
         )
         .await?;
     audit::append(
@@ -297,7 +297,7 @@ pub async fn add_call_file(
     let id = tx
         .insert(
             "INSERT INTO call_files (call_id, name, content_type, size, sha256, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            vec![call_id.into(), safe_name.clone().into(), content_type.into(), (bytes.len() as i64).into(), sha.clone().into(), actor.username.into(), now_ms().into()],
+            vec![call_id.into(), safe_name.clone().into(), content_type.into(), (bytes.len() as i64).into(), sha.clone().into(), actor.username.into(), tx.clock.now_ms().into()],
         )
         .await?;
     audit::append(

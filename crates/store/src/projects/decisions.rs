@@ -110,7 +110,7 @@ pub(super) async fn apply(
         })?;
         tx.exec("UPDATE programme_budgets SET committed_fen = ? WHERE programme_id = ? AND year = ? AND committed_fen = ?", vec![after.committed.0.into(), c.programme_id.into(), c.year.into(), l.committed.0.into()]).await?;
     }
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     let granted = match action {
         Action::Approve => decision.grant,
         Action::Reject => Money::ZERO,
@@ -160,7 +160,7 @@ pub async fn department_review(
         return Err(refused("apps.err.grant", vec![a.requested.wan_text()]));
     }
     let tx = db.begin_write().await?;
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     let n = tx.exec("UPDATE applications SET department_opinion = ?, suggested_fen = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?", vec![opinion.trim().into(), suggested.0.into(), now.into(), id.into(), version.into()]).await?;
     if n == 0 {
         return Err(StoreError::Stale);

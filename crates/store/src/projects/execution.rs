@@ -8,7 +8,7 @@ use super::{
     condition_in, conditions, date, id_number_ok, refused, store_attachment, task_book,
 };
 use crate::audit::{self, Change};
-use crate::db::{Db, Result, StoreError, Tx, now_ms};
+use crate::db::{Db, Result, StoreError, Tx};
 use crate::orgs::Actor;
 use chrono::NaiveDate;
 use innocity_core::credit::{Nature, Record, Sanction, Severity};

@@ -93,7 +93,7 @@ pub async fn sign_task_book(
         return Err(refused("projects.err.milestones", vec![]));
     }
     let tx = db.begin_write().await?;
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     tx.exec(
         "INSERT INTO task_books (application_id, goals, deliverables, starts_on, ends_on, post_subsidy, signed_by, signed_at, budget, milestones) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         vec![
@@ -142,7 +142,7 @@ pub(super) async fn condition_in(
     opinion: &str,
     actor: Actor<'_>,
 ) -> Result<()> {
-    tx.exec("INSERT INTO project_conditions (application_id, condition, opinion, approved_by, approved_at) VALUES (?, ?, ?, ?, ?)", vec![application_id.into(), condition.code().into(), opinion.trim().into(), actor.username.into(), now_ms().into()]).await?;
+    tx.exec("INSERT INTO project_conditions (application_id, condition, opinion, approved_by, approved_at) VALUES (?, ?, ?, ?, ?)", vec![application_id.into(), condition.code().into(), opinion.trim().into(), actor.username.into(), tx.clock.now_ms().into()]).await?;
     audit::append(
         tx,
         Change {
@@ -245,7 +245,7 @@ pub async fn pay(db: &Db, instalment_id: i64, release: bool, actor: Actor<'_>) -
         ReleaseError::NotPrepared => refused("projects.err.not_prepared", vec![]),
         ReleaseError::AlreadyReleased => refused("projects.err.released", vec![]),
     })?;
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     let n = if release {
         tx.exec("UPDATE instalments SET released_by = ?, released_at = ? WHERE id = ? AND released_by = '' AND cancelled = 0 AND prepared_by = ?", vec![actor.username.into(), now.into(), instalment_id.into(), instalment.prepared_by.clone().unwrap_or_default().into()]).await?
     } else {

@@ -23,7 +23,7 @@ pub async fn create_programme(
     let id = tx
         .insert(
             "INSERT INTO programmes (code, name, created_at) VALUES (?, ?, ?)",
-            vec![code.into(), name.into(), now_ms().into()],
+            vec![code.into(), name.into(), tx.clock.now_ms().into()],
         )
         .await?;
     for (year, b) in budgets {

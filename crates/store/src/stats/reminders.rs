@@ -23,7 +23,7 @@ pub async fn remind(
         return Ok(0);
     }
     let tx = db.begin_write().await?;
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     for chunk in organisation_ids.chunks(300) {
         let marks = vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut params: Vec<Value> = Vec::new();

@@ -50,7 +50,7 @@ pub async fn transition(
     {
         return Err(StoreError::Refused { key: "err.stats.unit_approved", args: vec![] });
     }
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     let mut after = current.clone();
     after.status = to;
     after.version += 1;
@@ -243,7 +243,7 @@ pub async fn approve_unit(
         });
     }
     check_children_approved(&tx, form, period, children).await?;
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     tx.exec(
         "INSERT INTO stat_approvals (form, period, org_unit_id, approved_by, approved_at) VALUES (?, ?, ?, ?, ?)",
         vec![form.code.clone().into(), period.into(), unit.id.into(), actor.username.into(), now.into()],
@@ -335,7 +335,7 @@ pub async fn unapprove_unit(
     if n == 0 {
         return Err(StoreError::NotFound);
     }
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     if top {
         let (lo, hi) = subtree_bounds(&unit.path);
         tx.exec(

@@ -124,7 +124,7 @@ async fn save_in(
     upload: Option<&Upload>,
     actor: &Actor<'_>,
 ) -> Result<Saved> {
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     let mut ret = match lock_return(tx, form, period, item.organisation_id).await? {
         Some(r) => r,
         None => {

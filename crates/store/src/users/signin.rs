@@ -134,7 +134,7 @@ async fn account(db: &Db, username: &str) -> Result<Option<Account>> {
 /// the answers and their timing do not tell which names exist.
 pub async fn login(db: &Db, heavy: &impl Heavy, a: &SignIn<'_>) -> Result<LoginOutcome> {
     let counters = Counters::of(a);
-    let (wait_if_failed_ms, failures) = match reserve(db, &counters, now_ms()).await? {
+    let (wait_if_failed_ms, failures) = match reserve(db, &counters, db.clock.now_ms()).await? {
         Reservation::Refused { wait_ms } => {
             return Ok(LoginOutcome::Throttled { retry_after_ms: wait_ms });
         }
@@ -191,7 +191,7 @@ async fn start_session(
     a: &SignIn<'_>,
 ) -> Result<LoginOutcome> {
     let user_id = acc.id;
-    let now = now_ms();
+    let now = db.clock.now_ms();
     let token = random_token();
     let tx = db.begin_write().await?;
     tx.exec("DELETE FROM login_throttle WHERE bucket = ?", vec![c.user.clone().into()]).await?;
@@ -253,7 +253,7 @@ pub(super) fn session_user_from(r: &dyn crate::db::ReadRow) -> Result<(User, Opt
 /// The session for a cookie token, if it is live; refreshes its idle deadline now and then.
 pub async fn session(db: &Db, token: &str) -> Result<Option<Session>> {
     let id = sha256_hex(token);
-    let now = now_ms();
+    let now = db.clock.now_ms();
     let sql = format!(
         "{SESSION_USER_SQL}, s.csrf, s.last_seen, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN org_units ou ON ou.id = u.org_unit_id WHERE s.id = ?"
     );

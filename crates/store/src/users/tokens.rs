@@ -26,7 +26,7 @@ pub async fn create_token(db: &Db, t: &NewToken<'_>) -> Result<String> {
         return Err(StoreError::Invalid(format!("token lifetime: one of {TOKEN_DAYS:?} days")));
     }
     let token = format!("ic_{}", random_token());
-    let now = now_ms();
+    let now = db.clock.now_ms();
     let expires_at = now + t.days * DAY_MS;
     let tx = db.begin_write().await?;
     let id = tx
@@ -140,7 +140,7 @@ pub async fn token_user(db: &Db, token: &str) -> Result<Option<TokenUser>> {
             ))
         })
         .await?;
-    let now = now_ms();
+    let now = db.clock.now_ms();
     let Some((found, id, expires_at, last_used_at)) = rows.into_iter().next() else {
         return Ok(None);
     };

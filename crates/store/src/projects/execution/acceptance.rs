@@ -54,7 +54,7 @@ pub async fn add_opinion(
     let id = tx
         .insert(
             "INSERT INTO project_opinions (application_id, stage, expert, score, conclusion, body, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            vec![application_id.into(), stage.code().into(), o.expert.trim().into(), i64::from(o.score).into(), o.conclusion.code().into(), o.text.trim().into(), actor.username.into(), now_ms().into()],
+            vec![application_id.into(), stage.code().into(), o.expert.trim().into(), i64::from(o.score).into(), o.conclusion.code().into(), o.text.trim().into(), actor.username.into(), tx.clock.now_ms().into()],
         )
         .await?;
     log(&tx, actor, "project.opinion", "application", application_id, serde_json::json!({}), serde_json::json!({ "stage": stage.code(), "expert": o.expert.trim(), "score": o.score, "conclusion": o.conclusion.code() })).await?;
@@ -229,7 +229,7 @@ pub async fn decide_acceptance(
             if book.post_subsidy { Condition::ResultsVerified } else { Condition::Acceptance };
         condition_in(&tx, a.id, condition, opinion, actor).await?;
     }
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     tx.exec(
         "INSERT INTO project_outcomes (application_id, outcome, score, grade, opinion, credit_records, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         vec![a.id.into(), decided.code().into(), score.into(), grade.into(), opinion.trim().into(), serde_json::to_string(&records).unwrap_or_default().into(), actor.username.into(), now.into()],

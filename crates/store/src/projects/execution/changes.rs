@@ -117,7 +117,7 @@ pub async fn request_change(
     let id = tx
         .insert(
             "INSERT INTO project_changes (application_id, kind, detail, reason, status, requested_by, requested_at, decided_by, decided_at, decision) VALUES (?, ?, ?, ?, 'pending', ?, ?, '', 0, '')",
-            vec![application_id.into(), kind.code().into(), json.to_string().into(), reason.trim().into(), actor.username.into(), now_ms().into()],
+            vec![application_id.into(), kind.code().into(), json.to_string().into(), reason.trim().into(), actor.username.into(), tx.clock.now_ms().into()],
         )
         .await?;
     log(
@@ -182,14 +182,14 @@ pub async fn decide_change(
         check_change(db, &book, &detail, today).await?;
     }
     let tx = db.begin_write().await?;
-    let n = tx.exec("UPDATE project_changes SET status = ?, decided_by = ?, decided_at = ?, decision = ? WHERE id = ? AND status = 'pending'", vec![(if approve { "approved" } else { "refused" }).into(), actor.username.into(), now_ms().into(), decision.trim().into(), change_id.into()]).await?;
+    let n = tx.exec("UPDATE project_changes SET status = ?, decided_by = ?, decided_at = ?, decision = ? WHERE id = ? AND status = 'pending'", vec![(if approve { "approved" } else { "refused" }).into(), actor.username.into(), tx.clock.now_ms().into(), decision.trim().into(), change_id.into()]).await?;
     if n == 0 {
         return Err(StoreError::Stale);
     }
     if approve {
         match &detail {
             ChangeDetail::Leader { name, id_number } => {
-                tx.exec("UPDATE applications SET leader_name = ?, leader_key = ?, updated_at = ?, version = version + 1 WHERE id = ?", vec![name.trim().into(), id_number.trim().into(), now_ms().into(), application_id.into()]).await?;
+                tx.exec("UPDATE applications SET leader_name = ?, leader_key = ?, updated_at = ?, version = version + 1 WHERE id = ?", vec![name.trim().into(), id_number.trim().into(), tx.clock.now_ms().into(), application_id.into()]).await?;
             }
             ChangeDetail::Budget(lines) => {
                 tx.exec("UPDATE task_books SET budget = ?, version = version + 1 WHERE application_id = ?", vec![serde_json::to_string(lines).unwrap_or_default().into(), application_id.into()]).await?;

@@ -60,7 +60,7 @@ pub async fn publish_notice(
     let tx = db.begin_write().await?;
     tx.exec(
         "INSERT INTO call_notices (call_id, meeting_on, minutes, starts_on, ends_on, published_by, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        vec![call_id.into(), day(meeting_on).into(), minutes.trim().into(), day(starts_on).into(), day(ends_on).into(), actor.username.into(), now_ms().into()],
+        vec![call_id.into(), day(meeting_on).into(), minutes.trim().into(), day(starts_on).into(), day(ends_on).into(), actor.username.into(), tx.clock.now_ms().into()],
     )
     .await?;
     log(&tx, actor, "notice.publish", "call", call_id, serde_json::json!({}), serde_json::json!({ "meeting_on": day(meeting_on), "starts_on": day(starts_on), "ends_on": day(ends_on), "approved": approved })).await?;
@@ -156,7 +156,7 @@ pub async fn object(
     let id = tx
         .insert(
             "INSERT INTO notice_objections (call_id, application_id, name, contact, body, status, resolution, resolved_by, resolved_at, created_at) VALUES (?, ?, ?, ?, ?, 'open', '', '', 0, ?)",
-            vec![call_id.into(), app.into(), name.trim().into(), contact.trim().into(), body.trim().into(), now_ms().into()],
+            vec![call_id.into(), app.into(), name.trim().into(), contact.trim().into(), body.trim().into(), tx.clock.now_ms().into()],
         )
         .await?;
     let public = Actor { user_id: 0, username: "public", request_id: "" };
@@ -176,7 +176,7 @@ pub async fn object(
 
 /// Counts an objection from this address, refused past [`OBJECTIONS_PER_ADDRESS`] in a row.
 async fn count_objection(tx: &Tx, address: &str) -> Result<()> {
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     let bucket = format!("objection:{address}");
     let row = tx
         .query_one(
@@ -229,7 +229,7 @@ pub async fn resolve_objection(
     let a = application(db, o.1).await?.ok_or(StoreError::NotFound)?;
     let c = call(db, o.0).await?.ok_or(StoreError::NotFound)?;
     let tx = db.begin_write().await?;
-    let n = tx.exec("UPDATE notice_objections SET status = ?, resolution = ?, resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'open'", vec![(if uphold { "upheld" } else { "dismissed" }).into(), resolution.trim().into(), actor.username.into(), now_ms().into(), objection_id.into()]).await?;
+    let n = tx.exec("UPDATE notice_objections SET status = ?, resolution = ?, resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'open'", vec![(if uphold { "upheld" } else { "dismissed" }).into(), resolution.trim().into(), actor.username.into(), tx.clock.now_ms().into(), objection_id.into()]).await?;
     if n == 0 {
         return Err(StoreError::Stale);
     }

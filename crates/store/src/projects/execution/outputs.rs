@@ -60,7 +60,7 @@ pub async fn add_output(
     let id = tx
         .insert(
             "INSERT INTO project_outputs (application_id, kind, title, reference, on_date, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            vec![application_id.into(), kind.into(), title.trim().into(), reference.trim().into(), day(on_date).into(), actor.username.into(), now_ms().into()],
+            vec![application_id.into(), kind.into(), title.trim().into(), reference.trim().into(), day(on_date).into(), actor.username.into(), tx.clock.now_ms().into()],
         )
         .await?;
     log(

@@ -86,7 +86,7 @@ pub async fn submit_report(
     if !status.running() {
         return Err(refused("projects.err.status", vec![status.code().into(), "report".into()]));
     }
-    let now = now_ms();
+    let now = tx.clock.now_ms();
     let n = tx
         .exec(
             "UPDATE project_reports SET body = ?, deliverables = ?, status = 'submitted', submitted_by = ?, submitted_at = ? WHERE application_id = ? AND kind = ? AND seq = ? AND status = 'due'",
@@ -220,7 +220,7 @@ pub fn report_file_kind(kind: ReportKind, seq: u32) -> String {
 /// reminded within the last day is not reminded again.
 pub async fn remind_overdue(db: &Db, today: NaiveDate, actor: Actor<'_>) -> Result<usize> {
     let mut n = 0;
-    let now = now_ms();
+    let now = db.clock.now_ms();
     for p in portfolio(db, Reach::All, today).await? {
         for r in reports(db, p.id, today)
             .await?

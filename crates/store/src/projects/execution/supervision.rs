@@ -53,7 +53,7 @@ pub async fn add_finding(
     let id = tx
         .insert(
             "INSERT INTO project_findings (application_id, kind, visited_on, findings, rectify_by, rectification, rectified_at, added_by, added_at) VALUES (?, ?, ?, ?, ?, '', 0, ?, ?)",
-            vec![application_id.into(), kind.into(), day(visited_on).into(), findings.trim().into(), rectify_by.map(day).unwrap_or_default().into(), actor.username.into(), now_ms().into()],
+            vec![application_id.into(), kind.into(), day(visited_on).into(), findings.trim().into(), rectify_by.map(day).unwrap_or_default().into(), actor.username.into(), tx.clock.now_ms().into()],
         )
         .await?;
     log(
@@ -90,7 +90,7 @@ pub async fn rectify(
         return Err(refused("projects.err.field", vec!["rectification".into()]));
     }
     let tx = db.begin_write().await?;
-    let n = tx.exec("UPDATE project_findings SET rectification = ?, rectified_at = ? WHERE id = ? AND rectified_at = 0", vec![text.trim().into(), now_ms().into(), finding_id.into()]).await?;
+    let n = tx.exec("UPDATE project_findings SET rectification = ?, rectified_at = ? WHERE id = ? AND rectified_at = 0", vec![text.trim().into(), tx.clock.now_ms().into(), finding_id.into()]).await?;
     if n == 0 {
         return Err(refused("projects.err.rectified", vec![]));
     }
