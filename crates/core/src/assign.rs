@@ -92,158 +92,285 @@ pub struct GroupCap<'a> {
 /// [`solve`] with a cap per (item, group), exact: the network routes each item's flow through
 /// one node per group with the cap as its capacity.
 pub fn solve_capped(inst: &Instance, caps: Option<GroupCap<'_>>) -> Result<Outcome, InputError> {
-    let mut item_ix: HashMap<&str, usize> = HashMap::new();
-    for (i, it) in inst.items.iter().enumerate() {
-        if item_ix.insert(it.id.as_str(), i).is_some() {
-            return bad(format!("items[{i}] \"{}\"", it.id), "duplicate item id");
+    let ids = Ids::check(inst)?;
+    let pairs = Pairs::read(inst, &ids)?;
+    // Past the input checks, every stop is an infeasibility that names what cannot be met.
+    Ok(Solver::solve(inst, caps.as_ref(), &ids, &pairs).unwrap_or_else(Outcome::Infeasible))
+}
+
+/// Each item's and expert's position by id, checked unique (and their demands and loads sane).
+struct Ids<'a> {
+    item: HashMap<&'a str, usize>,
+    expert: HashMap<&'a str, usize>,
+}
+
+impl<'a> Ids<'a> {
+    fn check(inst: &'a Instance) -> Result<Ids<'a>, InputError> {
+        let mut item: HashMap<&str, usize> = HashMap::new();
+        for (i, it) in inst.items.iter().enumerate() {
+            if item.insert(it.id.as_str(), i).is_some() {
+                return bad(format!("items[{i}] \"{}\"", it.id), "duplicate item id");
+            }
+            if it.demand < 0 {
+                return bad(
+                    format!("items[{i}] \"{}\"", it.id),
+                    format!("negative demand {}", it.demand),
+                );
+            }
         }
-        if it.demand < 0 {
-            return bad(
-                format!("items[{i}] \"{}\"", it.id),
-                format!("negative demand {}", it.demand),
-            );
+        let mut expert: HashMap<&str, usize> = HashMap::new();
+        for (i, e) in inst.experts.iter().enumerate() {
+            if expert.insert(e.id.as_str(), i).is_some() {
+                return bad(format!("experts[{i}] \"{}\"", e.id), "duplicate expert id");
+            }
+            if e.min_load < 0 || e.max_load < e.min_load {
+                return bad(
+                    format!("experts[{i}] \"{}\"", e.id),
+                    format!(
+                        "loads must satisfy 0 ≤ min_load ≤ max_load (got {} and {})",
+                        e.min_load, e.max_load
+                    ),
+                );
+            }
         }
+        Ok(Ids { item, expert })
     }
-    let mut expert_ix: HashMap<&str, usize> = HashMap::new();
-    for (i, e) in inst.experts.iter().enumerate() {
-        if expert_ix.insert(e.id.as_str(), i).is_some() {
-            return bad(format!("experts[{i}] \"{}\"", e.id), "duplicate expert id");
-        }
-        if e.min_load < 0 || e.max_load < e.min_load {
-            return bad(
-                format!("experts[{i}] \"{}\"", e.id),
-                format!(
-                    "loads must satisfy 0 ≤ min_load ≤ max_load (got {} and {})",
-                    e.min_load, e.max_load
-                ),
-            );
-        }
+
+    /// The (item, expert) positions of entry `k` of the list `what`.
+    fn pair(
+        &self,
+        what: &str,
+        k: usize,
+        item: &str,
+        expert: &str,
+    ) -> Result<(usize, usize), InputError> {
+        let i = *self.item.get(item).ok_or_else(|| InputError {
+            entry: format!("{what}[{k}]"),
+            message: format!("unknown item \"{item}\""),
+        })?;
+        let e = *self.expert.get(expert).ok_or_else(|| InputError {
+            entry: format!("{what}[{k}]"),
+            message: format!("unknown expert \"{expert}\""),
+        })?;
+        Ok((i, e))
     }
-    let pair =
-        |what: &str, k: usize, item: &str, expert: &str| -> Result<(usize, usize), InputError> {
-            let i = *item_ix.get(item).ok_or_else(|| InputError {
-                entry: format!("{what}[{k}]"),
-                message: format!("unknown item \"{item}\""),
-            })?;
-            let e = *expert_ix.get(expert).ok_or_else(|| InputError {
-                entry: format!("{what}[{k}]"),
-                message: format!("unknown expert \"{expert}\""),
-            })?;
-            Ok((i, e))
-        };
-    let mut score: HashMap<(usize, usize), f64> = HashMap::new();
-    for (k, s) in inst.scores.iter().enumerate() {
-        let key = pair("scores", k, &s.item, &s.expert)?;
-        if !s.score.is_finite() {
-            return bad(format!("scores[{k}]"), "the score is not a number");
+}
+
+/// The instance's scores, conflicts and forced pairs by (item, expert) position.
+struct Pairs {
+    score: HashMap<(usize, usize), f64>,
+    conflict: HashSet<(usize, usize)>,
+    forced: HashSet<(usize, usize)>,
+}
+
+impl Pairs {
+    fn read(inst: &Instance, ids: &Ids<'_>) -> Result<Pairs, InputError> {
+        let mut score: HashMap<(usize, usize), f64> = HashMap::new();
+        for (k, s) in inst.scores.iter().enumerate() {
+            let key = ids.pair("scores", k, &s.item, &s.expert)?;
+            if !s.score.is_finite() {
+                return bad(format!("scores[{k}]"), "the score is not a number");
+            }
+            if score.insert(key, s.score).is_some() {
+                return bad(
+                    format!("scores[{k}]"),
+                    format!("a second score for \"{}\" and \"{}\"", s.item, s.expert),
+                );
+            }
         }
-        if score.insert(key, s.score).is_some() {
-            return bad(
-                format!("scores[{k}]"),
-                format!("a second score for \"{}\" and \"{}\"", s.item, s.expert),
-            );
+        let mut conflict: HashSet<(usize, usize)> = HashSet::new();
+        for (k, c) in inst.conflicts.iter().enumerate() {
+            conflict.insert(ids.pair("conflicts", k, &c.item, &c.expert)?);
         }
-    }
-    let mut conflict: HashSet<(usize, usize)> = HashSet::new();
-    for (k, c) in inst.conflicts.iter().enumerate() {
-        conflict.insert(pair("conflicts", k, &c.item, &c.expert)?);
-    }
-    let mut forced: HashSet<(usize, usize)> = HashSet::new();
-    for (k, f) in inst.forced.iter().enumerate() {
-        let key = pair("forced", k, &f.item, &f.expert)?;
-        if conflict.contains(&key) {
-            return bad(
-                format!("forced[{k}]"),
-                format!("\"{}\" and \"{}\" are both forced and in conflict", f.item, f.expert),
-            );
+        let mut forced: HashSet<(usize, usize)> = HashSet::new();
+        for (k, f) in inst.forced.iter().enumerate() {
+            let key = ids.pair("forced", k, &f.item, &f.expert)?;
+            if conflict.contains(&key) {
+                return bad(
+                    format!("forced[{k}]"),
+                    format!("\"{}\" and \"{}\" are both forced and in conflict", f.item, f.expert),
+                );
+            }
+            if !forced.insert(key) {
+                return bad(format!("forced[{k}]"), "the same pair is forced twice");
+            }
         }
-        if !forced.insert(key) {
-            return bad(format!("forced[{k}]"), "the same pair is forced twice");
-        }
+        Ok(Pairs { score, conflict, forced })
     }
-    let (ni, ne) = (inst.items.len(), inst.experts.len());
-    // Forced pairs are taken first: they use demand and load.
-    let mut demand: Vec<i64> = inst.items.iter().map(|i| i.demand).collect();
-    let mut max_load: Vec<i64> = inst.experts.iter().map(|e| e.max_load).collect();
-    let mut min_load: Vec<i64> = inst.experts.iter().map(|e| e.min_load).collect();
-    let mut fixed: Vec<(usize, usize)> = forced.iter().copied().collect();
-    fixed.sort_unstable();
-    for &(i, e) in &fixed {
-        demand[i] -= 1;
-        max_load[e] -= 1;
-        min_load[e] = (min_load[e] - 1).max(0);
-        if demand[i] < 0 {
-            return Ok(Outcome::Infeasible(format!(
-                "item {} has more forced experts than its demand {}",
-                inst.items[i].id, inst.items[i].demand
-            )));
-        }
-        if max_load[e] < 0 {
-            return Ok(Outcome::Infeasible(format!(
-                "expert {} is forced on more items than its max_load {}",
-                inst.experts[e].id, inst.experts[e].max_load
-            )));
-        }
+
+    /// Candidates: scored, not in conflict, not already forced; in (item, expert) order.
+    fn candidates(&self) -> Vec<(usize, usize, f64)> {
+        let mut cands: Vec<(usize, usize, f64)> = self
+            .score
+            .iter()
+            .filter(|(k, _)| !self.conflict.contains(k) && !self.forced.contains(k))
+            .map(|(&(i, e), &s)| (i, e, s))
+            .collect();
+        cands.sort_by_key(|a| (a.0, a.1));
+        cands
     }
-    // Candidates: scored, not in conflict, not already forced.
-    let mut cands: Vec<(usize, usize, f64)> = score
-        .iter()
-        .filter(|(k, _)| !conflict.contains(k) && !forced.contains(k))
-        .map(|(&(i, e), &s)| (i, e, s))
-        .collect();
-    cands.sort_by_key(|a| (a.0, a.1));
-    // Plain reasons first: they name what cannot be met.
-    let total: i64 = demand.iter().sum();
-    let capacity: i64 = max_load.iter().sum();
-    if total > capacity {
-        return Ok(Outcome::Infeasible(format!(
-            "total demand {total} exceeds the experts' total capacity {capacity}"
-        )));
-    }
-    let floor: i64 = min_load.iter().sum();
-    if floor > total {
-        return Ok(Outcome::Infeasible(format!(
-            "the experts' minimum loads ({floor}) exceed the total demand {total}"
-        )));
-    }
-    let mut eligible = vec![0i64; ni];
-    let mut reachable = vec![0i64; ne];
-    for &(i, e, _) in &cands {
-        eligible[i] += 1;
-        reachable[e] += 1;
-    }
-    for i in 0..ni {
-        if eligible[i] < demand[i] {
-            return Ok(Outcome::Infeasible(format!(
-                "item {} has {} eligible experts (scored, not in conflict) for a demand of {}",
-                inst.items[i].id, eligible[i], demand[i]
-            )));
-        }
-    }
-    // Group nodes: one per (item, group) with candidates; forced pairs use up their cap.
-    let mut group_node: HashMap<(usize, &str), (usize, i64)> = HashMap::new();
-    if let Some(gc) = &caps {
-        let n0 = ni + ne + 2;
+}
+
+/// The demands and loads left once the forced pairs are taken, and the forced pairs in order.
+struct Loads {
+    demand: Vec<i64>,
+    max_load: Vec<i64>,
+    min_load: Vec<i64>,
+    fixed: Vec<(usize, usize)>,
+}
+
+impl Loads {
+    /// Forced pairs are taken first: they use demand and load.
+    fn take_forced(inst: &Instance, forced: &HashSet<(usize, usize)>) -> Result<Loads, String> {
+        let mut demand: Vec<i64> = inst.items.iter().map(|i| i.demand).collect();
+        let mut max_load: Vec<i64> = inst.experts.iter().map(|e| e.max_load).collect();
+        let mut min_load: Vec<i64> = inst.experts.iter().map(|e| e.min_load).collect();
+        let mut fixed: Vec<(usize, usize)> = forced.iter().copied().collect();
+        fixed.sort_unstable();
         for &(i, e) in &fixed {
+            demand[i] -= 1;
+            max_load[e] -= 1;
+            min_load[e] = (min_load[e] - 1).max(0);
+            if demand[i] < 0 {
+                return Err(format!(
+                    "item {} has more forced experts than its demand {}",
+                    inst.items[i].id, inst.items[i].demand
+                ));
+            }
+            if max_load[e] < 0 {
+                return Err(format!(
+                    "expert {} is forced on more items than its max_load {}",
+                    inst.experts[e].id, inst.experts[e].max_load
+                ));
+            }
+        }
+        Ok(Loads { demand, max_load, min_load, fixed })
+    }
+
+    /// The total demand and the experts' total minimum load, checked against each other and
+    /// the experts' total capacity.
+    fn totals(&self) -> Result<(i64, i64), String> {
+        let total: i64 = self.demand.iter().sum();
+        let capacity: i64 = self.max_load.iter().sum();
+        if total > capacity {
+            return Err(format!(
+                "total demand {total} exceeds the experts' total capacity {capacity}"
+            ));
+        }
+        let floor: i64 = self.min_load.iter().sum();
+        if floor > total {
+            return Err(format!(
+                "the experts' minimum loads ({floor}) exceed the total demand {total}"
+            ));
+        }
+        Ok((total, floor))
+    }
+}
+
+/// One (item, group) node: its node number and the capacity left.
+type GroupNodes<'a> = HashMap<(usize, &'a str), (usize, i64)>;
+
+/// The checked instance on its way to a flow network.
+struct Solver<'a, 'c> {
+    inst: &'a Instance,
+    caps: Option<&'c GroupCap<'a>>,
+    loads: Loads,
+    cands: Vec<(usize, usize, f64)>,
+    group_node: GroupNodes<'a>,
+}
+
+impl<'a, 'c> Solver<'a, 'c> {
+    /// Plain reasons first (they name what cannot be met), then the flow network.
+    fn solve(
+        inst: &'a Instance,
+        caps: Option<&'c GroupCap<'a>>,
+        ids: &Ids<'_>,
+        pairs: &Pairs,
+    ) -> Result<Outcome, String> {
+        let loads = Loads::take_forced(inst, &pairs.forced)?;
+        let cands = pairs.candidates();
+        let mut s = Solver { inst, caps, loads, cands, group_node: HashMap::new() };
+        let (total, floor) = s.loads.totals()?;
+        let reachable = s.check_eligible()?;
+        if let Some(gc) = caps {
+            s.group_nodes(gc)?;
+        }
+        s.check_reachable(&reachable)?;
+        let (mut g, supply, first_pair_arc) = s.network(total, floor);
+        if !g.feasible(&supply) {
+            return Err("the demands, loads and conflicts cannot all be met together (no assignment gives every item its demand within the experts' loads)".into());
+        }
+        g.min_cost(&supply);
+        Ok(s.outcome(&g, first_pair_arc, ids, pairs))
+    }
+
+    /// Every item has enough candidates for its demand; returns each expert's candidates.
+    fn check_eligible(&self) -> Result<Vec<i64>, String> {
+        let (ni, ne) = (self.inst.items.len(), self.inst.experts.len());
+        let mut eligible = vec![0i64; ni];
+        let mut reachable = vec![0i64; ne];
+        for &(i, e, _) in &self.cands {
+            eligible[i] += 1;
+            reachable[e] += 1;
+        }
+        for ((it, &have), &need) in self.inst.items.iter().zip(&eligible).zip(&self.loads.demand) {
+            if have < need {
+                return Err(format!(
+                    "item {} has {have} eligible experts (scored, not in conflict) for a demand of {need}",
+                    it.id
+                ));
+            }
+        }
+        Ok(reachable)
+    }
+
+    /// Every expert has enough candidates for its minimum load.
+    fn check_reachable(&self, reachable: &[i64]) -> Result<(), String> {
+        for ((ex, &can), &min) in self.inst.experts.iter().zip(reachable).zip(&self.loads.min_load)
+        {
+            if can < min {
+                return Err(format!(
+                    "expert {} can take {can} items (scored, not in conflict) but needs at least {min}",
+                    ex.id
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Group nodes: one per (item, group) with candidates; forced pairs use up their cap.
+    fn group_nodes(&mut self, gc: &GroupCap<'a>) -> Result<(), String> {
+        let inst = self.inst;
+        let n0 = inst.items.len() + inst.experts.len() + 2;
+        for &(i, e) in &self.loads.fixed {
             if let Some(gname) = gc.group_of.get(&inst.experts[e].id) {
-                let len = group_node.len();
-                let entry = group_node.entry((i, gname.as_str())).or_insert((n0 + len, gc.cap));
+                let len = self.group_node.len();
+                let entry =
+                    self.group_node.entry((i, gname.as_str())).or_insert((n0 + len, gc.cap));
                 entry.1 -= 1;
                 if entry.1 < 0 {
-                    return Ok(Outcome::Infeasible(format!(
+                    return Err(format!(
                         "item {} has more forced experts from {gname} than the {} allowed per organisation",
                         inst.items[i].id, gc.cap
-                    )));
+                    ));
                 }
             }
         }
-        let mut room = vec![0i64; ni];
+        self.check_room(gc, n0)
+    }
+
+    /// Every item has enough candidates for its demand with at most the cap from each group
+    /// (registering the candidates' group nodes).
+    fn check_room(&mut self, gc: &GroupCap<'a>, n0: usize) -> Result<(), String> {
+        let inst = self.inst;
+        let mut room = vec![0i64; inst.items.len()];
         let mut per: HashMap<(usize, &str), i64> = HashMap::new();
-        for &(i, e, _) in &cands {
+        for &(i, e, _) in &self.cands {
             match gc.group_of.get(&inst.experts[e].id) {
                 Some(gname) => {
-                    let len = group_node.len();
-                    let cap = group_node.entry((i, gname.as_str())).or_insert((n0 + len, gc.cap)).1;
+                    let len = self.group_node.len();
+                    let cap =
+                        self.group_node.entry((i, gname.as_str())).or_insert((n0 + len, gc.cap)).1;
                     let k = per.entry((i, gname.as_str())).or_default();
                     if *k < cap {
                         *k += 1;
@@ -253,82 +380,85 @@ pub fn solve_capped(inst: &Instance, caps: Option<GroupCap<'_>>) -> Result<Outco
                 None => room[i] += 1,
             }
         }
-        for i in 0..ni {
-            if room[i] < demand[i] {
-                return Ok(Outcome::Infeasible(format!(
-                    "item {} has {} eligible experts with at most {} per organisation, for a demand of {}",
-                    inst.items[i].id, room[i], gc.cap, demand[i]
-                )));
+        for ((it, &has), &need) in inst.items.iter().zip(&room).zip(&self.loads.demand) {
+            if has < need {
+                return Err(format!(
+                    "item {} has {has} eligible experts with at most {} per organisation, for a demand of {need}",
+                    it.id, gc.cap
+                ));
             }
         }
+        Ok(())
     }
-    for e in 0..ne {
-        if reachable[e] < min_load[e] {
-            return Ok(Outcome::Infeasible(format!(
-                "expert {} can take {} items (scored, not in conflict) but needs at least {}",
-                inst.experts[e].id, reachable[e], min_load[e]
-            )));
+
+    /// The network: source s → item (demand) → expert (1, −score) → sink t, the expert's
+    /// minimum load as a lower bound on expert → t (as supplies: the expert must absorb
+    /// min_load). Returns the graph, the supplies and the first candidate arc.
+    fn network(&self, total: i64, floor: i64) -> (Graph, Vec<i64>, usize) {
+        let (inst, loads) = (self.inst, &self.loads);
+        let (ni, ne) = (inst.items.len(), inst.experts.len());
+        let s = ni + ne;
+        let t = s + 1;
+        let nodes = ni + ne + 2 + self.group_node.len();
+        let mut g = Graph::new(nodes);
+        let mut supply = vec![0i64; nodes];
+        supply[s] = total;
+        for (i, &d) in loads.demand.iter().enumerate() {
+            g.add(s, i, d, 0);
         }
-    }
-    // The network: source s → item (demand) → expert (1, −score) → sink t, the expert's minimum
-    // load as a lower bound on expert → t (as supplies: the expert must absorb min_load).
-    let s = ni + ne;
-    let t = s + 1;
-    let nodes = ni + ne + 2 + group_node.len();
-    let mut g = Graph::new(nodes);
-    let mut supply = vec![0i64; nodes];
-    supply[s] = total;
-    for (i, &d) in demand.iter().enumerate() {
-        g.add(s, i, d, 0);
-    }
-    // Each group node with its item, in (item, group name) order.
-    let mut groups: Vec<_> = group_node.iter().collect();
-    groups.sort_unstable();
-    for ((i, _), (node, cap)) in groups {
-        g.add(*i, *node, *cap, 0);
-    }
-    let first_pair_arc = g.arcs();
-    for &(i, e, sc) in &cands {
-        let from = caps
-            .as_ref()
-            .and_then(|gc| gc.group_of.get(&inst.experts[e].id))
-            .map_or(i, |gname| group_node[&(i, gname.as_str())].0);
-        g.add(from, ni + e, 1, -(sc * SCALE).round() as i64);
-    }
-    for e in 0..ne {
-        supply[ni + e] -= min_load[e];
-        if max_load[e] > min_load[e] {
-            g.add(ni + e, t, max_load[e] - min_load[e], 0);
+        // Each group node with its item, in (item, group name) order.
+        let mut groups: Vec<_> = self.group_node.iter().collect();
+        groups.sort_unstable();
+        for ((i, _), (node, cap)) in groups {
+            g.add(*i, *node, *cap, 0);
         }
+        let first_pair_arc = g.arcs();
+        for &(i, e, sc) in &self.cands {
+            let from = self
+                .caps
+                .and_then(|gc| gc.group_of.get(&inst.experts[e].id))
+                .map_or(i, |gname| self.group_node[&(i, gname.as_str())].0);
+            g.add(from, ni + e, 1, -(sc * SCALE).round() as i64);
+        }
+        for e in 0..ne {
+            supply[ni + e] -= loads.min_load[e];
+            if loads.max_load[e] > loads.min_load[e] {
+                g.add(ni + e, t, loads.max_load[e] - loads.min_load[e], 0);
+            }
+        }
+        supply[t] -= total - floor;
+        (g, supply, first_pair_arc)
     }
-    supply[t] -= total - floor;
-    if !g.feasible(&supply) {
-        return Ok(Outcome::Infeasible("the demands, loads and conflicts cannot all be met together (no assignment gives every item its demand within the experts' loads)".into()));
-    }
-    g.min_cost(&supply);
-    let mut pairs: Vec<Assigned> = fixed
-        .iter()
-        .map(|&(i, e)| Assigned {
-            item: inst.items[i].id.clone(),
-            expert: inst.experts[e].id.clone(),
-            score: score.get(&(i, e)).copied().unwrap_or(0.0),
-        })
-        .collect();
-    for (k, &(i, e, sc)) in cands.iter().enumerate() {
-        if g.flow(first_pair_arc + k) > 0 {
-            pairs.push(Assigned {
+
+    /// The forced pairs and the candidates with flow, in (item, expert) order, and their total.
+    fn outcome(&self, g: &Graph, first_pair_arc: usize, ids: &Ids<'_>, pairs: &Pairs) -> Outcome {
+        let inst = self.inst;
+        let mut assigned: Vec<Assigned> = self
+            .loads
+            .fixed
+            .iter()
+            .map(|&(i, e)| Assigned {
                 item: inst.items[i].id.clone(),
                 expert: inst.experts[e].id.clone(),
-                score: sc,
-            });
+                score: pairs.score.get(&(i, e)).copied().unwrap_or(0.0),
+            })
+            .collect();
+        for (k, &(i, e, sc)) in self.cands.iter().enumerate() {
+            if g.flow(first_pair_arc + k) > 0 {
+                assigned.push(Assigned {
+                    item: inst.items[i].id.clone(),
+                    expert: inst.experts[e].id.clone(),
+                    score: sc,
+                });
+            }
         }
+        assigned.sort_by(|a, b| {
+            (ids.item[a.item.as_str()], ids.expert[a.expert.as_str()])
+                .cmp(&(ids.item[b.item.as_str()], ids.expert[b.expert.as_str()]))
+        });
+        let objective = assigned.iter().map(|p| p.score).sum();
+        Outcome::Optimal { objective, pairs: assigned }
     }
-    pairs.sort_by(|a, b| {
-        (item_ix[a.item.as_str()], expert_ix[a.expert.as_str()])
-            .cmp(&(item_ix[b.item.as_str()], expert_ix[b.expert.as_str()]))
-    });
-    let objective = pairs.iter().map(|p| p.score).sum();
-    Ok(Outcome::Optimal { objective, pairs })
 }
 
 /// A flow network in adjacency arrays; arc k and its reverse k ^ 1.
@@ -365,93 +495,8 @@ impl Graph {
     /// Whether the supplies can be routed at all (a max flow from a super source to a super
     /// sink), without changing the network.
     fn feasible(&self, supply: &[i64]) -> bool {
-        let n = self.n + 2;
-        let (ss, tt) = (self.n, self.n + 1);
-        let mut head = self.head.clone();
-        let mut cap = self.cap.clone();
-        let mut out = self.out.clone();
-        out.resize(n, vec![]);
-        let add = |u: usize,
-                   v: usize,
-                   c: i64,
-                   head: &mut Vec<usize>,
-                   cap: &mut Vec<i64>,
-                   out: &mut Vec<Vec<usize>>| {
-            let k = head.len();
-            head.extend([v, u]);
-            cap.extend([c, 0]);
-            out[u].push(k);
-            out[v].push(k + 1);
-        };
-        let mut need = 0;
-        for (v, &b) in supply.iter().enumerate() {
-            if b > 0 {
-                add(ss, v, b, &mut head, &mut cap, &mut out);
-                need += b;
-            } else if b < 0 {
-                add(v, tt, -b, &mut head, &mut cap, &mut out);
-            }
-        }
-        // Dinic.
-        let mut flow = 0;
-        loop {
-            let mut level = vec![-1i64; n];
-            level[ss] = 0;
-            let mut q = std::collections::VecDeque::from([ss]);
-            while let Some(u) = q.pop_front() {
-                for &k in &out[u] {
-                    if cap[k] > 0 && level[head[k]] < 0 {
-                        level[head[k]] = level[u] + 1;
-                        q.push_back(head[k]);
-                    }
-                }
-            }
-            if level[tt] < 0 {
-                break;
-            }
-            let mut it = vec![0usize; n];
-            loop {
-                // Iterative DFS for one augmenting path in the level graph.
-                let mut path: Vec<usize> = Vec::new();
-                let mut u = ss;
-                let found = loop {
-                    if u == tt {
-                        break true;
-                    }
-                    let mut advanced = false;
-                    while it[u] < out[u].len() {
-                        let k = out[u][it[u]];
-                        let v = head[k];
-                        if cap[k] > 0 && level[v] == level[u] + 1 {
-                            path.push(k);
-                            u = v;
-                            advanced = true;
-                            break;
-                        }
-                        it[u] += 1;
-                    }
-                    if !advanced {
-                        match path.pop() {
-                            None => break false,
-                            Some(k) => {
-                                u = head[k ^ 1];
-                                it[u] += 1;
-                            }
-                        }
-                    }
-                };
-                if !found {
-                    break;
-                }
-                let f = path.iter().map(|&k| cap[k]).min().unwrap_or(0);
-                for &k in &path {
-                    cap[k] -= f;
-                    cap[k ^ 1] += f;
-                }
-                flow += f;
-            }
-        }
-        flow == need
+        let (mut dinic, need) = Dinic::new(self, supply);
+        dinic.max_flow() == need
     }
 
     /// Min-cost flow meeting the supplies (known feasible): cost scaling with push–relabel.
@@ -528,6 +573,131 @@ impl Graph {
             }
             if eps == 1 {
                 break;
+            }
+        }
+    }
+}
+
+/// Dinic's max flow on a copy of a network with a super source and a super sink; the buffers
+/// of the phases are kept (no allocation per phase or per path).
+struct Dinic {
+    ss: usize,
+    tt: usize,
+    head: Vec<usize>,
+    cap: Vec<i64>,
+    out: Vec<Vec<usize>>,
+    level: Vec<i64>,
+    it: Vec<usize>,
+    path: Vec<usize>,
+    queue: std::collections::VecDeque<usize>,
+}
+
+impl Dinic {
+    /// The copy, with the super source feeding each supply and each demand draining to the
+    /// super sink; and the total supply to route.
+    fn new(g: &Graph, supply: &[i64]) -> (Dinic, i64) {
+        let n = g.n + 2;
+        let mut d = Dinic {
+            ss: g.n,
+            tt: g.n + 1,
+            head: g.head.clone(),
+            cap: g.cap.clone(),
+            out: g.out.clone(),
+            level: vec![-1i64; n],
+            it: vec![0usize; n],
+            path: Vec::new(),
+            queue: std::collections::VecDeque::new(),
+        };
+        d.out.resize(n, vec![]);
+        let mut need = 0;
+        for (v, &b) in supply.iter().enumerate() {
+            if b > 0 {
+                d.add(d.ss, v, b);
+                need += b;
+            } else if b < 0 {
+                d.add(v, d.tt, -b);
+            }
+        }
+        (d, need)
+    }
+
+    fn add(&mut self, u: usize, v: usize, c: i64) {
+        let k = self.head.len();
+        self.head.extend([v, u]);
+        self.cap.extend([c, 0]);
+        self.out[u].push(k);
+        self.out[v].push(k + 1);
+    }
+
+    fn max_flow(&mut self) -> i64 {
+        let mut flow = 0;
+        while self.levels() {
+            self.it.fill(0);
+            while let Some(f) = self.augment() {
+                flow += f;
+            }
+        }
+        flow
+    }
+
+    /// BFS levels from the super source; whether the super sink is reached.
+    fn levels(&mut self) -> bool {
+        self.level.fill(-1);
+        self.level[self.ss] = 0;
+        self.queue.clear();
+        self.queue.push_back(self.ss);
+        while let Some(u) = self.queue.pop_front() {
+            for &k in &self.out[u] {
+                if self.cap[k] > 0 && self.level[self.head[k]] < 0 {
+                    self.level[self.head[k]] = self.level[u] + 1;
+                    self.queue.push_back(self.head[k]);
+                }
+            }
+        }
+        self.level[self.tt] >= 0
+    }
+
+    /// Pushes the bottleneck along one augmenting path of the level graph, if there is one.
+    fn augment(&mut self) -> Option<i64> {
+        if !self.find_path() {
+            return None;
+        }
+        let f = self.path.iter().map(|&k| self.cap[k]).min().unwrap_or(0);
+        for &k in &self.path {
+            self.cap[k] -= f;
+            self.cap[k ^ 1] += f;
+        }
+        Some(f)
+    }
+
+    /// Iterative DFS for one augmenting path in the level graph (into `path`).
+    fn find_path(&mut self) -> bool {
+        self.path.clear();
+        let mut u = self.ss;
+        loop {
+            if u == self.tt {
+                return true;
+            }
+            let mut advanced = false;
+            while self.it[u] < self.out[u].len() {
+                let k = self.out[u][self.it[u]];
+                let v = self.head[k];
+                if self.cap[k] > 0 && self.level[v] == self.level[u] + 1 {
+                    self.path.push(k);
+                    u = v;
+                    advanced = true;
+                    break;
+                }
+                self.it[u] += 1;
+            }
+            if !advanced {
+                match self.path.pop() {
+                    None => return false,
+                    Some(k) => {
+                        u = self.head[k ^ 1];
+                        self.it[u] += 1;
+                    }
+                }
             }
         }
     }

@@ -234,110 +234,153 @@ pub fn render_pdf(report: &Report) -> Result<Vec<u8>, ReportError> {
         remapper: subsetter::GlyphRemapper::new(),
     };
     w.new_page();
-    let dark = [0.04, 0.24, 0.48];
-    for b in &report.blocks {
-        match b {
-            Block::Title(t) => w.paragraph(t, 16.0, dark, 6.0),
-            Block::Subtitle(t) => w.paragraph(t, 10.5, [0.42, 0.45, 0.5], 10.0),
-            Block::Heading(t) => {
-                w.need(40.0);
-                w.y -= 8.0;
-                w.paragraph(t, 13.5, dark, 4.0)
-            }
-            Block::Paragraph(t) => w.paragraph(t, 10.5, [0.12, 0.16, 0.22], 6.0),
-            Block::Table { widths, rows } => w.table(widths, rows),
-            Block::Bars { items } => w.bars(items),
-        }
-    }
-    let n = w.pages.len();
-    for i in 0..n {
-        let foot = format!("{} · 第 {} 页 / 共 {n} 页", report.footer, i + 1);
-        let fw = w.width(&foot, 8.0);
-        let mut bytes = Vec::new();
-        for c in foot.chars() {
-            bytes.extend_from_slice(&w.gid(c).to_be_bytes());
-        }
-        let page = &mut w.pages[i];
-        page.set_fill_rgb(0.5, 0.5, 0.5);
-        page.begin_text();
-        page.set_font(Name(b"F1"), 8.0);
-        page.next_line((PAGE_W - fw) / 2.0, MARGIN / 2.0);
-        page.show(Str(&bytes));
-        page.end_text();
-    }
+    w.lay_out(&report.blocks);
+    w.footers(&report.footer);
     // Objects: catalog, page tree, pages and contents, the font.
     let mut pdf = Pdf::new();
-    let catalog = Ref::new(1);
-    let tree = Ref::new(2);
-    let (type0, cid, desc, file, cmap) =
-        (Ref::new(3), Ref::new(4), Ref::new(5), Ref::new(6), Ref::new(7));
-    let page_ids: Vec<Ref> = (0..n).map(|i| Ref::new(10 + 2 * i as i32)).collect();
-    pdf.catalog(catalog).pages(tree);
-    pdf.pages(tree).kids(page_ids.iter().copied()).count(n as i32);
-    let pages = std::mem::take(&mut w.pages);
-    for (i, content) in pages.into_iter().enumerate() {
-        let content_id = Ref::new(11 + 2 * i as i32);
-        let mut page = pdf.page(page_ids[i]);
-        page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H));
-        page.parent(tree);
-        page.contents(content_id);
-        page.resources().fonts().pair(Name(b"F1"), type0);
-        page.finish();
-        let data = miniz_oxide::deflate::compress_to_vec_zlib(&content.finish().into_vec(), 6);
-        pdf.stream(content_id, &data).filter(Filter::FlateDecode);
-    }
-    let info = SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
-    pdf.type0_font(type0)
-        .base_font(Name(b"INNOCS+NotoSansSC-Report"))
-        .encoding_predefined(Name(b"Identity-H"))
-        .descendant_font(cid)
-        .to_unicode(cmap);
-    let mut c = pdf.cid_font(cid);
-    c.subtype(CidFontType::Type2)
-        .base_font(Name(b"INNOCS+NotoSansSC-Report"))
-        .system_info(info)
-        .font_descriptor(desc)
-        .default_width(1000.0)
-        .cid_to_gid_map_predefined(Name(b"Identity"));
-    {
-        let mut widths = c.widths();
-        for (new, (old, _)) in &w.used {
-            let adv = w.face.glyph_hor_advance(ttf_parser::GlyphId(*old)).unwrap_or(1000) as f32
-                / w.upem
-                * 1000.0;
-            widths.consecutive(*new, [adv]);
+    let font = FontRefs {
+        type0: Ref::new(3),
+        cid: Ref::new(4),
+        desc: Ref::new(5),
+        file: Ref::new(6),
+        cmap: Ref::new(7),
+    };
+    w.write_pages(&mut pdf, Ref::new(1), Ref::new(2), font.type0);
+    w.write_font(&mut pdf, &font)?;
+    Ok(pdf.finish())
+}
+
+/// The objects of the embedded font.
+struct FontRefs {
+    type0: Ref,
+    cid: Ref,
+    desc: Ref,
+    file: Ref,
+    cmap: Ref,
+}
+
+const SYSTEM_INFO: SystemInfo =
+    SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
+
+impl Writer<'_> {
+    fn lay_out(&mut self, blocks: &[Block]) {
+        let dark = [0.04, 0.24, 0.48];
+        for b in blocks {
+            match b {
+                Block::Title(t) => self.paragraph(t, 16.0, dark, 6.0),
+                Block::Subtitle(t) => self.paragraph(t, 10.5, [0.42, 0.45, 0.5], 10.0),
+                Block::Heading(t) => {
+                    self.need(40.0);
+                    self.y -= 8.0;
+                    self.paragraph(t, 13.5, dark, 4.0)
+                }
+                Block::Paragraph(t) => self.paragraph(t, 10.5, [0.12, 0.16, 0.22], 6.0),
+                Block::Table { widths, rows } => self.table(widths, rows),
+                Block::Bars { items } => self.bars(items),
+            }
         }
     }
-    c.finish();
-    let bbox = w.face.global_bounding_box();
-    let s = 1000.0 / w.upem;
-    pdf.font_descriptor(desc)
-        .name(Name(b"INNOCS+NotoSansSC-Report"))
-        .flags(FontFlags::NON_SYMBOLIC)
-        .bbox(Rect::new(
-            bbox.x_min as f32 * s,
-            bbox.y_min as f32 * s,
-            bbox.x_max as f32 * s,
-            bbox.y_max as f32 * s,
-        ))
-        .italic_angle(0.0)
-        .ascent(w.face.ascender() as f32 * s)
-        .descent(w.face.descender() as f32 * s)
-        .cap_height(w.face.capital_height().unwrap_or(733) as f32 * s)
-        .stem_v(80.0)
-        .font_file2(file);
-    let subset =
-        subsetter::subset(FONT, 0, &w.remapper).map_err(|e| ReportError::Font(format!("{e:?}")))?;
-    let packed = miniz_oxide::deflate::compress_to_vec_zlib(&subset, 6);
-    pdf.stream(file, &packed)
-        .filter(Filter::FlateDecode)
-        .pair(Name(b"Length1"), subset.len() as i32);
-    let mut map = UnicodeCmap::new(Name(b"Custom"), info);
-    for (g, (_, ch)) in &w.used {
-        map.pair(*g, *ch);
+
+    /// Each page's footer: the report's, and the page number out of all.
+    fn footers(&mut self, footer: &str) {
+        let n = self.pages.len();
+        for i in 0..n {
+            let foot = format!("{footer} · 第 {} 页 / 共 {n} 页", i + 1);
+            let fw = self.width(&foot, 8.0);
+            let mut bytes = Vec::new();
+            for c in foot.chars() {
+                bytes.extend_from_slice(&self.gid(c).to_be_bytes());
+            }
+            let page = &mut self.pages[i];
+            page.set_fill_rgb(0.5, 0.5, 0.5);
+            page.begin_text();
+            page.set_font(Name(b"F1"), 8.0);
+            page.next_line((PAGE_W - fw) / 2.0, MARGIN / 2.0);
+            page.show(Str(&bytes));
+            page.end_text();
+        }
     }
-    pdf.cmap(cmap, &map.finish().into_vec());
-    Ok(pdf.finish())
+
+    /// The catalog, the page tree and each page with its (compressed) content.
+    fn write_pages(&mut self, pdf: &mut Pdf, catalog: Ref, tree: Ref, type0: Ref) {
+        let n = self.pages.len();
+        let page_ids: Vec<Ref> = (0..n).map(|i| Ref::new(10 + 2 * i as i32)).collect();
+        pdf.catalog(catalog).pages(tree);
+        pdf.pages(tree).kids(page_ids.iter().copied()).count(n as i32);
+        let pages = std::mem::take(&mut self.pages);
+        for (i, content) in pages.into_iter().enumerate() {
+            let content_id = Ref::new(11 + 2 * i as i32);
+            let mut page = pdf.page(page_ids[i]);
+            page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H));
+            page.parent(tree);
+            page.contents(content_id);
+            page.resources().fonts().pair(Name(b"F1"), type0);
+            page.finish();
+            let data = miniz_oxide::deflate::compress_to_vec_zlib(&content.finish().into_vec(), 6);
+            pdf.stream(content_id, &data).filter(Filter::FlateDecode);
+        }
+    }
+
+    /// The font: a Type0 font over a CID font with the used glyphs' widths, its descriptor,
+    /// the subset font file and the map back to text.
+    fn write_font(&self, pdf: &mut Pdf, font: &FontRefs) -> Result<(), ReportError> {
+        pdf.type0_font(font.type0)
+            .base_font(Name(b"INNOCS+NotoSansSC-Report"))
+            .encoding_predefined(Name(b"Identity-H"))
+            .descendant_font(font.cid)
+            .to_unicode(font.cmap);
+        let mut c = pdf.cid_font(font.cid);
+        c.subtype(CidFontType::Type2)
+            .base_font(Name(b"INNOCS+NotoSansSC-Report"))
+            .system_info(SYSTEM_INFO)
+            .font_descriptor(font.desc)
+            .default_width(1000.0)
+            .cid_to_gid_map_predefined(Name(b"Identity"));
+        {
+            let mut widths = c.widths();
+            for (new, (old, _)) in &self.used {
+                let adv = self.face.glyph_hor_advance(ttf_parser::GlyphId(*old)).unwrap_or(1000)
+                    as f32
+                    / self.upem
+                    * 1000.0;
+                widths.consecutive(*new, [adv]);
+            }
+        }
+        c.finish();
+        self.write_descriptor(pdf, font);
+        let subset = subsetter::subset(FONT, 0, &self.remapper)
+            .map_err(|e| ReportError::Font(format!("{e:?}")))?;
+        let packed = miniz_oxide::deflate::compress_to_vec_zlib(&subset, 6);
+        pdf.stream(font.file, &packed)
+            .filter(Filter::FlateDecode)
+            .pair(Name(b"Length1"), subset.len() as i32);
+        let mut map = UnicodeCmap::new(Name(b"Custom"), SYSTEM_INFO);
+        for (g, (_, ch)) in &self.used {
+            map.pair(*g, *ch);
+        }
+        pdf.cmap(font.cmap, &map.finish().into_vec());
+        Ok(())
+    }
+
+    fn write_descriptor(&self, pdf: &mut Pdf, font: &FontRefs) {
+        let bbox = self.face.global_bounding_box();
+        let s = 1000.0 / self.upem;
+        pdf.font_descriptor(font.desc)
+            .name(Name(b"INNOCS+NotoSansSC-Report"))
+            .flags(FontFlags::NON_SYMBOLIC)
+            .bbox(Rect::new(
+                bbox.x_min as f32 * s,
+                bbox.y_min as f32 * s,
+                bbox.x_max as f32 * s,
+                bbox.y_max as f32 * s,
+            ))
+            .italic_angle(0.0)
+            .ascent(self.face.ascender() as f32 * s)
+            .descent(self.face.descender() as f32 * s)
+            .cap_height(self.face.capital_height().unwrap_or(733) as f32 * s)
+            .stem_v(80.0)
+            .font_file2(font.file);
+    }
 }
 
 #[cfg(test)]

@@ -136,157 +136,238 @@ pub fn assign_panels(
     members: &HashMap<String, Member>,
     comp: &Composition,
 ) -> Result<PanelOutcome, assign::InputError> {
-    let none = Member::default();
-    let member = |e: &str| members.get(e).unwrap_or(&none);
-    let orgs: HashMap<String, String> = members
-        .iter()
-        .filter(|(_, m)| !m.org.is_empty())
-        .map(|(e, m)| (e.clone(), m.org.clone()))
-        .collect();
-    let solve = |work: &Instance| {
-        assign::solve_capped(
-            work,
-            (comp.max_per_org > 0)
-                .then_some(assign::GroupCap { group_of: &orgs, cap: comp.max_per_org as i64 }),
-        )
-    };
-    let conflicted: HashSet<(&str, &str)> =
-        inst.conflicts.iter().map(|c| (c.item.as_str(), c.expert.as_str())).collect();
-    // Shortfalls no assignment can make up: too few eligible members of a group.
-    for it in &inst.items {
-        let eligible: Vec<&str> = inst
-            .scores
-            .iter()
-            .filter(|s| {
-                s.item == it.id && !conflicted.contains(&(s.item.as_str(), s.expert.as_str()))
-            })
-            .map(|s| s.expert.as_str())
-            .collect();
-        for (g, min) in comp.minimums(it.demand.max(0) as usize) {
-            let n = eligible.iter().filter(|e| member(e).groups.contains(&g)).count();
-            if n < min {
-                return Ok(PanelOutcome {
-                    outcome: Outcome::Infeasible(format!(
+    let rules = Rules { inst, members, comp, none: Member::default() };
+    if let Some(why) = rules.hopeless() {
+        return Ok(PanelOutcome { outcome: Outcome::Infeasible(why), rounds: 0 });
+    }
+    if let Some(outcome) = rules.exact_single_group() {
+        return Ok(PanelOutcome { outcome: outcome?, rounds: 1 });
+    }
+    rules.rounds()
+}
+
+/// The instance and its composition rules.
+struct Rules<'a> {
+    inst: &'a Instance,
+    members: &'a HashMap<String, Member>,
+    comp: &'a Composition,
+    /// The member of no organisation and no group.
+    none: Member,
+}
+
+impl Rules<'_> {
+    fn member(&self, e: &str) -> &Member {
+        self.members.get(e).unwrap_or(&self.none)
+    }
+
+    /// A shortfall no assignment can make up: too few eligible members of a group.
+    fn hopeless(&self) -> Option<String> {
+        let inst = self.inst;
+        let conflicted: HashSet<(&str, &str)> =
+            inst.conflicts.iter().map(|c| (c.item.as_str(), c.expert.as_str())).collect();
+        for it in &inst.items {
+            let eligible: Vec<&str> = inst
+                .scores
+                .iter()
+                .filter(|s| {
+                    s.item == it.id && !conflicted.contains(&(s.item.as_str(), s.expert.as_str()))
+                })
+                .map(|s| s.expert.as_str())
+                .collect();
+            for (g, min) in self.comp.minimums(it.demand.max(0) as usize) {
+                let n = eligible.iter().filter(|e| self.member(e).groups.contains(&g)).count();
+                if n < min {
+                    return Some(format!(
                         "item {}: at least {min} from group {g} required, {n} eligible",
                         it.id
-                    )),
-                    rounds: 0,
-                });
+                    ));
+                }
             }
         }
+        None
     }
-    // One group minimum, no cap per organisation, one demand for all: exact, as a cap on the
-    // experts outside the group (at most demand − min of them per item).
-    let mins: Vec<(String, usize)> =
-        inst.items.first().map(|i| comp.minimums(i.demand.max(0) as usize)).unwrap_or_default();
-    if comp.max_per_org == 0
-        && mins.len() == 1
-        && inst.items.windows(2).all(|w| w[0].demand == w[1].demand)
-    {
+
+    /// One group minimum, no cap per organisation, one demand for all: exact, as a cap on the
+    /// experts outside the group (at most demand − min of them per item). `None` otherwise.
+    fn exact_single_group(&self) -> Option<Result<Outcome, assign::InputError>> {
+        let inst = self.inst;
+        let mins: Vec<(String, usize)> = inst
+            .items
+            .first()
+            .map(|i| self.comp.minimums(i.demand.max(0) as usize))
+            .unwrap_or_default();
+        if !(self.comp.max_per_org == 0
+            && mins.len() == 1
+            && inst.items.windows(2).all(|w| w[0].demand == w[1].demand))
+        {
+            return None;
+        }
         let (g, min) = &mins[0];
         let demand = inst.items[0].demand;
         let outside: HashMap<String, String> = inst
             .experts
             .iter()
-            .filter(|e| !member(&e.id).groups.contains(g))
+            .filter(|e| !self.member(&e.id).groups.contains(g))
             .map(|e| (e.id.clone(), format!("not {g}")))
             .collect();
-        let outcome = assign::solve_capped(
+        Some(assign::solve_capped(
             inst,
             Some(assign::GroupCap { group_of: &outside, cap: demand - *min as i64 }),
-        )?;
-        return Ok(PanelOutcome { outcome, rounds: 1 });
+        ))
     }
-    let base: HashMap<(&str, &str), f64> =
-        inst.scores.iter().map(|s| ((s.item.as_str(), s.expert.as_str()), s.score)).collect();
-    let spread = inst.scores.iter().map(|s| s.score).fold(0.0f64, |m, x| m.max(x.abs())).max(1e-3);
-    let demand: HashMap<&str, usize> =
-        inst.items.iter().map(|i| (i.id.as_str(), i.demand.max(0) as usize)).collect();
-    let mut bonus: HashMap<(String, String), f64> = HashMap::new();
-    let mut stuck: HashMap<(String, String), u32> = HashMap::new();
-    let mut last_problem = String::new();
-    for round in 1..=MAX_ROUNDS {
-        let mut work = inst.clone();
-        for s in work.scores.iter_mut() {
-            for g in &member(&s.expert).groups {
-                s.score += bonus.get(&(s.item.clone(), g.clone())).copied().unwrap_or(0.0);
+
+    /// Rounds of exact flows with bonuses on the groups an item is short of, until every panel
+    /// has its minimums (or the rounds run out).
+    fn rounds(&self) -> Result<PanelOutcome, assign::InputError> {
+        let inst = self.inst;
+        let orgs: HashMap<String, String> = self
+            .members
+            .iter()
+            .filter(|(_, m)| !m.org.is_empty())
+            .map(|(e, m)| (e.clone(), m.org.clone()))
+            .collect();
+        let cap = (self.comp.max_per_org > 0).then_some(self.comp.max_per_org as i64);
+        let mut b = Bonuses {
+            rules: self,
+            spread: inst
+                .scores
+                .iter()
+                .map(|s| s.score)
+                .fold(0.0f64, |m, x| m.max(x.abs()))
+                .max(1e-3),
+            demand: inst.items.iter().map(|i| (i.id.as_str(), i.demand.max(0) as usize)).collect(),
+            bonus: HashMap::new(),
+            stuck: HashMap::new(),
+            last_problem: String::new(),
+        };
+        for round in 1..=MAX_ROUNDS {
+            let work = b.bonused();
+            let caps = cap.map(|cap| assign::GroupCap { group_of: &orgs, cap });
+            let pairs = match assign::solve_capped(&work, caps)? {
+                Outcome::Optimal { pairs, .. } => pairs,
+                Outcome::Infeasible(w) => {
+                    return Ok(PanelOutcome { outcome: Outcome::Infeasible(w), rounds: round });
+                }
+            };
+            if !b.raise(&pairs) {
+                return Ok(PanelOutcome { outcome: self.unbonused(pairs), rounds: round });
             }
         }
-        let pairs = match solve(&work)? {
-            Outcome::Optimal { pairs, .. } => pairs,
-            Outcome::Infeasible(w) => {
-                return Ok(PanelOutcome { outcome: Outcome::Infeasible(w), rounds: round });
+        Ok(PanelOutcome {
+            outcome: Outcome::Infeasible(format!(
+                "could not meet {} within {MAX_ROUNDS} rounds",
+                b.last_problem
+            )),
+            rounds: MAX_ROUNDS,
+        })
+    }
+
+    /// The outcome with the pairs' true scores (bonuses excluded).
+    fn unbonused(&self, pairs: Vec<assign::Assigned>) -> Outcome {
+        let base: HashMap<(&str, &str), f64> = self
+            .inst
+            .scores
+            .iter()
+            .map(|s| ((s.item.as_str(), s.expert.as_str()), s.score))
+            .collect();
+        let pairs: Vec<assign::Assigned> = pairs
+            .into_iter()
+            .map(|mut p| {
+                p.score = base.get(&(p.item.as_str(), p.expert.as_str())).copied().unwrap_or(0.0);
+                p
+            })
+            .collect();
+        let objective = pairs.iter().map(|p| p.score).sum();
+        Outcome::Optimal { objective, pairs }
+    }
+}
+
+/// The bonuses of the rounds, per (item, group), and how often each has been raised.
+struct Bonuses<'r, 'a> {
+    rules: &'r Rules<'a>,
+    spread: f64,
+    demand: HashMap<&'a str, usize>,
+    bonus: HashMap<(String, String), f64>,
+    stuck: HashMap<(String, String), u32>,
+    last_problem: String,
+}
+
+impl Bonuses<'_, '_> {
+    /// The instance with each pair's bonuses added to its score.
+    fn bonused(&self) -> Instance {
+        let mut work = self.rules.inst.clone();
+        for s in work.scores.iter_mut() {
+            for g in &self.rules.member(&s.expert).groups {
+                s.score += self.bonus.get(&(s.item.clone(), g.clone())).copied().unwrap_or(0.0);
             }
-        };
+        }
+        work
+    }
+
+    /// Adjusts the bonuses to a round's panels; whether some panel is short of a group.
+    fn raise(&mut self, pairs: &[assign::Assigned]) -> bool {
         let mut panels: BTreeMap<&str, Vec<&assign::Assigned>> = BTreeMap::new();
-        for p in &pairs {
+        for p in pairs {
             panels.entry(p.item.as_str()).or_default().push(p);
         }
         let mut short = false;
         for (item, panel) in &panels {
-            // Too few of a group: raise the group's bonus on this item past the gap between its
-            // weakest outsider on the panel and its best member off it (doubling each round it
-            // stays short, so a needed member always comes in eventually).
-            for (g, min) in comp.minimums(demand.get(item).copied().unwrap_or(0)) {
-                let key = (item.to_string(), g.clone());
-                let have = panel.iter().filter(|p| member(&p.expert).groups.contains(&g)).count();
-                if have > min {
-                    // More than needed: the bonus drew in members another item may lack; ease it.
-                    if let Some(b) = bonus.get_mut(&key) {
-                        *b *= 0.5;
-                    }
-                    continue;
-                }
-                if have == min {
-                    continue;
-                }
-                let current = bonus.get(&key).copied().unwrap_or(0.0);
-                let gap = panel
-                    .iter()
-                    .filter(|p| !member(&p.expert).groups.contains(&g))
-                    .map(|p| p.score)
-                    .fold(f64::INFINITY, f64::min)
-                    - inst
-                        .scores
-                        .iter()
-                        .filter(|s| {
-                            s.item == *item
-                                && member(&s.expert).groups.contains(&g)
-                                && !panel.iter().any(|p| p.expert == s.expert)
-                        })
-                        .map(|s| s.score + current)
-                        .fold(f64::NEG_INFINITY, f64::max);
-                let tries = stuck.entry(key.clone()).or_insert(0u32);
-                *tries += 1;
-                let nudge = spread * 1e-3 * f64::from(1u32 << (*tries).min(20));
-                let step = if gap.is_finite() { gap.max(0.0) + nudge } else { spread };
-                bonus.insert(key, current + step);
-                last_problem = format!("at least {min} from group {g} on item {item}");
-                short = true;
+            let demand = self.demand.get(item).copied().unwrap_or(0);
+            for (g, min) in self.rules.comp.minimums(demand) {
+                short |= self.raise_group(item, panel, &g, min);
             }
         }
-        if !short {
-            let pairs: Vec<assign::Assigned> = pairs
-                .into_iter()
-                .map(|mut p| {
-                    p.score =
-                        base.get(&(p.item.as_str(), p.expert.as_str())).copied().unwrap_or(0.0);
-                    p
-                })
-                .collect();
-            let objective = pairs.iter().map(|p| p.score).sum();
-            return Ok(PanelOutcome {
-                outcome: Outcome::Optimal { objective, pairs },
-                rounds: round,
-            });
-        }
+        short
     }
-    Ok(PanelOutcome {
-        outcome: Outcome::Infeasible(format!(
-            "could not meet {last_problem} within {MAX_ROUNDS} rounds"
-        )),
-        rounds: MAX_ROUNDS,
-    })
+
+    /// Too few of a group: raise the group's bonus on this item past the gap between its
+    /// weakest outsider on the panel and its best member off it (doubling each round it stays
+    /// short, so a needed member always comes in eventually). Whether it was short.
+    fn raise_group(
+        &mut self,
+        item: &str,
+        panel: &[&assign::Assigned],
+        g: &str,
+        min: usize,
+    ) -> bool {
+        let rules = self.rules;
+        let key = (item.to_string(), g.to_string());
+        let have = panel.iter().filter(|p| rules.member(&p.expert).groups.contains(g)).count();
+        if have > min {
+            // More than needed: the bonus drew in members another item may lack; ease it.
+            if let Some(b) = self.bonus.get_mut(&key) {
+                *b *= 0.5;
+            }
+            return false;
+        }
+        if have == min {
+            return false;
+        }
+        let current = self.bonus.get(&key).copied().unwrap_or(0.0);
+        let gap = panel
+            .iter()
+            .filter(|p| !rules.member(&p.expert).groups.contains(g))
+            .map(|p| p.score)
+            .fold(f64::INFINITY, f64::min)
+            - rules
+                .inst
+                .scores
+                .iter()
+                .filter(|s| {
+                    s.item == *item
+                        && rules.member(&s.expert).groups.contains(g)
+                        && !panel.iter().any(|p| p.expert == s.expert)
+                })
+                .map(|s| s.score + current)
+                .fold(f64::NEG_INFINITY, f64::max);
+        let tries = self.stuck.entry(key.clone()).or_insert(0u32);
+        *tries += 1;
+        let nudge = self.spread * 1e-3 * f64::from(1u32 << (*tries).min(20));
+        let step = if gap.is_finite() { gap.max(0.0) + nudge } else { self.spread };
+        self.bonus.insert(key, current + step);
+        self.last_problem = format!("at least {min} from group {g} on item {item}");
+        true
+    }
 }
 
 /// Instance helper: a score entry.

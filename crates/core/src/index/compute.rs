@@ -83,7 +83,6 @@ fn present(col: &[Option<f64>], rows: &[usize]) -> Vec<f64> {
 /// Runs the pipeline. Errors name iData's file (rows and columns) for data problems.
 pub fn build(meta: &Meta, data: &Data, p: &Pipeline, data_file: &str) -> Result<Build, IndexError> {
     let ind: Vec<&MetaRow> = meta.indicators().collect();
-    let line_of = |row: usize| row + 2;
     let mut ds = Dataset {
         rows: (0..data.codes.len()).collect(),
         columns: ind.iter().map(|m| m.code.clone()).collect(),
@@ -91,107 +90,15 @@ pub fn build(meta: &Meta, data: &Data, p: &Pipeline, data_file: &str) -> Result<
     };
     let mut out = Build { datasets: vec![], treatment: None, aggregated: false };
     if p.denominate {
-        for (k, m) in ind.iter().enumerate() {
-            if m.denominator.is_empty() {
-                continue;
-            }
-            let den = &data.denominators[&m.denominator];
-            let col = std::sync::Arc::make_mut(&mut ds.values[k]);
-            for (pos, &r) in ds.rows.iter().enumerate() {
-                col[pos] = match (col[pos], den[r]) {
-                    (Some(_), Some(0.0)) => {
-                        return fail(
-                            data_file,
-                            line_of(r),
-                            &m.denominator,
-                            format!("zero denominator for {}", m.code),
-                        );
-                    }
-                    (Some(x), Some(d)) => Some(x / d),
-                    _ => None,
-                };
-            }
-        }
+        denominate(&ind, data, &mut ds, data_file)?;
         out.datasets.push(("Denominated", ds.clone()));
     }
     if let Some(imp) = &p.impute {
-        let groups = match &imp.group {
-            Some(g) => Some(data.groups.get(g).ok_or_else(|| IndexError {
-                file: "pipeline".into(),
-                line: 0,
-                column: "group".into(),
-                message: format!("'{g}' is not a Group column"),
-            })?),
-            None => None,
-        };
-        // Each row's group as a small number, found once (0: no group; without grouping all
-        // rows are in group 1).
-        let mut ids: HashMap<&str, usize> = HashMap::new();
-        let keys: Vec<usize> = ds
-            .rows
-            .iter()
-            .map(|&r| match groups {
-                None => 1,
-                Some(g) if g[r].is_empty() => 0,
-                Some(g) => {
-                    let next = ids.len() + 1;
-                    *ids.entry(g[r].as_str()).or_insert(next)
-                }
-            })
-            .collect();
-        let n_groups = ids.len().max(1) + 1;
-        for (_, rows) in by_time(data, &ds.rows) {
-            for k in 0..ind.len() {
-                // The group's values come first, then the missing cells are filled with one mean
-                // (or median) per group.
-                let mut by_group: Vec<Vec<f64>> = vec![Vec::new(); n_groups];
-                for &pos in &rows {
-                    if let Some(v) = ds.values[k][pos] {
-                        by_group[keys[pos]].push(v);
-                    }
-                }
-                let fill: Vec<Option<f64>> = by_group
-                    .iter()
-                    .map(|v| {
-                        (!v.is_empty()).then(|| {
-                            if imp.median {
-                                median(v)
-                            } else {
-                                v.iter().sum::<f64>() / v.len() as f64
-                            }
-                        })
-                    })
-                    .collect();
-                for &pos in &rows {
-                    if ds.values[k][pos].is_some() || keys[pos] == 0 {
-                        continue;
-                    }
-                    if let Some(v) = fill[keys[pos]] {
-                        std::sync::Arc::make_mut(&mut ds.values[k])[pos] = Some(v);
-                    }
-                }
-            }
-        }
+        impute(ind.len(), data, &mut ds, imp)?;
         out.datasets.push(("Imputed", ds.clone()));
     }
     if let Some(min) = p.screen {
-        let n = ds.columns.len() as f64;
-        let keep: Vec<usize> = (0..ds.rows.len())
-            .filter(|&pos| {
-                1.0 - ds.values.iter().filter(|c| c[pos].is_none()).count() as f64 / n >= min
-            })
-            .collect();
-        if keep.len() < ds.rows.len() {
-            ds = Dataset {
-                rows: keep.iter().map(|&p| ds.rows[p]).collect(),
-                columns: ds.columns.clone(),
-                values: ds
-                    .values
-                    .iter()
-                    .map(|c| Column::new(keep.iter().map(|&p| c[p]).collect()))
-                    .collect(),
-            };
-        }
+        screen(&mut ds, min);
         out.datasets.push(("Screened", ds.clone()));
     }
     if let Some(t) = &p.treat {
@@ -210,6 +117,127 @@ pub fn build(meta: &Meta, data: &Data, p: &Pipeline, data_file: &str) -> Result<
         out.datasets.push(("Aggregated", ds));
     }
     Ok(out)
+}
+
+/// Divides each indicator with a denominator by it.
+fn denominate(
+    ind: &[&MetaRow],
+    data: &Data,
+    ds: &mut Dataset,
+    data_file: &str,
+) -> Result<(), IndexError> {
+    let line_of = |row: usize| row + 2;
+    for (k, m) in ind.iter().enumerate() {
+        if m.denominator.is_empty() {
+            continue;
+        }
+        let den = &data.denominators[&m.denominator];
+        let col = std::sync::Arc::make_mut(&mut ds.values[k]);
+        for (pos, &r) in ds.rows.iter().enumerate() {
+            col[pos] = match (col[pos], den[r]) {
+                (Some(_), Some(0.0)) => {
+                    return fail(
+                        data_file,
+                        line_of(r),
+                        &m.denominator,
+                        format!("zero denominator for {}", m.code),
+                    );
+                }
+                (Some(x), Some(d)) => Some(x / d),
+                _ => None,
+            };
+        }
+    }
+    Ok(())
+}
+
+/// Fills the missing cells of the `n_ind` indicators, within each Time and group.
+fn impute(n_ind: usize, data: &Data, ds: &mut Dataset, imp: &Impute) -> Result<(), IndexError> {
+    let groups = match &imp.group {
+        Some(g) => Some(data.groups.get(g).ok_or_else(|| IndexError {
+            file: "pipeline".into(),
+            line: 0,
+            column: "group".into(),
+            message: format!("'{g}' is not a Group column"),
+        })?),
+        None => None,
+    };
+    // Each row's group as a small number, found once (0: no group; without grouping all
+    // rows are in group 1).
+    let mut ids: HashMap<&str, usize> = HashMap::new();
+    let keys: Vec<usize> = ds
+        .rows
+        .iter()
+        .map(|&r| match groups {
+            None => 1,
+            Some(g) if g[r].is_empty() => 0,
+            Some(g) => {
+                let next = ids.len() + 1;
+                *ids.entry(g[r].as_str()).or_insert(next)
+            }
+        })
+        .collect();
+    let n_groups = ids.len().max(1) + 1;
+    for (_, rows) in by_time(data, &ds.rows) {
+        for k in 0..n_ind {
+            impute_column(&mut ds.values[k], &rows, &keys, n_groups, imp.median);
+        }
+    }
+    Ok(())
+}
+
+/// One indicator within one Time: the group's values come first, then the missing cells are
+/// filled with one mean (or median) per group.
+fn impute_column(
+    values: &mut Column,
+    rows: &[usize],
+    keys: &[usize],
+    n_groups: usize,
+    median_fill: bool,
+) {
+    let mut by_group: Vec<Vec<f64>> = vec![Vec::new(); n_groups];
+    for &pos in rows {
+        if let Some(v) = values[pos] {
+            by_group[keys[pos]].push(v);
+        }
+    }
+    let fill: Vec<Option<f64>> = by_group
+        .iter()
+        .map(|v| {
+            (!v.is_empty()).then(|| {
+                if median_fill { median(v) } else { v.iter().sum::<f64>() / v.len() as f64 }
+            })
+        })
+        .collect();
+    for &pos in rows {
+        if values[pos].is_some() || keys[pos] == 0 {
+            continue;
+        }
+        if let Some(v) = fill[keys[pos]] {
+            std::sync::Arc::make_mut(values)[pos] = Some(v);
+        }
+    }
+}
+
+/// Keeps the rows with at least `min` of their indicators present.
+fn screen(ds: &mut Dataset, min: f64) {
+    let n = ds.columns.len() as f64;
+    let keep: Vec<usize> = (0..ds.rows.len())
+        .filter(|&pos| {
+            1.0 - ds.values.iter().filter(|c| c[pos].is_none()).count() as f64 / n >= min
+        })
+        .collect();
+    if keep.len() < ds.rows.len() {
+        *ds = Dataset {
+            rows: keep.iter().map(|&p| ds.rows[p]).collect(),
+            columns: ds.columns.clone(),
+            values: ds
+                .values
+                .iter()
+                .map(|c| Column::new(keep.iter().map(|&p| c[p]).collect()))
+                .collect(),
+        };
+    }
 }
 
 /// Treats every indicator, within each Time.

@@ -89,54 +89,154 @@ pub fn analyse(
     n: usize,
     seed: u64,
 ) -> Result<Sensitivity, IndexError> {
-    let err = |m: &str| IndexError {
-        file: "sensitivity".into(),
-        line: 0,
-        column: String::new(),
-        message: m.into(),
-    };
-    let nominal_norm = base.normalise.clone().ok_or_else(|| err("the pipeline must normalise"))?;
-    let nominal_agg = base.aggregate.clone().ok_or_else(|| err("the pipeline must aggregate"))?;
-    if data.panel {
-        return Err(err("sensitivity analysis works on one year; choose a year's data"));
+    let mut study = Study::new(meta, data, base, assumptions)?;
+    let k = assumptions.len();
+    let nominal = study.nominal()?;
+    let mut rng = Rng(seed);
+    let a: Vec<Vec<f64>> = (0..n).map(|_| (0..k).map(|_| rng.uniform()).collect()).collect();
+    let b: Vec<Vec<f64>> = (0..n).map(|_| (0..k).map(|_| rng.uniform()).collect()).collect();
+    let mut runs =
+        Runs { all_ranks: vec![Vec::new(); study.screened.rows.len()], nominal: &nominal };
+    let mut fa = Vec::with_capacity(n);
+    let mut fb = Vec::with_capacity(n);
+    for j in 0..n {
+        fa.push(runs.record(&study.run(&a[j])?));
+        fb.push(runs.record(&study.run(&b[j])?));
     }
-    // Everything before treatment is fixed: build it once.
-    let fixed = Pipeline { treat: None, normalise: None, aggregate: None, ..base.clone() };
-    let screened = super::build(meta, data, &fixed, "iData")?.datasets.last().map(|d| d.1.clone());
-    let screened = match screened {
-        Some(d) => d,
-        None => Dataset {
-            rows: (0..data.codes.len()).collect(),
-            columns: meta.indicators().map(|m| m.code.clone()).collect(),
-            values: data.values.iter().map(|c| super::Column::new(c.clone())).collect(),
-        },
-    };
-    let top_code = meta
-        .aggregates_upward()
-        .last()
-        .map(|m| m.code.clone())
-        .ok_or_else(|| err("iMeta has no aggregate"))?;
-    // Treatment variants are few: compute each once.
-    let mut treated: HashMap<String, Dataset> = HashMap::new();
-    let mut treat_variant = |t: &Option<Treat>| -> Dataset {
+    let mut fab = vec![Vec::with_capacity(n); k];
+    for (i, fi) in fab.iter_mut().enumerate() {
+        for j in 0..n {
+            let mut x = a[j].clone();
+            x[i] = b[j][i];
+            fi.push(runs.record(&study.run(&x)?));
+        }
+    }
+    let indices = sobol(assumptions, &fa, &fb, &fab, n);
+    let units = runs
+        .all_ranks
+        .iter_mut()
+        .enumerate()
+        .map(|(i, v)| UnitRanks {
+            code: data.codes[study.screened.rows[i]].clone(),
+            nominal: nominal[i],
+            median: quantile(v, 0.5),
+            q05: quantile(v, 0.05),
+            q95: quantile(v, 0.95),
+        })
+        .collect();
+    Ok(Sensitivity { runs: n * (k + 2), indices, units })
+}
+
+fn err(m: &str) -> IndexError {
+    IndexError { file: "sensitivity".into(), line: 0, column: String::new(), message: m.into() }
+}
+
+/// What every run shares: the screened data (everything before treatment is fixed, so built
+/// once), the nominal choices, and the treated variants met so far.
+struct Study<'a> {
+    meta: &'a Meta,
+    data: &'a Data,
+    base: &'a Pipeline,
+    assumptions: &'a [Assumption],
+    nominal_norm: Normalise,
+    nominal_agg: Aggregate,
+    screened: Dataset,
+    top_code: String,
+    /// Treatment variants are few: each is computed once.
+    treated: HashMap<String, Dataset>,
+}
+
+impl<'a> Study<'a> {
+    fn new(
+        meta: &'a Meta,
+        data: &'a Data,
+        base: &'a Pipeline,
+        assumptions: &'a [Assumption],
+    ) -> Result<Study<'a>, IndexError> {
+        let nominal_norm =
+            base.normalise.clone().ok_or_else(|| err("the pipeline must normalise"))?;
+        let nominal_agg =
+            base.aggregate.clone().ok_or_else(|| err("the pipeline must aggregate"))?;
+        if data.panel {
+            return Err(err("sensitivity analysis works on one year; choose a year's data"));
+        }
+        // Everything before treatment is fixed: build it once.
+        let fixed = Pipeline { treat: None, normalise: None, aggregate: None, ..base.clone() };
+        let screened =
+            super::build(meta, data, &fixed, "iData")?.datasets.last().map(|d| d.1.clone());
+        let screened = match screened {
+            Some(d) => d,
+            None => Dataset {
+                rows: (0..data.codes.len()).collect(),
+                columns: meta.indicators().map(|m| m.code.clone()).collect(),
+                values: data.values.iter().map(|c| super::Column::new(c.clone())).collect(),
+            },
+        };
+        let top_code = meta
+            .aggregates_upward()
+            .last()
+            .map(|m| m.code.clone())
+            .ok_or_else(|| err("iMeta has no aggregate"))?;
+        Ok(Study {
+            meta,
+            data,
+            base,
+            assumptions,
+            nominal_norm,
+            nominal_agg,
+            screened,
+            top_code,
+            treated: HashMap::new(),
+        })
+    }
+
+    fn treat_variant(&mut self, t: &Option<Treat>) -> Dataset {
         let key = format!("{t:?}");
-        treated
+        let (meta, data, screened) = (self.meta, self.data, &self.screened);
+        self.treated
             .entry(key)
             .or_insert_with(|| match t {
                 Some(t) => treat_all(meta, data, screened.clone(), t).0,
                 None => screened.clone(),
             })
             .clone()
-    };
-    let k = assumptions.len();
-    let run = |u: &[f64],
-               treat_variant: &mut dyn FnMut(&Option<Treat>) -> Dataset|
-     -> Result<Vec<Option<usize>>, IndexError> {
-        let mut treat = base.treat.clone();
-        let mut norm = nominal_norm.clone();
-        let mut agg: Aggregate = nominal_agg.clone();
+    }
+
+    /// The ranks of the top aggregate of an aggregated dataset.
+    fn top_ranks(&self, ds: &Dataset) -> Result<Vec<Option<usize>>, IndexError> {
+        let top = ds
+            .columns
+            .iter()
+            .position(|c| c == &self.top_code)
+            .ok_or_else(|| err("no top aggregate"))?;
+        Ok(ranks(ds, top))
+    }
+
+    /// The nominal ranking: the pipeline's own choices.
+    fn nominal(&mut self) -> Result<Vec<Option<usize>>, IndexError> {
+        let ds = match &self.base.treat {
+            Some(t) => self.treat_variant(&Some(t.clone())),
+            None => self.screened.clone(),
+        };
+        let ds = normalise_all(self.meta, ds, &self.nominal_norm)?;
+        let ds = aggregate_all(
+            self.meta,
+            self.data,
+            ds,
+            &self.nominal_agg,
+            &|m: &MetaRow| m.weight,
+            "iData",
+        )?;
+        self.top_ranks(&ds)
+    }
+
+    /// One run: the choices at the sample's coordinates `u`.
+    fn run(&mut self, u: &[f64]) -> Result<Vec<Option<usize>>, IndexError> {
+        let mut treat = self.base.treat.clone();
+        let mut norm = self.nominal_norm.clone();
+        let mut agg: Aggregate = self.nominal_agg.clone();
         let mut noise = None;
-        for (a, &x) in assumptions.iter().zip(u) {
+        for (a, &x) in self.assumptions.iter().zip(u) {
             match a {
                 Assumption::Weights { noise: w } => noise = Some((*w, x)),
                 Assumption::Normalisation(v) => norm = pick(v, x),
@@ -144,89 +244,64 @@ pub fn analyse(
                 Assumption::Treatment(v) => treat = pick(v, x),
             }
         }
-        let ds = treat_variant(&treat);
-        let ds = normalise_all(meta, ds, &norm)?;
-        // The weight noise of one sample: each weight's factor from a generator seeded by the
-        // sample's coordinate, so the same coordinate gives the same weights.
-        let factors: HashMap<String, f64> = match noise {
-            Some((w, x)) => {
-                let mut r = Rng((x * u64::MAX as f64) as u64 ^ 0x5EED);
-                meta.rows
-                    .iter()
-                    .map(|m| (m.code.clone(), 1.0 - w + 2.0 * w * r.uniform()))
-                    .collect()
-            }
-            None => HashMap::new(),
-        };
+        let ds = self.treat_variant(&treat);
+        let ds = normalise_all(self.meta, ds, &norm)?;
+        let factors = weight_factors(self.meta, noise);
         let weight = |m: &MetaRow| m.weight * factors.get(&m.code).copied().unwrap_or(1.0);
-        let ds = aggregate_all(meta, data, ds, &agg, &weight, "iData")?;
-        let top = ds
-            .columns
-            .iter()
-            .position(|c| c == &top_code)
-            .ok_or_else(|| err("no top aggregate"))?;
-        Ok(ranks(&ds, top))
-    };
-    // The nominal ranking: the pipeline's own choices.
-    let nominal = {
-        let ds = match &base.treat {
-            Some(t) => treat_variant(&Some(t.clone())),
-            None => screened.clone(),
-        };
-        let ds = normalise_all(meta, ds, &nominal_norm)?;
-        let ds = aggregate_all(meta, data, ds, &nominal_agg, &|m: &MetaRow| m.weight, "iData")?;
-        let top = ds
-            .columns
-            .iter()
-            .position(|c| c == &top_code)
-            .ok_or_else(|| err("no top aggregate"))?;
-        ranks(&ds, top)
-    };
-    let shift = |r: &[Option<usize>]| -> f64 {
+        let ds = aggregate_all(self.meta, self.data, ds, &agg, &weight, "iData")?;
+        self.top_ranks(&ds)
+    }
+}
+
+/// The weight noise of one sample: each weight's factor from a generator seeded by the
+/// sample's coordinate, so the same coordinate gives the same weights.
+fn weight_factors(meta: &Meta, noise: Option<(f64, f64)>) -> HashMap<String, f64> {
+    match noise {
+        Some((w, x)) => {
+            let mut r = Rng((x * u64::MAX as f64) as u64 ^ 0x5EED);
+            meta.rows.iter().map(|m| (m.code.clone(), 1.0 - w + 2.0 * w * r.uniform())).collect()
+        }
+        None => HashMap::new(),
+    }
+}
+
+/// The ranks of every run, per unit, and the nominal ranking they are compared with.
+struct Runs<'n> {
+    all_ranks: Vec<Vec<usize>>,
+    nominal: &'n [Option<usize>],
+}
+
+impl Runs<'_> {
+    /// Keeps a run's ranks; returns its mean absolute rank shift from the nominal ranking.
+    fn record(&mut self, r: &[Option<usize>]) -> f64 {
+        for (i, x) in r.iter().enumerate() {
+            if let Some(x) = x {
+                self.all_ranks[i].push(*x);
+            }
+        }
         let pairs: Vec<f64> = r
             .iter()
-            .zip(&nominal)
+            .zip(self.nominal)
             .filter_map(|(a, b)| Some(((*a)? as f64 - (*b)? as f64).abs()))
             .collect();
         if pairs.is_empty() { 0.0 } else { pairs.iter().sum::<f64>() / pairs.len() as f64 }
-    };
-    let mut rng = Rng(seed);
-    let a: Vec<Vec<f64>> = (0..n).map(|_| (0..k).map(|_| rng.uniform()).collect()).collect();
-    let b: Vec<Vec<f64>> = (0..n).map(|_| (0..k).map(|_| rng.uniform()).collect()).collect();
-    let mut all_ranks: Vec<Vec<usize>> = vec![Vec::new(); screened.rows.len()];
-    let mut record = |r: &[Option<usize>]| {
-        for (i, x) in r.iter().enumerate() {
-            if let Some(x) = x {
-                all_ranks[i].push(*x);
-            }
-        }
-    };
-    let mut fa = Vec::with_capacity(n);
-    let mut fb = Vec::with_capacity(n);
-    for j in 0..n {
-        let ra = run(&a[j], &mut treat_variant)?;
-        record(&ra);
-        fa.push(shift(&ra));
-        let rb = run(&b[j], &mut treat_variant)?;
-        record(&rb);
-        fb.push(shift(&rb));
     }
-    let mut fab = vec![Vec::with_capacity(n); k];
-    for (i, fi) in fab.iter_mut().enumerate() {
-        for j in 0..n {
-            let mut x = a[j].clone();
-            x[i] = b[j][i];
-            let r = run(&x, &mut treat_variant)?;
-            record(&r);
-            fi.push(shift(&r));
-        }
-    }
-    let all: Vec<f64> = fa.iter().chain(&fb).copied().collect();
+}
+
+/// Sobol first-order (Saltelli 2010) and total (Jansen) indices of each assumption.
+fn sobol(
+    assumptions: &[Assumption],
+    fa: &[f64],
+    fb: &[f64],
+    fab: &[Vec<f64>],
+    n: usize,
+) -> Vec<(&'static str, f64, f64)> {
+    let all: Vec<f64> = fa.iter().chain(fb).copied().collect();
     let mean = all.iter().sum::<f64>() / all.len() as f64;
     let var = all.iter().map(|y| (y - mean).powi(2)).sum::<f64>() / all.len() as f64;
-    let indices = assumptions
+    assumptions
         .iter()
-        .zip(&fab)
+        .zip(fab)
         .map(|(a, fi)| {
             if var == 0.0 {
                 return (a.name(), 0.0, 0.0);
@@ -236,29 +311,18 @@ pub fn analyse(
                 (0..n).map(|j| (fa[j] - fi[j]).powi(2)).sum::<f64>() / (2.0 * n as f64) / var;
             (a.name(), first, total)
         })
-        .collect();
-    let quantile = |v: &mut Vec<usize>, q: f64| -> f64 {
-        if v.is_empty() {
-            return f64::NAN;
-        }
-        v.sort_unstable();
-        // Type 7 (R's default) quantile.
-        let h = (v.len() - 1) as f64 * q;
-        let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-        v[lo] as f64 + (h - lo as f64) * (v[hi] as f64 - v[lo] as f64)
-    };
-    let units = all_ranks
-        .iter_mut()
-        .enumerate()
-        .map(|(i, v)| UnitRanks {
-            code: data.codes[screened.rows[i]].clone(),
-            nominal: nominal[i],
-            median: quantile(v, 0.5),
-            q05: quantile(v, 0.05),
-            q95: quantile(v, 0.95),
-        })
-        .collect();
-    Ok(Sensitivity { runs: n * (k + 2), indices, units })
+        .collect()
+}
+
+/// Type 7 (R's default) quantile; sorts `v`.
+fn quantile(v: &mut [usize], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_unstable();
+    let h = (v.len() - 1) as f64 * q;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    v[lo] as f64 + (h - lo as f64) * (v[hi] as f64 - v[lo] as f64)
 }
 
 /// The assumptions of the CLI and the benchmark (COINr's sensitivity vignette): weights ±25 %,

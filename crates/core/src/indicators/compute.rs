@@ -123,10 +123,33 @@ fn prepare(
     defs: &[IndicatorDef],
     elements: &[(String, String)],
 ) -> Result<(Vec<usize>, Vec<formula::Formula>), Vec<DefinitionError>> {
-    let mut errors = Vec::new();
-    let mut parsed = Vec::new();
     let index: HashMap<&str, usize> =
         defs.iter().enumerate().map(|(i, d)| (d.code.as_str(), i)).collect();
+    let parsed = parse_all(defs, elements, &index)?;
+    // Depth-first order; a node met again while on the path is a cycle.
+    let mut topo = Topo {
+        defs,
+        parsed: &parsed,
+        index: &index,
+        state: vec![0u8; defs.len()],
+        order: Vec::new(),
+    };
+    for i in 0..defs.len() {
+        let mut path = Vec::new();
+        topo.visit(i, &mut path).map_err(|e| vec![e])?;
+    }
+    let order = topo.order;
+    Ok((order, parsed))
+}
+
+/// Parses each definition's formula, checking that every item it uses exists.
+fn parse_all(
+    defs: &[IndicatorDef],
+    elements: &[(String, String)],
+    index: &HashMap<&str, usize>,
+) -> Result<Vec<formula::Formula>, Vec<DefinitionError>> {
+    let mut errors = Vec::new();
+    let mut parsed = Vec::new();
     for d in defs {
         match formula::parse(&d.formula) {
             Err(e) => errors.push(DefinitionError {
@@ -155,24 +178,25 @@ fn prepare(
             }
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    // Depth-first order; a node met again while on the path is a cycle.
-    let mut order = Vec::new();
-    let mut state = vec![0u8; defs.len()]; // 0 new, 1 on the path, 2 done
-    fn visit(
-        i: usize,
-        defs: &[IndicatorDef],
-        parsed: &[formula::Formula],
-        index: &HashMap<&str, usize>,
-        state: &mut [u8],
-        path: &mut Vec<usize>,
-        order: &mut Vec<usize>,
-    ) -> Result<(), DefinitionError> {
-        match state[i] {
+    if errors.is_empty() { Ok(parsed) } else { Err(errors) }
+}
+
+/// The depth-first walk that orders the indicators after those they use.
+struct Topo<'a> {
+    defs: &'a [IndicatorDef],
+    parsed: &'a [formula::Formula],
+    index: &'a HashMap<&'a str, usize>,
+    /// 0 new, 1 on the path, 2 done
+    state: Vec<u8>,
+    order: Vec<usize>,
+}
+
+impl Topo<'_> {
+    fn visit(&mut self, i: usize, path: &mut Vec<usize>) -> Result<(), DefinitionError> {
+        match self.state[i] {
             2 => return Ok(()),
             1 => {
+                let defs = self.defs;
                 let start = path.iter().position(|&p| p == i).unwrap_or(0);
                 let cycle: Vec<&str> =
                     path[start..].iter().chain([&i]).map(|&p| defs[p].code.as_str()).collect();
@@ -184,25 +208,21 @@ fn prepare(
             }
             _ => {}
         }
-        state[i] = 1;
+        self.state[i] = 1;
         path.push(i);
+        let parsed = self.parsed;
         for (item, _) in &parsed[i].items {
             if let Item::Indicator(code) = item
-                && let Some(&j) = index.get(code.as_str())
+                && let Some(&j) = self.index.get(code.as_str())
             {
-                visit(j, defs, parsed, index, state, path, order)?;
+                self.visit(j, path)?;
             }
         }
         path.pop();
-        state[i] = 2;
-        order.push(i);
+        self.state[i] = 2;
+        self.order.push(i);
         Ok(())
     }
-    for i in 0..defs.len() {
-        let mut path = Vec::new();
-        visit(i, defs, &parsed, &index, &mut state, &mut path, &mut order).map_err(|e| vec![e])?;
-    }
-    Ok((order, parsed))
 }
 
 struct At<'a> {

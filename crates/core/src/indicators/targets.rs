@@ -1,6 +1,7 @@
 //! Targets and trajectories (目标与路径): a framework is a named set of indicators, each with a
 //! baseline and a target; the planned path runs between them (linear, or constant growth); each
 //! actual value is measured against the path, and the trend says whether a gap is closing.
+use crate::stats::long::{Place, PlaceError};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -536,21 +537,47 @@ pub fn read_yearbook(
     sheet: &str,
     indicators: &[String],
     units: &[String],
-) -> Result<Vec<YearbookRow>, Vec<crate::stats::long::PlaceError>> {
-    use crate::stats::long::{Place, PlaceError};
-    let at = |line: usize, column: &str, key: &'static str, args: Vec<String>| PlaceError {
-        place: Place { sheet: sheet.into(), line, column: column.into() },
-        key,
-        args,
-    };
+) -> Result<Vec<YearbookRow>, Vec<PlaceError>> {
     let Some(head) = rows.first() else {
-        return Err(vec![at(
+        return Err(vec![place_error(
+            sheet,
             1,
             "",
             "err.file.columns",
             vec!["unit, period, indicator, value".into()],
         )]);
     };
+    let index = yearbook_columns(head).map_err(|e| vec![place_error(sheet, 1, "", e.0, e.1)])?;
+    let reader = Yearbook { sheet, indicators, units, index };
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (n, r) in rows.iter().enumerate().skip(1) {
+        if r.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if let Some(row) = reader.row(n + 1, r, &mut seen, &mut errors) {
+            out.push(row);
+        }
+        if errors.len() >= crate::stats::long::MAX_ERRORS {
+            break;
+        }
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+fn place_error(
+    sheet: &str,
+    line: usize,
+    column: &str,
+    key: &'static str,
+    args: Vec<String>,
+) -> PlaceError {
+    PlaceError { place: Place { sheet: sheet.into(), line, column: column.into() }, key, args }
+}
+
+/// The position of each of [`YEARBOOK_COLUMNS`] in the header, or the missing ones.
+fn yearbook_columns(head: &[String]) -> Result<[usize; 4], (&'static str, Vec<String>)> {
     let mut index = [usize::MAX; 4];
     for (i, h) in head.iter().enumerate() {
         let h = h.trim().to_lowercase();
@@ -565,55 +592,58 @@ pub fn read_yearbook(
         .map(|((en, zh), _)| format!("{en}（{zh}）"))
         .collect();
     if !missing.is_empty() {
-        return Err(vec![at(1, "", "err.file.columns", vec![missing.join("、")])]);
+        return Err(("err.file.columns", vec![missing.join("、")]));
     }
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for (n, r) in rows.iter().enumerate().skip(1) {
-        let line = n + 1;
-        let get = |c: usize| r.get(index[c]).map(|s| s.trim().to_string()).unwrap_or_default();
-        if r.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
+    Ok(index)
+}
+
+/// What yearbook rows are checked against, and where their columns are.
+struct Yearbook<'a> {
+    sheet: &'a str,
+    indicators: &'a [String],
+    units: &'a [String],
+    index: [usize; 4],
+}
+
+impl Yearbook<'_> {
+    /// One row (at `line`), its problems added to `errors`; `seen` holds the cells so far.
+    fn row(
+        &self,
+        line: usize,
+        r: &[String],
+        seen: &mut std::collections::HashSet<(String, String, String)>,
+        errors: &mut Vec<PlaceError>,
+    ) -> Option<YearbookRow> {
+        let at = |column: &str, key: &'static str, args: Vec<String>| {
+            place_error(self.sheet, line, column, key, args)
+        };
+        let get = |c: usize| r.get(self.index[c]).map(|s| s.trim().to_string()).unwrap_or_default();
         let (unit, period, indicator, raw) = (get(0), get(1), get(2), get(3));
-        if !units.contains(&unit) {
-            errors.push(at(line, "unit", "err.ind.unknown_unit", vec![unit.clone()]));
+        if !self.units.contains(&unit) {
+            errors.push(at("unit", "err.ind.unknown_unit", vec![unit.clone()]));
         }
         if crate::periods::Period::parse(&period).is_err() {
-            errors.push(at(line, "period", "err.stats.bad_period", vec![period.clone()]));
+            errors.push(at("period", "err.stats.bad_period", vec![period.clone()]));
         }
-        if !indicators.contains(&indicator) {
-            errors.push(at(
-                line,
-                "indicator",
-                "err.ind.unknown_indicator",
-                vec![indicator.clone()],
-            ));
+        if !self.indicators.contains(&indicator) {
+            errors.push(at("indicator", "err.ind.unknown_indicator", vec![indicator.clone()]));
         }
         let value = match raw.replace(',', "").parse::<f64>() {
             Ok(v) if v.is_finite() => Some(v),
             _ => {
-                errors.push(at(line, "value", "err.value.not_number", vec![raw.clone()]));
+                errors.push(at("value", "err.value.not_number", vec![raw.clone()]));
                 None
             }
         };
         if !seen.insert((unit.clone(), period.clone(), indicator.clone())) {
             errors.push(at(
-                line,
                 "indicator",
                 "err.file.duplicate_cell",
                 vec![format!("{unit} {period} {indicator}")],
             ));
         }
-        if let Some(value) = value {
-            out.push(YearbookRow { unit, period, indicator, value });
-        }
-        if errors.len() >= crate::stats::long::MAX_ERRORS {
-            break;
-        }
+        value.map(|value| YearbookRow { unit, period, indicator, value })
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
 
 impl Framework {

@@ -73,59 +73,83 @@ pub fn parse(text: &str) -> Result<Vec<Section>, SpecError> {
     let mut seen = std::collections::HashSet::new();
     let mut fields = 0;
     for (i, raw) in text.lines().enumerate() {
-        let line_no = i + 1;
+        let at = At(i + 1);
         let line = raw.trim();
         if line.is_empty() {
             continue;
         }
-        let err =
-            |code: &'static str, arg: &str| SpecError { line: line_no, code, arg: arg.to_string() };
         if let Some(title) = line.strip_prefix('#') {
             let title = title.trim_start_matches('#').trim();
             if title.is_empty() {
-                return Err(err("label", ""));
+                return Err(at.err("label", ""));
             }
-            sections.push((line_no, Section { title: title.to_string(), fields: vec![] }));
+            sections.push((at.0, Section { title: title.to_string(), fields: vec![] }));
             continue;
         }
+        let field = at.field(line, &mut seen)?;
+        fields += 1;
+        if fields > 100 {
+            return Err(at.err("too_many", "100"));
+        }
+        match sections.last_mut() {
+            Some((_, s)) => s.fields.push(field),
+            None => sections
+                .push((at.0, Section { title: DEFAULT_SECTION.to_string(), fields: vec![field] })),
+        }
+    }
+    if let Some((line, s)) = sections.iter().find(|(_, s)| s.fields.is_empty()) {
+        return Err(SpecError { line: *line, code: "empty_section", arg: s.title.clone() });
+    }
+    Ok(sections.into_iter().map(|(_, s)| s).collect())
+}
+
+/// A line of the form's text (from 1), which its errors name.
+#[derive(Clone, Copy)]
+struct At(usize);
+
+impl At {
+    fn err(self, code: &'static str, arg: &str) -> SpecError {
+        SpecError { line: self.0, code, arg: arg.to_string() }
+    }
+
+    /// A field's line: `label | kind [details] | flags…`, its label not `seen` before.
+    fn field(
+        self,
+        line: &str,
+        seen: &mut std::collections::HashSet<String>,
+    ) -> Result<Field, SpecError> {
         let parts: Vec<&str> = line.split(['|', '｜']).map(str::trim).collect();
         let label = parts[0];
         if label.is_empty() || label.chars().count() > 60 {
-            return Err(err("label", label));
+            return Err(self.err("label", label));
         }
         if !seen.insert(label.to_string()) {
-            return Err(err("duplicate", label));
+            return Err(self.err("duplicate", label));
         }
-        let kind_text = parts.get(1).copied().unwrap_or("文本");
+        let kind = self.kind(parts.get(1).copied().unwrap_or("文本"))?;
+        let mut required = false;
+        for flag in parts.iter().skip(2) {
+            match flag.to_lowercase().as_str() {
+                "必填" | "required" => required = true,
+                "选填" | "optional" | "" => {}
+                other => return Err(self.err("flag", other)),
+            }
+        }
+        Ok(Field { label: label.to_string(), kind, required })
+    }
+
+    /// A kind word and its details (a number's range, a choice's options).
+    fn kind(self, kind_text: &str) -> Result<Kind, SpecError> {
         let (word, rest) = match kind_text.split_once(char::is_whitespace) {
             Some((w, r)) => (w, r.trim()),
             None => (kind_text, ""),
         };
-        let kind = match word.to_lowercase().as_str() {
+        Ok(match word.to_lowercase().as_str() {
             "文本" | "text" | "" => Kind::Text,
             "长文本" | "longtext" => Kind::LongText,
             "日期" | "date" => Kind::Date,
             "数字" | "number" => {
-                let (min, max) = if rest.is_empty() {
-                    (None, None)
-                } else {
-                    let (a, b) =
-                        rest.split_once(['-', '~', '～', '—']).ok_or_else(|| err("range", rest))?;
-                    let num = |s: &str| -> Result<Option<f64>, SpecError> {
-                        if s.trim().is_empty() {
-                            Ok(None)
-                        } else {
-                            s.trim().parse::<f64>().map(Some).map_err(|_| err("range", rest))
-                        }
-                    };
-                    let (min, max) = (num(a)?, num(b)?);
-                    if let (Some(a), Some(b)) = (min, max)
-                        && a > b
-                    {
-                        return Err(err("range", rest));
-                    }
-                    (min, max)
-                };
+                let (min, max) = self.range(rest)?;
                 Kind::Number { min, max }
             }
             "选项" | "choice" => {
@@ -136,37 +160,36 @@ pub fn parse(text: &str) -> Result<Vec<Section>, SpecError> {
                     .map(String::from)
                     .collect();
                 if options.len() < 2 {
-                    return Err(err("options", rest));
+                    return Err(self.err("options", rest));
                 }
                 Kind::Choice { options }
             }
-            other => return Err(err("kind", other)),
-        };
-        let mut required = false;
-        for flag in parts.iter().skip(2) {
-            match flag.to_lowercase().as_str() {
-                "必填" | "required" => required = true,
-                "选填" | "optional" | "" => {}
-                other => return Err(err("flag", other)),
+            other => return Err(self.err("kind", other)),
+        })
+    }
+
+    /// A number's range `min-max` (either side may be empty); none when `rest` is empty.
+    fn range(self, rest: &str) -> Result<(Option<f64>, Option<f64>), SpecError> {
+        if rest.is_empty() {
+            return Ok((None, None));
+        }
+        let (a, b) =
+            rest.split_once(['-', '~', '～', '—']).ok_or_else(|| self.err("range", rest))?;
+        let num = |s: &str| -> Result<Option<f64>, SpecError> {
+            if s.trim().is_empty() {
+                Ok(None)
+            } else {
+                s.trim().parse::<f64>().map(Some).map_err(|_| self.err("range", rest))
             }
+        };
+        let (min, max) = (num(a)?, num(b)?);
+        if let (Some(a), Some(b)) = (min, max)
+            && a > b
+        {
+            return Err(self.err("range", rest));
         }
-        fields += 1;
-        if fields > 100 {
-            return Err(err("too_many", "100"));
-        }
-        let field = Field { label: label.to_string(), kind, required };
-        match sections.last_mut() {
-            Some((_, s)) => s.fields.push(field),
-            None => sections.push((
-                line_no,
-                Section { title: DEFAULT_SECTION.to_string(), fields: vec![field] },
-            )),
-        }
+        Ok((min, max))
     }
-    if let Some((line, s)) = sections.iter().find(|(_, s)| s.fields.is_empty()) {
-        return Err(SpecError { line: *line, code: "empty_section", arg: s.title.clone() });
-    }
-    Ok(sections.into_iter().map(|(_, s)| s).collect())
 }
 
 /// Writes a form back as the lines [`parse`] reads.

@@ -2,7 +2,7 @@
 //! value (and the row, for rosters) — read from CSV, or from any file the web layer has turned
 //! into [`Raw`] values, and checked against a form with the place of every problem.
 use super::values::Stored;
-use super::{Catalogue, FormKind};
+use super::{Catalogue, Form, FormKind};
 use std::collections::{BTreeMap, HashSet};
 
 /// Where a value came from: a sheet (empty for CSV), a 1-based line, a column.
@@ -220,6 +220,7 @@ pub fn check(
             args: vec![form.into()],
         }]);
     };
+    let checker = Checker { cat, f, form, period };
     let mut errors = Vec::new();
     let mut out: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
     let mut seen = HashSet::new();
@@ -227,78 +228,98 @@ pub fn check(
         if errors.len() >= MAX_ERRORS {
             break;
         }
-        let mut fail = |place: &Place, column: &str, key: &'static str, args: Vec<String>| {
-            errors.push(PlaceError {
-                place: Place {
-                    column: if column.is_empty() { place.column.clone() } else { column.into() },
-                    ..place.clone()
-                },
-                key,
-                args,
-            })
-        };
+        match checker.entry(r, &mut seen) {
+            Ok(entry) => out.entry(r.org.clone()).or_default().push(entry),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+/// What values are checked against: the form and the period being imported.
+struct Checker<'a> {
+    cat: &'a Catalogue,
+    f: &'a Form,
+    form: &'a str,
+    period: &'a str,
+}
+
+/// A problem at `place`, in `column` (the place's own when empty).
+fn fail(place: &Place, column: &str, key: &'static str, args: Vec<String>) -> PlaceError {
+    PlaceError {
+        place: Place {
+            column: if column.is_empty() { place.column.clone() } else { column.into() },
+            ..place.clone()
+        },
+        key,
+        args,
+    }
+}
+
+impl Checker<'_> {
+    /// One value checked (its cell not `seen` before), or its first problem.
+    fn entry(
+        &self,
+        r: &Raw,
+        seen: &mut HashSet<(String, String, String, i64)>,
+    ) -> Result<Entry, PlaceError> {
+        let (cat, f) = (self.cat, self.f);
         let Some(e) = cat.element(&r.element).filter(|_| f.elements.contains(&r.element)) else {
-            fail(&r.place, "", "err.file.unknown_element", vec![r.element.clone(), form.into()]);
-            continue;
+            return Err(fail(
+                &r.place,
+                "",
+                "err.file.unknown_element",
+                vec![r.element.clone(), self.form.into()],
+            ));
         };
         if !r.disagg.is_empty() && !cat.options_of(e).iter().any(|o| o.code == r.disagg) {
-            fail(
+            return Err(fail(
                 &r.place,
                 "disaggregation",
                 "err.file.unknown_disagg",
                 vec![r.disagg.clone(), r.element.clone()],
-            );
-            continue;
+            ));
         }
-        if r.period != period {
-            fail(
+        if r.period != self.period {
+            return Err(fail(
                 &r.place,
                 "period",
                 "err.file.wrong_period",
-                vec![r.period.clone(), period.into()],
-            );
-            continue;
+                vec![r.period.clone(), self.period.into()],
+            ));
         }
-        let row_ok = match f.kind {
+        self.check_row(r)?;
+        let value = e.parse_value(&r.value).map_err(|ve| PlaceError {
+            place: r.value_place.clone(),
+            key: ve.key,
+            args: ve.args,
+        })?;
+        if !seen.insert((r.org.clone(), r.element.clone(), r.disagg.clone(), r.row)) {
+            return Err(fail(&r.place, "", "err.file.duplicate_cell", vec![r.element.clone()]));
+        }
+        Ok(Entry { element: r.element.clone(), disagg: r.disagg.clone(), row: r.row, value })
+    }
+
+    /// Rows are given for rosters only.
+    fn check_row(&self, r: &Raw) -> Result<(), PlaceError> {
+        let row_ok = match self.f.kind {
             FormKind::Grid => r.row == 0,
             FormKind::Roster => r.row >= 1,
         };
-        if !row_ok {
-            fail(
-                &r.place,
-                "row",
-                if f.kind == FormKind::Grid {
-                    "err.file.row_on_grid"
-                } else {
-                    "err.file.row_missing"
-                },
-                vec![r.row.to_string()],
-            );
-            continue;
+        if row_ok {
+            return Ok(());
         }
-        let value = match e.parse_value(&r.value) {
-            Ok(v) => v,
-            Err(ve) => {
-                errors.push(PlaceError {
-                    place: r.value_place.clone(),
-                    key: ve.key,
-                    args: ve.args,
-                });
-                continue;
-            }
-        };
-        if !seen.insert((r.org.clone(), r.element.clone(), r.disagg.clone(), r.row)) {
-            fail(&r.place, "", "err.file.duplicate_cell", vec![r.element.clone()]);
-            continue;
-        }
-        out.entry(r.org.clone()).or_default().push(Entry {
-            element: r.element.clone(),
-            disagg: r.disagg.clone(),
-            row: r.row,
-            value,
-        });
+        Err(fail(
+            &r.place,
+            "row",
+            if self.f.kind == FormKind::Grid {
+                "err.file.row_on_grid"
+            } else {
+                "err.file.row_missing"
+            },
+            vec![r.row.to_string()],
+        ))
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
 
 #[cfg(test)]

@@ -52,77 +52,28 @@ impl DataElement {
         if text.is_empty() {
             return Ok(None);
         }
-        let number = |s: &str| -> Result<f64, ValueError> {
-            let cleaned: String = s.chars().filter(|c| *c != ',' && !c.is_whitespace()).collect();
-            match cleaned.parse::<f64>() {
-                Ok(v) if v.is_finite() => Ok(v),
-                _ => Err(err("err.value.not_number", vec![raw.trim().to_string()])),
-            }
-        };
-        let non_negative = |v: f64| {
-            if v < 0.0 && !self.allow_negative {
-                Err(err("err.value.negative", vec![raw.trim().to_string()]))
-            } else {
-                Ok(v)
-            }
-        };
         let stored = match self.value_type {
             ValueType::Integer => {
-                let v = non_negative(number(&text)?)?;
+                let v = self.non_negative(raw, number(raw, &text)?)?;
                 if v.fract() != 0.0 {
                     return Err(err("err.value.not_integer", vec![raw.trim().to_string()]));
                 }
                 Stored::Num(v)
             }
             ValueType::Number | ValueType::MoneyThousand => {
-                Stored::Num(non_negative(number(&text)?)?)
+                Stored::Num(self.non_negative(raw, number(raw, &text)?)?)
             }
             ValueType::Percentage => {
-                Stored::Num(non_negative(number(text.trim_end_matches('%'))?)?)
+                Stored::Num(self.non_negative(raw, number(raw, text.trim_end_matches('%'))?)?)
             }
-            ValueType::YearMonth => {
-                let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
-                let ok = digits.len() == 6
-                    && text.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '.' || c == '/');
-                let (y, m) = if ok {
-                    (
-                        digits[..4].parse::<i32>().unwrap_or(0),
-                        digits[4..].parse::<u32>().unwrap_or(0),
-                    )
-                } else {
-                    (0, 0)
-                };
-                if !ok || !(1900..=2999).contains(&y) || !(1..=12).contains(&m) {
-                    return Err(err("err.value.not_month", vec![raw.trim().to_string()]));
-                }
-                Stored::Num((y * 100 + m as i32) as f64)
-            }
+            ValueType::YearMonth => year_month(raw, &text)?,
             ValueType::Date => {
                 match chrono::NaiveDate::parse_from_str(&text.replace('/', "-"), "%Y-%m-%d") {
                     Ok(d) => Stored::Text(d.format("%Y-%m-%d").to_string()),
                     Err(_) => return Err(err("err.value.not_date", vec![raw.trim().to_string()])),
                 }
             }
-            ValueType::Option => {
-                // The code or the Chinese/English name of a choice.
-                match self.options.iter().find(|o| {
-                    o.code == text || o.name_zh == text || o.name_en.eq_ignore_ascii_case(&text)
-                }) {
-                    Some(o) => Stored::Text(o.code.clone()),
-                    None => {
-                        let allowed = self
-                            .options
-                            .iter()
-                            .map(|o| format!("{} {}", o.code, o.name_zh))
-                            .collect::<Vec<_>>()
-                            .join("、");
-                        return Err(err(
-                            "err.value.not_option",
-                            vec![raw.trim().to_string(), allowed],
-                        ));
-                    }
-                }
-            }
+            ValueType::Option => self.option(raw, &text)?,
             ValueType::Text => {
                 if text.chars().count() > MAX_TEXT {
                     return Err(err("err.value.too_long", vec![MAX_TEXT.to_string()]));
@@ -135,6 +86,59 @@ impl DataElement {
         };
         Ok(Some(stored))
     }
+
+    fn non_negative(&self, raw: &str, v: f64) -> Result<f64, ValueError> {
+        if v < 0.0 && !self.allow_negative {
+            Err(err("err.value.negative", vec![raw.trim().to_string()]))
+        } else {
+            Ok(v)
+        }
+    }
+
+    /// The code or the Chinese/English name of a choice.
+    fn option(&self, raw: &str, text: &str) -> Result<Stored, ValueError> {
+        match self
+            .options
+            .iter()
+            .find(|o| o.code == text || o.name_zh == text || o.name_en.eq_ignore_ascii_case(text))
+        {
+            Some(o) => Ok(Stored::Text(o.code.clone())),
+            None => {
+                let allowed = self
+                    .options
+                    .iter()
+                    .map(|o| format!("{} {}", o.code, o.name_zh))
+                    .collect::<Vec<_>>()
+                    .join("、");
+                Err(err("err.value.not_option", vec![raw.trim().to_string(), allowed]))
+            }
+        }
+    }
+}
+
+/// A number, thousands separators and spaces ignored; errors quote the `raw` cell.
+fn number(raw: &str, s: &str) -> Result<f64, ValueError> {
+    let cleaned: String = s.chars().filter(|c| *c != ',' && !c.is_whitespace()).collect();
+    match cleaned.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(err("err.value.not_number", vec![raw.trim().to_string()])),
+    }
+}
+
+/// A month as yyyymm (six digits, separators `-`, `.` or `/` allowed), stored as a number.
+fn year_month(raw: &str, text: &str) -> Result<Stored, ValueError> {
+    let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
+    let ok = digits.len() == 6
+        && text.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '.' || c == '/');
+    let (y, m) = if ok {
+        (digits[..4].parse::<i32>().unwrap_or(0), digits[4..].parse::<u32>().unwrap_or(0))
+    } else {
+        (0, 0)
+    };
+    if !ok || !(1900..=2999).contains(&y) || !(1..=12).contains(&m) {
+        return Err(err("err.value.not_month", vec![raw.trim().to_string()]));
+    }
+    Ok(Stored::Num((y * 100 + m as i32) as f64))
 }
 
 /// Full-width digits and signs (as typed with a Chinese input method) to ASCII.
