@@ -6,7 +6,7 @@ use crate::app::AppState;
 use crate::auth::{ApplyProjects, Auth, Ctx, ViewApplications, field_error, parse_form};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
-use crate::page::{Shell, render};
+use crate::page::{FieldMessage, Shell, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -116,7 +116,7 @@ struct NewPage {
     c: Call,
     budget: Vec<(&'static str, &'static str, String, String)>,
     f: AppForm,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldMessage>,
     questions: Vec<(String, Vec<Question>)>,
 }
 
@@ -194,7 +194,7 @@ pub async fn create(
             Ok(Redirect::to(&format!("/applications/{id}?notice=apps.created")).into_response())
         }
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let errors = e.fields.clone();
+            let errors = FieldMessage::list(&e.fields);
             let budget = CATEGORIES
                 .iter()
                 .map(|(code, zh, en)| {
