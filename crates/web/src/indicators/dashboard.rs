@@ -194,21 +194,19 @@ fn dashboard_page(d: DashboardInput<'_>) -> Dashboard {
         cards.push(card);
         warnings.extend(warning);
     }
-    let years: Vec<i32> = d
-        .f
-        .targets
-        .first()
-        .map(|t| (t.baseline_year..=t.target_year).collect())
-        .unwrap_or_default();
-    let milestones = d
-        .f
-        .targets
-        .iter()
-        .map(|tg| MilestoneRow {
-            indicator: name(lang, &tg.name_zh, &tg.name_en),
-            planned: years.iter().map(|y| number(tg.planned(*y))).collect(),
-        })
-        .collect();
+    let years: Vec<i32> =
+        d.f.targets
+            .first()
+            .map(|t| (t.baseline_year..=t.target_year).collect())
+            .unwrap_or_default();
+    let milestones =
+        d.f.targets
+            .iter()
+            .map(|tg| MilestoneRow {
+                indicator: name(lang, &tg.name_zh, &tg.name_en),
+                planned: years.iter().map(|y| number(tg.planned(*y))).collect(),
+            })
+            .collect();
     Dashboard {
         s: d.s,
         fname: name(lang, &d.f.name_zh, &d.f.name_en),

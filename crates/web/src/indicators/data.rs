@@ -56,10 +56,8 @@ pub async fn list(
     let public = state.public_frameworks().await.map_err(|e| a.ctx.err(e.into()))?;
     let all =
         innocity_store::indicators::frameworks(&state.db).await.map_err(|e| a.ctx.err(e.into()))?;
-    let frameworks = all
-        .iter()
-        .map(|f| FrameworkLine::new(lang, f, public.contains(&f.code)))
-        .collect();
+    let frameworks =
+        all.iter().map(|f| FrameworkLine::new(lang, f, public.contains(&f.code))).collect();
     Ok(render(&ListPage {
         s: a.ctx.shell(),
         frameworks,
@@ -201,10 +199,8 @@ pub async fn import_framework(
             let all = innocity_store::indicators::frameworks(&state.db)
                 .await
                 .map_err(|e| ctx.err(e.into()))?;
-            let frameworks = all
-                .iter()
-                .map(|f| FrameworkLine::new(lang, f, public.contains(&f.code)))
-                .collect();
+            let frameworks =
+                all.iter().map(|f| FrameworkLine::new(lang, f, public.contains(&f.code))).collect();
             let page = ListPage {
                 s: ctx.shell(),
                 frameworks,
