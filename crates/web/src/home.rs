@@ -164,7 +164,8 @@ async fn project_tasks(state: &AppState, ctx: &Ctx, user_id: i64) -> AppResult<V
     .await
     .map_err(|e| ctx.err(e.into()))?
     {
-        let task = |what: String| Task { href: format!("/projects/{}", p.id), code: p.code.clone(), what };
+        let task =
+            |what: String| Task { href: format!("/projects/{}", p.id), code: p.code.clone(), what };
         if p.overdue_reports > 0 {
             tasks.push(task(crate::i18n::tf(
                 ctx.lang,

@@ -50,16 +50,14 @@ pub async fn credit_page(
         .await
         .map_err(|e| ctx.err(e.into()))?
         .iter()
-        .map(|e| {
-            CreditListRow {
-                subject: format!("{}（{}）", e.subject.name, e.subject.key),
-                severity: t(
-                    lang,
-                    &format!("credit.severity.{}", credit_store::severity_code(e.record.severity)),
-                )
-                .to_string(),
-                record: credit_row(lang, &e.record),
-            }
+        .map(|e| CreditListRow {
+            subject: format!("{}（{}）", e.subject.name, e.subject.key),
+            severity: t(
+                lang,
+                &format!("credit.severity.{}", credit_store::severity_code(e.record.severity)),
+            )
+            .to_string(),
+            record: credit_row(lang, &e.record),
         })
         .collect();
     let answer = if q.key.trim().is_empty() {

@@ -72,11 +72,9 @@ pub async fn list(
     }
     let counts = Status::ALL
         .iter()
-        .map(|s| {
-            StatusCount {
-                status: status_label(lang, s.code()),
-                count: counts.get(s.code()).copied().unwrap_or(0),
-            }
+        .map(|s| StatusCount {
+            status: status_label(lang, s.code()),
+            count: counts.get(s.code()).copied().unwrap_or(0),
         })
         .collect();
     let rows = experts

@@ -144,15 +144,13 @@ pub async fn my_review(
         .form
         .criteria
         .iter()
-        .map(|c| {
-            CriterionRow {
-                code: c.code.clone(),
-                name: lang.pick(&c.name_zh, &c.name_en).to_string(),
-                weight: format!("{}", c.weight),
-                max: format!("{}", c.max),
-                step: format!("{}", c.step),
-                score: x.scores.get(&c.code).map(|v| format!("{v}")).unwrap_or_default(),
-            }
+        .map(|c| CriterionRow {
+            code: c.code.clone(),
+            name: lang.pick(&c.name_zh, &c.name_en).to_string(),
+            weight: format!("{}", c.weight),
+            max: format!("{}", c.max),
+            step: format!("{}", c.step),
+            score: x.scores.get(&c.code).map(|v| format!("{v}")).unwrap_or_default(),
         })
         .collect();
     let recommendations = round

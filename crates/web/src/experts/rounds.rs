@@ -166,7 +166,8 @@ pub async fn round_page(
     let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let d = load_round(&state, ctx, id).await?;
     let items = item_rows(lang, &d);
-    let (pool_in, pool_out) = pool_counts(lang, &store::pool(db, &d.r, ctx.today()).await.map_err(err)?);
+    let (pool_in, pool_out) =
+        pool_counts(lang, &store::pool(db, &d.r, ctx.today()).await.map_err(err)?);
     let method = Method::parse(&q.method).unwrap_or(Method::Trimmed);
     let (ranked, devs) = store::results(db, id, method).await.map_err(err)?;
     let drawn = store::drawn(db, id).await.map_err(err)?;

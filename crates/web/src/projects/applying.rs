@@ -199,17 +199,15 @@ pub async fn create(
             let errors = FieldMessage::list(&e.fields);
             let budget = CATEGORIES
                 .iter()
-                .map(|(code, zh, en)| {
-                    BudgetRow {
-                        code,
-                        name: ctx.lang.pick(zh, en),
-                        requested: f
-                            .rest
-                            .get(&format!("requested_{code}"))
-                            .cloned()
-                            .unwrap_or_default(),
-                        raised: f.rest.get(&format!("raised_{code}")).cloned().unwrap_or_default(),
-                    }
+                .map(|(code, zh, en)| BudgetRow {
+                    code,
+                    name: ctx.lang.pick(zh, en),
+                    requested: f
+                        .rest
+                        .get(&format!("requested_{code}"))
+                        .cloned()
+                        .unwrap_or_default(),
+                    raised: f.rest.get(&format!("raised_{code}")).cloned().unwrap_or_default(),
                 })
                 .collect();
             let questions = questions(ctx.lang, &c.form, &typed_answers(&f.rest));

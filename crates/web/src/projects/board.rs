@@ -100,11 +100,7 @@ pub async fn board(
 }
 
 /// Every call by stage: count, money requested and granted (万元).
-async fn board_xlsx(
-    state: &AppState,
-    ctx: &Ctx,
-    rows: &[store::BoardRow],
-) -> AppResult<Response> {
+async fn board_xlsx(state: &AppState, ctx: &Ctx, rows: &[store::BoardRow]) -> AppResult<Response> {
     let lang = ctx.lang;
     let err = |e: innocity_store::StoreError| ctx.err(e.into());
     use crate::http::TableCell as C;

@@ -118,7 +118,11 @@ pub async fn project_page(
     }))
 }
 
-fn instalment_lines(lang: Lang, rows: &[store::InstalmentRow], shell: &Shell) -> Vec<InstalmentLine> {
+fn instalment_lines(
+    lang: Lang,
+    rows: &[store::InstalmentRow],
+    shell: &Shell,
+) -> Vec<InstalmentLine> {
     rows.iter()
         .map(|r| {
             let i = &r.instalment;

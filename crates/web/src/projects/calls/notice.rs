@@ -86,13 +86,12 @@ pub async fn call_notice(state: &AppState, ctx: &Ctx, call_id: i64) -> AppResult
     let f = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     Ok(CallNotice {
         can_establish: n.as_ref().is_some_and(|n| day > n.ends_on) && !approved.is_empty(),
-        published: n
-            .map(|n| PublishedNotice {
-                meeting_on: date_zh(n.meeting_on),
-                minutes: n.minutes,
-                starts_on: date_zh(n.starts_on),
-                ends_on: date_zh(n.ends_on),
-            }),
+        published: n.map(|n| PublishedNotice {
+            meeting_on: date_zh(n.meeting_on),
+            minutes: n.minutes,
+            starts_on: date_zh(n.starts_on),
+            ends_on: date_zh(n.ends_on),
+        }),
         objections,
         approved: approved.len(),
         defaults: NoticeDates {

@@ -88,17 +88,15 @@ pub async fn list(
     }
     let rows = list
         .iter()
-        .map(|c| {
-            CallLine {
-                id: c.id,
-                code: c.code.clone(),
-                title: c.title.clone(),
-                opens: date_zh(c.opens_on),
-                deadline: date_zh(c.deadlines.applicant),
-                status: t(ctx.lang, if call_open(c, day) { "calls.open" } else { "calls.closed" })
-                    .to_string(),
-                open: call_open(c, day),
-            }
+        .map(|c| CallLine {
+            id: c.id,
+            code: c.code.clone(),
+            title: c.title.clone(),
+            opens: date_zh(c.opens_on),
+            deadline: date_zh(c.deadlines.applicant),
+            status: t(ctx.lang, if call_open(c, day) { "calls.open" } else { "calls.closed" })
+                .to_string(),
+            open: call_open(c, day),
         })
         .collect();
     Ok(render(&CallsPage {

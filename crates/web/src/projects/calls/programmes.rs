@@ -74,8 +74,13 @@ async fn programmes_page(
             .collect();
         rows.push(ProgrammeLine { id: p.id, code: p.code, name: p.name, years });
     }
-    let mut resp =
-        render(&ProgrammesPage { s: ctx.shell(), rows, f, errors: FieldMessage::list(&errors), notice });
+    let mut resp = render(&ProgrammesPage {
+        s: ctx.shell(),
+        rows,
+        f,
+        errors: FieldMessage::list(&errors),
+        notice,
+    });
     if !errors.is_empty() {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
