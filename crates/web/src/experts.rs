@@ -16,7 +16,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use innocity_core::credit::{Nature, Record};
-use innocity_core::experts::conflicts::TieKind;
+use innocity_core::experts::conflicts::{Tie, TieKind};
 use innocity_store::experts::{self as store, Expert, Mode};
 
 fn status_label(lang: Lang, s: &str) -> &'static str {
@@ -50,7 +50,31 @@ fn tie_label(lang: Lang, k: TieKind) -> &'static str {
     t(lang, &format!("experts.tie.{}", k.code()))
 }
 
-fn credit_row(lang: Lang, r: &Record) -> (String, String, String, String, String) {
+/// A tie of an expert's (employer, co-author, ...) as the pages list it.
+struct TieRow {
+    kind: &'static str,
+    name: String,
+    year: String,
+}
+
+fn tie_row(lang: Lang, t: Tie) -> TieRow {
+    TieRow {
+        kind: tie_label(lang, t.kind),
+        name: if t.name.is_empty() { t.credit_code } else { t.name },
+        year: t.year.map(|y| y.to_string()).unwrap_or_default(),
+    }
+}
+
+/// A research credit record as the pages list it.
+struct CreditRow {
+    date: String,
+    nature: String,
+    kind: String,
+    source: String,
+    sanction: String,
+}
+
+fn credit_row(lang: Lang, r: &Record) -> CreditRow {
     let nature =
         t(lang, if r.nature == Nature::Good { "credit.good" } else { "credit.bad" }).to_string();
     let sanction = match r.sanction {
@@ -65,7 +89,13 @@ fn credit_row(lang: Lang, r: &Record) -> (String, String, String, String, String
         ),
         innocity_core::credit::Sanction::Permanent => t(lang, "credit.permanent").to_string(),
     };
-    (r.date.format("%Y年%m月%d日").to_string(), nature, r.kind.clone(), r.source.clone(), sanction)
+    CreditRow {
+        date: r.date.format("%Y年%m月%d日").to_string(),
+        nature,
+        kind: r.kind.clone(),
+        source: r.source.clone(),
+        sanction,
+    }
 }
 
 /// The expert pages: the library, an expert's own profile, review rounds, an expert's reviews and

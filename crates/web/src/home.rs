@@ -13,10 +13,29 @@ use innocity_core::access::Scope;
 #[template(path = "home.html")]
 struct HomePage {
     s: Shell,
-    zones: Vec<(String, u64)>,
+    zones: Vec<ZoneCount>,
     total: u64,
-    dashboards: Vec<(String, String)>,
-    notices: Vec<(i64, String, String)>,
+    dashboards: Vec<PublicDashboard>,
+    notices: Vec<HomeNotice>,
+}
+
+/// How many organisations a zone has.
+struct ZoneCount {
+    name: String,
+    n: u64,
+}
+
+/// A public indicator dashboard.
+struct PublicDashboard {
+    code: String,
+    name: String,
+}
+
+/// A recent notice (立项公示) and its period.
+struct HomeNotice {
+    id: i64,
+    title: String,
+    period: String,
 }
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
@@ -24,7 +43,10 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
     let (zones, total) = (&stats.0, stats.1);
     let zones = zones
         .iter()
-        .map(|(zh, en, n)| (if ctx.lang == Lang::Zh { zh.clone() } else { en.clone() }, *n))
+        .map(|(zh, en, n)| ZoneCount {
+            name: if ctx.lang == Lang::Zh { zh.clone() } else { en.clone() },
+            n: *n,
+        })
         .collect();
     let public = state.public_frameworks().await.map_err(|e| ctx.err(e.into()))?;
     // Frameworks are read only when some are public (the home page is the busiest page).
@@ -36,7 +58,10 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
     let dashboards = all
         .into_iter()
         .filter(|f| public.contains(&f.code))
-        .map(|f| (f.code.clone(), ctx.lang.pick(&f.name_zh, &f.name_en).to_string()))
+        .map(|f| PublicDashboard {
+            code: f.code.clone(),
+            name: ctx.lang.pick(&f.name_zh, &f.name_en).to_string(),
+        })
         .collect();
     // 立项公示: the latest three notices.
     let mut notices = Vec::new();
@@ -50,15 +75,15 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
             .await
             .map_err(|e| ctx.err(e.into()))?
         {
-            notices.push((
-                c.id,
-                c.title,
-                format!(
+            notices.push(HomeNotice {
+                id: c.id,
+                title: c.title,
+                period: format!(
                     "{} – {}",
                     n.starts_on.format("%Y年%m月%d日"),
                     n.ends_on.format("%Y年%m月%d日")
                 ),
-            ));
+            });
         }
     }
     Ok(render(&HomePage { s: ctx.shell(), zones, total, dashboards, notices }))
@@ -70,8 +95,14 @@ struct WorkspacePage {
     s: Shell,
     scope: String,
     reminders: Vec<innocity_store::stats::Reminder>,
-    /// (link, code, what to do)
-    tasks: Vec<(String, String, String)>,
+    tasks: Vec<Task>,
+}
+
+/// Something for the signed-in person to do: where, on what, what.
+struct Task {
+    href: String,
+    code: String,
+    what: String,
 }
 
 pub async fn workspace(
@@ -79,7 +110,30 @@ pub async fn workspace(
     a: Auth<ViewWorkspace>,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let scope = match &a.principal.scope {
+    let scope = scope_text(&state, ctx, &a.principal.scope).await?;
+    // 催报: the latest reminders for an organisation's people, on the first page they see.
+    let reminders = match &a.principal.scope {
+        Scope::Organisation(id) => innocity_store::stats::reminders_for(&state.db, *id, 3)
+            .await
+            .map_err(|e| ctx.err(e.into()))?,
+        _ => vec![],
+    };
+    let tasks = if matches!(
+        a.principal.role,
+        innocity_core::access::Role::OrgMember | innocity_core::access::Role::OrgAdmin
+    ) {
+        let mut tasks = project_tasks(&state, ctx, a.principal.user_id).await?;
+        tasks.extend(application_tasks(&state, ctx, a.principal.user_id).await?);
+        tasks
+    } else {
+        vec![]
+    };
+    Ok(render(&WorkspacePage { s: ctx.shell(), scope, reminders, tasks }))
+}
+
+/// What the person's scope covers, in words.
+async fn scope_text(state: &AppState, ctx: &Ctx, scope: &Scope) -> AppResult<String> {
+    Ok(match scope {
         Scope::All => crate::i18n::t(ctx.lang, "ws.scope.all").to_string(),
         Scope::Subtree(path) => {
             let units = state.units().await.map_err(|e| ctx.err(e.into()))?;
@@ -95,87 +149,73 @@ pub async fn workspace(
             .map(|o| o.name)
             .unwrap_or_default(),
         Scope::Nothing => crate::i18n::t(ctx.lang, "ws.scope.nothing").to_string(),
-    };
-    // 催报: the latest reminders for an organisation's people, on the first page they see.
-    let reminders = match &a.principal.scope {
-        Scope::Organisation(id) => innocity_store::stats::reminders_for(&state.db, *id, 3)
-            .await
-            .map_err(|e| ctx.err(e.into()))?,
-        _ => vec![],
-    };
-    // A leader's project tasks: reports overdue or due within 30 days, rectifications overdue.
+    })
+}
+
+/// A leader's project tasks: reports overdue or due within 30 days, rectifications overdue.
+async fn project_tasks(state: &AppState, ctx: &Ctx, user_id: i64) -> AppResult<Vec<Task>> {
     let today = ctx.today();
     let mut tasks = Vec::new();
-    if matches!(
-        a.principal.role,
-        innocity_core::access::Role::OrgMember | innocity_core::access::Role::OrgAdmin
-    ) {
-        for p in innocity_store::projects::execution::portfolio(
-            &state.db,
-            innocity_store::projects::Reach::Leader(a.principal.user_id),
-            today,
-        )
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        {
-            if p.overdue_reports > 0 {
-                tasks.push((
-                    format!("/projects/{}", p.id),
-                    p.code.clone(),
-                    crate::i18n::tf(
-                        ctx.lang,
-                        "life.overdue_reports",
-                        &[p.overdue_reports.to_string()],
-                    ),
-                ));
-            }
-            if p.overdue_rectifications > 0 {
-                tasks.push((
-                    format!("/projects/{}", p.id),
-                    p.code.clone(),
-                    crate::i18n::tf(
-                        ctx.lang,
-                        "life.overdue_rectifications",
-                        &[p.overdue_rectifications.to_string()],
-                    ),
-                ));
-            }
-            if let Some(due) = p.next_due.filter(|d| (d.due_on - today).num_days() <= 30) {
-                tasks.push((
-                    format!("/projects/{}", p.id),
-                    p.code.clone(),
-                    crate::i18n::tf(
-                        ctx.lang,
-                        "ws.report_due",
-                        &[due.due_on.format("%Y年%m月%d日").to_string()],
-                    ),
-                ));
-            }
+    for p in innocity_store::projects::execution::portfolio(
+        &state.db,
+        innocity_store::projects::Reach::Leader(user_id),
+        today,
+    )
+    .await
+    .map_err(|e| ctx.err(e.into()))?
+    {
+        let task =
+            |what: String| Task { href: format!("/projects/{}", p.id), code: p.code.clone(), what };
+        if p.overdue_reports > 0 {
+            tasks.push(task(crate::i18n::tf(
+                ctx.lang,
+                "life.overdue_reports",
+                &[p.overdue_reports.to_string()],
+            )));
         }
-        // Applications sent back or turned down: the applicant is told why.
-        use innocity_core::projects::Stage;
-        for x in innocity_store::projects::applications(
-            &state.db,
-            innocity_store::projects::Reach::Leader(a.principal.user_id),
-            None,
-            None,
-        )
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        {
-            let key = match x.stage {
-                Stage::Draft if !x.reason.is_empty() => "ws.returned",
-                Stage::Rejected => "ws.rejected",
-                _ => continue,
-            };
-            tasks.push((
-                format!("/applications/{}", x.id),
-                x.code.clone(),
-                crate::i18n::tf(ctx.lang, key, std::slice::from_ref(&x.reason)),
-            ));
+        if p.overdue_rectifications > 0 {
+            tasks.push(task(crate::i18n::tf(
+                ctx.lang,
+                "life.overdue_rectifications",
+                &[p.overdue_rectifications.to_string()],
+            )));
+        }
+        if let Some(due) = p.next_due.filter(|d| (d.due_on - today).num_days() <= 30) {
+            tasks.push(task(crate::i18n::tf(
+                ctx.lang,
+                "ws.report_due",
+                &[due.due_on.format("%Y年%m月%d日").to_string()],
+            )));
         }
     }
-    Ok(render(&WorkspacePage { s: ctx.shell(), scope, reminders, tasks }))
+    Ok(tasks)
+}
+
+/// Applications sent back or turned down: the applicant is told why.
+async fn application_tasks(state: &AppState, ctx: &Ctx, user_id: i64) -> AppResult<Vec<Task>> {
+    use innocity_core::projects::Stage;
+    let mut tasks = Vec::new();
+    for x in innocity_store::projects::applications(
+        &state.db,
+        innocity_store::projects::Reach::Leader(user_id),
+        None,
+        None,
+    )
+    .await
+    .map_err(|e| ctx.err(e.into()))?
+    {
+        let key = match x.stage {
+            Stage::Draft if !x.reason.is_empty() => "ws.returned",
+            Stage::Rejected => "ws.rejected",
+            _ => continue,
+        };
+        tasks.push(Task {
+            href: format!("/applications/{}", x.id),
+            code: x.code.clone(),
+            what: crate::i18n::tf(ctx.lang, key, std::slice::from_ref(&x.reason)),
+        });
+    }
+    Ok(tasks)
 }
 
 /// The public home page and the signed-in workspace.

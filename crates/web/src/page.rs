@@ -157,6 +157,38 @@ impl FieldErrors {
     }
 }
 
+/// One option of a select, radio or checkbox list: the value sent, what it says, whether it is
+/// chosen.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    pub fn new(value: impl ToString, label: impl ToString, selected: bool) -> Choice {
+        Choice { value: value.to_string(), label: label.to_string(), selected }
+    }
+}
+
+/// A form field's error message, in the user's language.
+#[derive(Debug, Clone)]
+pub struct FieldMessage {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldMessage {
+    /// The messages of an error's `(field, message)` pairs.
+    pub fn list(fields: &[(String, String)]) -> Vec<FieldMessage> {
+        fields
+            .iter()
+            .map(|(field, message)| FieldMessage { field: field.clone(), message: message.clone() })
+            .collect()
+    }
+}
+
 /// Renders a template to a response; a template error is logged and shown as a 500 page.
 pub fn render<T: Template>(t: &T) -> Response {
     match t.render() {

@@ -98,7 +98,7 @@ pub struct Question {
     label: String,
     /// text, longtext, number, date, choice
     kind: &'static str,
-    options: Vec<(String, bool)>,
+    options: Vec<crate::page::Choice>,
     value: String,
     required: bool,
     hint: String,

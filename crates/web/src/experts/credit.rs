@@ -1,5 +1,5 @@
 //! Research credit records: the list and adding one.
-use super::{Notice, credit_row, notice_text};
+use super::{CreditRow, Notice, credit_row, notice_text};
 use crate::app::AppState;
 use crate::auth::{Auth, ManageCredit, field_error, parse_form};
 use crate::error::AppResult;
@@ -17,9 +17,16 @@ use innocity_store::credit as credit_store;
 struct CreditPage {
     s: Shell,
     notice: String,
-    rows: Vec<(String, String, String, String, String, String, String)>,
+    rows: Vec<CreditListRow>,
     key: String,
     answer: String,
+}
+
+/// A credit record with whom it concerns and how severe it is.
+struct CreditListRow {
+    subject: String,
+    severity: String,
+    record: CreditRow,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -43,21 +50,14 @@ pub async fn credit_page(
         .await
         .map_err(|e| ctx.err(e.into()))?
         .iter()
-        .map(|e| {
-            let (date, nature, kind, source, sanction) = credit_row(lang, &e.record);
-            (
-                format!("{}（{}）", e.subject.name, e.subject.key),
-                date,
-                nature,
-                kind,
-                t(
-                    lang,
-                    &format!("credit.severity.{}", credit_store::severity_code(e.record.severity)),
-                )
-                .to_string(),
-                source,
-                sanction,
+        .map(|e| CreditListRow {
+            subject: format!("{}（{}）", e.subject.name, e.subject.key),
+            severity: t(
+                lang,
+                &format!("credit.severity.{}", credit_store::severity_code(e.record.severity)),
             )
+            .to_string(),
+            record: credit_row(lang, &e.record),
         })
         .collect();
     let answer = if q.key.trim().is_empty() {

@@ -1,10 +1,10 @@
 //! The expert library as staff see it: the list, an expert's page and status, adding one.
-use super::{Notice, credit_row, notice_text, status_label, tie_label};
+use super::{CreditRow, Notice, TieRow, credit_row, notice_text, status_label, tie_row};
 use crate::app::AppState;
 use crate::auth::{Auth, ManageExperts, field_error, parse_form};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
-use crate::page::{Shell, render};
+use crate::page::{Choice, FieldMessage, Shell, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -22,10 +22,10 @@ struct ListPage {
     s: Shell,
     rows: Vec<Row>,
     library: String,
-    statuses: Vec<(&'static str, &'static str, bool)>,
+    statuses: Vec<Choice>,
     field: String,
     text: String,
-    counts: Vec<(String, usize)>,
+    counts: Vec<StatusCount>,
 }
 
 struct Row {
@@ -72,8 +72,9 @@ pub async fn list(
     }
     let counts = Status::ALL
         .iter()
-        .map(|s| {
-            (status_label(lang, s.code()).to_string(), counts.get(s.code()).copied().unwrap_or(0))
+        .map(|s| StatusCount {
+            status: status_label(lang, s.code()),
+            count: counts.get(s.code()).copied().unwrap_or(0),
         })
         .collect();
     let rows = experts
@@ -93,7 +94,7 @@ pub async fn list(
         .collect();
     let statuses = Status::ALL
         .iter()
-        .map(|x| (x.code(), status_label(lang, x.code()), x.code() == q.status))
+        .map(|x| Choice::new(x.code(), status_label(lang, x.code()), x.code() == q.status))
         .collect();
     Ok(render(&ListPage {
         s: a.ctx.shell(),
@@ -114,16 +115,44 @@ struct ViewPage {
     notice: String,
     status: &'static str,
     library: &'static str,
-    actions: Vec<(&'static str, &'static str)>,
-    ties: Vec<(String, String, String)>,
-    credit: Vec<(String, String, String, String, String)>,
+    actions: Vec<Choice>,
+    ties: Vec<TieRow>,
+    credit: Vec<CreditRow>,
     grade: String,
     eligible: String,
-    ledger: Vec<(i64, i64, i64)>,
-    perf: Vec<(&'static str, String)>,
+    ledger: Vec<LedgerYear>,
+    perf: Vec<PerfTile>,
     advice: &'static str,
-    conflicts: Vec<(String, String, &'static str, &'static str, String)>,
+    conflicts: Vec<ConflictRow>,
     reconfirmation: &'static str,
+}
+
+/// How many of the library's experts have a status.
+struct StatusCount {
+    status: &'static str,
+    count: usize,
+}
+
+/// A year of an expert's review load against the yearly cap.
+struct LedgerYear {
+    year: i64,
+    reviews: i64,
+    left: i64,
+}
+
+/// One figure of an expert's review performance.
+struct PerfTile {
+    label: &'static str,
+    value: String,
+}
+
+/// A conflict of interest found or declared for one of the expert's items.
+struct ConflictRow {
+    round: String,
+    item: String,
+    kind: &'static str,
+    source: &'static str,
+    detail: String,
 }
 
 pub async fn view(
@@ -142,25 +171,18 @@ pub async fn view(
     let actions = Action::ALL
         .iter()
         .filter(|x| innocity_core::experts::next(e.status, **x, "reason").is_ok())
-        .map(|x| (x.code(), t(lang, &format!("experts.action.{}", x.code()))))
+        .map(|x| Choice::new(x.code(), t(lang, &format!("experts.action.{}", x.code())), false))
         .collect();
     let ties = store::ties(db, id)
         .await
         .map_err(|e| ctx.err(e.into()))?
         .into_iter()
-        .map(|t| {
-            (
-                tie_label(lang, t.kind).to_string(),
-                if t.name.is_empty() { t.credit_code } else { t.name },
-                t.year.map(|y| y.to_string()).unwrap_or_default(),
-            )
-        })
+        .map(|t| tie_row(lang, t))
         .collect();
     let records = credit_store::records_of(db, &e.code).await.map_err(|e| ctx.err(e.into()))?;
     let grade = credit::grade(&records, ctx.today());
     let elig = credit::eligibility(&records, ctx.today());
-    let credit =
-        records.iter().map(|r| credit_row(lang, r)).map(|r| (r.0, r.1, r.2, r.3, r.4)).collect();
+    let credit = records.iter().map(|r| credit_row(lang, r)).collect();
     let eligible = match elig.deciding {
         None => t(lang, "credit.eligible").to_string(),
         Some(r) => tf(lang, "credit.barred", &[r.kind, r.source]),
@@ -169,7 +191,7 @@ pub async fn view(
         .await
         .map_err(|e| ctx.err(e.into()))?
         .into_iter()
-        .map(|(y, n)| (y, n, (e.yearly_cap - n).max(0)))
+        .map(|(year, n)| LedgerYear { year, reviews: n, left: (e.yearly_cap - n).max(0) })
         .collect();
     let p = store::performance(db, id).await.map_err(|e| ctx.err(e.into()))?;
     let perf = vec![
@@ -187,7 +209,7 @@ pub async fn view(
         ),
     ]
     .into_iter()
-    .map(|(k, v)| (t(lang, k), v))
+    .map(|(k, value)| PerfTile { label: t(lang, k), value })
     .collect();
     let advice = t(
         lang,
@@ -207,13 +229,13 @@ pub async fn view(
     for c in store::expert_conflicts(db, id).await.map_err(|e| ctx.err(e.into()))? {
         if let Some(it) = store::item(db, c.item_id).await.map_err(|e| ctx.err(e.into()))? {
             let round = rounds.get(&it.round_id).map(|r| r.code.clone()).unwrap_or_default();
-            conflicts.push((
+            conflicts.push(ConflictRow {
                 round,
-                it.code,
-                t(lang, &format!("conflict.{}", c.kind)),
-                t(lang, &format!("conflict.source.{}", c.source)),
-                c.detail,
-            ));
+                item: it.code,
+                kind: t(lang, &format!("conflict.{}", c.kind)),
+                source: t(lang, &format!("conflict.source.{}", c.source)),
+                detail: c.detail,
+            });
         }
     }
     let reconfirmation = t(
@@ -275,7 +297,7 @@ pub async fn set_status(
 struct NewPage {
     s: Shell,
     f: NewExpertForm,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldMessage>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -390,7 +412,7 @@ pub async fn create(
             Err(e) => return Err(ctx.err(e.into())),
         }
     }
-    let mut resp = render(&NewPage { s: ctx.shell(), f, errors });
+    let mut resp = render(&NewPage { s: ctx.shell(), f, errors: FieldMessage::list(&errors) });
     *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(resp)
 }

@@ -1,9 +1,9 @@
 //! An expert's own profile: confirming it, keeping it current, declaring ties.
-use super::{Notice, my_expert, notice_text, status_label, tie_label};
+use super::{Notice, TieRow, my_expert, notice_text, status_label, tie_label, tie_row};
 use crate::app::AppState;
 use crate::auth::{Auth, ReviewAsExpert, field_error, parse_form};
 use crate::error::AppResult;
-use crate::page::{Shell, render};
+use crate::page::{Choice, Shell, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,8 +18,8 @@ struct MePage {
     e: Expert,
     notice: String,
     status: &'static str,
-    ties: Vec<(String, String, String)>,
-    tie_kinds: Vec<(&'static str, &'static str)>,
+    ties: Vec<TieRow>,
+    tie_kinds: Vec<Choice>,
     reconfirm_due: bool,
     year: i32,
 }
@@ -36,13 +36,7 @@ pub async fn me_page(
         .await
         .map_err(|e| ctx.err(e.into()))?
         .into_iter()
-        .map(|t| {
-            (
-                tie_label(lang, t.kind).to_string(),
-                if t.name.is_empty() { t.credit_code } else { t.name },
-                t.year.map(|y| y.to_string()).unwrap_or_default(),
-            )
-        })
+        .map(|t| tie_row(lang, t))
         .collect();
     let year = chrono::Datelike::year(&ctx.today());
     Ok(render(&MePage {
@@ -52,7 +46,10 @@ pub async fn me_page(
         reconfirm_due: e.confirmed_year < i64::from(year),
         e,
         ties,
-        tie_kinds: TieKind::ALL.iter().map(|k| (k.code(), tie_label(lang, *k))).collect(),
+        tie_kinds: TieKind::ALL
+            .iter()
+            .map(|k| Choice::new(k.code(), tie_label(lang, *k), false))
+            .collect(),
         year,
     }))
 }

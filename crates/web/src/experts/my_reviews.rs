@@ -4,7 +4,7 @@ use crate::app::AppState;
 use crate::auth::{Auth, Ctx, ReviewAsExpert, field_error, parse_form};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
-use crate::page::{Shell, render};
+use crate::page::{Choice, Shell, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,8 +15,27 @@ use std::collections::{BTreeMap, HashMap};
 #[template(path = "my_reviews.html")]
 struct MyReviewsPage {
     s: Shell,
-    rows: Vec<(i64, String, String, String, &'static str, String, bool)>,
-    bidding: Vec<(i64, String, String)>,
+    rows: Vec<MyReviewRow>,
+    bidding: Vec<BiddingRound>,
+}
+
+/// One assignment in the expert's list.
+struct MyReviewRow {
+    id: i64,
+    round: String,
+    code: String,
+    title: String,
+    status: &'static str,
+    deadline: String,
+    /// Still to be scored: assigned, and the round is open.
+    open: bool,
+}
+
+/// A round open for the expert's bids.
+struct BiddingRound {
+    id: i64,
+    name: String,
+    deadline: String,
 }
 
 pub async fn my_reviews(
@@ -40,21 +59,21 @@ pub async fn my_reviews(
             .await
             .map_err(err)?
             .ok_or_else(|| ctx.err(AppError::not_found()))?;
-        rows.push((
-            x.id,
-            r.name.clone(),
-            it.code,
-            it.title,
-            t(lang, &format!("reviews.a.{}", x.status)),
-            r.deadline.clone(),
-            x.status == "assigned" && r.is_open(),
-        ));
+        rows.push(MyReviewRow {
+            id: x.id,
+            round: r.name.clone(),
+            code: it.code,
+            title: it.title,
+            status: t(lang, &format!("reviews.a.{}", x.status)),
+            deadline: r.deadline.clone(),
+            open: x.status == "assigned" && r.is_open(),
+        });
     }
     let bidding = store::biddable(&state.db, &e)
         .await
         .map_err(err)?
         .into_iter()
-        .map(|r| (r.id, r.name, r.deadline))
+        .map(|r| BiddingRound { id: r.id, name: r.name, deadline: r.deadline })
         .collect();
     Ok(render(&MyReviewsPage { s: ctx.shell(), rows, bidding }))
 }
@@ -69,10 +88,20 @@ struct MyReviewPage {
     round: store::Round,
     notice: String,
     editable: bool,
-    criteria: Vec<(String, String, String, String, String, String)>,
-    recommendations: Vec<(String, &'static str)>,
+    criteria: Vec<CriterionRow>,
+    recommendations: Vec<Choice>,
     total: String,
     others: Vec<String>,
+}
+
+/// A scoring criterion with the expert's score so far.
+struct CriterionRow {
+    code: String,
+    name: String,
+    weight: String,
+    max: String,
+    step: String,
+    score: String,
 }
 
 async fn my_assignment(
@@ -115,22 +144,20 @@ pub async fn my_review(
         .form
         .criteria
         .iter()
-        .map(|c| {
-            (
-                c.code.clone(),
-                lang.pick(&c.name_zh, &c.name_en).to_string(),
-                format!("{}", c.weight),
-                format!("{}", c.max),
-                format!("{}", c.step),
-                x.scores.get(&c.code).map(|v| format!("{v}")).unwrap_or_default(),
-            )
+        .map(|c| CriterionRow {
+            code: c.code.clone(),
+            name: lang.pick(&c.name_zh, &c.name_en).to_string(),
+            weight: format!("{}", c.weight),
+            max: format!("{}", c.max),
+            step: format!("{}", c.step),
+            score: x.scores.get(&c.code).map(|v| format!("{v}")).unwrap_or_default(),
         })
         .collect();
     let recommendations = round
         .form
         .recommendations
         .iter()
-        .map(|r| (r.clone(), t(lang, &format!("reviews.rec.{r}"))))
+        .map(|r| Choice::new(r, t(lang, &format!("reviews.rec.{r}")), x.recommendation == *r))
         .collect();
     // Blind until the round closes; then the panel's totals, without names.
     let others = if round.is_open() {
@@ -301,7 +328,16 @@ struct BidsPage {
     s: Shell,
     round: store::Round,
     notice: String,
-    items: Vec<(i64, String, String, String, String)>,
+    items: Vec<BidItem>,
+}
+
+/// An item of the round with the expert's bid on it.
+struct BidItem {
+    id: i64,
+    code: String,
+    title: String,
+    discipline: String,
+    bid: String,
 }
 
 async fn bid_round(
@@ -334,8 +370,12 @@ pub async fn my_bids(
         .await
         .map_err(err)?
         .into_iter()
-        .map(|i| {
-            (i.id, i.code, i.title, i.discipline, bids.get(&i.id).cloned().unwrap_or_default())
+        .map(|i| BidItem {
+            bid: bids.get(&i.id).cloned().unwrap_or_default(),
+            id: i.id,
+            code: i.code,
+            title: i.title,
+            discipline: i.discipline,
         })
         .collect();
     Ok(render(&BidsPage { s: ctx.shell(), notice: notice_text(ctx.lang, &q), round, items }))

@@ -1,14 +1,14 @@
 //! Review rounds as staff run them: the list, a round's page and actions, its results.
 use super::{Notice, notice_text};
 use crate::app::AppState;
-use crate::auth::{Auth, ManageExperts};
+use crate::auth::{Auth, Ctx, ManageExperts};
 use crate::error::{AppError, AppResult};
-use crate::i18n::{t, tf};
-use crate::page::{Shell, render};
+use crate::i18n::{Lang, t, tf};
+use crate::page::{Choice, Shell, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use innocity_core::experts::scoring::Method;
+use innocity_core::experts::scoring::{Deviation, ItemResult, Method};
 use innocity_store::experts::{self as store, Expert, ExpertQuery, Mode};
 use std::collections::{BTreeMap, HashMap};
 
@@ -67,13 +67,13 @@ struct RoundPage {
     assigned: bool,
     items: Vec<ItemRow>,
     pool_in: usize,
-    pool_out: Vec<(String, usize)>,
-    progress: Vec<(String, String, usize, usize, usize)>,
+    pool_out: Vec<PoolOut>,
+    progress: Vec<ProgressRow>,
     results: Vec<ResultRow>,
-    outliers: Vec<(String, String, String, usize)>,
+    outliers: Vec<OutlierRow>,
     method: String,
-    methods: Vec<(&'static str, &'static str)>,
-    log: Vec<(String, String, String, String)>,
+    methods: Vec<Choice>,
+    log: Vec<LogRow>,
     conflicts: usize,
     rules: String,
 }
@@ -83,7 +83,29 @@ struct ItemRow {
     title: String,
     applicant: String,
     conflicts: usize,
-    panel: Vec<(String, String, String)>,
+    panel: Vec<PanelMember>,
+}
+
+/// An expert on an item's panel, with where the review stands.
+struct PanelMember {
+    expert: String,
+    status: &'static str,
+    total: String,
+}
+
+/// How many experts of the library are left out of the pool for one reason.
+struct PoolOut {
+    reason: &'static str,
+    n: usize,
+}
+
+/// An expert's reviews in the round: submitted, still open, withdrawn.
+struct ProgressRow {
+    code: String,
+    name: String,
+    done: usize,
+    open: usize,
+    gone: usize,
 }
 
 struct ResultRow {
@@ -97,6 +119,22 @@ struct ResultRow {
     disagreement: bool,
 }
 
+/// A reviewer systematically harsher or more lenient than the panels.
+struct OutlierRow {
+    code: String,
+    name: String,
+    deviation: String,
+    n: usize,
+}
+
+/// A line of the draw's log.
+struct LogRow {
+    item: String,
+    expert: String,
+    action: &'static str,
+    key: String,
+}
+
 #[derive(serde::Deserialize, Default)]
 pub struct RoundQuery {
     #[serde(default)]
@@ -105,6 +143,15 @@ pub struct RoundQuery {
     notice: String,
     #[serde(default)]
     n: String,
+}
+
+/// What the round page reads from the store.
+struct RoundData {
+    r: store::Round,
+    items: Vec<store::Item>,
+    assignments: Vec<store::Assignment>,
+    experts: HashMap<i64, Expert>,
+    conflicts: Vec<store::ConflictRow>,
 }
 
 pub async fn round_page(
@@ -117,10 +164,67 @@ pub async fn round_page(
     let lang = ctx.lang;
     let db = &state.db;
     let err = |e: innocity_store::StoreError| ctx.err(e.into());
+    let d = load_round(&state, ctx, id).await?;
+    let items = item_rows(lang, &d);
+    let (pool_in, pool_out) =
+        pool_counts(lang, &store::pool(db, &d.r, ctx.today()).await.map_err(err)?);
+    let method = Method::parse(&q.method).unwrap_or(Method::Trimmed);
+    let (ranked, devs) = store::results(db, id, method).await.map_err(err)?;
+    let drawn = store::drawn(db, id).await.map_err(err)?;
+    let log = store::draw_log(db, id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|l| LogRow {
+            item: l.item_code,
+            expert: l.expert_code,
+            action: t(lang, &format!("reviews.log.{}", l.action)),
+            key: l.key,
+        })
+        .collect();
+    let progress = progress_rows(&d);
+    let results = result_rows(&d, &ranked);
+    let outliers = outlier_rows(&d, &devs);
+    let r = d.r;
+    Ok(render(&RoundPage {
+        s: ctx.shell(),
+        notice: notice_text(lang, &Notice { notice: q.notice.clone(), n: q.n.clone() }),
+        mode: t(lang, &format!("reviews.mode.{}", r.mode.code())),
+        open: r.is_open(),
+        drawn,
+        assigned: !d.assignments.is_empty(),
+        items,
+        pool_in,
+        pool_out,
+        progress,
+        results,
+        outliers,
+        method: method.code().to_string(),
+        methods: Method::ALL
+            .iter()
+            .map(|m| {
+                Choice::new(
+                    m.code(),
+                    t(lang, &format!("reviews.method.{}", m.code())),
+                    m.code() == method.code(),
+                )
+            })
+            .collect(),
+        log,
+        conflicts: d.conflicts.len(),
+        rules: rules_text(lang, &r),
+        status_label: t(lang, &format!("reviews.status.{}", r.status)),
+        r,
+    }))
+}
+
+async fn load_round(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<RoundData> {
+    let db = &state.db;
+    let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let r =
         store::round(db, id).await.map_err(err)?.ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let its = store::items(db, id).await.map_err(err)?;
-    let asg = store::assignments(db, id).await.map_err(err)?;
+    let items = store::items(db, id).await.map_err(err)?;
+    let assignments = store::assignments(db, id).await.map_err(err)?;
     let experts: HashMap<i64, Expert> =
         store::list(db, &ExpertQuery { library: Some(r.library), ..Default::default() })
             .await
@@ -129,43 +233,53 @@ pub async fn round_page(
             .map(|e| (e.id, e))
             .collect();
     let conflicts = store::round_conflicts(db, id).await.map_err(err)?;
+    Ok(RoundData { r, items, assignments, experts, conflicts })
+}
+
+fn item_rows(lang: Lang, d: &RoundData) -> Vec<ItemRow> {
     let mut per_item: HashMap<i64, usize> = HashMap::new();
-    for c in &conflicts {
+    for c in &d.conflicts {
         *per_item.entry(c.item_id).or_default() += 1;
     }
-    let name =
-        |eid: i64| experts.get(&eid).map(|e| format!("{} {}", e.code, e.name)).unwrap_or_default();
-    let items = its
+    let name = |eid: i64| {
+        d.experts.get(&eid).map(|e| format!("{} {}", e.code, e.name)).unwrap_or_default()
+    };
+    d.items
         .iter()
         .map(|it| ItemRow {
             code: it.code.clone(),
             title: it.title.clone(),
             applicant: format!("{}（{}）", it.applicant, it.org_name),
             conflicts: per_item.get(&it.id).copied().unwrap_or(0),
-            panel: asg
+            panel: d
+                .assignments
                 .iter()
                 .filter(|x| x.item_id == it.id)
-                .map(|x| {
-                    (
-                        name(x.expert_id),
-                        t(lang, &format!("reviews.a.{}", x.status)).to_string(),
-                        x.total.map(|v| format!("{v:.1}")).unwrap_or_default(),
-                    )
+                .map(|x| PanelMember {
+                    expert: name(x.expert_id),
+                    status: t(lang, &format!("reviews.a.{}", x.status)),
+                    total: x.total.map(|v| format!("{v:.1}")).unwrap_or_default(),
                 })
                 .collect(),
         })
-        .collect();
-    let pool = store::pool(db, &r, ctx.today()).await.map_err(err)?;
+        .collect()
+}
+
+/// How many experts are in the pool, and how many are left out for each reason.
+fn pool_counts(lang: Lang, pool: &[store::PoolEntry]) -> (usize, Vec<PoolOut>) {
     let mut out: BTreeMap<&str, usize> = BTreeMap::new();
-    for p in &pool {
+    for p in pool {
         if let Some((key, _)) = p.excluded {
             *out.entry(key).or_default() += 1;
         }
     }
     let pool_in = pool.iter().filter(|p| p.excluded.is_none()).count();
-    let pool_out = out.into_iter().map(|(k, n)| (t(lang, k).to_string(), n)).collect();
+    (pool_in, out.into_iter().map(|(k, n)| PoolOut { reason: t(lang, k), n }).collect())
+}
+
+fn progress_rows(d: &RoundData) -> Vec<ProgressRow> {
     let mut prog: BTreeMap<i64, (usize, usize, usize)> = BTreeMap::new();
-    for x in &asg {
+    for x in &d.assignments {
         let e = prog.entry(x.expert_id).or_default();
         match x.status.as_str() {
             "submitted" => e.0 += 1,
@@ -173,23 +287,21 @@ pub async fn round_page(
             _ => e.2 += 1,
         }
     }
-    let progress = prog
-        .into_iter()
-        .map(|(eid, (done, open, gone))| {
-            (
-                experts.get(&eid).map(|e| e.code.clone()).unwrap_or_default(),
-                experts.get(&eid).map(|e| e.name.clone()).unwrap_or_default(),
-                done,
-                open,
-                gone,
-            )
+    prog.into_iter()
+        .map(|(eid, (done, open, gone))| ProgressRow {
+            code: d.experts.get(&eid).map(|e| e.code.clone()).unwrap_or_default(),
+            name: d.experts.get(&eid).map(|e| e.name.clone()).unwrap_or_default(),
+            done,
+            open,
+            gone,
         })
-        .collect();
-    let method = Method::parse(&q.method).unwrap_or(Method::Trimmed);
-    let (ranked, devs) = store::results(db, id, method).await.map_err(err)?;
+        .collect()
+}
+
+fn result_rows(d: &RoundData, ranked: &[ItemResult]) -> Vec<ResultRow> {
     let title_of: HashMap<&str, &str> =
-        its.iter().map(|i| (i.code.as_str(), i.title.as_str())).collect();
-    let results = ranked
+        d.items.iter().map(|i| (i.code.as_str(), i.title.as_str())).collect();
+    ranked
         .iter()
         .map(|x| ResultRow {
             rank: x.rank,
@@ -201,34 +313,25 @@ pub async fn round_page(
             range: format!("{:.1}–{:.1}", x.min, x.max),
             disagreement: x.disagreement,
         })
-        .collect();
-    let by_code: HashMap<&str, &Expert> = experts.values().map(|e| (e.code.as_str(), e)).collect();
-    let outliers = devs
-        .iter()
-        .filter(|d| d.outlier)
-        .map(|d| {
-            (
-                d.expert.clone(),
-                by_code.get(d.expert.as_str()).map(|e| e.name.clone()).unwrap_or_default(),
-                format!("{:+.1}", d.mean_signed),
-                d.n,
-            )
+        .collect()
+}
+
+fn outlier_rows(d: &RoundData, devs: &[Deviation]) -> Vec<OutlierRow> {
+    let by_code: HashMap<&str, &Expert> =
+        d.experts.values().map(|e| (e.code.as_str(), e)).collect();
+    devs.iter()
+        .filter(|x| x.outlier)
+        .map(|x| OutlierRow {
+            code: x.expert.clone(),
+            name: by_code.get(x.expert.as_str()).map(|e| e.name.clone()).unwrap_or_default(),
+            deviation: format!("{:+.1}", x.mean_signed),
+            n: x.n,
         })
-        .collect();
-    let drawn = store::drawn(db, id).await.map_err(err)?;
-    let log = store::draw_log(db, id)
-        .await
-        .map_err(err)?
-        .into_iter()
-        .map(|l| {
-            (
-                l.item_code,
-                l.expert_code,
-                t(lang, &format!("reviews.log.{}", l.action)).to_string(),
-                l.key,
-            )
-        })
-        .collect();
+        .collect()
+}
+
+/// The round's composition rules in words.
+fn rules_text(lang: Lang, r: &store::Round) -> String {
     let c = &r.rules.composition;
     let mut rules =
         vec![tf(lang, "reviews.rule.demand", &[r.demand.to_string(), r.max_load.to_string()])];
@@ -249,30 +352,7 @@ pub async fn round_page(
             &[format!("{:.0}%", c.min_outside_share * 100.0)],
         ));
     }
-    Ok(render(&RoundPage {
-        s: ctx.shell(),
-        notice: notice_text(lang, &Notice { notice: q.notice.clone(), n: q.n.clone() }),
-        mode: t(lang, &format!("reviews.mode.{}", r.mode.code())),
-        open: r.is_open(),
-        drawn,
-        assigned: !asg.is_empty(),
-        items,
-        pool_in,
-        pool_out,
-        progress,
-        results,
-        outliers,
-        method: method.code().to_string(),
-        methods: Method::ALL
-            .iter()
-            .map(|m| (m.code(), t(lang, &format!("reviews.method.{}", m.code()))))
-            .collect(),
-        log,
-        conflicts: conflicts.len(),
-        rules: rules.join("；"),
-        status_label: t(lang, &format!("reviews.status.{}", r.status)),
-        r,
-    }))
+    rules.join("；")
 }
 
 /// Runs the round's assignment (optimal) or draw (after the seed is committed), sends reminders,

@@ -41,8 +41,21 @@ pub struct CompareRow {
     pub score: String,
     pub width: f64,
     pub interval: String,
-    pub values: Vec<(String, &'static str)>,
+    pub values: Vec<ZoneValue>,
     pub targets: Vec<String>,
+}
+
+/// A zone's value of an indicator and its status against the zone's own path.
+pub struct ZoneValue {
+    pub value: String,
+    pub status: &'static str,
+}
+
+/// How much of the composite's variance an assumption explains: first order and total.
+struct SobolRow {
+    assumption: String,
+    first: String,
+    total: String,
 }
 
 #[derive(Template)]
@@ -55,7 +68,7 @@ struct ComparePage {
     years: Vec<i32>,
     headers: Vec<String>,
     rows: Vec<CompareRow>,
-    sobol: Vec<(String, String, String)>,
+    sobol: Vec<SobolRow>,
     grid: Vec<GridTile>,
     grid_height: u32,
 }
@@ -139,12 +152,10 @@ pub async fn compare(
             sobol = sa
                 .indices
                 .iter()
-                .map(|(n, f1, tt)| {
-                    (
-                        t(lang, &format!("ind.assumption.{n}")).to_string(),
-                        format!("{f1:.2}"),
-                        format!("{tt:.2}"),
-                    )
+                .map(|(n, f1, tt)| SobolRow {
+                    assumption: t(lang, &format!("ind.assumption.{n}")).to_string(),
+                    first: format!("{f1:.2}"),
+                    total: format!("{tt:.2}"),
                 })
                 .collect();
         }
@@ -193,9 +204,12 @@ pub async fn compare(
                             let mut mine = tg.clone();
                             mine.baseline = b;
                             mine.target = zone_target(tg, *zid).unwrap_or(tg.target);
-                            (number(v), mine.assess(year, v, &f.thresholds).status.code())
+                            ZoneValue {
+                                value: number(v),
+                                status: mine.assess(year, v, &f.thresholds).status.code(),
+                            }
                         }
-                        None => ("—".into(), "none"),
+                        None => ZoneValue { value: "—".into(), status: "none" },
                     })
                     .collect(),
                 targets: f

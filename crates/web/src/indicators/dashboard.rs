@@ -6,7 +6,7 @@ use crate::app::AppState;
 use crate::auth::{Auth, Ctx, ManageIndicators, ViewIndicators};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t, tf};
-use crate::page::{Shell, render};
+use crate::page::{Choice, Shell, render};
 use crate::stats::number;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -40,11 +40,18 @@ pub struct Chart {
     pub planned: String,
     pub target_x: f64,
     pub target_y: f64,
-    pub points: Vec<(f64, f64, String)>,
+    pub points: Vec<ChartPoint>,
     pub y_top: String,
     pub y_bottom: String,
     pub first_year: i32,
     pub last_year: i32,
+}
+
+/// A dot of the actual series: where, and its year and value.
+pub struct ChartPoint {
+    pub x: f64,
+    pub y: f64,
+    pub title: String,
 }
 
 const W: f64 = 300.0;
@@ -72,7 +79,7 @@ fn chart(t: &Target, series: &[(i32, f64)]) -> Chart {
         target_y: yv(t.target),
         points: series
             .iter()
-            .map(|(a, b)| (x(*a), yv(*b), format!("{a}: {}", number(*b))))
+            .map(|(a, b)| ChartPoint { x: x(*a), y: yv(*b), title: format!("{a}: {}", number(*b)) })
             .collect(),
         y_top: number(hi),
         y_bottom: number(lo),
@@ -89,15 +96,28 @@ struct Dashboard {
     fname: String,
     unit_id: i64,
     unit_name: String,
-    units: Vec<(i64, String, bool)>,
+    units: Vec<Choice>,
     cards: Vec<Card>,
-    warnings: Vec<(String, &'static str, String)>,
-    milestones: Vec<(String, Vec<String>)>,
+    warnings: Vec<Warning>,
+    milestones: Vec<MilestoneRow>,
     years: Vec<i32>,
     manager: bool,
     notice: String,
     /// The public view: no unit choice, no downloads.
     public: bool,
+}
+
+/// An indicator off track: its name, status code and what is wrong.
+struct Warning {
+    indicator: String,
+    status: &'static str,
+    text: String,
+}
+
+/// An indicator's planned values, year by year.
+struct MilestoneRow {
+    indicator: String,
+    planned: Vec<String>,
 }
 
 pub async fn dashboard(
@@ -131,145 +151,160 @@ pub async fn dashboard(
     let units = scope_units
         .iter()
         .filter(|u| matches!(u.level.as_str(), "province" | "city" | "zone"))
-        .map(|u| (u.id, name(lang, &u.name_zh, &u.name_en), u.id == unit.id))
+        .map(|u| Choice::new(u.id, name(lang, &u.name_zh, &u.name_en), u.id == unit.id))
         .collect();
     let notice = notice_text(lang, &NoticeQuery { notice: q.notice.clone(), n: q.n });
     let manager = a.principal.role.allows(Capability::ManageIndicators);
-    Ok(render(&dashboard_page(
-        ctx.shell(),
+    Ok(render(&dashboard_page(DashboardInput {
+        s: ctx.shell(),
         lang,
         f,
-        &unit,
+        unit: &unit,
         unit_name,
         units,
-        &values,
+        values: &values,
         manager,
         notice,
-        false,
-    )))
+        public: false,
+    })))
 }
 
-/// The dashboard of one unit: a card per indicator, the warnings, the milestones.
-#[allow(clippy::too_many_arguments)]
-fn dashboard_page(
+/// What a unit's dashboard is built from.
+struct DashboardInput<'a> {
     s: Shell,
     lang: Lang,
     f: Framework,
-    unit: &OrgUnit,
+    unit: &'a OrgUnit,
     unit_name: String,
-    units: Vec<(i64, String, bool)>,
-    values: &[innocity_store::indicators::IndicatorValue],
+    /// The units the viewer may choose from (none on the public dashboard).
+    units: Vec<Choice>,
+    values: &'a [innocity_store::indicators::IndicatorValue],
     manager: bool,
     notice: String,
     public: bool,
-) -> Dashboard {
+}
+
+/// The dashboard of one unit: a card per indicator, the warnings, the milestones.
+fn dashboard_page(d: DashboardInput<'_>) -> Dashboard {
+    let lang = d.lang;
     let mut cards = Vec::new();
     let mut warnings = Vec::new();
-    for x in assess_all(&f, values) {
-        let tg = x.target;
-        let series: Vec<(i32, f64)> = values
-            .iter()
-            .filter(|v| v.indicator == tg.code)
-            .filter_map(|v| v.period.parse::<i32>().ok().map(|y| (y, v.value)))
-            .collect();
-        let source = values
-            .iter()
-            .rev()
-            .find(|v| v.indicator == tg.code)
-            .map(|v| v.source.clone())
-            .unwrap_or_default();
-        let tname = name(lang, &tg.name_zh, &tg.name_en);
-        let Some((year, actual, asmt, tr)) = x.latest else {
-            cards.push(Card {
-                code: tg.code.clone(),
-                name: tname,
-                unit: tg.unit.clone(),
-                year: "—".into(),
-                actual: "—".into(),
-                planned: "—".into(),
-                target: number(tg.target),
-                target_year: tg.target_year,
-                gap: "—".into(),
-                achieved: "—".into(),
-                status: "none",
-                trend: "—".into(),
-                required: "—".into(),
-                closing: "unknown",
-                source,
-                chart: chart(tg, &[]),
-            });
-            continue;
-        };
-        if asmt.status != Status::OnTrack {
-            warnings.push((
-                tname.clone(),
-                asmt.status.code(),
-                tf(
-                    lang,
-                    "ind.warning_text",
-                    &[
-                        number(actual),
-                        number(asmt.planned),
-                        format!("{:.0}%", asmt.pace * 100.0),
-                        if tr.closing == Some(true) {
-                            t(lang, "ind.closing").into()
-                        } else {
-                            t(lang, "ind.not_closing").into()
-                        },
-                    ],
-                ),
-            ));
-        }
-        cards.push(Card {
-            code: tg.code.clone(),
-            name: tname,
-            unit: tg.unit.clone(),
-            year: year.to_string(),
-            actual: number(actual),
-            planned: number(asmt.planned),
-            target: number(tg.target),
-            target_year: tg.target_year,
-            gap: number(asmt.gap),
-            achieved: format!("{:.0}%", asmt.achieved * 100.0),
-            status: asmt.status.code(),
-            trend: pct(tr.regression.or(tr.cagr)),
-            required: pct(tr.required),
-            closing: match tr.closing {
-                Some(true) => "yes",
-                Some(false) => "no",
-                None => "unknown",
-            },
-            source,
-            chart: chart(tg, &series),
-        });
+    for x in assess_all(&d.f, d.values) {
+        let (card, warning) = indicator_card(lang, &x, d.values);
+        cards.push(card);
+        warnings.extend(warning);
     }
     let years: Vec<i32> =
-        f.targets.first().map(|t| (t.baseline_year..=t.target_year).collect()).unwrap_or_default();
-    let milestones = f
-        .targets
-        .iter()
-        .map(|tg| {
-            (
-                name(lang, &tg.name_zh, &tg.name_en),
-                years.iter().map(|y| number(tg.planned(*y))).collect(),
-            )
-        })
-        .collect();
+        d.f.targets
+            .first()
+            .map(|t| (t.baseline_year..=t.target_year).collect())
+            .unwrap_or_default();
+    let milestones =
+        d.f.targets
+            .iter()
+            .map(|tg| MilestoneRow {
+                indicator: name(lang, &tg.name_zh, &tg.name_en),
+                planned: years.iter().map(|y| number(tg.planned(*y))).collect(),
+            })
+            .collect();
     Dashboard {
-        s,
-        fname: name(lang, &f.name_zh, &f.name_en),
-        framework: f,
-        unit_id: unit.id,
-        unit_name,
-        units,
+        s: d.s,
+        fname: name(lang, &d.f.name_zh, &d.f.name_en),
+        framework: d.f,
+        unit_id: d.unit.id,
+        unit_name: d.unit_name,
+        units: d.units,
         cards,
         warnings,
         milestones,
         years,
-        manager,
-        notice,
-        public,
+        manager: d.manager,
+        notice: d.notice,
+        public: d.public,
     }
+}
+
+/// An indicator's card, and the warning when it is off track.
+fn indicator_card(
+    lang: Lang,
+    x: &super::Assessed<'_>,
+    values: &[innocity_store::indicators::IndicatorValue],
+) -> (Card, Option<Warning>) {
+    let tg = x.target;
+    let series: Vec<(i32, f64)> = values
+        .iter()
+        .filter(|v| v.indicator == tg.code)
+        .filter_map(|v| v.period.parse::<i32>().ok().map(|y| (y, v.value)))
+        .collect();
+    let source = values
+        .iter()
+        .rev()
+        .find(|v| v.indicator == tg.code)
+        .map(|v| v.source.clone())
+        .unwrap_or_default();
+    let tname = name(lang, &tg.name_zh, &tg.name_en);
+    let Some((year, actual, asmt, tr)) = x.latest else {
+        let card = Card {
+            code: tg.code.clone(),
+            name: tname,
+            unit: tg.unit.clone(),
+            year: "—".into(),
+            actual: "—".into(),
+            planned: "—".into(),
+            target: number(tg.target),
+            target_year: tg.target_year,
+            gap: "—".into(),
+            achieved: "—".into(),
+            status: "none",
+            trend: "—".into(),
+            required: "—".into(),
+            closing: "unknown",
+            source,
+            chart: chart(tg, &[]),
+        };
+        return (card, None);
+    };
+    let warning = (asmt.status != Status::OnTrack).then(|| Warning {
+        indicator: tname.clone(),
+        status: asmt.status.code(),
+        text: tf(
+            lang,
+            "ind.warning_text",
+            &[
+                number(actual),
+                number(asmt.planned),
+                format!("{:.0}%", asmt.pace * 100.0),
+                if tr.closing == Some(true) {
+                    t(lang, "ind.closing").into()
+                } else {
+                    t(lang, "ind.not_closing").into()
+                },
+            ],
+        ),
+    });
+    let card = Card {
+        code: tg.code.clone(),
+        name: tname,
+        unit: tg.unit.clone(),
+        year: year.to_string(),
+        actual: number(actual),
+        planned: number(asmt.planned),
+        target: number(tg.target),
+        target_year: tg.target_year,
+        gap: number(asmt.gap),
+        achieved: format!("{:.0}%", asmt.achieved * 100.0),
+        status: asmt.status.code(),
+        trend: pct(tr.regression.or(tr.cagr)),
+        required: pct(tr.required),
+        closing: match tr.closing {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "unknown",
+        },
+        source,
+        chart: chart(tg, &series),
+    };
+    (card, warning)
 }
 
 #[derive(serde::Deserialize)]
@@ -319,16 +354,16 @@ pub async fn public_dashboard(
         .map_err(|e| ctx.err(e.into()))?;
     let unit_name =
         format!("{}（{}）", name(lang, &unit.name_zh, &unit.name_en), t(lang, "ind.whole_zone"));
-    Ok(render(&dashboard_page(
-        ctx.shell(),
+    Ok(render(&dashboard_page(DashboardInput {
+        s: ctx.shell(),
         lang,
         f,
-        &unit,
+        unit: &unit,
         unit_name,
-        vec![],
-        &values,
-        false,
-        String::new(),
-        true,
-    )))
+        units: vec![],
+        values: &values,
+        manager: false,
+        notice: String::new(),
+        public: true,
+    })))
 }

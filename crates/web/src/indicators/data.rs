@@ -17,13 +17,34 @@ use innocity_core::stats::long::PlaceError;
 #[template(path = "indicators_list.html")]
 struct ListPage {
     s: Shell,
-    /// code, name, source, indicators, public
-    frameworks: Vec<(String, String, String, usize, bool)>,
+    frameworks: Vec<FrameworkLine>,
     manager: bool,
     notice: String,
     /// A framework definition being imported, and what is wrong with it.
     body: String,
     errors: Vec<String>,
+}
+
+/// A framework in the list: code, name, source, how many indicators, whether its dashboard is
+/// public.
+struct FrameworkLine {
+    code: String,
+    name: String,
+    source: String,
+    indicators: usize,
+    public: bool,
+}
+
+impl FrameworkLine {
+    fn new(lang: crate::i18n::Lang, f: &Framework, public: bool) -> FrameworkLine {
+        FrameworkLine {
+            code: f.code.clone(),
+            name: name(lang, &f.name_zh, &f.name_en),
+            source: f.source.clone(),
+            indicators: f.targets.len(),
+            public,
+        }
+    }
 }
 
 pub async fn list(
@@ -35,18 +56,8 @@ pub async fn list(
     let public = state.public_frameworks().await.map_err(|e| a.ctx.err(e.into()))?;
     let all =
         innocity_store::indicators::frameworks(&state.db).await.map_err(|e| a.ctx.err(e.into()))?;
-    let frameworks = all
-        .iter()
-        .map(|f| {
-            (
-                f.code.clone(),
-                name(lang, &f.name_zh, &f.name_en),
-                f.source.clone(),
-                f.targets.len(),
-                public.contains(&f.code),
-            )
-        })
-        .collect();
+    let frameworks =
+        all.iter().map(|f| FrameworkLine::new(lang, f, public.contains(&f.code))).collect();
     Ok(render(&ListPage {
         s: a.ctx.shell(),
         frameworks,
@@ -188,18 +199,8 @@ pub async fn import_framework(
             let all = innocity_store::indicators::frameworks(&state.db)
                 .await
                 .map_err(|e| ctx.err(e.into()))?;
-            let frameworks = all
-                .iter()
-                .map(|f| {
-                    (
-                        f.code.clone(),
-                        name(lang, &f.name_zh, &f.name_en),
-                        f.source.clone(),
-                        f.targets.len(),
-                        public.contains(&f.code),
-                    )
-                })
-                .collect();
+            let frameworks =
+                all.iter().map(|f| FrameworkLine::new(lang, f, public.contains(&f.code))).collect();
             let page = ListPage {
                 s: ctx.shell(),
                 frameworks,

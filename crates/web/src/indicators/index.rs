@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use innocity_core::access::Principal;
 use innocity_core::index::{self, sensitivity};
-use innocity_core::indicators::targets::{self, Framework};
+use innocity_core::indicators::targets::{self, Framework, Target};
 use innocity_store::orgs::OrgUnit;
 
 /// The development index of the zones in reach over all years: iData from the stored values,
@@ -98,7 +98,24 @@ pub async fn index_panel(
 pub struct TreeNode {
     pub name: String,
     pub weight: String,
-    pub children: Vec<(String, String, &'static str)>,
+    pub children: Vec<TreeLeaf>,
+}
+
+/// An indicator in the tree: its name, weight and direction (↑ or ↓).
+pub struct TreeLeaf {
+    pub name: String,
+    pub weight: String,
+    pub direction: &'static str,
+}
+
+impl TreeLeaf {
+    fn new(lang: Lang, t: &Target) -> TreeLeaf {
+        TreeLeaf {
+            name: name(lang, &t.name_zh, &t.name_en),
+            weight: number(t.weight),
+            direction: if t.direction == targets::Direction::Down { "↓" } else { "↑" },
+        }
+    }
 }
 
 pub struct ZoneLine {
@@ -112,9 +129,32 @@ pub struct ZoneLine {
 
 pub struct Profile {
     pub zone: String,
-    pub pillars: Vec<(String, String, String)>,
-    pub strengths: Vec<(String, String)>,
-    pub weaknesses: Vec<(String, String)>,
+    pub pillars: Vec<PillarScore>,
+    pub strengths: Vec<Extreme>,
+    pub weaknesses: Vec<Extreme>,
+}
+
+/// A pillar's score for the zone and the zones' average.
+pub struct PillarScore {
+    pub name: String,
+    pub score: String,
+    pub average: String,
+}
+
+/// An indicator among a zone's strongest or weakest, with its score.
+pub struct Extreme {
+    pub name: String,
+    pub score: String,
+}
+
+/// A zone's rank interval: where the 5th and 95th percentiles and the median lie on the chart,
+/// and the ranks in words.
+pub struct RankInterval {
+    pub zone: String,
+    pub low: f64,
+    pub high: f64,
+    pub median: f64,
+    pub text: String,
 }
 
 #[derive(Template)]
@@ -128,7 +168,7 @@ struct IndexPage {
     year: i32,
     first_year: i32,
     profile: Option<Profile>,
-    intervals: Vec<(String, f64, f64, f64, String)>,
+    intervals: Vec<RankInterval>,
 }
 
 const COLOURS: [&str; 6] = ["#0b4ea2", "#c8161d", "#2e7d32", "#e0a100", "#6a1b9a", "#00838f"];
@@ -139,8 +179,8 @@ fn colour(i: usize) -> &'static str {
 
 /// A zone's strongest and weakest indicators: (name, score) each, best or worst first.
 pub(super) struct Extremes {
-    pub(super) strongest: Vec<(String, String)>,
-    pub(super) weakest: Vec<(String, String)>,
+    pub(super) strongest: Vec<Extreme>,
+    pub(super) weakest: Vec<Extreme>,
 }
 
 /// The strongest and weakest indicators of a zone in a year (normalised scores, 0–100).
@@ -160,7 +200,9 @@ pub(super) fn strengths(
         .collect();
     scored.sort_by(|a, b| b.1.total_cmp(&a.1));
     let fmt = |v: &[(String, f64)]| {
-        v.iter().map(|(n, s)| (n.clone(), format!("{s:.0}"))).collect::<Vec<_>>()
+        v.iter()
+            .map(|(n, s)| Extreme { name: n.clone(), score: format!("{s:.0}") })
+            .collect::<Vec<_>>()
     };
     let top = fmt(&scored[..scored.len().min(3)]);
     let mut low = scored.clone();
@@ -200,27 +242,15 @@ pub async fn index_page(
                 .targets
                 .iter()
                 .filter(|t| t.pillar.as_deref() == Some(&p.code))
-                .map(|t| {
-                    (
-                        name(lang, &t.name_zh, &t.name_en),
-                        number(t.weight),
-                        if t.direction == targets::Direction::Down { "↓" } else { "↑" },
-                    )
-                })
+                .map(|t| TreeLeaf::new(lang, t))
                 .collect(),
         })
         .collect();
-    let loose: Vec<(String, String, &'static str)> = f
+    let loose: Vec<TreeLeaf> = f
         .targets
         .iter()
         .filter(|t| t.pillar.is_none() || f.pillars.is_empty())
-        .map(|t| {
-            (
-                name(lang, &t.name_zh, &t.name_en),
-                number(t.weight),
-                if t.direction == targets::Direction::Down { "↓" } else { "↑" },
-            )
-        })
+        .map(|t| TreeLeaf::new(lang, t))
         .collect();
     if !loose.is_empty() {
         tree.push(TreeNode {
@@ -301,11 +331,11 @@ pub async fn index_page(
                     } else {
                         Some(all.iter().sum::<f64>() / all.len() as f64)
                     };
-                    (
-                        name(lang, &p.name_zh, &p.name_en),
-                        mine.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()),
-                        avg.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()),
-                    )
+                    PillarScore {
+                        name: name(lang, &p.name_zh, &p.name_en),
+                        score: mine.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()),
+                        average: avg.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()),
+                    }
                 })
                 .collect();
             let Extremes { strongest: strengths, weakest: weaknesses } =
@@ -368,15 +398,15 @@ pub async fn index_page(
                     .map(|z| name(lang, &z.name_zh, &z.name_en))
                     .unwrap_or_default();
                 let x = |r: f64| 150.0 + (r - 1.0) / (n - 1.0).max(1.0) * 400.0;
-                intervals.push((
-                    zname,
-                    x(u.q05),
-                    x(u.q95),
-                    x(u.median),
-                    format!("{:.0}–{:.0}（{}）", u.q05, u.q95, u.median),
-                ));
+                intervals.push(RankInterval {
+                    zone: zname,
+                    low: x(u.q05),
+                    high: x(u.q95),
+                    median: x(u.median),
+                    text: format!("{:.0}–{:.0}（{}）", u.q05, u.q95, u.median),
+                });
             }
-            intervals.sort_by(|a, b| a.3.total_cmp(&b.3));
+            intervals.sort_by(|a, b| a.median.total_cmp(&b.median));
         }
     }
     Ok(render(&IndexPage {

@@ -1,5 +1,5 @@
 //! Downloads: the monitoring workbook and report, the index workbook and report.
-use super::index::{Extremes, IndexPanel, index_panel, strengths};
+use super::index::{Extreme, Extremes, IndexPanel, index_panel, strengths};
 use super::{DashQuery, assess_all, find, framework_values, name};
 use crate::app::AppState;
 use crate::auth::{Auth, ViewIndicators};
@@ -392,8 +392,8 @@ pub async fn index_report(
     blocks.push(Block::Heading(t(lang, "rep.idx.h.profiles").into()));
     for (z, _, _) in &ranked {
         let Extremes { strongest: good, weakest: bad } = strengths(&panel, &f, lang, z.id, year);
-        let list = |v: &[(String, String)]| {
-            v.iter().map(|(n, s)| format!("{n}（{s}）")).collect::<Vec<_>>().join("、")
+        let list = |v: &[Extreme]| {
+            v.iter().map(|x| format!("{}（{}）", x.name, x.score)).collect::<Vec<_>>().join("、")
         };
         blocks.push(Block::Paragraph(tf(
             lang,

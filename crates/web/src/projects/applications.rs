@@ -7,7 +7,7 @@ use crate::app::AppState;
 use crate::auth::{Auth, Ctx, ManageProjects, ViewApplications, field_error, parse_form};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t, tf};
-use crate::page::{Shell, render};
+use crate::page::{Choice, Shell, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -23,9 +23,16 @@ use std::collections::BTreeMap;
 struct ListPage {
     s: Shell,
     rows: Vec<Row>,
-    stages: Vec<(&'static str, &'static str, bool)>,
-    calls: Vec<(i64, String, bool)>,
-    totals: (usize, String, String),
+    stages: Vec<Choice>,
+    calls: Vec<Choice>,
+    totals: ListTotals,
+}
+
+/// The listed applications' count and sums.
+struct ListTotals {
+    n: usize,
+    requested: String,
+    granted: String,
 }
 
 struct Row {
@@ -85,16 +92,22 @@ pub async fn list(
         .await
         .map_err(|e| ctx.err(e.into()))?
         .into_iter()
-        .map(|c| (c.id, c.title, Some(c.id) == q.call))
+        .map(|c| Choice::new(c.id, c.title, Some(c.id) == q.call))
         .collect();
-    let stages =
-        Stage::ALL.iter().map(|s| (s.code(), stage_label(lang, *s), Some(*s) == stage)).collect();
+    let stages = Stage::ALL
+        .iter()
+        .map(|s| Choice::new(s.code(), stage_label(lang, *s), Some(*s) == stage))
+        .collect();
     Ok(render(&ListPage {
         s: ctx.shell(),
         rows,
         stages,
         calls,
-        totals: (apps.len(), requested.wan_text(), granted.wan_text()),
+        totals: ListTotals {
+            n: apps.len(),
+            requested: requested.wan_text(),
+            granted: granted.wan_text(),
+        },
     }))
 }
 
@@ -139,40 +152,90 @@ struct ViewPage {
     notice: String,
     stage: &'static str,
     editable: bool,
-    budget: Vec<(&'static str, &'static str, String, String)>,
-    total: (String, String),
+    budget: Vec<BudgetRow>,
+    total: BudgetTotal,
     missed: Vec<String>,
-    actions: Vec<(&'static str, &'static str, bool)>,
+    actions: Vec<ActionButton>,
     grant_field: bool,
-    events: Vec<(String, &'static str, String, String)>,
+    events: Vec<EventRow>,
     duplicates: Vec<String>,
-    files: Vec<(i64, String, String, String)>,
-    topics: Vec<(String, bool)>,
+    files: Vec<AttachmentRow>,
+    topics: Vec<Choice>,
     members: String,
     /// Staff may record the department review (部门审核).
     department: bool,
     /// The formal check's listed grounds for rejection, when it is the bureau's turn.
-    grounds: Vec<(&'static str, &'static str)>,
-    /// The expert review's results: round, rank, reviews, mean, disagreement.
-    scores: Vec<(String, usize, usize, String, bool)>,
+    grounds: Vec<Choice>,
+    /// The expert review's results.
+    scores: Vec<ScoreRow>,
     /// The call's own form with the answers.
-    questions: Vec<(String, Vec<Question>)>,
+    questions: Vec<QuestionSection>,
 }
 
-pub(crate) fn budget_rows(
-    lang: Lang,
-    lines: &[Line],
-) -> Vec<(&'static str, &'static str, String, String)> {
+/// A budget category with the amounts requested and raised (万元).
+pub(crate) struct BudgetRow {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub requested: String,
+    pub raised: String,
+}
+
+/// The application's requested and raised totals (万元).
+struct BudgetTotal {
+    requested: String,
+    raised: String,
+}
+
+/// A decision button: the action, its label, whether it is a refusal needing a reason.
+struct ActionButton {
+    code: &'static str,
+    label: &'static str,
+    needs_reason: bool,
+}
+
+/// A step in the application's history.
+struct EventRow {
+    at: String,
+    action: &'static str,
+    actor: String,
+    reason: String,
+}
+
+/// A file attached to the application.
+struct AttachmentRow {
+    id: i64,
+    name: String,
+    size: String,
+    /// The start of its SHA-256.
+    sha: String,
+}
+
+/// An expert round's result for the application.
+struct ScoreRow {
+    round: String,
+    rank: usize,
+    n: usize,
+    mean: String,
+    disagreement: bool,
+}
+
+/// A section of the call's own form, with its questions.
+pub(crate) struct QuestionSection {
+    pub title: String,
+    pub questions: Vec<Question>,
+}
+
+pub(crate) fn budget_rows(lang: Lang, lines: &[Line]) -> Vec<BudgetRow> {
     CATEGORIES
         .iter()
         .map(|(code, zh, en)| {
             let l = lines.iter().find(|l| l.category == *code);
-            (
-                *code,
-                lang.pick(zh, en),
-                l.map(|l| l.requested.wan_text()).unwrap_or_default(),
-                l.map(|l| l.raised.wan_text()).unwrap_or_default(),
-            )
+            BudgetRow {
+                code,
+                name: lang.pick(zh, en),
+                requested: l.map(|l| l.requested.wan_text()).unwrap_or_default(),
+                raised: l.map(|l| l.raised.wan_text()).unwrap_or_default(),
+            }
         })
         .collect()
 }
@@ -194,21 +257,93 @@ pub async fn view(
 ) -> AppResult<Response> {
     let ctx = &auth.ctx;
     let lang = ctx.lang;
+    let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let (a, level) = load(&state, ctx, &auth.principal, id).await?;
     let c = store::call(&state.db, a.call_id)
         .await
-        .map_err(|e| ctx.err(e.into()))?
+        .map_err(err)?
         .ok_or_else(|| ctx.err(AppError::not_found()))?;
     let missed = if a.stage == Stage::Draft {
         store::eligibility(&state.db, &a, &c, ctx.today())
             .await
-            .map_err(|e| ctx.err(e.into()))?
+            .map_err(err)?
             .iter()
             .map(|f| failure_text(lang, f.rule, &f.detail))
             .collect()
     } else {
         vec![]
     };
+    let actions = action_buttons(lang, &a, level);
+    let grant_field = actions.iter().any(|x| x.code == "approve");
+    let grounds = if actions.iter().any(|x| x.code == "formal_reject") {
+        innocity_core::projects::FORMAL_GROUNDS
+            .iter()
+            .map(|g| Choice::new(g, t(lang, &format!("apps.ground.{g}")), false))
+            .collect()
+    } else {
+        vec![]
+    };
+    let shell = ctx.shell();
+    let events = store::events(&state.db, id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|e| EventRow {
+            at: shell.time(&e.at_ms),
+            action: t(lang, &format!("apps.action.{}", e.action)),
+            actor: e.actor,
+            reason: e.reason,
+        })
+        .collect();
+    let staff = level == Level::Bureau;
+    let duplicates = if staff && !a.duplicate_of.is_empty() {
+        a.duplicate_of.split(',').map(String::from).collect()
+    } else {
+        vec![]
+    };
+    let total = BudgetTotal {
+        requested: a.requested.wan_text(),
+        raised: a.budget.iter().map(|l| l.raised).sum::<Money>().wan_text(),
+    };
+    let files = store::attachments(&state.db, id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .filter(|f| f.kind == "attachment")
+        .map(|f| AttachmentRow {
+            id: f.id,
+            name: f.name,
+            size: file_size(f.size),
+            sha: f.sha256[..12].to_string(),
+        })
+        .collect();
+    let scores = if staff { score_rows(&state, ctx, &a).await? } else { vec![] };
+    Ok(render(&ViewPage {
+        s: shell,
+        notice: notice_text(lang, &q.notice),
+        stage: stage_label(lang, a.stage),
+        editable: level == Level::Applicant && a.stage.editable(),
+        budget: budget_rows(lang, &a.budget),
+        total,
+        missed,
+        actions,
+        grant_field,
+        events,
+        duplicates,
+        files,
+        topics: c.topics.iter().map(|x| Choice::new(x, x, *x == a.topic)).collect(),
+        members: a.members.join("、"),
+        department: staff && matches!(a.stage, Stage::Reviewed | Stage::Reserved),
+        grounds,
+        questions: questions(lang, &c.form, &a.answers),
+        scores,
+        a,
+        c,
+    }))
+}
+
+/// The decisions the viewer's level may take on the application at its stage.
+fn action_buttons(lang: Lang, a: &Application, level: Level) -> Vec<ActionButton> {
     let candidates: &[Action] = match level {
         Level::Applicant => &[Action::Submit, Action::Withdraw],
         Level::Organisation => &[Action::Endorse, Action::Return],
@@ -223,7 +358,7 @@ pub async fn view(
             Action::Establish,
         ],
     };
-    let actions: Vec<(&'static str, &'static str, bool)> = candidates
+    candidates
         .iter()
         .filter(|x| {
             innocity_core::projects::next(
@@ -235,77 +370,28 @@ pub async fn view(
             .is_ok()
                 && innocity_core::projects::level_of(a.stage, **x) == level
         })
-        .map(|x| (x.code(), t(lang, &format!("apps.action.{}", x.code())), x.needs_reason()))
-        .collect();
-    let grant_field = actions.iter().any(|x| x.0 == "approve");
-    let grounds: Vec<(&'static str, &'static str)> =
-        if actions.iter().any(|x| x.0 == "formal_reject") {
-            innocity_core::projects::FORMAL_GROUNDS
-                .iter()
-                .map(|g| (*g, t(lang, &format!("apps.ground.{g}"))))
-                .collect()
-        } else {
-            vec![]
-        };
-    let events = store::events(&state.db, id)
+        .map(|x| ActionButton {
+            code: x.code(),
+            label: t(lang, &format!("apps.action.{}", x.code())),
+            needs_reason: x.needs_reason(),
+        })
+        .collect()
+}
+
+/// The expert review's results for the application.
+async fn score_rows(state: &AppState, ctx: &Ctx, a: &Application) -> AppResult<Vec<ScoreRow>> {
+    Ok(store::review_scores(&state.db, a)
         .await
         .map_err(|e| ctx.err(e.into()))?
         .into_iter()
-        .map(|e| {
-            (
-                auth.ctx.shell().time(&e.at_ms),
-                t(lang, &format!("apps.action.{}", e.action)),
-                e.actor,
-                e.reason,
-            )
+        .map(|(round, rank, n, mean, disagreement)| ScoreRow {
+            round,
+            rank,
+            n,
+            mean: format!("{mean:.2}"),
+            disagreement,
         })
-        .collect();
-    let staff = level == Level::Bureau;
-    let duplicates = if staff && !a.duplicate_of.is_empty() {
-        a.duplicate_of.split(',').map(String::from).collect()
-    } else {
-        vec![]
-    };
-    let total =
-        (a.requested.wan_text(), a.budget.iter().map(|l| l.raised).sum::<Money>().wan_text());
-    let notice = notice_text(lang, &q.notice);
-    Ok(render(&ViewPage {
-        s: ctx.shell(),
-        notice,
-        stage: stage_label(lang, a.stage),
-        editable: level == Level::Applicant && a.stage.editable(),
-        budget: budget_rows(lang, &a.budget),
-        total,
-        missed,
-        actions,
-        grant_field,
-        events,
-        duplicates,
-        files: store::attachments(&state.db, id)
-            .await
-            .map_err(|e| ctx.err(e.into()))?
-            .into_iter()
-            .filter(|f| f.kind == "attachment")
-            .map(|f| (f.id, f.name, file_size(f.size), f.sha256[..12].to_string()))
-            .collect(),
-        topics: c.topics.iter().map(|x| (x.clone(), *x == a.topic)).collect(),
-        members: a.members.join("、"),
-        department: staff && matches!(a.stage, Stage::Reviewed | Stage::Reserved),
-        grounds,
-        questions: questions(lang, &c.form, &a.answers),
-        scores: if staff {
-            store::review_scores(&state.db, &a)
-                .await
-                .map_err(|e| ctx.err(e.into()))?
-                .into_iter()
-                .map(|(r, rank, n, mean, d)| (r, rank, n, format!("{mean:.2}"), d))
-                .collect()
-        } else {
-            vec![]
-        },
-        a,
-        c,
-    }))
+        .collect())
 }
 
 /// The call's sections with the answers so far.
@@ -313,7 +399,7 @@ pub(crate) fn questions(
     lang: Lang,
     form: &[innocity_core::projects::form::Section],
     answers: &BTreeMap<String, String>,
-) -> Vec<(String, Vec<Question>)> {
+) -> Vec<QuestionSection> {
     use innocity_core::projects::form::Kind;
     form.iter()
         .map(|s| {
@@ -328,7 +414,9 @@ pub(crate) fn questions(
                         Kind::Number { .. } => ("number", vec![]),
                         Kind::Date => ("date", vec![]),
                         Kind::Choice { options } => {
-                            ("choice", options.iter().map(|o| (o.clone(), *o == value)).collect())
+                            let options =
+                                options.iter().map(|o| Choice::new(o, o, *o == value)).collect();
+                            ("choice", options)
                         }
                     };
                     let hint = match &f.kind {
@@ -349,7 +437,7 @@ pub(crate) fn questions(
                     }
                 })
                 .collect();
-            (s.title.clone(), qs)
+            QuestionSection { title: s.title.clone(), questions: qs }
         })
         .collect()
 }

@@ -1,12 +1,14 @@
 //! Applying: a new application, its draft saved and autosaved, its attachments.
-use super::applications::{budget_rows, failure_text, questions, typed_answers};
+use super::applications::{
+    BudgetRow, QuestionSection, budget_rows, failure_text, questions, typed_answers,
+};
 use super::calls::pages::call_open;
-use super::{Question, date_zh, load};
+use super::{date_zh, load};
 use crate::app::AppState;
 use crate::auth::{ApplyProjects, Auth, Ctx, ViewApplications, field_error, parse_form};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
-use crate::page::{Shell, render};
+use crate::page::{FieldMessage, Shell, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -114,10 +116,10 @@ pub(crate) fn draft_error(ctx: &Ctx, e: innocity_store::StoreError) -> AppError 
 struct NewPage {
     s: Shell,
     c: Call,
-    budget: Vec<(&'static str, &'static str, String, String)>,
+    budget: Vec<BudgetRow>,
     f: AppForm,
-    errors: Vec<(String, String)>,
-    questions: Vec<(String, Vec<Question>)>,
+    errors: Vec<FieldMessage>,
+    questions: Vec<QuestionSection>,
 }
 
 #[derive(serde::Deserialize)]
@@ -194,16 +196,18 @@ pub async fn create(
             Ok(Redirect::to(&format!("/applications/{id}?notice=apps.created")).into_response())
         }
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let errors = e.fields.clone();
+            let errors = FieldMessage::list(&e.fields);
             let budget = CATEGORIES
                 .iter()
-                .map(|(code, zh, en)| {
-                    (
-                        *code,
-                        ctx.lang.pick(zh, en),
-                        f.rest.get(&format!("requested_{code}")).cloned().unwrap_or_default(),
-                        f.rest.get(&format!("raised_{code}")).cloned().unwrap_or_default(),
-                    )
+                .map(|(code, zh, en)| BudgetRow {
+                    code,
+                    name: ctx.lang.pick(zh, en),
+                    requested: f
+                        .rest
+                        .get(&format!("requested_{code}"))
+                        .cloned()
+                        .unwrap_or_default(),
+                    raised: f.rest.get(&format!("raised_{code}")).cloned().unwrap_or_default(),
                 })
                 .collect();
             let questions = questions(ctx.lang, &c.form, &typed_answers(&f.rest));

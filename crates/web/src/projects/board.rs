@@ -1,7 +1,7 @@
 //! The bureau's board: each call's applications by stage, with the money asked and granted.
 use super::{BoardQuery, stage_label};
 use crate::app::AppState;
-use crate::auth::{Auth, ManageProjects};
+use crate::auth::{Auth, Ctx, ManageProjects};
 use crate::error::AppResult;
 use crate::i18n::t;
 use crate::page::{Shell, render};
@@ -27,10 +27,31 @@ struct CallMoney {
 struct BoardPage {
     s: Shell,
     calls: Vec<BoardCall>,
-    ledgers: Vec<(String, i64, String, String, String)>,
-    /// Projects with overdue reports, overdue reports, overdue rectifications, payments waiting
-    /// for the checker, changes waiting, money granted and paid to projects.
-    follow_up: (usize, usize, usize, usize, usize, String, String),
+    ledgers: Vec<LedgerRow>,
+    follow_up: FollowUp,
+}
+
+/// A programme's budget ledger for a year (万元).
+struct LedgerRow {
+    programme: String,
+    year: i64,
+    budget: String,
+    committed: String,
+    available: String,
+}
+
+/// What the bureau has to follow up across the projects.
+struct FollowUp {
+    /// Projects with overdue reports.
+    overdue_projects: usize,
+    overdue_reports: usize,
+    overdue_rectifications: usize,
+    /// Payments waiting for the checker.
+    pending_payments: usize,
+    pending_changes: usize,
+    /// Money granted and paid to projects (万元).
+    granted: String,
+    paid: String,
 }
 
 /// A call on the board: its applications by stage, how many in all, and its projects' money.
@@ -57,34 +78,61 @@ pub async fn board(
     Query(q): Query<BoardQuery>,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let lang = ctx.lang;
     let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let rows = store::board(&state.db).await.map_err(err)?;
     if q.format == "xlsx" {
-        // Every call by stage: count, money requested and granted (万元).
-        use crate::http::TableCell as C;
-        let head: Vec<&str> =
-            ["calls.name", "apps.stage", "apps.count", "apps.requested", "apps.granted"]
-                .iter()
-                .map(|k| t(lang, k))
-                .collect();
-        let mut table = Vec::new();
-        for c in store::calls(&state.db).await.map_err(err)? {
-            for r in rows.iter().filter(|r| r.call_id == c.id) {
-                let stage = stage_label(lang, Stage::parse(&r.stage).unwrap_or(Stage::Draft));
-                table.push(vec![
-                    C::Text(c.title.clone()),
-                    C::Text(stage.into()),
-                    C::Int(r.n),
-                    C::Wan(r.requested.0),
-                    C::Wan(r.granted.0),
-                ]);
-            }
-        }
-        return crate::http::table(ctx, t(lang, "board.title"), &head, &table, "board.xlsx");
+        return board_xlsx(&state, ctx, &rows).await;
     }
     let projects =
         execution_store::portfolio(&state.db, Reach::All, ctx.today()).await.map_err(err)?;
+    let calls = board_calls(&state, ctx, &rows, &projects).await?;
+    let ledgers = ledger_rows(&state, ctx).await?;
+    let follow_up = FollowUp {
+        overdue_projects: projects.iter().filter(|p| p.overdue_reports > 0).count(),
+        overdue_reports: projects.iter().map(|p| p.overdue_reports).sum(),
+        overdue_rectifications: projects.iter().map(|p| p.overdue_rectifications).sum(),
+        pending_payments: projects.iter().map(|p| p.pending_payments).sum(),
+        pending_changes: projects.iter().map(|p| p.pending_changes).sum(),
+        granted: projects.iter().map(|p| p.granted).sum::<Money>().wan_text(),
+        paid: projects.iter().map(|p| p.paid).sum::<Money>().wan_text(),
+    };
+    Ok(render(&BoardPage { s: ctx.shell(), calls, ledgers, follow_up }))
+}
+
+/// Every call by stage: count, money requested and granted (万元).
+async fn board_xlsx(state: &AppState, ctx: &Ctx, rows: &[store::BoardRow]) -> AppResult<Response> {
+    let lang = ctx.lang;
+    let err = |e: innocity_store::StoreError| ctx.err(e.into());
+    use crate::http::TableCell as C;
+    let head: Vec<&str> =
+        ["calls.name", "apps.stage", "apps.count", "apps.requested", "apps.granted"]
+            .iter()
+            .map(|k| t(lang, k))
+            .collect();
+    let mut table = Vec::new();
+    for c in store::calls(&state.db).await.map_err(err)? {
+        for r in rows.iter().filter(|r| r.call_id == c.id) {
+            let stage = stage_label(lang, Stage::parse(&r.stage).unwrap_or(Stage::Draft));
+            table.push(vec![
+                C::Text(c.title.clone()),
+                C::Text(stage.into()),
+                C::Int(r.n),
+                C::Wan(r.requested.0),
+                C::Wan(r.granted.0),
+            ]);
+        }
+    }
+    crate::http::table(ctx, t(lang, "board.title"), &head, &table, "board.xlsx")
+}
+
+async fn board_calls(
+    state: &AppState,
+    ctx: &Ctx,
+    rows: &[store::BoardRow],
+    projects: &[execution_store::ProjectRow],
+) -> AppResult<Vec<BoardCall>> {
+    let lang = ctx.lang;
+    let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let mut calls = Vec::new();
     for c in store::calls(&state.db).await.map_err(err)? {
         let of_call: Vec<_> = projects.iter().filter(|p| p.call_id == c.id).collect();
@@ -114,6 +162,12 @@ pub async fn board(
         let total = mine.iter().map(|x| x.count).sum();
         calls.push(BoardCall { id: c.id, title: c.title, stages: mine, total, money });
     }
+    Ok(calls)
+}
+
+/// The programmes' ledgers for last year and this year.
+async fn ledger_rows(state: &AppState, ctx: &Ctx) -> AppResult<Vec<LedgerRow>> {
+    let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let mut ledgers = Vec::new();
     for p in store::programmes(&state.db).await.map_err(err)? {
         for y in [
@@ -121,26 +175,17 @@ pub async fn board(
             chrono::Datelike::year(&ctx.today()) as i64,
         ] {
             if let Some(l) = store::ledger(&state.db, p.id, y).await.map_err(err)? {
-                ledgers.push((
-                    p.name.clone(),
-                    y,
-                    l.budget.wan_text(),
-                    l.committed.wan_text(),
-                    l.available().wan_text(),
-                ));
+                ledgers.push(LedgerRow {
+                    programme: p.name.clone(),
+                    year: y,
+                    budget: l.budget.wan_text(),
+                    committed: l.committed.wan_text(),
+                    available: l.available().wan_text(),
+                });
             }
         }
     }
-    let follow_up = (
-        projects.iter().filter(|p| p.overdue_reports > 0).count(),
-        projects.iter().map(|p| p.overdue_reports).sum(),
-        projects.iter().map(|p| p.overdue_rectifications).sum(),
-        projects.iter().map(|p| p.pending_payments).sum(),
-        projects.iter().map(|p| p.pending_changes).sum(),
-        projects.iter().map(|p| p.granted).sum::<Money>().wan_text(),
-        projects.iter().map(|p| p.paid).sum::<Money>().wan_text(),
-    );
-    Ok(render(&BoardPage { s: ctx.shell(), calls, ledgers, follow_up }))
+    Ok(ledgers)
 }
 
 // ---------------------------------------------------------------- a project's task book and money

@@ -5,7 +5,7 @@ use super::{Notice, date_zh, load, notice_text};
 use crate::app::AppState;
 use crate::auth::{Auth, ManageProjects, ViewApplications, field_error, parse_form};
 use crate::error::{AppError, AppResult};
-use crate::i18n::{t, tf};
+use crate::i18n::{Lang, t, tf};
 use crate::page::{Shell, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -23,13 +23,33 @@ struct ProjectPage {
     notice: String,
     staff: bool,
     book: Option<store::TaskBook>,
-    conditions: Vec<(&'static str, String, String, String)>,
+    conditions: Vec<ConditionRow>,
     instalments: Vec<InstalmentLine>,
     paid: String,
     life: Option<Life>,
     leader: bool,
-    /// index, due, text, state code (reached, overdue, upcoming), state text, note, may be marked reached
-    milestones: Vec<(usize, String, String, &'static str, String, String, bool)>,
+    milestones: Vec<MilestoneRow>,
+}
+
+/// A funding condition met: which, with what opinion, by whom, when.
+struct ConditionRow {
+    condition: &'static str,
+    opinion: String,
+    by: String,
+    at: String,
+}
+
+/// A milestone of the task book as the project page lists it.
+struct MilestoneRow {
+    index: usize,
+    due: String,
+    text: String,
+    /// reached, overdue, upcoming, closed
+    state: &'static str,
+    state_text: String,
+    note: String,
+    /// The leader may mark it reached.
+    may_reach: bool,
 }
 
 /// An instalment on a project's page: its condition and amount, its state as shown, and whether
@@ -62,13 +82,11 @@ pub async fn project_page(
     let done = store::conditions(&state.db, id).await.map_err(err)?;
     let conditions = done
         .iter()
-        .map(|(c, o, by, at)| {
-            (
-                t(lang, &format!("projects.condition.{}", c.code())),
-                o.clone(),
-                by.clone(),
-                shell.time(at),
-            )
+        .map(|(c, o, by, at)| ConditionRow {
+            condition: t(lang, &format!("projects.condition.{}", c.code())),
+            opinion: o.clone(),
+            by: by.clone(),
+            at: shell.time(at),
         })
         .collect();
     let rows = store::instalments(&state.db, id).await.map_err(err)?;
@@ -77,8 +95,35 @@ pub async fn project_page(
         .filter(|r| r.instalment.released_by.is_some())
         .map(|r| r.instalment.amount)
         .sum();
-    let instalments = rows
-        .iter()
+    let instalments = instalment_lines(lang, &rows, &shell);
+    let notice = notice_text(lang, &q.notice);
+    let life = match &book {
+        Some(b) => Some(life(&state, ctx, &a, b, &shell, level == Level::Bureau).await?),
+        None => None,
+    };
+    let leader = level == Level::Applicant;
+    let milestones = milestone_rows(lang, book.as_ref(), ctx.today(), leader);
+    Ok(render(&ProjectPage {
+        s: shell.clone(),
+        notice,
+        staff: level == Level::Bureau,
+        leader,
+        book,
+        conditions,
+        instalments,
+        paid: paid.wan_text(),
+        life,
+        milestones,
+        a,
+    }))
+}
+
+fn instalment_lines(
+    lang: Lang,
+    rows: &[store::InstalmentRow],
+    shell: &Shell,
+) -> Vec<InstalmentLine> {
+    rows.iter()
         .map(|r| {
             let i = &r.instalment;
             let state = match (&i.prepared_by, &i.released_by) {
@@ -98,19 +143,19 @@ pub async fn project_page(
                 may_release: i.prepared_by.is_some() && i.released_by.is_none(),
             }
         })
-        .collect();
-    let notice = notice_text(lang, &q.notice);
-    let life = match &book {
-        Some(b) => Some(life(&state, ctx, &a, b, &shell, level == Level::Bureau).await?),
-        None => None,
-    };
-    let day = ctx.today();
-    let leader = level == Level::Applicant;
-    let milestones = book
-        .iter()
+        .collect()
+}
+
+fn milestone_rows(
+    lang: Lang,
+    book: Option<&store::TaskBook>,
+    day: NaiveDate,
+    leader: bool,
+) -> Vec<MilestoneRow> {
+    book.iter()
         .flat_map(|b| b.milestones.iter().enumerate().map(move |(k, m)| (k, m, b.status.running())))
         .map(|(k, m, running)| {
-            let (code, text) = match m.reached_on {
+            let (state, state_text) = match m.reached_on {
                 Some(d) => ("reached", tf(lang, "projects.milestone.reached", &[date_zh(d)])),
                 None if running && innocity_core::projects::milestones::overdue(m, day) => {
                     ("overdue", t(lang, "projects.milestone.overdue").to_string())
@@ -118,30 +163,17 @@ pub async fn project_page(
                 None if running => ("upcoming", t(lang, "projects.milestone.upcoming").to_string()),
                 None => ("closed", t(lang, "projects.milestone.not_reached").to_string()),
             };
-            (
-                k,
-                date_zh(m.due_on),
-                m.text.clone(),
-                code,
-                text,
-                m.note.clone(),
-                leader && running && m.reached_on.is_none(),
-            )
+            MilestoneRow {
+                index: k,
+                due: date_zh(m.due_on),
+                text: m.text.clone(),
+                state,
+                state_text,
+                note: m.note.clone(),
+                may_reach: leader && running && m.reached_on.is_none(),
+            }
         })
-        .collect();
-    Ok(render(&ProjectPage {
-        s: shell.clone(),
-        notice,
-        staff: level == Level::Bureau,
-        leader,
-        book,
-        conditions,
-        instalments,
-        paid: paid.wan_text(),
-        life,
-        milestones,
-        a,
-    }))
+        .collect()
 }
 
 #[derive(serde::Deserialize)]

@@ -7,7 +7,7 @@ use crate::app::AppState;
 use crate::auth::{Auth, Ctx, ReviewStats};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
-use crate::page::{Shell, render};
+use crate::page::{Choice, Shell, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -60,7 +60,7 @@ struct AnalysisPage {
     rows: Vec<TotalRow>,
     returns: usize,
     element: String,
-    elements: Vec<(String, String)>,
+    elements: Vec<Choice>,
     outliers: Vec<OutlierRow>,
     bars: Vec<Bar>,
     chart_height: usize,
@@ -125,26 +125,26 @@ fn unit_label(lang: Lang, u: &OrgUnit) -> String {
 }
 
 /// The elements a chart can show: the form's additive ones, with their names.
-fn chart_elements(lang: Lang, cat: &Catalogue, form: &Form) -> Vec<(String, String)> {
+fn chart_elements(lang: Lang, cat: &Catalogue, form: &Form) -> Vec<Choice> {
     form.elements
         .iter()
         .filter_map(|c| cat.element(c))
         .filter(|e| additive(e))
-        .map(|e| (e.code.clone(), element_name(lang, e).to_string()))
+        .map(|e| Choice::new(&e.code, element_name(lang, e), false))
         .collect()
 }
 
 /// The element for the chart and the outliers: the one asked for, else R&D spending, else the
 /// first.
-fn chart_element(asked: Option<String>, elements: &[(String, String)]) -> String {
+fn chart_element(asked: Option<String>, elements: &[Choice]) -> String {
     asked
-        .filter(|e| elements.iter().any(|(c, _)| c == e))
+        .filter(|e| elements.iter().any(|c| c.value == *e))
         .or_else(|| {
             elements
                 .iter()
-                .find(|(c, _)| c.contains("RD_EXP"))
+                .find(|c| c.value.contains("RD_EXP"))
                 .or(elements.first())
-                .map(|(c, _)| c.clone())
+                .map(|c| c.value.clone())
         })
         .unwrap_or_default()
 }

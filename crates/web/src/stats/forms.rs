@@ -30,12 +30,19 @@ pub struct FormSummary {
 struct FormsPage {
     s: Shell,
     forms: Vec<FormSummary>,
-    files: Vec<(String, String, i64)>,
+    files: Vec<DefinitionFile>,
     manager: bool,
     name: String,
     body: String,
     errors: Vec<String>,
     notice: String,
+}
+
+/// An imported definition file: its name, who imported it and when.
+struct DefinitionFile {
+    name: String,
+    by: String,
+    at: i64,
 }
 
 async fn forms_page(
@@ -52,7 +59,7 @@ async fn forms_page(
         .await
         .map_err(|e| ctx.err(e.into()))?
         .into_iter()
-        .map(|(n, _, by, at)| (n, by, at))
+        .map(|(name, _, by, at)| DefinitionFile { name, by, at })
         .collect();
     let forms = cat
         .forms
@@ -150,11 +157,27 @@ struct FormPage {
     s: Shell,
     form: Form,
     name: String,
-    elements: Vec<(String, String, String, String, String)>,
+    elements: Vec<ElementRow>,
     rules: Vec<innocity_core::stats::Rule>,
     manager: bool,
-    periods: Vec<(String, String, String)>,
+    periods: Vec<PeriodWindow>,
     notice: String,
+}
+
+/// A data element of the form: code, name, value type, unit, options.
+struct ElementRow {
+    code: String,
+    name: String,
+    value_type: String,
+    unit: String,
+    options: String,
+}
+
+/// A recent period of the form, its reporting window and the deadline set for it, if any.
+struct PeriodWindow {
+    period: String,
+    window: String,
+    deadline: String,
 }
 
 impl FormPage {
@@ -188,10 +211,10 @@ pub async fn form_view(
                 .map(|o| format!("{} {}", o.code, lang.pick(&o.name_zh, &o.name_en)))
                 .collect::<Vec<_>>()
                 .join("、");
-            (
-                e.code.clone(),
-                element_name(lang, e).to_string(),
-                t(
+            ElementRow {
+                code: e.code.clone(),
+                name: element_name(lang, e).to_string(),
+                value_type: t(
                     lang,
                     &format!(
                         "vtype.{}",
@@ -202,9 +225,9 @@ pub async fn form_view(
                     ),
                 )
                 .to_string(),
-                e.unit.clone(),
+                unit: e.unit.clone(),
                 options,
-            )
+            }
         })
         .collect();
     let rules = cat.rules.iter().filter(|r| r.form == form.code).cloned().collect();
@@ -215,7 +238,11 @@ pub async fn form_view(
             .await
             .map_err(|e| ctx.err(e.into()))?
             .unwrap_or_default();
-        periods.push((p.to_string(), format!("{open} – {close}"), over));
+        periods.push(PeriodWindow {
+            period: p.to_string(),
+            window: format!("{open} – {close}"),
+            deadline: over,
+        });
     }
     let notice =
         if q.notice.as_deref() == Some("stats.deadline_set") { "stats.deadline_set" } else { "" }

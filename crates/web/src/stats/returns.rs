@@ -4,7 +4,7 @@ use crate::app::AppState;
 use crate::auth::{Auth, Ctx, ViewStats};
 use crate::error::AppResult;
 use crate::i18n::{Lang, t, tf};
-use crate::page::{Shell, render};
+use crate::page::{Choice, Shell, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -118,7 +118,7 @@ pub struct GridRow {
 pub struct RosterCell {
     pub element: String,
     pub value: String,
-    pub options: Vec<(String, String, bool)>,
+    pub options: Vec<Choice>,
     pub id: String,
     pub flagged: bool,
 }
@@ -157,7 +157,7 @@ pub struct ReturnPage {
     pub closed_note: String,
     pub panel: ValidationPanel,
     pub grid: Vec<GridRow>,
-    pub columns: Vec<(String, String)>,
+    pub columns: Vec<RosterColumn>,
     pub rows: Vec<RosterRow>,
     pub next_rows: i64,
     pub history: Vec<HistoryView>,
@@ -165,9 +165,15 @@ pub struct ReturnPage {
     pub problems: Vec<String>,
     pub base: String,
     /// The organisation's S&T plan project outputs of the year beside the return's cells that
-    /// count them: kind, number, the cell's label, the value reported, reported fewer.
-    pub project_outputs: Vec<(&'static str, i64, String, String, bool)>,
+    /// count them.
+    pub project_outputs: Vec<ProjectOutput>,
     pub outputs_fewer: bool,
+}
+
+/// A roster column: the element's name and unit.
+pub struct RosterColumn {
+    pub name: String,
+    pub unit: String,
 }
 
 /// Which cell of the 107-2 return counts a kind of project output (patent applications, papers,
@@ -258,16 +264,14 @@ fn roster_rows(
     cells: &[store::Cell],
     flagged: &[String],
     blank: i64,
-) -> (Vec<(String, String)>, Vec<RosterRow>) {
+) -> (Vec<RosterColumn>, Vec<RosterRow>) {
     let elements: Vec<&DataElement> =
         rc.form.elements.iter().filter_map(|c| rc.cat.element(c)).collect();
     let columns = elements
         .iter()
-        .map(|e| {
-            (
-                element_name(lang, e).to_string(),
-                if e.unit.is_empty() { String::new() } else { e.unit.clone() },
-            )
+        .map(|e| RosterColumn {
+            name: element_name(lang, e).to_string(),
+            unit: if e.unit.is_empty() { String::new() } else { e.unit.clone() },
         })
         .collect();
     let mut numbers: Vec<i64> = cells.iter().map(|c| c.row).filter(|r| *r > 0).collect();
@@ -301,8 +305,8 @@ fn roster_cell(
         .options
         .iter()
         .map(|o| {
-            (
-                o.code.clone(),
+            Choice::new(
+                &o.code,
                 format!("{} {}", o.code, lang.pick(&o.name_zh, &o.name_en)),
                 o.code == v,
             )
@@ -331,9 +335,16 @@ async fn history_views(state: &AppState, ctx: &Ctx, rc: &ReturnCtx) -> AppResult
         .collect())
 }
 
-/// A project output of the year beside the return's cell that counts it: kind, number, the
-/// cell's label, the value reported, reported fewer.
-type ProjectOutput = (&'static str, i64, String, String, bool);
+/// A project output of the year beside the return's cell that counts it.
+pub struct ProjectOutput {
+    pub kind: &'static str,
+    pub n: i64,
+    /// The label of the cell that counts it.
+    pub cell: String,
+    pub reported: String,
+    /// The return reports fewer than the projects did.
+    pub fewer: bool,
+}
 
 /// The organisation's project outputs of the year, against what the return reports (the
 /// return counts all of the organisation's patents, papers and standards, so never fewer).
@@ -365,13 +376,13 @@ async fn project_outputs(
             .and_then(|e| value_of(cells, &e.code, "", 0).map(|v| display_value(e, v)))
             .unwrap_or_default();
         let fewer = reported.replace(',', "").parse::<f64>().is_ok_and(|v| v < n as f64);
-        project_outputs.push((
-            t(lang, &format!("life.output.{k}")),
+        project_outputs.push(ProjectOutput {
+            kind: t(lang, &format!("life.output.{k}")),
             n,
-            cell.map(|e| element_name(lang, e).to_string()).unwrap_or_default(),
+            cell: cell.map(|e| element_name(lang, e).to_string()).unwrap_or_default(),
             reported,
             fewer,
-        ));
+        });
     }
     Ok(project_outputs)
 }
@@ -415,7 +426,7 @@ pub(super) async fn return_page(
     let base = format!("/stats/{}/{}/orgs/{}", rc.form.code, rc.period, rc.org.id);
     let project_outputs = project_outputs(state, ctx, &rc, &cells).await?;
     Ok(ReturnPage {
-        outputs_fewer: project_outputs.iter().any(|o| o.4),
+        outputs_fewer: project_outputs.iter().any(|o| o.fewer),
         project_outputs,
         panel: ValidationPanel {
             s: ctx.shell(),

@@ -5,7 +5,7 @@ use crate::app::AppState;
 use crate::auth::{Auth, Ctx, ManageProjects, ViewApplications, field_error, parse_form};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, tf};
-use crate::page::{Shell, render};
+use crate::page::{Choice, FieldMessage, Shell, render};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -310,19 +310,27 @@ impl CallForm {
 struct CallFormPage {
     s: Shell,
     /// The call being edited, with how many have applied.
-    editing: Option<(i64, i64)>,
+    editing: Option<Editing>,
     f: CallForm,
-    errors: Vec<(String, String)>,
-    programmes: Vec<(String, String, bool)>,
-    kinds: Vec<(String, &'static str, bool)>,
-    units: Vec<(String, String, bool)>,
-    qualifications: Vec<(&'static str, &'static str, bool)>,
+    errors: Vec<FieldMessage>,
+    programmes: Vec<Choice>,
+    kinds: Vec<Choice>,
+    units: Vec<Choice>,
+    qualifications: Vec<Choice>,
+}
+
+/// The call being edited.
+#[derive(Clone, Copy)]
+struct Editing {
+    id: i64,
+    /// How many have applied to it.
+    applied: i64,
 }
 
 async fn form_page(
     state: &AppState,
     ctx: &Ctx,
-    editing: Option<(i64, i64)>,
+    editing: Option<Editing>,
     f: CallForm,
     errors: Vec<(String, String)>,
 ) -> AppResult<Response> {
@@ -333,37 +341,35 @@ async fn form_page(
         .map_err(err)?
         .into_iter()
         .map(|p| {
-            (p.id.to_string(), format!("{} {}", p.code, p.name), p.id.to_string() == f.programme)
+            Choice::new(p.id, format!("{} {}", p.code, p.name), p.id.to_string() == f.programme)
         })
         .collect();
     let units = innocity_store::orgs::units(&state.db).await.map_err(err)?;
     let kinds = KINDS
         .iter()
         .map(|k| {
-            (format!("kind_{k}"), t(lang, &format!("kind.{k}")), f.ticked(&format!("kind_{k}")))
+            let name = format!("kind_{k}");
+            Choice::new(&name, t(lang, &format!("kind.{k}")), f.ticked(&name))
         })
         .collect();
     let units = units
         .iter()
         .filter(|u| matches!(u.level.as_str(), "city" | "zone"))
         .map(|u| {
-            (
-                format!("unit_{}", u.id),
-                lang.pick(&u.name_zh, &u.name_en).to_string(),
-                f.ticked(&format!("unit_{}", u.id)),
-            )
+            let name = format!("unit_{}", u.id);
+            Choice::new(&name, lang.pick(&u.name_zh, &u.name_en), f.ticked(&name))
         })
         .collect();
     let qualifications = QUALIFICATIONS
         .iter()
-        .map(|q| (*q, t(lang, &format!("qualification.{q}")), f.qualification == *q))
+        .map(|q| Choice::new(q, t(lang, &format!("qualification.{q}")), f.qualification == *q))
         .collect();
     let failed = !errors.is_empty();
     let mut resp = render(&CallFormPage {
         s: ctx.shell(),
         editing,
         f,
-        errors,
+        errors: FieldMessage::list(&errors),
         programmes,
         kinds,
         units,
@@ -410,7 +416,7 @@ async fn save_call(
                 .map_err(err)?
                 .ok_or_else(|| ctx.err(AppError::not_found()))?;
             f.code = c.code; // a call's code never changes
-            Some((id, applied(state, ctx, id).await?))
+            Some(Editing { id, applied: applied(state, ctx, id).await? })
         }
         None => None,
     };
@@ -479,7 +485,7 @@ pub async fn edit_call(
     form_page(
         &state,
         ctx,
-        Some((id, applied(&state, ctx, id).await?)),
+        Some(Editing { id, applied: applied(&state, ctx, id).await? }),
         CallForm::of(&c, &units),
         vec![],
     )

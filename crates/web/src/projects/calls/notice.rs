@@ -30,11 +30,27 @@ pub struct ObjectionLine {
 
 /// The notice part of a call's page for staff.
 pub struct CallNotice {
-    pub published: Option<(String, String, String, String)>,
+    pub published: Option<PublishedNotice>,
     pub objections: Vec<ObjectionLine>,
     pub approved: usize,
     pub can_establish: bool,
-    pub defaults: (String, String, String),
+    /// The publishing form's dates.
+    pub defaults: NoticeDates,
+}
+
+/// A published notice: the meeting's date and minutes, the objection period.
+pub struct PublishedNotice {
+    pub meeting_on: String,
+    pub minutes: String,
+    pub starts_on: String,
+    pub ends_on: String,
+}
+
+/// The dates a notice is published with (YYYY-MM-DD).
+pub struct NoticeDates {
+    pub meeting_on: String,
+    pub starts_on: String,
+    pub ends_on: String,
 }
 
 pub async fn call_notice(state: &AppState, ctx: &Ctx, call_id: i64) -> AppResult<CallNotice> {
@@ -70,15 +86,19 @@ pub async fn call_notice(state: &AppState, ctx: &Ctx, call_id: i64) -> AppResult
     let f = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     Ok(CallNotice {
         can_establish: n.as_ref().is_some_and(|n| day > n.ends_on) && !approved.is_empty(),
-        published: n
-            .map(|n| (date_zh(n.meeting_on), n.minutes, date_zh(n.starts_on), date_zh(n.ends_on))),
+        published: n.map(|n| PublishedNotice {
+            meeting_on: date_zh(n.meeting_on),
+            minutes: n.minutes,
+            starts_on: date_zh(n.starts_on),
+            ends_on: date_zh(n.ends_on),
+        }),
         objections,
         approved: approved.len(),
-        defaults: (
-            f(day),
-            f(day + chrono::Days::new(1)),
-            f(day + chrono::Days::new(rules::MIN_NOTICE_DAYS as u64)),
-        ),
+        defaults: NoticeDates {
+            meeting_on: f(day),
+            starts_on: f(day + chrono::Days::new(1)),
+            ends_on: f(day + chrono::Days::new(rules::MIN_NOTICE_DAYS as u64)),
+        },
     })
 }
 

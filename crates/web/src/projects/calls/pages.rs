@@ -2,7 +2,7 @@
 use super::notice::{CallNotice, call_notice};
 use super::{Block, blocks};
 use crate::app::AppState;
-use crate::auth::{Auth, ViewApplications};
+use crate::auth::{Auth, Ctx, ViewApplications};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t, tf};
 use crate::page::{Shell, render};
@@ -20,9 +20,20 @@ use innocity_store::projects::{self as store, Call};
 #[template(path = "calls_list.html")]
 struct CallsPage {
     s: Shell,
-    calls: Vec<(i64, String, String, String, String, String, bool)>,
+    calls: Vec<CallLine>,
     can_apply: bool,
     staff: bool,
+}
+
+/// A call in the list.
+struct CallLine {
+    id: i64,
+    code: String,
+    title: String,
+    opens: String,
+    deadline: String,
+    status: String,
+    open: bool,
 }
 
 pub(crate) fn call_open(c: &Call, day: NaiveDate) -> bool {
@@ -77,17 +88,15 @@ pub async fn list(
     }
     let rows = list
         .iter()
-        .map(|c| {
-            (
-                c.id,
-                c.code.clone(),
-                c.title.clone(),
-                date_zh(c.opens_on),
-                date_zh(c.deadlines.applicant),
-                t(ctx.lang, if call_open(c, day) { "calls.open" } else { "calls.closed" })
-                    .to_string(),
-                call_open(c, day),
-            )
+        .map(|c| CallLine {
+            id: c.id,
+            code: c.code.clone(),
+            title: c.title.clone(),
+            opens: date_zh(c.opens_on),
+            deadline: date_zh(c.deadlines.applicant),
+            status: t(ctx.lang, if call_open(c, day) { "calls.open" } else { "calls.closed" })
+                .to_string(),
+            open: call_open(c, day),
         })
         .collect();
     Ok(render(&CallsPage {
@@ -107,20 +116,61 @@ struct CallPage {
     can_apply: bool,
     staff: bool,
     rules: Vec<String>,
-    deadlines: Vec<(&'static str, String)>,
-    budget: Vec<(&'static str, String)>,
-    stages: Vec<(&'static str, i64, String, String)>,
-    rounds: Vec<(i64, String, String, &'static str)>,
+    deadlines: Vec<KeyedLine>,
+    budget: Vec<KeyedLine>,
+    stages: Vec<StageRow>,
+    rounds: Vec<CallRound>,
     default_deadline: String,
     announce: Option<CallNotice>,
     notice: String,
     guidelines: Vec<Block>,
-    files: Vec<(i64, String, String)>,
+    files: Vec<CallFile>,
     /// The call's own form.
     form: Vec<FormSectionLine>,
     plan: Vec<String>,
-    /// The next expert round's defaults from the plan: mode, experts per application.
-    next_round: (&'static str, u32),
+    /// The next expert round's defaults from the plan.
+    next_round: NextRound,
+}
+
+/// A line whose label is a message key.
+struct KeyedLine {
+    key: &'static str,
+    value: String,
+}
+
+impl KeyedLine {
+    fn new(key: &'static str, value: String) -> KeyedLine {
+        KeyedLine { key, value }
+    }
+}
+
+/// How many of the call's applications are at a stage, and for how much.
+struct StageRow {
+    stage: &'static str,
+    n: i64,
+    requested: String,
+    granted: String,
+}
+
+/// An expert round of the call.
+struct CallRound {
+    id: i64,
+    code: String,
+    name: String,
+    status: &'static str,
+}
+
+/// A file attached to the call.
+struct CallFile {
+    id: i64,
+    name: String,
+    size: String,
+}
+
+/// The next expert round's defaults: mode, experts per application.
+struct NextRound {
+    mode: &'static str,
+    demand: u32,
 }
 
 /// A section of a call's own form as shown on the call's page.
@@ -224,38 +274,18 @@ pub async fn call_page(
         .map_err(|e| ctx.err(e.into()))?
         .ok_or_else(|| ctx.err(AppError::not_found()))?;
     let staff = matches!(a.principal.role, Role::SystemAdmin | Role::BureauStaff);
-    let mut stages = Vec::new();
-    if staff {
-        for r in store::board(&state.db)
-            .await
-            .map_err(|e| ctx.err(e.into()))?
-            .into_iter()
-            .filter(|r| r.call_id == id)
-        {
-            let s = Stage::parse(&r.stage).unwrap_or(Stage::Draft);
-            stages.push((stage_label(lang, s), r.n, r.requested.wan_text(), r.granted.wan_text()));
-        }
-    }
-    let r = &c.budget_rules;
-    let budget = vec![
-        ("calls.max_request", format!("{} 万元", r.max_request.wan_text())),
-        (
-            "calls.co_funding",
-            if r.co_funding > 0.0 { format!("1 : {}", r.co_funding) } else { "—".into() },
-        ),
-        ("calls.indirect", format!("≤ {:.0}%", r.indirect_share * 100.0)),
-    ];
-    let deadlines = vec![
-        ("calls.dl.applicant", date_zh(c.deadlines.applicant)),
-        ("calls.dl.organisation", date_zh(c.deadlines.organisation)),
-        ("calls.dl.zone", date_zh(c.deadlines.zone)),
-    ];
+    let stages = if staff { stage_rows(&state, ctx, id).await? } else { vec![] };
     let rounds = if staff {
         store::call_rounds(&state.db, id)
             .await
             .map_err(|e| ctx.err(e.into()))?
             .into_iter()
-            .map(|r| (r.id, r.code, r.name, t(lang, &format!("reviews.status.{}", r.status))))
+            .map(|r| CallRound {
+                id: r.id,
+                code: r.code,
+                name: r.name,
+                status: t(lang, &format!("reviews.status.{}", r.status)),
+            })
             .collect()
     } else {
         vec![]
@@ -266,10 +296,69 @@ pub async fn call_page(
         .await
         .map_err(|e| ctx.err(e.into()))?
         .into_iter()
-        .map(|f| (f.id, f.name, file_size(f.size)))
+        .map(|f| CallFile { id: f.id, name: f.name, size: file_size(f.size) })
         .collect();
-    let form = c
-        .form
+    let p = &c.review_plan;
+    Ok(render(&CallPage {
+        s: ctx.shell(),
+        notice: notice_text(lang, &q.notice),
+        guidelines: blocks(&c.guidelines),
+        files,
+        form: form_lines(lang, &c),
+        plan: plan_text(lang, p),
+        next_round: next_round(p, rounds.is_empty()),
+        announce,
+        rounds,
+        default_deadline,
+        open: call_open(&c, ctx.today()),
+        can_apply: matches!(a.principal.role, Role::OrgAdmin | Role::OrgMember),
+        staff,
+        rules: rules_text(lang, &c),
+        deadlines: deadline_lines(&c),
+        budget: budget_lines(&c),
+        stages,
+        c,
+    }))
+}
+
+/// The call's applications by stage, for staff.
+async fn stage_rows(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Vec<StageRow>> {
+    Ok(store::board(&state.db)
+        .await
+        .map_err(|e| ctx.err(e.into()))?
+        .into_iter()
+        .filter(|r| r.call_id == id)
+        .map(|r| StageRow {
+            stage: stage_label(ctx.lang, Stage::parse(&r.stage).unwrap_or(Stage::Draft)),
+            n: r.n,
+            requested: r.requested.wan_text(),
+            granted: r.granted.wan_text(),
+        })
+        .collect())
+}
+
+fn budget_lines(c: &Call) -> Vec<KeyedLine> {
+    let r = &c.budget_rules;
+    vec![
+        KeyedLine::new("calls.max_request", format!("{} 万元", r.max_request.wan_text())),
+        KeyedLine::new(
+            "calls.co_funding",
+            if r.co_funding > 0.0 { format!("1 : {}", r.co_funding) } else { "—".into() },
+        ),
+        KeyedLine::new("calls.indirect", format!("≤ {:.0}%", r.indirect_share * 100.0)),
+    ]
+}
+
+fn deadline_lines(c: &Call) -> Vec<KeyedLine> {
+    vec![
+        KeyedLine::new("calls.dl.applicant", date_zh(c.deadlines.applicant)),
+        KeyedLine::new("calls.dl.organisation", date_zh(c.deadlines.organisation)),
+        KeyedLine::new("calls.dl.zone", date_zh(c.deadlines.zone)),
+    ]
+}
+
+fn form_lines(lang: Lang, c: &Call) -> Vec<FormSectionLine> {
+    c.form
         .iter()
         .map(|s| FormSectionLine {
             title: s.title.clone(),
@@ -283,36 +372,20 @@ pub async fn call_page(
                 })
                 .collect(),
         })
-        .collect();
-    let p = &c.review_plan;
-    // The first round is the remote review when there is one, then the panel.
-    let next_round = if rounds.is_empty() && p.remote_experts > 0 {
+        .collect()
+}
+
+/// The next expert round's defaults from the plan. The first round is the remote review when
+/// there is one, then the panel.
+fn next_round(p: &innocity_core::projects::form::ReviewPlan, first: bool) -> NextRound {
+    let (mode, demand) = if first && p.remote_experts > 0 {
         ("assign", p.remote_experts)
     } else if p.panel_experts > 0 {
         (if p.panel_drawn { "draw" } else { "assign" }, p.panel_experts)
     } else {
         ("assign", p.remote_experts.max(1))
     };
-    Ok(render(&CallPage {
-        s: ctx.shell(),
-        notice: notice_text(lang, &q.notice),
-        guidelines: blocks(&c.guidelines),
-        files,
-        form,
-        plan: plan_text(lang, p),
-        next_round,
-        announce,
-        rounds,
-        default_deadline,
-        open: call_open(&c, ctx.today()),
-        can_apply: matches!(a.principal.role, Role::OrgAdmin | Role::OrgMember),
-        staff,
-        rules: rules_text(lang, &c),
-        deadlines,
-        budget,
-        stages,
-        c,
-    }))
+    NextRound { mode, demand }
 }
 
 // ---------------------------------------------------------------- applications

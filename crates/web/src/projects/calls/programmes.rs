@@ -4,7 +4,7 @@ use crate::app::AppState;
 use crate::auth::{Auth, Ctx, ManageProjects, field_error, parse_form};
 use crate::error::AppResult;
 use crate::i18n::t;
-use crate::page::{Shell, render};
+use crate::page::{FieldMessage, Shell, render};
 use crate::projects::{Notice, notice_text};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -20,7 +20,7 @@ struct ProgrammesPage {
     s: Shell,
     rows: Vec<ProgrammeLine>,
     f: ProgrammeForm,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldMessage>,
     notice: String,
 }
 
@@ -74,8 +74,13 @@ async fn programmes_page(
             .collect();
         rows.push(ProgrammeLine { id: p.id, code: p.code, name: p.name, years });
     }
-    let mut resp =
-        render(&ProgrammesPage { s: ctx.shell(), rows, f, errors: errors.clone(), notice });
+    let mut resp = render(&ProgrammesPage {
+        s: ctx.shell(),
+        rows,
+        f,
+        errors: FieldMessage::list(&errors),
+        notice,
+    });
     if !errors.is_empty() {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }

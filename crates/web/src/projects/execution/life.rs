@@ -3,8 +3,8 @@ use super::{mask_id, report_label, status_label};
 use crate::app::AppState;
 use crate::auth::Ctx;
 use crate::error::AppResult;
-use crate::i18n::{t, tf};
-use crate::page::Shell;
+use crate::i18n::{Lang, t, tf};
+use crate::page::{Choice, Shell};
 use crate::projects::{date_zh, file_size};
 use chrono::NaiveDate;
 use innocity_core::projects::execution::{self as rules, ChangeKind, Opinion, ReportKind, Status};
@@ -22,20 +22,67 @@ pub struct Life {
     pub running: bool,
     pub version: i64,
     pub years: Vec<i32>,
-    pub budget: Vec<(String, String, Vec<String>)>,
-    pub budget_lines: Vec<(&'static str, String, String)>,
+    pub budget: Vec<BudgetYears>,
+    pub budget_lines: Vec<BudgetLine>,
     pub reports: Vec<ReportView>,
-    pub deliverables: Vec<(usize, String)>,
-    pub opinions: Vec<(String, String, u8, &'static str, String)>,
+    pub deliverables: Vec<Deliverable>,
+    pub opinions: Vec<OpinionRow>,
     pub mid_term_open: bool,
     pub acceptance_open: bool,
     pub suggestion: String,
-    pub outcome: Option<(&'static str, String, &'static str, String, String)>,
+    pub outcome: Option<OutcomeView>,
     pub changes: Vec<ChangeView>,
     pub findings: Vec<FindingView>,
-    pub outputs: Vec<(&'static str, String, String, String)>,
-    pub output_kinds: Vec<(&'static str, &'static str)>,
+    pub outputs: Vec<OutputRow>,
+    pub output_kinds: Vec<Choice>,
     pub ends_on: String,
+}
+
+/// A budget category of the task book, its total and its share in each year (万元).
+pub struct BudgetYears {
+    pub category: String,
+    pub total: String,
+    pub years: Vec<String>,
+}
+
+/// A budget category as the budget change form fills it in (万元, exact).
+pub struct BudgetLine {
+    pub code: &'static str,
+    pub name: String,
+    pub amount: String,
+}
+
+/// A deliverable of the task book, numbered from 0.
+pub struct Deliverable {
+    pub index: usize,
+    pub text: String,
+}
+
+/// An expert opinion on the project at the mid-term or the acceptance.
+pub struct OpinionRow {
+    pub stage: String,
+    pub expert: String,
+    pub score: u8,
+    pub conclusion: &'static str,
+    pub text: String,
+}
+
+/// The acceptance's outcome.
+pub struct OutcomeView {
+    pub outcome: &'static str,
+    pub score: String,
+    pub grade: &'static str,
+    pub opinion: String,
+    /// The credit records it wrote (#1、#2), or empty.
+    pub credit: String,
+}
+
+/// An output of the project (paper, patent ...).
+pub struct OutputRow {
+    pub kind: &'static str,
+    pub title: String,
+    pub reference: String,
+    pub on_date: String,
 }
 
 pub struct ReportView {
@@ -48,9 +95,21 @@ pub struct ReportView {
     pub reminded: bool,
     pub when: String,
     pub body: String,
-    pub account: Vec<(String, &'static str)>,
-    /// The report's files: id, name, size.
-    pub files: Vec<(i64, String, String)>,
+    pub account: Vec<DeliverableAccount>,
+    pub files: Vec<ReportFile>,
+}
+
+/// How the final report says a deliverable was met.
+pub struct DeliverableAccount {
+    pub deliverable: String,
+    pub met: &'static str,
+}
+
+/// A file of a report.
+pub struct ReportFile {
+    pub id: i64,
+    pub name: String,
+    pub size: String,
 }
 
 pub struct ChangeView {
@@ -91,109 +150,13 @@ pub async fn life(
     let day = ctx.today();
     let (starts, ends) = (book.starts(), book.ends());
     let years: Vec<i32> = rules::by_year(Money(1), starts, ends).iter().map(|y| y.0).collect();
-    let cat = |c: &str| {
-        CATEGORIES
-            .iter()
-            .find(|x| x.0 == c)
-            .map(|x| lang.pick(x.1, x.2).to_string())
-            .unwrap_or_else(|| c.to_string())
-    };
-    let budget = book
-        .budget
-        .iter()
-        .map(|l| {
-            (
-                cat(&l.category),
-                l.requested.wan_text(),
-                rules::by_year(l.requested, starts, ends)
-                    .into_iter()
-                    .map(|y| y.1.wan_text())
-                    .collect(),
-            )
-        })
-        .collect();
-    let budget_lines = book
-        .budget
-        .iter()
-        .filter_map(|l| {
-            CATEGORIES
-                .iter()
-                .find(|c| c.0 == l.category)
-                .map(|c| (c.0, lang.pick(c.1, c.2).to_string(), l.requested.wan_exact()))
-        })
-        .collect();
-    let files = store::attachments(db, a.id).await.map_err(err)?;
-    let reports = x::reports(db, a.id, day)
-        .await
-        .map_err(err)?
-        .into_iter()
-        .map(|r| ReportView {
-            files: files
-                .iter()
-                .filter(|f| f.kind == x::report_file_kind(r.due.kind, r.due.seq))
-                .map(|f| (f.id, f.name.clone(), file_size(f.size)))
-                .collect(),
-            kind: r.due.kind.code(),
-            seq: r.due.seq,
-            label: report_label(lang, r.due.kind, r.due.seq),
-            due: date_zh(r.due.due_on),
-            submitted: r.status == "submitted",
-            overdue: r.overdue,
-            reminded: r.reminded_at > 0 && r.status != "submitted",
-            when: if r.submitted_at > 0 { shell.time(&r.submitted_at) } else { String::new() },
-            body: r.body,
-            account: r
-                .deliverables
-                .into_iter()
-                .map(|(d, s)| (d, t(lang, &format!("life.met.{s}"))))
-                .collect(),
-        })
-        .collect::<Vec<_>>();
+    let reports = report_views(state, ctx, a, shell).await?;
     let ops = x::opinions(db, a.id).await.map_err(err)?;
     let conditions = store::conditions(db, a.id).await.map_err(err)?;
-    let opinions = ops
-        .iter()
-        .enumerate()
-        .map(|(k, o)| {
-            (
-                t(lang, &format!("life.stage.{}", o.stage)).to_string(),
-                if staff {
-                    o.opinion.expert.clone()
-                } else {
-                    tf(
-                        lang,
-                        "life.expert_n",
-                        &[(ops[..k].iter().filter(|p| p.stage == o.stage).count() + 1).to_string()],
-                    )
-                },
-                o.opinion.score,
-                t(lang, &format!("life.outcome.{}", o.opinion.conclusion.code())),
-                o.opinion.text.clone(),
-            )
-        })
-        .collect();
     let final_in = reports.iter().any(|r| r.kind == "final" && r.submitted);
     let outcome = x::outcome(db, a.id).await.map_err(err)?;
-    let acceptance: Vec<Opinion> =
-        ops.iter().filter(|o| o.stage == "acceptance").map(|o| o.opinion.clone()).collect();
     let suggestion = if final_in && outcome.is_none() {
-        let all = x::reports(db, a.id, day).await.map_err(err)?;
-        let report = all.iter().find(|r| r.due.kind == ReportKind::Final);
-        let met = report
-            .map(|r| {
-                r.deliverables.iter().filter(|d| d.1 == "met").count()
-                    + r.deliverables.iter().filter(|d| d.1 == "partly").count() / 2
-            })
-            .unwrap_or(0);
-        rules::suggest_outcome(&acceptance, met, book.deliverables.len())
-            .map(|o| t(lang, &format!("life.outcome.{}", o.code())).to_string())
-            .unwrap_or_else(|| {
-                tf(
-                    lang,
-                    "life.need_opinions",
-                    &[rules::MIN_OPINIONS.to_string(), acceptance.len().to_string()],
-                )
-            })
+        suggestion(state, ctx, a, book, &ops).await?
     } else {
         String::new()
     };
@@ -201,40 +164,7 @@ pub async fn life(
         .await
         .map_err(err)?
         .into_iter()
-        .map(|c| {
-            let detail = match c.kind {
-                ChangeKind::Leader => format!(
-                    "{}（{}）",
-                    c.detail["name"].as_str().unwrap_or_default(),
-                    mask_id(c.detail["id_number"].as_str().unwrap_or_default())
-                ),
-                ChangeKind::Extension => date_zh(
-                    NaiveDate::parse_from_str(
-                        c.detail["ends_on"].as_str().unwrap_or_default(),
-                        "%Y-%m-%d",
-                    )
-                    .unwrap_or_default(),
-                ),
-                ChangeKind::Budget => {
-                    serde_json::from_value::<Vec<Line>>(c.detail["lines"].clone())
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|l| format!("{} {}", cat(&l.category), l.requested.wan_text()))
-                        .collect::<Vec<_>>()
-                        .join("，")
-                }
-            };
-            ChangeView {
-                id: c.id,
-                kind: t(lang, &format!("life.change.{}", c.kind.code())),
-                detail,
-                reason: c.reason,
-                status: t(lang, &format!("life.change_status.{}", c.status)),
-                pending: c.status == "pending",
-                decision: c.decision,
-                by: c.decided_by,
-            }
-        })
+        .map(|c| change_view(lang, c))
         .collect();
     let findings = x::findings(db, a.id)
         .await
@@ -255,7 +185,12 @@ pub async fn life(
         .await
         .map_err(err)?
         .into_iter()
-        .map(|o| (t(lang, &format!("life.output.{}", o.kind)), o.title, o.reference, o.on_date))
+        .map(|o| OutputRow {
+            kind: t(lang, &format!("life.output.{}", o.kind)),
+            title: o.title,
+            reference: o.reference,
+            on_date: o.on_date,
+        })
         .collect();
     Ok(Life {
         status: status_label(lang, book.status),
@@ -264,32 +199,193 @@ pub async fn life(
         running: book.status.running(),
         version: book.version,
         years,
-        budget,
-        budget_lines,
+        budget: budget_years(lang, book),
+        budget_lines: budget_lines(lang, book),
         mid_term_open: book.status == Status::Ongoing
             && !conditions.iter().any(|c| c.0 == Condition::MidTerm)
             && reports.iter().any(|r| r.kind == "mid_term" && r.submitted),
         acceptance_open: book.status == Status::Ongoing && final_in && outcome.is_none(),
         reports,
-        deliverables: book.deliverables.iter().cloned().enumerate().collect(),
-        opinions,
+        deliverables: book
+            .deliverables
+            .iter()
+            .enumerate()
+            .map(|(index, text)| Deliverable { index, text: text.clone() })
+            .collect(),
+        opinions: opinion_rows(lang, &ops, staff),
         suggestion,
-        outcome: outcome.map(|o| {
-            (
-                t(lang, &format!("life.outcome.{}", o.outcome.code())),
-                format!("{:.1}", o.score),
-                t(lang, &format!("life.grade.{}", o.grade)),
-                o.opinion,
-                o.credit_records.iter().map(|r| format!("#{r}")).collect::<Vec<_>>().join("、"),
-            )
+        outcome: outcome.map(|o| OutcomeView {
+            outcome: t(lang, &format!("life.outcome.{}", o.outcome.code())),
+            score: format!("{:.1}", o.score),
+            grade: t(lang, &format!("life.grade.{}", o.grade)),
+            opinion: o.opinion,
+            credit: o.credit_records.iter().map(|r| format!("#{r}")).collect::<Vec<_>>().join("、"),
         }),
         changes,
         findings,
         outputs,
         output_kinds: rules::OUTPUT_KINDS
             .iter()
-            .map(|k| (*k, t(lang, &format!("life.output.{k}"))))
+            .map(|k| Choice::new(k, t(lang, &format!("life.output.{k}")), false))
             .collect(),
         ends_on: book.ends_on.clone(),
     })
+}
+
+/// A budget category's name in the user's language (the code when unknown).
+fn category_name(lang: Lang, code: &str) -> String {
+    CATEGORIES
+        .iter()
+        .find(|x| x.0 == code)
+        .map(|x| lang.pick(x.1, x.2).to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
+fn budget_years(lang: Lang, book: &store::TaskBook) -> Vec<BudgetYears> {
+    let (starts, ends) = (book.starts(), book.ends());
+    book.budget
+        .iter()
+        .map(|l| BudgetYears {
+            category: category_name(lang, &l.category),
+            total: l.requested.wan_text(),
+            years: rules::by_year(l.requested, starts, ends)
+                .into_iter()
+                .map(|y| y.1.wan_text())
+                .collect(),
+        })
+        .collect()
+}
+
+fn budget_lines(lang: Lang, book: &store::TaskBook) -> Vec<BudgetLine> {
+    book.budget
+        .iter()
+        .filter_map(|l| {
+            CATEGORIES.iter().find(|c| c.0 == l.category).map(|c| BudgetLine {
+                code: c.0,
+                name: lang.pick(c.1, c.2).to_string(),
+                amount: l.requested.wan_exact(),
+            })
+        })
+        .collect()
+}
+
+async fn report_views(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &Application,
+    shell: &Shell,
+) -> AppResult<Vec<ReportView>> {
+    let lang = ctx.lang;
+    let err = |e: StoreError| ctx.err(e.into());
+    let files = store::attachments(&state.db, a.id).await.map_err(err)?;
+    Ok(x::reports(&state.db, a.id, ctx.today())
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|r| ReportView {
+            files: files
+                .iter()
+                .filter(|f| f.kind == x::report_file_kind(r.due.kind, r.due.seq))
+                .map(|f| ReportFile { id: f.id, name: f.name.clone(), size: file_size(f.size) })
+                .collect(),
+            kind: r.due.kind.code(),
+            seq: r.due.seq,
+            label: report_label(lang, r.due.kind, r.due.seq),
+            due: date_zh(r.due.due_on),
+            submitted: r.status == "submitted",
+            overdue: r.overdue,
+            reminded: r.reminded_at > 0 && r.status != "submitted",
+            when: if r.submitted_at > 0 { shell.time(&r.submitted_at) } else { String::new() },
+            body: r.body,
+            account: r
+                .deliverables
+                .into_iter()
+                .map(|(d, s)| DeliverableAccount {
+                    deliverable: d,
+                    met: t(lang, &format!("life.met.{s}")),
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+fn opinion_rows(lang: Lang, ops: &[x::OpinionRow], staff: bool) -> Vec<OpinionRow> {
+    ops.iter()
+        .enumerate()
+        .map(|(k, o)| OpinionRow {
+            stage: t(lang, &format!("life.stage.{}", o.stage)).to_string(),
+            expert: if staff {
+                o.opinion.expert.clone()
+            } else {
+                tf(
+                    lang,
+                    "life.expert_n",
+                    &[(ops[..k].iter().filter(|p| p.stage == o.stage).count() + 1).to_string()],
+                )
+            },
+            score: o.opinion.score,
+            conclusion: t(lang, &format!("life.outcome.{}", o.opinion.conclusion.code())),
+            text: o.opinion.text.clone(),
+        })
+        .collect()
+}
+
+/// The outcome the acceptance opinions and the final report suggest, or what is still missing.
+async fn suggestion(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &Application,
+    book: &store::TaskBook,
+    ops: &[x::OpinionRow],
+) -> AppResult<String> {
+    let lang = ctx.lang;
+    let acceptance: Vec<Opinion> =
+        ops.iter().filter(|o| o.stage == "acceptance").map(|o| o.opinion.clone()).collect();
+    let all = x::reports(&state.db, a.id, ctx.today()).await.map_err(|e| ctx.err(e.into()))?;
+    let report = all.iter().find(|r| r.due.kind == ReportKind::Final);
+    let met = report
+        .map(|r| {
+            r.deliverables.iter().filter(|d| d.1 == "met").count()
+                + r.deliverables.iter().filter(|d| d.1 == "partly").count() / 2
+        })
+        .unwrap_or(0);
+    Ok(rules::suggest_outcome(&acceptance, met, book.deliverables.len())
+        .map(|o| t(lang, &format!("life.outcome.{}", o.code())).to_string())
+        .unwrap_or_else(|| {
+            tf(
+                lang,
+                "life.need_opinions",
+                &[rules::MIN_OPINIONS.to_string(), acceptance.len().to_string()],
+            )
+        }))
+}
+
+fn change_view(lang: Lang, c: x::ChangeRow) -> ChangeView {
+    let detail = match c.kind {
+        ChangeKind::Leader => format!(
+            "{}（{}）",
+            c.detail["name"].as_str().unwrap_or_default(),
+            mask_id(c.detail["id_number"].as_str().unwrap_or_default())
+        ),
+        ChangeKind::Extension => date_zh(
+            NaiveDate::parse_from_str(c.detail["ends_on"].as_str().unwrap_or_default(), "%Y-%m-%d")
+                .unwrap_or_default(),
+        ),
+        ChangeKind::Budget => serde_json::from_value::<Vec<Line>>(c.detail["lines"].clone())
+            .unwrap_or_default()
+            .iter()
+            .map(|l| format!("{} {}", category_name(lang, &l.category), l.requested.wan_text()))
+            .collect::<Vec<_>>()
+            .join("，"),
+    };
+    ChangeView {
+        id: c.id,
+        kind: t(lang, &format!("life.change.{}", c.kind.code())),
+        detail,
+        reason: c.reason,
+        status: t(lang, &format!("life.change_status.{}", c.status)),
+        pending: c.status == "pending",
+        decision: c.decision,
+        by: c.decided_by,
+    }
 }

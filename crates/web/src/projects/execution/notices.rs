@@ -19,7 +19,16 @@ use innocity_store::projects::execution as x;
 #[template(path = "notices.html")]
 struct NoticesPage {
     s: Shell,
-    list: Vec<(i64, String, String, String, bool)>,
+    list: Vec<NoticeLine>,
+}
+
+/// A call's notice in the list: the call, the objection period, whether it runs today.
+struct NoticeLine {
+    id: i64,
+    title: String,
+    starts: String,
+    ends: String,
+    running: bool,
 }
 
 /// Every notice, for anyone.
@@ -28,13 +37,13 @@ pub async fn notices(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respo
     let mut list = Vec::new();
     for n in x::notices(&state.db).await.map_err(|e| ctx.err(e.into()))? {
         if let Some(c) = store::call(&state.db, n.call_id).await.map_err(|e| ctx.err(e.into()))? {
-            list.push((
-                c.id,
-                c.title,
-                date_zh(n.starts_on),
-                date_zh(n.ends_on),
-                day >= n.starts_on && day <= n.ends_on,
-            ));
+            list.push(NoticeLine {
+                id: c.id,
+                title: c.title,
+                starts: date_zh(n.starts_on),
+                ends: date_zh(n.ends_on),
+                running: day >= n.starts_on && day <= n.ends_on,
+            });
         }
     }
     Ok(render(&NoticesPage { s: ctx.shell(), list }))
@@ -47,11 +56,27 @@ struct NoticePage {
     id: i64,
     title: String,
     minutes: String,
-    period: (String, String),
+    period: Period,
     running: bool,
-    rows: Vec<(String, String, String, String, String, &'static str)>,
+    rows: Vec<FundedRow>,
     total: String,
     sent: bool,
+}
+
+/// A notice's objection period.
+struct Period {
+    starts: String,
+    ends: String,
+}
+
+/// An application on a notice: funded, or withdrawn after an upheld objection.
+struct FundedRow {
+    code: String,
+    title: String,
+    organisation: String,
+    leader: String,
+    granted: String,
+    stage: &'static str,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -93,18 +118,18 @@ pub async fn notice_page(
         if !upheld {
             total = Money(total.0 + a.granted.0);
         }
-        rows.push((
-            a.code,
-            a.title,
-            org,
-            a.leader_name,
-            if upheld { String::new() } else { a.granted.wan_text() },
-            if upheld {
+        rows.push(FundedRow {
+            code: a.code,
+            title: a.title,
+            organisation: org,
+            leader: a.leader_name,
+            granted: if upheld { String::new() } else { a.granted.wan_text() },
+            stage: if upheld {
                 t(ctx.lang, "life.withdrawn_after_objection")
             } else {
                 stage_label(ctx.lang, a.stage)
             },
-        ));
+        });
     }
     let day = ctx.today();
     Ok(render(&NoticePage {
@@ -112,7 +137,7 @@ pub async fn notice_page(
         id,
         title: c.title,
         minutes: n.minutes,
-        period: (date_zh(n.starts_on), date_zh(n.ends_on)),
+        period: Period { starts: date_zh(n.starts_on), ends: date_zh(n.ends_on) },
         running: day >= n.starts_on && day <= n.ends_on,
         rows,
         total: total.wan_text(),

@@ -1,10 +1,10 @@
 //! The portfolios of leaders, organisations, zones and the bureau, and reminders.
 use super::{report_label, status_label};
 use crate::app::AppState;
-use crate::auth::{Auth, ManageProjects, ViewApplications};
+use crate::auth::{Auth, Ctx, ManageProjects, ViewApplications};
 use crate::error::{AppError, AppResult};
-use crate::i18n::{t, tf};
-use crate::page::{Shell, render};
+use crate::i18n::{Lang, t, tf};
+use crate::page::{Choice, Shell, render};
 use crate::projects::{date_zh, reach_of};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -19,10 +19,25 @@ use innocity_store::projects::execution as x;
 struct PortfolioPage {
     s: Shell,
     rows: Vec<PortfolioRow>,
-    statuses: Vec<(&'static str, &'static str, bool)>,
-    totals: (usize, String, String, usize),
+    statuses: Vec<Choice>,
+    totals: PortfolioTotals,
     staff: bool,
-    outputs: Vec<(String, String, i64)>,
+    outputs: Vec<OutputCount>,
+}
+
+/// The listed projects' count, money granted and paid (万元), and how many are overdue.
+struct PortfolioTotals {
+    n: usize,
+    granted: String,
+    paid: String,
+    overdue: usize,
+}
+
+/// How many outputs of a kind the projects reported in a year.
+struct OutputCount {
+    kind: String,
+    year: String,
+    n: i64,
 }
 
 struct PortfolioRow {
@@ -65,7 +80,11 @@ pub async fn portfolio(
             .await
             .map_err(|e| ctx.err(e.into()))?
             .into_iter()
-            .map(|(k, y, n)| (t(lang, &format!("life.output.{k}")).to_string(), y, n))
+            .map(|(k, year, n)| OutputCount {
+                kind: t(lang, &format!("life.output.{k}")).to_string(),
+                year,
+                n,
+            })
             .collect();
     let status = Status::parse(&q.status);
     let all = x::portfolio(&state.db, reach, day).await.map_err(|e| ctx.err(e.into()))?;
@@ -76,58 +95,8 @@ pub async fn portfolio(
                 && (q.overdue.is_empty() || p.overdue_reports + p.overdue_rectifications > 0)
         })
         .collect();
-    let overdue_text = |p: &x::ProjectRow| {
-        let mut v = vec![];
-        if p.overdue_reports > 0 {
-            v.push(tf(lang, "life.overdue_reports", &[p.overdue_reports.to_string()]));
-        }
-        if p.overdue_rectifications > 0 {
-            v.push(tf(
-                lang,
-                "life.overdue_rectifications",
-                &[p.overdue_rectifications.to_string()],
-            ));
-        }
-        v.join("，")
-    };
-    let next_text = |p: &x::ProjectRow| {
-        p.next_due
-            .map(|d| format!("{} {}", report_label(lang, d.kind, d.seq), date_zh(d.due_on)))
-            .unwrap_or_default()
-    };
     if q.format == "xlsx" {
-        let head: Vec<&str> = [
-            "apps.code",
-            "apps.title_col",
-            "life.organisation",
-            "apps.leader",
-            "life.status",
-            "apps.granted",
-            "projects.paid",
-            "life.next_due",
-            "life.overdue",
-        ]
-        .iter()
-        .map(|k| t(lang, k))
-        .collect();
-        use crate::http::TableCell as C;
-        let rows: Vec<Vec<C>> = list
-            .iter()
-            .map(|p| {
-                vec![
-                    C::Text(p.code.clone()),
-                    C::Text(p.title.clone()),
-                    C::Text(p.organisation.clone()),
-                    C::Text(p.leader_name.clone()),
-                    C::Text(status_label(lang, p.status).into()),
-                    C::Wan(p.granted.0),
-                    C::Wan(p.paid.0),
-                    C::Text(next_text(p)),
-                    C::Text(overdue_text(p)),
-                ]
-            })
-            .collect();
-        return crate::http::table(ctx, t(lang, "life.portfolio"), &head, &rows, "projects.xlsx");
+        return portfolio_xlsx(ctx, &list);
     }
     let granted: Money = list.iter().map(|p| p.granted).sum();
     let paid: Money = list.iter().map(|p| p.paid).sum();
@@ -144,13 +113,13 @@ pub async fn portfolio(
             status_code: p.status.code(),
             granted: p.granted.wan_text(),
             paid: p.paid.wan_text(),
-            next_due: next_text(p),
-            overdue: overdue_text(p),
+            next_due: next_text(lang, p),
+            overdue: overdue_text(lang, p),
         })
         .collect();
     let statuses = Status::ALL
         .iter()
-        .map(|s| (s.code(), status_label(lang, *s), Some(*s) == status))
+        .map(|s| Choice::new(s.code(), status_label(lang, *s), Some(*s) == status))
         .collect();
     let staff = matches!(
         a.principal.role,
@@ -158,12 +127,72 @@ pub async fn portfolio(
     );
     Ok(render(&PortfolioPage {
         s: ctx.shell(),
-        totals: (list.len(), granted.wan_text(), paid.wan_text(), overdue),
+        totals: PortfolioTotals {
+            n: list.len(),
+            granted: granted.wan_text(),
+            paid: paid.wan_text(),
+            overdue,
+        },
         rows,
         statuses,
         staff,
         outputs,
     }))
+}
+
+/// What is overdue on a project, in words.
+fn overdue_text(lang: Lang, p: &x::ProjectRow) -> String {
+    let mut v = vec![];
+    if p.overdue_reports > 0 {
+        v.push(tf(lang, "life.overdue_reports", &[p.overdue_reports.to_string()]));
+    }
+    if p.overdue_rectifications > 0 {
+        v.push(tf(lang, "life.overdue_rectifications", &[p.overdue_rectifications.to_string()]));
+    }
+    v.join("，")
+}
+
+/// The project's next report and when it is due.
+fn next_text(lang: Lang, p: &x::ProjectRow) -> String {
+    p.next_due
+        .map(|d| format!("{} {}", report_label(lang, d.kind, d.seq), date_zh(d.due_on)))
+        .unwrap_or_default()
+}
+
+fn portfolio_xlsx(ctx: &Ctx, list: &[x::ProjectRow]) -> AppResult<Response> {
+    let lang = ctx.lang;
+    let head: Vec<&str> = [
+        "apps.code",
+        "apps.title_col",
+        "life.organisation",
+        "apps.leader",
+        "life.status",
+        "apps.granted",
+        "projects.paid",
+        "life.next_due",
+        "life.overdue",
+    ]
+    .iter()
+    .map(|k| t(lang, k))
+    .collect();
+    use crate::http::TableCell as C;
+    let rows: Vec<Vec<C>> = list
+        .iter()
+        .map(|p| {
+            vec![
+                C::Text(p.code.clone()),
+                C::Text(p.title.clone()),
+                C::Text(p.organisation.clone()),
+                C::Text(p.leader_name.clone()),
+                C::Text(status_label(lang, p.status).into()),
+                C::Wan(p.granted.0),
+                C::Wan(p.paid.0),
+                C::Text(next_text(lang, p)),
+                C::Text(overdue_text(lang, p)),
+            ]
+        })
+        .collect();
+    crate::http::table(ctx, t(lang, "life.portfolio"), &head, &rows, "projects.xlsx")
 }
 
 /// 催交: reminds the leaders of every overdue report.
