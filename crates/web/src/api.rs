@@ -182,7 +182,7 @@ pub async fn org_units(
     State(state): State<AppState>,
     a: Auth<ViewOrgUnits>,
 ) -> AppResult<Json<Vec<ApiOrgUnit>>> {
-    let units = state.units_in_scope(&a.principal.scope).await.map_err(|e| a.ctx.err(e.into()))?;
+    let units = state.units_in_scope(&a.principal.scope).await?;
     Ok(Json(
         units
             .into_iter()
@@ -249,7 +249,7 @@ pub async fn create_org(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let input: ApiOrgInput = json_body(ctx, &headers, &body)?;
-    let (draft, unit) = validate(&state, ctx, &a.principal, &input_of(&input), None)
+    let (draft, unit) = validate(&state, &a.principal, &input_of(&input), None)
         .await?
         .map_err(|e| validation_error(ctx, &e))?;
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -282,7 +282,7 @@ pub async fn update_org(
     if input.version != Some(org.version) {
         return Err(ctx.err(innocity_store::StoreError::Stale.into()));
     }
-    let (draft, unit) = validate(&state, ctx, &a.principal, &input_of(&input), Some(&org))
+    let (draft, unit) = validate(&state, &a.principal, &input_of(&input), Some(&org))
         .await?
         .map_err(|e| validation_error(ctx, &e))?;
     let updated = innocity_store::orgs::update(&state.db, &org, &draft, &unit, ctx.actor(), "")
@@ -307,9 +307,7 @@ pub async fn audit(
     Query(q): Query<HashMap<String, String>>,
 ) -> AppResult<Json<Vec<ApiAuditEntry>>> {
     let f = crate::audit::filter_of(&q).map_err(|e| a.ctx.err(e))?;
-    let entries = innocity_store::audit::list(&state.db, &f, crate::audit::PAGE)
-        .await
-        .map_err(|e| a.ctx.err(e.into()))?;
+    let entries = innocity_store::audit::list(&state.db, &f, crate::audit::PAGE).await?;
     Ok(Json(
         entries
             .into_iter()
@@ -375,18 +373,12 @@ pub struct ApiSubmit {
     pub explanations: HashMap<String, String>,
 }
 
-async fn api_return(
-    state: &AppState,
-    ctx: &crate::auth::Ctx,
-    rc: &crate::stats::ReturnCtx,
-) -> AppResult<ApiReturn> {
+async fn api_return(state: &AppState, rc: &crate::stats::ReturnCtx) -> AppResult<ApiReturn> {
     let cells = match &rc.ret {
-        Some(r) => {
-            innocity_store::stats::cells(&state.db, r.id).await.map_err(|e| ctx.err(e.into()))?
-        }
+        Some(r) => innocity_store::stats::cells(&state.db, r.id).await?,
         None => vec![],
     };
-    let vs = crate::stats::violations(state, ctx, rc).await?;
+    let vs = crate::stats::violations(state, rc).await?;
     Ok(ApiReturn {
         form: rc.form.code.clone(),
         period: rc.period.to_string(),
@@ -432,7 +424,7 @@ pub async fn get_return(
         Capability::ViewStats,
     )
     .await?;
-    Ok(Json(api_return(&state, &a.ctx, &rc).await?))
+    Ok(Json(api_return(&state, &rc).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/stats/{form}/{period}/orgs/{org}", params(("form" = String, Path), ("period" = String, Path), ("org" = i64, Path)), request_body = ApiValues,
@@ -494,10 +486,9 @@ pub async fn put_values(
         None,
         ctx.actor(),
     )
-    .await
-    .map_err(|e| ctx.err(e.into()))?;
+    .await?;
     let rc = crate::stats::ReturnCtx { ret: Some(saved.ret), ..rc };
-    Ok(Json(api_return(&state, ctx, &rc).await?))
+    Ok(Json(api_return(&state, &rc).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/stats/{form}/{period}/orgs/{org}/submit", params(("form" = String, Path), ("period" = String, Path), ("org" = i64, Path)), request_body = ApiSubmit,
@@ -524,7 +515,7 @@ pub async fn submit_return(
     match crate::stats::submit_return(&state, ctx, &rc, input.explanations).await? {
         Ok(r) => {
             let rc = crate::stats::ReturnCtx { ret: Some(r), ..rc };
-            Ok(Json(api_return(&state, ctx, &rc).await?))
+            Ok(Json(api_return(&state, &rc).await?))
         }
         Err(b) => {
             let mut e =

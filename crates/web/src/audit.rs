@@ -48,7 +48,7 @@ pub async fn page(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let f = filter_of(&q).map_err(|e| ctx.err(e))?;
-    let entries = audit::list(&state.db, &f, PAGE).await.map_err(|e| ctx.err(e.into()))?;
+    let entries = audit::list(&state.db, &f, PAGE).await?;
     let more_href = match entries.last() {
         Some(last) if entries.len() as u64 == PAGE => {
             let params = [

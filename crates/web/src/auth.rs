@@ -243,6 +243,20 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
     }
     parts.extensions.insert(ctx.clone());
     let mut resp = next.run(Request::from_parts(parts, body)).await;
+    // A handler's error returned with a bare `?` is rendered here, in this request's language
+    // and form (page, htmx fragment or JSON).
+    if let Some(unplaced) = resp.extensions_mut().remove::<crate::error::Unplaced>() {
+        let again = ctx.err(unplaced.into()).into_response();
+        let (theirs, _) = resp.into_parts();
+        let (mut placed, body) = again.into_parts();
+        for (name, value) in theirs.headers.iter() {
+            let body_header = name == header::CONTENT_LENGTH || name == header::CONTENT_TYPE;
+            if !body_header && !placed.headers.contains_key(name) {
+                placed.headers.insert(name, value.clone());
+            }
+        }
+        resp = Response::from_parts(placed, body);
+    }
     let secure = state.config.secure_cookies;
     if ctx.set_csrf_cookie {
         resp.headers_mut()

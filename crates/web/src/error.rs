@@ -20,6 +20,26 @@ pub struct AppError {
     /// An htmx request: answer with a fragment, not a whole page.
     pub fragment: bool,
     pub shell: Option<Box<Shell>>,
+    /// Rendered for a request: its language, page or JSON, and page frame are set (`in_ctx`).
+    /// An error a handler returns with a bare `?` is not; the context layer places it.
+    pub placed: bool,
+}
+
+/// What an error returned with a bare `?` says, carried on its response to the request-context
+/// layer ([`crate::auth::context`]), which renders it again in the user's language and form.
+#[derive(Clone, Debug)]
+pub struct Unplaced {
+    status: StatusCode,
+    code: &'static str,
+    key: &'static str,
+    args: Vec<String>,
+    fields: Vec<(String, String)>,
+}
+
+impl From<Unplaced> for AppError {
+    fn from(u: Unplaced) -> Self {
+        AppError { args: u.args, fields: u.fields, ..AppError::new(u.status, u.code, u.key) }
+    }
 }
 
 impl AppError {
@@ -34,6 +54,7 @@ impl AppError {
             api: false,
             fragment: false,
             shell: None,
+            placed: false,
         }
     }
     pub fn args(mut self, args: Vec<String>) -> Self {
@@ -67,6 +88,7 @@ impl AppError {
         self.lang = lang;
         self.api = api;
         self.shell = shell.map(Box::new);
+        self.placed = true;
         self
     }
     pub fn message(&self) -> String {
@@ -103,7 +125,26 @@ impl From<StoreError> for AppError {
 }
 
 impl IntoResponse for AppError {
-    fn into_response(mut self) -> Response {
+    fn into_response(self) -> Response {
+        if self.placed {
+            return self.render();
+        }
+        let unplaced = Unplaced {
+            status: self.status,
+            code: self.code,
+            key: self.key,
+            args: self.args.clone(),
+            fields: self.fields.clone(),
+        };
+        let mut resp = self.render();
+        resp.extensions_mut().insert(unplaced);
+        resp
+    }
+}
+
+impl AppError {
+    /// The response: a JSON error, an htmx fragment or a whole page.
+    fn render(mut self) -> Response {
         let message = self.message();
         if self.api {
             let fields: serde_json::Map<String, serde_json::Value> = self

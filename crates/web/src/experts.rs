@@ -41,7 +41,7 @@ fn notice_text(lang: Lang, q: &Notice) -> String {
 }
 
 async fn my_expert(state: &AppState, ctx: &Ctx, user_id: i64) -> AppResult<Expert> {
-    store::by_user(&state.db, user_id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| {
+    store::by_user(&state.db, user_id).await?.ok_or_else(|| {
         ctx.err(AppError::new(StatusCode::NOT_FOUND, "not_found", "experts.err.no_profile"))
     })
 }

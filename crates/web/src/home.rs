@@ -39,7 +39,7 @@ struct HomeNotice {
 }
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let stats = state.home_stats().await.map_err(|e| ctx.err(e.into()))?;
+    let stats = state.home_stats().await?;
     let (zones, total) = (&stats.0, stats.1);
     let zones = zones
         .iter()
@@ -48,12 +48,12 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
             n: *n,
         })
         .collect();
-    let public = state.public_frameworks().await.map_err(|e| ctx.err(e.into()))?;
+    let public = state.public_frameworks().await?;
     // Frameworks are read only when some are public (the home page is the busiest page).
     let all = if public.is_empty() {
         vec![]
     } else {
-        innocity_store::indicators::frameworks(&state.db).await.map_err(|e| ctx.err(e.into()))?
+        innocity_store::indicators::frameworks(&state.db).await?
     };
     let dashboards = all
         .into_iter()
@@ -65,16 +65,8 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         .collect();
     // 立项公示: the latest three notices.
     let mut notices = Vec::new();
-    for n in innocity_store::projects::execution::notices(&state.db)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .into_iter()
-        .take(3)
-    {
-        if let Some(c) = innocity_store::projects::call(&state.db, n.call_id)
-            .await
-            .map_err(|e| ctx.err(e.into()))?
-        {
+    for n in innocity_store::projects::execution::notices(&state.db).await?.into_iter().take(3) {
+        if let Some(c) = innocity_store::projects::call(&state.db, n.call_id).await? {
             notices.push(HomeNotice {
                 id: c.id,
                 title: c.title,
@@ -113,9 +105,7 @@ pub async fn workspace(
     let scope = scope_text(&state, ctx, &a.principal.scope).await?;
     // 催报: the latest reminders for an organisation's people, on the first page they see.
     let reminders = match &a.principal.scope {
-        Scope::Organisation(id) => innocity_store::stats::reminders_for(&state.db, *id, 3)
-            .await
-            .map_err(|e| ctx.err(e.into()))?,
+        Scope::Organisation(id) => innocity_store::stats::reminders_for(&state.db, *id, 3).await?,
         _ => vec![],
     };
     let tasks = if matches!(
@@ -136,18 +126,16 @@ async fn scope_text(state: &AppState, ctx: &Ctx, scope: &Scope) -> AppResult<Str
     Ok(match scope {
         Scope::All => crate::i18n::t(ctx.lang, "ws.scope.all").to_string(),
         Scope::Subtree(path) => {
-            let units = state.units().await.map_err(|e| ctx.err(e.into()))?;
+            let units = state.units().await?;
             units
                 .iter()
                 .find(|u| &u.path == path)
                 .map(|u| if ctx.lang == Lang::Zh { u.name_zh.clone() } else { u.name_en.clone() })
                 .unwrap_or_default()
         }
-        Scope::Organisation(id) => innocity_store::orgs::get(&state.db, *id)
-            .await
-            .map_err(|e| ctx.err(e.into()))?
-            .map(|o| o.name)
-            .unwrap_or_default(),
+        Scope::Organisation(id) => {
+            innocity_store::orgs::get(&state.db, *id).await?.map(|o| o.name).unwrap_or_default()
+        }
         Scope::Nothing => crate::i18n::t(ctx.lang, "ws.scope.nothing").to_string(),
     })
 }
@@ -161,8 +149,7 @@ async fn project_tasks(state: &AppState, ctx: &Ctx, user_id: i64) -> AppResult<V
         innocity_store::projects::Reach::Leader(user_id),
         today,
     )
-    .await
-    .map_err(|e| ctx.err(e.into()))?
+    .await?
     {
         let task =
             |what: String| Task { href: format!("/projects/{}", p.id), code: p.code.clone(), what };
@@ -201,8 +188,7 @@ async fn application_tasks(state: &AppState, ctx: &Ctx, user_id: i64) -> AppResu
         None,
         None,
     )
-    .await
-    .map_err(|e| ctx.err(e.into()))?
+    .await?
     {
         let key = match x.stage {
             Stage::Draft if !x.reason.is_empty() => "ws.returned",

@@ -25,8 +25,7 @@ fn name(lang: Lang, zh: &str, en: &str) -> String {
 /// A framework in force (built-in or imported), or 404.
 async fn find(state: &AppState, ctx: &Ctx, code: &str) -> AppResult<Framework> {
     innocity_store::indicators::frameworks(&state.db)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
+        .await?
         .into_iter()
         .find(|f| f.code == code)
         .ok_or_else(|| ctx.err(AppError::not_found()))
@@ -39,18 +38,14 @@ async fn unit_in_scope(
     p: &Principal,
     unit: Option<&str>,
 ) -> AppResult<OrgUnit> {
-    let units = state.units_in_scope(&p.scope).await.map_err(|e| ctx.err(e.into()))?;
+    let units = state.units_in_scope(&p.scope).await?;
     match unit.filter(|u| !u.is_empty()) {
         Some(u) => {
             let id: i64 = u.parse().map_err(|_| {
                 ctx.err(AppError::new(StatusCode::BAD_REQUEST, "invalid", "err.unit.unknown"))
             })?;
-            let all = state.units().await.map_err(|e| ctx.err(e.into()))?;
-            let found = all
-                .iter()
-                .find(|x| x.id == id)
-                .cloned()
-                .ok_or_else(|| ctx.err(AppError::not_found()))?;
+            let all = state.units().await?;
+            let found = all.iter().find(|x| x.id == id).cloned().ok_or_else(AppError::not_found)?;
             p.authorize_on(
                 Capability::ViewIndicators,
                 ScopeTarget { unit_path: &found.path, organisation_id: None },
@@ -109,9 +104,7 @@ async fn framework_values(
     let f = find(state, ctx, code).await?;
     let unit = unit_in_scope(state, ctx, p, unit).await?;
     let codes: Vec<String> = f.targets.iter().map(|t| t.code.clone()).collect();
-    let values = innocity_store::indicators::for_unit(&state.db, unit.id, &codes)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let values = innocity_store::indicators::for_unit(&state.db, unit.id, &codes).await?;
     Ok((f, unit, values))
 }
 

@@ -24,10 +24,7 @@ pub async fn load_scoped(
     id: i64,
     cap: Capability,
 ) -> AppResult<Organisation> {
-    let org = store::get(&state.db, id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let org = store::get(&state.db, id).await?.ok_or_else(AppError::not_found)?;
     p.authorize_on(cap, Target { unit_path: &org.unit_path, organisation_id: Some(org.id) })
         .map_err(|_| ctx.err(AppError::forbidden()))?;
     Ok(org)
@@ -37,12 +34,11 @@ pub async fn load_scoped(
 /// organisation's own admins keep their organisation where it is.
 pub async fn resolve_unit(
     state: &AppState,
-    ctx: &Ctx,
     p: &Principal,
     unit_id: i64,
     current: Option<&Organisation>,
 ) -> AppResult<Result<OrgUnit, FieldError>> {
-    let unit = state.unit(unit_id).await.map_err(|e| ctx.err(e.into()))?;
+    let unit = state.unit(unit_id).await?;
     let Some(unit) = unit else {
         return Ok(Err(FieldError { field: "org_unit_id", key: "err.unit.unknown", args: vec![] }));
     };
@@ -66,7 +62,6 @@ pub fn field_messages(lang: Lang, errors: &[FieldError]) -> Vec<(String, String)
 /// Parses, checks the unit, and returns the draft and its unit, or every field error.
 pub async fn validate(
     state: &AppState,
-    ctx: &Ctx,
     p: &Principal,
     input: &OrgInput,
     current: Option<&Organisation>,
@@ -75,7 +70,7 @@ pub async fn validate(
     let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
     let mut unit = None;
     if let Ok(unit_id) = input.org_unit_id.trim().parse::<i64>() {
-        match resolve_unit(state, ctx, p, unit_id, current).await? {
+        match resolve_unit(state, p, unit_id, current).await? {
             Ok(u) => unit = Some(u),
             Err(fe) => errors.push(fe),
         }
@@ -155,8 +150,7 @@ pub async fn query_orgs(
         Some(id) => Some(
             state
                 .unit(id)
-                .await
-                .map_err(|e| ctx.err(e.into()))?
+                .await?
                 .ok_or_else(|| ctx.err(AppError::bad_request(format!("unit={id}"))))?
                 .path,
         ),
@@ -207,7 +201,7 @@ pub async fn list(
     let ctx = &a.ctx;
     let lp = list_params(ctx, &q)?;
     let page = query_orgs(&state, ctx, &a.principal, &lp).await?;
-    let units = state.units_in_scope(&a.principal.scope).await.map_err(|e| ctx.err(e.into()))?;
+    let units = state.units_in_scope(&a.principal.scope).await?;
     let pages = page.total.div_ceil(page.per_page).max(1);
     let href = |n: u64| {
         let mut params = vec![("page", n.to_string())];
@@ -267,10 +261,8 @@ async fn form_units(
     current: Option<&Organisation>,
 ) -> AppResult<Vec<(i64, String)>> {
     let units = match (&p.scope, current) {
-        (Scope::Organisation(_), Some(o)) => {
-            state.unit(o.org_unit_id).await.map_err(|e| ctx.err(e.into()))?.into_iter().collect()
-        }
-        (scope, _) => state.units_in_scope(scope).await.map_err(|e| ctx.err(e.into()))?,
+        (Scope::Organisation(_), Some(o)) => state.unit(o.org_unit_id).await?.into_iter().collect(),
+        (scope, _) => state.units_in_scope(scope).await?,
     };
     Ok(units.iter().map(|u| (u.id, unit_label(ctx.lang, u))).collect())
 }
@@ -363,7 +355,7 @@ pub async fn create(
             .await
         }
     };
-    let (draft, unit) = match validate(&state, ctx, &a.principal, &f.input, None).await? {
+    let (draft, unit) = match validate(&state, &a.principal, &f.input, None).await? {
         Ok(x) => x,
         Err(errors) => return invalid(errors, f.input).await,
     };
@@ -415,7 +407,7 @@ pub async fn update(
         return Err(ctx.err(AppError::from(innocity_store::StoreError::Stale)));
     }
     let action = format!("/orgs/{id}");
-    let (draft, unit) = match validate(&state, ctx, &a.principal, &f.input, Some(&org)).await? {
+    let (draft, unit) = match validate(&state, &a.principal, &f.input, Some(&org)).await? {
         Ok(x) => x,
         Err(errors) => {
             return form_page(
@@ -480,14 +472,14 @@ pub async fn view(
     let ctx = &a.ctx;
     let id = parse_id(ctx, &id)?;
     let org = load_scoped(&state, ctx, &a.principal, id, Capability::ViewOrgs).await?;
-    let people = store::people(&state.db, id).await.map_err(|e| ctx.err(e.into()))?;
+    let people = store::people(&state.db, id).await?;
     let history = if a.principal.role.allows(Capability::ViewAudit) {
         let f = innocity_store::audit::Filter {
             entity: "organisation".into(),
             entity_id: id.to_string(),
             ..Default::default()
         };
-        innocity_store::audit::list(&state.db, &f, 20).await.map_err(|e| ctx.err(e.into()))?
+        innocity_store::audit::list(&state.db, &f, 20).await?
     } else {
         Vec::new()
     };
@@ -520,8 +512,8 @@ struct UnitsPage {
 
 pub async fn units(State(state): State<AppState>, a: Auth<ViewOrgUnits>) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let units = state.units_in_scope(&a.principal.scope).await.map_err(|e| ctx.err(e.into()))?;
-    let counts = store::counts_by_unit(&state.db).await.map_err(|e| ctx.err(e.into()))?;
+    let units = state.units_in_scope(&a.principal.scope).await?;
+    let counts = store::counts_by_unit(&state.db).await?;
     let rows = units
         .into_iter()
         .map(|u| {
@@ -571,7 +563,7 @@ async fn unit_form(
     errors: Vec<(String, String)>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let units = state.units().await.map_err(|e| ctx.err(e.into()))?;
+    let units = state.units().await?;
     // A park has no children: only provinces, cities and zones can be parents.
     let parents = units
         .iter()
@@ -602,7 +594,7 @@ pub async fn create_unit(
     let mut errors: Vec<(String, String)> = Vec::new();
     let msg = |key: &str, args: &[String]| tf(ctx.lang, key, args);
     let parent = match input.parent_id.trim().parse::<i64>() {
-        Ok(id) => state.unit(id).await.map_err(|e| ctx.err(e.into()))?,
+        Ok(id) => state.unit(id).await?,
         Err(_) => None,
     };
     let level = parent

@@ -9,7 +9,6 @@ pub mod execution;
 pub mod project_page;
 
 use crate::app::AppState;
-use crate::auth::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
 use axum::Router;
@@ -60,18 +59,10 @@ fn reach_of(p: &Principal) -> Option<Reach<'_>> {
     }
 }
 
-async fn load(
-    state: &AppState,
-    ctx: &Ctx,
-    p: &Principal,
-    id: i64,
-) -> AppResult<(Application, Level)> {
-    let a = store::application(&state.db, id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+async fn load(state: &AppState, p: &Principal, id: i64) -> AppResult<(Application, Level)> {
+    let a = store::application(&state.db, id).await?.ok_or_else(AppError::not_found)?;
     // Someone else's application does not exist for this person.
-    let level = level_on(p, &a).ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let level = level_on(p, &a).ok_or_else(AppError::not_found)?;
     Ok((a, level))
 }
 

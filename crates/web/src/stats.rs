@@ -139,12 +139,7 @@ pub async fn load_return(
     let period = parse_period(ctx, &form, period)?;
     let org_id = crate::orgs::parse_id(ctx, org_id)?;
     let org = crate::orgs::load_scoped(state, ctx, p, org_id, cap).await?;
-    let level = state
-        .unit(org.org_unit_id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .map(|u| u.level)
-        .unwrap_or_default();
+    let level = state.unit(org.org_unit_id).await?.map(|u| u.level).unwrap_or_default();
     if !store::must_report(&form, &org.kind, &level) {
         return Err(ctx.err(
             AppError::new(StatusCode::NOT_FOUND, "not_reporter", "err.stats.not_reporter")
@@ -152,13 +147,9 @@ pub async fn load_return(
         ));
     }
     let db = &state.db;
-    let ret = store::find_return(db, &form.code, &period.to_string(), org.id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let ret = store::find_return(db, &form.code, &period.to_string(), org.id).await?;
     let (opens, mut closes) = form.window(period);
-    if let Some(day) = store::window_override(db, &form.code, &period.to_string())
-        .await
-        .map_err(|e| ctx.err(e.into()))?
+    if let Some(day) = store::window_override(db, &form.code, &period.to_string()).await?
         && let Ok(d) = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
     {
         closes = d;
@@ -167,10 +158,8 @@ pub async fn load_return(
 }
 
 /// The return's violations, checked against what is stored now.
-pub async fn violations(state: &AppState, ctx: &Ctx, rc: &ReturnCtx) -> AppResult<Vec<Violation>> {
-    let snap = store::snapshot(&state.db, &rc.cat, &rc.form.code, rc.period, rc.org.id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+pub async fn violations(state: &AppState, rc: &ReturnCtx) -> AppResult<Vec<Violation>> {
+    let snap = store::snapshot(&state.db, &rc.cat, &rc.form.code, rc.period, rc.org.id).await?;
     Ok(validate(&rc.cat.rules_for(&rc.form.code), &snap))
 }
 
@@ -224,17 +213,13 @@ async fn area_unit(
     p: &Principal,
     unit: Option<&str>,
 ) -> AppResult<(OrgUnit, Vec<OrgUnit>)> {
-    let units = state.units_in_scope(&p.scope).await.map_err(|e| ctx.err(e.into()))?;
+    let units = state.units_in_scope(&p.scope).await?;
     let chosen = match unit.filter(|u| !u.is_empty()) {
         Some(u) => {
             let id: i64 =
                 u.parse().map_err(|_| bad_field(ctx, "unit", "err.unit.unknown", vec![]))?;
-            let all = state.units().await.map_err(|e| ctx.err(e.into()))?;
-            let found = all
-                .iter()
-                .find(|x| x.id == id)
-                .cloned()
-                .ok_or_else(|| ctx.err(AppError::not_found()))?;
+            let all = state.units().await?;
+            let found = all.iter().find(|x| x.id == id).cloned().ok_or_else(AppError::not_found)?;
             p.authorize_on(
                 Capability::ReviewStats,
                 Target { unit_path: &found.path, organisation_id: None },
@@ -242,7 +227,7 @@ async fn area_unit(
             .map_err(|_| ctx.err(AppError::forbidden()))?;
             found
         }
-        None => units.first().cloned().ok_or_else(|| ctx.err(AppError::forbidden()))?,
+        None => units.first().cloned().ok_or_else(AppError::forbidden)?,
     };
     Ok((chosen, units))
 }

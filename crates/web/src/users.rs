@@ -57,8 +57,8 @@ async fn page(
     status: StatusCode,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let users = users::list(&state.db).await.map_err(|e| ctx.err(e.into()))?;
-    let units = innocity_store::orgs::units(&state.db).await.map_err(|e| ctx.err(e.into()))?;
+    let users = users::list(&state.db).await?;
+    let units = innocity_store::orgs::units(&state.db).await?;
     let units = units
         .into_iter()
         .filter(|u| u.level == "zone" || u.level == "park")
@@ -116,10 +116,7 @@ pub async fn create(
     }
     let mut org_id = None;
     if role.is_some_and(|r| r.needs_organisation()) {
-        match innocity_store::orgs::by_credit_code(&state.db, &input.organisation)
-            .await
-            .map_err(|e| ctx.err(e.into()))?
-        {
+        match innocity_store::orgs::by_credit_code(&state.db, &input.organisation).await? {
             Some(o) => org_id = Some(o.id),
             None => err("organisation", "err.user.org_unknown"),
         }
@@ -183,9 +180,7 @@ pub async fn set_active(
             return Err(ctx.err(crate::error::AppError::bad_request(format!("active={other}"))));
         }
     };
-    users::set_active(&state.db, id, active, &a.principal.username, &ctx.request_id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    users::set_active(&state.db, id, active, &a.principal.username, &ctx.request_id).await?;
     Ok(Redirect::to("/users").into_response())
 }
 

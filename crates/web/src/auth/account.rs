@@ -77,10 +77,7 @@ pub async fn login(
         client: ctx.client.as_deref(),
         request_id: &ctx.request_id,
     };
-    match users::login(&state.db, &crate::blocking::Pool, &attempt)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-    {
+    match users::login(&state.db, &crate::blocking::Pool, &attempt).await? {
         LoginOutcome::Ok { token, .. } => {
             let next = safe_next(&form.next);
             let mut r =
@@ -106,9 +103,7 @@ pub async fn login(
 
 pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     if let (Some(token), Some(p)) = (&ctx.session_token, &ctx.principal) {
-        users::logout(&state.db, token, &p.username, &ctx.request_id)
-            .await
-            .map_err(|e| ctx.err(e.into()))?;
+        users::logout(&state.db, token, &p.username, &ctx.request_id).await?;
     }
     let mut r = Redirect::to("/").into_response();
     r.headers_mut().append(
@@ -169,10 +164,7 @@ pub async fn password_change(
         username: &a.principal.username,
         request_id: &ctx.request_id,
     };
-    match users::change_password(&state.db, &crate::blocking::Pool, &change)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-    {
+    match users::change_password(&state.db, &crate::blocking::Pool, &change).await? {
         PasswordChange::Changed => {
             Ok(render(&PasswordPage { s: ctx.shell(), errors: FieldErrors::default(), done: true }))
         }
@@ -214,8 +206,7 @@ async fn tokens_render(
 ) -> AppResult<Response> {
     let now = ctx.clock.now_ms();
     let tokens = users::tokens(&state.db, user_id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
+        .await?
         .into_iter()
         .map(|t| TokenLine {
             id: t.id,
@@ -308,7 +299,7 @@ pub async fn tokens_create(
         actor: &a.principal.username,
         request_id: &ctx.request_id,
     };
-    let token = users::create_token(&state.db, &new).await.map_err(|e| ctx.err(e.into()))?;
+    let token = users::create_token(&state.db, &new).await?;
     tokens_render(&state, ctx, a.principal.user_id, token, String::new()).await
 }
 
@@ -322,7 +313,6 @@ pub async fn tokens_revoke(
     signed_in_person(ctx)?;
     let id: i64 = id.parse().map_err(|_| ctx.err(AppError::not_found()))?;
     users::revoke_token(&state.db, a.principal.user_id, id, &a.principal.username, &ctx.request_id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+        .await?;
     Ok(Redirect::to("/tokens?revoked=1").into_response())
 }

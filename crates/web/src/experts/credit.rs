@@ -47,8 +47,7 @@ pub async fn credit_page(
     let ctx = &a.ctx;
     let lang = ctx.lang;
     let rows = credit_store::list(&state.db)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
+        .await?
         .iter()
         .map(|e| CreditListRow {
             subject: format!("{}（{}）", e.subject.name, e.subject.key),
@@ -63,9 +62,7 @@ pub async fn credit_page(
     let answer = if q.key.trim().is_empty() {
         String::new()
     } else {
-        let records = credit_store::records_of(&state.db, q.key.trim())
-            .await
-            .map_err(|e| ctx.err(e.into()))?;
+        let records = credit_store::records_of(&state.db, q.key.trim()).await?;
         let g = credit::grade(&records, ctx.today());
         match credit::eligibility(&records, ctx.today()).deciding {
             None => tf(
@@ -179,8 +176,7 @@ pub async fn credit_add(
         key: f.subject_key.trim().into(),
         name: f.subject_name.trim().into(),
     };
-    let (_, suspended) = credit_store::add(&state.db, &subject, &record, ctx.today(), ctx.actor())
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let (_, suspended) =
+        credit_store::add(&state.db, &subject, &record, ctx.today(), ctx.actor()).await?;
     Ok(Redirect::to(&format!("/credit?notice=credit.added&n={}", suspended.len())).into_response())
 }

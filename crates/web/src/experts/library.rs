@@ -65,7 +65,7 @@ pub async fn list(
         field: q.field.clone(),
         text: q.q.clone(),
     };
-    let experts = store::list(&state.db, &query).await.map_err(|e| a.ctx.err(e.into()))?;
+    let experts = store::list(&state.db, &query).await?;
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &experts {
         *counts.entry(e.status.code()).or_default() += 1;
@@ -164,22 +164,14 @@ pub async fn view(
     let ctx = &a.ctx;
     let lang = ctx.lang;
     let db = &state.db;
-    let e = store::get(db, id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let e = store::get(db, id).await?.ok_or_else(AppError::not_found)?;
     let actions = Action::ALL
         .iter()
         .filter(|x| innocity_core::experts::next(e.status, **x, "reason").is_ok())
         .map(|x| Choice::new(x.code(), t(lang, &format!("experts.action.{}", x.code())), false))
         .collect();
-    let ties = store::ties(db, id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .into_iter()
-        .map(|t| tie_row(lang, t))
-        .collect();
-    let records = credit_store::records_of(db, &e.code).await.map_err(|e| ctx.err(e.into()))?;
+    let ties = store::ties(db, id).await?.into_iter().map(|t| tie_row(lang, t)).collect();
+    let records = credit_store::records_of(db, &e.code).await?;
     let grade = credit::grade(&records, ctx.today());
     let elig = credit::eligibility(&records, ctx.today());
     let credit = records.iter().map(|r| credit_row(lang, r)).collect();
@@ -188,12 +180,11 @@ pub async fn view(
         Some(r) => tf(lang, "credit.barred", &[r.kind, r.source]),
     };
     let ledger = store::ledger(db, id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
+        .await?
         .into_iter()
         .map(|(year, n)| LedgerYear { year, reviews: n, left: (e.yearly_cap - n).max(0) })
         .collect();
-    let p = store::performance(db, id).await.map_err(|e| ctx.err(e.into()))?;
+    let p = store::performance(db, id).await?;
     let perf = vec![
         ("experts.perf.invited", p.invited.to_string()),
         ("experts.perf.submitted", p.submitted.to_string()),
@@ -220,14 +211,10 @@ pub async fn view(
         },
     );
     let mut conflicts = Vec::new();
-    let rounds: HashMap<i64, store::Round> = store::rounds(db)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
-    for c in store::expert_conflicts(db, id).await.map_err(|e| ctx.err(e.into()))? {
-        if let Some(it) = store::item(db, c.item_id).await.map_err(|e| ctx.err(e.into()))? {
+    let rounds: HashMap<i64, store::Round> =
+        store::rounds(db).await?.into_iter().map(|r| (r.id, r)).collect();
+    for c in store::expert_conflicts(db, id).await? {
+        if let Some(it) = store::item(db, c.item_id).await? {
             let round = rounds.get(&it.round_id).map(|r| r.code.clone()).unwrap_or_default();
             conflicts.push(ConflictRow {
                 round,
@@ -286,9 +273,7 @@ pub async fn set_status(
     if f.reason.chars().count() > 500 {
         return Err(field_error(ctx, "reason", "err.too_long", vec!["500".into()]));
     }
-    store::set_status(&state.db, id, action, &f.reason, ctx.actor())
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    store::set_status(&state.db, id, action, &f.reason, ctx.actor()).await?;
     Ok(Redirect::to(&format!("/experts/{id}?notice=experts.status_changed")).into_response())
 }
 
@@ -394,8 +379,7 @@ pub async fn create(
         None
     } else {
         innocity_store::orgs::by_credit_code(&state.db, &draft.credit_code)
-            .await
-            .map_err(|e| ctx.err(e.into()))?
+            .await?
             .map(|o| o.unit_path)
     };
     if errors.is_empty() {

@@ -32,12 +32,7 @@ pub async fn me_page(
     let ctx = &a.ctx;
     let lang = ctx.lang;
     let e = my_expert(&state, ctx, a.principal.user_id).await?;
-    let ties = store::ties(&state.db, e.id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .into_iter()
-        .map(|t| tie_row(lang, t))
-        .collect();
+    let ties = store::ties(&state.db, e.id).await?.into_iter().map(|t| tie_row(lang, t)).collect();
     let year = chrono::Datelike::year(&ctx.today());
     Ok(render(&MePage {
         s: ctx.shell(),
@@ -107,9 +102,7 @@ pub async fn me_save(
         available_from: f.available_from,
         available_to: f.available_to,
     };
-    store::update_profile(&state.db, e.id, &edit, f.version, ctx.actor())
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    store::update_profile(&state.db, e.id, &edit, f.version, ctx.actor()).await?;
     Ok(Redirect::to("/experts/me?notice=experts.saved").into_response())
 }
 
@@ -119,9 +112,7 @@ pub async fn me_reconfirm(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let e = my_expert(&state, ctx, a.principal.user_id).await?;
-    store::reconfirm(&state.db, e.id, chrono::Datelike::year(&ctx.today()), ctx.actor())
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    store::reconfirm(&state.db, e.id, chrono::Datelike::year(&ctx.today()), ctx.actor()).await?;
     Ok(Redirect::to("/experts/me?notice=experts.reconfirmed").into_response())
 }
 
@@ -173,7 +164,6 @@ pub async fn me_tie(
         &Tie { kind, name: f.name.trim().into(), credit_code: f.credit_code.trim().into(), year },
         ctx.actor(),
     )
-    .await
-    .map_err(|e| ctx.err(e.into()))?;
+    .await?;
     Ok(Redirect::to("/experts/me?notice=experts.tie_added").into_response())
 }

@@ -44,21 +44,17 @@ pub async fn my_reviews(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let lang = ctx.lang;
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let e = my_expert(&state, ctx, a.principal.user_id).await?;
     let mut rounds: HashMap<i64, store::Round> = HashMap::new();
     let mut rows = Vec::new();
-    for x in store::assignments_of_expert(&state.db, e.id).await.map_err(err)? {
+    for x in store::assignments_of_expert(&state.db, e.id).await? {
         if !rounds.contains_key(&x.round_id)
-            && let Some(r) = store::round(&state.db, x.round_id).await.map_err(err)?
+            && let Some(r) = store::round(&state.db, x.round_id).await?
         {
             rounds.insert(x.round_id, r);
         }
         let Some(r) = rounds.get(&x.round_id) else { continue };
-        let it = store::item(&state.db, x.item_id)
-            .await
-            .map_err(err)?
-            .ok_or_else(|| ctx.err(AppError::not_found()))?;
+        let it = store::item(&state.db, x.item_id).await?.ok_or_else(AppError::not_found)?;
         rows.push(MyReviewRow {
             id: x.id,
             round: r.name.clone(),
@@ -70,8 +66,7 @@ pub async fn my_reviews(
         });
     }
     let bidding = store::biddable(&state.db, &e)
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .map(|r| BiddingRound { id: r.id, name: r.name, deadline: r.deadline })
         .collect();
@@ -112,10 +107,9 @@ async fn my_assignment(
 ) -> AppResult<(Expert, Assignment)> {
     let e = my_expert(state, ctx, user_id).await?;
     let x = store::assignment(&state.db, id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
+        .await?
         .filter(|x| x.expert_id == e.id)
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+        .ok_or_else(AppError::not_found)?;
     Ok((e, x))
 }
 
@@ -127,16 +121,9 @@ pub async fn my_review(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let lang = ctx.lang;
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let (_, x) = my_assignment(&state, ctx, a.principal.user_id, id).await?;
-    let round = store::round(&state.db, x.round_id)
-        .await
-        .map_err(err)?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let item = store::item(&state.db, x.item_id)
-        .await
-        .map_err(err)?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let round = store::round(&state.db, x.round_id).await?.ok_or_else(AppError::not_found)?;
+    let item = store::item(&state.db, x.item_id).await?.ok_or_else(AppError::not_found)?;
     let editable = x.status == "assigned"
         && round.is_open()
         && round.deadline_date().is_none_or(|d| ctx.today() <= d);
@@ -164,8 +151,7 @@ pub async fn my_review(
         vec![]
     } else {
         store::assignments(&state.db, round.id)
-            .await
-            .map_err(err)?
+            .await?
             .into_iter()
             .filter(|o| o.item_id == x.item_id && o.id != x.id)
             .filter_map(|o| o.total)
@@ -195,10 +181,7 @@ pub async fn my_review_save(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let (_, x) = my_assignment(&state, ctx, a.principal.user_id, id).await?;
-    let round = store::round(&state.db, x.round_id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let round = store::round(&state.db, x.round_id).await?.ok_or_else(AppError::not_found)?;
     let fields: Vec<(String, String)> =
         serde_urlencoded::from_bytes(&body).map_err(|_| ctx.err(AppError::malformed("form")))?;
     let get = |k: &str| {
@@ -266,8 +249,7 @@ pub async fn my_review_save(
         version: get("version").parse().unwrap_or(0),
     };
     store::save_review(&state.db, id, a.principal.user_id, &input, ctx.today(), ctx.actor())
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+        .await?;
     Ok(Redirect::to(&format!(
         "/my/reviews/{id}?notice={}",
         if submit { "reviews.submitted" } else { "reviews.draft_saved" }
@@ -317,8 +299,7 @@ pub async fn my_review_withdraw(
         ctx.today(),
         ctx.actor(),
     )
-    .await
-    .map_err(|e| ctx.err(e.into()))?;
+    .await?;
     Ok(Redirect::to("/my/reviews").into_response())
 }
 
@@ -347,8 +328,7 @@ async fn bid_round(
     round_id: i64,
 ) -> AppResult<store::Round> {
     store::biddable(&state.db, e)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
+        .await?
         .into_iter()
         .find(|r| r.id == round_id)
         .ok_or_else(|| ctx.err(AppError::not_found()))
@@ -362,13 +342,11 @@ pub async fn my_bids(
     Query(q): Query<Notice>,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let e = my_expert(&state, ctx, a.principal.user_id).await?;
     let round = bid_round(&state, ctx, &e, id).await?;
-    let bids = store::bids_of(&state.db, id, e.id).await.map_err(err)?;
+    let bids = store::bids_of(&state.db, id, e.id).await?;
     let items = store::items(&state.db, id)
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .map(|i| BidItem {
             bid: bids.get(&i.id).cloned().unwrap_or_default(),
@@ -400,15 +378,12 @@ pub async fn my_bid(
     let e = my_expert(&state, ctx, a.principal.user_id).await?;
     bid_round(&state, ctx, &e, id).await?;
     let item = store::item(&state.db, f.item)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
+        .await?
         .filter(|i| i.round_id == id)
         .ok_or_else(|| field_error(ctx, "item", "err.choose", vec![]))?;
     if !matches!(f.bid.as_str(), "eager" | "willing" | "unwilling") {
         return Err(field_error(ctx, "bid", "err.choose", vec![]));
     }
-    store::set_bid(&state.db, item.id, e.id, &f.bid, ctx.actor())
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    store::set_bid(&state.db, item.id, e.id, &f.bid, ctx.actor()).await?;
     Ok(Redirect::to(&format!("/my/bids/{id}?notice=reviews.bid_saved")).into_response())
 }

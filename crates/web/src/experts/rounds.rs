@@ -1,7 +1,7 @@
 //! Review rounds as staff run them: the list, a round's page and actions, its results.
 use super::{Notice, notice_text};
 use crate::app::AppState;
-use crate::auth::{Auth, Ctx, ManageExperts};
+use crate::auth::{Auth, ManageExperts};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t, tf};
 use crate::page::{Choice, Shell, render};
@@ -35,8 +35,8 @@ pub async fn rounds(State(state): State<AppState>, a: Auth<ManageExperts>) -> Ap
     let ctx = &a.ctx;
     let lang = ctx.lang;
     let mut rows = Vec::new();
-    for r in store::rounds(&state.db).await.map_err(|e| ctx.err(e.into()))? {
-        let asg = store::assignments(&state.db, r.id).await.map_err(|e| ctx.err(e.into()))?;
+    for r in store::rounds(&state.db).await? {
+        let asg = store::assignments(&state.db, r.id).await?;
         let live =
             asg.iter().filter(|x| matches!(x.status.as_str(), "assigned" | "submitted")).count();
         let done = asg.iter().filter(|x| x.status == "submitted").count();
@@ -163,17 +163,14 @@ pub async fn round_page(
     let ctx = &a.ctx;
     let lang = ctx.lang;
     let db = &state.db;
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
-    let d = load_round(&state, ctx, id).await?;
+    let d = load_round(&state, id).await?;
     let items = item_rows(lang, &d);
-    let (pool_in, pool_out) =
-        pool_counts(lang, &store::pool(db, &d.r, ctx.today()).await.map_err(err)?);
+    let (pool_in, pool_out) = pool_counts(lang, &store::pool(db, &d.r, ctx.today()).await?);
     let method = Method::parse(&q.method).unwrap_or(Method::Trimmed);
-    let (ranked, devs) = store::results(db, id, method).await.map_err(err)?;
-    let drawn = store::drawn(db, id).await.map_err(err)?;
+    let (ranked, devs) = store::results(db, id, method).await?;
+    let drawn = store::drawn(db, id).await?;
     let log = store::draw_log(db, id)
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .map(|l| LogRow {
             item: l.item_code,
@@ -218,21 +215,18 @@ pub async fn round_page(
     }))
 }
 
-async fn load_round(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<RoundData> {
+async fn load_round(state: &AppState, id: i64) -> AppResult<RoundData> {
     let db = &state.db;
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
-    let r =
-        store::round(db, id).await.map_err(err)?.ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let items = store::items(db, id).await.map_err(err)?;
-    let assignments = store::assignments(db, id).await.map_err(err)?;
+    let r = store::round(db, id).await?.ok_or_else(AppError::not_found)?;
+    let items = store::items(db, id).await?;
+    let assignments = store::assignments(db, id).await?;
     let experts: HashMap<i64, Expert> =
         store::list(db, &ExpertQuery { library: Some(r.library), ..Default::default() })
-            .await
-            .map_err(err)?
+            .await?
             .into_iter()
             .map(|e| (e.id, e))
             .collect();
-    let conflicts = store::round_conflicts(db, id).await.map_err(err)?;
+    let conflicts = store::round_conflicts(db, id).await?;
     Ok(RoundData { r, items, assignments, experts, conflicts })
 }
 
@@ -364,37 +358,29 @@ pub async fn round_action(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let db = &state.db;
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
-    let r =
-        store::round(db, id).await.map_err(err)?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let r = store::round(db, id).await?.ok_or_else(AppError::not_found)?;
     let (notice, n) = match (action.as_str(), r.mode) {
         ("assign", Mode::Assign) => (
             "reviews.assigned",
-            store::run_assignment(db, id, ctx.today(), ctx.actor())
-                .await
-                .map_err(err)?
-                .pairs
-                .to_string(),
+            store::run_assignment(db, id, ctx.today(), ctx.actor()).await?.pairs.to_string(),
         ),
-        ("seed", Mode::Draw) => (
-            "reviews.seeded",
-            store::commit_seed(db, id, ctx.actor()).await.map_err(err)?[..12].to_string(),
-        ),
+        ("seed", Mode::Draw) => {
+            ("reviews.seeded", store::commit_seed(db, id, ctx.actor()).await?[..12].to_string())
+        }
         ("draw", Mode::Draw) => (
             "reviews.drawn",
-            store::run_draw(db, id, ctx.today(), ctx.actor()).await.map_err(err)?.pairs.to_string(),
+            store::run_draw(db, id, ctx.today(), ctx.actor()).await?.pairs.to_string(),
         ),
         ("remind", _) => {
-            ("reviews.reminded", store::remind(db, id, ctx.actor()).await.map_err(err)?.to_string())
+            ("reviews.reminded", store::remind(db, id, ctx.actor()).await?.to_string())
         }
         ("close", _) => {
-            store::close_round(db, id, ctx.actor()).await.map_err(err)?;
+            store::close_round(db, id, ctx.actor()).await?;
             ("reviews.closed", String::new())
         }
-        ("conflicts", _) => (
-            "reviews.recomputed",
-            store::recompute_conflicts(db, id).await.map_err(err)?.to_string(),
-        ),
+        ("conflicts", _) => {
+            ("reviews.recomputed", store::recompute_conflicts(db, id).await?.to_string())
+        }
         _ => return Err(ctx.err(AppError::not_found())),
     };
     Ok(Redirect::to(&format!("/reviews/{id}?notice={notice}&n={n}")).into_response())
@@ -409,14 +395,10 @@ pub async fn results_xlsx(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let lang = ctx.lang;
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
-    let r = store::round(&state.db, id)
-        .await
-        .map_err(err)?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let its = store::items(&state.db, id).await.map_err(err)?;
+    let r = store::round(&state.db, id).await?.ok_or_else(AppError::not_found)?;
+    let its = store::items(&state.db, id).await?;
     let method = Method::parse(&q.method).unwrap_or(Method::Trimmed);
-    let (ranked, _) = store::results(&state.db, id, method).await.map_err(err)?;
+    let (ranked, _) = store::results(&state.db, id, method).await?;
     let bytes = (|| -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         use rust_xlsxwriter::{Format, Workbook};
         let mut wb = Workbook::new();

@@ -87,8 +87,7 @@ pub async fn compare(
     let f = find(&state, ctx, &code).await?;
     let zones: Vec<OrgUnit> = state
         .units_in_scope(&a.principal.scope)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
+        .await?
         .into_iter()
         .filter(|u| u.level == "zone")
         .collect();
@@ -97,12 +96,10 @@ pub async fn compare(
     let first = f.targets.iter().map(|t| t.baseline_year).min().unwrap_or(2014);
     let years: Vec<i32> = (first..=2024).collect();
     let year = q.year.filter(|y| years.contains(y)).unwrap_or(*years.last().unwrap_or(&2024));
-    let now = innocity_store::indicators::for_period(&state.db, &ids, &codes, &year.to_string())
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
-    let base = innocity_store::indicators::for_period(&state.db, &ids, &codes, &first.to_string())
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let now =
+        innocity_store::indicators::for_period(&state.db, &ids, &codes, &year.to_string()).await?;
+    let base =
+        innocity_store::indicators::for_period(&state.db, &ids, &codes, &first.to_string()).await?;
     let get = |vals: &[innocity_store::indicators::IndicatorValue], z: i64, c: &str| {
         vals.iter().find(|v| v.org_unit_id == z && v.indicator == c).map(|v| v.value)
     };

@@ -146,8 +146,7 @@ pub async fn dashboard(
             crate::http::XLSX,
         ));
     }
-    let scope_units =
-        state.units_in_scope(&a.principal.scope).await.map_err(|e| ctx.err(e.into()))?;
+    let scope_units = state.units_in_scope(&a.principal.scope).await?;
     let units = scope_units
         .iter()
         .filter(|u| matches!(u.level.as_str(), "province" | "city" | "zone"))
@@ -324,8 +323,7 @@ pub async fn set_public(
     let form: PublicForm = crate::auth::parse_form(ctx, &body)?;
     let f = find(&state, ctx, &code).await?;
     innocity_store::indicators::set_public(&state.db, &f.code, form.public == "1", ctx.actor())
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+        .await?;
     state.public_frameworks_changed();
     Ok(axum::response::Redirect::to("/indicators").into_response())
 }
@@ -337,21 +335,16 @@ pub async fn public_dashboard(
     Path(code): Path<String>,
 ) -> AppResult<Response> {
     let lang = ctx.lang;
-    let public = state.public_frameworks().await.map_err(|e| ctx.err(e.into()))?;
+    let public = state.public_frameworks().await?;
     if !public.contains(&code) {
         return Err(ctx.err(AppError::not_found()));
     }
     let f = find(&state, &ctx, &code).await?;
-    let units = state.units().await.map_err(|e| ctx.err(e.into()))?;
-    let unit = units
-        .iter()
-        .find(|u| u.parent_id.is_none())
-        .cloned()
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let units = state.units().await?;
+    let unit =
+        units.iter().find(|u| u.parent_id.is_none()).cloned().ok_or_else(AppError::not_found)?;
     let codes: Vec<String> = f.targets.iter().map(|t| t.code.clone()).collect();
-    let values = innocity_store::indicators::for_unit(&state.db, unit.id, &codes)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let values = innocity_store::indicators::for_unit(&state.db, unit.id, &codes).await?;
     let unit_name =
         format!("{}（{}）", name(lang, &unit.name_zh, &unit.name_en), t(lang, "ind.whole_zone"));
     Ok(render(&dashboard_page(DashboardInput {

@@ -53,9 +53,8 @@ pub async fn list(
     Query(q): Query<NoticeQuery>,
 ) -> AppResult<Response> {
     let lang = a.ctx.lang;
-    let public = state.public_frameworks().await.map_err(|e| a.ctx.err(e.into()))?;
-    let all =
-        innocity_store::indicators::frameworks(&state.db).await.map_err(|e| a.ctx.err(e.into()))?;
+    let public = state.public_frameworks().await?;
+    let all = innocity_store::indicators::frameworks(&state.db).await?;
     let frameworks =
         all.iter().map(|f| FrameworkLine::new(lang, f, public.contains(&f.code))).collect();
     Ok(render(&ListPage {
@@ -94,11 +93,10 @@ pub async fn import(
         Some(Err(places)) => return Err(crate::stats::file_errors(ctx, &name, &places)),
         None => return Err(ctx.err(AppError::internal(""))),
     };
-    let frameworks =
-        innocity_store::indicators::frameworks(&state.db).await.map_err(|e| ctx.err(e.into()))?;
+    let frameworks = innocity_store::indicators::frameworks(&state.db).await?;
     let indicators: Vec<String> =
         frameworks.iter().flat_map(|f| f.targets.iter().map(|t| t.code.clone())).collect();
-    let units = state.units().await.map_err(|e| ctx.err(e.into()))?;
+    let units = state.units().await?;
     let codes: Vec<String> = units.iter().map(|u| u.code.clone()).collect();
     let read = targets::read_yearbook(&rows, &sheet, &indicators, &codes)
         .map_err(|e| crate::stats::file_errors(ctx, &name, &e))?;
@@ -116,9 +114,7 @@ pub async fn import(
             })
         })
         .collect();
-    let n = innocity_store::indicators::import(&state.db, &values, ctx.actor())
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let n = innocity_store::indicators::import(&state.db, &values, ctx.actor()).await?;
     let to = format!("/indicators?notice=imported&n={n}");
     if ctx.htmx {
         return Ok(([("hx-redirect", to)], StatusCode::NO_CONTENT).into_response());
@@ -161,12 +157,9 @@ pub async fn refresh(
     let f = find(&state, ctx, &code).await?;
     let last = (ctx.today().format("%Y").to_string().parse::<i32>().unwrap_or(2026)) - 1;
     let periods: Vec<String> = (last - 4..=last).map(|y| y.to_string()).collect();
-    let mut n = innocity_store::indicators::from_statistics(&state.db, &f, &periods, ctx.actor())
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
-    n += innocity_store::indicators::aggregate(&state.db, &f, ctx.actor())
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let mut n =
+        innocity_store::indicators::from_statistics(&state.db, &f, &periods, ctx.actor()).await?;
+    n += innocity_store::indicators::aggregate(&state.db, &f, ctx.actor()).await?;
     Ok(axum::response::Redirect::to(&format!("/indicators/{}?notice=refreshed&n={n}", f.code))
         .into_response())
 }
@@ -190,15 +183,12 @@ pub async fn import_framework(
     match Framework::from_toml("framework.toml", &form.body) {
         Ok(f) => {
             innocity_store::indicators::add_framework(&state.db, &f.code, &form.body, ctx.actor())
-                .await
-                .map_err(|e| ctx.err(e.into()))?;
+                .await?;
             Ok(axum::response::Redirect::to("/indicators?notice=framework").into_response())
         }
         Err(errors) => {
-            let public = state.public_frameworks().await.map_err(|e| ctx.err(e.into()))?;
-            let all = innocity_store::indicators::frameworks(&state.db)
-                .await
-                .map_err(|e| ctx.err(e.into()))?;
+            let public = state.public_frameworks().await?;
+            let all = innocity_store::indicators::frameworks(&state.db).await?;
             let frameworks =
                 all.iter().map(|f| FrameworkLine::new(lang, f, public.contains(&f.code))).collect();
             let page = ListPage {

@@ -48,20 +48,13 @@ pub async fn index_panel(
     p: &Principal,
     f: &Framework,
 ) -> AppResult<Option<IndexPanel>> {
-    let zones: Vec<OrgUnit> = state
-        .units_in_scope(&p.scope)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .into_iter()
-        .filter(|u| u.level == "zone")
-        .collect();
+    let zones: Vec<OrgUnit> =
+        state.units_in_scope(&p.scope).await?.into_iter().filter(|u| u.level == "zone").collect();
     let codes: Vec<String> = f.targets.iter().map(|t| t.code.clone()).collect();
     let mut data = format!("uCode,Time,{}\n", codes.join(","));
     let mut years = std::collections::BTreeSet::new();
     for z in &zones {
-        let values = innocity_store::indicators::for_unit(&state.db, z.id, &codes)
-            .await
-            .map_err(|e| ctx.err(e.into()))?;
+        let values = innocity_store::indicators::for_unit(&state.db, z.id, &codes).await?;
         let mut by_year: std::collections::BTreeMap<i32, Vec<String>> =
             std::collections::BTreeMap::new();
         for v in &values {

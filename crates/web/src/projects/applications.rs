@@ -64,11 +64,9 @@ pub async fn list(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let lang = ctx.lang;
-    let reach = reach_of(&a.principal).ok_or_else(|| ctx.err(AppError::forbidden()))?;
+    let reach = reach_of(&a.principal).ok_or_else(AppError::forbidden)?;
     let stage = Stage::parse(&q.stage);
-    let apps = store::applications(&state.db, reach, q.call, stage)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let apps = store::applications(&state.db, reach, q.call, stage).await?;
     if q.format == "xlsx" {
         return xlsx(ctx, &apps);
     }
@@ -89,8 +87,7 @@ pub async fn list(
         })
         .collect();
     let calls = store::calls(&state.db)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
+        .await?
         .into_iter()
         .map(|c| Choice::new(c.id, c.title, Some(c.id) == q.call))
         .collect();
@@ -257,16 +254,11 @@ pub async fn view(
 ) -> AppResult<Response> {
     let ctx = &auth.ctx;
     let lang = ctx.lang;
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
-    let (a, level) = load(&state, ctx, &auth.principal, id).await?;
-    let c = store::call(&state.db, a.call_id)
-        .await
-        .map_err(err)?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let (a, level) = load(&state, &auth.principal, id).await?;
+    let c = store::call(&state.db, a.call_id).await?.ok_or_else(AppError::not_found)?;
     let missed = if a.stage == Stage::Draft {
         store::eligibility(&state.db, &a, &c, ctx.today())
-            .await
-            .map_err(err)?
+            .await?
             .iter()
             .map(|f| failure_text(lang, f.rule, &f.detail))
             .collect()
@@ -285,8 +277,7 @@ pub async fn view(
     };
     let shell = ctx.shell();
     let events = store::events(&state.db, id)
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .map(|e| EventRow {
             at: shell.time(&e.at_ms),
@@ -306,8 +297,7 @@ pub async fn view(
         raised: a.budget.iter().map(|l| l.raised).sum::<Money>().wan_text(),
     };
     let files = store::attachments(&state.db, id)
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .filter(|f| f.kind == "attachment")
         .map(|f| AttachmentRow {
@@ -317,7 +307,7 @@ pub async fn view(
             sha: f.sha256[..12].to_string(),
         })
         .collect();
-    let scores = if staff { score_rows(&state, ctx, &a).await? } else { vec![] };
+    let scores = if staff { score_rows(&state, &a).await? } else { vec![] };
     Ok(render(&ViewPage {
         s: shell,
         notice: notice_text(lang, &q.notice),
@@ -379,10 +369,9 @@ fn action_buttons(lang: Lang, a: &Application, level: Level) -> Vec<ActionButton
 }
 
 /// The expert review's results for the application.
-async fn score_rows(state: &AppState, ctx: &Ctx, a: &Application) -> AppResult<Vec<ScoreRow>> {
+async fn score_rows(state: &AppState, a: &Application) -> AppResult<Vec<ScoreRow>> {
     Ok(store::review_scores(&state.db, a)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
+        .await?
         .into_iter()
         .map(|(round, rank, n, mean, disagreement)| ScoreRow {
             round,
@@ -478,7 +467,7 @@ pub async fn act(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let f: ActForm = parse_form(ctx, &body)?;
-    let (app, level) = load(&state, ctx, &a.principal, id).await?;
+    let (app, level) = load(&state, &a.principal, id).await?;
     let action =
         Action::parse(&f.action).ok_or_else(|| field_error(ctx, "action", "err.choose", vec![]))?;
     if innocity_core::projects::level_of(app.stage, action) != level {
@@ -573,8 +562,6 @@ pub async fn department(
             vec![t(ctx.lang, "apps.suggested").into(), f.suggested.clone()],
         )
     })?;
-    store::department_review(&state.db, id, &f.opinion, suggested, f.version, ctx.actor())
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    store::department_review(&state.db, id, &f.opinion, suggested, f.version, ctx.actor()).await?;
     Ok(Redirect::to(&format!("/applications/{id}?notice=apps.done")).into_response())
 }

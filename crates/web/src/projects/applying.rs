@@ -133,10 +133,7 @@ pub async fn new_form(
     Query(q): Query<NewQuery>,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let c = store::call(&state.db, q.call)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let c = store::call(&state.db, q.call).await?.ok_or_else(AppError::not_found)?;
     if !call_open(&c, ctx.today()) {
         return Err(ctx.err(
             AppError::new(StatusCode::CONFLICT, "refused", "apps.err.call_closed")
@@ -163,16 +160,13 @@ pub async fn create(
     let ctx = &a.ctx;
     let f: AppForm = parse_form(ctx, &body)?;
     let c = store::call(&state.db, f.call)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
+        .await?
         .ok_or_else(|| field_error(ctx, "call", "err.choose", vec![]))?;
     let Scope::Organisation(org_id) = a.principal.scope else {
         return Err(ctx.err(AppError::forbidden()));
     };
-    let org = innocity_store::orgs::get(&state.db, org_id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .ok_or_else(|| ctx.err(AppError::forbidden()))?;
+    let org =
+        innocity_store::orgs::get(&state.db, org_id).await?.ok_or_else(AppError::forbidden)?;
     // Whatever is wrong, the form comes back with what was typed and the message by the field.
     let outcome = match draft_of(ctx, &f) {
         Ok(d) => store::create_draft(
@@ -228,7 +222,7 @@ async fn save_draft(
 ) -> AppResult<i64> {
     let ctx = &a.ctx;
     let f: AppForm = parse_form(ctx, body)?;
-    let (app, level) = load(state, ctx, &a.principal, id).await?;
+    let (app, level) = load(state, &a.principal, id).await?;
     if level != Level::Applicant || app.leader_user_id != a.principal.user_id {
         return Err(ctx.err(AppError::forbidden()));
     }
@@ -275,17 +269,10 @@ pub async fn autosave(
     // The eligibility rules are checked again (a new leader may be barred, or have too many
     // projects) and the page's list is replaced.
     let ctx = &a.ctx;
-    let app = store::application(&state.db, id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let c = store::call(&state.db, app.call_id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let app = store::application(&state.db, id).await?.ok_or_else(AppError::not_found)?;
+    let c = store::call(&state.db, app.call_id).await?.ok_or_else(AppError::not_found)?;
     let missed: Vec<String> = store::eligibility(&state.db, &app, &c, ctx.today())
-        .await
-        .map_err(|e| ctx.err(e.into()))?
+        .await?
         .iter()
         .map(|f| {
             format!("<li>{}</li>", crate::page::escape(&failure_text(ctx.lang, f.rule, &f.detail)))
@@ -316,7 +303,7 @@ pub async fn upload(
     req: axum::extract::Request,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let (app, level) = load(&state, ctx, &a.principal, id).await?;
+    let (app, level) = load(&state, &a.principal, id).await?;
     if level != Level::Applicant {
         return Err(ctx.err(AppError::forbidden()));
     }
@@ -347,10 +334,8 @@ pub async fn file(
     Path((id, file)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let (app, _) = load(&state, ctx, &a.principal, id).await?;
-    let (att, bytes) = store::attachment_file(&state.db, &state.config.files_dir, file)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let (app, _) = load(&state, &a.principal, id).await?;
+    let (att, bytes) = store::attachment_file(&state.db, &state.config.files_dir, file).await?;
     if att.application_id != app.id {
         return Err(ctx.err(AppError::not_found()));
     }

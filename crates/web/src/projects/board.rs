@@ -78,13 +78,11 @@ pub async fn board(
     Query(q): Query<BoardQuery>,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
-    let rows = store::board(&state.db).await.map_err(err)?;
+    let rows = store::board(&state.db).await?;
     if q.format == "xlsx" {
         return board_xlsx(&state, ctx, &rows).await;
     }
-    let projects =
-        execution_store::portfolio(&state.db, Reach::All, ctx.today()).await.map_err(err)?;
+    let projects = execution_store::portfolio(&state.db, Reach::All, ctx.today()).await?;
     let calls = board_calls(&state, ctx, &rows, &projects).await?;
     let ledgers = ledger_rows(&state, ctx).await?;
     let follow_up = FollowUp {
@@ -102,7 +100,6 @@ pub async fn board(
 /// Every call by stage: count, money requested and granted (万元).
 async fn board_xlsx(state: &AppState, ctx: &Ctx, rows: &[store::BoardRow]) -> AppResult<Response> {
     let lang = ctx.lang;
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
     use crate::http::TableCell as C;
     let head: Vec<&str> =
         ["calls.name", "apps.stage", "apps.count", "apps.requested", "apps.granted"]
@@ -110,7 +107,7 @@ async fn board_xlsx(state: &AppState, ctx: &Ctx, rows: &[store::BoardRow]) -> Ap
             .map(|k| t(lang, k))
             .collect();
     let mut table = Vec::new();
-    for c in store::calls(&state.db).await.map_err(err)? {
+    for c in store::calls(&state.db).await? {
         for r in rows.iter().filter(|r| r.call_id == c.id) {
             let stage = stage_label(lang, Stage::parse(&r.stage).unwrap_or(Stage::Draft));
             table.push(vec![
@@ -132,9 +129,8 @@ async fn board_calls(
     projects: &[execution_store::ProjectRow],
 ) -> AppResult<Vec<BoardCall>> {
     let lang = ctx.lang;
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let mut calls = Vec::new();
-    for c in store::calls(&state.db).await.map_err(err)? {
+    for c in store::calls(&state.db).await? {
         let of_call: Vec<_> = projects.iter().filter(|p| p.call_id == c.id).collect();
         let money = CallMoney {
             projects: of_call.len(),
@@ -167,14 +163,13 @@ async fn board_calls(
 
 /// The programmes' ledgers for last year and this year.
 async fn ledger_rows(state: &AppState, ctx: &Ctx) -> AppResult<Vec<LedgerRow>> {
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let mut ledgers = Vec::new();
-    for p in store::programmes(&state.db).await.map_err(err)? {
+    for p in store::programmes(&state.db).await? {
         for y in [
             chrono::Datelike::year(&ctx.today()) as i64 - 1,
             chrono::Datelike::year(&ctx.today()) as i64,
         ] {
-            if let Some(l) = store::ledger(&state.db, p.id, y).await.map_err(err)? {
+            if let Some(l) = store::ledger(&state.db, p.id, y).await? {
                 ledgers.push(LedgerRow {
                     programme: p.name.clone(),
                     year: y,

@@ -72,14 +72,13 @@ pub async fn project_page(
 ) -> AppResult<Response> {
     let ctx = &auth.ctx;
     let lang = ctx.lang;
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
-    let (a, level) = load(&state, ctx, &auth.principal, id).await?;
+    let (a, level) = load(&state, &auth.principal, id).await?;
     if a.stage != Stage::Established {
         return Err(ctx.err(AppError::not_found()));
     }
-    let book = store::task_book(&state.db, id).await.map_err(err)?;
+    let book = store::task_book(&state.db, id).await?;
     let shell = ctx.shell();
-    let done = store::conditions(&state.db, id).await.map_err(err)?;
+    let done = store::conditions(&state.db, id).await?;
     let conditions = done
         .iter()
         .map(|(c, o, by, at)| ConditionRow {
@@ -89,7 +88,7 @@ pub async fn project_page(
             at: shell.time(at),
         })
         .collect();
-    let rows = store::instalments(&state.db, id).await.map_err(err)?;
+    let rows = store::instalments(&state.db, id).await?;
     let paid: Money = rows
         .iter()
         .filter(|r| r.instalment.released_by.is_some())
@@ -206,11 +205,7 @@ pub async fn project_act(
     let ctx = &a.ctx;
     let f: ProjectForm = parse_form(ctx, &body)?;
     let db = &state.db;
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
-    let app = store::application(db, id)
-        .await
-        .map_err(err)?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let app = store::application(db, id).await?.ok_or_else(AppError::not_found)?;
     let notice = match f.action.as_str() {
         "sign" => {
             let date = |field: &str, v: &str| {
@@ -254,20 +249,14 @@ pub async fn project_act(
                 f.post_subsidy == "1",
                 ctx.actor(),
             )
-            .await
-            .map_err(err)?;
+            .await?;
             "projects.signed"
         }
         "prepare" | "release" => {
-            if !store::instalments(db, app.id)
-                .await
-                .map_err(err)?
-                .iter()
-                .any(|r| r.id == f.instalment)
-            {
+            if !store::instalments(db, app.id).await?.iter().any(|r| r.id == f.instalment) {
                 return Err(ctx.err(AppError::not_found()));
             }
-            store::pay(db, f.instalment, f.action == "release", ctx.actor()).await.map_err(err)?;
+            store::pay(db, f.instalment, f.action == "release", ctx.actor()).await?;
             if f.action == "release" { "projects.released" } else { "projects.prepared" }
         }
         _ => return staff_act(&state, ctx, app.id, &body).await,

@@ -213,8 +213,7 @@ async fn outliers(
 ) -> AppResult<Vec<OutlierRow>> {
     let values =
         store::element_values(&state.db, &form.code, &p.to_string(), element, "", &unit.path)
-            .await
-            .map_err(|e| ctx.err(e.into()))?;
+            .await?;
     let mut outliers = Vec::new();
     let all: Vec<&store::OrgValue> = values.iter().collect();
     push_outliers(ctx.lang, all_units, &all, None, &mut outliers);
@@ -241,7 +240,7 @@ pub async fn analysis(
     let p = parse_period(ctx, &form, &period)?;
     let previous = p.previous();
     let (unit, _) = area_unit(&state, ctx, &a.principal, q.unit.as_deref()).await?;
-    let all_units = state.units().await.map_err(|e| ctx.err(e.into()))?;
+    let all_units = state.units().await?;
     let children: Vec<OrgUnit> =
         all_units.iter().filter(|u| u.parent_id == Some(unit.id)).cloned().collect();
     let include_drafts = q.include.as_deref() == Some("draft");
@@ -250,12 +249,8 @@ pub async fn analysis(
         states.extend([Status::Draft, Status::Returned]);
     }
     let db = &state.db;
-    let now = store::totals(db, &form.code, &p.to_string(), &states)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
-    let before = store::totals(db, &form.code, &previous.to_string(), &states)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let now = store::totals(db, &form.code, &p.to_string(), &states).await?;
+    let before = store::totals(db, &form.code, &previous.to_string(), &states).await?;
     let rows = total_rows(lang, &cat, &form, (&now, &before), &unit, &children);
     if q.format.as_deref() == Some("xlsx") {
         let header: Vec<String> = children.iter().map(|c| unit_label(lang, c)).collect();

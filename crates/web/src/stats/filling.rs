@@ -130,7 +130,7 @@ pub async fn save_cell(
         Err(e) => return Ok(fail(ctx.err(e.into()))),
     };
     let rc = ReturnCtx { ret: Some(saved.ret), ..rc };
-    let vs = violations(&state, ctx, &rc).await?;
+    let vs = violations(&state, &rc).await?;
     let explanations = rc.ret.as_ref().map(|r| r.explanations.clone()).unwrap_or_default();
     let panel = ValidationPanel {
         s: ctx.shell(),
@@ -183,8 +183,7 @@ pub async fn delete_row(
         None,
         actor(ctx),
     )
-    .await
-    .map_err(|e| ctx.err(e.into()))?;
+    .await?;
     Ok(Redirect::to(&format!("/stats/{form}/{period}/orgs/{org}?notice=stats.row_deleted"))
         .into_response())
 }
@@ -200,7 +199,7 @@ pub async fn submit_return(
     let Some(ret) = &rc.ret else {
         return Err(ctx.err(AppError::new(StatusCode::CONFLICT, "empty", "err.stats.empty")));
     };
-    let vs = violations(state, ctx, rc).await?;
+    let vs = violations(state, rc).await?;
     let b = status::blockers(&vs, &explanations);
     if !b.is_empty() {
         return Ok(Err(b));
@@ -214,9 +213,7 @@ pub async fn submit_return(
             explanations.get(&k).map(|t| (k, t.trim().to_string()))
         })
         .collect();
-    let r = store::transition(&state.db, ret, Action::Submit, "", Some(&kept), actor(ctx))
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let r = store::transition(&state.db, ret, Action::Submit, "", Some(&kept), actor(ctx)).await?;
     Ok(Ok(r))
 }
 
@@ -272,7 +269,7 @@ pub async fn template(
     let rc =
         load_return(&state, ctx, &a.principal, &form, &period, &org, Capability::ViewStats).await?;
     let cells = match &rc.ret {
-        Some(r) => store::cells(&state.db, r.id).await.map_err(|e| ctx.err(e.into()))?,
+        Some(r) => store::cells(&state.db, r.id).await?,
         None => vec![],
     };
     let bytes = files::template(&rc, &cells, ctx.lang).map_err(|e| {

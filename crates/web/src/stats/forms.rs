@@ -56,8 +56,7 @@ async fn forms_page(
 ) -> AppResult<FormsPage> {
     let cat = catalogue(state, ctx).await?;
     let files = store::definitions(&state.db)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
+        .await?
         .into_iter()
         .map(|(name, _, by, at)| DefinitionFile { name, by, at })
         .collect();
@@ -127,13 +126,7 @@ pub async fn import_forms(
             .iter()
             .map(|(n, t)| (n.to_string(), t.to_string()))
             .collect();
-        files.extend(
-            store::definitions(&state.db)
-                .await
-                .map_err(|e| ctx.err(e.into()))?
-                .into_iter()
-                .map(|(n, b, _, _)| (n, b)),
-        );
+        files.extend(store::definitions(&state.db).await?.into_iter().map(|(n, b, _, _)| (n, b)));
         files.push((name.clone(), f.body.clone()));
         if let Err(es) = Catalogue::from_files(files) {
             errors.extend(es.iter().map(|e| e.to_string()));
@@ -144,9 +137,7 @@ pub async fn import_forms(
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(r);
     }
-    store::add_definition(&state.db, &name, &f.body, actor(ctx))
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    store::add_definition(&state.db, &name, &f.body, actor(ctx)).await?;
     state.catalogue_changed();
     Ok(Redirect::to("/stats/forms?notice=stats.imported").into_response())
 }
@@ -235,8 +226,7 @@ pub async fn form_view(
     for p in recent_periods(&form, ctx.today(), 4) {
         let (open, close) = form.window(p);
         let over = store::window_override(&state.db, &form.code, &p.to_string())
-            .await
-            .map_err(|e| ctx.err(e.into()))?
+            .await?
             .unwrap_or_default();
         periods.push(PeriodWindow {
             period: p.to_string(),
@@ -288,9 +278,7 @@ pub async fn set_deadline(
             vec![form.window(p).0.to_string()],
         ));
     }
-    store::set_window(&state.db, &form.code, &p.to_string(), day, actor(ctx))
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    store::set_window(&state.db, &form.code, &p.to_string(), day, actor(ctx)).await?;
     Ok(Redirect::to(&format!("/stats/forms/{}?notice=stats.deadline_set", form.code))
         .into_response())
 }

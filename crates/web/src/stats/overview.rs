@@ -1,7 +1,7 @@
 //! The statistics overview: each form's recent periods, their deadlines and where they stand.
 use super::{catalogue, form_name};
 use crate::app::AppState;
-use crate::auth::{Auth, Ctx, ViewStats};
+use crate::auth::{Auth, ViewStats};
 use crate::error::AppResult;
 use crate::i18n::t;
 use crate::page::{Shell, render};
@@ -60,15 +60,8 @@ pub fn recent_periods(form: &Form, day: chrono::NaiveDate, n: usize) -> Vec<Peri
 }
 
 /// A period's deadline: the form's, or the extension bureau staff set.
-pub(super) async fn deadline(
-    state: &AppState,
-    ctx: &Ctx,
-    f: &Form,
-    p: Period,
-) -> AppResult<String> {
-    let over = store::window_override(&state.db, &f.code, &p.to_string())
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+pub(super) async fn deadline(state: &AppState, f: &Form, p: Period) -> AppResult<String> {
+    let over = store::window_override(&state.db, &f.code, &p.to_string()).await?;
     Ok(over.unwrap_or_else(|| f.window(p).1.to_string()))
 }
 
@@ -84,16 +77,9 @@ pub async fn overview(State(state): State<AppState>, a: Auth<ViewStats>) -> AppR
             let org =
                 crate::orgs::load_scoped(&state, ctx, &a.principal, *id, Capability::ViewStats)
                     .await?;
-            let level = state
-                .unit(org.org_unit_id)
-                .await
-                .map_err(|e| ctx.err(e.into()))?
-                .map(|u| u.level)
-                .unwrap_or_default();
-            let returns =
-                store::returns_of(&state.db, org.id).await.map_err(|e| ctx.err(e.into()))?;
-            reminders =
-                store::reminders_for(&state.db, org.id, 10).await.map_err(|e| ctx.err(e.into()))?;
+            let level = state.unit(org.org_unit_id).await?.map(|u| u.level).unwrap_or_default();
+            let returns = store::returns_of(&state.db, org.id).await?;
+            reminders = store::reminders_for(&state.db, org.id, 10).await?;
             for f in cat.forms.iter().filter(|f| store::must_report(f, &org.kind, &level)) {
                 let mut periods = Vec::new();
                 for p in recent_periods(
@@ -106,7 +92,7 @@ pub async fn overview(State(state): State<AppState>, a: Auth<ViewStats>) -> AppR
                         .find(|r| r.form == f.code && r.period == p.to_string())
                         .map(|r| r.status)
                         .unwrap_or(Status::NotStarted);
-                    let closes = deadline(&state, ctx, f, p).await?;
+                    let closes = deadline(&state, f, p).await?;
                     periods.push(PeriodCell {
                         href: format!("/stats/{}/{}/orgs/{}", f.code, p, org.id),
                         label: t(lang, &format!("status.{}", st.code())).into(),
@@ -126,7 +112,7 @@ pub async fn overview(State(state): State<AppState>, a: Auth<ViewStats>) -> AppR
                     day,
                     if f.periodicity == innocity_core::stats::Periodicity::Year { 3 } else { 8 },
                 ) {
-                    let closes = deadline(&state, ctx, f, p).await?;
+                    let closes = deadline(&state, f, p).await?;
                     periods.push(PeriodCell {
                         href: format!("/stats/{}/{}", f.code, p),
                         label: p.to_string(),

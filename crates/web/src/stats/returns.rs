@@ -319,7 +319,7 @@ fn roster_cell(
 /// The return's change history, newest first.
 async fn history_views(state: &AppState, ctx: &Ctx, rc: &ReturnCtx) -> AppResult<Vec<HistoryView>> {
     let history = match &rc.ret {
-        Some(r) => store::history(&state.db, r.id, 200).await.map_err(|e| ctx.err(e.into()))?,
+        Some(r) => store::history(&state.db, r.id, 200).await?,
         None => vec![],
     };
     Ok(history
@@ -364,8 +364,7 @@ async fn project_outputs(
         rc.org.id,
         rc.period.year(),
     )
-    .await
-    .map_err(|e| ctx.err(e.into()))?
+    .await?
     {
         let Some(k) = innocity_core::projects::execution::OUTPUT_KINDS.iter().find(|k| **k == kind)
         else {
@@ -399,10 +398,10 @@ pub(super) async fn return_page(
 ) -> AppResult<ReturnPage> {
     let lang = ctx.lang;
     let cells = match &rc.ret {
-        Some(r) => store::cells(&state.db, r.id).await.map_err(|e| ctx.err(e.into()))?,
+        Some(r) => store::cells(&state.db, r.id).await?,
         None => vec![],
     };
-    let vs = violations(state, ctx, &rc).await?;
+    let vs = violations(state, &rc).await?;
     let flagged = flagged_cells(&vs);
     let reporter = p.role.allows(Capability::ReportStats);
     let editable = reporter && rc.check_open(ctx).is_ok();

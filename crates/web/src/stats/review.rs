@@ -52,9 +52,7 @@ pub async fn review(
         }
         other => return Err(bad_field(ctx, "action", "err.stats.bad_action", vec![other.into()])),
     };
-    store::transition(&state.db, ret, action, f.reason.trim(), None, actor(ctx))
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    store::transition(&state.db, ret, action, f.reason.trim(), None, actor(ctx)).await?;
     Ok(Redirect::to(&format!("/stats/{form}/{period}/orgs/{org}?notice={notice}")).into_response())
 }
 
@@ -183,12 +181,9 @@ pub async fn area(
     let form = find_form(ctx, &cat, &form)?;
     let period = parse_period(ctx, &form, &period)?.to_string();
     let (unit, units) = area_unit(&state, ctx, &a.principal, q.unit.as_deref()).await?;
-    let all_units = state.units().await.map_err(|e| ctx.err(e.into()))?;
-    let expected = store::expected(&state.db, &form, &period, &unit.path)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
-    let approvals =
-        store::approvals(&state.db, &form.code, &period).await.map_err(|e| ctx.err(e.into()))?;
+    let all_units = state.units().await?;
+    let expected = store::expected(&state.db, &form, &period, &unit.path).await?;
+    let approvals = store::approvals(&state.db, &form.code, &period).await?;
     let (children, totals) = unit_rows(lang, &all_units, &unit, &expected, &approvals);
     if q.format.as_deref() == Some("xlsx") {
         let bytes = files::completeness_xlsx(
@@ -281,18 +276,15 @@ pub async fn approve_unit(
     let top = unit.level == APPROVAL_LEVELS[APPROVAL_LEVELS.len() - 1];
     let notice = match f.action.as_str() {
         "approve" => {
-            let all = state.units().await.map_err(|e| ctx.err(e.into()))?;
+            let all = state.units().await?;
             let children: Vec<OrgUnit> =
                 all.iter().filter(|u| u.parent_id == Some(unit.id)).cloned().collect();
             store::approve_unit(&state.db, &form, &period, &unit, &children, top, actor(ctx))
-                .await
-                .map_err(|e| ctx.err(e.into()))?;
+                .await?;
             "stats.unit_approved_ok"
         }
         "unapprove" => {
-            store::unapprove_unit(&state.db, &form.code, &period, &unit, top, actor(ctx))
-                .await
-                .map_err(|e| ctx.err(e.into()))?;
+            store::unapprove_unit(&state.db, &form.code, &period, &unit, top, actor(ctx)).await?;
             "stats.unit_unapproved_ok"
         }
         other => return Err(bad_field(ctx, "action", "err.stats.bad_action", vec![other.into()])),
@@ -322,9 +314,7 @@ pub async fn remind(
     if f.message.chars().count() > 500 {
         return Err(bad_field(ctx, "message", "err.too_long", vec!["500".into()]));
     }
-    let expected = store::expected(&state.db, &form, &period, &unit.path)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let expected = store::expected(&state.db, &form, &period, &unit.path).await?;
     let late: Vec<i64> = expected
         .iter()
         .filter(|e| matches!(e.status, Status::NotStarted | Status::Draft | Status::Returned))
@@ -335,9 +325,7 @@ pub async fn remind(
     } else {
         f.message.trim().to_string()
     };
-    store::remind(&state.db, &form.code, &period, &late, &message, actor(ctx))
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    store::remind(&state.db, &form.code, &period, &late, &message, actor(ctx)).await?;
     Ok(Redirect::to(&format!(
         "/stats/{}/{period}?unit={}&notice=stats.reminded",
         form.code, unit.id

@@ -334,17 +334,15 @@ async fn form_page(
     f: CallForm,
     errors: Vec<(String, String)>,
 ) -> AppResult<Response> {
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let lang = ctx.lang;
     let programmes = store::programmes(&state.db)
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .map(|p| {
             Choice::new(p.id, format!("{} {}", p.code, p.name), p.id.to_string() == f.programme)
         })
         .collect();
-    let units = innocity_store::orgs::units(&state.db).await.map_err(err)?;
+    let units = innocity_store::orgs::units(&state.db).await?;
     let kinds = KINDS
         .iter()
         .map(|k| {
@@ -390,14 +388,8 @@ pub async fn new_call(
     form_page(&state, &a.ctx, None, f, vec![]).await
 }
 
-async fn applied(state: &AppState, ctx: &Ctx, call_id: i64) -> AppResult<i64> {
-    Ok(store::board(&state.db)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .iter()
-        .filter(|r| r.call_id == call_id)
-        .map(|r| r.n)
-        .sum())
+async fn applied(state: &AppState, call_id: i64) -> AppResult<i64> {
+    Ok(store::board(&state.db).await?.iter().filter(|r| r.call_id == call_id).map(|r| r.n).sum())
 }
 
 /// Creates (no id) or edits a call from the form.
@@ -407,21 +399,17 @@ async fn save_call(
     id: Option<i64>,
     body: &[u8],
 ) -> AppResult<Response> {
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let mut f: CallForm = parse_form(ctx, body)?;
     let editing = match id {
         Some(id) => {
-            let c = store::call(&state.db, id)
-                .await
-                .map_err(err)?
-                .ok_or_else(|| ctx.err(AppError::not_found()))?;
+            let c = store::call(&state.db, id).await?.ok_or_else(AppError::not_found)?;
             f.code = c.code; // a call's code never changes
-            Some(Editing { id, applied: applied(state, ctx, id).await? })
+            Some(Editing { id, applied: applied(state, id).await? })
         }
         None => None,
     };
-    let programmes = store::programmes(&state.db).await.map_err(err)?;
-    let units = innocity_store::orgs::units(&state.db).await.map_err(err)?;
+    let programmes = store::programmes(&state.db).await?;
+    let units = innocity_store::orgs::units(&state.db).await?;
     let outcome = match f.read(ctx, &programmes, &units) {
         Ok(call) => match id {
             Some(id) => store::update_call(&state.db, id, &call, ctx.actor())
@@ -476,16 +464,12 @@ pub async fn edit_call(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
-    let c = store::call(&state.db, id)
-        .await
-        .map_err(err)?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let units = innocity_store::orgs::units(&state.db).await.map_err(err)?;
+    let c = store::call(&state.db, id).await?.ok_or_else(AppError::not_found)?;
+    let units = innocity_store::orgs::units(&state.db).await?;
     form_page(
         &state,
         ctx,
-        Some(Editing { id, applied: applied(&state, ctx, id).await? }),
+        Some(Editing { id, applied: applied(&state, id).await? }),
         CallForm::of(&c, &units),
         vec![],
     )
@@ -512,10 +496,7 @@ pub async fn upload(
     req: axum::extract::Request,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    store::call(&state.db, id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+    store::call(&state.db, id).await?.ok_or_else(AppError::not_found)?;
     let (name, bytes) = crate::http::read_upload(ctx, req).await?;
     store::add_call_file(&state.db, &state.config.files_dir, id, &name, &bytes, ctx.actor())
         .await
@@ -527,13 +508,10 @@ pub async fn upload(
 /// Serves a guideline file to anyone who may read the call, always as a download.
 pub async fn file(
     State(state): State<AppState>,
-    a: Auth<ViewApplications>,
+    _: Auth<ViewApplications>,
     Path((id, file)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
-    let ctx = &a.ctx;
-    let (f, bytes) = store::call_file(&state.db, &state.config.files_dir, id, file)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let (f, bytes) = store::call_file(&state.db, &state.config.files_dir, id, file).await?;
     let mut resp = crate::http::download(bytes, &f.name, "application/octet-stream");
     resp.headers_mut()
         .insert("X-Content-Type-Options", axum::http::HeaderValue::from_static("nosniff"));

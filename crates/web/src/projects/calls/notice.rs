@@ -54,20 +54,17 @@ pub struct NoticeDates {
 }
 
 pub async fn call_notice(state: &AppState, ctx: &Ctx, call_id: i64) -> AppResult<CallNotice> {
-    let err = |e: StoreError| ctx.err(e.into());
-    let n = x::notice(&state.db, call_id).await.map_err(err)?;
+    let n = x::notice(&state.db, call_id).await?;
     let approved =
         store::applications(&state.db, store::Reach::All, Some(call_id), Some(Stage::Approved))
-            .await
-            .map_err(err)?;
+            .await?;
     let mut objections = Vec::new();
-    for o in x::objections(&state.db, call_id).await.map_err(err)? {
+    for o in x::objections(&state.db, call_id).await? {
         let code = approved.iter().find(|a| a.id == o.application_id).map(|a| a.code.clone());
         let code = match code {
             Some(c) => c,
             None => store::application(&state.db, o.application_id)
-                .await
-                .map_err(err)?
+                .await?
                 .map(|a| a.code)
                 .unwrap_or_default(),
         };
@@ -111,10 +108,7 @@ pub async fn call_notice_act(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let f: Form = parse_form(ctx, &body)?;
-    store::call(&state.db, id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+    store::call(&state.db, id).await?.ok_or_else(AppError::not_found)?;
     let notice = match get(&f, "action") {
         "publish" => {
             let (meeting, starts, ends) = (
@@ -147,12 +141,7 @@ pub async fn call_notice_act(
         "resolve" => {
             let oid: i64 =
                 get(&f, "objection").parse().map_err(|_| ctx.err(AppError::not_found()))?;
-            if !x::objections(&state.db, id)
-                .await
-                .map_err(|e| ctx.err(e.into()))?
-                .iter()
-                .any(|o| o.id == oid)
-            {
+            if !x::objections(&state.db, id).await?.iter().any(|o| o.id == oid) {
                 return Err(ctx.err(AppError::not_found()));
             }
             x::resolve_objection(
@@ -162,14 +151,11 @@ pub async fn call_notice_act(
                 get(&f, "resolution"),
                 ctx.actor(),
             )
-            .await
-            .map_err(|e| ctx.err(e.into()))?;
+            .await?;
             "life.objection_resolved"
         }
         "establish" => {
-            x::establish_call(&state.db, id, ctx.today(), ctx.actor())
-                .await
-                .map_err(|e| ctx.err(e.into()))?;
+            x::establish_call(&state.db, id, ctx.today(), ctx.actor()).await?;
             "life.established"
         }
         _ => return Err(field_error(ctx, "action", "err.choose", vec![])),

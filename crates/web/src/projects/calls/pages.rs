@@ -46,7 +46,7 @@ pub async fn list(
     Query(q): Query<BoardQuery>,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let list = store::calls(&state.db).await.map_err(|e| ctx.err(e.into()))?;
+    let list = store::calls(&state.db).await?;
     let day = ctx.today();
     if q.format == "xlsx" {
         use crate::http::TableCell as C;
@@ -269,16 +269,12 @@ pub async fn call_page(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let lang = ctx.lang;
-    let c = store::call(&state.db, id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let c = store::call(&state.db, id).await?.ok_or_else(AppError::not_found)?;
     let staff = matches!(a.principal.role, Role::SystemAdmin | Role::BureauStaff);
     let stages = if staff { stage_rows(&state, ctx, id).await? } else { vec![] };
     let rounds = if staff {
         store::call_rounds(&state.db, id)
-            .await
-            .map_err(|e| ctx.err(e.into()))?
+            .await?
             .into_iter()
             .map(|r| CallRound {
                 id: r.id,
@@ -293,8 +289,7 @@ pub async fn call_page(
     let default_deadline = (ctx.today() + chrono::Days::new(21)).format("%Y-%m-%d").to_string();
     let announce = if staff { Some(call_notice(&state, ctx, id).await?) } else { None };
     let files = store::call_files(&state.db, id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
+        .await?
         .into_iter()
         .map(|f| CallFile { id: f.id, name: f.name, size: file_size(f.size) })
         .collect();
@@ -324,8 +319,7 @@ pub async fn call_page(
 /// The call's applications by stage, for staff.
 async fn stage_rows(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Vec<StageRow>> {
     Ok(store::board(&state.db)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
+        .await?
         .into_iter()
         .filter(|r| r.call_id == id)
         .map(|r| StageRow {

@@ -58,12 +58,10 @@ async fn programmes_page(
     errors: Vec<(String, String)>,
     notice: String,
 ) -> AppResult<Response> {
-    let err = |e: innocity_store::StoreError| ctx.err(e.into());
     let mut rows = Vec::new();
-    for p in store::programmes(&state.db).await.map_err(err)? {
+    for p in store::programmes(&state.db).await? {
         let years = store::budgets(&state.db, p.id)
-            .await
-            .map_err(err)?
+            .await?
             .into_iter()
             .map(|(year, l)| BudgetLine {
                 year,

@@ -14,12 +14,8 @@ pub async fn call_duplicates(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    store::call(&state.db, id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let n =
-        store::flag_duplicates(&state.db, id, ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
+    store::call(&state.db, id).await?.ok_or_else(AppError::not_found)?;
+    let n = store::flag_duplicates(&state.db, id, ctx.actor()).await?;
     Ok(Redirect::to(&format!("/applications?call={id}&flagged={n}")).into_response())
 }
 
@@ -60,9 +56,8 @@ pub async fn call_review(
         .ok()
         .filter(|d| *d >= ctx.today())
         .ok_or_else(|| field_error(ctx, "deadline", "experts.err.date", vec![]))?;
-    let round = store::start_review(&state.db, id, &f.name, mode, demand, deadline, ctx.actor())
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let round =
+        store::start_review(&state.db, id, &f.name, mode, demand, deadline, ctx.actor()).await?;
     Ok(Redirect::to(&format!("/reviews/{round}")).into_response())
 }
 
@@ -73,8 +68,6 @@ pub async fn call_finish_review(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let n = store::finish_review(&state.db, id, ctx.today(), ctx.actor())
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let n = store::finish_review(&state.db, id, ctx.today(), ctx.actor()).await?;
     Ok(Redirect::to(&format!("/applications?call={id}&stage=reviewed&moved={n}")).into_response())
 }

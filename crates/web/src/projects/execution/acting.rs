@@ -81,12 +81,7 @@ pub async fn staff_act(state: &AppState, ctx: &Ctx, id: i64, body: &[u8]) -> App
         "decide_change" => {
             let change: i64 =
                 get(&f, "change").parse().map_err(|_| ctx.err(AppError::not_found()))?;
-            if !x::changes(db, id)
-                .await
-                .map_err(|e| ctx.err(e.into()))?
-                .iter()
-                .any(|c| c.id == change)
-            {
+            if !x::changes(db, id).await?.iter().any(|c| c.id == change) {
                 return Err(ctx.err(AppError::not_found()));
             }
             x::decide_change(
@@ -126,11 +121,11 @@ pub async fn report_upload(
     req: axum::extract::Request,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let (app, level) = load(&state, ctx, &a.principal, id).await?;
+    let (app, level) = load(&state, &a.principal, id).await?;
     if level != Level::Applicant || app.stage != Stage::Established {
         return Err(ctx.err(AppError::forbidden()));
     }
-    let kind = ReportKind::parse(&kind).ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let kind = ReportKind::parse(&kind).ok_or_else(AppError::not_found)?;
     let (name, bytes) = crate::http::read_upload(ctx, req).await?;
     x::add_report_file(
         &state.db,
@@ -162,7 +157,7 @@ pub async fn work(
     body: axum::body::Bytes,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let (app, level) = load(&state, ctx, &a.principal, id).await?;
+    let (app, level) = load(&state, &a.principal, id).await?;
     if level != Level::Applicant || app.stage != Stage::Established {
         return Err(ctx.err(AppError::forbidden()));
     }
@@ -174,10 +169,7 @@ pub async fn work(
             let kind = ReportKind::parse(get(&f, "kind"))
                 .ok_or_else(|| field_error(ctx, "kind", "err.choose", vec![]))?;
             let seq: u32 = get(&f, "seq").parse().unwrap_or(1);
-            let book = store::task_book(db, id)
-                .await
-                .map_err(|e| ctx.err(e.into()))?
-                .ok_or_else(|| ctx.err(AppError::not_found()))?;
+            let book = store::task_book(db, id).await?.ok_or_else(AppError::not_found)?;
             let account: Vec<(String, String)> = if kind == ReportKind::Final {
                 book.deliverables
                     .iter()
@@ -210,10 +202,7 @@ pub async fn work(
                 },
                 ChangeKind::Extension => ChangeDetail::Extension(date_field(ctx, &f, "ends_on")?),
                 ChangeKind::Budget => {
-                    let book = store::task_book(db, id)
-                        .await
-                        .map_err(|e| ctx.err(e.into()))?
-                        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+                    let book = store::task_book(db, id).await?.ok_or_else(AppError::not_found)?;
                     let mut lines = Vec::new();
                     for l in &book.budget {
                         let field = format!("budget_{}", l.category);

@@ -10,7 +10,6 @@ use chrono::NaiveDate;
 use innocity_core::projects::execution::{self as rules, ChangeKind, Opinion, ReportKind, Status};
 use innocity_core::projects::funding::{CATEGORIES, Condition, Line};
 use innocity_core::projects::money::Money;
-use innocity_store::StoreError;
 use innocity_store::projects::execution as x;
 use innocity_store::projects::{self as store, Application};
 
@@ -146,29 +145,22 @@ pub async fn life(
 ) -> AppResult<Life> {
     let lang = ctx.lang;
     let db = &state.db;
-    let err = |e: StoreError| ctx.err(e.into());
     let day = ctx.today();
     let (starts, ends) = (book.starts(), book.ends());
     let years: Vec<i32> = rules::by_year(Money(1), starts, ends).iter().map(|y| y.0).collect();
     let reports = report_views(state, ctx, a, shell).await?;
-    let ops = x::opinions(db, a.id).await.map_err(err)?;
-    let conditions = store::conditions(db, a.id).await.map_err(err)?;
+    let ops = x::opinions(db, a.id).await?;
+    let conditions = store::conditions(db, a.id).await?;
     let final_in = reports.iter().any(|r| r.kind == "final" && r.submitted);
-    let outcome = x::outcome(db, a.id).await.map_err(err)?;
+    let outcome = x::outcome(db, a.id).await?;
     let suggestion = if final_in && outcome.is_none() {
         suggestion(state, ctx, a, book, &ops).await?
     } else {
         String::new()
     };
-    let changes = x::changes(db, a.id)
-        .await
-        .map_err(err)?
-        .into_iter()
-        .map(|c| change_view(lang, c))
-        .collect();
+    let changes = x::changes(db, a.id).await?.into_iter().map(|c| change_view(lang, c)).collect();
     let findings = x::findings(db, a.id)
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .map(|f| FindingView {
             id: f.id,
@@ -182,8 +174,7 @@ pub async fn life(
         })
         .collect();
     let outputs = x::outputs(db, a.id)
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .map(|o| OutputRow {
             kind: t(lang, &format!("life.output.{}", o.kind)),
@@ -276,11 +267,9 @@ async fn report_views(
     shell: &Shell,
 ) -> AppResult<Vec<ReportView>> {
     let lang = ctx.lang;
-    let err = |e: StoreError| ctx.err(e.into());
-    let files = store::attachments(&state.db, a.id).await.map_err(err)?;
+    let files = store::attachments(&state.db, a.id).await?;
     Ok(x::reports(&state.db, a.id, ctx.today())
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .map(|r| ReportView {
             files: files
@@ -341,7 +330,7 @@ async fn suggestion(
     let lang = ctx.lang;
     let acceptance: Vec<Opinion> =
         ops.iter().filter(|o| o.stage == "acceptance").map(|o| o.opinion.clone()).collect();
-    let all = x::reports(&state.db, a.id, ctx.today()).await.map_err(|e| ctx.err(e.into()))?;
+    let all = x::reports(&state.db, a.id, ctx.today()).await?;
     let report = all.iter().find(|r| r.due.kind == ReportKind::Final);
     let met = report
         .map(|r| {

@@ -35,8 +35,8 @@ struct NoticeLine {
 pub async fn notices(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let day = ctx.today();
     let mut list = Vec::new();
-    for n in x::notices(&state.db).await.map_err(|e| ctx.err(e.into()))? {
-        if let Some(c) = store::call(&state.db, n.call_id).await.map_err(|e| ctx.err(e.into()))? {
+    for n in x::notices(&state.db).await? {
+        if let Some(c) = store::call(&state.db, n.call_id).await? {
             list.push(NoticeLine {
                 id: c.id,
                 title: c.title,
@@ -93,26 +93,18 @@ pub async fn notice_page(
     Path(id): Path<i64>,
     Query(q): Query<Sent>,
 ) -> AppResult<Response> {
-    let err = |e: StoreError| ctx.err(e.into());
-    let n = x::notice(&state.db, id)
-        .await
-        .map_err(err)?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let c = store::call(&state.db, id)
-        .await
-        .map_err(err)?
-        .ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let n = x::notice(&state.db, id).await?.ok_or_else(AppError::not_found)?;
+    let c = store::call(&state.db, id).await?.ok_or_else(AppError::not_found)?;
     let mut rows = Vec::new();
     let mut total = Money::ZERO;
-    let decided = x::objections(&state.db, id).await.map_err(err)?;
-    for a in store::applications(&state.db, store::Reach::All, Some(id), None).await.map_err(err)? {
+    let decided = x::objections(&state.db, id).await?;
+    for a in store::applications(&state.db, store::Reach::All, Some(id), None).await? {
         let upheld = decided.iter().any(|o| o.application_id == a.id && o.status == "upheld");
         if !matches!(a.stage, Stage::Approved | Stage::Established) && !upheld {
             continue;
         }
         let org = innocity_store::orgs::get(&state.db, a.organisation_id)
-            .await
-            .map_err(err)?
+            .await?
             .map(|o| o.name)
             .unwrap_or_default();
         if !upheld {

@@ -73,12 +73,11 @@ pub async fn portfolio(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let lang = ctx.lang;
-    let reach = reach_of(&a.principal).ok_or_else(|| ctx.err(AppError::forbidden()))?;
+    let reach = reach_of(&a.principal).ok_or_else(AppError::forbidden)?;
     let day = ctx.today();
     let outputs =
         x::output_counts(&state.db, reach_of(&a.principal).unwrap_or(store::Reach::Leader(0)))
-            .await
-            .map_err(|e| ctx.err(e.into()))?
+            .await?
             .into_iter()
             .map(|(k, year, n)| OutputCount {
                 kind: t(lang, &format!("life.output.{k}")).to_string(),
@@ -87,7 +86,7 @@ pub async fn portfolio(
             })
             .collect();
     let status = Status::parse(&q.status);
-    let all = x::portfolio(&state.db, reach, day).await.map_err(|e| ctx.err(e.into()))?;
+    let all = x::portfolio(&state.db, reach, day).await?;
     let list: Vec<_> = all
         .into_iter()
         .filter(|p| {
@@ -198,7 +197,7 @@ fn portfolio_xlsx(ctx: &Ctx, list: &[x::ProjectRow]) -> AppResult<Response> {
 /// 催交: reminds the leaders of every overdue report.
 pub async fn remind(State(state): State<AppState>, a: Auth<ManageProjects>) -> AppResult<Response> {
     let ctx = &a.ctx;
-    x::remind_overdue(&state.db, ctx.today(), ctx.actor()).await.map_err(|e| ctx.err(e.into()))?;
+    x::remind_overdue(&state.db, ctx.today(), ctx.actor()).await?;
     Ok(Redirect::to("/projects?overdue=1&notice=life.reminded").into_response())
 }
 
