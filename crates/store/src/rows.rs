@@ -148,6 +148,13 @@ impl<'r> Fields<'r> {
         i32::try_from(v).map_err(|_| self.corrupt(i, format_args!("{v} is out of range")))
     }
 
+    /// An integer converted to a narrower type (a score as `u8`): out of range is corrupt.
+    pub fn int_as<T: TryFrom<i64>>(&mut self) -> Result<T> {
+        let i = self.at;
+        let v = self.int()?;
+        T::try_from(v).map_err(|_| self.corrupt(i, format_args!("{v} is out of range")))
+    }
+
     /// An integer that may be absent and must fit an `i32`.
     pub fn opt_int32(&mut self) -> Result<Option<i32>> {
         let i = self.at;
