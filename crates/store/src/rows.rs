@@ -290,3 +290,137 @@ impl<'r> Fields<'r> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+    use innocity_core::experts::{Library, Status};
+
+    /// Runs `T`'s SELECT (from `T::COLUMNS`) and maps whatever comes back.
+    async fn check<T: FromRow>(db: &Db) -> std::result::Result<(), String> {
+        let name = std::any::type_name::<T>();
+        if T::LIST != T::COLUMNS.join(", ") {
+            return Err(format!("{name}: LIST and COLUMNS differ"));
+        }
+        db.rows::<T>(&select::<T>(""), vec![]).await.map(|_| ()).map_err(|e| format!("{name}: {e}"))
+    }
+
+    #[tokio::test]
+    async fn every_row_type_selects_its_columns() {
+        use crate::experts::*;
+        use crate::projects::execution::*;
+        use crate::projects::*;
+        let t = crate::testing::fresh().await.expect("fresh database");
+        let db = &t.db;
+        let results = vec![
+            check::<Round>(db).await,
+            check::<Item>(db).await,
+            check::<Expert>(db).await,
+            check::<Assignment>(db).await,
+            check::<innocity_core::experts::conflicts::Tie>(db).await,
+            check::<ConflictRow>(db).await,
+            check::<DrawLogEntry>(db).await,
+            check::<innocity_core::experts::scoring::Scored>(db).await,
+            check::<Application>(db).await,
+            check::<Call>(db).await,
+            check::<CallFile>(db).await,
+            check::<TaskBook>(db).await,
+            check::<Attachment>(db).await,
+            check::<Programme>(db).await,
+            check::<Notice>(db).await,
+            check::<Objection>(db).await,
+            check::<ChangeRow>(db).await,
+            check::<OpinionRow>(db).await,
+            check::<OutcomeRow>(db).await,
+            check::<Finding>(db).await,
+            check::<Output>(db).await,
+            check::<crate::stats::Return>(db).await,
+            check::<crate::orgs::OrgUnit>(db).await,
+            check::<crate::orgs::Organisation>(db).await,
+            check::<crate::users::User>(db).await,
+        ];
+        let failures: Vec<String> = results.into_iter().filter_map(|r| r.err()).collect();
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    /// An expert written with raw SQL, with `column` set to `bad`.
+    async fn expert_with(db: &Db, column: &str, bad: &str) -> i64 {
+        let tx = db.begin_write().await.expect("begin");
+        let mut values: Vec<(&str, sea_orm::Value)> = vec![
+            ("code", "E1".into()),
+            ("name", "Ada".into()),
+            ("organisation_name", "Lab".into()),
+            ("credit_code", "".into()),
+            ("unit_path", "/1/".into()),
+            ("title", "".into()),
+            ("fields", "[]".into()),
+            ("keywords", "".into()),
+            ("publications", "".into()),
+            ("projects", "".into()),
+            ("region", "".into()),
+            ("contact", "".into()),
+            ("groups", "[]".into()),
+            ("available_from", "2024-01-01".into()),
+            ("available_to", "".into()),
+            ("library", Library::Review.code().into()),
+            ("status", Status::Applied.code().into()),
+            ("status_reason", "".into()),
+            ("confirmed_year", 2024i64.into()),
+            ("yearly_cap", 5i64.into()),
+            ("created_at", 0i64.into()),
+            ("updated_at", 0i64.into()),
+        ];
+        for (c, v) in values.iter_mut() {
+            if *c == column {
+                *v = bad.into();
+            }
+        }
+        let names: Vec<&str> = values.iter().map(|(c, _)| *c).collect();
+        let marks = vec!["?"; names.len()].join(", ");
+        let sql = format!("INSERT INTO experts ({}) VALUES ({marks})", names.join(", "));
+        let id = tx.insert(&sql, values.into_iter().map(|(_, v)| v).collect()).await.expect("insert");
+        tx.commit().await.expect("commit");
+        id
+    }
+
+    async fn corrupt_in(column: &'static str, bad: &str) {
+        let t = crate::testing::fresh().await.expect("fresh database");
+        let id = expert_with(&t.db, column, bad).await;
+        match crate::experts::get(&t.db, id).await {
+            Err(StoreError::Corrupt { table, row, column: c, problem }) => {
+                assert_eq!((table, row, c), ("experts", RowKey::Id(id), column), "{problem}");
+                let shown = crate::experts::get(&t.db, id).await.err().map(|e| e.to_string());
+                let shown = shown.unwrap_or_default();
+                assert!(shown.contains("experts") && shown.contains(column), "{shown}");
+            }
+            other => panic!("{column} = {bad:?} read as {other:?}"),
+        }
+        // Lists fail the same way instead of dropping or defaulting the row.
+        let list = crate::experts::list(&t.db, &Default::default()).await;
+        assert!(matches!(list, Err(StoreError::Corrupt { .. })), "{list:?}");
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_date_is_corrupt() {
+        corrupt_in("available_from", "soon").await;
+    }
+
+    #[tokio::test]
+    async fn corrupt_json_is_corrupt() {
+        corrupt_in("fields", "[\"unclosed").await;
+    }
+
+    #[tokio::test]
+    async fn an_unknown_code_is_corrupt() {
+        corrupt_in("library", "no-such-library").await;
+    }
+
+    #[tokio::test]
+    async fn good_rows_still_read() {
+        let t = crate::testing::fresh().await.expect("fresh database");
+        let id = expert_with(&t.db, "", "").await;
+        let e = crate::experts::get(&t.db, id).await.expect("reads").expect("there");
+        assert_eq!((e.code.as_str(), e.available_from.as_str()), ("E1", "2024-01-01"));
+    }
+}
