@@ -1,9 +1,9 @@
 //! Connecting, the error type, and the helpers every repository uses.
+use crate::rows::{Fields, FromRow};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     DbErr, QueryResult, SqlErr, Statement, TransactionTrait, Value,
 };
-use crate::rows::{Fields, FromRow};
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]

@@ -55,7 +55,22 @@ impl FromRow for OrgUnit {
 impl FromRow for Organisation {
     const TABLE: &'static str = "organisations";
     const FROM: &'static str = "organisations o JOIN org_units u ON u.id = o.org_unit_id";
-    columns!("o.id", "o.credit_code", "o.name", "o.kind", "o.org_unit_id", "o.unit_path", "u.name_zh AS unit_name_zh", "u.name_en AS unit_name_en", "o.address", "o.contact", "o.phone", "o.created_at", "o.updated_at", "o.version");
+    columns!(
+        "o.id",
+        "o.credit_code",
+        "o.name",
+        "o.kind",
+        "o.org_unit_id",
+        "o.unit_path",
+        "u.name_zh AS unit_name_zh",
+        "u.name_en AS unit_name_en",
+        "o.address",
+        "o.contact",
+        "o.phone",
+        "o.created_at",
+        "o.updated_at",
+        "o.version"
+    );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(Organisation {
             id: f.int()?,

@@ -379,7 +379,8 @@ mod tests {
         let names: Vec<&str> = values.iter().map(|(c, _)| *c).collect();
         let marks = vec!["?"; names.len()].join(", ");
         let sql = format!("INSERT INTO experts ({}) VALUES ({marks})", names.join(", "));
-        let id = tx.insert(&sql, values.into_iter().map(|(_, v)| v).collect()).await.expect("insert");
+        let id =
+            tx.insert(&sql, values.into_iter().map(|(_, v)| v).collect()).await.expect("insert");
         tx.commit().await.expect("commit");
         id
     }

@@ -24,7 +24,24 @@ pub struct Assignment {
 
 impl FromRow for Assignment {
     const TABLE: &'static str = "review_assignments";
-    columns!(id, round_id, item_id, expert_id, affinity, method, status, reason, scores, total, recommendation, comment, saved_at, submitted_at, reminded_at, version);
+    columns!(
+        id,
+        round_id,
+        item_id,
+        expert_id,
+        affinity,
+        method,
+        status,
+        reason,
+        scores,
+        total,
+        recommendation,
+        comment,
+        saved_at,
+        submitted_at,
+        reminded_at,
+        version
+    );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(Assignment {
             id: f.int()?,

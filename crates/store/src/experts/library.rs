@@ -54,7 +54,31 @@ pub struct ExpertDraft {
 
 impl FromRow for Expert {
     const TABLE: &'static str = "experts";
-    columns!(id, code, name, user_id, organisation_name, credit_code, unit_path, title, fields, keywords, publications, projects, region, contact, groups, available_from, available_to, library, status, status_reason, confirmed_year, yearly_cap, version);
+    columns!(
+        id,
+        code,
+        name,
+        user_id,
+        organisation_name,
+        credit_code,
+        unit_path,
+        title,
+        fields,
+        keywords,
+        publications,
+        projects,
+        region,
+        contact,
+        groups,
+        available_from,
+        available_to,
+        library,
+        status,
+        status_reason,
+        confirmed_year,
+        yearly_cap,
+        version
+    );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(Expert {
             id: f.int()?,

@@ -71,7 +71,10 @@ pub struct Round {
 
 impl FromRow for Round {
     const TABLE: &'static str = "review_rounds";
-    columns!(id, code, name, call_name, library, mode, demand, max_load, rules, form, deadline, year, status, seed_hash, seed, closed_at);
+    columns!(
+        id, code, name, call_name, library, mode, demand, max_load, rules, form, deadline, year,
+        status, seed_hash, seed, closed_at
+    );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(Round {
             id: f.int()?,
@@ -128,7 +131,20 @@ pub struct Item {
 
 impl FromRow for Item {
     const TABLE: &'static str = "review_items";
-    columns!(id, round_id, code, title, body, discipline, applicant, members, credit_code, org_name, unit_path, avoid);
+    columns!(
+        id,
+        round_id,
+        code,
+        title,
+        body,
+        discipline,
+        applicant,
+        members,
+        credit_code,
+        org_name,
+        unit_path,
+        avoid
+    );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(Item {
             id: f.int()?,

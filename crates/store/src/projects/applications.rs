@@ -35,7 +35,32 @@ pub struct Application {
 
 impl FromRow for Application {
     const TABLE: &'static str = "applications";
-    columns!(id, call_id, code, title, topic, summary, leader_user_id, leader_name, leader_key, members, organisation_id, unit_path, budget, requested_fen, stage, reason, duplicate_of, granted_fen, submitted_at, updated_at, version, department_opinion, suggested_fen, answers);
+    columns!(
+        id,
+        call_id,
+        code,
+        title,
+        topic,
+        summary,
+        leader_user_id,
+        leader_name,
+        leader_key,
+        members,
+        organisation_id,
+        unit_path,
+        budget,
+        requested_fen,
+        stage,
+        reason,
+        duplicate_of,
+        granted_fen,
+        submitted_at,
+        updated_at,
+        version,
+        department_opinion,
+        suggested_fen,
+        answers
+    );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(Application {
             id: f.int()?,

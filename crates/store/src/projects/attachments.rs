@@ -33,8 +33,11 @@ impl FromRow for Attachment {
 }
 
 pub async fn attachments(db: &Db, application_id: i64) -> Result<Vec<Attachment>> {
-    db.rows(&select::<Attachment>("WHERE application_id = ? ORDER BY id"), vec![application_id.into()])
-        .await
+    db.rows(
+        &select::<Attachment>("WHERE application_id = ? ORDER BY id"),
+        vec![application_id.into()],
+    )
+    .await
 }
 
 /// Where a file with this digest lives: content-addressed, outside the web root.

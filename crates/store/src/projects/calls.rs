@@ -23,7 +23,24 @@ pub struct Call {
 
 impl FromRow for Call {
     const TABLE: &'static str = "calls";
-    columns!(id, programme_id, code, title, year, guidelines, topics, eligibility, budget_rules, applicant_deadline, organisation_deadline, zone_deadline, opens_on, status, form, review_plan);
+    columns!(
+        id,
+        programme_id,
+        code,
+        title,
+        year,
+        guidelines,
+        topics,
+        eligibility,
+        budget_rules,
+        applicant_deadline,
+        organisation_deadline,
+        zone_deadline,
+        opens_on,
+        status,
+        form,
+        review_plan
+    );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(Call {
             id: f.int()?,
@@ -35,11 +52,7 @@ impl FromRow for Call {
             topics: f.json()?,
             eligibility: f.json()?,
             budget_rules: f.json()?,
-            deadlines: Deadlines {
-                applicant: f.date()?,
-                organisation: f.date()?,
-                zone: f.date()?,
-            },
+            deadlines: Deadlines { applicant: f.date()?, organisation: f.date()?, zone: f.date()? },
             opens_on: f.date()?,
             status: f.text()?,
             form: f.json()?,
@@ -147,8 +160,10 @@ pub async fn update_call(db: &Db, id: i64, c: &NewCall, actor: Actor<'_>) -> Res
     check_call(db, c).await?;
     // Read and checked inside the write, so no application slips in between.
     let tx = db.begin_write().await?;
-    let before: Call =
-        tx.row(&select::<Call>("WHERE id = ?"), vec![id.into()]).await?.ok_or(StoreError::NotFound)?;
+    let before: Call = tx
+        .row(&select::<Call>("WHERE id = ?"), vec![id.into()])
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let applied: i64 = tx
         .query_one("SELECT COUNT(*) FROM applications WHERE call_id = ?", vec![id.into()])
         .await?

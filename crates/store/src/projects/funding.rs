@@ -31,7 +31,21 @@ impl TaskBook {
 
 impl FromRow for TaskBook {
     const TABLE: &'static str = "task_books";
-    columns!(goals, deliverables, starts_on, ends_on, post_subsidy, signed_by, signed_at, budget, status, status_reason, extended, version, milestones);
+    columns!(
+        goals,
+        deliverables,
+        starts_on,
+        ends_on,
+        post_subsidy,
+        signed_by,
+        signed_at,
+        budget,
+        status,
+        status_reason,
+        extended,
+        version,
+        milestones
+    );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(TaskBook {
             goals: f.text()?,
@@ -205,13 +219,12 @@ pub async fn pay(db: &Db, instalment_id: i64, release: bool, actor: Actor<'_>) -
     if cancelled {
         return Err(refused("projects.err.cancelled", vec![]));
     }
-    if let Some(book) = tx
-        .row::<TaskBook>(&select::<TaskBook>("WHERE application_id = ?"), vec![app_id.into()])
-        .await?
+    let book: Option<TaskBook> =
+        tx.row(&select::<TaskBook>("WHERE application_id = ?"), vec![app_id.into()]).await?;
+    if let Some(book) = book
+        && !book.status.pays()
     {
-        if !book.status.pays() {
-            return Err(refused("projects.err.not_paying", vec![book.status.code().into()]));
-        }
+        return Err(refused("projects.err.not_paying", vec![book.status.code().into()]));
     }
     let met = tx
         .query_one(

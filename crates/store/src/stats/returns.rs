@@ -23,7 +23,22 @@ pub struct Return {
 
 impl FromRow for Return {
     const TABLE: &'static str = "stat_returns";
-    columns!(id, form, period, organisation_id, unit_path, status, explanations, reason, created_at, updated_at, submitted_at, reviewed_by, reviewed_at, version);
+    columns!(
+        id,
+        form,
+        period,
+        organisation_id,
+        unit_path,
+        status,
+        explanations,
+        reason,
+        created_at,
+        updated_at,
+        submitted_at,
+        reviewed_by,
+        reviewed_at,
+        version
+    );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(Return {
             id: f.int()?,

@@ -29,8 +29,11 @@ impl FromRow for OpinionRow {
 }
 
 pub async fn opinions(db: &Db, application_id: i64) -> Result<Vec<OpinionRow>> {
-    db.rows(&select::<OpinionRow>("WHERE application_id = ? ORDER BY id"), vec![application_id.into()])
-        .await
+    db.rows(
+        &select::<OpinionRow>("WHERE application_id = ? ORDER BY id"),
+        vec![application_id.into()],
+    )
+    .await
 }
 
 /// The bureau enters an expert's written opinion (the inspection or acceptance group's forms).

@@ -34,8 +34,11 @@ impl FromRow for ChangeRow {
 }
 
 pub async fn changes(db: &Db, application_id: i64) -> Result<Vec<ChangeRow>> {
-    db.rows(&select::<ChangeRow>("WHERE application_id = ? ORDER BY id"), vec![application_id.into()])
-        .await
+    db.rows(
+        &select::<ChangeRow>("WHERE application_id = ? ORDER BY id"),
+        vec![application_id.into()],
+    )
+    .await
 }
 
 /// What a change asks for.

@@ -96,7 +96,18 @@ pub struct Objection {
 
 impl FromRow for Objection {
     const TABLE: &'static str = "notice_objections";
-    columns!(id, call_id, application_id, name, contact, body, status, resolution, resolved_by, created_at);
+    columns!(
+        id,
+        call_id,
+        application_id,
+        name,
+        contact,
+        body,
+        status,
+        resolution,
+        resolved_by,
+        created_at
+    );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(Objection {
             id: f.int()?,
