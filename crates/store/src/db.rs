@@ -1,4 +1,5 @@
 //! Connecting, the error type, and the helpers every repository uses.
+use crate::rows::{Fields, FromRow};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     DbErr, QueryResult, SqlErr, Statement, TransactionTrait, Value,
@@ -25,6 +26,10 @@ pub enum StoreError {
     Refused { key: &'static str, args: Vec<String> },
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+    /// A stored value does not read as what its column holds (a date that is no date, JSON
+    /// that does not parse, an unknown code): the data is damaged, not the request.
+    #[error("corrupt data in {table}, row {row}, column {column}: {problem}")]
+    Corrupt { table: &'static str, row: crate::rows::RowKey, column: &'static str, problem: String },
 }
 
 impl StoreError {
@@ -161,6 +166,22 @@ impl Db {
         Ok(out)
     }
 
+    /// Reads rows as `T` (see [`crate::rows`]); `sql` selects `T::LIST`.
+    pub async fn rows<T: FromRow>(&self, sql: &str, values: Vec<Value>) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        self.for_each(sql, values, |r| {
+            out.push(Fields::read(r, out.len())?);
+            Ok(())
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// The first row as `T`, if any.
+    pub async fn row<T: FromRow>(&self, sql: &str, values: Vec<Value>) -> Result<Option<T>> {
+        Ok(self.rows(sql, values).await?.into_iter().next())
+    }
+
     /// Like [`Db::read`], but hands each row to `f` without collecting them: for scans of many
     /// rows (totals), where rows are folded as they come and text is borrowed, not copied.
     pub async fn for_each(
@@ -228,6 +249,24 @@ impl Tx {
             .await
             .map_err(StoreError::from_db)
     }
+    /// Reads rows as `T` inside the transaction (see [`crate::rows`]).
+    pub async fn rows<T: FromRow>(&self, sql: &str, values: Vec<Value>) -> Result<Vec<T>> {
+        self.query_all(sql, values)
+            .await?
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Fields::read(r, i))
+            .collect()
+    }
+
+    /// The first row as `T` inside the transaction, if any.
+    pub async fn row<T: FromRow>(&self, sql: &str, values: Vec<Value>) -> Result<Option<T>> {
+        match self.query_one(sql, values).await? {
+            Some(r) => Ok(Some(Fields::read(&r, 0)?)),
+            None => Ok(None),
+        }
+    }
+
     /// Inserts and returns the new row's id (`RETURNING id` works on both backends).
     pub async fn insert(&self, sql: &str, values: Vec<Value>) -> Result<i64> {
         let sql = format!("{sql} RETURNING id");

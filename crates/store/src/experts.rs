@@ -2,8 +2,9 @@
 //! rounds with their items, conflicts (recomputed when a profile changes), optimal assignment or
 //! drawing with a committed seed, declines and redraws, reviews, results.
 use crate::audit::{self, Change};
-use crate::db::{Db, ReadRow, Result, StoreError, Tx};
+use crate::db::{Db, Result, StoreError, Tx};
 use crate::orgs::Actor;
+use crate::rows::{Fields, FromRow, columns, select};
 use chrono::{Datelike, NaiveDate};
 use innocity_core::affinity::{self, Doc, Tokenizer};
 use innocity_core::assign::{self, Instance, Outcome};
@@ -36,8 +37,4 @@ pub use reviews::*;
 
 fn refused(key: &'static str, args: Vec<String>) -> StoreError {
     StoreError::Refused { key, args }
-}
-
-fn json_list(s: &str) -> Vec<String> {
-    serde_json::from_str(s).unwrap_or_default()
 }

@@ -14,6 +14,7 @@ pub mod indicators;
 pub mod migrate;
 pub mod orgs;
 pub mod projects;
+pub mod rows;
 pub mod stats;
 pub mod users;
 

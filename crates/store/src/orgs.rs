@@ -1,9 +1,10 @@
 //! Org units and organisations.
 use crate::audit::{self, Change};
-use crate::db::{Db, ReadRow, Result, StoreError};
+use crate::db::{Db, Result, StoreError};
+use crate::rows::{Fields, FromRow, columns, select};
 use innocity_core::access::Scope;
 use innocity_core::orgs::{OrgDraft, UnitLevel, in_subtree, unit_path};
-use sea_orm::{QueryResult, Value};
+use sea_orm::Value;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -35,38 +36,59 @@ pub struct Organisation {
     pub version: i64,
 }
 
-fn unit_from(r: &QueryResult) -> Result<OrgUnit> {
-    Ok(OrgUnit {
-        id: r.try_get("", "id")?,
-        parent_id: r.try_get("", "parent_id")?,
-        code: r.try_get("", "code")?,
-        name_zh: r.try_get("", "name_zh")?,
-        name_en: r.try_get("", "name_en")?,
-        level: r.try_get("", "level")?,
-        path: r.try_get("", "path")?,
-    })
+impl FromRow for OrgUnit {
+    const TABLE: &'static str = "org_units";
+    columns!(id, parent_id, code, name_zh, name_en, level, path);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(OrgUnit {
+            id: f.int()?,
+            parent_id: f.opt_int()?,
+            code: f.text()?,
+            name_zh: f.text()?,
+            name_en: f.text()?,
+            level: f.text()?,
+            path: f.text()?,
+        })
+    }
 }
 
-const ORG_COLUMNS: &str = "o.id, o.credit_code, o.name, o.kind, o.org_unit_id, o.unit_path, u.name_zh AS unit_name_zh, u.name_en AS unit_name_en, o.address, o.contact, o.phone, o.created_at, o.updated_at, o.version";
-
-/// An organisation from the columns of [`ORG_COLUMNS`], in order.
-fn org_from(r: &dyn ReadRow) -> Result<Organisation> {
-    Ok(Organisation {
-        id: r.int(0)?,
-        credit_code: r.text(1)?,
-        name: r.text(2)?,
-        kind: r.text(3)?,
-        org_unit_id: r.int(4)?,
-        unit_path: r.text(5)?,
-        unit_name_zh: r.text(6)?,
-        unit_name_en: r.text(7)?,
-        address: r.text(8)?,
-        contact: r.text(9)?,
-        phone: r.text(10)?,
-        created_at: r.int(11)?,
-        updated_at: r.int(12)?,
-        version: r.int(13)?,
-    })
+impl FromRow for Organisation {
+    const TABLE: &'static str = "organisations";
+    const FROM: &'static str = "organisations o JOIN org_units u ON u.id = o.org_unit_id";
+    columns!(
+        "o.id",
+        "o.credit_code",
+        "o.name",
+        "o.kind",
+        "o.org_unit_id",
+        "o.unit_path",
+        "u.name_zh AS unit_name_zh",
+        "u.name_en AS unit_name_en",
+        "o.address",
+        "o.contact",
+        "o.phone",
+        "o.created_at",
+        "o.updated_at",
+        "o.version"
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Organisation {
+            id: f.int()?,
+            credit_code: f.text()?,
+            name: f.text()?,
+            kind: f.text()?,
+            org_unit_id: f.int()?,
+            unit_path: f.text()?,
+            unit_name_zh: f.text()?,
+            unit_name_en: f.text()?,
+            address: f.text()?,
+            contact: f.text()?,
+            phone: f.text()?,
+            created_at: f.int()?,
+            updated_at: f.int()?,
+            version: f.int()?,
+        })
+    }
 }
 
 /// `[lower, upper)` bounds of the paths in the subtree rooted at `root` (paths end in '/', and
@@ -77,22 +99,11 @@ pub fn subtree_bounds(root: &str) -> (String, String) {
 }
 
 pub async fn units(db: &Db) -> Result<Vec<OrgUnit>> {
-    db.query_all("SELECT id, parent_id, code, name_zh, name_en, level, path FROM org_units ORDER BY path, sort", vec![])
-        .await?
-        .iter()
-        .map(unit_from)
-        .collect()
+    db.rows(&select::<OrgUnit>("ORDER BY path, sort"), vec![]).await
 }
 
 pub async fn unit(db: &Db, id: i64) -> Result<Option<OrgUnit>> {
-    db.query_one(
-        "SELECT id, parent_id, code, name_zh, name_en, level, path FROM org_units WHERE id = ?",
-        vec![id.into()],
-    )
-    .await?
-    .as_ref()
-    .map(unit_from)
-    .transpose()
+    db.row(&select::<OrgUnit>("WHERE id = ?"), vec![id.into()]).await
 }
 
 /// A new org unit's own data.
@@ -247,13 +258,22 @@ pub async fn list(db: &Db, scope: &Scope, q: &OrgQuery) -> Result<Page<Organisat
     let page = q.page.max(1);
     // One round trip: the page, each row carrying the total.
     let sql = format!(
-        "SELECT {ORG_COLUMNS}, ({count_sql}) AS total_count FROM organisations o JOIN org_units u ON u.id = o.org_unit_id{filter} ORDER BY o.unit_path, o.id LIMIT ? OFFSET ?"
+        "SELECT {}, ({count_sql}) AS total_count FROM {}{filter} ORDER BY o.unit_path, o.id LIMIT ? OFFSET ?",
+        Organisation::LIST,
+        Organisation::FROM,
     );
     let mut all_values = count_values.clone();
     all_values.extend(values);
     all_values.push((per_page as i64).into());
     all_values.push((((page - 1) * per_page) as i64).into());
-    let rows = db.read(&sql, all_values, |r| Ok((org_from(r)?, r.int(14)?))).await?;
+    // Each row: the organisation's columns, then the total.
+    let rows = db
+        .read(&sql, all_values, |r| {
+            let mut f = Fields::new(r, Organisation::TABLE, Organisation::COLUMNS, 0);
+            let org = Organisation::from_row(&mut f)?;
+            Ok((org, r.int(Organisation::COLUMNS.len())?))
+        })
+        .await?;
     let total = match rows.first() {
         Some((_, total)) => *total,
         None => {
@@ -285,10 +305,8 @@ async fn count_in(tx: &crate::db::Tx, unit_path: &str, delta: i64) -> Result<()>
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Organisation>> {
-    let sql = format!(
-        "SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id WHERE o.id = ?"
-    );
-    Ok(db.read(&sql, vec![id.into()], org_from).await?.into_iter().next())
+    let sql = select::<Organisation>("WHERE o.id = ?");
+    db.row(&sql, vec![id.into()]).await
 }
 
 /// Marks a one-time form token as used in `tx`; a second submit of the same form fails.
@@ -496,10 +514,8 @@ pub async fn counts_by_unit(db: &Db) -> Result<Vec<(String, u64)>> {
 }
 /// The organisation with this credit code, if registered.
 pub async fn by_credit_code(db: &Db, code: &str) -> Result<Option<Organisation>> {
-    let sql = format!(
-        "SELECT {ORG_COLUMNS} FROM organisations o JOIN org_units u ON u.id = o.org_unit_id WHERE o.credit_code = ?"
-    );
-    Ok(db.read(&sql, vec![code.trim().to_uppercase().into()], org_from).await?.into_iter().next())
+    let sql = select::<Organisation>("WHERE o.credit_code = ?");
+    db.row(&sql, vec![code.trim().to_uppercase().into()]).await
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod execution;
 use crate::audit::{self, Change};
 use crate::db::{Db, ReadRow, Result, StoreError};
 use crate::orgs::Actor;
+use crate::rows::{Fields, FromRow, columns, select};
 use chrono::NaiveDate;
 use innocity_core::projects::form::{AnswerError, ReviewPlan, Section, check_answers};
 use innocity_core::projects::funding::{

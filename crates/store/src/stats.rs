@@ -1,8 +1,9 @@
 //! Statistical returns: values with their change history, the state of each return, approvals up
 //! the hierarchy, reminders, imported form definitions, and the reads for aggregation.
 use crate::audit::{self, Change};
-use crate::db::{Db, ReadRow, Result, StoreError, Tx};
+use crate::db::{Db, Result, StoreError, Tx};
 use crate::orgs::{Actor, OrgUnit, subtree_bounds};
+use crate::rows::{Fields, FromRow, columns, select};
 use innocity_core::periods::Period;
 use innocity_core::stats::analysis::{Acc, Rollup, path_ids};
 use innocity_core::stats::status::{Action, Status, next};

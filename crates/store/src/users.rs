@@ -2,13 +2,13 @@
 //! several servers on one PostgreSQL database behave as one.
 use crate::audit::{self, Change};
 use crate::db::{Db, Result, StoreError};
+use crate::rows::{Fields, FromRow, columns, select};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use innocity_core::access::Role;
 use innocity_core::signin::{
     ACCOUNT_BACKOFF, ADDRESS_BACKOFF, Backoff, FORGET_AFTER_MS, normalised_username,
 };
-use sea_orm::QueryResult;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 mod signin;
@@ -27,18 +27,20 @@ pub struct User {
     pub active: bool,
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, role, org_unit_id, organisation_id, active";
-
-fn user_from(r: &QueryResult) -> Result<User> {
-    Ok(User {
-        id: r.try_get("", "id")?,
-        username: r.try_get("", "username")?,
-        display_name: r.try_get("", "display_name")?,
-        role: r.try_get("", "role")?,
-        org_unit_id: r.try_get("", "org_unit_id")?,
-        organisation_id: r.try_get("", "organisation_id")?,
-        active: r.try_get::<i64>("", "active")? == 1,
-    })
+impl FromRow for User {
+    const TABLE: &'static str = "users";
+    columns!(id, username, display_name, role, org_unit_id, organisation_id, active);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(User {
+            id: f.int()?,
+            username: f.text()?,
+            display_name: f.text()?,
+            role: f.text()?,
+            org_unit_id: f.opt_int()?,
+            organisation_id: f.opt_int()?,
+            active: f.flag()?,
+        })
+    }
 }
 
 pub fn hash_password(password: &str) -> Result<String> {
@@ -191,11 +193,7 @@ pub async fn add_with(
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<User>> {
-    db.query_one(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"), vec![id.into()])
-        .await?
-        .as_ref()
-        .map(user_from)
-        .transpose()
+    db.row(&select::<User>("WHERE id = ?"), vec![id.into()]).await
 }
 
 fn sha256_hex(s: &str) -> String {

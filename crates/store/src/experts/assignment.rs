@@ -22,47 +22,63 @@ pub struct Assignment {
     pub version: i64,
 }
 
-pub(super) const ASSIGNMENT_COLS: &str = "id, round_id, item_id, expert_id, affinity, method, status, reason, scores, total, recommendation, comment, saved_at, submitted_at, reminded_at, version";
-
-pub(super) fn assignment_from(r: &dyn ReadRow) -> Result<Assignment> {
-    Ok(Assignment {
-        id: r.int(0)?,
-        round_id: r.int(1)?,
-        item_id: r.int(2)?,
-        expert_id: r.int(3)?,
-        affinity: r.opt_real(4)?.unwrap_or(0.0),
-        method: r.text(5)?,
-        status: r.text(6)?,
-        reason: r.text(7)?,
-        scores: serde_json::from_str(&r.text(8)?).unwrap_or_default(),
-        total: r.opt_real(9)?,
-        recommendation: r.text(10)?,
-        comment: r.text(11)?,
-        saved_at: r.int(12)?,
-        submitted_at: r.int(13)?,
-        reminded_at: r.int(14)?,
-        version: r.int(15)?,
-    })
+impl FromRow for Assignment {
+    const TABLE: &'static str = "review_assignments";
+    columns!(
+        id,
+        round_id,
+        item_id,
+        expert_id,
+        affinity,
+        method,
+        status,
+        reason,
+        scores,
+        total,
+        recommendation,
+        comment,
+        saved_at,
+        submitted_at,
+        reminded_at,
+        version
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Assignment {
+            id: f.int()?,
+            round_id: f.int()?,
+            item_id: f.int()?,
+            expert_id: f.int()?,
+            affinity: f.real()?,
+            method: f.text()?,
+            status: f.text()?,
+            reason: f.text()?,
+            scores: f.json()?,
+            total: f.opt_real()?,
+            recommendation: f.text()?,
+            comment: f.text()?,
+            saved_at: f.int()?,
+            submitted_at: f.int()?,
+            reminded_at: f.int()?,
+            version: f.int()?,
+        })
+    }
 }
 
 pub async fn assignments(db: &Db, round_id: i64) -> Result<Vec<Assignment>> {
-    db.read(&format!("SELECT {ASSIGNMENT_COLS} FROM review_assignments WHERE round_id = ? ORDER BY item_id, id"), vec![round_id.into()], assignment_from).await
+    db.rows(&select::<Assignment>("WHERE round_id = ? ORDER BY item_id, id"), vec![round_id.into()])
+        .await
 }
 
 pub async fn assignments_of_expert(db: &Db, expert_id: i64) -> Result<Vec<Assignment>> {
-    db.read(&format!("SELECT {ASSIGNMENT_COLS} FROM review_assignments WHERE expert_id = ? ORDER BY round_id DESC, item_id"), vec![expert_id.into()], assignment_from).await
+    db.rows(
+        &select::<Assignment>("WHERE expert_id = ? ORDER BY round_id DESC, item_id"),
+        vec![expert_id.into()],
+    )
+    .await
 }
 
 pub async fn assignment(db: &Db, id: i64) -> Result<Option<Assignment>> {
-    Ok(db
-        .read(
-            &format!("SELECT {ASSIGNMENT_COLS} FROM review_assignments WHERE id = ?"),
-            vec![id.into()],
-            assignment_from,
-        )
-        .await?
-        .into_iter()
-        .next())
+    db.row(&select::<Assignment>("WHERE id = ?"), vec![id.into()]).await
 }
 
 /// Affinity of every item to every pool expert (each item's top `top`), with bids: eager adds

@@ -1,20 +1,32 @@
 //! Ties between experts and applicants, and the conflicts of interest they make.
 use super::*;
 
+impl FromRow for Tie {
+    const TABLE: &'static str = "expert_ties";
+    columns!(kind, name, credit_code, year);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Tie {
+            kind: f.code(TieKind::parse)?,
+            name: f.text()?,
+            credit_code: f.text()?,
+            year: f.opt_int32()?,
+        })
+    }
+}
+
+/// A tie with its expert.
+struct ExpertTie(i64, Tie);
+
+impl FromRow for ExpertTie {
+    const TABLE: &'static str = "expert_ties";
+    columns!(expert_id, kind, name, credit_code, year);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(ExpertTie(f.int()?, Tie::from_row(f)?))
+    }
+}
+
 pub async fn ties(db: &Db, expert_id: i64) -> Result<Vec<Tie>> {
-    db.read(
-        "SELECT kind, name, credit_code, year FROM expert_ties WHERE expert_id = ? ORDER BY id",
-        vec![expert_id.into()],
-        |r| {
-            Ok(Tie {
-                kind: TieKind::parse(&r.text(0)?).unwrap_or(TieKind::Declared),
-                name: r.text(1)?,
-                credit_code: r.text(2)?,
-                year: r.opt_int(3)?.map(|y| y as i32),
-            })
-        },
-    )
-    .await
+    db.rows(&select::<Tie>("WHERE expert_id = ? ORDER BY id"), vec![expert_id.into()]).await
 }
 
 /// Records a tie (co-author, student, relative, a declared conflict) and recomputes conflicts.
@@ -74,24 +86,7 @@ fn item_side(it: &Item) -> ItemSide {
 
 async fn all_ties(db: &Db) -> Result<HashMap<i64, Vec<Tie>>> {
     let mut out: HashMap<i64, Vec<Tie>> = HashMap::new();
-    for (id, t) in db
-        .read(
-            "SELECT expert_id, kind, name, credit_code, year FROM expert_ties ORDER BY id",
-            vec![],
-            |r| {
-                Ok((
-                    r.int(0)?,
-                    Tie {
-                        kind: TieKind::parse(&r.text(1)?).unwrap_or(TieKind::Declared),
-                        name: r.text(2)?,
-                        credit_code: r.text(3)?,
-                        year: r.opt_int(4)?.map(|y| y as i32),
-                    },
-                ))
-            },
-        )
-        .await?
-    {
+    for ExpertTie(id, t) in db.rows(&select::<ExpertTie>("ORDER BY id"), vec![]).await? {
         out.entry(id).or_default().push(t);
     }
     Ok(out)
@@ -163,23 +158,8 @@ pub(super) async fn insert_conflict(
 pub(super) async fn recompute_for_expert(tx: &Tx, db: &Db, expert_id: i64) -> Result<()> {
     let e = get(db, expert_id).await?.ok_or(StoreError::NotFound)?;
     // The tie just added is inside `tx`: read the ties there.
-    let rows = tx
-        .query_all(
-            "SELECT kind, name, credit_code, year FROM expert_ties WHERE expert_id = ?",
-            vec![expert_id.into()],
-        )
-        .await?;
-    let mut ties = Vec::new();
-    for r in rows {
-        let kind: String = r.try_get_by_index(0)?;
-        let year: Option<i64> = r.try_get_by_index(3)?;
-        ties.push(Tie {
-            kind: TieKind::parse(&kind).unwrap_or(TieKind::Declared),
-            name: r.try_get_by_index(1)?,
-            credit_code: r.try_get_by_index(2)?,
-            year: year.map(|y| y as i32),
-        });
-    }
+    let ties: Vec<Tie> =
+        tx.rows(&select::<Tie>("WHERE expert_id = ? ORDER BY id"), vec![expert_id.into()]).await?;
     let side = expert_side(&e, ties);
     for r in rounds(db).await?.into_iter().filter(|r| r.is_open() && r.library == e.library) {
         tx.exec("DELETE FROM review_conflicts WHERE round_id = ? AND expert_id = ? AND source <> 'declaration'", vec![r.id.into(), expert_id.into()]).await?;
@@ -201,16 +181,32 @@ pub struct ConflictRow {
     pub detail: String,
 }
 
+impl FromRow for ConflictRow {
+    const TABLE: &'static str = "review_conflicts";
+    columns!(item_id, expert_id, kind, source, detail);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(ConflictRow {
+            item_id: f.int()?,
+            expert_id: f.int()?,
+            kind: f.text()?,
+            source: f.text()?,
+            detail: f.text()?,
+        })
+    }
+}
+
 pub async fn round_conflicts(db: &Db, round_id: i64) -> Result<Vec<ConflictRow>> {
-    db.read("SELECT item_id, expert_id, kind, source, detail FROM review_conflicts WHERE round_id = ? ORDER BY item_id, expert_id, kind", vec![round_id.into()], |r| {
-        Ok(ConflictRow { item_id: r.int(0)?, expert_id: r.int(1)?, kind: r.text(2)?, source: r.text(3)?, detail: r.text(4)? })
-    })
+    db.rows(
+        &select::<ConflictRow>("WHERE round_id = ? ORDER BY item_id, expert_id, kind"),
+        vec![round_id.into()],
+    )
     .await
 }
 
 pub async fn expert_conflicts(db: &Db, expert_id: i64) -> Result<Vec<ConflictRow>> {
-    db.read("SELECT item_id, expert_id, kind, source, detail FROM review_conflicts WHERE expert_id = ? ORDER BY round_id DESC, item_id", vec![expert_id.into()], |r| {
-        Ok(ConflictRow { item_id: r.int(0)?, expert_id: r.int(1)?, kind: r.text(2)?, source: r.text(3)?, detail: r.text(4)? })
-    })
+    db.rows(
+        &select::<ConflictRow>("WHERE expert_id = ? ORDER BY round_id DESC, item_id"),
+        vec![expert_id.into()],
+    )
     .await
 }

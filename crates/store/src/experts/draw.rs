@@ -158,13 +158,25 @@ pub struct DrawLogEntry {
     pub at_ms: i64,
 }
 
+impl FromRow for DrawLogEntry {
+    const TABLE: &'static str = "review_draw_log";
+    const FROM: &'static str = "review_draw_log l JOIN review_items i ON i.id = l.item_id JOIN experts e ON e.id = l.expert_id";
+    columns!("i.code", "e.code", "l.action", "l.draw_key", "l.actor", "l.at_ms");
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(DrawLogEntry {
+            item_code: f.text()?,
+            expert_code: f.text()?,
+            action: f.text()?,
+            key: f.text()?,
+            actor: f.text()?,
+            at_ms: f.int()?,
+        })
+    }
+}
+
 pub async fn draw_log(db: &Db, round_id: i64) -> Result<Vec<DrawLogEntry>> {
-    db.read(
-        "SELECT i.code, e.code, l.action, l.draw_key, l.actor, l.at_ms FROM review_draw_log l JOIN review_items i ON i.id = l.item_id JOIN experts e ON e.id = l.expert_id WHERE l.round_id = ? ORDER BY l.id",
-        vec![round_id.into()],
-        |r| Ok(DrawLogEntry { item_code: r.text(0)?, expert_code: r.text(1)?, action: r.text(2)?, key: r.text(3)?, actor: r.text(4)?, at_ms: r.int(5)? }),
-    )
-    .await
+    db.rows(&select::<DrawLogEntry>("WHERE l.round_id = ? ORDER BY l.id"), vec![round_id.into()])
+        .await
 }
 
 /// An expert declines an assignment or declares a conflict on it: the assignment ends (with the

@@ -52,34 +52,60 @@ pub struct ExpertDraft {
     pub yearly_cap: i64,
 }
 
-const EXPERT_COLS: &str = "id, code, name, user_id, organisation_name, credit_code, unit_path, title, fields, keywords, publications, projects, region, contact, groups, available_from, available_to, library, status, status_reason, confirmed_year, yearly_cap, version";
-
-fn expert_from(r: &dyn ReadRow) -> Result<Expert> {
-    Ok(Expert {
-        id: r.int(0)?,
-        code: r.text(1)?,
-        name: r.text(2)?,
-        user_id: r.opt_int(3)?,
-        organisation_name: r.text(4)?,
-        credit_code: r.text(5)?,
-        unit_path: r.text(6)?,
-        title: r.text(7)?,
-        fields: json_list(&r.text(8)?),
-        keywords: r.text(9)?,
-        publications: r.text(10)?,
-        projects: r.text(11)?,
-        region: r.text(12)?,
-        contact: r.text(13)?,
-        groups: json_list(&r.text(14)?),
-        available_from: r.text(15)?,
-        available_to: r.text(16)?,
-        library: Library::parse(&r.text(17)?).unwrap_or(Library::Review),
-        status: Status::parse(&r.text(18)?).unwrap_or(Status::Applied),
-        status_reason: r.text(19)?,
-        confirmed_year: r.int(20)?,
-        yearly_cap: r.int(21)?,
-        version: r.int(22)?,
-    })
+impl FromRow for Expert {
+    const TABLE: &'static str = "experts";
+    columns!(
+        id,
+        code,
+        name,
+        user_id,
+        organisation_name,
+        credit_code,
+        unit_path,
+        title,
+        fields,
+        keywords,
+        publications,
+        projects,
+        region,
+        contact,
+        groups,
+        available_from,
+        available_to,
+        library,
+        status,
+        status_reason,
+        confirmed_year,
+        yearly_cap,
+        version
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Expert {
+            id: f.int()?,
+            code: f.text()?,
+            name: f.text()?,
+            user_id: f.opt_int()?,
+            organisation_name: f.text()?,
+            credit_code: f.text()?,
+            unit_path: f.text()?,
+            title: f.text()?,
+            fields: f.json()?,
+            keywords: f.text()?,
+            publications: f.text()?,
+            projects: f.text()?,
+            region: f.text()?,
+            contact: f.text()?,
+            groups: f.json()?,
+            available_from: f.opt_date_text()?,
+            available_to: f.opt_date_text()?,
+            library: f.code(Library::parse)?,
+            status: f.code(Status::parse)?,
+            status_reason: f.text()?,
+            confirmed_year: f.int()?,
+            yearly_cap: f.int()?,
+            version: f.int()?,
+        })
+    }
 }
 
 /// Filters of the library list.
@@ -93,7 +119,7 @@ pub struct ExpertQuery {
 }
 
 pub async fn list(db: &Db, q: &ExpertQuery) -> Result<Vec<Expert>> {
-    let mut sql = format!("SELECT {EXPERT_COLS} FROM experts WHERE 1 = 1");
+    let mut sql = select::<Expert>("WHERE 1 = 1");
     let mut params: Vec<Value> = vec![];
     if let Some(l) = q.library {
         sql.push_str(" AND library = ?");
@@ -120,31 +146,15 @@ pub async fn list(db: &Db, q: &ExpertQuery) -> Result<Vec<Expert>> {
         ]);
     }
     sql.push_str(" ORDER BY code");
-    db.read(&sql, params, expert_from).await
+    db.rows(&sql, params).await
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Expert>> {
-    Ok(db
-        .read(
-            &format!("SELECT {EXPERT_COLS} FROM experts WHERE id = ?"),
-            vec![id.into()],
-            expert_from,
-        )
-        .await?
-        .into_iter()
-        .next())
+    db.row(&select::<Expert>("WHERE id = ?"), vec![id.into()]).await
 }
 
 pub async fn by_user(db: &Db, user_id: i64) -> Result<Option<Expert>> {
-    Ok(db
-        .read(
-            &format!("SELECT {EXPERT_COLS} FROM experts WHERE user_id = ?"),
-            vec![user_id.into()],
-            expert_from,
-        )
-        .await?
-        .into_iter()
-        .next())
+    db.row(&select::<Expert>("WHERE user_id = ?"), vec![user_id.into()]).await
 }
 
 /// Checks an entered profile: what is missing or malformed, by field.

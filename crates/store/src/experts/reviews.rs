@@ -24,26 +24,16 @@ pub async fn save_review(
 ) -> Result<Option<f64>> {
     let me = by_user(db, expert_user).await?.ok_or(StoreError::NotFound)?;
     let tx = db.begin_write().await?;
-    let a = tx
-        .query_one(
-            &format!("SELECT {ASSIGNMENT_COLS} FROM review_assignments WHERE id = ?"),
-            vec![assignment_id.into()],
-        )
+    let a: Assignment = tx
+        .row(&select::<Assignment>("WHERE id = ?"), vec![assignment_id.into()])
         .await?
-        .map(|r| assignment_from(&r))
-        .transpose()?
         .ok_or(StoreError::NotFound)?;
     if a.expert_id != me.id {
         return Err(StoreError::NotFound);
     }
-    let r = tx
-        .query_one(
-            &format!("SELECT {ROUND_COLS} FROM review_rounds WHERE id = ?"),
-            vec![a.round_id.into()],
-        )
+    let r: Round = tx
+        .row(&select::<Round>("WHERE id = ?"), vec![a.round_id.into()])
         .await?
-        .map(|r| round_from(&r))
-        .transpose()?
         .ok_or(StoreError::NotFound)?;
     check_reviewable(&r, &a, today)?;
     let total = score(&r, input)?;
@@ -185,6 +175,15 @@ pub const SPREAD: f64 = 25.0;
 /// A reviewer this far from the panels on average is an outlier.
 pub const OUTLIER: f64 = 12.0;
 
+impl FromRow for Scored {
+    const TABLE: &'static str = "review_assignments";
+    const FROM: &'static str = "review_assignments a JOIN review_items i ON i.id = a.item_id JOIN experts e ON e.id = a.expert_id";
+    columns!("i.code", "e.code", "a.total");
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Scored { item: f.text()?, expert: f.text()?, total: f.real()? })
+    }
+}
+
 /// The ranked list and the reviewers' deviations from submitted reviews.
 pub async fn results(
     db: &Db,
@@ -192,9 +191,12 @@ pub async fn results(
     method: Method,
 ) -> Result<(Vec<ItemResult>, Vec<Deviation>)> {
     let scored: Vec<Scored> = db
-        .read("SELECT i.code, e.code, a.total FROM review_assignments a JOIN review_items i ON i.id = a.item_id JOIN experts e ON e.id = a.expert_id WHERE a.round_id = ? AND a.status = 'submitted' AND a.total IS NOT NULL", vec![round_id.into()], |r| {
-            Ok(Scored { item: r.text(0)?, expert: r.text(1)?, total: r.opt_real(2)?.unwrap_or(0.0) })
-        })
+        .rows(
+            &select::<Scored>(
+                "WHERE a.round_id = ? AND a.status = 'submitted' AND a.total IS NOT NULL",
+            ),
+            vec![round_id.into()],
+        )
         .await?;
     Ok((scoring::aggregate(&scored, method, SPREAD), scoring::deviations(&scored, OUTLIER)))
 }

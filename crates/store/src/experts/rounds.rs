@@ -69,27 +69,32 @@ pub struct Round {
     pub closed_at: i64,
 }
 
-pub(super) const ROUND_COLS: &str = "id, code, name, call_name, library, mode, demand, max_load, rules, form, deadline, year, status, seed_hash, seed, closed_at";
-
-pub(super) fn round_from(r: &dyn ReadRow) -> Result<Round> {
-    Ok(Round {
-        id: r.int(0)?,
-        code: r.text(1)?,
-        name: r.text(2)?,
-        call_name: r.text(3)?,
-        library: Library::parse(&r.text(4)?).unwrap_or(Library::Review),
-        mode: Mode::parse(&r.text(5)?).unwrap_or(Mode::Assign),
-        demand: r.int(6)?,
-        max_load: r.int(7)?,
-        rules: serde_json::from_str(&r.text(8)?).unwrap_or_default(),
-        form: serde_json::from_str(&r.text(9)?).unwrap_or_else(|_| Form::standard()),
-        deadline: r.text(10)?,
-        year: r.int(11)?,
-        status: r.text(12)?,
-        seed_hash: r.text(13)?,
-        seed: r.text(14)?,
-        closed_at: r.int(15)?,
-    })
+impl FromRow for Round {
+    const TABLE: &'static str = "review_rounds";
+    columns!(
+        id, code, name, call_name, library, mode, demand, max_load, rules, form, deadline, year,
+        status, seed_hash, seed, closed_at
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Round {
+            id: f.int()?,
+            code: f.text()?,
+            name: f.text()?,
+            call_name: f.text()?,
+            library: f.code(Library::parse)?,
+            mode: f.code(Mode::parse)?,
+            demand: f.int()?,
+            max_load: f.int()?,
+            rules: f.json()?,
+            form: f.json()?,
+            deadline: f.date_text()?,
+            year: f.int()?,
+            status: f.text()?,
+            seed_hash: f.text()?,
+            seed: f.text()?,
+            closed_at: f.int()?,
+        })
+    }
 }
 
 impl Round {
@@ -124,23 +129,38 @@ pub struct Item {
     pub avoid: Vec<String>,
 }
 
-const ITEM_COLS: &str = "id, round_id, code, title, body, discipline, applicant, members, credit_code, org_name, unit_path, avoid";
-
-fn item_from(r: &dyn ReadRow) -> Result<Item> {
-    Ok(Item {
-        id: r.int(0)?,
-        round_id: r.int(1)?,
-        code: r.text(2)?,
-        title: r.text(3)?,
-        body: r.text(4)?,
-        discipline: r.text(5)?,
-        applicant: r.text(6)?,
-        members: json_list(&r.text(7)?),
-        credit_code: r.text(8)?,
-        org_name: r.text(9)?,
-        unit_path: r.text(10)?,
-        avoid: json_list(&r.text(11)?),
-    })
+impl FromRow for Item {
+    const TABLE: &'static str = "review_items";
+    columns!(
+        id,
+        round_id,
+        code,
+        title,
+        body,
+        discipline,
+        applicant,
+        members,
+        credit_code,
+        org_name,
+        unit_path,
+        avoid
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Item {
+            id: f.int()?,
+            round_id: f.int()?,
+            code: f.text()?,
+            title: f.text()?,
+            body: f.text()?,
+            discipline: f.text()?,
+            applicant: f.text()?,
+            members: f.json()?,
+            credit_code: f.text()?,
+            org_name: f.text()?,
+            unit_path: f.text()?,
+            avoid: f.json()?,
+        })
+    }
 }
 
 pub struct NewRound {
@@ -198,15 +218,8 @@ pub(crate) async fn create_round_in(
     insert_items(tx, id, items).await?;
     audit::append(tx, Change { actor: actor.username, action: "review_round.create", entity: "review_round", entity_id: id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "code": r.code, "mode": r.mode.code(), "items": items.len() }), request_id: actor.request_id }).await?;
     // The items just added are inside `tx`: read them there.
-    let its = tx
-        .query_all(
-            &format!("SELECT {ITEM_COLS} FROM review_items WHERE round_id = ? ORDER BY code"),
-            vec![id.into()],
-        )
-        .await?
-        .iter()
-        .map(|row| item_from(row))
-        .collect::<Result<Vec<_>>>()?;
+    let its: Vec<Item> =
+        tx.rows(&select::<Item>("WHERE round_id = ? ORDER BY code"), vec![id.into()]).await?;
     insert_conflicts(
         tx,
         db,
@@ -266,39 +279,17 @@ async fn insert_items(tx: &Tx, id: i64, items: &[Item]) -> Result<()> {
 }
 
 pub async fn rounds(db: &Db) -> Result<Vec<Round>> {
-    db.read(&format!("SELECT {ROUND_COLS} FROM review_rounds ORDER BY id DESC"), vec![], round_from)
-        .await
+    db.rows(&select::<Round>("ORDER BY id DESC"), vec![]).await
 }
 
 pub async fn round(db: &Db, id: i64) -> Result<Option<Round>> {
-    Ok(db
-        .read(
-            &format!("SELECT {ROUND_COLS} FROM review_rounds WHERE id = ?"),
-            vec![id.into()],
-            round_from,
-        )
-        .await?
-        .into_iter()
-        .next())
+    db.row(&select::<Round>("WHERE id = ?"), vec![id.into()]).await
 }
 
 pub async fn items(db: &Db, round_id: i64) -> Result<Vec<Item>> {
-    db.read(
-        &format!("SELECT {ITEM_COLS} FROM review_items WHERE round_id = ? ORDER BY code"),
-        vec![round_id.into()],
-        item_from,
-    )
-    .await
+    db.rows(&select::<Item>("WHERE round_id = ? ORDER BY code"), vec![round_id.into()]).await
 }
 
 pub async fn item(db: &Db, id: i64) -> Result<Option<Item>> {
-    Ok(db
-        .read(
-            &format!("SELECT {ITEM_COLS} FROM review_items WHERE id = ?"),
-            vec![id.into()],
-            item_from,
-        )
-        .await?
-        .into_iter()
-        .next())
+    db.row(&select::<Item>("WHERE id = ?"), vec![id.into()]).await
 }

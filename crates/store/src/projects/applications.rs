@@ -33,49 +33,66 @@ pub struct Application {
     pub answers: BTreeMap<String, String>,
 }
 
-const APP_COLS: &str = "id, call_id, code, title, topic, summary, leader_user_id, leader_name, leader_key, members, organisation_id, unit_path, budget, requested_fen, stage, reason, duplicate_of, granted_fen, submitted_at, updated_at, version, department_opinion, suggested_fen, answers";
-
-fn app_from(r: &dyn ReadRow) -> Result<Application> {
-    let stage = r.text(14)?;
-    Ok(Application {
-        id: r.int(0)?,
-        call_id: r.int(1)?,
-        code: r.text(2)?,
-        title: r.text(3)?,
-        topic: r.text(4)?,
-        summary: r.text(5)?,
-        leader_user_id: r.int(6)?,
-        leader_name: r.text(7)?,
-        leader_key: r.text(8)?,
-        members: serde_json::from_str(&r.text(9)?).unwrap_or_default(),
-        organisation_id: r.int(10)?,
-        unit_path: r.text(11)?,
-        budget: serde_json::from_str(&r.text(12)?).unwrap_or_default(),
-        requested: Money(r.int(13)?),
-        stage: Stage::parse(&stage)
-            .ok_or_else(|| StoreError::Invalid(format!("unknown stage {stage}")))?,
-        reason: r.text(15)?,
-        duplicate_of: r.text(16)?,
-        granted: Money(r.int(17)?),
-        submitted_at: r.int(18)?,
-        updated_at: r.int(19)?,
-        version: r.int(20)?,
-        department_opinion: r.text(21)?,
-        suggested: Money(r.int(22)?),
-        answers: serde_json::from_str(&r.text(23)?).unwrap_or_default(),
-    })
+impl FromRow for Application {
+    const TABLE: &'static str = "applications";
+    columns!(
+        id,
+        call_id,
+        code,
+        title,
+        topic,
+        summary,
+        leader_user_id,
+        leader_name,
+        leader_key,
+        members,
+        organisation_id,
+        unit_path,
+        budget,
+        requested_fen,
+        stage,
+        reason,
+        duplicate_of,
+        granted_fen,
+        submitted_at,
+        updated_at,
+        version,
+        department_opinion,
+        suggested_fen,
+        answers
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Application {
+            id: f.int()?,
+            call_id: f.int()?,
+            code: f.text()?,
+            title: f.text()?,
+            topic: f.text()?,
+            summary: f.text()?,
+            leader_user_id: f.int()?,
+            leader_name: f.text()?,
+            leader_key: f.text()?,
+            members: f.json()?,
+            organisation_id: f.int()?,
+            unit_path: f.text()?,
+            budget: f.json()?,
+            requested: Money(f.int()?),
+            stage: f.code(Stage::parse)?,
+            reason: f.text()?,
+            duplicate_of: f.text()?,
+            granted: Money(f.int()?),
+            submitted_at: f.int()?,
+            updated_at: f.int()?,
+            version: f.int()?,
+            department_opinion: f.text()?,
+            suggested: Money(f.int()?),
+            answers: f.json()?,
+        })
+    }
 }
 
 pub async fn application(db: &Db, id: i64) -> Result<Option<Application>> {
-    Ok(db
-        .read(
-            &format!("SELECT {APP_COLS} FROM applications WHERE id = ?"),
-            vec![id.into()],
-            app_from,
-        )
-        .await?
-        .into_iter()
-        .next())
+    db.row(&select::<Application>("WHERE id = ?"), vec![id.into()]).await
 }
 
 /// Keeps the board's counts in step, in the caller's transaction: `n` applications with these
@@ -118,7 +135,7 @@ pub async fn applications(
     call_id: Option<i64>,
     stage: Option<Stage>,
 ) -> Result<Vec<Application>> {
-    let mut sql = format!("SELECT {APP_COLS} FROM applications WHERE 1 = 1");
+    let mut sql = select::<Application>("WHERE 1 = 1");
     let mut params: Vec<Value> = vec![];
     match reach {
         Reach::Leader(u) => {
@@ -145,7 +162,7 @@ pub async fn applications(
         params.push(s.code().into());
     }
     sql.push_str(" ORDER BY code");
-    db.read(&sql, params, app_from).await
+    db.rows(&sql, params).await
 }
 
 /// What an applicant types.

@@ -14,28 +14,28 @@ pub struct Attachment {
     pub uploaded_at: i64,
 }
 
-const ATT_COLS: &str =
-    "id, application_id, name, kind, content_type, size, sha256, uploaded_by, uploaded_at";
-
-fn att_from(r: &dyn ReadRow) -> Result<Attachment> {
-    Ok(Attachment {
-        id: r.int(0)?,
-        application_id: r.int(1)?,
-        name: r.text(2)?,
-        kind: r.text(3)?,
-        content_type: r.text(4)?,
-        size: r.int(5)?,
-        sha256: r.text(6)?,
-        uploaded_by: r.text(7)?,
-        uploaded_at: r.int(8)?,
-    })
+impl FromRow for Attachment {
+    const TABLE: &'static str = "attachments";
+    columns!(id, application_id, name, kind, content_type, size, sha256, uploaded_by, uploaded_at);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Attachment {
+            id: f.int()?,
+            application_id: f.int()?,
+            name: f.text()?,
+            kind: f.text()?,
+            content_type: f.text()?,
+            size: f.int()?,
+            sha256: f.text()?,
+            uploaded_by: f.text()?,
+            uploaded_at: f.int()?,
+        })
+    }
 }
 
 pub async fn attachments(db: &Db, application_id: i64) -> Result<Vec<Attachment>> {
-    db.read(
-        &format!("SELECT {ATT_COLS} FROM attachments WHERE application_id = ? ORDER BY id"),
+    db.rows(
+        &select::<Attachment>("WHERE application_id = ? ORDER BY id"),
         vec![application_id.into()],
-        att_from,
     )
     .await
 }
@@ -201,15 +201,9 @@ pub async fn attachment_file(
     files: &std::path::Path,
     id: i64,
 ) -> Result<(Attachment, Vec<u8>)> {
-    let att = db
-        .read(
-            &format!("SELECT {ATT_COLS} FROM attachments WHERE id = ?"),
-            vec![id.into()],
-            att_from,
-        )
+    let att: Attachment = db
+        .row(&select::<Attachment>("WHERE id = ?"), vec![id.into()])
         .await?
-        .into_iter()
-        .next()
         .ok_or(StoreError::NotFound)?;
     let bytes = read_stored(files, &att.sha256, &format!("attachment {id}")).await?;
     Ok((att, bytes))

@@ -21,42 +21,50 @@ pub struct Call {
     pub review_plan: ReviewPlan,
 }
 
-const CALL_COLS: &str = "id, programme_id, code, title, year, guidelines, topics, eligibility, budget_rules, applicant_deadline, organisation_deadline, zone_deadline, opens_on, status, form, review_plan";
-
-pub(super) fn date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+impl FromRow for Call {
+    const TABLE: &'static str = "calls";
+    columns!(
+        id,
+        programme_id,
+        code,
+        title,
+        year,
+        guidelines,
+        topics,
+        eligibility,
+        budget_rules,
+        applicant_deadline,
+        organisation_deadline,
+        zone_deadline,
+        opens_on,
+        status,
+        form,
+        review_plan
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Call {
+            id: f.int()?,
+            programme_id: f.int()?,
+            code: f.text()?,
+            title: f.text()?,
+            year: f.int()?,
+            guidelines: f.text()?,
+            topics: f.json()?,
+            eligibility: f.json()?,
+            budget_rules: f.json()?,
+            deadlines: Deadlines { applicant: f.date()?, organisation: f.date()?, zone: f.date()? },
+            opens_on: f.date()?,
+            status: f.text()?,
+            form: f.json()?,
+            // No plan stored (calls from before plans): the default plan.
+            review_plan: f.opt_json()?.unwrap_or_default(),
+        })
+    }
 }
 
-fn call_from(r: &dyn ReadRow) -> Result<Call> {
-    let bad =
-        |what: &str| StoreError::Invalid(format!("call {}: bad {what}", r.int(0).unwrap_or(0)));
-    Ok(Call {
-        id: r.int(0)?,
-        programme_id: r.int(1)?,
-        code: r.text(2)?,
-        title: r.text(3)?,
-        year: r.int(4)?,
-        guidelines: r.text(5)?,
-        topics: serde_json::from_str(&r.text(6)?).unwrap_or_default(),
-        eligibility: serde_json::from_str(&r.text(7)?).map_err(|_| bad("eligibility"))?,
-        budget_rules: serde_json::from_str(&r.text(8)?).map_err(|_| bad("budget rules"))?,
-        deadlines: Deadlines {
-            applicant: date(&r.text(9)?),
-            organisation: date(&r.text(10)?),
-            zone: date(&r.text(11)?),
-        },
-        opens_on: date(&r.text(12)?),
-        status: r.text(13)?,
-        form: serde_json::from_str(&r.text(14)?).map_err(|_| bad("form"))?,
-        review_plan: {
-            let t = r.text(15)?;
-            if t.is_empty() {
-                ReviewPlan::default()
-            } else {
-                serde_json::from_str(&t).map_err(|_| bad("review plan"))?
-            }
-        },
-    })
+/// A date kept as text in a loaded record; unreadable reads as the epoch.
+pub(super) fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
 }
 
 pub struct NewCall {
@@ -152,13 +160,10 @@ pub async fn update_call(db: &Db, id: i64, c: &NewCall, actor: Actor<'_>) -> Res
     check_call(db, c).await?;
     // Read and checked inside the write, so no application slips in between.
     let tx = db.begin_write().await?;
-    let before = match tx
-        .query_one(&format!("SELECT {CALL_COLS} FROM calls WHERE id = ?"), vec![id.into()])
+    let before: Call = tx
+        .row(&select::<Call>("WHERE id = ?"), vec![id.into()])
         .await?
-    {
-        Some(row) => call_from(&row)?,
-        None => return Err(StoreError::NotFound),
-    };
+        .ok_or(StoreError::NotFound)?;
     let applied: i64 = tx
         .query_one("SELECT COUNT(*) FROM applications WHERE call_id = ?", vec![id.into()])
         .await?
@@ -228,20 +233,11 @@ fn call_audit(
 }
 
 pub async fn calls(db: &Db) -> Result<Vec<Call>> {
-    db.read(
-        &format!("SELECT {CALL_COLS} FROM calls ORDER BY applicant_deadline DESC, id DESC"),
-        vec![],
-        call_from,
-    )
-    .await
+    db.rows(&select::<Call>("ORDER BY applicant_deadline DESC, id DESC"), vec![]).await
 }
 
 pub async fn call(db: &Db, id: i64) -> Result<Option<Call>> {
-    Ok(db
-        .read(&format!("SELECT {CALL_COLS} FROM calls WHERE id = ?"), vec![id.into()], call_from)
-        .await?
-        .into_iter()
-        .next())
+    db.row(&select::<Call>("WHERE id = ?"), vec![id.into()]).await
 }
 
 /// A file of a call's guidelines (申报指南 and its annexes), public like the call.
@@ -254,23 +250,22 @@ pub struct CallFile {
     pub sha256: String,
 }
 
-fn call_file_from(r: &dyn ReadRow) -> Result<CallFile> {
-    Ok(CallFile {
-        id: r.int(0)?,
-        call_id: r.int(1)?,
-        name: r.text(2)?,
-        size: r.int(3)?,
-        sha256: r.text(4)?,
-    })
+impl FromRow for CallFile {
+    const TABLE: &'static str = "call_files";
+    columns!(id, call_id, name, size, sha256);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(CallFile {
+            id: f.int()?,
+            call_id: f.int()?,
+            name: f.text()?,
+            size: f.int()?,
+            sha256: f.text()?,
+        })
+    }
 }
 
 pub async fn call_files(db: &Db, call_id: i64) -> Result<Vec<CallFile>> {
-    db.read(
-        "SELECT id, call_id, name, size, sha256 FROM call_files WHERE call_id = ? ORDER BY id",
-        vec![call_id.into()],
-        call_file_from,
-    )
-    .await
+    db.rows(&select::<CallFile>("WHERE call_id = ? ORDER BY id"), vec![call_id.into()]).await
 }
 
 /// Adds a checked file to a call's guidelines (the same file twice is one).
@@ -324,15 +319,9 @@ pub async fn call_file(
     call_id: i64,
     id: i64,
 ) -> Result<(CallFile, Vec<u8>)> {
-    let f = db
-        .read(
-            "SELECT id, call_id, name, size, sha256 FROM call_files WHERE id = ? AND call_id = ?",
-            vec![id.into(), call_id.into()],
-            call_file_from,
-        )
+    let f: CallFile = db
+        .row(&select::<CallFile>("WHERE id = ? AND call_id = ?"), vec![id.into(), call_id.into()])
         .await?
-        .into_iter()
-        .next()
         .ok_or(StoreError::NotFound)?;
     let bytes = read_stored(files, &f.sha256, &format!("call file {id}")).await?;
     Ok((f, bytes))

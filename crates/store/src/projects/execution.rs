@@ -10,6 +10,7 @@ use super::{
 use crate::audit::{self, Change};
 use crate::db::{Db, Result, StoreError, Tx};
 use crate::orgs::Actor;
+use crate::rows::{Fields, FromRow, columns, select};
 use chrono::NaiveDate;
 use innocity_core::credit::{Nature, Record, Sanction, Severity};
 use innocity_core::projects::execution::{

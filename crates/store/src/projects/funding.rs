@@ -29,38 +29,44 @@ impl TaskBook {
     }
 }
 
-const BOOK_COLS: &str = "goals, deliverables, starts_on, ends_on, post_subsidy, signed_by, signed_at, budget, status, status_reason, extended, version, milestones";
-
-fn book_from(r: &dyn ReadRow) -> Result<TaskBook> {
-    let status = r.text(8)?;
-    Ok(TaskBook {
-        goals: r.text(0)?,
-        deliverables: serde_json::from_str(&r.text(1)?).unwrap_or_default(),
-        starts_on: r.text(2)?,
-        ends_on: r.text(3)?,
-        post_subsidy: r.int(4)? != 0,
-        signed_by: r.text(5)?,
-        signed_at: r.int(6)?,
-        budget: serde_json::from_str(&r.text(7)?).unwrap_or_default(),
-        status: innocity_core::projects::execution::Status::parse(&status)
-            .ok_or_else(|| StoreError::Invalid(format!("unknown project status {status}")))?,
-        status_reason: r.text(9)?,
-        extended: r.int(10)? != 0,
-        version: r.int(11)?,
-        milestones: serde_json::from_str(&r.text(12)?).unwrap_or_default(),
-    })
+impl FromRow for TaskBook {
+    const TABLE: &'static str = "task_books";
+    columns!(
+        goals,
+        deliverables,
+        starts_on,
+        ends_on,
+        post_subsidy,
+        signed_by,
+        signed_at,
+        budget,
+        status,
+        status_reason,
+        extended,
+        version,
+        milestones
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(TaskBook {
+            goals: f.text()?,
+            deliverables: f.json()?,
+            starts_on: f.date_text()?,
+            ends_on: f.date_text()?,
+            post_subsidy: f.flag()?,
+            signed_by: f.text()?,
+            signed_at: f.int()?,
+            budget: f.json()?,
+            status: f.code(innocity_core::projects::execution::Status::parse)?,
+            status_reason: f.text()?,
+            extended: f.flag()?,
+            version: f.int()?,
+            milestones: f.json()?,
+        })
+    }
 }
 
 pub async fn task_book(db: &Db, application_id: i64) -> Result<Option<TaskBook>> {
-    Ok(db
-        .read(
-            &format!("SELECT {BOOK_COLS} FROM task_books WHERE application_id = ?"),
-            vec![application_id.into()],
-            book_from,
-        )
-        .await?
-        .into_iter()
-        .next())
+    db.row(&select::<TaskBook>("WHERE application_id = ?"), vec![application_id.into()]).await
 }
 
 /// Signs the task book of an established project and lays out its payment schedule (50/30/20,
@@ -213,17 +219,12 @@ pub async fn pay(db: &Db, instalment_id: i64, release: bool, actor: Actor<'_>) -
     if cancelled {
         return Err(refused("projects.err.cancelled", vec![]));
     }
-    if let Some(book) = tx
-        .query_one(
-            &format!("SELECT {BOOK_COLS} FROM task_books WHERE application_id = ?"),
-            vec![app_id.into()],
-        )
-        .await?
+    let book: Option<TaskBook> =
+        tx.row(&select::<TaskBook>("WHERE application_id = ?"), vec![app_id.into()]).await?;
+    if let Some(book) = book
+        && !book.status.pays()
     {
-        let book = book_from(&book)?;
-        if !book.status.pays() {
-            return Err(refused("projects.err.not_paying", vec![book.status.code().into()]));
-        }
+        return Err(refused("projects.err.not_paying", vec![book.status.code().into()]));
     }
     let met = tx
         .query_one(

@@ -38,11 +38,16 @@ pub async fn create_programme(
     Ok(id)
 }
 
+impl FromRow for Programme {
+    const TABLE: &'static str = "programmes";
+    columns!(id, code, name);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Programme { id: f.int()?, code: f.text()?, name: f.text()? })
+    }
+}
+
 pub async fn programmes(db: &Db) -> Result<Vec<Programme>> {
-    db.read("SELECT id, code, name FROM programmes ORDER BY code", vec![], |r| {
-        Ok(Programme { id: r.int(0)?, code: r.text(1)?, name: r.text(2)? })
-    })
-    .await
+    db.rows(&select::<Programme>("ORDER BY code"), vec![]).await
 }
 
 /// Sets a programme's budget for a year; it may never fall below what is already committed.

@@ -21,27 +21,42 @@ pub struct Return {
     pub version: i64,
 }
 
-pub(super) const RETURN_COLS: &str = "id, form, period, organisation_id, unit_path, status, explanations, reason, created_at, updated_at, submitted_at, reviewed_by, reviewed_at, version";
-
-pub(super) fn return_from(r: &dyn ReadRow) -> Result<Return> {
-    let status = r.text(5)?;
-    Ok(Return {
-        id: r.int(0)?,
-        form: r.text(1)?,
-        period: r.text(2)?,
-        organisation_id: r.int(3)?,
-        unit_path: r.text(4)?,
-        status: Status::parse(&status)
-            .ok_or_else(|| StoreError::Invalid(format!("unknown return status '{status}'")))?,
-        explanations: serde_json::from_str(&r.text(6)?).unwrap_or_default(),
-        reason: r.text(7)?,
-        created_at: r.int(8)?,
-        updated_at: r.int(9)?,
-        submitted_at: r.int(10)?,
-        reviewed_by: r.text(11)?,
-        reviewed_at: r.int(12)?,
-        version: r.int(13)?,
-    })
+impl FromRow for Return {
+    const TABLE: &'static str = "stat_returns";
+    columns!(
+        id,
+        form,
+        period,
+        organisation_id,
+        unit_path,
+        status,
+        explanations,
+        reason,
+        created_at,
+        updated_at,
+        submitted_at,
+        reviewed_by,
+        reviewed_at,
+        version
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Return {
+            id: f.int()?,
+            form: f.text()?,
+            period: f.text()?,
+            organisation_id: f.int()?,
+            unit_path: f.text()?,
+            status: f.code(Status::parse)?,
+            explanations: f.json()?,
+            reason: f.text()?,
+            created_at: f.int()?,
+            updated_at: f.int()?,
+            submitted_at: f.int()?,
+            reviewed_by: f.text()?,
+            reviewed_at: f.int()?,
+            version: f.int()?,
+        })
+    }
 }
 
 pub async fn find_return(
@@ -50,27 +65,18 @@ pub async fn find_return(
     period: &str,
     organisation_id: i64,
 ) -> Result<Option<Return>> {
-    let sql = format!(
-        "SELECT {RETURN_COLS} FROM stat_returns WHERE form = ? AND period = ? AND organisation_id = ?"
-    );
-    Ok(db
-        .read(&sql, vec![form.into(), period.into(), organisation_id.into()], return_from)
-        .await?
-        .into_iter()
-        .next())
+    let sql = select::<Return>("WHERE form = ? AND period = ? AND organisation_id = ?");
+    db.row(&sql, vec![form.into(), period.into(), organisation_id.into()]).await
 }
 
 pub async fn return_by_id(db: &Db, id: i64) -> Result<Option<Return>> {
-    let sql = format!("SELECT {RETURN_COLS} FROM stat_returns WHERE id = ?");
-    Ok(db.read(&sql, vec![id.into()], return_from).await?.into_iter().next())
+    db.row(&select::<Return>("WHERE id = ?"), vec![id.into()]).await
 }
 
 /// One organisation's returns, newest period first.
 pub async fn returns_of(db: &Db, organisation_id: i64) -> Result<Vec<Return>> {
-    let sql = format!(
-        "SELECT {RETURN_COLS} FROM stat_returns WHERE organisation_id = ? ORDER BY period DESC, form"
-    );
-    db.read(&sql, vec![organisation_id.into()], return_from).await
+    let sql = select::<Return>("WHERE organisation_id = ? ORDER BY period DESC, form");
+    db.rows(&sql, vec![organisation_id.into()]).await
 }
 
 /// A stored value of a return.

@@ -103,14 +103,8 @@ pub(super) async fn lock_return(
     period: &str,
     organisation_id: i64,
 ) -> Result<Option<Return>> {
-    let sql = format!(
-        "SELECT {RETURN_COLS} FROM stat_returns WHERE form = ? AND period = ? AND organisation_id = ?"
-    );
-    tx.query_one(&sql, vec![form.into(), period.into(), organisation_id.into()])
-        .await?
-        .as_ref()
-        .map(|r| return_from(r))
-        .transpose()
+    let sql = select::<Return>("WHERE form = ? AND period = ? AND organisation_id = ?");
+    tx.row(&sql, vec![form.into(), period.into(), organisation_id.into()]).await
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -10,13 +10,30 @@ pub struct OpinionRow {
     pub added_by: String,
 }
 
+impl FromRow for OpinionRow {
+    const TABLE: &'static str = "project_opinions";
+    columns!(id, stage, expert, score, conclusion, body, added_by);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(OpinionRow {
+            id: f.int()?,
+            stage: f.text()?,
+            opinion: Opinion {
+                expert: f.text()?,
+                score: f.int_as()?,
+                conclusion: f.code(Outcome::parse)?,
+                text: f.text()?,
+            },
+            added_by: f.text()?,
+        })
+    }
+}
+
 pub async fn opinions(db: &Db, application_id: i64) -> Result<Vec<OpinionRow>> {
-    Ok(db
-        .read("SELECT id, stage, expert, score, conclusion, body, added_by FROM project_opinions WHERE application_id = ? ORDER BY id", vec![application_id.into()], |r| Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.int(3)?, r.text(4)?, r.text(5)?, r.text(6)?)))
-        .await?
-        .into_iter()
-        .filter_map(|(id, stage, expert, score, c, text, by)| Some(OpinionRow { id, stage, opinion: Opinion { expert, score: u8::try_from(score).ok()?, conclusion: Outcome::parse(&c)?, text }, added_by: by }))
-        .collect())
+    db.rows(
+        &select::<OpinionRow>("WHERE application_id = ? ORDER BY id"),
+        vec![application_id.into()],
+    )
+    .await
 }
 
 /// The bureau enters an expert's written opinion (the inspection or acceptance group's forms).
@@ -146,15 +163,24 @@ pub struct OutcomeRow {
     pub decided_at: i64,
 }
 
-pub async fn outcome(db: &Db, application_id: i64) -> Result<Option<OutcomeRow>> {
-    Ok(db
-        .read("SELECT outcome, score, grade, opinion, credit_records, decided_by, decided_at FROM project_outcomes WHERE application_id = ?", vec![application_id.into()], |r| {
-            Ok((r.text(0)?, r.opt_real(1)?.unwrap_or(0.0), r.text(2)?, r.text(3)?, r.text(4)?, r.text(5)?, r.int(6)?))
+impl FromRow for OutcomeRow {
+    const TABLE: &'static str = "project_outcomes";
+    columns!(outcome, score, grade, opinion, credit_records, decided_by, decided_at);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(OutcomeRow {
+            outcome: f.code(Outcome::parse)?,
+            score: f.real()?,
+            grade: f.text()?,
+            opinion: f.text()?,
+            credit_records: f.json()?,
+            decided_by: f.text()?,
+            decided_at: f.int()?,
         })
-        .await?
-        .into_iter()
-        .next()
-        .and_then(|(o, score, grade, opinion, credit, by, at)| Some(OutcomeRow { outcome: Outcome::parse(&o)?, score, grade, opinion, credit_records: serde_json::from_str(&credit).unwrap_or_default(), decided_by: by, decided_at: at })))
+    }
+}
+
+pub async fn outcome(db: &Db, application_id: i64) -> Result<Option<OutcomeRow>> {
+    db.row(&select::<OutcomeRow>("WHERE application_id = ?"), vec![application_id.into()]).await
 }
 
 /// Deliverables the final report says are met (partly met counts half, rounded down).

@@ -15,15 +15,30 @@ pub struct ChangeRow {
     pub decision: String,
 }
 
-pub async fn changes(db: &Db, application_id: i64) -> Result<Vec<ChangeRow>> {
-    Ok(db
-        .read("SELECT id, kind, detail, reason, status, requested_by, requested_at, decided_by, decision FROM project_changes WHERE application_id = ? ORDER BY id", vec![application_id.into()], |r| {
-            Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.text(3)?, r.text(4)?, r.text(5)?, r.int(6)?, r.text(7)?, r.text(8)?))
+impl FromRow for ChangeRow {
+    const TABLE: &'static str = "project_changes";
+    columns!(id, kind, detail, reason, status, requested_by, requested_at, decided_by, decision);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(ChangeRow {
+            id: f.int()?,
+            kind: f.code(ChangeKind::parse)?,
+            detail: f.json()?,
+            reason: f.text()?,
+            status: f.text()?,
+            requested_by: f.text()?,
+            requested_at: f.int()?,
+            decided_by: f.text()?,
+            decision: f.text()?,
         })
-        .await?
-        .into_iter()
-        .filter_map(|(id, kind, detail, reason, status, by, at, dby, decision)| Some(ChangeRow { id, kind: ChangeKind::parse(&kind)?, detail: serde_json::from_str(&detail).unwrap_or_default(), reason, status, requested_by: by, requested_at: at, decided_by: dby, decision }))
-        .collect())
+    }
+}
+
+pub async fn changes(db: &Db, application_id: i64) -> Result<Vec<ChangeRow>> {
+    db.rows(
+        &select::<ChangeRow>("WHERE application_id = ? ORDER BY id"),
+        vec![application_id.into()],
+    )
+    .await
 }
 
 /// What a change asks for.

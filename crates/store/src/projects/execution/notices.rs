@@ -11,16 +11,28 @@ pub struct Notice {
     pub published_by: String,
 }
 
+impl FromRow for Notice {
+    const TABLE: &'static str = "call_notices";
+    columns!(call_id, meeting_on, minutes, starts_on, ends_on, published_by);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Notice {
+            call_id: f.int()?,
+            meeting_on: f.date()?,
+            minutes: f.text()?,
+            starts_on: f.date()?,
+            ends_on: f.date()?,
+            published_by: f.text()?,
+        })
+    }
+}
+
 pub async fn notice(db: &Db, call_id: i64) -> Result<Option<Notice>> {
     Ok(notices(db).await?.into_iter().find(|n| n.call_id == call_id))
 }
 
 /// Every published notice, newest first.
 pub async fn notices(db: &Db) -> Result<Vec<Notice>> {
-    db.read("SELECT call_id, meeting_on, minutes, starts_on, ends_on, published_by FROM call_notices ORDER BY starts_on DESC, call_id DESC", vec![], |r| {
-        Ok(Notice { call_id: r.int(0)?, meeting_on: date(&r.text(1)?), minutes: r.text(2)?, starts_on: date(&r.text(3)?), ends_on: date(&r.text(4)?), published_by: r.text(5)? })
-    })
-    .await
+    db.rows(&select::<Notice>("ORDER BY starts_on DESC, call_id DESC"), vec![]).await
 }
 
 /// Records the decision meeting with its minutes and publishes the call's approved applications
@@ -82,11 +94,38 @@ pub struct Objection {
     pub created_at: i64,
 }
 
+impl FromRow for Objection {
+    const TABLE: &'static str = "notice_objections";
+    columns!(
+        id,
+        call_id,
+        application_id,
+        name,
+        contact,
+        body,
+        status,
+        resolution,
+        resolved_by,
+        created_at
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Objection {
+            id: f.int()?,
+            call_id: f.int()?,
+            application_id: f.int()?,
+            name: f.text()?,
+            contact: f.text()?,
+            body: f.text()?,
+            status: f.text()?,
+            resolution: f.text()?,
+            resolved_by: f.text()?,
+            created_at: f.int()?,
+        })
+    }
+}
+
 pub async fn objections(db: &Db, call_id: i64) -> Result<Vec<Objection>> {
-    db.read("SELECT id, call_id, application_id, name, contact, body, status, resolution, resolved_by, created_at FROM notice_objections WHERE call_id = ? ORDER BY id", vec![call_id.into()], |r| {
-        Ok(Objection { id: r.int(0)?, call_id: r.int(1)?, application_id: r.int(2)?, name: r.text(3)?, contact: r.text(4)?, body: r.text(5)?, status: r.text(6)?, resolution: r.text(7)?, resolved_by: r.text(8)?, created_at: r.int(9)? })
-    })
-    .await
+    db.rows(&select::<Objection>("WHERE call_id = ? ORDER BY id"), vec![call_id.into()]).await
 }
 
 /// Objections one client address may raise before it has been quiet for an hour: each one holds

@@ -11,10 +11,26 @@ pub struct Output {
     pub on_date: String,
 }
 
+impl FromRow for Output {
+    const TABLE: &'static str = "project_outputs";
+    columns!(id, application_id, kind, title, reference, on_date);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Output {
+            id: f.int()?,
+            application_id: f.int()?,
+            kind: f.text()?,
+            title: f.text()?,
+            reference: f.text()?,
+            on_date: f.date_text()?,
+        })
+    }
+}
+
 pub async fn outputs(db: &Db, application_id: i64) -> Result<Vec<Output>> {
-    db.read("SELECT id, application_id, kind, title, reference, on_date FROM project_outputs WHERE application_id = ? ORDER BY on_date, id", vec![application_id.into()], |r| {
-        Ok(Output { id: r.int(0)?, application_id: r.int(1)?, kind: r.text(2)?, title: r.text(3)?, reference: r.text(4)?, on_date: r.text(5)? })
-    })
+    db.rows(
+        &select::<Output>("WHERE application_id = ? ORDER BY on_date, id"),
+        vec![application_id.into()],
+    )
     .await
 }
 

@@ -21,10 +21,28 @@ impl Finding {
     }
 }
 
+impl FromRow for Finding {
+    const TABLE: &'static str = "project_findings";
+    columns!(id, kind, visited_on, findings, rectify_by, rectification, rectified_at, added_by);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Finding {
+            id: f.int()?,
+            kind: f.text()?,
+            visited_on: f.date_text()?,
+            findings: f.text()?,
+            rectify_by: f.opt_date_text()?,
+            rectification: f.text()?,
+            rectified_at: f.int()?,
+            added_by: f.text()?,
+        })
+    }
+}
+
 pub async fn findings(db: &Db, application_id: i64) -> Result<Vec<Finding>> {
-    db.read("SELECT id, kind, visited_on, findings, rectify_by, rectification, rectified_at, added_by FROM project_findings WHERE application_id = ? ORDER BY visited_on, id", vec![application_id.into()], |r| {
-        Ok(Finding { id: r.int(0)?, kind: r.text(1)?, visited_on: r.text(2)?, findings: r.text(3)?, rectify_by: r.text(4)?, rectification: r.text(5)?, rectified_at: r.int(6)?, added_by: r.text(7)? })
-    })
+    db.rows(
+        &select::<Finding>("WHERE application_id = ? ORDER BY visited_on, id"),
+        vec![application_id.into()],
+    )
     .await
 }
 
