@@ -33,10 +33,8 @@ mod draw;
 pub use draw::*;
 mod reviews;
 pub use reviews::*;
-
-fn refused(key: &'static str, args: Vec<String>) -> StoreError {
-    StoreError::Refused { key, args }
-}
+mod refusals;
+pub use refusals::*;
 
 fn json_list(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()

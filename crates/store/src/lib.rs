@@ -17,5 +17,5 @@ pub mod projects;
 pub mod stats;
 pub mod users;
 
-pub use db::{Db, StoreError};
+pub use db::{Db, StoreError, Unique};
 pub mod testing;
