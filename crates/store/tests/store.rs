@@ -724,7 +724,7 @@ mod projects_flow {
         assert!(matches!(
             step(Action::Return, Level::Organisation, "", "2026-04-02", Money::ZERO).await,
             Err(StoreError::Applications(
-                innocity_store::projects::ApplicationRefusal::ReasonRequired { .. }
+                innocity_store::projects::ApplicationRefusal::ReasonRequired
             ))
         ));
         assert_eq!(
@@ -870,7 +870,7 @@ mod projects_flow {
                 ACTOR,
             )
             .await,
-            StoreError::Notices(innocity_store::projects::NoticeRefusal::Minutes { .. }),
+            StoreError::Notices(innocity_store::projects::NoticeRefusal::Minutes),
         );
         assert_eq!(
             refused!(
@@ -910,7 +910,7 @@ mod projects_flow {
                 ACTOR,
             )
             .await,
-            StoreError::Notices(innocity_store::projects::NoticeRefusal::Published { .. }),
+            StoreError::Notices(innocity_store::projects::NoticeRefusal::Published),
         );
         let body = "该项目与负责人另一在研项目内容高度重复，请核查。";
         refused!(
@@ -973,7 +973,7 @@ mod projects_flow {
                 d("2026-06-03"),
             )
             .await,
-            StoreError::Notices(innocity_store::projects::NoticeRefusal::Duplicate { .. }),
+            StoreError::Notices(innocity_store::projects::NoticeRefusal::Duplicate),
         );
         let flood = |k: usize| format!("1390000000{k}");
         for k in 0..x::OBJECTIONS_PER_ADDRESS as usize {
@@ -1027,9 +1027,7 @@ mod projects_flow {
         );
         refused!(
             x::resolve_objection(&t.db, o, false, "否", ACTOR).await,
-            StoreError::Applications(
-                innocity_store::projects::ApplicationRefusal::ReasonRequired { .. }
-            )
+            StoreError::Applications(innocity_store::projects::ApplicationRefusal::ReasonRequired)
         );
         x::resolve_objection(
             &t.db,
@@ -1042,7 +1040,7 @@ mod projects_flow {
         .unwrap();
         refused!(
             x::resolve_objection(&t.db, o, true, "再次处理同一异议", ACTOR).await,
-            StoreError::Notices(innocity_store::projects::NoticeRefusal::Resolved { .. }),
+            StoreError::Notices(innocity_store::projects::NoticeRefusal::Resolved),
         );
         assert_eq!(x::establish_call(&t.db, cid, d("2026-06-09"), ACTOR).await.unwrap(), (1, 0));
 
@@ -1068,7 +1066,7 @@ mod projects_flow {
                 ACTOR
             )
             .await,
-            Err(StoreError::Projects(innocity_store::projects::ProjectRefusal::Milestones { .. }))
+            Err(StoreError::Projects(innocity_store::projects::ProjectRefusal::Milestones))
         ));
         let milestones = innocity_core::projects::milestones::parse(
             "2026-12-31 完成中试工艺验证",
@@ -1148,7 +1146,7 @@ mod projects_flow {
         x::submit_report(&t.db, id, ReportKind::MidTerm, 1, text, &[], ACTOR).await.unwrap();
         refused!(
             x::submit_report(&t.db, id, ReportKind::MidTerm, 1, text, &[], ACTOR).await,
-            StoreError::Projects(innocity_store::projects::ProjectRefusal::ReportIn { .. }),
+            StoreError::Projects(innocity_store::projects::ProjectRefusal::ReportIn),
         );
         assert_eq!(
             x::portfolio(&t.db, p::Reach::All, d("2027-01-20")).await.unwrap()[0].overdue_reports,
@@ -1186,7 +1184,7 @@ mod projects_flow {
                 ACTOR,
             )
             .await,
-            StoreError::Projects(innocity_store::projects::ProjectRefusal::Score { .. }),
+            StoreError::Projects(innocity_store::projects::ProjectRefusal::Score),
         );
         for name in ["张立新", "李慧敏", "赵国栋"] {
             x::add_opinion(
@@ -1220,7 +1218,7 @@ mod projects_flow {
                 ACTOR,
             )
             .await,
-            StoreError::Projects(innocity_store::projects::ProjectRefusal::Concluded { .. }),
+            StoreError::Projects(innocity_store::projects::ProjectRefusal::Concluded),
         );
 
         // Changes: a reallocation over the limit is refused naming the category; one extension.
@@ -1260,7 +1258,7 @@ mod projects_flow {
                 ACTOR,
             )
             .await,
-            StoreError::Projects(innocity_store::projects::ProjectRefusal::ChangePending { .. }),
+            StoreError::Projects(innocity_store::projects::ProjectRefusal::ChangePending),
         );
         x::decide_change(&t.db, c, true, "理由充分，同意延期。", d("2027-01-21"), ACTOR)
             .await
@@ -1328,7 +1326,7 @@ mod projects_flow {
                 ACTOR,
             )
             .await,
-            StoreError::Projects(innocity_store::projects::ProjectRefusal::FraudPass { .. }),
+            StoreError::Projects(innocity_store::projects::ProjectRefusal::FraudPass),
         );
         let before = p::ledger(&t.db, prog, 2026).await.unwrap().unwrap().committed;
         let out = x::decide_acceptance(
@@ -1361,7 +1359,7 @@ mod projects_flow {
         let first = p::instalments(&t.db, id).await.unwrap()[0].id;
         refused!(
             p::pay(&t.db, first, false, ACTOR).await,
-            StoreError::Projects(innocity_store::projects::ProjectRefusal::Cancelled { .. })
+            StoreError::Projects(innocity_store::projects::ProjectRefusal::Cancelled)
         );
     }
 
@@ -1930,9 +1928,7 @@ mod checks_in_the_write {
         .await;
         refused!(
             r,
-            StoreError::Applications(
-                innocity_store::projects::ApplicationRefusal::NotEditable { .. }
-            )
+            StoreError::Applications(innocity_store::projects::ApplicationRefusal::NotEditable)
         );
         assert!(p::attachments(&t.db, a.id).await.unwrap().is_empty());
         // Back to a draft, the same file goes in.
@@ -1990,7 +1986,7 @@ mod checks_in_the_write {
             experts::save_review(&t.db, a.id, user, &input, today, ACTOR),
         )
         .await;
-        refused!(r, StoreError::Reviews(innocity_store::experts::ReviewRefusal::Closed { .. }));
+        refused!(r, StoreError::Reviews(innocity_store::experts::ReviewRefusal::Closed));
         let after = experts::assignment(&t.db, a.id).await.unwrap().unwrap();
         assert_eq!((after.version, after.saved_at), (a.version, a.saved_at), "nothing saved");
         // Open again, the same draft is saved.
@@ -2175,10 +2171,7 @@ mod checks_in_the_write {
             x::rectify(&t.db, owner, f, "已按要求完成整改，补充了经费使用台账。", ACTOR),
         )
         .await;
-        refused!(
-            r,
-            StoreError::Projects(innocity_store::projects::ProjectRefusal::Rectified { .. })
-        );
+        refused!(r, StoreError::Projects(innocity_store::projects::ProjectRefusal::Rectified));
         assert_eq!(
             audit::verify(&t.db).await.unwrap().unwrap(),
             entries,
@@ -2215,7 +2208,7 @@ mod checks_in_the_write {
             experts::commit_seed(&t.db, id, ACTOR),
         )
         .await;
-        refused!(r, StoreError::Reviews(innocity_store::experts::ReviewRefusal::Seed { .. }));
+        refused!(r, StoreError::Reviews(innocity_store::experts::ReviewRefusal::Seed));
         assert_eq!(
             experts::round(&t.db, id).await.unwrap().unwrap().seed_hash,
             "published",
@@ -2252,7 +2245,7 @@ mod checks_in_the_write {
             ),
         )
         .await;
-        refused!(r, StoreError::Reviews(innocity_store::experts::ReviewRefusal::Closed { .. }));
+        refused!(r, StoreError::Reviews(innocity_store::experts::ReviewRefusal::Closed));
         assert_eq!(experts::assignment(&t.db, a.id).await.unwrap().unwrap().status, "assigned");
     }
 }

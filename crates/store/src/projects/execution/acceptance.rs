@@ -49,7 +49,7 @@ pub async fn add_opinion(
     let tx = db.begin_write().await?;
     let status = status_in(&tx, application_id).await?;
     if !status.running() {
-        return Err(StoreError::from(ProjectRefusal::Status { status: status, action: "opinion" }));
+        return Err(StoreError::from(ProjectRefusal::Status { status, action: "opinion" }));
     }
     let id = tx
         .insert(
@@ -104,10 +104,7 @@ pub async fn conclude_mid_term(
     let tx = db.begin_write().await?;
     let status = status_in(&tx, a.id).await?;
     if status != Status::Ongoing {
-        return Err(StoreError::from(ProjectRefusal::Status {
-            status: status,
-            action: "mid_term",
-        }));
+        return Err(StoreError::from(ProjectRefusal::Status { status, action: "mid_term" }));
     }
     if tx
         .query_one(

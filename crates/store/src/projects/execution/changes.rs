@@ -107,7 +107,7 @@ pub async fn request_change(
     let tx = db.begin_write().await?;
     let status = status_in(&tx, application_id).await?;
     if !status.running() {
-        return Err(StoreError::from(ProjectRefusal::Status { status: status, action: "change" }));
+        return Err(StoreError::from(ProjectRefusal::Status { status, action: "change" }));
     }
     if tx.query_one("SELECT 1 FROM project_changes WHERE application_id = ? AND kind = ? AND status = 'pending'", vec![application_id.into(), kind.code().into()]).await?.is_some() {
         return Err(StoreError::from(ProjectRefusal::ChangePending));

@@ -84,7 +84,7 @@ pub async fn submit_report(
     let tx = db.begin_write().await?;
     let status = status_in(&tx, application_id).await?;
     if !status.running() {
-        return Err(StoreError::from(ProjectRefusal::Status { status: status, action: "report" }));
+        return Err(StoreError::from(ProjectRefusal::Status { status, action: "report" }));
     }
     let now = tx.clock.now_ms();
     let n = tx
