@@ -117,6 +117,15 @@ pub async fn check(db: &Db, key: &str, day: NaiveDate) -> Result<Eligibility> {
     Ok(eligibility(&records_of(db, key).await?, day))
 }
 
+/// A credit record or its subject refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CreditRefusal {
+    /// The record against its rules (`core::credit::Record::check`): the field and why.
+    Invalid { field: &'static str, message: String },
+    /// A subject without key or name, or of no known kind.
+    Subject,
+}
+
 /// Stores a checked record; a record that bars its subject on `today` suspends the experts it
 /// names (by expert code, or every expert of a barred organisation). Returns the record's id and
 /// the experts suspended.
@@ -127,15 +136,12 @@ pub async fn add(
     today: NaiveDate,
     actor: Actor<'_>,
 ) -> Result<(i64, Vec<String>)> {
-    record.check().map_err(|e| StoreError::Refused {
-        key: "credit.invalid",
-        args: vec![e.field.to_string(), e.message],
-    })?;
+    record.check().map_err(|e| CreditRefusal::Invalid { field: e.field, message: e.message })?;
     if subject.key.trim().is_empty()
         || subject.name.trim().is_empty()
         || !matches!(subject.kind.as_str(), "person" | "organisation")
     {
-        return Err(StoreError::Refused { key: "credit.err.subject", args: vec![] });
+        return Err(CreditRefusal::Subject.into());
     }
     let tx = db.begin_write().await?;
     let out = add_in(&tx, subject, record, today, actor).await?;
@@ -151,10 +157,7 @@ pub(crate) async fn add_in(
     today: NaiveDate,
     actor: Actor<'_>,
 ) -> Result<(i64, Vec<String>)> {
-    record.check().map_err(|e| StoreError::Refused {
-        key: "credit.invalid",
-        args: vec![e.field.to_string(), e.message],
-    })?;
+    record.check().map_err(|e| CreditRefusal::Invalid { field: e.field, message: e.message })?;
     let id = tx
         .insert(
             "INSERT INTO credit_records (subject_kind, subject_key, subject_name, nature, kind, severity, source, record_date, sanction, points, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

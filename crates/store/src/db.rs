@@ -10,9 +10,9 @@ use std::time::Duration;
 pub enum StoreError {
     #[error("database error: {0}")]
     Db(#[from] DbErr),
-    /// A unique value is already taken (the constraint's name says which).
-    #[error("duplicate: {0}")]
-    Duplicate(String),
+    /// A unique value is already taken: which one, from the violated constraint.
+    #[error("duplicate: {0:?}")]
+    Duplicate(Unique),
     #[error("not found")]
     NotFound,
     /// The record changed since the caller read it (optimistic concurrency).
@@ -20,10 +20,24 @@ pub enum StoreError {
     Stale,
     #[error("{0}")]
     Invalid(String),
-    /// A rule of the domain says no (a locked return, a closed window): a message key for the
-    /// user's language and its arguments.
-    #[error("refused: {key} {args:?}")]
-    Refused { key: &'static str, args: Vec<String> },
+    /// A rule of the domain says no, by area: the reason and its data (the web chooses the
+    /// words).
+    #[error("refused: {0:?}")]
+    Applications(crate::projects::ApplicationRefusal),
+    #[error("refused: {0:?}")]
+    Calls(crate::projects::CallRefusal),
+    #[error("refused: {0:?}")]
+    Projects(crate::projects::ProjectRefusal),
+    #[error("refused: {0:?}")]
+    Notices(crate::projects::NoticeRefusal),
+    #[error("refused: {0:?}")]
+    Experts(crate::experts::ExpertRefusal),
+    #[error("refused: {0:?}")]
+    Reviews(crate::experts::ReviewRefusal),
+    #[error("refused: {0:?}")]
+    Returns(crate::stats::ReturnRefusal),
+    #[error("refused: {0:?}")]
+    Credit(crate::credit::CreditRefusal),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
     /// A stored value does not read as what its column holds (a date that is no date, JSON
@@ -32,15 +46,67 @@ pub enum StoreError {
     Corrupt { table: &'static str, row: crate::rows::RowKey, column: &'static str, problem: String },
 }
 
+/// The unique values a caller tells apart; the rest by the database's own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unique {
+    /// A form submitted twice (`form_tokens`' primary key).
+    FormToken,
+    /// An organisation's unified social credit code (`organisations_credit_code_key`).
+    CreditCode,
+    /// Another constraint: the database's message.
+    Other(String),
+}
+
+impl Unique {
+    /// The constraint named in a violation's message: PostgreSQL names the constraint
+    /// (`duplicate key value violates unique constraint "organisations_credit_code_key"`),
+    /// SQLite the table and columns (`UNIQUE constraint failed: organisations.credit_code`).
+    pub fn from_message(msg: &str) -> Unique {
+        let names = |pg: &str, sqlite: &str| {
+            msg.contains(&format!("\"{pg}\"")) || msg.contains(&format!("failed: {sqlite}"))
+        };
+        if names("form_tokens_pkey", "form_tokens.token") {
+            Unique::FormToken
+        } else if names("organisations_credit_code_key", "organisations.credit_code") {
+            Unique::CreditCode
+        } else {
+            Unique::Other(msg.to_string())
+        }
+    }
+}
+
 impl StoreError {
     /// Maps unique-constraint violations to [`StoreError::Duplicate`], everything else to `Db`.
     pub fn from_db(e: DbErr) -> Self {
         match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(msg)) => StoreError::Duplicate(msg),
+            Some(SqlErr::UniqueConstraintViolation(msg)) => {
+                StoreError::Duplicate(Unique::from_message(&msg))
+            }
             _ => StoreError::Db(e),
         }
     }
 }
+
+/// `From` each area's refusal, so store code writes `Err(Refusal::Reason)?`.
+macro_rules! refusals {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
+        $(impl From<$ty> for StoreError {
+            fn from(r: $ty) -> Self {
+                StoreError::$variant(r)
+            }
+        })*
+    };
+}
+refusals!(
+    Applications(crate::projects::ApplicationRefusal),
+    Calls(crate::projects::CallRefusal),
+    Projects(crate::projects::ProjectRefusal),
+    Notices(crate::projects::NoticeRefusal),
+    Experts(crate::experts::ExpertRefusal),
+    Reviews(crate::experts::ReviewRefusal),
+    Returns(crate::stats::ReturnRefusal),
+    Credit(crate::credit::CreditRefusal),
+);
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 

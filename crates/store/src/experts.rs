@@ -34,7 +34,5 @@ mod draw;
 pub use draw::*;
 mod reviews;
 pub use reviews::*;
-
-fn refused(key: &'static str, args: Vec<String>) -> StoreError {
-    StoreError::Refused { key, args }
-}
+mod refusals;
+pub use refusals::*;

@@ -18,5 +18,5 @@ pub mod rows;
 pub mod stats;
 pub mod users;
 
-pub use db::{Db, StoreError};
+pub use db::{Db, StoreError, Unique};
 pub mod testing;

@@ -321,7 +321,7 @@ pub async fn use_form_token(tx: &crate::db::Tx, token: &str, user_id: i64) -> Re
         )
         .await
     {
-        Err(StoreError::Duplicate(_)) => Err(StoreError::Duplicate("form_tokens".into())),
+        Err(StoreError::Duplicate(_)) => Err(StoreError::Duplicate(crate::db::Unique::FormToken)),
         other => other.map(|_| ()),
     }
 }

@@ -35,7 +35,5 @@ mod attachments;
 pub use attachments::*;
 mod reviews;
 pub use reviews::*;
-
-fn refused(key: &'static str, args: Vec<String>) -> StoreError {
-    StoreError::Refused { key, args }
-}
+mod refusals;
+pub use refusals::*;

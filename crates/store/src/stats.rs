@@ -68,3 +68,39 @@ pub async fn add_definition(db: &Db, name: &str, body: &str, actor: Actor<'_>) -
     tx.commit().await?;
     Ok(())
 }
+
+/// Why a statistical return (or a unit's approval of returns) is refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReturnRefusal {
+    /// The return cannot be edited in its status.
+    NotEditable {
+        status: Status,
+    },
+    /// The same file was uploaded to this return before: its name, by whom, when (ms).
+    SameFile {
+        file_name: String,
+        by: String,
+        at: i64,
+    },
+    /// The step is not possible in the return's status.
+    NotNow {
+        status: Status,
+    },
+    /// The unit above has approved already (no return sent back).
+    UnitApproved,
+    AlreadyApproved,
+    /// Returns below still not approved.
+    ApprovePending {
+        count: i64,
+    },
+    /// Organisations below without a return.
+    ApproveMissing {
+        count: i64,
+    },
+    /// A child unit has not approved its returns.
+    ApproveChildren {
+        unit: String,
+    },
+    /// The level above has approved (no withdrawing).
+    ParentApproved,
+}

@@ -6,6 +6,22 @@ use innocity_store::orgs::{self, OrgQuery};
 use innocity_store::{Db, audit, backup, migrate, stats, testing, users};
 use sea_orm::ConnectionTrait;
 
+/// The refusal `$p` (a pattern on `StoreError`), or a panic naming what came instead.
+macro_rules! refused {
+    ($r:expr, $p:pat $(,)?) => {
+        match $r {
+            Err(e @ $p) => e,
+            other => panic!("expected {}, got {other:?}", stringify!($p)),
+        }
+    };
+    ($r:expr, $p:pat => $out:expr $(,)?) => {
+        match $r {
+            Err($p) => $out,
+            other => panic!("expected {}, got {other:?}", stringify!($p)),
+        }
+    };
+}
+
 #[tokio::test]
 async fn migrations_are_idempotent_and_foreign_keys_hold() {
     let t = testing::fresh().await.unwrap();
@@ -541,7 +557,9 @@ mod projects_flow {
                 ACTOR
             )
             .await,
-            Err(StoreError::Refused { key: "apps.err.call_closed", .. })
+            Err(StoreError::Applications(
+                innocity_store::projects::ApplicationRefusal::CallClosed { .. }
+            ))
         ));
         let mut bad = draft.clone();
         bad.leader_key = "110105194912310021".into();
@@ -555,7 +573,10 @@ mod projects_flow {
                 ACTOR
             )
             .await,
-            Err(StoreError::Refused { key: "apps.err.id_number", .. })
+            Err(StoreError::Applications(innocity_store::projects::ApplicationRefusal::Draft {
+                problem: innocity_store::projects::DraftProblem::IdNumber,
+                ..
+            }))
         ));
         let id = p::create_draft(
             &t.db,
@@ -584,8 +605,13 @@ mod projects_flow {
         )
         .await
         {
-            Err(StoreError::Refused { key: "apps.err.answer_required", args }) => {
-                assert_eq!(args[0], "q.技术就绪度（TRL）")
+            Err(StoreError::Applications(
+                innocity_store::projects::ApplicationRefusal::Draft {
+                    field,
+                    problem: innocity_store::projects::DraftProblem::Answer { rule: "required", .. },
+                },
+            )) => {
+                assert_eq!(field, "q.技术就绪度（TRL）")
             }
             other => panic!("{other:?}"),
         }
@@ -593,7 +619,10 @@ mod projects_flow {
         answered.answers.insert("技术就绪度（TRL）".into(), "12".into());
         assert!(matches!(
             p::update_draft(&t.db, id, &answered, a.version, user, ACTOR).await,
-            Err(StoreError::Refused { key: "apps.err.answer_range", .. })
+            Err(StoreError::Applications(innocity_store::projects::ApplicationRefusal::Draft {
+                problem: innocity_store::projects::DraftProblem::Answer { rule: "range", .. },
+                ..
+            }))
         ));
         answered.answers.insert("技术就绪度（TRL）".into(), "6".into());
         p::update_draft(&t.db, id, &answered, a.version, user, ACTOR).await.unwrap();
@@ -634,8 +663,10 @@ mod projects_flow {
         )
         .await
         {
-            Err(StoreError::Refused { key: "apps.err.eligibility", args }) => {
-                assert_eq!(args[0], "leader_credit")
+            Err(StoreError::Applications(
+                innocity_store::projects::ApplicationRefusal::Ineligible { rule, .. },
+            )) => {
+                assert_eq!(rule, "leader_credit")
             }
             other => panic!("{other:?}"),
         }
@@ -651,7 +682,9 @@ mod projects_flow {
                 ACTOR
             )
             .await,
-            Err(StoreError::Refused { key: "apps.err.deadline", .. })
+            Err(StoreError::Applications(
+                innocity_store::projects::ApplicationRefusal::Deadline { .. }
+            ))
         ));
         let step = |action, level, reason: &'static str, day: &'static str, grant: Money| {
             let db = t.db.clone();
@@ -690,7 +723,9 @@ mod projects_flow {
         ));
         assert!(matches!(
             step(Action::Return, Level::Organisation, "", "2026-04-02", Money::ZERO).await,
-            Err(StoreError::Refused { key: "apps.err.reason", .. })
+            Err(StoreError::Applications(
+                innocity_store::projects::ApplicationRefusal::ReasonRequired
+            ))
         ));
         assert_eq!(
             step(Action::Endorse, Level::Organisation, "", "2026-04-07", Money::ZERO)
@@ -700,7 +735,9 @@ mod projects_flow {
         );
         assert!(matches!(
             step(Action::Recommend, Level::Zone, "", "2026-04-15", Money::ZERO).await,
-            Err(StoreError::Refused { key: "apps.err.deadline", .. })
+            Err(StoreError::Applications(
+                innocity_store::projects::ApplicationRefusal::Deadline { .. }
+            ))
         ));
         assert_eq!(
             step(Action::Recommend, Level::Zone, "", "2026-04-14", Money::ZERO).await.unwrap(),
@@ -717,7 +754,9 @@ mod projects_flow {
         // More than requested, then more than the programme has left: refused, nothing committed.
         assert!(matches!(
             step(Action::Approve, Level::Bureau, "", "2026-06-01", Money::from_wan(49)).await,
-            Err(StoreError::Refused { key: "apps.err.grant", .. })
+            Err(StoreError::Applications(
+                innocity_store::projects::ApplicationRefusal::Grant { .. }
+            ))
         ));
         t.db.query_one(
             "UPDATE programme_budgets SET committed_fen = ? WHERE programme_id = ?",
@@ -726,8 +765,10 @@ mod projects_flow {
         .await
         .unwrap();
         match step(Action::Approve, Level::Bureau, "", "2026-06-01", Money::from_wan(40)).await {
-            Err(StoreError::Refused { key: "apps.err.overspent", args }) => {
-                assert_eq!(args, ["10.00", "30.00"])
+            Err(StoreError::Applications(
+                innocity_store::projects::ApplicationRefusal::Overspent { over, available },
+            )) => {
+                assert_eq!([over.wan_text(), available.wan_text()], ["10.00", "30.00"])
             }
             other => panic!("{other:?}"),
         }
@@ -796,12 +837,6 @@ mod projects_flow {
 
         // The public notice (公示): nothing becomes a project before it ends or while an
         // objection is open.
-        fn refused<T: std::fmt::Debug>(r: Result<T, StoreError>, want: &str) -> Vec<String> {
-            match r {
-                Err(StoreError::Refused { key, args }) if key == want => args,
-                other => panic!("expected {want}, got {other:?}"),
-            }
-        }
         let establish = |day: &'static str| {
             let db = t.db.clone();
             async move {
@@ -819,12 +854,12 @@ mod projects_flow {
             }
         };
         assert_eq!(
-            refused(establish("2026-06-20").await, "announce.err.establish")[0],
+            refused!(establish("2026-06-20").await, StoreError::Notices(innocity_store::projects::NoticeRefusal::Establish { why, .. }) => why),
             "no_notice"
         );
         const MINUTES: &str =
             "2026年6月1日决策会议纪要：同意对JC2026-0001予以立项支持，资助30万元。";
-        refused(
+        refused!(
             x::publish_notice(
                 &t.db,
                 cid,
@@ -835,10 +870,10 @@ mod projects_flow {
                 ACTOR,
             )
             .await,
-            "announce.err.minutes",
+            StoreError::Notices(innocity_store::projects::NoticeRefusal::Minutes),
         );
         assert_eq!(
-            refused(
+            refused!(
                 x::publish_notice(
                     &t.db,
                     cid,
@@ -849,8 +884,8 @@ mod projects_flow {
                     ACTOR
                 )
                 .await,
-                "announce.err.period"
-            )[0],
+                StoreError::Notices(innocity_store::projects::NoticeRefusal::Period { field, .. }) => field
+            ),
             "ends_on"
         );
         x::publish_notice(
@@ -864,7 +899,7 @@ mod projects_flow {
         )
         .await
         .unwrap();
-        refused(
+        refused!(
             x::publish_notice(
                 &t.db,
                 cid,
@@ -875,10 +910,10 @@ mod projects_flow {
                 ACTOR,
             )
             .await,
-            "announce.err.published",
+            StoreError::Notices(innocity_store::projects::NoticeRefusal::Published),
         );
         let body = "该项目与负责人另一在研项目内容高度重复，请核查。";
-        refused(
+        refused!(
             x::object(
                 &t.db,
                 cid,
@@ -888,9 +923,9 @@ mod projects_flow {
                 d("2026-06-09"),
             )
             .await,
-            "announce.err.closed",
+            StoreError::Notices(innocity_store::projects::NoticeRefusal::Closed { .. }),
         );
-        refused(
+        refused!(
             x::object(
                 &t.db,
                 cid,
@@ -900,10 +935,10 @@ mod projects_flow {
                 d("2026-06-03"),
             )
             .await,
-            "announce.err.application",
+            StoreError::Notices(innocity_store::projects::NoticeRefusal::Application { .. }),
         );
         assert_eq!(
-            refused(
+            refused!(
                 x::object(
                     &t.db,
                     cid,
@@ -913,8 +948,8 @@ mod projects_flow {
                     d("2026-06-03")
                 )
                 .await,
-                "announce.err.field"
-            )[0],
+                StoreError::Notices(innocity_store::projects::NoticeRefusal::Field { field, .. }) => field
+            ),
             "contact"
         );
         let o = x::object(
@@ -928,7 +963,7 @@ mod projects_flow {
         .await
         .unwrap();
         // The same contact again while it is open: refused; one address may not flood the notice.
-        refused(
+        refused!(
             x::object(
                 &t.db,
                 cid,
@@ -938,7 +973,7 @@ mod projects_flow {
                 d("2026-06-03"),
             )
             .await,
-            "announce.err.duplicate",
+            StoreError::Notices(innocity_store::projects::NoticeRefusal::Duplicate),
         );
         let flood = |k: usize| format!("1390000000{k}");
         for k in 0..x::OBJECTIONS_PER_ADDRESS as usize {
@@ -957,7 +992,7 @@ mod projects_flow {
             .unwrap();
         }
         let contact = flood(9);
-        refused(
+        refused!(
             x::object(
                 &t.db,
                 cid,
@@ -967,7 +1002,7 @@ mod projects_flow {
                 d("2026-06-03"),
             )
             .await,
-            "announce.err.too_many",
+            StoreError::Notices(innocity_store::projects::NoticeRefusal::TooMany { .. }),
         );
         let other = x::object(
             &t.db,
@@ -983,14 +1018,17 @@ mod projects_flow {
             .await
             .unwrap();
         assert_eq!(
-            refused(establish("2026-06-08").await, "announce.err.establish")[0],
+            refused!(establish("2026-06-08").await, StoreError::Notices(innocity_store::projects::NoticeRefusal::Establish { why, .. }) => why),
             "notice_running"
         );
         assert_eq!(
-            refused(establish("2026-06-09").await, "announce.err.establish")[0],
+            refused!(establish("2026-06-09").await, StoreError::Notices(innocity_store::projects::NoticeRefusal::Establish { why, .. }) => why),
             "objections_open"
         );
-        refused(x::resolve_objection(&t.db, o, false, "否", ACTOR).await, "apps.err.reason");
+        refused!(
+            x::resolve_objection(&t.db, o, false, "否", ACTOR).await,
+            StoreError::Applications(innocity_store::projects::ApplicationRefusal::ReasonRequired)
+        );
         x::resolve_objection(
             &t.db,
             o,
@@ -1000,9 +1038,9 @@ mod projects_flow {
         )
         .await
         .unwrap();
-        refused(
+        refused!(
             x::resolve_objection(&t.db, o, true, "再次处理同一异议", ACTOR).await,
-            "announce.err.resolved",
+            StoreError::Notices(innocity_store::projects::NoticeRefusal::Resolved),
         );
         assert_eq!(x::establish_call(&t.db, cid, d("2026-06-09"), ACTOR).await.unwrap(), (1, 0));
 
@@ -1028,7 +1066,7 @@ mod projects_flow {
                 ACTOR
             )
             .await,
-            Err(StoreError::Refused { key: "projects.err.milestones", .. })
+            Err(StoreError::Projects(innocity_store::projects::ProjectRefusal::Milestones))
         ));
         let milestones = innocity_core::projects::milestones::parse(
             "2026-12-31 完成中试工艺验证",
@@ -1052,7 +1090,7 @@ mod projects_flow {
         // The leader marks the milestone reached, once.
         assert!(matches!(
             x::reach_milestone(&t.db, id, 0, "好", d("2026-12-20"), ACTOR).await,
-            Err(StoreError::Refused { key: "projects.err.field", .. })
+            Err(StoreError::Projects(innocity_store::projects::ProjectRefusal::Field { .. }))
         ));
         x::reach_milestone(&t.db, id, 0, "中试工艺验证完成，良品率 92%。", d("2026-12-20"), ACTOR)
             .await
@@ -1067,7 +1105,9 @@ mod projects_flow {
                 ACTOR
             )
             .await,
-            Err(StoreError::Refused { key: "projects.err.milestone_reached", .. })
+            Err(StoreError::Projects(
+                innocity_store::projects::ProjectRefusal::MilestoneReached { .. }
+            ))
         ));
         assert!(matches!(
             x::reach_milestone(&t.db, id, 3, "没有这个节点目标", d("2026-12-21"), ACTOR).await,
@@ -1098,15 +1138,15 @@ mod projects_flow {
             0,
             "not twice in a day"
         );
-        refused(
+        refused!(
             x::submit_report(&t.db, id, ReportKind::MidTerm, 1, "太短", &[], ACTOR).await,
-            "projects.err.report_body",
+            StoreError::Projects(innocity_store::projects::ProjectRefusal::ReportBody { .. }),
         );
         let text = "中期报告：完成低成本碳纤维原丝制备工艺试验，样品拉伸强度达到 4.9 GPa。";
         x::submit_report(&t.db, id, ReportKind::MidTerm, 1, text, &[], ACTOR).await.unwrap();
-        refused(
+        refused!(
             x::submit_report(&t.db, id, ReportKind::MidTerm, 1, text, &[], ACTOR).await,
-            "projects.err.report_in",
+            StoreError::Projects(innocity_store::projects::ProjectRefusal::ReportIn),
         );
         assert_eq!(
             x::portfolio(&t.db, p::Reach::All, d("2027-01-20")).await.unwrap()[0].overdue_reports,
@@ -1121,7 +1161,7 @@ mod projects_flow {
             text: format!("{name}：阶段任务完成情况良好，同意。"),
         };
         assert_eq!(
-            refused(
+            refused!(
                 x::conclude_mid_term(
                     &t.db,
                     id,
@@ -1131,11 +1171,11 @@ mod projects_flow {
                     ACTOR
                 )
                 .await,
-                "projects.err.opinions"
+                StoreError::Projects(innocity_store::projects::ProjectRefusal::Opinions { required, given }) => (required, given)
             ),
-            ["3", "0"]
+            (3, 0)
         );
-        refused(
+        refused!(
             x::add_opinion(
                 &t.db,
                 id,
@@ -1144,7 +1184,7 @@ mod projects_flow {
                 ACTOR,
             )
             .await,
-            "projects.err.score",
+            StoreError::Projects(innocity_store::projects::ProjectRefusal::Score),
         );
         for name in ["张立新", "李慧敏", "赵国栋"] {
             x::add_opinion(
@@ -1168,7 +1208,7 @@ mod projects_flow {
         .await
         .unwrap();
         assert!(p::conditions(&t.db, id).await.unwrap().iter().any(|c| c.0 == Condition::MidTerm));
-        refused(
+        refused!(
             x::conclude_mid_term(
                 &t.db,
                 id,
@@ -1178,14 +1218,14 @@ mod projects_flow {
                 ACTOR,
             )
             .await,
-            "projects.err.concluded",
+            StoreError::Projects(innocity_store::projects::ProjectRefusal::Concluded),
         );
 
         // Changes: a reallocation over the limit is refused naming the category; one extension.
         let mut lines = book.budget.clone();
         lines[0].requested.0 -= Money::from_wan(3).0;
         lines[1].requested.0 += Money::from_wan(3).0;
-        let args = refused(
+        let args = refused!(
             x::request_change(
                 &t.db,
                 id,
@@ -1195,9 +1235,9 @@ mod projects_flow {
                 ACTOR,
             )
             .await,
-            "projects.err.change",
+            StoreError::Projects(innocity_store::projects::ProjectRefusal::Change { rule, .. }) => rule
         );
-        assert_eq!(args[1], "indirect");
+        assert_eq!(args, "indirect");
         let c = x::request_change(
             &t.db,
             id,
@@ -1208,7 +1248,7 @@ mod projects_flow {
         )
         .await
         .unwrap();
-        refused(
+        refused!(
             x::request_change(
                 &t.db,
                 id,
@@ -1218,14 +1258,14 @@ mod projects_flow {
                 ACTOR,
             )
             .await,
-            "projects.err.change_pending",
+            StoreError::Projects(innocity_store::projects::ProjectRefusal::ChangePending),
         );
         x::decide_change(&t.db, c, true, "理由充分，同意延期。", d("2027-01-21"), ACTOR)
             .await
             .unwrap();
         assert_eq!(p::task_book(&t.db, id).await.unwrap().unwrap().ends_on, "2027-12-31");
         assert_eq!(
-            refused(
+            refused!(
                 x::request_change(
                     &t.db,
                     id,
@@ -1235,8 +1275,8 @@ mod projects_flow {
                     ACTOR
                 )
                 .await,
-                "projects.err.change"
-            )[1],
+                StoreError::Projects(innocity_store::projects::ProjectRefusal::Change { rule, .. }) => rule
+            ),
             "once"
         );
 
@@ -1244,7 +1284,7 @@ mod projects_flow {
         // the unpaid money to the programme and writes credit records that bar the leader.
         let final_text = "结题报告：完成部分研究内容，专利尚未获得受理，论文尚在投稿中。";
         assert_eq!(
-            refused(
+            refused!(
                 x::submit_report(
                     &t.db,
                     id,
@@ -1255,8 +1295,8 @@ mod projects_flow {
                     ACTOR
                 )
                 .await,
-                "projects.err.deliverable"
-            )[0],
+                StoreError::Projects(innocity_store::projects::ProjectRefusal::Deliverable { deliverable }) => deliverable
+            ),
             deliverables[1]
         );
         let account: Vec<(String, String)> =
@@ -1275,7 +1315,7 @@ mod projects_flow {
             .await
             .unwrap();
         }
-        refused(
+        refused!(
             x::decide_acceptance(
                 &t.db,
                 id,
@@ -1286,7 +1326,7 @@ mod projects_flow {
                 ACTOR,
             )
             .await,
-            "projects.err.fraud_pass",
+            StoreError::Projects(innocity_store::projects::ProjectRefusal::FraudPass),
         );
         let before = p::ledger(&t.db, prog, 2026).await.unwrap().unwrap().committed;
         let out = x::decide_acceptance(
@@ -1317,7 +1357,10 @@ mod projects_flow {
             "the leader is barred"
         );
         let first = p::instalments(&t.db, id).await.unwrap()[0].id;
-        refused(p::pay(&t.db, first, false, ACTOR).await, "projects.err.cancelled");
+        refused!(
+            p::pay(&t.db, first, false, ACTOR).await,
+            StoreError::Projects(innocity_store::projects::ProjectRefusal::Cancelled)
+        );
     }
 
     #[tokio::test]
@@ -1801,13 +1844,6 @@ mod checks_in_the_write {
         out
     }
 
-    fn refused<T: std::fmt::Debug>(r: Result<T, StoreError>, want: &str) -> Vec<String> {
-        match r {
-            Err(StoreError::Refused { key, args }) if key == want => args,
-            other => panic!("expected {want}, got {other:?}"),
-        }
-    }
-
     async fn count(db: &Db, sql: &str, values: Vec<sea_orm::Value>) -> i64 {
         db.query_one(sql, values).await.unwrap().unwrap().try_get_by_index(0).unwrap()
     }
@@ -1845,7 +1881,10 @@ mod checks_in_the_write {
         let (app, inst) = found.expect("an instalment ready to prepare");
         let before = audit::verify(&t.db).await.unwrap().unwrap();
         let r = meanwhile(&t.db, "UPDATE task_books SET status = 'suspended', status_reason = 'x', version = version + 1 WHERE application_id = ?", vec![app.into()], p::pay(&t.db, inst, false, ACTOR)).await;
-        assert_eq!(refused(r, "projects.err.not_paying"), ["suspended"]);
+        assert_eq!(
+            refused!(r, StoreError::Projects(innocity_store::projects::ProjectRefusal::NotPaying { status }) => status.code()),
+            "suspended"
+        );
         let it =
             p::instalments(&t.db, app).await.unwrap().into_iter().find(|i| i.id == inst).unwrap();
         assert_eq!(it.instalment.prepared_by, None, "nothing prepared");
@@ -1887,7 +1926,10 @@ mod checks_in_the_write {
             ),
         )
         .await;
-        refused(r, "apps.err.not_editable");
+        refused!(
+            r,
+            StoreError::Applications(innocity_store::projects::ApplicationRefusal::NotEditable)
+        );
         assert!(p::attachments(&t.db, a.id).await.unwrap().is_empty());
         // Back to a draft, the same file goes in.
         t.db.query_one("UPDATE applications SET stage = 'draft' WHERE id = ?", vec![a.id.into()])
@@ -1944,7 +1986,7 @@ mod checks_in_the_write {
             experts::save_review(&t.db, a.id, user, &input, today, ACTOR),
         )
         .await;
-        refused(r, "reviews.err.closed");
+        refused!(r, StoreError::Reviews(innocity_store::experts::ReviewRefusal::Closed));
         let after = experts::assignment(&t.db, a.id).await.unwrap().unwrap();
         assert_eq!((after.version, after.saved_at), (a.version, a.saved_at), "nothing saved");
         // Open again, the same draft is saved.
@@ -2076,7 +2118,10 @@ mod checks_in_the_write {
             x::submit_report(&t.db, app, due.kind, due.seq, text, &[], ACTOR),
         )
         .await;
-        assert_eq!(refused(r, "projects.err.status"), ["terminated", "report"]);
+        assert_eq!(
+            refused!(r, StoreError::Projects(innocity_store::projects::ProjectRefusal::Status { status, action }) => (status.code(), action)),
+            ("terminated", "report")
+        );
         assert!(
             x::reports(&t.db, app, today)
                 .await
@@ -2106,7 +2151,10 @@ mod checks_in_the_write {
             ),
         )
         .await;
-        assert_eq!(refused(r, "projects.err.status"), ["terminated", "opinion"]);
+        assert_eq!(
+            refused!(r, StoreError::Projects(innocity_store::projects::ProjectRefusal::Status { status, action }) => (status.code(), action)),
+            ("terminated", "opinion")
+        );
         assert_eq!(x::opinions(&t.db, app).await.unwrap().len(), before);
         resume(&t.db).await;
         x::submit_report(&t.db, app, due.kind, due.seq, text, &[], ACTOR).await.unwrap();
@@ -2123,7 +2171,7 @@ mod checks_in_the_write {
             x::rectify(&t.db, owner, f, "已按要求完成整改，补充了经费使用台账。", ACTOR),
         )
         .await;
-        refused(r, "projects.err.rectified");
+        refused!(r, StoreError::Projects(innocity_store::projects::ProjectRefusal::Rectified));
         assert_eq!(
             audit::verify(&t.db).await.unwrap().unwrap(),
             entries,
@@ -2160,7 +2208,7 @@ mod checks_in_the_write {
             experts::commit_seed(&t.db, id, ACTOR),
         )
         .await;
-        refused(r, "reviews.err.seed");
+        refused!(r, StoreError::Reviews(innocity_store::experts::ReviewRefusal::Seed));
         assert_eq!(
             experts::round(&t.db, id).await.unwrap().unwrap().seed_hash,
             "published",
@@ -2197,7 +2245,7 @@ mod checks_in_the_write {
             ),
         )
         .await;
-        refused(r, "reviews.err.closed");
+        refused!(r, StoreError::Reviews(innocity_store::experts::ReviewRefusal::Closed));
         assert_eq!(experts::assignment(&t.db, a.id).await.unwrap().unwrap().status, "assigned");
     }
 }

@@ -3,7 +3,9 @@ use crate::i18n::{Lang, tf};
 use crate::page::Shell;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use innocity_store::StoreError;
+use innocity_store::{StoreError, Unique};
+
+pub mod refusals;
 
 #[derive(Debug)]
 pub struct AppError {
@@ -101,21 +103,21 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::not_found(),
             StoreError::Stale => AppError::new(StatusCode::CONFLICT, "stale", "err.stale"),
-            StoreError::Duplicate(what) if what.contains("form_tokens") => {
+            StoreError::Duplicate(Unique::FormToken) => {
                 AppError::new(StatusCode::CONFLICT, "duplicate_submit", "err.duplicate_submit")
             }
-            StoreError::Duplicate(what) if what.contains("credit_code") => AppError::new(
+            StoreError::Duplicate(Unique::CreditCode) => AppError::new(
                 StatusCode::CONFLICT,
                 "duplicate_credit_code",
                 "err.credit_code.duplicate",
             ),
-            StoreError::Duplicate(_) => {
+            StoreError::Duplicate(Unique::Other(_)) => {
                 AppError::new(StatusCode::CONFLICT, "duplicate", "err.duplicate_submit")
             }
-            StoreError::Refused { key, args } => {
-                AppError::new(StatusCode::CONFLICT, "refused", key).args(args)
-            }
             other => {
+                if let Some((key, args)) = refusals::refusal(&other) {
+                    return AppError::new(StatusCode::CONFLICT, "refused", key).args(args);
+                }
                 // The cause goes to the log (no secrets in it), the user gets a request id.
                 tracing::error!(error = %other, "store error");
                 AppError::internal("")
@@ -181,3 +183,187 @@ impl AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::refusals::{self, ANSWER_RULES, BUDGET_RULES};
+    use crate::i18n::{Lang, lookup};
+    use axum::http::StatusCode;
+    use chrono::NaiveDate;
+    use innocity_core::projects::FileError;
+    use innocity_core::projects::execution::{ReportKind, Status};
+    use innocity_core::projects::funding::Condition;
+    use innocity_core::projects::money::Money;
+    use innocity_store::credit::CreditRefusal;
+    use innocity_store::experts::{ExpertRefusal, ReviewRefusal};
+    use innocity_store::projects::{
+        ApplicationRefusal as A, CallRefusal as C, DraftProblem as D, NoticeRefusal as N,
+        ProjectRefusal as P,
+    };
+    use innocity_store::stats::ReturnRefusal as S;
+    use innocity_store::{StoreError, Unique};
+
+    /// Every refusal, one of each variant (the matches in `refusals` have no catch-all, so a new
+    /// variant has no key until it is given one there; listed here, its words are checked).
+    fn every_refusal() -> Vec<StoreError> {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap_or_default();
+        let s = String::new;
+        let draft = |problem| A::Draft { field: "title".into(), problem };
+        let mut all: Vec<StoreError> = vec![
+            A::CallClosed { closes: day }.into(),
+            draft(D::Title).into(),
+            draft(D::Topic).into(),
+            draft(D::SummaryTooLong { max: 20_000 }).into(),
+            draft(D::LeaderName).into(),
+            draft(D::IdNumber).into(),
+            A::IdNumber.into(),
+            A::NotEditable.into(),
+            A::ReasonRequired.into(),
+            A::Stage { from: "draft", action: "approve" }.into(),
+            A::Deadline { deadline: day }.into(),
+            A::Ineligible { rule: "unit", detail: s(), missed: 1 }.into(),
+            A::Grant { requested: Money::ZERO }.into(),
+            A::NoBudget { year: 2026 }.into(),
+            A::Overspent { over: Money::ZERO, available: Money::ZERO }.into(),
+            C::Deadlines.into(),
+            C::Plan { problem: "no_experts" }.into(),
+            C::CodeTaken { code: s() }.into(),
+            C::Applied { count: 1 }.into(),
+            C::NothingToReview.into(),
+            C::RoundsOpen.into(),
+            C::NoScores { round: s() }.into(),
+            C::ProgrammeCodeTaken { code: s() }.into(),
+            C::BelowCommitted { committed: Money::ZERO }.into(),
+            P::NotEstablished.into(),
+            P::TaskBook.into(),
+            P::Period.into(),
+            P::Milestones.into(),
+            P::Cancelled.into(),
+            P::NotPaying { status: Status::Suspended }.into(),
+            P::Condition { condition: Condition::Signing }.into(),
+            P::SamePerson.into(),
+            P::NotPrepared.into(),
+            P::Released.into(),
+            P::NoTaskBook.into(),
+            P::Change { field: s(), rule: "once" }.into(),
+            P::Field { field: "title" }.into(),
+            P::LeaderBarred { kind: s(), source: s() }.into(),
+            P::Status { status: Status::Ongoing, action: "report" }.into(),
+            P::ChangePending.into(),
+            P::ChangeDecided.into(),
+            P::ReportBody { min: 20 }.into(),
+            P::Deliverable { deliverable: s() }.into(),
+            P::ReportIn.into(),
+            P::MilestoneReached { milestone: s() }.into(),
+            P::Stage.into(),
+            P::Score.into(),
+            P::Concluded.into(),
+            P::NoReport { kind: ReportKind::Final }.into(),
+            P::Opinions { required: 3, given: 0 }.into(),
+            P::FraudPass.into(),
+            P::Rectified.into(),
+            P::OutputTwice { reference: s() }.into(),
+            N::Minutes.into(),
+            N::Period { field: "ends_on", min_days: 7 }.into(),
+            N::Nothing.into(),
+            N::Published.into(),
+            N::Closed { ended: day }.into(),
+            N::Application { code: s() }.into(),
+            N::Field { field: "name", min: 2, max: 50 }.into(),
+            N::Duplicate.into(),
+            N::TooMany { limit: 5 }.into(),
+            N::Resolved.into(),
+            N::Establish { why: "no_notice", notice_ends: None }.into(),
+            ExpertRefusal::Code.into(),
+            ExpertRefusal::Name.into(),
+            ExpertRefusal::Organisation.into(),
+            ExpertRefusal::CreditCode.into(),
+            ExpertRefusal::Fields.into(),
+            ExpertRefusal::Date.into(),
+            ExpertRefusal::Cap.into(),
+            ExpertRefusal::Reason.into(),
+            ExpertRefusal::Transition { from: "exited", action: "reconfirm" }.into(),
+            ExpertRefusal::Tie.into(),
+            ReviewRefusal::Already.into(),
+            ReviewRefusal::Bid { bid: s() }.into(),
+            ReviewRefusal::Closed.into(),
+            ReviewRefusal::ConflictAfterScoring.into(),
+            ReviewRefusal::Deadline { deadline: s() }.into(),
+            ReviewRefusal::Demand.into(),
+            ReviewRefusal::Form { field: s(), message: s() }.into(),
+            ReviewRefusal::Infeasible { why: s() }.into(),
+            ReviewRefusal::Item { position: 1, code: s() }.into(),
+            ReviewRefusal::NotAssignable.into(),
+            ReviewRefusal::NotAssigned.into(),
+            ReviewRefusal::Reason.into(),
+            ReviewRefusal::UnknownCriterion { code: s() }.into(),
+            ReviewRefusal::ScoreRange { criterion: s(), max: 10.0 }.into(),
+            ReviewRefusal::Score { field: s(), message: s() }.into(),
+            ReviewRefusal::Seed.into(),
+            ReviewRefusal::SeedFirst.into(),
+            ReviewRefusal::Submission { field: s(), message: s() }.into(),
+            ReviewRefusal::Submitted.into(),
+            S::NotEditable { status: innocity_core::stats::status::Status::Locked }.into(),
+            S::SameFile { file_name: s(), by: s(), at: 0 }.into(),
+            S::NotNow { status: innocity_core::stats::status::Status::Locked }.into(),
+            S::UnitApproved.into(),
+            S::AlreadyApproved.into(),
+            S::ApprovePending { count: 1 }.into(),
+            S::ApproveMissing { count: 1 }.into(),
+            S::ApproveChildren { unit: s() }.into(),
+            S::ParentApproved.into(),
+            CreditRefusal::Invalid { field: "sanction", message: s() }.into(),
+            CreditRefusal::Subject.into(),
+        ];
+        for problem in
+            [FileError::Empty, FileError::TooLarge, FileError::Type, FileError::Disguised]
+        {
+            all.push(A::File { name: s(), problem }.into());
+        }
+        for rule in BUDGET_RULES {
+            all.push(draft(D::Budget { rule, args: vec![] }).into());
+        }
+        for rule in ANSWER_RULES {
+            all.push(draft(D::Answer { rule, arg: s() }).into());
+        }
+        all
+    }
+
+    #[test]
+    fn every_refusal_has_words_in_both_languages() {
+        let mut missing = Vec::new();
+        for e in every_refusal() {
+            let Some((key, _)) = refusals::refusal(&e) else {
+                missing.push(format!("{e:?}: not a refusal"));
+                continue;
+            };
+            for lang in [Lang::Zh, Lang::En] {
+                if lookup(lang, key).is_none() {
+                    missing.push(format!("{e:?}: {key} in {}", lang.code()));
+                }
+            }
+            let app = super::AppError::from(e);
+            assert_eq!((app.status, app.code, app.key), (StatusCode::CONFLICT, "refused", key));
+        }
+        assert!(missing.is_empty(), "refusals without words: {missing:#?}");
+    }
+
+    #[test]
+    fn duplicates_are_told_apart_by_constraint() {
+        let pg = |c: &str| format!("duplicate key value violates unique constraint \"{c}\"");
+        for (msg, want) in [
+            (pg("form_tokens_pkey"), Unique::FormToken),
+            ("UNIQUE constraint failed: form_tokens.token".into(), Unique::FormToken),
+            (pg("organisations_credit_code_key"), Unique::CreditCode),
+            ("UNIQUE constraint failed: organisations.credit_code".into(), Unique::CreditCode),
+        ] {
+            assert_eq!(Unique::from_message(&msg), want);
+        }
+        assert!(matches!(
+            Unique::from_message("UNIQUE constraint failed: users.username"),
+            Unique::Other(_)
+        ));
+        let e = super::AppError::from(StoreError::Duplicate(Unique::CreditCode));
+        assert_eq!(e.code, "duplicate_credit_code");
+    }
+}

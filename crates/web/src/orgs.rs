@@ -86,7 +86,7 @@ pub fn duplicate_as_field(
     e: innocity_store::StoreError,
 ) -> Result<innocity_store::StoreError, FieldError> {
     match e {
-        innocity_store::StoreError::Duplicate(ref what) if what.contains("credit_code") => {
+        innocity_store::StoreError::Duplicate(innocity_store::Unique::CreditCode) => {
             Err(FieldError { field: "credit_code", key: "err.credit_code.duplicate", args: vec![] })
         }
         other => Ok(other),

@@ -171,10 +171,10 @@ pub async fn run_assignment(
 ) -> Result<RunSummary> {
     let r = round(db, round_id).await?.ok_or(StoreError::NotFound)?;
     if !r.is_open() || r.mode != Mode::Assign {
-        return Err(refused("reviews.err.not_assignable", vec![]));
+        return Err(StoreError::from(ReviewRefusal::NotAssignable));
     }
     if !assignments(db, round_id).await?.is_empty() {
-        return Err(refused("reviews.err.already", vec![]));
+        return Err(StoreError::from(ReviewRefusal::Already));
     }
     let its = items(db, round_id).await?;
     let entries = pool(db, &r, today).await?;
@@ -206,23 +206,25 @@ pub async fn run_assignment(
     let members: HashMap<String, Member> =
         experts.iter().map(|e| (e.code.clone(), member_of(e, &r.rules.region))).collect();
     let out = panel::assign_panels(&inst, &members, &r.rules.composition)
-        .map_err(|e| refused("reviews.err.infeasible", vec![e.to_string()]))?;
+        .map_err(|e| StoreError::from(ReviewRefusal::Infeasible { why: e.to_string() }))?;
     let (objective, pairs) = match out.outcome {
         Outcome::Optimal { objective, pairs } => (objective, pairs),
-        Outcome::Infeasible(why) => return Err(refused("reviews.err.infeasible", vec![why])),
+        Outcome::Infeasible(why) => {
+            return Err(StoreError::from(ReviewRefusal::Infeasible { why }));
+        }
     };
     let item_id: HashMap<&str, i64> = its.iter().map(|i| (i.code.as_str(), i.id)).collect();
     let expert_id: HashMap<&str, i64> = experts.iter().map(|e| (e.code.as_str(), e.id)).collect();
     let tx = db.begin_write().await?;
     if !open_in(&tx, round_id).await? {
-        return Err(refused("reviews.err.not_assignable", vec![]));
+        return Err(StoreError::from(ReviewRefusal::NotAssignable));
     }
     if tx
         .query_one("SELECT 1 FROM review_assignments WHERE round_id = ?", vec![round_id.into()])
         .await?
         .is_some()
     {
-        return Err(refused("reviews.err.already", vec![]));
+        return Err(StoreError::from(ReviewRefusal::Already));
     }
     let now = tx.clock.now_ms();
     for p in &pairs {

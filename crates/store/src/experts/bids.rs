@@ -9,7 +9,7 @@ pub async fn set_bid(
     actor: Actor<'_>,
 ) -> Result<()> {
     if !matches!(bid, "eager" | "willing" | "unwilling") {
-        return Err(refused("reviews.err.bid", vec![bid.into()]));
+        return Err(ReviewRefusal::Bid { bid: bid.into() }.into());
     }
     let tx = db.begin_write().await?;
     tx.exec("INSERT INTO review_bids (item_id, expert_id, bid) VALUES (?, ?, ?) ON CONFLICT (item_id, expert_id) DO UPDATE SET bid = excluded.bid", vec![item_id.into(), expert_id.into(), bid.into()]).await?;

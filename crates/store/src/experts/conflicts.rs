@@ -32,7 +32,7 @@ pub async fn ties(db: &Db, expert_id: i64) -> Result<Vec<Tie>> {
 /// Records a tie (co-author, student, relative, a declared conflict) and recomputes conflicts.
 pub async fn add_tie(db: &Db, expert_id: i64, tie: &Tie, actor: Actor<'_>) -> Result<()> {
     if tie.name.trim().is_empty() && tie.credit_code.trim().is_empty() {
-        return Err(refused("experts.err.tie", vec![]));
+        return Err(ExpertRefusal::Tie.into());
     }
     let tx = db.begin_write().await?;
     tx.exec(

@@ -6,7 +6,7 @@ use super::*;
 pub async fn commit_seed(db: &Db, round_id: i64, actor: Actor<'_>) -> Result<String> {
     let r = round(db, round_id).await?.ok_or(StoreError::NotFound)?;
     if !r.is_open() || r.mode != Mode::Draw || !r.seed_hash.is_empty() {
-        return Err(refused("reviews.err.seed", vec![]));
+        return Err(StoreError::from(ReviewRefusal::Seed));
     }
     let seed = draw_rules::seed_text(
         format!("{}{}{}", crate::users::random_token(), db.clock.now_ms(), r.code).as_bytes(),
@@ -16,7 +16,7 @@ pub async fn commit_seed(db: &Db, round_id: i64, actor: Actor<'_>) -> Result<Str
     // Only the first seed counts: one committed meanwhile (or the round closed) refuses this one.
     let n = tx.exec("UPDATE review_rounds SET seed = ?, seed_hash = ? WHERE id = ? AND status = 'open' AND seed_hash = ''", vec![seed.into(), hash.clone().into(), round_id.into()]).await?;
     if n == 0 {
-        return Err(refused("reviews.err.seed", vec![]));
+        return Err(StoreError::from(ReviewRefusal::Seed));
     }
     audit::append(
         &tx,
@@ -79,10 +79,10 @@ pub async fn run_draw(
 ) -> Result<RunSummary> {
     let r = round(db, round_id).await?.ok_or(StoreError::NotFound)?;
     if !r.is_open() || r.mode != Mode::Draw || r.seed.is_empty() {
-        return Err(refused("reviews.err.seed_first", vec![]));
+        return Err(StoreError::from(ReviewRefusal::SeedFirst));
     }
     if drawn(db, round_id).await? {
-        return Err(refused("reviews.err.already", vec![]));
+        return Err(StoreError::from(ReviewRefusal::Already));
     }
     let its = items(db, round_id).await?;
     let entries = pool(db, &r, today).await?;
@@ -108,7 +108,7 @@ pub async fn run_draw(
             draw_rules::Places { to_fill: r.demand as usize, demand: r.demand as usize },
             &r.rules.composition,
         )
-        .map_err(|e| refused("reviews.err.infeasible", vec![e.to_string()]))?;
+        .map_err(|e| StoreError::from(ReviewRefusal::Infeasible { why: e.to_string() }))?;
         for (code, key) in got {
             let e = &by_code[code.as_str()].expert;
             *load.entry(e.id).or_default() += 1;
@@ -117,14 +117,14 @@ pub async fn run_draw(
     }
     let tx = db.begin_write().await?;
     if !open_in(&tx, round_id).await? {
-        return Err(refused("reviews.err.seed_first", vec![]));
+        return Err(StoreError::from(ReviewRefusal::SeedFirst));
     }
     if tx
         .query_one("SELECT 1 FROM review_draw_log WHERE round_id = ?", vec![round_id.into()])
         .await?
         .is_some()
     {
-        return Err(refused("reviews.err.already", vec![]));
+        return Err(StoreError::from(ReviewRefusal::Already));
     }
     let now = tx.clock.now_ms();
     for &(item_id, expert_id, key) in &drawn_pairs {
@@ -203,7 +203,7 @@ pub async fn withdraw(
     let replacement = find_replacement(db, &r, &it, &a, me.id, today).await?;
     let tx = db.begin_write().await?;
     if !open_in(&tx, r.id).await? {
-        return Err(refused("reviews.err.closed", vec![]));
+        return Err(StoreError::from(ReviewRefusal::Closed));
     }
     let status = if conflict { "conflict" } else { "declined" };
     let n = tx.exec("UPDATE review_assignments SET status = ?, reason = ?, version = version + 1 WHERE id = ? AND status = 'assigned'", vec![status.into(), reason.trim().into(), a.id.into()]).await?;
@@ -243,19 +243,21 @@ pub async fn withdraw(
 /// Only an open round's assigned (not yet scored) review can be given up, and only with a reason.
 fn check_withdrawable(r: &Round, a: &Assignment, conflict: bool, reason: &str) -> Result<()> {
     if !r.is_open() {
-        return Err(refused("reviews.err.closed", vec![]));
+        return Err(StoreError::from(ReviewRefusal::Closed));
     }
     if a.status == "submitted" {
-        return Err(refused(
-            if conflict { "reviews.err.conflict_after_scoring" } else { "reviews.err.submitted" },
-            vec![],
-        ));
+        return Err(if conflict {
+            ReviewRefusal::ConflictAfterScoring
+        } else {
+            ReviewRefusal::Submitted
+        }
+        .into());
     }
     if a.status != "assigned" {
-        return Err(refused("reviews.err.not_assigned", vec![]));
+        return Err(StoreError::from(ReviewRefusal::NotAssigned));
     }
     if reason.trim().is_empty() {
-        return Err(refused("reviews.err.reason", vec![]));
+        return Err(StoreError::from(ReviewRefusal::Reason));
     }
     Ok(())
 }

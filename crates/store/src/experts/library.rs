@@ -158,30 +158,31 @@ pub async fn by_user(db: &Db, user_id: i64) -> Result<Option<Expert>> {
 }
 
 /// Checks an entered profile: what is missing or malformed, by field.
-pub fn check_draft(d: &ExpertDraft) -> std::result::Result<(), (&'static str, &'static str)> {
+/// (The field of each is [`ExpertRefusal::field`].)
+pub fn check_draft(d: &ExpertDraft) -> std::result::Result<(), ExpertRefusal> {
     if d.code.trim().is_empty() || d.code.chars().count() > 32 {
-        return Err(("code", "experts.err.code"));
+        return Err(ExpertRefusal::Code);
     }
     if d.name.trim().is_empty() {
-        return Err(("name", "experts.err.name"));
+        return Err(ExpertRefusal::Name);
     }
     if d.organisation_name.trim().is_empty() {
-        return Err(("organisation_name", "experts.err.organisation"));
+        return Err(ExpertRefusal::Organisation);
     }
     if !d.credit_code.is_empty() && innocity_core::orgs::CreditCode::parse(&d.credit_code).is_err()
     {
-        return Err(("credit_code", "experts.err.credit_code"));
+        return Err(ExpertRefusal::CreditCode);
     }
     if d.fields.is_empty() {
-        return Err(("fields", "experts.err.fields"));
+        return Err(ExpertRefusal::Fields);
     }
     for date in [&d.available_from, &d.available_to] {
         if !date.is_empty() && NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
-            return Err(("available", "experts.err.date"));
+            return Err(ExpertRefusal::Date);
         }
     }
     if d.yearly_cap < 0 || d.yearly_cap > 100 {
-        return Err(("yearly_cap", "experts.err.cap"));
+        return Err(ExpertRefusal::Cap);
     }
     Ok(())
 }
@@ -194,9 +195,7 @@ pub async fn create(
     confirmed_year: i64,
     actor: Actor<'_>,
 ) -> Result<i64> {
-    if let Err((field, key)) = check_draft(d) {
-        return Err(refused(key, vec![field.to_string()]));
-    }
+    check_draft(d)?;
     let tx = db.begin_write().await?;
     let id = insert_expert(&tx, d, status, confirmed_year).await?;
     audit::append(
@@ -264,9 +263,9 @@ pub async fn set_status(
 ) -> Result<Status> {
     let e = get(db, id).await?.ok_or(StoreError::NotFound)?;
     let to = rules::next(e.status, action, reason).map_err(|err| match err {
-        rules::StatusError::ReasonRequired(_) => refused("experts.err.reason", vec![]),
+        rules::StatusError::ReasonRequired(_) => StoreError::from(ExpertRefusal::Reason),
         rules::StatusError::NotAllowed { from, action } => {
-            refused("experts.err.transition", vec![from.into(), action.into()])
+            StoreError::from(ExpertRefusal::Transition { from, action })
         }
     })?;
     let tx = db.begin_write().await?;
@@ -295,12 +294,12 @@ pub async fn set_status(
 pub async fn reconfirm(db: &Db, id: i64, year: i32, actor: Actor<'_>) -> Result<()> {
     let e = get(db, id).await?.ok_or(StoreError::NotFound)?;
     if e.status == Status::Exited {
-        return Err(refused("experts.err.transition", vec!["exited".into(), "reconfirm".into()]));
+        return Err(ExpertRefusal::Transition { from: "exited", action: "reconfirm" }.into());
     }
     let tx = db.begin_write().await?;
     let n = tx.exec("UPDATE experts SET confirmed_year = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status <> 'exited'", vec![i64::from(year).into(), tx.clock.now_ms().into(), id.into()]).await?;
     if n == 0 {
-        return Err(refused("experts.err.transition", vec!["exited".into(), "reconfirm".into()]));
+        return Err(ExpertRefusal::Transition { from: "exited", action: "reconfirm" }.into());
     }
     audit::append(
         &tx,
@@ -342,7 +341,7 @@ pub async fn update_profile(
 ) -> Result<()> {
     for date in [&p.available_from, &p.available_to] {
         if !date.is_empty() && NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
-            return Err(refused("experts.err.date", vec!["available".into()]));
+            return Err(ExpertRefusal::Date.into());
         }
     }
     let before = get(db, id).await?.ok_or(StoreError::NotFound)?;

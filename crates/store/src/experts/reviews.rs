@@ -77,20 +77,18 @@ pub async fn save_review(
 /// The round is open, its deadline not passed, and the review assigned and not yet submitted.
 fn check_reviewable(r: &Round, a: &Assignment, today: NaiveDate) -> Result<()> {
     if !r.is_open() {
-        return Err(refused("reviews.err.closed", vec![]));
+        return Err(StoreError::from(ReviewRefusal::Closed));
     }
     if r.deadline_date().is_some_and(|d| today > d) {
-        return Err(refused("reviews.err.deadline", vec![r.deadline.clone()]));
+        return Err(ReviewRefusal::Deadline { deadline: r.deadline.clone() }.into());
     }
     if a.status != "assigned" {
-        return Err(refused(
-            if a.status == "submitted" {
-                "reviews.err.submitted"
-            } else {
-                "reviews.err.not_assigned"
-            },
-            vec![],
-        ));
+        return Err(if a.status == "submitted" {
+            ReviewRefusal::Submitted
+        } else {
+            ReviewRefusal::NotAssigned
+        }
+        .into());
     }
     Ok(())
 }
@@ -101,24 +99,22 @@ fn score(r: &Round, input: &ReviewInput) -> Result<Option<f64>> {
     // Every score given must be on its scale, draft or not.
     for (code, &v) in &input.scores {
         let Some(c) = r.form.criteria.iter().find(|c| &c.code == code) else {
-            return Err(refused("reviews.err.score", vec![code.clone(), "?".into()]));
+            return Err(ReviewRefusal::UnknownCriterion { code: code.clone() }.into());
         };
         let steps = v / c.step;
         if !v.is_finite() || v < 0.0 || v > c.max || (steps - steps.round()).abs() > 1e-6 {
-            return Err(refused(
-                "reviews.err.score",
-                vec![c.name_zh.clone(), format!("0–{}", c.max)],
-            ));
+            return Err(
+                ReviewRefusal::ScoreRange { criterion: c.name_zh.clone(), max: c.max }.into()
+            );
         }
     }
     if input.submit {
-        let t = r
-            .form
-            .total(&input.scores)
-            .map_err(|e| refused("reviews.err.score", vec![e.field, e.message]))?;
-        r.form
-            .check_submission(&input.recommendation, &input.comment)
-            .map_err(|e| refused("reviews.err.submission", vec![e.field, e.message]))?;
+        let t = r.form.total(&input.scores).map_err(|e| {
+            StoreError::from(ReviewRefusal::Score { field: e.field, message: e.message })
+        })?;
+        r.form.check_submission(&input.recommendation, &input.comment).map_err(|e| {
+            StoreError::from(ReviewRefusal::Submission { field: e.field, message: e.message })
+        })?;
         Ok(Some(t))
     } else {
         Ok(r.form.total(&input.scores).ok())
@@ -151,7 +147,7 @@ pub async fn close_round(db: &Db, round_id: i64, actor: Actor<'_>) -> Result<()>
     let tx = db.begin_write().await?;
     let n = tx.exec("UPDATE review_rounds SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'", vec![tx.clock.now_ms().into(), round_id.into()]).await?;
     if n == 0 {
-        return Err(refused("reviews.err.closed", vec![]));
+        return Err(StoreError::from(ReviewRefusal::Closed));
     }
     audit::append(
         &tx,

@@ -240,15 +240,15 @@ pub(crate) async fn create_round_in(
 /// (unique in the round) and a title.
 fn check_new_round(r: &NewRound, items: &[Item]) -> Result<()> {
     if let Err(e) = r.form.check() {
-        return Err(refused("reviews.err.form", vec![e.field, e.message]));
+        return Err(ReviewRefusal::Form { field: e.field, message: e.message }.into());
     }
     if r.demand < 1 || r.max_load < 1 {
-        return Err(refused("reviews.err.demand", vec![]));
+        return Err(StoreError::from(ReviewRefusal::Demand));
     }
     let mut seen = HashSet::new();
     for (k, it) in items.iter().enumerate() {
         if it.code.trim().is_empty() || it.title.trim().is_empty() || !seen.insert(it.code.trim()) {
-            return Err(refused("reviews.err.item", vec![(k + 1).to_string(), it.code.clone()]));
+            return Err(ReviewRefusal::Item { position: k + 1, code: it.code.clone() }.into());
         }
     }
     Ok(())

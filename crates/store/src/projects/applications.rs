@@ -178,37 +178,29 @@ pub struct Draft {
     pub answers: BTreeMap<String, String>,
 }
 
-/// Checks a draft against the call: the field at fault and the message key.
-pub fn check_draft(
-    call: &Call,
-    d: &Draft,
-) -> std::result::Result<(), (String, &'static str, Vec<String>)> {
+/// Checks a draft against the call: the field at fault and why.
+pub fn check_draft(call: &Call, d: &Draft) -> std::result::Result<(), ApplicationRefusal> {
+    let draft = |field: &str, problem| ApplicationRefusal::Draft { field: field.into(), problem };
     if d.title.trim().chars().count() < 4 || d.title.chars().count() > 100 {
-        return Err(("title".into(), "apps.err.title", vec![]));
+        return Err(draft("title", DraftProblem::Title));
     }
     if !call.topics.is_empty() && !call.topics.contains(&d.topic) {
-        return Err(("topic".into(), "err.choose", vec![]));
+        return Err(draft("topic", DraftProblem::Topic));
     }
     if d.summary.chars().count() > 20_000 {
-        return Err(("summary".into(), "err.too_long", vec!["20000".into()]));
+        return Err(draft("summary", DraftProblem::SummaryTooLong { max: 20_000 }));
     }
     if d.leader_name.trim().is_empty() {
-        return Err(("leader_name".into(), "err.required", vec![]));
+        return Err(draft("leader_name", DraftProblem::LeaderName));
     }
     if !id_number_ok(&d.leader_key) {
-        return Err(("leader_key".into(), "apps.err.id_number", vec![]));
+        return Err(draft("leader_key", DraftProblem::IdNumber));
     }
     if let Err(e) = check_budget(&d.budget, &call.budget_rules) {
-        let key = match e.code {
-            "unknown_category" => "apps.err.budget.unknown_category",
-            "twice" => "apps.err.budget.twice",
-            "negative" => "apps.err.budget.negative",
-            "nothing" => "apps.err.budget.nothing",
-            "over_limit" => "apps.err.budget.over_limit",
-            "indirect" => "apps.err.budget.indirect",
-            _ => "apps.err.budget.co_funding",
-        };
-        return Err((format!("budget.{}", e.field), key, e.args));
+        return Err(ApplicationRefusal::Draft {
+            field: format!("budget.{}", e.field),
+            problem: DraftProblem::Budget { rule: e.code, args: e.args },
+        });
     }
     if let Some(e) = check_answers(&call.form, &d.answers, false).into_iter().next() {
         return Err(answer_refusal(e));
@@ -216,18 +208,12 @@ pub fn check_draft(
     Ok(())
 }
 
-/// An answer that does not fit the call's form: the field (`q.<label>`), the key and its argument.
-pub(super) fn answer_refusal(e: AnswerError) -> (String, &'static str, Vec<String>) {
-    let key = match e.code {
-        "required" => "apps.err.answer_required",
-        "too_long" => "apps.err.answer_long",
-        "number" => "apps.err.answer_number",
-        "range" => "apps.err.answer_range",
-        "date" => "apps.err.answer_date",
-        "choice" => "apps.err.answer_choice",
-        _ => "apps.err.answer_unknown",
-    };
-    (format!("q.{}", e.field), key, vec![e.arg])
+/// An answer that does not fit the call's form: the field (`q.<label>`), the rule and its argument.
+pub(super) fn answer_refusal(e: AnswerError) -> ApplicationRefusal {
+    ApplicationRefusal::Draft {
+        field: format!("q.{}", e.field),
+        problem: DraftProblem::Answer { rule: e.code, arg: e.arg },
+    }
 }
 
 /// A resident identity number (GB 11643-1999): 17 digits and a check character.
@@ -261,11 +247,9 @@ pub async fn create_draft(
 ) -> Result<i64> {
     let DraftLead { leader_user_id, organisation_id, unit_path } = lead;
     if call.status != "open" || today < call.opens_on || today > call.deadlines.applicant {
-        return Err(refused("apps.err.call_closed", vec![call.deadlines.applicant.to_string()]));
+        return Err(ApplicationRefusal::CallClosed { closes: call.deadlines.applicant }.into());
     }
-    if let Err((field, key, args)) = check_draft(call, d) {
-        return Err(StoreError::Refused { key, args: [vec![field], args].concat() });
-    }
+    check_draft(call, d)?;
     let tx = db.begin_write().await?;
     let n: i64 = tx
         .query_one("SELECT COUNT(*) FROM applications WHERE call_id = ?", vec![call.id.into()])
@@ -330,12 +314,10 @@ pub async fn update_draft(
         return Err(StoreError::NotFound);
     }
     if !a.stage.editable() {
-        return Err(refused("apps.err.not_editable", vec![]));
+        return Err(ApplicationRefusal::NotEditable.into());
     }
     let c = call(db, a.call_id).await?.ok_or(StoreError::NotFound)?;
-    if let Err((field, key, args)) = check_draft(&c, d) {
-        return Err(StoreError::Refused { key, args: [vec![field], args].concat() });
-    }
+    check_draft(&c, d)?;
     let tx = db.begin_write().await?;
     let n = tx
         .exec(

@@ -74,15 +74,7 @@ pub(super) async fn checked_upload(
 ) -> Result<(&'static str, String, String)> {
     use sha2::Digest;
     let content_type = rules::sniff(name, bytes).map_err(|e| {
-        refused(
-            match e {
-                rules::FileError::Empty => "apps.err.file_empty",
-                rules::FileError::TooLarge => "apps.err.file_large",
-                rules::FileError::Type => "apps.err.file_type",
-                rules::FileError::Disguised => "apps.err.file_disguised",
-            },
-            vec![name.to_string()],
-        )
+        StoreError::from(ApplicationRefusal::File { name: name.to_string(), problem: e })
     })?;
     let sha = hex::encode(sha2::Sha256::digest(bytes));
     let (dir, sha2, data) = (files.to_path_buf(), sha.clone(), bytes.to_vec());
@@ -128,7 +120,7 @@ pub async fn add_attachment(
         return Err(StoreError::NotFound);
     }
     if !a.stage.editable() {
-        return Err(refused("apps.err.not_editable", vec![]));
+        return Err(ApplicationRefusal::NotEditable.into());
     }
     let fixed: Vec<Stage> = Stage::ALL.into_iter().filter(|s| !s.editable()).collect();
     let sql = format!(
@@ -146,7 +138,7 @@ pub async fn add_attachment(
         kind,
         bytes,
         "application.attach",
-        Some((&sql, values, refused("apps.err.not_editable", vec![]))),
+        Some((&sql, values, ApplicationRefusal::NotEditable.into())),
         actor,
     )
     .await

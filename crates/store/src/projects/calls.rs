@@ -86,13 +86,13 @@ pub struct NewCall {
 /// a programme with a budget for the call's year.
 async fn check_call(db: &Db, c: &NewCall) -> Result<()> {
     if c.deadlines.check().is_err() || c.opens_on > c.deadlines.applicant {
-        return Err(refused("calls.err.deadlines", vec![]));
+        return Err(CallRefusal::Deadlines.into());
     }
     if let Err(code) = c.review_plan.check() {
-        return Err(refused("calls.err.plan", vec![code.to_string()]));
+        return Err(CallRefusal::Plan { problem: code }.into());
     }
     if ledger(db, c.programme_id, c.year).await?.is_none() {
-        return Err(refused("apps.err.no_budget", vec![c.year.to_string()]));
+        return Err(ApplicationRefusal::NoBudget { year: c.year }.into());
     }
     Ok(())
 }
@@ -105,7 +105,7 @@ pub async fn create_call(db: &Db, c: &NewCall, actor: Actor<'_>) -> Result<i64> 
         .await?
         .is_some()
     {
-        return Err(refused("calls.err.code_taken", vec![c.code.clone()]));
+        return Err(CallRefusal::CodeTaken { code: c.code.clone() }.into());
     }
     let id = tx
         .insert(
@@ -176,7 +176,7 @@ pub async fn update_call(db: &Db, id: i64, c: &NewCall, actor: Actor<'_>) -> Res
             || c.form != before.form
             || c.eligibility != before.eligibility)
     {
-        return Err(refused("calls.err.applied", vec![applied.to_string()]));
+        return Err(CallRefusal::Applied { count: applied }.into());
     }
     tx.exec(
         &format!(

@@ -36,31 +36,29 @@ pub async fn act(
         return Err(StoreError::Stale);
     }
     let to = rules::next(a.stage, action, level, reason).map_err(|e| match e {
-        rules::StageError::ReasonRequired => refused("apps.err.reason", vec![]),
+        rules::StageError::ReasonRequired => ApplicationRefusal::ReasonRequired.into(),
         rules::StageError::NotAllowed { from, action } => {
-            refused("apps.err.stage", vec![from.into(), action.into()])
+            ApplicationRefusal::Stage { from, action }.into()
         }
         rules::StageError::WrongLevel { .. } => StoreError::NotFound,
     })?;
     if let Some(deadline) = c.deadlines.for_action(action, level)
         && today > deadline
     {
-        return Err(refused(
-            "apps.err.deadline",
-            vec![deadline.format("%Y年%m月%d日").to_string()],
-        ));
+        return Err(ApplicationRefusal::Deadline { deadline }.into());
     }
     if action == Action::Submit {
         if let Some(e) = check_answers(&c.form, &a.answers, true).into_iter().next() {
-            let (field, key, args) = answer_refusal(e);
-            return Err(StoreError::Refused { key, args: [vec![field], args].concat() });
+            return Err(answer_refusal(e).into());
         }
         let missed = eligibility(db, &a, &c, today).await?;
         if let Some(f) = missed.first() {
-            return Err(refused(
-                "apps.err.eligibility",
-                vec![f.rule.to_string(), f.detail.clone(), missed.len().to_string()],
-            ));
+            return Err(ApplicationRefusal::Ineligible {
+                rule: f.rule,
+                detail: f.detail.clone(),
+                missed: missed.len(),
+            }
+            .into());
         }
     }
     if action == Action::Establish {
@@ -95,18 +93,18 @@ pub(super) async fn apply(
     }
     if action == Action::Approve {
         if decision.grant.0 <= 0 || decision.grant > a.requested {
-            return Err(refused("apps.err.grant", vec![a.requested.wan_text()]));
+            return Err(ApplicationRefusal::Grant { requested: a.requested }.into());
         }
         let row = tx.query_one("SELECT budget_fen, committed_fen FROM programme_budgets WHERE programme_id = ? AND year = ?", vec![c.programme_id.into(), c.year.into()]).await?;
         let Some(row) = row else {
-            return Err(refused("apps.err.no_budget", vec![c.year.to_string()]));
+            return Err(ApplicationRefusal::NoBudget { year: c.year }.into());
         };
         let l = Ledger {
             budget: Money(row.try_get_by_index(0)?),
             committed: Money(row.try_get_by_index(1)?),
         };
         let after = l.commit(decision.grant).map_err(|over| {
-            refused("apps.err.overspent", vec![over.wan_text(), l.available().wan_text()])
+            StoreError::from(ApplicationRefusal::Overspent { over, available: l.available() })
         })?;
         tx.exec("UPDATE programme_budgets SET committed_fen = ? WHERE programme_id = ? AND year = ? AND committed_fen = ?", vec![after.committed.0.into(), c.programme_id.into(), c.year.into(), l.committed.0.into()]).await?;
     }
@@ -148,16 +146,17 @@ pub async fn department_review(
 ) -> Result<()> {
     let a = application(db, id).await?.ok_or(StoreError::NotFound)?;
     if !matches!(a.stage, Stage::Reviewed | Stage::Reserved) {
-        return Err(refused(
-            "apps.err.stage",
-            vec![a.stage.code().into(), "department_review".into()],
-        ));
+        return Err(ApplicationRefusal::Stage {
+            from: a.stage.code(),
+            action: "department_review",
+        }
+        .into());
     }
     if opinion.trim().chars().count() < 4 {
-        return Err(refused("apps.err.reason", vec![]));
+        return Err(ApplicationRefusal::ReasonRequired.into());
     }
     if suggested > a.requested {
-        return Err(refused("apps.err.grant", vec![a.requested.wan_text()]));
+        return Err(ApplicationRefusal::Grant { requested: a.requested }.into());
     }
     let tx = db.begin_write().await?;
     let now = tx.clock.now_ms();

@@ -85,18 +85,18 @@ pub async fn sign_task_book(
 ) -> Result<()> {
     let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
     if a.stage != Stage::Established {
-        return Err(refused("projects.err.not_established", vec![]));
+        return Err(ProjectRefusal::NotEstablished.into());
     }
     if goals.trim().is_empty() || deliverables.is_empty() {
-        return Err(refused("projects.err.task_book", vec![]));
+        return Err(ProjectRefusal::TaskBook.into());
     }
     if ends_on <= starts_on {
-        return Err(refused("projects.err.period", vec![]));
+        return Err(ProjectRefusal::Period.into());
     }
     if milestones.iter().any(|m| m.due_on < starts_on || m.due_on > ends_on)
         || milestones.windows(2).any(|w| w[0].due_on > w[1].due_on)
     {
-        return Err(refused("projects.err.milestones", vec![]));
+        return Err(ProjectRefusal::Milestones.into());
     }
     let tx = db.begin_write().await?;
     let now = tx.clock.now_ms();
@@ -217,14 +217,14 @@ pub async fn pay(db: &Db, instalment_id: i64, release: bool, actor: Actor<'_>) -
         released_by: (!rb.is_empty()).then_some(rb),
     };
     if cancelled {
-        return Err(refused("projects.err.cancelled", vec![]));
+        return Err(ProjectRefusal::Cancelled.into());
     }
     let book: Option<TaskBook> =
         tx.row(&select::<TaskBook>("WHERE application_id = ?"), vec![app_id.into()]).await?;
     if let Some(book) = book
         && !book.status.pays()
     {
-        return Err(refused("projects.err.not_paying", vec![book.status.code().into()]));
+        return Err(ProjectRefusal::NotPaying { status: book.status }.into());
     }
     let met = tx
         .query_one(
@@ -239,12 +239,10 @@ pub async fn pay(db: &Db, instalment_id: i64, release: bool, actor: Actor<'_>) -
         instalment.prepare(met, actor.username)
     };
     let after = outcome.map_err(|e| match e {
-        ReleaseError::ConditionNotMet => {
-            refused("projects.err.condition", vec![condition.code().into()])
-        }
-        ReleaseError::SamePerson => refused("projects.err.same_person", vec![]),
-        ReleaseError::NotPrepared => refused("projects.err.not_prepared", vec![]),
-        ReleaseError::AlreadyReleased => refused("projects.err.released", vec![]),
+        ReleaseError::ConditionNotMet => ProjectRefusal::Condition { condition },
+        ReleaseError::SamePerson => ProjectRefusal::SamePerson,
+        ReleaseError::NotPrepared => ProjectRefusal::NotPrepared,
+        ReleaseError::AlreadyReleased => ProjectRefusal::Released,
     })?;
     let now = tx.clock.now_ms();
     let n = if release {

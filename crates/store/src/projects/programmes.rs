@@ -18,7 +18,7 @@ pub async fn create_programme(
     let tx = db.begin_write().await?;
     if tx.query_one("SELECT id FROM programmes WHERE code = ?", vec![code.into()]).await?.is_some()
     {
-        return Err(refused("programmes.err.code_taken", vec![code.to_string()]));
+        return Err(CallRefusal::ProgrammeCodeTaken { code: code.to_string() }.into());
     }
     let id = tx
         .insert(
@@ -73,10 +73,7 @@ pub async fn set_budget(
     };
     match before {
         Some((_, committed)) if budget.0 < committed => {
-            return Err(refused(
-                "programmes.err.below_committed",
-                vec![Money(committed).wan_text()],
-            ));
+            return Err(CallRefusal::BelowCommitted { committed: Money(committed) }.into());
         }
         Some(_) => {
             tx.exec(

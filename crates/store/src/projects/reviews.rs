@@ -35,7 +35,7 @@ pub async fn start_review(
     let c = call(db, call_id).await?.ok_or(StoreError::NotFound)?;
     let mut apps = applications(db, Reach::All, Some(call_id), Some(Stage::InReview)).await?;
     if apps.is_empty() {
-        return Err(refused("calls.err.nothing_to_review", vec![]));
+        return Err(CallRefusal::NothingToReview.into());
     }
     let n = db
         .read("SELECT COUNT(*) FROM call_rounds WHERE call_id = ?", vec![call_id.into()], |r| {
@@ -50,12 +50,12 @@ pub async fn start_review(
     let shortlist = c.review_plan.panel_shortlist as usize;
     if n > 0 && shortlist > 0 {
         let last = call_rounds(db, call_id).await?.into_iter().rfind(|r| !r.is_open());
-        let Some(last) = last else { return Err(refused("calls.err.rounds_open", vec![])) };
+        let Some(last) = last else { return Err(CallRefusal::RoundsOpen.into()) };
         let (ranked, _) =
             crate::experts::results(db, last.id, innocity_core::experts::scoring::Method::Mean)
                 .await?;
         if ranked.is_empty() {
-            return Err(refused("calls.err.no_scores", vec![last.name.clone()]));
+            return Err(CallRefusal::NoScores { round: last.name.clone() }.into());
         }
         let best: std::collections::HashSet<&str> =
             ranked.iter().filter(|i| i.rank <= shortlist).map(|i| i.item.as_str()).collect();
@@ -146,7 +146,7 @@ pub async fn finish_review(
 ) -> Result<usize> {
     let rounds = call_rounds(db, call_id).await?;
     if rounds.is_empty() || rounds.iter().any(|r| r.is_open()) {
-        return Err(refused("calls.err.rounds_open", vec![]));
+        return Err(CallRefusal::RoundsOpen.into());
     }
     let mut reviewed = std::collections::HashSet::new();
     for r in &rounds {

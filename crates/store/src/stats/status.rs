@@ -41,14 +41,12 @@ pub async fn transition(
     if current.version != seen.version {
         return Err(StoreError::Stale);
     }
-    let to = next(current.status, action).map_err(|_| StoreError::Refused {
-        key: "err.stats.not_now",
-        args: vec![current.status.code().into()],
-    })?;
+    let to = next(current.status, action)
+        .map_err(|_| ReturnRefusal::NotNow { status: current.status })?;
     if action == Action::Return
         && approved_above(&tx, &current.form, &current.period, &current.unit_path).await?
     {
-        return Err(StoreError::Refused { key: "err.stats.unit_approved", args: vec![] });
+        return Err(ReturnRefusal::UnitApproved.into());
     }
     let now = tx.clock.now_ms();
     let mut after = current.clone();
@@ -211,7 +209,7 @@ pub async fn approve_unit(
         Ok(r.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
     };
     if approved_above(&tx, &form.code, period, &unit.path).await? {
-        return Err(StoreError::Refused { key: "err.stats.already_approved", args: vec![] });
+        return Err(ReturnRefusal::AlreadyApproved.into());
     }
     let pending = count(
         tx.query_one(
@@ -221,10 +219,7 @@ pub async fn approve_unit(
         .await?,
     )?;
     if pending > 0 {
-        return Err(StoreError::Refused {
-            key: "err.stats.approve_pending",
-            args: vec![pending.to_string()],
-        });
+        return Err(ReturnRefusal::ApprovePending { count: pending }.into());
     }
     let (cond, params) = expected_where(form, &unit.path);
     let mut all: Vec<Value> = vec![form.code.clone().into(), period.into()];
@@ -237,10 +232,7 @@ pub async fn approve_unit(
         .await?,
     )?;
     if missing > 0 {
-        return Err(StoreError::Refused {
-            key: "err.stats.approve_missing",
-            args: vec![missing.to_string()],
-        });
+        return Err(ReturnRefusal::ApproveMissing { count: missing }.into());
     }
     check_children_approved(&tx, form, period, children).await?;
     let now = tx.clock.now_ms();
@@ -299,10 +291,7 @@ async fn check_children_approved(
             .await?
             .is_some();
         if has_returns && !approved {
-            return Err(StoreError::Refused {
-                key: "err.stats.approve_children",
-                args: vec![child.name_zh.clone()],
-            });
+            return Err(ReturnRefusal::ApproveChildren { unit: child.name_zh.clone() }.into());
         }
     }
     Ok(())
@@ -324,7 +313,7 @@ pub async fn unapprove_unit(
         && parent_path.len() > 1
         && approved_above(&tx, form, period, &parent_path).await?
     {
-        return Err(StoreError::Refused { key: "err.stats.parent_approved", args: vec![] });
+        return Err(ReturnRefusal::ParentApproved.into());
     }
     let n = tx
         .exec(

@@ -146,10 +146,8 @@ async fn save_in(
             }
         }
     };
-    let to = next(ret.status, Action::Edit).map_err(|_| StoreError::Refused {
-        key: "err.stats.not_editable",
-        args: vec![ret.status.code().into()],
-    })?;
+    let to = next(ret.status, Action::Edit)
+        .map_err(|_| ReturnRefusal::NotEditable { status: ret.status })?;
     if let Some(u) = upload {
         let seen = tx
             .query_one("SELECT uploaded_by, uploaded_at FROM stat_uploads WHERE return_id = ? AND sha256 = ?", vec![ret.id.into(), u.sha256.clone().into()])
@@ -157,10 +155,7 @@ async fn save_in(
         if let Some(seen) = seen {
             let by: String = seen.try_get("", "uploaded_by")?;
             let at: i64 = seen.try_get("", "uploaded_at")?;
-            return Err(StoreError::Refused {
-                key: "err.stats.same_file",
-                args: vec![u.file_name.clone(), by, at.to_string()],
-            });
+            return Err(ReturnRefusal::SameFile { file_name: u.file_name.clone(), by, at }.into());
         }
         tx.exec(
             "INSERT INTO stat_uploads (return_id, sha256, file_name, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?)",

@@ -361,8 +361,9 @@ pub async fn create(
         yearly_cap: 0,
     };
     let mut errors = Vec::new();
-    if let Err((field, key)) = store::check_draft(&draft) {
-        errors.push((field.to_string(), t(ctx.lang, key).to_string()));
+    if let Err(r) = store::check_draft(&draft) {
+        let (key, _) = crate::error::refusals::expert(&r);
+        errors.push((r.field().unwrap_or_default().to_string(), t(ctx.lang, key).to_string()));
     }
     for (field, v, max) in [
         ("code", &f.code, 32),

@@ -514,22 +514,25 @@ pub async fn act(
     )
     .await
     .map_err(|e| match e {
-        innocity_store::StoreError::Refused { key: "apps.err.eligibility", args } => {
-            let text = failure_text(ctx.lang, &args[0], &args[1]);
+        innocity_store::StoreError::Applications(store::ApplicationRefusal::Ineligible {
+            rule,
+            detail,
+            missed,
+        }) => {
+            let text = failure_text(ctx.lang, rule, &detail);
             ctx.err(
                 AppError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "ineligible",
                     "apps.err.eligibility",
                 )
-                .args(vec![text, args[2].clone()]),
+                .args(vec![text, missed.to_string()]),
             )
         }
-        e @ innocity_store::StoreError::Refused { key, .. }
-            if key.starts_with("apps.err.answer") =>
-        {
-            draft_error(ctx, e)
-        }
+        e @ innocity_store::StoreError::Applications(store::ApplicationRefusal::Draft {
+            problem: store::DraftProblem::Answer { .. },
+            ..
+        }) => draft_error(ctx, e),
         other => ctx.err(other.into()),
     })?;
     Ok(Redirect::to(&format!("/applications/{id}?notice=apps.done")).into_response())

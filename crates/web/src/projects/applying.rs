@@ -92,16 +92,15 @@ fn draft_of(ctx: &Ctx, f: &AppForm) -> AppResult<Draft> {
 /// Store refusals of a draft carry the field first: show them beside it.
 pub(crate) fn draft_error(ctx: &Ctx, e: innocity_store::StoreError) -> AppError {
     match e {
-        innocity_store::StoreError::Refused { key, args }
-            if key.starts_with("apps.err.") || key.starts_with("err.") =>
-        {
+        innocity_store::StoreError::Applications(r) => {
+            let (key, args) = crate::error::refusals::application(&r);
             let field = args.first().cloned().unwrap_or_default();
             let mut rest: Vec<String> = args.into_iter().skip(1).collect();
             // An answer to the call's own form is named by its label.
             if let Some(label) = field.strip_prefix("q.") {
                 rest.insert(0, label.to_string());
             }
-            if key == "apps.err.call_closed" {
+            if matches!(r, store::ApplicationRefusal::CallClosed { .. }) {
                 ctx.err(AppError::new(StatusCode::CONFLICT, "refused", key).args(rest.clone()))
             } else {
                 field_error(ctx, &field, key, rest)
@@ -318,7 +317,8 @@ pub async fn upload(
     )
     .await
     .map_err(|e| match e {
-        innocity_store::StoreError::Refused { key, args } if key.starts_with("apps.err.file") => {
+        innocity_store::StoreError::Applications(r @ store::ApplicationRefusal::File { .. }) => {
+            let (key, args) = crate::error::refusals::application(&r);
             field_error(ctx, "file", key, args)
         }
         other => ctx.err(other.into()),

@@ -44,14 +44,11 @@ fn report_label(lang: Lang, k: ReportKind, seq: u32) -> String {
 /// Store refusals that concern one field of the form come back as 422 naming it.
 fn refusal(ctx: &Ctx, e: StoreError) -> AppError {
     match e {
-        StoreError::Refused { key: "projects.err.field", args } => {
-            let field = args.first().cloned().unwrap_or_default();
+        StoreError::Projects(innocity_store::projects::ProjectRefusal::Field { field }) => {
             let label = t(ctx.lang, &format!("life.field.{field}")).to_string();
-            field_error(ctx, &field, "life.err.field", vec![label])
+            field_error(ctx, field, "life.err.field", vec![label])
         }
-        StoreError::Refused { key: "projects.err.change", args } => {
-            let field = args.first().cloned().unwrap_or_default();
-            let rule = args.get(1).cloned().unwrap_or_default();
+        StoreError::Projects(innocity_store::projects::ProjectRefusal::Change { field, rule }) => {
             let label = CATEGORIES
                 .iter()
                 .find(|c| c.0 == field)
@@ -64,16 +61,20 @@ fn refusal(ctx: &Ctx, e: StoreError) -> AppError {
                 vec![label, t(ctx.lang, &format!("life.change_rule.{rule}")).to_string()],
             )
         }
-        StoreError::Refused { key: "projects.err.deliverable", args } => {
-            field_error(ctx, "deliverables", "projects.err.deliverable", args)
+        StoreError::Projects(
+            r @ (innocity_store::projects::ProjectRefusal::Deliverable { .. }
+            | innocity_store::projects::ProjectRefusal::ReportBody { .. }
+            | innocity_store::projects::ProjectRefusal::Score),
+        ) => {
+            let field = match r {
+                innocity_store::projects::ProjectRefusal::Deliverable { .. } => "deliverables",
+                innocity_store::projects::ProjectRefusal::ReportBody { .. } => "body",
+                _ => "score",
+            };
+            let (key, args) = crate::error::refusals::project(&r);
+            field_error(ctx, field, key, args)
         }
-        StoreError::Refused { key: "projects.err.report_body", args } => {
-            field_error(ctx, "body", "projects.err.report_body", args)
-        }
-        StoreError::Refused { key: "projects.err.score", args } => {
-            field_error(ctx, "score", "projects.err.score", args)
-        }
-        StoreError::Refused { key: "apps.err.id_number", .. } => {
+        StoreError::Applications(innocity_store::projects::ApplicationRefusal::IdNumber) => {
             field_error(ctx, "id_number", "apps.err.id_number", vec![])
         }
         other => ctx.err(other.into()),

@@ -46,27 +46,27 @@ pub async fn add_opinion(
 ) -> Result<i64> {
     let book = book_or_refuse(db, application_id).await?;
     if !matches!(stage, Condition::MidTerm | Condition::Acceptance) {
-        return Err(refused("projects.err.stage", vec![]));
+        return Err(StoreError::from(ProjectRefusal::Stage));
     }
     if !book.status.running() {
-        return Err(refused(
-            "projects.err.status",
-            vec![book.status.code().into(), "opinion".into()],
-        ));
+        return Err(StoreError::from(ProjectRefusal::Status {
+            status: book.status,
+            action: "opinion",
+        }));
     }
     if o.expert.trim().is_empty() {
-        return Err(refused("projects.err.field", vec!["expert".into()]));
+        return Err(StoreError::from(ProjectRefusal::Field { field: "expert" }));
     }
     if o.score > 100 {
-        return Err(refused("projects.err.score", vec![]));
+        return Err(StoreError::from(ProjectRefusal::Score));
     }
     if o.text.trim().chars().count() < 10 {
-        return Err(refused("projects.err.field", vec!["opinion".into()]));
+        return Err(StoreError::from(ProjectRefusal::Field { field: "opinion" }));
     }
     let tx = db.begin_write().await?;
     let status = status_in(&tx, application_id).await?;
     if !status.running() {
-        return Err(refused("projects.err.status", vec![status.code().into(), "opinion".into()]));
+        return Err(StoreError::from(ProjectRefusal::Status { status, action: "opinion" }));
     }
     let id = tx
         .insert(
@@ -97,31 +97,31 @@ pub async fn conclude_mid_term(
     let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
     let book = book_or_refuse(db, application_id).await?;
     if book.status != Status::Ongoing {
-        return Err(refused(
-            "projects.err.status",
-            vec![book.status.code().into(), "mid_term".into()],
-        ));
+        return Err(StoreError::from(ProjectRefusal::Status {
+            status: book.status,
+            action: "mid_term",
+        }));
     }
     if conditions(db, application_id).await?.iter().any(|c| c.0 == Condition::MidTerm) {
-        return Err(refused("projects.err.concluded", vec![]));
+        return Err(StoreError::from(ProjectRefusal::Concluded));
     }
     if report_in(&reports(db, application_id, today).await?, ReportKind::MidTerm).is_none() {
-        return Err(refused("projects.err.no_report", vec!["mid_term".into()]));
+        return Err(StoreError::from(ProjectRefusal::NoReport { kind: ReportKind::MidTerm }));
     }
     let n = opinions(db, application_id).await?.iter().filter(|o| o.stage == "mid_term").count();
     if n < rules::MIN_OPINIONS {
-        return Err(refused(
-            "projects.err.opinions",
-            vec![rules::MIN_OPINIONS.to_string(), n.to_string()],
-        ));
+        return Err(StoreError::from(ProjectRefusal::Opinions {
+            required: rules::MIN_OPINIONS,
+            given: n,
+        }));
     }
     if opinion.trim().chars().count() < 4 {
-        return Err(refused("apps.err.reason", vec![]));
+        return Err(StoreError::from(ApplicationRefusal::ReasonRequired));
     }
     let tx = db.begin_write().await?;
     let status = status_in(&tx, a.id).await?;
     if status != Status::Ongoing {
-        return Err(refused("projects.err.status", vec![status.code().into(), "mid_term".into()]));
+        return Err(StoreError::from(ProjectRefusal::Status { status, action: "mid_term" }));
     }
     if tx
         .query_one(
@@ -131,7 +131,7 @@ pub async fn conclude_mid_term(
         .await?
         .is_some()
     {
-        return Err(refused("projects.err.concluded", vec![]));
+        return Err(StoreError::from(ProjectRefusal::Concluded));
     }
     if outcome == Outcome::Failed {
         tx.exec("UPDATE task_books SET status = 'suspended', status_reason = ?, version = version + 1 WHERE application_id = ?", vec![format!("中期检查不合格：{}", opinion.trim()).into(), a.id.into()]).await?;
@@ -207,14 +207,14 @@ pub async fn decide_acceptance(
     let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
     let book = book_or_refuse(db, application_id).await?;
     if book.status != Status::Ongoing {
-        return Err(refused(
-            "projects.err.status",
-            vec![book.status.code().into(), "acceptance".into()],
-        ));
+        return Err(StoreError::from(ProjectRefusal::Status {
+            status: book.status,
+            action: "acceptance",
+        }));
     }
     let reps = reports(db, application_id, today).await?;
     let Some(final_report) = report_in(&reps, ReportKind::Final) else {
-        return Err(refused("projects.err.no_report", vec!["final".into()]));
+        return Err(StoreError::from(ProjectRefusal::NoReport { kind: ReportKind::Final }));
     };
     let ops: Vec<Opinion> = opinions(db, application_id)
         .await?
@@ -223,16 +223,16 @@ pub async fn decide_acceptance(
         .map(|o| o.opinion)
         .collect();
     if ops.len() < rules::MIN_OPINIONS {
-        return Err(refused(
-            "projects.err.opinions",
-            vec![rules::MIN_OPINIONS.to_string(), ops.len().to_string()],
-        ));
+        return Err(StoreError::from(ProjectRefusal::Opinions {
+            required: rules::MIN_OPINIONS,
+            given: ops.len(),
+        }));
     }
     if opinion.trim().chars().count() < 4 {
-        return Err(refused("apps.err.reason", vec![]));
+        return Err(StoreError::from(ApplicationRefusal::ReasonRequired));
     }
     if fraud && decided != Outcome::Failed {
-        return Err(refused("projects.err.fraud_pass", vec![]));
+        return Err(StoreError::from(ProjectRefusal::FraudPass));
     }
     let met = met(final_report);
     let due =

@@ -57,21 +57,19 @@ async fn check_change(
     detail: &ChangeDetail,
     today: NaiveDate,
 ) -> Result<()> {
-    let change =
-        |e: rules::ChangeError| refused("projects.err.change", vec![e.field, e.rule.into()]);
+    let change = |e: rules::ChangeError| {
+        StoreError::from(ProjectRefusal::Change { field: e.field, rule: e.rule })
+    };
     match detail {
         ChangeDetail::Leader { name, id_number } => {
             if name.trim().chars().count() < 2 {
-                return Err(refused("projects.err.field", vec!["leader_name".into()]));
+                return Err(StoreError::from(ProjectRefusal::Field { field: "leader_name" }));
             }
             if !id_number_ok(id_number) {
-                return Err(refused("apps.err.id_number", vec![]));
+                return Err(ApplicationRefusal::IdNumber.into());
             }
             if let Some(r) = crate::credit::check(db, id_number.trim(), today).await?.deciding {
-                return Err(refused(
-                    "projects.err.leader_barred",
-                    vec![format!("{}（{}）", r.kind, r.source)],
-                ));
+                return Err(ProjectRefusal::LeaderBarred { kind: r.kind, source: r.source }.into());
             }
         }
         ChangeDetail::Budget(lines) => {
@@ -108,26 +106,26 @@ pub async fn request_change(
 ) -> Result<i64> {
     let book = book_or_refuse(db, application_id).await?;
     if !book.status.running() {
-        return Err(refused(
-            "projects.err.status",
-            vec![book.status.code().into(), "change".into()],
-        ));
+        return Err(StoreError::from(ProjectRefusal::Status {
+            status: book.status,
+            action: "change",
+        }));
     }
     if reason.trim().chars().count() < 10 {
-        return Err(refused("projects.err.field", vec!["reason".into()]));
+        return Err(StoreError::from(ProjectRefusal::Field { field: "reason" }));
     }
     check_change(db, &book, detail, today).await?;
     let (kind, json) = detail_json(detail);
     if changes(db, application_id).await?.iter().any(|c| c.kind == kind && c.status == "pending") {
-        return Err(refused("projects.err.change_pending", vec![]));
+        return Err(StoreError::from(ProjectRefusal::ChangePending));
     }
     let tx = db.begin_write().await?;
     let status = status_in(&tx, application_id).await?;
     if !status.running() {
-        return Err(refused("projects.err.status", vec![status.code().into(), "change".into()]));
+        return Err(StoreError::from(ProjectRefusal::Status { status, action: "change" }));
     }
     if tx.query_one("SELECT 1 FROM project_changes WHERE application_id = ? AND kind = ? AND status = 'pending'", vec![application_id.into(), kind.code().into()]).await?.is_some() {
-        return Err(refused("projects.err.change_pending", vec![]));
+        return Err(StoreError::from(ProjectRefusal::ChangePending));
     }
     let id = tx
         .insert(
@@ -175,10 +173,10 @@ pub async fn decide_change(
         .find(|c| c.id == change_id)
         .ok_or(StoreError::NotFound)?;
     if c.status != "pending" {
-        return Err(refused("projects.err.change_decided", vec![]));
+        return Err(StoreError::from(ProjectRefusal::ChangeDecided));
     }
     if decision.trim().chars().count() < 4 {
-        return Err(refused("apps.err.reason", vec![]));
+        return Err(StoreError::from(ApplicationRefusal::ReasonRequired));
     }
     let book = book_or_refuse(db, application_id).await?;
     let detail = match c.kind {

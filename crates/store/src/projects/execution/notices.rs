@@ -48,10 +48,10 @@ pub async fn publish_notice(
 ) -> Result<()> {
     call(db, call_id).await?.ok_or(StoreError::NotFound)?;
     if minutes.trim().chars().count() < 10 {
-        return Err(refused("announce.err.minutes", vec![]));
+        return Err(NoticeRefusal::Minutes.into());
     }
     rules::check_notice(meeting_on, starts_on, ends_on).map_err(|field| {
-        refused("announce.err.period", vec![field.into(), rules::MIN_NOTICE_DAYS.to_string()])
+        StoreError::from(NoticeRefusal::Period { field, min_days: rules::MIN_NOTICE_DAYS })
     })?;
     let approved = db
         .read(
@@ -64,10 +64,10 @@ pub async fn publish_notice(
         .copied()
         .unwrap_or(0);
     if approved == 0 {
-        return Err(refused("announce.err.nothing", vec![]));
+        return Err(NoticeRefusal::Nothing.into());
     }
     if notice(db, call_id).await?.is_some() {
-        return Err(refused("announce.err.published", vec![]));
+        return Err(NoticeRefusal::Published.into());
     }
     let tx = db.begin_write().await?;
     tx.exec(
@@ -156,10 +156,7 @@ pub async fn object(
     let (name, contact) = (who.name, who.contact);
     let n = notice(db, call_id).await?.ok_or(StoreError::NotFound)?;
     if today < n.starts_on || today > n.ends_on {
-        return Err(refused(
-            "announce.err.closed",
-            vec![n.ends_on.format("%Y年%m月%d日").to_string()],
-        ));
+        return Err(NoticeRefusal::Closed { ended: n.ends_on }.into());
     }
     let app = db
         .read(
@@ -171,23 +168,20 @@ pub async fn object(
         .into_iter()
         .next();
     let Some(app) = app else {
-        return Err(refused("announce.err.application", vec![application_code.trim().into()]));
+        return Err(NoticeRefusal::Application { code: application_code.trim().into() }.into());
     };
     for (field, v, min, max) in
         [("name", name, 2, 50), ("contact", contact, 5, 100), ("body", body, 10, 2000)]
     {
         let len = v.trim().chars().count();
         if len < min || len > max {
-            return Err(refused(
-                "announce.err.field",
-                vec![field.into(), min.to_string(), max.to_string()],
-            ));
+            return Err(NoticeRefusal::Field { field, min, max }.into());
         }
     }
     let tx = db.begin_write().await?;
     let open = tx.query_one("SELECT COUNT(*) FROM notice_objections WHERE application_id = ? AND contact = ? AND status = 'open'", vec![app.into(), contact.trim().into()]).await?;
     if open.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0) > 0 {
-        return Err(refused("announce.err.duplicate", vec![]));
+        return Err(NoticeRefusal::Duplicate.into());
     }
     if let Some(address) = who.address {
         count_objection(&tx, address).await?;
@@ -230,7 +224,7 @@ async fn count_objection(tx: &Tx, address: &str) -> Result<()> {
         _ => 0,
     };
     if count >= OBJECTIONS_PER_ADDRESS {
-        return Err(refused("announce.err.too_many", vec![OBJECTIONS_PER_ADDRESS.to_string()]));
+        return Err(NoticeRefusal::TooMany { limit: OBJECTIONS_PER_ADDRESS }.into());
     }
     tx.exec(
         "INSERT INTO login_throttle (bucket, failures, blocked_until, last_at) VALUES (?, ?, 0, ?) ON CONFLICT (bucket) DO UPDATE SET failures = excluded.failures, last_at = excluded.last_at",
@@ -260,10 +254,10 @@ pub async fn resolve_objection(
         .next()
         .ok_or(StoreError::NotFound)?;
     if o.2 != "open" {
-        return Err(refused("announce.err.resolved", vec![]));
+        return Err(NoticeRefusal::Resolved.into());
     }
     if resolution.trim().chars().count() < 4 {
-        return Err(refused("apps.err.reason", vec![]));
+        return Err(StoreError::from(ApplicationRefusal::ReasonRequired));
     }
     let a = application(db, o.1).await?.ok_or(StoreError::NotFound)?;
     let c = call(db, o.0).await?.ok_or(StoreError::NotFound)?;
@@ -308,13 +302,7 @@ pub(in crate::projects) async fn establish_check(
         .copied()
         .unwrap_or(0);
     rules::may_establish(today, n.as_ref().map(|n| n.ends_on), open as usize).map_err(|why| {
-        refused(
-            "announce.err.establish",
-            vec![
-                why.into(),
-                n.map(|n| n.ends_on.format("%Y年%m月%d日").to_string()).unwrap_or_default(),
-            ],
-        )
+        StoreError::from(NoticeRefusal::Establish { why, notice_ends: n.map(|n| n.ends_on) })
     })
 }
 
@@ -345,11 +333,9 @@ pub async fn establish_call(
         .await
         {
             Ok(_) => done += 1,
-            Err(StoreError::Refused { key: "announce.err.establish", args })
-                if args.first().map(String::as_str) == Some("objections_open") =>
-            {
-                held += 1
-            }
+            Err(StoreError::Notices(NoticeRefusal::Establish {
+                why: "objections_open", ..
+            })) => held += 1,
             Err(e) => return Err(e),
         }
     }
@@ -357,5 +343,5 @@ pub async fn establish_call(
 }
 
 pub(super) async fn book_or_refuse(db: &Db, application_id: i64) -> Result<TaskBook> {
-    task_book(db, application_id).await?.ok_or_else(|| refused("projects.err.no_task_book", vec![]))
+    task_book(db, application_id).await?.ok_or_else(|| StoreError::from(ProjectRefusal::NoTaskBook))
 }

@@ -47,20 +47,22 @@ pub async fn add_output(
 ) -> Result<i64> {
     book_or_refuse(db, application_id).await?;
     if !rules::OUTPUT_KINDS.contains(&kind) {
-        return Err(refused("projects.err.field", vec!["kind".into()]));
+        return Err(StoreError::from(ProjectRefusal::Field { field: "kind" }));
     }
     if title.trim().chars().count() < 4 {
-        return Err(refused("projects.err.field", vec!["title".into()]));
+        return Err(StoreError::from(ProjectRefusal::Field { field: "title" }));
     }
     if reference.trim().is_empty() {
-        return Err(refused("projects.err.field", vec!["reference".into()]));
+        return Err(StoreError::from(ProjectRefusal::Field { field: "reference" }));
     }
     if outputs(db, application_id)
         .await?
         .iter()
         .any(|o| o.kind == kind && o.reference == reference.trim())
     {
-        return Err(refused("projects.err.output_twice", vec![reference.trim().into()]));
+        return Err(StoreError::from(ProjectRefusal::OutputTwice {
+            reference: reference.trim().into(),
+        }));
     }
     let tx = db.begin_write().await?;
     if tx
@@ -71,7 +73,9 @@ pub async fn add_output(
         .await?
         .is_some()
     {
-        return Err(refused("projects.err.output_twice", vec![reference.trim().into()]));
+        return Err(StoreError::from(ProjectRefusal::OutputTwice {
+            reference: reference.trim().into(),
+        }));
     }
     let id = tx
         .insert(

@@ -61,30 +61,30 @@ pub async fn submit_report(
 ) -> Result<()> {
     let book = book_or_refuse(db, application_id).await?;
     if !book.status.running() {
-        return Err(refused(
-            "projects.err.status",
-            vec![book.status.code().into(), "report".into()],
-        ));
+        return Err(StoreError::from(ProjectRefusal::Status {
+            status: book.status,
+            action: "report",
+        }));
     }
     let due = rules::report_schedule(book.starts(), book.ends())
         .into_iter()
         .find(|d| d.kind == kind && d.seq == seq)
         .ok_or(StoreError::NotFound)?;
     if body.trim().chars().count() < 20 {
-        return Err(refused("projects.err.report_body", vec!["20".into()]));
+        return Err(ProjectRefusal::ReportBody { min: 20 }.into());
     }
     if kind == ReportKind::Final {
         for d in &book.deliverables {
             match deliverables.iter().find(|x| &x.0 == d).map(|x| x.1.as_str()) {
                 Some("met" | "partly" | "not_met") => {}
-                _ => return Err(refused("projects.err.deliverable", vec![d.clone()])),
+                _ => return Err(ProjectRefusal::Deliverable { deliverable: d.clone() }.into()),
             }
         }
     }
     let tx = db.begin_write().await?;
     let status = status_in(&tx, application_id).await?;
     if !status.running() {
-        return Err(refused("projects.err.status", vec![status.code().into(), "report".into()]));
+        return Err(StoreError::from(ProjectRefusal::Status { status, action: "report" }));
     }
     let now = tx.clock.now_ms();
     let n = tx
@@ -96,7 +96,7 @@ pub async fn submit_report(
     if n == 0 {
         let exists = tx.query_one("SELECT status FROM project_reports WHERE application_id = ? AND kind = ? AND seq = ?", vec![application_id.into(), kind.code().into(), i64::from(seq).into()]).await?;
         if exists.is_some() {
-            return Err(refused("projects.err.report_in", vec![]));
+            return Err(StoreError::from(ProjectRefusal::ReportIn));
         }
         tx.exec(
             "INSERT INTO project_reports (application_id, kind, seq, due_on, body, deliverables, status, submitted_by, submitted_at, reminded_at) VALUES (?, ?, ?, ?, ?, ?, 'submitted', ?, ?, 0)",
@@ -137,10 +137,10 @@ pub async fn add_report_file(
     }
     let book = book_or_refuse(db, application_id).await?;
     if !book.status.running() {
-        return Err(refused(
-            "projects.err.status",
-            vec![book.status.code().into(), "report".into()],
-        ));
+        return Err(StoreError::from(ProjectRefusal::Status {
+            status: book.status,
+            action: "report",
+        }));
     }
     rules::report_schedule(book.starts(), book.ends())
         .into_iter()
@@ -150,7 +150,7 @@ pub async fn add_report_file(
     let submitted: (&str, Vec<sea_orm::Value>, StoreError) = (
         "SELECT 1 FROM project_reports WHERE application_id = ? AND kind = ? AND seq = ? AND status = 'submitted'",
         vec![application_id.into(), kind.code().into(), i64::from(seq).into()],
-        refused("projects.err.report_in", vec![]),
+        StoreError::from(ProjectRefusal::ReportIn),
     );
     store_attachment(
         db,
@@ -177,18 +177,18 @@ pub async fn reach_milestone(
 ) -> Result<()> {
     let book = book_or_refuse(db, application_id).await?;
     if !book.status.running() {
-        return Err(refused(
-            "projects.err.status",
-            vec![book.status.code().into(), "milestone".into()],
-        ));
+        return Err(StoreError::from(ProjectRefusal::Status {
+            status: book.status,
+            action: "milestone",
+        }));
     }
     let mut milestones = book.milestones.clone();
     let m = milestones.get_mut(index).ok_or(StoreError::NotFound)?;
     if m.reached_on.is_some() {
-        return Err(refused("projects.err.milestone_reached", vec![m.text.clone()]));
+        return Err(ProjectRefusal::MilestoneReached { milestone: m.text.clone() }.into());
     }
     if note.trim().chars().count() < 4 || note.chars().count() > 1000 {
-        return Err(refused("projects.err.field", vec!["milestone_note".into()]));
+        return Err(StoreError::from(ProjectRefusal::Field { field: "milestone_note" }));
     }
     m.reached_on = Some(today);
     m.note = note.trim().to_string();

@@ -10,7 +10,7 @@ pub(super) async fn status_in(tx: &Tx, application_id: i64) -> Result<Status> {
             vec![application_id.into()],
         )
         .await?
-        .ok_or_else(|| refused("projects.err.no_task_book", vec![]))?;
+        .ok_or_else(|| StoreError::from(ProjectRefusal::NoTaskBook))?;
     let status: String = row.try_get_by_index(0)?;
     Status::parse(&status)
         .ok_or_else(|| StoreError::Invalid(format!("unknown project status {status}")))
@@ -46,9 +46,9 @@ pub async fn set_status(
     }
     let to = rules::next_status(book.status, action, reason).map_err(|why| {
         if why == "reason" {
-            refused("apps.err.reason", vec![])
+            StoreError::from(ApplicationRefusal::ReasonRequired)
         } else {
-            refused("projects.err.status", vec![book.status.code().into(), action.code().into()])
+            StoreError::from(ProjectRefusal::Status { status: book.status, action: action.code() })
         }
     })?;
     let tx = db.begin_write().await?;

@@ -59,13 +59,13 @@ pub async fn add_finding(
 ) -> Result<i64> {
     book_or_refuse(db, application_id).await?;
     if !matches!(kind, "supervision" | "audit") {
-        return Err(refused("projects.err.field", vec!["kind".into()]));
+        return Err(StoreError::from(ProjectRefusal::Field { field: "kind" }));
     }
     if findings.trim().chars().count() < 10 {
-        return Err(refused("projects.err.field", vec!["findings".into()]));
+        return Err(StoreError::from(ProjectRefusal::Field { field: "findings" }));
     }
     if rectify_by.is_some_and(|d| d <= visited_on) {
-        return Err(refused("projects.err.field", vec!["rectify_by".into()]));
+        return Err(StoreError::from(ProjectRefusal::Field { field: "rectify_by" }));
     }
     let tx = db.begin_write().await?;
     let id = tx
@@ -102,15 +102,15 @@ pub async fn rectify(
         .find(|f| f.id == finding_id)
         .ok_or(StoreError::NotFound)?;
     if f.rectify_by.is_empty() || f.rectified_at != 0 {
-        return Err(refused("projects.err.rectified", vec![]));
+        return Err(StoreError::from(ProjectRefusal::Rectified));
     }
     if text.trim().chars().count() < 10 {
-        return Err(refused("projects.err.field", vec!["rectification".into()]));
+        return Err(StoreError::from(ProjectRefusal::Field { field: "rectification" }));
     }
     let tx = db.begin_write().await?;
     let n = tx.exec("UPDATE project_findings SET rectification = ?, rectified_at = ? WHERE id = ? AND rectified_at = 0", vec![text.trim().into(), tx.clock.now_ms().into(), finding_id.into()]).await?;
     if n == 0 {
-        return Err(refused("projects.err.rectified", vec![]));
+        return Err(StoreError::from(ProjectRefusal::Rectified));
     }
     log(
         &tx,

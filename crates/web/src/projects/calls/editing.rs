@@ -19,9 +19,9 @@ use std::collections::BTreeMap;
 
 /// A store refusal shown beside `field` (422); other errors as they are.
 pub(crate) fn refusal_on(ctx: &Ctx, field: &str, e: innocity_store::StoreError) -> AppError {
-    match e {
-        innocity_store::StoreError::Refused { key, args } => field_error(ctx, field, key, args),
-        other => ctx.err(other.into()),
+    match crate::error::refusals::refusal(&e) {
+        Some((key, args)) => field_error(ctx, field, key, args),
+        None => ctx.err(e.into()),
     }
 }
 
@@ -437,14 +437,13 @@ async fn save_call(
 
 /// The store's refusals of a call, beside the field they concern.
 fn call_refusal(ctx: &Ctx, e: innocity_store::StoreError) -> AppError {
+    use innocity_store::StoreError as E;
+    use innocity_store::projects::{ApplicationRefusal, CallRefusal};
     let field = match &e {
-        innocity_store::StoreError::Refused { key, .. } => match *key {
-            "calls.err.code_taken" => "code",
-            "apps.err.no_budget" => "year",
-            "calls.err.deadlines" => "applicant_deadline",
-            "calls.err.plan" => "remote_experts",
-            _ => "programme",
-        },
+        E::Calls(CallRefusal::CodeTaken { .. }) => "code",
+        E::Applications(ApplicationRefusal::NoBudget { .. }) => "year",
+        E::Calls(CallRefusal::Deadlines) => "applicant_deadline",
+        E::Calls(CallRefusal::Plan { .. }) => "remote_experts",
         _ => "programme",
     };
     refusal_on(ctx, field, e)

@@ -127,12 +127,12 @@ pub async fn call_notice_act(
             )
             .await
             .map_err(|e| match e {
-                StoreError::Refused { key: "announce.err.minutes", .. } => {
+                StoreError::Notices(store::NoticeRefusal::Minutes) => {
                     field_error(ctx, "minutes", "announce.err.minutes", vec![])
                 }
-                StoreError::Refused { key: "announce.err.period", args } => {
-                    let field = args.first().cloned().unwrap_or_default();
-                    field_error(ctx, &field, "announce.err.period", args)
+                StoreError::Notices(r @ store::NoticeRefusal::Period { field, .. }) => {
+                    let (key, args) = crate::error::refusals::notice(&r);
+                    field_error(ctx, field, key, args)
                 }
                 other => ctx.err(other.into()),
             })?;

@@ -140,7 +140,8 @@ pub async fn report_upload(
     )
     .await
     .map_err(|e| match e {
-        StoreError::Refused { key, args } if key.starts_with("apps.err.file") => {
+        StoreError::Applications(r @ store::ApplicationRefusal::File { .. }) => {
+            let (key, args) = crate::error::refusals::application(&r);
             field_error(ctx, "file", key, args)
         }
         other => refusal(ctx, other),

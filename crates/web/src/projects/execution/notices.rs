@@ -152,21 +152,18 @@ pub async fn object(
     };
     x::object(&state.db, id, get(&f, "code"), &who, get(&f, "body"), ctx.today()).await.map_err(
         |e| match e {
-            StoreError::Refused { key: "announce.err.field", args } => {
-                let field = args.first().cloned().unwrap_or_default();
-                field_error(
-                    &ctx,
-                    &field,
-                    "announce.err.field",
-                    vec![
-                        t(ctx.lang, &format!("life.field.{field}")).to_string(),
-                        args.get(1).cloned().unwrap_or_default(),
-                        args.get(2).cloned().unwrap_or_default(),
-                    ],
-                )
-            }
-            StoreError::Refused { key: "announce.err.application", args } => {
-                field_error(&ctx, "code", "announce.err.application", args)
+            StoreError::Notices(store::NoticeRefusal::Field { field, min, max }) => field_error(
+                &ctx,
+                field,
+                "announce.err.field",
+                vec![
+                    t(ctx.lang, &format!("life.field.{field}")).to_string(),
+                    min.to_string(),
+                    max.to_string(),
+                ],
+            ),
+            StoreError::Notices(store::NoticeRefusal::Application { code }) => {
+                field_error(&ctx, "code", "announce.err.application", vec![code])
             }
             other => ctx.err(other.into()),
         },

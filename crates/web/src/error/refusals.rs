@@ -1,0 +1,277 @@
+//! The words for the store's refusals: each area's reasons to a message key and its arguments,
+//! in the user's language by [`crate::i18n::tf`]. Every refusal is a 409 `refused` unless a page
+//! shows it beside a field.
+use chrono::NaiveDate;
+use innocity_core::projects::FileError;
+use innocity_store::StoreError;
+use innocity_store::credit::CreditRefusal;
+use innocity_store::experts::{ExpertRefusal, ReviewRefusal};
+use innocity_store::projects::{
+    ApplicationRefusal, CallRefusal, DraftProblem, NoticeRefusal, ProjectRefusal,
+};
+use innocity_store::stats::ReturnRefusal;
+
+/// A message key and its arguments.
+pub type Message = (&'static str, Vec<String>);
+
+/// A date as the messages write it: 2025年03月31日.
+fn day(d: NaiveDate) -> String {
+    d.format("%Y年%m月%d日").to_string()
+}
+
+/// The message of a refusal; `None` for errors that are not one.
+pub fn refusal(e: &StoreError) -> Option<Message> {
+    Some(match e {
+        StoreError::Applications(r) => application(r),
+        StoreError::Calls(r) => call(r),
+        StoreError::Projects(r) => project(r),
+        StoreError::Notices(r) => notice(r),
+        StoreError::Experts(r) => expert(r),
+        StoreError::Reviews(r) => review(r),
+        StoreError::Returns(r) => stat_return(r),
+        StoreError::Credit(r) => credit(r),
+        _ => return None,
+    })
+}
+
+pub fn application(r: &ApplicationRefusal) -> Message {
+    use ApplicationRefusal as A;
+    match r {
+        A::CallClosed { closes } => ("apps.err.call_closed", vec![closes.to_string()]),
+        A::Draft { field, problem } => {
+            let (key, args) = draft(problem);
+            (key, [vec![field.clone()], args].concat())
+        }
+        A::IdNumber => ("apps.err.id_number", vec![]),
+        A::NotEditable => ("apps.err.not_editable", vec![]),
+        A::ReasonRequired => ("apps.err.reason", vec![]),
+        A::Stage { from, action } => ("apps.err.stage", vec![from.to_string(), action.to_string()]),
+        A::Deadline { deadline } => ("apps.err.deadline", vec![day(*deadline)]),
+        A::Ineligible { rule, detail, missed } => {
+            ("apps.err.eligibility", vec![rule.to_string(), detail.clone(), missed.to_string()])
+        }
+        A::Grant { requested } => ("apps.err.grant", vec![requested.wan_text()]),
+        A::NoBudget { year } => ("apps.err.no_budget", vec![year.to_string()]),
+        A::Overspent { over, available } => {
+            ("apps.err.overspent", vec![over.wan_text(), available.wan_text()])
+        }
+        A::File { name, problem } => (file(*problem), vec![name.clone()]),
+    }
+}
+
+fn file(problem: FileError) -> &'static str {
+    match problem {
+        FileError::Empty => "apps.err.file_empty",
+        FileError::TooLarge => "apps.err.file_large",
+        FileError::Type => "apps.err.file_type",
+        FileError::Disguised => "apps.err.file_disguised",
+    }
+}
+
+/// A draft's problem, without its field.
+pub fn draft(p: &DraftProblem) -> Message {
+    use DraftProblem as D;
+    match p {
+        D::Title => ("apps.err.title", vec![]),
+        D::Topic => ("err.choose", vec![]),
+        D::SummaryTooLong { max } => ("err.too_long", vec![max.to_string()]),
+        D::LeaderName => ("err.required", vec![]),
+        D::IdNumber => ("apps.err.id_number", vec![]),
+        D::Budget { rule, args } => (budget_key(rule), args.clone()),
+        D::Answer { rule, arg } => (answer_key(rule), vec![arg.clone()]),
+    }
+}
+
+/// The budget rules of `core::projects::funding::check_budget`.
+pub const BUDGET_RULES: [&str; 7] =
+    ["unknown_category", "twice", "negative", "nothing", "over_limit", "indirect", "co_funding"];
+
+fn budget_key(rule: &str) -> &'static str {
+    match rule {
+        "unknown_category" => "apps.err.budget.unknown_category",
+        "twice" => "apps.err.budget.twice",
+        "negative" => "apps.err.budget.negative",
+        "nothing" => "apps.err.budget.nothing",
+        "over_limit" => "apps.err.budget.over_limit",
+        "indirect" => "apps.err.budget.indirect",
+        _ => "apps.err.budget.co_funding",
+    }
+}
+
+/// The answer rules of `core::projects::form::check_answers`.
+pub const ANSWER_RULES: [&str; 7] =
+    ["required", "too_long", "number", "range", "date", "choice", "unknown"];
+
+fn answer_key(rule: &str) -> &'static str {
+    match rule {
+        "required" => "apps.err.answer_required",
+        "too_long" => "apps.err.answer_long",
+        "number" => "apps.err.answer_number",
+        "range" => "apps.err.answer_range",
+        "date" => "apps.err.answer_date",
+        "choice" => "apps.err.answer_choice",
+        _ => "apps.err.answer_unknown",
+    }
+}
+
+pub fn call(r: &CallRefusal) -> Message {
+    use CallRefusal as C;
+    match r {
+        C::Deadlines => ("calls.err.deadlines", vec![]),
+        C::Plan { problem } => ("calls.err.plan", vec![problem.to_string()]),
+        C::CodeTaken { code } => ("calls.err.code_taken", vec![code.clone()]),
+        C::Applied { count } => ("calls.err.applied", vec![count.to_string()]),
+        C::NothingToReview => ("calls.err.nothing_to_review", vec![]),
+        C::RoundsOpen => ("calls.err.rounds_open", vec![]),
+        C::NoScores { round } => ("calls.err.no_scores", vec![round.clone()]),
+        C::ProgrammeCodeTaken { code } => ("programmes.err.code_taken", vec![code.clone()]),
+        C::BelowCommitted { committed } => {
+            ("programmes.err.below_committed", vec![committed.wan_text()])
+        }
+    }
+}
+
+pub fn project(r: &ProjectRefusal) -> Message {
+    use ProjectRefusal as P;
+    let none = |key| (key, vec![]);
+    match r {
+        P::NotEstablished => none("projects.err.not_established"),
+        P::TaskBook => none("projects.err.task_book"),
+        P::Period => none("projects.err.period"),
+        P::Milestones => none("projects.err.milestones"),
+        P::Cancelled => none("projects.err.cancelled"),
+        P::NotPaying { status } => ("projects.err.not_paying", vec![status.code().into()]),
+        P::Condition { condition } => ("projects.err.condition", vec![condition.code().into()]),
+        P::SamePerson => none("projects.err.same_person"),
+        P::NotPrepared => none("projects.err.not_prepared"),
+        P::Released => none("projects.err.released"),
+        P::NoTaskBook => none("projects.err.no_task_book"),
+        P::Change { field, rule } => ("projects.err.change", vec![field.clone(), rule.to_string()]),
+        P::Field { field } => ("projects.err.field", vec![field.to_string()]),
+        P::LeaderBarred { kind, source } => {
+            ("projects.err.leader_barred", vec![format!("{kind}（{source}）")])
+        }
+        P::Status { status, action } => {
+            ("projects.err.status", vec![status.code().into(), action.to_string()])
+        }
+        P::ChangePending => none("projects.err.change_pending"),
+        P::ChangeDecided => none("projects.err.change_decided"),
+        P::ReportBody { min } => ("projects.err.report_body", vec![min.to_string()]),
+        P::Deliverable { deliverable } => ("projects.err.deliverable", vec![deliverable.clone()]),
+        P::ReportIn => none("projects.err.report_in"),
+        P::MilestoneReached { milestone } => {
+            ("projects.err.milestone_reached", vec![milestone.clone()])
+        }
+        P::Stage => none("projects.err.stage"),
+        P::Score => none("projects.err.score"),
+        P::Concluded => none("projects.err.concluded"),
+        P::NoReport { kind } => ("projects.err.no_report", vec![kind.code().into()]),
+        P::Opinions { required, given } => {
+            ("projects.err.opinions", vec![required.to_string(), given.to_string()])
+        }
+        P::FraudPass => none("projects.err.fraud_pass"),
+        P::Rectified => none("projects.err.rectified"),
+        P::OutputTwice { reference } => ("projects.err.output_twice", vec![reference.clone()]),
+    }
+}
+
+pub fn notice(r: &NoticeRefusal) -> Message {
+    use NoticeRefusal as N;
+    match r {
+        N::Minutes => ("announce.err.minutes", vec![]),
+        N::Period { field, min_days } => {
+            ("announce.err.period", vec![field.to_string(), min_days.to_string()])
+        }
+        N::Nothing => ("announce.err.nothing", vec![]),
+        N::Published => ("announce.err.published", vec![]),
+        N::Closed { ended } => ("announce.err.closed", vec![day(*ended)]),
+        N::Application { code } => ("announce.err.application", vec![code.clone()]),
+        N::Field { field, min, max } => {
+            ("announce.err.field", vec![field.to_string(), min.to_string(), max.to_string()])
+        }
+        N::Duplicate => ("announce.err.duplicate", vec![]),
+        N::TooMany { limit } => ("announce.err.too_many", vec![limit.to_string()]),
+        N::Resolved => ("announce.err.resolved", vec![]),
+        N::Establish { why, notice_ends } => (
+            "announce.err.establish",
+            vec![why.to_string(), notice_ends.map(day).unwrap_or_default()],
+        ),
+    }
+}
+
+pub fn expert(r: &ExpertRefusal) -> Message {
+    use ExpertRefusal as E;
+    let key = match r {
+        E::Code => "experts.err.code",
+        E::Name => "experts.err.name",
+        E::Organisation => "experts.err.organisation",
+        E::CreditCode => "experts.err.credit_code",
+        E::Fields => "experts.err.fields",
+        E::Date => "experts.err.date",
+        E::Cap => "experts.err.cap",
+        E::Reason => "experts.err.reason",
+        E::Transition { from, action } => {
+            return ("experts.err.transition", vec![from.to_string(), action.to_string()]);
+        }
+        E::Tie => "experts.err.tie",
+    };
+    (key, r.field().map(|f| vec![f.to_string()]).unwrap_or_default())
+}
+
+pub fn review(r: &ReviewRefusal) -> Message {
+    use ReviewRefusal as R;
+    let none = |key| (key, vec![]);
+    match r {
+        R::Already => none("reviews.err.already"),
+        R::Bid { bid } => ("reviews.err.bid", vec![bid.clone()]),
+        R::Closed => none("reviews.err.closed"),
+        R::ConflictAfterScoring => none("reviews.err.conflict_after_scoring"),
+        R::Deadline { deadline } => ("reviews.err.deadline", vec![deadline.clone()]),
+        R::Demand => none("reviews.err.demand"),
+        R::Form { field, message } => ("reviews.err.form", vec![field.clone(), message.clone()]),
+        R::Infeasible { why } => ("reviews.err.infeasible", vec![why.clone()]),
+        R::Item { position, code } => {
+            ("reviews.err.item", vec![position.to_string(), code.clone()])
+        }
+        R::NotAssignable => none("reviews.err.not_assignable"),
+        R::NotAssigned => none("reviews.err.not_assigned"),
+        R::Reason => none("reviews.err.reason"),
+        R::UnknownCriterion { code } => ("reviews.err.score", vec![code.clone(), "?".into()]),
+        R::ScoreRange { criterion, max } => {
+            ("reviews.err.score", vec![criterion.clone(), format!("0–{max}")])
+        }
+        R::Score { field, message } => ("reviews.err.score", vec![field.clone(), message.clone()]),
+        R::Seed => none("reviews.err.seed"),
+        R::SeedFirst => none("reviews.err.seed_first"),
+        R::Submission { field, message } => {
+            ("reviews.err.submission", vec![field.clone(), message.clone()])
+        }
+        R::Submitted => none("reviews.err.submitted"),
+    }
+}
+
+pub fn stat_return(r: &ReturnRefusal) -> Message {
+    use ReturnRefusal as S;
+    match r {
+        S::NotEditable { status } => ("err.stats.not_editable", vec![status.code().into()]),
+        S::SameFile { file_name, by, at } => {
+            ("err.stats.same_file", vec![file_name.clone(), by.clone(), at.to_string()])
+        }
+        S::NotNow { status } => ("err.stats.not_now", vec![status.code().into()]),
+        S::UnitApproved => ("err.stats.unit_approved", vec![]),
+        S::AlreadyApproved => ("err.stats.already_approved", vec![]),
+        S::ApprovePending { count } => ("err.stats.approve_pending", vec![count.to_string()]),
+        S::ApproveMissing { count } => ("err.stats.approve_missing", vec![count.to_string()]),
+        S::ApproveChildren { unit } => ("err.stats.approve_children", vec![unit.clone()]),
+        S::ParentApproved => ("err.stats.parent_approved", vec![]),
+    }
+}
+
+pub fn credit(r: &CreditRefusal) -> Message {
+    match r {
+        CreditRefusal::Invalid { field, message } => {
+            ("credit.invalid", vec![field.to_string(), message.clone()])
+        }
+        CreditRefusal::Subject => ("credit.err.subject", vec![]),
+    }
+}
