@@ -1,16 +1,12 @@
 //! Expert libraries, review rounds, experts' reviews and research credit through the real
 //! router, on the demo's libraries (300 experts from CSL papers, 150 proposals, a finished remote
 //! review and a panel review being drawn and scored).
-mod common;
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
-use innocity_store::demo;
 use innocity_store::experts as store;
 
 async fn review_app() -> TestApp {
-    let t = app().await;
-    demo::experts::seed_experts(&t.db, demo::experts::CSL).await.unwrap();
-    t
+    Fixture::demo().experts().build().await
 }
 
 async fn round_id(t: &TestApp, code: &str) -> i64 {
