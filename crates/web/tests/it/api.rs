@@ -15,9 +15,20 @@ async fn api_create_update_with_token_and_bad_input() {
         r.body.split("id=\"new-token\">").nth(1).unwrap().split('<').next().unwrap().to_string();
     let bearer = format!("Bearer {token}");
     let park = t.unit_id("LZGX-YT").await;
+    let created = an_organisation_is_created_and_bad_input_refused(&t, &bearer, park).await;
+    updated_with_its_version_and_audited(&t, &bearer, park, &created).await;
+    unknown_tokens_routes_and_parameters_are_named(&t, &bearer).await;
+}
+
+/// Created with the token; a duplicate, malformed, wrong type, invalid or oversized body is refused.
+async fn an_organisation_is_created_and_bad_input_refused(
+    t: &TestApp,
+    bearer: &str,
+    park: i64,
+) -> serde_json::Value {
     let post = |body: String, ct: &'static str| {
         Request::post("/api/v1/organisations")
-            .header(header::AUTHORIZATION, bearer.clone())
+            .header(header::AUTHORIZATION, bearer)
             .header(header::CONTENT_TYPE, ct)
             .body(Body::from(body))
             .unwrap()
@@ -49,12 +60,22 @@ async fn api_create_update_with_token_and_bad_input() {
     let r = t.send(post(huge, "application/json")).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.json()["error"]["code"], "too_large");
+    created
+}
+
+/// Updated with its version (a stale one is a 409); the audit log has before and after.
+async fn updated_with_its_version_and_audited(
+    t: &TestApp,
+    bearer: &str,
+    park: i64,
+    created: &serde_json::Value,
+) {
     // Update with the version; a stale version is a 409.
     let id = created["id"].as_i64().unwrap();
     let upd = serde_json::json!({ "credit_code": "91350100M000100Y43", "name": "兰州接口科技股份有限公司", "kind": "enterprise", "org_unit_id": park, "version": 1 }).to_string();
     let put = |body: String| {
         Request::put(format!("/api/v1/organisations/{id}"))
-            .header(header::AUTHORIZATION, bearer.clone())
+            .header(header::AUTHORIZATION, bearer)
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from(body))
             .unwrap()
@@ -69,7 +90,7 @@ async fn api_create_update_with_token_and_bad_input() {
     let audit = t
         .send(
             Request::get(format!("/api/v1/audit?entity=organisation&entity_id={id}"))
-                .header(header::AUTHORIZATION, bearer.clone())
+                .header(header::AUTHORIZATION, bearer)
                 .body(Body::empty())
                 .unwrap(),
         )
@@ -81,6 +102,10 @@ async fn api_create_update_with_token_and_bad_input() {
     assert!(e["after"].as_str().unwrap().contains("兰州接口科技股份有限公司"));
     assert!(!e["request_id"].as_str().unwrap().is_empty());
     assert!(innocity_store::audit::verify(&t.db).await.unwrap().is_ok());
+}
+
+/// Unknown token, unknown route, bad query parameter.
+async fn unknown_tokens_routes_and_parameters_are_named(t: &TestApp, bearer: &str) {
     // Unknown token, unknown route, bad query parameter.
     let r = t
         .send(
@@ -94,7 +119,7 @@ async fn api_create_update_with_token_and_bad_input() {
     let r = t
         .send(
             Request::get("/api/v1/nothing")
-                .header(header::AUTHORIZATION, bearer.clone())
+                .header(header::AUTHORIZATION, bearer)
                 .body(Body::empty())
                 .unwrap(),
         )
@@ -172,6 +197,18 @@ async fn every_api_route_and_every_write_refuses_the_roles_that_must_be_refused(
             assert_eq!(r.status, expected, "{role} GET {path}: {}", r.body);
         }
     }
+    let (before, park) =
+        writes_are_refused_to_those_without_the_capability_or_scope(&t, own, &sessions).await;
+    an_organisation_admin_edits_its_own_but_does_not_move_it(&t, own, &park, &sessions, &before)
+        .await;
+}
+
+/// Writes: the roles without the capability, or outside the scope, are refused and nothing changes.
+async fn writes_are_refused_to_those_without_the_capability_or_scope(
+    t: &TestApp,
+    own: i64,
+    sessions: &[(&str, Session)],
+) -> (innocity_store::orgs::Organisation, String) {
     // Writes: the roles without the capability, or outside the scope, are refused and nothing changes.
     let before = innocity_store::orgs::get(&t.db, own).await.unwrap().unwrap();
     let park = before.org_unit_id.to_string();
@@ -183,7 +220,7 @@ async fn every_api_route_and_every_write_refuses_the_roles_that_must_be_refused(
         ("version", "1"),
     ];
     let body = serde_json::json!({ "credit_code": "91350100M000100Y43", "name": "越权写入", "kind": "enterprise", "org_unit_id": before.org_unit_id, "version": 1 }).to_string();
-    for (role, s) in &sessions {
+    for (role, s) in sessions {
         let may_create = ["admin", "bureau", "zone", "zone2"].contains(role);
         let may_edit_own = ["admin", "bureau", "zone", "orgadmin"].contains(role);
         if !may_create {
@@ -243,6 +280,17 @@ async fn every_api_route_and_every_write_refuses_the_roles_that_must_be_refused(
             .total,
         80
     );
+    (before, park)
+}
+
+/// An organisation admin may edit its own organisation but not move it to another park.
+async fn an_organisation_admin_edits_its_own_but_does_not_move_it(
+    t: &TestApp,
+    own: i64,
+    park: &str,
+    sessions: &[(&str, Session)],
+    before: &innocity_store::orgs::Organisation,
+) {
     // An organisation admin may edit its own organisation but not move it to another park.
     let s = &sessions.iter().find(|(r, _)| *r == "orgadmin").unwrap().1;
     let other_park = t.unit_id("BYGX-YD").await.to_string();
@@ -269,7 +317,7 @@ async fn every_api_route_and_every_write_refuses_the_roles_that_must_be_refused(
                 ("credit_code", &before.credit_code),
                 ("name", &before.name),
                 ("kind", "enterprise"),
-                ("org_unit_id", &park),
+                ("org_unit_id", park),
                 ("version", &v),
                 ("phone", "0931-8888888"),
             ],
@@ -277,6 +325,17 @@ async fn every_api_route_and_every_write_refuses_the_roles_that_must_be_refused(
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(innocity_store::orgs::get(&t.db, own).await.unwrap().unwrap().phone, "0931-8888888");
+}
+
+/// A request to `/api/v1/me` with `token`.
+fn call(method: &str, token: &str) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri("/api/v1/me")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{}"))
+        .unwrap()
 }
 
 #[tokio::test]
@@ -319,18 +378,16 @@ async fn api_tokens_expire_are_listed_revoked_and_may_be_read_only() {
         "{list}"
     );
     assert!(!page.body.contains(&read_only[3..]));
+    a_read_only_token_reads_and_may_not_write(&t, &read_only).await;
+    use_is_noted_and_revoking_needs_the_csrf_token(&t, &s, &page, &read_only).await;
+    a_password_change_ends_every_token(&t, &s, &writer).await;
+}
+
+/// A read-only token reads, and is told clearly that it may not write.
+async fn a_read_only_token_reads_and_may_not_write(t: &TestApp, read_only: &str) {
     // A read-only token reads, and is told clearly that it may not write.
-    let call = |method: &str, token: &str| {
-        Request::builder()
-            .method(method)
-            .uri("/api/v1/me")
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from("{}"))
-            .unwrap()
-    };
-    assert_eq!(t.send(call("GET", &read_only)).await.status, StatusCode::OK);
-    let r = t.send(call("POST", &read_only).map(|_| Body::from("{}"))).await;
+    assert_eq!(t.send(call("GET", read_only)).await.status, StatusCode::OK);
+    let r = t.send(call("POST", read_only).map(|_| Body::from("{}"))).await;
     let r2 = t
         .send(
             Request::post("/api/v1/organisations")
@@ -345,9 +402,18 @@ async fn api_tokens_expire_are_listed_revoked_and_may_be_read_only() {
         assert_eq!(r.json()["error"]["code"], "read_only_token", "{}", r.body);
         assert!(r.json()["error"]["message"].as_str().unwrap().contains("只读"), "{}", r.body);
     }
+}
+
+/// Use is noted; revoking takes the CSRF token like any other form, is audited, and the token stops working.
+async fn use_is_noted_and_revoking_needs_the_csrf_token(
+    t: &TestApp,
+    s: &Session,
+    page: &Resp,
+    read_only: &str,
+) {
     // Use is noted.
     assert!(
-        !t.get(&s, "/tokens")
+        !t.get(s, "/tokens")
             .await
             .body
             .split("id=\"token-list\"")
@@ -367,11 +433,11 @@ async fn api_tokens_expire_are_listed_revoked_and_may_be_read_only() {
     let revoke = format!("/tokens/{id}/revoke");
     let no_csrf = Session { csrf: String::new(), ..s.clone() };
     assert_eq!(t.post_form(&no_csrf, &revoke, &[]).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(t.send(call("GET", &read_only)).await.status, StatusCode::OK);
-    let r = t.post_form(&s, &revoke, &[]).await;
+    assert_eq!(t.send(call("GET", read_only)).await.status, StatusCode::OK);
+    let r = t.post_form(s, &revoke, &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(t.send(call("GET", &read_only)).await.status, StatusCode::UNAUTHORIZED);
-    assert!(t.get(&s, r.location()).await.body.contains("令牌已吊销"));
+    assert_eq!(t.send(call("GET", read_only)).await.status, StatusCode::UNAUTHORIZED);
+    assert!(t.get(s, r.location()).await.body.contains("令牌已吊销"));
     assert_eq!(
         t.post_form(&t.login("zone").await, &revoke, &[]).await.status,
         StatusCode::NOT_FOUND,
@@ -379,11 +445,15 @@ async fn api_tokens_expire_are_listed_revoked_and_may_be_read_only() {
     );
     let audited = t.db.query_one("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'api_token.revoke' AND entity_id = ?", vec![id.clone().into()]).await.unwrap().unwrap();
     assert_eq!(audited.try_get::<i64>("", "n").unwrap(), 1);
+}
+
+/// A password change ends every token of the user.
+async fn a_password_change_ends_every_token(t: &TestApp, s: &Session, writer: &str) {
     // A password change ends every token of the user.
-    assert_eq!(t.send(call("GET", &writer)).await.status, StatusCode::OK);
+    assert_eq!(t.send(call("GET", writer)).await.status, StatusCode::OK);
     let r = t
         .post_form(
-            &s,
+            s,
             "/password",
             &[
                 ("current", demo::DEMO_PASSWORD),
@@ -393,7 +463,7 @@ async fn api_tokens_expire_are_listed_revoked_and_may_be_read_only() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(t.send(call("GET", &writer)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(t.send(call("GET", writer)).await.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

@@ -37,6 +37,22 @@ async fn statistics_routes_refuse_the_roles_that_must_be_refused() {
             assert_eq!(r.status, expected, "{role} GET {path}");
         }
     }
+    let sc = Refusals { t, own, ret };
+    nobody_else_fills_in_an_enterprises_return(&sc).await;
+    enterprises_do_not_review_and_zones_keep_to_their_parks(&sc).await;
+}
+
+/// An enterprise and its 2025 return.
+struct Refusals {
+    t: TestApp,
+    own: i64,
+    ret: String,
+}
+
+/// Staff never fill in a unit's data; another enterprise cannot either. Nothing changes.
+async fn nobody_else_fills_in_an_enterprises_return(sc: &Refusals) {
+    let Refusals { t, ret, .. } = sc;
+    let own = sc.own;
     // Staff never fill in a unit's data; another enterprise cannot either. Nothing changes.
     let before = t.value(own, "107-2", "2025", "REVENUE", "").await;
     for role in ["admin", "bureau", "zone", "zone2", "orgadmin2", "expert", "provider", "public"] {
@@ -53,6 +69,11 @@ async fn statistics_routes_refuse_the_roles_that_must_be_refused() {
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{role} POST submit");
     }
     assert_eq!(t.value(own, "107-2", "2025", "REVENUE", "").await, before);
+}
+
+/// Enterprises do not review, approve or remind; a zone admin does not approve another zone's park.
+async fn enterprises_do_not_review_and_zones_keep_to_their_parks(sc: &Refusals) {
+    let Refusals { t, ret, .. } = sc;
     // Enterprises do not review, approve or remind.
     let s = t.login("orgadmin").await;
     assert_eq!(
@@ -96,10 +117,30 @@ async fn an_enterprise_fills_in_sees_rules_live_and_submits_with_explanations() 
     let page = t.get(&s, &ret).await;
     assert!(page.body.contains("全部审核规则通过"), "the demo's own return starts clean");
     let pers = t.value(own, "107-2", "2025", "RD_EXP_PERS", "").await.unwrap();
+    let sc = Filling { t, own, ret, s, pers };
+    the_rules_apply_as_it_is_typed(&sc).await;
+    let saved = a_warning_is_explained_and_it_is_submitted(&sc).await;
+    submitted_it_is_closed_and_its_history_kept(&sc, &saved).await;
+}
+
+/// The enterprise's 2025 return being filled in.
+struct Filling {
+    t: TestApp,
+    own: i64,
+    ret: String,
+    s: Session,
+    pers: f64,
+}
+
+/// A part that no longer adds up, a value that is not a number, unknown fields, and a refused submission.
+async fn the_rules_apply_as_it_is_typed(sc: &Filling) {
+    let Filling { t, ret, s, .. } = sc;
+    let own = sc.own;
+    let pers = sc.pers;
     // A part that no longer adds up: saved, and the error appears at once, naming both values.
     let r = t
         .post_htmx(
-            &s,
+            s,
             &format!("{ret}/cell"),
             &[
                 ("element", "RD_EXP_PERS"),
@@ -119,7 +160,7 @@ async fn an_enterprise_fills_in_sees_rules_live_and_submits_with_explanations() 
     // Not a number: 422, the message says why, the stored value stays.
     let r = t
         .post_htmx(
-            &s,
+            s,
             &format!("{ret}/cell"),
             &[("element", "RD_EXP_PERS"), ("disagg", ""), ("row", "0"), ("value", "一百")],
         )
@@ -130,20 +171,27 @@ async fn an_enterprise_fills_in_sees_rules_live_and_submits_with_explanations() 
     // Unknown element and a disaggregation the element does not have: 400 naming the field.
     let r = t
         .post_htmx(
-            &s,
+            s,
             &format!("{ret}/cell"),
             &[("element", "NOPE"), ("disagg", ""), ("row", "0"), ("value", "1")],
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     // Submitting with an error is refused, and says which rule.
-    let r = t.post_form(&s, &format!("{ret}/submit"), &[]).await;
+    let r = t.post_form(s, &format!("{ret}/submit"), &[]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("审核规则 R107-2-01 未通过"), "{}", r.body);
     assert_eq!(t.status(own, "107-2", "2025").await, Status::Draft);
+}
+
+/// Put right; a revenue so small the R&D intensity warns, explained, then submitted.
+async fn a_warning_is_explained_and_it_is_submitted(sc: &Filling) -> store::Return {
+    let Filling { t, ret, s, .. } = sc;
+    let own = sc.own;
+    let pers = sc.pers;
     // Put it back; then a revenue so small the R&D intensity warns.
     t.post_htmx(
-        &s,
+        s,
         &format!("{ret}/cell"),
         &[("element", "RD_EXP_PERS"), ("disagg", ""), ("row", "0"), ("value", &format!("{pers}"))],
     )
@@ -151,7 +199,7 @@ async fn an_enterprise_fills_in_sees_rules_live_and_submits_with_explanations() 
     let rd = t.value(own, "107-2", "2025", "RD_EXP", "").await.unwrap();
     let r = t
         .post_htmx(
-            &s,
+            s,
             &format!("{ret}/cell"),
             &[
                 ("element", "REVENUE"),
@@ -162,12 +210,12 @@ async fn an_enterprise_fills_in_sees_rules_live_and_submits_with_explanations() 
         )
         .await;
     assert!(r.body.contains("R107-2-13") && r.body.contains("提示"), "{}", r.body);
-    let r = t.post_form(&s, &format!("{ret}/submit"), &[]).await;
+    let r = t.post_form(s, &format!("{ret}/submit"), &[]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("请填写说明"), "a warning needs an explanation");
     let r = t
         .post_form(
-            &s,
+            s,
             &format!("{ret}/submit"),
             &[("ex:R107-2-13", "本年度处于研发投入期，营业收入较少。")],
         )
@@ -179,10 +227,17 @@ async fn an_enterprise_fills_in_sees_rules_live_and_submits_with_explanations() 
         saved.explanations.get("R107-2-13").map(String::as_str),
         Some("本年度处于研发投入期，营业收入较少。")
     );
+    saved
+}
+
+/// Submitted: no more changes; every change is on the return's history.
+async fn submitted_it_is_closed_and_its_history_kept(sc: &Filling, saved: &store::Return) {
+    let Filling { t, ret, s, .. } = sc;
+    let pers = sc.pers;
     // Submitted: no more changes.
     let r = t
         .post_htmx(
-            &s,
+            s,
             &format!("{ret}/cell"),
             &[("element", "REVENUE"), ("disagg", ""), ("row", "0"), ("value", "1")],
         )
@@ -195,7 +250,7 @@ async fn an_enterprise_fills_in_sees_rules_live_and_submits_with_explanations() 
         && c.old.as_deref() == Some(&*format!("{pers}"))
         && c.new.as_deref() == Some(&*format!("{}", pers + 100.0))
         && c.changed_by == "orgadmin"));
-    let page = t.get(&s, &ret).await.body;
+    let page = t.get(s, ret).await.body;
     assert!(page.contains("id=\"history\"") && page.contains("RD_EXP_PERS"));
 }
 
@@ -210,36 +265,60 @@ async fn reviewers_return_and_approve_and_areas_approve_from_the_bottom_up() {
     let zone = t.login("zone").await;
     let version =
         store::find_return(&t.db, "107-2", "2025", own).await.unwrap().unwrap().version.to_string();
+    let sc = Review { t, own, org, ret, s, zone, version };
+    returned_with_a_reason_then_corrected_and_approved(&sc).await;
+    let park = the_park_waits_for_its_pending_returns(&sc).await;
+    every_return_of_the_park_approved(&sc, &park).await;
+    let (zone_id, version) = the_parks_approval_holds_and_the_zone_waits(&sc, &park).await;
+    withdrawing_the_parks_approval_reopens_the_returns(&sc, &park, &version).await;
+    completeness_counts_and_the_reminder_reaches_the_rest(&sc, &park, &zone_id).await;
+}
+
+/// An enterprise's submitted 2025 return and its zone's reviewer.
+struct Review {
+    t: TestApp,
+    own: i64,
+    org: orgs::Organisation,
+    ret: String,
+    s: Session,
+    zone: Session,
+    version: String,
+}
+
+/// Returning needs a reason; corrected and submitted again, the return is approved.
+async fn returned_with_a_reason_then_corrected_and_approved(sc: &Review) {
+    let Review { t, ret, s, zone, version, .. } = sc;
+    let own = sc.own;
     // Returning needs a reason.
     let r = t
         .post_form(
-            &zone,
+            zone,
             &format!("{ret}/review"),
-            &[("action", "return"), ("reason", ""), ("version", &version)],
+            &[("action", "return"), ("reason", ""), ("version", version)],
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let r = t
         .post_form(
-            &zone,
+            zone,
             &format!("{ret}/review"),
             &[
                 ("action", "return"),
                 ("reason", "从业人员数与社保缴纳人数不符，请核实。"),
-                ("version", &version),
+                ("version", version),
             ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(t.status(own, "107-2", "2025").await, Status::Returned);
     assert!(
-        t.get(&s, &ret).await.body.contains("从业人员数与社保缴纳人数不符"),
+        t.get(s, ret).await.body.contains("从业人员数与社保缴纳人数不符"),
         "the organisation reads the reason"
     );
     // Corrected and submitted again; approved.
     let emp = t.value(own, "107-2", "2025", "EMPLOYEES", "").await.unwrap();
     t.post_htmx(
-        &s,
+        s,
         &format!("{ret}/cell"),
         &[
             ("element", "EMPLOYEES"),
@@ -249,12 +328,12 @@ async fn reviewers_return_and_approve_and_areas_approve_from_the_bottom_up() {
         ],
     )
     .await;
-    assert_eq!(t.post_form(&s, &format!("{ret}/submit"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.post_form(s, &format!("{ret}/submit"), &[]).await.status, StatusCode::SEE_OTHER);
     let version =
         store::find_return(&t.db, "107-2", "2025", own).await.unwrap().unwrap().version.to_string();
     assert_eq!(
         t.post_form(
-            &zone,
+            zone,
             &format!("{ret}/review"),
             &[("action", "approve"), ("version", &version)]
         )
@@ -263,11 +342,16 @@ async fn reviewers_return_and_approve_and_areas_approve_from_the_bottom_up() {
         StatusCode::SEE_OTHER
     );
     assert_eq!(t.status(own, "107-2", "2025").await, Status::Approved);
+}
+
+/// The park cannot approve while others in it are pending; the message says how many.
+async fn the_park_waits_for_its_pending_returns(sc: &Review) -> orgs::OrgUnit {
+    let Review { t, org, zone, .. } = sc;
     // The park cannot approve while others in it are pending; the message says how many.
     let park = orgs::unit(&t.db, org.org_unit_id).await.unwrap().unwrap();
     let r = t
         .post_form(
-            &zone,
+            zone,
             "/stats/107-2/2025/approve",
             &[("unit", &park.id.to_string()), ("action", "approve")],
         )
@@ -278,6 +362,12 @@ async fn reviewers_return_and_approve_and_areas_approve_from_the_bottom_up() {
         "{}",
         r.body
     );
+    park
+}
+
+/// Every return of the park brought to approved, then the park approves.
+async fn every_return_of_the_park_approved(sc: &Review, park: &orgs::OrgUnit) {
+    let Review { t, zone, .. } = sc;
     // Bring every return of the park to approved (as its enterprises and reviewer would).
     let actor = orgs::Actor { user_id: 0, username: "zone", request_id: "t" };
     let form =
@@ -335,18 +425,27 @@ async fn reviewers_return_and_approve_and_areas_approve_from_the_bottom_up() {
     }
     let r = t
         .post_form(
-            &zone,
+            zone,
             "/stats/107-2/2025/approve",
             &[("unit", &park.id.to_string()), ("action", "approve")],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}
+
+/// Once the park has approved, a return in it cannot be sent back; the zone waits for its other parks.
+async fn the_parks_approval_holds_and_the_zone_waits(
+    sc: &Review,
+    park: &orgs::OrgUnit,
+) -> (String, String) {
+    let Review { t, ret, zone, .. } = sc;
+    let own = sc.own;
     // Once the park has approved, a return in it cannot be sent back.
     let version =
         store::find_return(&t.db, "107-2", "2025", own).await.unwrap().unwrap().version.to_string();
     let r = t
         .post_form(
-            &zone,
+            zone,
             &format!("{ret}/review"),
             &[("action", "return"), ("reason", "再核实一次"), ("version", &version)],
         )
@@ -356,13 +455,23 @@ async fn reviewers_return_and_approve_and_areas_approve_from_the_bottom_up() {
     // The zone cannot approve while its other parks have not.
     let zone_id = park.parent_id.unwrap().to_string();
     let r = t
-        .post_form(&zone, "/stats/107-2/2025/approve", &[("unit", &zone_id), ("action", "approve")])
+        .post_form(zone, "/stats/107-2/2025/approve", &[("unit", &zone_id), ("action", "approve")])
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
+    (zone_id, version)
+}
+
+/// Withdrawing the park's approval reopens the returns for review.
+async fn withdrawing_the_parks_approval_reopens_the_returns(
+    sc: &Review,
+    park: &orgs::OrgUnit,
+    version: &str,
+) {
+    let Review { t, ret, zone, .. } = sc;
     // Withdrawing the park's approval reopens the returns for review.
     assert_eq!(
         t.post_form(
-            &zone,
+            zone,
             "/stats/107-2/2025/approve",
             &[("unit", &park.id.to_string()), ("action", "unapprove")]
         )
@@ -372,29 +481,38 @@ async fn reviewers_return_and_approve_and_areas_approve_from_the_bottom_up() {
     );
     let r = t
         .post_form(
-            &zone,
+            zone,
             &format!("{ret}/review"),
-            &[("action", "return"), ("reason", "再核实一次"), ("version", &version)],
+            &[("action", "return"), ("reason", "再核实一次"), ("version", version)],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+}
+
+/// The completeness page counts it, and the reminder reaches those who have not submitted.
+async fn completeness_counts_and_the_reminder_reaches_the_rest(
+    sc: &Review,
+    park: &orgs::OrgUnit,
+    zone_id: &str,
+) {
+    let Review { t, s, zone, .. } = sc;
     // The completeness page counts it, and the reminder reaches those who have not submitted.
-    let area = t.get(&zone, &format!("/stats/107-2/2025?unit={}", park.parent_id.unwrap())).await;
+    let area = t.get(zone, &format!("/stats/107-2/2025?unit={}", park.parent_id.unwrap())).await;
     assert!(area.body.contains("id=\"children\"") && area.body.contains("已退回"));
     let r = t
         .post_form(
-            &zone,
+            zone,
             "/stats/107-2/2025/remind",
-            &[("unit", &zone_id), ("message", "请于本周五前完成 107-2 报表填报。")],
+            &[("unit", zone_id), ("message", "请于本周五前完成 107-2 报表填报。")],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(
-        t.get(&s, "/stats").await.body.contains("请于本周五前完成 107-2 报表填报。"),
+        t.get(s, "/stats").await.body.contains("请于本周五前完成 107-2 报表填报。"),
         "the enterprise sees the reminder"
     );
     assert!(
-        t.get(&s, "/workspace").await.body.contains("请于本周五前完成 107-2 报表填报。"),
+        t.get(s, "/workspace").await.body.contains("请于本周五前完成 107-2 报表填报。"),
         "on its workspace too"
     );
 }
