@@ -1,4 +1,5 @@
-//! Helpers shared by the web test files: a real router on a fresh database, signed-in sessions.
+//! Helpers shared by the web tests: a real router on a fresh database seeded with only what the
+//! test needs ([`Fixture`]), signed-in sessions.
 #![allow(dead_code)]
 use axum::Router;
 use axum::body::Body;
@@ -61,13 +62,70 @@ impl Session {
     }
 }
 
+/// What a test's database starts with. [`Fixture::demo`] is the demo's hierarchy, 80
+/// organisations and one account per role — what every signed-in test needs; the demo's
+/// statistics, indicators, projects and expert libraries come only when a test asks for them.
+/// [`Fixture::empty`] is a migrated database with nothing in it, for tests nobody signs in to.
+#[derive(Default)]
+pub struct Fixture {
+    demo: bool,
+    stats: bool,
+    indicators: bool,
+    projects: bool,
+    experts: bool,
+}
+
+impl Fixture {
+    pub fn empty() -> Fixture {
+        Fixture::default()
+    }
+    pub fn demo() -> Fixture {
+        Fixture { demo: true, ..Fixture::default() }
+    }
+    /// The demo's statistical returns (`demo::seed_stats`).
+    pub fn stats(self) -> Fixture {
+        Fixture { stats: true, ..self }
+    }
+    /// The demo's monitoring indicators (`demo::seed_indicators`).
+    pub fn indicators(self) -> Fixture {
+        Fixture { indicators: true, ..self }
+    }
+    /// The demo's programmes, calls, applications and projects (`demo::projects`).
+    pub fn projects(self) -> Fixture {
+        Fixture { projects: true, ..self }
+    }
+    /// The demo's expert libraries and review rounds (`demo::experts`), after the projects.
+    pub fn experts(self) -> Fixture {
+        Fixture { experts: true, ..self }
+    }
+
+    pub async fn build(self) -> TestApp {
+        let t = testing::fresh().await.unwrap();
+        if self.demo {
+            demo::seed(&t.db, 80, None).await.unwrap();
+        }
+        if self.stats {
+            demo::seed_stats(&t.db, None).await.unwrap();
+        }
+        if self.indicators {
+            demo::seed_indicators(&t.db).await.unwrap();
+        }
+        if self.projects {
+            demo::projects::seed_projects(&t.db, demo::experts::CSL).await.unwrap();
+        }
+        if self.experts {
+            demo::experts::seed_experts(&t.db, demo::experts::CSL).await.unwrap();
+        }
+        let db = t.db.clone();
+        let files = tempfile::tempdir().unwrap();
+        let config = WebConfig { files_dir: files.path().to_path_buf(), ..WebConfig::default() };
+        TestApp { app: router(AppState::new(db.clone(), config)), db, _t: t, files }
+    }
+}
+
+/// The demo's hierarchy, organisations and accounts: [`Fixture::demo`].
 pub async fn app() -> TestApp {
-    let t = testing::fresh().await.unwrap();
-    demo::seed(&t.db, 80, None).await.unwrap();
-    let db = t.db.clone();
-    let files = tempfile::tempdir().unwrap();
-    let config = WebConfig { files_dir: files.path().to_path_buf(), ..WebConfig::default() };
-    TestApp { app: router(AppState::new(db.clone(), config)), db, _t: t, files }
+    Fixture::demo().build().await
 }
 
 impl TestApp {
@@ -225,6 +283,19 @@ pub async fn login_via(app: &Router, username: &str) -> Session {
     .await;
     s.absorb(&ws);
     s
+}
+
+/// Signs in through the store, past the router (to check a password without a session).
+pub async fn store_sign_in(
+    db: &innocity_store::Db,
+    username: &str,
+    password: &str,
+) -> innocity_store::users::LoginOutcome {
+    let attempt =
+        innocity_store::users::SignIn { username, password, client: None, request_id: "t" };
+    innocity_store::users::login(db, &innocity_store::users::OnBlockingPool, &attempt)
+        .await
+        .unwrap()
 }
 
 pub const ROLES: [&str; 10] = [

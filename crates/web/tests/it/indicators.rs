@@ -1,13 +1,10 @@
 //! Monitoring pages through the real router: who may see them, scopes, the numbers shown.
-mod common;
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use innocity_demo as demo;
 
 async fn monitoring_app() -> TestApp {
-    let t = app().await;
-    demo::seed_indicators(&t.db).await.unwrap();
-    t
+    Fixture::demo().indicators().build().await
 }
 
 #[tokio::test]

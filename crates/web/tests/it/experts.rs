@@ -1,16 +1,12 @@
 //! Expert libraries, review rounds, experts' reviews and research credit through the real
 //! router, on the demo's libraries (300 experts from CSL papers, 150 proposals, a finished remote
 //! review and a panel review being drawn and scored).
-mod common;
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
-use innocity_demo as demo;
 use innocity_store::experts as store;
 
 async fn review_app() -> TestApp {
-    let t = app().await;
-    demo::experts::seed_experts(&t.db, demo::experts::CSL).await.unwrap();
-    t
+    Fixture::demo().experts().build().await
 }
 
 async fn round_id(t: &TestApp, code: &str) -> i64 {
@@ -530,7 +526,7 @@ async fn bids_steer_the_optimal_assignment_where_the_call_allows_them() {
         max_load: 3,
         rules,
         form: innocity_core::experts::scoring::Form::standard(),
-        deadline: chrono::Local::now().date_naive() + chrono::Days::new(10),
+        deadline: t.db.clock.today() + chrono::Days::new(10),
         year: 2099,
     };
     let rid = store::create_round(&t.db, &new, &items, actor).await.unwrap();
@@ -612,4 +608,43 @@ async fn staff_enter_an_expert_who_then_waits_for_vetting() {
     let r = t.post_form(&s, "/experts", &good).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "the code is taken");
     assert!(r.body.contains("该专家编号已存在"));
+}
+
+/// The platform's clock moves (as the calendar would): the panel round's deadline passes and the
+/// expert's form closes, on the page and at the store, with the deadline named. (Sessions expire
+/// by the same clock, so the expert signs in again after each jump.)
+#[tokio::test]
+async fn a_review_deadline_passing_closes_the_form() {
+    let t = review_app().await;
+    let (_, open) = my_open(&t).await;
+    let a = &open[0];
+    let round = store::round(&t.db, a.round_id).await.unwrap().unwrap();
+    let deadline = round.deadline_date().unwrap();
+    let url = format!("/my/reviews/{}", a.id);
+    let save = |version: i64| {
+        let (t, url) = (&t, url.clone());
+        async move {
+            let s = t.login("expert").await;
+            let page = t.get(&s, &url).await;
+            assert_eq!(page.status, StatusCode::OK);
+            let v = version.to_string();
+            let f = [("score_innovation", "8"), ("version", v.as_str()), ("submit", "0")];
+            (page.body.contains("disabled"), t.post_form(&s, &url, &f).await)
+        }
+    };
+    // On the deadline day itself the form is open.
+    let days_left = (deadline - t.db.clock.today()).num_days();
+    t.db.clock.advance(chrono::Duration::days(days_left));
+    assert_eq!(t.db.clock.today(), deadline);
+    let (closed, r) = save(a.version).await;
+    assert!(!closed, "open on the deadline day");
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The next day it is closed: the fields are disabled and a save is refused by date.
+    t.db.clock.advance(chrono::Duration::days(1));
+    let saved = store::assignment(&t.db, a.id).await.unwrap().unwrap();
+    let (closed, r) = save(saved.version).await;
+    assert!(closed, "closed the day after");
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains(&format!("评审已于 {} 截止", round.deadline)), "{}", r.body);
+    assert_eq!(store::assignment(&t.db, a.id).await.unwrap().unwrap().version, saved.version);
 }

@@ -1,0 +1,179 @@
+//! The command-line tools: composite indices, optimal assignment and expert affinity.
+use crate::common::*;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+#[test]
+fn index_build_writes_every_dataset_and_nothing_on_bad_input() {
+    let asem = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../core/tests/coinr-asem");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = |data: &std::path::Path, out: &std::path::Path| {
+        Command::new(BIN)
+            .args(["index", "build", "--data"])
+            .arg(data)
+            .arg("--meta")
+            .arg(asem.join("iMeta.csv"))
+            .arg("--pipeline")
+            .arg(asem.join("pipeline.toml"))
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let o = run(&asem.join("iData.csv"), &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "Aggregated.csv",
+            "Denominated.csv",
+            "Imputed.csv",
+            "Normalised.csv",
+            "Screened.csv",
+            "Treated.csv",
+            "results.csv",
+            "treatment.csv"
+        ]
+    );
+    // The ranking is COINr's.
+    let ranks = |text: &str| {
+        text.lines()
+            .skip(1)
+            .map(|l| {
+                let c: Vec<&str> = l.split(',').collect();
+                (c[0].to_string(), c[c.len() - 1].to_string())
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ranks(&std::fs::read_to_string(out.join("results.csv")).unwrap()),
+        ranks(&std::fs::read_to_string(asem.join("expected/results.csv")).unwrap())
+    );
+    // A non-numeric cell: a clear message, a failing status, no output folder.
+    let text = std::fs::read_to_string(asem.join("iData.csv")).unwrap();
+    let bad = dir.path().join("bad.csv");
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let cells: Vec<&str> = lines[0].split(',').collect();
+    let lpi = cells.iter().position(|h| *h == "LPI").unwrap();
+    let mut row: Vec<String> = lines[4].split(',').map(String::from).collect();
+    row[lpi] = "n/a".into();
+    lines[4] = row.join(",");
+    std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
+    let out2 = dir.path().join("out2");
+    let o = run(&bad, &out2);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.csv, row 5, column LPI: 'n/a' is not a number"), "{err}");
+    assert!(!out2.exists() && !dir.path().join("out2.partial").exists(), "no partial output");
+}
+
+#[test]
+fn assign_follows_its_contract_exit_codes_and_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |json: &str| {
+        let input = dir.path().join("instance.json");
+        let output = dir.path().join("assignment.json");
+        let _ = std::fs::remove_file(&output);
+        std::fs::write(&input, json).unwrap();
+        let o = Command::new(BIN)
+            .args(["assign", "--input"])
+            .arg(&input)
+            .arg("--output")
+            .arg(&output)
+            .output()
+            .unwrap();
+        let written = std::fs::read_to_string(&output)
+            .ok()
+            .map(|t| serde_json::from_str::<Value>(&t).unwrap());
+        (o.status.code(), String::from_utf8_lossy(&o.stderr).to_string(), written)
+    };
+    // The contract's example shape: P1 needs 2 of E1..E3, E3 is in conflict, E2 is forced on P2.
+    let ok = r#"{"items":[{"id":"P1","demand":2},{"id":"P2","demand":1}],
+        "experts":[{"id":"E1","max_load":1},{"id":"E2","max_load":2},{"id":"E3","max_load":2,"min_load":0}],
+        "scores":[{"item":"P1","expert":"E1","score":0.9},{"item":"P1","expert":"E2","score":0.5},{"item":"P1","expert":"E3","score":2.0},{"item":"P2","expert":"E1","score":0.7}],
+        "conflicts":[{"item":"P1","expert":"E3","reason":"same organisation"}],
+        "forced":[{"item":"P2","expert":"E2"}]}"#;
+    let (code, _, out) = run(ok);
+    assert_eq!(code, Some(0));
+    let out = out.unwrap();
+    assert_eq!(out["status"], "optimal");
+    assert!((out["objective"].as_f64().unwrap() - 1.4).abs() < 1e-9, "{out}");
+    let pairs: Vec<(String, String)> = out["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["item"].as_str().unwrap().into(), p["expert"].as_str().unwrap().into()))
+        .collect();
+    assert_eq!(
+        pairs,
+        vec![
+            ("P1".to_string(), "E1".to_string()),
+            ("P1".into(), "E2".into()),
+            ("P2".into(), "E2".into())
+        ]
+    );
+    // Infeasible: exit 2 and the reason names the item.
+    let (code, _, out) = run(
+        r#"{"items":[{"id":"P9","demand":3}],"experts":[{"id":"E1","max_load":5},{"id":"E2","max_load":5},{"id":"E3","max_load":5}],"scores":[{"item":"P9","expert":"E1","score":1}]}"#,
+    );
+    assert_eq!(code, Some(2));
+    let out = out.unwrap();
+    assert_eq!(out["status"], "infeasible");
+    assert!(out["reason"].as_str().unwrap().contains("item P9 has 1 eligible experts"), "{out}");
+    // Malformed: exit 1, the entry named, nothing written.
+    let (code, err, out) = run(
+        r#"{"items":[{"id":"P1","demand":1}],"experts":[{"id":"E1","max_load":1},{"id":"E1","max_load":1}],"scores":[]}"#,
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("experts[1] \"E1\": duplicate expert id"), "{err}");
+    assert!(out.is_none());
+    let (code, err, _) = run(r#"{"items":[{"id":"P1","demand":"x"}]}"#);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("line 1"), "{err}");
+}
+
+#[test]
+fn affinity_ranks_experts_by_their_writing_and_feeds_assign() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("experts.csv"), "id,fields,text\nE1,0805,稀土永磁材料制备；钕铁硼磁体晶界扩散\nE2,1002,中药复方治疗慢性胃炎临床疗效\nE3,0811,风电机组变桨控制\n").unwrap();
+    std::fs::write(dir.path().join("items.csv"), "id,fields,text\nP1,0805,钕铁硼稀土永磁材料晶界扩散技术\nP2,1002,慢性胃炎中药复方疗效评价\n").unwrap();
+    let inst = dir.path().join("instance.json");
+    let o = Command::new(BIN)
+        .args(["affinity", "--top", "2", "--demand", "1", "--max-load", "1", "--experts"])
+        .arg(dir.path().join("experts.csv"))
+        .arg("--items")
+        .arg(dir.path().join("items.csv"))
+        .arg("--output")
+        .arg(&inst)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.path().join("assignment.json");
+    let o = Command::new(BIN)
+        .args(["assign", "--input"])
+        .arg(&inst)
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let a: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let pairs: Vec<(String, String)> = a["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["item"].as_str().unwrap().into(), p["expert"].as_str().unwrap().into()))
+        .collect();
+    assert_eq!(
+        pairs,
+        vec![("P1".to_string(), "E1".to_string()), ("P2".into(), "E2".into())],
+        "each proposal goes to the expert who writes about it"
+    );
+}

@@ -1,0 +1,17 @@
+//! The web crate's integration tests, one binary: the real router on a real database (SQLite,
+//! or PostgreSQL when INNOCITY_TEST_DATABASE_URL is set), one module per area.
+// Test helpers may unwrap: a failed unwrap is a failed test (clippy.toml allows it inside
+// #[test] functions; this extends it to the helpers beside them).
+#![allow(clippy::unwrap_used)]
+mod common;
+
+mod access;
+mod accounts;
+mod api;
+mod edge;
+mod experts;
+mod indicators;
+mod orgs;
+mod projects;
+mod sign_in;
+mod stats;

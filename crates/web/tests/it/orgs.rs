@@ -1,0 +1,181 @@
+//! Organisations and areas entered through the pages: bad input named by field, input kept.
+use crate::common::*;
+use axum::http::StatusCode;
+
+#[tokio::test]
+async fn create_rejects_bad_codes_with_field_messages_and_keeps_input() {
+    let t = app().await;
+    let s = t.login("bureau").await;
+    let park = t.unit_id("LZGX-YT").await.to_string();
+    let count = || async {
+        innocity_store::orgs::list(&t.db, &innocity_core::access::Scope::All, &Default::default())
+            .await
+            .unwrap()
+            .total
+    };
+    let n0 = count().await;
+    let form = t.get(&s, "/orgs/new").await.body;
+    let token = form
+        .split("name=\"_form\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    // Wrong check character: the message names the expected one.
+    let r = t
+        .post_form(
+            &s,
+            "/orgs",
+            &[
+                ("_form", &token),
+                ("credit_code", "91350100M000100Y44"),
+                ("name", "兰州测试科技有限公司"),
+                ("kind", "enterprise"),
+                ("org_unit_id", &park),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("校验码错误：第 18 位为“4”，按 GB 32100-2015 应为“3”"), "{}", r.body);
+    assert!(r.body.contains("value=\"兰州测试科技有限公司\""), "what the user typed is kept");
+    assert_eq!(count().await, n0);
+    // A valid one is created, once: the same form submitted again is refused.
+    let r = t
+        .post_form(
+            &s,
+            "/orgs",
+            &[
+                ("_form", &token),
+                ("credit_code", "91350100M000100Y43"),
+                ("name", "兰州测试科技有限公司"),
+                ("kind", "enterprise"),
+                ("org_unit_id", &park),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(count().await, n0 + 1);
+    let again = t
+        .post_form(
+            &s,
+            "/orgs",
+            &[
+                ("_form", &token),
+                ("credit_code", "91110000802100433B"),
+                ("name", "重复提交"),
+                ("kind", "enterprise"),
+                ("org_unit_id", &park),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("此表单已经提交过"));
+    assert_eq!(count().await, n0 + 1);
+    // A duplicate credit code is a field error.
+    let dup = t
+        .post_form(
+            &s,
+            "/orgs",
+            &[
+                ("credit_code", "91350100m000100y43"),
+                ("name", "另一家"),
+                ("kind", "enterprise"),
+                ("org_unit_id", &park),
+            ],
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(dup.body.contains("该统一社会信用代码已登记"));
+    // Unknown unit, unknown kind, empty name: each field named.
+    let bad = t
+        .post_form(
+            &s,
+            "/orgs",
+            &[("credit_code", "1234"), ("name", ""), ("kind", "bank"), ("org_unit_id", "999999")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for id in ["err-credit_code", "err-name", "err-kind", "err-org_unit_id"] {
+        assert!(bad.body.contains(id), "{id}");
+    }
+    assert!(bad.body.contains("所选区域不存在"));
+    assert_eq!(count().await, n0 + 1);
+}
+
+#[tokio::test]
+async fn bureau_staff_add_a_park_and_zone_admins_cannot() {
+    let t = app().await;
+    let xq = t.unit_id("LZXQ").await.to_string();
+    let park = t.unit_id("LZXQ-SH").await.to_string();
+    let zone = t.login("zone").await;
+    assert_eq!(
+        t.post_form(
+            &zone,
+            "/units",
+            &[
+                ("parent_id", &xq),
+                ("code", "LZXQ-SW"),
+                ("name_zh", "生物医药产业园区"),
+                ("name_en", "Biomedicine Park")
+            ]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let s = t.login("bureau").await;
+    // Under a park, a bad code, no names: each field named.
+    let r = t
+        .post_form(
+            &s,
+            "/units",
+            &[("parent_id", &park), ("code", "含 空格"), ("name_zh", ""), ("name_en", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for id in ["err-parent_id", "err-code", "err-name_zh", "err-name_en"] {
+        assert!(r.body.contains(id), "{id}");
+    }
+    let r = t
+        .post_form(
+            &s,
+            "/units",
+            &[
+                ("parent_id", &xq),
+                ("code", "lzxq-sw"),
+                ("name_zh", "生物医药产业园区"),
+                ("name_en", "Biomedicine Park"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let units = innocity_store::orgs::units(&t.db).await.unwrap();
+    let new = units.iter().find(|u| u.code == "LZXQ-SW").unwrap();
+    assert_eq!(new.level, "park");
+    // The same server shows it at once; a duplicate code is a field error.
+    assert!(t.get(&s, "/units").await.body.contains("生物医药产业园区"));
+    let r = t
+        .post_form(
+            &s,
+            "/units",
+            &[("parent_id", &xq), ("code", "LZXQ-SW"), ("name_zh", "重复"), ("name_en", "Dup")],
+        )
+        .await;
+    assert!(r.body.contains("该代码已被使用"));
+    assert!(
+        innocity_store::audit::list(
+            &t.db,
+            &innocity_store::audit::Filter {
+                action: "org_unit.create".into(),
+                ..Default::default()
+            },
+            100
+        )
+        .await
+        .unwrap()
+        .iter()
+        .any(|e| e.after.contains("LZXQ-SW"))
+    );
+}
