@@ -46,7 +46,8 @@ pub fn select<T: FromRow>(rest: &str) -> String {
     format!("SELECT {} FROM {} {rest}", T::LIST, T::FROM)
 }
 
-/// Which row was corrupt: its id when the row type's first column is `id`, else its position
+/// Which row was corrupt: its id when the row type's first column is `id` (or `x.id` in a
+/// join), else its position
 /// in the result (from 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowKey {
@@ -131,7 +132,7 @@ impl<'r> Fields<'r> {
     pub fn int(&mut self) -> Result<i64> {
         let i = self.at;
         let v = self.get(|r, i| r.int(i))?;
-        if i == 0 && self.columns.first() == Some(&"id") {
+        if i == 0 && self.columns.first().is_some_and(|c| *c == "id" || c.ends_with(".id")) {
             self.id = Some(v);
         }
         Ok(v)
@@ -339,6 +340,12 @@ mod tests {
             check::<crate::orgs::OrgUnit>(db).await,
             check::<crate::orgs::Organisation>(db).await,
             check::<crate::users::User>(db).await,
+            check::<crate::users::UserRow>(db).await,
+            check::<crate::users::Account>(db).await,
+            check::<crate::users::SessionRow>(db).await,
+            check::<crate::users::TokenRow>(db).await,
+            check::<crate::users::TokenUserRow>(db).await,
+            check::<crate::credit::Entry>(db).await,
         ];
         let failures: Vec<String> = results.into_iter().filter_map(|r| r.err()).collect();
         assert!(failures.is_empty(), "{failures:#?}");
