@@ -346,6 +346,9 @@ mod tests {
             check::<crate::users::TokenRow>(db).await,
             check::<crate::users::TokenUserRow>(db).await,
             check::<crate::credit::Entry>(db).await,
+            check::<innocity_core::audit::Entry>(db).await,
+            check::<crate::indicators::IndicatorValue>(db).await,
+            check::<crate::indicators::StoredFramework>(db).await,
         ];
         let failures: Vec<String> = results.into_iter().filter_map(|r| r.err()).collect();
         assert!(failures.is_empty(), "{failures:#?}");
