@@ -380,6 +380,10 @@ mod tests {
             check::<innocity_core::audit::Entry>(db).await,
             check::<crate::indicators::IndicatorValue>(db).await,
             check::<crate::indicators::StoredFramework>(db).await,
+            check::<StoredReport>(db).await,
+            check::<PortfolioRow>(db).await,
+            check::<SubmittedReport>(db).await,
+            check::<OpenFinding>(db).await,
             check::<crate::stats::Definition>(db).await,
             check::<crate::stats::Approval>(db).await,
             check_with::<crate::stats::Expected>(

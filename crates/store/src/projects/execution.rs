@@ -5,7 +5,7 @@
 //! transaction; the rules are `core::projects::execution`'s.
 use super::{
     Application, Decision, Move, Reach, TaskBook, act, application, applications, apply, call,
-    condition_in, conditions, date, id_number_ok, refused, store_attachment, task_book,
+    condition_in, conditions, id_number_ok, refused, store_attachment, task_book,
 };
 use crate::audit::{self, Change};
 use crate::db::{Db, Result, StoreError, Tx};
