@@ -1,8 +1,10 @@
 //! The audit log: appended in the caller's transaction, verified by walking the chain.
 use crate::StoreError;
 use crate::db::{Db, Result, Tx};
+use crate::rows::{Fields, FromRow, RowKey, columns, select};
 use innocity_core::audit::{Break, Entry, EntryRef, Verifier, entry_hash};
-use sea_orm::{QueryResult, Value};
+use sea_orm::Value;
+use std::sync::LazyLock;
 
 /// What changed, as the caller describes it.
 #[derive(Debug, Clone)]
@@ -54,26 +56,52 @@ pub async fn append(tx: &Tx, c: Change<'_>) -> Result<i64> {
     Ok(seq)
 }
 
-fn entry_from(r: &QueryResult) -> Result<Entry> {
-    Ok(Entry {
-        seq: r.try_get("", "seq")?,
-        at_ms: r.try_get("", "at_ms")?,
-        actor: r.try_get("", "actor")?,
-        action: r.try_get("", "action")?,
-        entity: r.try_get("", "entity")?,
-        entity_id: r.try_get("", "entity_id")?,
-        before: r.try_get("", "before_json")?,
-        after: r.try_get("", "after_json")?,
-        request_id: r.try_get("", "request_id")?,
-        prev_hash: r.try_get("", "prev_hash")?,
-        hash: r.try_get("", "hash")?,
-    })
+impl FromRow for Entry {
+    const TABLE: &'static str = "audit_log";
+    columns!(
+        seq,
+        at_ms,
+        actor,
+        action,
+        entity,
+        entity_id,
+        before_json,
+        after_json,
+        request_id,
+        prev_hash,
+        hash
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Entry {
+            seq: f.int()?,
+            at_ms: f.int()?,
+            actor: f.text()?,
+            action: f.text()?,
+            entity: f.text()?,
+            entity_id: f.text()?,
+            before: f.text()?,
+            after: f.text()?,
+            request_id: f.text()?,
+            prev_hash: f.text()?,
+            hash: f.text()?,
+        })
+    }
 }
 
-const COLUMNS: &str = "seq, at_ms, actor, action, entity, entity_id, before_json, after_json, request_id, prev_hash, hash";
-
-const VERIFY_SQL: &str = "SELECT seq, at_ms, actor, action, entity, entity_id, before_json, after_json, request_id, prev_hash, hash FROM audit_log ORDER BY seq";
+/// The chain in order, for the checks (the columns of [`Entry`]).
+static VERIFY_SQL: LazyLock<String> = LazyLock::new(|| select::<Entry>("ORDER BY seq"));
 const HEAD_SQL: &str = "SELECT seq, hash FROM audit_head WHERE id = 1";
+
+/// The streaming checks below read borrowed text straight from the drivers, by the positions
+/// of [`Entry`]'s columns; a value that does not read is [`StoreError::Corrupt`] all the same.
+fn corrupt(row: usize, column: usize, problem: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        table: Entry::TABLE,
+        row: RowKey::Position(row),
+        column: Entry::COLUMNS.get(column).copied().unwrap_or("?"),
+        problem: problem.to_string(),
+    }
+}
 
 /// Walks the whole log in one consistent read. Ok(count) or the first break.
 ///
@@ -109,16 +137,14 @@ fn verify_sqlite_file(path: &std::path::Path) -> Result<std::result::Result<u64,
     let (head_seq, head_hash): (i64, String) =
         conn.query_row(HEAD_SQL, [], |r| Ok((r.get(0)?, r.get(1)?))).map_err(err)?;
     let mut verifier = Verifier::default();
-    let mut stmt = conn.prepare(VERIFY_SQL).map_err(err)?;
+    let mut stmt = conn.prepare(&VERIFY_SQL).map_err(err)?;
     let mut rows = stmt.query([]).map_err(err)?;
+    let mut at = 0;
     while let Some(r) = rows.next().map_err(err)? {
         let s = |i: usize| -> Result<&str> {
-            r.get_ref(i)
-                .map_err(err)?
-                .as_str()
-                .map_err(|e| StoreError::Invalid(format!("audit_log column {i}: {e}")))
+            r.get_ref(i).map_err(|e| corrupt(at, i, e))?.as_str().map_err(|e| corrupt(at, i, e))
         };
-        let n = |i: usize| -> Result<i64> { r.get(i).map_err(err) };
+        let n = |i: usize| -> Result<i64> { r.get(i).map_err(|e| corrupt(at, i, e)) };
         let entry = EntryRef {
             seq: n(0)?,
             at_ms: n(1)?,
@@ -129,6 +155,7 @@ fn verify_sqlite_file(path: &std::path::Path) -> Result<std::result::Result<u64,
         if let Err(b) = verifier.push_ref(entry) {
             return Ok(Err(b));
         }
+        at += 1;
     }
     Ok(verifier.finish(head_seq, &head_hash))
 }
@@ -148,10 +175,11 @@ async fn verify_postgres(db: &Db) -> Result<std::result::Result<u64, Break>> {
         (head.try_get(0).map_err(err)?, head.try_get(1).map_err(err)?);
     let mut verifier = Verifier::default();
     {
-        let mut rows = sqlx::query(VERIFY_SQL).fetch(&mut *tx);
+        let mut rows = sqlx::query(VERIFY_SQL.as_str()).fetch(&mut *tx);
+        let mut at = 0;
         while let Some(r) = rows.try_next().await.map_err(err)? {
-            let s = |i: usize| r.try_get::<&str, _>(i).map_err(err);
-            let n = |i: usize| r.try_get::<i64, _>(i).map_err(err);
+            let s = |i: usize| r.try_get::<&str, _>(i).map_err(|e| corrupt(at, i, e));
+            let n = |i: usize| r.try_get::<i64, _>(i).map_err(|e| corrupt(at, i, e));
             let entry = EntryRef {
                 seq: n(0)?,
                 at_ms: n(1)?,
@@ -162,6 +190,7 @@ async fn verify_postgres(db: &Db) -> Result<std::result::Result<u64, Break>> {
             if let Err(b) = verifier.push_ref(entry) {
                 return Ok(Err(b));
             }
+            at += 1;
         }
     }
     tx.commit().await.map_err(err)?;
@@ -177,11 +206,14 @@ pub async fn verify_in(
     use sea_orm::{ConnectionTrait, StreamTrait};
     let mut verifier = Verifier::default();
     {
-        let mut rows = txn.stream_raw(db.stmt(VERIFY_SQL, vec![])).await?;
+        let mut rows = txn.stream_raw(db.stmt(&VERIFY_SQL, vec![])).await?;
+        let mut at = 0;
         while let Some(row) = rows.next().await {
-            if let Err(b) = verifier.push(&entry_from(&row?)?) {
+            let entry: Entry = Fields::read(&row?, at)?;
+            if let Err(b) = verifier.push(&entry) {
                 return Ok(Err(b));
             }
+            at += 1;
         }
     }
     let head = txn.query_one_raw(db.stmt(HEAD_SQL, vec![])).await?.ok_or(StoreError::NotFound)?;
@@ -206,7 +238,7 @@ pub struct Filter {
 
 /// The newest entries matching the filter, newest first.
 pub async fn list(db: &Db, f: &Filter, limit: u64) -> Result<Vec<Entry>> {
-    let mut sql = format!("SELECT {COLUMNS} FROM audit_log WHERE 1 = 1");
+    let mut sql = select::<Entry>("WHERE 1 = 1");
     let mut values: Vec<Value> = Vec::new();
     for (col, v) in [
         ("actor", &f.actor),
@@ -226,7 +258,7 @@ pub async fn list(db: &Db, f: &Filter, limit: u64) -> Result<Vec<Entry>> {
     }
     sql.push_str(" ORDER BY seq DESC LIMIT ?");
     values.push((limit as i64).into());
-    db.query_all(&sql, values).await?.iter().map(entry_from).collect()
+    db.rows(&sql, values).await
 }
 
 /// Bulk-appends `n` synthetic entries (for the benchmark of `audit verify`), chained correctly.
@@ -242,7 +274,7 @@ pub async fn append_synthetic(db: &Db, n: u64) -> Result<()> {
         let mut seq: i64 = head.try_get("", "seq")?;
         let mut prev: String = head.try_get("", "hash")?;
         let k = batch.min(n - done);
-        let mut sql = format!("INSERT INTO audit_log ({COLUMNS}) VALUES ");
+        let mut sql = format!("INSERT INTO audit_log ({}) VALUES ", Entry::LIST);
         let mut values: Vec<Value> = Vec::with_capacity(k as usize * 11);
         for i in 0..k {
             seq += 1;

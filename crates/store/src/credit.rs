@@ -2,8 +2,9 @@
 //! credit code). A bad record that bars its subject suspends the subject's expert entries at once,
 //! in the same transaction.
 use crate::audit::{self, Change};
-use crate::db::{Db, ReadRow, Result, StoreError};
+use crate::db::{Db, Result};
 use crate::orgs::Actor;
+use crate::rows::{Fields, FromRow, columns, select};
 use chrono::NaiveDate;
 use innocity_core::credit::{Eligibility, Nature, Record, Sanction, Severity, eligibility};
 use serde::Serialize;
@@ -65,46 +66,52 @@ pub fn parse_severity(s: &str) -> Option<Severity> {
         .find(|x| severity_code(*x) == s)
 }
 
-const COLS: &str = "id, subject_kind, subject_key, subject_name, nature, kind, severity, source, record_date, sanction, points, created_by";
-
-fn entry_from(r: &dyn ReadRow) -> Result<Entry> {
-    let bad = |what: &str| {
-        StoreError::Invalid(format!("credit record {}: bad {what}", r.int(0).unwrap_or(0)))
-    };
-    Ok(Entry {
-        subject: Subject { kind: r.text(1)?, key: r.text(2)?, name: r.text(3)? },
-        record: Record {
-            id: r.int(0)?,
-            nature: parse_nature(&r.text(4)?).ok_or_else(|| bad("nature"))?,
-            kind: r.text(5)?,
-            severity: parse_severity(&r.text(6)?).ok_or_else(|| bad("severity"))?,
-            source: r.text(7)?,
-            date: NaiveDate::parse_from_str(&r.text(8)?, "%Y-%m-%d").map_err(|_| bad("date"))?,
-            sanction: parse_sanction(&r.text(9)?).ok_or_else(|| bad("sanction"))?,
-            points: r.int(10)? as i32,
-        },
-        created_by: r.text(11)?,
-    })
+impl FromRow for Entry {
+    const TABLE: &'static str = "credit_records";
+    columns!(
+        id,
+        subject_kind,
+        subject_key,
+        subject_name,
+        nature,
+        kind,
+        severity,
+        source,
+        record_date,
+        sanction,
+        points,
+        created_by
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        let id = f.int()?;
+        let subject = Subject { kind: f.text()?, key: f.text()?, name: f.text()? };
+        Ok(Entry {
+            subject,
+            record: Record {
+                id,
+                nature: f.code(parse_nature)?,
+                kind: f.text()?,
+                severity: f.code(parse_severity)?,
+                source: f.text()?,
+                date: f.date()?,
+                sanction: f.code(parse_sanction)?,
+                points: f.int32()?,
+            },
+            created_by: f.text()?,
+        })
+    }
 }
 
 /// Every record, newest first.
 pub async fn list(db: &Db) -> Result<Vec<Entry>> {
-    db.read(
-        &format!("SELECT {COLS} FROM credit_records ORDER BY record_date DESC, id DESC"),
-        vec![],
-        entry_from,
-    )
-    .await
+    db.rows(&select::<Entry>("ORDER BY record_date DESC, id DESC"), vec![]).await
 }
 
 pub async fn records_of(db: &Db, key: &str) -> Result<Vec<Record>> {
     Ok(db
-        .read(
-            &format!(
-                "SELECT {COLS} FROM credit_records WHERE subject_key = ? ORDER BY record_date"
-            ),
+        .rows::<Entry>(
+            &select::<Entry>("WHERE subject_key = ? ORDER BY record_date"),
             vec![key.into()],
-            entry_from,
         )
         .await?
         .into_iter()

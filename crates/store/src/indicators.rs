@@ -3,6 +3,7 @@
 use crate::audit::{self, Change};
 use crate::db::{Db, Result};
 use crate::orgs::Actor;
+use crate::rows::{Fields, FromRow, columns, select};
 use sea_orm::Value;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -14,6 +15,34 @@ pub struct IndicatorValue {
     pub source: String,
 }
 
+impl FromRow for IndicatorValue {
+    const TABLE: &'static str = "indicator_values";
+    columns!(indicator, org_unit_id, period, value, source);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(IndicatorValue {
+            indicator: f.text()?,
+            org_unit_id: f.int()?,
+            period: f.text()?,
+            value: f.real()?,
+            source: f.text()?,
+        })
+    }
+}
+
+/// A framework definition as imported (TOML text, read with `Framework::from_toml`).
+pub(crate) struct StoredFramework {
+    code: String,
+    body: String,
+}
+
+impl FromRow for StoredFramework {
+    const TABLE: &'static str = "framework_definitions";
+    columns!(code, body);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(StoredFramework { code: f.text()?, body: f.text()? })
+    }
+}
+
 /// The values of some indicators for one org unit, by indicator and period.
 pub async fn for_unit(db: &Db, unit_id: i64, indicators: &[String]) -> Result<Vec<IndicatorValue>> {
     if indicators.is_empty() {
@@ -22,10 +51,11 @@ pub async fn for_unit(db: &Db, unit_id: i64, indicators: &[String]) -> Result<Ve
     let marks = vec!["?"; indicators.len()].join(", ");
     let mut params: Vec<Value> = vec![unit_id.into()];
     params.extend(indicators.iter().map(|c| Value::from(c.clone())));
-    db.read(
-        &format!("SELECT indicator, org_unit_id, period, value, source FROM indicator_values WHERE org_unit_id = ? AND indicator IN ({marks}) ORDER BY indicator, period"),
+    db.rows(
+        &select::<IndicatorValue>(&format!(
+            "WHERE org_unit_id = ? AND indicator IN ({marks}) ORDER BY indicator, period"
+        )),
         params,
-        |r| Ok(IndicatorValue { indicator: r.text(0)?, org_unit_id: r.int(1)?, period: r.text(2)?, value: r.opt_real(3)?.unwrap_or(0.0), source: r.text(4)? }),
     )
     .await
 }
@@ -45,10 +75,11 @@ pub async fn for_period(
     let mut params: Vec<Value> = vec![period.into()];
     params.extend(indicators.iter().map(|c| Value::from(c.clone())));
     params.extend(units.iter().map(|u| Value::from(*u)));
-    db.read(
-        &format!("SELECT indicator, org_unit_id, period, value, source FROM indicator_values WHERE period = ? AND indicator IN ({im}) AND org_unit_id IN ({um}) ORDER BY org_unit_id, indicator"),
+    db.rows(
+        &select::<IndicatorValue>(&format!(
+            "WHERE period = ? AND indicator IN ({im}) AND org_unit_id IN ({um}) ORDER BY org_unit_id, indicator"
+        )),
         params,
-        |r| Ok(IndicatorValue { indicator: r.text(0)?, org_unit_id: r.int(1)?, period: r.text(2)?, value: r.opt_real(3)?.unwrap_or(0.0), source: r.text(4)? }),
     )
     .await
 }
@@ -206,13 +237,17 @@ pub async fn aggregate(
     }
     let marks = vec!["?"; codes.len()].join(", ");
     // A unit's own values count; earlier sums are recomputed (their source is `aggregated`).
-    let values = db
-        .read(
-            &format!("SELECT indicator, org_unit_id, period, value FROM indicator_values WHERE indicator IN ({marks}) AND source <> 'aggregated'"),
+    let values: Vec<(String, i64, String, f64)> = db
+        .rows::<IndicatorValue>(
+            &select::<IndicatorValue>(&format!(
+                "WHERE indicator IN ({marks}) AND source <> 'aggregated'"
+            )),
             codes.iter().map(|c| Value::from(c.clone())).collect(),
-            |r| Ok((r.text(0)?, r.int(1)?, r.text(2)?, r.opt_real(3)?.unwrap_or(0.0))),
         )
-        .await?;
+        .await?
+        .into_iter()
+        .map(|v| (v.indicator, v.org_unit_id, v.period, v.value))
+        .collect();
     let units: Vec<(i64, Option<i64>)> =
         crate::orgs::units(db).await?.into_iter().map(|u| (u.id, u.parent_id)).collect();
     let out: Vec<IndicatorValue> =
@@ -237,14 +272,9 @@ pub async fn aggregate(
 pub async fn frameworks(db: &Db) -> Result<Vec<innocity_core::indicators::targets::Framework>> {
     use innocity_core::indicators::targets::Framework;
     let mut all = Framework::built_in();
-    let stored = db
-        .read(
-            "SELECT code, body FROM framework_definitions ORDER BY imported_at, code",
-            vec![],
-            |r| Ok((r.text(0)?, r.text(1)?)),
-        )
-        .await?;
-    for (code, body) in stored {
+    let stored: Vec<StoredFramework> =
+        db.rows(&select::<StoredFramework>("ORDER BY imported_at, code"), vec![]).await?;
+    for StoredFramework { code, body } in stored {
         match Framework::from_toml(&code, &body) {
             Ok(f) => match all.iter().position(|x| x.code == f.code) {
                 Some(i) => all[i] = f,

@@ -46,7 +46,8 @@ pub fn select<T: FromRow>(rest: &str) -> String {
     format!("SELECT {} FROM {} {rest}", T::LIST, T::FROM)
 }
 
-/// Which row was corrupt: its id when the row type's first column is `id`, else its position
+/// Which row was corrupt: its id when the row type's first column is `id` (or `x.id` in a
+/// join), else its position
 /// in the result (from 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowKey {
@@ -131,7 +132,7 @@ impl<'r> Fields<'r> {
     pub fn int(&mut self) -> Result<i64> {
         let i = self.at;
         let v = self.get(|r, i| r.int(i))?;
-        if i == 0 && self.columns.first() == Some(&"id") {
+        if i == 0 && self.columns.first().is_some_and(|c| *c == "id" || c.ends_with(".id")) {
             self.id = Some(v);
         }
         Ok(v)
@@ -178,6 +179,14 @@ impl<'r> Fields<'r> {
 
     pub fn text(&mut self) -> Result<String> {
         self.get(|r, i| r.text(i))
+    }
+
+    /// Text borrowed from the row where the driver allows (SQLite); NULL reads as "". For scans
+    /// that fold many rows without copying them.
+    pub fn text_ref(&mut self) -> Result<std::borrow::Cow<'r, str>> {
+        let i = self.next();
+        let row = self.row;
+        row.text_ref(i).map_err(|e| self.corrupt(i, e))
     }
 
     pub fn opt_text(&mut self) -> Result<Option<String>> {
@@ -267,6 +276,17 @@ impl<'r> Fields<'r> {
         s.parse().map_err(|e| self.corrupt(i, format_args!("'{s}' does not read: {e}")))
     }
 
+    /// Text read with the type's own parser (`Period::parse`): an error is corrupt.
+    pub fn parse_with<T, E: fmt::Display>(
+        &mut self,
+        parse: impl FnOnce(&str) -> std::result::Result<T, E>,
+    ) -> Result<T> {
+        let i = self.next();
+        let row = self.row;
+        let s = row.text_ref(i).map_err(|e| self.corrupt(i, e))?;
+        parse(&s).map_err(|e| self.corrupt(i, format_args!("'{s}' does not read: {e}")))
+    }
+
     /// A code read with the type's own parser (`Library::parse`): an unknown code is corrupt.
     pub fn code<T>(&mut self, parse: impl FnOnce(&str) -> Option<T>) -> Result<T> {
         let i = self.at;
@@ -299,11 +319,23 @@ mod tests {
 
     /// Runs `T`'s SELECT (from `T::COLUMNS`) and maps whatever comes back.
     async fn check<T: FromRow>(db: &Db) -> std::result::Result<(), String> {
+        check_with::<T>(db, "", vec![]).await
+    }
+
+    /// [`check`] for a row type whose SELECT takes parameters (or needs a `GROUP BY`).
+    async fn check_with<T: FromRow>(
+        db: &Db,
+        rest: &str,
+        values: Vec<sea_orm::Value>,
+    ) -> std::result::Result<(), String> {
         let name = std::any::type_name::<T>();
         if T::LIST != T::COLUMNS.join(", ") {
             return Err(format!("{name}: LIST and COLUMNS differ"));
         }
-        db.rows::<T>(&select::<T>(""), vec![]).await.map(|_| ()).map_err(|e| format!("{name}: {e}"))
+        db.rows::<T>(&select::<T>(rest), values)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{name}: {e}"))
     }
 
     #[tokio::test]
@@ -339,6 +371,43 @@ mod tests {
             check::<crate::orgs::OrgUnit>(db).await,
             check::<crate::orgs::Organisation>(db).await,
             check::<crate::users::User>(db).await,
+            check::<crate::users::UserRow>(db).await,
+            check::<crate::users::Account>(db).await,
+            check::<crate::users::SessionRow>(db).await,
+            check::<crate::users::TokenRow>(db).await,
+            check::<crate::users::TokenUserRow>(db).await,
+            check::<crate::credit::Entry>(db).await,
+            check::<innocity_core::audit::Entry>(db).await,
+            check::<crate::indicators::IndicatorValue>(db).await,
+            check::<crate::indicators::StoredFramework>(db).await,
+            check::<StoredReport>(db).await,
+            check::<PortfolioRow>(db).await,
+            check::<SubmittedReport>(db).await,
+            check::<OpenFinding>(db).await,
+            check::<crate::stats::Definition>(db).await,
+            check::<crate::stats::Approval>(db).await,
+            check_with::<crate::stats::Expected>(
+                db,
+                "",
+                vec!["f".into(), "p".into(), "f".into(), "p".into()],
+            )
+            .await,
+            check::<crate::stats::CellRow>(db).await,
+            check::<crate::stats::EarlierValue>(db).await,
+            check::<crate::stats::Registered>(db).await,
+            check::<crate::stats::Exported>(db).await,
+            check::<crate::stats::Reminder>(db).await,
+            check::<crate::stats::ValueChange>(db).await,
+            check_with::<crate::stats::OrgValue>(
+                db,
+                "GROUP BY o.id, o.name, o.org_unit_id, r.unit_path",
+                vec![],
+            )
+            .await,
+            {
+                let sql = crate::stats::TotalsScan::select("");
+                db.for_each(&sql, vec![], |_| Ok(())).await.map_err(|e| format!("TotalsScan: {e}"))
+            },
         ];
         let failures: Vec<String> = results.into_iter().filter_map(|r| r.err()).collect();
         assert!(failures.is_empty(), "{failures:#?}");
@@ -423,5 +492,47 @@ mod tests {
         let id = expert_with(&t.db, "", "").await;
         let e = crate::experts::get(&t.db, id).await.expect("reads").expect("there");
         assert_eq!((e.code.as_str(), e.available_from.as_str()), ("E1", "2024-01-01"));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_return_status_is_corrupt() {
+        let t = crate::testing::fresh().await.expect("fresh database");
+        let tx = t.db.begin_write().await.expect("begin");
+        let unit = tx
+            .insert(
+                "INSERT INTO org_units (code, name_zh, name_en, level, path) VALUES (?, ?, ?, ?, ?)",
+                vec!["U".into(), "区".into(), "District".into(), "district".into(), "/1/".into()],
+            )
+            .await
+            .expect("unit");
+        let org = tx
+            .insert(
+                "INSERT INTO organisations (credit_code, name, kind, org_unit_id, unit_path, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 0)",
+                vec!["C1".into(), "Lab".into(), "enterprise".into(), unit.into(), "/1/".into()],
+            )
+            .await
+            .expect("organisation");
+        tx.insert(
+            "INSERT INTO stat_returns (form, period, organisation_id, unit_path, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 0)",
+            vec!["F".into(), "2024".into(), org.into(), "/1/".into(), "no-such-status".into()],
+        )
+        .await
+        .expect("return");
+        tx.commit().await.expect("commit");
+        let params = vec!["F".into(), "2024".into(), "F".into(), "2024".into()];
+        let read =
+            t.db.rows::<crate::stats::Expected>(&select::<crate::stats::Expected>(""), params)
+                .await;
+        match read {
+            Err(StoreError::Corrupt { table, row, column, problem }) => {
+                assert_eq!(
+                    (table, row, column),
+                    ("organisations", RowKey::Id(org), "r.status"),
+                    "{problem}"
+                );
+                assert!(problem.contains("no-such-status"), "{problem}");
+            }
+            other => panic!("an unknown status read as {other:?}"),
+        }
     }
 }

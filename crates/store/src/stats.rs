@@ -24,14 +24,21 @@ pub use analysis::*;
 mod long;
 pub use long::*;
 
+/// A definition file as imported: name, body, by whom, when.
+pub(crate) struct Definition(String, String, String, i64);
+
+impl FromRow for Definition {
+    const TABLE: &'static str = "stat_definitions";
+    columns!(name, body, imported_by, imported_at);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Definition(f.text()?, f.text()?, f.text()?, f.int()?))
+    }
+}
+
 /// Definition files imported by bureau staff, oldest first (later ones override earlier ones).
 pub async fn definitions(db: &Db) -> Result<Vec<(String, String, String, i64)>> {
-    db.read(
-        "SELECT name, body, imported_by, imported_at FROM stat_definitions ORDER BY id",
-        vec![],
-        |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.int(3)?)),
-    )
-    .await
+    let rows: Vec<Definition> = db.rows(&select::<Definition>("ORDER BY id"), vec![]).await?;
+    Ok(rows.into_iter().map(|Definition(name, body, by, at)| (name, body, by, at)).collect())
 }
 
 /// The catalogue in force: the built-in files, then every imported file.

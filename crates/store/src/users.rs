@@ -11,6 +11,7 @@ use innocity_core::signin::{
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::sync::LazyLock;
 mod signin;
 pub use signin::*;
 mod tokens;
@@ -290,27 +291,37 @@ pub struct UserRow {
     pub active: bool,
 }
 
-pub async fn list(db: &Db) -> Result<Vec<UserRow>> {
-    db.query_all(
-        "SELECT u.id, u.username, u.display_name, u.role, ou.name_zh AS unit_name, o.name AS organisation_name, u.locked_until, u.created_at, u.active FROM users u LEFT JOIN org_units ou ON ou.id = u.org_unit_id LEFT JOIN organisations o ON o.id = u.organisation_id ORDER BY u.id",
-        vec![],
-    )
-    .await?
-    .iter()
-    .map(|r| {
+impl FromRow for UserRow {
+    const TABLE: &'static str = "users";
+    const FROM: &'static str = "users u LEFT JOIN org_units ou ON ou.id = u.org_unit_id LEFT JOIN organisations o ON o.id = u.organisation_id";
+    columns!(
+        "u.id",
+        "u.username",
+        "u.display_name",
+        "u.role",
+        "ou.name_zh",
+        "o.name",
+        "u.locked_until",
+        "u.created_at",
+        "u.active"
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(UserRow {
-            id: r.try_get("", "id")?,
-            username: r.try_get("", "username")?,
-            display_name: r.try_get("", "display_name")?,
-            role: r.try_get("", "role")?,
-            unit_name: r.try_get("", "unit_name")?,
-            organisation_name: r.try_get("", "organisation_name")?,
-            locked_until: r.try_get("", "locked_until")?,
-            created_at: r.try_get("", "created_at")?,
-            active: r.try_get::<i64>("", "active")? == 1,
+            id: f.int()?,
+            username: f.text()?,
+            display_name: f.text()?,
+            role: f.text()?,
+            unit_name: f.opt_text()?,
+            organisation_name: f.opt_text()?,
+            locked_until: f.int()?,
+            created_at: f.int()?,
+            active: f.flag()?,
         })
-    })
-    .collect()
+    }
+}
+
+pub async fn list(db: &Db) -> Result<Vec<UserRow>> {
+    db.rows(&select::<UserRow>("ORDER BY u.id"), vec![]).await
 }
 
 /// Whether a username is well-formed: 1–64 letters, digits, '.', '_' or '-'.

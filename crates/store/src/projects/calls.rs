@@ -62,11 +62,6 @@ impl FromRow for Call {
     }
 }
 
-/// A date kept as text in a loaded record; unreadable reads as the epoch.
-pub(super) fn date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
-}
-
 pub struct NewCall {
     pub programme_id: i64,
     pub code: String,

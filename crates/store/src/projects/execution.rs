@@ -5,8 +5,8 @@
 //! transaction; the rules are `core::projects::execution`'s.
 use super::{
     Application, ApplicationRefusal, Decision, Move, NoticeRefusal, ProjectRefusal, Reach,
-    TaskBook, act, application, applications, apply, call, condition_in, conditions, date,
-    id_number_ok, store_attachment, task_book,
+    TaskBook, act, application, applications, apply, call, condition_in, conditions, id_number_ok,
+    store_attachment, task_book,
 };
 use crate::audit::{self, Change};
 use crate::db::{Db, Result, StoreError, Tx};

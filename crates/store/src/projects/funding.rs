@@ -18,14 +18,19 @@ pub struct TaskBook {
     pub version: i64,
     /// Dated goals within the period (节点目标).
     pub milestones: Vec<Milestone>,
+    /// `starts_on` and `ends_on` as read (checked then).
+    #[serde(skip)]
+    starts: NaiveDate,
+    #[serde(skip)]
+    ends: NaiveDate,
 }
 
 impl TaskBook {
     pub fn starts(&self) -> NaiveDate {
-        date(&self.starts_on)
+        self.starts
     }
     pub fn ends(&self) -> NaiveDate {
-        date(&self.ends_on)
+        self.ends
     }
 }
 
@@ -47,11 +52,15 @@ impl FromRow for TaskBook {
         milestones
     );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        let (goals, deliverables) = (f.text()?, f.json()?);
+        let (starts, ends) = (f.date()?, f.date()?);
         Ok(TaskBook {
-            goals: f.text()?,
-            deliverables: f.json()?,
-            starts_on: f.date_text()?,
-            ends_on: f.date_text()?,
+            goals,
+            deliverables,
+            starts_on: starts.format("%Y-%m-%d").to_string(),
+            ends_on: ends.format("%Y-%m-%d").to_string(),
+            starts,
+            ends,
             post_subsidy: f.flag()?,
             signed_by: f.text()?,
             signed_at: f.int()?,

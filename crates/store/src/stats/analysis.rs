@@ -17,6 +17,21 @@ impl Totals {
     }
 }
 
+/// The columns [`totals`] scans, a value with its return: read in place, row by row, with the
+/// typed reads of [`Fields`] (not collected, so not a [`FromRow`] type).
+pub(crate) struct TotalsScan;
+
+impl TotalsScan {
+    pub(crate) const TABLE: &'static str = "stat_values";
+    pub(crate) const FROM: &'static str = "stat_returns r JOIN stat_values v ON v.return_id = r.id";
+    columns!("r.id", "r.unit_path", "v.element", "v.disagg", "v.num");
+
+    /// `SELECT <the columns> FROM <the join> <rest>`.
+    pub(crate) fn select(rest: &str) -> String {
+        format!("SELECT {} FROM {} {rest}", Self::LIST, Self::FROM)
+    }
+}
+
 pub async fn totals(db: &Db, form: &str, period: &str, states: &[Status]) -> Result<Totals> {
     let marks = vec!["?"; states.len()].join(", ");
     let mut params: Vec<Value> = vec![form.into(), period.into()];
@@ -32,19 +47,22 @@ pub async fn totals(db: &Db, form: &str, period: &str, states: &[Status]) -> Res
     let mut last_return = i64::MIN;
     let mut seen = std::collections::HashSet::new();
     let mut key = String::new();
+    let mut at = 0;
     db.for_each(
-        &format!(
-            "SELECT r.id, r.unit_path, v.element, v.disagg, v.num FROM stat_returns r JOIN stat_values v ON v.return_id = r.id \
-             WHERE r.form = ? AND r.period = ? AND r.status IN ({marks}) AND v.num IS NOT NULL"
-        ),
+        &TotalsScan::select(&format!(
+            "WHERE r.form = ? AND r.period = ? AND r.status IN ({marks}) AND v.num IS NOT NULL"
+        )),
         params,
         |r| {
-            let rid = r.int(0)?;
+            let mut f = Fields::new(r, TotalsScan::TABLE, TotalsScan::COLUMNS, at);
+            at += 1;
+            let rid = f.int()?;
+            let unit_path = f.text_ref()?;
             if rid != last_return {
                 last_return = rid;
                 seen.insert(rid);
                 path.clear();
-                for id in path_ids(&r.text_ref(1)?) {
+                for id in path_ids(&unit_path) {
                     let i = *unit_index.entry(id).or_insert_with(|| {
                         unit_ids.push(id);
                         acc.push(Vec::new());
@@ -53,20 +71,20 @@ pub async fn totals(db: &Db, form: &str, period: &str, states: &[Status]) -> Res
                     path.push(i);
                 }
             }
+            let (element, disagg) = (f.text_ref()?, f.text_ref()?);
             key.clear();
-            key.push_str(&r.text_ref(2)?);
+            key.push_str(&element);
             key.push('\u{1f}');
-            key.push_str(&r.text_ref(3)?);
+            key.push_str(&disagg);
             let s = match index.get(key.as_str()) {
                 Some(s) => *s,
                 None => {
-                    let (e, d) = key.split_once('\u{1f}').unwrap_or((key.as_str(), ""));
-                    series.push((e.to_string(), d.to_string()));
+                    series.push((element.into_owned(), disagg.into_owned()));
                     index.insert(key.clone(), series.len() - 1);
                     series.len() - 1
                 }
             };
-            let v = r.opt_real(4)?.unwrap_or(0.0);
+            let v = f.real()?;
             for &u in &path {
                 let row = &mut acc[u];
                 if row.len() <= s {
@@ -98,6 +116,21 @@ pub struct OrgValue {
     pub value: f64,
 }
 
+impl FromRow for OrgValue {
+    const TABLE: &'static str = "stat_values";
+    const FROM: &'static str = "stat_values v JOIN stat_returns r ON r.id = v.return_id JOIN organisations o ON o.id = r.organisation_id";
+    columns!("o.id", "o.name", "o.org_unit_id", "r.unit_path", "SUM(v.num)");
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(OrgValue {
+            organisation_id: f.int()?,
+            organisation: f.text()?,
+            org_unit_id: f.int()?,
+            unit_path: f.text()?,
+            value: f.real()?,
+        })
+    }
+}
+
 /// One element's values across organisations (for outliers): organisation, its unit, value.
 pub async fn element_values(
     db: &Db,
@@ -108,20 +141,12 @@ pub async fn element_values(
     root: &str,
 ) -> Result<Vec<OrgValue>> {
     let (lo, hi) = subtree_bounds(root);
-    db.read(
-        "SELECT o.id, o.name, o.org_unit_id, r.unit_path, SUM(v.num) FROM stat_values v JOIN stat_returns r ON r.id = v.return_id JOIN organisations o ON o.id = r.organisation_id \
-         WHERE r.form = ? AND r.period = ? AND v.element = ? AND v.disagg = ? AND v.num IS NOT NULL AND r.unit_path >= ? AND r.unit_path < ? AND r.status <> 'draft' \
-         GROUP BY o.id, o.name, o.org_unit_id, r.unit_path ORDER BY o.id",
+    db.rows(
+        &select::<OrgValue>(
+            "WHERE r.form = ? AND r.period = ? AND v.element = ? AND v.disagg = ? AND v.num IS NOT NULL AND r.unit_path >= ? AND r.unit_path < ? AND r.status <> 'draft' \
+             GROUP BY o.id, o.name, o.org_unit_id, r.unit_path ORDER BY o.id",
+        ),
         vec![form.into(), period.into(), element.into(), disagg.into(), lo.into(), hi.into()],
-        |r| {
-            Ok(OrgValue {
-                organisation_id: r.int(0)?,
-                organisation: r.text(1)?,
-                org_unit_id: r.int(2)?,
-                unit_path: r.text(3)?,
-                value: r.opt_real(4)?.unwrap_or(0.0),
-            })
-        },
     )
     .await
 }

@@ -26,6 +26,61 @@ impl From<StoreError> for ImportError {
     }
 }
 
+/// A registered organisation as a bulk import looks it up (by credit code).
+#[derive(Clone)]
+pub(crate) struct Registered {
+    credit_code: String,
+    id: i64,
+    unit_path: String,
+    kind: String,
+    level: String,
+    name: String,
+}
+
+impl FromRow for Registered {
+    const TABLE: &'static str = "organisations";
+    const FROM: &'static str = "organisations o JOIN org_units u ON u.id = o.org_unit_id";
+    columns!("o.credit_code", "o.id", "o.unit_path", "o.kind", "u.level", "o.name");
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Registered {
+            credit_code: f.text()?,
+            id: f.int()?,
+            unit_path: f.text()?,
+            kind: f.text()?,
+            level: f.text()?,
+            name: f.text()?,
+        })
+    }
+}
+
+/// A stored value as [`export_long`] writes it, with its organisation and unit path.
+pub(crate) struct Exported {
+    org: String,
+    path: String,
+    element: String,
+    disagg: String,
+    row: i64,
+    num: Option<f64>,
+    txt: Option<String>,
+}
+
+impl FromRow for Exported {
+    const TABLE: &'static str = "stat_values";
+    const FROM: &'static str = "stat_returns r JOIN stat_values v ON v.return_id = r.id JOIN organisations o ON o.id = r.organisation_id";
+    columns!("o.credit_code", "r.unit_path", "v.element", "v.disagg", "v.row_no", "v.num", "v.txt");
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Exported {
+            org: f.text()?,
+            path: f.text()?,
+            element: f.text()?,
+            disagg: f.text()?,
+            row: f.int()?,
+            num: f.opt_real()?,
+            txt: f.opt_text()?,
+        })
+    }
+}
+
 /// Imports long-format values for many organisations (an operator's bulk load, e.g. from the
 /// previous system) in one transaction: checks every value, requires every organisation to be
 /// registered (先进库后有数), validates every return against its rules with last year's values
@@ -43,23 +98,19 @@ pub async fn import_long(
     let p = period.to_string();
     let by_org = long::check(cat, form, &p, raws).map_err(ImportError::File)?;
     // Organisations by credit code, in one read.
-    let registered: HashMap<String, (i64, String, String, String)> = db
-        .read("SELECT o.credit_code, o.id, o.unit_path, o.kind, u.level, o.name FROM organisations o JOIN org_units u ON u.id = o.org_unit_id", vec![], |r| {
-            Ok((r.text(0)?, (r.int(1)?, r.text(2)?, format!("{}\u{1f}{}", r.text(3)?, r.text(4)?), r.text(5)?)))
-        })
+    let registered: HashMap<String, Registered> = db
+        .rows::<Registered>(&select::<Registered>(""), vec![])
         .await?
         .into_iter()
+        .map(|o| (o.credit_code.clone(), o))
         .collect();
     let f = cat.form(form).ok_or(StoreError::NotFound)?;
     let mut unknown = Vec::new();
     for code in by_org.keys() {
         let problem = match registered.get(code) {
             None => Some(("err.file.unregistered", vec![code.clone()])),
-            Some((_, _, kind_level, name)) => {
-                let (kind, level) = kind_level.split_once('\u{1f}').unwrap_or(("", ""));
-                (!must_report(f, kind, level))
-                    .then(|| ("err.stats.not_reporter", vec![name.clone(), form.to_string()]))
-            }
+            Some(o) => (!must_report(f, &o.kind, &o.level))
+                .then(|| ("err.stats.not_reporter", vec![o.name.clone(), form.to_string()])),
         };
         if let Some((key, args)) = problem {
             let line = raws
@@ -83,24 +134,29 @@ pub async fn import_long(
     let pm = vec!["?"; earlier.len()].join(", ");
     let mut params: Vec<Value> = forms.iter().map(|f| Value::from(f.clone())).collect();
     params.extend(earlier.iter().map(|x| Value::from(x.clone())));
-    let history = db
-        .read(
-            &format!("SELECT r.organisation_id, r.period, v.element, v.disagg, v.row_no, v.num FROM stat_values v JOIN stat_returns r ON r.id = v.return_id WHERE r.form IN ({fm}) AND r.period IN ({pm}) AND v.num IS NOT NULL"),
+    let history: Vec<EarlierValue> = db
+        .rows(
+            &select::<EarlierValue>(&format!(
+                "WHERE r.form IN ({fm}) AND r.period IN ({pm}) AND v.num IS NOT NULL"
+            )),
             params,
-            |r| Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.text(3)?, r.int(4)?, r.opt_real(5)?.unwrap_or(0.0))),
         )
         .await?;
     let mut snaps: HashMap<i64, Snapshot> = HashMap::new();
-    for (org, per, e, d, row, v) in history {
-        if let Ok(per) = Period::parse(&per) {
-            snaps.entry(org).or_insert_with(|| Snapshot::new(period)).add(per, &e, &d, row, v);
-        }
+    for v in history {
+        snaps
+            .entry(v.organisation_id)
+            .or_insert_with(|| Snapshot::new(period))
+            .add(v.period, &v.element, &v.disagg, v.row, v.num);
     }
     let rules = cat.rules_for(form);
     let mut report = ImportReport::default();
     let mut items = Vec::with_capacity(by_org.len());
     for (code, entries) in by_org {
-        let (org, path, _, _) = registered[&code].clone();
+        let (org, path) = match registered.get(&code) {
+            Some(o) => (o.id, o.unit_path.clone()),
+            None => return Err(StoreError::NotFound.into()),
+        };
         let mut snap = snaps.remove(&org).unwrap_or_else(|| Snapshot::new(period));
         for e in &entries {
             if let Some(v) = e.value.as_ref().and_then(Stored::num) {
@@ -156,15 +212,16 @@ pub async fn export_long(
     period: &str,
     out: &mut dyn std::io::Write,
 ) -> Result<usize> {
-    let rows = db
-        .read(
-            "SELECT o.credit_code, r.unit_path, v.element, v.disagg, v.row_no, v.num, v.txt FROM stat_returns r JOIN stat_values v ON v.return_id = r.id JOIN organisations o ON o.id = r.organisation_id WHERE r.form = ? AND r.period = ? ORDER BY r.id, v.row_no, v.element, v.disagg",
+    let rows: Vec<Exported> = db
+        .rows(
+            &select::<Exported>(
+                "WHERE r.form = ? AND r.period = ? ORDER BY r.id, v.row_no, v.element, v.disagg",
+            ),
             vec![form.into(), period.into()],
-            |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.text(3)?, r.int(4)?, r.opt_real(5)?, r.opt_text(6)?)),
         )
         .await?;
     writeln!(out, "org,unit_path,element,disaggregation,period,row,value")?;
-    for (org, path, e, d, row, num, txt) in &rows {
+    for Exported { org, path, element: e, disagg: d, row, num, txt } in &rows {
         let value = match (num, txt) {
             (Some(n), _) => format_plain(*n),
             (None, Some(t)) => format!("\"{}\"", t.replace('"', "\"\"")),

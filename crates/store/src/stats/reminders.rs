@@ -10,6 +10,20 @@ pub struct Reminder {
     pub sent_at: i64,
 }
 
+impl FromRow for Reminder {
+    const TABLE: &'static str = "stat_reminders";
+    columns!(form, period, message, sent_by, sent_at);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Reminder {
+            form: f.text()?,
+            period: f.text()?,
+            message: f.text()?,
+            sent_by: f.text()?,
+            sent_at: f.int()?,
+        })
+    }
+}
+
 /// Sends 催报 reminders to organisations (shown in their workspace).
 pub async fn remind(
     db: &Db,
@@ -57,10 +71,9 @@ pub async fn remind(
 }
 
 pub async fn reminders_for(db: &Db, organisation_id: i64, limit: u64) -> Result<Vec<Reminder>> {
-    db.read(
-        "SELECT form, period, message, sent_by, sent_at FROM stat_reminders WHERE organisation_id = ? ORDER BY sent_at DESC, id DESC LIMIT ?",
+    db.rows(
+        &select::<Reminder>("WHERE organisation_id = ? ORDER BY sent_at DESC, id DESC LIMIT ?"),
         vec![organisation_id.into(), (limit as i64).into()],
-        |r| Ok(Reminder { form: r.text(0)?, period: r.text(1)?, message: r.text(2)?, sent_by: r.text(3)?, sent_at: r.int(4)? }),
     )
     .await
 }

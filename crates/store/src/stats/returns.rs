@@ -98,18 +98,53 @@ pub(super) fn stored_from(num: Option<f64>, txt: Option<String>) -> Option<Store
     }
 }
 
+/// A stored value as [`cells`] reads it: `None` when it holds neither a number nor text.
+pub(crate) struct CellRow(Option<Cell>);
+
+impl FromRow for CellRow {
+    const TABLE: &'static str = "stat_values";
+    columns!(element, disagg, row_no, num, txt);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        let (element, disagg, row) = (f.text()?, f.text()?, f.int()?);
+        let value = stored_from(f.opt_real()?, f.opt_text()?);
+        Ok(CellRow(value.map(|value| Cell { element, disagg, row, value })))
+    }
+}
+
 pub async fn cells(db: &Db, return_id: i64) -> Result<Vec<Cell>> {
-    let rows = db
-        .read(
-            "SELECT element, disagg, row_no, num, txt FROM stat_values WHERE return_id = ? ORDER BY row_no, element, disagg",
+    let rows: Vec<CellRow> = db
+        .rows(
+            &select::<CellRow>("WHERE return_id = ? ORDER BY row_no, element, disagg"),
             vec![return_id.into()],
-            |r| Ok((r.text(0)?, r.text(1)?, r.int(2)?, stored_from(r.opt_real(3)?, r.opt_text(4)?))),
         )
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(element, disagg, row, v)| v.map(|value| Cell { element, disagg, row, value }))
-        .collect())
+    Ok(rows.into_iter().filter_map(|CellRow(c)| c).collect())
+}
+
+/// A number an organisation reported for a period: what the rules read of earlier periods.
+pub(crate) struct EarlierValue {
+    pub(super) organisation_id: i64,
+    pub(super) period: Period,
+    pub(super) element: String,
+    pub(super) disagg: String,
+    pub(super) row: i64,
+    pub(super) num: f64,
+}
+
+impl FromRow for EarlierValue {
+    const TABLE: &'static str = "stat_values";
+    const FROM: &'static str = "stat_values v JOIN stat_returns r ON r.id = v.return_id";
+    columns!("r.organisation_id", "r.period", "v.element", "v.disagg", "v.row_no", "v.num");
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(EarlierValue {
+            organisation_id: f.int()?,
+            period: f.parse_with(Period::parse)?,
+            element: f.text()?,
+            disagg: f.text()?,
+            row: f.int()?,
+            num: f.real()?,
+        })
+    }
 }
 
 /// The values an organisation's rules for `form` read: this form and the forms its rules
@@ -127,21 +162,16 @@ pub async fn snapshot(
     periods.dedup();
     let fm = vec!["?"; forms.len()].join(", ");
     let pm = vec!["?"; periods.len()].join(", ");
-    let sql = format!(
-        "SELECT r.period, v.element, v.disagg, v.row_no, v.num FROM stat_values v JOIN stat_returns r ON r.id = v.return_id \
-         WHERE r.organisation_id = ? AND r.form IN ({fm}) AND r.period IN ({pm}) AND v.num IS NOT NULL"
-    );
+    let sql = select::<EarlierValue>(&format!(
+        "WHERE r.organisation_id = ? AND r.form IN ({fm}) AND r.period IN ({pm}) AND v.num IS NOT NULL"
+    ));
     let mut params: Vec<Value> = vec![organisation_id.into()];
     params.extend(forms.iter().map(|f| Value::from(f.clone())));
     params.extend(periods.iter().map(|p| Value::from(p.clone())));
-    let rows = db
-        .read(&sql, params, |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.int(3)?, r.opt_real(4)?)))
-        .await?;
+    let rows: Vec<EarlierValue> = db.rows(&sql, params).await?;
     let mut s = Snapshot::new(period);
-    for (p, element, disagg, row, num) in rows {
-        if let (Ok(p), Some(v)) = (Period::parse(&p), num) {
-            s.add(p, &element, &disagg, row, v);
-        }
+    for v in rows {
+        s.add(v.period, &v.element, &v.disagg, v.row, v.num);
     }
     Ok(s)
 }

@@ -1,14 +1,30 @@
 //! A return's status: submitting, reviewing and approving up the hierarchy; what is expected.
 use super::*;
 
+/// An org unit's approval of a form and period.
+pub(crate) struct Approval {
+    org_unit_id: i64,
+    approved_by: String,
+    approved_at: i64,
+}
+
+impl FromRow for Approval {
+    const TABLE: &'static str = "stat_approvals";
+    columns!(org_unit_id, approved_by, approved_at);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Approval { org_unit_id: f.int()?, approved_by: f.text()?, approved_at: f.int()? })
+    }
+}
+
 /// Approvals in force for a form and period: org unit → (who, when).
 pub async fn approvals(db: &Db, form: &str, period: &str) -> Result<HashMap<i64, (String, i64)>> {
-    let rows = db
-        .read("SELECT org_unit_id, approved_by, approved_at FROM stat_approvals WHERE form = ? AND period = ?", vec![form.into(), period.into()], |r| {
-            Ok((r.int(0)?, (r.text(1)?, r.int(2)?)))
-        })
+    let rows: Vec<Approval> = db
+        .rows(
+            &select::<Approval>("WHERE form = ? AND period = ?"),
+            vec![form.into(), period.into()],
+        )
         .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows.into_iter().map(|a| (a.org_unit_id, (a.approved_by, a.approved_at))).collect())
 }
 
 async fn approved_above(tx: &Tx, form: &str, period: &str, unit_path: &str) -> Result<bool> {
@@ -136,6 +152,50 @@ pub struct Expected {
     pub reminders: i64,
 }
 
+/// Read with the form and period twice (the reminders counted, the return joined), then the
+/// parameters of [`expected_where`].
+impl FromRow for Expected {
+    const TABLE: &'static str = "organisations";
+    const FROM: &'static str = "organisations o JOIN org_units u ON u.id = o.org_unit_id \
+         LEFT JOIN stat_returns r ON r.organisation_id = o.id AND r.form = ? AND r.period = ?";
+    columns!(
+        "o.id",
+        "o.name",
+        "o.credit_code",
+        "o.org_unit_id",
+        "o.unit_path",
+        "r.id",
+        "r.status",
+        "r.submitted_at",
+        "(SELECT COUNT(*) FROM stat_reminders m WHERE m.organisation_id = o.id AND m.form = ? AND m.period = ?)"
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        let (organisation_id, name, credit_code) = (f.int()?, f.text()?, f.text()?);
+        let (org_unit_id, unit_path) = (f.int()?, f.text()?);
+        let return_id = f.opt_int()?;
+        // No return yet: not started (the return's columns are NULL).
+        let (status, submitted_at) = match return_id {
+            Some(_) => (f.code(Status::parse)?, f.int()?),
+            None => {
+                f.skip();
+                f.skip();
+                (Status::NotStarted, 0)
+            }
+        };
+        Ok(Expected {
+            organisation_id,
+            name,
+            credit_code,
+            org_unit_id,
+            unit_path,
+            return_id,
+            status,
+            submitted_at,
+            reminders: f.int()?,
+        })
+    }
+}
+
 /// The SQL condition (and its parameters) for "must report this form", on `organisations o`
 /// joined with `org_units u`.
 fn expected_where(form: &Form, root: &str) -> (String, Vec<Value>) {
@@ -165,30 +225,11 @@ pub fn must_report(form: &Form, org_kind: &str, unit_level: &str) -> bool {
 /// Everyone in the subtree of `root` who must report the form for the period, and their status.
 pub async fn expected(db: &Db, form: &Form, period: &str, root: &str) -> Result<Vec<Expected>> {
     let (cond, mut params) = expected_where(form, root);
-    let sql = format!(
-        "SELECT o.id, o.name, o.credit_code, o.org_unit_id, o.unit_path, r.id, r.status, r.submitted_at, \
-         (SELECT COUNT(*) FROM stat_reminders m WHERE m.organisation_id = o.id AND m.form = ? AND m.period = ?) \
-         FROM organisations o JOIN org_units u ON u.id = o.org_unit_id \
-         LEFT JOIN stat_returns r ON r.organisation_id = o.id AND r.form = ? AND r.period = ? \
-         WHERE {cond} ORDER BY o.unit_path, o.name"
-    );
+    let sql = select::<Expected>(&format!("WHERE {cond} ORDER BY o.unit_path, o.name"));
     let mut all: Vec<Value> =
         vec![form.code.clone().into(), period.into(), form.code.clone().into(), period.into()];
     all.append(&mut params);
-    db.read(&sql, all, |r| {
-        Ok(Expected {
-            organisation_id: r.int(0)?,
-            name: r.text(1)?,
-            credit_code: r.text(2)?,
-            org_unit_id: r.int(3)?,
-            unit_path: r.text(4)?,
-            return_id: r.opt_int(5)?,
-            status: r.opt_text(6)?.and_then(|s| Status::parse(&s)).unwrap_or(Status::NotStarted),
-            submitted_at: r.opt_int(7)?.unwrap_or(0),
-            reminders: r.int(8)?,
-        })
-    })
-    .await
+    db.rows(&sql, all).await
 }
 
 /// Approves a form and period for an org unit: only when every return below is approved, every

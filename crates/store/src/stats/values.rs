@@ -320,12 +320,28 @@ pub struct ValueChange {
     pub changed_at: i64,
 }
 
+impl FromRow for ValueChange {
+    const TABLE: &'static str = "stat_value_changes";
+    columns!(element, disagg, row_no, old_value, new_value, source, changed_by, changed_at);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(ValueChange {
+            element: f.text()?,
+            disagg: f.text()?,
+            row: f.int()?,
+            old: f.opt_text()?,
+            new: f.opt_text()?,
+            source: f.text()?,
+            changed_by: f.text()?,
+            changed_at: f.int()?,
+        })
+    }
+}
+
 /// A return's value changes, newest first.
 pub async fn history(db: &Db, return_id: i64, limit: u64) -> Result<Vec<ValueChange>> {
-    db.read(
-        "SELECT element, disagg, row_no, old_value, new_value, source, changed_by, changed_at FROM stat_value_changes WHERE return_id = ? ORDER BY id DESC LIMIT ?",
+    db.rows(
+        &select::<ValueChange>("WHERE return_id = ? ORDER BY id DESC LIMIT ?"),
         vec![return_id.into(), (limit as i64).into()],
-        |r| Ok(ValueChange { element: r.text(0)?, disagg: r.text(1)?, row: r.int(2)?, old: r.opt_text(3)?, new: r.opt_text(4)?, source: r.text(5)?, changed_by: r.text(6)?, changed_at: r.int(7)? }),
     )
     .await
 }

@@ -102,29 +102,25 @@ async fn reserve(db: &Db, c: &Counters, now: i64) -> Result<Reservation> {
 }
 
 /// The account a sign-in names, as the check needs it.
-struct Account {
+pub(crate) struct Account {
     id: i64,
     username: String,
     hash: String,
     active: bool,
 }
 
+impl FromRow for Account {
+    const TABLE: &'static str = "users";
+    columns!(id, username, password_hash, active);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Account { id: f.int()?, username: f.text()?, hash: f.text()?, active: f.flag()? })
+    }
+}
+
+static ACCOUNT_SQL: LazyLock<String> = LazyLock::new(|| select::<Account>("WHERE username = ?"));
+
 async fn account(db: &Db, username: &str) -> Result<Option<Account>> {
-    let row = db
-        .query_one(
-            "SELECT id, username, password_hash, active FROM users WHERE username = ?",
-            vec![username.trim().into()],
-        )
-        .await?;
-    row.map(|r| {
-        Ok(Account {
-            id: r.try_get("", "id")?,
-            username: r.try_get("", "username")?,
-            hash: r.try_get("", "password_hash")?,
-            active: r.try_get::<i64>("", "active")? == 1,
-        })
-    })
-    .transpose()
+    db.row(&ACCOUNT_SQL, vec![username.trim().into()]).await
 }
 
 /// Checks a password on `heavy`, after counting the attempt on the name's and the address's
@@ -234,36 +230,51 @@ pub struct Session {
     pub unit_path: Option<String>,
 }
 
-pub(super) const SESSION_USER_SQL: &str = "SELECT u.id, u.username, u.display_name, u.role, u.org_unit_id, u.organisation_id, u.active, ou.path AS unit_path";
-
-/// Columns 0–7 of [`SESSION_USER_SQL`].
-pub(super) fn session_user_from(r: &dyn crate::db::ReadRow) -> Result<(User, Option<String>)> {
-    let user = User {
-        id: r.int(0)?,
-        username: r.text(1)?,
-        display_name: r.text(2)?,
-        role: r.text(3)?,
-        org_unit_id: r.opt_int(4)?,
-        organisation_id: r.opt_int(5)?,
-        active: r.int(6)? == 1,
-    };
-    Ok((user, r.opt_text(7)?))
+/// A session row with its user, as [`session`] reads it (one query, by the token's hash).
+pub(crate) struct SessionRow {
+    user: User,
+    unit_path: Option<String>,
+    csrf: String,
+    last_seen: i64,
+    expires_at: i64,
 }
+
+impl FromRow for SessionRow {
+    const TABLE: &'static str = "sessions";
+    const FROM: &'static str = "sessions s JOIN users u ON u.id = s.user_id LEFT JOIN org_units ou ON ou.id = u.org_unit_id";
+    columns!(
+        "u.id",
+        "u.username",
+        "u.display_name",
+        "u.role",
+        "u.org_unit_id",
+        "u.organisation_id",
+        "u.active",
+        "ou.path",
+        "s.csrf",
+        "s.last_seen",
+        "s.expires_at"
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(SessionRow {
+            user: User::from_row(f)?,
+            unit_path: f.opt_text()?,
+            csrf: f.text()?,
+            last_seen: f.int()?,
+            expires_at: f.int()?,
+        })
+    }
+}
+
+static SESSION_SQL: LazyLock<String> = LazyLock::new(|| select::<SessionRow>("WHERE s.id = ?"));
 
 /// The session for a cookie token, if it is live; refreshes its idle deadline now and then.
 pub async fn session(db: &Db, token: &str) -> Result<Option<Session>> {
     let id = sha256_hex(token);
     let now = db.clock.now_ms();
-    let sql = format!(
-        "{SESSION_USER_SQL}, s.csrf, s.last_seen, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN org_units ou ON ou.id = u.org_unit_id WHERE s.id = ?"
-    );
-    let rows = db
-        .read(&sql, vec![id.clone().into()], |r| {
-            let (user, unit_path) = session_user_from(r)?;
-            Ok((user, unit_path, r.text(8)?, r.int(9)?, r.int(10)?))
-        })
-        .await?;
-    let Some((user, unit_path, csrf, last_seen, expires)) = rows.into_iter().next() else {
+    let Some(SessionRow { user, unit_path, csrf, last_seen, expires_at: expires }) =
+        db.row(&SESSION_SQL, vec![id.clone().into()]).await?
+    else {
         return Ok(None);
     };
     if expires <= now || !user.active {

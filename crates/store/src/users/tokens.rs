@@ -64,23 +64,24 @@ pub struct TokenRow {
     pub read_only: bool,
 }
 
+impl FromRow for TokenRow {
+    const TABLE: &'static str = "api_tokens";
+    columns!(id, name, created_at, expires_at, last_used_at, read_only);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(TokenRow {
+            id: f.int()?,
+            name: f.text()?,
+            created_at: f.int()?,
+            expires_at: f.int()?,
+            last_used_at: f.int()?,
+            read_only: f.flag()?,
+        })
+    }
+}
+
 /// A user's tokens, live and expired, newest first.
 pub async fn tokens(db: &Db, user_id: i64) -> Result<Vec<TokenRow>> {
-    db.read(
-        "SELECT id, name, created_at, expires_at, last_used_at, read_only FROM api_tokens WHERE user_id = ? ORDER BY id DESC",
-        vec![user_id.into()],
-        |r| {
-            Ok(TokenRow {
-                id: r.int(0)?,
-                name: r.text(1)?,
-                created_at: r.int(2)?,
-                expires_at: r.int(3)?,
-                last_used_at: r.int(4)?,
-                read_only: r.int(5)? == 1,
-            })
-        },
-    )
-    .await
+    db.rows(&select::<TokenRow>("WHERE user_id = ? ORDER BY id DESC"), vec![user_id.into()]).await
 }
 
 /// Ends one of a user's tokens; `NotFound` when the user has no such token.
@@ -124,24 +125,52 @@ pub struct TokenUser {
     pub read_only: bool,
 }
 
+/// A token row with its user, as [`token_user`] reads it (one query, by the token's hash).
+pub(crate) struct TokenUserRow {
+    found: TokenUser,
+    id: i64,
+    expires_at: i64,
+    last_used_at: i64,
+}
+
+impl FromRow for TokenUserRow {
+    const TABLE: &'static str = "api_tokens";
+    const FROM: &'static str = "api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN org_units ou ON ou.id = u.org_unit_id";
+    columns!(
+        "u.id",
+        "u.username",
+        "u.display_name",
+        "u.role",
+        "u.org_unit_id",
+        "u.organisation_id",
+        "u.active",
+        "ou.path",
+        "t.id",
+        "t.read_only",
+        "t.expires_at",
+        "t.last_used_at"
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        let user = User::from_row(f)?;
+        let unit_path = f.opt_text()?;
+        let id = f.int()?;
+        Ok(TokenUserRow {
+            found: TokenUser { user, unit_path, read_only: f.flag()? },
+            id,
+            expires_at: f.int()?,
+            last_used_at: f.int()?,
+        })
+    }
+}
+
+static TOKEN_USER_SQL: LazyLock<String> =
+    LazyLock::new(|| select::<TokenUserRow>("WHERE t.token_hash = ?"));
+
 /// The user a live (unexpired) API token belongs to; notes the token's use now and then.
 pub async fn token_user(db: &Db, token: &str) -> Result<Option<TokenUser>> {
-    let sql = format!(
-        "{SESSION_USER_SQL}, t.id, t.read_only, t.expires_at, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN org_units ou ON ou.id = u.org_unit_id WHERE t.token_hash = ?"
-    );
-    let rows = db
-        .read(&sql, vec![sha256_hex(token).into()], |r| {
-            let (user, unit_path) = session_user_from(r)?;
-            Ok((
-                TokenUser { user, unit_path, read_only: r.int(9)? == 1 },
-                r.int(8)?,
-                r.int(10)?,
-                r.int(11)?,
-            ))
-        })
-        .await?;
+    let row: Option<TokenUserRow> = db.row(&TOKEN_USER_SQL, vec![sha256_hex(token).into()]).await?;
     let now = db.clock.now_ms();
-    let Some((found, id, expires_at, last_used_at)) = rows.into_iter().next() else {
+    let Some(TokenUserRow { found, id, expires_at, last_used_at }) = row else {
         return Ok(None);
     };
     if expires_at <= now || !found.user.active {

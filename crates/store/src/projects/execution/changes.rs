@@ -179,16 +179,30 @@ pub async fn decide_change(
         return Err(StoreError::from(ApplicationRefusal::ReasonRequired));
     }
     let book = book_or_refuse(db, application_id).await?;
+    // The detail was written by `request_change`: a part missing or unreadable is damage.
+    let corrupt = |problem: String| StoreError::Corrupt {
+        table: "project_changes",
+        row: crate::rows::RowKey::Id(c.id),
+        column: "detail",
+        problem,
+    };
+    let text =
+        |key: &str| c.detail[key].as_str().ok_or_else(|| corrupt(format!("no text '{key}'")));
     let detail = match c.kind {
         ChangeKind::Leader => ChangeDetail::Leader {
-            name: c.detail["name"].as_str().unwrap_or_default().into(),
-            id_number: c.detail["id_number"].as_str().unwrap_or_default().into(),
+            name: text("name")?.into(),
+            id_number: text("id_number")?.into(),
         },
         ChangeKind::Budget => ChangeDetail::Budget(
-            serde_json::from_value(c.detail["lines"].clone()).unwrap_or_default(),
+            serde_json::from_value(c.detail["lines"].clone())
+                .map_err(|e| corrupt(format!("lines: {e}")))?,
         ),
         ChangeKind::Extension => {
-            ChangeDetail::Extension(date(c.detail["ends_on"].as_str().unwrap_or_default()))
+            let s = text("ends_on")?;
+            ChangeDetail::Extension(
+                NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map_err(|e| corrupt(format!("ends_on '{s}' is not a date: {e}")))?,
+            )
         }
     };
     if approve {

@@ -16,34 +16,79 @@ pub struct Report {
     pub on_time: bool,
 }
 
+/// A report as stored (submitted, or reminded of).
+pub(crate) struct StoredReport {
+    kind: String,
+    seq: i64,
+    body: String,
+    deliverables: Vec<(String, String)>,
+    status: String,
+    submitted_by: String,
+    submitted_at: i64,
+    reminded_at: i64,
+}
+
+impl FromRow for StoredReport {
+    const TABLE: &'static str = "project_reports";
+    columns!(kind, seq, body, deliverables, status, submitted_by, submitted_at, reminded_at);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(StoredReport {
+            kind: f.text()?,
+            seq: f.int()?,
+            body: f.text()?,
+            deliverables: f.json()?,
+            status: f.text()?,
+            submitted_by: f.text()?,
+            submitted_at: f.int()?,
+            reminded_at: f.int()?,
+        })
+    }
+}
+
 /// The project's reporting schedule (from its task book's dates, so an extension moves it) with
 /// what has come in.
 pub async fn reports(db: &Db, application_id: i64, today: NaiveDate) -> Result<Vec<Report>> {
     let Some(book) = task_book(db, application_id).await? else { return Ok(vec![]) };
-    let stored = db
-        .read("SELECT kind, seq, body, deliverables, status, submitted_by, submitted_at, reminded_at FROM project_reports WHERE application_id = ?", vec![application_id.into()], |r| {
-            Ok((r.text(0)?, r.int(1)?, r.text(2)?, r.text(3)?, r.text(4)?, r.text(5)?, r.int(6)?, r.int(7)?))
-        })
+    let stored: Vec<StoredReport> = db
+        .rows(&select::<StoredReport>("WHERE application_id = ?"), vec![application_id.into()])
         .await?;
     Ok(rules::report_schedule(book.starts(), book.ends())
         .into_iter()
         .map(|due| {
-            let row = stored.iter().find(|s| s.0 == due.kind.code() && s.1 == i64::from(due.seq));
-            let submitted = row.is_some_and(|s| s.4 == "submitted");
+            let row =
+                stored.iter().find(|s| s.kind == due.kind.code() && s.seq == i64::from(due.seq));
+            let submitted = row.is_some_and(|s| s.status == "submitted");
             let submitted_day = row
                 .filter(|_| submitted)
-                .and_then(|s| chrono::DateTime::from_timestamp_millis(s.6))
+                .and_then(|s| chrono::DateTime::from_timestamp_millis(s.submitted_at))
                 .map(|t| t.date_naive());
-            Report {
-                due,
-                status: if submitted { "submitted".into() } else { "due".into() },
-                body: row.map(|s| s.2.clone()).unwrap_or_default(),
-                deliverables: row.and_then(|s| serde_json::from_str(&s.3).ok()).unwrap_or_default(),
-                submitted_by: row.map(|s| s.5.clone()).unwrap_or_default(),
-                submitted_at: row.map(|s| s.6).unwrap_or(0),
-                reminded_at: row.map(|s| s.7).unwrap_or(0),
-                overdue: book.status.running() && rules::overdue(due.due_on, submitted, today),
-                on_time: submitted_day.is_some_and(|d| d <= due.due_on),
+            let overdue = book.status.running() && rules::overdue(due.due_on, submitted, today);
+            let on_time = submitted_day.is_some_and(|d| d <= due.due_on);
+            let status = if submitted { "submitted" } else { "due" }.to_string();
+            match row {
+                // Nothing stored yet: due, never reminded.
+                None => Report {
+                    due,
+                    status,
+                    body: String::new(),
+                    deliverables: vec![],
+                    submitted_by: String::new(),
+                    submitted_at: 0,
+                    reminded_at: 0,
+                    overdue,
+                    on_time,
+                },
+                Some(s) => Report {
+                    due,
+                    status,
+                    body: s.body.clone(),
+                    deliverables: s.deliverables.clone(),
+                    submitted_by: s.submitted_by.clone(),
+                    submitted_at: s.submitted_at,
+                    reminded_at: s.reminded_at,
+                    overdue,
+                    on_time,
+                },
             }
         })
         .collect())

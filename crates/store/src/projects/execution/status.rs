@@ -87,35 +87,114 @@ pub struct ProjectRow {
     pub pending_payments: usize,
 }
 
+/// A project as [`portfolio`] reads it, with money paid and what waits for a decision.
+pub(crate) struct PortfolioRow {
+    id: i64,
+    code: String,
+    title: String,
+    call_id: i64,
+    organisation_id: i64,
+    organisation: String,
+    leader_name: String,
+    granted: i64,
+    status: Status,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    paid: i64,
+    pending_changes: i64,
+    pending_payments: i64,
+}
+
+impl FromRow for PortfolioRow {
+    const TABLE: &'static str = "task_books";
+    const FROM: &'static str =
+        "task_books t CROSS JOIN applications a JOIN organisations o ON o.id = a.organisation_id";
+    columns!(
+        "a.id",
+        "a.code",
+        "a.title",
+        "a.call_id",
+        "a.organisation_id",
+        "o.name",
+        "a.leader_name",
+        "a.granted_fen",
+        "t.status",
+        "t.starts_on",
+        "t.ends_on",
+        "(SELECT CAST(COALESCE(SUM(i.amount_fen), 0) AS BIGINT) FROM instalments i WHERE i.application_id = a.id AND i.released_by <> '')",
+        "(SELECT COUNT(*) FROM project_changes c WHERE c.application_id = a.id AND c.status = 'pending')",
+        "(SELECT COUNT(*) FROM instalments i WHERE i.application_id = a.id AND i.prepared_by <> '' AND i.released_by = '' AND i.cancelled = 0)"
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(PortfolioRow {
+            id: f.int()?,
+            code: f.text()?,
+            title: f.text()?,
+            call_id: f.int()?,
+            organisation_id: f.int()?,
+            organisation: f.text()?,
+            leader_name: f.text()?,
+            granted: f.int()?,
+            status: f.code(Status::parse)?,
+            starts_on: f.date()?,
+            ends_on: f.date()?,
+            paid: f.int()?,
+            pending_changes: f.int()?,
+            pending_payments: f.int()?,
+        })
+    }
+}
+
+/// A submitted report, as the portfolio counts what is in.
+pub(crate) struct SubmittedReport {
+    application_id: i64,
+    kind: String,
+    seq: i64,
+}
+
+impl FromRow for SubmittedReport {
+    const TABLE: &'static str = "project_reports";
+    columns!(application_id, kind, seq);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(SubmittedReport { application_id: f.int()?, kind: f.text()?, seq: f.int()? })
+    }
+}
+
+/// A finding still to be put right, by when.
+pub(crate) struct OpenFinding {
+    application_id: i64,
+    rectify_by: NaiveDate,
+}
+
+impl FromRow for OpenFinding {
+    const TABLE: &'static str = "project_findings";
+    columns!(application_id, rectify_by);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(OpenFinding { application_id: f.int()?, rectify_by: f.date()? })
+    }
+}
+
 /// The projects `reach` sees with money paid, the next report due and everything overdue. Read
 /// from the task books outwards (CROSS JOIN keeps SQLite from walking every application first:
 /// the board calls this over 100,000 applications).
 pub async fn portfolio(db: &Db, reach: Reach<'_>, today: NaiveDate) -> Result<Vec<ProjectRow>> {
     let (filter, params) = reach_filter(&reach);
-    let rows = db
-        .read(
-            &format!(
-                "SELECT a.id, a.code, a.title, a.call_id, a.organisation_id, o.name, a.leader_name, a.granted_fen, t.status, t.starts_on, t.ends_on, \
-                 (SELECT CAST(COALESCE(SUM(i.amount_fen), 0) AS BIGINT) FROM instalments i WHERE i.application_id = a.id AND i.released_by <> ''), \
-                 (SELECT COUNT(*) FROM project_changes c WHERE c.application_id = a.id AND c.status = 'pending'), \
-                 (SELECT COUNT(*) FROM instalments i WHERE i.application_id = a.id AND i.prepared_by <> '' AND i.released_by = '' AND i.cancelled = 0) \
-                 FROM task_books t CROSS JOIN applications a JOIN organisations o ON o.id = a.organisation_id WHERE a.id = t.application_id AND {filter} ORDER BY a.code"
-            ),
+    let rows: Vec<PortfolioRow> = db
+        .rows(
+            &select::<PortfolioRow>(&format!(
+                "WHERE a.id = t.application_id AND {filter} ORDER BY a.code"
+            )),
             params,
-            |r| Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.int(3)?, r.int(4)?, r.text(5)?, r.text(6)?, r.int(7)?, r.text(8)?, r.text(9)?, r.text(10)?, r.int(11)?, r.int(12)?, r.int(13)?)),
         )
         .await?;
     // What is in (reports) and what must be put right (findings), read once for all projects.
-    let submitted = db
-        .read(
-            "SELECT application_id, kind, seq FROM project_reports WHERE status = 'submitted'",
-            vec![],
-            |r| Ok((r.int(0)?, r.text(1)?, r.int(2)?)),
-        )
+    let submitted: Vec<SubmittedReport> =
+        db.rows(&select::<SubmittedReport>("WHERE status = 'submitted'"), vec![]).await?;
+    let open_findings: Vec<OpenFinding> = db
+        .rows(&select::<OpenFinding>("WHERE rectify_by <> '' AND rectified_at = 0"), vec![])
         .await?;
-    let open_findings = db.read("SELECT application_id, rectify_by FROM project_findings WHERE rectify_by <> '' AND rectified_at = 0", vec![], |r| Ok((r.int(0)?, r.text(1)?))).await?;
     let mut out = Vec::with_capacity(rows.len());
-    for (
+    for PortfolioRow {
         id,
         code,
         title,
@@ -130,12 +209,13 @@ pub async fn portfolio(db: &Db, reach: Reach<'_>, today: NaiveDate) -> Result<Ve
         paid,
         pending_changes,
         pending_payments,
-    ) in rows
+    } in rows
     {
-        let status = Status::parse(&status).unwrap_or(Status::Ongoing);
-        let schedule = rules::report_schedule(date(&starts_on), date(&ends_on));
+        let schedule = rules::report_schedule(starts_on, ends_on);
         let is_in = |d: &Due| {
-            submitted.iter().any(|s| s.0 == id && s.1 == d.kind.code() && s.2 == i64::from(d.seq))
+            submitted.iter().any(|s| {
+                s.application_id == id && s.kind == d.kind.code() && s.seq == i64::from(d.seq)
+            })
         };
         let (overdue_reports, next_due) = if status.running() {
             (
@@ -146,7 +226,7 @@ pub async fn portfolio(db: &Db, reach: Reach<'_>, today: NaiveDate) -> Result<Ve
             (0, None)
         };
         let overdue_rectifications =
-            open_findings.iter().filter(|f| f.0 == id && today > date(&f.1)).count();
+            open_findings.iter().filter(|f| f.application_id == id && today > f.rectify_by).count();
         out.push(ProjectRow {
             id,
             code,
@@ -158,8 +238,8 @@ pub async fn portfolio(db: &Db, reach: Reach<'_>, today: NaiveDate) -> Result<Ve
             granted: Money(granted),
             paid: Money(paid),
             status,
-            starts_on,
-            ends_on,
+            starts_on: day(starts_on),
+            ends_on: day(ends_on),
             overdue_reports,
             overdue_rectifications,
             next_due,

@@ -13,11 +13,14 @@ pub struct Finding {
     pub rectification: String,
     pub rectified_at: i64,
     pub added_by: String,
+    /// `rectify_by` as read (checked then).
+    #[serde(skip)]
+    rectify_on: Option<NaiveDate>,
 }
 
 impl Finding {
     pub fn overdue(&self, today: NaiveDate) -> bool {
-        !self.rectify_by.is_empty() && self.rectified_at == 0 && today > date(&self.rectify_by)
+        self.rectified_at == 0 && self.rectify_on.is_some_and(|d| today > d)
     }
 }
 
@@ -25,12 +28,18 @@ impl FromRow for Finding {
     const TABLE: &'static str = "project_findings";
     columns!(id, kind, visited_on, findings, rectify_by, rectification, rectified_at, added_by);
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        let (id, kind, visited_on, findings) = (f.int()?, f.text()?, f.date_text()?, f.text()?);
+        let rectify_on = f.opt_date()?;
         Ok(Finding {
-            id: f.int()?,
-            kind: f.text()?,
-            visited_on: f.date_text()?,
-            findings: f.text()?,
-            rectify_by: f.opt_date_text()?,
+            id,
+            kind,
+            visited_on,
+            findings,
+            rectify_by: match rectify_on {
+                Some(d) => day(d),
+                None => String::new(),
+            },
+            rectify_on,
             rectification: f.text()?,
             rectified_at: f.int()?,
             added_by: f.text()?,
