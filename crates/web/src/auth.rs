@@ -161,58 +161,8 @@ fn same_site_referer(headers: &axum::http::HeaderMap) -> Option<String> {
 /// checks CSRF on every state-changing request, and sets the cookies the context asked for.
 pub async fn context(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
-    let headers = &parts.headers;
-    let path = parts.uri.path().to_string();
-    let query = parts.uri.query().unwrap_or("").to_string();
-    let api = path.starts_with("/api/");
-    let request_id =
-        headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let query_lang = query_param(&query, "lang").and_then(Lang::parse);
-    let lang = resolve_lang(headers, &query);
-    let mut ctx = Ctx {
-        lang,
-        api,
-        request_id,
-        principal: None,
-        session_token: None,
-        csrf: String::new(),
-        via_token: false,
-        path,
-        query,
-        htmx: headers.contains_key("hx-request"),
-        back: same_site_referer(headers).unwrap_or_else(|| "/".to_string()),
-        client: client_address(&parts, state.config.behind_proxy),
-        read_only: false,
-        clock: state.db.clock.clone(),
-        set_csrf_cookie: false,
-        set_lang_cookie: query_lang.is_some(),
-    };
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .map(str::to_string);
-    let session_token = cookie(headers, SESSION_COOKIE).map(str::to_string);
-    let anon_csrf = cookie(headers, CSRF_COOKIE).filter(|c| c.len() == 64).map(str::to_string);
-    let lookup: Result<(), innocity_store::StoreError> = async {
-        if let Some(token) = bearer {
-            if let Some(t) = users::token_user(&state.db, &token).await? {
-                ctx.principal = principal_of(&t.user, t.unit_path);
-                ctx.via_token = ctx.principal.is_some();
-                ctx.read_only = t.read_only;
-            }
-        } else if let Some(token) = session_token
-            && let Some(s) = users::session(&state.db, &token).await?
-        {
-            ctx.principal = principal_of(&s.user, s.unit_path);
-            ctx.csrf = s.csrf;
-            ctx.session_token = Some(token);
-        }
-        Ok(())
-    }
-    .await;
-    if let Err(e) = lookup {
+    let mut ctx = new_ctx(&state, &parts);
+    if let Err(e) = sign_in(&state, &mut ctx, &parts.headers).await {
         tracing::error!(error = %e, "session lookup failed");
         return ctx.err(AppError::internal("")).into_response();
     }
@@ -220,8 +170,8 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
         return ctx.err(AppError::unauthorized()).into_response();
     }
     if ctx.csrf.is_empty() {
-        match anon_csrf {
-            Some(c) => ctx.csrf = c,
+        match cookie(&parts.headers, CSRF_COOKIE).filter(|c| c.len() == 64) {
+            Some(c) => ctx.csrf = c.to_string(),
             None => {
                 ctx.csrf = users::random_token();
                 ctx.set_csrf_cookie = true;
@@ -242,21 +192,91 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
         }
     }
     parts.extensions.insert(ctx.clone());
-    let mut resp = next.run(Request::from_parts(parts, body)).await;
-    // A handler's error returned with a bare `?` is rendered here, in this request's language
-    // and form (page, htmx fragment or JSON).
-    if let Some(unplaced) = resp.extensions_mut().remove::<crate::error::Unplaced>() {
-        let again = ctx.err(unplaced.into()).into_response();
-        let (theirs, _) = resp.into_parts();
-        let (mut placed, body) = again.into_parts();
-        for (name, value) in theirs.headers.iter() {
-            let body_header = name == header::CONTENT_LENGTH || name == header::CONTENT_TYPE;
-            if !body_header && !placed.headers.contains_key(name) {
-                placed.headers.insert(name, value.clone());
-            }
-        }
-        resp = Response::from_parts(placed, body);
+    let resp = next.run(Request::from_parts(parts, body)).await;
+    let mut resp = place_error(&ctx, resp);
+    set_context_cookies(&state, &ctx, &mut resp);
+    resp
+}
+
+/// The request's context before sign-in: its language, address, where it came from.
+fn new_ctx(state: &AppState, parts: &Parts) -> Ctx {
+    let headers = &parts.headers;
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let api = path.starts_with("/api/");
+    let request_id =
+        headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let query_lang = query_param(&query, "lang").and_then(Lang::parse);
+    let lang = resolve_lang(headers, &query);
+    Ctx {
+        lang,
+        api,
+        request_id,
+        principal: None,
+        session_token: None,
+        csrf: String::new(),
+        via_token: false,
+        path,
+        query,
+        htmx: headers.contains_key("hx-request"),
+        back: same_site_referer(headers).unwrap_or_else(|| "/".to_string()),
+        client: client_address(parts, state.config.behind_proxy),
+        read_only: false,
+        clock: state.db.clock.clone(),
+        set_csrf_cookie: false,
+        set_lang_cookie: query_lang.is_some(),
     }
+}
+
+/// The principal of the bearer token, or else of the session cookie, when either is valid.
+async fn sign_in(
+    state: &AppState,
+    ctx: &mut Ctx,
+    headers: &axum::http::HeaderMap,
+) -> Result<(), innocity_store::StoreError> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .map(str::to_string);
+    let session_token = cookie(headers, SESSION_COOKIE).map(str::to_string);
+    if let Some(token) = bearer {
+        if let Some(t) = users::token_user(&state.db, &token).await? {
+            ctx.principal = principal_of(&t.user, t.unit_path);
+            ctx.via_token = ctx.principal.is_some();
+            ctx.read_only = t.read_only;
+        }
+    } else if let Some(token) = session_token
+        && let Some(s) = users::session(&state.db, &token).await?
+    {
+        ctx.principal = principal_of(&s.user, s.unit_path);
+        ctx.csrf = s.csrf;
+        ctx.session_token = Some(token);
+    }
+    Ok(())
+}
+
+/// A handler's error returned with a bare `?` is rendered here, in this request's language
+/// and form (page, htmx fragment or JSON); the handler's other headers are kept.
+fn place_error(ctx: &Ctx, mut resp: Response) -> Response {
+    let Some(unplaced) = resp.extensions_mut().remove::<crate::error::Unplaced>() else {
+        return resp;
+    };
+    let again = ctx.err(unplaced.into()).into_response();
+    let (theirs, _) = resp.into_parts();
+    let (mut placed, body) = again.into_parts();
+    for (name, value) in theirs.headers.iter() {
+        let body_header = name == header::CONTENT_LENGTH || name == header::CONTENT_TYPE;
+        if !body_header && !placed.headers.contains_key(name) {
+            placed.headers.insert(name, value.clone());
+        }
+    }
+    Response::from_parts(placed, body)
+}
+
+/// The cookies the context asked for: a new anonymous CSRF token, the language chosen.
+fn set_context_cookies(state: &AppState, ctx: &Ctx, resp: &mut Response) {
     let secure = state.config.secure_cookies;
     if ctx.set_csrf_cookie {
         resp.headers_mut()
@@ -268,7 +288,6 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
             set_cookie(LANG_COOKIE, ctx.lang.code(), secure, Some(365 * 86400), false),
         );
     }
-    resp
 }
 
 /// The client's address: the TCP peer (from `axum::serve`'s connect info), or, behind a proxy of

@@ -187,6 +187,18 @@ impl ListPage {
     }
 }
 
+/// An org unit to choose in a form: its id and its name, indented by its depth.
+pub(crate) struct UnitOption {
+    pub(crate) id: i64,
+    pub(crate) label: String,
+}
+
+impl UnitOption {
+    fn of(lang: Lang, u: &OrgUnit) -> UnitOption {
+        UnitOption { id: u.id, label: unit_label(lang, u) }
+    }
+}
+
 fn unit_label(lang: Lang, u: &OrgUnit) -> String {
     let depth = u.path.matches('/').count().saturating_sub(2);
     let name = if lang == Lang::Zh { &u.name_zh } else { &u.name_en };
@@ -241,7 +253,7 @@ struct FormPage {
     action: String,
     input: OrgInput,
     errors: FieldErrors,
-    units: Vec<(i64, String)>,
+    units: Vec<UnitOption>,
     kinds: Vec<&'static str>,
     version: i64,
     form_token: String,
@@ -259,12 +271,12 @@ async fn form_units(
     ctx: &Ctx,
     p: &Principal,
     current: Option<&Organisation>,
-) -> AppResult<Vec<(i64, String)>> {
+) -> AppResult<Vec<UnitOption>> {
     let units = match (&p.scope, current) {
         (Scope::Organisation(_), Some(o)) => state.unit(o.org_unit_id).await?.into_iter().collect(),
         (scope, _) => state.units_in_scope(scope).await?,
     };
-    Ok(units.iter().map(|u| (u.id, unit_label(ctx.lang, u))).collect())
+    Ok(units.iter().map(|u| UnitOption::of(ctx.lang, u)).collect())
 }
 
 fn input_of(o: &Organisation) -> OrgInput {
@@ -279,17 +291,23 @@ fn input_of(o: &Organisation) -> OrgInput {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the organisation form shows: where it posts, what was typed, what is wrong, the
+/// organisation edited (none for a new one), and the answer's status.
+struct OrgFormView<'a> {
+    action: String,
+    input: OrgInput,
+    errors: Vec<(String, String)>,
+    current: Option<&'a Organisation>,
+    status: StatusCode,
+}
+
 async fn form_page(
     state: &AppState,
     ctx: &Ctx,
     p: &Principal,
-    action: String,
-    input: OrgInput,
-    errors: Vec<(String, String)>,
-    current: Option<&Organisation>,
-    status: StatusCode,
+    form: OrgFormView<'_>,
 ) -> AppResult<Response> {
+    let OrgFormView { action, input, errors, current, status } = form;
     let view = FormPage {
         s: ctx.shell(),
         cancel: current.map(|o| format!("/orgs/{}", o.id)).unwrap_or_else(|| "/orgs".into()),
@@ -311,11 +329,13 @@ pub async fn new_form(State(state): State<AppState>, a: Auth<CreateOrgs>) -> App
         &state,
         &a.ctx,
         &a.principal,
-        "/orgs".into(),
-        OrgInput::default(),
-        vec![],
-        None,
-        StatusCode::OK,
+        OrgFormView {
+            action: "/orgs".into(),
+            input: OrgInput::default(),
+            errors: vec![],
+            current: None,
+            status: StatusCode::OK,
+        },
     )
     .await
 }
@@ -346,11 +366,13 @@ pub async fn create(
                 &state,
                 &ctx,
                 &p,
-                "/orgs".into(),
-                input,
-                field_messages(ctx.lang, &errors),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                OrgFormView {
+                    action: "/orgs".into(),
+                    input,
+                    errors: field_messages(ctx.lang, &errors),
+                    current: None,
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                },
             )
             .await
         }
@@ -380,11 +402,13 @@ pub async fn edit_form(
         &state,
         ctx,
         &a.principal,
-        format!("/orgs/{id}"),
-        input_of(&org),
-        vec![],
-        Some(&org),
-        StatusCode::OK,
+        OrgFormView {
+            action: format!("/orgs/{id}"),
+            input: input_of(&org),
+            errors: vec![],
+            current: Some(&org),
+            status: StatusCode::OK,
+        },
     )
     .await
 }
@@ -414,11 +438,13 @@ pub async fn update(
                 &state,
                 ctx,
                 &a.principal,
-                action,
-                f.input,
-                field_messages(ctx.lang, &errors),
-                Some(&org),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                OrgFormView {
+                    action,
+                    input: f.input,
+                    errors: field_messages(ctx.lang, &errors),
+                    current: Some(&org),
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                },
             )
             .await;
         }
@@ -431,11 +457,13 @@ pub async fn update(
                     &state,
                     ctx,
                     &a.principal,
-                    action,
-                    f.input,
-                    field_messages(ctx.lang, &[fe]),
-                    Some(&org),
-                    StatusCode::UNPROCESSABLE_ENTITY,
+                    OrgFormView {
+                        action,
+                        input: f.input,
+                        errors: field_messages(ctx.lang, &[fe]),
+                        current: Some(&org),
+                        status: StatusCode::UNPROCESSABLE_ENTITY,
+                    },
                 )
                 .await
             }
@@ -506,8 +534,15 @@ pub async fn view(
 #[template(path = "units.html")]
 struct UnitsPage {
     s: Shell,
-    rows: Vec<(OrgUnit, String, u64)>,
+    rows: Vec<UnitRow>,
     can_manage: bool,
+}
+
+/// An org unit in the list: the unit, its indented name and how many organisations lie in it.
+struct UnitRow {
+    unit: OrgUnit,
+    label: String,
+    orgs: u64,
 }
 
 pub async fn units(State(state): State<AppState>, a: Auth<ViewOrgUnits>) -> AppResult<Response> {
@@ -517,9 +552,9 @@ pub async fn units(State(state): State<AppState>, a: Auth<ViewOrgUnits>) -> AppR
     let rows = units
         .into_iter()
         .map(|u| {
-            let n = store::count_in_subtree(&counts, &u.path);
+            let orgs = store::count_in_subtree(&counts, &u.path);
             let label = unit_label(ctx.lang, &u);
-            (u, label, n)
+            UnitRow { unit: u, label, orgs }
         })
         .collect();
     Ok(render(&UnitsPage {
@@ -546,7 +581,7 @@ pub struct UnitInput {
 struct UnitFormPage {
     s: Shell,
     input: UnitInput,
-    parents: Vec<(i64, String)>,
+    parents: Vec<UnitOption>,
     errors: FieldErrors,
 }
 
@@ -565,11 +600,8 @@ async fn unit_form(
 ) -> AppResult<Response> {
     let units = state.units().await?;
     // A park has no children: only provinces, cities and zones can be parents.
-    let parents = units
-        .iter()
-        .filter(|u| u.level != "park")
-        .map(|u| (u.id, unit_label(ctx.lang, u)))
-        .collect();
+    let parents =
+        units.iter().filter(|u| u.level != "park").map(|u| UnitOption::of(ctx.lang, u)).collect();
     let mut r =
         render(&UnitFormPage { s: ctx.shell(), input, parents, errors: FieldErrors(errors) });
     *r.status_mut() = status;

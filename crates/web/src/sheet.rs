@@ -370,12 +370,9 @@ impl<R: Read + Seek> Book<R> {
         let Some(part) = self.part(path)? else { return Err(SheetError::Broken(path.to_string())) };
         let mut xml = Reader::from_reader(part);
         let mut buf = Vec::new();
-        let mut rows: BTreeMap<u32, BTreeMap<u32, String>> = BTreeMap::new();
-        let mut count = 0usize;
+        let mut kept = Kept { rows: BTreeMap::new(), count: 0, bytes: 0 };
         let mut cell: Option<CellStart> = None;
         let mut value = Text::default();
-        // Text kept from the sheet: a shared string repeated in every cell is copied each time.
-        let mut kept_bytes = 0u64;
         let (mut in_value, mut next_row, mut next_column) = (false, 0u32, 0u32);
         loop {
             let event = xml.read_event_into(&mut buf).map_err(|_| broken_or_limit(&hit, path))?;
@@ -390,18 +387,9 @@ impl<R: Read + Seek> Book<R> {
                         next_column = 0;
                     }
                     "c" => {
-                        let (row, column) = attr(e, "r")
-                            .and_then(|r| parse_ref(&r))
-                            .unwrap_or((next_row, next_column));
-                        check_place(row, column, limits)?;
-                        next_column = column + 1;
-                        let style = attr(e, "s").and_then(|s| s.parse::<usize>().ok()).unwrap_or(0);
-                        cell = Some(CellStart {
-                            row,
-                            column,
-                            kind: attr(e, "t").unwrap_or_default(),
-                            date: dates.get(style).copied().unwrap_or(false),
-                        });
+                        let start = CellStart::read(e, (next_row, next_column), limits, dates)?;
+                        next_column = start.column + 1;
+                        cell = Some(start);
                         value.clear();
                         if matches!(event, Event::Empty(_)) {
                             cell = None;
@@ -416,25 +404,7 @@ impl<R: Read + Seek> Book<R> {
                     "c" => {
                         if let Some(c) = cell.take() {
                             let text = c.text(value.text.trim(), strings);
-                            if !text.is_empty() {
-                                count += 1;
-                                if count > limits.cells {
-                                    return Err(SheetError::TooBig {
-                                        limit: Limit::Cells,
-                                        max: limits.cells as u64,
-                                        at: cell_ref(c.row, c.column),
-                                    });
-                                }
-                                kept_bytes += text.len() as u64;
-                                if kept_bytes > limits.text_bytes {
-                                    return Err(SheetError::TooBig {
-                                        limit: Limit::TextBytes,
-                                        max: limits.text_bytes,
-                                        at: cell_ref(c.row, c.column),
-                                    });
-                                }
-                                rows.entry(c.row).or_default().insert(c.column, text);
-                            }
+                            kept.keep(&c, text, limits)?;
                         }
                     }
                     _ => {}
@@ -446,7 +416,42 @@ impl<R: Read + Seek> Book<R> {
             }
             buf.clear();
         }
-        Ok(rows)
+        Ok(kept.rows)
+    }
+}
+
+/// The cells kept from a sheet, how many, and how much text: a shared string repeated in every
+/// cell is copied each time.
+struct Kept {
+    rows: BTreeMap<u32, BTreeMap<u32, String>>,
+    count: usize,
+    bytes: u64,
+}
+
+impl Kept {
+    /// Keeps a cell's text if it holds a value, within the limits.
+    fn keep(&mut self, c: &CellStart, text: String, limits: Limits) -> Result<(), SheetError> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        self.count += 1;
+        if self.count > limits.cells {
+            return Err(SheetError::TooBig {
+                limit: Limit::Cells,
+                max: limits.cells as u64,
+                at: cell_ref(c.row, c.column),
+            });
+        }
+        self.bytes += text.len() as u64;
+        if self.bytes > limits.text_bytes {
+            return Err(SheetError::TooBig {
+                limit: Limit::TextBytes,
+                max: limits.text_bytes,
+                at: cell_ref(c.row, c.column),
+            });
+        }
+        self.rows.entry(c.row).or_default().insert(c.column, text);
+        Ok(())
     }
 }
 
@@ -458,6 +463,24 @@ struct CellStart {
 }
 
 impl CellStart {
+    /// A `<c>` element: its place (or the next one when it names none), type and date style.
+    fn read(
+        e: &BytesStart<'_>,
+        next: (u32, u32),
+        limits: Limits,
+        dates: &[bool],
+    ) -> Result<CellStart, SheetError> {
+        let (row, column) = attr(e, "r").and_then(|r| parse_ref(&r)).unwrap_or(next);
+        check_place(row, column, limits)?;
+        let style = attr(e, "s").and_then(|s| s.parse::<usize>().ok()).unwrap_or(0);
+        Ok(CellStart {
+            row,
+            column,
+            kind: attr(e, "t").unwrap_or_default(),
+            date: dates.get(style).copied().unwrap_or(false),
+        })
+    }
+
     /// The cell's text as a person reads it.
     fn text(&self, raw: &str, strings: &[String]) -> String {
         match self.kind.as_str() {

@@ -3,6 +3,7 @@ use crate::app::AppState;
 use crate::auth::{Auth, ManageUsers, parse_form};
 use crate::error::AppResult;
 use crate::i18n::t;
+use crate::orgs::UnitOption;
 use crate::page::{FieldErrors, Shell, render};
 use askama::Template;
 use axum::extract::State;
@@ -35,7 +36,7 @@ struct UsersPage {
     input: UserInput,
     errors: FieldErrors,
     roles: Vec<&'static str>,
-    units: Vec<(i64, String)>,
+    units: Vec<UnitOption>,
     added: bool,
 }
 
@@ -62,7 +63,10 @@ async fn page(
     let units = units
         .into_iter()
         .filter(|u| u.level == "zone" || u.level == "park")
-        .map(|u| (u.id, if ctx.lang == crate::i18n::Lang::Zh { u.name_zh } else { u.name_en }))
+        .map(|u| UnitOption {
+            id: u.id,
+            label: if ctx.lang == crate::i18n::Lang::Zh { u.name_zh } else { u.name_en },
+        })
         .collect();
     let mut r = render(&UsersPage {
         s: ctx.shell(),

@@ -3,14 +3,14 @@ use super::{CreditRow, Notice, TieRow, credit_row, notice_text, status_label, ti
 use crate::app::AppState;
 use crate::auth::{Auth, ManageExperts, field_error, parse_form};
 use crate::error::{AppError, AppResult};
-use crate::i18n::{t, tf};
+use crate::i18n::{Lang, t, tf};
 use crate::page::{Choice, FieldMessage, Shell, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use innocity_core::credit;
-use innocity_core::experts::scoring::Advice;
+use innocity_core::experts::scoring::{Advice, Performance};
 use innocity_core::experts::{Action, Library, Status};
 use innocity_store::credit as credit_store;
 use innocity_store::experts::{self as store, Expert, ExpertQuery};
@@ -185,23 +185,7 @@ pub async fn view(
         .map(|(year, n)| LedgerYear { year, reviews: n, left: (e.yearly_cap - n).max(0) })
         .collect();
     let p = store::performance(db, id).await?;
-    let perf = vec![
-        ("experts.perf.invited", p.invited.to_string()),
-        ("experts.perf.submitted", p.submitted.to_string()),
-        (
-            "experts.perf.on_time",
-            p.timeliness().map(|x| format!("{:.0}%", x * 100.0)).unwrap_or_else(|| "—".into()),
-        ),
-        ("experts.perf.declined", p.declined.to_string()),
-        ("experts.perf.conflicts", p.conflicts_declared.to_string()),
-        (
-            "experts.perf.deviation",
-            p.mean_abs_deviation.map(|d| format!("{d:.1}")).unwrap_or_else(|| "—".into()),
-        ),
-    ]
-    .into_iter()
-    .map(|(k, value)| PerfTile { label: t(lang, k), value })
-    .collect();
+    let perf = perf_tiles(lang, &p);
     let advice = t(
         lang,
         match p.advice() {
@@ -210,21 +194,7 @@ pub async fn view(
             Advice::Suspend => "experts.advice.suspend",
         },
     );
-    let mut conflicts = Vec::new();
-    let rounds: HashMap<i64, store::Round> =
-        store::rounds(db).await?.into_iter().map(|r| (r.id, r)).collect();
-    for c in store::expert_conflicts(db, id).await? {
-        if let Some(it) = store::item(db, c.item_id).await? {
-            let round = rounds.get(&it.round_id).map(|r| r.code.clone()).unwrap_or_default();
-            conflicts.push(ConflictRow {
-                round,
-                item: it.code,
-                kind: t(lang, &format!("conflict.{}", c.kind)),
-                source: t(lang, &format!("conflict.source.{}", c.source)),
-                detail: c.detail,
-            });
-        }
-    }
+    let conflicts = conflicts(&state, lang, id).await?;
     let reconfirmation = t(
         lang,
         match innocity_core::experts::reconfirmation(e.confirmed_year as i32, ctx.today()) {
@@ -250,6 +220,48 @@ pub async fn view(
         conflicts,
         reconfirmation,
     }))
+}
+
+/// The expert's review performance, figure by figure.
+fn perf_tiles(lang: Lang, p: &Performance) -> Vec<PerfTile> {
+    vec![
+        ("experts.perf.invited", p.invited.to_string()),
+        ("experts.perf.submitted", p.submitted.to_string()),
+        (
+            "experts.perf.on_time",
+            p.timeliness().map(|x| format!("{:.0}%", x * 100.0)).unwrap_or_else(|| "—".into()),
+        ),
+        ("experts.perf.declined", p.declined.to_string()),
+        ("experts.perf.conflicts", p.conflicts_declared.to_string()),
+        (
+            "experts.perf.deviation",
+            p.mean_abs_deviation.map(|d| format!("{d:.1}")).unwrap_or_else(|| "—".into()),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, value)| PerfTile { label: t(lang, k), value })
+    .collect()
+}
+
+/// The conflicts of interest found or declared for the expert's items.
+async fn conflicts(state: &AppState, lang: Lang, id: i64) -> AppResult<Vec<ConflictRow>> {
+    let db = &state.db;
+    let mut conflicts = Vec::new();
+    let rounds: HashMap<i64, store::Round> =
+        store::rounds(db).await?.into_iter().map(|r| (r.id, r)).collect();
+    for c in store::expert_conflicts(db, id).await? {
+        if let Some(it) = store::item(db, c.item_id).await? {
+            let round = rounds.get(&it.round_id).map(|r| r.code.clone()).unwrap_or_default();
+            conflicts.push(ConflictRow {
+                round,
+                item: it.code,
+                kind: t(lang, &format!("conflict.{}", c.kind)),
+                source: t(lang, &format!("conflict.source.{}", c.source)),
+                detail: c.detail,
+            });
+        }
+    }
+    Ok(conflicts)
 }
 
 #[derive(serde::Deserialize)]

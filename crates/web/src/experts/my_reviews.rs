@@ -182,39 +182,11 @@ pub async fn my_review_save(
     let ctx = &a.ctx;
     let (_, x) = my_assignment(&state, ctx, a.principal.user_id, id).await?;
     let round = store::round(&state.db, x.round_id).await?.ok_or_else(AppError::not_found)?;
-    let fields: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&body).map_err(|_| ctx.err(AppError::malformed("form")))?;
-    let get = |k: &str| {
-        fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
-    };
-    let mut scores = BTreeMap::new();
-    for c in &round.form.criteria {
-        let v = get(&format!("score_{}", c.code));
-        if v.is_empty() {
-            continue;
-        }
-        let n: f64 = v.parse().map_err(|_| {
-            field_error(
-                ctx,
-                &format!("score_{}", c.code),
-                "reviews.err.not_number",
-                vec![lang_name(ctx.lang, c), v.clone()],
-            )
-        })?;
-        if !n.is_finite()
-            || n < 0.0
-            || n > c.max
-            || ((n / c.step) - (n / c.step).round()).abs() > 1e-6
-        {
-            return Err(field_error(
-                ctx,
-                &format!("score_{}", c.code),
-                "reviews.err.scale",
-                vec![lang_name(ctx.lang, c), v, format!("{}", c.max), format!("{}", c.step)],
-            ));
-        }
-        scores.insert(c.code.clone(), n);
-    }
+    let fields = Fields(
+        serde_urlencoded::from_bytes(&body).map_err(|_| ctx.err(AppError::malformed("form")))?,
+    );
+    let get = |k: &str| fields.get(k);
+    let scores = read_scores(ctx, &round.form, &fields)?;
     let comment = get("comment");
     if comment.chars().count() > 5000 {
         return Err(field_error(ctx, "comment", "err.too_long", vec!["5000".into()]));
@@ -255,6 +227,53 @@ pub async fn my_review_save(
         if submit { "reviews.submitted" } else { "reviews.draft_saved" }
     ))
     .into_response())
+}
+
+/// A review form's fields as posted, in order.
+struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    /// A field's value, trimmed; empty when missing.
+    fn get(&self, k: &str) -> String {
+        self.0.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
+    }
+}
+
+/// The scores given, criterion by criterion: each a number on the criterion's scale.
+fn read_scores(
+    ctx: &Ctx,
+    form: &innocity_core::experts::scoring::Form,
+    fields: &Fields,
+) -> AppResult<BTreeMap<String, f64>> {
+    let mut scores = BTreeMap::new();
+    for c in &form.criteria {
+        let v = fields.get(&format!("score_{}", c.code));
+        if v.is_empty() {
+            continue;
+        }
+        let n: f64 = v.parse().map_err(|_| {
+            field_error(
+                ctx,
+                &format!("score_{}", c.code),
+                "reviews.err.not_number",
+                vec![lang_name(ctx.lang, c), v.clone()],
+            )
+        })?;
+        if !n.is_finite()
+            || n < 0.0
+            || n > c.max
+            || ((n / c.step) - (n / c.step).round()).abs() > 1e-6
+        {
+            return Err(field_error(
+                ctx,
+                &format!("score_{}", c.code),
+                "reviews.err.scale",
+                vec![lang_name(ctx.lang, c), v, format!("{}", c.max), format!("{}", c.step)],
+            ));
+        }
+        scores.insert(c.code.clone(), n);
+    }
+    Ok(scores)
 }
 
 fn lang_name(lang: Lang, c: &innocity_core::experts::scoring::Criterion) -> String {

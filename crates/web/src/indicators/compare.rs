@@ -100,16 +100,68 @@ pub async fn compare(
         innocity_store::indicators::for_period(&state.db, &ids, &codes, &year.to_string()).await?;
     let base =
         innocity_store::indicators::for_period(&state.db, &ids, &codes, &first.to_string()).await?;
-    let get = |vals: &[innocity_store::indicators::IndicatorValue], z: i64, c: &str| {
-        vals.iter().find(|v| v.org_unit_id == z && v.indicator == c).map(|v| v.value)
-    };
-    // The composite, through the index engine: iMeta from the framework, iData from the values.
+    let mut composite = composite(lang, &f, &zones, &codes, &now);
+    composite.scores.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+    let breakdown = breakdown(&f, &zones, &base);
+    let max = composite.scores.iter().filter_map(|s| s.1).fold(0.0, f64::max);
+    let cmp = Comparison { zones, now, base, composite, breakdown, year, max };
+    let rows = compare_rows(lang, &f, &cmp);
+    let headers = f.targets.iter().map(|tg| name(lang, &tg.name_zh, &tg.name_en)).collect();
+    let grid = grid(lang, &cmp.zones, &cmp.composite.scores, max);
+    let grid_height = grid.iter().map(|g| g.y + 90).max().unwrap_or(0);
+    Ok(render(&ComparePage {
+        s: ctx.shell(),
+        fname: name(lang, &f.name_zh, &f.name_en),
+        framework: f,
+        year,
+        years,
+        headers,
+        rows,
+        sobol: cmp.composite.sobol,
+        grid,
+        grid_height,
+    }))
+}
+
+/// The zones compared: their values in the chosen year and in the first (baseline) year, the
+/// composite, the targets' breakdown, the year and the best score.
+struct Comparison {
+    zones: Vec<OrgUnit>,
+    now: Vec<innocity_store::indicators::IndicatorValue>,
+    base: Vec<innocity_store::indicators::IndicatorValue>,
+    composite: Composite,
+    breakdown: Vec<Breakdown>,
+    year: i32,
+    max: f64,
+}
+
+/// A zone's value of an indicator among `vals`.
+fn get(vals: &[innocity_store::indicators::IndicatorValue], z: i64, c: &str) -> Option<f64> {
+    vals.iter().find(|v| v.org_unit_id == z && v.indicator == c).map(|v| v.value)
+}
+
+/// The composite of the zones: each zone's score, its rank interval by `Z{id}`, and how much
+/// each assumption explains.
+struct Composite {
+    scores: Vec<(i64, Option<f64>)>,
+    intervals: std::collections::HashMap<String, String>,
+    sobol: Vec<SobolRow>,
+}
+
+/// The composite, through the index engine: iMeta from the framework, iData from the values.
+fn composite(
+    lang: crate::i18n::Lang,
+    f: &Framework,
+    zones: &[OrgUnit],
+    codes: &[String],
+    now: &[innocity_store::indicators::IndicatorValue],
+) -> Composite {
     let meta = f.imeta();
     let mut data = format!("uCode,{}\n", codes.join(","));
-    for z in &zones {
+    for z in zones {
         let cells: Vec<String> = codes
             .iter()
-            .map(|c| get(&now, z.id, c).map(|v| v.to_string()).unwrap_or_default())
+            .map(|c| get(now, z.id, c).map(|v| v.to_string()).unwrap_or_default())
             .collect();
         data.push_str(&format!("Z{},{}\n", z.id, cells.join(",")));
     }
@@ -157,69 +209,102 @@ pub async fn compare(
                 .collect();
         }
     }
-    scores.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
-    // 目标分解: each indicator's target broken down between the zones from their baselines
-    // (a total by shares, a ratio by the same relative improvement).
-    let breakdown: Vec<(String, Vec<(String, f64)>)> = f
-        .targets
+    Composite { scores, intervals, sobol }
+}
+
+/// An indicator's target broken down between the zones: (zone id, the zone's share) each.
+struct Breakdown {
+    indicator: String,
+    shares: Vec<(String, f64)>,
+}
+
+/// 目标分解: each indicator's target broken down between the zones from their baselines
+/// (a total by shares, a ratio by the same relative improvement).
+fn breakdown(
+    f: &Framework,
+    zones: &[OrgUnit],
+    base: &[innocity_store::indicators::IndicatorValue],
+) -> Vec<Breakdown> {
+    f.targets
         .iter()
         .map(|tg| {
             let baselines: Vec<(String, f64)> = zones
                 .iter()
-                .filter_map(|z| get(&base, z.id, &tg.code).map(|b| (z.id.to_string(), b)))
+                .filter_map(|z| get(base, z.id, &tg.code).map(|b| (z.id.to_string(), b)))
                 .collect();
-            (tg.code.clone(), tg.by_unit(&baselines))
+            Breakdown { indicator: tg.code.clone(), shares: tg.by_unit(&baselines) }
         })
-        .collect();
-    let zone_target = |tg: &Target, zid: i64| {
-        breakdown
-            .iter()
-            .find(|b| b.0 == tg.code)
-            .and_then(|b| b.1.iter().find(|x| x.0 == zid.to_string()).map(|x| x.1))
-    };
-    let max = scores.iter().filter_map(|s| s.1).fold(0.0, f64::max);
-    let rows = scores
+        .collect()
+}
+
+/// A zone's share of an indicator's target.
+fn zone_target(breakdown: &[Breakdown], tg: &Target, zid: i64) -> Option<f64> {
+    breakdown
+        .iter()
+        .find(|b| b.indicator == tg.code)
+        .and_then(|b| b.shares.iter().find(|x| x.0 == zid.to_string()).map(|x| x.1))
+}
+
+/// The table's rows, best score first.
+fn compare_rows(lang: crate::i18n::Lang, f: &Framework, cmp: &Comparison) -> Vec<CompareRow> {
+    let max = cmp.max;
+    cmp.composite
+        .scores
         .iter()
         .enumerate()
         .filter_map(|(i, (zid, score))| {
-            let z = zones.iter().find(|z| z.id == *zid)?;
+            let z = cmp.zones.iter().find(|z| z.id == *zid)?;
             Some(CompareRow {
                 rank: score.map(|_| (i + 1).to_string()).unwrap_or_else(|| "—".into()),
                 unit: name(lang, &z.name_zh, &z.name_en),
                 unit_id: z.id,
                 score: score.map(|s| format!("{s:.1}")).unwrap_or_else(|| "—".into()),
                 width: score.map(|s| if max > 0.0 { s / max * 220.0 } else { 0.0 }).unwrap_or(0.0),
-                interval: intervals.get(&format!("Z{zid}")).cloned().unwrap_or_else(|| "—".into()),
-                values: f
-                    .targets
-                    .iter()
-                    .map(|tg| match get(&now, *zid, &tg.code) {
-                        Some(v) => {
-                            // Each zone against its own path: from its own baseline to its share
-                            // of the target.
-                            let b = get(&base, *zid, &tg.code).unwrap_or(tg.baseline);
-                            let mut mine = tg.clone();
-                            mine.baseline = b;
-                            mine.target = zone_target(tg, *zid).unwrap_or(tg.target);
-                            ZoneValue {
-                                value: number(v),
-                                status: mine.assess(year, v, &f.thresholds).status.code(),
-                            }
-                        }
-                        None => ZoneValue { value: "—".into(), status: "none" },
-                    })
-                    .collect(),
+                interval: cmp
+                    .composite
+                    .intervals
+                    .get(&format!("Z{zid}"))
+                    .cloned()
+                    .unwrap_or_else(|| "—".into()),
+                values: f.targets.iter().map(|tg| zone_value(f, cmp, tg, *zid)).collect(),
                 targets: f
                     .targets
                     .iter()
-                    .map(|tg| zone_target(tg, *zid).map(number).unwrap_or_else(|| "—".into()))
+                    .map(|tg| {
+                        zone_target(&cmp.breakdown, tg, *zid)
+                            .map(number)
+                            .unwrap_or_else(|| "—".into())
+                    })
                     .collect(),
             })
         })
-        .collect();
-    let headers = f.targets.iter().map(|tg| name(lang, &tg.name_zh, &tg.name_en)).collect();
-    // The map-like grid: each zone a tile where it lies, shaded by its score (five steps).
-    let grid: Vec<GridTile> = zones
+        .collect()
+}
+
+/// A zone's value of an indicator against its own path: from its own baseline to its share of
+/// the target.
+fn zone_value(f: &Framework, cmp: &Comparison, tg: &Target, zid: i64) -> ZoneValue {
+    match get(&cmp.now, zid, &tg.code) {
+        Some(v) => {
+            let b = get(&cmp.base, zid, &tg.code).unwrap_or(tg.baseline);
+            let mut mine = tg.clone();
+            mine.baseline = b;
+            mine.target = zone_target(&cmp.breakdown, tg, zid).unwrap_or(tg.target);
+            let status = mine.assess(cmp.year, v, &f.thresholds).status.code();
+            ZoneValue { value: number(v), status }
+        }
+        None => ZoneValue { value: "—".into(), status: "none" },
+    }
+}
+
+/// The map-like grid: each zone a tile where it lies, shaded by its score (five steps).
+fn grid(
+    lang: crate::i18n::Lang,
+    zones: &[OrgUnit],
+    scores: &[(i64, Option<f64>)],
+    max: f64,
+) -> Vec<GridTile> {
+    zones
         .iter()
         .enumerate()
         .map(|(i, z)| {
@@ -242,20 +327,7 @@ pub async fn compare(
                 unit_id: z.id,
             }
         })
-        .collect();
-    let grid_height = grid.iter().map(|g| g.y + 90).max().unwrap_or(0);
-    Ok(render(&ComparePage {
-        s: ctx.shell(),
-        fname: name(lang, &f.name_zh, &f.name_en),
-        framework: f,
-        year,
-        years,
-        headers,
-        rows,
-        sobol,
-        grid,
-        grid_height,
-    }))
+        .collect()
 }
 
 // ---------- imports ----------

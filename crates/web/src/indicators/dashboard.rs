@@ -12,7 +12,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use innocity_core::access::Capability;
-use innocity_core::indicators::targets::{Framework, Status, Target};
+use innocity_core::indicators::targets::{Assessment, Framework, Status, Target, Trend};
 use innocity_store::orgs::OrgUnit;
 
 pub struct Card {
@@ -263,24 +263,7 @@ fn indicator_card(
         };
         return (card, None);
     };
-    let warning = (asmt.status != Status::OnTrack).then(|| Warning {
-        indicator: tname.clone(),
-        status: asmt.status.code(),
-        text: tf(
-            lang,
-            "ind.warning_text",
-            &[
-                number(actual),
-                number(asmt.planned),
-                format!("{:.0}%", asmt.pace * 100.0),
-                if tr.closing == Some(true) {
-                    t(lang, "ind.closing").into()
-                } else {
-                    t(lang, "ind.not_closing").into()
-                },
-            ],
-        ),
-    });
+    let warning = warning(lang, &tname, actual, &asmt, &tr);
     let card = Card {
         code: tg.code.clone(),
         name: tname,
@@ -304,6 +287,29 @@ fn indicator_card(
         chart: chart(tg, &series),
     };
     (card, warning)
+}
+
+/// The warning on an indicator off track: where it is, where it should be, and whether the gap
+/// is closing.
+fn warning(lang: Lang, tname: &str, actual: f64, asmt: &Assessment, tr: &Trend) -> Option<Warning> {
+    (asmt.status != Status::OnTrack).then(|| Warning {
+        indicator: tname.to_string(),
+        status: asmt.status.code(),
+        text: tf(
+            lang,
+            "ind.warning_text",
+            &[
+                number(actual),
+                number(asmt.planned),
+                format!("{:.0}%", asmt.pace * 100.0),
+                if tr.closing == Some(true) {
+                    t(lang, "ind.closing").into()
+                } else {
+                    t(lang, "ind.not_closing").into()
+                },
+            ],
+        ),
+    })
 }
 
 #[derive(serde::Deserialize)]

@@ -214,17 +214,40 @@ pub async fn index_page(
     let f = find(&state, ctx, &code).await?;
     let panel = index_panel(&state, ctx, &a.principal, &f).await?;
     if q.format.as_deref() == Some("xlsx") {
-        let Some(panel) = &panel else { return Err(ctx.err(AppError::not_found())) };
-        let bytes = index_xlsx(lang, &f, panel).map_err(|e| {
-            tracing::error!(error = %e, "xlsx export");
-            ctx.err(AppError::internal(&ctx.request_id))
-        })?;
-        return Ok(crate::http::download(
-            bytes,
-            &format!("{}_index.xlsx", f.code),
-            crate::http::XLSX,
-        ));
+        return index_download(ctx, &f, panel.as_ref());
     }
+    let tree = tree(lang, &f);
+    let view = match &panel {
+        Some(panel) => panel_view(lang, &f, panel, &q),
+        None => {
+            PanelView { lines: vec![], year: 0, first_year: 0, profile: None, intervals: vec![] }
+        }
+    };
+    Ok(render(&IndexPage {
+        s: ctx.shell(),
+        fname: name(lang, &f.name_zh, &f.name_en),
+        framework: f,
+        tree,
+        lines: view.lines,
+        year: view.year,
+        first_year: view.first_year,
+        profile: view.profile,
+        intervals: view.intervals,
+    }))
+}
+
+/// The index as a workbook, or 404 without a panel.
+fn index_download(ctx: &Ctx, f: &Framework, panel: Option<&IndexPanel>) -> AppResult<Response> {
+    let Some(panel) = panel else { return Err(ctx.err(AppError::not_found())) };
+    let bytes = index_xlsx(ctx.lang, f, panel).map_err(|e| {
+        tracing::error!(error = %e, "xlsx export");
+        ctx.err(AppError::internal(&ctx.request_id))
+    })?;
+    Ok(crate::http::download(bytes, &format!("{}_index.xlsx", f.code), crate::http::XLSX))
+}
+
+/// The indicator tree: the pillars with their indicators, then the indicators under none.
+fn tree(lang: Lang, f: &Framework) -> Vec<TreeNode> {
     let mut tree: Vec<TreeNode> = f
         .pillars
         .iter()
@@ -252,165 +275,169 @@ pub async fn index_page(
             children: loose,
         });
     }
-    let (mut lines, mut year, mut first_year, mut profile, mut intervals) =
-        (vec![], 0, 0, None, vec![]);
-    if let Some(panel) = &panel {
-        year =
-            q.year.filter(|y| panel.years.contains(y)).unwrap_or(*panel.years.last().unwrap_or(&0));
-        first_year = *panel.years.first().unwrap_or(&0);
-        let span = (year - first_year).max(1) as f64;
-        for (i, z) in panel.zones.iter().enumerate() {
-            let pts: Vec<String> = panel
-                .years
-                .iter()
-                .filter(|y| **y <= year)
-                .filter_map(|y| {
-                    panel.score(z.id, *y, "Index").map(|v| {
-                        format!(
-                            "{:.1},{:.1}",
-                            40.0 + (*y - first_year) as f64 / span * 640.0,
-                            210.0 - v * 2.0
-                        )
-                    })
+    tree
+}
+
+/// What the page shows of the panel: the zones' lines up to the chosen year, the chosen zone's
+/// profile and the rank intervals.
+struct PanelView {
+    lines: Vec<ZoneLine>,
+    year: i32,
+    first_year: i32,
+    profile: Option<Profile>,
+    intervals: Vec<RankInterval>,
+}
+
+fn panel_view(lang: Lang, f: &Framework, panel: &IndexPanel, q: &DashQuery) -> PanelView {
+    let year =
+        q.year.filter(|y| panel.years.contains(y)).unwrap_or(*panel.years.last().unwrap_or(&0));
+    let first_year = *panel.years.first().unwrap_or(&0);
+    let lines = zone_lines(lang, panel, year, first_year);
+    let zone = q
+        .unit
+        .as_deref()
+        .and_then(|u| u.parse::<i64>().ok())
+        .filter(|z| panel.zones.iter().any(|x| x.id == *z))
+        .or(lines.first().map(|l| l.id));
+    let profile = zone.map(|zid| profile(lang, f, panel, zid, year));
+    let intervals = rank_intervals(lang, panel, year);
+    PanelView { lines, year, first_year, profile, intervals }
+}
+
+fn zone_name(lang: Lang, panel: &IndexPanel, zid: i64) -> String {
+    panel
+        .zones
+        .iter()
+        .find(|z| z.id == zid)
+        .map(|z| name(lang, &z.name_zh, &z.name_en))
+        .unwrap_or_default()
+}
+
+/// Each zone's index over the years up to `year`, ranked by its score in `year`.
+fn zone_lines(lang: Lang, panel: &IndexPanel, year: i32, first_year: i32) -> Vec<ZoneLine> {
+    let span = (year - first_year).max(1) as f64;
+    let mut lines = Vec::new();
+    for (i, z) in panel.zones.iter().enumerate() {
+        let pts: Vec<String> = panel
+            .years
+            .iter()
+            .filter(|y| **y <= year)
+            .filter_map(|y| {
+                panel.score(z.id, *y, "Index").map(|v| {
+                    format!(
+                        "{:.1},{:.1}",
+                        40.0 + (*y - first_year) as f64 / span * 640.0,
+                        210.0 - v * 2.0
+                    )
                 })
-                .collect();
-            lines.push(ZoneLine {
-                name: name(lang, &z.name_zh, &z.name_en),
-                points: pts.join(" "),
-                colour: colour(i),
-                latest: panel
-                    .score(z.id, year, "Index")
-                    .map(|v| format!("{v:.1}"))
-                    .unwrap_or_else(|| "—".into()),
-                rank: 0,
-                id: z.id,
+            })
+            .collect();
+        lines.push(ZoneLine {
+            name: name(lang, &z.name_zh, &z.name_en),
+            points: pts.join(" "),
+            colour: colour(i),
+            latest: panel
+                .score(z.id, year, "Index")
+                .map(|v| format!("{v:.1}"))
+                .unwrap_or_else(|| "—".into()),
+            rank: 0,
+            id: z.id,
+        });
+    }
+    let mut order: Vec<(usize, f64)> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (i, l.latest.parse::<f64>().unwrap_or(f64::NEG_INFINITY)))
+        .collect();
+    order.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for (rank, (i, _)) in order.iter().enumerate() {
+        lines[*i].rank = rank + 1;
+    }
+    lines.sort_by_key(|l| l.rank);
+    lines
+}
+
+/// A zone's pillars against the zones' average, its strengths and weaknesses.
+fn profile(lang: Lang, f: &Framework, panel: &IndexPanel, zid: i64, year: i32) -> Profile {
+    let pillars = f
+        .pillars
+        .iter()
+        .map(|p| {
+            let mine = panel.score(zid, year, &p.code);
+            let all: Vec<f64> =
+                panel.zones.iter().filter_map(|z| panel.score(z.id, year, &p.code)).collect();
+            let avg = if all.is_empty() {
+                None
+            } else {
+                Some(all.iter().sum::<f64>() / all.len() as f64)
+            };
+            PillarScore {
+                name: name(lang, &p.name_zh, &p.name_en),
+                score: mine.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()),
+                average: avg.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()),
+            }
+        })
+        .collect();
+    let Extremes { strongest: strengths, weakest: weaknesses } =
+        strengths(panel, f, lang, zid, year);
+    Profile { zone: zone_name(lang, panel, zid), pillars, strengths, weaknesses }
+}
+
+/// The panel's rows of one year, as a data set of its own.
+fn year_data(panel: &IndexPanel, year: i32) -> index::Data {
+    let rows: Vec<usize> = panel
+        .aggregated
+        .rows
+        .iter()
+        .copied()
+        .filter(|&r| panel.data.times[r] == Some(year as f64))
+        .collect();
+    index::Data {
+        codes: rows.iter().map(|&r| panel.data.codes[r].clone()).collect(),
+        names: rows.iter().map(|&r| panel.data.names[r].clone()).collect(),
+        times: rows.iter().map(|_| None).collect(),
+        groups: Default::default(),
+        denominators: Default::default(),
+        values: panel.data.values.iter().map(|c| rows.iter().map(|&r| c[r]).collect()).collect(),
+        panel: false,
+    }
+}
+
+/// Rank intervals of the chosen year, from the uncertainty analysis of that year alone.
+fn rank_intervals(lang: Lang, panel: &IndexPanel, year: i32) -> Vec<RankInterval> {
+    let year_data = year_data(panel, year);
+    let base = index::Pipeline {
+        impute: Some(index::Impute { median: false, group: None }),
+        normalise: Some(index::Normalise::MinMax { lower: 1.0, upper: 100.0 }),
+        aggregate: Some(index::Aggregate { mean: index::Mean::Arithmetic, min_availability: 0.0 }),
+        ..Default::default()
+    };
+    let assumptions = vec![
+        sensitivity::Assumption::Weights { noise: 0.25 },
+        sensitivity::Assumption::Normalisation(vec![
+            index::Normalise::MinMax { lower: 1.0, upper: 100.0 },
+            index::Normalise::Rank,
+        ]),
+        sensitivity::Assumption::Aggregation(vec![index::Mean::Arithmetic, index::Mean::Geometric]),
+    ];
+    let mut intervals = vec![];
+    if year_data.codes.len() >= 2
+        && let Ok(sa) =
+            sensitivity::analyse(&panel.meta, &year_data, &base, &assumptions, 200, 2026)
+    {
+        let n = sa.units.len().max(1) as f64;
+        for u in &sa.units {
+            let zid: i64 = u.code.trim_start_matches('Z').parse().unwrap_or(0);
+            let x = |r: f64| 150.0 + (r - 1.0) / (n - 1.0).max(1.0) * 400.0;
+            intervals.push(RankInterval {
+                zone: zone_name(lang, panel, zid),
+                low: x(u.q05),
+                high: x(u.q95),
+                median: x(u.median),
+                text: format!("{:.0}–{:.0}（{}）", u.q05, u.q95, u.median),
             });
         }
-        let mut order: Vec<(usize, f64)> = lines
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (i, l.latest.parse::<f64>().unwrap_or(f64::NEG_INFINITY)))
-            .collect();
-        order.sort_by(|a, b| b.1.total_cmp(&a.1));
-        for (rank, (i, _)) in order.iter().enumerate() {
-            lines[*i].rank = rank + 1;
-        }
-        lines.sort_by_key(|l| l.rank);
-        let zone = q
-            .unit
-            .as_deref()
-            .and_then(|u| u.parse::<i64>().ok())
-            .filter(|z| panel.zones.iter().any(|x| x.id == *z))
-            .or(lines.first().map(|l| l.id));
-        if let Some(zid) = zone {
-            let zname = panel
-                .zones
-                .iter()
-                .find(|z| z.id == zid)
-                .map(|z| name(lang, &z.name_zh, &z.name_en))
-                .unwrap_or_default();
-            let pillars = f
-                .pillars
-                .iter()
-                .map(|p| {
-                    let mine = panel.score(zid, year, &p.code);
-                    let all: Vec<f64> = panel
-                        .zones
-                        .iter()
-                        .filter_map(|z| panel.score(z.id, year, &p.code))
-                        .collect();
-                    let avg = if all.is_empty() {
-                        None
-                    } else {
-                        Some(all.iter().sum::<f64>() / all.len() as f64)
-                    };
-                    PillarScore {
-                        name: name(lang, &p.name_zh, &p.name_en),
-                        score: mine.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()),
-                        average: avg.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()),
-                    }
-                })
-                .collect();
-            let Extremes { strongest: strengths, weakest: weaknesses } =
-                strengths(panel, &f, lang, zid, year);
-            profile = Some(Profile { zone: zname, pillars, strengths, weaknesses });
-        }
-        // Rank intervals of the chosen year, from the uncertainty analysis of that year alone.
-        let rows: Vec<usize> = panel
-            .aggregated
-            .rows
-            .iter()
-            .copied()
-            .filter(|&r| panel.data.times[r] == Some(year as f64))
-            .collect();
-        let year_data = index::Data {
-            codes: rows.iter().map(|&r| panel.data.codes[r].clone()).collect(),
-            names: rows.iter().map(|&r| panel.data.names[r].clone()).collect(),
-            times: rows.iter().map(|_| None).collect(),
-            groups: Default::default(),
-            denominators: Default::default(),
-            values: panel
-                .data
-                .values
-                .iter()
-                .map(|c| rows.iter().map(|&r| c[r]).collect())
-                .collect(),
-            panel: false,
-        };
-        let base = index::Pipeline {
-            impute: Some(index::Impute { median: false, group: None }),
-            normalise: Some(index::Normalise::MinMax { lower: 1.0, upper: 100.0 }),
-            aggregate: Some(index::Aggregate {
-                mean: index::Mean::Arithmetic,
-                min_availability: 0.0,
-            }),
-            ..Default::default()
-        };
-        let assumptions = vec![
-            sensitivity::Assumption::Weights { noise: 0.25 },
-            sensitivity::Assumption::Normalisation(vec![
-                index::Normalise::MinMax { lower: 1.0, upper: 100.0 },
-                index::Normalise::Rank,
-            ]),
-            sensitivity::Assumption::Aggregation(vec![
-                index::Mean::Arithmetic,
-                index::Mean::Geometric,
-            ]),
-        ];
-        if year_data.codes.len() >= 2
-            && let Ok(sa) =
-                sensitivity::analyse(&panel.meta, &year_data, &base, &assumptions, 200, 2026)
-        {
-            let n = sa.units.len().max(1) as f64;
-            for u in &sa.units {
-                let zid: i64 = u.code.trim_start_matches('Z').parse().unwrap_or(0);
-                let zname = panel
-                    .zones
-                    .iter()
-                    .find(|z| z.id == zid)
-                    .map(|z| name(lang, &z.name_zh, &z.name_en))
-                    .unwrap_or_default();
-                let x = |r: f64| 150.0 + (r - 1.0) / (n - 1.0).max(1.0) * 400.0;
-                intervals.push(RankInterval {
-                    zone: zname,
-                    low: x(u.q05),
-                    high: x(u.q95),
-                    median: x(u.median),
-                    text: format!("{:.0}–{:.0}（{}）", u.q05, u.q95, u.median),
-                });
-            }
-            intervals.sort_by(|a, b| a.median.total_cmp(&b.median));
-        }
+        intervals.sort_by(|a, b| a.median.total_cmp(&b.median));
     }
-    Ok(render(&IndexPage {
-        s: ctx.shell(),
-        fname: name(lang, &f.name_zh, &f.name_en),
-        framework: f,
-        tree,
-        lines,
-        year,
-        first_year,
-        profile,
-        intervals,
-    }))
+    intervals
 }

@@ -1,14 +1,15 @@
 //! Downloads: the monitoring workbook and report, the index workbook and report.
 use super::index::{Extreme, Extremes, IndexPanel, index_panel, strengths};
-use super::{DashQuery, assess_all, find, framework_values, name};
+use super::{Assessed, DashQuery, assess_all, find, framework_values, name};
 use crate::app::AppState;
-use crate::auth::{Auth, ViewIndicators};
+use crate::auth::{Auth, Ctx, ViewIndicators};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t, tf};
 use crate::stats::number;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use innocity_core::indicators::targets::{self, Framework, Status};
+use innocity_reports::{Block, Cell, Report};
 use innocity_store::orgs::OrgUnit;
 
 /// The monitoring tables as a workbook: the assessment of the latest year, the values of every
@@ -22,8 +23,22 @@ pub(super) fn monitoring_xlsx(
     use rust_xlsxwriter::{Format, Workbook};
     let mut wb = Workbook::new();
     let head = Format::new().set_bold().set_background_color("DCE6F1");
-    let pct = Format::new().set_num_format("0.0%");
-    let ws = wb.add_worksheet();
+    assessment_sheet(wb.add_worksheet(), &head, lang, f, unit, values)?;
+    values_sheet(wb.add_worksheet(), &head, lang, f, values)?;
+    milestones_sheet(wb.add_worksheet(), &head, lang, f)?;
+    wb.save_to_buffer()
+}
+
+/// The workbook's first sheet: each indicator assessed in its latest year.
+fn assessment_sheet(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    head: &rust_xlsxwriter::Format,
+    lang: Lang,
+    f: &Framework,
+    unit: &str,
+    values: &[innocity_store::indicators::IndicatorValue],
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let pct = rust_xlsxwriter::Format::new().set_num_format("0.0%");
     ws.set_name(t(lang, "ind.sheet.assessment"))?;
     ws.write_string(0, 0, format!("{} · {unit}", name(lang, &f.name_zh, &f.name_en)))?;
     let cols = [
@@ -40,7 +55,7 @@ pub(super) fn monitoring_xlsx(
         "ind.required",
     ];
     for (c, k) in cols.iter().enumerate() {
-        ws.write_string_with_format(2, c as u16, t(lang, k), &head)?;
+        ws.write_string_with_format(2, c as u16, t(lang, k), head)?;
     }
     for (row, tg) in (3..).zip(&f.targets) {
         let series: Vec<(i32, f64)> = values
@@ -69,7 +84,17 @@ pub(super) fn monitoring_xlsx(
         }
     }
     ws.set_column_width(0, 36)?;
-    let ws = wb.add_worksheet();
+    Ok(())
+}
+
+/// The workbook's second sheet: each indicator's values of every year beside the planned path.
+fn values_sheet(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    head: &rust_xlsxwriter::Format,
+    lang: Lang,
+    f: &Framework,
+    values: &[innocity_store::indicators::IndicatorValue],
+) -> Result<(), rust_xlsxwriter::XlsxError> {
     ws.set_name(t(lang, "ind.sheet.values"))?;
     let years: Vec<i32> = {
         let mut y: Vec<i32> = values.iter().filter_map(|v| v.period.parse().ok()).collect();
@@ -77,10 +102,10 @@ pub(super) fn monitoring_xlsx(
         y.dedup();
         y
     };
-    ws.write_string_with_format(0, 0, t(lang, "ind.indicator"), &head)?;
-    ws.write_string_with_format(0, 1, t(lang, "ind.series"), &head)?;
+    ws.write_string_with_format(0, 0, t(lang, "ind.indicator"), head)?;
+    ws.write_string_with_format(0, 1, t(lang, "ind.series"), head)?;
     for (c, y) in years.iter().enumerate() {
-        ws.write_number_with_format(0, 2 + c as u16, *y as f64, &head)?;
+        ws.write_number_with_format(0, 2 + c as u16, *y as f64, head)?;
     }
     let mut row = 1;
     for tg in &f.targets {
@@ -98,13 +123,22 @@ pub(super) fn monitoring_xlsx(
         row += 2;
     }
     ws.set_column_width(0, 36)?;
-    let ws = wb.add_worksheet();
+    Ok(())
+}
+
+/// The workbook's third sheet: each indicator's yearly milestones.
+fn milestones_sheet(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    head: &rust_xlsxwriter::Format,
+    lang: Lang,
+    f: &Framework,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
     ws.set_name(t(lang, "ind.milestones"))?;
     let span: Vec<i32> =
         f.targets.first().map(|t| (t.baseline_year..=t.target_year).collect()).unwrap_or_default();
-    ws.write_string_with_format(0, 0, t(lang, "ind.indicator"), &head)?;
+    ws.write_string_with_format(0, 0, t(lang, "ind.indicator"), head)?;
     for (c, y) in span.iter().enumerate() {
-        ws.write_number_with_format(0, 1 + c as u16, *y as f64, &head)?;
+        ws.write_number_with_format(0, 1 + c as u16, *y as f64, head)?;
     }
     for (r, tg) in f.targets.iter().enumerate() {
         ws.write_string(1 + r as u32, 0, name(lang, &tg.name_zh, &tg.name_en))?;
@@ -113,7 +147,7 @@ pub(super) fn monitoring_xlsx(
         }
     }
     ws.set_column_width(0, 36)?;
-    wb.save_to_buffer()
+    Ok(())
 }
 
 // ---------- reports ----------
@@ -126,6 +160,28 @@ fn status_rgb(s: Status) -> [f32; 3] {
     }
 }
 
+/// A progress bar's colour for a status.
+fn bar_rgb(s: Status) -> [f32; 3] {
+    match s {
+        Status::OnTrack => [0.18, 0.49, 0.2],
+        Status::Behind => [0.88, 0.63, 0.0],
+        Status::AtRisk => [0.78, 0.16, 0.16],
+    }
+}
+
+/// A report rendered as PDF; a failure is logged and answered as an internal error.
+fn render_report(ctx: &Ctx, blocks: Vec<Block>, footer: String) -> AppResult<Vec<u8>> {
+    innocity_reports::render_pdf(&Report { blocks, footer }).map_err(|e| {
+        tracing::error!(error = %e, "pdf report");
+        ctx.err(AppError::internal(&ctx.request_id))
+    })
+}
+
+/// A header row of a report's table.
+fn header(lang: Lang, keys: &[&str]) -> Vec<Cell> {
+    keys.iter().map(|k| Cell::plain(t(lang, k))).collect()
+}
+
 /// The monitoring and evaluation report (科技指标监测和评估报告) of a framework for an org
 /// unit, as PDF: a summary written from the data, the table of indicators, progress bars.
 pub async fn report(
@@ -134,7 +190,6 @@ pub async fn report(
     Path(code): Path<String>,
     Query(q): Query<DashQuery>,
 ) -> AppResult<Response> {
-    use innocity_reports::{Block, Cell, Report};
     let ctx = &a.ctx;
     let lang = ctx.lang;
     let (f, unit, values) =
@@ -146,6 +201,43 @@ pub async fn report(
     } else {
         name(lang, &unit.name_zh, &unit.name_en)
     };
+    let mut blocks = report_summary(ctx, &f, &fname, &uname, &assessed);
+    blocks.push(Block::Heading(t(lang, "rep.h.table").into()));
+    blocks.push(report_table(lang, &assessed));
+    blocks.push(Block::Heading(t(lang, "rep.h.progress").into()));
+    let bars = assessed
+        .iter()
+        .filter_map(|x| {
+            x.latest.map(|(_, _, a, _)| {
+                (
+                    name(lang, &x.target.name_zh, &x.target.name_en),
+                    a.achieved.max(0.0),
+                    format!("{:.0}%", a.achieved * 100.0),
+                    bar_rgb(a.status),
+                )
+            })
+        })
+        .collect();
+    blocks.push(Block::Bars { items: bars });
+    blocks.push(Block::Paragraph(t(lang, "rep.method").into()));
+    let pdf = render_report(ctx, blocks, format!("{fname} · {uname}"))?;
+    Ok(crate::http::download(
+        pdf,
+        &format!("{}_{}_report.pdf", f.code, unit.code),
+        "application/pdf",
+    ))
+}
+
+/// The report's title and summary: how many indicators on track, behind and at risk, which are
+/// met, and a paragraph on each not on track.
+fn report_summary(
+    ctx: &Ctx,
+    f: &Framework,
+    fname: &str,
+    uname: &str,
+    assessed: &[Assessed],
+) -> Vec<Block> {
+    let lang = ctx.lang;
     let year = assessed.iter().filter_map(|x| x.latest.map(|l| l.0)).max().unwrap_or(0);
     let count =
         |s: Status| assessed.iter().filter(|x| x.latest.is_some_and(|l| l.2.status == s)).count();
@@ -155,11 +247,11 @@ pub async fn report(
         .map(|x| name(lang, &x.target.name_zh, &x.target.name_en))
         .collect();
     let mut blocks = vec![
-        Block::Title(tf(lang, "rep.title", std::slice::from_ref(&fname))),
+        Block::Title(tf(lang, "rep.title", &[fname.to_string()])),
         Block::Subtitle(tf(
             lang,
             "rep.subtitle",
-            &[uname.clone(), year.to_string(), ctx.today().to_string(), f.source.clone()],
+            &[uname.to_string(), year.to_string(), ctx.today().to_string(), f.source.clone()],
         )),
         Block::Heading(t(lang, "rep.h.summary").into()),
         Block::Paragraph(tf(
@@ -180,7 +272,7 @@ pub async fn report(
             &[met.len().to_string(), met.join("、")],
         )));
     }
-    for x in &assessed {
+    for x in assessed {
         if let Some((y, actual, asmt, tr)) = x.latest
             && asmt.status != Status::OnTrack
         {
@@ -203,9 +295,14 @@ pub async fn report(
             )));
         }
     }
-    blocks.push(Block::Heading(t(lang, "rep.h.table").into()));
-    let mut rows = vec![
-        [
+    blocks
+}
+
+/// The report's table of indicators: the latest value against the planned path and the target.
+fn report_table(lang: Lang, assessed: &[Assessed]) -> Block {
+    let mut rows = vec![header(
+        lang,
+        &[
             "ind.indicator",
             "xlsx.unit",
             "ind.actual",
@@ -213,12 +310,9 @@ pub async fn report(
             "ind.target",
             "ind.achieved",
             "ind.status_col",
-        ]
-        .iter()
-        .map(|k| Cell::plain(t(lang, k)))
-        .collect::<Vec<_>>(),
-    ];
-    for x in &assessed {
+        ],
+    )];
+    for x in assessed {
         let tg = x.target;
         let row = match x.latest {
             Some((y, v, asmt, _)) => vec![
@@ -245,41 +339,38 @@ pub async fn report(
         };
         rows.push(row);
     }
-    blocks.push(Block::Table { widths: vec![3.2, 1.0, 1.5, 1.1, 1.4, 1.0, 0.9], rows });
-    blocks.push(Block::Heading(t(lang, "rep.h.progress").into()));
-    let bars = assessed
-        .iter()
-        .filter_map(|x| {
-            x.latest.map(|(_, _, a, _)| {
-                (
-                    name(lang, &x.target.name_zh, &x.target.name_en),
-                    a.achieved.max(0.0),
-                    format!("{:.0}%", a.achieved * 100.0),
-                    match a.status {
-                        Status::OnTrack => [0.18, 0.49, 0.2],
-                        Status::Behind => [0.88, 0.63, 0.0],
-                        Status::AtRisk => [0.78, 0.16, 0.16],
-                    },
-                )
-            })
-        })
-        .collect();
-    blocks.push(Block::Bars { items: bars });
-    blocks.push(Block::Paragraph(t(lang, "rep.method").into()));
-    let pdf =
-        innocity_reports::render_pdf(&Report { blocks, footer: format!("{fname} · {uname}") })
-            .map_err(|e| {
-                tracing::error!(error = %e, "pdf report");
-                ctx.err(AppError::internal(&ctx.request_id))
-            })?;
-    Ok(crate::http::download(
-        pdf,
-        &format!("{}_{}_report.pdf", f.code, unit.code),
-        "application/pdf",
-    ))
+    Block::Table { widths: vec![3.2, 1.0, 1.5, 1.1, 1.4, 1.0, 0.9], rows }
 }
 
 // ---------- the development index ----------
+
+/// A zone in the year's ranking: its index in the year and in the year before.
+struct RankedZone<'a> {
+    zone: &'a OrgUnit,
+    now: Option<f64>,
+    before: Option<f64>,
+}
+
+/// The zones by their index in `year`, best first.
+fn ranked(panel: &IndexPanel, year: i32) -> Vec<RankedZone<'_>> {
+    let mut ranked: Vec<RankedZone> = panel
+        .zones
+        .iter()
+        .map(|z| RankedZone {
+            zone: z,
+            now: panel.score(z.id, year, "Index"),
+            before: panel.score(z.id, year - 1, "Index"),
+        })
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.now.unwrap_or(f64::NEG_INFINITY).total_cmp(&a.now.unwrap_or(f64::NEG_INFINITY))
+    });
+    ranked
+}
+
+fn one_decimal(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())
+}
 
 /// The annual development-index report (发展指数年度报告) as PDF: the ranking of the year with
 /// the change on the year before, pillar scores, each zone's strengths and weaknesses, the method.
@@ -289,7 +380,6 @@ pub async fn index_report(
     Path(code): Path<String>,
     Query(q): Query<DashQuery>,
 ) -> AppResult<Response> {
-    use innocity_reports::{Block, Cell, Report};
     let ctx = &a.ctx;
     let lang = ctx.lang;
     let f = find(&state, ctx, &code).await?;
@@ -299,15 +389,7 @@ pub async fn index_report(
     let year =
         q.year.filter(|y| panel.years.contains(y)).unwrap_or(*panel.years.last().unwrap_or(&0));
     let fname = name(lang, &f.name_zh, &f.name_en);
-    let zname = |z: &OrgUnit| name(lang, &z.name_zh, &z.name_en);
-    let mut ranked: Vec<(&OrgUnit, Option<f64>, Option<f64>)> = panel
-        .zones
-        .iter()
-        .map(|z| (z, panel.score(z.id, year, "Index"), panel.score(z.id, year - 1, "Index")))
-        .collect();
-    ranked.sort_by(|a, b| {
-        b.1.unwrap_or(f64::NEG_INFINITY).total_cmp(&a.1.unwrap_or(f64::NEG_INFINITY))
-    });
+    let ranked = ranked(&panel, year);
     let mut blocks = vec![
         Block::Title(tf(lang, "rep.idx.title", &[fname.clone(), year.to_string()])),
         Block::Subtitle(tf(
@@ -317,102 +399,123 @@ pub async fn index_report(
         )),
         Block::Heading(t(lang, "rep.idx.h.summary").into()),
     ];
-    if let (Some((top, Some(ts), _)), Some((bottom, Some(bs), _))) = (ranked.first(), ranked.last())
-    {
-        let rising =
-            ranked.iter().filter(|r| matches!((r.1, r.2), (Some(a), Some(b)) if a > b)).count();
-        blocks.push(Block::Paragraph(tf(
-            lang,
-            "rep.idx.summary",
-            &[
-                zname(top),
-                format!("{ts:.1}"),
-                zname(bottom),
-                format!("{bs:.1}"),
-                rising.to_string(),
-                ranked.len().to_string(),
-            ],
-        )));
-    }
-    let mut rows = vec![
-        ["ind.rank", "ind.unit", "rep.idx.score", "rep.idx.last_year", "rep.idx.change"]
-            .iter()
-            .map(|k| Cell::plain(t(lang, k)))
-            .collect::<Vec<_>>(),
-    ];
-    for (i, (z, now, before)) in ranked.iter().enumerate() {
-        let change = match (now, before) {
-            (Some(a), Some(b)) => format!("{:+.1}", a - b),
-            _ => "—".into(),
-        };
-        let fill = match (now, before) {
-            (Some(a), Some(b)) if a > b => Some([0.89, 0.96, 0.91]),
-            (Some(a), Some(b)) if a < b => Some([0.99, 0.91, 0.91]),
-            _ => None,
-        };
-        rows.push(vec![
-            Cell::plain((i + 1).to_string()),
-            Cell::plain(zname(z)),
-            Cell::plain(now.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())),
-            Cell::plain(before.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())),
-            Cell { text: change, fill },
-        ]);
-    }
+    blocks.extend(index_summary(lang, &ranked));
     blocks.push(Block::Heading(t(lang, "rep.idx.h.ranking").into()));
-    blocks.push(Block::Table { widths: vec![0.7, 2.5, 1.2, 1.2, 1.0], rows });
+    blocks.push(ranking_table(lang, &ranked));
     blocks.push(Block::Bars {
         items: ranked
             .iter()
-            .filter_map(|(z, now, _)| {
-                now.map(|v| (zname(z), v, format!("{v:.1}"), [0.04, 0.31, 0.64]))
+            .filter_map(|r| {
+                r.now.map(|v| (zone_name(lang, r.zone), v, format!("{v:.1}"), [0.04, 0.31, 0.64]))
             })
             .collect(),
     });
     if !f.pillars.is_empty() {
         blocks.push(Block::Heading(t(lang, "rep.idx.h.pillars").into()));
-        let mut header = vec![Cell::plain(t(lang, "ind.unit"))];
-        header.extend(f.pillars.iter().map(|p| Cell::plain(name(lang, &p.name_zh, &p.name_en))));
-        let mut rows = vec![header];
-        for (z, _, _) in &ranked {
-            let mut row = vec![Cell::plain(zname(z))];
-            row.extend(f.pillars.iter().map(|p| {
-                Cell::plain(
-                    panel
-                        .score(z.id, year, &p.code)
-                        .map(|v| format!("{v:.1}"))
-                        .unwrap_or_else(|| "—".into()),
-                )
-            }));
-            rows.push(row);
-        }
-        let mut widths = vec![2.0];
-        widths.extend(f.pillars.iter().map(|_| 1.0));
-        blocks.push(Block::Table { widths, rows });
+        blocks.push(pillar_table(lang, &f, &panel, &ranked, year));
     }
     blocks.push(Block::Heading(t(lang, "rep.idx.h.profiles").into()));
-    for (z, _, _) in &ranked {
-        let Extremes { strongest: good, weakest: bad } = strengths(&panel, &f, lang, z.id, year);
+    for r in &ranked {
+        let Extremes { strongest: good, weakest: bad } =
+            strengths(&panel, &f, lang, r.zone.id, year);
         let list = |v: &[Extreme]| {
             v.iter().map(|x| format!("{}（{}）", x.name, x.score)).collect::<Vec<_>>().join("、")
         };
         blocks.push(Block::Paragraph(tf(
             lang,
             "rep.idx.profile",
-            &[zname(z), list(&good), list(&bad)],
+            &[zone_name(lang, r.zone), list(&good), list(&bad)],
         )));
     }
     blocks.push(Block::Paragraph(t(lang, "idx.note").into()));
-    let pdf =
-        innocity_reports::render_pdf(&Report { blocks, footer: format!("{fname} · {year}") })
-            .map_err(|e| {
-                tracing::error!(error = %e, "pdf report");
-                ctx.err(AppError::internal(&ctx.request_id))
-            })?;
+    let pdf = render_report(ctx, blocks, format!("{fname} · {year}"))?;
     Ok(crate::http::download(
         pdf,
         &format!("{}_{year}_index_report.pdf", f.code),
         "application/pdf",
     ))
+}
+
+fn zone_name(lang: Lang, z: &OrgUnit) -> String {
+    name(lang, &z.name_zh, &z.name_en)
+}
+
+/// The summary: the first and the last zone, and how many rose on the year before.
+fn index_summary(lang: Lang, ranked: &[RankedZone]) -> Option<Block> {
+    let (Some(top), Some(bottom)) = (ranked.first(), ranked.last()) else { return None };
+    let (Some(ts), Some(bs)) = (top.now, bottom.now) else { return None };
+    let rising =
+        ranked.iter().filter(|r| matches!((r.now, r.before), (Some(a), Some(b)) if a > b)).count();
+    Some(Block::Paragraph(tf(
+        lang,
+        "rep.idx.summary",
+        &[
+            zone_name(lang, top.zone),
+            format!("{ts:.1}"),
+            zone_name(lang, bottom.zone),
+            format!("{bs:.1}"),
+            rising.to_string(),
+            ranked.len().to_string(),
+        ],
+    )))
+}
+
+/// The ranking: each zone's index, last year's and the change, shaded up or down.
+fn ranking_table(lang: Lang, ranked: &[RankedZone]) -> Block {
+    let mut rows = vec![header(
+        lang,
+        &["ind.rank", "ind.unit", "rep.idx.score", "rep.idx.last_year", "rep.idx.change"],
+    )];
+    for (i, r) in ranked.iter().enumerate() {
+        let change = match (r.now, r.before) {
+            (Some(a), Some(b)) => format!("{:+.1}", a - b),
+            _ => "—".into(),
+        };
+        let fill = match (r.now, r.before) {
+            (Some(a), Some(b)) if a > b => Some([0.89, 0.96, 0.91]),
+            (Some(a), Some(b)) if a < b => Some([0.99, 0.91, 0.91]),
+            _ => None,
+        };
+        rows.push(vec![
+            Cell::plain((i + 1).to_string()),
+            Cell::plain(zone_name(lang, r.zone)),
+            Cell::plain(one_decimal(r.now)),
+            Cell::plain(one_decimal(r.before)),
+            Cell { text: change, fill },
+        ]);
+    }
+    Block::Table { widths: vec![0.7, 2.5, 1.2, 1.2, 1.0], rows }
+}
+
+/// Each zone's pillar scores in `year`.
+fn pillar_table(
+    lang: Lang,
+    f: &Framework,
+    panel: &IndexPanel,
+    ranked: &[RankedZone],
+    year: i32,
+) -> Block {
+    let mut header = vec![Cell::plain(t(lang, "ind.unit"))];
+    header.extend(f.pillars.iter().map(|p| Cell::plain(name(lang, &p.name_zh, &p.name_en))));
+    let mut rows = vec![header];
+    for r in ranked {
+        let mut row = vec![Cell::plain(zone_name(lang, r.zone))];
+        row.extend(
+            f.pillars
+                .iter()
+                .map(|p| Cell::plain(one_decimal(panel.score(r.zone.id, year, &p.code)))),
+        );
+        rows.push(row);
+    }
+    let mut widths = vec![2.0];
+    widths.extend(f.pillars.iter().map(|_| 1.0));
+    Block::Table { widths, rows }
+}
+
+/// A column of the index workbook: the score's code in the panel and its heading.
+struct ScoreColumn {
+    code: String,
+    label: String,
 }
 
 /// The index tables as a workbook: the index of every zone and year, every pillar and every
@@ -427,21 +530,21 @@ pub(super) fn index_xlsx(
     let head = Format::new().set_bold().set_background_color("DCE6F1");
     let one = Format::new().set_num_format("0.0");
     let mut sheet =
-        |title: &str, columns: Vec<(String, String)>| -> Result<(), rust_xlsxwriter::XlsxError> {
+        |title: &str, columns: Vec<ScoreColumn>| -> Result<(), rust_xlsxwriter::XlsxError> {
             let ws = wb.add_worksheet();
             ws.set_name(title)?;
             ws.write_string_with_format(0, 0, t(lang, "ind.unit"), &head)?;
             ws.write_string_with_format(0, 1, t(lang, "ind.year"), &head)?;
-            for (c, (_, label)) in columns.iter().enumerate() {
-                ws.write_string_with_format(0, 2 + c as u16, label, &head)?;
+            for (c, col) in columns.iter().enumerate() {
+                ws.write_string_with_format(0, 2 + c as u16, &col.label, &head)?;
             }
             let mut row = 1;
             for z in &panel.zones {
                 for y in &panel.years {
                     ws.write_string(row, 0, name(lang, &z.name_zh, &z.name_en))?;
                     ws.write_number(row, 1, *y as f64)?;
-                    for (c, (code, _)) in columns.iter().enumerate() {
-                        if let Some(v) = panel.score(z.id, *y, code) {
+                    for (c, col) in columns.iter().enumerate() {
+                        if let Some(v) = panel.score(z.id, *y, &col.code) {
                             ws.write_number_with_format(row, 2 + c as u16, v, &one)?;
                         }
                     }
@@ -451,14 +554,23 @@ pub(super) fn index_xlsx(
             ws.set_column_width(0, 18)?;
             Ok(())
         };
-    let mut top = vec![("Index".to_string(), t(lang, "idx.title").to_string())];
-    top.extend(f.pillars.iter().map(|p| (p.code.clone(), name(lang, &p.name_zh, &p.name_en))));
+    let mut top =
+        vec![ScoreColumn { code: "Index".to_string(), label: t(lang, "idx.title").to_string() }];
+    top.extend(
+        f.pillars.iter().map(|p| ScoreColumn {
+            code: p.code.clone(),
+            label: name(lang, &p.name_zh, &p.name_en),
+        }),
+    );
     sheet(t(lang, "idx.title"), top)?;
     sheet(
         t(lang, "idx.sheet.normalised"),
         f.targets
             .iter()
-            .map(|tg| (tg.code.clone(), name(lang, &tg.name_zh, &tg.name_en)))
+            .map(|tg| ScoreColumn {
+                code: tg.code.clone(),
+                label: name(lang, &tg.name_zh, &tg.name_en),
+            })
             .collect(),
     )?;
     wb.save_to_buffer()

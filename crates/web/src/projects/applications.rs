@@ -276,16 +276,7 @@ pub async fn view(
         vec![]
     };
     let shell = ctx.shell();
-    let events = store::events(&state.db, id)
-        .await?
-        .into_iter()
-        .map(|e| EventRow {
-            at: shell.time(&e.at_ms),
-            action: t(lang, &format!("apps.action.{}", e.action)),
-            actor: e.actor,
-            reason: e.reason,
-        })
-        .collect();
+    let events = event_rows(&state, &shell, lang, id).await?;
     let staff = level == Level::Bureau;
     let duplicates = if staff && !a.duplicate_of.is_empty() {
         a.duplicate_of.split(',').map(String::from).collect()
@@ -296,17 +287,7 @@ pub async fn view(
         requested: a.requested.wan_text(),
         raised: a.budget.iter().map(|l| l.raised).sum::<Money>().wan_text(),
     };
-    let files = store::attachments(&state.db, id)
-        .await?
-        .into_iter()
-        .filter(|f| f.kind == "attachment")
-        .map(|f| AttachmentRow {
-            id: f.id,
-            name: f.name,
-            size: file_size(f.size),
-            sha: f.sha256[..12].to_string(),
-        })
-        .collect();
+    let files = attachment_rows(&state, id).await?;
     let scores = if staff { score_rows(&state, &a).await? } else { vec![] };
     Ok(render(&ViewPage {
         s: shell,
@@ -330,6 +311,40 @@ pub async fn view(
         a,
         c,
     }))
+}
+
+/// The application's history, oldest first.
+async fn event_rows(
+    state: &AppState,
+    shell: &Shell,
+    lang: Lang,
+    id: i64,
+) -> AppResult<Vec<EventRow>> {
+    Ok(store::events(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|e| EventRow {
+            at: shell.time(&e.at_ms),
+            action: t(lang, &format!("apps.action.{}", e.action)),
+            actor: e.actor,
+            reason: e.reason,
+        })
+        .collect())
+}
+
+/// The files attached to the application (not a report's).
+async fn attachment_rows(state: &AppState, id: i64) -> AppResult<Vec<AttachmentRow>> {
+    Ok(store::attachments(&state.db, id)
+        .await?
+        .into_iter()
+        .filter(|f| f.kind == "attachment")
+        .map(|f| AttachmentRow {
+            id: f.id,
+            name: f.name,
+            size: file_size(f.size),
+            sha: f.sha256[..12].to_string(),
+        })
+        .collect())
 }
 
 /// The decisions the viewer's level may take on the application at its stage.

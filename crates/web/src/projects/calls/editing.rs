@@ -158,30 +158,6 @@ impl CallForm {
         programmes: &[store::Programme],
         units: &[innocity_store::orgs::OrgUnit],
     ) -> AppResult<NewCall> {
-        let lang = ctx.lang;
-        let date = |field: &str, v: &str| {
-            NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
-                field_error(
-                    ctx,
-                    field,
-                    "calls.err.date",
-                    vec![
-                        t(lang, &format!("calls.field.{field}")).to_string(),
-                        v.trim().to_string(),
-                    ],
-                )
-            })
-        };
-        let whole = |field: &str, v: &str, max: u32| {
-            v.trim().parse::<u32>().ok().filter(|n| *n <= max).ok_or_else(|| {
-                field_error(
-                    ctx,
-                    field,
-                    "calls.err.whole",
-                    vec![t(lang, &format!("calls.field.{field}")).to_string(), max.to_string()],
-                )
-            })
-        };
         let programme_id = self
             .programme
             .trim()
@@ -197,15 +173,48 @@ impl CallForm {
             return Err(field_error(ctx, "title", "apps.err.title", vec![]));
         }
         let year = read_year(ctx, "year", &self.year)?;
-        let opens_on = date("opens_on", &self.opens_on)?;
+        let (opens_on, deadlines) = self.read_dates(ctx)?;
+        let topics = self.read_guidance(ctx)?;
+        let eligibility = self.read_eligibility(ctx, units)?;
+        let budget_rules = self.read_budget(ctx)?;
+        let form = form::parse(&self.form_spec).map_err(|e| {
+            let what =
+                tf(ctx.lang, &format!("callform.err.{}", e.code), std::slice::from_ref(&e.arg));
+            field_error(ctx, "form_spec", "callform.err", vec![e.line.to_string(), what])
+        })?;
+        let review_plan = self.read_plan(ctx)?;
+        Ok(NewCall {
+            programme_id,
+            code: self.code.trim().to_string(),
+            title: title.to_string(),
+            year,
+            guidelines: self.guidelines.trim().to_string(),
+            topics,
+            eligibility,
+            budget_rules,
+            deadlines,
+            opens_on,
+            form,
+            review_plan,
+        })
+    }
+
+    /// The opening day and the deadlines, in order.
+    fn read_dates(&self, ctx: &Ctx) -> AppResult<(NaiveDate, Deadlines)> {
+        let opens_on = read_date(ctx, "opens_on", &self.opens_on)?;
         let deadlines = Deadlines {
-            applicant: date("applicant_deadline", &self.applicant_deadline)?,
-            organisation: date("organisation_deadline", &self.organisation_deadline)?,
-            zone: date("zone_deadline", &self.zone_deadline)?,
+            applicant: read_date(ctx, "applicant_deadline", &self.applicant_deadline)?,
+            organisation: read_date(ctx, "organisation_deadline", &self.organisation_deadline)?,
+            zone: read_date(ctx, "zone_deadline", &self.zone_deadline)?,
         };
         if deadlines.check().is_err() || opens_on > deadlines.applicant {
             return Err(field_error(ctx, "applicant_deadline", "calls.err.deadlines", vec![]));
         }
+        Ok((opens_on, deadlines))
+    }
+
+    /// The guidelines and the qualification checked; the topics, one a line.
+    fn read_guidance(&self, ctx: &Ctx) -> AppResult<Vec<String>> {
         if self.guidelines.trim().is_empty() {
             return Err(field_error(ctx, "guidelines", "err.required", vec![]));
         }
@@ -226,7 +235,15 @@ impl CallForm {
         {
             return Err(field_error(ctx, "qualification", "err.choose", vec![]));
         }
-        let eligibility = Eligibility {
+        Ok(topics)
+    }
+
+    fn read_eligibility(
+        &self,
+        ctx: &Ctx,
+        units: &[innocity_store::orgs::OrgUnit],
+    ) -> AppResult<Eligibility> {
+        Ok(Eligibility {
             org_kinds: KINDS
                 .iter()
                 .filter(|k| self.ticked(&format!("kind_{k}")))
@@ -238,46 +255,38 @@ impl CallForm {
                 .map(|u| u.path.clone())
                 .collect(),
             qualification: self.qualification.clone(),
-            max_ongoing_per_leader: whole("max_ongoing", &self.max_ongoing, 20)?,
+            max_ongoing_per_leader: read_whole(ctx, "max_ongoing", &self.max_ongoing, 20)?,
             credit_check: self.credit_check == "1",
-        };
+        })
+    }
+
+    fn read_budget(&self, ctx: &Ctx) -> AppResult<BudgetRules> {
         let max_request = read_wan(ctx, "max_request", "calls.max_request", &self.max_request)?;
         if max_request.0 <= 0 {
             return Err(field_error(
                 ctx,
                 "max_request",
                 "apps.err.money",
-                vec![t(lang, "calls.max_request").to_string(), self.max_request.trim().to_string()],
+                vec![
+                    t(ctx.lang, "calls.max_request").to_string(),
+                    self.max_request.trim().to_string(),
+                ],
             ));
         }
-        let ratio = |field: &str, v: &str, max: f64| {
-            v.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite() && (0.0..=max).contains(x))
-                .ok_or_else(|| {
-                    field_error(
-                        ctx,
-                        field,
-                        "calls.err.ratio",
-                        vec![t(lang, &format!("calls.field.{field}")).to_string(), max.to_string()],
-                    )
-                })
-        };
-        let budget_rules = BudgetRules {
+        Ok(BudgetRules {
             max_request,
-            co_funding: ratio("co_funding", &self.co_funding, 10.0)?,
-            indirect_share: ratio("indirect_percent", &self.indirect_percent, 100.0)? / 100.0,
-        };
-        let form = form::parse(&self.form_spec).map_err(|e| {
-            let what = tf(lang, &format!("callform.err.{}", e.code), std::slice::from_ref(&e.arg));
-            field_error(ctx, "form_spec", "callform.err", vec![e.line.to_string(), what])
-        })?;
+            co_funding: read_ratio(ctx, "co_funding", &self.co_funding, 10.0)?,
+            indirect_share: read_ratio(ctx, "indirect_percent", &self.indirect_percent, 100.0)?
+                / 100.0,
+        })
+    }
+
+    fn read_plan(&self, ctx: &Ctx) -> AppResult<ReviewPlan> {
         let review_plan = ReviewPlan {
-            remote_experts: whole("remote_experts", &self.remote_experts, 15)?,
-            panel_experts: whole("panel_experts", &self.panel_experts, 15)?,
+            remote_experts: read_whole(ctx, "remote_experts", &self.remote_experts, 15)?,
+            panel_experts: read_whole(ctx, "panel_experts", &self.panel_experts, 15)?,
             panel_drawn: self.panel_drawn == "1",
-            panel_shortlist: whole("panel_shortlist", &self.panel_shortlist, 10_000)?,
+            panel_shortlist: read_whole(ctx, "panel_shortlist", &self.panel_shortlist, 10_000)?,
             department_review: self.department_review == "1",
         };
         if let Err(code) = review_plan.check() {
@@ -288,21 +297,46 @@ impl CallForm {
                 vec![code.to_string()],
             ));
         }
-        Ok(NewCall {
-            programme_id,
-            code: self.code.trim().to_string(),
-            title: title.to_string(),
-            year,
-            guidelines: self.guidelines.trim().to_string(),
-            topics,
-            eligibility,
-            budget_rules,
-            deadlines,
-            opens_on,
-            form,
-            review_plan,
-        })
+        Ok(review_plan)
     }
+}
+
+/// A call's date field, `YYYY-MM-DD`.
+fn read_date(ctx: &Ctx, field: &str, v: &str) -> AppResult<NaiveDate> {
+    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
+        field_error(
+            ctx,
+            field,
+            "calls.err.date",
+            vec![t(ctx.lang, &format!("calls.field.{field}")).to_string(), v.trim().to_string()],
+        )
+    })
+}
+
+/// A call's whole-number field, at most `max`.
+fn read_whole(ctx: &Ctx, field: &str, v: &str, max: u32) -> AppResult<u32> {
+    v.trim().parse::<u32>().ok().filter(|n| *n <= max).ok_or_else(|| {
+        field_error(
+            ctx,
+            field,
+            "calls.err.whole",
+            vec![t(ctx.lang, &format!("calls.field.{field}")).to_string(), max.to_string()],
+        )
+    })
+}
+
+/// A call's ratio field, from 0 to `max`.
+fn read_ratio(ctx: &Ctx, field: &str, v: &str, max: f64) -> AppResult<f64> {
+    v.trim().parse::<f64>().ok().filter(|x| x.is_finite() && (0.0..=max).contains(x)).ok_or_else(
+        || {
+            field_error(
+                ctx,
+                field,
+                "calls.err.ratio",
+                vec![t(ctx.lang, &format!("calls.field.{field}")).to_string(), max.to_string()],
+            )
+        },
+    )
 }
 
 #[derive(Template)]

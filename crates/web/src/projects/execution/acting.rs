@@ -32,52 +32,8 @@ pub async fn staff_act(state: &AppState, ctx: &Ctx, id: i64, body: &[u8]) -> App
                 .map_err(|e| refusal(ctx, e))?;
             "life.status_changed"
         }
-        "opinion" => {
-            let stage = Condition::parse(get(&f, "stage"))
-                .ok_or_else(|| field_error(ctx, "stage", "err.choose", vec![]))?;
-            let score: u8 = get(&f, "score")
-                .parse()
-                .map_err(|_| field_error(ctx, "score", "projects.err.score", vec![]))?;
-            let conclusion = Outcome::parse(get(&f, "conclusion"))
-                .ok_or_else(|| field_error(ctx, "conclusion", "err.choose", vec![]))?;
-            x::add_opinion(
-                db,
-                id,
-                stage,
-                &Opinion {
-                    expert: get(&f, "expert").into(),
-                    score,
-                    conclusion,
-                    text: get(&f, "opinion").into(),
-                },
-                actor,
-            )
-            .await
-            .map_err(|e| refusal(ctx, e))?;
-            "life.opinion_added"
-        }
-        "mid_term" | "acceptance" => {
-            let outcome = Outcome::parse(get(&f, "outcome"))
-                .ok_or_else(|| field_error(ctx, "outcome", "err.choose", vec![]))?;
-            if get(&f, "action") == "mid_term" {
-                x::conclude_mid_term(db, id, outcome, get(&f, "opinion"), day, actor)
-                    .await
-                    .map_err(|e| refusal(ctx, e))?;
-            } else {
-                x::decide_acceptance(
-                    db,
-                    id,
-                    outcome,
-                    get(&f, "opinion"),
-                    get(&f, "fraud") == "1",
-                    day,
-                    actor,
-                )
-                .await
-                .map_err(|e| refusal(ctx, e))?;
-            }
-            "life.decided"
-        }
+        "opinion" => add_opinion(state, ctx, id, &f).await?,
+        "mid_term" | "acceptance" => decide(state, ctx, id, &f).await?,
         "decide_change" => {
             let change: i64 =
                 get(&f, "change").parse().map_err(|_| ctx.err(AppError::not_found()))?;
@@ -111,6 +67,52 @@ pub async fn staff_act(state: &AppState, ctx: &Ctx, id: i64, body: &[u8]) -> App
         _ => return Err(field_error(ctx, "action", "err.choose", vec![])),
     };
     Ok(Redirect::to(&format!("/projects/{id}?notice={notice}")).into_response())
+}
+
+/// An expert's opinion on the project at a stage, recorded by the bureau.
+async fn add_opinion(state: &AppState, ctx: &Ctx, id: i64, f: &Form) -> AppResult<&'static str> {
+    let stage = Condition::parse(get(f, "stage"))
+        .ok_or_else(|| field_error(ctx, "stage", "err.choose", vec![]))?;
+    let score: u8 = get(f, "score")
+        .parse()
+        .map_err(|_| field_error(ctx, "score", "projects.err.score", vec![]))?;
+    let conclusion = Outcome::parse(get(f, "conclusion"))
+        .ok_or_else(|| field_error(ctx, "conclusion", "err.choose", vec![]))?;
+    let opinion = Opinion {
+        expert: get(f, "expert").into(),
+        score,
+        conclusion,
+        text: get(f, "opinion").into(),
+    };
+    x::add_opinion(&state.db, id, stage, &opinion, ctx.actor())
+        .await
+        .map_err(|e| refusal(ctx, e))?;
+    Ok("life.opinion_added")
+}
+
+/// The mid-term or the acceptance decision.
+async fn decide(state: &AppState, ctx: &Ctx, id: i64, f: &Form) -> AppResult<&'static str> {
+    let (db, day, actor) = (&state.db, ctx.today(), ctx.actor());
+    let outcome = Outcome::parse(get(f, "outcome"))
+        .ok_or_else(|| field_error(ctx, "outcome", "err.choose", vec![]))?;
+    if get(f, "action") == "mid_term" {
+        x::conclude_mid_term(db, id, outcome, get(f, "opinion"), day, actor)
+            .await
+            .map_err(|e| refusal(ctx, e))?;
+    } else {
+        x::decide_acceptance(
+            db,
+            id,
+            outcome,
+            get(f, "opinion"),
+            get(f, "fraud") == "1",
+            day,
+            actor,
+        )
+        .await
+        .map_err(|e| refusal(ctx, e))?;
+    }
+    Ok("life.decided")
 }
 
 /// The leader attaches a file to a report not yet submitted (htmx, like an application's files).
@@ -166,25 +168,7 @@ pub async fn work(
     let db = &state.db;
     let actor = ctx.actor();
     let notice = match get(&f, "action") {
-        "report" => {
-            let kind = ReportKind::parse(get(&f, "kind"))
-                .ok_or_else(|| field_error(ctx, "kind", "err.choose", vec![]))?;
-            let seq: u32 = get(&f, "seq").parse().unwrap_or(1);
-            let book = store::task_book(db, id).await?.ok_or_else(AppError::not_found)?;
-            let account: Vec<(String, String)> = if kind == ReportKind::Final {
-                book.deliverables
-                    .iter()
-                    .enumerate()
-                    .map(|(k, d)| (d.clone(), get(&f, &format!("d{k}")).to_string()))
-                    .collect()
-            } else {
-                vec![]
-            };
-            x::submit_report(db, id, kind, seq, get(&f, "body"), &account, actor)
-                .await
-                .map_err(|e| refusal(ctx, e))?;
-            "life.report_submitted"
-        }
+        "report" => submit_report(&state, ctx, id, &f).await?,
         "milestone" => {
             let index: usize =
                 get(&f, "index").parse().map_err(|_| ctx.err(AppError::not_found()))?;
@@ -193,43 +177,7 @@ pub async fn work(
                 .map_err(|e| refusal(ctx, e))?;
             "life.milestone_reached"
         }
-        "change" => {
-            let kind = ChangeKind::parse(get(&f, "kind"))
-                .ok_or_else(|| field_error(ctx, "kind", "err.choose", vec![]))?;
-            let detail = match kind {
-                ChangeKind::Leader => ChangeDetail::Leader {
-                    name: get(&f, "leader_name").into(),
-                    id_number: get(&f, "id_number").into(),
-                },
-                ChangeKind::Extension => ChangeDetail::Extension(date_field(ctx, &f, "ends_on")?),
-                ChangeKind::Budget => {
-                    let book = store::task_book(db, id).await?.ok_or_else(AppError::not_found)?;
-                    let mut lines = Vec::new();
-                    for l in &book.budget {
-                        let field = format!("budget_{}", l.category);
-                        let typed = get(&f, &field);
-                        let requested = Money::parse(typed, Unit::Wan).map_err(|_| {
-                            field_error(
-                                ctx,
-                                &field,
-                                "apps.err.money",
-                                vec![l.category.clone(), typed.to_string()],
-                            )
-                        })?;
-                        lines.push(Line {
-                            category: l.category.clone(),
-                            requested,
-                            raised: l.raised,
-                        });
-                    }
-                    ChangeDetail::Budget(lines)
-                }
-            };
-            x::request_change(db, id, &detail, get(&f, "reason"), ctx.today(), actor)
-                .await
-                .map_err(|e| refusal(ctx, e))?;
-            "life.change_requested"
-        }
+        "change" => request_change(&state, ctx, id, &f).await?,
         "rectify" => {
             let finding: i64 =
                 get(&f, "finding").parse().map_err(|_| ctx.err(AppError::not_found()))?;
@@ -256,6 +204,64 @@ pub async fn work(
         _ => return Err(field_error(ctx, "action", "err.choose", vec![])),
     };
     Ok(Redirect::to(&format!("/projects/{id}?notice={notice}")).into_response())
+}
+
+/// The leader submits a report; a final report accounts for each deliverable.
+async fn submit_report(state: &AppState, ctx: &Ctx, id: i64, f: &Form) -> AppResult<&'static str> {
+    let db = &state.db;
+    let kind = ReportKind::parse(get(f, "kind"))
+        .ok_or_else(|| field_error(ctx, "kind", "err.choose", vec![]))?;
+    let seq: u32 = get(f, "seq").parse().unwrap_or(1);
+    let book = store::task_book(db, id).await?.ok_or_else(AppError::not_found)?;
+    let account: Vec<(String, String)> = if kind == ReportKind::Final {
+        book.deliverables
+            .iter()
+            .enumerate()
+            .map(|(k, d)| (d.clone(), get(f, &format!("d{k}")).to_string()))
+            .collect()
+    } else {
+        vec![]
+    };
+    x::submit_report(db, id, kind, seq, get(f, "body"), &account, ctx.actor())
+        .await
+        .map_err(|e| refusal(ctx, e))?;
+    Ok("life.report_submitted")
+}
+
+/// The leader requests a change: of leader, an extension, or the budget's lines.
+async fn request_change(state: &AppState, ctx: &Ctx, id: i64, f: &Form) -> AppResult<&'static str> {
+    let db = &state.db;
+    let kind = ChangeKind::parse(get(f, "kind"))
+        .ok_or_else(|| field_error(ctx, "kind", "err.choose", vec![]))?;
+    let detail = match kind {
+        ChangeKind::Leader => ChangeDetail::Leader {
+            name: get(f, "leader_name").into(),
+            id_number: get(f, "id_number").into(),
+        },
+        ChangeKind::Extension => ChangeDetail::Extension(date_field(ctx, f, "ends_on")?),
+        ChangeKind::Budget => {
+            let book = store::task_book(db, id).await?.ok_or_else(AppError::not_found)?;
+            let mut lines = Vec::new();
+            for l in &book.budget {
+                let field = format!("budget_{}", l.category);
+                let typed = get(f, &field);
+                let requested = Money::parse(typed, Unit::Wan).map_err(|_| {
+                    field_error(
+                        ctx,
+                        &field,
+                        "apps.err.money",
+                        vec![l.category.clone(), typed.to_string()],
+                    )
+                })?;
+                lines.push(Line { category: l.category.clone(), requested, raised: l.raised });
+            }
+            ChangeDetail::Budget(lines)
+        }
+    };
+    x::request_change(db, id, &detail, get(f, "reason"), ctx.today(), ctx.actor())
+        .await
+        .map_err(|e| refusal(ctx, e))?;
+    Ok("life.change_requested")
 }
 
 // ---------------------------------------------------------------- portfolios

@@ -145,7 +145,6 @@ pub async fn life(
 ) -> AppResult<Life> {
     let lang = ctx.lang;
     let db = &state.db;
-    let day = ctx.today();
     let (starts, ends) = (book.starts(), book.ends());
     let years: Vec<i32> = rules::by_year(Money(1), starts, ends).iter().map(|y| y.0).collect();
     let reports = report_views(state, ctx, a, shell).await?;
@@ -159,30 +158,8 @@ pub async fn life(
         String::new()
     };
     let changes = x::changes(db, a.id).await?.into_iter().map(|c| change_view(lang, c)).collect();
-    let findings = x::findings(db, a.id)
-        .await?
-        .into_iter()
-        .map(|f| FindingView {
-            id: f.id,
-            kind: t(lang, &format!("life.finding.{}", f.kind)),
-            overdue: f.overdue(day),
-            open: !f.rectify_by.is_empty() && f.rectified_at == 0,
-            visited_on: f.visited_on,
-            findings: f.findings,
-            rectify_by: f.rectify_by,
-            rectification: f.rectification,
-        })
-        .collect();
-    let outputs = x::outputs(db, a.id)
-        .await?
-        .into_iter()
-        .map(|o| OutputRow {
-            kind: t(lang, &format!("life.output.{}", o.kind)),
-            title: o.title,
-            reference: o.reference,
-            on_date: o.on_date,
-        })
-        .collect();
+    let findings = findings(state, ctx, a.id).await?;
+    let outputs = outputs(state, lang, a.id).await?;
     Ok(Life {
         status: status_label(lang, book.status),
         status_code: book.status.code(),
@@ -221,6 +198,39 @@ pub async fn life(
             .collect(),
         ends_on: book.ends_on.clone(),
     })
+}
+
+/// The supervision visits' findings and their rectification.
+async fn findings(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Vec<FindingView>> {
+    let (lang, day) = (ctx.lang, ctx.today());
+    Ok(x::findings(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|f| FindingView {
+            id: f.id,
+            kind: t(lang, &format!("life.finding.{}", f.kind)),
+            overdue: f.overdue(day),
+            open: !f.rectify_by.is_empty() && f.rectified_at == 0,
+            visited_on: f.visited_on,
+            findings: f.findings,
+            rectify_by: f.rectify_by,
+            rectification: f.rectification,
+        })
+        .collect())
+}
+
+/// The project's outputs: papers, patents, standards …
+async fn outputs(state: &AppState, lang: Lang, id: i64) -> AppResult<Vec<OutputRow>> {
+    Ok(x::outputs(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|o| OutputRow {
+            kind: t(lang, &format!("life.output.{}", o.kind)),
+            title: o.title,
+            reference: o.reference,
+            on_date: o.on_date,
+        })
+        .collect())
 }
 
 /// A budget category's name in the user's language (the code when unknown).
