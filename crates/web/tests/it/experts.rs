@@ -100,14 +100,27 @@ async fn an_expert_sees_only_their_items_blind_and_scores_within_the_scale() {
     let t = review_app().await;
     let s = t.login("expert").await;
     let (me, open) = my_open(&t).await;
+    only_their_own_items_blind(&t, &s, &me, &open).await;
+    out_of_scale_is_refused(&t, &s, &open[0]).await;
+    a_draft_then_a_submission_that_is_final(&t, &s, &open[0]).await;
+}
+
+/// The expert's list holds their assignments; an item's page names no other reviewer;
+/// someone else's assignment does not exist for them.
+async fn only_their_own_items_blind(
+    t: &TestApp,
+    s: &Session,
+    me: &store::Expert,
+    open: &[store::Assignment],
+) {
     assert!(open.len() >= 2, "the demo leaves the demo account work to do");
-    let list = t.get(&s, "/my/reviews").await.body;
+    let list = t.get(s, "/my/reviews").await.body;
     assert_eq!(
         list.matches("href=\"/my/reviews/").count(),
         store::assignments_of_expert(&t.db, me.id).await.unwrap().len()
     );
     let a = &open[0];
-    let page = t.get(&s, &format!("/my/reviews/{}", a.id)).await;
+    let page = t.get(s, &format!("/my/reviews/{}", a.id)).await;
     assert_eq!(page.status, StatusCode::OK);
     // Blind: no other reviewer of this item is named on the page.
     for other in store::assignments(&t.db, a.round_id)
@@ -127,18 +140,25 @@ async fn an_expert_sees_only_their_items_blind_and_scores_within_the_scale() {
         .find(|o| o.expert_id != me.id)
         .unwrap();
     assert_eq!(
-        t.get(&s, &format!("/my/reviews/{}", foreign.id)).await.status,
+        t.get(s, &format!("/my/reviews/{}", foreign.id)).await.status,
         StatusCode::NOT_FOUND
     );
-    let post = |fields: Vec<(&'static str, String)>| {
-        let s = s.clone();
-        let t = &t;
-        let id = a.id;
-        async move {
-            let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            t.post_form(&s, &format!("/my/reviews/{id}"), &f).await
-        }
-    };
+}
+
+/// Posts an expert's scoring form for assignment `id`.
+async fn post_review(
+    t: &TestApp,
+    s: &Session,
+    id: i64,
+    fields: Vec<(&'static str, String)>,
+) -> Resp {
+    let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    t.post_form(s, &format!("/my/reviews/{id}"), &f).await
+}
+
+/// Out of scale: refused, naming the criterion, nothing stored.
+async fn out_of_scale_is_refused(t: &TestApp, s: &Session, a: &store::Assignment) {
+    let post = |fields| post_review(t, s, a.id, fields);
     let v = a.version.to_string();
     // Out of scale: refused, naming the criterion, nothing stored.
     let r = post(vec![
@@ -158,7 +178,13 @@ async fn an_expert_sees_only_their_items_blind_and_scores_within_the_scale() {
         0,
         "nothing half-saved"
     );
-    // A draft, then a submission missing the comment, then a good one.
+}
+
+/// A draft, then a submission missing the comment, then a good one. Submitted is final; a
+/// conflict cannot be declared after scoring.
+async fn a_draft_then_a_submission_that_is_final(t: &TestApp, s: &Session, a: &store::Assignment) {
+    let post = |fields| post_review(t, s, a.id, fields);
+    let v = a.version.to_string();
     let scores = |c: &str| {
         vec![
             ("score_innovation", "8.5".to_string()),
@@ -195,7 +221,7 @@ async fn an_expert_sees_only_their_items_blind_and_scores_within_the_scale() {
     assert_eq!(post(draft).await.status, StatusCode::CONFLICT);
     let r = t
         .post_form(
-            &s,
+            s,
             &format!("/my/reviews/{}/withdraw", a.id),
             &[("kind", "conflict"), ("reason", "与申请人为同事")],
         )

@@ -54,26 +54,38 @@ async fn only_the_right_roles_reach_the_pages() {
 async fn a_researcher_applies_the_organisation_endorses_and_others_cannot_touch_it() {
     let t = projects_app().await;
     let call = open_call(&t).await;
-    let cid = call.id.to_string();
     let s = t.login("member").await;
-    // Bad input, each named by its field, nothing stored.
+    bad_input_is_named_by_field(&t, &s, &call).await;
+    let id = a_good_draft(&t, &s, &call).await;
+    submit_once(&t, &s, id).await;
+    nobody_else_endorses_or_sees_it(&t, &s, id).await;
+    the_organisation_endorses_it(&t, id).await;
+}
+
+/// Bad input, each named by its field, nothing stored.
+async fn bad_input_is_named_by_field(t: &TestApp, s: &Session, call: &store::Call) {
+    let cid = call.id.to_string();
     let before =
         store::applications(&t.db, store::Reach::All, Some(call.id), None).await.unwrap().len();
-    let r = t.post_form(&s, "/applications", &form(&cid, "11010519491231002X", "十万")).await;
+    let r = t.post_form(s, "/applications", &form(&cid, "11010519491231002X", "十万")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("设备费") && r.body.contains("十万"), "{}", r.body);
-    let r = t.post_form(&s, "/applications", &form(&cid, "110105194912310021", "10")).await;
+    let r = t.post_form(s, "/applications", &form(&cid, "110105194912310021", "10")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("身份证号码不正确"));
-    let r = t.post_form(&s, "/applications", &form(&cid, "11010519491231002X", "40")).await;
+    let r = t.post_form(s, "/applications", &form(&cid, "11010519491231002X", "40")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "over the call's 30 万元");
     assert!(r.body.contains("经费预算不符合要求"));
     assert_eq!(
         store::applications(&t.db, store::Reach::All, Some(call.id), None).await.unwrap().len(),
         before
     );
-    // A good draft; the page shows it with its budget.
-    let r = t.post_form(&s, "/applications", &form(&cid, "11010519491231002X", "10.5")).await;
+}
+
+/// A good draft; the page shows it with its budget.
+async fn a_good_draft(t: &TestApp, s: &Session, call: &store::Call) -> i64 {
+    let cid = call.id.to_string();
+    let r = t.post_form(s, "/applications", &form(&cid, "11010519491231002X", "10.5")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let id: i64 = r
         .location()
@@ -85,13 +97,18 @@ async fn a_researcher_applies_the_organisation_endorses_and_others_cannot_touch_
         .unwrap();
     let a = store::application(&t.db, id).await.unwrap().unwrap();
     assert_eq!(a.requested.wan_text(), "12.50");
-    let page = t.get(&s, &format!("/applications/{id}")).await.body;
+    let page = t.get(s, &format!("/applications/{id}")).await.body;
     assert!(page.contains("12.50") && page.contains("act-submit"));
-    // Submit; a second click with the same page is refused and changes nothing.
+    id
+}
+
+/// Submit; a second click with the same page is refused and changes nothing.
+async fn submit_once(t: &TestApp, s: &Session, id: i64) {
+    let a = store::application(&t.db, id).await.unwrap().unwrap();
     let v = a.version.to_string();
     assert_eq!(
         t.post_form(
-            &s,
+            s,
             &format!("/applications/{id}/act"),
             &[("action", "submit"), ("version", &v)]
         )
@@ -101,7 +118,7 @@ async fn a_researcher_applies_the_organisation_endorses_and_others_cannot_touch_
     );
     assert_eq!(
         t.post_form(
-            &s,
+            s,
             &format!("/applications/{id}/act"),
             &[("action", "submit"), ("version", &v)]
         )
@@ -111,11 +128,15 @@ async fn a_researcher_applies_the_organisation_endorses_and_others_cannot_touch_
     );
     let a = store::application(&t.db, id).await.unwrap().unwrap();
     assert_eq!(a.stage, Stage::Submitted);
-    // The applicant cannot endorse their own; another organisation and another zone cannot see it.
+}
+
+/// The applicant cannot endorse their own; another organisation and another zone cannot see it.
+async fn nobody_else_endorses_or_sees_it(t: &TestApp, s: &Session, id: i64) {
+    let a = store::application(&t.db, id).await.unwrap().unwrap();
     let v = a.version.to_string();
     assert_eq!(
         t.post_form(
-            &s,
+            s,
             &format!("/applications/{id}/act"),
             &[("action", "endorse"), ("version", &v)]
         )
@@ -142,7 +163,11 @@ async fn a_researcher_applies_the_organisation_endorses_and_others_cannot_touch_
             "{other}"
         );
     }
-    // The organisation's admin: a return needs a reason; endorsing works.
+}
+
+/// The organisation's admin: a return needs a reason; endorsing works.
+async fn the_organisation_endorses_it(t: &TestApp, id: i64) {
+    let v = store::application(&t.db, id).await.unwrap().unwrap().version.to_string();
     let admin = t.login("orgadmin").await;
     let r = t
         .post_form(
@@ -249,6 +274,13 @@ async fn attachments_are_checked_kept_outside_and_served_as_downloads() {
 #[tokio::test]
 async fn a_formal_rejection_gives_the_listed_grounds() {
     let t = projects_app().await;
+    let e = recommend_an_endorsed_one(&t).await;
+    a_formal_rejection_lists_its_grounds(&t, &e).await;
+    a_return_reaches_the_applicant(&t).await;
+}
+
+/// An endorsed application, recommended by its zone.
+async fn recommend_an_endorsed_one(t: &TestApp) -> store::Application {
     let e = store::applications(&t.db, store::Reach::All, None, Some(Stage::Endorsed))
         .await
         .unwrap()
@@ -270,6 +302,12 @@ async fn a_formal_rejection_gives_the_listed_grounds() {
     )
     .await
     .unwrap();
+    e
+}
+
+/// The bureau's page lists the formal grounds; without any ground or words: refused; the
+/// grounds chosen and the words typed make the reason.
+async fn a_formal_rejection_lists_its_grounds(t: &TestApp, e: &store::Application) {
     let bureau = t.login("bureau").await;
     let page = t.get(&bureau, &format!("/applications/{}", e.id)).await;
     assert!(page.body.contains("formal-grounds") && page.body.contains("ground_no_seal"));
@@ -301,7 +339,10 @@ async fn a_formal_rejection_gives_the_listed_grounds() {
     let a = store::application(&t.db, e.id).await.unwrap().unwrap();
     assert_eq!(a.stage, Stage::Rejected);
     assert_eq!(a.reason, "缺少单位承诺书或单位盖章；预算编制不符合规定；承诺书未加盖公章");
-    // A return reaches the applicant's workspace with its reason.
+}
+
+/// A return reaches the applicant's workspace with its reason.
+async fn a_return_reaches_the_applicant(t: &TestApp) {
     let user: i64 =
         t.db.query_one("SELECT id FROM users WHERE username = 'member'", vec![])
             .await

@@ -7,6 +7,24 @@ use innocity_store::projects as store;
 #[tokio::test]
 async fn a_call_goes_to_expert_review_through_the_experts_engine() {
     let t = Fixture::demo().projects().experts().build().await;
+    let rv = a_call_in_review(&t).await;
+    let s = t.login("bureau").await;
+    let round = open_and_assign_a_round(&t, &s, &rv).await;
+    close_with_the_experts_totals(&t, &s, round).await;
+    plan_a_panel_of_the_best_five(&t, &s, &rv).await;
+    let panel = draw_the_panel(&t, &s, &rv, round).await;
+    finish_the_review(&t, &s, &rv, round, panel).await;
+}
+
+/// A call with applications waiting for review, how many, and its review page.
+struct Review {
+    call: store::Call,
+    waiting: usize,
+    url: String,
+    deadline: String,
+}
+
+async fn a_call_in_review(t: &TestApp) -> Review {
     let mut call = None;
     for c in store::calls(&t.db).await.unwrap() {
         if !store::applications(&t.db, store::Reach::All, Some(c.id), Some(Stage::InReview))
@@ -23,14 +41,21 @@ async fn a_call_goes_to_expert_review_through_the_experts_engine() {
             .await
             .unwrap()
             .len();
-    let s = t.login("bureau").await;
     let deadline = (t.db.clock.today() + chrono::Days::new(20)).format("%Y-%m-%d").to_string();
     let url = format!("/calls/{}/review", call.id);
+    Review { call, waiting, url, deadline }
+}
+
+/// Only the bureau opens a round, with a sensible demand; it takes every waiting application
+/// and assigns three experts to each.
+async fn open_and_assign_a_round(t: &TestApp, s: &Session, rv: &Review) -> i64 {
+    let (call, waiting, url, deadline) =
+        (&rv.call, rv.waiting, rv.url.as_str(), rv.deadline.as_str());
     assert_eq!(
         t.post_form(
             &t.login("orgadmin").await,
-            &url,
-            &[("name", "x"), ("mode", "assign"), ("demand", "3"), ("deadline", &deadline)]
+            url,
+            &[("name", "x"), ("mode", "assign"), ("demand", "3"), ("deadline", deadline)]
         )
         .await
         .status,
@@ -38,9 +63,9 @@ async fn a_call_goes_to_expert_review_through_the_experts_engine() {
     );
     assert_eq!(
         t.post_form(
-            &s,
-            &url,
-            &[("name", "通讯评审"), ("mode", "assign"), ("demand", "99"), ("deadline", &deadline)]
+            s,
+            url,
+            &[("name", "通讯评审"), ("mode", "assign"), ("demand", "99"), ("deadline", deadline)]
         )
         .await
         .status,
@@ -48,41 +73,49 @@ async fn a_call_goes_to_expert_review_through_the_experts_engine() {
     );
     // Nothing to move before a round exists and is closed.
     assert_eq!(
-        t.post_form(&s, &format!("/calls/{}/finish-review", call.id), &[]).await.status,
+        t.post_form(s, &format!("/calls/{}/finish-review", call.id), &[]).await.status,
         StatusCode::CONFLICT
     );
     let r = t
         .post_form(
-            &s,
-            &url,
-            &[("name", "通讯评审"), ("mode", "assign"), ("demand", "3"), ("deadline", &deadline)],
+            s,
+            url,
+            &[("name", "通讯评审"), ("mode", "assign"), ("demand", "3"), ("deadline", deadline)],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let round: i64 = r.location().trim_start_matches("/reviews/").parse().unwrap();
     assert_eq!(innocity_store::experts::items(&t.db, round).await.unwrap().len(), waiting);
     assert_eq!(
-        t.post_form(&s, &format!("/calls/{}/finish-review", call.id), &[]).await.status,
+        t.post_form(s, &format!("/calls/{}/finish-review", call.id), &[]).await.status,
         StatusCode::CONFLICT,
         "the round is open"
     );
     assert_eq!(
-        t.post_form(&s, &format!("/reviews/{round}/assign"), &[]).await.status,
+        t.post_form(s, &format!("/reviews/{round}/assign"), &[]).await.status,
         StatusCode::SEE_OTHER
     );
     assert_eq!(
         innocity_store::experts::assignments(&t.db, round).await.unwrap().len(),
         waiting * 3
     );
-    // The experts' totals (written straight in: scoring itself is tested with the experts).
+    round
+}
+
+/// The experts' totals (written straight in: scoring itself is tested with the experts).
+async fn close_with_the_experts_totals(t: &TestApp, s: &Session, round: i64) {
     let tx = t.db.begin_write().await.unwrap();
     tx.exec("UPDATE review_assignments SET status = 'submitted', total = 50 + (item_id * 7) % 45 WHERE round_id = ?", vec![round.into()]).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
-        t.post_form(&s, &format!("/reviews/{round}/close"), &[]).await.status,
+        t.post_form(s, &format!("/reviews/{round}/close"), &[]).await.status,
         StatusCode::SEE_OTHER
     );
-    // The plan sends the best five to a panel drawn at random.
+}
+
+/// The plan sends the best five to a panel drawn at random.
+async fn plan_a_panel_of_the_best_five(t: &TestApp, s: &Session, rv: &Review) {
+    let call = &rv.call;
     let mut plan_call = store::call(&t.db, call.id).await.unwrap().unwrap();
     plan_call.review_plan.panel_experts = 7;
     plan_call.review_plan.panel_shortlist = 5;
@@ -108,17 +141,22 @@ async fn a_call_goes_to_expert_review_through_the_experts_engine() {
     )
     .await
     .unwrap();
-    let page = t.get(&s, &format!("/calls/{}", call.id)).await.body;
+    let page = t.get(s, &format!("/calls/{}", call.id)).await.body;
     assert!(
         page.contains(r#"<option value="draw" selected>"#)
             && page.contains(r#"name="demand" value="7""#),
         "the next round follows the plan"
     );
+}
+
+/// The panel is drawn and takes exactly the first round's best five.
+async fn draw_the_panel(t: &TestApp, s: &Session, rv: &Review, round: i64) -> i64 {
+    let (waiting, url, deadline) = (rv.waiting, rv.url.as_str(), rv.deadline.as_str());
     let r = t
         .post_form(
-            &s,
-            &url,
-            &[("name", "会议评审"), ("mode", "draw"), ("demand", "5"), ("deadline", &deadline)],
+            s,
+            url,
+            &[("name", "会议评审"), ("mode", "draw"), ("demand", "5"), ("deadline", deadline)],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -146,13 +184,19 @@ async fn a_call_goes_to_expert_review_through_the_experts_engine() {
         shortlisted.len()
     );
     assert_eq!(shortlisted, best);
+    panel
+}
+
+/// The review finishes once the panel is closed: every waiting application is reviewed.
+async fn finish_the_review(t: &TestApp, s: &Session, rv: &Review, round: i64, panel: i64) {
+    let (call, waiting) = (&rv.call, rv.waiting);
     assert_eq!(
-        t.post_form(&s, &format!("/calls/{}/finish-review", call.id), &[]).await.status,
+        t.post_form(s, &format!("/calls/{}/finish-review", call.id), &[]).await.status,
         StatusCode::CONFLICT,
         "the panel is open"
     );
     assert_eq!(
-        t.post_form(&s, &format!("/reviews/{panel}/close"), &[]).await.status,
+        t.post_form(s, &format!("/reviews/{panel}/close"), &[]).await.status,
         StatusCode::SEE_OTHER
     );
     let before =
@@ -161,7 +205,7 @@ async fn a_call_goes_to_expert_review_through_the_experts_engine() {
             .unwrap()
             .len();
     assert_eq!(
-        t.post_form(&s, &format!("/calls/{}/finish-review", call.id), &[]).await.status,
+        t.post_form(s, &format!("/calls/{}/finish-review", call.id), &[]).await.status,
         StatusCode::SEE_OTHER
     );
     assert_eq!(
@@ -172,7 +216,7 @@ async fn a_call_goes_to_expert_review_through_the_experts_engine() {
         before + waiting
     );
     assert!(
-        t.get(&s, &format!("/calls/{}", call.id)).await.body.contains(&format!("/reviews/{round}"))
+        t.get(s, &format!("/calls/{}", call.id)).await.body.contains(&format!("/reviews/{round}"))
     );
 }
 
