@@ -73,9 +73,21 @@ async fn password_change_and_logout() {
 async fn the_administrator_adds_accounts_with_field_errors() {
     let t = app().await;
     let s = t.login("admin").await;
+    bad_accounts_are_named_by_field(&t, &s).await;
+    add_a_zone_admin(&t, &s).await;
+    // The new zone admin sees only the park's organisations.
+    let y = t.login("yantan").await;
+    let list = t.get(&y, "/orgs").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("雁滩园区") && !list.body.contains("白银高新区本部园区"));
+    deactivating_signs_out_but_not_oneself(&t, &s, &y).await;
+}
+
+/// Bad fields are each named; an unknown credit code is named.
+async fn bad_accounts_are_named_by_field(t: &TestApp, s: &Session) {
     let r = t
         .post_form(
-            &s,
+            s,
             "/users",
             &[
                 ("username", "bad name"),
@@ -91,7 +103,7 @@ async fn the_administrator_adds_accounts_with_field_errors() {
     }
     let r = t
         .post_form(
-            &s,
+            s,
             "/users",
             &[
                 ("username", "x1"),
@@ -103,10 +115,14 @@ async fn the_administrator_adds_accounts_with_field_errors() {
         )
         .await;
     assert!(r.body.contains("未找到该信用代码对应的在库单位"));
+}
+
+/// A zone admin of a park is added; the same username again is refused.
+async fn add_a_zone_admin(t: &TestApp, s: &Session) {
     let unit = t.unit_id("LZGX-YT").await.to_string();
     let r = t
         .post_form(
-            &s,
+            s,
             "/users",
             &[
                 ("username", "yantan"),
@@ -120,7 +136,7 @@ async fn the_administrator_adds_accounts_with_field_errors() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = t
         .post_form(
-            &s,
+            s,
             "/users",
             &[
                 ("username", "yantan"),
@@ -131,12 +147,11 @@ async fn the_administrator_adds_accounts_with_field_errors() {
         )
         .await;
     assert!(r.body.contains("该用户名已被使用"));
-    // The new zone admin sees only the park's organisations.
-    let y = t.login("yantan").await;
-    let list = t.get(&y, "/orgs").await;
-    assert_eq!(list.status, StatusCode::OK);
-    assert!(list.body.contains("雁滩园区") && !list.body.contains("白银高新区本部园区"));
-    // Deactivating ends the account's sessions; one's own account cannot be deactivated.
+}
+
+/// Deactivating ends the account's sessions; one's own account cannot be deactivated; other
+/// roles cannot.
+async fn deactivating_signs_out_but_not_oneself(t: &TestApp, s: &Session, y: &Session) {
     let id =
         t.db.query_one("SELECT id FROM users WHERE username = 'yantan'", vec![])
             .await
@@ -144,9 +159,9 @@ async fn the_administrator_adds_accounts_with_field_errors() {
             .unwrap()
             .try_get::<i64>("", "id")
             .unwrap();
-    let r = t.post_form(&s, &format!("/users/{id}/active"), &[("active", "0")]).await;
+    let r = t.post_form(s, &format!("/users/{id}/active"), &[("active", "0")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(t.get(&y, "/orgs").await.status, StatusCode::SEE_OTHER, "signed out");
+    assert_eq!(t.get(y, "/orgs").await.status, StatusCode::SEE_OTHER, "signed out");
     let admin_id =
         t.db.query_one("SELECT id FROM users WHERE username = 'admin'", vec![])
             .await
@@ -154,7 +169,7 @@ async fn the_administrator_adds_accounts_with_field_errors() {
             .unwrap()
             .try_get::<i64>("", "id")
             .unwrap();
-    let r = t.post_form(&s, &format!("/users/{admin_id}/active"), &[("active", "0")]).await;
+    let r = t.post_form(s, &format!("/users/{admin_id}/active"), &[("active", "0")]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("不能停用自己的账号"));
     // Other roles cannot.

@@ -6,15 +6,31 @@ use axum::http::StatusCode;
 async fn create_rejects_bad_codes_with_field_messages_and_keeps_input() {
     let t = app().await;
     let s = t.login("bureau").await;
+    let f = open_the_new_org_form(&t, &s).await;
+    a_wrong_check_character_is_named(&t, &s, &f).await;
+    a_valid_one_is_created_once(&t, &s, &f).await;
+    duplicates_and_unknowns_are_named(&t, &s, &f).await;
+}
+
+/// How many organisations there are.
+async fn org_count(t: &TestApp) -> u64 {
+    innocity_store::orgs::list(&t.db, &innocity_core::access::Scope::All, &Default::default())
+        .await
+        .unwrap()
+        .total
+}
+
+/// The new-organisation form as opened: its one-time token, the park chosen, the count before.
+struct OrgForm {
+    token: String,
+    park: String,
+    n0: u64,
+}
+
+async fn open_the_new_org_form(t: &TestApp, s: &Session) -> OrgForm {
     let park = t.unit_id("LZGX-YT").await.to_string();
-    let count = || async {
-        innocity_store::orgs::list(&t.db, &innocity_core::access::Scope::All, &Default::default())
-            .await
-            .unwrap()
-            .total
-    };
-    let n0 = count().await;
-    let form = t.get(&s, "/orgs/new").await.body;
+    let n0 = org_count(t).await;
+    let form = t.get(s, "/orgs/new").await.body;
     let token = form
         .split("name=\"_form\" value=\"")
         .nth(1)
@@ -23,66 +39,80 @@ async fn create_rejects_bad_codes_with_field_messages_and_keeps_input() {
         .next()
         .unwrap()
         .to_string();
-    // Wrong check character: the message names the expected one.
+    OrgForm { token, park, n0 }
+}
+
+/// Wrong check character: the message names the expected one.
+async fn a_wrong_check_character_is_named(t: &TestApp, s: &Session, f: &OrgForm) {
+    let (token, park, n0) = (f.token.as_str(), f.park.as_str(), f.n0);
     let r = t
         .post_form(
-            &s,
+            s,
             "/orgs",
             &[
-                ("_form", &token),
+                ("_form", token),
                 ("credit_code", "91350100M000100Y44"),
                 ("name", "兰州测试科技有限公司"),
                 ("kind", "enterprise"),
-                ("org_unit_id", &park),
+                ("org_unit_id", park),
             ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("校验码错误：第 18 位为“4”，按 GB 32100-2015 应为“3”"), "{}", r.body);
     assert!(r.body.contains("value=\"兰州测试科技有限公司\""), "what the user typed is kept");
-    assert_eq!(count().await, n0);
-    // A valid one is created, once: the same form submitted again is refused.
+    assert_eq!(org_count(t).await, n0);
+}
+
+/// A valid one is created, once: the same form submitted again is refused.
+async fn a_valid_one_is_created_once(t: &TestApp, s: &Session, f: &OrgForm) {
+    let (token, park, n0) = (f.token.as_str(), f.park.as_str(), f.n0);
     let r = t
         .post_form(
-            &s,
+            s,
             "/orgs",
             &[
-                ("_form", &token),
+                ("_form", token),
                 ("credit_code", "91350100M000100Y43"),
                 ("name", "兰州测试科技有限公司"),
                 ("kind", "enterprise"),
-                ("org_unit_id", &park),
+                ("org_unit_id", park),
             ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(count().await, n0 + 1);
+    assert_eq!(org_count(t).await, n0 + 1);
     let again = t
         .post_form(
-            &s,
+            s,
             "/orgs",
             &[
-                ("_form", &token),
+                ("_form", token),
                 ("credit_code", "91110000802100433B"),
                 ("name", "重复提交"),
                 ("kind", "enterprise"),
-                ("org_unit_id", &park),
+                ("org_unit_id", park),
             ],
         )
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert!(again.body.contains("此表单已经提交过"));
-    assert_eq!(count().await, n0 + 1);
-    // A duplicate credit code is a field error.
+    assert_eq!(org_count(t).await, n0 + 1);
+}
+
+/// A duplicate credit code is a field error; unknown unit, unknown kind, empty name: each field
+/// named.
+async fn duplicates_and_unknowns_are_named(t: &TestApp, s: &Session, f: &OrgForm) {
+    let (park, n0) = (f.park.as_str(), f.n0);
     let dup = t
         .post_form(
-            &s,
+            s,
             "/orgs",
             &[
                 ("credit_code", "91350100m000100y43"),
                 ("name", "另一家"),
                 ("kind", "enterprise"),
-                ("org_unit_id", &park),
+                ("org_unit_id", park),
             ],
         )
         .await;
@@ -91,7 +121,7 @@ async fn create_rejects_bad_codes_with_field_messages_and_keeps_input() {
     // Unknown unit, unknown kind, empty name: each field named.
     let bad = t
         .post_form(
-            &s,
+            s,
             "/orgs",
             &[("credit_code", "1234"), ("name", ""), ("kind", "bank"), ("org_unit_id", "999999")],
         )
@@ -101,7 +131,7 @@ async fn create_rejects_bad_codes_with_field_messages_and_keeps_input() {
         assert!(bad.body.contains(id), "{id}");
     }
     assert!(bad.body.contains("所选区域不存在"));
-    assert_eq!(count().await, n0 + 1);
+    assert_eq!(org_count(t).await, n0 + 1);
 }
 
 #[tokio::test]
