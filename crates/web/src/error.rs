@@ -206,6 +206,21 @@ mod tests {
     /// Every refusal, one of each variant (the matches in `refusals` have no catch-all, so a new
     /// variant has no key until it is given one there; listed here, its words are checked).
     fn every_refusal() -> Vec<StoreError> {
+        [
+            application_refusals(),
+            call_refusals(),
+            project_refusals(),
+            notice_refusals(),
+            expert_refusals(),
+            return_and_credit_refusals(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// Applications: the call, the draft's fields (every budget and answer rule), files, stages.
+    fn application_refusals() -> Vec<StoreError> {
         let day = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap_or_default();
         let s = String::new;
         let draft = |problem| A::Draft { field: "title".into(), problem };
@@ -225,6 +240,25 @@ mod tests {
             A::Grant { requested: Money::ZERO }.into(),
             A::NoBudget { year: 2026 }.into(),
             A::Overspent { over: Money::ZERO, available: Money::ZERO }.into(),
+        ];
+        for problem in
+            [FileError::Empty, FileError::TooLarge, FileError::Type, FileError::Disguised]
+        {
+            all.push(A::File { name: s(), problem }.into());
+        }
+        for rule in BUDGET_RULES {
+            all.push(draft(D::Budget { rule, args: vec![] }).into());
+        }
+        for rule in ANSWER_RULES {
+            all.push(draft(D::Answer { rule, arg: s() }).into());
+        }
+        all
+    }
+
+    /// Calls and programmes.
+    fn call_refusals() -> Vec<StoreError> {
+        let s = String::new;
+        vec![
             C::Deadlines.into(),
             C::Plan { problem: "no_experts" }.into(),
             C::CodeTaken { code: s() }.into(),
@@ -234,6 +268,13 @@ mod tests {
             C::NoScores { round: s() }.into(),
             C::ProgrammeCodeTaken { code: s() }.into(),
             C::BelowCommitted { committed: Money::ZERO }.into(),
+        ]
+    }
+
+    /// Projects: task books, instalments, changes, reports, inspections, outputs.
+    fn project_refusals() -> Vec<StoreError> {
+        let s = String::new;
+        vec![
             P::NotEstablished.into(),
             P::TaskBook.into(),
             P::Period.into(),
@@ -263,6 +304,14 @@ mod tests {
             P::FraudPass.into(),
             P::Rectified.into(),
             P::OutputTwice { reference: s() }.into(),
+        ]
+    }
+
+    /// Notices (公示) and objections.
+    fn notice_refusals() -> Vec<StoreError> {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap_or_default();
+        let s = String::new;
+        vec![
             N::Minutes.into(),
             N::Period { field: "ends_on", min_days: 7 }.into(),
             N::Nothing.into(),
@@ -274,6 +323,13 @@ mod tests {
             N::TooMany { limit: 5 }.into(),
             N::Resolved.into(),
             N::Establish { why: "no_notice", notice_ends: None }.into(),
+        ]
+    }
+
+    /// The expert library and review rounds.
+    fn expert_refusals() -> Vec<StoreError> {
+        let s = String::new;
+        vec![
             ExpertRefusal::Code.into(),
             ExpertRefusal::Name.into(),
             ExpertRefusal::Organisation.into(),
@@ -303,6 +359,13 @@ mod tests {
             ReviewRefusal::SeedFirst.into(),
             ReviewRefusal::Submission { field: s(), message: s() }.into(),
             ReviewRefusal::Submitted.into(),
+        ]
+    }
+
+    /// Statistical returns and credit records.
+    fn return_and_credit_refusals() -> Vec<StoreError> {
+        let s = String::new;
+        vec![
             S::NotEditable { status: innocity_core::stats::status::Status::Locked }.into(),
             S::SameFile { file_name: s(), by: s(), at: 0 }.into(),
             S::NotNow { status: innocity_core::stats::status::Status::Locked }.into(),
@@ -314,19 +377,7 @@ mod tests {
             S::ParentApproved.into(),
             CreditRefusal::Invalid { field: "sanction", message: s() }.into(),
             CreditRefusal::Subject.into(),
-        ];
-        for problem in
-            [FileError::Empty, FileError::TooLarge, FileError::Type, FileError::Disguised]
-        {
-            all.push(A::File { name: s(), problem }.into());
-        }
-        for rule in BUDGET_RULES {
-            all.push(draft(D::Budget { rule, args: vec![] }).into());
-        }
-        for rule in ANSWER_RULES {
-            all.push(draft(D::Answer { rule, arg: s() }).into());
-        }
-        all
+        ]
     }
 
     #[test]
