@@ -541,18 +541,16 @@ async fn carry_out(db: &Db, today: NaiveDate, papers: &[(String, String, String)
             ends,
         )
         .map_err(|e| StoreError::Invalid(format!("demo milestones: {}", e.code)))?;
-        p::sign_task_book(
-            db,
-            a.id,
-            &format!("完成“{}”关键技术攻关并实现示范应用。", a.title),
-            &deliverables,
-            &milestones,
-            started,
-            ends,
-            post,
-            maker,
-        )
-        .await?;
+        let goals = format!("完成“{}”关键技术攻关并实现示范应用。", a.title);
+        let book = p::NewTaskBook {
+            goals: &goals,
+            deliverables: &deliverables,
+            milestones: &milestones,
+            starts_on: started,
+            ends_on: ends,
+            post_subsidy: post,
+        };
+        p::sign_task_book(db, a.id, book, maker).await?;
         for (k, m) in milestones.iter().enumerate() {
             // The `member` account's project (i == 1) has its milestones still to report.
             if m.due_on < today && i % 5 != 4 && i != 1 {
