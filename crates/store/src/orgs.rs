@@ -203,9 +203,8 @@ fn scope_clause(scope: &Scope, sql: &mut String, values: &mut Vec<Value>) {
     }
 }
 
-/// Organisations within `scope` that match the query, by area (the hierarchy's order), then in
-/// order of registration: the (unit_path, id) index serves this order without sorting.
-pub async fn list(db: &Db, scope: &Scope, q: &OrgQuery) -> Result<Page<Organisation>> {
+/// The list's WHERE clause and its values: the scope, the area, the kind and the text.
+fn list_filter(scope: &Scope, q: &OrgQuery) -> (String, Vec<Value>) {
     let mut filter = String::from(" WHERE 1 = 1");
     let mut values: Vec<Value> = Vec::new();
     scope_clause(scope, &mut filter, &mut values);
@@ -227,9 +226,19 @@ pub async fn list(db: &Db, scope: &Scope, q: &OrgQuery) -> Result<Page<Organisat
         values.push(format!("%{escaped}%").into());
         values.push(format!("%{}%", escaped.to_uppercase()).into());
     }
+    (filter, values)
+}
+
+/// The query counting the list's matches, with its values.
+fn count_query(
+    scope: &Scope,
+    q: &OrgQuery,
+    filter: &str,
+    values: &[Value],
+) -> (String, Vec<Value>) {
     // The total comes from the per-area counts when only areas filter the list (kept exact in
     // the same transactions that write organisations), else from counting the matches.
-    let (count_sql, count_values) = match (scope, q.kind.is_none() && text.is_empty()) {
+    match (scope, q.kind.is_none() && q.text.trim().is_empty()) {
         (Scope::All | Scope::Subtree(_), true) => {
             let mut sql = String::from(
                 "SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM org_unit_counts c WHERE 1 = 1",
@@ -252,8 +261,15 @@ pub async fn list(db: &Db, scope: &Scope, q: &OrgQuery) -> Result<Page<Organisat
             }
             (sql, v)
         }
-        _ => (format!("SELECT COUNT(*) FROM organisations o{filter}"), values.clone()),
-    };
+        _ => (format!("SELECT COUNT(*) FROM organisations o{filter}"), values.to_vec()),
+    }
+}
+
+/// Organisations within `scope` that match the query, by area (the hierarchy's order), then in
+/// order of registration: the (unit_path, id) index serves this order without sorting.
+pub async fn list(db: &Db, scope: &Scope, q: &OrgQuery) -> Result<Page<Organisation>> {
+    let (filter, values) = list_filter(scope, q);
+    let (count_sql, count_values) = count_query(scope, q, &filter, &values);
     let per_page = q.per_page.clamp(1, 200);
     let page = q.page.max(1);
     // One round trip: the page, each row carrying the total.

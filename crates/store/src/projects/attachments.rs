@@ -130,36 +130,36 @@ pub async fn add_attachment(
     let values: Vec<Value> = std::iter::once(application_id.into())
         .chain(fixed.iter().map(|s| s.code().into()))
         .collect();
-    store_attachment(
-        db,
-        files,
+    let filing = AttachmentFiling {
         application_id,
-        name,
-        kind,
-        bytes,
-        "application.attach",
-        Some((&sql, values, ApplicationRefusal::NotEditable.into())),
-        actor,
-    )
-    .await
+        file: NewAttachment { name, kind, bytes },
+        audit_action: "application.attach",
+        closed_if: Some((&sql, values, ApplicationRefusal::NotEditable.into())),
+    };
+    store_attachment(db, files, filing, actor).await
+}
+
+/// A file to keep for an application or project: the file, the audit action it is recorded
+/// under, and the query that finds what it belongs to closed (with the refusal to give then).
+pub(crate) struct AttachmentFiling<'a> {
+    pub application_id: i64,
+    pub file: NewAttachment<'a>,
+    pub audit_action: &'a str,
+    pub closed_if: Option<(&'a str, Vec<Value>, StoreError)>,
 }
 
 /// Checks and keeps a file of an application or project under `kind` (`attachment`, or a
 /// report's `report:<kind>:<seq>`), with its audit entry; the same file again under the same
 /// kind (a retried or double-clicked upload) is the same attachment. `closed_if` is a query run
 /// inside the write: when it finds a row, what the file belongs to has closed (`refusal`).
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn store_attachment(
     db: &Db,
     files: &std::path::Path,
-    application_id: i64,
-    name: &str,
-    kind: &str,
-    bytes: &[u8],
-    audit_action: &str,
-    closed_if: Option<(&str, Vec<Value>, StoreError)>,
+    filing: AttachmentFiling<'_>,
     actor: Actor<'_>,
 ) -> Result<i64> {
+    let AttachmentFiling { application_id, file, audit_action, closed_if } = filing;
+    let NewAttachment { name, kind, bytes } = file;
     let (content_type, sha, safe_name) = checked_upload(files, name, bytes).await?;
     let tx = db.begin_write().await?;
     if let Some((sql, values, refusal)) = closed_if

@@ -65,25 +65,31 @@ pub async fn act(
         execution::establish_check(db, &a, today).await?;
     }
     let tx = db.begin_write().await?;
-    apply(&tx, &a, &c, action, to, reason, decision, actor).await?;
+    apply(&tx, &a, &c, StageChange { action, to, reason, decision }, actor).await?;
     tx.commit().await?;
     Ok(to)
+}
+
+/// A checked change of an application's stage: the action, the stage it leads to, the reason
+/// given and the decision's grant.
+pub(super) struct StageChange<'a> {
+    pub action: Action,
+    pub to: Stage,
+    pub reason: &'a str,
+    pub decision: Decision,
 }
 
 /// Writes a checked change of stage in the caller's transaction: the programme's ledger for
 /// approvals (and for an approval undone by an upheld objection), the board's counts, the event
 /// and the audit entry.
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn apply(
     tx: &crate::db::Tx,
     a: &Application,
     c: &Call,
-    action: Action,
-    to: Stage,
-    reason: &str,
-    decision: Decision,
+    change: StageChange<'_>,
     actor: Actor<'_>,
 ) -> Result<()> {
+    let StageChange { action, to, reason, decision } = change;
     let id = a.id;
     let version = a.version;
     let duplicate_of = a.duplicate_of.clone();

@@ -4,9 +4,9 @@
 //! performance grade and, on failure, credit records. Every change with its audit entry in one
 //! transaction; the rules are `core::projects::execution`'s.
 use super::{
-    Application, ApplicationRefusal, Decision, Move, NoticeRefusal, ProjectRefusal, Reach,
-    TaskBook, act, application, applications, apply, call, condition_in, conditions, id_number_ok,
-    store_attachment, task_book,
+    Application, ApplicationRefusal, AttachmentFiling, Decision, Move, NewAttachment,
+    NoticeRefusal, ProjectRefusal, Reach, StageChange, TaskBook, act, application, applications,
+    apply, call, condition_in, conditions, id_number_ok, store_attachment, task_book,
 };
 use crate::audit::{self, Change};
 use crate::db::{Db, Result, StoreError, Tx};

@@ -78,20 +78,27 @@ pub async fn task_book(db: &Db, application_id: i64) -> Result<Option<TaskBook>>
     db.row(&select::<TaskBook>("WHERE application_id = ?"), vec![application_id.into()]).await
 }
 
+/// A task book as signed: the project's goals, deliverables and milestones within its period,
+/// and whether it is funded after verification (post-subsidy).
+#[derive(Debug, Clone, Copy)]
+pub struct NewTaskBook<'a> {
+    pub goals: &'a str,
+    pub deliverables: &'a [String],
+    pub milestones: &'a [Milestone],
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub post_subsidy: bool,
+}
+
 /// Signs the task book of an established project and lays out its payment schedule (50/30/20,
 /// or one sum after verification for a post-subsidy project); signing is the first condition.
-#[allow(clippy::too_many_arguments)]
 pub async fn sign_task_book(
     db: &Db,
     application_id: i64,
-    goals: &str,
-    deliverables: &[String],
-    milestones: &[Milestone],
-    starts_on: NaiveDate,
-    ends_on: NaiveDate,
-    post_subsidy: bool,
+    book: NewTaskBook<'_>,
     actor: Actor<'_>,
 ) -> Result<()> {
+    let NewTaskBook { goals, deliverables, milestones, starts_on, ends_on, post_subsidy } = book;
     let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
     if a.stage != Stage::Established {
         return Err(ProjectRefusal::NotEstablished.into());

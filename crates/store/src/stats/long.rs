@@ -94,9 +94,9 @@ pub async fn import_long(
     actor: Actor<'_>,
     progress: &dyn Fn(usize, usize),
 ) -> std::result::Result<ImportReport, ImportError> {
-    use innocity_core::stats::long::{self, Place, PlaceError};
     let p = period.to_string();
-    let by_org = long::check(cat, form, &p, raws).map_err(ImportError::File)?;
+    let by_org =
+        innocity_core::stats::long::check(cat, form, &p, raws).map_err(ImportError::File)?;
     // Organisations by credit code, in one read.
     let registered: HashMap<String, Registered> = db
         .rows::<Registered>(&select::<Registered>(""), vec![])
@@ -105,6 +105,42 @@ pub async fn import_long(
         .map(|o| (o.credit_code.clone(), o))
         .collect();
     let f = cat.form(form).ok_or(StoreError::NotFound)?;
+    let unknown = unregistered(f, form, raws, &by_org, &registered);
+    if !unknown.is_empty() {
+        return Err(ImportError::File(unknown));
+    }
+    let snaps = earlier_snapshots(db, cat, form, period).await?;
+    let mut report = ImportReport::default();
+    let items =
+        validated_items(&cat.rules_for(form), by_org, &registered, snaps, period, &mut report)?;
+    report.returns = items.len();
+    let total = items.len();
+    report.changed = save_batch(
+        db,
+        form,
+        &p,
+        &items,
+        SaveHow { mode: Mode::Replace, source: "import" },
+        actor,
+        &|n| progress(n, total),
+    )
+    .await?;
+    Ok(report)
+}
+
+/// The values' organisations, by credit code, each with its entries in file order.
+type ByOrg = std::collections::BTreeMap<String, Vec<innocity_core::stats::long::Entry>>;
+
+/// Organisations in the file that are not registered or do not report this form, each placed at
+/// its first line (at most `MAX_ERRORS`).
+fn unregistered(
+    f: &Form,
+    form: &str,
+    raws: &[innocity_core::stats::long::Raw],
+    by_org: &ByOrg,
+    registered: &HashMap<String, Registered>,
+) -> Vec<innocity_core::stats::long::PlaceError> {
+    use innocity_core::stats::long::{self, Place, PlaceError};
     let mut unknown = Vec::new();
     for code in by_org.keys() {
         let problem = match registered.get(code) {
@@ -124,10 +160,16 @@ pub async fn import_long(
             }
         }
     }
-    if !unknown.is_empty() {
-        return Err(ImportError::File(unknown));
-    }
-    // Earlier periods of every organisation, for year-on-year rules: one read.
+    unknown
+}
+
+/// Earlier periods of every organisation, for year-on-year rules: one read.
+async fn earlier_snapshots(
+    db: &Db,
+    cat: &Catalogue,
+    form: &str,
+    period: Period,
+) -> Result<HashMap<i64, Snapshot>> {
     let forms = cat.forms_read_by(form);
     let earlier: Vec<String> = (1..=12).map(|k| period.offset(-k).to_string()).collect();
     let fm = vec!["?"; forms.len()].join(", ");
@@ -149,13 +191,24 @@ pub async fn import_long(
             .or_insert_with(|| Snapshot::new(period))
             .add(v.period, &v.element, &v.disagg, v.row, v.num);
     }
-    let rules = cat.rules_for(form);
-    let mut report = ImportReport::default();
+    Ok(snaps)
+}
+
+/// Each organisation's return to write, checked against the form's rules with its earlier
+/// values; what the rules found is counted in `report`.
+fn validated_items(
+    rules: &[innocity_core::stats::CompiledRule],
+    by_org: ByOrg,
+    registered: &HashMap<String, Registered>,
+    mut snaps: HashMap<i64, Snapshot>,
+    period: Period,
+    report: &mut ImportReport,
+) -> Result<Vec<BatchItem>> {
     let mut items = Vec::with_capacity(by_org.len());
     for (code, entries) in by_org {
         let (org, path) = match registered.get(&code) {
             Some(o) => (o.id, o.unit_path.clone()),
-            None => return Err(StoreError::NotFound.into()),
+            None => return Err(StoreError::NotFound),
         };
         let mut snap = snaps.remove(&org).unwrap_or_else(|| Snapshot::new(period));
         for e in &entries {
@@ -163,7 +216,7 @@ pub async fn import_long(
                 snap.add(period, &e.element, &e.disagg, e.row, v);
             }
         }
-        for v in innocity_core::stats::validate(&rules, &snap) {
+        for v in innocity_core::stats::validate(rules, &snap) {
             match v.severity {
                 innocity_core::stats::Severity::Error => {
                     report.errors += 1;
@@ -189,19 +242,7 @@ pub async fn import_long(
                 .collect(),
         });
     }
-    report.returns = items.len();
-    let total = items.len();
-    report.changed = save_batch(
-        db,
-        form,
-        &p,
-        &items,
-        SaveHow { mode: Mode::Replace, source: "import" },
-        actor,
-        &|n| progress(n, total),
-    )
-    .await?;
-    Ok(report)
+    Ok(items)
 }
 
 /// Every value of a form and period with its organisation's unit path (for exports and for

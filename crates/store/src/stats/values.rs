@@ -60,9 +60,9 @@ pub async fn save(
     upload: Option<Upload>,
     actor: Actor<'_>,
 ) -> Result<Saved> {
-    let SaveHow { mode, source } = how;
     let tx = db.begin_write().await?;
-    let saved = save_in(&tx, form, period, &item, mode, source, upload.as_ref(), &actor).await?;
+    let w = ReturnWrite { form, period, how, actor: &actor };
+    let saved = save_in(&tx, &w, &item, upload.as_ref()).await?;
     tx.commit().await?;
     Ok(saved)
 }
@@ -86,11 +86,11 @@ pub async fn save_batch(
     actor: Actor<'_>,
     progress: &dyn Fn(usize),
 ) -> Result<usize> {
-    let SaveHow { mode, source } = how;
     let tx = db.begin_write().await?;
+    let w = ReturnWrite { form, period, how, actor: &actor };
     let mut changed = 0;
     for (i, item) in items.iter().enumerate() {
-        changed += save_in(&tx, form, period, item, mode, source, None, &actor).await?.changed;
+        changed += save_in(&tx, &w, item, None).await?.changed;
         progress(i + 1);
     }
     tx.commit().await?;
@@ -107,67 +107,115 @@ pub(super) async fn lock_return(
     tx.row(&sql, vec![form.into(), period.into(), organisation_id.into()]).await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What one save writes into, and how: shared by every return of a batch.
+struct ReturnWrite<'a> {
+    form: &'a str,
+    period: &'a str,
+    how: SaveHow,
+    actor: &'a Actor<'a>,
+}
+
+/// A cell's key in a return: element, disaggregation, row.
+type CellKey = (String, String, i64);
+
+/// The cells a save writes and clears, and the change history it records.
+#[derive(Default)]
+struct CellDiff {
+    upserts: Vec<(String, String, i64, Stored)>,
+    deletes: Vec<CellKey>,
+    history: Vec<CellHistory>,
+}
+
 async fn save_in(
     tx: &Tx,
-    form: &str,
-    period: &str,
+    w: &ReturnWrite<'_>,
     item: &BatchItem,
-    mode: Mode,
-    source: Source,
     upload: Option<&Upload>,
-    actor: &Actor<'_>,
 ) -> Result<Saved> {
     let now = tx.clock.now_ms();
-    let mut ret = match lock_return(tx, form, period, item.organisation_id).await? {
-        Some(r) => r,
-        None => {
-            let id = tx
-                .insert(
-                    "INSERT INTO stat_returns (form, period, organisation_id, unit_path, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    vec![form.into(), period.into(), item.organisation_id.into(), item.unit_path.clone().into(), Status::Draft.code().into(), now.into(), now.into()],
-                )
-                .await?;
-            Return {
-                id,
-                form: form.into(),
-                period: period.into(),
-                organisation_id: item.organisation_id,
-                unit_path: item.unit_path.clone(),
-                status: Status::NotStarted,
-                explanations: HashMap::new(),
-                reason: String::new(),
-                created_at: now,
-                updated_at: now,
-                submitted_at: 0,
-                reviewed_by: String::new(),
-                reviewed_at: 0,
-                version: 1,
-            }
-        }
-    };
+    let mut ret = open_return(tx, w, item, now).await?;
     let to = next(ret.status, Action::Edit)
         .map_err(|_| ReturnRefusal::NotEditable { status: ret.status })?;
     if let Some(u) = upload {
-        let seen = tx
-            .query_one("SELECT uploaded_by, uploaded_at FROM stat_uploads WHERE return_id = ? AND sha256 = ?", vec![ret.id.into(), u.sha256.clone().into()])
-            .await?;
-        if let Some(seen) = seen {
-            let by: String = seen.try_get("", "uploaded_by")?;
-            let at: i64 = seen.try_get("", "uploaded_at")?;
-            return Err(ReturnRefusal::SameFile { file_name: u.file_name.clone(), by, at }.into());
-        }
-        tx.exec(
-            "INSERT INTO stat_uploads (return_id, sha256, file_name, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?)",
-            vec![ret.id.into(), u.sha256.clone().into(), u.file_name.clone().into(), actor.username.into(), now.into()],
+        record_upload(tx, ret.id, u, w.actor, now).await?;
+    }
+    let existing = stored_values(tx, ret.id).await?;
+    let diff = diff_cells(&existing, item, w.how.mode);
+    write_values(tx, ret.id, &diff).await?;
+    write_history(tx, ret.id, &diff.history, w, now).await?;
+    if !diff.history.is_empty() || ret.status == Status::NotStarted {
+        mark_edited(tx, &ret, to, &diff.history, w, now).await?;
+        ret.status = to;
+        ret.updated_at = now;
+        ret.version += 1;
+    }
+    Ok(Saved { ret, changed: diff.history.len() })
+}
+
+/// The return being saved, locked; a new draft when it does not exist yet (its status still
+/// `NotStarted` in memory, so the save records it even without changed cells).
+async fn open_return(tx: &Tx, w: &ReturnWrite<'_>, item: &BatchItem, now: i64) -> Result<Return> {
+    let (form, period) = (w.form, w.period);
+    if let Some(r) = lock_return(tx, form, period, item.organisation_id).await? {
+        return Ok(r);
+    }
+    let id = tx
+        .insert(
+            "INSERT INTO stat_returns (form, period, organisation_id, unit_path, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            vec![form.into(), period.into(), item.organisation_id.into(), item.unit_path.clone().into(), Status::Draft.code().into(), now.into(), now.into()],
         )
         .await?;
+    Ok(Return {
+        id,
+        form: form.into(),
+        period: period.into(),
+        organisation_id: item.organisation_id,
+        unit_path: item.unit_path.clone(),
+        status: Status::NotStarted,
+        explanations: HashMap::new(),
+        reason: String::new(),
+        created_at: now,
+        updated_at: now,
+        submitted_at: 0,
+        reviewed_by: String::new(),
+        reviewed_at: 0,
+        version: 1,
+    })
+}
+
+/// Records an imported file, refusing one already imported into this return.
+async fn record_upload(
+    tx: &Tx,
+    return_id: i64,
+    u: &Upload,
+    actor: &Actor<'_>,
+    now: i64,
+) -> Result<()> {
+    let seen = tx
+        .query_one(
+            "SELECT uploaded_by, uploaded_at FROM stat_uploads WHERE return_id = ? AND sha256 = ?",
+            vec![return_id.into(), u.sha256.clone().into()],
+        )
+        .await?;
+    if let Some(seen) = seen {
+        let by: String = seen.try_get("", "uploaded_by")?;
+        let at: i64 = seen.try_get("", "uploaded_at")?;
+        return Err(ReturnRefusal::SameFile { file_name: u.file_name.clone(), by, at }.into());
     }
-    // What is stored now, to keep only real changes and record old values.
-    let existing: HashMap<(String, String, i64), Stored> = tx
+    tx.exec(
+        "INSERT INTO stat_uploads (return_id, sha256, file_name, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?)",
+        vec![return_id.into(), u.sha256.clone().into(), u.file_name.clone().into(), actor.username.into(), now.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// What is stored now, to keep only real changes and record old values.
+async fn stored_values(tx: &Tx, return_id: i64) -> Result<HashMap<CellKey, Stored>> {
+    Ok(tx
         .query_all(
             "SELECT element, disagg, row_no, num, txt FROM stat_values WHERE return_id = ?",
-            vec![ret.id.into()],
+            vec![return_id.into()],
         )
         .await?
         .iter()
@@ -183,7 +231,12 @@ async fn save_in(
             )?;
             Some((key, v))
         })
-        .collect();
+        .collect())
+}
+
+/// The real changes: cells whose value differs from what is stored (in `Replace` mode, stored
+/// cells the save does not mention are cleared).
+fn diff_cells(existing: &HashMap<CellKey, Stored>, item: &BatchItem, mode: Mode) -> CellDiff {
     let mut wanted: Vec<(String, String, i64, Option<Stored>)> = item
         .changes
         .iter()
@@ -200,16 +253,14 @@ async fn save_in(
             }
         }
     }
-    let mut upserts: Vec<(String, String, i64, Stored)> = Vec::new();
-    let mut deletes: Vec<(String, String, i64)> = Vec::new();
-    let mut history: Vec<CellHistory> = Vec::new();
+    let mut diff = CellDiff::default();
     for (element, disagg, row, value) in wanted {
         let key = (element, disagg, row);
         let old = existing.get(&key);
         if old == value.as_ref() {
             continue;
         }
-        history.push(CellHistory {
+        diff.history.push(CellHistory {
             element: key.0.clone(),
             disagg: key.1.clone(),
             row: key.2,
@@ -217,17 +268,22 @@ async fn save_in(
             new: value.as_ref().map(Stored::to_input),
         });
         match value {
-            Some(v) => upserts.push((key.0, key.1, key.2, v)),
-            None => deletes.push(key),
+            Some(v) => diff.upserts.push((key.0, key.1, key.2, v)),
+            None => diff.deletes.push(key),
         }
     }
+    diff
+}
+
+/// Writes and clears the changed cells.
+async fn write_values(tx: &Tx, return_id: i64, diff: &CellDiff) -> Result<()> {
     // Many rows per statement: one round trip per few hundred values.
-    for chunk in upserts.chunks(400) {
+    for chunk in diff.upserts.chunks(400) {
         let marks = vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut params: Vec<Value> = Vec::with_capacity(chunk.len() * 6);
         for (e, d, r, v) in chunk {
             params.extend([
-                Value::from(ret.id),
+                Value::from(return_id),
                 e.clone().into(),
                 d.clone().into(),
                 (*r).into(),
@@ -244,55 +300,78 @@ async fn save_in(
         )
         .await?;
     }
-    for (e, d, r) in &deletes {
-        tx.exec("DELETE FROM stat_values WHERE return_id = ? AND element = ? AND disagg = ? AND row_no = ?", vec![ret.id.into(), e.clone().into(), d.clone().into(), (*r).into()]).await?;
+    for (e, d, r) in &diff.deletes {
+        tx.exec("DELETE FROM stat_values WHERE return_id = ? AND element = ? AND disagg = ? AND row_no = ?", vec![return_id.into(), e.clone().into(), d.clone().into(), (*r).into()]).await?;
     }
+    Ok(())
+}
+
+/// Writes every changed cell's old and new value to the change history.
+async fn write_history(
+    tx: &Tx,
+    return_id: i64,
+    history: &[CellHistory],
+    w: &ReturnWrite<'_>,
+    now: i64,
+) -> Result<()> {
     for chunk in history.chunks(300) {
         let marks = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut params: Vec<Value> = Vec::with_capacity(chunk.len() * 9);
         for h in chunk {
             params.extend([
-                Value::from(ret.id),
+                Value::from(return_id),
                 h.element.clone().into(),
                 h.disagg.clone().into(),
                 h.row.into(),
                 h.old.clone().into(),
                 h.new.clone().into(),
-                source.into(),
-                actor.username.into(),
+                w.how.source.into(),
+                w.actor.username.into(),
                 now.into(),
             ]);
         }
         tx.exec(&format!("INSERT INTO stat_value_changes (return_id, element, disagg, row_no, old_value, new_value, source, changed_by, changed_at) VALUES {marks}"), params).await?;
     }
-    if !history.is_empty() || ret.status == Status::NotStarted {
-        tx.exec("UPDATE stat_returns SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?", vec![to.code().into(), now.into(), ret.id.into()]).await?;
-        let shown = |h: &[CellHistory], pick: fn(&CellHistory) -> &Option<String>| {
-            serde_json::Value::Object(
-                h.iter()
-                    .take(50)
-                    .map(|x| (cell_label(&x.element, &x.disagg, x.row), serde_json::json!(pick(x))))
-                    .collect(),
-            )
-        };
-        audit::append(
-            tx,
-            Change {
-                actor: actor.username,
-                action: "stat_return.values",
-                entity: "stat_return",
-                entity_id: ret.id.to_string(),
-                before: shown(&history, |x| &x.old),
-                after: serde_json::json!({ "source": source, "changed": history.len(), "values": shown(&history, |x| &x.new) }),
-                request_id: actor.request_id,
-            },
+    Ok(())
+}
+
+/// Moves the return to its edited status and writes the save's one audit entry.
+async fn mark_edited(
+    tx: &Tx,
+    ret: &Return,
+    to: Status,
+    history: &[CellHistory],
+    w: &ReturnWrite<'_>,
+    now: i64,
+) -> Result<()> {
+    tx.exec(
+        "UPDATE stat_returns SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+        vec![to.code().into(), now.into(), ret.id.into()],
+    )
+    .await?;
+    let shown = |h: &[CellHistory], pick: fn(&CellHistory) -> &Option<String>| {
+        serde_json::Value::Object(
+            h.iter()
+                .take(50)
+                .map(|x| (cell_label(&x.element, &x.disagg, x.row), serde_json::json!(pick(x))))
+                .collect(),
         )
-        .await?;
-        ret.status = to;
-        ret.updated_at = now;
-        ret.version += 1;
-    }
-    Ok(Saved { ret, changed: history.len() })
+    };
+    let source = w.how.source;
+    audit::append(
+        tx,
+        Change {
+            actor: w.actor.username,
+            action: "stat_return.values",
+            entity: "stat_return",
+            entity_id: ret.id.to_string(),
+            before: shown(history, |x| &x.old),
+            after: serde_json::json!({ "source": source, "changed": history.len(), "values": shown(history, |x| &x.new) }),
+            request_id: w.actor.request_id,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// `RD_EXP.GOV`, `P_EXP[3]`: how a cell is named in history and messages.

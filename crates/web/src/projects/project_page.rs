@@ -238,18 +238,15 @@ pub async fn project_act(
                         ],
                     )
                 })?;
-            store::sign_task_book(
-                db,
-                app.id,
-                &f.goals,
-                &deliverables,
-                &milestones,
-                from,
-                to,
-                f.post_subsidy == "1",
-                ctx.actor(),
-            )
-            .await?;
+            let book = store::NewTaskBook {
+                goals: &f.goals,
+                deliverables: &deliverables,
+                milestones: &milestones,
+                starts_on: from,
+                ends_on: to,
+                post_subsidy: f.post_subsidy == "1",
+            };
+            store::sign_task_book(db, app.id, book, ctx.actor()).await?;
             "projects.signed"
         }
         "prepare" | "release" => {

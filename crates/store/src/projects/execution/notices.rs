@@ -268,8 +268,13 @@ pub async fn resolve_objection(
     }
     if uphold && a.stage == Stage::Approved {
         let reason = format!("公示期异议成立：{}", resolution.trim());
-        apply(&tx, &a, &c, Action::Reject, Stage::Rejected, &reason, Decision::default(), actor)
-            .await?;
+        let change = StageChange {
+            action: Action::Reject,
+            to: Stage::Rejected,
+            reason: &reason,
+            decision: Decision::default(),
+        };
+        apply(&tx, &a, &c, change, actor).await?;
     }
     log(
         &tx,

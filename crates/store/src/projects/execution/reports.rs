@@ -162,20 +162,26 @@ pub async fn submit_report(
     tx.commit().await
 }
 
+/// A file for a report: which report (its kind and number), the file's name and bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct NewReportFile<'a> {
+    pub kind: ReportKind,
+    pub seq: u32,
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+}
+
 /// The leader adds a file to a report not yet submitted (while the project runs): checked and
 /// kept like an application's attachments, under `report:<kind>:<seq>`.
-#[allow(clippy::too_many_arguments)]
 pub async fn add_report_file(
     db: &Db,
     files: &std::path::Path,
     application_id: i64,
     leader_user_id: i64,
-    kind: ReportKind,
-    seq: u32,
-    name: &str,
-    bytes: &[u8],
+    file: NewReportFile<'_>,
     actor: Actor<'_>,
 ) -> Result<i64> {
+    let NewReportFile { kind, seq, name, bytes } = file;
     let a = application(db, application_id).await?.ok_or(StoreError::NotFound)?;
     if a.leader_user_id != leader_user_id || a.stage != Stage::Established {
         return Err(StoreError::NotFound);
@@ -197,18 +203,13 @@ pub async fn add_report_file(
         vec![application_id.into(), kind.code().into(), i64::from(seq).into()],
         StoreError::from(ProjectRefusal::ReportIn),
     );
-    store_attachment(
-        db,
-        files,
+    let filing = AttachmentFiling {
         application_id,
-        name,
-        &report_file_kind(kind, seq),
-        bytes,
-        "project.report_file",
-        Some(submitted),
-        actor,
-    )
-    .await
+        file: NewAttachment { name, kind: &report_file_kind(kind, seq), bytes },
+        audit_action: "project.report_file",
+        closed_if: Some(submitted),
+    };
+    store_attachment(db, files, filing, actor).await
 }
 
 /// The leader marks a milestone reached (today, with a note); once only, while the project runs.

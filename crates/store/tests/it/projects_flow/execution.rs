@@ -26,12 +26,14 @@ pub(super) async fn the_task_book_and_its_milestone(f: &Flow) -> Vec<String> {
         p::sign_task_book(
             &t.db,
             id,
-            "完成碳纤维复合材料低成本制备工艺攻关。",
-            &deliverables,
-            &outside,
-            d("2026-07-01"),
-            d("2027-06-30"),
-            false,
+            p::NewTaskBook {
+                goals: "完成碳纤维复合材料低成本制备工艺攻关。",
+                deliverables: &deliverables,
+                milestones: &outside,
+                starts_on: d("2026-07-01"),
+                ends_on: d("2027-06-30"),
+                post_subsidy: false,
+            },
             ACTOR
         )
         .await,
@@ -46,12 +48,14 @@ pub(super) async fn the_task_book_and_its_milestone(f: &Flow) -> Vec<String> {
     p::sign_task_book(
         &t.db,
         id,
-        "完成碳纤维复合材料低成本制备工艺攻关。",
-        &deliverables,
-        &milestones,
-        d("2026-07-01"),
-        d("2027-06-30"),
-        false,
+        p::NewTaskBook {
+            goals: "完成碳纤维复合材料低成本制备工艺攻关。",
+            deliverables: &deliverables,
+            milestones: &milestones,
+            starts_on: d("2026-07-01"),
+            ends_on: d("2027-06-30"),
+            post_subsidy: false,
+        },
         ACTOR,
     )
     .await

@@ -129,15 +129,13 @@ pub async fn report_upload(
     }
     let kind = ReportKind::parse(&kind).ok_or_else(AppError::not_found)?;
     let (name, bytes) = crate::http::read_upload(ctx, req).await?;
+    let file = x::NewReportFile { kind, seq, name: &name, bytes: &bytes };
     x::add_report_file(
         &state.db,
         &state.config.files_dir,
         id,
         a.principal.user_id,
-        kind,
-        seq,
-        &name,
-        &bytes,
+        file,
         ctx.actor(),
     )
     .await

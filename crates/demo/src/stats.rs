@@ -1,0 +1,417 @@
+//! Demo statistics: two years of returns in every state, and approving them up the hierarchy.
+use super::*;
+
+/// What [`seed_stats`] made.
+#[derive(Debug, Clone, Default)]
+pub struct StatsSummary {
+    pub returns: usize,
+    pub values: usize,
+}
+
+/// Titles of engineering papers, as R&D project names in 107-1.
+fn project_titles(csl_tsv: Option<&str>) -> Vec<String> {
+    let mut out: Vec<String> = csl_tsv
+        .map(|t| {
+            t.lines()
+                .skip(1)
+                .filter_map(|l| {
+                    let cols: Vec<&str> = l.split('\t').collect();
+                    let (title, cat) = (cols.get(1)?.trim(), cols.get(5)?.trim());
+                    (cat == "工学" && (8..=40).contains(&title.chars().count()))
+                        .then(|| title.to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if out.is_empty() {
+        out = [
+            "高性能碳纤维复合材料制备关键技术研究",
+            "稀土永磁电机智能控制系统开发",
+            "光伏组件缺陷在线检测装备研制",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    }
+    out
+}
+
+/// One enterprise's 107-2 values for a year, consistent with every error rule: parts add up
+/// to totals, "of which" never exceeds its total. `scale` multiplies R&D money (a unit mistake
+/// when it is 1000: 元 typed for 千元).
+fn enterprise_107_2(
+    rng: &mut Lcg,
+    revenue: f64,
+    intensity: f64,
+    scale: f64,
+) -> Vec<(&'static str, &'static str, f64)> {
+    let r = |rng: &mut Lcg, lo: u64, hi: u64| (lo + rng.next() % (hi - lo + 1)) as f64 / 100.0;
+    let rd = (revenue * intensity).round().max(50.0);
+    let mut parts: Vec<(&str, f64)> = Vec::new();
+    let mut used = 0.0;
+    for (code, lo, hi) in [
+        ("RD_EXP_PERS", 40, 52),
+        ("RD_EXP_DIRECT", 18, 26),
+        ("RD_EXP_DEPR", 3, 6),
+        ("RD_EXP_AMORT", 1, 3),
+        ("RD_EXP_DESIGN", 1, 3),
+        ("RD_EXP_EQUIP", 1, 3),
+        ("RD_EXP_OUTSRC", 2, 6),
+    ] {
+        let v = (rd * r(rng, lo, hi)).floor();
+        used += v;
+        parts.push((code, v));
+    }
+    parts.push(("RD_EXP_OTHER", rd - used));
+    let outsrc = parts[6].1;
+    let univ = (outsrc * r(rng, 30, 50)).floor();
+    let inst = (outsrc * r(rng, 10, 30)).floor();
+    let abroad = (outsrc * r(rng, 0, 5)).floor();
+    let gov = (rd * r(rng, 2, 15)).floor();
+    let overseas = (rd * r(rng, 0, 2)).floor();
+    let other_src = (rd * r(rng, 0, 3)).floor();
+    let employees = (revenue / (600.0 + (rng.next() % 900) as f64)).round().max(20.0);
+    let staff = (employees * r(rng, 8, 25)).round().max(3.0);
+    let ft = (staff * r(rng, 60, 90)).round();
+    let fte = ((ft + (staff - ft) * 0.4) * 10.0).round() / 10.0;
+    let newprod_sales = (revenue * r(rng, 10, 40)).round();
+    let apps = (rng.next() % 40) as f64;
+    let proj_exp = (rd * r(rng, 55, 85)).floor();
+    let mut v: Vec<(&'static str, &'static str, f64)> = vec![
+        ("EMPLOYEES", "", employees),
+        ("REVENUE", "", revenue),
+        ("ASSETS", "", (revenue * r(rng, 120, 200)).round()),
+        ("PROFIT", "", (revenue * (r(rng, 0, 20) - 0.05)).round()),
+        ("EXPORT_VALUE", "", (revenue * r(rng, 0, 20)).round()),
+        ("RD_STAFF", "", staff),
+        ("RD_STAFF_FT", "", ft),
+        ("RD_STAFF_FEMALE", "", (staff * r(rng, 20, 40)).round()),
+        ("RD_STAFF_DOCTOR", "", (staff * r(rng, 1, 8)).round()),
+        ("RD_STAFF_MASTER", "", (staff * r(rng, 15, 30)).round()),
+        ("RD_FTE", "", fte),
+        ("RD_PROJECTS", "", (2 + rng.next() % 10) as f64),
+        ("RD_INSTITUTES", "", (rng.next() % 3) as f64),
+        ("INST_STAFF", "", (staff * r(rng, 20, 60)).round()),
+        ("NEWPROD_PROJECTS", "", (1 + rng.next() % 8) as f64),
+        ("NEWPROD_SALES", "", newprod_sales),
+        ("NEWPROD_EXPORT", "", (newprod_sales * r(rng, 0, 25)).round()),
+        ("PATENT_APPS", "", apps),
+        ("PATENT_INV_APPS", "", (apps * r(rng, 20, 60)).floor()),
+        ("PATENT_VALID_INV", "", (rng.next() % 60) as f64),
+        ("PATENT_LICENSED", "", (rng.next() % 4) as f64),
+        ("PAPERS", "", (rng.next() % 12) as f64),
+        ("STANDARDS", "", (rng.next() % 3) as f64),
+        ("TRADEMARKS", "", (rng.next() % 20) as f64),
+    ];
+    let money: Vec<(&'static str, &'static str, f64)> = vec![
+        ("RD_EXP", "", rd),
+        ("RD_EXP", "GOV", gov),
+        ("RD_EXP", "OVERSEAS", overseas),
+        ("RD_EXP", "OTHER", other_src),
+        ("RD_EXP", "ENT", rd - gov - overseas - other_src),
+        ("RD_EXP_OUTSRC", "UNIV", univ),
+        ("RD_EXP_OUTSRC", "INST", inst),
+        ("RD_EXP_OUTSRC", "ABROAD", abroad),
+        ("RD_EXP_OUTSRC", "ENT", outsrc - univ - inst - abroad),
+        ("RD_PROJ_EXP", "", proj_exp),
+        ("INST_EXP", "", (rd * r(rng, 20, 60)).round()),
+        ("INST_EQUIP", "", (rd * r(rng, 50, 200)).round()),
+        ("NEWPROD_EXP", "", (rd * r(rng, 40, 80)).round()),
+        ("PATENT_LICENSE_INCOME", "", (rng.next() % 500) as f64),
+        ("TECH_IMPORT", "", (rd * r(rng, 0, 5)).round()),
+        ("TECH_ABSORB", "", (rd * r(rng, 0, 2)).round()),
+        ("TECH_DOMESTIC", "", (rd * r(rng, 0, 6)).round()),
+        ("TECH_RENOVATE", "", (rd * r(rng, 5, 30)).round()),
+        ("GOV_RD_FUNDS", "", gov),
+        ("TAX_RD_DEDUCTION", "", (rd * r(rng, 15, 25)).round()),
+        ("TAX_HITECH", "", (revenue * r(rng, 0, 2)).round()),
+    ];
+    v.extend(parts.into_iter().map(|(c, x)| (c, "", x * scale)));
+    v.extend(money.into_iter().map(|(c, d, x)| (c, d, x * scale)));
+    v
+}
+
+fn num_change(element: &str, disagg: &str, row: i64, v: f64) -> innocity_store::stats::CellChange {
+    innocity_store::stats::CellChange {
+        element: element.into(),
+        disagg: disagg.into(),
+        row,
+        value: Some(innocity_core::stats::values::Stored::Num(v)),
+    }
+}
+
+fn text_change(element: &str, row: i64, v: &str) -> innocity_store::stats::CellChange {
+    innocity_store::stats::CellChange {
+        element: element.into(),
+        disagg: String::new(),
+        row,
+        value: Some(innocity_core::stats::values::Stored::Text(v.into())),
+    }
+}
+
+/// Two years of returns for the demo: 107-2 and 107-1 for 2024 (approved up to the city and
+/// locked) and 2025 (in every state, a few with unit mistakes and explained warnings), and the
+/// quarterly quick report from 2025Q1 to 2026Q3. The 2025 and 2026Q3 windows are extended so
+/// the demo can be filled in now.
+pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> {
+    use innocity_store::stats::{BatchItem, Mode};
+    let actor = innocity_store::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
+    let orgs_rows = db
+        .read("SELECT id, kind, unit_path FROM organisations ORDER BY id", vec![], |r| {
+            Ok((r.int(0)?, r.text(1)?, r.text(2)?))
+        })
+        .await?;
+    let titles = project_titles(csl_tsv);
+    let units = orgs::units(db).await?;
+    let gx = units.iter().find(|u| u.code == "LZGX").cloned();
+    let showcase = match &gx {
+        Some(u) => first_org(db, "enterprise", Some(&u.path)).await?,
+        None => None,
+    };
+    let mut rng = Lcg(107);
+    let mut summary = StatsSummary::default();
+    let enterprises: Vec<&(i64, String, String)> =
+        orgs_rows.iter().filter(|o| o.1 == "enterprise").collect();
+    // Per enterprise: revenue 2024, growth, R&D intensity.
+    let profile: Vec<(f64, f64, f64)> = enterprises
+        .iter()
+        .map(|_| {
+            let revenue = (20_000.0
+                * (1u64 << (rng.next() % 8)) as f64
+                * (1.0 + (rng.next() % 100) as f64 / 100.0))
+                .round();
+            let growth = 0.92 + (rng.next() % 30) as f64 / 100.0;
+            let intensity = (50 + rng.next() % 750) as f64 / 10_000.0;
+            (revenue, growth, intensity)
+        })
+        .collect();
+    for year in [2024, 2025] {
+        let mut grid = Vec::new();
+        let mut roster = Vec::new();
+        for (i, o) in enterprises.iter().enumerate() {
+            let not_started = year == 2025 && i % 10 == 9 && Some(o.0) != showcase;
+            if not_started {
+                continue;
+            }
+            let (revenue, growth, intensity) = profile[i];
+            // A few jump by 80% (explained warnings); three type 元 for 千元 (outliers).
+            let jump = year == 2025 && i % 17 == 5;
+            let scale = if year == 2025 && i % 53 == 7 { 1000.0 } else { 1.0 };
+            let rev = if year == 2024 { revenue } else { (revenue * growth).round() };
+            let mut r2 = Lcg(o.0 as u64 * 31 + year as u64);
+            let values = enterprise_107_2(
+                &mut r2,
+                rev,
+                if jump { intensity * 1.8 } else { intensity },
+                scale,
+            );
+            let proj_exp = values.iter().find(|v| v.0 == "RD_PROJ_EXP").map(|v| v.2).unwrap_or(0.0);
+            grid.push(BatchItem {
+                organisation_id: o.0,
+                unit_path: o.2.clone(),
+                changes: values.iter().map(|(e, d, v)| num_change(e, d, 0, *v)).collect(),
+            });
+            let n = 2 + (r2.next() % 3) as i64;
+            let mut changes = Vec::new();
+            for row in 1..=n {
+                let title = &titles[(r2.next() as usize) % titles.len()];
+                let start = (year - (r2.next() % 2) as i32) * 100 + 1 + (r2.next() % 12) as i32;
+                let end = (year + (r2.next() % 2) as i32) * 100 + 1 + (r2.next() % 12) as i32;
+                let end = end.max(start);
+                let staff = (3 + r2.next() % 15) as f64;
+                let exp = (proj_exp / n as f64).floor();
+                changes.push(text_change("P_NAME", row, title));
+                changes.push(text_change(
+                    "P_SOURCE",
+                    row,
+                    ["1", "2", "3", "4", "4", "4"][(r2.next() % 6) as usize],
+                ));
+                changes.push(text_change(
+                    "P_COOP",
+                    row,
+                    ["2", "3", "4", "5", "5"][(r2.next() % 5) as usize],
+                ));
+                changes.push(num_change("P_START", "", row, start as f64));
+                changes.push(num_change("P_END", "", row, end as f64));
+                changes.push(num_change("P_STAFF", "", row, staff));
+                changes.push(num_change(
+                    "P_PERSON_MONTHS",
+                    "",
+                    row,
+                    (staff * (4 + r2.next() % 8) as f64).round(),
+                ));
+                changes.push(num_change("P_EXP", "", row, exp));
+                changes.push(num_change(
+                    "P_EXP_GOV",
+                    "",
+                    row,
+                    (exp * (r2.next() % 30) as f64 / 100.0).floor(),
+                ));
+            }
+            roster.push(BatchItem { organisation_id: o.0, unit_path: o.2.clone(), changes });
+        }
+        for (form, items) in [("107-2", &grid), ("107-1", &roster)] {
+            summary.values += innocity_store::stats::save_batch(
+                db,
+                form,
+                &year.to_string(),
+                items,
+                innocity_store::stats::SaveHow { mode: Mode::Replace, source: "import" },
+                actor,
+                &|_| {},
+            )
+            .await?;
+            summary.returns += items.len();
+        }
+    }
+    // The quick report: cumulative within each year.
+    let reporters: Vec<&(i64, String, String)> = orgs_rows
+        .iter()
+        .filter(|o| ["enterprise", "institute", "university"].contains(&o.1.as_str()))
+        .collect();
+    let quarters: Vec<(i32, u8)> =
+        vec![(2025, 1), (2025, 2), (2025, 3), (2025, 4), (2026, 1), (2026, 2), (2026, 3)];
+    for (y, q) in &quarters {
+        let mut items = Vec::new();
+        for (i, o) in reporters.iter().enumerate() {
+            if *y == 2026 && *q == 3 && i % 10 == 9 && Some(o.0) != showcase {
+                continue;
+            }
+            let base = enterprises
+                .iter()
+                .position(|e| e.0 == o.0)
+                .map(|k| profile[k])
+                .unwrap_or((8_000.0, 1.05, 0.2));
+            let revenue_year = base.0 * if *y == 2025 { base.1 } else { base.1 * base.1 };
+            let share = *q as f64 / 4.0;
+            let mut r3 = Lcg(o.0 as u64 * 7 + *y as u64 * 10 + *q as u64);
+            let noise = 0.95 + (r3.next() % 10) as f64 / 100.0;
+            let rev = (revenue_year * share * noise).round();
+            let rd = (rev * base.2).round();
+            let staff = (rev / 4000.0 * base.2 * 40.0).round().clamp(3.0, 400.0);
+            items.push(BatchItem {
+                organisation_id: o.0,
+                unit_path: o.2.clone(),
+                changes: vec![
+                    num_change("Q_REVENUE", "", 0, rev),
+                    num_change("Q_RD_EXP", "", 0, rd),
+                    num_change("Q_RD_STAFF", "", 0, staff),
+                    num_change("Q_PATENT_APPS", "", 0, (*q as u64 * (r3.next() % 4)) as f64),
+                    num_change(
+                        "Q_TECH_CONTRACTS",
+                        "",
+                        0,
+                        (rev * 0.02 * (r3.next() % 3) as f64).round(),
+                    ),
+                    num_change("Q_HITECH_OUTPUT", "", 0, (rev * 0.6).round()),
+                ],
+            });
+        }
+        let period = format!("{y}Q{q}");
+        summary.values += innocity_store::stats::save_batch(
+            db,
+            "KB-Q",
+            &period,
+            &items,
+            innocity_store::stats::SaveHow { mode: Mode::Replace, source: "import" },
+            actor,
+            &|_| {},
+        )
+        .await?;
+        summary.returns += items.len();
+    }
+    set_demo_states(db, showcase).await?;
+    Ok(summary)
+}
+
+/// Puts the demo returns into their states, as the people of the demo would have.
+async fn set_demo_states(db: &Db, showcase: Option<i64>) -> Result<()> {
+    let now = db.clock.now_ms();
+    let day = 86_400_000i64;
+    let returns = db
+        .read(
+            "SELECT id, form, period, organisation_id FROM stat_returns ORDER BY id",
+            vec![],
+            |r| Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.int(3)?)),
+        )
+        .await?;
+    let tx = db.begin_write().await?;
+    for (k, (id, form, period, org)) in returns.iter().enumerate() {
+        let current = (form.starts_with("107") && period == "2025") || period == "2026Q3";
+        let (status, reason, explanations) = if !current {
+            ("approved", "", "{}".to_string())
+        } else if Some(*org) == showcase {
+            ("draft", "", "{}".to_string())
+        } else {
+            match k % 10 {
+                0..=3 => ("submitted", "", r#"{"R107-2-07":"新建研发中心投入使用，研发投入大幅增加。","R107-2-13":"数据已核实。"}"#.to_string()),
+                4 | 5 => ("approved", "", "{}".to_string()),
+                6 => ("returned", "研究开发人员数与上年差异较大，请核实后重新上报。", "{}".to_string()),
+                _ => ("draft", "", "{}".to_string()),
+            }
+        };
+        let submitted = if status == "draft" { 0 } else { now - (10 + (k as i64 % 20)) * day };
+        let reviewer = if matches!(status, "approved" | "returned") { "zone" } else { "" };
+        tx.exec(
+            "UPDATE stat_returns SET status = ?, reason = ?, explanations = ?, submitted_at = ?, reviewed_by = ?, reviewed_at = ? WHERE id = ?",
+            vec![status.into(), reason.into(), explanations.into(), submitted.into(), reviewer.into(), (if reviewer.is_empty() { 0 } else { submitted + 2 * day }).into(), (*id).into()],
+        )
+        .await?;
+    }
+    for (form, period, closes) in [
+        ("107-2", "2025", "2026-12-31"),
+        ("107-1", "2025", "2026-12-31"),
+        ("KB-Q", "2026Q3", "2026-12-15"),
+    ] {
+        tx.exec(
+            "INSERT INTO stat_windows (form, period, closes_on, set_by) VALUES (?, ?, ?, 'bureau')",
+            vec![form.into(), period.into(), closes.into()],
+        )
+        .await?;
+    }
+    innocity_store::audit::append(
+        &tx,
+        innocity_store::audit::Change {
+            actor: "demo",
+            action: "demo.stat_states",
+            entity: "stat_return",
+            entity_id: "*".into(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "returns": returns.len() }),
+            request_id: "demo",
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Approves the demo's completed periods up the hierarchy, park by park, zone by zone, then
+/// the cities (which locks them), through the same checks a reviewer's approval passes.
+pub async fn approve_demo_periods(db: &Db) -> Result<usize> {
+    let cat = innocity_store::stats::catalogue(db).await?;
+    let units = orgs::units(db).await?;
+    let actor = innocity_store::orgs::Actor { user_id: 0, username: "bureau", request_id: "demo" };
+    let mut n = 0;
+    for (form, period) in [("107-2", "2024"), ("107-1", "2024"), ("KB-Q", "2025Q4")] {
+        let Some(f) = cat.form(form) else { continue };
+        for level in ["park", "zone", "city"] {
+            for u in units.iter().filter(|u| u.level == level) {
+                let children: Vec<OrgUnit> =
+                    units.iter().filter(|c| c.parent_id == Some(u.id)).cloned().collect();
+                innocity_store::stats::approve_unit(
+                    db,
+                    f,
+                    period,
+                    u,
+                    &children,
+                    level == "city",
+                    actor,
+                )
+                .await?;
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
