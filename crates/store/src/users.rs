@@ -102,16 +102,37 @@ async fn hash_on(heavy: &impl Heavy, password: &str) -> Result<String> {
         .unwrap_or_else(|| Err(StoreError::Invalid("password hashing did not finish".into())))
 }
 
-/// Why a password is not acceptable (message keys).
-pub fn password_problem(password: &str) -> Option<&'static str> {
+/// Why a password is not acceptable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordProblem {
+    /// Fewer than 10 characters.
+    Short,
+    /// More than 200 bytes.
+    Long,
+    /// Not both letters and digits.
+    Mix,
+}
+
+impl std::fmt::Display for PasswordProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PasswordProblem::Short => "at least 10 characters",
+            PasswordProblem::Long => "at most 200 bytes",
+            PasswordProblem::Mix => "both letters and digits",
+        })
+    }
+}
+
+/// Why a password is not acceptable, if it is not.
+pub fn password_problem(password: &str) -> Option<PasswordProblem> {
     if password.chars().count() < 10 {
-        Some("err.password.short")
+        Some(PasswordProblem::Short)
     } else if password.len() > 200 {
-        Some("err.password.long")
+        Some(PasswordProblem::Long)
     } else if !(password.chars().any(|c| c.is_ascii_digit())
         && password.chars().any(|c| c.is_alphabetic()))
     {
-        Some("err.password.mix")
+        Some(PasswordProblem::Mix)
     } else {
         None
     }
@@ -214,7 +235,7 @@ use sea_orm::ConnectionTrait;
 pub enum PasswordChange {
     Changed,
     WrongCurrent,
-    Weak(&'static str),
+    Weak(PasswordProblem),
 }
 
 /// A password change asked for by a signed-in user.

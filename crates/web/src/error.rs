@@ -184,6 +184,16 @@ impl AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// The message key for why a password is refused.
+pub fn password_key(p: innocity_store::users::PasswordProblem) -> &'static str {
+    use innocity_store::users::PasswordProblem as P;
+    match p {
+        P::Short => "err.password.short",
+        P::Long => "err.password.long",
+        P::Mix => "err.password.mix",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::refusals::{self, ANSWER_RULES, BUDGET_RULES};

@@ -111,8 +111,8 @@ pub async fn create(
     if role.is_none() {
         err("role", "err.choose");
     }
-    if let Some(key) = users::password_problem(&input.password) {
-        err("password", key);
+    if let Some(problem) = users::password_problem(&input.password) {
+        err("password", crate::error::password_key(problem));
     }
     let unit_id = input.org_unit_id.trim().parse::<i64>().ok();
     if role.is_some_and(|r| r.needs_unit()) && unit_id.is_none() {

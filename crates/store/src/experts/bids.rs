@@ -30,13 +30,30 @@ pub async fn set_bid(
     Ok(())
 }
 
+/// An expert's bid on one item.
+pub(crate) struct BidRow {
+    item_id: i64,
+    bid: String,
+}
+
+impl FromRow for BidRow {
+    const TABLE: &'static str = "review_bids";
+    const FROM: &'static str = "review_bids b JOIN review_items i ON i.id = b.item_id";
+    columns!("b.item_id", "b.bid");
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(BidRow { item_id: f.int()?, bid: f.text()? })
+    }
+}
+
 /// An expert's bids in a round, by item id.
 pub async fn bids_of(db: &Db, round_id: i64, expert_id: i64) -> Result<HashMap<i64, String>> {
-    Ok(db
-        .read("SELECT b.item_id, b.bid FROM review_bids b JOIN review_items i ON i.id = b.item_id WHERE i.round_id = ? AND b.expert_id = ?", vec![round_id.into(), expert_id.into()], |r| Ok((r.int(0)?, r.text(1)?)))
-        .await?
-        .into_iter()
-        .collect())
+    let rows: Vec<BidRow> = db
+        .rows(
+            &select::<BidRow>("WHERE i.round_id = ? AND b.expert_id = ?"),
+            vec![round_id.into(), expert_id.into()],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|b| (b.item_id, b.bid)).collect())
 }
 
 /// Rounds an expert may bid in now: open, bids allowed, not yet assigned, the expert's library.

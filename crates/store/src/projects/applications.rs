@@ -389,6 +389,29 @@ pub async fn eligibility(
     Ok(call.eligibility.check(&applicant_facts(db, a, today).await?))
 }
 
+/// An application as the duplicate check compares it.
+pub(crate) struct DuplicateCandidate {
+    id: i64,
+    code: String,
+    title: String,
+    summary: String,
+    leader_key: String,
+}
+
+impl FromRow for DuplicateCandidate {
+    const TABLE: &'static str = "applications";
+    columns!(id, code, title, summary, leader_key);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(DuplicateCandidate {
+            id: f.int()?,
+            code: f.text()?,
+            title: f.text()?,
+            summary: f.text()?,
+            leader_key: f.text()?,
+        })
+    }
+}
+
 /// Flags possible duplicates among a call's submitted applications (查重), for staff: the same
 /// leader with similar titles or texts, or very similar titles. Run by staff on a call (and by
 /// the demo), not on each submission, so submitting stays fast however large the call. Candidate
@@ -397,13 +420,19 @@ pub async fn eligibility(
 /// how many applications were flagged.
 pub async fn flag_duplicates(db: &Db, call_id: i64, actor: Actor<'_>) -> Result<usize> {
     use std::collections::{HashMap, HashSet};
-    let apps = db
-        .read("SELECT id, code, title, summary, leader_key FROM applications WHERE call_id = ? AND stage NOT IN ('draft', 'withdrawn') ORDER BY id", vec![call_id.into()], |r| Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.text(3)?, r.text(4)?)))
+    let apps: Vec<DuplicateCandidate> = db
+        .rows(
+            &select::<DuplicateCandidate>(
+                "WHERE call_id = ? AND stage NOT IN ('draft', 'withdrawn') ORDER BY id",
+            ),
+            vec![call_id.into()],
+        )
         .await?;
     let grams: Vec<HashSet<(char, char)>> = apps
         .iter()
         .map(|a| {
-            a.2.chars()
+            a.title
+                .chars()
                 .filter(|c| c.is_alphanumeric())
                 .collect::<Vec<_>>()
                 .windows(2)
@@ -428,7 +457,7 @@ pub async fn flag_duplicates(db: &Db, call_id: i64, actor: Actor<'_>) -> Result<
     }
     let mut by_leader: HashMap<&str, Vec<usize>> = HashMap::new();
     for (k, a) in apps.iter().enumerate() {
-        by_leader.entry(a.4.as_str()).or_default().push(k);
+        by_leader.entry(a.leader_key.as_str()).or_default().push(k);
     }
     for list in by_leader.values() {
         for (x, &i) in list.iter().enumerate() {
@@ -440,9 +469,11 @@ pub async fn flag_duplicates(db: &Db, call_id: i64, actor: Actor<'_>) -> Result<
     let mut flags: HashMap<usize, Vec<String>> = HashMap::new();
     for (i, j) in pairs {
         let (a, b) = (&apps[i], &apps[j]);
-        if rules::looks_duplicate(a.4 == b.4, &a.2, &b.2, &a.3, &b.3).is_some() {
-            flags.entry(i).or_default().push(b.1.clone());
-            flags.entry(j).or_default().push(a.1.clone());
+        let same_leader = a.leader_key == b.leader_key;
+        if rules::looks_duplicate(same_leader, &a.title, &b.title, &a.summary, &b.summary).is_some()
+        {
+            flags.entry(i).or_default().push(b.code.clone());
+            flags.entry(j).or_default().push(a.code.clone());
         }
     }
     let tx = db.begin_write().await?;
@@ -453,7 +484,7 @@ pub async fn flag_duplicates(db: &Db, call_id: i64, actor: Actor<'_>) -> Result<
         codes.truncate(10);
         tx.exec(
             "UPDATE applications SET duplicate_of = ? WHERE id = ?",
-            vec![codes.join(",").into(), apps[k].0.into()],
+            vec![codes.join(",").into(), apps[k].id.into()],
         )
         .await?;
     }

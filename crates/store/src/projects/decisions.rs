@@ -186,11 +186,24 @@ pub struct Event {
     pub at_ms: i64,
 }
 
+impl FromRow for Event {
+    const TABLE: &'static str = "application_events";
+    columns!(action, from_stage, to_stage, reason, actor, at_ms);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Event {
+            action: f.text()?,
+            from_stage: f.text()?,
+            to_stage: f.text()?,
+            reason: f.text()?,
+            actor: f.text()?,
+            at_ms: f.int()?,
+        })
+    }
+}
+
 pub async fn events(db: &Db, application_id: i64) -> Result<Vec<Event>> {
-    db.read("SELECT action, from_stage, to_stage, reason, actor, at_ms FROM application_events WHERE application_id = ? ORDER BY id", vec![application_id.into()], |r| {
-        Ok(Event { action: r.text(0)?, from_stage: r.text(1)?, to_stage: r.text(2)?, reason: r.text(3)?, actor: r.text(4)?, at_ms: r.int(5)? })
-    })
-    .await
+    db.rows(&select::<Event>("WHERE application_id = ? ORDER BY id"), vec![application_id.into()])
+        .await
 }
 
 /// The bureau's board: applications per call and stage, with money requested and granted — read
@@ -204,9 +217,20 @@ pub struct BoardRow {
     pub granted: Money,
 }
 
+impl FromRow for BoardRow {
+    const TABLE: &'static str = "application_counts";
+    columns!(call_id, stage, n, requested_fen, granted_fen);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(BoardRow {
+            call_id: f.int()?,
+            stage: f.text()?,
+            n: f.int()?,
+            requested: Money(f.int()?),
+            granted: Money(f.int()?),
+        })
+    }
+}
+
 pub async fn board(db: &Db) -> Result<Vec<BoardRow>> {
-    db.read("SELECT call_id, stage, n, requested_fen, granted_fen FROM application_counts WHERE n <> 0 ORDER BY call_id, stage", vec![], |r| {
-        Ok(BoardRow { call_id: r.int(0)?, stage: r.text(1)?, n: r.int(2)?, requested: Money(r.int(3)?), granted: Money(r.int(4)?) })
-    })
-    .await
+    db.rows(&select::<BoardRow>("WHERE n <> 0 ORDER BY call_id, stage"), vec![]).await
 }

@@ -181,16 +181,34 @@ pub(super) async fn condition_in(
     Ok(())
 }
 
-pub async fn conditions(
-    db: &Db,
-    application_id: i64,
-) -> Result<Vec<(Condition, String, String, i64)>> {
-    Ok(db
-        .read("SELECT condition, opinion, approved_by, approved_at FROM project_conditions WHERE application_id = ? ORDER BY approved_at", vec![application_id.into()], |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.int(3)?)))
-        .await?
-        .into_iter()
-        .filter_map(|(c, o, b, t)| Condition::parse(&c).map(|c| (c, o, b, t)))
-        .collect())
+/// A condition the bureau approved for an application, with the opinion, who and when.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetCondition {
+    pub condition: Condition,
+    pub opinion: String,
+    pub approved_by: String,
+    pub approved_at: i64,
+}
+
+impl FromRow for MetCondition {
+    const TABLE: &'static str = "project_conditions";
+    columns!(condition, opinion, approved_by, approved_at);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(MetCondition {
+            condition: f.code(Condition::parse)?,
+            opinion: f.text()?,
+            approved_by: f.text()?,
+            approved_at: f.int()?,
+        })
+    }
+}
+
+pub async fn conditions(db: &Db, application_id: i64) -> Result<Vec<MetCondition>> {
+    db.rows(
+        &select::<MetCondition>("WHERE application_id = ? ORDER BY approved_at"),
+        vec![application_id.into()],
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -204,16 +222,40 @@ pub struct InstalmentRow {
     pub cancelled: bool,
 }
 
+impl FromRow for InstalmentRow {
+    const TABLE: &'static str = "instalments";
+    columns!(
+        id,
+        seq,
+        condition,
+        amount_fen,
+        prepared_by,
+        prepared_at,
+        released_by,
+        released_at,
+        cancelled
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        let (id, seq, condition, amount) =
+            (f.int()?, f.int()?, f.code(Condition::parse)?, Money(f.int()?));
+        let (prepared_by, prepared_at) = (f.text()?, f.int()?);
+        let (released_by, released_at) = (f.text()?, f.int()?);
+        let instalment = Instalment {
+            condition,
+            amount,
+            prepared_by: (!prepared_by.is_empty()).then_some(prepared_by),
+            released_by: (!released_by.is_empty()).then_some(released_by),
+        };
+        Ok(InstalmentRow { id, seq, instalment, prepared_at, released_at, cancelled: f.flag()? })
+    }
+}
+
 pub async fn instalments(db: &Db, application_id: i64) -> Result<Vec<InstalmentRow>> {
-    Ok(db
-        .read("SELECT id, seq, condition, amount_fen, prepared_by, prepared_at, released_by, released_at, cancelled FROM instalments WHERE application_id = ? ORDER BY seq", vec![application_id.into()], |r| Ok((r.int(0)?, r.int(1)?, r.text(2)?, r.int(3)?, r.text(4)?, r.int(5)?, r.text(6)?, r.int(7)?, r.int(8)? != 0)))
-        .await?
-        .into_iter()
-        .filter_map(|(id, seq, c, amount, pb, pa, rb, ra, cancelled)| {
-            let instalment = Instalment { condition: Condition::parse(&c)?, amount: Money(amount), prepared_by: (!pb.is_empty()).then_some(pb), released_by: (!rb.is_empty()).then_some(rb) };
-            Some(InstalmentRow { id, seq, instalment, prepared_at: pa, released_at: ra, cancelled })
-        })
-        .collect())
+    db.rows(
+        &select::<InstalmentRow>("WHERE application_id = ? ORDER BY seq"),
+        vec![application_id.into()],
+    )
+    .await
 }
 
 /// Prepares (maker) or releases (checker) an instalment: the condition must be approved, the

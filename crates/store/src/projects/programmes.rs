@@ -106,16 +106,41 @@ pub async fn set_budget(
     tx.commit().await
 }
 
+/// A programme's budget for one year, as stored.
+pub(crate) struct BudgetRow {
+    year: i64,
+    ledger: Ledger,
+}
+
+impl FromRow for BudgetRow {
+    const TABLE: &'static str = "programme_budgets";
+    columns!(year, budget_fen, committed_fen);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(BudgetRow {
+            year: f.int()?,
+            ledger: Ledger { budget: Money(f.int()?), committed: Money(f.int()?) },
+        })
+    }
+}
+
 /// Every year's budget of a programme: (year, ledger).
 pub async fn budgets(db: &Db, programme_id: i64) -> Result<Vec<(i64, Ledger)>> {
-    db.read("SELECT year, budget_fen, committed_fen FROM programme_budgets WHERE programme_id = ? ORDER BY year", vec![programme_id.into()], |r| Ok((r.int(0)?, Ledger { budget: Money(r.int(1)?), committed: Money(r.int(2)?) }))).await
+    let rows: Vec<BudgetRow> = db
+        .rows(
+            &select::<BudgetRow>("WHERE programme_id = ? ORDER BY year"),
+            vec![programme_id.into()],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|b| (b.year, b.ledger)).collect())
 }
 
 /// A programme's budget and commitments for a year.
 pub async fn ledger(db: &Db, programme_id: i64, year: i64) -> Result<Option<Ledger>> {
-    Ok(db
-        .read("SELECT budget_fen, committed_fen FROM programme_budgets WHERE programme_id = ? AND year = ?", vec![programme_id.into(), year.into()], |r| Ok(Ledger { budget: Money(r.int(0)?), committed: Money(r.int(1)?) }))
-        .await?
-        .into_iter()
-        .next())
+    let row: Option<BudgetRow> = db
+        .row(
+            &select::<BudgetRow>("WHERE programme_id = ? AND year = ?"),
+            vec![programme_id.into(), year.into()],
+        )
+        .await?;
+    Ok(row.map(|b| b.ledger))
 }

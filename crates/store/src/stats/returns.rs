@@ -99,7 +99,7 @@ pub(super) fn stored_from(num: Option<f64>, txt: Option<String>) -> Option<Store
 }
 
 /// A stored value as [`cells`] reads it: `None` when it holds neither a number nor text.
-pub(crate) struct CellRow(Option<Cell>);
+pub(crate) struct CellRow(pub(crate) Option<Cell>);
 
 impl FromRow for CellRow {
     const TABLE: &'static str = "stat_values";

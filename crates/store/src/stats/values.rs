@@ -210,27 +210,15 @@ async fn record_upload(
     Ok(())
 }
 
-/// What is stored now, to keep only real changes and record old values.
+/// What is stored now, to keep only real changes and record old values. A stored row that cannot
+/// be read is an error naming it (skipping it would write the cell twice).
 async fn stored_values(tx: &Tx, return_id: i64) -> Result<HashMap<CellKey, Stored>> {
-    Ok(tx
-        .query_all(
-            "SELECT element, disagg, row_no, num, txt FROM stat_values WHERE return_id = ?",
-            vec![return_id.into()],
-        )
-        .await?
-        .iter()
-        .filter_map(|r| {
-            let key = (
-                r.try_get_by_index::<String>(0).ok()?,
-                r.try_get_by_index::<String>(1).ok()?,
-                r.try_get_by_index::<i64>(2).ok()?,
-            );
-            let v = stored_from(
-                r.try_get_by_index::<Option<f64>>(3).ok()?,
-                r.try_get_by_index::<Option<String>>(4).ok()?,
-            )?;
-            Some((key, v))
-        })
+    let rows: Vec<CellRow> =
+        tx.rows(&select::<CellRow>("WHERE return_id = ?"), vec![return_id.into()]).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|CellRow(c)| c)
+        .map(|c| ((c.element, c.disagg, c.row), c.value))
         .collect())
 }
 

@@ -42,7 +42,7 @@ async fn a_project_suspended_meanwhile_is_not_paid() {
             !i.cancelled
                 && i.instalment.prepared_by.is_none()
                 && i.instalment.released_by.is_none()
-                && met.iter().any(|c| c.0 == i.instalment.condition)
+                && met.iter().any(|c| c.condition == i.instalment.condition)
         }) {
             found = Some((a.id, i.id));
             break;

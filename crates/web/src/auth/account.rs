@@ -169,7 +169,7 @@ pub async fn password_change(
             Ok(render(&PasswordPage { s: ctx.shell(), errors: FieldErrors::default(), done: true }))
         }
         PasswordChange::WrongCurrent => fail("current", "err.password.wrong"),
-        PasswordChange::Weak(key) => fail("new", key),
+        PasswordChange::Weak(problem) => fail("new", crate::error::password_key(problem)),
     }
 }
 

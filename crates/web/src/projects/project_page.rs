@@ -81,11 +81,11 @@ pub async fn project_page(
     let done = store::conditions(&state.db, id).await?;
     let conditions = done
         .iter()
-        .map(|(c, o, by, at)| ConditionRow {
-            condition: t(lang, &format!("projects.condition.{}", c.code())),
-            opinion: o.clone(),
-            by: by.clone(),
-            at: shell.time(at),
+        .map(|m| ConditionRow {
+            condition: t(lang, &format!("projects.condition.{}", m.condition.code())),
+            opinion: m.opinion.clone(),
+            by: m.approved_by.clone(),
+            at: shell.time(&m.approved_at),
         })
         .collect();
     let rows = store::instalments(&state.db, id).await?;

@@ -102,7 +102,7 @@ pub async fn conclude_mid_term(
             action: "mid_term",
         }));
     }
-    if conditions(db, application_id).await?.iter().any(|c| c.0 == Condition::MidTerm) {
+    if conditions(db, application_id).await?.iter().any(|c| c.condition == Condition::MidTerm) {
         return Err(StoreError::from(ProjectRefusal::Concluded));
     }
     if report_in(&reports(db, application_id, today).await?, ReportKind::MidTerm).is_none() {

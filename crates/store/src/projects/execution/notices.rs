@@ -234,6 +234,21 @@ async fn count_objection(tx: &Tx, address: &str) -> Result<()> {
     Ok(())
 }
 
+/// Where an objection stands, as its resolution reads it.
+pub(crate) struct ObjectionState {
+    call_id: i64,
+    application_id: i64,
+    status: String,
+}
+
+impl FromRow for ObjectionState {
+    const TABLE: &'static str = "notice_objections";
+    columns!(call_id, application_id, status);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(ObjectionState { call_id: f.int()?, application_id: f.int()?, status: f.text()? })
+    }
+}
+
 /// The bureau answers an objection: upheld rejects the application (its money goes back to the
 /// programme) in the same transaction; dismissed leaves it approved. Either needs the answer.
 pub async fn resolve_objection(
@@ -243,24 +258,18 @@ pub async fn resolve_objection(
     resolution: &str,
     actor: Actor<'_>,
 ) -> Result<()> {
-    let o = db
-        .read(
-            "SELECT call_id, application_id, status FROM notice_objections WHERE id = ?",
-            vec![objection_id.into()],
-            |r| Ok((r.int(0)?, r.int(1)?, r.text(2)?)),
-        )
+    let o: ObjectionState = db
+        .row(&select::<ObjectionState>("WHERE id = ?"), vec![objection_id.into()])
         .await?
-        .into_iter()
-        .next()
         .ok_or(StoreError::NotFound)?;
-    if o.2 != "open" {
+    if o.status != "open" {
         return Err(NoticeRefusal::Resolved.into());
     }
     if resolution.trim().chars().count() < 4 {
         return Err(StoreError::from(ApplicationRefusal::ReasonRequired));
     }
-    let a = application(db, o.1).await?.ok_or(StoreError::NotFound)?;
-    let c = call(db, o.0).await?.ok_or(StoreError::NotFound)?;
+    let a = application(db, o.application_id).await?.ok_or(StoreError::NotFound)?;
+    let c = call(db, o.call_id).await?.ok_or(StoreError::NotFound)?;
     let tx = db.begin_write().await?;
     let n = tx.exec("UPDATE notice_objections SET status = ?, resolution = ?, resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'open'", vec![(if uphold { "upheld" } else { "dismissed" }).into(), resolution.trim().into(), actor.username.into(), tx.clock.now_ms().into(), objection_id.into()]).await?;
     if n == 0 {

@@ -166,7 +166,9 @@ pub(super) async fn the_mid_term_needs_three_opinions(f: &Flow) {
     x::conclude_mid_term(&t.db, id, Outcome::Passed, "同意通过中期检查", d("2027-01-20"), ACTOR)
         .await
         .unwrap();
-    assert!(p::conditions(&t.db, id).await.unwrap().iter().any(|c| c.0 == Condition::MidTerm));
+    assert!(
+        p::conditions(&t.db, id).await.unwrap().iter().any(|c| c.condition == Condition::MidTerm)
+    );
     refused!(
         x::conclude_mid_term(
             &t.db,

@@ -170,7 +170,7 @@ pub async fn life(
         budget: budget_years(lang, book),
         budget_lines: budget_lines(lang, book),
         mid_term_open: book.status == Status::Ongoing
-            && !conditions.iter().any(|c| c.0 == Condition::MidTerm)
+            && !conditions.iter().any(|c| c.condition == Condition::MidTerm)
             && reports.iter().any(|r| r.kind == "mid_term" && r.submitted),
         acceptance_open: book.status == Status::Ongoing && final_in && outcome.is_none(),
         reports,
