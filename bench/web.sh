@@ -17,7 +17,10 @@ cargo build --release -p innocity >&2
 BIN="$CARGO_TARGET_DIR/release/innocity"
 
 work=$(mktemp -d /tmp/innocity-bench.XXXXXX)
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+server=""
+trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
+# The audit key and checkpoints of this run only (not those of a checkout's ./data).
+export INNOCITY_AUDIT_KEY_FILE="$work/audit.key" INNOCITY_AUDIT_CHECKPOINTS="$work/checkpoints.log"
 DB="sqlite://$work/bench.db"
 echo "== demo data: $ORGS organisations, $AUDIT synthetic audit entries" >&2
 "$BIN" demo --no-serve --no-stats --organisations "$ORGS" --audit-entries "$AUDIT" --database "$DB" >&2
