@@ -419,7 +419,7 @@ impl FromRow for DuplicateCandidate {
 /// titles are skipped) and from leader groups; each candidate is then compared exactly. Returns
 /// how many applications were flagged.
 pub async fn flag_duplicates(db: &Db, call_id: i64, actor: Actor<'_>) -> Result<usize> {
-    use std::collections::{HashMap, HashSet};
+    use std::collections::HashMap;
     let apps: Vec<DuplicateCandidate> = db
         .rows(
             &select::<DuplicateCandidate>(
@@ -428,6 +428,50 @@ pub async fn flag_duplicates(db: &Db, call_id: i64, actor: Actor<'_>) -> Result<
             vec![call_id.into()],
         )
         .await?;
+    let pairs = candidate_pairs(&apps);
+    let mut flags: HashMap<usize, Vec<String>> = HashMap::new();
+    for (i, j) in pairs {
+        let (a, b) = (&apps[i], &apps[j]);
+        let same_leader = a.leader_key == b.leader_key;
+        if rules::looks_duplicate(same_leader, &a.title, &b.title, &a.summary, &b.summary).is_some()
+        {
+            flags.entry(i).or_default().push(b.code.clone());
+            flags.entry(j).or_default().push(a.code.clone());
+        }
+    }
+    let tx = db.begin_write().await?;
+    tx.exec("UPDATE applications SET duplicate_of = '' WHERE call_id = ?", vec![call_id.into()])
+        .await?;
+    for (k, mut codes) in flags.iter().map(|(k, v)| (*k, v.clone())) {
+        codes.sort();
+        codes.truncate(10);
+        tx.exec(
+            "UPDATE applications SET duplicate_of = ? WHERE id = ?",
+            vec![codes.join(",").into(), apps[k].id.into()],
+        )
+        .await?;
+    }
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "call.duplicates",
+            entity: "call",
+            entity_id: call_id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({ "flagged": flags.len(), "compared": apps.len() }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flags.len())
+}
+
+/// Pairs of applications worth comparing exactly: those sharing a title bigram that is not
+/// common (in at most 2 % of the call, or 20), and those of the same leader.
+fn candidate_pairs(apps: &[DuplicateCandidate]) -> std::collections::HashSet<(usize, usize)> {
+    use std::collections::{HashMap, HashSet};
     let grams: Vec<HashSet<(char, char)>> = apps
         .iter()
         .map(|a| {
@@ -466,41 +510,5 @@ pub async fn flag_duplicates(db: &Db, call_id: i64, actor: Actor<'_>) -> Result<
             }
         }
     }
-    let mut flags: HashMap<usize, Vec<String>> = HashMap::new();
-    for (i, j) in pairs {
-        let (a, b) = (&apps[i], &apps[j]);
-        let same_leader = a.leader_key == b.leader_key;
-        if rules::looks_duplicate(same_leader, &a.title, &b.title, &a.summary, &b.summary).is_some()
-        {
-            flags.entry(i).or_default().push(b.code.clone());
-            flags.entry(j).or_default().push(a.code.clone());
-        }
-    }
-    let tx = db.begin_write().await?;
-    tx.exec("UPDATE applications SET duplicate_of = '' WHERE call_id = ?", vec![call_id.into()])
-        .await?;
-    for (k, mut codes) in flags.iter().map(|(k, v)| (*k, v.clone())) {
-        codes.sort();
-        codes.truncate(10);
-        tx.exec(
-            "UPDATE applications SET duplicate_of = ? WHERE id = ?",
-            vec![codes.join(",").into(), apps[k].id.into()],
-        )
-        .await?;
-    }
-    audit::append(
-        &tx,
-        Change {
-            actor: actor.username,
-            action: "call.duplicates",
-            entity: "call",
-            entity_id: call_id.to_string(),
-            before: serde_json::json!({}),
-            after: serde_json::json!({ "flagged": flags.len(), "compared": apps.len() }),
-            request_id: actor.request_id,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(flags.len())
+    pairs
 }
