@@ -200,10 +200,12 @@ pub(crate) async fn add_in(
     let mut suspended = Vec::new();
     if record.bars_on(today) {
         let column = if subject.kind == "person" { "code" } else { "credit_code" };
-        let rows = tx.query_all(&format!("SELECT id, code, status FROM experts WHERE {column} = ? AND status IN ('applied', 'vetted', 'active')"), vec![subject.key.trim().into()]).await?;
-        for r in rows {
-            let (eid, code, status): (i64, String, String) =
-                (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?);
+        let filter = format!("WHERE {column} = ? AND status IN ('applied', 'vetted', 'active')");
+        let experts: Vec<crate::experts::Expert> = tx
+            .rows(&select::<crate::experts::Expert>(&filter), vec![subject.key.trim().into()])
+            .await?;
+        for e in experts {
+            let (eid, code, status) = (e.id, e.code, e.status.code());
             let reason = format!("科研失信记录 {}（{}）", record.kind, record.source);
             tx.exec("UPDATE experts SET status = 'suspended', status_reason = ?, updated_at = ?, version = version + 1 WHERE id = ?", vec![reason.clone().into(), tx.clock.now_ms().into(), eid.into()]).await?;
             audit::append(tx, Change { actor: actor.username, action: "expert.suspend", entity: "expert", entity_id: eid.to_string(), before: serde_json::json!({ "status": status }), after: serde_json::json!({ "status": "suspended", "reason": reason, "credit_record": id }), request_id: actor.request_id }).await?;

@@ -364,6 +364,8 @@ mod tests {
             check::<DuplicateCandidate>(db).await,
             check::<ObjectionState>(db).await,
             check::<BidRow>(db).await,
+            check::<RoundBid>(db).await,
+            check::<ThrottleRow>(db).await,
             check::<CallFile>(db).await,
             check::<TaskBook>(db).await,
             check::<Attachment>(db).await,

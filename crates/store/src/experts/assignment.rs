@@ -114,21 +114,14 @@ pub(super) async fn affinity_scores(
     let ids: Vec<Value> = its.iter().map(|i| i.id.into()).collect();
     if !ids.is_empty() {
         let marks = vec!["?"; ids.len()].join(", ");
-        let bids = db
-            .read(
-                &format!(
-                    "SELECT item_id, expert_id, bid FROM review_bids WHERE item_id IN ({marks})"
-                ),
-                ids,
-                |r| Ok((r.int(0)?, r.int(1)?, r.text(2)?)),
-            )
-            .await?;
+        let bids: Vec<RoundBid> =
+            db.rows(&select::<RoundBid>(&format!("WHERE item_id IN ({marks})")), ids).await?;
         let mut best: HashMap<i64, f64> = HashMap::new();
         for (&(i, _), &s) in &out {
             let b = best.entry(i).or_insert(0.0);
             *b = b.max(s);
         }
-        for (i, e, bid) in bids {
+        for RoundBid { item_id: i, expert_id: e, bid } in bids {
             match bid.as_str() {
                 "unwilling" => {
                     out.remove(&(i, e));
@@ -258,4 +251,19 @@ pub(super) async fn insert_assignment(
         vec![round_id.into(), item_id.into(), expert_id.into(), affinity.into(), method.into(), now.into()],
     )
     .await
+}
+
+/// An expert's bid on an item, as the assignment weighs it.
+pub(crate) struct RoundBid {
+    item_id: i64,
+    expert_id: i64,
+    bid: String,
+}
+
+impl FromRow for RoundBid {
+    const TABLE: &'static str = "review_bids";
+    columns!(item_id, expert_id, bid);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(RoundBid { item_id: f.int()?, expert_id: f.int()?, bid: f.text()? })
+    }
 }

@@ -101,13 +101,14 @@ pub(super) async fn apply(
         if decision.grant.0 <= 0 || decision.grant > a.requested {
             return Err(ApplicationRefusal::Grant { requested: a.requested }.into());
         }
-        let row = tx.query_one("SELECT budget_fen, committed_fen FROM programme_budgets WHERE programme_id = ? AND year = ?", vec![c.programme_id.into(), c.year.into()]).await?;
-        let Some(row) = row else {
+        let row: Option<BudgetRow> = tx
+            .row(
+                &select::<BudgetRow>("WHERE programme_id = ? AND year = ?"),
+                vec![c.programme_id.into(), c.year.into()],
+            )
+            .await?;
+        let Some(BudgetRow { ledger: l, .. }) = row else {
             return Err(ApplicationRefusal::NoBudget { year: c.year }.into());
-        };
-        let l = Ledger {
-            budget: Money(row.try_get_by_index(0)?),
-            committed: Money(row.try_get_by_index(1)?),
         };
         let after = l.commit(decision.grant).map_err(|over| {
             StoreError::from(ApplicationRefusal::Overspent { over, available: l.available() })

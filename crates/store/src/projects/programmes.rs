@@ -66,11 +66,13 @@ pub async fn set_budget(
     {
         return Err(StoreError::NotFound);
     }
-    let row = tx.query_one("SELECT budget_fen, committed_fen FROM programme_budgets WHERE programme_id = ? AND year = ?", vec![programme_id.into(), year.into()]).await?;
-    let before: Option<(i64, i64)> = match row {
-        Some(r) => Some((r.try_get_by_index(0)?, r.try_get_by_index(1)?)),
-        None => None,
-    };
+    let row: Option<BudgetRow> = tx
+        .row(
+            &select::<BudgetRow>("WHERE programme_id = ? AND year = ?"),
+            vec![programme_id.into(), year.into()],
+        )
+        .await?;
+    let before: Option<(i64, i64)> = row.map(|b| (b.ledger.budget.0, b.ledger.committed.0));
     match before {
         Some((_, committed)) if budget.0 < committed => {
             return Err(CallRefusal::BelowCommitted { committed: Money(committed) }.into());
@@ -108,8 +110,8 @@ pub async fn set_budget(
 
 /// A programme's budget for one year, as stored.
 pub(crate) struct BudgetRow {
-    year: i64,
-    ledger: Ledger,
+    pub(crate) year: i64,
+    pub(crate) ledger: Ledger,
 }
 
 impl FromRow for BudgetRow {

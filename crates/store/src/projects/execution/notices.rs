@@ -211,16 +211,10 @@ pub async fn object(
 async fn count_objection(tx: &Tx, address: &str) -> Result<()> {
     let now = tx.clock.now_ms();
     let bucket = format!("objection:{address}");
-    let row = tx
-        .query_one(
-            "SELECT failures, last_at FROM login_throttle WHERE bucket = ?",
-            vec![bucket.clone().into()],
-        )
-        .await?;
+    let row: Option<ThrottleRow> =
+        tx.row(&select::<ThrottleRow>("WHERE bucket = ?"), vec![bucket.clone().into()]).await?;
     let count = match row {
-        Some(r) if r.try_get_by_index::<i64>(1)? > now - OBJECTION_QUIET_MS => {
-            r.try_get_by_index::<i64>(0)?
-        }
+        Some(t) if t.last_at > now - OBJECTION_QUIET_MS => t.failures,
         _ => 0,
     };
     if count >= OBJECTIONS_PER_ADDRESS {
@@ -358,4 +352,18 @@ pub async fn establish_call(
 
 pub(super) async fn book_or_refuse(db: &Db, application_id: i64) -> Result<TaskBook> {
     task_book(db, application_id).await?.ok_or_else(|| StoreError::from(ProjectRefusal::NoTaskBook))
+}
+
+/// How many objections an address has sent, and when the last came (the sign-in throttle's table).
+pub(crate) struct ThrottleRow {
+    failures: i64,
+    last_at: i64,
+}
+
+impl FromRow for ThrottleRow {
+    const TABLE: &'static str = "login_throttle";
+    columns!(failures, last_at);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(ThrottleRow { failures: f.int()?, last_at: f.int()? })
+    }
 }

@@ -18,11 +18,11 @@ pub(super) async fn status_in(tx: &Tx, application_id: i64) -> Result<Status> {
 
 /// Unpaid instalments are cancelled and their money goes back to the programme's year.
 pub(super) async fn cancel_unpaid(tx: &Tx, a: &Application) -> Result<Money> {
-    let c = tx
-        .query_one("SELECT programme_id, year FROM calls WHERE id = ?", vec![a.call_id.into()])
+    let c: crate::projects::Call = tx
+        .row(&select::<crate::projects::Call>("WHERE id = ?"), vec![a.call_id.into()])
         .await?
         .ok_or(StoreError::NotFound)?;
-    let (programme, year): (i64, i64) = (c.try_get_by_index(0)?, c.try_get_by_index(1)?);
+    let (programme, year) = (c.programme_id, c.year);
     let row = tx.query_one("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM instalments WHERE application_id = ? AND released_by = '' AND cancelled = 0", vec![a.id.into()]).await?;
     let unpaid: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
     tx.exec("UPDATE instalments SET cancelled = 1 WHERE application_id = ? AND released_by = '' AND cancelled = 0", vec![a.id.into()]).await?;
