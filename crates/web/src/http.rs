@@ -9,6 +9,21 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// A file download with a UTF-8 file name.
+/// A workbook as a download; one that failed to build is logged and answered as an internal
+/// error (the request-context layer adds the request id).
+pub fn xlsx_download<E: std::fmt::Display>(
+    built: Result<Vec<u8>, E>,
+    name: &str,
+) -> AppResult<Response> {
+    match built {
+        Ok(bytes) => Ok(download(bytes, name, XLSX)),
+        Err(e) => {
+            tracing::error!(error = %e, "xlsx export");
+            Err(AppError::internal(""))
+        }
+    }
+}
+
 pub fn download(bytes: Vec<u8>, name: &str, mime: &'static str) -> Response {
     let ascii: String = name
         .chars()
@@ -73,7 +88,6 @@ pub enum TableCell {
 
 /// Any list as an XLSX download: a bold header row, money in 万元 with two decimals.
 pub fn table(
-    ctx: &Ctx,
     sheet: &str,
     head: &[&str],
     rows: &[Vec<TableCell>],
@@ -104,10 +118,6 @@ pub fn table(
         }
         ws.set_column_width(1, 50)?;
         wb.save_to_buffer()
-    })()
-    .map_err(|e| {
-        tracing::error!(error = %e, "xlsx export");
-        ctx.err(AppError::internal(""))
-    })?;
-    Ok(download(bytes, file, XLSX))
+    })();
+    xlsx_download(bytes, file)
 }

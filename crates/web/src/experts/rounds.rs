@@ -447,10 +447,6 @@ pub async fn results_xlsx(
         ws.set_column_width(2, 50)?;
         ws.set_column_width(3, 30)?;
         wb.save_to_buffer()
-    })()
-    .map_err(|e| {
-        tracing::error!(error = %e, "xlsx export");
-        ctx.err(AppError::internal(""))
-    })?;
-    Ok(crate::http::download(bytes, &format!("{}_results.xlsx", r.code), crate::http::XLSX))
+    })();
+    crate::http::xlsx_download(bytes, &format!("{}_results.xlsx", r.code))
 }

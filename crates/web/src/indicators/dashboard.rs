@@ -136,15 +136,11 @@ pub async fn dashboard(
         name(lang, &unit.name_zh, &unit.name_en)
     };
     if q.format.as_deref() == Some("xlsx") {
-        let bytes = monitoring_xlsx(lang, &f, &unit_name, &values).map_err(|e| {
-            tracing::error!(error = %e, "xlsx export");
-            ctx.err(AppError::internal(&ctx.request_id))
-        })?;
-        return Ok(crate::http::download(
-            bytes,
+        let built = monitoring_xlsx(lang, &f, &unit_name, &values);
+        return crate::http::xlsx_download(
+            built,
             &format!("{}_{}_monitoring.xlsx", f.code, unit.code),
-            crate::http::XLSX,
-        ));
+        );
     }
     let scope_units = state.units_in_scope(&a.principal.scope).await?;
     let units = scope_units

@@ -239,11 +239,7 @@ pub async fn index_page(
 /// The index as a workbook, or 404 without a panel.
 fn index_download(ctx: &Ctx, f: &Framework, panel: Option<&IndexPanel>) -> AppResult<Response> {
     let Some(panel) = panel else { return Err(ctx.err(AppError::not_found())) };
-    let bytes = index_xlsx(ctx.lang, f, panel).map_err(|e| {
-        tracing::error!(error = %e, "xlsx export");
-        ctx.err(AppError::internal(&ctx.request_id))
-    })?;
-    Ok(crate::http::download(bytes, &format!("{}_index.xlsx", f.code), crate::http::XLSX))
+    crate::http::xlsx_download(index_xlsx(ctx.lang, f, panel), &format!("{}_index.xlsx", f.code))
 }
 
 /// The indicator tree: the pillars with their indicators, then the indicators under none.

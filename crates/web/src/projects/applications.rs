@@ -137,7 +137,7 @@ fn xlsx(ctx: &Ctx, apps: &[Application]) -> AppResult<Response> {
             ]
         })
         .collect();
-    crate::http::table(ctx, t(lang, "apps.title"), &head, &rows, "applications.xlsx")
+    crate::http::table(t(lang, "apps.title"), &head, &rows, "applications.xlsx")
 }
 
 #[derive(Template)]

@@ -119,7 +119,7 @@ async fn board_xlsx(state: &AppState, ctx: &Ctx, rows: &[store::BoardRow]) -> Ap
             ]);
         }
     }
-    crate::http::table(ctx, t(lang, "board.title"), &head, &table, "board.xlsx")
+    crate::http::table(t(lang, "board.title"), &head, &table, "board.xlsx")
 }
 
 async fn board_calls(

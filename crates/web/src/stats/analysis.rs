@@ -5,7 +5,7 @@ use super::{
 };
 use crate::app::AppState;
 use crate::auth::{Auth, Ctx, ReviewStats};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::{Lang, t};
 use crate::page::{Choice, Shell, render};
 use askama::Template;
@@ -262,16 +262,11 @@ pub async fn analysis(
             &unit_label(lang, &unit),
             &header,
             &rows,
-        )
-        .map_err(|e| {
-            tracing::error!(error = %e, "xlsx export");
-            ctx.err(AppError::internal(&ctx.request_id))
-        })?;
-        return Ok(crate::http::download(
+        );
+        return crate::http::xlsx_download(
             bytes,
             &format!("{}_{}_{}_totals.xlsx", form.code, p, unit.code),
-            crate::http::XLSX,
-        ));
+        );
     }
     let elements = chart_elements(lang, &cat, &form);
     let element = chart_element(q.element.clone(), &elements);

@@ -194,16 +194,11 @@ pub async fn area(
             &children,
             &expected,
             &all_units,
-        )
-        .map_err(|e| {
-            tracing::error!(error = %e, "xlsx export");
-            ctx.err(AppError::internal(&ctx.request_id))
-        })?;
-        return Ok(crate::http::download(
+        );
+        return crate::http::xlsx_download(
             bytes,
             &format!("{}_{}_{}_completeness.xlsx", form.code, period, unit.code),
-            crate::http::XLSX,
-        ));
+        );
     }
     let orgs = org_rows(lang, &expected, &all_units);
     let trail: Vec<OrgUnit> = analysis::path_ids(&unit.path)

@@ -84,7 +84,7 @@ pub async fn list(
                 ]
             })
             .collect();
-        return crate::http::table(ctx, t(lang, "calls.title"), &head, &rows, "calls.xlsx");
+        return crate::http::table(t(lang, "calls.title"), &head, &rows, "calls.xlsx");
     }
     let rows = list
         .iter()

@@ -191,7 +191,7 @@ fn portfolio_xlsx(ctx: &Ctx, list: &[x::ProjectRow]) -> AppResult<Response> {
             ]
         })
         .collect();
-    crate::http::table(ctx, t(lang, "life.portfolio"), &head, &rows, "projects.xlsx")
+    crate::http::table(t(lang, "life.portfolio"), &head, &rows, "projects.xlsx")
 }
 
 /// 催交: reminds the leaders of every overdue report.
