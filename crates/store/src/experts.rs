@@ -20,7 +20,7 @@ use innocity_core::experts::{self as rules, Action, Library, Reconfirmation, Sta
 use sea_orm::Value;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
-mod library;
+pub(crate) mod library;
 pub use library::*;
 mod rounds;
 pub use rounds::*;

@@ -394,6 +394,15 @@ mod tests {
             check::<PortfolioRow>(db).await,
             check::<SubmittedReport>(db).await,
             check::<OpenFinding>(db).await,
+            check_with::<OutputCount>(db, "GROUP BY o.kind, SUBSTR(o.on_date, 1, 4)", vec![]).await,
+            check_with::<KindCount>(db, "GROUP BY o.kind", vec![]).await,
+            check_with::<YearReviews>(db, "GROUP BY r.year", vec![]).await,
+            check_with::<crate::experts::library::ExpertReviews>(
+                db,
+                "GROUP BY a.expert_id",
+                vec![],
+            )
+            .await,
         ];
         results.extend(statistics_rows(db).await);
         let failures: Vec<String> = results.into_iter().filter_map(|r| r.err()).collect();

@@ -361,17 +361,60 @@ pub async fn update_profile(
     Ok(())
 }
 
-/// Reviews counted against each expert's cap in `year`: assigned or submitted, in rounds of
-/// that year.
-pub async fn loads(db: &Db, year: i64) -> Result<HashMap<i64, i64>> {
-    Ok(db
-        .read("SELECT a.expert_id, COUNT(*) FROM review_assignments a JOIN review_rounds r ON r.id = a.round_id WHERE r.year = ? AND a.status IN ('assigned', 'submitted') GROUP BY a.expert_id", vec![year.into()], |r| Ok((r.int(0)?, r.int(1)?)))
-        .await?
-        .into_iter()
-        .collect())
+const COUNTED_REVIEWS: &str = "review_assignments a JOIN review_rounds r ON r.id = a.round_id";
+
+/// An expert's reviews counted against the cap in one year (from [`loads`]).
+pub(crate) struct ExpertReviews {
+    expert_id: i64,
+    reviews: i64,
 }
 
-/// One expert's ledger: (year, reviews counted), newest first.
-pub async fn ledger(db: &Db, expert_id: i64) -> Result<Vec<(i64, i64)>> {
-    db.read("SELECT r.year, COUNT(*) FROM review_assignments a JOIN review_rounds r ON r.id = a.round_id WHERE a.expert_id = ? AND a.status IN ('assigned', 'submitted') GROUP BY r.year ORDER BY r.year DESC", vec![expert_id.into()], |r| Ok((r.int(0)?, r.int(1)?))).await
+impl FromRow for ExpertReviews {
+    const TABLE: &'static str = "review_assignments";
+    const FROM: &'static str = COUNTED_REVIEWS;
+    columns!("a.expert_id", "COUNT(*)");
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(ExpertReviews { expert_id: f.int()?, reviews: f.int()? })
+    }
+}
+
+/// One year of an expert's ledger: reviews counted against the cap (from [`ledger`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearReviews {
+    pub year: i64,
+    pub reviews: i64,
+}
+
+impl FromRow for YearReviews {
+    const TABLE: &'static str = "review_assignments";
+    const FROM: &'static str = COUNTED_REVIEWS;
+    columns!("r.year", "COUNT(*)");
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(YearReviews { year: f.int()?, reviews: f.int()? })
+    }
+}
+
+/// Reviews counted against each expert's cap in `year`: assigned or submitted, in rounds of
+/// that year, by expert id.
+pub async fn loads(db: &Db, year: i64) -> Result<HashMap<i64, i64>> {
+    let rows: Vec<ExpertReviews> = db
+        .rows(
+            &select::<ExpertReviews>(
+                "WHERE r.year = ? AND a.status IN ('assigned', 'submitted') GROUP BY a.expert_id",
+            ),
+            vec![year.into()],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.expert_id, r.reviews)).collect())
+}
+
+/// One expert's ledger: reviews counted in each year, newest first.
+pub async fn ledger(db: &Db, expert_id: i64) -> Result<Vec<YearReviews>> {
+    db.rows(
+        &select::<YearReviews>(
+            "WHERE a.expert_id = ? AND a.status IN ('assigned', 'submitted') GROUP BY r.year ORDER BY r.year DESC",
+        ),
+        vec![expert_id.into()],
+    )
+    .await
 }

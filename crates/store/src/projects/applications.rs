@@ -122,6 +122,7 @@ pub async fn recount(db: &Db) -> Result<()> {
 }
 
 /// Who is looking: the list shows what their role and scope reach.
+#[derive(Debug, Clone, Copy)]
 pub enum Reach<'a> {
     Leader(i64),
     Organisation(i64),

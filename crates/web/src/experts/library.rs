@@ -182,7 +182,11 @@ pub async fn view(
     let ledger = store::ledger(db, id)
         .await?
         .into_iter()
-        .map(|(year, n)| LedgerYear { year, reviews: n, left: (e.yearly_cap - n).max(0) })
+        .map(|y| LedgerYear {
+            year: y.year,
+            reviews: y.reviews,
+            left: (e.yearly_cap - y.reviews).max(0),
+        })
         .collect();
     let p = store::performance(db, id).await?;
     let perf = perf_tiles(lang, &p);

@@ -359,13 +359,14 @@ async fn project_outputs(
     if rc.form.code != "107-2" {
         return Ok(project_outputs);
     }
-    for (kind, n) in innocity_store::projects::execution::organisation_outputs(
+    for counted in innocity_store::projects::execution::organisation_outputs(
         &state.db,
         rc.org.id,
         rc.period.year(),
     )
     .await?
     {
+        let (kind, n) = (counted.kind.as_str(), counted.count);
         let Some(k) = innocity_core::projects::execution::OUTPUT_KINDS.iter().find(|k| **k == kind)
         else {
             continue;

@@ -98,14 +98,49 @@ pub async fn add_output(
 }
 
 /// Outputs counted by kind and year over the projects `reach` sees (the statistics' view).
-pub async fn output_counts(db: &Db, reach: Reach<'_>) -> Result<Vec<(String, String, i64)>> {
+/// How many outputs of one kind were recorded in one year (from [`output_counts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputCount {
+    pub kind: String,
+    pub year: String,
+    pub count: i64,
+}
+
+impl FromRow for OutputCount {
+    const TABLE: &'static str = "project_outputs";
+    const FROM: &'static str = "project_outputs o JOIN applications a ON a.id = o.application_id";
+    columns!("o.kind", "SUBSTR(o.on_date, 1, 4)", "COUNT(*)");
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(OutputCount { kind: f.text()?, year: f.text()?, count: f.int()? })
+    }
+}
+
+/// Outputs of the projects `reach` covers, counted by kind and year.
+pub async fn output_counts(db: &Db, reach: Reach<'_>) -> Result<Vec<OutputCount>> {
     let (filter, params) = reach_filter(&reach);
-    db.read(
-        &format!("SELECT o.kind, SUBSTR(o.on_date, 1, 4), COUNT(*) FROM project_outputs o JOIN applications a ON a.id = o.application_id WHERE {filter} GROUP BY o.kind, SUBSTR(o.on_date, 1, 4) ORDER BY 2, 1"),
+    db.rows(
+        &select::<OutputCount>(&format!(
+            "WHERE {filter} GROUP BY o.kind, SUBSTR(o.on_date, 1, 4) ORDER BY 2, 1"
+        )),
         params,
-        |r| Ok((r.text(0)?, r.text(1)?, r.int(2)?)),
     )
     .await
+}
+
+/// How many outputs of one kind an organisation recorded (from [`organisation_outputs`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindCount {
+    pub kind: String,
+    pub count: i64,
+}
+
+impl FromRow for KindCount {
+    const TABLE: &'static str = "project_outputs";
+    const FROM: &'static str = "project_outputs o JOIN applications a ON a.id = o.application_id";
+    columns!("o.kind", "COUNT(*)");
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(KindCount { kind: f.text()?, count: f.int()? })
+    }
 }
 
 /// An organisation's project outputs recorded in a year, by kind (for its statistical return).
@@ -113,11 +148,12 @@ pub async fn organisation_outputs(
     db: &Db,
     organisation_id: i64,
     year: i32,
-) -> Result<Vec<(String, i64)>> {
-    db.read(
-        "SELECT o.kind, COUNT(*) FROM project_outputs o JOIN applications a ON a.id = o.application_id WHERE a.organisation_id = ? AND o.on_date >= ? AND o.on_date <= ? GROUP BY o.kind ORDER BY o.kind",
+) -> Result<Vec<KindCount>> {
+    db.rows(
+        &select::<KindCount>(
+            "WHERE a.organisation_id = ? AND o.on_date >= ? AND o.on_date <= ? GROUP BY o.kind ORDER BY o.kind",
+        ),
         vec![organisation_id.into(), format!("{year}-01-01").into(), format!("{year}-12-31").into()],
-        |r| Ok((r.text(0)?, r.int(1)?)),
     )
     .await
 }

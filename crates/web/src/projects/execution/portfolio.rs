@@ -11,7 +11,6 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use innocity_core::projects::execution::Status;
 use innocity_core::projects::money::Money;
-use innocity_store::projects as store;
 use innocity_store::projects::execution as x;
 
 #[derive(Template)]
@@ -75,16 +74,15 @@ pub async fn portfolio(
     let lang = ctx.lang;
     let reach = reach_of(&a.principal).ok_or_else(AppError::forbidden)?;
     let day = ctx.today();
-    let outputs =
-        x::output_counts(&state.db, reach_of(&a.principal).unwrap_or(store::Reach::Leader(0)))
-            .await?
-            .into_iter()
-            .map(|(k, year, n)| OutputCount {
-                kind: t(lang, &format!("life.output.{k}")).to_string(),
-                year,
-                n,
-            })
-            .collect();
+    let outputs = x::output_counts(&state.db, reach)
+        .await?
+        .into_iter()
+        .map(|c| OutputCount {
+            kind: t(lang, &format!("life.output.{}", c.kind)).to_string(),
+            year: c.year,
+            n: c.count,
+        })
+        .collect();
     let status = Status::parse(&q.status);
     let all = x::portfolio(&state.db, reach, day).await?;
     let list: Vec<_> = all

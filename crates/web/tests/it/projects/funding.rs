@@ -366,14 +366,14 @@ async fn outputs_count_on_the_statistical_return(t: &TestApp, bureau: &Session, 
         .unwrap();
     }
     let counted = x::organisation_outputs(&t.db, org, 2025).await.unwrap();
-    let patents = counted.iter().find(|c| c.0 == "patent").unwrap().1;
+    let patents = counted.iter().find(|c| c.kind == "patent").unwrap().count;
     assert!(patents >= 2);
     assert!(
         x::organisation_outputs(&t.db, org, 2024)
             .await
             .unwrap()
             .iter()
-            .all(|c| c.0 != "patent" || c.1 < patents),
+            .all(|c| c.kind != "patent" || c.count < patents),
         "by year"
     );
     let page = t.get(bureau, &format!("/stats/107-2/2025/orgs/{org}")).await;
