@@ -21,6 +21,29 @@ pub struct PlaceError {
     pub args: Vec<String>,
 }
 
+/// Why an organisation named in a file may not report through it (found by the store, which
+/// knows the registry; worded here with the file's other problems).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unaccepted {
+    /// No organisation has this credit code.
+    Unregistered { code: String },
+    /// The organisation is registered but does not report this form.
+    NotReporter { organisation: String, form: String },
+}
+
+impl PlaceError {
+    /// The problem with an organisation's first line in the file.
+    pub fn unaccepted(place: Place, why: Unaccepted) -> PlaceError {
+        let (key, args) = match why {
+            Unaccepted::Unregistered { code } => ("err.file.unregistered", vec![code]),
+            Unaccepted::NotReporter { organisation, form } => {
+                ("err.stats.not_reporter", vec![organisation, form])
+            }
+        };
+        PlaceError { place, key, args }
+    }
+}
+
 /// One value as read, not yet checked.
 #[derive(Debug, Clone)]
 pub struct Raw {

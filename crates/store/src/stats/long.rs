@@ -140,21 +140,23 @@ fn unregistered(
     by_org: &ByOrg,
     registered: &HashMap<String, Registered>,
 ) -> Vec<innocity_core::stats::long::PlaceError> {
-    use innocity_core::stats::long::{self, Place, PlaceError};
+    use innocity_core::stats::long::{self, Place, PlaceError, Unaccepted};
     let mut unknown = Vec::new();
     for code in by_org.keys() {
-        let problem = match registered.get(code) {
-            None => Some(("err.file.unregistered", vec![code.clone()])),
-            Some(o) => (!must_report(f, &o.kind, &o.level))
-                .then(|| ("err.stats.not_reporter", vec![o.name.clone(), form.to_string()])),
+        let why = match registered.get(code) {
+            None => Some(Unaccepted::Unregistered { code: code.clone() }),
+            Some(o) => (!must_report(f, &o.kind, &o.level)).then(|| Unaccepted::NotReporter {
+                organisation: o.name.clone(),
+                form: form.to_string(),
+            }),
         };
-        if let Some((key, args)) = problem {
+        if let Some(why) = why {
             let line = raws
                 .iter()
                 .find(|r| &r.org == code)
                 .map(|r| r.place.clone())
                 .unwrap_or(Place { sheet: String::new(), line: 0, column: String::new() });
-            unknown.push(PlaceError { place: Place { column: "org".into(), ..line }, key, args });
+            unknown.push(PlaceError::unaccepted(Place { column: "org".into(), ..line }, why));
             if unknown.len() >= long::MAX_ERRORS {
                 break;
             }

@@ -63,3 +63,68 @@ async fn demo_returns_are_realistic_and_pass_their_error_rules() {
     let rev = totals.rollup.get(root.id, &totals.find("REVENUE", "").unwrap()).unwrap().sum;
     assert!((0.005..0.08).contains(&(rd / rev)), "intensity {}", rd / rev);
 }
+
+/// A bulk import names each organisation it cannot take at its first line — one not registered,
+/// one that does not report the form — and writes nothing.
+#[tokio::test]
+async fn a_bulk_import_refuses_unregistered_and_non_reporting_organisations_by_line() {
+    use innocity_core::periods::Period;
+    use innocity_core::stats::long::{Place, PlaceError, Unaccepted, parse_csv};
+    let t = demo_db(30).await;
+    let cat = stats::catalogue(&t.db).await.unwrap();
+    let form = cat.form("107-2").unwrap().clone();
+    let orgs =
+        t.db.read(
+            "SELECT o.credit_code, o.kind, o.name FROM organisations o ORDER BY o.id",
+            vec![],
+            |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?)),
+        )
+        .await
+        .unwrap();
+    let reporter = orgs.iter().find(|o| form.org_kinds.contains(&o.1)).unwrap();
+    let outsider = orgs.iter().find(|o| !form.org_kinds.contains(&o.1)).unwrap();
+    let values = || async {
+        t.db.read("SELECT COUNT(*) FROM stat_values", vec![], |r| r.int(0)).await.unwrap()
+    };
+    let values_before = values().await;
+    let csv = format!(
+        "element,disaggregation,period,org,value\n\
+         REVENUE,,2025,{ok},100\n\
+         REVENUE,,2025,91620100MA00000XYZ,5\n\
+         REVENUE,,2025,{out},7\n",
+        ok = reporter.0,
+        out = outsider.0
+    );
+    let raws = parse_csv(csv.as_bytes()).unwrap();
+    let actor = orgs::Actor { user_id: 0, username: "cli", request_id: "test" };
+    let result = stats::import_long(
+        &t.db,
+        &cat,
+        "107-2",
+        Period::parse("2025").unwrap(),
+        &raws,
+        actor,
+        &|_, _| {},
+    )
+    .await;
+    let Err(stats::ImportError::File(mut errors)) = result else {
+        panic!("refused by line, not {result:?}")
+    };
+    errors.sort_by_key(|e| e.place.line);
+    let at = |line| Place { sheet: String::new(), line, column: "org".into() };
+    assert_eq!(
+        errors,
+        vec![
+            PlaceError::unaccepted(
+                at(3),
+                Unaccepted::Unregistered { code: "91620100MA00000XYZ".into() }
+            ),
+            PlaceError::unaccepted(
+                at(4),
+                Unaccepted::NotReporter { organisation: outsider.2.clone(), form: "107-2".into() }
+            ),
+        ]
+    );
+    assert_eq!(errors[0].key, "err.file.unregistered");
+    assert_eq!(values().await, values_before);
+}
