@@ -7,6 +7,7 @@ pub mod credit;
 pub mod experts;
 pub mod index;
 pub mod indicators;
+pub mod market;
 pub mod orgs;
 pub mod periods;
 pub mod projects;

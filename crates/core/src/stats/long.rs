@@ -78,7 +78,7 @@ pub const UPLOAD_RECORDS: usize = 500_000;
 pub const FIELD_CHARS: usize = 32_767;
 
 /// A CSV's text without its byte-order mark, or the line where it stops being UTF-8.
-fn utf8_text(bytes: &[u8]) -> Result<&str, Vec<PlaceError>> {
+pub(crate) fn utf8_text(bytes: &[u8]) -> Result<&str, Vec<PlaceError>> {
     std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|e| {
         let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
         vec![whole_line(line, "err.file.not_utf8", vec![])]
