@@ -11,6 +11,7 @@ pub mod credit;
 pub mod db;
 pub mod experts;
 pub mod indicators;
+pub mod market;
 pub mod migrate;
 pub mod orgs;
 pub mod projects;

@@ -50,6 +50,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sign-in throttle per name and per address; API tokens with expiry, last use and scope",
         include_str!("../migrations/0014_signin_throttle_api_tokens.sql"),
     ),
+    (
+        15,
+        "the technology market's achievements and the change log its search indexes follow",
+        include_str!("../migrations/0015_market_achievements.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

@@ -27,6 +27,7 @@ mod audit;
 mod audit_anchor;
 mod backup;
 mod checks_in_the_write;
+mod market;
 mod orgs;
 mod projects_flow;
 mod stats;
