@@ -174,6 +174,11 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: StatsCommand,
     },
+    /// The technology market: importing achievements, measuring search relevance.
+    Market {
+        #[command(subcommand)]
+        command: MarketCommand,
+    },
     /// Apply database migrations.
     Migrate,
     /// Write a backup of the whole platform: a consistent snapshot of the database and every
@@ -232,5 +237,28 @@ pub(crate) enum UserCommand {
         /// Organisation credit code (organisation admins, members, service providers).
         #[arg(long)]
         organisation: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum MarketCommand {
+    /// Import achievements from a TSV file (id, title, abstract, keywords[, discipline,
+    /// category]) for one registered organisation, listed publicly; an id imported before is
+    /// updated. One transaction: a bad file is refused whole, naming the line.
+    Import {
+        #[arg(long)]
+        input: std::path::PathBuf,
+        /// The owner's unified social credit code.
+        #[arg(long)]
+        owner: String,
+    },
+    /// Relevance of the market's search against the contract's baseline (jieba + BM25) on
+    /// development queries built from the file's papers; prints the mean reciprocal rank.
+    Relevance {
+        #[arg(long)]
+        input: std::path::PathBuf,
+        /// Every how many papers one query of each kind is built.
+        #[arg(long, default_value_t = 5)]
+        every: usize,
     },
 }

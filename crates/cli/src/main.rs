@@ -3,6 +3,7 @@ mod args;
 mod experts;
 mod index;
 mod indicators;
+mod market;
 mod ops;
 mod seed;
 mod server;
@@ -10,7 +11,7 @@ mod settings;
 mod stats;
 mod users;
 
-use args::{AuditCommand, Cli, Command, IndexCommand, IndicatorsCommand};
+use args::{AuditCommand, Cli, Command, IndexCommand, IndicatorsCommand, MarketCommand};
 use clap::Parser;
 use innocity_store::{Db, db::redact_url, migrate};
 use std::process::ExitCode;
@@ -72,6 +73,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Restore { input } => ops::restore_command(&url, &s, &input).await,
         Command::Stats { command } => stats::stats_command(&url, command).await,
+        Command::Market { command: MarketCommand::Import { input, owner } } => {
+            market::import(&url, &input, &owner).await
+        }
+        Command::Market { command: MarketCommand::Relevance { input, every } } => {
+            market::relevance(&input, every)
+        }
         // Handled in main: its exit status says optimal, infeasible or malformed.
         Command::Assign { .. } => Ok(()),
         Command::Affinity { experts, items, top, demand, max_load, output } => {

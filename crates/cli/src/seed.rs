@@ -71,6 +71,10 @@ async fn seed_the_rest(
         "科技计划 / projects: {} 个申报通知 calls, {} 项申报 applications, {} 项已立项 established",
         pj.calls, pj.applications, pj.established
     );
+    let listed = demo::market::seed_market(db, csl.unwrap_or(demo::experts::CSL))
+        .await
+        .map_err(|e| format!("demo market: {e}"))?;
+    println!("技术市场 / market: {listed} 项挂牌成果 listed achievements");
     Ok(s)
 }
 

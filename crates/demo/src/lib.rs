@@ -3,6 +3,7 @@
 mod accounts;
 pub mod experts;
 mod indicators;
+pub mod market;
 mod organisations;
 pub mod projects;
 mod stats;

@@ -68,6 +68,8 @@ pub struct AppInner {
     pub db: Db,
     pub config: WebConfig,
     pub metrics: ops::Metrics,
+    /// The technology market's search index on this server.
+    pub market: Arc<crate::market::search::Search>,
     units: RwLock<Option<Cached<Vec<OrgUnit>>>>,
     home: RwLock<Option<Cached<HomeStats>>>,
     catalogue: RwLock<Option<Cached<innocity_core::stats::Catalogue>>>,
@@ -104,9 +106,11 @@ where
 
 impl AppState {
     pub fn new(db: Db, config: WebConfig) -> Self {
+        let market = Arc::new(crate::market::search::Search::new(db.clone()));
         AppState(Arc::new(AppInner {
             db,
             config,
+            market,
             metrics: ops::Metrics::default(),
             units: RwLock::new(None),
             home: RwLock::new(None),
@@ -214,6 +218,7 @@ pub fn router(state: AppState) -> Router {
         .merge(experts::routes())
         .merge(indicators::routes())
         .merge(projects::routes())
+        .merge(crate::market::routes())
         .merge(stats::routes());
     let x_request_id = HeaderName::from_static("x-request-id");
     pages

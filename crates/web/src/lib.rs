@@ -12,6 +12,7 @@ pub mod home;
 pub mod http;
 pub mod i18n;
 pub mod indicators;
+pub mod market;
 pub mod ops;
 pub mod orgs;
 pub mod page;

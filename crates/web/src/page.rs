@@ -25,6 +25,7 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/applications", "nav.applications", Capability::ViewApplications),
     ("/projects", "nav.projects", Capability::ViewApplications),
     ("/notices", "nav.notices", Capability::ViewWorkspace),
+    ("/market", "nav.market", Capability::ViewWorkspace),
     ("/projects/board", "nav.board", Capability::ManageProjects),
     ("/programmes", "nav.programmes", Capability::ManageProjects),
     ("/experts", "nav.experts", Capability::ManageExperts),

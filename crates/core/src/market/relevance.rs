@@ -2,7 +2,7 @@
 //! segmentation and Okapi BM25, k1 = 1.5, b = 0.75, over title, abstract and keywords as one
 //! text), our own development queries built from papers, and the mean reciprocal rank. Used by
 //! the relevance test and `innocity market relevance` (the benchmark), not to serve.
-use jieba_rs::Jieba;
+pub use jieba_rs::Jieba;
 use std::collections::HashMap;
 
 pub struct Baseline {

@@ -23,14 +23,12 @@ async fn importing_again_updates_and_every_write_is_logged_in_order() {
     let (first, second) = (orgs[0].id, orgs[1].id);
     let before = market::last_change(&t.db).await.unwrap();
     let file = "id\ttitle\tabstract\tkeywords\ndev-1\t一种稀土永磁电机\t摘要一\t稀土;电机\ndev-2\t锂电池寿命预测\t摘要二\t锂电池\n";
-    let counts = market::import(&t.db, first, &parse_tsv(file.as_bytes()).unwrap(), ACTOR)
-        .await
-        .unwrap();
+    let counts =
+        market::import(&t.db, first, &parse_tsv(file.as_bytes()).unwrap(), ACTOR).await.unwrap();
     assert_eq!(counts, market::ImportCounts { added: 2, updated: 0 });
     let again = "id\ttitle\tabstract\tkeywords\ndev-2\t锂离子电池寿命预测\t摘要二（修订）\t锂电池;寿命\ndev-3\t氢燃料电池\t摘要三\t氢能\n";
-    let counts = market::import(&t.db, second, &parse_tsv(again.as_bytes()).unwrap(), ACTOR)
-        .await
-        .unwrap();
+    let counts =
+        market::import(&t.db, second, &parse_tsv(again.as_bytes()).unwrap(), ACTOR).await.unwrap();
     assert_eq!(counts, market::ImportCounts { added: 1, updated: 1 });
     let listed = market::listed(&t.db).await.unwrap();
     assert_eq!(listed.len(), 3, "the same id is one achievement");

@@ -11,6 +11,7 @@ mod api;
 mod edge;
 mod experts;
 mod indicators;
+mod market;
 mod orgs;
 mod projects;
 mod sign_in;

@@ -73,6 +73,7 @@ pub struct Fixture {
     indicators: bool,
     projects: bool,
     experts: bool,
+    market: bool,
 }
 
 impl Fixture {
@@ -99,6 +100,11 @@ impl Fixture {
         Fixture { experts: true, ..self }
     }
 
+    /// The demo's market: the 2,000 CSL papers listed as achievements (`demo::market`).
+    pub fn market(self) -> Fixture {
+        Fixture { market: true, ..self }
+    }
+
     pub async fn build(self) -> TestApp {
         let t = testing::fresh().await.unwrap();
         if self.demo {
@@ -115,6 +121,9 @@ impl Fixture {
         }
         if self.experts {
             demo::experts::seed_experts(&t.db, demo::experts::CSL).await.unwrap();
+        }
+        if self.market {
+            demo::market::seed_market(&t.db, demo::experts::CSL).await.unwrap();
         }
         let db = t.db.clone();
         let files = tempfile::tempdir().unwrap();

@@ -1,0 +1,92 @@
+//! The technology market (技术市场): its public search over listed achievements, an
+//! achievement's public page, and the same search as `/api/v1/market/achievements`
+//! (`../shared/contracts/market-search.md`).
+pub mod achievements;
+pub mod search;
+
+use crate::auth::Ctx;
+use crate::error::{AppError, AppResult};
+use innocity_core::market::search::Filter;
+use innocity_core::market::{DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_CHARS};
+use std::collections::HashMap;
+
+pub use achievements::{ApiAchievementHit, ApiAchievementPage, ApiFacetCount, search_achievements};
+
+/// The deepest a page may go (a person pages through the first results, a crawler stops here).
+const MAX_OFFSET: usize = 10_000;
+
+/// A search as asked: the text, the narrowing, the page.
+#[derive(Debug, Clone, Default)]
+pub struct Asked {
+    pub q: String,
+    pub filter: Filter,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// Reads a search's parameters; a text over [`MAX_QUERY_CHARS`], a `limit` that is not 1–100,
+/// an `offset` or `maturity` out of range are refused (400), naming the parameter.
+pub fn asked(ctx: &Ctx, q: &HashMap<String, String>) -> AppResult<Asked> {
+    let bad = |name: &str, v: &str| {
+        let shown: String = v.chars().take(40).collect();
+        ctx.err(AppError::bad_request(format!("{name}={shown}")))
+    };
+    let given = |name: &str| q.get(name).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let text = q.get("q").map(|s| s.trim()).unwrap_or("");
+    if text.chars().count() > MAX_QUERY_CHARS {
+        return Err(ctx.err(
+            AppError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "bad_request",
+                "err.market.long_query",
+            )
+            .args(vec![MAX_QUERY_CHARS.to_string()]),
+        ));
+    }
+    let number = |name: &str, lo: usize, hi: usize, default: usize| -> AppResult<usize> {
+        match given(name) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (lo..=hi).contains(n))
+                .ok_or_else(|| bad(name, v)),
+        }
+    };
+    let limit = number("limit", 1, MAX_LIMIT, DEFAULT_LIMIT)?;
+    let offset = number("offset", 0, MAX_OFFSET, 0)?;
+    let maturity = match given("maturity") {
+        None => None,
+        Some(v) => Some(
+            v.parse::<u8>()
+                .ok()
+                .filter(|m| (1..=9).contains(m))
+                .ok_or_else(|| bad("maturity", v))?,
+        ),
+    };
+    let mode = match given("mode") {
+        None => None,
+        Some(m) if innocity_core::market::MODES.contains(&m) => Some(m.to_string()),
+        Some(m) => return Err(bad("mode", m)),
+    };
+    Ok(Asked {
+        q: text.to_string(),
+        filter: Filter {
+            discipline: given("discipline").map(String::from),
+            zone: given("zone").map(String::from),
+            maturity,
+            mode,
+        },
+        offset,
+        limit,
+    })
+}
+
+/// The market's pages and API operation.
+pub fn routes() -> axum::Router<crate::app::AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/market", get(achievements::search_page))
+        .route("/market/achievements/{id}", get(achievements::achievement_page))
+        .route("/api/v1/market/achievements", get(search_achievements))
+}

@@ -1,0 +1,141 @@
+//! The technology market's public search, held to `shared/contracts/market-search.md`.
+use crate::common::*;
+use axum::http::StatusCode;
+use innocity_core::market::import::parse_tsv;
+use innocity_demo as demo;
+use innocity_web::app::{AppState, WebConfig, router};
+
+const ANYONE: Session = Session { cookies: Vec::new(), csrf: String::new() };
+
+fn encode(q: &str) -> String {
+    serde_urlencoded::to_string([("q", q)]).unwrap()
+}
+
+/// The papers as the demo lists them (for the queries).
+fn papers() -> Vec<innocity_core::market::import::Imported> {
+    parse_tsv(demo::experts::CSL.as_bytes()).unwrap()
+}
+
+#[tokio::test]
+async fn the_contract_search_finds_a_paper_by_its_title_keywords_and_a_sentence() {
+    let t = Fixture::demo().market().build().await;
+    let papers = papers();
+    let p = &papers[0];
+    let sentence: String = p.description.chars().take(30).collect();
+    for q in [p.title.clone(), p.keywords.join(" "), sentence] {
+        let r = t.get(&ANYONE, &format!("/api/v1/market/achievements?{}", encode(&q))).await;
+        assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.body);
+        let j = r.json();
+        assert_eq!(j["items"][0]["external_id"], p.external_id.as_str(), "{q}: {j}");
+        let items = j["items"].as_array().unwrap();
+        assert!(items.len() <= 20 && j["total"].as_u64().unwrap() >= items.len() as u64);
+        let scores: Vec<f64> = items.iter().map(|i| i["score"].as_f64().unwrap()).collect();
+        assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first: {scores:?}");
+        assert!(items[0]["id"].as_i64().unwrap() > 0 && items[0]["title"] == p.title.as_str());
+    }
+    // Every paper is listed; an empty query lists the newest, `limit` at its bounds.
+    let r = t.get(&ANYONE, "/api/v1/market/achievements?limit=100").await;
+    let j = r.json();
+    assert_eq!((j["total"].as_u64(), j["items"].as_array().unwrap().len()), (Some(2000), 100));
+    let r = t.get(&ANYONE, "/api/v1/market/achievements?q=&limit=1").await;
+    assert_eq!(r.json()["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn bad_parameters_get_400_and_query_syntax_is_only_text() {
+    let t = Fixture::demo().market().build().await;
+    for bad in [
+        "limit=0",
+        "limit=101",
+        "limit=abc",
+        "limit=-1",
+        "limit=1.5",
+        "offset=-3",
+        "maturity=10",
+        "mode=barter",
+    ] {
+        let r = t.get(&ANYONE, &format!("/api/v1/market/achievements?{bad}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.body);
+        assert_eq!(r.json()["error"]["code"], "bad_request", "{bad}");
+    }
+    let long = "稀".repeat(1_001);
+    let r = t.get(&ANYONE, &format!("/api/v1/market/achievements?{}", encode(&long))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("1000"), "{}", r.body);
+    let r =
+        t.get(&ANYONE, &format!("/api/v1/market/achievements?{}", encode(&long[..3_000]))).await;
+    assert_eq!(r.status, StatusCode::OK, "1,000 characters are allowed");
+    for q in [
+        "\"稀土\" AND (永磁 OR 电机)",
+        "title:*",
+        "-(",
+        "\\",
+        "*?~^:[]{}!",
+        "'; DROP TABLE x; --",
+        "%",
+        "\u{0}",
+    ] {
+        let r = t.get(&ANYONE, &format!("/api/v1/market/achievements?{}", encode(q))).await;
+        assert!(r.status == StatusCode::OK || r.status.is_client_error(), "{q}: {}", r.status);
+        assert!(r.status != StatusCode::OK || r.json()["total"].is_u64(), "{q}");
+    }
+    let r =
+        t.get(&ANYONE, &format!("/api/v1/market/achievements?{}", encode("\"稀土\" (永磁)"))).await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_public_page_shows_results_with_marked_words_and_an_achievement() {
+    let t = Fixture::demo().market().build().await;
+    let p = &papers()[1];
+    let q = p.keywords[0].clone();
+    let r = t.get(&ANYONE, &format!("/market?{}", encode(&q))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("共找到") && r.body.contains("<mark>"), "{}", r.body);
+    let r = t.get(&ANYONE, &format!("/market?{}", encode(&p.title))).await;
+    let id: i64 = {
+        let at = r.body.find("/market/achievements/").unwrap() + "/market/achievements/".len();
+        r.body[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    let page = t.get(&ANYONE, &format!("/market/achievements/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&p.title) && page.body.contains("面议"), "{}", page.body);
+    assert_eq!(t.get(&ANYONE, "/market/achievements/99999999").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.get(&ANYONE, "/market/achievements/abc").await.status, StatusCode::NOT_FOUND);
+    let long = "永".repeat(1_001);
+    let r = t.get(&ANYONE, &format!("/market?{}", encode(&long))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("最多 1000 个字符"), "{}", r.body);
+}
+
+/// Two servers on one database: a record imported through one (here, the command line's
+/// store call) is found through the other within a second, by following the change log.
+#[tokio::test]
+async fn a_second_server_finds_a_new_achievement_within_a_second() {
+    let t = Fixture::demo().build().await;
+    let other = router(AppState::new(t.db.clone(), WebConfig::default()));
+    let uri = format!("/api/v1/market/achievements?{}", encode("量子点发光二极管"));
+    let before =
+        send_to(&other, axum::http::Request::get(&uri).body(axum::body::Body::empty()).unwrap())
+            .await;
+    assert_eq!(before.json()["total"], 0, "{}", before.body);
+    let org = t.org_id_in("BYGX").await;
+    let file = "id\ttitle\tabstract\tkeywords\nnew-1\t量子点发光二极管的制备\t一种高效量子点发光二极管。\t量子点;发光二极管\n";
+    let actor = innocity_store::orgs::Actor { user_id: 0, username: "cli", request_id: "test" };
+    innocity_store::market::import(&t.db, org, &parse_tsv(file.as_bytes()).unwrap(), actor)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let r = send_to(
+            &other,
+            axum::http::Request::get(&uri).body(axum::body::Body::empty()).unwrap(),
+        )
+        .await;
+        if r.json()["items"][0]["external_id"] == "new-1" {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "not found within a second");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
