@@ -11,8 +11,6 @@ import sys
 
 FILE_MAX, FN_MAX = 800, 80
 FN = re.compile(r"^(\s*)(pub(\([a-z]+\))?\s+)?(const\s+)?(async\s+)?(unsafe\s+)?fn\s+(\w+)")
-# The demo's data builders may be tables, not code (issue 14).
-EXEMPT_FNS = ("/demo/", "/demo.rs")
 
 
 def scan(path):
@@ -28,7 +26,7 @@ def scan(path):
         for j in range(i + 1, len(lines)):
             if lines[j] == indent + "}":
                 n = j - i + 1
-                if n > FN_MAX and not any(x in str(path) for x in EXEMPT_FNS):
+                if n > FN_MAX:
                     fns.append((n, f"{path}:{i + 1} {m.group(7)}"))
                 break
     return files, fns

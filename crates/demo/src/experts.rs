@@ -76,17 +76,77 @@ pub struct ExpertsSummary {
 pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
     let actor = Actor { user_id: 0, username: "system", request_id: "demo" };
     let all = papers(csl_tsv);
-    // Disciplines with enough papers for experts and proposals alike.
-    let mut by_field: BTreeMap<&str, Vec<&Paper>> = BTreeMap::new();
-    // Science, engineering, medicine and agriculture: the fields an S&T plan funds.
-    for p in all.iter().filter(|p| ["工学", "理学", "医学", "农学"].contains(&p.category)) {
-        by_field.entry(p.discipline).or_default().push(p);
-    }
-    let fields: Vec<&str> =
-        by_field.iter().filter(|(_, v)| v.len() >= 25).map(|(k, _)| *k).collect();
+    let mut pool = PaperPool::new(&all);
+    let fields = pool.fields();
     if fields.is_empty() {
         return Err(StoreError::Invalid("the CSL sample has too few papers".into()));
     }
+    let hosts = read_hosts(db).await?;
+    // Dates follow the calendar, so the demo's open round stays open whenever it is made.
+    let now = db.clock.today();
+    let this_year = i64::from(chrono::Datelike::year(&now));
+    let s = Seeding { db, actor, today: now, this_year };
+    let codes = seed_library(&s, &mut pool, &fields, &hosts).await?;
+    let proposals = draw_proposals(&mut pool, &fields, &hosts.firms, &codes);
+    add_ties(&s, &proposals, &codes).await?;
+    let (remote_id, mut reviews) = run_remote_review(&s, &proposals).await?;
+    reviews += run_panel_review(&s, remote_id, &proposals, &codes).await?;
+    seed_credit(db, actor).await?;
+    Ok(ExpertsSummary { experts: codes.len(), proposals: proposals.len(), reviews })
+}
+
+/// What every step of the expert demo needs: the database, who acts, and the demo's today.
+struct Seeding<'a> {
+    db: &'a Db,
+    actor: Actor<'a>,
+    today: NaiveDate,
+    this_year: i64,
+}
+
+/// An expert of the library: (id, code, name).
+type Placed = (i64, String, String);
+
+/// The papers by discipline, handed out in order: the first ones become publications, the
+/// rest proposals.
+struct PaperPool<'a> {
+    by_field: BTreeMap<&'a str, Vec<&'a Paper<'a>>>,
+    cursor: BTreeMap<&'a str, usize>,
+}
+
+impl<'a> PaperPool<'a> {
+    /// Science, engineering, medicine and agriculture: the fields an S&T plan funds.
+    fn new(all: &'a [Paper<'a>]) -> Self {
+        let mut by_field: BTreeMap<&str, Vec<&Paper>> = BTreeMap::new();
+        for p in all.iter().filter(|p| ["工学", "理学", "医学", "农学"].contains(&p.category))
+        {
+            by_field.entry(p.discipline).or_default().push(p);
+        }
+        PaperPool { by_field, cursor: BTreeMap::new() }
+    }
+
+    /// Disciplines with enough papers for experts and proposals alike.
+    fn fields(&self) -> Vec<&'a str> {
+        self.by_field.iter().filter(|(_, v)| v.len() >= 25).map(|(k, _)| *k).collect()
+    }
+
+    /// The discipline's next paper (none when it has run out).
+    fn take(&mut self, field: &str) -> Option<&'a Paper<'a>> {
+        let list = self.by_field.get(field)?;
+        let k = self.cursor.entry(self.by_field.get_key_value(field)?.0).or_insert(0);
+        let p = list.get(*k);
+        *k += 1;
+        p.copied()
+    }
+}
+
+/// Where experts work and proposals come from: (name, credit code, unit path) of the
+/// universities, institutes and hospitals, and of the first 120 enterprises.
+struct Hosts {
+    orgs: Vec<(String, String, String)>,
+    firms: Vec<(String, String, String)>,
+}
+
+async fn read_hosts(db: &Db) -> Result<Hosts> {
     let orgs = db
         .read("SELECT name, credit_code, unit_path FROM organisations WHERE kind IN ('university', 'institute', 'hospital') ORDER BY id", vec![], |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?)))
         .await?;
@@ -96,72 +156,23 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
             "the demo experts need universities and enterprises".into(),
         ));
     }
-    // Each discipline's papers: the first ones are publications, the rest proposals.
-    let mut cursor: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut take = |field: &str| -> Option<&Paper> {
-        let list = by_field.get(field)?;
-        let k = cursor.entry(by_field.get_key_value(field)?.0).or_insert(0);
-        let p = list.get(*k);
-        *k += 1;
-        p.copied()
-    };
-    // Dates follow the calendar, so the demo's open round stays open whenever it is made.
-    let now = db.clock.today();
-    let this_year = i64::from(chrono::Datelike::year(&now));
+    Ok(Hosts { orgs, firms })
+}
+
+/// The library's 300 experts, round robin over the disciplines, two publications each; the
+/// last ten applied, vetted or exited, every fortieth confirmed two years ago.
+async fn seed_library(
+    s: &Seeding<'_>,
+    pool: &mut PaperPool<'_>,
+    fields: &[&str],
+    hosts: &Hosts,
+) -> Result<Vec<Placed>> {
     let mut codes = Vec::new();
     for k in 0..300usize {
         let field = fields[k % fields.len()];
-        let pubs: Vec<&Paper> = (0..2).filter_map(|_| take(field)).collect();
-        let publications = pubs
-            .iter()
-            .map(|p| format!("《{}》 {}", p.title, p.abstract_))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let keywords = pubs
-            .iter()
-            .flat_map(|p| p.keywords.split(';'))
-            .map(str::trim)
-            .filter(|w| !w.is_empty())
-            .take(8)
-            .collect::<Vec<_>>()
-            .join("；");
-        let outside = k % 10 == 7;
-        let (org_name, credit, path, region) = if outside {
-            let (n, r) = OUTSIDE[k % OUTSIDE.len()];
-            (n.to_string(), String::new(), String::new(), r.to_string())
-        } else if k % 10 == 3 {
-            let f = &firms[k % firms.len()];
-            (f.0.clone(), f.1.clone(), f.2.clone(), "甘肃省".to_string())
-        } else {
-            let o = &orgs[k % orgs.len()];
-            (o.0.clone(), o.1.clone(), o.2.clone(), "甘肃省".to_string())
-        };
-        let finance = k % 12 == 5;
-        let code = format!("E{:04}", k + 1);
-        let d = ExpertDraft {
-            code: code.clone(),
-            name: person(k),
-            user_id: None,
-            organisation_name: org_name,
-            credit_code: credit,
-            unit_path: path,
-            title: TITLES[k % TITLES.len()].to_string(),
-            fields: if finance {
-                vec![field.to_string(), "财务与审计".to_string()]
-            } else {
-                vec![field.to_string()]
-            },
-            keywords,
-            publications,
-            projects: String::new(),
-            region,
-            contact: format!("1390931{:04}", k),
-            groups: if finance { vec!["finance".into()] } else { vec![] },
-            available_from: String::new(),
-            available_to: String::new(),
-            library: Some(if k % 25 == 0 { Library::Advisory } else { Library::Review }),
-            yearly_cap: 10,
-        };
+        let pubs: Vec<&Paper> = (0..2).filter_map(|_| pool.take(field)).collect();
+        let d = expert_draft(k, field, &pubs, hosts);
+        let code = d.code.clone();
         let status = match k {
             290..=293 => Status::Applied,
             294..=296 => Status::Vetted,
@@ -169,22 +180,91 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
             _ => Status::Active,
         };
         let id = experts::create(
-            db,
+            s.db,
             &d,
             status,
-            if k % 40 == 9 { this_year - 2 } else { this_year },
-            actor,
+            if k % 40 == 9 { s.this_year - 2 } else { s.this_year },
+            s.actor,
         )
         .await?;
         codes.push((id, code, person(k)));
     }
-    // The call's 150 proposals: the papers left, round robin over the disciplines.
+    Ok(codes)
+}
+
+/// The k-th expert: publications and keywords from their papers; every tenth from outside the
+/// province, every tenth from an enterprise, every twelfth also in finance, every 25th advisory.
+fn expert_draft(k: usize, field: &str, pubs: &[&Paper], hosts: &Hosts) -> ExpertDraft {
+    let publications = pubs
+        .iter()
+        .map(|p| format!("《{}》 {}", p.title, p.abstract_))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let keywords = pubs
+        .iter()
+        .flat_map(|p| p.keywords.split(';'))
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .collect::<Vec<_>>()
+        .join("；");
+    let (org_name, credit, path, region) = expert_host(k, hosts);
+    let finance = k % 12 == 5;
+    ExpertDraft {
+        code: format!("E{:04}", k + 1),
+        name: person(k),
+        user_id: None,
+        organisation_name: org_name,
+        credit_code: credit,
+        unit_path: path,
+        title: TITLES[k % TITLES.len()].to_string(),
+        fields: if finance {
+            vec![field.to_string(), "财务与审计".to_string()]
+        } else {
+            vec![field.to_string()]
+        },
+        keywords,
+        publications,
+        projects: String::new(),
+        region,
+        contact: format!("1390931{:04}", k),
+        groups: if finance { vec!["finance".into()] } else { vec![] },
+        available_from: String::new(),
+        available_to: String::new(),
+        library: Some(if k.is_multiple_of(25) { Library::Advisory } else { Library::Review }),
+        yearly_cap: 10,
+    }
+}
+
+/// The k-th expert's organisation name, credit code, unit path and region.
+fn expert_host(k: usize, hosts: &Hosts) -> (String, String, String, String) {
+    let outside = k % 10 == 7;
+    if outside {
+        let (n, r) = OUTSIDE[k % OUTSIDE.len()];
+        (n.to_string(), String::new(), String::new(), r.to_string())
+    } else if k % 10 == 3 {
+        let f = &hosts.firms[k % hosts.firms.len()];
+        (f.0.clone(), f.1.clone(), f.2.clone(), "甘肃省".to_string())
+    } else {
+        let o = &hosts.orgs[k % hosts.orgs.len()];
+        (o.0.clone(), o.1.clone(), o.2.clone(), "甘肃省".to_string())
+    }
+}
+
+/// The call's 150 proposals: the papers left, round robin over the disciplines; every 15th
+/// asks to avoid an expert.
+fn draw_proposals(
+    pool: &mut PaperPool<'_>,
+    fields: &[&str],
+    firms: &[(String, String, String)],
+    codes: &[Placed],
+) -> Vec<Item> {
     let mut proposals = Vec::new();
     let mut f = 0usize;
     while proposals.len() < 150 {
         let field = fields[f % fields.len()];
         f += 1;
-        if let Some(p) = take(field) {
+        if let Some(p) = pool.take(field) {
             let n = proposals.len();
             let firm = &firms[(n * 7) % firms.len()];
             let applicant = person(1000 + n * 3);
@@ -207,12 +287,16 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
             break;
         }
     }
-    // Ties that make conflicts: co-authors of applicants, a student, a relative.
+    proposals
+}
+
+/// Ties that make conflicts: co-authors of applicants, a student, a relative.
+async fn add_ties(s: &Seeding<'_>, proposals: &[Item], codes: &[Placed]) -> Result<()> {
     for (n, p) in proposals.iter().enumerate().filter(|(n, _)| n % 9 == 2) {
         let (id, _, _) = &codes[(n * 13) % 280];
         let kind = [TieKind::Coauthor, TieKind::Student, TieKind::Relative][(n / 9) % 3];
         experts::add_tie(
-            db,
+            s.db,
             *id,
             &Tie {
                 kind,
@@ -220,13 +304,40 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
                 credit_code: String::new(),
                 year: (kind == TieKind::Coauthor).then_some(2024),
             },
-            actor,
+            s.actor,
         )
         .await?;
     }
-    let today = now;
-    // The finished remote review (通讯评审): optimal assignment, all scores in, closed.
-    let remote = NewRound {
+    Ok(())
+}
+
+/// The finished remote review (通讯评审): optimal assignment, all scores in, closed. Returns
+/// the round and its number of reviews.
+async fn run_remote_review(s: &Seeding<'_>, proposals: &[Item]) -> Result<(i64, usize)> {
+    let (db, actor, today) = (s.db, s.actor, s.today);
+    let remote = remote_round(today, s.this_year);
+    let remote_id = experts::create_round(db, &remote, proposals, actor).await?;
+    experts::run_assignment(db, remote_id, today, actor).await?;
+    let reviews = score_remote_reviews(s, remote_id).await?;
+    // The remote review closed on its deadline; its reviews came in the week before.
+    let week_before = (today - chrono::Days::new(7))
+        .and_hms_opt(10, 0, 0)
+        .map(|d| d.and_utc().timestamp_millis())
+        .unwrap_or(0);
+    exec(
+        db,
+        "UPDATE review_assignments SET submitted_at = ?, saved_at = ? WHERE round_id = ?",
+        vec![week_before.into(), week_before.into(), remote_id.into()],
+    )
+    .await?;
+    experts::close_round(db, remote_id, actor).await?;
+    Ok((remote_id, reviews))
+}
+
+/// The remote review's round: five experts a proposal, at most four proposals an expert, one
+/// expert per organisation.
+fn remote_round(today: NaiveDate, this_year: i64) -> NewRound {
+    NewRound {
         code: "LB2026-TX".into(),
         name: "2026年度兰白自创区科技计划项目 通讯评审".into(),
         call_name: "2026年度兰白自创区科技计划项目申报指南".into(),
@@ -243,16 +354,21 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
         form: Form::standard(),
         deadline: today,
         year: this_year,
-    };
-    let remote_id = experts::create_round(db, &remote, &proposals, actor).await?;
-    experts::run_assignment(db, remote_id, today, actor).await?;
+    }
+}
+
+/// A proposal's quality (5.0–9.4), from its code.
+fn quality(code: &str) -> f64 {
+    5.0 + (code.bytes().map(u64::from).fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b)) % 45)
+        as f64
+        / 10.0
+}
+
+/// Every remote assignment's scores, submitted: they scatter around the proposal's quality,
+/// and the busiest reviewer is a harsh one (the results should flag them).
+async fn score_remote_reviews(s: &Seeding<'_>, remote_id: i64) -> Result<usize> {
+    let db = s.db;
     let mut reviews = 0;
-    let quality = |code: &str| -> f64 {
-        5.0 + (code.bytes().map(u64::from).fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b))
-            % 45) as f64
-            / 10.0
-    };
-    // The busiest reviewer is a harsh one: the results should flag them.
     let remote_asg = experts::assignments(db, remote_id).await?;
     let mut load: BTreeMap<i64, usize> = BTreeMap::new();
     for a in &remote_asg {
@@ -270,22 +386,21 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
         };
         let user = demo_user_for(db, &e).await?;
         let input = scores_for(quality(&it.code) + bias, a.version);
-        experts::save_review(db, a.id, user, &input, today, actor).await?;
+        experts::save_review(db, a.id, user, &input, s.today, s.actor).await?;
         reviews += 1;
     }
-    // The remote review closed on its deadline; its reviews came in the week before.
-    let week_before = (now - chrono::Days::new(7))
-        .and_hms_opt(10, 0, 0)
-        .map(|d| d.and_utc().timestamp_millis())
-        .unwrap_or(0);
-    exec(
-        db,
-        "UPDATE review_assignments SET submitted_at = ?, saved_at = ? WHERE round_id = ?",
-        vec![week_before.into(), week_before.into(), remote_id.into()],
-    )
-    .await?;
-    experts::close_round(db, remote_id, actor).await?;
-    // The panel review (会议评审) of the best 30, in progress: drawn with a committed seed.
+    Ok(reviews)
+}
+
+/// The panel review (会议评审) of the best 30, in progress: drawn with a committed seed, the
+/// demo expert account in the busiest drawn place. Returns its number of submitted reviews.
+async fn run_panel_review(
+    s: &Seeding<'_>,
+    remote_id: i64,
+    proposals: &[Item],
+    codes: &[Placed],
+) -> Result<usize> {
+    let (db, actor, today) = (s.db, s.actor, s.today);
     let (ranked, _) =
         experts::results(db, remote_id, innocity_core::experts::scoring::Method::Trimmed).await?;
     let best: Vec<Item> = ranked
@@ -293,7 +408,19 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
         .take(30)
         .filter_map(|r| proposals.iter().find(|p| p.code == r.item).cloned())
         .collect();
-    let panel = NewRound {
+    let panel = panel_round(today, s.this_year);
+    let panel_id = experts::create_round(db, &panel, &best, actor).await?;
+    experts::commit_seed(db, panel_id, actor).await?;
+    experts::run_draw(db, panel_id, today, actor).await?;
+    let drawn = experts::assignments(db, panel_id).await?;
+    let busiest = place_demo_expert(db, &drawn, codes[SUSPENDED_EXPERT].0).await?;
+    enter_panel_reviews(s, &drawn, busiest).await
+}
+
+/// The panel review's round: five experts a proposal, at least one in finance, a fifth from
+/// outside the province; open for thirty days.
+fn panel_round(today: NaiveDate, this_year: i64) -> NewRound {
+    NewRound {
         code: "LB2026-HY".into(),
         name: "2026年度兰白自创区科技计划项目 会议评审".into(),
         call_name: "2026年度兰白自创区科技计划项目申报指南".into(),
@@ -314,14 +441,13 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
         form: Form::standard(),
         deadline: today + chrono::Days::new(30),
         year: this_year,
-    };
-    let panel_id = experts::create_round(db, &panel, &best, actor).await?;
-    experts::commit_seed(db, panel_id, actor).await?;
-    experts::run_draw(db, panel_id, today, actor).await?;
-    // The demo expert account takes the busiest drawn expert's place in the library, never the
-    // expert the credit records suspend (the draw's seed is random, so either may be drawn).
-    let drawn = experts::assignments(db, panel_id).await?;
-    let suspended = codes[SUSPENDED_EXPERT].0;
+    }
+}
+
+/// The demo expert account takes the busiest drawn expert's place in the library, never the
+/// expert the credit records suspend (the draw's seed is random, so either may be drawn).
+/// Returns that expert.
+async fn place_demo_expert(db: &Db, drawn: &[experts::Assignment], suspended: i64) -> Result<i64> {
     let mut per: BTreeMap<i64, usize> = BTreeMap::new();
     for a in drawn.iter().filter(|a| a.expert_id != suspended) {
         *per.entry(a.expert_id).or_default() += 1;
@@ -332,6 +458,18 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
         .map(|(id, _)| *id)
         .ok_or(StoreError::NotFound)?;
     exec(db, "UPDATE experts SET user_id = (SELECT id FROM users WHERE username = 'expert') WHERE id = ?", vec![busiest.into()]).await?;
+    Ok(busiest)
+}
+
+/// The drawn experts' reviews, but the demo account's: the first declines (a redraw replaces
+/// them), a third of the rest are drafts. Returns the number submitted.
+async fn enter_panel_reviews(
+    s: &Seeding<'_>,
+    drawn: &[experts::Assignment],
+    busiest: i64,
+) -> Result<usize> {
+    let (db, actor, today) = (s.db, s.actor, s.today);
+    let mut reviews = 0;
     let mut declined = false;
     for (k, a) in drawn.iter().enumerate() {
         if a.expert_id == busiest {
@@ -360,8 +498,7 @@ pub async fn seed_experts(db: &Db, csl_tsv: &str) -> Result<ExpertsSummary> {
         experts::save_review(db, a.id, user, &input, today, actor).await?;
         reviews += usize::from(input.submit);
     }
-    seed_credit(db, actor).await?;
-    Ok(ExpertsSummary { experts: codes.len(), proposals: proposals.len(), reviews })
+    Ok(reviews)
 }
 
 async fn exec(db: &Db, sql: &str, values: Vec<sea_orm::Value>) -> Result<()> {

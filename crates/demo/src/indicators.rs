@@ -1,100 +1,32 @@
 //! Demo indicators: the 专栏1 indicators' yearly values for the zones and the pilot zone.
 use super::*;
+use innocity_core::indicators::targets::{Direction, Framework, Kind, Target};
+use innocity_store::indicators::IndicatorValue;
+
+/// Shares of totals per zone (兰州新区, 兰州高新区, 兰州经济区, 白银高新区).
+const SHARES: [f64; 4] = [0.24, 0.38, 0.22, 0.16];
+/// Ratio factors per zone (same order).
+const FACTORS: [f64; 4] = [0.85, 1.35, 0.9, 0.8];
+/// Paces per zone (same order).
+const PACES: [f64; 4] = [0.9, 1.15, 0.7, 0.55];
+/// The whole zone's pace on each indicator up to 2020.
+const WHOLE_PACES: [f64; 10] = [0.9, 0.8, 0.9, 0.6, 0.85, 0.9, 0.75, 0.8, 0.95, 0.85];
+/// How far the whole zone moves on each indicator each year after 2020: some reach their
+/// targets, some stay behind, one is at risk.
+const AFTER_GROWTH: [f64; 10] = [0.06, 0.02, 0.06, 0.0, 0.03, 0.06, 0.01, 0.02, 0.06, 0.03];
 
 /// 2014–2024 values of the 专栏1 indicators (seed 004) for the four zones and, at the top of the
 /// hierarchy, the pilot zone as a whole: from the plan's 2014 baselines, each zone at its own
 /// pace (some ahead, some behind the path), with yearly noise.
 pub async fn seed_indicators(db: &Db) -> Result<usize> {
-    use innocity_core::indicators::targets::{Framework, Kind};
     let Some(f) = Framework::built_in().into_iter().find(|f| f.code == "LANBAI-2020") else {
         return Ok(0);
     };
     let units = orgs::units(db).await?;
     let zones: Vec<&OrgUnit> = units.iter().filter(|u| u.level == "zone").collect();
     let Some(root) = units.iter().find(|u| u.parent_id.is_none()) else { return Ok(0) };
-    // Shares of totals and ratio factors per zone (兰州新区, 兰州高新区, 兰州经济区, 白银高新区).
-    let shares = [0.24, 0.38, 0.22, 0.16];
-    let factors = [0.85, 1.35, 0.9, 0.8];
-    let paces = [0.9, 1.15, 0.7, 0.55];
-    let mut rng = Lcg(2014);
-    let mut out = Vec::new();
-    // The whole zone's pace on each indicator up to 2020, and how far it moves on each year
-    // after: some reach their targets, some stay behind, one is at risk.
-    let whole_paces = [0.9, 0.8, 0.9, 0.6, 0.85, 0.9, 0.75, 0.8, 0.95, 0.85];
-    let after_growth = [0.06, 0.02, 0.06, 0.0, 0.03, 0.06, 0.01, 0.02, 0.06, 0.03];
-    for (k, t) in f.targets.iter().enumerate() {
-        for year in 2014..=2024 {
-            let progress = t.planned(year) - t.baseline;
-            let after = (year - t.target_year).max(0) as f64;
-            let mut whole = t.baseline
-                + progress * whole_paces[k % 10]
-                + (t.target - t.baseline) * after_growth[k % 10] * after;
-            whole *= 1.0 + ((rng.next() % 60) as f64 - 30.0) / 1000.0;
-            out.push(innocity_store::indicators::IndicatorValue {
-                indicator: t.code.clone(),
-                org_unit_id: root.id,
-                period: year.to_string(),
-                value: round4(whole),
-                source: "demo".into(),
-            });
-            for (i, z) in zones.iter().enumerate().take(4) {
-                // Each zone is strong in some indicators and weak in others.
-                let j = (i + k) % 4;
-                let pace = paces[(i + 2 * k) % 4];
-                let base = match t.kind {
-                    Kind::Total => t.baseline * shares[j],
-                    Kind::Ratio => {
-                        t.baseline
-                            * if t.direction == innocity_core::indicators::targets::Direction::Down
-                            {
-                                2.0 - factors[j]
-                            } else {
-                                factors[j]
-                            }
-                    }
-                };
-                let goal = match t.kind {
-                    Kind::Total => t.target * shares[j],
-                    Kind::Ratio => base * t.target / t.baseline,
-                };
-                let share_of_way = (t.planned(year) - t.baseline) / (t.target - t.baseline);
-                let mut v = base + (goal - base) * (share_of_way * pace + 0.05 * after * pace);
-                v *= 1.0 + ((rng.next() % 80) as f64 - 40.0) / 1000.0;
-                out.push(innocity_store::indicators::IndicatorValue {
-                    indicator: t.code.clone(),
-                    org_unit_id: z.id,
-                    period: year.to_string(),
-                    value: round4(v),
-                    source: "demo".into(),
-                });
-            }
-        }
-    }
-    // 白银市: its 2014 results as seed 002 reports them, and a 2015 the demo makes up.
-    if let Some(by) = units.iter().find(|u| u.code == "620400") {
-        for (code, v2014, v2015) in [
-            ("BY_PATENT_APPS", 615.0, 772.0),
-            ("BY_PATENTS_10K", 1.03, 1.41),
-            ("BY_TECH_CONTRACTS", 2.5, 2.61),
-            ("BY_ST_CONTRIBUTION", 50.5, 51.2),
-            ("BY_NEW_HITECH", 4.0, 6.0),
-        ] {
-            out.push(innocity_store::indicators::IndicatorValue {
-                indicator: code.into(),
-                org_unit_id: by.id,
-                period: "2014".into(),
-                value: v2014,
-                source: "import".into(),
-            });
-            out.push(innocity_store::indicators::IndicatorValue {
-                indicator: code.into(),
-                org_unit_id: by.id,
-                period: "2015".into(),
-                value: v2015,
-                source: "demo".into(),
-            });
-        }
-    }
+    let mut out = zone_values(&f, root, &zones);
+    baiyin_values(&units, &mut out);
     let actor = innocity_store::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
     let mut n = innocity_store::indicators::import(db, &out, actor).await?;
     // The cities' totals, from their zones.
@@ -111,6 +43,90 @@ pub async fn seed_indicators(db: &Db) -> Result<usize> {
         .await?;
     }
     Ok(n)
+}
+
+/// Each indicator's yearly values for the pilot zone as a whole and for each zone, the noise
+/// drawn from one sequence in that order.
+fn zone_values(f: &Framework, root: &OrgUnit, zones: &[&OrgUnit]) -> Vec<IndicatorValue> {
+    let mut rng = Lcg(2014);
+    let mut out = Vec::new();
+    for (k, t) in f.targets.iter().enumerate() {
+        for year in 2014..=2024 {
+            let progress = t.planned(year) - t.baseline;
+            let after = (year - t.target_year).max(0) as f64;
+            let mut whole = t.baseline
+                + progress * WHOLE_PACES[k % 10]
+                + (t.target - t.baseline) * AFTER_GROWTH[k % 10] * after;
+            whole *= 1.0 + ((rng.next() % 60) as f64 - 30.0) / 1000.0;
+            out.push(IndicatorValue {
+                indicator: t.code.clone(),
+                org_unit_id: root.id,
+                period: year.to_string(),
+                value: round4(whole),
+                source: "demo".into(),
+            });
+            for (i, z) in zones.iter().enumerate().take(4) {
+                let v = zone_value(t, (i, k), year, after, &mut rng);
+                out.push(IndicatorValue {
+                    indicator: t.code.clone(),
+                    org_unit_id: z.id,
+                    period: year.to_string(),
+                    value: round4(v),
+                    source: "demo".into(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The i-th zone's value of the k-th indicator in a year: each zone is strong in some
+/// indicators and weak in others.
+fn zone_value(t: &Target, (i, k): (usize, usize), year: i32, after: f64, rng: &mut Lcg) -> f64 {
+    let j = (i + k) % 4;
+    let pace = PACES[(i + 2 * k) % 4];
+    let base = match t.kind {
+        Kind::Total => t.baseline * SHARES[j],
+        Kind::Ratio => {
+            t.baseline * if t.direction == Direction::Down { 2.0 - FACTORS[j] } else { FACTORS[j] }
+        }
+    };
+    let goal = match t.kind {
+        Kind::Total => t.target * SHARES[j],
+        Kind::Ratio => base * t.target / t.baseline,
+    };
+    let share_of_way = (t.planned(year) - t.baseline) / (t.target - t.baseline);
+    let mut v = base + (goal - base) * (share_of_way * pace + 0.05 * after * pace);
+    v *= 1.0 + ((rng.next() % 80) as f64 - 40.0) / 1000.0;
+    v
+}
+
+/// 白银市: its 2014 results as seed 002 reports them, and a 2015 the demo makes up.
+fn baiyin_values(units: &[OrgUnit], out: &mut Vec<IndicatorValue>) {
+    if let Some(by) = units.iter().find(|u| u.code == "620400") {
+        for (code, v2014, v2015) in [
+            ("BY_PATENT_APPS", 615.0, 772.0),
+            ("BY_PATENTS_10K", 1.03, 1.41),
+            ("BY_TECH_CONTRACTS", 2.5, 2.61),
+            ("BY_ST_CONTRIBUTION", 50.5, 51.2),
+            ("BY_NEW_HITECH", 4.0, 6.0),
+        ] {
+            out.push(IndicatorValue {
+                indicator: code.into(),
+                org_unit_id: by.id,
+                period: "2014".into(),
+                value: v2014,
+                source: "import".into(),
+            });
+            out.push(IndicatorValue {
+                indicator: code.into(),
+                org_unit_id: by.id,
+                period: "2015".into(),
+                value: v2015,
+                source: "demo".into(),
+            });
+        }
+    }
 }
 
 fn round4(v: f64) -> f64 {

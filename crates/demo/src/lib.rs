@@ -69,6 +69,16 @@ pub struct DemoSummary {
 
 /// Seeds the hierarchy, `n_orgs` organisations and the demo accounts into an empty database.
 pub async fn seed(db: &Db, n_orgs: u64, csl_tsv: Option<&str>) -> Result<DemoSummary> {
+    refuse_non_empty(db).await?;
+    let by_code = seed_units(db).await?;
+    let rows = organisation_rows(db, &by_code, n_orgs, csl_tsv);
+    insert_organisations(db, &rows).await?;
+    let accounts = seed_accounts(db, &by_code).await?;
+    Ok(DemoSummary { units: by_code.len(), organisations: n_orgs, accounts })
+}
+
+/// The demo needs an empty database: refuses one that already has units.
+async fn refuse_non_empty(db: &Db) -> Result<()> {
     let existing: i64 = db
         .query_one("SELECT COUNT(*) AS n FROM org_units", vec![])
         .await?
@@ -80,6 +90,11 @@ pub async fn seed(db: &Db, n_orgs: u64, csl_tsv: Option<&str>) -> Result<DemoSum
             "the database already has data; the demo needs an empty one".into(),
         ));
     }
+    Ok(())
+}
+
+/// The pilot zone's hierarchy ([`UNITS`]: province, cities, zones, parks), parents first.
+async fn seed_units(db: &Db) -> Result<Vec<OrgUnit>> {
     let mut by_code: Vec<OrgUnit> = Vec::new();
     for (code, zh, en, level, parent) in UNITS {
         let parent = by_code.iter().find(|u| u.code == *parent).cloned();
@@ -93,6 +108,17 @@ pub async fn seed(db: &Db, n_orgs: u64, csl_tsv: Option<&str>) -> Result<DemoSum
         .await?;
         by_code.push(unit);
     }
+    Ok(by_code)
+}
+
+/// The organisations' rows: each in a park drawn from the seeded sequence, with a credit code of
+/// its city, an address and a phone number (the draws in the same order on every run).
+fn organisation_rows(
+    db: &Db,
+    by_code: &[OrgUnit],
+    n_orgs: u64,
+    csl_tsv: Option<&str>,
+) -> Vec<Vec<Value>> {
     let parks: Vec<&OrgUnit> = by_code.iter().filter(|u| u.level == "park").collect();
     let division =
         |u: &OrgUnit| if u.path.starts_with(&by_code[2].path) { "620400" } else { "620100" };
@@ -103,45 +129,7 @@ pub async fn seed(db: &Db, n_orgs: u64, csl_tsv: Option<&str>) -> Result<DemoSum
     let mut rows: Vec<Vec<Value>> = Vec::new();
     for n in 0..n_orgs {
         let park = *rng.pick(&parks);
-        let (kind, name) = match n {
-            _ if (n as usize) < UNIVERSITIES.len() => {
-                (OrgKind::University, UNIVERSITIES[n as usize].to_string())
-            }
-            _ if (n as usize) < UNIVERSITIES.len() + INSTITUTES.len() => {
-                (OrgKind::Institute, INSTITUTES[n as usize - UNIVERSITIES.len()].to_string())
-            }
-            _ if (n as usize) < UNIVERSITIES.len() + INSTITUTES.len() + HOSPITALS.len() => (
-                OrgKind::Hospital,
-                HOSPITALS[n as usize - UNIVERSITIES.len() - INSTITUTES.len()].to_string(),
-            ),
-            _ if (n as usize)
-                < UNIVERSITIES.len() + INSTITUTES.len() + HOSPITALS.len() + PROVIDERS.len() =>
-            {
-                (
-                    OrgKind::ServiceProvider,
-                    PROVIDERS[n as usize - UNIVERSITIES.len() - INSTITUTES.len() - HOSPITALS.len()]
-                        .to_string(),
-                )
-            }
-            _ => {
-                let mut name;
-                let mut tries = 0;
-                loop {
-                    let kw = rng.pick(&kws).clone();
-                    name = format!("{}{}{}", rng.pick(PLACES), kw, suffix_for(&kw, rng.next()));
-                    tries += 1;
-                    if names_used.insert(name.clone()) {
-                        break;
-                    }
-                    if tries > 5 {
-                        name = format!("{name}（{n}）");
-                        names_used.insert(name.clone());
-                        break;
-                    }
-                }
-                (OrgKind::Enterprise, name)
-            }
-        };
+        let (kind, name) = organisation_name(n, &mut rng, &kws, &mut names_used);
         let code = demo_credit_code(kind, division(park), n);
         rows.push(vec![
             code.as_str().into(),
@@ -156,7 +144,69 @@ pub async fn seed(db: &Db, n_orgs: u64, csl_tsv: Option<&str>) -> Result<DemoSum
             now.into(),
         ]);
     }
-    // Bulk insert in one audited transaction per batch.
+    rows
+}
+
+/// The n-th organisation's kind and name: the named universities, institutes, hospitals and
+/// service providers first, then enterprises.
+fn organisation_name(
+    n: u64,
+    rng: &mut Lcg,
+    kws: &[String],
+    names_used: &mut std::collections::HashSet<String>,
+) -> (OrgKind, String) {
+    match n {
+        _ if (n as usize) < UNIVERSITIES.len() => {
+            (OrgKind::University, UNIVERSITIES[n as usize].to_string())
+        }
+        _ if (n as usize) < UNIVERSITIES.len() + INSTITUTES.len() => {
+            (OrgKind::Institute, INSTITUTES[n as usize - UNIVERSITIES.len()].to_string())
+        }
+        _ if (n as usize) < UNIVERSITIES.len() + INSTITUTES.len() + HOSPITALS.len() => (
+            OrgKind::Hospital,
+            HOSPITALS[n as usize - UNIVERSITIES.len() - INSTITUTES.len()].to_string(),
+        ),
+        _ if (n as usize)
+            < UNIVERSITIES.len() + INSTITUTES.len() + HOSPITALS.len() + PROVIDERS.len() =>
+        {
+            (
+                OrgKind::ServiceProvider,
+                PROVIDERS[n as usize - UNIVERSITIES.len() - INSTITUTES.len() - HOSPITALS.len()]
+                    .to_string(),
+            )
+        }
+        _ => (OrgKind::Enterprise, enterprise_name(n, rng, kws, names_used)),
+    }
+}
+
+/// A made-up enterprise name (place, research keyword, a fitting ending), unique: after five
+/// clashes the organisation's number is added.
+fn enterprise_name(
+    n: u64,
+    rng: &mut Lcg,
+    kws: &[String],
+    names_used: &mut std::collections::HashSet<String>,
+) -> String {
+    let mut name;
+    let mut tries = 0;
+    loop {
+        let kw = rng.pick(kws).clone();
+        name = format!("{}{}{}", rng.pick(PLACES), kw, suffix_for(&kw, rng.next()));
+        tries += 1;
+        if names_used.insert(name.clone()) {
+            break;
+        }
+        if tries > 5 {
+            name = format!("{name}（{n}）");
+            names_used.insert(name.clone());
+            break;
+        }
+    }
+    name
+}
+
+/// Bulk insert of the organisations, in one audited transaction per 300 rows.
+async fn insert_organisations(db: &Db, rows: &[Vec<Value>]) -> Result<()> {
     for chunk in rows.chunks(300) {
         let tx = db.begin_write().await?;
         let mut sql = String::from(
@@ -189,6 +239,5 @@ pub async fn seed(db: &Db, n_orgs: u64, csl_tsv: Option<&str>) -> Result<DemoSum
         .await?;
         tx.commit().await?;
     }
-    let accounts = seed_accounts(db, &by_code).await?;
-    Ok(DemoSummary { units: by_code.len(), organisations: n_orgs, accounts })
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! Demo statistics: two years of returns in every state, and approving them up the hierarchy.
 use super::*;
+use innocity_store::stats::{BatchItem, CellChange, Mode};
 
 /// What [`seed_stats`] made.
 #[derive(Debug, Clone, Default)]
@@ -45,8 +46,23 @@ fn enterprise_107_2(
     intensity: f64,
     scale: f64,
 ) -> Vec<(&'static str, &'static str, f64)> {
-    let r = |rng: &mut Lcg, lo: u64, hi: u64| (lo + rng.next() % (hi - lo + 1)) as f64 / 100.0;
     let rd = (revenue * intensity).round().max(50.0);
+    let parts = rd_expense_parts(rng, rd);
+    let f = figures_107_2(rng, revenue, rd, parts[6].1);
+    let mut v = people_and_outputs(rng, &f);
+    let money = rd_money(rng, &f);
+    v.extend(parts.into_iter().map(|(c, x)| (c, "", x * scale)));
+    v.extend(money.into_iter().map(|(c, d, x)| (c, d, x * scale)));
+    v
+}
+
+/// A share between `lo` and `hi` per cent, drawn from the enterprise's sequence.
+fn pct(rng: &mut Lcg, lo: u64, hi: u64) -> f64 {
+    (lo + rng.next() % (hi - lo + 1)) as f64 / 100.0
+}
+
+/// R&D expenditure by kind of cost; the last part ("other") makes the parts add up to `rd`.
+fn rd_expense_parts(rng: &mut Lcg, rd: f64) -> Vec<(&'static str, f64)> {
     let mut parts: Vec<(&str, f64)> = Vec::new();
     let mut used = 0.0;
     for (code, lo, hi) in [
@@ -58,52 +74,106 @@ fn enterprise_107_2(
         ("RD_EXP_EQUIP", 1, 3),
         ("RD_EXP_OUTSRC", 2, 6),
     ] {
-        let v = (rd * r(rng, lo, hi)).floor();
+        let v = (rd * pct(rng, lo, hi)).floor();
         used += v;
         parts.push((code, v));
     }
     parts.push(("RD_EXP_OTHER", rd - used));
-    let outsrc = parts[6].1;
-    let univ = (outsrc * r(rng, 30, 50)).floor();
-    let inst = (outsrc * r(rng, 10, 30)).floor();
-    let abroad = (outsrc * r(rng, 0, 5)).floor();
-    let gov = (rd * r(rng, 2, 15)).floor();
-    let overseas = (rd * r(rng, 0, 2)).floor();
-    let other_src = (rd * r(rng, 0, 3)).floor();
+    parts
+}
+
+/// The figures several 107-2 rows share (so "of which" stays within its total).
+struct Figures107 {
+    revenue: f64,
+    rd: f64,
+    outsrc: f64,
+    univ: f64,
+    inst: f64,
+    abroad: f64,
+    gov: f64,
+    overseas: f64,
+    other_src: f64,
+    employees: f64,
+    staff: f64,
+    ft: f64,
+    fte: f64,
+    newprod_sales: f64,
+    apps: f64,
+    proj_exp: f64,
+}
+
+/// Draws the shared figures, after the expenditure parts (`outsrc` is the outsourced part).
+fn figures_107_2(rng: &mut Lcg, revenue: f64, rd: f64, outsrc: f64) -> Figures107 {
+    let univ = (outsrc * pct(rng, 30, 50)).floor();
+    let inst = (outsrc * pct(rng, 10, 30)).floor();
+    let abroad = (outsrc * pct(rng, 0, 5)).floor();
+    let gov = (rd * pct(rng, 2, 15)).floor();
+    let overseas = (rd * pct(rng, 0, 2)).floor();
+    let other_src = (rd * pct(rng, 0, 3)).floor();
     let employees = (revenue / (600.0 + (rng.next() % 900) as f64)).round().max(20.0);
-    let staff = (employees * r(rng, 8, 25)).round().max(3.0);
-    let ft = (staff * r(rng, 60, 90)).round();
+    let staff = (employees * pct(rng, 8, 25)).round().max(3.0);
+    let ft = (staff * pct(rng, 60, 90)).round();
     let fte = ((ft + (staff - ft) * 0.4) * 10.0).round() / 10.0;
-    let newprod_sales = (revenue * r(rng, 10, 40)).round();
+    let newprod_sales = (revenue * pct(rng, 10, 40)).round();
     let apps = (rng.next() % 40) as f64;
-    let proj_exp = (rd * r(rng, 55, 85)).floor();
-    let mut v: Vec<(&'static str, &'static str, f64)> = vec![
-        ("EMPLOYEES", "", employees),
+    let proj_exp = (rd * pct(rng, 55, 85)).floor();
+    Figures107 {
+        revenue,
+        rd,
+        outsrc,
+        univ,
+        inst,
+        abroad,
+        gov,
+        overseas,
+        other_src,
+        employees,
+        staff,
+        ft,
+        fte,
+        newprod_sales,
+        apps,
+        proj_exp,
+    }
+}
+
+/// 107-2's people, institutes, new products and intellectual property (not scaled).
+fn people_and_outputs(rng: &mut Lcg, f: &Figures107) -> Vec<(&'static str, &'static str, f64)> {
+    let (revenue, staff, apps) = (f.revenue, f.staff, f.apps);
+    vec![
+        ("EMPLOYEES", "", f.employees),
         ("REVENUE", "", revenue),
-        ("ASSETS", "", (revenue * r(rng, 120, 200)).round()),
-        ("PROFIT", "", (revenue * (r(rng, 0, 20) - 0.05)).round()),
-        ("EXPORT_VALUE", "", (revenue * r(rng, 0, 20)).round()),
+        ("ASSETS", "", (revenue * pct(rng, 120, 200)).round()),
+        ("PROFIT", "", (revenue * (pct(rng, 0, 20) - 0.05)).round()),
+        ("EXPORT_VALUE", "", (revenue * pct(rng, 0, 20)).round()),
         ("RD_STAFF", "", staff),
-        ("RD_STAFF_FT", "", ft),
-        ("RD_STAFF_FEMALE", "", (staff * r(rng, 20, 40)).round()),
-        ("RD_STAFF_DOCTOR", "", (staff * r(rng, 1, 8)).round()),
-        ("RD_STAFF_MASTER", "", (staff * r(rng, 15, 30)).round()),
-        ("RD_FTE", "", fte),
+        ("RD_STAFF_FT", "", f.ft),
+        ("RD_STAFF_FEMALE", "", (staff * pct(rng, 20, 40)).round()),
+        ("RD_STAFF_DOCTOR", "", (staff * pct(rng, 1, 8)).round()),
+        ("RD_STAFF_MASTER", "", (staff * pct(rng, 15, 30)).round()),
+        ("RD_FTE", "", f.fte),
         ("RD_PROJECTS", "", (2 + rng.next() % 10) as f64),
         ("RD_INSTITUTES", "", (rng.next() % 3) as f64),
-        ("INST_STAFF", "", (staff * r(rng, 20, 60)).round()),
+        ("INST_STAFF", "", (staff * pct(rng, 20, 60)).round()),
         ("NEWPROD_PROJECTS", "", (1 + rng.next() % 8) as f64),
-        ("NEWPROD_SALES", "", newprod_sales),
-        ("NEWPROD_EXPORT", "", (newprod_sales * r(rng, 0, 25)).round()),
+        ("NEWPROD_SALES", "", f.newprod_sales),
+        ("NEWPROD_EXPORT", "", (f.newprod_sales * pct(rng, 0, 25)).round()),
         ("PATENT_APPS", "", apps),
-        ("PATENT_INV_APPS", "", (apps * r(rng, 20, 60)).floor()),
+        ("PATENT_INV_APPS", "", (apps * pct(rng, 20, 60)).floor()),
         ("PATENT_VALID_INV", "", (rng.next() % 60) as f64),
         ("PATENT_LICENSED", "", (rng.next() % 4) as f64),
         ("PAPERS", "", (rng.next() % 12) as f64),
         ("STANDARDS", "", (rng.next() % 3) as f64),
         ("TRADEMARKS", "", (rng.next() % 20) as f64),
-    ];
-    let money: Vec<(&'static str, &'static str, f64)> = vec![
+    ]
+}
+
+/// 107-2's money rows: R&D expenditure by source and outsourcing by partner, institutes, new
+/// products, technology purchases and tax relief (scaled with the parts).
+fn rd_money(rng: &mut Lcg, f: &Figures107) -> Vec<(&'static str, &'static str, f64)> {
+    let (rd, gov, overseas, other_src) = (f.rd, f.gov, f.overseas, f.other_src);
+    let (outsrc, univ, inst, abroad) = (f.outsrc, f.univ, f.inst, f.abroad);
+    vec![
         ("RD_EXP", "", rd),
         ("RD_EXP", "GOV", gov),
         ("RD_EXP", "OVERSEAS", overseas),
@@ -113,26 +183,23 @@ fn enterprise_107_2(
         ("RD_EXP_OUTSRC", "INST", inst),
         ("RD_EXP_OUTSRC", "ABROAD", abroad),
         ("RD_EXP_OUTSRC", "ENT", outsrc - univ - inst - abroad),
-        ("RD_PROJ_EXP", "", proj_exp),
-        ("INST_EXP", "", (rd * r(rng, 20, 60)).round()),
-        ("INST_EQUIP", "", (rd * r(rng, 50, 200)).round()),
-        ("NEWPROD_EXP", "", (rd * r(rng, 40, 80)).round()),
+        ("RD_PROJ_EXP", "", f.proj_exp),
+        ("INST_EXP", "", (rd * pct(rng, 20, 60)).round()),
+        ("INST_EQUIP", "", (rd * pct(rng, 50, 200)).round()),
+        ("NEWPROD_EXP", "", (rd * pct(rng, 40, 80)).round()),
         ("PATENT_LICENSE_INCOME", "", (rng.next() % 500) as f64),
-        ("TECH_IMPORT", "", (rd * r(rng, 0, 5)).round()),
-        ("TECH_ABSORB", "", (rd * r(rng, 0, 2)).round()),
-        ("TECH_DOMESTIC", "", (rd * r(rng, 0, 6)).round()),
-        ("TECH_RENOVATE", "", (rd * r(rng, 5, 30)).round()),
+        ("TECH_IMPORT", "", (rd * pct(rng, 0, 5)).round()),
+        ("TECH_ABSORB", "", (rd * pct(rng, 0, 2)).round()),
+        ("TECH_DOMESTIC", "", (rd * pct(rng, 0, 6)).round()),
+        ("TECH_RENOVATE", "", (rd * pct(rng, 5, 30)).round()),
         ("GOV_RD_FUNDS", "", gov),
-        ("TAX_RD_DEDUCTION", "", (rd * r(rng, 15, 25)).round()),
-        ("TAX_HITECH", "", (revenue * r(rng, 0, 2)).round()),
-    ];
-    v.extend(parts.into_iter().map(|(c, x)| (c, "", x * scale)));
-    v.extend(money.into_iter().map(|(c, d, x)| (c, d, x * scale)));
-    v
+        ("TAX_RD_DEDUCTION", "", (rd * pct(rng, 15, 25)).round()),
+        ("TAX_HITECH", "", (f.revenue * pct(rng, 0, 2)).round()),
+    ]
 }
 
-fn num_change(element: &str, disagg: &str, row: i64, v: f64) -> innocity_store::stats::CellChange {
-    innocity_store::stats::CellChange {
+fn num_change(element: &str, disagg: &str, row: i64, v: f64) -> CellChange {
+    CellChange {
         element: element.into(),
         disagg: disagg.into(),
         row,
@@ -140,8 +207,8 @@ fn num_change(element: &str, disagg: &str, row: i64, v: f64) -> innocity_store::
     }
 }
 
-fn text_change(element: &str, row: i64, v: &str) -> innocity_store::stats::CellChange {
-    innocity_store::stats::CellChange {
+fn text_change(element: &str, row: i64, v: &str) -> CellChange {
+    CellChange {
         element: element.into(),
         disagg: String::new(),
         row,
@@ -154,7 +221,6 @@ fn text_change(element: &str, row: i64, v: &str) -> innocity_store::stats::CellC
 /// quarterly quick report from 2025Q1 to 2026Q3. The 2025 and 2026Q3 windows are extended so
 /// the demo can be filled in now.
 pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> {
-    use innocity_store::stats::{BatchItem, Mode};
     let actor = innocity_store::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
     let orgs_rows = db
         .read("SELECT id, kind, unit_path FROM organisations ORDER BY id", vec![], |r| {
@@ -172,9 +238,41 @@ pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> 
     let mut summary = StatsSummary::default();
     let enterprises: Vec<&(i64, String, String)> =
         orgs_rows.iter().filter(|o| o.1 == "enterprise").collect();
-    // Per enterprise: revenue 2024, growth, R&D intensity.
-    let profile: Vec<(f64, f64, f64)> = enterprises
-        .iter()
+    let profile = enterprise_profiles(&mut rng, enterprises.len());
+    let reporting = Reporting {
+        orgs: &orgs_rows,
+        enterprises: &enterprises,
+        profile: &profile,
+        titles: &titles,
+        showcase,
+    };
+    for year in [2024, 2025] {
+        let (grid, roster) = annual_returns(&reporting, year);
+        for (form, items) in [("107-2", &grid), ("107-1", &roster)] {
+            save_returns(db, form, &year.to_string(), items, actor, &mut summary).await?;
+        }
+    }
+    seed_quick_reports(db, &reporting, actor, &mut summary).await?;
+    set_demo_states(db, showcase).await?;
+    Ok(summary)
+}
+
+/// Who reports and what their returns are made from.
+struct Reporting<'a> {
+    /// Every organisation: (id, kind, unit path).
+    orgs: &'a [(i64, String, String)],
+    enterprises: &'a [&'a (i64, String, String)],
+    /// Per enterprise: revenue 2024, growth, R&D intensity.
+    profile: &'a [(f64, f64, f64)],
+    /// R&D project names for 107-1.
+    titles: &'a [String],
+    /// The enterprise the demo accounts fill in themselves (always started, left in draft).
+    showcase: Option<i64>,
+}
+
+/// Per enterprise: revenue 2024, growth, R&D intensity.
+fn enterprise_profiles(rng: &mut Lcg, n: usize) -> Vec<(f64, f64, f64)> {
+    (0..n)
         .map(|_| {
             let revenue = (20_000.0
                 * (1u64 << (rng.next() % 8)) as f64
@@ -184,144 +282,173 @@ pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> 
             let intensity = (50 + rng.next() % 750) as f64 / 10_000.0;
             (revenue, growth, intensity)
         })
-        .collect();
-    for year in [2024, 2025] {
-        let mut grid = Vec::new();
-        let mut roster = Vec::new();
-        for (i, o) in enterprises.iter().enumerate() {
-            let not_started = year == 2025 && i % 10 == 9 && Some(o.0) != showcase;
-            if not_started {
-                continue;
-            }
-            let (revenue, growth, intensity) = profile[i];
-            // A few jump by 80% (explained warnings); three type 元 for 千元 (outliers).
-            let jump = year == 2025 && i % 17 == 5;
-            let scale = if year == 2025 && i % 53 == 7 { 1000.0 } else { 1.0 };
-            let rev = if year == 2024 { revenue } else { (revenue * growth).round() };
-            let mut r2 = Lcg(o.0 as u64 * 31 + year as u64);
-            let values = enterprise_107_2(
-                &mut r2,
-                rev,
-                if jump { intensity * 1.8 } else { intensity },
-                scale,
-            );
-            let proj_exp = values.iter().find(|v| v.0 == "RD_PROJ_EXP").map(|v| v.2).unwrap_or(0.0);
-            grid.push(BatchItem {
-                organisation_id: o.0,
-                unit_path: o.2.clone(),
-                changes: values.iter().map(|(e, d, v)| num_change(e, d, 0, *v)).collect(),
-            });
-            let n = 2 + (r2.next() % 3) as i64;
-            let mut changes = Vec::new();
-            for row in 1..=n {
-                let title = &titles[(r2.next() as usize) % titles.len()];
-                let start = (year - (r2.next() % 2) as i32) * 100 + 1 + (r2.next() % 12) as i32;
-                let end = (year + (r2.next() % 2) as i32) * 100 + 1 + (r2.next() % 12) as i32;
-                let end = end.max(start);
-                let staff = (3 + r2.next() % 15) as f64;
-                let exp = (proj_exp / n as f64).floor();
-                changes.push(text_change("P_NAME", row, title));
-                changes.push(text_change(
-                    "P_SOURCE",
-                    row,
-                    ["1", "2", "3", "4", "4", "4"][(r2.next() % 6) as usize],
-                ));
-                changes.push(text_change(
-                    "P_COOP",
-                    row,
-                    ["2", "3", "4", "5", "5"][(r2.next() % 5) as usize],
-                ));
-                changes.push(num_change("P_START", "", row, start as f64));
-                changes.push(num_change("P_END", "", row, end as f64));
-                changes.push(num_change("P_STAFF", "", row, staff));
-                changes.push(num_change(
-                    "P_PERSON_MONTHS",
-                    "",
-                    row,
-                    (staff * (4 + r2.next() % 8) as f64).round(),
-                ));
-                changes.push(num_change("P_EXP", "", row, exp));
-                changes.push(num_change(
-                    "P_EXP_GOV",
-                    "",
-                    row,
-                    (exp * (r2.next() % 30) as f64 / 100.0).floor(),
-                ));
-            }
-            roster.push(BatchItem { organisation_id: o.0, unit_path: o.2.clone(), changes });
+        .collect()
+}
+
+/// A year's 107-2 (the grid) and 107-1 (the R&D project roster) of every enterprise that has
+/// started; in 2025 a tenth has not.
+fn annual_returns(rep: &Reporting<'_>, year: i32) -> (Vec<BatchItem>, Vec<BatchItem>) {
+    let mut grid = Vec::new();
+    let mut roster = Vec::new();
+    for (i, o) in rep.enterprises.iter().enumerate() {
+        let not_started = year == 2025 && i % 10 == 9 && Some(o.0) != rep.showcase;
+        if not_started {
+            continue;
         }
-        for (form, items) in [("107-2", &grid), ("107-1", &roster)] {
-            summary.values += innocity_store::stats::save_batch(
-                db,
-                form,
-                &year.to_string(),
-                items,
-                innocity_store::stats::SaveHow { mode: Mode::Replace, source: "import" },
-                actor,
-                &|_| {},
-            )
-            .await?;
-            summary.returns += items.len();
-        }
+        let (revenue, growth, intensity) = rep.profile[i];
+        // A few jump by 80% (explained warnings); three type 元 for 千元 (outliers).
+        let jump = year == 2025 && i % 17 == 5;
+        let scale = if year == 2025 && i % 53 == 7 { 1000.0 } else { 1.0 };
+        let rev = if year == 2024 { revenue } else { (revenue * growth).round() };
+        let mut r2 = Lcg(o.0 as u64 * 31 + year as u64);
+        let values =
+            enterprise_107_2(&mut r2, rev, if jump { intensity * 1.8 } else { intensity }, scale);
+        let proj_exp = values.iter().find(|v| v.0 == "RD_PROJ_EXP").map(|v| v.2).unwrap_or(0.0);
+        grid.push(BatchItem {
+            organisation_id: o.0,
+            unit_path: o.2.clone(),
+            changes: values.iter().map(|(e, d, v)| num_change(e, d, 0, *v)).collect(),
+        });
+        let changes = project_roster(&mut r2, year, proj_exp, rep.titles);
+        roster.push(BatchItem { organisation_id: o.0, unit_path: o.2.clone(), changes });
     }
-    // The quick report: cumulative within each year.
-    let reporters: Vec<&(i64, String, String)> = orgs_rows
+    (grid, roster)
+}
+
+/// One enterprise's 107-1: two to four R&D projects sharing its project expenditure, drawn
+/// from its sequence after its 107-2.
+fn project_roster(r2: &mut Lcg, year: i32, proj_exp: f64, titles: &[String]) -> Vec<CellChange> {
+    let n = 2 + (r2.next() % 3) as i64;
+    let mut changes = Vec::new();
+    for row in 1..=n {
+        let title = &titles[(r2.next() as usize) % titles.len()];
+        let start = (year - (r2.next() % 2) as i32) * 100 + 1 + (r2.next() % 12) as i32;
+        let end = (year + (r2.next() % 2) as i32) * 100 + 1 + (r2.next() % 12) as i32;
+        let end = end.max(start);
+        let staff = (3 + r2.next() % 15) as f64;
+        let exp = (proj_exp / n as f64).floor();
+        changes.push(text_change("P_NAME", row, title));
+        changes.push(text_change(
+            "P_SOURCE",
+            row,
+            ["1", "2", "3", "4", "4", "4"][(r2.next() % 6) as usize],
+        ));
+        changes.push(text_change(
+            "P_COOP",
+            row,
+            ["2", "3", "4", "5", "5"][(r2.next() % 5) as usize],
+        ));
+        changes.push(num_change("P_START", "", row, start as f64));
+        changes.push(num_change("P_END", "", row, end as f64));
+        changes.push(num_change("P_STAFF", "", row, staff));
+        changes.push(num_change(
+            "P_PERSON_MONTHS",
+            "",
+            row,
+            (staff * (4 + r2.next() % 8) as f64).round(),
+        ));
+        changes.push(num_change("P_EXP", "", row, exp));
+        changes.push(num_change(
+            "P_EXP_GOV",
+            "",
+            row,
+            (exp * (r2.next() % 30) as f64 / 100.0).floor(),
+        ));
+    }
+    changes
+}
+
+/// Saves one form's returns for a period as an import, counting them in the summary.
+async fn save_returns(
+    db: &Db,
+    form: &str,
+    period: &str,
+    items: &[BatchItem],
+    actor: innocity_store::orgs::Actor<'_>,
+    summary: &mut StatsSummary,
+) -> Result<()> {
+    summary.values += innocity_store::stats::save_batch(
+        db,
+        form,
+        period,
+        items,
+        innocity_store::stats::SaveHow { mode: Mode::Replace, source: "import" },
+        actor,
+        &|_| {},
+    )
+    .await?;
+    summary.returns += items.len();
+    Ok(())
+}
+
+/// The quick report (KB-Q) from 2025Q1 to 2026Q3, cumulative within each year; a tenth of
+/// the reporters have not started 2026Q3.
+async fn seed_quick_reports(
+    db: &Db,
+    rep: &Reporting<'_>,
+    actor: innocity_store::orgs::Actor<'_>,
+    summary: &mut StatsSummary,
+) -> Result<()> {
+    let reporters: Vec<&(i64, String, String)> = rep
+        .orgs
         .iter()
         .filter(|o| ["enterprise", "institute", "university"].contains(&o.1.as_str()))
         .collect();
     let quarters: Vec<(i32, u8)> =
         vec![(2025, 1), (2025, 2), (2025, 3), (2025, 4), (2026, 1), (2026, 2), (2026, 3)];
     for (y, q) in &quarters {
-        let mut items = Vec::new();
-        for (i, o) in reporters.iter().enumerate() {
-            if *y == 2026 && *q == 3 && i % 10 == 9 && Some(o.0) != showcase {
-                continue;
-            }
-            let base = enterprises
-                .iter()
-                .position(|e| e.0 == o.0)
-                .map(|k| profile[k])
-                .unwrap_or((8_000.0, 1.05, 0.2));
-            let revenue_year = base.0 * if *y == 2025 { base.1 } else { base.1 * base.1 };
-            let share = *q as f64 / 4.0;
-            let mut r3 = Lcg(o.0 as u64 * 7 + *y as u64 * 10 + *q as u64);
-            let noise = 0.95 + (r3.next() % 10) as f64 / 100.0;
-            let rev = (revenue_year * share * noise).round();
-            let rd = (rev * base.2).round();
-            let staff = (rev / 4000.0 * base.2 * 40.0).round().clamp(3.0, 400.0);
-            items.push(BatchItem {
-                organisation_id: o.0,
-                unit_path: o.2.clone(),
-                changes: vec![
-                    num_change("Q_REVENUE", "", 0, rev),
-                    num_change("Q_RD_EXP", "", 0, rd),
-                    num_change("Q_RD_STAFF", "", 0, staff),
-                    num_change("Q_PATENT_APPS", "", 0, (*q as u64 * (r3.next() % 4)) as f64),
-                    num_change(
-                        "Q_TECH_CONTRACTS",
-                        "",
-                        0,
-                        (rev * 0.02 * (r3.next() % 3) as f64).round(),
-                    ),
-                    num_change("Q_HITECH_OUTPUT", "", 0, (rev * 0.6).round()),
-                ],
-            });
-        }
+        let items = quick_report_items(rep, &reporters, *y, *q);
         let period = format!("{y}Q{q}");
-        summary.values += innocity_store::stats::save_batch(
-            db,
-            "KB-Q",
-            &period,
-            &items,
-            innocity_store::stats::SaveHow { mode: Mode::Replace, source: "import" },
-            actor,
-            &|_| {},
-        )
-        .await?;
-        summary.returns += items.len();
+        save_returns(db, "KB-Q", &period, &items, actor, summary).await?;
     }
-    set_demo_states(db, showcase).await?;
-    Ok(summary)
+    Ok(())
+}
+
+/// One quarter's quick reports: revenue to date from the enterprise's profile (a default one
+/// for institutes and universities), with noise from the reporter's own sequence.
+fn quick_report_items(
+    rep: &Reporting<'_>,
+    reporters: &[&(i64, String, String)],
+    y: i32,
+    q: u8,
+) -> Vec<BatchItem> {
+    let mut items = Vec::new();
+    for (i, o) in reporters.iter().enumerate() {
+        if y == 2026 && q == 3 && i % 10 == 9 && Some(o.0) != rep.showcase {
+            continue;
+        }
+        let base = rep
+            .enterprises
+            .iter()
+            .position(|e| e.0 == o.0)
+            .map(|k| rep.profile[k])
+            .unwrap_or((8_000.0, 1.05, 0.2));
+        let revenue_year = base.0 * if y == 2025 { base.1 } else { base.1 * base.1 };
+        let share = q as f64 / 4.0;
+        let mut r3 = Lcg(o.0 as u64 * 7 + y as u64 * 10 + q as u64);
+        let noise = 0.95 + (r3.next() % 10) as f64 / 100.0;
+        let rev = (revenue_year * share * noise).round();
+        let rd = (rev * base.2).round();
+        let staff = (rev / 4000.0 * base.2 * 40.0).round().clamp(3.0, 400.0);
+        items.push(BatchItem {
+            organisation_id: o.0,
+            unit_path: o.2.clone(),
+            changes: vec![
+                num_change("Q_REVENUE", "", 0, rev),
+                num_change("Q_RD_EXP", "", 0, rd),
+                num_change("Q_RD_STAFF", "", 0, staff),
+                num_change("Q_PATENT_APPS", "", 0, (q as u64 * (r3.next() % 4)) as f64),
+                num_change(
+                    "Q_TECH_CONTRACTS",
+                    "",
+                    0,
+                    (rev * 0.02 * (r3.next() % 3) as f64).round(),
+                ),
+                num_change("Q_HITECH_OUTPUT", "", 0, (rev * 0.6).round()),
+            ],
+        });
+    }
+    items
 }
 
 /// Puts the demo returns into their states, as the people of the demo would have.

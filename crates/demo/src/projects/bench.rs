@@ -19,6 +19,26 @@ pub async fn seed_submit_bench(
 ) -> Result<Vec<BenchApplicant>> {
     let actor = Actor { user_id: 0, username: "bench", request_id: "bench" };
     let today = db.clock.today();
+    let call = bench_call(db, today, actor).await?;
+    let orgs = db
+        .read(
+            "SELECT id, unit_path FROM organisations WHERE kind = 'enterprise' ORDER BY id",
+            vec![],
+            |r| Ok((r.int(0)?, r.text(1)?)),
+        )
+        .await?;
+    let mut out = Vec::with_capacity(applicants);
+    for n in 0..applicants {
+        let org = &orgs[n % orgs.len()];
+        out.push(bench_applicant(db, &call, org, n, today, actor).await?);
+    }
+    seed_board_rows(db, call.id, &orgs, board_rows).await?;
+    p::recount(db).await?;
+    Ok(out)
+}
+
+/// The benchmark's programme and its open call (no form, no eligibility rules).
+async fn bench_call(db: &Db, today: NaiveDate, actor: Actor<'_>) -> Result<p::Call> {
     let year = i64::from(chrono::Datelike::year(&today));
     let prog = p::create_programme(
         db,
@@ -54,58 +74,66 @@ pub async fn seed_submit_bench(
         actor,
     )
     .await?;
-    let call = p::call(db, call_id).await?.ok_or(StoreError::NotFound)?;
-    let orgs = db
-        .read(
-            "SELECT id, unit_path FROM organisations WHERE kind = 'enterprise' ORDER BY id",
-            vec![],
-            |r| Ok((r.int(0)?, r.text(1)?)),
-        )
-        .await?;
-    let mut out = Vec::with_capacity(applicants);
-    for n in 0..applicants {
-        let org = &orgs[n % orgs.len()];
-        let tx = db.begin_write().await?;
-        let uid = tx.insert("INSERT INTO users (username, display_name, password_hash, role, organisation_id, active, created_at) VALUES (?, ?, '!', 'org_member', ?, 1, ?)", vec![format!("bench{n:05}").into(), format!("申报人{n}").into(), org.0.into(), tx.clock.now_ms().into()]).await?;
-        tx.commit().await?;
-        let token = innocity_store::users::create_token(
-            db,
-            &innocity_store::users::NewToken {
-                user_id: uid,
-                name: "bench",
-                days: innocity_store::users::DEFAULT_TOKEN_DAYS,
-                read_only: false,
-                actor: "bench",
-                request_id: "bench",
-            },
-        )
-        .await?;
-        let draft = Draft {
-            title: format!("基准测试项目{n:05}：稀土功能材料制备技术研究"),
-            topic: String::new(),
-            summary: "基准测试".into(),
-            leader_name: format!("申报人{n}"),
-            leader_key: demo_id_number(50_000 + n as u64),
-            members: vec![],
-            budget: vec![Line {
-                category: "equipment".into(),
-                requested: Money::from_wan(10),
-                raised: Money::ZERO,
-            }],
-            answers: Default::default(),
-        };
-        let application = p::create_draft(
-            db,
-            &call,
-            &draft,
-            p::DraftLead { leader_user_id: uid, organisation_id: org.0, unit_path: &org.1 },
-            today,
-            actor,
-        )
-        .await?;
-        out.push(BenchApplicant { token, application, version: 1 });
-    }
-    // The board's load: many applications in one statement per thousand rows.
+    p::call(db, call_id).await?.ok_or(StoreError::NotFound)
+}
+
+/// The n-th applicant: an active account in the organisation, its API token and a draft.
+async fn bench_applicant(
+    db: &Db,
+    call: &p::Call,
+    org: &(i64, String),
+    n: usize,
+    today: NaiveDate,
+    actor: Actor<'_>,
+) -> Result<BenchApplicant> {
+    let tx = db.begin_write().await?;
+    let uid = tx.insert("INSERT INTO users (username, display_name, password_hash, role, organisation_id, active, created_at) VALUES (?, ?, '!', 'org_member', ?, 1, ?)", vec![format!("bench{n:05}").into(), format!("申报人{n}").into(), org.0.into(), tx.clock.now_ms().into()]).await?;
+    tx.commit().await?;
+    let token = innocity_store::users::create_token(
+        db,
+        &innocity_store::users::NewToken {
+            user_id: uid,
+            name: "bench",
+            days: innocity_store::users::DEFAULT_TOKEN_DAYS,
+            read_only: false,
+            actor: "bench",
+            request_id: "bench",
+        },
+    )
+    .await?;
+    let draft = Draft {
+        title: format!("基准测试项目{n:05}：稀土功能材料制备技术研究"),
+        topic: String::new(),
+        summary: "基准测试".into(),
+        leader_name: format!("申报人{n}"),
+        leader_key: demo_id_number(50_000 + n as u64),
+        members: vec![],
+        budget: vec![Line {
+            category: "equipment".into(),
+            requested: Money::from_wan(10),
+            raised: Money::ZERO,
+        }],
+        answers: Default::default(),
+    };
+    let application = p::create_draft(
+        db,
+        call,
+        &draft,
+        p::DraftLead { leader_user_id: uid, organisation_id: org.0, unit_path: &org.1 },
+        today,
+        actor,
+    )
+    .await?;
+    Ok(BenchApplicant { token, application, version: 1 })
+}
+
+/// The board's load: many applications over the stages, in one statement per thousand rows.
+async fn seed_board_rows(
+    db: &Db,
+    call_id: i64,
+    orgs: &[(i64, String)],
+    board_rows: usize,
+) -> Result<()> {
     let stages = [
         "draft",
         "submitted",
@@ -147,6 +175,5 @@ pub async fn seed_submit_bench(
         tx.exec(&sql, vals).await?;
     }
     tx.commit().await?;
-    p::recount(db).await?;
-    Ok(out)
+    Ok(())
 }
