@@ -91,10 +91,14 @@ pub enum Capability {
     ApplyProjects,
     /// Calls, formal checks, decisions, the board.
     ManageProjects,
+    /// Register one's organisation's achievements on the market, answer inquiries.
+    OfferAchievements,
+    /// The market's registration office: check, register and list achievements.
+    ManageMarket,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 21] = [
+    pub const ALL: [Capability; 23] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -116,6 +120,8 @@ impl Capability {
         Self::ViewApplications,
         Self::ApplyProjects,
         Self::ManageProjects,
+        Self::OfferAchievements,
+        Self::ManageMarket,
     ];
 }
 
@@ -151,6 +157,8 @@ impl Role {
             }
             ApplyProjects => matches!(self, OrgAdmin | OrgMember),
             ManageProjects => matches!(self, SystemAdmin | BureauStaff),
+            OfferAchievements => matches!(self, OrgAdmin | OrgMember),
+            ManageMarket => matches!(self, SystemAdmin | BureauStaff),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! title, keywords and description, analysed by [`text::Analyzer`] (jieba's search-mode words
 //! plus Chinese character bigrams), ranked by BM25F. The store keeps the records; each server
 //! keeps its own index and follows the database's change log.
+pub mod achievements;
 pub mod import;
 pub mod relevance;
 pub mod search;

@@ -10,7 +10,13 @@ CREATE TABLE market_achievements (
     maturity BIGINT NOT NULL,
     modes TEXT NOT NULL,
     price_fen BIGINT,
+    ip TEXT NOT NULL DEFAULT '[]',
+    team TEXT NOT NULL DEFAULT '',
+    contact TEXT NOT NULL DEFAULT '',
     status TEXT NOT NULL,
+    status_reason TEXT NOT NULL DEFAULT '',
+    registration_no TEXT UNIQUE,
+    views BIGINT NOT NULL DEFAULT 0,
     listed_at BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
@@ -18,6 +24,17 @@ CREATE TABLE market_achievements (
 );
 CREATE INDEX market_achievements_org ON market_achievements(organisation_id);
 CREATE INDEX market_achievements_listed ON market_achievements(status, listed_at);
+CREATE TABLE market_inquiries (
+    id {ID},
+    achievement_id BIGINT NOT NULL REFERENCES market_achievements(id),
+    user_id BIGINT REFERENCES users(id),
+    name TEXT NOT NULL,
+    organisation TEXT NOT NULL,
+    contact TEXT NOT NULL,
+    message TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX market_inquiries_achievement ON market_inquiries(achievement_id);
 CREATE TABLE market_change_clock (
     id BIGINT PRIMARY KEY,
     seq BIGINT NOT NULL

@@ -38,6 +38,8 @@ pub enum StoreError {
     Returns(crate::stats::ReturnRefusal),
     #[error("refused: {0:?}")]
     Credit(crate::credit::CreditRefusal),
+    #[error("refused: {0:?}")]
+    Market(crate::market::MarketRefusal),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
     /// A stored value does not read as what its column holds (a date that is no date, JSON

@@ -9,8 +9,12 @@ use crate::audit::{self, Change};
 use crate::db::{Db, Result, StoreError, Tx};
 use crate::orgs::Actor;
 use crate::rows::{Fields, FromRow, columns, select};
+use innocity_core::market::achievements::IpRight;
 use innocity_core::market::import::Imported;
 use std::collections::HashMap;
+
+mod achievements;
+pub use achievements::*;
 
 /// Where an achievement stands (listed ones are public and searchable).
 pub const LISTED: &str = "listed";
@@ -33,7 +37,16 @@ pub struct Achievement {
     pub modes: Vec<String>,
     /// None: negotiable (面议).
     pub price_fen: Option<i64>,
+    pub ip: Vec<IpRight>,
+    pub team: String,
+    pub contact: String,
     pub status: String,
+    /// Why it was sent back or withdrawn.
+    pub status_reason: String,
+    /// Given when it is registered and listed.
+    pub registration_no: Option<String>,
+    /// How often its public page was opened.
+    pub views: i64,
     pub listed_at: i64,
     pub updated_at: i64,
     pub version: i64,
@@ -61,7 +74,13 @@ impl FromRow for Achievement {
         "m.maturity",
         "m.modes",
         "m.price_fen",
+        "m.ip",
+        "m.team",
+        "m.contact",
         "m.status",
+        "m.status_reason",
+        "m.registration_no",
+        "m.views",
         "m.listed_at",
         "m.updated_at",
         "m.version"
@@ -81,7 +100,13 @@ impl FromRow for Achievement {
             maturity: f.int()?,
             modes: split_list(&f.text()?),
             price_fen: f.opt_int()?,
+            ip: f.json()?,
+            team: f.text()?,
+            contact: f.text()?,
             status: f.text()?,
+            status_reason: f.text()?,
+            registration_no: f.opt_text()?,
+            views: f.int()?,
             listed_at: f.int()?,
             updated_at: f.int()?,
             version: f.int()?,
@@ -157,7 +182,7 @@ pub async fn last_change(db: &Db) -> Result<i64> {
 }
 
 /// Logs that these achievements changed, inside the writing transaction.
-async fn log_changes(tx: &Tx, ids: &[i64]) -> Result<()> {
+pub(crate) async fn log_changes(tx: &Tx, ids: &[i64]) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }

@@ -552,7 +552,7 @@ pub async fn submit_return(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "innocity API", version = "1", description = "创新型城市科技管理与服务平台 API. Authenticate with the session cookie (and X-CSRF-Token on writes) or with `Authorization: Bearer <token>`."),
-    paths(me, org_units, list_orgs, get_org, create_org, update_org, audit, get_return, put_values, submit_return, crate::market::achievements::search_achievements),
+    paths(me, org_units, list_orgs, get_org, create_org, update_org, audit, get_return, put_values, submit_return, crate::market::finding::search_achievements),
     components(schemas(Me, ApiOrgUnit, ApiOrganisation, ApiOrgPage, ApiOrgInput, ApiAuditEntry, ApiError, ApiErrorBody, ApiReturn, ApiViolation, ApiValues, ApiSubmit, crate::market::ApiAchievementPage, crate::market::ApiAchievementHit, crate::market::ApiFacetCount)),
     modifiers(&EdgeAnswers)
 )]

@@ -136,6 +136,14 @@ impl AppState {
         })
     }
 
+    /// Brings this server's market index up to date after it changed an achievement, so its
+    /// user finds the change at once (other servers follow the change log within a second).
+    pub async fn market_changed(&self) {
+        if let Err(e) = self.market.catch_up().await {
+            tracing::warn!(error = ?e, "market index could not catch up");
+        }
+    }
+
     /// Forgets the cached org units (after this server changed them).
     pub fn units_changed(&self) {
         if let Ok(mut g) = self.units.write() {

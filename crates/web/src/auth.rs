@@ -406,7 +406,9 @@ caps!(
     ManageCredit,
     ViewApplications,
     ApplyProjects,
-    ManageProjects
+    ManageProjects,
+    OfferAchievements,
+    ManageMarket
 );
 
 /// The one gate: a handler taking `Auth<C>` runs only for a signed-in principal whose role

@@ -215,6 +215,14 @@ mod tests {
 
     /// Every refusal, one of each variant (the matches in `refusals` have no catch-all, so a new
     /// variant has no key until it is given one there; listed here, its words are checked).
+    fn market_refusals() -> Vec<StoreError> {
+        use innocity_store::market::MarketRefusal as M;
+        [M::NotNow { from: "draft", action: "list" }, M::Reason, M::NotListed, M::Inquiry]
+            .into_iter()
+            .map(StoreError::Market)
+            .collect()
+    }
+
     fn every_refusal() -> Vec<StoreError> {
         [
             application_refusals(),
@@ -223,6 +231,7 @@ mod tests {
             notice_refusals(),
             expert_refusals(),
             return_and_credit_refusals(),
+            market_refusals(),
         ]
         .into_iter()
         .flatten()

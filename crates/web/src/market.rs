@@ -1,7 +1,8 @@
 //! The technology market (技术市场): its public search over listed achievements, an
 //! achievement's public page, and the same search as `/api/v1/market/achievements`
 //! (`../shared/contracts/market-search.md`).
-pub mod achievements;
+pub mod finding;
+pub mod offering;
 pub mod search;
 
 use crate::auth::Ctx;
@@ -10,7 +11,7 @@ use innocity_core::market::search::Filter;
 use innocity_core::market::{DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_CHARS};
 use std::collections::HashMap;
 
-pub use achievements::{ApiAchievementHit, ApiAchievementPage, ApiFacetCount, search_achievements};
+pub use finding::{ApiAchievementHit, ApiAchievementPage, ApiFacetCount, search_achievements};
 
 /// The deepest a page may go (a person pages through the first results, a crawler stops here).
 const MAX_OFFSET: usize = 10_000;
@@ -84,9 +85,15 @@ pub fn asked(ctx: &Ctx, q: &HashMap<String, String>) -> AppResult<Asked> {
 
 /// The market's pages and API operation.
 pub fn routes() -> axum::Router<crate::app::AppState> {
-    use axum::routing::get;
+    use axum::routing::{get, post};
     axum::Router::new()
-        .route("/market", get(achievements::search_page))
-        .route("/market/achievements/{id}", get(achievements::achievement_page))
+        .route("/market", get(finding::search_page))
+        .route("/market/achievements/{id}", get(finding::achievement_page))
+        .route("/market/achievements/{id}/inquiries", post(finding::inquire))
+        .route("/market/mine", get(offering::mine).post(offering::create))
+        .route("/market/mine/new", get(offering::new_form))
+        .route("/market/mine/{id}", get(offering::view).post(offering::save))
+        .route("/market/registry", get(offering::registry))
+        .route("/market/registry/{id}", post(offering::decide))
         .route("/api/v1/market/achievements", get(search_achievements))
 }

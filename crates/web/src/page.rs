@@ -26,6 +26,8 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/projects", "nav.projects", Capability::ViewApplications),
     ("/notices", "nav.notices", Capability::ViewWorkspace),
     ("/market", "nav.market", Capability::ViewWorkspace),
+    ("/market/mine", "nav.market_mine", Capability::OfferAchievements),
+    ("/market/registry", "nav.market_registry", Capability::ManageMarket),
     ("/projects/board", "nav.board", Capability::ManageProjects),
     ("/programmes", "nav.programmes", Capability::ManageProjects),
     ("/experts", "nav.experts", Capability::ManageExperts),
@@ -199,6 +201,15 @@ pub fn render<T: Template>(t: &T) -> Response {
             (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>500</h1>")).into_response()
         }
     }
+}
+
+/// Renders a template with another status than 200 (a form with errors is 422).
+pub fn render_status<T: Template>(status: StatusCode, t: &T) -> Response {
+    let mut r = render(t);
+    if r.status().is_success() {
+        *r.status_mut() = status;
+    }
+    r
 }
 
 #[derive(Template)]

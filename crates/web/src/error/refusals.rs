@@ -6,6 +6,7 @@ use innocity_core::projects::FileError;
 use innocity_store::StoreError;
 use innocity_store::credit::CreditRefusal;
 use innocity_store::experts::{ExpertRefusal, ReviewRefusal};
+use innocity_store::market::MarketRefusal;
 use innocity_store::projects::{
     ApplicationRefusal, CallRefusal, DraftProblem, NoticeRefusal, ProjectRefusal,
 };
@@ -30,6 +31,7 @@ pub fn refusal(e: &StoreError) -> Option<Message> {
         StoreError::Reviews(r) => review(r),
         StoreError::Returns(r) => stat_return(r),
         StoreError::Credit(r) => credit(r),
+        StoreError::Market(r) => market(r),
         _ => return None,
     })
 }
@@ -264,6 +266,17 @@ pub fn stat_return(r: &ReturnRefusal) -> Message {
         S::ApproveMissing { count } => ("err.stats.approve_missing", vec![count.to_string()]),
         S::ApproveChildren { unit } => ("err.stats.approve_children", vec![unit.clone()]),
         S::ParentApproved => ("err.stats.parent_approved", vec![]),
+    }
+}
+
+pub fn market(r: &MarketRefusal) -> Message {
+    match r {
+        MarketRefusal::NotNow { from, action } => {
+            ("market.err.not_now", vec![from.to_string(), action.to_string()])
+        }
+        MarketRefusal::Reason => ("market.err.reason", vec![]),
+        MarketRefusal::NotListed => ("market.err.not_listed", vec![]),
+        MarketRefusal::Inquiry => ("market.err.inquiry", vec![]),
     }
 }
 

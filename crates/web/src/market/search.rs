@@ -146,8 +146,9 @@ impl Search {
 
     /// Applies the change log up to now. Changes are read after the index was built from a
     /// state at least as new, so applying one twice is harmless (it loads the current record).
+    /// An index not built yet has nothing to catch up: it will be built from the database.
     pub async fn catch_up(self: &Arc<Self>) -> Result<(), SearchError> {
-        let f = self.followed().await?.clone();
+        let Some(f) = self.followed.get().cloned() else { return Ok(()) };
         let mut seen = f.seen.lock().await;
         loop {
             let changes = store::changes_since(&self.db, *seen, BATCH).await?;

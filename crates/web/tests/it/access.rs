@@ -28,6 +28,9 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         // orgadmin's own organisation lies in 兰州高新区: zone2 (白银) and other enterprises are refused.
         (&own_path, vec!["admin", "bureau", "zone", "orgadmin", "member"]),
         (&own_edit, vec!["admin", "bureau", "zone", "orgadmin"]),
+        ("/market/mine", vec!["orgadmin", "member", "orgadmin2"]),
+        ("/market/mine/new", vec!["orgadmin", "member", "orgadmin2"]),
+        ("/market/registry", vec!["admin", "bureau"]),
     ];
     let mut sessions = Vec::new();
     for r in ROLES {
@@ -59,6 +62,8 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         "/api/docs",
         "/api/v1/openapi.json",
         "/static/app.css",
+        "/market",
+        "/api/v1/market/achievements",
     ] {
         assert_eq!(t.get(&Session::default(), path).await.status, StatusCode::OK, "{path}");
     }

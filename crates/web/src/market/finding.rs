@@ -10,7 +10,7 @@ use crate::page::{Shell, render};
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use innocity_core::market::search::Found;
 use innocity_core::market::text::{Piece, snippet};
 use innocity_core::projects::money::Money;
@@ -201,7 +201,10 @@ pub async fn search_page(
 #[template(path = "market_achievement.html")]
 struct AchievementPage {
     s: Shell,
+    id: i64,
     a: AchievementView,
+    /// The visitor has just sent an inquiry.
+    asked: bool,
 }
 
 /// An achievement as its public page shows it.
@@ -259,13 +262,51 @@ pub async fn achievement_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> AppResult<Response> {
     let id: i64 = id.parse().map_err(|_| ctx.err(AppError::not_found()))?;
     let r = store::achievement(&state.db, id)
         .await?
         .filter(|r| r.status == store::LISTED)
         .ok_or_else(|| ctx.err(AppError::not_found()))?;
+    store::viewed(&state.db, r.id).await?;
     let lang = ctx.lang;
+    let id = r.id;
     let a = view_of(lang, &ctx, r);
-    Ok(render(&AchievementPage { s: ctx.shell(), a }))
+    Ok(render(&AchievementPage { s: ctx.shell(), id, a, asked: q.contains_key("asked") }))
+}
+
+/// An inquiry's form.
+#[derive(serde::Deserialize)]
+struct InquiryForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// Anyone asks about a listed achievement; its owner reads it on their page.
+pub async fn inquire(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let id: i64 = id.parse().map_err(|_| ctx.err(AppError::not_found()))?;
+    let f: InquiryForm = crate::auth::parse_form(&ctx, &body)?;
+    store::achievement(&state.db, id).await?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let q = store::NewInquiry {
+        user_id: ctx.principal.as_ref().map(|p| p.user_id),
+        name: &f.name,
+        organisation: &f.organisation,
+        contact: &f.contact,
+        message: &f.message,
+    };
+    store::inquire(&state.db, id, &q, ctx.actor()).await?;
+    Ok(axum::response::Redirect::to(&format!("/market/achievements/{id}?asked=1#ask"))
+        .into_response())
 }

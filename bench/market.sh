@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Market benchmark: a release build on the demo (2,000 listed CSL papers) plus N synthetic
+# achievements made from the same texts (default 100,000), imported with `innocity market
+# import`; then the index rebuild at the server's start (the first search waits for it), search
+# latency over HTTP with wrk at 16 connections on 600 queries of three kinds (titles, keyword
+# pairs, abstract clauses), and relevance against the contract's baseline (jieba + BM25) on the
+# development queries (`innocity market relevance`).
+# The last line is: BENCH market search_p50_ms=… search_p99_ms=… rebuild_s=… import_s=…
+#   register_s=… stats_s=… mrr_dev=… mrr_baseline=…
+# register_s and stats_s are "na" until technology contracts are registered on the platform.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${BENCH_DURATION:-15s}"
+CONNS="${BENCH_CONNECTIONS:-16}"
+SYNTHETIC="${BENCH_SYNTHETIC:-100000}"
+CSL=crates/demo/data/csl_papers.tsv
+
+command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; }
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/innocity/target}"
+cargo build --release -p innocity >&2
+BIN="$CARGO_TARGET_DIR/release/innocity"
+
+work=$(mktemp -d /tmp/innocity-bench.XXXXXX)
+server=""
+trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
+export INNOCITY_AUDIT_KEY_FILE="$work/audit.key" INNOCITY_AUDIT_CHECKPOINTS="$work/checkpoints.log"
+DB="sqlite://$work/bench.db"
+now() { date +%s.%N; }
+secs() { python3 -c "print(f'{$2 - $1:.2f}')"; }
+
+echo "== demo data (2,000 listed papers) and $SYNTHETIC synthetic achievements" >&2
+"$BIN" demo --no-serve --no-stats --organisations 300 --database "$DB" >&2
+python3 bench/market_gen.py "$CSL" "$SYNTHETIC" "$work/synthetic.tsv" "$work/queries.txt"
+owner=$(python3 - "$work/bench.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute("SELECT credit_code FROM organisations WHERE kind = 'university' ORDER BY id LIMIT 1").fetchone()[0])
+PY
+)
+start=$(now)
+"$BIN" market import --input "$work/synthetic.tsv" --owner "$owner" --database "$DB" >&2
+import_s=$(secs "$start" "$(now)")
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+INNOCITY_LOG=warn "$BIN" serve --database "$DB" --listen "127.0.0.1:$port" >/dev/null &
+server=$!
+for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+echo "== rebuild: the first search waits for the index" >&2
+start=$(now)
+total=$(curl -sf "$base/api/v1/market/achievements?q=%E7%A8%80%E5%9C%9F" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+rebuild_s=$(secs "$start" "$(now)")
+listed=$(curl -sf "$base/api/v1/market/achievements?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+echo "   $listed listed, rebuilt in $rebuild_s s ('稀土': $total)" >&2
+
+cat > "$work/queries.lua" <<LUA
+local paths = {}
+for line in io.lines("$work/queries.txt") do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+LUA
+echo "== search: wrk -c$CONNS -d$DURATION over $(wc -l < "$work/queries.txt") queries" >&2
+out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$work/queries.lua" "$base")
+echo "$out" >&2
+to_ms() { python3 -c "import re,sys; v=sys.argv[1]; m=re.match(r'([0-9.]+)(us|ms|s)', v); n=float(m.group(1)); print(f'{n/1000 if m.group(2)==\"us\" else n*1000 if m.group(2)==\"s\" else n:.2f}')" "$1"; }
+p50=$(to_ms "$(echo "$out" | awk '$1=="50%" {print $2}')")
+p99=$(to_ms "$(echo "$out" | awk '$1=="99%" {print $2}')")
+errors=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+[ -z "$errors" ] || { echo "non-2xx answers: $errors" >&2; exit 1; }
+
+echo "== relevance on the development queries" >&2
+rel=$("$BIN" market relevance --input "$CSL")
+echo "$rel" >&2
+mrr=$(echo "$rel" | awk '$1=="all" {print $3}')
+base_mrr=$(echo "$rel" | awk '$1=="all" {print $5}')
+echo "BENCH market search_p50_ms=$p50 search_p99_ms=$p99 rebuild_s=$rebuild_s import_s=$import_s register_s=na stats_s=na mrr_dev=$mrr mrr_baseline=$base_mrr"
