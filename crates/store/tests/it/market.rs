@@ -1,7 +1,9 @@
 //! The technology market's records: the import of achievements and the change log.
 use crate::common::*;
 use innocity_core::market::import::parse_tsv;
+use innocity_store::StoreError;
 use innocity_store::market;
+use innocity_store::market::MarketRefusal;
 use innocity_store::orgs::Actor;
 
 const ACTOR: Actor<'static> = Actor { user_id: 0, username: "cli", request_id: "test" };
@@ -50,54 +52,9 @@ async fn importing_again_updates_and_every_write_is_logged_in_order() {
 
 #[tokio::test]
 async fn an_achievement_is_drafted_checked_listed_asked_about_and_dealt() {
-    use innocity_core::market::achievements::{AchievementInput, Action, Status, validate};
-    use innocity_store::StoreError;
-    use innocity_store::market::MarketRefusal;
+    use innocity_core::market::achievements::{Action, Status};
     let t = demo_db(10).await;
-    let org =
-        t.db.read("SELECT id FROM organisations ORDER BY id LIMIT 1", vec![], |r| r.int(0))
-            .await
-            .unwrap()[0];
-    let input = AchievementInput {
-        title: "一种稀土永磁同步电机的无位置传感器控制方法".into(),
-        description: "基于滑模观测器估计转子位置。".into(),
-        keywords: "稀土永磁；无位置传感器".into(),
-        maturity: "6".into(),
-        modes: vec!["licence".into()],
-        price_wan: "80".into(),
-        ip: "ZL202010123456.2".into(),
-        ..AchievementInput::default()
-    };
-    let d = validate(&input).unwrap();
-    let id = market::create(&t.db, org, &d, ACTOR).await.unwrap();
-    let a = market::achievement(&t.db, id).await.unwrap().unwrap();
-    assert_eq!((a.status.as_str(), a.version, a.price_fen), ("draft", 1, Some(80_000_000)));
-    assert_eq!(a.ip[0].number(), "ZL202010123456.2");
-    assert!(market::listed(&t.db).await.unwrap().is_empty(), "a draft is not public");
-    let d2 = validate(&AchievementInput { price_wan: "面议".into(), ..input }).unwrap();
-    market::update(&t.db, id, 1, &d2, ACTOR).await.unwrap();
-    refused!(market::update(&t.db, id, 1, &d2, ACTOR).await, StoreError::Stale);
-    refused!(
-        market::act(&t.db, id, 2, Action::List, "", ACTOR).await,
-        StoreError::Market(MarketRefusal::NotNow { from: "draft", action: "list" })
-    );
-    assert_eq!(
-        market::act(&t.db, id, 2, Action::Submit, "", ACTOR).await.unwrap(),
-        Status::Submitted
-    );
-    refused!(
-        market::update(&t.db, id, 3, &d2, ACTOR).await,
-        StoreError::Market(MarketRefusal::NotNow { from: "submitted", action: "edit" })
-    );
-    refused!(
-        market::act(&t.db, id, 3, Action::Return, "  ", ACTOR).await,
-        StoreError::Market(MarketRefusal::Reason)
-    );
-    assert_eq!(
-        market::act(&t.db, id, 3, Action::Return, "请补充专利证书。", ACTOR).await.unwrap(),
-        Status::Returned
-    );
-    market::act(&t.db, id, 4, Action::Submit, "", ACTOR).await.unwrap();
+    let id = drafted_submitted_returned_and_submitted_again(&t.db).await;
     assert_eq!(market::in_status(&t.db, Status::Submitted, None).await.unwrap().len(), 1);
     let inquiry = market::NewInquiry {
         user_id: None,
@@ -118,9 +75,9 @@ async fn an_achievement_is_drafted_checked_listed_asked_about_and_dealt() {
     assert_eq!(market::registered_in(&t.db, year.parse().unwrap()).await.unwrap(), 1);
     assert_eq!(market::listed(&t.db).await.unwrap().len(), 1);
     market::inquire(&t.db, id, &inquiry, ACTOR).await.unwrap();
+    let blank = market::NewInquiry { message: " ", ..inquiry.clone() };
     refused!(
-        market::inquire(&t.db, id, &market::NewInquiry { message: " ", ..inquiry.clone() }, ACTOR)
-            .await,
+        market::inquire(&t.db, id, &blank, ACTOR).await,
         StoreError::Market(MarketRefusal::Inquiry)
     );
     market::viewed(&t.db, id).await.unwrap();
@@ -137,4 +94,48 @@ async fn an_achievement_is_drafted_checked_listed_asked_about_and_dealt() {
         market::act(&t.db, id, 7, Action::Withdraw, "撤回", ACTOR).await,
         StoreError::Market(MarketRefusal::NotNow { .. })
     );
+}
+
+/// A draft, edited, submitted, sent back with a reason and submitted again (version 5).
+async fn drafted_submitted_returned_and_submitted_again(db: &innocity_store::Db) -> i64 {
+    use innocity_core::market::achievements::{AchievementInput, Action, Status, validate};
+    let org = db
+        .read("SELECT id FROM organisations ORDER BY id LIMIT 1", vec![], |r| r.int(0))
+        .await
+        .unwrap()[0];
+    let input = AchievementInput {
+        title: "一种稀土永磁同步电机的无位置传感器控制方法".into(),
+        description: "基于滑模观测器估计转子位置。".into(),
+        keywords: "稀土永磁；无位置传感器".into(),
+        maturity: "6".into(),
+        modes: vec!["licence".into()],
+        price_wan: "80".into(),
+        ip: "ZL202010123456.2".into(),
+        ..AchievementInput::default()
+    };
+    let id = market::create(db, org, &validate(&input).unwrap(), ACTOR).await.unwrap();
+    let a = market::achievement(db, id).await.unwrap().unwrap();
+    assert_eq!((a.status.as_str(), a.version, a.price_fen), ("draft", 1, Some(80_000_000)));
+    assert_eq!(a.ip[0].number(), "ZL202010123456.2");
+    assert!(market::listed(db).await.unwrap().is_empty(), "a draft is not public");
+    let d2 = validate(&AchievementInput { price_wan: "面议".into(), ..input }).unwrap();
+    market::update(db, id, 1, &d2, ACTOR).await.unwrap();
+    refused!(market::update(db, id, 1, &d2, ACTOR).await, StoreError::Stale);
+    refused!(
+        market::act(db, id, 2, Action::List, "", ACTOR).await,
+        StoreError::Market(MarketRefusal::NotNow { from: "draft", action: "list" })
+    );
+    assert_eq!(market::act(db, id, 2, Action::Submit, "", ACTOR).await.unwrap(), Status::Submitted);
+    refused!(
+        market::update(db, id, 3, &d2, ACTOR).await,
+        StoreError::Market(MarketRefusal::NotNow { from: "submitted", action: "edit" })
+    );
+    refused!(
+        market::act(db, id, 3, Action::Return, "  ", ACTOR).await,
+        StoreError::Market(MarketRefusal::Reason)
+    );
+    let back = market::act(db, id, 3, Action::Return, "请补充专利证书。", ACTOR).await.unwrap();
+    assert_eq!(back, Status::Returned);
+    market::act(db, id, 4, Action::Submit, "", ACTOR).await.unwrap();
+    id
 }

@@ -148,10 +148,34 @@ async fn a_second_server_finds_a_new_achievement_within_a_second() {
 async fn an_achievement_goes_from_its_owner_through_the_office_to_the_public() {
     let t = Fixture::demo().build().await;
     let owner = t.login("orgadmin").await;
-    let bureau = t.login("bureau").await;
     // The index is built before the listing: the listing must reach it through the write.
     let q = format!("/api/v1/market/achievements?{}", encode("钙钛矿叠层太阳能电池"));
     assert_eq!(t.get(&ANYONE, &q).await.json()["total"], 0);
+    let (page, id) = register_and_submit(&t, &owner).await;
+    the_office_returns_then_lists(&t, &owner, &page, id).await;
+    // Found at once, through the server that listed it.
+    let found = t.get(&ANYONE, &q).await.json();
+    assert_eq!(found["items"][0]["id"], id, "{found}");
+    assert!(found["items"][0]["external_id"].is_null());
+    let public = format!("/market/achievements/{id}");
+    assert!(t.get(&ANYONE, &public).await.body.contains("许可、合作开发"));
+    someone_asks(&t, &public).await;
+    let mine = t.get(&owner, &page).await.body;
+    assert!(mine.contains("能否现场考察中试线？") && mine.contains("13800000000"), "{mine}");
+    let year = t.db.clock.today().format("%Y").to_string();
+    assert!(mine.contains(&format!("{year}-000001")), "{mine}");
+    assert!(t.get(&owner, "/market/mine").await.body.contains("已登记挂牌"));
+    // Withdrawn, it leaves the search.
+    let withdraw = [("action", "withdraw"), ("version", "5"), ("reason", "已与企业签约")];
+    let r = t.post_form(&owner, &page, &withdraw).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(t.get(&ANYONE, &q).await.json()["total"], 0);
+    assert_eq!(t.get(&ANYONE, &public).await.status, StatusCode::NOT_FOUND);
+}
+
+/// The owner's form: refused with the field's words, then saved and submitted. Returns the
+/// owner's page of it and its id.
+async fn register_and_submit(t: &TestApp, owner: &Session) -> (String, i64) {
     let mut fields = vec![
         ("title", "钙钛矿叠层太阳能电池的低温制备工艺"),
         ("description", "一种在 150 ℃ 以下制备钙钛矿/晶硅叠层电池的工艺，效率 28%。"),
@@ -162,7 +186,7 @@ async fn an_achievement_goes_from_its_owner_through_the_office_to_the_public() {
         ("price_wan", "-3"),
         ("ip", "ZL202010123456.5"),
     ];
-    let r = t.post_form(&owner, "/market/mine", &fields).await;
+    let r = t.post_form(owner, "/market/mine", &fields).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("校验位错误，按国家知识产权局规则应为“2”"), "{}", r.body);
     assert!(
@@ -170,79 +194,57 @@ async fn an_achievement_goes_from_its_owner_through_the_office_to_the_public() {
     );
     fields[6] = ("price_wan", "");
     fields[7] = ("ip", "ZL202010123456.2");
-    let r = t.post_form(&owner, "/market/mine", &fields).await;
+    let r = t.post_form(owner, "/market/mine", &fields).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = r.location().split('?').next().unwrap().to_string();
     let id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
     let other = t.login("orgadmin2").await;
+    let submit = [("action", "submit"), ("version", "1")];
     assert_eq!(t.get(&other, &page).await.status, StatusCode::NOT_FOUND);
-    let act = |action: &'static str, version: &'static str| {
-        vec![("action", action), ("version", version)]
-    };
-    assert_eq!(t.post_form(&other, &page, &act("submit", "1")).await.status, StatusCode::NOT_FOUND);
-    let r = t.post_form(&owner, &page, &act("submit", "1")).await;
+    assert_eq!(t.post_form(&other, &page, &submit).await.status, StatusCode::NOT_FOUND);
+    let r = t.post_form(owner, &page, &submit).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let queue = t.get(&bureau, "/market/registry").await;
-    assert!(queue.body.contains("钙钛矿叠层太阳能电池的低温制备工艺"));
+    (page, id)
+}
+
+/// The office: a return needs a reason, a stale version is refused, then it lists.
+async fn the_office_returns_then_lists(t: &TestApp, owner: &Session, page: &str, id: i64) {
+    let bureau = t.login("bureau").await;
+    assert!(
+        t.get(&bureau, "/market/registry")
+            .await
+            .body
+            .contains("钙钛矿叠层太阳能电池的低温制备工艺")
+    );
     let office = format!("/market/registry/{id}");
     let r = t
         .post_form(&bureau, &office, &[("action", "return"), ("version", "2"), ("reason", " ")])
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("退回或撤回须说明原因"), "{}", r.body);
-    let r = t
-        .post_form(
-            &bureau,
-            &office,
-            &[("action", "return"), ("version", "2"), ("reason", "请补充效率检测报告。")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert!(t.get(&owner, &page).await.body.contains("请补充效率检测报告。"));
-    t.post_form(&owner, &page, &act("submit", "3")).await;
+    let back = [("action", "return"), ("version", "2"), ("reason", "请补充效率检测报告。")];
+    assert_eq!(t.post_form(&bureau, &office, &back).await.status, StatusCode::SEE_OTHER);
+    assert!(t.get(owner, page).await.body.contains("请补充效率检测报告。"));
+    t.post_form(owner, page, &[("action", "submit"), ("version", "3")]).await;
     let stale = t.post_form(&bureau, &office, &[("action", "list"), ("version", "3")]).await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "a stale version");
     let r = t.post_form(&bureau, &office, &[("action", "list"), ("version", "4")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    // Found at once, through the server that listed it.
-    let found = t.get(&ANYONE, &q).await.json();
-    assert_eq!(found["items"][0]["id"], id, "{found}");
-    assert!(found["items"][0]["external_id"].is_null());
-    let public = format!("/market/achievements/{id}");
-    assert!(t.get(&ANYONE, &public).await.body.contains("许可、合作开发"));
+}
+
+/// A visitor without an account asks: an incomplete question is refused, a complete one sent.
+async fn someone_asks(t: &TestApp, public: &str) {
     let ask = format!("{public}/inquiries");
     let mut visitor = Session::default();
-    visitor.absorb(&t.get(&visitor, &public).await);
+    visitor.absorb(&t.get(&visitor, public).await);
     let r = t.post_form(&visitor, &ask, &[("name", "李工"), ("contact", "")]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
-    let r = t
-        .post_form(
-            &visitor,
-            &ask,
-            &[
-                ("name", "李工"),
-                ("organisation", "白银某光伏企业"),
-                ("contact", "13800000000"),
-                ("message", "能否现场考察中试线？"),
-            ],
-        )
-        .await;
+    let question = [
+        ("name", "李工"),
+        ("organisation", "白银某光伏企业"),
+        ("contact", "13800000000"),
+        ("message", "能否现场考察中试线？"),
+    ];
+    let r = t.post_form(&visitor, &ask, &question).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let mine = t.get(&owner, &page).await.body;
-    assert!(mine.contains("能否现场考察中试线？") && mine.contains("13800000000"), "{mine}");
-    let year = t.db.clock.today().format("%Y").to_string();
-    assert!(mine.contains(&format!("{year}-000001")), "{mine}");
-    let list = t.get(&owner, "/market/mine").await.body;
-    assert!(list.contains("已登记挂牌"), "{list}");
-    // Withdrawn, it leaves the search.
-    let r = t
-        .post_form(
-            &owner,
-            &page,
-            &[("action", "withdraw"), ("version", "5"), ("reason", "已与企业签约")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(t.get(&ANYONE, &q).await.json()["total"], 0);
-    assert_eq!(t.get(&ANYONE, &public).await.status, StatusCode::NOT_FOUND);
 }
