@@ -125,7 +125,7 @@ fn api_org(o: innocity_store::orgs::Organisation, lang: crate::i18n::Lang) -> Ap
 }
 
 /// Reads a JSON body: 415 if it is not JSON, 400 naming the line and column if malformed.
-fn json_body<T: serde::de::DeserializeOwned>(
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
     ctx: &crate::auth::Ctx,
     headers: &HeaderMap,
     body: &[u8],
@@ -147,7 +147,7 @@ fn json_body<T: serde::de::DeserializeOwned>(
     serde_json::from_slice(body).map_err(|e| ctx.err(AppError::malformed(e.to_string())))
 }
 
-fn validation_error(
+pub(crate) fn validation_error(
     ctx: &crate::auth::Ctx,
     errors: &[innocity_core::orgs::FieldError],
 ) -> AppError {
@@ -552,8 +552,8 @@ pub async fn submit_return(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "innocity API", version = "1", description = "创新型城市科技管理与服务平台 API. Authenticate with the session cookie (and X-CSRF-Token on writes) or with `Authorization: Bearer <token>`."),
-    paths(me, org_units, list_orgs, get_org, create_org, update_org, audit, get_return, put_values, submit_return, crate::market::finding::search_achievements),
-    components(schemas(Me, ApiOrgUnit, ApiOrganisation, ApiOrgPage, ApiOrgInput, ApiAuditEntry, ApiError, ApiErrorBody, ApiReturn, ApiViolation, ApiValues, ApiSubmit, crate::market::ApiAchievementPage, crate::market::ApiAchievementHit, crate::market::ApiFacetCount)),
+    paths(me, org_units, list_orgs, get_org, create_org, update_org, audit, get_return, put_values, submit_return, crate::market::finding::search_achievements, crate::market::api::listed_achievement, crate::market::api::ask, crate::market::api::my_achievements, crate::market::api::create_achievement, crate::market::api::my_achievement, crate::market::api::update_achievement, crate::market::api::act_as_owner, crate::market::api::registry_queue, crate::market::api::act_as_office),
+    components(schemas(Me, ApiOrgUnit, ApiOrganisation, ApiOrgPage, ApiOrgInput, ApiAuditEntry, ApiError, ApiErrorBody, ApiReturn, ApiViolation, ApiValues, ApiSubmit, crate::market::ApiAchievementPage, crate::market::ApiAchievementHit, crate::market::ApiFacetCount, crate::market::api::ApiAchievement, crate::market::api::ApiAchievementInput, crate::market::api::ApiAchievementAction, crate::market::api::ApiAchievementState, crate::market::api::ApiInquiry, crate::market::api::ApiInquiryCreated)),
     modifiers(&EdgeAnswers)
 )]
 pub struct ApiDoc;

@@ -1,6 +1,7 @@
 //! The technology market (技术市场): its public search over listed achievements, an
 //! achievement's public page, and the same search as `/api/v1/market/achievements`
 //! (`../shared/contracts/market-search.md`).
+pub mod api;
 pub mod finding;
 pub mod offering;
 pub mod search;
@@ -95,5 +96,18 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
         .route("/market/mine/{id}", get(offering::view).post(offering::save))
         .route("/market/registry", get(offering::registry))
         .route("/market/registry/{id}", post(offering::decide))
+        .route("/api/v1/market/achievements/{id}", get(api::listed_achievement))
+        .route("/api/v1/market/achievements/{id}/inquiries", post(api::ask))
+        .route(
+            "/api/v1/market/my/achievements",
+            get(api::my_achievements).post(api::create_achievement),
+        )
+        .route(
+            "/api/v1/market/my/achievements/{id}",
+            get(api::my_achievement).put(api::update_achievement),
+        )
+        .route("/api/v1/market/my/achievements/{id}/actions", post(api::act_as_owner))
+        .route("/api/v1/market/registry", get(api::registry_queue))
+        .route("/api/v1/market/registry/{id}/actions", post(api::act_as_office))
         .route("/api/v1/market/achievements", get(search_achievements))
 }

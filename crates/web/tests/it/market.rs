@@ -248,3 +248,105 @@ async fn someone_asks(t: &TestApp, public: &str) {
     let r = t.post_form(&visitor, &ask, &question).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 }
+
+/// A token for `username`, made on its tokens page.
+async fn bearer(t: &TestApp, username: &str) -> String {
+    let s = t.login(username).await;
+    let r = t.post_form(&s, "/tokens", &[("name", "成果系统对接")]).await;
+    let token = r.body.split("id=\"new-token\">").nth(1).unwrap().split('<').next().unwrap();
+    format!("Bearer {token}")
+}
+
+async fn json(
+    t: &TestApp,
+    method: &str,
+    uri: &str,
+    auth: Option<&str>,
+    body: serde_json::Value,
+) -> Resp {
+    let mut req = axum::http::Request::builder().method(method).uri(uri);
+    if let Some(a) = auth {
+        req = req.header(axum::http::header::AUTHORIZATION, a);
+    }
+    let req = req
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    t.send(req).await
+}
+
+/// The same life through `/api/v1`: the owner's token drafts (field errors in JSON), changes
+/// and submits; the office's token lists; anyone reads it and asks; another enterprise's token
+/// is refused.
+#[tokio::test]
+async fn the_api_carries_an_achievement_from_draft_to_listed() {
+    let t = Fixture::demo().build().await;
+    let (owner, office, other) =
+        (bearer(&t, "orgadmin").await, bearer(&t, "bureau").await, bearer(&t, "orgadmin2").await);
+    let mut body = serde_json::json!({ "title": "盐碱地改良用微生物菌剂", "description": "耐盐碱复合菌剂，白银示范 500 亩。", "keywords": "盐碱地；菌剂", "maturity": 7, "modes": ["transfer"], "price_wan": "35", "ip": ["ZL202010123456.9"] });
+    let r = json(&t, "POST", "/api/v1/market/my/achievements", Some(&owner), body.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.json()["error"]["fields"]["ip"].as_str().unwrap().contains("应为“2”"), "{}", r.body);
+    body["ip"] = serde_json::json!(["ZL202010123456.2", "2021SR0123456"]);
+    let r = json(&t, "POST", "/api/v1/market/my/achievements", Some(&owner), body.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let created = r.json();
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(
+        (created["status"].as_str(), created["price_fen"].as_i64()),
+        (Some("draft"), Some(35_000_000))
+    );
+    let mine = format!("/api/v1/market/my/achievements/{id}");
+    assert_eq!(
+        t.send(
+            axum::http::Request::get(&mine)
+                .header("authorization", &other)
+                .body(axum::body::Body::empty())
+                .unwrap()
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    body["version"] = serde_json::json!(1);
+    body["price_wan"] = serde_json::json!("");
+    let r = json(&t, "PUT", &mine, Some(&owner), body.clone()).await;
+    assert_eq!((r.status, r.json()["price_fen"].is_null()), (StatusCode::OK, true), "{}", r.body);
+    assert_eq!(
+        json(&t, "PUT", &mine, Some(&owner), body).await.status,
+        StatusCode::CONFLICT,
+        "stale"
+    );
+    let submit = serde_json::json!({ "action": "submit", "version": 2 });
+    let r = json(&t, "POST", &format!("{mine}/actions"), Some(&owner), submit).await;
+    assert_eq!(r.json()["status"], "submitted", "{}", r.body);
+    let list = serde_json::json!({ "action": "list", "version": 3 });
+    let as_owner = json(
+        &t,
+        "POST",
+        &format!("/api/v1/market/registry/{id}/actions"),
+        Some(&owner),
+        list.clone(),
+    )
+    .await;
+    assert_eq!(as_owner.status, StatusCode::FORBIDDEN);
+    let r = json(&t, "POST", &format!("/api/v1/market/registry/{id}/actions"), Some(&office), list)
+        .await;
+    assert_eq!(r.json()["status"], "listed", "{}", r.body);
+    let public = t.get(&ANYONE, &format!("/api/v1/market/achievements/{id}")).await.json();
+    assert_eq!(
+        (public["title"].as_str(), public["contact"].as_str()),
+        (Some("盐碱地改良用微生物菌剂"), Some(""))
+    );
+    let ask = format!("/api/v1/market/achievements/{id}/inquiries");
+    let question =
+        serde_json::json!({ "name": "赵", "contact": "zhao@example.cn", "message": "价格？" });
+    let r = json(&t, "POST", &ask, None, question.clone()).await;
+    let refused = [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN];
+    assert!(refused.contains(&r.status), "a machine asks with a token: {}", r.body);
+    let blank = serde_json::json!({ "name": "赵", "contact": "", "message": "价格？" });
+    let r = json(&t, "POST", &ask, Some(&other), blank).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = json(&t, "POST", &ask, Some(&other), question).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
