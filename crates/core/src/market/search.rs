@@ -94,20 +94,32 @@ struct Posting {
 
 struct Slot {
     doc: Doc,
+    /// The discipline's number in [`Index::disciplines`] (counted per query without hashing).
+    discipline: u32,
+}
+
+/// The index. Not thread-safe by itself: the server keeps it behind a lock.
+/// What scoring reads of a slot, kept apart from the documents so that walking a posting list
+/// touches a small array (the documents' text would push it out of the cache).
+#[derive(Debug, Clone, Copy)]
+struct Shape {
     lengths: [u32; 3],
     live: bool,
 }
 
-/// The index. Not thread-safe by itself: the server keeps it behind a lock.
 #[derive(Default)]
 pub struct Index {
     weights: Weights,
     vocab: HashMap<String, u32>,
     postings: Vec<Vec<Posting>>,
     slots: Vec<Slot>,
+    shapes: Vec<Shape>,
     slot_of: HashMap<i64, u32>,
     live: usize,
     total_lengths: [u64; 3],
+    /// Disciplines by number, and their numbers.
+    disciplines: Vec<String>,
+    discipline_of: HashMap<String, u32>,
 }
 
 /// A document's terms per field, analysed outside the index's lock.
@@ -159,14 +171,20 @@ impl Index {
             self.postings[t as usize].push(Posting { slot, tf });
         }
         self.slot_of.insert(a.doc.id, slot);
-        self.slots.push(Slot { doc: a.doc, lengths, live: true });
+        let next = self.disciplines.len() as u32;
+        let discipline = *self.discipline_of.entry(a.doc.facets.discipline.clone()).or_insert(next);
+        if discipline == next {
+            self.disciplines.push(a.doc.facets.discipline.clone());
+        }
+        self.slots.push(Slot { doc: a.doc, discipline });
+        self.shapes.push(Shape { lengths, live: true });
         self.live += 1;
     }
 
     /// Takes a document out (withdrawn, dealt, deleted); unknown ids are ignored.
     pub fn remove(&mut self, id: i64) {
         if let Some(slot) = self.slot_of.remove(&id) {
-            let s = &mut self.slots[slot as usize];
+            let s = &mut self.shapes[slot as usize];
             s.live = false;
             for f in 0..3 {
                 self.total_lengths[f] -= s.lengths[f] as u64;
@@ -184,11 +202,13 @@ impl Index {
     pub fn compact(&mut self) {
         let mut new_slot = vec![u32::MAX; self.slots.len()];
         let old = std::mem::take(&mut self.slots);
-        for (i, s) in old.into_iter().enumerate() {
-            if s.live {
+        let shapes = std::mem::take(&mut self.shapes);
+        for (i, (s, shape)) in old.into_iter().zip(shapes).enumerate() {
+            if shape.live {
                 new_slot[i] = self.slots.len() as u32;
                 self.slot_of.insert(s.doc.id, self.slots.len() as u32);
                 self.slots.push(s);
+                self.shapes.push(shape);
             }
         }
         for list in &mut self.postings {
@@ -213,12 +233,16 @@ impl Index {
         } else {
             self.ranked(&terms, filter, offset.saturating_add(limit))
         };
-        let mut disciplines: HashMap<&str, usize> = HashMap::new();
+        let mut counts = vec![0usize; self.disciplines.len()];
         for (slot, _) in &scored {
-            *disciplines.entry(&self.slots[*slot as usize].doc.facets.discipline).or_default() += 1;
+            counts[self.slots[*slot as usize].discipline as usize] += 1;
         }
-        let mut disciplines: Vec<(String, usize)> =
-            disciplines.into_iter().map(|(d, n)| (d.to_string(), n)).collect();
+        let mut disciplines: Vec<(String, usize)> = counts
+            .into_iter()
+            .enumerate()
+            .filter(|(_, n)| *n > 0)
+            .map(|(d, n)| (self.disciplines[d].clone(), n))
+            .collect();
         disciplines.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
         let hits = scored
             .iter()
@@ -236,7 +260,7 @@ impl Index {
         let mut all: Vec<u32> = (0..self.slots.len() as u32)
             .filter(|&s| {
                 let slot = &self.slots[s as usize];
-                slot.live && filter.admits(&slot.doc.facets)
+                self.shapes[s as usize].live && filter.admits(&slot.doc.facets)
             })
             .collect();
         all.sort_by_key(|&s| {
@@ -257,15 +281,22 @@ impl Index {
                 *query.entry(id).or_default() += weight;
             }
         }
+        // Terms in most documents say little and cost most: those in more than a quarter of
+        // the documents are left out, unless the query has nothing rarer.
+        let mut terms: Vec<(u32, f32)> = query.into_iter().collect();
+        terms.sort_by_key(|(t, _)| (self.postings[*t as usize].len(), *t));
+        let common = (self.slots.len() / 4).max(64);
+        let rare = terms.iter().filter(|(t, _)| self.postings[*t as usize].len() <= common).count();
+        terms.truncate(if rare > 0 { rare } else { terms.len().min(3) });
         let mut acc = vec![0f32; self.slots.len()];
         let mut touched: Vec<u32> = Vec::new();
-        for (&t, &qw) in &query {
+        for (t, qw) in terms {
             let list = &self.postings[t as usize];
             // Dead postings count until compaction: a small, temporary bias.
             let df = list.len() as f32;
             let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln().max(0.0) * qw.sqrt();
             for p in list {
-                let slot = &self.slots[p.slot as usize];
+                let slot = &self.shapes[p.slot as usize];
                 if !slot.live {
                     continue;
                 }
