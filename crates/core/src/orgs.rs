@@ -201,30 +201,27 @@ fn field(field: &'static str, key: &'static str, args: Vec<String>) -> FieldErro
     FieldError { field, key, args }
 }
 
+/// A credit code typed into `name`, or the field's error (length, a character, the check).
+pub fn credit_code_field(name: &'static str, text: &str) -> Result<CreditCode, FieldError> {
+    CreditCode::parse(text).map_err(|e| match e {
+        CreditCodeError::Length(n) => field(name, "err.credit_code.length", vec![n.to_string()]),
+        CreditCodeError::Character { position, ch } => {
+            field(name, "err.credit_code.char", vec![position.to_string(), ch.to_string()])
+        }
+        CreditCodeError::Check { found, expected } => {
+            field(name, "err.credit_code.check", vec![found.to_string(), expected.to_string()])
+        }
+    })
+}
+
 impl OrgInput {
     /// Parse, don't validate: either a draft that can only hold valid values, or every field error.
     pub fn parse(&self) -> Result<OrgDraft, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let credit_code = match CreditCode::parse(&self.credit_code) {
+        let credit_code = match credit_code_field("credit_code", &self.credit_code) {
             Ok(c) => Some(c),
-            Err(CreditCodeError::Length(n)) => {
-                errors.push(field("credit_code", "err.credit_code.length", vec![n.to_string()]));
-                None
-            }
-            Err(CreditCodeError::Character { position, ch }) => {
-                errors.push(field(
-                    "credit_code",
-                    "err.credit_code.char",
-                    vec![position.to_string(), ch.to_string()],
-                ));
-                None
-            }
-            Err(CreditCodeError::Check { found, expected }) => {
-                errors.push(field(
-                    "credit_code",
-                    "err.credit_code.check",
-                    vec![found.to_string(), expected.to_string()],
-                ));
+            Err(e) => {
+                errors.push(e);
                 None
             }
         };

@@ -131,7 +131,7 @@ pub fn parse_patent(text: &str) -> Result<String, FieldError> {
 }
 
 /// A software copyright registration number (`2021SR0123456`).
-fn parse_software(text: &str) -> Option<String> {
+pub fn parse_software(text: &str) -> Option<String> {
     let t = text.trim().to_uppercase();
     let (year, rest) = t.split_once("SR")?;
     (year.len() == 4
