@@ -191,6 +191,60 @@ pub async fn from_statistics(
     import(db, &out, actor).await
 }
 
+/// Indicator values computed from the registers the platform keeps (targets with `register`):
+/// for `tech_contracts`, the 合同成交额 of the contracts registered in each year and not
+/// cancelled, by the registrant's unit and every unit above it (source `register`); a unit
+/// with none has 0. Returns the values written.
+pub async fn from_register(
+    db: &Db,
+    framework: &innocity_core::indicators::targets::Framework,
+    years: &[i32],
+    actor: Actor<'_>,
+) -> Result<usize> {
+    let targets: Vec<_> = framework
+        .targets
+        .iter()
+        .filter(|t| t.register.as_deref() == Some("tech_contracts"))
+        .collect();
+    if targets.is_empty() {
+        return Ok(0);
+    }
+    let units = crate::orgs::units(db).await?;
+    let mut out = Vec::new();
+    for &year in years {
+        let (Some(from), Some(to)) = (
+            chrono::NaiveDate::from_ymd_opt(year, 1, 1),
+            chrono::NaiveDate::from_ymd_opt(year, 12, 31),
+        ) else {
+            continue;
+        };
+        let contracts = crate::market::contracts::registered_between(db, from, to).await?;
+        for u in &units {
+            let fen: i64 = contracts
+                .iter()
+                .filter(|c| c.unit_path.starts_with(&u.path))
+                .map(|c| c.amount.fen())
+                .sum();
+            // Every unit gets its value, zero too: a cancelled contract must leave the total.
+            for t in &targets {
+                if let Some(value) = t.money_in_unit(fen) {
+                    out.push(IndicatorValue {
+                        indicator: t.code.clone(),
+                        org_unit_id: u.id,
+                        period: year.to_string(),
+                        value,
+                        source: "register".into(),
+                    });
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        return Ok(0);
+    }
+    import(db, &out, actor).await
+}
+
 /// The frameworks whose dashboards anyone may see.
 pub async fn public_frameworks(db: &Db) -> Result<Vec<String>> {
     db.read("SELECT code FROM framework_settings WHERE public = 1 ORDER BY code", vec![], |r| {

@@ -14,6 +14,7 @@ use innocity_core::market::import::Imported;
 use std::collections::HashMap;
 
 mod achievements;
+pub mod contracts;
 pub use achievements::*;
 
 /// Where an achievement stands (listed ones are public and searchable).

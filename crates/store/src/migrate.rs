@@ -55,6 +55,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "the technology market's achievements and the change log its search indexes follow",
         include_str!("../migrations/0015_market_achievements.sql"),
     ),
+    (
+        16,
+        "technology contracts and their registration",
+        include_str!("../migrations/0016_tech_contracts.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

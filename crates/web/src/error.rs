@@ -217,10 +217,18 @@ mod tests {
     /// variant has no key until it is given one there; listed here, its words are checked).
     fn market_refusals() -> Vec<StoreError> {
         use innocity_store::market::MarketRefusal as M;
-        [M::NotNow { from: "draft", action: "list" }, M::Reason, M::NotListed, M::Inquiry]
-            .into_iter()
-            .map(StoreError::Market)
-            .collect()
+        [
+            M::NotNow { from: "draft", action: "list" },
+            M::Reason,
+            M::NotListed,
+            M::Inquiry,
+            M::NotRegistrant,
+            M::AlreadyRegistered { id: 7 },
+            M::ContractType,
+        ]
+        .into_iter()
+        .map(StoreError::Market)
+        .collect()
     }
 
     fn every_refusal() -> Vec<StoreError> {

@@ -68,6 +68,10 @@ pub struct Target {
     pub stats_form: Option<String>,
     #[serde(default)]
     pub stats_formula: Option<String>,
+    /// Computed from a register the platform keeps instead of typed in: `tech_contracts` (the
+    /// registered technology contracts' 合同成交额, in the target's unit).
+    #[serde(default)]
+    pub register: Option<String>,
 }
 
 fn one() -> f64 {
@@ -223,6 +227,19 @@ pub struct Assessment {
 }
 
 impl Target {
+    /// An amount of money in fen expressed in the target's unit (亿元, 万元, 千元 or 元), or
+    /// None when the unit is not one of money.
+    pub fn money_in_unit(&self, fen: i64) -> Option<f64> {
+        let per: f64 = match self.unit.as_str() {
+            "亿元" => 1e10,
+            "万元" => 1e6,
+            "千元" => 1e5,
+            "元" => 1e2,
+            _ => return None,
+        };
+        Some(fen as f64 / per)
+    }
+
     /// The planned value in `year` (the baseline before it, the target after the target year).
     pub fn planned(&self, year: i32) -> f64 {
         let span = (self.target_year - self.baseline_year) as f64;

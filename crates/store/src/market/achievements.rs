@@ -19,6 +19,12 @@ pub enum MarketRefusal {
     NotListed,
     /// An inquiry needs a name, a way to reply and a message.
     Inquiry,
+    /// Only the seller (for a technology import, the domestic buyer) registers a contract.
+    NotRegistrant,
+    /// The same contract (parties, day, amount) is already registered or waiting.
+    AlreadyRegistered { id: i64 },
+    /// A contract type the rules do not know.
+    ContractType,
 }
 
 fn action_code(a: Action) -> &'static str {

@@ -139,3 +139,101 @@ async fn drafted_submitted_returned_and_submitted_again(db: &innocity_store::Db)
     market::act(db, id, 4, Action::Submit, "", ACTOR).await.unwrap();
     id
 }
+
+/// A contract is submitted by its seller only, once; the office asks for materials (the clock
+/// restarts on resubmission), registers it with its type corrected and the year's number; it
+/// counts in the indicator 技术合同成交额 until it is cancelled.
+#[tokio::test]
+async fn a_contract_is_registered_counted_and_cancelled() {
+    use innocity_core::market::contracts::{Action, Status};
+    use innocity_store::market::contracts::{self as c, Step};
+    let t = demo_db(10).await;
+    let org = innocity_store::orgs::get(&t.db, 1).await.unwrap().unwrap();
+    let id = submitted_and_resubmitted(&t.db, &org).await;
+    let step = |action, reason| Step { action, reason, corrected_type: None, disputed: false };
+    let register = Step { corrected_type: Some("service.general"), ..step(Action::Register, "") };
+    assert_eq!(c::act(&t.db, id, 3, register, ACTOR).await.unwrap(), Status::Registered);
+    let k = c::contract(&t.db, id).await.unwrap().unwrap();
+    let year = chrono::Datelike::year(&t.db.clock.today());
+    assert_eq!(k.registration_no, Some(format!("TC{year}000001")));
+    let types = (k.contract_type.as_str(), k.declared_type.as_str());
+    assert_eq!(types, ("service.general", "development.commissioned"));
+    // The indicator, from the register: 600 万元 = 0.06 亿元 for the unit and every unit above.
+    let lanbai = innocity_core::indicators::targets::Framework::built_in()
+        .into_iter()
+        .find(|f| f.code == "LANBAI-2020")
+        .unwrap();
+    let years = [year];
+    let compute = || innocity_store::indicators::from_register(&t.db, &lanbai, &years, ACTOR);
+    assert!(compute().await.unwrap() >= 2);
+    let units = innocity_store::orgs::units(&t.db).await.unwrap();
+    let root = units.iter().find(|u| u.parent_id.is_none()).unwrap().id;
+    let value = || async {
+        let all = innocity_store::indicators::for_unit(&t.db, root, &["TECH_CONTRACTS".into()])
+            .await
+            .unwrap();
+        all.into_iter().find(|v| v.period == year.to_string()).unwrap()
+    };
+    let v = value().await;
+    assert_eq!((v.value, v.source.as_str()), (0.06, "register"));
+    let cancel = step(Action::Cancel, "双方解除合同。");
+    assert_eq!(c::act(&t.db, id, 4, cancel, ACTOR).await.unwrap(), Status::Cancelled);
+    let from = chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
+    let left = c::registered_between(&t.db, from, t.db.clock.today()).await.unwrap();
+    assert!(left.is_empty(), "a cancelled contract leaves the totals");
+    compute().await.unwrap();
+    assert_eq!(value().await.value, 0.0, "and the indicator");
+}
+
+/// Submitted by the seller only, once; materials asked for and resubmitted ten days later
+/// (the clock restarts). Returns the contract's id (version 3).
+async fn submitted_and_resubmitted(
+    db: &innocity_store::Db,
+    org: &innocity_store::orgs::Organisation,
+) -> i64 {
+    use innocity_core::market::contracts::{Action, ContractInput, Status, validate};
+    use innocity_store::market::contracts::{self as c, Registrant, Step};
+    let buyer = innocity_core::orgs::CreditCode::complete("91620400MA7000000").unwrap();
+    let input = ContractInput {
+        title: "盐碱地改良技术服务合同".into(),
+        contract_type: "development.commissioned".into(),
+        seller_name: org.name.clone(),
+        seller_code: org.credit_code.clone(),
+        buyer_name: "白银某农业公司".into(),
+        buyer_code: buyer.as_str().into(),
+        buyer_region: "local".into(),
+        subject: "盐碱地改良的技术服务。".into(),
+        signed_on: "2025-03-01".into(),
+        amount_wan: "600".into(),
+        costs: vec![("materials".into(), "50".into())],
+        payments: vec![("2025-04-01".into(), "600".into())],
+        ..ContractInput::default()
+    };
+    let d = validate(&input).unwrap();
+    let me = Registrant {
+        organisation_id: org.id,
+        credit_code: &org.credit_code,
+        unit_path: &org.unit_path,
+    };
+    let buyer_side = Registrant { credit_code: buyer.as_str(), ..me };
+    let not_seller = c::submit(db, buyer_side, &d, ACTOR).await;
+    refused!(not_seller, StoreError::Market(MarketRefusal::NotRegistrant));
+    let id = c::submit(db, me, &d, ACTOR).await.unwrap();
+    let twice = c::submit(db, me, &d, ACTOR).await;
+    refused!(twice, StoreError::Market(MarketRefusal::AlreadyRegistered { .. }));
+    let k = c::contract(db, id).await.unwrap().unwrap();
+    assert_eq!((k.amount.wan_text(), k.transaction.wan_text()), ("600.00".into(), "550.00".into()));
+    let due = innocity_core::market::contracts::after_working_days(db.clock.today(), 30);
+    assert_eq!(k.decide_by, due, "large (技术交易额 from 500 万元): 30 working days");
+    let step = |action, reason| Step { action, reason, corrected_type: None, disputed: false };
+    let no_reason = c::act(db, id, 1, step(Action::AskMaterials, ""), ACTOR).await;
+    refused!(no_reason, StoreError::Market(MarketRefusal::Reason));
+    let ask = c::act(db, id, 1, step(Action::AskMaterials, "请提供签字页。"), ACTOR).await;
+    assert_eq!(ask.unwrap(), Status::Materials);
+    db.clock.advance(chrono::Duration::days(10));
+    let again = c::act(db, id, 2, step(Action::Resubmit, ""), ACTOR).await;
+    assert_eq!(again.unwrap(), Status::Submitted);
+    let k = c::contract(db, id).await.unwrap().unwrap();
+    assert_eq!(k.submitted_on, db.clock.today(), "the clock restarts");
+    id
+}

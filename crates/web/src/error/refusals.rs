@@ -277,6 +277,9 @@ pub fn market(r: &MarketRefusal) -> Message {
         MarketRefusal::Reason => ("market.err.reason", vec![]),
         MarketRefusal::NotListed => ("market.err.not_listed", vec![]),
         MarketRefusal::Inquiry => ("market.err.inquiry", vec![]),
+        MarketRefusal::NotRegistrant => ("contract.err.registrant", vec![]),
+        MarketRefusal::AlreadyRegistered { id } => ("contract.err.twice", vec![id.to_string()]),
+        MarketRefusal::ContractType => ("err.choose", vec![]),
     }
 }
 

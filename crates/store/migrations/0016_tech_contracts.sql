@@ -1,0 +1,35 @@
+CREATE TABLE tech_contracts (
+    id {ID},
+    organisation_id BIGINT NOT NULL REFERENCES organisations(id),
+    unit_path {PATH} NOT NULL,
+    title TEXT NOT NULL,
+    contract_type TEXT NOT NULL,
+    declared_type TEXT NOT NULL,
+    import BIGINT NOT NULL,
+    seller_name TEXT NOT NULL,
+    seller_code TEXT NOT NULL,
+    buyer_name TEXT NOT NULL,
+    buyer_code TEXT NOT NULL,
+    buyer_region TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    signed_on TEXT NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    transaction_fen BIGINT NOT NULL,
+    costs TEXT NOT NULL,
+    payments TEXT NOT NULL,
+    electronic BIGINT NOT NULL,
+    disputed BIGINT NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,
+    status_reason TEXT NOT NULL DEFAULT '',
+    submitted_on TEXT NOT NULL,
+    decide_by TEXT NOT NULL,
+    registration_no TEXT UNIQUE,
+    registered_on TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    version BIGINT NOT NULL DEFAULT 1
+);
+CREATE INDEX tech_contracts_org ON tech_contracts(organisation_id);
+CREATE INDEX tech_contracts_registered ON tech_contracts(status, registered_on);
+CREATE INDEX tech_contracts_parties ON tech_contracts(seller_code, buyer_code, signed_on)
