@@ -27,8 +27,17 @@ pub async fn seed_indicators(db: &Db) -> Result<usize> {
     let Some(root) = units.iter().find(|u| u.parent_id.is_none()) else { return Ok(0) };
     let mut out = zone_values(&f, root, &zones);
     baiyin_values(&units, &mut out);
+    // Indicators a register answers are not typed in: the zones' paths become the demo's
+    // registered contracts, and the values are computed from them.
+    let registered: Vec<String> =
+        f.targets.iter().filter(|t| t.register.is_some()).map(|t| t.code.clone()).collect();
+    let (paths, out): (Vec<IndicatorValue>, Vec<IndicatorValue>) = out
+        .into_iter()
+        .filter(|v| v.indicator != "BY_TECH_CONTRACTS")
+        .partition(|v| registered.contains(&v.indicator));
     let actor = innocity_store::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
     let mut n = innocity_store::indicators::import(db, &out, actor).await?;
+    n += register_contracts(db, &zones, &paths, actor).await?;
     // The cities' totals, from their zones.
     n += innocity_store::indicators::aggregate(db, &f, actor).await?;
     // The city's goals that the statistics answer (enterprise R&D and new products as a share
@@ -41,6 +50,37 @@ pub async fn seed_indicators(db: &Db) -> Result<usize> {
             actor,
         )
         .await?;
+    }
+    Ok(n)
+}
+
+/// The zones' technology contracts 2014–2025 following their paths (2025: a year's growth on
+/// 2024), then 技术合同成交额 computed from them for every framework that reads the register.
+async fn register_contracts(
+    db: &Db,
+    zones: &[&OrgUnit],
+    paths: &[IndicatorValue],
+    actor: innocity_store::orgs::Actor<'_>,
+) -> Result<usize> {
+    let mut turnovers = Vec::new();
+    for v in paths.iter().filter(|v| zones.iter().any(|z| z.id == v.org_unit_id)) {
+        let Some(z) = zones.iter().find(|z| z.id == v.org_unit_id) else { continue };
+        let year: i32 = v.period.parse().unwrap_or(0);
+        turnovers.push(crate::contracts::ZoneYear { zone_path: z.path.clone(), year, yi: v.value });
+        if year == 2024 {
+            let growth = 1.04 + 0.02 * (turnovers.len() % 4) as f64;
+            turnovers.push(crate::contracts::ZoneYear {
+                zone_path: z.path.clone(),
+                year: 2025,
+                yi: v.value * growth,
+            });
+        }
+    }
+    crate::contracts::seed_contracts(db, &turnovers).await?;
+    let years: Vec<i32> = (2014..=2025).collect();
+    let mut n = 0;
+    for f in Framework::built_in() {
+        n += innocity_store::indicators::from_register(db, &f, &years, actor).await?;
     }
     Ok(n)
 }

@@ -326,3 +326,87 @@ pub async fn registered_between(
     )
     .await
 }
+
+/// A registration from an earlier register (the previous system, or the demo): the contract,
+/// who registered it, and how it ended.
+#[derive(Debug, Clone)]
+pub struct Historic {
+    pub organisation_id: i64,
+    pub unit_path: String,
+    pub draft: ContractDraft,
+    /// The type the registrant declared (the draft holds the one settled on).
+    pub declared_type: &'static str,
+    pub status: Status,
+    pub reason: String,
+    pub submitted_on: NaiveDate,
+    pub registered_on: Option<NaiveDate>,
+    pub registration_no: Option<String>,
+}
+
+/// Loads earlier registrations in one transaction with one audit entry (their numbers and
+/// dates kept). Returns how many.
+pub async fn import_history(db: &Db, rows: &[Historic], actor: Actor<'_>) -> Result<usize> {
+    let tx = db.begin_write().await?;
+    let now = tx.clock.now_ms();
+    let json = |v: serde_json::Result<String>| v.unwrap_or_else(|_| "[]".into());
+    for chunk in rows.chunks(40) {
+        let marks = vec![
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            chunk.len()
+        ]
+        .join(", ");
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 27);
+        for h in chunk {
+            let d = &h.draft;
+            values.extend([
+                h.organisation_id.into(),
+                h.unit_path.clone().into(),
+                d.title.clone().into(),
+                d.contract_type.into(),
+                h.declared_type.into(),
+                i64::from(d.import).into(),
+                d.seller_name.clone().into(),
+                d.seller_code.clone().into(),
+                d.buyer_name.clone().into(),
+                d.buyer_code.clone().into(),
+                d.buyer_region.clone().into(),
+                d.ip.clone().into(),
+                d.subject.clone().into(),
+                d.signed_on.to_string().into(),
+                d.amount.fen().into(),
+                d.transaction().fen().into(),
+                json(serde_json::to_string(&d.costs)).into(),
+                json(serde_json::to_string(&d.payments)).into(),
+                i64::from(d.electronic).into(),
+                h.status.code().into(),
+                h.reason.clone().into(),
+                h.submitted_on.to_string().into(),
+                decide_by(h.submitted_on, d.transaction(), false).to_string().into(),
+                h.registration_no.clone().into(),
+                h.registered_on.map(|d| d.to_string()).into(),
+                now.into(),
+                now.into(),
+            ]);
+        }
+        tx.exec(
+            &format!("INSERT INTO tech_contracts (organisation_id, unit_path, title, contract_type, declared_type, import, seller_name, seller_code, buyer_name, buyer_code, buyer_region, ip, subject, signed_on, amount_fen, transaction_fen, costs, payments, electronic, status, status_reason, submitted_on, decide_by, registration_no, registered_on, created_at, updated_at) VALUES {marks}"),
+            values,
+        )
+        .await?;
+    }
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "contract.import_history",
+            entity: "tech_contract",
+            entity_id: String::new(),
+            before: serde_json::Value::Null,
+            after: serde_json::json!({ "contracts": rows.len() }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(rows.len())
+}

@@ -65,7 +65,12 @@ pub async fn index_panel(
                     v.value.to_string();
             }
         }
-        for (y, cells) in by_year {
+        // A year enters the index when the zone has at least half its indicators: a year the
+        // register alone answers (this year's contracts) would be mostly imputed.
+        for (y, cells) in by_year
+            .into_iter()
+            .filter(|(_, c)| c.iter().filter(|v| !v.is_empty()).count() * 2 >= codes.len())
+        {
             years.insert(y);
             data.push_str(&format!("Z{},{y},{}\n", z.id, cells.join(",")));
         }
