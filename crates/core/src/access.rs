@@ -93,12 +93,15 @@ pub enum Capability {
     ManageProjects,
     /// Register one's organisation's achievements on the market, answer inquiries.
     OfferAchievements,
-    /// The market's registration office: check, register and list achievements.
+    /// The market's registration office: check, register and list achievements; register
+    /// technology contracts.
     ManageMarket,
+    /// Register one's organisation's technology contracts (as their seller).
+    RegisterContracts,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 23] = [
+    pub const ALL: [Capability; 24] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -122,6 +125,7 @@ impl Capability {
         Self::ManageProjects,
         Self::OfferAchievements,
         Self::ManageMarket,
+        Self::RegisterContracts,
     ];
 }
 
@@ -159,6 +163,7 @@ impl Role {
             ManageProjects => matches!(self, SystemAdmin | BureauStaff),
             OfferAchievements => matches!(self, OrgAdmin | OrgMember),
             ManageMarket => matches!(self, SystemAdmin | BureauStaff),
+            RegisterContracts => matches!(self, OrgAdmin | OrgMember),
         }
     }
 }

@@ -408,7 +408,8 @@ caps!(
     ApplyProjects,
     ManageProjects,
     OfferAchievements,
-    ManageMarket
+    ManageMarket,
+    RegisterContracts
 );
 
 /// The one gate: a handler taking `Auth<C>` runs only for a signed-in principal whose role

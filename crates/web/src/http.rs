@@ -80,6 +80,7 @@ pub async fn read_upload(ctx: &Ctx, req: axum::extract::Request) -> AppResult<(S
 }
 
 /// A cell of an exported list: text, or money in fen shown in 万元.
+#[derive(Debug, Clone)]
 pub enum TableCell {
     Text(String),
     Wan(i64),
@@ -93,30 +94,41 @@ pub fn table(
     rows: &[Vec<TableCell>],
     file: &str,
 ) -> AppResult<Response> {
+    tables(&[(sheet.to_string(), rows.to_vec())], head, file)
+}
+
+/// Several lists with the same columns as one workbook, a sheet each.
+pub fn tables(
+    sheets: &[(String, Vec<Vec<TableCell>>)],
+    head: &[&str],
+    file: &str,
+) -> AppResult<Response> {
     let bytes = (|| -> Result<Vec<u8>, XlsxError> {
         let mut wb = Workbook::new();
         let bold = Format::new().set_bold().set_background_color("DCE6F1");
         let money = Format::new().set_num_format("#,##0.00");
-        let ws = wb.add_worksheet();
-        ws.set_name(sheet)?;
-        for (c, h) in head.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &bold)?;
-        }
-        for (r, row) in rows.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                match cell {
-                    TableCell::Text(s) => ws.write_string(r as u32 + 1, c as u16, s)?,
-                    TableCell::Wan(fen) => ws.write_number_with_format(
-                        r as u32 + 1,
-                        c as u16,
-                        *fen as f64 / 1_000_000.0,
-                        &money,
-                    )?,
-                    TableCell::Int(n) => ws.write_number(r as u32 + 1, c as u16, *n as f64)?,
-                };
+        for (sheet, rows) in sheets {
+            let ws = wb.add_worksheet();
+            ws.set_name(sheet)?;
+            for (c, h) in head.iter().enumerate() {
+                ws.write_string_with_format(0, c as u16, *h, &bold)?;
             }
+            for (r, row) in rows.iter().enumerate() {
+                for (c, cell) in row.iter().enumerate() {
+                    match cell {
+                        TableCell::Text(s) => ws.write_string(r as u32 + 1, c as u16, s)?,
+                        TableCell::Wan(fen) => ws.write_number_with_format(
+                            r as u32 + 1,
+                            c as u16,
+                            *fen as f64 / 1_000_000.0,
+                            &money,
+                        )?,
+                        TableCell::Int(n) => ws.write_number(r as u32 + 1, c as u16, *n as f64)?,
+                    };
+                }
+            }
+            ws.set_column_width(1, 50)?;
         }
-        ws.set_column_width(1, 50)?;
         wb.save_to_buffer()
     })();
     xlsx_download(bytes, file)

@@ -2,6 +2,9 @@
 //! achievement's public page, and the same search as `/api/v1/market/achievements`
 //! (`../shared/contracts/market-search.md`).
 pub mod api;
+pub mod contracts;
+pub mod contracts_api;
+pub mod figures;
 pub mod finding;
 pub mod offering;
 pub mod search;
@@ -109,5 +112,19 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
         .route("/api/v1/market/my/achievements/{id}/actions", post(api::act_as_owner))
         .route("/api/v1/market/registry", get(api::registry_queue))
         .route("/api/v1/market/registry/{id}/actions", post(api::act_as_office))
+        .route("/market/figures", get(figures::figures_page))
+        .route("/api/v1/market/figures", get(figures::figures_api))
+        .route("/market/contracts", get(contracts::mine).post(contracts::submit))
+        .route("/market/contracts/new", get(contracts::new_form))
+        .route("/market/contracts/office", get(contracts::office))
+        .route("/market/contracts/{id}", get(contracts::view).post(contracts::act))
+        .route("/market/contracts/{id}/certificate", get(contracts::certificate))
+        .route(
+            "/api/v1/market/contracts",
+            get(contracts_api::my_contracts).post(contracts_api::submit_contract),
+        )
+        .route("/api/v1/market/contracts/waiting", get(contracts_api::waiting_contracts))
+        .route("/api/v1/market/contracts/{id}", get(contracts_api::get_contract))
+        .route("/api/v1/market/contracts/{id}/actions", post(contracts_api::contract_step))
         .route("/api/v1/market/achievements", get(search_achievements))
 }

@@ -31,6 +31,9 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/market/mine", vec!["orgadmin", "member", "orgadmin2"]),
         ("/market/mine/new", vec!["orgadmin", "member", "orgadmin2"]),
         ("/market/registry", vec!["admin", "bureau"]),
+        ("/market/contracts", vec!["orgadmin", "member", "orgadmin2"]),
+        ("/market/contracts/new", vec!["orgadmin", "member", "orgadmin2"]),
+        ("/market/contracts/office", vec!["admin", "bureau"]),
     ];
     let mut sessions = Vec::new();
     for r in ROLES {
@@ -63,7 +66,9 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         "/api/v1/openapi.json",
         "/static/app.css",
         "/market",
+        "/market/figures",
         "/api/v1/market/achievements",
+        "/api/v1/market/figures",
     ] {
         assert_eq!(t.get(&Session::default(), path).await.status, StatusCode::OK, "{path}");
     }

@@ -176,6 +176,8 @@ async fn every_api_route_and_every_write_refuses_the_roles_that_must_be_refused(
         ("/api/v1/audit".into(), vec!["admin", "bureau"]),
         ("/api/v1/market/my/achievements".into(), vec!["orgadmin", "member", "orgadmin2"]),
         ("/api/v1/market/registry".into(), vec!["admin", "bureau"]),
+        ("/api/v1/market/contracts".into(), vec!["orgadmin", "member", "orgadmin2"]),
+        ("/api/v1/market/contracts/waiting".into(), vec!["admin", "bureau"]),
     ];
     let mut sessions = Vec::new();
     for r in ROLES {

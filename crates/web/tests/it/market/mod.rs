@@ -5,7 +5,7 @@ use innocity_core::market::import::parse_tsv;
 use innocity_demo as demo;
 use innocity_web::app::{AppState, WebConfig, router};
 
-const ANYONE: Session = Session { cookies: Vec::new(), csrf: String::new() };
+pub const ANYONE: Session = Session { cookies: Vec::new(), csrf: String::new() };
 
 fn encode(q: &str) -> String {
     serde_urlencoded::to_string([("q", q)]).unwrap()
@@ -250,14 +250,14 @@ async fn someone_asks(t: &TestApp, public: &str) {
 }
 
 /// A token for `username`, made on its tokens page.
-async fn bearer(t: &TestApp, username: &str) -> String {
+pub async fn bearer(t: &TestApp, username: &str) -> String {
     let s = t.login(username).await;
     let r = t.post_form(&s, "/tokens", &[("name", "成果系统对接")]).await;
     let token = r.body.split("id=\"new-token\">").nth(1).unwrap().split('<').next().unwrap();
     format!("Bearer {token}")
 }
 
-async fn json(
+pub async fn json(
     t: &TestApp,
     method: &str,
     uri: &str,
@@ -350,3 +350,5 @@ async fn the_api_carries_an_achievement_from_draft_to_listed() {
     let r = json(&t, "POST", &ask, Some(&other), question).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
 }
+
+mod contracts;
