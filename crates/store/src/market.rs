@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 mod achievements;
 pub mod contracts;
+pub mod demands;
 pub use achievements::*;
 
 /// Where an achievement stands (listed ones are public and searchable).

@@ -60,6 +60,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "technology contracts and their registration",
         include_str!("../migrations/0016_tech_contracts.sql"),
     ),
+    (17, "technical demands", include_str!("../migrations/0017_market_demands.sql")),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

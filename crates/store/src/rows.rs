@@ -399,6 +399,7 @@ mod tests {
             check::<crate::market::Inquiry>(db).await,
             check::<crate::market::contracts::Contract>(db).await,
             check::<crate::market::contracts::Registered>(db).await,
+            check::<crate::market::demands::Demand>(db).await,
             check_with::<OutputCount>(db, "GROUP BY o.kind, SUBSTR(o.on_date, 1, 4)", vec![]).await,
             check_with::<KindCount>(db, "GROUP BY o.kind", vec![]).await,
             check_with::<YearReviews>(db, "GROUP BY r.year", vec![]).await,

@@ -4,8 +4,10 @@
 pub mod api;
 pub mod contracts;
 pub mod contracts_api;
+pub mod demands;
 pub mod figures;
 pub mod finding;
+pub mod matching;
 pub mod offering;
 pub mod search;
 
@@ -112,6 +114,13 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
         .route("/api/v1/market/my/achievements/{id}/actions", post(api::act_as_owner))
         .route("/api/v1/market/registry", get(api::registry_queue))
         .route("/api/v1/market/registry/{id}/actions", post(api::act_as_office))
+        .route("/market/demands", get(demands::list).post(demands::publish))
+        .route("/market/demands/mine", get(demands::mine))
+        .route("/market/demands/new", get(demands::new_form))
+        .route("/market/demands/{id}", get(demands::page))
+        .route("/market/demands/{id}/close", post(demands::close))
+        .route("/api/v1/market/demands", get(demands::api_list).post(demands::api_publish))
+        .route("/api/v1/market/demands/{id}", get(demands::api_get))
         .route("/market/figures", get(figures::figures_page))
         .route("/api/v1/market/figures", get(figures::figures_api))
         .route("/market/contracts", get(contracts::mine).post(contracts::submit))

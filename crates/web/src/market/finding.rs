@@ -203,6 +203,8 @@ struct AchievementPage {
     s: Shell,
     id: i64,
     a: AchievementView,
+    /// Open demands it may answer, with why.
+    demands: Vec<super::demands::MatchLine>,
     /// The visitor has just sent an inquiry.
     asked: bool,
 }
@@ -270,10 +272,12 @@ pub async fn achievement_page(
         .filter(|r| r.status == store::LISTED)
         .ok_or_else(|| ctx.err(AppError::not_found()))?;
     store::viewed(&state.db, r.id).await?;
+    let matched = super::matching::demands_for(&state.db, &ctx, &r, 5).await?;
+    let demands = super::demands::match_lines(matched, "/market/demands");
     let lang = ctx.lang;
     let id = r.id;
     let a = view_of(lang, &ctx, r);
-    Ok(render(&AchievementPage { s: ctx.shell(), id, a, asked: q.contains_key("asked") }))
+    Ok(render(&AchievementPage { s: ctx.shell(), id, a, demands, asked: q.contains_key("asked") }))
 }
 
 /// An inquiry's form.

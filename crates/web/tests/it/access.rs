@@ -34,6 +34,8 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/market/contracts", vec!["orgadmin", "member", "orgadmin2"]),
         ("/market/contracts/new", vec!["orgadmin", "member", "orgadmin2"]),
         ("/market/contracts/office", vec!["admin", "bureau"]),
+        ("/market/demands/mine", vec!["orgadmin", "member", "orgadmin2"]),
+        ("/market/demands/new", vec!["orgadmin", "member", "orgadmin2"]),
     ];
     let mut sessions = Vec::new();
     for r in ROLES {
@@ -67,6 +69,8 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         "/static/app.css",
         "/market",
         "/market/figures",
+        "/market/demands",
+        "/api/v1/market/demands",
         "/api/v1/market/achievements",
         "/api/v1/market/figures",
     ] {

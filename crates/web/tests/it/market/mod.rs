@@ -12,7 +12,7 @@ fn encode(q: &str) -> String {
 }
 
 /// The papers as the demo lists them (for the queries).
-fn papers() -> Vec<innocity_core::market::import::Imported> {
+pub fn papers() -> Vec<innocity_core::market::import::Imported> {
     parse_tsv(demo::experts::CSL.as_bytes()).unwrap()
 }
 
@@ -352,3 +352,4 @@ async fn the_api_carries_an_achievement_from_draft_to_listed() {
 }
 
 mod contracts;
+mod demands;
