@@ -8,6 +8,7 @@
 mod common;
 
 mod browser;
+mod market;
 mod ops;
 mod server;
 mod tools;
