@@ -6,6 +6,7 @@ pub mod files;
 pub mod filling;
 pub mod forms;
 pub mod overview;
+pub mod register_check;
 pub mod returns;
 pub mod review;
 

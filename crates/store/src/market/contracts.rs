@@ -410,3 +410,18 @@ pub async fn import_history(db: &Db, rows: &[Historic], actor: Actor<'_>) -> Res
     tx.commit().await?;
     Ok(rows.len())
 }
+
+/// An organisation's contracts registered (and not cancelled) from `from` to `to`: what its
+/// statistical returns report as 技术合同成交额 is checked against them.
+pub async fn registered_by(
+    db: &Db,
+    organisation_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Registered>> {
+    db.rows(
+        &select::<Registered>("WHERE organisation_id = ? AND status = 'registered' AND registered_on >= ? AND registered_on <= ?"),
+        vec![organisation_id.into(), from.to_string().into(), to.to_string().into()],
+    )
+    .await
+}

@@ -168,6 +168,8 @@ pub struct ReturnPage {
     /// count them.
     pub project_outputs: Vec<ProjectOutput>,
     pub outputs_fewer: bool,
+    /// The quick report's 技术合同成交额 beside the platform's register.
+    pub register: Option<super::register_check::RegisterCheck>,
 }
 
 /// A roster column: the element's name and unit.
@@ -425,7 +427,9 @@ pub(super) async fn return_page(
     let reviewer = p.role.allows(Capability::ReviewStats);
     let base = format!("/stats/{}/{}/orgs/{}", rc.form.code, rc.period, rc.org.id);
     let project_outputs = project_outputs(state, ctx, &rc, &cells).await?;
+    let register = super::register_check::tech_contracts(state, &rc, &cells).await?;
     Ok(ReturnPage {
+        register,
         outputs_fewer: project_outputs.iter().any(|o| o.fewer),
         project_outputs,
         panel: ValidationPanel {

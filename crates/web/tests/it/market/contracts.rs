@@ -199,3 +199,63 @@ async fn the_api_registers_a_contract_and_refuses_one_not_the_callers() {
     assert_eq!(r.json()["status"], "registered", "{}", r.body);
     assert_eq!(r.json()["transaction_fen"], 80_000_000);
 }
+
+/// The quick report's 技术合同成交额 is checked against the register: a contract registered
+/// for the enterprise shows beside the cell, and a different figure is flagged.
+#[tokio::test]
+async fn the_quick_report_is_checked_against_the_register() {
+    use innocity_core::market::contracts::{ContractInput, Status, validate};
+    use innocity_store::market::contracts::{Historic, import_history};
+    let t = Fixture::demo().stats().build().await;
+    let s = t.login("orgadmin").await;
+    let org_id = t.user_org("orgadmin").await;
+    let org = innocity_store::orgs::get(&t.db, org_id).await.unwrap().unwrap();
+    let buyer = innocity_core::orgs::CreditCode::complete("91620400MA7000000").unwrap();
+    let input = ContractInput {
+        title: "检测技术服务合同".into(),
+        contract_type: "service.general".into(),
+        seller_name: org.name.clone(),
+        seller_code: org.credit_code.clone(),
+        buyer_name: "白银某公司".into(),
+        buyer_code: buyer.as_str().into(),
+        buyer_region: "local".into(),
+        subject: "检测服务。".into(),
+        signed_on: "2025-10-20".into(),
+        amount_wan: "12.3".into(),
+        payments: vec![("2025-12-31".into(), "12.3".into())],
+        ..ContractInput::default()
+    };
+    let day = chrono::NaiveDate::from_ymd_opt(2025, 11, 15).unwrap();
+    let h = Historic {
+        organisation_id: org.id,
+        unit_path: org.unit_path.clone(),
+        draft: validate(&input).unwrap(),
+        declared_type: "service.general",
+        status: Status::Registered,
+        reason: String::new(),
+        submitted_on: day,
+        registered_on: Some(day),
+        registration_no: Some("TC2025999001".into()),
+    };
+    let actor = innocity_store::orgs::Actor { user_id: 0, username: "test", request_id: "t" };
+    import_history(&t.db, &[h], actor).await.unwrap();
+    let page = t.get(&s, &format!("/stats/KB-Q/2025Q4/orgs/{org_id}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let check = page
+        .body
+        .split("id=\"register-check\"")
+        .nth(1)
+        .expect("the register check")
+        .split("</div>")
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(check.contains("已登记 1 份合同，合同成交额 123.0 千元"), "{check}");
+    assert!(
+        check.contains("请核实") || check.contains("尚未填报"),
+        "the return does not say 123: {check}"
+    );
+    // The year before does not count it (year to date, by registration day).
+    let earlier = t.get(&s, &format!("/stats/KB-Q/2024Q4/orgs/{org_id}")).await.body;
+    assert!(earlier.contains("已登记 0 份合同"), "{earlier}");
+}
