@@ -98,10 +98,12 @@ pub enum Capability {
     ManageMarket,
     /// Register one's organisation's technology contracts (as their seller).
     RegisterContracts,
+    /// Broker matches on the market (a technology broker of a service organisation).
+    BrokerDeals,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 24] = [
+    pub const ALL: [Capability; 25] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -126,6 +128,7 @@ impl Capability {
         Self::OfferAchievements,
         Self::ManageMarket,
         Self::RegisterContracts,
+        Self::BrokerDeals,
     ];
 }
 
@@ -164,6 +167,7 @@ impl Role {
             OfferAchievements => matches!(self, OrgAdmin | OrgMember),
             ManageMarket => matches!(self, SystemAdmin | BureauStaff),
             RegisterContracts => matches!(self, OrgAdmin | OrgMember),
+            BrokerDeals => self == ServiceProvider,
         }
     }
 }

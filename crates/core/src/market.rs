@@ -6,6 +6,7 @@
 //! plus Chinese character bigrams), ranked by BM25F. The store keeps the records; each server
 //! keeps its own index and follows the database's change log.
 pub mod achievements;
+pub mod brokerage;
 pub mod contracts;
 pub mod demands;
 pub mod figures;

@@ -30,6 +30,53 @@ pub async fn seed_market(db: &Db, csl_tsv: &str) -> Result<usize> {
         n += market::import(db, *owner, share, actor).await?.added;
     }
     seed_demands(db, &papers_again(csl_tsv)?, actor).await?;
+    seed_brokerage(db, actor).await?;
+    Ok(n)
+}
+
+/// The demo broker's records (the `provider` account's service organisation): one carried to a
+/// registered contract, one under way, one ended.
+async fn seed_brokerage(db: &Db, actor: Actor<'_>) -> Result<usize> {
+    use innocity_core::market::brokerage::Step;
+    use innocity_store::market::brokerage::{self as b, Broker};
+    let broker: Vec<(i64, i64)> = db
+        .read("SELECT id, organisation_id FROM users WHERE username = 'provider' AND organisation_id IS NOT NULL", vec![], |r| Ok((r.int(0)?, r.int(1)?)))
+        .await?;
+    let Some(&(user_id, organisation_id)) = broker.first() else { return Ok(0) };
+    let listed = market::listed(db).await?;
+    let numbers: Vec<String> = db
+        .read("SELECT registration_no FROM tech_contracts WHERE status = 'registered' AND registered_on >= '2025-01-01' ORDER BY registered_on LIMIT 1", vec![], |r| r.text(0))
+        .await?;
+    let who = Broker { organisation_id, user_id };
+    let day = |m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(2025, m, d).unwrap_or_default();
+    let step = |on, kind, note: &str, no: Option<&String>| Step { on, kind, note: note.into(), registration_no: no.cloned() };
+    let plans: [(&str, Vec<Step>); 3] = [
+        ("白银某电机有限公司", vec![
+            step(day(3, 3), "contact", "电话联系成果持有单位，了解许可条件。", None),
+            step(day(3, 20), "meeting", "组织双方在兰州高新区现场洽谈。", None),
+            step(day(4, 15), "negotiation", "就许可费与分期付款达成一致。", None),
+            step(day(5, 10), "signed", "双方签订技术许可合同并办理登记。", numbers.first()),
+        ]),
+        ("兰州某石化装备公司", vec![
+            step(day(9, 1), "contact", "企业提出防腐工艺需求，推荐本成果。", None),
+            step(day(9, 18), "meeting", "双方技术人员交流，企业提供现场工况。", None),
+        ]),
+        ("甘肃某农业科技公司", vec![
+            step(day(6, 2), "contact", "推荐成果并寄送资料。", None),
+            step(day(7, 8), "failed", "企业决定自行研发，终止撮合。", None),
+        ]),
+    ];
+    let mut n = 0;
+    for ((buyer, steps), a) in plans.into_iter().zip(listed.iter().step_by(97)) {
+        let id = b::open(db, who, a.id, buyer, actor).await?;
+        for (version, s) in steps.iter().enumerate() {
+            if s.kind == "signed" && s.registration_no.is_none() {
+                continue;
+            }
+            b::add_step(db, id, version as i64 + 1, s, actor).await?;
+        }
+        n += 1;
+    }
     Ok(n)
 }
 

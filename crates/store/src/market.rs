@@ -14,6 +14,7 @@ use innocity_core::market::import::Imported;
 use std::collections::HashMap;
 
 mod achievements;
+pub mod brokerage;
 pub mod contracts;
 pub mod demands;
 pub use achievements::*;

@@ -61,6 +61,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0016_tech_contracts.sql"),
     ),
     (17, "technical demands", include_str!("../migrations/0017_market_demands.sql")),
+    (18, "technology brokerage", include_str!("../migrations/0018_market_brokerage.sql")),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

@@ -400,6 +400,8 @@ mod tests {
             check::<crate::market::contracts::Contract>(db).await,
             check::<crate::market::contracts::Registered>(db).await,
             check::<crate::market::demands::Demand>(db).await,
+            check::<crate::market::brokerage::Brokerage>(db).await,
+            check::<crate::market::brokerage::StepRow>(db).await,
             check_with::<OutputCount>(db, "GROUP BY o.kind, SUBSTR(o.on_date, 1, 4)", vec![]).await,
             check_with::<KindCount>(db, "GROUP BY o.kind", vec![]).await,
             check_with::<YearReviews>(db, "GROUP BY r.year", vec![]).await,

@@ -409,7 +409,8 @@ caps!(
     ManageProjects,
     OfferAchievements,
     ManageMarket,
-    RegisterContracts
+    RegisterContracts,
+    BrokerDeals
 );
 
 /// The one gate: a handler taking `Auth<C>` runs only for a signed-in principal whose role

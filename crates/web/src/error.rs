@@ -225,6 +225,9 @@ mod tests {
             M::NotRegistrant,
             M::AlreadyRegistered { id: 7 },
             M::ContractType,
+            M::Buyer,
+            M::BrokerageClosed,
+            M::UnknownContract { number: "TC2026000009".into() },
         ]
         .into_iter()
         .map(StoreError::Market)

@@ -2,6 +2,7 @@
 //! achievement's public page, and the same search as `/api/v1/market/achievements`
 //! (`../shared/contracts/market-search.md`).
 pub mod api;
+pub mod brokerage;
 pub mod contracts;
 pub mod contracts_api;
 pub mod demands;
@@ -121,6 +122,13 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
         .route("/market/demands/{id}/close", post(demands::close))
         .route("/api/v1/market/demands", get(demands::api_list).post(demands::api_publish))
         .route("/api/v1/market/demands/{id}", get(demands::api_get))
+        .route("/market/brokerages", get(brokerage::list))
+        .route("/market/brokerages/{id}", get(brokerage::view))
+        .route("/market/brokerages/{id}/steps", post(brokerage::add_step))
+        .route("/market/achievements/{id}/brokerage", post(brokerage::open))
+        .route("/api/v1/market/brokerages", get(brokerage::api_list).post(brokerage::api_open))
+        .route("/api/v1/market/brokerages/{id}", get(brokerage::api_get))
+        .route("/api/v1/market/brokerages/{id}/steps", post(brokerage::api_step))
         .route("/market/figures", get(figures::figures_page))
         .route("/api/v1/market/figures", get(figures::figures_api))
         .route("/market/contracts", get(contracts::mine).post(contracts::submit))

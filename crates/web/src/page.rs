@@ -33,6 +33,7 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/market/contracts", "nav.contracts", Capability::RegisterContracts),
     ("/market/contracts/office", "nav.contract_office", Capability::ManageMarket),
     ("/market/figures", "nav.market_figures", Capability::ViewWorkspace),
+    ("/market/brokerages", "nav.brokerages", Capability::BrokerDeals),
     ("/projects/board", "nav.board", Capability::ManageProjects),
     ("/programmes", "nav.programmes", Capability::ManageProjects),
     ("/experts", "nav.experts", Capability::ManageExperts),

@@ -171,3 +171,33 @@ fn a_seller_registers_and_the_office_decides(b: &Browser, base: &str) {
     assert!(b.text("#contract-status").contains("已登记"));
     b.screenshot("contract-registered");
 }
+
+/// Two server processes on one database: each builds its index, then an achievement imported
+/// through the command line is found through both within a second (each follows the change log).
+#[test]
+fn two_servers_find_a_new_achievement_within_a_second() {
+    let (db, _guard) = fresh_db();
+    seed_accounts(&db);
+    let (_one, first) = serve(&db);
+    let (_two, second) = serve(&db);
+    let q = "量子点发光二极管";
+    for base in [&first, &second] {
+        assert_eq!(achievements(base, q)["total"], 0, "each index is built, empty of it");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("new.tsv");
+    std::fs::write(&file, "id\ttitle\tabstract\tkeywords\nqd-1\t量子点发光二极管的制备\t高效量子点发光二极管。\t量子点;发光二极管\n").unwrap();
+    let out = innocity(&["market", "import", "--input", file.to_str().unwrap(), "--owner", &university(&db)], &db);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let started = std::time::Instant::now();
+    for base in [&first, &second] {
+        loop {
+            if achievements(base, q)["items"][0]["external_id"] == "qd-1" {
+                break;
+            }
+            assert!(started.elapsed() < std::time::Duration::from_millis(1500), "{base}: not found in time");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(1), "both within a second: {:?}", started.elapsed());
+}

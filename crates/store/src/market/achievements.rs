@@ -25,6 +25,12 @@ pub enum MarketRefusal {
     AlreadyRegistered { id: i64 },
     /// A contract type the rules do not know.
     ContractType,
+    /// A brokerage needs the buyer's name.
+    Buyer,
+    /// A signed or ended brokerage takes no more steps.
+    BrokerageClosed,
+    /// A signing names no registered contract of that number.
+    UnknownContract { number: String },
 }
 
 fn action_code(a: Action) -> &'static str {

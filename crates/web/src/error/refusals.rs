@@ -280,6 +280,9 @@ pub fn market(r: &MarketRefusal) -> Message {
         MarketRefusal::NotRegistrant => ("contract.err.registrant", vec![]),
         MarketRefusal::AlreadyRegistered { id } => ("contract.err.twice", vec![id.to_string()]),
         MarketRefusal::ContractType => ("err.choose", vec![]),
+        MarketRefusal::Buyer => ("broker.err.buyer", vec![]),
+        MarketRefusal::BrokerageClosed => ("broker.err.closed", vec![]),
+        MarketRefusal::UnknownContract { number } => ("broker.err.contract", vec![number.clone()]),
     }
 }
 

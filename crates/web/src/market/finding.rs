@@ -205,6 +205,8 @@ struct AchievementPage {
     a: AchievementView,
     /// Open demands it may answer, with why.
     demands: Vec<super::demands::MatchLine>,
+    /// The viewer is a technology broker (may start brokering it).
+    can_broker: bool,
     /// The visitor has just sent an inquiry.
     asked: bool,
 }
@@ -277,7 +279,8 @@ pub async fn achievement_page(
     let lang = ctx.lang;
     let id = r.id;
     let a = view_of(lang, &ctx, r);
-    Ok(render(&AchievementPage { s: ctx.shell(), id, a, demands, asked: q.contains_key("asked") }))
+    let can_broker = ctx.principal.as_ref().is_some_and(|p| p.role.allows(innocity_core::access::Capability::BrokerDeals));
+    Ok(render(&AchievementPage { s: ctx.shell(), id, a, demands, can_broker, asked: q.contains_key("asked") }))
 }
 
 /// An inquiry's form.

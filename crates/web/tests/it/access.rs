@@ -36,6 +36,7 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/market/contracts/office", vec!["admin", "bureau"]),
         ("/market/demands/mine", vec!["orgadmin", "member", "orgadmin2"]),
         ("/market/demands/new", vec!["orgadmin", "member", "orgadmin2"]),
+        ("/market/brokerages", vec!["provider"]),
     ];
     let mut sessions = Vec::new();
     for r in ROLES {

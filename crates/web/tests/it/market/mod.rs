@@ -353,3 +353,4 @@ async fn the_api_carries_an_achievement_from_draft_to_listed() {
 
 mod contracts;
 mod demands;
+mod brokerage;
