@@ -49,22 +49,36 @@ async fn seed_brokerage(db: &Db, actor: Actor<'_>) -> Result<usize> {
         .await?;
     let who = Broker { organisation_id, user_id };
     let day = |m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(2025, m, d).unwrap_or_default();
-    let step = |on, kind, note: &str, no: Option<&String>| Step { on, kind, note: note.into(), registration_no: no.cloned() };
+    let step = |on, kind, note: &str, no: Option<&String>| Step {
+        on,
+        kind,
+        note: note.into(),
+        registration_no: no.cloned(),
+    };
     let plans: [(&str, Vec<Step>); 3] = [
-        ("白银某电机有限公司", vec![
-            step(day(3, 3), "contact", "电话联系成果持有单位，了解许可条件。", None),
-            step(day(3, 20), "meeting", "组织双方在兰州高新区现场洽谈。", None),
-            step(day(4, 15), "negotiation", "就许可费与分期付款达成一致。", None),
-            step(day(5, 10), "signed", "双方签订技术许可合同并办理登记。", numbers.first()),
-        ]),
-        ("兰州某石化装备公司", vec![
-            step(day(9, 1), "contact", "企业提出防腐工艺需求，推荐本成果。", None),
-            step(day(9, 18), "meeting", "双方技术人员交流，企业提供现场工况。", None),
-        ]),
-        ("甘肃某农业科技公司", vec![
-            step(day(6, 2), "contact", "推荐成果并寄送资料。", None),
-            step(day(7, 8), "failed", "企业决定自行研发，终止撮合。", None),
-        ]),
+        (
+            "白银某电机有限公司",
+            vec![
+                step(day(3, 3), "contact", "电话联系成果持有单位，了解许可条件。", None),
+                step(day(3, 20), "meeting", "组织双方在兰州高新区现场洽谈。", None),
+                step(day(4, 15), "negotiation", "就许可费与分期付款达成一致。", None),
+                step(day(5, 10), "signed", "双方签订技术许可合同并办理登记。", numbers.first()),
+            ],
+        ),
+        (
+            "兰州某石化装备公司",
+            vec![
+                step(day(9, 1), "contact", "企业提出防腐工艺需求，推荐本成果。", None),
+                step(day(9, 18), "meeting", "双方技术人员交流，企业提供现场工况。", None),
+            ],
+        ),
+        (
+            "甘肃某农业科技公司",
+            vec![
+                step(day(6, 2), "contact", "推荐成果并寄送资料。", None),
+                step(day(7, 8), "failed", "企业决定自行研发，终止撮合。", None),
+            ],
+        ),
     ];
     let mut n = 0;
     for ((buyer, steps), a) in plans.into_iter().zip(listed.iter().step_by(97)) {

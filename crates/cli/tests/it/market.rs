@@ -187,7 +187,10 @@ fn two_servers_find_a_new_achievement_within_a_second() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("new.tsv");
     std::fs::write(&file, "id\ttitle\tabstract\tkeywords\nqd-1\t量子点发光二极管的制备\t高效量子点发光二极管。\t量子点;发光二极管\n").unwrap();
-    let out = innocity(&["market", "import", "--input", file.to_str().unwrap(), "--owner", &university(&db)], &db);
+    let out = innocity(
+        &["market", "import", "--input", file.to_str().unwrap(), "--owner", &university(&db)],
+        &db,
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let started = std::time::Instant::now();
     for base in [&first, &second] {
@@ -195,9 +198,16 @@ fn two_servers_find_a_new_achievement_within_a_second() {
             if achievements(base, q)["items"][0]["external_id"] == "qd-1" {
                 break;
             }
-            assert!(started.elapsed() < std::time::Duration::from_millis(1500), "{base}: not found in time");
+            assert!(
+                started.elapsed() < std::time::Duration::from_millis(1500),
+                "{base}: not found in time"
+            );
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
     }
-    assert!(started.elapsed() < std::time::Duration::from_secs(1), "both within a second: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "both within a second: {:?}",
+        started.elapsed()
+    );
 }

@@ -100,12 +100,9 @@ pub fn validate_step(i: &StepInput, today: NaiveDate) -> Result<Step, Vec<FieldE
         errors.push(problem("registration_no", "err.broker.number", vec![]));
     }
     match (on, kind, errors.is_empty()) {
-        (Some(on), Some(kind), true) => Ok(Step {
-            on,
-            kind,
-            note,
-            registration_no: (kind == "signed").then_some(number),
-        }),
+        (Some(on), Some(kind), true) => {
+            Ok(Step { on, kind, note, registration_no: (kind == "signed").then_some(number) })
+        }
         _ => Err(errors),
     }
 }
@@ -117,7 +114,12 @@ mod tests {
     #[test]
     fn steps_are_dated_kinded_and_a_signing_names_its_contract() {
         let today = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
-        let meeting = StepInput { on: "2026-12-05".into(), kind: "meeting".into(), note: "双方现场洽谈。".into(), ..StepInput::default() };
+        let meeting = StepInput {
+            on: "2026-12-05".into(),
+            kind: "meeting".into(),
+            note: "双方现场洽谈。".into(),
+            ..StepInput::default()
+        };
         let s = validate_step(&meeting, today).unwrap();
         assert_eq!((s.kind, s.stage()), ("meeting", Stage::Open));
         let future = StepInput { on: "2026-12-06".into(), ..meeting.clone() };
@@ -126,9 +128,18 @@ mod tests {
         assert_eq!(validate_step(&signed, today).unwrap_err()[0].field, "registration_no");
         let signed = StepInput { registration_no: "TC2026000001".into(), ..signed };
         let s = validate_step(&signed, today).unwrap();
-        assert_eq!((s.stage(), s.registration_no.as_deref()), (Stage::Signed, Some("TC2026000001")));
-        let bad = StepInput { kind: "gift".into(), note: " ".into(), on: "2026-13-01".into(), ..StepInput::default() };
-        let fields: Vec<&str> = validate_step(&bad, today).unwrap_err().iter().map(|e| e.field).collect();
+        assert_eq!(
+            (s.stage(), s.registration_no.as_deref()),
+            (Stage::Signed, Some("TC2026000001"))
+        );
+        let bad = StepInput {
+            kind: "gift".into(),
+            note: " ".into(),
+            on: "2026-13-01".into(),
+            ..StepInput::default()
+        };
+        let fields: Vec<&str> =
+            validate_step(&bad, today).unwrap_err().iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["on", "kind", "note"]);
     }
 }

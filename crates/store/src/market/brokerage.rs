@@ -28,8 +28,17 @@ impl FromRow for Brokerage {
     const TABLE: &'static str = "market_brokerages";
     const FROM: &'static str = "market_brokerages b JOIN organisations bo ON bo.id = b.broker_organisation_id JOIN market_achievements m ON m.id = b.achievement_id JOIN organisations o ON o.id = m.organisation_id LEFT JOIN tech_contracts c ON c.id = b.contract_id";
     columns!(
-        "b.id", "b.broker_organisation_id", "bo.name", "b.achievement_id", "m.title", "o.name",
-        "b.buyer_name", "b.stage", "b.contract_id", "c.registration_no", "b.version"
+        "b.id",
+        "b.broker_organisation_id",
+        "bo.name",
+        "b.achievement_id",
+        "m.title",
+        "o.name",
+        "b.buyer_name",
+        "b.stage",
+        "b.contract_id",
+        "c.registration_no",
+        "b.version"
     );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(Brokerage {
@@ -84,13 +93,22 @@ pub struct Broker {
 }
 
 /// Starts brokering a listed achievement for a buyer.
-pub async fn open(db: &Db, broker: Broker, achievement_id: i64, buyer_name: &str, actor: Actor<'_>) -> Result<i64> {
+pub async fn open(
+    db: &Db,
+    broker: Broker,
+    achievement_id: i64,
+    buyer_name: &str,
+    actor: Actor<'_>,
+) -> Result<i64> {
     let buyer = buyer_name.trim();
     if buyer.is_empty() {
         return Err(StoreError::Market(MarketRefusal::Buyer));
     }
     let tx = db.begin_write().await?;
-    let Listed(status) = tx.row(&select::<Listed>("WHERE id = ?"), vec![achievement_id.into()]).await?.ok_or(StoreError::NotFound)?;
+    let Listed(status) = tx
+        .row(&select::<Listed>("WHERE id = ?"), vec![achievement_id.into()])
+        .await?
+        .ok_or(StoreError::NotFound)?;
     if status != super::LISTED {
         return Err(StoreError::Market(MarketRefusal::NotListed));
     }
@@ -101,7 +119,19 @@ pub async fn open(db: &Db, broker: Broker, achievement_id: i64, buyer_name: &str
             vec![broker.organisation_id.into(), broker.user_id.into(), achievement_id.into(), buyer.into(), Stage::Open.code().into(), now.into(), now.into()],
         )
         .await?;
-    audit::append(&tx, Change { actor: actor.username, action: "market.brokerage.open", entity: "market_brokerage", entity_id: id.to_string(), before: serde_json::Value::Null, after: serde_json::json!({ "achievement": achievement_id, "buyer": buyer }), request_id: actor.request_id }).await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "market.brokerage.open",
+            entity: "market_brokerage",
+            entity_id: id.to_string(),
+            before: serde_json::Value::Null,
+            after: serde_json::json!({ "achievement": achievement_id, "buyer": buyer }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -122,9 +152,18 @@ impl FromRow for Numbered {
 
 /// Records a step on an open brokerage read at `version`; a signing must name a registered
 /// contract's number.
-pub async fn add_step(db: &Db, id: i64, version: i64, step: &Step, actor: Actor<'_>) -> Result<Stage> {
+pub async fn add_step(
+    db: &Db,
+    id: i64,
+    version: i64,
+    step: &Step,
+    actor: Actor<'_>,
+) -> Result<Stage> {
     let tx = db.begin_write().await?;
-    let b: Brokerage = tx.row(&select::<Brokerage>("WHERE b.id = ?"), vec![id.into()]).await?.ok_or(StoreError::NotFound)?;
+    let b: Brokerage = tx
+        .row(&select::<Brokerage>("WHERE b.id = ?"), vec![id.into()])
+        .await?
+        .ok_or(StoreError::NotFound)?;
     if b.version != version {
         return Err(StoreError::Stale);
     }
@@ -134,10 +173,16 @@ pub async fn add_step(db: &Db, id: i64, version: i64, step: &Step, actor: Actor<
     let contract = match &step.registration_no {
         None => None,
         Some(no) => {
-            let c: Option<Numbered> = tx.row(&select::<Numbered>("WHERE registration_no = ?"), vec![no.clone().into()]).await?;
+            let c: Option<Numbered> = tx
+                .row(&select::<Numbered>("WHERE registration_no = ?"), vec![no.clone().into()])
+                .await?;
             match c {
                 Some(c) if c.status == "registered" => Some(c.id),
-                _ => return Err(StoreError::Market(MarketRefusal::UnknownContract { number: no.clone() })),
+                _ => {
+                    return Err(StoreError::Market(MarketRefusal::UnknownContract {
+                        number: no.clone(),
+                    }));
+                }
             }
         }
     };
@@ -164,10 +209,15 @@ pub async fn brokerage(db: &Db, id: i64) -> Result<Option<Brokerage>> {
 
 /// A brokerage's steps, in date order.
 pub async fn steps(db: &Db, id: i64) -> Result<Vec<StepRow>> {
-    db.rows(&select::<StepRow>("WHERE brokerage_id = ? ORDER BY on_date, id"), vec![id.into()]).await
+    db.rows(&select::<StepRow>("WHERE brokerage_id = ? ORDER BY on_date, id"), vec![id.into()])
+        .await
 }
 
 /// A broker organisation's brokerages, newest first.
 pub async fn of_broker(db: &Db, organisation_id: i64) -> Result<Vec<Brokerage>> {
-    db.rows(&select::<Brokerage>("WHERE b.broker_organisation_id = ? ORDER BY b.id DESC"), vec![organisation_id.into()]).await
+    db.rows(
+        &select::<Brokerage>("WHERE b.broker_organisation_id = ? ORDER BY b.id DESC"),
+        vec![organisation_id.into()],
+    )
+    .await
 }

@@ -29,9 +29,18 @@ fn may(p: &Principal, b: &Brokerage, record: bool) -> bool {
     own || (!record && p.role.allows(Capability::ManageMarket))
 }
 
-async fn visible(state: &AppState, ctx: &Ctx, p: &Principal, id: &str, record: bool) -> AppResult<Brokerage> {
+async fn visible(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    id: &str,
+    record: bool,
+) -> AppResult<Brokerage> {
     let id: i64 = id.parse().map_err(|_| ctx.err(AppError::not_found()))?;
-    store::brokerage(&state.db, id).await?.filter(|b| may(p, b, record)).ok_or_else(|| ctx.err(AppError::not_found()))
+    store::brokerage(&state.db, id)
+        .await?
+        .filter(|b| may(p, b, record))
+        .ok_or_else(|| ctx.err(AppError::not_found()))
 }
 
 #[derive(Template)]
@@ -54,7 +63,12 @@ struct OpenForm {
 }
 
 /// Starts brokering a listed achievement (from its public page).
-pub async fn open(State(state): State<AppState>, a: Auth<BrokerDeals>, Path(id): Path<String>, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn open(
+    State(state): State<AppState>,
+    a: Auth<BrokerDeals>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let org = own_organisation(ctx, &a.principal)?;
     let achievement: i64 = id.parse().map_err(|_| ctx.err(AppError::not_found()))?;
@@ -85,14 +99,29 @@ struct BrokeragePage {
     can_record: bool,
 }
 
-async fn page(state: &AppState, ctx: &Ctx, p: &Principal, b: Brokerage, input: StepInput, errors: FieldErrors) -> AppResult<BrokeragePage> {
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    b: Brokerage,
+    input: StepInput,
+    errors: FieldErrors,
+) -> AppResult<BrokeragePage> {
     let lang = ctx.lang;
     let steps = store::steps(&state.db, b.id)
         .await?
         .into_iter()
-        .map(|s| StepLine { on: s.on.format("%Y年%m月%d日").to_string(), kind: t(lang, &format!("broker.kind.{}", s.kind)).to_string(), note: s.note, by: s.created_by })
+        .map(|s| StepLine {
+            on: s.on.format("%Y年%m月%d日").to_string(),
+            kind: t(lang, &format!("broker.kind.{}", s.kind)).to_string(),
+            note: s.note,
+            by: s.created_by,
+        })
         .collect();
-    let kinds = STEP_KINDS.iter().map(|k| (k.to_string(), t(lang, &format!("broker.kind.{k}")).to_string())).collect();
+    let kinds = STEP_KINDS
+        .iter()
+        .map(|k| (k.to_string(), t(lang, &format!("broker.kind.{k}")).to_string()))
+        .collect();
     Ok(BrokeragePage {
         s: ctx.shell(),
         stage: t(lang, &format!("broker.stage.{}", b.stage)).to_string(),
@@ -105,7 +134,11 @@ async fn page(state: &AppState, ctx: &Ctx, p: &Principal, b: Brokerage, input: S
     })
 }
 
-pub async fn view(State(state): State<AppState>, a: Auth<ViewWorkspace>, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn view(
+    State(state): State<AppState>,
+    a: Auth<ViewWorkspace>,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     let b = visible(&state, &a.ctx, &a.principal, &id, false).await?;
     let input = StepInput { on: a.ctx.today().to_string(), ..StepInput::default() };
     Ok(render(&page(&state, &a.ctx, &a.principal, b, input, FieldErrors::default()).await?))
@@ -119,14 +152,27 @@ struct StepForm {
 }
 
 /// Records a step.
-pub async fn add_step(State(state): State<AppState>, a: Auth<BrokerDeals>, Path(id): Path<String>, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn add_step(
+    State(state): State<AppState>,
+    a: Auth<BrokerDeals>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let b = visible(&state, ctx, &a.principal, &id, true).await?;
     let f: StepForm = crate::auth::parse_form(ctx, &body)?;
     let step = match validate_step(&f.step, ctx.today()) {
         Ok(s) => s,
         Err(e) => {
-            let p = page(&state, ctx, &a.principal, b, f.step, FieldErrors(field_messages(ctx.lang, &e))).await?;
+            let p = page(
+                &state,
+                ctx,
+                &a.principal,
+                b,
+                f.step,
+                FieldErrors(field_messages(ctx.lang, &e)),
+            )
+            .await?;
             return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &p));
         }
     };
@@ -162,13 +208,31 @@ pub struct ApiBrokerageStep {
 }
 
 async fn api_brokerage(state: &AppState, b: Brokerage) -> AppResult<ApiBrokerage> {
-    let steps = store::steps(&state.db, b.id).await?.into_iter().map(|s| ApiBrokerageStep { on: s.on.to_string(), kind: s.kind, note: s.note }).collect();
-    Ok(ApiBrokerage { id: b.id, broker: b.broker, achievement_id: b.achievement_id, achievement: b.achievement, owner: b.owner, buyer_name: b.buyer_name, stage: b.stage, registration_no: b.registration_no, version: b.version, steps })
+    let steps = store::steps(&state.db, b.id)
+        .await?
+        .into_iter()
+        .map(|s| ApiBrokerageStep { on: s.on.to_string(), kind: s.kind, note: s.note })
+        .collect();
+    Ok(ApiBrokerage {
+        id: b.id,
+        broker: b.broker,
+        achievement_id: b.achievement_id,
+        achievement: b.achievement,
+        owner: b.owner,
+        buyer_name: b.buyer_name,
+        stage: b.stage,
+        registration_no: b.registration_no,
+        version: b.version,
+        steps,
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/market/brokerages", responses((status = 200, body = Vec<ApiBrokerage>), (status = 403, body = ApiError)))]
 /// The caller's organisation's brokerages, newest first.
-pub async fn api_list(State(state): State<AppState>, a: Auth<BrokerDeals>) -> AppResult<Json<Vec<ApiBrokerage>>> {
+pub async fn api_list(
+    State(state): State<AppState>,
+    a: Auth<BrokerDeals>,
+) -> AppResult<Json<Vec<ApiBrokerage>>> {
     let org = own_organisation(&a.ctx, &a.principal)?;
     let mut out = Vec::new();
     for b in store::of_broker(&state.db, org).await? {
@@ -187,17 +251,33 @@ pub struct ApiBrokerageInput {
 #[utoipa::path(post, path = "/api/v1/market/brokerages", request_body = ApiBrokerageInput,
     responses((status = 201, body = ApiBrokerage), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
 /// Starts brokering a listed achievement for a buyer.
-pub async fn api_open(State(state): State<AppState>, a: Auth<BrokerDeals>, headers: HeaderMap, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn api_open(
+    State(state): State<AppState>,
+    a: Auth<BrokerDeals>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let org = own_organisation(ctx, &a.principal)?;
     let i: ApiBrokerageInput = json_body(ctx, &headers, &body)?;
-    let id = store::open(&state.db, Broker { organisation_id: org, user_id: a.principal.user_id }, i.achievement_id, &i.buyer_name, ctx.actor()).await?;
+    let id = store::open(
+        &state.db,
+        Broker { organisation_id: org, user_id: a.principal.user_id },
+        i.achievement_id,
+        &i.buyer_name,
+        ctx.actor(),
+    )
+    .await?;
     let b = store::brokerage(&state.db, id).await?.ok_or_else(|| ctx.err(AppError::not_found()))?;
     Ok((StatusCode::CREATED, Json(api_brokerage(&state, b).await?)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/market/brokerages/{id}", params(("id" = i64, Path)), responses((status = 200, body = ApiBrokerage), (status = 404, body = ApiError)))]
-pub async fn api_get(State(state): State<AppState>, a: Auth<ViewWorkspace>, Path(id): Path<String>) -> AppResult<Json<ApiBrokerage>> {
+pub async fn api_get(
+    State(state): State<AppState>,
+    a: Auth<ViewWorkspace>,
+    Path(id): Path<String>,
+) -> AppResult<Json<ApiBrokerage>> {
     let b = visible(&state, &a.ctx, &a.principal, &id, false).await?;
     Ok(Json(api_brokerage(&state, b).await?))
 }
@@ -219,13 +299,21 @@ pub struct ApiStepInput {
 #[utoipa::path(post, path = "/api/v1/market/brokerages/{id}/steps", params(("id" = i64, Path)), request_body = ApiStepInput,
     responses((status = 200, body = ApiBrokerage), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
 /// Records a step on an open brokerage.
-pub async fn api_step(State(state): State<AppState>, a: Auth<BrokerDeals>, Path(id): Path<String>, headers: HeaderMap, body: axum::body::Bytes) -> AppResult<Json<ApiBrokerage>> {
+pub async fn api_step(
+    State(state): State<AppState>,
+    a: Auth<BrokerDeals>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult<Json<ApiBrokerage>> {
     let ctx = &a.ctx;
     let b = visible(&state, ctx, &a.principal, &id, true).await?;
     let i: ApiStepInput = json_body(ctx, &headers, &body)?;
-    let input = StepInput { on: i.on, kind: i.kind, note: i.note, registration_no: i.registration_no };
+    let input =
+        StepInput { on: i.on, kind: i.kind, note: i.note, registration_no: i.registration_no };
     let step = validate_step(&input, ctx.today()).map_err(|e| validation_error(ctx, &e))?;
     store::add_step(&state.db, b.id, i.version, &step, ctx.actor()).await?;
-    let b = store::brokerage(&state.db, b.id).await?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let b =
+        store::brokerage(&state.db, b.id).await?.ok_or_else(|| ctx.err(AppError::not_found()))?;
     Ok(Json(api_brokerage(&state, b).await?))
 }

@@ -279,8 +279,18 @@ pub async fn achievement_page(
     let lang = ctx.lang;
     let id = r.id;
     let a = view_of(lang, &ctx, r);
-    let can_broker = ctx.principal.as_ref().is_some_and(|p| p.role.allows(innocity_core::access::Capability::BrokerDeals));
-    Ok(render(&AchievementPage { s: ctx.shell(), id, a, demands, can_broker, asked: q.contains_key("asked") }))
+    let can_broker = ctx
+        .principal
+        .as_ref()
+        .is_some_and(|p| p.role.allows(innocity_core::access::Capability::BrokerDeals));
+    Ok(render(&AchievementPage {
+        s: ctx.shell(),
+        id,
+        a,
+        demands,
+        can_broker,
+        asked: q.contains_key("asked"),
+    }))
 }
 
 /// An inquiry's form.

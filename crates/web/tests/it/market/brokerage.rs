@@ -14,15 +14,36 @@ async fn a_broker_carries_a_match_to_a_registered_contract() {
     let achievement = listed["items"][0]["id"].as_i64().unwrap();
     let page = t.get(&broker, &format!("/market/achievements/{achievement}")).await;
     assert!(page.body.contains("id=\"broker-form\""), "a broker may start from the page");
-    assert!(!t.get(&t.login("orgadmin").await, &format!("/market/achievements/{achievement}")).await.body.contains("id=\"broker-form\""));
-    let r = t.post_form(&broker, &format!("/market/achievements/{achievement}/brokerage"), &[("buyer_name", "白银某电机有限公司")]).await;
+    assert!(
+        !t.get(&t.login("orgadmin").await, &format!("/market/achievements/{achievement}"))
+            .await
+            .body
+            .contains("id=\"broker-form\"")
+    );
+    let r = t
+        .post_form(
+            &broker,
+            &format!("/market/achievements/{achievement}/brokerage"),
+            &[("buyer_name", "白银某电机有限公司")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let url = r.location().to_string();
     let today = t.db.clock.today().to_string();
     let step = |kind, version, note, number| step_form(&today, kind, version, note, number);
     let steps = format!("{url}/steps");
-    assert_eq!(t.post_form(&broker, &steps, &step("contact", "1", "电话联系成果持有人。", "")).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(t.post_form(&broker, &steps, &step("meeting", "2", "三方在兰州高新区洽谈。", "")).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.post_form(&broker, &steps, &step("contact", "1", "电话联系成果持有人。", ""))
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        t.post_form(&broker, &steps, &step("meeting", "2", "三方在兰州高新区洽谈。", ""))
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
     let r = t.post_form(&broker, &steps, &step("signed", "3", "签约。", "")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("签约须填写技术合同登记编号"), "{}", r.body);
@@ -35,26 +56,56 @@ async fn a_broker_carries_a_match_to_a_registered_contract() {
     let r = t.post_form(&broker, &steps, &signed).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let body = t.get(&broker, &url).await.body;
-    assert!(body.contains("已签约") && body.contains(&number) && body.contains("三方在兰州高新区洽谈"), "{body}");
-    assert_eq!(t.post_form(&broker, &steps, &step("contact", "4", "回访。", "")).await.status, StatusCode::CONFLICT);
+    assert!(
+        body.contains("已签约") && body.contains(&number) && body.contains("三方在兰州高新区洽谈"),
+        "{body}"
+    );
+    assert_eq!(
+        t.post_form(&broker, &steps, &step("contact", "4", "回访。", "")).await.status,
+        StatusCode::CONFLICT
+    );
     // The office may look; another role may not.
     assert_eq!(t.get(&t.login("bureau").await, &url).await.status, StatusCode::OK);
     assert_eq!(t.get(&t.login("orgadmin").await, &url).await.status, StatusCode::NOT_FOUND);
     let token = bearer(&t, "provider").await;
-    let mine = t.send(axum::http::Request::get("/api/v1/market/brokerages").header("authorization", &token).body(axum::body::Body::empty()).unwrap()).await.json();
-    assert_eq!((mine[0]["stage"].as_str(), mine[0]["steps"].as_array().unwrap().len()), (Some("signed"), 3));
+    let mine = t
+        .send(
+            axum::http::Request::get("/api/v1/market/brokerages")
+                .header("authorization", &token)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .json();
+    assert_eq!(
+        (mine[0]["stage"].as_str(), mine[0]["steps"].as_array().unwrap().len()),
+        (Some("signed"), 3)
+    );
     assert_eq!(mine[0]["registration_no"], number.as_str());
 }
 
 /// A step's form fields.
-fn step_form<'a>(on: &'a str, kind: &'a str, version: &'a str, note: &'a str, number: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![("version", version), ("on", on), ("kind", kind), ("note", note), ("registration_no", number)]
+fn step_form<'a>(
+    on: &'a str,
+    kind: &'a str,
+    version: &'a str,
+    note: &'a str,
+    number: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("version", version),
+        ("on", on),
+        ("kind", kind),
+        ("note", note),
+        ("registration_no", number),
+    ]
 }
 
 /// A contract submitted by the seller's token and registered by the office's; its number.
 async fn registered_contract(t: &TestApp) -> String {
     let (seller, office) = (bearer(t, "orgadmin").await, bearer(t, "bureau").await);
-    let org = innocity_store::orgs::get(&t.db, t.user_org("orgadmin").await).await.unwrap().unwrap();
+    let org =
+        innocity_store::orgs::get(&t.db, t.user_org("orgadmin").await).await.unwrap().unwrap();
     let buyer = innocity_core::orgs::CreditCode::complete("91620400MA7000000").unwrap();
     let body = serde_json::json!({
         "title": "技术许可合同", "contract_type": "licence.secret",
@@ -65,6 +116,13 @@ async fn registered_contract(t: &TestApp) -> String {
     });
     let r = json(t, "POST", "/api/v1/market/contracts", Some(&seller), body).await;
     let id = r.json()["id"].as_i64().unwrap();
-    let r = json(t, "POST", &format!("/api/v1/market/contracts/{id}/actions"), Some(&office), serde_json::json!({ "action": "register", "version": 1 })).await;
+    let r = json(
+        t,
+        "POST",
+        &format!("/api/v1/market/contracts/{id}/actions"),
+        Some(&office),
+        serde_json::json!({ "action": "register", "version": 1 }),
+    )
+    .await;
     r.json()["registration_no"].as_str().unwrap().to_string()
 }

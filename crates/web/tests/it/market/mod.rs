@@ -351,6 +351,6 @@ async fn the_api_carries_an_achievement_from_draft_to_listed() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
 }
 
+mod brokerage;
 mod contracts;
 mod demands;
-mod brokerage;
