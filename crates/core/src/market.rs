@@ -7,6 +7,7 @@
 //! keeps its own index and follows the database's change log.
 pub mod achievements;
 pub mod brokerage;
+pub mod challenges;
 pub mod contracts;
 pub mod demands;
 pub mod figures;

@@ -509,7 +509,7 @@ async fn exec(db: &Db, sql: &str, values: Vec<sea_orm::Value>) -> Result<()> {
 
 /// Demo experts have no accounts; their reviews are entered through a shadow account made for
 /// them (role expert, inactive: nobody signs in with it).
-async fn demo_user_for(db: &Db, e: &experts::Expert) -> Result<i64> {
+pub async fn demo_user_for(db: &Db, e: &experts::Expert) -> Result<i64> {
     if let Some(u) = e.user_id {
         return Ok(u);
     }
@@ -526,7 +526,7 @@ async fn demo_user_for(db: &Db, e: &experts::Expert) -> Result<i64> {
     Ok(id)
 }
 
-fn scores_for(level: f64, version: i64) -> ReviewInput {
+pub fn scores_for(level: f64, version: i64) -> ReviewInput {
     let clamp = |x: f64| ((x.clamp(0.0, 10.0)) * 2.0).round() / 2.0;
     let scores: BTreeMap<String, f64> =
         [("innovation", 0.3), ("feasibility", -0.2), ("team", 0.5), ("impact", -0.4)]

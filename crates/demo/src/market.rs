@@ -31,6 +31,7 @@ pub async fn seed_market(db: &Db, csl_tsv: &str) -> Result<usize> {
     }
     seed_demands(db, &papers_again(csl_tsv)?, actor).await?;
     seed_brokerage(db, actor).await?;
+    crate::challenges::seed_challenges(db, actor).await?;
     Ok(n)
 }
 

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 mod achievements;
 pub mod brokerage;
+pub mod challenges;
 pub mod contracts;
 pub mod demands;
 pub use achievements::*;

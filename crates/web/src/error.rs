@@ -228,6 +228,16 @@ mod tests {
             M::Buyer,
             M::BrokerageClosed,
             M::UnknownContract { number: "TC2026000009".into() },
+            M::DemandClosed,
+            M::ChallengeExists,
+            M::NotTaking { apply_by: chrono::NaiveDate::MIN },
+            M::OwnChallenge,
+            M::AppliedTwice,
+            M::StillTaking { apply_by: chrono::NaiveDate::MIN },
+            M::NoProposals,
+            M::RoundOpen,
+            M::NotAProposal,
+            M::Report,
         ]
         .into_iter()
         .map(StoreError::Market)

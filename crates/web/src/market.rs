@@ -3,6 +3,8 @@
 //! (`../shared/contracts/market-search.md`).
 pub mod api;
 pub mod brokerage;
+pub mod challenges;
+pub mod challenges_api;
 pub mod contracts;
 pub mod contracts_api;
 pub mod demands;
@@ -144,4 +146,24 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
         .route("/api/v1/market/contracts/{id}", get(contracts_api::get_contract))
         .route("/api/v1/market/contracts/{id}/actions", post(contracts_api::contract_step))
         .route("/api/v1/market/achievements", get(search_achievements))
+        .route("/market/challenges", get(challenges::list))
+        .route("/market/challenges/{id}", get(challenges::view))
+        .route("/market/challenges/{id}/proposals", post(challenges::apply))
+        .route("/market/challenges/{id}/review", post(challenges::review))
+        .route("/market/challenges/{id}/award", post(challenges::award))
+        .route("/market/challenges/{id}/close", post(challenges::close))
+        .route("/market/challenges/{id}/milestones/{seq}", post(challenges::milestone))
+        .route(
+            "/market/demands/{id}/challenge",
+            get(challenges::raise_form).post(challenges::raise),
+        )
+        .route("/api/v1/market/challenges", get(challenges_api::api_list))
+        .route("/api/v1/market/challenges/{id}", get(challenges_api::api_get))
+        .route("/api/v1/market/challenges/{id}/proposals", post(challenges_api::api_apply))
+        .route("/api/v1/market/challenges/{id}/actions", post(challenges_api::api_act))
+        .route(
+            "/api/v1/market/challenges/{id}/milestones/{seq}",
+            post(challenges_api::api_milestone),
+        )
+        .route("/api/v1/market/demands/{id}/challenge", post(challenges_api::api_raise))
 }

@@ -31,6 +31,26 @@ pub enum MarketRefusal {
     BrokerageClosed,
     /// A signing names no registered contract of that number.
     UnknownContract { number: String },
+    /// Only an open demand is raised to a challenge.
+    DemandClosed,
+    /// The demand is already a challenge.
+    ChallengeExists,
+    /// The challenge takes no proposals (closed, or past its closing day).
+    NotTaking { apply_by: chrono::NaiveDate },
+    /// The enterprise that set the problem does not solve it.
+    OwnChallenge,
+    /// One proposal per organisation.
+    AppliedTwice,
+    /// The review starts after the closing day.
+    StillTaking { apply_by: chrono::NaiveDate },
+    /// Nothing to review.
+    NoProposals,
+    /// The winner is picked once the review round is closed.
+    RoundOpen,
+    /// The winner must be one of the challenge's proposals.
+    NotAProposal,
+    /// A milestone is reported with what was done.
+    Report,
 }
 
 fn action_code(a: Action) -> &'static str {

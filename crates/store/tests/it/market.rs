@@ -237,3 +237,36 @@ async fn submitted_and_resubmitted(
     assert_eq!(k.submitted_on, db.clock.today(), "the clock restarts");
     id
 }
+
+/// The demo's open challenges: one in every state, each reached through the platform's own
+/// operations (the finished one's three milestones accepted and the reward paid in full; the
+/// awarded one's first milestone reported; the one in review with its round open).
+#[tokio::test]
+async fn the_demo_has_an_open_challenge_in_every_state() {
+    use innocity_core::market::challenges::{MilestoneStatus, Status};
+    use innocity_store::market::challenges as ch;
+    let t = experts_db(30).await;
+    let before = t.db.clock.today();
+    innocity_demo::market::seed_market(&t.db, innocity_demo::experts::CSL).await.unwrap();
+    assert_eq!(t.db.clock.today(), before, "the demo's timeline puts the clock back");
+    let all = ch::list(&t.db, None).await.unwrap();
+    let mut states: Vec<&str> = all.iter().map(|c| c.status.code()).collect();
+    states.sort_unstable();
+    assert_eq!(states, vec!["awarded", "closed", "finished", "open", "reviewing"]);
+    let of = |s: Status| all.iter().find(|c| c.status == s).unwrap();
+    let finished = ch::milestones(&t.db, of(Status::Finished).id).await.unwrap();
+    assert!(finished.iter().all(|m| m.status == MilestoneStatus::Accepted));
+    let paid: innocity_core::projects::money::Money = finished.iter().map(|m| m.pay).sum();
+    assert_eq!(paid, of(Status::Finished).reward);
+    let awarded = ch::milestones(&t.db, of(Status::Awarded).id).await.unwrap();
+    assert_eq!(awarded[0].status, MilestoneStatus::Reported);
+    let reviewing = of(Status::Reviewing);
+    let round = innocity_store::experts::round(&t.db, reviewing.round_id.unwrap()).await.unwrap();
+    assert!(round.unwrap().is_open());
+    assert!(of(Status::Open).taking_on(before));
+    assert!(!of(Status::Closed).closed_reason.is_empty());
+    for c in &all {
+        let n = ch::applications(&t.db, c.id).await.unwrap().len();
+        assert!(c.status == Status::Closed || n >= 2, "{}: {n} proposals", c.code);
+    }
+}

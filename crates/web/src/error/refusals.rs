@@ -283,6 +283,18 @@ pub fn market(r: &MarketRefusal) -> Message {
         MarketRefusal::Buyer => ("broker.err.buyer", vec![]),
         MarketRefusal::BrokerageClosed => ("broker.err.closed", vec![]),
         MarketRefusal::UnknownContract { number } => ("broker.err.contract", vec![number.clone()]),
+        MarketRefusal::DemandClosed => ("challenge.err.demand_closed", vec![]),
+        MarketRefusal::ChallengeExists => ("challenge.err.exists", vec![]),
+        MarketRefusal::NotTaking { apply_by } => ("challenge.err.not_taking", vec![day(*apply_by)]),
+        MarketRefusal::OwnChallenge => ("challenge.err.own", vec![]),
+        MarketRefusal::AppliedTwice => ("challenge.err.twice", vec![]),
+        MarketRefusal::StillTaking { apply_by } => {
+            ("challenge.err.still_taking", vec![day(*apply_by)])
+        }
+        MarketRefusal::NoProposals => ("challenge.err.no_proposals", vec![]),
+        MarketRefusal::RoundOpen => ("challenge.err.round_open", vec![]),
+        MarketRefusal::NotAProposal => ("challenge.err.not_a_proposal", vec![]),
+        MarketRefusal::Report => ("challenge.err.report", vec![]),
     }
 }
 

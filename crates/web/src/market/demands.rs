@@ -36,7 +36,7 @@ pub struct DemandView {
     pub open: bool,
 }
 
-fn view_of(lang: Lang, today: chrono::NaiveDate, d: &Demand) -> DemandView {
+pub fn view_of(lang: Lang, today: chrono::NaiveDate, d: &Demand) -> DemandView {
     DemandView {
         id: d.id,
         version: d.version,
@@ -115,6 +115,17 @@ struct DemandPage {
     matches: Vec<MatchLine>,
     /// The viewer's organisation published it (may close it).
     own: bool,
+    /// The open challenge raised from it, if any.
+    challenge: Option<ChallengeLink>,
+    /// The viewer may raise it to a challenge (the office, an open demand without one).
+    may_raise: bool,
+}
+
+/// The challenge a demand was raised to.
+struct ChallengeLink {
+    id: i64,
+    code: String,
+    status: String,
 }
 
 /// A demand with the achievements that answer it (public).
@@ -128,8 +139,17 @@ pub async fn page(
     let matches = achievements_for(&state.market, &state.db, &ctx, &d, MATCHES).await?;
     let own = ctx.principal.as_ref().is_some_and(|p| matches!(p.scope, innocity_core::access::Scope::Organisation(o) if o == d.organisation_id));
     let view = view_of(ctx.lang, ctx.today(), &d);
+    let challenge = innocity_store::market::challenges::of_demand(&state.db, d.id).await?;
+    let office =
+        super::challenges::Role::of(ctx.principal.as_ref()) == super::challenges::Role::Office;
     Ok(render(&DemandPage {
         s: ctx.shell(),
+        may_raise: office && challenge.is_none() && d.status == store::OPEN,
+        challenge: challenge.map(|c| ChallengeLink {
+            id: c.id,
+            code: c.code,
+            status: t(ctx.lang, &format!("challenge.status.{}", c.status.code())).to_string(),
+        }),
         d: view,
         matches: match_lines(matches, "/market/achievements"),
         own,

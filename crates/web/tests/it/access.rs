@@ -72,6 +72,8 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         "/market/figures",
         "/market/demands",
         "/api/v1/market/demands",
+        "/market/challenges",
+        "/api/v1/market/challenges",
         "/api/v1/market/achievements",
         "/api/v1/market/figures",
     ] {

@@ -352,5 +352,6 @@ async fn the_api_carries_an_achievement_from_draft_to_listed() {
 }
 
 mod brokerage;
+mod challenges;
 mod contracts;
 mod demands;
