@@ -122,10 +122,65 @@ fn browser_a_visitor_finds_and_asks_and_the_deal_is_registered() {
     b.click("#ask-send");
     b.wait_for(|| b.exists("#asked"));
     b.screenshot("market-asked");
-    a_seller_registers_and_the_office_decides(&b, &base);
+    let achievement = b.current_url();
+    let number = a_seller_registers_and_the_office_decides(&b, &base);
+    a_broker_carries_the_match_to_the_contract(&b, &base, &achievement, &number);
+    a_solver_answers_an_open_challenge(&b, &base);
 }
 
-fn a_seller_registers_and_the_office_decides(b: &Browser, base: &str) {
+/// The service provider's broker starts on the achievement and records the signing, naming the
+/// registered contract's number.
+fn a_broker_carries_the_match_to_the_contract(b: &Browser, base: &str, url: &str, number: &str) {
+    sign_in(b, base, "provider");
+    b.go(url);
+    b.type_into("#broker-buyer", "兰州某飞控公司");
+    b.click("#broker-start");
+    b.wait_for(|| b.exists("#step-form"));
+    b.click("#step-kind option[value='signed']");
+    b.type_into("#step-note", "双方签订技术许可合同并办理登记。");
+    b.type_into("#step-number", number);
+    b.click("#step-save");
+    b.wait_for(|| b.exists("#brokerage-contract"));
+    assert_eq!(b.text("#brokerage-contract"), number);
+    assert!(b.text("#brokerage-stage").contains("已签约"));
+    b.screenshot("brokerage-signed");
+}
+
+/// An organisation answers the demo's open challenge (an empty proposal named field by field
+/// first); the awarded challenge's milestones on a phone.
+fn a_solver_answers_an_open_challenge(b: &Browser, base: &str) {
+    let open = format!("{base}/market/challenges?status=open");
+    // The setter's own enterprise may not answer: whichever of the two enterprises is not it.
+    for who in ["orgadmin", "orgadmin2"] {
+        sign_in(b, base, who);
+        b.go(&open);
+        b.click("#challenges li:first-child .hit-title");
+        b.wait_for(|| b.exists("#challenge-status"));
+        if b.exists("#proposal-form") {
+            break;
+        }
+    }
+    b.click("#proposal-save");
+    b.wait_for(|| b.exists("#form-errors"));
+    assert!(b.exists("#err-title") && b.exists("#err-proposal"), "{}", b.text("#proposal-form"));
+    b.screenshot("challenge-proposal-error");
+    b.type_into("#proposal-title", "基于国产芯片的边缘计算方案");
+    b.type_into("#proposal-leader", "王建华");
+    b.type_into("#proposal-text", "采用国产化边缘计算模组，六个月内完成样机并现场验证。");
+    b.click("#proposal-save");
+    b.wait_for(|| b.exists("#challenge-proposals"));
+    assert!(b.text("#challenge-proposals").contains("基于国产芯片的边缘计算方案"));
+    b.screenshot("challenge-applied");
+    b.size(390, 844);
+    b.go(&format!("{base}/market/challenges?status=awarded"));
+    b.click("#challenges li:first-child .hit-title");
+    b.wait_for(|| b.exists("#challenge-milestones"));
+    assert!(b.text("#challenge-milestones").contains("已报告"));
+    b.screenshot("challenge-milestones-phone");
+    b.size(1400, 1000);
+}
+
+fn a_seller_registers_and_the_office_decides(b: &Browser, base: &str) -> String {
     sign_in(b, base, "orgadmin");
     b.go(&format!("{base}/market/contracts/new"));
     b.type_into("#title", "飞行器姿态控制技术许可合同");
@@ -170,6 +225,7 @@ fn a_seller_registers_and_the_office_decides(b: &Browser, base: &str) {
     b.wait_for(|| b.exists("#contract-no"));
     assert!(b.text("#contract-status").contains("已登记"));
     b.screenshot("contract-registered");
+    b.text("#contract-no")
 }
 
 /// Two server processes on one database: each builds its index, then an achievement imported
