@@ -18,6 +18,7 @@ use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 mod tables;
+pub use tables::{NOT_BACKED_UP, backed_up};
 use tables::{Col, TABLES, Table};
 mod dump;
 pub use dump::*;

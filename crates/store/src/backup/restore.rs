@@ -105,7 +105,9 @@ pub async fn restore(db: &Db, files: &Path, input: &mut dyn BufRead) -> Result<S
     let mut lines = input.lines();
     let version = read_header(lines.next())?;
     let txn = db.conn.begin().await?;
+    // The rows the migrations start these tables with come from the backup instead.
     txn.execute_unprepared("DELETE FROM audit_head").await?;
+    txn.execute_unprepared("DELETE FROM market_change_clock").await?;
     let mut r = Restoring {
         db,
         txn,
@@ -311,7 +313,7 @@ fn put_file(dir: &Path, sha: &str, bytes: &[u8]) -> std::io::Result<()> {
 /// PostgreSQL: new rows get ids after the restored ones.
 async fn move_sequences(txn: &DatabaseTransaction) -> Result<()> {
     for (table, key, _) in TABLES {
-        if *key == "id" && *table != "audit_head" {
+        if *key == "id" && !["audit_head", "market_change_clock"].contains(table) {
             txn.execute_unprepared(&format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
             ))

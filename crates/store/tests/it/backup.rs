@@ -334,3 +334,65 @@ async fn backup_restore_round_trip() {
     assert!(err.contains("line"), "{err}");
     assert_eq!(orgs::units(&fresh.db).await.unwrap().len(), 0);
 }
+
+/// Every table the migrations make is in a backup, or is named as left out with the reason: a
+/// new table cannot be forgotten by the backup unnoticed.
+#[tokio::test]
+async fn every_table_is_backed_up_or_named_as_left_out() {
+    let t = testing::fresh().await.unwrap();
+    let sql = if t.db.is_postgres() {
+        "SELECT CAST(table_name AS TEXT) FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1"
+    } else {
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"
+    };
+    let tables: Vec<String> = t.db.read(sql, vec![], |r| r.text(0)).await.unwrap();
+    let kept = backup::backed_up();
+    let left: Vec<&str> = backup::NOT_BACKED_UP.iter().map(|(t, _)| *t).collect();
+    let forgotten: Vec<&String> = tables
+        .iter()
+        .filter(|t| t.as_str() != "schema_migrations")
+        .filter(|t| !kept.contains(&t.as_str()) && !left.contains(&t.as_str()))
+        .collect();
+    assert!(forgotten.is_empty(), "tables neither backed up nor left out: {forgotten:?}");
+    assert!(kept.iter().all(|k| tables.iter().any(|t| t == k)), "{kept:?}");
+}
+
+/// The technology market comes back whole: achievements and their change log (so a restored
+/// server's index follows on), contracts, demands, brokerage and challenges.
+#[tokio::test]
+async fn the_market_comes_back_whole_with_a_restore() {
+    use innocity_store::market;
+    let t = experts_db(30).await;
+    demo::market::seed_market(&t.db, demo::experts::CSL).await.unwrap();
+    let files = std::env::temp_dir().join("innocity_no_files");
+    let mut buf = Vec::new();
+    let counts =
+        backup::backup(&t.db, backup::Files { dir: &files, allow_missing: false }, &mut buf)
+            .await
+            .unwrap()
+            .tables;
+    for table in ["market_achievements", "market_changes", "market_demands", "market_challenges"] {
+        assert!(counts.iter().any(|(t, n)| t == table && *n > 0), "{table}: {counts:?}");
+    }
+    let target = testing::fresh().await.unwrap();
+    let restored = backup::restore(&target.db, &files, &mut buf.as_slice()).await.unwrap().tables;
+    assert_eq!(counts, restored);
+    assert_eq!(market::listed(&t.db).await.unwrap(), market::listed(&target.db).await.unwrap());
+    assert_eq!(
+        market::last_change(&t.db).await.unwrap(),
+        market::last_change(&target.db).await.unwrap()
+    );
+    let (a, b) = (
+        market::challenges::list(&t.db, None).await.unwrap(),
+        market::challenges::list(&target.db, None).await.unwrap(),
+    );
+    assert_eq!(a, b);
+    // The restored log goes on from where it was.
+    let before = market::last_change(&target.db).await.unwrap();
+    let file = "id\ttitle\tabstract\tkeywords\nnew-1\t一种新型储能材料\t摘要\t储能\n";
+    let owner = a[0].organisation_id;
+    let rows = innocity_core::market::import::parse_tsv(file.as_bytes()).unwrap();
+    let actor = innocity_store::orgs::Actor { user_id: 0, username: "t", request_id: "r" };
+    market::import(&target.db, owner, &rows, actor).await.unwrap();
+    assert_eq!(market::last_change(&target.db).await.unwrap(), before + 1);
+}
