@@ -18,6 +18,7 @@ pub mod brokerage;
 pub mod challenges;
 pub mod contracts;
 pub mod demands;
+pub mod notices;
 pub use achievements::*;
 
 /// Where an achievement stands (listed ones are public and searchable).

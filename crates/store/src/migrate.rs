@@ -63,6 +63,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (17, "technical demands", include_str!("../migrations/0017_market_demands.sql")),
     (18, "technology brokerage", include_str!("../migrations/0018_market_brokerage.sql")),
     (19, "open challenges", include_str!("../migrations/0019_market_challenges.sql")),
+    (20, "notices of new matches", include_str!("../migrations/0020_market_notices.sql")),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

@@ -11,6 +11,7 @@ pub mod demands;
 pub mod figures;
 pub mod finding;
 pub mod matching;
+pub mod notices;
 pub mod offering;
 pub mod search;
 
@@ -166,4 +167,8 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
             post(challenges_api::api_milestone),
         )
         .route("/api/v1/market/demands/{id}/challenge", post(challenges_api::api_raise))
+        .route("/market/notices", get(notices::page))
+        .route("/market/notices/read", post(notices::mark_read))
+        .route("/api/v1/market/notices", get(notices::api_list))
+        .route("/api/v1/market/notices/read", post(notices::api_mark_read))
 }

@@ -373,13 +373,13 @@ fn browser_an_expert_scores_blind_and_staff_rank_the_round() {
     b.screenshot("expert-view");
     b.go(&format!("{base}/reviews"));
     b.screenshot("reviews-rounds");
-    b.click("#rounds tbody tr:first-child a");
+    b.click("#rounds tr[data-code='LB2026-HY'] a");
     b.wait_for(|| b.exists("#round-title"));
     assert_eq!(b.text("#seed-hash").len(), 64);
     assert!(b.exists("#draw-log"));
     b.screenshot("reviews-panel-round");
     b.go(&format!("{base}/reviews"));
-    b.click("#rounds tbody tr:nth-child(2) a");
+    b.click("#rounds tr[data-code='LB2026-TX'] a");
     b.wait_for(|| b.exists("#results"));
     assert!(b.text("#outliers").contains("E0"), "a harsh reviewer is flagged");
     b.screenshot("reviews-results");

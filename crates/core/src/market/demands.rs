@@ -133,9 +133,60 @@ pub fn why(a: &Analyzer, query: &str, text: &str, disciplines: (&str, &str), max
     Why { shared, same_discipline: !disciplines.0.is_empty() && disciplines.0 == disciplines.1 }
 }
 
+/// An organisation's standing among the achievements that answer a demand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrgStanding {
+    pub organisation_id: i64,
+    /// Its best `TOP_PER_ORG` matches' scores, summed: a depth of relevant work counts, one
+    /// lucky hit less.
+    pub score: f32,
+    /// How many of the matches are its.
+    pub matches: usize,
+    /// The position of its best match in the hits.
+    pub best: usize,
+}
+
+/// Matches of one organisation that count toward its standing.
+pub const TOP_PER_ORG: usize = 3;
+
+/// Ranks the organisations owning `hits` (owner, score; best first): best standing first, ties
+/// by the better best match.
+pub fn rank_organisations(hits: &[(i64, f32)], n: usize) -> Vec<OrgStanding> {
+    let mut out: Vec<OrgStanding> = Vec::new();
+    for (i, (org, score)) in hits.iter().enumerate() {
+        match out.iter_mut().find(|o| o.organisation_id == *org) {
+            Some(o) => {
+                if o.matches < TOP_PER_ORG {
+                    o.score += score;
+                }
+                o.matches += 1;
+            }
+            None => out.push(OrgStanding { organisation_id: *org, score: *score, matches: 1, best: i }),
+        }
+    }
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.best.cmp(&b.best)));
+    out.truncate(n);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn organisations_rank_by_their_best_three_matches() {
+        let hits = [(7, 10.0), (8, 9.0), (8, 8.0), (9, 7.5), (8, 1.0), (8, 0.5), (7, 0.1)];
+        let r = rank_organisations(&hits, 10);
+        let order: Vec<(i64, usize)> = r.iter().map(|o| (o.organisation_id, o.matches)).collect();
+        assert_eq!(order, vec![(8, 4), (7, 2), (9, 1)]);
+        assert_eq!(r[0].score, 18.0, "only the best three count");
+        assert_eq!(r[0].best, 1);
+        assert_eq!(rank_organisations(&hits, 1).len(), 1);
+        assert!(rank_organisations(&[], 5).is_empty());
+        // Equal standing: the better best match first.
+        let tie = rank_organisations(&[(1, 5.0), (2, 5.0)], 5);
+        assert_eq!(tie[0].organisation_id, 1);
+    }
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 12, 5).unwrap()

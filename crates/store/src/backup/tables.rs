@@ -860,6 +860,22 @@ pub(super) const TABLES: &[Table] = &[
         ],
     ),
     (
+        "market_notices",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("organisation_id", Col::Int),
+            ("kind", Col::Text),
+            ("subject_id", Col::Int),
+            ("subject_title", Col::Text),
+            ("about_id", Col::Int),
+            ("about_title", Col::Text),
+            ("shared", Col::Text),
+            ("created_at", Col::Int),
+            ("read_at", Col::Int),
+        ],
+    ),
+    (
         "audit_log",
         "seq",
         &[

@@ -209,6 +209,9 @@ async fn acted(
     let to: Status =
         store::act(&state.db, id, act.version, action, &act.reason, ctx.actor()).await?;
     state.market_changed().await;
+    if action == Action::List {
+        super::notices::after_listing(state, ctx, id).await;
+    }
     Ok(Json(ApiAchievementState { id, status: to.code().into() }))
 }
 

@@ -1,6 +1,8 @@
 //! Technical demands (技术需求): the public list and a demand's page with the achievements that
 //! answer it; an enterprise's own demands, publishing and closing them; the same as JSON.
-use super::matching::{Match, achievements_for};
+use super::matching::{
+    ExpertMatch, Match, OrgMatch, achievements_for, experts_for, organisations_for,
+};
 use super::offering::own_organisation;
 use crate::api::{ApiError, json_body, validation_error};
 use crate::app::AppState;
@@ -21,6 +23,8 @@ use utoipa::ToSchema;
 
 /// Achievements offered on a demand's page.
 const MATCHES: usize = 10;
+/// Organisations and experts offered on a demand's page.
+const PEOPLE: usize = 5;
 
 /// A demand in a list or on its page.
 pub struct DemandView {
@@ -75,6 +79,48 @@ pub fn match_lines(m: Vec<Match>, base: &str) -> Vec<MatchLine> {
         .collect()
 }
 
+/// An organisation offered for a demand, and why.
+pub struct OrgLine {
+    pub name: String,
+    pub achievements: usize,
+    pub best_href: String,
+    pub best_title: String,
+    pub shared: String,
+}
+
+fn org_lines(m: Vec<OrgMatch>) -> Vec<OrgLine> {
+    m.into_iter()
+        .map(|o| OrgLine {
+            name: o.organisation,
+            achievements: o.achievements,
+            best_href: format!("/market/achievements/{}", o.best_id),
+            best_title: o.best_title,
+            shared: o.why.shared.join("、"),
+        })
+        .collect()
+}
+
+/// An expert offered for a demand (the public profile), and why.
+pub struct ExpertLine {
+    pub name: String,
+    pub title: String,
+    pub organisation: String,
+    pub fields: String,
+    pub shared: String,
+}
+
+fn expert_lines(m: Vec<ExpertMatch>) -> Vec<ExpertLine> {
+    m.into_iter()
+        .map(|e| ExpertLine {
+            name: e.name,
+            title: e.title,
+            organisation: e.organisation,
+            fields: e.fields.join("、"),
+            shared: e.why.shared.join("、"),
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "market_demands.html")]
 struct ListPage {
@@ -113,6 +159,8 @@ struct DemandPage {
     s: Shell,
     d: DemandView,
     matches: Vec<MatchLine>,
+    organisations: Vec<OrgLine>,
+    experts: Vec<ExpertLine>,
     /// The viewer's organisation published it (may close it).
     own: bool,
     /// The open challenge raised from it, if any.
@@ -137,6 +185,8 @@ pub async fn page(
     let id: i64 = id.parse().map_err(|_| ctx.err(AppError::not_found()))?;
     let d = store::demand(&state.db, id).await?.ok_or_else(|| ctx.err(AppError::not_found()))?;
     let matches = achievements_for(&state.market, &state.db, &ctx, &d, MATCHES).await?;
+    let organisations = organisations_for(&state.market, &state.db, &ctx, &d, PEOPLE).await?;
+    let experts = experts_for(&state.db, &ctx, &d, PEOPLE).await?;
     let own = ctx.principal.as_ref().is_some_and(|p| matches!(p.scope, innocity_core::access::Scope::Organisation(o) if o == d.organisation_id));
     let view = view_of(ctx.lang, ctx.today(), &d);
     let challenge = innocity_store::market::challenges::of_demand(&state.db, d.id).await?;
@@ -152,6 +202,8 @@ pub async fn page(
         }),
         d: view,
         matches: match_lines(matches, "/market/achievements"),
+        organisations: org_lines(organisations),
+        experts: expert_lines(experts),
         own,
     }))
 }
@@ -194,6 +246,7 @@ pub async fn publish(
         }
     };
     let id = store::publish(&state.db, org, &draft, ctx.actor()).await?;
+    super::notices::after_demand(&state, ctx, id).await;
     Ok(Redirect::to(&format!("/market/demands/{id}")).into_response())
 }
 
@@ -238,6 +291,44 @@ pub struct ApiDemand {
     pub status: String,
     /// The listed achievements that answer it, best first (on one demand's operation only).
     pub matches: Vec<ApiMatch>,
+    /// The organisations whose achievements answer it best (on one demand's operation only).
+    pub organisations: Vec<ApiOrgMatch>,
+    /// The library's active experts who answer it best: public profile only (on one demand's
+    /// operation only).
+    pub experts: Vec<ApiExpertMatch>,
+}
+
+/// An organisation offered for a demand.
+#[derive(Serialize, ToSchema)]
+pub struct ApiOrgMatch {
+    pub organisation: String,
+    pub score: f32,
+    /// How many of the achievements considered are its.
+    pub achievements: usize,
+    /// Its best-matching achievement.
+    pub best_id: i64,
+    pub best_title: String,
+    pub shared: Vec<String>,
+}
+
+/// An expert offered for a demand (public profile).
+#[derive(Serialize, ToSchema)]
+pub struct ApiExpertMatch {
+    pub name: String,
+    /// 职称.
+    pub title: String,
+    pub organisation: String,
+    pub fields: Vec<String>,
+    pub score: f32,
+    pub shared: Vec<String>,
+}
+
+/// Everything offered for a demand.
+#[derive(Default)]
+pub struct Offered {
+    pub achievements: Vec<Match>,
+    pub organisations: Vec<OrgMatch>,
+    pub experts: Vec<ExpertMatch>,
 }
 
 /// A match and why.
@@ -252,7 +343,7 @@ pub struct ApiMatch {
     pub same_discipline: bool,
 }
 
-fn api_demand(d: Demand, matches: Vec<Match>) -> ApiDemand {
+fn api_demand(d: Demand, offered: Offered) -> ApiDemand {
     ApiDemand {
         id: d.id,
         organisation: d.organisation,
@@ -263,7 +354,32 @@ fn api_demand(d: Demand, matches: Vec<Match>) -> ApiDemand {
         budget_fen: d.budget.map(|m| m.fen()),
         deadline: d.deadline.to_string(),
         status: d.status,
-        matches: matches
+        organisations: offered
+            .organisations
+            .into_iter()
+            .map(|o| ApiOrgMatch {
+                organisation: o.organisation,
+                score: o.score,
+                achievements: o.achievements,
+                best_id: o.best_id,
+                best_title: o.best_title,
+                shared: o.why.shared,
+            })
+            .collect(),
+        experts: offered
+            .experts
+            .into_iter()
+            .map(|e| ApiExpertMatch {
+                name: e.name,
+                title: e.title,
+                organisation: e.organisation,
+                fields: e.fields,
+                score: e.score,
+                shared: e.why.shared,
+            })
+            .collect(),
+        matches: offered
+            .achievements
             .into_iter()
             .map(|m| ApiMatch {
                 id: m.id,
@@ -284,7 +400,7 @@ pub async fn api_list(State(state): State<AppState>, ctx: Ctx) -> AppResult<Json
         store::open(&state.db, ctx.today())
             .await?
             .into_iter()
-            .map(|d| api_demand(d, vec![]))
+            .map(|d| api_demand(d, Offered::default()))
             .collect(),
     ))
 }
@@ -298,8 +414,12 @@ pub async fn api_get(
 ) -> AppResult<Json<ApiDemand>> {
     let id: i64 = id.parse().map_err(|_| ctx.err(AppError::not_found()))?;
     let d = store::demand(&state.db, id).await?.ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let matches = achievements_for(&state.market, &state.db, &ctx, &d, MATCHES).await?;
-    Ok(Json(api_demand(d, matches)))
+    let offered = Offered {
+        achievements: achievements_for(&state.market, &state.db, &ctx, &d, MATCHES).await?,
+        organisations: organisations_for(&state.market, &state.db, &ctx, &d, PEOPLE).await?,
+        experts: experts_for(&state.db, &ctx, &d, PEOPLE).await?,
+    };
+    Ok(Json(api_demand(d, offered)))
 }
 
 /// A demand to publish.
@@ -340,6 +460,7 @@ pub async fn api_publish(
     };
     let draft = validate(&input, ctx.today()).map_err(|e| validation_error(ctx, &e))?;
     let id = store::publish(&state.db, org, &draft, ctx.actor()).await?;
+    super::notices::after_demand(&state, ctx, id).await;
     let d = store::demand(&state.db, id).await?.ok_or_else(|| ctx.err(AppError::not_found()))?;
-    Ok((StatusCode::CREATED, Json(api_demand(d, vec![]))).into_response())
+    Ok((StatusCode::CREATED, Json(api_demand(d, Offered::default()))).into_response())
 }

@@ -21,6 +21,8 @@ const WHY_WORDS: usize = 6;
 pub struct Match {
     pub id: i64,
     pub title: String,
+    /// The owner of the matched achievement or demand.
+    pub organisation_id: i64,
     pub organisation: String,
     pub score: f32,
     pub why: Why,
@@ -61,6 +63,7 @@ pub async fn achievements_for(
         .map(|(h, r)| Match {
             id: r.id,
             title: r.title.clone(),
+            organisation_id: r.organisation_id,
             organisation: r.organisation.clone(),
             score: h.score,
             why: why(
@@ -72,6 +75,25 @@ pub async fn achievements_for(
             ),
         })
         .collect())
+}
+
+/// Ranks `docs` for `q` in an index made for the moment (the sets are small: open demands,
+/// the expert library).
+async fn rank_on_the_spot(
+    ctx: &Ctx,
+    docs: Vec<Doc>,
+    q: String,
+    n: usize,
+) -> AppResult<index::Found> {
+    tokio::task::spawn_blocking(move || {
+        let mut idx = Index::default();
+        for doc in docs {
+            idx.upsert(index::analyse(analyzer(), doc));
+        }
+        idx.search(analyzer(), &q, &Filter::default(), 0, n)
+    })
+    .await
+    .map_err(|_| ctx.err(AppError::internal(&ctx.request_id)))
 }
 
 /// The open demands an achievement may answer, best first (ranked on the spot).
@@ -93,15 +115,7 @@ pub async fn demands_for(db: &Db, ctx: &Ctx, a: &Achievement, n: usize) -> AppRe
             newest: 0,
         })
         .collect();
-    let found = tokio::task::spawn_blocking(move || {
-        let mut idx = Index::default();
-        for doc in docs {
-            idx.upsert(index::analyse(analyzer(), doc));
-        }
-        idx.search(analyzer(), &q, &Filter::default(), 0, n)
-    })
-    .await
-    .map_err(|_| ctx.err(AppError::internal(&ctx.request_id)))?;
+    let found = rank_on_the_spot(ctx, docs, q, n).await?;
     let text = achievement_text(a);
     Ok(found
         .hits
@@ -110,6 +124,7 @@ pub async fn demands_for(db: &Db, ctx: &Ctx, a: &Achievement, n: usize) -> AppRe
         .map(|(h, d)| Match {
             id: d.id,
             title: d.title.clone(),
+            organisation_id: d.organisation_id,
             organisation: d.organisation.clone(),
             score: h.score,
             why: why(
@@ -119,6 +134,124 @@ pub async fn demands_for(db: &Db, ctx: &Ctx, a: &Achievement, n: usize) -> AppRe
                 (&d.discipline, &a.discipline),
                 WHY_WORDS,
             ),
+        })
+        .collect())
+}
+
+/// An organisation whose listed achievements answer a demand.
+#[derive(Debug, Clone)]
+pub struct OrgMatch {
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub score: f32,
+    /// How many of the considered achievements are its.
+    pub achievements: usize,
+    /// Its best-matching achievement, and why.
+    pub best_id: i64,
+    pub best_title: String,
+    pub why: Why,
+}
+
+/// Achievements considered when ranking organisations.
+const ORG_HITS: usize = 50;
+
+/// The organisations whose listed achievements best answer a demand (their best three matches).
+pub async fn organisations_for(
+    search: &Arc<Search>,
+    db: &Db,
+    ctx: &Ctx,
+    d: &Demand,
+    n: usize,
+) -> AppResult<Vec<OrgMatch>> {
+    let q = demand_query(d);
+    let found = search.find(&q, &Filter::default(), 0, ORG_HITS).await.map_err(|e| match e {
+        SearchError::Store(e) => ctx.err(e.into()),
+        SearchError::Build => ctx.err(AppError::internal(&ctx.request_id)),
+    })?;
+    let ids: Vec<i64> = found.hits.iter().map(|h| h.id).collect();
+    let records = innocity_store::market::by_ids(db, &ids).await?;
+    let hits: Vec<(&Achievement, f32)> = found
+        .hits
+        .iter()
+        .filter_map(|h| records.iter().find(|r| r.id == h.id).map(|r| (r, h.score)))
+        .filter(|(r, _)| r.organisation_id != d.organisation_id)
+        .collect();
+    let owners: Vec<(i64, f32)> = hits.iter().map(|(r, s)| (r.organisation_id, *s)).collect();
+    Ok(innocity_core::market::demands::rank_organisations(&owners, n)
+        .into_iter()
+        .filter_map(|o| hits.get(o.best).map(|(best, _)| (o, *best)))
+        .map(|(o, best)| OrgMatch {
+            organisation_id: o.organisation_id,
+            organisation: best.organisation.clone(),
+            score: o.score,
+            achievements: o.matches,
+            best_id: best.id,
+            best_title: best.title.clone(),
+            why: why(
+                analyzer(),
+                &q,
+                &achievement_text(best),
+                (&d.discipline, &best.discipline),
+                WHY_WORDS,
+            ),
+        })
+        .collect())
+}
+
+/// An expert whose fields, keywords and publications answer a demand (public profile: name,
+/// title, organisation, fields; never the contact).
+#[derive(Debug, Clone)]
+pub struct ExpertMatch {
+    pub id: i64,
+    pub name: String,
+    pub title: String,
+    pub organisation: String,
+    pub fields: Vec<String>,
+    pub score: f32,
+    pub why: Why,
+}
+
+fn expert_text(e: &innocity_store::experts::Expert) -> String {
+    format!("{} {} {}", e.fields.join(" "), e.keywords, e.publications)
+}
+
+/// The active experts of the libraries who best answer a demand (ranked on the spot).
+pub async fn experts_for(db: &Db, ctx: &Ctx, d: &Demand, n: usize) -> AppResult<Vec<ExpertMatch>> {
+    use innocity_store::experts::{ExpertQuery, list};
+    let q = ExpertQuery {
+        status: Some(innocity_core::experts::Status::Active),
+        ..ExpertQuery::default()
+    };
+    let experts = list(db, &q).await?;
+    if experts.is_empty() {
+        return Ok(vec![]);
+    }
+    let docs: Vec<Doc> = experts
+        .iter()
+        .map(|e| Doc {
+            id: e.id,
+            external_id: None,
+            title: e.fields.join(" "),
+            keywords: vec![e.keywords.clone()],
+            description: e.publications.clone(),
+            facets: Facets::default(),
+            newest: 0,
+        })
+        .collect();
+    let query = demand_query(d);
+    let found = rank_on_the_spot(ctx, docs, query.clone(), n).await?;
+    Ok(found
+        .hits
+        .iter()
+        .filter_map(|h| experts.iter().find(|e| e.id == h.id).map(|e| (h, e)))
+        .map(|(h, e)| ExpertMatch {
+            id: e.id,
+            name: e.name.clone(),
+            title: e.title.clone(),
+            organisation: e.organisation_name.clone(),
+            fields: e.fields.clone(),
+            score: h.score,
+            why: why(analyzer(), &query, &expert_text(e), ("", ""), WHY_WORDS),
         })
         .collect())
 }

@@ -407,5 +407,8 @@ pub async fn decide(
     store::achievement(&state.db, id).await?.ok_or_else(|| ctx.err(AppError::not_found()))?;
     store::act(&state.db, id, posted.version, action, &posted.reason, ctx.actor()).await?;
     state.market_changed().await;
+    if action == Action::List {
+        super::notices::after_listing(&state, ctx, id).await;
+    }
     Ok(Redirect::to(&format!("/market/registry?done={}", posted.action)).into_response())
 }

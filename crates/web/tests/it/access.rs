@@ -37,6 +37,7 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/market/demands/mine", vec!["orgadmin", "member", "orgadmin2"]),
         ("/market/demands/new", vec!["orgadmin", "member", "orgadmin2"]),
         ("/market/brokerages", vec!["provider"]),
+        ("/market/notices", vec!["orgadmin", "member", "orgadmin2"]),
     ];
     let mut sessions = Vec::new();
     for r in ROLES {

@@ -105,3 +105,29 @@ async fn an_enterprise_publishes_a_demand_and_bad_input_is_named() {
         r.body
     );
 }
+
+/// A demand's page and operation also offer the organisations whose achievements answer it
+/// (ranked by their best three, never the demand's own enterprise) and the library's experts
+/// whose fields and publications answer it — each with the words shared, and no expert's
+/// contact.
+#[tokio::test]
+async fn a_demand_offers_organisations_and_experts_with_why() {
+    let t = Fixture::demo().experts().market().build().await;
+    let list = t.get(&ANYONE, "/api/v1/market/demands").await.json();
+    let d = &list.as_array().unwrap()[0];
+    let id = d["id"].as_i64().unwrap();
+    let one = t.get(&ANYONE, &format!("/api/v1/market/demands/{id}")).await.json();
+    let orgs = one["organisations"].as_array().unwrap();
+    assert!(!orgs.is_empty() && orgs.len() <= 5, "{one}");
+    assert!(orgs.iter().all(|o| o["organisation"] != d["organisation"]), "not its own: {one}");
+    let scores: Vec<f64> = orgs.iter().map(|o| o["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first: {scores:?}");
+    assert!(orgs[0]["shared"].as_array().is_some_and(|s| !s.is_empty()), "{one}");
+    let experts = one["experts"].as_array().unwrap();
+    assert!(!experts.is_empty(), "{one}");
+    assert!(experts[0]["shared"].as_array().is_some_and(|s| !s.is_empty()), "{one}");
+    assert!(experts.iter().all(|e| e.get("contact").is_none()));
+    let page = t.get(&ANYONE, &format!("/market/demands/{id}")).await.body;
+    assert!(page.contains("id=\"demand-organisations\"") && page.contains("可咨询的专家"));
+    assert!(page.contains(experts[0]["name"].as_str().unwrap()));
+}

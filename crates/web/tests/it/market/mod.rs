@@ -355,3 +355,4 @@ mod brokerage;
 mod challenges;
 mod contracts;
 mod demands;
+mod notices;
