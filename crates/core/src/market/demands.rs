@@ -161,7 +161,9 @@ pub fn rank_organisations(hits: &[(i64, f32)], n: usize) -> Vec<OrgStanding> {
                 }
                 o.matches += 1;
             }
-            None => out.push(OrgStanding { organisation_id: *org, score: *score, matches: 1, best: i }),
+            None => {
+                out.push(OrgStanding { organisation_id: *org, score: *score, matches: 1, best: i })
+            }
         }
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.best.cmp(&b.best)));

@@ -716,11 +716,7 @@ pub(super) const TABLES: &[Table] = &[
     ),
     // The index's change log and its clock: a restored server's index follows on from them.
     ("market_change_clock", "id", &[("id", Col::Int), ("seq", Col::Int)]),
-    (
-        "market_changes",
-        "seq",
-        &[("seq", Col::Int), ("achievement_id", Col::Int), ("at", Col::Int)],
-    ),
+    ("market_changes", "seq", &[("seq", Col::Int), ("achievement_id", Col::Int), ("at", Col::Int)]),
     (
         "tech_contracts",
         "id",

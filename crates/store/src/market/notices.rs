@@ -112,7 +112,10 @@ impl FromRow for Count {
 /// How many of the organisation's notices are unread.
 pub async fn unread(db: &Db, organisation_id: i64) -> Result<i64> {
     let c: Option<Count> = db
-        .row(&select::<Count>("WHERE organisation_id = ? AND read_at = 0"), vec![organisation_id.into()])
+        .row(
+            &select::<Count>("WHERE organisation_id = ? AND read_at = 0"),
+            vec![organisation_id.into()],
+        )
         .await?;
     Ok(c.map_or(0, |c| c.0))
 }

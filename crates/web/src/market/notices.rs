@@ -106,7 +106,10 @@ fn hrefs(n: &Notice) -> (String, String) {
     if n.kind == DEMAND {
         (format!("/market/demands/{}", n.subject_id), format!("/market/mine/{}", n.about_id))
     } else {
-        (format!("/market/achievements/{}", n.subject_id), format!("/market/demands/{}", n.about_id))
+        (
+            format!("/market/achievements/{}", n.subject_id),
+            format!("/market/demands/{}", n.about_id),
+        )
     }
 }
 
@@ -120,7 +123,10 @@ struct NoticesPage {
 
 /// The organisation's notices, newest first; reading the page does not mark them read (the
 /// button does), so a notice is not lost to a glance.
-pub async fn page(State(state): State<AppState>, a: Auth<OfferAchievements>) -> AppResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    a: Auth<OfferAchievements>,
+) -> AppResult<Response> {
     let ctx = &a.ctx;
     let org = own_organisation(ctx, &a.principal)?;
     let list = store::of_organisation(&state.db, org, 100)

@@ -54,18 +54,31 @@ async fn owners_are_told_of_new_matches_both_ways_and_once() {
         .iter()
         .find(|i| i["subject_id"] == id)
         .unwrap_or_else(|| panic!("orgadmin is told: {mine}"));
-    assert_eq!((item["kind"].as_str(), item["about_id"].as_i64()), (Some("achievement"), Some(salt_demand)));
-    assert!(item["shared"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("盐碱")));
+    assert_eq!(
+        (item["kind"].as_str(), item["about_id"].as_i64()),
+        (Some("achievement"), Some(salt_demand))
+    );
+    assert!(
+        item["shared"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("盐碱"))
+    );
     assert!(mine["unread"].as_i64().unwrap() >= 1);
     let theirs = t.send(get(&other)).await.json();
-    assert!(theirs["items"].as_array().unwrap().iter().all(|i| i["subject_id"] != id), "not told of its own");
+    assert!(
+        theirs["items"].as_array().unwrap().iter().all(|i| i["subject_id"] != id),
+        "not told of its own"
+    );
     // The page; marking read.
     let s = t.login("orgadmin").await;
     let page = t.get(&s, "/market/notices").await;
-    assert!(page.body.contains("盐碱地改良用微生物菌剂") && page.body.contains("id=\"notices-read\""));
+    assert!(
+        page.body.contains("盐碱地改良用微生物菌剂") && page.body.contains("id=\"notices-read\"")
+    );
     assert_eq!(t.post_form(&s, "/market/notices/read", &[]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(t.send(get(&enterprise)).await.json()["unread"], 0);
-    assert_eq!(t.get(&t.login("bureau").await, "/market/notices").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.get(&t.login("bureau").await, "/market/notices").await.status,
+        StatusCode::FORBIDDEN
+    );
     // A pair is told once.
     let again = notices::NewNotice {
         organisation_id: t.user_org("orgadmin").await,
