@@ -64,6 +64,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (18, "technology brokerage", include_str!("../migrations/0018_market_brokerage.sql")),
     (19, "open challenges", include_str!("../migrations/0019_market_challenges.sql")),
     (20, "notices of new matches", include_str!("../migrations/0020_market_notices.sql")),
+    (
+        21,
+        "contract files, changes, objections and expert review",
+        include_str!("../migrations/0021_contract_files_changes_review.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

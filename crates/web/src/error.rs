@@ -238,6 +238,11 @@ mod tests {
             M::RoundOpen,
             M::NotAProposal,
             M::Report,
+            M::ExpertsFirst,
+            M::NoExpertsNeeded,
+            M::NoSignedFile,
+            M::ChangedParties,
+            M::NotOpenForChange,
         ]
         .into_iter()
         .map(StoreError::Market)

@@ -5,6 +5,7 @@ pub mod api;
 pub mod brokerage;
 pub mod challenges;
 pub mod challenges_api;
+pub mod contract_records;
 pub mod contracts;
 pub mod contracts_api;
 pub mod demands;
@@ -167,6 +168,25 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
             post(challenges_api::api_milestone),
         )
         .route("/api/v1/market/demands/{id}/challenge", post(challenges_api::api_raise))
+        .route("/market/contracts/{id}/files", post(contract_records::upload))
+        .route("/market/contracts/{id}/files/{file}", get(contract_records::download))
+        .route("/market/contracts/{id}/experts", post(contract_records::send_to_experts))
+        .route("/market/contracts/{id}/objections", post(contract_records::object))
+        .route("/market/contracts/{id}/changes/{record}", post(contract_records::decide))
+        .route(
+            "/market/contracts/{id}/change",
+            get(contracts::change_form).post(contracts::request_change),
+        )
+        .route("/api/v1/market/contracts/{id}/records", get(contract_records::api_records))
+        .route("/api/v1/market/contracts/{id}/files", post(contract_records::api_upload))
+        .route("/api/v1/market/contracts/{id}/files/{file}", get(contract_records::download))
+        .route("/api/v1/market/contracts/{id}/experts", post(contract_records::api_send_to_experts))
+        .route("/api/v1/market/contracts/{id}/changes", post(contract_records::api_request_change))
+        .route("/api/v1/market/contracts/{id}/objections", post(contract_records::api_object))
+        .route(
+            "/api/v1/market/contracts/{id}/changes/{record}/decision",
+            post(contract_records::api_decide),
+        )
         .route("/market/notices", get(notices::page))
         .route("/market/notices/read", post(notices::mark_read))
         .route("/api/v1/market/notices", get(notices::api_list))

@@ -216,6 +216,13 @@ fn a_seller_registers_and_the_office_decides(b: &Browser, base: &str) -> String 
     b.click("#contract-submit");
     b.wait_for(|| b.exists("#contract-status"));
     assert!(b.text("#contract-transaction").contains("70.00"));
+    // The signed text, uploaded before the office registers.
+    let pdf = std::env::temp_dir().join(format!("innocity-signed-{}.pdf", std::process::id()));
+    std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n").unwrap();
+    b.attach("#file-input", &pdf);
+    b.click("#file-upload");
+    b.wait_for(|| b.text("#contract-files").contains("innocity-signed"));
+    let _ = std::fs::remove_file(&pdf);
     let url = b.current_url();
     sign_in(b, base, "bureau");
     b.go(&format!("{base}/market/contracts/office"));

@@ -442,6 +442,12 @@ pub fn next(from: Status, action: Action) -> Option<Status> {
     }
 }
 
+/// Whether the office hears experts before registering: a large contract (技术交易额 from
+/// [`LARGE`]) or a disputed one.
+pub fn needs_experts(transaction: Money, disputed: bool) -> bool {
+    disputed || transaction >= LARGE
+}
+
 /// A calendar quarter of a date: `2025Q3`.
 pub fn quarter(d: NaiveDate) -> String {
     format!("{}Q{}", d.year(), (d.month() - 1) / 3 + 1)

@@ -281,9 +281,9 @@ impl Restoring<'_> {
     }
 }
 
-/// The stored file a restored row points at (attachments and call files), if any.
+/// The stored file a restored row points at (attachments, call files, contract files), if any.
 fn file_ref(table: &str, cols: &[(&str, Col)], values: &[Value]) -> Option<FileRef> {
-    if table != "attachments" && table != "call_files" {
+    if !["attachments", "call_files", "tech_contract_files"].contains(&table) {
         return None;
     }
     let at = |name: &str| cols.iter().position(|c| c.0 == name).and_then(|i| values.get(i));

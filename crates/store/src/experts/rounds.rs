@@ -177,6 +177,42 @@ pub struct NewRound {
     pub year: i64,
 }
 
+/// How the bureau asks the experts to review something outside a call (a challenge's proposals,
+/// a large or disputed technology contract): the round's name, how experts are chosen, how many
+/// per item, by when.
+#[derive(Debug, Clone)]
+pub struct ReviewPlan {
+    pub name: String,
+    pub mode: Mode,
+    /// Experts per item.
+    pub demand: i64,
+    pub deadline: NaiveDate,
+}
+
+impl ReviewPlan {
+    /// The round: the review library, at most ten items an expert, one expert per organisation,
+    /// co-authors of the last three years in conflict, the standard scoring form.
+    pub fn round(&self, code: String, call_name: String, year: i64) -> NewRound {
+        NewRound {
+            code,
+            name: self.name.trim().to_string(),
+            call_name,
+            library: Library::Review,
+            mode: self.mode,
+            demand: self.demand,
+            max_load: 10,
+            rules: Rules {
+                composition: Composition { max_per_org: 1, ..Default::default() },
+                coauthor_years: 3,
+                ..Default::default()
+            },
+            form: Form::standard(),
+            deadline: self.deadline,
+            year,
+        }
+    }
+}
+
 /// Creates a round with its items and computes every conflict, in one transaction.
 pub async fn create_round(db: &Db, r: &NewRound, items: &[Item], actor: Actor<'_>) -> Result<i64> {
     let tx = db.begin_write().await?;

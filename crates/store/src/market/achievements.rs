@@ -51,6 +51,16 @@ pub enum MarketRefusal {
     NotAProposal,
     /// A milestone is reported with what was done.
     Report,
+    /// A large or disputed contract is registered after the experts' review round is closed.
+    ExpertsFirst,
+    /// Only a large or disputed contract goes to the experts, once.
+    NoExpertsNeeded,
+    /// The office registers a contract once its signed text is uploaded.
+    NoSignedFile,
+    /// A change keeps the parties (other parties make another contract).
+    ChangedParties,
+    /// Changes and objections concern a registered contract; one waits at a time.
+    NotOpenForChange,
 }
 
 fn action_code(a: Action) -> &'static str {

@@ -5,7 +5,8 @@ use super::MarketRefusal;
 use super::demands::{Demand, OPEN as DEMAND_OPEN};
 use crate::audit::{self, Change};
 use crate::db::{Db, Result, StoreError, Tx};
-use crate::experts::{self, Item, Mode, NewRound, Rules};
+pub use crate::experts::ReviewPlan;
+use crate::experts::{self, Item, NewRound, Rules};
 use crate::orgs::Actor;
 use crate::rows::{Fields, FromRow, columns, select};
 use chrono::{Datelike, NaiveDate};
@@ -330,16 +331,6 @@ pub async fn apply(
     Ok(id)
 }
 
-/// How the experts review the proposals.
-#[derive(Debug, Clone)]
-pub struct ReviewPlan {
-    pub name: String,
-    pub mode: Mode,
-    /// Experts per proposal.
-    pub demand: i64,
-    pub deadline: NaiveDate,
-}
-
 /// Sends the proposals to a review round of the experts engine (conflicts, assignment or
 /// drawing, scoring), once the closing day has passed.
 pub async fn start_review(
@@ -362,26 +353,8 @@ pub async fn start_review(
         return Err(StoreError::Market(MarketRefusal::NoProposals));
     }
     let items: Vec<Item> = apps.iter().map(|a| review_item(&c, a)).collect();
-    let round = NewRound {
-        code: format!("{}-R1", c.code),
-        name: plan.name.trim().to_string(),
-        call_name: format!("揭榜挂帅 {}", c.title),
-        library: innocity_core::experts::Library::Review,
-        mode: plan.mode,
-        demand: plan.demand,
-        max_load: 10,
-        rules: Rules {
-            composition: innocity_core::experts::panel::Composition {
-                max_per_org: 1,
-                ..Default::default()
-            },
-            coauthor_years: 3,
-            ..Default::default()
-        },
-        form: Form::standard(),
-        deadline: plan.deadline,
-        year: i64::from(tx.clock.today().year()),
-    };
+    let year = i64::from(tx.clock.today().year());
+    let round = plan.round(format!("{}-R1", c.code), format!("揭榜挂帅 {}", c.title), year);
     let round_id = experts::create_round_in(&tx, db, &round, &items, actor).await?;
     tx.exec(
         "UPDATE market_challenges SET status = ?, round_id = ?, updated_at = ?, version = version + 1 WHERE id = ?",

@@ -44,6 +44,8 @@ pub struct Contract {
     pub decide_by: NaiveDate,
     pub registration_no: Option<String>,
     pub registered_on: Option<NaiveDate>,
+    /// The experts' review round (large or disputed contracts).
+    pub review_round_id: Option<i64>,
     pub version: i64,
 }
 
@@ -77,6 +79,7 @@ impl FromRow for Contract {
         decide_by,
         registration_no,
         registered_on,
+        review_round_id,
         version
     );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
@@ -108,6 +111,7 @@ impl FromRow for Contract {
             decide_by: f.date()?,
             registration_no: f.opt_text()?,
             registered_on: f.opt_date()?,
+            review_round_id: f.opt_int()?,
             version: f.int()?,
         })
     }
@@ -253,6 +257,10 @@ pub async fn act(
         from: from.code(),
         action: step.action.code(),
     }))?;
+    if to == Status::Registered {
+        super::contract_files::has_text(&tx, &c).await?;
+        super::contract_review::heard(&tx, &c).await?;
+    }
     let ty = match step.corrected_type.filter(|t| !t.is_empty()) {
         Some(t) => contract_type(t)
             .ok_or(StoreError::Market(MarketRefusal::ContractType))?

@@ -67,7 +67,7 @@ pub(crate) fn store_file(dir: &std::path::Path, sha: &str, bytes: &[u8]) -> std:
 
 /// Checks an uploaded file (kind by name and content) and writes it durably by its digest before
 /// any row points at it: its content type, SHA-256 and a safe name.
-pub(super) async fn checked_upload(
+pub(crate) async fn checked_upload(
     files: &std::path::Path,
     name: &str,
     bytes: &[u8],
@@ -87,7 +87,7 @@ pub(super) async fn checked_upload(
 }
 
 /// Reads a stored file back, checked against its digest.
-pub(super) async fn read_stored(files: &std::path::Path, sha: &str, what: &str) -> Result<Vec<u8>> {
+pub(crate) async fn read_stored(files: &std::path::Path, sha: &str, what: &str) -> Result<Vec<u8>> {
     use sha2::Digest;
     let bytes = tokio::fs::read(file_path(files, sha)).await?;
     if hex::encode(sha2::Sha256::digest(&bytes)) != sha {

@@ -152,6 +152,12 @@ async fn a_contract_is_registered_counted_and_cancelled() {
     let id = submitted_and_resubmitted(&t.db, &org).await;
     let step = |action, reason| Step { action, reason, corrected_type: None, disputed: false };
     let register = Step { corrected_type: Some("service.general"), ..step(Action::Register, "") };
+    let refused = c::act(&t.db, id, 3, register, ACTOR).await.unwrap_err();
+    assert!(matches!(refused, StoreError::Market(MarketRefusal::NoSignedFile)), "{refused:?}");
+    let files = tempfile::tempdir().unwrap();
+    let pdf = b"%PDF-1.4\n%%EOF\n";
+    let f = market::contract_files::add_file(&t.db, files.path(), id, "合同.pdf", pdf, ACTOR);
+    f.await.unwrap();
     assert_eq!(c::act(&t.db, id, 3, register, ACTOR).await.unwrap(), Status::Registered);
     let k = c::contract(&t.db, id).await.unwrap().unwrap();
     let year = chrono::Datelike::year(&t.db.clock.today());

@@ -295,6 +295,11 @@ pub fn market(r: &MarketRefusal) -> Message {
         MarketRefusal::RoundOpen => ("challenge.err.round_open", vec![]),
         MarketRefusal::NotAProposal => ("challenge.err.not_a_proposal", vec![]),
         MarketRefusal::Report => ("challenge.err.report", vec![]),
+        MarketRefusal::ExpertsFirst => ("contract.err.experts_first", vec![]),
+        MarketRefusal::NoExpertsNeeded => ("contract.err.no_experts", vec![]),
+        MarketRefusal::NoSignedFile => ("contract.err.no_file", vec![]),
+        MarketRefusal::ChangedParties => ("contract.err.parties", vec![]),
+        MarketRefusal::NotOpenForChange => ("contract.err.not_open", vec![]),
     }
 }
 

@@ -24,13 +24,40 @@ const PAYMENT_ROWS: usize = 4;
 /// Whether `p` may take `action` on `c` (None: only look): its registrant's accounts resubmit;
 /// the registration office decides and cancels; both may look.
 pub fn may(p: &Principal, c: &Contract, action: Option<Action>) -> bool {
-    let own = matches!(p.scope, Scope::Organisation(o) if o == c.organisation_id)
-        && p.role.allows(Capability::RegisterContracts);
-    let office = p.role.allows(Capability::ManageMarket);
+    let (own, office) = sides(p, c);
     match action {
         None => own || office,
         Some(Action::Resubmit) => own,
         Some(_) => office,
+    }
+}
+
+/// Whether `p` is the registrant's (own) and whether the office.
+fn sides(p: &Principal, c: &Contract) -> (bool, bool) {
+    let own = matches!(p.scope, Scope::Organisation(o) if o == c.organisation_id)
+        && p.role.allows(Capability::RegisterContracts);
+    (own, p.role.allows(Capability::ManageMarket))
+}
+
+/// What is recorded on a registration besides its steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    /// The registrant uploads the signed contract's text.
+    Upload,
+    /// The office sends a large or disputed contract to the experts.
+    Experts,
+    /// The registrant asks to change a registered contract.
+    RequestChange,
+    /// The office records an objection, and decides changes and objections.
+    Object,
+}
+
+/// Whether `p` may record `what` on `c` (with [`may`], the one place of these checks).
+pub fn may_record(p: &Principal, c: &Contract, what: Record) -> bool {
+    let (own, office) = sides(p, c);
+    match what {
+        Record::Upload | Record::RequestChange => own,
+        Record::Experts | Record::Object => office,
     }
 }
 
@@ -132,6 +159,10 @@ struct FormPage {
     /// Each payment row: (due, amount).
     payments: Vec<(String, String)>,
     errors: FieldErrors,
+    /// Where the form goes: a new registration, or a change of registration `change`.
+    action: String,
+    change: Option<i64>,
+    reason: String,
 }
 
 fn form_page(ctx: &Ctx, input: ContractInput, errors: FieldErrors) -> FormPage {
@@ -156,7 +187,97 @@ fn form_page(ctx: &Ctx, input: ContractInput, errors: FieldErrors) -> FormPage {
         .collect();
     let payments =
         (0..PAYMENT_ROWS).map(|i| input.payments.get(i).cloned().unwrap_or_default()).collect();
-    FormPage { s: ctx.shell(), input, types, regions, costs, payments, errors }
+    FormPage {
+        s: ctx.shell(),
+        input,
+        types,
+        regions,
+        costs,
+        payments,
+        errors,
+        action: "/market/contracts".into(),
+        change: None,
+        reason: String::new(),
+    }
+}
+
+/// A registration's terms as its form shows them (for a change).
+fn input_of(c: &Contract) -> ContractInput {
+    ContractInput {
+        title: c.title.clone(),
+        contract_type: c.contract_type.clone(),
+        import: c.import,
+        seller_name: c.seller_name.clone(),
+        seller_code: c.seller_code.clone(),
+        buyer_name: c.buyer_name.clone(),
+        buyer_code: c.buyer_code.clone(),
+        buyer_region: c.buyer_region.clone(),
+        ip: c.ip.clone(),
+        subject: c.subject.clone(),
+        signed_on: c.signed_on.to_string(),
+        amount_wan: c.amount.wan_exact(),
+        costs: c.costs.iter().map(|x| (x.kind.clone(), x.amount.wan_exact())).collect(),
+        payments: c.payments.iter().map(|p| (p.due_on.to_string(), p.amount.wan_exact())).collect(),
+        electronic: c.electronic,
+    }
+}
+
+fn change_page(ctx: &Ctx, c: &Contract, input: ContractInput, errors: FieldErrors, reason: String) -> FormPage {
+    FormPage {
+        action: format!("/market/contracts/{}/change", c.id),
+        change: Some(c.id),
+        reason,
+        ..form_page(ctx, input, errors)
+    }
+}
+
+/// The form asking to change a registered contract, filled with its terms (the registrant).
+pub async fn change_form(
+    State(state): State<AppState>,
+    a: Auth<ViewWorkspace>,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let c = visible(&state, ctx, &a.principal, &id).await?;
+    if !may_record(&a.principal, &c, Record::RequestChange) {
+        return Err(ctx.err(AppError::forbidden()));
+    }
+    Ok(render(&change_page(ctx, &c, input_of(&c), FieldErrors::default(), String::new())))
+}
+
+/// Asks to change a registered contract: the same checks as a registration, a reason, the same
+/// parties.
+pub async fn request_change(
+    State(state): State<AppState>,
+    a: Auth<ViewWorkspace>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let c = visible(&state, ctx, &a.principal, &id).await?;
+    if !may_record(&a.principal, &c, Record::RequestChange) {
+        return Err(ctx.err(AppError::forbidden()));
+    }
+    let input = parse_input(ctx, &body)?;
+    let reason = crate::auth::parse_form::<Vec<(String, String)>>(ctx, &body)?
+        .into_iter()
+        .find(|(k, _)| k == "reason")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
+    let mut errors = match validate(&input) {
+        Ok(d) if !reason.trim().is_empty() => {
+            innocity_store::market::contract_changes::request_change(&state.db, c.id, &d, &reason, ctx.actor())
+                .await?;
+            return Ok(Redirect::to(&format!("/market/contracts/{}?done=change", c.id)).into_response());
+        }
+        Ok(_) => vec![],
+        Err(e) => e,
+    };
+    if reason.trim().is_empty() {
+        errors.push(innocity_core::orgs::FieldError { field: "reason", key: "err.required", args: vec![] });
+    }
+    let page = change_page(ctx, &c, input, FieldErrors(field_messages(ctx.lang, &errors)), reason);
+    Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
 /// The registrant's organisation: who it is, for the seller's fields and the check.
@@ -256,6 +377,8 @@ struct ContractPage {
     actions: Vec<(String, String)>,
     types: Vec<Choice>,
     notice: String,
+    /// The signed text, the experts, changes and objections.
+    r: super::contract_records::Records,
 }
 
 /// A registration as its page shows it.
@@ -349,7 +472,8 @@ pub async fn view(
         .get("done")
         .map(|d| t(lang, &format!("contract.done.{d}")).to_string())
         .unwrap_or_default();
-    Ok(render(&ContractPage { s: ctx.shell(), c: view_of(lang, &c), actions, types, notice }))
+    let r = super::contract_records::records(&state, ctx, &a.principal, &c).await?;
+    Ok(render(&ContractPage { s: ctx.shell(), c: view_of(lang, &c), actions, types, notice, r }))
 }
 
 #[derive(serde::Deserialize)]

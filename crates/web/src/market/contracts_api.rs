@@ -118,7 +118,7 @@ pub struct ApiContractInput {
     pub electronic: bool,
 }
 
-fn input_of(i: ApiContractInput) -> ContractInput {
+pub fn input_of(i: ApiContractInput) -> ContractInput {
     ContractInput {
         title: i.title,
         contract_type: i.contract_type,

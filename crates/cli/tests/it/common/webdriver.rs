@@ -82,6 +82,11 @@ impl Browser {
         self.post(&format!("/element/{e}/clear"), json!({}));
         self.post(&format!("/element/{e}/value"), json!({ "text": text }));
     }
+    /// Chooses a file for a file input (its path typed in, as WebDriver does it).
+    pub fn attach(&self, css: &str, path: &std::path::Path) {
+        let e = self.find(css);
+        self.post(&format!("/element/{e}/value"), json!({ "text": path.display().to_string() }));
+    }
     pub fn click(&self, css: &str) {
         let e = self.find(css);
         self.post(&format!("/element/{e}/click"), json!({}));

@@ -116,6 +116,7 @@ async fn registered_contract(t: &TestApp) -> String {
     });
     let r = json(t, "POST", "/api/v1/market/contracts", Some(&seller), body).await;
     let id = r.json()["id"].as_i64().unwrap();
+    super::upload_signed(t, &seller, id).await;
     let r = json(
         t,
         "POST",

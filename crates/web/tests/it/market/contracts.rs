@@ -90,6 +90,21 @@ async fn a_contract_goes_from_its_seller_through_the_office_into_the_figures() {
     );
     let register = [("action", "register"), ("version", "3"), ("contract_type", "licence.secret")];
     let r = t.post_form(&office, &page, &register).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "not before its signed text: {}", r.body);
+    assert!(r.body.contains("请登记人先上传已签订的合同文本"), "{}", r.body);
+    let files = format!("{page}/files");
+    let r = t.upload(&seller, &files, "合同.exe", b"MZ\x90\x00").await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "a program is not a contract: {}", r.body);
+    assert_eq!(t.upload(&office, &files, "合同.pdf", super::SIGNED_PDF).await.status, StatusCode::FORBIDDEN);
+    let r = t.upload(&seller, &files, "技术许可合同（签字版）.pdf", super::SIGNED_PDF).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let shown = t.get(&office, &page).await.body;
+    let href = shown.split("href=\"/market/contracts/").find(|x| x.contains("/files/")).unwrap();
+    let href = format!("/market/contracts/{}", href.split('"').next().unwrap());
+    let (status, _, bytes) = t.get_bytes(&office, &href).await;
+    assert_eq!((status, bytes.as_slice()), (StatusCode::OK, super::SIGNED_PDF), "the office reads it");
+    assert_eq!(t.get_bytes(&other, &href).await.0, StatusCode::NOT_FOUND);
+    let r = t.post_form(&office, &page, &register).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let body = t.get(&seller, &page).await.body;
     assert!(
@@ -193,6 +208,7 @@ async fn the_api_registers_a_contract_and_refuses_one_not_the_callers() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    super::upload_signed(&t, &seller, id).await;
     let r =
         json(&t, "POST", &format!("/api/v1/market/contracts/{id}/actions"), Some(&office), step)
             .await;

@@ -353,6 +353,29 @@ async fn the_api_carries_an_achievement_from_draft_to_listed() {
 
 mod brokerage;
 mod challenges;
+mod contract_records;
 mod contracts;
 mod demands;
 mod notices;
+
+/// A small real PDF: a signed contract's text.
+pub const SIGNED_PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// The registrant uploads the signed text of contract `id` through the API.
+pub async fn upload_signed(t: &TestApp, token: &str, id: i64) {
+    let boundary = "----signed";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"技术合同.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").into_bytes();
+    body.extend_from_slice(SIGNED_PDF);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let r = t
+        .send(
+            axum::http::Request::post(format!("/api/v1/market/contracts/{id}/files"))
+                .header("authorization", token)
+                .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+                .body(axum::body::Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
