@@ -297,7 +297,7 @@ pub struct ApiStepInput {
 }
 
 #[utoipa::path(post, path = "/api/v1/market/brokerages/{id}/steps", params(("id" = i64, Path)), request_body = ApiStepInput,
-    responses((status = 200, body = ApiBrokerage), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+    responses((status = 200, body = ApiBrokerage), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
 /// Records a step on an open brokerage.
 pub async fn api_step(
     State(state): State<AppState>,
