@@ -6,11 +6,11 @@ use super::demands::{Demand, OPEN as DEMAND_OPEN};
 use crate::audit::{self, Change};
 use crate::db::{Db, Result, StoreError, Tx};
 pub use crate::experts::ReviewPlan;
-use crate::experts::{self, Item, NewRound, Rules};
+use crate::experts::{self, Item};
 use crate::orgs::Actor;
 use crate::rows::{Fields, FromRow, columns, select};
 use chrono::{Datelike, NaiveDate};
-use innocity_core::experts::scoring::{Form, Method};
+use innocity_core::experts::scoring::Method;
 use innocity_core::market::challenges::{
     Action, Milestone, MilestoneStatus, MilestoneStep, Proposal, Raise, Status, milestone_next,
     next,

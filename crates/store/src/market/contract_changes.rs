@@ -131,7 +131,15 @@ fn json(t: Option<&Terms>) -> String {
 }
 
 /// A new change or objection on a registered contract with nothing else waiting.
-async fn open(db: &Db, c: &Contract, kind: &str, reason: &str, party: &str, proposed: Option<&Terms>, actor: Actor<'_>) -> Result<i64> {
+async fn open(
+    db: &Db,
+    c: &Contract,
+    kind: &str,
+    reason: &str,
+    party: &str,
+    proposed: Option<&Terms>,
+    actor: Actor<'_>,
+) -> Result<i64> {
     let tx = db.begin_write().await?;
     let waiting: Option<ChangeRow> = tx
         .row(
@@ -272,9 +280,6 @@ pub async fn decide(
 
 /// A registration's changes and objections, in the order they came.
 pub async fn of_contract(db: &Db, contract_id: i64) -> Result<Vec<ChangeRow>> {
-    db.rows(
-        &select::<ChangeRow>("WHERE contract_id = ? ORDER BY id"),
-        vec![contract_id.into()],
-    )
-    .await
+    db.rows(&select::<ChangeRow>("WHERE contract_id = ? ORDER BY id"), vec![contract_id.into()])
+        .await
 }

@@ -56,7 +56,8 @@ pub async fn add_file(
             action: "file",
         }));
     }
-    let (content_type, sha, safe_name) = crate::projects::checked_upload(files, name, bytes).await?;
+    let (content_type, sha, safe_name) =
+        crate::projects::checked_upload(files, name, bytes).await?;
     let tx = db.begin_write().await?;
     let same: Option<ContractFile> = tx
         .row(
@@ -92,11 +93,8 @@ pub async fn add_file(
 
 /// A registration's files, in the order they came.
 pub async fn files_of(db: &Db, contract_id: i64) -> Result<Vec<ContractFile>> {
-    db.rows(
-        &select::<ContractFile>("WHERE contract_id = ? ORDER BY id"),
-        vec![contract_id.into()],
-    )
-    .await
+    db.rows(&select::<ContractFile>("WHERE contract_id = ? ORDER BY id"), vec![contract_id.into()])
+        .await
 }
 
 /// A file of a registration and its bytes (checked against the digest).
@@ -120,8 +118,7 @@ pub async fn file(
 
 /// Refuses to register a contract whose signed text is not uploaded.
 pub(super) async fn has_text(tx: &Tx, c: &Contract) -> Result<()> {
-    let any: Option<ContractFile> = tx
-        .row(&select::<ContractFile>("WHERE contract_id = ? LIMIT 1"), vec![c.id.into()])
-        .await?;
+    let any: Option<ContractFile> =
+        tx.row(&select::<ContractFile>("WHERE contract_id = ? LIMIT 1"), vec![c.id.into()]).await?;
     any.map(|_| ()).ok_or(StoreError::Market(MarketRefusal::NoSignedFile))
 }

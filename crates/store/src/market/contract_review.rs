@@ -57,7 +57,8 @@ pub async fn send_to_experts(
         return Err(StoreError::Market(MarketRefusal::NoExpertsNeeded));
     }
     let year = i64::from(tx.clock.today().year());
-    let round = plan.round(format!("HT{:06}-ZJ", c.id), format!("技术合同认定登记 {}", c.title), year);
+    let round =
+        plan.round(format!("HT{:06}-ZJ", c.id), format!("技术合同认定登记 {}", c.title), year);
     let round_id = experts::create_round_in(&tx, db, &round, &[item(&c)], actor).await?;
     tx.exec(
         "UPDATE tech_contracts SET review_round_id = ?, updated_at = ?, version = version + 1 WHERE id = ?",

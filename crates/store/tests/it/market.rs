@@ -147,7 +147,7 @@ async fn drafted_submitted_returned_and_submitted_again(db: &innocity_store::Db)
 async fn a_contract_is_registered_counted_and_cancelled() {
     use innocity_core::market::contracts::{Action, Status};
     use innocity_store::market::contracts::{self as c, Step};
-    let t = demo_db(10).await;
+    let t = experts_db(30).await;
     let org = innocity_store::orgs::get(&t.db, 1).await.unwrap().unwrap();
     let id = submitted_and_resubmitted(&t.db, &org).await;
     let step = |action, reason| Step { action, reason, corrected_type: None, disputed: false };
@@ -158,7 +158,10 @@ async fn a_contract_is_registered_counted_and_cancelled() {
     let pdf = b"%PDF-1.4\n%%EOF\n";
     let f = market::contract_files::add_file(&t.db, files.path(), id, "合同.pdf", pdf, ACTOR);
     f.await.unwrap();
-    assert_eq!(c::act(&t.db, id, 3, register, ACTOR).await.unwrap(), Status::Registered);
+    let refused = c::act(&t.db, id, 3, register, ACTOR).await.unwrap_err();
+    assert!(matches!(refused, StoreError::Market(MarketRefusal::ExpertsFirst)), "{refused:?}");
+    heard_by_experts(&t.db, id).await;
+    assert_eq!(c::act(&t.db, id, 4, register, ACTOR).await.unwrap(), Status::Registered);
     let k = c::contract(&t.db, id).await.unwrap().unwrap();
     let year = chrono::Datelike::year(&t.db.clock.today());
     assert_eq!(k.registration_no, Some(format!("TC{year}000001")));
@@ -183,12 +186,29 @@ async fn a_contract_is_registered_counted_and_cancelled() {
     let v = value().await;
     assert_eq!((v.value, v.source.as_str()), (0.06, "register"));
     let cancel = step(Action::Cancel, "双方解除合同。");
-    assert_eq!(c::act(&t.db, id, 4, cancel, ACTOR).await.unwrap(), Status::Cancelled);
+    assert_eq!(c::act(&t.db, id, 5, cancel, ACTOR).await.unwrap(), Status::Cancelled);
     let from = chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
     let left = c::registered_between(&t.db, from, t.db.clock.today()).await.unwrap();
     assert!(left.is_empty(), "a cancelled contract leaves the totals");
     compute().await.unwrap();
     assert_eq!(value().await.value, 0.0, "and the indicator");
+}
+
+/// A large contract (at version 3) heard by three assigned experts, the round closed.
+async fn heard_by_experts(db: &innocity_store::Db, id: i64) {
+    use innocity_store::experts::{self, Mode, ReviewPlan};
+    let today = db.clock.today();
+    let plan =
+        ReviewPlan { name: "专家评议".into(), mode: Mode::Assign, demand: 3, deadline: today };
+    let round = market::contract_review::send_to_experts(db, id, 3, &plan, ACTOR).await.unwrap();
+    experts::run_assignment(db, round, today, ACTOR).await.unwrap();
+    for a in experts::assignments(db, round).await.unwrap() {
+        let e = experts::get(db, a.expert_id).await.unwrap().unwrap();
+        let user = innocity_demo::experts::demo_user_for(db, &e).await.unwrap();
+        let input = innocity_demo::experts::scores_for(8.0, a.version);
+        experts::save_review(db, a.id, user, &input, today, ACTOR).await.unwrap();
+    }
+    experts::close_round(db, round, ACTOR).await.unwrap();
 }
 
 /// Submitted by the seller only, once; materials asked for and resubmitted ten days later

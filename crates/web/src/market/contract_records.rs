@@ -134,7 +134,12 @@ fn change_line(lang: Lang, office: bool, r: ChangeRow) -> ChangeLine {
 }
 
 /// The contract page's sections for `p`.
-pub async fn records(state: &AppState, ctx: &Ctx, p: &Principal, c: &Contract) -> AppResult<Records> {
+pub async fn records(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    c: &Contract,
+) -> AppResult<Records> {
     let lang = ctx.lang;
     let files = files::files_of(&state.db, c.id)
         .await?
@@ -237,8 +242,8 @@ pub async fn send_to_experts(
     let ctx = &a.ctx;
     let c = recordable(&state, ctx, &a.principal, &id, Record::Experts).await?;
     let f: ExpertsForm = crate::auth::parse_form(ctx, &body)?;
-    let plan = super::challenges::review_plan(&f.plan, ctx.today())
-        .map_err(|e| field_problem(ctx, &e))?;
+    let plan =
+        super::challenges::review_plan(&f.plan, ctx.today()).map_err(|e| field_problem(ctx, &e))?;
     let round = review::send_to_experts(&state.db, c.id, f.version, &plan, ctx.actor()).await?;
     Ok(Redirect::to(&format!("/reviews/{round}")).into_response())
 }
@@ -434,10 +439,14 @@ pub async fn api_send_to_experts(
     let ctx = &a.ctx;
     let c = recordable(&state, ctx, &a.principal, &id, Record::Experts).await?;
     let i: ApiExpertsInput = json_body(ctx, &headers, &body)?;
-    let input =
-        ReviewInput { name: i.name, mode: i.mode, experts: i.experts.to_string(), deadline: i.deadline };
-    let plan = super::challenges::review_plan(&input, ctx.today())
-        .map_err(|e| field_problem(ctx, &e))?;
+    let input = ReviewInput {
+        name: i.name,
+        mode: i.mode,
+        experts: i.experts.to_string(),
+        deadline: i.deadline,
+    };
+    let plan =
+        super::challenges::review_plan(&input, ctx.today()).map_err(|e| field_problem(ctx, &e))?;
     let round_id = review::send_to_experts(&state.db, c.id, i.version, &plan, ctx.actor()).await?;
     Ok((StatusCode::CREATED, Json(ApiRound { round_id })).into_response())
 }

@@ -222,7 +222,13 @@ fn input_of(c: &Contract) -> ContractInput {
     }
 }
 
-fn change_page(ctx: &Ctx, c: &Contract, input: ContractInput, errors: FieldErrors, reason: String) -> FormPage {
+fn change_page(
+    ctx: &Ctx,
+    c: &Contract,
+    input: ContractInput,
+    errors: FieldErrors,
+    reason: String,
+) -> FormPage {
     FormPage {
         action: format!("/market/contracts/{}/change", c.id),
         change: Some(c.id),
@@ -266,15 +272,27 @@ pub async fn request_change(
         .unwrap_or_default();
     let mut errors = match validate(&input) {
         Ok(d) if !reason.trim().is_empty() => {
-            innocity_store::market::contract_changes::request_change(&state.db, c.id, &d, &reason, ctx.actor())
-                .await?;
-            return Ok(Redirect::to(&format!("/market/contracts/{}?done=change", c.id)).into_response());
+            innocity_store::market::contract_changes::request_change(
+                &state.db,
+                c.id,
+                &d,
+                &reason,
+                ctx.actor(),
+            )
+            .await?;
+            return Ok(
+                Redirect::to(&format!("/market/contracts/{}?done=change", c.id)).into_response()
+            );
         }
         Ok(_) => vec![],
         Err(e) => e,
     };
     if reason.trim().is_empty() {
-        errors.push(innocity_core::orgs::FieldError { field: "reason", key: "err.required", args: vec![] });
+        errors.push(innocity_core::orgs::FieldError {
+            field: "reason",
+            key: "err.required",
+            args: vec![],
+        });
     }
     let page = change_page(ctx, &c, input, FieldErrors(field_messages(ctx.lang, &errors)), reason);
     Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))

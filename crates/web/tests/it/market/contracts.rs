@@ -95,14 +95,21 @@ async fn a_contract_goes_from_its_seller_through_the_office_into_the_figures() {
     let files = format!("{page}/files");
     let r = t.upload(&seller, &files, "合同.exe", b"MZ\x90\x00").await;
     assert_eq!(r.status, StatusCode::CONFLICT, "a program is not a contract: {}", r.body);
-    assert_eq!(t.upload(&office, &files, "合同.pdf", super::SIGNED_PDF).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.upload(&office, &files, "合同.pdf", super::SIGNED_PDF).await.status,
+        StatusCode::FORBIDDEN
+    );
     let r = t.upload(&seller, &files, "技术许可合同（签字版）.pdf", super::SIGNED_PDF).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let shown = t.get(&office, &page).await.body;
     let href = shown.split("href=\"/market/contracts/").find(|x| x.contains("/files/")).unwrap();
     let href = format!("/market/contracts/{}", href.split('"').next().unwrap());
     let (status, _, bytes) = t.get_bytes(&office, &href).await;
-    assert_eq!((status, bytes.as_slice()), (StatusCode::OK, super::SIGNED_PDF), "the office reads it");
+    assert_eq!(
+        (status, bytes.as_slice()),
+        (StatusCode::OK, super::SIGNED_PDF),
+        "the office reads it"
+    );
     assert_eq!(t.get_bytes(&other, &href).await.0, StatusCode::NOT_FOUND);
     let r = t.post_form(&office, &page, &register).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
