@@ -233,5 +233,47 @@ pub async fn seed_contracts(db: &Db, turnovers: &[ZoneYear]) -> Result<usize> {
         }
     }
     let actor = innocity_store::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
-    register::import_history(db, &out, actor).await
+    let n = register::import_history(db, &out, actor).await?;
+    changes_and_objections(db, &out, actor).await?;
+    Ok(n)
+}
+
+/// Three of the last year's registrations changed (their payments put off three months: the
+/// totals stay) and an objection dismissed: the register's records of their own.
+async fn changes_and_objections(
+    db: &Db,
+    out: &[Historic],
+    actor: innocity_store::orgs::Actor<'_>,
+) -> Result<()> {
+    use innocity_store::market::contract_changes as records;
+    let last_year = out.iter().filter_map(|h| h.registered_on).map(|d| chrono::Datelike::year(&d)).max();
+    let chosen = out.iter().filter(|h| {
+        h.status == Status::Registered
+            && h.registered_on.map(|d| chrono::Datelike::year(&d)) == last_year
+    });
+    for (k, h) in chosen.take(4).enumerate() {
+        let Some(no) = h.registration_no.clone() else { continue };
+        let ids = db
+            .read("SELECT id FROM tech_contracts WHERE registration_no = ?", vec![no.into()], |r| {
+                r.int(0)
+            })
+            .await?;
+        let Some(&id) = ids.first() else { continue };
+        if k < 3 {
+            let mut d = h.draft.clone();
+            for p in &mut d.payments {
+                p.due_on = p.due_on.checked_add_months(chrono::Months::new(3)).unwrap_or(p.due_on);
+            }
+            let why = "受原材料供应影响，双方协商将各期付款顺延三个月。";
+            let r = records::request_change(db, id, &d, why, actor).await?;
+            let ok = "付款安排调整不影响合同成交额和技术交易额，同意变更。";
+            records::decide(db, id, r, true, ok, actor).await?;
+        } else {
+            let grounds = "认为合同标的使用了本院在先专利的技术方案。";
+            let r = records::record_objection(db, id, "甘肃某化工研究院", grounds, actor).await?;
+            let no = "经核查，合同标的与异议人专利的技术方案不同，异议不成立。";
+            records::decide(db, id, r, false, no, actor).await?;
+        }
+    }
+    Ok(())
 }

@@ -29,10 +29,24 @@ pub async fn seed_market(db: &Db, csl_tsv: &str) -> Result<usize> {
     for (owner, share) in owners.iter().zip(&shares) {
         n += market::import(db, *owner, share, actor).await?.added;
     }
+    describe_offers(db).await?;
     seed_demands(db, &papers_again(csl_tsv)?, actor).await?;
     seed_brokerage(db, actor).await?;
     crate::challenges::seed_challenges(db, actor).await?;
     Ok(n)
+}
+
+/// The papers say nothing of maturity, transfer modes or price: the demo gives each listed
+/// paper plausible ones (by its id: TRL 3–9, one or two modes, 5–600 万元 or negotiable), so
+/// the market's facets have something to narrow by.
+async fn describe_offers(db: &Db) -> Result<()> {
+    let tx = db.begin_write().await?;
+    tx.exec(
+        "UPDATE market_achievements SET maturity = 3 + id % 7, modes = CASE id % 4 WHEN 0 THEN 'transfer;licence' WHEN 1 THEN 'licence' WHEN 2 THEN 'joint' ELSE 'equity;joint' END, price_fen = CASE WHEN id % 5 = 0 THEN NULL ELSE (5 + (id * 37) % 600) * 1000000 END WHERE external_id IS NOT NULL",
+        vec![],
+    )
+    .await?;
+    tx.commit().await
 }
 
 /// The demo broker's records (the `provider` account's service organisation): one carried to a

@@ -17,10 +17,10 @@ mod achievements;
 pub mod brokerage;
 pub mod challenges;
 pub mod contract_changes;
-pub mod contract_files;
 pub mod contract_review;
 pub mod contracts;
 pub mod demands;
+pub mod files;
 pub mod notices;
 pub use achievements::*;
 

@@ -66,8 +66,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (20, "notices of new matches", include_str!("../migrations/0020_market_notices.sql")),
     (
         21,
-        "contract files, changes, objections and expert review",
-        include_str!("../migrations/0021_contract_files_changes_review.sql"),
+        "market files; contract changes, objections and expert review",
+        include_str!("../migrations/0021_market_files_contract_records.sql"),
     ),
 ];
 

@@ -1,6 +1,7 @@
 //! The technology market (技术市场): its public search over listed achievements, an
 //! achievement's public page, and the same search as `/api/v1/market/achievements`
 //! (`../shared/contracts/market-search.md`).
+pub mod achievement_files;
 pub mod api;
 pub mod brokerage;
 pub mod challenges;
@@ -9,7 +10,9 @@ pub mod contract_records;
 pub mod contracts;
 pub mod contracts_api;
 pub mod demands;
+pub mod facets;
 pub mod figures;
+pub mod kinds;
 pub mod finding;
 pub mod matching;
 pub mod notices;
@@ -81,6 +84,15 @@ pub fn asked(ctx: &Ctx, q: &HashMap<String, String>) -> AppResult<Asked> {
         Some(m) if innocity_core::market::MODES.contains(&m) => Some(m.to_string()),
         Some(m) => return Err(bad("mode", m)),
     };
+    let price_band = match given("price") {
+        None => None,
+        Some(v) => Some(
+            v.parse::<u8>()
+                .ok()
+                .filter(|b| *b <= innocity_core::market::search::NEGOTIABLE)
+                .ok_or_else(|| bad("price", v))?,
+        ),
+    };
     Ok(Asked {
         q: text.to_string(),
         filter: Filter {
@@ -88,6 +100,7 @@ pub fn asked(ctx: &Ctx, q: &HashMap<String, String>) -> AppResult<Asked> {
             zone: given("zone").map(String::from),
             maturity,
             mode,
+            price_band,
         },
         offset,
         limit,
@@ -187,6 +200,12 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
             "/api/v1/market/contracts/{id}/changes/{record}/decision",
             post(contract_records::api_decide),
         )
+        .route("/market/mine/{id}/files", post(achievement_files::upload))
+        .route("/market/achievements/{id}/files/{file}", get(achievement_files::download))
+        .route("/api/v1/market/achievements/{id}/files", get(achievement_files::api_list))
+        .route("/api/v1/market/achievements/{id}/files/{file}", get(achievement_files::download))
+        .route("/api/v1/market/my/achievements/{id}/files", post(achievement_files::api_upload))
+        .route("/api/v1/market/search", get(kinds::api_search))
         .route("/market/notices", get(notices::page))
         .route("/market/notices/read", post(notices::mark_read))
         .route("/api/v1/market/notices", get(notices::api_list))

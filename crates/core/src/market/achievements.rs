@@ -87,6 +87,12 @@ pub fn next(from: Status, action: Action) -> Result<Status, NotNow> {
 /// Days a newly listed achievement is in its public notice (公示) before it is traded.
 pub const NOTICE_DAYS: i64 = 15;
 
+/// The last day of the public notice of an achievement listed on `listed` (the listing day
+/// counts as the first).
+pub fn notice_until(listed: chrono::NaiveDate) -> chrono::NaiveDate {
+    listed + chrono::Duration::days(NOTICE_DAYS - 1)
+}
+
 /// Characters a description may hold.
 pub const DESCRIPTION_CHARS: usize = 5_000;
 
@@ -316,6 +322,13 @@ pub fn validate(i: &AchievementInput) -> Result<AchievementDraft, Vec<FieldError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_public_notice_runs_fifteen_days_from_the_listing_day() {
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(notice_until(d("2026-12-05")), d("2026-12-19"));
+        assert_eq!(notice_until(d("2026-12-31")), d("2027-01-14"));
+    }
 
     #[test]
     fn patent_numbers_are_checked_by_their_check_digit() {

@@ -30,7 +30,24 @@ pub struct Facets {
     pub maturity: u8,
     /// Transfer modes (codes of [`super::MODES`]).
     pub modes: Vec<String>,
+    /// The asking price in fen; `None`: negotiable (面议).
+    pub price_fen: Option<i64>,
 }
+
+/// The price band of a price: 0 up to the first of [`super::PRICE_BANDS_WAN`] (inclusive),
+/// then one band per bound, then above the last; [`NEGOTIABLE`] when there is no price.
+pub fn price_band(price_fen: Option<i64>) -> u8 {
+    match price_fen {
+        None => NEGOTIABLE,
+        Some(fen) => super::PRICE_BANDS_WAN
+            .iter()
+            .position(|wan| fen <= wan * 1_000_000)
+            .unwrap_or(super::PRICE_BANDS_WAN.len()) as u8,
+    }
+}
+
+/// The band of achievements without a price.
+pub const NEGOTIABLE: u8 = super::PRICE_BANDS_WAN.len() as u8 + 1;
 
 /// A narrowing: each given value must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,6 +56,8 @@ pub struct Filter {
     pub zone: Option<String>,
     pub maturity: Option<u8>,
     pub mode: Option<String>,
+    /// A band of [`price_band`].
+    pub price_band: Option<u8>,
 }
 
 impl Filter {
@@ -47,6 +66,7 @@ impl Filter {
             && self.zone.as_ref().is_none_or(|z| *z == f.zone)
             && self.maturity.is_none_or(|m| m == f.maturity)
             && self.mode.as_ref().is_none_or(|m| f.modes.contains(m))
+            && self.price_band.is_none_or(|b| b == price_band(f.price_fen))
     }
 }
 
@@ -66,6 +86,44 @@ pub struct Found {
     pub hits: Vec<Hit>,
     /// (discipline, count) over all matches, most first.
     pub disciplines: Vec<(String, usize)>,
+    /// (zone code, count), most first.
+    pub zones: Vec<(String, usize)>,
+    /// (technology readiness level, count), by level; 0: not stated.
+    pub maturities: Vec<(u8, usize)>,
+    /// (transfer mode, count) in the order of [`super::MODES`].
+    pub modes: Vec<(String, usize)>,
+    /// (price band, count) by band (see [`price_band`]).
+    pub price_bands: Vec<(u8, usize)>,
+}
+
+/// Facet values by number, counted per query without hashing.
+#[derive(Default)]
+struct Numbering {
+    values: Vec<String>,
+    number_of: HashMap<String, u32>,
+}
+
+impl Numbering {
+    fn number(&mut self, v: &str) -> u32 {
+        if let Some(&n) = self.number_of.get(v) {
+            return n;
+        }
+        let n = self.values.len() as u32;
+        self.values.push(v.to_string());
+        self.number_of.insert(v.to_string(), n);
+        n
+    }
+    /// The values counted, most first, then by value; empty values left out.
+    fn counted(&self, counts: Vec<usize>) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = counts
+            .into_iter()
+            .enumerate()
+            .filter(|(v, n)| *n > 0 && !self.values[*v].is_empty())
+            .map(|(v, n)| (self.values[v].clone(), n))
+            .collect();
+        out.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+        out
+    }
 }
 
 /// The ranking's constants (tuned on queries built from the demo's papers, never on one paper).
@@ -94,8 +152,12 @@ struct Posting {
 
 struct Slot {
     doc: Doc,
-    /// The discipline's number in [`Index::disciplines`] (counted per query without hashing).
+    /// The discipline's and the zone's numbers (counted per query without hashing).
     discipline: u32,
+    zone: u32,
+    /// Bit `i` set: offered in mode `MODES[i]`.
+    modes: u8,
+    band: u8,
 }
 
 /// The index. Not thread-safe by itself: the server keeps it behind a lock.
@@ -117,9 +179,34 @@ pub struct Index {
     slot_of: HashMap<i64, u32>,
     live: usize,
     total_lengths: [u64; 3],
-    /// Disciplines by number, and their numbers.
-    disciplines: Vec<String>,
-    discipline_of: HashMap<String, u32>,
+    disciplines: Numbering,
+    zones: Numbering,
+}
+
+/// The matches' facet counts, by number.
+#[derive(Default)]
+struct Tally {
+    disciplines: Vec<usize>,
+    zones: Vec<usize>,
+    maturities: [usize; 10],
+    modes: [usize; super::MODES.len()],
+    bands: [usize; NEGOTIABLE as usize + 1],
+}
+
+impl Tally {
+    fn add(&mut self, s: &Slot) {
+        self.disciplines[s.discipline as usize] += 1;
+        self.zones[s.zone as usize] += 1;
+        self.maturities[usize::from(s.doc.facets.maturity.min(9))] += 1;
+        for (i, n) in self.modes.iter_mut().enumerate() {
+            *n += usize::from(s.modes >> i & 1);
+        }
+        self.bands[usize::from(s.band)] += 1;
+    }
+}
+
+fn counted_by_number(counts: &[usize]) -> Vec<(u8, usize)> {
+    counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(v, n)| (v as u8, *n)).collect()
 }
 
 /// A document's terms per field, analysed outside the index's lock.
@@ -171,12 +258,16 @@ impl Index {
             self.postings[t as usize].push(Posting { slot, tf });
         }
         self.slot_of.insert(a.doc.id, slot);
-        let next = self.disciplines.len() as u32;
-        let discipline = *self.discipline_of.entry(a.doc.facets.discipline.clone()).or_insert(next);
-        if discipline == next {
-            self.disciplines.push(a.doc.facets.discipline.clone());
-        }
-        self.slots.push(Slot { doc: a.doc, discipline });
+        let f = &a.doc.facets;
+        let discipline = self.disciplines.number(&f.discipline);
+        let zone = self.zones.number(&f.zone);
+        let modes = super::MODES
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| f.modes.iter().any(|x| x == *m))
+            .fold(0u8, |bits, (i, _)| bits | 1 << i);
+        let band = price_band(f.price_fen);
+        self.slots.push(Slot { doc: a.doc, discipline, zone, modes, band });
         self.shapes.push(Shape { lengths, live: true });
         self.live += 1;
     }
@@ -233,17 +324,14 @@ impl Index {
         } else {
             self.ranked(&terms, filter, offset.saturating_add(limit))
         };
-        let mut counts = vec![0usize; self.disciplines.len()];
+        let mut tally = Tally {
+            disciplines: vec![0; self.disciplines.values.len()],
+            zones: vec![0; self.zones.values.len()],
+            ..Tally::default()
+        };
         for (slot, _) in &scored {
-            counts[self.slots[*slot as usize].discipline as usize] += 1;
+            tally.add(&self.slots[*slot as usize]);
         }
-        let mut disciplines: Vec<(String, usize)> = counts
-            .into_iter()
-            .enumerate()
-            .filter(|(_, n)| *n > 0)
-            .map(|(d, n)| (self.disciplines[d].clone(), n))
-            .collect();
-        disciplines.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
         let hits = scored
             .iter()
             .skip(offset)
@@ -253,7 +341,20 @@ impl Index {
                 Hit { id: d.id, external_id: d.external_id.clone(), title: d.title.clone(), score }
             })
             .collect();
-        Found { total: scored.len(), hits, disciplines }
+        Found {
+            total: scored.len(),
+            hits,
+            disciplines: self.disciplines.counted(tally.disciplines),
+            zones: self.zones.counted(tally.zones),
+            maturities: counted_by_number(&tally.maturities),
+            modes: super::MODES
+                .iter()
+                .zip(tally.modes)
+                .filter(|(_, n)| *n > 0)
+                .map(|(m, n)| (m.to_string(), n))
+                .collect(),
+            price_bands: counted_by_number(&tally.bands),
+        }
     }
 
     fn newest(&self, filter: &Filter) -> Vec<(u32, f32)> {
@@ -354,6 +455,51 @@ mod tests {
 
     fn ids(f: &Found) -> Vec<i64> {
         f.hits.iter().map(|h| h.id).collect()
+    }
+
+    #[test]
+    fn price_bands_have_inclusive_upper_bounds_and_negotiable_apart() {
+        let wan = |w: i64| Some(w * 1_000_000);
+        assert_eq!(price_band(wan(0)), 0);
+        assert_eq!(price_band(wan(10)), 0, "10 万元 is in the first band");
+        assert_eq!(price_band(Some(10 * 1_000_000 + 1)), 1);
+        assert_eq!(price_band(wan(50)), 1);
+        assert_eq!(price_band(wan(500)), 3);
+        assert_eq!(price_band(wan(501)), 4);
+        assert_eq!(price_band(None), NEGOTIABLE);
+    }
+
+    #[test]
+    fn every_facet_is_counted_over_all_matches_and_narrows() {
+        let a = Analyzer::default();
+        let mut idx = Index::default();
+        let facet = |zone: &str, maturity: u8, modes: &[&str], price: Option<i64>| Facets {
+            discipline: "材料科学".into(),
+            zone: zone.into(),
+            maturity,
+            modes: modes.iter().map(|m| m.to_string()).collect(),
+            price_fen: price,
+        };
+        let docs = [
+            (1, facet("LZGX", 7, &["transfer", "licence"], Some(30_000_000))),
+            (2, facet("LZGX", 5, &["licence"], None)),
+            (3, facet("BYGX", 7, &["joint"], Some(800_000_000))),
+        ];
+        for (id, f) in docs {
+            let d = Doc { facets: f, ..doc(id, "稀土永磁材料制备", "材料科学", id) };
+            idx.upsert(analyse(&a, d));
+        }
+        let all = idx.search(&a, "稀土永磁", &Filter::default(), 0, 1);
+        assert_eq!(all.total, 3);
+        assert_eq!(all.zones, vec![("LZGX".to_string(), 2), ("BYGX".to_string(), 1)]);
+        assert_eq!(all.maturities, vec![(5, 1), (7, 2)]);
+        let modes: Vec<(&str, usize)> = all.modes.iter().map(|(m, n)| (m.as_str(), *n)).collect();
+        assert_eq!(modes, vec![("transfer", 1), ("licence", 2), ("joint", 1)]);
+        assert_eq!(all.price_bands, vec![(1, 1), (4, 1), (NEGOTIABLE, 1)]);
+        let narrow = |f: Filter| ids(&idx.search(&a, "稀土永磁", &f, 0, 10)).len();
+        assert_eq!(narrow(Filter { zone: Some("BYGX".into()), ..Filter::default() }), 1);
+        assert_eq!(narrow(Filter { price_band: Some(NEGOTIABLE), ..Filter::default() }), 1);
+        assert_eq!(narrow(Filter { mode: Some("licence".into()), maturity: Some(7), ..Filter::default() }), 1);
     }
 
     #[test]

@@ -283,7 +283,7 @@ impl Restoring<'_> {
 
 /// The stored file a restored row points at (attachments, call files, contract files), if any.
 fn file_ref(table: &str, cols: &[(&str, Col)], values: &[Value]) -> Option<FileRef> {
-    if !["attachments", "call_files", "tech_contract_files"].contains(&table) {
+    if !["attachments", "call_files", "market_files"].contains(&table) {
         return None;
     }
     let at = |name: &str| cols.iter().position(|c| c.0 == name).and_then(|i| values.get(i));

@@ -755,11 +755,12 @@ pub(super) const TABLES: &[Table] = &[
         ],
     ),
     (
-        "tech_contract_files",
+        "market_files",
         "id",
         &[
             ("id", Col::Int),
-            ("contract_id", Col::Int),
+            ("subject", Col::Text),
+            ("subject_id", Col::Int),
             ("name", Col::Text),
             ("content_type", Col::Text),
             ("size", Col::Int),

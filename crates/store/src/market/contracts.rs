@@ -258,7 +258,7 @@ pub async fn act(
         action: step.action.code(),
     }))?;
     if to == Status::Registered {
-        super::contract_files::has_text(&tx, &c).await?;
+        super::files::has_text(&tx, &c).await?;
         super::contract_review::heard(&tx, &c).await?;
     }
     let ty = match step.corrected_type.filter(|t| !t.is_empty()) {

@@ -156,7 +156,8 @@ async fn a_contract_is_registered_counted_and_cancelled() {
     assert!(matches!(refused, StoreError::Market(MarketRefusal::NoSignedFile)), "{refused:?}");
     let files = tempfile::tempdir().unwrap();
     let pdf = b"%PDF-1.4\n%%EOF\n";
-    let f = market::contract_files::add_file(&t.db, files.path(), id, "合同.pdf", pdf, ACTOR);
+    let contract = market::files::Subject::Contract;
+    let f = market::files::add_file(&t.db, files.path(), contract, id, "合同.pdf", pdf, ACTOR);
     f.await.unwrap();
     let refused = c::act(&t.db, id, 3, register, ACTOR).await.unwrap_err();
     assert!(matches!(refused, StoreError::Market(MarketRefusal::ExpertsFirst)), "{refused:?}");

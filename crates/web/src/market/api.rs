@@ -42,6 +42,9 @@ pub struct ApiAchievement {
     pub registration_no: Option<String>,
     pub views: i64,
     pub version: i64,
+    /// A listed achievement's public notice (公示) runs to this day, `YYYY-MM-DD`, while it
+    /// runs (on the public operation only).
+    pub notice_until: Option<String>,
 }
 
 fn api_achievement(a: Achievement) -> ApiAchievement {
@@ -65,6 +68,7 @@ fn api_achievement(a: Achievement) -> ApiAchievement {
         registration_no: a.registration_no,
         views: a.views,
         version: a.version,
+        notice_until: None,
     }
 }
 
@@ -287,7 +291,13 @@ pub async fn listed_achievement(
         .await?
         .filter(|r| r.status == store::LISTED)
         .ok_or_else(|| ctx.err(AppError::not_found()))?;
-    Ok(Json(ApiAchievement { contact: String::new(), views: 0, ..api_achievement(r) }))
+    let notice_until = ctx
+        .clock
+        .date_of_ms(r.listed_at)
+        .map(innocity_core::market::achievements::notice_until)
+        .filter(|end| *end >= ctx.today())
+        .map(|d| d.to_string());
+    Ok(Json(ApiAchievement { contact: String::new(), views: 0, notice_until, ..api_achievement(r) }))
 }
 
 /// A question about a listed achievement.

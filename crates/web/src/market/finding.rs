@@ -1,6 +1,7 @@
 //! Finding achievements: the public search page, an achievement's page, and the search as a
 //! JSON operation (the contract's `GET /api/v1/market/achievements`).
 use super::search::{Search, SearchError};
+use super::kinds::{KINDS, Kind};
 use super::{Asked, asked};
 use crate::app::AppState;
 use crate::auth::Ctx;
@@ -57,6 +58,18 @@ pub struct ApiAchievementPage {
     pub items: Vec<ApiAchievementHit>,
     /// The matches by discipline, most first.
     pub disciplines: Vec<ApiFacetCount>,
+    /// By zone (code), most first.
+    pub zones: Vec<ApiFacetCount>,
+    /// By technology readiness level (1–9; 0: not stated).
+    pub maturities: Vec<ApiFacetCount>,
+    /// By transfer mode (transfer, licence, equity, joint).
+    pub modes: Vec<ApiFacetCount>,
+    /// By price band: 0 up to 10 万元, 1 to 50, 2 to 100, 3 to 500, 4 above, 5 negotiable.
+    pub price_bands: Vec<ApiFacetCount>,
+}
+
+fn counts<T: ToString>(v: Vec<(T, usize)>) -> Vec<ApiFacetCount> {
+    v.into_iter().map(|(value, count)| ApiFacetCount { value: value.to_string(), count }).collect()
 }
 
 #[utoipa::path(get, path = "/api/v1/market/achievements",
@@ -66,7 +79,8 @@ pub struct ApiAchievementPage {
         ("offset" = Option<usize>, Query, minimum = 0, maximum = 10000, description = "results skipped (paging)"),
         ("discipline" = Option<String>, Query), ("zone" = Option<String>, Query, description = "zone code"),
         ("maturity" = Option<u8>, Query, minimum = 1, maximum = 9, description = "technology readiness level"),
-        ("mode" = Option<String>, Query, description = "transfer, licence, equity or joint")),
+        ("mode" = Option<String>, Query, description = "transfer, licence, equity or joint"),
+        ("price" = Option<u8>, Query, minimum = 0, maximum = 5, description = "price band: 0 up to 10 万元, 1 to 50, 2 to 100, 3 to 500, 4 above, 5 negotiable")),
     responses((status = 200, body = ApiAchievementPage), (status = 400, body = crate::api::ApiError)))]
 /// The listed achievements that match, best first. Public: no sign-in needed.
 pub async fn search_achievements(
@@ -88,11 +102,11 @@ pub async fn search_achievements(
                 score: h.score,
             })
             .collect(),
-        disciplines: f
-            .disciplines
-            .into_iter()
-            .map(|(value, count)| ApiFacetCount { value, count })
-            .collect(),
+        disciplines: counts(f.disciplines),
+        zones: counts(f.zones),
+        maturities: counts(f.maturities),
+        modes: counts(f.modes),
+        price_bands: counts(f.price_bands),
     }))
 }
 
@@ -103,11 +117,28 @@ struct SearchPage {
     q: String,
     total: usize,
     hits: Vec<HitLine>,
-    disciplines: Vec<FacetLink>,
-    discipline: String,
+    facets: Vec<super::facets::FacetGroup>,
+    /// The narrowing, kept by a new query.
+    hidden: Vec<(&'static str, String)>,
     /// Links to the pages before and after (empty when none).
     prev: String,
     next: String,
+    /// What the box searches: (code, label, link, chosen).
+    tabs: Vec<(&'static str, String, String, bool)>,
+    kind: &'static str,
+    /// Demands, experts or organisations found (the other kinds).
+    others: Vec<super::kinds::OtherHit>,
+}
+
+fn tabs(lang: Lang, q: &str, chosen: Kind) -> Vec<(&'static str, String, String, bool)> {
+    KINDS
+        .iter()
+        .map(|k| {
+            let pairs = [("q", q), ("kind", k.code())];
+            let href = format!("/market?{}", serde_urlencoded::to_string(pairs).unwrap_or_default());
+            (k.code(), t(lang, &format!("market.kind.{}", k.code())).to_string(), href, *k == chosen)
+        })
+        .collect()
 }
 
 /// A result on the page.
@@ -119,24 +150,6 @@ struct HitLine {
     snippet: Vec<Piece>,
 }
 
-/// A facet value with its count and the link that narrows to it.
-struct FacetLink {
-    value: String,
-    count: usize,
-    href: String,
-    chosen: bool,
-}
-
-fn page_href(a: &Asked, discipline: Option<&str>, offset: usize) -> String {
-    let offset = offset.to_string();
-    let mut pairs = vec![("q", a.q.as_str())];
-    pairs.extend(discipline.map(|d| ("discipline", d)));
-    if offset != "0" {
-        pairs.push(("offset", &offset));
-    }
-    format!("/market?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
-}
-
 /// The public search page: a box, the results with their snippets, disciplines to narrow by.
 pub async fn search_page(
     State(state): State<AppState>,
@@ -144,6 +157,23 @@ pub async fn search_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> AppResult<Response> {
     let a = asked(&ctx, &q)?;
+    let kind = super::kinds::kind_of(&ctx, &q)?;
+    if kind != Kind::Achievements {
+        let others = super::kinds::others(&state, &ctx, kind, &a.q, a.limit).await?;
+        return Ok(render(&SearchPage {
+            s: ctx.shell(),
+            total: others.len(),
+            hits: vec![],
+            facets: vec![],
+            hidden: vec![("kind", kind.code().to_string())],
+            prev: String::new(),
+            next: String::new(),
+            tabs: tabs(ctx.lang, &a.q, kind),
+            kind: kind.code(),
+            others,
+            q: a.q,
+        }));
+    }
     let f = found(&state.market, &ctx, &a).await?;
     let ids: Vec<i64> = f.hits.iter().map(|h| h.id).collect();
     let records: HashMap<i64, Achievement> =
@@ -161,39 +191,23 @@ pub async fn search_page(
             snippet: snippet(&r.description, &words, SNIPPET_CHARS),
         })
         .collect();
-    let chosen = a.filter.discipline.clone().unwrap_or_default();
-    let disciplines = f
-        .disciplines
-        .iter()
-        .filter(|(d, _)| !d.is_empty())
-        .take(12)
-        .map(|(d, n)| FacetLink {
-            value: d.clone(),
-            count: *n,
-            href: page_href(&a, (chosen != *d).then_some(d.as_str()), 0),
-            chosen: chosen == *d,
-        })
-        .collect();
-    let narrowed = a.filter.discipline.as_deref();
-    let prev = if a.offset > 0 {
-        page_href(&a, narrowed, a.offset.saturating_sub(a.limit))
-    } else {
-        String::new()
-    };
-    let next = if a.offset + a.limit < f.total {
-        page_href(&a, narrowed, a.offset + a.limit)
-    } else {
-        String::new()
-    };
+    let units = state.units().await?;
+    let facets = super::facets::groups(ctx.lang, &units, &a, &f);
+    let href = |offset| super::facets::href(&a.q, &a.filter, offset);
+    let prev = if a.offset > 0 { href(a.offset.saturating_sub(a.limit)) } else { String::new() };
+    let next = if a.offset + a.limit < f.total { href(a.offset + a.limit) } else { String::new() };
     Ok(render(&SearchPage {
         s: ctx.shell(),
         q: a.q,
         total: f.total,
         hits,
-        disciplines,
-        discipline: chosen,
+        facets,
+        hidden: super::facets::hidden(&a.filter),
         prev,
         next,
+        tabs: tabs(ctx.lang, &a.q, kind),
+        kind: kind.code(),
+        others: vec![],
     }))
 }
 
@@ -209,6 +223,7 @@ struct AchievementPage {
     can_broker: bool,
     /// The visitor has just sent an inquiry.
     asked: bool,
+    files: Vec<super::achievement_files::FileLine>,
 }
 
 /// An achievement as its public page shows it.
@@ -224,6 +239,8 @@ struct AchievementView {
     modes: String,
     price: String,
     listed_on: String,
+    /// The public notice's last day (公示期), while it runs; else empty.
+    notice_until: String,
 }
 
 fn view_of(lang: Lang, ctx: &Ctx, r: Achievement) -> AchievementView {
@@ -249,6 +266,13 @@ fn view_of(lang: Lang, ctx: &Ctx, r: Achievement) -> AchievementView {
         listed_on: ctx
             .clock
             .date_of_ms(r.listed_at)
+            .map(|d| d.format("%Y年%m月%d日").to_string())
+            .unwrap_or_default(),
+        notice_until: ctx
+            .clock
+            .date_of_ms(r.listed_at)
+            .map(innocity_core::market::achievements::notice_until)
+            .filter(|end| *end >= ctx.today())
             .map(|d| d.format("%Y年%m月%d日").to_string())
             .unwrap_or_default(),
         external_id: r.external_id.unwrap_or_default(),
@@ -283,6 +307,7 @@ pub async fn achievement_page(
         .principal
         .as_ref()
         .is_some_and(|p| p.role.allows(innocity_core::access::Capability::BrokerDeals));
+    let files = super::achievement_files::lines(&state, &ctx, id).await?;
     Ok(render(&AchievementPage {
         s: ctx.shell(),
         id,
@@ -290,6 +315,7 @@ pub async fn achievement_page(
         demands,
         can_broker,
         asked: q.contains_key("asked"),
+        files,
     }))
 }
 

@@ -96,13 +96,28 @@ async fn rank_on_the_spot(
     .map_err(|_| ctx.err(AppError::internal(&ctx.request_id)))
 }
 
-/// The open demands an achievement may answer, best first (ranked on the spot).
+/// The open demands an achievement may answer, best first.
 pub async fn demands_for(db: &Db, ctx: &Ctx, a: &Achievement, n: usize) -> AppResult<Vec<Match>> {
+    let q = query_of(&[&a.title, &a.keywords.join(" "), &a.description]);
+    demands_matching(db, ctx, &q, &a.discipline, n).await
+}
+
+fn demand_text(d: &Demand) -> String {
+    format!("{} {} {}", d.title, d.requirements, d.description)
+}
+
+/// The open demands that best answer `query` (ranked on the spot), with why.
+pub async fn demands_matching(
+    db: &Db,
+    ctx: &Ctx,
+    query: &str,
+    discipline: &str,
+    n: usize,
+) -> AppResult<Vec<Match>> {
     let open = demands::open(db, ctx.today()).await?;
     if open.is_empty() {
         return Ok(vec![]);
     }
-    let q = query_of(&[&a.title, &a.keywords.join(" "), &a.description]);
     let docs: Vec<Doc> = open
         .iter()
         .map(|d| Doc {
@@ -115,8 +130,7 @@ pub async fn demands_for(db: &Db, ctx: &Ctx, a: &Achievement, n: usize) -> AppRe
             newest: 0,
         })
         .collect();
-    let found = rank_on_the_spot(ctx, docs, q, n).await?;
-    let text = achievement_text(a);
+    let found = rank_on_the_spot(ctx, docs, query.to_string(), n).await?;
     Ok(found
         .hits
         .iter()
@@ -127,13 +141,7 @@ pub async fn demands_for(db: &Db, ctx: &Ctx, a: &Achievement, n: usize) -> AppRe
             organisation_id: d.organisation_id,
             organisation: d.organisation.clone(),
             score: h.score,
-            why: why(
-                analyzer(),
-                &demand_query(d),
-                &text,
-                (&d.discipline, &a.discipline),
-                WHY_WORDS,
-            ),
+            why: why(analyzer(), query, &demand_text(d), (discipline, &d.discipline), WHY_WORDS),
         })
         .collect())
 }
@@ -155,7 +163,8 @@ pub struct OrgMatch {
 /// Achievements considered when ranking organisations.
 const ORG_HITS: usize = 50;
 
-/// The organisations whose listed achievements best answer a demand (their best three matches).
+/// The organisations whose listed achievements best answer a demand (their best three
+/// matches), never the demand's own.
 pub async fn organisations_for(
     search: &Arc<Search>,
     db: &Db,
@@ -163,8 +172,28 @@ pub async fn organisations_for(
     d: &Demand,
     n: usize,
 ) -> AppResult<Vec<OrgMatch>> {
-    let q = demand_query(d);
-    let found = search.find(&q, &Filter::default(), 0, ORG_HITS).await.map_err(|e| match e {
+    let asked = Asking { query: demand_query(d), discipline: &d.discipline, not: Some(d.organisation_id) };
+    organisations_matching(search, db, ctx, &asked, n).await
+}
+
+/// What a search for organisations or experts asks: the text, the discipline that counts as
+/// the same, an organisation left out.
+pub struct Asking<'a> {
+    pub query: String,
+    pub discipline: &'a str,
+    pub not: Option<i64>,
+}
+
+/// The organisations whose listed achievements best answer `asked` (their best three matches).
+pub async fn organisations_matching(
+    search: &Arc<Search>,
+    db: &Db,
+    ctx: &Ctx,
+    asked: &Asking<'_>,
+    n: usize,
+) -> AppResult<Vec<OrgMatch>> {
+    let q = &asked.query;
+    let found = search.find(q, &Filter::default(), 0, ORG_HITS).await.map_err(|e| match e {
         SearchError::Store(e) => ctx.err(e.into()),
         SearchError::Build => ctx.err(AppError::internal(&ctx.request_id)),
     })?;
@@ -174,7 +203,7 @@ pub async fn organisations_for(
         .hits
         .iter()
         .filter_map(|h| records.iter().find(|r| r.id == h.id).map(|r| (r, h.score)))
-        .filter(|(r, _)| r.organisation_id != d.organisation_id)
+        .filter(|(r, _)| Some(r.organisation_id) != asked.not)
         .collect();
     let owners: Vec<(i64, f32)> = hits.iter().map(|(r, s)| (r.organisation_id, *s)).collect();
     Ok(innocity_core::market::demands::rank_organisations(&owners, n)
@@ -189,9 +218,9 @@ pub async fn organisations_for(
             best_title: best.title.clone(),
             why: why(
                 analyzer(),
-                &q,
+                q,
                 &achievement_text(best),
-                (&d.discipline, &best.discipline),
+                (asked.discipline, &best.discipline),
                 WHY_WORDS,
             ),
         })
@@ -217,6 +246,16 @@ fn expert_text(e: &innocity_store::experts::Expert) -> String {
 
 /// The active experts of the libraries who best answer a demand (ranked on the spot).
 pub async fn experts_for(db: &Db, ctx: &Ctx, d: &Demand, n: usize) -> AppResult<Vec<ExpertMatch>> {
+    experts_matching(db, ctx, &demand_query(d), n).await
+}
+
+/// The active experts whose fields, keywords and publications best answer `query`.
+pub async fn experts_matching(
+    db: &Db,
+    ctx: &Ctx,
+    query: &str,
+    n: usize,
+) -> AppResult<Vec<ExpertMatch>> {
     use innocity_store::experts::{ExpertQuery, list};
     let q = ExpertQuery {
         status: Some(innocity_core::experts::Status::Active),
@@ -238,8 +277,7 @@ pub async fn experts_for(db: &Db, ctx: &Ctx, d: &Demand, n: usize) -> AppResult<
             newest: 0,
         })
         .collect();
-    let query = demand_query(d);
-    let found = rank_on_the_spot(ctx, docs, query.clone(), n).await?;
+    let found = rank_on_the_spot(ctx, docs, query.to_string(), n).await?;
     Ok(found
         .hits
         .iter()
@@ -251,7 +289,7 @@ pub async fn experts_for(db: &Db, ctx: &Ctx, d: &Demand, n: usize) -> AppResult<
             organisation: e.organisation_name.clone(),
             fields: e.fields.clone(),
             score: h.score,
-            why: why(analyzer(), &query, &expert_text(e), ("", ""), WHY_WORDS),
+            why: why(analyzer(), query, &expert_text(e), ("", ""), WHY_WORDS),
         })
         .collect())
 }

@@ -110,6 +110,9 @@ pub struct FormPage {
     pub inquiries: Vec<InquiryLine>,
     /// What the viewer may do: (action code, label).
     pub actions: Vec<(String, String)>,
+    /// Its documents, and whether more may be added.
+    pub files: Vec<super::achievement_files::FileLine>,
+    pub may_upload: bool,
 }
 
 /// An inquiry as the owner reads it.
@@ -198,6 +201,11 @@ pub async fn form_page(
         views: a.map_or(0, |a| a.views),
         inquiries,
         actions: if a.is_some() { owner_actions(lang, status) } else { vec![] },
+        files: match a {
+            Some(a) => super::achievement_files::lines(state, ctx, a.id).await?,
+            None => vec![],
+        },
+        may_upload: a.is_some() && !matches!(status, Status::Dealt | Status::Withdrawn),
     })
 }
 

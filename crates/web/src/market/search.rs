@@ -72,6 +72,7 @@ fn doc_of(a: Achievement, units: &[OrgUnit]) -> Doc {
             zone: zone_of(units, &a.unit_path),
             maturity: u8::try_from(a.maturity).unwrap_or(0),
             modes: a.modes,
+            price_fen: a.price_fen,
         },
         external_id: a.external_id,
         title: a.title,

@@ -379,3 +379,95 @@ pub async fn upload_signed(t: &TestApp, token: &str, id: i64) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
 }
+
+/// The search counts its matches by zone, maturity, transfer mode and price band too; each
+/// narrows (a bad band is refused, naming it); the page shows every facet and keeps the
+/// narrowing through a new query.
+#[tokio::test]
+async fn every_facet_counts_the_matches_and_narrows_them() {
+    let t = Fixture::demo().market().build().await;
+    let all = t.get(&ANYONE, "/api/v1/market/achievements?q=%E6%8E%A7%E5%88%B6").await.json();
+    let total = all["total"].as_i64().unwrap();
+    for facet in ["disciplines", "zones", "maturities", "modes", "price_bands"] {
+        let counts = all[facet].as_array().unwrap();
+        assert!(!counts.is_empty(), "{facet}: {all}");
+        if facet != "modes" {
+            let sum: i64 = counts.iter().map(|c| c["count"].as_i64().unwrap()).sum();
+            assert!(sum <= total, "{facet}");
+        }
+    }
+    let band = all["price_bands"][0]["value"].as_str().unwrap().to_string();
+    let n = all["price_bands"][0]["count"].as_i64().unwrap();
+    let narrowed = t
+        .get(&ANYONE, &format!("/api/v1/market/achievements?q=%E6%8E%A7%E5%88%B6&price={band}"))
+        .await
+        .json();
+    assert_eq!(narrowed["total"].as_i64(), Some(n));
+    let r = t.get(&ANYONE, "/api/v1/market/achievements?price=9").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("price=9"), "{}", r.body);
+    let page = t.get(&ANYONE, "/market?q=%E6%8E%A7%E5%88%B6&mode=licence").await.body;
+    for id in ["facet-disciplines", "facet-zones", "facet-maturity", "facet-modes", "facet-prices"] {
+        assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    assert!(page.contains("name=\"mode\" value=\"licence\""), "a new query keeps the narrowing");
+    assert!(page.contains("aria-current=\"true\">许可"), "the chosen mode is marked");
+}
+
+/// The owner adds a document to its achievement (a disguised file refused); while it is a
+/// draft only the owner reads it; once listed, anyone does, through the page and the API.
+#[tokio::test]
+async fn an_achievements_documents_are_the_owners_until_it_is_listed() {
+    let t = Fixture::demo().build().await;
+    let (owner, office) = (bearer(&t, "orgadmin").await, bearer(&t, "bureau").await);
+    let body = serde_json::json!({ "title": "盐碱地改良用微生物菌剂", "description": "耐盐碱复合菌剂，白银示范 500 亩。", "keywords": "盐碱地", "maturity": 7, "modes": ["transfer"], "price_wan": "35", "ip": [] });
+    let id = json(&t, "POST", "/api/v1/market/my/achievements", Some(&owner), body).await.json()["id"].as_i64().unwrap();
+    let s = t.login("orgadmin").await;
+    let files = format!("/market/mine/{id}/files");
+    let r = t.upload(&s, &files, "评价报告.pdf", b"not a pdf at all").await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "disguised: {}", r.body);
+    assert_eq!(t.upload(&t.login("orgadmin2").await, &files, "x.pdf", SIGNED_PDF).await.status, StatusCode::NOT_FOUND);
+    let r = t.upload(&s, &files, "成果评价报告.pdf", SIGNED_PDF).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = t.get(&s, &format!("/market/mine/{id}")).await.body;
+    let href = page.split("href=\"/market/achievements/").nth(1).unwrap().split('"').next().unwrap();
+    let href = format!("/market/achievements/{href}");
+    assert_eq!(t.get_bytes(&s, &href).await.2, SIGNED_PDF, "the owner reads its draft's document");
+    assert_eq!(t.get_bytes(&ANYONE, &href).await.0, StatusCode::NOT_FOUND, "not before it is listed");
+    let mine = format!("/api/v1/market/my/achievements/{id}/actions");
+    json(&t, "POST", &mine, Some(&owner), serde_json::json!({ "action": "submit", "version": 1 })).await;
+    let list = serde_json::json!({ "action": "list", "version": 2 });
+    json(&t, "POST", &format!("/api/v1/market/registry/{id}/actions"), Some(&office), list).await;
+    assert_eq!(t.get_bytes(&ANYONE, &href).await.2, SIGNED_PDF);
+    let api = t.get(&ANYONE, &format!("/api/v1/market/achievements/{id}/files")).await.json();
+    assert_eq!(api[0]["name"], "成果评价报告.pdf", "{api}");
+    assert!(t.get(&ANYONE, &format!("/market/achievements/{id}")).await.body.contains("成果评价报告.pdf"));
+}
+
+/// One box searches the other kinds too: open demands, experts' public profiles (no contact)
+/// and organisations, each with the words shared; an unknown kind is refused, naming it.
+#[tokio::test]
+async fn one_box_finds_demands_experts_and_organisations() {
+    let t = Fixture::demo().experts().market().build().await;
+    let demand = &t.get(&ANYONE, "/api/v1/market/demands").await.json()[0];
+    let q = serde_urlencoded::to_string([("q", demand["title"].as_str().unwrap())]).unwrap();
+    let found = |kind: &str| {
+        let (t, q) = (&t, q.clone());
+        let kind = kind.to_string();
+        async move { t.get(&ANYONE, &format!("/api/v1/market/search?{q}&kind={kind}")).await }
+    };
+    let demands = found("demands").await.json();
+    assert_eq!(demands["items"][0]["id"], demand["id"], "the demand itself first: {demands}");
+    for kind in ["experts", "organisations"] {
+        let r = found(kind).await.json();
+        let items = r["items"].as_array().unwrap();
+        assert!(!items.is_empty(), "{kind}: {r}");
+        assert!(items[0]["shared"].as_array().is_some_and(|s| !s.is_empty()), "{kind}: {r}");
+        assert!(!r.to_string().contains("contact"), "{kind}");
+    }
+    assert_eq!(found("people").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(found("achievements").await.status, StatusCode::BAD_REQUEST);
+    let page = t.get(&ANYONE, &format!("/market?{q}&kind=experts")).await.body;
+    assert!(page.contains("id=\"market-others\"") && page.contains("aria-current=\"page\">专家"));
+    assert!(page.contains("name=\"kind\" value=\"experts\""), "a new text keeps the kind");
+}

@@ -41,6 +41,12 @@ async fn owners_are_told_of_new_matches_both_ways_and_once() {
     let r = json(&t, "POST", &format!("/api/v1/market/registry/{id}/actions"), Some(&office), list)
         .await;
     assert_eq!(r.json()["status"], "listed", "{}", r.body);
+    // Listed today: in its public notice for fifteen days, today the first.
+    let public = t.get(&ANYONE, &format!("/api/v1/market/achievements/{id}")).await.json();
+    let last = (t.db.clock.today() + chrono::Days::new(14)).to_string();
+    assert_eq!(public["notice_until"].as_str(), Some(last.as_str()), "{public}");
+    let page = t.get(&ANYONE, &format!("/market/achievements/{id}")).await.body;
+    assert!(page.contains("id=\"in-notice\"") && page.contains("公示中"), "{page}");
     let get = |token: &str| {
         axum::http::Request::get("/api/v1/market/notices")
             .header("authorization", token)

@@ -1,7 +1,8 @@
 ALTER TABLE tech_contracts ADD COLUMN review_round_id BIGINT REFERENCES review_rounds(id);
-CREATE TABLE tech_contract_files (
+CREATE TABLE market_files (
     id {ID},
-    contract_id BIGINT NOT NULL REFERENCES tech_contracts(id),
+    subject TEXT NOT NULL,
+    subject_id BIGINT NOT NULL,
     name TEXT NOT NULL,
     content_type TEXT NOT NULL,
     size BIGINT NOT NULL,
@@ -9,7 +10,7 @@ CREATE TABLE tech_contract_files (
     uploaded_by TEXT NOT NULL,
     uploaded_at BIGINT NOT NULL
 );
-CREATE INDEX tech_contract_files_contract ON tech_contract_files(contract_id);
+CREATE INDEX market_files_subject ON market_files(subject, subject_id);
 CREATE TABLE tech_contract_changes (
     id {ID},
     contract_id BIGINT NOT NULL REFERENCES tech_contracts(id),
