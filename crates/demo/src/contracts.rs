@@ -246,7 +246,8 @@ async fn changes_and_objections(
     actor: innocity_store::orgs::Actor<'_>,
 ) -> Result<()> {
     use innocity_store::market::contract_changes as records;
-    let last_year = out.iter().filter_map(|h| h.registered_on).map(|d| chrono::Datelike::year(&d)).max();
+    let last_year =
+        out.iter().filter_map(|h| h.registered_on).map(|d| chrono::Datelike::year(&d)).max();
     let chosen = out.iter().filter(|h| {
         h.status == Status::Registered
             && h.registered_on.map(|d| chrono::Datelike::year(&d)) == last_year

@@ -113,6 +113,16 @@ fn browser_a_visitor_finds_and_asks_and_the_deal_is_registered() {
     );
     assert!(b.exists("#market-hits mark"), "the words are marked");
     b.screenshot("market-search");
+    // Narrowed by a transfer mode, then the same words among the experts.
+    b.click("#facet-modes li:first-child a");
+    b.wait_for(|| b.exists("#facet-modes a.active"));
+    assert!(b.exists("#market-hits li"), "{}", b.text("#market-total"));
+    b.screenshot("market-facets");
+    b.click("#kind-experts");
+    b.wait_for(|| b.exists("#market-others"));
+    b.screenshot("market-experts");
+    b.go(&format!("{base}/market?lang=zh&q=%E5%B9%B3%E6%96%B9%E5%92%8C%E4%BC%98%E5%8C%96%E7%9A%84%E9%A3%9E%E8%A1%8C%E5%99%A8%E6%9C%BA%E5%8A%A8%E9%95%87%E5%AE%9A%E6%8E%A7%E5%88%B6%E5%99%A8"));
+    b.wait_for(|| b.exists("#market-hits li"));
     b.click("#market-hits li:first-child .hit-title");
     b.wait_for(|| b.exists("#ask-form"));
     b.type_into("#ask-name", "王工");

@@ -499,7 +499,10 @@ mod tests {
         let narrow = |f: Filter| ids(&idx.search(&a, "稀土永磁", &f, 0, 10)).len();
         assert_eq!(narrow(Filter { zone: Some("BYGX".into()), ..Filter::default() }), 1);
         assert_eq!(narrow(Filter { price_band: Some(NEGOTIABLE), ..Filter::default() }), 1);
-        assert_eq!(narrow(Filter { mode: Some("licence".into()), maturity: Some(7), ..Filter::default() }), 1);
+        assert_eq!(
+            narrow(Filter { mode: Some("licence".into()), maturity: Some(7), ..Filter::default() }),
+            1
+        );
     }
 
     #[test]

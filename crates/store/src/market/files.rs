@@ -69,7 +69,8 @@ async fn open_for_files(db: &Db, subject: Subject, id: i64) -> Result<()> {
     let (from, open) = match subject {
         Subject::Contract => {
             let c = super::contracts::contract(db, id).await?.ok_or(StoreError::NotFound)?;
-            let open = [Status::Submitted.code(), Status::Materials.code()].contains(&c.status.as_str());
+            let open =
+                [Status::Submitted.code(), Status::Materials.code()].contains(&c.status.as_str());
             (Status::parse(&c.status).map_or("", Status::code), open)
         }
         Subject::Achievement => {
@@ -101,7 +102,8 @@ pub async fn add_file(
     actor: Actor<'_>,
 ) -> Result<i64> {
     open_for_files(db, subject, id).await?;
-    let (content_type, sha, safe_name) = crate::projects::checked_upload(files, name, bytes).await?;
+    let (content_type, sha, safe_name) =
+        crate::projects::checked_upload(files, name, bytes).await?;
     let tx = db.begin_write().await?;
     let same: Option<StoredFile> = tx
         .row(
@@ -159,7 +161,8 @@ pub async fn file(
         )
         .await?
         .ok_or(StoreError::NotFound)?;
-    let bytes = crate::projects::read_stored(files, &f.sha256, &format!("market file {file}")).await?;
+    let bytes =
+        crate::projects::read_stored(files, &f.sha256, &format!("market file {file}")).await?;
     Ok((f, bytes))
 }
 

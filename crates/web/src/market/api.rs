@@ -297,7 +297,12 @@ pub async fn listed_achievement(
         .map(innocity_core::market::achievements::notice_until)
         .filter(|end| *end >= ctx.today())
         .map(|d| d.to_string());
-    Ok(Json(ApiAchievement { contact: String::new(), views: 0, notice_until, ..api_achievement(r) }))
+    Ok(Json(ApiAchievement {
+        contact: String::new(),
+        views: 0,
+        notice_until,
+        ..api_achievement(r)
+    }))
 }
 
 /// A question about a listed achievement.

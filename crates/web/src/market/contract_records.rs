@@ -17,9 +17,9 @@ use innocity_core::market::challenges::ReviewInput;
 use innocity_core::market::contracts::{Status, needs_experts};
 use innocity_core::orgs::FieldError;
 use innocity_store::market::contract_changes::{self as changes, ChangeRow};
-use innocity_store::market::files::{self, StoredFile, Subject};
 use innocity_store::market::contract_review::{self as review, Heard};
 use innocity_store::market::contracts::Contract;
+use innocity_store::market::files::{self, StoredFile, Subject};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -202,7 +202,16 @@ pub async fn upload(
     let ctx = &a.ctx;
     let c = recordable(&state, ctx, &a.principal, &id, Record::Upload).await?;
     let (name, bytes) = crate::http::read_upload(ctx, req).await?;
-    files::add_file(&state.db, &state.config.files_dir, Subject::Contract, c.id, &name, &bytes, ctx.actor()).await?;
+    files::add_file(
+        &state.db,
+        &state.config.files_dir,
+        Subject::Contract,
+        c.id,
+        &name,
+        &bytes,
+        ctx.actor(),
+    )
+    .await?;
     // Sent by htmx (the CSRF token in its header): it follows HX-Redirect.
     let to = format!("/market/contracts/{}?done=file", c.id);
     Ok(([("HX-Redirect", to.clone())], Redirect::to(&to)).into_response())
@@ -217,7 +226,8 @@ pub async fn download(
     let ctx = &a.ctx;
     let c = visible(&state, ctx, &a.principal, &id).await?;
     let file: i64 = file.parse().map_err(|_| ctx.err(AppError::not_found()))?;
-    let (f, bytes) = files::file(&state.db, &state.config.files_dir, Subject::Contract, c.id, file).await?;
+    let (f, bytes) =
+        files::file(&state.db, &state.config.files_dir, Subject::Contract, c.id, file).await?;
     Ok(crate::http::download(bytes, &f.name, mime_of(&f.content_type)))
 }
 
@@ -352,7 +362,11 @@ pub async fn api_records(
 ) -> AppResult<Json<ApiContractRecords>> {
     let c = visible(&state, &a.ctx, &a.principal, &id).await?;
     let heard = review::heard_of(&state.db, &c).await?;
-    let files = files::files_of(&state.db, Subject::Contract, c.id).await?.into_iter().map(api_file).collect();
+    let files = files::files_of(&state.db, Subject::Contract, c.id)
+        .await?
+        .into_iter()
+        .map(api_file)
+        .collect();
     let changes = changes::of_contract(&state.db, c.id)
         .await?
         .into_iter()
@@ -400,10 +414,18 @@ pub async fn api_upload(
     let ctx = &a.ctx;
     let c = recordable(&state, ctx, &a.principal, &id, Record::Upload).await?;
     let (name, bytes) = crate::http::read_upload(ctx, req).await?;
-    let file =
-        files::add_file(&state.db, &state.config.files_dir, Subject::Contract, c.id, &name, &bytes, ctx.actor())
-            .await?;
-    let (f, _) = files::file(&state.db, &state.config.files_dir, Subject::Contract, c.id, file).await?;
+    let file = files::add_file(
+        &state.db,
+        &state.config.files_dir,
+        Subject::Contract,
+        c.id,
+        &name,
+        &bytes,
+        ctx.actor(),
+    )
+    .await?;
+    let (f, _) =
+        files::file(&state.db, &state.config.files_dir, Subject::Contract, c.id, file).await?;
     Ok((StatusCode::CREATED, Json(api_file(f))).into_response())
 }
 

@@ -4,7 +4,7 @@
 use super::Asked;
 use crate::i18n::{Lang, t};
 use innocity_core::market::search::{Filter, Found, NEGOTIABLE};
-use innocity_core::market::{PRICE_BANDS_WAN, MODES};
+use innocity_core::market::{MODES, PRICE_BANDS_WAN};
 use innocity_store::orgs::OrgUnit;
 
 /// A facet value with its count and the link that narrows to it (or widens again).

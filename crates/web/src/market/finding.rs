@@ -1,7 +1,7 @@
 //! Finding achievements: the public search page, an achievement's page, and the search as a
 //! JSON operation (the contract's `GET /api/v1/market/achievements`).
-use super::search::{Search, SearchError};
 use super::kinds::{KINDS, Kind};
+use super::search::{Search, SearchError};
 use super::{Asked, asked};
 use crate::app::AppState;
 use crate::auth::Ctx;
@@ -135,8 +135,14 @@ fn tabs(lang: Lang, q: &str, chosen: Kind) -> Vec<(&'static str, String, String,
         .iter()
         .map(|k| {
             let pairs = [("q", q), ("kind", k.code())];
-            let href = format!("/market?{}", serde_urlencoded::to_string(pairs).unwrap_or_default());
-            (k.code(), t(lang, &format!("market.kind.{}", k.code())).to_string(), href, *k == chosen)
+            let href =
+                format!("/market?{}", serde_urlencoded::to_string(pairs).unwrap_or_default());
+            (
+                k.code(),
+                t(lang, &format!("market.kind.{}", k.code())).to_string(),
+                href,
+                *k == chosen,
+            )
         })
         .collect()
 }
@@ -196,6 +202,7 @@ pub async fn search_page(
     let href = |offset| super::facets::href(&a.q, &a.filter, offset);
     let prev = if a.offset > 0 { href(a.offset.saturating_sub(a.limit)) } else { String::new() };
     let next = if a.offset + a.limit < f.total { href(a.offset + a.limit) } else { String::new() };
+    let tabs = tabs(ctx.lang, &a.q, kind);
     Ok(render(&SearchPage {
         s: ctx.shell(),
         q: a.q,
@@ -205,7 +212,7 @@ pub async fn search_page(
         hidden: super::facets::hidden(&a.filter),
         prev,
         next,
-        tabs: tabs(ctx.lang, &a.q, kind),
+        tabs,
         kind: kind.code(),
         others: vec![],
     }))

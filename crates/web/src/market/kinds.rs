@@ -22,7 +22,8 @@ pub enum Kind {
     Organisations,
 }
 
-pub const KINDS: [Kind; 4] = [Kind::Achievements, Kind::Demands, Kind::Experts, Kind::Organisations];
+pub const KINDS: [Kind; 4] =
+    [Kind::Achievements, Kind::Demands, Kind::Experts, Kind::Organisations];
 
 impl Kind {
     pub fn code(self) -> &'static str {

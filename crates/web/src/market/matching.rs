@@ -172,7 +172,8 @@ pub async fn organisations_for(
     d: &Demand,
     n: usize,
 ) -> AppResult<Vec<OrgMatch>> {
-    let asked = Asking { query: demand_query(d), discipline: &d.discipline, not: Some(d.organisation_id) };
+    let asked =
+        Asking { query: demand_query(d), discipline: &d.discipline, not: Some(d.organisation_id) };
     organisations_matching(search, db, ctx, &asked, n).await
 }
 

@@ -407,7 +407,8 @@ async fn every_facet_counts_the_matches_and_narrows_them() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("price=9"), "{}", r.body);
     let page = t.get(&ANYONE, "/market?q=%E6%8E%A7%E5%88%B6&mode=licence").await.body;
-    for id in ["facet-disciplines", "facet-zones", "facet-maturity", "facet-modes", "facet-prices"] {
+    for id in ["facet-disciplines", "facet-zones", "facet-maturity", "facet-modes", "facet-prices"]
+    {
         assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
     }
     assert!(page.contains("name=\"mode\" value=\"licence\""), "a new query keeps the narrowing");
@@ -421,27 +422,44 @@ async fn an_achievements_documents_are_the_owners_until_it_is_listed() {
     let t = Fixture::demo().build().await;
     let (owner, office) = (bearer(&t, "orgadmin").await, bearer(&t, "bureau").await);
     let body = serde_json::json!({ "title": "盐碱地改良用微生物菌剂", "description": "耐盐碱复合菌剂，白银示范 500 亩。", "keywords": "盐碱地", "maturity": 7, "modes": ["transfer"], "price_wan": "35", "ip": [] });
-    let id = json(&t, "POST", "/api/v1/market/my/achievements", Some(&owner), body).await.json()["id"].as_i64().unwrap();
+    let id =
+        json(&t, "POST", "/api/v1/market/my/achievements", Some(&owner), body).await.json()["id"]
+            .as_i64()
+            .unwrap();
     let s = t.login("orgadmin").await;
     let files = format!("/market/mine/{id}/files");
     let r = t.upload(&s, &files, "评价报告.pdf", b"not a pdf at all").await;
     assert_eq!(r.status, StatusCode::CONFLICT, "disguised: {}", r.body);
-    assert_eq!(t.upload(&t.login("orgadmin2").await, &files, "x.pdf", SIGNED_PDF).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        t.upload(&t.login("orgadmin2").await, &files, "x.pdf", SIGNED_PDF).await.status,
+        StatusCode::NOT_FOUND
+    );
     let r = t.upload(&s, &files, "成果评价报告.pdf", SIGNED_PDF).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = t.get(&s, &format!("/market/mine/{id}")).await.body;
-    let href = page.split("href=\"/market/achievements/").nth(1).unwrap().split('"').next().unwrap();
+    let href =
+        page.split("href=\"/market/achievements/").nth(1).unwrap().split('"').next().unwrap();
     let href = format!("/market/achievements/{href}");
     assert_eq!(t.get_bytes(&s, &href).await.2, SIGNED_PDF, "the owner reads its draft's document");
-    assert_eq!(t.get_bytes(&ANYONE, &href).await.0, StatusCode::NOT_FOUND, "not before it is listed");
+    assert_eq!(
+        t.get_bytes(&ANYONE, &href).await.0,
+        StatusCode::NOT_FOUND,
+        "not before it is listed"
+    );
     let mine = format!("/api/v1/market/my/achievements/{id}/actions");
-    json(&t, "POST", &mine, Some(&owner), serde_json::json!({ "action": "submit", "version": 1 })).await;
+    json(&t, "POST", &mine, Some(&owner), serde_json::json!({ "action": "submit", "version": 1 }))
+        .await;
     let list = serde_json::json!({ "action": "list", "version": 2 });
     json(&t, "POST", &format!("/api/v1/market/registry/{id}/actions"), Some(&office), list).await;
     assert_eq!(t.get_bytes(&ANYONE, &href).await.2, SIGNED_PDF);
     let api = t.get(&ANYONE, &format!("/api/v1/market/achievements/{id}/files")).await.json();
     assert_eq!(api[0]["name"], "成果评价报告.pdf", "{api}");
-    assert!(t.get(&ANYONE, &format!("/market/achievements/{id}")).await.body.contains("成果评价报告.pdf"));
+    assert!(
+        t.get(&ANYONE, &format!("/market/achievements/{id}"))
+            .await
+            .body
+            .contains("成果评价报告.pdf")
+    );
 }
 
 /// One box searches the other kinds too: open demands, experts' public profiles (no contact)
