@@ -5,7 +5,8 @@
 # latency over HTTP with wrk at 16 connections on 600 queries of three kinds (titles, keyword
 # pairs, abstract clauses), and relevance against the contract's baseline (jieba + BM25) on the
 # development queries (`innocity market relevance`).
-# Then N technology contracts (default 10,000) submitted by a seller's API token and registered
+# Then N technology contracts (default 10,000) submitted by a seller's API token, each with its
+# signed text uploaded (a small PDF), and registered
 # by the office's, 8 at a time (register_s), and the yearly figures over them (stats_s, the
 # median of five GET /api/v1/market/figures).
 # The last line is: BENCH market search_p50_ms=… search_p99_ms=… rebuild_s=… import_s=…

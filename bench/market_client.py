@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Client of bench/market.sh: `register BASE SELLER_TOKEN OFFICE_TOKEN SELLER_JSON N CONCURRENCY`
-submits N technology contracts through POST /api/v1/market/contracts as the seller, then the
+submits N technology contracts through POST /api/v1/market/contracts as the seller and uploads
+each one's signed text (POST /api/v1/market/contracts/{id}/files, a small PDF), then the
 registration office registers each through POST /api/v1/market/contracts/{id}/actions, both
 CONCURRENCY at a time; prints `register_s=… submitted=… registered=… errors=…`.
 `figures BASE YEAR`: times GET /api/v1/market/figures?year=YEAR (five runs), prints the median
@@ -22,6 +23,24 @@ def request(base, method, path, token=None, body=None):
     return r.status, data
 
 
+SIGNED = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def upload(base, token, cid):
+    """The signed contract's text, as a multipart upload; True when stored."""
+    boundary = "----benchsigned"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"signed.pdf\"\r\n"
+            f"Content-Type: application/pdf\r\n\r\n").encode() + SIGNED + f"\r\n--{boundary}--\r\n".encode()
+    u = urllib.parse.urlparse(base)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
+    c.request("POST", f"/api/v1/market/contracts/{cid}/files", body=body, headers={
+        "Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    r = c.getresponse()
+    r.read()
+    c.close()
+    return r.status == 201
+
+
 def contract(seller, i):
     # Distinct amounts (to the fen) make every contract a different one.
     amount = f"{10 + i // 100}.{i % 100:02d}"
@@ -40,7 +59,10 @@ def register(base, seller_token, office_token, seller_json, n, conc):
     start = time.time()
     def submit(i):
         st, data = request(base, "POST", "/api/v1/market/contracts", seller_token, contract(seller, i))
-        return json.loads(data)["id"] if st == 201 else None
+        if st != 201:
+            return None
+        cid = json.loads(data)["id"]
+        return cid if upload(base, seller_token, cid) else None
     with ThreadPoolExecutor(conc) as ex:
         ids = list(ex.map(submit, range(n)))
     submitted = [i for i in ids if i]
