@@ -107,8 +107,13 @@ pub fn asked(ctx: &Ctx, q: &HashMap<String, String>) -> AppResult<Asked> {
     })
 }
 
-/// The market's pages and API operation.
+/// The market's pages and API operations.
 pub fn routes() -> axum::Router<crate::app::AppState> {
+    achievement_routes().merge(matching_routes()).merge(contract_routes())
+}
+
+/// Finding, offering and registering achievements, their documents.
+fn achievement_routes() -> axum::Router<crate::app::AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
         .route("/market", get(finding::search_page))
@@ -132,6 +137,18 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
         .route("/api/v1/market/my/achievements/{id}/actions", post(api::act_as_owner))
         .route("/api/v1/market/registry", get(api::registry_queue))
         .route("/api/v1/market/registry/{id}/actions", post(api::act_as_office))
+        .route("/api/v1/market/achievements", get(search_achievements))
+        .route("/market/mine/{id}/files", post(achievement_files::upload))
+        .route("/market/achievements/{id}/files/{file}", get(achievement_files::download))
+        .route("/api/v1/market/achievements/{id}/files", get(achievement_files::api_list))
+        .route("/api/v1/market/achievements/{id}/files/{file}", get(achievement_files::download))
+        .route("/api/v1/market/my/achievements/{id}/files", post(achievement_files::api_upload))
+}
+
+/// Demands and challenges, notices of matches, brokers, the other kinds of the search box.
+fn matching_routes() -> axum::Router<crate::app::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
         .route("/market/demands", get(demands::list).post(demands::publish))
         .route("/market/demands/mine", get(demands::mine))
         .route("/market/demands/new", get(demands::new_form))
@@ -146,21 +163,6 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
         .route("/api/v1/market/brokerages", get(brokerage::api_list).post(brokerage::api_open))
         .route("/api/v1/market/brokerages/{id}", get(brokerage::api_get))
         .route("/api/v1/market/brokerages/{id}/steps", post(brokerage::api_step))
-        .route("/market/figures", get(figures::figures_page))
-        .route("/api/v1/market/figures", get(figures::figures_api))
-        .route("/market/contracts", get(contracts::mine).post(contracts::submit))
-        .route("/market/contracts/new", get(contracts::new_form))
-        .route("/market/contracts/office", get(contracts::office))
-        .route("/market/contracts/{id}", get(contracts::view).post(contracts::act))
-        .route("/market/contracts/{id}/certificate", get(contracts::certificate))
-        .route(
-            "/api/v1/market/contracts",
-            get(contracts_api::my_contracts).post(contracts_api::submit_contract),
-        )
-        .route("/api/v1/market/contracts/waiting", get(contracts_api::waiting_contracts))
-        .route("/api/v1/market/contracts/{id}", get(contracts_api::get_contract))
-        .route("/api/v1/market/contracts/{id}/actions", post(contracts_api::contract_step))
-        .route("/api/v1/market/achievements", get(search_achievements))
         .route("/market/challenges", get(challenges::list))
         .route("/market/challenges/{id}", get(challenges::view))
         .route("/market/challenges/{id}/proposals", post(challenges::apply))
@@ -181,6 +183,31 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
             post(challenges_api::api_milestone),
         )
         .route("/api/v1/market/demands/{id}/challenge", post(challenges_api::api_raise))
+        .route("/api/v1/market/search", get(kinds::api_search))
+        .route("/market/notices", get(notices::page))
+        .route("/market/notices/read", post(notices::mark_read))
+        .route("/api/v1/market/notices", get(notices::api_list))
+        .route("/api/v1/market/notices/read", post(notices::api_mark_read))
+}
+
+/// Technology contracts: registration, their records, the figures.
+fn contract_routes() -> axum::Router<crate::app::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/market/figures", get(figures::figures_page))
+        .route("/api/v1/market/figures", get(figures::figures_api))
+        .route("/market/contracts", get(contracts::mine).post(contracts::submit))
+        .route("/market/contracts/new", get(contracts::new_form))
+        .route("/market/contracts/office", get(contracts::office))
+        .route("/market/contracts/{id}", get(contracts::view).post(contracts::act))
+        .route("/market/contracts/{id}/certificate", get(contracts::certificate))
+        .route(
+            "/api/v1/market/contracts",
+            get(contracts_api::my_contracts).post(contracts_api::submit_contract),
+        )
+        .route("/api/v1/market/contracts/waiting", get(contracts_api::waiting_contracts))
+        .route("/api/v1/market/contracts/{id}", get(contracts_api::get_contract))
+        .route("/api/v1/market/contracts/{id}/actions", post(contracts_api::contract_step))
         .route("/market/contracts/{id}/files", post(contract_records::upload))
         .route("/market/contracts/{id}/files/{file}", get(contract_records::download))
         .route("/market/contracts/{id}/experts", post(contract_records::send_to_experts))
@@ -200,14 +227,4 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
             "/api/v1/market/contracts/{id}/changes/{record}/decision",
             post(contract_records::api_decide),
         )
-        .route("/market/mine/{id}/files", post(achievement_files::upload))
-        .route("/market/achievements/{id}/files/{file}", get(achievement_files::download))
-        .route("/api/v1/market/achievements/{id}/files", get(achievement_files::api_list))
-        .route("/api/v1/market/achievements/{id}/files/{file}", get(achievement_files::download))
-        .route("/api/v1/market/my/achievements/{id}/files", post(achievement_files::api_upload))
-        .route("/api/v1/market/search", get(kinds::api_search))
-        .route("/market/notices", get(notices::page))
-        .route("/market/notices/read", post(notices::mark_read))
-        .route("/api/v1/market/notices", get(notices::api_list))
-        .route("/api/v1/market/notices/read", post(notices::api_mark_read))
 }

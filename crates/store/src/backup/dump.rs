@@ -108,7 +108,7 @@ async fn write_tables(
     use futures_util::StreamExt;
     use sea_orm::StreamTrait;
     let mut counts = Vec::new();
-    for (table, key, cols) in TABLES {
+    for (table, key, cols) in tables() {
         let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
         let sql = format!("SELECT {} FROM {table} ORDER BY {key}", names.join(", "));
         writeln!(out, "{}", serde_json::json!({ "table": table, "columns": names }))?;

@@ -135,8 +135,7 @@ impl Restoring<'_> {
         let v: serde_json::Value = serde_json::from_str(text).map_err(|_| bad(n, "not JSON"))?;
         if let Some(t) = v.get("table").and_then(|t| t.as_str()) {
             self.table = Some(
-                TABLES
-                    .iter()
+                tables()
                     .find(|x| x.0 == t)
                     .ok_or_else(|| bad(n, format!("unknown table {t}")))?,
             );
@@ -312,7 +311,7 @@ fn put_file(dir: &Path, sha: &str, bytes: &[u8]) -> std::io::Result<()> {
 
 /// PostgreSQL: new rows get ids after the restored ones.
 async fn move_sequences(txn: &DatabaseTransaction) -> Result<()> {
-    for (table, key, _) in TABLES {
+    for (table, key, _) in tables() {
         if *key == "id" && !["audit_head", "market_change_clock"].contains(table) {
             txn.execute_unprepared(&format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"

@@ -13,7 +13,7 @@ pub(super) enum Col {
 pub(super) type Table = (&'static str, &'static str, &'static [(&'static str, Col)]);
 
 /// Tables in the order they can be restored (parents first), with their columns.
-pub(super) const TABLES: &[Table] = &[
+const RECORDS: &[Table] = &[
     (
         "org_units",
         "id",
@@ -672,240 +672,10 @@ pub(super) const TABLES: &[Table] = &[
             ("updated_at", Col::Int),
         ],
     ),
-    (
-        "market_achievements",
-        "id",
-        &[
-            ("id", Col::Int),
-            ("external_id", Col::NullText),
-            ("organisation_id", Col::Int),
-            ("title", Col::Text),
-            ("description", Col::Text),
-            ("keywords", Col::Text),
-            ("discipline", Col::Text),
-            ("category", Col::Text),
-            ("maturity", Col::Int),
-            ("modes", Col::Text),
-            ("price_fen", Col::NullInt),
-            ("ip", Col::Text),
-            ("team", Col::Text),
-            ("contact", Col::Text),
-            ("status", Col::Text),
-            ("status_reason", Col::Text),
-            ("registration_no", Col::NullText),
-            ("views", Col::Int),
-            ("listed_at", Col::Int),
-            ("created_at", Col::Int),
-            ("updated_at", Col::Int),
-            ("version", Col::Int),
-        ],
-    ),
-    (
-        "market_inquiries",
-        "id",
-        &[
-            ("id", Col::Int),
-            ("achievement_id", Col::Int),
-            ("user_id", Col::NullInt),
-            ("name", Col::Text),
-            ("organisation", Col::Text),
-            ("contact", Col::Text),
-            ("message", Col::Text),
-            ("created_at", Col::Int),
-        ],
-    ),
-    // The index's change log and its clock: a restored server's index follows on from them.
-    ("market_change_clock", "id", &[("id", Col::Int), ("seq", Col::Int)]),
-    ("market_changes", "seq", &[("seq", Col::Int), ("achievement_id", Col::Int), ("at", Col::Int)]),
-    (
-        "tech_contracts",
-        "id",
-        &[
-            ("id", Col::Int),
-            ("organisation_id", Col::Int),
-            ("unit_path", Col::Text),
-            ("title", Col::Text),
-            ("contract_type", Col::Text),
-            ("declared_type", Col::Text),
-            ("import", Col::Int),
-            ("seller_name", Col::Text),
-            ("seller_code", Col::Text),
-            ("buyer_name", Col::Text),
-            ("buyer_code", Col::Text),
-            ("buyer_region", Col::Text),
-            ("ip", Col::Text),
-            ("subject", Col::Text),
-            ("signed_on", Col::Text),
-            ("amount_fen", Col::Int),
-            ("transaction_fen", Col::Int),
-            ("costs", Col::Text),
-            ("payments", Col::Text),
-            ("electronic", Col::Int),
-            ("disputed", Col::Int),
-            ("status", Col::Text),
-            ("status_reason", Col::Text),
-            ("submitted_on", Col::Text),
-            ("decide_by", Col::Text),
-            ("registration_no", Col::NullText),
-            ("registered_on", Col::NullText),
-            ("created_at", Col::Int),
-            ("updated_at", Col::Int),
-            ("version", Col::Int),
-            ("review_round_id", Col::NullInt),
-        ],
-    ),
-    (
-        "market_files",
-        "id",
-        &[
-            ("id", Col::Int),
-            ("subject", Col::Text),
-            ("subject_id", Col::Int),
-            ("name", Col::Text),
-            ("content_type", Col::Text),
-            ("size", Col::Int),
-            ("sha256", Col::Text),
-            ("uploaded_by", Col::Text),
-            ("uploaded_at", Col::Int),
-        ],
-    ),
-    (
-        "tech_contract_changes",
-        "id",
-        &[
-            ("id", Col::Int),
-            ("contract_id", Col::Int),
-            ("kind", Col::Text),
-            ("status", Col::Text),
-            ("reason", Col::Text),
-            ("party", Col::Text),
-            ("proposed", Col::Text),
-            ("previous", Col::Text),
-            ("decision", Col::Text),
-            ("created_by", Col::Text),
-            ("created_at", Col::Int),
-            ("decided_by", Col::Text),
-            ("decided_at", Col::Int),
-        ],
-    ),
-    (
-        "market_demands",
-        "id",
-        &[
-            ("id", Col::Int),
-            ("organisation_id", Col::Int),
-            ("title", Col::Text),
-            ("description", Col::Text),
-            ("requirements", Col::Text),
-            ("discipline", Col::Text),
-            ("budget_fen", Col::NullInt),
-            ("deadline", Col::Text),
-            ("status", Col::Text),
-            ("created_at", Col::Int),
-            ("updated_at", Col::Int),
-            ("version", Col::Int),
-        ],
-    ),
-    (
-        "market_brokerages",
-        "id",
-        &[
-            ("id", Col::Int),
-            ("broker_organisation_id", Col::Int),
-            ("broker_user_id", Col::Int),
-            ("achievement_id", Col::Int),
-            ("buyer_name", Col::Text),
-            ("stage", Col::Text),
-            ("contract_id", Col::NullInt),
-            ("created_at", Col::Int),
-            ("updated_at", Col::Int),
-            ("version", Col::Int),
-        ],
-    ),
-    (
-        "market_brokerage_steps",
-        "id",
-        &[
-            ("id", Col::Int),
-            ("brokerage_id", Col::Int),
-            ("on_date", Col::Text),
-            ("kind", Col::Text),
-            ("note", Col::Text),
-            ("created_by", Col::Text),
-            ("created_at", Col::Int),
-        ],
-    ),
-    (
-        "market_challenges",
-        "id",
-        &[
-            ("id", Col::Int),
-            ("demand_id", Col::Int),
-            ("code", Col::Text),
-            ("reward_fen", Col::Int),
-            ("apply_by", Col::Text),
-            ("terms", Col::Text),
-            ("status", Col::Text),
-            ("round_id", Col::NullInt),
-            ("winner_id", Col::NullInt),
-            ("winner_reason", Col::Text),
-            ("closed_reason", Col::Text),
-            ("raised_by", Col::Text),
-            ("raised_at", Col::Int),
-            ("awarded_on", Col::Text),
-            ("updated_at", Col::Int),
-            ("version", Col::Int),
-        ],
-    ),
-    (
-        "market_challenge_applications",
-        "id",
-        &[
-            ("id", Col::Int),
-            ("challenge_id", Col::Int),
-            ("code", Col::Text),
-            ("organisation_id", Col::Int),
-            ("title", Col::Text),
-            ("leader", Col::Text),
-            ("members", Col::Text),
-            ("proposal", Col::Text),
-            ("submitted_by", Col::Text),
-            ("submitted_at", Col::Int),
-        ],
-    ),
-    (
-        "market_challenge_milestones",
-        "id",
-        &[
-            ("id", Col::Int),
-            ("challenge_id", Col::Int),
-            ("seq", Col::Int),
-            ("due", Col::Text),
-            ("title", Col::Text),
-            ("pay_fen", Col::Int),
-            ("status", Col::Text),
-            ("report", Col::Text),
-            ("reason", Col::Text),
-            ("reported_on", Col::Text),
-            ("accepted_on", Col::Text),
-        ],
-    ),
-    (
-        "market_notices",
-        "id",
-        &[
-            ("id", Col::Int),
-            ("organisation_id", Col::Int),
-            ("kind", Col::Text),
-            ("subject_id", Col::Int),
-            ("subject_title", Col::Text),
-            ("about_id", Col::Int),
-            ("about_title", Col::Text),
-            ("shared", Col::Text),
-            ("created_at", Col::Int),
-            ("read_at", Col::Int),
-        ],
-    ),
+];
+
+/// The audit chain: restored last, once everything it speaks of is there.
+const AUDIT: &[Table] = &[
     (
         "audit_log",
         "seq",
@@ -926,6 +696,12 @@ pub(super) const TABLES: &[Table] = &[
     ("audit_head", "id", &[("id", Col::Int), ("seq", Col::Int), ("hash", Col::Text)]),
 ];
 
+/// Every table a backup holds, in the order they can be restored (parents first).
+pub(super) fn tables() -> impl Iterator<Item = &'static Table> {
+    RECORDS.iter().chain(super::tables_market::MARKET).chain(AUDIT)
+}
+
+
 /// The tables a backup leaves out, and why: what a restore rebuilds, and what belongs to the
 /// running server rather than to the record (sign-ins start afresh after a restore).
 pub const NOT_BACKED_UP: &[(&str, &str)] = &[
@@ -937,5 +713,5 @@ pub const NOT_BACKED_UP: &[(&str, &str)] = &[
 
 /// The names of the tables a backup holds.
 pub fn backed_up() -> Vec<&'static str> {
-    TABLES.iter().map(|t| t.0).collect()
+    tables().map(|t| t.0).collect()
 }

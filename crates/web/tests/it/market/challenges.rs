@@ -51,7 +51,16 @@ fn version(body: &str) -> String {
 #[tokio::test]
 async fn an_open_challenge_is_raised_answered_reviewed_awarded_and_followed_to_the_end() {
     let t = Fixture::demo().experts().build().await;
-    let demand = demand_of_orgadmin2(&t).await;
+    let url = raised(&t).await;
+    let text = answered(&t, &url).await;
+    reviewed_and_awarded(&t, &url, text).await;
+    followed_to_the_end(&t, &url).await;
+}
+
+/// The office raises orgadmin2's demand; returns the challenge's page.
+async fn raised(t: &TestApp) -> String {
+    let demand = demand_of_orgadmin2(t).await;
+    let demand = demand_of_orgadmin2(t).await;
     let (bureau, solver) = (t.login("bureau").await, t.login("orgadmin").await);
     let raise = format!("/market/demands/{demand}/challenge");
     assert_eq!(t.get(&solver, &raise).await.status, StatusCode::FORBIDDEN);
@@ -69,6 +78,12 @@ async fn an_open_challenge_is_raised_answered_reviewed_awarded_and_followed_to_t
     let url = r.location().to_string();
     assert_eq!(t.post_form(&bureau, &raise, &fields("300")).await.status, StatusCode::CONFLICT);
     assert!(t.get(&ANYONE, &format!("/market/demands/{demand}")).await.body.contains(&url));
+    url
+}
+
+/// orgadmin's organisation applies (once); returns its proposal's text.
+async fn answered(t: &TestApp, url: &str) -> &'static str {
+    let solver = t.login("orgadmin").await;
     // Applying: the solver sees the form; an empty proposal is refused by field; once only.
     let page = t.get(&solver, &url).await.body;
     assert!(page.contains("id=\"proposal-form\"") && page.contains("300.00 万元"), "{page}");
@@ -92,6 +107,13 @@ async fn an_open_challenge_is_raised_answered_reviewed_awarded_and_followed_to_t
     assert!(r.body.contains("每个单位限交一份"), "{}", r.body);
     assert!(!t.get(&ANYONE, &url).await.body.contains(text), "the public never reads proposals");
     assert!(t.get(&solver, &url).await.body.contains(text), "the solver reads its own");
+    text
+}
+
+/// After the closing day the proposals go to the experts; once the round is closed the office
+/// picks the winner with milestones that pay the reward.
+async fn reviewed_and_awarded(t: &TestApp, url: &str, text: &str) {
+    let bureau = t.login("bureau").await;
     // The review waits for the closing day.
     let review = format!("{url}/review");
     let v = version(&t.get(&bureau, &url).await.body);
@@ -105,17 +127,19 @@ async fn an_open_challenge_is_raised_answered_reviewed_awarded_and_followed_to_t
             ("deadline", deadline.clone()),
         ]
     };
-    let r = post(&t, &bureau, &review, &plan(&v, "3")).await;
+    let r = post(t, &bureau, &review, &plan(&v, "3")).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("截止后才能提交专家评审"), "{}", r.body);
     t.db.clock.advance(chrono::Duration::days(21));
     // Three weeks on, both sign in again.
     let (bureau, solver) = (t.login("bureau").await, t.login("orgadmin").await);
-    assert_eq!(t.post_form(&solver, &proposals, &proposal).await.status, StatusCode::CONFLICT);
-    let r = post(&t, &bureau, &review, &plan(&v, "0")).await;
+    let late = [("title", "迟到的方案"), ("leader", "王伟"), ("proposal", "技术路线。")];
+    let r = t.post_form(&solver, &format!("{url}/proposals"), &late).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "past the closing day");
+    let r = post(t, &bureau, &review, &plan(&v, "0")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("每项专家数应为 1–15"), "{}", r.body);
-    let r = post(&t, &bureau, &review, &plan(&v, "3")).await;
+    let r = post(t, &bureau, &review, &plan(&v, "3")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let round: i64 = r.location().trim_start_matches("/reviews/").parse().unwrap();
     // The award waits for the closed round; milestones must pay the reward exactly.
@@ -143,18 +167,23 @@ async fn an_open_challenge_is_raised_answered_reviewed_awarded_and_followed_to_t
             ("milestones", milestones),
         ]
     };
-    let r = post(&t, &bureau, &award, &pick(&v, lines("200"))).await;
+    let r = post(t, &bureau, &award, &pick(&v, lines("200"))).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("还没有关闭"), "{}", r.body);
-    experts_review_and_close(&t, round).await;
-    let r = post(&t, &bureau, &award, &pick(&v, lines("150"))).await;
+    experts_review_and_close(t, round).await;
+    let r = post(t, &bureau, &award, &pick(&v, lines("150"))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("合计 250 万元，应等于榜额 300 万元"), "{}", r.body);
-    let r = post(&t, &bureau, &award, &pick(&v, lines("200"))).await;
+    let r = post(t, &bureau, &award, &pick(&v, lines("200"))).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let public = t.get(&ANYONE, &url).await.body;
     assert!(public.contains("id=\"challenge-winner\"") && public.contains("已揭榜"), "{public}");
     assert!(public.contains("评审第 1 名") && !public.contains(text));
+}
+
+/// The winner reports, the office sends back and accepts, in order, to the end.
+async fn followed_to_the_end(t: &TestApp, url: &str) {
+    let (bureau, solver) = (t.login("bureau").await, t.login("orgadmin").await);
     // Milestones: only the winner reports, only the office decides, in order.
     let step = |seq: i64, step: &'static str, v: &str, note: &'static str| {
         (
@@ -169,20 +198,20 @@ async fn an_open_challenge_is_raised_answered_reviewed_awarded_and_followed_to_t
     let v = version(&t.get(&solver, &url).await.body);
     let (u, f) = step(2, "report", &v, "提前完成中试。");
     assert_eq!(
-        post(&t, &solver, &u, &f).await.status,
+        post(t, &solver, &u, &f).await.status,
         StatusCode::CONFLICT,
         "milestone 2 waits for 1"
     );
     let (u, f) = step(1, "report", &v, "包覆工艺完成，附测试报告。");
-    assert_eq!(post(&t, &bureau, &u, &f).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(post(&t, &solver, &u, &f).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(post(t, &bureau, &u, &f).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(post(t, &solver, &u, &f).await.status, StatusCode::SEE_OTHER);
     let v2 = version(&t.get(&bureau, &url).await.body);
     let (u, f) = step(1, "accept", &v2, "同意。");
-    assert_eq!(post(&t, &solver, &u, &f).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(post(t, &solver, &u, &f).await.status, StatusCode::FORBIDDEN);
     let (u, f) = step(1, "return", &v, "过期的版本。");
-    assert_eq!(post(&t, &bureau, &u, &f).await.status, StatusCode::CONFLICT, "a stale version");
+    assert_eq!(post(t, &bureau, &u, &f).await.status, StatusCode::CONFLICT, "a stale version");
     let (u, f) = step(1, "return", &v2, "缺少第三方检测报告。");
-    assert_eq!(post(&t, &bureau, &u, &f).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(post(t, &bureau, &u, &f).await.status, StatusCode::SEE_OTHER);
     assert!(t.get(&solver, &url).await.body.contains("缺少第三方检测报告"));
     let report = ("report", "已完成，附第三方检测报告。");
     let accept = ("accept", "验收通过。");
@@ -191,7 +220,7 @@ async fn an_open_challenge_is_raised_answered_reviewed_awarded_and_followed_to_t
     {
         let v = version(&t.get(who, &url).await.body);
         let (u, f) = step(seq, kind, &v, note);
-        assert_eq!(post(&t, who, &u, &f).await.status, StatusCode::SEE_OTHER, "{seq} {kind}");
+        assert_eq!(post(t, who, &u, &f).await.status, StatusCode::SEE_OTHER, "{seq} {kind}");
     }
     let end = t.get(&ANYONE, &url).await.body;
     assert!(end.contains("已完成") && end.contains("已验收兑付 300.00 万元"), "{end}");

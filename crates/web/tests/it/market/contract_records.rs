@@ -126,15 +126,24 @@ async fn a_registered_contract_is_changed_and_an_objection_cancels_it() {
     let (seller, office) = (bearer(&t, "orgadmin").await, bearer(&t, "bureau").await);
     let id = submitted(&t, &seller, "60").await;
     let register = serde_json::json!({ "action": "register", "version": 1 });
-    let r = json(
-        &t,
-        "POST",
-        &format!("/api/v1/market/contracts/{id}/actions"),
-        Some(&office),
-        register,
-    )
-    .await;
+    let act = format!("/api/v1/market/contracts/{id}/actions");
+    let r = json(&t, "POST", &act, Some(&office), register).await;
     assert_eq!(r.json()["status"], "registered", "{}", r.body);
+    changed_by_its_seller(&t, id).await;
+    other_parties_are_another_contract(&t, &seller, id).await;
+    an_objection_upheld_cancels_it(&t, id).await;
+}
+
+/// The first of January of this year (the figures' range).
+fn new_year(t: &TestApp) -> chrono::NaiveDate {
+    let year = chrono::Datelike::year(&t.db.clock.today());
+    chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap()
+}
+
+/// The seller asks through the form (the reason required, the form kept), one waits at a time;
+/// the office accepts and the figures take the new amount.
+async fn changed_by_its_seller(t: &TestApp, id: i64) {
+    let (seller, office) = (bearer(t, "orgadmin").await, bearer(t, "bureau").await);
     let (s_seller, s_office) = (t.login("orgadmin").await, t.login("bureau").await);
     let form = format!("/market/contracts/{id}/change");
     assert_eq!(t.get(&s_office, &form).await.status, StatusCode::FORBIDDEN);
@@ -159,15 +168,15 @@ async fn a_registered_contract_is_changed_and_an_objection_cancels_it() {
         ("pay_on_0", "2027-06-30".into()),
         ("pay_wan_0", "90".into()),
     ];
-    let r = post(&t, &s_seller, &form, &fields).await;
+    let r = post(t, &s_seller, &form, &fields).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("id=\"err-reason\"") && r.body.contains("value=\"90\""), "kept");
     fields.push(("reason", "双方补充约定技术指导服务，合同金额增至 90 万元。".into()));
-    let r = post(&t, &s_seller, &form, &fields).await;
+    let r = post(t, &s_seller, &form, &fields).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let again = post(&t, &s_seller, &form, &fields).await;
+    let again = post(t, &s_seller, &form, &fields).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "one waits at a time");
-    let rec = records(&t, &office, id).await;
+    let rec = records(t, &office, id).await;
     let change = &rec["changes"][0];
     assert_eq!(
         (change["kind"].as_str(), change["status"].as_str(), change["amount_fen"].as_i64()),
@@ -177,12 +186,12 @@ async fn a_registered_contract_is_changed_and_an_objection_cancels_it() {
     let decide = format!("/api/v1/market/contracts/{id}/changes/{record}/decision");
     let yes = serde_json::json!({ "accept": true, "decision": "变更内容属实，同意变更。" });
     assert_eq!(
-        json(&t, "POST", &decide, Some(&seller), yes.clone()).await.status,
+        json(t, "POST", &decide, Some(&seller), yes.clone()).await.status,
         StatusCode::FORBIDDEN
     );
     let blank = serde_json::json!({ "accept": true, "decision": " " });
-    assert_eq!(json(&t, "POST", &decide, Some(&office), blank).await.status, StatusCode::CONFLICT);
-    assert_eq!(json(&t, "POST", &decide, Some(&office), yes).await.status, StatusCode::OK);
+    assert_eq!(json(t, "POST", &decide, Some(&office), blank).await.status, StatusCode::CONFLICT);
+    assert_eq!(json(t, "POST", &decide, Some(&office), yes).await.status, StatusCode::OK);
     let c = t
         .send(
             axum::http::Request::get(format!("/api/v1/market/contracts/{id}"))
@@ -197,8 +206,7 @@ async fn a_registered_contract_is_changed_and_an_objection_cancels_it() {
         (Some(90_000_000), Some("registered")),
         "{c}"
     );
-    let year = chrono::Datelike::year(&t.db.clock.today());
-    let from = chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
+    let from = new_year(t);
     let counted =
         innocity_store::market::contracts::registered_between(&t.db, from, t.db.clock.today())
             .await
@@ -208,25 +216,37 @@ async fn a_registered_contract_is_changed_and_an_objection_cancels_it() {
         90_000_000,
         "the figures take the change"
     );
+}
+
+/// A change to other parties is refused: that is another contract.
+async fn other_parties_are_another_contract(t: &TestApp, seller: &str, id: i64) {
+    let org = innocity_store::orgs::get(&t.db, t.user_org("orgadmin").await).await.unwrap().unwrap();
     // Other parties are another contract.
-    let mut other = contract(&t, &org, "90");
+    let mut other = contract(t, &org, "90");
     other["buyer_code"] = serde_json::json!(
         innocity_core::orgs::CreditCode::complete("91620100MA7000000").unwrap().as_str()
     );
     let change = serde_json::json!({ "reason": "换买方", "contract": other });
     let r =
-        json(&t, "POST", &format!("/api/v1/market/contracts/{id}/changes"), Some(&seller), change)
+        json(t, "POST", &format!("/api/v1/market/contracts/{id}/changes"), Some(seller), change)
             .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.json()["error"]["message"].as_str().unwrap().contains("当事人"), "{}", r.body);
+}
+
+/// The office records an objection and upholds it: the registration leaves the totals.
+async fn an_objection_upheld_cancels_it(t: &TestApp, id: i64) {
+    let (seller, office) = (bearer(t, "orgadmin").await, bearer(t, "bureau").await);
+    let s_office = t.login("bureau").await;
+    let from = new_year(t);
     // An objection, upheld: the registration is cancelled and leaves the totals.
     let objections = format!("/api/v1/market/contracts/{id}/objections");
     let objection = serde_json::json!({ "party": "甘肃某材料研究所", "grounds": "所转让技术秘密系本所职务成果，转让方无权处分。" });
     assert_eq!(
-        json(&t, "POST", &objections, Some(&seller), objection.clone()).await.status,
+        json(t, "POST", &objections, Some(&seller), objection.clone()).await.status,
         StatusCode::FORBIDDEN
     );
-    let r = json(&t, "POST", &objections, Some(&office), objection).await;
+    let r = json(t, "POST", &objections, Some(&office), objection).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let record = r.json()["id"].as_i64().unwrap();
     let page = t.get(&s_office, &format!("/market/contracts/{id}")).await.body;
@@ -254,7 +274,7 @@ async fn a_registered_contract_is_changed_and_an_objection_cancels_it() {
             .await
             .unwrap();
     assert!(counted.is_empty());
-    let kinds: Vec<String> = records(&t, &seller, id).await["changes"]
+    let kinds: Vec<String> = records(t, &seller, id).await["changes"]
         .as_array()
         .unwrap()
         .iter()

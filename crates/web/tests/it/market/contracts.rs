@@ -92,25 +92,7 @@ async fn a_contract_goes_from_its_seller_through_the_office_into_the_figures() {
     let r = t.post_form(&office, &page, &register).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "not before its signed text: {}", r.body);
     assert!(r.body.contains("请登记人先上传已签订的合同文本"), "{}", r.body);
-    let files = format!("{page}/files");
-    let r = t.upload(&seller, &files, "合同.exe", b"MZ\x90\x00").await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "a program is not a contract: {}", r.body);
-    assert_eq!(
-        t.upload(&office, &files, "合同.pdf", super::SIGNED_PDF).await.status,
-        StatusCode::FORBIDDEN
-    );
-    let r = t.upload(&seller, &files, "技术许可合同（签字版）.pdf", super::SIGNED_PDF).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let shown = t.get(&office, &page).await.body;
-    let href = shown.split("href=\"/market/contracts/").find(|x| x.contains("/files/")).unwrap();
-    let href = format!("/market/contracts/{}", href.split('"').next().unwrap());
-    let (status, _, bytes) = t.get_bytes(&office, &href).await;
-    assert_eq!(
-        (status, bytes.as_slice()),
-        (StatusCode::OK, super::SIGNED_PDF),
-        "the office reads it"
-    );
-    assert_eq!(t.get_bytes(&other, &href).await.0, StatusCode::NOT_FOUND);
+    the_signed_text_comes_first(&t, &page).await;
     let r = t.post_form(&office, &page, &register).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let body = t.get(&seller, &page).await.body;
@@ -281,4 +263,29 @@ async fn the_quick_report_is_checked_against_the_register() {
     // The year before does not count it (year to date, by registration day).
     let earlier = t.get(&s, &format!("/stats/KB-Q/2024Q4/orgs/{org_id}")).await.body;
     assert!(earlier.contains("已登记 0 份合同"), "{earlier}");
+}
+
+/// Only the seller uploads, only what a contract can be; the office reads it, others do not.
+async fn the_signed_text_comes_first(t: &TestApp, page: &str) {
+    let (seller, office, other) =
+        (t.login("orgadmin").await, t.login("bureau").await, t.login("orgadmin2").await);
+    let files = format!("{page}/files");
+    let r = t.upload(&seller, &files, "合同.exe", b"MZ\x90\x00").await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "a program is not a contract: {}", r.body);
+    assert_eq!(
+        t.upload(&office, &files, "合同.pdf", super::SIGNED_PDF).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = t.upload(&seller, &files, "技术许可合同（签字版）.pdf", super::SIGNED_PDF).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let shown = t.get(&office, &page).await.body;
+    let href = shown.split("href=\"/market/contracts/").find(|x| x.contains("/files/")).unwrap();
+    let href = format!("/market/contracts/{}", href.split('"').next().unwrap());
+    let (status, _, bytes) = t.get_bytes(&office, &href).await;
+    assert_eq!(
+        (status, bytes.as_slice()),
+        (StatusCode::OK, super::SIGNED_PDF),
+        "the office reads it"
+    );
+    assert_eq!(t.get_bytes(&other, &href).await.0, StatusCode::NOT_FOUND);
 }

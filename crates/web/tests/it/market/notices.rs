@@ -73,6 +73,17 @@ async fn owners_are_told_of_new_matches_both_ways_and_once() {
         theirs["items"].as_array().unwrap().iter().all(|i| i["subject_id"] != id),
         "not told of its own"
     );
+    read_and_told_once(&t, &enterprise, id, salt_demand).await;
+}
+
+/// The page lists the notices; the button marks them read; a pair is told once.
+async fn read_and_told_once(t: &TestApp, enterprise: &str, id: i64, salt_demand: i64) {
+    let get = |token: &str| {
+        axum::http::Request::get("/api/v1/market/notices")
+            .header("authorization", token)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
     // The page; marking read.
     let s = t.login("orgadmin").await;
     let page = t.get(&s, "/market/notices").await;
@@ -80,7 +91,7 @@ async fn owners_are_told_of_new_matches_both_ways_and_once() {
         page.body.contains("盐碱地改良用微生物菌剂") && page.body.contains("id=\"notices-read\"")
     );
     assert_eq!(t.post_form(&s, "/market/notices/read", &[]).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(t.send(get(&enterprise)).await.json()["unread"], 0);
+    assert_eq!(t.send(get(enterprise)).await.json()["unread"], 0);
     assert_eq!(
         t.get(&t.login("bureau").await, "/market/notices").await.status,
         StatusCode::FORBIDDEN
