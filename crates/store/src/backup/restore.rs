@@ -135,9 +135,7 @@ impl Restoring<'_> {
         let v: serde_json::Value = serde_json::from_str(text).map_err(|_| bad(n, "not JSON"))?;
         if let Some(t) = v.get("table").and_then(|t| t.as_str()) {
             self.table = Some(
-                tables()
-                    .find(|x| x.0 == t)
-                    .ok_or_else(|| bad(n, format!("unknown table {t}")))?,
+                tables().find(|x| x.0 == t).ok_or_else(|| bad(n, format!("unknown table {t}")))?,
             );
             self.summary.tables.push((t.to_string(), 0));
             Ok(())

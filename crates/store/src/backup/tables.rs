@@ -701,7 +701,6 @@ pub(super) fn tables() -> impl Iterator<Item = &'static Table> {
     RECORDS.iter().chain(super::tables_market::MARKET).chain(AUDIT)
 }
 
-
 /// The tables a backup leaves out, and why: what a restore rebuilds, and what belongs to the
 /// running server rather than to the record (sign-ins start afresh after a restore).
 pub const NOT_BACKED_UP: &[(&str, &str)] = &[

@@ -60,7 +60,6 @@ async fn an_open_challenge_is_raised_answered_reviewed_awarded_and_followed_to_t
 /// The office raises orgadmin2's demand; returns the challenge's page.
 async fn raised(t: &TestApp) -> String {
     let demand = demand_of_orgadmin2(t).await;
-    let demand = demand_of_orgadmin2(t).await;
     let (bureau, solver) = (t.login("bureau").await, t.login("orgadmin").await);
     let raise = format!("/market/demands/{demand}/challenge");
     assert_eq!(t.get(&solver, &raise).await.status, StatusCode::FORBIDDEN);
@@ -85,9 +84,9 @@ async fn raised(t: &TestApp) -> String {
 async fn answered(t: &TestApp, url: &str) -> &'static str {
     let solver = t.login("orgadmin").await;
     // Applying: the solver sees the form; an empty proposal is refused by field; once only.
-    let page = t.get(&solver, &url).await.body;
+    let page = t.get(&solver, url).await.body;
     assert!(page.contains("id=\"proposal-form\"") && page.contains("300.00 万元"), "{page}");
-    assert!(!t.get(&ANYONE, &url).await.body.contains("id=\"proposal-form\""));
+    assert!(!t.get(&ANYONE, url).await.body.contains("id=\"proposal-form\""));
     let proposals = format!("{url}/proposals");
     let r = t.post_form(&solver, &proposals, &[("title", ""), ("leader", "王建华")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -105,8 +104,8 @@ async fn answered(t: &TestApp, url: &str) -> &'static str {
     let r = t.post_form(&solver, &proposals, &proposal).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("每个单位限交一份"), "{}", r.body);
-    assert!(!t.get(&ANYONE, &url).await.body.contains(text), "the public never reads proposals");
-    assert!(t.get(&solver, &url).await.body.contains(text), "the solver reads its own");
+    assert!(!t.get(&ANYONE, url).await.body.contains(text), "the public never reads proposals");
+    assert!(t.get(&solver, url).await.body.contains(text), "the solver reads its own");
     text
 }
 
@@ -116,7 +115,7 @@ async fn reviewed_and_awarded(t: &TestApp, url: &str, text: &str) {
     let bureau = t.login("bureau").await;
     // The review waits for the closing day.
     let review = format!("{url}/review");
-    let v = version(&t.get(&bureau, &url).await.body);
+    let v = version(&t.get(&bureau, url).await.body);
     let deadline = (t.db.clock.today() + chrono::Days::new(40)).to_string();
     let plan = |v: &str, experts: &'static str| {
         vec![
@@ -145,7 +144,7 @@ async fn reviewed_and_awarded(t: &TestApp, url: &str, text: &str) {
     // The award waits for the closed round; milestones must pay the reward exactly.
     let award = format!("{url}/award");
     let app_id = t
-        .get(&bureau, &url)
+        .get(&bureau, url)
         .await
         .body
         .split("id=\"proposal-")
@@ -155,7 +154,7 @@ async fn reviewed_and_awarded(t: &TestApp, url: &str, text: &str) {
         .next()
         .unwrap()
         .to_string();
-    let v = version(&t.get(&bureau, &url).await.body);
+    let v = version(&t.get(&bureau, url).await.body);
     let today = t.db.clock.today();
     let due = |days| (today + chrono::Days::new(days)).to_string();
     let lines = |last: &str| format!("{} 完成包覆工艺 100\n{} 中试验证 {last}", due(60), due(180));
@@ -176,7 +175,7 @@ async fn reviewed_and_awarded(t: &TestApp, url: &str, text: &str) {
     assert!(r.body.contains("合计 250 万元，应等于榜额 300 万元"), "{}", r.body);
     let r = post(t, &bureau, &award, &pick(&v, lines("200"))).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let public = t.get(&ANYONE, &url).await.body;
+    let public = t.get(&ANYONE, url).await.body;
     assert!(public.contains("id=\"challenge-winner\"") && public.contains("已揭榜"), "{public}");
     assert!(public.contains("评审第 1 名") && !public.contains(text));
 }
@@ -195,7 +194,7 @@ async fn followed_to_the_end(t: &TestApp, url: &str) {
             ],
         )
     };
-    let v = version(&t.get(&solver, &url).await.body);
+    let v = version(&t.get(&solver, url).await.body);
     let (u, f) = step(2, "report", &v, "提前完成中试。");
     assert_eq!(
         post(t, &solver, &u, &f).await.status,
@@ -205,24 +204,24 @@ async fn followed_to_the_end(t: &TestApp, url: &str) {
     let (u, f) = step(1, "report", &v, "包覆工艺完成，附测试报告。");
     assert_eq!(post(t, &bureau, &u, &f).await.status, StatusCode::FORBIDDEN);
     assert_eq!(post(t, &solver, &u, &f).await.status, StatusCode::SEE_OTHER);
-    let v2 = version(&t.get(&bureau, &url).await.body);
+    let v2 = version(&t.get(&bureau, url).await.body);
     let (u, f) = step(1, "accept", &v2, "同意。");
     assert_eq!(post(t, &solver, &u, &f).await.status, StatusCode::FORBIDDEN);
     let (u, f) = step(1, "return", &v, "过期的版本。");
     assert_eq!(post(t, &bureau, &u, &f).await.status, StatusCode::CONFLICT, "a stale version");
     let (u, f) = step(1, "return", &v2, "缺少第三方检测报告。");
     assert_eq!(post(t, &bureau, &u, &f).await.status, StatusCode::SEE_OTHER);
-    assert!(t.get(&solver, &url).await.body.contains("缺少第三方检测报告"));
+    assert!(t.get(&solver, url).await.body.contains("缺少第三方检测报告"));
     let report = ("report", "已完成，附第三方检测报告。");
     let accept = ("accept", "验收通过。");
     for (seq, who, (kind, note)) in
         [(1, &solver, report), (1, &bureau, accept), (2, &solver, report), (2, &bureau, accept)]
     {
-        let v = version(&t.get(who, &url).await.body);
+        let v = version(&t.get(who, url).await.body);
         let (u, f) = step(seq, kind, &v, note);
         assert_eq!(post(t, who, &u, &f).await.status, StatusCode::SEE_OTHER, "{seq} {kind}");
     }
-    let end = t.get(&ANYONE, &url).await.body;
+    let end = t.get(&ANYONE, url).await.body;
     assert!(end.contains("已完成") && end.contains("已验收兑付 300.00 万元"), "{end}");
     let audit: Vec<String> =
         t.db.read(

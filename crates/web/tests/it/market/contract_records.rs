@@ -220,7 +220,8 @@ async fn changed_by_its_seller(t: &TestApp, id: i64) {
 
 /// A change to other parties is refused: that is another contract.
 async fn other_parties_are_another_contract(t: &TestApp, seller: &str, id: i64) {
-    let org = innocity_store::orgs::get(&t.db, t.user_org("orgadmin").await).await.unwrap().unwrap();
+    let org =
+        innocity_store::orgs::get(&t.db, t.user_org("orgadmin").await).await.unwrap().unwrap();
     // Other parties are another contract.
     let mut other = contract(t, &org, "90");
     other["buyer_code"] = serde_json::json!(

@@ -278,7 +278,7 @@ async fn the_signed_text_comes_first(t: &TestApp, page: &str) {
     );
     let r = t.upload(&seller, &files, "技术许可合同（签字版）.pdf", super::SIGNED_PDF).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let shown = t.get(&office, &page).await.body;
+    let shown = t.get(&office, page).await.body;
     let href = shown.split("href=\"/market/contracts/").find(|x| x.contains("/files/")).unwrap();
     let href = format!("/market/contracts/{}", href.split('"').next().unwrap());
     let (status, _, bytes) = t.get_bytes(&office, &href).await;
