@@ -152,9 +152,16 @@ struct Posting {
 
 struct Slot {
     doc: Doc,
+}
+
+/// What the facet counts read of a slot: numbers, in a small array of their own (a query's
+/// matches may be most of the index; reading the documents for them would miss the cache).
+#[derive(Debug, Clone, Copy)]
+struct FacetNums {
     /// The discipline's and the zone's numbers (counted per query without hashing).
     discipline: u32,
-    zone: u32,
+    zone: u16,
+    maturity: u8,
     /// Bit `i` set: offered in mode `MODES[i]`.
     modes: u8,
     band: u8,
@@ -176,6 +183,7 @@ pub struct Index {
     postings: Vec<Vec<Posting>>,
     slots: Vec<Slot>,
     shapes: Vec<Shape>,
+    facets: Vec<FacetNums>,
     slot_of: HashMap<i64, u32>,
     live: usize,
     total_lengths: [u64; 3],
@@ -194,10 +202,15 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, s: &Slot) {
-        self.disciplines[s.discipline as usize] += 1;
-        self.zones[s.zone as usize] += 1;
-        self.maturities[usize::from(s.doc.facets.maturity.min(9))] += 1;
+    fn add(&mut self, s: &FacetNums) {
+        // A zone past the numbers kept (65,535 zones) is not counted rather than misplaced.
+        if let Some(n) = self.disciplines.get_mut(s.discipline as usize) {
+            *n += 1;
+        }
+        if let Some(n) = self.zones.get_mut(usize::from(s.zone)) {
+            *n += 1;
+        }
+        self.maturities[usize::from(s.maturity.min(9))] += 1;
         for (i, n) in self.modes.iter_mut().enumerate() {
             *n += usize::from(s.modes >> i & 1);
         }
@@ -267,7 +280,10 @@ impl Index {
             .filter(|(_, m)| f.modes.iter().any(|x| x == *m))
             .fold(0u8, |bits, (i, _)| bits | 1 << i);
         let band = price_band(f.price_fen);
-        self.slots.push(Slot { doc: a.doc, discipline, zone, modes, band });
+        let zone = u16::try_from(zone).unwrap_or(u16::MAX);
+        let maturity = f.maturity;
+        self.facets.push(FacetNums { discipline, zone, maturity, modes, band });
+        self.slots.push(Slot { doc: a.doc });
         self.shapes.push(Shape { lengths, live: true });
         self.live += 1;
     }
@@ -294,12 +310,14 @@ impl Index {
         let mut new_slot = vec![u32::MAX; self.slots.len()];
         let old = std::mem::take(&mut self.slots);
         let shapes = std::mem::take(&mut self.shapes);
-        for (i, (s, shape)) in old.into_iter().zip(shapes).enumerate() {
+        let facets = std::mem::take(&mut self.facets);
+        for (i, ((s, shape), nums)) in old.into_iter().zip(shapes).zip(facets).enumerate() {
             if shape.live {
                 new_slot[i] = self.slots.len() as u32;
                 self.slot_of.insert(s.doc.id, self.slots.len() as u32);
                 self.slots.push(s);
                 self.shapes.push(shape);
+                self.facets.push(nums);
             }
         }
         for list in &mut self.postings {
@@ -330,7 +348,7 @@ impl Index {
             ..Tally::default()
         };
         for (slot, _) in &scored {
-            tally.add(&self.slots[*slot as usize]);
+            tally.add(&self.facets[*slot as usize]);
         }
         let hits = scored
             .iter()
