@@ -257,6 +257,17 @@ pub async fn decide(
         _ => {}
     }
     let status = if accept { ACCEPTED } else { REJECTED };
+    // The registrant is told in the platform, with the decision.
+    let told = super::notices::NewNotice {
+        organisation_id: c.organisation_id,
+        kind: super::notices::CONTRACT,
+        subject_id: contract_id,
+        subject_title: c.title.clone(),
+        about_id: record_id,
+        about_title: format!("{}.{status}", r.kind),
+        shared: vec![decision.to_string()],
+    };
+    super::notices::notify_in(&tx, &told).await?;
     tx.exec(
         "UPDATE tech_contract_changes SET status = ?, decision = ?, previous = ?, decided_by = ?, decided_at = ? WHERE id = ?",
         vec![status.into(), decision.into(), json(previous.as_ref()).into(), actor.username.into(), now.into(), record_id.into()],

@@ -1,13 +1,16 @@
 //! Notices of new matches (匹配通知): an organisation is told, in the platform, when a new
 //! demand matches one of its listed achievements, or a newly listed achievement one of its open
 //! demands. Each pair is told once; reading marks them read.
-use crate::db::{Db, Result};
+use crate::db::{Db, Result, Tx};
 use crate::rows::{Fields, FromRow, columns, select};
 
 /// A new demand that one of the organisation's achievements may answer.
 pub const DEMAND: &str = "demand";
 /// A newly listed achievement that may answer one of the organisation's demands.
 pub const ACHIEVEMENT: &str = "achievement";
+/// The office decided a change of, or an objection to, one of the organisation's registered
+/// contracts (the subject is the contract, `about` the record decided).
+pub const CONTRACT: &str = "contract";
 
 /// A notice to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,19 +78,22 @@ pub async fn notify(db: &Db, notices: &[NewNotice]) -> Result<u64> {
         return Ok(0);
     }
     let tx = db.begin_write().await?;
-    let now = tx.clock.now_ms();
     let mut n = 0;
     for x in notices {
-        let shared = serde_json::to_string(&x.shared).unwrap_or_else(|_| "[]".into());
-        n += tx
-            .exec(
-                "INSERT INTO market_notices (organisation_id, kind, subject_id, subject_title, about_id, about_title, shared, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (organisation_id, kind, subject_id, about_id) DO NOTHING",
-                vec![x.organisation_id.into(), x.kind.into(), x.subject_id.into(), x.subject_title.clone().into(), x.about_id.into(), x.about_title.clone().into(), shared.into(), now.into()],
-            )
-            .await?;
+        n += notify_in(&tx, x).await?;
     }
     tx.commit().await?;
     Ok(n)
+}
+
+/// Writes a notice in the caller's transaction (told with the change it tells of).
+pub async fn notify_in(tx: &Tx, x: &NewNotice) -> Result<u64> {
+    let shared = serde_json::to_string(&x.shared).unwrap_or_else(|_| "[]".into());
+    tx.exec(
+        "INSERT INTO market_notices (organisation_id, kind, subject_id, subject_title, about_id, about_title, shared, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (organisation_id, kind, subject_id, about_id) DO NOTHING",
+        vec![x.organisation_id.into(), x.kind.into(), x.subject_id.into(), x.subject_title.clone().into(), x.about_id.into(), x.about_title.clone().into(), shared.into(), tx.clock.now_ms().into()],
+    )
+    .await
 }
 
 /// The organisation's newest notices.

@@ -9,12 +9,15 @@ use crate::api::ApiError;
 use crate::app::AppState;
 use crate::auth::{Auth, Ctx, OfferAchievements, format_time};
 use crate::error::AppResult;
+use crate::i18n::t;
 use crate::page::{Shell, render};
 use askama::Template;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use innocity_store::market::notices::{self as store, ACHIEVEMENT, DEMAND, NewNotice, Notice};
+use innocity_store::market::notices::{
+    self as store, ACHIEVEMENT, CONTRACT, DEMAND, NewNotice, Notice,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -97,13 +100,18 @@ struct NoticeLine {
     headline: String,
     subject_href: String,
     subject_title: String,
+    /// "与本单位的" before a match's own record; empty for a contract's decision.
+    prefix: String,
     about_href: String,
     about_title: String,
     shared: String,
 }
 
 fn hrefs(n: &Notice) -> (String, String) {
-    if n.kind == DEMAND {
+    if n.kind == CONTRACT {
+        let page = format!("/market/contracts/{}", n.subject_id);
+        (page.clone(), format!("{page}#record-{}", n.about_id))
+    } else if n.kind == DEMAND {
         (format!("/market/demands/{}", n.subject_id), format!("/market/mine/{}", n.about_id))
     } else {
         (
@@ -134,15 +142,24 @@ pub async fn page(
         .into_iter()
         .map(|n| {
             let (subject_href, about_href) = hrefs(&n);
+            // A contract's notice: the record decided and the office's words.
+            let (prefix, about_title, shared) = if n.kind == CONTRACT {
+                let record = t(ctx.lang, &format!("contract.record.{}", n.about_title));
+                (String::new(), format!("{record}：{}", n.shared.join("")), String::new())
+            } else {
+                let prefix = t(ctx.lang, "notice.matches_yours").to_string();
+                (prefix, n.about_title, n.shared.join("、"))
+            };
             NoticeLine {
                 unread: n.read_at == 0,
                 when: format_time(ctx.lang, n.created_at),
-                headline: crate::i18n::t(ctx.lang, &format!("notice.kind.{}", n.kind)).to_string(),
+                headline: t(ctx.lang, &format!("notice.kind.{}", n.kind)).to_string(),
                 subject_href,
                 subject_title: n.subject_title,
+                prefix,
                 about_href,
-                about_title: n.about_title,
-                shared: n.shared.join("、"),
+                about_title,
+                shared,
             }
         })
         .collect();
@@ -171,8 +188,10 @@ pub struct ApiNotices {
 #[derive(Serialize, ToSchema)]
 pub struct ApiNotice {
     pub id: i64,
-    /// demand (a new demand one of your achievements may answer) or achievement (a newly listed
-    /// achievement that may answer one of your demands).
+    /// demand (a new demand one of your achievements may answer), achievement (a newly listed
+    /// achievement that may answer one of your demands) or contract (the office decided a change
+    /// of, or an objection to, your registered contract: `about_title` is the record and its
+    /// outcome, e.g. `change.accepted`, `shared` the office's words).
     pub kind: String,
     pub subject_id: i64,
     pub subject_title: String,

@@ -192,6 +192,7 @@ async fn changed_by_its_seller(t: &TestApp, id: i64) {
     let blank = serde_json::json!({ "accept": true, "decision": " " });
     assert_eq!(json(t, "POST", &decide, Some(&office), blank).await.status, StatusCode::CONFLICT);
     assert_eq!(json(t, "POST", &decide, Some(&office), yes).await.status, StatusCode::OK);
+    told_of_the_change(t, &seller, &s_seller, id).await;
     let c = t
         .send(
             axum::http::Request::get(format!("/api/v1/market/contracts/{id}"))
@@ -282,4 +283,29 @@ async fn an_objection_upheld_cancels_it(t: &TestApp, id: i64) {
         .map(|c| format!("{}:{}", c["kind"].as_str().unwrap(), c["status"].as_str().unwrap()))
         .collect();
     assert_eq!(kinds, vec!["change:accepted", "objection:accepted"]);
+}
+
+/// The registrant is told in the platform, with the office's words.
+async fn told_of_the_change(t: &TestApp, seller: &str, s_seller: &Session, id: i64) {
+    let told = t
+        .send(
+            axum::http::Request::get("/api/v1/market/notices")
+                .header("authorization", seller)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .json();
+    let notice = told["items"].as_array().unwrap().iter().find(|n| n["kind"] == "contract");
+    let notice = notice.unwrap_or_else(|| panic!("{told}"));
+    assert_eq!(
+        (notice["subject_id"].as_i64(), notice["about_title"].as_str()),
+        (Some(id), Some("change.accepted"))
+    );
+    assert_eq!(notice["shared"][0], "变更内容属实，同意变更。");
+    let page = t.get(s_seller, "/market/notices").await.body;
+    assert!(
+        page.contains("已变更：变更内容属实") && page.contains(&format!("/market/contracts/{id}")),
+        "{page}"
+    );
 }
