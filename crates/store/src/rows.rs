@@ -14,6 +14,25 @@ use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use std::fmt;
 
+/// The number a `SELECT COUNT(*) FROM … WHERE …` answers (read with `row`; none is 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(pub i64);
+
+impl FromRow for Count {
+    const TABLE: &'static str = "count";
+    columns!("COUNT(*)");
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Count(f.int()?))
+    }
+}
+
+impl Count {
+    /// The count of an answer that may be absent.
+    pub fn of(row: Option<Count>) -> i64 {
+        row.map_or(0, |c| c.0)
+    }
+}
+
 /// A type read from one result row.
 pub trait FromRow: Sized {
     /// The table the row comes from (named in errors; [`select`] reads from it).

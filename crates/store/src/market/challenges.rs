@@ -8,7 +8,7 @@ use crate::db::{Db, Result, StoreError, Tx};
 pub use crate::experts::ReviewPlan;
 use crate::experts::{self, Item};
 use crate::orgs::Actor;
-use crate::rows::{Fields, FromRow, columns, select};
+use crate::rows::{Count, Fields, FromRow, columns, select};
 use chrono::{Datelike, NaiveDate};
 use innocity_core::experts::scoring::Method;
 use innocity_core::market::challenges::{
@@ -224,17 +224,6 @@ fn moved(c: &Challenge, action: Action) -> Result<Status> {
     }))
 }
 
-/// Counts the rows `sql` matches (one `COUNT(*)`).
-struct Count(i64);
-
-impl FromRow for Count {
-    const TABLE: &'static str = "";
-    columns!("COUNT(*)");
-    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
-        Ok(Count(f.int()?))
-    }
-}
-
 /// Raises an open demand to a challenge; its code is `JB` + year + a number in the year.
 pub async fn raise(db: &Db, demand_id: i64, r: &Raise, actor: Actor<'_>) -> Result<i64> {
     let tx = db.begin_write().await?;
@@ -245,22 +234,25 @@ pub async fn raise(db: &Db, demand_id: i64, r: &Raise, actor: Actor<'_>) -> Resu
     if d.status != DEMAND_OPEN {
         return Err(StoreError::Market(MarketRefusal::DemandClosed));
     }
-    let Count(twice) = tx
-        .row("SELECT COUNT(*) FROM market_challenges WHERE demand_id = ?", vec![demand_id.into()])
-        .await?
-        .unwrap_or(Count(0));
+    let twice = Count::of(
+        tx.row(
+            "SELECT COUNT(*) FROM market_challenges WHERE demand_id = ?",
+            vec![demand_id.into()],
+        )
+        .await?,
+    );
     if twice > 0 {
         return Err(StoreError::Market(MarketRefusal::ChallengeExists));
     }
     let year = tx.clock.today().year();
     let prefix = format!("JB{year}-");
-    let Count(n) = tx
-        .row(
+    let n = Count::of(
+        tx.row(
             "SELECT COUNT(*) FROM market_challenges WHERE code LIKE ?",
             vec![format!("{prefix}%").into()],
         )
-        .await?
-        .unwrap_or(Count(0));
+        .await?,
+    );
     let code = format!("{prefix}{:03}", n + 1);
     let now = tx.clock.now_ms();
     let id = tx
@@ -296,20 +288,20 @@ pub async fn apply(
     if c.organisation_id == organisation_id {
         return Err(StoreError::Market(MarketRefusal::OwnChallenge));
     }
-    let Count(n) = tx
-        .row(
+    let n = Count::of(
+        tx.row(
             "SELECT COUNT(*) FROM market_challenge_applications WHERE challenge_id = ?",
             vec![challenge_id.into()],
         )
-        .await?
-        .unwrap_or(Count(0));
-    let Count(already) = tx
-        .row(
+        .await?,
+    );
+    let already = Count::of(
+        tx.row(
             "SELECT COUNT(*) FROM market_challenge_applications WHERE challenge_id = ? AND organisation_id = ?",
             vec![challenge_id.into(), organisation_id.into()],
         )
-        .await?
-        .unwrap_or(Count(0));
+        .await?,
+    );
     if already > 0 {
         return Err(StoreError::Market(MarketRefusal::AppliedTwice));
     }

@@ -6,7 +6,7 @@ use super::MarketRefusal;
 use crate::audit::{self, Change};
 use crate::db::{Db, Result, StoreError, Tx};
 use crate::orgs::Actor;
-use crate::rows::{Fields, FromRow, columns, select};
+use crate::rows::{Count, Fields, FromRow, columns, select};
 use chrono::NaiveDate;
 use innocity_core::market::contracts::{
     Action, ContractDraft, Cost, Payment, Status, contract_type, decide_by, next,
@@ -218,18 +218,9 @@ pub struct Step<'a> {
 
 /// The year's next registration number: `TC` + year + six digits.
 async fn next_number(tx: &Tx, year: i32) -> Result<String> {
-    struct Count(i64);
-    impl FromRow for Count {
-        const TABLE: &'static str = "tech_contracts";
-        columns!("COUNT(*)");
-        fn from_row(f: &mut Fields<'_>) -> Result<Self> {
-            Ok(Count(f.int()?))
-        }
-    }
-    let n: Option<Count> = tx
-        .row(&select::<Count>("WHERE registration_no LIKE ?"), vec![format!("TC{year}%").into()])
-        .await?;
-    Ok(format!("TC{year}{:06}", n.map_or(0, |c| c.0) + 1))
+    let sql = "SELECT COUNT(*) FROM tech_contracts WHERE registration_no LIKE ?";
+    let n = Count::of(tx.row(sql, vec![format!("TC{year}%").into()]).await?);
+    Ok(format!("TC{year}{:06}", n + 1))
 }
 
 /// Moves a registration on (see [`Step`]); returns its new state.

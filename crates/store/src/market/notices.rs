@@ -2,7 +2,7 @@
 //! demand matches one of its listed achievements, or a newly listed achievement one of its open
 //! demands. Each pair is told once; reading marks them read.
 use crate::db::{Db, Result, Tx};
-use crate::rows::{Fields, FromRow, columns, select};
+use crate::rows::{Count, Fields, FromRow, columns, select};
 
 /// A new demand that one of the organisation's achievements may answer.
 pub const DEMAND: &str = "demand";
@@ -105,25 +105,10 @@ pub async fn of_organisation(db: &Db, organisation_id: i64, limit: i64) -> Resul
     .await
 }
 
-struct Count(i64);
-
-impl FromRow for Count {
-    const TABLE: &'static str = "market_notices";
-    columns!("COUNT(*)");
-    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
-        Ok(Count(f.int()?))
-    }
-}
-
 /// How many of the organisation's notices are unread.
 pub async fn unread(db: &Db, organisation_id: i64) -> Result<i64> {
-    let c: Option<Count> = db
-        .row(
-            &select::<Count>("WHERE organisation_id = ? AND read_at = 0"),
-            vec![organisation_id.into()],
-        )
-        .await?;
-    Ok(c.map_or(0, |c| c.0))
+    let sql = "SELECT COUNT(*) FROM market_notices WHERE organisation_id = ? AND read_at = 0";
+    Ok(Count::of(db.row(sql, vec![organisation_id.into()]).await?))
 }
 
 /// Marks every notice of the organisation read; returns how many were unread.

@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use innocity_core::access::Principal;
 use innocity_core::market::challenges::ReviewInput;
 use innocity_core::market::contracts::{Status, needs_experts};
-use innocity_core::orgs::FieldError;
 use innocity_store::market::contract_changes::{self as changes, ChangeRow};
 use innocity_store::market::contract_review::{self as review, Heard};
 use innocity_store::market::contracts::Contract;
@@ -238,10 +237,6 @@ struct ExpertsForm {
     plan: ReviewInput,
 }
 
-fn field_problem(ctx: &Ctx, e: &[FieldError]) -> AppError {
-    validation_error(ctx, e)
-}
-
 /// Sends a large or disputed contract to the experts (the office).
 pub async fn send_to_experts(
     State(state): State<AppState>,
@@ -252,8 +247,8 @@ pub async fn send_to_experts(
     let ctx = &a.ctx;
     let c = recordable(&state, ctx, &a.principal, &id, Record::Experts).await?;
     let f: ExpertsForm = crate::auth::parse_form(ctx, &body)?;
-    let plan =
-        super::challenges::review_plan(&f.plan, ctx.today()).map_err(|e| field_problem(ctx, &e))?;
+    let plan = super::challenges::review_plan(&f.plan, ctx.today())
+        .map_err(|e| validation_error(ctx, &e))?;
     let round = review::send_to_experts(&state.db, c.id, f.version, &plan, ctx.actor()).await?;
     Ok(Redirect::to(&format!("/reviews/{round}")).into_response())
 }
@@ -467,8 +462,8 @@ pub async fn api_send_to_experts(
         experts: i.experts.to_string(),
         deadline: i.deadline,
     };
-    let plan =
-        super::challenges::review_plan(&input, ctx.today()).map_err(|e| field_problem(ctx, &e))?;
+    let plan = super::challenges::review_plan(&input, ctx.today())
+        .map_err(|e| validation_error(ctx, &e))?;
     let round_id = review::send_to_experts(&state.db, c.id, i.version, &plan, ctx.actor()).await?;
     Ok((StatusCode::CREATED, Json(ApiRound { round_id })).into_response())
 }

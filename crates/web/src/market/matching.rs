@@ -50,29 +50,46 @@ pub async fn achievements_for(
     n: usize,
 ) -> AppResult<Vec<Match>> {
     let q = demand_query(d);
-    let found = search.find(&q, &Filter::default(), 0, n).await.map_err(|e| match e {
-        SearchError::Store(e) => ctx.err(e.into()),
-        SearchError::Build => ctx.err(AppError::internal(&ctx.request_id)),
-    })?;
-    let ids: Vec<i64> = found.hits.iter().map(|h| h.id).collect();
-    let records = innocity_store::market::by_ids(db, &ids).await?;
-    Ok(found
-        .hits
-        .iter()
-        .filter_map(|h| records.iter().find(|r| r.id == h.id).map(|r| (h, r)))
-        .map(|(h, r)| Match {
+    Ok(best_listed(search, db, ctx, &q, n)
+        .await?
+        .into_iter()
+        .map(|(r, score)| Match {
             id: r.id,
             title: r.title.clone(),
             organisation_id: r.organisation_id,
             organisation: r.organisation.clone(),
-            score: h.score,
+            score,
             why: why(
                 analyzer(),
                 &q,
-                &achievement_text(r),
+                &achievement_text(&r),
                 (&d.discipline, &r.discipline),
                 WHY_WORDS,
             ),
+        })
+        .collect())
+}
+
+/// The `n` listed achievements that best answer `q`, with their scores, best first.
+async fn best_listed(
+    search: &Arc<Search>,
+    db: &Db,
+    ctx: &Ctx,
+    q: &str,
+    n: usize,
+) -> AppResult<Vec<(Achievement, f32)>> {
+    let found = search.find(q, &Filter::default(), 0, n).await.map_err(|e| match e {
+        SearchError::Store(e) => ctx.err(e.into()),
+        SearchError::Build => ctx.err(AppError::internal(&ctx.request_id)),
+    })?;
+    let ids: Vec<i64> = found.hits.iter().map(|h| h.id).collect();
+    let mut records = innocity_store::market::by_ids(db, &ids).await?;
+    Ok(found
+        .hits
+        .iter()
+        .filter_map(|h| {
+            let at = records.iter().position(|r| r.id == h.id)?;
+            Some((records.swap_remove(at), h.score))
         })
         .collect())
 }
@@ -194,22 +211,15 @@ pub async fn organisations_matching(
     n: usize,
 ) -> AppResult<Vec<OrgMatch>> {
     let q = &asked.query;
-    let found = search.find(q, &Filter::default(), 0, ORG_HITS).await.map_err(|e| match e {
-        SearchError::Store(e) => ctx.err(e.into()),
-        SearchError::Build => ctx.err(AppError::internal(&ctx.request_id)),
-    })?;
-    let ids: Vec<i64> = found.hits.iter().map(|h| h.id).collect();
-    let records = innocity_store::market::by_ids(db, &ids).await?;
-    let hits: Vec<(&Achievement, f32)> = found
-        .hits
-        .iter()
-        .filter_map(|h| records.iter().find(|r| r.id == h.id).map(|r| (r, h.score)))
+    let hits: Vec<(Achievement, f32)> = best_listed(search, db, ctx, q, ORG_HITS)
+        .await?
+        .into_iter()
         .filter(|(r, _)| Some(r.organisation_id) != asked.not)
         .collect();
     let owners: Vec<(i64, f32)> = hits.iter().map(|(r, s)| (r.organisation_id, *s)).collect();
     Ok(innocity_core::market::demands::rank_organisations(&owners, n)
         .into_iter()
-        .filter_map(|o| hits.get(o.best).map(|(best, _)| (o, *best)))
+        .filter_map(|o| hits.get(o.best).map(|(best, _)| (o, best)))
         .map(|(o, best)| OrgMatch {
             organisation_id: o.organisation_id,
             organisation: best.organisation.clone(),
