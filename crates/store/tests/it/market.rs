@@ -297,3 +297,51 @@ async fn the_demo_has_an_open_challenge_in_every_state() {
         assert!(c.status == Status::Closed || n >= 2, "{}: {n} proposals", c.code);
     }
 }
+
+/// Two applications by one organisation at the same moment: the write transactions take their
+/// turn, so exactly one is taken and the other is refused as a second one (never a 500, never
+/// two rows).
+#[tokio::test]
+async fn two_applications_at_once_make_one() {
+    use innocity_core::market::challenges::{Proposal, Raise};
+    use innocity_core::market::demands::DemandDraft;
+    use innocity_core::projects::money::Money;
+    use innocity_store::market::{challenges as ch, demands};
+    let t = demo_db(20).await;
+    let orgs: Vec<i64> =
+        t.db.read("SELECT id FROM organisations ORDER BY id LIMIT 2", vec![], |r| r.int(0))
+            .await
+            .unwrap();
+    let today = t.db.clock.today();
+    let d = DemandDraft {
+        title: "寻求稀土永磁电机高效冷却技术".into(),
+        description: "电机温升过高。".into(),
+        requirements: String::new(),
+        discipline: String::new(),
+        budget: Some(Money::from_wan(80)),
+        deadline: today + chrono::Days::new(60),
+    };
+    let demand = demands::publish(&t.db, orgs[0], &d, ACTOR).await.unwrap();
+    let raise = Raise {
+        reward: Money::from_wan(80),
+        apply_by: today + chrono::Days::new(10),
+        terms: String::new(),
+    };
+    let id = ch::raise(&t.db, demand, &raise, ACTOR).await.unwrap();
+    let p = Proposal {
+        title: "油冷方案".into(),
+        leader: "王伟".into(),
+        members: vec![],
+        proposal: "定子油冷。".into(),
+    };
+    let (a, b) = tokio::join!(
+        ch::apply(&t.db, id, orgs[1], &p, ACTOR),
+        ch::apply(&t.db, id, orgs[1], &p, ACTOR)
+    );
+    let refused = [&a, &b]
+        .into_iter()
+        .filter(|r| matches!(r, Err(StoreError::Market(MarketRefusal::AppliedTwice))))
+        .count();
+    assert_eq!((a.is_ok() as u8 + b.is_ok() as u8, refused), (1, 1), "{a:?} {b:?}");
+    assert_eq!(ch::applications(&t.db, id).await.unwrap().len(), 1);
+}
