@@ -146,6 +146,15 @@ pub(crate) enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Qualification rules (see shared/contracts/qualification.md): 科技型中小企业评价 (`sme`) or
+    /// the 高新技术企业 pre-check (`hnte`) of every enterprise in a JSON file.
+    Qualify {
+        rules: crate::subjects::Rules,
+        #[arg(long)]
+        input: std::path::PathBuf,
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
     /// Reviewer affinities (BM25 over jieba words, field bonus): an assignment instance of each
     /// item's top experts.
     Affinity {

@@ -9,6 +9,7 @@ mod seed;
 mod server;
 mod settings;
 mod stats;
+mod subjects;
 mod users;
 
 use args::{AuditCommand, Cli, Command, IndexCommand, IndicatorsCommand, MarketCommand};
@@ -25,6 +26,9 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Assign { input, output, .. } = &cli.command {
         return experts::assign(input, output);
+    }
+    if let Command::Qualify { rules, input, output } = &cli.command {
+        return subjects::qualify(*rules, input, output);
     }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -80,7 +84,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             market::relevance(&input, every)
         }
         // Handled in main: its exit status says optimal, infeasible or malformed.
-        Command::Assign { .. } => Ok(()),
+        Command::Assign { .. } | Command::Qualify { .. } => Ok(()),
         Command::Affinity { experts, items, top, demand, max_load, output } => {
             experts::affinity(&experts, &items, top, demand, max_load, &output)
         }

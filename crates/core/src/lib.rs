@@ -13,3 +13,4 @@ pub mod periods;
 pub mod projects;
 pub mod signin;
 pub mod stats;
+pub mod subjects;

@@ -177,3 +177,58 @@ fn affinity_ranks_experts_by_their_writing_and_feeds_assign() {
         "each proposal goes to the expert who writes about it"
     );
 }
+
+#[test]
+fn qualify_reads_the_contracts_file_and_writes_nothing_when_it_is_malformed() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |rules: &str, body: &str| {
+        let input = dir.path().join(format!("{rules}-in.json"));
+        let output = dir.path().join(format!("{rules}-out.json"));
+        let _ = std::fs::remove_file(&output);
+        std::fs::write(&input, body).unwrap();
+        let o = Command::new(BIN)
+            .args(["qualify", rules, "--input"])
+            .arg(&input)
+            .arg("--output")
+            .arg(&output)
+            .output()
+            .unwrap();
+        let written = std::fs::read_to_string(&output).ok();
+        (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned(), written)
+    };
+    let sme = r#"{"enterprises": [{"id": "e1", "resident_mainland": true, "employees": 80,
+        "tech_staff": 7, "sales": 1200, "total_assets": 800, "rd_expense": 36,
+        "cost_expense": 1000, "ip_class1": 0, "ip_class2": 2, "prohibited_industry": false,
+        "bad_record": false, "hnte_valid": false, "national_award_top3_5y": false,
+        "provincial_rd_institution": false, "led_standard_5y": false}]}"#;
+    let (code, stderr, written) = run("sme", sme);
+    assert_eq!(code, Some(0), "{stderr}");
+    let out: Value = serde_json::from_str(&written.unwrap()).unwrap();
+    assert_eq!(out["results"][0]["score"], 32);
+    assert_eq!(out["results"][0]["failed"][1], "no_tech_staff_points");
+
+    let (code, stderr, written) =
+        run("sme", &sme.replace("\"tech_staff\": 7", "\"tech_staff\": 81"));
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("enterprises[0].tech_staff"), "{stderr}");
+    assert!(written.is_none(), "a malformed file writes no output");
+
+    let hnte = r#"{"enterprises": [{"id": "h1", "registered_on": "2023-05-01",
+        "apply_on": "2026-06-30", "core_ip": true, "key_field": true, "employees": 200,
+        "tech_staff": 25, "sales": [3000, 4000, 4500], "net_assets": [2000, 2500, 3100],
+        "rd": [200, 230, 260], "rd_domestic": [190, 220, 250], "hitech_revenue": 3000,
+        "total_revenue": 4600, "serious_violation": false, "ip_points": 24,
+        "conversion_points": 22, "organisation_points": 16}]}"#;
+    let (code, stderr, written) = run("hnte", hnte);
+    assert_eq!(code, Some(0), "{stderr}");
+    let out: Value = serde_json::from_str(&written.unwrap()).unwrap();
+    assert_eq!(out["results"][0]["verdict"], "pass");
+    assert_eq!(out["results"][0]["score"], serde_json::json!([72, 74]));
+    let (code, stderr, written) =
+        run("hnte", &hnte.replace("[3000, 4000, 4500]", "[3000, 4000, -1]"));
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("enterprises[0].sales[2]"), "{stderr}");
+    assert!(written.is_none());
+    let (code, _, written) = run("hnte", "not json");
+    assert_eq!((code, written), (Some(1), None));
+}
