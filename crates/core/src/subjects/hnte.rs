@@ -159,6 +159,17 @@ pub fn rd_threshold_percent(latest_sales: Amount) -> u32 {
     }
 }
 
+/// Any check false fails, all true passes, else undecided.
+pub fn verdict(checks: &[Check]) -> Verdict {
+    if checks.iter().any(|c| c.pass == Some(false)) {
+        Verdict::Fail
+    } else if checks.iter().all(|c| c.pass == Some(true)) {
+        Verdict::Pass
+    } else {
+        Verdict::Undecided
+    }
+}
+
 /// Runs the nine checks.
 pub fn evaluate(e: &HnteInput) -> HnteResult {
     let days_registered = (e.apply_on - e.registered_on).num_days();
@@ -197,15 +208,8 @@ pub fn evaluate(e: &HnteInput) -> HnteResult {
     };
     let checks: Vec<Check> =
         HnteRule::ALL.iter().map(|&rule| Check { rule, pass: pass(rule) }).collect();
-    let verdict = if checks.iter().any(|c| c.pass == Some(false)) {
-        Verdict::Fail
-    } else if checks.iter().all(|c| c.pass == Some(true)) {
-        Verdict::Pass
-    } else {
-        Verdict::Undecided
-    };
     HnteResult {
-        verdict,
+        verdict: verdict(&checks),
         checks,
         days_registered,
         tech_staff_share,
