@@ -9,10 +9,12 @@ Never malformed: tech_staff <= employees, no negative amounts, expert points wit
 import argparse
 import datetime
 import json
+import math
 import random
 from fractions import Fraction as F
 
 rnd = random.Random()
+MAX_CENTS = 10 ** 10  # 1亿万元: far above any enterprise, far below any implementation limit
 
 
 def cents_text(c):
@@ -109,12 +111,14 @@ def gen_sme(i):
 
 # ------------------------------------------------------------------ hnte
 
-GROWTH_EDGES = [0, 5, 15, 25, 35, -5, 50]
+# exact rates: every band edge, one hundredth of a percent either side of some, and a few others
+GROWTH_EDGES = [F(x, 100) for x in (0, 5, 15, 25, 35, -5, 50)] + \
+    [F(x, 10000) for x in (1, -1, 499, 1499, 2501, 3499, 200)]
 
 
 def three_years_for_growth():
     """Three years in cents with an exact growth rate on a band edge (or a special case)."""
-    rate = F(rnd.choice(GROWTH_EDGES), 100)
+    rate = rnd.choice(GROWTH_EDGES)
     kind = rnd.random()
     base = rnd.randint(1, 8000) * rnd.choice([1, 10, 100])
     if kind < 0.12:      # Y1 = 0: rate = Y3/Y2 - 1
@@ -132,12 +136,12 @@ def three_years_for_growth():
     if b < 0:
         b = 1 + rate
         q = b
-    y1 = base * q.denominator * b.denominator * q.denominator
-    y2 = y1 * q
-    y3 = y2 * b
-    if y2.denominator != 1 or y3.denominator != 1:
+    unit = math.lcm(q.denominator, (q * b).denominator)  # smallest Y1 (cents) keeping all exact
+    top = unit * max(1, q, q * b)
+    if top > MAX_CENTS:
         return three_years_for_growth()
-    return [y1, int(y2), int(y3)]
+    y1 = unit * rnd.randint(1, min(base, int(MAX_CENTS // top)))
+    return [y1, int(y1 * q), int(y1 * q * b)]
 
 
 def split3(total):

@@ -17,6 +17,7 @@ pub mod orgs;
 pub mod projects;
 pub mod rows;
 pub mod stats;
+pub mod subjects;
 pub mod users;
 
 pub use db::{Db, StoreError, Unique};

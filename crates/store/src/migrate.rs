@@ -69,6 +69,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "market files; contract changes, objections and expert review",
         include_str!("../migrations/0021_market_files_contract_records.sql"),
     ),
+    (
+        22,
+        "self-evaluations of qualifications",
+        include_str!("../migrations/0022_subject_evaluations.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

@@ -95,6 +95,17 @@ impl Amount {
         Ok(value)
     }
 
+    /// 万元 from a statistical return's 千元 (stored as a float; read through its shortest
+    /// decimal form, so `1234.5` is exactly 123.45). `None` for a negative or non-finite value.
+    pub fn wan_of_thousand_yuan(thousands: f64) -> Option<Amount> {
+        if !thousands.is_finite() || thousands < 0.0 {
+            return None;
+        }
+        let text = ryu::Buffer::new().format_finite(thousands).to_string();
+        let Amount(units) = Amount::parse(&text).ok()?;
+        Some(Amount((units + 5) / 10))
+    }
+
     /// The amount in millionths of a unit.
     pub fn millionths(self) -> i128 {
         self.0
@@ -234,5 +245,11 @@ mod tests {
         assert_eq!(r("2", "3").map(Frac::rounded6), Some(0.666667));
         assert_eq!(r("36", "1000").map(Frac::percent_1dp).as_deref(), Some("3.6"));
         assert_eq!(Amount::whole(1200).percent_ceil(4).to_decimal(), "48");
+        let wan = |k: f64| Amount::wan_of_thousand_yuan(k).map(Amount::to_decimal);
+        assert_eq!(wan(1234.5).as_deref(), Some("123.45"));
+        assert_eq!(wan(45_000.0).as_deref(), Some("4500"));
+        assert_eq!(wan(0.1).as_deref(), Some("0.01"));
+        assert_eq!(wan(-1.0), None);
+        assert_eq!(wan(f64::NAN), None);
     }
 }

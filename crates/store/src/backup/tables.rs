@@ -698,7 +698,11 @@ const AUDIT: &[Table] = &[
 
 /// Every table a backup holds, in the order they can be restored (parents first).
 pub(super) fn tables() -> impl Iterator<Item = &'static Table> {
-    RECORDS.iter().chain(super::tables_market::MARKET).chain(AUDIT)
+    RECORDS
+        .iter()
+        .chain(super::tables_market::MARKET)
+        .chain(super::tables_subjects::SUBJECTS)
+        .chain(AUDIT)
 }
 
 /// The tables a backup leaves out, and why: what a restore rebuilds, and what belongs to the

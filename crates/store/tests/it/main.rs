@@ -31,3 +31,4 @@ mod market;
 mod orgs;
 mod projects_flow;
 mod stats;
+mod subjects;

@@ -1,0 +1,146 @@
+//! Saved self-evaluations: the figures an enterprise confirmed and what the rules said of them.
+use crate::audit::{self, Change};
+use crate::db::{Db, Result};
+use crate::orgs::Actor;
+use crate::rows::{Fields, FromRow, columns, select};
+
+/// Which rules an evaluation ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// 科技型中小企业评价.
+    Sme,
+    /// 高新技术企业认定 pre-check.
+    Hnte,
+}
+
+impl Kind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Sme => "sme",
+            Kind::Hnte => "hnte",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Kind> {
+        match code {
+            "sme" => Some(Kind::Sme),
+            "hnte" => Some(Kind::Hnte),
+            _ => None,
+        }
+    }
+}
+
+/// A saved self-evaluation.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Evaluation {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub kind: Kind,
+    pub accounting_year: i64,
+    /// The figures in the qualification contract's input form.
+    pub inputs: serde_json::Value,
+    /// `eligible` / `not_eligible` (sme); `pass` / `fail` / `undecided` (hnte).
+    pub verdict: String,
+    pub score_min: i64,
+    pub score_max: i64,
+    pub evaluated_by: String,
+    pub evaluated_at: i64,
+}
+
+impl FromRow for Evaluation {
+    const TABLE: &'static str = "subject_evaluations";
+    columns!(
+        id,
+        organisation_id,
+        kind,
+        accounting_year,
+        inputs,
+        verdict,
+        score_min,
+        score_max,
+        evaluated_by,
+        evaluated_at
+    );
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Evaluation {
+            id: f.int()?,
+            organisation_id: f.int()?,
+            kind: f.code(Kind::parse)?,
+            accounting_year: f.int()?,
+            inputs: f.json()?,
+            verdict: f.text()?,
+            score_min: f.int()?,
+            score_max: f.int()?,
+            evaluated_by: f.text()?,
+            evaluated_at: f.int()?,
+        })
+    }
+}
+
+/// What to save of one evaluation.
+#[derive(Debug, Clone)]
+pub struct NewEvaluation<'a> {
+    pub organisation_id: i64,
+    pub kind: Kind,
+    pub accounting_year: i32,
+    pub inputs: &'a serde_json::Value,
+    pub verdict: &'a str,
+    pub score: [u32; 2],
+}
+
+/// Saves an evaluation (with its audit entry); returns its id.
+pub async fn save(db: &Db, e: &NewEvaluation<'_>, actor: Actor<'_>) -> Result<i64> {
+    let tx = db.begin_write().await?;
+    let id = tx
+        .insert(
+            "INSERT INTO subject_evaluations (organisation_id, kind, accounting_year, inputs, verdict, score_min, score_max, evaluated_by, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                e.organisation_id.into(),
+                e.kind.code().into(),
+                i64::from(e.accounting_year).into(),
+                e.inputs.to_string().into(),
+                e.verdict.into(),
+                i64::from(e.score[0]).into(),
+                i64::from(e.score[1]).into(),
+                actor.username.into(),
+                tx.clock.now_ms().into(),
+            ],
+        )
+        .await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "subjects.self_evaluate",
+            entity: "subject_evaluation",
+            entity_id: id.to_string(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({
+                "organisation_id": e.organisation_id,
+                "kind": e.kind.code(),
+                "accounting_year": e.accounting_year,
+                "verdict": e.verdict,
+                "score": e.score,
+            }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// An organisation's saved evaluations, newest first.
+pub async fn evaluations_of(db: &Db, organisation_id: i64, limit: u64) -> Result<Vec<Evaluation>> {
+    db.rows(
+        &select::<Evaluation>(&format!("WHERE organisation_id = ? ORDER BY id DESC LIMIT {limit}")),
+        vec![organisation_id.into()],
+    )
+    .await
+}
+
+/// The evaluation with this id.
+pub async fn evaluation(db: &Db, id: i64) -> Result<Option<Evaluation>> {
+    db.row(&select::<Evaluation>("WHERE id = ?"), vec![id.into()]).await
+}

@@ -1,0 +1,118 @@
+//! Innovation subjects: the figures a self-evaluation starts from, saved evaluations and the
+//! pre-check of every enterprise.
+use crate::common::*;
+use innocity_core::subjects::Amount;
+use innocity_core::subjects::hnte::{HnteRule, Verdict};
+use innocity_demo as demo;
+use innocity_store::subjects::{self, Kind, NewEvaluation};
+use innocity_store::{orgs::Actor, stats};
+
+const ACTOR: Actor<'static> = Actor { user_id: 0, username: "tester", request_id: "r" };
+
+#[tokio::test]
+async fn the_figures_come_from_the_returns_in_wan_and_a_missing_year_stays_missing() {
+    let t = demo_db(40).await;
+    demo::seed_stats(&t.db, None).await.unwrap();
+    let (org, credit) = t
+        .db
+        .read(
+            "SELECT o.id, o.credit_code FROM organisations o JOIN stat_returns r ON r.organisation_id = o.id AND r.form = '107-2' AND r.period = '2025' ORDER BY o.id LIMIT 1",
+            vec![],
+            |r| Ok((r.int(0)?, r.text(1)?)),
+        )
+        .await
+        .unwrap()[0]
+        .clone();
+    let years = subjects::return_years(&t.db, Some(org), [2023, 2024, 2025]).await.unwrap();
+    let [y2023, y2024, y2025] = years[&org].clone();
+    assert_eq!((y2023.period.as_str(), y2023.revenue), ("2023", None), "no 2023 return");
+    let ret = stats::find_return(&t.db, "107-2", "2025", org).await.unwrap().unwrap();
+    let cells = number_cells(&t.db, ret.id).await;
+    let cell = |element: &str, disagg: &str| {
+        cells.iter().find(|c| c.0 == element && c.1 == disagg).map(|c| c.2)
+    };
+    let revenue = cell("REVENUE", "").unwrap();
+    assert_eq!(y2025.revenue, Amount::wan_of_thousand_yuan(revenue), "千元 → 万元");
+    assert_eq!(y2025.employees, cell("EMPLOYEES", "").map(|v| v as u32));
+    assert_eq!(
+        y2025.rd_abroad,
+        cell("RD_EXP_OUTSRC", "ABROAD").and_then(Amount::wan_of_thousand_yuan)
+    );
+    assert!(y2024.rd.is_some());
+
+    // A valid 高企 certificate and a barring credit record are the platform's own figures.
+    let day = t.db.clock.today();
+    let h = subjects::holdings(&t.db, org, &credit, day).await.unwrap();
+    assert_eq!((h.hnte_certificate, h.barred), (None, false));
+    let tx = t.db.begin_write().await.unwrap();
+    tx.exec(
+        "INSERT INTO organisation_qualifications (organisation_id, code, valid_until) VALUES (?, 'high_tech', '2099-12-31')",
+        vec![org.into()],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let h = subjects::holdings(&t.db, org, &credit, day).await.unwrap();
+    assert_eq!(h.hnte_certificate.as_deref(), Some("high_tech"));
+}
+
+async fn number_cells(db: &innocity_store::Db, id: i64) -> Vec<(String, String, f64)> {
+    db.read(
+        "SELECT element, disagg, num FROM stat_values WHERE return_id = ? AND num IS NOT NULL",
+        vec![id.into()],
+        |r| Ok((r.text(0)?, r.text(1)?, r.opt_real(2)?.unwrap_or_default())),
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn every_enterprise_is_prechecked_and_an_evaluation_is_saved_with_its_audit_entry() {
+    let t = demo_db(60).await;
+    demo::seed_stats(&t.db, None).await.unwrap();
+    let day = t.db.clock.today();
+    let all = subjects::precheck_all(&t.db, day, "").await.unwrap();
+    let enterprises = t
+        .db
+        .read("SELECT COUNT(*) FROM organisations WHERE kind = 'enterprise'", vec![], |r| r.int(0))
+        .await
+        .unwrap()[0];
+    assert_eq!(all.len() as i64, enterprises);
+    for p in &all {
+        let rules: Vec<HnteRule> = p.result.checks.iter().map(|c| c.rule).collect();
+        assert_eq!(rules, HnteRule::ALL);
+        // What the returns cannot say stays undecided, never a guessed failure.
+        let core_ip = p.result.checks.iter().find(|c| c.rule == HnteRule::CoreIp).unwrap();
+        assert_eq!(core_ip.pass, None);
+        assert_ne!(p.result.verdict, Verdict::Pass, "{}: not every figure is known", p.name);
+    }
+    assert!(all.iter().any(|p| p.result.verdict == Verdict::Fail));
+    assert!(all.iter().any(|p| p.result.verdict == Verdict::Undecided));
+    let zone = &all[0].unit_path;
+    let scoped = subjects::precheck_all(&t.db, day, zone).await.unwrap();
+    assert!(!scoped.is_empty() && scoped.iter().all(|p| p.unit_path.starts_with(zone.as_str())));
+
+    let inputs = serde_json::json!({ "id": "x", "employees": 10 });
+    let e = NewEvaluation {
+        organisation_id: all[0].organisation_id,
+        kind: Kind::Sme,
+        accounting_year: 2025,
+        inputs: &inputs,
+        verdict: "eligible",
+        score: [84, 84],
+    };
+    let id = subjects::save(&t.db, &e, ACTOR).await.unwrap();
+    let saved = subjects::evaluations_of(&t.db, all[0].organisation_id, 10).await.unwrap();
+    assert_eq!(saved.len(), 1);
+    assert_eq!((saved[0].id, saved[0].kind, saved[0].score_min), (id, Kind::Sme, 84));
+    assert_eq!(saved[0].inputs, inputs);
+    let audit =
+        t.db.read(
+            "SELECT action FROM audit_log WHERE entity = 'subject_evaluation' AND entity_id = ?",
+            vec![id.to_string().into()],
+            |r| r.text(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(audit, ["subjects.self_evaluate"]);
+}
