@@ -216,8 +216,8 @@ fn text_change(element: &str, row: i64, v: &str) -> CellChange {
     }
 }
 
-/// Two years of returns for the demo: 107-2 and 107-1 for 2024 (approved up to the city and
-/// locked) and 2025 (in every state, a few with unit mistakes and explained warnings), and the
+/// Returns for the demo: 107-2 for 2023 and 107-2 and 107-1 for 2024 (approved up to the city
+/// and locked) and 2025 (in every state, a few with unit mistakes and explained warnings), and the
 /// quarterly quick report from 2025Q1 to 2026Q3. The 2025 and 2026Q3 windows are extended so
 /// the demo can be filled in now.
 pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> {
@@ -246,10 +246,12 @@ pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> 
         titles: &titles,
         showcase,
     };
-    for year in [2024, 2025] {
+    // 2023's 107-2 too: the 高企 rules look at three accounting years.
+    for year in [2023, 2024, 2025] {
         let (grid, roster) = annual_returns(&reporting, year);
-        for (form, items) in [("107-2", &grid), ("107-1", &roster)] {
-            save_returns(db, form, &year.to_string(), items, actor, &mut summary).await?;
+        save_returns(db, "107-2", &year.to_string(), &grid, actor, &mut summary).await?;
+        if year > 2023 {
+            save_returns(db, "107-1", &year.to_string(), &roster, actor, &mut summary).await?;
         }
     }
     seed_quick_reports(db, &reporting, actor, &mut summary).await?;
@@ -299,7 +301,11 @@ fn annual_returns(rep: &Reporting<'_>, year: i32) -> (Vec<BatchItem>, Vec<BatchI
         // A few jump by 80% (explained warnings); three type 元 for 千元 (outliers).
         let jump = year == 2025 && i % 17 == 5;
         let scale = if year == 2025 && i % 53 == 7 { 1000.0 } else { 1.0 };
-        let rev = if year == 2024 { revenue } else { (revenue * growth).round() };
+        let rev = match year {
+            2023 => (revenue / growth).round(),
+            2024 => revenue,
+            _ => (revenue * growth).round(),
+        };
         let mut r2 = Lcg(o.0 as u64 * 31 + year as u64);
         let values =
             enterprise_107_2(&mut r2, rev, if jump { intensity * 1.8 } else { intensity }, scale);
@@ -520,7 +526,7 @@ pub async fn approve_demo_periods(db: &Db) -> Result<usize> {
     let units = orgs::units(db).await?;
     let actor = innocity_store::orgs::Actor { user_id: 0, username: "bureau", request_id: "demo" };
     let mut n = 0;
-    for (form, period) in [("107-2", "2024"), ("107-1", "2024"), ("KB-Q", "2025Q4")] {
+    for (form, period) in [("107-2", "2023"), ("107-2", "2024"), ("107-1", "2024"), ("KB-Q", "2025Q4")] {
         let Some(f) = cat.form(form) else { continue };
         for level in ["park", "zone", "city"] {
             for u in units.iter().filter(|u| u.level == level) {
