@@ -279,7 +279,7 @@ def main():
         if not isinstance(doc, dict) or not isinstance(doc.get("enterprises"), list):
             raise Malformed("enterprises: expected {\"enterprises\": [ ... ]}")
         results = [evaluate(Enterprise(i, obj)) for i, obj in enumerate(doc["enterprises"])]
-    except (ValueError, Malformed) as err:  # json.JSONDecodeError is a ValueError
+    except (OSError, ValueError, Malformed) as err:  # JSONDecodeError is a ValueError
         print(f"malformed input: {err}", file=sys.stderr)
         sys.exit(1)
     with open(args.output, "w", encoding="utf-8") as f:

@@ -3,6 +3,7 @@
 //! The same functions serve `innocity qualify`, the self-evaluation pages and the pools.
 pub mod draft;
 pub mod exact;
+pub mod gaps;
 pub mod hnte;
 pub mod sme;
 

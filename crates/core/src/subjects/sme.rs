@@ -147,28 +147,6 @@ pub fn evaluate(e: &SmeInput) -> SmeResult {
     }
 }
 
-/// What the next band of R&D / sales would take: (percent, points, R&D needed in addition).
-pub fn rd_next_band(e: &SmeInput) -> Option<(u32, u32, Amount)> {
-    let now = band_points(Frac::amounts(e.rd_expense, e.sales), &RD_SALES_BANDS);
-    let (percent, points) = RD_SALES_BANDS.iter().rev().find(|(_, points)| *points > now)?;
-    if e.sales.is_zero() {
-        return None;
-    }
-    let needed = e.sales.percent_ceil(*percent).saturating_sub(e.rd_expense).ceil_hundredths();
-    Some((*percent, *points, needed))
-}
-
-/// What the next band of 科技人员 would take: (percent, points, tech staff needed in addition).
-pub fn staff_next_band(e: &SmeInput) -> Option<(u32, u32, u32)> {
-    let now = band_points(Frac::counts(e.tech_staff, e.employees), &STAFF_BANDS);
-    let (percent, points) = STAFF_BANDS.iter().rev().find(|(_, points)| *points > now)?;
-    // The smallest t with t / (employees − tech + t) ≥ p% when people are hired as tech staff:
-    // kept simple as the share of today's employees, rounded up.
-    let needed = (u64::from(e.employees) * u64::from(*percent)).div_ceil(100);
-    let needed = u32::try_from(needed).unwrap_or(u32::MAX).saturating_sub(e.tech_staff);
-    Some((*percent, *points, needed.max(1)))
-}
-
 #[cfg(test)]
 #[path = "sme_tests.rs"]
 mod tests;

@@ -154,14 +154,3 @@ fn a_score_of_60_qualifies_only_with_tech_staff_points() {
     let r = evaluate(&SmeInput { ip_class2: 0, ..e });
     assert_eq!(codes(&r), ["score_below_60"]);
 }
-
-#[test]
-fn the_next_band_names_what_it_would_take() {
-    // R&D 43.2 of sales 1200 is 3.6%: 4% needs 48, 4.8 万元 more.
-    let e = SmeInput { rd_expense: wan("43.2"), sales: wan("1200"), ..example() };
-    let (percent, points, more) = rd_next_band(&e).unwrap_or_default();
-    assert_eq!((percent, points, more.to_decimal().as_str()), (4, 30, "4.8"));
-    assert!(rd_next_band(&SmeInput { rd_expense: wan("72"), ..e }).is_none());
-    let (percent, points, more) = staff_next_band(&example()).unwrap_or_default();
-    assert_eq!((percent, points, more), (30, 20, 6));
-}
