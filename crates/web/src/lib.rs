@@ -20,6 +20,7 @@ pub mod projects;
 pub mod server;
 pub mod sheet;
 pub mod stats;
+pub mod subjects;
 pub mod users;
 
 pub use app::{AppState, WebConfig, router};

@@ -111,9 +111,9 @@ pub struct HnteDraft {
     pub hitech_revenue: Figure<Amount>,
     pub total_revenue: Figure<Amount>,
     pub serious_violation: Figure<bool>,
-    pub ip_points: Figure<u32>,
-    pub conversion_points: Figure<u32>,
-    pub organisation_points: Figure<u32>,
+    pub ip_points: Figure<Amount>,
+    pub conversion_points: Figure<Amount>,
+    pub organisation_points: Figure<Amount>,
 }
 
 /// What the platform holds of an enterprise besides its returns.
@@ -239,12 +239,15 @@ impl HnteDraft {
             hitech_revenue: self.hitech_revenue.value.unwrap_or_default(),
             total_revenue: self.total_revenue.value.unwrap_or_default(),
             serious_violation: self.serious_violation.value.unwrap_or(false),
-            ip_points: self.ip_points.value.unwrap_or(hnte::MAX_IP_POINTS),
-            conversion_points: self.conversion_points.value.unwrap_or(hnte::MAX_CONVERSION_POINTS),
+            ip_points: self.ip_points.value.unwrap_or(Amount::whole(hnte::MAX_IP_POINTS)),
+            conversion_points: self
+                .conversion_points
+                .value
+                .unwrap_or(Amount::whole(hnte::MAX_CONVERSION_POINTS)),
             organisation_points: self
                 .organisation_points
                 .value
-                .unwrap_or(hnte::MAX_ORGANISATION_POINTS),
+                .unwrap_or(Amount::whole(hnte::MAX_ORGANISATION_POINTS)),
         }
     }
 
@@ -286,22 +289,22 @@ impl HnteDraft {
     /// unknown growth at 10 each.
     pub fn precheck(&self) -> HnteResult {
         let mut r = hnte::evaluate(&self.favourable());
-        let growth_max = |years: &[Figure<Amount>; 3]| match years.iter().all(|f| f.value.is_some())
-        {
-            true => hnte::growth_points(hnte::growth_rate(
-                years.each_ref().map(|f| f.value.unwrap_or_default()),
-            ))[1],
-            false => 10,
+        let growth_max = |years: &[Figure<Amount>; 3]| match years.each_ref().map(|f| f.value) {
+            [Some(a), Some(b), Some(c)] => hnte::growth_points(hnte::growth_rate([a, b, c]))[1],
+            _ => 10,
         };
         let f = self.favourable();
-        let best = f.ip_points
-            + f.conversion_points
-            + f.organisation_points
-            + growth_max(&self.net_assets)
-            + growth_max(&self.sales);
+        let growth = growth_max(&self.net_assets) + growth_max(&self.sales);
+        let best = Amount::sum(&[
+            f.ip_points,
+            f.conversion_points,
+            f.organisation_points,
+            Amount::whole(growth),
+        ]);
         for check in &mut r.checks {
             if !self.known(check.rule) {
-                let hopeless = check.rule == HnteRule::InnovationScore && best < hnte::PASS_SCORE;
+                let hopeless = check.rule == HnteRule::InnovationScore
+                    && best < Amount::whole(hnte::PASS_SCORE);
                 check.pass = if hopeless { Some(false) } else { None };
             }
         }

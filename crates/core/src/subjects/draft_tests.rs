@@ -94,9 +94,9 @@ fn the_precheck_leaves_unknown_checks_undecided_until_the_figures_are_in() {
     assert_eq!(pass(&r, HnteRule::RdIntensity), None);
     // Low expert points fail the score even with the unknown net-asset growth at its best.
     let low = HnteDraft {
-        ip_points: Figure::known(10, Source::Entered),
-        conversion_points: Figure::known(10, Source::Entered),
-        organisation_points: Figure::known(10, Source::Entered),
+        ip_points: Figure::known(Amount::whole(10), Source::Entered),
+        conversion_points: Figure::known(Amount::whole(10), Source::Entered),
+        organisation_points: Figure::known(Amount::whole(10), Source::Entered),
         ..d.clone()
     };
     let r = low.precheck();
@@ -108,9 +108,9 @@ fn the_precheck_leaves_unknown_checks_undecided_until_the_figures_are_in() {
         key_field: t(true),
         net_assets: [wan("2000"), wan("2500"), wan("3100")].map(t),
         hitech_revenue: t(wan("3000")),
-        ip_points: t(24),
-        conversion_points: t(22),
-        organisation_points: t(16),
+        ip_points: t(Amount::whole(24)),
+        conversion_points: t(Amount::whole(22)),
+        organisation_points: t(Amount::whole(16)),
         ..d
     };
     let input = full.complete();

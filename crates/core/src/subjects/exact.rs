@@ -4,9 +4,9 @@ use std::cmp::Ordering;
 
 /// Millionths of a unit per unit: amounts are read exactly to six decimals.
 const SCALE: i128 = 1_000_000;
-/// The largest amount accepted (10¹⁰ 万元, far above any enterprise): keeps every product of
-/// two amounts and a percentage inside `i128`.
-const MAX_UNITS: i128 = 10_000_000_000;
+/// The largest amount accepted (10¹² 万元, far above any enterprise): keeps every product of two
+/// amounts inside `i128` (comparisons of such products with percentages are widened).
+const MAX_UNITS: i128 = 1_000_000_000_000;
 
 /// A non-negative amount (万元 in the contract) held exactly, in millionths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
@@ -149,7 +149,7 @@ impl Amount {
     }
 }
 
-/// An exact non-negative fraction `num / den` (`den > 0`).
+/// An exact fraction `num / den` (`den > 0`).
 #[derive(Debug, Clone, Copy)]
 pub struct Frac {
     num: i128,
@@ -172,22 +172,14 @@ impl Frac {
         Frac::of(i128::from(a), i128::from(b))
     }
 
-    /// Whether the fraction is at least `percent`% (exact).
-    pub fn at_least_percent(self, percent: i128) -> bool {
-        self.num * 100 >= percent * self.den
-    }
-
-    /// The fraction compared with `percent`%.
+    /// The fraction compared with `percent`% (exact, whatever the sizes).
     pub fn cmp_percent(self, percent: i128) -> Ordering {
-        (self.num * 100).cmp(&(percent * self.den))
+        cmp_products(self.num, 100, percent, self.den)
     }
 
-    /// Rounded to six decimals (half away from zero), for display only.
-    pub fn rounded6(self) -> f64 {
-        let scaled = self.num * 2_000_000;
-        let q = (scaled.abs() + self.den) / (2 * self.den);
-        let q = if scaled < 0 { -q } else { q };
-        q as f64 / 1e6
+    /// Whether the fraction is at least `percent`%.
+    pub fn at_least_percent(self, percent: i128) -> bool {
+        self.cmp_percent(percent).is_ge()
     }
 
     /// This fraction minus one (a growth rate from a ratio of years).
@@ -195,16 +187,75 @@ impl Frac {
         Frac { num: self.num - self.den, den: self.den }
     }
 
-    /// Percent with one decimal for people, e.g. `3.6`.
-    pub fn percent_1dp(self) -> String {
-        let tenths = {
-            let scaled = self.num * 2000;
-            let q = (scaled.abs() + self.den) / (2 * self.den);
-            if scaled < 0 { -q } else { q }
-        };
-        let sign = if tenths < 0 { "-" } else { "" };
-        format!("{sign}{}.{}", tenths.abs() / 10, tenths.abs() % 10)
+    /// The exact decimal rounded to `places` (half away from zero), trailing zeros dropped:
+    /// `0.229167`, `0.06`, `-0.5`, `777777777777.666667`.
+    pub fn decimal(self, places: u32) -> String {
+        let negative = self.num < 0;
+        let n = self.num.unsigned_abs();
+        let den = self.den.unsigned_abs();
+        let mut whole = n / den;
+        let mut rest = n % den;
+        let mut frac: u128 = 0;
+        for _ in 0..places {
+            rest *= 10;
+            frac = frac * 10 + rest / den;
+            rest %= den;
+        }
+        if 2 * rest >= den {
+            frac += 1;
+            if frac == 10u128.pow(places) {
+                frac = 0;
+                whole += 1;
+            }
+        }
+        let sign = if negative && (whole != 0 || frac != 0) { "-" } else { "" };
+        if frac == 0 {
+            return format!("{sign}{whole}");
+        }
+        let digits = format!("{frac:0width$}", width = places as usize);
+        format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
     }
+
+    /// As a percentage with one decimal for people, e.g. `3.6`.
+    pub fn percent_1dp(self) -> String {
+        let g = gcd(self.den.unsigned_abs(), 100) as i128;
+        // Saturates only beyond 10³⁶ %: display, never a panic.
+        Frac { num: self.num.saturating_mul(100 / g), den: self.den / g }.decimal(1)
+    }
+}
+
+fn gcd(mut a: u128, mut b: u128) -> u128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// `a·b` compared with `c·d`, exactly, for any `i128`s (products widened to 256 bits).
+pub fn cmp_products(a: i128, b: i128, c: i128, d: i128) -> Ordering {
+    let sign = |x: i128, y: i128| (x.signum() * y.signum()) as i8;
+    let (left, right) = (sign(a, b), sign(c, d));
+    if left != right {
+        return left.cmp(&right);
+    }
+    let magnitude =
+        wide(a.unsigned_abs(), b.unsigned_abs()).cmp(&wide(c.unsigned_abs(), d.unsigned_abs()));
+    if left < 0 { magnitude.reverse() } else { magnitude }
+}
+
+/// `x·y` as (high, low) 128-bit halves.
+fn wide(x: u128, y: u128) -> (u128, u128) {
+    let mask = u128::from(u64::MAX);
+    let (x1, x0) = (x >> 64, x & mask);
+    let (y1, y0) = (y >> 64, y & mask);
+    let p00 = x0 * y0;
+    let p01 = x0 * y1;
+    let p10 = x1 * y0;
+    let p11 = x1 * y1;
+    let middle = (p00 >> 64) + (p01 & mask) + (p10 & mask);
+    let low = (p00 & mask) | (middle << 64);
+    let high = p11 + (p01 >> 64) + (p10 >> 64) + (middle >> 64);
+    (high, low)
 }
 
 #[cfg(test)]
@@ -222,11 +273,28 @@ mod tests {
         assert_eq!(Amount::parse("0.0000001"), Err(AmountError::TooPrecise));
         assert_eq!(Amount::parse("0.00000010"), Err(AmountError::TooPrecise));
         assert_eq!(Amount::parse("1.000000000"), Ok(Amount::whole(1)));
-        assert_eq!(Amount::parse("1e11"), Err(AmountError::TooLarge));
+        assert_eq!(Amount::parse("1e12"), Ok(Amount(MAX_UNITS * SCALE)));
+        assert_eq!(Amount::parse("1e13"), Err(AmountError::TooLarge));
         assert_eq!(Amount::parse("1e400"), Err(AmountError::TooLarge));
         for bad in ["", "abc", "1.", ".5", "1e", "--1", "1,5", "0x10", "１"] {
             assert_eq!(Amount::parse(bad), Err(AmountError::NotANumber), "{bad}");
         }
+    }
+
+    #[test]
+    fn huge_amounts_compare_exactly_and_never_overflow() {
+        let big = Amount::parse("1e12").unwrap_or_default();
+        let cent = Amount::parse("0.01").unwrap_or_default();
+        // A growth of (Y2² + Y1·Y3) / (2·Y1·Y2) with Y1 a cent and Y2 = Y3 = 10¹² 万元.
+        let (a, b) = (cent.millionths(), big.millionths());
+        let f = Frac::of(b * b + a * b, 2 * a * b).unwrap_or(Frac { num: 0, den: 1 });
+        assert!(f.at_least_percent(135));
+        assert_eq!(f.minus_one().decimal(6), "49999999999999.5");
+        assert_eq!(f.percent_1dp(), "5000000000000050");
+        assert_eq!(cmp_products(i128::MAX, 2, i128::MAX, 3), Ordering::Less);
+        assert_eq!(cmp_products(-i128::MAX, 2, i128::MAX, -2), Ordering::Equal);
+        assert_eq!(cmp_products(-1, 2, 1, 2), Ordering::Less);
+        assert_eq!(cmp_products(0, 5, -1, 1), Ordering::Greater);
     }
 
     #[test]
@@ -241,8 +309,20 @@ mod tests {
         assert!(r("0.3", "5").is_some_and(|f| f.at_least_percent(6)));
         assert!(r("0.29", "5").is_some_and(|f| !f.at_least_percent(6)));
         assert!(r("1", "0").is_none());
-        assert_eq!(r("4000", "3000").map(|f| f.minus_one().rounded6()), Some(0.333333));
-        assert_eq!(r("2", "3").map(Frac::rounded6), Some(0.666667));
+        assert_eq!(
+            r("4000", "3000").map(|f| f.minus_one().decimal(6)).as_deref(),
+            Some("0.333333")
+        );
+        assert_eq!(r("2", "3").map(|f| f.decimal(6)).as_deref(), Some("0.666667"));
+        assert_eq!(r("3", "50").map(|f| f.decimal(6)).as_deref(), Some("0.06"));
+        assert_eq!(r("1", "1").map(|f| f.minus_one().decimal(6)).as_deref(), Some("0"));
+        assert_eq!(r("1", "2").map(|f| f.minus_one().decimal(6)).as_deref(), Some("-0.5"));
+        assert_eq!(
+            Frac::of(-1_234_565, 10_000_000).map(|f| f.decimal(6)).as_deref(),
+            Some("-0.123457")
+        );
+        assert_eq!(Frac::of(99_999_995, 100_000_000).map(|f| f.decimal(6)).as_deref(), Some("1"));
+        assert_eq!(Frac::of(-1, 10_000_000).map(|f| f.decimal(6)).as_deref(), Some("0"));
         assert_eq!(r("36", "1000").map(Frac::percent_1dp).as_deref(), Some("3.6"));
         assert_eq!(Amount::whole(1200).percent_ceil(4).to_decimal(), "48");
         let wan = |k: f64| Amount::wan_of_thousand_yuan(k).map(Amount::to_decimal);

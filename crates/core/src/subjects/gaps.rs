@@ -12,7 +12,7 @@ pub enum Gap {
     /// More people of the kind (hired: they count among the employees too).
     People(u32),
     /// More points.
-    Points(u32),
+    Points(Amount),
     /// More days.
     Days(i64),
 }
@@ -63,8 +63,8 @@ pub fn hnte_gap(rule: HnteRule, e: &HnteInput, r: &HnteResult) -> Option<Gap> {
         HnteRule::HitechRevenueShare if short(r.hitech_share, 60) => (!e.total_revenue.is_zero())
             .then(|| Gap::Amount(amount_for(e.hitech_revenue, e.total_revenue, 60))),
         HnteRule::InnovationScore => {
-            let missing = hnte::PASS_SCORE.saturating_sub(r.score[0]);
-            (missing > 0).then_some(Gap::Points(missing))
+            let missing = Amount::whole(hnte::PASS_SCORE).saturating_sub(r.score[0]);
+            (!missing.is_zero()).then_some(Gap::Points(missing))
         }
         _ => None,
     }
@@ -151,9 +151,9 @@ mod tests {
             hitech_revenue: wan("500"),
             total_revenue: wan("1000"),
             serious_violation: false,
-            ip_points: 20,
-            conversion_points: 20,
-            organisation_points: 10,
+            ip_points: wan("20"),
+            conversion_points: wan("20"),
+            organisation_points: wan("10"),
         };
         let r = hnte::evaluate(&e);
         let gap = |rule| hnte_gap(rule, &e, &r);
@@ -162,7 +162,7 @@ mod tests {
         assert_eq!(gap(HnteRule::RdIntensity), Some(Gap::Amount(wan("30"))));
         assert_eq!(gap(HnteRule::RdDomesticShare), None);
         assert_eq!(gap(HnteRule::HitechRevenueShare), Some(Gap::Amount(wan("100"))));
-        assert_eq!(gap(HnteRule::InnovationScore), Some(Gap::Points(21)));
+        assert_eq!(gap(HnteRule::InnovationScore), Some(Gap::Points(wan("21"))));
         assert_eq!(gap(HnteRule::CoreIp), None);
     }
 

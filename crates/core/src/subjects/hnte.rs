@@ -33,9 +33,10 @@ pub struct HnteInput {
     pub hitech_revenue: Amount,
     pub total_revenue: Amount,
     pub serious_violation: bool,
-    pub ip_points: u32,
-    pub conversion_points: u32,
-    pub organisation_points: u32,
+    /// The experts' points (exact: an average of experts may be fractional).
+    pub ip_points: Amount,
+    pub conversion_points: Amount,
+    pub organisation_points: Amount,
 }
 
 /// The nine checks, in the contract's order.
@@ -123,7 +124,7 @@ pub struct HnteResult {
     pub sales_growth: Option<Frac>,
     pub growth_points: [u32; 2],
     /// Expert points plus growth points, [min, max].
-    pub score: [u32; 2],
+    pub score: [Amount; 2],
 }
 
 /// The growth rate of three years: ½·(Y2/Y1 + Y3/Y2) − 1, or Y3/Y2 − 1 when Y1 is 0;
@@ -183,14 +184,15 @@ pub fn evaluate(e: &HnteInput) -> HnteResult {
     let [na_min, na_max] = growth_points(net_assets_growth);
     let [s_min, s_max] = growth_points(sales_growth);
     let growth_points = [na_min + s_min, na_max + s_max];
-    let experts = e.ip_points + e.conversion_points + e.organisation_points;
-    let score = [experts + growth_points[0], experts + growth_points[1]];
+    let experts = Amount::sum(&[e.ip_points, e.conversion_points, e.organisation_points]);
+    let score = growth_points.map(|g| Amount::sum(&[experts, Amount::whole(g)]));
     let at_least = |share: Option<Frac>, percent: u32| {
         share.is_some_and(|f| f.at_least_percent(i128::from(percent)))
     };
-    let innovation = if score[0] >= PASS_SCORE {
+    let pass_score = Amount::whole(PASS_SCORE);
+    let innovation = if score[0] >= pass_score {
         Some(true)
-    } else if score[1] < PASS_SCORE {
+    } else if score[1] < pass_score {
         Some(false)
     } else {
         None

@@ -28,9 +28,9 @@ fn example() -> HnteInput {
         hitech_revenue: wan("3000"),
         total_revenue: wan("4600"),
         serious_violation: false,
-        ip_points: 24,
-        conversion_points: 22,
-        organisation_points: 16,
+        ip_points: Amount::whole(24),
+        conversion_points: Amount::whole(22),
+        organisation_points: Amount::whole(16),
     }
 }
 
@@ -50,11 +50,11 @@ fn the_contracts_example() {
     let codes: Vec<_> = r.checks.iter().map(|c| c.rule.code()).collect();
     assert_eq!(codes[0], "registered_one_year");
     assert_eq!(codes[8], "no_serious_violation");
-    assert_eq!(r.rd_ratio.map(Frac::rounded6), Some(0.06));
+    assert_eq!(r.rd_ratio.map(|f| f.decimal(6)).as_deref(), Some("0.06"));
     assert_eq!(r.rd_threshold_percent, 5);
-    assert_eq!(r.net_assets_growth.map(Frac::rounded6), Some(0.245));
-    assert_eq!(r.sales_growth.map(Frac::rounded6), Some(0.229167));
-    assert_eq!((r.growth_points, r.score), ([10, 12], [72, 74]));
+    assert_eq!(r.net_assets_growth.map(|f| f.decimal(6)).as_deref(), Some("0.245"));
+    assert_eq!(r.sales_growth.map(|f| f.decimal(6)).as_deref(), Some("0.229167"));
+    assert_eq!((r.growth_points, r.score), ([10, 12], [Amount::whole(72), Amount::whole(74)]));
 }
 
 #[test]
@@ -129,28 +129,39 @@ fn growth_bands_and_the_zero_years() {
     assert_eq!(points(["100", "100", "100"]), [0, 0]);
     assert_eq!(points(["100", "90", "80"]), [0, 0]);
     // Y1 = 0: Y3/Y2 − 1.
-    assert_eq!(growth_rate(years(["0", "100", "135"])).map(Frac::rounded6), Some(0.35));
+    assert_eq!(
+        growth_rate(years(["0", "100", "135"])).map(|f| f.decimal(6)).as_deref(),
+        Some("0.35")
+    );
     assert_eq!(points(["0", "100", "135"]), [9, 10]);
     // Y2 = 0: no rate, 0 points.
     assert!(growth_rate(years(["100", "0", "500"])).is_none());
     assert!(growth_rate(years(["0", "0", "0"])).is_none());
     assert_eq!(points(["100", "0", "500"]), [0, 0]);
     // A fall to nothing in Y3: ½·(1 + 0) − 1 = −50%.
-    assert_eq!(growth_rate(years(["100", "100", "0"])).map(Frac::rounded6), Some(-0.5));
+    assert_eq!(
+        growth_rate(years(["100", "100", "0"])).map(|f| f.decimal(6)).as_deref(),
+        Some("-0.5")
+    );
 }
 
 #[test]
 fn the_innovation_score_is_undecided_between_its_bounds() {
     // Experts 62 + growth [10, 12]: passes at the minimum.
-    let with = |ip| {
-        let r = evaluate(&HnteInput { ip_points: ip, ..example() });
-        (r.score, check(&r, HnteRule::InnovationScore), r.verdict)
+    let with = |ip: &str| {
+        let r = evaluate(&HnteInput { ip_points: wan(ip), ..example() });
+        let score = r.score.map(Amount::to_decimal);
+        (score, check(&r, HnteRule::InnovationScore), r.verdict)
     };
-    assert_eq!(with(23), ([71, 73], Some(true), Verdict::Pass));
-    assert_eq!(with(22), ([70, 72], None, Verdict::Undecided));
-    assert_eq!(with(20), ([68, 70], Some(false), Verdict::Fail));
+    let s = |a: &str, b: &str| [a.to_string(), b.to_string()];
+    assert_eq!(with("23"), (s("71", "73"), Some(true), Verdict::Pass));
+    assert_eq!(with("22"), (s("70", "72"), None, Verdict::Undecided));
+    assert_eq!(with("20"), (s("68", "70"), Some(false), Verdict::Fail));
+    // Experts' averages may be fractional: 70.99 is not 71.
+    assert_eq!(with("22.99"), (s("70.99", "72.99"), None, Verdict::Undecided));
+    assert_eq!(with("20.5"), (s("68.5", "70.5"), Some(false), Verdict::Fail));
     // An undecided score with another check failing is a failure.
-    let r = evaluate(&HnteInput { ip_points: 22, core_ip: false, ..example() });
+    let r = evaluate(&HnteInput { ip_points: wan("22"), core_ip: false, ..example() });
     assert_eq!(r.verdict, Verdict::Fail);
     let r = evaluate(&HnteInput { serious_violation: true, ..example() });
     assert_eq!((check(&r, HnteRule::NoSeriousViolation), r.verdict), (Some(false), Verdict::Fail));

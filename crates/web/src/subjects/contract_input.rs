@@ -9,13 +9,13 @@ use serde_json::value::RawValue;
 
 /// Where the file is malformed and why (words in Chinese and English).
 #[derive(Debug)]
-pub(crate) struct Malformed {
+pub struct Malformed {
     place: String,
     why: String,
 }
 
 impl Malformed {
-    pub(crate) fn whole(why: String) -> Malformed {
+    pub fn whole(why: String) -> Malformed {
         Malformed { place: String::new(), why }
     }
 
@@ -41,7 +41,7 @@ struct File<'a> {
 }
 
 /// The file's enterprises, each still as its JSON text.
-pub(crate) fn enterprises(text: &str) -> Result<Vec<&RawValue>, Malformed> {
+pub fn enterprises(text: &str) -> Result<Vec<&RawValue>, Malformed> {
     serde_json::from_str::<File>(text).map(|f| f.enterprises).map_err(|e| {
         Malformed::whole(format!(
             "不是 {{\"enterprises\": [ … ]}} 形式的 JSON / not {{\"enterprises\": [ … ]}}: line {}, column {}: {e}",
@@ -168,9 +168,15 @@ impl<'a> Fields<'a> {
         u32::try_from(whole).map_err(|_| Malformed::at(self.index, name, "数值过大 / too large"))
     }
 
-    fn points(&self, name: &str, value: Option<&'a RawValue>, max: u32) -> Result<u32, Malformed> {
-        let points = self.count(name, value)?;
-        if points > max {
+    /// Experts' points: exact, possibly fractional (an average), within their maximum.
+    fn points(
+        &self,
+        name: &str,
+        value: Option<&'a RawValue>,
+        max: u32,
+    ) -> Result<Amount, Malformed> {
+        let points = self.amount(name, value)?;
+        if points > Amount::whole(max) {
             return Err(Malformed::at(
                 self.index,
                 name,
@@ -189,7 +195,8 @@ impl<'a> Fields<'a> {
                 "应为 \"YYYY-MM-DD\" 字符串 / not a \"YYYY-MM-DD\" string",
             )
         })?;
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        let shaped = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().filter(|_| shaped).ok_or_else(|| {
             Malformed::at(self.index, name, format!("不是有效日期 / not a date: {text}"))
         })
     }
@@ -247,7 +254,7 @@ fn amount_text(text: &str) -> Result<Amount, String> {
 }
 
 /// One enterprise of `innocity qualify sme`, with its id as given.
-pub(crate) fn sme(index: usize, raw: &RawValue) -> Result<(&RawValue, SmeInput), Malformed> {
+pub fn sme(index: usize, raw: &RawValue) -> Result<(&RawValue, SmeInput), Malformed> {
     let f = Fields::of(index, raw)?;
     let r = &f.raw;
     let id = f.id()?;
@@ -274,7 +281,7 @@ pub(crate) fn sme(index: usize, raw: &RawValue) -> Result<(&RawValue, SmeInput),
 }
 
 /// One enterprise of `innocity qualify hnte`, with its id as given.
-pub(crate) fn hnte(index: usize, raw: &RawValue) -> Result<(&RawValue, HnteInput), Malformed> {
+pub fn hnte(index: usize, raw: &RawValue) -> Result<(&RawValue, HnteInput), Malformed> {
     let f = Fields::of(index, raw)?;
     let r = &f.raw;
     let id = f.id()?;

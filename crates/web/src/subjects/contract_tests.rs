@@ -106,6 +106,29 @@ fn amounts_are_read_from_their_text_not_through_a_float() {
 }
 
 #[test]
+fn huge_figures_and_fractional_points_are_exact_and_never_panic() {
+    let mut e = base(HNTE);
+    e["net_assets"] = json!([0.01, 9223372037u64, 9223372037u64]);
+    e["ip_points"] = json!(24.5);
+    let out = run(Rules::Hnte, &[e]).unwrap_or_default();
+    let r = &out["results"][0];
+    assert_eq!(r["growth_points"], json!([14, 16]));
+    assert_eq!(r["score"], json!([76.5, 78.5]));
+    let text = results(
+        Rules::Hnte,
+        &json!({ "enterprises": [{
+        "id": "big", "registered_on": "2020-01-01", "apply_on": "2026-06-30", "core_ip": true,
+        "key_field": true, "employees": 10, "tech_staff": 1,
+        "sales": [0.03, 0, 0], "net_assets": [1, 1, 1],
+        "rd": [1e10, 1e10, 3333333333.33], "rd_domestic": [1, 1, 1],
+        "hitech_revenue": 1, "total_revenue": 1, "serious_violation": false,
+        "ip_points": 1, "conversion_points": 1, "organisation_points": 1 }] })
+        .to_string(),
+    );
+    assert!(text.is_ok_and(|t| t.contains("\"rd_ratio\":777777777777.666667")));
+}
+
+#[test]
 fn a_malformed_file_names_the_enterprise_and_the_field() {
     let cases = [
         (Rules::Sme, with(SME, "sales", json!(-1)), "enterprises[1].sales: 金额为负"),
@@ -123,6 +146,11 @@ fn a_malformed_file_names_the_enterprise_and_the_field() {
         (Rules::Hnte, with(HNTE, "rd", json!([1, -2, 3])), "enterprises[1].rd[1]: 金额为负"),
         (
             Rules::Hnte,
+            with(HNTE, "apply_on", json!("2026-6-30")),
+            "enterprises[1].apply_on: 不是有效日期",
+        ),
+        (
+            Rules::Hnte,
             with(HNTE, "apply_on", json!("2026-02-30")),
             "enterprises[1].apply_on: 不是有效日期",
         ),
@@ -137,6 +165,11 @@ fn a_malformed_file_names_the_enterprise_and_the_field() {
             "enterprises[1].organisation_points: 超过满分 20",
         ),
         (Rules::Hnte, with(HNTE, "ip_points", json!(-1)), "enterprises[1].ip_points: 金额为负"),
+        (
+            Rules::Hnte,
+            with(HNTE, "ip_points", json!(30.01)),
+            "enterprises[1].ip_points: 超过满分 30",
+        ),
         (
             Rules::Hnte,
             with(HNTE, "total_revenue", json!(0.0000001)),

@@ -15,7 +15,7 @@ fn growth(rate: Option<Frac>) -> String {
 }
 
 /// The detail of one check.
-pub(crate) fn hnte(rule: HnteRule, e: &HnteInput, r: &HnteResult) -> String {
+pub fn hnte(rule: HnteRule, e: &HnteInput, r: &HnteResult) -> String {
     let yes_no = |ok: bool, yes: &str, no: &str| if ok { yes.to_string() } else { no.to_string() };
     match rule {
         HnteRule::RegisteredOneYear => {
@@ -58,15 +58,15 @@ pub(crate) fn hnte(rule: HnteRule, e: &HnteInput, r: &HnteResult) -> String {
         ),
         HnteRule::InnovationScore => format!(
             "知识产权 {} + 成果转化 {} + 研发组织管理 {} + 成长性 {}–{}（净资产增长率 {}，销售收入增长率 {}）= {}–{} 分（需 ≥ {PASS_SCORE}）",
-            e.ip_points,
-            e.conversion_points,
-            e.organisation_points,
+            e.ip_points.to_decimal(),
+            e.conversion_points.to_decimal(),
+            e.organisation_points.to_decimal(),
             r.growth_points[0],
             r.growth_points[1],
             growth(r.net_assets_growth),
             growth(r.sales_growth),
-            r.score[0],
-            r.score[1]
+            r.score[0].to_decimal(),
+            r.score[1].to_decimal()
         ),
         HnteRule::NoSeriousViolation => yes_no(
             !e.serious_violation,

@@ -1,0 +1,130 @@
+//! The qualification contract's JSON (shared/contracts/qualification.md), for `innocity
+//! qualify` and the API: reading enterprises exactly (amounts from their decimal text, never
+//! through a float), naming the first malformed field, and the results with a Chinese `detail`
+//! per check. The rules are `innocity_core::subjects`.
+use super::contract_input as input;
+use super::detail;
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+pub use input::Malformed;
+
+/// Which rules to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rules {
+    /// 科技型中小企业评价.
+    Sme,
+    /// 高新技术企业认定 pre-check.
+    Hnte,
+}
+
+/// The output file's text, or the first malformed place.
+pub fn results(rules: Rules, text: &str) -> Result<String, input::Malformed> {
+    let enterprises = input::enterprises(text)?;
+    let json = match rules {
+        Rules::Sme => {
+            let results = enterprises
+                .iter()
+                .enumerate()
+                .map(|(at, raw)| input::sme(at, raw).map(|(id, e)| sme_result(id, &e)))
+                .collect::<Result<Vec<_>, _>>()?;
+            serde_json::to_string(&Results { results })
+        }
+        Rules::Hnte => {
+            let results = enterprises
+                .iter()
+                .enumerate()
+                .map(|(at, raw)| input::hnte(at, raw).map(|(id, e)| hnte_result(id, &e)))
+                .collect::<Result<Vec<_>, _>>()?;
+            serde_json::to_string(&Results { results })
+        }
+    };
+    json.map_err(|e| input::Malformed::whole(e.to_string()))
+}
+
+#[derive(Serialize)]
+struct Results<T> {
+    results: Vec<T>,
+}
+
+#[derive(Serialize)]
+pub struct SmeOut<'a> {
+    id: &'a RawValue,
+    eligible: bool,
+    direct: bool,
+    score: u32,
+    staff_points: u32,
+    rd_points: u32,
+    ip_points: u32,
+    failed: Vec<&'static str>,
+}
+
+pub fn sme_result<'a>(id: &'a RawValue, e: &innocity_core::subjects::sme::SmeInput) -> SmeOut<'a> {
+    let r = innocity_core::subjects::sme::evaluate(e);
+    SmeOut {
+        id,
+        eligible: r.eligible,
+        direct: r.direct,
+        score: r.score,
+        staff_points: r.staff_points,
+        rd_points: r.rd_points,
+        ip_points: r.ip_points,
+        failed: r.failed.iter().map(|f| f.code()).collect(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct HnteOut<'a> {
+    id: &'a RawValue,
+    verdict: &'static str,
+    checks: Vec<CheckOut>,
+    rd_ratio: Option<Box<RawValue>>,
+    rd_threshold: Box<RawValue>,
+    net_assets_growth: Option<Box<RawValue>>,
+    sales_growth: Option<Box<RawValue>>,
+    growth_points: [u32; 2],
+    score: [Box<RawValue>; 2],
+}
+
+/// An exact decimal as a JSON number (never through a float: `777777777777.666667` stays so).
+fn number(decimal: String) -> Box<RawValue> {
+    RawValue::from_string(decimal).unwrap_or_else(|_| RawValue::NULL.to_owned())
+}
+
+#[derive(Serialize)]
+pub struct CheckOut {
+    rule: &'static str,
+    pass: Option<bool>,
+    detail: String,
+}
+
+pub fn hnte_result<'a>(
+    id: &'a RawValue,
+    e: &innocity_core::subjects::hnte::HnteInput,
+) -> HnteOut<'a> {
+    let r = innocity_core::subjects::hnte::evaluate(e);
+    let checks = r
+        .checks
+        .iter()
+        .map(|c| CheckOut {
+            rule: c.rule.code(),
+            pass: c.pass,
+            detail: detail::hnte(c.rule, e, &r),
+        })
+        .collect();
+    HnteOut {
+        id,
+        verdict: r.verdict.code(),
+        checks,
+        rd_ratio: r.rd_ratio.map(|f| number(f.decimal(6))),
+        rd_threshold: number(format!("0.0{}", r.rd_threshold_percent)),
+        net_assets_growth: r.net_assets_growth.map(|f| number(f.decimal(6))),
+        sales_growth: r.sales_growth.map(|f| number(f.decimal(6))),
+        growth_points: r.growth_points,
+        score: r.score.map(|s| number(s.to_decimal())),
+    }
+}
+
+#[cfg(test)]
+#[path = "contract_tests.rs"]
+mod tests;
