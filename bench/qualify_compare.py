@@ -101,6 +101,7 @@ def main():
         if args.subject == "hnte":
             for name, r in (("reference", ra), ("binary", rb)):
                 print(f"{name} checks:", [(c["rule"], c["pass"]) for c in r["checks"]])
+    sys.exit(1 if differing else 0)
 
 
 if __name__ == "__main__":

@@ -131,6 +131,7 @@ def main():
                     shown = json.dumps(r, ensure_ascii=False)
                 print(f"     {side}: rc={rc} {err if rc else shown}")
     print(f"{bad} malformed-case failures")
+    sys.exit(1 if bad else 0)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,12 @@ cargo clippy -q --workspace --all-targets -- -D warnings
 echo "== tests on SQLite"
 unset INNOCITY_TEST_DATABASE_URL
 run_tests
+echo "== the qualification contract against an independent reference (Python, exact fractions)"
+qualify_bin="$CARGO_TARGET_DIR/debug/innocity"
+cargo build -q -p innocity
+python3 bench/qualify_compare.py sme --bin "$qualify_bin" --n 20000 --seeds 1 2 --work "$(mktemp -d)"
+python3 bench/qualify_compare.py hnte --bin "$qualify_bin" --n 20000 --seeds 1 2 --work "$(mktemp -d)"
+python3 bench/qualify_malformed.py --bin "$qualify_bin" --work "$(mktemp -d)" | tail -1
 echo "== the API fuzzed from its OpenAPI document (schemathesis, SQLite)"
 bash scripts/schemathesis.sh
 
