@@ -100,10 +100,15 @@ pub enum Capability {
     RegisterContracts,
     /// Broker matches on the market (a technology broker of a service organisation).
     BrokerDeals,
+    /// Evaluate one's own organisation against the qualification rules (科技型中小企业, 高企).
+    SelfEvaluate,
+    /// Innovation subjects in one's scope: enterprises' pre-checks, cultivation pools,
+    /// qualifications.
+    ManageSubjects,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 25] = [
+    pub const ALL: [Capability; 27] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -129,6 +134,8 @@ impl Capability {
         Self::ManageMarket,
         Self::RegisterContracts,
         Self::BrokerDeals,
+        Self::SelfEvaluate,
+        Self::ManageSubjects,
     ];
 }
 
@@ -168,6 +175,8 @@ impl Role {
             ManageMarket => matches!(self, SystemAdmin | BureauStaff),
             RegisterContracts => matches!(self, OrgAdmin | OrgMember),
             BrokerDeals => self == ServiceProvider,
+            SelfEvaluate => self == OrgAdmin,
+            ManageSubjects => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin),
         }
     }
 }

@@ -5,8 +5,8 @@ CREATE TABLE subject_evaluations (
     accounting_year BIGINT NOT NULL,
     inputs TEXT NOT NULL,
     verdict TEXT NOT NULL,
-    score_min BIGINT NOT NULL,
-    score_max BIGINT NOT NULL,
+    score_min TEXT NOT NULL,
+    score_max TEXT NOT NULL,
     evaluated_by TEXT NOT NULL,
     evaluated_at BIGINT NOT NULL
 );

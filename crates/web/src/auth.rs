@@ -410,7 +410,9 @@ caps!(
     OfferAchievements,
     ManageMarket,
     RegisterContracts,
-    BrokerDeals
+    BrokerDeals,
+    SelfEvaluate,
+    ManageSubjects
 );
 
 /// The one gate: a handler taking `Auth<C>` runs only for a signed-in principal whose role

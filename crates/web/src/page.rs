@@ -36,6 +36,8 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/market/contracts/office", "nav.contract_office", Capability::ManageMarket),
     ("/market/figures", "nav.market_figures", Capability::ViewWorkspace),
     ("/market/brokerages", "nav.brokerages", Capability::BrokerDeals),
+    ("/subjects/self-evaluation", "nav.self_evaluation", Capability::SelfEvaluate),
+    ("/subjects/precheck", "nav.subjects_precheck", Capability::ManageSubjects),
     ("/projects/board", "nav.board", Capability::ManageProjects),
     ("/programmes", "nav.programmes", Capability::ManageProjects),
     ("/experts", "nav.experts", Capability::ManageExperts),

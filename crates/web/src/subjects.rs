@@ -1,6 +1,23 @@
 //! Innovation subjects: enterprises' self-evaluation against the qualification rules
 //! (科技型中小企业, 高新技术企业), on pages and in the API, and the contract's JSON that
 //! `innocity qualify` reads and writes.
+pub mod api;
 pub mod contract;
 mod contract_input;
 mod detail;
+mod fields;
+mod precheck;
+mod results;
+mod self_evaluation;
+
+/// The self-evaluation pages and API, the pre-check of enterprises.
+pub fn routes() -> axum::Router<crate::app::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/subjects/self-evaluation", get(self_evaluation::page))
+        .route("/subjects/self-evaluation/{kind}", post(self_evaluation::evaluate))
+        .route("/api/v1/subjects/self-evaluation", get(api::api_drafts))
+        .route("/api/v1/subjects/self-evaluation/{kind}", post(api::api_evaluate))
+        .route("/subjects/precheck", get(precheck::page))
+        .route("/api/v1/subjects/precheck", get(api::api_precheck))
+}

@@ -38,12 +38,13 @@ pub struct Evaluation {
     pub organisation_id: i64,
     pub kind: Kind,
     pub accounting_year: i64,
-    /// The figures in the qualification contract's input form.
-    pub inputs: serde_json::Value,
+    /// The figures in the qualification contract's input form (JSON text, amounts exact).
+    pub inputs: String,
     /// `eligible` / `not_eligible` (sme); `pass` / `fail` / `undecided` (hnte).
     pub verdict: String,
-    pub score_min: i64,
-    pub score_max: i64,
+    /// Points as exact decimals (an expert average may be fractional).
+    pub score_min: String,
+    pub score_max: String,
     pub evaluated_by: String,
     pub evaluated_at: i64,
 }
@@ -68,10 +69,10 @@ impl FromRow for Evaluation {
             organisation_id: f.int()?,
             kind: f.code(Kind::parse)?,
             accounting_year: f.int()?,
-            inputs: f.json()?,
+            inputs: f.text()?,
             verdict: f.text()?,
-            score_min: f.int()?,
-            score_max: f.int()?,
+            score_min: f.text()?,
+            score_max: f.text()?,
             evaluated_by: f.text()?,
             evaluated_at: f.int()?,
         })
@@ -84,9 +85,9 @@ pub struct NewEvaluation<'a> {
     pub organisation_id: i64,
     pub kind: Kind,
     pub accounting_year: i32,
-    pub inputs: &'a serde_json::Value,
+    pub inputs: &'a str,
     pub verdict: &'a str,
-    pub score: [u32; 2],
+    pub score: [String; 2],
 }
 
 /// Saves an evaluation (with its audit entry); returns its id.
@@ -99,10 +100,10 @@ pub async fn save(db: &Db, e: &NewEvaluation<'_>, actor: Actor<'_>) -> Result<i6
                 e.organisation_id.into(),
                 e.kind.code().into(),
                 i64::from(e.accounting_year).into(),
-                e.inputs.to_string().into(),
+                e.inputs.into(),
                 e.verdict.into(),
-                i64::from(e.score[0]).into(),
-                i64::from(e.score[1]).into(),
+                e.score[0].clone().into(),
+                e.score[1].clone().into(),
                 actor.username.into(),
                 tx.clock.now_ms().into(),
             ],

@@ -92,19 +92,19 @@ async fn every_enterprise_is_prechecked_and_an_evaluation_is_saved_with_its_audi
     let scoped = subjects::precheck_all(&t.db, day, zone).await.unwrap();
     assert!(!scoped.is_empty() && scoped.iter().all(|p| p.unit_path.starts_with(zone.as_str())));
 
-    let inputs = serde_json::json!({ "id": "x", "employees": 10 });
+    let inputs = r#"{"id":"x","employees":10,"sales":4500.25}"#;
     let e = NewEvaluation {
         organisation_id: all[0].organisation_id,
         kind: Kind::Sme,
         accounting_year: 2025,
-        inputs: &inputs,
+        inputs,
         verdict: "eligible",
-        score: [84, 84],
+        score: ["84".into(), "84".into()],
     };
     let id = subjects::save(&t.db, &e, ACTOR).await.unwrap();
     let saved = subjects::evaluations_of(&t.db, all[0].organisation_id, 10).await.unwrap();
     assert_eq!(saved.len(), 1);
-    assert_eq!((saved[0].id, saved[0].kind, saved[0].score_min), (id, Kind::Sme, 84));
+    assert_eq!((saved[0].id, saved[0].kind, saved[0].score_min.as_str()), (id, Kind::Sme, "84"));
     assert_eq!(saved[0].inputs, inputs);
     let audit =
         t.db.read(

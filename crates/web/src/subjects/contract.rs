@@ -4,6 +4,9 @@
 //! per check. The rules are `innocity_core::subjects`.
 use super::contract_input as input;
 use super::detail;
+use innocity_core::subjects::Amount;
+use innocity_core::subjects::hnte::HnteInput;
+use innocity_core::subjects::sme::SmeInput;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -109,7 +112,7 @@ pub fn hnte_result<'a>(
         .map(|c| CheckOut {
             rule: c.rule.code(),
             pass: c.pass,
-            detail: detail::hnte(c.rule, e, &r),
+            detail: detail::hnte(crate::i18n::Lang::Zh, c.rule, e, &r),
         })
         .collect();
     HnteOut {
@@ -122,6 +125,105 @@ pub fn hnte_result<'a>(
         sales_growth: r.sales_growth.map(|f| number(f.decimal(6))),
         growth_points: r.growth_points,
         score: r.score.map(|s| number(s.to_decimal())),
+    }
+}
+
+fn wan_number(a: Amount) -> Box<RawValue> {
+    number(a.to_decimal())
+}
+
+/// The contract's 科技型中小企业 input of one enterprise, as JSON text (amounts exact).
+pub fn sme_inputs_json(id: &str, e: &SmeInput) -> String {
+    serde_json::json!({
+        "id": id,
+        "resident_mainland": e.resident_mainland,
+        "employees": e.employees,
+        "tech_staff": e.tech_staff,
+        "sales": wan_number(e.sales),
+        "total_assets": wan_number(e.total_assets),
+        "rd_expense": wan_number(e.rd_expense),
+        "cost_expense": wan_number(e.cost_expense),
+        "ip_class1": e.ip_class1,
+        "ip_class2": e.ip_class2,
+        "prohibited_industry": e.prohibited_industry,
+        "bad_record": e.bad_record,
+        "hnte_valid": e.hnte_valid,
+        "national_award_top3_5y": e.national_award_top3_5y,
+        "provincial_rd_institution": e.provincial_rd_institution,
+        "led_standard_5y": e.led_standard_5y,
+    })
+    .to_string()
+}
+
+/// The contract's 高企 input of one enterprise, as JSON text (amounts exact).
+pub fn hnte_inputs_json(id: &str, e: &HnteInput) -> String {
+    let years = |y: &[Amount; 3]| y.map(wan_number);
+    serde_json::json!({
+        "id": id,
+        "registered_on": e.registered_on.to_string(),
+        "apply_on": e.apply_on.to_string(),
+        "core_ip": e.core_ip,
+        "key_field": e.key_field,
+        "employees": e.employees,
+        "tech_staff": e.tech_staff,
+        "sales": years(&e.sales),
+        "net_assets": years(&e.net_assets),
+        "rd": years(&e.rd),
+        "rd_domestic": years(&e.rd_domestic),
+        "hitech_revenue": wan_number(e.hitech_revenue),
+        "total_revenue": wan_number(e.total_revenue),
+        "serious_violation": e.serious_violation,
+        "ip_points": wan_number(e.ip_points),
+        "conversion_points": wan_number(e.conversion_points),
+        "organisation_points": wan_number(e.organisation_points),
+    })
+    .to_string()
+}
+
+/// One enterprise's evaluation for the API: the result's JSON, its verdict and score.
+pub struct One {
+    pub json: String,
+    pub verdict: &'static str,
+    pub score: [String; 2],
+}
+
+/// Evaluates the one enterprise of a contract file: its input as exact JSON text and the result.
+pub fn evaluate_one(rules: Rules, text: &str) -> Result<(String, One), input::Malformed> {
+    let enterprises = input::enterprises(text)?;
+    let raw = enterprises.first().ok_or_else(|| input::Malformed::whole("no enterprise".into()))?;
+    let to_json =
+        |v: &dyn erased::Json| v.json().map_err(|e| input::Malformed::whole(e.to_string()));
+    match rules {
+        Rules::Sme => {
+            let (id, e) = input::sme(0, raw)?;
+            let r = innocity_core::subjects::sme::evaluate(&e);
+            let verdict = if r.eligible { "eligible" } else { "not_eligible" };
+            let json = to_json(&sme_result(id, &e))?;
+            let score = [r.score.to_string(), r.score.to_string()];
+            Ok((sme_inputs_json(id.get().trim_matches('"'), &e), One { json, verdict, score }))
+        }
+        Rules::Hnte => {
+            let (id, e) = input::hnte(0, raw)?;
+            let r = innocity_core::subjects::hnte::evaluate(&e);
+            let json = to_json(&hnte_result(id, &e))?;
+            let score = r.score.map(Amount::to_decimal);
+            Ok((
+                hnte_inputs_json(id.get().trim_matches('"'), &e),
+                One { json, verdict: r.verdict.code(), score },
+            ))
+        }
+    }
+}
+
+/// Serialising either result through one function.
+mod erased {
+    pub trait Json {
+        fn json(&self) -> serde_json::Result<String>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> serde_json::Result<String> {
+            serde_json::to_string(self)
+        }
     }
 }
 

@@ -19,6 +19,16 @@ impl Malformed {
         Malformed { place: String::new(), why }
     }
 
+    /// The field refused (`sales`, `sales[1]`), without the enterprise's index.
+    pub fn field(&self) -> &str {
+        self.place.split_once("].").map_or(self.place.as_str(), |(_, f)| f)
+    }
+
+    /// Why, in words.
+    pub fn reason(&self) -> &str {
+        &self.why
+    }
+
     fn at(index: usize, field: &str, why: impl Into<String>) -> Malformed {
         Malformed { place: format!("enterprises[{index}].{field}"), why: why.into() }
     }

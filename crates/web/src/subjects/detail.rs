@@ -1,77 +1,86 @@
-//! Each 高企 check's numbers in Chinese for people (the contract judges only rule and pass).
+//! The numbers behind each qualification rule in the reader's language: the contract's `detail`
+//! (Chinese, for `innocity qualify`), the self-evaluation page and the API.
+use crate::i18n::{Lang, t, tf};
 use innocity_core::subjects::hnte::{HnteInput, HnteResult, HnteRule, PASS_SCORE};
 use innocity_core::subjects::{Amount, Frac};
 
-fn percent(share: Option<Frac>) -> String {
-    share.map_or_else(|| "—（分母为 0）".to_string(), |f| format!("{}%", f.percent_1dp()))
+/// A share as a percentage with one decimal, or a dash over a zero denominator.
+pub fn percent(lang: Lang, share: Option<Frac>) -> String {
+    share.map_or_else(
+        || t(lang, "subj.no_denominator").to_string(),
+        |f| format!("{}%", f.percent_1dp()),
+    )
 }
 
-fn wan(amount: Amount) -> String {
-    format!("{} 万元", amount.to_decimal())
+/// An amount in 万元.
+pub fn wan(lang: Lang, amount: Amount) -> String {
+    tf(lang, "subj.wan", &[amount.to_decimal()])
 }
 
-fn growth(rate: Option<Frac>) -> String {
-    rate.map_or_else(|| "不计（第二年为 0）".to_string(), |f| format!("{}%", f.percent_1dp()))
+fn growth(lang: Lang, rate: Option<Frac>) -> String {
+    rate.map_or_else(
+        || t(lang, "subj.growth_none").to_string(),
+        |f| format!("{}%", f.percent_1dp()),
+    )
 }
 
-/// The detail of one check.
-pub fn hnte(rule: HnteRule, e: &HnteInput, r: &HnteResult) -> String {
-    let yes_no = |ok: bool, yes: &str, no: &str| if ok { yes.to_string() } else { no.to_string() };
-    match rule {
-        HnteRule::RegisteredOneYear => {
-            format!(
-                "注册 {} 至申报 {} 共 {} 天（需满 365 天）",
-                e.registered_on, e.apply_on, r.days_registered
-            )
+/// `72–74`, or `72` when both ends are one.
+pub fn range(a: impl ToString, b: impl ToString) -> String {
+    let (a, b) = (a.to_string(), b.to_string());
+    if a == b { a } else { format!("{a}–{b}") }
+}
+
+/// The detail of one 高企 check.
+pub fn hnte(lang: Lang, rule: HnteRule, e: &HnteInput, r: &HnteResult) -> String {
+    let yes_no = |ok: bool, key: &str| {
+        t(lang, &format!("subj.detail.{key}.{}", if ok { "yes" } else { "no" })).to_string()
+    };
+    let key = format!("subj.detail.{}", rule.code());
+    let args: Vec<String> = match rule {
+        HnteRule::CoreIp => return yes_no(e.core_ip, "core_ip"),
+        HnteRule::KeyField => return yes_no(e.key_field, "key_field"),
+        HnteRule::NoSeriousViolation => {
+            return yes_no(!e.serious_violation, "no_serious_violation");
         }
-        HnteRule::CoreIp => yes_no(e.core_ip, "拥有核心知识产权", "未拥有核心知识产权"),
-        HnteRule::KeyField => yes_no(
-            e.key_field,
-            "属于国家重点支持的高新技术领域",
-            "不属于国家重点支持的高新技术领域",
-        ),
-        HnteRule::TechStaffShare => format!(
-            "科技人员 {} 人 / 职工 {} 人 = {}（需 ≥ 10%）",
-            e.tech_staff,
-            e.employees,
-            percent(r.tech_staff_share)
-        ),
-        HnteRule::RdIntensity => format!(
-            "近三年研发费用 {} / 销售收入 {} = {}（最近一年销售收入 {}，需 ≥ {}%）",
-            wan(Amount::sum(&e.rd)),
-            wan(Amount::sum(&e.sales)),
-            percent(r.rd_ratio),
-            wan(e.sales[2]),
-            r.rd_threshold_percent
-        ),
-        HnteRule::RdDomesticShare => format!(
-            "境内研发费用 {} / 研发费用 {} = {}（需 ≥ 60%）",
-            wan(Amount::sum(&e.rd_domestic)),
-            wan(Amount::sum(&e.rd)),
-            percent(r.rd_domestic_share)
-        ),
-        HnteRule::HitechRevenueShare => format!(
-            "高新技术产品（服务）收入 {} / 总收入 {} = {}（需 ≥ 60%）",
-            wan(e.hitech_revenue),
-            wan(e.total_revenue),
-            percent(r.hitech_share)
-        ),
-        HnteRule::InnovationScore => format!(
-            "知识产权 {} + 成果转化 {} + 研发组织管理 {} + 成长性 {}–{}（净资产增长率 {}，销售收入增长率 {}）= {}–{} 分（需 ≥ {PASS_SCORE}）",
+        HnteRule::RegisteredOneYear => {
+            vec![e.registered_on.to_string(), e.apply_on.to_string(), r.days_registered.to_string()]
+        }
+        HnteRule::TechStaffShare => {
+            vec![
+                e.tech_staff.to_string(),
+                e.employees.to_string(),
+                percent(lang, r.tech_staff_share),
+            ]
+        }
+        HnteRule::RdIntensity => vec![
+            wan(lang, Amount::sum(&e.rd)),
+            wan(lang, Amount::sum(&e.sales)),
+            percent(lang, r.rd_ratio),
+            wan(lang, e.sales[2]),
+            r.rd_threshold_percent.to_string(),
+        ],
+        HnteRule::RdDomesticShare => vec![
+            wan(lang, Amount::sum(&e.rd_domestic)),
+            wan(lang, Amount::sum(&e.rd)),
+            percent(lang, r.rd_domestic_share),
+        ],
+        HnteRule::HitechRevenueShare => {
+            vec![
+                wan(lang, e.hitech_revenue),
+                wan(lang, e.total_revenue),
+                percent(lang, r.hitech_share),
+            ]
+        }
+        HnteRule::InnovationScore => vec![
             e.ip_points.to_decimal(),
             e.conversion_points.to_decimal(),
             e.organisation_points.to_decimal(),
-            r.growth_points[0],
-            r.growth_points[1],
-            growth(r.net_assets_growth),
-            growth(r.sales_growth),
-            r.score[0].to_decimal(),
-            r.score[1].to_decimal()
-        ),
-        HnteRule::NoSeriousViolation => yes_no(
-            !e.serious_violation,
-            "申请前一年内无重大安全、质量事故或严重环境违法行为",
-            "申请前一年内有重大安全、质量事故或严重环境违法行为",
-        ),
-    }
+            range(r.growth_points[0], r.growth_points[1]),
+            growth(lang, r.net_assets_growth),
+            growth(lang, r.sales_growth),
+            range(r.score[0].to_decimal(), r.score[1].to_decimal()),
+            PASS_SCORE.to_string(),
+        ],
+    };
+    tf(lang, &key, &args)
 }

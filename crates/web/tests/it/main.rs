@@ -16,3 +16,4 @@ mod orgs;
 mod projects;
 mod sign_in;
 mod stats;
+mod subjects;
