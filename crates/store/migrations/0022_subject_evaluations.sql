@@ -5,6 +5,7 @@ CREATE TABLE subject_evaluations (
     accounting_year BIGINT NOT NULL,
     inputs TEXT NOT NULL,
     verdict TEXT NOT NULL,
+    outcome TEXT NOT NULL,
     score_min TEXT NOT NULL,
     score_max TEXT NOT NULL,
     evaluated_by TEXT NOT NULL,

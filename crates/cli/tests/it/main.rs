@@ -11,4 +11,5 @@ mod browser;
 mod market;
 mod ops;
 mod server;
+mod subjects;
 mod tools;

@@ -216,11 +216,12 @@ impl Frac {
         format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
     }
 
-    /// As a percentage with one decimal for people, e.g. `3.6`.
+    /// As a percentage with one decimal for people, e.g. `3.6`, `18.0`.
     pub fn percent_1dp(self) -> String {
         let g = gcd(self.den.unsigned_abs(), 100) as i128;
         // Saturates only beyond 10³⁶ %: display, never a panic.
-        Frac { num: self.num.saturating_mul(100 / g), den: self.den / g }.decimal(1)
+        let text = Frac { num: self.num.saturating_mul(100 / g), den: self.den / g }.decimal(1);
+        if text.contains('.') { text } else { format!("{text}.0") }
     }
 }
 
@@ -290,7 +291,7 @@ mod tests {
         let f = Frac::of(b * b + a * b, 2 * a * b).unwrap_or(Frac { num: 0, den: 1 });
         assert!(f.at_least_percent(135));
         assert_eq!(f.minus_one().decimal(6), "49999999999999.5");
-        assert_eq!(f.percent_1dp(), "5000000000000050");
+        assert_eq!(f.percent_1dp(), "5000000000000050.0");
         assert_eq!(cmp_products(i128::MAX, 2, i128::MAX, 3), Ordering::Less);
         assert_eq!(cmp_products(-i128::MAX, 2, i128::MAX, -2), Ordering::Equal);
         assert_eq!(cmp_products(-1, 2, 1, 2), Ordering::Less);
@@ -324,6 +325,7 @@ mod tests {
         assert_eq!(Frac::of(99_999_995, 100_000_000).map(|f| f.decimal(6)).as_deref(), Some("1"));
         assert_eq!(Frac::of(-1, 10_000_000).map(|f| f.decimal(6)).as_deref(), Some("0"));
         assert_eq!(r("36", "1000").map(Frac::percent_1dp).as_deref(), Some("3.6"));
+        assert_eq!(r("18", "100").map(Frac::percent_1dp).as_deref(), Some("18.0"));
         assert_eq!(Amount::whole(1200).percent_ceil(4).to_decimal(), "48");
         let wan = |k: f64| Amount::wan_of_thousand_yuan(k).map(Amount::to_decimal);
         assert_eq!(wan(1234.5).as_deref(), Some("123.45"));

@@ -66,6 +66,11 @@ impl HnteRule {
         HnteRule::NoSeriousViolation,
     ];
 
+    /// The rule of a code.
+    pub fn parse(code: &str) -> Option<HnteRule> {
+        HnteRule::ALL.into_iter().find(|r| r.code() == code)
+    }
+
     /// The contract's code.
     pub fn code(self) -> &'static str {
         match self {
@@ -91,6 +96,10 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    pub fn parse(code: &str) -> Option<Verdict> {
+        [Verdict::Pass, Verdict::Fail, Verdict::Undecided].into_iter().find(|v| v.code() == code)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",

@@ -11,6 +11,7 @@ pub(super) const SUBJECTS: &[Table] = &[(
         ("accounting_year", Col::Int),
         ("inputs", Col::Text),
         ("verdict", Col::Text),
+        ("outcome", Col::Text),
         ("score_min", Col::Text),
         ("score_max", Col::Text),
         ("evaluated_by", Col::Text),

@@ -1,6 +1,6 @@
 //! Saved self-evaluations: the figures an enterprise confirmed and what the rules said of them.
 use crate::audit::{self, Change};
-use crate::db::{Db, Result};
+use crate::db::{Db, Result, StoreError};
 use crate::orgs::Actor;
 use crate::rows::{Fields, FromRow, columns, select};
 
@@ -42,6 +42,8 @@ pub struct Evaluation {
     pub inputs: String,
     /// `eligible` / `not_eligible` (sme); `pass` / `fail` / `undecided` (hnte).
     pub verdict: String,
+    /// The checks (hnte) or the reasons failed (sme) the rules gave.
+    pub outcome: Outcome,
     /// Points as exact decimals (an expert average may be fractional).
     pub score_min: String,
     pub score_max: String,
@@ -58,6 +60,7 @@ impl FromRow for Evaluation {
         accounting_year,
         inputs,
         verdict,
+        outcome,
         score_min,
         score_max,
         evaluated_by,
@@ -71,6 +74,7 @@ impl FromRow for Evaluation {
             accounting_year: f.int()?,
             inputs: f.text()?,
             verdict: f.text()?,
+            outcome: f.json()?,
             score_min: f.text()?,
             score_max: f.text()?,
             evaluated_by: f.text()?,
@@ -87,7 +91,25 @@ pub struct NewEvaluation<'a> {
     pub accounting_year: i32,
     pub inputs: &'a str,
     pub verdict: &'a str,
+    pub outcome: &'a Outcome,
     pub score: [String; 2],
+}
+
+/// One check of the 高企 rules as saved: its rule's code and whether it passed (`None`:
+/// undecided).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SavedCheck {
+    pub rule: String,
+    pub pass: Option<bool>,
+}
+
+/// What the rules said besides the verdict: the 高企 checks, or the 科技型中小企业 reasons.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Outcome {
+    #[serde(default)]
+    pub checks: Vec<SavedCheck>,
+    #[serde(default)]
+    pub failed: Vec<String>,
 }
 
 /// Saves an evaluation (with its audit entry); returns its id.
@@ -95,13 +117,14 @@ pub async fn save(db: &Db, e: &NewEvaluation<'_>, actor: Actor<'_>) -> Result<i6
     let tx = db.begin_write().await?;
     let id = tx
         .insert(
-            "INSERT INTO subject_evaluations (organisation_id, kind, accounting_year, inputs, verdict, score_min, score_max, evaluated_by, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO subject_evaluations (organisation_id, kind, accounting_year, inputs, verdict, outcome, score_min, score_max, evaluated_by, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
                 e.organisation_id.into(),
                 e.kind.code().into(),
                 i64::from(e.accounting_year).into(),
                 e.inputs.into(),
                 e.verdict.into(),
+                serde_json::to_string(e.outcome).map_err(|e| StoreError::Invalid(e.to_string()))?.into(),
                 e.score[0].clone().into(),
                 e.score[1].clone().into(),
                 actor.username.into(),
@@ -137,6 +160,17 @@ pub async fn evaluations_of(db: &Db, organisation_id: i64, limit: u64) -> Result
     db.rows(
         &select::<Evaluation>(&format!("WHERE organisation_id = ? ORDER BY id DESC LIMIT {limit}")),
         vec![organisation_id.into()],
+    )
+    .await
+}
+
+/// The latest 高企 self-evaluation of each organisation for an accounting year.
+pub async fn latest_hnte(db: &Db, accounting_year: i32) -> Result<Vec<Evaluation>> {
+    db.rows(
+        &select::<Evaluation>(
+            "WHERE id IN (SELECT MAX(id) FROM subject_evaluations WHERE kind = 'hnte' AND accounting_year = ? GROUP BY organisation_id)",
+        ),
+        vec![i64::from(accounting_year).into()],
     )
     .await
 }

@@ -79,15 +79,15 @@ async fn every_enterprise_is_prechecked_and_an_evaluation_is_saved_with_its_audi
         .unwrap()[0];
     assert_eq!(all.len() as i64, enterprises);
     for p in &all {
-        let rules: Vec<HnteRule> = p.result.checks.iter().map(|c| c.rule).collect();
+        let rules: Vec<HnteRule> = p.checks.iter().map(|c| c.rule).collect();
         assert_eq!(rules, HnteRule::ALL);
         // What the returns cannot say stays undecided, never a guessed failure.
-        let core_ip = p.result.checks.iter().find(|c| c.rule == HnteRule::CoreIp).unwrap();
+        let core_ip = p.checks.iter().find(|c| c.rule == HnteRule::CoreIp).unwrap();
         assert_eq!(core_ip.pass, None);
-        assert_ne!(p.result.verdict, Verdict::Pass, "{}: not every figure is known", p.name);
+        assert_ne!(p.verdict, Verdict::Pass, "{}: not every figure is known", p.name);
     }
-    assert!(all.iter().any(|p| p.result.verdict == Verdict::Fail));
-    assert!(all.iter().any(|p| p.result.verdict == Verdict::Undecided));
+    assert!(all.iter().any(|p| p.verdict == Verdict::Fail));
+    assert!(all.iter().any(|p| p.verdict == Verdict::Undecided));
     let zone = &all[0].unit_path;
     let scoped = subjects::precheck_all(&t.db, day, zone).await.unwrap();
     assert!(!scoped.is_empty() && scoped.iter().all(|p| p.unit_path.starts_with(zone.as_str())));
@@ -99,6 +99,7 @@ async fn every_enterprise_is_prechecked_and_an_evaluation_is_saved_with_its_audi
         accounting_year: 2025,
         inputs,
         verdict: "eligible",
+        outcome: &subjects::Outcome::default(),
         score: ["84".into(), "84".into()],
     };
     let id = subjects::save(&t.db, &e, ACTOR).await.unwrap();

@@ -130,6 +130,7 @@ pub async fn api_evaluate(
         accounting_year: year,
         inputs: &inputs,
         verdict: out.verdict,
+        outcome: &out.outcome,
         score: out.score,
     };
     let evaluation_id = store::save(&state.db, &e, ctx.actor()).await?;
@@ -158,6 +159,8 @@ pub struct ApiPrecheck {
     pub failed: Vec<String>,
     /// Rules that wait for figures the platform does not hold.
     pub undecided: Vec<String>,
+    /// The enterprise's own self-evaluation the checks come from; null: from its returns.
+    pub self_evaluation: Option<i64>,
 }
 
 /// The pre-check of every enterprise in reach.
@@ -202,27 +205,23 @@ pub async fn api_precheck(
     let ctx = &a.ctx;
     let path = reach(&state, ctx, &a.principal.scope, q.unit.as_deref()).await?;
     let all = store::precheck_all(&state.db, ctx.today(), &path).await?;
-    let count = |v: &str| all.iter().filter(|p| p.result.verdict.code() == v).count();
+    let count = |v: &str| all.iter().filter(|p| p.verdict.code() == v).count();
     let (pass, fail, undecided) = (count("pass"), count("fail"), count("undecided"));
     let rules = |p: &store::Precheck, pass: Option<bool>| -> Vec<String> {
-        p.result
-            .checks
-            .iter()
-            .filter(|c| c.pass == pass)
-            .map(|c| c.rule.code().to_string())
-            .collect()
+        p.checks.iter().filter(|c| c.pass == pass).map(|c| c.rule.code().to_string()).collect()
     };
     let items = all
         .iter()
-        .filter(|p| q.verdict.as_deref().is_none_or(|v| p.result.verdict.code() == v))
+        .filter(|p| q.verdict.as_deref().is_none_or(|v| p.verdict.code() == v))
         .map(|p| ApiPrecheck {
             organisation_id: p.organisation_id,
             name: p.name.clone(),
             credit_code: p.credit_code.clone(),
             certified: p.certified,
-            verdict: p.result.verdict.code().into(),
+            verdict: p.verdict.code().into(),
             failed: rules(p, Some(false)),
             undecided: rules(p, None),
+            self_evaluation: p.self_evaluation,
         })
         .collect();
     Ok(Json(ApiPrecheckPage { total: all.len(), pass, fail, undecided, items }))

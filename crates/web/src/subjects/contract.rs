@@ -7,6 +7,7 @@ use super::detail;
 use innocity_core::subjects::Amount;
 use innocity_core::subjects::hnte::HnteInput;
 use innocity_core::subjects::sme::SmeInput;
+use innocity_store::subjects::{Outcome, SavedCheck};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -184,7 +185,23 @@ pub fn hnte_inputs_json(id: &str, e: &HnteInput) -> String {
 pub struct One {
     pub json: String,
     pub verdict: &'static str,
+    pub outcome: Outcome,
     pub score: [String; 2],
+}
+
+/// What to keep of a 科技型中小企业 result besides its verdict: the reasons it failed.
+pub fn sme_outcome(r: &innocity_core::subjects::sme::SmeResult) -> Outcome {
+    Outcome {
+        failed: r.failed.iter().map(|f| f.code().to_string()).collect(),
+        ..Outcome::default()
+    }
+}
+
+/// What to keep of a 高企 result besides its verdict: every check.
+pub fn hnte_outcome(r: &innocity_core::subjects::hnte::HnteResult) -> Outcome {
+    let checks =
+        r.checks.iter().map(|c| SavedCheck { rule: c.rule.code().into(), pass: c.pass }).collect();
+    Outcome { checks, ..Outcome::default() }
 }
 
 /// Evaluates the one enterprise of a contract file: its input as exact JSON text and the result.
@@ -200,7 +217,11 @@ pub fn evaluate_one(rules: Rules, text: &str) -> Result<(String, One), input::Ma
             let verdict = if r.eligible { "eligible" } else { "not_eligible" };
             let json = to_json(&sme_result(id, &e))?;
             let score = [r.score.to_string(), r.score.to_string()];
-            Ok((sme_inputs_json(id.get().trim_matches('"'), &e), One { json, verdict, score }))
+            let outcome = sme_outcome(&r);
+            Ok((
+                sme_inputs_json(id.get().trim_matches('"'), &e),
+                One { json, verdict, outcome, score },
+            ))
         }
         Rules::Hnte => {
             let (id, e) = input::hnte(0, raw)?;
@@ -209,7 +230,7 @@ pub fn evaluate_one(rules: Rules, text: &str) -> Result<(String, One), input::Ma
             let score = r.score.map(Amount::to_decimal);
             Ok((
                 hnte_inputs_json(id.get().trim_matches('"'), &e),
-                One { json, verdict: r.verdict.code(), score },
+                One { json, verdict: r.verdict.code(), outcome: hnte_outcome(&r), score },
             ))
         }
     }

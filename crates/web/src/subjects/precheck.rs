@@ -23,6 +23,8 @@ struct Line {
     verdict: String,
     failed: String,
     open: usize,
+    /// "企业自评" or "统计报表": where the checks come from.
+    basis: String,
 }
 
 #[derive(Template)]
@@ -49,16 +51,16 @@ pub async fn page(
     let lang = ctx.lang;
     let path = reach(&state, ctx, &a.principal.scope, q.unit.as_deref()).await?;
     let all = innocity_store::subjects::precheck_all(&state.db, ctx.today(), &path).await?;
-    let count = |v: &str| all.iter().filter(|p| p.result.verdict.code() == v).count();
+    let count = |v: &str| all.iter().filter(|p| p.verdict.code() == v).count();
     let rule_name = |r: HnteRule| t(lang, &format!("subj.rule.{}", r.code()));
     let wanted = q.verdict.clone().unwrap_or_default();
     let chosen: Vec<_> =
-        all.iter().filter(|p| wanted.is_empty() || p.result.verdict.code() == wanted).collect();
+        all.iter().filter(|p| wanted.is_empty() || p.verdict.code() == wanted).collect();
     let lines = chosen
         .iter()
         .take(SHOWN)
         .map(|p| {
-            let code = p.result.verdict.code();
+            let code = p.verdict.code();
             Line {
                 organisation_id: p.organisation_id,
                 name: p.name.clone(),
@@ -71,14 +73,22 @@ pub async fn page(
                 },
                 verdict: t(lang, &format!("subj.verdict.{code}")).to_string(),
                 failed: p
-                    .result
                     .checks
                     .iter()
                     .filter(|c| c.pass == Some(false))
                     .map(|c| rule_name(c.rule))
                     .collect::<Vec<_>>()
                     .join("、"),
-                open: p.result.checks.iter().filter(|c| c.pass.is_none()).count(),
+                open: p.checks.iter().filter(|c| c.pass.is_none()).count(),
+                basis: t(
+                    lang,
+                    if p.self_evaluation.is_some() {
+                        "subj.precheck.by_self"
+                    } else {
+                        "subj.precheck.by_returns"
+                    },
+                )
+                .to_string(),
             }
         })
         .collect();

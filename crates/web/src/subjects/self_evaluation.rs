@@ -164,6 +164,7 @@ fn completeness(
 struct Done {
     inputs: String,
     verdict: &'static str,
+    outcome: innocity_store::subjects::Outcome,
     score: [String; 2],
     view: ResultView,
 }
@@ -183,6 +184,7 @@ fn run(
                 Ok(Done {
                     inputs: contract::sme_inputs_json(&d.credit_code, &input),
                     verdict: if r.eligible { "eligible" } else { "not_eligible" },
+                    outcome: contract::sme_outcome(&r),
                     score: [r.score.to_string(), r.score.to_string()],
                     view: sme_view(lang, &input, &r),
                 })
@@ -199,6 +201,7 @@ fn run(
                 Ok(Done {
                     inputs: contract::hnte_inputs_json(&d.credit_code, &input),
                     verdict: r.verdict.code(),
+                    outcome: contract::hnte_outcome(&r),
                     score: r.score.map(|s| s.to_decimal()),
                     view: hnte_view(lang, &input, &r),
                 })
@@ -240,6 +243,7 @@ pub async fn evaluate(
                     accounting_year: d.years[2],
                     inputs: &done.inputs,
                     verdict: done.verdict,
+                    outcome: &done.outcome,
                     score: done.score,
                 };
                 store::save(&state.db, &e, ctx.actor()).await?;

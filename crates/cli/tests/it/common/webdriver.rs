@@ -126,6 +126,20 @@ impl Browser {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+    /// The current value of an input.
+    pub fn value(&self, css: &str) -> String {
+        let e = self.find(css);
+        self.get(&format!("/element/{e}/property/value"))["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+    /// Chooses an option of a select, or a date of a date input, by its value (as a person
+    /// picking it: typed dates depend on the browser's locale).
+    pub fn choose(&self, css: &str, value: &str) {
+        let script = "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', {bubbles: true}));";
+        self.post("/execute/sync", json!({"script": script, "args": [css, value]}));
+    }
     pub fn clear_cookies(&self) {
         ureq::delete(&self.url("/cookie")).call().unwrap();
     }

@@ -1,0 +1,61 @@
+//! Innovation subjects in headless Chromium: an enterprise self-evaluating from its own returns
+//! (a mistake named beside its field, then the result rule by rule), and the bureau's pre-check
+//! of every enterprise.
+use crate::common::*;
+
+#[test]
+fn browser_an_enterprise_self_evaluates_and_the_bureau_sees_every_precheck() {
+    let (db, _guard) = fresh_db();
+    seed(&db);
+    let (_server, base) = serve(&db);
+    let b = Browser::start();
+    b.size(1400, 1100);
+    sign_in(&b, &base, "orgadmin");
+    b.go(&format!("{base}/subjects/self-evaluation"));
+    // The return's figures are in, with their source; the rest waits for the enterprise.
+    assert!(!b.text("#sme-form").is_empty());
+    assert!(b.source().contains("2025 年 107-2 报表"));
+    b.screenshot("self-evaluation-prefilled");
+    b.choose("#resident_mainland", "yes");
+    b.choose("#prohibited_industry", "no");
+    b.type_into("#cost_expense", "一千万");
+    b.type_into("#ip_class2", "3");
+    b.click("#sme-evaluate");
+    b.wait_for(|| b.exists("#err-cost_expense"));
+    assert!(b.text("#err-cost_expense").contains("请填写数字"));
+    assert_eq!(b.value("#ip_class2"), "3", "what was typed is kept");
+    b.screenshot("self-evaluation-error");
+    b.type_into("#cost_expense", "1000");
+    b.click("#sme-evaluate");
+    b.wait_for(|| b.exists("#sme-result"));
+    let verdict = b.text("#sme-result-verdict");
+    assert!(verdict.contains("科技型中小企业条件"), "{verdict}");
+    assert!(b.exists("#history tbody tr"), "the evaluation is in the record");
+    b.screenshot("self-evaluation-sme-result");
+    // The 高企 pre-check with the figures only the enterprise knows.
+    b.choose("#registered_on", "2015-03-01");
+    for (id, v) in [("#core_ip", "yes"), ("#key_field", "yes")] {
+        b.choose(id, v);
+    }
+    for (i, v) in ["5000", "5600", "6200"].iter().enumerate() {
+        b.type_into(&format!("#net_assets_{i}"), v);
+    }
+    b.type_into("#hitech_revenue", "1");
+    for (id, v) in
+        [("#ip_points", "24"), ("#conversion_points", "22"), ("#organisation_points", "16")]
+    {
+        b.type_into(id, v);
+    }
+    b.click("#hnte-evaluate");
+    b.wait_for(|| b.exists("#hnte-result"));
+    let rules = b.text("#hnte-result");
+    assert!(rules.contains("高新技术产品（服务）收入需再增加"), "what it would take: {rules}");
+    b.screenshot("self-evaluation-hnte-result");
+
+    sign_in(&b, &base, "bureau");
+    b.go(&format!("{base}/subjects/precheck"));
+    let counts = b.text("#precheck-counts");
+    assert!(counts.contains("家企业") && counts.contains("待定"), "{counts}");
+    assert!(b.exists("#precheck tbody tr"));
+    b.screenshot("precheck-bureau");
+}
