@@ -40,6 +40,9 @@ pub enum StoreError {
     Credit(crate::credit::CreditRefusal),
     #[error("refused: {0:?}")]
     Market(crate::market::MarketRefusal),
+    /// Certificates that cannot be recorded, each by its position (none was).
+    #[error("refused: {0:?}")]
+    Certificates(Vec<crate::subjects::CertificateRefusal>),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
     /// A stored value does not read as what its column holds (a date that is no date, JSON

@@ -74,6 +74,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "self-evaluations of qualifications",
         include_str!("../migrations/0022_subject_evaluations.sql"),
     ),
+    (
+        23,
+        "qualification certificates and kinds",
+        include_str!("../migrations/0023_qualification_certificates.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

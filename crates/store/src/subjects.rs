@@ -116,6 +116,8 @@ pub async fn holdings(
     Ok(Holdings { hnte_certificate: certificate, barred, today })
 }
 
+pub mod certificates;
+pub use certificates::CertificateRefusal;
 mod evaluations;
 pub use evaluations::*;
 mod precheck;

@@ -38,6 +38,7 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/market/brokerages", "nav.brokerages", Capability::BrokerDeals),
     ("/subjects/self-evaluation", "nav.self_evaluation", Capability::SelfEvaluate),
     ("/subjects/precheck", "nav.subjects_precheck", Capability::ManageSubjects),
+    ("/subjects/certificates", "nav.certificates", Capability::ManageSubjects),
     ("/projects/board", "nav.board", Capability::ManageProjects),
     ("/programmes", "nav.programmes", Capability::ManageProjects),
     ("/experts", "nav.experts", Capability::ManageExperts),

@@ -2,6 +2,7 @@
 //! (科技型中小企业, 高新技术企业), on pages and in the API, and the contract's JSON that
 //! `innocity qualify` reads and writes.
 pub mod api;
+pub mod certificates;
 pub mod contract;
 mod contract_input;
 mod detail;
@@ -19,5 +20,11 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
         .route("/api/v1/subjects/self-evaluation", get(api::api_drafts))
         .route("/api/v1/subjects/self-evaluation/{kind}", post(api::api_evaluate))
         .route("/subjects/precheck", get(precheck::page))
+        .route("/subjects/certificates", get(certificates::page).post(certificates::add))
+        .route("/subjects/certificates/import", post(certificates::import))
+        .route(
+            "/api/v1/subjects/certificates",
+            get(certificates::api_list).post(certificates::api_add),
+        )
         .route("/api/v1/subjects/precheck", get(api::api_precheck))
 }

@@ -357,7 +357,15 @@ const RECORDS: &[Table] = &[
     (
         "organisation_qualifications",
         "organisation_id, code",
-        &[("organisation_id", Col::Int), ("code", Col::Text), ("valid_until", Col::Text)],
+        &[
+            ("organisation_id", Col::Int),
+            ("code", Col::Text),
+            ("valid_until", Col::Text),
+            ("number", Col::Text),
+            ("issued_on", Col::Text),
+            ("entered_by", Col::Text),
+            ("entered_at", Col::Int),
+        ],
     ),
     (
         "calls",

@@ -40,6 +40,7 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/market/notices", vec!["orgadmin", "member", "orgadmin2"]),
         ("/subjects/self-evaluation", vec!["orgadmin", "orgadmin2"]),
         ("/subjects/precheck", vec!["admin", "bureau", "zone", "zone2"]),
+        ("/subjects/certificates", vec!["admin", "bureau", "zone", "zone2"]),
     ];
     let mut sessions = Vec::new();
     for r in ROLES {

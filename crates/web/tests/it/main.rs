@@ -17,3 +17,4 @@ mod projects;
 mod sign_in;
 mod stats;
 mod subjects;
+mod subjects_certificates;
