@@ -11,9 +11,3 @@ CREATE TABLE qualification_kinds (
     created_by TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
-INSERT INTO qualification_kinds (code, name_zh, name_en, validity_years, created_by, created_at) VALUES
-    ('tech_sme', '科技型中小企业', 'Tech-based SME', 1, 'system', 0),
-    ('high_tech', '高新技术企业', 'High-tech enterprise', 3, 'system', 0),
-    ('specialised', '专精特新中小企业', 'Specialised and innovative SME', 3, 'system', 0),
-    ('little_giant', '专精特新“小巨人”企业', 'Little giant', 3, 'system', 0),
-    ('gazelle', '瞪羚企业', 'Gazelle enterprise', 1, 'system', 0);

@@ -15,6 +15,28 @@ pub struct Kind {
     pub validity_years: u32,
 }
 
+/// The qualifications every platform knows (staff add their own): code, names, validity.
+const BUILT_IN: [(&str, &str, &str, u32); 5] = [
+    ("tech_sme", "科技型中小企业", "Tech-based SME", 1),
+    ("high_tech", "高新技术企业", "High-tech enterprise", 3),
+    ("specialised", "专精特新中小企业", "Specialised and innovative SME", 3),
+    ("little_giant", "专精特新“小巨人”企业", "Little giant", 3),
+    ("gazelle", "瞪羚企业", "Gazelle enterprise", 1),
+];
+
+/// The built-in kinds.
+pub fn built_in_kinds() -> Vec<Kind> {
+    BUILT_IN
+        .iter()
+        .map(|(code, zh, en, years)| Kind {
+            code: code.to_string(),
+            name_zh: zh.to_string(),
+            name_en: en.to_string(),
+            validity_years: *years,
+        })
+        .collect()
+}
+
 /// How long before expiry holders and officers are reminded.
 pub const REMIND_DAYS: i64 = 90;
 

@@ -25,11 +25,13 @@ impl FromRow for KindRow {
     }
 }
 
-/// Every kind of qualification, built-in first.
+/// Every kind of qualification: the built-in ones, then those staff defined.
 pub async fn kinds(db: &Db) -> Result<Vec<Kind>> {
     let rows: Vec<KindRow> =
         db.rows(&select::<KindRow>("ORDER BY created_at, code"), vec![]).await?;
-    Ok(rows.into_iter().map(|k| k.0).collect())
+    let mut kinds = innocity_core::subjects::certificates::built_in_kinds();
+    kinds.extend(rows.into_iter().map(|k| k.0));
+    Ok(kinds)
 }
 
 /// Adds a kind staff define (瞪羚, 独角兽, a province's own title…).
