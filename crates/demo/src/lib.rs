@@ -9,6 +9,7 @@ pub mod market;
 mod organisations;
 pub mod projects;
 mod stats;
+pub mod subjects;
 mod units;
 
 use innocity_core::access::Role;

@@ -122,3 +122,5 @@ mod evaluations;
 pub use evaluations::*;
 mod precheck;
 pub use precheck::*;
+mod records;
+pub use records::*;

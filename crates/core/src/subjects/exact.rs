@@ -137,6 +137,12 @@ impl Amount {
         Amount((n + 99) / 100)
     }
 
+    /// `percent`% of this amount, to the hundredth below (a share people would write down).
+    pub fn percent_hundredths(self, percent: u32) -> Amount {
+        let step = SCALE / 100;
+        Amount(self.0 * i128::from(percent) / 100 / step * step)
+    }
+
     /// As a decimal with as many places as it needs (at most six), e.g. `25.2`.
     pub fn to_decimal(self) -> String {
         let whole = self.0 / SCALE;

@@ -117,3 +117,23 @@ async fn every_enterprise_is_prechecked_and_an_evaluation_is_saved_with_its_audi
         .unwrap();
     assert_eq!(audit, ["subjects.self_evaluate"]);
 }
+
+#[tokio::test]
+async fn the_demo_has_certificates_and_a_spread_of_prechecks() {
+    let t = demo_db(150).await;
+    demo::seed_stats(&t.db, None).await.unwrap();
+    let made = demo::subjects::seed_subjects(&t.db).await.unwrap();
+    assert!(made.certificates > 20 && made.evaluations > 20, "{made:?}");
+    let today = t.db.clock.today();
+    let q = subjects::certificates::CertificateQuery {
+        expiring: Some((today, today + chrono::Duration::days(90))),
+        ..Default::default()
+    };
+    let soon = subjects::certificates::certificates(&t.db, &q).await.unwrap();
+    assert!(!soon.is_empty() && soon.iter().all(|c| c.kind == "high_tech"), "some 高企 run out soon");
+    let all = subjects::precheck_all(&t.db, today, "").await.unwrap();
+    let count = |v: Verdict| all.iter().filter(|p| p.verdict == v).count();
+    assert!(count(Verdict::Pass) > 0 && count(Verdict::Fail) > 0 && count(Verdict::Undecided) > 0);
+    assert!(all.iter().any(|p| p.certified));
+    assert!(all.iter().filter(|p| p.verdict == Verdict::Pass).all(|p| p.self_evaluation.is_some()));
+}

@@ -1,7 +1,6 @@
 //! An enterprise's self-evaluation (organisation admin): 科技型中小企业评价 and the 高企 pre-check
 //! with the figures the platform already holds filled in and their source shown; the enterprise
 //! corrects or adds the rest and sees the result rule by rule, saved with an audit entry.
-use super::contract;
 use super::fields::{self, FieldRow};
 use super::results::{ResultView, hnte_view, sme_view};
 use crate::app::AppState;
@@ -182,9 +181,9 @@ fn run(
             Ok(input) if input.tech_staff <= input.employees => {
                 let r = sme::evaluate(&input);
                 Ok(Done {
-                    inputs: contract::sme_inputs_json(&d.credit_code, &input),
+                    inputs: store::sme_inputs_json(&d.credit_code, &input),
                     verdict: if r.eligible { "eligible" } else { "not_eligible" },
-                    outcome: contract::sme_outcome(&r),
+                    outcome: store::sme_outcome(&r),
                     score: [r.score.to_string(), r.score.to_string()],
                     view: sme_view(lang, &input, &r),
                 })
@@ -199,9 +198,9 @@ fn run(
             Some(input) if input.tech_staff <= input.employees => {
                 let r = hnte::evaluate(&input);
                 Ok(Done {
-                    inputs: contract::hnte_inputs_json(&d.credit_code, &input),
+                    inputs: store::hnte_inputs_json(&d.credit_code, &input),
                     verdict: r.verdict.code(),
-                    outcome: contract::hnte_outcome(&r),
+                    outcome: store::hnte_outcome(&r),
                     score: r.score.map(|s| s.to_decimal()),
                     view: hnte_view(lang, &input, &r),
                 })
