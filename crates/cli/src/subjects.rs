@@ -1,6 +1,6 @@
 //! `innocity qualify sme|hnte` (shared/contracts/qualification.md): the contract's JSON is read
 //! and written by `innocity_web::subjects::contract`; here only the files.
-use innocity_web::subjects::contract::{Rules as ContractRules, results};
+use innocity_web::subjects::contract::{Rules as ContractRules, read};
 use std::process::ExitCode;
 
 /// Which rules to run.
@@ -27,11 +27,19 @@ pub(crate) fn qualify(rules: Rules, input: &std::path::Path, output: &std::path:
         Rules::Sme => ContractRules::Sme,
         Rules::Hnte => ContractRules::Hnte,
     };
-    let json = match results(rules, &text) {
-        Ok(json) => json,
+    let parsed = match read(rules, &text) {
+        Ok(parsed) => parsed,
         Err(e) => return fail(format!("{}: {e}", input.display())),
     };
-    if let Err(e) = std::fs::write(output, json) {
+    // Written beside the output and renamed: a failed write leaves no half file.
+    let partial = output.with_extension("partial");
+    let written = std::fs::File::create(&partial).and_then(|f| {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, f);
+        parsed.write(&mut out)?;
+        std::io::Write::flush(&mut out)
+    });
+    if let Err(e) = written.and_then(|()| std::fs::rename(&partial, output)) {
+        let _ = std::fs::remove_file(&partial);
         return fail(format!("{}: {e}", output.display()));
     }
     ExitCode::SUCCESS

@@ -43,6 +43,8 @@ pub enum StoreError {
     /// Certificates that cannot be recorded, each by its position (none was).
     #[error("refused: {0:?}")]
     Certificates(Vec<crate::subjects::CertificateRefusal>),
+    #[error("refused: {0:?}")]
+    Pools(crate::subjects::pools::PoolRefusal),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
     /// A stored value does not read as what its column holds (a date that is no date, JSON

@@ -79,6 +79,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "qualification certificates and kinds",
         include_str!("../migrations/0023_qualification_certificates.sql"),
     ),
+    (24, "cultivation pools", include_str!("../migrations/0024_cultivation_pools.sql")),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

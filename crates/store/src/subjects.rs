@@ -120,6 +120,7 @@ pub mod certificates;
 pub use certificates::CertificateRefusal;
 mod evaluations;
 pub use evaluations::*;
+pub mod pools;
 mod precheck;
 pub use precheck::*;
 mod records;

@@ -101,16 +101,45 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
 
 /// The text for `key` with `{0}`, `{1}` ... replaced by `args`.
 pub fn tf(lang: Lang, key: &str, args: &[String]) -> String {
-    let mut s = t(lang, key).to_string();
-    for (i, a) in args.iter().enumerate() {
-        s = s.replace(&format!("{{{i}}}"), a);
+    let template = t(lang, key);
+    let mut out =
+        String::with_capacity(template.len() + args.iter().map(String::len).sum::<usize>());
+    let mut rest = template;
+    // One pass: `{n}` with an argument n is replaced; anything else is kept as written.
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.find('}');
+        let arg = close.and_then(|c| after[..c].parse::<usize>().ok()).and_then(|n| args.get(n));
+        match (arg, close) {
+            (Some(a), Some(c)) => {
+                out.push_str(a);
+                rest = &after[c + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
-    s
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arguments_go_into_their_places_once() {
+        // A key without a message reads as itself: a template to fill.
+        let args = ["甲".to_string(), "{1}".to_string()];
+        assert_eq!(
+            tf(Lang::Zh, "tf.test {0}、{1}、{0} {x} {9} {", &args),
+            "tf.test 甲、{1}、甲 {x} {9} {"
+        );
+        assert_eq!(tf(Lang::Zh, "subj.wan", &["25.2".into()]), "25.2 万元");
+    }
 
     #[test]
     fn both_files_parse_and_have_the_same_keys() {

@@ -39,6 +39,7 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/subjects/self-evaluation", "nav.self_evaluation", Capability::SelfEvaluate),
     ("/subjects/precheck", "nav.subjects_precheck", Capability::ManageSubjects),
     ("/subjects/certificates", "nav.certificates", Capability::ManageSubjects),
+    ("/subjects/pools", "nav.pools", Capability::ManageSubjects),
     ("/projects/board", "nav.board", Capability::ManageProjects),
     ("/programmes", "nav.programmes", Capability::ManageProjects),
     ("/experts", "nav.experts", Capability::ManageExperts),

@@ -7,6 +7,7 @@ pub mod contract;
 mod contract_input;
 mod detail;
 mod fields;
+pub mod pools;
 mod precheck;
 mod results;
 mod self_evaluation;
@@ -22,6 +23,10 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
         .route("/subjects/precheck", get(precheck::page))
         .route("/subjects/certificates", get(certificates::page).post(certificates::add))
         .route("/subjects/certificates/import", post(certificates::import))
+        .route("/subjects/pools", get(pools::page).post(pools::add))
+        .route("/subjects/pools/{id}", get(pools::view).post(pools::act))
+        .route("/api/v1/subjects/pools", get(pools::api_pool).post(pools::api_add))
+        .route("/api/v1/subjects/pools/{id}/actions", post(pools::api_act))
         .route(
             "/api/v1/subjects/certificates",
             get(certificates::api_list).post(certificates::api_add),

@@ -31,4 +31,33 @@ pub(super) const SUBJECTS: &[Table] = &[
             ("evaluated_at", Col::Int),
         ],
     ),
+    (
+        "pool_entries",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("organisation_id", Col::Int),
+            ("title", Col::Text),
+            ("year", Col::Int),
+            ("officer_id", Col::NullInt),
+            ("status", Col::Text),
+            ("note", Col::Text),
+            ("added_by", Col::Text),
+            ("added_at", Col::Int),
+            ("decided_at", Col::Int),
+            ("version", Col::Int),
+        ],
+    ),
+    (
+        "pool_visits",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("entry_id", Col::Int),
+            ("visited_on", Col::Text),
+            ("officer", Col::Text),
+            ("note", Col::Text),
+            ("created_at", Col::Int),
+        ],
+    ),
 ];

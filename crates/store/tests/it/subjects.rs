@@ -130,10 +130,85 @@ async fn the_demo_has_certificates_and_a_spread_of_prechecks() {
         ..Default::default()
     };
     let soon = subjects::certificates::certificates(&t.db, &q).await.unwrap();
-    assert!(!soon.is_empty() && soon.iter().all(|c| c.kind == "high_tech"), "some 高企 run out soon");
+    assert!(
+        !soon.is_empty() && soon.iter().all(|c| c.kind == "high_tech"),
+        "some 高企 run out soon"
+    );
     let all = subjects::precheck_all(&t.db, today, "").await.unwrap();
     let count = |v: Verdict| all.iter().filter(|p| p.verdict == v).count();
     assert!(count(Verdict::Pass) > 0 && count(Verdict::Fail) > 0 && count(Verdict::Undecided) > 0);
     assert!(all.iter().any(|p| p.certified));
     assert!(all.iter().filter(|p| p.verdict == Verdict::Pass).all(|p| p.self_evaluation.is_some()));
+}
+
+#[tokio::test]
+async fn a_pool_keeps_officers_within_their_load_and_counts_its_year() {
+    use subjects::pools::{self, PoolRefusal};
+    let t = demo_db(120).await;
+    let zone_path = innocity_store::orgs::units(&t.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.code == "LZGX")
+        .unwrap()
+        .path;
+    let orgs: Vec<i64> = t
+        .db
+        .read(
+            "SELECT id FROM organisations WHERE kind = 'enterprise' AND unit_path LIKE ? ORDER BY id LIMIT 7",
+            vec![format!("{zone_path}%").into()],
+            |r| r.int(0),
+        )
+        .await
+        .unwrap();
+    // Outside the zone's area: refused, nothing added.
+    let other = t.db.read("SELECT id FROM organisations WHERE kind = 'enterprise' AND unit_path NOT LIKE ? LIMIT 1", vec![format!("{zone_path}%").into()], |r| r.int(0)).await.unwrap()[0];
+    let mut with_other = orgs.clone();
+    with_other.push(other);
+    let r = pools::add(&t.db, "high_tech", 2026, &with_other, &zone_path, ACTOR).await;
+    assert!(
+        matches!(r, Err(innocity_store::StoreError::Pools(PoolRefusal::OutOfScope { .. }))),
+        "{r:?}"
+    );
+    assert!(pools::pool(&t.db, "high_tech", 2026, "").await.unwrap().is_empty());
+    assert_eq!(pools::add(&t.db, "high_tech", 2026, &orgs, &zone_path, ACTOR).await.unwrap(), 7);
+    assert_eq!(
+        pools::add(&t.db, "high_tech", 2026, &orgs[..2], &zone_path, ACTOR).await.unwrap(),
+        0,
+        "already in"
+    );
+    let entries = pools::pool(&t.db, "high_tech", 2026, &zone_path).await.unwrap();
+    let officer =
+        t.db.read("SELECT id FROM users WHERE username = 'zone'", vec![], |r| r.int(0))
+            .await
+            .unwrap()[0];
+    for e in &entries[..5] {
+        pools::assign(&t.db, e.id, officer, ACTOR).await.unwrap();
+    }
+    let r = pools::assign(&t.db, entries[5].id, officer, ACTOR).await;
+    assert!(
+        matches!(r, Err(innocity_store::StoreError::Pools(PoolRefusal::OverLoad { load: 5, .. }))),
+        "{r:?}"
+    );
+    // Another zone's officer is not this enterprise's.
+    let zone2 =
+        t.db.read("SELECT id FROM users WHERE username = 'zone2'", vec![], |r| r.int(0))
+            .await
+            .unwrap()[0];
+    let r = pools::assign(&t.db, entries[5].id, zone2, ACTOR).await;
+    assert!(matches!(r, Err(innocity_store::StoreError::Pools(PoolRefusal::NotAnOfficer))));
+    let today = t.db.clock.today();
+    pools::visit(&t.db, entries[0].id, today, "了解研发费用归集情况，建议设立研发辅助账。", ACTOR)
+        .await
+        .unwrap();
+    let r =
+        pools::visit(&t.db, entries[0].id, today + chrono::Duration::days(1), "明天", ACTOR).await;
+    assert!(matches!(r, Err(innocity_store::StoreError::Pools(PoolRefusal::Visit))));
+    assert!(pools::visit(&t.db, entries[0].id, today, "  ", ACTOR).await.is_err());
+    pools::decide(&t.db, entries[1].id, "recognised", "2026 年第一批认定", ACTOR).await.unwrap();
+    assert!(pools::decide(&t.db, entries[1].id, "maybe", "", ACTOR).await.is_err());
+    let counts = pools::counts(&t.db, "high_tech", 2026, &zone_path).await.unwrap();
+    assert_eq!((counts.candidates, counts.recognised), (6, 1));
+    let first = pools::entry(&t.db, entries[0].id).await.unwrap().unwrap();
+    assert_eq!((first.visits, first.officer_id), (1, Some(officer)));
 }

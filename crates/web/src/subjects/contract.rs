@@ -5,6 +5,8 @@
 use super::contract_input as input;
 use super::detail;
 use innocity_core::subjects::Amount;
+use innocity_core::subjects::hnte::HnteInput;
+use innocity_core::subjects::sme::SmeInput;
 use innocity_store::subjects::{
     Outcome, hnte_inputs_json, hnte_outcome, sme_inputs_json, sme_outcome,
 };
@@ -22,33 +24,61 @@ pub enum Rules {
     Hnte,
 }
 
-/// The output file's text, or the first malformed place.
-pub fn results(rules: Rules, text: &str) -> Result<String, input::Malformed> {
-    let enterprises = input::enterprises(text)?;
-    let json = match rules {
-        Rules::Sme => {
-            let results = enterprises
-                .iter()
-                .enumerate()
-                .map(|(at, raw)| input::sme(at, raw).map(|(id, e)| sme_result(id, &e)))
-                .collect::<Result<Vec<_>, _>>()?;
-            serde_json::to_string(&Results { results })
-        }
-        Rules::Hnte => {
-            let results = enterprises
-                .iter()
-                .enumerate()
-                .map(|(at, raw)| input::hnte(at, raw).map(|(id, e)| hnte_result(id, &e)))
-                .collect::<Result<Vec<_>, _>>()?;
-            serde_json::to_string(&Results { results })
-        }
-    };
-    json.map_err(|e| input::Malformed::whole(e.to_string()))
+/// Every enterprise of a file, read and checked before anything is written.
+pub enum Parsed<'a> {
+    Sme(Vec<(&'a RawValue, SmeInput)>),
+    Hnte(Vec<(&'a RawValue, HnteInput)>),
 }
 
-#[derive(Serialize)]
-struct Results<T> {
-    results: Vec<T>,
+/// Reads the whole file, or names its first malformed place.
+pub fn read(rules: Rules, text: &str) -> Result<Parsed<'_>, input::Malformed> {
+    let enterprises = input::enterprises(text)?;
+    let indexed = enterprises.into_iter().enumerate();
+    Ok(match rules {
+        Rules::Sme => {
+            Parsed::Sme(indexed.map(|(at, raw)| input::sme(at, raw)).collect::<Result<_, _>>()?)
+        }
+        Rules::Hnte => {
+            Parsed::Hnte(indexed.map(|(at, raw)| input::hnte(at, raw)).collect::<Result<_, _>>()?)
+        }
+    })
+}
+
+impl Parsed<'_> {
+    /// Writes `{"results": [...]}`, each result as it is computed (memory stays flat).
+    pub fn write(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        out.write_all(b"{\"results\":[")?;
+        let mut first = true;
+        let mut each =
+            |out: &mut dyn std::io::Write, r: &dyn erased::Json| -> std::io::Result<()> {
+                if !first {
+                    out.write_all(b",")?;
+                }
+                first = false;
+                out.write_all(r.json().map_err(std::io::Error::other)?.as_bytes())
+            };
+        match self {
+            Parsed::Sme(list) => {
+                for (id, e) in list {
+                    each(out, &sme_result(id, e))?;
+                }
+            }
+            Parsed::Hnte(list) => {
+                for (id, e) in list {
+                    each(out, &hnte_result(id, e))?;
+                }
+            }
+        }
+        out.write_all(b"]}")
+    }
+}
+
+/// The output file's text, or the first malformed place.
+pub fn results(rules: Rules, text: &str) -> Result<String, input::Malformed> {
+    let parsed = read(rules, text)?;
+    let mut out = Vec::new();
+    parsed.write(&mut out).map_err(|e| input::Malformed::whole(e.to_string()))?;
+    String::from_utf8(out).map_err(|e| input::Malformed::whole(e.to_string()))
 }
 
 #[derive(Serialize)]

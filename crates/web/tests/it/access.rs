@@ -41,6 +41,7 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/subjects/self-evaluation", vec!["orgadmin", "orgadmin2"]),
         ("/subjects/precheck", vec!["admin", "bureau", "zone", "zone2"]),
         ("/subjects/certificates", vec!["admin", "bureau", "zone", "zone2"]),
+        ("/subjects/pools", vec!["admin", "bureau", "zone", "zone2"]),
     ];
     let mut sessions = Vec::new();
     for r in ROLES {

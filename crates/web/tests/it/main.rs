@@ -18,3 +18,4 @@ mod sign_in;
 mod stats;
 mod subjects;
 mod subjects_certificates;
+mod subjects_pools;
