@@ -77,8 +77,8 @@ async fn seed_the_rest(
     println!("技术市场 / market: {listed} 项挂牌成果 listed achievements");
     let sub = demo::subjects::seed_subjects(db).await.map_err(|e| format!("demo subjects: {e}"))?;
     println!(
-        "创新主体 / subjects: {} 份资质证书 certificates, {} 份企业自评 self-evaluations",
-        sub.certificates, sub.evaluations
+        "创新主体 / subjects: {} 份资质证书 certificates, {} 份企业自评 self-evaluations, {} 家企业入培育库 in cultivation pools",
+        sub.certificates, sub.evaluations, sub.pool_entries
     );
     Ok(s)
 }

@@ -18,6 +18,66 @@ use innocity_store::subjects::{self as store, Kind, NewEvaluation};
 pub struct SubjectsSummary {
     pub certificates: usize,
     pub evaluations: usize,
+    pub pool_entries: usize,
+}
+
+/// Notes officers write after a visit.
+const VISIT_NOTES: [&str; 4] = [
+    "核实近三年研发费用归集情况，建议设立研发辅助账，按项目归集人员人工和直接投入。",
+    "企业拟申请两项发明专利，已对接知识产权服务机构，预计年内受理。",
+    "高新技术产品收入占比偏低，建议梳理产品目录，单独核算高新技术产品（服务）收入。",
+    "科技人员占比接近 10%，建议将研发中心新招聘人员纳入科技人员统计。",
+];
+
+/// A pool per zone this year: candidates from the pre-check, officers, visits, one outcome.
+async fn seed_pools(db: &Db, today: NaiveDate) -> Result<usize> {
+    use innocity_core::subjects::hnte::Verdict;
+    use store::pools;
+    let year = today.year();
+    let units = innocity_store::orgs::units(db).await?;
+    let bureau =
+        db.read("SELECT id FROM users WHERE username = 'bureau'", vec![], |r| r.int(0)).await?;
+    let mut added = 0;
+    for (zone, officer) in [("LZGX", "zone"), ("BYGX", "zone2")] {
+        let Some(unit) = units.iter().find(|u| u.code == zone) else { continue };
+        let ids = db
+            .read("SELECT id FROM users WHERE username = ?", vec![officer.into()], |r| r.int(0))
+            .await?;
+        let checks = store::precheck_all(db, today, &unit.path).await?;
+        let picked: Vec<i64> = checks
+            .iter()
+            .filter(|p| !p.certified)
+            .filter(|p| {
+                p.verdict == Verdict::Undecided
+                    || p.checks.iter().filter(|c| c.pass == Some(false)).count() == 1
+            })
+            .take(8)
+            .map(|p| p.organisation_id)
+            .collect();
+        let actor = Actor { user_id: 0, username: officer, request_id: "demo" };
+        added += pools::add(db, "high_tech", year, &picked, &unit.path, actor).await?;
+        let entries = pools::pool(db, "high_tech", year, &unit.path).await?;
+        for (i, e) in entries.iter().enumerate() {
+            // Five for the zone's officer; the bureau's officer takes Lanzhou's rest (at most
+            // five a year too); Baiyin's rest wait for one.
+            let who = match i {
+                0..5 => ids.first(),
+                _ if zone == "LZGX" => bureau.first(),
+                _ => None,
+            };
+            if let Some(&officer_id) = who {
+                pools::assign(db, e.id, officer_id, actor).await?;
+            }
+            if i < 3 {
+                let day = today - Duration::days(10 + 7 * i as i64);
+                pools::visit(db, e.id, day, VISIT_NOTES[i % VISIT_NOTES.len()], actor).await?;
+            }
+        }
+        if let Some(e) = entries.first() {
+            pools::decide(db, e.id, "recognised", "本年度第一批认定", actor).await?;
+        }
+    }
+    Ok(added)
 }
 
 struct Enterprise {
@@ -156,5 +216,6 @@ pub async fn seed_subjects(db: &Db) -> Result<SubjectsSummary> {
             evaluations += 1;
         }
     }
-    Ok(SubjectsSummary { certificates: certificates.len(), evaluations })
+    let pool_entries = seed_pools(db, today).await?;
+    Ok(SubjectsSummary { certificates: certificates.len(), evaluations, pool_entries })
 }

@@ -58,4 +58,35 @@ fn browser_an_enterprise_self_evaluates_and_the_bureau_sees_every_precheck() {
     assert!(counts.contains("家企业") && counts.contains("待定"), "{counts}");
     assert!(b.exists("#precheck tbody tr"));
     b.screenshot("precheck-bureau");
+
+    // A zone officer works the pool: a new candidate in, a visit recorded, the load kept.
+    sign_in(&b, &base, "zone");
+    b.go(&format!("{base}/subjects/pools"));
+    let before = b.text("#pool-counts");
+    b.click("#candidates input.candidate");
+    b.click("#pool-add-button");
+    b.wait_for(|| b.text("#pool-counts") != before);
+    b.screenshot("pool-zone");
+    b.click("#pool tbody tr:first-child a.entry-link");
+    b.wait_for(|| b.exists("#visit-form"));
+    b.type_into("#visit-note", "走访企业研发中心，核对研发费用辅助账。");
+    b.click("#visit");
+    b.wait_for(|| b.exists("#visits tbody tr"));
+    assert!(b.text("#visits").contains("核对研发费用辅助账"));
+    b.screenshot("pool-entry-visited");
+    // The demo's zone officer already follows five: a sixth is refused, named on the page.
+    b.go(&format!("{base}/subjects/pools"));
+    b.click("#pool tbody tr:last-child a.entry-link");
+    b.wait_for(|| b.exists("#assign-form"));
+    let zone_officer = b
+        .source()
+        .split("<option value=\"")
+        .filter_map(|o| o.split_once("\">"))
+        .find(|(_, label)| label.starts_with("兰州高新区"))
+        .map(|(v, _)| v.to_string());
+    b.choose("#officer_id", &zone_officer.expect("the zone's officer is offered"));
+    b.click("#assign");
+    b.wait_for(|| b.exists("#pool-error"));
+    assert!(b.text("#pool-error").contains("每人不超过 5 家"), "{}", b.text("#pool-error"));
+    b.screenshot("pool-entry-over-load");
 }

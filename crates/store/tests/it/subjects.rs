@@ -123,7 +123,7 @@ async fn the_demo_has_certificates_and_a_spread_of_prechecks() {
     let t = demo_db(150).await;
     demo::seed_stats(&t.db, None).await.unwrap();
     let made = demo::subjects::seed_subjects(&t.db).await.unwrap();
-    assert!(made.certificates > 20 && made.evaluations > 20, "{made:?}");
+    assert!(made.certificates > 20 && made.evaluations > 20 && made.pool_entries > 4, "{made:?}");
     let today = t.db.clock.today();
     let q = subjects::certificates::CertificateQuery {
         expiring: Some((today, today + chrono::Duration::days(90))),

@@ -70,21 +70,23 @@ async fn own_entry(state: &AppState, a: &Auth<ManageSubjects>, id: &str) -> AppR
         .ok_or_else(|| ctx.err(AppError::not_found()))
 }
 
-/// The rules an entry's enterprise misses, in words (from the pre-check).
+/// The rules an entry's enterprise misses, in words (from the pre-check): those failed by
+/// name, those waiting for figures counted.
 fn gaps(lang: Lang, checks: &[Check]) -> String {
-    checks
+    let failed: Vec<&str> = checks
         .iter()
-        .filter(|c| c.pass != Some(true))
-        .map(|c| {
-            let state = if c.pass == Some(false) { "fail" } else { "open" };
-            format!(
-                "{}（{}）",
-                t(lang, &format!("subj.rule.{}", c.rule.code())),
-                t(lang, &format!("subj.state.{state}"))
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("、")
+        .filter(|c| c.pass == Some(false))
+        .map(|c| t(lang, &format!("subj.rule.{}", c.rule.code())))
+        .collect();
+    let open = checks.iter().filter(|c| c.pass.is_none()).count();
+    let mut parts = Vec::new();
+    if !failed.is_empty() {
+        parts.push(tf(lang, "pool.gaps.failed", &[failed.join("、")]));
+    }
+    if open > 0 {
+        parts.push(tf(lang, "pool.gaps.open", &[open.to_string()]));
+    }
+    parts.join(lang.pick("；", "; "))
 }
 
 struct EntryLine {
