@@ -23,6 +23,11 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
         .route("/subjects/precheck", get(precheck::page))
         .route("/subjects/certificates", get(certificates::page).post(certificates::add))
         .route("/subjects/certificates/import", post(certificates::import))
+        .route("/subjects/certificates/kinds", post(certificates::add_kind))
+        .route(
+            "/api/v1/subjects/kinds",
+            get(certificates::api_kinds).post(certificates::api_add_kind),
+        )
         .route("/subjects/pools", get(pools::page).post(pools::add))
         .route("/subjects/pools/{id}", get(pools::view).post(pools::act))
         .route("/api/v1/subjects/pools", get(pools::api_pool).post(pools::api_add))

@@ -37,6 +37,54 @@ pub fn built_in_kinds() -> Vec<Kind> {
         .collect()
 }
 
+/// A kind staff define, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct KindInput {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub name_zh: String,
+    #[serde(default)]
+    pub name_en: String,
+    #[serde(default)]
+    pub validity_years: String,
+}
+
+impl KindInput {
+    /// The kind, or every field's problem (a code taken by another kind among them).
+    pub fn check(&self, existing: &[Kind]) -> Result<Kind, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let code = self.code.trim();
+        let code_ok = (2..=32).contains(&code.len())
+            && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            && code.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
+        if !code_ok {
+            errors.push(problem("code", "subj.kind.err.code", vec![]));
+        } else if existing.iter().any(|k| k.code == code) {
+            errors.push(problem("code", "subj.kind.err.taken", vec![code.to_string()]));
+        }
+        for (field, text) in [("name_zh", &self.name_zh), ("name_en", &self.name_en)] {
+            let n = text.trim().chars().count();
+            if n == 0 || n > 50 {
+                errors.push(problem(field, "subj.kind.err.name", vec![]));
+            }
+        }
+        let years = self.validity_years.trim().parse::<u32>().ok().filter(|y| *y <= 10);
+        if years.is_none() {
+            errors.push(problem("validity_years", "subj.kind.err.years", vec![]));
+        }
+        match years {
+            Some(validity_years) if errors.is_empty() => Ok(Kind {
+                code: code.to_string(),
+                name_zh: self.name_zh.trim().to_string(),
+                name_en: self.name_en.trim().to_string(),
+                validity_years,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
 /// How long before expiry holders and officers are reminded.
 pub const REMIND_DAYS: i64 = 90;
 

@@ -92,3 +92,25 @@ fn a_file_is_read_whole_or_refused_with_every_row_and_column_named() {
     let errors = read_rows(&headless, "", &kinds()).err().unwrap_or_default();
     assert_eq!(errors.len(), 4, "every missing column named");
 }
+
+#[test]
+fn a_kind_staff_define_needs_a_free_code_names_and_a_validity() {
+    let ok = KindInput {
+        code: "unicorn".into(),
+        name_zh: "独角兽企业".into(),
+        name_en: "Unicorn".into(),
+        validity_years: "2".into(),
+    };
+    assert_eq!(ok.check(&kinds()).map(|k| k.validity_years), Ok(2));
+    let taken = KindInput { code: "high_tech".into(), ..ok.clone() };
+    assert_eq!(taken.check(&kinds()).err().unwrap_or_default()[0].key, "subj.kind.err.taken");
+    let bad = KindInput {
+        code: "独角兽".into(),
+        name_zh: " ".into(),
+        name_en: "x".repeat(51),
+        validity_years: "11".into(),
+    };
+    let fields: Vec<&str> =
+        bad.check(&kinds()).err().unwrap_or_default().iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["code", "name_zh", "name_en", "validity_years"]);
+}

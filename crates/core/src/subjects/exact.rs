@@ -56,6 +56,25 @@ impl Amount {
         {
             return Err(AmountError::NotANumber);
         }
+        // The common case — no exponent, at most six decimals — without an allocation.
+        if exponent == 0 && fraction.len() <= 6 && whole.len() <= 18 {
+            let w: i128 = whole.parse().map_err(|_| AmountError::NotANumber)?;
+            let f: i128 = match fraction {
+                "" => 0,
+                f => {
+                    f.parse::<i128>().map_err(|_| AmountError::NotANumber)?
+                        * 10i128.pow(6 - f.len() as u32)
+                }
+            };
+            let value = w * SCALE + f;
+            if value > MAX_UNITS * SCALE {
+                return Err(AmountError::TooLarge);
+            }
+            if negative && value != 0 {
+                return Err(AmountError::Negative);
+            }
+            return Ok(Amount(value));
+        }
         // value = digits × 10^(exponent − fraction length); kept in millionths.
         let digits = format!("{whole}{fraction}");
         let digits = digits.trim_start_matches('0');

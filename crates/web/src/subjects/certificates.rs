@@ -16,7 +16,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use innocity_core::subjects::certificates::{
-    Certificate, CertificateInput, Kind, REMIND_DAYS, read_rows,
+    Certificate, CertificateInput, Kind, KindInput, REMIND_DAYS, read_rows,
 };
 use innocity_store::StoreError;
 use innocity_store::subjects::CertificateRefusal;
@@ -89,6 +89,10 @@ struct CertificatesPage {
     errors: Vec<(String, String)>,
     export_href: String,
     notice: String,
+    /// Every kind with its validity, and whether the caller may add one (the bureau).
+    kind_lines: Vec<(String, String, u32)>,
+    may_define: bool,
+    kind_input: KindInput,
 }
 
 impl CertificatesPage {
@@ -166,9 +170,18 @@ async fn page_with(
         input,
         errors,
         export_href: format!("/subjects/certificates?{query}"),
+        kind_lines: kinds
+            .iter()
+            .map(|k| {
+                (k.code.clone(), lang.pick(&k.name_zh, &k.name_en).to_string(), k.validity_years)
+            })
+            .collect(),
+        may_define: a.principal.scope == innocity_core::access::Scope::All,
+        kind_input: KindInput::default(),
         notice: match q.notice.as_deref() {
             Some("recorded") => t(lang, "subj.cert.recorded").to_string(),
             Some("imported") => tf(lang, "subj.cert.imported", &[q.n.unwrap_or(0).to_string()]),
+            Some("kind") => t(lang, "subj.kind.added").to_string(),
             _ => String::new(),
         },
     })
@@ -423,5 +436,132 @@ pub async fn api_add(
     match record(&state, &a, &[c], |_| "credit_code".to_string()).await? {
         Ok(recorded) => Ok((StatusCode::CREATED, Json(ApiRecorded { recorded })).into_response()),
         Err(messages) => Err(refused(messages)),
+    }
+}
+
+/// Adds a kind of qualification (bureau staff: the whole city's kinds).
+pub async fn add_kind(
+    State(state): State<AppState>,
+    a: Auth<ManageSubjects>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let input: KindInput = parse_form(ctx, &body)?;
+    match define(&state, &a, &input).await? {
+        Ok(()) => Ok(Redirect::to("/subjects/certificates?notice=kind#kinds").into_response()),
+        Err(errors) => {
+            let mut page = page_with(
+                &state,
+                &a,
+                &CertificatesQuery::default(),
+                CertificateInput::default(),
+                errors,
+            )
+            .await?;
+            page.kind_input = input;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
+}
+
+/// Checks and stores a kind; the field messages when it cannot be.
+async fn define(
+    state: &AppState,
+    a: &Auth<ManageSubjects>,
+    input: &KindInput,
+) -> AppResult<Result<(), Vec<(String, String)>>> {
+    if a.principal.scope != innocity_core::access::Scope::All {
+        return Err(a.ctx.err(AppError::forbidden()));
+    }
+    let kinds = store::kinds(&state.db).await?;
+    match input.check(&kinds) {
+        Ok(kind) => {
+            store::add_kind(&state.db, &kind, a.ctx.actor()).await?;
+            Ok(Ok(()))
+        }
+        Err(problems) => Ok(Err(crate::orgs::field_messages(a.ctx.lang, &problems)
+            .into_iter()
+            .map(|(f, m)| (format!("kind_{f}"), m))
+            .collect())),
+    }
+}
+
+/// A kind of qualification.
+#[derive(Serialize, ToSchema)]
+pub struct ApiKind {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Years a certificate runs when its expiry is not given (0: it must be given).
+    pub validity_years: u32,
+}
+
+#[utoipa::path(get, path = "/api/v1/subjects/kinds", responses((status = 200, body = Vec<ApiKind>), (status = 403, body = ApiError)))]
+/// Every kind of qualification: the built-in ones, then those the bureau added.
+pub async fn api_kinds(
+    State(state): State<AppState>,
+    _a: Auth<ManageSubjects>,
+) -> AppResult<Json<Vec<ApiKind>>> {
+    let kinds = store::kinds(&state.db).await?;
+    Ok(Json(
+        kinds
+            .into_iter()
+            .map(|k| ApiKind {
+                code: k.code,
+                name_zh: k.name_zh,
+                name_en: k.name_en,
+                validity_years: k.validity_years,
+            })
+            .collect(),
+    ))
+}
+
+/// A kind to add.
+#[derive(Deserialize, ToSchema)]
+pub struct ApiKindInput {
+    /// Lower-case letters, digits and `_`, 2–32, starting with a letter.
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// 0–10.
+    pub validity_years: u32,
+}
+
+#[utoipa::path(post, path = "/api/v1/subjects/kinds", request_body = ApiKindInput, responses((status = 201, body = ApiKind), (status = 400, body = ApiError), (status = 403, body = ApiError), (status = 415, body = ApiError), (status = 422, body = ApiError)))]
+/// Adds a kind of qualification (bureau staff).
+pub async fn api_add_kind(
+    State(state): State<AppState>,
+    a: Auth<ManageSubjects>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let ctx = &a.ctx;
+    let i: ApiKindInput = crate::api::json_body(ctx, &headers, &body)?;
+    let input = KindInput {
+        code: i.code.clone(),
+        name_zh: i.name_zh.clone(),
+        name_en: i.name_en.clone(),
+        validity_years: i.validity_years.to_string(),
+    };
+    match define(&state, &a, &input).await? {
+        Ok(()) => Ok((
+            StatusCode::CREATED,
+            Json(ApiKind {
+                code: i.code,
+                name_zh: i.name_zh,
+                name_en: i.name_en,
+                validity_years: i.validity_years,
+            }),
+        )
+            .into_response()),
+        Err(fields) => {
+            let mut e =
+                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "form.errors");
+            e.fields = fields
+                .into_iter()
+                .map(|(f, m)| (f.trim_start_matches("kind_").to_string(), m))
+                .collect();
+            Err(ctx.err(e))
+        }
     }
 }

@@ -48,29 +48,26 @@ impl Parsed<'_> {
     /// Writes `{"results": [...]}`, each result as it is computed (memory stays flat).
     pub fn write(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         out.write_all(b"{\"results\":[")?;
-        let mut first = true;
-        let mut each =
-            |out: &mut dyn std::io::Write, r: &dyn erased::Json| -> std::io::Result<()> {
-                if !first {
-                    out.write_all(b",")?;
-                }
-                first = false;
-                out.write_all(r.json().map_err(std::io::Error::other)?.as_bytes())
-            };
         match self {
-            Parsed::Sme(list) => {
-                for (id, e) in list {
-                    each(out, &sme_result(id, e))?;
-                }
-            }
-            Parsed::Hnte(list) => {
-                for (id, e) in list {
-                    each(out, &hnte_result(id, e))?;
-                }
-            }
+            Parsed::Sme(list) => each(out, list.iter().map(|(id, e)| sme_result(id, e)))?,
+            Parsed::Hnte(list) => each(out, list.iter().map(|(id, e)| hnte_result(id, e)))?,
         }
         out.write_all(b"]}")
     }
+}
+
+/// Results written one after the other, separated by commas.
+fn each<T: Serialize>(
+    out: &mut impl std::io::Write,
+    results: impl Iterator<Item = T>,
+) -> std::io::Result<()> {
+    for (i, r) in results.enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, &r).map_err(std::io::Error::other)?;
+    }
+    Ok(())
 }
 
 /// The output file's text, or the first malformed place.

@@ -32,15 +32,26 @@ pub fn range(a: impl ToString, b: impl ToString) -> String {
 
 /// The detail of one 高企 check.
 pub fn hnte(lang: Lang, rule: HnteRule, e: &HnteInput, r: &HnteResult) -> String {
-    let yes_no = |ok: bool, key: &str| {
-        t(lang, &format!("subj.detail.{key}.{}", if ok { "yes" } else { "no" })).to_string()
+    let yes_no = |ok: bool, yes: &str, no: &str| t(lang, if ok { yes } else { no }).to_string();
+    let key = match rule {
+        HnteRule::RegisteredOneYear => "subj.detail.registered_one_year",
+        HnteRule::TechStaffShare => "subj.detail.tech_staff_share",
+        HnteRule::RdIntensity => "subj.detail.rd_intensity",
+        HnteRule::RdDomesticShare => "subj.detail.rd_domestic_share",
+        HnteRule::HitechRevenueShare => "subj.detail.hitech_revenue_share",
+        _ => "subj.detail.innovation_score",
     };
-    let key = format!("subj.detail.{}", rule.code());
     let args: Vec<String> = match rule {
-        HnteRule::CoreIp => return yes_no(e.core_ip, "core_ip"),
-        HnteRule::KeyField => return yes_no(e.key_field, "key_field"),
+        HnteRule::CoreIp => {
+            return yes_no(e.core_ip, "subj.detail.core_ip.yes", "subj.detail.core_ip.no");
+        }
+        HnteRule::KeyField => {
+            return yes_no(e.key_field, "subj.detail.key_field.yes", "subj.detail.key_field.no");
+        }
         HnteRule::NoSeriousViolation => {
-            return yes_no(!e.serious_violation, "no_serious_violation");
+            let (yes, no) =
+                ("subj.detail.no_serious_violation.yes", "subj.detail.no_serious_violation.no");
+            return yes_no(!e.serious_violation, yes, no);
         }
         HnteRule::RegisteredOneYear => {
             vec![e.registered_on.to_string(), e.apply_on.to_string(), r.days_registered.to_string()]
@@ -82,5 +93,5 @@ pub fn hnte(lang: Lang, rule: HnteRule, e: &HnteInput, r: &HnteResult) -> String
             PASS_SCORE.to_string(),
         ],
     };
-    tf(lang, &key, &args)
+    tf(lang, key, &args)
 }

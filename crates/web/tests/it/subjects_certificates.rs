@@ -150,3 +150,58 @@ async fn the_api_records_and_lists_certificates_in_scope() {
     let r = json(&t, "POST", "/api/v1/subjects/certificates", Some(&enterprise), body).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_bureau_adds_a_kind_and_a_zone_may_not() {
+    let t = Fixture::demo().build().await;
+    let s = t.login("bureau").await;
+    let kind = [
+        ("code", "unicorn"),
+        ("name_zh", "独角兽企业"),
+        ("name_en", "Unicorn"),
+        ("validity_years", "2"),
+    ];
+    let r = t
+        .post_form(
+            &s,
+            "/subjects/certificates/kinds",
+            &[("code", "高企"), ("name_zh", ""), ("name_en", "x"), ("validity_years", "20")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("id=\"err-kind_code\"")
+            && r.body.contains("id=\"err-kind_validity_years\""),
+        "{}",
+        r.body
+    );
+    let r = t.post_form(&s, "/subjects/certificates/kinds", &kind).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = t.post_form(&s, "/subjects/certificates/kinds", &kind).await;
+    assert!(r.body.contains("代码“unicorn”已被使用"), "a code once");
+    let zone = t.login("zone").await;
+    let r = t
+        .post_form(
+            &zone,
+            "/subjects/certificates/kinds",
+            &[("code", "gazelle2"), ("name_zh", "瞪羚"), ("name_en", "G"), ("validity_years", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "kinds are the city's");
+    let token = bearer(&t, "bureau").await;
+    let kinds = json(&t, "GET", "/api/v1/subjects/kinds", Some(&token), serde_json::Value::Null)
+        .await
+        .json();
+    assert!(
+        kinds
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["code"] == "unicorn" && k["validity_years"] == 2)
+    );
+    let org = t.user_org("orgadmin").await;
+    let body = serde_json::json!({ "credit_code": credit_code_of(&t, org).await, "kind": "unicorn", "number": "DJS-1", "issued_on": "2026-01-10" });
+    let r = json(&t, "POST", "/api/v1/subjects/certificates", Some(&token), body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(certificates_of(&t, org).await[0].valid_until.to_string(), "2028-01-09");
+}
