@@ -33,41 +33,92 @@ pub enum Parsed<'a> {
 /// Reads the whole file, or names its first malformed place.
 pub fn read(rules: Rules, text: &str) -> Result<Parsed<'_>, input::Malformed> {
     let enterprises = input::enterprises(text)?;
-    let indexed = enterprises.into_iter().enumerate();
+    // Every enterprise is read (on every core); the first malformed one by index is named.
     Ok(match rules {
-        Rules::Sme => {
-            Parsed::Sme(indexed.map(|(at, raw)| input::sme(at, raw)).collect::<Result<_, _>>()?)
-        }
-        Rules::Hnte => {
-            Parsed::Hnte(indexed.map(|(at, raw)| input::hnte(at, raw)).collect::<Result<_, _>>()?)
-        }
+        Rules::Sme => Parsed::Sme(
+            on_cores(&enterprises, |at, raw| input::sme(at, raw))
+                .into_iter()
+                .collect::<Result<_, _>>()?,
+        ),
+        Rules::Hnte => Parsed::Hnte(
+            on_cores(&enterprises, |at, raw| input::hnte(at, raw))
+                .into_iter()
+                .collect::<Result<_, _>>()?,
+        ),
     })
 }
 
+/// Enterprises computed and encoded at a time (memory stays bounded).
+const BATCH: usize = 8192;
+
 impl Parsed<'_> {
-    /// Writes `{"results": [...]}`, each result as it is computed (memory stays flat).
+    /// Writes `{"results": [...]}`, in order, batch by batch (each batch on every core).
     pub fn write(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         out.write_all(b"{\"results\":[")?;
+        let encode = |r: serde_json::Result<Vec<u8>>| r.map_err(std::io::Error::other);
+        let mut first = true;
+        let mut put = |out: &mut dyn std::io::Write, encoded: Vec<std::io::Result<Vec<u8>>>| {
+            for bytes in encoded {
+                if !first {
+                    out.write_all(b",")?;
+                }
+                first = false;
+                out.write_all(&bytes?)?;
+            }
+            Ok::<(), std::io::Error>(())
+        };
         match self {
-            Parsed::Sme(list) => each(out, list.iter().map(|(id, e)| sme_result(id, e)))?,
-            Parsed::Hnte(list) => each(out, list.iter().map(|(id, e)| hnte_result(id, e)))?,
+            Parsed::Sme(list) => {
+                for batch in list.chunks(BATCH) {
+                    put(
+                        out,
+                        on_cores(batch, |_, (id, e)| {
+                            encode(serde_json::to_vec(&sme_result(id, e)))
+                        }),
+                    )?;
+                }
+            }
+            Parsed::Hnte(list) => {
+                for batch in list.chunks(BATCH) {
+                    put(
+                        out,
+                        on_cores(batch, |_, (id, e)| {
+                            encode(serde_json::to_vec(&hnte_result(id, e)))
+                        }),
+                    )?;
+                }
+            }
         }
         out.write_all(b"]}")
     }
 }
 
-/// Results written one after the other, separated by commas.
-fn each<T: Serialize>(
-    out: &mut impl std::io::Write,
-    results: impl Iterator<Item = T>,
-) -> std::io::Result<()> {
-    for (i, r) in results.enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        serde_json::to_writer(&mut *out, &r).map_err(std::io::Error::other)?;
+/// `f` of every item with its index, in order, the items split over the machine's cores.
+fn on_cores<T: Sync, U: Send>(items: &[T], f: impl Fn(usize, &T) -> U + Sync) -> Vec<U> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if cores < 2 || items.len() < 1024 {
+        return items.iter().enumerate().map(|(i, t)| f(i, t)).collect();
     }
-    Ok(())
+    let size = items.len().div_ceil(cores);
+    std::thread::scope(|scope| {
+        let f = &f;
+        let parts: Vec<_> = items
+            .chunks(size)
+            .enumerate()
+            .map(|(c, part)| {
+                scope.spawn(move || {
+                    part.iter().enumerate().map(|(i, t)| f(c * size + i, t)).collect::<Vec<U>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 /// The output file's text, or the first malformed place.

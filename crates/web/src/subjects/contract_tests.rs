@@ -188,3 +188,19 @@ fn a_malformed_file_names_the_enterprise_and_the_field() {
     }
     assert!(results(Rules::Sme, "{\"enterprises\": []}").is_ok_and(|t| t == "{\"results\":[]}"));
 }
+
+#[test]
+fn a_large_file_is_read_on_every_core_and_still_names_its_first_bad_enterprise() {
+    let good = base(SME);
+    let mut list = vec![good.clone(); 5000];
+    list[3100] = with(SME, "sales", json!(-5));
+    list[1500] = with(SME, "employees", json!("many"));
+    let err = run(Rules::Sme, &list).err().unwrap_or_default();
+    assert!(err.starts_with("enterprises[1500].employees"), "{err}");
+    list[1500] = good.clone();
+    list[3100] = good;
+    let out = run(Rules::Sme, &list).unwrap_or_default();
+    let results = out["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), 5000);
+    assert!(results.iter().all(|r| r["score"] == 84 && r["id"] == "e1"), "in order, each computed");
+}
