@@ -16,7 +16,8 @@ use axum::routing::{get, post};
 
 /// Organisation kinds a call may be limited to.
 const KINDS: [&str; 5] = ["enterprise", "university", "institute", "hospital", "service_provider"];
-const QUALIFICATIONS: [&str; 2] = ["tech_sme", "high_tech"];
+const QUALIFICATIONS: [&str; 5] =
+    ["tech_sme", "high_tech", "specialised", "little_giant", "gazelle"];
 
 // ---------------------------------------------------------------- programmes
 

@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 
 /// One figure the platform holds (or not yet) for a self-evaluation.
 #[derive(Serialize, ToSchema)]
-pub struct ApiFigure {
+pub struct ApiSelfFigure {
     /// The contract's field name; a year of a three-year figure as `sales_0` (oldest) to `sales_2`.
     pub field: String,
     /// The value as text (amounts in 万元, dates `YYYY-MM-DD`, yes/no as `true`/`false`); null
@@ -36,11 +36,11 @@ pub struct ApiFigure {
 pub struct ApiDrafts {
     /// The three accounting years, oldest first.
     pub accounting_years: Vec<i32>,
-    pub sme: Vec<ApiFigure>,
-    pub hnte: Vec<ApiFigure>,
+    pub sme: Vec<ApiSelfFigure>,
+    pub hnte: Vec<ApiSelfFigure>,
 }
 
-fn api_figure<T>(field: String, f: &Figure<T>, show: impl Fn(&T) -> String) -> ApiFigure {
+fn api_figure<T>(field: String, f: &Figure<T>, show: impl Fn(&T) -> String) -> ApiSelfFigure {
     let (source, source_detail) = match &f.source {
         Source::Return { form, period, .. } => ("return", format!("{form} {period}")),
         Source::Certificate { code } => ("certificate", code.clone()),
@@ -48,10 +48,10 @@ fn api_figure<T>(field: String, f: &Figure<T>, show: impl Fn(&T) -> String) -> A
         Source::Today => ("today", String::new()),
         Source::Entered => ("entered", String::new()),
     };
-    ApiFigure { field, value: f.value.as_ref().map(show), source: source.into(), source_detail }
+    ApiSelfFigure { field, value: f.value.as_ref().map(show), source: source.into(), source_detail }
 }
 
-fn api_figures(slots: Vec<(String, super::fields::Slot<'_>)>) -> Vec<ApiFigure> {
+fn api_figures(slots: Vec<(String, super::fields::Slot<'_>)>) -> Vec<ApiSelfFigure> {
     use super::fields::Slot;
     slots
         .into_iter()
