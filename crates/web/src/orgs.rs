@@ -483,6 +483,8 @@ struct ViewPage {
     history: Vec<innocity_core::audit::Entry>,
     can_edit: bool,
     notice: &'static str,
+    /// Its qualifications: kind, number, valid until, and `expired`/`soon`/empty.
+    certificates: Vec<(String, String, String, &'static str)>,
 }
 
 impl ViewPage {
@@ -525,7 +527,8 @@ pub async fn view(
     } else {
         ""
     };
-    Ok(render(&ViewPage { s: ctx.shell(), org, people, history, can_edit, notice }))
+    let certificates = crate::subjects::certificates::of_organisation(&state, ctx, org.id).await?;
+    Ok(render(&ViewPage { s: ctx.shell(), org, people, history, can_edit, notice, certificates }))
 }
 
 // ---------- org units ----------

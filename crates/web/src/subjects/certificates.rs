@@ -101,26 +101,20 @@ impl CertificatesPage {
     }
 }
 
-async fn page_with(
-    state: &AppState,
-    a: &Auth<ManageSubjects>,
-    q: &CertificatesQuery,
-    input: CertificateInput,
-    errors: Vec<(String, String)>,
-) -> AppResult<CertificatesPage> {
-    let ctx = &a.ctx;
-    let lang = ctx.lang;
-    let kinds = store::kinds(&state.db).await?;
-    let rows = listed(state, ctx, &a.principal.scope, q).await?;
-    let today = ctx.today();
+/// The certificates as the list shows them, each flagged when it ran out or runs out soon.
+fn lines_of(
+    lang: Lang,
+    kinds: &[Kind],
+    rows: &[CertificateRow],
+    today: chrono::NaiveDate,
+) -> Vec<Line> {
     let remind = today + chrono::Duration::days(REMIND_DAYS);
-    let lines: Vec<Line> = rows
-        .iter()
+    rows.iter()
         .map(|r| Line {
             organisation_id: r.organisation_id,
             name: r.name.clone(),
             credit_code: r.credit_code.clone(),
-            kind: kind_name(lang, &kinds, &r.kind),
+            kind: kind_name(lang, kinds, &r.kind),
             number: r.number.clone(),
             issued_on: r.issued_on.clone(),
             valid_until: r.valid_until.to_string(),
@@ -132,7 +126,21 @@ async fn page_with(
                 ""
             },
         })
-        .collect();
+        .collect()
+}
+
+async fn page_with(
+    state: &AppState,
+    a: &Auth<ManageSubjects>,
+    q: &CertificatesQuery,
+    input: CertificateInput,
+    errors: Vec<(String, String)>,
+) -> AppResult<CertificatesPage> {
+    let ctx = &a.ctx;
+    let lang = ctx.lang;
+    let kinds = store::kinds(&state.db).await?;
+    let rows = listed(state, ctx, &a.principal.scope, q).await?;
+    let lines = lines_of(lang, &kinds, &rows, ctx.today());
     let soon = lines.iter().filter(|l| l.state == "soon").count();
     let chosen_kind = q.kind.clone().unwrap_or_default();
     let units = state
@@ -233,6 +241,32 @@ async fn export(
         })
         .collect();
     crate::http::table(t(lang, "subj.cert.title"), &head, &cells, "certificates.xlsx")
+}
+
+/// An organisation's certificates as its page shows them: kind, number, valid until, and
+/// whether it has run out or runs out within 90 days.
+pub async fn of_organisation(
+    state: &AppState,
+    ctx: &Ctx,
+    organisation_id: i64,
+) -> AppResult<Vec<(String, String, String, &'static str)>> {
+    let kinds = store::kinds(&state.db).await?;
+    let today = ctx.today();
+    let remind = today + chrono::Duration::days(REMIND_DAYS);
+    Ok(store::of_organisation(&state.db, organisation_id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let state = if r.valid_until < today {
+                "expired"
+            } else if r.valid_until <= remind {
+                "soon"
+            } else {
+                ""
+            };
+            (kind_name(ctx.lang, &kinds, &r.kind), r.number, r.valid_until.to_string(), state)
+        })
+        .collect())
 }
 
 /// The words of a refusal, by field.

@@ -69,6 +69,8 @@ struct SelfEvaluationPage {
     /// Which form was sent and refused (its errors shown).
     refused: String,
     history: Vec<HistoryLine>,
+    /// The organisation's certificates: kind, number, valid until, `expired`/`soon`/empty.
+    certificates: Vec<(String, String, String, &'static str)>,
 }
 
 /// What one sent form left: its errors, or its result.
@@ -112,7 +114,9 @@ async fn page_with(
         Some(k) if !outcome.errors.is_empty() => k.code().to_string(),
         _ => String::new(),
     };
+    let certificates = super::certificates::of_organisation(state, ctx, d.organisation_id).await?;
     Ok(SelfEvaluationPage {
+        certificates,
         s: ctx.shell(),
         years: format!("{}–{}", d.years[0], d.years[2]),
         sme_fields: fields::rows(

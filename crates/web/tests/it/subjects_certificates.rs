@@ -85,6 +85,12 @@ async fn the_bureau_records_certificates_and_every_problem_is_named() {
     let own = t.login("orgadmin").await;
     let page = t.get(&own, "/subjects/self-evaluation").await.body;
     assert!(page.contains("平台登记的资质证书"), "the certificate's source is shown");
+    assert!(page.contains("id=\"own-certificates\"") && page.contains("GR202562000123"));
+    let org_page = t.get(&s, &format!("/orgs/{org}")).await.body;
+    assert!(
+        org_page.contains("id=\"certificates\"") && org_page.contains("2028-11-19"),
+        "shown on the organisation"
+    );
 }
 
 #[tokio::test]
@@ -140,6 +146,9 @@ async fn the_api_records_and_lists_certificates_in_scope() {
     .await
     .json();
     assert_eq!(listed[0]["number"], "GR3", "it expires within 90 days: {listed}");
+    let own = t.login("orgadmin").await;
+    let page = t.get(&own, "/subjects/self-evaluation").await.body;
+    assert!(page.contains("id=\"expiry-reminder\""), "the holder is reminded");
     let mut bad = body.clone();
     bad["kind"] = "unicorn".into();
     bad["issued_on"] = "yesterday".into();

@@ -72,14 +72,25 @@ async fn a_zone_works_its_pool_and_an_officer_is_kept_within_five() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let view = t.get(&s, &first).await.body;
+    the_entry_and_the_api_show_it(&t, &s, &first, &year, entries[1].id).await;
+}
+
+/// The entry's page shows the visit and outcome; another zone does not see it; the API counts.
+async fn the_entry_and_the_api_show_it(
+    t: &TestApp,
+    s: &Session,
+    first: &str,
+    year: &str,
+    second: i64,
+) {
+    let view = t.get(s, first).await.body;
     assert!(view.contains("核实研发费用归集") && view.contains("已认定"), "{view}");
     // Another zone does not even see it; the API counts the year.
     let other = t.login("zone2").await;
-    assert_eq!(t.get(&other, &first).await.status, StatusCode::NOT_FOUND);
-    let token = bearer(&t, "zone").await;
+    assert_eq!(t.get(&other, first).await.status, StatusCode::NOT_FOUND);
+    let token = bearer(t, "zone").await;
     let pool = json(
-        &t,
+        t,
         "GET",
         &format!("/api/v1/subjects/pools?year={year}"),
         Some(&token),
@@ -93,17 +104,17 @@ async fn a_zone_works_its_pool_and_an_officer_is_kept_within_five() {
         "{pool}"
     );
     let r = json(
-        &t,
+        t,
         "POST",
-        &format!("/api/v1/subjects/pools/{}/actions", entries[1].id),
+        &format!("/api/v1/subjects/pools/{second}/actions"),
         Some(&token),
         serde_json::json!({"action": "visit", "visited_on": "2999-01-01", "note": "将来"}),
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let enterprise = bearer(&t, "orgadmin").await;
+    let enterprise = bearer(t, "orgadmin").await;
     let r = json(
-        &t,
+        t,
         "POST",
         "/api/v1/subjects/pools",
         Some(&enterprise),
