@@ -250,11 +250,11 @@ async fn entry_page(
         .into_iter()
         .filter(|u| u.active && matches!(u.role.as_str(), "bureau_staff" | "zone_admin"))
         .map(|u| {
-            Choice::new(
-                u.id,
-                format!("{}（{}）", u.display_name, u.unit_name.unwrap_or_default()),
-                Some(u.id) == e.officer_id,
-            )
+            let label = match u.unit_name.filter(|n| !n.is_empty()) {
+                Some(unit) => format!("{}（{unit}）", u.display_name),
+                None => u.display_name,
+            };
+            Choice::new(u.id, label, Some(u.id) == e.officer_id)
         })
         .collect();
     let statuses = STATUSES
