@@ -116,11 +116,8 @@ pub async fn api_evaluate(
     enterprise.insert("id".into(), organisation.credit_code.clone().into());
     let file = serde_json::json!({ "enterprises": [enterprise] }).to_string();
     let rules = if kind == Kind::Sme { Rules::Sme } else { Rules::Hnte };
-    let (inputs, out) = contract::evaluate_one(rules, &file).map_err(|m| {
-        let mut e = AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "form.errors");
-        e.fields = vec![(m.field().to_string(), m.reason().to_string())];
-        ctx.err(e)
-    })?;
+    let (inputs, out) = contract::evaluate_one(rules, &file)
+        .map_err(|m| invalid(ctx, vec![(m.field().to_string(), m.reason().to_string())]))?;
     let result: serde_json::Value =
         serde_json::from_str(&out.json).map_err(|e| ctx.err(AppError::malformed(e.to_string())))?;
     let year = store::accounting_years(ctx.today())[2];
@@ -171,6 +168,31 @@ pub struct ApiPrecheckPage {
     pub fail: usize,
     pub undecided: usize,
     pub items: Vec<ApiPrecheck>,
+}
+
+/// The units in the caller's scope as a filter's choices, the one asked for chosen.
+pub async fn unit_choices(
+    state: &AppState,
+    lang: crate::i18n::Lang,
+    scope: &Scope,
+    chosen: Option<&str>,
+) -> AppResult<Vec<crate::page::Choice>> {
+    Ok(state
+        .units_in_scope(scope)
+        .await?
+        .into_iter()
+        .map(|u| {
+            let selected = chosen == Some(u.code.as_str());
+            crate::page::Choice::new(&u.code, lang.pick(&u.name_zh, &u.name_en), selected)
+        })
+        .collect())
+}
+
+/// 422 with a message beside each field named.
+pub fn invalid(ctx: &crate::auth::Ctx, fields: Vec<(String, String)>) -> AppError {
+    let mut e = AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "form.errors");
+    e.fields = fields;
+    ctx.err(e)
 }
 
 /// The unit path a caller may look at: the unit asked for when in scope, else the scope's root.

@@ -143,15 +143,8 @@ async fn page_with(
     let lines = lines_of(lang, &kinds, &rows, ctx.today());
     let soon = lines.iter().filter(|l| l.state == "soon").count();
     let chosen_kind = q.kind.clone().unwrap_or_default();
-    let units = state
-        .units_in_scope(&a.principal.scope)
-        .await?
-        .into_iter()
-        .map(|u| {
-            let selected = q.unit.as_deref() == Some(u.code.as_str());
-            Choice::new(&u.code, lang.pick(&u.name_zh, &u.name_en), selected)
-        })
-        .collect();
+    let units =
+        super::api::unit_choices(state, lang, &a.principal.scope, q.unit.as_deref()).await?;
     let query = serde_urlencoded::to_string([
         ("unit", q.unit.clone().unwrap_or_default()),
         ("kind", chosen_kind.clone()),
@@ -461,11 +454,7 @@ pub async fn api_add(
         valid_until: i.valid_until,
     };
     let kinds = store::kinds(&state.db).await?;
-    let refused = |fields: Vec<(String, String)>| {
-        let mut e = AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "form.errors");
-        e.fields = fields;
-        ctx.err(e)
-    };
+    let refused = |fields| super::api::invalid(ctx, fields);
     let c = input.check(&kinds).map_err(|p| refused(crate::orgs::field_messages(ctx.lang, &p)))?;
     match record(&state, &a, &[c], |_| "credit_code".to_string()).await? {
         Ok(recorded) => Ok((StatusCode::CREATED, Json(ApiRecorded { recorded })).into_response()),
@@ -589,13 +578,9 @@ pub async fn api_add_kind(
         )
             .into_response()),
         Err(fields) => {
-            let mut e =
-                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "form.errors");
-            e.fields = fields
-                .into_iter()
-                .map(|(f, m)| (f.trim_start_matches("kind_").to_string(), m))
-                .collect();
-            Err(ctx.err(e))
+            let fields =
+                fields.into_iter().map(|(f, m)| (f.trim_start_matches("kind_").to_string(), m));
+            Err(super::api::invalid(ctx, fields.collect()))
         }
     }
 }

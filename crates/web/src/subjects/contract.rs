@@ -219,14 +219,13 @@ pub struct One {
 pub fn evaluate_one(rules: Rules, text: &str) -> Result<(String, One), input::Malformed> {
     let enterprises = input::enterprises(text)?;
     let raw = enterprises.first().ok_or_else(|| input::Malformed::whole("no enterprise".into()))?;
-    let to_json =
-        |v: &dyn erased::Json| v.json().map_err(|e| input::Malformed::whole(e.to_string()));
+    let malformed = |e: serde_json::Error| input::Malformed::whole(e.to_string());
     match rules {
         Rules::Sme => {
             let (id, e) = input::sme(0, raw)?;
             let r = innocity_core::subjects::sme::evaluate(&e);
             let verdict = if r.eligible { "eligible" } else { "not_eligible" };
-            let json = to_json(&sme_result(id, &e))?;
+            let json = serde_json::to_string(&sme_result(id, &e)).map_err(malformed)?;
             let score = [r.score.to_string(), r.score.to_string()];
             let outcome = sme_outcome(&r);
             Ok((
@@ -237,24 +236,12 @@ pub fn evaluate_one(rules: Rules, text: &str) -> Result<(String, One), input::Ma
         Rules::Hnte => {
             let (id, e) = input::hnte(0, raw)?;
             let r = innocity_core::subjects::hnte::evaluate(&e);
-            let json = to_json(&hnte_result(id, &e))?;
+            let json = serde_json::to_string(&hnte_result(id, &e)).map_err(malformed)?;
             let score = r.score.map(Amount::to_decimal);
             Ok((
                 hnte_inputs_json(id.get().trim_matches('"'), &e),
                 One { json, verdict: r.verdict.code(), outcome: hnte_outcome(&r), score },
             ))
-        }
-    }
-}
-
-/// Serialising either result through one function.
-mod erased {
-    pub trait Json {
-        fn json(&self) -> serde_json::Result<String>;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn json(&self) -> serde_json::Result<String> {
-            serde_json::to_string(self)
         }
     }
 }

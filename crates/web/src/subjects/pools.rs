@@ -45,9 +45,7 @@ fn refusal(ctx: &Ctx, lang: Lang, r: &PoolRefusal) -> AppError {
         PoolRefusal::Visit => ("note", t(lang, "pool.err.visit").to_string()),
         PoolRefusal::Status => ("status", t(lang, "pool.err.status").to_string()),
     };
-    let mut e = AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "form.errors");
-    e.fields = vec![(field.to_string(), message)];
-    ctx.err(e)
+    super::api::invalid(ctx, vec![(field.to_string(), message)])
 }
 
 /// Runs a pool change, turning its refusal into a 422 naming the field.
@@ -159,15 +157,8 @@ pub async fn page(
             gaps: gaps(lang, &p.checks),
         })
         .collect();
-    let units = state
-        .units_in_scope(&a.principal.scope)
-        .await?
-        .into_iter()
-        .map(|u| {
-            let selected = q.unit.as_deref() == Some(u.code.as_str());
-            Choice::new(&u.code, lang.pick(&u.name_zh, &u.name_en), selected)
-        })
-        .collect();
+    let units =
+        super::api::unit_choices(&state, lang, &a.principal.scope, q.unit.as_deref()).await?;
     let counts = store::counts(&state.db, TITLE, year, &path).await?;
     Ok(render(&PoolsPage {
         s: ctx.shell(),

@@ -92,15 +92,8 @@ pub async fn page(
             }
         })
         .collect();
-    let units = state
-        .units_in_scope(&a.principal.scope)
-        .await?
-        .into_iter()
-        .map(|u| {
-            let selected = q.unit.as_deref() == Some(u.code.as_str());
-            Choice::new(&u.code, lang.pick(&u.name_zh, &u.name_en), selected)
-        })
-        .collect();
+    let units =
+        super::api::unit_choices(&state, lang, &a.principal.scope, q.unit.as_deref()).await?;
     let verdicts = ["pass", "fail", "undecided"]
         .iter()
         .map(|v| Choice::new(v, t(lang, &format!("subj.verdict.{v}")), wanted == *v))
