@@ -106,6 +106,10 @@ pub struct Form {
     /// Org-unit levels whose organisations report it (empty: any level).
     #[serde(default)]
     pub unit_levels: Vec<String>,
+    /// Carrier kinds (`subjects::carriers::KINDS`) whose hosts report it, a roster line per
+    /// carrier (empty: not a carriers' form).
+    #[serde(default)]
+    pub host_of: Vec<String>,
     /// The reporting window, in days after the period's last day: it opens on day
     /// `opens_after_days` and closes at the end of day `closes_after_days` (a per-period
     /// extension can be set by bureau staff).

@@ -45,6 +45,8 @@ pub enum StoreError {
     Certificates(Vec<crate::subjects::CertificateRefusal>),
     #[error("refused: {0:?}")]
     Pools(crate::subjects::pools::PoolRefusal),
+    #[error("refused: {0:?}")]
+    Carriers(crate::subjects::carriers::CarrierRefusal),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
     /// A stored value does not read as what its column holds (a date that is no date, JSON

@@ -80,6 +80,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0023_qualification_certificates.sql"),
     ),
     (24, "cultivation pools", include_str!("../migrations/0024_cultivation_pools.sql")),
+    (25, "carriers", include_str!("../migrations/0025_carriers.sql")),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

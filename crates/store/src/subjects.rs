@@ -116,6 +116,7 @@ pub async fn holdings(
     Ok(Holdings { hnte_certificate: certificate, barred, today })
 }
 
+pub mod carriers;
 pub mod certificates;
 pub use certificates::CertificateRefusal;
 mod evaluations;

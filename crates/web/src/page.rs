@@ -40,6 +40,7 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/subjects/precheck", "nav.subjects_precheck", Capability::ManageSubjects),
     ("/subjects/certificates", "nav.certificates", Capability::ManageSubjects),
     ("/subjects/pools", "nav.pools", Capability::ManageSubjects),
+    ("/subjects/carriers", "nav.carriers", Capability::ManageSubjects),
     ("/projects/board", "nav.board", Capability::ManageProjects),
     ("/programmes", "nav.programmes", Capability::ManageProjects),
     ("/experts", "nav.experts", Capability::ManageExperts),

@@ -141,7 +141,8 @@ pub async fn load_return(
     let org_id = crate::orgs::parse_id(ctx, org_id)?;
     let org = crate::orgs::load_scoped(state, ctx, p, org_id, cap).await?;
     let level = state.unit(org.org_unit_id).await?.map(|u| u.level).unwrap_or_default();
-    if !store::must_report(&form, &org.kind, &level) {
+    let hosted = store::hosted_kinds(&state.db, org.id).await?;
+    if !store::must_report(&form, &org.kind, &level, &hosted) {
         return Err(ctx.err(
             AppError::new(StatusCode::NOT_FOUND, "not_reporter", "err.stats.not_reporter")
                 .args(vec![org.name.clone(), form.code.clone()]),

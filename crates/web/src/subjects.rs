@@ -2,6 +2,9 @@
 //! (科技型中小企业, 高新技术企业), on pages and in the API, and the contract's JSON that
 //! `innocity qualify` reads and writes.
 pub mod api;
+pub mod carrier_evaluations;
+pub mod carriers;
+pub mod carriers_api;
 pub mod certificates;
 pub mod contract;
 mod contract_input;
@@ -37,4 +40,23 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
             get(certificates::api_list).post(certificates::api_add),
         )
         .route("/api/v1/subjects/precheck", get(api::api_precheck))
+        .route("/subjects/carriers", get(carriers::page).post(carriers::register))
+        .route("/subjects/carriers/{id}", get(carriers::view))
+        .route("/subjects/carriers/{id}/grade", post(carrier_evaluations::grade_page))
+        .route(
+            "/subjects/carriers/evaluations",
+            get(carrier_evaluations::page).post(carrier_evaluations::start_page),
+        )
+        .route(
+            "/api/v1/subjects/carriers",
+            get(carriers_api::api_list).post(carriers_api::api_register),
+        )
+        .route("/api/v1/subjects/carriers/{id}", get(carriers_api::api_carrier_detail))
+        .route("/api/v1/subjects/carriers/{id}/grade", post(carrier_evaluations::api_grade))
+        .route(
+            "/api/v1/subjects/carrier-evaluations",
+            get(carrier_evaluations::api_list).post(carrier_evaluations::api_start),
+        )
+        .route("/public/carriers", get(carriers_api::directory_page))
+        .route("/api/v1/public/carriers", get(carriers_api::api_directory))
 }

@@ -23,12 +23,14 @@ pub struct DefinitionError {
     pub message: String,
 }
 
-/// The built-in definitions: 107-1 (projects, a roster), 107-2 (the enterprise grid) and the
-/// quarterly quick report.
+/// The built-in definitions: 107-1 (projects, a roster), 107-2 (the enterprise grid), the
+/// quarterly quick report, and the carriers' annual returns (ZT-1 incubation, ZT-2 R&D platforms).
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("107-2.toml", include_str!("../../forms/107-2.toml")),
     ("107-1.toml", include_str!("../../forms/107-1.toml")),
     ("KB-Q.toml", include_str!("../../forms/KB-Q.toml")),
+    ("ZT-1.toml", include_str!("../../forms/ZT-1.toml")),
+    ("ZT-2.toml", include_str!("../../forms/ZT-2.toml")),
 ];
 
 impl Catalogue {
@@ -170,6 +172,11 @@ impl Catalogue {
             for level in &f.unit_levels {
                 if crate::orgs::UnitLevel::parse(level).is_none() {
                     err(format!("form {}", f.code), format!("unknown org-unit level '{level}'"));
+                }
+            }
+            for kind in &f.host_of {
+                if !crate::subjects::carriers::is_kind(kind) {
+                    err(format!("form {}", f.code), format!("unknown carrier kind '{kind}'"));
                 }
             }
             for kind in &f.org_kinds {

@@ -35,6 +35,8 @@ pub(crate) struct Registered {
     kind: String,
     level: String,
     name: String,
+    /// The kinds of carrier it hosts (filled after the read).
+    hosted: Vec<String>,
 }
 
 impl FromRow for Registered {
@@ -49,6 +51,7 @@ impl FromRow for Registered {
             kind: f.text()?,
             level: f.text()?,
             name: f.text()?,
+            hosted: Vec::new(),
         })
     }
 }
@@ -98,11 +101,15 @@ pub async fn import_long(
     let by_org =
         innocity_core::stats::long::check(cat, form, &p, raws).map_err(ImportError::File)?;
     // Organisations by credit code, in one read.
+    let mut hosts = super::hosts(db).await?;
     let registered: HashMap<String, Registered> = db
         .rows::<Registered>(&select::<Registered>(""), vec![])
         .await?
         .into_iter()
-        .map(|o| (o.credit_code.clone(), o))
+        .map(|mut o| {
+            o.hosted = hosts.remove(&o.id).unwrap_or_default();
+            (o.credit_code.clone(), o)
+        })
         .collect();
     let f = cat.form(form).ok_or(StoreError::NotFound)?;
     let unknown = unregistered(f, form, raws, &by_org, &registered);
@@ -145,7 +152,7 @@ fn unregistered(
     for code in by_org.keys() {
         let why = match registered.get(code) {
             None => Some(Unaccepted::Unregistered { code: code.clone() }),
-            Some(o) => (!must_report(f, &o.kind, &o.level)).then(|| Unaccepted::NotReporter {
+            Some(o) => (!must_report(f, &o.kind, &o.level, &o.hosted)).then(|| Unaccepted::NotReporter {
                 organisation: o.name.clone(),
                 form: form.to_string(),
             }),

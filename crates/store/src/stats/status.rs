@@ -213,13 +213,48 @@ fn expected_where(form: &Form, root: &str) -> (String, Vec<Value>) {
         ));
         params.extend(form.unit_levels.iter().map(|k| Value::from(k.clone())));
     }
+    if !form.host_of.is_empty() {
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM carriers c WHERE c.host_id = o.id AND c.status <> 'removed' AND c.kind IN ({}))",
+            vec!["?"; form.host_of.len()].join(", ")
+        ));
+        params.extend(form.host_of.iter().map(|k| Value::from(k.clone())));
+    }
     (sql, params)
 }
 
-/// Whether an organisation of this kind, in a unit of this level, reports the form.
-pub fn must_report(form: &Form, org_kind: &str, unit_level: &str) -> bool {
+/// Whether an organisation of this kind, in a unit of this level, hosting carriers of the kinds
+/// `hosted`, reports the form.
+pub fn must_report(form: &Form, org_kind: &str, unit_level: &str, hosted: &[String]) -> bool {
     (form.org_kinds.is_empty() || form.org_kinds.iter().any(|k| k == org_kind))
         && (form.unit_levels.is_empty() || form.unit_levels.iter().any(|l| l == unit_level))
+        && (form.host_of.is_empty() || hosted.iter().any(|k| form.host_of.contains(k)))
+}
+
+/// The kinds of carrier (not removed) each host organisation holds.
+pub async fn hosts(db: &Db) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+    let pairs = db
+        .read(
+            "SELECT DISTINCT host_id, kind FROM carriers WHERE status <> 'removed' ORDER BY host_id, kind",
+            vec![],
+            |r| Ok((r.int(0)?, r.text(1)?)),
+        )
+        .await?;
+    let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    for (host, kind) in pairs {
+        out.entry(host).or_default().push(kind);
+    }
+    Ok(out)
+}
+
+/// The kinds of carrier (not removed) an organisation hosts.
+pub async fn hosted_kinds(db: &Db, organisation_id: i64) -> Result<Vec<String>> {
+    db.read(
+        "SELECT DISTINCT kind FROM carriers WHERE host_id = ? AND status <> 'removed' ORDER BY kind",
+        vec![organisation_id.into()],
+        |r| r.text(0),
+    )
+    .await
 }
 
 /// Everyone in the subtree of `root` who must report the form for the period, and their status.

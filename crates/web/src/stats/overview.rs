@@ -80,7 +80,9 @@ pub async fn overview(State(state): State<AppState>, a: Auth<ViewStats>) -> AppR
             let level = state.unit(org.org_unit_id).await?.map(|u| u.level).unwrap_or_default();
             let returns = store::returns_of(&state.db, org.id).await?;
             reminders = store::reminders_for(&state.db, org.id, 10).await?;
-            for f in cat.forms.iter().filter(|f| store::must_report(f, &org.kind, &level)) {
+            let hosted = store::hosted_kinds(&state.db, org.id).await?;
+            for f in cat.forms.iter().filter(|f| store::must_report(f, &org.kind, &level, &hosted))
+            {
                 let mut periods = Vec::new();
                 for p in recent_periods(
                     f,
