@@ -80,6 +80,11 @@ async fn seed_the_rest(
         "创新主体 / subjects: {} 份资质证书 certificates, {} 份企业自评 self-evaluations, {} 家企业入培育库 in cultivation pools",
         sub.certificates, sub.evaluations, sub.pool_entries
     );
+    let zt = demo::carriers::seed_carriers(db).await.map_err(|e| format!("demo carriers: {e}"))?;
+    println!(
+        "创新平台与载体 / carriers: {} 个平台载体 carriers, {} 份年度报表 annual returns, {} 个年度评价等次 grades",
+        zt.carriers, zt.returns, zt.grades
+    );
     Ok(s)
 }
 

@@ -447,6 +447,8 @@ mod tests {
         let e = Catalogue::from_toml("[[form]]\ncode = \"F\"\nname_zh = \"x\"\nname_en = \"x\"\nkind = \"grid\"\nperiodicity = \"year\"\nunit_levels = [\"galaxy\"]\nelements = [\"NOPE\"]\n").unwrap_err();
         assert_eq!(e[0].to_string(), "form F: unknown element 'NOPE'");
         assert_eq!(e[1].to_string(), "form F: unknown org-unit level 'galaxy'");
+        let e = Catalogue::from_toml("[[form]]\ncode = \"F\"\nname_zh = \"x\"\nname_en = \"x\"\nkind = \"roster\"\nperiodicity = \"year\"\nhost_of = [\"castle\"]\nelements = []\n").unwrap_err();
+        assert_eq!(e[0].to_string(), "form F: unknown carrier kind 'castle'");
         let e = Catalogue::from_files([("mine.toml".to_string(), "[[form]\n".to_string())])
             .unwrap_err();
         assert!(e[0].place.starts_with("mine.toml, line 1"), "{}", e[0].place);

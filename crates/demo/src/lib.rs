@@ -1,6 +1,7 @@
 //! Demo data: the Lanzhou–Baiyin pilot zone (seed 004, 专栏5–8), organisations with valid credit
 //! codes whose names come from real Chinese research keywords, and one account per role.
 mod accounts;
+pub mod carriers;
 pub mod challenges;
 pub mod contracts;
 pub mod experts;

@@ -432,8 +432,21 @@ mod tests {
             .await,
         ];
         results.extend(statistics_rows(db).await);
+        results.extend(subjects_rows(db).await);
         let failures: Vec<String> = results.into_iter().filter_map(|r| r.err()).collect();
         assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    /// The innovation subjects' row types.
+    async fn subjects_rows(db: &Db) -> Vec<std::result::Result<(), String>> {
+        vec![
+            check::<crate::subjects::pools::PoolEntry>(db).await,
+            check::<crate::subjects::pools::Visit>(db).await,
+            check::<crate::subjects::carriers::Carrier>(db).await,
+            check::<crate::subjects::carriers::Partner>(db).await,
+            check::<crate::subjects::carriers::GradeRow>(db).await,
+            check::<crate::subjects::carriers::Evaluation>(db).await,
+        ]
     }
 
     /// The statistics' row types (some need parameters or a GROUP BY).

@@ -33,6 +33,18 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("ZT-2.toml", include_str!("../../forms/ZT-2.toml")),
 ];
 
+/// The org-unit levels, organisation types and carrier kinds a form names that do not exist.
+fn unknown_reporters(f: &Form) -> Vec<String> {
+    let levels = f.unit_levels.iter().filter(|l| crate::orgs::UnitLevel::parse(l).is_none());
+    let kinds = f.org_kinds.iter().filter(|k| crate::orgs::OrgKind::parse(k).is_none());
+    let hosts = f.host_of.iter().filter(|k| !crate::subjects::carriers::is_kind(k));
+    levels
+        .map(|l| format!("unknown org-unit level '{l}'"))
+        .chain(kinds.map(|k| format!("unknown organisation type '{k}'")))
+        .chain(hosts.map(|k| format!("unknown carrier kind '{k}'")))
+        .collect()
+}
+
 impl Catalogue {
     /// Reads and checks a definitions file: syntax (with line and column), then references.
     pub fn from_toml(text: &str) -> Result<Catalogue, Vec<DefinitionError>> {
@@ -169,20 +181,8 @@ impl Catalogue {
                     err(format!("form {}", f.code), format!("unknown element '{code}'"));
                 }
             }
-            for level in &f.unit_levels {
-                if crate::orgs::UnitLevel::parse(level).is_none() {
-                    err(format!("form {}", f.code), format!("unknown org-unit level '{level}'"));
-                }
-            }
-            for kind in &f.host_of {
-                if !crate::subjects::carriers::is_kind(kind) {
-                    err(format!("form {}", f.code), format!("unknown carrier kind '{kind}'"));
-                }
-            }
-            for kind in &f.org_kinds {
-                if crate::orgs::OrgKind::parse(kind).is_none() {
-                    err(format!("form {}", f.code), format!("unknown organisation type '{kind}'"));
-                }
+            for problem in unknown_reporters(f) {
+                err(format!("form {}", f.code), problem);
             }
             if f.closes_after_days < f.opens_after_days {
                 err(

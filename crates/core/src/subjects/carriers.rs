@@ -140,7 +140,9 @@ impl CarrierInput {
         }
         let recognised_on = NaiveDate::parse_from_str(self.recognised_on.trim(), "%Y-%m-%d");
         match recognised_on {
-            Ok(d) if d > today => errors.push(problem("recognised_on", "carrier.err.future", vec![])),
+            Ok(d) if d > today => {
+                errors.push(problem("recognised_on", "carrier.err.future", vec![]))
+            }
             Ok(_) => {}
             Err(_) => errors.push(problem(
                 "recognised_on",

@@ -152,9 +152,8 @@ fn unregistered(
     for code in by_org.keys() {
         let why = match registered.get(code) {
             None => Some(Unaccepted::Unregistered { code: code.clone() }),
-            Some(o) => (!must_report(f, &o.kind, &o.level, &o.hosted)).then(|| Unaccepted::NotReporter {
-                organisation: o.name.clone(),
-                form: form.to_string(),
+            Some(o) => (!must_report(f, &o.kind, &o.level, &o.hosted)).then(|| {
+                Unaccepted::NotReporter { organisation: o.name.clone(), form: form.to_string() }
             }),
         };
         if let Some(why) = why {

@@ -132,8 +132,7 @@ pub struct Evaluation {
 
 impl FromRow for Evaluation {
     const TABLE: &'static str = "carrier_evaluations";
-    const FROM: &'static str =
-        "carrier_evaluations e JOIN review_rounds r ON r.id = e.round_id";
+    const FROM: &'static str = "carrier_evaluations e JOIN review_rounds r ON r.id = e.round_id";
     columns!("e.kind", "e.year", "e.round_id", "r.status");
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(Evaluation {
@@ -195,7 +194,10 @@ async fn log(
 
 async fn organisation_by_code(tx: &Tx, code: &str) -> Result<Option<(i64, String)>> {
     Ok(tx
-        .query_one("SELECT id, unit_path FROM organisations WHERE credit_code = ?", vec![code.into()])
+        .query_one(
+            "SELECT id, unit_path FROM organisations WHERE credit_code = ?",
+            vec![code.into()],
+        )
         .await?
         .map(|r| {
             (r.try_get_by_index::<i64>(0).unwrap_or(0), r.try_get_by_index(1).unwrap_or_default())

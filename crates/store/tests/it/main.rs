@@ -26,6 +26,7 @@ mod accounts;
 mod audit;
 mod audit_anchor;
 mod backup;
+mod carriers;
 mod checks_in_the_write;
 mod market;
 mod orgs;

@@ -69,11 +69,7 @@ fn grade_name(lang: Lang, code: &str) -> String {
     t(lang, &format!("carrier.grade.{code}")).to_string()
 }
 
-async fn grading(
-    state: &AppState,
-    lang: Lang,
-    e: &EvaluationLine,
-) -> AppResult<Vec<GradingLine>> {
+async fn grading(state: &AppState, lang: Lang, e: &EvaluationLine) -> AppResult<Vec<GradingLine>> {
     let scores = store::scores(&state.db, e.round_id).await?;
     let q = CarrierQuery { kind: Some(e.kind_code.clone()), ..CarrierQuery::default() };
     let mut out = Vec::new();
@@ -187,9 +183,7 @@ async fn start(
         let message = t(ctx.lang, "carrier.err.kind").to_string();
         return Ok(Err(super::api::invalid(ctx, vec![("kind".into(), message)])));
     }
-    store::start_evaluation(&state.db, &f.kind, f.year, demand, deadline, ctx.actor())
-        .await
-        .map(Ok)
+    store::start_evaluation(&state.db, &f.kind, f.year, demand, deadline, ctx.actor()).await.map(Ok)
 }
 
 /// Starts a kind's evaluation of a year.
@@ -335,6 +329,7 @@ pub async fn api_grade(
     let ctx = &a.ctx;
     let c = own_carrier(&state, ctx, &a.principal.scope, &id).await?;
     let f: ApiGradeInput = crate::api::json_body(ctx, &headers, &body)?;
-    let g = change(ctx, store::grade(&state.db, c.id, f.year, &f.grade, &f.note, ctx.actor()).await)?;
+    let g =
+        change(ctx, store::grade(&state.db, c.id, f.year, &f.grade, &f.note, ctx.actor()).await)?;
     Ok(Json(g.into()))
 }

@@ -54,19 +54,23 @@ pub fn refusal(lang: Lang, r: &CarrierRefusal) -> (String, String) {
     use CarrierRefusal as R;
     let (field, message) = match r {
         R::Unknown { field, credit_code } => {
-            (*field, tf(lang, "carrier.err.unknown", &[credit_code.clone()]))
+            (*field, tf(lang, "carrier.err.unknown", std::slice::from_ref(credit_code)))
         }
         R::HostOutOfScope { credit_code } => {
-            ("host_credit_code", tf(lang, "carrier.err.scope", &[credit_code.clone()]))
+            ("host_credit_code", tf(lang, "carrier.err.scope", std::slice::from_ref(credit_code)))
         }
-        R::Taken { name } => ("name", tf(lang, "carrier.err.taken", &[name.clone()])),
+        R::Taken { name } => ("name", tf(lang, "carrier.err.taken", std::slice::from_ref(name))),
         R::Started => ("kind", t(lang, "carrier.err.started").to_string()),
         R::NoneToEvaluate => ("kind", t(lang, "carrier.err.none").to_string()),
         R::ExpertsFirst => ("year", t(lang, "carrier.err.experts_first").to_string()),
         R::Graded => ("year", t(lang, "carrier.err.graded").to_string()),
         R::ReasonNeeded { suggested } => (
             "note",
-            tf(lang, "carrier.err.reason", &[t(lang, &format!("carrier.grade.{suggested}")).into()]),
+            tf(
+                lang,
+                "carrier.err.reason",
+                &[t(lang, &format!("carrier.grade.{suggested}")).into()],
+            ),
         ),
         R::Grade => ("grade", t(lang, "carrier.err.grade").to_string()),
         R::Removed => ("grade", t(lang, "carrier.err.removed").to_string()),
@@ -145,7 +149,11 @@ pub fn count_lines(lang: Lang, counts: &[store::Count]) -> Vec<CountLine> {
                 })
                 .collect();
             let total: i64 = by_level.iter().sum();
-            (total > 0).then(|| CountLine { kind: lang.pick(k.1, k.2).to_string(), by_level, total })
+            (total > 0).then(|| CountLine {
+                kind: lang.pick(k.1, k.2).to_string(),
+                by_level,
+                total,
+            })
         })
         .collect()
 }
@@ -246,7 +254,9 @@ pub async fn register(
         Ok(c) => {
             let path = reach(&state, ctx, &a.principal.scope, None).await?;
             match store::register(&state.db, &c, &path, ctx.actor()).await {
-                Ok(id) => return Ok(Redirect::to(&format!("/subjects/carriers/{id}")).into_response()),
+                Ok(id) => {
+                    return Ok(Redirect::to(&format!("/subjects/carriers/{id}")).into_response());
+                }
                 Err(StoreError::Carriers(r)) => vec![refusal(ctx.lang, &r)],
                 Err(e) => return Err(e.into()),
             }
@@ -265,11 +275,7 @@ pub struct FigureLine {
 }
 
 /// The carrier's annual figures, each element named from the statistics catalogue.
-pub async fn figure_lines(
-    state: &AppState,
-    ctx: &Ctx,
-    c: &Carrier,
-) -> AppResult<Vec<FigureLine>> {
+pub async fn figure_lines(state: &AppState, ctx: &Ctx, c: &Carrier) -> AppResult<Vec<FigureLine>> {
     let lang = ctx.lang;
     let cat = crate::stats::catalogue(state, ctx).await?;
     Ok(store::annual_returns(&state.db, c)

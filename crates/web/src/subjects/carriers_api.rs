@@ -130,12 +130,13 @@ pub async fn api_register(
         field: i.field,
         recognised_on: i.recognised_on,
     };
-    let c = input.check(ctx.today()).map_err(|p| {
-        super::api::invalid(ctx, crate::orgs::field_messages(ctx.lang, &p))
-    })?;
+    let c = input
+        .check(ctx.today())
+        .map_err(|p| super::api::invalid(ctx, crate::orgs::field_messages(ctx.lang, &p)))?;
     let path = reach(&state, ctx, &a.principal.scope, None).await?;
     let id = change(ctx, store::register(&state.db, &c, &path, ctx.actor()).await)?;
-    let made = store::carrier(&state.db, id).await?.ok_or_else(crate::error::AppError::not_found)?;
+    let made =
+        store::carrier(&state.db, id).await?.ok_or_else(crate::error::AppError::not_found)?;
     Ok(Json(api_carrier(made)))
 }
 

@@ -42,6 +42,8 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/subjects/precheck", vec!["admin", "bureau", "zone", "zone2"]),
         ("/subjects/certificates", vec!["admin", "bureau", "zone", "zone2"]),
         ("/subjects/pools", vec!["admin", "bureau", "zone", "zone2"]),
+        ("/subjects/carriers", vec!["admin", "bureau", "zone", "zone2"]),
+        ("/subjects/carriers/evaluations", vec!["admin", "bureau"]),
     ];
     let mut sessions = Vec::new();
     for r in ROLES {
@@ -64,7 +66,11 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
             }
         }
     }
-    // Public pages are open to all.
+    public_pages_are_open_to_all(&t).await;
+}
+
+/// The pages and API reads everyone may use without signing in.
+async fn public_pages_are_open_to_all(t: &TestApp) {
     for path in [
         "/",
         "/login",
@@ -81,6 +87,8 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         "/api/v1/market/challenges",
         "/api/v1/market/achievements",
         "/api/v1/market/figures",
+        "/public/carriers",
+        "/api/v1/public/carriers",
     ] {
         assert_eq!(t.get(&Session::default(), path).await.status, StatusCode::OK, "{path}");
     }

@@ -17,5 +17,6 @@ mod projects;
 mod sign_in;
 mod stats;
 mod subjects;
+mod subjects_carriers;
 mod subjects_certificates;
 mod subjects_pools;
