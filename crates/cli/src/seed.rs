@@ -85,6 +85,11 @@ async fn seed_the_rest(
         "创新平台与载体 / carriers: {} 个平台载体 carriers, {} 份年度报表 annual returns, {} 个年度评价等次 grades",
         zt.carriers, zt.returns, zt.grades
     );
+    let tl = demo::talent::seed_talent(db).await.map_err(|e| format!("demo talent: {e}"))?;
+    println!(
+        "人才与团队 / talent: {} 名人才 people, {} 个创新团队 teams, {} 份年度报告 yearly reports",
+        tl.people, tl.teams, tl.reports
+    );
     Ok(s)
 }
 

@@ -8,5 +8,6 @@ pub mod exact;
 pub mod gaps;
 pub mod hnte;
 pub mod sme;
+pub mod talent;
 
 pub use exact::{Amount, AmountError, Frac};

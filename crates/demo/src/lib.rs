@@ -11,6 +11,7 @@ mod organisations;
 pub mod projects;
 mod stats;
 pub mod subjects;
+pub mod talent;
 mod units;
 
 use innocity_core::access::Role;

@@ -47,6 +47,8 @@ pub enum StoreError {
     Pools(crate::subjects::pools::PoolRefusal),
     #[error("refused: {0:?}")]
     Carriers(crate::subjects::carriers::CarrierRefusal),
+    #[error("refused: {0:?}")]
+    Talent(crate::subjects::talent::TalentRefusal),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
     /// A stored value does not read as what its column holds (a date that is no date, JSON

@@ -446,6 +446,9 @@ mod tests {
             check::<crate::subjects::carriers::Partner>(db).await,
             check::<crate::subjects::carriers::GradeRow>(db).await,
             check::<crate::subjects::carriers::Evaluation>(db).await,
+            check::<crate::subjects::talent::TalentRow>(db).await,
+            check::<crate::subjects::talent::TeamRow>(db).await,
+            check::<crate::subjects::talent::Report>(db).await,
         ]
     }
 

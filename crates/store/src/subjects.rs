@@ -125,4 +125,5 @@ pub mod pools;
 mod precheck;
 pub use precheck::*;
 mod records;
+pub mod talent;
 pub use records::*;

@@ -41,6 +41,7 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/subjects/certificates", "nav.certificates", Capability::ManageSubjects),
     ("/subjects/pools", "nav.pools", Capability::ManageSubjects),
     ("/subjects/carriers", "nav.carriers", Capability::ManageSubjects),
+    ("/subjects/talent", "nav.talent", Capability::ManageSubjects),
     ("/projects/board", "nav.board", Capability::ManageProjects),
     ("/programmes", "nav.programmes", Capability::ManageProjects),
     ("/experts", "nav.experts", Capability::ManageExperts),

@@ -14,6 +14,9 @@ pub mod pools;
 mod precheck;
 mod results;
 mod self_evaluation;
+pub mod talent;
+pub mod talent_api;
+pub mod teams;
 
 /// The self-evaluation pages and API, the pre-check of enterprises.
 pub fn routes() -> axum::Router<crate::app::AppState> {
@@ -59,4 +62,19 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
         )
         .route("/public/carriers", get(carriers_api::directory_page))
         .route("/api/v1/public/carriers", get(carriers_api::api_directory))
+        .route("/subjects/talent", get(talent::page).post(talent::add))
+        .route("/subjects/talent/{id}", get(talent::view))
+        .route("/subjects/talent/{id}/reports", post(talent::file_report))
+        .route("/subjects/teams", get(teams::page).post(teams::add))
+        .route("/subjects/teams/{id}", get(teams::view))
+        .route("/subjects/teams/{id}/reports", post(teams::file_report))
+        .route(
+            "/api/v1/subjects/talent",
+            get(talent_api::api_people).post(talent_api::api_add_person),
+        )
+        .route("/api/v1/subjects/talent/{id}", get(talent_api::api_person_detail))
+        .route("/api/v1/subjects/talent/{id}/reports", post(talent_api::api_person_report))
+        .route("/api/v1/subjects/teams", get(talent_api::api_teams).post(talent_api::api_add_team))
+        .route("/api/v1/subjects/teams/{id}", get(talent_api::api_team_detail))
+        .route("/api/v1/subjects/teams/{id}/reports", post(talent_api::api_team_report))
 }

@@ -33,3 +33,4 @@ mod orgs;
 mod projects_flow;
 mod stats;
 mod subjects;
+mod talent;

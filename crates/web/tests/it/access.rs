@@ -44,6 +44,8 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/subjects/pools", vec!["admin", "bureau", "zone", "zone2"]),
         ("/subjects/carriers", vec!["admin", "bureau", "zone", "zone2"]),
         ("/subjects/carriers/evaluations", vec!["admin", "bureau"]),
+        ("/subjects/talent", vec!["admin", "bureau", "zone", "zone2"]),
+        ("/subjects/teams", vec!["admin", "bureau", "zone", "zone2"]),
     ];
     let mut sessions = Vec::new();
     for r in ROLES {

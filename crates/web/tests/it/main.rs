@@ -20,3 +20,4 @@ mod subjects;
 mod subjects_carriers;
 mod subjects_certificates;
 mod subjects_pools;
+mod subjects_talent;
