@@ -90,6 +90,7 @@ async fn seed_the_rest(
         "人才与团队 / talent: {} 名人才 people, {} 个创新团队 teams, {} 份年度报告 yearly reports",
         tl.people, tl.teams, tl.reports
     );
+    demo::count_subjects(db).await.map_err(|e| format!("demo subject counts: {e}"))?;
     Ok(s)
 }
 

@@ -85,6 +85,21 @@ async fn register_contracts(
     Ok(n)
 }
 
+/// The indicators counted from the innovation subjects' registers (certificates, carriers,
+/// talent), for every year the registers hold, once the demo's subjects are seeded.
+pub async fn count_subjects(db: &Db) -> Result<usize> {
+    let actor = innocity_store::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
+    let this_year = chrono::Datelike::year(&db.clock.today());
+    let years: Vec<i32> = (2010..=this_year).collect();
+    let mut n = 0;
+    for f in Framework::built_in() {
+        if f.targets.iter().any(|t| t.register.as_deref().is_some_and(|r| r != "tech_contracts")) {
+            n += innocity_store::indicators::from_register(db, &f, &years, actor).await?;
+        }
+    }
+    Ok(n)
+}
+
 /// Each indicator's yearly values for the pilot zone as a whole and for each zone, the noise
 /// drawn from one sequence in that order.
 fn zone_values(f: &Framework, root: &OrgUnit, zones: &[&OrgUnit]) -> Vec<IndicatorValue> {

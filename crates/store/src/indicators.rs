@@ -193,24 +193,31 @@ pub async fn from_statistics(
 
 /// Indicator values computed from the registers the platform keeps (targets with `register`):
 /// for `tech_contracts`, the 合同成交额 of the contracts registered in each year and not
-/// cancelled, by the registrant's unit and every unit above it (source `register`); a unit
-/// with none has 0. Returns the values written.
+/// cancelled, by the registrant's unit and every unit above it; for the innovation subjects'
+/// registers (`subjects::registers`), the count of records under each unit. Source `register`;
+/// a unit with none has 0; a subjects' register writes nothing for years before its first
+/// record. Returns the values written.
 pub async fn from_register(
     db: &Db,
     framework: &innocity_core::indicators::targets::Framework,
     years: &[i32],
     actor: Actor<'_>,
 ) -> Result<usize> {
-    let targets: Vec<_> = framework
-        .targets
-        .iter()
-        .filter(|t| t.register.as_deref() == Some("tech_contracts"))
-        .collect();
+    let targets: Vec<_> = framework.targets.iter().filter(|t| t.register.is_some()).collect();
     if targets.is_empty() {
         return Ok(0);
     }
     let units = crate::orgs::units(db).await?;
     let mut out = Vec::new();
+    let value = |t: &innocity_core::indicators::targets::Target, unit: i64, year: i32, value| {
+        IndicatorValue {
+            indicator: t.code.clone(),
+            org_unit_id: unit,
+            period: year.to_string(),
+            value,
+            source: "register".into(),
+        }
+    };
     for &year in years {
         let (Some(from), Some(to)) = (
             chrono::NaiveDate::from_ymd_opt(year, 1, 1),
@@ -218,23 +225,27 @@ pub async fn from_register(
         ) else {
             continue;
         };
-        let contracts = crate::market::contracts::registered_between(db, from, to).await?;
-        for u in &units {
-            let fen: i64 = contracts
-                .iter()
-                .filter(|c| c.unit_path.starts_with(&u.path))
-                .map(|c| c.amount.fen())
-                .sum();
-            // Every unit gets its value, zero too: a cancelled contract must leave the total.
-            for t in &targets {
-                if let Some(value) = t.money_in_unit(fen) {
-                    out.push(IndicatorValue {
-                        indicator: t.code.clone(),
-                        org_unit_id: u.id,
-                        period: year.to_string(),
-                        value,
-                        source: "register".into(),
-                    });
+        for t in &targets {
+            let register = t.register.as_deref().unwrap_or_default();
+            if register == "tech_contracts" {
+                let contracts = crate::market::contracts::registered_between(db, from, to).await?;
+                for u in &units {
+                    let fen: i64 = contracts
+                        .iter()
+                        .filter(|c| c.unit_path.starts_with(&u.path))
+                        .map(|c| c.amount.fen())
+                        .sum();
+                    // Every unit gets its value, zero too: a cancelled contract must leave the total.
+                    if let Some(v) = t.money_in_unit(fen) {
+                        out.push(value(t, u.id, year, v));
+                    }
+                }
+            } else if let Some(paths) =
+                crate::subjects::registers::counted(db, register, year).await?
+            {
+                for u in &units {
+                    let n = paths.iter().filter(|p| p.starts_with(&u.path)).count();
+                    out.push(value(t, u.id, year, n as f64));
                 }
             }
         }

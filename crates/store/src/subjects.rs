@@ -125,5 +125,6 @@ pub mod pools;
 mod precheck;
 pub use precheck::*;
 mod records;
+pub mod registers;
 pub mod talent;
 pub use records::*;

@@ -68,14 +68,41 @@ pub struct Target {
     pub stats_form: Option<String>,
     #[serde(default)]
     pub stats_formula: Option<String>,
-    /// Computed from a register the platform keeps instead of typed in: `tech_contracts` (the
-    /// registered technology contracts' 合同成交额, in the target's unit).
+    /// Computed from a register the platform keeps instead of typed in ([`is_register`]):
+    /// `tech_contracts` (the registered technology contracts' 合同成交额, in the target's unit),
+    /// or a count of innovation subjects.
     #[serde(default)]
     pub register: Option<String>,
 }
 
 fn one() -> f64 {
     1.0
+}
+
+/// The registers an indicator may be computed from: `tech_contracts` (合同成交额); counts of
+/// `high_tech` (高企 certificates valid at the year's end), `high_tech_new` (issued in the year),
+/// `tech_sme` (科小 valid at the year's end), `carriers` (every kind), `carriers:rd` (the R&D
+/// platforms: key labs, engineering research centres, enterprise technology centres, new-type
+/// R&D institutions), `carriers:<kind>`, `talent:<programme>` (people supported in the year) and
+/// `teams`.
+pub fn is_register(code: &str) -> bool {
+    use crate::subjects::{carriers, talent};
+    match code.split_once(':') {
+        None => {
+            matches!(
+                code,
+                "tech_contracts"
+                    | "high_tech"
+                    | "high_tech_new"
+                    | "tech_sme"
+                    | "carriers"
+                    | "teams"
+            )
+        }
+        Some(("carriers", kind)) => kind == "rd" || carriers::is_kind(kind),
+        Some(("talent", programme)) => talent::is_programme(programme),
+        _ => false,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -122,6 +149,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("lanbai-2020.toml", include_str!("../../frameworks/lanbai-2020.toml")),
     ("city-2015.toml", include_str!("../../frameworks/city-2015.toml")),
     ("baiyin-2015.toml", include_str!("../../frameworks/baiyin-2015.toml")),
+    ("subjects-2020.toml", include_str!("../../frameworks/subjects-2020.toml")),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -160,6 +188,11 @@ impl Framework {
             }
             if t.weight < 0.0 {
                 err(format!("negative weight {}", t.weight));
+            }
+            if let Some(r) = &t.register
+                && !is_register(r)
+            {
+                err(format!("unknown register '{r}'"));
             }
             if t.path == PathKind::Growth && (t.baseline <= 0.0 || t.target <= 0.0) {
                 err("a constant-growth path needs a positive baseline and target".into());
@@ -372,6 +405,24 @@ pub fn trend(target: &Target, points: &[(i32, f64)], n: usize) -> Trend {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn registers_are_the_platforms_own_and_nothing_else() {
+        for ok in [
+            "tech_contracts",
+            "high_tech",
+            "carriers",
+            "carriers:rd",
+            "carriers:incubator",
+            "talent:commissioner",
+            "teams",
+        ] {
+            assert!(super::is_register(ok), "{ok}");
+        }
+        for bad in ["", "carriers:castle", "talent:", "talent:teams", "patents", "high_tech:rd"] {
+            assert!(!super::is_register(bad), "{bad}");
+        }
+    }
+
     use super::*;
 
     fn rd() -> Target {

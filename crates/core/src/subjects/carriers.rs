@@ -39,6 +39,10 @@ pub fn kinds_filing(form: &str) -> Vec<&'static str> {
     KINDS.iter().filter(|k| k.3 == form).map(|k| k.0).collect()
 }
 
+/// The R&D platforms seed 004 counts toward its 500 (研发平台).
+pub const RD_PLATFORMS: [&str; 4] =
+    ["key_lab", "engineering_centre", "enterprise_centre", "new_rd"];
+
 /// Levels of recognition, highest first.
 pub const LEVELS: [&str; 3] = ["national", "provincial", "city"];
 

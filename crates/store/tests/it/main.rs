@@ -32,5 +32,6 @@ mod market;
 mod orgs;
 mod projects_flow;
 mod stats;
+mod subject_counts;
 mod subjects;
 mod talent;

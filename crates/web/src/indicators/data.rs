@@ -159,6 +159,9 @@ pub async fn refresh(
     let periods: Vec<String> = (last - 4..=last).map(|y| y.to_string()).collect();
     let mut n =
         innocity_store::indicators::from_statistics(&state.db, &f, &periods, ctx.actor()).await?;
+    // The registers (contracts, certificates, carriers, talent) up to the running year.
+    let years: Vec<i32> = (last - 4..=last + 1).collect();
+    n += innocity_store::indicators::from_register(&state.db, &f, &years, ctx.actor()).await?;
     n += innocity_store::indicators::aggregate(&state.db, &f, ctx.actor()).await?;
     Ok(axum::response::Redirect::to(&format!("/indicators/{}?notice=refreshed&n={n}", f.code))
         .into_response())
