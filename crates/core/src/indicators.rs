@@ -1,4 +1,5 @@
 //! Indicators: the formula language shared by indicators and statistical validation rules.
 pub mod compute;
 pub mod formula;
+pub mod registers;
 pub mod targets;

@@ -1,0 +1,47 @@
+//! The registers the platform keeps that an indicator may be computed from instead of typed in.
+/// The registers an indicator may be computed from: `tech_contracts` (合同成交额); counts of
+/// `high_tech` (高企 certificates valid at the year's end), `high_tech_new` (issued in the year),
+/// `tech_sme` (科小 valid at the year's end), `carriers` (every kind), `carriers:rd` (the R&D
+/// platforms: key labs, engineering research centres, enterprise technology centres, new-type
+/// R&D institutions), `carriers:<kind>`, `talent:<programme>` (people supported in the year) and
+/// `teams`.
+pub fn is_register(code: &str) -> bool {
+    use crate::subjects::{carriers, talent};
+    match code.split_once(':') {
+        None => {
+            matches!(
+                code,
+                "tech_contracts"
+                    | "high_tech"
+                    | "high_tech_new"
+                    | "tech_sme"
+                    | "carriers"
+                    | "teams"
+            )
+        }
+        Some(("carriers", kind)) => kind == "rd" || carriers::is_kind(kind),
+        Some(("talent", programme)) => talent::is_programme(programme),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn registers_are_the_platforms_own_and_nothing_else() {
+        for ok in [
+            "tech_contracts",
+            "high_tech",
+            "carriers",
+            "carriers:rd",
+            "carriers:incubator",
+            "talent:commissioner",
+            "teams",
+        ] {
+            assert!(super::is_register(ok), "{ok}");
+        }
+        for bad in ["", "carriers:castle", "talent:", "talent:teams", "patents", "high_tech:rd"] {
+            assert!(!super::is_register(bad), "{bad}");
+        }
+    }
+}
