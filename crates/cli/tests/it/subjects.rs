@@ -59,6 +59,52 @@ fn browser_an_enterprise_self_evaluates_and_the_bureau_sees_every_precheck() {
     assert!(b.exists("#precheck tbody tr"));
     b.screenshot("precheck-bureau");
     an_officer_works_the_pool(&b, &base);
+    the_bureau_keeps_carriers_and_talent(&b, &base);
+}
+
+/// The bureau's registry of carriers (counts, a carrier's figures and grades, a registration
+/// with a mistake named), the evaluations, talent and a team, and the public directory.
+fn the_bureau_keeps_carriers_and_talent(b: &Browser, base: &str) {
+    sign_in(b, base, "bureau");
+    b.go(&format!("{base}/subjects/carriers?kind=incubator"));
+    assert!(b.exists("#carrier-counts") && b.exists("#carriers tbody tr"));
+    b.screenshot("carriers-bureau");
+    b.click("#carriers tbody tr:first-child a");
+    b.wait_for(|| b.exists("#carrier-code"));
+    assert!(b.text("#figures").contains("在孵企业"), "{}", b.text("#figures"));
+    assert!(b.exists("#grades table"), "graded in the demo's years");
+    b.screenshot("carrier-detail");
+    b.go(&format!("{base}/subjects/carriers"));
+    b.type_into("#name", "兰州新区生物医药众创空间");
+    b.choose("#kind", "maker_space");
+    b.type_into("#host_credit_code", "91620100MA71234560");
+    b.choose("#recognised_on", "2025-06-30");
+    b.click("#carrier-save");
+    b.wait_for(|| b.exists("#err-host_credit_code"));
+    assert!(
+        b.text("#err-host_credit_code").contains("校验码"),
+        "{}",
+        b.text("#err-host_credit_code")
+    );
+    assert_eq!(b.value("#name"), "兰州新区生物医药众创空间", "what was typed is kept");
+    b.screenshot("carrier-register-error");
+    b.go(&format!("{base}/subjects/carriers/evaluations"));
+    assert!(b.text("#evaluations").contains("评审中"));
+    b.click("#evaluations a.grade-link");
+    b.wait_for(|| b.exists("#grading"));
+    b.screenshot("carrier-evaluations");
+    b.go(&format!("{base}/subjects/talent?programme=commissioner"));
+    assert!(b.text("#people").contains("镇"), "commissioners' townships");
+    b.screenshot("talent-commissioners");
+    b.go(&format!("{base}/subjects/teams"));
+    b.click("#teams tbody tr:first-child a");
+    b.wait_for(|| b.exists("#members"));
+    assert!(b.text("#members").contains("带头人"));
+    b.screenshot("team-detail");
+    b.clear_cookies();
+    b.go(&format!("{base}/public/carriers"));
+    assert!(b.exists("#directory tbody tr") && b.exists("#carrier-counts"));
+    b.screenshot("carriers-public-directory");
 }
 
 /// A zone officer works the pool: a new candidate in, a visit recorded, the load kept.

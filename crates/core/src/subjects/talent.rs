@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate};
 pub const PROGRAMMES: [(&str, &str, &str, u32); 5] = [
     ("talent_pool", "人才池", "Talent pool", 3),
     ("leading_talent", "科技领军人才", "Leading talent", 5),
-    ("innovation_team", "创新团队", "Innovation team", 3),
+    ("innovation_team", "创新团队成员", "Innovation team member", 3),
     ("commissioner", "科技特派员", "S&T commissioner", 3),
     ("three_regions", "三区人才", "Three-regions talent", 3),
 ];

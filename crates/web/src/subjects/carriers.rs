@@ -124,7 +124,7 @@ pub fn line(lang: Lang, c: &Carrier) -> CarrierLine {
         level: t(lang, &format!("carrier.level.{}", c.level)).to_string(),
         host: c.host.clone(),
         field: c.field.clone(),
-        recognised_on: c.recognised_on.format("%Y年%m月%d日").to_string(),
+        recognised_on: super::talent::day(lang, c.recognised_on),
         status: t(lang, &format!("carrier.status.{}", c.status)).to_string(),
         status_code: c.status.clone(),
     }
@@ -278,9 +278,18 @@ pub struct FigureLine {
 pub async fn figure_lines(state: &AppState, ctx: &Ctx, c: &Carrier) -> AppResult<Vec<FigureLine>> {
     let lang = ctx.lang;
     let cat = crate::stats::catalogue(state, ctx).await?;
+    let order = |code: &str| {
+        let form =
+            cat.form(innocity_core::subjects::carriers::form_of(&c.kind).unwrap_or_default());
+        form.and_then(|f| f.elements.iter().position(|e| e == code)).unwrap_or(usize::MAX)
+    };
     Ok(store::annual_returns(&state.db, c)
         .await?
         .into_iter()
+        .map(|mut r| {
+            r.values.sort_by_key(|(code, _)| order(code));
+            r
+        })
         .map(|r| FigureLine {
             period: r.period,
             status: t(lang, &format!("status.{}", r.status)).to_string(),

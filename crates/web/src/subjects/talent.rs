@@ -92,9 +92,12 @@ pub async fn own_person(
         .ok_or_else(|| ctx.err(AppError::not_found()))
 }
 
-/// A date as officials write it.
-pub fn day(d: NaiveDate) -> String {
-    d.format("%Y年%m月%d日").to_string()
+/// A date as officials write it (2026年03月01日), or `2026-03-01` in English.
+pub fn day(lang: Lang, d: NaiveDate) -> String {
+    match lang {
+        Lang::Zh => d.format("%Y年%m月%d日").to_string(),
+        Lang::En => d.to_string(),
+    }
 }
 
 struct PersonLine {
@@ -164,9 +167,9 @@ async fn page_with(
             programme: programme_name(lang, &p.programme),
             field: p.field,
             placement: p.placement,
-            period: format!("{} — {}", day(p.support_from), day(p.support_to)),
+            period: format!("{} — {}", day(lang, p.support_from), day(lang, p.support_to)),
             next_evaluation: next_evaluation(p.support_from, p.support_to, cycle, today)
-                .map(day)
+                .map(|d| day(lang, d))
                 .unwrap_or_else(|| t(lang, "talent.ended").to_string()),
             reports_missing: due.iter().filter(|y| !filed.contains(&i64::from(**y))).count(),
         });
@@ -276,10 +279,10 @@ async fn person_page(
     Ok(PersonPage {
         s: ctx.shell(),
         programme: programme_name(ctx.lang, &p.programme),
-        period: format!("{} — {}", day(p.support_from), day(p.support_to)),
+        period: format!("{} — {}", day(ctx.lang, p.support_from), day(ctx.lang, p.support_to)),
         evaluations: innocity_core::subjects::talent::evaluations(span.0, span.1, cycle)
             .into_iter()
-            .map(day)
+            .map(|d| day(ctx.lang, d))
             .collect(),
         teams: store::teams_of(&state.db, p.id)
             .await?

@@ -88,7 +88,7 @@ async fn page_with(
             leader: t.leader,
             members: t.members,
             field: t.field,
-            period: format!("{} — {}", day(t.support_from), day(t.support_to)),
+            period: format!("{} — {}", day(ctx.lang, t.support_from), day(ctx.lang, t.support_to)),
         })
         .collect();
     let chosen: Vec<&str> = input.member_ids.split(',').collect();
@@ -157,10 +157,10 @@ async fn team_page(
     let cycle = team.cycle_years as u32;
     Ok(TeamPage {
         s: ctx.shell(),
-        period: format!("{} — {}", day(span.0), day(span.1)),
+        period: format!("{} — {}", day(ctx.lang, span.0), day(ctx.lang, span.1)),
         evaluations: innocity_core::subjects::talent::evaluations(span.0, span.1, cycle)
             .into_iter()
-            .map(day)
+            .map(|d| day(ctx.lang, d))
             .collect(),
         members: store::members(&state.db, &team).await?,
         report_action: format!("/subjects/teams/{}/reports", team.id),
