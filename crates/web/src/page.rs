@@ -37,6 +37,7 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/market/figures", "nav.market_figures", Capability::ViewWorkspace),
     ("/market/brokerages", "nav.brokerages", Capability::BrokerDeals),
     ("/subjects/self-evaluation", "nav.self_evaluation", Capability::SelfEvaluate),
+    ("/subjects/ours", "nav.ours", Capability::SelfEvaluate),
     ("/subjects/precheck", "nav.subjects_precheck", Capability::ManageSubjects),
     ("/subjects/certificates", "nav.certificates", Capability::ManageSubjects),
     ("/subjects/pools", "nav.pools", Capability::ManageSubjects),

@@ -10,6 +10,7 @@ pub mod contract;
 mod contract_input;
 mod detail;
 mod fields;
+pub mod ours;
 pub mod pools;
 mod precheck;
 mod results;
@@ -62,6 +63,10 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
         )
         .route("/public/carriers", get(carriers_api::directory_page))
         .route("/api/v1/public/carriers", get(carriers_api::api_directory))
+        .route("/subjects/ours", get(ours::page))
+        .route("/subjects/ours/reports", post(ours::file_report))
+        .route("/api/v1/subjects/ours", get(ours::api_ours))
+        .route("/api/v1/subjects/ours/reports", post(ours::api_file_report))
         .route("/subjects/talent", get(talent::page).post(talent::add))
         .route("/subjects/talent/{id}", get(talent::view))
         .route("/subjects/talent/{id}/reports", post(talent::file_report))

@@ -101,6 +101,11 @@ fn the_bureau_keeps_carriers_and_talent(b: &Browser, base: &str) {
     b.wait_for(|| b.exists("#members"));
     assert!(b.text("#members").contains("带头人"));
     b.screenshot("team-detail");
+    // The organisation's own page: its carriers' codes and its people's reports.
+    sign_in(b, base, "orgadmin");
+    b.go(&format!("{base}/subjects/ours"));
+    assert!(b.exists("#carriers") && b.exists("#people"));
+    b.screenshot("subjects-ours");
     b.clear_cookies();
     b.go(&format!("{base}/public/carriers"));
     assert!(b.exists("#directory tbody tr") && b.exists("#carrier-counts"));

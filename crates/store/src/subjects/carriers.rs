@@ -571,3 +571,14 @@ pub async fn grade(
         graded_by: actor.username.into(),
     })
 }
+
+/// The carriers an organisation hosts or is a partner (member) of, by kind and name.
+pub async fn carriers_of(db: &Db, organisation_id: i64) -> Result<Vec<Carrier>> {
+    db.rows(
+        &select::<Carrier>(
+            "WHERE c.host_id = ? OR c.id IN (SELECT carrier_id FROM carrier_partners WHERE organisation_id = ?) ORDER BY c.kind, c.name",
+        ),
+        vec![organisation_id.into(), organisation_id.into()],
+    )
+    .await
+}

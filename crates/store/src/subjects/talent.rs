@@ -478,3 +478,21 @@ pub async fn counts(db: &Db, unit_path: &str, year: i32) -> Result<TalentCounts>
         .count() as i64;
     Ok(TalentCounts { by_programme, teams })
 }
+
+/// An organisation's people, by programme and name.
+pub async fn people_of(db: &Db, organisation_id: i64) -> Result<Vec<TalentRow>> {
+    db.rows(
+        &select::<TalentRow>("WHERE p.organisation_id = ? ORDER BY p.programme, p.name"),
+        vec![organisation_id.into()],
+    )
+    .await
+}
+
+/// An organisation's teams, by name.
+pub async fn teams_at(db: &Db, organisation_id: i64) -> Result<Vec<TeamRow>> {
+    db.rows(
+        &select::<TeamRow>("WHERE t.organisation_id = ? ORDER BY t.name"),
+        vec![organisation_id.into()],
+    )
+    .await
+}

@@ -39,6 +39,7 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/market/brokerages", vec!["provider"]),
         ("/market/notices", vec!["orgadmin", "member", "orgadmin2"]),
         ("/subjects/self-evaluation", vec!["orgadmin", "orgadmin2"]),
+        ("/subjects/ours", vec!["orgadmin", "orgadmin2"]),
         ("/subjects/precheck", vec!["admin", "bureau", "zone", "zone2"]),
         ("/subjects/certificates", vec!["admin", "bureau", "zone", "zone2"]),
         ("/subjects/pools", vec!["admin", "bureau", "zone", "zone2"]),

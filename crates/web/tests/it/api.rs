@@ -181,6 +181,7 @@ async fn every_api_route_and_every_write_refuses_the_roles_that_must_be_refused(
         ("/api/v1/market/brokerages".into(), vec!["provider"]),
         ("/api/v1/market/notices".into(), vec!["orgadmin", "member", "orgadmin2"]),
         ("/api/v1/subjects/self-evaluation".into(), vec!["orgadmin", "orgadmin2"]),
+        ("/api/v1/subjects/ours".into(), vec!["orgadmin", "orgadmin2"]),
         ("/api/v1/subjects/precheck".into(), vec!["admin", "bureau", "zone", "zone2"]),
         ("/api/v1/subjects/certificates".into(), vec!["admin", "bureau", "zone", "zone2"]),
         ("/api/v1/subjects/pools".into(), vec!["admin", "bureau", "zone", "zone2"]),

@@ -19,5 +19,6 @@ mod stats;
 mod subjects;
 mod subjects_carriers;
 mod subjects_certificates;
+mod subjects_ours;
 mod subjects_pools;
 mod subjects_talent;
