@@ -338,3 +338,31 @@ pub async fn counts(db: &Db, title: &str, year: i32, unit_path: &str) -> Result<
         lapsed,
     })
 }
+
+/// Someone who may follow an enterprise: a bureau account, or a zone account over it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Officer {
+    pub id: i64,
+    pub name: String,
+    /// The zone's name for a zone account; empty for the bureau.
+    pub unit: String,
+}
+
+/// The officers who may follow an enterprise under `unit_path` (those [`assign`] accepts), by
+/// name.
+pub async fn officers(db: &Db, unit_path: &str) -> Result<Vec<Officer>> {
+    let all: Vec<(Officer, String, String)> = db
+        .read(
+            "SELECT u.id, u.display_name, COALESCE(ou.name_zh, ''), u.role, COALESCE(ou.path, '') FROM users u LEFT JOIN org_units ou ON ou.id = u.org_unit_id WHERE u.active = 1 AND u.role IN ('bureau_staff', 'zone_admin') ORDER BY u.display_name, u.id",
+            vec![],
+            |r| Ok((Officer { id: r.int(0)?, name: r.text(1)?, unit: r.text(2)? }, r.text(3)?, r.text(4)?)),
+        )
+        .await?;
+    Ok(all
+        .into_iter()
+        .filter(|(_, role, path)| {
+            role == "bureau_staff" || unit_path.starts_with(path.as_str()) && !path.is_empty()
+        })
+        .map(|(o, _, _)| o)
+        .collect())
+}

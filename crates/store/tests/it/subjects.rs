@@ -212,3 +212,64 @@ async fn a_pool_keeps_officers_within_their_load_and_counts_its_year() {
     let first = pools::entry(&t.db, entries[0].id).await.unwrap().unwrap();
     assert_eq!((first.visits, first.officer_id), (1, Some(officer)));
 }
+
+#[tokio::test]
+async fn two_entries_given_to_an_officer_at_once_keep_the_load_and_only_officers_of_the_area_are_offered()
+ {
+    use subjects::pools::{self, PoolRefusal};
+    let t = demo_db(120).await;
+    let zone_path = innocity_store::orgs::units(&t.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.code == "LZGX")
+        .unwrap()
+        .path;
+    let orgs: Vec<i64> = t
+        .db
+        .read(
+            "SELECT id FROM organisations WHERE kind = 'enterprise' AND unit_path LIKE ? ORDER BY id LIMIT 6",
+            vec![format!("{zone_path}%").into()],
+            |r| r.int(0),
+        )
+        .await
+        .unwrap();
+    pools::add(&t.db, "high_tech", 2026, &orgs, &zone_path, ACTOR).await.unwrap();
+    let entries = pools::pool(&t.db, "high_tech", 2026, &zone_path).await.unwrap();
+    let user = |name: &'static str| {
+        let db = t.db.clone();
+        async move {
+            db.read("SELECT id FROM users WHERE username = ?", vec![name.into()], |r| r.int(0))
+                .await
+                .unwrap()[0]
+        }
+    };
+    let officer = user("zone").await;
+    for e in &entries[..4] {
+        pools::assign(&t.db, e.id, officer, ACTOR).await.unwrap();
+    }
+    // The fifth and the sixth at the same moment: one fits, the other is over the load.
+    let (a, b) = (entries[4].id, entries[5].id);
+    let (db1, db2) = (t.db.clone(), t.db.clone());
+    let one = tokio::spawn(async move { pools::assign(&db1, a, officer, ACTOR).await });
+    let two = tokio::spawn(async move { pools::assign(&db2, b, officer, ACTOR).await });
+    let results = [one.await.unwrap(), two.await.unwrap()];
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(results.iter().any(|r| matches!(
+        r,
+        Err(innocity_store::StoreError::Pools(PoolRefusal::OverLoad { load: 5, .. }))
+    )));
+    let load = pools::pool(&t.db, "high_tech", 2026, &zone_path)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.officer_id == Some(officer))
+        .count();
+    assert_eq!(load, 5);
+
+    // The officers offered for an entry of the zone: the bureau and this zone, not zone2.
+    let offered: Vec<i64> =
+        pools::officers(&t.db, &entries[0].unit_path).await.unwrap().iter().map(|o| o.id).collect();
+    assert!(offered.contains(&officer) && offered.contains(&user("bureau").await));
+    assert!(!offered.contains(&user("zone2").await));
+}

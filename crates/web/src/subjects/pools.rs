@@ -236,16 +236,16 @@ async fn entry_page(
 ) -> AppResult<EntryPage> {
     let ctx = &a.ctx;
     let lang = ctx.lang;
-    let officers = innocity_store::users::list(&state.db)
+    // Only those the pool may give the entry to: the bureau, and zone accounts over it.
+    let officers = store::officers(&state.db, &e.unit_path)
         .await?
         .into_iter()
-        .filter(|u| u.active && matches!(u.role.as_str(), "bureau_staff" | "zone_admin"))
-        .map(|u| {
-            let label = match u.unit_name.filter(|n| !n.is_empty()) {
-                Some(unit) => format!("{}（{unit}）", u.display_name),
-                None => u.display_name,
+        .map(|o| {
+            let label = match o.unit.as_str() {
+                "" => o.name,
+                unit => format!("{}（{unit}）", o.name),
             };
-            Choice::new(u.id, label, Some(u.id) == e.officer_id)
+            Choice::new(o.id, label, Some(o.id) == e.officer_id)
         })
         .collect();
     let statuses = STATUSES
