@@ -119,6 +119,28 @@ pub async fn holdings(
 pub mod carriers;
 pub mod certificates;
 pub use certificates::CertificateRefusal;
+
+/// Appends the audit entry of a change to a subject (a pool entry, a carrier, a person, a
+/// team) inside its write.
+pub(crate) async fn log(
+    tx: &crate::db::Tx,
+    actor: crate::orgs::Actor<'_>,
+    action: &'static str,
+    entity: &'static str,
+    id: i64,
+    after: serde_json::Value,
+) -> Result<()> {
+    let change = crate::audit::Change {
+        actor: actor.username,
+        action,
+        entity,
+        entity_id: id.to_string(),
+        before: serde_json::json!({}),
+        after,
+        request_id: actor.request_id,
+    };
+    crate::audit::append(tx, change).await.map(|_| ())
+}
 mod evaluations;
 pub use evaluations::*;
 pub mod pools;

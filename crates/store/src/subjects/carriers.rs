@@ -2,7 +2,6 @@
 //! member) organisations; its annual figures read from the host's ZT-1/ZT-2 return; the yearly
 //! evaluation as a review round of the experts engine; the bureau's grade and what follows from
 //! it. Every change is audited.
-use crate::audit::{self, Change};
 use crate::db::{Db, Result, StoreError, Tx};
 use crate::experts::{self, Item, NewRound, Rules};
 use crate::orgs::Actor;
@@ -173,25 +172,6 @@ fn refused(r: CarrierRefusal) -> StoreError {
     StoreError::Carriers(r)
 }
 
-async fn log(
-    tx: &Tx,
-    actor: Actor<'_>,
-    action: &'static str,
-    id: i64,
-    after: serde_json::Value,
-) -> Result<()> {
-    let change = Change {
-        actor: actor.username,
-        action,
-        entity: "carrier",
-        entity_id: id.to_string(),
-        before: serde_json::json!({}),
-        after,
-        request_id: actor.request_id,
-    };
-    audit::append(tx, change).await.map(|_| ())
-}
-
 async fn organisation_by_code(tx: &Tx, code: &str) -> Result<Option<(i64, String)>> {
     Ok(tx
         .query_one(
@@ -263,7 +243,7 @@ pub async fn register(
         "host": c.host_credit_code, "partners": c.partners, "field": c.field,
         "recognised_on": c.recognised_on.to_string(),
     });
-    log(&tx, actor, "carrier.register", id, after).await?;
+    super::log(&tx, actor, "carrier.register", "carrier", id, after).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -481,10 +461,7 @@ pub async fn start_evaluation(
         vec![kind.into(), i64::from(year).into(), round_id.into(), actor.username.into(), tx.clock.now_ms().into()],
     )
     .await?;
-    log(
-        &tx,
-        actor,
-        "carrier.evaluate",
+    super::log(&tx, actor, "carrier.evaluate", "carrier",
         round_id,
         serde_json::json!({ "kind": kind, "year": year, "round_id": round_id, "carriers": due.len() }),
     )
@@ -559,7 +536,7 @@ pub async fn grade(
         "year": year, "grade": g.code(), "mean_score": mean, "consequence": then.code(),
         "status": then.status_after(), "note": note,
     });
-    log(&tx, actor, "carrier.grade", id, after).await?;
+    super::log(&tx, actor, "carrier.grade", "carrier", id, after).await?;
     tx.commit().await?;
     Ok(GradeRow {
         carrier_id: id,

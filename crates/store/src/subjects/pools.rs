@@ -1,8 +1,7 @@
 //! Cultivation pools (培育库): per year, the enterprises a zone grows toward a qualification
 //! (高企 first), each with its officer (at most [`MAX_LOAD`] a year, seed 002's 3–5), the visits
 //! and notes, and the year's outcome. Every change is audited.
-use crate::audit::{self, Change};
-use crate::db::{Db, Result, StoreError, Tx};
+use crate::db::{Db, Result, StoreError};
 use crate::orgs::Actor;
 use crate::rows::{Fields, FromRow, columns, select};
 use chrono::NaiveDate;
@@ -128,25 +127,6 @@ pub async fn visits(db: &Db, entry_id: i64) -> Result<Vec<Visit>> {
     .await
 }
 
-async fn log(
-    tx: &Tx,
-    actor: Actor<'_>,
-    action: &'static str,
-    id: i64,
-    after: serde_json::Value,
-) -> Result<()> {
-    let change = Change {
-        actor: actor.username,
-        action,
-        entity: "pool_entry",
-        entity_id: id.to_string(),
-        before: serde_json::json!({}),
-        after,
-        request_id: actor.request_id,
-    };
-    audit::append(tx, change).await.map(|_| ())
-}
-
 /// Puts enterprises (under `unit_path`) into the pool of a title and year; those already in it
 /// stay as they are. Returns how many were added.
 pub async fn add(
@@ -186,10 +166,11 @@ pub async fn add(
                 vec![org.into(), title.into(), i64::from(year).into(), actor.username.into(), tx.clock.now_ms().into()],
             )
             .await?;
-        log(
+        super::log(
             &tx,
             actor,
             "pool.add",
+            "pool_entry",
             id,
             serde_json::json!({ "organisation_id": org, "title": title, "year": year }),
         )
@@ -239,10 +220,11 @@ pub async fn assign(db: &Db, entry_id: i64, officer_id: i64, actor: Actor<'_>) -
         vec![officer_id.into(), entry_id.into()],
     )
     .await?;
-    log(
+    super::log(
         &tx,
         actor,
         "pool.assign",
+        "pool_entry",
         entry_id,
         serde_json::json!({ "officer_id": officer_id, "officer": name }),
     )
@@ -269,10 +251,11 @@ pub async fn visit(
         vec![entry_id.into(), day.to_string().into(), actor.username.into(), note.into(), tx.clock.now_ms().into()],
     )
     .await?;
-    log(
+    super::log(
         &tx,
         actor,
         "pool.visit",
+        "pool_entry",
         entry_id,
         serde_json::json!({ "visited_on": day.to_string(), "note": note }),
     )
@@ -300,10 +283,11 @@ pub async fn decide(
         vec![status.into(), note.trim().into(), decided_at.into(), entry_id.into()],
     )
     .await?;
-    log(
+    super::log(
         &tx,
         actor,
         "pool.decide",
+        "pool_entry",
         entry_id,
         serde_json::json!({ "status": status, "note": note.trim() }),
     )

@@ -1,7 +1,6 @@
 //! Talent and teams: the people of the bureau's programmes (linked to the expert library when
 //! they are in it), innovation teams with their members, yearly reports, and the counts by
 //! programme that feed the indicators. Every change is audited.
-use crate::audit::{self, Change};
 use crate::db::{Db, Result, StoreError, Tx};
 use crate::orgs::Actor;
 use crate::rows::{Fields, FromRow, columns, select};
@@ -171,26 +170,6 @@ fn refused(r: TalentRefusal) -> StoreError {
     StoreError::Talent(r)
 }
 
-async fn log(
-    tx: &Tx,
-    actor: Actor<'_>,
-    action: &'static str,
-    entity: &'static str,
-    id: i64,
-    after: serde_json::Value,
-) -> Result<()> {
-    let change = Change {
-        actor: actor.username,
-        action,
-        entity,
-        entity_id: id.to_string(),
-        before: serde_json::json!({}),
-        after,
-        request_id: actor.request_id,
-    };
-    audit::append(tx, change).await.map(|_| ())
-}
-
 /// The organisation of a credit code under `unit_path`, or the refusal naming why not.
 async fn organisation_in(tx: &Tx, code: &str, unit_path: &str) -> Result<i64> {
     let row = tx
@@ -257,7 +236,7 @@ pub async fn add_person(db: &Db, p: &Person, unit_path: &str, actor: Actor<'_>) 
         "support_from": p.support_from.to_string(), "support_to": p.support_to.to_string(),
         "cycle_years": p.cycle_years, "placement": p.placement, "expert": p.expert_code,
     });
-    log(&tx, actor, "talent.add", "talent", id, after).await?;
+    super::log(&tx, actor, "talent.add", "talent", id, after).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -345,7 +324,7 @@ pub async fn add_team(db: &Db, t: &Team, unit_path: &str, actor: Actor<'_>) -> R
         "member_ids": t.member_ids, "support_from": t.support_from.to_string(),
         "support_to": t.support_to.to_string(), "cycle_years": t.cycle_years,
     });
-    log(&tx, actor, "team.add", "team", id, after).await?;
+    super::log(&tx, actor, "team.add", "team", id, after).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -438,7 +417,7 @@ pub async fn file_report(
     )
     .await?;
     let after = serde_json::json!({ "year": year, "summary": summary });
-    log(&tx, actor, "talent.report", subject.code(), id, after).await?;
+    super::log(&tx, actor, "talent.report", subject.code(), id, after).await?;
     tx.commit().await
 }
 

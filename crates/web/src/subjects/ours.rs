@@ -2,7 +2,7 @@
 //! hosts or partners — with the code its ZT-1/ZT-2 return needs and their grades — its people and
 //! teams with the evaluations to come, and the yearly reports it files for them.
 use super::carriers::kind_name;
-use super::talent::{day, programme_name, refusal};
+use super::talent::{ApiReportInput, day, programme_name, refusal};
 use crate::api::ApiError;
 use crate::app::AppState;
 use crate::auth::{Auth, Ctx, SelfEvaluate, parse_form};
@@ -18,9 +18,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use innocity_core::subjects::carriers::form_of;
 use innocity_core::subjects::talent::next_evaluation;
-use innocity_store::StoreError;
 use innocity_store::subjects::carriers as carriers_store;
-use innocity_store::subjects::talent::{self as store, Subject};
+use innocity_store::subjects::talent::{self as store, Subject, TalentRefusal};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -193,29 +192,21 @@ async fn file(
     ctx: &Ctx,
     org: i64,
     r: &ApiOurReport,
-) -> AppResult<Result<(), StoreError>> {
-    let span = match r.subject.as_str() {
+) -> AppResult<Result<(), TalentRefusal>> {
+    let reported = match r.subject.as_str() {
         "talent" => store::person(&state.db, r.id)
             .await?
             .filter(|p| p.organisation_id == org)
-            .map(|p| (Subject::Talent, p.support_from, p.support_to)),
+            .map(|p| (Subject::Talent, p.id, (p.support_from, p.support_to))),
         "team" => store::team(&state.db, r.id)
             .await?
             .filter(|t| t.organisation_id == org)
-            .map(|t| (Subject::Team, t.support_from, t.support_to)),
+            .map(|t| (Subject::Team, t.id, (t.support_from, t.support_to))),
         _ => None,
     };
-    let (subject, from, to) = span.ok_or_else(|| ctx.err(AppError::not_found()))?;
-    Ok(store::file_report(&state.db, subject, r.id, (from, to), r.year, &r.summary, ctx.actor())
-        .await)
-}
-
-#[derive(Deserialize)]
-struct ReportForm {
-    subject: String,
-    id: i64,
-    year: i32,
-    summary: String,
+    let reported = reported.ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let report = ApiReportInput { year: r.year, summary: r.summary.clone() };
+    super::talent::file(state, ctx, reported, &report).await
 }
 
 /// Files a yearly report from the page.
@@ -226,15 +217,13 @@ pub async fn file_report(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let org = own_organisation(ctx, &a.principal)?;
-    let f: ReportForm = parse_form(ctx, &body)?;
-    let r = ApiOurReport { subject: f.subject, id: f.id, year: f.year, summary: f.summary };
+    let r: ApiOurReport = parse_form(ctx, &body)?;
     match file(&state, ctx, org, &r).await? {
         Ok(()) => Ok(Redirect::to("/subjects/ours#people").into_response()),
-        Err(StoreError::Talent(t)) => {
+        Err(t) => {
             let page = page_with(&state, ctx, org, refusal(ctx.lang, &t).1).await?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -249,6 +238,8 @@ pub async fn api_file_report(
     let ctx = &a.ctx;
     let org = own_organisation(ctx, &a.principal)?;
     let r: ApiOurReport = crate::api::json_body(ctx, &headers, &body)?;
-    super::talent::change(ctx, file(&state, ctx, org, &r).await?)?;
+    if let Err(t) = file(&state, ctx, org, &r).await? {
+        return Err(super::api::invalid(ctx, vec![refusal(ctx.lang, &t)]));
+    }
     Ok(Json(super::talent_api::ApiReportFiled { year: r.year }))
 }

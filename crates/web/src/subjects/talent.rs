@@ -315,6 +315,23 @@ pub struct ApiReportInput {
     pub summary: String,
 }
 
+/// What is reported on: a person or a team, and its support period.
+pub type Reported = (Subject, i64, (NaiveDate, NaiveDate));
+
+/// Files the yearly report `f` of a person or team; a refusal comes back to be shown.
+pub async fn file(
+    state: &AppState,
+    ctx: &Ctx,
+    (subject, id, span): Reported,
+    f: &ApiReportInput,
+) -> AppResult<Result<(), TalentRefusal>> {
+    match store::file_report(&state.db, subject, id, span, f.year, &f.summary, ctx.actor()).await {
+        Ok(()) => Ok(Ok(())),
+        Err(StoreError::Talent(r)) => Ok(Err(r)),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Files a person's yearly report.
 pub async fn file_report(
     State(state): State<AppState>,
@@ -325,23 +342,11 @@ pub async fn file_report(
     let ctx = &a.ctx;
     let p = own_person(&state, ctx, &a.principal.scope, &id).await?;
     let f: ApiReportInput = parse_form(ctx, &body)?;
-    let span = (p.support_from, p.support_to);
-    match store::file_report(
-        &state.db,
-        Subject::Talent,
-        p.id,
-        span,
-        f.year,
-        &f.summary,
-        ctx.actor(),
-    )
-    .await
-    {
+    match file(&state, ctx, (Subject::Talent, p.id, (p.support_from, p.support_to)), &f).await? {
         Ok(()) => Ok(Redirect::to(&format!("/subjects/talent/{}#reports", p.id)).into_response()),
-        Err(StoreError::Talent(r)) => {
+        Err(r) => {
             let page = person_page(&state, ctx, p, refusal(ctx.lang, &r).1).await?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
-        Err(e) => Err(e.into()),
     }
 }

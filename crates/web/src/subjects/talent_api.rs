@@ -231,12 +231,22 @@ pub async fn api_person_report(
 ) -> AppResult<Json<ApiReportFiled>> {
     let ctx = &a.ctx;
     let p = own_person(&state, ctx, &a.principal.scope, &id).await?;
-    let f: ApiReportInput = crate::api::json_body(ctx, &headers, &body)?;
-    let span = (p.support_from, p.support_to);
-    let done =
-        store::file_report(&state.db, Subject::Talent, p.id, span, f.year, &f.summary, ctx.actor())
-            .await;
-    change(ctx, done)?;
+    let reported = (Subject::Talent, p.id, (p.support_from, p.support_to));
+    file_json(&state, ctx, reported, &headers, &body).await
+}
+
+/// Files a yearly report given as JSON; a refusal is a 422 naming the field.
+async fn file_json(
+    state: &AppState,
+    ctx: &crate::auth::Ctx,
+    reported: super::talent::Reported,
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+) -> AppResult<Json<ApiReportFiled>> {
+    let f: ApiReportInput = crate::api::json_body(ctx, headers, body)?;
+    if let Err(r) = super::talent::file(state, ctx, reported, &f).await? {
+        return Err(super::api::invalid(ctx, vec![super::talent::refusal(ctx.lang, &r)]));
+    }
     Ok(Json(ApiReportFiled { year: f.year }))
 }
 
@@ -363,11 +373,6 @@ pub async fn api_team_report(
 ) -> AppResult<Json<ApiReportFiled>> {
     let ctx = &a.ctx;
     let t = own_team(&state, ctx, &a.principal.scope, &id).await?;
-    let f: ApiReportInput = crate::api::json_body(ctx, &headers, &body)?;
-    let span = (t.support_from, t.support_to);
-    let done =
-        store::file_report(&state.db, Subject::Team, t.id, span, f.year, &f.summary, ctx.actor())
-            .await;
-    change(ctx, done)?;
-    Ok(Json(ApiReportFiled { year: f.year }))
+    let reported = (Subject::Team, t.id, (t.support_from, t.support_to));
+    file_json(&state, ctx, reported, &headers, &body).await
 }

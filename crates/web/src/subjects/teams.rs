@@ -191,23 +191,12 @@ pub async fn file_report(
     let ctx = &a.ctx;
     let team = own_team(&state, ctx, &a.principal.scope, &id).await?;
     let f: ApiReportInput = parse_form(ctx, &body)?;
-    let span = (team.support_from, team.support_to);
-    match store::file_report(
-        &state.db,
-        Subject::Team,
-        team.id,
-        span,
-        f.year,
-        &f.summary,
-        ctx.actor(),
-    )
-    .await
-    {
+    let reported = (Subject::Team, team.id, (team.support_from, team.support_to));
+    match super::talent::file(&state, ctx, reported, &f).await? {
         Ok(()) => Ok(Redirect::to(&format!("/subjects/teams/{}#reports", team.id)).into_response()),
-        Err(StoreError::Talent(r)) => {
+        Err(r) => {
             let page = team_page(&state, ctx, team, refusal(ctx.lang, &r).1).await?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
-        Err(e) => Err(e.into()),
     }
 }
