@@ -4,7 +4,8 @@ use std::process::ExitCode;
 /// `innocity assign`: exit 0 with an optimal assignment, 2 when infeasible (with the reason),
 /// 1 on malformed input (naming the entry, nothing written).
 pub(crate) fn assign(input: &std::path::Path, output: &std::path::Path) -> ExitCode {
-    use innocity_core::assign::{Instance, Outcome, solve};
+    use innocity_core::assign::json::{self, ReadError};
+    let start = std::time::Instant::now();
     let fail = |code: u8, message: String| {
         eprintln!("错误 / error: {message}");
         ExitCode::from(code)
@@ -13,39 +14,37 @@ pub(crate) fn assign(input: &std::path::Path, output: &std::path::Path) -> ExitC
         Ok(t) => t,
         Err(e) => return fail(1, format!("{}: {e}", input.display())),
     };
-    let inst: Instance = match serde_json::from_str(&text) {
-        Ok(i) => i,
-        Err(e) => {
+    let problem = match json::read(&text) {
+        Ok(p) => p,
+        Err(ReadError::Syntax { line, column, message }) => {
             return fail(
                 1,
-                format!("{}: line {}, column {}: {e}", input.display(), e.line(), e.column()),
+                format!("{}: line {line}, column {column}: {message}", input.display()),
             );
         }
+        Err(ReadError::Input(e)) => return fail(1, format!("{}: {e}", input.display())),
     };
-    let start = std::time::Instant::now();
-    let outcome = match solve(&inst) {
-        Ok(o) => o,
-        Err(e) => return fail(1, format!("{}: {e}", input.display())),
-    };
-    let secs = start.elapsed().as_secs_f64();
-    let (json, code) = match &outcome {
-        Outcome::Optimal { objective, pairs } => {
-            (serde_json::json!({ "status": "optimal", "objective": objective, "pairs": pairs }), 0)
-        }
-        Outcome::Infeasible(reason) => {
-            (serde_json::json!({ "status": "infeasible", "reason": reason }), 2)
-        }
-    };
-    if let Err(e) = std::fs::write(output, json.to_string()) {
+    let read = start.elapsed().as_secs_f64();
+    let result = innocity_core::assign::network::solve(&problem, None);
+    let solved = start.elapsed().as_secs_f64() - read;
+    if let Err(e) = std::fs::write(output, json::write(&problem, &result)) {
         return fail(1, format!("{}: {e}", output.display()));
     }
-    match outcome {
-        Outcome::Optimal { objective, pairs } => {
-            println!("optimal: {} pairs, objective {objective} in {secs:.3} s", pairs.len())
+    let secs = start.elapsed().as_secs_f64();
+    match result {
+        Ok(s) => {
+            println!(
+                "optimal: {} pairs, objective {} (read {read:.3} s, solved {solved:.3} s) in {secs:.3} s",
+                s.pairs.len(),
+                s.objective
+            );
+            ExitCode::SUCCESS
         }
-        Outcome::Infeasible(reason) => eprintln!("infeasible: {reason}"),
+        Err(reason) => {
+            eprintln!("infeasible: {reason}");
+            ExitCode::from(2)
+        }
     }
-    ExitCode::from(code)
 }
 
 /// `innocity affinity`: each item's top experts by BM25 and field, as an `assign` instance.

@@ -178,3 +178,182 @@ fn malformed_input_names_the_entry() {
     x.forced.push(Pair { item: "P1".into(), expert: "E1".into(), reason: String::new() });
     assert!(solve(&x).unwrap_err().message.contains("both forced and in conflict"));
 }
+
+/// A random instance of the given size: each item scored against `per_item` random experts,
+/// some pairs in conflict or forced, some experts with a minimum load.
+fn random_instance(r: &mut Rng, ni: usize, ne: usize, per_item: usize) -> Instance {
+    let mut x = Instance::default();
+    for i in 0..ni {
+        x.items.push(Item { id: format!("P{i}"), demand: (r.next() % 4) as i64 });
+    }
+    for e in 0..ne {
+        let max = 1 + (r.next() % 6) as i64;
+        let min = if r.next().is_multiple_of(8) { 1 } else { 0 };
+        x.experts.push(Expert { id: format!("E{e}"), max_load: max, min_load: min });
+    }
+    for i in 0..ni {
+        let mut chosen: Vec<usize> = (0..ne).collect();
+        for k in 0..per_item.min(ne) {
+            let j = k + (r.next() as usize) % (ne - k);
+            chosen.swap(k, j);
+            let (item, expert) = (format!("P{i}"), format!("E{}", chosen[k]));
+            let score = ((r.next() % 2_000_001) as f64 - 500_000.0) / 1e6;
+            match r.next() % 20 {
+                0 => x.conflicts.push(Pair {
+                    item: item.clone(),
+                    expert: expert.clone(),
+                    reason: "co-author".into(),
+                }),
+                1 => x.forced.push(Pair {
+                    item: item.clone(),
+                    expert: expert.clone(),
+                    reason: String::new(),
+                }),
+                _ => {}
+            }
+            x.scores.push(Score { item, expert, score });
+        }
+    }
+    x
+}
+
+/// The flow meets every capacity and supply.
+fn assert_valid(net: &flow::Network, f: &[i64]) {
+    let mut balance = net.supply.clone();
+    for (a, &x) in net.arcs.iter().zip(f) {
+        assert!(0 <= x && x <= a.cap, "flow {x} on an arc of capacity {}", a.cap);
+        balance[a.from as usize] -= x;
+        balance[a.to as usize] += x;
+    }
+    assert!(balance.iter().all(|&b| b == 0), "supplies not met: {balance:?}");
+}
+
+#[test]
+fn cost_scaling_equals_the_reference_solver_on_random_networks() {
+    let mut r = Rng(0x2545_F491_4F6C_DD1D);
+    let (mut feasible, mut infeasible) = (0, 0);
+    for round in 0..2000 {
+        let (ni, ne) = (1 + (r.next() % 30) as usize, 5 + (r.next() % 25) as usize);
+        let per_item = 3 + (r.next() % 12) as usize;
+        let x = random_instance(&mut r, ni, ne, per_item);
+        let p = Problem::from_instance(&x).unwrap();
+        // Every third round with a cap per organisation (experts in four organisations).
+        let groups = round % 3 == 0;
+        let group_of: HashMap<String, String> = x
+            .experts
+            .iter()
+            .enumerate()
+            .map(|(k, e)| (e.id.clone(), format!("org{}", k % 4)))
+            .collect();
+        let gc = GroupCap { group_of: &group_of, cap: 2 };
+        let g = groups.then(|| groups_of(&p, &gc));
+        let Ok(built) = network::build(&p, g.as_ref()) else { continue };
+        let ours = flow::min_cost_flow(&built.net);
+        let theirs = reference::min_cost_flow(&built.net);
+        match (ours, theirs) {
+            (Ok(a), Some(b)) => {
+                assert_valid(&built.net, &a);
+                assert_eq!(built.net.cost_of(&a), built.net.cost_of(&b), "round {round}");
+                feasible += 1;
+            }
+            (Err(flow::NoFlow::Infeasible), None) => infeasible += 1,
+            (a, b) => panic!("round {round}: cost scaling {a:?}, reference {b:?}"),
+        }
+    }
+    // Both kinds of network were met, or the comparison proves little.
+    assert!(feasible > 250 && infeasible > 30, "{feasible} feasible, {infeasible} infeasible");
+}
+
+#[test]
+fn the_json_reader_agrees_with_the_owned_instance() {
+    let mut r = Rng(77);
+    let x = random_instance(&mut r, 30, 12, 6);
+    let text = format!(
+        r#"{{"forced": {}, "scores": {}, "items": {}, "experts": {}, "conflicts": {}, "note": [1, {{"a": 2}}]}}"#,
+        pairs_json(&x.forced),
+        serde_json::to_string(
+            &x.scores
+                .iter()
+                .map(|s| serde_json::json!({"item": s.item, "expert": s.expert, "score": s.score}))
+                .collect::<Vec<_>>()
+        )
+        .unwrap(),
+        serde_json::to_string(
+            &x.items.iter().map(|i| serde_json::json!({"id": i.id, "demand": i.demand})).collect::<Vec<_>>()
+        )
+        .unwrap(),
+        serde_json::to_string(
+            &x.experts
+                .iter()
+                .map(|e| serde_json::json!({"id": e.id, "max_load": e.max_load, "min_load": e.min_load}))
+                .collect::<Vec<_>>()
+        )
+        .unwrap(),
+        pairs_json(&x.conflicts),
+    );
+    // Scores and forced pairs come before the lists that define their ids.
+    let streamed = json::read(&text).unwrap();
+    let owned = Problem::from_instance(&x).unwrap();
+    assert_eq!(streamed.item_ids, owned.item_ids);
+    assert_eq!(streamed.expert_ids, owned.expert_ids);
+    assert_eq!(streamed.candidates, owned.candidates);
+    assert_eq!(streamed.forced, owned.forced);
+    assert_eq!(network::solve(&streamed, None), network::solve(&owned, None));
+}
+
+fn pairs_json(pairs: &[Pair]) -> String {
+    serde_json::to_string(
+        &pairs
+            .iter()
+            .map(|p| serde_json::json!({"item": p.item, "expert": p.expert, "reason": p.reason}))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_json_reader_names_what_is_wrong() {
+    let syntax = |text: &str| match json::read(text) {
+        Err(json::ReadError::Syntax { line, column, message }) => (line, column, message),
+        other => panic!("{text}: {:?}", other.map(|p| p.item_ids.len())),
+    };
+    let input = |text: &str| match json::read(text) {
+        Err(json::ReadError::Input(e)) => e.to_string(),
+        other => panic!("{text}: {:?}", other.map(|p| p.item_ids.len())),
+    };
+    let (line, column, _) =
+        syntax("{\"items\": [{\"id\": \"P1\", \"demand\": 1}],\n \"experts\": [}");
+    assert_eq!((line, column), (2, 14));
+    assert!(syntax(r#"{"experts": []}"#).2.contains("missing field `items`"));
+    let half = syntax(r#"{"items": [{"id": "P1", "demand": 1.5}], "experts": []}"#).2;
+    assert!(half.contains("invalid type: floating point `1.5`"), "{half}");
+    assert!(
+        syntax(r#"{"items": [{"id": "P1"}], "experts": []}"#).2.contains("missing field `demand`")
+    );
+    let ok =
+        r#""items": [{"id": "P\u0031", "demand": 1}], "experts": [{"id": "E1", "max_load": 1}]"#;
+    assert_eq!(
+        input(&format!(r#"{{{ok}, "scores": [{{"item": "P1", "expert": "E2", "score": 1}}]}}"#)),
+        "scores[0]: unknown expert \"E2\""
+    );
+    assert_eq!(
+        input(&format!(
+            r#"{{{ok}, "forced": [{{"item": "P1", "expert": "E1"}}, {{"item": "P1", "expert": "E1"}}]}}"#
+        )),
+        "forced[1]: the same pair is forced twice"
+    );
+    assert_eq!(
+        input(&format!(
+            r#"{{{ok}, "scores": [{{"item": "P1", "expert": "E1", "score": 1}}, {{"item": "P1", "expert": "E1", "score": 2}}]}}"#
+        )),
+        "scores[1]: a second score for \"P1\" and \"E1\""
+    );
+    // An escaped id is the same id.
+    let text = format!(r#"{{{ok}, "scores": [{{"item": "P1", "expert": "E1", "score": 0.5}}]}}"#);
+    let p = json::read(&text).unwrap();
+    let s = network::solve(&p, None).unwrap();
+    assert_eq!((s.objective, s.pairs.len()), (0.5, 1));
+    let out: serde_json::Value = serde_json::from_slice(&json::write(&p, &Ok(s))).unwrap();
+    assert_eq!(out["pairs"][0]["item"], "P1");
+    assert_eq!(out["status"], "optimal");
+}

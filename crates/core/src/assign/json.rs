@@ -1,0 +1,217 @@
+//! The contract's JSON read as it streams and written straight out: ids stay borrowed from the
+//! input text (copied only when they hold escapes), each score becomes two numbers as it is read,
+//! so a million pairs cost no allocation each and reading does not dominate the solve.
+use super::input::{PairRef, Raw};
+use super::{InputError, Problem, Solved};
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+use std::fmt;
+
+/// Why an instance could not be read: bad JSON (where), or a broken rule of the contract.
+#[derive(Debug)]
+pub enum ReadError {
+    Syntax { line: usize, column: usize, message: String },
+    Input(InputError),
+}
+
+/// Reads and checks an instance.
+pub fn read(text: &str) -> Result<Problem<'_>, ReadError> {
+    let mut raw = Raw::default();
+    let mut de = serde_json::Deserializer::from_str(text);
+    let syntax = |e: serde_json::Error| ReadError::Syntax {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    };
+    Top(&mut raw).deserialize(&mut de).map_err(syntax)?;
+    de.end().map_err(syntax)?;
+    raw.check().map_err(ReadError::Input)
+}
+
+#[derive(Deserialize)]
+struct ItemRow<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    demand: i64,
+}
+
+#[derive(Deserialize)]
+struct ExpertRow<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    max_load: i64,
+    #[serde(default)]
+    min_load: i64,
+}
+
+#[derive(Deserialize)]
+struct ScoreRow<'a> {
+    #[serde(borrow)]
+    item: Cow<'a, str>,
+    #[serde(borrow)]
+    expert: Cow<'a, str>,
+    score: f64,
+}
+
+/// A conflict or forced pair (its reason is for people, not for the solver).
+#[derive(Deserialize)]
+struct PairRow<'a> {
+    #[serde(borrow)]
+    item: Cow<'a, str>,
+    #[serde(borrow)]
+    expert: Cow<'a, str>,
+}
+
+/// The top-level object: each list read into the raw instance as it streams.
+struct Top<'r, 'a>(&'r mut Raw<'a>);
+
+impl<'de> DeserializeSeed<'de> for Top<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Top<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object with items, experts, scores, conflicts and forced")
+    }
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
+        let (mut items, mut experts) = (false, false);
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let list = match key.as_ref() {
+                "items" => List::Items,
+                "experts" => List::Experts,
+                "scores" => List::Scores,
+                "conflicts" => List::Conflicts,
+                "forced" => List::Forced,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            items |= list == List::Items;
+            experts |= list == List::Experts;
+            map.next_value_seed(Rows { raw: &mut *self.0, list })?;
+        }
+        if !items {
+            return Err(de::Error::missing_field("items"));
+        }
+        if !experts {
+            return Err(de::Error::missing_field("experts"));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum List {
+    Items,
+    Experts,
+    Scores,
+    Conflicts,
+    Forced,
+}
+
+/// One list, each row interned as it is read.
+struct Rows<'r, 'a> {
+    raw: &'r mut Raw<'a>,
+    list: List,
+}
+
+impl<'de> DeserializeSeed<'de> for Rows<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Rows<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list")
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        let raw = self.raw;
+        match self.list {
+            List::Items => {
+                while let Some(r) = seq.next_element::<ItemRow<'de>>()? {
+                    let n = raw.items.intern(r.id);
+                    raw.item_list.push((n, r.demand));
+                }
+            }
+            List::Experts => {
+                while let Some(r) = seq.next_element::<ExpertRow<'de>>()? {
+                    let n = raw.experts.intern(r.id);
+                    raw.expert_list.push((n, r.max_load, r.min_load));
+                }
+            }
+            List::Scores => {
+                while let Some(r) = seq.next_element::<ScoreRow<'de>>()? {
+                    let p = PairRef {
+                        item: raw.items.intern(r.item),
+                        expert: raw.experts.intern(r.expert),
+                    };
+                    raw.scores.push((p, r.score));
+                }
+            }
+            List::Conflicts | List::Forced => {
+                while let Some(r) = seq.next_element::<PairRow<'de>>()? {
+                    let p = PairRef {
+                        item: raw.items.intern(r.item),
+                        expert: raw.experts.intern(r.expert),
+                    };
+                    match self.list {
+                        List::Conflicts => raw.conflicts.push(p),
+                        _ => raw.forced.push(p),
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(serde::Serialize)]
+struct PairOut<'a> {
+    item: &'a str,
+    expert: &'a str,
+    score: f64,
+}
+
+#[derive(serde::Serialize)]
+struct OptimalOut<'a> {
+    status: &'static str,
+    objective: f64,
+    pairs: Vec<PairOut<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct InfeasibleOut<'a> {
+    status: &'static str,
+    reason: &'a str,
+}
+
+/// The contract's `assignment.json` of a solution or of the reason there is none.
+pub fn write(p: &Problem<'_>, result: &Result<Solved, String>) -> Vec<u8> {
+    let out = match result {
+        Ok(s) => serde_json::to_vec(&OptimalOut {
+            status: "optimal",
+            objective: s.objective,
+            pairs: s
+                .pairs
+                .iter()
+                .map(|c| PairOut {
+                    item: &p.item_ids[c.item as usize],
+                    expert: &p.expert_ids[c.expert as usize],
+                    score: c.score,
+                })
+                .collect(),
+        }),
+        Err(reason) => serde_json::to_vec(&InfeasibleOut { status: "infeasible", reason }),
+    };
+    // Serialising strings and finite numbers into memory cannot fail.
+    out.unwrap_or_default()
+}
