@@ -145,6 +145,11 @@ pub(crate) enum Command {
         /// Accepted for reproducible runs; the optimum does not depend on it.
         #[arg(long)]
         seed: Option<u64>,
+        /// Re-assign from this earlier assignment.json (after declines or new conflicts, which
+        /// the input lists as conflicts): as few accepted reviews moved as possible, then the
+        /// best score; the output lists what changed and why.
+        #[arg(long)]
+        current: Option<std::path::PathBuf>,
     },
     /// Qualification rules (see shared/contracts/qualification.md): 科技型中小企业评价 (`sme`) or
     /// the 高新技术企业 pre-check (`hnte`) of every enterprise in a JSON file.

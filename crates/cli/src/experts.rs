@@ -1,14 +1,23 @@
 //! `innocity assign` and `innocity affinity`: reviewer assignment and affinities.
+use std::path::Path;
 use std::process::ExitCode;
 
 /// `innocity assign`: exit 0 with an optimal assignment, 2 when infeasible (with the reason),
-/// 1 on malformed input (naming the entry, nothing written).
-pub(crate) fn assign(input: &std::path::Path, output: &std::path::Path) -> ExitCode {
+/// 1 on malformed input (naming the entry, nothing written). With `current`, a re-assignment
+/// from that earlier assignment (fewest accepted reviews moved, then the best score).
+pub(crate) fn assign(input: &Path, output: &Path, current: Option<&Path>) -> ExitCode {
     use innocity_core::assign::json::{self, ReadError};
+    use innocity_core::assign::{network, repair};
     let start = std::time::Instant::now();
     let fail = |code: u8, message: String| {
         eprintln!("错误 / error: {message}");
         ExitCode::from(code)
+    };
+    let read_error = |path: &Path, e: ReadError| match e {
+        ReadError::Syntax { line, column, message } => {
+            format!("{}: line {line}, column {column}: {message}", path.display())
+        }
+        ReadError::Input(e) => format!("{}: {e}", path.display()),
     };
     let text = match std::fs::read_to_string(input) {
         Ok(t) => t,
@@ -16,28 +25,47 @@ pub(crate) fn assign(input: &std::path::Path, output: &std::path::Path) -> ExitC
     };
     let problem = match json::read(&text) {
         Ok(p) => p,
-        Err(ReadError::Syntax { line, column, message }) => {
-            return fail(
-                1,
-                format!("{}: line {line}, column {column}: {message}", input.display()),
-            );
-        }
-        Err(ReadError::Input(e)) => return fail(1, format!("{}: {e}", input.display())),
+        Err(e) => return fail(1, read_error(input, e)),
+    };
+    let earlier = match current.map(|path| (path, std::fs::read_to_string(path))) {
+        None => None,
+        Some((path, Err(e))) => return fail(1, format!("{}: {e}", path.display())),
+        Some((path, Ok(t))) => match json::read_current(&t, &problem) {
+            Ok(pairs) => Some(pairs),
+            Err(e) => return fail(1, read_error(path, e)),
+        },
     };
     let read = start.elapsed().as_secs_f64();
-    let result = innocity_core::assign::network::solve(&problem, None);
+    let (bytes, outcome) = match earlier {
+        None => {
+            let result = network::solve(&problem, None);
+            let summary = result
+                .as_ref()
+                .map(|s| format!("{} pairs, objective {}", s.pairs.len(), s.objective));
+            (json::write(&problem, &result), summary.map_err(Clone::clone))
+        }
+        Some(pairs) => {
+            let result = repair::reassign(&problem, None, &pairs);
+            let summary = result.as_ref().map(|r| {
+                format!(
+                    "{} pairs, objective {}, {} changes, {} accepted reviews moved",
+                    r.solved.pairs.len(),
+                    r.solved.objective,
+                    r.changes.len(),
+                    r.moved
+                )
+            });
+            (json::write_repaired(&problem, &result), summary.map_err(Clone::clone))
+        }
+    };
     let solved = start.elapsed().as_secs_f64() - read;
-    if let Err(e) = std::fs::write(output, json::write(&problem, &result)) {
+    if let Err(e) = std::fs::write(output, bytes) {
         return fail(1, format!("{}: {e}", output.display()));
     }
     let secs = start.elapsed().as_secs_f64();
-    match result {
-        Ok(s) => {
-            println!(
-                "optimal: {} pairs, objective {} (read {read:.3} s, solved {solved:.3} s) in {secs:.3} s",
-                s.pairs.len(),
-                s.objective
-            );
+    match outcome {
+        Ok(summary) => {
+            println!("optimal: {summary} (read {read:.3} s, solved {solved:.3} s) in {secs:.3} s");
             ExitCode::SUCCESS
         }
         Err(reason) => {

@@ -24,8 +24,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Assign { input, output, .. } = &cli.command {
-        return experts::assign(input, output);
+    if let Command::Assign { input, output, current, .. } = &cli.command {
+        return experts::assign(input, output, current.as_deref());
     }
     if let Command::Qualify { rules, input, output } = &cli.command {
         return subjects::qualify(*rules, input, output);

@@ -81,6 +81,7 @@ mod flow;
 mod input;
 pub mod json;
 pub mod network;
+pub mod repair;
 
 pub use input::{Candidate, Problem};
 pub use network::{Groups, Solved};

@@ -140,6 +140,67 @@ fn assign_follows_its_contract_exit_codes_and_all() {
 }
 
 #[test]
+fn assign_with_current_repairs_a_decline_moving_no_accepted_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let run = |input: &str, current: Option<&str>, output: &str| {
+        let mut c = Command::new(BIN);
+        c.args(["assign", "--input"]).arg(path(input)).arg("--output").arg(path(output));
+        if let Some(cur) = current {
+            c.arg("--current").arg(path(cur));
+        }
+        let o = c.output().unwrap();
+        (o.status.code(), String::from_utf8_lossy(&o.stderr).to_string())
+    };
+    let instance = |conflicts: &str| {
+        format!(
+            r#"{{"items":[{{"id":"P1","demand":2}},{{"id":"P2","demand":1}}],
+            "experts":[{{"id":"E1","max_load":1}},{{"id":"E2","max_load":1}},{{"id":"E3","max_load":1}},{{"id":"E4","max_load":1}},{{"id":"E5","max_load":1}}],
+            "scores":[{{"item":"P1","expert":"E1","score":0.9}},{{"item":"P1","expert":"E2","score":0.8}},{{"item":"P1","expert":"E3","score":0.3}},{{"item":"P1","expert":"E5","score":0.05}},{{"item":"P2","expert":"E3","score":0.5}},{{"item":"P2","expert":"E4","score":0.45}}],
+            "conflicts":[{conflicts}]}}"#
+        )
+    };
+    std::fs::write(path("first.json"), instance("")).unwrap();
+    assert_eq!(run("first.json", None, "first.out.json").0, Some(0));
+    // P1 declines E1. From scratch the best would move P2 from E3 to E4 and give P1 E3 (1.55);
+    // from the current pairs nobody accepted is moved: P1 takes E5 (1.35).
+    std::fs::write(
+        path("declined.json"),
+        instance(r#"{"item":"P1","expert":"E1","reason":"declined"}"#),
+    )
+    .unwrap();
+    assert_eq!(run("declined.json", Some("first.out.json"), "re.json").0, Some(0));
+    let out: Value =
+        serde_json::from_str(&std::fs::read_to_string(path("re.json")).unwrap()).unwrap();
+    assert!((out["objective"].as_f64().unwrap() - 1.35).abs() < 1e-9, "{out}");
+    assert_eq!(out["moved"], 0);
+    let changes: Vec<(String, String, String, String)> = out["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap().to_string();
+            (s("item"), s("expert"), s("change"), s("why"))
+        })
+        .collect();
+    let want = |i: &str, e: &str, c: &str, w: &str| (i.into(), e.into(), c.into(), w.into());
+    assert_eq!(
+        changes,
+        vec![want("P1", "E1", "removed", "conflict"), want("P1", "E5", "added", "replacement")]
+    );
+    assert_eq!(run("declined.json", None, "scratch.json").0, Some(0));
+    let scratch: Value =
+        serde_json::from_str(&std::fs::read_to_string(path("scratch.json")).unwrap()).unwrap();
+    assert!((scratch["objective"].as_f64().unwrap() - 1.55).abs() < 1e-9, "{scratch}");
+    // A current file naming an unknown expert: exit 1, the entry named, nothing written.
+    std::fs::write(path("bad.json"), r#"{"pairs":[{"item":"P1","expert":"E9"}]}"#).unwrap();
+    let (code, err) = run("declined.json", Some("bad.json"), "never.json");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("bad.json: pairs[0]: unknown expert \"E9\""), "{err}");
+    assert!(!path("never.json").exists());
+}
+
+#[test]
 fn affinity_ranks_experts_by_their_writing_and_feeds_assign() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("experts.csv"), "id,fields,text\nE1,0805,稀土永磁材料制备；钕铁硼磁体晶界扩散\nE2,1002,中药复方治疗慢性胃炎临床疗效\nE3,0811,风电机组变桨控制\n").unwrap();

@@ -58,11 +58,56 @@ const UPDATE_AFTER: usize = 8;
 
 /// A residual arc: its head, its reverse's position, residual capacity, cost (scaled).
 #[derive(Debug, Clone, Copy)]
-struct Arc {
-    head: u32,
-    rev: u32,
-    cap: i64,
-    cost: i64,
+pub(crate) struct Arc {
+    pub head: u32,
+    pub rev: u32,
+    pub cap: i64,
+    pub cost: i64,
+}
+
+/// The residual network in one array sorted by tail: node u's arcs are
+/// `arcs[first[u]..first[u + 1]]`, each arc's reverse at its `rev`.
+pub(crate) struct Residual {
+    pub first: Vec<u32>,
+    pub arcs: Vec<Arc>,
+    /// Where each of the network's arcs sits in `arcs`.
+    pub slot: Vec<u32>,
+}
+
+impl Residual {
+    /// The network with no flow, costs times `scale`.
+    pub(crate) fn new(net: &Network, scale: i64) -> Residual {
+        let n = net.nodes;
+        let mut first = vec![0u32; n + 1];
+        for a in &net.arcs {
+            first[a.from as usize + 1] += 1;
+            first[a.to as usize + 1] += 1;
+        }
+        for u in 0..n {
+            first[u + 1] += first[u];
+        }
+        let mut fill = first.clone();
+        let blank = Arc { head: 0, rev: 0, cap: 0, cost: 0 };
+        let mut arcs = vec![blank; 2 * net.arcs.len()];
+        let mut slot = Vec::with_capacity(net.arcs.len());
+        for a in &net.arcs {
+            let (u, v) = (a.from as usize, a.to as usize);
+            let (k, r) = (fill[u], fill[v]);
+            fill[u] += 1;
+            fill[v] += 1;
+            arcs[k as usize] = Arc { head: a.to, rev: r, cap: a.cap, cost: a.cost * scale };
+            arcs[r as usize] = Arc { head: a.from, rev: k, cap: 0, cost: -a.cost * scale };
+            slot.push(k);
+        }
+        Residual { first, arcs, slot }
+    }
+
+    /// Sends `f` units along arc `k`.
+    pub(crate) fn push(&mut self, k: usize, f: i64) {
+        self.arcs[k].cap -= f;
+        let r = self.arcs[k].rev as usize;
+        self.arcs[r].cap += f;
+    }
 }
 
 /// A minimum-cost flow meeting every supply: the flow on each arc, in the network's order.
@@ -100,27 +145,7 @@ impl Scaling {
         if max_cost > limit {
             return Err(NoFlow::CostRange);
         }
-        let mut first = vec![0u32; n + 1];
-        for a in &net.arcs {
-            first[a.from as usize + 1] += 1;
-            first[a.to as usize + 1] += 1;
-        }
-        for u in 0..n {
-            first[u + 1] += first[u];
-        }
-        let mut fill = first.clone();
-        let blank = Arc { head: 0, rev: 0, cap: 0, cost: 0 };
-        let mut arcs = vec![blank; 2 * net.arcs.len()];
-        let mut slot = Vec::with_capacity(net.arcs.len());
-        for a in &net.arcs {
-            let (u, v) = (a.from as usize, a.to as usize);
-            let (k, r) = (fill[u], fill[v]);
-            fill[u] += 1;
-            fill[v] += 1;
-            arcs[k as usize] = Arc { head: a.to, rev: r, cap: a.cap, cost: a.cost * scale };
-            arcs[r as usize] = Arc { head: a.from, rev: k, cap: 0, cost: -a.cost * scale };
-            slot.push(k);
-        }
+        let Residual { first, arcs, slot } = Residual::new(net, scale);
         let mut price = vec![0i64; n];
         seed_prices(&first, &arcs, &net.supply, &mut price);
         Ok(Scaling {

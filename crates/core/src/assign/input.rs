@@ -156,24 +156,7 @@ impl<'a> Raw<'a> {
         }
         conflict_keys.sort_unstable();
         conflict_keys.dedup();
-        let mut forced_at: Vec<(u64, usize)> = Vec::with_capacity(self.forced.len());
-        for (k, &p) in self.forced.iter().enumerate() {
-            let key = at("forced", k, p)?.key();
-            if conflict_keys.binary_search(&key).is_ok() {
-                let i = &self.items.names[p.item as usize];
-                let e = &self.experts.names[p.expert as usize];
-                return bad(
-                    format!("forced[{k}]"),
-                    format!("\"{i}\" and \"{e}\" are both forced and in conflict"),
-                );
-            }
-            forced_at.push((key, k));
-        }
-        forced_at.sort_unstable();
-        if let Some(k) = forced_at.windows(2).filter(|w| w[0].0 == w[1].0).map(|w| w[1].1).min() {
-            return bad(format!("forced[{k}]"), "the same pair is forced twice");
-        }
-        let forced_keys: Vec<u64> = forced_at.iter().map(|f| f.0).collect();
+        let forced_keys = self.forced_keys(&at, &conflict_keys)?;
         let pair_of = |key: u64, score: f64| Candidate {
             item: (key >> 32) as u32,
             expert: key as u32,
@@ -200,6 +183,32 @@ impl<'a> Raw<'a> {
             forced,
             conflict_keys,
         })
+    }
+
+    /// The forced pairs' keys, sorted: none in conflict, none twice.
+    fn forced_keys(
+        &self,
+        at: &impl Fn(&str, usize, PairRef) -> Result<PairRef, InputError>,
+        conflict_keys: &[u64],
+    ) -> Result<Vec<u64>, InputError> {
+        let mut forced_at: Vec<(u64, usize)> = Vec::with_capacity(self.forced.len());
+        for (k, &p) in self.forced.iter().enumerate() {
+            let key = at("forced", k, p)?.key();
+            if conflict_keys.binary_search(&key).is_ok() {
+                let i = &self.items.names[p.item as usize];
+                let e = &self.experts.names[p.expert as usize];
+                return bad(
+                    format!("forced[{k}]"),
+                    format!("\"{i}\" and \"{e}\" are both forced and in conflict"),
+                );
+            }
+            forced_at.push((key, k));
+        }
+        forced_at.sort_unstable();
+        if let Some(k) = forced_at.windows(2).filter(|w| w[0].0 == w[1].0).map(|w| w[1].1).min() {
+            return bad(format!("forced[{k}]"), "the same pair is forced twice");
+        }
+        Ok(forced_at.iter().map(|f| f.0).collect())
     }
 
     /// Each interned item's position, ids and demands in list order.

@@ -2,6 +2,7 @@
 //! input text (copied only when they hold escapes), each score becomes two numbers as it is read,
 //! so a million pairs cost no allocation each and reading does not dominate the solve.
 use super::input::{PairRef, Raw};
+use super::repair::{Repaired, Why};
 use super::{InputError, Problem, Solved};
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -186,6 +187,19 @@ struct OptimalOut<'a> {
     status: &'static str,
     objective: f64,
     pairs: Vec<PairOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    moved: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changes: Option<Vec<ChangeOut<'a>>>,
+}
+
+#[derive(serde::Serialize)]
+struct ChangeOut<'a> {
+    item: &'a str,
+    expert: &'a str,
+    score: f64,
+    change: &'static str,
+    why: Why,
 }
 
 #[derive(serde::Serialize)]
@@ -194,24 +208,87 @@ struct InfeasibleOut<'a> {
     reason: &'a str,
 }
 
+fn pair_out<'a>(p: &'a Problem<'_>, s: &Solved) -> Vec<PairOut<'a>> {
+    s.pairs
+        .iter()
+        .map(|c| PairOut {
+            item: &p.item_ids[c.item as usize],
+            expert: &p.expert_ids[c.expert as usize],
+            score: c.score,
+        })
+        .collect()
+}
+
 /// The contract's `assignment.json` of a solution or of the reason there is none.
 pub fn write(p: &Problem<'_>, result: &Result<Solved, String>) -> Vec<u8> {
     let out = match result {
         Ok(s) => serde_json::to_vec(&OptimalOut {
             status: "optimal",
             objective: s.objective,
-            pairs: s
-                .pairs
-                .iter()
-                .map(|c| PairOut {
-                    item: &p.item_ids[c.item as usize],
-                    expert: &p.expert_ids[c.expert as usize],
-                    score: c.score,
-                })
-                .collect(),
+            pairs: pair_out(p, s),
+            moved: None,
+            changes: None,
         }),
         Err(reason) => serde_json::to_vec(&InfeasibleOut { status: "infeasible", reason }),
     };
     // Serialising strings and finite numbers into memory cannot fail.
     out.unwrap_or_default()
+}
+
+/// [`write`] of a re-assignment, with how many accepted reviews moved and every change.
+pub fn write_repaired(p: &Problem<'_>, result: &Result<Repaired, String>) -> Vec<u8> {
+    let out = match result {
+        Ok(r) => serde_json::to_vec(&OptimalOut {
+            status: "optimal",
+            objective: r.solved.objective,
+            pairs: pair_out(p, &r.solved),
+            moved: Some(r.moved),
+            changes: Some(
+                r.changes
+                    .iter()
+                    .map(|c| ChangeOut {
+                        item: &p.item_ids[c.pair.item as usize],
+                        expert: &p.expert_ids[c.pair.expert as usize],
+                        score: c.pair.score,
+                        change: if c.added { "added" } else { "removed" },
+                        why: c.why,
+                    })
+                    .collect(),
+            ),
+        }),
+        Err(reason) => serde_json::to_vec(&InfeasibleOut { status: "infeasible", reason }),
+    };
+    out.unwrap_or_default()
+}
+
+#[derive(Deserialize)]
+struct CurrentFile<'a> {
+    #[serde(borrow)]
+    pairs: Vec<PairRow<'a>>,
+}
+
+/// The pairs of an earlier `assignment.json`, by position in `p`.
+pub fn read_current(text: &str, p: &Problem<'_>) -> Result<Vec<(u32, u32)>, ReadError> {
+    let file: CurrentFile<'_> = serde_json::from_str(text).map_err(|e| ReadError::Syntax {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let (items, experts) = p.positions();
+    let unknown = |k: usize, what: &str, id: &str| {
+        ReadError::Input(InputError {
+            entry: format!("pairs[{k}]"),
+            message: format!("unknown {what} \"{id}\""),
+        })
+    };
+    file.pairs
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            let i = items.get(r.item.as_ref()).ok_or_else(|| unknown(k, "item", &r.item))?;
+            let e =
+                experts.get(r.expert.as_ref()).ok_or_else(|| unknown(k, "expert", &r.expert))?;
+            Ok((*i, *e))
+        })
+        .collect()
 }

@@ -74,9 +74,9 @@ fn brute_force(x: &Instance) -> Option<f64> {
     best
 }
 
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -181,7 +181,7 @@ fn malformed_input_names_the_entry() {
 
 /// A random instance of the given size: each item scored against `per_item` random experts,
 /// some pairs in conflict or forced, some experts with a minimum load.
-fn random_instance(r: &mut Rng, ni: usize, ne: usize, per_item: usize) -> Instance {
+pub(super) fn random_instance(r: &mut Rng, ni: usize, ne: usize, per_item: usize) -> Instance {
     let mut x = Instance::default();
     for i in 0..ni {
         x.items.push(Item { id: format!("P{i}"), demand: (r.next() % 4) as i64 });
