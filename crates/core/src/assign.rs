@@ -111,7 +111,7 @@ pub fn solve_capped(inst: &Instance, caps: Option<GroupCap<'_>>) -> Result<Outco
 }
 
 /// Each expert's group by number, from the groups by expert id.
-fn groups_of<'g>(p: &Problem<'_>, gc: &GroupCap<'g>) -> Groups<'g> {
+pub(crate) fn groups_of<'g>(p: &Problem<'_>, gc: &GroupCap<'g>) -> Groups<'g> {
     let mut number: HashMap<&str, u32> = HashMap::new();
     let mut names: Vec<&'g str> = vec![];
     let of_expert = p
@@ -129,8 +129,23 @@ fn groups_of<'g>(p: &Problem<'_>, gc: &GroupCap<'g>) -> Groups<'g> {
     Groups { of_expert, names, cap: gc.cap }
 }
 
+/// Pairs by id as pairs by position (ids not in the problem are left out).
+pub(crate) fn by_position(p: &Problem<'_>, pairs: &[Assigned]) -> Solved {
+    let (items, experts) = p.positions();
+    let mut found: Vec<Candidate> = pairs
+        .iter()
+        .filter_map(|a| {
+            let item = *items.get(a.item.as_str())?;
+            let expert = *experts.get(a.expert.as_str())?;
+            Some(Candidate { item, expert, score: a.score })
+        })
+        .collect();
+    found.sort_by_key(|c| (c.item, c.expert));
+    Solved { objective: found.iter().map(|c| c.score).sum(), pairs: found }
+}
+
 /// The outcome with owned ids (for the pages and the store).
-fn owned(p: &Problem<'_>, s: &Solved) -> Outcome {
+pub(crate) fn owned(p: &Problem<'_>, s: &Solved) -> Outcome {
     let pairs = s
         .pairs
         .iter()

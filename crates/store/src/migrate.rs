@@ -82,6 +82,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (24, "cultivation pools", include_str!("../migrations/0024_cultivation_pools.sql")),
     (25, "carriers", include_str!("../migrations/0025_carriers.sql")),
     (26, "talent and teams", include_str!("../migrations/0026_talent.sql")),
+    (
+        27,
+        "how a round's assignment was proven",
+        include_str!("../migrations/0027_round_assignment_proof.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

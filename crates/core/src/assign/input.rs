@@ -61,6 +61,7 @@ pub struct Candidate {
 }
 
 /// The checked instance by position (items and experts in list order).
+#[derive(Debug, Clone)]
 pub struct Problem<'a> {
     pub item_ids: Vec<Cow<'a, str>>,
     pub demand: Vec<i64>,
@@ -99,6 +100,21 @@ impl<'a> Problem<'a> {
         raw.conflicts = conflicts;
         raw.forced = forced;
         raw.check()
+    }
+
+    /// The same items and experts with other candidates and forced pairs (each in (item,
+    /// expert) order): a branch of a search, or scores with bonuses.
+    pub fn with_pairs(&self, candidates: Vec<Candidate>, forced: Vec<Candidate>) -> Problem<'a> {
+        Problem {
+            item_ids: self.item_ids.clone(),
+            demand: self.demand.clone(),
+            expert_ids: self.expert_ids.clone(),
+            max_load: self.max_load.clone(),
+            min_load: self.min_load.clone(),
+            candidates,
+            forced,
+            conflict_keys: self.conflict_keys.clone(),
+        }
     }
 
     /// Whether the pair is in conflict.

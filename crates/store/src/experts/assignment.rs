@@ -146,6 +146,17 @@ pub struct RunSummary {
     pub objective: f64,
     pub rounds: usize,
     pub pool: usize,
+    /// The distance from the search's bound: 0 when proven optimal (draws: 0, nothing to prove).
+    pub gap: f64,
+    /// Branch-and-bound nodes explored.
+    pub nodes: usize,
+}
+
+impl RunSummary {
+    /// A draw's summary: nothing optimised, nothing to prove.
+    pub(super) fn drawn(pairs: usize, pool: usize) -> RunSummary {
+        RunSummary { pairs, objective: 0.0, rounds: 1, pool, gap: 0.0, nodes: 0 }
+    }
 }
 
 pub(super) async fn conflict_set(db: &Db, round_id: i64) -> Result<HashSet<(i64, i64)>> {
@@ -175,27 +186,7 @@ pub async fn run_assignment(
     let experts: Vec<&Expert> = pool.iter().map(|p| &p.expert).collect();
     let scores = affinity_scores(db, &its, &experts, 60).await?;
     let conflicts = conflict_set(db, round_id).await?;
-    let code_of_item: HashMap<i64, &str> = its.iter().map(|i| (i.id, i.code.as_str())).collect();
-    let code_of_expert: HashMap<i64, &str> =
-        experts.iter().map(|e| (e.id, e.code.as_str())).collect();
-    let inst = Instance {
-        items: its.iter().map(|i| assign::Item { id: i.code.clone(), demand: r.demand }).collect(),
-        experts: pool
-            .iter()
-            .map(|p| assign::Expert {
-                id: p.expert.code.clone(),
-                max_load: p.room.min(r.max_load),
-                min_load: 0,
-            })
-            .collect(),
-        scores: scores
-            .iter()
-            .filter(|(k, _)| !conflicts.contains(k))
-            .map(|(&(i, e), &s)| panel::score(code_of_item[&i], code_of_expert[&e], s))
-            .collect(),
-        conflicts: vec![],
-        forced: vec![],
-    };
+    let inst = instance_of(&r, &its, &pool, &scores, &conflicts);
     let members: HashMap<String, Member> =
         experts.iter().map(|e| (e.code.clone(), member_of(e, &r.rules.region))).collect();
     let out = panel::assign_panels(&inst, &members, &r.rules.composition)
@@ -232,9 +223,53 @@ pub async fn run_assignment(
         )
         .await?;
     }
-    audit::append(&tx, Change { actor: actor.username, action: "review_round.assign", entity: "review_round", entity_id: round_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "pairs": pairs.len(), "objective": objective, "rounds": out.rounds, "pool": pool.len() }), request_id: actor.request_id }).await?;
+    tx.exec(
+        "UPDATE review_rounds SET assign_gap = ?, assign_nodes = ? WHERE id = ?",
+        vec![out.gap.into(), (out.nodes as i64).into(), round_id.into()],
+    )
+    .await?;
+    audit::append(&tx, Change { actor: actor.username, action: "review_round.assign", entity: "review_round", entity_id: round_id.to_string(), before: serde_json::json!({}), after: serde_json::json!({ "pairs": pairs.len(), "objective": objective, "rounds": out.rounds, "pool": pool.len(), "gap": out.gap, "nodes": out.nodes }), request_id: actor.request_id }).await?;
     tx.commit().await?;
-    Ok(RunSummary { pairs: pairs.len(), objective, rounds: out.rounds, pool: pool.len() })
+    Ok(RunSummary {
+        pairs: pairs.len(),
+        objective,
+        rounds: out.rounds,
+        pool: pool.len(),
+        gap: out.gap,
+        nodes: out.nodes,
+    })
+}
+
+/// The round as an assignment instance: its items by code with the round's demand, the pool's
+/// experts with the room they have left, the affinities of pairs not in conflict.
+fn instance_of(
+    r: &Round,
+    its: &[Item],
+    pool: &[&PoolEntry],
+    scores: &HashMap<(i64, i64), f64>,
+    conflicts: &HashSet<(i64, i64)>,
+) -> Instance {
+    let code_of_item: HashMap<i64, &str> = its.iter().map(|i| (i.id, i.code.as_str())).collect();
+    let code_of_expert: HashMap<i64, &str> =
+        pool.iter().map(|p| (p.expert.id, p.expert.code.as_str())).collect();
+    Instance {
+        items: its.iter().map(|i| assign::Item { id: i.code.clone(), demand: r.demand }).collect(),
+        experts: pool
+            .iter()
+            .map(|p| assign::Expert {
+                id: p.expert.code.clone(),
+                max_load: p.room.min(r.max_load),
+                min_load: 0,
+            })
+            .collect(),
+        scores: scores
+            .iter()
+            .filter(|(k, _)| !conflicts.contains(k))
+            .map(|(&(i, e), &s)| panel::score(code_of_item[&i], code_of_expert[&e], s))
+            .collect(),
+        conflicts: vec![],
+        forced: vec![],
+    }
 }
 
 pub(super) async fn insert_assignment(

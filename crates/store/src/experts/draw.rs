@@ -145,7 +145,7 @@ pub async fn run_draw(
     )
     .await?;
     tx.commit().await?;
-    Ok(RunSummary { pairs: drawn_pairs.len(), objective: 0.0, rounds: 1, pool: pool.len() })
+    Ok(RunSummary::drawn(drawn_pairs.len(), pool.len()))
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -67,13 +67,33 @@ pub struct Round {
     /// Revealed once the draw is done.
     pub seed: String,
     pub closed_at: i64,
+    /// The assignment's distance from its proven bound (0: proven optimal); None before one.
+    pub assign_gap: Option<f64>,
+    /// Branch-and-bound nodes the assignment took (0 when the flow alone was exact).
+    pub assign_nodes: Option<i64>,
 }
 
 impl FromRow for Round {
     const TABLE: &'static str = "review_rounds";
     columns!(
-        id, code, name, call_name, library, mode, demand, max_load, rules, form, deadline, year,
-        status, seed_hash, seed, closed_at
+        id,
+        code,
+        name,
+        call_name,
+        library,
+        mode,
+        demand,
+        max_load,
+        rules,
+        form,
+        deadline,
+        year,
+        status,
+        seed_hash,
+        seed,
+        closed_at,
+        assign_gap,
+        assign_nodes
     );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(Round {
@@ -93,6 +113,8 @@ impl FromRow for Round {
             seed_hash: f.text()?,
             seed: f.text()?,
             closed_at: f.int()?,
+            assign_gap: f.opt_real()?,
+            assign_nodes: f.opt_int()?,
         })
     }
 }

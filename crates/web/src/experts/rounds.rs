@@ -76,6 +76,8 @@ struct RoundPage {
     log: Vec<LogRow>,
     conflicts: usize,
     rules: String,
+    /// How the assignment stands: proven optimal, or its gap (empty before one).
+    proof: String,
 }
 
 struct ItemRow {
@@ -210,9 +212,22 @@ pub async fn round_page(
         log,
         conflicts: d.conflicts.len(),
         rules: rules_text(lang, &r),
+        proof: proof_text(lang, &r),
         status_label: t(lang, &format!("reviews.status.{}", r.status)),
         r,
     }))
+}
+
+/// Whether the round's assignment is proven optimal, and how.
+fn proof_text(lang: Lang, r: &store::Round) -> String {
+    match (r.assign_gap, r.assign_nodes) {
+        (Some(gap), _) if gap > 0.0 => tf(lang, "reviews.proof.gap", &[format!("{gap:.6}")]),
+        (Some(_), Some(nodes)) if nodes > 0 => {
+            tf(lang, "reviews.proof.optimal", &[nodes.to_string()])
+        }
+        (Some(_), _) => t(lang, "reviews.proof.flow").to_string(),
+        (None, _) => String::new(),
+    }
 }
 
 async fn load_round(state: &AppState, id: i64) -> AppResult<RoundData> {
