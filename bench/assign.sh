@@ -10,10 +10,12 @@
 #     the best of 5 runs;
 #   - `innocity affinity` (BM25 over jieba-tokenised text, field bonus, each item's top 200) for
 #     5,000 proposals × 2,000 experts made from the CSL papers (NA when they are not beside us).
-# panel_gap_max is NA: the exact optimum under a cap per organisation together with group
-# minimums is not built yet (issue 21, part 2).
+#   - panel rules (at most 2 per organisation, a finance expert, a fifth from outside the region)
+#     on 5 instances of 200 items × 300 experts (`--panels`): panel_gap_max is the largest gap
+#     between an assignment and its proven bound (0: every one proven optimal), panel_s the
+#     slowest of them.
 # The last line is: BENCH assign innocity_s=… ortools_s=… ratio=… objective_equal=… big_ratio=…
-#   reassign_ms=… panel_gap_max=… innocity_solve_s=… ortools_solve_s=… big_innocity_s=…
+#   reassign_ms=… panel_gap_max=… panel_s=… innocity_solve_s=… ortools_solve_s=… big_innocity_s=…
 #   big_ortools_s=… big_innocity_solve_s=… big_ortools_solve_s=… affinity_s=…
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +41,17 @@ reassign_ms=$(for _ in 1 2 3 4 5; do
   echo "declined $declined: $re" >&2
   echo "$re" | sed -n 's/.*solved \([0-9.]*\) s.*/\1/p'
 done | python3 -c "import sys; print(f'{min(float(x) for x in sys.stdin.read().split()) * 1000:.1f}')")
+python3 bench/assign_panels_gen.py "$work" 5 >&2
+panel_gap_max=0
+panel_s=0
+for k in 0 1 2 3 4; do
+  p=$("$BIN" assign --input "$work/panels-$k.json" --panels "$work/panels-$k.rules.json" --output "$work/panels-$k.out.json")
+  echo "panels $k: $p" >&2
+  gap=$(python3 -c "import json; print(json.load(open('$work/panels-$k.out.json'))['gap'])")
+  secs=$(echo "$p" | sed -n 's/.* in \([0-9.]*\) s$/\1/p')
+  panel_gap_max=$(python3 -c "print(max($panel_gap_max, $gap))")
+  panel_s=$(python3 -c "print(max($panel_s, $secs))")
+done
 CSL="${CSL:-../shared/data/csl/csl_papers.tsv}"
 affinity_s=NA
 if [ -f "$CSL" ]; then
@@ -48,4 +61,4 @@ if [ -f "$CSL" ]; then
   affinity_s=$(echo "$a" | sed -n 's/.* in \([0-9.]*\) s$/\1/p')
 fi
 echo "medians: 5,000 × 2,000 innocity $ours_med s, OR-Tools $theirs_med s; 20,000 × 5,000 innocity $big_ours_med s, OR-Tools $big_theirs_med s" >&2
-echo "BENCH assign innocity_s=$ours ortools_s=$theirs ratio=$ratio objective_equal=$equal big_ratio=$big_ratio reassign_ms=$reassign_ms panel_gap_max=NA innocity_solve_s=$ours_solve ortools_solve_s=$theirs_solve big_innocity_s=$big_ours big_ortools_s=$big_theirs big_innocity_solve_s=$big_ours_solve big_ortools_solve_s=$big_theirs_solve affinity_s=$affinity_s"
+echo "BENCH assign innocity_s=$ours ortools_s=$theirs ratio=$ratio objective_equal=$equal big_ratio=$big_ratio reassign_ms=$reassign_ms panel_gap_max=$panel_gap_max panel_s=$panel_s innocity_solve_s=$ours_solve ortools_solve_s=$theirs_solve big_innocity_s=$big_ours big_ortools_s=$big_theirs big_innocity_solve_s=$big_ours_solve big_ortools_solve_s=$big_theirs_solve affinity_s=$affinity_s"

@@ -150,6 +150,11 @@ pub(crate) enum Command {
         /// best score; the output lists what changed and why.
         #[arg(long)]
         current: Option<std::path::PathBuf>,
+        /// Panel rules: a JSON file with `composition` (max_per_org, min_groups,
+        /// min_outside_share) and `members` (each expert's `org` and `groups`). The output then
+        /// says how far from proven optimal the assignment is (`gap`, 0 when proven).
+        #[arg(long, conflicts_with = "current")]
+        panels: Option<std::path::PathBuf>,
     },
     /// Qualification rules (see shared/contracts/qualification.md): 科技型中小企业评价 (`sme`) or
     /// the 高新技术企业 pre-check (`hnte`) of every enterprise in a JSON file.

@@ -75,6 +75,81 @@ pub(crate) fn assign(input: &Path, output: &Path, current: Option<&Path>) -> Exi
     }
 }
 
+/// The `--panels` file: the rules and each expert's organisation and groups.
+#[derive(serde::Deserialize)]
+struct PanelsFile {
+    composition: innocity_core::experts::panel::Composition,
+    #[serde(default)]
+    members: std::collections::HashMap<String, MemberRow>,
+}
+
+#[derive(serde::Deserialize)]
+struct MemberRow {
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    groups: Vec<String>,
+}
+
+/// `innocity assign --panels`: the assignment under panel rules, with its gap (0: proven
+/// optimal) and the search's nodes; exit codes as `assign`.
+pub(crate) fn assign_panels(input: &Path, output: &Path, panels: &Path) -> ExitCode {
+    use innocity_core::assign::{Instance, Outcome};
+    use innocity_core::experts::panel::{self, Member};
+    let start = std::time::Instant::now();
+    let fail = |code: u8, message: String| {
+        eprintln!("错误 / error: {message}");
+        ExitCode::from(code)
+    };
+    let read =
+        |path: &Path| std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()));
+    let parse = |path: &Path, e: serde_json::Error| {
+        format!("{}: line {}, column {}: {e}", path.display(), e.line(), e.column())
+    };
+    let inst: Instance =
+        match read(input).and_then(|t| serde_json::from_str(&t).map_err(|e| parse(input, e))) {
+            Ok(i) => i,
+            Err(e) => return fail(1, e),
+        };
+    let rules: PanelsFile =
+        match read(panels).and_then(|t| serde_json::from_str(&t).map_err(|e| parse(panels, e))) {
+            Ok(r) => r,
+            Err(e) => return fail(1, e),
+        };
+    let members = rules
+        .members
+        .into_iter()
+        .map(|(id, m)| (id, Member { org: m.org, groups: m.groups.into_iter().collect() }))
+        .collect();
+    let out = match panel::assign_panels(&inst, &members, &rules.composition) {
+        Ok(o) => o,
+        Err(e) => return fail(1, format!("{}: {e}", input.display())),
+    };
+    let (json, code) = match &out.outcome {
+        Outcome::Optimal { objective, pairs } => (
+            serde_json::json!({ "status": "optimal", "objective": objective, "pairs": pairs, "gap": out.gap, "proven": out.gap == 0.0, "nodes": out.nodes }),
+            0,
+        ),
+        Outcome::Infeasible(reason) => {
+            (serde_json::json!({ "status": "infeasible", "reason": reason }), 2)
+        }
+    };
+    if let Err(e) = std::fs::write(output, json.to_string()) {
+        return fail(1, format!("{}: {e}", output.display()));
+    }
+    match out.outcome {
+        Outcome::Optimal { objective, pairs } => println!(
+            "optimal: {} pairs, objective {objective}, gap {}, {} nodes in {:.3} s",
+            pairs.len(),
+            out.gap,
+            out.nodes,
+            start.elapsed().as_secs_f64()
+        ),
+        Outcome::Infeasible(reason) => eprintln!("infeasible: {reason}"),
+    }
+    ExitCode::from(code)
+}
+
 /// `innocity affinity`: each item's top experts by BM25 and field, as an `assign` instance.
 pub(crate) fn affinity(
     experts: &std::path::Path,

@@ -24,7 +24,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Assign { input, output, current, .. } = &cli.command {
+    if let Command::Assign { input, output, current, panels, .. } = &cli.command {
+        if let Some(panels) = panels {
+            return experts::assign_panels(input, output, panels);
+        }
         return experts::assign(input, output, current.as_deref());
     }
     if let Command::Qualify { rules, input, output } = &cli.command {

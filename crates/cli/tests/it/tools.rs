@@ -201,6 +201,54 @@ fn assign_with_current_repairs_a_decline_moving_no_accepted_review() {
 }
 
 #[test]
+fn assign_with_panels_proves_its_panels_optimal_and_names_a_bad_rules_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let run = |rules: &str| {
+        let o = Command::new(BIN)
+            .args(["assign", "--input"])
+            .arg(path("instance.json"))
+            .arg("--panels")
+            .arg(path(rules))
+            .arg("--output")
+            .arg(path("out.json"))
+            .output()
+            .unwrap();
+        (o.status.code(), String::from_utf8_lossy(&o.stderr).to_string())
+    };
+    // Two items of three: the best three per item are all from U1, one per organisation is
+    // allowed and every panel needs a finance expert (only F1 and F2 are).
+    std::fs::write(
+        path("instance.json"),
+        r#"{"items":[{"id":"P1","demand":3},{"id":"P2","demand":3}],
+        "experts":[{"id":"A","max_load":2},{"id":"B","max_load":2},{"id":"C","max_load":2},{"id":"D","max_load":2},{"id":"F1","max_load":1},{"id":"F2","max_load":1}],
+        "scores":[{"item":"P1","expert":"A","score":0.9},{"item":"P1","expert":"B","score":0.8},{"item":"P1","expert":"C","score":0.7},{"item":"P1","expert":"D","score":0.3},{"item":"P1","expert":"F1","score":0.2},{"item":"P1","expert":"F2","score":0.1},
+                  {"item":"P2","expert":"A","score":0.9},{"item":"P2","expert":"B","score":0.8},{"item":"P2","expert":"C","score":0.6},{"item":"P2","expert":"D","score":0.5},{"item":"P2","expert":"F1","score":0.4},{"item":"P2","expert":"F2","score":0.3}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        path("rules.json"),
+        r#"{"composition":{"max_per_org":1,"min_groups":[{"group":"finance","min":1}]},
+        "members":{"A":{"org":"U1"},"B":{"org":"U1"},"C":{"org":"U2"},"D":{"org":"U3"},
+                   "F1":{"org":"U4","groups":["finance"]},"F2":{"org":"U5","groups":["finance"]}}}"#,
+    )
+    .unwrap();
+    assert_eq!(run("rules.json").0, Some(0));
+    let out: Value =
+        serde_json::from_str(&std::fs::read_to_string(path("out.json")).unwrap()).unwrap();
+    assert_eq!((out["gap"].as_f64(), out["proven"].as_bool()), (Some(0.0), Some(true)), "{out}");
+    // Every panel: one of A/B, C, and a finance expert; by brute force the best is
+    // P1 {A, C, F1} 1.8 + P2 {A, C, F2} 1.8 = 3.6, against P1 {A, C, F2} + P2 {A, C, F1} = 3.6 too.
+    assert!((out["objective"].as_f64().unwrap() - 3.6).abs() < 1e-9, "{out}");
+    std::fs::write(path("bad.json"), r#"{"composition":{"max_per_org":"one"}}"#).unwrap();
+    let _ = std::fs::remove_file(path("out.json"));
+    let (code, err) = run("bad.json");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("bad.json: line 1"), "{err}");
+    assert!(!path("out.json").exists());
+}
+
+#[test]
 fn affinity_ranks_experts_by_their_writing_and_feeds_assign() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("experts.csv"), "id,fields,text\nE1,0805,稀土永磁材料制备；钕铁硼磁体晶界扩散\nE2,1002,中药复方治疗慢性胃炎临床疗效\nE3,0811,风电机组变桨控制\n").unwrap();

@@ -152,19 +152,18 @@ impl<'a> Raw<'a> {
             }
             Ok(PairRef { item, expert })
         };
-        let mut scored: Vec<(u64, usize, f64)> = Vec::with_capacity(self.scores.len());
+        // (key, score) at 16 bytes a pair, sorted; the buffer becomes the candidates' below.
+        let mut scored: Vec<(u64, f64)> = Vec::with_capacity(self.scores.len());
         for (k, &(p, score)) in self.scores.iter().enumerate() {
             let p = at("scores", k, p)?;
             if !score.is_finite() {
                 return bad(format!("scores[{k}]"), "the score is not a number");
             }
-            scored.push((p.key(), k, score));
+            scored.push((p.key(), score));
         }
-        scored.sort_unstable_by_key(|s| (s.0, s.1));
-        if let Some(k) = scored.windows(2).filter(|w| w[0].0 == w[1].0).map(|w| w[1].1).min() {
-            let (i, e) = (&self.scores[k].0.item, &self.scores[k].0.expert);
-            let (i, e) = (&self.items.names[*i as usize], &self.experts.names[*e as usize]);
-            return bad(format!("scores[{k}]"), format!("a second score for \"{i}\" and \"{e}\""));
+        scored.sort_unstable_by_key(|s| s.0);
+        if scored.windows(2).any(|w| w[0].0 == w[1].0) {
+            return Err(self.second_score());
         }
         let mut conflict_keys = Vec::with_capacity(self.conflicts.len());
         for (k, &p) in self.conflicts.iter().enumerate() {
@@ -179,15 +178,16 @@ impl<'a> Raw<'a> {
             score,
         };
         let score_of =
-            |key: u64| scored.binary_search_by_key(&key, |s| s.0).map_or(0.0, |at| scored[at].2);
+            |key: u64| scored.binary_search_by_key(&key, |s| s.0).map_or(0.0, |at| scored[at].1);
         let forced = forced_keys.iter().map(|&key| pair_of(key, score_of(key))).collect();
+        // In place: the same 16 bytes a pair, no second buffer.
         let candidates = scored
-            .iter()
+            .into_iter()
             .filter(|s| {
                 conflict_keys.binary_search(&s.0).is_err()
                     && forced_keys.binary_search(&s.0).is_err()
             })
-            .map(|s| pair_of(s.0, s.2))
+            .map(|s| pair_of(s.0, s.1))
             .collect();
         Ok(Problem {
             item_ids: items.ids,
@@ -199,6 +199,18 @@ impl<'a> Raw<'a> {
             forced,
             conflict_keys,
         })
+    }
+
+    /// The first score line (in input order) for a pair scored before.
+    fn second_score(&self) -> InputError {
+        let mut seen = rustc_hash::FxHashSet::default();
+        let k = self.scores.iter().position(|(p, _)| !seen.insert(p.key())).unwrap_or(0);
+        let p = self.scores[k].0;
+        let (i, e) = (&self.items.names[p.item as usize], &self.experts.names[p.expert as usize]);
+        InputError {
+            entry: format!("scores[{k}]"),
+            message: format!("a second score for \"{i}\" and \"{e}\""),
+        }
     }
 
     /// The forced pairs' keys, sorted: none in conflict, none twice.

@@ -19,6 +19,9 @@ pub enum ReadError {
 /// Reads and checks an instance.
 pub fn read(text: &str) -> Result<Problem<'_>, ReadError> {
     let mut raw = Raw::default();
+    // A score line takes 50 bytes or more: reserving for that many (address space only, not
+    // memory until used) spares the list its copies as it grows.
+    raw.scores.reserve(text.len() / 50);
     let mut de = serde_json::Deserializer::from_str(text);
     let syntax = |e: serde_json::Error| ReadError::Syntax {
         line: e.line(),
