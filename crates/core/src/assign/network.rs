@@ -153,7 +153,8 @@ pub(crate) fn build(p: &Problem<'_>, groups: Option<&Groups<'_>>) -> Result<Buil
         .map(|c| {
             let from = groups
                 .and_then(|g| g.of_expert[c.expert as usize])
-                .map_or(c.item as usize, |g| group_node[&(c.item, g)].node);
+                .and_then(|g| group_node.get(&(c.item, g)))
+                .map_or(c.item as usize, |n| n.node);
             net.add(from, ni + c.expert as usize, 1, cost_of(c.score))
         })
         .collect();
@@ -197,8 +198,8 @@ fn check_reachable(p: &Problem<'_>, loads: &Loads, reachable: &[i64]) -> Result<
     Ok(())
 }
 
-/// One node per (item, group) with candidates or forced pairs: its number and the cap left
-/// (forced pairs use it up); every item keeps room for its demand under the cap.
+/// One node per (item, group) where the cap can bind: its number and the cap left (forced pairs
+/// use it up); every item keeps room for its demand under the cap.
 fn group_nodes(p: &Problem<'_>, loads: &Loads, g: &Groups<'_>) -> Result<GroupNodes, String> {
     let first = p.item_ids.len() + p.expert_ids.len() + 1;
     let mut node = GroupNodes::default();
@@ -218,6 +219,7 @@ fn group_nodes(p: &Problem<'_>, loads: &Loads, g: &Groups<'_>) -> Result<GroupNo
     }
     let mut room = vec![0i64; p.item_ids.len()];
     let mut taken: FxHashMap<(u32, u32), i64> = FxHashMap::default();
+    let mut count: FxHashMap<(u32, u32), i64> = FxHashMap::default();
     for c in &p.candidates {
         match g.of_expert[c.expert as usize] {
             Some(group) => {
@@ -226,6 +228,7 @@ fn group_nodes(p: &Problem<'_>, loads: &Loads, g: &Groups<'_>) -> Result<GroupNo
                     .entry((c.item, group))
                     .or_insert(GroupNode { node: first + len, cap: g.cap })
                     .cap;
+                *count.entry((c.item, group)).or_default() += 1;
                 let k = taken.entry((c.item, group)).or_default();
                 if *k < cap {
                     *k += 1;
@@ -243,5 +246,17 @@ fn group_nodes(p: &Problem<'_>, loads: &Loads, g: &Groups<'_>) -> Result<GroupNo
             ));
         }
     }
-    Ok(node)
+    // A node only where the cap can bind: an item with no more candidates of a group than the
+    // cap left routes them straight (on a panel of 5 with 2 per organisation, most groups).
+    let mut kept: Vec<((u32, u32), i64)> = node
+        .into_iter()
+        .filter(|(key, n)| count.get(key).copied().unwrap_or(0) > n.cap)
+        .map(|(key, n)| (key, n.cap))
+        .collect();
+    kept.sort_unstable();
+    Ok(kept
+        .into_iter()
+        .enumerate()
+        .map(|(j, (key, cap))| (key, GroupNode { node: first + j, cap }))
+        .collect())
 }

@@ -134,7 +134,7 @@ impl PanelOutcome {
     }
 }
 
-const MAX_ROUNDS: usize = 60;
+const MAX_ROUNDS: usize = 20;
 
 /// Optimal assignment of `inst` with each item's panel obeying `comp`. Experts missing from
 /// `members` belong to no organisation and no group.
@@ -316,7 +316,9 @@ impl Rules<'_> {
             Outcome::Optimal { pairs, .. } => Some(assign::by_position(&problem, pairs)),
             Outcome::Infeasible(_) => None,
         };
-        let rules = exact::Rules { problem: &problem, caps: caps.as_ref(), minimums, groups_of };
+        let spread = problem.candidates.iter().map(|c| c.score.abs()).fold(1e-3, f64::max);
+        let rules =
+            exact::Rules { problem: &problem, spread, caps: caps.as_ref(), minimums, groups_of };
         let found = exact::search(&rules, start);
         let outcome = match &found.best {
             Some(best) => assign::owned(&problem, best),

@@ -11,7 +11,7 @@ use crate::assign::{Candidate, Problem};
 
 /// At most this many flow solves in one search (deterministic, so that a round's assignment can
 /// be reproduced; on a round of 100 items it is a few seconds).
-pub const SOLVE_BUDGET: usize = 6_000;
+pub const SOLVE_BUDGET: usize = 3_000;
 /// Subgradient steps per node.
 const STEPS: usize = 40;
 /// Objective values closer than this are equal (scores are compared at 1e-6).
@@ -28,6 +28,8 @@ pub struct Minimum {
 /// group number) and each expert's groups.
 pub struct Rules<'p, 'a> {
     pub problem: &'p Problem<'a>,
+    /// The largest score's size (at least 1e-3): the scale of a bonus.
+    pub spread: f64,
     pub caps: Option<&'p Groups<'p>>,
     pub minimums: Vec<Vec<Minimum>>,
     pub groups_of: Vec<Vec<usize>>,
@@ -243,11 +245,12 @@ impl<'a> Search<'_, '_, 'a> {
         if norm == 0.0 {
             return false;
         }
-        let target = match &self.best {
-            Some(b) => b.objective,
-            None => bound - 0.1 * bound.abs().max(1.0),
+        // Polyak's step towards the best assignment; without one, a step of the scores' own
+        // size (a guess at the target would be off by the whole objective's scale).
+        let t = match &self.best {
+            Some(b) => theta * (bound - b.objective).max(TOL) / norm,
+            None => theta * self.rules.spread / norm.sqrt(),
         };
-        let t = theta * (bound - target).max(TOL) / norm;
         for ((mins, counts), ls) in self.rules.minimums.iter().zip(&r.counts).zip(lambda.iter_mut())
         {
             for ((m, &n), l) in mins.iter().zip(counts).zip(ls.iter_mut()) {
