@@ -111,7 +111,7 @@ pub fn solve_capped(inst: &Instance, caps: Option<GroupCap<'_>>) -> Result<Outco
 }
 
 /// Each expert's group by number, from the groups by expert id.
-pub(crate) fn groups_of<'g>(p: &Problem<'_>, gc: &GroupCap<'g>) -> Groups<'g> {
+pub fn groups_of<'g>(p: &Problem<'_>, gc: &GroupCap<'g>) -> Groups<'g> {
     let mut number: HashMap<&str, u32> = HashMap::new();
     let mut names: Vec<&'g str> = vec![];
     let of_expert = p

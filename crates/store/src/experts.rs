@@ -32,6 +32,7 @@ mod assignment;
 pub use assignment::*;
 mod draw;
 pub use draw::*;
+mod reassign;
 mod reviews;
 pub use reviews::*;
 mod refusals;

@@ -242,7 +242,7 @@ pub async fn run_assignment(
 
 /// The round as an assignment instance: its items by code with the round's demand, the pool's
 /// experts with the room they have left, the affinities of pairs not in conflict.
-fn instance_of(
+pub(super) fn instance_of(
     r: &Round,
     its: &[Item],
     pool: &[&PoolEntry],

@@ -200,7 +200,11 @@ pub async fn withdraw(
     let r = round(db, a.round_id).await?.ok_or(StoreError::NotFound)?;
     check_withdrawable(&r, &a, conflict, reason)?;
     let it = item(db, a.item_id).await?.ok_or(StoreError::NotFound)?;
-    let replacement = find_replacement(db, &r, &it, &a, me.id, today).await?;
+    let plan = reassign::plan(db, &r, &a, conflict, today).await?;
+    let replacement = match plan {
+        Some(_) => None,
+        None => find_replacement(db, &r, &it, &a, me.id, today).await?,
+    };
     let tx = db.begin_write().await?;
     if !open_in(&tx, r.id).await? {
         return Err(StoreError::from(ReviewRefusal::Closed));
@@ -221,6 +225,9 @@ pub async fn withdraw(
     let now = tx.clock.now_ms();
     tx.exec("INSERT INTO review_draw_log (round_id, item_id, expert_id, action, draw_key, actor, at_ms) VALUES (?, ?, ?, ?, '', ?, ?)", vec![r.id.into(), it.id.into(), me.id.into(), status.into(), actor.username.into(), now.into()]).await?;
     let mut replaced = None;
+    if let Some(plan) = &plan {
+        replaced = apply(&tx, r.id, &it, plan, actor.username, now).await?;
+    }
     if let Some(rep) = &replacement {
         insert_assignment(
             &tx,
@@ -237,6 +244,46 @@ pub async fn withdraw(
     }
     audit::append(&tx, Change { actor: actor.username, action: &format!("review.{status}"), entity: "review_assignment", entity_id: a.id.to_string(), before: serde_json::json!({ "status": "assigned" }), after: serde_json::json!({ "status": status, "reason": reason.trim(), "replacement": replaced }), request_id: actor.request_id }).await?;
     tx.commit().await?;
+    Ok(replaced)
+}
+
+/// Carries out a re-assignment plan: moved reviews end (status `moved`, the item they made room
+/// for as the reason), new ones start; each in the round's log. Returns the code of the expert
+/// who took the declined place, if any.
+async fn apply(
+    tx: &Tx,
+    round_id: i64,
+    it: &Item,
+    plan: &reassign::Plan,
+    actor: &str,
+    now: i64,
+) -> Result<Option<String>> {
+    // One line of the round's log per change: (item, expert, action, key).
+    let log = |item: i64, expert: i64, action: &str, key: &str| {
+        tx.exec(
+            "INSERT INTO review_draw_log (round_id, item_id, expert_id, action, draw_key, actor, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            vec![round_id.into(), item.into(), expert.into(), action.into(), key.into(), actor.into(), now.into()],
+        )
+    };
+    for m in &plan.moved {
+        let n = tx.exec("UPDATE review_assignments SET status = 'moved', reason = ?, version = version + 1 WHERE id = ? AND status = 'assigned'", vec![it.code.clone().into(), m.assignment_id.into()]).await?;
+        if n == 0 {
+            return Err(StoreError::Stale);
+        }
+        log(m.item_id, m.expert_id, "moved", &it.code).await?;
+    }
+    let mut replaced = None;
+    for add in &plan.added {
+        insert_assignment(tx, round_id, add.item_id, add.expert_id, add.score, "reassign", now)
+            .await?;
+        log(add.item_id, add.expert_id, "reassign", "").await?;
+        if add.item_id == it.id {
+            let code = tx
+                .query_one("SELECT code FROM experts WHERE id = ?", vec![add.expert_id.into()])
+                .await?;
+            replaced = code.and_then(|row| row.try_get_by_index::<String>(0).ok());
+        }
+    }
     Ok(replaced)
 }
 

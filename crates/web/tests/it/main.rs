@@ -10,6 +10,7 @@ mod accounts;
 mod api;
 mod edge;
 mod experts;
+mod experts_rounds;
 mod indicators;
 mod market;
 mod orgs;
