@@ -3,8 +3,8 @@
 # its own field), ~1 % of pairs in conflict:
 #   - 5,000 items × 2,000 experts (max load 15) and 20,000 × 5,000 (max load 25): the whole
 #     `innocity assign` process against OR-Tools' SimpleMinCostFlow built and solved in-process
-#     (its JSON parse not counted), the best of 5 runs each (medians too: see
-#     assign_compare.py for why the best); the objectives must be equal;
+#     (its JSON parse not counted), each side an untimed run then 5 timed ones back to back, the
+#     best of them (medians too: see assign_compare.py for why); the objectives must be equal;
 #   - one decline after the 5,000 × 2,000 assignment, re-assigned from the current pairs
 #     (`--current`): reassign_ms is the re-optimisation (checks, network, warm start, paths),
 #     the best of 5 runs;

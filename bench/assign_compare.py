@@ -1,7 +1,7 @@
 """Times `innocity assign` (the whole process: start, read JSON, solve, write JSON) against
-OR-Tools' in-process build and solve on the same instance, RUNS times each, alternating, and
-prints `ours_s ortools_s ours_solve_s ortools_solve_s objective_equal ours_median_s
-ortools_median_s`: the best of the runs (this machine's memory is sometimes slow to hand out —
+OR-Tools' in-process build and solve on the same instance, RUNS times each, and prints
+`ours_s ortools_s ours_solve_s ortools_solve_s objective_equal ours_median_s ortools_median_s`:
+the best of the runs (this machine's memory is sometimes slow to hand out —
 the first touch of a page can cost 100× — which hits our whole process and only OR-Tools' part
 after its JSON is loaded, so the best run is the fair measure), then the medians for the record.
 The `_solve_s` pair is solver to solver: ours from its own report (network included), OR-Tools'
@@ -20,12 +20,19 @@ binary, instance, out = sys.argv[1:4]
 runs = int(sys.argv[4]) if len(sys.argv) > 4 else 5
 ours, ours_solve, theirs, theirs_solve = [], [], [], []
 objective_theirs = None
+# Each side in turn, an untimed run first, then RUNS timed ones back to back: this machine hands
+# out memory slowly for a while after a large free (a release build just before, or the other
+# side's exit — OR-Tools' Python process frees about a gigabyte), and each side deserves its own
+# steady state rather than the other's aftermath.
+subprocess.run([binary, "assign", "--input", instance, "--output", out], capture_output=True, check=True)
 for _ in range(runs):
     start = time.perf_counter()
     done = subprocess.run([binary, "assign", "--input", instance, "--output", out], capture_output=True, text=True, check=True)
     ours.append(time.perf_counter() - start)
     ours_solve.append(float(re.search(r"solved ([0-9.]+) s", done.stdout).group(1)))
     print(done.stdout.strip(), file=sys.stderr)
+subprocess.run([sys.executable, "bench/assign_ortools.py", instance], capture_output=True, check=True)
+for _ in range(runs):
     other = subprocess.run([sys.executable, "bench/assign_ortools.py", instance], capture_output=True, text=True, check=True)
     secs, objective_theirs = (float(x) for x in other.stdout.split())
     theirs.append(secs)

@@ -382,6 +382,7 @@ fn browser_an_expert_scores_blind_and_staff_rank_the_round() {
     b.click("#rounds tr[data-code='LB2026-TX'] a");
     b.wait_for(|| b.exists("#results"));
     assert!(b.text("#outliers").contains("E0"), "a harsh reviewer is flagged");
+    assert!(b.text("#assign-proof").contains("已证明最优"), "the assignment says it is proven");
     b.screenshot("reviews-results");
     b.go(&format!("{base}/credit"));
     b.screenshot("credit");
