@@ -7,6 +7,7 @@ pub mod library;
 pub mod me;
 pub mod my_reviews;
 pub mod rounds;
+pub mod rounds_api;
 
 use crate::app::AppState;
 use crate::auth::Ctx;
@@ -117,5 +118,8 @@ pub fn routes() -> Router<AppState> {
         .route("/my/bids/{id}", get(my_reviews::my_bids).post(my_reviews::my_bid))
         .route("/my/reviews/{id}", get(my_reviews::my_review).post(my_reviews::my_review_save))
         .route("/my/reviews/{id}/withdraw", post(my_reviews::my_review_withdraw))
+        .route("/api/v1/reviews/{id}", get(rounds_api::api_round))
+        .route("/api/v1/reviews/{id}/assign", post(rounds_api::api_assign))
+        .route("/api/v1/my/reviews/{id}/withdraw", post(rounds_api::api_withdraw))
         .route("/credit", get(credit::credit_page).post(credit::credit_add))
 }

@@ -297,29 +297,33 @@ pub async fn my_review_withdraw(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let f: WithdrawForm = parse_form(ctx, &body)?;
-    my_assignment(&state, ctx, a.principal.user_id, id).await?;
-    let conflict = match f.kind.as_str() {
+    withdraw(&state, ctx, a.principal.user_id, id, &f.kind, &f.reason).await?;
+    Ok(Redirect::to("/my/reviews").into_response())
+}
+
+/// The expert's own review given up — declined (`decline`) or a conflict declared (`conflict`),
+/// with a reason — for the page and the API alike; the replacement's code, if one was found.
+pub(super) async fn withdraw(
+    state: &AppState,
+    ctx: &Ctx,
+    user_id: i64,
+    id: i64,
+    kind: &str,
+    reason: &str,
+) -> AppResult<Option<String>> {
+    my_assignment(state, ctx, user_id, id).await?;
+    let conflict = match kind {
         "conflict" => true,
         "decline" => false,
         _ => return Err(field_error(ctx, "kind", "err.choose", vec![])),
     };
-    if f.reason.trim().is_empty() {
+    if reason.trim().is_empty() {
         return Err(field_error(ctx, "reason", "err.required", vec![]));
     }
-    if f.reason.chars().count() > 500 {
+    if reason.chars().count() > 500 {
         return Err(field_error(ctx, "reason", "err.too_long", vec!["500".into()]));
     }
-    store::withdraw(
-        &state.db,
-        id,
-        a.principal.user_id,
-        conflict,
-        &f.reason,
-        ctx.today(),
-        ctx.actor(),
-    )
-    .await?;
-    Ok(Redirect::to("/my/reviews").into_response())
+    Ok(store::withdraw(&state.db, id, user_id, conflict, reason, ctx.today(), ctx.actor()).await?)
 }
 
 #[derive(Template)]

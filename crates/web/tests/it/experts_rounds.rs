@@ -3,6 +3,7 @@
 //! fill the place.
 use crate::common::*;
 use crate::experts::{my_open, review_app, round_id};
+use crate::market::{bearer, json};
 use axum::http::StatusCode;
 use innocity_store::experts as store;
 use std::collections::HashMap;
@@ -207,4 +208,97 @@ async fn an_expert_who_declines_takes_no_new_work_and_the_place_waits_when_nobod
     assert!(after.iter().all(|a| a.status != "moved"), "{after:?}");
     assert_eq!(after.iter().filter(|a| a.status == "assigned").count(), n - 1);
     assert!(after.iter().all(|a| a.expert_id != me.id || a.id == mine.id));
+}
+
+#[tokio::test]
+async fn the_round_api_assigns_proves_and_takes_a_decline_as_the_pages_do() {
+    let t = review_app().await;
+    let composition =
+        innocity_core::experts::panel::Composition { max_per_org: 1, ..Default::default() };
+    let rules = store::Rules { coauthor_years: 3, composition, ..Default::default() };
+    let rid = new_round(&t, "API", 4, rules, 2, 2).await;
+    let staff = bearer(&t, "bureau").await;
+    let none = serde_json::Value::Null;
+    // Refused before anything happens: anonymous (no session: 401 to read, the write refused as
+    // a cross-site request), and roles without the capability.
+    let assign = format!("/api/v1/reviews/{rid}/assign");
+    let read = format!("/api/v1/reviews/{rid}");
+    assert_eq!(json(&t, "GET", &read, None, none.clone()).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(json(&t, "POST", &assign, None, none.clone()).await.status, StatusCode::FORBIDDEN);
+    for role in ["zone", "orgadmin", "expert", "provider"] {
+        let who = bearer(&t, role).await;
+        assert_eq!(
+            json(&t, "POST", &assign, Some(&who), none.clone()).await.status,
+            StatusCode::FORBIDDEN,
+            "{role}"
+        );
+        let got =
+            json(&t, "GET", &format!("/api/v1/reviews/{rid}"), Some(&who), none.clone()).await;
+        assert_eq!(got.status, StatusCode::FORBIDDEN, "{role}");
+    }
+    assert!(store::assignments(&t.db, rid).await.unwrap().is_empty());
+    let r = json(&t, "POST", &assign, Some(&staff), none.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = r.json();
+    assert_eq!((v["pairs"].as_u64(), v["gap"].as_f64()), (Some(8), Some(0.0)), "{v}");
+    assert_eq!(
+        json(&t, "POST", &assign, Some(&staff), none.clone()).await.status,
+        StatusCode::CONFLICT
+    );
+    let r = json(&t, "GET", &format!("/api/v1/reviews/{rid}"), Some(&staff), none.clone()).await;
+    let v = r.json();
+    assert_eq!((v["mode"].as_str(), v["assign_gap"].as_f64()), (Some("assign"), Some(0.0)), "{v}");
+    let panels = v["panels"].as_array().unwrap();
+    assert_eq!(panels.len(), 4);
+    assert!(panels.iter().all(|p| p["reviews"].as_array().unwrap().len() == 2));
+    assert_eq!(
+        json(&t, "GET", "/api/v1/reviews/abc", Some(&staff), none.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    the_expert_gives_up_a_review_through_the_api(&t, rid, &staff).await;
+}
+
+/// The expert's own review, given up through the API: bad input named, then done; someone
+/// else's review is not the caller's to give up.
+async fn the_expert_gives_up_a_review_through_the_api(t: &TestApp, rid: i64, staff: &str) {
+    let (_, open) = my_open(t).await;
+    let a = &open[0];
+    let me = bearer(t, "expert").await;
+    let url = format!("/api/v1/my/reviews/{}/withdraw", a.id);
+    let r =
+        json(t, "POST", &url, Some(&me), serde_json::json!({"kind": "maybe", "reason": "x"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["error"]["fields"]["kind"].is_string(), "{}", r.body);
+    let r = json(t, "POST", &url, Some(&me), serde_json::json!({"kind": "decline", "reason": " "}))
+        .await;
+    assert!(r.json()["error"]["fields"]["reason"].is_string(), "{}", r.body);
+    assert_eq!(
+        json(t, "POST", &url, Some(staff), serde_json::json!({"kind": "decline", "reason": "x"}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(store::assignment(&t.db, a.id).await.unwrap().unwrap().status, "assigned");
+    let r = json(
+        t,
+        "POST",
+        &url,
+        Some(&me),
+        serde_json::json!({"kind": "decline", "reason": "出差在外，无法按期评审"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["id"].as_i64(), Some(a.id));
+    assert_eq!(store::assignment(&t.db, a.id).await.unwrap().unwrap().status, "declined");
+    // Someone else's review is not the caller's to give up.
+    let other = store::assignments(&t.db, rid).await.unwrap()[0].id;
+    let r = json(
+        t,
+        "POST",
+        &format!("/api/v1/my/reviews/{other}/withdraw"),
+        Some(&me),
+        serde_json::json!({"kind": "decline", "reason": "x"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
