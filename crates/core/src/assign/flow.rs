@@ -114,14 +114,11 @@ impl Residual {
 pub(crate) fn min_cost_flow(net: &Network) -> Result<Vec<i64>, NoFlow> {
     let mut s = Scaling::new(net)?;
     s.run()?;
-    Ok(net.arcs.iter().zip(&s.slot).map(|(a, &k)| a.cap - s.arcs[k as usize].cap).collect())
+    Ok(net.arcs.iter().zip(&s.res.slot).map(|(a, &k)| a.cap - s.res.arcs[k as usize].cap).collect())
 }
 
 struct Scaling {
-    first: Vec<u32>,
-    arcs: Vec<Arc>,
-    /// Where each of the network's arcs sits in `arcs`.
-    slot: Vec<u32>,
+    res: Residual,
     price: Vec<i64>,
     excess: Vec<i64>,
     current: Vec<u32>,
@@ -145,14 +142,12 @@ impl Scaling {
         if max_cost > limit {
             return Err(NoFlow::CostRange);
         }
-        let Residual { first, arcs, slot } = Residual::new(net, scale);
+        let res = Residual::new(net, scale);
         let mut price = vec![0i64; n];
-        seed_prices(&first, &arcs, &net.supply, &mut price);
+        seed_prices(&res.first, &res.arcs, &net.supply, &mut price);
         Ok(Scaling {
-            current: first[..n].to_vec(),
-            first,
-            arcs,
-            slot,
+            current: res.first[..n].to_vec(),
+            res,
             price,
             excess: net.supply.clone(),
             active: VecDeque::new(),
@@ -182,8 +177,8 @@ impl Scaling {
     fn refine(&mut self) -> Result<(), NoFlow> {
         let n = self.price.len();
         for u in 0..n {
-            for k in self.first[u] as usize..self.first[u + 1] as usize {
-                let a = self.arcs[k];
+            for k in self.res.first[u] as usize..self.res.first[u + 1] as usize {
+                let a = self.res.arcs[k];
                 if a.cap > 0 && self.reduced(u, &a) < 0 {
                     self.push(u, k, a.cap);
                 }
@@ -202,10 +197,8 @@ impl Scaling {
     }
 
     fn push(&mut self, u: usize, k: usize, f: i64) {
-        let a = &mut self.arcs[k];
-        a.cap -= f;
-        let (v, r) = (a.head as usize, a.rev as usize);
-        self.arcs[r].cap += f;
+        let v = self.res.arcs[k].head as usize;
+        self.res.push(k, f);
         self.excess[u] -= f;
         self.excess[v] += f;
     }
@@ -213,11 +206,11 @@ impl Scaling {
     /// Pushes u's excess along admissible arcs (residual, negative reduced cost), relabelling
     /// when none is left.
     fn discharge(&mut self, u: usize) -> Result<(), NoFlow> {
-        let end = self.first[u + 1] as usize;
+        let end = self.res.first[u + 1] as usize;
         while self.excess[u] > 0 {
             let mut k = self.current[u] as usize;
             while k < end {
-                let a = self.arcs[k];
+                let a = self.res.arcs[k];
                 if a.cap > 0 && self.reduced(u, &a) < 0 {
                     let v = a.head as usize;
                     let was = self.excess[v];
@@ -241,8 +234,8 @@ impl Scaling {
 
     /// Lowers u's price just enough for its best residual arc to become admissible.
     fn relabel(&mut self, u: usize) -> Result<(), NoFlow> {
-        let (start, end) = (self.first[u] as usize, self.first[u + 1] as usize);
-        let best = self.arcs[start..end]
+        let (start, end) = (self.res.first[u] as usize, self.res.first[u + 1] as usize);
+        let best = self.res.arcs[start..end]
             .iter()
             .filter(|a| a.cap > 0)
             .map(|a| self.price[a.head as usize] - a.cost)
@@ -287,9 +280,9 @@ impl Scaling {
                     break;
                 }
             }
-            for k in self.first[v] as usize..self.first[v + 1] as usize {
-                let back = self.arcs[self.arcs[k].rev as usize];
-                let w = self.arcs[k].head as usize;
+            for k in self.res.first[v] as usize..self.res.first[v + 1] as usize {
+                let back = self.res.arcs[self.res.arcs[k].rev as usize];
+                let w = self.res.arcs[k].head as usize;
                 if back.cap > 0 && !self.scanned[w] {
                     let rc = back.cost + self.price[w] - self.price[v];
                     let len = if rc < 0 { 0 } else { (rc / self.eps) as u64 + 1 };
@@ -307,7 +300,7 @@ impl Scaling {
             let d = if self.scanned[v] { self.dist[v] } else { level };
             self.price[v] -= d as i64 * self.eps;
         }
-        self.current.copy_from_slice(&self.first[..self.price.len()]);
+        self.current.copy_from_slice(&self.res.first[..self.price.len()]);
         Ok(())
     }
 }

@@ -141,10 +141,8 @@ async fn the_demo_has_certificates_and_a_spread_of_prechecks() {
     assert!(all.iter().filter(|p| p.verdict == Verdict::Pass).all(|p| p.self_evaluation.is_some()));
 }
 
-#[tokio::test]
-async fn a_pool_keeps_officers_within_their_load_and_counts_its_year() {
-    use subjects::pools::{self, PoolRefusal};
-    let t = demo_db(120).await;
+/// The high-tech zone LZGX's path and its first `n` enterprises.
+async fn zone_enterprises(t: &innocity_store::testing::TestDb, n: i64) -> (String, Vec<i64>) {
     let zone_path = innocity_store::orgs::units(&t.db)
         .await
         .unwrap()
@@ -152,15 +150,23 @@ async fn a_pool_keeps_officers_within_their_load_and_counts_its_year() {
         .find(|u| u.code == "LZGX")
         .unwrap()
         .path;
-    let orgs: Vec<i64> = t
+    let orgs = t
         .db
         .read(
-            "SELECT id FROM organisations WHERE kind = 'enterprise' AND unit_path LIKE ? ORDER BY id LIMIT 7",
-            vec![format!("{zone_path}%").into()],
+            "SELECT id FROM organisations WHERE kind = 'enterprise' AND unit_path LIKE ? ORDER BY id LIMIT ?",
+            vec![format!("{zone_path}%").into(), n.into()],
             |r| r.int(0),
         )
         .await
         .unwrap();
+    (zone_path, orgs)
+}
+
+#[tokio::test]
+async fn a_pool_keeps_officers_within_their_load_and_counts_its_year() {
+    use subjects::pools::{self, PoolRefusal};
+    let t = demo_db(120).await;
+    let (zone_path, orgs) = zone_enterprises(&t, 7).await;
     // Outside the zone's area: refused, nothing added.
     let other = t.db.read("SELECT id FROM organisations WHERE kind = 'enterprise' AND unit_path NOT LIKE ? LIMIT 1", vec![format!("{zone_path}%").into()], |r| r.int(0)).await.unwrap()[0];
     let mut with_other = orgs.clone();
@@ -218,22 +224,7 @@ async fn two_entries_given_to_an_officer_at_once_keep_the_load_and_only_officers
  {
     use subjects::pools::{self, PoolRefusal};
     let t = demo_db(120).await;
-    let zone_path = innocity_store::orgs::units(&t.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|u| u.code == "LZGX")
-        .unwrap()
-        .path;
-    let orgs: Vec<i64> = t
-        .db
-        .read(
-            "SELECT id FROM organisations WHERE kind = 'enterprise' AND unit_path LIKE ? ORDER BY id LIMIT 6",
-            vec![format!("{zone_path}%").into()],
-            |r| r.int(0),
-        )
-        .await
-        .unwrap();
+    let (zone_path, orgs) = zone_enterprises(&t, 6).await;
     pools::add(&t.db, "high_tech", 2026, &orgs, &zone_path, ACTOR).await.unwrap();
     let entries = pools::pool(&t.db, "high_tech", 2026, &zone_path).await.unwrap();
     let user = |name: &'static str| {
