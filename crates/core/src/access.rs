@@ -105,10 +105,15 @@ pub enum Capability {
     /// Innovation subjects in one's scope: enterprises' pre-checks, cultivation pools,
     /// qualifications.
     ManageSubjects,
+    /// One's organisation's instruments on the sharing platform: the catalogue entries, their
+    /// rules and blackouts, the bookings to approve and close.
+    ShareInstruments,
+    /// Book shared instruments for one's organisation.
+    BookInstruments,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 27] = [
+    pub const ALL: [Capability; 29] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -136,6 +141,8 @@ impl Capability {
         Self::BrokerDeals,
         Self::SelfEvaluate,
         Self::ManageSubjects,
+        Self::ShareInstruments,
+        Self::BookInstruments,
     ];
 }
 
@@ -177,6 +184,8 @@ impl Role {
             BrokerDeals => self == ServiceProvider,
             SelfEvaluate => self == OrgAdmin,
             ManageSubjects => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin),
+            ShareInstruments => matches!(self, OrgAdmin | ServiceProvider),
+            BookInstruments => matches!(self, OrgAdmin | OrgMember),
         }
     }
 }

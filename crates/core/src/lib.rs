@@ -11,6 +11,7 @@ pub mod market;
 pub mod orgs;
 pub mod periods;
 pub mod projects;
+pub mod sharing;
 pub mod signin;
 pub mod stats;
 pub mod subjects;

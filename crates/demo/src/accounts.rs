@@ -12,6 +12,7 @@ pub(crate) async fn seed_accounts(
     let ent_gx = first_org(db, "enterprise", Some(&gx.path)).await?;
     let ent_by = first_org(db, "enterprise", Some(&by.path)).await?;
     let provider = first_org(db, "service_provider", None).await?;
+    let university = first_org(db, "university", None).await?;
     // A demo account: who, in which role, scoped to which unit or organisation.
     struct Account {
         username: &'static str,
@@ -37,6 +38,7 @@ pub(crate) async fn seed_accounts(
         account("orgadmin2", "企业管理员 刘经理", Role::OrgAdmin, None, ent_by),
         account("expert", "评审专家 周教授", Role::Expert, None, None),
         account("provider", "服务机构 孙主管", Role::ServiceProvider, None, provider),
+        account("lab", "高校分析测试中心 马老师", Role::OrgAdmin, None, university),
         account("public", "社会公众 访客", Role::Public, None, None),
     ];
     let mut out = Vec::new();

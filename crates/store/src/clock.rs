@@ -64,6 +64,23 @@ impl Clock {
         DateTime::from_timestamp_millis(ms).map(|t| t.with_timezone(&self.zone).date_naive())
     }
 
+    /// A stored timestamp as the platform's local time (a booking's start on the calendar).
+    pub fn local_of_ms(&self, ms: i64) -> Option<chrono::NaiveDateTime> {
+        DateTime::from_timestamp_millis(ms).map(|t| t.with_timezone(&self.zone).naive_local())
+    }
+
+    /// A local time of the platform as a stored timestamp.
+    pub fn ms_of_local(&self, local: chrono::NaiveDateTime) -> i64 {
+        (local - chrono::Duration::seconds(self.zone.local_minus_utc().into()))
+            .and_utc()
+            .timestamp_millis()
+    }
+
+    /// Now, as the platform's local time.
+    pub fn now_local(&self) -> chrono::NaiveDateTime {
+        self.now().naive_local()
+    }
+
     /// Moves the clock (for every copy of it) forward, or back with a negative duration. For tests
     /// and demonstrations: a deadline passing, a token expiring.
     pub fn advance(&self, by: chrono::Duration) {

@@ -49,6 +49,8 @@ pub enum StoreError {
     Carriers(crate::subjects::carriers::CarrierRefusal),
     #[error("refused: {0:?}")]
     Talent(crate::subjects::talent::TalentRefusal),
+    #[error("refused: {0:?}")]
+    Sharing(crate::sharing::SharingRefusal),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
     /// A stored value does not read as what its column holds (a date that is no date, JSON

@@ -16,6 +16,7 @@ pub mod migrate;
 pub mod orgs;
 pub mod projects;
 pub mod rows;
+pub mod sharing;
 pub mod stats;
 pub mod subjects;
 pub mod users;

@@ -87,6 +87,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "how a round's assignment was proven",
         include_str!("../migrations/0027_round_assignment_proof.sql"),
     ),
+    (
+        28,
+        "shared instruments and their bookings",
+        include_str!("../migrations/0028_instruments_and_bookings.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {
@@ -96,6 +101,18 @@ fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {
         DbBackend::Postgres => ("BIGSERIAL PRIMARY KEY", "TEXT COLLATE \"C\"", ""),
         _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", " WITHOUT ROWID"),
     };
+    // `--postgres: ` and `--sqlite: ` lines are statements for that backend only (an exclusion
+    // constraint, a trigger); the other backend drops them.
+    let (ours, theirs) = match backend {
+        DbBackend::Postgres => ("--postgres: ", "--sqlite: "),
+        _ => ("--sqlite: ", "--postgres: "),
+    };
+    let sql: String = sql
+        .lines()
+        .filter(|l| !l.starts_with(theirs))
+        .map(|l| l.strip_prefix(ours).unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
     // {NOW_MS}: the time the migration runs, for values that start from it.
     sql.replace("{ID}", id)
         .replace("{PATH}", path)
@@ -133,7 +150,8 @@ pub async fn run(db: &Db) -> Result<Vec<i64>> {
             .map(str::trim)
             .filter(|s| !s.is_empty())
         {
-            txn.execute_unprepared(part).await?;
+            // {SEMI}: a semicolon inside one statement (a trigger's body).
+            txn.execute_unprepared(&part.replace("{SEMI}", ";")).await?;
         }
         txn.execute_raw(db.stmt(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",

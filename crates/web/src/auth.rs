@@ -412,7 +412,9 @@ caps!(
     RegisterContracts,
     BrokerDeals,
     SelfEvaluate,
-    ManageSubjects
+    ManageSubjects,
+    ShareInstruments,
+    BookInstruments
 );
 
 /// The one gate: a handler taking `Auth<C>` runs only for a signed-in principal whose role

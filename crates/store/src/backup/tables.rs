@@ -710,6 +710,7 @@ pub(super) fn tables() -> impl Iterator<Item = &'static Table> {
         .iter()
         .chain(super::tables_market::MARKET)
         .chain(super::tables_subjects::SUBJECTS)
+        .chain(super::tables_sharing::SHARING)
         .chain(AUDIT)
 }
 

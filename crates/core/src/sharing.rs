@@ -1,0 +1,11 @@
+//! Shared instruments (大型科研仪器共享): the catalogue's records with their prices and booking
+//! rules, and the checks a booking must pass — opening hours, notice, length, buffer, quotas,
+//! blackouts and, above all, no two bookings of one instrument at once. Pure: the store supplies
+//! what is already booked and the time; the database enforces the overlap rule again.
+pub mod booking;
+pub mod instruments;
+
+#[cfg(test)]
+mod booking_tests;
+#[cfg(test)]
+mod instruments_tests;

@@ -1,0 +1,62 @@
+//! Shared instruments: the catalogue (`instruments`) and the bookings (`bookings`). Two
+//! bookings never hold one instrument at once: the booking is checked inside the write
+//! transaction (writers take the write lock in turn) and the database refuses an overlap again —
+//! an exclusion constraint on PostgreSQL, a trigger on SQLite (migration 0028).
+pub mod bookings;
+pub mod instruments;
+
+pub use bookings::*;
+pub use instruments::*;
+
+use crate::db::Result;
+use innocity_core::sharing::booking::BookingRefusal;
+
+/// Why a change on the sharing platform is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SharingRefusal {
+    /// The booking rules say no.
+    Booking(BookingRefusal),
+    /// The owner already has an instrument with this code.
+    CodeTaken { code: String },
+    /// The booking is not in a state for this (`from` its status, the action tried).
+    Status { from: &'static str, action: &'static str },
+    /// Closing or marking a no-show before the booking has started.
+    NotStarted,
+    /// A refusal or an owner's cancellation without its reason.
+    Reason,
+    /// The actual use ends before it starts, or lies more than a day from the booking.
+    Actual,
+    /// A blackout over a booking that holds the instrument (cancel or move the booking first).
+    BlackoutMeets { booking_id: i64 },
+    /// A blackout that ends before it starts.
+    BlackoutOrder,
+    /// The fee is beyond any real amount.
+    Fee,
+}
+
+impl From<SharingRefusal> for crate::StoreError {
+    fn from(r: SharingRefusal) -> Self {
+        crate::StoreError::Sharing(r)
+    }
+}
+
+/// Appends the audit entry of a change on the sharing platform inside its write.
+pub(crate) async fn log(
+    tx: &crate::db::Tx,
+    actor: crate::orgs::Actor<'_>,
+    action: &'static str,
+    entity: &'static str,
+    id: i64,
+    after: serde_json::Value,
+) -> Result<()> {
+    let change = crate::audit::Change {
+        actor: actor.username,
+        action,
+        entity,
+        entity_id: id.to_string(),
+        before: serde_json::json!({}),
+        after,
+        request_id: actor.request_id,
+    };
+    crate::audit::append(tx, change).await.map(|_| ())
+}
