@@ -3,6 +3,7 @@
 //! blackouts and, above all, no two bookings of one instrument at once. Pure: the store supplies
 //! what is already booked and the time; the database enforces the overlap rule again.
 pub mod booking;
+pub mod import;
 pub mod instruments;
 
 #[cfg(test)]

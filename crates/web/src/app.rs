@@ -228,6 +228,7 @@ pub fn router(state: AppState) -> Router {
         .merge(projects::routes())
         .merge(crate::market::routes())
         .merge(crate::subjects::routes())
+        .merge(crate::sharing::routes())
         .merge(stats::routes());
     let x_request_id = HeaderName::from_static("x-request-id");
     pages

@@ -249,8 +249,53 @@ mod tests {
         .collect()
     }
 
+    /// The sharing platform's refusals, every booking rule among them.
+    fn sharing_refusals() -> Vec<StoreError> {
+        use innocity_core::sharing::booking::{BookingRefusal as B, QuotaPeriod, Span};
+        use innocity_core::sharing::instruments::OpeningHours;
+        use innocity_store::sharing::SharingRefusal as R;
+        let at =
+            NaiveDate::from_ymd_opt(2026, 12, 8).unwrap_or_default().and_time(Default::default());
+        let span = Span { start: at, end: at };
+        let hours =
+            OpeningHours { opens: Default::default(), closes: Default::default(), days: [true; 7] };
+        let quota = |period| B::Quota { period, limit: 600, used: 540 };
+        let bookings = [
+            B::Order,
+            B::Past,
+            B::Notice { hours: 24 },
+            B::TooShort { minutes: 30 },
+            B::TooLong { minutes: 240 },
+            B::Closed { hours },
+            B::Blackout { span, reason: "年度保养".into() },
+            B::Overlap { span },
+            quota(QuotaPeriod::Day),
+            quota(QuotaPeriod::Week),
+            quota(QuotaPeriod::Month),
+            B::NotOpen,
+        ];
+        let states =
+            ["requested", "approved", "refused", "cancelled", "used", "no_show", "started"];
+        bookings
+            .into_iter()
+            .map(R::Booking)
+            .chain(states.into_iter().map(|from| R::Status { from, action: "cancel" }))
+            .chain([
+                R::CodeTaken { code: "LZU-1".into() },
+                R::NotStarted,
+                R::Reason,
+                R::Actual,
+                R::BlackoutMeets { booking_id: 7 },
+                R::BlackoutOrder,
+                R::Fee,
+            ])
+            .map(StoreError::Sharing)
+            .collect()
+    }
+
     fn every_refusal() -> Vec<StoreError> {
         [
+            sharing_refusals(),
             application_refusals(),
             call_refusals(),
             project_refusals(),

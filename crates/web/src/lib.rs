@@ -18,6 +18,7 @@ pub mod orgs;
 pub mod page;
 pub mod projects;
 pub mod server;
+pub mod sharing;
 pub mod sheet;
 pub mod stats;
 pub mod subjects;

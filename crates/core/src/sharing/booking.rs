@@ -173,3 +173,64 @@ pub fn charged_minutes(booked: Span, actual: Span) -> i64 {
 pub fn is_late_cancel(now: NaiveDateTime, start: NaiveDateTime, rules: &BookingRules) -> bool {
     now + Duration::hours(rules.cancel_hours.into()) > start
 }
+
+/// A booking as typed: a day, a start and an end time on it, what for, and which samples.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct BookingForm {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// `HH:MM`.
+    pub from: String,
+    /// `HH:MM`, after `from` on the same day.
+    pub to: String,
+    pub purpose: String,
+    #[serde(default)]
+    pub samples: String,
+}
+
+/// A booking request read from its form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requested {
+    pub span: Span,
+    pub purpose: String,
+    pub samples: String,
+}
+
+impl BookingForm {
+    pub fn parse(&self) -> Result<Requested, Vec<crate::orgs::FieldError>> {
+        use crate::orgs::FieldError;
+        let mut e = Vec::new();
+        let mut problem = |field, key, arg: &str| {
+            e.push(FieldError { field, key, args: vec![arg.trim().to_string()] });
+        };
+        let date = chrono::NaiveDate::parse_from_str(self.date.trim(), "%Y-%m-%d");
+        if date.is_err() {
+            problem("date", "sharing.err.date", &self.date);
+        }
+        let time = |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M");
+        let (from, to) = (time(&self.from), time(&self.to));
+        if from.is_err() {
+            problem("from", "sharing.err.time", &self.from);
+        }
+        if to.is_err() {
+            problem("to", "sharing.err.time", &self.to);
+        }
+        let purpose = self.purpose.trim();
+        if purpose.is_empty() {
+            problem("purpose", "err.required", "");
+        } else if purpose.chars().count() > 500 {
+            problem("purpose", "err.too_long", "500");
+        }
+        if self.samples.trim().chars().count() > 500 {
+            problem("samples", "err.too_long", "500");
+        }
+        match (date, from, to) {
+            (Ok(d), Ok(f), Ok(t)) if e.is_empty() => Ok(Requested {
+                span: Span { start: d.and_time(f), end: d.and_time(t) },
+                purpose: purpose.to_string(),
+                samples: self.samples.trim().to_string(),
+            }),
+            _ => Err(e),
+        }
+    }
+}

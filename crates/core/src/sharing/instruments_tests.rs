@@ -90,3 +90,66 @@ fn groups_follow_the_bookers_organisation() {
     assert_eq!(UserGroup::of(9, OrgKind::Enterprise, 7), UserGroup::Enterprise);
     assert_eq!(UserGroup::of(9, OrgKind::ServiceProvider, 7), UserGroup::Enterprise);
 }
+
+fn sheet_row(code: &str, value: &str, category: &str) -> Vec<String> {
+    use super::import::COLUMNS;
+    let f = form();
+    COLUMNS
+        .iter()
+        .map(|c| match c.0 {
+            "code" => code.to_string(),
+            "name" => f.name.clone(),
+            "category" => category.to_string(),
+            "value_wan" => value.to_string(),
+            "opens" => f.opens.clone(),
+            "closes" => f.closes.clone(),
+            "days" => f.days.clone(),
+            "price_own" | "price_academic" | "price_enterprise" | "price_voucher" => "200".into(),
+            "min_minutes" => "30".into(),
+            "max_minutes" => "240".into(),
+            "notice_hours" => "24".into(),
+            _ => String::new(),
+        })
+        .collect()
+}
+
+#[test]
+fn the_sheet_reads_by_its_headers_and_names_each_problems_place() {
+    use super::import::{COLUMNS, read_rows};
+    let header: Vec<String> = COLUMNS.iter().map(|c| c.1.to_string()).collect();
+    let rows = vec![
+        header.clone(),
+        sheet_row("A-1", "120", "分析仪器"),
+        sheet_row("A-2", "35", "analysis"),
+    ];
+    let items = read_rows(&rows, "仪器").expect("valid");
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0].category, "analysis");
+    assert!(items[0].is_large() && !items[1].is_large());
+
+    let bad =
+        vec![header.clone(), sheet_row("A-1", "abc", "analysis"), sheet_row("A-1", "60", "玩具")];
+    let errors = read_rows(&bad, "仪器").expect_err("invalid");
+    let places: Vec<_> =
+        errors.iter().map(|e| (e.place.line, e.place.column.as_str(), e.key)).collect();
+    assert_eq!(
+        places,
+        vec![(2, "原值（万元）", "sharing.err.money"), (3, "仪器类别", "sharing.err.category"),]
+    );
+    let twice = vec![
+        header.clone(),
+        sheet_row("A-1", "60", "analysis"),
+        sheet_row("A-1", "60", "analysis"),
+    ];
+    let errors = read_rows(&twice, "仪器").expect_err("a code twice");
+    assert_eq!((errors[0].place.line, errors[0].key), (3, "sharing.err.code_twice"));
+
+    let no_price: Vec<String> =
+        header.iter().filter(|h| !h.contains("企业价格")).cloned().collect();
+    let errors = read_rows(&[no_price], "仪器").expect_err("a column missing");
+    assert_eq!(
+        (errors[0].key, errors[0].args[0].as_str()),
+        ("sharing.err.column", "企业价格（元/小时）")
+    );
+    assert_eq!(read_rows(&[header], "仪器").expect_err("no rows")[0].key, "sharing.err.empty");
+}

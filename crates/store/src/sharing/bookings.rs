@@ -184,6 +184,57 @@ fn quota_window(t: NaiveDateTime) -> (NaiveDateTime, NaiveDateTime) {
     (from.and_time(chrono::NaiveTime::MIN), to.and_time(chrono::NaiveTime::MIN))
 }
 
+/// The blackouts of an instrument that meet `[start, end)` (timestamps).
+async fn blackouts_in(tx: &Tx, instrument_id: i64, start: i64, end: i64) -> Result<Vec<Blackout>> {
+    let sql =
+        select::<super::BlackoutRow>("WHERE instrument_id = ? AND starts_at < ? AND ends_at > ?");
+    let rows = tx
+        .rows::<super::BlackoutRow>(&sql, vec![instrument_id.into(), end.into(), start.into()])
+        .await?;
+    let local = |ms| tx.clock.local_of_ms(ms);
+    Ok(rows
+        .into_iter()
+        .filter_map(|b| {
+            let span = Span { start: local(b.starts_at)?, end: local(b.ends_at)? };
+            Some(Blackout { span, reason: b.reason })
+        })
+        .collect())
+}
+
+/// The user's current bookings of the instrument in the week and month of `start` (quotas).
+async fn own_holds(
+    tx: &Tx,
+    instrument_id: i64,
+    user_id: i64,
+    start: NaiveDateTime,
+) -> Result<Vec<Span>> {
+    let (from, to) = quota_window(start);
+    let rows = tx
+        .query_all(
+            "SELECT starts_at, ends_at FROM bookings WHERE instrument_id = ? AND user_id = ? AND holds = 1 AND status IN ('requested', 'approved', 'used') AND starts_at >= ? AND starts_at < ?",
+            vec![
+                instrument_id.into(),
+                user_id.into(),
+                tx.clock.ms_of_local(from).into(),
+                tx.clock.ms_of_local(to).into(),
+            ],
+        )
+        .await?;
+    spans(tx, &rows)
+}
+
+/// The price group of the booker's organisation for the owner's instrument.
+async fn group_of(tx: &Tx, who: Booker, owner_id: i64) -> Result<UserGroup> {
+    let kind = tx
+        .query_one("SELECT kind FROM organisations WHERE id = ?", vec![who.organisation_id.into()])
+        .await?
+        .map(|r| r.try_get_by_index::<String>(0))
+        .transpose()?
+        .and_then(|k| OrgKind::parse(&k))
+        .ok_or(StoreError::NotFound)?;
+    Ok(UserGroup::of(who.organisation_id, kind, owner_id))
+}
+
 /// Books an instrument: checked by the rules against what holds it now, inside the write
 /// transaction; the database's constraint refuses an overlap that slipped past. Returns the id.
 pub async fn book(db: &Db, req: &BookingRequest, who: Booker, actor: Actor<'_>) -> Result<i64> {
@@ -202,34 +253,8 @@ pub async fn book(db: &Db, req: &BookingRequest, who: Booker, actor: Actor<'_>) 
     // Holds of others that could meet ours, with the longest buffer a rule allows.
     let reach = Duration::minutes(240).num_milliseconds();
     let holds = held(&tx, ins.id, start - reach, held_until + reach).await?;
-    let blackouts = tx
-        .rows::<super::BlackoutRow>(
-            &select::<super::BlackoutRow>(
-                "WHERE instrument_id = ? AND starts_at < ? AND ends_at > ?",
-            ),
-            vec![ins.id.into(), end.into(), start.into()],
-        )
-        .await?
-        .into_iter()
-        .filter_map(|b| {
-            let span =
-                Span { start: clock.local_of_ms(b.starts_at)?, end: clock.local_of_ms(b.ends_at)? };
-            Some(Blackout { span, reason: b.reason })
-        })
-        .collect::<Vec<_>>();
-    let (wfrom, wto) = quota_window(req.span.start);
-    let mine_rows = tx
-        .query_all(
-            "SELECT starts_at, ends_at FROM bookings WHERE instrument_id = ? AND user_id = ? AND holds = 1 AND status IN ('requested', 'approved', 'used') AND starts_at >= ? AND starts_at < ?",
-            vec![
-                ins.id.into(),
-                who.user_id.into(),
-                clock.ms_of_local(wfrom).into(),
-                clock.ms_of_local(wto).into(),
-            ],
-        )
-        .await?;
-    let mine = spans(&tx, &mine_rows)?;
+    let blackouts = blackouts_in(&tx, ins.id, start, end).await?;
+    let mine = own_holds(&tx, ins.id, who.user_id, req.span.start).await?;
     let situation = Situation {
         now: clock.now_local(),
         hours: &ins.item.hours,
@@ -239,14 +264,7 @@ pub async fn book(db: &Db, req: &BookingRequest, who: Booker, actor: Actor<'_>) 
         mine: &mine,
     };
     booking::check(req.span, &situation).map_err(refused)?;
-    let kind = tx
-        .query_one("SELECT kind FROM organisations WHERE id = ?", vec![who.organisation_id.into()])
-        .await?
-        .map(|r| r.try_get_by_index::<String>(0))
-        .transpose()?
-        .and_then(|k| OrgKind::parse(&k))
-        .ok_or(StoreError::NotFound)?;
-    let group = UserGroup::of(who.organisation_id, kind, ins.owner_id);
+    let group = group_of(&tx, who, ins.owner_id).await?;
     let status = if rules.approval { BookingStatus::Requested } else { BookingStatus::Approved };
     let inserted = tx
         .insert(

@@ -10,6 +10,7 @@ use innocity_store::market::MarketRefusal;
 use innocity_store::projects::{
     ApplicationRefusal, CallRefusal, DraftProblem, NoticeRefusal, ProjectRefusal,
 };
+use innocity_store::sharing::SharingRefusal;
 use innocity_store::stats::ReturnRefusal;
 
 /// A message key and its arguments.
@@ -32,6 +33,7 @@ pub fn refusal(e: &StoreError) -> Option<Message> {
         StoreError::Returns(r) => stat_return(r),
         StoreError::Credit(r) => credit(r),
         StoreError::Market(r) => market(r),
+        StoreError::Sharing(r) => sharing(r),
         _ => return None,
     })
 }
@@ -309,5 +311,62 @@ pub fn credit(r: &CreditRefusal) -> Message {
             ("credit.invalid", vec![field.to_string(), message.clone()])
         }
         CreditRefusal::Subject => ("credit.err.subject", vec![]),
+    }
+}
+
+/// A span on the platform's clock, the same in both languages: 2026-12-08 09:00–10:15.
+fn span(s: &innocity_core::sharing::booking::Span) -> String {
+    format!("{}–{}", s.start.format("%Y-%m-%d %H:%M"), s.end.format("%H:%M"))
+}
+
+pub fn sharing(r: &SharingRefusal) -> Message {
+    use innocity_core::sharing::booking::{BookingRefusal as B, QuotaPeriod};
+    match r {
+        SharingRefusal::Booking(b) => match b {
+            B::Order => ("sharing.err.order", vec![]),
+            B::Past => ("sharing.err.past", vec![]),
+            B::Notice { hours } => ("sharing.err.notice", vec![hours.to_string()]),
+            B::TooShort { minutes } => ("sharing.err.too_short", vec![minutes.to_string()]),
+            B::TooLong { minutes } => ("sharing.err.too_long", vec![minutes.to_string()]),
+            B::Closed { hours } => {
+                let days: Vec<String> = hours.days_text().chars().map(String::from).collect();
+                let (opens, closes) = (hours.opens.format("%H:%M"), hours.closes.format("%H:%M"));
+                ("sharing.err.closed", vec![days.join(","), opens.to_string(), closes.to_string()])
+            }
+            B::Blackout { span: s, reason } => {
+                ("sharing.err.blackout", vec![span(s), reason.clone()])
+            }
+            B::Overlap { span: s } => ("sharing.err.overlap", vec![span(s)]),
+            B::Quota { period, limit, used } => (
+                match period {
+                    QuotaPeriod::Day => "sharing.err.quota_day",
+                    QuotaPeriod::Week => "sharing.err.quota_week",
+                    QuotaPeriod::Month => "sharing.err.quota_month",
+                },
+                vec![limit.to_string(), used.to_string()],
+            ),
+            B::NotOpen => ("sharing.err.not_open", vec![]),
+        },
+        SharingRefusal::CodeTaken { code } => ("sharing.err.code_taken", vec![code.clone()]),
+        SharingRefusal::Status { from, .. } => (
+            match *from {
+                "requested" => "sharing.err.state.requested",
+                "approved" => "sharing.err.state.approved",
+                "refused" => "sharing.err.state.refused",
+                "cancelled" => "sharing.err.state.cancelled",
+                "used" => "sharing.err.state.used",
+                "no_show" => "sharing.err.state.no_show",
+                _ => "sharing.err.state.started",
+            },
+            vec![],
+        ),
+        SharingRefusal::NotStarted => ("sharing.err.not_started", vec![]),
+        SharingRefusal::Reason => ("sharing.err.reason", vec![]),
+        SharingRefusal::Actual => ("sharing.err.actual", vec![]),
+        SharingRefusal::BlackoutMeets { booking_id } => {
+            ("sharing.err.blackout_meets", vec![booking_id.to_string()])
+        }
+        SharingRefusal::BlackoutOrder => ("sharing.err.order", vec![]),
+        SharingRefusal::Fee => ("sharing.err.fee", vec![]),
     }
 }

@@ -47,6 +47,9 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/subjects/carriers/evaluations", vec!["admin", "bureau"]),
         ("/subjects/talent", vec!["admin", "bureau", "zone", "zone2"]),
         ("/subjects/teams", vec!["admin", "bureau", "zone", "zone2"]),
+        ("/sharing/bookings", vec!["orgadmin", "member", "orgadmin2"]),
+        ("/sharing/mine", vec!["orgadmin", "orgadmin2", "provider"]),
+        ("/sharing/mine/template.xlsx", vec!["orgadmin", "orgadmin2", "provider"]),
     ];
     let mut sessions = Vec::new();
     for r in ROLES {

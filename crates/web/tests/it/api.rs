@@ -190,6 +190,8 @@ async fn every_api_route_and_every_write_refuses_the_roles_that_must_be_refused(
         ("/api/v1/subjects/carrier-evaluations".into(), vec!["admin", "bureau"]),
         ("/api/v1/subjects/talent".into(), vec!["admin", "bureau", "zone", "zone2"]),
         ("/api/v1/subjects/teams".into(), vec!["admin", "bureau", "zone", "zone2"]),
+        ("/api/v1/instruments".into(), vec!["orgadmin", "orgadmin2", "provider"]),
+        ("/api/v1/bookings".into(), vec!["orgadmin", "member", "orgadmin2"]),
     ];
     let mut sessions = Vec::new();
     for r in ROLES {
