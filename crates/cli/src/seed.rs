@@ -90,6 +90,11 @@ async fn seed_the_rest(
         "人才与团队 / talent: {} 名人才 people, {} 个创新团队 teams, {} 份年度报告 yearly reports",
         tl.people, tl.teams, tl.reports
     );
+    let sh = demo::sharing::seed_sharing(db).await.map_err(|e| format!("demo sharing: {e}"))?;
+    println!(
+        "仪器共享 / instruments: {} 台共享仪器 instruments, {} 次预约 bookings, {} 次已使用计费 used",
+        sh.instruments, sh.bookings, sh.used
+    );
     demo::count_subjects(db).await.map_err(|e| format!("demo subject counts: {e}"))?;
     Ok(s)
 }

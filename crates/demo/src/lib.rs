@@ -9,6 +9,7 @@ mod indicators;
 pub mod market;
 mod organisations;
 pub mod projects;
+pub mod sharing;
 mod stats;
 pub mod subjects;
 pub mod talent;

@@ -11,5 +11,6 @@ mod browser;
 mod market;
 mod ops;
 mod server;
+mod sharing;
 mod subjects;
 mod tools;

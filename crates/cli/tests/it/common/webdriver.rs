@@ -140,6 +140,11 @@ impl Browser {
         let script = "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', {bubbles: true}));";
         self.post("/execute/sync", json!({"script": script, "args": [css, value]}));
     }
+    /// Scrolls the element into view (for a screenshot of what lies below the fold).
+    pub fn scroll_to(&self, css: &str) {
+        let script = "document.querySelector(arguments[0]).scrollIntoView();";
+        self.post("/execute/sync", json!({"script": script, "args": [css]}));
+    }
     pub fn clear_cookies(&self) {
         ureq::delete(&self.url("/cookie")).call().unwrap();
     }
