@@ -5,8 +5,11 @@
 pub mod booking;
 pub mod import;
 pub mod instruments;
+pub mod vouchers;
 
 #[cfg(test)]
 mod booking_tests;
 #[cfg(test)]
 mod instruments_tests;
+#[cfg(test)]
+mod vouchers_tests;

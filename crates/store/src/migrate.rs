@@ -92,6 +92,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "shared instruments and their bookings",
         include_str!("../migrations/0028_instruments_and_bookings.sql"),
     ),
+    (
+        29,
+        "innovation vouchers and the people of organisations",
+        include_str!("../migrations/0029_vouchers.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

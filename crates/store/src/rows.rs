@@ -613,6 +613,11 @@ mod tests {
             check::<crate::sharing::InstrumentRow>(db).await,
             check::<crate::sharing::BlackoutRow>(db).await,
             check::<crate::sharing::BookingRow>(db).await,
+            check::<crate::sharing::ProgrammeRow>(db).await,
+            check::<crate::sharing::ApplicationRow>(db).await,
+            check::<crate::sharing::VoucherRow>(db).await,
+            check::<crate::sharing::RedemptionRow>(db).await,
+            check::<crate::sharing::SettlementRow>(db).await,
         ];
         let failures: Vec<String> = results.into_iter().filter_map(|r| r.err()).collect();
         assert!(failures.is_empty(), "{failures:#?}");

@@ -4,9 +4,13 @@
 //! an exclusion constraint on PostgreSQL, a trigger on SQLite (migration 0028).
 pub mod bookings;
 pub mod instruments;
+pub mod redemptions;
+pub mod vouchers;
 
 pub use bookings::*;
 pub use instruments::*;
+pub use redemptions::*;
+pub use vouchers::*;
 
 use crate::db::Result;
 use innocity_core::sharing::booking::BookingRefusal;
@@ -32,6 +36,10 @@ pub enum SharingRefusal {
     BlackoutOrder,
     /// The fee is beyond any real amount.
     Fee,
+    /// A voucher programme or application says no.
+    Voucher(VoucherRefusal),
+    /// A redemption or a bureau step on one says no.
+    Redemption(RedemptionRefusal),
 }
 
 impl From<SharingRefusal> for crate::StoreError {

@@ -36,3 +36,4 @@ mod stats;
 mod subject_counts;
 mod subjects;
 mod talent;
+mod vouchers;
