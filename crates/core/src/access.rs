@@ -110,10 +110,16 @@ pub enum Capability {
     ShareInstruments,
     /// Book shared instruments for one's organisation.
     BookInstruments,
+    /// Innovation voucher programmes: open them, grant quotas, verify, settle, expire, claw back.
+    ManageVouchers,
+    /// Apply for innovation vouchers for one's enterprise and see its vouchers.
+    ApplyVouchers,
+    /// Redeem innovation vouchers as a provider of the services they buy.
+    RedeemVouchers,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 29] = [
+    pub const ALL: [Capability; 32] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -143,6 +149,9 @@ impl Capability {
         Self::ManageSubjects,
         Self::ShareInstruments,
         Self::BookInstruments,
+        Self::ManageVouchers,
+        Self::ApplyVouchers,
+        Self::RedeemVouchers,
     ];
 }
 
@@ -186,6 +195,9 @@ impl Role {
             ManageSubjects => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin),
             ShareInstruments => matches!(self, OrgAdmin | ServiceProvider),
             BookInstruments => matches!(self, OrgAdmin | OrgMember),
+            ManageVouchers => matches!(self, SystemAdmin | BureauStaff),
+            ApplyVouchers => self == OrgAdmin,
+            RedeemVouchers => matches!(self, OrgAdmin | ServiceProvider),
         }
     }
 }

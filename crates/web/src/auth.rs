@@ -414,7 +414,10 @@ caps!(
     SelfEvaluate,
     ManageSubjects,
     ShareInstruments,
-    BookInstruments
+    BookInstruments,
+    ManageVouchers,
+    ApplyVouchers,
+    RedeemVouchers
 );
 
 /// The one gate: a handler taking `Auth<C>` runs only for a signed-in principal whose role

@@ -289,7 +289,60 @@ mod tests {
                 R::BlackoutOrder,
                 R::Fee,
             ])
+            .chain(voucher_refusals())
             .map(StoreError::Sharing)
+            .collect()
+    }
+
+    /// Every voucher and redemption refusal, every relation among them.
+    fn voucher_refusals() -> Vec<innocity_store::sharing::SharingRefusal> {
+        use innocity_core::sharing::vouchers::{Relation, Standing};
+        use innocity_store::sharing::{
+            RedemptionRefusal as D, SharingRefusal as R, VoucherRefusal as V,
+        };
+        let day = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap_or_default();
+        let wan = Money::from_wan(2);
+        let vouchers = [
+            V::CodeTaken { code: "LZ2026".into() },
+            V::NotOpen { from: day, to: day },
+            V::NotEnterprise,
+            V::OutsideArea,
+            V::BadCredit,
+            V::NotTechSme,
+            V::OverApplicationCap { cap: wan },
+            V::OverEnterpriseCap { cap: wan, used: wan },
+            V::OverBudget { unissued: wan },
+            V::Grant,
+            V::Decided,
+            V::Reason,
+            V::IdNumber,
+        ];
+        let mut redemptions = vec![
+            D::UnknownVoucher,
+            D::Expired { on: day },
+            D::NotActive,
+            D::Balance { balance: wan },
+            D::Copay { most: wan, copay_percent: 30 },
+            D::Service { service: "rd".into() },
+            D::Related { relation: None },
+            D::NotProvider,
+            D::KeyReused,
+            D::State { from: "pending".into() },
+            D::AlreadySettled { id: 3 },
+            D::MonthSettled { month: "202612".into() },
+            D::Booking,
+            D::Reason,
+        ];
+        for a in Standing::ALL {
+            for b in Standing::ALL {
+                let relation = Relation { name: "张伟".into(), in_enterprise: a, in_provider: b };
+                redemptions.push(D::Related { relation: Some(relation) });
+            }
+        }
+        vouchers
+            .into_iter()
+            .map(R::Voucher)
+            .chain(redemptions.into_iter().map(R::Redemption))
             .collect()
     }
 

@@ -368,5 +368,69 @@ pub fn sharing(r: &SharingRefusal) -> Message {
         }
         SharingRefusal::BlackoutOrder => ("sharing.err.order", vec![]),
         SharingRefusal::Fee => ("sharing.err.fee", vec![]),
+        SharingRefusal::Voucher(v) => voucher(v),
+        SharingRefusal::Redemption(r) => redemption(r),
+    }
+}
+
+fn voucher(r: &innocity_store::sharing::VoucherRefusal) -> Message {
+    use innocity_store::sharing::VoucherRefusal as V;
+    match r {
+        V::CodeTaken { code } => ("voucher.err.code_taken", vec![code.clone()]),
+        V::NotOpen { from, to } => ("voucher.err.not_open", vec![day(*from), day(*to)]),
+        V::NotEnterprise => ("voucher.err.not_enterprise", vec![]),
+        V::OutsideArea => ("voucher.err.outside", vec![]),
+        V::BadCredit => ("voucher.err.credit", vec![]),
+        V::NotTechSme => ("voucher.err.tech_sme", vec![]),
+        V::OverApplicationCap { cap } => ("voucher.err.application_cap", vec![cap.wan_text()]),
+        V::OverEnterpriseCap { cap, used } => {
+            ("voucher.err.enterprise_cap", vec![cap.wan_text(), used.wan_text()])
+        }
+        V::OverBudget { unissued } => ("voucher.err.budget", vec![unissued.wan_text()]),
+        V::Grant => ("voucher.err.grant", vec![]),
+        V::Decided => ("voucher.err.decided", vec![]),
+        V::Reason => ("sharing.err.reason", vec![]),
+        V::IdNumber => ("apps.err.id_number", vec![]),
+    }
+}
+
+/// The words of a relation: who stands where in the enterprise and in the provider.
+fn related_key(r: &innocity_core::sharing::vouchers::Relation) -> &'static str {
+    use innocity_core::sharing::vouchers::Standing as S;
+    match (r.in_enterprise, r.in_provider) {
+        (S::LegalRepresentative, S::LegalRepresentative) => {
+            "voucher.err.related.legal_rep.legal_rep"
+        }
+        (S::LegalRepresentative, S::Shareholder) => "voucher.err.related.legal_rep.shareholder",
+        (S::LegalRepresentative, S::Staff) => "voucher.err.related.legal_rep.staff",
+        (S::Shareholder, S::LegalRepresentative) => "voucher.err.related.shareholder.legal_rep",
+        (S::Shareholder, S::Shareholder) => "voucher.err.related.shareholder.shareholder",
+        (S::Shareholder, S::Staff) => "voucher.err.related.shareholder.staff",
+        (S::Staff, S::LegalRepresentative) => "voucher.err.related.staff.legal_rep",
+        (S::Staff, S::Shareholder) => "voucher.err.related.staff.shareholder",
+        (S::Staff, S::Staff) => "voucher.err.related.staff.staff",
+    }
+}
+
+fn redemption(r: &innocity_store::sharing::RedemptionRefusal) -> Message {
+    use innocity_store::sharing::RedemptionRefusal as R;
+    match r {
+        R::UnknownVoucher => ("voucher.err.unknown", vec![]),
+        R::Expired { on } => ("voucher.err.expired", vec![day(*on)]),
+        R::NotActive => ("voucher.err.not_active", vec![]),
+        R::Balance { balance } => ("voucher.err.balance", vec![balance.yuan_text()]),
+        R::Copay { most, copay_percent } => {
+            ("voucher.err.copay", vec![most.yuan_text(), copay_percent.to_string()])
+        }
+        R::Service { service } => ("voucher.err.service", vec![service.clone()]),
+        R::Related { relation: None } => ("voucher.err.self", vec![]),
+        R::Related { relation: Some(rel) } => (related_key(rel), vec![rel.name.clone()]),
+        R::NotProvider => ("voucher.err.not_provider", vec![]),
+        R::KeyReused => ("voucher.err.key", vec![]),
+        R::State { from } => ("voucher.err.state", vec![from.clone()]),
+        R::AlreadySettled { id } => ("voucher.err.settled", vec![id.to_string()]),
+        R::MonthSettled { month } => ("voucher.err.month", vec![month.clone()]),
+        R::Booking => ("voucher.err.booking", vec![]),
+        R::Reason => ("sharing.err.reason", vec![]),
     }
 }
