@@ -351,6 +351,7 @@ pub async fn seed_sharing(db: &Db) -> Result<SharingSummary> {
                 span,
                 purpose: rng.pick(&PURPOSES).to_string(),
                 samples: String::new(),
+                voucher: None,
             };
             let Ok(b) = store::book(db, &req, who, ACTOR).await else { continue };
             summary.bookings += 1;
@@ -413,6 +414,7 @@ async fn upcoming(
             span,
             purpose: rng.pick(&PURPOSES).to_string(),
             samples: "送样 3 件".into(),
+            voucher: None,
         };
         let Ok(b) = store::book(db, &req, who, ACTOR).await else { continue };
         summary.bookings += 1;

@@ -6,10 +6,16 @@ mod api;
 mod booking;
 mod catalogue;
 mod owner;
+mod voucher_use;
+mod vouchers;
+mod vouchers_api;
 
 pub use api::*;
 pub use booking::CancelInput;
 pub use owner::{BlackoutInput, CloseInput, DecideInput, StatusInput};
+pub use voucher_use::{ApplyInput, RedeemInput};
+pub use vouchers::{GrantInput, ReasonInput, SettleInput, VerifyInput};
+pub use vouchers_api::*;
 
 use crate::app::AppState;
 use crate::auth::Ctx;
@@ -48,6 +54,41 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/v1/bookings/{id}/cancel", post(api::api_cancel))
         .route("/api/v1/bookings/{id}/close", post(api::api_close))
         .route("/api/v1/bookings/{id}/no-show", post(api::api_no_show))
+        .merge(voucher_routes())
+}
+
+fn voucher_routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/vouchers", get(vouchers::page).post(vouchers::create))
+        .route("/vouchers/{id}", get(vouchers::view))
+        .route("/vouchers/{id}/settle", post(vouchers::settle))
+        .route("/vouchers/{id}/expire", post(vouchers::expire))
+        .route("/vouchers/{id}/apply", post(voucher_use::apply))
+        .route("/vouchers/applications/{id}/decide", post(vouchers::decide))
+        .route("/vouchers/redemptions/{id}/verify", post(vouchers::verify))
+        .route("/vouchers/redemptions/{id}/claw-back", post(vouchers::claw_back))
+        .route("/vouchers/mine", get(voucher_use::mine))
+        .route("/vouchers/redeem", get(voucher_use::redeem_form).post(voucher_use::redeem))
+        .route(
+            "/api/v1/voucher-programmes",
+            get(vouchers_api::api_voucher_programmes).post(vouchers_api::api_open_programme),
+        )
+        .route("/api/v1/voucher-programmes/{id}", get(vouchers_api::api_voucher_programme))
+        .route("/api/v1/voucher-programmes/{id}/settle", post(vouchers_api::api_settle))
+        .route("/api/v1/voucher-programmes/{id}/expire", post(vouchers_api::api_expire))
+        .route(
+            "/api/v1/voucher-programmes/{id}/applications",
+            post(vouchers_api::api_apply_vouchers),
+        )
+        .route("/api/v1/voucher-applications/{id}/decide", post(vouchers_api::api_grant))
+        .route(
+            "/api/v1/voucher-redemptions",
+            get(vouchers_api::api_my_redemptions).post(vouchers_api::api_redeem),
+        )
+        .route("/api/v1/voucher-redemptions/{id}/verify", post(vouchers_api::api_verify_redemption))
+        .route("/api/v1/voucher-redemptions/{id}/claw-back", post(vouchers_api::api_claw_back))
+        .route("/api/v1/my/vouchers", get(vouchers_api::api_my_vouchers))
 }
 
 /// A stored time on the platform's clock as officials write it: 2026年12月08日 09:00.

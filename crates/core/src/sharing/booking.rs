@@ -186,6 +186,9 @@ pub struct BookingForm {
     pub purpose: String,
     #[serde(default)]
     pub samples: String,
+    /// The number of one of the booker's vouchers to pay with; empty for none.
+    #[serde(default)]
+    pub voucher: String,
 }
 
 /// A booking request read from its form.
@@ -194,6 +197,7 @@ pub struct Requested {
     pub span: Span,
     pub purpose: String,
     pub samples: String,
+    pub voucher: Option<String>,
 }
 
 impl BookingForm {
@@ -229,6 +233,7 @@ impl BookingForm {
                 span: Span { start: d.and_time(f), end: d.and_time(t) },
                 purpose: purpose.to_string(),
                 samples: self.samples.trim().to_string(),
+                voucher: Some(self.voucher.trim().to_string()).filter(|v| !v.is_empty()),
             }),
             _ => Err(e),
         }

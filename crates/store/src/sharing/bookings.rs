@@ -69,11 +69,15 @@ pub struct BookingRow {
     pub fee: Option<Money>,
     pub created_at: i64,
     pub version: i64,
+    /// The voucher it is paid with, and what the voucher paid once closed.
+    pub voucher: Option<String>,
+    pub voucher_id: Option<i64>,
+    pub voucher_paid: Option<Money>,
 }
 
 impl FromRow for BookingRow {
     const TABLE: &'static str = "bookings";
-    const FROM: &'static str = "bookings b JOIN instruments i ON i.id = b.instrument_id JOIN organisations w ON w.id = i.owner_id JOIN users u ON u.id = b.user_id JOIN organisations o ON o.id = b.organisation_id";
+    const FROM: &'static str = "bookings b JOIN instruments i ON i.id = b.instrument_id JOIN organisations w ON w.id = i.owner_id JOIN users u ON u.id = b.user_id JOIN organisations o ON o.id = b.organisation_id LEFT JOIN vouchers vv ON vv.id = b.voucher_id";
     columns!(
         "b.id",
         "b.instrument_id",
@@ -99,7 +103,10 @@ impl FromRow for BookingRow {
         "b.result",
         "b.fee_fen",
         "b.created_at",
-        "b.version"
+        "b.version",
+        "vv.number",
+        "b.voucher_id",
+        "(SELECT MAX(r.amount_fen) FROM voucher_redemptions r WHERE r.booking_id = b.id AND r.status <> 'rejected')"
     );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(BookingRow {
@@ -128,6 +135,9 @@ impl FromRow for BookingRow {
             fee: f.opt_int()?.map(Money),
             created_at: f.int()?,
             version: f.int()?,
+            voucher: f.opt_text()?,
+            voucher_id: f.opt_int()?,
+            voucher_paid: f.opt_int()?.map(Money),
         })
     }
 }
@@ -139,6 +149,8 @@ pub struct BookingRequest {
     pub span: Span,
     pub purpose: String,
     pub samples: String,
+    /// The number of one of the booker's vouchers to pay with (at the voucher price).
+    pub voucher: Option<String>,
 }
 
 /// Who books: the person and the organisation they book for.
@@ -265,10 +277,18 @@ pub async fn book(db: &Db, req: &BookingRequest, who: Booker, actor: Actor<'_>) 
     };
     booking::check(req.span, &situation).map_err(refused)?;
     let group = group_of(&tx, who, ins.owner_id).await?;
+    let voucher = match req.voucher.as_deref().filter(|v| !v.trim().is_empty()) {
+        None => None,
+        Some(number) => Some(
+            super::redemptions::voucher_for_booking(&tx, number, who.organisation_id, ins.owner_id)
+                .await?
+                .id,
+        ),
+    };
     let status = if rules.approval { BookingStatus::Requested } else { BookingStatus::Approved };
     let inserted = tx
         .insert(
-            "INSERT INTO bookings (instrument_id, user_id, organisation_id, user_group, starts_at, ends_at, held_until, holds, status, purpose, samples, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+            "INSERT INTO bookings (instrument_id, user_id, organisation_id, user_group, starts_at, ends_at, held_until, holds, status, purpose, samples, created_at, voucher_id) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
             vec![
                 ins.id.into(),
                 who.user_id.into(),
@@ -281,6 +301,7 @@ pub async fn book(db: &Db, req: &BookingRequest, who: Booker, actor: Actor<'_>) 
                 req.purpose.trim().into(),
                 req.samples.trim().into(),
                 clock.now_ms().into(),
+                voucher.into(),
             ],
         )
         .await;
@@ -293,7 +314,7 @@ pub async fn book(db: &Db, req: &BookingRequest, who: Booker, actor: Actor<'_>) 
     let after = serde_json::json!({
         "instrument_id": ins.id, "organisation_id": who.organisation_id, "group": group.code(),
         "start": req.span.start.to_string(), "end": req.span.end.to_string(),
-        "status": status.code(), "purpose": req.purpose.trim(),
+        "status": status.code(), "purpose": req.purpose.trim(), "voucher_id": voucher,
     });
     log(&tx, actor, "booking.request", "booking", id, after).await?;
     tx.commit().await?;
@@ -431,8 +452,12 @@ pub async fn close(db: &Db, id: i64, usage: &Usage, actor: Actor<'_>) -> Result<
         .await?
         .ok_or(StoreError::NotFound)?;
     let minutes = booking::charged_minutes(booked, a);
-    let fee =
-        booking::fee(ins.item.prices.per_hour(b.group), minutes).ok_or(SharingRefusal::Fee)?;
+    // a booking paid with a voucher is charged at the programme's agreed voucher price
+    let price = match b.voucher_id {
+        Some(_) => ins.item.prices.voucher,
+        None => ins.item.prices.per_hour(b.group),
+    };
+    let fee = booking::fee(price, minutes).ok_or(SharingRefusal::Fee)?;
     let v = vec![
         clock.ms_of_local(a.start).into(),
         clock.ms_of_local(a.end).into(),
@@ -449,8 +474,43 @@ pub async fn close(db: &Db, id: i64, usage: &Usage, actor: Actor<'_>) -> Result<
         "minutes": minutes, "fee_fen": fee.fen(), "operator": usage.operator.trim(),
     });
     log(&tx, actor, "booking.close", "booking", id, after).await?;
+    if let Some(voucher) = b.voucher_id {
+        pay_with_voucher(&tx, &b, voucher, ins.owner_id, fee, actor).await?;
+    }
     tx.commit().await?;
     Ok(fee)
+}
+
+/// The voucher's part of a closed booking's fee, redeemed for the owner in the same write. When
+/// the voucher can no longer pay (spent, expired, or the owner related to the firm since), the
+/// whole fee is the firm's.
+async fn pay_with_voucher(
+    tx: &Tx,
+    b: &BookingRow,
+    voucher: i64,
+    owner: i64,
+    fee: Money,
+    actor: Actor<'_>,
+) -> Result<()> {
+    let (v, pays) = super::redemptions::booking_share(tx, voucher, fee).await?;
+    if pays <= Money::ZERO {
+        return Ok(());
+    }
+    let r = super::Redeem {
+        number: v.number.clone(),
+        code: v.code.clone(),
+        provider_id: owner,
+        service: "instrument".into(),
+        order_total: fee,
+        amount: pays,
+        evidence: format!("仪器预约 #{} 使用记录", b.id),
+        request_key: format!("booking:{}", b.id),
+        booking_id: Some(b.id),
+    };
+    match super::redemptions::redeem_in(tx, &r, actor).await {
+        Ok(_) | Err(StoreError::Sharing(SharingRefusal::Redemption(_))) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// The owner records that nobody came to an approved booking.

@@ -284,6 +284,55 @@ async fn provider_may(tx: &Tx, v: &VoucherRow, provider_id: i64) -> Result<()> {
 /// that checks it. Returns the redemption (the first one for a retried key).
 pub async fn redeem(db: &Db, r: &Redeem, actor: Actor<'_>) -> Result<RedemptionRow> {
     let tx = db.begin_write().await?;
+    let row = redeem_in(&tx, r, actor).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// The voucher an enterprise books with: its own, active, paying for instrument time, and the
+/// instrument's owner a provider it may use.
+pub(crate) async fn voucher_for_booking(
+    tx: &Tx,
+    number: &str,
+    booker: i64,
+    owner: i64,
+) -> Result<VoucherRow> {
+    let v = tx
+        .row::<VoucherRow>(&select::<VoucherRow>("WHERE v.number = ?"), vec![number.trim().into()])
+        .await?
+        .filter(|v| v.organisation_id == booker)
+        .ok_or(RedemptionRefusal::UnknownVoucher)?;
+    if tx.clock.today() > v.expires_on {
+        return Err(RedemptionRefusal::Expired { on: v.expires_on }.into());
+    }
+    if v.status != "active" {
+        return Err(RedemptionRefusal::NotActive.into());
+    }
+    let p = programme_of(tx, v.programme_id).await?;
+    if !p.programme.services.iter().any(|s| s == "instrument") {
+        return Err(RedemptionRefusal::Service { service: "instrument".into() }.into());
+    }
+    provider_may(tx, &v, owner).await?;
+    Ok(v)
+}
+
+/// What the voucher pays of a closed booking's fee (the co-payment first, within the balance).
+pub(crate) async fn booking_share(
+    tx: &Tx,
+    voucher_id: i64,
+    fee: Money,
+) -> Result<(VoucherRow, Money)> {
+    let v = tx
+        .row::<VoucherRow>(&select::<VoucherRow>("WHERE v.id = ?"), vec![voucher_id.into()])
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let p = programme_of(tx, v.programme_id).await?;
+    let pays = voucher_pays(fee, p.programme.copay_percent, v.balance);
+    Ok((v, pays))
+}
+
+/// [`redeem`] inside the caller's write (a booking closed with its voucher).
+pub(crate) async fn redeem_in(tx: &Tx, r: &Redeem, actor: Actor<'_>) -> Result<RedemptionRow> {
     let first = tx
         .row::<RedemptionRow>(
             &select::<RedemptionRow>("WHERE r.request_key = ?"),
@@ -311,11 +360,11 @@ pub async fn redeem(db: &Db, r: &Redeem, actor: Actor<'_>) -> Result<RedemptionR
     if v.status != "active" {
         return Err(RedemptionRefusal::NotActive.into());
     }
-    let p = programme_of(&tx, v.programme_id).await?;
+    let p = programme_of(tx, v.programme_id).await?;
     if !p.programme.services.contains(&r.service) {
         return Err(RedemptionRefusal::Service { service: r.service.clone() }.into());
     }
-    provider_may(&tx, &v, r.provider_id).await?;
+    provider_may(tx, &v, r.provider_id).await?;
     let most = voucher_pays(r.order_total, p.programme.copay_percent, Money::MAX);
     if r.amount <= Money::ZERO || r.amount > most {
         return Err(
@@ -352,13 +401,8 @@ pub async fn redeem(db: &Db, r: &Redeem, actor: Actor<'_>) -> Result<RedemptionR
         )
         .await?;
     let after = serde_json::json!({ "voucher": v.number, "provider_id": r.provider_id, "amount_fen": r.amount.fen(), "order_total_fen": r.order_total.fen(), "service": r.service, "evidence": r.evidence.trim() });
-    log(&tx, actor, "voucher.redeem", "voucher_redemption", id, after).await?;
-    let row = tx
-        .row::<RedemptionRow>(&select::<RedemptionRow>("WHERE r.id = ?"), vec![id.into()])
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    tx.commit().await?;
-    Ok(row)
+    log(tx, actor, "voucher.redeem", "voucher_redemption", id, after).await?;
+    load(tx, id).await
 }
 
 async fn load(tx: &Tx, id: i64) -> Result<RedemptionRow> {

@@ -60,6 +60,7 @@ fn request(id: i64, s: Span) -> BookingRequest {
         span: s,
         purpose: "样品形貌表征".into(),
         samples: String::new(),
+        voucher: None,
     }
 }
 

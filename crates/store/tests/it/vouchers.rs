@@ -332,3 +332,45 @@ async fn verification_settlement_expiry_and_clawback_keep_the_ledger() {
     );
     assert_eq!(l.unissued(), Money(Money::from_wan(3).fen() + Money::from_yuan(18_000).fen()));
 }
+
+#[tokio::test]
+async fn a_booking_paid_with_a_voucher_redeems_its_share_when_closed() {
+    use innocity_core::sharing::booking::Span;
+    let t = demo_db(60).await;
+    let db = &t.db;
+    let (p, number, _, ent, _) = granted(db).await;
+    let lab = org_of(db, "lab").await;
+    let item = crate::sharing::scope_instrument("SEM-V", "");
+    let id = sharing::add_instruments(db, lab, &[item], ACTOR).await.unwrap()[0];
+    let user = db
+        .read("SELECT id FROM users WHERE username = 'orgadmin'", vec![], |r| r.int(0))
+        .await
+        .unwrap()[0];
+    let who = sharing::Booker { user_id: user, organisation_id: ent };
+    let start = (db.clock.today() + Duration::days(1)).and_hms_opt(9, 0, 0).unwrap();
+    let span = Span { start, end: start + Duration::minutes(120) };
+    let req = |voucher: &str| sharing::BookingRequest {
+        instrument_id: id,
+        span,
+        purpose: "电镜测试".into(),
+        samples: String::new(),
+        voucher: Some(voucher.into()),
+    };
+    let r = sharing::book(db, &req("LZ2026-999999"), who, ACTOR).await;
+    refused!(r, StoreError::Sharing(SharingRefusal::Redemption(R::UnknownVoucher)));
+    let b = sharing::book(db, &req(&number), who, ACTOR).await.unwrap();
+    db.clock.advance(Duration::days(2));
+    let usage =
+        sharing::Usage {
+            actual: span, operator: "马老师".into(), result: "图像 20 张".into()
+        };
+    // two hours at the voucher rate of 400 元: 800 元, of which the voucher pays 70%
+    assert_eq!(sharing::close(db, b, &usage, ACTOR).await.unwrap(), Money::from_yuan(800));
+    let row = sharing::booking(db, b).await.unwrap().unwrap();
+    assert_eq!(
+        (row.voucher.as_deref(), row.voucher_paid),
+        (Some(number.as_str()), Some(Money::from_yuan(560)))
+    );
+    let l = balanced(db, p).await;
+    assert_eq!((l.pending, l.balance), (Money::from_yuan(560), Money::from_yuan(19_440)));
+}

@@ -353,6 +353,9 @@ pub struct ApiBookingInput {
     pub purpose: String,
     #[serde(default)]
     pub samples: String,
+    /// The number of one of the caller's vouchers to pay with (at the voucher price).
+    #[serde(default)]
+    pub voucher: String,
 }
 
 /// A booking.
@@ -378,6 +381,9 @@ pub struct ApiBooking {
     pub actual_start: Option<String>,
     pub actual_end: Option<String>,
     pub fee_fen: Option<i64>,
+    /// The voucher it is paid with, and what the voucher paid once closed.
+    pub voucher: Option<String>,
+    pub voucher_paid_fen: Option<i64>,
 }
 
 fn api_booking_of(ctx: &Ctx, b: BookingRow) -> ApiBooking {
@@ -398,6 +404,8 @@ fn api_booking_of(ctx: &Ctx, b: BookingRow) -> ApiBooking {
         actual_start: b.actual_start.map(|t| stamp(ctx, t)),
         actual_end: b.actual_end.map(|t| stamp(ctx, t)),
         fee_fen: b.fee.map(|f| f.fen()),
+        voucher: b.voucher,
+        voucher_paid_fen: b.voucher_paid.map(|m| m.fen()),
     }
 }
 
@@ -419,6 +427,7 @@ pub async fn api_book(
         to: input.to,
         purpose: input.purpose,
         samples: input.samples,
+        voucher: input.voucher,
     };
     let r = form.parse().map_err(|problems| {
         crate::subjects::api::invalid(ctx, crate::orgs::field_messages(ctx.lang, &problems))
@@ -428,6 +437,7 @@ pub async fn api_book(
         span: r.span,
         purpose: r.purpose,
         samples: r.samples,
+        voucher: r.voucher,
     };
     let b = store::book(&state.db, &req, who, ctx.actor())
         .await

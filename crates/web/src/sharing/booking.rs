@@ -38,6 +38,7 @@ pub async fn book(
                 span: r.span,
                 purpose: r.purpose,
                 samples: r.samples,
+                voucher: r.voucher,
             };
             match store::book(&state.db, &req, who, ctx.actor()).await {
                 Ok(b) => {
@@ -72,6 +73,9 @@ pub struct BookingLine {
     pub reason: String,
     pub late: bool,
     pub fee: String,
+    /// The voucher paying, and its part of the fee once closed.
+    pub voucher: String,
+    pub voucher_paid: String,
     pub cancellable: bool,
 }
 
@@ -92,6 +96,8 @@ pub fn booking_line(ctx: &Ctx, b: BookingRow) -> BookingLine {
         reason: b.reason,
         late: b.late_cancel,
         fee: b.fee.map(|f| yuan(lang, f)).unwrap_or_default(),
+        voucher: b.voucher.unwrap_or_default(),
+        voucher_paid: b.voucher_paid.map(|f| yuan(lang, f)).unwrap_or_default(),
         cancellable,
     }
 }

@@ -360,6 +360,8 @@ pub struct InstrumentPage {
     pub owner_view: bool,
     pub form: BookingForm,
     pub errors: Vec<(String, String)>,
+    /// The booker's vouchers that can pay: number and what is left.
+    pub vouchers: Vec<Choice>,
 }
 
 impl InstrumentPage {
@@ -413,7 +415,24 @@ pub async fn instrument_page(
         })
         .collect();
     let may = |c: Capability| principal.is_some_and(|p| p.role.allows(c));
+    let vouchers = match principal.and_then(super::own_organisation) {
+        Some(org) if may(Capability::BookInstruments) => store::vouchers_of(&state.db, org)
+            .await?
+            .into_iter()
+            .filter(|v| v.status == "active" && v.expires_on >= ctx.today())
+            .map(|v| {
+                let label = crate::i18n::tf(
+                    lang,
+                    "sharing.voucher_left",
+                    &[v.number.clone(), v.balance.wan_text()],
+                );
+                Choice::new(&v.number, label, v.number == form.voucher)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     Ok(InstrumentPage {
+        vouchers,
         category: category_name(lang, &ins.item.category),
         status: status_name(lang, ins.status.code()),
         value_wan: ins.item.value.wan_text(),
