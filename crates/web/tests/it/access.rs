@@ -50,6 +50,9 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/sharing/bookings", vec!["orgadmin", "member", "orgadmin2"]),
         ("/sharing/mine", vec!["orgadmin", "orgadmin2", "provider"]),
         ("/sharing/mine/template.xlsx", vec!["orgadmin", "orgadmin2", "provider"]),
+        ("/vouchers", vec!["admin", "bureau"]),
+        ("/vouchers/mine", vec!["orgadmin", "orgadmin2"]),
+        ("/vouchers/redeem", vec!["orgadmin", "orgadmin2", "provider"]),
     ];
     let mut sessions = Vec::new();
     for r in ROLES {

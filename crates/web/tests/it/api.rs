@@ -192,6 +192,9 @@ async fn every_api_route_and_every_write_refuses_the_roles_that_must_be_refused(
         ("/api/v1/subjects/teams".into(), vec!["admin", "bureau", "zone", "zone2"]),
         ("/api/v1/instruments".into(), vec!["orgadmin", "orgadmin2", "provider"]),
         ("/api/v1/bookings".into(), vec!["orgadmin", "member", "orgadmin2"]),
+        ("/api/v1/voucher-programmes".into(), vec!["admin", "bureau"]),
+        ("/api/v1/my/vouchers".into(), vec!["orgadmin", "orgadmin2"]),
+        ("/api/v1/voucher-redemptions".into(), vec!["orgadmin", "orgadmin2", "provider"]),
     ];
     let mut sessions = Vec::new();
     for r in ROLES {

@@ -24,3 +24,4 @@ mod subjects_certificates;
 mod subjects_ours;
 mod subjects_pools;
 mod subjects_talent;
+mod vouchers;
