@@ -109,6 +109,17 @@ pub(crate) enum Command {
         #[arg(long)]
         out: String,
     },
+    /// Data for bench/sharing.sh: instruments that take bookings at any hour, a voucher programme
+    /// with many vouchers, and API tokens for bookers and a provider (written as JSON to --out).
+    #[command(hide = true)]
+    BenchSeedSharing {
+        #[arg(long, default_value_t = 500)]
+        instruments: usize,
+        #[arg(long, default_value_t = 10_000)]
+        vouchers: usize,
+        #[arg(long)]
+        out: String,
+    },
     /// Serve the platform.
     Serve {
         #[arg(long)]

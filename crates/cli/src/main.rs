@@ -68,6 +68,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::BenchSeed { applicants, applications, out } => {
             seed::bench_seed(&url, applicants, applications, &out).await
         }
+        Command::BenchSeedSharing { instruments, vouchers, out } => {
+            seed::bench_seed_sharing(&url, instruments, vouchers, &out).await
+        }
         Command::Migrate => {
             let mut db = Db::connect(&url).await.map_err(|e| e.to_string())?;
             db.clock = s.clock()?;

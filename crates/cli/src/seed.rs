@@ -95,6 +95,11 @@ async fn seed_the_rest(
         "仪器共享 / instruments: {} 台共享仪器 instruments, {} 次预约 bookings, {} 次已使用计费 used",
         sh.instruments, sh.bookings, sh.used
     );
+    let vo = demo::vouchers::seed_vouchers(db).await.map_err(|e| format!("demo vouchers: {e}"))?;
+    println!(
+        "创新券 / vouchers: {} 个年度计划 programmes, {} 张创新券 vouchers, {} 笔兑付 redemptions",
+        vo.programmes, vo.vouchers, vo.redemptions
+    );
     demo::count_subjects(db).await.map_err(|e| format!("demo subject counts: {e}"))?;
     Ok(s)
 }
@@ -134,6 +139,51 @@ pub(crate) async fn bench_seed(
     let body = serde_json::json!({ "applicants": list, "board_token": board_token });
     std::fs::write(out, body.to_string()).map_err(|e| format!("{out}: {e}"))?;
     println!("{} applicants, {} applications for the board", list.len(), applications);
+    Ok(())
+}
+
+/// An API token for a demo account, for the benchmarks' clients.
+async fn token_for(db: &innocity_store::Db, username: &str) -> Result<String, String> {
+    let user: i64 = db
+        .query_one("SELECT id FROM users WHERE username = ?", vec![username.into()])
+        .await
+        .map_err(|e| e.to_string())?
+        .and_then(|r| r.try_get_by_index(0).ok())
+        .ok_or(format!("no {username} account"))?;
+    let token = users::NewToken {
+        user_id: user,
+        name: "bench",
+        days: users::DEFAULT_TOKEN_DAYS,
+        read_only: false,
+        actor: "bench",
+        request_id: "bench",
+    };
+    users::create_token(db, &token).await.map_err(|e| e.to_string())
+}
+
+/// `innocity bench-seed-sharing`: data for bench/sharing.sh, written as JSON to `out`.
+pub(crate) async fn bench_seed_sharing(
+    url: &str,
+    instruments: usize,
+    vouchers: usize,
+    out: &str,
+) -> Result<(), String> {
+    fresh_sqlite(url)?;
+    let db = connect(url).await?;
+    demo::seed(&db, 300, None).await.map_err(|e| format!("demo data: {e}"))?;
+    let data = demo::sharing_bench::seed_sharing_bench(&db, instruments, vouchers)
+        .await
+        .map_err(|e| format!("bench data: {e}"))?;
+    let mut book_tokens = Vec::new();
+    for user in ["orgadmin", "member", "orgadmin2"] {
+        book_tokens.push(token_for(&db, user).await?);
+    }
+    let body = serde_json::json!({
+        "instruments": data.instruments, "vouchers": data.vouchers, "programme_id": data.programme_id,
+        "book_tokens": book_tokens, "redeem_token": token_for(&db, "provider").await?,
+    });
+    std::fs::write(out, body.to_string()).map_err(|e| format!("{out}: {e}"))?;
+    println!("{} instruments, {} vouchers", data.instruments.len(), data.vouchers.len());
     Ok(())
 }
 

@@ -10,10 +10,12 @@ pub mod market;
 mod organisations;
 pub mod projects;
 pub mod sharing;
+pub mod sharing_bench;
 mod stats;
 pub mod subjects;
 pub mod talent;
 mod units;
+pub mod vouchers;
 
 use innocity_core::access::Role;
 use innocity_core::orgs::{CreditCode, OrgKind, UnitLevel};

@@ -330,7 +330,7 @@ mod tests {
             D::State { from: "pending".into() },
             D::AlreadySettled { id: 3 },
             D::MonthSettled { month: "202612".into() },
-            D::Booking,
+            D::NothingToSettle { month: "202612".into() },
             D::Reason,
         ];
         for a in Standing::ALL {

@@ -56,8 +56,10 @@ pub enum RedemptionRefusal {
     MonthSettled {
         month: String,
     },
-    /// A booking already paid with a voucher, or not the enterprise's.
-    Booking,
+    /// No verified redemption of the month waits for settlement (or the month is no month).
+    NothingToSettle {
+        month: String,
+    },
     Reason,
 }
 
@@ -499,8 +501,8 @@ pub async fn settlements(db: &Db, programme_id: i64) -> Result<Vec<SettlementRow
     .await
 }
 
-/// Settles a month (`YYYYMM`): the verified redemptions named (or all verified and unsettled of
-/// the programme), in one batch. A named redemption settled already, or not verified, refuses
+/// Settles a month (`YYYYMM`): the verified redemptions named (or all verified before the month
+/// ended and not settled), in one batch. A named redemption settled already, or not verified, refuses
 /// the whole batch.
 pub async fn settle(
     db: &Db,
@@ -519,12 +521,17 @@ pub async fn settle(
     if batch.is_some() {
         return Err(RedemptionRefusal::MonthSettled { month: month.into() }.into());
     }
+    // the month's batch: what was verified before the month ended
+    let first = NaiveDate::parse_from_str(&format!("{month}01"), "%Y%m%d")
+        .map_err(|_| RedemptionRefusal::NothingToSettle { month: month.into() })?;
+    let end = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first);
+    let until = tx.clock.ms_of_local(end.and_time(chrono::NaiveTime::MIN));
     let open: Vec<RedemptionRow> = tx
         .rows(
             &select::<RedemptionRow>(
-                "WHERE v.programme_id = ? AND r.status = 'verified' ORDER BY r.id",
+                "WHERE v.programme_id = ? AND r.status = 'verified' AND r.verified_at < ? ORDER BY r.id",
             ),
-            vec![programme_id.into()],
+            vec![programme_id.into(), until.into()],
         )
         .await?;
     let chosen: Vec<&RedemptionRow> = match ids {
@@ -536,6 +543,9 @@ pub async fn settle(
             open.iter().filter(|r| ids.contains(&r.id)).collect()
         }
     };
+    if chosen.is_empty() {
+        return Err(RedemptionRefusal::NothingToSettle { month: month.into() }.into());
+    }
     let total: Money = chosen.iter().map(|r| r.amount).sum();
     let id = tx
         .insert(

@@ -430,7 +430,7 @@ fn redemption(r: &innocity_store::sharing::RedemptionRefusal) -> Message {
         R::State { from } => ("voucher.err.state", vec![from.clone()]),
         R::AlreadySettled { id } => ("voucher.err.settled", vec![id.to_string()]),
         R::MonthSettled { month } => ("voucher.err.month", vec![month.clone()]),
-        R::Booking => ("voucher.err.booking", vec![]),
+        R::NothingToSettle { month } => ("voucher.err.nothing", vec![month.clone()]),
         R::Reason => ("sharing.err.reason", vec![]),
     }
 }
