@@ -133,6 +133,10 @@ pub struct Db {
     readers: std::sync::Arc<std::sync::Mutex<Vec<rusqlite::Connection>>>,
     /// The platform's one clock (see [`crate::clock`]); set once at start-up.
     pub clock: crate::clock::Clock,
+    /// SQLite's writers queue here, in order of arrival, before they ask for the file's write
+    /// lock: SQLite itself makes a waiting writer sleep and retry, in growing steps, which under
+    /// load leaves some writers waiting hundreds of milliseconds while the lock is free.
+    write_gate: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// The URL with any password replaced, for logs.
@@ -181,6 +185,7 @@ impl Db {
             sqlite_path,
             readers: Default::default(),
             clock: Default::default(),
+            write_gate: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
         };
         if backend == DbBackend::Sqlite {
             // WAL is a property of the file; foreign keys and the busy timeout are set on every
@@ -216,6 +221,16 @@ impl Db {
     /// audit head row), so writers queue instead of failing on SQLite, and audit appends are
     /// serialised on PostgreSQL.
     pub async fn begin_write(&self) -> Result<Tx> {
+        let gate = match self.backend {
+            DbBackend::Sqlite => Some(
+                self.write_gate
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?,
+            ),
+            _ => None,
+        };
         let txn = self.conn.begin().await?;
         txn.execute_raw(stmt_for(
             self.backend,
@@ -223,7 +238,7 @@ impl Db {
             vec![],
         ))
         .await?;
-        Ok(Tx { txn, backend: self.backend, clock: self.clock.clone() })
+        Ok(Tx { txn, backend: self.backend, clock: self.clock.clone(), _gate: gate })
     }
 
     /// Reads rows with portable SQL, mapping each by column index. On SQLite this goes straight to
@@ -305,6 +320,8 @@ pub struct Tx {
     pub txn: DatabaseTransaction,
     pub backend: DbBackend,
     pub clock: crate::clock::Clock,
+    /// This writer's turn on SQLite, given back when the transaction ends (committed or dropped).
+    _gate: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl Tx {
