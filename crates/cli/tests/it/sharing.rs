@@ -1,6 +1,7 @@
 //! Instrument sharing in headless Chromium: an enterprise finds a 兰州大学 instrument, pages its
-//! calendar (htmx), picks a free half hour, is told what is missing beside the form, books; the
-//! university's lab approves the request; the page also works at a phone's width.
+//! calendar (htmx), picks a free half hour, is told what is missing beside the form, books paying
+//! with its innovation voucher; the university's lab approves the request; the page also works
+//! at a phone's width.
 use crate::common::*;
 
 /// The instruments linked from the page now shown.
@@ -18,7 +19,7 @@ fn instrument_links(b: &Browser) -> Vec<String> {
 }
 
 #[test]
-fn browser_an_enterprise_books_an_instrument_and_the_lab_approves() {
+fn browser_an_enterprise_books_with_a_voucher_and_the_lab_approves() {
     let (db, _guard) = fresh_db();
     seed(&db);
     let (_server, base) = serve(&db);
@@ -56,6 +57,13 @@ fn browser_an_enterprise_books_an_instrument_and_the_lab_approves() {
     b.scroll_to("#book");
     b.screenshot("sharing-book-error");
     b.type_into("#purpose", "锂电池正极材料形貌与元素分布表征");
+    // the firm pays with its 2026 voucher: the rest is its own share
+    let option = b.text("#voucher option:nth-child(2)");
+    let voucher = option.split('（').next().unwrap().trim().to_string();
+    assert!(voucher.starts_with("LZ"), "the firm's voucher is offered: {option}");
+    b.choose("#voucher", &voucher);
+    b.scroll_to("#book");
+    b.screenshot("sharing-book-with-voucher");
     b.click("#book-submit");
     b.wait_for(|| b.exists("#booked"));
     assert!(b.text("#booked").contains("待审核"));
@@ -74,6 +82,8 @@ fn browser_an_enterprise_books_an_instrument_and_the_lab_approves() {
     sign_in(&b, &base, "orgadmin");
     b.go(&format!("{base}/sharing/bookings"));
     assert!(b.text(&format!("#booking-{booking}")).contains("已确认"));
+    assert!(b.text(&format!("#voucher-{booking}")).contains(&voucher), "paid with the voucher");
+    b.screenshot("sharing-my-bookings");
     b.size(390, 844);
     b.go(&format!("{base}/sharing/instruments/{id}"));
     assert!(b.exists("#calendar") && b.exists("#booking-form"));

@@ -280,9 +280,14 @@ pub async fn book(db: &Db, req: &BookingRequest, who: Booker, actor: Actor<'_>) 
     let voucher = match req.voucher.as_deref().filter(|v| !v.trim().is_empty()) {
         None => None,
         Some(number) => Some(
-            super::redemptions::voucher_for_booking(&tx, number, who.organisation_id, ins.owner_id)
-                .await?
-                .id,
+            super::redemptions::voucher_for_booking(
+                &tx,
+                number,
+                (who.organisation_id, ins.owner_id),
+                req.span.start.date(),
+            )
+            .await?
+            .id,
         ),
     };
     let status = if rules.approval { BookingStatus::Requested } else { BookingStatus::Approved };

@@ -296,15 +296,16 @@ pub async fn redeem(db: &Db, r: &Redeem, actor: Actor<'_>) -> Result<RedemptionR
 pub(crate) async fn voucher_for_booking(
     tx: &Tx,
     number: &str,
-    booker: i64,
-    owner: i64,
+    (booker, owner): (i64, i64),
+    day: NaiveDate,
 ) -> Result<VoucherRow> {
     let v = tx
         .row::<VoucherRow>(&select::<VoucherRow>("WHERE v.number = ?"), vec![number.trim().into()])
         .await?
         .filter(|v| v.organisation_id == booker)
         .ok_or(RedemptionRefusal::UnknownVoucher)?;
-    if tx.clock.today() > v.expires_on {
+    // the voucher must still be valid on the day of the use, not only today
+    if tx.clock.today().max(day) > v.expires_on {
         return Err(RedemptionRefusal::Expired { on: v.expires_on }.into());
     }
     if v.status != "active" {
