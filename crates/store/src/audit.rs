@@ -20,10 +20,16 @@ pub struct Change<'a> {
 
 /// Appends one entry inside `tx` (which [`Db::begin_write`] opened holding the head row).
 pub async fn append(tx: &Tx, c: Change<'_>) -> Result<i64> {
-    let head = tx.query_one("SELECT seq, hash FROM audit_head WHERE id = 1", vec![]).await?;
-    let head = head.ok_or(crate::StoreError::NotFound)?;
-    let prev_seq: i64 = head.try_get("", "seq")?;
-    let prev_hash: String = head.try_get("", "hash")?;
+    let known = tx.audit_head.lock().ok().and_then(|h| h.clone());
+    let (prev_seq, prev_hash) = match known {
+        Some(head) => head,
+        None => {
+            let head =
+                tx.query_one("SELECT seq, hash FROM audit_head WHERE id = 1", vec![]).await?;
+            let head = head.ok_or(crate::StoreError::NotFound)?;
+            (head.try_get("", "seq")?, head.try_get("", "hash")?)
+        }
+    };
     let seq = prev_seq + 1;
     let at = tx.clock.now_ms();
     let before = c.before.to_string();
@@ -51,8 +57,14 @@ pub async fn append(tx: &Tx, c: Change<'_>) -> Result<i64> {
         ],
     )
     .await?;
-    tx.exec("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", vec![seq.into(), hash.into()])
-        .await?;
+    tx.exec(
+        "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
+        vec![seq.into(), hash.clone().into()],
+    )
+    .await?;
+    if let Ok(mut head) = tx.audit_head.lock() {
+        *head = Some((seq, hash));
+    }
     Ok(seq)
 }
 
@@ -309,9 +321,12 @@ pub async fn append_synthetic(db: &Db, n: u64) -> Result<()> {
         tx.exec(&sql, values).await?;
         tx.exec(
             "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
-            vec![seq.into(), prev.into()],
+            vec![seq.into(), prev.clone().into()],
         )
         .await?;
+        if let Ok(mut head) = tx.audit_head.lock() {
+            *head = Some((seq, prev));
+        }
         tx.commit().await?;
         done += k;
     }

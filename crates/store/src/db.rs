@@ -232,13 +232,25 @@ impl Db {
             _ => None,
         };
         let txn = self.conn.begin().await?;
-        txn.execute_raw(stmt_for(
-            self.backend,
-            "UPDATE audit_head SET seq = seq WHERE id = 1",
-            vec![],
-        ))
-        .await?;
-        Ok(Tx { txn, backend: self.backend, clock: self.clock.clone(), _gate: gate })
+        // Takes the write lock and reads the audit chain's head in one statement.
+        let head = txn
+            .query_one_raw(stmt_for(
+                self.backend,
+                "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash",
+                vec![],
+            ))
+            .await?
+            .map(|r| -> Result<(i64, String)> {
+                Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))
+            })
+            .transpose()?;
+        Ok(Tx {
+            txn,
+            backend: self.backend,
+            clock: self.clock.clone(),
+            _gate: gate,
+            audit_head: std::sync::Mutex::new(head),
+        })
     }
 
     /// Reads rows with portable SQL, mapping each by column index. On SQLite this goes straight to
@@ -322,6 +334,9 @@ pub struct Tx {
     pub clock: crate::clock::Clock,
     /// This writer's turn on SQLite, given back when the transaction ends (committed or dropped).
     _gate: Option<tokio::sync::OwnedSemaphorePermit>,
+    /// The audit chain's head as this transaction last wrote or read it (`audit::append` keeps
+    /// it current, so an entry needs no read of the head).
+    pub(crate) audit_head: std::sync::Mutex<Option<(i64, String)>>,
 }
 
 impl Tx {

@@ -164,27 +164,6 @@ fn refused(r: BookingRefusal) -> StoreError {
     SharingRefusal::Booking(r).into()
 }
 
-/// Spans of the instrument's holding bookings that meet `[from, to)`.
-async fn held(tx: &Tx, instrument_id: i64, from: i64, to: i64) -> Result<Vec<Span>> {
-    let rows = tx
-        .query_all(
-            "SELECT starts_at, held_until FROM bookings WHERE instrument_id = ? AND holds = 1 AND starts_at < ? AND held_until > ?",
-            vec![instrument_id.into(), to.into(), from.into()],
-        )
-        .await?;
-    spans(tx, &rows)
-}
-
-fn spans(tx: &Tx, rows: &[sea_orm::QueryResult]) -> Result<Vec<Span>> {
-    let local = |ms: i64| tx.clock.local_of_ms(ms).ok_or(StoreError::NotFound);
-    rows.iter()
-        .map(|r| {
-            let (a, b): (i64, i64) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?);
-            Ok(Span { start: local(a)?, end: local(b)? })
-        })
-        .collect()
-}
-
 /// The first day of the month and of the ISO week of `t`, whichever is earlier, and the end of
 /// the later: the stretch the quotas count in.
 fn quota_window(t: NaiveDateTime) -> (NaiveDateTime, NaiveDateTime) {
@@ -196,43 +175,52 @@ fn quota_window(t: NaiveDateTime) -> (NaiveDateTime, NaiveDateTime) {
     (from.and_time(chrono::NaiveTime::MIN), to.and_time(chrono::NaiveTime::MIN))
 }
 
-/// The blackouts of an instrument that meet `[start, end)` (timestamps).
-async fn blackouts_in(tx: &Tx, instrument_id: i64, start: i64, end: i64) -> Result<Vec<Blackout>> {
-    let sql =
-        select::<super::BlackoutRow>("WHERE instrument_id = ? AND starts_at < ? AND ends_at > ?");
-    let rows = tx
-        .rows::<super::BlackoutRow>(&sql, vec![instrument_id.into(), end.into(), start.into()])
-        .await?;
-    let local = |ms| tx.clock.local_of_ms(ms);
-    Ok(rows
-        .into_iter()
-        .filter_map(|b| {
-            let span = Span { start: local(b.starts_at)?, end: local(b.ends_at)? };
-            Some(Blackout { span, reason: b.reason })
-        })
-        .collect())
-}
-
-/// The user's current bookings of the instrument in the week and month of `start` (quotas).
-async fn own_holds(
+/// What a request is checked against, read in one statement inside the write: the instrument's
+/// holds around the request, its blackouts over it, and the requester's own holds in the week and
+/// month of its start (for the quotas).
+async fn what_holds(
     tx: &Tx,
-    instrument_id: i64,
-    user_id: i64,
-    start: NaiveDateTime,
-) -> Result<Vec<Span>> {
-    let (from, to) = quota_window(start);
+    (instrument_id, user_id): (i64, i64),
+    around: (i64, i64),
+    (start, end): (i64, i64),
+    day: NaiveDateTime,
+) -> Result<(Vec<Span>, Vec<Blackout>, Vec<Span>)> {
+    let (from, to) = quota_window(day);
+    let (from, to) = (tx.clock.ms_of_local(from), tx.clock.ms_of_local(to));
     let rows = tx
         .query_all(
-            "SELECT starts_at, ends_at FROM bookings WHERE instrument_id = ? AND user_id = ? AND holds = 1 AND status IN ('requested', 'approved', 'used') AND starts_at >= ? AND starts_at < ?",
+            "SELECT 'h', starts_at, held_until, '' FROM bookings WHERE instrument_id = ? AND holds = 1 AND starts_at < ? AND held_until > ? \
+             UNION ALL SELECT 'b', starts_at, ends_at, reason FROM instrument_blackouts WHERE instrument_id = ? AND starts_at < ? AND ends_at > ? \
+             UNION ALL SELECT 'm', starts_at, ends_at, '' FROM bookings WHERE instrument_id = ? AND user_id = ? AND holds = 1 AND status IN ('requested', 'approved', 'used') AND starts_at >= ? AND starts_at < ?",
             vec![
                 instrument_id.into(),
+                around.1.into(),
+                around.0.into(),
+                instrument_id.into(),
+                end.into(),
+                start.into(),
+                instrument_id.into(),
                 user_id.into(),
-                tx.clock.ms_of_local(from).into(),
-                tx.clock.ms_of_local(to).into(),
+                from.into(),
+                to.into(),
             ],
         )
         .await?;
-    spans(tx, &rows)
+    let (mut holds, mut blackouts, mut mine) = (Vec::new(), Vec::new(), Vec::new());
+    for r in &rows {
+        let kind: String = r.try_get_by_index(0)?;
+        let local = |i: usize| -> Result<NaiveDateTime> {
+            let ms: i64 = r.try_get_by_index(i)?;
+            tx.clock.local_of_ms(ms).ok_or(StoreError::NotFound)
+        };
+        let span = Span { start: local(1)?, end: local(2)? };
+        match kind.as_str() {
+            "h" => holds.push(span),
+            "b" => blackouts.push(Blackout { span, reason: r.try_get_by_index(3)? }),
+            _ => mine.push(span),
+        }
+    }
+    Ok((holds, blackouts, mine))
 }
 
 /// The price group of the booker's organisation for the owner's instrument.
@@ -264,9 +252,9 @@ pub async fn book(db: &Db, req: &BookingRequest, who: Booker, actor: Actor<'_>) 
     let held_until = clock.ms_of_local(req.span.held(&rules).end);
     // Holds of others that could meet ours, with the longest buffer a rule allows.
     let reach = Duration::minutes(240).num_milliseconds();
-    let holds = held(&tx, ins.id, start - reach, held_until + reach).await?;
-    let blackouts = blackouts_in(&tx, ins.id, start, end).await?;
-    let mine = own_holds(&tx, ins.id, who.user_id, req.span.start).await?;
+    let around = (start - reach, held_until + reach);
+    let (holds, blackouts, mine) =
+        what_holds(&tx, (ins.id, who.user_id), around, (start, end), req.span.start).await?;
     let situation = Situation {
         now: clock.now_local(),
         hours: &ins.item.hours,
