@@ -45,6 +45,7 @@ assert stored == len(r["acks"]), (stored, len(r["acks"]))
 print(len(r["acks"]), r["refused"], r["errors"], f"{r['p99']:.1f}", overlaps)
 PY
 )
+ls -la "$work"/bench.db* >&2
 echo "booking: $bookings booked, $book_refused refused by the rules (taken), $book_errors server errors, p99 ${book_p99} ms, $double_booked overlapping holds" >&2
 
 python3 bench/sharing_client.py redeem "$work/seed.json" "$base" "$CONC" "$work/redeem.json" &

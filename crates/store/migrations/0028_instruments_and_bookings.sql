@@ -72,6 +72,7 @@ CREATE TABLE bookings (
 );
 CREATE INDEX bookings_instrument_time ON bookings(instrument_id, starts_at);
 CREATE INDEX bookings_user ON bookings(user_id, starts_at);
+CREATE INDEX bookings_instrument_user ON bookings(instrument_id, user_id, starts_at);
 CREATE INDEX bookings_organisation ON bookings(organisation_id, starts_at);
 --postgres: ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist (int8range(instrument_id, instrument_id, '[]') WITH &&, int8range(starts_at, held_until) WITH &&) WHERE (holds = 1);
 --sqlite: CREATE TRIGGER bookings_no_overlap_insert BEFORE INSERT ON bookings WHEN NEW.holds = 1 BEGIN SELECT RAISE(ABORT, 'bookings_no_overlap') WHERE EXISTS (SELECT 1 FROM bookings b WHERE b.instrument_id = NEW.instrument_id AND b.holds = 1 AND b.starts_at < NEW.held_until AND NEW.starts_at < b.held_until){SEMI} END;

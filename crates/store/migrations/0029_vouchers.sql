@@ -87,6 +87,7 @@ CREATE TABLE voucher_redemptions (
 );
 CREATE INDEX voucher_redemptions_voucher ON voucher_redemptions(voucher_id);
 CREATE INDEX voucher_redemptions_status ON voucher_redemptions(status, provider_id);
+CREATE INDEX voucher_redemptions_booking ON voucher_redemptions(booking_id);
 CREATE TABLE organisation_people (
     id {ID},
     organisation_id BIGINT NOT NULL REFERENCES organisations(id),

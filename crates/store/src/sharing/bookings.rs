@@ -176,11 +176,11 @@ fn quota_window(t: NaiveDateTime) -> (NaiveDateTime, NaiveDateTime) {
 }
 
 /// What a request is checked against, read in one statement inside the write: the instrument's
-/// holds around the request, its blackouts over it, and the requester's own holds in the week and
-/// month of its start (for the quotas).
+/// holds around the request, its blackouts over it, and — when it has quotas — the requester's
+/// own holds in the week and month of its start.
 async fn what_holds(
     tx: &Tx,
-    (instrument_id, user_id): (i64, i64),
+    (instrument_id, user_id, quotas): (i64, i64, bool),
     around: (i64, i64),
     (start, end): (i64, i64),
     day: NaiveDateTime,
@@ -191,7 +191,7 @@ async fn what_holds(
         .query_all(
             "SELECT 'h', starts_at, held_until, '' FROM bookings WHERE instrument_id = ? AND holds = 1 AND starts_at < ? AND held_until > ? \
              UNION ALL SELECT 'b', starts_at, ends_at, reason FROM instrument_blackouts WHERE instrument_id = ? AND starts_at < ? AND ends_at > ? \
-             UNION ALL SELECT 'm', starts_at, ends_at, '' FROM bookings WHERE instrument_id = ? AND user_id = ? AND holds = 1 AND status IN ('requested', 'approved', 'used') AND starts_at >= ? AND starts_at < ?",
+             UNION ALL SELECT 'm', starts_at, ends_at, '' FROM bookings WHERE ? AND instrument_id = ? AND user_id = ? AND holds = 1 AND status IN ('requested', 'approved', 'used') AND starts_at >= ? AND starts_at < ?",
             vec![
                 instrument_id.into(),
                 around.1.into(),
@@ -199,6 +199,7 @@ async fn what_holds(
                 instrument_id.into(),
                 end.into(),
                 start.into(),
+                quotas.into(),
                 instrument_id.into(),
                 user_id.into(),
                 from.into(),
@@ -253,8 +254,10 @@ pub async fn book(db: &Db, req: &BookingRequest, who: Booker, actor: Actor<'_>) 
     // Holds of others that could meet ours, with the longest buffer a rule allows.
     let reach = Duration::minutes(240).num_milliseconds();
     let around = (start - reach, held_until + reach);
+    let has_quota = rules.quota_day.or(rules.quota_week).or(rules.quota_month).is_some();
     let (holds, blackouts, mine) =
-        what_holds(&tx, (ins.id, who.user_id), around, (start, end), req.span.start).await?;
+        what_holds(&tx, (ins.id, who.user_id, has_quota), around, (start, end), req.span.start)
+            .await?;
     let situation = Situation {
         now: clock.now_local(),
         hours: &ins.item.hours,

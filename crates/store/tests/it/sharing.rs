@@ -301,3 +301,27 @@ async fn a_late_cancellation_is_recorded_and_frees_the_time() {
         StoreError::Sharing(SharingRefusal::Status { from: "cancelled", .. })
     );
 }
+
+#[tokio::test]
+async fn a_quota_counts_the_bookers_own_holds_on_the_instrument() {
+    let t = demo_db(60).await;
+    let lab = user(&t.db, "lab").await;
+    let mut item = scope_instrument("SEM-Q", "");
+    item.rules.quota_day = Some(90);
+    let id = sharing::add_instruments(&t.db, lab.organisation_id, &[item], ACTOR).await.unwrap()[0];
+    let (ent, member) = (user(&t.db, "orgadmin").await, user(&t.db, "member").await);
+    sharing::book(&t.db, &request(id, span(tomorrow(&t.db, 9, 0), 60)), ent, ACTOR).await.unwrap();
+    let r = sharing::book(&t.db, &request(id, span(tomorrow(&t.db, 13, 0), 60)), ent, ACTOR).await;
+    refused!(
+        r,
+        StoreError::Sharing(SharingRefusal::Booking(BookingRefusal::Quota {
+            limit: 90,
+            used: 60,
+            ..
+        }))
+    );
+    // another person's day is their own
+    sharing::book(&t.db, &request(id, span(tomorrow(&t.db, 13, 0), 60)), member, ACTOR)
+        .await
+        .unwrap();
+}
