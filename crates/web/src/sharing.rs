@@ -5,6 +5,7 @@
 mod api;
 mod booking;
 mod catalogue;
+mod editing;
 mod owner;
 mod voucher_use;
 mod vouchers;
@@ -12,6 +13,7 @@ mod vouchers_api;
 
 pub use api::*;
 pub use booking::CancelInput;
+pub use editing::{__path_api_update, ApiInstrumentUpdate, api_update};
 pub use owner::{BlackoutInput, CloseInput, DecideInput, StatusInput};
 pub use voucher_use::{ApplyInput, RedeemInput};
 pub use vouchers::{GrantInput, ReasonInput, SettleInput, VerifyInput};
@@ -39,6 +41,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/sharing/mine/import", post(owner::import))
         .route("/sharing/mine/template.xlsx", get(owner::template))
         .route("/sharing/instruments/{id}/status", post(owner::status))
+        .route("/sharing/instruments/{id}/edit", get(editing::edit_form).post(editing::edit))
         .route("/sharing/instruments/{id}/blackouts", post(owner::blackout))
         .route("/sharing/bookings/{id}/decide", post(owner::decide))
         .route("/sharing/bookings/{id}/close", post(owner::close))
@@ -46,6 +49,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/v1/public/instruments", get(api::api_catalogue))
         .route("/api/v1/public/instruments/{id}", get(api::api_instrument))
         .route("/api/v1/instruments", get(api::api_mine).post(api::api_add))
+        .route("/api/v1/instruments/{id}", axum::routing::put(editing::api_update))
         .route("/api/v1/instruments/{id}/status", post(api::api_status))
         .route("/api/v1/instruments/{id}/blackouts", post(api::api_blackout))
         .route("/api/v1/instruments/{id}/bookings", post(api::api_book))

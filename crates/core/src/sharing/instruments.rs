@@ -273,6 +273,39 @@ fn yes(value: &str) -> bool {
 const DAY_MINUTES: u32 = 24 * 60;
 
 impl InstrumentForm {
+    /// The form of a recorded instrument, to edit it.
+    pub fn of(i: &InstrumentInput) -> InstrumentForm {
+        let r = &i.rules;
+        let n = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+        InstrumentForm {
+            code: i.code.clone(),
+            name: i.name.clone(),
+            category: i.category.clone(),
+            model: i.model.clone(),
+            maker: i.maker.clone(),
+            value_wan: i.value.wan_exact(),
+            location: i.location.clone(),
+            parameters: i.parameters.clone(),
+            contact: i.contact.clone(),
+            opens: i.hours.opens.format("%H:%M").to_string(),
+            closes: i.hours.closes.format("%H:%M").to_string(),
+            days: i.hours.days_text(),
+            price_own: i.prices.own.yuan_text().replace(',', ""),
+            price_academic: i.prices.academic.yuan_text().replace(',', ""),
+            price_enterprise: i.prices.enterprise.yuan_text().replace(',', ""),
+            price_voucher: i.prices.voucher.yuan_text().replace(',', ""),
+            min_minutes: r.min_minutes.to_string(),
+            max_minutes: r.max_minutes.to_string(),
+            notice_hours: r.notice_hours.to_string(),
+            buffer_minutes: r.buffer_minutes.to_string(),
+            approval: if r.approval { "1".into() } else { String::new() },
+            quota_day: n(r.quota_day),
+            quota_week: n(r.quota_week),
+            quota_month: n(r.quota_month),
+            cancel_hours: r.cancel_hours.to_string(),
+        }
+    }
+
     /// Checks every field; all problems at once, each naming its field.
     pub fn parse(&self) -> Result<InstrumentInput, Vec<FieldError>> {
         let mut e = Vec::new();

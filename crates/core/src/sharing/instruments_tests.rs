@@ -153,3 +153,10 @@ fn the_sheet_reads_by_its_headers_and_names_each_problems_place() {
     );
     assert_eq!(read_rows(&[header], "仪器").expect_err("no rows")[0].key, "sharing.err.empty");
 }
+
+#[test]
+fn a_recorded_instrument_reads_back_into_the_same_form() {
+    let i = form().parse().expect("valid");
+    let again = InstrumentForm::of(&i).parse().expect("its own form is valid");
+    assert_eq!(again, i);
+}

@@ -29,6 +29,8 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Serialize, ToSchema)]
 pub struct ApiInstrument {
     pub id: i64,
+    /// The record's version, to send back with a change.
+    pub version: i64,
     pub code: String,
     pub name: String,
     /// analysis, physical, computing, electronic, earth, medical, process, laser, nuclear or
@@ -69,6 +71,7 @@ pub fn api_instrument_of(i: InstrumentRow) -> ApiInstrument {
     let (it, r) = (&i.item, &i.item.rules);
     ApiInstrument {
         id: i.id,
+        version: i.version,
         large: it.is_large(),
         code: it.code.clone(),
         name: it.name.clone(),
@@ -235,7 +238,7 @@ pub struct ApiInstrumentInput {
 }
 
 impl ApiInstrumentInput {
-    fn form(&self) -> InstrumentForm {
+    pub fn form(&self) -> InstrumentForm {
         let n = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
         InstrumentForm {
             code: self.code.clone(),

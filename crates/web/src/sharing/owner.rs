@@ -30,13 +30,13 @@ pub fn owner_of(ctx: &Ctx, p: &Principal) -> AppResult<i64> {
 }
 
 /// A field of the instrument form: its name, label key, value and input type.
-struct FormField {
-    name: &'static str,
-    label: String,
-    value: String,
-    kind: &'static str,
-    select: bool,
-    wide: bool,
+pub(super) struct FormField {
+    pub name: &'static str,
+    pub label: String,
+    pub value: String,
+    pub kind: &'static str,
+    pub select: bool,
+    pub wide: bool,
 }
 
 struct OwnedLine {
@@ -69,47 +69,8 @@ impl OwnerPage {
         self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
     }
 
-    /// The form's fields in order.
     fn fields(&self) -> Vec<FormField> {
-        let f = &self.form;
-        let label = |name: &str| format!("sharing.f.{name}");
-        [
-            ("code", &f.code, ""),
-            ("name", &f.name, ""),
-            ("category", &f.category, ""),
-            ("model", &f.model, ""),
-            ("maker", &f.maker, ""),
-            ("value_wan", &f.value_wan, ""),
-            ("location", &f.location, ""),
-            ("contact", &f.contact, ""),
-            ("opens", &f.opens, "time"),
-            ("closes", &f.closes, "time"),
-            ("days", &f.days, ""),
-            ("price_own", &f.price_own, ""),
-            ("price_academic", &f.price_academic, ""),
-            ("price_enterprise", &f.price_enterprise, ""),
-            ("price_voucher", &f.price_voucher, ""),
-            ("min_minutes", &f.min_minutes, "number"),
-            ("max_minutes", &f.max_minutes, "number"),
-            ("notice_hours", &f.notice_hours, "number"),
-            ("buffer_minutes", &f.buffer_minutes, "number"),
-            ("approval", &f.approval, ""),
-            ("quota_day", &f.quota_day, "number"),
-            ("quota_week", &f.quota_week, "number"),
-            ("quota_month", &f.quota_month, "number"),
-            ("cancel_hours", &f.cancel_hours, "number"),
-            ("parameters", &f.parameters, ""),
-        ]
-        .into_iter()
-        .map(|(name, v, kind)| FormField {
-            name,
-            label: label(name),
-            value: v.clone(),
-            kind,
-            select: name == "category",
-            wide: name == "parameters",
-        })
-        .collect()
+        form_fields(&self.form)
     }
 }
 
@@ -498,4 +459,46 @@ pub async fn no_show(
 ) -> AppResult<Response> {
     no_show_as(&state, &a.ctx, &a.principal, &id).await?;
     Ok(Redirect::to("/sharing/mine#to-close").into_response())
+}
+
+/// The instrument form's fields in order, for the page that records one and the page that edits.
+pub(super) fn form_fields(f: &InstrumentForm) -> Vec<FormField> {
+    let label = |name: &str| format!("sharing.f.{name}");
+    [
+        ("code", &f.code, ""),
+        ("name", &f.name, ""),
+        ("category", &f.category, ""),
+        ("model", &f.model, ""),
+        ("maker", &f.maker, ""),
+        ("value_wan", &f.value_wan, ""),
+        ("location", &f.location, ""),
+        ("contact", &f.contact, ""),
+        ("opens", &f.opens, "time"),
+        ("closes", &f.closes, "time"),
+        ("days", &f.days, ""),
+        ("price_own", &f.price_own, ""),
+        ("price_academic", &f.price_academic, ""),
+        ("price_enterprise", &f.price_enterprise, ""),
+        ("price_voucher", &f.price_voucher, ""),
+        ("min_minutes", &f.min_minutes, "number"),
+        ("max_minutes", &f.max_minutes, "number"),
+        ("notice_hours", &f.notice_hours, "number"),
+        ("buffer_minutes", &f.buffer_minutes, "number"),
+        ("approval", &f.approval, ""),
+        ("quota_day", &f.quota_day, "number"),
+        ("quota_week", &f.quota_week, "number"),
+        ("quota_month", &f.quota_month, "number"),
+        ("cancel_hours", &f.cancel_hours, "number"),
+        ("parameters", &f.parameters, ""),
+    ]
+    .into_iter()
+    .map(|(name, v, kind)| FormField {
+        name,
+        label: label(name),
+        value: v.clone(),
+        kind,
+        select: name == "category",
+        wide: name == "parameters",
+    })
+    .collect()
 }

@@ -343,3 +343,44 @@ async fn every_sharing_write_refuses_the_roles_without_the_right() {
             .clone();
     assert_eq!(status, "open");
 }
+
+#[tokio::test]
+async fn the_owner_edits_a_record_and_a_stale_version_is_refused() {
+    let t = Fixture::demo().build().await;
+    let id = record(&t).await;
+    let lab = t.login("lab").await;
+    let edit = format!("/sharing/instruments/{id}/edit");
+    let page = t.get(&lab, &edit).await;
+    assert!(page.body.contains("value=\"450.00\"") && page.body.contains("value=\"368.5\""));
+    let mut form = form_with(&[("price_enterprise", "480")]);
+    form.push(("version", "1"));
+    let r = t.post_form(&lab, &edit, &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(t.get(&lab, &format!("/sharing/instruments/{id}")).await.body.contains("480.00 元"));
+    // the same version again: someone changed it meanwhile
+    let r = t.post_form(&lab, &edit, &form).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let mut bad = form_with(&[("price_enterprise", "-1")]);
+    bad.push(("version", "2"));
+    let r = t.post_form(&lab, &edit, &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("金额不能小于零"));
+    // another owner does not see it; the API saves with the version it read
+    let provider = t.login("provider").await;
+    assert_eq!(t.get(&provider, &edit).await.status, StatusCode::NOT_FOUND);
+    let token = bearer(&t, "lab").await;
+    let mine =
+        json(&t, "GET", "/api/v1/instruments", Some(&token), serde_json::Value::Null).await.json();
+    let version = mine[0]["version"].as_i64().unwrap();
+    let body = serde_json::json!({ "version": version, "instrument": {
+        "code": "LZU-AT-0031", "name": "场发射扫描电子显微镜", "category": "analysis", "value_wan": "368.5",
+        "opens": "08:00", "closes": "20:00", "days": "12345", "price_own": "150", "price_academic": "300",
+        "price_enterprise": "500", "price_voucher": "400", "min_minutes": 30, "max_minutes": 240,
+        "notice_hours": 2, "approval": true } });
+    let r = json(&t, "PUT", &format!("/api/v1/instruments/{id}"), Some(&token), body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (r.json()["price_enterprise_fen"].as_i64(), r.json()["days"].as_str()),
+        (Some(50_000), Some("12345"))
+    );
+}
