@@ -174,6 +174,12 @@ pub fn is_late_cancel(now: NaiveDateTime, start: NaiveDateTime, rules: &BookingR
     now + Duration::hours(rules.cancel_hours.into()) > start
 }
 
+/// Whether a typed day is one the platform books or settles: years 2000 to 2100 (outside them
+/// date arithmetic could overflow, and no booking is meant).
+pub fn usable_date(d: chrono::NaiveDate) -> bool {
+    (2000..=2100).contains(&d.year())
+}
+
 /// A booking as typed: a day, a start and an end time on it, what for, and which samples.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct BookingForm {
@@ -207,7 +213,10 @@ impl BookingForm {
         let mut problem = |field, key, arg: &str| {
             e.push(FieldError { field, key, args: vec![arg.trim().to_string()] });
         };
-        let date = chrono::NaiveDate::parse_from_str(self.date.trim(), "%Y-%m-%d");
+        let date = chrono::NaiveDate::parse_from_str(self.date.trim(), "%Y-%m-%d")
+            .ok()
+            .filter(|d| usable_date(*d))
+            .ok_or(());
         if date.is_err() {
             problem("date", "sharing.err.date", &self.date);
         }

@@ -371,6 +371,9 @@ pub async fn decide(db: &Db, id: i64, approve: bool, reason: &str, actor: Actor<
     let b = load(&tx, id).await?;
     let action = if approve { "approve" } else { "refuse" };
     expect(&b, &[BookingStatus::Requested], action)?;
+    if approve && tx.clock.now_ms() >= b.starts_at {
+        return Err(SharingRefusal::Status { from: "started", action }.into());
+    }
     if !approve && reason.trim().is_empty() {
         return Err(SharingRefusal::Reason.into());
     }
@@ -448,8 +451,13 @@ pub async fn close(db: &Db, id: i64, usage: &Usage, actor: Actor<'_>) -> Result<
         .await?
         .ok_or(StoreError::NotFound)?;
     let minutes = booking::charged_minutes(booked, a);
-    // a booking paid with a voucher is charged at the programme's agreed voucher price
-    let price = match b.voucher_id {
+    // a booking paid with a voucher is charged at the programme's agreed voucher price, when the
+    // voucher can still pay (active, with money left, valid on the day of use)
+    let voucher = match b.voucher_id {
+        Some(v) => super::redemptions::usable_for(&tx, v, booked.start.date()).await?,
+        None => None,
+    };
+    let price = match voucher {
         Some(_) => ins.item.prices.voucher,
         None => ins.item.prices.per_hour(b.group),
     };
@@ -470,8 +478,8 @@ pub async fn close(db: &Db, id: i64, usage: &Usage, actor: Actor<'_>) -> Result<
         "minutes": minutes, "fee_fen": fee.fen(), "operator": usage.operator.trim(),
     });
     log(&tx, actor, "booking.close", "booking", id, after).await?;
-    if let Some(voucher) = b.voucher_id {
-        pay_with_voucher(&tx, &b, voucher, ins.owner_id, fee, actor).await?;
+    if let Some(voucher) = voucher {
+        pay_with_voucher(&tx, &b, voucher, (ins.owner_id, booked.start.date()), fee, actor).await?;
     }
     tx.commit().await?;
     Ok(fee)
@@ -484,7 +492,7 @@ async fn pay_with_voucher(
     tx: &Tx,
     b: &BookingRow,
     voucher: i64,
-    owner: i64,
+    (owner, used_on): (i64, chrono::NaiveDate),
     fee: Money,
     actor: Actor<'_>,
 ) -> Result<()> {
@@ -502,6 +510,7 @@ async fn pay_with_voucher(
         evidence: format!("仪器预约 #{} 使用记录", b.id),
         request_key: format!("booking:{}", b.id),
         booking_id: Some(b.id),
+        used_on: Some(used_on),
     };
     match super::redemptions::redeem_in(tx, &r, actor).await {
         Ok(_) | Err(StoreError::Sharing(SharingRefusal::Redemption(_))) => Ok(()),

@@ -251,6 +251,9 @@ pub struct Redeem {
     /// The client's key for this request: a retry with the same key returns the first answer.
     pub request_key: String,
     pub booking_id: Option<i64>,
+    /// The day the service was used, when it is known (a closed booking): the voucher must be
+    /// valid then, whenever the redemption is made. Otherwise today.
+    pub used_on: Option<NaiveDate>,
 }
 
 async fn programme_of(tx: &Tx, id: i64) -> Result<ProgrammeRow> {
@@ -319,6 +322,16 @@ pub(crate) async fn voucher_for_booking(
     Ok(v)
 }
 
+/// The voucher of a booking, when it can still pay for a use on `day`: active, with money left,
+/// valid that day.
+pub(crate) async fn usable_for(tx: &Tx, voucher_id: i64, day: NaiveDate) -> Result<Option<i64>> {
+    let v = tx
+        .row::<VoucherRow>(&select::<VoucherRow>("WHERE v.id = ?"), vec![voucher_id.into()])
+        .await?;
+    Ok(v.filter(|v| v.status == "active" && v.balance > Money::ZERO && day <= v.expires_on)
+        .map(|v| v.id))
+}
+
 /// What the voucher pays of a closed booking's fee (the co-payment first, within the balance).
 pub(crate) async fn booking_share(
     tx: &Tx,
@@ -357,7 +370,7 @@ pub(crate) async fn redeem_in(tx: &Tx, r: &Redeem, actor: Actor<'_>) -> Result<R
         .filter(|v| v.code == r.code.trim())
         .ok_or(RedemptionRefusal::UnknownVoucher)?;
     let today = tx.clock.today();
-    if today > v.expires_on {
+    if r.used_on.unwrap_or(today) > v.expires_on {
         return Err(RedemptionRefusal::Expired { on: v.expires_on }.into());
     }
     if v.status != "active" {

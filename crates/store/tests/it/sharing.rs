@@ -237,6 +237,16 @@ async fn a_booking_goes_from_request_to_its_fee() {
         StoreError::Sharing(SharingRefusal::Reason)
     );
     sharing::decide(&t.db, b, true, "", ACTOR).await.unwrap();
+    // a request left undecided past its start can no longer be approved
+    let late = sharing::book(&t.db, &request(id, span(tomorrow(&t.db, 14, 0), 60)), ent, ACTOR)
+        .await
+        .unwrap();
+    t.db.clock.advance(Duration::days(1) + Duration::hours(8));
+    refused!(
+        sharing::decide(&t.db, late, true, "", ACTOR).await,
+        StoreError::Sharing(SharingRefusal::Status { from: "started", .. })
+    );
+    t.db.clock.advance(-(Duration::days(1) + Duration::hours(8)));
     refused!(
         sharing::decide(&t.db, b, true, "", ACTOR).await,
         StoreError::Sharing(SharingRefusal::Status { from: "approved", .. })

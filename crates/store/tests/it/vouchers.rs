@@ -85,6 +85,7 @@ fn claim(
         evidence: "合同 JS-2026-031；发票 No.01234567；报告 BG2026-118".into(),
         request_key: key.into(),
         booking_id: None,
+        used_on: None,
     }
 }
 
@@ -373,4 +374,28 @@ async fn a_booking_paid_with_a_voucher_redeems_its_share_when_closed() {
     );
     let l = balanced(db, p).await;
     assert_eq!((l.pending, l.balance), (Money::from_yuan(560), Money::from_yuan(19_440)));
+    // a second booking on the same voucher after it is spent: charged at the firm's own price
+    let start2 = start + Duration::days(3);
+    let span2 = Span { start: start2, end: start2 + Duration::minutes(60) };
+    let b2 =
+        sharing::book(db, &sharing::BookingRequest { span: span2, ..req(&number) }, who, ACTOR)
+            .await
+            .unwrap();
+    let tx = db.begin_write().await.unwrap();
+    tx.exec(
+        "UPDATE vouchers SET balance_fen = 0, status = 'spent' WHERE number = ?",
+        vec![number.clone().into()],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    db.clock.advance(Duration::days(5));
+    let usage =
+        sharing::Usage { actual: span2, operator: "马老师".into(), result: "图像".into() };
+    assert_eq!(
+        sharing::close(db, b2, &usage, ACTOR).await.unwrap(),
+        Money::from_yuan(450),
+        "the enterprise price (450 an hour), no voucher"
+    );
+    assert_eq!(sharing::booking(db, b2).await.unwrap().unwrap().voucher_paid, None);
 }

@@ -151,6 +151,7 @@ pub struct WeekQuery {
 pub fn monday(ctx: &Ctx, week: Option<&str>) -> NaiveDate {
     let day = week
         .and_then(|w| NaiveDate::parse_from_str(w.trim(), "%Y-%m-%d").ok())
+        .filter(|d| innocity_core::sharing::booking::usable_date(*d))
         .unwrap_or_else(|| ctx.today());
     day - Duration::days(day.weekday().num_days_from_monday().into())
 }

@@ -321,7 +321,9 @@ pub struct BlackoutInput {
 }
 
 fn local(date: &str, time: &str) -> Option<chrono::NaiveDateTime> {
-    let d = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()?;
+    let d = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| innocity_core::sharing::booking::usable_date(*d))?;
     let t = NaiveTime::parse_from_str(time.trim(), "%H:%M").ok()?;
     Some(d.and_time(t))
 }
@@ -398,8 +400,7 @@ pub async fn decide(
     Ok(Redirect::to("/sharing/mine#requests").into_response())
 }
 
-/// The actual use as typed: times on the booking's day (or full `YYYY-MM-DD HH:MM` for a use
-/// that ran past midnight), the operator and the result.
+/// The actual use as typed: times on the booking's day, the operator and the result.
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct CloseInput {
     /// `HH:MM`.

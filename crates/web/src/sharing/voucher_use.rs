@@ -229,6 +229,7 @@ pub async fn redeem_as(
         evidence: input.evidence.trim().to_string(),
         request_key: format!("{provider}:{}", input.request_key.trim()),
         booking_id: None,
+        used_on: None,
     };
     if r.evidence.is_empty() {
         let msg = crate::i18n::t(ctx.lang, "err.required").to_string();

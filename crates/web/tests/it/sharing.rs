@@ -384,3 +384,17 @@ async fn the_owner_edits_a_record_and_a_stale_version_is_refused() {
         (Some(50_000), Some("12345"))
     );
 }
+
+#[tokio::test]
+async fn a_year_no_booking_means_is_refused_as_a_date_never_an_overflow() {
+    let t = Fixture::demo().build().await;
+    let page = format!("/sharing/instruments/{}", record(&t).await);
+    let member = t.login("member").await;
+    let far = [("date", "+262142-12-31"), ("from", "09:00"), ("to", "10:00"), ("purpose", "测试")];
+    let r = t.post_form(&member, &format!("{page}/book"), &far).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("不是有效的日期"));
+    let r = t.get(&Session::default(), &format!("{page}?week=%2B262142-12-31")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(count(&t, "bookings").await, 0);
+}
