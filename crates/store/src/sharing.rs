@@ -12,7 +12,6 @@ pub use instruments::*;
 pub use redemptions::*;
 pub use vouchers::*;
 
-use crate::db::Result;
 use innocity_core::sharing::booking::BookingRefusal;
 
 /// Why a change on the sharing platform is refused.
@@ -48,23 +47,5 @@ impl From<SharingRefusal> for crate::StoreError {
     }
 }
 
-/// Appends the audit entry of a change on the sharing platform inside its write.
-pub(crate) async fn log(
-    tx: &crate::db::Tx,
-    actor: crate::orgs::Actor<'_>,
-    action: &'static str,
-    entity: &'static str,
-    id: i64,
-    after: serde_json::Value,
-) -> Result<()> {
-    let change = crate::audit::Change {
-        actor: actor.username,
-        action,
-        entity,
-        entity_id: id.to_string(),
-        before: serde_json::json!({}),
-        after,
-        request_id: actor.request_id,
-    };
-    crate::audit::append(tx, change).await.map(|_| ())
-}
+/// The audit entry of a change, appended inside its write (the helper the subjects use).
+pub(crate) use crate::subjects::log;

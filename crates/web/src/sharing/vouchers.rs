@@ -60,6 +60,13 @@ pub fn programme_line(lang: Lang, p: &ProgrammeRow) -> ProgrammeLine {
     }
 }
 
+/// A text field of the programme form: its name, label key and value.
+struct ProgrammeField {
+    name: &'static str,
+    label: String,
+    value: String,
+}
+
 #[derive(Template)]
 #[template(path = "vouchers_programmes.html")]
 struct ProgrammesPage {
@@ -74,8 +81,8 @@ impl ProgrammesPage {
         self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
     }
 
-    /// The form's text fields: name, label key, value.
-    fn fields(&self) -> Vec<(&'static str, String, String)> {
+    /// The form's text fields.
+    fn fields(&self) -> Vec<ProgrammeField> {
         let f = &self.form;
         [
             ("code", &f.code),
@@ -90,7 +97,11 @@ impl ProgrammesPage {
             ("valid_to", &f.valid_to),
         ]
         .into_iter()
-        .map(|(n, v)| (n, format!("voucher.f.{n}"), v.clone()))
+        .map(|(name, v)| ProgrammeField {
+            name,
+            label: format!("voucher.f.{name}"),
+            value: v.clone(),
+        })
         .collect()
     }
 }
