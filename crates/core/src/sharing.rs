@@ -5,11 +5,14 @@
 pub mod booking;
 pub mod import;
 pub mod instruments;
+pub mod services;
 pub mod vouchers;
 
 #[cfg(test)]
 mod booking_tests;
 #[cfg(test)]
 mod instruments_tests;
+#[cfg(test)]
+mod services_tests;
 #[cfg(test)]
 mod vouchers_tests;

@@ -206,11 +206,16 @@ pub struct InstrumentForm {
     pub cancel_hours: String,
 }
 
-fn problem(field: &'static str, key: &'static str, args: Vec<String>) -> FieldError {
+pub(super) fn problem(field: &'static str, key: &'static str, args: Vec<String>) -> FieldError {
     FieldError { field, key, args }
 }
 
-fn text(field: &'static str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
+pub(super) fn text(
+    field: &'static str,
+    value: &str,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
     let v = value.trim();
     if v.chars().count() > max {
         errors.push(problem(field, "err.too_long", vec![max.to_string()]));
@@ -218,7 +223,12 @@ fn text(field: &'static str, value: &str, max: usize, errors: &mut Vec<FieldErro
     v.to_string()
 }
 
-fn required(field: &'static str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
+pub(super) fn required(
+    field: &'static str,
+    value: &str,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
     let v = text(field, value, max, errors);
     if v.is_empty() {
         errors.push(problem(field, "err.required", vec![]));
@@ -226,7 +236,12 @@ fn required(field: &'static str, value: &str, max: usize, errors: &mut Vec<Field
     v
 }
 
-fn money(field: &'static str, value: &str, unit: Unit, errors: &mut Vec<FieldError>) -> Money {
+pub(super) fn money(
+    field: &'static str,
+    value: &str,
+    unit: Unit,
+    errors: &mut Vec<FieldError>,
+) -> Money {
     Money::parse(value, unit).unwrap_or_else(|e| {
         let key = match e {
             MoneyError::Negative => "sharing.err.negative",
@@ -239,7 +254,7 @@ fn money(field: &'static str, value: &str, unit: Unit, errors: &mut Vec<FieldErr
 }
 
 /// A whole number of minutes or hours in `range`; empty is `None` when `optional`.
-fn number(
+pub(super) fn number(
     field: &'static str,
     value: &str,
     range: std::ops::RangeInclusive<u32>,

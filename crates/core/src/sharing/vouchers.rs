@@ -97,7 +97,7 @@ fn wan(field: &'static str, text: &str, e: &mut Vec<FieldError>) -> Money {
     }
 }
 
-fn date(field: &'static str, text: &str, e: &mut Vec<FieldError>) -> NaiveDate {
+pub(super) fn date(field: &'static str, text: &str, e: &mut Vec<FieldError>) -> NaiveDate {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").unwrap_or_else(|_| {
         e.push(problem(field, "sharing.err.date", vec![text.trim().into()]));
         NaiveDate::MIN
