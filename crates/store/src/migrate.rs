@@ -97,6 +97,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "innovation vouchers and the people of organisations",
         include_str!("../migrations/0029_vouchers.sql"),
     ),
+    (
+        30,
+        "service providers, their catalogues, orders and ratings",
+        include_str!("../migrations/0030_service_providers.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

@@ -1,14 +1,20 @@
-//! Shared instruments: the catalogue (`instruments`) and the bookings (`bookings`). Two
+//! Shared instruments: the catalogue (`instruments`) and the bookings (`bookings`); service
+//! providers (`providers`) and their orders and ratings (`orders`); vouchers (`vouchers`,
+//! `redemptions`). Two
 //! bookings never hold one instrument at once: the booking is checked inside the write
 //! transaction (writers take the write lock in turn) and the database refuses an overlap again —
 //! an exclusion constraint on PostgreSQL, a trigger on SQLite (migration 0028).
 pub mod bookings;
 pub mod instruments;
+pub mod orders;
+pub mod providers;
 pub mod redemptions;
 pub mod vouchers;
 
 pub use bookings::*;
 pub use instruments::*;
+pub use orders::*;
+pub use providers::*;
 pub use redemptions::*;
 pub use vouchers::*;
 
@@ -39,6 +45,20 @@ pub enum SharingRefusal {
     Voucher(VoucherRefusal),
     /// A redemption or a bureau step on one says no.
     Redemption(RedemptionRefusal),
+    /// An order for a service withdrawn from the catalogue or of a provider not registered.
+    NotOffered,
+    /// An order from one's own organisation.
+    OwnProvider,
+    /// A report sent without its file.
+    NoReport,
+    /// An order or booking already rated.
+    Rated,
+    /// A rating of an order not completed or a booking not used.
+    NotRateable,
+    /// An order's step that does not follow from its status.
+    OrderStep { from: &'static str },
+    /// The bureau registering a registered provider, or suspending a suspended one.
+    ProviderState { from: &'static str },
 }
 
 impl From<SharingRefusal> for crate::StoreError {

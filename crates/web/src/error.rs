@@ -288,7 +288,18 @@ mod tests {
                 R::BlackoutMeets { booking_id: 7 },
                 R::BlackoutOrder,
                 R::Fee,
+                R::NotOffered,
+                R::OwnProvider,
+                R::NoReport,
+                R::Rated,
+                R::NotRateable,
+                R::ProviderState { from: "registered" },
+                R::ProviderState { from: "suspended" },
             ])
+            .chain(
+                innocity_core::sharing::services::OrderStatus::ALL
+                    .map(|s| R::OrderStep { from: s.code() }),
+            )
             .chain(voucher_refusals())
             .map(StoreError::Sharing)
             .collect()
@@ -326,6 +337,7 @@ mod tests {
             D::Service { service: "rd".into() },
             D::Related { relation: None },
             D::NotProvider,
+            D::NotRegistered,
             D::KeyReused,
             D::State { from: "pending".into() },
             D::AlreadySettled { id: 3 },

@@ -6,7 +6,11 @@ mod api;
 mod booking;
 mod catalogue;
 mod editing;
+mod orders;
 mod owner;
+mod provider_desk;
+mod providers;
+mod providers_api;
 mod voucher_use;
 mod vouchers;
 mod vouchers_api;
@@ -18,6 +22,10 @@ pub use owner::{BlackoutInput, CloseInput, DecideInput, StatusInput};
 pub use voucher_use::{ApplyInput, RedeemInput};
 pub use vouchers::{GrantInput, ReasonInput, SettleInput, VerifyInput};
 pub use vouchers_api::*;
+pub use orders::StepInput;
+pub use provider_desk::ActiveInput;
+pub use providers::ProviderDecision;
+pub use providers_api::*;
 
 use crate::app::AppState;
 use crate::auth::Ctx;
@@ -59,6 +67,37 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/v1/bookings/{id}/close", post(api::api_close))
         .route("/api/v1/bookings/{id}/no-show", post(api::api_no_show))
         .merge(voucher_routes())
+        .merge(provider_routes())
+}
+
+fn provider_routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/providers", get(providers::directory))
+        .route("/providers/registry", get(providers::registry))
+        .route("/providers/mine", get(provider_desk::page))
+        .route("/providers/mine/profile", post(provider_desk::save_profile))
+        .route("/providers/mine/accreditations", post(provider_desk::add_accreditation))
+        .route(
+            "/providers/mine/accreditations/{id}/remove",
+            post(provider_desk::remove_accreditation),
+        )
+        .route("/providers/mine/services", post(provider_desk::add_service))
+        .route(
+            "/providers/mine/services/{id}",
+            get(provider_desk::edit_service_form).post(provider_desk::edit_service),
+        )
+        .route("/providers/mine/services/{id}/active", post(provider_desk::set_active))
+        .route("/providers/{id}", get(providers::view))
+        .route("/providers/{id}/decide", post(providers::decide))
+        .route("/providers/services/{id}/order", post(orders::place))
+        .route("/services/orders", get(orders::mine))
+        .route("/services/orders/{id}/step", post(orders::step))
+        .route("/services/orders/{id}/report-file", post(orders::attach))
+        .route("/services/orders/{id}/report", get(orders::report))
+        .route("/services/orders/{id}/rate", post(orders::rate_order))
+        .route("/sharing/bookings/{id}/rate", post(orders::rate_booking))
+        .merge(providers_api::routes())
 }
 
 fn voucher_routes() -> axum::Router<AppState> {

@@ -42,6 +42,8 @@ pub enum RedemptionRefusal {
     },
     /// Only service providers and instrument owners redeem.
     NotProvider,
+    /// A service provider not registered in the directory (or suspended).
+    NotRegistered,
     /// The same request key was used for another voucher or provider.
     KeyReused,
     /// Verifying, settling or clawing back a redemption not in the state for it.
@@ -273,6 +275,11 @@ async fn provider_may(tx: &Tx, v: &VoucherRow, provider_id: i64) -> Result<()> {
         .ok_or(StoreError::NotFound)?;
     if !matches!(kind.as_str(), "service_provider" | "university" | "institute" | "hospital") {
         return Err(RedemptionRefusal::NotProvider.into());
+    }
+    // a service organisation redeems once the bureau has registered it; universities and
+    // institutes redeem as owners of the instruments the voucher paid for
+    if kind == "service_provider" && !super::is_registered_in(tx, provider_id).await? {
+        return Err(RedemptionRefusal::NotRegistered.into());
     }
     if provider_id == v.organisation_id {
         return Err(RedemptionRefusal::Related { relation: None }.into());

@@ -64,7 +64,19 @@ async fn granted(db: &Db) -> (i64, String, String, i64, i64) {
         .await
         .unwrap()[0]
         .clone();
-    (p, number, code, ent, org_of(db, "provider").await)
+    let provider = org_of(db, "provider").await;
+    register_provider(db, provider).await;
+    (p, number, code, ent, provider)
+}
+
+/// Puts a service organisation in the directory of providers (the bureau's step).
+pub async fn register_provider(db: &Db, org: i64) {
+    let profile = innocity_core::sharing::services::Profile {
+        summary: "第三方检验检测".into(),
+        kinds: vec!["testing".into()],
+    };
+    sharing::save_profile(db, org, &profile, ACTOR).await.unwrap();
+    sharing::decide_provider(db, org, true, "", ACTOR).await.unwrap();
 }
 
 fn claim(

@@ -370,6 +370,32 @@ pub fn sharing(r: &SharingRefusal) -> Message {
         SharingRefusal::Fee => ("sharing.err.fee", vec![]),
         SharingRefusal::Voucher(v) => voucher(v),
         SharingRefusal::Redemption(r) => redemption(r),
+        SharingRefusal::NotOffered => ("provider.err.not_offered", vec![]),
+        SharingRefusal::OwnProvider => ("provider.err.own", vec![]),
+        SharingRefusal::NoReport => ("provider.err.no_report", vec![]),
+        SharingRefusal::Rated => ("provider.err.rated", vec![]),
+        SharingRefusal::NotRateable => ("provider.err.not_rateable", vec![]),
+        SharingRefusal::OrderStep { from } => (order_state(from), vec![]),
+        SharingRefusal::ProviderState { from } => (
+            if *from == "registered" {
+                "provider.err.already_registered"
+            } else {
+                "provider.err.already_suspended"
+            },
+            vec![],
+        ),
+    }
+}
+
+fn order_state(from: &str) -> &'static str {
+    match from {
+        "requested" => "provider.err.order.requested",
+        "accepted" => "provider.err.order.accepted",
+        "refused" => "provider.err.order.refused",
+        "received" => "provider.err.order.received",
+        "reported" => "provider.err.order.reported",
+        "completed" => "provider.err.order.completed",
+        _ => "provider.err.order.cancelled",
     }
 }
 
@@ -426,6 +452,7 @@ fn redemption(r: &innocity_store::sharing::RedemptionRefusal) -> Message {
         R::Related { relation: None } => ("voucher.err.self", vec![]),
         R::Related { relation: Some(rel) } => (related_key(rel), vec![rel.name.clone()]),
         R::NotProvider => ("voucher.err.not_provider", vec![]),
+        R::NotRegistered => ("voucher.err.not_registered", vec![]),
         R::KeyReused => ("voucher.err.key", vec![]),
         R::State { from } => ("voucher.err.state", vec![from.clone()]),
         R::AlreadySettled { id } => ("voucher.err.settled", vec![id.to_string()]),

@@ -185,6 +185,11 @@ async fn the_api_redeems_once_per_key_and_every_role_without_the_right_is_refuse
     );
     let provider = bearer(&t, "provider").await;
     let claim = serde_json::json!({ "number": number, "code": code, "service": "testing", "order_total_yuan": "500", "amount_yuan": "400", "evidence": "发票 88", "request_key": "erp-0001" });
+    // a service organisation redeems only once the bureau has registered it
+    let r = json(&t, "POST", "/api/v1/voucher-redemptions", Some(&provider), claim.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("登记在册"), "{}", r.body);
+    crate::providers::register(&t, "provider").await;
     let first =
         json(&t, "POST", "/api/v1/voucher-redemptions", Some(&provider), claim.clone()).await;
     let again = json(&t, "POST", "/api/v1/voucher-redemptions", Some(&provider), claim).await;
