@@ -18,14 +18,14 @@ mod vouchers_api;
 pub use api::*;
 pub use booking::CancelInput;
 pub use editing::{__path_api_update, ApiInstrumentUpdate, api_update};
-pub use owner::{BlackoutInput, CloseInput, DecideInput, StatusInput};
-pub use voucher_use::{ApplyInput, RedeemInput};
-pub use vouchers::{GrantInput, ReasonInput, SettleInput, VerifyInput};
-pub use vouchers_api::*;
 pub use orders::StepInput;
+pub use owner::{BlackoutInput, CloseInput, DecideInput, StatusInput};
 pub use provider_desk::ActiveInput;
 pub use providers::ProviderDecision;
 pub use providers_api::*;
+pub use voucher_use::{ApplyInput, RedeemInput};
+pub use vouchers::{GrantInput, ReasonInput, SettleInput, VerifyInput};
+pub use vouchers_api::*;
 
 use crate::app::AppState;
 use crate::auth::Ctx;

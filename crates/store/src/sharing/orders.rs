@@ -154,7 +154,9 @@ pub struct OrderStep {
 }
 
 async fn locked(tx: &Tx, id: i64) -> Result<OrderRow> {
-    tx.row(&select::<OrderRow>("WHERE x.id = ?"), vec![id.into()]).await?.ok_or(StoreError::NotFound)
+    tx.row(&select::<OrderRow>("WHERE x.id = ?"), vec![id.into()])
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 /// Takes a step on an order. The caller has checked that the principal is on the step's side.
@@ -290,10 +292,9 @@ pub enum Rated {
 pub async fn rate(db: &Db, what: Rated, rating: &Rating, actor: Actor<'_>) -> Result<()> {
     let tx = db.begin_write().await?;
     let (sql, id) = match what {
-        Rated::Order(id) => (
-            "SELECT provider_id, customer_id, status FROM service_orders WHERE id = ?",
-            id,
-        ),
+        Rated::Order(id) => {
+            ("SELECT provider_id, customer_id, status FROM service_orders WHERE id = ?", id)
+        }
         Rated::Booking(id) => (
             "SELECT i.owner_id, b.organisation_id, b.status FROM bookings b JOIN instruments i ON i.id = b.instrument_id WHERE b.id = ?",
             id,
@@ -366,7 +367,8 @@ impl FromRow for RatingRow {
 
 /// A provider's latest ratings.
 pub async fn ratings(db: &Db, provider_id: i64, limit: i64) -> Result<Vec<RatingRow>> {
-    let sql = select::<RatingRow>("WHERE r.provider_id = ? ORDER BY r.rated_at DESC, r.id DESC LIMIT ?");
+    let sql =
+        select::<RatingRow>("WHERE r.provider_id = ? ORDER BY r.rated_at DESC, r.id DESC LIMIT ?");
     db.rows(&sql, vec![provider_id.into(), limit.clamp(1, 200).into()]).await
 }
 

@@ -124,8 +124,15 @@ pub async fn save_profile(
         )
         .await?;
     }
-    log(&tx, actor, "provider.profile", "organisation", organisation_id, serde_json::json!(profile))
-        .await?;
+    log(
+        &tx,
+        actor,
+        "provider.profile",
+        "organisation",
+        organisation_id,
+        serde_json::json!(profile),
+    )
+    .await?;
     tx.commit().await
 }
 
@@ -267,8 +274,15 @@ pub async fn add_accreditation(
             ],
         )
         .await?;
-    log(&tx, actor, "provider.accreditation", "organisation", organisation_id, serde_json::json!(a))
-        .await?;
+    log(
+        &tx,
+        actor,
+        "provider.accreditation",
+        "organisation",
+        organisation_id,
+        serde_json::json!(a),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }

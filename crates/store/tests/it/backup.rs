@@ -8,7 +8,7 @@ use innocity_store::{Db, audit, backup, migrate, projects, stats, testing, users
 use serde_json::{Value, json};
 
 /// A new empty folder for stored files, removed at the end of the test.
-fn files_dir() -> testing::TempDir {
+pub fn files_dir() -> testing::TempDir {
     let dir = std::env::temp_dir().join(format!(
         "innocity_files_{}",
         innocity_store::users::random_token().get(..12).unwrap_or("x")

@@ -31,6 +31,7 @@ mod checks_in_the_write;
 mod market;
 mod orgs;
 mod projects_flow;
+mod providers;
 mod sharing;
 mod stats;
 mod subject_counts;

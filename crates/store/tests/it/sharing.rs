@@ -35,7 +35,7 @@ pub fn scope_instrument(code: &str, approval: &str) -> InstrumentInput {
     .expect("valid instrument")
 }
 
-async fn user(db: &Db, username: &str) -> Booker {
+pub async fn user(db: &Db, username: &str) -> Booker {
     db.read(
         "SELECT id, organisation_id FROM users WHERE username = ?",
         vec![username.into()],
@@ -46,15 +46,15 @@ async fn user(db: &Db, username: &str) -> Booker {
 }
 
 /// Tomorrow at `h:m` on the platform's clock.
-fn tomorrow(db: &Db, h: u32, m: u32) -> NaiveDateTime {
+pub fn tomorrow(db: &Db, h: u32, m: u32) -> NaiveDateTime {
     (db.clock.today() + Duration::days(1)).and_hms_opt(h, m, 0).unwrap()
 }
 
-fn span(a: NaiveDateTime, minutes: i64) -> Span {
+pub fn span(a: NaiveDateTime, minutes: i64) -> Span {
     Span { start: a, end: a + Duration::minutes(minutes) }
 }
 
-fn request(id: i64, s: Span) -> BookingRequest {
+pub fn request(id: i64, s: Span) -> BookingRequest {
     BookingRequest {
         instrument_id: id,
         span: s,

@@ -46,7 +46,7 @@ fn programme(
 
 /// A programme of 5 万元 and a granted 2 万元 voucher of orgadmin's firm: (programme, voucher
 /// number, code, enterprise, provider).
-async fn granted(db: &Db) -> (i64, String, String, i64, i64) {
+pub async fn granted(db: &Db) -> (i64, String, String, i64, i64) {
     let today = db.clock.today();
     let p = sharing::create_programme(db, &programme("LZ2026", "enterprise", today), "", ACTOR)
         .await
@@ -79,7 +79,7 @@ pub async fn register_provider(db: &Db, org: i64) {
     sharing::decide_provider(db, org, true, "", ACTOR).await.unwrap();
 }
 
-fn claim(
+pub fn claim(
     number: &str,
     code: &str,
     provider: i64,

@@ -13,9 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use innocity_core::access::{Capability, Principal, Role, Scope};
-use innocity_core::sharing::services::{
-    OrderAction, OrderForm, RatingForm, Side, parse_fee,
-};
+use innocity_core::sharing::services::{OrderAction, OrderForm, RatingForm, Side, parse_fee};
 use innocity_store::sharing::{self as store, Booker, OrderQuery, OrderRow, OrderStep, Rated};
 use serde::Deserialize;
 
@@ -277,10 +275,10 @@ pub async fn rate_as(
     form: &RatingForm,
 ) -> AppResult<()> {
     let mine = match what {
-        Rated::Order(id) => {
-            store::order(&state.db, id).await?.is_some_and(|o| for_customer(p, &o))
+        Rated::Order(id) => store::order(&state.db, id).await?.is_some_and(|o| for_customer(p, &o)),
+        Rated::Booking(id) => {
+            store::booking(&state.db, id).await?.is_some_and(|b| booked_by(p, &b))
         }
-        Rated::Booking(id) => store::booking(&state.db, id).await?.is_some_and(|b| booked_by(p, &b)),
     };
     if !mine {
         return Err(ctx.err(AppError::not_found()));
@@ -288,7 +286,9 @@ pub async fn rate_as(
     let rating = form.parse().map_err(|e| {
         crate::subjects::api::invalid(ctx, crate::orgs::field_messages(ctx.lang, &e))
     })?;
-    store::rate(&state.db, what, &rating, ctx.actor()).await.map_err(|e| refused_on(ctx, "score", e))
+    store::rate(&state.db, what, &rating, ctx.actor())
+        .await
+        .map_err(|e| refused_on(ctx, "score", e))
 }
 
 pub async fn rate_order(

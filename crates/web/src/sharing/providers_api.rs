@@ -2,8 +2,8 @@
 //! operations as the pages, through the same functions and checks.
 use super::orders::{StepInput, attach_as, order_of_side, place_as, rate_as, step_as};
 use super::provider_desk::{
-    ActiveInput, add_accreditation_as, add_service_as, provider_of, save_profile_as,
-    set_active_as, update_service_as,
+    ActiveInput, add_accreditation_as, add_service_as, provider_of, save_profile_as, set_active_as,
+    update_service_as,
 };
 use super::providers::{DirectoryQuery, ProviderDecision, decide_as, visible_provider};
 use super::{ApiCreated, ApiDone, parse_id};
@@ -40,10 +40,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/v1/service-orders", get(api_orders))
         .route("/api/v1/service-orders/{id}", get(api_order))
         .route("/api/v1/service-orders/{id}/steps", post(api_order_step))
-        .route(
-            "/api/v1/service-orders/{id}/report",
-            get(api_order_report).post(api_attach_report),
-        )
+        .route("/api/v1/service-orders/{id}/report", get(api_order_report).post(api_attach_report))
         .route("/api/v1/service-orders/{id}/rating", post(api_rate_order))
         .route("/api/v1/bookings/{id}/rating", post(api_rate_booking))
 }

@@ -53,6 +53,9 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/vouchers", vec!["admin", "bureau"]),
         ("/vouchers/mine", vec!["orgadmin", "orgadmin2"]),
         ("/vouchers/redeem", vec!["orgadmin", "orgadmin2", "provider"]),
+        ("/providers/mine", vec!["orgadmin", "orgadmin2", "provider"]),
+        ("/providers/registry", vec!["admin", "bureau"]),
+        ("/services/orders", vec!["orgadmin", "member", "orgadmin2"]),
     ];
     let mut sessions = Vec::new();
     for r in ROLES {
@@ -98,6 +101,8 @@ async fn public_pages_are_open_to_all(t: &TestApp) {
         "/api/v1/market/figures",
         "/public/carriers",
         "/api/v1/public/carriers",
+        "/providers",
+        "/api/v1/public/providers",
     ] {
         assert_eq!(t.get(&Session::default(), path).await.status, StatusCode::OK, "{path}");
     }

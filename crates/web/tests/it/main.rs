@@ -15,6 +15,7 @@ mod indicators;
 mod market;
 mod orgs;
 mod projects;
+mod providers;
 mod sharing;
 mod sign_in;
 mod stats;
