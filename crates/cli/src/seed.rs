@@ -26,7 +26,7 @@ pub(crate) async fn demo_command(
     let stats = if no_stats {
         demo::StatsSummary::default()
     } else {
-        seed_the_rest(&db, csl.as_deref()).await?
+        seed_the_rest(&db, csl.as_deref(), std::path::Path::new(&s.files_dir)).await?
     };
     if audit_entries > 0 {
         audit::append_synthetic(&db, audit_entries).await.map_err(|e| e.to_string())?;
@@ -53,6 +53,7 @@ pub(crate) async fn demo_command(
 async fn seed_the_rest(
     db: &innocity_store::Db,
     csl: Option<&str>,
+    files: &std::path::Path,
 ) -> Result<demo::StatsSummary, String> {
     let s = demo::seed_stats(db, csl).await.map_err(|e| format!("demo statistics: {e}"))?;
     demo::approve_demo_periods(db).await.map_err(|e| format!("demo approvals: {e}"))?;
@@ -94,6 +95,13 @@ async fn seed_the_rest(
     println!(
         "仪器共享 / instruments: {} 台共享仪器 instruments, {} 次预约 bookings, {} 次已使用计费 used",
         sh.instruments, sh.bookings, sh.used
+    );
+    let pr = demo::providers::seed_providers(db, files)
+        .await
+        .map_err(|e| format!("demo providers: {e}"))?;
+    println!(
+        "科技服务机构 / providers: {} 家登记在册 registered, {} 项服务 services, {} 个订单 orders, {} 条评价 ratings",
+        pr.providers, pr.services, pr.orders, pr.ratings
     );
     let vo = demo::vouchers::seed_vouchers(db).await.map_err(|e| format!("demo vouchers: {e}"))?;
     println!(

@@ -9,6 +9,7 @@ mod indicators;
 pub mod market;
 mod organisations;
 pub mod projects;
+pub mod providers;
 pub mod sharing;
 pub mod sharing_bench;
 mod stats;

@@ -290,7 +290,7 @@ async fn bookers(db: &Db) -> Result<Vec<Booker>> {
 }
 
 /// Sets the clock to a local time (the seeding moves it, and puts it back at the end).
-fn set_clock(db: &Db, to: NaiveDateTime, shifted: &mut Duration) {
+pub(crate) fn set_clock(db: &Db, to: NaiveDateTime, shifted: &mut Duration) {
     let by = to - db.clock.now_local();
     db.clock.advance(by);
     *shifted += by;

@@ -332,12 +332,20 @@ async fn check_csrf(parts: &Parts, body: Body, ctx: &Ctx) -> Result<Body, AppErr
             Err(ctx.err(AppError::csrf()))
         };
     }
-    let is_form = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    let content_type =
+        parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    // a plain HTML form sending a file (no script to set the header) carries the field in its
+    // multipart body; the body's size is already bounded by path (`limits`)
+    if let Some(boundary) = multipart_boundary(content_type) {
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.map_err(|_| too_large(ctx))?;
+        let found = multipart_field(&bytes, &boundary, "_csrf");
+        return if found.is_some_and(|f| constant_eq(f, expected)) {
+            Ok(Body::from(bytes))
+        } else {
+            Err(ctx.err(AppError::csrf()))
+        };
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(ctx.err(AppError::csrf()));
     }
     let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| too_large(ctx))?;
@@ -362,6 +370,40 @@ fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
         .into_iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
+}
+
+/// The boundary of a `multipart/form-data` body, from its content type.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let rest = content_type.strip_prefix("multipart/form-data")?;
+    let b = rest.split(';').find_map(|p| p.trim().strip_prefix("boundary="))?;
+    let b = b.trim_matches('"');
+    (!b.is_empty()).then(|| b.to_string())
+}
+
+/// The value of a plain (non-file) field of a multipart body.
+fn multipart_field<'b>(body: &'b [u8], boundary: &str, name: &str) -> Option<&'b [u8]> {
+    let delimiter = format!("--{boundary}");
+    let header = format!("name=\"{name}\"");
+    split_on(body, delimiter.as_bytes()).into_iter().find_map(|part| {
+        let at = find(part, b"\r\n\r\n")?;
+        let (head, value) = (&part[..at], &part[at + 4..]);
+        let named = find(head, header.as_bytes()).is_some() && find(head, b"filename=").is_none();
+        named.then(|| value.strip_suffix(b"\r\n").unwrap_or(value))
+    })
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn split_on<'b>(mut body: &'b [u8], delimiter: &[u8]) -> Vec<&'b [u8]> {
+    let mut parts = Vec::new();
+    while let Some(at) = find(body, delimiter) {
+        parts.push(&body[..at]);
+        body = &body[at + delimiter.len()..];
+    }
+    parts.push(body);
+    parts
 }
 
 fn constant_eq(a: &[u8], b: &[u8]) -> bool {
@@ -517,6 +559,17 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
 mod tests {
     use super::account::safe_next;
     use super::*;
+    #[test]
+    fn a_multipart_form_carries_its_csrf_field() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\ntok123\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF name=\"_csrf\"\r\n\r\nfake\r\n--XyZ--\r\n";
+        let b = multipart_boundary("multipart/form-data; boundary=XyZ").unwrap();
+        assert_eq!(multipart_field(body, &b, "_csrf"), Some(&b"tok123"[..]));
+        assert_eq!(multipart_boundary("multipart/form-data; boundary=\"q\"").unwrap(), "q");
+        assert_eq!(multipart_boundary("multipart/form-data"), None);
+        // a file's content never stands for the field
+        let only_file = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"_csrf\"\r\n\r\nname=\"_csrf\"\r\n--XyZ--";
+        assert_eq!(multipart_field(only_file, &b, "_csrf"), None);
+    }
     #[test]
     fn next_is_local_only() {
         assert_eq!(safe_next("/orgs?page=2"), "/orgs?page=2");

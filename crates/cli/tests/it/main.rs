@@ -10,6 +10,7 @@ mod common;
 mod browser;
 mod market;
 mod ops;
+mod providers;
 mod server;
 mod sharing;
 mod subjects;

@@ -29,6 +29,25 @@ pub async fn register(t: &TestApp, username: &str) -> i64 {
     org
 }
 
+/// A report sent as a browser sends a plain form: multipart, the `_csrf` field in the body.
+async fn plain_upload(t: &TestApp, s: &Session, uri: &str, token: &str) -> Resp {
+    let boundary = "----WebKitFormBoundary7MA4YWxk";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"检测报告.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").into_bytes();
+    body.extend_from_slice(SIGNED_PDF);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    t.send(
+        axum::http::Request::post(uri)
+            .header(axum::http::header::COOKIE, s.cookie_header())
+            .header(
+                axum::http::header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(axum::body::Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
 const SERVICE: [(&str, &str); 7] = [
     ("name", "金属材料化学成分分析"),
     ("kind", "testing"),

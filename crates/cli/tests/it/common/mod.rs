@@ -77,8 +77,9 @@ pub fn seed_accounts(db: &str) {
 }
 
 fn demo(db: &str, extra: &[&str]) {
-    let out = Command::new(BIN)
-        .args(["demo", "--no-serve", "--organisations", "300", "--database", db])
+    // the demo writes the files its records point to (orders' reports) where the server reads
+    let out = command(db)
+        .args(["demo", "--no-serve", "--organisations", "300"])
         .args(extra)
         .env(
             "INNOCITY_CSL",
