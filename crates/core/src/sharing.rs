@@ -3,6 +3,7 @@
 //! blackouts and, above all, no two bookings of one instrument at once. Pure: the store supplies
 //! what is already booked and the time; the database enforces the overlap rule again.
 pub mod booking;
+pub mod evaluation;
 pub mod import;
 pub mod instruments;
 pub mod services;
@@ -10,6 +11,8 @@ pub mod vouchers;
 
 #[cfg(test)]
 mod booking_tests;
+#[cfg(test)]
+mod evaluation_tests;
 #[cfg(test)]
 mod instruments_tests;
 #[cfg(test)]

@@ -291,11 +291,9 @@ pub async fn seed_providers(db: &Db, files: &std::path::Path) -> Result<Provider
     }
     // a third of the used instrument bookings are rated the day after
     let used = db
-        .read(
-            "SELECT id, ends_at FROM bookings WHERE status = 'used' ORDER BY id",
-            vec![],
-            |r| Ok((r.int(0)?, r.int(1)?)),
-        )
+        .read("SELECT id, ends_at FROM bookings WHERE status = 'used' ORDER BY id", vec![], |r| {
+            Ok((r.int(0)?, r.int(1)?))
+        })
         .await?;
     for (b, ends) in used.into_iter().filter(|(b, _)| b % 3 == 0) {
         let Some(end) = db.clock.local_of_ms(ends) else { continue };
