@@ -289,13 +289,13 @@ pub async fn seed_providers(db: &Db, files: &std::path::Path) -> Result<Provider
         one_order(db, files, &mut rng, who, when, &mut shifted).await?;
         sum.orders += 1;
     }
-    // a third of the used instrument bookings are rated the day after
+    // a tenth of the used instrument bookings are rated the day after
     let used = db
         .read("SELECT id, ends_at FROM bookings WHERE status = 'used' ORDER BY id", vec![], |r| {
             Ok((r.int(0)?, r.int(1)?))
         })
         .await?;
-    for (b, ends) in used.into_iter().filter(|(b, _)| b % 3 == 0) {
+    for (b, ends) in used.into_iter().filter(|(b, _)| b % 10 == 0) {
         let Some(end) = db.clock.local_of_ms(ends) else { continue };
         at(db, end + Duration::days(1), &mut shifted);
         store::rate(db, Rated::Booking(b), &rating(&mut rng), ACTOR).await?;

@@ -102,6 +102,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "service providers, their catalogues, orders and ratings",
         include_str!("../migrations/0030_service_providers.sql"),
     ),
+    (
+        31,
+        "the yearly open-sharing evaluation of instrument owners",
+        include_str!("../migrations/0031_sharing_evaluations.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

@@ -5,6 +5,7 @@
 //! transaction (writers take the write lock in turn) and the database refuses an overlap again —
 //! an exclusion constraint on PostgreSQL, a trigger on SQLite (migration 0028).
 pub mod bookings;
+pub mod evaluation;
 pub mod instruments;
 pub mod orders;
 pub mod providers;
@@ -59,6 +60,12 @@ pub enum SharingRefusal {
     OrderStep { from: &'static str },
     /// The bureau registering a registered provider, or suspending a suspended one.
     ProviderState { from: &'static str },
+    /// An evaluation of a year not yet begun (or before the platform's).
+    EvaluationYear { year: i32 },
+    /// A year's evaluation published already (its results are frozen).
+    Published { year: i32 },
+    /// A reward for a failed owner, or a warning for an excellent one.
+    OutcomeGrade,
 }
 
 impl From<SharingRefusal> for crate::StoreError {

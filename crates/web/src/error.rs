@@ -295,6 +295,9 @@ mod tests {
                 R::NotRateable,
                 R::ProviderState { from: "registered" },
                 R::ProviderState { from: "suspended" },
+                R::EvaluationYear { year: 2031 },
+                R::Published { year: 2026 },
+                R::OutcomeGrade,
             ])
             .chain(
                 innocity_core::sharing::services::OrderStatus::ALL

@@ -85,6 +85,8 @@ pub enum TableCell {
     Text(String),
     Wan(i64),
     Int(i64),
+    /// A measure to one decimal (hours, shares in %, scores).
+    Real(f64),
 }
 
 /// Any list as an XLSX download: a bold header row, money in 万元 with two decimals.
@@ -107,6 +109,7 @@ pub fn tables(
         let mut wb = Workbook::new();
         let bold = Format::new().set_bold().set_background_color("DCE6F1");
         let money = Format::new().set_num_format("#,##0.00");
+        let one_decimal = Format::new().set_num_format("0.0");
         for (sheet, rows) in sheets {
             let ws = wb.add_worksheet();
             ws.set_name(sheet)?;
@@ -124,6 +127,9 @@ pub fn tables(
                             &money,
                         )?,
                         TableCell::Int(n) => ws.write_number(r as u32 + 1, c as u16, *n as f64)?,
+                        TableCell::Real(x) => {
+                            ws.write_number_with_format(r as u32 + 1, c as u16, *x, &one_decimal)?
+                        }
                     };
                 }
             }

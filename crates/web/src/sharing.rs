@@ -6,6 +6,8 @@ mod api;
 mod booking;
 mod catalogue;
 mod editing;
+mod evaluation;
+mod evaluation_api;
 mod orders;
 mod owner;
 mod provider_desk;
@@ -18,6 +20,8 @@ mod vouchers_api;
 pub use api::*;
 pub use booking::CancelInput;
 pub use editing::{__path_api_update, ApiInstrumentUpdate, api_update};
+pub use evaluation::OutcomeInput;
+pub use evaluation_api::*;
 pub use orders::StepInput;
 pub use owner::{BlackoutInput, CloseInput, DecideInput, StatusInput};
 pub use provider_desk::ActiveInput;
@@ -98,6 +102,20 @@ fn provider_routes() -> axum::Router<AppState> {
         .route("/services/orders/{id}/rate", post(orders::rate_order))
         .route("/sharing/bookings/{id}/rate", post(orders::rate_booking))
         .merge(providers_api::routes())
+        .route("/sharing/evaluation", get(evaluation::page))
+        .route("/sharing/evaluation/{year}/publish", post(evaluation::publish))
+        .route("/sharing/evaluation/{year}/report.xlsx", get(evaluation::xlsx))
+        .route("/sharing/evaluation/{year}/report.pdf", get(evaluation::pdf))
+        .route("/sharing/evaluation/results/{id}/outcome", post(evaluation::outcome))
+        .route("/api/v1/sharing-evaluations/{year}", get(evaluation_api::api_sharing_evaluation))
+        .route(
+            "/api/v1/sharing-evaluations/{year}/publish",
+            post(evaluation_api::api_publish_evaluation),
+        )
+        .route(
+            "/api/v1/sharing-evaluation-results/{id}/outcome",
+            post(evaluation_api::api_evaluation_outcome),
+        )
 }
 
 fn voucher_routes() -> axum::Router<AppState> {

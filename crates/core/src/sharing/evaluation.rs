@@ -1,11 +1,11 @@
 //! The yearly open-sharing evaluation of instrument owners (大型科研仪器开放共享评价考核), in the
 //! spirit of the national rules: each owner's year is measured from the platform's own records
-//! — hours open against hours used, the share used by other organisations, service income,
-//! users' ratings and how fast requests are answered — and scored by published weights into a
-//! grade. Pure: the store supplies the figures.
+//! — hours used per instrument, the share used by other organisations, service income, users'
+//! ratings and how fast requests are answered — and scored by published weights into a grade.
+//! Use and income are compared within the year's owners (the best scores full marks), as the
+//! national evaluation compares units with each other. Pure: the store supplies the figures.
 use super::booking::Span;
 use super::instruments::OpeningHours;
-use crate::projects::money::Money;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 
 /// What one owner's instruments did in a year, as the records show.
@@ -43,11 +43,11 @@ pub struct Criterion {
 pub const CRITERIA: [Criterion; 5] = [
     Criterion {
         code: "use",
-        name_zh: "开放机时利用率",
-        name_en: "Use of the hours open",
+        name_zh: "运行使用",
+        name_en: "Use",
         weight: 30,
-        rule_zh: "使用机时 ÷ 开放机时，达到 60% 得满分，按比例计分",
-        rule_en: "hours used ÷ hours open; full marks at 60%, proportional below",
+        rule_zh: "每台仪器年均使用机时，参评单位中最高者得满分，其余按比例计分",
+        rule_en: "hours used per instrument; the best owner of the year scores full marks, the others in proportion",
     },
     Criterion {
         code: "external",
@@ -62,8 +62,8 @@ pub const CRITERIA: [Criterion; 5] = [
         name_zh: "服务收入",
         name_en: "Service income",
         weight: 15,
-        rule_zh: "每台仪器年均服务收入达到 2 万元得满分，按比例计分",
-        rule_en: "income per instrument; full marks at 20,000 yuan a year",
+        rule_zh: "每台仪器年均服务收入，参评单位中最高者得满分，其余按比例计分",
+        rule_en: "income per instrument; the best owner of the year scores full marks, the others in proportion",
     },
     Criterion {
         code: "rating",
@@ -83,8 +83,21 @@ pub const CRITERIA: [Criterion; 5] = [
     },
 ];
 
-/// Income per instrument a year for full marks.
-pub const INCOME_FULL: Money = Money(20_000 * 100);
+/// The best per-instrument figures among a year's owners: full marks for use and income.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Best {
+    pub minutes_each: f64,
+    pub income_each: f64,
+}
+
+impl Best {
+    pub fn of<'a>(all: impl IntoIterator<Item = &'a OwnerFigures>) -> Best {
+        all.into_iter().fold(Best::default(), |b, f| Best {
+            minutes_each: b.minutes_each.max(f.minutes_each()),
+            income_each: b.income_each.max(f.income_each()),
+        })
+    }
+}
 
 /// The grade of a total score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -135,9 +148,9 @@ fn share(part: f64, whole: f64) -> f64 {
     if whole > 0.0 { part / whole } else { 0.0 }
 }
 
-/// Full marks at `full`, proportional below, 0–100.
+/// Full marks at `full`, proportional below, 0–100 (nothing when nobody reached anything).
 fn up_to(ratio: f64, full: f64) -> f64 {
-    (ratio / full).clamp(0.0, 1.0) * 100.0
+    if full > 0.0 { (ratio / full).clamp(0.0, 1.0) * 100.0 } else { 0.0 }
 }
 
 fn round1(x: f64) -> f64 {
@@ -162,10 +175,15 @@ impl OwnerFigures {
     pub fn external_share(&self) -> f64 {
         share(self.external_minutes as f64, self.used_minutes as f64)
     }
+    pub fn minutes_each(&self) -> f64 {
+        share(self.used_minutes as f64, self.instruments as f64)
+    }
+    pub fn income_each(&self) -> f64 {
+        share(self.income_fen as f64, self.instruments as f64)
+    }
 
-    /// Scores the year by the published criteria.
-    pub fn score(&self) -> Scored {
-        let income_each = share(self.income_fen as f64, self.instruments as f64);
+    /// Scores the year by the published criteria against the year's best.
+    pub fn score(&self, best: &Best) -> Scored {
         let rating = match self.ratings {
             0 => 50.0,
             n => ((self.rating_sum as f64 / n as f64 - 1.0) / 4.0 * 100.0).clamp(0.0, 100.0),
@@ -177,9 +195,9 @@ impl OwnerFigures {
             Some(h) => (168.0 - h) / 144.0 * 100.0,
         };
         let parts = [
-            up_to(self.utilisation(), 0.6),
+            up_to(self.minutes_each(), best.minutes_each),
             up_to(self.external_share(), 0.5),
-            up_to(income_each, INCOME_FULL.fen() as f64),
+            up_to(self.income_each(), best.income_each),
             rating,
             response,
         ]

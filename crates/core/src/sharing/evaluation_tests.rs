@@ -49,8 +49,9 @@ fn figures() -> OwnerFigures {
 }
 
 #[test]
-fn full_marks_at_the_published_anchors() {
-    let s = figures().score();
+fn the_best_of_the_year_scores_full_marks_for_use_and_income() {
+    let f = figures();
+    let s = f.score(&Best::of([&f]));
     assert_eq!(s.parts, [100.0, 100.0, 100.0, 100.0, 100.0]);
     assert_eq!((s.total, s.grade), (100.0, Grade::Excellent));
     let weights: u32 = CRITERIA.iter().map(|c| c.weight).sum();
@@ -59,29 +60,36 @@ fn full_marks_at_the_published_anchors() {
 
 #[test]
 fn each_criterion_scores_in_proportion() {
-    let f = OwnerFigures {
-        used_minutes: 30_000,    // 30% of open: half of the 60% anchor
+    let half = OwnerFigures {
+        used_minutes: 30_000,    // half the best's hours per instrument
         external_minutes: 7_500, // 25% of used: half of the 50% anchor
-        income_fen: 2_000_000,   // 10,000 yuan an instrument: half
+        income_fen: 2_000_000,   // half the best's income per instrument
         rating_sum: 15,          // average 3: 50
         ratings: 5,
         response_hours: vec![96.0], // halfway between 24 h and 7 days
         ..figures()
     };
-    let s = f.score();
+    let best = Best::of([&figures(), &half]);
+    assert_eq!(best, Best { minutes_each: 30_000.0, income_each: 2_000_000.0 });
+    let s = half.score(&best);
     assert_eq!(s.parts, [50.0, 50.0, 50.0, 50.0, 50.0]);
     assert_eq!((s.total, s.grade), (50.0, Grade::Fail));
+    // per instrument: twice the instruments for the same hours is half the use
+    let bigger = OwnerFigures { instruments: 4, ..figures() };
+    assert_eq!(bigger.score(&Best::of([&figures(), &bigger])).parts[0], 50.0);
 }
 
 #[test]
 fn nothing_used_nothing_rated_nothing_asked() {
     let idle = OwnerFigures { instruments: 3, open_minutes: 50_000, ..OwnerFigures::default() };
-    let s = idle.score();
-    // no use, no others, no income; ratings neutral; nothing waited for an answer
+    let s = idle.score(&Best::of([&idle]));
+    // no use, no others, no income (and nobody better: still nothing); ratings neutral;
+    // nothing waited for an answer
     assert_eq!(s.parts, [0.0, 0.0, 0.0, 50.0, 100.0]);
     assert_eq!(s.total, 20.0);
     // no instruments and no hours: no division by zero
-    assert_eq!(OwnerFigures::default().score().parts[0], 0.0);
+    let none = OwnerFigures::default();
+    assert_eq!(none.score(&Best::of([&none])).parts[0], 0.0);
     assert_eq!(median(&[]), None);
     assert_eq!(median(&[5.0, 1.0, 3.0, 100.0]), Some(4.0));
 }

@@ -33,6 +33,7 @@ mod orgs;
 mod projects_flow;
 mod providers;
 mod sharing;
+mod sharing_evaluation;
 mod stats;
 mod subject_counts;
 mod subjects;

@@ -376,6 +376,13 @@ pub fn sharing(r: &SharingRefusal) -> Message {
         SharingRefusal::Rated => ("provider.err.rated", vec![]),
         SharingRefusal::NotRateable => ("provider.err.not_rateable", vec![]),
         SharingRefusal::OrderStep { from } => (order_state(from), vec![]),
+        SharingRefusal::EvaluationYear { year } => {
+            ("sharing.eval.err.year", vec![year.to_string()])
+        }
+        SharingRefusal::Published { year } => {
+            ("sharing.eval.err.published", vec![year.to_string()])
+        }
+        SharingRefusal::OutcomeGrade => ("sharing.eval.err.outcome", vec![]),
         SharingRefusal::ProviderState { from } => (
             if *from == "registered" {
                 "provider.err.already_registered"

@@ -170,7 +170,7 @@ fn bar_rgb(s: Status) -> [f32; 3] {
 }
 
 /// A report rendered as PDF; a failure is logged and answered as an internal error.
-fn render_report(ctx: &Ctx, blocks: Vec<Block>, footer: String) -> AppResult<Vec<u8>> {
+pub(crate) fn render_report(ctx: &Ctx, blocks: Vec<Block>, footer: String) -> AppResult<Vec<u8>> {
     innocity_reports::render_pdf(&Report { blocks, footer }).map_err(|e| {
         tracing::error!(error = %e, "pdf report");
         ctx.err(AppError::internal(&ctx.request_id))

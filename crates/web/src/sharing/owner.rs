@@ -62,6 +62,7 @@ struct OwnerPage {
     form: InstrumentForm,
     errors: Vec<(String, String)>,
     notice: String,
+    evaluations: Vec<super::evaluation::OwnResult>,
 }
 
 impl OwnerPage {
@@ -147,6 +148,7 @@ async fn owner_page(
         form,
         errors,
         notice,
+        evaluations: super::evaluation::own_results(state, ctx, owner).await?,
     })
 }
 

@@ -1,0 +1,133 @@
+//! The open-sharing evaluation from the records: an owner's open hours (less a blackout), its
+//! use by others, income, ratings and answer times; publishing freezes the year once; the
+//! bureau's reward or warning keeps to the grades.
+use crate::common::*;
+use crate::sharing::{request, scope_instrument, span, tomorrow, user};
+use chrono::{Datelike, Duration};
+use innocity_core::projects::money::Money;
+use innocity_core::sharing::booking::Span;
+use innocity_core::sharing::evaluation::{Grade, Outcome};
+use innocity_core::sharing::services::Rating;
+use innocity_store::StoreError;
+use innocity_store::orgs::Actor;
+use innocity_store::sharing::{self, Rated, SharingRefusal, Usage, evaluation};
+
+const ACTOR: Actor<'static> = Actor { user_id: 0, username: "tester", request_id: "r" };
+
+#[tokio::test]
+async fn an_owners_year_is_measured_from_its_records_and_frozen_when_published() {
+    let t = demo_db(60).await;
+    let db = &t.db;
+    // the evaluation counts the year up to today: start the clock on a Monday in mid-year
+    let monday = chrono::NaiveDate::from_ymd_opt(db.clock.today().year(), 6, 1).unwrap();
+    let monday = monday - Duration::days(monday.weekday().num_days_from_monday().into());
+    db.clock.advance(monday.and_hms_opt(7, 0, 0).unwrap() - db.clock.now_local());
+    let lab = user(db, "lab").await;
+    let ins = sharing::add_instruments(
+        db,
+        lab.organisation_id,
+        &[scope_instrument("SEM-E", "是")],
+        ACTOR,
+    )
+    .await
+    .unwrap()[0];
+    // open 08:00–20:00 every day; a blackout of two hours on Wednesday
+    let wednesday = monday + Duration::days(2);
+    let blackout = Span {
+        start: wednesday.and_hms_opt(10, 0, 0).unwrap(),
+        end: wednesday.and_hms_opt(12, 0, 0).unwrap(),
+    };
+    sharing::add_blackout(db, ins, blackout, "年度保养", ACTOR).await.unwrap();
+    // a second owner whose instrument nobody used
+    let idle = user(db, "provider").await.organisation_id;
+    sharing::add_instruments(db, idle, &[scope_instrument("IDLE-1", "")], ACTOR).await.unwrap();
+    let ent = user(db, "orgadmin").await;
+    // asked at 07:00, approved at 09:00: two hours to answer
+    let used = span(tomorrow(db, 9, 0), 120);
+    let b = sharing::book(db, &request(ins, used), ent, ACTOR).await.unwrap();
+    db.clock.advance(Duration::hours(2));
+    sharing::decide(db, b, true, "", ACTOR).await.unwrap();
+    db.clock.advance(Duration::days(2));
+    let usage = Usage { actual: used, operator: "马老师".into(), result: "图像".into() };
+    assert_eq!(sharing::close(db, b, &usage, ACTOR).await.unwrap(), Money::from_yuan(900));
+    sharing::rate(db, Rated::Booking(b), &Rating { score: 4, comment: String::new() }, ACTOR)
+        .await
+        .unwrap();
+    // a week later: seven open days of twelve hours, less the blackout
+    db.clock.advance(Duration::days(5));
+    let year = db.clock.today().year();
+    let figures = evaluation::owner_figures(db, year).await.unwrap();
+    let mine = figures.iter().find(|o| o.owner_id == lab.organisation_id).unwrap();
+    let f = &mine.figures;
+    assert_eq!(f.instruments, 1);
+    assert_eq!(f.open_minutes, 7 * 12 * 60 - 120);
+    assert_eq!((f.used_minutes, f.external_minutes), (120, 120));
+    assert_eq!(f.income_fen, 90_000);
+    assert_eq!((f.rating_sum, f.ratings), (4, 1));
+    // (the clock moves on by the milliseconds the test takes)
+    assert_eq!(f.response_hours.iter().map(|h| (h * 100.0).round()).collect::<Vec<_>>(), [200.0]);
+
+    // published once; later records leave the published year as it was
+    refused!(
+        evaluation::publish(db, year + 1, ACTOR).await,
+        StoreError::Sharing(SharingRefusal::EvaluationYear { .. })
+    );
+    let n = evaluation::publish(db, year, ACTOR).await.unwrap();
+    assert_eq!(n, figures.len());
+    refused!(
+        evaluation::publish(db, year, ACTOR).await,
+        StoreError::Sharing(SharingRefusal::Published { .. })
+    );
+    let more = span(tomorrow(db, 14, 0), 60);
+    sharing::book(db, &request(ins, more), ent, ACTOR).await.unwrap();
+    let published = evaluation::published(db, year).await.unwrap();
+    let row = published.iter().find(|r| r.owner_id == lab.organisation_id).unwrap();
+    assert_eq!(row.figures, *f);
+    assert_eq!(row.as_of, db.clock.today() - Duration::days(1));
+    assert_eq!(
+        published.iter().map(|r| r.place).collect::<Vec<_>>(),
+        (1..=n as i64).collect::<Vec<_>>()
+    );
+
+    // the lab is best in everything but its ratings (4 of 5: 75): 95, excellent; the idle owner
+    // has neutral ratings and nothing to answer: 20, fail
+    assert_eq!(n, 2);
+    let totals: Vec<(i64, f64, Grade)> =
+        published.iter().map(|r| (r.owner_id, r.total, r.grade)).collect();
+    assert_eq!(totals, [(lab.organisation_id, 95.0, Grade::Excellent), (idle, 20.0, Grade::Fail)]);
+    // the bureau's response keeps to the grade; a warning needs its reason
+    let (best, worst) = (published[0].id, published[1].id);
+    refused!(
+        evaluation::decide_outcome(db, worst, Some(Outcome::Reward), None, "", ACTOR).await,
+        StoreError::Sharing(SharingRefusal::OutcomeGrade)
+    );
+    refused!(
+        evaluation::decide_outcome(db, best, Some(Outcome::Warning), None, "未开放", ACTOR).await,
+        StoreError::Sharing(SharingRefusal::OutcomeGrade)
+    );
+    refused!(
+        evaluation::decide_outcome(db, worst, Some(Outcome::Warning), None, " ", ACTOR).await,
+        StoreError::Sharing(SharingRefusal::Reason)
+    );
+    let reward = Some(Money::from_wan(5));
+    evaluation::decide_outcome(db, best, Some(Outcome::Reward), reward, "开放共享成效突出", ACTOR)
+        .await
+        .unwrap();
+    evaluation::decide_outcome(
+        db,
+        worst,
+        Some(Outcome::Warning),
+        None,
+        "仪器全年未对外开放",
+        ACTOR,
+    )
+    .await
+    .unwrap();
+    let after = evaluation::results_of(db, lab.organisation_id).await.unwrap();
+    assert_eq!((after[0].outcome, after[0].reward), (Some(Outcome::Reward), reward));
+    let after = evaluation::results_of(db, idle).await.unwrap();
+    assert_eq!(
+        (after[0].outcome, after[0].note.as_str()),
+        (Some(Outcome::Warning), "仪器全年未对外开放")
+    );
+}
