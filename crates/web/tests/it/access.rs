@@ -56,6 +56,8 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/providers/mine", vec!["orgadmin", "orgadmin2", "provider"]),
         ("/providers/registry", vec!["admin", "bureau"]),
         ("/services/orders", vec!["orgadmin", "member", "orgadmin2"]),
+        ("/sharing/evaluation", vec!["admin", "bureau"]),
+        ("/sharing/evaluation/2026/report.xlsx", vec!["admin", "bureau"]),
     ];
     let mut sessions = Vec::new();
     for r in ROLES {

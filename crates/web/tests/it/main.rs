@@ -17,6 +17,7 @@ mod orgs;
 mod projects;
 mod providers;
 mod sharing;
+mod sharing_evaluation;
 mod sign_in;
 mod stats;
 mod subjects;
