@@ -360,6 +360,11 @@ pub async fn seed_sharing(db: &Db) -> Result<SharingSummary> {
             let Ok(b) = store::book(db, &req, who, ACTOR).await else { continue };
             summary.bookings += 1;
             let fate = rng.next() % 100;
+            // the owner answers within a few hours, or the next day
+            if ins.rules.approval {
+                let later = Duration::minutes((20 + rng.next() % (26 * 60)) as i64);
+                set_clock(db, db.clock.now_local() + later, &mut shifted);
+            }
             if ins.rules.approval && fate < 6 {
                 store::decide(db, b, false, "该时段已安排校内教学实验，请改约其他时间。", ACTOR)
                     .await?;
@@ -447,6 +452,8 @@ async fn campaigns(
             };
             let Ok(b) = store::book(db, &req, who, ACTOR).await else { continue };
             if ins.rules.approval {
+                let later = Duration::minutes((30 + rng.next() % (30 * 60)) as i64);
+                set_clock(db, db.clock.now_local() + later, shifted);
                 store::decide(db, b, true, "", ACTOR).await?;
             }
             past.push((b, span, 50));

@@ -1,7 +1,8 @@
 //! Service providers in headless Chromium: the demo's provider adds a service (a negative price
 //! is named beside nothing lost), an enterprise finds it in the directory and orders a test, the
 //! provider accepts, receives the samples and uploads the report, the enterprise confirms and
-//! rates it, and the rating shows on the provider's page — also at a phone's width.
+//! rates it, and the rating shows on the provider's page — also at a phone's width. Then the
+//! bureau's open-sharing evaluation: published, and the best owner rewarded.
 use crate::common::*;
 
 const SERVICE: &str = "锂电池正极材料 ICP 元素分析";
@@ -91,4 +92,25 @@ fn browser_an_enterprise_orders_a_test_and_rates_the_report() {
     assert!(b.text("#ratings").contains("报告两天就出"));
     b.size(390, 844);
     b.screenshot("providers-page-phone");
+
+    // the bureau's open-sharing evaluation of the year: criteria, chart, ranking; published,
+    // then the first owner rewarded
+    b.size(1400, 1100);
+    sign_in(&b, &base, "bureau");
+    b.go(&format!("{base}/sharing/evaluation"));
+    assert!(b.text("#criteria").contains("运行使用"));
+    assert!(b.text("#grade-counts").contains("良好"));
+    b.screenshot("sharing-evaluation");
+    b.click("#publish-form button");
+    b.wait_for(|| b.text("#eval-state").contains("已发布"));
+    b.scroll_to("#results");
+    let form =
+        b.source().split("id=\"outcome-").nth(1).unwrap().split('"').next().unwrap().to_string();
+    b.choose(&format!("#outcome-{form} [name=outcome]"), "reward");
+    b.type_into(&format!("#outcome-{form} [name=reward_wan]"), "5");
+    b.type_into(&format!("#outcome-{form} [name=note]"), "开放共享成效突出，给予后补助");
+    b.click(&format!("#outcome-{form} button"));
+    b.wait_for(|| b.text("#result-1").contains("奖励 5.00 万元"));
+    b.scroll_to("#results");
+    b.screenshot("sharing-evaluation-published");
 }
