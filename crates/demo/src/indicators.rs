@@ -85,8 +85,13 @@ async fn register_contracts(
     Ok(n)
 }
 
+/// The framework the demo's bureau imports to follow the sharing platform (its targets are the
+/// demo's own; its values come from the platform's records).
+pub const SHARING_FRAMEWORK: &str = include_str!("../data/sharing-framework.toml");
+
 /// The indicators counted from the innovation subjects' registers (certificates, carriers,
-/// talent), for every year the registers hold, once the demo's subjects are seeded.
+/// talent), for every year the registers hold, once the demo's subjects are seeded; and the
+/// sharing platform's, through the framework the bureau imports for them.
 pub async fn count_subjects(db: &Db) -> Result<usize> {
     let actor = innocity_store::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
     let this_year = chrono::Datelike::year(&db.clock.today());
@@ -97,6 +102,14 @@ pub async fn count_subjects(db: &Db) -> Result<usize> {
             n += innocity_store::indicators::from_register(db, &f, &years, actor).await?;
         }
     }
+    let sharing =
+        Framework::from_toml("sharing-framework.toml", SHARING_FRAMEWORK).map_err(|e| {
+            innocity_store::StoreError::Invalid(format!("the demo's sharing framework: {e:?}"))
+        })?;
+    innocity_store::indicators::add_framework(db, &sharing.code, SHARING_FRAMEWORK, actor).await?;
+    n +=
+        innocity_store::indicators::from_register(db, &sharing, &[this_year - 1, this_year], actor)
+            .await?;
     Ok(n)
 }
 

@@ -240,6 +240,22 @@ pub async fn from_register(
                         out.push(value(t, u.id, year, v));
                     }
                 }
+            } else if let Some(records) =
+                crate::sharing::registers::values(db, register, year).await?
+            {
+                use crate::sharing::registers::Measure;
+                for u in &units {
+                    let under = records.iter().filter(|(p, _)| p.starts_with(&u.path));
+                    let (plain, fen) = under.fold((0.0, 0i64), |(p, f), (_, m)| match m {
+                        Measure::Plain(x) => (p + x, f),
+                        Measure::Fen(x) => (p, f.saturating_add(*x)),
+                    });
+                    let money = crate::sharing::registers::in_money(register);
+                    let v = if money { t.money_in_unit(fen) } else { Some(plain) };
+                    if let Some(v) = v {
+                        out.push(value(t, u.id, year, (v * 100.0).round() / 100.0));
+                    }
+                }
             } else if let Some(paths) =
                 crate::subjects::registers::counted(db, register, year).await?
             {

@@ -10,6 +10,7 @@ pub mod instruments;
 pub mod orders;
 pub mod providers;
 pub mod redemptions;
+pub mod registers;
 pub mod vouchers;
 
 pub use bookings::*;

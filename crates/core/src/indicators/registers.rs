@@ -3,8 +3,9 @@
 /// `high_tech` (高企 certificates valid at the year's end), `high_tech_new` (issued in the year),
 /// `tech_sme` (科小 valid at the year's end), `carriers` (every kind), `carriers:rd` (the R&D
 /// platforms: key labs, engineering research centres, enterprise technology centres, new-type
-/// R&D institutions), `carriers:<kind>`, `talent:<programme>` (people supported in the year) and
-/// `teams`.
+/// R&D institutions), `carriers:<kind>`, `talent:<programme>` (people supported in the year),
+/// `teams`; and the sharing platform's `shared_instruments` (in the catalogue at the year's end),
+/// `shared_hours` (hours used in the year) and `voucher_redemptions` (money redeemed in the year).
 pub fn is_register(code: &str) -> bool {
     use crate::subjects::{carriers, talent};
     match code.split_once(':') {
@@ -17,6 +18,9 @@ pub fn is_register(code: &str) -> bool {
                     | "tech_sme"
                     | "carriers"
                     | "teams"
+                    | "shared_instruments"
+                    | "shared_hours"
+                    | "voucher_redemptions"
             )
         }
         Some(("carriers", kind)) => kind == "rd" || carriers::is_kind(kind),
@@ -37,6 +41,8 @@ mod tests {
             "carriers:incubator",
             "talent:commissioner",
             "teams",
+            "shared_hours",
+            "voucher_redemptions",
         ] {
             assert!(super::is_register(ok), "{ok}");
         }

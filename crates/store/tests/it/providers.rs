@@ -229,5 +229,13 @@ async fn a_service_organisation_redeems_vouchers_only_once_registered() {
         StoreError::Sharing(SharingRefusal::Redemption(RedemptionRefusal::NotRegistered))
     );
     crate::vouchers::register_provider(db, unregistered).await;
-    sharing::redeem(db, &claim, ACTOR).await.unwrap();
+    let r = sharing::redeem(db, &claim, ACTOR).await.unwrap();
+    // the indicators count verified redemptions only, in money, under the enterprise's unit
+    use innocity_store::sharing::registers::{Measure, values};
+    let year = chrono::Datelike::year(&db.clock.today());
+    assert_eq!(values(db, "voucher_redemptions", year).await.unwrap().map(|v| v.len()), Some(0));
+    sharing::verify(db, r.id, true, "", ACTOR).await.unwrap();
+    let counted = values(db, "voucher_redemptions", year).await.unwrap().unwrap();
+    assert_eq!(counted.iter().map(|(_, m)| *m).collect::<Vec<_>>(), [Measure::Fen(70_000)]);
+    assert_eq!(values(db, "patents", year).await.unwrap(), None);
 }

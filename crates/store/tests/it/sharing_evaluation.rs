@@ -130,4 +130,52 @@ async fn an_owners_year_is_measured_from_its_records_and_frozen_when_published()
         (after[0].outcome, after[0].note.as_str()),
         (Some(Outcome::Warning), "仪器全年未对外开放")
     );
+
+    // the same records feed the indicators: a framework computed from the platform's registers
+    let toml = format!(
+        r#"code = "SHARING"
+name_zh = "仪器开放共享监测"
+name_en = "Instrument sharing"
+source = "平台记录"
+[thresholds]
+on_track = 0.95
+at_risk = 0.80
+[[target]]
+code = "SHARED_INSTRUMENTS"
+register = "shared_instruments"
+name_zh = "入网共享仪器"
+name_en = "Instruments shared"
+unit = "台"
+kind = "total"
+baseline_year = 2024
+baseline = 0
+target_year = {year}
+target = 10
+[[target]]
+code = "SHARED_HOURS"
+register = "shared_hours"
+name_zh = "共享使用机时"
+name_en = "Hours used"
+unit = "小时"
+kind = "total"
+baseline_year = 2024
+baseline = 0
+target_year = {year}
+target = 1000
+"#
+    );
+    let f =
+        innocity_core::indicators::targets::Framework::from_toml("sharing.toml", &toml).unwrap();
+    innocity_store::indicators::from_register(db, &f, &[year], ACTOR).await.unwrap();
+    let root = |code: &'static str| async move {
+        db.read(
+            "SELECT v.value FROM indicator_values v JOIN org_units u ON u.id = v.org_unit_id WHERE v.indicator = ? AND v.period = ? AND u.parent_id IS NULL",
+            vec![code.into(), year.to_string().into()],
+            |r| Ok(r.opt_real(0)?.unwrap_or(-1.0)),
+        )
+        .await
+        .unwrap()
+    };
+    assert_eq!(root("SHARED_INSTRUMENTS").await, [2.0]);
+    assert_eq!(root("SHARED_HOURS").await, [2.0]);
 }
