@@ -251,7 +251,7 @@ async fn one_order(
     next(db, shifted);
     store::step_order(db, id, &step(OrderAction::Complete, None, ""), ACTOR).await?;
     // most customers rate the work a day or two later
-    if fate % 5 != 0 {
+    if !fate.is_multiple_of(5) {
         next(db, shifted);
         store::rate(db, Rated::Order(id), &rating(rng), ACTOR).await?;
     }

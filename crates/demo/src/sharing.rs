@@ -312,44 +312,46 @@ fn slot(rng: &mut Lcg, ins: &InstrumentInput, day: chrono::NaiveDate) -> Option<
     Some(Span { start, end: start + Duration::minutes(length) })
 }
 
-pub async fn seed_sharing(db: &Db) -> Result<SharingSummary> {
-    let mut rng = Lcg(0x5eed_0017);
-    let mut summary = SharingSummary::default();
+/// The owners' instruments, recorded before the year of bookings began.
+async fn catalogue(db: &Db, rng: &mut Lcg) -> Result<Vec<(i64, InstrumentInput)>> {
     let mut all = Vec::new();
-    // the owners recorded their instruments before the year of bookings began
     let mut recorded = Duration::zero();
     set_clock(db, db.clock.now_local() - Duration::days(400), &mut recorded);
     for (owner, code) in owners(db).await? {
         let n = 10 + (rng.next() % 12) as usize;
         let items: Vec<InstrumentInput> = (0..n)
             .map(|i| {
-                let kind = rng_kind(&mut rng);
-                instrument(&mut rng, &code, i, kind)
+                let kind = rng_kind(rng);
+                instrument(rng, &code, i, kind)
             })
             .collect();
         let ids = store::add_instruments(db, owner, &items, ACTOR).await?;
         all.extend(ids.into_iter().zip(items));
     }
     set_clock(db, db.clock.now_local() - recorded, &mut Duration::zero());
-    summary.instruments = all.len();
-    let bookers = bookers(db).await?;
-    if bookers.is_empty() {
-        return Ok(summary);
-    }
+    Ok(all)
+}
+
+/// A year of bookings of each instrument: requested, answered hours later, some refused or
+/// cancelled; the rest (with the campaigns) to be used, as `(booking, span, fate)`.
+async fn year_of_bookings(
+    db: &Db,
+    rng: &mut Lcg,
+    all: &[(i64, InstrumentInput)],
+    bookers: &[Booker],
+    shifted: &mut Duration,
+    summary: &mut SharingSummary,
+) -> Result<Vec<(i64, Span, u64)>> {
     let today = db.clock.today();
-    let mut shifted = Duration::zero();
     let mut past = Vec::new();
     for (k, (id, ins)) in all.iter().enumerate() {
         let times = if k % 7 == 0 { 24 } else { 2 + k % 3 };
         for _ in 0..times {
             let day = today - Duration::days(1 + (rng.next() % 360) as i64);
-            let Some(span) = slot(&mut rng, ins, day) else { continue };
-            let who = *rng.pick(&bookers);
-            set_clock(
-                db,
-                span.start - Duration::hours(i64::from(ins.rules.notice_hours) + 3),
-                &mut shifted,
-            );
+            let Some(span) = slot(rng, ins, day) else { continue };
+            let who = *rng.pick(bookers);
+            let asked = span.start - Duration::hours(i64::from(ins.rules.notice_hours) + 3);
+            set_clock(db, asked, shifted);
             let req = BookingRequest {
                 instrument_id: *id,
                 span,
@@ -360,17 +362,15 @@ pub async fn seed_sharing(db: &Db) -> Result<SharingSummary> {
             let Ok(b) = store::book(db, &req, who, ACTOR).await else { continue };
             summary.bookings += 1;
             let fate = rng.next() % 100;
-            // the owner answers within a few hours, or the next day
             if ins.rules.approval {
+                // the owner answers within a few hours, or the next day
                 let later = Duration::minutes((20 + rng.next() % (26 * 60)) as i64);
-                set_clock(db, db.clock.now_local() + later, &mut shifted);
-            }
-            if ins.rules.approval && fate < 6 {
-                store::decide(db, b, false, "该时段已安排校内教学实验，请改约其他时间。", ACTOR)
-                    .await?;
-                continue;
-            }
-            if ins.rules.approval {
+                set_clock(db, db.clock.now_local() + later, shifted);
+                if fate < 6 {
+                    let why = "该时段已安排校内教学实验，请改约其他时间。";
+                    store::decide(db, b, false, why, ACTOR).await?;
+                    continue;
+                }
                 store::decide(db, b, true, "", ACTOR).await?;
             }
             if fate < 10 {
@@ -381,8 +381,22 @@ pub async fn seed_sharing(db: &Db) -> Result<SharingSummary> {
         }
     }
     let before = past.len();
-    campaigns(db, &mut rng, &all, &bookers, &mut shifted, &mut past).await?;
+    campaigns(db, rng, all, bookers, shifted, &mut past).await?;
     summary.bookings += past.len() - before;
+    Ok(past)
+}
+
+pub async fn seed_sharing(db: &Db) -> Result<SharingSummary> {
+    let mut rng = Lcg(0x5eed_0017);
+    let mut summary = SharingSummary::default();
+    let all = catalogue(db, &mut rng).await?;
+    summary.instruments = all.len();
+    let bookers = bookers(db).await?;
+    if bookers.is_empty() {
+        return Ok(summary);
+    }
+    let mut shifted = Duration::zero();
+    let past = year_of_bookings(db, &mut rng, &all, &bookers, &mut shifted, &mut summary).await?;
     set_clock(db, db.clock.now_local() - shifted, &mut Duration::zero());
     for (b, span, fate) in past {
         if fate >= 96 {
@@ -425,7 +439,7 @@ async fn campaigns(
             owners.push(owner);
         }
         let o = owners.len() - 1;
-        if o % 3 != 0 || !first {
+        if !o.is_multiple_of(3) || !first {
             continue;
         }
         let share = [70, 40, 20][(o / 3) % 3];

@@ -25,26 +25,7 @@ fn browser_an_enterprise_orders_a_test_and_rates_the_report() {
     let (_server, base) = serve(&db);
     let b = Browser::start();
     b.size(1400, 1100);
-    sign_in(&b, &base, "provider");
-    b.go(&format!("{base}/providers/mine"));
-    assert!(b.text("#register-status").contains("已登记在册"));
-    b.screenshot("providers-desk");
-    b.type_into("#service-form [name=name]", SERVICE);
-    b.choose("#service-form [name=kind]", "testing");
-    b.type_into("#service-form [name=price]", "-50");
-    b.type_into("#service-form [name=unit]", "每个样品");
-    b.type_into("#service-form [name=turnaround_days]", "4");
-    b.click("#service-form button");
-    b.wait_for(|| b.exists("#form-errors"));
-    assert!(b.text("#form-errors").contains("金额不能小于零"));
-    assert_eq!(b.value("#service-form [name=name]"), SERVICE, "what was typed stays");
-    b.screenshot("providers-service-error");
-    b.type_into("#service-form [name=price]", "450");
-    b.click("#service-form button");
-    b.wait_for(|| b.source().contains("450.00 元/每个样品"));
-    b.click("#register-status a");
-    b.wait_for(|| b.exists("#services"));
-    let provider_page = b.current_url();
+    let provider_page = provider_adds_a_service(&b, &base);
 
     sign_in(&b, &base, "orgadmin");
     b.go(&format!("{base}/providers?kind=testing"));
@@ -93,10 +74,14 @@ fn browser_an_enterprise_orders_a_test_and_rates_the_report() {
     b.size(390, 844);
     b.screenshot("providers-page-phone");
 
-    // the bureau's open-sharing evaluation of the year: criteria, chart, ranking; published,
-    // then the first owner rewarded
+    the_bureau_publishes_and_rewards(&b, &base);
+}
+
+/// The bureau's open-sharing evaluation of the year: criteria, chart, ranking; published, then
+/// the first owner rewarded.
+fn the_bureau_publishes_and_rewards(b: &Browser, base: &str) {
     b.size(1400, 1100);
-    sign_in(&b, &base, "bureau");
+    sign_in(b, base, "bureau");
     b.go(&format!("{base}/sharing/evaluation"));
     assert!(b.text("#criteria").contains("运行使用"));
     assert!(b.text("#grade-counts").contains("良好"));
@@ -113,4 +98,28 @@ fn browser_an_enterprise_orders_a_test_and_rates_the_report() {
     b.wait_for(|| b.text("#result-1").contains("奖励 5.00 万元"));
     b.scroll_to("#results");
     b.screenshot("sharing-evaluation-published");
+}
+
+/// The provider adds a service (a negative price named, what was typed kept); its page's address.
+fn provider_adds_a_service(b: &Browser, base: &str) -> String {
+    sign_in(b, base, "provider");
+    b.go(&format!("{base}/providers/mine"));
+    assert!(b.text("#register-status").contains("已登记在册"));
+    b.screenshot("providers-desk");
+    b.type_into("#service-form [name=name]", SERVICE);
+    b.choose("#service-form [name=kind]", "testing");
+    b.type_into("#service-form [name=price]", "-50");
+    b.type_into("#service-form [name=unit]", "每个样品");
+    b.type_into("#service-form [name=turnaround_days]", "4");
+    b.click("#service-form button");
+    b.wait_for(|| b.exists("#form-errors"));
+    assert!(b.text("#form-errors").contains("金额不能小于零"));
+    assert_eq!(b.value("#service-form [name=name]"), SERVICE, "what was typed stays");
+    b.screenshot("providers-service-error");
+    b.type_into("#service-form [name=price]", "450");
+    b.click("#service-form button");
+    b.wait_for(|| b.source().contains("450.00 元/每个样品"));
+    b.click("#register-status a");
+    b.wait_for(|| b.exists("#services"));
+    b.current_url()
 }

@@ -58,20 +58,19 @@ const SERVICE: [(&str, &str); 7] = [
     ("turnaround_days", "5"),
 ];
 
-#[tokio::test]
-async fn an_order_goes_from_request_to_rating_on_the_pages() {
-    let t = Fixture::demo().build().await;
-    let provider = t.login("provider").await;
+/// The demo's provider registers (a bad profile refused first) and records a service (a bad
+/// one refused, nothing stored) and an expired accreditation: (organisation, service).
+async fn provider_with_a_service(t: &TestApp, provider: &Session) -> (i64, i64) {
     // before registration the directory does not list it and nobody can order from it
     let org = t.user_org("provider").await;
-    let desk = t.get(&provider, "/providers/mine").await;
+    let desk = t.get(provider, "/providers/mine").await;
     assert!(desk.body.contains("尚未提交登记"), "{}", desk.body);
     let bad = [("summary", ""), ("kinds", "cooking")];
-    let r = t.post_form(&provider, "/providers/mine/profile", &bad).await;
+    let r = t.post_form(provider, "/providers/mine/profile", &bad).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("请至少选择一类服务"), "{}", r.body);
-    assert_eq!(count(&t, "provider_profiles").await, 0);
-    register(&t, "provider").await;
+    assert_eq!(count(t, "provider_profiles").await, 0);
+    register(t, "provider").await;
     let anyone = t.get(&Session::default(), "/providers").await;
     assert!(anyone.body.contains(&format!("href=\"/providers/{org}\"")), "{}", anyone.body);
 
@@ -79,11 +78,11 @@ async fn an_order_goes_from_request_to_rating_on_the_pages() {
     let mut bad: Vec<(&str, &str)> = SERVICE.to_vec();
     bad[3] = ("price", "-10");
     bad[6] = ("turnaround_days", "");
-    let r = t.post_form(&provider, "/providers/mine/services", &bad).await;
+    let r = t.post_form(provider, "/providers/mine/services", &bad).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("金额不能小于零"), "{}", r.body);
-    assert_eq!(count(&t, "provider_services").await, 0);
-    let r = t.post_form(&provider, "/providers/mine/services", &SERVICE).await;
+    assert_eq!(count(t, "provider_services").await, 0);
+    let r = t.post_form(provider, "/providers/mine/services", &SERVICE).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let accreditation = [
         ("kind", "cma"),
@@ -91,13 +90,21 @@ async fn an_order_goes_from_request_to_rating_on_the_pages() {
         ("scope", "金属材料"),
         ("valid_until", "2020-01-31"),
     ];
-    let r = t.post_form(&provider, "/providers/mine/accreditations", &accreditation).await;
+    let r = t.post_form(provider, "/providers/mine/accreditations", &accreditation).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = t.get(&Session::default(), &format!("/providers/{org}")).await.body;
     assert!(page.contains("380.00 元/每个样品") && page.contains("已过期"), "{page}");
     let service: i64 =
         t.db.read("SELECT id FROM provider_services", vec![], |r| r.int(0)).await.unwrap()[0];
 
+    (org, service)
+}
+
+#[tokio::test]
+async fn an_order_goes_from_request_to_rating_on_the_pages() {
+    let t = Fixture::demo().build().await;
+    let provider = t.login("provider").await;
+    let (org, service) = provider_with_a_service(&t, &provider).await;
     let ent = t.login("orgadmin").await;
     assert!(
         t.get(&ent, &format!("/providers/{org}"))
@@ -135,14 +142,11 @@ async fn an_order_goes_from_request_to_rating_on_the_pages() {
     assert!(r.body.contains("不能再取消"), "{}", r.body);
     let r = t.post_form(&provider, &at, &step("report", "1140")).await;
     assert!(r.body.contains("请先上传"), "{}", r.body);
-    let r = t
-        .upload(
-            &provider,
-            &format!("/services/orders/{id}/report-file"),
-            "检测报告.pdf",
-            SIGNED_PDF,
-        )
-        .await;
+    // a plain form (no script): the CSRF token travels in the multipart body, and is checked
+    let at_file = format!("/services/orders/{id}/report-file");
+    let r = plain_upload(&t, &provider, &at_file, "wrong-token").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = plain_upload(&t, &provider, &at_file, &provider.csrf.clone()).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(
         t.post_form(&provider, &at, &step("report", "1,200.50")).await.status,
@@ -164,16 +168,52 @@ async fn an_order_goes_from_request_to_rating_on_the_pages() {
     let mine = t.get(&ent, "/services/orders").await.body;
     assert!(mine.contains("1,200.50 元") && mine.contains(&format!("id=\"rate-{id}\"")), "{mine}");
 
+    rate_once(&t, &ent, id, org).await;
+}
+
+/// The customer rates a completed order once (a score of 6 refused); the rating shows on the
+/// provider's page.
+async fn rate_once(t: &TestApp, ent: &Session, id: i64, org: i64) {
     let rate = format!("/services/orders/{id}/rate");
-    let r = t.post_form(&ent, &rate, &[("score", "6"), ("comment", "")]).await;
+    let r = t.post_form(ent, &rate, &[("score", "6"), ("comment", "")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = t.post_form(&ent, &rate, &[("score", "4"), ("comment", "报告及时，数据清楚")]).await;
+    let r = t.post_form(ent, &rate, &[("score", "4"), ("comment", "报告及时，数据清楚")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = t.post_form(&ent, &rate, &[("score", "5"), ("comment", "再评一次")]).await;
+    let r = t.post_form(ent, &rate, &[("score", "5"), ("comment", "再评一次")]).await;
     assert!(r.body.contains("已经评价过"), "{}", r.body);
-    assert_eq!(count(&t, "service_ratings").await, 1);
+    assert_eq!(count(t, "service_ratings").await, 1);
     let page = t.get(&Session::default(), &format!("/providers/{org}")).await.body;
     assert!(page.contains("4.0 分（1 条评价）") && page.contains("报告及时"), "{page}");
+}
+
+/// Through the API: the provider's profile (refused to those without the right), the bureau's
+/// queue, a suspension without its reason refused, the registration. Returns the organisation.
+async fn registered_through_the_api(t: &TestApp, provider: &str, bureau: &str) -> i64 {
+    let org = t.user_org("provider").await;
+    let profile = serde_json::json!({ "summary": "研发设计与检测服务", "kinds": ["testing"] });
+    let r = json(t, "PUT", "/api/v1/providers/mine", Some(provider), profile.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // enterprises, members and experts cannot act as the bureau or a provider
+    for who in ["orgadmin", "member", "expert", "zone"] {
+        let b = bearer(t, who).await;
+        let decide = serde_json::json!({ "decision": "register" });
+        let r = json(t, "POST", &format!("/api/v1/providers/{org}/decide"), Some(&b), decide).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
+    }
+    let expert = bearer(t, "expert").await;
+    let r = json(t, "PUT", "/api/v1/providers/mine", Some(&expert), profile).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let waiting = json(t, "GET", "/api/v1/providers", Some(bureau), serde_json::Value::Null).await;
+    assert_eq!(waiting.json()["total"], 1, "{}", waiting.body);
+    let suspend = serde_json::json!({ "decision": "suspend", "reason": " " });
+    let r =
+        json(t, "POST", &format!("/api/v1/providers/{org}/decide"), Some(bureau), suspend).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let register = serde_json::json!({ "decision": "register" });
+    let r =
+        json(t, "POST", &format!("/api/v1/providers/{org}/decide"), Some(bureau), register).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    org
 }
 
 #[tokio::test]
@@ -182,33 +222,7 @@ async fn the_api_runs_the_same_and_refuses_those_without_the_right() {
     let provider = bearer(&t, "provider").await;
     let bureau = bearer(&t, "bureau").await;
     let ent = bearer(&t, "orgadmin").await;
-    let org = t.user_org("provider").await;
-    let profile = serde_json::json!({ "summary": "研发设计与检测服务", "kinds": ["testing"] });
-    let r = json(&t, "PUT", "/api/v1/providers/mine", Some(&provider), profile.clone()).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    // enterprises, members and experts cannot act as the bureau or a provider
-    for who in ["orgadmin", "member", "expert", "zone"] {
-        let b = bearer(&t, who).await;
-        let decide = serde_json::json!({ "decision": "register" });
-        let r =
-            json(&t, "POST", &format!("/api/v1/providers/{org}/decide"), Some(&b), decide).await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
-    }
-    let expert = bearer(&t, "expert").await;
-    let r = json(&t, "PUT", "/api/v1/providers/mine", Some(&expert), profile).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let waiting =
-        json(&t, "GET", "/api/v1/providers", Some(&bureau), serde_json::Value::Null).await;
-    assert_eq!(waiting.json()["total"], 1, "{}", waiting.body);
-    let suspend = serde_json::json!({ "decision": "suspend", "reason": " " });
-    let r =
-        json(&t, "POST", &format!("/api/v1/providers/{org}/decide"), Some(&bureau), suspend).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    let register = serde_json::json!({ "decision": "register" });
-    let r =
-        json(&t, "POST", &format!("/api/v1/providers/{org}/decide"), Some(&bureau), register).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-
+    let org = registered_through_the_api(&t, &provider, &bureau).await;
     let service = serde_json::json!({ "name": "中试工艺设计", "kind": "rd", "price_rule": "按工作量面议", "turnaround_days": 20 });
     let r = json(&t, "POST", "/api/v1/providers/mine/services", Some(&provider), service).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -221,9 +235,7 @@ async fn the_api_runs_the_same_and_refuses_those_without_the_right() {
     // the provider cannot order from itself; the enterprise orders
     let order = serde_json::json!({ "quantity": 1, "requirements": "年产 500 吨中试线工艺包" });
     let at = format!("/api/v1/services/{service}/orders");
-    let r =
-        json(&t, "POST", &at, Some(&ent), serde_json::json!({ "quantity": 0, "requirements": "" }))
-            .await;
+    let r = post(&t, &at, &ent, serde_json::json!({ "quantity": 0, "requirements": "" })).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let fields = r.json()["error"]["fields"].to_string();
     assert!(fields.contains("quantity") && fields.contains("requirements"), "{fields}");
@@ -232,23 +244,13 @@ async fn the_api_runs_the_same_and_refuses_those_without_the_right() {
     let id = r.json()["id"].as_i64().unwrap();
     assert_eq!(r.json()["quote_fen"], serde_json::Value::Null);
     let steps = format!("/api/v1/service-orders/{id}/steps");
-    let r = json(
-        &t,
-        "POST",
-        &steps,
-        Some(&provider),
-        serde_json::json!({ "action": "accept", "fee_yuan": "-1" }),
-    )
-    .await;
+    let r =
+        post(&t, &steps, &provider, serde_json::json!({ "action": "accept", "fee_yuan": "-1" }))
+            .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    let r = json(
-        &t,
-        "POST",
-        &steps,
-        Some(&provider),
-        serde_json::json!({ "action": "accept", "fee_yuan": "80000" }),
-    )
-    .await;
+    let r =
+        post(&t, &steps, &provider, serde_json::json!({ "action": "accept", "fee_yuan": "80000" }))
+            .await;
     assert_eq!(r.json()["quote_fen"], 8_000_000, "{}", r.body);
     // another enterprise never learns of the order
     let other = bearer(&t, "orgadmin2").await;
@@ -264,29 +266,37 @@ async fn the_api_runs_the_same_and_refuses_those_without_the_right() {
     let listed =
         json(&t, "GET", "/api/v1/service-orders", Some(&provider), serde_json::Value::Null).await;
     assert_eq!(listed.json()["as_provider"][0]["id"], id);
-    let r = json(
-        &t,
-        "POST",
-        &steps,
-        Some(&ent),
-        serde_json::json!({ "action": "cancel", "reason": "项目推迟" }),
-    )
-    .await;
+    let r = post(&t, &steps, &ent, serde_json::json!({ "action": "cancel", "reason": "项目推迟" }))
+        .await;
     assert_eq!(r.json()["status"], "cancelled", "{}", r.body);
-    let r = json(
+    let r = post(
         &t,
-        "POST",
         &format!("/api/v1/service-orders/{id}/rating"),
-        Some(&ent),
+        &ent,
         serde_json::json!({ "score": 5 }),
     )
     .await;
     assert!(r.body.contains("只有已完成的订单"), "{}", r.body);
 
+    suspended_takes_no_orders(&t, &bureau, &ent, org, (&at, order)).await;
+}
+
+async fn post(t: &TestApp, uri: &str, auth: &str, body: serde_json::Value) -> Resp {
+    json(t, "POST", uri, Some(auth), body).await
+}
+
+/// Suspended by the bureau: out of the directory, and no new orders (`at` with `order`).
+async fn suspended_takes_no_orders(
+    t: &TestApp,
+    bureau: &str,
+    ent: &str,
+    org: i64,
+    (at, order): (&str, serde_json::Value),
+) {
     // suspended: out of the directory, no new orders
     let suspend = serde_json::json!({ "decision": "suspend", "reason": "资质过期未更新" });
     let r =
-        json(&t, "POST", &format!("/api/v1/providers/{org}/decide"), Some(&bureau), suspend).await;
+        json(t, "POST", &format!("/api/v1/providers/{org}/decide"), Some(bureau), suspend).await;
     assert_eq!(r.status, StatusCode::OK);
     let dir = t.get(&Session::default(), "/api/v1/public/providers").await.json();
     assert_eq!(dir["total"], 0);
@@ -294,7 +304,7 @@ async fn the_api_runs_the_same_and_refuses_those_without_the_right() {
         t.get(&Session::default(), &format!("/api/v1/public/providers/{org}")).await.status,
         StatusCode::NOT_FOUND
     );
-    let r = json(&t, "POST", &at, Some(&ent), order).await;
+    let r = json(t, "POST", at, Some(ent), order).await;
     assert!(r.body.contains("尚未登记在册"), "{}", r.body);
-    assert_eq!(count(&t, "service_orders").await, 1);
+    assert_eq!(count(t, "service_orders").await, 1);
 }

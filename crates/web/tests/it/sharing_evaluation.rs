@@ -34,7 +34,8 @@ async fn two_owners(t: &TestApp) -> (i64, i64) {
         ..Default::default()
     };
     let item = form.parse().unwrap();
-    let used = sharing::add_instruments(&t.db, lab, &[item.clone()], ACTOR).await.unwrap()[0];
+    let used =
+        sharing::add_instruments(&t.db, lab, std::slice::from_ref(&item), ACTOR).await.unwrap()[0];
     sharing::add_instruments(&t.db, idle, &[item], ACTOR).await.unwrap();
     let ent = t
         .db
