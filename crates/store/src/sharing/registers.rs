@@ -35,9 +35,9 @@ pub async fn values(db: &Db, register: &str, year: i32) -> Result<Option<Vec<(St
     let rows = match register {
         "shared_instruments" => {
             db.read(
-                "SELECT o.unit_path, 1 FROM instruments i JOIN organisations o ON o.id = i.owner_id WHERE i.status <> 'retired' AND i.created_at < ?",
+                "SELECT o.unit_path FROM instruments i JOIN organisations o ON o.id = i.owner_id WHERE i.status <> 'retired' AND i.created_at < ?",
                 vec![to_ms.into()],
-                |r| Ok((r.text(0)?, Measure::Plain(r.int(1)? as f64))),
+                |r| Ok((r.text(0)?, Measure::Plain(1.0))),
             )
             .await?
         }
