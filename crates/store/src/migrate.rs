@@ -107,6 +107,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "the yearly open-sharing evaluation of instrument owners",
         include_str!("../migrations/0031_sharing_evaluations.sql"),
     ),
+    (
+        32,
+        "a voucher locked after wrong verification codes",
+        include_str!("../migrations/0032_voucher_code_lock.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

@@ -333,6 +333,12 @@ mod tests {
         ];
         let mut redemptions = vec![
             D::UnknownVoucher,
+            D::WrongCode { voucher_id: 1 },
+            D::Locked {
+                until: NaiveDate::from_ymd_opt(2026, 12, 8)
+                    .unwrap_or_default()
+                    .and_time(Default::default()),
+            },
             D::Expired { on: day },
             D::NotActive,
             D::Balance { balance: wan },

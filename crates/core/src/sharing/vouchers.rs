@@ -15,6 +15,12 @@ pub const SERVICES: [(&str, &str, &str); 6] = [
     ("certification", "认证认可", "Certification"),
 ];
 
+/// Wrong verification codes in a row that lock a voucher, and for how long: the code has six
+/// digits, so five tries a half hour keep guessing hopeless (the lock also tells the enterprise
+/// that someone holds its number).
+pub const CODE_TRIES: i64 = 5;
+pub const CODE_LOCK_MINUTES: i64 = 30;
+
 /// Who may apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Eligibility {

@@ -112,6 +112,8 @@ pub(super) const SHARING: &[Table] = &[
             ("issued_at", Col::Int),
             ("expires_on", Col::Text),
             ("version", Col::Int),
+            ("failed_codes", Col::Int),
+            ("locked_until", Col::NullInt),
         ],
     ),
     (

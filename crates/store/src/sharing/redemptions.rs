@@ -18,6 +18,14 @@ use innocity_core::sharing::vouchers::{Relation, related, voucher_pays};
 pub enum RedemptionRefusal {
     /// No voucher has this number, or the verification code does not match (not told apart).
     UnknownVoucher,
+    /// The code does not match this voucher (answered as `UnknownVoucher` once counted).
+    WrongCode {
+        voucher_id: i64,
+    },
+    /// Locked after wrong codes in a row, until then (the platform's local time).
+    Locked {
+        until: chrono::NaiveDateTime,
+    },
     /// Expired on this day, or already spent, expired or clawed back.
     Expired {
         on: NaiveDate,
@@ -86,6 +94,8 @@ pub struct VoucherRow {
     /// active, spent, expired.
     pub status: String,
     pub expires_on: NaiveDate,
+    /// Wrong codes lock it until then (ms).
+    pub locked_until: Option<i64>,
 }
 
 impl FromRow for VoucherRow {
@@ -102,7 +112,8 @@ impl FromRow for VoucherRow {
         "v.balance_fen",
         "v.expired_fen",
         "v.status",
-        "v.expires_on"
+        "v.expires_on",
+        "v.locked_until"
     );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(VoucherRow {
@@ -117,6 +128,7 @@ impl FromRow for VoucherRow {
             expired: Money(f.int()?),
             status: f.text()?,
             expires_on: f.date()?,
+            locked_until: f.opt_int()?,
         })
     }
 }
@@ -296,9 +308,48 @@ async fn provider_may(tx: &Tx, v: &VoucherRow, provider_id: i64) -> Result<()> {
 /// that checks it. Returns the redemption (the first one for a retried key).
 pub async fn redeem(db: &Db, r: &Redeem, actor: Actor<'_>) -> Result<RedemptionRow> {
     let tx = db.begin_write().await?;
-    let row = redeem_in(&tx, r, actor).await?;
+    let row = match redeem_in(&tx, r, actor).await {
+        Err(StoreError::Sharing(SharingRefusal::Redemption(RedemptionRefusal::WrongCode {
+            voucher_id,
+        }))) => {
+            drop(tx);
+            return Err(wrong_code(db, voucher_id, actor).await?.into());
+        }
+        other => other?,
+    };
     tx.commit().await?;
     Ok(row)
+}
+
+/// Counts a wrong code against the voucher in its own write (the refused redemption wrote
+/// nothing); the last allowed one locks it. Returns the refusal to answer.
+async fn wrong_code(db: &Db, voucher_id: i64, actor: Actor<'_>) -> Result<RedemptionRefusal> {
+    use innocity_core::sharing::vouchers::{CODE_LOCK_MINUTES, CODE_TRIES};
+    let tx = db.begin_write().await?;
+    tx.exec(
+        "UPDATE vouchers SET failed_codes = failed_codes + 1 WHERE id = ?",
+        vec![voucher_id.into()],
+    )
+    .await?;
+    let failed: Option<crate::rows::Count> =
+        tx.row("SELECT failed_codes FROM vouchers WHERE id = ?", vec![voucher_id.into()]).await?;
+    let failed = crate::rows::Count::of(failed);
+    let mut answer = RedemptionRefusal::UnknownVoucher;
+    let mut after = serde_json::json!({ "failed_codes": failed });
+    if failed >= CODE_TRIES {
+        let until = tx.clock.now_ms() + CODE_LOCK_MINUTES * 60_000;
+        tx.exec(
+            "UPDATE vouchers SET failed_codes = 0, locked_until = ? WHERE id = ?",
+            vec![until.into(), voucher_id.into()],
+        )
+        .await?;
+        let local = tx.clock.local_of_ms(until).unwrap_or_default();
+        after = serde_json::json!({ "failed_codes": failed, "locked_until": local.to_string() });
+        answer = RedemptionRefusal::Locked { until: local };
+    }
+    super::log(&tx, actor, "voucher.wrong_code", "voucher", voucher_id, after).await?;
+    tx.commit().await?;
+    Ok(answer)
 }
 
 /// The voucher an enterprise books with: its own, active, paying for instrument time, and the
@@ -374,8 +425,14 @@ pub(crate) async fn redeem_in(tx: &Tx, r: &Redeem, actor: Actor<'_>) -> Result<R
             vec![r.number.trim().into()],
         )
         .await?
-        .filter(|v| v.code == r.code.trim())
         .ok_or(RedemptionRefusal::UnknownVoucher)?;
+    if let Some(until) = v.locked_until.filter(|u| *u > tx.clock.now_ms()) {
+        let until = tx.clock.local_of_ms(until).unwrap_or_default();
+        return Err(RedemptionRefusal::Locked { until }.into());
+    }
+    if v.code != r.code.trim() {
+        return Err(RedemptionRefusal::WrongCode { voucher_id: v.id }.into());
+    }
     let today = tx.clock.today();
     if r.used_on.unwrap_or(today) > v.expires_on {
         return Err(RedemptionRefusal::Expired { on: v.expires_on }.into());
@@ -399,7 +456,7 @@ pub(crate) async fn redeem_in(tx: &Tx, r: &Redeem, actor: Actor<'_>) -> Result<R
     }
     let taken = tx
         .exec(
-            "UPDATE vouchers SET balance_fen = balance_fen - ?, status = CASE WHEN balance_fen = ? THEN 'spent' ELSE status END, version = version + 1 WHERE id = ? AND status = 'active' AND balance_fen >= ?",
+            "UPDATE vouchers SET balance_fen = balance_fen - ?, status = CASE WHEN balance_fen = ? THEN 'spent' ELSE status END, failed_codes = 0, version = version + 1 WHERE id = ? AND status = 'active' AND balance_fen >= ?",
             vec![r.amount.fen().into(), r.amount.fen().into(), v.id.into(), r.amount.fen().into()],
         )
         .await?;

@@ -163,6 +163,56 @@ async fn applications_keep_to_the_caps_and_the_eligibility() {
 }
 
 #[tokio::test]
+async fn wrong_codes_in_a_row_lock_the_voucher_for_half_an_hour() {
+    let t = demo_db(60).await;
+    let db = &t.db;
+    let (_, number, code, _, provider) = granted(db).await;
+    let wrong = |k: &str| claim(&number, "000000", provider, 1000, 700, k);
+    // four wrong, then the right one: it pays, and the count starts again
+    for k in 0..4 {
+        refused!(
+            sharing::redeem(db, &wrong(&format!("w{k}")), ACTOR).await,
+            StoreError::Sharing(SharingRefusal::Redemption(R::UnknownVoucher))
+        );
+    }
+    sharing::redeem(db, &claim(&number, &code, provider, 200, 100, "ok-1"), ACTOR).await.unwrap();
+    for k in 4..8 {
+        refused!(
+            sharing::redeem(db, &wrong(&format!("w{k}")), ACTOR).await,
+            StoreError::Sharing(SharingRefusal::Redemption(R::UnknownVoucher))
+        );
+    }
+    // the fifth in a row locks it: even the right code waits half an hour
+    refused!(
+        sharing::redeem(db, &wrong("w8"), ACTOR).await,
+        StoreError::Sharing(SharingRefusal::Redemption(R::Locked { .. }))
+    );
+    refused!(
+        sharing::redeem(db, &claim(&number, &code, provider, 200, 100, "ok-2"), ACTOR).await,
+        StoreError::Sharing(SharingRefusal::Redemption(R::Locked { .. }))
+    );
+    // an unknown number locks nothing and is not told apart from a wrong code
+    refused!(
+        sharing::redeem(db, &claim("LZ2026-999999", &code, provider, 200, 100, "x"), ACTOR).await,
+        StoreError::Sharing(SharingRefusal::Redemption(R::UnknownVoucher))
+    );
+    db.clock.advance(Duration::minutes(31));
+    sharing::redeem(db, &claim(&number, &code, provider, 200, 100, "ok-3"), ACTOR).await.unwrap();
+    let counted = db
+        .read("SELECT COUNT(*) FROM audit_log WHERE action = 'voucher.wrong_code'", vec![], |r| {
+            r.int(0)
+        })
+        .await
+        .unwrap();
+    assert_eq!(counted, [9], "each wrong code is in the audit trail");
+    assert_eq!(count_redemptions(db).await, 2, "nothing written by the refused ones");
+}
+
+async fn count_redemptions(db: &Db) -> i64 {
+    db.read("SELECT COUNT(*) FROM voucher_redemptions", vec![], |r| r.int(0)).await.unwrap()[0]
+}
+
+#[tokio::test]
 async fn a_voucher_is_spent_only_within_its_rules() {
     let t = demo_db(60).await;
     let db = &t.db;

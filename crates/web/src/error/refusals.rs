@@ -448,7 +448,10 @@ fn related_key(r: &innocity_core::sharing::vouchers::Relation) -> &'static str {
 fn redemption(r: &innocity_store::sharing::RedemptionRefusal) -> Message {
     use innocity_store::sharing::RedemptionRefusal as R;
     match r {
-        R::UnknownVoucher => ("voucher.err.unknown", vec![]),
+        R::UnknownVoucher | R::WrongCode { .. } => ("voucher.err.unknown", vec![]),
+        R::Locked { until } => {
+            ("voucher.err.locked", vec![until.format("%Y-%m-%d %H:%M").to_string()])
+        }
         R::Expired { on } => ("voucher.err.expired", vec![day(*on)]),
         R::NotActive => ("voucher.err.not_active", vec![]),
         R::Balance { balance } => ("voucher.err.balance", vec![balance.yuan_text()]),

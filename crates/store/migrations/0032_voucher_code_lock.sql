@@ -1,0 +1,2 @@
+ALTER TABLE vouchers ADD COLUMN failed_codes BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE vouchers ADD COLUMN locked_until BIGINT;
