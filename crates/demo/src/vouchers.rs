@@ -174,6 +174,7 @@ async fn redeem_some(
                 ),
                 request_key: format!("demo:{number}:{n}"),
                 booking_id: None,
+                order_id: None,
                 used_on: None,
             };
             let Ok(row) = store::redeem(db, &r, ACTOR).await else { continue };

@@ -510,6 +510,7 @@ async fn pay_with_voucher(
         evidence: format!("仪器预约 #{} 使用记录", b.id),
         request_key: format!("booking:{}", b.id),
         booking_id: Some(b.id),
+        order_id: None,
         used_on: Some(used_on),
     };
     match super::redemptions::redeem_in(tx, &r, actor).await {

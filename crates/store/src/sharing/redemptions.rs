@@ -52,6 +52,17 @@ pub enum RedemptionRefusal {
     NotProvider,
     /// A service provider not registered in the directory (or suspended).
     NotRegistered,
+    /// The service order named is not a completed order of this provider for this voucher's
+    /// enterprise.
+    NotTheOrder,
+    /// The order's total differs from the order's final fee.
+    OrderTotal {
+        fee: Money,
+    },
+    /// Vouchers have paid what they may of this order already (`most` is what is left).
+    OrderPaid {
+        most: Money,
+    },
     /// The same request key was used for another voucher or provider.
     KeyReused,
     /// Verifying, settling or clawing back a redemption not in the state for it.
@@ -265,6 +276,8 @@ pub struct Redeem {
     /// The client's key for this request: a retry with the same key returns the first answer.
     pub request_key: String,
     pub booking_id: Option<i64>,
+    /// The service order it pays, when it pays one (its final fee is the order's total).
+    pub order_id: Option<i64>,
     /// The day the service was used, when it is known (a closed booking): the voucher must be
     /// valid then, whenever the redemption is made. Otherwise today.
     pub used_on: Option<NaiveDate>,
@@ -319,6 +332,43 @@ pub async fn redeem(db: &Db, r: &Redeem, actor: Actor<'_>) -> Result<RedemptionR
     };
     tx.commit().await?;
     Ok(row)
+}
+
+/// A redemption paying a service order: the provider's completed order for the voucher's
+/// enterprise, the total its final fee, and within what vouchers may pay of it with the
+/// redemptions it has (rejected and clawed-back ones aside).
+async fn order_fits(
+    tx: &Tx,
+    v: &VoucherRow,
+    r: &Redeem,
+    order: i64,
+    copay_percent: u32,
+) -> Result<()> {
+    let row = tx
+        .query_one(
+            "SELECT fee_fen FROM service_orders WHERE id = ? AND provider_id = ? AND customer_id = ? AND status = 'completed'",
+            vec![order.into(), r.provider_id.into(), v.organisation_id.into()],
+        )
+        .await?
+        .ok_or(RedemptionRefusal::NotTheOrder)?;
+    let fee = Money(row.try_get_by_index::<Option<i64>>(0)?.unwrap_or(0));
+    if r.order_total != fee {
+        return Err(RedemptionRefusal::OrderTotal { fee }.into());
+    }
+    let paid = tx
+        .query_one(
+            "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM voucher_redemptions WHERE order_id = ? AND status IN ('pending', 'verified', 'settled')",
+            vec![order.into()],
+        )
+        .await?
+        .map(|row| row.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0);
+    let left = Money(voucher_pays(fee, copay_percent, Money::MAX).fen().saturating_sub(paid));
+    if r.amount > left {
+        return Err(RedemptionRefusal::OrderPaid { most: left.max(Money::ZERO) }.into());
+    }
+    Ok(())
 }
 
 /// Counts a wrong code against the voucher in its own write (the refused redemption wrote
@@ -406,19 +456,8 @@ pub(crate) async fn booking_share(
 }
 
 /// [`redeem`] inside the caller's write (a booking closed with its voucher).
-pub(crate) async fn redeem_in(tx: &Tx, r: &Redeem, actor: Actor<'_>) -> Result<RedemptionRow> {
-    let first = tx
-        .row::<RedemptionRow>(
-            &select::<RedemptionRow>("WHERE r.request_key = ?"),
-            vec![r.request_key.clone().into()],
-        )
-        .await?;
-    if let Some(first) = first {
-        if first.voucher != r.number || first.provider_id != r.provider_id {
-            return Err(RedemptionRefusal::KeyReused.into());
-        }
-        return Ok(first);
-    }
+/// The voucher of the number, unless it is locked or the code is wrong (counted by `redeem`).
+async fn voucher_with_code(tx: &Tx, r: &Redeem) -> Result<VoucherRow> {
     let v = tx
         .row::<VoucherRow>(
             &select::<VoucherRow>("WHERE v.number = ?"),
@@ -433,6 +472,23 @@ pub(crate) async fn redeem_in(tx: &Tx, r: &Redeem, actor: Actor<'_>) -> Result<R
     if v.code != r.code.trim() {
         return Err(RedemptionRefusal::WrongCode { voucher_id: v.id }.into());
     }
+    Ok(v)
+}
+
+pub(crate) async fn redeem_in(tx: &Tx, r: &Redeem, actor: Actor<'_>) -> Result<RedemptionRow> {
+    let first = tx
+        .row::<RedemptionRow>(
+            &select::<RedemptionRow>("WHERE r.request_key = ?"),
+            vec![r.request_key.clone().into()],
+        )
+        .await?;
+    if let Some(first) = first {
+        if first.voucher != r.number || first.provider_id != r.provider_id {
+            return Err(RedemptionRefusal::KeyReused.into());
+        }
+        return Ok(first);
+    }
+    let v = voucher_with_code(tx, r).await?;
     let today = tx.clock.today();
     if r.used_on.unwrap_or(today) > v.expires_on {
         return Err(RedemptionRefusal::Expired { on: v.expires_on }.into());
@@ -445,6 +501,9 @@ pub(crate) async fn redeem_in(tx: &Tx, r: &Redeem, actor: Actor<'_>) -> Result<R
         return Err(RedemptionRefusal::Service { service: r.service.clone() }.into());
     }
     provider_may(tx, &v, r.provider_id).await?;
+    if let Some(order) = r.order_id {
+        order_fits(tx, &v, r, order, p.programme.copay_percent).await?;
+    }
     let most = voucher_pays(r.order_total, p.programme.copay_percent, Money::MAX);
     if r.amount <= Money::ZERO || r.amount > most {
         return Err(
@@ -465,11 +524,12 @@ pub(crate) async fn redeem_in(tx: &Tx, r: &Redeem, actor: Actor<'_>) -> Result<R
     }
     let id = tx
         .insert(
-            "INSERT INTO voucher_redemptions (voucher_id, provider_id, booking_id, service, order_total_fen, amount_fen, evidence, status, request_key, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+            "INSERT INTO voucher_redemptions (voucher_id, provider_id, booking_id, order_id, service, order_total_fen, amount_fen, evidence, status, request_key, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
             vec![
                 v.id.into(),
                 r.provider_id.into(),
                 r.booking_id.into(),
+                r.order_id.into(),
                 r.service.clone().into(),
                 r.order_total.fen().into(),
                 r.amount.fen().into(),

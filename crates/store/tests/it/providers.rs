@@ -239,3 +239,59 @@ async fn a_service_organisation_redeems_vouchers_only_once_registered() {
     assert_eq!(counted.iter().map(|(_, m)| *m).collect::<Vec<_>>(), [Measure::Fen(70_000)]);
     assert_eq!(values(db, "patents", year).await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn a_voucher_pays_a_completed_order_within_its_fee() {
+    let t = demo_db(60).await;
+    let db = &t.db;
+    let (_, number, code, ent, provider) = crate::vouchers::granted(db).await;
+    let service = sharing::add_service(db, provider, &testing(), ACTOR).await.unwrap();
+    let customer = user(db, "orgadmin").await;
+    assert_eq!(customer.organisation_id, ent);
+    let id = sharing::place_order(db, service, customer, &order(), ACTOR).await.unwrap();
+    let pay = |total: i64, amount: i64, key: &str| sharing::Redeem {
+        order_id: Some(id),
+        ..crate::vouchers::claim(&number, &code, provider, total, amount, key)
+    };
+    // not before it is completed
+    refused!(
+        sharing::redeem(db, &pay(1000, 700, "o1"), ACTOR).await,
+        StoreError::Sharing(SharingRefusal::Redemption(RedemptionRefusal::NotTheOrder))
+    );
+    let files = crate::backup::files_dir();
+    sharing::step_order(db, id, &step(OrderAction::Accept, Some(1000)), ACTOR).await.unwrap();
+    sharing::step_order(db, id, &step(OrderAction::Receive, None), ACTOR).await.unwrap();
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    sharing::attach_report(db, &files.0, id, "报告.pdf", pdf, ACTOR).await.unwrap();
+    sharing::step_order(db, id, &step(OrderAction::Report, Some(1000)), ACTOR).await.unwrap();
+    sharing::step_order(db, id, &step(OrderAction::Complete, None), ACTOR).await.unwrap();
+    // the total is the order's fee; another provider cannot claim it
+    refused!(
+        sharing::redeem(db, &pay(1200, 700, "o2"), ACTOR).await,
+        StoreError::Sharing(SharingRefusal::Redemption(RedemptionRefusal::OrderTotal { .. }))
+    );
+    let lab = user(db, "lab").await.organisation_id;
+    let elsewhere = sharing::Redeem { provider_id: lab, ..pay(1000, 700, "o3") };
+    refused!(
+        sharing::redeem(db, &elsewhere, ACTOR).await,
+        StoreError::Sharing(SharingRefusal::Redemption(RedemptionRefusal::NotTheOrder))
+    );
+    // 70% of 1,000 yuan, then nothing more of this order
+    let r = sharing::redeem(db, &pay(1000, 700, "o4"), ACTOR).await.unwrap();
+    let order_of = db
+        .read("SELECT order_id FROM voucher_redemptions WHERE id = ?", vec![r.id.into()], |r| {
+            r.opt_int(0)
+        })
+        .await
+        .unwrap();
+    assert_eq!(order_of, [Some(id)]);
+    let more = refused!(
+        sharing::redeem(db, &pay(1000, 1, "o5"), ACTOR).await,
+        StoreError::Sharing(SharingRefusal::Redemption(RedemptionRefusal::OrderPaid { .. }))
+    );
+    assert!(matches!(
+        more,
+        StoreError::Sharing(SharingRefusal::Redemption(RedemptionRefusal::OrderPaid { most }))
+            if most == Money::ZERO
+    ));
+}

@@ -97,6 +97,7 @@ pub fn claim(
         evidence: "合同 JS-2026-031；发票 No.01234567；报告 BG2026-118".into(),
         request_key: key.into(),
         booking_id: None,
+        order_id: None,
         used_on: None,
     }
 }

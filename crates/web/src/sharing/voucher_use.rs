@@ -161,6 +161,10 @@ pub struct RedeemInput {
     /// Any text unique to this order: a retry with the same key is answered with the first
     /// redemption and pays nothing again.
     pub request_key: String,
+    /// The service order it pays (its id), when it pays one: the order total must be the order's
+    /// final fee.
+    #[serde(default)]
+    pub order_id: String,
 }
 
 fn new_key() -> String {
@@ -194,12 +198,32 @@ async fn redeem_page(
     })
 }
 
+#[derive(Deserialize, Default)]
+pub struct RedeemQuery {
+    /// A completed service order of the provider to pay with a voucher.
+    pub order: Option<i64>,
+}
+
+/// The redemption form; for one of the provider's completed orders, filled in from it.
 pub async fn redeem_form(
     State(state): State<AppState>,
     a: Auth<RedeemVouchers>,
+    axum::extract::Query(q): axum::extract::Query<RedeemQuery>,
 ) -> AppResult<Response> {
     let provider = organisation(&a.ctx, &a.principal)?;
-    Ok(render(&redeem_page(&state, &a.ctx, provider, RedeemInput::default(), String::new()).await?))
+    let mut form = RedeemInput::default();
+    if let Some(id) = q.order {
+        let o = store::order(&state.db, id)
+            .await?
+            .filter(|o| o.provider_id == provider)
+            .ok_or_else(|| a.ctx.err(AppError::not_found()))?;
+        form.order_id = o.id.to_string();
+        form.service = o.service_kind.clone();
+        form.order_total_yuan = o.fee.map(|f| f.yuan_text().replace(',', "")).unwrap_or_default();
+        form.evidence =
+            format!("服务订单 #{}：{}；{}", o.id, o.service, o.report_name.unwrap_or_default());
+    }
+    Ok(render(&redeem_page(&state, &a.ctx, provider, form, String::new()).await?))
 }
 
 pub async fn redeem_as(
@@ -229,6 +253,13 @@ pub async fn redeem_as(
         evidence: input.evidence.trim().to_string(),
         request_key: format!("{provider}:{}", input.request_key.trim()),
         booking_id: None,
+        order_id: match input.order_id.trim() {
+            "" => None,
+            id => Some(id.parse().map_err(|_| {
+                let msg = crate::i18n::tf(ctx.lang, "sharing.err.number_only", &[id.to_string()]);
+                crate::subjects::api::invalid(ctx, vec![("order_id".into(), msg)])
+            })?),
+        },
         used_on: None,
     };
     if r.evidence.is_empty() {

@@ -169,6 +169,36 @@ async fn an_order_goes_from_request_to_rating_on_the_pages() {
     assert!(mine.contains("1,200.50 元") && mine.contains(&format!("id=\"rate-{id}\"")), "{mine}");
 
     rate_once(&t, &ent, id, org).await;
+    a_voucher_may_pay_it(&t, &provider, id).await;
+}
+
+/// The completed order offers the provider the redemption form, filled in from the order; a
+/// bad order id is named.
+async fn a_voucher_may_pay_it(t: &TestApp, provider: &Session, id: i64) {
+    let desk = t.get(provider, "/providers/mine").await.body;
+    assert!(desk.contains(&format!("id=\"redeem-order-{id}\"")), "{desk}");
+    let form = t.get(provider, &format!("/vouchers/redeem?order={id}")).await.body;
+    let prefilled = [format!("name=\"order_id\" value=\"{id}\""), "value=\"1200.50\"".into()];
+    assert!(prefilled.iter().all(|p| form.contains(p.as_str())), "{form}");
+    assert!(form.contains(&format!("服务订单 #{id}")), "{form}");
+    let other = t.login("orgadmin2").await;
+    assert_eq!(
+        t.get(&other, &format!("/vouchers/redeem?order={id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let bad = [
+        ("number", "LZ2026-000001"),
+        ("code", "123456"),
+        ("service", "testing"),
+        ("order_total_yuan", "1200.50"),
+        ("amount_yuan", "800"),
+        ("evidence", "发票 1"),
+        ("request_key", "k-order"),
+        ("order_id", "十二"),
+    ];
+    let r = t.post_form(provider, "/vouchers/redeem", &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("不是有效的编号"), "{}", r.body);
 }
 
 /// The customer rates a completed order once (a score of 6 refused); the rating shows on the
