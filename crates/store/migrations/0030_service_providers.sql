@@ -56,6 +56,7 @@ CREATE TABLE service_orders (
     report_size BIGINT,
     report_sha256 TEXT,
     requested_at BIGINT NOT NULL,
+    answered_at BIGINT,
     accepted_at BIGINT,
     received_at BIGINT,
     reported_at BIGINT,

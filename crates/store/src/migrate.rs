@@ -109,7 +109,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         32,
-        "a voucher locked after wrong verification codes",
+        "wrong verification codes counted per voucher and provider",
         include_str!("../migrations/0032_voucher_code_lock.sql"),
     ),
 ];

@@ -9,6 +9,7 @@ pub mod evaluation;
 pub mod instruments;
 pub mod orders;
 pub mod providers;
+pub mod redemption_checks;
 pub mod redemptions;
 pub mod registers;
 pub mod vouchers;

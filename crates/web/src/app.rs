@@ -284,12 +284,14 @@ async fn page_not_found(ctx: auth::Ctx) -> Response {
 
 /// The routes that take files: only they accept bodies up to the upload limit, and only from
 /// someone signed in (an anonymous client never gets to hold megabytes of our memory).
-const UPLOAD_ROUTES: [&str; 5] = [
+const UPLOAD_ROUTES: [&str; 7] = [
     "/indicators/upload",
     "/stats/{form}/{period}/orgs/{org}/upload",
     "/calls/{id}/upload",
     "/applications/{id}/upload",
     "/projects/{id}/reports/{kind}/{seq}/upload",
+    "/services/orders/{id}/report-file",
+    "/api/v1/service-orders/{id}/report",
 ];
 
 /// Whether the request carries a live session or API token.

@@ -23,7 +23,8 @@ pub struct OwnerFigures {
     pub income_fen: i64,
     pub rating_sum: i64,
     pub ratings: i64,
-    /// Hours from a request to its answer (bookings awaiting approval, service orders), each.
+    /// Hours from a request to its answer (bookings awaiting approval, service orders), each;
+    /// a request still waiting counts to the end of the count (a booking's to its start).
     pub response_hours: Vec<f64>,
 }
 
@@ -78,8 +79,8 @@ pub const CRITERIA: [Criterion; 5] = [
         name_zh: "响应时效",
         name_en: "Response time",
         weight: 10,
-        rule_zh: "申请到答复的中位时长，24 小时内得满分，7 天及以上不得分，其间按比例计分；无待审申请得满分",
-        rule_en: "median hours from request to answer: full marks within 24 h, none from 7 days, linear between; full marks with nothing to answer",
+        rule_zh: "申请到答复的中位时长（未答复的申请计至统计截止），24 小时内得满分，7 天及以上不得分，其间按比例计分；无待审申请得满分",
+        rule_en: "median hours from request to answer (unanswered ones to the end of the count): full marks within 24 h, none from 7 days, linear between; full marks with nothing to answer",
     },
 ];
 

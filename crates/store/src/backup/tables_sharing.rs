@@ -112,8 +112,6 @@ pub(super) const SHARING: &[Table] = &[
             ("issued_at", Col::Int),
             ("expires_on", Col::Text),
             ("version", Col::Int),
-            ("failed_codes", Col::Int),
-            ("locked_until", Col::NullInt),
         ],
     ),
     (
@@ -217,11 +215,23 @@ pub(super) const SHARING: &[Table] = &[
             ("report_size", Col::NullInt),
             ("report_sha256", Col::NullText),
             ("requested_at", Col::Int),
+            ("answered_at", Col::NullInt),
             ("accepted_at", Col::NullInt),
             ("received_at", Col::NullInt),
             ("reported_at", Col::NullInt),
             ("completed_at", Col::NullInt),
             ("version", Col::Int),
+        ],
+    ),
+    (
+        "voucher_code_tries",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("voucher_id", Col::Int),
+            ("provider_id", Col::Int),
+            ("tries", Col::Int),
+            ("locked_until", Col::NullInt),
         ],
     ),
     (

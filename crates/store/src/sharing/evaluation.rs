@@ -49,7 +49,7 @@ pub async fn owner_figures(db: &Db, year: i32) -> Result<Vec<OwnerYear>> {
     let year_values = vec![from_ms.into(), to_ms.into()];
     let used = db
         .read(
-            "SELECT i.owner_id, b.organisation_id, b.actual_start, b.actual_end, COALESCE(b.fee_fen, 0) FROM bookings b JOIN instruments i ON i.id = b.instrument_id WHERE b.status = 'used' AND b.actual_start >= ? AND b.actual_start < ?",
+            "SELECT i.owner_id, b.organisation_id, b.actual_start, b.actual_end, COALESCE(b.fee_fen, 0) FROM bookings b JOIN instruments i ON i.id = b.instrument_id WHERE b.status = 'used' AND i.status <> 'retired' AND b.actual_start >= ? AND b.actual_start < ?",
             year_values.clone(),
             |r| Ok((r.int(0)?, r.int(1)?, r.int(2)?, r.int(3)?, r.int(4)?)),
         )
@@ -88,18 +88,7 @@ pub async fn owner_figures(db: &Db, year: i32) -> Result<Vec<OwnerYear>> {
             f.ratings += 1;
         }
     }
-    let answers = db
-        .read(
-            "SELECT i.owner_id, b.created_at, b.decided_at FROM bookings b JOIN instruments i ON i.id = b.instrument_id WHERE b.decided_at IS NOT NULL AND b.created_at >= ? AND b.created_at < ? UNION ALL SELECT provider_id, requested_at, accepted_at FROM service_orders WHERE accepted_at IS NOT NULL AND requested_at >= ? AND requested_at < ?",
-            [year_values.clone(), year_values].concat(),
-            |r| Ok((r.int(0)?, r.int(1)?, r.int(2)?)),
-        )
-        .await?;
-    for (owner, asked, answered) in answers {
-        if let Some((_, f)) = owners.get_mut(&owner) {
-            f.response_hours.push((answered - asked).max(0) as f64 / 3_600_000.0);
-        }
-    }
+    answer_times(db, (from_ms, to_ms), &mut owners).await?;
     Ok(owners
         .into_values()
         .map(|(o, figures)| OwnerYear {
@@ -109,6 +98,40 @@ pub async fn owner_figures(db: &Db, year: i32) -> Result<Vec<OwnerYear>> {
             figures,
         })
         .collect())
+}
+
+/// How long each request waited: answered ones to their answer, those still waiting to the
+/// count's end (a booking request to its start, past which it can no longer be approved).
+async fn answer_times(
+    db: &Db,
+    (from_ms, to_ms): (i64, i64),
+    owners: &mut BTreeMap<i64, (Owned, OwnerFigures)>,
+) -> Result<()> {
+    let year_values: Vec<sea_orm::Value> = vec![from_ms.into(), to_ms.into()];
+    let answers = db
+        .read(
+            "SELECT i.owner_id, b.created_at, b.decided_at FROM bookings b JOIN instruments i ON i.id = b.instrument_id WHERE b.decided_at IS NOT NULL AND b.created_at >= ? AND b.created_at < ? \
+             UNION ALL SELECT i.owner_id, b.created_at, CASE WHEN b.starts_at < CAST(? AS BIGINT) THEN b.starts_at ELSE CAST(? AS BIGINT) END FROM bookings b JOIN instruments i ON i.id = b.instrument_id WHERE b.status = 'requested' AND b.created_at >= ? AND b.created_at < ? \
+             UNION ALL SELECT provider_id, requested_at, answered_at FROM service_orders WHERE answered_at IS NOT NULL AND requested_at >= ? AND requested_at < ? \
+             UNION ALL SELECT provider_id, requested_at, CAST(? AS BIGINT) FROM service_orders WHERE status = 'requested' AND requested_at >= ? AND requested_at < ?",
+            [
+                year_values.clone(),
+                vec![to_ms.into(), to_ms.into()],
+                year_values.clone(),
+                year_values.clone(),
+                vec![to_ms.into()],
+                year_values.clone(),
+            ]
+            .concat(),
+            |r| Ok((r.int(0)?, r.int(1)?, r.int(2)?)),
+        )
+        .await?;
+    for (owner, asked, answered) in answers {
+        if let Some((_, f)) = owners.get_mut(&owner) {
+            f.response_hours.push((answered - asked).max(0) as f64 / 3_600_000.0);
+        }
+    }
+    Ok(())
 }
 
 fn add_fen(a: i64, b: i64) -> Result<i64> {

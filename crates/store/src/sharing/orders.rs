@@ -174,10 +174,12 @@ pub async fn step_order(db: &Db, id: i64, step: &OrderStep, actor: Actor<'_>) ->
     let (set, values): (&str, Vec<sea_orm::Value>) = match step.action {
         OrderAction::Accept => {
             let quote = step.fee.ok_or(SharingRefusal::Fee)?;
-            ("quote_fen = ?, accepted_at = ?", vec![quote.fen().into(), now.into()])
+            let v = vec![quote.fen().into(), now.into(), now.into()];
+            ("quote_fen = ?, accepted_at = ?, answered_at = ?", v)
         }
         OrderAction::Refuse if reason.is_empty() => return Err(SharingRefusal::Reason.into()),
-        OrderAction::Refuse | OrderAction::Cancel => ("reason = ?", vec![reason.into()]),
+        OrderAction::Refuse => ("reason = ?, answered_at = ?", vec![reason.into(), now.into()]),
+        OrderAction::Cancel => ("reason = ?", vec![reason.into()]),
         OrderAction::Receive => ("received_at = ?", vec![now.into()]),
         OrderAction::Report => {
             let fee = step.fee.ok_or(SharingRefusal::Fee)?;

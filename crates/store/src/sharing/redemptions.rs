@@ -18,9 +18,12 @@ use innocity_core::sharing::vouchers::{Relation, related, voucher_pays};
 pub enum RedemptionRefusal {
     /// No voucher has this number, or the verification code does not match (not told apart).
     UnknownVoucher,
-    /// The code does not match this voucher (answered as `UnknownVoucher` once counted).
+    /// The code does not match this voucher: the provider's `tries`-th wrong one in a row
+    /// (answered as `UnknownVoucher`, or `Locked`, once counted).
     WrongCode {
         voucher_id: i64,
+        provider_id: i64,
+        tries: i64,
     },
     /// Locked after wrong codes in a row, until then (the platform's local time).
     Locked {
@@ -55,6 +58,10 @@ pub enum RedemptionRefusal {
     /// The service order named is not a completed order of this provider for this voucher's
     /// enterprise.
     NotTheOrder,
+    /// The service named differs from the order's (`kind`).
+    OrderService {
+        kind: String,
+    },
     /// The order's total differs from the order's final fee.
     OrderTotal {
         fee: Money,
@@ -105,8 +112,6 @@ pub struct VoucherRow {
     /// active, spent, expired.
     pub status: String,
     pub expires_on: NaiveDate,
-    /// Wrong codes lock it until then (ms).
-    pub locked_until: Option<i64>,
 }
 
 impl FromRow for VoucherRow {
@@ -123,8 +128,7 @@ impl FromRow for VoucherRow {
         "v.balance_fen",
         "v.expired_fen",
         "v.status",
-        "v.expires_on",
-        "v.locked_until"
+        "v.expires_on"
     );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(VoucherRow {
@@ -139,7 +143,6 @@ impl FromRow for VoucherRow {
             expired: Money(f.int()?),
             status: f.text()?,
             expires_on: f.date()?,
-            locked_until: f.opt_int()?,
         })
     }
 }
@@ -322,84 +325,22 @@ async fn provider_may(tx: &Tx, v: &VoucherRow, provider_id: i64) -> Result<()> {
 pub async fn redeem(db: &Db, r: &Redeem, actor: Actor<'_>) -> Result<RedemptionRow> {
     let tx = db.begin_write().await?;
     let row = match redeem_in(&tx, r, actor).await {
+        // the wrong code's count is the only write so far: kept, whatever is answered
         Err(StoreError::Sharing(SharingRefusal::Redemption(RedemptionRefusal::WrongCode {
             voucher_id,
+            provider_id,
+            tries,
         }))) => {
-            drop(tx);
-            return Err(wrong_code(db, voucher_id, actor).await?.into());
+            let answer =
+                super::redemption_checks::wrong_code(&tx, (voucher_id, provider_id), tries, actor)
+                    .await?;
+            tx.commit().await?;
+            return Err(answer.into());
         }
         other => other?,
     };
     tx.commit().await?;
     Ok(row)
-}
-
-/// A redemption paying a service order: the provider's completed order for the voucher's
-/// enterprise, the total its final fee, and within what vouchers may pay of it with the
-/// redemptions it has (rejected and clawed-back ones aside).
-async fn order_fits(
-    tx: &Tx,
-    v: &VoucherRow,
-    r: &Redeem,
-    order: i64,
-    copay_percent: u32,
-) -> Result<()> {
-    let row = tx
-        .query_one(
-            "SELECT fee_fen FROM service_orders WHERE id = ? AND provider_id = ? AND customer_id = ? AND status = 'completed'",
-            vec![order.into(), r.provider_id.into(), v.organisation_id.into()],
-        )
-        .await?
-        .ok_or(RedemptionRefusal::NotTheOrder)?;
-    let fee = Money(row.try_get_by_index::<Option<i64>>(0)?.unwrap_or(0));
-    if r.order_total != fee {
-        return Err(RedemptionRefusal::OrderTotal { fee }.into());
-    }
-    let paid = tx
-        .query_one(
-            "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM voucher_redemptions WHERE order_id = ? AND status IN ('pending', 'verified', 'settled')",
-            vec![order.into()],
-        )
-        .await?
-        .map(|row| row.try_get_by_index::<i64>(0))
-        .transpose()?
-        .unwrap_or(0);
-    let left = Money(voucher_pays(fee, copay_percent, Money::MAX).fen().saturating_sub(paid));
-    if r.amount > left {
-        return Err(RedemptionRefusal::OrderPaid { most: left.max(Money::ZERO) }.into());
-    }
-    Ok(())
-}
-
-/// Counts a wrong code against the voucher in its own write (the refused redemption wrote
-/// nothing); the last allowed one locks it. Returns the refusal to answer.
-async fn wrong_code(db: &Db, voucher_id: i64, actor: Actor<'_>) -> Result<RedemptionRefusal> {
-    use innocity_core::sharing::vouchers::{CODE_LOCK_MINUTES, CODE_TRIES};
-    let tx = db.begin_write().await?;
-    tx.exec(
-        "UPDATE vouchers SET failed_codes = failed_codes + 1 WHERE id = ?",
-        vec![voucher_id.into()],
-    )
-    .await?;
-    let failed: Option<crate::rows::Count> =
-        tx.row("SELECT failed_codes FROM vouchers WHERE id = ?", vec![voucher_id.into()]).await?;
-    let failed = crate::rows::Count::of(failed);
-    let mut answer = RedemptionRefusal::UnknownVoucher;
-    let mut after = serde_json::json!({ "failed_codes": failed });
-    if failed >= CODE_TRIES {
-        let until = tx.clock.now_ms() + CODE_LOCK_MINUTES * 60_000;
-        tx.exec(
-            "UPDATE vouchers SET failed_codes = 0, locked_until = ? WHERE id = ?",
-            vec![until.into(), voucher_id.into()],
-        )
-        .await?;
-        let local = tx.clock.local_of_ms(until).unwrap_or_default();
-        after = serde_json::json!({ "failed_codes": failed, "locked_until": local.to_string() });
-        answer = RedemptionRefusal::Locked { until: local };
-    }
-    super::log(&tx, actor, "voucher.wrong_code", "voucher", voucher_id, after).await?;
-    tx.commit().await?;
-    Ok(answer)
 }
 
 /// The voucher an enterprise books with: its own, active, paying for instrument time, and the
@@ -456,8 +397,8 @@ pub(crate) async fn booking_share(
 }
 
 /// [`redeem`] inside the caller's write (a booking closed with its voucher).
-/// The voucher of the number, unless it is locked or the code is wrong (counted by `redeem`).
-async fn voucher_with_code(tx: &Tx, r: &Redeem) -> Result<VoucherRow> {
+/// The voucher of the number.
+async fn voucher_of(tx: &Tx, r: &Redeem) -> Result<VoucherRow> {
     let v = tx
         .row::<VoucherRow>(
             &select::<VoucherRow>("WHERE v.number = ?"),
@@ -465,13 +406,6 @@ async fn voucher_with_code(tx: &Tx, r: &Redeem) -> Result<VoucherRow> {
         )
         .await?
         .ok_or(RedemptionRefusal::UnknownVoucher)?;
-    if let Some(until) = v.locked_until.filter(|u| *u > tx.clock.now_ms()) {
-        let until = tx.clock.local_of_ms(until).unwrap_or_default();
-        return Err(RedemptionRefusal::Locked { until }.into());
-    }
-    if v.code != r.code.trim() {
-        return Err(RedemptionRefusal::WrongCode { voucher_id: v.id }.into());
-    }
     Ok(v)
 }
 
@@ -488,7 +422,9 @@ pub(crate) async fn redeem_in(tx: &Tx, r: &Redeem, actor: Actor<'_>) -> Result<R
         }
         return Ok(first);
     }
-    let v = voucher_with_code(tx, r).await?;
+    let v = voucher_of(tx, r).await?;
+    provider_may(tx, &v, r.provider_id).await?;
+    super::redemption_checks::try_code(tx, &v, r).await?;
     let today = tx.clock.today();
     if r.used_on.unwrap_or(today) > v.expires_on {
         return Err(RedemptionRefusal::Expired { on: v.expires_on }.into());
@@ -500,9 +436,8 @@ pub(crate) async fn redeem_in(tx: &Tx, r: &Redeem, actor: Actor<'_>) -> Result<R
     if !p.programme.services.contains(&r.service) {
         return Err(RedemptionRefusal::Service { service: r.service.clone() }.into());
     }
-    provider_may(tx, &v, r.provider_id).await?;
     if let Some(order) = r.order_id {
-        order_fits(tx, &v, r, order, p.programme.copay_percent).await?;
+        super::redemption_checks::order_fits(tx, &v, r, order, p.programme.copay_percent).await?;
     }
     let most = voucher_pays(r.order_total, p.programme.copay_percent, Money::MAX);
     if r.amount <= Money::ZERO || r.amount > most {
@@ -515,7 +450,7 @@ pub(crate) async fn redeem_in(tx: &Tx, r: &Redeem, actor: Actor<'_>) -> Result<R
     }
     let taken = tx
         .exec(
-            "UPDATE vouchers SET balance_fen = balance_fen - ?, status = CASE WHEN balance_fen = ? THEN 'spent' ELSE status END, failed_codes = 0, version = version + 1 WHERE id = ? AND status = 'active' AND balance_fen >= ?",
+            "UPDATE vouchers SET balance_fen = balance_fen - ?, status = CASE WHEN balance_fen = ? THEN 'spent' ELSE status END, version = version + 1 WHERE id = ? AND status = 'active' AND balance_fen >= ?",
             vec![r.amount.fen().into(), r.amount.fen().into(), v.id.into(), r.amount.fen().into()],
         )
         .await?;
@@ -540,7 +475,7 @@ pub(crate) async fn redeem_in(tx: &Tx, r: &Redeem, actor: Actor<'_>) -> Result<R
             ],
         )
         .await?;
-    let after = serde_json::json!({ "voucher": v.number, "provider_id": r.provider_id, "amount_fen": r.amount.fen(), "order_total_fen": r.order_total.fen(), "service": r.service, "evidence": r.evidence.trim() });
+    let after = serde_json::json!({ "voucher": v.number, "provider_id": r.provider_id, "amount_fen": r.amount.fen(), "order_total_fen": r.order_total.fen(), "service": r.service, "evidence": r.evidence.trim(), "order_id": r.order_id, "booking_id": r.booking_id });
     log(tx, actor, "voucher.redeem", "voucher_redemption", id, after).await?;
     load(tx, id).await
 }

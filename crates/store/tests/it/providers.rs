@@ -265,7 +265,12 @@ async fn a_voucher_pays_a_completed_order_within_its_fee() {
     sharing::attach_report(db, &files.0, id, "报告.pdf", pdf, ACTOR).await.unwrap();
     sharing::step_order(db, id, &step(OrderAction::Report, Some(1000)), ACTOR).await.unwrap();
     sharing::step_order(db, id, &step(OrderAction::Complete, None), ACTOR).await.unwrap();
-    // the total is the order's fee; another provider cannot claim it
+    // the service is the order's own, the total its fee; another provider cannot claim it
+    let rd = sharing::Redeem { service: "instrument".into(), ..pay(1000, 700, "o1b") };
+    refused!(
+        sharing::redeem(db, &rd, ACTOR).await,
+        StoreError::Sharing(SharingRefusal::Redemption(RedemptionRefusal::OrderService { .. }))
+    );
     refused!(
         sharing::redeem(db, &pay(1200, 700, "o2"), ACTOR).await,
         StoreError::Sharing(SharingRefusal::Redemption(RedemptionRefusal::OrderTotal { .. }))

@@ -71,7 +71,7 @@ async fn scene() -> Scene {
 
 #[tokio::test]
 async fn an_owners_year_is_measured_from_its_records() {
-    let Scene { t, lab, year, .. } = scene().await;
+    let Scene { t, lab, year, ins, ent, .. } = scene().await;
     let db = &t.db;
     let figures = evaluation::owner_figures(db, year).await.unwrap();
     let mine = figures.iter().find(|o| o.owner_id == lab).unwrap();
@@ -85,6 +85,14 @@ async fn an_owners_year_is_measured_from_its_records() {
     assert_eq!(f.response_hours.iter().map(|h| (h * 100.0).round()).collect::<Vec<_>>(), [200.0]);
 
     assert_eq!(figures.len(), 2);
+    // a request nobody answers waits to the end of the count: three days on, more than two days
+    let later = span(tomorrow(db, 15, 0) + Duration::days(4), 60);
+    sharing::book(db, &request(ins, later), ent, ACTOR).await.unwrap();
+    db.clock.advance(Duration::days(3));
+    let again = evaluation::owner_figures(db, year).await.unwrap();
+    let waits = &again.iter().find(|o| o.owner_id == lab).unwrap().figures.response_hours;
+    assert_eq!(waits.len(), 2);
+    assert!(waits[1] > 48.0 && waits[1] < 72.0, "{waits:?}");
 }
 
 #[tokio::test]

@@ -164,7 +164,7 @@ async fn applications_keep_to_the_caps_and_the_eligibility() {
 }
 
 #[tokio::test]
-async fn wrong_codes_in_a_row_lock_the_voucher_for_half_an_hour() {
+async fn wrong_codes_in_a_row_lock_the_voucher_for_the_provider_for_half_an_hour() {
     let t = demo_db(60).await;
     let db = &t.db;
     let (_, number, code, _, provider) = granted(db).await;
@@ -192,6 +192,9 @@ async fn wrong_codes_in_a_row_lock_the_voucher_for_half_an_hour() {
         sharing::redeem(db, &claim(&number, &code, provider, 200, 100, "ok-2"), ACTOR).await,
         StoreError::Sharing(SharingRefusal::Redemption(R::Locked { .. }))
     );
+    // the lock is this provider's: the university's lab (not related) redeems meanwhile
+    let lab = org_of(db, "lab").await;
+    sharing::redeem(db, &claim(&number, &code, lab, 200, 100, "lab-1"), ACTOR).await.unwrap();
     // an unknown number locks nothing and is not told apart from a wrong code
     refused!(
         sharing::redeem(db, &claim("LZ2026-999999", &code, provider, 200, 100, "x"), ACTOR).await,
@@ -206,7 +209,7 @@ async fn wrong_codes_in_a_row_lock_the_voucher_for_half_an_hour() {
         .await
         .unwrap();
     assert_eq!(counted, [9], "each wrong code is in the audit trail");
-    assert_eq!(count_redemptions(db).await, 2, "nothing written by the refused ones");
+    assert_eq!(count_redemptions(db).await, 3, "nothing written by the refused ones");
 }
 
 async fn count_redemptions(db: &Db) -> i64 {

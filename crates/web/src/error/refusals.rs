@@ -464,6 +464,7 @@ fn redemption(r: &innocity_store::sharing::RedemptionRefusal) -> Message {
         R::NotProvider => ("voucher.err.not_provider", vec![]),
         R::NotRegistered => ("voucher.err.not_registered", vec![]),
         R::NotTheOrder => ("voucher.err.not_the_order", vec![]),
+        R::OrderService { kind } => ("voucher.err.order_service", vec![kind.clone()]),
         R::OrderTotal { fee } => ("voucher.err.order_total", vec![fee.yuan_text()]),
         R::OrderPaid { most } => ("voucher.err.order_paid", vec![most.yuan_text()]),
         R::KeyReused => ("voucher.err.key", vec![]),

@@ -248,6 +248,15 @@ pub struct YearQuery {
     pub year: Option<i32>,
 }
 
+/// A year in a path, within the platform's years (2000 to this one), else not found.
+pub fn year_in_path(ctx: &Ctx, year: &str) -> AppResult<i32> {
+    let this = ctx.today().year();
+    year.parse()
+        .ok()
+        .filter(|y| (2000..=this).contains(y))
+        .ok_or_else(|| ctx.err(AppError::not_found()))
+}
+
 /// The year asked for, within the platform's years.
 pub fn year_of(ctx: &Ctx, q: &YearQuery) -> i32 {
     let this = ctx.today().year();
@@ -303,6 +312,7 @@ pub async fn publish(
 }
 
 pub async fn publish_as(state: &AppState, ctx: &Ctx, year: &str) -> AppResult<i32> {
+    // the store names a year not begun
     let year: i32 = year.parse().map_err(|_| ctx.err(AppError::not_found()))?;
     store::publish(&state.db, year, ctx.actor()).await.map_err(|e| refused_on(ctx, "year", e))?;
     Ok(year)
@@ -395,7 +405,7 @@ pub async fn xlsx(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let lang = ctx.lang;
-    let year: i32 = year.parse().map_err(|_| ctx.err(AppError::not_found()))?;
+    let year = year_in_path(ctx, &year)?;
     let r = year_results(&state, ctx, year).await?;
     let rows: Vec<Vec<C>> = r
         .results
@@ -432,7 +442,7 @@ pub async fn pdf(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let lang = ctx.lang;
-    let year: i32 = year.parse().map_err(|_| ctx.err(AppError::not_found()))?;
+    let year = year_in_path(ctx, &year)?;
     let r = year_results(&state, ctx, year).await?;
     let title = tf(lang, "sharing.eval.report_title", &[year.to_string()]);
     let state_words =

@@ -100,16 +100,26 @@ struct OrderGroups {
     done: Vec<OrderLine>,
 }
 
+/// Every open order (however old), and the latest closed ones.
 async fn order_groups(state: &AppState, ctx: &Ctx, org: i64) -> AppResult<OrderGroups> {
-    let q = OrderQuery { provider_id: Some(org), limit: 200, ..OrderQuery::default() };
+    let open = OrderQuery {
+        provider_id: Some(org),
+        open_only: true,
+        limit: 1000,
+        ..OrderQuery::default()
+    };
     let mut g = OrderGroups { to_accept: vec![], under_way: vec![], done: vec![] };
-    for o in store::orders(&state.db, &q).await? {
+    for o in store::orders(&state.db, &open).await? {
         let line = order_line(ctx, &o);
-        match o.status.code() {
-            "requested" => g.to_accept.push(line),
-            "accepted" | "received" | "reported" => g.under_way.push(line),
-            _ => g.done.push(line),
+        if o.status.code() == "requested" {
+            g.to_accept.push(line);
+        } else {
+            g.under_way.push(line);
         }
+    }
+    let latest = OrderQuery { provider_id: Some(org), limit: 100, ..OrderQuery::default() };
+    for o in store::orders(&state.db, &latest).await?.iter().filter(|o| !o.status.open()) {
+        g.done.push(order_line(ctx, o));
     }
     Ok(g)
 }

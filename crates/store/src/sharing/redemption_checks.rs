@@ -1,0 +1,113 @@
+//! Checks a redemption passes besides the voucher's own rules: the verification code, tried a
+//! limited number of times per voucher and provider (then locked for a while), and, when it pays
+//! a service order, that order's provider, customer, service, fee and what vouchers paid of it.
+use super::redemptions::{Redeem, RedemptionRefusal, VoucherRow};
+use crate::db::{Result, StoreError, Tx};
+use crate::orgs::Actor;
+use innocity_core::projects::money::Money;
+use innocity_core::sharing::vouchers::voucher_pays;
+
+/// A redemption paying a service order: the provider's completed order for the voucher's
+/// enterprise, the total its final fee, and within what vouchers may pay of it with the
+/// redemptions it has (rejected and clawed-back ones aside).
+pub(super) async fn order_fits(
+    tx: &Tx,
+    v: &VoucherRow,
+    r: &Redeem,
+    order: i64,
+    copay_percent: u32,
+) -> Result<()> {
+    let row = tx
+        .query_one(
+            "SELECT x.fee_fen, s.kind FROM service_orders x JOIN provider_services s ON s.id = x.service_id WHERE x.id = ? AND x.provider_id = ? AND x.customer_id = ? AND x.status = 'completed'",
+            vec![order.into(), r.provider_id.into(), v.organisation_id.into()],
+        )
+        .await?
+        .ok_or(RedemptionRefusal::NotTheOrder)?;
+    let fee = Money(row.try_get_by_index::<Option<i64>>(0)?.unwrap_or(0));
+    let kind: String = row.try_get_by_index(1)?;
+    if r.service != kind {
+        return Err(RedemptionRefusal::OrderService { kind }.into());
+    }
+    if r.order_total != fee {
+        return Err(RedemptionRefusal::OrderTotal { fee }.into());
+    }
+    let paid = tx
+        .query_one(
+            "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM voucher_redemptions WHERE order_id = ? AND status IN ('pending', 'verified', 'settled')",
+            vec![order.into()],
+        )
+        .await?
+        .map(|row| row.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0);
+    let left = Money(voucher_pays(fee, copay_percent, Money::MAX).fen().saturating_sub(paid));
+    if r.amount > left {
+        return Err(RedemptionRefusal::OrderPaid { most: left.max(Money::ZERO) }.into());
+    }
+    Ok(())
+}
+
+/// The verification code, tried by a provider that may redeem: each try counted first for this
+/// voucher and provider (the row's lock keeps concurrent tries in turn), refused while locked;
+/// a right code starts the count again. A booking's voucher pays without a typed code.
+pub(super) async fn try_code(tx: &Tx, v: &VoucherRow, r: &Redeem) -> Result<()> {
+    if r.booking_id.is_some() && r.code == v.code {
+        return Ok(());
+    }
+    let key = vec![v.id.into(), r.provider_id.into()];
+    tx.exec(
+        "INSERT INTO voucher_code_tries (voucher_id, provider_id, tries) VALUES (?, ?, 1) ON CONFLICT (voucher_id, provider_id) DO UPDATE SET tries = voucher_code_tries.tries + 1",
+        key.clone(),
+    )
+    .await?;
+    let row = tx
+        .query_one(
+            "SELECT tries, locked_until FROM voucher_code_tries WHERE voucher_id = ? AND provider_id = ?",
+            key.clone(),
+        )
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let tries: i64 = row.try_get_by_index(0)?;
+    let locked: Option<i64> = row.try_get_by_index(1)?;
+    if let Some(until) = locked.filter(|u| *u > tx.clock.now_ms()) {
+        let until = tx.clock.local_of_ms(until).unwrap_or_default();
+        return Err(RedemptionRefusal::Locked { until }.into());
+    }
+    if v.code != r.code.trim() {
+        let (voucher_id, provider_id) = (v.id, r.provider_id);
+        return Err(RedemptionRefusal::WrongCode { voucher_id, provider_id, tries }.into());
+    }
+    tx.exec(
+        "UPDATE voucher_code_tries SET tries = 0 WHERE voucher_id = ? AND provider_id = ?",
+        key,
+    )
+    .await?;
+    Ok(())
+}
+
+/// A provider's wrong code, counted (by `try_code`) in the redemption's own write: the last
+/// allowed one locks the voucher for that provider. Returns the refusal to answer.
+pub(super) async fn wrong_code(
+    tx: &Tx,
+    (voucher_id, provider_id): (i64, i64),
+    tries: i64,
+    actor: Actor<'_>,
+) -> Result<RedemptionRefusal> {
+    use innocity_core::sharing::vouchers::{CODE_LOCK_MINUTES, CODE_TRIES};
+    let mut answer = RedemptionRefusal::UnknownVoucher;
+    let mut after = serde_json::json!({ "provider_id": provider_id, "tries": tries });
+    if tries >= CODE_TRIES {
+        let until = tx.clock.now_ms() + CODE_LOCK_MINUTES * 60_000;
+        tx.exec(
+            "UPDATE voucher_code_tries SET tries = 0, locked_until = ? WHERE voucher_id = ? AND provider_id = ?",
+            vec![until.into(), voucher_id.into(), provider_id.into()],
+        )
+        .await?;
+        let local = tx.clock.local_of_ms(until).unwrap_or_default();
+        after["locked_until"] = serde_json::json!(local.to_string());
+        answer = RedemptionRefusal::Locked { until: local };
+    }
+    super::log(tx, actor, "voucher.wrong_code", "voucher", voucher_id, after).await?;
+    Ok(answer)
+}
