@@ -64,6 +64,22 @@ pub async fn seed_sharing_bench(
     instruments: usize,
     vouchers: usize,
 ) -> Result<SharingBench> {
+    // the redeeming clients act for the demo's service organisation, registered by the bureau
+    let provider = db
+        .read(
+            "SELECT organisation_id FROM users WHERE username = 'provider' AND organisation_id IS NOT NULL",
+            vec![],
+            |r| r.int(0),
+        )
+        .await?;
+    for org in provider {
+        let profile = innocity_core::sharing::services::Profile {
+            summary: "第三方检验检测机构".into(),
+            kinds: vec!["testing".into()],
+        };
+        store::save_profile(db, org, &profile, ACTOR).await?;
+        store::decide_provider(db, org, true, "", ACTOR).await?;
+    }
     let owners = db
         .read(
             "SELECT id FROM organisations WHERE kind IN ('university', 'institute') ORDER BY id",
