@@ -265,6 +265,12 @@ pub fn booked_by(p: &Principal, b: &BookingRow) -> bool {
             && own_organisation(p) == Some(b.organisation_id))
 }
 
+/// A choice that is none of those offered (a decision, an action, a state), named by its field.
+pub fn choose_one(ctx: &Ctx, field: &str) -> AppError {
+    let msg = t(ctx.lang, "err.choose").to_string();
+    crate::subjects::api::invalid(ctx, vec![(field.to_string(), msg)])
+}
+
 /// Runs a sharing change, turning a refusal into a 409 with its words (or a 422 on `field`).
 pub fn refused_on(ctx: &Ctx, field: &str, e: innocity_store::StoreError) -> AppError {
     match e {

@@ -36,6 +36,24 @@ pub struct OwnerResult {
     pub note: String,
 }
 
+impl From<store::EvaluationRow> for OwnerResult {
+    fn from(r: store::EvaluationRow) -> Self {
+        OwnerResult {
+            id: r.id,
+            place: r.place,
+            owner_id: r.owner_id,
+            owner: r.owner,
+            figures: r.figures,
+            parts: r.parts,
+            total: r.total,
+            grade: r.grade,
+            outcome: r.outcome,
+            reward: r.reward,
+            note: r.note,
+        }
+    }
+}
+
 /// A year's results: published ones when the year is published, else as the records stand.
 pub struct YearResults {
     pub published: bool,
@@ -47,22 +65,7 @@ pub async fn year_results(state: &AppState, ctx: &Ctx, year: i32) -> AppResult<Y
     let rows = store::published(&state.db, year).await?;
     if let Some(first) = rows.first() {
         let as_of = first.as_of;
-        let results = rows
-            .into_iter()
-            .map(|r| OwnerResult {
-                id: r.id,
-                place: r.place,
-                owner_id: r.owner_id,
-                owner: r.owner,
-                figures: r.figures,
-                parts: r.parts,
-                total: r.total,
-                grade: r.grade,
-                outcome: r.outcome,
-                reward: r.reward,
-                note: r.note,
-            })
-            .collect();
+        let results = rows.into_iter().map(OwnerResult::from).collect();
         return Ok(YearResults { published: true, as_of, results });
     }
     let today = ctx.today();
@@ -114,20 +117,8 @@ pub async fn own_results(state: &AppState, ctx: &Ctx, owner: i64) -> AppResult<V
     }
     for r in published {
         let of = store::published(&state.db, r.year).await?.len();
-        let x = OwnerResult {
-            id: r.id,
-            place: r.place,
-            owner_id: r.owner_id,
-            owner: r.owner,
-            figures: r.figures,
-            parts: r.parts,
-            total: r.total,
-            grade: r.grade,
-            outcome: r.outcome,
-            reward: r.reward,
-            note: r.note,
-        };
-        out.push(own(lang, r.year, false, &x, of));
+        let year = r.year;
+        out.push(own(lang, year, false, &OwnerResult::from(r), of));
     }
     Ok(out)
 }

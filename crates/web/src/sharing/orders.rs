@@ -101,9 +101,7 @@ pub async fn place_as(
     let booker = super::booker(ctx, p)?;
     let service = parse_id(ctx, service)?;
     store::service(&state.db, service).await?.ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let input = form.parse().map_err(|e| {
-        crate::subjects::api::invalid(ctx, crate::orgs::field_messages(ctx.lang, &e))
-    })?;
+    let input = form.parse().map_err(|e| crate::api::validation_error(ctx, &e))?;
     let customer = Booker { user_id: booker.user_id, organisation_id: booker.organisation_id };
     store::place_order(&state.db, service, customer, &input, ctx.actor())
         .await
@@ -180,11 +178,8 @@ pub async fn step_as(
     i: &StepInput,
 ) -> AppResult<OrderRow> {
     let o = order_of_side(state, ctx, p, id).await?;
-    let choose = |field: &str| {
-        let msg = t(ctx.lang, "err.choose").to_string();
-        crate::subjects::api::invalid(ctx, vec![(field.into(), msg)])
-    };
-    let action = OrderAction::parse(i.action.trim()).ok_or_else(|| choose("action"))?;
+    let action =
+        OrderAction::parse(i.action.trim()).ok_or_else(|| super::choose_one(ctx, "action"))?;
     let allowed = match action.side() {
         Side::Provider => for_provider(p, &o),
         Side::Customer => for_customer(p, &o),
@@ -193,11 +188,10 @@ pub async fn step_as(
         return Err(ctx.err(AppError::forbidden()));
     }
     let fee = match action {
-        OrderAction::Accept | OrderAction::Report => {
-            Some(parse_fee("fee_yuan", &i.fee_yuan).map_err(|e| {
-                crate::subjects::api::invalid(ctx, crate::orgs::field_messages(ctx.lang, &e))
-            })?)
-        }
+        OrderAction::Accept | OrderAction::Report => Some(
+            parse_fee("fee_yuan", &i.fee_yuan)
+                .map_err(|e| crate::api::validation_error(ctx, &e))?,
+        ),
         _ => None,
     };
     let step = OrderStep { action, fee, reason: i.reason.clone() };
@@ -283,9 +277,7 @@ pub async fn rate_as(
     if !mine {
         return Err(ctx.err(AppError::not_found()));
     }
-    let rating = form.parse().map_err(|e| {
-        crate::subjects::api::invalid(ctx, crate::orgs::field_messages(ctx.lang, &e))
-    })?;
+    let rating = form.parse().map_err(|e| crate::api::validation_error(ctx, &e))?;
     store::rate(&state.db, what, &rating, ctx.actor())
         .await
         .map_err(|e| refused_on(ctx, "score", e))

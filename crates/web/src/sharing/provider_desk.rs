@@ -27,10 +27,6 @@ pub fn provider_of(ctx: &Ctx, p: &Principal) -> AppResult<i64> {
     own_organisation(p).ok_or_else(|| ctx.err(AppError::forbidden()))
 }
 
-fn invalid(ctx: &Ctx, problems: &[innocity_core::orgs::FieldError]) -> AppError {
-    crate::subjects::api::invalid(ctx, crate::orgs::field_messages(ctx.lang, problems))
-}
-
 pub async fn save_profile_as(
     state: &AppState,
     ctx: &Ctx,
@@ -38,7 +34,7 @@ pub async fn save_profile_as(
     form: &ProfileForm,
 ) -> AppResult<()> {
     let org = provider_of(ctx, p)?;
-    let profile = form.parse().map_err(|e| invalid(ctx, &e))?;
+    let profile = form.parse().map_err(|e| crate::api::validation_error(ctx, &e))?;
     Ok(store::save_profile(&state.db, org, &profile, ctx.actor()).await?)
 }
 
@@ -49,7 +45,7 @@ pub async fn add_accreditation_as(
     form: &AccreditationForm,
 ) -> AppResult<i64> {
     let org = provider_of(ctx, p)?;
-    let a = form.parse().map_err(|e| invalid(ctx, &e))?;
+    let a = form.parse().map_err(|e| crate::api::validation_error(ctx, &e))?;
     store::add_accreditation(&state.db, org, &a, ctx.actor())
         .await
         .map_err(|e| refused_on(ctx, "number", e))
@@ -62,7 +58,7 @@ pub async fn add_service_as(
     form: &ServiceForm,
 ) -> AppResult<i64> {
     let org = provider_of(ctx, p)?;
-    let s = form.parse().map_err(|e| invalid(ctx, &e))?;
+    let s = form.parse().map_err(|e| crate::api::validation_error(ctx, &e))?;
     Ok(store::add_service(&state.db, org, &s, ctx.actor()).await?)
 }
 
@@ -90,7 +86,7 @@ pub async fn update_service_as(
     form: &ServiceForm,
 ) -> AppResult<()> {
     let row = own_service(state, ctx, p, id).await?;
-    let s = form.parse().map_err(|e| invalid(ctx, &e))?;
+    let s = form.parse().map_err(|e| crate::api::validation_error(ctx, &e))?;
     Ok(store::update_service(&state.db, row.id, version, &s, ctx.actor()).await?)
 }
 
@@ -348,10 +344,7 @@ pub async fn set_active_as(
     let active = match active.trim() {
         "1" | "true" => true,
         "0" | "false" => false,
-        _ => {
-            let msg = t(ctx.lang, "err.choose").to_string();
-            return Err(crate::subjects::api::invalid(ctx, vec![("active".into(), msg)]));
-        }
+        _ => return Err(super::choose_one(ctx, "active")),
     };
     Ok(store::set_service_active(&state.db, row.id, active, ctx.actor()).await?)
 }

@@ -364,10 +364,7 @@ pub async fn decide_as(
     let register = match d.decision.trim() {
         "register" => true,
         "suspend" => false,
-        _ => {
-            let msg = t(ctx.lang, "err.choose").to_string();
-            return Err(crate::subjects::api::invalid(ctx, vec![("decision".into(), msg)]));
-        }
+        _ => return Err(super::choose_one(ctx, "decision")),
     };
     store::decide_provider(&state.db, id, register, &d.reason, ctx.actor())
         .await

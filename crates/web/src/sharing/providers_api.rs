@@ -117,10 +117,7 @@ pub async fn api_provider_register(
 ) -> AppResult<Json<ApiProviderPage>> {
     let ctx = &a.ctx;
     let status = ProviderStatus::parse(q.status.as_deref().unwrap_or("pending").trim())
-        .ok_or_else(|| {
-            let msg = crate::i18n::t(ctx.lang, "err.choose").to_string();
-            crate::subjects::api::invalid(ctx, vec![("status".into(), msg)])
-        })?;
+        .ok_or_else(|| super::choose_one(ctx, "status"))?;
     let query = DirectoryQuery { page: q.page, ..DirectoryQuery::default() }.to_store(Some(status));
     let (rows, total) = store::providers(&state.db, &query).await?;
     Ok(Json(ApiProviderPage { total, providers: rows.iter().map(api_provider_of).collect() }))
