@@ -4,6 +4,7 @@
 //! what is already booked and the time; the database enforces the overlap rule again.
 pub mod booking;
 pub mod evaluation;
+pub mod exchange;
 pub mod import;
 pub mod instruments;
 pub mod services;
@@ -13,6 +14,8 @@ pub mod vouchers;
 mod booking_tests;
 #[cfg(test)]
 mod evaluation_tests;
+#[cfg(test)]
+mod exchange_tests;
 #[cfg(test)]
 mod instruments_tests;
 #[cfg(test)]
