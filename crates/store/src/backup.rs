@@ -18,6 +18,7 @@ use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 mod tables;
+mod tables_exchange;
 mod tables_market;
 mod tables_sharing;
 mod tables_subjects;

@@ -112,6 +112,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "wrong verification codes counted per voucher and provider",
         include_str!("../migrations/0032_voucher_code_lock.sql"),
     ),
+    (
+        33,
+        "cross-region voucher exchange with partner programmes",
+        include_str!("../migrations/0033_voucher_exchange.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

@@ -6,6 +6,8 @@
 //! an exclusion constraint on PostgreSQL, a trigger on SQLite (migration 0028).
 pub mod bookings;
 pub mod evaluation;
+pub mod exchange;
+pub mod exchange_statements;
 pub mod instruments;
 pub mod orders;
 pub mod providers;
@@ -15,6 +17,7 @@ pub mod registers;
 pub mod vouchers;
 
 pub use bookings::*;
+pub use exchange::*;
 pub use instruments::*;
 pub use orders::*;
 pub use providers::*;
@@ -68,6 +71,8 @@ pub enum SharingRefusal {
     Published { year: i32 },
     /// A reward for a failed owner, or a warning for an excellent one.
     OutcomeGrade,
+    /// A cross-region exchange step says no.
+    Exchange(ExchangeRefusal),
 }
 
 impl From<SharingRefusal> for crate::StoreError {

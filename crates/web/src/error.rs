@@ -333,7 +333,12 @@ mod tests {
         ];
         let mut redemptions = vec![
             D::UnknownVoucher,
-            D::WrongCode { voucher_id: 1, provider_id: 2, tries: 3 },
+            D::WrongCode {
+                kind: innocity_store::sharing::redemption_checks::CodeTries::Voucher,
+                voucher_id: 1,
+                provider_id: 2,
+                tries: 3,
+            },
             D::OrderService { kind: "rd".into() },
             D::Locked {
                 until: NaiveDate::from_ymd_opt(2026, 12, 8)

@@ -240,7 +240,7 @@ pub fn related(enterprise: &[Person], provider: &[Person]) -> Option<Relation> {
 }
 
 /// A programme's money at one moment. Every voucher's value is in exactly one of balance,
-/// pending, redeemed, expired and recovered (clawed back); expired and recovered money returns
+/// pending, redeemed, exchanged, expired and recovered (clawed back); expired and recovered money returns
 /// to the unissued budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Ledger {
@@ -252,6 +252,8 @@ pub struct Ledger {
     pub pending: Money,
     /// Verified (and settled or waiting for the month's batch).
     pub redeemed: Money,
+    /// Spent with providers of partner regions (通用通兑), accepted from their statements.
+    pub exchanged: Money,
     pub expired: Money,
     pub recovered: Money,
 }
@@ -261,10 +263,11 @@ impl Ledger {
     pub fn unissued(&self) -> Money {
         Money(self.budget.fen() - self.issued.fen() + self.expired.fen() + self.recovered.fen())
     }
-    /// The invariants: budget = live issued + unissued; issued = redeemed + pending + expired +
-    /// recovered + balance; nothing negative.
+    /// The invariants: budget = live issued + unissued; issued = redeemed + exchanged + pending
+    /// + expired + recovered + balance; nothing negative.
     pub fn holds(&self) -> bool {
         let parts = self.redeemed.fen()
+            + self.exchanged.fen()
             + self.pending.fen()
             + self.expired.fen()
             + self.recovered.fen()
@@ -276,6 +279,7 @@ impl Ledger {
                 self.balance,
                 self.pending,
                 self.redeemed,
+                self.exchanged,
                 self.expired,
                 self.recovered,
                 self.unissued(),

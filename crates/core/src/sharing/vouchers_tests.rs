@@ -87,15 +87,17 @@ fn the_ledger_balances_and_says_when_it_does_not() {
     let l = Ledger {
         budget: Money(1_000),
         issued: Money(600),
-        balance: Money(100),
+        balance: Money(70),
         pending: Money(50),
         redeemed: Money(300),
+        exchanged: Money(30),
         expired: Money(100),
         recovered: Money(50),
     };
     assert_eq!(l.unissued(), Money(550));
     assert!(l.holds());
-    assert!(!Ledger { balance: Money(101), ..l }.holds(), "a fen too many in the balance");
-    let overissued = Ledger { issued: Money(1_300), balance: Money(800), ..l };
+    assert!(!Ledger { balance: Money(71), ..l }.holds(), "a fen too many in the balance");
+    assert!(!Ledger { exchanged: Money(0), ..l }.holds(), "money spent in a partner region lost");
+    let overissued = Ledger { issued: Money(1_300), balance: Money(770), ..l };
     assert!(!overissued.holds(), "more issued than the budget");
 }

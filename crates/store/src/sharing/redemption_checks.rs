@@ -48,6 +48,34 @@ pub(super) async fn order_fits(
     Ok(())
 }
 
+/// Where a voucher's wrong codes are counted: our own vouchers, or a partner region's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeTries {
+    Voucher,
+    Partner,
+}
+
+impl CodeTries {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Voucher => "voucher_code_tries",
+            Self::Partner => "partner_code_tries",
+        }
+    }
+    fn column(self) -> &'static str {
+        match self {
+            Self::Voucher => "voucher_id",
+            Self::Partner => "partner_voucher_id",
+        }
+    }
+    fn entity(self) -> &'static str {
+        match self {
+            Self::Voucher => "voucher",
+            Self::Partner => "partner_voucher",
+        }
+    }
+}
+
 /// The verification code, tried by a provider that may redeem: each try counted first for this
 /// voucher and provider (the row's lock keeps concurrent tries in turn), refused while locked;
 /// a right code starts the count again. A booking's voucher pays without a typed code.
@@ -55,15 +83,29 @@ pub(super) async fn try_code(tx: &Tx, v: &VoucherRow, r: &Redeem) -> Result<()> 
     if r.booking_id.is_some() && r.code == v.code {
         return Ok(());
     }
-    let key = vec![v.id.into(), r.provider_id.into()];
+    count_try(tx, CodeTries::Voucher, (v.id, r.provider_id), v.code == r.code.trim()).await
+}
+
+/// One try of a code (`right` or not) on the voucher `id` by the provider, counted in `kind`'s
+/// table inside the redemption's write.
+pub(super) async fn count_try(
+    tx: &Tx,
+    kind: CodeTries,
+    (id, provider_id): (i64, i64),
+    right: bool,
+) -> Result<()> {
+    let (table, column) = (kind.table(), kind.column());
+    let key = vec![id.into(), provider_id.into()];
     tx.exec(
-        "INSERT INTO voucher_code_tries (voucher_id, provider_id, tries) VALUES (?, ?, 1) ON CONFLICT (voucher_id, provider_id) DO UPDATE SET tries = voucher_code_tries.tries + 1",
+        &format!("INSERT INTO {table} ({column}, provider_id, tries) VALUES (?, ?, 1) ON CONFLICT ({column}, provider_id) DO UPDATE SET tries = {table}.tries + 1"),
         key.clone(),
     )
     .await?;
     let row = tx
         .query_one(
-            "SELECT tries, locked_until FROM voucher_code_tries WHERE voucher_id = ? AND provider_id = ?",
+            &format!(
+                "SELECT tries, locked_until FROM {table} WHERE {column} = ? AND provider_id = ?"
+            ),
             key.clone(),
         )
         .await?
@@ -74,22 +116,21 @@ pub(super) async fn try_code(tx: &Tx, v: &VoucherRow, r: &Redeem) -> Result<()> 
         let until = tx.clock.local_of_ms(until).unwrap_or_default();
         return Err(RedemptionRefusal::Locked { until }.into());
     }
-    if v.code != r.code.trim() {
-        let (voucher_id, provider_id) = (v.id, r.provider_id);
-        return Err(RedemptionRefusal::WrongCode { voucher_id, provider_id, tries }.into());
+    if !right {
+        return Err(
+            RedemptionRefusal::WrongCode { kind, voucher_id: id, provider_id, tries }.into()
+        );
     }
-    tx.exec(
-        "UPDATE voucher_code_tries SET tries = 0 WHERE voucher_id = ? AND provider_id = ?",
-        key,
-    )
-    .await?;
+    tx.exec(&format!("UPDATE {table} SET tries = 0 WHERE {column} = ? AND provider_id = ?"), key)
+        .await?;
     Ok(())
 }
 
-/// A provider's wrong code, counted (by `try_code`) in the redemption's own write: the last
+/// A provider's wrong code, counted (by `count_try`) in the redemption's own write: the last
 /// allowed one locks the voucher for that provider. Returns the refusal to answer.
 pub(super) async fn wrong_code(
     tx: &Tx,
+    kind: CodeTries,
     (voucher_id, provider_id): (i64, i64),
     tries: i64,
     actor: Actor<'_>,
@@ -99,8 +140,9 @@ pub(super) async fn wrong_code(
     let mut after = serde_json::json!({ "provider_id": provider_id, "tries": tries });
     if tries >= CODE_TRIES {
         let until = tx.clock.now_ms() + CODE_LOCK_MINUTES * 60_000;
+        let (table, column) = (kind.table(), kind.column());
         tx.exec(
-            "UPDATE voucher_code_tries SET tries = 0, locked_until = ? WHERE voucher_id = ? AND provider_id = ?",
+            &format!("UPDATE {table} SET tries = 0, locked_until = ? WHERE {column} = ? AND provider_id = ?"),
             vec![until.into(), voucher_id.into(), provider_id.into()],
         )
         .await?;
@@ -108,6 +150,25 @@ pub(super) async fn wrong_code(
         after["locked_until"] = serde_json::json!(local.to_string());
         answer = RedemptionRefusal::Locked { until: local };
     }
-    super::log(tx, actor, "voucher.wrong_code", "voucher", voucher_id, after).await?;
+    super::log(tx, actor, "voucher.wrong_code", kind.entity(), voucher_id, after).await?;
     Ok(answer)
+}
+
+/// Runs a redemption's write and commits it; a wrong code's count (the only write so far when
+/// it is wrong) is kept and committed whatever is answered.
+pub(super) async fn committing_tries<T>(tx: Tx, actor: Actor<'_>, outcome: Result<T>) -> Result<T> {
+    match outcome {
+        Err(StoreError::Sharing(super::SharingRefusal::Redemption(
+            RedemptionRefusal::WrongCode { kind, voucher_id, provider_id, tries },
+        ))) => {
+            let answer = wrong_code(&tx, kind, (voucher_id, provider_id), tries, actor).await?;
+            tx.commit().await?;
+            Err(answer.into())
+        }
+        Err(e) => Err(e),
+        Ok(row) => {
+            tx.commit().await?;
+            Ok(row)
+        }
+    }
 }

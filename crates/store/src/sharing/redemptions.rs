@@ -21,6 +21,7 @@ pub enum RedemptionRefusal {
     /// The code does not match this voucher: the provider's `tries`-th wrong one in a row
     /// (answered as `UnknownVoucher`, or `Locked`, once counted).
     WrongCode {
+        kind: super::redemption_checks::CodeTries,
         voucher_id: i64,
         provider_id: i64,
         tries: i64,
@@ -324,23 +325,8 @@ async fn provider_may(tx: &Tx, v: &VoucherRow, provider_id: i64) -> Result<()> {
 /// that checks it. Returns the redemption (the first one for a retried key).
 pub async fn redeem(db: &Db, r: &Redeem, actor: Actor<'_>) -> Result<RedemptionRow> {
     let tx = db.begin_write().await?;
-    let row = match redeem_in(&tx, r, actor).await {
-        // the wrong code's count is the only write so far: kept, whatever is answered
-        Err(StoreError::Sharing(SharingRefusal::Redemption(RedemptionRefusal::WrongCode {
-            voucher_id,
-            provider_id,
-            tries,
-        }))) => {
-            let answer =
-                super::redemption_checks::wrong_code(&tx, (voucher_id, provider_id), tries, actor)
-                    .await?;
-            tx.commit().await?;
-            return Err(answer.into());
-        }
-        other => other?,
-    };
-    tx.commit().await?;
-    Ok(row)
+    let outcome = redeem_in(&tx, r, actor).await;
+    super::redemption_checks::committing_tries(tx, actor, outcome).await
 }
 
 /// The voucher an enterprise books with: its own, active, paying for instrument time, and the

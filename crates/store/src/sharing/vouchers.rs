@@ -163,7 +163,7 @@ pub async fn programme(db: &Db, id: i64) -> Result<Option<ProgrammeRow>> {
     db.row(&select::<ProgrammeRow>("WHERE id = ?"), vec![id.into()]).await
 }
 
-async fn programme_in(tx: &Tx, id: i64) -> Result<ProgrammeRow> {
+pub(super) async fn programme_in(tx: &Tx, id: i64) -> Result<ProgrammeRow> {
     tx.row(&select::<ProgrammeRow>("WHERE id = ?"), vec![id.into()])
         .await?
         .ok_or(StoreError::NotFound)
@@ -422,38 +422,39 @@ pub async fn decide_application(
     Ok(Some(voucher))
 }
 
-/// A programme's ledger, summed from its vouchers and redemptions.
+/// A programme's ledger, summed from its vouchers, redemptions and accepted exchange lines in
+/// one statement (one snapshot, whatever is being redeemed meanwhile).
 pub async fn ledger(db: &Db, programme_id: i64) -> Result<Ledger> {
-    let p = programme(db, programme_id).await?.ok_or(StoreError::NotFound)?;
-    let sums = db
-        .read(
-            "SELECT CAST(COALESCE(SUM(value_fen), 0) AS BIGINT), CAST(COALESCE(SUM(balance_fen), 0) AS BIGINT), CAST(COALESCE(SUM(expired_fen), 0) AS BIGINT) FROM vouchers WHERE programme_id = ?",
-            vec![programme_id.into()],
-            |r| Ok((r.int(0)?, r.int(1)?, r.int(2)?)),
-        )
-        .await?;
-    let (issued, balance, expired) = sums.first().copied().unwrap_or_default();
-    let by_status = db
-        .read(
-            "SELECT r.status, CAST(COALESCE(SUM(r.amount_fen), 0) AS BIGINT) FROM voucher_redemptions r JOIN vouchers v ON v.id = r.voucher_id WHERE v.programme_id = ? GROUP BY r.status",
-            vec![programme_id.into()],
-            |r| Ok((r.text(0)?, r.int(1)?)),
-        )
-        .await?;
-    let sum = |statuses: &[&str]| {
-        Money(
-            by_status.iter().filter(|(s, _)| statuses.contains(&s.as_str())).map(|(_, v)| v).sum(),
+    let redeemed = |statuses: &str| {
+        format!(
+            "(SELECT CAST(COALESCE(SUM(r.amount_fen), 0) AS BIGINT) FROM voucher_redemptions r JOIN vouchers v ON v.id = r.voucher_id WHERE v.programme_id = p.id AND r.status IN ({statuses}))"
         )
     };
-    Ok(Ledger {
-        budget: p.programme.budget,
-        issued: Money(issued),
-        balance: Money(balance),
-        pending: sum(&["pending"]),
-        redeemed: sum(&["verified", "settled"]),
-        expired: Money(expired),
-        recovered: sum(&["clawed_back"]),
-    })
+    let sql = format!(
+        "SELECT p.budget_fen, {issued}, {balance}, {expired}, {pending}, {redeemed}, {exchanged}, {recovered} FROM voucher_programmes p WHERE p.id = ?",
+        issued = "(SELECT CAST(COALESCE(SUM(value_fen), 0) AS BIGINT) FROM vouchers WHERE programme_id = p.id)",
+        balance = "(SELECT CAST(COALESCE(SUM(balance_fen), 0) AS BIGINT) FROM vouchers WHERE programme_id = p.id)",
+        expired = "(SELECT CAST(COALESCE(SUM(expired_fen), 0) AS BIGINT) FROM vouchers WHERE programme_id = p.id)",
+        pending = redeemed("'pending'"),
+        redeemed = redeemed("'verified', 'settled'"),
+        exchanged = "(SELECT CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT) FROM exchange_lines l JOIN vouchers v ON v.id = l.voucher_id JOIN exchange_statements s ON s.id = l.statement_id WHERE v.programme_id = p.id AND s.direction = 'owed' AND l.outcome = 'accepted')",
+        recovered = redeemed("'clawed_back'"),
+    );
+    let rows = db
+        .read(&sql, vec![programme_id.into()], |r| {
+            Ok(Ledger {
+                budget: Money(r.int(0)?),
+                issued: Money(r.int(1)?),
+                balance: Money(r.int(2)?),
+                expired: Money(r.int(3)?),
+                pending: Money(r.int(4)?),
+                redeemed: Money(r.int(5)?),
+                exchanged: Money(r.int(6)?),
+                recovered: Money(r.int(7)?),
+            })
+        })
+        .await?;
+    rows.into_iter().next().ok_or(StoreError::NotFound)
 }
 
 /// Records a person of an organisation: the ID number is kept only as a fingerprint and a

@@ -28,6 +28,7 @@ mod audit_anchor;
 mod backup;
 mod carriers;
 mod checks_in_the_write;
+mod exchange;
 mod market;
 mod orgs;
 mod projects_flow;
