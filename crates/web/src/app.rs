@@ -284,7 +284,7 @@ async fn page_not_found(ctx: auth::Ctx) -> Response {
 
 /// The routes that take files: only they accept bodies up to the upload limit, and only from
 /// someone signed in (an anonymous client never gets to hold megabytes of our memory).
-const UPLOAD_ROUTES: [&str; 7] = [
+const UPLOAD_ROUTES: [&str; 11] = [
     "/indicators/upload",
     "/stats/{form}/{period}/orgs/{org}/upload",
     "/calls/{id}/upload",
@@ -292,6 +292,10 @@ const UPLOAD_ROUTES: [&str; 7] = [
     "/projects/{id}/reports/{kind}/{seq}/upload",
     "/services/orders/{id}/report-file",
     "/api/v1/service-orders/{id}/report",
+    "/vouchers/partners/{id}/roster",
+    "/vouchers/partners/{id}/inbox",
+    "/api/v1/voucher-partners/{id}/roster",
+    "/api/v1/voucher-partners/{id}/inbox",
 ];
 
 /// Whether the request carries a live session or API token.

@@ -373,7 +373,28 @@ mod tests {
             .into_iter()
             .map(R::Voucher)
             .chain(redemptions.into_iter().map(R::Redemption))
+            .chain(exchange_refusals().into_iter().map(R::Exchange))
             .collect()
+    }
+
+    /// Every refusal of the cross-region exchange.
+    fn exchange_refusals() -> Vec<innocity_store::sharing::ExchangeRefusal> {
+        use innocity_core::sharing::exchange::FileError as F;
+        use innocity_store::sharing::ExchangeRefusal as X;
+        vec![
+            X::CodeTaken { code: "DX2026".into() },
+            X::File(F::Syntax { line: 3, column: 5, detail: "expected value".into() }),
+            X::File(F::Format { found: "reply".into() }),
+            X::File(F::Signature),
+            X::Programme { expected: "DX2026".into(), found: "BY2026".into() },
+            X::RosterVoucher { line: 2, number: "DX2026-000002".into() },
+            X::Lines,
+            X::Month { month: "2026-13".into() },
+            X::MonthTaken { month: "2026-11".into() },
+            X::NothingToClaim { month: "2026-11".into() },
+            X::NotOurStatement,
+            X::Replied,
+        ]
     }
 
     fn every_refusal() -> Vec<StoreError> {

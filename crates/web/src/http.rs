@@ -84,6 +84,8 @@ pub async fn read_upload(ctx: &Ctx, req: axum::extract::Request) -> AppResult<(S
 pub enum TableCell {
     Text(String),
     Wan(i64),
+    /// Money in fen shown in 元 to the fen (statements, invoices).
+    Yuan(i64),
     Int(i64),
     /// A measure to one decimal (hours, shares in %, scores).
     Real(f64),
@@ -124,6 +126,12 @@ pub fn tables(
                             r as u32 + 1,
                             c as u16,
                             *fen as f64 / 1_000_000.0,
+                            &money,
+                        )?,
+                        TableCell::Yuan(fen) => ws.write_number_with_format(
+                            r as u32 + 1,
+                            c as u16,
+                            *fen as f64 / 100.0,
                             &money,
                         )?,
                         TableCell::Int(n) => ws.write_number(r as u32 + 1, c as u16, *n as f64)?,

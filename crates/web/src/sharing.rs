@@ -8,6 +8,8 @@ mod catalogue;
 mod editing;
 mod evaluation;
 mod evaluation_api;
+mod exchange;
+mod exchange_api;
 mod orders;
 mod owner;
 mod provider_desk;
@@ -22,6 +24,8 @@ pub use booking::CancelInput;
 pub use editing::{__path_api_update, ApiInstrumentUpdate, api_update};
 pub use evaluation::OutcomeInput;
 pub use evaluation_api::*;
+pub use exchange::{ClaimInput, PartnerInput};
+pub use exchange_api::*;
 pub use orders::StepInput;
 pub use owner::{BlackoutInput, CloseInput, DecideInput, StatusInput};
 pub use provider_desk::ActiveInput;
@@ -129,6 +133,34 @@ fn voucher_routes() -> axum::Router<AppState> {
         .route("/vouchers/applications/{id}/decide", post(vouchers::decide))
         .route("/vouchers/redemptions/{id}/verify", post(vouchers::verify))
         .route("/vouchers/redemptions/{id}/claw-back", post(vouchers::claw_back))
+        .route("/vouchers/partners", get(exchange::partners).post(exchange::add))
+        .route("/vouchers/partners/{id}", get(exchange::view))
+        .route("/vouchers/partners/{id}/roster.json", get(exchange::roster))
+        .route("/vouchers/partners/{id}/roster", post(exchange::import_roster))
+        .route("/vouchers/partners/{id}/inbox", post(exchange::inbox))
+        .route("/vouchers/partners/{id}/claims", post(exchange::claim))
+        .route("/vouchers/partner-redemptions/{id}/verify", post(exchange::verify))
+        .route("/vouchers/exchange/{id}", get(exchange::statement))
+        .route("/vouchers/exchange/{id}/file.json", get(exchange::statement_file))
+        .route("/vouchers/exchange/{id}/lines.xlsx", get(exchange::statement_xlsx))
+        .route(
+            "/api/v1/voucher-partners",
+            get(exchange_api::api_partners).post(exchange_api::api_add_partner),
+        )
+        .route("/api/v1/voucher-partners/{id}", get(exchange_api::api_partner_detail))
+        .route(
+            "/api/v1/voucher-partners/{id}/roster",
+            get(exchange_api::api_roster).put(exchange_api::api_import_roster),
+        )
+        .route("/api/v1/voucher-partners/{id}/claims", post(exchange_api::api_claim))
+        .route("/api/v1/voucher-partners/{id}/inbox", post(exchange_api::api_inbox))
+        .route("/api/v1/exchange-statements/{id}", get(exchange_api::api_statement_detail))
+        .route("/api/v1/exchange-statements/{id}/file", get(exchange_api::api_statement_file))
+        .route(
+            "/api/v1/partner-redemptions",
+            get(exchange_api::api_my_partner_redemptions).post(exchange_api::api_redeem_partner),
+        )
+        .route("/api/v1/partner-redemptions/{id}/verify", post(exchange_api::api_verify_partner))
         .route("/vouchers/mine", get(voucher_use::mine))
         .route("/vouchers/redeem", get(voucher_use::redeem_form).post(voucher_use::redeem))
         .route(

@@ -178,8 +178,20 @@ pub enum FileError {
     Format { found: String },
     /// The signature does not match under this partner's key (changed, or not from the partner).
     Signature,
-    /// Made by or for another programme than this partnership's (`found`).
-    Programme { found: String },
+}
+
+/// Which kind of exchange file the bytes are (not yet checked further).
+pub fn kind_of(bytes: &[u8]) -> Result<Kind, FileError> {
+    let probe: serde_json::Value = serde_json::from_slice(bytes).map_err(syntax)?;
+    let format = probe.get("format").and_then(|f| f.as_str()).unwrap_or_default();
+    let kind = probe.get("kind").cloned().map(serde_json::from_value::<Kind>);
+    match kind {
+        Some(Ok(kind)) if format == FORMAT => Ok(kind),
+        _ => {
+            let found = probe.get("kind").and_then(|k| k.as_str()).unwrap_or(format);
+            Err(FileError::Format { found: found.to_string() })
+        }
+    }
 }
 
 /// Reads a file of the expected kind, signed under `key`.
@@ -187,12 +199,10 @@ pub fn read<T>(bytes: &[u8], kind: Kind, key: &str) -> Result<T, FileError>
 where
     T: Signed + Clone + for<'de> Deserialize<'de>,
 {
-    let probe: serde_json::Value = serde_json::from_slice(bytes).map_err(syntax)?;
-    let format = probe.get("format").and_then(|f| f.as_str()).unwrap_or_default();
-    let found_kind = probe.get("kind").cloned().map(serde_json::from_value::<Kind>);
-    if format != FORMAT || !matches!(found_kind, Some(Ok(k)) if k == kind) {
-        let found = probe.get("kind").and_then(|k| k.as_str()).unwrap_or(format);
-        return Err(FileError::Format { found: found.to_string() });
+    let found = kind_of(bytes)?;
+    if found != kind {
+        let found = serde_json::to_value(found).ok().and_then(|v| v.as_str().map(String::from));
+        return Err(FileError::Format { found: found.unwrap_or_default() });
     }
     let file: T = serde_json::from_slice(bytes).map_err(syntax)?;
     if signature_of(&file, key) != file.signature() {

@@ -27,8 +27,8 @@ fn statement() -> Statement {
         from: "DX2026".into(),
         to: "LZ2026".into(),
         month: "2026-11".into(),
-        lines: vec![line(1, "LZ2026-000001", 10_000_00, 5_000_00)],
-        total_fen: 5_000_00,
+        lines: vec![line(1, "LZ2026-000001", 1_000_000, 500_000)],
+        total_fen: 500_000,
         signature: String::new(),
     }
 }
@@ -91,7 +91,7 @@ fn facts() -> VoucherFacts {
     VoucherFacts {
         active: true,
         expires_on: day("2026-12-31"),
-        balance: Money(20_000_00),
+        balance: Money(2_000_000),
         copay_percent: 50,
         services: vec!["testing".into(), "instrument".into()],
     }
@@ -99,7 +99,7 @@ fn facts() -> VoucherFacts {
 
 #[test]
 fn each_line_is_checked_by_the_voucher_s_own_rules_boundaries_first() {
-    let ok = line(1, "LZ2026-000001", 10_000_00, 5_000_00);
+    let ok = line(1, "LZ2026-000001", 1_000_000, 500_000);
     assert_eq!(check_line(&ok, Some(&facts()), false), Ok(()));
     assert_eq!(check_line(&ok, None, false), Err(Mismatch::UnknownVoucher));
     assert_eq!(check_line(&ok, Some(&facts()), true), Err(Mismatch::Repeated));
@@ -113,16 +113,16 @@ fn each_line_is_checked_by_the_voucher_s_own_rules_boundaries_first() {
     let other = StatementLine { service: "rd_design".into(), ..ok.clone() };
     assert_eq!(check_line(&other, Some(&facts()), false), Err(Mismatch::Service));
     // co-payment 50%: exactly half is fine, a fen more is not
-    let over = line(1, "LZ2026-000001", 10_000_00, 5_000_01);
+    let over = line(1, "LZ2026-000001", 1_000_000, 500_001);
     assert_eq!(check_line(&over, Some(&facts()), false), Err(Mismatch::Copay));
     for (total, amount) in [(100, 0), (100, -1), (100, 101)] {
         let bad = line(1, "LZ2026-000001", total, amount);
         assert_eq!(check_line(&bad, Some(&facts()), false), Err(Mismatch::Amount));
     }
     // balance: exactly the balance is fine, a fen more is not
-    let exact = VoucherFacts { balance: Money(5_000_00), ..facts() };
+    let exact = VoucherFacts { balance: Money(500_000), ..facts() };
     assert_eq!(check_line(&ok, Some(&exact), false), Ok(()));
-    let short = VoucherFacts { balance: Money(4_999_99), ..facts() };
+    let short = VoucherFacts { balance: Money(499_999), ..facts() };
     assert_eq!(check_line(&ok, Some(&short), false), Err(Mismatch::Balance));
     for m in Mismatch::ALL {
         assert_eq!(Mismatch::parse(m.code()), Some(m));

@@ -456,6 +456,10 @@ pub async fn partner_redemptions(
     .await
 }
 
+pub async fn partner_redemption(db: &Db, id: i64) -> Result<Option<PartnerRedemptionRow>> {
+    db.row(&select::<PartnerRedemptionRow>("WHERE r.id = ?"), vec![id.into()]).await
+}
+
 async fn load(tx: &Tx, id: i64) -> Result<PartnerRedemptionRow> {
     tx.row(&select::<PartnerRedemptionRow>("WHERE r.id = ?"), vec![id.into()])
         .await?

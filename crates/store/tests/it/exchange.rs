@@ -128,7 +128,15 @@ async fn a_voucher_of_city_a_is_spent_in_city_b_claimed_checked_and_answered() {
             .await;
     refused!(beyond, StoreError::Sharing(SharingRefusal::Redemption(R::Balance { .. })));
     sharing::verify_partner(b, r.id, true, "", ACTOR).await.unwrap();
+    b_claims_a_checks_and_replies((a, in_a, programme_a), (b, in_b)).await;
+}
 
+/// B claims the month's verified redemption; A imports the claim (a changed one refused, the
+/// same one twice refused), its voucher and ledger take it; A's reply closes B's claim.
+async fn b_claims_a_checks_and_replies(
+    (a, in_a, programme_a): (&Db, i64, i64),
+    (b, in_b): (&Db, i64),
+) {
     // B claims the month; A imports the claim
     let month = b.clock.today().format("%Y-%m").to_string();
     let claim_row = st::make_claim(b, in_b, &month, ACTOR).await.unwrap();

@@ -383,6 +383,7 @@ pub fn sharing(r: &SharingRefusal) -> Message {
             ("sharing.eval.err.published", vec![year.to_string()])
         }
         SharingRefusal::OutcomeGrade => ("sharing.eval.err.outcome", vec![]),
+        SharingRefusal::Exchange(x) => exchange(x),
         SharingRefusal::ProviderState { from } => (
             if *from == "registered" {
                 "provider.err.already_registered"
@@ -391,6 +392,29 @@ pub fn sharing(r: &SharingRefusal) -> Message {
             },
             vec![],
         ),
+    }
+}
+
+fn exchange(x: &innocity_store::sharing::ExchangeRefusal) -> Message {
+    use innocity_core::sharing::exchange::FileError as F;
+    use innocity_store::sharing::ExchangeRefusal as X;
+    match x {
+        X::CodeTaken { code } => ("exchange.err.code_taken", vec![code.clone()]),
+        X::File(F::Syntax { line, column, .. }) => {
+            ("exchange.err.syntax", vec![line.to_string(), column.to_string()])
+        }
+        X::File(F::Format { found }) => ("exchange.err.format", vec![found.clone()]),
+        X::File(F::Signature) => ("exchange.err.signature", vec![]),
+        X::Programme { found, .. } => ("exchange.err.programme", vec![found.clone()]),
+        X::RosterVoucher { line, number } => {
+            ("exchange.err.roster_voucher", vec![line.to_string(), number.clone()])
+        }
+        X::Lines => ("exchange.err.lines", vec![]),
+        X::Month { month } => ("exchange.err.month", vec![month.clone()]),
+        X::MonthTaken { month } => ("exchange.err.month_taken", vec![month.clone()]),
+        X::NothingToClaim { month } => ("exchange.err.nothing", vec![month.clone()]),
+        X::NotOurStatement => ("exchange.err.not_ours", vec![]),
+        X::Replied => ("exchange.err.replied", vec![]),
     }
 }
 

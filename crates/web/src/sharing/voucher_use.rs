@@ -143,6 +143,7 @@ struct RedeemPage {
     key: String,
     error: String,
     lines: Vec<RedemptionLine>,
+    partner_lines: Vec<RedemptionLine>,
 }
 
 /// A provider's redemption as typed. Amounts in 元.
@@ -195,6 +196,11 @@ async fn redeem_page(
             .into_iter()
             .map(|r| redemption_line(lang, r))
             .collect(),
+        partner_lines: store::partner_redemptions(&state.db, 0, provider)
+            .await?
+            .into_iter()
+            .map(|r| super::exchange::partner_redemption_line(lang, r))
+            .collect(),
     })
 }
 
@@ -226,12 +232,8 @@ pub async fn redeem_form(
     Ok(render(&redeem_page(&state, &a.ctx, provider, form, String::new()).await?))
 }
 
-pub async fn redeem_as(
-    state: &AppState,
-    ctx: &Ctx,
-    p: &Principal,
-    input: &RedeemInput,
-) -> AppResult<store::RedemptionRow> {
+/// The redemption as typed, checked field by field.
+fn redeem_input(ctx: &Ctx, p: &Principal, input: &RedeemInput) -> AppResult<Redeem> {
     let provider = organisation(ctx, p)?;
     let yuan = |field: &str, text: &str| {
         Money::parse(text, Unit::Yuan).map_err(|_| {
@@ -266,7 +268,30 @@ pub async fn redeem_as(
         let msg = crate::i18n::t(ctx.lang, "err.required").to_string();
         return Err(crate::subjects::api::invalid(ctx, vec![("evidence".into(), msg)]));
     }
+    Ok(r)
+}
+
+pub async fn redeem_as(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    input: &RedeemInput,
+) -> AppResult<store::RedemptionRow> {
+    let r = redeem_input(ctx, p, input)?;
     store::redeem(&state.db, &r, ctx.actor()).await.map_err(|e| refused_on(ctx, "number", e))
+}
+
+/// A partner region's voucher redeemed here (通用通兑): the same form, the partner's rules.
+pub async fn redeem_partner_as(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    input: &RedeemInput,
+) -> AppResult<store::PartnerRedemptionRow> {
+    let r = redeem_input(ctx, p, input)?;
+    store::redeem_partner(&state.db, &r, ctx.actor())
+        .await
+        .map_err(|e| refused_on(ctx, "number", e))
 }
 
 pub async fn redeem(
@@ -276,8 +301,14 @@ pub async fn redeem(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let input: RedeemInput = parse_form(ctx, &body)?;
-    match redeem_as(&state, ctx, &a.principal, &input).await {
-        Ok(_) => Ok(Redirect::to("/vouchers/redeem#redemptions").into_response()),
+    // one form for both: a partner region's voucher goes by the partner's roster
+    let done = if store::is_partner_voucher(&state.db, &input.number).await? {
+        redeem_partner_as(&state, ctx, &a.principal, &input).await.map(|_| "#partner-redemptions")
+    } else {
+        redeem_as(&state, ctx, &a.principal, &input).await.map(|_| "#redemptions")
+    };
+    match done {
+        Ok(anchor) => Ok(Redirect::to(&format!("/vouchers/redeem{anchor}")).into_response()),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let provider = organisation(ctx, &a.principal)?;
             let words = e.fields.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>().join(" ");

@@ -168,6 +168,7 @@ pub fn ledger_lines(lang: Lang, l: &Ledger) -> Vec<LedgerLine> {
         ("voucher.l.balance", l.balance),
         ("voucher.l.pending", l.pending),
         ("voucher.l.redeemed", l.redeemed),
+        ("voucher.l.exchanged", l.exchanged),
         ("voucher.l.expired", l.expired),
         ("voucher.l.recovered", l.recovered),
     ]

@@ -39,10 +39,12 @@ pub struct ApiProgramme {
     pub balance_fen: i64,
     pub pending_fen: i64,
     pub redeemed_fen: i64,
+    /// Spent with providers of partner regions (通用通兑), accepted from their statements.
+    pub exchanged_fen: i64,
     pub expired_fen: i64,
     pub recovered_fen: i64,
-    /// Whether budget = live issued + unissued and issued = redeemed + pending + expired +
-    /// recovered + balance.
+    /// Whether budget = live issued + unissued and issued = redeemed + exchanged + pending +
+    /// expired + recovered + balance.
     pub balanced: bool,
 }
 
@@ -67,6 +69,7 @@ async fn api_programme_of(state: &AppState, p: &ProgrammeRow) -> AppResult<ApiPr
         balance_fen: l.balance.fen(),
         pending_fen: l.pending.fen(),
         redeemed_fen: l.redeemed.fen(),
+        exchanged_fen: l.exchanged.fen(),
         expired_fen: l.expired.fen(),
         recovered_fen: l.recovered.fen(),
         balanced: l.holds() && l.unissued() == p.unissued(),

@@ -53,6 +53,7 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/vouchers", vec!["admin", "bureau"]),
         ("/vouchers/mine", vec!["orgadmin", "orgadmin2"]),
         ("/vouchers/redeem", vec!["orgadmin", "orgadmin2", "provider"]),
+        ("/vouchers/partners", vec!["admin", "bureau"]),
         ("/providers/mine", vec!["orgadmin", "orgadmin2", "provider"]),
         ("/providers/registry", vec!["admin", "bureau"]),
         ("/services/orders", vec!["orgadmin", "member", "orgadmin2"]),

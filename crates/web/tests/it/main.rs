@@ -9,6 +9,7 @@ mod access;
 mod accounts;
 mod api;
 mod edge;
+mod exchange;
 mod experts;
 mod experts_rounds;
 mod indicators;
