@@ -145,7 +145,7 @@ async fn the_roster_goes_to_b_and_b_s_lab_redeems(c: &Cities) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), "/vouchers/redeem#partner-redemptions");
     let mine = json(
-        &b,
+        b,
         "GET",
         "/api/v1/partner-redemptions",
         Some(&bearer(b, "lab").await),
@@ -191,7 +191,7 @@ async fn b_claims_the_month_and_a_replies(c: &Cities) {
     let view = a.get(&bureau_a, &format!("/vouchers/{programme_a}")).await;
     assert!(view.body.contains("异地通兑") && view.body.contains("账实相符"), "{}", view.body);
     let p = json(
-        &a,
+        a,
         "GET",
         &format!("/api/v1/voucher-programmes/{programme_a}"),
         Some(&token_a),
@@ -209,7 +209,7 @@ async fn b_claims_the_month_and_a_replies(c: &Cities) {
     assert!(closed.body.contains("已回执") || closed.body.contains("700.00"), "{}", closed.body);
     let statement = claim_page.rsplit('/').next().unwrap();
     let detail = json(
-        &b,
+        b,
         "GET",
         &format!("/api/v1/exchange-statements/{statement}"),
         Some(&token_b),
