@@ -108,6 +108,11 @@ async fn seed_the_rest(
         "创新券 / vouchers: {} 个年度计划 programmes, {} 张创新券 vouchers, {} 笔兑付 redemptions",
         vo.programmes, vo.vouchers, vo.redemptions
     );
+    let ex = demo::exchange::seed_exchange(db).await.map_err(|e| format!("demo exchange: {e}"))?;
+    println!(
+        "通用通兑 / cross-region: {} 张合作地区创新券 partner vouchers, {} 笔本地兑付 redemptions, {} 份对账单 statements",
+        ex.partner_vouchers, ex.redemptions, ex.statements
+    );
     demo::count_subjects(db).await.map_err(|e| format!("demo subject counts: {e}"))?;
     Ok(s)
 }
