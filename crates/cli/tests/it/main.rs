@@ -8,6 +8,7 @@
 mod common;
 
 mod browser;
+mod exchange;
 mod market;
 mod ops;
 mod providers;
