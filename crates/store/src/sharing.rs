@@ -14,6 +14,7 @@ pub mod providers;
 pub mod redemption_checks;
 pub mod redemptions;
 pub mod registers;
+pub mod relations;
 pub mod vouchers;
 
 pub use bookings::*;
@@ -22,6 +23,7 @@ pub use instruments::*;
 pub use orders::*;
 pub use providers::*;
 pub use redemptions::*;
+pub use relations::*;
 pub use vouchers::*;
 
 use innocity_core::sharing::booking::BookingRefusal;

@@ -330,6 +330,7 @@ mod tests {
             V::Decided,
             V::Reason,
             V::IdNumber,
+            V::PersonRecorded,
         ];
         let mut redemptions = vec![
             D::UnknownVoucher,

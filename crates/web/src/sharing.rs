@@ -15,6 +15,7 @@ mod owner;
 mod provider_desk;
 mod providers;
 mod providers_api;
+mod relations;
 mod voucher_use;
 mod vouchers;
 mod vouchers_api;
@@ -31,6 +32,10 @@ pub use owner::{BlackoutInput, CloseInput, DecideInput, StatusInput};
 pub use provider_desk::ActiveInput;
 pub use providers::ProviderDecision;
 pub use providers_api::*;
+pub use relations::{
+    __path_api_add_relation, __path_api_relations, __path_api_remove_relation, ApiRelation,
+    RelationInput, api_add_relation, api_relations, api_remove_relation,
+};
 pub use voucher_use::{ApplyInput, RedeemInput};
 pub use vouchers::{GrantInput, ReasonInput, SettleInput, VerifyInput};
 pub use vouchers_api::*;
@@ -161,6 +166,16 @@ fn voucher_routes() -> axum::Router<AppState> {
             get(exchange_api::api_my_partner_redemptions).post(exchange_api::api_redeem_partner),
         )
         .route("/api/v1/partner-redemptions/{id}/verify", post(exchange_api::api_verify_partner))
+        .route("/orgs/{id}/relations", get(relations::page).post(relations::add))
+        .route("/orgs/{id}/relations/{person}/remove", post(relations::remove))
+        .route(
+            "/api/v1/organisations/{id}/relations",
+            get(relations::api_relations).post(relations::api_add_relation),
+        )
+        .route(
+            "/api/v1/organisations/{id}/relations/{person}",
+            axum::routing::delete(relations::api_remove_relation),
+        )
         .route("/vouchers/mine", get(voucher_use::mine))
         .route("/vouchers/redeem", get(voucher_use::redeem_form).post(voucher_use::redeem))
         .route(

@@ -6,7 +6,7 @@
 //! from the partner in a monthly statement (`exchange_statements`).
 use super::redemption_checks::{CodeTries, committing_tries, count_try};
 use super::redemptions::{Redeem, RedemptionRefusal};
-use super::vouchers::people_of;
+use super::relations::people_of;
 use super::{SharingRefusal, log};
 use crate::db::{Db, Result, StoreError, Tx};
 use crate::orgs::Actor;

@@ -4,7 +4,8 @@
 //! (back to the budget), and claws back a fraudulent redemption with a credit record. Every step
 //! is one write: the balance can never go below zero (checked in the write and by the table's
 //! constraint) and a retried request (the same key) is answered with the first redemption.
-use super::vouchers::{ProgrammeRow, people_of};
+use super::relations::people_of;
+use super::vouchers::ProgrammeRow;
 use super::{SharingRefusal, log};
 use crate::db::{Db, Result, StoreError, Tx};
 use crate::orgs::Actor;

@@ -1,14 +1,13 @@
 //! Innovation voucher programmes: the bureau opens one with its budget and caps; an eligible
 //! enterprise applies; the bureau grants a quota and the voucher is issued (numbered, with a
-//! verification code) in the same write, never beyond the budget. The people of organisations
-//! (legal representatives, shareholders, staff) are recorded here for the relatedness check.
+//! verification code) in the same write, never beyond the budget.
 use super::{SharingRefusal, log};
 use crate::db::{Db, Result, StoreError, Tx};
 use crate::orgs::Actor;
 use crate::rows::{Fields, FromRow, columns, select};
 use chrono::NaiveDate;
 use innocity_core::projects::money::Money;
-use innocity_core::sharing::vouchers::{Eligibility, Ledger, Person, Programme, Standing, number};
+use innocity_core::sharing::vouchers::{Eligibility, Ledger, Programme, number};
 
 /// Why a voucher change is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +48,8 @@ pub enum VoucherRefusal {
     Reason,
     /// An ID number that is not one (18 characters with a valid check).
     IdNumber,
+    /// The person is recorded in this standing for the organisation already.
+    PersonRecorded,
 }
 
 impl From<VoucherRefusal> for StoreError {
@@ -455,58 +456,4 @@ pub async fn ledger(db: &Db, programme_id: i64) -> Result<Ledger> {
         })
         .await?;
     rows.into_iter().next().ok_or(StoreError::NotFound)
-}
-
-/// Records a person of an organisation: the ID number is kept only as a fingerprint and a
-/// masked copy.
-pub async fn add_person(
-    db: &Db,
-    organisation_id: i64,
-    name: &str,
-    id_number: &str,
-    standing: Standing,
-    actor: Actor<'_>,
-) -> Result<i64> {
-    let id_number = id_number.trim().to_uppercase();
-    if !crate::projects::id_number_ok(&id_number) || name.trim().is_empty() {
-        return Err(VoucherRefusal::IdNumber.into());
-    }
-    let masked = format!("{}**********{}", &id_number[..4], &id_number[14..]);
-    let tx = db.begin_write().await?;
-    let id = tx
-        .insert(
-            "INSERT INTO organisation_people (organisation_id, name, fingerprint, masked_id, standing, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            vec![organisation_id.into(), name.trim().into(), fingerprint(&id_number).into(), masked.clone().into(), standing.code().into(), actor.username.into(), tx.clock.now_ms().into()],
-        )
-        .await?;
-    let after = serde_json::json!({ "organisation_id": organisation_id, "name": name.trim(), "id": masked, "standing": standing.code() });
-    log(&tx, actor, "organisation.person", "organisation", organisation_id, after).await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-/// The fingerprint of an ID number (SHA-256): equal numbers match, the number is not kept.
-pub fn fingerprint(id_number: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(format!("innocity-person:{id_number}").as_bytes()))
-}
-
-/// The people of an organisation, for the relatedness check.
-pub(crate) async fn people_of(tx: &Tx, organisation_id: i64) -> Result<Vec<Person>> {
-    let rows = tx
-        .query_all(
-            "SELECT name, fingerprint, standing FROM organisation_people WHERE organisation_id = ?",
-            vec![organisation_id.into()],
-        )
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let standing: String = r.try_get_by_index(2)?;
-            Ok(Person {
-                name: r.try_get_by_index(0)?,
-                fingerprint: r.try_get_by_index(1)?,
-                standing: Standing::parse(&standing).unwrap_or(Standing::Staff),
-            })
-        })
-        .collect()
 }

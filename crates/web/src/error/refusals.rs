@@ -448,6 +448,7 @@ fn voucher(r: &innocity_store::sharing::VoucherRefusal) -> Message {
         V::Decided => ("voucher.err.decided", vec![]),
         V::Reason => ("sharing.err.reason", vec![]),
         V::IdNumber => ("apps.err.id_number", vec![]),
+        V::PersonRecorded => ("relations.err.recorded", vec![]),
     }
 }
 

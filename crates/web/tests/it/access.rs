@@ -12,6 +12,7 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
     let own = t.user_org("orgadmin").await;
     let own_path = format!("/orgs/{own}");
     let own_edit = format!("/orgs/{own}/edit");
+    let own_relations = format!("/orgs/{own}/relations");
     let matrix: Vec<(&str, Vec<&str>)> = vec![
         ("/workspace", ROLES.iter().copied().filter(|r| *r != "public").collect()),
         ("/password", ROLES.iter().copied().filter(|r| *r != "public").collect()),
@@ -28,6 +29,7 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         // orgadmin's own organisation lies in 兰州高新区: zone2 (白银) and other enterprises are refused.
         (&own_path, vec!["admin", "bureau", "zone", "orgadmin", "member"]),
         (&own_edit, vec!["admin", "bureau", "zone", "orgadmin"]),
+        (&own_relations, vec!["admin", "bureau", "zone", "orgadmin"]),
         ("/market/mine", vec!["orgadmin", "member", "orgadmin2"]),
         ("/market/mine/new", vec!["orgadmin", "member", "orgadmin2"]),
         ("/market/registry", vec!["admin", "bureau"]),

@@ -173,6 +173,10 @@ async fn every_api_route_and_every_write_refuses_the_roles_that_must_be_refused(
             format!("/api/v1/organisations/{own}"),
             vec!["admin", "bureau", "zone", "orgadmin", "member"],
         ),
+        (
+            format!("/api/v1/organisations/{own}/relations"),
+            vec!["admin", "bureau", "zone", "orgadmin"],
+        ),
         ("/api/v1/audit".into(), vec!["admin", "bureau"]),
         ("/api/v1/market/my/achievements".into(), vec!["orgadmin", "member", "orgadmin2"]),
         ("/api/v1/market/registry".into(), vec!["admin", "bureau"]),

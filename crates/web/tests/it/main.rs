@@ -17,6 +17,7 @@ mod market;
 mod orgs;
 mod projects;
 mod providers;
+mod relations;
 mod sharing;
 mod sharing_evaluation;
 mod sign_in;
