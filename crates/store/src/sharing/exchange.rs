@@ -6,7 +6,6 @@
 //! from the partner in a monthly statement (`exchange_statements`).
 use super::redemption_checks::{CodeTries, committing_tries, count_try};
 use super::redemptions::{Redeem, RedemptionRefusal};
-use super::relations::people_of;
 use super::{SharingRefusal, log};
 use crate::db::{Db, Result, StoreError, Tx};
 use crate::orgs::Actor;
@@ -16,7 +15,7 @@ use innocity_core::projects::money::Money;
 use innocity_core::sharing::exchange::{
     FORMAT, FileError, Kind, Partner, Roster, RosterVoucher, code_mac, read, sign,
 };
-use innocity_core::sharing::vouchers::{related, voucher_pays};
+use innocity_core::sharing::vouchers::voucher_pays;
 
 /// Why an exchange step is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -534,21 +533,7 @@ async fn redeem_partner_in(tx: &Tx, r: &Redeem, actor: Actor<'_>) -> Result<Part
 /// organisation registered), not the holder itself (same credit code), and — when the holder is
 /// registered here too — no person standing in both.
 async fn provider_may(tx: &Tx, v: &PartnerVoucherRow, provider_id: i64) -> Result<()> {
-    let row = tx
-        .query_one(
-            "SELECT kind, credit_code FROM organisations WHERE id = ?",
-            vec![provider_id.into()],
-        )
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    let kind: String = row.try_get_by_index(0)?;
-    let credit_code: String = row.try_get_by_index(1)?;
-    if !matches!(kind.as_str(), "service_provider" | "university" | "institute" | "hospital") {
-        return Err(RedemptionRefusal::NotProvider.into());
-    }
-    if kind == "service_provider" && !super::is_registered_in(tx, provider_id).await? {
-        return Err(RedemptionRefusal::NotRegistered.into());
-    }
+    let credit_code = super::redemption_checks::redeeming_provider(tx, provider_id).await?;
     if credit_code == v.holder_code {
         return Err(RedemptionRefusal::Related { relation: None }.into());
     }
@@ -560,13 +545,10 @@ async fn provider_may(tx: &Tx, v: &PartnerVoucherRow, provider_id: i64) -> Resul
         .await?
         .map(|r| r.try_get_by_index::<i64>(0))
         .transpose()?;
-    if let Some(holder) = holder_here {
-        let (ours, theirs) = (people_of(tx, holder).await?, people_of(tx, provider_id).await?);
-        if let Some(relation) = related(&ours, &theirs) {
-            return Err(RedemptionRefusal::Related { relation: Some(relation) }.into());
-        }
+    match holder_here {
+        Some(holder) => super::redemption_checks::unrelated(tx, holder, provider_id).await,
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The bureau verifies a pending redemption of a partner's voucher, or rejects it with a reason

@@ -300,35 +300,50 @@ async fn load(tx: &Tx, id: i64) -> Result<StatementRow> {
 /// A claim's file as it was sent (rebuilt from its lines; its signature checked against the one
 /// recorded, so a changed record is never sent as the original).
 pub async fn claim_file(db: &Db, statement_id: i64) -> Result<Statement> {
-    let tx = db.begin_write().await?;
-    let s = load(&tx, statement_id).await?;
-    if s.direction != Direction::Claim {
-        return Err(StoreError::NotFound);
-    }
-    let (partner, key) = partner_in(&tx, s.partner_id).await?;
-    let ours = super::vouchers::programme_in(&tx, partner.programme_id).await?;
-    let rows = tx
-        .rows::<LineRow>(
-            &select::<LineRow>("WHERE statement_id = ? ORDER BY line_no"),
-            vec![statement_id.into()],
-        )
-        .await?;
+    let p = parts(db, statement_id, Direction::Claim).await?;
     let file = Statement {
         format: FORMAT.into(),
         kind: Kind::Statement,
-        from: ours.programme.code,
-        to: partner.code,
-        month: s.month.clone(),
-        lines: rows.iter().map(LineRow::to_line).collect(),
-        total_fen: s.total.fen(),
-        signature: s.signature.clone(),
+        from: p.ours,
+        to: p.theirs,
+        month: p.statement.month.clone(),
+        lines: p.lines.iter().map(LineRow::to_line).collect(),
+        total_fen: p.statement.total.fen(),
+        signature: p.statement.signature.clone(),
     };
-    if signature_of(&file, &key) != s.signature {
+    if signature_of(&file, &p.key) != p.statement.signature {
         return Err(StoreError::Invalid(format!(
             "exchange statement {statement_id} no longer matches its signature"
         )));
     }
     Ok(file)
+}
+
+/// What a file of a statement is made of: the statement, both programmes' codes, the key, the lines.
+struct Parts {
+    statement: StatementRow,
+    ours: String,
+    theirs: String,
+    key: String,
+    lines: Vec<LineRow>,
+}
+
+/// A statement of the direction with what its file needs (not found for the other direction).
+async fn parts(db: &Db, statement_id: i64, direction: Direction) -> Result<Parts> {
+    let tx = db.begin_write().await?;
+    let statement = load(&tx, statement_id).await?;
+    if statement.direction != direction {
+        return Err(StoreError::NotFound);
+    }
+    let (partner, key) = partner_in(&tx, statement.partner_id).await?;
+    let ours = super::vouchers::programme_in(&tx, partner.programme_id).await?;
+    let lines = tx
+        .rows::<LineRow>(
+            &select::<LineRow>("WHERE statement_id = ? ORDER BY line_no"),
+            vec![statement_id.into()],
+        )
+        .await?;
+    Ok(Parts { statement, ours: ours.programme.code, theirs: partner.code, key, lines })
 }
 
 /// Imports the partner's claim on our vouchers. The file is refused whole when it is not the
@@ -439,27 +454,16 @@ async fn take(tx: &Tx, voucher_id: i64, amount: Money) -> Result<()> {
 
 /// Our reply to an owed statement: each line accepted or refused with its reason, signed.
 pub async fn reply_file(db: &Db, statement_id: i64) -> Result<Reply> {
-    let tx = db.begin_write().await?;
-    let s = load(&tx, statement_id).await?;
-    if s.direction != Direction::Owed {
-        return Err(StoreError::NotFound);
-    }
-    let (partner, key) = partner_in(&tx, s.partner_id).await?;
-    let ours = super::vouchers::programme_in(&tx, partner.programme_id).await?;
-    let rows = tx
-        .rows::<LineRow>(
-            &select::<LineRow>("WHERE statement_id = ? ORDER BY line_no"),
-            vec![statement_id.into()],
-        )
-        .await?;
+    let p = parts(db, statement_id, Direction::Owed).await?;
     let mut reply = Reply {
         format: FORMAT.into(),
         kind: Kind::Reply,
-        from: ours.programme.code,
-        to: partner.code,
-        month: s.month,
-        statement: s.signature,
-        lines: rows
+        from: p.ours,
+        to: p.theirs,
+        month: p.statement.month,
+        statement: p.statement.signature,
+        lines: p
+            .lines
             .iter()
             .map(|l| ReplyLine {
                 line: u32::try_from(l.line_no).unwrap_or(u32::MAX),
@@ -468,10 +472,10 @@ pub async fn reply_file(db: &Db, statement_id: i64) -> Result<Reply> {
                 reason: l.reason.clone(),
             })
             .collect(),
-        accepted_fen: s.accepted.fen(),
+        accepted_fen: p.statement.accepted.fen(),
         signature: String::new(),
     };
-    sign(&mut reply, &key);
+    sign(&mut reply, &p.key);
     Ok(reply)
 }
 

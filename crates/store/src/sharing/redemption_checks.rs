@@ -48,6 +48,38 @@ pub(super) async fn order_fits(
     Ok(())
 }
 
+/// The provider may redeem vouchers at all: a service organisation the bureau has registered, or
+/// an owner of instruments (university, institute, hospital). Returns its credit code.
+pub(super) async fn redeeming_provider(tx: &Tx, provider_id: i64) -> Result<String> {
+    let row = tx
+        .query_one(
+            "SELECT kind, credit_code FROM organisations WHERE id = ?",
+            vec![provider_id.into()],
+        )
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let kind: String = row.try_get_by_index(0)?;
+    if !matches!(kind.as_str(), "service_provider" | "university" | "institute" | "hospital") {
+        return Err(RedemptionRefusal::NotProvider.into());
+    }
+    // a service organisation redeems once the bureau has registered it; universities and
+    // institutes redeem as owners of the instruments the voucher paid for
+    if kind == "service_provider" && !super::is_registered_in(tx, provider_id).await? {
+        return Err(RedemptionRefusal::NotRegistered.into());
+    }
+    Ok(row.try_get_by_index(1)?)
+}
+
+/// No person of the records stands in both the enterprise and the provider.
+pub(super) async fn unrelated(tx: &Tx, enterprise_id: i64, provider_id: i64) -> Result<()> {
+    use super::relations::people_of;
+    let (ours, theirs) = (people_of(tx, enterprise_id).await?, people_of(tx, provider_id).await?);
+    match innocity_core::sharing::vouchers::related(&ours, &theirs) {
+        Some(relation) => Err(RedemptionRefusal::Related { relation: Some(relation) }.into()),
+        None => Ok(()),
+    }
+}
+
 /// Where a voucher's wrong codes are counted: our own vouchers, or a partner region's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeTries {

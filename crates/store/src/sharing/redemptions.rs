@@ -4,7 +4,6 @@
 //! (back to the budget), and claws back a fraudulent redemption with a credit record. Every step
 //! is one write: the balance can never go below zero (checked in the write and by the table's
 //! constraint) and a retried request (the same key) is answered with the first redemption.
-use super::relations::people_of;
 use super::vouchers::ProgrammeRow;
 use super::{SharingRefusal, log};
 use crate::db::{Db, Result, StoreError, Tx};
@@ -12,7 +11,7 @@ use crate::orgs::Actor;
 use crate::rows::{Fields, FromRow, columns, select};
 use chrono::NaiveDate;
 use innocity_core::projects::money::Money;
-use innocity_core::sharing::vouchers::{Relation, related, voucher_pays};
+use innocity_core::sharing::vouchers::{Relation, voucher_pays};
 
 /// Why a redemption or a bureau step is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -297,29 +296,11 @@ async fn programme_of(tx: &Tx, id: i64) -> Result<ProgrammeRow> {
 /// Checks the provider may redeem the voucher at all: a provider or instrument owner, not the
 /// enterprise, not related to it.
 async fn provider_may(tx: &Tx, v: &VoucherRow, provider_id: i64) -> Result<()> {
-    let kind = tx
-        .query_one("SELECT kind FROM organisations WHERE id = ?", vec![provider_id.into()])
-        .await?
-        .map(|r| r.try_get_by_index::<String>(0))
-        .transpose()?
-        .ok_or(StoreError::NotFound)?;
-    if !matches!(kind.as_str(), "service_provider" | "university" | "institute" | "hospital") {
-        return Err(RedemptionRefusal::NotProvider.into());
-    }
-    // a service organisation redeems once the bureau has registered it; universities and
-    // institutes redeem as owners of the instruments the voucher paid for
-    if kind == "service_provider" && !super::is_registered_in(tx, provider_id).await? {
-        return Err(RedemptionRefusal::NotRegistered.into());
-    }
+    super::redemption_checks::redeeming_provider(tx, provider_id).await?;
     if provider_id == v.organisation_id {
         return Err(RedemptionRefusal::Related { relation: None }.into());
     }
-    let (ours, theirs) =
-        (people_of(tx, v.organisation_id).await?, people_of(tx, provider_id).await?);
-    if let Some(relation) = related(&ours, &theirs) {
-        return Err(RedemptionRefusal::Related { relation: Some(relation) }.into());
-    }
-    Ok(())
+    super::redemption_checks::unrelated(tx, v.organisation_id, provider_id).await
 }
 
 /// Redeems: every rule checked inside the write, the balance taken down in the same statement

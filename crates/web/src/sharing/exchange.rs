@@ -393,11 +393,7 @@ pub async fn verify_as(
     v: &VerifyInput,
 ) -> AppResult<PartnerRedemptionRow> {
     let id: i64 = id.parse().map_err(|_| ctx.err(AppError::not_found()))?;
-    let ok = match v.decision.as_str() {
-        "verify" => true,
-        "reject" => false,
-        _ => return Err(choose_one(ctx, "decision")),
-    };
+    let ok = v.verifies(ctx)?;
     let row = store::partner_redemption(&state.db, id)
         .await?
         .ok_or_else(|| ctx.err(AppError::not_found()))?;

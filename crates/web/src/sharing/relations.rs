@@ -163,18 +163,24 @@ pub async fn add(
     }
 }
 
+/// Removes a person of the organisation `id` (within the caller's scope); the organisation.
+async fn remove_as(state: &AppState, a: &Auth<EditOrgs>, id: &str, person: &str) -> AppResult<i64> {
+    let ctx = &a.ctx;
+    let org = organisation(state, ctx, &a.principal, id).await?;
+    let person = parse_id(ctx, person)?;
+    store::remove_person(&state.db, org.id, person, ctx.actor())
+        .await
+        .map_err(|e| ctx.err(AppError::from(e)))?;
+    Ok(org.id)
+}
+
 pub async fn remove(
     State(state): State<AppState>,
     a: Auth<EditOrgs>,
     Path((id, person)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let ctx = &a.ctx;
-    let org = organisation(&state, ctx, &a.principal, &id).await?;
-    let person = parse_id(ctx, &person)?;
-    store::remove_person(&state.db, org.id, person, ctx.actor())
-        .await
-        .map_err(|e| ctx.err(AppError::from(e)))?;
-    Ok(Redirect::to(&format!("/orgs/{}/relations", org.id)).into_response())
+    let org = remove_as(&state, &a, &id, &person).await?;
+    Ok(Redirect::to(&format!("/orgs/{org}/relations")).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{id}/relations", params(("id" = i64, Path)), responses((status = 200, body = [ApiRelation]), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
@@ -213,11 +219,6 @@ pub async fn api_remove_relation(
     a: Auth<EditOrgs>,
     Path((id, person)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
-    let ctx = &a.ctx;
-    let org = organisation(&state, ctx, &a.principal, &id).await?;
-    let person = parse_id(ctx, &person)?;
-    store::remove_person(&state.db, org.id, person, ctx.actor())
-        .await
-        .map_err(|e| ctx.err(AppError::from(e)))?;
+    remove_as(&state, &a, &id, &person).await?;
     Ok(StatusCode::NO_CONTENT)
 }

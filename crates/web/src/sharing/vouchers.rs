@@ -346,18 +346,22 @@ pub struct VerifyInput {
     pub reason: String,
 }
 
+impl VerifyInput {
+    /// Whether it verifies (or rejects); anything else is named on `decision`.
+    pub fn verifies(&self, ctx: &Ctx) -> AppResult<bool> {
+        match self.decision.as_str() {
+            "verify" => Ok(true),
+            "reject" => Ok(false),
+            _ => Err(super::choose_one(ctx, "decision")),
+        }
+    }
+}
+
 pub async fn verify_as(state: &AppState, ctx: &Ctx, id: &str, v: &VerifyInput) -> AppResult<i64> {
     let id: i64 = id.parse().map_err(|_| ctx.err(AppError::not_found()))?;
     let r =
         store::redemption(&state.db, id).await?.ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let ok = match v.decision.as_str() {
-        "verify" => true,
-        "reject" => false,
-        _ => {
-            let msg = t(ctx.lang, "err.choose").to_string();
-            return Err(crate::subjects::api::invalid(ctx, vec![("decision".into(), msg)]));
-        }
-    };
+    let ok = v.verifies(ctx)?;
     store::verify(&state.db, id, ok, &v.reason, ctx.actor())
         .await
         .map_err(|e| refused_on(ctx, "reason", e))?;
