@@ -219,6 +219,10 @@ async fn the_database_itself_refuses_an_overlapping_hold() {
 #[tokio::test]
 async fn a_booking_goes_from_request_to_its_fee() {
     let t = demo_db(60).await;
+    // the afternoon before, whatever the hour the test runs: a day and eight hours later,
+    // tomorrow afternoon's request has started
+    let afternoon = t.db.clock.today().and_hms_opt(15, 0, 0).unwrap();
+    t.db.clock.advance(afternoon - t.db.clock.now_local());
     let lab = user(&t.db, "lab").await;
     let id = sharing::add_instruments(
         &t.db,

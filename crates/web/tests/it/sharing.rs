@@ -153,6 +153,10 @@ async fn an_enterprise_books_an_instrument_and_the_owner_closes_it_with_the_fee(
 #[tokio::test]
 async fn the_api_books_decides_and_cancels_with_the_pages_checks() {
     let t = Fixture::demo().build().await;
+    // the afternoon before, whatever the hour the test runs: tomorrow 13:00 is then inside the
+    // 24-hour cancellation window
+    let afternoon = t.db.clock.today().and_hms_opt(15, 0, 0).unwrap();
+    t.db.clock.advance(afternoon - t.db.clock.now_local());
     let lab = bearer(&t, "lab").await;
     let mut body = serde_json::json!({
         "code": "LZU-XRD-7", "name": "X射线衍射仪", "category": "analysis", "value_wan": "-1",
