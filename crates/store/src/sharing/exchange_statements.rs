@@ -360,11 +360,7 @@ pub async fn import_owed(
     let (partner, key) = partner_in(&tx, partner_id).await?;
     let file: Statement = read(bytes, Kind::Statement, &key)?;
     let ours = super::vouchers::programme_in(&tx, partner.programme_id).await?;
-    if file.to != ours.programme.code || file.from != partner.code {
-        let found = format!("{} → {}", file.from, file.to);
-        let expected = format!("{} → {}", partner.code, ours.programme.code);
-        return Err(ExchangeRefusal::Programme { expected, found }.into());
-    }
+    from_partner_to_us((&file.from, &file.to), (&partner.code, &ours.programme.code))?;
     if month(&file.month).is_none() {
         return Err(ExchangeRefusal::Month { month: file.month.clone() }.into());
     }
@@ -422,6 +418,15 @@ pub async fn import_owed(
     let row = load(&tx, id).await?;
     tx.commit().await?;
     Ok(row)
+}
+
+/// A file from the partner must name it as the sender and our programme as the addressee.
+fn from_partner_to_us((from, to): (&str, &str), (partner, ours): (&str, &str)) -> Result<()> {
+    if from != partner || to != ours {
+        let (expected, found) = (format!("{partner} → {ours}"), format!("{from} → {to}"));
+        return Err(ExchangeRefusal::Programme { expected, found }.into());
+    }
+    Ok(())
 }
 
 /// Whether a request key was accepted in an earlier statement of this partner's.
@@ -492,11 +497,7 @@ pub async fn import_reply(
     let (partner, key) = partner_in(&tx, partner_id).await?;
     let reply: Reply = read(bytes, Kind::Reply, &key)?;
     let ours = super::vouchers::programme_in(&tx, partner.programme_id).await?;
-    if reply.from != partner.code || reply.to != ours.programme.code {
-        let found = format!("{} → {}", reply.from, reply.to);
-        let expected = format!("{} → {}", partner.code, ours.programme.code);
-        return Err(ExchangeRefusal::Programme { expected, found }.into());
-    }
+    from_partner_to_us((&reply.from, &reply.to), (&partner.code, &ours.programme.code))?;
     let claim = tx
         .row::<StatementRow>(
             &select::<StatementRow>(

@@ -176,9 +176,7 @@ pub fn partner_redemption_line(lang: Lang, r: PartnerRedemptionRow) -> Redemptio
         evidence: r.evidence,
         status: t(lang, &format!("exchange.r.{}", r.status)).into(),
         status_code: r.status,
-        reason: Mismatch::parse(&r.reason)
-            .map(|m| t(lang, &format!("exchange.m.{}", m.code())).to_string())
-            .unwrap_or(r.reason),
+        reason: reason_text(lang, &r.reason),
     }
 }
 

@@ -5,33 +5,13 @@
 //! money off the voucher, the ledger still 账实相符), and A's reply closes B's claim.
 use crate::common::*;
 use crate::market::{bearer, json};
+use crate::vouchers::{pairs, programme};
 use axum::http::StatusCode;
 
-fn programme(code: &str, t: &TestApp) -> Vec<(&'static str, String)> {
-    let today = t.db.clock.today();
-    vec![
-        ("code", code.into()),
-        ("name", format!("{code} 科技创新券")),
-        ("year", "2026".into()),
-        ("budget_wan", "500".into()),
-        ("per_application_wan", "2".into()),
-        ("per_enterprise_wan", "10".into()),
-        ("copay_percent", "30".into()),
-        ("services", "testing,instrument".into()),
-        ("eligibility", "enterprise".into()),
-        ("valid_from", (today - chrono::Duration::days(10)).to_string()),
-        ("valid_to", (today + chrono::Duration::days(300)).to_string()),
-    ]
-}
-
-fn pairs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
 /// Opens a programme on the bureau's page; its id.
-async fn open(t: &TestApp, code: &str) -> String {
+async fn open(t: &TestApp, code: &'static str) -> String {
     let bureau = t.login("bureau").await;
-    let r = t.post_form(&bureau, "/vouchers", &pairs(&programme(code, t))).await;
+    let r = t.post_form(&bureau, "/vouchers", &pairs(&programme(code, "500", t))).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     r.location().rsplit('/').next().unwrap().to_string()
 }

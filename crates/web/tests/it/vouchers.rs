@@ -10,7 +10,11 @@ async fn count(t: &TestApp, table: &str) -> i64 {
     t.db.read(&format!("SELECT COUNT(*) FROM {table}"), vec![], |r| r.int(0)).await.unwrap()[0]
 }
 
-fn programme(code: &'static str, budget: &'static str, t: &TestApp) -> Vec<(&'static str, String)> {
+pub fn programme(
+    code: &'static str,
+    budget: &'static str,
+    t: &TestApp,
+) -> Vec<(&'static str, String)> {
     let today = t.db.clock.today();
     vec![
         ("code", code.into()),
@@ -27,7 +31,7 @@ fn programme(code: &'static str, budget: &'static str, t: &TestApp) -> Vec<(&'st
     ]
 }
 
-fn pairs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+pub fn pairs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     v.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
