@@ -107,3 +107,13 @@ fn grades_have_their_boundaries_and_ranking_breaks_ties_by_name() {
     let order: Vec<(usize, &str)> = ranked.iter().map(|(r, n, _)| (*r, *n)).collect();
     assert_eq!(order, [(1, "丙"), (2, "乙"), (3, "甲")]);
 }
+
+#[test]
+fn published_figures_read_back_exactly_as_they_were_computed() {
+    // a response time measured to the millisecond is stored as JSON; reading it back must give
+    // the same number to the last bit, or a published year would differ from its own figures
+    let mut f = figures();
+    f.response_hours = vec![2.000_001_944_444_444_6, 7_200_007.0 / 3_600_000.0, 0.1 + 0.2];
+    let text = serde_json::to_string(&f).unwrap();
+    assert_eq!(serde_json::from_str::<OwnerFigures>(&text).unwrap(), f);
+}
