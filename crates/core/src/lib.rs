@@ -5,6 +5,7 @@ pub mod assign;
 pub mod audit;
 pub mod credit;
 pub mod experts;
+pub mod finance;
 pub mod index;
 pub mod indicators;
 pub mod market;
