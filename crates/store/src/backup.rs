@@ -19,6 +19,7 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 mod tables;
 mod tables_exchange;
+mod tables_finance;
 mod tables_market;
 mod tables_sharing;
 mod tables_subjects;

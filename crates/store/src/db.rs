@@ -51,6 +51,8 @@ pub enum StoreError {
     Talent(crate::subjects::talent::TalentRefusal),
     #[error("refused: {0:?}")]
     Sharing(crate::sharing::SharingRefusal),
+    #[error("refused: {0:?}")]
+    Finance(crate::finance::FinanceRefusal),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
     /// A stored value does not read as what its column holds (a date that is no date, JSON

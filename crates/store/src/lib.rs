@@ -10,6 +10,7 @@ pub mod clock;
 pub mod credit;
 pub mod db;
 pub mod experts;
+pub mod finance;
 pub mod indicators;
 pub mod market;
 pub mod migrate;

@@ -117,6 +117,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "cross-region voucher exchange with partner programmes",
         include_str!("../migrations/0033_voucher_exchange.sql"),
     ),
+    (
+        34,
+        "the policy library, its runs' entitlement lists and their payments",
+        include_str!("../migrations/0034_policies.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

@@ -712,6 +712,7 @@ pub(super) fn tables() -> impl Iterator<Item = &'static Table> {
         .chain(super::tables_subjects::SUBJECTS)
         .chain(super::tables_sharing::SHARING)
         .chain(super::tables_exchange::EXCHANGE)
+        .chain(super::tables_finance::FINANCE)
         .chain(AUDIT)
 }
 

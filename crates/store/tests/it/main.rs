@@ -29,6 +29,7 @@ mod backup;
 mod carriers;
 mod checks_in_the_write;
 mod exchange;
+mod finance;
 mod market;
 mod orgs;
 mod projects_flow;
