@@ -116,10 +116,18 @@ pub enum Capability {
     ApplyVouchers,
     /// Redeem innovation vouchers as a provider of the services they buy.
     RedeemVouchers,
+    /// The policy library: policies and their rules, runs, their check, publication, objections
+    /// and payment, and payments made by application.
+    ManagePolicies,
+    /// See what one's enterprise is entitled to under the policies, and why.
+    ReceiveEntitlements,
+    /// Object to one's enterprise's line on a published list and confirm the account it is paid
+    /// into.
+    ClaimEntitlements,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 32] = [
+    pub const ALL: [Capability; 35] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -152,6 +160,9 @@ impl Capability {
         Self::ManageVouchers,
         Self::ApplyVouchers,
         Self::RedeemVouchers,
+        Self::ManagePolicies,
+        Self::ReceiveEntitlements,
+        Self::ClaimEntitlements,
     ];
 }
 
@@ -198,6 +209,9 @@ impl Role {
             ManageVouchers => matches!(self, SystemAdmin | BureauStaff),
             ApplyVouchers => self == OrgAdmin,
             RedeemVouchers => matches!(self, OrgAdmin | ServiceProvider),
+            ManagePolicies => matches!(self, SystemAdmin | BureauStaff),
+            ReceiveEntitlements => matches!(self, OrgAdmin | OrgMember),
+            ClaimEntitlements => self == OrgAdmin,
         }
     }
 }

@@ -229,6 +229,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::market::routes())
         .merge(crate::subjects::routes())
         .merge(crate::sharing::routes())
+        .merge(crate::finance::routes())
         .merge(stats::routes());
     let x_request_id = HeaderName::from_static("x-request-id");
     pages

@@ -459,7 +459,10 @@ caps!(
     BookInstruments,
     ManageVouchers,
     ApplyVouchers,
-    RedeemVouchers
+    RedeemVouchers,
+    ManagePolicies,
+    ReceiveEntitlements,
+    ClaimEntitlements
 );
 
 /// The one gate: a handler taking `Auth<C>` runs only for a signed-in principal whose role

@@ -398,6 +398,38 @@ mod tests {
         ]
     }
 
+    /// The policy library's refusals, every kind of rule problem among them.
+    fn finance_refusals() -> Vec<StoreError> {
+        use innocity_core::finance::policy::{RuleError as E, RulePart};
+        use innocity_store::finance::FinanceRefusal as F;
+        let part = RulePart::Eligible;
+        [
+            F::Required { field: "title" },
+            F::Date { field: "effective_to" },
+            F::CodeTaken { code: "RD-GROWTH".into() },
+            F::Rule(E::Syntax { part, position: 3, message: "unexpected ')'".into() }),
+            F::Rule(E::UnknownFact { part, position: 1, name: "RD".into() }),
+            F::Rule(E::NotAFact { part, position: 1, item: "C{X}".into() }),
+            F::Rule(E::Offset { part, position: 1, offset: -3 }),
+            F::Rule(E::Cap),
+            F::Year { year: 2026 },
+            F::RunExists { run_id: 3 },
+            F::RunStatus { from: "computed".into() },
+            F::SameChecker,
+            F::Reason,
+            F::ObjectionPeriod { until: NaiveDate::from_ymd_opt(2026, 12, 12).unwrap_or_default() },
+            F::NotListed,
+            F::Account,
+            F::PaidAlready {
+                route: "application".into(), reference: "兰科财〔2025〕3号".into()
+            },
+            F::Amount { amount: Money::ZERO },
+        ]
+        .into_iter()
+        .map(StoreError::Finance)
+        .collect()
+    }
+
     fn every_refusal() -> Vec<StoreError> {
         [
             sharing_refusals(),
@@ -408,6 +440,7 @@ mod tests {
             expert_refusals(),
             return_and_credit_refusals(),
             market_refusals(),
+            finance_refusals(),
         ]
         .into_iter()
         .flatten()

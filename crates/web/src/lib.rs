@@ -7,6 +7,7 @@ pub mod auth;
 pub mod blocking;
 pub mod error;
 pub mod experts;
+pub mod finance;
 pub mod guard;
 pub mod home;
 pub mod http;

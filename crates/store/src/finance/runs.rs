@@ -192,6 +192,22 @@ pub async fn assess(
     Ok(listed)
 }
 
+/// One enterprise assessed under the policy's current rule for `year`, entitled or not (its
+/// own view: the programme cap, which depends on the whole list, is not applied); `None` for an
+/// organisation that is no enterprise.
+pub async fn assess_one(
+    db: &Db,
+    policy: &PolicyRow,
+    year: i32,
+    organisation_id: i64,
+) -> Result<Option<Assessment>> {
+    let rule = compiled(db, policy, policy.version).await?;
+    let sources: Vec<_> = rule.reads().iter().map(|(f, _)| f.source).collect();
+    let enterprises = facts::enterprises(db, Some(organisation_id)).await?;
+    let facts = facts::load(db, year, &sources, &enterprises).await?;
+    Ok(facts.get(&organisation_id).map(|f| rule.assess(f)))
+}
+
 /// The list's fingerprint: the policy, its version, the year and each line's enterprise,
 /// route and amount, in order.
 pub fn digest(policy_id: i64, version: i64, year: i32, listed: &[Listed]) -> String {

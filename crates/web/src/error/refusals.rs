@@ -34,6 +34,7 @@ pub fn refusal(e: &StoreError) -> Option<Message> {
         StoreError::Credit(r) => credit(r),
         StoreError::Market(r) => market(r),
         StoreError::Sharing(r) => sharing(r),
+        StoreError::Finance(r) => finance(r),
         _ => return None,
     })
 }
@@ -498,5 +499,42 @@ fn redemption(r: &innocity_store::sharing::RedemptionRefusal) -> Message {
         R::MonthSettled { month } => ("voucher.err.month", vec![month.clone()]),
         R::NothingToSettle { month } => ("voucher.err.nothing", vec![month.clone()]),
         R::Reason => ("sharing.err.reason", vec![]),
+    }
+}
+
+/// The words of a policy-library refusal; a rule's problem names its formula and position.
+pub fn finance(r: &innocity_store::finance::FinanceRefusal) -> Message {
+    use innocity_core::finance::policy::RuleError as E;
+    use innocity_store::finance::FinanceRefusal as F;
+    match r {
+        F::Required { .. } => ("policy.err.required", vec![]),
+        F::Date { .. } => ("policy.err.date_order", vec![]),
+        F::CodeTaken { code } => ("policy.err.code_taken", vec![code.clone()]),
+        // the field the problem is in is named by the form (or the API's `fields`)
+        F::Rule(E::Syntax { position, message, .. }) => {
+            ("policy.err.syntax", vec![position.to_string(), message.clone()])
+        }
+        F::Rule(E::UnknownFact { position, name, .. }) => {
+            ("policy.err.unknown_fact", vec![position.to_string(), name.clone()])
+        }
+        F::Rule(E::NotAFact { position, item, .. }) => {
+            ("policy.err.not_a_fact", vec![position.to_string(), item.clone()])
+        }
+        F::Rule(E::Offset { position, offset, .. }) => {
+            ("policy.err.offset", vec![position.to_string(), offset.to_string()])
+        }
+        F::Rule(E::Cap) => ("policy.err.cap", vec![]),
+        F::Year { year } => ("policy.err.year", vec![year.to_string()]),
+        F::RunExists { run_id } => ("policy.err.run_exists", vec![run_id.to_string()]),
+        F::RunStatus { from } => ("policy.err.run_status", vec![from.clone()]),
+        F::SameChecker => ("policy.err.same_checker", vec![]),
+        F::Reason => ("policy.err.reason", vec![]),
+        F::ObjectionPeriod { until } => ("policy.err.period", vec![day(*until)]),
+        F::NotListed => ("policy.err.not_listed", vec![]),
+        F::Account => ("policy.err.account", vec![]),
+        F::PaidAlready { route, reference } => {
+            ("policy.err.paid_already", vec![route.clone(), reference.clone()])
+        }
+        F::Amount { amount } => ("policy.err.amount", vec![amount.wan_text()]),
     }
 }

@@ -56,17 +56,28 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/vouchers/mine", vec!["orgadmin", "orgadmin2"]),
         ("/vouchers/redeem", vec!["orgadmin", "orgadmin2", "provider"]),
         ("/vouchers/partners", vec!["admin", "bureau"]),
+        ("/finance/policies", ROLES.iter().copied().filter(|r| *r != "public").collect()),
+        ("/finance/policies/new", vec!["admin", "bureau"]),
+        ("/finance/runs", vec!["admin", "bureau"]),
+        ("/finance/mine", vec!["orgadmin", "member", "orgadmin2"]),
         ("/providers/mine", vec!["orgadmin", "orgadmin2", "provider"]),
         ("/providers/registry", vec!["admin", "bureau"]),
         ("/services/orders", vec!["orgadmin", "member", "orgadmin2"]),
         ("/sharing/evaluation", vec!["admin", "bureau"]),
         ("/sharing/evaluation/2026/report.xlsx", vec!["admin", "bureau"]),
     ];
+    pages_refuse_the_roles_not_listed(&t, &matrix).await;
+    public_pages_are_open_to_all(&t).await;
+}
+
+/// Each page of the matrix: anonymous to sign-in, the roles listed 200, every other role 403 with
+/// the message in Chinese.
+async fn pages_refuse_the_roles_not_listed(t: &TestApp, matrix: &[(&str, Vec<&str>)]) {
     let mut sessions = Vec::new();
     for r in ROLES {
         sessions.push((r, t.login(r).await));
     }
-    for (path, allowed) in &matrix {
+    for (path, allowed) in matrix {
         let anon = t.get(&Session::default(), path).await;
         assert_eq!(anon.status, StatusCode::SEE_OTHER, "anonymous {path}");
         assert!(anon.location().starts_with("/login"), "anonymous {path} → {}", anon.location());
@@ -83,7 +94,6 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
             }
         }
     }
-    public_pages_are_open_to_all(&t).await;
 }
 
 /// The pages and API reads everyone may use without signing in.

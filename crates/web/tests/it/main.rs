@@ -12,6 +12,7 @@ mod edge;
 mod exchange;
 mod experts;
 mod experts_rounds;
+mod finance;
 mod indicators;
 mod market;
 mod orgs;

@@ -166,6 +166,19 @@ impl TestApp {
         .await
     }
 
+    /// A JSON write as a signed-in page's script sends it (cookie and CSRF header).
+    pub async fn post_json(&self, s: &Session, uri: &str, body: &serde_json::Value) -> Resp {
+        self.send(
+            Request::post(uri)
+                .header(header::COOKIE, s.cookie_header())
+                .header("x-csrf-token", &s.csrf)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
     /// A file upload as htmx sends it: multipart, the CSRF token in the header.
     pub async fn upload(&self, s: &Session, uri: &str, name: &str, bytes: &[u8]) -> Resp {
         let boundary = "----innocityboundary";

@@ -1,0 +1,145 @@
+//! S&T finance and policy delivery on the web: the policy library (every signed-in user reads
+//! it; the bureau writes policies and their rules), the runs that list who is entitled without
+//! applying (免申即享) with their check, publication and payment, and an enterprise's own view of
+//! what it is entitled to and why. Each page's work is also in `/api/v1`.
+mod library;
+mod library_api;
+mod mine;
+mod runs;
+mod runs_api;
+
+pub use library::PolicyForm;
+pub use library_api::*;
+pub use mine::*;
+pub use runs::{AccountInput, AnswerInput, CheckInput, ObjectionInput};
+pub use runs_api::*;
+
+use crate::app::AppState;
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::i18n::{Lang, t, tf};
+use axum::routing::{get, post};
+use innocity_core::finance::policy::{FactUnit, RuleError, Trace, fact_named};
+use innocity_core::projects::money::Money;
+use innocity_store::StoreError;
+use innocity_store::finance::FinanceRefusal;
+use innocity_store::finance::payments::LineStatus;
+use innocity_store::finance::runs::RunStatus;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/finance/policies", get(library::list).post(library::create))
+        .route("/finance/policies/new", get(library::new_form))
+        .route("/finance/policies/{id}", get(library::view))
+        .route("/finance/policies/{id}/rule", post(library::save_rule))
+        .route("/finance/policies/{id}/run", post(library::run))
+        .route("/finance/policies/{id}/applications", post(library::application))
+        .route("/finance/runs", get(runs::list))
+        .route("/finance/runs/{id}", get(runs::view))
+        .route("/finance/runs/{id}/list.xlsx", get(runs::xlsx))
+        .route("/finance/runs/{id}/check", post(runs::check))
+        .route("/finance/runs/{id}/publish", post(runs::publish))
+        .route("/finance/runs/{id}/pay", post(runs::pay))
+        .route("/finance/runs/{id}/lines/{org}/answer", post(runs::answer))
+        .route("/finance/runs/{id}/objection", post(runs::object))
+        .route("/finance/runs/{id}/account", post(runs::account))
+        .route("/finance/mine", get(mine::page))
+        .route(
+            "/api/v1/policies",
+            get(library_api::api_policies).post(library_api::api_create_policy),
+        )
+        .route("/api/v1/policies/{id}", get(library_api::api_policy_detail))
+        .route("/api/v1/policies/{id}/rule", axum::routing::put(library_api::api_save_rule))
+        .route("/api/v1/policies/{id}/runs", post(library_api::api_run_policy))
+        .route(
+            "/api/v1/policies/{id}/application-payments",
+            post(library_api::api_record_application),
+        )
+        .route("/api/v1/policy-runs/{id}", get(runs_api::api_policy_run))
+        .route("/api/v1/policy-runs/{id}/check", post(runs_api::api_check_run))
+        .route("/api/v1/policy-runs/{id}/publish", post(runs_api::api_publish_run))
+        .route("/api/v1/policy-runs/{id}/pay", post(runs_api::api_pay_run))
+        .route("/api/v1/policy-runs/{id}/lines/{org}/answer", post(runs_api::api_answer_objection))
+        .route("/api/v1/policy-runs/{id}/objection", post(runs_api::api_object))
+        .route("/api/v1/policy-runs/{id}/account", post(runs_api::api_confirm_account))
+        .route("/api/v1/my-entitlements", get(mine::api_my_entitlements))
+}
+
+/// A refusal that concerns a field of the form as a 422 naming it; the others as 409 with their
+/// words.
+pub fn refused_on(ctx: &Ctx, e: StoreError) -> AppError {
+    let field = match &e {
+        StoreError::Finance(FinanceRefusal::Rule(r)) => match r {
+            RuleError::Syntax { part, .. }
+            | RuleError::UnknownFact { part, .. }
+            | RuleError::NotAFact { part, .. }
+            | RuleError::Offset { part, .. } => part.code(),
+            RuleError::Cap => "firm_cap",
+        },
+        StoreError::Finance(FinanceRefusal::Required { field })
+        | StoreError::Finance(FinanceRefusal::Date { field }) => field,
+        StoreError::Finance(FinanceRefusal::Account) => "number",
+        StoreError::Finance(FinanceRefusal::Reason) => "text",
+        _ => return ctx.err(AppError::from(e)),
+    };
+    let words = match &e {
+        StoreError::Finance(r) => refusal_words(ctx.lang, r),
+        _ => String::new(),
+    };
+    crate::subjects::api::invalid(ctx, vec![(field.to_string(), words)])
+}
+
+fn refusal_words(lang: Lang, r: &FinanceRefusal) -> String {
+    let (key, args) = crate::error::refusals::finance(r);
+    tf(lang, key, &args)
+}
+
+/// A fact's value as people read it: 万元 to two places, counts whole, flags 是/否.
+fn fact_value(lang: Lang, unit: FactUnit, value: Option<f64>) -> String {
+    let Some(v) = value else { return t(lang, "policy.trace.none").to_string() };
+    match unit {
+        FactUnit::Wan => format!("{v:.2} {}", t(lang, "policy.wan")),
+        FactUnit::Count => format!("{v:.0}"),
+        FactUnit::Flag if v != 0.0 => t(lang, "policy.yes").to_string(),
+        FactUnit::Flag => t(lang, "policy.no").to_string(),
+    }
+}
+
+/// Why an enterprise is (or is not) entitled, one line per fact read, then the rule's verdict
+/// and the caps that applied.
+pub fn trace_lines(lang: Lang, trace: &Trace, year: i32) -> Vec<String> {
+    let mut out: Vec<String> = trace
+        .facts
+        .iter()
+        .map(|f| {
+            let (name, unit) = fact_named(&f.code)
+                .map_or((f.code.as_str(), FactUnit::Count), |x| {
+                    (lang.pick(x.name_zh, x.name_en), x.unit)
+                });
+            let y = (year + f.offset).to_string();
+            tf(lang, "policy.trace.fact", &[name.into(), y, fact_value(lang, unit, f.value)])
+        })
+        .collect();
+    out.push(
+        t(lang, if trace.eligible { "policy.trace.eligible" } else { "policy.trace.not_eligible" })
+            .into(),
+    );
+    if let Some(fen) = trace.formula_fen {
+        out.push(tf(lang, "policy.trace.formula", &[Money(fen).wan_text()]));
+    }
+    if trace.firm_capped {
+        out.push(t(lang, "policy.trace.firm_capped").into());
+    }
+    if trace.programme_scaled {
+        out.push(t(lang, "policy.trace.scaled").into());
+    }
+    out
+}
+
+pub fn run_status_label(lang: Lang, s: RunStatus) -> &'static str {
+    t(lang, &format!("policy.run.{}", s.code()))
+}
+
+pub fn line_status_label(lang: Lang, s: LineStatus) -> &'static str {
+    t(lang, &format!("policy.line.{}", s.code()))
+}
