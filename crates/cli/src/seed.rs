@@ -113,6 +113,14 @@ async fn seed_the_rest(
         "通用通兑 / cross-region: {} 张合作地区创新券 partner vouchers, {} 笔本地兑付 redemptions, {} 份对账单 statements",
         ex.partner_vouchers, ex.redemptions, ex.statements
     );
+    let po = demo::policies::seed_policies(db).await.map_err(|e| format!("demo policies: {e}"))?;
+    println!(
+        "政策库 / policies: {} 项政策 policies, {} 份免申即享名单 lists, {} 家次企业 entitled, {} 万元",
+        po.policies,
+        po.runs,
+        po.entitled,
+        po.total.wan_text()
+    );
     demo::count_subjects(db).await.map_err(|e| format!("demo subject counts: {e}"))?;
     Ok(s)
 }

@@ -9,6 +9,7 @@ pub mod experts;
 mod indicators;
 pub mod market;
 mod organisations;
+pub mod policies;
 pub mod projects;
 pub mod providers;
 pub mod sharing;

@@ -9,6 +9,7 @@ mod common;
 
 mod browser;
 mod exchange;
+mod finance;
 mod market;
 mod ops;
 mod providers;

@@ -123,6 +123,9 @@ struct MinePage {
     matches: Vec<(ApiPolicyMatch, String)>,
     lines: Vec<MyLine>,
     may_claim: bool,
+    /// The run whose form was refused, and why (field, message).
+    refused_run: i64,
+    errors: Vec<(String, String)>,
 }
 
 fn my_line(lang: Lang, today: chrono::NaiveDate, may_claim: bool, l: ApiMyLine) -> MyLine {
@@ -141,9 +144,30 @@ pub async fn page(
     State(state): State<AppState>,
     a: Auth<ReceiveEntitlements>,
 ) -> AppResult<Response> {
-    let ctx = &a.ctx;
-    let e = entitlements(&state, ctx, &a.principal).await?;
-    let may_claim = a.principal.role.allows(Capability::ClaimEntitlements);
+    Ok(render(&mine_page(&state, &a.ctx, &a.principal, 0, vec![]).await?))
+}
+
+/// The page again with a refused form's messages at its run (a 422 answer).
+pub(super) async fn refused(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    run: i64,
+    errors: Vec<(String, String)>,
+) -> AppResult<Response> {
+    let page = mine_page(state, ctx, p, run, errors).await?;
+    Ok(crate::page::render_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+async fn mine_page(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    refused_run: i64,
+    errors: Vec<(String, String)>,
+) -> AppResult<MinePage> {
+    let e = entitlements(state, ctx, p).await?;
+    let may_claim = p.role.allows(Capability::ClaimEntitlements);
     let today = ctx.today();
     let matches = e
         .matches
@@ -154,7 +178,8 @@ pub async fn page(
         })
         .collect();
     let lines = e.lines.into_iter().map(|l| my_line(ctx.lang, today, may_claim, l)).collect();
-    Ok(render(&MinePage { s: ctx.shell(), year: today.year() - 1, matches, lines, may_claim }))
+    let year = today.year() - 1;
+    Ok(MinePage { s: ctx.shell(), year, matches, lines, may_claim, refused_run, errors })
 }
 
 #[utoipa::path(get, path = "/api/v1/my-entitlements", responses((status = 200, body = ApiMyEntitlements), (status = 403, body = crate::api::ApiError)))]

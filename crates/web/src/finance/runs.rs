@@ -377,8 +377,8 @@ pub async fn object(
     body: axum::body::Bytes,
 ) -> AppResult<Response> {
     let i: ObjectionInput = parse_form(&a.ctx, &body)?;
-    object_as(&state, &a.ctx, &a.principal, &id, &i).await?;
-    Ok(Redirect::to(&format!("/finance/mine#run-{id}")).into_response())
+    let done = object_as(&state, &a.ctx, &a.principal, &id, &i).await;
+    on_my_page(&state, &a, &id, done).await
 }
 
 pub async fn account(
@@ -388,6 +388,23 @@ pub async fn account(
     body: axum::body::Bytes,
 ) -> AppResult<Response> {
     let i: AccountInput = parse_form(&a.ctx, &body)?;
-    account_as(&state, &a.ctx, &a.principal, &id, &i).await?;
-    Ok(Redirect::to(&format!("/finance/mine#run-{id}")).into_response())
+    let done = account_as(&state, &a.ctx, &a.principal, &id, &i).await;
+    on_my_page(&state, &a, &id, done).await
+}
+
+/// Back to the enterprise's page at the run; a refused field shown there, at the run's form.
+async fn on_my_page(
+    state: &AppState,
+    a: &Auth<ClaimEntitlements>,
+    id: &str,
+    done: AppResult<()>,
+) -> AppResult<Response> {
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/finance/mine#run-{id}")).into_response()),
+        Err(e) if e.status == axum::http::StatusCode::UNPROCESSABLE_ENTITY => {
+            let run = parse_id(&a.ctx, id)?;
+            super::mine::refused(state, &a.ctx, &a.principal, run, e.fields.clone()).await
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -1,0 +1,91 @@
+//! 免申即享 in headless Chromium on the demo: the finance office writes a policy (a rule naming
+//! an unknown fact refused at its position, nothing stored), runs it for 2025, a second officer
+//! checks and publishes the list; an enterprise sees what it is entitled to and why, gives a
+//! wrong account number (named) and then a right one — also at a phone's width.
+use crate::common::*;
+
+fn fill_policy(b: &Browser, eligible: &str) {
+    for (field, value) in [
+        ("#code", "PUHUI-2025"),
+        ("#title", "科技型企业普惠性奖励"),
+        ("#issuer", "兰州市科学技术局"),
+        ("#doc_number", "兰科发〔2025〕30号"),
+        ("#body", "对无科研失信记录的科技型企业给予普惠性奖励1.5万元。"),
+        ("#amount", "1.5"),
+        ("#firm_cap", "2"),
+    ] {
+        b.type_into(field, value);
+    }
+    // date inputs take the digits in the browser's order
+    for (field, value) in [
+        ("#issued_on", "2025-02-10"),
+        ("#effective_from", "2025-01-01"),
+        ("#effective_to", "2026-12-31"),
+    ] {
+        b.choose(field, value);
+    }
+    b.type_into("#eligible", eligible);
+}
+
+#[test]
+fn browser_the_finance_office_runs_a_policy_and_an_enterprise_sees_why() {
+    let (db, _guard) = fresh_db();
+    seed(&db);
+    let (_server, base) = serve(&db);
+    let b = Browser::start();
+    b.size(1400, 1100);
+    sign_in(&b, &base, "bureau");
+    b.go(&format!("{base}/finance/policies"));
+    assert!(b.text("#policies").contains("高新技术企业首次认定奖励"), "the demo's library");
+    b.click("#new-policy");
+    b.wait_for(|| b.exists("#policy-form"));
+    fill_policy(&b, "#{BAD_CREDIT} == 0 && #{RD_EXPENSE} > 0");
+    b.click("#policy-save");
+    b.wait_for(|| b.exists("#form-errors"));
+    let why = b.text("#err-eligible");
+    assert!(why.contains("第 23 个字符") && why.contains("RD_EXPENSE"), "{why}");
+    b.scroll_to("#err-eligible");
+    b.screenshot("finance-rule-refused");
+    b.type_into("#eligible", "#{BAD_CREDIT} == 0");
+    b.click("#policy-save");
+    b.wait_for(|| b.exists("#run-form"));
+    b.choose("#run-year", "2025");
+    b.click("#run-policy");
+    b.wait_for(|| b.exists("#lines"));
+    assert!(b.exists("#maker-note"), "the maker may not check");
+    assert!(b.text("#lines").contains("按公式计算 1.50 万元"));
+    b.screenshot("finance-run-computed");
+    let run = b.current_url();
+
+    sign_in(&b, &base, "admin");
+    b.go(&run);
+    b.type_into("#check-note", "与统计、诚信数据核对无误");
+    b.click("#check-save");
+    b.wait_for(|| b.exists("#publish"));
+    b.click("#publish");
+    b.wait_for(|| b.exists("#pay-form"));
+    assert!(b.text("#run-state").contains("公示中"));
+    b.screenshot("finance-run-published");
+
+    sign_in(&b, &base, "orgadmin");
+    b.go(&format!("{base}/finance/mine"));
+    assert!(b.text("#match-PUHUI-2025").contains("预计可享"));
+    assert!(b.text("#match-PUHUI-2025").contains("年末因科研失信处于限制期"), "why, fact by fact");
+    b.screenshot("finance-mine");
+    let form = "#lists form[id^=account-]";
+    b.type_into(&format!("{form} [name=holder]"), "兰州某科技有限公司");
+    b.type_into(&format!("{form} [name=bank]"), "兰州银行高新区支行");
+    b.type_into(&format!("{form} [name=number]"), "6217-0000");
+    b.click(&format!("{form} button"));
+    b.wait_for(|| b.exists("#form-errors"));
+    assert!(b.text("#form-errors").contains("8–32 位数字"), "{}", b.text("#form-errors"));
+    b.scroll_to("#form-errors");
+    b.screenshot("finance-account-refused");
+    b.type_into(&format!("{form} [name=holder]"), "兰州某科技有限公司");
+    b.type_into(&format!("{form} [name=bank]"), "兰州银行高新区支行");
+    b.type_into(&format!("{form} [name=number]"), "6217000012349876");
+    b.click(&format!("{form} button"));
+    b.wait_for(|| b.text("#lists").contains("****9876"));
+    b.size(390, 844);
+    b.screenshot("finance-mine-phone");
+}
