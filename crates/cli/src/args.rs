@@ -120,6 +120,14 @@ pub(crate) enum Command {
         #[arg(long)]
         out: String,
     },
+    /// Data for bench/finance.sh: the demo with N organisations, every enterprise with approved
+    /// 107-2 returns for 2024 and 2025, and API tokens of two bureau officers, written to `out`.
+    BenchSeedFinance {
+        #[arg(long, default_value_t = 20_000)]
+        organisations: u64,
+        #[arg(long)]
+        out: String,
+    },
     /// Serve the platform.
     Serve {
         #[arg(long)]

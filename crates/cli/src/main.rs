@@ -71,6 +71,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::BenchSeedSharing { instruments, vouchers, out } => {
             seed::bench_seed_sharing(&url, instruments, vouchers, &out).await
         }
+        Command::BenchSeedFinance { organisations, out } => {
+            seed::bench_seed_finance(&url, organisations, &out).await
+        }
         Command::Migrate => {
             let mut db = Db::connect(&url).await.map_err(|e| e.to_string())?;
             db.clock = s.clock()?;

@@ -208,6 +208,28 @@ pub(crate) async fn bench_seed_sharing(
     Ok(())
 }
 
+/// `innocity bench-seed-finance`: data for bench/finance.sh, the officers' tokens written as JSON
+/// to `out`.
+pub(crate) async fn bench_seed_finance(
+    url: &str,
+    organisations: u64,
+    out: &str,
+) -> Result<(), String> {
+    fresh_sqlite(url)?;
+    let db = connect(url).await?;
+    demo::seed(&db, organisations, None).await.map_err(|e| format!("demo data: {e}"))?;
+    let returns = demo::finance_bench::seed_finance_bench(&db, &[2024, 2025])
+        .await
+        .map_err(|e| format!("bench data: {e}"))?;
+    let body = serde_json::json!({
+        "maker_token": token_for(&db, "bureau").await?,
+        "checker_token": token_for(&db, "admin").await?,
+    });
+    std::fs::write(out, body.to_string()).map_err(|e| format!("{out}: {e}"))?;
+    println!("{returns} approved 107-2 returns");
+    Ok(())
+}
+
 /// `demo` starts from a fresh SQLite file; a PostgreSQL database must be empty.
 fn fresh_sqlite(url: &str) -> Result<(), String> {
     if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {

@@ -6,6 +6,7 @@ pub mod challenges;
 pub mod contracts;
 pub mod exchange;
 pub mod experts;
+pub mod finance_bench;
 mod indicators;
 pub mod market;
 mod organisations;
