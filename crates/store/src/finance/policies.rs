@@ -114,7 +114,19 @@ fn check(p: &PolicyInput) -> Result<()> {
     if p.effective_to < p.effective_from {
         return Err(FinanceRefusal::Date { field: "effective_to" }.into());
     }
-    p.rule.compile().map_err(FinanceRefusal::Rule)?;
+    check_rule(&p.rule)
+}
+
+/// The longest formula taken (characters): a policy's rule is a line or two.
+const FORMULA_MAX: usize = 2_000;
+
+fn check_rule(rule: &PolicyRule) -> Result<()> {
+    for (field, text) in [("eligible", &rule.eligible), ("amount", &rule.amount)] {
+        if text.chars().count() > FORMULA_MAX {
+            return Err(FinanceRefusal::Required { field }.into());
+        }
+    }
+    rule.compile().map_err(FinanceRefusal::Rule)?;
     Ok(())
 }
 
@@ -191,7 +203,7 @@ pub async fn create(db: &Db, p: &PolicyInput, actor: Actor<'_>) -> Result<i64> {
 /// Saves a changed rule as the policy's next version (runs made keep the version they ran);
 /// an unchanged rule keeps the version. Returns the version now current.
 pub async fn save_rule(db: &Db, id: i64, rule: &PolicyRule, actor: Actor<'_>) -> Result<i64> {
-    rule.compile().map_err(FinanceRefusal::Rule)?;
+    check_rule(rule)?;
     let tx = db.begin_write().await?;
     let current: PolicyRow = tx
         .row(&select::<PolicyRow>("WHERE p.id = ?"), vec![id.into()])

@@ -203,7 +203,7 @@ pub struct ApiApplicationInput {
     pub reference: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/policies/{id}/application-payments", params(("id" = i64, Path)), request_body = ApiApplicationInput, responses((status = 201, body = ApiMade), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+#[utoipa::path(post, path = "/api/v1/policies/{id}/application-payments", params(("id" = i64, Path)), request_body = ApiApplicationInput, responses((status = 201, body = super::ApiPolicyDone), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
 /// Records that an enterprise was paid under the policy for the year by application, so no run
 /// pays it again; refused when it was paid already.
 pub async fn api_record_application(
@@ -211,11 +211,11 @@ pub async fn api_record_application(
     a: Auth<ManagePolicies>,
     Path(id): Path<String>,
     Json(i): Json<ApiApplicationInput>,
-) -> AppResult<(StatusCode, Json<ApiMade>)> {
+) -> AppResult<(StatusCode, Json<super::ApiPolicyDone>)> {
     let ctx = &a.ctx;
     let policy = crate::orgs::parse_id(ctx, &id)?;
     store::get(&state.db, policy).await.map_err(|e| ctx.err(AppError::from(e)))?;
     let amount = Money(i.amount_fen);
     application_as(&state, ctx, &id, &i.credit_code, i.year, amount, &i.reference).await?;
-    Ok((StatusCode::CREATED, Json(ApiMade { id: policy })))
+    Ok((StatusCode::CREATED, Json(super::ApiPolicyDone { ok: true })))
 }

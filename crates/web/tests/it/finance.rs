@@ -93,6 +93,9 @@ async fn the_bureau_writes_a_policy_runs_it_and_a_second_officer_checks_and_publ
     let early = t.post_form(&admin, &format!("{run_path}/pay"), &[]).await;
     assert_eq!(early.status, StatusCode::CONFLICT);
     assert!(early.body.contains("公示期至"));
+    // the same data and rule version give the same list
+    let verified = t.get(&admin, &format!("{run_path}?verify=1")).await;
+    assert!(verified.body.contains("复算结果与名单一致"), "{}", verified.body);
     // the list as a workbook
     let (status, headers, bytes) = t.get_bytes(&admin, &format!("{run_path}/list.xlsx")).await;
     assert_eq!(status, StatusCode::OK);
