@@ -5,8 +5,10 @@ use innocity_core::finance::policy::RuleError;
 use innocity_core::projects::money::Money;
 
 pub mod facts;
+pub mod figures;
 pub mod payments;
 pub mod policies;
+pub mod registers;
 pub mod runs;
 
 /// Why a change to a policy, a run or an entitlement is refused.

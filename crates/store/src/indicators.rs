@@ -240,9 +240,7 @@ pub async fn from_register(
                         out.push(value(t, u.id, year, v));
                     }
                 }
-            } else if let Some(records) =
-                crate::sharing::registers::values(db, register, year).await?
-            {
+            } else if let Some(records) = register_values(db, register, year).await? {
                 use crate::sharing::registers::Measure;
                 for u in &units {
                     let under = records.iter().filter(|(p, _)| p.starts_with(&u.path));
@@ -250,7 +248,8 @@ pub async fn from_register(
                         Measure::Plain(x) => (p + x, f),
                         Measure::Fen(x) => (p, f.saturating_add(*x)),
                     });
-                    let money = crate::sharing::registers::in_money(register);
+                    let money = crate::sharing::registers::in_money(register)
+                        || crate::finance::registers::in_money(register);
                     let v = if money { t.money_in_unit(fen) } else { Some(plain) };
                     if let Some(v) = v {
                         out.push(value(t, u.id, year, (v * 100.0).round() / 100.0));
@@ -270,6 +269,19 @@ pub async fn from_register(
         return Ok(0);
     }
     import(db, &out, actor).await
+}
+
+/// A money or count register's records of the year with their unit paths: the sharing platform's
+/// or the policy library's (`None` for another register).
+async fn register_values(
+    db: &Db,
+    register: &str,
+    year: i32,
+) -> Result<Option<Vec<(String, crate::sharing::registers::Measure)>>> {
+    match crate::sharing::registers::values(db, register, year).await? {
+        Some(records) => Ok(Some(records)),
+        None => crate::finance::registers::values(db, register, year).await,
+    }
 }
 
 /// The frameworks whose dashboards anyone may see.

@@ -2,12 +2,17 @@
 //! it; the bureau writes policies and their rules), the runs that list who is entitled without
 //! applying (免申即享) with their check, publication and payment, and an enterprise's own view of
 //! what it is entitled to and why. Each page's work is also in `/api/v1`.
+mod figures;
 mod library;
 mod library_api;
 mod mine;
 mod runs;
 mod runs_api;
 
+pub use figures::{
+    __path_api_policy_figures, ApiPolicyFigure, ApiPolicyFigures, ApiZoneFigure, YearQuery,
+    api_policy_figures,
+};
 pub use library::PolicyForm;
 pub use library_api::*;
 pub use mine::*;
@@ -44,6 +49,9 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/finance/runs/{id}/objection", post(runs::object))
         .route("/finance/runs/{id}/account", post(runs::account))
         .route("/finance/mine", get(mine::page))
+        .route("/finance/figures", get(figures::page))
+        .route("/finance/figures.xlsx", get(figures::xlsx))
+        .route("/api/v1/policy-figures", get(figures::api_policy_figures))
         .route(
             "/api/v1/policies",
             get(library_api::api_policies).post(library_api::api_create_policy),

@@ -57,6 +57,7 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/finance/policies", "nav.policies", Capability::ViewWorkspace),
     ("/finance/mine", "nav.my_entitlements", Capability::ReceiveEntitlements),
     ("/finance/runs", "nav.policy_runs", Capability::ManagePolicies),
+    ("/finance/figures", "nav.policy_figures", Capability::ManagePolicies),
     ("/projects/board", "nav.board", Capability::ManageProjects),
     ("/programmes", "nav.programmes", Capability::ManageProjects),
     ("/experts", "nav.experts", Capability::ManageExperts),

@@ -66,6 +66,10 @@ fn browser_the_finance_office_runs_a_policy_and_an_enterprise_sees_why() {
     b.wait_for(|| b.exists("#pay-form"));
     assert!(b.text("#run-state").contains("公示中"));
     b.screenshot("finance-run-published");
+    b.go(&format!("{base}/finance/figures?year=2025"));
+    assert!(b.text("#policy-figures").contains("科技型企业普惠性奖励"));
+    assert!(b.text("#zones").contains("兰州高新区"));
+    b.screenshot("finance-figures");
 
     sign_in(&b, &base, "orgadmin");
     b.go(&format!("{base}/finance/mine"));

@@ -5,7 +5,9 @@
 /// platforms: key labs, engineering research centres, enterprise technology centres, new-type
 /// R&D institutions), `carriers:<kind>`, `talent:<programme>` (people supported in the year),
 /// `teams`; and the sharing platform's `shared_instruments` (in the catalogue at the year's end),
-/// `shared_hours` (hours used in the year) and `voucher_redemptions` (money redeemed in the year).
+/// `shared_hours` (hours used in the year) and `voucher_redemptions` (money redeemed in the year);
+/// and the policy library's `policy_payments` (money paid under the policies in the year, by
+/// entitlement or application) and `policy_entitled` (enterprises paid in the year).
 pub fn is_register(code: &str) -> bool {
     use crate::subjects::{carriers, talent};
     match code.split_once(':') {
@@ -21,6 +23,8 @@ pub fn is_register(code: &str) -> bool {
                     | "shared_instruments"
                     | "shared_hours"
                     | "voucher_redemptions"
+                    | "policy_payments"
+                    | "policy_entitled"
             )
         }
         Some(("carriers", kind)) => kind == "rd" || carriers::is_kind(kind),
@@ -43,6 +47,8 @@ mod tests {
             "teams",
             "shared_hours",
             "voucher_redemptions",
+            "policy_payments",
+            "policy_entitled",
         ] {
             assert!(super::is_register(ok), "{ok}");
         }

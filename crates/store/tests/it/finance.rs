@@ -346,6 +346,32 @@ async fn paid_once_whichever_the_route(db: &Db, policy: i64, run_id: i64, orgs: 
         .map(|l| l.amount)
         .sum();
     assert_eq!(Money(total), listed);
+    the_figures_and_the_indicators_read_the_payments(db, policy, run_id).await;
+}
+
+/// The year's figures by policy and by zone, and the registers the indicators read, agree with
+/// the payments made.
+async fn the_figures_and_the_indicators_read_the_payments(db: &Db, policy: i64, run_id: i64) {
+    use innocity_store::finance::{figures, registers};
+    use innocity_store::sharing::registers::Measure;
+    let lines = payments::lines(db, run_id).await.unwrap();
+    let paid: Money = lines.iter().filter(|l| l.status == LineStatus::Paid).map(|l| l.amount).sum();
+    let by_policy = figures::by_policy(db, 2025).await.unwrap();
+    let f = by_policy.iter().find(|f| f.policy_id == policy).unwrap();
+    assert_eq!((f.paid, f.applied_lines), (paid, 1));
+    assert_eq!(f.paid_lines, lines.iter().filter(|l| l.status == LineStatus::Paid).count() as i64);
+    let zones = figures::by_zone(db, 2025).await.unwrap();
+    assert_eq!(zones.iter().map(|z| z.paid).sum::<Money>(), paid);
+    assert_eq!(zones.iter().map(|z| z.entitled).sum::<i64>(), f.entitled);
+    // paid this year: by entitlement and by application (2 万元), each enterprise once
+    let year = chrono::Datelike::year(&db.clock.today());
+    let money = registers::values(db, "policy_payments", year).await.unwrap().unwrap();
+    let fen: i64 = money.iter().map(|(_, m)| if let Measure::Fen(x) = m { *x } else { 0 }).sum();
+    assert_eq!(Money(fen), paid.checked_add(Money::from_wan(2)).unwrap());
+    let firms = registers::values(db, "policy_entitled", year).await.unwrap().unwrap();
+    assert_eq!(firms.len() as i64, f.paid_lines + 1);
+    assert!(registers::values(db, "policy_payments", year - 1).await.unwrap().unwrap().is_empty());
+    assert!(registers::values(db, "shared_hours", year).await.unwrap().is_none());
 }
 
 #[tokio::test]

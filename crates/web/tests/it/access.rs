@@ -59,6 +59,7 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/finance/policies", ROLES.iter().copied().filter(|r| *r != "public").collect()),
         ("/finance/policies/new", vec!["admin", "bureau"]),
         ("/finance/runs", vec!["admin", "bureau"]),
+        ("/finance/figures", vec!["admin", "bureau"]),
         ("/finance/mine", vec!["orgadmin", "member", "orgadmin2"]),
         ("/providers/mine", vec!["orgadmin", "orgadmin2", "provider"]),
         ("/providers/registry", vec!["admin", "bureau"]),

@@ -202,6 +202,7 @@ async fn every_api_route_and_every_write_refuses_the_roles_that_must_be_refused(
         ("/api/v1/voucher-partners".into(), vec!["admin", "bureau"]),
         ("/api/v1/policies".into(), ROLES.iter().copied().filter(|r| *r != "public").collect()),
         ("/api/v1/my-entitlements".into(), vec!["orgadmin", "member", "orgadmin2"]),
+        ("/api/v1/policy-figures".into(), vec!["admin", "bureau"]),
         ("/api/v1/partner-redemptions".into(), vec!["orgadmin", "orgadmin2", "provider"]),
         ("/api/v1/providers".into(), vec!["admin", "bureau"]),
         ("/api/v1/sharing-evaluations/2026".into(), vec!["admin", "bureau"]),

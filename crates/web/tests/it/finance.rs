@@ -103,6 +103,25 @@ async fn the_bureau_writes_a_policy_runs_it_and_a_second_officer_checks_and_publ
     assert_eq!(&bytes[..2], b"PK");
 
     an_enterprise_sees_why_and_confirms_its_account(&t, id).await;
+    the_figures_show_the_list_by_policy_and_zone(&t).await;
+}
+
+async fn the_figures_show_the_list_by_policy_and_zone(t: &TestApp) {
+    let bureau = t.login("bureau").await;
+    let page = t.get(&bureau, "/finance/figures?year=2025").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("科技型企业普惠奖励") && page.body.contains("兰州高新区"),
+        "{}",
+        page.body
+    );
+    let api = t.get(&bureau, "/api/v1/policy-figures?year=2025").await.json();
+    let listed: i64 =
+        api["zones"].as_array().unwrap().iter().map(|z| z["listed_fen"].as_i64().unwrap()).sum();
+    assert_eq!(listed, api["policies"][0]["listed_fen"].as_i64().unwrap());
+    assert_eq!(listed % 1_500_000, 0, "1.5 万元 each");
+    let (status, _, bytes) = t.get_bytes(&bureau, "/finance/figures.xlsx?year=2025").await;
+    assert_eq!((status, &bytes[..2]), (StatusCode::OK, &b"PK"[..]));
 }
 
 async fn an_enterprise_sees_why_and_confirms_its_account(t: &TestApp, policy: i64) {
