@@ -40,6 +40,8 @@ pub enum FinanceRefusal {
     Account,
     /// The organisation was already paid under the policy for the year (by which route).
     PaidAlready { route: String, reference: String },
+    /// A payment by application for an organisation that is no enterprise.
+    NotEnterprise,
     /// An amount that is not a positive sum of money.
     Amount { amount: Money },
 }

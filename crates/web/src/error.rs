@@ -424,6 +424,7 @@ mod tests {
                 route: "application".into(), reference: "兰科财〔2025〕3号".into()
             },
             F::Amount { amount: Money::ZERO },
+            F::NotEnterprise,
         ]
         .into_iter()
         .map(StoreError::Finance)

@@ -292,10 +292,12 @@ impl Assessment {
     }
 }
 
-/// 万元 to fen, to the nearest fen; `None` past what the platform takes.
+/// 万元 to fen, to the nearest fen; past what the platform takes it stops at the largest amount
+/// (so the per-firm cap still applies); `None` for no number.
 fn wan_to_fen(wan: f64) -> Option<i64> {
     let fen = (wan * 1_000_000.0).round();
-    (fen.is_finite() && fen.abs() <= Money::MAX.fen() as f64).then_some(fen as i64)
+    let max = Money::MAX.fen() as f64;
+    fen.is_finite().then(|| fen.clamp(-max, max) as i64)
 }
 
 impl CompiledRule {

@@ -98,6 +98,9 @@ fn the_firm_cap_takes_an_amount_down_and_a_negative_amount_is_nothing() {
     assert_eq!((a.amount, a.trace.firm_capped), (Money::from_wan(50), false));
     let a = r.assess(&org(&[("REVENUE", 0, -5.0)]));
     assert!(!a.entitled() && a.trace.eligible);
+    // an amount past anything the platform takes still gets the cap
+    let a = r.assess(&org(&[("REVENUE", 0, 1e15)]));
+    assert_eq!((a.amount, a.trace.firm_capped), (Money::from_wan(50), true));
     // an amount to the fen: 0.1234565 万元 rounds to 1,235 fen
     let fine = rule("1", "0.0012345").compile().unwrap();
     assert_eq!(fine.assess(&org(&[])).amount, Money(1_235));

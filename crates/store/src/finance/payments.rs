@@ -8,6 +8,7 @@ use super::{FinanceRefusal, log};
 use crate::db::{Db, Result, StoreError, Tx};
 use crate::orgs::Actor;
 use crate::rows::{Fields, FromRow, columns, select};
+use chrono::Datelike;
 use innocity_core::finance::policy::Trace;
 use innocity_core::projects::money::Money;
 
@@ -228,8 +229,8 @@ pub async fn answer(
     .await?;
     let after = serde_json::json!({ "organisation_id": organisation_id, "status": status.code(), "answer": text });
     log(&tx, actor, "finance.line_answer", "policy_run", run_id, after).await?;
-    tx.commit().await?;
-    finish_if_done(db, run_id).await
+    finish_if_done(&tx, run_id).await?;
+    tx.commit().await
 }
 
 /// The enterprise confirms the account its money goes to (any time before it is paid).
@@ -360,14 +361,13 @@ pub async fn pay(db: &Db, run_id: i64, actor: Actor<'_>) -> Result<Paid> {
     }
     let after = serde_json::json!({ "paid": paid.lines, "amount_fen": paid.amount.fen(), "waiting": paid.waiting, "applied": paid.applied });
     log(&tx, actor, "finance.run_pay", "policy_run", run_id, after).await?;
+    finish_if_done(&tx, run_id).await?;
     tx.commit().await?;
-    finish_if_done(db, run_id).await?;
     Ok(paid)
 }
 
-/// Marks a published run paid once none of its lines waits.
-async fn finish_if_done(db: &Db, run_id: i64) -> Result<()> {
-    let tx = db.begin_write().await?;
+/// Marks a published run paid once none of its lines waits (in the write that settled its last).
+async fn finish_if_done(tx: &Tx, run_id: i64) -> Result<()> {
     let waiting = tx
         .query_one(
             "SELECT COUNT(*) FROM policy_entitlements WHERE run_id = ? AND status IN ('listed', 'objected')",
@@ -384,7 +384,7 @@ async fn finish_if_done(db: &Db, run_id: i64) -> Result<()> {
         )
         .await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 /// Records a payment made the old way (the enterprise applied and was paid) under a policy and
@@ -405,12 +405,16 @@ pub async fn record_application(
     if reference.is_empty() || reference.chars().count() > 100 {
         return Err(FinanceRefusal::Required { field: "reference" }.into());
     }
-    super::policies::get(db, policy_id).await?;
+    let policy = super::policies::get(db, policy_id).await?;
+    if !policy.covers_year(year) || year > db.clock.today().year() {
+        return Err(FinanceRefusal::Year { year }.into());
+    }
     let tx = db.begin_write().await?;
-    let org =
-        tx.query_one("SELECT id FROM organisations WHERE id = ?", vec![organisation_id.into()]);
-    if org.await?.is_none() {
-        return Err(StoreError::NotFound);
+    let kind =
+        tx.query_one("SELECT kind FROM organisations WHERE id = ?", vec![organisation_id.into()]);
+    let Some(kind) = kind.await? else { return Err(StoreError::NotFound) };
+    if kind.try_get_by_index::<String>(0)? != "enterprise" {
+        return Err(FinanceRefusal::NotEnterprise.into());
     }
     if let Some((route, reference)) = payment_of(&tx, policy_id, year, organisation_id).await? {
         return Err(FinanceRefusal::PaidAlready { route, reference }.into());
@@ -434,6 +438,16 @@ pub async fn record_application(
         vec![reference.into(), organisation_id.into(), policy_id.into(), i64::from(year).into()],
     )
     .await?;
+    // the live list's run is paid once this was its last open line
+    let live = tx
+        .query_one(
+            "SELECT id FROM policy_runs WHERE policy_id = ? AND year = ? AND status = 'published'",
+            vec![policy_id.into(), i64::from(year).into()],
+        )
+        .await?;
+    if let Some(run) = live {
+        finish_if_done(&tx, run.try_get_by_index::<i64>(0)?).await?;
+    }
     let after = serde_json::json!({ "policy_id": policy_id, "year": year, "organisation_id": organisation_id, "amount_fen": amount.fen(), "reference": reference });
     log(&tx, actor, "finance.application_paid", "policy", policy_id, after).await?;
     tx.commit().await

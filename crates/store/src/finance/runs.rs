@@ -136,17 +136,34 @@ async fn compiled(db: &Db, policy: &PolicyRow, version: i64) -> Result<CompiledR
     rule.compile().map_err(|e| FinanceRefusal::Rule(e).into())
 }
 
+const APPLIED: &str = "SELECT organisation_id, reference, amount_fen FROM policy_payments WHERE policy_id = ? AND year = ? AND route = 'application' ORDER BY organisation_id";
+
 /// Payments already made under the policy for the year by application: organisation →
 /// (reference, amount).
 async fn applied(db: &Db, policy_id: i64, year: i32) -> Result<HashMap<i64, (String, Money)>> {
     let rows = db
-        .read(
-            "SELECT organisation_id, reference, amount_fen FROM policy_payments WHERE policy_id = ? AND year = ? AND route = 'application'",
-            vec![policy_id.into(), i64::from(year).into()],
-            |r| Ok((r.int(0)?, (r.text(1)?, Money(r.int(2)?)))),
-        )
+        .read(APPLIED, vec![policy_id.into(), i64::from(year).into()], |r| {
+            Ok((r.int(0)?, (r.text(1)?, Money(r.int(2)?))))
+        })
         .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// The same payments read in the run's write: the list was made on them, so none may have come
+/// since (else the yearly cap could be overspent).
+async fn applied_unchanged(tx: &Tx, policy_id: i64, year: i32, listed: &[Listed]) -> Result<()> {
+    let now = tx.query_all(APPLIED, vec![policy_id.into(), i64::from(year).into()]).await?;
+    let mut seen = Vec::with_capacity(now.len());
+    for r in now {
+        seen.push(r.try_get_by_index::<i64>(0)?);
+    }
+    let mut used: Vec<i64> =
+        listed.iter().filter(|l| l.applied.is_some()).map(|l| l.enterprise.id).collect();
+    used.sort_unstable();
+    if seen != used {
+        return Err(StoreError::Stale);
+    }
+    Ok(())
 }
 
 /// Assesses every enterprise (or one) under the rule for `year`: the entitled, in id order,
@@ -188,6 +205,8 @@ pub async fn assess(
                 listed[i].assessment.trace.programme_scaled = true;
             }
         }
+        // a share that came to nothing is no entitlement (the cap was used up)
+        listed.retain(|l| l.applied.is_some() || l.assessment.entitled());
     }
     Ok(listed)
 }
@@ -287,6 +306,7 @@ pub async fn run(db: &Db, policy_id: i64, year: i32, actor: Actor<'_>) -> Result
     if let Some(run_id) = live_run(&tx, policy_id, year).await? {
         return Err(FinanceRefusal::RunExists { run_id }.into());
     }
+    applied_unchanged(&tx, policy_id, year, &listed).await?;
     let id = tx
         .insert(
             "INSERT INTO policy_runs (policy_id, version, year, status, assessed, entitled, total_fen, scaled, digest, run_by, run_at) VALUES (?, ?, ?, 'computed', ?, ?, ?, ?, ?, ?, ?)",

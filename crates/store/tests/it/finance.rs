@@ -412,4 +412,51 @@ async fn a_programme_cap_is_shared_after_what_applications_were_paid_and_a_retur
     let others: Money =
         lines.iter().filter(|l| l.status == LineStatus::Listed).map(|l| l.amount).sum();
     assert_eq!(others, Money::from_wan(7));
+    a_cap_used_up_by_applications_lists_nobody_else(db, id, second, org).await;
+}
+
+/// Applications that use up the yearly cap leave nobody else on the list (no lines of 0.00);
+/// an application for a year the policy does not cover, or for an organisation that is no
+/// enterprise, is refused.
+async fn a_cap_used_up_by_applications_lists_nobody_else(db: &Db, id: i64, run: i64, first: i64) {
+    refused!(
+        payments::record_application(db, id, 2031, first, Money::from_wan(1), "x", CHECKER).await,
+        StoreError::Finance(FinanceRefusal::Year { year: 2031 })
+    );
+    let university: i64 = db
+        .read(
+            "SELECT id FROM organisations WHERE kind <> 'enterprise' ORDER BY id LIMIT 1",
+            vec![],
+            |r| r.int(0),
+        )
+        .await
+        .unwrap()[0];
+    refused!(
+        payments::record_application(db, id, 2025, university, Money::from_wan(1), "x", CHECKER)
+            .await,
+        StoreError::Finance(FinanceRefusal::NotEnterprise)
+    );
+    let other = payments::lines(db, run)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.organisation_id != first)
+        .unwrap();
+    runs::check(db, run, false, "再登记一笔按申请兑现", CHECKER).await.unwrap();
+    payments::record_application(
+        db,
+        id,
+        2025,
+        other.organisation_id,
+        Money::from_wan(7),
+        "申请第2号",
+        CHECKER,
+    )
+    .await
+    .unwrap();
+    let third = runs::run(db, id, 2025, MAKER).await.unwrap();
+    let lines = payments::lines(db, third).await.unwrap();
+    assert_eq!(lines.len(), 2, "only the two paid by application: {lines:?}");
+    assert!(lines.iter().all(|l| l.status == LineStatus::Applied));
+    assert_eq!(runs::get_run(db, third).await.unwrap().total, Money::ZERO);
 }

@@ -536,5 +536,6 @@ pub fn finance(r: &innocity_store::finance::FinanceRefusal) -> Message {
             ("policy.err.paid_already", vec![route.clone(), reference.clone()])
         }
         F::Amount { amount } => ("policy.err.amount", vec![amount.wan_text()]),
+        F::NotEnterprise => ("policy.err.not_enterprise", vec![]),
     }
 }
