@@ -31,19 +31,21 @@ impl OrgFacts {
         OrgFacts { values }
     }
 
+    /// The value of a fact in a year, to write.
+    fn slot(&mut self, code: &str, back: usize) -> Option<&mut Option<f64>> {
+        let i = FACTS.iter().position(|f| f.code == code)?;
+        self.values.get_mut(i)?.get_mut(back)
+    }
+
     fn set(&mut self, code: &str, back: usize, value: f64) {
-        if let Some(i) = FACTS.iter().position(|f| f.code == code)
-            && back < YEARS
-        {
-            self.values[i][back] = Some(value);
+        if let Some(v) = self.slot(code, back) {
+            *v = Some(value);
         }
     }
 
     fn add(&mut self, code: &str, back: usize, value: f64) {
-        if let Some(i) = FACTS.iter().position(|f| f.code == code)
-            && back < YEARS
-        {
-            self.values[i][back] = Some(self.values[i][back].unwrap_or(0.0) + value);
+        if let Some(v) = self.slot(code, back) {
+            *v = Some(v.unwrap_or(0.0) + value);
         }
     }
 }

@@ -139,15 +139,16 @@ pub async fn lines(db: &Db, run_id: i64) -> Result<Vec<LineRow>> {
 
 /// An enterprise's lines on published (or paid) lists, with their runs, the latest first.
 pub async fn lines_of(db: &Db, organisation_id: i64) -> Result<Vec<(RunRow, LineRow)>> {
+    let runs_sql = select::<RunRow>(
+        "WHERE r.status IN ('published', 'paid') AND r.id IN (SELECT run_id FROM policy_entitlements WHERE organisation_id = ?)",
+    );
+    let runs: Vec<RunRow> = db.rows(&runs_sql, vec![organisation_id.into()]).await?;
     let sql = select::<LineRow>("WHERE l.organisation_id = ? ORDER BY l.run_id DESC");
-    let mut out = Vec::new();
-    for line in db.rows::<LineRow>(&sql, vec![organisation_id.into()]).await? {
-        let run = super::runs::get_run(db, line.run_id).await?;
-        if matches!(run.status, RunStatus::Published | RunStatus::Paid) {
-            out.push((run, line));
-        }
-    }
-    Ok(out)
+    let lines: Vec<LineRow> = db.rows(&sql, vec![organisation_id.into()]).await?;
+    Ok(lines
+        .into_iter()
+        .filter_map(|l| Some((runs.iter().find(|r| r.id == l.run_id)?.clone(), l)))
+        .collect())
 }
 
 async fn line_in(tx: &Tx, run_id: i64, organisation_id: i64) -> Result<LineRow> {

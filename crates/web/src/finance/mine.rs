@@ -62,7 +62,7 @@ pub struct ApiMyEntitlements {
 
 async fn entitlements(state: &AppState, ctx: &Ctx, p: &Principal) -> AppResult<ApiMyEntitlements> {
     let lang = ctx.lang;
-    let org = super::runs::own(ctx, p)?;
+    let org = crate::market::offering::own_organisation(ctx, p)?;
     let year = ctx.today().year() - 1;
     let mut matches = Vec::new();
     for policy in policies::list(&state.db).await? {

@@ -7,6 +7,7 @@ use crate::auth::{Auth, ClaimEntitlements, Ctx, ManagePolicies, parse_form};
 use crate::error::{AppError, AppResult};
 use crate::http::TableCell as C;
 use crate::i18n::t;
+use crate::market::offering::own_organisation;
 use crate::orgs::parse_id;
 use crate::page::{Shell, render};
 use askama::Template;
@@ -307,11 +308,6 @@ pub async fn answer(
     Ok(back_to(&id))
 }
 
-/// The enterprise a principal acts for (its own accounts only).
-pub(super) fn own(ctx: &Ctx, p: &Principal) -> AppResult<i64> {
-    crate::market::offering::own_organisation(ctx, p)
-}
-
 /// An enterprise's objection to its line.
 #[derive(Deserialize, Default, Clone, utoipa::ToSchema)]
 #[serde(default)]
@@ -347,7 +343,7 @@ pub(super) async fn object_as(
     id: &str,
     i: &ObjectionInput,
 ) -> AppResult<()> {
-    let org = own(ctx, p)?;
+    let org = own_organisation(ctx, p)?;
     let run = published_run(state, ctx, id).await?;
     payments::object(&state.db, run.id, org, &i.text, ctx.actor())
         .await
@@ -361,7 +357,7 @@ pub(super) async fn account_as(
     id: &str,
     i: &AccountInput,
 ) -> AppResult<()> {
-    let org = own(ctx, p)?;
+    let org = own_organisation(ctx, p)?;
     let run = published_run(state, ctx, id).await?;
     let account =
         Account { holder: i.holder.clone(), bank: i.bank.clone(), number: i.number.clone() };
