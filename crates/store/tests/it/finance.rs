@@ -460,3 +460,56 @@ async fn a_cap_used_up_by_applications_lists_nobody_else(db: &Db, id: i64, run: 
     assert!(lines.iter().all(|l| l.status == LineStatus::Applied));
     assert_eq!(runs::get_run(db, third).await.unwrap().total, Money::ZERO);
 }
+
+#[tokio::test]
+async fn requests_at_the_same_moment_make_one_live_list_and_one_payment() {
+    let t = demo_db(60).await;
+    let db = &t.db;
+    demo::seed_stats(db, None).await.unwrap();
+    let id = policies::create(db, &growth_policy("RD-GROWTH", None, None), MAKER).await.unwrap();
+    // eight officers run the policy for 2025 at once: one list, the others told it exists
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move { runs::run(&db, id, 2025, MAKER).await })
+        })
+        .collect();
+    let mut made = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(run) => made.push(run),
+            Err(StoreError::Finance(FinanceRefusal::RunExists { .. })) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(made.len(), 1);
+    // the same payment by application recorded three times at once: once
+    let org = payments::lines(db, made[0]).await.unwrap()[0].organisation_id;
+    let tasks: Vec<_> = (0..3)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let amount = Money::from_wan(1);
+                payments::record_application(&db, id, 2025, org, amount, "申请第9号", CHECKER).await
+            })
+        })
+        .collect();
+    let mut recorded = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(()) => recorded += 1,
+            Err(StoreError::Finance(FinanceRefusal::PaidAlready { .. })) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(recorded, 1);
+    let rows: i64 = db
+        .read(
+            "SELECT COUNT(*) FROM policy_payments WHERE organisation_id = ?",
+            vec![org.into()],
+            |r| r.int(0),
+        )
+        .await
+        .unwrap()[0];
+    assert_eq!(rows, 1);
+}
