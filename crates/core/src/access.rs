@@ -124,10 +124,16 @@ pub enum Capability {
     /// Object to one's enterprise's line on a published list and confirm the account it is paid
     /// into.
     ClaimEntitlements,
+    /// The risk-compensation fund: its capital, the banks' agreements, the white list, approving
+    /// and paying compensation (maker–checker), the ledger and the leverage report.
+    ManageLoanFund,
+    /// A bank's side of the fund: record its loans and repayments, claim compensation on a
+    /// default, report what it recovered; only its own loans and claims.
+    LendUnderFund,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 35] = [
+    pub const ALL: [Capability; 37] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -163,6 +169,8 @@ impl Capability {
         Self::ManagePolicies,
         Self::ReceiveEntitlements,
         Self::ClaimEntitlements,
+        Self::ManageLoanFund,
+        Self::LendUnderFund,
     ];
 }
 
@@ -212,6 +220,8 @@ impl Role {
             ManagePolicies => matches!(self, SystemAdmin | BureauStaff),
             ReceiveEntitlements => matches!(self, OrgAdmin | OrgMember),
             ClaimEntitlements => self == OrgAdmin,
+            ManageLoanFund => matches!(self, SystemAdmin | BureauStaff),
+            LendUnderFund => matches!(self, OrgAdmin | OrgMember),
         }
     }
 }

@@ -122,15 +122,18 @@ pub enum OrgKind {
     Institute,
     Hospital,
     ServiceProvider,
+    /// A bank, guarantor or investor (金融机构): lends under the fund's agreements.
+    Financial,
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 5] = [
+    pub const ALL: [OrgKind; 6] = [
         Self::Enterprise,
         Self::University,
         Self::Institute,
         Self::Hospital,
         Self::ServiceProvider,
+        Self::Financial,
     ];
     pub fn code(self) -> &'static str {
         match self {
@@ -139,6 +142,7 @@ impl OrgKind {
             Self::Institute => "institute",
             Self::Hospital => "hospital",
             Self::ServiceProvider => "service_provider",
+            Self::Financial => "financial",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {

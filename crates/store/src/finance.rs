@@ -6,6 +6,7 @@ use innocity_core::projects::money::Money;
 
 pub mod facts;
 pub mod figures;
+pub mod fund;
 pub mod payments;
 pub mod policies;
 pub mod registers;
@@ -44,6 +45,8 @@ pub enum FinanceRefusal {
     NotEnterprise,
     /// An amount that is not a positive sum of money.
     Amount { amount: Money },
+    /// The risk-compensation fund refuses (its own reasons).
+    Fund(fund::FundRefusal),
 }
 
 impl From<FinanceRefusal> for crate::StoreError {

@@ -122,6 +122,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "the policy library, its runs' entitlement lists and their payments",
         include_str!("../migrations/0034_policies.sql"),
     ),
+    (
+        35,
+        "the risk-compensation loan fund: ledger, agreements, white list, loans, claims",
+        include_str!("../migrations/0035_loan_fund.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

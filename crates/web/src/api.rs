@@ -67,7 +67,7 @@ pub struct ApiOrgPage {
 pub struct ApiOrgInput {
     pub credit_code: String,
     pub name: String,
-    /// enterprise, university, institute, hospital or service_provider
+    /// enterprise, university, institute, hospital, service_provider or financial
     pub kind: String,
     pub org_unit_id: i64,
     #[serde(default)]

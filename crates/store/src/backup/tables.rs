@@ -713,6 +713,7 @@ pub(super) fn tables() -> impl Iterator<Item = &'static Table> {
         .chain(super::tables_sharing::SHARING)
         .chain(super::tables_exchange::EXCHANGE)
         .chain(super::tables_finance::FINANCE)
+        .chain(super::tables_fund::FUND)
         .chain(AUDIT)
 }
 

@@ -1,0 +1,62 @@
+//! The risk-compensation loan fund (科技贷 / 风险补偿资金池): the fund and its ledger, the banks'
+//! cooperation agreements and the white list, the loans recorded under them with their
+//! schedules, and the compensation claimed on a default, approved and paid by two people, with
+//! what the bank recovers afterwards flowing back. The ledger's equation holds after every write
+//! (the database checks it too).
+use innocity_core::finance::fund::{LedgerError, LoanError, TermsError};
+use innocity_core::projects::money::Money;
+
+pub mod agreements;
+pub mod claims;
+pub mod ledger;
+pub mod loans;
+pub mod report;
+
+/// Why a change to the fund, an agreement, a loan or a claim is refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FundRefusal {
+    /// The posting cannot be made: not a positive amount, or beyond what is available.
+    Ledger(LedgerError),
+    /// Agreement terms outside their ranges.
+    Terms(TermsError),
+    /// The organisation is not a financial institution.
+    NotFinancial,
+    /// The bank has an agreement with the fund already.
+    AgreementExists,
+    /// The bank has no agreement with the fund.
+    NoAgreement,
+    /// The borrower is not on the fund's white list.
+    NotWhiteListed,
+    /// The loan is outside the agreement.
+    Loan(LoanError),
+    /// The bank recorded a loan under this contract number already.
+    ContractTaken { contract_no: String },
+    /// The loan is not in a state for this (its status).
+    LoanStatus { status: String },
+    /// A repayment of an instalment already repaid, or one that does not exist.
+    Instalment { seq: i64 },
+    /// A claim on a loan not overdue long enough (the earliest day a claim may be made).
+    NotOverdue { from: chrono::NaiveDate },
+    /// A claim without the recovery steps the bank took.
+    Steps,
+    /// A loss beyond what is outstanding on the loan.
+    Loss { outstanding: Money },
+    /// The bank's compensation would pass the agreement's cap.
+    CompensationCap { cap: Money, used: Money },
+    /// The claim is not in a state for this (its status).
+    ClaimStatus { status: String },
+    /// A recovery on a claim not yet paid, or returning more than was compensated.
+    Recovery { left: Money },
+}
+
+impl From<FundRefusal> for crate::StoreError {
+    fn from(r: FundRefusal) -> Self {
+        super::FinanceRefusal::Fund(r).into()
+    }
+}
+
+impl From<LedgerError> for crate::StoreError {
+    fn from(e: LedgerError) -> Self {
+        FundRefusal::Ledger(e).into()
+    }
+}

@@ -1,0 +1,364 @@
+//! The risk-compensation fund: loans held to the agreement and the white list, a default claimed,
+//! approved and paid by two people and a recovery flowing back, each refusal storing nothing;
+//! the ledger replays to where the fund stands; approvals at once never overdraw it.
+use crate::common::*;
+use chrono::{Duration, NaiveDate};
+use innocity_core::finance::fund::{LedgerError, LoanError, LoanTerms, Repayment, Terms};
+use innocity_core::projects::money::Money;
+use innocity_store::finance::FinanceRefusal;
+use innocity_store::finance::fund::claims::{self, ClaimStatus, NewClaim};
+use innocity_store::finance::fund::ledger::{self, FundKind, NewFund};
+use innocity_store::finance::fund::loans::{self, LoanStatus, NewLoan};
+use innocity_store::finance::fund::{FundRefusal, agreements, report};
+use innocity_store::orgs::Actor;
+use innocity_store::{Db, StoreError};
+
+const OFFICER: Actor<'static> = Actor { user_id: 0, username: "officer", request_id: "r" };
+const CHECKER: Actor<'static> = Actor { user_id: 0, username: "checker", request_id: "r" };
+const BANKER: Actor<'static> = Actor { user_id: 0, username: "banker", request_id: "r" };
+
+macro_rules! refused {
+    ($e:expr, $p:pat) => {
+        match $e {
+            Err(StoreError::Finance(FinanceRefusal::Fund($p))) => {}
+            other => panic!("expected {}, got {other:?}", stringify!($p)),
+        }
+    };
+}
+
+async fn count(db: &Db, table: &str) -> i64 {
+    db.read(&format!("SELECT COUNT(*) FROM {table}"), vec![], |r| r.int(0)).await.unwrap()[0]
+}
+
+/// A bank (a financial institution) under the first unit.
+async fn bank(db: &Db, code: &str, name: &str) -> i64 {
+    let tx = db.begin_write().await.unwrap();
+    let id = tx
+        .insert(
+            "INSERT INTO organisations (credit_code, name, kind, org_unit_id, unit_path, created_at, updated_at) SELECT ?, ?, 'financial', id, path, 0, 0 FROM org_units ORDER BY id LIMIT 1",
+            vec![code.into(), name.into()],
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// The first `n` enterprises, each given a valid 科小 certificate; their credit codes.
+async fn qualified(db: &Db, n: i64) -> Vec<String> {
+    let rows = db
+        .read(
+            &format!("SELECT id, credit_code FROM organisations WHERE kind = 'enterprise' ORDER BY id LIMIT {n}"),
+            vec![],
+            |r| Ok((r.int(0)?, r.text(1)?)),
+        )
+        .await
+        .unwrap();
+    let tx = db.begin_write().await.unwrap();
+    for (id, _) in &rows {
+        tx.exec(
+            "INSERT INTO organisation_qualifications (organisation_id, code, valid_until, issued_on) VALUES (?, 'tech_sme', '2099-12-31', '2020-01-01')",
+            vec![(*id).into()],
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    rows.into_iter().map(|(_, c)| c).collect()
+}
+
+fn terms(today: NaiveDate) -> Terms {
+    Terms {
+        loss_share_pct: 50,
+        loan_cap: Money::from_wan(500),
+        bank_quota: Money::from_wan(1_000),
+        compensation_cap: Money::from_wan(300),
+        max_term_months: 36,
+        max_rate_bp: 600,
+        valid_from: today - Duration::days(365),
+        valid_to: today + Duration::days(365),
+    }
+}
+
+fn new_loan(fund_id: i64, borrower: &str, no: &str, wan: i64, start: NaiveDate) -> NewLoan {
+    NewLoan {
+        fund_id,
+        borrower_code: borrower.into(),
+        contract_no: no.into(),
+        terms: LoanTerms {
+            principal: Money::from_wan(wan),
+            rate_bp: 435,
+            term_months: 12,
+            start,
+            repayment: Repayment::Bullet,
+        },
+        guarantee: "信用".into(),
+        request_key: String::new(),
+    }
+}
+
+/// A fund with `capital` 万元, two banks under agreement, `n` white-listed enterprises.
+async fn fund_with_banks(db: &Db, capital_wan: i64, n: i64) -> (i64, i64, i64, Vec<String>) {
+    let fund = NewFund {
+        code: "KJD-2025".into(),
+        name: "兰白科技贷风险补偿资金池".into(),
+        kind: FundKind::Credit,
+        unit_path: "/".into(),
+    };
+    let f = ledger::create(db, &fund, OFFICER).await.unwrap();
+    ledger::deposit(db, f, Money::from_wan(capital_wan), "市财政注资", "cap-1", OFFICER)
+        .await
+        .unwrap();
+    let a = bank(db, "91620100BANKA0001X", "兰州银行股份有限公司").await;
+    let b = bank(db, "91620100BANKB0002X", "甘肃银行股份有限公司").await;
+    let today = db.clock.today();
+    agreements::sign(db, f, a, &terms(today), OFFICER).await.unwrap();
+    agreements::sign(db, f, b, &terms(today), OFFICER).await.unwrap();
+    let codes = qualified(db, n).await;
+    let built = agreements::rebuild_white_list(db, f, OFFICER).await.unwrap();
+    assert_eq!(built.added as i64, n);
+    (f, a, b, codes)
+}
+
+#[tokio::test]
+async fn a_default_is_claimed_approved_paid_and_recovered_and_the_ledger_balances_throughout() {
+    let t = demo_db(50).await;
+    let db = &t.db;
+    let today = db.clock.today();
+    let (f, a, b, codes) = fund_with_banks(db, 200, 3).await;
+    let start = today - Duration::days(200);
+
+    // loans outside the agreement or to firms off the white list: refused, nothing stored
+    let off_list = db
+        .read("SELECT credit_code FROM organisations WHERE kind = 'enterprise' ORDER BY id DESC LIMIT 1", vec![], |r| r.text(0))
+        .await
+        .unwrap()[0]
+        .clone();
+    refused!(
+        loans::record(db, a, &new_loan(f, &off_list, "L-0", 100, start), BANKER).await,
+        FundRefusal::NotWhiteListed
+    );
+    refused!(
+        loans::record(db, a, &new_loan(f, &codes[0], "L-0", 501, start), BANKER).await,
+        FundRefusal::Loan(LoanError::OverLoanCap { .. })
+    );
+    let not_a_bank = db
+        .read("SELECT id FROM organisations WHERE kind = 'enterprise' LIMIT 1", vec![], |r| {
+            r.int(0)
+        })
+        .await
+        .unwrap()[0];
+    refused!(
+        loans::record(db, not_a_bank, &new_loan(f, &codes[0], "L-0", 100, start), BANKER).await,
+        FundRefusal::NoAgreement
+    );
+    refused!(
+        agreements::sign(db, f, not_a_bank, &terms(today), OFFICER).await,
+        FundRefusal::NotFinancial
+    );
+    assert_eq!(count(db, "fund_loans").await, 0);
+
+    let first =
+        loans::record(db, a, &new_loan(f, &codes[0], "L-1", 500, start), BANKER).await.unwrap();
+    assert_eq!(loans::instalments(db, first.id).await.unwrap().len(), 12);
+    loans::record(db, a, &new_loan(f, &codes[1], "L-2", 500, start), BANKER).await.unwrap();
+    // the bank's quota (1,000 万) is used up: one fen more is refused
+    let over = NewLoan {
+        terms: LoanTerms { principal: Money(1), ..new_loan(f, "", "", 0, start).terms },
+        ..new_loan(f, &codes[2], "L-3", 0, start)
+    };
+    refused!(
+        loans::record(db, a, &over, BANKER).await,
+        FundRefusal::Loan(LoanError::OverQuota { .. })
+    );
+    refused!(
+        loans::record(db, a, &new_loan(f, &codes[2], "L-1", 1, start), BANKER).await,
+        FundRefusal::ContractTaken { .. }
+    );
+    // another bank's quota is its own
+    let other =
+        loans::record(db, b, &new_loan(f, &codes[2], "L-1", 100, start), BANKER).await.unwrap();
+
+    // a claim too early, without steps, beyond what is outstanding, on another bank's loan
+    let claim = |loan_id: i64, wan: i64, days: i64, steps: &str| NewClaim {
+        loan_id,
+        loss: Money::from_wan(wan),
+        defaulted_on: today - Duration::days(days),
+        steps: steps.into(),
+        request_key: String::new(),
+    };
+    refused!(
+        claims::claim(db, a, &claim(first.id, 400, 89, "催收、起诉"), BANKER).await,
+        FundRefusal::NotOverdue { .. }
+    );
+    refused!(
+        claims::claim(db, a, &claim(first.id, 400, 90, " "), BANKER).await,
+        FundRefusal::Steps
+    );
+    refused!(
+        claims::claim(db, a, &claim(first.id, 501, 90, "催收、起诉"), BANKER).await,
+        FundRefusal::Loss { .. }
+    );
+    assert!(matches!(
+        claims::claim(db, a, &claim(other.id, 50, 90, "催收"), BANKER).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(count(db, "fund_claims").await, 0);
+
+    let c =
+        claims::claim(db, a, &claim(first.id, 400, 90, "2025年6月催收；7月起诉；执行终结"), BANKER)
+            .await
+            .unwrap();
+    assert_eq!(c.compensation, Money::from_wan(200));
+    assert_eq!(loans::get(db, first.id).await.unwrap().unwrap().status, LoanStatus::Defaulted);
+    refused!(
+        claims::claim(db, a, &claim(first.id, 400, 90, "再次"), BANKER).await,
+        FundRefusal::LoanStatus { .. }
+    );
+
+    // the same officer may not pay what they approved; approving twice is the same approval
+    let approved = claims::approve(db, c.id, OFFICER).await.unwrap();
+    assert_eq!(claims::approve(db, c.id, OFFICER).await.unwrap(), approved);
+    match claims::pay(db, c.id, OFFICER).await {
+        Err(StoreError::Finance(FinanceRefusal::SameChecker)) => {}
+        other => panic!("expected SameChecker, got {other:?}"),
+    }
+    let fund = ledger::get(db, f).await.unwrap().unwrap();
+    assert_eq!(
+        (fund.balances.available, fund.balances.committed),
+        (Money::ZERO, Money::from_wan(200))
+    );
+    let paid = claims::pay(db, c.id, CHECKER).await.unwrap();
+    assert_eq!(paid.status, ClaimStatus::Paid);
+    assert_eq!(loans::get(db, first.id).await.unwrap().unwrap().status, LoanStatus::Compensated);
+
+    // a second default finds the fund empty: approval refused, nothing committed
+    let second = loans::get(db, first.id + 1).await.unwrap().unwrap();
+    let c2 = claims::claim(db, a, &claim(second.id, 100, 120, "催收"), BANKER).await.unwrap();
+    refused!(
+        claims::approve(db, c2.id, OFFICER).await,
+        FundRefusal::Ledger(LedgerError::Available { .. })
+    );
+    assert_eq!(claims::get(db, c2.id).await.unwrap().unwrap().status, ClaimStatus::Claimed);
+
+    // the bank recovers 100 万: half comes back; a recovery once the share is back is refused
+    let r = claims::recover(db, a, c.id, Money::from_wan(100), "拍卖抵押物", "rec-1", BANKER)
+        .await
+        .unwrap();
+    assert_eq!(r.returned, Money::from_wan(50));
+    let again = claims::recover(db, a, c.id, Money::from_wan(100), "拍卖抵押物", "rec-1", BANKER)
+        .await
+        .unwrap();
+    assert_eq!(again, r, "the same request key is the same recovery");
+    claims::recover(db, a, c.id, Money::from_wan(1_000), "执行回款", "rec-2", BANKER)
+        .await
+        .unwrap();
+    refused!(
+        claims::recover(db, a, c.id, Money::from_wan(1), "再回款", "rec-3", BANKER).await,
+        FundRefusal::Recovery { .. }
+    );
+    let fund = ledger::get(db, f).await.unwrap().unwrap();
+    assert_eq!(fund.balances.recovered, Money::from_wan(200));
+    assert_eq!(fund.balances.available, Money::from_wan(200));
+    assert!(fund.balances.balanced());
+
+    let rep = report::report(db, f).await.unwrap();
+    assert_eq!(rep.replay, ledger::Replay { postings: 5, mismatched: 0, agrees: true });
+    assert_eq!(rep.lent, Money::from_wan(1_100));
+    assert_eq!(rep.leverage, Some(5.5));
+    let bank_a = rep.banks.iter().find(|l| l.bank_id == a).unwrap();
+    assert_eq!((bank_a.loans, bank_a.claims, bank_a.leverage), (2, 2, Some(5.0)));
+    // a compensated loan left the bank's quota
+    assert_eq!(bank_a.outstanding, Money::from_wan(500));
+    let (mine, total) =
+        loans::list(db, &loans::LoanFilter { bank_id: Some(b), ..Default::default() }, 50, 0)
+            .await
+            .unwrap();
+    assert_eq!((mine.len(), total), (1, 1));
+    assert!(mine.iter().all(|l| l.bank_id == b));
+}
+
+#[tokio::test]
+async fn repayments_close_a_loan_and_free_the_quota() {
+    let t = demo_db(40).await;
+    let db = &t.db;
+    let today = db.clock.today();
+    let (f, a, _, codes) = fund_with_banks(db, 100, 1).await;
+    let mut n = new_loan(f, &codes[0], "R-1", 120, today - Duration::days(400));
+    refused!(loans::record(db, a, &n, BANKER).await, FundRefusal::Loan(LoanError::Outside { .. }));
+    n.terms.start = today - Duration::days(100);
+    n.terms.term_months = 2;
+    n.terms.repayment = Repayment::EqualPrincipal;
+    let loan = loans::record(db, a, &n, BANKER).await.unwrap();
+    let on = today - Duration::days(40);
+    loans::repay(db, a, loan.id, 1, on, BANKER).await.unwrap();
+    refused!(loans::repay(db, a, loan.id, 1, on, BANKER).await, FundRefusal::Instalment { seq: 1 });
+    refused!(loans::repay(db, a, loan.id, 3, on, BANKER).await, FundRefusal::Instalment { seq: 3 });
+    let done = loans::repay(db, a, loan.id, 2, today, BANKER).await.unwrap();
+    assert_eq!((done.status, done.outstanding), (LoanStatus::Repaid, Money::ZERO));
+    let list = agreements::list(db, f).await.unwrap();
+    let ag = list.iter().find(|x| x.bank_id == a).unwrap();
+    assert_eq!((ag.outstanding, ag.lent), (Money::ZERO, Money::from_wan(120)));
+}
+
+#[tokio::test]
+async fn approvals_at_once_never_commit_more_than_the_fund_has() {
+    let t = demo_db(60).await;
+    let db = &t.db;
+    let today = db.clock.today();
+    // 500 万 of capital, 16 claims of 50 万 each (loss 100 万 at 50 %): ten fit (a bank's cap of
+    // 300 万 may refuse some first, but eight claims a bank leave ten to approve whatever the order)
+    let (f, a, b, codes) = fund_with_banks(db, 500, 16).await;
+    let mut claim_ids = Vec::new();
+    for (k, code) in codes.iter().enumerate() {
+        let bank = if k % 2 == 0 { a } else { b };
+        let loan = loans::record(
+            db,
+            bank,
+            &new_loan(f, code, &format!("C-{k}"), 100, today - Duration::days(200)),
+            BANKER,
+        )
+        .await
+        .unwrap();
+        let n = NewClaim {
+            loan_id: loan.id,
+            loss: Money::from_wan(100),
+            defaulted_on: today - Duration::days(95),
+            steps: "催收".into(),
+            request_key: format!("claim-{k}"),
+        };
+        claim_ids.push(claims::claim(db, bank, &n, BANKER).await.unwrap().id);
+    }
+    let approvals: Vec<_> = claim_ids
+        .iter()
+        .map(|id| {
+            let (db, id) = (db.clone(), *id);
+            tokio::spawn(async move { claims::approve(&db, id, OFFICER).await })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for task in approvals {
+        results.push(task.await);
+    }
+    let ok = results.iter().filter(|r| matches!(r, Ok(Ok(_)))).count();
+    assert_eq!(ok, 10);
+    for r in &results {
+        match r {
+            Ok(Ok(_))
+            | Ok(Err(StoreError::Finance(FinanceRefusal::Fund(
+                FundRefusal::Ledger(LedgerError::Available { .. })
+                | FundRefusal::CompensationCap { .. },
+            )))) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let fund = ledger::get(db, f).await.unwrap().unwrap();
+    assert_eq!(
+        (fund.balances.committed, fund.balances.available),
+        (Money::from_wan(500), Money::ZERO)
+    );
+    assert_eq!(
+        ledger::replay(db, f).await.unwrap(),
+        ledger::Replay { postings: 11, mismatched: 0, agrees: true }
+    );
+}
