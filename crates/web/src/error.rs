@@ -427,7 +427,46 @@ mod tests {
             F::NotEnterprise,
         ]
         .into_iter()
+        .chain(fund_refusals())
         .map(StoreError::Finance)
+        .collect()
+    }
+
+    fn fund_refusals() -> Vec<innocity_store::finance::FinanceRefusal> {
+        use innocity_core::finance::fund::{LedgerError as L, LoanError as N, TermsError as T};
+        use innocity_store::finance::fund::FundRefusal as R;
+        let (m, d) = (Money::from_wan(1), NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default());
+        [
+            R::Ledger(L::Amount),
+            R::Ledger(L::Available { available: m }),
+            R::Ledger(L::Overflow),
+            R::Terms(T::Share),
+            R::Terms(T::Amount { field: "loan_cap" }),
+            R::Terms(T::Term),
+            R::Terms(T::Rate),
+            R::Terms(T::Dates),
+            R::NotFinancial,
+            R::AgreementExists,
+            R::NoAgreement,
+            R::NotWhiteListed,
+            R::Loan(N::Principal),
+            R::Loan(N::OverLoanCap { cap: m }),
+            R::Loan(N::OverQuota { quota: m, outstanding: m }),
+            R::Loan(N::Term { max: 36 }),
+            R::Loan(N::Rate { max: 600 }),
+            R::Loan(N::Outside { from: d, to: d }),
+            R::ContractTaken { contract_no: "兰银贷2025-001".into() },
+            R::LoanStatus { status: "repaid".into() },
+            R::Instalment { seq: 3 },
+            R::NotOverdue { from: d },
+            R::Steps,
+            R::Loss { outstanding: m },
+            R::CompensationCap { cap: m, used: m },
+            R::ClaimStatus { status: "paid".into() },
+            R::Recovery { left: m },
+        ]
+        .into_iter()
+        .map(innocity_store::finance::FinanceRefusal::Fund)
         .collect()
     }
 

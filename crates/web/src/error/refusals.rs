@@ -537,5 +537,50 @@ pub fn finance(r: &innocity_store::finance::FinanceRefusal) -> Message {
         }
         F::Amount { amount } => ("policy.err.amount", vec![amount.wan_text()]),
         F::NotEnterprise => ("policy.err.not_enterprise", vec![]),
+        F::Fund(r) => fund(r),
     }
+}
+
+/// The risk-compensation fund's refusals.
+pub fn fund(r: &innocity_store::finance::fund::FundRefusal) -> Message {
+    use innocity_core::finance::fund::{LedgerError as L, LoanError as N, TermsError as T};
+    use innocity_store::finance::fund::FundRefusal as R;
+    match r {
+        R::Ledger(L::Amount) => ("fund.err.amount", vec![]),
+        R::Ledger(L::Available { available }) => ("fund.err.available", vec![available.wan_text()]),
+        R::Ledger(L::Overflow) => ("fund.err.overflow", vec![]),
+        R::Terms(T::Share) => ("fund.err.share", vec![]),
+        R::Terms(T::Amount { .. }) => ("fund.err.terms_amount", vec![]),
+        R::Terms(T::Term) => ("fund.err.terms_term", vec![]),
+        R::Terms(T::Rate) => ("fund.err.terms_rate", vec![]),
+        R::Terms(T::Dates) => ("fund.err.terms_dates", vec![]),
+        R::NotFinancial => ("fund.err.not_financial", vec![]),
+        R::AgreementExists => ("fund.err.agreement_exists", vec![]),
+        R::NoAgreement => ("fund.err.no_agreement", vec![]),
+        R::NotWhiteListed => ("fund.err.not_white_listed", vec![]),
+        R::Loan(N::Principal) => ("fund.err.principal", vec![]),
+        R::Loan(N::OverLoanCap { cap }) => ("fund.err.loan_cap", vec![cap.wan_text()]),
+        R::Loan(N::OverQuota { quota, outstanding }) => {
+            ("fund.err.quota", vec![quota.wan_text(), outstanding.wan_text()])
+        }
+        R::Loan(N::Term { max }) => ("fund.err.term", vec![max.to_string()]),
+        R::Loan(N::Rate { max }) => ("fund.err.rate", vec![rate_text(*max)]),
+        R::Loan(N::Outside { from, to }) => ("fund.err.outside", vec![day(*from), day(*to)]),
+        R::ContractTaken { contract_no } => ("fund.err.contract_taken", vec![contract_no.clone()]),
+        R::LoanStatus { status } => ("fund.err.loan_status", vec![status.clone()]),
+        R::Instalment { seq } => ("fund.err.instalment", vec![seq.to_string()]),
+        R::NotOverdue { from } => ("fund.err.not_overdue", vec![day(*from)]),
+        R::Steps => ("fund.err.steps", vec![]),
+        R::Loss { outstanding } => ("fund.err.loss", vec![outstanding.yuan_text()]),
+        R::CompensationCap { cap, used } => {
+            ("fund.err.compensation_cap", vec![cap.wan_text(), used.wan_text()])
+        }
+        R::ClaimStatus { status } => ("fund.err.claim_status", vec![status.clone()]),
+        R::Recovery { left } => ("fund.err.recovery", vec![left.yuan_text()]),
+    }
+}
+
+/// An annual rate in basis points as a percentage: 435 → 4.35.
+pub fn rate_text(bp: u32) -> String {
+    format!("{}.{:02}", bp / 100, bp % 100)
 }
