@@ -462,7 +462,9 @@ caps!(
     RedeemVouchers,
     ManagePolicies,
     ReceiveEntitlements,
-    ClaimEntitlements
+    ClaimEntitlements,
+    ManageLoanFund,
+    LendUnderFund
 );
 
 /// The one gate: a handler taking `Auth<C>` runs only for a signed-in principal whose role

@@ -3,6 +3,10 @@
 //! applying (免申即享) with their check, publication and payment, and an enterprise's own view of
 //! what it is entitled to and why. Each page's work is also in `/api/v1`.
 mod figures;
+mod fund;
+mod fund_api;
+mod fund_bank;
+mod fund_pages;
 mod library;
 mod library_api;
 mod mine;
@@ -13,6 +17,11 @@ pub use figures::{
     __path_api_policy_figures, ApiPolicyFigure, ApiPolicyFigures, ApiZoneFigure, YearQuery,
     api_policy_figures,
 };
+pub use fund::{
+    AgreementInput, ClaimDecisionInput, DepositInput, FundInput, LoanInput, LossClaimInput,
+    RecoveryInput, RepaymentInput,
+};
+pub use fund_api::*;
 pub use library::PolicyForm;
 pub use library_api::*;
 pub use mine::*;
@@ -71,6 +80,41 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/v1/policy-runs/{id}/objection", post(runs_api::api_object))
         .route("/api/v1/policy-runs/{id}/account", post(runs_api::api_confirm_account))
         .route("/api/v1/my-entitlements", get(mine::api_my_entitlements))
+        .merge(fund_routes())
+}
+
+/// The risk-compensation fund: the finance office's pages and a bank's, and their API.
+fn fund_routes() -> axum::Router<AppState> {
+    use fund_api as api;
+    axum::Router::new()
+        .route("/finance/funds", get(fund_pages::list).post(fund_pages::create))
+        .route("/finance/funds/{id}", get(fund_pages::view))
+        .route("/finance/funds/{id}/deposits", post(fund_pages::deposit))
+        .route("/finance/funds/{id}/agreements", post(fund_pages::sign))
+        .route("/finance/funds/{id}/white-list", post(fund_pages::white_list))
+        .route("/finance/claims/{id}/recoveries", post(fund_bank::recover))
+        .route("/finance/claims/{id}/{step}", post(fund_pages::decide))
+        .route("/finance/loans", get(fund_bank::list).post(fund_bank::record))
+        .route("/finance/loans/{id}", get(fund_bank::view))
+        .route("/finance/loans/{id}/repayments", post(fund_bank::repay))
+        .route("/finance/loans/{id}/claims", post(fund_bank::claim))
+        .route("/api/v1/loan-funds", get(api::api_funds).post(api::api_create_fund))
+        .route("/api/v1/loan-funds/{id}", get(api::api_fund))
+        .route("/api/v1/loan-funds/{id}/deposits", post(api::api_deposit))
+        .route("/api/v1/loan-funds/{id}/postings", get(api::api_postings))
+        .route("/api/v1/loan-funds/{id}/agreements", post(api::api_sign))
+        .route("/api/v1/loan-funds/{id}/white-list", post(api::api_white_list))
+        .route("/api/v1/loan-funds/{id}/loans", get(api::api_fund_loans))
+        .route("/api/v1/loan-funds/{id}/claims", get(api::api_fund_claims))
+        .route("/api/v1/fund-claims", get(api::api_my_claims))
+        .route("/api/v1/fund-claims/{id}/approve", post(api::api_approve_claim))
+        .route("/api/v1/fund-claims/{id}/pay", post(api::api_pay_claim))
+        .route("/api/v1/fund-claims/{id}/reject", post(api::api_reject_claim))
+        .route("/api/v1/fund-claims/{id}/recoveries", post(api::api_recover))
+        .route("/api/v1/fund-loans", get(api::api_my_loans).post(api::api_record_loan))
+        .route("/api/v1/fund-loans/{id}", get(api::api_loan))
+        .route("/api/v1/fund-loans/{id}/repayments", post(api::api_repay))
+        .route("/api/v1/fund-loans/{id}/claims", post(api::api_claim))
 }
 
 /// A refusal that concerns a field of the form as a 422 naming it; the others as 409 with their

@@ -59,6 +59,9 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/finance/policies", ROLES.iter().copied().filter(|r| *r != "public").collect()),
         ("/finance/policies/new", vec!["admin", "bureau"]),
         ("/finance/runs", vec!["admin", "bureau"]),
+        ("/finance/funds", vec!["admin", "bureau"]),
+        // a bank's pages: only users of a financial institution (none among these roles)
+        ("/finance/loans", vec![]),
         ("/finance/figures", vec!["admin", "bureau"]),
         ("/finance/mine", vec!["orgadmin", "member", "orgadmin2"]),
         ("/providers/mine", vec!["orgadmin", "orgadmin2", "provider"]),
