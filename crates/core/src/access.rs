@@ -130,10 +130,12 @@ pub enum Capability {
     /// A bank's side of the fund: record its loans and repayments, claim compensation on a
     /// default, report what it recovered; only its own loans and claims.
     LendUnderFund,
+    /// An enterprise's loans under the fund and its interest and guarantee-fee subsidy claims.
+    ClaimLoanSubsidies,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 37] = [
+    pub const ALL: [Capability; 38] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -171,6 +173,7 @@ impl Capability {
         Self::ClaimEntitlements,
         Self::ManageLoanFund,
         Self::LendUnderFund,
+        Self::ClaimLoanSubsidies,
     ];
 }
 
@@ -222,6 +225,7 @@ impl Role {
             ClaimEntitlements => self == OrgAdmin,
             ManageLoanFund => matches!(self, SystemAdmin | BureauStaff),
             LendUnderFund => matches!(self, OrgAdmin | OrgMember),
+            ClaimLoanSubsidies => self == OrgAdmin,
         }
     }
 }

@@ -9,6 +9,10 @@ CREATE TABLE loan_funds (
     paid_fen BIGINT NOT NULL DEFAULT 0,
     recovered_fen BIGINT NOT NULL DEFAULT 0,
     available_fen BIGINT NOT NULL DEFAULT 0,
+    interest_subsidy_pct BIGINT NOT NULL DEFAULT 0,
+    interest_subsidy_cap_fen BIGINT NOT NULL DEFAULT 0,
+    guarantee_subsidy_pct BIGINT NOT NULL DEFAULT 0,
+    guarantee_subsidy_cap_fen BIGINT NOT NULL DEFAULT 0,
     created_by TEXT NOT NULL,
     created_at BIGINT NOT NULL,
     CONSTRAINT loan_funds_code_key UNIQUE (code),
@@ -21,6 +25,7 @@ CREATE TABLE fund_postings (
     op TEXT NOT NULL,
     amount_fen BIGINT NOT NULL,
     claim_id BIGINT,
+    subsidy_id BIGINT,
     note TEXT NOT NULL,
     request_key TEXT NOT NULL DEFAULT '',
     capital_fen BIGINT NOT NULL,
@@ -131,3 +136,27 @@ CREATE TABLE fund_recoveries (
     CONSTRAINT fund_recoveries_amount CHECK (recovered_fen > 0 AND returned_fen >= 0)
 );
 CREATE UNIQUE INDEX fund_recoveries_key ON fund_recoveries(request_key) WHERE request_key <> '';
+CREATE TABLE fund_subsidies (
+    id {ID},
+    fund_id BIGINT NOT NULL REFERENCES loan_funds(id),
+    loan_id BIGINT NOT NULL REFERENCES fund_loans(id),
+    borrower_id BIGINT NOT NULL REFERENCES organisations(id),
+    kind TEXT NOT NULL,
+    year BIGINT NOT NULL,
+    base_fen BIGINT NOT NULL,
+    share_pct BIGINT NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    evidence TEXT NOT NULL,
+    status TEXT NOT NULL,
+    claimed_by TEXT NOT NULL,
+    claimed_at BIGINT NOT NULL,
+    approved_by TEXT NOT NULL DEFAULT '',
+    approved_at BIGINT NOT NULL DEFAULT 0,
+    paid_by TEXT NOT NULL DEFAULT '',
+    paid_at BIGINT NOT NULL DEFAULT 0,
+    reason TEXT NOT NULL DEFAULT '',
+    request_key TEXT NOT NULL DEFAULT '',
+    CONSTRAINT fund_subsidies_amount CHECK (amount_fen > 0 AND amount_fen <= base_fen)
+);
+CREATE UNIQUE INDEX fund_subsidies_once ON fund_subsidies(loan_id, kind, year) WHERE status <> 'rejected';
+CREATE UNIQUE INDEX fund_subsidies_key ON fund_subsidies(request_key) WHERE request_key <> '';

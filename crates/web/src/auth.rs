@@ -464,7 +464,8 @@ caps!(
     ReceiveEntitlements,
     ClaimEntitlements,
     ManageLoanFund,
-    LendUnderFund
+    LendUnderFund,
+    ClaimLoanSubsidies
 );
 
 /// The one gate: a handler taking `Auth<C>` runs only for a signed-in principal whose role

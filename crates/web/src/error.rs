@@ -464,6 +464,11 @@ mod tests {
             R::CompensationCap { cap: m, used: m },
             R::ClaimStatus { status: "paid".into() },
             R::Recovery { left: m },
+            R::NoSubsidy,
+            R::SubsidyTwice { subsidy_id: 4 },
+            R::SubsidyYear { year: 2027 },
+            R::NothingPaid { year: 2025 },
+            R::Evidence,
         ]
         .into_iter()
         .map(innocity_store::finance::FinanceRefusal::Fund)

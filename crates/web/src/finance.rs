@@ -7,6 +7,7 @@ mod fund;
 mod fund_api;
 mod fund_bank;
 mod fund_pages;
+mod fund_subsidies;
 mod library;
 mod library_api;
 mod mine;
@@ -22,6 +23,13 @@ pub use fund::{
     RecoveryInput, RepaymentInput,
 };
 pub use fund_api::*;
+pub use fund_subsidies::{
+    __path_api_approve_subsidy, __path_api_claim_subsidy, __path_api_fund_subsidies,
+    __path_api_my_loans_as_borrower, __path_api_pay_subsidy, __path_api_reject_subsidy,
+    __path_api_set_subsidy_rule, ApiMyLoans, ApiRuleSet, ApiSubsidy, SubsidyDecisionInput,
+    SubsidyInput, SubsidyRuleInput, api_approve_subsidy, api_claim_subsidy, api_fund_subsidies,
+    api_my_loans_as_borrower, api_pay_subsidy, api_reject_subsidy, api_set_subsidy_rule,
+};
 pub use library::PolicyForm;
 pub use library_api::*;
 pub use mine::*;
@@ -115,6 +123,25 @@ fn fund_routes() -> axum::Router<AppState> {
         .route("/api/v1/fund-loans/{id}", get(api::api_loan))
         .route("/api/v1/fund-loans/{id}/repayments", post(api::api_repay))
         .route("/api/v1/fund-loans/{id}/claims", post(api::api_claim))
+        .merge(subsidy_routes())
+}
+
+fn subsidy_routes() -> axum::Router<AppState> {
+    use fund_subsidies as sub;
+    axum::Router::new()
+        .route("/finance/funds/{id}/subsidy-rule", post(sub::set_rule))
+        .route("/finance/subsidies/{id}/{step}", post(sub::decide))
+        .route("/finance/my-loans", get(sub::mine).post(sub::claim))
+        .route(
+            "/api/v1/loan-funds/{id}/subsidy-rule",
+            axum::routing::put(sub::api_set_subsidy_rule),
+        )
+        .route("/api/v1/loan-funds/{id}/subsidies", get(sub::api_fund_subsidies))
+        .route("/api/v1/loan-subsidies", post(sub::api_claim_subsidy))
+        .route("/api/v1/loan-subsidies/{id}/approve", post(sub::api_approve_subsidy))
+        .route("/api/v1/loan-subsidies/{id}/pay", post(sub::api_pay_subsidy))
+        .route("/api/v1/loan-subsidies/{id}/reject", post(sub::api_reject_subsidy))
+        .route("/api/v1/my-loans", get(sub::api_my_loans_as_borrower))
 }
 
 /// A refusal that concerns a field of the form as a 422 naming it; the others as 409 with their

@@ -56,6 +56,7 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/vouchers/redeem", "nav.redeem_vouchers", Capability::RedeemVouchers),
     ("/finance/policies", "nav.policies", Capability::ViewWorkspace),
     ("/finance/mine", "nav.my_entitlements", Capability::ReceiveEntitlements),
+    ("/finance/my-loans", "nav.my_loans", Capability::ClaimLoanSubsidies),
     ("/finance/runs", "nav.policy_runs", Capability::ManagePolicies),
     ("/finance/figures", "nav.policy_figures", Capability::ManagePolicies),
     ("/finance/funds", "nav.loan_funds", Capability::ManageLoanFund),

@@ -302,3 +302,65 @@ pub fn leverage(loans: Money, fund: Money) -> Option<f64> {
         (x * 100.0).round() / 100.0
     })
 }
+
+/// What a subsidy is paid on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubsidyKind {
+    /// 贴息: a share of the interest the borrower paid in the year.
+    Interest,
+    /// 担保费补贴: a share of the guarantee fee the borrower paid.
+    GuaranteeFee,
+}
+
+impl SubsidyKind {
+    pub const ALL: [SubsidyKind; 2] = [Self::Interest, Self::GuaranteeFee];
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Interest => "interest",
+            Self::GuaranteeFee => "guarantee_fee",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == s)
+    }
+}
+
+/// The fund's subsidy rule: for each kind the share paid (percent; 0 = none) and the most one
+/// loan receives in a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SubsidyRule {
+    pub interest_pct: u8,
+    pub interest_cap: Money,
+    pub guarantee_pct: u8,
+    pub guarantee_cap: Money,
+}
+
+impl SubsidyRule {
+    /// Whether the rule is one: shares at most 100 %, and a cap above zero for a share paid.
+    pub fn check(&self) -> Result<(), TermsError> {
+        for (pct, cap, field) in [
+            (self.interest_pct, self.interest_cap, "interest_cap"),
+            (self.guarantee_pct, self.guarantee_cap, "guarantee_cap"),
+        ] {
+            if pct > 100 {
+                return Err(TermsError::Share);
+            }
+            if pct > 0 && (cap.fen() <= 0 || cap > Money::MAX) {
+                return Err(TermsError::Amount { field });
+            }
+        }
+        Ok(())
+    }
+
+    /// The subsidy on `base` (interest or fee paid): its share, to the fen below, at most the
+    /// cap; nothing when the rule pays none of this kind.
+    pub fn amount(&self, kind: SubsidyKind, base: Money) -> Money {
+        let (pct, cap) = match kind {
+            SubsidyKind::Interest => (self.interest_pct, self.interest_cap),
+            SubsidyKind::GuaranteeFee => (self.guarantee_pct, self.guarantee_cap),
+        };
+        let share = i128::from(base.fen().max(0)) * i128::from(pct) / 100;
+        Money(i64::try_from(share).unwrap_or(i64::MAX).min(cap.fen()))
+    }
+}

@@ -120,3 +120,23 @@ fn the_funds_share_of_a_loss_is_rounded_down_to_the_fen() {
     assert_eq!(leverage(Money::from_wan(5_000), Money::from_wan(1_000)), Some(5.0));
     assert_eq!(leverage(Money::from_wan(1), Money::ZERO), None);
 }
+
+#[test]
+fn a_subsidy_is_its_share_of_what_was_paid_up_to_the_cap() {
+    let rule = SubsidyRule {
+        interest_pct: 50,
+        interest_cap: Money::from_wan(10),
+        guarantee_pct: 0,
+        guarantee_cap: Money::ZERO,
+    };
+    assert_eq!(rule.check(), Ok(()));
+    assert_eq!(rule.amount(SubsidyKind::Interest, Money(4_351)), Money(2_175));
+    assert_eq!(rule.amount(SubsidyKind::Interest, Money::from_wan(20)), Money::from_wan(10));
+    assert_eq!(rule.amount(SubsidyKind::Interest, Money(20_000_002)), Money::from_wan(10));
+    assert_eq!(rule.amount(SubsidyKind::GuaranteeFee, Money::from_wan(5)), Money::ZERO);
+    assert_eq!(SubsidyRule { interest_pct: 101, ..rule }.check(), Err(TermsError::Share));
+    assert_eq!(
+        SubsidyRule { guarantee_pct: 30, ..rule }.check(),
+        Err(TermsError::Amount { field: "guarantee_cap" })
+    );
+}

@@ -1,5 +1,5 @@
 //! The risk-compensation fund's tables a backup holds (funds, their ledger, agreements, the
-//! white list, loans and their schedules, claims and recoveries), parents first.
+//! white list, loans and their schedules, claims, recoveries and subsidies), parents first.
 use super::tables::{Col, Table};
 
 pub(super) const FUND: &[Table] = &[
@@ -17,6 +17,10 @@ pub(super) const FUND: &[Table] = &[
             ("paid_fen", Col::Int),
             ("recovered_fen", Col::Int),
             ("available_fen", Col::Int),
+            ("interest_subsidy_pct", Col::Int),
+            ("interest_subsidy_cap_fen", Col::Int),
+            ("guarantee_subsidy_pct", Col::Int),
+            ("guarantee_subsidy_cap_fen", Col::Int),
             ("created_by", Col::Text),
             ("created_at", Col::Int),
         ],
@@ -30,6 +34,7 @@ pub(super) const FUND: &[Table] = &[
             ("op", Col::Text),
             ("amount_fen", Col::Int),
             ("claim_id", Col::NullInt),
+            ("subsidy_id", Col::NullInt),
             ("note", Col::Text),
             ("request_key", Col::Text),
             ("capital_fen", Col::Int),
@@ -147,6 +152,31 @@ pub(super) const FUND: &[Table] = &[
             ("request_key", Col::Text),
             ("recorded_by", Col::Text),
             ("recorded_at", Col::Int),
+        ],
+    ),
+    (
+        "fund_subsidies",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("fund_id", Col::Int),
+            ("loan_id", Col::Int),
+            ("borrower_id", Col::Int),
+            ("kind", Col::Text),
+            ("year", Col::Int),
+            ("base_fen", Col::Int),
+            ("share_pct", Col::Int),
+            ("amount_fen", Col::Int),
+            ("evidence", Col::Text),
+            ("status", Col::Text),
+            ("claimed_by", Col::Text),
+            ("claimed_at", Col::Int),
+            ("approved_by", Col::Text),
+            ("approved_at", Col::Int),
+            ("paid_by", Col::Text),
+            ("paid_at", Col::Int),
+            ("reason", Col::Text),
+            ("request_key", Col::Text),
         ],
     ),
 ];

@@ -11,6 +11,7 @@ pub mod claims;
 pub mod ledger;
 pub mod loans;
 pub mod report;
+pub mod subsidies;
 
 /// Why a change to the fund, an agreement, a loan or a claim is refused.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +48,16 @@ pub enum FundRefusal {
     ClaimStatus { status: String },
     /// A recovery on a claim not yet paid, or returning more than was compensated.
     Recovery { left: Money },
+    /// The fund pays no subsidy of this kind.
+    NoSubsidy,
+    /// A subsidy of this kind was claimed for the loan and year already (its claim).
+    SubsidyTwice { subsidy_id: i64 },
+    /// A year the loan did not run in, or one not begun.
+    SubsidyYear { year: i32 },
+    /// No interest repaid in the year (per the bank's record of the schedule), or no fee.
+    NothingPaid { year: i32 },
+    /// A subsidy claim without its evidence (contract, receipts).
+    Evidence,
 }
 
 impl From<FundRefusal> for crate::StoreError {

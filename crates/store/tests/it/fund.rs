@@ -362,3 +362,47 @@ async fn approvals_at_once_never_commit_more_than_the_fund_has() {
         ledger::Replay { postings: 11, mismatched: 0, agrees: true }
     );
 }
+
+#[tokio::test]
+async fn an_interest_subsidy_is_read_from_the_repayments_and_paid_once_by_two_officers() {
+    use innocity_core::finance::fund::{SubsidyKind, SubsidyRule};
+    use innocity_store::finance::fund::subsidies::{self, NewSubsidy, Step, SubsidyStatus};
+    let t = demo_db(40).await;
+    let db = &t.db;
+    let today = db.clock.today();
+    let (f, a, _, codes) = fund_with_banks(db, 100, 1).await;
+    let borrower = db
+        .read("SELECT id FROM organisations WHERE credit_code = ?", vec![codes[0].clone().into()], |r| r.int(0))
+        .await
+        .unwrap()[0];
+    let start = today - Duration::days(30);
+    let year = chrono::Datelike::year(&start);
+    let mut n = new_loan(f, &codes[0], "S-1", 120, start);
+    n.terms.repayment = Repayment::EqualPrincipal;
+    let loan = loans::record(db, a, &n, BANKER).await.unwrap();
+    let claim = |kind, fee: Money| NewSubsidy { loan_id: loan.id, kind, year, fee, evidence: "借款合同 S-1；付息回单".into(), request_key: String::new() };
+    // the fund pays no subsidy until its rule says so
+    refused!(subsidies::claim(db, borrower, &claim(SubsidyKind::Interest, Money::ZERO), OFFICER).await, FundRefusal::NoSubsidy);
+    let rule = SubsidyRule { interest_pct: 50, interest_cap: Money::from_wan(2), guarantee_pct: 0, guarantee_cap: Money::ZERO };
+    ledger::set_subsidy_rule(db, f, &rule, OFFICER).await.unwrap();
+    // nothing repaid yet: nothing to subsidise
+    refused!(subsidies::claim(db, borrower, &claim(SubsidyKind::Interest, Money::ZERO), OFFICER).await, FundRefusal::NothingPaid { .. });
+    loans::repay(db, a, loan.id, 1, start, BANKER).await.unwrap();
+    let interest = loans::instalments(db, loan.id).await.unwrap()[0].interest;
+    let s = subsidies::claim(db, borrower, &claim(SubsidyKind::Interest, Money::ZERO), OFFICER).await.unwrap();
+    assert_eq!((s.base, s.amount), (interest, Money(interest.fen() / 2)));
+    refused!(subsidies::claim(db, borrower, &claim(SubsidyKind::Interest, Money::ZERO), OFFICER).await, FundRefusal::SubsidyTwice { .. });
+    refused!(subsidies::claim(db, borrower, &claim(SubsidyKind::GuaranteeFee, Money::from_wan(1)), OFFICER).await, FundRefusal::NoSubsidy);
+    // another enterprise cannot claim on it
+    assert!(matches!(subsidies::claim(db, borrower + 1, &claim(SubsidyKind::Interest, Money::ZERO), OFFICER).await, Err(StoreError::NotFound)));
+    subsidies::decide(db, s.id, Step::Approve, "", OFFICER).await.unwrap();
+    match subsidies::decide(db, s.id, Step::Pay, "", OFFICER).await {
+        Err(StoreError::Finance(FinanceRefusal::SameChecker)) => {}
+        other => panic!("expected SameChecker, got {other:?}"),
+    }
+    let paid = subsidies::decide(db, s.id, Step::Pay, "", CHECKER).await.unwrap();
+    assert_eq!(paid.status, SubsidyStatus::Paid);
+    let fund = ledger::get(db, f).await.unwrap().unwrap();
+    assert_eq!(fund.balances.paid, s.amount);
+    assert!(ledger::replay(db, f).await.unwrap().agrees);
+}

@@ -577,6 +577,11 @@ pub fn fund(r: &innocity_store::finance::fund::FundRefusal) -> Message {
         }
         R::ClaimStatus { status } => ("fund.err.claim_status", vec![status.clone()]),
         R::Recovery { left } => ("fund.err.recovery", vec![left.yuan_text()]),
+        R::NoSubsidy => ("fund.err.no_subsidy", vec![]),
+        R::SubsidyTwice { subsidy_id } => ("fund.err.subsidy_twice", vec![subsidy_id.to_string()]),
+        R::SubsidyYear { year } => ("fund.err.subsidy_year", vec![year.to_string()]),
+        R::NothingPaid { year } => ("fund.err.nothing_paid", vec![year.to_string()]),
+        R::Evidence => ("fund.err.evidence", vec![]),
     }
 }
 

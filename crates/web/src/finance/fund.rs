@@ -30,7 +30,7 @@ pub async fn bank_of(state: &AppState, ctx: &Ctx, p: &Principal) -> AppResult<i6
     Ok(org)
 }
 
-fn money(ctx: &Ctx, field: &str, text: &str, unit: Unit) -> AppResult<Money> {
+pub(super) fn money(ctx: &Ctx, field: &str, text: &str, unit: Unit) -> AppResult<Money> {
     match Money::parse(text, unit) {
         Ok(m) if m.fen() > 0 && m <= Money::MAX => Ok(m),
         _ => Err(field_error(ctx, field, "fund.err.money_field", vec![])),
@@ -43,14 +43,14 @@ fn date(ctx: &Ctx, field: &str, text: &str) -> AppResult<NaiveDate> {
 }
 
 /// A percentage to two places as basis points: "4.35" → 435.
-fn percent_bp(ctx: &Ctx, field: &str, text: &str) -> AppResult<u32> {
+pub(super) fn percent_bp(ctx: &Ctx, field: &str, text: &str) -> AppResult<u32> {
     let bp = Money::parse(text.trim().trim_end_matches('%'), Unit::Yuan).ok();
     bp.and_then(|m| u32::try_from(m.fen()).ok())
         .filter(|bp| (1..=10_000).contains(bp))
         .ok_or_else(|| field_error(ctx, field, "fund.err.percent_field", vec![]))
 }
 
-fn whole<T: TryFrom<i64>>(ctx: &Ctx, field: &str, n: i64) -> AppResult<T> {
+pub(super) fn whole<T: TryFrom<i64>>(ctx: &Ctx, field: &str, n: i64) -> AppResult<T> {
     T::try_from(n).map_err(|_| field_error(ctx, field, "fund.err.number_field", vec![]))
 }
 

@@ -264,7 +264,7 @@ pub struct ApiLoan {
     pub status: String,
 }
 
-fn loan(l: &LoanRow) -> ApiLoan {
+pub(super) fn loan(l: &LoanRow) -> ApiLoan {
     ApiLoan {
         id: l.id,
         fund_id: l.fund_id,

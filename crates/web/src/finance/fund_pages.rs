@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use innocity_store::finance::fund::claims;
 use innocity_store::finance::fund::ledger::{self, FundKind};
 use innocity_store::finance::fund::loans::{self, LoanFilter};
-use innocity_store::finance::fund::{agreements, report};
+use innocity_store::finance::fund::{agreements, report, subsidies};
 
 /// A fund as the list shows it.
 pub struct FundView {
@@ -81,6 +81,8 @@ struct FundPage {
     replay_agrees: bool,
     white_listed: usize,
     claims: Vec<ClaimView>,
+    subsidies: Vec<super::fund_subsidies::SubsidyView>,
+    rule: innocity_core::finance::fund::SubsidyRule,
     postings: Vec<PostingView>,
     loans: Vec<LoanView>,
     loans_total: i64,
@@ -121,6 +123,12 @@ pub async fn view(
             .iter()
             .map(|c| claim_view(lang, c))
             .collect(),
+        subsidies: subsidies::list(db, Some(f.id), None)
+            .await?
+            .iter()
+            .map(|x| super::fund_subsidies::subsidy_view(lang, x))
+            .collect(),
+        rule: f.subsidy_rule,
         postings: ledger::postings(db, f.id, 30)
             .await?
             .iter()

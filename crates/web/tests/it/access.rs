@@ -62,6 +62,7 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/finance/funds", vec!["admin", "bureau"]),
         // a bank's pages: only users of a financial institution (none among these roles)
         ("/finance/loans", vec![]),
+        ("/finance/my-loans", vec!["orgadmin", "orgadmin2", "lab"]),
         ("/finance/figures", vec!["admin", "bureau"]),
         ("/finance/mine", vec!["orgadmin", "member", "orgadmin2"]),
         ("/providers/mine", vec!["orgadmin", "orgadmin2", "provider"]),

@@ -206,6 +206,7 @@ async fn every_api_route_and_every_write_refuses_the_roles_that_must_be_refused(
         ("/api/v1/loan-funds".into(), vec!["admin", "bureau"]),
         ("/api/v1/fund-loans".into(), vec![]),
         ("/api/v1/fund-claims".into(), vec![]),
+        ("/api/v1/my-loans".into(), vec!["orgadmin", "orgadmin2", "lab"]),
         ("/api/v1/partner-redemptions".into(), vec!["orgadmin", "orgadmin2", "provider"]),
         ("/api/v1/providers".into(), vec!["admin", "bureau"]),
         ("/api/v1/sharing-evaluations/2026".into(), vec!["admin", "bureau"]),

@@ -67,8 +67,9 @@ async fn fund(t: &TestApp) -> (i64, String) {
         let b = bank(t, code, name, user).await;
         agreements::sign(db, id, b, &terms, SYSTEM).await.unwrap();
     }
-    let (org, credit_code) = db
-        .read("SELECT id, credit_code FROM organisations WHERE kind = 'enterprise' ORDER BY id LIMIT 1", vec![], |r| Ok((r.int(0)?, r.text(1)?)))
+    let org = t.user_org("orgadmin").await;
+    let credit_code = db
+        .read("SELECT credit_code FROM organisations WHERE id = ?", vec![org.into()], |r| r.text(0))
         .await
         .unwrap()[0]
         .clone();
@@ -180,4 +181,53 @@ async fn a_bank_claims_on_a_default_two_officers_pay_and_the_recovery_flows_back
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn the_borrower_claims_an_interest_subsidy_read_from_the_banks_repayments() {
+    let t = app().await;
+    let (fund_id, borrower) = fund(&t).await;
+    let (bank, bureau, admin, ent) = (t.login("bank").await, t.login("bureau").await, t.login("admin").await, t.login("orgadmin").await);
+    let start = t.db.clock.today() - Duration::days(40);
+    let body = json!({ "fund_id": fund_id, "borrower_credit_code": borrower, "contract_no": "兰银科贷009", "principal_yuan": "1200000",
+        "rate_pct": "4.35", "term_months": 12, "start_date": start.to_string(), "repayment": "equal_principal", "guarantee": "保证", "request_key": "" });
+    let loan_id = t.post_json(&bank, "/api/v1/fund-loans", &body).await.json()["id"].as_i64().unwrap();
+    let r = t.post_json(&bank, &format!("/api/v1/fund-loans/{loan_id}/repayments"), &json!({ "seq": 1, "repaid_on": start.to_string() })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let year = chrono::Datelike::year(&start);
+    let claim = json!({ "loan_id": loan_id, "kind": "interest", "year": year, "evidence": "借款合同；付息回单", "request_key": "s1" });
+    // no rule yet: refused; the rule set by the bureau, not by the enterprise
+    assert_eq!(t.post_json(&ent, "/api/v1/loan-subsidies", &claim).await.status, StatusCode::CONFLICT);
+    let rule = json!({ "interest_pct": 50, "interest_cap_yuan": "20000", "guarantee_pct": 0, "guarantee_cap_yuan": "" });
+    let put = |s: &Session| {
+        let req = axum::http::Request::put(format!("/api/v1/loan-funds/{fund_id}/subsidy-rule"))
+            .header(axum::http::header::COOKIE, s.cookie_header())
+            .header("x-csrf-token", &s.csrf)
+            .header(axum::http::header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(rule.to_string()))
+            .unwrap();
+        t.send(req)
+    };
+    assert_eq!(put(&ent).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(put(&bureau).await.status, StatusCode::OK);
+    let r = t.post_json(&ent, "/api/v1/loan-subsidies", &claim).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let s = r.json();
+    // 1,200,000 × 4.35 % / 12 = 4,350.00 元 of interest; half of it
+    assert_eq!((s["base_fen"].as_i64(), s["amount_fen"].as_i64()), (Some(435_000), Some(217_500)));
+    let id = s["id"].as_i64().unwrap();
+    let twice = json!({ "loan_id": loan_id, "kind": "interest", "year": year, "evidence": "再次", "request_key": "s2" });
+    let r = t.post_json(&ent, "/api/v1/loan-subsidies", &twice).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("不能重复申请"), "{}", r.body);
+    assert_eq!(t.post_json(&bureau, &format!("/api/v1/loan-subsidies/{id}/approve"), &json!({})).await.json()["status"], "approved");
+    assert_eq!(t.post_json(&bureau, &format!("/api/v1/loan-subsidies/{id}/pay"), &json!({})).await.status, StatusCode::CONFLICT);
+    assert_eq!(t.post_json(&admin, &format!("/api/v1/loan-subsidies/{id}/pay"), &json!({})).await.json()["status"], "paid");
+    let mine = t.get(&ent, "/api/v1/my-loans").await.json();
+    assert_eq!(mine["loans"].as_array().unwrap().len(), 1);
+    assert_eq!(mine["subsidies"][0]["status"], "paid");
+    let page = t.get(&ent, "/finance/my-loans").await;
+    assert!(page.body.contains("兰银科贷009") && page.body.contains("贷款贴息"), "{}", page.body);
+    let fund_page = t.get(&bureau, &format!("/finance/funds/{fund_id}")).await;
+    assert!(fund_page.body.contains("id=\"subsidy-") && fund_page.body.contains("账目平衡"));
 }

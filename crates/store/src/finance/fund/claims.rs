@@ -254,7 +254,7 @@ pub async fn approve(db: &Db, claim_id: i64, actor: Actor<'_>) -> Result<ClaimRo
     let agreement = of_bank(&tx, c.fund_id, c.bank_id).await?.ok_or(FundRefusal::NoAgreement)?;
     within_cap(agreement.compensated, c.compensation, agreement.terms.compensation_cap)?;
     let note = format!("{} {}", c.bank, c.contract_no);
-    let entry = Entry { claim_id: Some(c.id), note: &note, request_key: "" };
+    let entry = Entry { claim_id: Some(c.id), subsidy_id: None, note: &note, request_key: "" };
     post(&tx, c.fund_id, Posting::Commit(c.compensation), entry, actor).await?;
     tx.exec(
         "UPDATE loan_agreements SET compensated_fen = compensated_fen + ? WHERE id = ?",
@@ -305,7 +305,7 @@ pub async fn pay(db: &Db, claim_id: i64, actor: Actor<'_>) -> Result<ClaimRow> {
         return Err(FinanceRefusal::SameChecker.into());
     }
     let note = format!("{} {}", c.bank, c.contract_no);
-    let entry = Entry { claim_id: Some(c.id), note: &note, request_key: "" };
+    let entry = Entry { claim_id: Some(c.id), subsidy_id: None, note: &note, request_key: "" };
     post(&tx, c.fund_id, Posting::Pay(c.compensation), entry, actor).await?;
     let loan = super::loans::get_in(&tx, c.loan_id).await?;
     tx.exec(
@@ -392,7 +392,7 @@ pub async fn recover(
     let share = i128::from(recovered.fen()) * i128::from(c.share_pct) / 100;
     let returned = Money(i64::try_from(share).unwrap_or(i64::MAX).min(left.fen()));
     if returned.fen() > 0 {
-        let entry = Entry { claim_id: Some(c.id), note, request_key: "" };
+        let entry = Entry { claim_id: Some(c.id), subsidy_id: None, note, request_key: "" };
         post(&tx, c.fund_id, Posting::Recover(returned), entry, actor).await?;
     }
     tx.exec(

@@ -5,7 +5,7 @@ use crate::db::{Db, Result, Tx};
 use crate::finance::{FinanceRefusal, log};
 use crate::orgs::Actor;
 use crate::rows::{Fields, FromRow, columns, select};
-use innocity_core::finance::fund::{Balances, Posting};
+use innocity_core::finance::fund::{Balances, Posting, SubsidyRule};
 use innocity_core::projects::money::Money;
 
 /// The two pools the bureau keeps.
@@ -39,6 +39,7 @@ pub struct FundRow {
     pub kind: FundKind,
     pub unit_path: String,
     pub balances: Balances,
+    pub subsidy_rule: SubsidyRule,
     pub created_at: i64,
 }
 
@@ -55,6 +56,10 @@ impl FromRow for FundRow {
         paid_fen,
         recovered_fen,
         available_fen,
+        interest_subsidy_pct,
+        interest_subsidy_cap_fen,
+        guarantee_subsidy_pct,
+        guarantee_subsidy_cap_fen,
         created_at
     );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
@@ -65,6 +70,12 @@ impl FromRow for FundRow {
             kind: f.code(FundKind::parse)?,
             unit_path: f.text()?,
             balances: read_balances(f)?,
+            subsidy_rule: SubsidyRule {
+                interest_pct: f.int_as()?,
+                interest_cap: Money(f.int()?),
+                guarantee_pct: f.int_as()?,
+                guarantee_cap: Money(f.int()?),
+            },
             created_at: f.int()?,
         })
     }
@@ -142,6 +153,7 @@ pub struct PostingRow {
     pub op: String,
     pub amount: Money,
     pub claim_id: Option<i64>,
+    pub subsidy_id: Option<i64>,
     pub note: String,
     pub request_key: String,
     pub after: Balances,
@@ -157,6 +169,7 @@ impl FromRow for PostingRow {
         op,
         amount_fen,
         claim_id,
+        subsidy_id,
         note,
         request_key,
         capital_fen,
@@ -175,6 +188,7 @@ impl FromRow for PostingRow {
             op: head.2,
             amount: head.3,
             claim_id: head.4,
+            subsidy_id: f.opt_int()?,
             note: f.text()?,
             request_key: f.text()?,
             after: read_balances(f)?,
@@ -188,6 +202,7 @@ impl FromRow for PostingRow {
 /// request sent again with its key is the same posting).
 pub(crate) struct Entry<'a> {
     pub claim_id: Option<i64>,
+    pub subsidy_id: Option<i64>,
     pub note: &'a str,
     pub request_key: &'a str,
 }
@@ -218,12 +233,13 @@ pub(crate) async fn post(
     let now = tx.clock.now_ms();
     let id = tx
         .insert(
-            "INSERT INTO fund_postings (fund_id, op, amount_fen, claim_id, note, request_key, capital_fen, committed_fen, paid_fen, recovered_fen, available_fen, posted_by, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO fund_postings (fund_id, op, amount_fen, claim_id, subsidy_id, note, request_key, capital_fen, committed_fen, paid_fen, recovered_fen, available_fen, posted_by, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
                 fund_id.into(),
                 posting.code().into(),
                 posting.amount().fen().into(),
                 entry.claim_id.into(),
+                entry.subsidy_id.into(),
                 entry.note.into(),
                 entry.request_key.into(),
                 b.capital.fen().into(),
@@ -242,6 +258,7 @@ pub(crate) async fn post(
         op: posting.code().to_string(),
         amount: posting.amount(),
         claim_id: entry.claim_id,
+        subsidy_id: entry.subsidy_id,
         note: entry.note.to_string(),
         request_key: entry.request_key.to_string(),
         after: b,
@@ -267,7 +284,7 @@ pub async fn deposit(
     if let Some(done) = by_key(&tx, request_key).await? {
         return Ok(done);
     }
-    let entry = Entry { claim_id: None, note, request_key };
+    let entry = Entry { claim_id: None, subsidy_id: None, note, request_key };
     let row = post(&tx, fund_id, Posting::Deposit(amount), entry, actor).await?;
     let after = serde_json::json!({ "amount_fen": amount.fen(), "note": note });
     log(&tx, actor, "fund.deposit", "loan_fund", fund_id, after).await?;
@@ -322,4 +339,30 @@ pub async fn replay(db: &Db, fund_id: i64) -> Result<Replay> {
         mismatched,
         agrees: b == fund.balances && fund.balances.balanced(),
     })
+}
+
+/// The bureau sets the fund's subsidy rule (贴息 and 担保费补贴 shares and caps); claims already
+/// made keep the amounts computed when they were made.
+pub async fn set_subsidy_rule(
+    db: &Db,
+    fund_id: i64,
+    rule: &SubsidyRule,
+    actor: Actor<'_>,
+) -> Result<()> {
+    rule.check().map_err(super::FundRefusal::Terms)?;
+    let tx = db.begin_write().await?;
+    get_in(&tx, fund_id).await?;
+    tx.exec(
+        "UPDATE loan_funds SET interest_subsidy_pct = ?, interest_subsidy_cap_fen = ?, guarantee_subsidy_pct = ?, guarantee_subsidy_cap_fen = ? WHERE id = ?",
+        vec![
+            i64::from(rule.interest_pct).into(),
+            rule.interest_cap.fen().into(),
+            i64::from(rule.guarantee_pct).into(),
+            rule.guarantee_cap.fen().into(),
+            fund_id.into(),
+        ],
+    )
+    .await?;
+    log(&tx, actor, "fund.subsidy_rule", "loan_fund", fund_id, serde_json::json!(rule)).await?;
+    tx.commit().await
 }

@@ -245,6 +245,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<LoanRow>> {
 pub struct LoanFilter {
     pub fund_id: Option<i64>,
     pub bank_id: Option<i64>,
+    pub borrower_id: Option<i64>,
     pub status: Option<LoanStatus>,
 }
 
@@ -263,6 +264,10 @@ pub async fn list(
     }
     if let Some(b) = filter.bank_id {
         clauses.push("l.bank_id = ?".into());
+        values.push(b.into());
+    }
+    if let Some(b) = filter.borrower_id {
+        clauses.push("l.borrower_id = ?".into());
         values.push(b.into());
     }
     if let Some(s) = filter.status {
