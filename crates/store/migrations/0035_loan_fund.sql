@@ -160,3 +160,17 @@ CREATE TABLE fund_subsidies (
 );
 CREATE UNIQUE INDEX fund_subsidies_once ON fund_subsidies(loan_id, kind, year) WHERE status <> 'rejected';
 CREATE UNIQUE INDEX fund_subsidies_key ON fund_subsidies(request_key) WHERE request_key <> '';
+CREATE TABLE fund_pledges (
+    id {ID},
+    loan_id BIGINT NOT NULL REFERENCES fund_loans(id),
+    organisation_id BIGINT NOT NULL REFERENCES organisations(id),
+    patent_no TEXT NOT NULL,
+    registration_no TEXT NOT NULL,
+    registered_on TEXT NOT NULL,
+    status TEXT NOT NULL,
+    released_on TEXT NOT NULL DEFAULT '',
+    recorded_by TEXT NOT NULL,
+    recorded_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX fund_pledges_active ON fund_pledges(patent_no) WHERE status = 'active';
+CREATE INDEX fund_pledges_loan ON fund_pledges(loan_id);

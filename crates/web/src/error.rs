@@ -469,6 +469,10 @@ mod tests {
             R::SubsidyYear { year: 2027 },
             R::NothingPaid { year: 2025 },
             R::Evidence,
+            R::NotOwned { patent_no: "ZL202010123456.2".into() },
+            R::Pledged { loan_id: 3 },
+            R::PledgeRegistration,
+            R::NotReleasable,
         ]
         .into_iter()
         .map(innocity_store::finance::FinanceRefusal::Fund)

@@ -20,7 +20,7 @@ pub use figures::{
 };
 pub use fund::{
     AgreementInput, ClaimDecisionInput, DepositInput, FundInput, LoanInput, LossClaimInput,
-    RecoveryInput, RepaymentInput,
+    PledgeInput, RecoveryInput, RepaymentInput,
 };
 pub use fund_api::*;
 pub use fund_subsidies::{
@@ -106,6 +106,10 @@ fn fund_routes() -> axum::Router<AppState> {
         .route("/finance/loans/{id}", get(fund_bank::view))
         .route("/finance/loans/{id}/repayments", post(fund_bank::repay))
         .route("/finance/loans/{id}/claims", post(fund_bank::claim))
+        .route("/finance/loans/{id}/pledges", post(fund_bank::pledge))
+        .route("/finance/pledges/{id}/release", post(fund_bank::release))
+        .route("/api/v1/fund-loans/{id}/pledges", post(api::api_pledge))
+        .route("/api/v1/fund-pledges/{id}/release", post(api::api_release_pledge))
         .route("/api/v1/loan-funds", get(api::api_funds).post(api::api_create_fund))
         .route("/api/v1/loan-funds/{id}", get(api::api_fund))
         .route("/api/v1/loan-funds/{id}/deposits", post(api::api_deposit))

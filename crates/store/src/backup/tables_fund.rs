@@ -1,5 +1,6 @@
 //! The risk-compensation fund's tables a backup holds (funds, their ledger, agreements, the
-//! white list, loans and their schedules, claims, recoveries and subsidies), parents first.
+//! white list, loans and their schedules, claims, recoveries, subsidies and IP pledges), parents
+//! first.
 use super::tables::{Col, Table};
 
 pub(super) const FUND: &[Table] = &[
@@ -177,6 +178,22 @@ pub(super) const FUND: &[Table] = &[
             ("paid_at", Col::Int),
             ("reason", Col::Text),
             ("request_key", Col::Text),
+        ],
+    ),
+    (
+        "fund_pledges",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("loan_id", Col::Int),
+            ("organisation_id", Col::Int),
+            ("patent_no", Col::Text),
+            ("registration_no", Col::Text),
+            ("registered_on", Col::Text),
+            ("status", Col::Text),
+            ("released_on", Col::Text),
+            ("recorded_by", Col::Text),
+            ("recorded_at", Col::Int),
         ],
     ),
 ];

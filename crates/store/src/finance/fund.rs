@@ -10,6 +10,7 @@ pub mod agreements;
 pub mod claims;
 pub mod ledger;
 pub mod loans;
+pub mod pledges;
 pub mod report;
 pub mod subsidies;
 
@@ -58,6 +59,14 @@ pub enum FundRefusal {
     NothingPaid { year: i32 },
     /// A subsidy claim without its evidence (contract, receipts).
     Evidence,
+    /// A pledge of a patent that is not among the borrower's records (its achievements).
+    NotOwned { patent_no: String },
+    /// The patent is pledged already (under which loan).
+    Pledged { loan_id: i64 },
+    /// A pledge without its registration number or date, or a date in the future.
+    PledgeRegistration,
+    /// A release of a pledge whose loan is not repaid, or one released already.
+    NotReleasable,
 }
 
 impl From<FundRefusal> for crate::StoreError {

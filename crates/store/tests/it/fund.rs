@@ -372,7 +372,11 @@ async fn an_interest_subsidy_is_read_from_the_repayments_and_paid_once_by_two_of
     let today = db.clock.today();
     let (f, a, _, codes) = fund_with_banks(db, 100, 1).await;
     let borrower = db
-        .read("SELECT id FROM organisations WHERE credit_code = ?", vec![codes[0].clone().into()], |r| r.int(0))
+        .read(
+            "SELECT id FROM organisations WHERE credit_code = ?",
+            vec![codes[0].clone().into()],
+            |r| r.int(0),
+        )
         .await
         .unwrap()[0];
     let start = today - Duration::days(30);
@@ -380,21 +384,57 @@ async fn an_interest_subsidy_is_read_from_the_repayments_and_paid_once_by_two_of
     let mut n = new_loan(f, &codes[0], "S-1", 120, start);
     n.terms.repayment = Repayment::EqualPrincipal;
     let loan = loans::record(db, a, &n, BANKER).await.unwrap();
-    let claim = |kind, fee: Money| NewSubsidy { loan_id: loan.id, kind, year, fee, evidence: "借款合同 S-1；付息回单".into(), request_key: String::new() };
+    let claim = |kind, fee: Money| NewSubsidy {
+        loan_id: loan.id,
+        kind,
+        year,
+        fee,
+        evidence: "借款合同 S-1；付息回单".into(),
+        request_key: String::new(),
+    };
     // the fund pays no subsidy until its rule says so
-    refused!(subsidies::claim(db, borrower, &claim(SubsidyKind::Interest, Money::ZERO), OFFICER).await, FundRefusal::NoSubsidy);
-    let rule = SubsidyRule { interest_pct: 50, interest_cap: Money::from_wan(2), guarantee_pct: 0, guarantee_cap: Money::ZERO };
+    refused!(
+        subsidies::claim(db, borrower, &claim(SubsidyKind::Interest, Money::ZERO), OFFICER).await,
+        FundRefusal::NoSubsidy
+    );
+    let rule = SubsidyRule {
+        interest_pct: 50,
+        interest_cap: Money::from_wan(2),
+        guarantee_pct: 0,
+        guarantee_cap: Money::ZERO,
+    };
     ledger::set_subsidy_rule(db, f, &rule, OFFICER).await.unwrap();
     // nothing repaid yet: nothing to subsidise
-    refused!(subsidies::claim(db, borrower, &claim(SubsidyKind::Interest, Money::ZERO), OFFICER).await, FundRefusal::NothingPaid { .. });
+    refused!(
+        subsidies::claim(db, borrower, &claim(SubsidyKind::Interest, Money::ZERO), OFFICER).await,
+        FundRefusal::NothingPaid { .. }
+    );
     loans::repay(db, a, loan.id, 1, start, BANKER).await.unwrap();
     let interest = loans::instalments(db, loan.id).await.unwrap()[0].interest;
-    let s = subsidies::claim(db, borrower, &claim(SubsidyKind::Interest, Money::ZERO), OFFICER).await.unwrap();
+    let s = subsidies::claim(db, borrower, &claim(SubsidyKind::Interest, Money::ZERO), OFFICER)
+        .await
+        .unwrap();
     assert_eq!((s.base, s.amount), (interest, Money(interest.fen() / 2)));
-    refused!(subsidies::claim(db, borrower, &claim(SubsidyKind::Interest, Money::ZERO), OFFICER).await, FundRefusal::SubsidyTwice { .. });
-    refused!(subsidies::claim(db, borrower, &claim(SubsidyKind::GuaranteeFee, Money::from_wan(1)), OFFICER).await, FundRefusal::NoSubsidy);
+    refused!(
+        subsidies::claim(db, borrower, &claim(SubsidyKind::Interest, Money::ZERO), OFFICER).await,
+        FundRefusal::SubsidyTwice { .. }
+    );
+    refused!(
+        subsidies::claim(
+            db,
+            borrower,
+            &claim(SubsidyKind::GuaranteeFee, Money::from_wan(1)),
+            OFFICER
+        )
+        .await,
+        FundRefusal::NoSubsidy
+    );
     // another enterprise cannot claim on it
-    assert!(matches!(subsidies::claim(db, borrower + 1, &claim(SubsidyKind::Interest, Money::ZERO), OFFICER).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        subsidies::claim(db, borrower + 1, &claim(SubsidyKind::Interest, Money::ZERO), OFFICER)
+            .await,
+        Err(StoreError::NotFound)
+    ));
     subsidies::decide(db, s.id, Step::Approve, "", OFFICER).await.unwrap();
     match subsidies::decide(db, s.id, Step::Pay, "", OFFICER).await {
         Err(StoreError::Finance(FinanceRefusal::SameChecker)) => {}
@@ -405,4 +445,47 @@ async fn an_interest_subsidy_is_read_from_the_repayments_and_paid_once_by_two_of
     let fund = ledger::get(db, f).await.unwrap().unwrap();
     assert_eq!(fund.balances.paid, s.amount);
     assert!(ledger::replay(db, f).await.unwrap().agrees);
+}
+
+#[tokio::test]
+async fn a_patent_is_pledged_only_by_its_owner_once_and_released_when_the_loan_is_repaid() {
+    use innocity_store::finance::fund::pledges::{self, NewPledge};
+    let t = demo_db(40).await;
+    let db = &t.db;
+    let today = db.clock.today();
+    let (f, a, b, codes) = fund_with_banks(db, 100, 2).await;
+    let owner = db
+        .read("SELECT id FROM organisations WHERE credit_code = ?", vec![codes[0].clone().into()], |r| r.int(0))
+        .await
+        .unwrap()[0];
+    let tx = db.begin_write().await.unwrap();
+    tx.exec(
+        "INSERT INTO market_achievements (organisation_id, title, description, keywords, discipline, category, maturity, modes, ip, status, listed_at, created_at, updated_at) VALUES (?, '一种钛合金焊接方法', '说明', '钛合金', '材料', 'patent', 6, 'transfer', ?, 'listed', 0, 0, 0)",
+        vec![owner.into(), r#"[{"Patent":"ZL202010123456.2"}]"#.into()],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut n = new_loan(f, &codes[0], "P-1", 50, today - Duration::days(60));
+    n.terms.term_months = 1;
+    n.guarantee = "知识产权质押".into();
+    let loan = loans::record(db, a, &n, BANKER).await.unwrap();
+    let other = loans::record(db, b, &new_loan(f, &codes[1], "P-2", 50, today - Duration::days(60)), BANKER).await.unwrap();
+    let pledge = |loan_id: i64, patent: &str| NewPledge {
+        loan_id,
+        patent_no: patent.into(),
+        registration_no: "Y2025980012345".into(),
+        registered_on: today - Duration::days(59),
+    };
+    // a patent the borrower does not own, and one owned by another firm: refused
+    refused!(pledges::pledge(db, a, &pledge(loan.id, "ZL201910000001.X"), BANKER).await, FundRefusal::NotOwned { .. });
+    refused!(pledges::pledge(db, b, &pledge(other.id, "ZL202010123456.2"), BANKER).await, FundRefusal::NotOwned { .. });
+    let p = pledges::pledge(db, a, &pledge(loan.id, "ZL202010123456.2"), BANKER).await.unwrap();
+    refused!(pledges::pledge(db, a, &pledge(loan.id, "ZL202010123456.2"), BANKER).await, FundRefusal::Pledged { .. });
+    refused!(pledges::release(db, a, p.id, BANKER).await, FundRefusal::NotReleasable);
+    assert!(matches!(pledges::release(db, b, p.id, BANKER).await, Err(StoreError::NotFound)));
+    loans::repay(db, a, loan.id, 1, today, BANKER).await.unwrap();
+    let released = pledges::release(db, a, p.id, BANKER).await.unwrap();
+    assert_eq!((released.status.as_str(), released.released_on), ("released", Some(today)));
+    assert_eq!(pledges::of_loan(db, loan.id).await.unwrap().len(), 1);
 }

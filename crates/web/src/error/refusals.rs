@@ -582,6 +582,10 @@ pub fn fund(r: &innocity_store::finance::fund::FundRefusal) -> Message {
         R::SubsidyYear { year } => ("fund.err.subsidy_year", vec![year.to_string()]),
         R::NothingPaid { year } => ("fund.err.nothing_paid", vec![year.to_string()]),
         R::Evidence => ("fund.err.evidence", vec![]),
+        R::NotOwned { patent_no } => ("fund.err.not_owned", vec![patent_no.clone()]),
+        R::Pledged { loan_id } => ("fund.err.pledged", vec![loan_id.to_string()]),
+        R::PledgeRegistration => ("fund.err.pledge_registration", vec![]),
+        R::NotReleasable => ("fund.err.not_releasable", vec![]),
     }
 }
 

@@ -16,7 +16,7 @@ use innocity_core::projects::money::{Money, Unit};
 use innocity_store::finance::fund::claims::{self, ClaimRow, NewClaim};
 use innocity_store::finance::fund::ledger::{self, FundKind, NewFund, PostingRow};
 use innocity_store::finance::fund::loans::{self, InstalmentRow, LoanRow, NewLoan};
-use innocity_store::finance::fund::{agreements, report};
+use innocity_store::finance::fund::{agreements, pledges, report};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -278,6 +278,48 @@ pub(super) async fn decide_as(
         _ => claims::reject(db, id, &i.reason, actor).await,
     };
     done.map_err(|e| refused_on(ctx, e))
+}
+
+/// A patent pledged for a loan.
+#[derive(Deserialize, Default, Clone, ToSchema)]
+#[serde(default)]
+pub struct PledgeInput {
+    /// As people write it: `ZL 2020 1 0123456.2`; the check digit is verified.
+    pub patent_no: String,
+    /// 质押登记号.
+    pub registration_no: String,
+    /// YYYY-MM-DD.
+    pub registered_on: String,
+}
+
+pub(super) async fn pledge_as(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    id: &str,
+    i: &PledgeInput,
+) -> AppResult<pledges::PledgeRow> {
+    let bank = bank_of(state, ctx, p).await?;
+    let patent_no = innocity_core::market::achievements::parse_patent(&i.patent_no)
+        .map_err(|e| field_error(ctx, "patent_no", e.key, e.args))?;
+    let n = pledges::NewPledge {
+        loan_id: parse_id(ctx, id)?,
+        patent_no,
+        registration_no: i.registration_no.clone(),
+        registered_on: date(ctx, "registered_on", &i.registered_on)?,
+    };
+    pledges::pledge(&state.db, bank, &n, ctx.actor()).await.map_err(|e| refused_on(ctx, e))
+}
+
+pub(super) async fn release_as(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    id: &str,
+) -> AppResult<pledges::PledgeRow> {
+    let bank = bank_of(state, ctx, p).await?;
+    let id = parse_id(ctx, id)?;
+    pledges::release(&state.db, bank, id, ctx.actor()).await.map_err(|e| refused_on(ctx, e))
 }
 
 /// Money a bank recovered on a paid claim.

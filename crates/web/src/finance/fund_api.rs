@@ -3,8 +3,8 @@
 //! pages' operations and checks. Amounts are in fen.
 use super::fund::{
     AgreementInput, ClaimDecisionInput, DepositInput, FundInput, LoanInput, LossClaimInput,
-    RecoveryInput, RepaymentInput, bank_of, claim_as, create_as, decide_as, deposit_as, fund_of,
-    loan_for, record_as, recover_as, repay_as, sign_as,
+    PledgeInput, RecoveryInput, RepaymentInput, bank_of, claim_as, create_as, decide_as,
+    deposit_as, fund_of, loan_for, pledge_as, record_as, recover_as, release_as, repay_as, sign_as,
 };
 use crate::api::ApiError;
 use crate::app::AppState;
@@ -447,12 +447,38 @@ pub struct ApiInstalment {
     pub repaid_on: Option<String>,
 }
 
-/// A loan with its schedule and claims.
+/// A patent pledged for a loan.
+#[derive(Serialize, ToSchema)]
+pub struct ApiPledge {
+    pub id: i64,
+    pub loan_id: i64,
+    pub patent_no: String,
+    pub registration_no: String,
+    pub registered_on: String,
+    /// active or released.
+    pub status: String,
+    pub released_on: Option<String>,
+}
+
+fn pledge(p: &innocity_store::finance::fund::pledges::PledgeRow) -> ApiPledge {
+    ApiPledge {
+        id: p.id,
+        loan_id: p.loan_id,
+        patent_no: p.patent_no.clone(),
+        registration_no: p.registration_no.clone(),
+        registered_on: p.registered_on.to_string(),
+        status: p.status.clone(),
+        released_on: p.released_on.map(|d| d.to_string()),
+    }
+}
+
+/// A loan with its schedule, claims and pledges.
 #[derive(Serialize, ToSchema)]
 pub struct ApiLoanDetail {
     pub loan: ApiLoan,
     pub schedule: Vec<ApiInstalment>,
     pub claims: Vec<ApiClaim>,
+    pub pledges: Vec<ApiPledge>,
 }
 
 #[utoipa::path(get, path = "/api/v1/fund-loans/{id}", params(("id" = i64, Path)), responses((status = 200, body = ApiLoanDetail), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
@@ -480,7 +506,9 @@ pub async fn api_loan(
         .filter(|c| c.loan_id == l.id)
         .map(claim)
         .collect();
-    Ok(Json(ApiLoanDetail { loan: loan(&l), schedule, claims }))
+    let pledges = innocity_store::finance::fund::pledges::of_loan(&state.db, l.id).await?;
+    let pledges = pledges.iter().map(pledge).collect();
+    Ok(Json(ApiLoanDetail { loan: loan(&l), schedule, claims, pledges }))
 }
 
 #[utoipa::path(post, path = "/api/v1/fund-loans/{id}/repayments", params(("id" = i64, Path)), request_body = RepaymentInput, responses((status = 200, body = ApiLoan), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
@@ -546,4 +574,26 @@ pub async fn api_recover(
 ) -> AppResult<(StatusCode, Json<ApiRecovery>)> {
     let r = recover_as(&state, &a.ctx, &a.principal, &id, &i).await?;
     Ok((StatusCode::CREATED, Json(recovery(&r))))
+}
+
+#[utoipa::path(post, path = "/api/v1/fund-loans/{id}/pledges", params(("id" = i64, Path)), request_body = PledgeInput, responses((status = 201, body = ApiPledge), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+/// A patent of the borrower's pledged for the bank's loan, with its registration.
+pub async fn api_pledge(
+    State(state): State<AppState>,
+    a: Auth<LendUnderFund>,
+    Path(id): Path<String>,
+    Json(i): Json<PledgeInput>,
+) -> AppResult<(StatusCode, Json<ApiPledge>)> {
+    let p = pledge_as(&state, &a.ctx, &a.principal, &id, &i).await?;
+    Ok((StatusCode::CREATED, Json(pledge(&p))))
+}
+
+#[utoipa::path(post, path = "/api/v1/fund-pledges/{id}/release", params(("id" = i64, Path)), responses((status = 200, body = ApiPledge), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+/// Releases a pledge once its loan is repaid.
+pub async fn api_release_pledge(
+    State(state): State<AppState>,
+    a: Auth<LendUnderFund>,
+    Path(id): Path<String>,
+) -> AppResult<Json<ApiPledge>> {
+    Ok(Json(pledge(&release_as(&state, &a.ctx, &a.principal, &id).await?)))
 }

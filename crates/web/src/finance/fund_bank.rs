@@ -3,9 +3,9 @@
 //! repayments, the claim on a default and what it recovered afterwards. Another bank's loans are
 //! not found.
 use super::fund::{
-    ClaimView, InstalmentView, LoanInput, LoanView, LossClaimInput, RecoveryInput, RepaymentInput,
-    bank_of, claim_as, claim_view, instalment_view, loan_for, loan_view, record_as, recover_as,
-    repay_as,
+    ClaimView, InstalmentView, LoanInput, LoanView, LossClaimInput, PledgeInput, RecoveryInput,
+    RepaymentInput, bank_of, claim_as, claim_view, instalment_view, loan_for, loan_view, pledge_as,
+    record_as, recover_as, release_as, repay_as,
 };
 use crate::app::AppState;
 use crate::auth::{Auth, LendUnderFund, parse_form};
@@ -124,7 +124,18 @@ struct LoanPage {
     loan: LoanView,
     schedule: Vec<InstalmentView>,
     claims: Vec<ClaimView>,
+    pledges: Vec<PledgeView>,
     today: String,
+}
+
+/// A patent pledged for the loan.
+pub struct PledgeView {
+    pub id: i64,
+    pub patent_no: String,
+    pub registration_no: String,
+    pub registered_on: String,
+    pub active: bool,
+    pub released_on: String,
 }
 
 pub async fn view(
@@ -147,8 +158,40 @@ pub async fn view(
         loan: loan_view(ctx.lang, &loan),
         schedule,
         claims,
+        pledges: innocity_store::finance::fund::pledges::of_loan(db, loan.id)
+            .await?
+            .into_iter()
+            .map(|p| PledgeView {
+                id: p.id,
+                active: p.status == "active",
+                patent_no: p.patent_no,
+                registration_no: p.registration_no,
+                registered_on: p.registered_on.to_string(),
+                released_on: p.released_on.map(|d| d.to_string()).unwrap_or_default(),
+            })
+            .collect(),
         today: db.clock.today().to_string(),
     }))
+}
+
+pub async fn pledge(
+    State(state): State<AppState>,
+    a: Auth<LendUnderFund>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let i: PledgeInput = parse_form(&a.ctx, &body)?;
+    let p = pledge_as(&state, &a.ctx, &a.principal, &id, &i).await?;
+    Ok(back_to(p.loan_id, "pledges"))
+}
+
+pub async fn release(
+    State(state): State<AppState>,
+    a: Auth<LendUnderFund>,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let p = release_as(&state, &a.ctx, &a.principal, &id).await?;
+    Ok(back_to(p.loan_id, "pledges"))
 }
 
 fn back_to(id: i64, anchor: &str) -> Response {
