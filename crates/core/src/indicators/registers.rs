@@ -7,7 +7,10 @@
 /// `teams`; and the sharing platform's `shared_instruments` (in the catalogue at the year's end),
 /// `shared_hours` (hours used in the year) and `voucher_redemptions` (money redeemed in the year);
 /// and the policy library's `policy_payments` (money paid under the policies in the year, by
-/// entitlement or application) and `policy_entitled` (enterprises paid in the year).
+/// entitlement or application) and `policy_entitled` (enterprises paid in the year); and the
+/// risk-compensation fund's `fund_loans` (principal lent under it in the year), `fund_borrowers`
+/// (enterprises lent to in the year), `fund_subsidies` (interest and guarantee-fee subsidies
+/// paid in the year) and `fund_compensation` (compensation paid in the year, less what came back).
 pub fn is_register(code: &str) -> bool {
     use crate::subjects::{carriers, talent};
     match code.split_once(':') {
@@ -25,6 +28,10 @@ pub fn is_register(code: &str) -> bool {
                     | "voucher_redemptions"
                     | "policy_payments"
                     | "policy_entitled"
+                    | "fund_loans"
+                    | "fund_borrowers"
+                    | "fund_subsidies"
+                    | "fund_compensation"
             )
         }
         Some(("carriers", kind)) => kind == "rd" || carriers::is_kind(kind),
@@ -49,6 +56,8 @@ mod tests {
             "voucher_redemptions",
             "policy_payments",
             "policy_entitled",
+            "fund_loans",
+            "fund_compensation",
         ] {
             assert!(super::is_register(ok), "{ok}");
         }

@@ -2,18 +2,25 @@
 //! finance figures are never typed in twice: `policy_payments`, the money paid under the
 //! policies in the year (by entitlement and by application), and `policy_entitled`, the
 //! enterprises paid in the year (once however many policies paid them) — each by the enterprise's unit.
+//! The risk-compensation fund's registers likewise: `fund_loans` (principal lent in the year, by
+//! the loan's date), `fund_borrowers` (enterprises lent to in the year, once each),
+//! `fund_subsidies` (subsidies paid in the year) and `fund_compensation` (compensation paid in
+//! the year less the fund's share recovered in it) — by the borrower's unit.
 use crate::db::{Db, Result};
 use crate::sharing::registers::Measure;
 use chrono::NaiveDate;
 
 /// Whether a register of the policy library is money (put into the indicator's unit).
 pub fn in_money(register: &str) -> bool {
-    register == "policy_payments"
+    matches!(register, "policy_payments" | "fund_loans" | "fund_subsidies" | "fund_compensation")
 }
 
 /// The records of `register` in `year` with their unit paths; `None` when the register is not
 /// the policy library's.
 pub async fn values(db: &Db, register: &str, year: i32) -> Result<Option<Vec<(String, Measure)>>> {
+    if register.starts_with("fund_") {
+        return fund_values(db, register, year).await;
+    }
     if !matches!(register, "policy_payments" | "policy_entitled") {
         return Ok(None);
     }
@@ -39,6 +46,53 @@ pub async fn values(db: &Db, register: &str, year: i32) -> Result<Option<Vec<(St
             |r| Ok((r.text(1)?, Measure::Plain(1.0))),
         )
         .await?
+    };
+    Ok(Some(rows))
+}
+
+/// The fund's registers (see the module's head).
+async fn fund_values(db: &Db, register: &str, year: i32) -> Result<Option<Vec<(String, Measure)>>> {
+    let (Some(from), Some(next)) =
+        (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year + 1, 1, 1))
+    else {
+        return Ok(None);
+    };
+    let ms = |d: NaiveDate| db.clock.ms_of_local(d.and_time(chrono::NaiveTime::MIN));
+    let days = vec![from.to_string().into(), format!("{year}-12-31").into()];
+    let span = vec![ms(from).into(), ms(next).into()];
+    let fen = |r: &dyn crate::db::ReadRow| -> Result<(String, Measure)> {
+        Ok((r.text(0)?, Measure::Fen(r.int(1)?)))
+    };
+    const BORROWER: &str = "JOIN organisations o ON o.id = l.borrower_id";
+    let rows = match register {
+        "fund_loans" => {
+            let sql = format!(
+                "SELECT o.unit_path, l.principal_fen FROM fund_loans l {BORROWER} WHERE l.start_date >= ? AND l.start_date <= ?"
+            );
+            db.read(&sql, days, fen).await?
+        }
+        "fund_borrowers" => {
+            let sql = format!(
+                "SELECT DISTINCT o.id, o.unit_path FROM fund_loans l {BORROWER} WHERE l.start_date >= ? AND l.start_date <= ?"
+            );
+            db.read(&sql, days, |r| Ok((r.text(1)?, Measure::Plain(1.0)))).await?
+        }
+        "fund_subsidies" => {
+            let sql = "SELECT o.unit_path, s.amount_fen FROM fund_subsidies s JOIN organisations o ON o.id = s.borrower_id WHERE s.status = 'paid' AND s.paid_at >= ? AND s.paid_at < ?";
+            db.read(sql, span, fen).await?
+        }
+        "fund_compensation" => {
+            let paid = format!(
+                "SELECT o.unit_path, c.compensation_fen FROM fund_claims c JOIN fund_loans l ON l.id = c.loan_id {BORROWER} WHERE c.status = 'paid' AND c.paid_at >= ? AND c.paid_at < ?"
+            );
+            let back = format!(
+                "SELECT o.unit_path, -r.returned_fen FROM fund_recoveries r JOIN fund_claims c ON c.id = r.claim_id JOIN fund_loans l ON l.id = c.loan_id {BORROWER} WHERE r.recorded_at >= ? AND r.recorded_at < ?"
+            );
+            let mut rows = db.read(&paid, span.clone(), fen).await?;
+            rows.extend(db.read(&back, span, fen).await?);
+            rows
+        }
+        _ => return Ok(None),
     };
     Ok(Some(rows))
 }

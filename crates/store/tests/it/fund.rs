@@ -455,7 +455,11 @@ async fn a_patent_is_pledged_only_by_its_owner_once_and_released_when_the_loan_i
     let today = db.clock.today();
     let (f, a, b, codes) = fund_with_banks(db, 100, 2).await;
     let owner = db
-        .read("SELECT id FROM organisations WHERE credit_code = ?", vec![codes[0].clone().into()], |r| r.int(0))
+        .read(
+            "SELECT id FROM organisations WHERE credit_code = ?",
+            vec![codes[0].clone().into()],
+            |r| r.int(0),
+        )
         .await
         .unwrap()[0];
     let tx = db.begin_write().await.unwrap();
@@ -470,7 +474,14 @@ async fn a_patent_is_pledged_only_by_its_owner_once_and_released_when_the_loan_i
     n.terms.term_months = 1;
     n.guarantee = "知识产权质押".into();
     let loan = loans::record(db, a, &n, BANKER).await.unwrap();
-    let other = loans::record(db, b, &new_loan(f, &codes[1], "P-2", 50, today - Duration::days(60)), BANKER).await.unwrap();
+    let other = loans::record(
+        db,
+        b,
+        &new_loan(f, &codes[1], "P-2", 50, today - Duration::days(60)),
+        BANKER,
+    )
+    .await
+    .unwrap();
     let pledge = |loan_id: i64, patent: &str| NewPledge {
         loan_id,
         patent_no: patent.into(),
@@ -478,10 +489,19 @@ async fn a_patent_is_pledged_only_by_its_owner_once_and_released_when_the_loan_i
         registered_on: today - Duration::days(59),
     };
     // a patent the borrower does not own, and one owned by another firm: refused
-    refused!(pledges::pledge(db, a, &pledge(loan.id, "ZL201910000001.X"), BANKER).await, FundRefusal::NotOwned { .. });
-    refused!(pledges::pledge(db, b, &pledge(other.id, "ZL202010123456.2"), BANKER).await, FundRefusal::NotOwned { .. });
+    refused!(
+        pledges::pledge(db, a, &pledge(loan.id, "ZL201910000001.X"), BANKER).await,
+        FundRefusal::NotOwned { .. }
+    );
+    refused!(
+        pledges::pledge(db, b, &pledge(other.id, "ZL202010123456.2"), BANKER).await,
+        FundRefusal::NotOwned { .. }
+    );
     let p = pledges::pledge(db, a, &pledge(loan.id, "ZL202010123456.2"), BANKER).await.unwrap();
-    refused!(pledges::pledge(db, a, &pledge(loan.id, "ZL202010123456.2"), BANKER).await, FundRefusal::Pledged { .. });
+    refused!(
+        pledges::pledge(db, a, &pledge(loan.id, "ZL202010123456.2"), BANKER).await,
+        FundRefusal::Pledged { .. }
+    );
     refused!(pledges::release(db, a, p.id, BANKER).await, FundRefusal::NotReleasable);
     assert!(matches!(pledges::release(db, b, p.id, BANKER).await, Err(StoreError::NotFound)));
     loans::repay(db, a, loan.id, 1, today, BANKER).await.unwrap();
