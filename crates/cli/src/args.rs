@@ -128,6 +128,18 @@ pub(crate) enum Command {
         #[arg(long)]
         out: String,
     },
+    /// Data for the ledger half of bench/finance.sh: the demo with N enterprises (all on the white
+    /// list), three banks and their managers, a fund sized for `loans` loan lifecycles, and the
+    /// tokens of the banks and of two bureau officers with the borrowers' credit codes, written
+    /// to `out`.
+    BenchSeedFund {
+        #[arg(long, default_value_t = 20_000)]
+        enterprises: u64,
+        #[arg(long, default_value_t = 20_000)]
+        loans: u64,
+        #[arg(long)]
+        out: String,
+    },
     /// Serve the platform.
     Serve {
         #[arg(long)]

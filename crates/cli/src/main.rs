@@ -74,6 +74,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::BenchSeedFinance { organisations, out } => {
             seed::bench_seed_finance(&url, organisations, &out).await
         }
+        Command::BenchSeedFund { enterprises, loans, out } => {
+            seed::bench_seed_fund(&url, enterprises, loans, &out).await
+        }
         Command::Migrate => {
             let mut db = Db::connect(&url).await.map_err(|e| e.to_string())?;
             db.clock = s.clock()?;

@@ -113,6 +113,13 @@ async fn seed_the_rest(
         "通用通兑 / cross-region: {} 张合作地区创新券 partner vouchers, {} 笔本地兑付 redemptions, {} 份对账单 statements",
         ex.partner_vouchers, ex.redemptions, ex.statements
     );
+    seed_finance(db).await?;
+    demo::count_subjects(db).await.map_err(|e| format!("demo subject counts: {e}"))?;
+    Ok(s)
+}
+
+/// The demo's policy library, then its risk-compensation loan funds.
+async fn seed_finance(db: &innocity_store::Db) -> Result<(), String> {
     let po = demo::policies::seed_policies(db).await.map_err(|e| format!("demo policies: {e}"))?;
     println!(
         "政策库 / policies: {} 项政策 policies, {} 份免申即享名单 lists, {} 家次企业 entitled, {} 万元",
@@ -121,8 +128,22 @@ async fn seed_the_rest(
         po.entitled,
         po.total.wan_text()
     );
-    demo::count_subjects(db).await.map_err(|e| format!("demo subject counts: {e}"))?;
-    Ok(s)
+    let f = demo::fund::seed_fund(db).await.map_err(|e| format!("demo loan funds: {e}"))?;
+    println!(
+        "风险补偿资金池 / loan funds: {} 个资金池 funds ({} 万元), {} 家合作银行 banks, {} 家白名单企业 listed, {} 笔贷款 loans ({} 万元, {} 笔已结清 repaid), {} 笔代偿 compensated ({} 万元, 回收 {} 万元 returned); 银行账号 bank accounts: {}",
+        f.funds,
+        f.capital.wan_text(),
+        f.banks,
+        f.listed,
+        f.loans,
+        f.lent.wan_text(),
+        f.loans_repaid,
+        f.claims,
+        f.compensated.wan_text(),
+        f.returned.wan_text(),
+        f.accounts.join(", ")
+    );
+    Ok(())
 }
 
 /// `innocity bench-seed`: data for bench/submit.sh, the applicants written as JSON to `out`.
@@ -227,6 +248,49 @@ pub(crate) async fn bench_seed_finance(
     });
     std::fs::write(out, body.to_string()).map_err(|e| format!("{out}: {e}"))?;
     println!("{returns} approved 107-2 returns");
+    Ok(())
+}
+
+/// `innocity bench-seed-fund`: data for the ledger half of bench/finance.sh — a demo with
+/// `enterprises` enterprises, all on the white list of a fund sized for `loans` loan lifecycles,
+/// the banks' and the two officers' tokens and the borrowers' credit codes, written as JSON to
+/// `out`.
+pub(crate) async fn bench_seed_fund(
+    url: &str,
+    enterprises: u64,
+    loans: u64,
+    out: &str,
+) -> Result<(), String> {
+    fresh_sqlite(url)?;
+    let db = connect(url).await?;
+    let organisations = enterprises + demo::fund_bench::NAMED_ORGANISATIONS;
+    demo::seed(&db, organisations, None).await.map_err(|e| format!("demo data: {e}"))?;
+    let f = demo::fund_bench::seed_fund_bench(&db, loans)
+        .await
+        .map_err(|e| format!("bench data: {e}"))?;
+    let mut bank_tokens = Vec::new();
+    for user in &f.bank_users {
+        bank_tokens.push(token_for(&db, user).await?);
+    }
+    let body = serde_json::json!({
+        "fund_id": f.fund_id,
+        "today": db.clock.today().to_string(),
+        "bank_users": f.bank_users,
+        "bank_tokens": bank_tokens,
+        "shares_pct": demo::fund_bench::SHARES,
+        "approve_token": token_for(&db, "bureau").await?,
+        "pay_token": token_for(&db, "admin").await?,
+        "capital_fen": f.capital.fen(),
+        "borrowers": f.borrowers,
+    });
+    std::fs::write(out, body.to_string()).map_err(|e| format!("{out}: {e}"))?;
+    println!(
+        "fund {} with {} 万元, {} banks, {} borrowers on the white list",
+        f.fund_id,
+        f.capital.wan_text(),
+        f.banks.len(),
+        f.borrowers.len()
+    );
     Ok(())
 }
 

@@ -7,6 +7,9 @@ pub mod contracts;
 pub mod exchange;
 pub mod experts;
 pub mod finance_bench;
+pub mod fund;
+pub mod fund_bench;
+mod fund_loans;
 mod indicators;
 pub mod market;
 mod organisations;
@@ -53,9 +56,10 @@ impl Lcg {
 
 /// A valid credit code for the n-th demo organisation of a kind (division code of the unit's city).
 pub fn demo_credit_code(kind: OrgKind, division: &str, n: u64) -> CreditCode {
-    // Position 1–2: registration authority and type (91 enterprise, 12 public institution, 52 NGO).
+    // Position 1–2: registration authority and type (91 enterprise or bank, 12 public institution,
+    // 52 NGO).
     let head = match kind {
-        OrgKind::Enterprise => "91",
+        OrgKind::Enterprise | OrgKind::Financial => "91",
         OrgKind::ServiceProvider => "52",
         _ => "12",
     };

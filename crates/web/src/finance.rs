@@ -6,6 +6,7 @@ mod figures;
 mod fund;
 mod fund_api;
 mod fund_bank;
+mod fund_figures;
 mod fund_pages;
 mod fund_subsidies;
 mod library;
@@ -23,6 +24,7 @@ pub use fund::{
     PledgeInput, RecoveryInput, RepaymentInput,
 };
 pub use fund_api::*;
+pub use fund_figures::{__path_api_fund_figures, ApiFundFigure, ApiFundFigures, api_fund_figures};
 pub use fund_subsidies::{
     __path_api_approve_subsidy, __path_api_claim_subsidy, __path_api_fund_subsidies,
     __path_api_my_loans_as_borrower, __path_api_pay_subsidy, __path_api_reject_subsidy,
@@ -97,6 +99,10 @@ fn fund_routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/finance/funds", get(fund_pages::list).post(fund_pages::create))
         .route("/finance/funds/{id}", get(fund_pages::view))
+        .route("/finance/fund-figures", get(fund_figures::page))
+        .route("/finance/fund-figures.xlsx", get(fund_figures::xlsx))
+        .route("/finance/fund-figures.pdf", get(fund_figures::pdf))
+        .route("/api/v1/fund-figures", get(fund_figures::api_fund_figures))
         .route("/finance/funds/{id}/deposits", post(fund_pages::deposit))
         .route("/finance/funds/{id}/agreements", post(fund_pages::sign))
         .route("/finance/funds/{id}/white-list", post(fund_pages::white_list))

@@ -60,6 +60,7 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/finance/runs", "nav.policy_runs", Capability::ManagePolicies),
     ("/finance/figures", "nav.policy_figures", Capability::ManagePolicies),
     ("/finance/funds", "nav.loan_funds", Capability::ManageLoanFund),
+    ("/finance/fund-figures", "nav.fund_figures", Capability::ManageLoanFund),
     ("/projects/board", "nav.board", Capability::ManageProjects),
     ("/programmes", "nav.programmes", Capability::ManageProjects),
     ("/experts", "nav.experts", Capability::ManageExperts),

@@ -8,6 +8,7 @@ use innocity_core::projects::money::Money;
 
 pub mod agreements;
 pub mod claims;
+pub mod figures;
 pub mod ledger;
 pub mod loans;
 pub mod pledges;

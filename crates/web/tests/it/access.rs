@@ -60,6 +60,7 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/finance/policies/new", vec!["admin", "bureau"]),
         ("/finance/runs", vec!["admin", "bureau"]),
         ("/finance/funds", vec!["admin", "bureau"]),
+        ("/finance/fund-figures", vec!["admin", "bureau"]),
         // a bank's pages: only users of a financial institution (none among these roles)
         ("/finance/loans", vec![]),
         ("/finance/my-loans", vec!["orgadmin", "orgadmin2", "lab"]),

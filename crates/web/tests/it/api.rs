@@ -204,6 +204,7 @@ async fn every_api_route_and_every_write_refuses_the_roles_that_must_be_refused(
         ("/api/v1/my-entitlements".into(), vec!["orgadmin", "member", "orgadmin2"]),
         ("/api/v1/policy-figures".into(), vec!["admin", "bureau"]),
         ("/api/v1/loan-funds".into(), vec!["admin", "bureau"]),
+        ("/api/v1/fund-figures".into(), vec!["admin", "bureau"]),
         ("/api/v1/fund-loans".into(), vec![]),
         ("/api/v1/fund-claims".into(), vec![]),
         ("/api/v1/my-loans".into(), vec!["orgadmin", "orgadmin2", "lab"]),

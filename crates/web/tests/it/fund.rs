@@ -116,10 +116,22 @@ async fn a_bank_claims_on_a_default_two_officers_pay_and_the_recovery_flows_back
     // a patent number whose check digit is wrong is named by field; one the borrower does not
     // own is refused
     let pledge = |no: &str| json!({ "patent_no": no, "registration_no": "Y2025620000123", "registered_on": start });
-    let r = t.post_json(&bank, &format!("/api/v1/fund-loans/{loan_id}/pledges"), &pledge("ZL202010123456.5")).await;
+    let r = t
+        .post_json(
+            &bank,
+            &format!("/api/v1/fund-loans/{loan_id}/pledges"),
+            &pledge("ZL202010123456.5"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("patent_no"), "{}", r.body);
-    let r = t.post_json(&bank, &format!("/api/v1/fund-loans/{loan_id}/pledges"), &pledge("ZL 2020 1 0123456.2")).await;
+    let r = t
+        .post_json(
+            &bank,
+            &format!("/api/v1/fund-loans/{loan_id}/pledges"),
+            &pledge("ZL 2020 1 0123456.2"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("不在借款企业的成果记录中"), "{}", r.body);
 
@@ -157,6 +169,50 @@ async fn a_bank_claims_on_a_default_two_officers_pay_and_the_recovery_flows_back
     assert_eq!(b["balanced"], true);
     assert_eq!(report["replay_agrees"], true);
     assert_eq!(report["leverage"], 2.0);
+
+    // the year's figures: by bank and zone, in the API, as a workbook and as a PDF report
+    let year = &start[..4];
+    let fig = t.get(&bureau, &format!("/api/v1/fund-figures?year={year}")).await.json();
+    assert_eq!(
+        (fig["total"]["loans"].as_i64(), fig["total"]["lent_fen"].as_i64()),
+        (Some(1), Some(200_000_000))
+    );
+    assert_eq!(fig["banks"][0]["name"], "兰州银行股份有限公司");
+    let (status, _, bytes) =
+        t.get_bytes(&bureau, &format!("/finance/fund-figures.xlsx?year={year}")).await;
+    assert_eq!(status, StatusCode::OK);
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(
+        sheet.get_value((1, 0)),
+        Some(&calamine::Data::String("兰州银行股份有限公司".into()))
+    );
+    assert_eq!(sheet.get_value((1, 2)), Some(&calamine::Data::Float(200.0)));
+    let (status, headers, pdf) =
+        t.get_bytes(&bureau, &format!("/finance/fund-figures.pdf?year={year}")).await;
+    assert_eq!(
+        (status, headers.get("content-type").unwrap().to_str().unwrap()),
+        (StatusCode::OK, "application/pdf")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fund.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/test.sh");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("科技金融风险补偿资金池统计")
+            && text.contains("兰州银行股份有限公司")
+            && text.contains("200.00"),
+        "{text}"
+    );
+    assert_eq!(t.get(&bank, "/api/v1/fund-figures").await.status, StatusCode::FORBIDDEN);
 
     // the pages: the finance office's fund, the bank's loans and loan
     let page = t.get(&bureau, &format!("/finance/funds/{fund_id}")).await;
