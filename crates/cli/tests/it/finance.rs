@@ -93,3 +93,50 @@ fn browser_the_finance_office_runs_a_policy_and_an_enterprise_sees_why() {
     b.size(390, 844);
     b.screenshot("finance-mine-phone");
 }
+
+/// The risk-compensation fund in headless Chromium on the demo: a bank records a loan beyond its
+/// agreement's cap (refused in Chinese, nothing stored) and then within it, and sees the loan's
+/// schedule; the finance office sees the fund's balances with the ledger's equation checked, each
+/// bank's leverage, and the year's figures.
+#[test]
+fn browser_a_bank_records_a_loan_and_the_finance_office_sees_the_fund_balance() {
+    let (db, _guard) = fresh_db();
+    seed(&db);
+    let (_server, base) = serve(&db);
+    let b = Browser::start();
+    b.size(1400, 1100);
+    sign_in(&b, &base, "bank");
+    b.go(&format!("{base}/finance/loans"));
+    assert!(b.text("#agreements").contains("兰白科技贷风险补偿资金池"), "the bank's agreement");
+    b.screenshot("fund-bank-loans");
+    let borrower = b.text("#loan-rows tbody tr td .mono");
+    assert_eq!(borrower.trim().len(), 18, "a borrower's credit code: {borrower}");
+    let fill = |principal: &str, contract: &str| {
+        b.go(&format!("{base}/finance/loans"));
+        b.click("#record summary");
+        b.type_into("#loan-borrower", borrower.trim());
+        b.type_into("#loan-contract", contract);
+        b.type_into("#loan-principal", principal);
+        b.click("#loan-save");
+    };
+    fill("20,000,000.00", "兰银科贷〔2026〕9001号");
+    b.wait_for(|| b.text("body").contains("单笔上限"));
+    b.screenshot("fund-loan-refused");
+    fill("3,000,000.00", "兰银科贷〔2026〕9001号");
+    b.wait_for(|| b.exists("#schedule"));
+    assert!(b.text("#loan").contains("兰银科贷〔2026〕9001号"));
+    assert!(b.text("#schedule").contains("3,000,000.00"), "the principal at the end of the term");
+    b.screenshot("fund-loan");
+
+    sign_in(&b, &base, "bureau");
+    b.go(&format!("{base}/finance/funds"));
+    b.click("#funds a");
+    b.wait_for(|| b.exists("#balanced"));
+    assert!(b.text("#balanced").contains("账目平衡"), "{}", b.text("#balanced"));
+    assert!(b.text("#bank-lines").contains("兰州银行股份有限公司"));
+    assert!(b.text("#claims").contains("已代偿"), "the demo's compensated defaults");
+    b.screenshot("fund-office");
+    b.go(&format!("{base}/finance/fund-figures"));
+    assert!(b.text("#banks").contains("兰州银行股份有限公司"));
+    b.screenshot("fund-figures");
+}

@@ -97,6 +97,11 @@ fn new_loan(fund_id: i64, borrower: &str, no: &str, wan: i64, start: NaiveDate) 
     }
 }
 
+async fn org_of(db: &Db, credit_code: &str) -> i64 {
+    let sql = "SELECT id FROM organisations WHERE credit_code = ?";
+    db.read(sql, vec![credit_code.into()], |r| r.int(0)).await.unwrap()[0]
+}
+
 /// A fund with `capital` 万元, two banks under agreement, `n` white-listed enterprises.
 async fn fund_with_banks(db: &Db, capital_wan: i64, n: i64) -> (i64, i64, i64, Vec<String>) {
     let fund = NewFund {
@@ -121,7 +126,7 @@ async fn fund_with_banks(db: &Db, capital_wan: i64, n: i64) -> (i64, i64, i64, V
 }
 
 #[tokio::test]
-async fn a_default_is_claimed_approved_paid_and_recovered_and_the_ledger_balances_throughout() {
+async fn loans_are_held_to_the_agreement_the_quota_and_the_white_list() {
     let t = demo_db(50).await;
     let db = &t.db;
     let today = db.clock.today();
@@ -178,7 +183,37 @@ async fn a_default_is_claimed_approved_paid_and_recovered_and_the_ledger_balance
     // another bank's quota is its own
     let other =
         loans::record(db, b, &new_loan(f, &codes[2], "L-1", 100, start), BANKER).await.unwrap();
+    assert_eq!(other.bank_id, b);
+}
 
+/// Bank a's two loans of 500 万 (its quota used up) and bank b's of 100 万, 200 days old, under a
+/// fund of 200 万.
+struct Lent {
+    f: i64,
+    a: i64,
+    b: i64,
+    first: innocity_store::finance::fund::loans::LoanRow,
+    other: innocity_store::finance::fund::loans::LoanRow,
+    start: NaiveDate,
+}
+
+async fn lend(db: &Db) -> Lent {
+    let start = db.clock.today() - Duration::days(200);
+    let (f, a, b, codes) = fund_with_banks(db, 200, 3).await;
+    let first =
+        loans::record(db, a, &new_loan(f, &codes[0], "L-1", 500, start), BANKER).await.unwrap();
+    loans::record(db, a, &new_loan(f, &codes[1], "L-2", 500, start), BANKER).await.unwrap();
+    let other =
+        loans::record(db, b, &new_loan(f, &codes[2], "L-1", 100, start), BANKER).await.unwrap();
+    Lent { f, a, b, first, other, start }
+}
+
+#[tokio::test]
+async fn a_default_is_claimed_approved_paid_and_recovered_and_the_ledger_balances_throughout() {
+    let t = demo_db(50).await;
+    let db = &t.db;
+    let today = db.clock.today();
+    let Lent { f, a, first, other, .. } = lend(db).await;
     // a claim too early, without steps, beyond what is outstanding, on another bank's loan
     let claim = |loan_id: i64, wan: i64, days: i64, steps: &str| NewClaim {
         loan_id,
@@ -240,7 +275,34 @@ async fn a_default_is_claimed_approved_paid_and_recovered_and_the_ledger_balance
         FundRefusal::Ledger(LedgerError::Available { .. })
     );
     assert_eq!(claims::get(db, c2.id).await.unwrap().unwrap().status, ClaimStatus::Claimed);
+}
 
+/// [`lend`], then bank a's first loan defaulted, claimed (400 万 lost, 200 万 the fund's), approved
+/// and paid; its second claimed on (100 万) and waiting.
+async fn compensated(db: &Db, l: &Lent) -> claims::ClaimRow {
+    let today = db.clock.today();
+    let claim = |loan_id: i64, wan: i64| NewClaim {
+        loan_id,
+        loss: Money::from_wan(wan),
+        defaulted_on: today - Duration::days(100),
+        steps: "催收；起诉；执行终结".into(),
+        request_key: String::new(),
+    };
+    let c = claims::claim(db, l.a, &claim(l.first.id, 400), BANKER).await.unwrap();
+    claims::approve(db, c.id, OFFICER).await.unwrap();
+    claims::pay(db, c.id, CHECKER).await.unwrap();
+    claims::claim(db, l.a, &claim(l.first.id + 1, 100), BANKER).await.unwrap();
+    c
+}
+
+#[tokio::test]
+async fn a_recovery_flows_back_and_the_report_and_the_registers_agree() {
+    let t = demo_db(50).await;
+    let db = &t.db;
+    let today = db.clock.today();
+    let lent = lend(db).await;
+    let c = compensated(db, &lent).await;
+    let Lent { f, a, b, start, .. } = lent;
     // the bank recovers 100 万: half comes back; a recovery once the share is back is refused
     let r = claims::recover(db, a, c.id, Money::from_wan(100), "拍卖抵押物", "rec-1", BANKER)
         .await
@@ -270,6 +332,21 @@ async fn a_default_is_claimed_approved_paid_and_recovered_and_the_ledger_balance
     assert_eq!((bank_a.loans, bank_a.claims, bank_a.leverage), (2, 2, Some(5.0)));
     // a compensated loan left the bank's quota
     assert_eq!(bank_a.outstanding, Money::from_wan(500));
+    // the indicators read the fund as registers: compensation paid this year (200 万) less what
+    // came back (50 万 and the 150 万 left of the fund's share); the loans by their year
+    use innocity_store::finance::registers;
+    use innocity_store::sharing::registers::Measure;
+    let fen = |rows: Vec<(String, Measure)>| -> i64 {
+        rows.iter().map(|(_, m)| if let Measure::Fen(f) = m { *f } else { 0 }).sum()
+    };
+    let this_year = chrono::Datelike::year(&today);
+    let comp = registers::values(db, "fund_compensation", this_year).await.unwrap().unwrap();
+    assert_eq!((comp.len(), fen(comp)), (3, 0));
+    let lent_year = chrono::Datelike::year(&start);
+    let lent = registers::values(db, "fund_loans", lent_year).await.unwrap().unwrap();
+    assert_eq!(fen(lent), Money::from_wan(1_100).fen());
+    let borrowers = registers::values(db, "fund_borrowers", lent_year).await.unwrap().unwrap();
+    assert_eq!(borrowers.len(), 3);
     let (mine, total) =
         loans::list(db, &loans::LoanFilter { bank_id: Some(b), ..Default::default() }, 50, 0)
             .await
@@ -371,14 +448,7 @@ async fn an_interest_subsidy_is_read_from_the_repayments_and_paid_once_by_two_of
     let db = &t.db;
     let today = db.clock.today();
     let (f, a, _, codes) = fund_with_banks(db, 100, 1).await;
-    let borrower = db
-        .read(
-            "SELECT id FROM organisations WHERE credit_code = ?",
-            vec![codes[0].clone().into()],
-            |r| r.int(0),
-        )
-        .await
-        .unwrap()[0];
+    let borrower = org_of(db, &codes[0]).await;
     let start = today - Duration::days(30);
     let year = chrono::Datelike::year(&start);
     let mut n = new_loan(f, &codes[0], "S-1", 120, start);

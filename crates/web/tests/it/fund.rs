@@ -113,27 +113,7 @@ async fn a_bank_claims_on_a_default_two_officers_pay_and_the_recovery_flows_back
     assert_eq!(t.get(&ent, "/api/v1/fund-loans").await.status, StatusCode::FORBIDDEN);
     let detail = t.get(&bank, &format!("/api/v1/fund-loans/{loan_id}")).await.json();
     assert_eq!(detail["schedule"].as_array().unwrap().len(), 12);
-    // a patent number whose check digit is wrong is named by field; one the borrower does not
-    // own is refused
-    let pledge = |no: &str| json!({ "patent_no": no, "registration_no": "Y2025620000123", "registered_on": start });
-    let r = t
-        .post_json(
-            &bank,
-            &format!("/api/v1/fund-loans/{loan_id}/pledges"),
-            &pledge("ZL202010123456.5"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("patent_no"), "{}", r.body);
-    let r = t
-        .post_json(
-            &bank,
-            &format!("/api/v1/fund-loans/{loan_id}/pledges"),
-            &pledge("ZL 2020 1 0123456.2"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CONFLICT);
-    assert!(r.body.contains("不在借款企业的成果记录中"), "{}", r.body);
+    pledges_are_checked(&t, &bank, loan_id, &start).await;
 
     let defaulted = (t.db.clock.today() - Duration::days(95)).to_string();
     let claim = json!({ "loss_yuan": "1500000", "defaulted_on": defaulted, "steps": "多次催收；向法院起诉；执行终结", "request_key": "c1" });
@@ -170,8 +150,36 @@ async fn a_bank_claims_on_a_default_two_officers_pay_and_the_recovery_flows_back
     assert_eq!(report["replay_agrees"], true);
     assert_eq!(report["leverage"], 2.0);
 
-    // the year's figures: by bank and zone, in the API, as a workbook and as a PDF report
-    let year = &start[..4];
+    figures_read_back(&t, &bureau, &bank, &start[..4]).await;
+    pages_show_the_fund_to_its_office_and_the_loan_to_its_bank(&t, fund_id, loan_id).await;
+}
+
+/// A patent number whose check digit is wrong is named by field; one the borrower does not own
+/// is refused.
+async fn pledges_are_checked(t: &TestApp, bank: &Session, loan_id: i64, start: &str) {
+    let pledge = |no: &str| json!({ "patent_no": no, "registration_no": "Y2025620000123", "registered_on": start });
+    let r = t
+        .post_json(
+            bank,
+            &format!("/api/v1/fund-loans/{loan_id}/pledges"),
+            &pledge("ZL202010123456.5"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("patent_no"), "{}", r.body);
+    let r = t
+        .post_json(
+            bank,
+            &format!("/api/v1/fund-loans/{loan_id}/pledges"),
+            &pledge("ZL 2020 1 0123456.2"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("不在借款企业的成果记录中"), "{}", r.body);
+}
+
+/// The year's figures: by bank and zone, in the API, as a workbook and as a PDF report.
+async fn figures_read_back(t: &TestApp, bureau: &Session, bank: &Session, year: &str) {
     let fig = t.get(&bureau, &format!("/api/v1/fund-figures?year={year}")).await.json();
     assert_eq!(
         (fig["total"]["loans"].as_i64(), fig["total"]["lent_fen"].as_i64()),
@@ -213,8 +221,17 @@ async fn a_bank_claims_on_a_default_two_officers_pay_and_the_recovery_flows_back
         "{text}"
     );
     assert_eq!(t.get(&bank, "/api/v1/fund-figures").await.status, StatusCode::FORBIDDEN);
+}
 
-    // the pages: the finance office's fund, the bank's loans and loan
+/// The pages: the finance office's fund, the bank's loans and loan (not another bank's), a
+/// deposit by form and one refused by field.
+async fn pages_show_the_fund_to_its_office_and_the_loan_to_its_bank(
+    t: &TestApp,
+    fund_id: i64,
+    loan_id: i64,
+) {
+    let (bureau, bank, bank2) =
+        (t.login("bureau").await, t.login("bank").await, t.login("bank2").await);
     let page = t.get(&bureau, &format!("/finance/funds/{fund_id}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
