@@ -180,14 +180,14 @@ async fn pledges_are_checked(t: &TestApp, bank: &Session, loan_id: i64, start: &
 
 /// The year's figures: by bank and zone, in the API, as a workbook and as a PDF report.
 async fn figures_read_back(t: &TestApp, bureau: &Session, bank: &Session, year: &str) {
-    let fig = t.get(&bureau, &format!("/api/v1/fund-figures?year={year}")).await.json();
+    let fig = t.get(bureau, &format!("/api/v1/fund-figures?year={year}")).await.json();
     assert_eq!(
         (fig["total"]["loans"].as_i64(), fig["total"]["lent_fen"].as_i64()),
         (Some(1), Some(200_000_000))
     );
     assert_eq!(fig["banks"][0]["name"], "兰州银行股份有限公司");
     let (status, _, bytes) =
-        t.get_bytes(&bureau, &format!("/finance/fund-figures.xlsx?year={year}")).await;
+        t.get_bytes(bureau, &format!("/finance/fund-figures.xlsx?year={year}")).await;
     assert_eq!(status, StatusCode::OK);
     use calamine::Reader;
     let mut wb: calamine::Xlsx<_> =
@@ -199,7 +199,7 @@ async fn figures_read_back(t: &TestApp, bureau: &Session, bank: &Session, year: 
     );
     assert_eq!(sheet.get_value((1, 2)), Some(&calamine::Data::Float(200.0)));
     let (status, headers, pdf) =
-        t.get_bytes(&bureau, &format!("/finance/fund-figures.pdf?year={year}")).await;
+        t.get_bytes(bureau, &format!("/finance/fund-figures.pdf?year={year}")).await;
     assert_eq!(
         (status, headers.get("content-type").unwrap().to_str().unwrap()),
         (StatusCode::OK, "application/pdf")
@@ -220,7 +220,7 @@ async fn figures_read_back(t: &TestApp, bureau: &Session, bank: &Session, year: 
             && text.contains("200.00"),
         "{text}"
     );
-    assert_eq!(t.get(&bank, "/api/v1/fund-figures").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.get(bank, "/api/v1/fund-figures").await.status, StatusCode::FORBIDDEN);
 }
 
 /// The pages: the finance office's fund, the bank's loans and loan (not another bank's), a
