@@ -6,11 +6,12 @@
 #    next may run; the list is checked line by line against the same rule computed straight from
 #    the database in Python (the peer, timed too).
 # 2. Ledger: the risk-compensation fund (科技贷风险补偿资金池) of a separate demo of 20,000
-#    enterprises, all on its white list, three banks under agreement. 32 client processes run
-#    20,000 loan lifecycles of five operations each (100,000): the bank records a loan, claims on
-#    its default, one officer approves (refused once the fund has too little available: it holds
-#    about 70 % of what all the claims would take), a second officer pays, the bank reports a
-#    recovery whose share flows back. When about half the operations are in, the server is
+#    enterprises, all on its white list, three banks under agreement. 32 client processes post
+#    100,000 operations in loan lifecycles of up to five operations each: the bank records a
+#    loan, claims on its default, one officer approves (refused once the fund has too little
+#    available: it holds about 70 % of what 20,000 claims would take; a refused approval ends its
+#    lifecycle and the next begins), a second officer pays, the bank reports a recovery whose
+#    share flows back. When about half the operations are in, the server is
 #    killed with SIGKILL and restarted on the same port; clients send unanswered requests again
 #    with the same request key. Then every acknowledged operation must be in the database
 #    (killed_lost), and the ledger must balance (unbalanced counts the problems: a fund whose
@@ -19,7 +20,8 @@
 #    an agreement whose compensated total is not its bank's approved and paid claims, a claim
 #    that returned more than it was compensated).
 # Env: BENCH_ORGANISATIONS (20000, policy half), BENCH_FUND_ENTERPRISES (20000), BENCH_LOANS
-# (20000 lifecycles), BENCH_CLIENTS (32). Details go to stderr.
+# (20000: the fund's capital, quotas and caps are sized for it), BENCH_OPS (100000 operations),
+# BENCH_CLIENTS (32). Details go to stderr.
 # The last line: BENCH finance policy_run_s=… enterprises=… entitled=… reference_match=… reference_s=… ledger_ops=… unbalanced=… killed_lost=… ledger_p99_ms=…
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +32,7 @@ ORGS="${BENCH_ORGANISATIONS:-20000}"
 FUND_ENTERPRISES="${BENCH_FUND_ENTERPRISES:-20000}"
 LOANS="${BENCH_LOANS:-20000}"
 CLIENTS="${BENCH_CLIENTS:-32}"
+OPS="${BENCH_OPS:-100000}"
 work=$(mktemp -d /tmp/innocity-finance-bench.XXXXXX)
 server_pid=""
 client_pid=""
@@ -74,7 +77,7 @@ t0=$(date +%s)
 echo "seeded the fund's demo ($FUND_ENTERPRISES enterprises) in $(( $(date +%s) - t0 )) s" >&2
 port=$((20000 + RANDOM % 20000))
 start_server "$work/fund.db" "$port"
-python3 bench/fund_client.py "$work/fund.json" "http://127.0.0.1:$port" "$LOANS" "$CLIENTS" "$work/ledger.json" &
+python3 bench/fund_client.py "$work/fund.json" "http://127.0.0.1:$port" "$OPS" "$CLIENTS" "$work/ledger.json" &
 client_pid=$!
 # operations in so far: loans, claims, recoveries, and the approvals' and payments' postings
 count_ops() {
@@ -85,7 +88,7 @@ q = lambda s: c.execute(s).fetchone()[0]
 print(q('SELECT COUNT(*) FROM fund_loans') + q('SELECT COUNT(*) FROM fund_claims') + q('SELECT COUNT(*) FROM fund_recoveries')
       + q(\"SELECT COUNT(*) FROM fund_postings WHERE op IN ('commit', 'pay')\"))" "$work/fund.db" 2>/dev/null || echo 0
 }
-half=$((LOANS * 5 / 2))
+half=$((OPS / 2))
 n=0
 for _ in $(seq 1 3000); do
   n=$(count_ops)
@@ -94,7 +97,7 @@ for _ in $(seq 1 3000); do
   sleep 0.2
 done
 kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null || true
-echo "killed the server with SIGKILL after $n of $((LOANS * 5)) operations; restarting" >&2
+echo "killed the server with SIGKILL after $n of $OPS operations; restarting" >&2
 start_server "$work/fund.db" "$port"
 wait "$client_pid"
 client_pid=""

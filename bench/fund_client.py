@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """Client of the ledger half of bench/finance.sh.
 
-`fund_client.py SEED.json BASE LOANS CLIENTS OUT.json`: CLIENTS client processes share LOANS loan
-lifecycles of the risk-compensation fund. A lifecycle is five operations in order, each through
-the API with the token of whoever does it:
+`fund_client.py SEED.json BASE OPS CLIENTS OUT.json`: CLIENTS client processes post OPS operations
+(100,000) to the risk-compensation fund, in loan lifecycles taken in turn until OPS have been
+posted. A lifecycle is five operations in order, each through the API with the token of whoever
+does it:
   1. the bank records a loan (50–800 万元, 4.35 %, 12 months, started 200 days ago);
   2. the bank claims on its default (a loss of 30–100 % of the principal, overdue 100 days);
   3. the bureau's first officer ("bureau") approves: the fund's share is committed, refused
      (409) when the fund has too little available;
   4. the second officer ("admin") pays;
   5. the bank reports money recovered (10–60 % of the loss): the fund's share flows back.
-A refused step (409, 422) ends its lifecycle and counts as refused, not as an error. Every POST
+A refused step (409, 422) ends its lifecycle and counts as refused, not as an error; the next
+lifecycle begins, so OPS operations are posted whatever was refused. Every POST
 that creates something carries its own request key (approve and pay are idempotent by the claim's
 state); a request whose answer is lost (the server killed) is sent again, the same request, until
 answered. Writes the acknowledged operations ({"op", "id", "loan_or_claim_id"}) so the shell can
@@ -91,24 +93,39 @@ def lifecycle(c, s, i, today, out):
     }
     recovery = {"recovered_yuan": yuan(recovered), "note": "执行回款（基准测试）", "request_key": f"bench-recovery-{i}"}
 
+    if not out.take():
+        return
     loan_id = out.step("loan", c.post("/api/v1/fund-loans", bank_token, loan), None)
-    if loan_id is None:
+    if loan_id is None or not out.take():
         return
     claim_id = out.step("claim", c.post(f"/api/v1/fund-loans/{loan_id}/claims", bank_token, claim), loan_id)
-    if claim_id is None:
+    if claim_id is None or not out.take():
         return
     if out.step("approve", c.post(f"/api/v1/fund-claims/{claim_id}/approve", s["approve_token"], {}), claim_id, claim_id) is None:
         return
+    if not out.take():
+        return
     if out.step("pay", c.post(f"/api/v1/fund-claims/{claim_id}/pay", s["pay_token"], {}), claim_id, claim_id) is None:
+        return
+    if not out.take():
         return
     out.step("recover", c.post(f"/api/v1/fund-claims/{claim_id}/recoveries", bank_token, recovery), claim_id)
 
 
 class Tally:
-    """What one client saw."""
+    """What one client saw; `posted` is the count all clients share."""
 
-    def __init__(self):
+    def __init__(self, posted, target):
         self.acks, self.lat, self.refused, self.errors, self.samples = [], {}, {}, {}, []
+        self.posted, self.target = posted, target
+
+    def take(self):
+        """Whether one more operation may be posted (and counts it)."""
+        with self.posted.get_lock():
+            if self.posted.value >= self.target:
+                return False
+            self.posted.value += 1
+            return True
 
     def step(self, op, answer, ref, known_id=None):
         """The id the operation acknowledged, or None (refused or failed)."""
@@ -129,14 +146,18 @@ class Tally:
         return None
 
 
-def run(seed_file, base, loans, clients, out_file):
+def run(seed_file, base, ops, clients, out_file):
     s = json.load(open(seed_file))
     today = date.fromisoformat(s["today"])
     results = multiprocessing.Queue()
+    posted, lifecycles = multiprocessing.Value("q", 0), multiprocessing.Value("q", 0)
 
     def worker(k):
-        c, t = Client(base), Tally()
-        for i in range(k, loans, clients):
+        c, t = Client(base), Tally(posted, ops)
+        while posted.value < ops:
+            with lifecycles.get_lock():
+                i = lifecycles.value
+                lifecycles.value += 1
             lifecycle(c, s, i, today, t)
         results.put((t.acks, t.lat, t.refused, t.errors, t.samples))
 
@@ -166,7 +187,7 @@ def run(seed_file, base, loans, clients, out_file):
         "errors": sum(errors.values()), "errors_by_op": errors, "error_samples": samples[:10],
         "p99": p99(everything), "p99_by_op": {op: p99(xs) for op, xs in lat.items()},
         "ops": len(acks) + sum(refused.values()) + sum(errors.values()), "requests": len(everything),
-        "elapsed_s": elapsed, "lifecycles": loans,
+        "elapsed_s": elapsed, "lifecycles": lifecycles.value,
     }, open(out_file, "w"))
 
 

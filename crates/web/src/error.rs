@@ -459,6 +459,7 @@ mod tests {
             R::LoanStatus { status: "repaid".into() },
             R::Instalment { seq: 3 },
             R::NotOverdue { from: d },
+            R::NoDefault,
             R::Steps,
             R::Loss { outstanding: m },
             R::CompensationCap { cap: m, used: m },

@@ -36,6 +36,7 @@ pub use relations::{
     __path_api_add_relation, __path_api_relations, __path_api_remove_relation, ApiRelation,
     RelationInput, api_add_relation, api_relations, api_remove_relation,
 };
+pub(crate) use voucher_use::new_key;
 pub use voucher_use::{ApplyInput, RedeemInput};
 pub use vouchers::{GrantInput, ReasonInput, SettleInput, VerifyInput};
 pub use vouchers_api::*;

@@ -40,6 +40,9 @@ pub enum FundRefusal {
     Instalment { seq: i64 },
     /// A claim on a loan not overdue long enough (the earliest day a claim may be made).
     NotOverdue { from: chrono::NaiveDate },
+    /// A claim on a loan with no instalment due and unpaid on the day it is said to have
+    /// defaulted.
+    NoDefault,
     /// A claim without the recovery steps the bank took.
     Steps,
     /// A loss beyond what is outstanding on the loan.
@@ -80,4 +83,18 @@ impl From<LedgerError> for crate::StoreError {
     fn from(e: LedgerError) -> Self {
         FundRefusal::Ledger(e).into()
     }
+}
+
+/// A caller's request key kept under its scope (the fund, the bank, the claim, the borrower), so
+/// the keys of different callers never meet; an empty key stays empty (no key). A key over 64
+/// characters is refused.
+pub(crate) fn scoped_key(scope: i64, key: &str) -> crate::db::Result<String> {
+    let key = key.trim();
+    if key.is_empty() {
+        return Ok(String::new());
+    }
+    if key.chars().count() > 64 {
+        return Err(super::FinanceRefusal::Required { field: "request_key" }.into());
+    }
+    Ok(format!("{scope}:{key}"))
 }

@@ -579,3 +579,55 @@ async fn a_patent_is_pledged_only_by_its_owner_once_and_released_when_the_loan_i
     assert_eq!((released.status.as_str(), released.released_on), ("released", Some(today)));
     assert_eq!(pledges::of_loan(db, loan.id).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_claim_needs_an_unpaid_instalment_and_request_keys_belong_to_their_caller() {
+    let t = demo_db(40).await;
+    let db = &t.db;
+    let today = db.clock.today();
+    let (f, a, b, codes) = fund_with_banks(db, 100, 2).await;
+    // a loan starting tomorrow is refused
+    let tomorrow = new_loan(f, &codes[0], "K-0", 10, today + Duration::days(1));
+    match loans::record(db, a, &tomorrow, BANKER).await {
+        Err(StoreError::Finance(FinanceRefusal::Date { field: "start_date" })) => {}
+        other => panic!("expected a date refusal, got {other:?}"),
+    }
+    // the same key from two banks: two loans, each bank's own
+    let keyed = |bank_code: &str, no: &str| NewLoan {
+        request_key: "k-1".into(),
+        ..new_loan(f, bank_code, no, 10, today - Duration::days(200))
+    };
+    let la = loans::record(db, a, &keyed(&codes[0], "K-1"), BANKER).await.unwrap();
+    let lb = loans::record(db, b, &keyed(&codes[1], "K-1"), BANKER).await.unwrap();
+    assert_ne!(la.id, lb.id);
+    assert_eq!(loans::record(db, a, &keyed(&codes[0], "K-1"), BANKER).await.unwrap().id, la.id);
+    // every instalment due by the default's day repaid: no default to claim on
+    let due = loans::instalments(db, la.id).await.unwrap();
+    for i in due.iter().filter(|i| i.due_on <= today - Duration::days(100)) {
+        loans::repay(db, a, la.id, i.seq, i.due_on, BANKER).await.unwrap();
+    }
+    let n = NewClaim {
+        loan_id: la.id,
+        loss: Money::from_wan(5),
+        defaulted_on: today - Duration::days(100),
+        steps: "催收".into(),
+        request_key: "c".into(),
+    };
+    refused!(claims::claim(db, a, &n, BANKER).await, FundRefusal::NoDefault);
+    // bank b's loan has its first instalment unpaid: its claim stands
+    let nb = NewClaim { loan_id: lb.id, ..n };
+    let c = claims::claim(db, b, &nb, BANKER).await.unwrap();
+    claims::approve(db, c.id, OFFICER).await.unwrap();
+    claims::pay(db, c.id, CHECKER).await.unwrap();
+    // another bank reporting a recovery on it, even with the right key: not found
+    claims::recover(db, b, c.id, Money::from_wan(1), "回款", "r", BANKER).await.unwrap();
+    assert!(matches!(
+        claims::recover(db, a, c.id, Money::from_wan(1), "回款", "r", BANKER).await,
+        Err(StoreError::NotFound)
+    ));
+    let long = "k".repeat(65);
+    match ledger::deposit(db, f, Money::from_wan(1), "注资", &long, OFFICER).await {
+        Err(StoreError::Finance(FinanceRefusal::Required { field: "request_key" })) => {}
+        other => panic!("expected a refused key, got {other:?}"),
+    }
+}

@@ -570,6 +570,7 @@ pub fn fund(r: &innocity_store::finance::fund::FundRefusal) -> Message {
         R::LoanStatus { status } => ("fund.err.loan_status", vec![status.clone()]),
         R::Instalment { seq } => ("fund.err.instalment", vec![seq.to_string()]),
         R::NotOverdue { from } => ("fund.err.not_overdue", vec![day(*from)]),
+        R::NoDefault => ("fund.err.no_default", vec![]),
         R::Steps => ("fund.err.steps", vec![]),
         R::Loss { outstanding } => ("fund.err.loss", vec![outstanding.yuan_text()]),
         R::CompensationCap { cap, used } => {

@@ -37,9 +37,14 @@ pub(super) fn money(ctx: &Ctx, field: &str, text: &str, unit: Unit) -> AppResult
     }
 }
 
+/// A date as `YYYY-MM-DD`, a year from 1900 to 2200 (no signed or five-digit years).
 fn date(ctx: &Ctx, field: &str, text: &str) -> AppResult<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| field_error(ctx, field, "policy.err.date", vec![]))
+    let t = text.trim();
+    let shaped = t.len() == 10 && t.as_bytes()[..4].iter().all(u8::is_ascii_digit);
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .ok()
+        .filter(|d| shaped && (1900..=2200).contains(&chrono::Datelike::year(d)))
+        .ok_or_else(|| field_error(ctx, field, "policy.err.date", vec![]))
 }
 
 /// A percentage to two places as basis points: "4.35" → 435.
@@ -275,7 +280,8 @@ pub(super) async fn decide_as(
     let done = match step {
         "approve" => claims::approve(db, id, actor).await,
         "pay" => claims::pay(db, id, actor).await,
-        _ => claims::reject(db, id, &i.reason, actor).await,
+        "reject" => claims::reject(db, id, &i.reason, actor).await,
+        _ => return Err(ctx.err(AppError::not_found())),
     };
     done.map_err(|e| refused_on(ctx, e))
 }

@@ -86,7 +86,7 @@ pub async fn list(
             valid: format!("{} — {}", g.terms.valid_from, g.terms.valid_to),
         })
         .collect();
-    let page = q.page.max(1);
+    let page = q.page.clamp(1, 1_000_000);
     let filter = LoanFilter { bank_id: Some(bank), ..LoanFilter::default() };
     let (rows, total) = loans::list(db, &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
     let lang = ctx.lang;
@@ -126,6 +126,8 @@ struct LoanPage {
     claims: Vec<ClaimView>,
     pledges: Vec<PledgeView>,
     today: String,
+    /// A fresh request key for the recovery form (a double click records one recovery).
+    recovery_key: String,
 }
 
 /// A patent pledged for the loan.
@@ -171,6 +173,7 @@ pub async fn view(
             })
             .collect(),
         today: db.clock.today().to_string(),
+        recovery_key: crate::sharing::new_key(),
     }))
 }
 

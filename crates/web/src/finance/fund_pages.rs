@@ -89,6 +89,8 @@ struct FundPage {
     link_loans: bool,
     institutions: Vec<BankOption>,
     me: String,
+    /// A fresh request key for the deposit form (a double click deposits once).
+    deposit_key: String,
 }
 
 pub async fn view(
@@ -139,6 +141,7 @@ pub async fn view(
         link_loans: false,
         institutions,
         me: a.principal.username.clone(),
+        deposit_key: crate::sharing::new_key(),
         fund: FundView {
             id: f.id,
             code: f.code,

@@ -168,7 +168,8 @@ pub struct RedeemInput {
     pub order_id: String,
 }
 
-fn new_key() -> String {
+/// A fresh request key for a form: sent twice (a double click), it is one request.
+pub(crate) fn new_key() -> String {
     use rand::Rng;
     format!("{:016x}", rand::rng().random::<u64>())
 }

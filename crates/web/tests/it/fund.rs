@@ -114,7 +114,6 @@ async fn a_bank_claims_on_a_default_two_officers_pay_and_the_recovery_flows_back
     let detail = t.get(&bank, &format!("/api/v1/fund-loans/{loan_id}")).await.json();
     assert_eq!(detail["schedule"].as_array().unwrap().len(), 12);
     pledges_are_checked(&t, &bank, loan_id, &start).await;
-
     let defaulted = (t.db.clock.today() - Duration::days(95)).to_string();
     let claim = json!({ "loss_yuan": "1500000", "defaulted_on": defaulted, "steps": "多次催收；向法院起诉；执行终结", "request_key": "c1" });
     let r = t.post_json(&bank2, &format!("/api/v1/fund-loans/{loan_id}/claims"), &claim).await;
@@ -176,6 +175,15 @@ async fn pledges_are_checked(t: &TestApp, bank: &Session, loan_id: i64, start: &
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("不在借款企业的成果记录中"), "{}", r.body);
+    // a date past the calendar's end and a page past any list: answered, not a crash
+    let far = json!({ "loss_yuan": "1", "defaulted_on": "+262142-12-31", "steps": "催收", "request_key": "" });
+    let r = t.post_json(bank, &format!("/api/v1/fund-loans/{loan_id}/claims"), &far).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("defaulted_on"));
+    assert_eq!(
+        t.get(bank, "/finance/loans?page=18446744073709551615").await.status,
+        StatusCode::OK
+    );
 }
 
 /// The year's figures: by bank and zone, in the API, as a workbook and as a PDF report.

@@ -164,11 +164,11 @@ pub async fn claim(db: &Db, bank_id: i64, n: &NewClaim, actor: Actor<'_>) -> Res
     if steps.is_empty() || steps.chars().count() > 2_000 {
         return Err(FundRefusal::Steps.into());
     }
+    let key = super::scoped_key(bank_id, &n.request_key)?;
     let tx = db.begin_write().await?;
-    if !n.request_key.is_empty() {
-        let sql = select::<ClaimRow>("WHERE c.request_key = ? AND c.bank_id = ?");
-        if let Some(done) = tx.row(&sql, vec![n.request_key.clone().into(), bank_id.into()]).await?
-        {
+    if !key.is_empty() {
+        let sql = select::<ClaimRow>("WHERE c.request_key = ?");
+        if let Some(done) = tx.row(&sql, vec![key.clone().into()]).await? {
             return Ok(done);
         }
     }
@@ -176,9 +176,14 @@ pub async fn claim(db: &Db, bank_id: i64, n: &NewClaim, actor: Actor<'_>) -> Res
     if loan.status != LoanStatus::Active {
         return Err(FundRefusal::LoanStatus { status: loan.status.code().into() }.into());
     }
-    let from = n.defaulted_on + chrono::Duration::days(OVERDUE_DAYS);
-    if n.defaulted_on < loan.terms.start || tx.clock.today() < from {
-        return Err(FundRefusal::NotOverdue { from }.into());
+    // the earliest day a claim may be made (none for a date at the end of the calendar)
+    let from = n.defaulted_on.checked_add_signed(chrono::Duration::days(OVERDUE_DAYS));
+    let ripe = from.is_some_and(|f| tx.clock.today() >= f);
+    if n.defaulted_on < loan.terms.start || !ripe {
+        return Err(FundRefusal::NotOverdue { from: from.unwrap_or(n.defaulted_on) }.into());
+    }
+    if !overdue_on(&tx, loan.id, n.defaulted_on).await? {
+        return Err(FundRefusal::NoDefault.into());
     }
     if n.loss.fen() <= 0 || n.loss > loan.outstanding {
         return Err(FundRefusal::Loss { outstanding: loan.outstanding }.into());
@@ -203,7 +208,7 @@ pub async fn claim(db: &Db, bank_id: i64, n: &NewClaim, actor: Actor<'_>) -> Res
                 steps.into(),
                 actor.username.into(),
                 tx.clock.now_ms().into(),
-                n.request_key.clone().into(),
+                key.into(),
             ],
         )
         .await?;
@@ -213,6 +218,17 @@ pub async fn claim(db: &Db, bank_id: i64, n: &NewClaim, actor: Actor<'_>) -> Res
     let row = get_in(&tx, id).await?;
     tx.commit().await?;
     Ok(row)
+}
+
+/// Whether an instalment of the loan fell due on or before `day` and was not repaid by then.
+async fn overdue_on(tx: &Tx, loan_id: i64, day: NaiveDate) -> Result<bool> {
+    let row = tx
+        .query_one(
+            "SELECT 1 FROM fund_loan_instalments WHERE loan_id = ? AND due_on <= ? AND (repaid_on = '' OR repaid_on > ?)",
+            vec![loan_id.into(), day.to_string().into(), day.to_string().into()],
+        )
+        .await?;
+    Ok(row.is_some())
 }
 
 fn within_cap(used: Money, more: Money, cap: Money) -> Result<()> {
@@ -374,16 +390,17 @@ pub async fn recover(
     if recovered.fen() <= 0 || recovered > Money::MAX {
         return Err(FinanceRefusal::Amount { amount: recovered }.into());
     }
+    let key = super::scoped_key(claim_id, request_key)?;
     let tx = db.begin_write().await?;
-    if !request_key.is_empty() {
-        let sql = select::<RecoveryRow>("WHERE request_key = ? AND claim_id = ?");
-        if let Some(done) = tx.row(&sql, vec![request_key.into(), claim_id.into()]).await? {
-            return Ok(done);
-        }
-    }
     let c = get_in(&tx, claim_id).await?;
     if c.bank_id != bank_id {
         return Err(StoreError::NotFound);
+    }
+    if !key.is_empty() {
+        let sql = select::<RecoveryRow>("WHERE request_key = ?");
+        if let Some(done) = tx.row(&sql, vec![key.clone().into()]).await? {
+            return Ok(done);
+        }
     }
     let left = Money(c.compensation.fen() - c.returned.fen());
     if c.status != ClaimStatus::Paid || left.fen() <= 0 {
@@ -404,7 +421,7 @@ pub async fn recover(
     let id = tx
         .insert(
             "INSERT INTO fund_recoveries (claim_id, recovered_fen, returned_fen, note, request_key, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            vec![c.id.into(), recovered.fen().into(), returned.fen().into(), note.into(), request_key.into(), actor.username.into(), now.into()],
+            vec![c.id.into(), recovered.fen().into(), returned.fen().into(), note.into(), key.clone().into(), actor.username.into(), now.into()],
         )
         .await?;
     let after =
@@ -417,7 +434,7 @@ pub async fn recover(
         recovered,
         returned,
         note: note.to_string(),
-        request_key: request_key.to_string(),
+        request_key: key,
         recorded_at: now,
     })
 }

@@ -280,11 +280,12 @@ pub async fn deposit(
     if note.is_empty() || note.chars().count() > 500 {
         return Err(FinanceRefusal::Required { field: "note" }.into());
     }
+    let key = super::scoped_key(fund_id, request_key)?;
     let tx = db.begin_write().await?;
-    if let Some(done) = by_key(&tx, request_key).await? {
+    if let Some(done) = by_key(&tx, &key).await? {
         return Ok(done);
     }
-    let entry = Entry { claim_id: None, subsidy_id: None, note, request_key };
+    let entry = Entry { claim_id: None, subsidy_id: None, note, request_key: &key };
     let row = post(&tx, fund_id, Posting::Deposit(amount), entry, actor).await?;
     let after = serde_json::json!({ "amount_fen": amount.fen(), "note": note });
     log(&tx, actor, "fund.deposit", "loan_fund", fund_id, after).await?;

@@ -137,11 +137,14 @@ pub async fn record(db: &Db, bank_id: i64, n: &NewLoan, actor: Actor<'_>) -> Res
     if guarantee.is_empty() || guarantee.chars().count() > 100 {
         return Err(FinanceRefusal::Required { field: "guarantee" }.into());
     }
+    let key = super::scoped_key(bank_id, &n.request_key)?;
+    if n.terms.start > db.clock.today() {
+        return Err(FinanceRefusal::Date { field: "start_date" }.into());
+    }
     let tx = db.begin_write().await?;
-    if !n.request_key.is_empty() {
-        let sql = select::<LoanRow>("WHERE l.request_key = ? AND l.bank_id = ?");
-        if let Some(done) = tx.row(&sql, vec![n.request_key.clone().into(), bank_id.into()]).await?
-        {
+    if !key.is_empty() {
+        let sql = select::<LoanRow>("WHERE l.request_key = ?");
+        if let Some(done) = tx.row(&sql, vec![key.clone().into()]).await? {
             return Ok(done);
         }
     }
@@ -168,7 +171,7 @@ pub async fn record(db: &Db, bank_id: i64, n: &NewLoan, actor: Actor<'_>) -> Res
         return Err(FundRefusal::ContractTaken { contract_no: contract_no.to_string() }.into());
     }
     n.terms.check(&agreement.terms, agreement.outstanding).map_err(FundRefusal::Loan)?;
-    let id = insert(&tx, &agreement, borrower_id, n, contract_no, guarantee, actor).await?;
+    let id = insert(&tx, &agreement, borrower_id, n, (contract_no, guarantee, &key), actor).await?;
     let after = serde_json::json!({ "bank_id": bank_id, "borrower_id": borrower_id, "contract_no": contract_no, "principal_fen": n.terms.principal.fen() });
     log(&tx, actor, "fund.loan_record", "fund_loan", id, after).await?;
     let row = get_in(&tx, id).await?;
@@ -181,8 +184,7 @@ async fn insert(
     a: &AgreementRow,
     borrower_id: i64,
     n: &NewLoan,
-    contract_no: &str,
-    guarantee: &str,
+    (contract_no, guarantee, key): (&str, &str, &str),
     actor: Actor<'_>,
 ) -> Result<i64> {
     let t = &n.terms;
@@ -202,7 +204,7 @@ async fn insert(
                 t.repayment.code().into(),
                 guarantee.into(),
                 t.principal.fen().into(),
-                n.request_key.clone().into(),
+                key.into(),
                 actor.username.into(),
                 tx.clock.now_ms().into(),
             ],

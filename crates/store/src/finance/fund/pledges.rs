@@ -1,7 +1,7 @@
 //! IP pledges (知识产权质押) securing a loan under the fund: a patent from the borrower's own
 //! records (its achievements on the platform; the number's check digit verified where it is
 //! read), the pledge's registration number and date, one live pledge per patent, released when
-//! the loan is repaid.
+//! the loan is repaid (or compensated: the bank then disposes of it).
 use super::FundRefusal;
 use super::loans::{LoanStatus, of_bank_in};
 use crate::db::{Db, Result, StoreError, Tx};
@@ -136,7 +136,8 @@ pub async fn release(db: &Db, bank_id: i64, pledge_id: i64, actor: Actor<'_>) ->
     let sql = select::<PledgeRow>("WHERE id = ?");
     let p: PledgeRow = tx.row(&sql, vec![pledge_id.into()]).await?.ok_or(StoreError::NotFound)?;
     let loan = of_bank_in(&tx, bank_id, p.loan_id).await?;
-    if loan.status != LoanStatus::Repaid || p.status != "active" {
+    let settled = matches!(loan.status, LoanStatus::Repaid | LoanStatus::Compensated);
+    if !settled || p.status != "active" {
         return Err(FundRefusal::NotReleasable.into());
     }
     let today = tx.clock.today().to_string();

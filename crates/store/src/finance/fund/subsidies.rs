@@ -147,12 +147,11 @@ pub async fn claim(
     if evidence.is_empty() || evidence.chars().count() > 2_000 {
         return Err(FundRefusal::Evidence.into());
     }
+    let key = super::scoped_key(borrower_id, &n.request_key)?;
     let tx = db.begin_write().await?;
-    if !n.request_key.is_empty() {
-        let sql = select::<SubsidyRow>("WHERE s.request_key = ? AND s.borrower_id = ?");
-        if let Some(done) =
-            tx.row(&sql, vec![n.request_key.clone().into(), borrower_id.into()]).await?
-        {
+    if !key.is_empty() {
+        let sql = select::<SubsidyRow>("WHERE s.request_key = ?");
+        if let Some(done) = tx.row(&sql, vec![key.clone().into()]).await? {
             return Ok(done);
         }
     }
@@ -168,7 +167,8 @@ pub async fn claim(
     if share == 0 {
         return Err(FundRefusal::NoSubsidy.into());
     }
-    if n.year < loan.terms.start.year() || n.year > tx.clock.today().year() {
+    let last_due = loan.terms.schedule().last().map(|i| i.due_on).unwrap_or(loan.terms.start);
+    if n.year < loan.terms.start.year() || n.year > tx.clock.today().year().min(last_due.year()) {
         return Err(FundRefusal::SubsidyYear { year: n.year }.into());
     }
     let taken = tx
@@ -203,7 +203,7 @@ pub async fn claim(
                 evidence.into(),
                 actor.username.into(),
                 tx.clock.now_ms().into(),
-                n.request_key.clone().into(),
+                key.into(),
             ],
         )
         .await?;
