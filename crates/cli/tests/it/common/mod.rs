@@ -64,8 +64,8 @@ pub fn innocity(args: &[&str], db: &str) -> std::process::Output {
     command(db).args(args).output().unwrap()
 }
 
-/// The whole demo: hierarchy, 300 organisations, accounts, statistics, indicators, experts and
-/// projects.
+/// The whole demo: hierarchy, 300 organisations (and the fund's three banks), accounts,
+/// statistics, indicators, experts, projects and the fund.
 pub fn seed(db: &str) {
     demo(db, &[]);
 }
