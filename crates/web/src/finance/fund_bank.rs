@@ -10,7 +10,7 @@ use super::fund::{
 use crate::app::AppState;
 use crate::auth::{Auth, LendUnderFund, parse_form};
 use crate::error::{AppError, AppResult};
-use crate::page::{Shell, render};
+use crate::page::{Choice, Shell, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -44,7 +44,7 @@ struct LoansPage {
     link_loans: bool,
     page: u64,
     pages: u64,
-    repayments: Vec<(&'static str, &'static str)>,
+    repayments: Vec<Choice>,
     today: String,
 }
 
@@ -92,7 +92,10 @@ pub async fn list(
     let lang = ctx.lang;
     let repayments = Repayment::ALL
         .iter()
-        .map(|r| (r.code(), crate::i18n::t(lang, &format!("fund.repayment.{}", r.code()))))
+        .map(|r| {
+            let label = crate::i18n::t(lang, &format!("fund.repayment.{}", r.code()));
+            Choice::new(r.code(), label, false)
+        })
         .collect();
     Ok(render(&LoansPage {
         s: ctx.shell(),

@@ -10,7 +10,7 @@ use super::fund::{
 use crate::app::AppState;
 use crate::auth::{Auth, ManageLoanFund, parse_form};
 use crate::error::AppResult;
-use crate::page::{Shell, render};
+use crate::page::{Choice, Shell, render};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -33,7 +33,7 @@ pub struct FundView {
 struct ListPage {
     s: Shell,
     funds: Vec<FundView>,
-    kinds: Vec<(&'static str, &'static str)>,
+    kinds: Vec<Choice>,
 }
 
 pub async fn list(State(state): State<AppState>, a: Auth<ManageLoanFund>) -> AppResult<Response> {
@@ -49,7 +49,8 @@ pub async fn list(State(state): State<AppState>, a: Auth<ManageLoanFund>) -> App
             balances: balances_view(&f.balances),
         })
         .collect();
-    let kinds = FundKind::ALL.iter().map(|k| (k.code(), kind_label(lang, *k))).collect();
+    let kinds =
+        FundKind::ALL.iter().map(|k| Choice::new(k.code(), kind_label(lang, *k), false)).collect();
     Ok(render(&ListPage { s: a.ctx.shell(), funds, kinds }))
 }
 

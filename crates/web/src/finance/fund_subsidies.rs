@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
 use crate::market::offering::own_organisation;
 use crate::orgs::parse_id;
-use crate::page::{Shell, render};
+use crate::page::{Choice, Shell, render};
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -197,7 +197,7 @@ struct MinePage {
     loans: Vec<LoanView>,
     link_loans: bool,
     subsidies: Vec<SubsidyView>,
-    kinds: Vec<(&'static str, &'static str)>,
+    kinds: Vec<Choice>,
     year: i32,
 }
 
@@ -217,7 +217,7 @@ pub async fn mine(
         .collect();
     let kinds = SubsidyKind::ALL
         .iter()
-        .map(|k| (k.code(), t(lang, &format!("fund.subsidy.{}", k.code()))))
+        .map(|k| Choice::new(k.code(), t(lang, &format!("fund.subsidy.{}", k.code())), false))
         .collect();
     Ok(render(&MinePage {
         s: ctx.shell(),
