@@ -132,10 +132,12 @@ pub enum Capability {
     LendUnderFund,
     /// An enterprise's loans under the fund and its interest and guarantee-fee subsidy claims.
     ClaimLoanSubsidies,
+    /// An enterprise's financing demands, the products that answer them, and applying to one.
+    SeekFinancing,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 38] = [
+    pub const ALL: [Capability; 39] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -174,6 +176,7 @@ impl Capability {
         Self::ManageLoanFund,
         Self::LendUnderFund,
         Self::ClaimLoanSubsidies,
+        Self::SeekFinancing,
     ];
 }
 
@@ -226,6 +229,7 @@ impl Role {
             ManageLoanFund => matches!(self, SystemAdmin | BureauStaff),
             LendUnderFund => matches!(self, OrgAdmin | OrgMember),
             ClaimLoanSubsidies => self == OrgAdmin,
+            SeekFinancing => matches!(self, OrgAdmin | OrgMember),
         }
     }
 }
@@ -251,6 +255,8 @@ pub struct Principal {
     pub display_name: String,
     pub role: Role,
     pub scope: Scope,
+    /// The kind of the organisation it acts for (an enterprise, a financial institution…).
+    pub org_kind: Option<crate::orgs::OrgKind>,
 }
 
 /// The place an action touches: an org unit (by path) and possibly an organisation.
@@ -324,7 +330,14 @@ mod tests {
     use super::*;
 
     fn p(role: Role, scope: Scope) -> Principal {
-        Principal { user_id: 1, username: "u".into(), display_name: "u".into(), role, scope }
+        Principal {
+            user_id: 1,
+            username: "u".into(),
+            display_name: "u".into(),
+            role,
+            scope,
+            org_kind: None,
+        }
     }
 
     #[test]

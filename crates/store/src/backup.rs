@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 mod tables;
 mod tables_exchange;
 mod tables_finance;
+mod tables_financing;
 mod tables_fund;
 mod tables_market;
 mod tables_sharing;

@@ -124,6 +124,20 @@ pub async fn check(db: &Db, key: &str, day: NaiveDate) -> Result<Eligibility> {
     Ok(eligibility(&records_of(db, key).await?, day))
 }
 
+/// The subjects' keys (credit codes, ID numbers) a credit record bars on `today`.
+pub async fn barred_keys(db: &Db, today: NaiveDate) -> Result<std::collections::HashSet<String>> {
+    let mut by_key: std::collections::HashMap<String, Vec<Record>> =
+        std::collections::HashMap::new();
+    for entry in list(db).await? {
+        by_key.entry(entry.subject.key).or_default().push(entry.record);
+    }
+    Ok(by_key
+        .into_iter()
+        .filter(|(_, records)| !eligibility(records, today).allowed)
+        .map(|(key, _)| key)
+        .collect())
+}
+
 /// A credit record or its subject refused.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CreditRefusal {

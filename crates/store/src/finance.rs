@@ -6,6 +6,7 @@ use innocity_core::projects::money::Money;
 
 pub mod facts;
 pub mod figures;
+pub mod financing;
 pub mod fund;
 pub mod payments;
 pub mod policies;
@@ -47,6 +48,8 @@ pub enum FinanceRefusal {
     Amount { amount: Money },
     /// The risk-compensation fund refuses (its own reasons).
     Fund(fund::FundRefusal),
+    /// A financing demand, product or follow-up refuses (its own reasons).
+    Financing(financing::FinancingRefusal),
 }
 
 impl From<FinanceRefusal> for crate::StoreError {

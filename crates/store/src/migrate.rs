@@ -127,6 +127,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "the risk-compensation loan fund: ledger, agreements, white list, loans, claims",
         include_str!("../migrations/0035_loan_fund.sql"),
     ),
+    (
+        36,
+        "financing demands and products, and the institutions' follow-up on them",
+        include_str!("../migrations/0036_financing.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

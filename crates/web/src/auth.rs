@@ -111,7 +111,11 @@ pub fn resolve_lang(headers: &HeaderMap, query: &str) -> Lang {
 }
 
 /// The scope a role's account reaches.
-pub fn principal_of(user: &users::User, unit_path: Option<String>) -> Option<Principal> {
+pub fn principal_of(
+    user: &users::User,
+    unit_path: Option<String>,
+    org_kind: Option<&str>,
+) -> Option<Principal> {
     let role = Role::parse(&user.role)?;
     let scope = match role {
         Role::SystemAdmin | Role::BureauStaff => Scope::All,
@@ -127,6 +131,7 @@ pub fn principal_of(user: &users::User, unit_path: Option<String>) -> Option<Pri
         display_name: user.display_name.clone(),
         role,
         scope,
+        org_kind: org_kind.and_then(innocity_core::orgs::OrgKind::parse),
     })
 }
 
@@ -243,14 +248,14 @@ async fn sign_in(
     let session_token = cookie(headers, SESSION_COOKIE).map(str::to_string);
     if let Some(token) = bearer {
         if let Some(t) = users::token_user(&state.db, &token).await? {
-            ctx.principal = principal_of(&t.user, t.unit_path);
+            ctx.principal = principal_of(&t.user, t.unit_path, t.org_kind.as_deref());
             ctx.via_token = ctx.principal.is_some();
             ctx.read_only = t.read_only;
         }
     } else if let Some(token) = session_token
         && let Some(s) = users::session(&state.db, &token).await?
     {
-        ctx.principal = principal_of(&s.user, s.unit_path);
+        ctx.principal = principal_of(&s.user, s.unit_path, s.org_kind.as_deref());
         ctx.csrf = s.csrf;
         ctx.session_token = Some(token);
     }
@@ -465,7 +470,8 @@ caps!(
     ClaimEntitlements,
     ManageLoanFund,
     LendUnderFund,
-    ClaimLoanSubsidies
+    ClaimLoanSubsidies,
+    SeekFinancing
 );
 
 /// The one gate: a handler taking `Auth<C>` runs only for a signed-in principal whose role

@@ -428,6 +428,7 @@ mod tests {
         ]
         .into_iter()
         .chain(fund_refusals())
+        .chain(financing_refusals())
         .map(StoreError::Finance)
         .collect()
     }
@@ -477,6 +478,27 @@ mod tests {
         ]
         .into_iter()
         .map(innocity_store::finance::FinanceRefusal::Fund)
+        .collect()
+    }
+
+    fn financing_refusals() -> Vec<innocity_store::finance::FinanceRefusal> {
+        use innocity_core::finance::financing::{Side, Stage, StepError as S};
+        use innocity_store::finance::financing::FinancingRefusal as R;
+        [
+            R::NotEnterprise,
+            R::NotInstitution,
+            R::DemandClosed,
+            R::ProductClosed,
+            R::KindMismatch { product: "equity".into() },
+            R::Step(S::NotYours { side: Side::Institution }),
+            R::Step(S::Order { from: None }),
+            R::Step(S::Order { from: Some(Stage::Approved) }),
+            R::Step(S::Order { from: Some(Stage::Contacted) }),
+            R::OverAsked,
+            R::Moved { stage: None },
+        ]
+        .into_iter()
+        .map(innocity_store::finance::FinanceRefusal::Financing)
         .collect()
     }
 

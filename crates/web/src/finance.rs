@@ -3,6 +3,10 @@
 //! applying (免申即享) with their check, publication and payment, and an enterprise's own view of
 //! what it is entitled to and why. Each page's work is also in `/api/v1`.
 mod figures;
+mod financing;
+mod financing_api;
+mod financing_desk;
+mod financing_pages;
 mod fund;
 mod fund_api;
 mod fund_bank;
@@ -19,6 +23,8 @@ pub use figures::{
     __path_api_policy_figures, ApiPolicyFigure, ApiPolicyFigures, ApiZoneFigure, YearQuery,
     api_policy_figures,
 };
+pub use financing::FollowStepInput;
+pub use financing_api::*;
 pub use fund::{
     AgreementInput, ClaimDecisionInput, DepositInput, FundInput, LoanInput, LossClaimInput,
     PledgeInput, RecoveryInput, RepaymentInput,
@@ -134,6 +140,35 @@ fn fund_routes() -> axum::Router<AppState> {
         .route("/api/v1/fund-loans/{id}/repayments", post(api::api_repay))
         .route("/api/v1/fund-loans/{id}/claims", post(api::api_claim))
         .merge(subsidy_routes())
+        .merge(financing_routes())
+}
+
+/// Financing demands and products: an enterprise's pages, an institution's desk, the office's
+/// figures, and their API.
+fn financing_routes() -> axum::Router<AppState> {
+    use financing_api as api;
+    use financing_desk as desk;
+    use financing_pages as pages;
+    axum::Router::new()
+        .route("/finance/financing", get(pages::mine).post(pages::publish))
+        .route("/finance/financing/demands/{id}", get(pages::demand))
+        .route("/finance/financing/demands/{id}/close", post(pages::close))
+        .route("/finance/financing/steps", post(pages::step))
+        .route("/finance/financing/followups/{id}", get(pages::followup))
+        .route("/finance/financing/office", get(desk::office))
+        .route("/finance/products", get(desk::desk).post(desk::publish))
+        .route("/finance/products/{id}", get(desk::product))
+        .route("/finance/products/{id}/withdraw", post(desk::withdraw))
+        .route("/api/v1/financing-demands", get(api::api_my_demands).post(api::api_publish_demand))
+        .route("/api/v1/financing-demands/{id}", get(api::api_demand))
+        .route("/api/v1/financing-demands/{id}/close", post(api::api_close_demand))
+        .route("/api/v1/financing-products", get(api::api_products).post(api::api_publish_product))
+        .route("/api/v1/financing-products/{id}", get(api::api_product))
+        .route("/api/v1/financing-products/{id}/withdraw", post(api::api_withdraw_product))
+        .route("/api/v1/financing-followups", get(api::api_my_followups))
+        .route("/api/v1/financing-followups/{id}", get(api::api_followup))
+        .route("/api/v1/financing-steps", post(api::api_step))
+        .route("/api/v1/financing-figures", get(api::api_financing_figures))
 }
 
 fn subsidy_routes() -> axum::Router<AppState> {

@@ -6,6 +6,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use innocity_core::access::{Capability, Principal, Role, Scope};
+use innocity_core::orgs::OrgKind;
 
 #[derive(Debug, Clone)]
 pub struct MenuItem {
@@ -57,10 +58,14 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/finance/policies", "nav.policies", Capability::ViewWorkspace),
     ("/finance/mine", "nav.my_entitlements", Capability::ReceiveEntitlements),
     ("/finance/my-loans", "nav.my_loans", Capability::ClaimLoanSubsidies),
+    ("/finance/financing", "nav.financing", Capability::SeekFinancing),
+    ("/finance/products", "nav.financing_desk", Capability::LendUnderFund),
+    ("/finance/loans", "nav.fund_loans", Capability::LendUnderFund),
     ("/finance/runs", "nav.policy_runs", Capability::ManagePolicies),
     ("/finance/figures", "nav.policy_figures", Capability::ManagePolicies),
     ("/finance/funds", "nav.loan_funds", Capability::ManageLoanFund),
     ("/finance/fund-figures", "nav.fund_figures", Capability::ManageLoanFund),
+    ("/finance/financing/office", "nav.financing_office", Capability::ManageLoanFund),
     ("/projects/board", "nav.board", Capability::ManageProjects),
     ("/programmes", "nav.programmes", Capability::ManageProjects),
     ("/experts", "nav.experts", Capability::ManageExperts),
@@ -73,6 +78,21 @@ const MENU: &[(&str, &str, Capability)] = &[
     ("/tokens", "nav.tokens", Capability::ManageTokens),
     ("/password", "nav.password", Capability::ViewWorkspace),
 ];
+
+/// Entries only for people acting for one kind of organisation: an enterprise's financing and
+/// loans, a financial institution's desk (their pages refuse anyone else too).
+const FOR_KIND: &[(&str, OrgKind)] = &[
+    ("/finance/my-loans", OrgKind::Enterprise),
+    ("/finance/financing", OrgKind::Enterprise),
+    ("/finance/products", OrgKind::Financial),
+    ("/finance/loans", OrgKind::Financial),
+];
+
+/// Whether `p` sees the menu entry `href` that needs `cap`.
+fn shown(p: &Principal, href: &str, cap: Capability) -> bool {
+    p.role.allows(cap)
+        && FOR_KIND.iter().filter(|(h, _)| *h == href).all(|(_, kind)| p.org_kind == Some(*kind))
+}
 
 #[derive(Debug, Clone)]
 pub struct Shell {
@@ -95,12 +115,12 @@ impl Shell {
                 // the board, not the project list).
                 let current = MENU
                     .iter()
-                    .filter(|(_, _, cap)| p.role.allows(*cap))
+                    .filter(|(href, _, cap)| shown(p, href, *cap))
                     .map(|m| m.0)
                     .filter(|href| ctx.path.starts_with(href))
                     .max_by_key(|href| href.len());
                 MENU.iter()
-                    .filter(|(_, _, cap)| p.role.allows(*cap))
+                    .filter(|(href, _, cap)| shown(p, href, *cap))
                     .map(|(href, key, _)| MenuItem {
                         href,
                         label: t(ctx.lang, key),

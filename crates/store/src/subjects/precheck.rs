@@ -68,7 +68,7 @@ pub async fn precheck_all(db: &Db, today: NaiveDate, unit_path: &str) -> Result<
         .await?
         .into_iter()
         .collect();
-    let barred = barred_keys(db, today).await?;
+    let barred = crate::credit::barred_keys(db, today).await?;
     let mut own: HashMap<i64, super::Evaluation> = super::latest_hnte(db, years[2])
         .await?
         .into_iter()
@@ -116,17 +116,4 @@ fn saved_checks(e: &super::Evaluation) -> Option<(Verdict, Vec<Check>)> {
         .map(|c| HnteRule::parse(&c.rule).map(|rule| Check { rule, pass: c.pass }))
         .collect::<Option<Vec<_>>>()?;
     (checks.len() == HnteRule::ALL.len()).then_some((verdict, checks))
-}
-
-/// The credit codes a credit record bars on `today`.
-async fn barred_keys(db: &Db, today: NaiveDate) -> Result<HashSet<String>> {
-    let mut by_key: HashMap<String, Vec<innocity_core::credit::Record>> = HashMap::new();
-    for entry in crate::credit::list(db).await? {
-        by_key.entry(entry.subject.key).or_default().push(entry.record);
-    }
-    Ok(by_key
-        .into_iter()
-        .filter(|(_, records)| !innocity_core::credit::eligibility(records, today).allowed)
-        .map(|(key, _)| key)
-        .collect())
 }

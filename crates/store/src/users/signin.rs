@@ -228,12 +228,15 @@ pub struct Session {
     pub csrf: String,
     pub user: User,
     pub unit_path: Option<String>,
+    /// The kind of the user's organisation, if any.
+    pub org_kind: Option<String>,
 }
 
 /// A session row with its user, as [`session`] reads it (one query, by the token's hash).
 pub(crate) struct SessionRow {
     user: User,
     unit_path: Option<String>,
+    org_kind: Option<String>,
     csrf: String,
     last_seen: i64,
     expires_at: i64,
@@ -241,7 +244,8 @@ pub(crate) struct SessionRow {
 
 impl FromRow for SessionRow {
     const TABLE: &'static str = "sessions";
-    const FROM: &'static str = "sessions s JOIN users u ON u.id = s.user_id LEFT JOIN org_units ou ON ou.id = u.org_unit_id";
+    const FROM: &'static str = "sessions s JOIN users u ON u.id = s.user_id LEFT JOIN org_units ou ON ou.id = u.org_unit_id \
+        LEFT JOIN organisations o ON o.id = u.organisation_id";
     columns!(
         "u.id",
         "u.username",
@@ -251,6 +255,7 @@ impl FromRow for SessionRow {
         "u.organisation_id",
         "u.active",
         "ou.path",
+        "o.kind",
         "s.csrf",
         "s.last_seen",
         "s.expires_at"
@@ -259,6 +264,7 @@ impl FromRow for SessionRow {
         Ok(SessionRow {
             user: User::from_row(f)?,
             unit_path: f.opt_text()?,
+            org_kind: f.opt_text()?,
             csrf: f.text()?,
             last_seen: f.int()?,
             expires_at: f.int()?,
@@ -272,7 +278,7 @@ static SESSION_SQL: LazyLock<String> = LazyLock::new(|| select::<SessionRow>("WH
 pub async fn session(db: &Db, token: &str) -> Result<Option<Session>> {
     let id = sha256_hex(token);
     let now = db.clock.now_ms();
-    let Some(SessionRow { user, unit_path, csrf, last_seen, expires_at: expires }) =
+    let Some(SessionRow { user, unit_path, org_kind, csrf, last_seen, expires_at: expires }) =
         db.row(&SESSION_SQL, vec![id.clone().into()]).await?
     else {
         return Ok(None);
@@ -289,7 +295,7 @@ pub async fn session(db: &Db, token: &str) -> Result<Option<Session>> {
             ))
             .await?;
     }
-    Ok(Some(Session { csrf, user, unit_path }))
+    Ok(Some(Session { csrf, user, unit_path, org_kind }))
 }
 
 pub async fn logout(db: &Db, token: &str, username: &str, request_id: &str) -> Result<()> {

@@ -122,6 +122,8 @@ pub async fn revoke_token(
 pub struct TokenUser {
     pub user: User,
     pub unit_path: Option<String>,
+    /// The kind of the user's organisation, if any.
+    pub org_kind: Option<String>,
     pub read_only: bool,
 }
 
@@ -135,7 +137,8 @@ pub(crate) struct TokenUserRow {
 
 impl FromRow for TokenUserRow {
     const TABLE: &'static str = "api_tokens";
-    const FROM: &'static str = "api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN org_units ou ON ou.id = u.org_unit_id";
+    const FROM: &'static str = "api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN org_units ou ON ou.id = u.org_unit_id \
+        LEFT JOIN organisations o ON o.id = u.organisation_id";
     columns!(
         "u.id",
         "u.username",
@@ -145,6 +148,7 @@ impl FromRow for TokenUserRow {
         "u.organisation_id",
         "u.active",
         "ou.path",
+        "o.kind",
         "t.id",
         "t.read_only",
         "t.expires_at",
@@ -153,9 +157,10 @@ impl FromRow for TokenUserRow {
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         let user = User::from_row(f)?;
         let unit_path = f.opt_text()?;
+        let org_kind = f.opt_text()?;
         let id = f.int()?;
         Ok(TokenUserRow {
-            found: TokenUser { user, unit_path, read_only: f.flag()? },
+            found: TokenUser { user, unit_path, org_kind, read_only: f.flag()? },
             id,
             expires_at: f.int()?,
             last_used_at: f.int()?,

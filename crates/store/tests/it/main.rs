@@ -30,6 +30,7 @@ mod carriers;
 mod checks_in_the_write;
 mod exchange;
 mod finance;
+mod financing;
 mod fund;
 mod market;
 mod orgs;

@@ -538,6 +538,26 @@ pub fn finance(r: &innocity_store::finance::FinanceRefusal) -> Message {
         F::Amount { amount } => ("policy.err.amount", vec![amount.wan_text()]),
         F::NotEnterprise => ("policy.err.not_enterprise", vec![]),
         F::Fund(r) => fund(r),
+        F::Financing(r) => financing(r),
+    }
+}
+
+/// Financing demands', products' and follow-ups' refusals.
+pub fn financing(r: &innocity_store::finance::financing::FinancingRefusal) -> Message {
+    use innocity_core::finance::financing::StepError as S;
+    use innocity_store::finance::financing::FinancingRefusal as R;
+    match r {
+        R::NotEnterprise => ("financing.err.not_enterprise", vec![]),
+        R::NotInstitution => ("financing.err.not_institution", vec![]),
+        R::DemandClosed => ("financing.err.demand_closed", vec![]),
+        R::ProductClosed => ("financing.err.product_closed", vec![]),
+        R::KindMismatch { .. } => ("financing.err.kind_mismatch", vec![]),
+        R::Step(S::NotYours { .. }) => ("financing.err.not_yours", vec![]),
+        R::Step(S::Order { from: None }) => ("financing.err.first_step", vec![]),
+        R::Step(S::Order { from: Some(s) }) if s.is_final() => ("financing.err.ended", vec![]),
+        R::Step(S::Order { .. }) => ("financing.err.order", vec![]),
+        R::OverAsked => ("financing.err.over_asked", vec![]),
+        R::Moved { .. } => ("financing.err.moved", vec![]),
     }
 }
 

@@ -63,6 +63,9 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/finance/fund-figures", vec!["admin", "bureau"]),
         // a bank's pages: only users of a financial institution (none among these roles)
         ("/finance/loans", vec![]),
+        ("/finance/products", vec![]),
+        ("/finance/financing", vec!["orgadmin", "member", "orgadmin2"]),
+        ("/finance/financing/office", vec!["admin", "bureau"]),
         ("/finance/my-loans", vec!["orgadmin", "orgadmin2", "lab"]),
         ("/finance/figures", vec!["admin", "bureau"]),
         ("/finance/mine", vec!["orgadmin", "member", "orgadmin2"]),
@@ -142,6 +145,16 @@ async fn menu_shows_only_what_the_role_may_use() {
     );
     let expert = t.get(&t.login("expert").await, "/workspace").await.body;
     assert!(!expert.contains("href=\"/orgs\""));
+    // An enterprise's people see its financing, not a financial institution's desk; a lab's
+    // people (a university) see neither.
+    assert!(
+        member.contains("href=\"/finance/financing\"")
+            && !member.contains("href=\"/finance/products\"")
+    );
+    let lab = t.get(&t.login("lab").await, "/workspace").await.body;
+    assert!(
+        !lab.contains("href=\"/finance/financing\"") && !lab.contains("href=\"/finance/my-loans\"")
+    );
 }
 
 #[tokio::test]

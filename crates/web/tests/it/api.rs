@@ -205,6 +205,13 @@ fn get_matrix(own: i64) -> Vec<(String, Vec<&'static str>)> {
         ("/api/v1/fund-figures".into(), vec!["admin", "bureau"]),
         ("/api/v1/fund-loans".into(), vec![]),
         ("/api/v1/fund-claims".into(), vec![]),
+        ("/api/v1/financing-followups".into(), vec![]),
+        ("/api/v1/financing-demands".into(), vec!["orgadmin", "member", "orgadmin2"]),
+        (
+            "/api/v1/financing-products".into(),
+            ROLES.iter().copied().filter(|r| *r != "public").collect(),
+        ),
+        ("/api/v1/financing-figures".into(), vec!["admin", "bureau"]),
         ("/api/v1/my-loans".into(), vec!["orgadmin", "orgadmin2", "lab"]),
         ("/api/v1/partner-redemptions".into(), vec!["orgadmin", "orgadmin2", "provider"]),
         ("/api/v1/providers".into(), vec!["admin", "bureau"]),

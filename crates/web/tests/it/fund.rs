@@ -16,7 +16,7 @@ use serde_json::json;
 const SYSTEM: Actor<'static> = Actor { user_id: 0, username: "system", request_id: "r" };
 
 /// A financial institution with an org-admin account `username`.
-async fn bank(t: &TestApp, code: &str, name: &str, username: &'static str) -> i64 {
+pub async fn bank(t: &TestApp, code: &str, name: &str, username: &'static str) -> i64 {
     let tx = t.db.begin_write().await.unwrap();
     let id = tx
         .insert(

@@ -13,6 +13,7 @@ mod exchange;
 mod experts;
 mod experts_rounds;
 mod finance;
+mod financing;
 mod fund;
 mod indicators;
 mod market;

@@ -1,0 +1,75 @@
+//! The financing demands and products a backup holds, with the institutions' follow-ups and
+//! their steps, parents first.
+use super::tables::{Col, Table};
+
+pub(super) const FINANCING: &[Table] = &[
+    (
+        "financing_demands",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("organisation_id", Col::Int),
+            ("kind", Col::Text),
+            ("amount_fen", Col::Int),
+            ("term_months", Col::NullInt),
+            ("purpose", Col::Text),
+            ("collateral", Col::Text),
+            ("valid_until", Col::Text),
+            ("status", Col::Text),
+            ("created_by", Col::Text),
+            ("created_at", Col::Int),
+            ("version", Col::Int),
+        ],
+    ),
+    (
+        "financing_products",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("institution_id", Col::Int),
+            ("kind", Col::Text),
+            ("name", Col::Text),
+            ("description", Col::Text),
+            ("rate_min_bp", Col::NullInt),
+            ("rate_max_bp", Col::NullInt),
+            ("amount_min_fen", Col::Int),
+            ("amount_max_fen", Col::Int),
+            ("term_min_months", Col::NullInt),
+            ("term_max_months", Col::NullInt),
+            ("requires", Col::Text),
+            ("valid_until", Col::Text),
+            ("status", Col::Text),
+            ("created_by", Col::Text),
+            ("created_at", Col::Int),
+            ("version", Col::Int),
+        ],
+    ),
+    (
+        "financing_followups",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("demand_id", Col::Int),
+            ("product_id", Col::Int),
+            ("institution_id", Col::Int),
+            ("stage", Col::Text),
+            ("approved_fen", Col::NullInt),
+            ("opened_at", Col::Int),
+            ("updated_at", Col::Int),
+        ],
+    ),
+    (
+        "financing_steps",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("followup_id", Col::Int),
+            ("stage", Col::Text),
+            ("side", Col::Text),
+            ("note", Col::Text),
+            ("approved_fen", Col::NullInt),
+            ("taken_by", Col::Text),
+            ("taken_at", Col::Int),
+        ],
+    ),
+];
