@@ -143,6 +143,18 @@ async fn seed_finance(db: &innocity_store::Db) -> Result<(), String> {
         f.returned.wan_text(),
         f.accounts.join(", ")
     );
+    let m = demo::financing::seed_financing(db, &f.bank_ids)
+        .await
+        .map_err(|e| format!("demo financing: {e}"))?;
+    println!(
+        "融资对接 / financing: {} 家担保与投资机构 institutions, {} 个金融产品 products, {} 项融资需求 demands, {} 项对接 follow-ups ({} 项获批 approved); 账号 accounts: {}",
+        m.institutions,
+        m.products,
+        m.demands,
+        m.followups,
+        m.approved,
+        m.accounts.join(", ")
+    );
     Ok(())
 }
 

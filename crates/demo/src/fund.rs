@@ -82,15 +82,20 @@ pub(crate) fn bank_actor(i: usize) -> Actor<'static> {
 /// The three banks, organisations of kind `financial` in their cities; their ids in [`BANKS`]'
 /// order.
 pub async fn seed_banks(db: &Db) -> Result<Vec<i64>> {
+    seed_financial(db, &BANKS, 9_000_000).await
+}
+
+/// Financial institutions (organisations of kind `financial` in their cities), numbered from
+/// `first` (far beyond the demo's organisations: no clash with their codes); their ids in order.
+pub(crate) async fn seed_financial(db: &Db, specs: &[BankSpec], first: u64) -> Result<Vec<i64>> {
     let units = orgs::units(db).await?;
     let system = Actor { user_id: 0, username: "system", request_id: "demo" };
     let mut ids = Vec::new();
-    for (i, b) in BANKS.iter().enumerate() {
+    for (i, b) in specs.iter().enumerate() {
         let unit = units.iter().find(|u| u.code == b.city).or(units.first());
         let unit = unit.ok_or(StoreError::NotFound)?;
         let draft = OrgDraft {
-            // numbers far beyond the demo's organisations: no clash with their codes
-            credit_code: demo_credit_code(OrgKind::Financial, b.city, 9_000_000 + i as u64),
+            credit_code: demo_credit_code(OrgKind::Financial, b.city, first + i as u64),
             name: b.name.into(),
             kind: OrgKind::Financial,
             org_unit_id: unit.id,
@@ -106,8 +111,14 @@ pub async fn seed_banks(db: &Db) -> Result<Vec<i64>> {
 /// The banks' managers (organisation admins of their bank), with the demo password; their
 /// usernames.
 pub async fn seed_bank_accounts(db: &Db, banks: &[i64]) -> Result<Vec<String>> {
+    seed_accounts(db, &BANKS, banks).await
+}
+
+/// The managers of financial institutions `ids` (in `specs`' order), organisation admins with
+/// the demo password; their usernames.
+pub(crate) async fn seed_accounts(db: &Db, specs: &[BankSpec], ids: &[i64]) -> Result<Vec<String>> {
     let mut out = Vec::new();
-    for (b, id) in BANKS.iter().zip(banks) {
+    for (b, id) in specs.iter().zip(ids) {
         let user = NewUser {
             username: b.username,
             display_name: b.manager,
@@ -167,6 +178,8 @@ const LISTED_AT_LEAST: usize = 150;
 #[derive(Debug, Default, Clone)]
 pub struct FundSummary {
     pub banks: usize,
+    /// The banks' organisations, in [`BANKS`]' order.
+    pub bank_ids: Vec<i64>,
     /// The banks' managers' usernames.
     pub accounts: Vec<String>,
     pub funds: usize,
@@ -227,6 +240,7 @@ pub async fn seed_fund(db: &Db) -> Result<FundSummary> {
     let claims = fund_loans::seed_defaults(db, &recorded, today).await?;
     let mut s = FundSummary {
         banks: banks.len(),
+        bank_ids: banks.clone(),
         accounts,
         funds: 2,
         agreements: signed,

@@ -7,6 +7,7 @@ pub mod contracts;
 pub mod exchange;
 pub mod experts;
 pub mod finance_bench;
+pub mod financing;
 pub mod fund;
 pub mod fund_bench;
 mod fund_loans;

@@ -140,3 +140,68 @@ fn browser_a_bank_records_a_loan_and_the_finance_office_sees_the_fund_balance() 
     assert!(b.text("#banks").contains("兰州银行股份有限公司"));
     b.screenshot("fund-figures");
 }
+
+/// Financing in headless Chromium on the demo: an enterprise's bad amount is named on its form;
+/// its demand shows the products that answer it with each condition; it applies to one; the bank
+/// sees the follow-up on its desk, contacts, and approves; the enterprise reads the timeline.
+#[test]
+fn browser_an_enterprise_asks_for_a_loan_and_a_bank_takes_it_to_approval() {
+    let (db, _guard) = fresh_db();
+    seed(&db);
+    let (_server, base) = serve(&db);
+    let b = Browser::start();
+    b.size(1400, 1100);
+    sign_in(&b, &base, "orgadmin");
+    b.go(&format!("{base}/finance/financing"));
+    assert!(b.text("#demands").contains("购置中试生产线设备"), "the demo's demands");
+    b.choose("#demand-kind", "loan");
+    b.type_into("#demand-amount", "三百万");
+    b.type_into("#demand-term", "12");
+    b.type_into("#demand-purpose", "建设钙钛矿光伏组件中试线");
+    b.click("#demand-publish");
+    b.wait_for(|| b.exists("#err-amount_wan"));
+    assert!(b.text("#err-amount_wan").contains("三百万"), "{}", b.text("#err-amount_wan"));
+    assert_eq!(b.value("#demand-purpose"), "建设钙钛矿光伏组件中试线", "what was typed is kept");
+    b.screenshot("financing-refused");
+    b.type_into("#demand-amount", "300");
+    b.click("#demand-publish");
+    b.wait_for(|| b.exists("#matches"));
+    let matches = b.text("#matches");
+    assert!(
+        matches.contains("兰银科技贷") && matches.contains("需求金额 300.00 万元"),
+        "{matches}"
+    );
+    assert!(!matches.contains("兰白科创天使基金"), "equity does not answer a loan");
+    b.screenshot("financing-demand");
+    // apply to the bank's 科技贷 (whichever place the matching gave it)
+    let script = "for (const a of document.querySelectorAll('#matches article')) { if (a.textContent.includes('兰银科技贷')) { a.querySelector('form button').click(); return true; } } return false;";
+    b.post("/execute/sync", serde_json::json!({ "script": script, "args": [] }));
+    b.wait_for(|| b.exists("#followup-stage"));
+    assert_eq!(b.text("#followup-stage"), "企业已申请");
+    let followup = b.current_url();
+
+    sign_in(&b, &base, "bank");
+    b.go(&format!("{base}/finance/products"));
+    assert!(b.text("nav").contains("金融产品与对接"), "the bank's menu");
+    assert!(b.text("#products").contains("兰银科技贷"));
+    b.go(&followup);
+    b.wait_for(|| b.exists("#step-form"));
+    b.choose("#step-stage", "contacted");
+    b.type_into("#step-note", "客户经理已电话联系");
+    b.click("#step-save");
+    b.wait_for(|| b.text("#followup-stage") == "已联系");
+    b.choose("#step-stage", "approved");
+    b.type_into("#step-approved", "300.01");
+    b.click("#step-save");
+    b.wait_for(|| b.exists("#err-approved_wan"));
+    b.screenshot("financing-over-asked");
+    b.type_into("#step-approved", "280");
+    b.click("#step-save");
+    b.wait_for(|| b.text("#followup-stage") == "已审批");
+    assert!(b.text("#followup").contains("280.00"), "{}", b.text("#followup"));
+    b.screenshot("financing-approved");
+
+    sign_in(&b, &base, "orgadmin");
+    b.go(&followup);
+    assert!(b.text("#timeline").contains("客户经理已电话联系"), "the enterprise sees the timeline");
+}

@@ -60,7 +60,7 @@ fn backup_while_serving_then_restore_and_verify() {
     let out = innocity(&["restore", "--input", file.to_str().unwrap()], &target);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // the demo's 300 organisations and the fund's three banks
-    assert!(String::from_utf8_lossy(&out.stdout).contains("organisations: 303"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("organisations: 305"));
     // The file is in the restored platform's own folder.
     let restored = data_dir(&target).join("files").join(&sha[..2]).join(&sha);
     assert_eq!(std::fs::read(&restored).unwrap(), pdf);
@@ -69,7 +69,7 @@ fn backup_while_serving_then_restore_and_verify() {
     // The restored platform serves the same data.
     let (_restored, base2) = serve(&target);
     let (_, home) = Client::new().get(&format!("{base2}/"));
-    assert!(home.contains("org-count\">303<"));
+    assert!(home.contains("org-count\">305<"));
     // Restoring over existing data is refused.
     let out = innocity(&["restore", "--input", file.to_str().unwrap()], &target);
     assert!(!out.status.success());

@@ -282,8 +282,8 @@ pub struct Matched {
 /// The most a list of matches shows.
 const MATCHES: usize = 50;
 
-/// Every open product against `demand`: those that fit first (the lowest rate first), then the
-/// near ones with what they miss.
+/// Every open product against `demand`: those that fit first (lenders before guarantors, the
+/// lowest rate first), then the near ones with what they miss.
 pub async fn products_for(
     state: &AppState,
     ctx: &Ctx,
@@ -303,7 +303,11 @@ pub async fn products_for(
             Some(Matched { demand: demand.clone(), product: p, fit, followup })
         })
         .collect();
-    out.sort_by_key(|m| (m.fit.misses(), m.product.rate_bp.map_or(0, |r| r.0), m.product.id));
+    // A lender's rate and a guarantor's fee are not compared: lenders first.
+    out.sort_by_key(|m| {
+        let guarantee = m.product.kind == ProductKind::Guarantee;
+        (m.fit.misses(), guarantee, m.product.rate_bp.map_or(0, |r| r.0), m.product.id)
+    });
     out.truncate(MATCHES);
     Ok(out)
 }
