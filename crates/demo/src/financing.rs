@@ -203,7 +203,7 @@ pub async fn seed_financing(db: &Db, banks: &[i64]) -> Result<FinancingSummary> 
         let id = products::publish(db, institution, &draft, actor(user)).await?;
         offered.push((id, user));
     }
-    let enterprises = askers(db).await?;
+    let (enterprises, own) = askers(db).await?;
     let mut s = FinancingSummary {
         institutions: others.len(),
         accounts,
@@ -211,15 +211,17 @@ pub async fn seed_financing(db: &Db, banks: &[i64]) -> Result<FinancingSummary> 
         ..FinancingSummary::default()
     };
     for (i, org) in enterprises.iter().enumerate() {
-        let id = demands::publish(db, *org, &need(i, today), actor("orgadmin")).await?;
+        // the `orgadmin` account acts for its own enterprise only; the others' by the demo
+        let who = if i == 0 && own { "orgadmin" } else { "demo" };
+        let id = demands::publish(db, *org, &need(i, today), actor(who)).await?;
         s.demands += 1;
-        follow(db, id, i, &offered, &mut s).await?;
+        follow(db, id, i, &offered, actor(who), &mut s).await?;
     }
     Ok(s)
 }
 
-/// Forty enterprises, the `orgadmin` account's first.
-async fn askers(db: &Db) -> Result<Vec<i64>> {
+/// Forty enterprises, the `orgadmin` account's first (and whether it was found).
+async fn askers(db: &Db) -> Result<(Vec<i64>, bool)> {
     let own = db
         .read(
             "SELECT organisation_id FROM users WHERE username = 'orgadmin' AND organisation_id IS NOT NULL",
@@ -237,7 +239,7 @@ async fn askers(db: &Db) -> Result<Vec<i64>> {
         .await?;
     out.extend(rest.into_iter().filter(|id| !own.contains(id)));
     out.truncate(40);
-    Ok(out)
+    Ok((out, !own.is_empty()))
 }
 
 /// The follow-up of the `i`-th demand: by the first product that serves its kind, taken to a
@@ -247,6 +249,7 @@ async fn follow(
     demand_id: i64,
     i: usize,
     offered: &[(i64, &'static str)],
+    firm: Actor<'static>,
     s: &mut FinancingSummary,
 ) -> Result<()> {
     let d = demands::get(db, demand_id).await?.ok_or(StoreError::NotFound)?;
@@ -279,7 +282,7 @@ async fn follow(
     };
     for (stage, note) in plan {
         let side = stage.side();
-        let who = if side == Side::Enterprise { actor("orgadmin") } else { actor(user) };
+        let who = if side == Side::Enterprise { firm } else { actor(user) };
         let step = StepDraft {
             stage: *stage,
             note: (*note).into(),

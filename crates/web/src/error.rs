@@ -495,6 +495,7 @@ mod tests {
             R::Step(S::Order { from: Some(Stage::Approved) }),
             R::Step(S::Order { from: Some(Stage::Contacted) }),
             R::OverAsked,
+            R::OverProduct { max: Money::from_wan(1_000) },
             R::Moved { stage: None },
         ]
         .into_iter()

@@ -30,6 +30,8 @@ pub enum FinancingRefusal {
     Step(StepError),
     /// An approval of more than the demand asks.
     OverAsked,
+    /// An approval of more than the product lends (its largest amount).
+    OverProduct { max: innocity_core::projects::money::Money },
     /// What the follow-up stands at has changed since it was read (its stage now).
     Moved { stage: Option<Stage> },
 }

@@ -121,25 +121,9 @@ async fn only_enterprises_ask_only_institutions_offer_and_a_follow_up_moves_forw
     let s = standings(db, db.clock.today()).await.unwrap()[&firm];
     assert!(fit(&demand.need(), &s, &loan.offer()).unwrap().fits());
 
-    refusals_store_nothing_and_steps_move_forward(db, &demand, &loan, &equity, bank).await;
+    let f = refusals_store_nothing_and_steps_move_forward(db, &demand, &loan, &equity, bank).await;
 
-    // A closed demand takes no new step.
-    let other =
-        products::publish(db, bank, &product(db, ProductKind::Guarantee), BANKER).await.unwrap();
-    let guarantee = products::get(db, other).await.unwrap().unwrap();
-    demands::close(db, d, demand.version, FIRM).await.unwrap();
-    refused_as!(
-        followups::take(
-            db,
-            &demand,
-            &guarantee,
-            Side::Institution,
-            &step(Stage::Contacted, "", None),
-            BANKER
-        )
-        .await,
-        FinancingRefusal::DemandClosed
-    );
+    closing_withdraws_what_is_under_way(db, &demand, f, bank).await;
 
     let year = chrono::Datelike::year(&db.clock.today());
     let figures = followups::figures(db, year).await.unwrap();
@@ -188,7 +172,7 @@ async fn refusals_store_nothing_and_steps_move_forward(
     loan: &products::ProductRow,
     equity: &products::ProductRow,
     bank: i64,
-) {
+) -> i64 {
     let (demand, loan, equity) = (demand.clone(), loan.clone(), equity.clone());
     refused_as!(
         followups::take(
@@ -228,7 +212,7 @@ async fn refusals_store_nothing_and_steps_move_forward(
     );
     assert_eq!(count(db, "financing_followups").await, 0);
 
-    steps_move_forward(db, &demand, &loan, bank).await;
+    steps_move_forward(db, &demand, &loan, bank).await
 }
 
 /// The firm applies, the bank contacts, examines and approves; nothing follows the end.
@@ -237,7 +221,7 @@ async fn steps_move_forward(
     demand: &demands::DemandRow,
     loan: &products::ProductRow,
     bank: i64,
-) {
+) -> i64 {
     let f = followups::take(
         db,
         demand,
@@ -299,4 +283,86 @@ async fn steps_move_forward(
     let row = followups::get(db, f).await.unwrap().unwrap();
     assert_eq!((row.stage, row.approved), (Stage::Approved, Some(Money::from_wan(200))));
     assert_eq!(followups::of_institution(db, bank).await.unwrap().len(), 1);
+    f
+}
+
+#[tokio::test]
+async fn a_follow_up_begun_goes_on_after_the_demand_lapses_within_the_products_amounts() {
+    let t = demo_db(30).await;
+    let db = &t.db;
+    let firm = org(db, "enterprise").await;
+    let bank = bank(db).await;
+    let ask = DemandDraft {
+        amount: Money::from_wan(600),
+        valid_until: db.clock.today() + chrono::Duration::days(10),
+        ..loan_demand(db)
+    };
+    let d = demands::publish(db, firm, &ask, FIRM).await.unwrap();
+    let p = products::publish(db, bank, &product(db, ProductKind::Loan), BANKER).await.unwrap();
+    let q =
+        products::publish(db, bank, &product(db, ProductKind::Guarantee), BANKER).await.unwrap();
+    let demand = demands::get(db, d).await.unwrap().unwrap();
+    let (loan, guarantee) = (
+        products::get(db, p).await.unwrap().unwrap(),
+        products::get(db, q).await.unwrap().unwrap(),
+    );
+    let contact = step(Stage::Contacted, "电话联系", None);
+    followups::take(db, &demand, &loan, Side::Institution, &contact, BANKER).await.unwrap();
+    db.clock.advance(chrono::Duration::days(11));
+    let over = step(Stage::Approved, "", Some(Money::from_wan(600)));
+    refused_as!(
+        followups::take(db, &demand, &loan, Side::Institution, &over, BANKER).await,
+        FinancingRefusal::OverProduct { .. }
+    );
+    let within = step(Stage::Approved, "按产品最高额度授信", Some(Money::from_wan(500)));
+    followups::take(db, &demand, &loan, Side::Institution, &within, BANKER).await.unwrap();
+    refused_as!(
+        followups::take(db, &demand, &guarantee, Side::Institution, &contact, BANKER).await,
+        FinancingRefusal::DemandClosed
+    );
+    assert_eq!(count(db, "financing_followups").await, 1);
+}
+
+/// A guarantor's follow-up under way is withdrawn when the firm closes the demand; an approval
+/// stays; a closed demand begins no new follow-up.
+async fn closing_withdraws_what_is_under_way(
+    db: &Db,
+    demand: &demands::DemandRow,
+    f: i64,
+    bank: i64,
+) {
+    let d = demand.id;
+    let demand = demand.clone();
+    let other =
+        products::publish(db, bank, &product(db, ProductKind::Guarantee), BANKER).await.unwrap();
+    let guarantee = products::get(db, other).await.unwrap().unwrap();
+    let contact = step(Stage::Contacted, "担保公司已联系", None);
+    let g = followups::take(db, &demand, &guarantee, Side::Institution, &contact, BANKER)
+        .await
+        .unwrap();
+    let other = products::publish(db, bank, &product(db, ProductKind::Loan), BANKER).await.unwrap();
+    let second = products::get(db, other).await.unwrap().unwrap();
+    demands::close(db, d, demand.version, FIRM).await.unwrap();
+    let withdrawn = followups::get(db, g).await.unwrap().unwrap();
+    assert_eq!(withdrawn.stage, Stage::Withdrawn);
+    let last = followups::steps(db, g).await.unwrap().pop().unwrap();
+    assert_eq!((last.stage, last.note.as_str()), (Stage::Withdrawn, demands::WITHDRAWN_ON_CLOSE));
+    assert_eq!(
+        followups::get(db, f).await.unwrap().unwrap().stage,
+        Stage::Approved,
+        "an end stays"
+    );
+    let guarantee = second;
+    refused_as!(
+        followups::take(
+            db,
+            &demand,
+            &guarantee,
+            Side::Institution,
+            &step(Stage::Contacted, "", None),
+            BANKER
+        )
+        .await,
+        FinancingRefusal::DemandClosed
+    );
 }

@@ -557,6 +557,7 @@ pub fn financing(r: &innocity_store::finance::financing::FinancingRefusal) -> Me
         R::Step(S::Order { from: Some(s) }) if s.is_final() => ("financing.err.ended", vec![]),
         R::Step(S::Order { .. }) => ("financing.err.order", vec![]),
         R::OverAsked => ("financing.err.over_asked", vec![]),
+        R::OverProduct { max } => ("financing.err.over_product", vec![max.wan_text()]),
         R::Moved { .. } => ("financing.err.moved", vec![]),
     }
 }

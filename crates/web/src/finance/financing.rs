@@ -9,7 +9,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t, tf};
 use crate::market::offering::own_organisation;
 use crate::orgs::parse_id;
-use innocity_core::access::Principal;
+use innocity_core::access::{Capability, Principal};
 use innocity_core::finance::financing::{
     Fit, NeedKind, ProductKind, Reason, Requirement, Side, Stage, Standing, StepInput,
     validate_step,
@@ -24,7 +24,8 @@ use utoipa::ToSchema;
 
 /// The enterprise a user asks for: refused unless the user acts for one.
 pub fn enterprise_of(ctx: &Ctx, p: &Principal) -> AppResult<i64> {
-    if p.org_kind != Some(innocity_core::orgs::OrgKind::Enterprise) {
+    let allowed = p.role.allows(Capability::SeekFinancing);
+    if !allowed || p.org_kind != Some(innocity_core::orgs::OrgKind::Enterprise) {
         return Err(ctx.err(AppError::forbidden()));
     }
     own_organisation(ctx, p)
@@ -32,6 +33,9 @@ pub fn enterprise_of(ctx: &Ctx, p: &Principal) -> AppResult<i64> {
 
 /// The financial institution a user offers for: refused unless it is one.
 pub async fn institution_of(state: &AppState, ctx: &Ctx, p: &Principal) -> AppResult<i64> {
+    if !p.role.allows(Capability::LendUnderFund) {
+        return Err(ctx.err(AppError::forbidden()));
+    }
     bank_of(state, ctx, p).await
 }
 
@@ -60,11 +64,10 @@ pub async fn reader_of(
     p: &Principal,
     owner: i64,
 ) -> AppResult<Reader> {
-    use innocity_core::access::Capability;
     if p.role.allows(Capability::ManageLoanFund) {
         return Ok(Reader::Office);
     }
-    if own_organisation(ctx, p).ok() == Some(owner) {
+    if enterprise_of(ctx, p).ok() == Some(owner) {
         return Ok(Reader::Owner);
     }
     match institution_of(state, ctx, p).await {
@@ -74,6 +77,17 @@ pub async fn reader_of(
 }
 
 impl Reader {
+    /// Whether this reader may read the demand: an institution while it is open on `today`, or
+    /// once it has a follow-up on it (`taken`: the demand's follow-ups).
+    pub fn may_read(self, d: &DemandRow, taken: &[FollowUpRow], today: chrono::NaiveDate) -> bool {
+        match self {
+            Reader::Owner | Reader::Office => true,
+            Reader::Institution(org) => {
+                d.open_on(today) || taken.iter().any(|f| f.institution_id == org)
+            }
+        }
+    }
+
     /// Whether this reader sees a follow-up of `institution_id`.
     pub fn sees(self, institution_id: i64) -> bool {
         match self {
@@ -109,7 +123,9 @@ pub async fn step_as(
     let demand = demand_of(state, ctx, &i.demand_id.to_string()).await?;
     let product = product_of(state, ctx, &i.product_id.to_string()).await?;
     let org = own_organisation(ctx, p)?;
+    // The side is the one the caller's organisation owns, and the caller must be allowed it.
     let side = if org == demand.organisation_id {
+        enterprise_of(ctx, p)?;
         Side::Enterprise
     } else if org == product.institution_id {
         institution_of(state, ctx, p).await?;

@@ -297,7 +297,7 @@ pub async fn api_publish_demand(
     Ok((StatusCode::CREATED, Json(demand(ctx, &d))))
 }
 
-#[utoipa::path(get, path = "/api/v1/financing-demands/{id}", params(("id" = i64, Path)), responses((status = 200, body = ApiFinancingDemandDetail), (status = 404, body = ApiError)))]
+#[utoipa::path(get, path = "/api/v1/financing-demands/{id}", params(("id" = i64, Path)), responses((status = 403, body = ApiError), (status = 200, body = ApiFinancingDemandDetail), (status = 404, body = ApiError)))]
 /// A demand: to its enterprise and the finance office with the products that answer it and why;
 /// to an institution with its own follow-ups only.
 pub async fn api_demand(
@@ -312,10 +312,14 @@ pub async fn api_demand(
         Reader::Owner | Reader::Office => products_for(&state, ctx, &d).await?,
         Reader::Institution(_) => Vec::new(),
     };
+    let taken = followups::of_demand(&state.db, d.id).await?;
+    if !reader.may_read(&d, &taken, ctx.today()) {
+        return Err(ctx.err(AppError::not_found()));
+    }
     let mut fs = Vec::new();
-    for f in followups::of_demand(&state.db, d.id).await? {
+    for f in &taken {
         if reader.sees(f.institution_id) {
-            fs.push(followup(&state, &f, false).await?);
+            fs.push(followup(&state, f, false).await?);
         }
     }
     Ok(Json(ApiFinancingDemandDetail {
@@ -325,7 +329,7 @@ pub async fn api_demand(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/financing-demands/{id}/close", params(("id" = i64, Path)), request_body = ApiVersionInput, responses((status = 200, body = ApiFinancingDemand), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+#[utoipa::path(post, path = "/api/v1/financing-demands/{id}/close", params(("id" = i64, Path)), request_body = ApiVersionInput, responses((status = 200, body = ApiFinancingDemand), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
 /// Closes one of the caller's demands read at its version.
 pub async fn api_close_demand(
     State(state): State<AppState>,
@@ -344,7 +348,7 @@ pub async fn api_close_demand(
     Ok(Json(demand(ctx, &d)))
 }
 
-#[utoipa::path(get, path = "/api/v1/financing-products", responses((status = 200, body = [ApiFinancingProduct]), (status = 401, body = ApiError)))]
+#[utoipa::path(get, path = "/api/v1/financing-products", responses((status = 403, body = ApiError), (status = 200, body = [ApiFinancingProduct]), (status = 401, body = ApiError)))]
 /// Every product offered today, the newest first.
 pub async fn api_products(
     State(state): State<AppState>,
@@ -423,21 +427,27 @@ pub async fn api_withdraw_product(
     Ok(Json(product(ctx, &product_of(&state, ctx, &id).await?)))
 }
 
-#[utoipa::path(get, path = "/api/v1/financing-followups", responses((status = 200, body = [ApiFinancingFollowUp]), (status = 403, body = ApiError)))]
-/// The caller institution's follow-ups, the latest moved first.
+#[utoipa::path(get, path = "/api/v1/financing-followups", responses((status = 403, body = ApiError), (status = 200, body = [ApiFinancingFollowUp])))]
+/// Follow-ups, the latest moved first: a financial institution's own; to the finance office,
+/// everyone's (the latest hundred).
 pub async fn api_my_followups(
     State(state): State<AppState>,
-    a: Auth<LendUnderFund>,
+    a: Auth<ViewWorkspace>,
 ) -> AppResult<Json<Vec<ApiFinancingFollowUp>>> {
-    let org = institution_of(&state, &a.ctx, &a.principal).await?;
+    let rows = if a.principal.role.allows(innocity_core::access::Capability::ManageLoanFund) {
+        followups::recent(&state.db, super::financing_desk::OFFICE_FOLLOWUPS).await?
+    } else {
+        let org = institution_of(&state, &a.ctx, &a.principal).await?;
+        followups::of_institution(&state.db, org).await?
+    };
     let mut out = Vec::new();
-    for f in followups::of_institution(&state.db, org).await? {
-        out.push(followup(&state, &f, false).await?);
+    for f in &rows {
+        out.push(followup(&state, f, false).await?);
     }
     Ok(Json(out))
 }
 
-#[utoipa::path(get, path = "/api/v1/financing-followups/{id}", params(("id" = i64, Path)), responses((status = 200, body = ApiFinancingFollowUp), (status = 404, body = ApiError)))]
+#[utoipa::path(get, path = "/api/v1/financing-followups/{id}", params(("id" = i64, Path)), responses((status = 403, body = ApiError), (status = 200, body = ApiFinancingFollowUp), (status = 404, body = ApiError)))]
 /// A follow-up with its timeline: to the demand's enterprise, the product's institution and the
 /// finance office.
 pub async fn api_followup(
@@ -455,7 +465,7 @@ pub async fn api_followup(
     Ok(Json(followup(&state, &f, true).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/financing-steps", request_body = FollowStepInput, responses((status = 201, body = ApiFinancingFollowUp), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+#[utoipa::path(post, path = "/api/v1/financing-steps", request_body = FollowStepInput, responses((status = 201, body = ApiFinancingFollowUp), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
 /// A step on the follow-up of a demand under a product, as the caller's side: the demand's
 /// enterprise applies or withdraws; the product's institution contacts, examines, approves (with
 /// the amount) or declines (with the reason). The first step opens the follow-up.

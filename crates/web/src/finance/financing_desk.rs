@@ -217,8 +217,12 @@ struct OfficePage {
     year: i32,
     lines: Vec<KindLine>,
     products: Vec<ProductView>,
+    followups: Vec<FollowUpView>,
     link: bool,
 }
+
+/// How many follow-ups the office's page lists (the latest moved).
+pub const OFFICE_FOLLOWUPS: u32 = 100;
 
 /// The year asked (2000 to this year), or this year: demands are live.
 pub fn year_of(ctx: &Ctx, q: &YearQuery) -> i32 {
@@ -251,11 +255,13 @@ pub async fn office(
         })
         .collect();
     let offered = products::open(&state.db, ctx.today()).await?;
+    let fs = followups::recent(&state.db, OFFICE_FOLLOWUPS).await?;
     Ok(render(&OfficePage {
         s: ctx.shell(),
         year,
         lines,
         products: offered.iter().map(|p| product_view(ctx, p)).collect(),
+        followups: fs.iter().map(|f| followup_view(ctx, f)).collect(),
         link: false,
     }))
 }

@@ -121,6 +121,9 @@ pub async fn demand(
         Reader::Institution(_) => Vec::new(),
     };
     let followups = followups::of_demand(&state.db, d.id).await?;
+    if !reader.may_read(&d, &followups, ctx.today()) {
+        return Err(ctx.err(AppError::not_found()));
+    }
     Ok(render(&DemandPage {
         s: ctx.shell(),
         d: demand_view(ctx, &d),

@@ -205,7 +205,7 @@ fn get_matrix(own: i64) -> Vec<(String, Vec<&'static str>)> {
         ("/api/v1/fund-figures".into(), vec!["admin", "bureau"]),
         ("/api/v1/fund-loans".into(), vec![]),
         ("/api/v1/fund-claims".into(), vec![]),
-        ("/api/v1/financing-followups".into(), vec![]),
+        ("/api/v1/financing-followups".into(), vec!["admin", "bureau"]),
         ("/api/v1/financing-demands".into(), vec!["orgadmin", "member", "orgadmin2"]),
         (
             "/api/v1/financing-products".into(),

@@ -85,7 +85,26 @@ async fn an_enterprise_and_a_bank_meet_on_a_demand_and_take_it_forward() {
         (loans["demands"].as_i64(), loans["approved"].as_i64(), loans["approved_fen"].as_i64()),
         (Some(1), Some(1), Some(200_000_000))
     );
+    let all = t.get(&bureau, "/api/v1/financing-followups").await.json();
+    assert!(all.as_array().unwrap().iter().any(|f| f["id"].as_i64() == Some(followup)));
     pages_show_both_sides(&t, demand, loan, followup).await;
+    a_closed_demand_is_hidden_from_institutions_without_a_follow_up(&t, demand).await;
+}
+
+/// Another bank reads an open demand (without the first bank's follow-up); once the enterprise
+/// closes it, only the bank that followed it up still reads it.
+async fn a_closed_demand_is_hidden_from_institutions_without_a_follow_up(t: &TestApp, demand: i64) {
+    let (ent, bank, bank2) =
+        (t.login("orgadmin").await, t.login("bank").await, t.login("bank2").await);
+    let uri = format!("/api/v1/financing-demands/{demand}");
+    let seen = t.get(&bank2, &uri).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert_eq!(seen.json()["followups"].as_array().unwrap().len(), 0, "not the other bank's");
+    let version = t.get(&ent, &uri).await.json()["demand"]["version"].as_i64().unwrap();
+    let r = t.post_json(&ent, &format!("{uri}/close"), &json!({ "version": version })).await;
+    assert_eq!(r.json()["status"], "closed", "{}", r.body);
+    assert_eq!(t.get(&bank2, &uri).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.get(&bank, &uri).await.status, StatusCode::OK);
 }
 
 /// The pages: the demand with its matches and follow-up, the bank's desk and menu, the timeline,

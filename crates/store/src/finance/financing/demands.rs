@@ -125,10 +125,36 @@ pub async fn close(db: &Db, id: i64, version: i64, actor: Actor<'_>) -> Result<(
     if n == 0 {
         return Err(StoreError::Stale);
     }
-    let after = serde_json::json!({ "status": CLOSED });
+    // The follow-ups still under way end with it: withdrawn by the enterprise, on their timeline.
+    let now = tx.clock.now_ms();
+    let live = tx
+        .query_all(
+            "SELECT id FROM financing_followups WHERE demand_id = ? AND stage NOT IN ('approved', 'declined', 'withdrawn')",
+            vec![id.into()],
+        )
+        .await?;
+    let mut withdrawn = Vec::new();
+    for r in live {
+        let f: i64 = r.try_get_by_index(0)?;
+        tx.exec(
+            "UPDATE financing_followups SET stage = 'withdrawn', updated_at = ? WHERE id = ?",
+            vec![now.into(), f.into()],
+        )
+        .await?;
+        tx.insert(
+            "INSERT INTO financing_steps (followup_id, stage, side, note, approved_fen, taken_by, taken_at) VALUES (?, 'withdrawn', 'enterprise', ?, NULL, ?, ?)",
+            vec![f.into(), WITHDRAWN_ON_CLOSE.into(), actor.username.into(), now.into()],
+        )
+        .await?;
+        withdrawn.push(f);
+    }
+    let after = serde_json::json!({ "status": CLOSED, "withdrawn_followups": withdrawn });
     log(&tx, actor, "financing.demand.close", "financing_demand", id, after).await?;
     tx.commit().await
 }
+
+/// The note on a follow-up withdrawn because its demand was closed.
+pub const WITHDRAWN_ON_CLOSE: &str = "企业已关闭该融资需求，对接随之撤回";
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<DemandRow>> {
     db.row(&select::<DemandRow>("WHERE d.id = ?"), vec![id.into()]).await

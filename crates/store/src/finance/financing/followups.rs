@@ -128,6 +128,9 @@ pub async fn take(
     if step.approved.is_some_and(|m| m > demand.amount) {
         return Err(FinancingRefusal::OverAsked.into());
     }
+    if step.approved.is_some_and(|m| m > product.amount_max) {
+        return Err(FinancingRefusal::OverProduct { max: product.amount_max }.into());
+    }
     let tx = db.begin_write().await?;
     let today = tx.clock.today();
     let now = tx.clock.now_ms();
@@ -142,14 +145,19 @@ pub async fn take(
         None => None,
     };
     next(current.map(|c| c.1), step.stage, side).map_err(FinancingRefusal::Step)?;
-    // A closed demand takes no step but its withdrawal; a withdrawn product begins none.
-    let fresh: Option<DemandRow> =
-        tx.row(&select::<DemandRow>("WHERE d.id = ?"), vec![demand.id.into()]).await?;
-    if step.stage != Stage::Withdrawn && !fresh.is_some_and(|d| d.open_on(today)) {
-        return Err(FinancingRefusal::DemandClosed.into());
-    }
-    if current.is_none() && !product.open_on(today) {
-        return Err(FinancingRefusal::ProductClosed.into());
+    // A follow-up begins only on an open demand and an open product (read in this write);
+    // one begun goes on to its end after the demand lapses (closing it withdraws them).
+    if current.is_none() {
+        let d: Option<DemandRow> =
+            tx.row(&select::<DemandRow>("WHERE d.id = ?"), vec![demand.id.into()]).await?;
+        if !d.is_some_and(|d| d.open_on(today)) {
+            return Err(FinancingRefusal::DemandClosed.into());
+        }
+        let p: Option<ProductRow> =
+            tx.row(&select::<ProductRow>("WHERE p.id = ?"), vec![product.id.into()]).await?;
+        if !p.is_some_and(|p| p.open_on(today)) {
+            return Err(FinancingRefusal::ProductClosed.into());
+        }
     }
     let approved = step.approved.map(|m| m.fen());
     let id = match current {
@@ -232,6 +240,15 @@ pub async fn of_institution(db: &Db, institution_id: i64) -> Result<Vec<FollowUp
     .await
 }
 
+/// Every follow-up, the latest moved first (at most `limit`): the finance office's view.
+pub async fn recent(db: &Db, limit: u32) -> Result<Vec<FollowUpRow>> {
+    db.rows(
+        &select::<FollowUpRow>(&format!("ORDER BY f.updated_at DESC, f.id DESC LIMIT {limit}")),
+        vec![],
+    )
+    .await
+}
+
 /// A follow-up's timeline, oldest first.
 pub async fn steps(db: &Db, followup_id: i64) -> Result<Vec<StepRow>> {
     db.rows(&select::<StepRow>("WHERE followup_id = ? ORDER BY id"), vec![followup_id.into()]).await
@@ -243,14 +260,18 @@ pub struct KindFigures {
     pub need: NeedKind,
     pub demands: i64,
     pub asked: Money,
+    /// Demands an institution took a step on.
     pub followed: i64,
+    /// Demands approved by at least one institution, and the sum of their largest approvals.
     pub approved: i64,
     pub approved_amount: Money,
+    /// Demands declined and approved by none.
     pub declined: i64,
 }
 
-/// Every kind of need with its demands (published in `year`), how many were followed up, approved
-/// (and for how much) and declined.
+/// Every kind of need with its demands (published in `year`), how many an institution followed
+/// up, how many were approved (each once, for its largest approval) and how many were declined
+/// and approved by none.
 pub async fn figures(db: &Db, year: i32) -> Result<Vec<KindFigures>> {
     let start = |y: i32| {
         chrono::NaiveDate::from_ymd_opt(y, 1, 1)
@@ -269,14 +290,21 @@ pub async fn figures(db: &Db, year: i32) -> Result<Vec<KindFigures>> {
             Some(r) => (r.try_get_by_index::<i64>(0)?, r.try_get_by_index::<i64>(1)?),
             None => (0, 0),
         };
+        // a demand counts once: followed up when an institution took a step on it, approved
+        // (for its largest approval) when any institution approved it
         let r = db
             .query_one(
-                "SELECT COUNT(DISTINCT d.id), \
-                 CAST(COALESCE(SUM(CASE WHEN f.stage = 'approved' THEN 1 ELSE 0 END), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(CASE WHEN f.stage = 'approved' THEN f.approved_fen ELSE 0 END), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(CASE WHEN f.stage = 'declined' THEN 1 ELSE 0 END), 0) AS BIGINT) \
-                 FROM financing_followups f JOIN financing_demands d ON d.id = f.demand_id \
-                 WHERE d.kind = ? AND d.created_at >= ? AND d.created_at < ?",
+                "SELECT COUNT(*), \
+                 CAST(COALESCE(SUM(CASE WHEN best > 0 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(best), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(CASE WHEN declined > 0 AND best = 0 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+                 FROM (SELECT d.id, \
+                   MAX(CASE WHEN f.stage = 'approved' THEN f.approved_fen ELSE 0 END) AS best, \
+                   SUM(CASE WHEN f.stage = 'declined' THEN 1 ELSE 0 END) AS declined \
+                   FROM financing_followups f JOIN financing_demands d ON d.id = f.demand_id \
+                   WHERE d.kind = ? AND d.created_at >= ? AND d.created_at < ? \
+                   AND EXISTS (SELECT 1 FROM financing_steps s WHERE s.followup_id = f.id AND s.side = 'institution') \
+                   GROUP BY d.id) per_demand",
                 vec![need.code().into(), from.into(), to.into()],
             )
             .await?;
