@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 
 const FILES: &[(&str, &str, &[u8])] = &[
     ("app.css", "text/css; charset=utf-8", include_bytes!("../static/app.css")),
+    ("menu.js", "text/javascript; charset=utf-8", include_bytes!("../static/menu.js")),
     (
         "swagger-init.js",
         "text/javascript; charset=utf-8",

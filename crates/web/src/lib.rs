@@ -14,6 +14,7 @@ pub mod http;
 pub mod i18n;
 pub mod indicators;
 pub mod market;
+pub mod menu;
 pub mod ops;
 pub mod orgs;
 pub mod page;

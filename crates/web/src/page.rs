@@ -5,100 +5,14 @@ use crate::i18n::{Lang, t, tf};
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use innocity_core::access::{Capability, Principal, Role, Scope};
-use innocity_core::orgs::OrgKind;
-
-#[derive(Debug, Clone)]
-pub struct MenuItem {
-    pub href: &'static str,
-    pub label: &'static str,
-    pub active: bool,
-}
-
-/// The menu, each entry with the capability it needs: a role sees only what it may use.
-const MENU: &[(&str, &str, Capability)] = &[
-    ("/workspace", "nav.workspace", Capability::ViewWorkspace),
-    ("/orgs", "nav.orgs", Capability::ViewOrgs),
-    ("/units", "nav.units", Capability::ViewOrgUnits),
-    ("/stats", "nav.stats", Capability::ViewStats),
-    ("/indicators", "nav.indicators", Capability::ViewIndicators),
-    ("/calls", "nav.calls", Capability::ViewApplications),
-    ("/applications", "nav.applications", Capability::ViewApplications),
-    ("/projects", "nav.projects", Capability::ViewApplications),
-    ("/notices", "nav.notices", Capability::ViewWorkspace),
-    ("/market", "nav.market", Capability::ViewWorkspace),
-    ("/market/notices", "nav.market_notices", Capability::OfferAchievements),
-    ("/market/demands", "nav.demands", Capability::ViewWorkspace),
-    ("/market/challenges", "nav.challenges", Capability::ViewWorkspace),
-    ("/market/mine", "nav.market_mine", Capability::OfferAchievements),
-    ("/market/demands/mine", "demand.mine", Capability::OfferAchievements),
-    ("/market/registry", "nav.market_registry", Capability::ManageMarket),
-    ("/market/contracts", "nav.contracts", Capability::RegisterContracts),
-    ("/market/contracts/office", "nav.contract_office", Capability::ManageMarket),
-    ("/market/figures", "nav.market_figures", Capability::ViewWorkspace),
-    ("/market/brokerages", "nav.brokerages", Capability::BrokerDeals),
-    ("/subjects/self-evaluation", "nav.self_evaluation", Capability::SelfEvaluate),
-    ("/subjects/ours", "nav.ours", Capability::SelfEvaluate),
-    ("/subjects/precheck", "nav.subjects_precheck", Capability::ManageSubjects),
-    ("/subjects/certificates", "nav.certificates", Capability::ManageSubjects),
-    ("/subjects/pools", "nav.pools", Capability::ManageSubjects),
-    ("/subjects/carriers", "nav.carriers", Capability::ManageSubjects),
-    ("/subjects/talent", "nav.talent", Capability::ManageSubjects),
-    ("/sharing", "nav.sharing", Capability::ViewWorkspace),
-    ("/sharing/bookings", "nav.my_bookings", Capability::BookInstruments),
-    ("/sharing/mine", "nav.sharing_mine", Capability::ShareInstruments),
-    ("/providers", "nav.providers", Capability::ViewWorkspace),
-    ("/services/orders", "nav.service_orders", Capability::BookInstruments),
-    ("/providers/mine", "nav.provider_desk", Capability::ShareInstruments),
-    ("/providers/registry", "nav.provider_registry", Capability::ManageVouchers),
-    ("/sharing/evaluation", "nav.sharing_evaluation", Capability::ManageVouchers),
-    ("/vouchers", "nav.vouchers", Capability::ManageVouchers),
-    ("/vouchers/mine", "nav.my_vouchers", Capability::ApplyVouchers),
-    ("/vouchers/redeem", "nav.redeem_vouchers", Capability::RedeemVouchers),
-    ("/finance/policies", "nav.policies", Capability::ViewWorkspace),
-    ("/finance/mine", "nav.my_entitlements", Capability::ReceiveEntitlements),
-    ("/finance/my-loans", "nav.my_loans", Capability::ClaimLoanSubsidies),
-    ("/finance/financing", "nav.financing", Capability::SeekFinancing),
-    ("/finance/products", "nav.financing_desk", Capability::LendUnderFund),
-    ("/finance/loans", "nav.fund_loans", Capability::LendUnderFund),
-    ("/finance/runs", "nav.policy_runs", Capability::ManagePolicies),
-    ("/finance/figures", "nav.policy_figures", Capability::ManagePolicies),
-    ("/finance/funds", "nav.loan_funds", Capability::ManageLoanFund),
-    ("/finance/fund-figures", "nav.fund_figures", Capability::ManageLoanFund),
-    ("/finance/financing/office", "nav.financing_office", Capability::ManageLoanFund),
-    ("/projects/board", "nav.board", Capability::ManageProjects),
-    ("/programmes", "nav.programmes", Capability::ManageProjects),
-    ("/experts", "nav.experts", Capability::ManageExperts),
-    ("/reviews", "nav.reviews", Capability::ManageExperts),
-    ("/credit", "nav.credit", Capability::ManageCredit),
-    ("/my/reviews", "nav.my_reviews", Capability::ReviewAsExpert),
-    ("/experts/me", "nav.my_profile", Capability::ReviewAsExpert),
-    ("/audit", "nav.audit", Capability::ViewAudit),
-    ("/users", "nav.users", Capability::ManageUsers),
-    ("/tokens", "nav.tokens", Capability::ManageTokens),
-    ("/password", "nav.password", Capability::ViewWorkspace),
-];
-
-/// Entries only for people acting for one kind of organisation: an enterprise's financing and
-/// loans, a financial institution's desk (their pages refuse anyone else too).
-const FOR_KIND: &[(&str, OrgKind)] = &[
-    ("/finance/my-loans", OrgKind::Enterprise),
-    ("/finance/financing", OrgKind::Enterprise),
-    ("/finance/products", OrgKind::Financial),
-    ("/finance/loans", OrgKind::Financial),
-];
-
-/// Whether `p` sees the menu entry `href` that needs `cap`.
-fn shown(p: &Principal, href: &str, cap: Capability) -> bool {
-    p.role.allows(cap)
-        && FOR_KIND.iter().filter(|(h, _)| *h == href).all(|(_, kind)| p.org_kind == Some(*kind))
-}
+use innocity_core::access::{Principal, Role, Scope};
 
 #[derive(Debug, Clone)]
 pub struct Shell {
     pub lang: Lang,
     pub user: Option<Principal>,
-    pub menu: Vec<MenuItem>,
+    /// The menu by area, each with the entries this person may use.
+    pub menu: Vec<crate::menu::MenuGroup>,
     pub csrf: String,
     /// The current page in the other language.
     pub switch_href: String,
@@ -109,27 +23,7 @@ pub struct Shell {
 
 impl Shell {
     pub fn new(ctx: &Ctx) -> Shell {
-        let menu = match &ctx.principal {
-            Some(p) => {
-                // The longest entry the path lies under is the current one (/projects/board is
-                // the board, not the project list).
-                let current = MENU
-                    .iter()
-                    .filter(|(href, _, cap)| shown(p, href, *cap))
-                    .map(|m| m.0)
-                    .filter(|href| ctx.path.starts_with(href))
-                    .max_by_key(|href| href.len());
-                MENU.iter()
-                    .filter(|(href, _, cap)| shown(p, href, *cap))
-                    .map(|(href, key, _)| MenuItem {
-                        href,
-                        label: t(ctx.lang, key),
-                        active: Some(*href) == current,
-                    })
-                    .collect()
-            }
-            None => Vec::new(),
-        };
+        let menu = ctx.principal.as_ref().map_or(Vec::new(), |p| crate::menu::menu_for(ctx, p));
         let other = ctx.lang.other().code();
         let rest: Vec<&str> =
             ctx.query.split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("lang=")).collect();

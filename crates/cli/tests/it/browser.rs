@@ -25,7 +25,6 @@ fn browser_each_role_signs_in_sees_its_menu_and_is_refused_others() {
 
 /// Each role: the menu entries that must show, those that must not, a page it is refused; the public account has no workspace.
 fn each_role_sees_its_menu_and_is_refused_others(b: &Browser, base: &str) {
-    // Each role: the menu entries that must show, those that must not, a page it is refused.
     struct RoleCase {
         user: &'static str,
         shown: &'static [&'static str],
@@ -81,7 +80,7 @@ fn each_role_sees_its_menu_and_is_refused_others(b: &Browser, base: &str) {
             b.current_url(),
             b.source().split("<main").nth(1).unwrap_or("")
         );
-        let menu = b.text("#menu");
+        let menu = b.menu_text();
         for m in *shown {
             assert!(menu.contains(m), "{user} menu shows {m}: {menu}");
         }
@@ -89,6 +88,9 @@ fn each_role_sees_its_menu_and_is_refused_others(b: &Browser, base: &str) {
             assert!(!menu.contains(m), "{user} menu hides {m}: {menu}");
         }
         b.screenshot(&format!("workspace-{user}"));
+        if *user == "bureau" {
+            an_area_of_the_menu_opens(b);
+        }
         if let Some(path) = refused {
             b.go(&format!("{base}{path}"));
             assert!(
@@ -101,6 +103,13 @@ fn each_role_sees_its_menu_and_is_refused_others(b: &Browser, base: &str) {
     // The public account has no workspace.
     sign_in(b, base, "public");
     assert!(b.text("#error-message").contains("您没有权限"));
+}
+
+/// The areas fit on one line; one opens below its label.
+fn an_area_of_the_menu_opens(b: &Browser) {
+    b.click("#menu details.menu-group:nth-of-type(4) summary");
+    b.wait_for(|| b.text("#menu").contains("行政区划与园区"));
+    b.screenshot("menu-open");
 }
 
 /// Organisation list as a zone admin, then a bad credit code on the create form.
@@ -126,7 +135,7 @@ fn the_language_is_switched_and_kept(b: &Browser, base: &str) {
     b.go(&format!("{base}/workspace"));
     b.click("#lang-switch");
     b.wait_for(|| b.current_url().contains("lang=en"));
-    assert!(b.text("#menu").contains("Organisations"));
+    assert!(b.menu_text().contains("Organisations"));
     b.go(&format!("{base}/orgs"));
     assert!(b.text("h1").contains("Organisations"));
     b.screenshot("orgs-en");
@@ -160,6 +169,11 @@ fn on_a_phone(b: &Browser, base: &str) {
     b.go(&format!("{base}/orgs?lang=zh"));
     assert!(b.exists("#org-table"));
     b.screenshot("orgs-phone");
+    // the menu's areas open across the phone's width, the current entry marked
+    b.click("#menu details.menu-group.active summary");
+    b.wait_for(|| b.text("#menu").contains("行政区划与园区"));
+    b.screenshot("menu-phone");
+    b.click("#menu details.menu-group.active summary");
     b.go(&format!("{base}/"));
     b.screenshot("home-phone");
 }

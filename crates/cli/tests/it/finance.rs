@@ -182,7 +182,7 @@ fn browser_an_enterprise_asks_for_a_loan_and_a_bank_takes_it_to_approval() {
 
     sign_in(&b, &base, "bank");
     b.go(&format!("{base}/finance/products"));
-    assert!(b.text("nav").contains("金融产品与对接"), "the bank's menu");
+    assert!(b.menu_text().contains("金融产品与对接"), "the bank's menu");
     assert!(b.text("#products").contains("兰银科技贷"));
     b.go(&followup);
     b.wait_for(|| b.exists("#step-form"));

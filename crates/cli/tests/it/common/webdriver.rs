@@ -58,6 +58,12 @@ impl Browser {
     pub fn get(&self, path: &str) -> Value {
         ureq::get(&self.url(path)).call().unwrap().into_json().unwrap()
     }
+    /// Every label of the menu, those inside closed areas too (their text is not rendered).
+    pub fn menu_text(&self) -> String {
+        let script = "return document.querySelector('#menu').textContent;";
+        let v = self.post("/execute/sync", json!({ "script": script, "args": [] }));
+        v["value"].as_str().unwrap_or_default().to_string()
+    }
     pub fn go(&self, url: &str) {
         self.post("/url", json!({ "url": url }));
     }
