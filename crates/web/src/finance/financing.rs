@@ -97,6 +97,52 @@ impl Reader {
     }
 }
 
+/// A demand as its reader sees it: the products that answer it (to its enterprise and the
+/// office) and the follow-ups this reader may see.
+pub struct DemandSeen {
+    pub demand: DemandRow,
+    pub reader: Reader,
+    pub matches: Vec<Matched>,
+    pub followups: Vec<FollowUpRow>,
+}
+
+/// The demand `id` as `p` sees it; not found for anyone who may not read it.
+pub async fn demand_seen(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    id: &str,
+) -> AppResult<DemandSeen> {
+    let d = demand_of(state, ctx, id).await?;
+    let reader = reader_of(state, ctx, p, d.organisation_id).await?;
+    let taken = followups::of_demand(&state.db, d.id).await?;
+    if !reader.may_read(&d, &taken, ctx.today()) {
+        return Err(ctx.err(AppError::not_found()));
+    }
+    let matches = match reader {
+        Reader::Owner | Reader::Office => products_for(state, ctx, &d).await?,
+        Reader::Institution(_) => Vec::new(),
+    };
+    let followups = taken.into_iter().filter(|f| reader.sees(f.institution_id)).collect();
+    Ok(DemandSeen { demand: d, reader, matches, followups })
+}
+
+/// The follow-up `id` and who `p` is to it; not found for anyone but its two sides and the office.
+pub async fn followup_seen(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    id: &str,
+) -> AppResult<(FollowUpRow, Reader)> {
+    let id = parse_id(ctx, id)?;
+    let f = followups::get(&state.db, id).await?.ok_or_else(|| ctx.err(AppError::not_found()))?;
+    let reader = reader_of(state, ctx, p, f.enterprise_id).await?;
+    if !reader.sees(f.institution_id) {
+        return Err(ctx.err(AppError::not_found()));
+    }
+    Ok((f, reader))
+}
+
 /// A step on a follow-up, typed on a page or sent to the API: the demand, the product and the
 /// step. The caller's side is the demand's enterprise or the product's institution.
 #[derive(Deserialize, Default, Clone, ToSchema)]

@@ -4,8 +4,8 @@
 //! side takes the steps of a follow-up; the finance office reads the year's figures.
 use super::figures::YearQuery;
 use super::financing::{
-    FollowStepInput, Matched, Reader, demand_of, demands_for, enterprise_of, institution_of,
-    product_of, products_for, reader_of, reason_views, step_as,
+    FollowStepInput, Matched, demand_of, demand_seen, demands_for, enterprise_of, followup_seen,
+    institution_of, product_of, reason_views, step_as,
 };
 use super::financing_desk::year_of;
 use crate::api::{ApiError, validation_error};
@@ -306,25 +306,14 @@ pub async fn api_demand(
     Path(id): Path<String>,
 ) -> AppResult<Json<ApiFinancingDemandDetail>> {
     let ctx = &a.ctx;
-    let d = demand_of(&state, ctx, &id).await?;
-    let reader = reader_of(&state, ctx, &a.principal, d.organisation_id).await?;
-    let matches = match reader {
-        Reader::Owner | Reader::Office => products_for(&state, ctx, &d).await?,
-        Reader::Institution(_) => Vec::new(),
-    };
-    let taken = followups::of_demand(&state.db, d.id).await?;
-    if !reader.may_read(&d, &taken, ctx.today()) {
-        return Err(ctx.err(AppError::not_found()));
-    }
+    let seen = demand_seen(&state, ctx, &a.principal, &id).await?;
     let mut fs = Vec::new();
-    for f in &taken {
-        if reader.sees(f.institution_id) {
-            fs.push(followup(&state, f, false).await?);
-        }
+    for f in &seen.followups {
+        fs.push(followup(&state, f, false).await?);
     }
     Ok(Json(ApiFinancingDemandDetail {
-        demand: demand(ctx, &d),
-        matches: matches.iter().map(|m| matched(ctx, m)).collect(),
+        demand: demand(ctx, &seen.demand),
+        matches: seen.matches.iter().map(|m| matched(ctx, m)).collect(),
         followups: fs,
     }))
 }
@@ -456,12 +445,7 @@ pub async fn api_followup(
     Path(id): Path<String>,
 ) -> AppResult<Json<ApiFinancingFollowUp>> {
     let ctx = &a.ctx;
-    let id = crate::orgs::parse_id(ctx, &id)?;
-    let f = followups::get(&state.db, id).await?.ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let reader = reader_of(&state, ctx, &a.principal, f.enterprise_id).await?;
-    if !reader.sees(f.institution_id) {
-        return Err(ctx.err(AppError::not_found()));
-    }
+    let (f, _) = followup_seen(&state, ctx, &a.principal, &id).await?;
     Ok(Json(followup(&state, &f, true).await?))
 }
 

@@ -2,14 +2,14 @@
 //! form), the products that answer a demand with each condition met or not, applying to one, and
 //! the follow-up's timeline, which the institution and the finance office see too.
 use super::financing::{
-    DemandView, FollowStepInput, FollowUpView, MatchView, Reader, StepView, demand_of, demand_view,
-    enterprise_of, followup_view, match_view, need_label, products_for, reader_of, stage_label,
+    DemandView, FollowStepInput, FollowUpView, MatchView, Reader, StepView, demand_of, demand_seen,
+    demand_view, enterprise_of, followup_seen, followup_view, match_view, need_label, stage_label,
     step_as, step_view,
 };
 use crate::app::AppState;
 use crate::auth::{Auth, Ctx, SeekFinancing, ViewWorkspace, parse_form};
 use crate::error::{AppError, AppResult};
-use crate::orgs::{field_messages, parse_id};
+use crate::orgs::field_messages;
 use crate::page::{Choice, FieldErrors, Shell, render, render_status};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -114,26 +114,13 @@ pub async fn demand(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let d = demand_of(&state, ctx, &id).await?;
-    let reader = reader_of(&state, ctx, &a.principal, d.organisation_id).await?;
-    let matches = match reader {
-        Reader::Owner | Reader::Office => products_for(&state, ctx, &d).await?,
-        Reader::Institution(_) => Vec::new(),
-    };
-    let followups = followups::of_demand(&state.db, d.id).await?;
-    if !reader.may_read(&d, &followups, ctx.today()) {
-        return Err(ctx.err(AppError::not_found()));
-    }
+    let seen = demand_seen(&state, ctx, &a.principal, &id).await?;
     Ok(render(&DemandPage {
         s: ctx.shell(),
-        d: demand_view(ctx, &d),
-        own: reader == Reader::Owner,
-        matches: matches.iter().map(|m| match_view(ctx, m)).collect(),
-        followups: followups
-            .iter()
-            .filter(|f| reader.sees(f.institution_id))
-            .map(|f| followup_view(ctx, f))
-            .collect(),
+        d: demand_view(ctx, &seen.demand),
+        own: seen.reader == Reader::Owner,
+        matches: seen.matches.iter().map(|m| match_view(ctx, m)).collect(),
+        followups: seen.followups.iter().map(|f| followup_view(ctx, f)).collect(),
     }))
 }
 
@@ -194,12 +181,7 @@ async fn followup_page(
     input: Option<FollowStepInput>,
     errors: FieldErrors,
 ) -> AppResult<FollowUpPage> {
-    let id = parse_id(ctx, id)?;
-    let f = followups::get(&state.db, id).await?.ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let reader = reader_of(state, ctx, p, f.enterprise_id).await?;
-    if !reader.sees(f.institution_id) {
-        return Err(ctx.err(AppError::not_found()));
-    }
+    let (f, reader) = followup_seen(state, ctx, p, id).await?;
     let side = match reader {
         Reader::Owner => Some(Side::Enterprise),
         Reader::Institution(_) => Some(Side::Institution),
