@@ -84,6 +84,31 @@ pub async fn for_period(
     .await
 }
 
+/// The years (yearly periods) for which some of the indicators have a value in some of the
+/// units, oldest first: the comparison offers exactly these, never a year fixed in code.
+pub async fn years_held(db: &Db, units: &[i64], indicators: &[String]) -> Result<Vec<i32>> {
+    if indicators.is_empty() || units.is_empty() {
+        return Ok(vec![]);
+    }
+    let im = vec!["?"; indicators.len()].join(", ");
+    let um = vec!["?"; units.len()].join(", ");
+    let mut params: Vec<Value> = indicators.iter().map(|c| Value::from(c.clone())).collect();
+    params.extend(units.iter().map(|u| Value::from(*u)));
+    let periods = db
+        .read(
+            &format!(
+                "SELECT DISTINCT period FROM indicator_values WHERE indicator IN ({im}) AND org_unit_id IN ({um})"
+            ),
+            params,
+            |r| r.text(0),
+        )
+        .await?;
+    let mut years: Vec<i32> =
+        periods.iter().filter(|p| p.len() == 4).filter_map(|p| p.parse().ok()).collect();
+    years.sort_unstable();
+    Ok(years)
+}
+
 /// Stores values (replacing those of the same indicator, unit and period) in one transaction,
 /// with one audit entry naming how many and from where.
 pub async fn import(db: &Db, values: &[IndicatorValue], actor: Actor<'_>) -> Result<usize> {

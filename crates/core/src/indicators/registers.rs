@@ -1,7 +1,7 @@
 //! The registers the platform keeps that an indicator may be computed from instead of typed in.
 /// The registers an indicator may be computed from: `tech_contracts` (合同成交额); counts of
 /// `high_tech` (高企 certificates valid at the year's end), `high_tech_new` (issued in the year),
-/// `tech_sme` (科小 valid at the year's end), `carriers` (every kind), `carriers:rd` (the R&D
+/// `tech_sme` (科小 valid at the year's end), `tech_sme_new` (科小 issued in the year), `carriers` (every kind), `carriers:rd` (the R&D
 /// platforms: key labs, engineering research centres, enterprise technology centres, new-type
 /// R&D institutions), `carriers:<kind>`, `talent:<programme>` (people supported in the year),
 /// `teams`; and the sharing platform's `shared_instruments` (in the catalogue at the year's end),
@@ -21,6 +21,7 @@ pub fn is_register(code: &str) -> bool {
                     | "high_tech"
                     | "high_tech_new"
                     | "tech_sme"
+                    | "tech_sme_new"
                     | "carriers"
                     | "teams"
                     | "shared_instruments"

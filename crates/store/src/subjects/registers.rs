@@ -96,6 +96,7 @@ pub async fn counted(db: &Db, register: &str, year: i32) -> Result<Option<Vec<St
             "high_tech" => certificates(db, "high_tech", year, false).await,
             "high_tech_new" => certificates(db, "high_tech", year, true).await,
             "tech_sme" => certificates(db, "tech_sme", year, false).await,
+            "tech_sme_new" => certificates(db, "tech_sme", year, true).await,
             "carriers" => carriers(db, &[], year).await,
             "teams" => {
                 let sql = "SELECT o.unit_path, t.support_from, t.support_to FROM teams t JOIN organisations o ON o.id = t.organisation_id";

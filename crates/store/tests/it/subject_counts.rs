@@ -49,6 +49,16 @@ async fn certificates_count_at_each_years_end_by_unit_and_not_before_the_registe
     // Today is 2026-12-06: the first expired on 2026-11-19.
     assert_eq!(n(counted(&t.db, "high_tech", 2026).await.unwrap()), Some(1));
     assert_eq!(n(counted(&t.db, "high_tech_new", 2024).await.unwrap()), Some(1));
+    // 科小 are counted apart: a 科小 issued in 2024 is new that year and not a 高企.
+    let sme = Certificate {
+        kind: "tech_sme".into(),
+        number: "2024620100000001".into(),
+        ..cert(3, "2024-05-20", "2025-12-31")
+    };
+    innocity_store::subjects::certificates::record(&t.db, &[sme], "", ACTOR).await.unwrap();
+    assert_eq!(n(counted(&t.db, "tech_sme_new", 2024).await.unwrap()), Some(1));
+    assert_eq!(n(counted(&t.db, "tech_sme_new", 2025).await.unwrap()), Some(0));
+    assert_eq!(n(counted(&t.db, "high_tech_new", 2024).await.unwrap()), Some(1));
     assert_eq!(n(counted(&t.db, "carriers", 2024).await.unwrap()), None, "no carriers at all");
 
     // The framework's indicator, for every unit: the zone of the first enterprise and the root.

@@ -9,6 +9,7 @@ use crate::stats::number;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use chrono::Datelike;
 use innocity_core::index::{self, sensitivity};
 use innocity_core::indicators::targets::{Framework, Target};
 use innocity_store::orgs::OrgUnit;
@@ -93,9 +94,15 @@ pub async fn compare(
         .collect();
     let codes: Vec<String> = f.targets.iter().map(|t| t.code.clone()).collect();
     let ids: Vec<i64> = zones.iter().map(|z| z.id).collect();
-    let first = f.targets.iter().map(|t| t.baseline_year).min().unwrap_or(2014);
-    let years: Vec<i32> = (first..=2024).collect();
-    let year = q.year.filter(|y| years.contains(y)).unwrap_or(*years.last().unwrap_or(&2024));
+    // The years on offer run from the first baseline to the last year any zone has a value
+    // (this year when none has): nothing is capped in code.
+    let first = f.targets.iter().map(|t| t.baseline_year).min();
+    let held = innocity_store::indicators::years_held(&state.db, &ids, &codes).await?;
+    let this_year = state.db.clock.today().year();
+    let first = first.or(held.first().copied()).unwrap_or(this_year);
+    let last = held.last().copied().unwrap_or(this_year).max(first);
+    let years: Vec<i32> = (first..=last).collect();
+    let year = q.year.filter(|y| years.contains(y)).unwrap_or(last);
     let now =
         innocity_store::indicators::for_period(&state.db, &ids, &codes, &year.to_string()).await?;
     let base =

@@ -63,6 +63,21 @@ async fn the_dashboard_shows_the_latest_value_against_the_path() {
     let cmp = t.get(&s, "/indicators/LANBAI-2020/compare?year=2024").await.body;
     assert_eq!(cmp.matches("<tr><td class=\"num\">").count(), 4);
     assert!(cmp.contains("id=\"sobol\""));
+    // The years on offer follow the values held, never a year fixed in code: the demo's
+    // registered contracts reach 2025; a value for 2031 brings 2031 (and opens on it).
+    assert!(cmp.contains("<option value=\"2025\">2025</option>"), "the registers' last year");
+    let later = innocity_store::indicators::IndicatorValue {
+        indicator: "RD_GDP".into(),
+        org_unit_id: gx,
+        period: "2031".into(),
+        value: 3.4,
+        source: "import".into(),
+    };
+    let actor = innocity_store::orgs::Actor { user_id: 0, username: "t", request_id: "t" };
+    innocity_store::indicators::import(&t.db, &[later], actor).await.unwrap();
+    let cmp = t.get(&s, "/indicators/LANBAI-2020/compare").await.body;
+    assert!(cmp.contains("<option value=\"2031\" selected>2031</option>"), "opens on the last");
+    assert!(cmp.contains("<option value=\"2014\">2014</option>"), "from the first baseline");
 }
 
 #[tokio::test]
