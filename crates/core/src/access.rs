@@ -239,8 +239,9 @@ impl Role {
 pub enum Scope {
     /// The whole city and everything under it.
     All,
-    /// An org unit's subtree, by its materialised path.
-    Subtree(String),
+    /// The subtrees of some org units, by their materialised paths: a zone's; a county's and
+    /// those of the parks that lie in it (a park's place in the tree is under its zone).
+    Subtrees(Vec<String>),
     /// One organisation.
     Organisation(i64),
     /// Nothing scoped (experts, the public).
@@ -315,10 +316,29 @@ impl Principal {
 }
 
 impl Scope {
+    /// The roots of the subtrees the scope reaches: `["/"]` for the whole city, none for one
+    /// organisation or nothing (whose lists are not by area).
+    pub fn roots(&self) -> Vec<String> {
+        match self {
+            Scope::All => vec!["/".to_string()],
+            Scope::Subtrees(roots) => roots.clone(),
+            Scope::Organisation(_) | Scope::Nothing => Vec::new(),
+        }
+    }
+
+    /// Whether the unit at `path` lies in the scope.
+    pub fn reaches_unit(&self, path: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Subtrees(roots) => roots.iter().any(|r| in_subtree(r, path)),
+            Scope::Organisation(_) | Scope::Nothing => false,
+        }
+    }
+
     pub fn covers(&self, target: Target<'_>) -> bool {
         match self {
             Scope::All => true,
-            Scope::Subtree(root) => in_subtree(root, target.unit_path),
+            Scope::Subtrees(roots) => roots.iter().any(|r| in_subtree(r, target.unit_path)),
             Scope::Organisation(id) => target.organisation_id == Some(*id),
             Scope::Nothing => false,
         }
@@ -342,12 +362,28 @@ mod tests {
 
     #[test]
     fn zone_admin_reaches_only_own_subtree() {
-        let z = p(Role::ZoneAdmin, Scope::Subtree("/1/2/3/".into()));
+        let z = p(Role::ZoneAdmin, Scope::Subtrees(vec!["/1/2/3/".into()]));
         let inside = Target { unit_path: "/1/2/3/8/", organisation_id: Some(5) };
         let outside = Target { unit_path: "/1/2/4/9/", organisation_id: Some(6) };
         assert!(z.authorize_on(Capability::EditOrgs, inside).is_ok());
         assert_eq!(z.authorize_on(Capability::EditOrgs, outside).unwrap_err(), Denied::Scope);
         assert_eq!(z.authorize(Capability::ViewAudit).unwrap_err(), Denied::Role);
+    }
+
+    /// A county admin reaches the county's own units and the parks that lie in it, though
+    /// those parks sit under zones; not the zone's other parks, nor the zone itself.
+    #[test]
+    fn county_admin_reaches_the_county_and_its_parks() {
+        let county = Scope::Subtrees(vec!["/1/2/30/".into(), "/1/2/3/8/".into()]);
+        let c = p(Role::ZoneAdmin, county.clone());
+        let at = |unit_path| Target { unit_path, organisation_id: Some(5) };
+        assert!(c.authorize_on(Capability::EditOrgs, at("/1/2/30/")).is_ok(), "in the county");
+        assert!(c.authorize_on(Capability::EditOrgs, at("/1/2/3/8/")).is_ok(), "its park");
+        assert!(c.authorize_on(Capability::EditOrgs, at("/1/2/3/9/")).is_err(), "another park");
+        assert!(c.authorize_on(Capability::EditOrgs, at("/1/2/3/")).is_err(), "the zone");
+        assert!(county.reaches_unit("/1/2/3/8/") && !county.reaches_unit("/1/2/"));
+        assert_eq!(Scope::All.roots(), vec!["/".to_string()]);
+        assert!(Scope::Organisation(5).roots().is_empty());
     }
 
     #[test]

@@ -3,3 +3,6 @@ pub mod compute;
 pub mod formula;
 pub mod registers;
 pub mod targets;
+
+#[cfg(test)]
+mod seed_goals_tests;

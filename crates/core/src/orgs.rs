@@ -87,16 +87,21 @@ pub enum UnitLevel {
     City,
     Zone,
     Park,
+    /// An administrative county or district (县、区) of a city. A park lies in a zone (its place
+    /// in the tree) and may lie in a county as well (its county membership).
+    County,
 }
 
 impl UnitLevel {
-    pub const ALL: [UnitLevel; 4] = [Self::Province, Self::City, Self::Zone, Self::Park];
+    pub const ALL: [UnitLevel; 5] =
+        [Self::Province, Self::City, Self::Zone, Self::Park, Self::County];
     pub fn code(self) -> &'static str {
         match self {
             Self::Province => "province",
             Self::City => "city",
             Self::Zone => "zone",
             Self::Park => "park",
+            Self::County => "county",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -109,6 +114,7 @@ impl UnitLevel {
             Self::City => Some(Self::Province),
             Self::Zone => Some(Self::City),
             Self::Park => Some(Self::Zone),
+            Self::County => Some(Self::City),
         }
     }
 }
@@ -158,6 +164,11 @@ pub fn unit_path(parent_path: Option<&str>, id: i64) -> String {
 /// Whether `path` lies in the subtree rooted at `root` (a unit is in its own subtree).
 pub fn in_subtree(root: &str, path: &str) -> bool {
     path.starts_with(root)
+}
+
+/// Whether `path` lies in one of the subtrees rooted at `roots` (an area).
+pub fn in_area(roots: &[String], path: &str) -> bool {
+    roots.iter().any(|root| in_subtree(root, path))
 }
 
 /// Validated fields of an organisation, as entered by a person.

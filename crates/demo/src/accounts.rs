@@ -9,6 +9,8 @@ pub(crate) async fn seed_accounts(
     let unit = |code: &str| units.iter().find(|u| u.code == code).cloned();
     let gx = unit("LZGX").ok_or(StoreError::NotFound)?;
     let by = unit("BYGX").ok_or(StoreError::NotFound)?;
+    // 榆中县: its two parks lie in 兰州高新区.
+    let yuzhong = unit("620123").map(|u| u.id);
     let ent_gx = first_org(db, "enterprise", Some(&gx.path)).await?;
     let ent_by = first_org(db, "enterprise", Some(&by.path)).await?;
     let provider = first_org(db, "service_provider", None).await?;
@@ -40,6 +42,7 @@ pub(crate) async fn seed_accounts(
         account("provider", "服务机构 孙主管", Role::ServiceProvider, None, provider),
         account("lab", "高校分析测试中心 马老师", Role::OrgAdmin, None, university),
         account("public", "社会公众 访客", Role::Public, None, None),
+        account("county", "榆中县科技局 何局长", Role::ZoneAdmin, yuzhong, None),
     ];
     let mut out = Vec::new();
     for a in specs {

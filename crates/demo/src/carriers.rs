@@ -129,7 +129,7 @@ async fn register(db: &Db, orgs: &[Org], rng: &mut Lcg, actor: Actor<'_>) -> Res
                 field: field.to_string(),
                 recognised_on,
             };
-            match store::register(db, &c, "", actor).await {
+            match store::register(db, &c, &innocity_store::orgs::everywhere(), actor).await {
                 Ok(id) => ids.push(id),
                 // Two hosts' names may give the same name: the second is left out.
                 Err(innocity_store::StoreError::Carriers(_)) => continue,

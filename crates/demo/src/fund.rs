@@ -310,5 +310,11 @@ async fn qualify(db: &Db, today: NaiveDate, want: usize) -> Result<usize> {
     if certificates.is_empty() {
         return Ok(0);
     }
-    innocity_store::subjects::certificates::record(db, &certificates, "", OFFICER).await
+    innocity_store::subjects::certificates::record(
+        db,
+        &certificates,
+        &innocity_store::orgs::everywhere(),
+        OFFICER,
+    )
+    .await
 }

@@ -38,7 +38,7 @@ use organisations::{
     HOSPITALS, INSTITUTES, PLACES, PROVIDERS, UNIVERSITIES, first_org, keywords, suffix_for,
 };
 pub use stats::{StatsSummary, approve_demo_periods, seed_stats};
-use units::UNITS;
+use units::{PARK_COUNTIES, UNITS};
 
 /// The demo password of every demo account.
 pub const DEMO_PASSWORD: &str = "lanbai2026";
@@ -118,12 +118,19 @@ async fn seed_units(db: &Db) -> Result<Vec<OrgUnit>> {
         let unit = orgs::create_unit(
             db,
             parent.as_ref(),
-            orgs::NewUnit { code, name_zh: zh, name_en: en, level: *level },
+            orgs::NewUnit { code, name_zh: zh, name_en: en, level: *level, county: None },
             "system",
             "demo",
         )
         .await?;
         by_code.push(unit);
+    }
+    let actor = orgs::Actor { user_id: 0, username: "system", request_id: "demo" };
+    for (park, county) in PARK_COUNTIES {
+        let find = |code: &str| by_code.iter().position(|u| u.code == code);
+        let (Some(p), Some(c)) = (find(park), find(county)) else { continue };
+        let county = by_code[c].clone();
+        by_code[p] = orgs::set_county(db, &by_code[p], Some(&county), actor).await?;
     }
     Ok(by_code)
 }

@@ -43,7 +43,8 @@ async fn seed_pools(db: &Db, today: NaiveDate) -> Result<usize> {
         let ids = db
             .read("SELECT id FROM users WHERE username = ?", vec![officer.into()], |r| r.int(0))
             .await?;
-        let checks = store::precheck_all(db, today, &unit.path).await?;
+        let area = [unit.path.clone()];
+        let checks = store::precheck_all(db, today, &area).await?;
         let picked: Vec<i64> = checks
             .iter()
             .filter(|p| !p.certified)
@@ -55,8 +56,8 @@ async fn seed_pools(db: &Db, today: NaiveDate) -> Result<usize> {
             .map(|p| p.organisation_id)
             .collect();
         let actor = Actor { user_id: 0, username: officer, request_id: "demo" };
-        added += pools::add(db, "high_tech", year, &picked, &unit.path, actor).await?;
-        let entries = pools::pool(db, "high_tech", year, &unit.path).await?;
+        added += pools::add(db, "high_tech", year, &picked, &area, actor).await?;
+        let entries = pools::pool(db, "high_tech", year, &area).await?;
         for (i, e) in entries.iter().enumerate() {
             // Five for the zone's officer; the bureau's officer takes Lanzhou's rest (at most
             // five a year too); Baiyin's rest wait for one.
@@ -169,7 +170,8 @@ pub async fn seed_subjects(db: &Db) -> Result<SubjectsSummary> {
     let today = db.clock.today();
     let list = enterprises(db).await?;
     let certificates = certificates_of(&list, today);
-    store::certificates::record(db, &certificates, "", actor).await?;
+    store::certificates::record(db, &certificates, &innocity_store::orgs::everywhere(), actor)
+        .await?;
     let years = store::accounting_years(today);
     let mut returns = store::return_years(db, None, years).await?;
     let mut rng = Lcg(16);

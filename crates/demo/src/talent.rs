@@ -147,7 +147,7 @@ async fn people(
             if let Some((_, name)) = expert {
                 p.name = name.clone();
             }
-            match store::add_person(db, &p, "", actor).await {
+            match store::add_person(db, &p, &innocity_store::orgs::everywhere(), actor).await {
                 Ok(id) => out.push((id, programme.to_string())),
                 Err(innocity_store::StoreError::Talent(_)) => continue,
                 Err(e) => return Err(e),
@@ -190,7 +190,7 @@ async fn teams(db: &Db, people: &[(i64, String)], actor: Actor<'_>) -> Result<Ve
             support_to: day(start + 2, 12, 31),
             cycle_years: 3,
         };
-        out.push(store::add_team(db, &t, "", actor).await?);
+        out.push(store::add_team(db, &t, &innocity_store::orgs::everywhere(), actor).await?);
     }
     Ok(out)
 }

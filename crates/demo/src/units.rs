@@ -1,4 +1,5 @@
-//! The demo hierarchy: the pilot zone, its cities, zones and parks.
+//! The demo hierarchy: the pilot zone, its cities, zones and parks, and the two cities'
+//! counties and districts that the parks lie in as well.
 use super::*;
 
 /// (code, zh, en, level, parent code)
@@ -29,4 +30,41 @@ pub(crate) const UNITS: &[(&str, &str, &str, UnitLevel, &str)] = &[
     ("BYGX-PC", "平川工业园区", "Pingchuan Industrial Park", UnitLevel::Park, "BYGX"),
     ("BYGX-ZL", "正路工业园区", "Zhenglu Industrial Park", UnitLevel::Park, "BYGX"),
     ("BYGX-HN", "会宁工业园区", "Huining Industrial Park", UnitLevel::Park, "BYGX"),
+    // The counties and districts (after the parks, so the parks' ids stay as they were).
+    ("620102", "城关区", "Chengguan District", UnitLevel::County, "620100"),
+    ("620103", "七里河区", "Qilihe District", UnitLevel::County, "620100"),
+    ("620104", "西固区", "Xigu District", UnitLevel::County, "620100"),
+    ("620105", "安宁区", "Anning District", UnitLevel::County, "620100"),
+    ("620111", "红古区", "Honggu District", UnitLevel::County, "620100"),
+    ("620121", "永登县", "Yongdeng County", UnitLevel::County, "620100"),
+    ("620122", "皋兰县", "Gaolan County", UnitLevel::County, "620100"),
+    ("620123", "榆中县", "Yuzhong County", UnitLevel::County, "620100"),
+    ("620402", "白银区", "Baiyin District", UnitLevel::County, "620400"),
+    ("620403", "平川区", "Pingchuan District", UnitLevel::County, "620400"),
+    ("620421", "靖远县", "Jingyuan County", UnitLevel::County, "620400"),
+    ("620422", "会宁县", "Huining County", UnitLevel::County, "620400"),
+    ("620423", "景泰县", "Jingtai County", UnitLevel::County, "620400"),
+];
+
+/// The county or district each park lies in (park code, county code).
+pub(crate) const PARK_COUNTIES: &[(&str, &str)] = &[
+    ("LZXQ-SH", "620121"),
+    ("LZXQ-ZB", "620122"),
+    ("LZGX-YT", "620102"),
+    ("LZGX-YZ", "620123"),
+    ("LZGX-QLH", "620103"),
+    ("LZGX-JZ", "620102"),
+    ("LZGX-HP", "620123"),
+    ("LZJJ-AN", "620105"),
+    ("LZJJ-JCB", "620121"),
+    ("LZJJ-XG", "620104"),
+    ("LZJJ-HG", "620111"),
+    ("LZJJ-GL", "620122"),
+    ("BYGX-BB", "620402"),
+    ("BYGX-YD", "620402"),
+    ("BYGX-YX", "620402"),
+    ("BYGX-LC", "620421"),
+    ("BYGX-PC", "620403"),
+    ("BYGX-ZL", "620423"),
+    ("BYGX-HN", "620422"),
 ];

@@ -132,6 +132,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "financing demands and products, and the institutions' follow-up on them",
         include_str!("../migrations/0036_financing.sql"),
     ),
+    (37, "counties beside zones", include_str!("../migrations/0037_counties.sql")),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

@@ -16,6 +16,8 @@ pub struct OrgUnit {
     pub name_en: String,
     pub level: String,
     pub path: String,
+    /// For a park: the county or district it lies in, beside its zone.
+    pub county_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -38,7 +40,7 @@ pub struct Organisation {
 
 impl FromRow for OrgUnit {
     const TABLE: &'static str = "org_units";
-    columns!(id, parent_id, code, name_zh, name_en, level, path);
+    columns!(id, parent_id, code, name_zh, name_en, level, path, county_id);
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(OrgUnit {
             id: f.int()?,
@@ -48,6 +50,7 @@ impl FromRow for OrgUnit {
             name_en: f.text()?,
             level: f.text()?,
             path: f.text()?,
+            county_id: f.opt_int()?,
         })
     }
 }
@@ -113,6 +116,23 @@ pub struct NewUnit<'a> {
     pub name_zh: &'a str,
     pub name_en: &'a str,
     pub level: UnitLevel,
+    /// For a park: the county it lies in.
+    pub county: Option<&'a OrgUnit>,
+}
+
+/// Why a park cannot lie in a county: the unit is not a park, the other not a county, or the
+/// county belongs to another city than the park's zone.
+fn county_problem(units: &[OrgUnit], park: &OrgUnit, county: &OrgUnit) -> Option<String> {
+    let zone = units.iter().find(|u| Some(u.id) == park.parent_id);
+    if park.level != UnitLevel::Park.code() {
+        Some(format!("{} is not a park", park.code))
+    } else if county.level != UnitLevel::County.code() {
+        Some(format!("{} is not a county", county.code))
+    } else if zone.and_then(|z| z.parent_id) != county.parent_id {
+        Some(format!("{} lies in another city than {}", county.code, park.code))
+    } else {
+        None
+    }
 }
 
 /// Creates an org unit under `parent` (demo data and imports).
@@ -123,7 +143,7 @@ pub async fn create_unit(
     actor: &str,
     request_id: &str,
 ) -> Result<OrgUnit> {
-    let NewUnit { code, name_zh, name_en, level } = new;
+    let NewUnit { code, name_zh, name_en, level, county } = new;
     if level.parent().map(|l| l.code()) != parent.map(|p| p.level.as_str()) {
         return Err(StoreError::Invalid(format!(
             "a {} cannot sit under {:?}",
@@ -131,11 +151,35 @@ pub async fn create_unit(
             parent.map(|p| &p.level)
         )));
     }
+    if let Some(county) = county {
+        let probe = OrgUnit {
+            id: 0,
+            parent_id: parent.map(|p| p.id),
+            code: code.into(),
+            name_zh: name_zh.into(),
+            name_en: name_en.into(),
+            level: level.code().into(),
+            path: String::new(),
+            county_id: None,
+        };
+        let mut known: Vec<OrgUnit> = parent.into_iter().cloned().collect();
+        known.push(county.clone());
+        if let Some(problem) = county_problem(&known, &probe, county) {
+            return Err(StoreError::Invalid(problem));
+        }
+    }
     let tx = db.begin_write().await?;
     let id = tx
         .insert(
-            "INSERT INTO org_units (parent_id, code, name_zh, name_en, level, path) VALUES (?, ?, ?, ?, ?, '')",
-            vec![parent.map(|p| p.id).into(), code.into(), name_zh.into(), name_en.into(), level.code().into()],
+            "INSERT INTO org_units (parent_id, code, name_zh, name_en, level, path, county_id) VALUES (?, ?, ?, ?, ?, '', ?)",
+            vec![
+                parent.map(|p| p.id).into(),
+                code.into(),
+                name_zh.into(),
+                name_en.into(),
+                level.code().into(),
+                county.map(|c| c.id).into(),
+            ],
         )
         .await?;
     let path = unit_path(parent.map(|p| p.path.as_str()), id);
@@ -149,6 +193,7 @@ pub async fn create_unit(
         name_en: name_en.into(),
         level: level.code().into(),
         path,
+        county_id: county.map(|c| c.id),
     };
     audit::append(
         &tx,
@@ -167,13 +212,85 @@ pub async fn create_unit(
     Ok(unit)
 }
 
+/// Places a park in a county, or takes it out of any (`None`), audited. The county's people
+/// reach the park's organisations from their next request.
+pub async fn set_county(
+    db: &Db,
+    park: &OrgUnit,
+    county: Option<&OrgUnit>,
+    actor: Actor<'_>,
+) -> Result<OrgUnit> {
+    if let Some(county) = county {
+        let all = units(db).await?;
+        if let Some(problem) = county_problem(&all, park, county) {
+            return Err(StoreError::Invalid(problem));
+        }
+    }
+    let tx = db.begin_write().await?;
+    tx.exec(
+        "UPDATE org_units SET county_id = ? WHERE id = ?",
+        vec![county.map(|c| c.id).into(), park.id.into()],
+    )
+    .await?;
+    let after = OrgUnit { county_id: county.map(|c| c.id), ..park.clone() };
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "org_unit.county",
+            entity: "org_unit",
+            entity_id: park.id.to_string(),
+            before: serde_json::json!({ "county_id": park.county_id }),
+            after: serde_json::json!({ "county_id": after.county_id }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// The roots of the subtrees an area admin of `unit` reaches: the unit's own, and for a county
+/// the parks that lie in it.
+pub fn area_roots(units: &[OrgUnit], unit: &OrgUnit) -> Vec<String> {
+    let mut roots = vec![unit.path.clone()];
+    if unit.level == UnitLevel::County.code() {
+        roots.extend(units.iter().filter(|u| u.county_id == Some(unit.id)).map(|u| u.path.clone()));
+    }
+    roots
+}
+
+/// The roots of the whole city: every unit's path begins with '/'.
+pub fn everywhere() -> Vec<String> {
+    vec!["/".to_string()]
+}
+
+/// The SQL condition that `column` (a unit path) lies under one of `roots`, with its values;
+/// never true without roots.
+pub fn under_roots(column: &str, roots: &[String]) -> (String, Vec<Value>) {
+    if roots.is_empty() {
+        return ("1 = 0".into(), Vec::new());
+    }
+    let mut values = Vec::new();
+    let parts: Vec<String> = roots
+        .iter()
+        .map(|root| {
+            let (lo, hi) = subtree_bounds(root);
+            values.push(lo.into());
+            values.push(hi.into());
+            format!("({column} >= ? AND {column} < ?)")
+        })
+        .collect();
+    (format!("({})", parts.join(" OR ")), values)
+}
+
 /// Search and paging over organisations.
 #[derive(Debug, Clone, Default)]
 pub struct OrgQuery {
     pub text: String,
     pub kind: Option<String>,
-    /// Restrict to the subtree of this unit (by its path).
-    pub unit_path: Option<String>,
+    /// Restrict to these subtrees (an area's roots: a unit's path, with a county's parks).
+    pub within: Vec<String>,
     pub page: u64,
     pub per_page: u64,
 }
@@ -189,11 +306,10 @@ pub struct Page<T> {
 fn scope_clause(scope: &Scope, sql: &mut String, values: &mut Vec<Value>) {
     match scope {
         Scope::All => {}
-        Scope::Subtree(root) => {
-            let (lo, hi) = subtree_bounds(root);
-            sql.push_str(" AND o.unit_path >= ? AND o.unit_path < ?");
-            values.push(lo.into());
-            values.push(hi.into());
+        Scope::Subtrees(roots) => {
+            let (cond, v) = under_roots("o.unit_path", roots);
+            sql.push_str(&format!(" AND {cond}"));
+            values.extend(v);
         }
         Scope::Organisation(id) => {
             sql.push_str(" AND o.id = ?");
@@ -208,11 +324,10 @@ fn list_filter(scope: &Scope, q: &OrgQuery) -> (String, Vec<Value>) {
     let mut filter = String::from(" WHERE 1 = 1");
     let mut values: Vec<Value> = Vec::new();
     scope_clause(scope, &mut filter, &mut values);
-    if let Some(p) = &q.unit_path {
-        let (lo, hi) = subtree_bounds(p);
-        filter.push_str(" AND o.unit_path >= ? AND o.unit_path < ?");
-        values.push(lo.into());
-        values.push(hi.into());
+    if !q.within.is_empty() {
+        let (cond, v) = under_roots("o.unit_path", &q.within);
+        filter.push_str(&format!(" AND {cond}"));
+        values.extend(v);
     }
     if let Some(k) = &q.kind {
         filter.push_str(" AND o.kind = ?");
@@ -239,25 +354,16 @@ fn count_query(
     // The total comes from the per-area counts when only areas filter the list (kept exact in
     // the same transactions that write organisations), else from counting the matches.
     match (scope, q.kind.is_none() && q.text.trim().is_empty()) {
-        (Scope::All | Scope::Subtree(_), true) => {
+        (Scope::All | Scope::Subtrees(_), true) => {
             let mut sql = String::from(
                 "SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM org_unit_counts c WHERE 1 = 1",
             );
             let mut v: Vec<Value> = Vec::new();
-            for root in [
-                match scope {
-                    Scope::Subtree(r) => Some(r),
-                    _ => None,
-                },
-                q.unit_path.as_ref(),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                let (lo, hi) = subtree_bounds(root);
-                sql.push_str(" AND c.unit_path >= ? AND c.unit_path < ?");
-                v.push(lo.into());
-                v.push(hi.into());
+            let roots = [scope.roots(), q.within.clone()];
+            for roots in roots.iter().filter(|r| !r.is_empty()) {
+                let (cond, values) = under_roots("c.unit_path", roots);
+                sql.push_str(&format!(" AND {cond}"));
+                v.extend(values);
             }
             (sql, v)
         }

@@ -35,7 +35,10 @@ pub struct ApiOrgUnit {
     pub code: String,
     pub name_zh: String,
     pub name_en: String,
+    /// province, city, zone, park or county.
     pub level: String,
+    /// For a park: the county or district it lies in, beside its zone.
+    pub county_id: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -193,13 +196,14 @@ pub async fn org_units(
                 name_zh: u.name_zh,
                 name_en: u.name_en,
                 level: u.level,
+                county_id: u.county_id,
             })
             .collect(),
     ))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations",
-    params(("q" = Option<String>, Query, description = "name or credit code contains"), ("kind" = Option<String>, Query), ("unit" = Option<i64>, Query, description = "org unit id: its whole subtree"), ("page" = Option<u64>, Query, minimum = 1, maximum = 1000000), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 1000000, description = "at most 200 are returned")),
+    params(("q" = Option<String>, Query, description = "name or credit code contains"), ("kind" = Option<String>, Query), ("unit" = Option<i64>, Query, description = "org unit id: its whole subtree (a county's with the parks that lie in it)"), ("page" = Option<u64>, Query, minimum = 1, maximum = 1000000), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 1000000, description = "at most 200 are returned")),
     responses((status = 200, body = ApiOrgPage), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn list_orgs(
     State(state): State<AppState>,

@@ -6,7 +6,6 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use innocity_core::access::Scope;
-use innocity_core::orgs::in_subtree;
 use innocity_store::Db;
 use innocity_store::orgs::OrgUnit;
 use std::sync::{Arc, RwLock};
@@ -124,16 +123,11 @@ impl AppState {
         cached(&self.units, || innocity_store::orgs::units(&self.db)).await
     }
 
-    /// The units a scope reaches: all for the city, a subtree for a zone admin, none otherwise.
+    /// The units a scope reaches: all for the city, a zone's or a county's (with its parks) for
+    /// their admins, none otherwise.
     pub async fn units_in_scope(&self, scope: &Scope) -> innocity_store::db::Result<Vec<OrgUnit>> {
         let all = self.units().await?;
-        Ok(match scope {
-            Scope::All => all.to_vec(),
-            Scope::Subtree(root) => {
-                all.iter().filter(|u| in_subtree(root, &u.path)).cloned().collect()
-            }
-            _ => Vec::new(),
-        })
+        Ok(all.iter().filter(|u| scope.reaches_unit(&u.path)).cloned().collect())
     }
 
     /// Brings this server's market index up to date after it changed an achievement, so its

@@ -110,16 +110,25 @@ pub fn resolve_lang(headers: &HeaderMap, query: &str) -> Lang {
         .unwrap_or(Lang::Zh)
 }
 
-/// The scope a role's account reaches.
+/// The scope a role's account reaches: an area admin's is the unit's subtree, and for a county
+/// the subtrees of the parks that lie in it as well (read from `units` on every request, so a
+/// park placed in a county is reached at once).
 pub fn principal_of(
     user: &users::User,
     unit_path: Option<String>,
     org_kind: Option<&str>,
+    units: &[innocity_store::orgs::OrgUnit],
 ) -> Option<Principal> {
     let role = Role::parse(&user.role)?;
     let scope = match role {
         Role::SystemAdmin | Role::BureauStaff => Scope::All,
-        Role::ZoneAdmin => Scope::Subtree(unit_path?),
+        Role::ZoneAdmin => {
+            let path = unit_path?;
+            Scope::Subtrees(match units.iter().find(|u| u.path == path) {
+                Some(unit) => innocity_store::orgs::area_roots(units, unit),
+                None => vec![path],
+            })
+        }
         Role::OrgAdmin | Role::OrgMember | Role::ServiceProvider => {
             Scope::Organisation(user.organisation_id?)
         }
@@ -248,14 +257,16 @@ async fn sign_in(
     let session_token = cookie(headers, SESSION_COOKIE).map(str::to_string);
     if let Some(token) = bearer {
         if let Some(t) = users::token_user(&state.db, &token).await? {
-            ctx.principal = principal_of(&t.user, t.unit_path, t.org_kind.as_deref());
+            let units = state.units().await?;
+            ctx.principal = principal_of(&t.user, t.unit_path, t.org_kind.as_deref(), &units);
             ctx.via_token = ctx.principal.is_some();
             ctx.read_only = t.read_only;
         }
     } else if let Some(token) = session_token
         && let Some(s) = users::session(&state.db, &token).await?
     {
-        ctx.principal = principal_of(&s.user, s.unit_path, s.org_kind.as_deref());
+        let units = state.units().await?;
+        ctx.principal = principal_of(&s.user, s.unit_path, s.org_kind.as_deref(), &units);
         ctx.csrf = s.csrf;
         ctx.session_token = Some(token);
     }

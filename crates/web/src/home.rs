@@ -125,11 +125,11 @@ pub async fn workspace(
 async fn scope_text(state: &AppState, ctx: &Ctx, scope: &Scope) -> AppResult<String> {
     Ok(match scope {
         Scope::All => crate::i18n::t(ctx.lang, "ws.scope.all").to_string(),
-        Scope::Subtree(path) => {
+        Scope::Subtrees(roots) => {
             let units = state.units().await?;
             units
                 .iter()
-                .find(|u| &u.path == path)
+                .find(|u| roots.first() == Some(&u.path))
                 .map(|u| if ctx.lang == Lang::Zh { u.name_zh.clone() } else { u.name_en.clone() })
                 .unwrap_or_default()
         }

@@ -44,7 +44,7 @@ pub async fn resolve_unit(
     };
     let allowed = match &p.scope {
         Scope::All => true,
-        Scope::Subtree(root) => innocity_core::orgs::in_subtree(root, &unit.path),
+        Scope::Subtrees(_) => p.scope.reaches_unit(&unit.path),
         Scope::Organisation(_) => current.is_some_and(|o| o.org_unit_id == unit.id),
         Scope::Nothing => false,
     };
@@ -145,20 +145,19 @@ pub async fn query_orgs(
     p: &Principal,
     lp: &ListParams,
 ) -> AppResult<Page<Organisation>> {
-    let unit_path = match lp.unit {
-        None => None,
-        Some(id) => Some(
-            state
-                .unit(id)
-                .await?
-                .ok_or_else(|| ctx.err(AppError::bad_request(format!("unit={id}"))))?
-                .path,
-        ),
+    // A county's list holds its parks' organisations too.
+    let within = match lp.unit {
+        None => Vec::new(),
+        Some(id) => {
+            let unit = state.unit(id).await?;
+            let unit = unit.ok_or_else(|| ctx.err(AppError::bad_request(format!("unit={id}"))))?;
+            store::area_roots(&state.units().await?, &unit)
+        }
     };
     let q = OrgQuery {
         text: lp.text.clone(),
         kind: lp.kind.clone(),
-        unit_path,
+        within,
         page: lp.page,
         per_page: lp.per_page,
     };
@@ -552,10 +551,13 @@ pub async fn units(State(state): State<AppState>, a: Auth<ViewOrgUnits>) -> AppR
     let ctx = &a.ctx;
     let units = state.units_in_scope(&a.principal.scope).await?;
     let counts = store::counts_by_unit(&state.db).await?;
+    let all = state.units().await?;
     let rows = units
         .into_iter()
         .map(|u| {
-            let orgs = store::count_in_subtree(&counts, &u.path);
+            // A county counts its parks' organisations too.
+            let area = store::area_roots(&all, &u);
+            let orgs = area.iter().map(|root| store::count_in_subtree(&counts, root)).sum();
             let label = unit_label(ctx.lang, &u);
             UnitRow { unit: u, label, orgs }
         })
@@ -577,6 +579,12 @@ pub struct UnitInput {
     name_zh: String,
     #[serde(default)]
     name_en: String,
+    /// Under a city: `county` for a county or district, else a zone.
+    #[serde(default)]
+    level: String,
+    /// For a park: the county it lies in (none when empty).
+    #[serde(default)]
+    county_id: String,
 }
 
 #[derive(Template)]
@@ -585,12 +593,16 @@ struct UnitFormPage {
     s: Shell,
     input: UnitInput,
     parents: Vec<UnitOption>,
+    counties: Vec<UnitOption>,
     errors: FieldErrors,
 }
 
 impl UnitFormPage {
     fn selected(&self, id: &i64) -> bool {
         self.input.parent_id.trim() == id.to_string()
+    }
+    fn county_selected(&self, id: &i64) -> bool {
+        self.input.county_id.trim() == id.to_string()
     }
 }
 
@@ -603,10 +615,16 @@ async fn unit_form(
 ) -> AppResult<Response> {
     let units = state.units().await?;
     // A park has no children: only provinces, cities and zones can be parents.
-    let parents =
-        units.iter().filter(|u| u.level != "park").map(|u| UnitOption::of(ctx.lang, u)).collect();
-    let mut r =
-        render(&UnitFormPage { s: ctx.shell(), input, parents, errors: FieldErrors(errors) });
+    let parents = units
+        .iter()
+        .filter(|u| u.level != "park" && u.level != "county")
+        .map(|u| UnitOption::of(ctx.lang, u))
+        .collect();
+    let counties =
+        units.iter().filter(|u| u.level == "county").map(|u| UnitOption::of(ctx.lang, u)).collect();
+    let page =
+        UnitFormPage { s: ctx.shell(), input, parents, counties, errors: FieldErrors(errors) };
+    let mut r = render(&page);
     *r.status_mut() = status;
     Ok(r)
 }
@@ -616,6 +634,30 @@ pub async fn new_unit_form(
     a: Auth<ManageOrgUnits>,
 ) -> AppResult<Response> {
     unit_form(&state, &a.ctx, UnitInput::default(), vec![], StatusCode::OK).await
+}
+
+/// The county a new unit is to lie in (none when not asked for), or `Err` when the unit is no
+/// park or the county is none of the park's city.
+async fn unit_county(
+    state: &AppState,
+    county_id: &str,
+    parent: Option<&OrgUnit>,
+    level: Option<innocity_core::orgs::UnitLevel>,
+) -> AppResult<Result<Option<OrgUnit>, ()>> {
+    let id = county_id.trim();
+    if id.is_empty() {
+        return Ok(Ok(None));
+    }
+    let found = match id.parse::<i64>() {
+        Ok(id) => state.unit(id).await?,
+        Err(_) => None,
+    };
+    let city = parent.and_then(|p| p.parent_id);
+    let is_park = level == Some(innocity_core::orgs::UnitLevel::Park);
+    Ok(match found.filter(|c| c.level == "county" && is_park && c.parent_id == city) {
+        Some(county) => Ok(Some(county)),
+        None => Err(()),
+    })
 }
 
 pub async fn create_unit(
@@ -632,13 +674,24 @@ pub async fn create_unit(
         Ok(id) => state.unit(id).await?,
         Err(_) => None,
     };
-    let level = parent
-        .as_ref()
-        .and_then(|p| UnitLevel::parse(&p.level))
-        .and_then(|l| UnitLevel::ALL.into_iter().find(|c| c.parent() == Some(l)));
+    // The level follows from the parent's; under a city, a zone unless a county is asked for.
+    let wanted = UnitLevel::parse(input.level.trim());
+    let level = parent.as_ref().and_then(|p| UnitLevel::parse(&p.level)).and_then(|l| {
+        let fits = |c: &UnitLevel| c.parent() == Some(l);
+        wanted
+            .filter(fits)
+            .or_else(|| UnitLevel::ALL.into_iter().filter(|c| *c != UnitLevel::County).find(fits))
+    });
     if level.is_none() {
         errors.push(("parent_id".into(), msg("err.unit.parent", &[])));
     }
+    let county = match unit_county(&state, &input.county_id, parent.as_ref(), level).await? {
+        Ok(county) => county,
+        Err(()) => {
+            errors.push(("county_id".into(), msg("err.unit.county", &[])));
+            None
+        }
+    };
     let code = input.code.trim().to_uppercase();
     if code.is_empty()
         || code.len() > 20
@@ -665,6 +718,7 @@ pub async fn create_unit(
             name_zh: input.name_zh.trim(),
             name_en: input.name_en.trim(),
             level,
+            county: county.as_ref(),
         },
         &a.principal.username,
         &ctx.request_id,

@@ -30,8 +30,8 @@ fn date_zh(d: NaiveDate) -> String {
 pub fn level_on(p: &Principal, a: &Application) -> Option<Level> {
     match (&p.role, &p.scope) {
         (Role::SystemAdmin | Role::BureauStaff, _) => Some(Level::Bureau),
-        (Role::ZoneAdmin, Scope::Subtree(root))
-            if innocity_core::orgs::in_subtree(root, &a.unit_path) =>
+        (Role::ZoneAdmin, Scope::Subtrees(roots))
+            if innocity_core::orgs::in_area(roots, &a.unit_path) =>
         {
             Some(Level::Zone)
         }
@@ -52,7 +52,7 @@ pub fn level_on(p: &Principal, a: &Application) -> Option<Level> {
 fn reach_of(p: &Principal) -> Option<Reach<'_>> {
     match (&p.role, &p.scope) {
         (Role::SystemAdmin | Role::BureauStaff, _) => Some(Reach::All),
-        (Role::ZoneAdmin, Scope::Subtree(root)) => Some(Reach::Subtree(root)),
+        (Role::ZoneAdmin, Scope::Subtrees(roots)) => Some(Reach::Area(roots)),
         (Role::OrgAdmin, Scope::Organisation(o)) => Some(Reach::Organisation(*o)),
         (Role::OrgMember, _) => Some(Reach::Leader(p.user_id)),
         _ => None,

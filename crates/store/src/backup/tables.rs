@@ -26,6 +26,7 @@ const RECORDS: &[Table] = &[
             ("level", Col::Text),
             ("path", Col::Text),
             ("sort", Col::Int),
+            ("county_id", Col::NullInt),
         ],
     ),
     (

@@ -264,15 +264,24 @@ pub async fn of_organisation(db: &Db, organisation_id: i64) -> Result<Vec<Achiev
     .await
 }
 
-/// Achievements in a state (the bureau's queue: submitted), in a unit's subtree when given,
-/// oldest first.
-pub async fn in_status(db: &Db, status: Status, subtree: Option<&str>) -> Result<Vec<Achievement>> {
-    let (lo, hi) = subtree
-        .map(crate::orgs::subtree_bounds)
-        .unwrap_or_else(|| (String::new(), "\u{10ffff}".into()));
+/// Achievements in a state (the bureau's queue: submitted), in an area when given (its
+/// subtrees' roots), oldest first.
+pub async fn in_status(
+    db: &Db,
+    status: Status,
+    area: Option<&[String]>,
+) -> Result<Vec<Achievement>> {
+    let (area, area_values) = match area {
+        Some(roots) => crate::orgs::under_roots("o.unit_path", roots),
+        None => ("1 = 1".to_string(), Vec::new()),
+    };
+    let mut values: Vec<sea_orm::Value> = vec![status.code().into()];
+    values.extend(area_values);
     db.rows(
-        &select::<Achievement>("WHERE m.status = ? AND o.unit_path >= ? AND o.unit_path < ? ORDER BY m.updated_at, m.id LIMIT 500"),
-        vec![status.code().into(), lo.into(), hi.into()],
+        &select::<Achievement>(&format!(
+            "WHERE m.status = ? AND {area} ORDER BY m.updated_at, m.id LIMIT 500"
+        )),
+        values,
     )
     .await
 }

@@ -126,7 +126,8 @@ pub async fn recount(db: &Db) -> Result<()> {
 pub enum Reach<'a> {
     Leader(i64),
     Organisation(i64),
-    Subtree(&'a str),
+    /// An area: the roots of its subtrees (a zone's; a county's with its parks).
+    Area(&'a [String]),
     All,
 }
 
@@ -147,10 +148,10 @@ pub async fn applications(
             sql.push_str(" AND organisation_id = ?");
             params.push(o.into());
         }
-        Reach::Subtree(path) => {
-            let (lo, hi) = crate::orgs::subtree_bounds(path);
-            sql.push_str(" AND unit_path >= ? AND unit_path < ?");
-            params.extend([lo.into(), hi.into()]);
+        Reach::Area(roots) => {
+            let (area, values) = crate::orgs::under_roots("unit_path", roots);
+            sql.push_str(&format!(" AND {area}"));
+            params.extend(values);
         }
         Reach::All => {}
     }

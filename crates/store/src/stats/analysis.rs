@@ -138,15 +138,18 @@ pub async fn element_values(
     period: &str,
     element: &str,
     disagg: &str,
-    root: &str,
+    roots: &[String],
 ) -> Result<Vec<OrgValue>> {
-    let (lo, hi) = subtree_bounds(root);
+    let (area, area_values) = crate::orgs::under_roots("r.unit_path", roots);
+    let mut values: Vec<sea_orm::Value> =
+        vec![form.into(), period.into(), element.into(), disagg.into()];
+    values.extend(area_values);
     db.rows(
-        &select::<OrgValue>(
-            "WHERE r.form = ? AND r.period = ? AND v.element = ? AND v.disagg = ? AND v.num IS NOT NULL AND r.unit_path >= ? AND r.unit_path < ? AND r.status <> 'draft' \
+        &select::<OrgValue>(&format!(
+            "WHERE r.form = ? AND r.period = ? AND v.element = ? AND v.disagg = ? AND v.num IS NOT NULL AND {area} AND r.status <> 'draft' \
              GROUP BY o.id, o.name, o.org_unit_id, r.unit_path ORDER BY o.id",
-        ),
-        vec![form.into(), period.into(), element.into(), disagg.into(), lo.into(), hi.into()],
+        )),
+        values,
     )
     .await
 }

@@ -198,10 +198,8 @@ impl FromRow for Expected {
 
 /// The SQL condition (and its parameters) for "must report this form", on `organisations o`
 /// joined with `org_units u`.
-fn expected_where(form: &Form, root: &str) -> (String, Vec<Value>) {
-    let (lo, hi) = subtree_bounds(root);
-    let mut sql = String::from("o.unit_path >= ? AND o.unit_path < ?");
-    let mut params: Vec<Value> = vec![lo.into(), hi.into()];
+fn expected_where(form: &Form, roots: &[String]) -> (String, Vec<Value>) {
+    let (mut sql, mut params) = crate::orgs::under_roots("o.unit_path", roots);
     if !form.org_kinds.is_empty() {
         sql.push_str(&format!(" AND o.kind IN ({})", vec!["?"; form.org_kinds.len()].join(", ")));
         params.extend(form.org_kinds.iter().map(|k| Value::from(k.clone())));
@@ -257,9 +255,15 @@ pub async fn hosted_kinds(db: &Db, organisation_id: i64) -> Result<Vec<String>> 
     .await
 }
 
-/// Everyone in the subtree of `root` who must report the form for the period, and their status.
-pub async fn expected(db: &Db, form: &Form, period: &str, root: &str) -> Result<Vec<Expected>> {
-    let (cond, mut params) = expected_where(form, root);
+/// Everyone in an area (its subtrees' roots: a zone's; a county's with its parks) who must
+/// report the form for the period, and their status.
+pub async fn expected(
+    db: &Db,
+    form: &Form,
+    period: &str,
+    roots: &[String],
+) -> Result<Vec<Expected>> {
+    let (cond, mut params) = expected_where(form, roots);
     let sql = select::<Expected>(&format!("WHERE {cond} ORDER BY o.unit_path, o.name"));
     let mut all: Vec<Value> =
         vec![form.code.clone().into(), period.into(), form.code.clone().into(), period.into()];
@@ -297,7 +301,7 @@ pub async fn approve_unit(
     if pending > 0 {
         return Err(ReturnRefusal::ApprovePending { count: pending }.into());
     }
-    let (cond, params) = expected_where(form, &unit.path);
+    let (cond, params) = expected_where(form, std::slice::from_ref(&unit.path));
     let mut all: Vec<Value> = vec![form.code.clone().into(), period.into()];
     all.extend(params);
     let missing = count(

@@ -184,12 +184,12 @@ async fn organisation_by_code(tx: &Tx, code: &str) -> Result<Option<(i64, String
         }))
 }
 
-/// Registers a carrier whose host lies under `unit_path`; partners may be anywhere. Returns its
+/// Registers a carrier whose host lies in the area of `roots`; partners may be anywhere. Returns its
 /// id. Nothing is stored when any organisation is unknown or the name is taken.
 pub async fn register(
     db: &Db,
     c: &rules::Carrier,
-    unit_path: &str,
+    roots: &[String],
     actor: Actor<'_>,
 ) -> Result<i64> {
     let tx = db.begin_write().await?;
@@ -197,7 +197,7 @@ pub async fn register(
     let (host, host_path) = organisation_by_code(&tx, code).await?.ok_or_else(|| {
         refused(CarrierRefusal::Unknown { field: "host_credit_code", credit_code: code.clone() })
     })?;
-    if !host_path.starts_with(unit_path) {
+    if !innocity_core::orgs::in_area(roots, &host_path) {
         return Err(refused(CarrierRefusal::HostOutOfScope { credit_code: code.clone() }));
     }
     let mut partners = Vec::new();
@@ -248,11 +248,11 @@ pub async fn register(
     Ok(id)
 }
 
-/// Which carriers a list shows.
-#[derive(Debug, Clone, Default)]
+/// Which carriers a list shows (by default: every one, city-wide).
+#[derive(Debug, Clone)]
 pub struct CarrierQuery {
-    /// Hosts under this unit path.
-    pub unit_path: String,
+    /// The area's subtrees (a unit's path, with a county's parks).
+    pub within: Vec<String>,
     pub kind: Option<String>,
     pub level: Option<String>,
     pub status: Option<String>,
@@ -260,10 +260,22 @@ pub struct CarrierQuery {
     pub text: Option<String>,
 }
 
+impl Default for CarrierQuery {
+    fn default() -> Self {
+        CarrierQuery {
+            within: crate::orgs::everywhere(),
+            kind: None,
+            level: None,
+            status: None,
+            text: None,
+        }
+    }
+}
+
 /// The carriers a query finds, by kind and name.
 pub async fn carriers(db: &Db, q: &CarrierQuery) -> Result<Vec<Carrier>> {
-    let mut sql = String::from("WHERE o.unit_path LIKE ?");
-    let mut values: Vec<sea_orm::Value> = vec![format!("{}%", q.unit_path).into()];
+    let (area, mut values) = crate::orgs::under_roots("o.unit_path", &q.within);
+    let mut sql = format!("WHERE {area}");
     for (column, value) in [("c.kind", &q.kind), ("c.level", &q.level), ("c.status", &q.status)] {
         if let Some(v) = value.as_ref().filter(|v| !v.is_empty()) {
             sql.push_str(&format!(" AND {column} = ?"));
@@ -339,12 +351,14 @@ pub struct Count {
     pub count: i64,
 }
 
-/// The counts a registry holds under a unit path: carriers recognised by the end of `year` and
-/// not removed.
-pub async fn counts(db: &Db, unit_path: &str, year: i32) -> Result<Vec<Count>> {
+/// The counts a registry holds in an area: carriers recognised by the end of `year` and not
+/// removed.
+pub async fn counts(db: &Db, roots: &[String], year: i32) -> Result<Vec<Count>> {
+    let (area, mut values) = crate::orgs::under_roots("o.unit_path", roots);
+    values.push(format!("{year}-12-31").into());
     db.read(
-        "SELECT c.kind, c.level, COUNT(*) FROM carriers c JOIN organisations o ON o.id = c.host_id WHERE o.unit_path LIKE ? AND c.status <> 'removed' AND c.recognised_on <= ? GROUP BY c.kind, c.level ORDER BY c.kind, c.level",
-        vec![format!("{unit_path}%").into(), format!("{year}-12-31").into()],
+        &format!("SELECT c.kind, c.level, COUNT(*) FROM carriers c JOIN organisations o ON o.id = c.host_id WHERE {area} AND c.status <> 'removed' AND c.recognised_on <= ? GROUP BY c.kind, c.level ORDER BY c.kind, c.level"),
+        values,
         |r| Ok(Count { kind: r.text(0)?, level: r.text(1)?, count: r.int(2)? }),
     )
     .await

@@ -113,8 +113,8 @@ impl FromRow for CertificateRow {
 /// Which certificates to list.
 #[derive(Debug, Clone, Default)]
 pub struct CertificateQuery<'a> {
-    /// Organisations under this unit path (all when empty).
-    pub unit_path: &'a str,
+    /// Organisations in these subtrees (an area's roots).
+    pub within: &'a [String],
     pub kind: Option<&'a str>,
     /// Only those valid on this day and expiring by the other (reminders).
     pub expiring: Option<(NaiveDate, NaiveDate)>,
@@ -122,8 +122,8 @@ pub struct CertificateQuery<'a> {
 
 /// Certificates in a scope, soonest expiry first.
 pub async fn certificates(db: &Db, q: &CertificateQuery<'_>) -> Result<Vec<CertificateRow>> {
-    let mut sql = String::from("WHERE o.unit_path LIKE ?");
-    let mut values: Vec<sea_orm::Value> = vec![format!("{}%", q.unit_path).into()];
+    let (area, mut values) = crate::orgs::under_roots("o.unit_path", q.within);
+    let mut sql = format!("WHERE {area}");
     if let Some(kind) = q.kind {
         sql.push_str(" AND q.code = ?");
         values.push(kind.into());
@@ -155,12 +155,12 @@ pub enum CertificateRefusal {
     OutOfScope { at: usize, credit_code: String },
 }
 
-/// Records certificates (all or none): each organisation found by its credit code within
-/// `unit_path`; returns how many.
+/// Records certificates (all or none): each organisation found by its credit code within the
+/// area of `roots`; returns how many.
 pub async fn record(
     db: &Db,
     certificates: &[Certificate],
-    unit_path: &str,
+    roots: &[String],
     actor: Actor<'_>,
 ) -> Result<usize> {
     let mut orgs: HashMap<String, (i64, String)> = HashMap::new();
@@ -176,7 +176,7 @@ pub async fn record(
         match orgs.get(&c.credit_code) {
             None => refusals
                 .push(CertificateRefusal::Unregistered { at, credit_code: c.credit_code.clone() }),
-            Some((_, path)) if !path.starts_with(unit_path) => refusals
+            Some((_, path)) if !innocity_core::orgs::in_area(roots, path) => refusals
                 .push(CertificateRefusal::OutOfScope { at, credit_code: c.credit_code.clone() }),
             Some(_) => {}
         }

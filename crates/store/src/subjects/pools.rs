@@ -102,13 +102,16 @@ fn refused(r: PoolRefusal) -> StoreError {
     StoreError::Pools(r)
 }
 
-/// A pool of a title and year under a unit path, by enterprise name.
-pub async fn pool(db: &Db, title: &str, year: i32, unit_path: &str) -> Result<Vec<PoolEntry>> {
+/// A pool of a title and year in an area (its subtrees' roots), by enterprise name.
+pub async fn pool(db: &Db, title: &str, year: i32, roots: &[String]) -> Result<Vec<PoolEntry>> {
+    let (area, area_values) = crate::orgs::under_roots("o.unit_path", roots);
+    let mut values: Vec<sea_orm::Value> = vec![title.into(), i64::from(year).into()];
+    values.extend(area_values);
     db.rows(
-        &select::<PoolEntry>(
-            "WHERE p.title = ? AND p.year = ? AND o.unit_path LIKE ? ORDER BY o.name, p.id",
-        ),
-        vec![title.into(), i64::from(year).into(), format!("{unit_path}%").into()],
+        &select::<PoolEntry>(&format!(
+            "WHERE p.title = ? AND p.year = ? AND {area} ORDER BY o.name, p.id"
+        )),
+        values,
     )
     .await
 }
@@ -127,14 +130,14 @@ pub async fn visits(db: &Db, entry_id: i64) -> Result<Vec<Visit>> {
     .await
 }
 
-/// Puts enterprises (under `unit_path`) into the pool of a title and year; those already in it
+/// Puts enterprises (in the area of `roots`) into the pool of a title and year; those already in it
 /// stay as they are. Returns how many were added.
 pub async fn add(
     db: &Db,
     title: &str,
     year: i32,
     organisations: &[i64],
-    unit_path: &str,
+    roots: &[String],
     actor: Actor<'_>,
 ) -> Result<usize> {
     let tx = db.begin_write().await?;
@@ -146,7 +149,7 @@ pub async fn add(
         let fits = row.is_some_and(|r| {
             let path: String = r.try_get_by_index(0).unwrap_or_default();
             let kind: String = r.try_get_by_index(1).unwrap_or_default();
-            kind == "enterprise" && path.starts_with(unit_path)
+            kind == "enterprise" && roots.iter().any(|root| path.starts_with(root.as_str()))
         });
         if !fits {
             return Err(refused(PoolRefusal::OutOfScope { organisation_id: org }));
@@ -304,14 +307,18 @@ pub struct PoolCounts {
     pub lapsed: i64,
 }
 
-/// The counts of a pool under a unit path.
-pub async fn counts(db: &Db, title: &str, year: i32, unit_path: &str) -> Result<PoolCounts> {
-    let entries = pool(db, title, year, unit_path).await?;
+/// The counts of a pool in an area (its subtrees' roots).
+pub async fn counts(db: &Db, title: &str, year: i32, roots: &[String]) -> Result<PoolCounts> {
+    let entries = pool(db, title, year, roots).await?;
     let today = db.clock.today().to_string();
+    let (area, area_values) = crate::orgs::under_roots("o.unit_path", roots);
+    let mut values: Vec<sea_orm::Value> = vec![title.into()];
+    values.extend(area_values);
+    values.extend([format!("{year}-01-01").into(), format!("{year}-12-31").into(), today.into()]);
     let lapsed = db
         .query_one(
-            "SELECT COUNT(*) FROM organisation_qualifications q JOIN organisations o ON o.id = q.organisation_id WHERE q.code = ? AND o.unit_path LIKE ? AND q.valid_until >= ? AND q.valid_until <= ? AND q.valid_until < ?",
-            vec![title.into(), format!("{unit_path}%").into(), format!("{year}-01-01").into(), format!("{year}-12-31").into(), today.into()],
+            &format!("SELECT COUNT(*) FROM organisation_qualifications q JOIN organisations o ON o.id = q.organisation_id WHERE q.code = ? AND {area} AND q.valid_until >= ? AND q.valid_until <= ? AND q.valid_until < ?"),
+            values,
         )
         .await?
         .map(|r| r.try_get_by_index::<i64>(0).unwrap_or(0))

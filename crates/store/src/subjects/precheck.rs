@@ -46,14 +46,15 @@ impl FromRow for Enterprise {
     }
 }
 
-/// Every enterprise under `unit_path` (all when empty) pre-checked on `today`, by name.
-pub async fn precheck_all(db: &Db, today: NaiveDate, unit_path: &str) -> Result<Vec<Precheck>> {
+/// Every enterprise in an area (its subtrees' roots) pre-checked on `today`, by name.
+pub async fn precheck_all(db: &Db, today: NaiveDate, roots: &[String]) -> Result<Vec<Precheck>> {
+    let (area, values) = crate::orgs::under_roots("unit_path", roots);
     let enterprises: Vec<Enterprise> = db
         .rows(
-            &select::<Enterprise>(
-                "WHERE kind = 'enterprise' AND unit_path LIKE ? ORDER BY name, id",
-            ),
-            vec![format!("{unit_path}%").into()],
+            &select::<Enterprise>(&format!(
+                "WHERE kind = 'enterprise' AND {area} ORDER BY name, id"
+            )),
+            values,
         )
         .await?;
     let years = accounting_years(today);

@@ -170,8 +170,8 @@ fn refused(r: TalentRefusal) -> StoreError {
     StoreError::Talent(r)
 }
 
-/// The organisation of a credit code under `unit_path`, or the refusal naming why not.
-async fn organisation_in(tx: &Tx, code: &str, unit_path: &str) -> Result<i64> {
+/// The organisation of a credit code in the area of `roots`, or the refusal naming why not.
+async fn organisation_in(tx: &Tx, code: &str, roots: &[String]) -> Result<i64> {
     let row = tx
         .query_one(
             "SELECT id, unit_path FROM organisations WHERE credit_code = ?",
@@ -183,16 +183,16 @@ async fn organisation_in(tx: &Tx, code: &str, unit_path: &str) -> Result<i64> {
     };
     let id: i64 = row.try_get_by_index(0).unwrap_or(0);
     let path: String = row.try_get_by_index(1).unwrap_or_default();
-    if !path.starts_with(unit_path) {
+    if !innocity_core::orgs::in_area(roots, &path) {
         return Err(refused(TalentRefusal::OutOfScope { credit_code: code.into() }));
     }
     Ok(id)
 }
 
-/// Records a person of an organisation under `unit_path`. Returns the id.
-pub async fn add_person(db: &Db, p: &Person, unit_path: &str, actor: Actor<'_>) -> Result<i64> {
+/// Records a person of an organisation in the area of `roots`. Returns the id.
+pub async fn add_person(db: &Db, p: &Person, roots: &[String], actor: Actor<'_>) -> Result<i64> {
     let tx = db.begin_write().await?;
-    let org = organisation_in(&tx, &p.organisation_credit_code, unit_path).await?;
+    let org = organisation_in(&tx, &p.organisation_credit_code, roots).await?;
     let expert = match &p.expert_code {
         None => None,
         Some(code) => {
@@ -241,19 +241,26 @@ pub async fn add_person(db: &Db, p: &Person, unit_path: &str, actor: Actor<'_>) 
     Ok(id)
 }
 
-/// Which people or teams a list shows.
-#[derive(Debug, Clone, Default)]
+/// Which people or teams a list shows (by default: everyone, city-wide).
+#[derive(Debug, Clone)]
 pub struct TalentQuery {
-    pub unit_path: String,
+    /// The area's subtrees (a unit's path, with a county's parks).
+    pub within: Vec<String>,
     pub programme: Option<String>,
     /// Part of the name, the organisation's name, the field or the placement.
     pub text: Option<String>,
 }
 
+impl Default for TalentQuery {
+    fn default() -> Self {
+        TalentQuery { within: crate::orgs::everywhere(), programme: None, text: None }
+    }
+}
+
 /// The people a query finds, by programme and name.
 pub async fn people(db: &Db, q: &TalentQuery) -> Result<Vec<TalentRow>> {
-    let mut sql = String::from("WHERE o.unit_path LIKE ?");
-    let mut values: Vec<sea_orm::Value> = vec![format!("{}%", q.unit_path).into()];
+    let (area, mut values) = crate::orgs::under_roots("o.unit_path", &q.within);
+    let mut sql = format!("WHERE {area}");
     if let Some(p) = q.programme.as_ref().filter(|p| !p.is_empty()) {
         sql.push_str(" AND p.programme = ?");
         values.push(p.clone().into());
@@ -273,17 +280,17 @@ pub async fn person(db: &Db, id: i64) -> Result<Option<TalentRow>> {
     db.row(&select::<TalentRow>("WHERE p.id = ?"), vec![id.into()]).await
 }
 
-/// Records a team of an organisation under `unit_path`; its leader and members must be people
-/// recorded in that area. Returns the id.
-pub async fn add_team(db: &Db, t: &Team, unit_path: &str, actor: Actor<'_>) -> Result<i64> {
+/// Records a team of an organisation in the area of `roots`; its leader and members must be
+/// people recorded in that area. Returns the id.
+pub async fn add_team(db: &Db, t: &Team, roots: &[String], actor: Actor<'_>) -> Result<i64> {
     let tx = db.begin_write().await?;
-    let org = organisation_in(&tx, &t.organisation_credit_code, unit_path).await?;
+    let org = organisation_in(&tx, &t.organisation_credit_code, roots).await?;
     let people = std::iter::once(("leader_id", t.leader_id))
         .chain(t.member_ids.iter().map(|m| ("member_ids", *m)));
     for (field, id) in people.clone() {
         let found: Option<TalentRow> =
             tx.row(&select::<TalentRow>("WHERE p.id = ?"), vec![id.into()]).await?;
-        if !found.is_some_and(|p| p.unit_path.starts_with(unit_path)) {
+        if !found.is_some_and(|p| innocity_core::orgs::in_area(roots, &p.unit_path)) {
             return Err(refused(TalentRefusal::UnknownPerson { field, id }));
         }
     }
@@ -329,13 +336,10 @@ pub async fn add_team(db: &Db, t: &Team, unit_path: &str, actor: Actor<'_>) -> R
     Ok(id)
 }
 
-/// The teams of organisations under a unit path, by name.
-pub async fn teams(db: &Db, unit_path: &str) -> Result<Vec<TeamRow>> {
-    db.rows(
-        &select::<TeamRow>("WHERE o.unit_path LIKE ? ORDER BY t.name, t.id"),
-        vec![format!("{unit_path}%").into()],
-    )
-    .await
+/// The teams of organisations in an area (its subtrees' roots), by name.
+pub async fn teams(db: &Db, roots: &[String]) -> Result<Vec<TeamRow>> {
+    let (area, values) = crate::orgs::under_roots("o.unit_path", roots);
+    db.rows(&select::<TeamRow>(&format!("WHERE {area} ORDER BY t.name, t.id")), values).await
 }
 
 pub async fn team(db: &Db, id: i64) -> Result<Option<TeamRow>> {
@@ -430,7 +434,7 @@ pub async fn reports(db: &Db, subject: Subject, id: i64) -> Result<Vec<Report>> 
     .await
 }
 
-/// People supported in `year` by programme, and the teams, under a unit path.
+/// People supported in `year` by programme, and the teams, in an area.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TalentCounts {
     /// (programme, people).
@@ -438,9 +442,9 @@ pub struct TalentCounts {
     pub teams: i64,
 }
 
-/// The counts of a year under a unit path (what the indicators read).
-pub async fn counts(db: &Db, unit_path: &str, year: i32) -> Result<TalentCounts> {
-    let q = TalentQuery { unit_path: unit_path.to_string(), ..TalentQuery::default() };
+/// The counts of a year in an area (its subtrees' roots).
+pub async fn counts(db: &Db, roots: &[String], year: i32) -> Result<TalentCounts> {
+    let q = TalentQuery { within: roots.to_vec(), ..TalentQuery::default() };
     let mut by_programme: Vec<(String, i64)> = Vec::new();
     for p in
         people(db, &q).await?.iter().filter(|p| supported_in(p.support_from, p.support_to, year))
@@ -450,7 +454,7 @@ pub async fn counts(db: &Db, unit_path: &str, year: i32) -> Result<TalentCounts>
             None => by_programme.push((p.programme.clone(), 1)),
         }
     }
-    let teams = teams(db, unit_path)
+    let teams = teams(db, roots)
         .await?
         .iter()
         .filter(|t| supported_in(t.support_from, t.support_to, year))

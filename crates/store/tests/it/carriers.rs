@@ -50,7 +50,7 @@ async fn a_carrier_is_registered_with_its_partners_and_every_refusal_stores_noth
     let t = demo_db(40).await;
     let all = orgs(&t.db).await;
     let host = &all[3];
-    let zone: String = host.path.split('/').take(3).collect::<Vec<_>>().join("/") + "/";
+    let zone = vec![host.path.split('/').take(3).collect::<Vec<_>>().join("/") + "/"];
     let mut c = incubator(&host.code, "兰州新区新材料科技企业孵化器");
     c.kind = "alliance".into();
     c.partners = vec![all[5].code.clone(), all[7].code.clone()];
@@ -65,20 +65,29 @@ async fn a_carrier_is_registered_with_its_partners_and_every_refusal_stores_noth
     assert_eq!(audits, 1, "audited");
 
     let before = (count(&t.db, "carriers").await, count(&t.db, "carrier_partners").await);
-    let unknown =
-        refusal(store::register(&t.db, &incubator("91620100MA71234560", "甲"), "", ACTOR).await);
+    let unknown = refusal(
+        store::register(
+            &t.db,
+            &incubator("91620100MA71234560", "甲"),
+            &innocity_store::orgs::everywhere(),
+            ACTOR,
+        )
+        .await,
+    );
     assert!(matches!(unknown, CarrierRefusal::Unknown { field: "host_credit_code", .. }));
-    let outside = all.iter().find(|o| !o.path.starts_with(&zone)).unwrap();
+    let outside = all.iter().find(|o| !innocity_core::orgs::in_area(&zone, &o.path)).unwrap();
     let r = store::register(&t.db, &incubator(&outside.code, "乙"), &zone, ACTOR).await;
     assert!(matches!(refusal(r), CarrierRefusal::HostOutOfScope { .. }));
     let mut bad_partner = incubator(&host.code, "丙");
     bad_partner.partners = vec![all[5].code.clone(), "91620100MA71234560".into()];
-    let r = refusal(store::register(&t.db, &bad_partner, "", ACTOR).await);
+    let r = refusal(
+        store::register(&t.db, &bad_partner, &innocity_store::orgs::everywhere(), ACTOR).await,
+    );
     assert_eq!(
         r,
         CarrierRefusal::Unknown { field: "partners", credit_code: "91620100MA71234560".into() }
     );
-    let r = refusal(store::register(&t.db, &c, "", ACTOR).await);
+    let r = refusal(store::register(&t.db, &c, &innocity_store::orgs::everywhere(), ACTOR).await);
     assert_eq!(r, CarrierRefusal::Taken { name: c.name.clone() });
     let after = (count(&t.db, "carriers").await, count(&t.db, "carrier_partners").await);
     assert_eq!(before, after, "nothing half-written");
@@ -93,25 +102,45 @@ async fn only_hosts_of_a_forms_kinds_must_file_it_and_a_removed_carrier_frees_it
     let expected = |list: Vec<innocity_store::stats::Expected>| {
         list.into_iter().map(|e| e.credit_code).collect::<Vec<_>>()
     };
-    let none = innocity_store::stats::expected(&t.db, &zt1, "2025", "").await.unwrap();
+    let none =
+        innocity_store::stats::expected(&t.db, &zt1, "2025", &innocity_store::orgs::everywhere())
+            .await
+            .unwrap();
     assert!(none.is_empty(), "no carriers, no reporters");
-    let id = store::register(&t.db, &incubator(&all[2].code, "孵化器甲"), "", ACTOR).await.unwrap();
+    let id = store::register(
+        &t.db,
+        &incubator(&all[2].code, "孵化器甲"),
+        &innocity_store::orgs::everywhere(),
+        ACTOR,
+    )
+    .await
+    .unwrap();
     let mut lab = incubator(&all[4].code, "重点实验室乙");
     lab.kind = "key_lab".into();
-    store::register(&t.db, &lab, "", ACTOR).await.unwrap();
-    let got = expected(innocity_store::stats::expected(&t.db, &zt1, "2025", "").await.unwrap());
+    store::register(&t.db, &lab, &innocity_store::orgs::everywhere(), ACTOR).await.unwrap();
+    let got = expected(
+        innocity_store::stats::expected(&t.db, &zt1, "2025", &innocity_store::orgs::everywhere())
+            .await
+            .unwrap(),
+    );
     assert_eq!(got, vec![all[2].code.clone()], "the key lab's host files ZT-2, not ZT-1");
     assert_eq!(innocity_store::stats::hosted_kinds(&t.db, 0).await.unwrap(), Vec::<String>::new());
 
     let tx = t.db.begin_write().await.unwrap();
     tx.exec("UPDATE carriers SET status = 'removed' WHERE id = ?", vec![id.into()]).await.unwrap();
     tx.commit().await.unwrap();
-    let got = innocity_store::stats::expected(&t.db, &zt1, "2025", "").await.unwrap();
+    let got =
+        innocity_store::stats::expected(&t.db, &zt1, "2025", &innocity_store::orgs::everywhere())
+            .await
+            .unwrap();
     assert!(got.is_empty(), "a removed incubator's host no longer files");
-    let counts = store::counts(&t.db, "", 2025).await.unwrap();
+    let counts = store::counts(&t.db, &innocity_store::orgs::everywhere(), 2025).await.unwrap();
     assert_eq!(counts.len(), 1);
     assert_eq!((counts[0].kind.as_str(), counts[0].count), ("key_lab", 1));
-    assert!(store::counts(&t.db, "", 2019).await.unwrap().is_empty(), "recognised in 2020");
+    assert!(
+        store::counts(&t.db, &innocity_store::orgs::everywhere(), 2019).await.unwrap().is_empty(),
+        "recognised in 2020"
+    );
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ async fn importing_again_updates_and_every_write_is_logged_in_order() {
     let q = innocity_store::orgs::OrgQuery {
         text: String::new(),
         kind: None,
-        unit_path: None,
+        within: Vec::new(),
         page: 1,
         per_page: 10,
     };

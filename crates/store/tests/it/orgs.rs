@@ -24,7 +24,7 @@ async fn migrations_are_idempotent_and_foreign_keys_hold() {
 async fn demo_seed_scopes_and_search() {
     let t = testing::fresh().await.unwrap();
     let s = demo::seed(&t.db, 120, None).await.unwrap();
-    assert_eq!(s.units, 26);
+    assert_eq!(s.units, 39, "province, 2 cities, 4 zones, 19 parks, 13 counties");
     assert!(s.accounts.iter().any(|a| a.0 == "zone"));
     let units = orgs::units(&t.db).await.unwrap();
     let gx = units.iter().find(|u| u.code == "LZGX").unwrap();
@@ -34,7 +34,7 @@ async fn demo_seed_scopes_and_search() {
     assert_eq!(all.total, 120);
     let zone = orgs::list(
         &t.db,
-        &Scope::Subtree(gx.path.clone()),
+        &Scope::Subtrees(vec![gx.path.clone()]),
         &OrgQuery { per_page: 200, ..Default::default() },
     )
     .await
@@ -76,7 +76,11 @@ async fn per_area_counts_stay_exact_through_creates_moves_and_filters() {
             let fast = orgs::list(
                 &db,
                 &scope,
-                &OrgQuery { unit_path: unit_path.clone(), per_page: 5, ..Default::default() },
+                &OrgQuery {
+                    within: unit_path.clone().into_iter().collect(),
+                    per_page: 5,
+                    ..Default::default()
+                },
             )
             .await
             .unwrap()
@@ -88,7 +92,7 @@ async fn per_area_counts_stay_exact_through_creates_moves_and_filters() {
                     &db,
                     &scope,
                     &OrgQuery {
-                        unit_path: unit_path.clone(),
+                        within: unit_path.clone().into_iter().collect(),
                         kind: Some(k.code().into()),
                         per_page: 5,
                         ..Default::default()
@@ -103,7 +107,7 @@ async fn per_area_counts_stay_exact_through_creates_moves_and_filters() {
         }
     };
     let gx = unit("LZGX");
-    let before = exact(Scope::Subtree(gx.path.clone()), None).await;
+    let before = exact(Scope::Subtrees(vec![gx.path.clone()]), None).await;
     let actor = orgs::Actor { user_id: 1, username: "t", request_id: "r" };
     let input = OrgInput {
         credit_code: "91350100M000100Y43".into(),
@@ -114,17 +118,17 @@ async fn per_area_counts_stay_exact_through_creates_moves_and_filters() {
     };
     let created =
         orgs::create(&t.db, &input.parse().unwrap(), &unit("LZGX-YT"), actor, "").await.unwrap();
-    assert_eq!(exact(Scope::Subtree(gx.path.clone()), None).await, before + 1);
+    assert_eq!(exact(Scope::Subtrees(vec![gx.path.clone()]), None).await, before + 1);
     // Moving it to 白银 moves the count.
     let moved = OrgInput { org_unit_id: unit("BYGX-YD").id.to_string(), ..input.clone() };
     orgs::update(&t.db, &created, &moved.parse().unwrap(), &unit("BYGX-YD"), actor, "")
         .await
         .unwrap();
-    assert_eq!(exact(Scope::Subtree(gx.path.clone()), None).await, before);
+    assert_eq!(exact(Scope::Subtrees(vec![gx.path.clone()]), None).await, before);
     assert_eq!(exact(Scope::All, None).await, 61);
     assert_eq!(
         exact(Scope::All, Some(unit("BYGX").path.clone())).await,
-        exact(Scope::Subtree(unit("BYGX").path.clone()), None).await
+        exact(Scope::Subtrees(vec![unit("BYGX").path.clone()]), None).await
     );
     // A page past the end still reports the total.
     let far =

@@ -36,7 +36,14 @@ async fn certificates_count_at_each_years_end_by_unit_and_not_before_the_registe
         cert(1, "2024-10-15", "2027-10-14"),
         cert(2, "2022-12-01", "2025-11-30"),
     ];
-    innocity_store::subjects::certificates::record(&t.db, &certificates, "", ACTOR).await.unwrap();
+    innocity_store::subjects::certificates::record(
+        &t.db,
+        &certificates,
+        &innocity_store::orgs::everywhere(),
+        ACTOR,
+    )
+    .await
+    .unwrap();
     let n = |v: Option<Vec<String>>| v.map(|p| p.len());
     assert_eq!(n(counted(&t.db, "high_tech", 2021).await.unwrap()), None, "before the first");
     assert_eq!(n(counted(&t.db, "high_tech", 2022).await.unwrap()), Some(1));
@@ -55,7 +62,14 @@ async fn certificates_count_at_each_years_end_by_unit_and_not_before_the_registe
         number: "2024620100000001".into(),
         ..cert(3, "2024-05-20", "2025-12-31")
     };
-    innocity_store::subjects::certificates::record(&t.db, &[sme], "", ACTOR).await.unwrap();
+    innocity_store::subjects::certificates::record(
+        &t.db,
+        &[sme],
+        &innocity_store::orgs::everywhere(),
+        ACTOR,
+    )
+    .await
+    .unwrap();
     assert_eq!(n(counted(&t.db, "tech_sme_new", 2024).await.unwrap()), Some(1));
     assert_eq!(n(counted(&t.db, "tech_sme_new", 2025).await.unwrap()), Some(0));
     assert_eq!(n(counted(&t.db, "high_tech_new", 2024).await.unwrap()), Some(1));

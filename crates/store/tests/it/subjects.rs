@@ -71,7 +71,8 @@ async fn every_enterprise_is_prechecked_and_an_evaluation_is_saved_with_its_audi
     let t = demo_db(60).await;
     demo::seed_stats(&t.db, None).await.unwrap();
     let day = t.db.clock.today();
-    let all = subjects::precheck_all(&t.db, day, "").await.unwrap();
+    let all =
+        subjects::precheck_all(&t.db, day, &innocity_store::orgs::everywhere()).await.unwrap();
     let enterprises = t
         .db
         .read("SELECT COUNT(*) FROM organisations WHERE kind = 'enterprise'", vec![], |r| r.int(0))
@@ -89,7 +90,7 @@ async fn every_enterprise_is_prechecked_and_an_evaluation_is_saved_with_its_audi
     assert!(all.iter().any(|p| p.verdict == Verdict::Fail));
     assert!(all.iter().any(|p| p.verdict == Verdict::Undecided));
     let zone = &all[0].unit_path;
-    let scoped = subjects::precheck_all(&t.db, day, zone).await.unwrap();
+    let scoped = subjects::precheck_all(&t.db, day, std::slice::from_ref(zone)).await.unwrap();
     assert!(!scoped.is_empty() && scoped.iter().all(|p| p.unit_path.starts_with(zone.as_str())));
 
     let inputs = r#"{"id":"x","employees":10,"sales":4500.25}"#;
@@ -125,7 +126,9 @@ async fn the_demo_has_certificates_and_a_spread_of_prechecks() {
     let made = demo::subjects::seed_subjects(&t.db).await.unwrap();
     assert!(made.certificates > 20 && made.evaluations > 20 && made.pool_entries > 4, "{made:?}");
     let today = t.db.clock.today();
+    let everywhere = innocity_store::orgs::everywhere();
     let q = subjects::certificates::CertificateQuery {
+        within: &everywhere,
         expiring: Some((today, today + chrono::Duration::days(90))),
         ..Default::default()
     };
@@ -134,7 +137,8 @@ async fn the_demo_has_certificates_and_a_spread_of_prechecks() {
         !soon.is_empty() && soon.iter().all(|c| c.kind == "high_tech"),
         "some 高企 run out soon"
     );
-    let all = subjects::precheck_all(&t.db, today, "").await.unwrap();
+    let all =
+        subjects::precheck_all(&t.db, today, &innocity_store::orgs::everywhere()).await.unwrap();
     let count = |v: Verdict| all.iter().filter(|p| p.verdict == v).count();
     assert!(count(Verdict::Pass) > 0 && count(Verdict::Fail) > 0 && count(Verdict::Undecided) > 0);
     assert!(all.iter().any(|p| p.certified));
@@ -171,19 +175,34 @@ async fn a_pool_keeps_officers_within_their_load_and_counts_its_year() {
     let other = t.db.read("SELECT id FROM organisations WHERE kind = 'enterprise' AND unit_path NOT LIKE ? LIMIT 1", vec![format!("{zone_path}%").into()], |r| r.int(0)).await.unwrap()[0];
     let mut with_other = orgs.clone();
     with_other.push(other);
-    let r = pools::add(&t.db, "high_tech", 2026, &with_other, &zone_path, ACTOR).await;
+    let r =
+        pools::add(&t.db, "high_tech", 2026, &with_other, std::slice::from_ref(&zone_path), ACTOR)
+            .await;
     assert!(
         matches!(r, Err(innocity_store::StoreError::Pools(PoolRefusal::OutOfScope { .. }))),
         "{r:?}"
     );
-    assert!(pools::pool(&t.db, "high_tech", 2026, "").await.unwrap().is_empty());
-    assert_eq!(pools::add(&t.db, "high_tech", 2026, &orgs, &zone_path, ACTOR).await.unwrap(), 7);
+    assert!(
+        pools::pool(&t.db, "high_tech", 2026, &innocity_store::orgs::everywhere())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
-        pools::add(&t.db, "high_tech", 2026, &orgs[..2], &zone_path, ACTOR).await.unwrap(),
+        pools::add(&t.db, "high_tech", 2026, &orgs, std::slice::from_ref(&zone_path), ACTOR)
+            .await
+            .unwrap(),
+        7
+    );
+    assert_eq!(
+        pools::add(&t.db, "high_tech", 2026, &orgs[..2], std::slice::from_ref(&zone_path), ACTOR)
+            .await
+            .unwrap(),
         0,
         "already in"
     );
-    let entries = pools::pool(&t.db, "high_tech", 2026, &zone_path).await.unwrap();
+    let entries =
+        pools::pool(&t.db, "high_tech", 2026, std::slice::from_ref(&zone_path)).await.unwrap();
     let officer =
         t.db.read("SELECT id FROM users WHERE username = 'zone'", vec![], |r| r.int(0))
             .await
@@ -213,7 +232,8 @@ async fn a_pool_keeps_officers_within_their_load_and_counts_its_year() {
     assert!(pools::visit(&t.db, entries[0].id, today, "  ", ACTOR).await.is_err());
     pools::decide(&t.db, entries[1].id, "recognised", "2026 年第一批认定", ACTOR).await.unwrap();
     assert!(pools::decide(&t.db, entries[1].id, "maybe", "", ACTOR).await.is_err());
-    let counts = pools::counts(&t.db, "high_tech", 2026, &zone_path).await.unwrap();
+    let counts =
+        pools::counts(&t.db, "high_tech", 2026, std::slice::from_ref(&zone_path)).await.unwrap();
     assert_eq!((counts.candidates, counts.recognised), (6, 1));
     let first = pools::entry(&t.db, entries[0].id).await.unwrap().unwrap();
     assert_eq!((first.visits, first.officer_id), (1, Some(officer)));
@@ -225,8 +245,11 @@ async fn two_entries_given_to_an_officer_at_once_keep_the_load_and_only_officers
     use subjects::pools::{self, PoolRefusal};
     let t = demo_db(120).await;
     let (zone_path, orgs) = zone_enterprises(&t, 6).await;
-    pools::add(&t.db, "high_tech", 2026, &orgs, &zone_path, ACTOR).await.unwrap();
-    let entries = pools::pool(&t.db, "high_tech", 2026, &zone_path).await.unwrap();
+    pools::add(&t.db, "high_tech", 2026, &orgs, std::slice::from_ref(&zone_path), ACTOR)
+        .await
+        .unwrap();
+    let entries =
+        pools::pool(&t.db, "high_tech", 2026, std::slice::from_ref(&zone_path)).await.unwrap();
     let user = |name: &'static str| {
         let db = t.db.clone();
         async move {
@@ -250,7 +273,7 @@ async fn two_entries_given_to_an_officer_at_once_keep_the_load_and_only_officers
         r,
         Err(innocity_store::StoreError::Pools(PoolRefusal::OverLoad { load: 5, .. }))
     )));
-    let load = pools::pool(&t.db, "high_tech", 2026, &zone_path)
+    let load = pools::pool(&t.db, "high_tech", 2026, std::slice::from_ref(&zone_path))
         .await
         .unwrap()
         .iter()

@@ -53,19 +53,32 @@ async fn people_and_teams_stay_in_the_callers_area_and_reports_come_once_a_year(
     let outside = orgs.iter().find(|o| !o.1.starts_with(&zone)).unwrap().0.clone();
     let mut ids = Vec::new();
     for name in ["王建国", "李晓燕", "张海涛"] {
-        ids.push(store::add_person(&t.db, &person(&code, name), &zone, ACTOR).await.unwrap());
+        ids.push(
+            store::add_person(&t.db, &person(&code, name), std::slice::from_ref(&zone), ACTOR)
+                .await
+                .unwrap(),
+        );
     }
-    let r = store::add_person(&t.db, &person(&code, "王建国"), &zone, ACTOR).await;
+    let r = store::add_person(&t.db, &person(&code, "王建国"), std::slice::from_ref(&zone), ACTOR)
+        .await;
     assert_eq!(refusal(r), TalentRefusal::Taken { name: "王建国".into() });
-    let r = store::add_person(&t.db, &person(&outside, "赵敏"), &zone, ACTOR).await;
+    let r = store::add_person(&t.db, &person(&outside, "赵敏"), std::slice::from_ref(&zone), ACTOR)
+        .await;
     assert!(matches!(refusal(r), TalentRefusal::OutOfScope { .. }));
     let mut expert = person(&code, "周振华");
     expert.expert_code = Some("E-NOPE".into());
-    let r = store::add_person(&t.db, &expert, &zone, ACTOR).await;
+    let r = store::add_person(&t.db, &expert, std::slice::from_ref(&zone), ACTOR).await;
     assert_eq!(refusal(r), TalentRefusal::UnknownExpert { code: "E-NOPE".into() });
     assert_eq!(count(&t.db, "talents").await, 3, "refusals store nothing");
 
-    let other = store::add_person(&t.db, &person(&outside, "赵敏"), "", ACTOR).await.unwrap();
+    let other = store::add_person(
+        &t.db,
+        &person(&outside, "赵敏"),
+        &innocity_store::orgs::everywhere(),
+        ACTOR,
+    )
+    .await
+    .unwrap();
     let team = |members: Vec<i64>| Team {
         name: "稀土永磁功能材料创新团队".into(),
         organisation_credit_code: code.clone(),
@@ -76,10 +89,14 @@ async fn people_and_teams_stay_in_the_callers_area_and_reports_come_once_a_year(
         support_to: d("2026-12-31"),
         cycle_years: 3,
     };
-    let r = store::add_team(&t.db, &team(vec![ids[1], other]), &zone, ACTOR).await;
+    let r = store::add_team(&t.db, &team(vec![ids[1], other]), std::slice::from_ref(&zone), ACTOR)
+        .await;
     assert_eq!(refusal(r), TalentRefusal::UnknownPerson { field: "member_ids", id: other });
     assert_eq!((count(&t.db, "teams").await, count(&t.db, "team_members").await), (0, 0));
-    let id = store::add_team(&t.db, &team(vec![ids[1], ids[2]]), &zone, ACTOR).await.unwrap();
+    let id =
+        store::add_team(&t.db, &team(vec![ids[1], ids[2]]), std::slice::from_ref(&zone), ACTOR)
+            .await
+            .unwrap();
     let made = store::team(&t.db, id).await.unwrap().unwrap();
     let people = store::members(&t.db, &made).await.unwrap();
     assert_eq!((made.members, people[0].id), (3, ids[0]), "the leader first");
@@ -96,7 +113,7 @@ async fn people_and_teams_stay_in_the_callers_area_and_reports_come_once_a_year(
     assert_eq!(refusal(file(2025, "再报一次").await), TalentRefusal::ReportFiled { year: 2025 });
     assert_eq!(store::reports(&t.db, Subject::Team, id).await.unwrap().len(), 1);
 
-    let counts = store::counts(&t.db, &zone, 2025).await.unwrap();
+    let counts = store::counts(&t.db, std::slice::from_ref(&zone), 2025).await.unwrap();
     assert_eq!((counts.by_programme, counts.teams), (vec![("talent_pool".to_string(), 3)], 1));
-    assert_eq!(store::counts(&t.db, &zone, 2023).await.unwrap().teams, 0);
+    assert_eq!(store::counts(&t.db, std::slice::from_ref(&zone), 2023).await.unwrap().teams, 0);
 }

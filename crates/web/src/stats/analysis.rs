@@ -211,9 +211,9 @@ async fn outliers(
     unit: &OrgUnit,
     all_units: &[OrgUnit],
 ) -> AppResult<Vec<OutlierRow>> {
+    let area = innocity_store::orgs::area_roots(all_units, unit);
     let values =
-        store::element_values(&state.db, &form.code, &p.to_string(), element, "", &unit.path)
-            .await?;
+        store::element_values(&state.db, &form.code, &p.to_string(), element, "", &area).await?;
     let mut outliers = Vec::new();
     let all: Vec<&store::OrgValue> = values.iter().collect();
     push_outliers(ctx.lang, all_units, &all, None, &mut outliers);

@@ -182,7 +182,8 @@ pub async fn area(
     let period = parse_period(ctx, &form, &period)?.to_string();
     let (unit, units) = area_unit(&state, ctx, &a.principal, q.unit.as_deref()).await?;
     let all_units = state.units().await?;
-    let expected = store::expected(&state.db, &form, &period, &unit.path).await?;
+    let area = innocity_store::orgs::area_roots(&state.units().await?, &unit);
+    let expected = store::expected(&state.db, &form, &period, &area).await?;
     let approvals = store::approvals(&state.db, &form.code, &period).await?;
     let (children, totals) = unit_rows(lang, &all_units, &unit, &expected, &approvals);
     if q.format.as_deref() == Some("xlsx") {
@@ -309,7 +310,8 @@ pub async fn remind(
     if f.message.chars().count() > 500 {
         return Err(bad_field(ctx, "message", "err.too_long", vec!["500".into()]));
     }
-    let expected = store::expected(&state.db, &form, &period, &unit.path).await?;
+    let area = innocity_store::orgs::area_roots(&state.units().await?, &unit);
+    let expected = store::expected(&state.db, &form, &period, &area).await?;
     let late: Vec<i64> = expected
         .iter()
         .filter(|e| matches!(e.status, Status::NotStarted | Status::Draft | Status::Returned))

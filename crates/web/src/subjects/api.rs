@@ -195,24 +195,22 @@ pub fn invalid(ctx: &crate::auth::Ctx, fields: Vec<(String, String)>) -> AppErro
     ctx.err(e)
 }
 
-/// The unit path a caller may look at: the unit asked for when in scope, else the scope's root.
+/// The subtrees a caller may look at: the area of the unit asked for when in scope (a county's
+/// with its parks), else the scope's own.
 pub async fn reach(
     state: &AppState,
     ctx: &crate::auth::Ctx,
     scope: &Scope,
     unit: Option<&str>,
-) -> AppResult<String> {
-    let units = state.units_in_scope(scope).await?;
+) -> AppResult<Vec<String>> {
     match unit.filter(|u| !u.is_empty()) {
-        Some(code) => units
-            .iter()
-            .find(|u| u.code == code)
-            .map(|u| u.path.clone())
-            .ok_or_else(|| ctx.err(AppError::forbidden())),
-        None => Ok(match scope {
-            Scope::Subtree(root) => root.clone(),
-            _ => String::new(),
-        }),
+        Some(code) => {
+            let units = state.units_in_scope(scope).await?;
+            let unit = units.iter().find(|u| u.code == code);
+            let unit = unit.ok_or_else(|| ctx.err(AppError::forbidden()))?;
+            Ok(innocity_store::orgs::area_roots(&state.units().await?, unit))
+        }
+        None => Ok(scope.roots()),
     }
 }
 

@@ -33,9 +33,9 @@ pub struct CarriersQuery {
 }
 
 impl CarriersQuery {
-    pub fn store(&self, unit_path: String) -> CarrierQuery {
+    pub fn store(&self, within: Vec<String>) -> CarrierQuery {
         CarrierQuery {
-            unit_path,
+            within,
             kind: self.kind.clone(),
             level: self.level.clone(),
             status: self.status.clone(),
@@ -98,7 +98,7 @@ pub async fn own_carrier(
     let path = reach(state, ctx, scope, None).await?;
     store::carrier(&state.db, id)
         .await?
-        .filter(|c| c.unit_path.starts_with(&path))
+        .filter(|c| innocity_core::orgs::in_area(&path, &c.unit_path))
         .ok_or_else(|| ctx.err(AppError::not_found()))
 }
 

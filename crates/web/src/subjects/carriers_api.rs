@@ -209,7 +209,7 @@ pub struct DirectoryQuery {
 /// The carriers the public sees: every one not removed.
 async fn directory(state: &AppState, q: &DirectoryQuery) -> AppResult<Vec<Carrier>> {
     let query = CarrierQuery {
-        unit_path: String::new(),
+        within: innocity_store::orgs::everywhere(),
         kind: q.kind.clone(),
         level: q.level.clone(),
         status: None,
@@ -277,7 +277,10 @@ pub async fn directory_page(
 ) -> AppResult<Response> {
     let lang = ctx.lang;
     let year = chrono::Datelike::year(&ctx.today());
-    let counts = count_lines(lang, &store::counts(&state.db, "", year).await?);
+    let counts = count_lines(
+        lang,
+        &store::counts(&state.db, &innocity_store::orgs::everywhere(), year).await?,
+    );
     let lines = directory(&state, &q).await?.iter().map(|c| line(lang, c)).collect();
     Ok(render(&DirectoryPage {
         s: ctx.shell(),

@@ -57,7 +57,7 @@ async fn listed(
     let expiring = (q.expiring.as_deref() == Some("1"))
         .then(|| (today, today + chrono::Duration::days(REMIND_DAYS)));
     let query = CertificateQuery {
-        unit_path: &path,
+        within: &path,
         kind: q.kind.as_deref().filter(|k| !k.is_empty()),
         expiring,
     };

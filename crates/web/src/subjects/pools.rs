@@ -64,7 +64,7 @@ async fn own_entry(state: &AppState, a: &Auth<ManageSubjects>, id: &str) -> AppR
     let path = reach(state, ctx, &a.principal.scope, None).await?;
     store::entry(&state.db, id)
         .await?
-        .filter(|e| e.unit_path.starts_with(&path))
+        .filter(|e| innocity_core::orgs::in_area(&path, &e.unit_path))
         .ok_or_else(|| ctx.err(AppError::not_found()))
 }
 
@@ -257,8 +257,12 @@ async fn entry_page(
         .into_iter()
         .map(|v| VisitLine { on: v.visited_on.to_string(), officer: v.officer, note: v.note })
         .collect();
-    let prechecks =
-        innocity_store::subjects::precheck_all(&state.db, ctx.today(), &e.unit_path).await?;
+    let prechecks = innocity_store::subjects::precheck_all(
+        &state.db,
+        ctx.today(),
+        std::slice::from_ref(&e.unit_path),
+    )
+    .await?;
     let gaps = prechecks
         .iter()
         .find(|p| p.organisation_id == e.organisation_id)

@@ -88,7 +88,7 @@ pub async fn own_person(
     let path = reach(state, ctx, scope, None).await?;
     store::person(&state.db, id)
         .await?
-        .filter(|p| p.unit_path.starts_with(&path))
+        .filter(|p| innocity_core::orgs::in_area(&path, &p.unit_path))
         .ok_or_else(|| ctx.err(AppError::not_found()))
 }
 
@@ -153,7 +153,7 @@ async fn page_with(
     let year = chrono::Datelike::year(&today);
     let path = reach(state, ctx, &a.principal.scope, q.unit.as_deref()).await?;
     let query =
-        TalentQuery { unit_path: path.clone(), programme: q.programme.clone(), text: q.q.clone() };
+        TalentQuery { within: path.clone(), programme: q.programme.clone(), text: q.q.clone() };
     let mut lines = Vec::new();
     for p in store::people(&state.db, &query).await? {
         let filed = filed_years(state, Subject::Talent, p.id).await?;

@@ -80,7 +80,7 @@ pub async fn api_people(
     let today = ctx.today();
     let path = reach(&state, ctx, &a.principal.scope, q.unit.as_deref()).await?;
     let counts = store::counts(&state.db, &path, chrono::Datelike::year(&today)).await?;
-    let query = TalentQuery { unit_path: path, programme: q.programme, text: q.q };
+    let query = TalentQuery { within: path, programme: q.programme, text: q.q };
     let people =
         store::people(&state.db, &query).await?.into_iter().map(|p| api_person(p, today)).collect();
     Ok(Json(ApiPeople {

@@ -22,7 +22,7 @@ pub async fn own_team(state: &AppState, ctx: &Ctx, scope: &Scope, id: &str) -> A
     let path = reach(state, ctx, scope, None).await?;
     store::team(&state.db, id)
         .await?
-        .filter(|t| t.unit_path.starts_with(&path))
+        .filter(|t| innocity_core::orgs::in_area(&path, &t.unit_path))
         .ok_or_else(|| ctx.err(AppError::not_found()))
 }
 
@@ -92,15 +92,14 @@ async fn page_with(
         })
         .collect();
     let chosen: Vec<&str> = input.member_ids.split(',').collect();
-    let people =
-        store::people(&state.db, &TalentQuery { unit_path: path, ..TalentQuery::default() })
-            .await?
-            .into_iter()
-            .map(|p: TalentRow| {
-                let selected = chosen.contains(&p.id.to_string().as_str());
-                Choice::new(p.id, format!("{}（{}）", p.name, p.organisation), selected)
-            })
-            .collect();
+    let people = store::people(&state.db, &TalentQuery { within: path, ..TalentQuery::default() })
+        .await?
+        .into_iter()
+        .map(|p: TalentRow| {
+            let selected = chosen.contains(&p.id.to_string().as_str());
+            Choice::new(p.id, format!("{}（{}）", p.name, p.organisation), selected)
+        })
+        .collect();
     Ok(TeamsPage { s: ctx.shell(), lines, people, input, errors })
 }
 

@@ -209,3 +209,112 @@ async fn bureau_staff_add_a_park_and_zone_admins_cannot() {
         .any(|e| e.after.contains("LZXQ-SW"))
     );
 }
+
+/// A county admin (榆中县) reaches the organisations of the county's two parks, which lie in
+/// 兰州高新区, and no other park of that zone.
+#[tokio::test]
+async fn a_county_admin_reaches_the_parks_that_lie_in_the_county_across_the_zone() {
+    let t = app().await;
+    let county = t.login("county").await;
+    let in_park = |code: &'static str| {
+        let db = t.db.clone();
+        async move {
+            db.read(
+                "SELECT o.id FROM organisations o JOIN org_units u ON u.id = o.org_unit_id WHERE u.code = ? ORDER BY o.id LIMIT 1",
+                vec![code.into()],
+                |r| r.int(0),
+            )
+            .await
+            .unwrap()
+            .first()
+            .copied()
+        }
+    };
+    let yuzhong = in_park("LZGX-YZ").await.expect("an organisation in 榆中园区");
+    let heping = in_park("LZGX-HP").await.expect("an organisation in 和平园区");
+    let yantan = in_park("LZGX-YT").await.expect("an organisation in 雁滩园区");
+    for (id, status) in
+        [(yuzhong, StatusCode::OK), (heping, StatusCode::OK), (yantan, StatusCode::FORBIDDEN)]
+    {
+        assert_eq!(t.get(&county, &format!("/orgs/{id}")).await.status, status, "{id}");
+    }
+    // Its list holds exactly the two parks' organisations (and the zone admin's holds more).
+    let two_parks: i64 = t
+        .db
+        .read(
+            "SELECT COUNT(*) FROM organisations o JOIN org_units u ON u.id = o.org_unit_id WHERE u.code IN ('LZGX-YZ', 'LZGX-HP')",
+            vec![],
+            |r| r.int(0),
+        )
+        .await
+        .unwrap()[0];
+    let listed = t.get(&county, "/api/v1/organisations?per_page=1").await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let total = serde_json::from_str::<serde_json::Value>(&listed.body).unwrap()["total"].clone();
+    assert_eq!(total, serde_json::json!(two_parks), "{}", listed.body);
+    let units = t.get(&county, "/units").await.body;
+    assert!(units.contains("榆中县") && units.contains("榆中园区") && units.contains("和平园区"));
+    assert!(!units.contains("雁滩园区"), "another park of the zone");
+}
+
+/// Bureau staff add a county beside the zones and a park of a zone that lies in it; a county
+/// for a unit that is no park is refused with the field named, and nothing is stored.
+#[tokio::test]
+async fn counties_are_added_beside_zones_and_parks_placed_in_them() {
+    let t = app().await;
+    let s = t.login("bureau").await;
+    let lanzhou = t.unit_id("620100").await.to_string();
+    let r = t
+        .post_form(
+            &s,
+            "/units",
+            &[
+                ("parent_id", &lanzhou),
+                ("level", "county"),
+                ("code", "620199"),
+                ("name_zh", "示范县"),
+                ("name_en", "Model County"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let new_county = t.unit_id("620199").await.to_string();
+    let xq = t.unit_id("LZXQ").await.to_string();
+    // A county for a zone (under a city) is refused, by field; nothing is stored.
+    let r = t
+        .post_form(
+            &s,
+            "/units",
+            &[
+                ("parent_id", &lanzhou),
+                ("county_id", &new_county),
+                ("code", "LZ-NEW"),
+                ("name_zh", "新区"),
+                ("name_en", "New zone"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("err-county_id") && r.body.contains("只有园区可以归属县（区）"));
+    let r = t
+        .post_form(
+            &s,
+            "/units",
+            &[
+                ("parent_id", &xq),
+                ("county_id", &new_county),
+                ("code", "LZXQ-SF"),
+                ("name_zh", "示范园区"),
+                ("name_en", "Model Park"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let units = innocity_store::orgs::units(&t.db).await.unwrap();
+    assert!(!units.iter().any(|u| u.code == "LZ-NEW"));
+    let county_unit = units.iter().find(|u| u.code == "620199").unwrap();
+    let park = units.iter().find(|u| u.code == "LZXQ-SF").unwrap();
+    assert_eq!((county_unit.level.as_str(), park.level.as_str()), ("county", "park"));
+    assert_eq!(park.county_id, Some(county_unit.id));
+    assert!(park.path.starts_with(&units.iter().find(|u| u.code == "LZXQ").unwrap().path));
+}

@@ -23,10 +23,14 @@ async fn a_zone_works_its_pool_and_an_officer_is_kept_within_five() {
     form.extend(ids.iter().map(|i| ("organisation_ids", i.as_str())));
     let r = t.post_form(&s, "/subjects/pools", &form).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let entries =
-        innocity_store::subjects::pools::pool(&t.db, "high_tech", year.parse().unwrap(), "")
-            .await
-            .unwrap();
+    let entries = innocity_store::subjects::pools::pool(
+        &t.db,
+        "high_tech",
+        year.parse().unwrap(),
+        &innocity_store::orgs::everywhere(),
+    )
+    .await
+    .unwrap();
     assert_eq!(entries.len(), 6);
     let zone =
         t.db.read("SELECT id FROM users WHERE username = 'zone'", vec![], |r| r.int(0))

@@ -162,10 +162,7 @@ pub(super) fn reach_filter(reach: &Reach<'_>) -> (String, Vec<sea_orm::Value>) {
     match reach {
         Reach::Leader(u) => ("a.leader_user_id = ?".into(), vec![(*u).into()]),
         Reach::Organisation(o) => ("a.organisation_id = ?".into(), vec![(*o).into()]),
-        Reach::Subtree(p) => {
-            let (lo, hi) = crate::orgs::subtree_bounds(p);
-            ("a.unit_path >= ? AND a.unit_path < ?".into(), vec![lo.into(), hi.into()])
-        }
+        Reach::Area(roots) => crate::orgs::under_roots("a.unit_path", roots),
         Reach::All => ("1 = 1".into(), vec![]),
     }
 }

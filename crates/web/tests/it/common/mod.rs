@@ -230,7 +230,7 @@ impl TestApp {
         let z = units.iter().find(|u| u.code == zone_code).unwrap();
         let page = innocity_store::orgs::list(
             &self.db,
-            &innocity_core::access::Scope::Subtree(z.path.clone()),
+            &innocity_core::access::Scope::Subtrees(vec![z.path.clone()]),
             &innocity_store::orgs::OrgQuery {
                 per_page: 1,
                 kind: Some("enterprise".into()),

@@ -372,7 +372,8 @@ async fn every_return_of_the_park_approved(sc: &Review, park: &orgs::OrgUnit) {
     let actor = orgs::Actor { user_id: 0, username: "zone", request_id: "t" };
     let form =
         innocity_store::stats::catalogue(&t.db).await.unwrap().form("107-2").unwrap().clone();
-    for e in store::expected(&t.db, &form, "2025", &park.path).await.unwrap() {
+    for e in store::expected(&t.db, &form, "2025", std::slice::from_ref(&park.path)).await.unwrap()
+    {
         let item = store::BatchItem {
             organisation_id: e.organisation_id,
             unit_path: e.unit_path.clone(),
