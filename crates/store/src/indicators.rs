@@ -84,9 +84,17 @@ pub async fn for_period(
     .await
 }
 
+/// A year and how many values of the indicators the units hold for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearHeld {
+    pub year: i32,
+    pub values: i64,
+}
+
 /// The years (yearly periods) for which some of the indicators have a value in some of the
-/// units, oldest first: the comparison offers exactly these, never a year fixed in code.
-pub async fn years_held(db: &Db, units: &[i64], indicators: &[String]) -> Result<Vec<i32>> {
+/// units, oldest first, with how many: the comparison offers exactly these, never a year fixed
+/// in code, and opens on the last that is mostly filled in.
+pub async fn years_held(db: &Db, units: &[i64], indicators: &[String]) -> Result<Vec<YearHeld>> {
     if indicators.is_empty() || units.is_empty() {
         return Ok(vec![]);
     }
@@ -97,15 +105,18 @@ pub async fn years_held(db: &Db, units: &[i64], indicators: &[String]) -> Result
     let periods = db
         .read(
             &format!(
-                "SELECT DISTINCT period FROM indicator_values WHERE indicator IN ({im}) AND org_unit_id IN ({um})"
+                "SELECT period, COUNT(*) FROM indicator_values WHERE indicator IN ({im}) AND org_unit_id IN ({um}) GROUP BY period"
             ),
             params,
-            |r| r.text(0),
+            |r| Ok((r.text(0)?, r.int(1)?)),
         )
         .await?;
-    let mut years: Vec<i32> =
-        periods.iter().filter(|p| p.len() == 4).filter_map(|p| p.parse().ok()).collect();
-    years.sort_unstable();
+    let mut years: Vec<YearHeld> = periods
+        .iter()
+        .filter(|(p, _)| p.len() == 4)
+        .filter_map(|(p, n)| Some(YearHeld { year: p.parse().ok()?, values: *n }))
+        .collect();
+    years.sort_unstable_by_key(|y| y.year);
     Ok(years)
 }
 
@@ -219,7 +230,8 @@ pub async fn from_statistics(
 /// Indicator values computed from the registers the platform keeps (targets with `register`):
 /// for `tech_contracts`, the 合同成交额 of the contracts registered in each year and not
 /// cancelled, by the registrant's unit and every unit above it; for the innovation subjects'
-/// registers (`subjects::registers`), the count of records under each unit. Source `register`;
+/// registers (`subjects::registers`), the count of records under each unit (a county's with
+/// the parks that lie in it). Source `register`;
 /// a unit with none has 0; a subjects' register writes nothing for years before its first
 /// record. Returns the values written.
 pub async fn from_register(
@@ -233,6 +245,9 @@ pub async fn from_register(
         return Ok(0);
     }
     let units = crate::orgs::units(db).await?;
+    let areas: Vec<(i64, Vec<String>)> =
+        units.iter().map(|u| (u.id, crate::orgs::area_roots(&units, u))).collect();
+    let within = |area: &[String], path: &str| innocity_core::orgs::in_area(area, path);
     let mut out = Vec::new();
     let value = |t: &innocity_core::indicators::targets::Target, unit: i64, year: i32, value| {
         IndicatorValue {
@@ -254,21 +269,21 @@ pub async fn from_register(
             let register = t.register.as_deref().unwrap_or_default();
             if register == "tech_contracts" {
                 let contracts = crate::market::contracts::registered_between(db, from, to).await?;
-                for u in &units {
+                for (unit, area) in &areas {
                     let fen: i64 = contracts
                         .iter()
-                        .filter(|c| c.unit_path.starts_with(&u.path))
+                        .filter(|c| within(area, &c.unit_path))
                         .map(|c| c.amount.fen())
                         .sum();
                     // Every unit gets its value, zero too: a cancelled contract must leave the total.
                     if let Some(v) = t.money_in_unit(fen) {
-                        out.push(value(t, u.id, year, v));
+                        out.push(value(t, *unit, year, v));
                     }
                 }
             } else if let Some(records) = register_values(db, register, year).await? {
                 use crate::sharing::registers::Measure;
-                for u in &units {
-                    let under = records.iter().filter(|(p, _)| p.starts_with(&u.path));
+                for (unit, area) in &areas {
+                    let under = records.iter().filter(|(p, _)| within(area, p));
                     let (plain, fen) = under.fold((0.0, 0i64), |(p, f), (_, m)| match m {
                         Measure::Plain(x) => (p + x, f),
                         Measure::Fen(x) => (p, f.saturating_add(*x)),
@@ -277,15 +292,15 @@ pub async fn from_register(
                         || crate::finance::registers::in_money(register);
                     let v = if money { t.money_in_unit(fen) } else { Some(plain) };
                     if let Some(v) = v {
-                        out.push(value(t, u.id, year, (v * 100.0).round() / 100.0));
+                        out.push(value(t, *unit, year, (v * 100.0).round() / 100.0));
                     }
                 }
             } else if let Some(paths) =
                 crate::subjects::registers::counted(db, register, year).await?
             {
-                for u in &units {
-                    let n = paths.iter().filter(|p| p.starts_with(&u.path)).count();
-                    out.push(value(t, u.id, year, n as f64));
+                for (unit, area) in &areas {
+                    let n = paths.iter().filter(|p| within(area, p)).count();
+                    out.push(value(t, *unit, year, n as f64));
                 }
             }
         }
@@ -343,7 +358,9 @@ pub async fn set_public(db: &Db, code: &str, public: bool, actor: Actor<'_>) -> 
 }
 
 /// Fills in the values of org units above those that report (source `aggregated`): totals summed,
-/// ratios with a numerator and a denominator as ratios of the sums. Returns the values written.
+/// ratios with a numerator and a denominator as ratios of the sums; up the tree first (a city
+/// from its zones, never its counties, which would count the parks twice), then each county
+/// from the parks that lie in it. Returns the values written.
 pub async fn aggregate(
     db: &Db,
     framework: &innocity_core::indicators::targets::Framework,
@@ -366,19 +383,33 @@ pub async fn aggregate(
         .into_iter()
         .map(|v| (v.indicator, v.org_unit_id, v.period, v.value))
         .collect();
-    let units: Vec<(i64, Option<i64>)> =
-        crate::orgs::units(db).await?.into_iter().map(|u| (u.id, u.parent_id)).collect();
-    let out: Vec<IndicatorValue> =
-        innocity_core::indicators::targets::aggregate_up(framework, &units, &values)
-            .into_iter()
-            .map(|(indicator, org_unit_id, period, value)| IndicatorValue {
-                indicator,
-                org_unit_id,
-                period,
-                value,
-                source: "aggregated".into(),
-            })
-            .collect();
+    use innocity_core::indicators::targets::aggregate_up;
+    let all = crate::orgs::units(db).await?;
+    let county = innocity_core::orgs::UnitLevel::County.code();
+    let tree: Vec<(i64, Option<i64>)> =
+        all.iter().filter(|u| u.level != county).map(|u| (u.id, u.parent_id)).collect();
+    let mut summed = aggregate_up(framework, &tree, &values);
+    // The counties: each a parent of its parks alone.
+    let memberships: Vec<(i64, Option<i64>)> = all
+        .iter()
+        .filter(|u| u.level == county || u.county_id.is_some())
+        .map(|u| (u.id, u.county_id))
+        .collect();
+    if memberships.iter().any(|m| m.1.is_some()) {
+        let mut known = values.clone();
+        known.extend(summed.iter().cloned());
+        summed.extend(aggregate_up(framework, &memberships, &known));
+    }
+    let out: Vec<IndicatorValue> = summed
+        .into_iter()
+        .map(|(indicator, org_unit_id, period, value)| IndicatorValue {
+            indicator,
+            org_unit_id,
+            period,
+            value,
+            source: "aggregated".into(),
+        })
+        .collect();
     if out.is_empty() {
         return Ok(0);
     }

@@ -90,6 +90,9 @@ pub struct DashQuery {
     n: Option<usize>,
     #[serde(default)]
     format: Option<String>,
+    /// The comparison's units: `county` for the counties and districts, else the zones.
+    #[serde(default)]
+    by: Option<String>,
 }
 
 /// A framework, the org unit asked for (in scope) and its stored values of the framework's

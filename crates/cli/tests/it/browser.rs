@@ -325,6 +325,13 @@ fn browser_monitoring_dashboards_show_paths_warnings_and_rankings() {
         json!({"script": "document.getElementById('map-grid').scrollIntoView();", "args": []}),
     );
     b.screenshot("indicators-map");
+    // By county: the thirteen counties and districts, chosen on the form.
+    b.choose("#by-select", "county");
+    b.click("form.filters button");
+    b.wait_for(|| b.current_url().contains("by=county"));
+    assert_eq!(b.source().matches("<tr><td class=\"num\">").count(), 13, "13 counties ranked");
+    assert!(b.text("#ranking").contains("榆中县"));
+    b.screenshot("indicators-compare-counties");
     b.go(&format!("{base}/indicators/LANBAI-2020/index"));
     b.wait_for(|| b.exists("#index-chart"));
     assert!(b.exists("#index-tree") && b.exists("#rank-intervals line"));

@@ -2,7 +2,8 @@
 use super::*;
 
 /// Totals of a form and period up the hierarchy: every org unit × element × disaggregation
-/// option ("" for totals), over returns in the given states.
+/// option ("" for totals), over returns in the given states. A county's totals hold the returns
+/// of the parks that lie in it (beside the tree's, where a park sums into its zone).
 pub struct Totals {
     /// Series index → (element, disaggregation).
     pub series: Vec<(String, String)>,
@@ -48,6 +49,11 @@ pub async fn totals(db: &Db, form: &str, period: &str, states: &[Status]) -> Res
     let mut seen = std::collections::HashSet::new();
     let mut key = String::new();
     let mut at = 0;
+    let county_of: HashMap<i64, i64> = crate::orgs::units(db)
+        .await?
+        .into_iter()
+        .filter_map(|u| Some((u.id, u.county_id?)))
+        .collect();
     db.for_each(
         &TotalsScan::select(&format!(
             "WHERE r.form = ? AND r.period = ? AND r.status IN ({marks}) AND v.num IS NOT NULL"
@@ -62,7 +68,9 @@ pub async fn totals(db: &Db, form: &str, period: &str, states: &[Status]) -> Res
                 last_return = rid;
                 seen.insert(rid);
                 path.clear();
-                for id in path_ids(&unit_path) {
+                let ids: Vec<i64> = path_ids(&unit_path).collect();
+                let county = ids.iter().find_map(|id| county_of.get(id).copied());
+                for id in ids.into_iter().chain(county) {
                     let i = *unit_index.entry(id).or_insert_with(|| {
                         unit_ids.push(id);
                         acc.push(Vec::new());

@@ -28,6 +28,7 @@ mod audit_anchor;
 mod backup;
 mod carriers;
 mod checks_in_the_write;
+mod counties;
 mod exchange;
 mod finance;
 mod financing;

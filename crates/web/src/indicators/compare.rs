@@ -67,6 +67,8 @@ struct ComparePage {
     fname: String,
     year: i32,
     years: Vec<i32>,
+    /// Counties compared (else zones).
+    by_county: bool,
     headers: Vec<String>,
     rows: Vec<CompareRow>,
     sobol: Vec<SobolRow>,
@@ -86,23 +88,31 @@ pub async fn compare(
     let ctx = &a.ctx;
     let lang = ctx.lang;
     let f = find(&state, ctx, &code).await?;
+    // Zones, or the counties and districts (each with the parks that lie in it).
+    let by_county = q.by.as_deref() == Some("county");
     let zones: Vec<OrgUnit> = state
         .units_in_scope(&a.principal.scope)
         .await?
         .into_iter()
-        .filter(|u| u.level == "zone")
+        .filter(|u| u.level == if by_county { "county" } else { "zone" })
         .collect();
     let codes: Vec<String> = f.targets.iter().map(|t| t.code.clone()).collect();
     let ids: Vec<i64> = zones.iter().map(|z| z.id).collect();
-    // The years on offer run from the first baseline to the last year any zone has a value
-    // (this year when none has): nothing is capped in code.
+    // The years on offer run from the first baseline to the last year any unit has a value
+    // (this year when none has): nothing is capped in code. The page opens on the last year
+    // gone by with at least half of the values, else the last year gone by (the running year
+    // holds only what the registers know so far).
     let first = f.targets.iter().map(|t| t.baseline_year).min();
     let held = innocity_store::indicators::years_held(&state.db, &ids, &codes).await?;
     let this_year = state.db.clock.today().year();
-    let first = first.or(held.first().copied()).unwrap_or(this_year);
-    let last = held.last().copied().unwrap_or(this_year).max(first);
+    let first = first.or(held.first().map(|h| h.year)).unwrap_or(this_year);
+    let last = held.last().map(|h| h.year).unwrap_or(this_year).max(first);
     let years: Vec<i32> = (first..=last).collect();
-    let year = q.year.filter(|y| years.contains(y)).unwrap_or(last);
+    let half = (ids.len() * codes.len()) as i64 / 2;
+    let gone_by = held.iter().rev().filter(|h| h.year < this_year);
+    let mostly = gone_by.clone().find(|h| h.values >= half.max(1)).or(gone_by.clone().next());
+    let mostly = mostly.map(|h| h.year);
+    let year = q.year.filter(|y| years.contains(y)).or(mostly).unwrap_or(last);
     let now =
         innocity_store::indicators::for_period(&state.db, &ids, &codes, &year.to_string()).await?;
     let base =
@@ -122,6 +132,7 @@ pub async fn compare(
         framework: f,
         year,
         years,
+        by_county,
         headers,
         rows,
         sobol: cmp.composite.sobol,

@@ -114,7 +114,8 @@ fn approval_text(lang: Lang, approvals: &HashMap<i64, (String, i64)>, id: i64) -
         .unwrap_or_default()
 }
 
-/// The completeness of each child unit of `unit`, and of `unit` itself.
+/// The completeness of each child unit of `unit` (for a county: the parks that lie in it), and
+/// of `unit` itself.
 fn unit_rows(
     lang: Lang,
     all_units: &[OrgUnit],
@@ -124,7 +125,7 @@ fn unit_rows(
 ) -> (Vec<UnitRow>, UnitRow) {
     let children: Vec<UnitRow> = all_units
         .iter()
-        .filter(|u| u.parent_id == Some(unit.id))
+        .filter(|u| u.parent_id == Some(unit.id) || u.county_id == Some(unit.id))
         .map(|c| {
             let inside: Vec<&store::Expected> = expected
                 .iter()
@@ -182,7 +183,7 @@ pub async fn area(
     let period = parse_period(ctx, &form, &period)?.to_string();
     let (unit, units) = area_unit(&state, ctx, &a.principal, q.unit.as_deref()).await?;
     let all_units = state.units().await?;
-    let area = innocity_store::orgs::area_roots(&state.units().await?, &unit);
+    let area = innocity_store::orgs::area_roots(&all_units, &unit);
     let expected = store::expected(&state.db, &form, &period, &area).await?;
     let approvals = store::approvals(&state.db, &form.code, &period).await?;
     let (children, totals) = unit_rows(lang, &all_units, &unit, &expected, &approvals);

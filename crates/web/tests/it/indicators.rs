@@ -41,6 +41,21 @@ async fn monitoring_refuses_the_roles_that_must_be_refused_and_keeps_to_scope() 
     // A zone admin compares only the zones in reach: their own.
     let r = t.get(&zone2, "/indicators/LANBAI-2020/compare").await.body;
     assert_eq!(r.matches("<tr><td class=\"num\">").count(), 1);
+    // By county: the bureau compares the thirteen counties and districts, a county admin its
+    // own; the register's contracts reach a county through the parks that lie in it.
+    let bureau = t.login("bureau").await;
+    let r = t.get(&bureau, "/indicators/LANBAI-2020/compare?by=county").await.body;
+    assert_eq!(r.matches("<tr><td class=\"num\">").count(), 13);
+    assert!(r.contains("榆中县") && r.contains("<option value=\"county\" selected>"));
+    let county = t.login("county").await;
+    let r = t.get(&county, "/indicators/LANBAI-2020/compare?by=county").await.body;
+    assert_eq!(r.matches("<tr><td class=\"num\">").count(), 1);
+    let yuzhong = t.unit_id("620123").await;
+    let contracts =
+        innocity_store::indicators::for_unit(&t.db, yuzhong, &["TECH_CONTRACTS".to_string()])
+            .await
+            .unwrap();
+    assert!(contracts.iter().any(|v| v.source == "register" && v.value > 0.0), "{contracts:?}");
 }
 
 #[tokio::test]
@@ -64,7 +79,8 @@ async fn the_dashboard_shows_the_latest_value_against_the_path() {
     assert_eq!(cmp.matches("<tr><td class=\"num\">").count(), 4);
     assert!(cmp.contains("id=\"sobol\""));
     // The years on offer follow the values held, never a year fixed in code: the demo's
-    // registered contracts reach 2025; a value for 2031 brings 2031 (and opens on it).
+    // registered contracts reach 2025; a value for 2031 brings 2031, but the page opens on the
+    // last year mostly filled in (2024, the typed values' last) until 2031 is as well.
     assert!(cmp.contains("<option value=\"2025\">2025</option>"), "the registers' last year");
     let later = innocity_store::indicators::IndicatorValue {
         indicator: "RD_GDP".into(),
@@ -76,7 +92,10 @@ async fn the_dashboard_shows_the_latest_value_against_the_path() {
     let actor = innocity_store::orgs::Actor { user_id: 0, username: "t", request_id: "t" };
     innocity_store::indicators::import(&t.db, &[later], actor).await.unwrap();
     let cmp = t.get(&s, "/indicators/LANBAI-2020/compare").await.body;
-    assert!(cmp.contains("<option value=\"2031\" selected>2031</option>"), "opens on the last");
+    assert!(cmp.contains("<option value=\"2031\">2031</option>"), "offered");
+    assert!(cmp.contains("<option value=\"2024\" selected>2024</option>"), "opens on 2024");
+    let cmp = t.get(&s, "/indicators/LANBAI-2020/compare?year=2031").await.body;
+    assert!(cmp.contains("<option value=\"2031\" selected>2031</option>"), "chosen");
     assert!(cmp.contains("<option value=\"2014\">2014</option>"), "from the first baseline");
 }
 

@@ -581,3 +581,32 @@ async fn deadlines_bind_and_bureau_staff_extend_them() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// A county admin follows the returns of the parks that lie in the county (listed by park, and
+/// reminded), but approval stays with the tree: the county is no approval level.
+#[tokio::test]
+async fn a_county_follows_its_parks_returns_and_leaves_approval_to_the_tree() {
+    let t = stats_app().await;
+    let county = t.login("county").await;
+    let yuzhong = t.unit_id("620123").await.to_string();
+    let page = t.get(&county, &format!("/stats/107-2/2025?unit={yuzhong}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("榆中园区") && page.body.contains("和平园区"), "its parks");
+    assert!(!page.body.contains("雁滩园区"), "not the zone's other parks");
+    let r = t
+        .post_form(
+            &county,
+            "/stats/107-2/2025/approve",
+            &[("unit", &yuzhong), ("action", "approve")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("不是审核层级"));
+    assert!(store::approvals(&t.db, "107-2", "2025").await.unwrap().is_empty(), "nothing stored");
+    // Another zone's park is out of reach.
+    let yantan = t.unit_id("LZGX-YT").await.to_string();
+    let other = t.get(&county, &format!("/stats/107-2/2025?unit={yantan}")).await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+    let r = t.post_form(&county, "/stats/107-2/2025/remind", &[("unit", &yuzhong)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}
