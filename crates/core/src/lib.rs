@@ -4,6 +4,7 @@ pub mod affinity;
 pub mod assign;
 pub mod audit;
 pub mod credit;
+pub mod evaluation;
 pub mod experts;
 pub mod finance;
 pub mod index;
