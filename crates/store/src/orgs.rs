@@ -250,6 +250,32 @@ pub async fn set_county(
     Ok(after)
 }
 
+/// The units a unit's figures break down into: a county's parks; else its children in the
+/// tree, counties left out (they overlap the zones, and approval goes up the tree alone).
+pub fn parts_of(units: &[OrgUnit], unit: &OrgUnit) -> Vec<OrgUnit> {
+    let county = UnitLevel::County.code();
+    units
+        .iter()
+        .filter(|u| {
+            if unit.level == county {
+                u.county_id == Some(unit.id)
+            } else {
+                u.parent_id == Some(unit.id) && u.level != county
+            }
+        })
+        .cloned()
+        .collect()
+}
+
+/// Whether an area admin whose own unit lies at `own_path` reaches `path`: under its unit,
+/// or, for a county, under one of the parks that lie in it.
+pub fn admin_reaches(units: &[OrgUnit], own_path: &str, path: &str) -> bool {
+    match units.iter().find(|u| u.path == own_path) {
+        Some(own) => innocity_core::orgs::in_area(&area_roots(units, own), path),
+        None => !own_path.is_empty() && path.starts_with(own_path),
+    }
+}
+
 /// The roots of the subtrees an area admin of `unit` reaches: the unit's own, and for a county
 /// the parks that lie in it.
 pub fn area_roots(units: &[OrgUnit], unit: &OrgUnit) -> Vec<String> {

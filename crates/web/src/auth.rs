@@ -111,8 +111,8 @@ pub fn resolve_lang(headers: &HeaderMap, query: &str) -> Lang {
 }
 
 /// The scope a role's account reaches: an area admin's is the unit's subtree, and for a county
-/// the subtrees of the parks that lie in it as well (read from `units` on every request, so a
-/// park placed in a county is reached at once).
+/// the subtrees of the parks that lie in it as well (read from `units` on every request: the
+/// reference cache's, so a park placed in a county is reached within its ten seconds).
 pub fn principal_of(
     user: &users::User,
     unit_path: Option<String>,

@@ -53,7 +53,9 @@ async fn unit_in_scope(
             .map_err(|_| ctx.err(AppError::forbidden()))?;
             Ok(found)
         }
-        None => units.first().cloned().ok_or_else(|| ctx.err(AppError::forbidden())),
+        None => {
+            crate::stats::own_unit(&units, &p.scope).ok_or_else(|| ctx.err(AppError::forbidden()))
+        }
     }
 }
 

@@ -229,9 +229,17 @@ async fn area_unit(
             .map_err(|_| ctx.err(AppError::forbidden()))?;
             found
         }
-        None => units.first().cloned().ok_or_else(AppError::forbidden)?,
+        None => own_unit(&units, &p.scope).ok_or_else(AppError::forbidden)?,
     };
     Ok((chosen, units))
+}
+
+/// The unit a page opens on when none is asked for: the account's own (a county admin's is the
+/// county, though its parks may sort before it), else the first in reach.
+pub fn own_unit(units: &[OrgUnit], scope: &innocity_core::access::Scope) -> Option<OrgUnit> {
+    let roots = scope.roots();
+    let own = roots.first().and_then(|r| units.iter().find(|u| &u.path == r));
+    own.or(units.first()).cloned()
 }
 
 #[derive(serde::Deserialize, Default)]

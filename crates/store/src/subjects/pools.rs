@@ -201,8 +201,9 @@ pub async fn assign(db: &Db, entry_id: i64, officer_id: i64, actor: Actor<'_>) -
             (name, role, path)
         });
     let Some((name, role, path)) = officer else { return Err(refused(PoolRefusal::NotAnOfficer)) };
-    let in_area =
-        role == "bureau_staff" || (role == "zone_admin" && e.unit_path.starts_with(&path));
+    let units = crate::orgs::units(db).await?;
+    let in_area = role == "bureau_staff"
+        || (role == "zone_admin" && crate::orgs::admin_reaches(&units, &path, &e.unit_path));
     if !in_area {
         return Err(refused(PoolRefusal::NotAnOfficer));
     }
@@ -349,10 +350,11 @@ pub async fn officers(db: &Db, unit_path: &str) -> Result<Vec<Officer>> {
             |r| Ok((Officer { id: r.int(0)?, name: r.text(1)?, unit: r.text(2)? }, r.text(3)?, r.text(4)?)),
         )
         .await?;
+    let units = crate::orgs::units(db).await?;
     Ok(all
         .into_iter()
         .filter(|(_, role, path)| {
-            role == "bureau_staff" || unit_path.starts_with(path.as_str()) && !path.is_empty()
+            role == "bureau_staff" || crate::orgs::admin_reaches(&units, path, unit_path)
         })
         .map(|(o, _, _)| o)
         .collect())

@@ -69,3 +69,27 @@ async fn a_county_sums_its_parks_and_the_city_counts_each_park_once() {
     assert_eq!(gdp(gx.id).await, Some(22.0), "the zone: its three parks");
     assert_eq!(gdp(lanzhou.id).await, Some(22.0), "the city: each park once");
 }
+
+/// What a county breaks down into (its parks), what a city does (its zones, never its
+/// counties), and who may follow an enterprise of a county's park in a cultivation pool.
+#[tokio::test]
+async fn parts_and_officers_follow_the_county_beside_the_tree() {
+    let t = demo_db(40).await;
+    let units = orgs::units(&t.db).await.unwrap();
+    let unit = |code: &str| units.iter().find(|u| u.code == code).unwrap().clone();
+    let codes = |parts: Vec<orgs::OrgUnit>| parts.into_iter().map(|u| u.code).collect::<Vec<_>>();
+    assert_eq!(codes(orgs::parts_of(&units, &unit("620123"))), ["LZGX-YZ", "LZGX-HP"]);
+    assert_eq!(codes(orgs::parts_of(&units, &unit("620100"))), ["LZXQ", "LZGX", "LZJJ"]);
+    let officers = |path: String| {
+        let db = t.db.clone();
+        async move {
+            let all = innocity_store::subjects::pools::officers(&db, &path).await.unwrap();
+            all.into_iter().map(|o| o.name).collect::<Vec<_>>()
+        }
+    };
+    let in_yuzhong = officers(format!("{}123/", unit("LZGX-YZ").path)).await;
+    assert!(in_yuzhong.iter().any(|n| n.contains("榆中县")), "{in_yuzhong:?}");
+    assert!(in_yuzhong.iter().any(|n| n.contains("兰州高新区")), "the zone's too");
+    let in_yantan = officers(unit("LZGX-YT").path.clone()).await;
+    assert!(!in_yantan.iter().any(|n| n.contains("榆中县")), "{in_yantan:?}");
+}

@@ -241,8 +241,7 @@ pub async fn analysis(
     let previous = p.previous();
     let (unit, _) = area_unit(&state, ctx, &a.principal, q.unit.as_deref()).await?;
     let all_units = state.units().await?;
-    let children: Vec<OrgUnit> =
-        all_units.iter().filter(|u| u.parent_id == Some(unit.id)).cloned().collect();
+    let children: Vec<OrgUnit> = innocity_store::orgs::parts_of(&all_units, &unit);
     let include_drafts = q.include.as_deref() == Some("draft");
     let mut states = vec![Status::Submitted, Status::Approved, Status::Locked];
     if include_drafts {

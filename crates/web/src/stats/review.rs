@@ -123,15 +123,15 @@ fn unit_rows(
     expected: &[store::Expected],
     approvals: &HashMap<i64, (String, i64)>,
 ) -> (Vec<UnitRow>, UnitRow) {
-    let children: Vec<UnitRow> = all_units
-        .iter()
-        .filter(|u| u.parent_id == Some(unit.id) || u.county_id == Some(unit.id))
+    let children: Vec<UnitRow> = innocity_store::orgs::parts_of(all_units, unit)
+        .into_iter()
         .map(|c| {
             let inside: Vec<&store::Expected> = expected
                 .iter()
                 .filter(|e| innocity_core::orgs::in_subtree(&c.path, &e.unit_path))
                 .collect();
-            count_row(c.clone(), &inside, approval_text(lang, approvals, c.id))
+            let approval = approval_text(lang, approvals, c.id);
+            count_row(c, &inside, approval)
         })
         .collect();
     let all: Vec<&store::Expected> = expected.iter().collect();
@@ -270,12 +270,17 @@ pub async fn approve_unit(
             vec![unit.name_zh.clone()],
         ));
     }
+    // Approval goes up the tree: an area admin approves units under its own unit, not the
+    // parks it follows as a county.
+    if let innocity_core::access::Scope::Subtrees(roots) = &a.principal.scope
+        && !roots.first().is_some_and(|own| innocity_core::orgs::in_subtree(own, &unit.path))
+    {
+        return Err(ctx.err(AppError::forbidden()));
+    }
     let top = unit.level == APPROVAL_LEVELS[APPROVAL_LEVELS.len() - 1];
     let notice = match f.action.as_str() {
         "approve" => {
-            let all = state.units().await?;
-            let children: Vec<OrgUnit> =
-                all.iter().filter(|u| u.parent_id == Some(unit.id)).cloned().collect();
+            let children = innocity_store::orgs::parts_of(&state.units().await?, &unit);
             store::approve_unit(&state.db, &form, &period, &unit, &children, top, actor(ctx))
                 .await?;
             "stats.unit_approved_ok"

@@ -603,6 +603,12 @@ async fn a_county_follows_its_parks_returns_and_leaves_approval_to_the_tree() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(r.body.contains("不是审核层级"));
     assert!(store::approvals(&t.db, "107-2", "2025").await.unwrap().is_empty(), "nothing stored");
+    // Nor does it approve the parks it follows: that is the zone's, up the tree.
+    let park = t.unit_id("LZGX-YZ").await.to_string();
+    let r = t
+        .post_form(&county, "/stats/107-2/2025/approve", &[("unit", &park), ("action", "approve")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Another zone's park is out of reach.
     let yantan = t.unit_id("LZGX-YT").await.to_string();
     let other = t.get(&county, &format!("/stats/107-2/2025?unit={yantan}")).await;
