@@ -3,7 +3,8 @@
 //! with their intervals from the sensitivity analysis, and each unit's profile.
 use super::Framework;
 use crate::experts::scoring::{self, Method, Scored};
-use crate::index::{self, IndexError, sensitivity};
+use crate::index::sensitivity::{self, ranks};
+use crate::index::{self, IndexError};
 use std::collections::HashMap;
 
 /// One evaluator's score of one unit's qualitative item.
@@ -85,19 +86,6 @@ pub struct Results {
     /// Best first; units without a score last.
     pub units: Vec<UnitResult>,
     pub explained: Vec<Explained>,
-}
-
-/// Ranks of scores, 1 the best, equal scores sharing a rank; `None` without a score. Sorted
-/// once (n log n), so thousands of units rank at once.
-pub fn ranks(scores: &[Option<f64>]) -> Vec<Option<usize>> {
-    let mut order: Vec<usize> = (0..scores.len()).filter(|&i| scores[i].is_some()).collect();
-    order.sort_by(|&a, &b| scores[b].unwrap_or(0.0).total_cmp(&scores[a].unwrap_or(0.0)));
-    let mut out = vec![None; scores.len()];
-    for (k, &i) in order.iter().enumerate() {
-        let tied = k > 0 && scores[order[k - 1]] == scores[i];
-        out[i] = Some(if tied { out[order[k - 1]].unwrap_or(k + 1) } else { k + 1 });
-    }
-    out
 }
 
 /// The index engine's iData for the units: one row a unit (`U{id}`), one column an item.

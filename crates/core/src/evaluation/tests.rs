@@ -1,7 +1,8 @@
 //! The evaluation framework's rules and a campaign's results, boundaries first.
-use super::results::{EvaluatorScore, ItemValue, aggregate_scores, evaluate, ranks};
+use super::results::{EvaluatorScore, ItemValue, aggregate_scores, evaluate};
 use super::*;
 use crate::experts::scoring::Method;
+use crate::index::sensitivity::ranks;
 
 #[test]
 fn the_built_in_framework_has_seed_003s_four_dimensions_and_sums_to_100() {

@@ -454,7 +454,16 @@ pub(super) fn normalise(
     let count = xs.len() as f64;
     let mean = xs.iter().sum::<f64>() / count;
     let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (count - 1.0)).sqrt();
-    let rank = |x: f64| 1.0 + xs.iter().filter(|&&y| y < x).count() as f64;
+    // 1 + how many lie strictly below: by binary search over the values sorted once (the
+    // sensitivity runs rank thousands of units many times).
+    let sorted: Vec<f64> = if matches!(n, Normalise::Rank | Normalise::PRank) {
+        let mut v = xs.clone();
+        v.sort_by(f64::total_cmp);
+        v
+    } else {
+        Vec::new()
+    };
+    let rank = |x: f64| 1.0 + sorted.partition_point(|&y| y < x) as f64;
     let f = |raw: f64| -> Result<Option<f64>, String> {
         let x = raw * dir;
         Ok(match n {

@@ -70,13 +70,22 @@ fn pick<T: Clone>(xs: &[T], u: f64) -> T {
     xs[((u * xs.len() as f64) as usize).min(xs.len() - 1)].clone()
 }
 
+/// Ranks of scores, 1 the best, equal scores sharing a rank; `None` without a score. Sorted
+/// once (n log n), so thousands of units rank at once.
+pub fn ranks(scores: &[Option<f64>]) -> Vec<Option<usize>> {
+    let mut order: Vec<usize> = (0..scores.len()).filter(|&i| scores[i].is_some()).collect();
+    order.sort_by(|&a, &b| scores[b].unwrap_or(0.0).total_cmp(&scores[a].unwrap_or(0.0)));
+    let mut out = vec![None; scores.len()];
+    for (k, &i) in order.iter().enumerate() {
+        let tied = k > 0 && scores[order[k - 1]] == scores[i];
+        out[i] = Some(if tied { out[order[k - 1]].unwrap_or(k + 1) } else { k + 1 });
+    }
+    out
+}
+
 /// The ranks of the top aggregate (1 = best; missing scores get no rank), within one year.
-fn ranks(ds: &Dataset, top: usize) -> Vec<Option<usize>> {
-    let scores = &ds.values[top];
-    scores
-        .iter()
-        .map(|s| s.map(|x| 1 + scores.iter().filter(|y| y.is_some_and(|y| y > x)).count()))
-        .collect()
+fn top_column_ranks(ds: &Dataset, top: usize) -> Vec<Option<usize>> {
+    ranks(&ds.values[top])
 }
 
 /// Runs the analysis: `base` gives the nominal choices (it must normalise and aggregate);
@@ -209,7 +218,7 @@ impl<'a> Study<'a> {
             .iter()
             .position(|c| c == &self.top_code)
             .ok_or_else(|| err("no top aggregate"))?;
-        Ok(ranks(ds, top))
+        Ok(top_column_ranks(ds, top))
     }
 
     /// The nominal ranking: the pipeline's own choices.
