@@ -120,14 +120,7 @@ fn sensitivity_of(
     pipeline: &index::Pipeline,
     runs: usize,
 ) -> Result<(HashMap<String, RankInterval>, Vec<Explained>), IndexError> {
-    let assumptions = vec![
-        sensitivity::Assumption::Weights { noise: 0.25 },
-        sensitivity::Assumption::Normalisation(vec![
-            index::Normalise::MinMax { lower: 1.0, upper: 100.0 },
-            index::Normalise::Rank,
-        ]),
-        sensitivity::Assumption::Aggregation(vec![index::Mean::Arithmetic, index::Mean::Geometric]),
-    ];
+    let assumptions = sensitivity::ranking_assumptions();
     let sa = sensitivity::analyse(meta, data, pipeline, &assumptions, runs, 2026)?;
     let intervals = sa
         .units

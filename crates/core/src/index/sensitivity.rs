@@ -334,6 +334,20 @@ fn quantile(v: &mut [usize], q: f64) -> f64 {
     v[lo] as f64 + (h - lo as f64) * (v[hi] as f64 - v[lo] as f64)
 }
 
+/// The assumptions the platform's rankings are tested against (the zones' comparison, the
+/// development index, the evaluation of counties): weights ±25 %, min–max (1–100) or ranks,
+/// arithmetic or geometric mean.
+pub fn ranking_assumptions() -> Vec<Assumption> {
+    vec![
+        Assumption::Weights { noise: 0.25 },
+        Assumption::Normalisation(vec![
+            Normalise::MinMax { lower: 1.0, upper: 100.0 },
+            Normalise::Rank,
+        ]),
+        Assumption::Aggregation(vec![Mean::Arithmetic, Mean::Geometric]),
+    ]
+}
+
 /// The assumptions of the CLI and the benchmark (COINr's sensitivity vignette): weights ±25 %,
 /// min–max (1–100) or z-scores (100, 10) or ranks, arithmetic or geometric mean, the pipeline's
 /// treatment or none. The alternatives keep every score positive, so a geometric mean is defined.

@@ -201,17 +201,7 @@ fn composite(
                 s.1 = top.and_then(|t| ds.values[t][pos]);
             }
         }
-        let assumptions = vec![
-            sensitivity::Assumption::Weights { noise: 0.25 },
-            sensitivity::Assumption::Normalisation(vec![
-                index::Normalise::MinMax { lower: 1.0, upper: 100.0 },
-                index::Normalise::Rank,
-            ]),
-            sensitivity::Assumption::Aggregation(vec![
-                index::Mean::Arithmetic,
-                index::Mean::Geometric,
-            ]),
-        ];
+        let assumptions = sensitivity::ranking_assumptions();
         if let Ok(sa) = sensitivity::analyse(&m, &d, &p, &assumptions, 200, 2026) {
             for u in &sa.units {
                 intervals.insert(u.code.clone(), format!("{:.0}–{:.0}", u.q05, u.q95));

@@ -413,14 +413,7 @@ fn rank_intervals(lang: Lang, panel: &IndexPanel, year: i32) -> Vec<RankInterval
         aggregate: Some(index::Aggregate { mean: index::Mean::Arithmetic, min_availability: 0.0 }),
         ..Default::default()
     };
-    let assumptions = vec![
-        sensitivity::Assumption::Weights { noise: 0.25 },
-        sensitivity::Assumption::Normalisation(vec![
-            index::Normalise::MinMax { lower: 1.0, upper: 100.0 },
-            index::Normalise::Rank,
-        ]),
-        sensitivity::Assumption::Aggregation(vec![index::Mean::Arithmetic, index::Mean::Geometric]),
-    ];
+    let assumptions = sensitivity::ranking_assumptions();
     let mut intervals = vec![];
     if year_data.codes.len() >= 2
         && let Ok(sa) =
