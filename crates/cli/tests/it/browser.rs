@@ -332,6 +332,20 @@ fn browser_monitoring_dashboards_show_paths_warnings_and_rankings() {
     assert_eq!(b.source().matches("<tr><td class=\"num\">").count(), 13, "13 counties ranked");
     assert!(b.text("#ranking").contains("榆中县"));
     b.screenshot("indicators-compare-counties");
+    // A county for a unit that is no park is refused on the field, what was typed kept.
+    b.go(&format!("{base}/units/new"));
+    let lanzhou = b.value("#unit-form select[name=parent_id] option:nth-child(3)");
+    let county = b.value("#unit-form select[name=county_id] option:nth-child(2)");
+    b.choose("#unit-form select[name=parent_id]", &lanzhou);
+    b.choose("#unit-form select[name=county_id]", &county);
+    b.type_into("#unit-form input[name=code]", "LZ-NEW");
+    b.type_into("#unit-form input[name=name_zh]", "新功能区");
+    b.type_into("#unit-form input[name=name_en]", "New zone");
+    b.click("#unit-form button.btn-primary");
+    b.wait_for(|| b.exists("#err-county_id"));
+    assert!(b.text("#err-county_id").contains("只有园区可以归属县（区）"));
+    assert_eq!(b.value("#unit-form input[name=code]"), "LZ-NEW");
+    b.screenshot("units-county-refused");
     b.go(&format!("{base}/indicators/LANBAI-2020/index"));
     b.wait_for(|| b.exists("#index-chart"));
     assert!(b.exists("#index-tree") && b.exists("#rank-intervals line"));
