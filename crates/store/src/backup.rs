@@ -18,6 +18,7 @@ use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 mod tables;
+mod tables_evaluation;
 mod tables_exchange;
 mod tables_finance;
 mod tables_financing;

@@ -53,6 +53,8 @@ pub enum StoreError {
     Sharing(crate::sharing::SharingRefusal),
     #[error("refused: {0:?}")]
     Finance(crate::finance::FinanceRefusal),
+    #[error("refused: {0:?}")]
+    Evaluation(crate::evaluation::EvaluationRefusal),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
     /// A stored value does not read as what its column holds (a date that is no date, JSON

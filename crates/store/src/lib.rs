@@ -9,6 +9,7 @@ pub mod backup;
 pub mod clock;
 pub mod credit;
 pub mod db;
+pub mod evaluation;
 pub mod experts;
 pub mod finance;
 pub mod indicators;

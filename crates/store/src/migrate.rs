@@ -133,6 +133,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0036_financing.sql"),
     ),
     (37, "counties beside zones", include_str!("../migrations/0037_counties.sql")),
+    (
+        38,
+        "evaluation campaigns: reports with evidence, evaluators, scores, results, objections",
+        include_str!("../migrations/0038_evaluation.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

@@ -716,6 +716,7 @@ pub(super) fn tables() -> impl Iterator<Item = &'static Table> {
         .chain(super::tables_finance::FINANCE)
         .chain(super::tables_fund::FUND)
         .chain(super::tables_financing::FINANCING)
+        .chain(super::tables_evaluation::EVALUATION)
         .chain(AUDIT)
 }
 

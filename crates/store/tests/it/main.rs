@@ -29,6 +29,7 @@ mod backup;
 mod carriers;
 mod checks_in_the_write;
 mod counties;
+mod evaluation;
 mod exchange;
 mod finance;
 mod financing;

@@ -1,0 +1,106 @@
+//! The evaluation campaigns a backup holds: campaigns, the units' reports and evidence, the
+//! evaluators and their scores, results and objections, parents first.
+use super::tables::{Col, Table};
+
+pub(super) const EVALUATION: &[Table] = &[
+    (
+        "evaluation_campaigns",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("year", Col::Int),
+            ("title", Col::Text),
+            ("level", Col::Text),
+            ("framework", Col::Text),
+            ("weights", Col::Text),
+            ("stage", Col::Text),
+            ("report_until", Col::Text),
+            ("objections_until", Col::Text),
+            ("method", Col::Text),
+            ("public", Col::Int),
+            ("created_by", Col::Text),
+            ("created_at", Col::Int),
+            ("version", Col::Int),
+        ],
+    ),
+    (
+        "evaluation_reports",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("campaign_id", Col::Int),
+            ("org_unit_id", Col::Int),
+            ("item", Col::Text),
+            ("body", Col::Text),
+            ("submitted_by", Col::Text),
+            ("submitted_at", Col::Int),
+            ("version", Col::Int),
+        ],
+    ),
+    (
+        "evaluation_evidence",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("report_id", Col::Int),
+            ("name", Col::Text),
+            ("content_type", Col::Text),
+            ("size", Col::Int),
+            ("sha256", Col::Text),
+            ("uploaded_by", Col::Text),
+            ("uploaded_at", Col::Int),
+        ],
+    ),
+    (
+        "evaluation_evaluators",
+        "campaign_id, user_id",
+        &[
+            ("campaign_id", Col::Int),
+            ("user_id", Col::Int),
+            ("invited_by", Col::Text),
+            ("invited_at", Col::Int),
+        ],
+    ),
+    (
+        "evaluation_scores",
+        "campaign_id, org_unit_id, item, evaluator_id",
+        &[
+            ("campaign_id", Col::Int),
+            ("org_unit_id", Col::Int),
+            ("item", Col::Text),
+            ("evaluator_id", Col::Int),
+            ("tenths", Col::Int),
+            ("note", Col::Text),
+            ("scored_at", Col::Int),
+        ],
+    ),
+    (
+        "evaluation_results",
+        "campaign_id, org_unit_id",
+        &[
+            ("campaign_id", Col::Int),
+            ("org_unit_id", Col::Int),
+            ("score", Col::NullReal),
+            ("rank", Col::NullInt),
+            ("rank_low", Col::NullReal),
+            ("rank_high", Col::NullReal),
+            ("profile", Col::Text),
+            ("computed_at", Col::Int),
+        ],
+    ),
+    (
+        "evaluation_objections",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("campaign_id", Col::Int),
+            ("org_unit_id", Col::Int),
+            ("body", Col::Text),
+            ("filed_by", Col::Text),
+            ("filed_at", Col::Int),
+            ("answer", Col::Text),
+            ("answered_by", Col::Text),
+            ("answered_at", Col::NullInt),
+        ],
+    ),
+];

@@ -1,0 +1,239 @@
+//! Evaluation campaigns of counties and zones (WORK IN PROGRESS on this branch): a campaign
+//! holds the framework with its weights; units report qualitative items with evidence until the
+//! deadline; invited evaluators score them (tenths); results and objections follow.
+use crate::audit::{self, Change};
+use crate::db::{Db, Result, StoreError};
+use crate::orgs::Actor;
+use crate::rows::{Fields, FromRow, columns, select};
+use chrono::NaiveDate;
+use innocity_core::evaluation::{self as rules, Framework};
+
+/// Where a campaign stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Units report their qualitative items with evidence.
+    Reporting,
+    /// Evaluators score; reports are closed.
+    Scoring,
+    /// Results computed, open to objections until their day.
+    Results,
+    /// The bulletin is out.
+    Published,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [Self::Reporting, Self::Scoring, Self::Results, Self::Published];
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Reporting => "reporting",
+            Self::Scoring => "scoring",
+            Self::Results => "results",
+            Self::Published => "published",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Stage> {
+        Self::ALL.into_iter().find(|x| x.code() == s)
+    }
+}
+
+/// Why a campaign's step is refused, with what the message needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EvaluationRefusal {
+    /// The framework or its weights break a rule.
+    Framework(Vec<rules::Problem>),
+    /// Evidence or a report after the campaign's day.
+    AfterDeadline { until: NaiveDate },
+    /// The step needs another stage.
+    Stage { stage: &'static str },
+    /// The unit is not one the campaign evaluates.
+    NotEvaluated,
+    /// The item is not a qualitative item of the framework.
+    Item { item: String },
+    /// A report needs words.
+    EmptyReport,
+    /// The score is refused (off the scale, too precise).
+    Score(rules::ScoreProblem),
+    /// The evaluator was not invited to the campaign.
+    NotInvited,
+    /// The evaluator belongs to the unit evaluated (its account's unit or organisation lies in
+    /// the unit's area).
+    Conflict,
+}
+
+fn refused(r: EvaluationRefusal) -> StoreError {
+    StoreError::Evaluation(r)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Campaign {
+    pub id: i64,
+    pub year: i32,
+    pub title: String,
+    /// `county` or `zone`: the level of the units evaluated.
+    pub level: String,
+    /// The framework's TOML, as it was when the campaign opened.
+    pub framework: String,
+    /// The campaign's weights by dimension or item code (JSON).
+    pub weights: String,
+    pub stage: Stage,
+    pub report_until: NaiveDate,
+    pub method: String,
+    pub version: i64,
+}
+
+impl FromRow for Campaign {
+    const TABLE: &'static str = "evaluation_campaigns";
+    columns!(id, year, title, level, framework, weights, stage, report_until, method, version);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Campaign {
+            id: f.int()?,
+            year: f.int32()?,
+            title: f.text()?,
+            level: f.text()?,
+            framework: f.text()?,
+            weights: f.text()?,
+            stage: f.code(Stage::parse)?,
+            report_until: f.date()?,
+            method: f.text()?,
+            version: f.int()?,
+        })
+    }
+}
+
+impl Campaign {
+    /// The campaign's framework with its weights (checked when stored).
+    pub fn framework(&self) -> Result<Framework> {
+        let corrupt =
+            |problem: String| StoreError::Invalid(format!("campaign {}: {problem}", self.id));
+        let weights: Vec<(String, f64)> =
+            serde_json::from_str(&self.weights).map_err(|e| corrupt(e.to_string()))?;
+        Framework::from_toml(&self.framework)
+            .and_then(|f| f.with_weights(&weights))
+            .map_err(|p| corrupt(format!("{p:?}")))
+    }
+}
+
+/// What a new campaign needs.
+#[derive(Debug, Clone)]
+pub struct NewCampaign<'a> {
+    pub year: i32,
+    pub title: &'a str,
+    pub level: &'a str,
+    /// The framework's TOML (the built-in one, or one the bureau imported).
+    pub framework: &'a str,
+    /// The campaign's weights, by dimension or item code.
+    pub weights: &'a [(String, f64)],
+    pub report_until: NaiveDate,
+    pub method: &'a str,
+}
+
+/// Opens a campaign for reporting: the framework with its weights must sum as it says (each
+/// problem named, nothing stored).
+pub async fn create(db: &Db, new: &NewCampaign<'_>, actor: Actor<'_>) -> Result<i64> {
+    let problem = |p| refused(EvaluationRefusal::Framework(p));
+    Framework::from_toml(new.framework)
+        .and_then(|f| f.with_weights(new.weights))
+        .map_err(problem)?;
+    let weights = serde_json::to_string(new.weights)
+        .map_err(|e| StoreError::Invalid(format!("weights: {e}")))?;
+    let tx = db.begin_write().await?;
+    let id = tx
+        .insert(
+            "INSERT INTO evaluation_campaigns (year, title, level, framework, weights, stage, report_until, method, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                i64::from(new.year).into(),
+                new.title.into(),
+                new.level.into(),
+                new.framework.into(),
+                weights.into(),
+                Stage::Reporting.code().into(),
+                new.report_until.to_string().into(),
+                new.method.into(),
+                actor.username.into(),
+                tx.clock.now_ms().into(),
+            ],
+        )
+        .await?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "evaluation.create",
+            entity: "evaluation_campaign",
+            entity_id: id.to_string(),
+            before: serde_json::Value::Null,
+            after: serde_json::json!({ "year": new.year, "title": new.title, "level": new.level }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn campaign(db: &Db, id: i64) -> Result<Option<Campaign>> {
+    db.row(&select::<Campaign>("WHERE id = ?"), vec![id.into()]).await
+}
+
+/// Campaigns, the newest year first.
+pub async fn campaigns(db: &Db) -> Result<Vec<Campaign>> {
+    db.rows(&select::<Campaign>("ORDER BY year DESC, id DESC"), vec![]).await
+}
+
+/// A unit's report of a qualitative item: stored or replaced while the campaign is reporting
+/// and its day has not passed.
+pub async fn report(
+    db: &Db,
+    c: &Campaign,
+    unit: &crate::orgs::OrgUnit,
+    item: &str,
+    body: &str,
+    actor: Actor<'_>,
+) -> Result<i64> {
+    if c.stage != Stage::Reporting {
+        return Err(refused(EvaluationRefusal::Stage { stage: Stage::Reporting.code() }));
+    }
+    if db.clock.today() > c.report_until {
+        return Err(refused(EvaluationRefusal::AfterDeadline { until: c.report_until }));
+    }
+    if unit.level != c.level {
+        return Err(refused(EvaluationRefusal::NotEvaluated));
+    }
+    let f = c.framework()?;
+    if !f.qualitative().any(|i| i.code == item) {
+        return Err(refused(EvaluationRefusal::Item { item: item.into() }));
+    }
+    if body.trim().is_empty() {
+        return Err(refused(EvaluationRefusal::EmptyReport));
+    }
+    let tx = db.begin_write().await?;
+    let now = tx.clock.now_ms();
+    tx.exec(
+        "INSERT INTO evaluation_reports (campaign_id, org_unit_id, item, body, submitted_by, submitted_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, org_unit_id, item) DO UPDATE SET body = excluded.body, submitted_by = excluded.submitted_by, submitted_at = excluded.submitted_at, version = evaluation_reports.version + 1",
+        vec![c.id.into(), unit.id.into(), item.into(), body.trim().into(), actor.username.into(), now.into()],
+    )
+    .await?;
+    let id = tx
+        .query_one(
+            "SELECT id FROM evaluation_reports WHERE campaign_id = ? AND org_unit_id = ? AND item = ?",
+            vec![c.id.into(), unit.id.into(), item.into()],
+        )
+        .await?
+        .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+        .ok_or(StoreError::NotFound)?;
+    audit::append(
+        &tx,
+        Change {
+            actor: actor.username,
+            action: "evaluation.report",
+            entity: "evaluation_report",
+            entity_id: id.to_string(),
+            before: serde_json::Value::Null,
+            after: serde_json::json!({ "campaign": c.id, "unit": unit.id, "item": item }),
+            request_id: actor.request_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}

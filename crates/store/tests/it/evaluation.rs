@@ -1,0 +1,68 @@
+//! Evaluation campaigns: weights checked before anything is stored; a county reports its
+//! qualitative items until the campaign's day, each refusal naming its rule.
+use crate::common::*;
+use innocity_core::evaluation::{BUILT_IN, Problem};
+use innocity_store::StoreError;
+use innocity_store::evaluation::{self as ev, EvaluationRefusal, NewCampaign};
+use innocity_store::orgs::{self, Actor};
+
+const ACTOR: Actor<'static> = Actor { user_id: 0, username: "bureau", request_id: "r" };
+
+#[tokio::test]
+async fn a_campaign_opens_with_weights_that_sum_and_counties_report_until_its_day() {
+    let t = demo_db(20).await;
+    let today = t.db.clock.today();
+    let until = today + chrono::Days::new(10);
+    let new = |weights: &[(&str, f64)]| -> Vec<(String, f64)> {
+        weights.iter().map(|(c, w)| (c.to_string(), *w)).collect()
+    };
+    // One dimension ten points heavier: the dimensions sum to 110.
+    let bad = new(&[("MANAGEMENT", 30.0)]);
+    let c = NewCampaign {
+        year: 2026,
+        title: "2026年度创新型县区评价",
+        level: "county",
+        framework: BUILT_IN,
+        weights: &bad,
+        report_until: until,
+        method: "trimmed",
+    };
+    match ev::create(&t.db, &c, ACTOR).await {
+        Err(StoreError::Evaluation(EvaluationRefusal::Framework(p))) => {
+            assert_eq!(p, vec![Problem::DimensionWeights { sum: 110.0 }])
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(ev::campaigns(&t.db).await.unwrap().is_empty(), "nothing stored");
+    let good = new(&[("MANAGEMENT", 30.0), ("CAPACITY", 20.0)]);
+    let c = NewCampaign { weights: &good, ..c };
+    let id = ev::create(&t.db, &c, ACTOR).await.unwrap();
+    let stored = ev::campaign(&t.db, id).await.unwrap().unwrap();
+    assert_eq!(stored.framework().unwrap().dimensions[0].weight, 30.0, "the campaign's weights");
+
+    let units = orgs::units(&t.db).await.unwrap();
+    let unit = |code: &str| units.iter().find(|u| u.code == code).unwrap().clone();
+    let refusal = |r: innocity_store::db::Result<i64>| match r {
+        Err(StoreError::Evaluation(e)) => e,
+        other => panic!("{other:?}"),
+    };
+    let county = unit("620123");
+    let words = "2026年出台《榆中县科技创新若干措施》（榆政发〔2026〕12号）。";
+    assert!(ev::report(&t.db, &stored, &county, "POLICIES", words, ACTOR).await.is_ok());
+    let r = ev::report(&t.db, &stored, &unit("LZGX"), "POLICIES", words, ACTOR).await;
+    assert_eq!(refusal(r), EvaluationRefusal::NotEvaluated, "a zone in a county campaign");
+    let r = ev::report(&t.db, &stored, &county, "HIGH_TECH", words, ACTOR).await;
+    assert_eq!(
+        refusal(r),
+        EvaluationRefusal::Item { item: "HIGH_TECH".into() },
+        "read, not reported"
+    );
+    let r = ev::report(&t.db, &stored, &county, "POLICIES", "  ", ACTOR).await;
+    assert_eq!(refusal(r), EvaluationRefusal::EmptyReport);
+    // The campaign's day is the last: the day after, refused.
+    t.db.clock.advance(chrono::Duration::days(10));
+    assert!(ev::report(&t.db, &stored, &county, "POLICIES", words, ACTOR).await.is_ok(), "its day");
+    t.db.clock.advance(chrono::Duration::days(1));
+    let r = ev::report(&t.db, &stored, &county, "POLICIES", words, ACTOR).await;
+    assert_eq!(refusal(r), EvaluationRefusal::AfterDeadline { until });
+}
