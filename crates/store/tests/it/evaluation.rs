@@ -66,3 +66,66 @@ async fn a_campaign_opens_with_weights_that_sum_and_counties_report_until_its_da
     let r = ev::report(&t.db, &stored, &county, "POLICIES", words, ACTOR).await;
     assert_eq!(refusal(r), EvaluationRefusal::AfterDeadline { until });
 }
+
+/// Scoring: only invited evaluators, only while the campaign scores, on the item's scale, never
+/// for a unit the evaluator belongs to.
+#[tokio::test]
+async fn invited_evaluators_score_on_the_scale_and_never_their_own_unit() {
+    let t = demo_db(20).await;
+    let weights: Vec<(String, f64)> = Vec::new();
+    let c = NewCampaign {
+        year: 2026,
+        title: "2026年度创新型县区评价",
+        level: "county",
+        framework: BUILT_IN,
+        weights: &weights,
+        report_until: t.db.clock.today(),
+        method: "mean",
+    };
+    let id = ev::create(&t.db, &c, ACTOR).await.unwrap();
+    let units = orgs::units(&t.db).await.unwrap();
+    let unit = |code: &str| units.iter().find(|u| u.code == code).unwrap().clone();
+    let user = |name: &str| {
+        let db = t.db.clone();
+        let name = name.to_string();
+        async move {
+            db.read("SELECT id FROM users WHERE username = ?", vec![name.into()], |r| r.int(0))
+                .await
+                .unwrap()[0]
+        }
+    };
+    let (bureau, county_admin) = (user("bureau").await, user("county").await);
+    let refusal = |r: innocity_store::db::Result<()>| match r {
+        Err(StoreError::Evaluation(e)) => e,
+        other => panic!("{other:?}"),
+    };
+    let campaign = ev::campaign(&t.db, id).await.unwrap().unwrap();
+    let yuzhong = unit("620123");
+    let r = ev::score(&t.db, &campaign, &yuzhong, "POLICIES", bureau, 8.0, ACTOR).await;
+    assert_eq!(refusal(r), EvaluationRefusal::Stage { stage: "scoring" }, "still reporting");
+    ev::advance(&t.db, &campaign, ACTOR).await.unwrap();
+    let campaign = ev::campaign(&t.db, id).await.unwrap().unwrap();
+    let r = ev::score(&t.db, &campaign, &yuzhong, "POLICIES", bureau, 8.0, ACTOR).await;
+    assert_eq!(refusal(r), EvaluationRefusal::NotInvited);
+    ev::invite(&t.db, &campaign, bureau, ACTOR).await.unwrap();
+    assert!(ev::score(&t.db, &campaign, &yuzhong, "POLICIES", bureau, 8.0, ACTOR).await.is_ok());
+    let r = ev::score(&t.db, &campaign, &yuzhong, "POLICIES", bureau, 10.5, ACTOR).await;
+    assert!(matches!(refusal(r), EvaluationRefusal::Score(_)), "off the scale");
+    // A county admin is no evaluator; were it one, its own county would be a conflict.
+    let r = ev::invite(&t.db, &campaign, county_admin, ACTOR).await;
+    assert!(matches!(r, Err(StoreError::Evaluation(EvaluationRefusal::NotInvited))));
+    let tx = t.db.begin_write().await.unwrap();
+    tx.exec(
+        "INSERT INTO evaluation_evaluators (campaign_id, user_id, invited_by, invited_at) VALUES (?, ?, 't', 0)",
+        vec![id.into(), county_admin.into()],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let r = ev::score(&t.db, &campaign, &yuzhong, "POLICIES", county_admin, 9.0, ACTOR).await;
+    assert_eq!(refusal(r), EvaluationRefusal::Conflict);
+    let other = unit("620102");
+    assert!(
+        ev::score(&t.db, &campaign, &other, "POLICIES", county_admin, 6.0, ACTOR).await.is_ok()
+    );
+}
