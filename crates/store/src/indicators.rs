@@ -247,7 +247,6 @@ pub async fn from_register(
     let units = crate::orgs::units(db).await?;
     let areas: Vec<(i64, Vec<String>)> =
         units.iter().map(|u| (u.id, crate::orgs::area_roots(&units, u))).collect();
-    let within = |area: &[String], path: &str| innocity_core::orgs::in_area(area, path);
     let mut out = Vec::new();
     let value = |t: &innocity_core::indicators::targets::Target, unit: i64, year: i32, value| {
         IndicatorValue {
@@ -259,48 +258,21 @@ pub async fn from_register(
         }
     };
     for &year in years {
-        let (Some(from), Some(to)) = (
-            chrono::NaiveDate::from_ymd_opt(year, 1, 1),
-            chrono::NaiveDate::from_ymd_opt(year, 12, 31),
-        ) else {
-            continue;
-        };
         for t in &targets {
             let register = t.register.as_deref().unwrap_or_default();
-            if register == "tech_contracts" {
-                let contracts = crate::market::contracts::registered_between(db, from, to).await?;
-                for (unit, area) in &areas {
-                    let fen: i64 = contracts
-                        .iter()
-                        .filter(|c| within(area, &c.unit_path))
-                        .map(|c| c.amount.fen())
-                        .sum();
-                    // Every unit gets its value, zero too: a cancelled contract must leave the total.
-                    if let Some(v) = t.money_in_unit(fen) {
-                        out.push(value(t, *unit, year, v));
-                    }
-                }
-            } else if let Some(records) = register_values(db, register, year).await? {
-                use crate::sharing::registers::Measure;
-                for (unit, area) in &areas {
-                    let under = records.iter().filter(|(p, _)| within(area, p));
-                    let (plain, fen) = under.fold((0.0, 0i64), |(p, f), (_, m)| match m {
-                        Measure::Plain(x) => (p + x, f),
-                        Measure::Fen(x) => (p, f.saturating_add(*x)),
-                    });
-                    let money = crate::sharing::registers::in_money(register)
-                        || crate::finance::registers::in_money(register);
-                    let v = if money { t.money_in_unit(fen) } else { Some(plain) };
-                    if let Some(v) = v {
-                        out.push(value(t, *unit, year, (v * 100.0).round() / 100.0));
-                    }
-                }
-            } else if let Some(paths) =
-                crate::subjects::registers::counted(db, register, year).await?
-            {
-                for (unit, area) in &areas {
-                    let n = paths.iter().filter(|p| within(area, p)).count();
-                    out.push(value(t, *unit, year, n as f64));
+            let Some(totals) = register_totals(db, register, year, &areas).await? else {
+                continue;
+            };
+            for total in totals {
+                // Every unit gets its value, zero too: a cancelled contract must leave the total.
+                let v = if total.money { t.money_in_unit(total.fen) } else { Some(total.plain) };
+                let v = if register == "tech_contracts" {
+                    v
+                } else {
+                    v.map(|v| (v * 100.0).round() / 100.0)
+                };
+                if let Some(v) = v {
+                    out.push(value(t, total.unit, year, v));
                 }
             }
         }
@@ -309,6 +281,64 @@ pub async fn from_register(
         return Ok(0);
     }
     import(db, &out, actor).await
+}
+
+/// A register's total for one area in a year: a count (or hours), or money in fen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AreaTotal {
+    pub unit: i64,
+    pub plain: f64,
+    pub fen: i64,
+    /// The register counts money (`fen`), not things (`plain`).
+    pub money: bool,
+}
+
+/// A register's totals in `year` for each of `areas` (a unit and its area's roots); `None`
+/// for a subjects' register before its first record (or an unknown register).
+pub async fn register_totals(
+    db: &Db,
+    register: &str,
+    year: i32,
+    areas: &[(i64, Vec<String>)],
+) -> Result<Option<Vec<AreaTotal>>> {
+    use crate::sharing::registers::Measure;
+    let within = |area: &[String], path: &str| innocity_core::orgs::in_area(area, path);
+    let (Some(from), Some(to)) = (
+        chrono::NaiveDate::from_ymd_opt(year, 1, 1),
+        chrono::NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        return Ok(None);
+    };
+    if register == "tech_contracts" {
+        let contracts = crate::market::contracts::registered_between(db, from, to).await?;
+        let totals = areas.iter().map(|(unit, area)| {
+            let under = contracts.iter().filter(|c| within(area, &c.unit_path));
+            let fen: i64 = under.map(|c| c.amount.fen()).sum();
+            AreaTotal { unit: *unit, plain: 0.0, fen, money: true }
+        });
+        return Ok(Some(totals.collect()));
+    }
+    if let Some(records) = register_values(db, register, year).await? {
+        let money = crate::sharing::registers::in_money(register)
+            || crate::finance::registers::in_money(register);
+        let totals = areas.iter().map(|(unit, area)| {
+            let under = records.iter().filter(|(p, _)| within(area, p));
+            let (plain, fen) = under.fold((0.0, 0i64), |(p, f), (_, m)| match m {
+                Measure::Plain(x) => (p + x, f),
+                Measure::Fen(x) => (p, f.saturating_add(*x)),
+            });
+            AreaTotal { unit: *unit, plain, fen, money }
+        });
+        return Ok(Some(totals.collect()));
+    }
+    let Some(paths) = crate::subjects::registers::counted(db, register, year).await? else {
+        return Ok(None);
+    };
+    let totals = areas.iter().map(|(unit, area)| {
+        let n = paths.iter().filter(|p| within(area, p)).count();
+        AreaTotal { unit: *unit, plain: n as f64, fen: 0, money: false }
+    });
+    Ok(Some(totals.collect()))
 }
 
 /// A money or count register's records of the year with their unit paths: the sharing platform's

@@ -128,4 +128,11 @@ async fn invited_evaluators_score_on_the_scale_and_never_their_own_unit() {
     assert!(
         ev::score(&t.db, &campaign, &other, "POLICIES", county_admin, 6.0, ACTOR).await.is_ok()
     );
+    // The results: all thirteen counties ranked from the registers and the scores.
+    assert_eq!(ev::compute_results(&t.db, &campaign, 20, ACTOR).await.unwrap(), 13);
+    let results = ev::results(&t.db, id).await.unwrap();
+    assert_eq!(results.len(), 13);
+    let first = &results[0];
+    assert_eq!(first.rank, Some(1));
+    assert!(first.rank_low.is_some() && first.profile.contains("strengths"), "{first:?}");
 }
