@@ -103,7 +103,7 @@ async fn invited_evaluators_score_on_the_scale_and_never_their_own_unit() {
     let yuzhong = unit("620123");
     let r = ev::score(&t.db, &campaign, &yuzhong, "POLICIES", bureau, 8.0, ACTOR).await;
     assert_eq!(refusal(r), EvaluationRefusal::Stage { stage: "scoring" }, "still reporting");
-    ev::advance(&t.db, &campaign, ACTOR).await.unwrap();
+    ev::start_scoring(&t.db, &campaign, ACTOR).await.unwrap();
     let campaign = ev::campaign(&t.db, id).await.unwrap().unwrap();
     let r = ev::score(&t.db, &campaign, &yuzhong, "POLICIES", bureau, 8.0, ACTOR).await;
     assert_eq!(refusal(r), EvaluationRefusal::NotInvited);
@@ -135,4 +135,70 @@ async fn invited_evaluators_score_on_the_scale_and_never_their_own_unit() {
     let first = &results[0];
     assert_eq!(first.rank, Some(1));
     assert!(first.rank_low.is_some() && first.profile.contains("strengths"), "{first:?}");
+}
+
+/// Evidence is checked like every upload and kept once; results go out with a window for
+/// objections; the bulletin waits for the window to close and every objection to be answered.
+#[tokio::test]
+async fn evidence_objections_and_the_bulletin_follow_their_rules() {
+    let t = demo_db(20).await;
+    let files = tempfile::tempdir().unwrap();
+    let weights: Vec<(String, f64)> = Vec::new();
+    let today = t.db.clock.today();
+    let c = NewCampaign {
+        year: 2026,
+        title: "2026年度创新型县区评价",
+        level: "county",
+        framework: BUILT_IN,
+        weights: &weights,
+        report_until: today,
+        method: "mean",
+    };
+    let id = ev::create(&t.db, &c, ACTOR).await.unwrap();
+    let campaign = ev::campaign(&t.db, id).await.unwrap().unwrap();
+    let units = orgs::units(&t.db).await.unwrap();
+    let county = units.iter().find(|u| u.code == "620123").unwrap().clone();
+    let report =
+        ev::report(&t.db, &campaign, &county, "POLICIES", "出台政策三项。", ACTOR).await.unwrap();
+    let pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n";
+    let dir = files.path();
+    let e = ev::add_evidence(&t.db, dir, &campaign, report, "文件.pdf", pdf, ACTOR).await.unwrap();
+    let again = ev::add_evidence(&t.db, dir, &campaign, report, "副本.pdf", pdf, ACTOR).await;
+    assert_eq!(again.unwrap(), e, "the same file is kept once");
+    let disguised = ev::add_evidence(&t.db, dir, &campaign, report, "x.pdf", b"MZ..", ACTOR).await;
+    assert!(disguised.is_err(), "not a PDF inside");
+    assert_eq!(ev::evidence(&t.db, id).await.unwrap().len(), 1);
+    let (file, of, bytes) = ev::evidence_file(&t.db, dir, id, e).await.unwrap();
+    assert_eq!((file.name.as_str(), of.id, bytes.as_slice()), ("文件.pdf", report, &pdf[..]));
+
+    ev::start_scoring(&t.db, &campaign, ACTOR).await.unwrap();
+    let late = ev::add_evidence(&t.db, dir, &campaign, report, "b.pdf", b"%PDF-1.5", ACTOR).await;
+    assert!(matches!(late, Err(StoreError::Evaluation(EvaluationRefusal::Stage { .. }))));
+    let stale = ev::start_scoring(&t.db, &campaign, ACTOR).await;
+    assert!(matches!(stale, Err(StoreError::Stale)), "a page a stage behind");
+    let campaign = ev::campaign(&t.db, id).await.unwrap().unwrap();
+    let yesterday = today.pred_opt().unwrap();
+    let r = ev::release_results(&t.db, &campaign, yesterday, 10, ACTOR).await;
+    assert!(matches!(r, Err(StoreError::Evaluation(EvaluationRefusal::ObjectionsDay))));
+    let until = today + chrono::Days::new(5);
+    assert_eq!(ev::release_results(&t.db, &campaign, until, 10, ACTOR).await.unwrap(), 13);
+    let campaign = ev::campaign(&t.db, id).await.unwrap().unwrap();
+    assert_eq!(campaign.objections_until, Some(until));
+
+    let objection = ev::object(&t.db, &campaign, &county, "专利数据漏计。", ACTOR).await.unwrap();
+    let r = ev::publish(&t.db, &campaign, true, ACTOR).await;
+    assert!(matches!(r, Err(StoreError::Evaluation(EvaluationRefusal::ObjectionsOpen { .. }))));
+    t.db.clock.advance(chrono::Duration::days(6));
+    let late = ev::object(&t.db, &campaign, &county, "再议。", ACTOR).await;
+    assert!(matches!(late, Err(StoreError::Evaluation(EvaluationRefusal::AfterDeadline { .. }))));
+    let r = ev::publish(&t.db, &campaign, true, ACTOR).await;
+    assert!(matches!(r, Err(StoreError::Evaluation(EvaluationRefusal::Unanswered { count: 1 }))));
+    ev::answer(&t.db, &campaign, objection, "已核对，专利数据来自知识产权局登记。", ACTOR)
+        .await
+        .unwrap();
+    let twice = ev::answer(&t.db, &campaign, objection, "再答。", ACTOR).await;
+    assert!(matches!(twice, Err(StoreError::Evaluation(EvaluationRefusal::Answered))));
+    ev::publish(&t.db, &campaign, true, ACTOR).await.unwrap();
+    let published = ev::campaign(&t.db, id).await.unwrap().unwrap();
+    assert_eq!((published.stage, published.public), (ev::Stage::Published, true));
 }
