@@ -134,10 +134,18 @@ pub enum Capability {
     ClaimLoanSubsidies,
     /// An enterprise's financing demands, the products that answer them, and applying to one.
     SeekFinancing,
+    /// Evaluation campaigns of counties and zones: open them, invite evaluators, release the
+    /// results, answer objections, publish the bulletin.
+    ManageEvaluations,
+    /// A county's or zone's side of a campaign: report its qualitative items with evidence, see
+    /// its result, object to it.
+    ReportEvaluations,
+    /// Score units' qualitative reports in the campaigns one is invited to (bureau staff, experts).
+    ScoreEvaluations,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 39] = [
+    pub const ALL: [Capability; 42] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -177,6 +185,9 @@ impl Capability {
         Self::LendUnderFund,
         Self::ClaimLoanSubsidies,
         Self::SeekFinancing,
+        Self::ManageEvaluations,
+        Self::ReportEvaluations,
+        Self::ScoreEvaluations,
     ];
 }
 
@@ -230,6 +241,9 @@ impl Role {
             LendUnderFund => matches!(self, OrgAdmin | OrgMember),
             ClaimLoanSubsidies => self == OrgAdmin,
             SeekFinancing => matches!(self, OrgAdmin | OrgMember),
+            ManageEvaluations => matches!(self, SystemAdmin | BureauStaff),
+            ReportEvaluations => self == ZoneAdmin,
+            ScoreEvaluations => matches!(self, BureauStaff | Expert),
         }
     }
 }

@@ -224,6 +224,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::subjects::routes())
         .merge(crate::sharing::routes())
         .merge(crate::finance::routes())
+        .merge(crate::evaluation::routes())
         .merge(stats::routes());
     let x_request_id = HeaderName::from_static("x-request-id");
     pages

@@ -482,7 +482,10 @@ caps!(
     ManageLoanFund,
     LendUnderFund,
     ClaimLoanSubsidies,
-    SeekFinancing
+    SeekFinancing,
+    ManageEvaluations,
+    ReportEvaluations,
+    ScoreEvaluations
 );
 
 /// The one gate: a handler taking `Auth<C>` runs only for a signed-in principal whose role

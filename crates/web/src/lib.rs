@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod blocking;
 pub mod error;
+pub mod evaluation;
 pub mod experts;
 pub mod finance;
 pub mod guard;

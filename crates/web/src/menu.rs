@@ -41,6 +41,9 @@ const GROUPS: &[(&str, &[Entry])] = &[
         &[
             ("/stats", "nav.stats", Capability::ViewStats),
             ("/indicators", "nav.indicators", Capability::ViewIndicators),
+            ("/evaluation", "nav.evaluation", Capability::ManageEvaluations),
+            ("/evaluation/ours", "nav.evaluation_ours", Capability::ReportEvaluations),
+            ("/evaluation/invited", "nav.evaluation_invited", Capability::ScoreEvaluations),
         ],
     ),
     (

@@ -90,6 +90,25 @@ async fn item_values(
     let method = innocity_core::experts::scoring::Method::parse(&c.method)
         .unwrap_or(innocity_core::experts::scoring::Method::Mean);
     values.extend(rules::results::aggregate_scores(&scores, method));
+    // A qualitative item a unit did not report scores 0 (nothing reported, nothing to credit);
+    // one reported but not scored stays missing.
+    let reported: std::collections::HashSet<(i64, String)> = db
+        .read(
+            "SELECT org_unit_id, item FROM evaluation_reports WHERE campaign_id = ?",
+            vec![c.id.into()],
+            |r| Ok((r.int(0)?, r.text(1)?)),
+        )
+        .await?
+        .into_iter()
+        .collect();
+    for item in f.qualitative() {
+        for u in units {
+            if !reported.contains(&(u.id, item.code.clone())) {
+                let code = item.code.clone();
+                values.push(rules::results::ItemValue { unit: u.id, item: code, value: 0.0 });
+            }
+        }
+    }
     Ok(values)
 }
 

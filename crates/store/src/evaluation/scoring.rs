@@ -44,7 +44,7 @@ pub async fn invite(db: &Db, c: &Campaign, user_id: i64, actor: Actor<'_>) -> Re
 
 /// Whether the evaluator belongs to the unit: its account's unit, or its organisation's (an
 /// expert's, through the library), lies in the unit's area.
-async fn conflicted(db: &Db, evaluator: i64, unit: &crate::orgs::OrgUnit) -> Result<bool> {
+pub async fn conflicted(db: &Db, evaluator: i64, unit: &crate::orgs::OrgUnit) -> Result<bool> {
     let paths = db
         .read(
             "SELECT COALESCE(ou.path, ''), COALESCE(o.unit_path, ''), COALESCE(x.unit_path, '') FROM users u LEFT JOIN org_units ou ON ou.id = u.org_unit_id LEFT JOIN organisations o ON o.id = u.organisation_id LEFT JOIN experts x ON x.user_id = u.id WHERE u.id = ?",
@@ -121,19 +121,21 @@ pub struct EvaluatorRow {
     pub role: String,
 }
 
+fn evaluator_row(r: &dyn crate::db::ReadRow) -> Result<EvaluatorRow> {
+    Ok(EvaluatorRow {
+        user_id: r.int(0)?,
+        username: r.text(1)?,
+        display_name: r.text(2)?,
+        role: r.text(3)?,
+    })
+}
+
 /// The campaign's evaluators, in the order invited.
 pub async fn evaluators(db: &Db, campaign_id: i64) -> Result<Vec<EvaluatorRow>> {
     db.read(
         "SELECT u.id, u.username, u.display_name, u.role FROM evaluation_evaluators e JOIN users u ON u.id = e.user_id WHERE e.campaign_id = ? ORDER BY e.invited_at, u.id",
         vec![campaign_id.into()],
-        |r| {
-            Ok(EvaluatorRow {
-                user_id: r.int(0)?,
-                username: r.text(1)?,
-                display_name: r.text(2)?,
-                role: r.text(3)?,
-            })
-        },
+        evaluator_row,
     )
     .await
 }
@@ -179,4 +181,14 @@ pub async fn scores(db: &Db, campaign_id: i64, evaluator: Option<i64>) -> Result
     args.insert(0, campaign_id.into());
     let tail = format!("WHERE campaign_id = ? {filter} ORDER BY org_unit_id, item, evaluator_id");
     db.rows(&select::<ScoreRow>(&tail), args).await
+}
+
+/// The accounts that may be invited: active bureau staff and experts, by name.
+pub async fn candidates(db: &Db) -> Result<Vec<EvaluatorRow>> {
+    db.read(
+        "SELECT id, username, display_name, role FROM users WHERE active = 1 AND role IN ('bureau_staff', 'expert') ORDER BY role, display_name, id",
+        vec![],
+        evaluator_row,
+    )
+    .await
 }

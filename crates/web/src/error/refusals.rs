@@ -35,6 +35,7 @@ pub fn refusal(e: &StoreError) -> Option<Message> {
         StoreError::Market(r) => market(r),
         StoreError::Sharing(r) => sharing(r),
         StoreError::Finance(r) => finance(r),
+        StoreError::Evaluation(r) => evaluation(r),
         _ => return None,
     })
 }
@@ -614,4 +615,47 @@ pub fn fund(r: &innocity_store::finance::fund::FundRefusal) -> Message {
 /// An annual rate in basis points as a percentage: 435 → 4.35.
 pub fn rate_text(bp: u32) -> String {
     format!("{}.{:02}", bp / 100, bp % 100)
+}
+
+/// The words for an evaluation campaign's refusals.
+pub fn evaluation(r: &innocity_store::evaluation::EvaluationRefusal) -> Message {
+    use innocity_core::evaluation::{Problem as P, ScoreProblem as S};
+    use innocity_store::evaluation::EvaluationRefusal as E;
+    let num = |x: &f64| format!("{x}");
+    match r {
+        E::Framework(problems) => match problems.first() {
+            Some(P::DimensionWeights { sum }) => ("eval.err.dimension_weights", vec![num(sum)]),
+            Some(P::ItemWeights { dimension, sum }) => {
+                ("eval.err.item_weights", vec![dimension.clone(), num(sum)])
+            }
+            Some(P::Weight { code, weight }) => {
+                ("eval.err.weight", vec![code.clone(), num(weight)])
+            }
+            Some(p) => ("eval.err.framework", vec![p.to_string()]),
+            None => ("eval.err.framework", vec![String::new()]),
+        },
+        E::AfterDeadline { until } => ("eval.err.after_deadline", vec![day(*until)]),
+        E::Stage { stage } => (
+            match *stage {
+                "reporting" => "eval.err.stage.reporting",
+                "scoring" => "eval.err.stage.scoring",
+                _ => "eval.err.stage.results",
+            },
+            vec![],
+        ),
+        E::NotEvaluated => ("eval.err.not_evaluated", vec![]),
+        E::Item { item } => ("eval.err.item", vec![item.clone()]),
+        E::EmptyReport => ("eval.err.empty", vec![]),
+        E::Score(S::NotQualitative { item }) => ("eval.err.item", vec![item.clone()]),
+        E::Score(S::OutOfScale { item, score, max }) => {
+            ("eval.err.scale", vec![num(score), item.clone(), num(max)])
+        }
+        E::Score(S::Precision { score }) => ("eval.err.precision", vec![num(score)]),
+        E::NotInvited => ("eval.err.not_invited", vec![]),
+        E::Conflict => ("eval.err.conflict", vec![]),
+        E::ObjectionsDay => ("eval.err.objections_day", vec![]),
+        E::ObjectionsOpen { until } => ("eval.err.objections_open", vec![day(*until)]),
+        E::Unanswered { count } => ("eval.err.unanswered", vec![count.to_string()]),
+        E::Answered => ("eval.err.answered", vec![]),
+    }
 }

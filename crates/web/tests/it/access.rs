@@ -74,6 +74,9 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/services/orders", vec!["orgadmin", "member", "orgadmin2"]),
         ("/sharing/evaluation", vec!["admin", "bureau"]),
         ("/sharing/evaluation/2026/report.xlsx", vec!["admin", "bureau"]),
+        ("/evaluation", vec!["admin", "bureau"]),
+        ("/evaluation/ours", vec!["zone", "zone2"]),
+        ("/evaluation/invited", vec!["bureau", "expert"]),
     ];
     pages_refuse_the_roles_not_listed(&t, &matrix).await;
     public_pages_are_open_to_all(&t).await;
@@ -127,6 +130,8 @@ async fn public_pages_are_open_to_all(t: &TestApp) {
         "/api/v1/public/carriers",
         "/providers",
         "/api/v1/public/providers",
+        "/public/evaluations",
+        "/api/v1/public/evaluations",
     ] {
         assert_eq!(t.get(&Session::default(), path).await.status, StatusCode::OK, "{path}");
     }

@@ -9,6 +9,7 @@ mod access;
 mod accounts;
 mod api;
 mod edge;
+mod evaluation;
 mod exchange;
 mod experts;
 mod experts_rounds;
