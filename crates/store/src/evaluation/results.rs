@@ -90,9 +90,9 @@ async fn item_values(
     let method = innocity_core::experts::scoring::Method::parse(&c.method)
         .unwrap_or(innocity_core::experts::scoring::Method::Mean);
     values.extend(rules::results::aggregate_scores(&scores, method));
-    // A qualitative item a unit did not report scores 0 (nothing reported, nothing to credit);
-    // one reported but not scored stays missing.
-    let reported: std::collections::HashSet<(i64, String)> = db
+    // A qualitative item a unit neither reported nor was scored on counts 0 (nothing to
+    // credit); one reported but not scored stays missing.
+    let mut reported: std::collections::HashSet<(i64, String)> = db
         .read(
             "SELECT org_unit_id, item FROM evaluation_reports WHERE campaign_id = ?",
             vec![c.id.into()],
@@ -101,6 +101,7 @@ async fn item_values(
         .await?
         .into_iter()
         .collect();
+    reported.extend(scores.iter().map(|s| (s.unit, s.item.clone())));
     for item in f.qualitative() {
         for u in units {
             if !reported.contains(&(u.id, item.code.clone())) {
