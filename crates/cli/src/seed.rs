@@ -114,6 +114,13 @@ async fn seed_the_rest(
         ex.partner_vouchers, ex.redemptions, ex.statements
     );
     seed_finance(db).await?;
+    let ev = demo::evaluation::seed_evaluation(db, files)
+        .await
+        .map_err(|e| format!("demo evaluation: {e}"))?;
+    println!(
+        "县区评价 / evaluation: {} 次评价 campaigns, {} 项定性填报 reports, {} 个评分 scores",
+        ev.campaigns, ev.reports, ev.scores
+    );
     demo::count_subjects(db).await.map_err(|e| format!("demo subject counts: {e}"))?;
     Ok(s)
 }

@@ -4,6 +4,7 @@ mod accounts;
 pub mod carriers;
 pub mod challenges;
 pub mod contracts;
+pub mod evaluation;
 pub mod exchange;
 pub mod experts;
 pub mod finance_bench;

@@ -52,6 +52,16 @@ pub fn download(bytes: Vec<u8>, name: &str, mime: &'static str) -> Response {
         .into_response()
 }
 
+/// Where to go after a write: for htmx a 200 with `HX-Redirect` (a redirect would be followed
+/// inside the request and the whole next page swapped into the form's target), else a 303.
+pub fn go_to(ctx: &Ctx, to: &str) -> Response {
+    if ctx.htmx {
+        ([("HX-Redirect", to.to_string())], StatusCode::OK).into_response()
+    } else {
+        axum::response::Redirect::to(to).into_response()
+    }
+}
+
 /// The file of a multipart upload (field `file`).
 pub async fn read_upload(ctx: &Ctx, req: axum::extract::Request) -> AppResult<(String, Vec<u8>)> {
     use axum::extract::FromRequest;

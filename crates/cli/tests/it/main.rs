@@ -8,6 +8,7 @@
 mod common;
 
 mod browser;
+mod evaluation;
 mod exchange;
 mod finance;
 mod market;

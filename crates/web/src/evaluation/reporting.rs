@@ -11,7 +11,7 @@ use crate::i18n::tf;
 use crate::page::{Shell, render};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use innocity_core::access::{Capability, Principal};
 use innocity_store::evaluation::{self as store, Campaign, Stage};
 use serde::Deserialize;
@@ -195,9 +195,8 @@ pub async fn page(
     }))
 }
 
-fn back(c: &Campaign, anchor: &str) -> Response {
-    let to = format!("/evaluation/{}/ours#{anchor}", c.id);
-    ([("HX-Redirect", to.clone())], Redirect::to(&to)).into_response()
+fn back(ctx: &Ctx, c: &Campaign, anchor: &str) -> Response {
+    crate::http::go_to(ctx, &format!("/evaluation/{}/ours#{anchor}", c.id))
 }
 
 pub async fn save(
@@ -214,7 +213,7 @@ pub async fn save(
         body: form.remove("body").unwrap_or_default(),
     };
     save_as(&state, ctx, &a.principal, &c, &i).await?;
-    Ok(back(&c, &format!("item-{}", i.item)))
+    Ok(back(ctx, &c, &format!("item-{}", i.item)))
 }
 
 pub async fn upload(
@@ -226,8 +225,10 @@ pub async fn upload(
     let ctx = &a.ctx;
     let c = campaign_of(&state, ctx, &id).await?;
     let file = crate::http::read_upload(ctx, req).await?;
-    upload_as(&state, ctx, &a.principal, &c, &item, file).await?;
-    Ok(back(&c, &format!("item-{item}")))
+    let file = upload_as(&state, ctx, &a.principal, &c, &item, file).await?;
+    // A new address (the file's id) so the browser loads the page again, not only its anchor.
+    let to = format!("/evaluation/{}/ours?evidence={file}#item-{item}", c.id);
+    Ok(crate::http::go_to(ctx, &to))
 }
 
 pub async fn object(
@@ -241,7 +242,7 @@ pub async fn object(
     let mut form: HashMap<String, String> = parse_form(ctx, &body)?;
     let i = ObjectionInput { body: form.remove("body").unwrap_or_default() };
     object_as(&state, ctx, &a.principal, &c, &i).await?;
-    Ok(back(&c, "objections"))
+    Ok(back(ctx, &c, "objections"))
 }
 
 /// Whether the caller may read the unit's evidence: the bureau; the unit itself; an invited

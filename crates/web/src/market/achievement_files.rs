@@ -9,7 +9,7 @@ use crate::error::{AppError, AppResult};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use innocity_core::access::Scope;
 use innocity_store::market::files::{self, StoredFile, Subject};
 use serde::Serialize;
@@ -51,7 +51,7 @@ pub async fn upload(
     let dir = &state.config.files_dir;
     files::add_file(&state.db, dir, Subject::Achievement, r.id, &name, &bytes, ctx.actor()).await?;
     let to = format!("/market/mine/{}", r.id);
-    Ok(([("HX-Redirect", to.clone())], Redirect::to(&to)).into_response())
+    Ok(crate::http::go_to(ctx, &to))
 }
 
 /// A document of a listed achievement (anyone), or of one's own (the owner).

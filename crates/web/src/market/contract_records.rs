@@ -213,7 +213,7 @@ pub async fn upload(
     .await?;
     // Sent by htmx (the CSRF token in its header): it follows HX-Redirect.
     let to = format!("/market/contracts/{}?done=file", c.id);
-    Ok(([("HX-Redirect", to.clone())], Redirect::to(&to)).into_response())
+    Ok(crate::http::go_to(ctx, &to))
 }
 
 /// A stored file of a registration (its registrant and the office).

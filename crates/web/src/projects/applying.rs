@@ -324,7 +324,7 @@ pub async fn upload(
         other => ctx.err(other.into()),
     })?;
     let to = format!("/applications/{id}?notice=apps.uploaded");
-    Ok(([("HX-Redirect", to.clone())], Redirect::to(&to)).into_response())
+    Ok(crate::http::go_to(ctx, &to))
 }
 
 /// Serves an attachment to those who may see the application, always as a download.

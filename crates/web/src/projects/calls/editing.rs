@@ -535,7 +535,7 @@ pub async fn upload(
         .await
         .map_err(|e| refusal_on(ctx, "file", e))?;
     let to = format!("/calls/{id}?notice=apps.uploaded");
-    Ok(([("HX-Redirect", to.clone())], Redirect::to(&to)).into_response())
+    Ok(crate::http::go_to(ctx, &to))
 }
 
 /// Serves a guideline file to anyone who may read the call, always as a download.

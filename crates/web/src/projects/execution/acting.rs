@@ -147,7 +147,7 @@ pub async fn report_upload(
         other => refusal(ctx, other),
     })?;
     let to = format!("/projects/{id}?notice=apps.uploaded#reports");
-    Ok(([("HX-Redirect", to.clone())], Redirect::to(&to)).into_response())
+    Ok(crate::http::go_to(ctx, &to))
 }
 
 /// The leader's work on their project: reports, change requests, rectifications, outputs.
