@@ -101,9 +101,15 @@ async fn county_reports(t: &TestApp, c: &ev::Campaign, base: &str) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "empty: {}", r.body);
     let pdf = b"%PDF-1.4\n% evidence\n";
     let r = t
-        .upload(&county, &format!("{base}/ours/reports/POLICIES/evidence"), "政策文件.pdf", pdf)
+        .upload_htmx(
+            &county,
+            &format!("{base}/ours/reports/POLICIES/evidence"),
+            "政策文件.pdf",
+            pdf,
+        )
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.headers.get("HX-Redirect").is_some(), "htmx goes on to the page");
     let bad =
         t.upload(&county, &format!("{base}/ours/reports/POLICIES/evidence"), "x.pdf", b"MZ").await;
     assert!(bad.status.is_client_error(), "a disguised file: {}", bad.status);

@@ -179,21 +179,37 @@ impl TestApp {
         .await
     }
 
-    /// A file upload as htmx sends it: multipart, the CSRF token in the header.
+    /// A file upload as a plain form sends it: multipart, the CSRF token in the header.
     pub async fn upload(&self, s: &Session, uri: &str, name: &str, bytes: &[u8]) -> Resp {
+        self.upload_by(s, uri, name, bytes, false).await
+    }
+
+    /// A file upload as htmx sends it (`HX-Request`): it answers where to go next in
+    /// `HX-Redirect`.
+    pub async fn upload_htmx(&self, s: &Session, uri: &str, name: &str, bytes: &[u8]) -> Resp {
+        self.upload_by(s, uri, name, bytes, true).await
+    }
+
+    async fn upload_by(
+        &self,
+        s: &Session,
+        uri: &str,
+        name: &str,
+        bytes: &[u8],
+        htmx: bool,
+    ) -> Resp {
         let boundary = "----innocityboundary";
         let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
         body.extend_from_slice(bytes);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        self.send(
-            Request::post(uri)
-                .header(header::COOKIE, s.cookie_header())
-                .header("x-csrf-token", &s.csrf)
-                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await
+        let mut req = Request::post(uri)
+            .header(header::COOKIE, s.cookie_header())
+            .header("x-csrf-token", &s.csrf)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"));
+        if htmx {
+            req = req.header("hx-request", "true");
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
     }
 
     pub async fn get_bytes(
