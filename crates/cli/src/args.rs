@@ -140,6 +140,23 @@ pub(crate) enum Command {
         #[arg(long)]
         out: String,
     },
+    /// The evaluation benchmark: a campaign over generated units (composite, sensitivity,
+    /// ranks) and its bulletin as a PDF; prints the timings.
+    BenchEvaluation {
+        #[arg(long, default_value_t = 5_000)]
+        units: usize,
+        #[arg(long, default_value_t = 40)]
+        quantitative: usize,
+        #[arg(long, default_value_t = 20)]
+        qualitative: usize,
+        #[arg(long, default_value_t = 3)]
+        evaluators: usize,
+        /// Samples of the sensitivity analysis.
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+        #[arg(long)]
+        pdf: std::path::PathBuf,
+    },
     /// Serve the platform.
     Serve {
         #[arg(long)]

@@ -1,5 +1,6 @@
 //! `innocity`: the platform's one binary.
 mod args;
+mod evaluation;
 mod experts;
 mod index;
 mod indicators;
@@ -29,6 +30,30 @@ async fn main() -> ExitCode {
             return experts::assign_panels(input, output, panels);
         }
         return experts::assign(input, output, current.as_deref());
+    }
+    if let Command::BenchEvaluation { units, quantitative, qualitative, evaluators, runs, pdf } =
+        &cli.command
+    {
+        let size = evaluation::Size {
+            units: *units,
+            quantitative: *quantitative,
+            qualitative: *qualitative,
+            evaluators: *evaluators,
+            runs: *runs,
+        };
+        return match evaluation::bench(&size, pdf) {
+            Ok(m) => {
+                println!(
+                    "campaign {units} units in {:.2} s; bulletin in {:.2} s",
+                    m.campaign_s, m.report_s
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("错误 / error: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     if let Command::Qualify { rules, input, output } = &cli.command {
         return subjects::qualify(*rules, input, output);
@@ -96,7 +121,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             market::relevance(&input, every)
         }
         // Handled in main: its exit status says optimal, infeasible or malformed.
-        Command::Assign { .. } | Command::Qualify { .. } => Ok(()),
+        Command::Assign { .. } | Command::Qualify { .. } | Command::BenchEvaluation { .. } => {
+            Ok(())
+        }
         Command::Affinity { experts, items, top, demand, max_load, output } => {
             experts::affinity(&experts, &items, top, demand, max_load, &output)
         }

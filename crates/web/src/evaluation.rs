@@ -182,7 +182,7 @@ pub(crate) fn profile_of(r: &store::UnitResultRow) -> ProfileView {
     }
 }
 
-pub(crate) fn result_line(
+pub fn result_line(
     lang: Lang,
     f: &Framework,
     units: &[OrgUnit],

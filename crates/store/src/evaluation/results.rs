@@ -33,6 +33,26 @@ impl FromRow for UnitResultRow {
     }
 }
 
+/// A computed result as it is stored: the profile (dimension scores and ranks, strengths and
+/// weaknesses) as JSON.
+pub fn result_row(r: &rules::results::UnitResult) -> UnitResultRow {
+    let profile = serde_json::json!({
+        "dimensions": r.dimensions.iter().map(|d| serde_json::json!({
+            "dimension": d.dimension, "score": d.score, "rank": d.rank,
+        })).collect::<Vec<_>>(),
+        "strengths": r.strengths,
+        "weaknesses": r.weaknesses,
+    });
+    UnitResultRow {
+        org_unit_id: r.unit,
+        score: r.score,
+        rank: r.rank.map(|x| x as i64),
+        rank_low: r.interval.map(|i| i.low),
+        rank_high: r.interval.map(|i| i.high),
+        profile: profile.to_string(),
+    }
+}
+
 /// The values of every item for every unit the campaign evaluates: the registers' (money in
 /// 万元), the indicators' for the campaign's year, and the evaluators' scores aggregated by the
 /// campaign's method.
@@ -131,24 +151,17 @@ pub async fn compute_results(
     let tx = db.begin_write().await?;
     let now = tx.clock.now_ms();
     tx.exec("DELETE FROM evaluation_results WHERE campaign_id = ?", vec![c.id.into()]).await?;
-    for r in &results.units {
-        let profile = serde_json::json!({
-            "dimensions": r.dimensions.iter().map(|d| serde_json::json!({
-                "dimension": d.dimension, "score": d.score, "rank": d.rank,
-            })).collect::<Vec<_>>(),
-            "strengths": r.strengths,
-            "weaknesses": r.weaknesses,
-        });
+    for r in results.units.iter().map(result_row) {
         tx.exec(
             "INSERT INTO evaluation_results (campaign_id, org_unit_id, score, rank, rank_low, rank_high, profile, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
                 c.id.into(),
-                r.unit.into(),
+                r.org_unit_id.into(),
                 r.score.into(),
-                r.rank.map(|x| x as i64).into(),
-                r.interval.map(|i| i.low).into(),
-                r.interval.map(|i| i.high).into(),
-                profile.to_string().into(),
+                r.rank.into(),
+                r.rank_low.into(),
+                r.rank_high.into(),
+                r.profile.into(),
                 now.into(),
             ],
         )

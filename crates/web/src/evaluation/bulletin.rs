@@ -29,7 +29,20 @@ async fn released(
     Ok((c.framework()?, store::results(&state.db, c.id).await?))
 }
 
-/// The bulletin's blocks and its footer.
+/// What the bulletin says, gathered.
+pub struct Bulletin<'a> {
+    pub title: &'a str,
+    pub published: bool,
+    pub today: chrono::NaiveDate,
+    pub level: &'a str,
+    pub method: &'a str,
+    pub framework: &'a Framework,
+    pub lines: &'a [ResultLine],
+    pub objections: usize,
+    pub answered: usize,
+}
+
+/// The bulletin's blocks and its footer, from the records.
 pub async fn bulletin_blocks(
     state: &AppState,
     ctx: &Ctx,
@@ -39,22 +52,42 @@ pub async fn bulletin_blocks(
     let (f, rows) = released(state, ctx, c).await?;
     let units = state.units().await?;
     let lines: Vec<ResultLine> = rows.iter().map(|r| result_line(lang, &f, &units, r)).collect();
-    let title = tf(lang, "eval.bulletin.title", std::slice::from_ref(&c.title));
-    let status = match c.stage {
-        Stage::Published => t(lang, "eval.bulletin.published"),
-        _ => t(lang, "eval.bulletin.draft"),
+    let objections = store::objections(&state.db, c.id).await?;
+    Ok(compose(
+        lang,
+        &Bulletin {
+            title: &c.title,
+            published: c.stage == Stage::Published,
+            today: ctx.today(),
+            level: &c.level,
+            method: &c.method,
+            framework: &f,
+            lines: &lines,
+            objections: objections.len(),
+            answered: objections.iter().filter(|o| o.answered_at.is_some()).count(),
+        },
+    ))
+}
+
+/// The bulletin's blocks: method, framework, ranking, chart, profiles, objections.
+pub fn compose(lang: crate::i18n::Lang, b: &Bulletin<'_>) -> (Vec<Block>, String) {
+    let (f, lines) = (b.framework, b.lines);
+    let title = tf(lang, "eval.bulletin.title", &[b.title.to_string()]);
+    let status = match b.published {
+        true => t(lang, "eval.bulletin.published"),
+        false => t(lang, "eval.bulletin.draft"),
     };
     let mut blocks = vec![
         Block::Title(title.clone()),
-        Block::Subtitle(format!("{status} · {}", ctx.today().format("%Y年%m月%d日"))),
+        Block::Subtitle(format!("{status} · {}", b.today.format("%Y年%m月%d日"))),
         Block::Heading(t(lang, "eval.bulletin.method").into()),
         Block::Paragraph(tf(
             lang,
             "eval.bulletin.method_text",
             &[
                 lines.len().to_string(),
-                super::level_name(lang, &c.level),
-                t(lang, &format!("reviews.method.{}", c.method)).into(),
+                super::level_name(lang, b.level),
+                t(lang, &format!("reviews.method.{}", b.method)).into(),
                 super::campaigns::SENSITIVITY_RUNS.to_string(),
             ],
         )),
@@ -65,7 +98,7 @@ pub async fn bulletin_blocks(
             .map(|k| Cell::plain(t(lang, k)))
             .collect::<Vec<_>>(),
     ];
-    for d in super::campaigns::dimension_lines(lang, &f) {
+    for d in super::campaigns::dimension_lines(lang, f) {
         let items =
             d.items.iter().map(|i| format!("{}（{}）", i.name, i.weight)).collect::<Vec<_>>();
         rows_dims.push(vec![
@@ -76,7 +109,7 @@ pub async fn bulletin_blocks(
     }
     blocks.push(Block::Table { widths: vec![0.18, 0.1, 0.72], rows: rows_dims });
     blocks.push(Block::Heading(t(lang, "eval.bulletin.ranking").into()));
-    blocks.push(ranking_table(lang, &f, &lines));
+    blocks.push(ranking_table(lang, f, lines));
     blocks.push(Block::Heading(t(lang, "eval.bulletin.chart").into()));
     let bars = lines
         .iter()
@@ -88,16 +121,14 @@ pub async fn bulletin_blocks(
         .collect();
     blocks.push(Block::Bars { items: bars });
     blocks.push(Block::Heading(t(lang, "eval.bulletin.profiles").into()));
-    blocks.push(profiles_table(lang, &lines));
-    let objections = store::objections(&state.db, c.id).await?;
-    let answered = objections.iter().filter(|o| o.answered_at.is_some()).count();
+    blocks.push(profiles_table(lang, lines));
     blocks.push(Block::Heading(t(lang, "eval.bulletin.objections").into()));
     blocks.push(Block::Paragraph(tf(
         lang,
         "eval.bulletin.objections_text",
-        &[objections.len().to_string(), answered.to_string()],
+        &[b.objections.to_string(), b.answered.to_string()],
     )));
-    Ok((blocks, title))
+    (blocks, title)
 }
 
 /// The ranking: rank, unit, composite, interval and the dimensions' scores.
