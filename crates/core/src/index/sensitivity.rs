@@ -153,6 +153,8 @@ struct Study<'a> {
     top_code: String,
     /// Treatment variants are few: each is computed once.
     treated: HashMap<String, Dataset>,
+    /// So are treatment × normalisation variants: a run then only aggregates.
+    normalised: HashMap<String, Dataset>,
 }
 
 impl<'a> Study<'a> {
@@ -196,6 +198,7 @@ impl<'a> Study<'a> {
             screened,
             top_code,
             treated: HashMap::new(),
+            normalised: HashMap::new(),
         })
     }
 
@@ -253,8 +256,15 @@ impl<'a> Study<'a> {
                 Assumption::Treatment(v) => treat = pick(v, x),
             }
         }
-        let ds = self.treat_variant(&treat);
-        let ds = normalise_all(self.meta, ds, &norm)?;
+        let key = format!("{treat:?}|{norm:?}");
+        let ds = match self.normalised.get(&key) {
+            Some(ds) => ds.clone(),
+            None => {
+                let ds = normalise_all(self.meta, self.treat_variant(&treat), &norm)?;
+                self.normalised.insert(key, ds.clone());
+                ds
+            }
+        };
         let factors = weight_factors(self.meta, noise);
         let weight = |m: &MetaRow| m.weight * factors.get(&m.code).copied().unwrap_or(1.0);
         let ds = aggregate_all(self.meta, self.data, ds, &agg, &weight, "iData")?;
