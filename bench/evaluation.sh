@@ -23,6 +23,7 @@ campaign_s=$(echo "$out" | sed -n 's/.* in \([0-9.]*\) s; .*/\1/p')
 report_s=$(echo "$out" | sed -n 's/.*bulletin in \([0-9.]*\) s$/\1/p')
 pdfinfo "$work/bulletin.pdf" >&2
 pages=$(pdfinfo "$work/bulletin.pdf" | awk '/^Pages:/ {print $2}')
-pdftotext -f 1 -l 2 "$work/bulletin.pdf" - | head -20 >&2
+pdftotext -f 1 -l 1 "$work/bulletin.pdf" "$work/first.txt"
+head -20 "$work/first.txt" >&2
 
 echo "BENCH evaluation campaign_s=$campaign_s report_s=$report_s pdf_pages=$pages"

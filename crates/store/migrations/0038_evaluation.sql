@@ -14,6 +14,7 @@ CREATE TABLE evaluation_campaigns (
     objections_until TEXT NOT NULL DEFAULT '',
     method TEXT NOT NULL,
     public BIGINT NOT NULL DEFAULT 0,
+    blind_salt TEXT NOT NULL DEFAULT '',
     created_by TEXT NOT NULL,
     created_at BIGINT NOT NULL,
     version BIGINT NOT NULL DEFAULT 1,

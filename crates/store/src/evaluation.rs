@@ -75,6 +75,8 @@ pub enum EvaluationRefusal {
     Unanswered { count: i64 },
     /// The objection is answered already.
     Answered,
+    /// The results cannot be computed (no unit of the level, nothing to rank).
+    NoResults { problem: String },
 }
 
 pub(crate) fn refused(r: EvaluationRefusal) -> StoreError {
@@ -99,6 +101,8 @@ pub struct Campaign {
     pub method: String,
     /// The bureau lets the public site show the published ranking.
     pub public: bool,
+    /// Random, drawn when the campaign opens: the evaluators' blind order of units follows it.
+    pub blind_salt: String,
     pub version: i64,
 }
 
@@ -116,6 +120,7 @@ impl FromRow for Campaign {
         objections_until,
         method,
         public,
+        blind_salt,
         version
     );
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
@@ -131,6 +136,7 @@ impl FromRow for Campaign {
             objections_until: f.opt_date()?,
             method: f.text()?,
             public: f.flag()?,
+            blind_salt: f.text()?,
             version: f.int()?,
         })
     }
@@ -163,6 +169,13 @@ pub struct NewCampaign<'a> {
     pub method: &'a str,
 }
 
+fn salt() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
 /// Opens a campaign for reporting: the framework with its weights must sum as it says (each
 /// problem named, nothing stored).
 pub async fn create(db: &Db, new: &NewCampaign<'_>, actor: Actor<'_>) -> Result<i64> {
@@ -175,7 +188,7 @@ pub async fn create(db: &Db, new: &NewCampaign<'_>, actor: Actor<'_>) -> Result<
     let tx = db.begin_write().await?;
     let id = tx
         .insert(
-            "INSERT INTO evaluation_campaigns (year, title, level, framework, weights, stage, report_until, method, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO evaluation_campaigns (year, title, level, framework, weights, stage, report_until, method, blind_salt, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
                 i64::from(new.year).into(),
                 new.title.into(),
@@ -185,6 +198,7 @@ pub async fn create(db: &Db, new: &NewCampaign<'_>, actor: Actor<'_>) -> Result<
                 Stage::Reporting.code().into(),
                 new.report_until.to_string().into(),
                 new.method.into(),
+                salt().into(),
                 actor.username.into(),
                 tx.clock.now_ms().into(),
             ],
@@ -237,10 +251,13 @@ pub async fn release_results(
     if objections_until < db.clock.today() {
         return Err(refused(EvaluationRefusal::ObjectionsDay));
     }
+    // Computed first, kept with the stage in one write: never results without their stage.
+    let rows = compute(db, c, runs).await?;
     let tx = db.begin_write().await?;
     set_stage(&tx, c, Stage::Results, Some(objections_until), c.public, actor).await?;
+    keep_results(&tx, c, &rows, actor).await?;
     tx.commit().await?;
-    compute_results(db, c, runs, actor).await
+    Ok(rows.len())
 }
 
 /// Publishes the bulletin once the objections' day has passed and every objection is answered;
@@ -250,28 +267,26 @@ pub async fn publish(db: &Db, c: &Campaign, public: bool, actor: Actor<'_>) -> R
     if let Some(until) = c.objections_until.filter(|u| db.clock.today() <= *u) {
         return Err(refused(EvaluationRefusal::ObjectionsOpen { until }));
     }
-    let count = db
-        .read(
+    let tx = db.begin_write().await?;
+    let count = tx
+        .query_one(
             "SELECT COUNT(*) FROM evaluation_objections WHERE campaign_id = ? AND answered_at IS NULL",
             vec![c.id.into()],
-            |r| r.int(0),
         )
         .await?
-        .first()
-        .copied()
+        .and_then(|r| r.try_get_by_index::<i64>(0).ok())
         .unwrap_or(0);
     if count > 0 {
         return Err(refused(EvaluationRefusal::Unanswered { count }));
     }
-    let tx = db.begin_write().await?;
     set_stage(&tx, c, Stage::Published, c.objections_until, public, actor).await?;
     tx.commit().await
 }
 
-/// The campaign as it stands now (a page's copy may be a stage behind): steps that units and
-/// evaluators take check the stage read here.
-pub(crate) async fn fresh(db: &Db, c: &Campaign) -> Result<Campaign> {
-    campaign(db, c.id).await?.ok_or(StoreError::NotFound)
+/// The campaign as it stands inside a write (a page's copy may be a stage behind; writes are
+/// serialised, so what is read here holds until the commit): every step checks its stage here.
+pub(crate) async fn current(tx: &crate::db::Tx, id: i64) -> Result<Campaign> {
+    tx.row(&select::<Campaign>("WHERE id = ?"), vec![id.into()]).await?.ok_or(StoreError::NotFound)
 }
 
 pub(crate) fn require(c: &Campaign, stage: Stage) -> Result<()> {

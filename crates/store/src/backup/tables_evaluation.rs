@@ -18,6 +18,7 @@ pub(super) const EVALUATION: &[Table] = &[
             ("objections_until", Col::Text),
             ("method", Col::Text),
             ("public", Col::Int),
+            ("blind_salt", Col::Text),
             ("created_by", Col::Text),
             ("created_at", Col::Int),
             ("version", Col::Int),

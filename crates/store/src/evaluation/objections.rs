@@ -1,6 +1,6 @@
 //! Objections to a campaign's results: a unit files one while the window is open; the bureau
 //! answers each before it publishes.
-use super::{Campaign, EvaluationRefusal, Stage, refused, require};
+use super::{Campaign, EvaluationRefusal, Stage, current, refused, require};
 use crate::audit::{self, Change};
 use crate::db::{Db, Result, StoreError};
 use crate::orgs::Actor;
@@ -61,11 +61,6 @@ pub async fn object(
     body: &str,
     actor: Actor<'_>,
 ) -> Result<i64> {
-    let c = &super::fresh(db, c).await?;
-    require(c, Stage::Results)?;
-    if let Some(until) = c.objections_until.filter(|u| db.clock.today() > *u) {
-        return Err(refused(EvaluationRefusal::AfterDeadline { until }));
-    }
     if unit.level != c.level {
         return Err(refused(EvaluationRefusal::NotEvaluated));
     }
@@ -73,6 +68,11 @@ pub async fn object(
         return Err(refused(EvaluationRefusal::EmptyReport));
     }
     let tx = db.begin_write().await?;
+    let c = &current(&tx, c.id).await?;
+    require(c, Stage::Results)?;
+    if let Some(until) = c.objections_until.filter(|u| tx.clock.today() > *u) {
+        return Err(refused(EvaluationRefusal::AfterDeadline { until }));
+    }
     let id = tx
         .insert(
             "INSERT INTO evaluation_objections (campaign_id, org_unit_id, body, filed_by, filed_at) VALUES (?, ?, ?, ?, ?)",
@@ -104,7 +104,6 @@ pub async fn answer(
     answer: &str,
     actor: Actor<'_>,
 ) -> Result<()> {
-    require(c, Stage::Results)?;
     if answer.trim().is_empty() {
         return Err(refused(EvaluationRefusal::EmptyReport));
     }
@@ -119,6 +118,7 @@ pub async fn answer(
         return Err(refused(EvaluationRefusal::Answered));
     }
     let tx = db.begin_write().await?;
+    require(&current(&tx, c.id).await?, Stage::Results)?;
     let n = tx
         .exec(
             "UPDATE evaluation_objections SET answer = ?, answered_by = ?, answered_at = ? WHERE id = ? AND answered_at IS NULL",

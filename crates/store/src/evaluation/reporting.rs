@@ -79,13 +79,9 @@ pub async fn evidence(db: &Db, campaign_id: i64) -> Result<Vec<Evidence>> {
     db.rows(&select::<Evidence>(tail), vec![campaign_id.into()]).await
 }
 
-/// An evidence file and its bytes (checked against the digest), with the report it belongs to.
-pub async fn evidence_file(
-    db: &Db,
-    files: &std::path::Path,
-    campaign_id: i64,
-    id: i64,
-) -> Result<(Evidence, ReportRow, Vec<u8>)> {
+/// An evidence file's record with the report it belongs to (the bytes are read apart, once
+/// the caller may have them).
+pub async fn evidence_row(db: &Db, campaign_id: i64, id: i64) -> Result<(Evidence, ReportRow)> {
     let e: Evidence = db
         .row(&select::<Evidence>("WHERE id = ?"), vec![id.into()])
         .await?
@@ -97,8 +93,12 @@ pub async fn evidence_file(
         )
         .await?
         .ok_or(StoreError::NotFound)?;
-    let bytes = crate::projects::read_stored(files, &e.sha256, &format!("evidence {id}")).await?;
-    Ok((e, r, bytes))
+    Ok((e, r))
+}
+
+/// An evidence file's bytes, checked against its digest.
+pub async fn evidence_bytes(files: &std::path::Path, e: &Evidence) -> Result<Vec<u8>> {
+    crate::projects::read_stored(files, &e.sha256, &format!("evidence {}", e.id)).await
 }
 
 /// Adds an evidence file (PDF, image, office document; checked like every upload) to one of
@@ -112,7 +112,6 @@ pub async fn add_evidence(
     bytes: &[u8],
     actor: Actor<'_>,
 ) -> Result<i64> {
-    open_for_reports(db, c).await?;
     let report: ReportRow = db
         .row(
             &select::<ReportRow>("WHERE id = ? AND campaign_id = ?"),
@@ -123,6 +122,7 @@ pub async fn add_evidence(
     let (content_type, sha, safe_name) =
         crate::projects::checked_upload(files, name, bytes).await?;
     let tx = db.begin_write().await?;
+    open_for_reports(&tx, c).await?;
     let same: Option<Evidence> = tx
         .row(
             &select::<Evidence>("WHERE report_id = ? AND sha256 = ?"),
@@ -156,12 +156,12 @@ pub async fn add_evidence(
 }
 
 /// Reports and evidence are taken while the campaign reports, until its day.
-async fn open_for_reports(db: &Db, c: &Campaign) -> Result<()> {
-    let c = &super::fresh(db, c).await?;
+async fn open_for_reports(tx: &crate::db::Tx, c: &Campaign) -> Result<()> {
+    let c = &super::current(tx, c.id).await?;
     if c.stage != Stage::Reporting {
         return Err(refused(EvaluationRefusal::Stage { stage: Stage::Reporting.code() }));
     }
-    if db.clock.today() > c.report_until {
+    if tx.clock.today() > c.report_until {
         return Err(refused(EvaluationRefusal::AfterDeadline { until: c.report_until }));
     }
     Ok(())
@@ -177,7 +177,6 @@ pub async fn report(
     body: &str,
     actor: Actor<'_>,
 ) -> Result<i64> {
-    open_for_reports(db, c).await?;
     if unit.level != c.level {
         return Err(refused(EvaluationRefusal::NotEvaluated));
     }
@@ -189,6 +188,7 @@ pub async fn report(
         return Err(refused(EvaluationRefusal::EmptyReport));
     }
     let tx = db.begin_write().await?;
+    open_for_reports(&tx, c).await?;
     let now = tx.clock.now_ms();
     tx.exec(
         "INSERT INTO evaluation_reports (campaign_id, org_unit_id, item, body, submitted_by, submitted_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, org_unit_id, item) DO UPDATE SET body = excluded.body, submitted_by = excluded.submitted_by, submitted_at = excluded.submitted_at, version = evaluation_reports.version + 1",

@@ -1,7 +1,7 @@
 //! A campaign's results: every item's values, evaluated, ranked with intervals, stored.
 use super::Campaign;
 use crate::audit::{self, Change};
-use crate::db::{Db, Result, StoreError};
+use crate::db::{Db, Result};
 use crate::orgs::Actor;
 use crate::rows::{Fields, FromRow, columns, select};
 use innocity_core::evaluation::{self as rules, Framework};
@@ -133,25 +133,29 @@ async fn item_values(
     Ok(values)
 }
 
-/// Computes and stores the campaign's results (replacing earlier ones), with `runs` samples of
-/// the sensitivity analysis. Returns how many units were evaluated.
-pub async fn compute_results(
-    db: &Db,
-    c: &Campaign,
-    runs: usize,
-    actor: Actor<'_>,
-) -> Result<usize> {
+/// Computes the campaign's results with `runs` samples of the sensitivity analysis (nothing is
+/// written): every item's values, evaluated and ranked, as rows to keep.
+pub async fn compute(db: &Db, c: &Campaign, runs: usize) -> Result<Vec<UnitResultRow>> {
     let f = c.framework()?;
     let units: Vec<crate::orgs::OrgUnit> =
         crate::orgs::units(db).await?.into_iter().filter(|u| u.level == c.level).collect();
     let values = item_values(db, c, &f, &units).await?;
     let ids: Vec<i64> = units.iter().map(|u| u.id).collect();
     let results = rules::results::evaluate(&f, &ids, &values, runs)
-        .map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let tx = db.begin_write().await?;
+        .map_err(|e| super::refused(super::EvaluationRefusal::NoResults { problem: e.message }))?;
+    Ok(results.units.iter().map(result_row).collect())
+}
+
+/// Keeps computed results in a write, replacing earlier ones, with their audit entry.
+pub(crate) async fn keep_results(
+    tx: &crate::db::Tx,
+    c: &Campaign,
+    rows: &[UnitResultRow],
+    actor: Actor<'_>,
+) -> Result<()> {
     let now = tx.clock.now_ms();
     tx.exec("DELETE FROM evaluation_results WHERE campaign_id = ?", vec![c.id.into()]).await?;
-    for r in results.units.iter().map(result_row) {
+    for r in rows {
         tx.exec(
             "INSERT INTO evaluation_results (campaign_id, org_unit_id, score, rank, rank_low, rank_high, profile, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
@@ -161,27 +165,41 @@ pub async fn compute_results(
                 r.rank.into(),
                 r.rank_low.into(),
                 r.rank_high.into(),
-                r.profile.into(),
+                r.profile.clone().into(),
                 now.into(),
             ],
         )
         .await?;
     }
     audit::append(
-        &tx,
+        tx,
         Change {
             actor: actor.username,
             action: "evaluation.results",
             entity: "evaluation_campaign",
             entity_id: c.id.to_string(),
             before: serde_json::Value::Null,
-            after: serde_json::json!({ "units": results.units.len() }),
+            after: serde_json::json!({ "units": rows.len() }),
             request_id: actor.request_id,
         },
     )
     .await?;
+    Ok(())
+}
+
+/// Computes and keeps the campaign's results (replacing earlier ones). Returns how many units
+/// were evaluated.
+pub async fn compute_results(
+    db: &Db,
+    c: &Campaign,
+    runs: usize,
+    actor: Actor<'_>,
+) -> Result<usize> {
+    let rows = compute(db, c, runs).await?;
+    let tx = db.begin_write().await?;
+    keep_results(&tx, c, &rows, actor).await?;
     tx.commit().await?;
-    Ok(results.units.len())
+    Ok(rows.len())
 }
 
 /// The stored results, best first (unscored last).

@@ -18,6 +18,10 @@ pub async fn invite(db: &Db, c: &Campaign, user_id: i64, actor: Actor<'_>) -> Re
         return Err(refused(EvaluationRefusal::NotInvited));
     }
     let tx = db.begin_write().await?;
+    let now = super::current(&tx, c.id).await?;
+    if !matches!(now.stage, Stage::Reporting | Stage::Scoring) {
+        return Err(refused(EvaluationRefusal::Stage { stage: Stage::Scoring.code() }));
+    }
     let n = tx
         .exec(
             "INSERT INTO evaluation_evaluators (campaign_id, user_id, invited_by, invited_at) VALUES (?, ?, ?, ?) ON CONFLICT (campaign_id, user_id) DO NOTHING",
@@ -68,14 +72,28 @@ pub async fn score(
     score: f64,
     actor: Actor<'_>,
 ) -> Result<()> {
-    if super::fresh(db, c).await?.stage != Stage::Scoring {
-        return Err(refused(EvaluationRefusal::Stage { stage: Stage::Scoring.code() }));
-    }
+    score_unit(db, c, unit, evaluator, &[(item.to_string(), score)], actor).await
+}
+
+/// An invited evaluator's scores of one unit's items, every one checked before any is kept,
+/// all kept in one write (a refusal keeps none).
+pub async fn score_unit(
+    db: &Db,
+    c: &Campaign,
+    unit: &crate::orgs::OrgUnit,
+    evaluator: i64,
+    scores: &[(String, f64)],
+    actor: Actor<'_>,
+) -> Result<()> {
+    // The copy's stage first (the plainest answer), then again inside the write.
+    super::require(c, Stage::Scoring)?;
     if unit.level != c.level {
         return Err(refused(EvaluationRefusal::NotEvaluated));
     }
-    rules::check_score(&c.framework()?, item, score)
-        .map_err(|p| refused(EvaluationRefusal::Score(p)))?;
+    let f = c.framework()?;
+    for (item, score) in scores {
+        rules::check_score(&f, item, *score).map_err(|p| refused(EvaluationRefusal::Score(p)))?;
+    }
     let invited = db
         .query_one(
             "SELECT 1 FROM evaluation_evaluators WHERE campaign_id = ? AND user_id = ?",
@@ -89,13 +107,19 @@ pub async fn score(
     if conflicted(db, evaluator, unit).await? {
         return Err(refused(EvaluationRefusal::Conflict));
     }
-    let tenths = (score * 10.0).round() as i64;
     let tx = db.begin_write().await?;
-    tx.exec(
-        "INSERT INTO evaluation_scores (campaign_id, org_unit_id, item, evaluator_id, tenths, scored_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, org_unit_id, item, evaluator_id) DO UPDATE SET tenths = excluded.tenths, scored_at = excluded.scored_at",
-        vec![c.id.into(), unit.id.into(), item.into(), evaluator.into(), tenths.into(), tx.clock.now_ms().into()],
-    )
-    .await?;
+    super::require(&super::current(&tx, c.id).await?, Stage::Scoring)?;
+    let now = tx.clock.now_ms();
+    let mut kept = Vec::new();
+    for (item, score) in scores {
+        let tenths = (score * 10.0).round() as i64;
+        tx.exec(
+            "INSERT INTO evaluation_scores (campaign_id, org_unit_id, item, evaluator_id, tenths, scored_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, org_unit_id, item, evaluator_id) DO UPDATE SET tenths = excluded.tenths, scored_at = excluded.scored_at",
+            vec![c.id.into(), unit.id.into(), item.clone().into(), evaluator.into(), tenths.into(), now.into()],
+        )
+        .await?;
+        kept.push(serde_json::json!({ "item": item, "tenths": tenths }));
+    }
     audit::append(
         &tx,
         Change {
@@ -104,7 +128,7 @@ pub async fn score(
             entity: "evaluation_campaign",
             entity_id: c.id.to_string(),
             before: serde_json::Value::Null,
-            after: serde_json::json!({ "unit": unit.id, "item": item, "tenths": tenths }),
+            after: serde_json::json!({ "unit": unit.id, "evaluator": evaluator, "scores": kept }),
             request_id: actor.request_id,
         },
     )

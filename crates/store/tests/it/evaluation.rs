@@ -168,7 +168,8 @@ async fn evidence_objections_and_the_bulletin_follow_their_rules() {
     let disguised = ev::add_evidence(&t.db, dir, &campaign, report, "x.pdf", b"MZ..", ACTOR).await;
     assert!(disguised.is_err(), "not a PDF inside");
     assert_eq!(ev::evidence(&t.db, id).await.unwrap().len(), 1);
-    let (file, of, bytes) = ev::evidence_file(&t.db, dir, id, e).await.unwrap();
+    let (file, of) = ev::evidence_row(&t.db, id, e).await.unwrap();
+    let bytes = ev::evidence_bytes(dir, &file).await.unwrap();
     assert_eq!((file.name.as_str(), of.id, bytes.as_slice()), ("文件.pdf", report, &pdf[..]));
 
     ev::start_scoring(&t.db, &campaign, ACTOR).await.unwrap();
@@ -184,6 +185,12 @@ async fn evidence_objections_and_the_bulletin_follow_their_rules() {
     assert_eq!(ev::release_results(&t.db, &campaign, until, 10, ACTOR).await.unwrap(), 13);
     let campaign = ev::campaign(&t.db, id).await.unwrap().unwrap();
     assert_eq!(campaign.objections_until, Some(until));
+    let bureau = t.db.read("SELECT id FROM users WHERE username = 'bureau'", vec![], |r| r.int(0));
+    let late = ev::invite(&t.db, &campaign, bureau.await.unwrap()[0], ACTOR).await;
+    assert!(
+        matches!(late, Err(StoreError::Evaluation(EvaluationRefusal::Stage { .. }))),
+        "no evaluator joins once the results are out"
+    );
 
     let objection = ev::object(&t.db, &campaign, &county, "专利数据漏计。", ACTOR).await.unwrap();
     let r = ev::publish(&t.db, &campaign, true, ACTOR).await;

@@ -657,5 +657,6 @@ pub fn evaluation(r: &innocity_store::evaluation::EvaluationRefusal) -> Message 
         E::ObjectionsOpen { until } => ("eval.err.objections_open", vec![day(*until)]),
         E::Unanswered { count } => ("eval.err.unanswered", vec![count.to_string()]),
         E::Answered => ("eval.err.answered", vec![]),
+        E::NoResults { problem } => ("eval.err.no_results", vec![problem.clone()]),
     }
 }

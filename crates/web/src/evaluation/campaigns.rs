@@ -125,13 +125,19 @@ pub struct ItemLine {
     pub source: String,
 }
 
+/// A weight as people write it: at most two decimals, no trailing zeros (20, 33.33).
+fn weight_text(w: f64) -> String {
+    let s = format!("{w:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 pub(crate) fn dimension_lines(lang: crate::i18n::Lang, f: &Framework) -> Vec<DimensionLine> {
     f.dimensions
         .iter()
         .map(|d| DimensionLine {
             code: d.code.clone(),
             name: lang.pick(&d.name_zh, &d.name_en).into(),
-            weight: format!("{}", d.weight),
+            weight: weight_text(d.weight),
             items: f
                 .items
                 .iter()
@@ -139,7 +145,7 @@ pub(crate) fn dimension_lines(lang: crate::i18n::Lang, f: &Framework) -> Vec<Dim
                 .map(|i| ItemLine {
                     code: i.code.clone(),
                     name: lang.pick(&i.name_zh, &i.name_en).into(),
-                    weight: format!("{}", i.weight),
+                    weight: weight_text(i.weight),
                     qualitative: i.kind == ItemKind::Qualitative,
                     source: match i.kind {
                         ItemKind::Qualitative => tf(
@@ -237,8 +243,8 @@ fn input_of(
     let field = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     let mut errors = Vec::new();
     let year = field("year").parse::<i32>().unwrap_or_else(|_| {
-        errors
-            .push(("year".into(), tf(ctx.lang, "eval.err.year", &[field("year"), String::new()])));
+        let last = (ctx.clock.year() + 1).to_string();
+        errors.push(("year".into(), tf(ctx.lang, "eval.err.year", &[field("year"), last])));
         0
     });
     let mut weights = Vec::new();
@@ -291,7 +297,7 @@ pub struct UnitStatus {
     pub name: String,
     pub reported: usize,
     pub evidence: usize,
-    pub scores: usize,
+    pub scores: Option<usize>,
 }
 
 pub struct EvaluatorLine {
@@ -327,6 +333,37 @@ struct CampaignPage {
     public: bool,
 }
 
+/// Where each evaluated unit stands.
+async fn unit_statuses(
+    state: &AppState,
+    ctx: &Ctx,
+    c: &Campaign,
+    scores: &[store::ScoreRow],
+) -> AppResult<Vec<UnitStatus>> {
+    let lang = ctx.lang;
+    let reports = store::reports(&state.db, c.id, None).await?;
+    let evidence = store::evidence(&state.db, c.id).await?;
+    Ok(evaluated_units(state, c)
+        .await?
+        .iter()
+        .map(|u| {
+            let own: Vec<i64> =
+                reports.iter().filter(|r| r.org_unit_id == u.id).map(|r| r.id).collect();
+            UnitStatus {
+                name: lang.pick(&u.name_zh, &u.name_en).into(),
+                reported: own.len(),
+                evidence: evidence.iter().filter(|e| own.contains(&e.report_id)).count(),
+                // Not while scoring: a bureau officer who also scores would read the blind
+                // numbers off the counts.
+                scores: match c.stage {
+                    store::Stage::Scoring => None,
+                    _ => Some(scores.iter().filter(|s| s.org_unit_id == u.id).count()),
+                },
+            }
+        })
+        .collect())
+}
+
 /// The campaign's page for the bureau.
 pub async fn page(
     State(state): State<AppState>,
@@ -338,23 +375,8 @@ pub async fn page(
     let c = campaign_of(&state, ctx, &id).await?;
     let f = c.framework()?;
     let units = state.units().await?;
-    let reports = store::reports(&state.db, c.id, None).await?;
-    let evidence = store::evidence(&state.db, c.id).await?;
     let scores = store::scores(&state.db, c.id, None).await?;
-    let statuses = evaluated_units(&state, &c)
-        .await?
-        .iter()
-        .map(|u| {
-            let own: Vec<i64> =
-                reports.iter().filter(|r| r.org_unit_id == u.id).map(|r| r.id).collect();
-            UnitStatus {
-                name: lang.pick(&u.name_zh, &u.name_en).into(),
-                reported: own.len(),
-                evidence: evidence.iter().filter(|e| own.contains(&e.report_id)).count(),
-                scores: scores.iter().filter(|s| s.org_unit_id == u.id).count(),
-            }
-        })
-        .collect();
+    let statuses = unit_statuses(&state, ctx, &c, &scores).await?;
     let invited = store::evaluators(&state.db, c.id).await?;
     let evaluators = invited
         .iter()

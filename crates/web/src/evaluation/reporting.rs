@@ -62,6 +62,11 @@ pub async fn upload_as(
             innocity_store::StoreError::Evaluation(_) => {
                 refused_on(ctx, &format!("file_{item}"), e)
             }
+            innocity_store::StoreError::Applications(r) => {
+                let (key, args) = crate::error::refusals::application(&r);
+                let message = crate::i18n::tf(ctx.lang, key, &args);
+                crate::subjects::api::invalid(ctx, vec![(format!("file_{item}"), message)])
+            }
             other => ctx.err(other.into()),
         },
     )
@@ -213,7 +218,7 @@ pub async fn save(
         body: form.remove("body").unwrap_or_default(),
     };
     save_as(&state, ctx, &a.principal, &c, &i).await?;
-    Ok(back(ctx, &c, &format!("item-{}", i.item)))
+    Ok(back(ctx, &c, &format!("item-{}", i.item.trim())))
 }
 
 pub async fn upload(
@@ -273,12 +278,12 @@ pub async fn evidence_file(
 ) -> AppResult<Response> {
     let c = campaign_of(&state, &ctx, &id).await?;
     let file: i64 = file.parse().map_err(|_| ctx.err(AppError::not_found()))?;
-    let (e, report, bytes) = store::evidence_file(&state.db, &state.config.files_dir, c.id, file)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let (e, report) =
+        store::evidence_row(&state.db, c.id, file).await.map_err(|e| ctx.err(e.into()))?;
     if !may_read(&state, &ctx, &c, report.org_unit_id).await? {
         return Err(ctx.err(AppError::not_found()));
     }
+    let bytes = store::evidence_bytes(&state.config.files_dir, &e).await?;
     let mime = crate::market::contract_records::mime_of(&e.content_type);
     Ok(crate::http::download(bytes, &e.name, mime))
 }

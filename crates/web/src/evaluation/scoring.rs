@@ -25,13 +25,15 @@ pub async fn invited(
     super::reporting::invited_page(&state, &a.ctx, &a.principal).await
 }
 
-/// The evaluated units in the campaign's blind order: a stable mix of the campaign and the
-/// unit (FNV-1a), so numbers do not follow names or codes.
+/// The evaluated units in the campaign's blind order: a stable mix (FNV-1a) of the campaign's
+/// random salt and the unit, so numbers follow neither names, codes nor ids.
 pub(crate) fn blind_order(c: &Campaign, mut units: Vec<OrgUnit>) -> Vec<OrgUnit> {
     let key = |u: &OrgUnit| {
-        format!("{}:{}", c.id, u.id).bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        })
+        format!("{}:{}:{}", c.blind_salt, c.id, u.id)
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            })
     };
     units.sort_by_key(key);
     units
@@ -195,11 +197,11 @@ pub async fn score_as(
     if !problems.is_empty() {
         return Err(crate::subjects::api::invalid(ctx, problems));
     }
-    for s in &i.scores {
-        store::score(&state.db, c, unit, &s.item, p.user_id, s.score, ctx.actor())
-            .await
-            .map_err(|e| refused_on(ctx, &format!("score_{}", s.item), e))?;
-    }
+    let scores: Vec<(String, f64)> = i.scores.iter().map(|s| (s.item.clone(), s.score)).collect();
+    let field = i.scores.first().map_or("scores".to_string(), |s| format!("score_{}", s.item));
+    store::score_unit(&state.db, c, unit, p.user_id, &scores, ctx.actor())
+        .await
+        .map_err(|e| refused_on(ctx, &field, e))?;
     Ok(i.scores.len())
 }
 

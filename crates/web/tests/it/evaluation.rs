@@ -112,7 +112,8 @@ async fn county_reports(t: &TestApp, c: &ev::Campaign, base: &str) {
     assert!(r.headers.get("HX-Redirect").is_some(), "htmx goes on to the page");
     let bad =
         t.upload(&county, &format!("{base}/ours/reports/POLICIES/evidence"), "x.pdf", b"MZ").await;
-    assert!(bad.status.is_client_error(), "a disguised file: {}", bad.status);
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "a disguised file: {}", bad.body);
+    assert!(bad.body.contains("x.pdf"), "the file is named: {}", bad.body);
     let page = t.get(&county, &format!("{base}/ours")).await;
     assert!(page.body.contains("政策文件.pdf") && page.body.contains(words));
     let evidence = ev::evidence(&t.db, c.id).await.unwrap();
