@@ -115,7 +115,9 @@ fn the_expert_scores(b: &Browser, base: &str, id: &str) {
     b.go(&format!("{base}/evaluation/{id}/scoring"));
     b.type_into(&field, "8.5");
     b.click(&format!("#score-save-{number}"));
-    b.wait_for(|| b.value(&field) == "8.5");
+    // Saved: the sheet comes back at the unit's anchor, the score kept.
+    b.wait_for(|| b.current_url().contains(&format!("#unit-{number}")) && b.exists(&field));
+    assert_eq!(b.value(&field), "8.5");
     b.scroll_to(&format!("#unit-{number}"));
     b.screenshot("evaluation-scored");
 }
