@@ -109,6 +109,16 @@ pub(crate) async fn own_unit(
     }
 }
 
+/// The campaigns that evaluate the level of an area admin's own unit (a county's, a zone's).
+pub(crate) async fn our_campaigns(state: &AppState, p: &Principal) -> AppResult<Vec<Campaign>> {
+    let roots = p.scope.roots();
+    let units = state.units().await?;
+    let own = roots.first().and_then(|r| units.iter().find(|u| &u.path == r));
+    let level = own.map(|u| u.level.clone());
+    let all = store::campaigns(&state.db).await?;
+    Ok(all.into_iter().filter(|c| level.as_deref() == Some(c.level.as_str())).collect())
+}
+
 /// A campaign's line in a list.
 pub struct CampaignLine {
     pub id: i64,

@@ -329,17 +329,8 @@ pub async fn api_our_campaigns(
     State(state): State<AppState>,
     a: Auth<ReportEvaluations>,
 ) -> AppResult<Json<Vec<ApiCampaign>>> {
-    let roots = a.principal.scope.roots();
-    let units = state.units().await?;
-    let level =
-        roots.first().and_then(|r| units.iter().find(|u| &u.path == r)).map(|u| u.level.clone());
-    let all = store::campaigns(&state.db).await?;
-    Ok(Json(
-        all.iter()
-            .filter(|c| level.as_deref() == Some(c.level.as_str()))
-            .map(api_campaign_of)
-            .collect(),
-    ))
+    let ours = super::our_campaigns(&state, &a.principal).await?;
+    Ok(Json(ours.iter().map(api_campaign_of).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/evaluation-campaigns/invited", responses((status = 200, body = Vec<ApiCampaign>), (status = 403, body = ApiError)))]

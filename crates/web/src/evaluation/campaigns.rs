@@ -180,6 +180,9 @@ impl ListPage {
     fn error(&self, field: &str) -> String {
         self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
     }
+    fn messages(&self) -> Vec<crate::page::FieldMessage> {
+        crate::page::FieldMessage::list(&self.errors)
+    }
 }
 
 async fn list_page(

@@ -303,14 +303,9 @@ pub async fn ours(
     a: Auth<ReportEvaluations>,
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
-    let roots = a.principal.scope.roots();
-    let units = state.units().await?;
-    let level =
-        roots.first().and_then(|r| units.iter().find(|u| &u.path == r)).map(|u| u.level.clone());
-    let campaigns = store::campaigns(&state.db)
+    let campaigns = super::our_campaigns(&state, &a.principal)
         .await?
         .iter()
-        .filter(|c| level.as_deref() == Some(c.level.as_str()))
         .map(|c| campaign_line(ctx.lang, c))
         .collect();
     Ok(render(&MinePage { s: ctx.shell(), heading: "eval.ours", campaigns, link: "ours" }))
