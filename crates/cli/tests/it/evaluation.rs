@@ -22,6 +22,7 @@ fn campaign_link(b: &Browser, tail: &str) -> String {
 fn browser_a_county_reports_with_evidence_and_an_expert_scores_it_blind() {
     let (db, _guard) = fresh_db();
     seed(&db);
+    expert_works_outside_the_county(&db);
     let (_server, base) = serve(&db);
     let b = Browser::start();
     b.size(1400, 1100);
@@ -57,6 +58,25 @@ fn browser_a_county_reports_with_evidence_and_an_expert_scores_it_blind() {
     b.go(&format!("{base}/public/evaluations"));
     assert!(b.text("main").contains("2025年度创新型县区评价"));
     b.screenshot("evaluation-public");
+}
+
+/// The demo draws its expert at random from the library, and the draw may pick one whose
+/// organisation lies in 榆中县 (its report would rightly be withheld from them). This scenario's
+/// expert works at a city-level unit, outside every county.
+fn expert_works_outside_the_county(db: &str) {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let d = innocity_store::Db::connect(db).await.unwrap();
+        let tx = d.begin_write().await.unwrap();
+        let moved = tx
+            .exec(
+                "UPDATE experts SET unit_path = (SELECT MIN(path) FROM org_units WHERE level = 'city') WHERE user_id = (SELECT id FROM users WHERE username = 'expert')",
+                vec![],
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(moved, 1, "the demo expert has a library record");
+    })
 }
 
 /// 榆中县's admin saves the policies item (an empty one refused) and uploads its evidence.
