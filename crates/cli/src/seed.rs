@@ -114,6 +114,16 @@ async fn seed_the_rest(
         ex.partner_vouchers, ex.redemptions, ex.statements
     );
     seed_finance(db).await?;
+    seed_evaluation_and_tasks(db, files).await?;
+    demo::count_subjects(db).await.map_err(|e| format!("demo subject counts: {e}"))?;
+    Ok(s)
+}
+
+/// The demo's county evaluations, then its annual tasks and their progress.
+async fn seed_evaluation_and_tasks(
+    db: &innocity_store::Db,
+    files: &std::path::Path,
+) -> Result<(), String> {
     let ev = demo::evaluation::seed_evaluation(db, files)
         .await
         .map_err(|e| format!("demo evaluation: {e}"))?;
@@ -121,8 +131,14 @@ async fn seed_the_rest(
         "县区评价 / evaluation: {} 次评价 campaigns, {} 项定性填报 reports, {} 个评分 scores",
         ev.campaigns, ev.reports, ev.scores
     );
-    demo::count_subjects(db).await.map_err(|e| format!("demo subject counts: {e}"))?;
-    Ok(s)
+    let tk = demo::supervision::seed_supervision(db, files)
+        .await
+        .map_err(|e| format!("demo tasks: {e}"))?;
+    println!(
+        "任务督办 / tasks: {} 项年度任务 tasks, {} 份月度进展 monthly reports, {} 次督办提醒 reminders",
+        tk.tasks, tk.reports, tk.reminders
+    );
+    Ok(())
 }
 
 /// The demo's policy library, then its risk-compensation loan funds.

@@ -142,10 +142,16 @@ pub enum Capability {
     ReportEvaluations,
     /// Score units' qualitative reports in the campaigns one is invited to (bureau staff, experts).
     ScoreEvaluations,
+    /// The year's tasks in one's area, their progress and the half-yearly check.
+    ViewTasks,
+    /// Set the year's tasks, break them down, remind the lead units.
+    ManageTasks,
+    /// Report the progress of the tasks one's unit leads, with evidence.
+    ReportTasks,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 42] = [
+    pub const ALL: [Capability; 45] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -188,6 +194,9 @@ impl Capability {
         Self::ManageEvaluations,
         Self::ReportEvaluations,
         Self::ScoreEvaluations,
+        Self::ViewTasks,
+        Self::ManageTasks,
+        Self::ReportTasks,
     ];
 }
 
@@ -244,6 +253,9 @@ impl Role {
             ManageEvaluations => matches!(self, SystemAdmin | BureauStaff),
             ReportEvaluations => self == ZoneAdmin,
             ScoreEvaluations => matches!(self, BureauStaff | Expert),
+            ViewTasks => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin),
+            ManageTasks => matches!(self, SystemAdmin | BureauStaff),
+            ReportTasks => self == ZoneAdmin,
         }
     }
 }

@@ -17,3 +17,4 @@ pub mod sharing;
 pub mod signin;
 pub mod stats;
 pub mod subjects;
+pub mod supervision;

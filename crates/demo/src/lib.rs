@@ -22,6 +22,7 @@ pub mod sharing;
 pub mod sharing_bench;
 mod stats;
 pub mod subjects;
+pub mod supervision;
 pub mod talent;
 mod units;
 pub mod vouchers;

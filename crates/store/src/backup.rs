@@ -26,6 +26,7 @@ mod tables_fund;
 mod tables_market;
 mod tables_sharing;
 mod tables_subjects;
+mod tables_supervision;
 use tables::{Col, Table, tables};
 pub use tables::{NOT_BACKED_UP, backed_up};
 mod dump;

@@ -55,6 +55,8 @@ pub enum StoreError {
     Finance(crate::finance::FinanceRefusal),
     #[error("refused: {0:?}")]
     Evaluation(crate::evaluation::EvaluationRefusal),
+    #[error("refused: {0:?}")]
+    Supervision(crate::supervision::SupervisionRefusal),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
     /// A stored value does not read as what its column holds (a date that is no date, JSON

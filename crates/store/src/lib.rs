@@ -21,6 +21,7 @@ pub mod rows;
 pub mod sharing;
 pub mod stats;
 pub mod subjects;
+pub mod supervision;
 pub mod users;
 
 pub use db::{Db, StoreError, Unique};

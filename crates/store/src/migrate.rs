@@ -138,6 +138,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "evaluation campaigns: reports with evidence, evaluators, scores, results, objections",
         include_str!("../migrations/0038_evaluation.sql"),
     ),
+    (
+        39,
+        "annual tasks: breakdown, monthly progress with evidence, reminders",
+        include_str!("../migrations/0039_supervision.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

@@ -225,6 +225,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::sharing::routes())
         .merge(crate::finance::routes())
         .merge(crate::evaluation::routes())
+        .merge(crate::supervision::routes())
         .merge(stats::routes());
     let x_request_id = HeaderName::from_static("x-request-id");
     pages

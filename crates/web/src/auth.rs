@@ -485,7 +485,10 @@ caps!(
     SeekFinancing,
     ManageEvaluations,
     ReportEvaluations,
-    ScoreEvaluations
+    ScoreEvaluations,
+    ViewTasks,
+    ManageTasks,
+    ReportTasks
 );
 
 /// The one gate: a handler taking `Auth<C>` runs only for a signed-in principal whose role

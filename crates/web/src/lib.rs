@@ -25,6 +25,7 @@ pub mod sharing;
 pub mod sheet;
 pub mod stats;
 pub mod subjects;
+pub mod supervision;
 pub mod users;
 
 pub use app::{AppState, WebConfig, router};

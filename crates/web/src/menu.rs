@@ -44,6 +44,7 @@ const GROUPS: &[(&str, &[Entry])] = &[
             ("/evaluation", "nav.evaluation", Capability::ManageEvaluations),
             ("/evaluation/ours", "nav.evaluation_ours", Capability::ReportEvaluations),
             ("/evaluation/invited", "nav.evaluation_invited", Capability::ScoreEvaluations),
+            ("/tasks", "nav.tasks", Capability::ViewTasks),
         ],
     ),
     (

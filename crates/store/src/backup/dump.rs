@@ -2,7 +2,7 @@
 use super::*;
 
 /// Every row that points at a stored file (application and report attachments, call files).
-const FILE_REFS_SQL: &str = "SELECT 'attachments' AS tbl, id, sha256 FROM attachments UNION ALL SELECT 'call_files' AS tbl, id, sha256 FROM call_files UNION ALL SELECT 'market_files' AS tbl, id, sha256 FROM market_files UNION ALL SELECT 'evaluation_evidence' AS tbl, id, sha256 FROM evaluation_evidence ORDER BY 3, 1, 2";
+const FILE_REFS_SQL: &str = "SELECT 'attachments' AS tbl, id, sha256 FROM attachments UNION ALL SELECT 'call_files' AS tbl, id, sha256 FROM call_files UNION ALL SELECT 'market_files' AS tbl, id, sha256 FROM market_files UNION ALL SELECT 'evaluation_evidence' AS tbl, id, sha256 FROM evaluation_evidence UNION ALL SELECT 'supervision_evidence' AS tbl, id, sha256 FROM supervision_evidence ORDER BY 3, 1, 2";
 
 /// A row that points at a stored file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

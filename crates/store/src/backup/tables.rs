@@ -717,6 +717,7 @@ pub(super) fn tables() -> impl Iterator<Item = &'static Table> {
         .chain(super::tables_fund::FUND)
         .chain(super::tables_financing::FINANCING)
         .chain(super::tables_evaluation::EVALUATION)
+        .chain(super::tables_supervision::SUPERVISION)
         .chain(AUDIT)
 }
 

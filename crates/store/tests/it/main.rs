@@ -43,5 +43,6 @@ mod sharing_evaluation;
 mod stats;
 mod subject_counts;
 mod subjects;
+mod supervision;
 mod talent;
 mod vouchers;

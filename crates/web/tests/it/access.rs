@@ -77,6 +77,9 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/evaluation", vec!["admin", "bureau"]),
         ("/evaluation/ours", vec!["zone", "zone2"]),
         ("/evaluation/invited", vec!["bureau", "expert"]),
+        ("/tasks", vec!["admin", "bureau", "zone", "zone2"]),
+        ("/tasks/check", vec!["admin", "bureau", "zone", "zone2"]),
+        ("/tasks/check.pdf", vec!["admin", "bureau", "zone", "zone2"]),
     ];
     pages_refuse_the_roles_not_listed(&t, &matrix).await;
     public_pages_are_open_to_all(&t).await;

@@ -214,16 +214,7 @@ async fn results_go_out(t: &TestApp, bureau: &Session, c: &ev::Campaign, base: &
         (status, headers.get("content-type").unwrap().to_str().unwrap()),
         (StatusCode::OK, "application/pdf")
     );
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bulletin.pdf");
-    std::fs::write(&path, &bytes).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg("-layout")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = pdf_text(&bytes);
     assert!(
         text.contains("结果通报") && text.contains("榆中县") && text.contains("公示稿"),
         "{text}"

@@ -32,4 +32,5 @@ mod subjects_certificates;
 mod subjects_ours;
 mod subjects_pools;
 mod subjects_talent;
+mod supervision;
 mod vouchers;

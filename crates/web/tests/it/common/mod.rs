@@ -348,3 +348,17 @@ pub const ROLES: [&str; 10] = [
     "provider",
     "public",
 ];
+
+/// The text of a PDF, by poppler's pdftotext (installed by scripts/test.sh).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/test.sh");
+    String::from_utf8_lossy(&out.stdout).to_string()
+}

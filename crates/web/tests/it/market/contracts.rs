@@ -129,20 +129,6 @@ async fn a_contract_goes_from_its_seller_through_the_office_into_the_figures() {
     );
 }
 
-/// The text of a PDF, by poppler's pdftotext.
-fn pdf_text(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("c.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg("-layout")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
 /// The API: the seller's token submits (field errors in JSON), the office's token registers;
 /// someone who is not the seller is refused.
 #[tokio::test]
