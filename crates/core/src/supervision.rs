@@ -97,6 +97,39 @@ pub struct Progress {
     pub achieved: f64,
 }
 
+impl Progress {
+    /// The share of the work this report stands for, 0–100: all of it once the outcome is
+    /// reached, whatever share was typed.
+    pub fn share(&self, t: &Terms) -> f64 {
+        if self.achieved >= t.target { 100.0 } else { f64::from(self.percent) }
+    }
+}
+
+/// A whole's progress from its parts' reports, month by month: each part as last reported by
+/// then, the shares weighted by the parts' targets and the amounts achieved summed.
+pub fn rolled_up(parts: &[(Terms, Vec<Progress>)]) -> Vec<Progress> {
+    let mut months: Vec<NaiveDate> =
+        parts.iter().flat_map(|(_, r)| r.iter().map(|p| p.month)).collect();
+    months.sort_unstable();
+    months.dedup();
+    let total: f64 = parts.iter().map(|(t, _)| t.target).sum();
+    months
+        .into_iter()
+        .map(|month| {
+            let (mut weighted, mut achieved) = (0.0, 0.0);
+            for (t, reports) in parts {
+                if let Some(p) = reports.iter().filter(|p| p.month <= month).max_by_key(|p| p.month)
+                {
+                    weighted += t.target * p.share(t);
+                    achieved += p.achieved;
+                }
+            }
+            let percent = if total > 0.0 { weighted / total } else { 0.0 };
+            Progress { month, percent: percent.round().clamp(0.0, 100.0) as u8, achieved }
+        })
+        .collect()
+}
+
 /// Where a task stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Standing {
@@ -234,20 +267,21 @@ pub fn completion(tasks: &[(Terms, Vec<Progress>)], as_of: NaiveDate) -> Complet
     let mut line = Vec::new();
     for (t, reports) in tasks {
         let upto: Vec<Progress> = reports.iter().filter(|p| p.month <= as_of).copied().collect();
+        let finished = done(t, &upto);
         if t.deadline <= as_of {
             c.due += 1;
-            if done(t, &upto) {
+            if finished {
                 c.done += 1;
+            } else {
+                // Due by the check and not done: overdue at the check, even on its last day.
+                c.overdue += 1;
             }
+        } else if standing(t, &upto, as_of) == Standing::AtRisk {
+            c.at_risk += 1;
         }
         if t.start <= as_of {
-            progress.push(latest(&upto).map_or(0.0, |p| f64::from(p.percent)));
+            progress.push(latest(&upto).map_or(0.0, |p| p.share(t)));
             line.push(100.0 * expected(t.start, t.deadline, as_of));
-        }
-        match standing(t, &upto, as_of) {
-            Standing::AtRisk => c.at_risk += 1,
-            Standing::Overdue => c.overdue += 1,
-            _ => {}
         }
     }
     c.rate = (c.due > 0).then(|| c.done as f64 / c.due as f64);

@@ -121,12 +121,15 @@ pub async fn create(db: &Db, new: &NewTask<'_>, actor: Actor<'_>) -> Result<i64>
     if !known(new.lead_unit_id) || !new.partners.iter().all(|p| known(*p)) {
         return Err(refused(SupervisionRefusal::Unit));
     }
+    // A task belongs to its deadline's year; a part to its whole's, to be followed with it.
+    let mut year = t.deadline.year();
     if let Some(parent) = new.parent_id {
         let whole = task(db, parent).await?.ok_or(StoreError::NotFound)?;
         if t.start < whole.start || t.deadline > whole.deadline {
             let (start, deadline) = (whole.start, whole.deadline);
             return Err(refused(SupervisionRefusal::BeyondParent { start, deadline }));
         }
+        year = whole.year;
     }
     let partners: Vec<String> = new.partners.iter().map(|p| p.to_string()).collect();
     let tx = db.begin_write().await?;
@@ -134,7 +137,7 @@ pub async fn create(db: &Db, new: &NewTask<'_>, actor: Actor<'_>) -> Result<i64>
         .insert(
             "INSERT INTO supervision_tasks (year, parent_id, title, lead_unit_id, partners, start_date, deadline, target, measure, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
-                i64::from(t.deadline.year()).into(),
+                i64::from(year).into(),
                 new.parent_id.into(),
                 t.title.clone().into(),
                 new.lead_unit_id.into(),
@@ -149,7 +152,7 @@ pub async fn create(db: &Db, new: &NewTask<'_>, actor: Actor<'_>) -> Result<i64>
         )
         .await?;
     let after = serde_json::json!({ "title": t.title, "lead": new.lead_unit_id, "parent": new.parent_id, "deadline": t.deadline.to_string(), "target": t.target, "measure": t.measure });
-    audited(&tx, actor, "supervision.create", id, after).await?;
+    audited(&tx, actor, "supervision.create", id, serde_json::Value::Null, after).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -159,6 +162,7 @@ async fn audited(
     actor: Actor<'_>,
     action: &str,
     task: i64,
+    before: serde_json::Value,
     after: serde_json::Value,
 ) -> Result<()> {
     audit::append(
@@ -168,7 +172,7 @@ async fn audited(
             action,
             entity: "supervision_task",
             entity_id: task.to_string(),
-            before: serde_json::Value::Null,
+            before,
             after,
             request_id: actor.request_id,
         },
@@ -260,6 +264,13 @@ pub async fn report(db: &Db, t: &Task, d: &ProgressDraft, actor: Actor<'_>) -> R
         return Err(refused(SupervisionRefusal::Achieved { text: d.achieved.clone() }));
     };
     let tx = db.begin_write().await?;
+    // A month reported again replaces the earlier report: the audit keeps what it said.
+    let before: Option<ProgressRow> = tx
+        .row(
+            &select::<ProgressRow>("WHERE task_id = ? AND month = ?"),
+            vec![t.id.into(), month.to_string().into()],
+        )
+        .await?;
     let now = tx.clock.now_ms();
     tx.exec(
         "INSERT INTO supervision_progress (task_id, month, percent, achieved, note, reported_by, reported_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id, month) DO UPDATE SET percent = excluded.percent, achieved = excluded.achieved, note = excluded.note, reported_by = excluded.reported_by, reported_at = excluded.reported_at",
@@ -276,7 +287,10 @@ pub async fn report(db: &Db, t: &Task, d: &ProgressDraft, actor: Actor<'_>) -> R
         .ok_or(StoreError::NotFound)?;
     let after =
         serde_json::json!({ "month": month.to_string(), "percent": percent, "achieved": achieved });
-    audited(&tx, actor, "supervision.progress", t.id, after).await?;
+    let before = before.map_or(serde_json::Value::Null, |b| {
+        serde_json::json!({ "month": month.to_string(), "percent": b.percent, "achieved": b.achieved, "note": b.note })
+    });
+    audited(&tx, actor, "supervision.progress", t.id, before, after).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -339,7 +353,7 @@ pub async fn add_evidence(
         )
         .await?;
     let after = serde_json::json!({ "file": id, "name": safe_name, "sha256": sha, "month": p.month.to_string() });
-    audited(&tx, actor, "supervision.evidence", p.task_id, after).await?;
+    audited(&tx, actor, "supervision.evidence", p.task_id, serde_json::Value::Null, after).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -352,8 +366,15 @@ pub async fn remind(db: &Db, t: &Task, standing: &str, actor: Actor<'_>) -> Resu
         vec![t.id.into(), standing.into(), actor.username.into(), tx.clock.now_ms().into()],
     )
     .await?;
-    audited(&tx, actor, "supervision.remind", t.id, serde_json::json!({ "standing": standing }))
-        .await?;
+    audited(
+        &tx,
+        actor,
+        "supervision.remind",
+        t.id,
+        serde_json::Value::Null,
+        serde_json::json!({ "standing": standing }),
+    )
+    .await?;
     tx.commit().await
 }
 

@@ -281,7 +281,7 @@ async fn page_not_found(ctx: auth::Ctx) -> Response {
 
 /// The routes that take files: only they accept bodies up to the upload limit, and only from
 /// someone signed in (an anonymous client never gets to hold megabytes of our memory).
-const UPLOAD_ROUTES: [&str; 11] = [
+pub const UPLOAD_ROUTES: [&str; 21] = [
     "/indicators/upload",
     "/stats/{form}/{period}/orgs/{org}/upload",
     "/calls/{id}/upload",
@@ -293,6 +293,16 @@ const UPLOAD_ROUTES: [&str; 11] = [
     "/vouchers/partners/{id}/inbox",
     "/api/v1/voucher-partners/{id}/roster",
     "/api/v1/voucher-partners/{id}/inbox",
+    "/market/mine/{id}/files",
+    "/api/v1/market/my/achievements/{id}/files",
+    "/market/contracts/{id}/files",
+    "/api/v1/market/contracts/{id}/files",
+    "/sharing/mine/import",
+    "/subjects/certificates/import",
+    "/evaluation/{id}/ours/reports/{item}/evidence",
+    "/api/v1/evaluation-campaigns/{id}/ours/reports/{item}/evidence",
+    "/tasks/{id}/progress/{month}/evidence",
+    "/api/v1/tasks/{id}/progress/{progress}/evidence",
 ];
 
 /// Whether the request carries a live session or API token.

@@ -11,7 +11,7 @@ pub mod progress;
 use crate::app::AppState;
 use crate::i18n::{Lang, t};
 use innocity_core::access::{Principal, Scope};
-use innocity_core::supervision::{self as rules, Standing};
+use innocity_core::supervision::{self as rules, Progress, Standing};
 use innocity_store::orgs::OrgUnit;
 use innocity_store::supervision::{self as store, ProgressRow, Task};
 
@@ -49,14 +49,19 @@ pub(crate) fn standing_name(lang: Lang, s: Standing) -> String {
 /// A task with its reports and where it stands today.
 pub struct Followed {
     pub task: Task,
+    /// Its own monthly reports (none for a whole broken down: its parts report).
     pub reports: Vec<ProgressRow>,
+    /// The progress its standing is read from: its reports, or its parts' rolled up.
+    pub points: Vec<Progress>,
+    /// A whole broken down into parts: its progress comes from them.
+    pub rolled_up: bool,
     pub standing: Standing,
     pub reminders: i64,
 }
 
 impl Followed {
-    pub fn latest(&self) -> Option<&ProgressRow> {
-        self.reports.iter().max_by_key(|r| r.month)
+    pub fn latest(&self) -> Option<&Progress> {
+        rules::latest(&self.points)
     }
 }
 
@@ -70,21 +75,33 @@ pub(crate) async fn followed(
     let units = state.units().await?;
     let progress = store::progress(&state.db, year).await?;
     let reminders = store::reminders(&state.db, year).await?;
-    Ok(store::tasks(&state.db, year)
-        .await?
-        .into_iter()
+    let tasks = store::tasks(&state.db, year).await?;
+    // As the records stand on `today` (a past half's check leaves later months out).
+    let own = |id: i64| -> Vec<ProgressRow> {
+        progress.iter().filter(|r| r.task_id == id && r.month <= today).cloned().collect()
+    };
+    let points = |rows: &[ProgressRow]| rows.iter().map(ProgressRow::progress).collect::<Vec<_>>();
+    Ok(tasks
+        .iter()
         .filter(|t| reaches(p, &units, t.lead_unit_id))
         .map(|task| {
-            // As the records stand on `today` (a past half's check leaves later months out).
-            let reports: Vec<ProgressRow> = progress
+            let parts: Vec<_> = tasks
                 .iter()
-                .filter(|r| r.task_id == task.id && r.month <= today)
-                .cloned()
+                .filter(|x| x.parent_id == Some(task.id))
+                .map(|x| (x.terms(), points(&own(x.id))))
                 .collect();
-            let points: Vec<_> = reports.iter().map(ProgressRow::progress).collect();
+            let reports = if parts.is_empty() { own(task.id) } else { Vec::new() };
+            let points = if parts.is_empty() { points(&reports) } else { rules::rolled_up(&parts) };
             let standing = rules::standing(&task.terms(), &points, today);
             let reminders = reminders.iter().find(|r| r.task_id == task.id).map_or(0, |r| r.sent);
-            Followed { task, reports, standing, reminders }
+            Followed {
+                task: task.clone(),
+                reports,
+                points,
+                rolled_up: !parts.is_empty(),
+                standing,
+                reminders,
+            }
         })
         .collect())
 }

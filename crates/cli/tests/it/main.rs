@@ -17,4 +17,5 @@ mod providers;
 mod server;
 mod sharing;
 mod subjects;
+mod supervision;
 mod tools;

@@ -93,3 +93,26 @@ fn a_units_completion_counts_the_tasks_due_by_the_half_and_its_reports_until_the
     let none = completion(&[], h1.end());
     assert_eq!(none.rate, None, "nothing due, no rate");
 }
+
+#[test]
+fn a_whole_rolls_up_its_parts_weighted_by_their_targets() {
+    let parts = vec![
+        // 30 of 40 planned: 50 % in March, the outcome reached in May (done, whatever was typed).
+        (
+            terms("2026-01-01", "2026-12-31", 30.0),
+            vec![report("2026-03-01", 50, 10.0), report("2026-05-01", 80, 30.0)],
+        ),
+        // 10 of 40: 20 % in April, silent since.
+        (terms("2026-01-01", "2026-12-31", 10.0), vec![report("2026-04-01", 20, 2.0)]),
+    ];
+    let whole = rolled_up(&parts);
+    let months: Vec<_> = whole.iter().map(|p| p.month).collect();
+    assert_eq!(months, vec![d("2026-03-01"), d("2026-04-01"), d("2026-05-01")]);
+    // March: only the first part, (30 × 50) / 40.
+    assert_eq!((whole[0].percent, whole[0].achieved), (38, 10.0));
+    // April: (30 × 50 + 10 × 20) / 40 = 42.5.
+    assert_eq!((whole[1].percent, whole[1].achieved), (43, 12.0));
+    // May: the first part done counts at 100: (30 × 100 + 10 × 20) / 40 = 80.
+    assert_eq!((whole[2].percent, whole[2].achieved), (80, 32.0));
+    assert!(rolled_up(&[]).is_empty());
+}

@@ -66,7 +66,7 @@ fn api_task_of(f: &Followed) -> ApiTask {
         deadline: t.deadline.to_string(),
         target: t.target,
         measure: t.measure.clone(),
-        percent: latest.map(|r| r.percent),
+        percent: latest.map(|r| i64::from(r.percent)),
         achieved: latest.map(|r| r.achieved),
         standing: f.standing.code().into(),
         reminders: f.reminders,

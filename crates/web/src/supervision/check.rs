@@ -81,7 +81,7 @@ pub(crate) async fn check_of(
             let own: Vec<_> = tasks
                 .iter()
                 .filter(|f| f.task.lead_unit_id == unit_id)
-                .map(|f| (f.task.terms(), f.reports.iter().map(|r| r.progress()).collect()))
+                .map(|f| (f.task.terms(), f.points.clone()))
                 .collect();
             let c = rules::completion(&own, as_of);
             UnitCompletion {
@@ -99,7 +99,11 @@ pub(crate) async fn check_of(
         .collect();
     let attention = tasks
         .iter()
-        .filter(|f| f.standing.needs_attention())
+        // Behind, overdue, or due by the check and not done (overdue at the check).
+        .filter(|f| {
+            f.standing.needs_attention()
+                || (f.task.deadline <= as_of && f.standing != rules::Standing::Done)
+        })
         .map(|f| task_line(lang, &units, f))
         .collect();
     Ok(Check { half, as_of, units: completions, attention })
@@ -123,6 +127,9 @@ struct CheckPage {
 impl CheckPage {
     fn rate(&self, r: &Option<f64>) -> String {
         r.map_or_else(|| "—".into(), |r| format!("{r:.1}%"))
+    }
+    fn percent(&self, x: &f64) -> String {
+        format!("{x:.1}%")
     }
 }
 

@@ -9,6 +9,7 @@ use crate::page::{Choice, Shell, render};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Datelike;
 use innocity_core::access::{Capability, Principal};
 use innocity_store::StoreError;
 use innocity_store::supervision::{self as store, ProgressDraft, SupervisionRefusal, Task};
@@ -56,6 +57,11 @@ pub async fn report_as(
 ) -> AppResult<i64> {
     if !may_report(p) {
         return Err(ctx.err(AppError::forbidden()));
+    }
+    let tasks = store::tasks(&state.db, t.year).await?;
+    if tasks.iter().any(|x| x.parent_id == Some(t.id)) {
+        let m = crate::i18n::t(ctx.lang, "task.err.rolled_up").to_string();
+        return Err(crate::subjects::api::invalid(ctx, vec![("task".into(), m)]));
     }
     let d = ProgressDraft {
         month: i.month.clone(),
@@ -148,7 +154,9 @@ pub async fn page(
         .collect();
     let today = ctx.today();
     let mut month_choices = Vec::new();
-    let mut m = task.start.max(today - chrono::Days::new(365));
+    // Months from the first of the start's month, so that today's month is always offered.
+    let first = |d: chrono::NaiveDate| d.with_day(1).unwrap_or(d);
+    let mut m = first(task.start.max(today - chrono::Days::new(365)));
     while m <= today && month_choices.len() < 24 {
         let code = m.format("%Y-%m").to_string();
         let chosen = m.format("%Y-%m").to_string() == today.format("%Y-%m").to_string();
@@ -172,7 +180,7 @@ pub async fn page(
             .collect(),
         months,
         month_choices,
-        report: may_report(&a.principal),
+        report: may_report(&a.principal) && !this.rolled_up,
         manage: a.principal.role.allows(Capability::ManageTasks),
         attention: this.standing.needs_attention(),
         units: super::plan::lead_units(&state, lang, 0).await?,

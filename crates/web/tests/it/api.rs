@@ -157,6 +157,29 @@ async fn openapi_document_matches_its_snapshot() {
     assert!(v["paths"]["/api/v1/organisations"]["post"].is_object());
 }
 
+/// Every API operation that takes a file (multipart) is an upload route: it accepts bodies up
+/// to the upload limit, not the 1 MB of other requests (a signed contract or a scanned report
+/// is often larger).
+#[test]
+fn every_multipart_operation_takes_files_up_to_the_upload_limit() {
+    let v: serde_json::Value = serde_json::from_str(&innocity_web::api::openapi_json()).unwrap();
+    let mut multipart = Vec::new();
+    for (path, ops) in v["paths"].as_object().unwrap() {
+        for op in ops.as_object().unwrap().values() {
+            if op["requestBody"]["content"]["multipart/form-data"].is_object() {
+                multipart.push(path.clone());
+            }
+        }
+    }
+    assert!(multipart.len() >= 5, "{multipart:?}");
+    for path in multipart {
+        assert!(
+            innocity_web::app::UPLOAD_ROUTES.contains(&path.as_str()),
+            "{path} takes files but is not among app::UPLOAD_ROUTES"
+        );
+    }
+}
+
 /// Every GET route of the API and the roles that may read it (the others get 403).
 fn get_matrix(own: i64) -> Vec<(String, Vec<&'static str>)> {
     let non_public: Vec<&'static str> = ROLES.iter().copied().filter(|r| *r != "public").collect();

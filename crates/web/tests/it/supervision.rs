@@ -123,8 +123,14 @@ async fn the_county_reports(t: &TestApp, part: &sv::Task) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a disguised file: {}", r.body);
     let r = t.upload_htmx(&county, &upload, "一季度进展情况.pdf", PDF).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // A scan of 2 MB is an upload like any other (the limit for files, not for forms).
+    let mut scan = PDF[..PDF.len() - 6].to_vec();
+    scan.extend(std::iter::repeat_n(b' ', 2 << 20));
+    scan.extend_from_slice(b"%%EOF\n");
+    let r = t.upload_htmx(&county, &upload, "盖章扫描件.pdf", &scan).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let files = sv::evidence_of(&t.db, part.id).await.unwrap();
-    assert_eq!(files.len(), 1);
+    assert_eq!(files.len(), 2);
     let file = format!("{base}/evidence/{}", files[0].id);
     let (status, _, bytes) = t.get_bytes(&county, &file).await;
     assert_eq!((status, bytes.as_slice()), (StatusCode::OK, PDF));
@@ -141,8 +147,8 @@ async fn the_county_reports(t: &TestApp, part: &sv::Task) {
     );
 }
 
-/// The bureau reminds the part behind its line (not the whole, which nobody reported: also
-/// behind), then reads the half-yearly check and its PDF.
+/// The bureau reminds the part behind its line, sees it on its line after a better report (no
+/// reminder then), and reads the half-yearly check and its PDF.
 async fn the_bureau_reminds_and_checks(t: &TestApp, bureau: &Session, part: &sv::Task) {
     let base = format!("/tasks/{}", part.id);
     let page = t.get(bureau, &base).await;
@@ -266,20 +272,37 @@ async fn the_county_reports_and_the_bureau_checks(t: &TestApp, whole: i64, part:
     let ids: Vec<i64> =
         listed.json().as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, vec![part], "the county sees its part only");
-    // The whole, never reported, is behind its line: it may be reminded; the part may not.
+    // The whole's progress is its part's, rolled up: on its line, so neither is reminded; it
+    // takes no report of its own.
+    let whole_view =
+        json(t, "GET", &format!("/api/v1/tasks/{whole}"), Some(&bureau), serde_json::Value::Null)
+            .await;
+    let w = whole_view.json();
+    assert_eq!(
+        (w["task"]["percent"].as_i64(), w["task"]["standing"].as_str()),
+        (Some(55), Some("on_track")),
+        "{}",
+        whole_view.body
+    );
+    let r =
+        json(t, "POST", &format!("/api/v1/tasks/{whole}/progress"), Some(&bureau), report("60"))
+            .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.json()["error"]["fields"]["task"].as_str().unwrap().contains("分解"), "{}", r.body);
     let remind = |id: i64| format!("/api/v1/tasks/{id}/remind");
-    assert_eq!(
-        json(t, "POST", &remind(part), Some(&bureau), serde_json::Value::Null).await.status,
-        StatusCode::UNPROCESSABLE_ENTITY
-    );
-    assert_eq!(
-        json(t, "POST", &remind(whole), Some(&county), serde_json::Value::Null).await.status,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        json(t, "POST", &remind(whole), Some(&bureau), serde_json::Value::Null).await.status,
-        StatusCode::OK
-    );
+    for (id, who, status) in [
+        (part, &bureau, StatusCode::UNPROCESSABLE_ENTITY),
+        (whole, &county, StatusCode::FORBIDDEN),
+        (whole, &bureau, StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let r = json(t, "POST", &remind(id), Some(who), serde_json::Value::Null).await;
+        assert_eq!(r.status, status, "{id}: {}", r.body);
+    }
+    the_api_checks_the_half(t, &bureau).await;
+}
+
+/// The half-yearly check through the API, and halves that are not (or not yet) refused.
+async fn the_api_checks_the_half(t: &TestApp, bureau: &str) {
     let today = t.db.clock.today();
     let half = format!(
         "{}H{}",
@@ -290,7 +313,7 @@ async fn the_county_reports_and_the_bureau_checks(t: &TestApp, whole: i64, part:
         t,
         "GET",
         &format!("/api/v1/task-checks/{half}"),
-        Some(&bureau),
+        Some(bureau),
         serde_json::Value::Null,
     )
     .await;
@@ -302,7 +325,7 @@ async fn the_county_reports_and_the_bureau_checks(t: &TestApp, whole: i64, part:
             t,
             "GET",
             &format!("/api/v1/task-checks/{bad}"),
-            Some(&bureau),
+            Some(bureau),
             serde_json::Value::Null,
         )
         .await;
