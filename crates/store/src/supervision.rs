@@ -21,8 +21,10 @@ pub enum SupervisionRefusal {
     Percent { text: String },
     /// What is achieved is a number, 0 or more.
     Achieved { text: String },
-    /// The unit given does not exist.
+    /// The lead unit given does not exist.
     Unit,
+    /// A partner unit given does not exist, or is the lead itself.
+    Partner,
 }
 
 fn refused(r: SupervisionRefusal) -> StoreError {
@@ -118,8 +120,11 @@ pub async fn create(db: &Db, new: &NewTask<'_>, actor: Actor<'_>) -> Result<i64>
     let t = new.terms;
     let units = crate::orgs::units(db).await?;
     let known = |id: i64| units.iter().any(|u| u.id == id);
-    if !known(new.lead_unit_id) || !new.partners.iter().all(|p| known(*p)) {
+    if !known(new.lead_unit_id) {
         return Err(refused(SupervisionRefusal::Unit));
+    }
+    if new.partners.iter().any(|p| !known(*p) || *p == new.lead_unit_id) {
+        return Err(refused(SupervisionRefusal::Partner));
     }
     // A task belongs to its deadline's year; a part to its whole's, to be followed with it.
     let mut year = t.deadline.year();

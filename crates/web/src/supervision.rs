@@ -42,6 +42,11 @@ pub(crate) fn reaches(p: &Principal, units: &[OrgUnit], unit_id: i64) -> bool {
     }
 }
 
+/// Whether the principal sees the task: its area holds the lead unit or a partner.
+pub(crate) fn sees(p: &Principal, units: &[OrgUnit], t: &Task) -> bool {
+    reaches(p, units, t.lead_unit_id) || t.partners.iter().any(|u| reaches(p, units, *u))
+}
+
 pub(crate) fn standing_name(lang: Lang, s: Standing) -> String {
     t(lang, &format!("task.standing.{}", s.code())).into()
 }
@@ -83,7 +88,7 @@ pub(crate) async fn followed(
     let points = |rows: &[ProgressRow]| rows.iter().map(ProgressRow::progress).collect::<Vec<_>>();
     Ok(tasks
         .iter()
-        .filter(|t| reaches(p, &units, t.lead_unit_id))
+        .filter(|t| sees(p, &units, t))
         .map(|task| {
             let parts: Vec<_> = tasks
                 .iter()

@@ -81,6 +81,9 @@ pub async fn create_as(
         StoreError::Supervision(SupervisionRefusal::Unit) => {
             invalid(vec![("lead_unit_id".into(), t(ctx.lang, "err.choose").into())])
         }
+        StoreError::Supervision(SupervisionRefusal::Partner) => {
+            invalid(vec![("partners".into(), t(ctx.lang, "task.err.partners").into())])
+        }
         other => ctx.err(other.into()),
     })
 }
@@ -103,6 +106,8 @@ struct ListPage {
     lines: Vec<TaskLine>,
     manage: bool,
     units: Vec<Choice>,
+    /// The units that may be ticked as partners, those in the form ticked.
+    partner_choices: Vec<Choice>,
     form: TaskInput,
     errors: Vec<(String, String)>,
 }
@@ -161,6 +166,14 @@ async fn list_page(
         lines,
         manage: a.principal.role.allows(Capability::ManageTasks),
         units: lead_units(state, lang, form.lead_unit_id).await?,
+        partner_choices: lead_units(state, lang, 0)
+            .await?
+            .into_iter()
+            .map(|c| {
+                let ticked = form.partners.iter().any(|p| p.to_string() == c.value);
+                Choice { selected: ticked, ..c }
+            })
+            .collect(),
         form,
         errors,
     })
@@ -181,13 +194,20 @@ pub async fn list(
     Ok(render(&list_page(&state, &a, &q, form, vec![]).await?))
 }
 
-/// The form's fields as the API's input.
-fn input_of(form: &std::collections::HashMap<String, String>) -> TaskInput {
-    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+/// The form's fields as the API's input (`partners` may repeat: one per unit ticked).
+fn input_of(form: &[(String, String)]) -> TaskInput {
+    let field = |k: &str| {
+        form.iter().find(|(name, _)| name == k).map(|(_, v)| v.clone()).unwrap_or_default()
+    };
     TaskInput {
         title: field("title"),
         lead_unit_id: field("lead_unit_id").trim().parse().unwrap_or(0),
-        partners: Vec::new(),
+        // A value that is no id becomes 0, which no unit has: refused on the field.
+        partners: form
+            .iter()
+            .filter(|(name, _)| name == "partners")
+            .map(|(_, v)| v.trim().parse().unwrap_or(0))
+            .collect(),
         start: field("start"),
         deadline: field("deadline"),
         target: field("target"),
@@ -205,7 +225,7 @@ pub async fn create(
     if !a.principal.role.allows(Capability::ManageTasks) {
         return Err(ctx.err(crate::error::AppError::forbidden()));
     }
-    let form = input_of(&parse_form(ctx, &body)?);
+    let form = input_of(&parse_form::<Vec<(String, String)>>(ctx, &body)?);
     match create_as(&state, ctx, &form, None).await {
         Ok(id) => Ok(Redirect::to(&format!("/tasks/{id}")).into_response()),
         Err(e) if !e.fields.is_empty() => {
@@ -225,7 +245,7 @@ pub async fn break_down(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let whole = super::progress::task_of(&state, ctx, &id).await?;
-    let mut form = input_of(&parse_form(ctx, &body)?);
+    let mut form = input_of(&parse_form::<Vec<(String, String)>>(ctx, &body)?);
     if form.title.trim().is_empty() {
         form.title = whole.title.clone();
     }

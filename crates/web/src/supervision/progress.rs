@@ -16,14 +16,15 @@ use innocity_store::supervision::{self as store, ProgressDraft, SupervisionRefus
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-/// The task in a path, if the principal's area holds its lead unit (else not found).
+/// The task in a path, if the principal's area holds its lead unit or a partner (else not
+/// found).
 pub(crate) async fn task_of(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<Task> {
     let none = || ctx.err(AppError::not_found());
     let id: i64 = id.parse().map_err(|_| none())?;
     let task = store::task(&state.db, id).await?.ok_or_else(none)?;
     let p = ctx.principal.as_ref().ok_or_else(none)?;
     let units = state.units().await?;
-    if !reaches(p, &units, task.lead_unit_id) {
+    if !super::sees(p, &units, &task) {
         return Err(none());
     }
     Ok(task)
@@ -32,6 +33,19 @@ pub(crate) async fn task_of(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<
 /// Who reports a task's progress: the lead unit's admins (and the bureau for it).
 fn may_report(p: &Principal) -> bool {
     p.role.allows(Capability::ReportTasks) || p.role.allows(Capability::ManageTasks)
+}
+
+/// Refuses the report of someone who may not report, or whose unit only partners the task.
+async fn require_lead(state: &AppState, ctx: &Ctx, p: &Principal, t: &Task) -> AppResult<()> {
+    if !may_report(p) {
+        return Err(ctx.err(AppError::forbidden()));
+    }
+    if !reaches(p, &state.units().await?, t.lead_unit_id) {
+        let mut e = AppError::forbidden();
+        e.fields = vec![("task".into(), crate::i18n::t(ctx.lang, "task.err.partner_only").into())];
+        return Err(ctx.err(e));
+    }
+    Ok(())
 }
 
 /// A month's report as a form or the API gives it.
@@ -55,9 +69,7 @@ pub async fn report_as(
     t: &Task,
     i: &ProgressInput,
 ) -> AppResult<i64> {
-    if !may_report(p) {
-        return Err(ctx.err(AppError::forbidden()));
-    }
+    require_lead(state, ctx, p, t).await?;
     let tasks = store::tasks(&state.db, t.year).await?;
     if tasks.iter().any(|x| x.parent_id == Some(t.id)) {
         let m = crate::i18n::t(ctx.lang, "task.err.rolled_up").to_string();
@@ -180,7 +192,9 @@ pub async fn page(
             .collect(),
         months,
         month_choices,
-        report: may_report(&a.principal) && !this.rolled_up,
+        report: may_report(&a.principal)
+            && !this.rolled_up
+            && reaches(&a.principal, &units, task.lead_unit_id),
         manage: a.principal.role.allows(Capability::ManageTasks),
         attention: this.standing.needs_attention(),
         units: super::plan::lead_units(&state, lang, 0).await?,
@@ -216,9 +230,7 @@ pub async fn upload_as(
     progress: &str,
     (name, bytes): (String, Vec<u8>),
 ) -> AppResult<i64> {
-    if !may_report(p) {
-        return Err(ctx.err(AppError::forbidden()));
-    }
+    require_lead(state, ctx, p, t).await?;
     let progress: i64 = progress.parse().map_err(|_| ctx.err(AppError::not_found()))?;
     let months = store::progress_of(&state.db, t.id).await?;
     if !months.iter().any(|m| m.id == progress) {

@@ -232,6 +232,44 @@ async fn the_api_sets_reports_and_checks_tasks_with_the_same_rules() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let part = r.json()["id"].as_i64().unwrap();
     the_county_reports_and_the_bureau_checks(&t, whole, part).await;
+    a_partner_sees_the_task_and_leaves_the_report_to_the_lead(&t).await;
+}
+
+/// A partner unit (ticked on the page's form) sees the task; its lead reports; a partner that is
+/// no unit is refused on its field.
+async fn a_partner_sees_the_task_and_leaves_the_report_to_the_lead(t: &TestApp) {
+    let bureau = t.login("bureau").await;
+    let (start, deadline) = around_today(t);
+    let (zone, county) =
+        (t.unit_id("LZGX").await.to_string(), t.unit_id("620123").await.to_string());
+    let mut form = task_form("共建兰州大学榆中科技园", &zone, &start, &deadline);
+    form.push(("partners", "99999"));
+    let r = t.post_form(&bureau, "/tasks", &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("id=\"err-partners\""), "{}", r.body);
+    form.pop();
+    form.push(("partners", county.as_str()));
+    let r = t.post_form(&bureau, "/tasks", &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = r.location().trim_start_matches("/tasks/").to_string();
+    let county = bearer(t, "county").await;
+    let seen =
+        json(t, "GET", &format!("/api/v1/tasks/{id}"), Some(&county), serde_json::Value::Null)
+            .await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+    let month = t.db.clock.today().format("%Y-%m").to_string();
+    let body = serde_json::json!({ "month": month, "percent": "30" });
+    let r =
+        json(t, "POST", &format!("/api/v1/tasks/{id}/progress"), Some(&county), body.clone()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(
+        r.json()["error"]["fields"]["task"].as_str().unwrap().contains("牵头单位"),
+        "{}",
+        r.body
+    );
+    let lead = bearer(t, "zone").await;
+    let r = json(t, "POST", &format!("/api/v1/tasks/{id}/progress"), Some(&lead), body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
 /// The county's month through the API (refused in words, refused to another zone), its part
