@@ -123,11 +123,57 @@ impl Period {
         }
     }
 
+    /// The first and last day the period covers.
+    pub fn days(self) -> (chrono::NaiveDate, chrono::NaiveDate) {
+        let (first, last) = self.months();
+        let year = self.year();
+        let start = chrono::NaiveDate::from_ymd_opt(year, u32::from(first), 1);
+        let next = if last == 12 {
+            chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1)
+        } else {
+            chrono::NaiveDate::from_ymd_opt(year, u32::from(last) + 1, 1)
+        };
+        let end = next.and_then(|d| d.pred_opt());
+        // Years are 1900–2999 (`parse`), so both days exist.
+        (start.unwrap_or_default(), end.unwrap_or_default())
+    }
+
+    /// The days from the first of its year to its last (本年累计: a quarter's year to date).
+    pub fn year_to_date_days(self) -> (chrono::NaiveDate, chrono::NaiveDate) {
+        (Period::Year(self.year()).days().0, self.days().1)
+    }
+
+    /// The share of its year run by the period's end: 0.25 for Q1, 0.5 for S1, 1 for a year.
+    pub fn year_share(self) -> f64 {
+        f64::from(self.months().1) / 12.0
+    }
+
+    /// The quarters and halves of a year up to `last` month (1–12), in order: 2026Q1, 2026S1 …
+    pub fn within_year(year: i32, last_month: u8) -> Vec<Period> {
+        let mut out = Vec::new();
+        for q in 1..=4u8 {
+            if q * 3 <= last_month {
+                out.push(Period::Quarter(year, q));
+                if q % 2 == 0 {
+                    out.push(Period::Half(year, q / 2));
+                }
+            }
+        }
+        out
+    }
+
     /// Whether `other` lies within this period (a quarter within its year, a month within its quarter).
     pub fn contains(self, other: Period) -> bool {
         let (a, b) = self.months();
         let (c, d) = other.months();
         self.year() == other.year() && a <= c && d <= b
+    }
+}
+
+/// A bare year is that year.
+impl From<i32> for Period {
+    fn from(year: i32) -> Self {
+        Period::Year(year)
     }
 }
 
@@ -146,6 +192,25 @@ impl fmt::Display for Period {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn days_year_to_date_and_the_periods_of_a_year_so_far() {
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(Period::Quarter(2026, 1).days(), (d("2026-01-01"), d("2026-03-31")));
+        assert_eq!(Period::Half(2026, 2).days(), (d("2026-07-01"), d("2026-12-31")));
+        assert_eq!(Period::Month(2024, 2).days(), (d("2024-02-01"), d("2024-02-29")));
+        assert_eq!(
+            Period::Quarter(2026, 3).year_to_date_days(),
+            (d("2026-01-01"), d("2026-09-30"))
+        );
+        assert_eq!(Period::Half(2026, 1).year_share(), 0.5);
+        assert_eq!(Period::Year(2026).year_share(), 1.0);
+        let codes: Vec<String> =
+            Period::within_year(2026, 9).iter().map(|p| p.to_string()).collect();
+        assert_eq!(codes, ["2026Q1", "2026Q2", "2026S1", "2026Q3"]);
+        assert_eq!(Period::within_year(2026, 2), Vec::<Period>::new());
+        assert_eq!(Period::within_year(2025, 12).len(), 6);
+    }
 
     #[test]
     fn parses_and_steps_back() {

@@ -110,6 +110,20 @@ pub async fn count_subjects(db: &Db) -> Result<usize> {
     n +=
         innocity_store::indicators::from_register(db, &sharing, &[this_year - 1, this_year], actor)
             .await?;
+    n += seed_quarters(db, actor).await?;
+    Ok(n)
+}
+
+/// Every built-in framework's values by quarter, last year's and this year's begun (本年累计 from
+/// the quick reports and the registers), as the bureau's refresh computes them.
+async fn seed_quarters(db: &Db, actor: innocity_store::orgs::Actor<'_>) -> Result<usize> {
+    let quarters = innocity_store::indicators::quarters_to_date(db.clock.today());
+    let codes: Vec<String> = quarters.iter().map(|q| q.to_string()).collect();
+    let mut n = 0;
+    for f in Framework::built_in() {
+        n += innocity_store::indicators::from_statistics(db, &f, &codes, actor).await?;
+        n += innocity_store::indicators::from_register(db, &f, &quarters, actor).await?;
+    }
     Ok(n)
 }
 

@@ -4,6 +4,7 @@ use crate::audit::{self, Change};
 use crate::db::{Db, Result};
 use crate::orgs::Actor;
 use crate::rows::{Fields, FromRow, columns, select};
+use innocity_core::periods::Period;
 use sea_orm::Value;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -227,17 +228,18 @@ pub async fn from_statistics(
     import(db, &out, actor).await
 }
 
-/// Indicator values computed from the registers the platform keeps (targets with `register`):
-/// for `tech_contracts`, the 合同成交额 of the contracts registered in each year and not
+/// Indicator values computed from the registers the platform keeps (targets with `register`),
+/// for years or for quarters and halves (本年累计, from the first of the year; kept under the
+/// period's code, `2026Q3`): for `tech_contracts`, the 合同成交额 of the contracts registered in each year and not
 /// cancelled, by the registrant's unit and every unit above it; for the innovation subjects'
 /// registers (`subjects::registers`), the count of records under each unit (a county's with
 /// the parks that lie in it). Source `register`;
 /// a unit with none has 0; a subjects' register writes nothing for years before its first
 /// record. Returns the values written.
-pub async fn from_register(
+pub async fn from_register<P: Copy + Into<Period>>(
     db: &Db,
     framework: &innocity_core::indicators::targets::Framework,
-    years: &[i32],
+    periods: &[P],
     actor: Actor<'_>,
 ) -> Result<usize> {
     let targets: Vec<_> = framework.targets.iter().filter(|t| t.register.is_some()).collect();
@@ -248,19 +250,21 @@ pub async fn from_register(
     let areas: Vec<(i64, Vec<String>)> =
         units.iter().map(|u| (u.id, crate::orgs::area_roots(&units, u))).collect();
     let mut out = Vec::new();
-    let value = |t: &innocity_core::indicators::targets::Target, unit: i64, year: i32, value| {
-        IndicatorValue {
-            indicator: t.code.clone(),
-            org_unit_id: unit,
-            period: year.to_string(),
-            value,
-            source: "register".into(),
-        }
-    };
-    for &year in years {
+    let value =
+        |t: &innocity_core::indicators::targets::Target, unit: i64, period: Period, value| {
+            IndicatorValue {
+                indicator: t.code.clone(),
+                org_unit_id: unit,
+                period: period.to_string(),
+                value,
+                source: "register".into(),
+            }
+        };
+    for &period in periods {
+        let period: Period = period.into();
         for t in &targets {
             let register = t.register.as_deref().unwrap_or_default();
-            let Some(totals) = register_totals(db, register, year, &areas).await? else {
+            let Some(totals) = register_totals(db, register, period, &areas).await? else {
                 continue;
             };
             for total in totals {
@@ -272,7 +276,7 @@ pub async fn from_register(
                     v.map(|v| (v * 100.0).round() / 100.0)
                 };
                 if let Some(v) = v {
-                    out.push(value(t, total.unit, year, v));
+                    out.push(value(t, total.unit, period, v));
                 }
             }
         }
@@ -281,6 +285,17 @@ pub async fn from_register(
         return Ok(0);
     }
     import(db, &out, actor).await
+}
+
+/// The quarters of last year and of this one begun by `today`: the periods the monitoring by
+/// quarter computes (a half's values are its last quarter's).
+pub fn quarters_to_date(today: chrono::NaiveDate) -> Vec<Period> {
+    use chrono::Datelike;
+    let this = today.year();
+    (this - 1..=this)
+        .flat_map(|y| (1..=4).map(move |q| Period::Quarter(y, q)))
+        .filter(|q| q.days().0 <= today)
+        .collect()
 }
 
 /// A register's total for one area in a year: a count (or hours), or money in fen.
@@ -293,22 +308,19 @@ pub struct AreaTotal {
     pub money: bool,
 }
 
-/// A register's totals in `year` for each of `areas` (a unit and its area's roots); `None`
-/// for a subjects' register before its first record (or an unknown register).
+/// A register's totals for each of `areas` (a unit and its area's roots) in a year, or from
+/// the first of a quarter's or half's year to its end (本年累计; what is held, on its last day);
+/// `None` for a subjects' register before its first record (or an unknown register).
 pub async fn register_totals(
     db: &Db,
     register: &str,
-    year: i32,
+    period: impl Into<Period>,
     areas: &[(i64, Vec<String>)],
 ) -> Result<Option<Vec<AreaTotal>>> {
     use crate::sharing::registers::Measure;
+    let period = period.into();
     let within = |area: &[String], path: &str| innocity_core::orgs::in_area(area, path);
-    let (Some(from), Some(to)) = (
-        chrono::NaiveDate::from_ymd_opt(year, 1, 1),
-        chrono::NaiveDate::from_ymd_opt(year, 12, 31),
-    ) else {
-        return Ok(None);
-    };
+    let (from, to) = period.year_to_date_days();
     if register == "tech_contracts" {
         let contracts = crate::market::contracts::registered_between(db, from, to).await?;
         let totals = areas.iter().map(|(unit, area)| {
@@ -318,7 +330,7 @@ pub async fn register_totals(
         });
         return Ok(Some(totals.collect()));
     }
-    if let Some(records) = register_values(db, register, year).await? {
+    if let Some(records) = register_values(db, register, period).await? {
         let money = crate::sharing::registers::in_money(register)
             || crate::finance::registers::in_money(register);
         let totals = areas.iter().map(|(unit, area)| {
@@ -331,7 +343,7 @@ pub async fn register_totals(
         });
         return Ok(Some(totals.collect()));
     }
-    let Some(paths) = crate::subjects::registers::counted(db, register, year).await? else {
+    let Some(paths) = crate::subjects::registers::counted(db, register, period).await? else {
         return Ok(None);
     };
     let totals = areas.iter().map(|(unit, area)| {
@@ -341,16 +353,16 @@ pub async fn register_totals(
     Ok(Some(totals.collect()))
 }
 
-/// A money or count register's records of the year with their unit paths: the sharing platform's
-/// or the policy library's (`None` for another register).
+/// A money or count register's records of the period with their unit paths: the sharing
+/// platform's or the policy library's (`None` for another register).
 async fn register_values(
     db: &Db,
     register: &str,
-    year: i32,
+    period: Period,
 ) -> Result<Option<Vec<(String, crate::sharing::registers::Measure)>>> {
-    match crate::sharing::registers::values(db, register, year).await? {
+    match crate::sharing::registers::values(db, register, period).await? {
         Some(records) => Ok(Some(records)),
-        None => crate::finance::registers::values(db, register, year).await,
+        None => crate::finance::registers::values(db, register, period).await,
     }
 }
 

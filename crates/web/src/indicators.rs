@@ -5,6 +5,7 @@ pub mod compare;
 pub mod dashboard;
 pub mod data;
 pub mod index;
+pub mod periods;
 pub mod reports;
 
 use crate::app::AppState;
@@ -153,4 +154,7 @@ pub fn routes() -> Router<AppState> {
         .route("/indicators/{code}/public", post(dashboard::set_public))
         .route("/public/indicators/{code}", get(dashboard::public_dashboard))
         .route("/indicators/{code}/compare", get(compare::compare))
+        .route("/indicators/{code}/periods", get(periods::page))
+        .route("/indicators/{code}/periods/report.pdf", get(periods::report))
+        .route("/api/v1/indicators/{code}/periods/{period}", get(periods::api_period))
 }

@@ -350,6 +350,19 @@ fn browser_monitoring_dashboards_show_paths_warnings_and_rankings() {
     b.wait_for(|| b.exists("#index-chart"));
     assert!(b.exists("#index-tree") && b.exists("#rank-intervals line"));
     b.screenshot("indicators-index");
+    // By quarter and half year: the quarterly framework's first half of this year, chosen on the
+    // form — each line year to date against the plan by then, with its source.
+    b.go(&format!("{base}/indicators/LANBAI-Q2026/periods"));
+    b.wait_for(|| b.exists("#period-table"));
+    let h1 = format!("{}S1", &b.value("#period-select")[..4]);
+    b.choose("#period-select", &h1);
+    b.click("#period-filters button");
+    b.wait_for(|| b.current_url().contains(&format!("period={h1}")) && b.exists("#period-table"));
+    assert!(b.text("#period-title").contains("上半年"), "{}", b.text("#period-title"));
+    let table = b.text("#period-table");
+    assert!(table.contains("统计报表汇总") && table.contains("平台记录自动计算"), "{table}");
+    assert!(b.exists("#line-Q_RD_SPENDING .bar-fill") && b.exists("#period-pdf"));
+    b.screenshot("indicators-half-year");
     // A zone admin sees its own zone only.
     sign_in(&b, &base, "zone");
     b.go(&format!("{base}/indicators/LANBAI-2020"));

@@ -9,26 +9,29 @@
 use crate::db::{Db, Result};
 use crate::sharing::registers::Measure;
 use chrono::NaiveDate;
+use innocity_core::periods::Period;
 
 /// Whether a register of the policy library is money (put into the indicator's unit).
 pub fn in_money(register: &str) -> bool {
     matches!(register, "policy_payments" | "fund_loans" | "fund_subsidies" | "fund_compensation")
 }
 
-/// The records of `register` in `year` with their unit paths; `None` when the register is not
-/// the policy library's.
-pub async fn values(db: &Db, register: &str, year: i32) -> Result<Option<Vec<(String, Measure)>>> {
+/// The records of `register` from the first of the period's year to its end (a year, or a
+/// quarter's year to date) with their unit paths; `None` when the register is not the policy
+/// library's or the fund's.
+pub async fn values(
+    db: &Db,
+    register: &str,
+    period: impl Into<Period>,
+) -> Result<Option<Vec<(String, Measure)>>> {
+    let (from, to) = period.into().year_to_date_days();
     if register.starts_with("fund_") {
-        return fund_values(db, register, year).await;
+        return fund_values(db, register, from, to).await;
     }
     if !matches!(register, "policy_payments" | "policy_entitled") {
         return Ok(None);
     }
-    let (Some(from), Some(next)) =
-        (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year + 1, 1, 1))
-    else {
-        return Ok(None);
-    };
+    let next = to + chrono::Days::new(1);
     let ms = |d: NaiveDate| db.clock.ms_of_local(d.and_time(chrono::NaiveTime::MIN));
     let span = vec![ms(from).into(), ms(next).into()];
     let rows = if in_money(register) {
@@ -51,14 +54,15 @@ pub async fn values(db: &Db, register: &str, year: i32) -> Result<Option<Vec<(St
 }
 
 /// The fund's registers (see the module's head).
-async fn fund_values(db: &Db, register: &str, year: i32) -> Result<Option<Vec<(String, Measure)>>> {
-    let (Some(from), Some(next)) =
-        (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year + 1, 1, 1))
-    else {
-        return Ok(None);
-    };
+async fn fund_values(
+    db: &Db,
+    register: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Option<Vec<(String, Measure)>>> {
+    let next = to + chrono::Days::new(1);
     let ms = |d: NaiveDate| db.clock.ms_of_local(d.and_time(chrono::NaiveTime::MIN));
-    let days = vec![from.to_string().into(), format!("{year}-12-31").into()];
+    let days = vec![from.to_string().into(), to.to_string().into()];
     let span = vec![ms(from).into(), ms(next).into()];
     let fen = |r: &dyn crate::db::ReadRow| -> Result<(String, Measure)> {
         Ok((r.text(0)?, Measure::Fen(r.int(1)?)))

@@ -6,6 +6,7 @@
 //! redeemed (verified or settled) in the year, by the enterprise's unit, in money.
 use crate::db::{Db, Result};
 use chrono::NaiveDate;
+use innocity_core::periods::Period;
 
 /// What a register's records measure.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -21,14 +22,16 @@ pub fn in_money(register: &str) -> bool {
     register == "voucher_redemptions"
 }
 
-/// The records of `register` in `year` with their unit paths; `None` when the register is not
-/// the sharing platform's.
-pub async fn values(db: &Db, register: &str, year: i32) -> Result<Option<Vec<(String, Measure)>>> {
-    let (Some(from), Some(next)) =
-        (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year + 1, 1, 1))
-    else {
-        return Ok(None);
-    };
+/// The records of `register` from the first of the period's year to its end (a year, or a
+/// quarter's year to date) with their unit paths; `None` when the register is not the sharing
+/// platform's.
+pub async fn values(
+    db: &Db,
+    register: &str,
+    period: impl Into<Period>,
+) -> Result<Option<Vec<(String, Measure)>>> {
+    let (from, to) = period.into().year_to_date_days();
+    let next = to + chrono::Days::new(1);
     let ms = |d: NaiveDate| db.clock.ms_of_local(d.and_time(chrono::NaiveTime::MIN));
     // a running year counts to this moment
     let (from_ms, to_ms) = (ms(from), ms(next).min(db.clock.now_ms() + 1));

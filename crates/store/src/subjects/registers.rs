@@ -1,20 +1,34 @@
 //! The innovation subjects as registers the indicators count (`Target::register`): for a
-//! register and a year, the unit path of every record counted, so each unit's value is the
+//! register and a period (a year, or a quarter's or half's year to date), the unit path of every
+//! record counted, so each unit's value is the
 //! records under it. A year before the register's first record has no values: the history
 //! typed in from yearbooks stands until the platform holds the facts.
 use crate::db::{Db, Result};
 use chrono::{Datelike, NaiveDate};
+use innocity_core::periods::Period;
 use innocity_core::subjects::carriers::RD_PLATFORMS;
 use innocity_core::subjects::talent::supported_in;
 
-/// The day a count is taken on: the year's last day, or today in the running year.
-fn as_of(year: i32, today: NaiveDate) -> NaiveDate {
-    let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today);
-    end.min(today)
+/// The days a count covers: from the first of the period's year to the period's last day
+/// (`end`); what is held is counted on `to`, the last day or today in a running period.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    year: i32,
+    from: NaiveDate,
+    end: NaiveDate,
+    to: NaiveDate,
 }
 
-/// Certificates of a kind: valid on the count's day, or issued in the year (`new`).
-async fn certificates(db: &Db, kind: &str, year: i32, new: bool) -> Result<Option<Vec<String>>> {
+impl Span {
+    fn of(period: Period, today: NaiveDate) -> Span {
+        let (from, end) = period.year_to_date_days();
+        Span { year: period.year(), from, end, to: end.min(today) }
+    }
+}
+
+/// Certificates of a kind: valid on the count's day, or issued in the span (`new`).
+async fn certificates(db: &Db, kind: &str, span: Span, new: bool) -> Result<Option<Vec<String>>> {
+    let year = span.year;
     let rows = db
         .read(
             "SELECT o.unit_path, q.issued_on, q.valid_until FROM organisation_qualifications q JOIN organisations o ON o.id = q.organisation_id WHERE q.code = ? AND q.issued_on <> ''",
@@ -26,12 +40,13 @@ async fn certificates(db: &Db, kind: &str, year: i32, new: bool) -> Result<Optio
     if first.is_none_or(|f| year < f) {
         return Ok(None);
     }
-    let day = as_of(year, db.clock.today()).to_string();
+    let day = span.to.to_string();
+    let (from, end) = (span.from.to_string(), span.end.to_string());
     Ok(Some(
         rows.into_iter()
             .filter(|(_, issued, until)| {
                 if new {
-                    issued.starts_with(&year.to_string())
+                    issued.as_str() >= from.as_str() && issued.as_str() <= end.as_str()
                 } else {
                     issued.as_str() <= day.as_str() && until.as_str() >= day.as_str()
                 }
@@ -43,7 +58,8 @@ async fn certificates(db: &Db, kind: &str, year: i32, new: bool) -> Result<Optio
 
 /// Carriers of the kinds (all when empty) recognised by the count's day and not removed before
 /// the year (a carrier removed by the grade of year Y still counts in Y).
-async fn carriers(db: &Db, kinds: &[&str], year: i32) -> Result<Option<Vec<String>>> {
+async fn carriers(db: &Db, kinds: &[&str], span: Span) -> Result<Option<Vec<String>>> {
+    let year = span.year;
     let rows = db
         .read(
             "SELECT o.unit_path, c.kind, c.recognised_on, (SELECT MIN(g.year) FROM carrier_grades g WHERE g.carrier_id = c.id AND g.consequence = 'removal') FROM carriers c JOIN organisations o ON o.id = c.host_id",
@@ -57,7 +73,7 @@ async fn carriers(db: &Db, kinds: &[&str], year: i32) -> Result<Option<Vec<Strin
     if first.is_none_or(|f| year < f) {
         return Ok(None);
     }
-    let day = as_of(year, db.clock.today()).to_string();
+    let day = span.to.to_string();
     Ok(Some(
         rows.into_iter()
             .filter(|r| {
@@ -68,13 +84,14 @@ async fn carriers(db: &Db, kinds: &[&str], year: i32) -> Result<Option<Vec<Strin
     ))
 }
 
-/// People of a programme, or teams, supported in the year.
+/// People of a programme, or teams, supported on some day of the span.
 async fn supported(
     db: &Db,
     sql: &str,
     values: Vec<sea_orm::Value>,
-    year: i32,
+    span: Span,
 ) -> Result<Option<Vec<String>>> {
+    let year = span.year;
     let date = |s: String| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok();
     let rows = db.read(sql, values, |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?))).await?;
     let spans: Vec<(String, NaiveDate, NaiveDate)> = rows
@@ -85,30 +102,38 @@ async fn supported(
     if first.is_none_or(|f| year < f) {
         return Ok(None);
     }
-    Ok(Some(spans.into_iter().filter(|s| supported_in(s.1, s.2, year)).map(|s| s.0).collect()))
+    let covers = |from: NaiveDate, to: NaiveDate| {
+        supported_in(from, to, year) && from <= span.end && to >= span.from
+    };
+    Ok(Some(spans.into_iter().filter(|s| covers(s.1, s.2)).map(|s| s.0).collect()))
 }
 
-/// The unit paths of the records a register counts in `year`; `None` for a register that is
-/// not a subjects' count or a year before its first record.
-pub async fn counted(db: &Db, register: &str, year: i32) -> Result<Option<Vec<String>>> {
+/// The unit paths of the records a register counts in a period (a year, or a quarter's year to
+/// date); `None` for a register that is not a subjects' count or a year before its first record.
+pub async fn counted(
+    db: &Db,
+    register: &str,
+    period: impl Into<Period>,
+) -> Result<Option<Vec<String>>> {
+    let span = Span::of(period.into(), db.clock.today());
     match register.split_once(':') {
         None => match register {
-            "high_tech" => certificates(db, "high_tech", year, false).await,
-            "high_tech_new" => certificates(db, "high_tech", year, true).await,
-            "tech_sme" => certificates(db, "tech_sme", year, false).await,
-            "tech_sme_new" => certificates(db, "tech_sme", year, true).await,
-            "carriers" => carriers(db, &[], year).await,
+            "high_tech" => certificates(db, "high_tech", span, false).await,
+            "high_tech_new" => certificates(db, "high_tech", span, true).await,
+            "tech_sme" => certificates(db, "tech_sme", span, false).await,
+            "tech_sme_new" => certificates(db, "tech_sme", span, true).await,
+            "carriers" => carriers(db, &[], span).await,
             "teams" => {
                 let sql = "SELECT o.unit_path, t.support_from, t.support_to FROM teams t JOIN organisations o ON o.id = t.organisation_id";
-                supported(db, sql, vec![], year).await
+                supported(db, sql, vec![], span).await
             }
             _ => Ok(None),
         },
-        Some(("carriers", "rd")) => carriers(db, &RD_PLATFORMS, year).await,
-        Some(("carriers", kind)) => carriers(db, &[kind], year).await,
+        Some(("carriers", "rd")) => carriers(db, &RD_PLATFORMS, span).await,
+        Some(("carriers", kind)) => carriers(db, &[kind], span).await,
         Some(("talent", programme)) => {
             let sql = "SELECT o.unit_path, p.support_from, p.support_to FROM talents p JOIN organisations o ON o.id = p.organisation_id WHERE p.programme = ?";
-            supported(db, sql, vec![programme.into()], year).await
+            supported(db, sql, vec![programme.into()], span).await
         }
         _ => Ok(None),
     }

@@ -95,3 +95,70 @@ async fn certificates_count_at_each_years_end_by_unit_and_not_before_the_registe
     assert!((1.0..=3.0).contains(&zone_of_first));
     assert!(values.iter().any(|v| v.2 == 0.0), "a unit with none has 0");
 }
+
+/// By quarter: what is held is counted on the quarter's last day, what is new from the first of
+/// the year to it (本年累计); the framework's values are kept under the quarter's code.
+#[tokio::test]
+async fn a_quarter_counts_what_is_held_at_its_end_and_what_is_new_since_january() {
+    use innocity_core::periods::Period;
+    let t = demo_db(40).await;
+    let codes =
+        t.db.read(
+            "SELECT credit_code FROM organisations WHERE kind = 'enterprise' ORDER BY id",
+            vec![],
+            |r| r.text(0),
+        )
+        .await
+        .unwrap();
+    let cert = |i: usize, issued: &str, until: &str| Certificate {
+        credit_code: codes[i].clone(),
+        kind: "high_tech".into(),
+        number: format!("GR2025620000{i:02}"),
+        issued_on: d(issued),
+        valid_until: d(until),
+    };
+    let certificates = [
+        cert(0, "2023-11-20", "2026-05-19"),
+        cert(1, "2026-02-10", "2029-02-09"),
+        cert(2, "2026-08-03", "2029-08-02"),
+    ];
+    let everywhere = innocity_store::orgs::everywhere();
+    innocity_store::subjects::certificates::record(&t.db, &certificates, &everywhere, ACTOR)
+        .await
+        .unwrap();
+    let n = |v: Option<Vec<String>>| v.map(|p| p.len());
+    let (q1, q2, q3) =
+        (Period::Quarter(2026, 1), Period::Quarter(2026, 2), Period::Quarter(2026, 3));
+    assert_eq!(n(counted(&t.db, "high_tech_new", q1).await.unwrap()), Some(1), "February's");
+    assert_eq!(
+        n(counted(&t.db, "high_tech_new", q2).await.unwrap()),
+        Some(1),
+        "still one this year"
+    );
+    assert_eq!(n(counted(&t.db, "high_tech_new", q3).await.unwrap()), Some(2), "and August's");
+    assert_eq!(n(counted(&t.db, "high_tech", q1).await.unwrap()), Some(2), "held on 31 March");
+    assert_eq!(n(counted(&t.db, "high_tech", q2).await.unwrap()), Some(1), "one ran out in May");
+    assert_eq!(n(counted(&t.db, "high_tech", q3).await.unwrap()), Some(2));
+    // A year is its last quarter for what is held and what is new.
+    assert_eq!(n(counted(&t.db, "high_tech_new", 2026).await.unwrap()), Some(2));
+
+    let f = Framework::built_in().into_iter().find(|f| f.code == "LANBAI-Q2026").unwrap();
+    innocity_store::indicators::from_register(&t.db, &f, &[q1, q3], ACTOR).await.unwrap();
+    let root =
+        t.db.read("SELECT id FROM org_units WHERE parent_id IS NULL", vec![], |r| r.int(0))
+            .await
+            .unwrap()[0];
+    let values =
+        innocity_store::indicators::for_unit(&t.db, root, &["Q_HIGH_TECH_NEW".to_string()])
+            .await
+            .unwrap();
+    let kept: Vec<(String, f64, String)> =
+        values.iter().map(|v| (v.period.clone(), v.value, v.source.clone())).collect();
+    assert_eq!(
+        kept,
+        vec![("2026Q1".into(), 1.0, "register".into()), ("2026Q3".into(), 2.0, "register".into())]
+    );
+    let quarters = innocity_store::indicators::quarters_to_date(d("2026-12-06"));
+    assert_eq!(quarters.first(), Some(&Period::Quarter(2025, 1)));
+    assert_eq!(quarters.last(), Some(&Period::Quarter(2026, 4)), "the running quarter too");
+}

@@ -231,10 +231,11 @@ fn indicator_card(
         .filter(|v| v.indicator == tg.code)
         .filter_map(|v| v.period.parse::<i32>().ok().map(|y| (y, v.value)))
         .collect();
+    // The source of the latest year's value (a quarter's, kept beside it, is not the year's).
     let source = values
         .iter()
         .rev()
-        .find(|v| v.indicator == tg.code)
+        .find(|v| v.indicator == tg.code && v.period.parse::<i32>().is_ok())
         .map(|v| v.source.clone())
         .unwrap_or_default();
     let tname = name(lang, &tg.name_zh, &tg.name_en);

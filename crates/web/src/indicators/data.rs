@@ -162,6 +162,11 @@ pub async fn refresh(
     // The registers (contracts, certificates, carriers, talent) up to the running year.
     let years: Vec<i32> = (last - 4..=last + 1).collect();
     n += innocity_store::indicators::from_register(&state.db, &f, &years, ctx.actor()).await?;
+    // And by quarter, last year's and this year's (本年累计): the quick reports and the registers.
+    let quarters = innocity_store::indicators::quarters_to_date(ctx.today());
+    let codes: Vec<String> = quarters.iter().map(|q| q.to_string()).collect();
+    n += innocity_store::indicators::from_statistics(&state.db, &f, &codes, ctx.actor()).await?;
+    n += innocity_store::indicators::from_register(&state.db, &f, &quarters, ctx.actor()).await?;
     n += innocity_store::indicators::aggregate(&state.db, &f, ctx.actor()).await?;
     Ok(axum::response::Redirect::to(&format!("/indicators/{}?notice=refreshed&n={n}", f.code))
         .into_response())

@@ -161,7 +161,7 @@ fn status_rgb(s: Status) -> [f32; 3] {
 }
 
 /// A progress bar's colour for a status.
-fn bar_rgb(s: Status) -> [f32; 3] {
+pub(crate) fn bar_rgb(s: Status) -> [f32; 3] {
     match s {
         Status::OnTrack => [0.18, 0.49, 0.2],
         Status::Behind => [0.88, 0.63, 0.0],

@@ -15,6 +15,8 @@ async fn monitoring_refuses_the_roles_that_must_be_refused_and_keeps_to_scope() 
         "/indicators/LANBAI-2020",
         "/indicators/LANBAI-2020/compare",
         "/indicators/CITY-2015",
+        "/indicators/LANBAI-Q2026/periods",
+        "/indicators/LANBAI-Q2026/periods/report.pdf",
     ] {
         for role in ROLES {
             let s = t.login(role).await;

@@ -17,6 +17,7 @@ mod finance;
 mod financing;
 mod fund;
 mod indicators;
+mod indicators_periods;
 mod market;
 mod orgs;
 mod projects;
