@@ -18,6 +18,10 @@ impl Period {
     pub fn parse(s: &str) -> Result<Self, PeriodError> {
         let err = || PeriodError(s.to_string());
         let s = s.trim();
+        // Codes are ASCII; anything else is no code (and would not split at a byte).
+        if !s.is_ascii() {
+            return Err(err());
+        }
         let year = |y: &str| y.parse::<i32>().ok().filter(|y| (1900..=2999).contains(y));
         if s.len() == 4 {
             return year(s).map(Period::Year).ok_or_else(err);
@@ -219,6 +223,8 @@ mod tests {
         assert!(Period::parse("2024Q5").is_err());
         assert!(Period::parse("202413").is_err());
         assert!(Period::parse("24").is_err());
+        assert!(Period::parse("20€1").is_err(), "six bytes, not a code");
+        assert!(Period::parse("２０２６Q1").is_err());
     }
 
     #[test]

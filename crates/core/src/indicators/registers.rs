@@ -11,26 +11,6 @@
 /// risk-compensation fund's `fund_loans` (principal lent under it in the year), `fund_borrowers`
 /// (enterprises lent to in the year), `fund_subsidies` (interest and guarantee-fee subsidies
 /// paid in the year) and `fund_compensation` (compensation paid in the year, less what came back).
-/// Whether a register counts what happens within a period (contracts registered, certificates
-/// issued, hours used, money paid or lent, people supported) rather than what is held at its end
-/// (certificates valid, carriers, teams, instruments in the catalogue).
-pub fn is_flow(code: &str) -> bool {
-    matches!(
-        code,
-        "tech_contracts"
-            | "high_tech_new"
-            | "tech_sme_new"
-            | "shared_hours"
-            | "voucher_redemptions"
-            | "policy_payments"
-            | "policy_entitled"
-            | "fund_loans"
-            | "fund_borrowers"
-            | "fund_subsidies"
-            | "fund_compensation"
-    ) || code.starts_with("talent:")
-}
-
 pub fn is_register(code: &str) -> bool {
     use crate::subjects::{carriers, talent};
     match code.split_once(':') {
@@ -59,6 +39,26 @@ pub fn is_register(code: &str) -> bool {
         Some(("talent", programme)) => talent::is_programme(programme),
         _ => false,
     }
+}
+
+/// Whether a register counts what happens within a period (contracts registered, certificates
+/// issued, hours used, money paid or lent, people supported) rather than what is held at its end
+/// (certificates valid, carriers, teams, instruments in the catalogue).
+pub fn is_flow(code: &str) -> bool {
+    matches!(
+        code,
+        "tech_contracts"
+            | "high_tech_new"
+            | "tech_sme_new"
+            | "shared_hours"
+            | "voucher_redemptions"
+            | "policy_payments"
+            | "policy_entitled"
+            | "fund_loans"
+            | "fund_borrowers"
+            | "fund_subsidies"
+            | "fund_compensation"
+    ) || code.starts_with("talent:")
 }
 
 #[cfg(test)]

@@ -184,6 +184,9 @@ impl Framework {
             {
                 err(format!("unknown register '{r}'"));
             }
+            if t.accrual == Some(Accrual::Flow) && t.kind == Kind::Ratio {
+                err("a ratio is a level, never a flow (accrual = \"stock\")".into());
+            }
             if t.path == PathKind::Growth && (t.baseline <= 0.0 || t.target <= 0.0) {
                 err("a constant-growth path needs a positive baseline and target".into());
             }

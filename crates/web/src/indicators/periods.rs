@@ -50,14 +50,28 @@ fn earlier_in_year(p: Period) -> Option<Period> {
     }
 }
 
-/// The quarters and halves of last year and this one begun by today, the latest first.
+/// Whether a period's values can be there by `today`: the quarter it is kept under has begun.
+fn begun(p: Period, today: chrono::NaiveDate) -> bool {
+    kept_as(p).days().0 <= today
+}
+
+/// The quarters and halves of last year and this one begun by today (a half once its last
+/// quarter has), the latest first.
 pub fn offered(today: chrono::NaiveDate) -> Vec<Period> {
     let this = today.year();
     let mut all = Period::within_year(this - 1, 12);
     // The running quarter too: its values run to today.
-    all.extend(Period::within_year(this, 12).into_iter().filter(|p| p.days().0 <= today));
+    all.extend(Period::within_year(this, 12).into_iter().filter(|p| begun(*p, today)));
     all.reverse();
     all
+}
+
+/// The last quarter ended by `today` (the first of the year while none has).
+fn last_quarter_ended(today: chrono::NaiveDate) -> Period {
+    offered(today)
+        .into_iter()
+        .find(|p| matches!(p, Period::Quarter(..)) && p.days().1 < today)
+        .unwrap_or(Period::Quarter(today.year(), 1))
 }
 
 /// The period asked for, else the last quarter ended; a code that is no quarter or half begun
@@ -65,11 +79,10 @@ pub fn offered(today: chrono::NaiveDate) -> Vec<Period> {
 fn period_of(ctx: &Ctx, q: &PeriodQuery) -> AppResult<Period> {
     let today = ctx.today();
     let Some(text) = q.period.as_deref().filter(|p| !p.trim().is_empty()) else {
-        let ended = offered(today).into_iter().find(|p| p.days().1 < today);
-        return Ok(ended.unwrap_or(Period::Quarter(today.year(), 1)));
+        return Ok(last_quarter_ended(today));
     };
     match Period::parse(text) {
-        Ok(p @ (Period::Quarter(..) | Period::Half(..))) if p.days().0 <= today => Ok(p),
+        Ok(p @ (Period::Quarter(..) | Period::Half(..))) if begun(p, today) => Ok(p),
         _ => {
             let m = tf(ctx.lang, "ind.period.err", &[text.to_string()]);
             Err(crate::subjects::api::invalid(ctx, vec![("period".into(), m)]))
@@ -105,17 +118,27 @@ fn value_at<'a>(values: &'a [IndicatorValue], code: &str, p: Period) -> Option<&
     values.iter().find(|v| v.indicator == code && v.period == kept)
 }
 
-/// Each indicator of the framework at the period: pure, from the unit's stored values.
-pub fn lines(lang: Lang, f: &Framework, values: &[IndicatorValue], p: Period) -> Vec<PeriodLine> {
+/// Each indicator of the framework at the period as of `today`: pure, from the unit's stored
+/// values. A running period's values run to today, so they are planned to this month's end.
+pub fn lines(
+    lang: Lang,
+    f: &Framework,
+    values: &[IndicatorValue],
+    p: Period,
+    today: chrono::NaiveDate,
+) -> Vec<PeriodLine> {
+    let planning =
+        if p.days().1 > today { Period::Month(today.year(), today.month() as u8) } else { p };
+    let round = |x: f64| (x * 1e6).round() / 1e6;
     f.targets
         .iter()
         .map(|tg| {
             let at = value_at(values, &tg.code, p);
             let assessment: Option<Assessment> =
-                at.map(|v| tg.assess_at(p, v.value, &f.thresholds));
+                at.map(|v| tg.assess_at(planning, v.value, &f.thresholds));
             let before = earlier_in_year(p).map(|e| value_at(values, &tg.code, e).map(|v| v.value));
             let in_period = match (tg.flow(), at, before) {
-                (true, Some(v), Some(Some(b))) => Some(v.value - b),
+                (true, Some(v), Some(Some(b))) => Some(round(v.value - b)),
                 (true, Some(v), None) => Some(v.value),
                 _ => None,
             };
@@ -126,7 +149,7 @@ pub fn lines(lang: Lang, f: &Framework, values: &[IndicatorValue], p: Period) ->
                 accrual: if tg.flow() { "flow" } else { "stock" },
                 value: at.map(|v| v.value),
                 in_period,
-                planned: tg.planned_at(p),
+                planned: tg.planned_at(planning),
                 pace: assessment.as_ref().map(|a| a.pace),
                 status: assessment.map_or("none", |a| a.status.code()),
                 source: at.map(|v| v.source.clone()).unwrap_or_default(),
@@ -204,7 +227,7 @@ pub async fn page(
     let (f, unit, values) =
         framework_values(&state, ctx, &a.principal, &code, q.unit.as_deref()).await?;
     let units = state.units_in_scope(&a.principal.scope).await?;
-    let rows = lines(lang, &f, &values, p).iter().map(|l| view(lang, l)).collect();
+    let rows = lines(lang, &f, &values, p, ctx.today()).iter().map(|l| view(lang, l)).collect();
     Ok(render(&PeriodsPage {
         s: ctx.shell(),
         code: f.code.clone(),
@@ -258,7 +281,7 @@ pub async fn api_period(
         framework: f.code.clone(),
         period: p.to_string(),
         unit_id: unit.id,
-        lines: lines(ctx.lang, &f, &values, p),
+        lines: lines(ctx.lang, &f, &values, p, ctx.today()),
     }))
 }
 
@@ -276,7 +299,7 @@ pub async fn report(
     let (f, unit, values) =
         framework_values(&state, ctx, &a.principal, &code, q.unit.as_deref()).await?;
     let uname = name(lang, &unit.name_zh, &unit.name_en);
-    let lines = lines(lang, &f, &values, p);
+    let lines = lines(lang, &f, &values, p, ctx.today());
     let title = tf(lang, "ind.period.report", &[uname.clone(), period_name(lang, p)]);
     let blocks = compose(lang, &f, &title, &as_of(ctx, p), &lines);
     let pdf = render_report(ctx, blocks, title)?;
@@ -368,4 +391,26 @@ fn table(lang: Lang, lines: &[PeriodLine]) -> Block {
         ]);
     }
     Block::Table { widths: vec![0.3, 0.11, 0.1, 0.11, 0.1, 0.1, 0.18], rows }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> chrono::NaiveDate {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_half_is_offered_once_its_last_quarter_has_begun_and_the_default_is_a_quarter() {
+        let codes = |today: &str| -> Vec<String> {
+            offered(d(today)).iter().take(4).map(|p| p.to_string()).collect()
+        };
+        assert_eq!(codes("2026-07-10"), ["2026Q3", "2026S1", "2026Q2", "2026Q1"]);
+        assert_eq!(codes("2026-10-01"), ["2026S2", "2026Q4", "2026Q3", "2026S1"]);
+        assert_eq!(last_quarter_ended(d("2026-07-10")), Period::Quarter(2026, 2));
+        assert_eq!(last_quarter_ended(d("2026-02-01")), Period::Quarter(2025, 4));
+        assert!(begun(Period::Half(2026, 1), d("2026-04-01")));
+        assert!(!begun(Period::Half(2026, 1), d("2026-03-31")));
+    }
 }

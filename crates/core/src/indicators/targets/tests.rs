@@ -181,3 +181,12 @@ fn bad_frameworks_say_where() {
         ]
     );
 }
+
+#[test]
+fn a_ratio_cannot_be_a_flow() {
+    let text = "code = \"X\"\nname_zh = \"x\"\nname_en = \"x\"\n[[target]]\ncode = \"R\"\nname_zh = \"r\"\nname_en = \"r\"\nkind = \"ratio\"\naccrual = \"flow\"\nbaseline_year = 2025\nbaseline = 1\ntarget_year = 2026\ntarget = 2\n";
+    let e = Framework::from_toml("q.toml", text).unwrap_err();
+    assert!(e[0].to_string().contains("never a flow"), "{e:?}");
+    let stock = text.replace("accrual = \"flow\"", "accrual = \"stock\"");
+    assert!(!Framework::from_toml("q.toml", &stock).unwrap().targets[0].flow());
+}
