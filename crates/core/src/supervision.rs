@@ -2,6 +2,7 @@
 //! 检查通报”): the year's work plan as tasks with a lead unit, partners, a start, a deadline and a
 //! measurable outcome, broken down to zones and counties; progress reported month by month; each
 //! task's standing from its reports and the date; a unit's completion for the half-yearly check.
+use crate::periods::Period;
 use chrono::{Datelike, NaiveDate};
 
 /// A task as a form or the API gives it: text, checked by [`check`].
@@ -175,13 +176,7 @@ pub fn expected(start: NaiveDate, deadline: NaiveDate, today: NaiveDate) -> f64 
 
 /// The last day of a month given by its first.
 fn month_end(month: NaiveDate) -> NaiveDate {
-    let (y, m) = (month.year(), month.month());
-    let next = if m == 12 {
-        NaiveDate::from_ymd_opt(y + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(y, m + 1, 1)
-    };
-    next.and_then(|d| d.pred_opt()).unwrap_or(month)
+    Period::Month(month.year(), month.month() as u8).days().1
 }
 
 /// The latest report, by month.
@@ -232,12 +227,14 @@ impl Half {
         format!("{}H{}", self.year, self.half)
     }
     pub fn end(self) -> NaiveDate {
-        let (m, d) = if self.half == 1 { (6, 30) } else { (12, 31) };
-        NaiveDate::from_ymd_opt(self.year, m, d).unwrap_or_default()
+        self.period().days().1
     }
     pub fn start(self) -> NaiveDate {
-        let m = if self.half == 1 { 1 } else { 7 };
-        NaiveDate::from_ymd_opt(self.year, m, 1).unwrap_or_default()
+        self.period().days().0
+    }
+    /// The same half as the statistics' period codes know it (`2026S1`).
+    fn period(self) -> Period {
+        Period::Half(self.year, self.half)
     }
 }
 
