@@ -60,6 +60,18 @@ pub(crate) enum IndicatorsCommand {
         #[arg(long)]
         output: std::path::PathBuf,
     },
+    /// The half-yearly monitoring and evaluation report of a framework for the whole (seed 002):
+    /// the bureau's refresh of the half's quarters from the quick reports and the registers,
+    /// then the report as a PDF; prints the time both took.
+    HalfYearReport {
+        #[arg(long, default_value = "LANBAI-Q2026")]
+        framework: String,
+        /// The half year: `2026S1`.
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        pdf: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]

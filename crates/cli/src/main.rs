@@ -130,6 +130,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Indicators {
             command: IndicatorsCommand::Compute { definitions, values, output },
         } => indicators::indicators_compute(&definitions, &values, &output),
+        Command::Indicators {
+            command: IndicatorsCommand::HalfYearReport { framework, period, pdf },
+        } => {
+            let db = connect(&url).await?;
+            indicators::half_year_report(&db, &framework, &period, &pdf).await
+        }
         Command::Index { command: IndexCommand::Build { inputs, out } } => {
             index::index_build(&inputs, &out)
         }

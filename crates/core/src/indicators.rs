@@ -2,6 +2,7 @@
 pub mod compute;
 pub mod formula;
 pub mod registers;
+pub mod release;
 pub mod targets;
 
 #[cfg(test)]

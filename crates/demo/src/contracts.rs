@@ -1,4 +1,4 @@
-//! The demo's register of technology contracts, 2014–2025: for each of the four zones, each
+//! The demo's register of technology contracts, 2014–2026 (2026 to October): for each of the four zones, each
 //! year's 合同成交额 follows the zone's path toward 专栏1's 60 亿元 (the indicator values the
 //! demo would otherwise type in), split into contracts between the zone's organisations and
 //! buyers in and out of the city; a few refused, a few with their type corrected, a few

@@ -35,7 +35,7 @@ use innocity_store::users::{self, NewUser};
 use sea_orm::Value;
 
 use accounts::seed_accounts;
-pub use indicators::{count_subjects, seed_indicators};
+pub use indicators::{count_subjects, refresh_quarters, seed_indicators};
 use organisations::{
     HOSPITALS, INSTITUTES, PLACES, PROVIDERS, UNIVERSITIES, first_org, keywords, suffix_for,
 };

@@ -7,6 +7,8 @@ use crate::rows::{Fields, FromRow, columns, select};
 use innocity_core::periods::Period;
 use sea_orm::Value;
 
+pub mod releases;
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct IndicatorValue {
     pub indicator: String,

@@ -143,6 +143,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "annual tasks: breakdown, monthly progress with evidence, reminders",
         include_str!("../migrations/0039_supervision.sql"),
     ),
+    (
+        40,
+        "the quarterly data release: figures as released, revised by a new release",
+        include_str!("../migrations/0040_data_releases.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

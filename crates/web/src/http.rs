@@ -99,6 +99,15 @@ pub enum TableCell {
     Int(i64),
     /// A measure to one decimal (hours, shares in %, scores).
     Real(f64),
+    /// A figure to two decimals with thousands separators (indicator values).
+    Decimal(f64),
+}
+
+/// A sheet of a workbook with its own columns.
+pub struct Sheet {
+    pub name: String,
+    pub head: Vec<String>,
+    pub rows: Vec<Vec<TableCell>>,
 }
 
 /// Any list as an XLSX download: a bold header row, money in 万元 with two decimals.
@@ -117,37 +126,45 @@ pub fn tables(
     head: &[&str],
     file: &str,
 ) -> AppResult<Response> {
+    let head: Vec<String> = head.iter().map(|h| h.to_string()).collect();
+    let sheets: Vec<Sheet> = sheets
+        .iter()
+        .map(|(name, rows)| Sheet { name: name.clone(), head: head.clone(), rows: rows.clone() })
+        .collect();
+    workbook(&sheets, file)
+}
+
+/// Sheets, each with its columns, as one workbook: a bold header row, money in 万元 with two
+/// decimals.
+pub fn workbook(sheets: &[Sheet], file: &str) -> AppResult<Response> {
     let bytes = (|| -> Result<Vec<u8>, XlsxError> {
         let mut wb = Workbook::new();
         let bold = Format::new().set_bold().set_background_color("DCE6F1");
         let money = Format::new().set_num_format("#,##0.00");
         let one_decimal = Format::new().set_num_format("0.0");
-        for (sheet, rows) in sheets {
+        for sheet in sheets {
             let ws = wb.add_worksheet();
-            ws.set_name(sheet)?;
-            for (c, h) in head.iter().enumerate() {
-                ws.write_string_with_format(0, c as u16, *h, &bold)?;
+            ws.set_name(&sheet.name)?;
+            for (c, h) in sheet.head.iter().enumerate() {
+                ws.write_string_with_format(0, c as u16, h, &bold)?;
             }
-            for (r, row) in rows.iter().enumerate() {
+            for (r, row) in sheet.rows.iter().enumerate() {
+                let r = r as u32 + 1;
                 for (c, cell) in row.iter().enumerate() {
+                    let c = c as u16;
                     match cell {
-                        TableCell::Text(s) => ws.write_string(r as u32 + 1, c as u16, s)?,
-                        TableCell::Wan(fen) => ws.write_number_with_format(
-                            r as u32 + 1,
-                            c as u16,
-                            *fen as f64 / 1_000_000.0,
-                            &money,
-                        )?,
-                        TableCell::Yuan(fen) => ws.write_number_with_format(
-                            r as u32 + 1,
-                            c as u16,
-                            *fen as f64 / 100.0,
-                            &money,
-                        )?,
-                        TableCell::Int(n) => ws.write_number(r as u32 + 1, c as u16, *n as f64)?,
-                        TableCell::Real(x) => {
-                            ws.write_number_with_format(r as u32 + 1, c as u16, *x, &one_decimal)?
+                        TableCell::Text(s) => ws.write_string(r, c, s)?,
+                        TableCell::Wan(fen) => {
+                            ws.write_number_with_format(r, c, *fen as f64 / 1_000_000.0, &money)?
                         }
+                        TableCell::Yuan(fen) => {
+                            ws.write_number_with_format(r, c, *fen as f64 / 100.0, &money)?
+                        }
+                        TableCell::Int(n) => ws.write_number(r, c, *n as f64)?,
+                        TableCell::Real(x) => {
+                            ws.write_number_with_format(r, c, *x, &one_decimal)?
+                        }
+                        TableCell::Decimal(x) => ws.write_number_with_format(r, c, *x, &money)?,
                     };
                 }
             }

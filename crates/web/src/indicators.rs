@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod data;
 pub mod index;
 pub mod periods;
+pub mod release;
 pub mod reports;
 
 use crate::app::AppState;
@@ -157,4 +158,11 @@ pub fn routes() -> Router<AppState> {
         .route("/indicators/{code}/periods", get(periods::page))
         .route("/indicators/{code}/periods/report.pdf", get(periods::report))
         .route("/api/v1/indicators/{code}/periods/{period}", get(periods::api_period))
+        .route("/indicators/{code}/releases/{period}", post(release::release))
+        .route("/api/v1/indicators/{code}/releases/{period}", post(release::api_release))
+        .route("/public/releases", get(release::public_list))
+        .route("/public/releases/{framework}/{period}", get(release::public_release))
+        .route("/public/releases/{framework}/{period}/workbook.xlsx", get(release::public_workbook))
+        .route("/api/v1/public/releases", get(release::api_public_releases))
+        .route("/api/v1/public/releases/{framework}/{period}", get(release::api_public_release))
 }

@@ -363,11 +363,28 @@ fn browser_monitoring_dashboards_show_paths_warnings_and_rankings() {
     assert!(table.contains("统计报表汇总") && table.contains("平台记录自动计算"), "{table}");
     assert!(b.exists("#line-Q_RD_SPENDING .bar-fill") && b.exists("#period-pdf"));
     b.screenshot("indicators-half-year");
+    releases_the_last_quarter(&b, &base);
     // A zone admin sees its own zone only.
     sign_in(&b, &base, "zone");
     b.go(&format!("{base}/indicators/LANBAI-2020"));
     assert!(b.text("#dash-title").contains("兰州高新区"));
     b.screenshot("indicators-zone");
+}
+
+/// The last quarter ended, still unreleased in the demo: the bureau releases it, and everyone
+/// reads it on the public page, as released, with the areas' values.
+fn releases_the_last_quarter(b: &Browser, base: &str) {
+    b.go(&format!("{base}/indicators/LANBAI-Q2026/periods"));
+    b.wait_for(|| b.exists("#release-form"));
+    b.click("#release-form button");
+    b.wait_for(|| b.current_url().contains("/public/releases/LANBAI-Q2026/"));
+    assert!(b.text("#release-meta").contains("第 1 版"), "{}", b.text("#release-meta"));
+    let released = b.text("#release-table");
+    assert!(released.contains("同比") && released.contains("企业研究开发费用"), "{released}");
+    assert!(b.text("#release-areas").contains("城关区"));
+    b.screenshot("release-public");
+    b.go(&format!("{base}/public/releases"));
+    assert!(b.source().matches("href=\"/public/releases/LANBAI-Q2026/").count() >= 2);
 }
 
 #[test]

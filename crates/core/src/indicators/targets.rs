@@ -217,6 +217,13 @@ impl Framework {
     pub fn target(&self, code: &str) -> Option<&Target> {
         self.targets.iter().find(|t| t.code == code)
     }
+
+    /// The years the framework follows: from its earliest baseline to its last target year.
+    pub fn years(&self) -> Option<(i32, i32)> {
+        let from = self.targets.iter().map(|t| t.baseline_year).min()?;
+        let to = self.targets.iter().map(|t| t.target_year).max()?;
+        Some((from, to))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

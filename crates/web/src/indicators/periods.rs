@@ -16,6 +16,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::Datelike;
+use innocity_core::access::Capability;
 use innocity_core::indicators::targets::{Assessment, Framework, Status};
 use innocity_core::periods::Period;
 use innocity_reports::{Block, Cell};
@@ -113,7 +114,11 @@ pub struct PeriodLine {
     pub source: String,
 }
 
-fn value_at<'a>(values: &'a [IndicatorValue], code: &str, p: Period) -> Option<&'a IndicatorValue> {
+pub(crate) fn value_at<'a>(
+    values: &'a [IndicatorValue],
+    code: &str,
+    p: Period,
+) -> Option<&'a IndicatorValue> {
     let kept = kept_as(p).to_string();
     values.iter().find(|v| v.indicator == code && v.period == kept)
 }
@@ -161,7 +166,15 @@ pub fn lines(
 /// How a period is named: 2026年第三季度, 2026年上半年.
 pub fn period_name(lang: Lang, p: Period) -> String {
     match p {
-        Period::Quarter(y, q) => tf(lang, "ind.period.quarter", &[y.to_string(), q.to_string()]),
+        Period::Quarter(y, q) => {
+            // 第三季度 in Chinese, Q3 in English.
+            let zh = ["一", "二", "三", "四"].get(usize::from(q).wrapping_sub(1)).copied();
+            let q = match lang {
+                Lang::Zh => zh.map_or_else(|| q.to_string(), str::to_string),
+                _ => q.to_string(),
+            };
+            tf(lang, "ind.period.quarter", &[y.to_string(), q])
+        }
         Period::Half(y, 1) => tf(lang, "ind.period.h1", &[y.to_string()]),
         Period::Half(y, _) => tf(lang, "ind.period.h2", &[y.to_string()]),
         other => other.to_string(),
@@ -206,6 +219,10 @@ struct PeriodsPage {
     periods: Vec<Choice>,
     as_of: String,
     rows: Vec<LineView>,
+    /// The quarter's release, when it was released.
+    released: Option<super::release::ReleaseNote>,
+    /// The viewer may release this period now (an ended quarter, the bureau).
+    may_release: bool,
 }
 
 impl PeriodsPage {
@@ -246,6 +263,9 @@ pub async fn page(
             .collect(),
         as_of: as_of(ctx, p),
         rows,
+        released: super::release::note(&state, lang, &f.code, p).await?,
+        may_release: super::release::may_release(&f, p, ctx.today())
+            && a.principal.authorize(Capability::ManageIndicators).is_ok(),
     }))
 }
 

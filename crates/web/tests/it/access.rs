@@ -135,6 +135,8 @@ async fn public_pages_are_open_to_all(t: &TestApp) {
         "/api/v1/public/providers",
         "/public/evaluations",
         "/api/v1/public/evaluations",
+        "/public/releases",
+        "/api/v1/public/releases",
     ] {
         assert_eq!(t.get(&Session::default(), path).await.status, StatusCode::OK, "{path}");
     }

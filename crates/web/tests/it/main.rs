@@ -18,6 +18,7 @@ mod financing;
 mod fund;
 mod indicators;
 mod indicators_periods;
+mod indicators_release;
 mod market;
 mod orgs;
 mod projects;

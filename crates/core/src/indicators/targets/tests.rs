@@ -190,3 +190,11 @@ fn a_ratio_cannot_be_a_flow() {
     let stock = text.replace("accrual = \"flow\"", "accrual = \"stock\"");
     assert!(!Framework::from_toml("q.toml", &stock).unwrap().targets[0].flow());
 }
+
+#[test]
+fn a_framework_follows_the_years_from_its_earliest_baseline_to_its_last_target() {
+    let q = Framework::built_in().into_iter().find(|f| f.code == "LANBAI-Q2026").unwrap();
+    assert_eq!(q.years(), Some((2025, 2026)));
+    let none = Framework { targets: vec![], ..q };
+    assert_eq!(none.years(), None);
+}
