@@ -65,8 +65,11 @@ async fn register_contracts(
     actor: innocity_store::orgs::Actor<'_>,
 ) -> Result<usize> {
     let mut turnovers = Vec::new();
+    // 2026's after all the rest, so the earlier years' contracts stay as they were.
+    let mut this_year = Vec::new();
     for v in paths.iter().filter(|v| zones.iter().any(|z| z.id == v.org_unit_id)) {
-        let Some(z) = zones.iter().find(|z| z.id == v.org_unit_id) else { continue };
+        let Some(i) = zones.iter().position(|z| z.id == v.org_unit_id) else { continue };
+        let z = zones[i];
         let year: i32 = v.period.parse().unwrap_or(0);
         turnovers.push(crate::contracts::ZoneYear { zone_path: z.path.clone(), year, yi: v.value });
         if year == 2024 {
@@ -78,13 +81,14 @@ async fn register_contracts(
             });
             // This year's contracts so far (signed January to October), so the quarterly
             // monitoring and its releases count 2026 from the register too.
-            turnovers.push(crate::contracts::ZoneYear {
+            this_year.push(crate::contracts::ZoneYear {
                 zone_path: z.path.clone(),
                 year: 2026,
-                yi: v.value * growth * (0.82 + 0.03 * (turnovers.len() % 3) as f64),
+                yi: v.value * growth * (0.82 + 0.03 * (i % 3) as f64),
             });
         }
     }
+    turnovers.extend(this_year);
     crate::contracts::seed_contracts(db, &turnovers).await?;
     let years: Vec<i32> = (2014..=2025).collect();
     let mut n = 0;

@@ -3,8 +3,10 @@
 //! each zone's and county's values — kept as they stood that day.
 use serde::{Deserialize, Serialize};
 
-/// An indicator of the whole as released.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An indicator of the whole as released. Every field has a default, so a snapshot written before
+/// a field was added still reads.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ReleasedLine {
     pub code: String,
     pub name_zh: String,
@@ -25,9 +27,9 @@ pub struct ReleasedLine {
 /// 同比: how a figure compares with the same quarter a year before.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum YearOnYear {
-    /// Growth of an amount, in % (`12.5` is 12.5 % more).
+    /// Growth of an amount, in % (`12.5` is 12.5 % more), unrounded.
     Growth(f64),
-    /// Change of a share in percentage points (a ratio's growth would mislead).
+    /// Change of a share in percentage points (a ratio's growth would mislead), unrounded.
     Points(f64),
 }
 
@@ -36,14 +38,15 @@ impl ReleasedLine {
     pub fn year_on_year(&self) -> Option<YearOnYear> {
         let (now, before) = (self.value?, self.year_before?);
         if self.unit == "%" {
-            return Some(YearOnYear::Points(round2(now - before)));
+            return Some(YearOnYear::Points(now - before));
         }
-        (before > 0.0).then(|| YearOnYear::Growth(round2((now / before - 1.0) * 100.0)))
+        (before > 0.0).then(|| YearOnYear::Growth((now / before - 1.0) * 100.0))
     }
 }
 
 /// A zone's or county's values as released.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ReleasedUnit {
     pub unit_id: i64,
     pub name_zh: String,
@@ -54,14 +57,16 @@ pub struct ReleasedUnit {
 }
 
 /// One indicator's value for a unit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ReleasedValue {
     pub code: String,
     pub value: Option<f64>,
 }
 
 /// Everything a release publishes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Figures {
     /// The whole the lines are of (the bureau's top unit).
     pub unit_id: i64,
@@ -76,10 +81,6 @@ impl Figures {
     pub fn has_values(&self) -> bool {
         self.lines.iter().any(|l| l.value.is_some())
     }
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 #[cfg(test)]
@@ -100,17 +101,30 @@ mod tests {
         }
     }
 
+    fn near(got: Option<YearOnYear>, want: YearOnYear) -> bool {
+        match (got, want) {
+            (Some(YearOnYear::Growth(a)), YearOnYear::Growth(b))
+            | (Some(YearOnYear::Points(a)), YearOnYear::Points(b)) => (a - b).abs() < 1e-9,
+            _ => false,
+        }
+    }
+
     #[test]
     fn an_amount_compares_by_growth_and_a_share_by_points() {
-        assert_eq!(
-            line("亿元", Some(112.5), Some(100.0)).year_on_year(),
-            Some(YearOnYear::Growth(12.5))
-        );
-        assert_eq!(
-            line("家", Some(90.0), Some(120.0)).year_on_year(),
-            Some(YearOnYear::Growth(-25.0))
-        );
-        assert_eq!(line("%", Some(4.6), Some(4.46)).year_on_year(), Some(YearOnYear::Points(0.14)));
+        let yoy =
+            |unit: &str, now: f64, before: f64| line(unit, Some(now), Some(before)).year_on_year();
+        assert!(near(yoy("亿元", 112.5, 100.0), YearOnYear::Growth(12.5)));
+        assert!(near(yoy("家", 90.0, 120.0), YearOnYear::Growth(-25.0)));
+        assert!(near(yoy("%", 4.6, 4.46), YearOnYear::Points(0.14)));
+        assert!(!near(yoy("%", 4.6, 4.46), YearOnYear::Growth(0.14)), "a share is no growth");
+    }
+
+    #[test]
+    fn a_snapshot_missing_a_field_still_reads() {
+        let old = r#"{"unit_id":1,"lines":[{"code":"X","value":2.5}]}"#;
+        let f: Figures = serde_json::from_str(old).unwrap();
+        assert_eq!((f.lines[0].value, f.lines[0].year_before), (Some(2.5), None));
+        assert!(f.units.is_empty());
     }
 
     #[test]
@@ -118,7 +132,7 @@ mod tests {
         assert_eq!(line("亿元", Some(5.0), None).year_on_year(), None);
         assert_eq!(line("亿元", None, Some(5.0)).year_on_year(), None);
         assert_eq!(line("家", Some(3.0), Some(0.0)).year_on_year(), None, "growth from zero");
-        assert_eq!(line("%", Some(3.0), Some(0.0)).year_on_year(), Some(YearOnYear::Points(3.0)));
+        assert!(near(line("%", Some(3.0), Some(0.0)).year_on_year(), YearOnYear::Points(3.0)));
     }
 
     #[test]

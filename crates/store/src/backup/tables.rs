@@ -649,6 +649,19 @@ const RECORDS: &[Table] = &[
         ],
     ),
     (
+        "data_releases",
+        "id",
+        &[
+            ("id", Col::Int),
+            ("framework", Col::Text),
+            ("period", Col::Text),
+            ("revision", Col::Int),
+            ("figures", Col::Text),
+            ("released_by", Col::Text),
+            ("released_at", Col::Int),
+        ],
+    ),
+    (
         "indicator_values",
         "indicator, org_unit_id, period",
         &[

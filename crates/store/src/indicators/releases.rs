@@ -37,9 +37,31 @@ impl FromRow for Release {
     }
 }
 
-/// Every release, the latest period first.
-pub async fn releases(db: &Db) -> Result<Vec<Release>> {
-    db.rows(&select::<Release>("ORDER BY period DESC, framework"), vec![]).await
+/// A release without its figures: what the list shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReleaseSummary {
+    pub framework: String,
+    pub period: String,
+    pub revision: i64,
+    pub released_at_ms: i64,
+}
+
+impl FromRow for ReleaseSummary {
+    const TABLE: &'static str = "data_releases";
+    columns!(framework, period, revision, released_at);
+    fn from_row(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(ReleaseSummary {
+            framework: f.text()?,
+            period: f.text()?,
+            revision: f.int()?,
+            released_at_ms: f.int()?,
+        })
+    }
+}
+
+/// Every release, the latest period first (the figures not read).
+pub async fn summaries(db: &Db) -> Result<Vec<ReleaseSummary>> {
+    db.rows(&select::<ReleaseSummary>("ORDER BY period DESC, framework"), vec![]).await
 }
 
 pub async fn find(db: &Db, framework: &str, period: &str) -> Result<Option<Release>> {

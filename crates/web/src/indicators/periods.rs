@@ -244,6 +244,7 @@ pub async fn page(
     let (f, unit, values) =
         framework_values(&state, ctx, &a.principal, &code, q.unit.as_deref()).await?;
     let units = state.units_in_scope(&a.principal.scope).await?;
+    let top = super::unit_in_scope(&state, ctx, &a.principal, None).await?.id;
     let rows = lines(lang, &f, &values, p, ctx.today()).iter().map(|l| view(lang, l)).collect();
     Ok(render(&PeriodsPage {
         s: ctx.shell(),
@@ -264,8 +265,10 @@ pub async fn page(
         as_of: as_of(ctx, p),
         rows,
         released: super::release::note(&state, lang, &f.code, p).await?,
+        // A release is of the whole (the top of the bureau's scope), so offered on its page.
         may_release: super::release::may_release(&f, p, ctx.today())
-            && a.principal.authorize(Capability::ManageIndicators).is_ok(),
+            && a.principal.authorize(Capability::ManageIndicators).is_ok()
+            && q.unit.as_deref().is_none_or(|u| u.is_empty() || u == top.to_string()),
     }))
 }
 

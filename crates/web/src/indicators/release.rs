@@ -42,12 +42,17 @@ fn releasable(ctx: &Ctx, f: &Framework, text: &str) -> AppResult<Period> {
     if p.days().1 >= ctx.today() {
         return Err(refuse("ind.release.err.running", &[period_name(ctx.lang, p)]));
     }
-    let (from, to) = f.years().unwrap_or((0, 0));
-    if !(from..=to).contains(&p.year()) {
+    if !within_years(f, p) {
+        let (from, to) = f.years().unwrap_or_default();
         let args = [period_name(ctx.lang, p), from.to_string(), to.to_string()];
         return Err(refuse("ind.release.err.years", &args));
     }
     Ok(p)
+}
+
+/// Whether a period lies in the years the framework follows.
+fn within_years(f: &Framework, p: Period) -> bool {
+    f.years().is_some_and(|(from, to)| (from..=to).contains(&p.year()))
 }
 
 /// The cities, zones and counties below the whole, each city followed by its zones and counties.
@@ -218,6 +223,10 @@ pub struct ApiReleasedValue {
     pub value: Option<f64>,
 }
 
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
 fn api_release_of(lang: Lang, r: &Release) -> ApiRelease {
     let f = &r.figures;
     ApiRelease {
@@ -239,11 +248,11 @@ fn api_release_of(lang: Lang, r: &Release) -> ApiRelease {
                 in_period: l.in_period,
                 year_before: l.year_before,
                 growth_pct: match l.year_on_year() {
-                    Some(YearOnYear::Growth(g)) => Some(g),
+                    Some(YearOnYear::Growth(g)) => Some(round2(g)),
                     _ => None,
                 },
                 change_points: match l.year_on_year() {
-                    Some(YearOnYear::Points(p)) => Some(p),
+                    Some(YearOnYear::Points(p)) => Some(round2(p)),
                     _ => None,
                 },
                 source: l.source.clone(),
@@ -290,7 +299,7 @@ pub struct ApiReleaseSummary {
 
 async fn summaries(state: &AppState, lang: Lang) -> AppResult<Vec<ApiReleaseSummary>> {
     let frameworks = innocity_store::indicators::frameworks(&state.db).await?;
-    let all = store::releases(&state.db).await?;
+    let all = store::summaries(&state.db).await?;
     Ok(all
         .iter()
         .map(|r| ApiReleaseSummary {
@@ -406,12 +415,11 @@ pub async fn public_release(
     let lang = ctx.lang;
     let r = released(&state, &ctx, &framework, &period).await?;
     let f = &r.figures;
-    let fname = summaries(&state, lang)
+    let fname = innocity_store::indicators::frameworks(&state.db)
         .await?
-        .into_iter()
-        .find(|s| s.framework == r.framework && s.period == r.period)
-        .map(|s| s.framework_name)
-        .unwrap_or_default();
+        .iter()
+        .find(|x| x.code == r.framework)
+        .map_or_else(|| r.framework.clone(), |x| name(lang, &x.name_zh, &x.name_en));
     let pname =
         Period::parse(&r.period).map_or_else(|_| r.period.clone(), |p| period_name(lang, p));
     Ok(render(&ReleasePage {
@@ -546,8 +554,7 @@ pub async fn note(
 
 /// Whether a period may be released today: an ended quarter within the framework's years.
 pub fn may_release(f: &Framework, p: Period, today: chrono::NaiveDate) -> bool {
-    let (from, to) = f.years().unwrap_or((0, -1));
-    matches!(p, Period::Quarter(..)) && p.days().1 < today && (from..=to).contains(&p.year())
+    matches!(p, Period::Quarter(..)) && p.days().1 < today && within_years(f, p)
 }
 
 #[cfg(test)]

@@ -19,6 +19,10 @@ fn line<'a>(release: &'a serde_json::Value, code: &str) -> &'a serde_json::Value
 #[tokio::test]
 async fn the_bureau_releases_an_ended_quarter_and_everyone_reads_it_as_released() {
     let t = Fixture::demo().indicators().build().await;
+    // A day in 2026's last quarter: 2026Q3 has ended and 2026Q4 runs (the quarterly framework
+    // follows 2025–2026), whatever day the test runs.
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
+    t.db.clock.advance(day.and_hms_opt(10, 0, 0).unwrap() - t.db.clock.now_local());
     demo::seed_stats(&t.db, None).await.unwrap();
     demo::approve_demo_periods(&t.db).await.unwrap();
     let b = t.login("bureau").await;
@@ -163,7 +167,7 @@ async fn refused_quarters_store_nothing(t: &TestApp) {
     )
     .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert!(innocity_store::indicators::releases::releases(&t.db).await.unwrap().is_empty());
+    assert!(innocity_store::indicators::releases::summaries(&t.db).await.unwrap().is_empty());
     let r = json(
         t,
         "GET",
@@ -187,7 +191,7 @@ async fn only_the_bureau_releases(t: &TestApp) {
         let page = t.get(&s, &format!("/indicators/{Q}/periods?period=2026Q3")).await.body;
         assert!(!page.contains("id=\"release-form\""), "{role} sees no button");
     }
-    assert!(innocity_store::indicators::releases::releases(&t.db).await.unwrap().is_empty());
+    assert!(innocity_store::indicators::releases::summaries(&t.db).await.unwrap().is_empty());
 }
 
 /// The data change; what was published does not, until it is released again as revision 2, the
