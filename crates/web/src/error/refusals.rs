@@ -631,7 +631,18 @@ pub fn evaluation(r: &innocity_store::evaluation::EvaluationRefusal) -> Message 
             Some(P::Weight { code, weight }) => {
                 ("eval.err.weight", vec![code.clone(), num(weight)])
             }
-            Some(p) => ("eval.err.framework", vec![p.to_string()]),
+            Some(P::Unreadable { line, message }) => {
+                ("eval.err.framework_line", vec![line.to_string(), message.clone()])
+            }
+            Some(P::Duplicate { code }) => ("eval.err.framework_duplicate", vec![code.clone()]),
+            Some(P::EmptyDimension { dimension }) => {
+                ("eval.err.framework_empty", vec![dimension.clone()])
+            }
+            Some(P::UnknownDimension { item, dimension }) => {
+                ("eval.err.framework_dimension", vec![item.clone(), dimension.clone()])
+            }
+            Some(P::Source { item }) => ("eval.err.framework_source", vec![item.clone()]),
+            Some(P::Scale { item }) => ("eval.err.framework_scale", vec![item.clone()]),
             None => ("eval.err.framework", vec![String::new()]),
         },
         E::AfterDeadline { until } => ("eval.err.after_deadline", vec![day(*until)]),

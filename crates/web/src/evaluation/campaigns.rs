@@ -18,6 +18,7 @@ use chrono::NaiveDate;
 use innocity_core::evaluation::{BUILT_IN, Framework, ItemKind};
 use innocity_core::experts::scoring::Method;
 use innocity_store::StoreError;
+use innocity_store::evaluation::EvaluationRefusal;
 use innocity_store::evaluation::{self as store, Campaign, NewCampaign};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -45,6 +46,10 @@ pub struct CampaignInput {
     /// Weights that differ from the framework's; the rest stay.
     #[serde(default)]
     pub weights: Vec<WeightInput>,
+    /// The campaign's own framework as TOML (dimensions and items, as the built-in one is
+    /// written); empty: the built-in one, seed 003's four dimensions.
+    #[serde(default)]
+    pub framework: String,
 }
 
 /// Checks the input field by field (each problem named where it is), then opens the campaign.
@@ -73,7 +78,23 @@ pub async fn create_as(state: &AppState, ctx: &Ctx, i: &CampaignInput) -> AppRes
     if Method::parse(&i.method).is_none() {
         bad("method", "err.choose", &[]);
     }
-    let f = Framework::built_in();
+    let text = if i.framework.trim().is_empty() { BUILT_IN } else { i.framework.as_str() };
+    let f = match Framework::from_toml(text) {
+        Ok(f) => f,
+        Err(problems) => {
+            // Every rule it breaks, so the bureau fixes them in one go.
+            let words: Vec<String> = problems
+                .into_iter()
+                .map(|p| {
+                    let (key, args) =
+                        crate::error::refusals::evaluation(&EvaluationRefusal::Framework(vec![p]));
+                    tf(lang, key, &args)
+                })
+                .collect();
+            bad("framework", "eval.err.framework", &[words.join(" ")]);
+            Framework::built_in()
+        }
+    };
     for w in &i.weights {
         let known = f.dimensions.iter().any(|d| d.code == w.code) || f.item(&w.code).is_some();
         if !known || !w.weight.is_finite() {
@@ -93,7 +114,7 @@ pub async fn create_as(state: &AppState, ctx: &Ctx, i: &CampaignInput) -> AppRes
         year: i.year,
         title,
         level: &i.level,
-        framework: BUILT_IN,
+        framework: text,
         weights: &weights,
         report_until: until.unwrap_or_default(),
         method: &i.method,
@@ -251,7 +272,10 @@ fn input_of(
         0
     });
     let mut weights = Vec::new();
-    for d in &Framework::built_in().dimensions {
+    let framework = field("framework");
+    // An imported framework carries its own weights; the form's fields are the built-in's.
+    let built_in = if framework.is_empty() { Framework::built_in().dimensions } else { vec![] };
+    for d in &built_in {
         let key = format!("w_{}", d.code);
         match field(&key).parse::<f64>() {
             Ok(w) => weights.push(WeightInput { code: d.code.clone(), weight: w }),
@@ -269,6 +293,7 @@ fn input_of(
             report_until: field("report_until"),
             method: field("method"),
             weights,
+            framework,
         }),
         false => Err(errors),
     }

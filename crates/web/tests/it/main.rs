@@ -10,6 +10,7 @@ mod accounts;
 mod api;
 mod edge;
 mod evaluation;
+mod evaluation_import;
 mod exchange;
 mod experts;
 mod experts_rounds;
