@@ -2,26 +2,26 @@
 use super::*;
 use innocity_core::stats::survey::{FORM, Response};
 
-/// One value of a survey return, with whose it is; `element` is `None` for a return without a
-/// number (it is still a response).
+/// One value of a survey return, with whose it is and the unit it was filed in; `element` is
+/// `None` for a return without a number (it is still a response).
 pub(crate) struct SurveyValue {
     return_id: i64,
     organisation_id: i64,
-    org_unit_id: i64,
+    unit_path: String,
     element: Option<String>,
     value: Option<f64>,
 }
 
 impl FromRow for SurveyValue {
-    const TABLE: &'static str = "stat_values";
-    const FROM: &'static str = "stat_returns r JOIN organisations o ON o.id = r.organisation_id \
+    const TABLE: &'static str = "stat_returns";
+    const FROM: &'static str = "stat_returns r \
          LEFT JOIN stat_values v ON v.return_id = r.id AND v.disagg = '' AND v.row_no = 0 AND v.num IS NOT NULL";
-    columns!("r.id", "r.organisation_id", "o.org_unit_id", "v.element", "v.num");
+    columns!("r.id", "r.organisation_id", "r.unit_path", "v.element", "v.num");
     fn from_row(f: &mut Fields<'_>) -> Result<Self> {
         Ok(SurveyValue {
             return_id: f.int()?,
             organisation_id: f.int()?,
-            org_unit_id: f.int()?,
+            unit_path: f.text()?,
             element: f.opt_text()?,
             value: f.opt_real()?,
         })
@@ -50,9 +50,11 @@ pub async fn survey_responses(db: &Db, year: i32, roots: &[String]) -> Result<Ve
     for row in rows {
         if last != Some(row.return_id) {
             last = Some(row.return_id);
+            // The unit the return was filed in (as the totals count it), the last on its path.
+            let org_unit_id = path_ids(&row.unit_path).last().unwrap_or_default();
             out.push(Response {
                 organisation_id: row.organisation_id,
-                org_unit_id: row.org_unit_id,
+                org_unit_id,
                 values: Default::default(),
             });
         }

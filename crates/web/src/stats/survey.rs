@@ -262,10 +262,12 @@ pub async fn pdf(
 
 const BLUE: [f32; 3] = [0.16, 0.38, 0.66];
 
+/// The answered questions as bars (a question nobody answered has no share to draw).
 fn bars(rows: &[ShareRow]) -> Block {
     Block::Bars {
         items: rows
             .iter()
+            .filter(|r| r.answered > 0)
             .map(|r| (r.label.clone(), r.width / 480.0, r.share.clone(), BLUE))
             .collect(),
     }
@@ -282,7 +284,7 @@ fn share_table(lang: Lang, rows: &[ShareRow]) -> Block {
             Cell::plain(r.share.clone()),
         ]);
     }
-    Block::Table { widths: vec![0.46, 0.18, 0.18, 0.18], rows: table }
+    Block::Table { widths: vec![0.4, 0.2, 0.2, 0.2], rows: table }
 }
 
 fn parts_table(lang: Lang, parts: &[PartRow]) -> Block {
