@@ -23,14 +23,20 @@ fn change(element: &str, v: f64) -> CellChange {
 
 /// Four enterprises' 2025 surveys: three approved, the fourth only submitted (left out).
 async fn file_surveys(t: &TestApp) -> Vec<Enterprise> {
+    let sql = "SELECT id, unit_path FROM organisations WHERE kind = 'enterprise' ORDER BY id";
+    let all: Vec<Enterprise> =
+        t.db.read(sql, vec![], |r| Ok(Enterprise { id: r.int(0)?, unit_path: r.text(1)? }))
+            .await
+            .unwrap();
+    // Two in 兰州高新区 (the zone account's) and two elsewhere, alternating.
+    let units = innocity_store::orgs::units(&t.db).await.unwrap();
+    let zone = &units.iter().find(|u| u.code == "LZGX").unwrap().path;
+    let (inside, outside): (Vec<Enterprise>, Vec<Enterprise>) =
+        all.into_iter().partition(|e| e.unit_path.starts_with(zone.as_str()));
+    let mut inside = inside.into_iter();
+    let mut outside = outside.into_iter();
     let firms: Vec<Enterprise> =
-        t.db.read(
-            "SELECT id, unit_path FROM organisations WHERE kind = 'enterprise' ORDER BY id LIMIT 4",
-            vec![],
-            |r| Ok(Enterprise { id: r.int(0)?, unit_path: r.text(1)? }),
-        )
-        .await
-        .unwrap();
+        (0..4).filter_map(|i| if i % 2 == 0 { inside.next() } else { outside.next() }).collect();
     let values: [&[(&str, f64)]; 4] = [
         // Product innovation, cooperates, short of funds.
         &[
@@ -176,4 +182,43 @@ async fn a_year_that_is_no_year_is_refused_and_so_are_enterprises() {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let r = json(&t, "GET", "/api/v1/stats/survey/2025", None, serde_json::Value::Null).await;
     assert!(matches!(r.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN), "{}", r.status);
+}
+
+#[tokio::test]
+async fn a_zone_sees_its_own_surveys_and_not_another_zones() {
+    let t = app().await;
+    let firms = file_surveys(&t).await;
+    let units = innocity_store::orgs::units(&t.db).await.unwrap();
+    let zone = units.iter().find(|u| u.code == "LZGX").unwrap();
+    let other = units.iter().find(|u| u.code == "BYGX").unwrap();
+    // The approved three that lie in the zone.
+    let mine = firms[..3].iter().filter(|f| f.unit_path.starts_with(&zone.path)).count();
+    assert_eq!(mine, 2, "the first and third lie in 兰州高新区");
+    let api = bearer(&t, "zone").await;
+    let r = json(&t, "GET", "/api/v1/stats/survey/2025", Some(&api), serde_json::Value::Null).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (r.json()["unit_id"].as_i64(), r.json()["responses"].as_u64()),
+        (Some(zone.id), Some(mine as u64))
+    );
+    let uri = format!("/api/v1/stats/survey/2025?unit={}", other.id);
+    let r = json(&t, "GET", &uri, Some(&api), serde_json::Value::Null).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+}
+
+#[tokio::test]
+async fn the_demo_survey_report_opens_with_its_approved_returns() {
+    let t = Fixture::demo().stats().build().await;
+    let b = t.login("bureau").await;
+    let page = t.get(&b, "/stats/CX-1/2025/survey").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let n: usize = page
+        .body
+        .split("id=\"survey-responses\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap();
+    assert!(n > 30, "the demo's enterprises answered: {n}");
+    assert!(page.body.contains("id=\"survey-parts\""), "the parts of the area are shown");
 }
