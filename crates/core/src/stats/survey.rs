@@ -136,15 +136,22 @@ fn item_shares(responses: &[&Response], elements: &[&'static str]) -> Vec<ItemSh
         .collect()
 }
 
+/// Spending or sales over revenue, both summed over the enterprises that gave their revenue: an
+/// amount without its revenue beside it would raise the ratio (past 100 % even).
+fn over_revenue(responses: &[&Response], element: &str) -> Option<f64> {
+    let with: Vec<&Response> =
+        responses.iter().copied().filter(|r| r.get(REVENUE).is_some()).collect();
+    ratio(sum(&with, element), sum(&with, REVENUE))
+}
+
 fn group_shares(unit_id: i64, responses: &[&Response]) -> GroupShares {
-    let revenue = sum(responses, REVENUE);
     GroupShares {
         unit_id,
         responses: responses.len(),
         innovating: Share::count(responses, Response::innovating),
         cooperating: Share::count(responses, |r| r.yes(COOPERATION)),
-        intensity: ratio(sum(responses, EXPENDITURE), revenue),
-        new_product_share: ratio(sum(responses, NEW_PRODUCT_SALES), revenue),
+        intensity: over_revenue(responses, EXPENDITURE),
+        new_product_share: over_revenue(responses, NEW_PRODUCT_SALES),
     }
 }
 
@@ -156,8 +163,12 @@ pub fn report(responses: &[Response], groups: &[Group]) -> SurveyReport {
     let expenditure = sum(&all, EXPENDITURE);
     let new_product_sales = sum(&all, NEW_PRODUCT_SALES);
     let mut obstacles = item_shares(&all, &OBSTACLES);
-    // Stable: equals keep the form's order.
-    obstacles.sort_by_key(|o| std::cmp::Reverse(o.share.yes));
+    // By how often named among those who answered, unanswered last; stable: equals keep the
+    // form's order.
+    obstacles.sort_by(|a, b| {
+        let rate = |o: &ItemShare| o.share.share().unwrap_or(-1.0);
+        rate(b).total_cmp(&rate(a))
+    });
     let groups = groups
         .iter()
         .map(|g| {
@@ -175,8 +186,8 @@ pub fn report(responses: &[Response], groups: &[Group]) -> SurveyReport {
         parts: PARTS.iter().map(|p| Amount { element: p, value: sum(&all, p) }).collect(),
         revenue,
         new_product_sales,
-        intensity: ratio(expenditure, revenue),
-        new_product_share: ratio(new_product_sales, revenue),
+        intensity: over_revenue(&all, EXPENDITURE),
+        new_product_share: over_revenue(&all, NEW_PRODUCT_SALES),
         cooperating: Share::count(&all, |r| r.yes(COOPERATION)),
         obstacles,
         policies: item_shares(&all, &POLICIES),
@@ -297,6 +308,8 @@ mod tests {
         // Its blank revenue adds nothing; its spending still counts in the total.
         assert_eq!(r.revenue, 10_000.0);
         assert_eq!(r.expenditure, 1_000.0);
+        // The ratios read only the enterprises that gave their revenue.
+        assert_eq!(r.intensity, Some(0.05));
         // A value other than 1 (refused by the form's rules) is not a yes.
         let odd = response(3, 10, &[("CX_COOP_UNIV", 2.0)]);
         assert_eq!(report(&[odd], &[]).cooperating, Share { yes: 0, answered: 1 });

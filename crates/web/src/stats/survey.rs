@@ -472,7 +472,7 @@ fn api(l: Loaded) -> ApiSurvey {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/stats/survey/{year}", params(("year" = String, Path, description = "A year, e.g. 2025"), SurveyQuery), responses((status = 200, body = ApiSurvey), (status = 400, body = crate::api::ApiError), (status = 403, body = crate::api::ApiError), (status = 422, body = crate::api::ApiError)))]
+#[utoipa::path(get, path = "/api/v1/stats/survey/{year}", params(("year" = String, Path, description = "A year, e.g. 2025"), SurveyQuery), responses((status = 200, body = ApiSurvey), (status = 400, body = crate::api::ApiError), (status = 403, body = crate::api::ApiError), (status = 404, body = crate::api::ApiError), (status = 422, body = crate::api::ApiError)))]
 /// The innovation survey report of a year for an org unit in the caller's scope: the shares of
 /// enterprises innovating, by type, cooperating, held back and using policies; innovation
 /// expenditure and its intensity; new products' share of revenue; the same shares by part.
