@@ -9,6 +9,7 @@ pub mod analysis;
 mod catalogue;
 pub mod long;
 pub mod status;
+pub mod survey;
 pub mod values;
 pub use catalogue::*;
 mod validation;
@@ -320,6 +321,45 @@ mod tests {
         let v = validate(&cat.rules_for("107-2"), &good_return());
         assert!(v.is_empty(), "{v:?}");
         assert_eq!(cat.forms_read_by("107-2"), vec!["107-2".to_string(), "107-1".to_string()]);
+    }
+
+    #[test]
+    fn the_innovation_survey_checks_its_parts_its_answers_and_its_spending() {
+        let cat = Catalogue::built_in().unwrap();
+        let f = cat.form("CX-1").unwrap();
+        assert_eq!((f.periodicity, f.elements.len()), (Periodicity::Year, 20));
+        let rules = cat.rules_for("CX-1");
+        let mut s = Snapshot::new(Y);
+        for (k, v) in [
+            ("CX_REVENUE", 10_000.0),
+            ("CX_INNOV_PRODUCT", 1.0),
+            ("CX_INNOV_PROCESS", 0.0),
+            ("CX_EXP", 500.0),
+            ("CX_EXP_INTERNAL", 300.0),
+            ("CX_EXP_MACHINE", 200.0),
+            ("CX_NEWPROD_SALES", 2_000.0),
+            ("CX_COOP_UNIV", 1.0),
+            ("CX_OBS_FUNDS", 0.0),
+        ] {
+            s.add(Y, k, "", 0, v);
+        }
+        assert!(validate(&rules, &s).is_empty(), "{:?}", validate(&rules, &s));
+        let mut bad = s.clone();
+        bad.add(Y, "CX_EXP_TECH", "", 0, 1.0); // parts 501 > 500
+        bad.add(Y, "CX_NEWPROD_SALES", "", 0, 9_000.0); // 11,000 > revenue
+        bad.add(Y, "CX_OBS_FUNDS", "", 0, 2.0); // neither 0 nor 1
+        bad.add(Y, "CX_EXP", "", 0, -500.0); // innovating, spending nothing
+        let violations = validate(&rules, &bad);
+        let got = codes(&violations);
+        for (rule, severity) in [
+            ("RCX-1-02", Severity::Error),
+            ("RCX-1-05", Severity::Error),
+            ("RCX-1-07", Severity::Warning),
+        ] {
+            assert!(got.contains(&(rule, severity)), "{rule}: {got:?}");
+        }
+        // The parts now exceed a total of 0 too.
+        assert!(got.contains(&("RCX-1-01", Severity::Error)), "{got:?}");
     }
 
     #[test]

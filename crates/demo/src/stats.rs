@@ -217,9 +217,9 @@ fn text_change(element: &str, row: i64, v: &str) -> CellChange {
 }
 
 /// Returns for the demo: 107-2 for 2023 and 107-2 and 107-1 for 2024 (approved up to the city
-/// and locked) and 2025 (in every state, a few with unit mistakes and explained warnings), and the
-/// quarterly quick report from 2025Q1 to 2026Q3. The 2025 and 2026Q3 windows are extended so
-/// the demo can be filled in now.
+/// and locked) and 2025 (in every state, a few with unit mistakes and explained warnings), the
+/// quarterly quick report from 2025Q1 to 2026Q3, and the innovation survey (CX-1) of 2025,
+/// approved. The 2025 and 2026Q3 windows are extended so the demo can be filled in now.
 pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> {
     let actor = innocity_store::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
     let orgs_rows = db
@@ -255,6 +255,8 @@ pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> 
         }
     }
     seed_quick_reports(db, &reporting, actor, &mut summary).await?;
+    let survey = survey_items(&reporting, 2025);
+    save_returns(db, "CX-1", "2025", &survey, actor, &mut summary).await?;
     set_demo_states(db, showcase).await?;
     Ok(summary)
 }
@@ -452,6 +454,79 @@ fn quick_report_items(
                 ),
                 num_change("Q_HITECH_OUTPUT", "", 0, (rev * 0.6).round()),
             ],
+        });
+    }
+    items
+}
+
+/// Yes (1) with a chance of `percent` in a hundred.
+fn yes(rng: &mut Lcg, percent: u64) -> f64 {
+    if rng.next() % 100 < percent { 1.0 } else { 0.0 }
+}
+
+/// The innovation survey (CX-1) of a year for every enterprise: the more R&D-intensive innovate
+/// more often (about half in all); innovators spend on it, sell new products, cooperate and use
+/// the policies more; the parts of spending stay within its total.
+fn survey_items(rep: &Reporting<'_>, year: i32) -> Vec<BatchItem> {
+    let mut items = Vec::new();
+    for (i, o) in rep.enterprises.iter().enumerate() {
+        let (revenue, growth, intensity) = rep.profile[i];
+        let rev = (revenue * growth).round();
+        let mut r = Lcg(o.0 as u64 * 13 + year as u64 * 7);
+        // The first draw of neighbouring seeds runs together.
+        r.next();
+        let innovating = r.next() % 100 < 25 + (intensity * 600.0) as u64;
+        let mut types = if innovating {
+            [yes(&mut r, 75), yes(&mut r, 55), yes(&mut r, 40), yes(&mut r, 35)]
+        } else {
+            [0.0; 4]
+        };
+        if innovating && types.iter().all(|t| *t == 0.0) {
+            types[0] = 1.0;
+        }
+        let exp = if innovating {
+            (rev * intensity * (1.1 + (r.next() % 50) as f64 / 100.0)).round()
+        } else if r.next() % 100 < 30 {
+            (rev * intensity * 0.2).round()
+        } else {
+            0.0
+        };
+        let part = |share: f64| (exp * share).floor();
+        let (internal, external) = (part(0.55 + (r.next() % 20) as f64 / 100.0), part(0.08));
+        let (machine, tech) = (part(0.1), part((r.next() % 5) as f64 / 100.0));
+        let new_sales =
+            if types[0] == 1.0 { (rev * (10 + r.next() % 30) as f64 / 100.0).round() } else { 0.0 };
+        let (coop, deduction, hitech) = if innovating { (45, 70, 35) } else { (10, 20, 5) };
+        let mut values = vec![
+            ("CX_EMPLOYEES", (rev / 800.0).round().clamp(10.0, 5000.0)),
+            ("CX_REVENUE", rev),
+            ("CX_INNOV_PRODUCT", types[0]),
+            ("CX_INNOV_PROCESS", types[1]),
+            ("CX_INNOV_ORG", types[2]),
+            ("CX_INNOV_MARKET", types[3]),
+            ("CX_EXP", exp),
+            ("CX_EXP_INTERNAL", internal),
+            ("CX_EXP_EXTERNAL", external),
+            ("CX_EXP_MACHINE", machine),
+            ("CX_EXP_TECH", tech),
+            ("CX_NEWPROD_SALES", new_sales),
+            ("CX_COOP_UNIV", yes(&mut r, coop)),
+        ];
+        for (obstacle, chance) in [
+            ("CX_OBS_FUNDS", 55),
+            ("CX_OBS_TALENT", 50),
+            ("CX_OBS_INFO", 25),
+            ("CX_OBS_RISK", 35),
+            ("CX_OBS_MARKET", 30),
+        ] {
+            values.push((obstacle, yes(&mut r, chance)));
+        }
+        values.push(("CX_POL_RD_DEDUCTION", yes(&mut r, deduction)));
+        values.push(("CX_POL_HITECH", yes(&mut r, hitech)));
+        items.push(BatchItem {
+            organisation_id: o.0,
+            unit_path: o.2.clone(),
+            changes: values.iter().map(|(e, v)| num_change(e, "", 0, *v)).collect(),
         });
     }
     items

@@ -23,6 +23,8 @@ mod analysis;
 pub use analysis::*;
 mod long;
 pub use long::*;
+mod survey;
+pub use survey::*;
 
 /// A definition file as imported: name, body, by whom, when.
 pub(crate) struct Definition(String, String, String, i64);

@@ -9,6 +9,7 @@ pub mod overview;
 pub mod register_check;
 pub mod returns;
 pub mod review;
+pub mod survey;
 
 pub use filling::{check_cell, submit_return};
 
@@ -312,6 +313,9 @@ pub fn routes() -> Router<AppState> {
         .route("/stats/{form}/{period}/approve", post(review::approve_unit))
         .route("/stats/{form}/{period}/remind", post(review::remind))
         .route("/stats/{form}/{period}/analysis", get(analysis::analysis))
+        .route("/stats/{form}/{period}/survey", get(survey::page))
+        .route("/stats/{form}/{period}/survey.pdf", get(survey::pdf))
+        .route("/api/v1/stats/survey/{year}", get(survey::api_survey))
         .route("/stats/{form}/{period}/orgs/{org}", get(returns::view_return))
         .route("/stats/{form}/{period}/orgs/{org}/cell", post(filling::save_cell))
         .route("/stats/{form}/{period}/orgs/{org}/rows/{row}/delete", post(filling::delete_row))

@@ -24,13 +24,15 @@ pub struct DefinitionError {
 }
 
 /// The built-in definitions: 107-1 (projects, a roster), 107-2 (the enterprise grid), the
-/// quarterly quick report, and the carriers' annual returns (ZT-1 incubation, ZT-2 R&D platforms).
+/// quarterly quick report, the carriers' annual returns (ZT-1 incubation, ZT-2 R&D platforms) and
+/// the enterprise innovation survey (CX-1).
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("107-2.toml", include_str!("../../forms/107-2.toml")),
     ("107-1.toml", include_str!("../../forms/107-1.toml")),
     ("KB-Q.toml", include_str!("../../forms/KB-Q.toml")),
     ("ZT-1.toml", include_str!("../../forms/ZT-1.toml")),
     ("ZT-2.toml", include_str!("../../forms/ZT-2.toml")),
+    ("CX-1.toml", include_str!("../../forms/CX-1.toml")),
 ];
 
 /// The org-unit levels, organisation types and carrier kinds a form names that do not exist.

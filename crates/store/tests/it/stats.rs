@@ -128,3 +128,21 @@ async fn a_bulk_import_refuses_unregistered_and_non_reporting_organisations_by_l
     assert_eq!(errors[0].key, "err.file.unregistered");
     assert_eq!(values().await, values_before);
 }
+
+#[tokio::test]
+async fn the_demo_innovation_survey_is_plausible_and_approved() {
+    let t = demo_db(120).await;
+    demo::seed_stats(&t.db, None).await.unwrap();
+    let responses = stats::survey_responses(&t.db, 2025, &orgs::everywhere()).await.unwrap();
+    assert!(
+        responses.len() > 50,
+        "every demo enterprise's survey is approved: {}",
+        responses.len()
+    );
+    let r = innocity_core::stats::survey::report(&responses, &[]);
+    let innovating = r.innovating.share().unwrap();
+    assert!((0.35..=0.65).contains(&innovating), "about half innovate: {innovating}");
+    let intensity = r.intensity.unwrap();
+    assert!((0.005..=0.1).contains(&intensity), "innovation spending of revenue: {intensity}");
+    assert!(r.new_product_share.unwrap() > 0.0 && r.obstacles[0].share.share().unwrap() > 0.3);
+}

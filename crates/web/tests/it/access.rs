@@ -80,6 +80,8 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/tasks", vec!["admin", "bureau", "zone", "zone2"]),
         ("/tasks/check", vec!["admin", "bureau", "zone", "zone2"]),
         ("/tasks/check.pdf", vec!["admin", "bureau", "zone", "zone2"]),
+        ("/stats/CX-1/2025/survey", vec!["admin", "bureau", "zone", "zone2"]),
+        ("/stats/CX-1/2025/survey.pdf", vec!["admin", "bureau", "zone", "zone2"]),
     ];
     pages_refuse_the_roles_not_listed(&t, &matrix).await;
     public_pages_are_open_to_all(&t).await;

@@ -2,6 +2,7 @@
 //! submission with explanations, review and approval up the hierarchy, files in and out, the API.
 mod files;
 mod returns;
+mod survey;
 mod totals;
 
 use crate::common::*;
