@@ -38,6 +38,8 @@ python3 bench/quick_gen.py "$work/demo.db" 2026 1 "$work/kbq" >&2
 for q in 2026Q1 2026Q2; do
   "$BIN" stats import --form KB-Q --period "$q" --database "$DB" "$work/kbq-$q.csv" >&2
 done
+# The organisations submit what they filled in (the refresh counts submitted and approved returns).
+python3 -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); n = c.execute(\"UPDATE stat_returns SET status = 'submitted' WHERE form = 'KB-Q' AND status = 'draft'\").rowcount; c.commit(); print(f'{n} quick reports submitted', file=sys.stderr)" "$work/demo.db"
 half=$("$BIN" indicators half-year-report --period 2026S1 --database "$DB" --pdf "$work/half.pdf")
 echo "$half" >&2
 report_s=$(echo "$half" | sed -n 's/.*report in \([0-9.]*\) s$/\1/p')
