@@ -148,8 +148,5 @@ pub(crate) fn task_line(lang: Lang, units: &[OrgUnit], f: &Followed) -> TaskLine
     }
 }
 
-/// A number as people write it: no trailing zeros (12, 3.5).
-pub(crate) fn number(x: f64) -> String {
-    let s = format!("{x:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
+/// A number as people write it: thousands separated, no trailing zeros (1,200, 3.5).
+pub(crate) use crate::stats::number;

@@ -364,11 +364,22 @@ fn browser_monitoring_dashboards_show_paths_warnings_and_rankings() {
     assert!(b.exists("#line-Q_RD_SPENDING .bar-fill") && b.exists("#period-pdf"));
     b.screenshot("indicators-half-year");
     releases_the_last_quarter(&b, &base);
+    the_innovation_survey(&b, &base);
     // A zone admin sees its own zone only.
     sign_in(&b, &base, "zone");
     b.go(&format!("{base}/indicators/LANBAI-2020"));
     assert!(b.text("#dash-title").contains("兰州高新区"));
     b.screenshot("indicators-zone");
+}
+
+/// The innovation survey's yearly report (CX-1, 2025): the shares, the charts, the PDF link.
+fn the_innovation_survey(b: &Browser, base: &str) {
+    b.go(&format!("{base}/stats/CX-1/2025/survey"));
+    b.wait_for(|| b.exists("#survey-figures"));
+    assert!(b.text("#survey-title").contains("2025"), "{}", b.text("#survey-title"));
+    assert!(b.exists("#types-chart") && b.exists("#obstacles-chart") && b.exists("#survey-pdf"));
+    assert!(b.text("#survey-responses").chars().any(|c| c.is_ascii_digit() && c != '0'));
+    b.screenshot("stats-survey");
 }
 
 /// The last quarter ended, still unreleased in the demo: the bureau releases it, and everyone

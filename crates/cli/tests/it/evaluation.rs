@@ -58,6 +58,26 @@ fn browser_a_county_reports_with_evidence_and_an_expert_scores_it_blind() {
     b.go(&format!("{base}/public/evaluations"));
     assert!(b.text("main").contains("2025年度创新型县区评价"));
     b.screenshot("evaluation-public");
+    a_framework_that_does_not_sum_is_refused_beside_it(&b, &base);
+}
+
+/// The bureau imports its own framework for a campaign: one whose dimensions weigh 90 together
+/// is refused beside the text, which is kept, and no campaign opens.
+fn a_framework_that_does_not_sum_is_refused_beside_it(b: &Browser, base: &str) {
+    b.go(&format!("{base}/evaluation"));
+    b.click("#framework-import summary");
+    let framework = "code = \"PARK\"\nname_zh = \"园区评价\"\nname_en = \"Parks\"\n\n[[dimension]]\ncode = \"POLICY\"\nname_zh = \"政策落实\"\nname_en = \"Policies\"\nweight = 90\n\n[[item]]\ncode = \"MEASURES\"\ndimension = \"POLICY\"\nkind = \"qualitative\"\nname_zh = \"出台配套措施\"\nname_en = \"Measures\"\nmax_score = 10\nweight = 100\n";
+    b.type_into("#framework-text", framework);
+    b.click("#campaign-save");
+    b.wait_for(|| b.exists("#err-framework"));
+    assert!(
+        b.text("#err-framework").contains("各维度权重合计为 90，应为 100"),
+        "{}",
+        b.text("#err-framework")
+    );
+    assert!(b.value("#framework-text").contains("出台配套措施"), "what was typed is kept");
+    b.scroll_to("#framework-import");
+    b.screenshot("evaluation-framework-refused");
 }
 
 /// The demo draws its expert at random from the library, and the draw may pick one whose
