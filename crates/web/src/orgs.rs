@@ -539,4 +539,5 @@ pub fn routes() -> axum::Router<crate::app::AppState> {
         .route("/orgs/{id}/edit", get(edit_form))
         .route("/units", get(units::units).post(units::create_unit))
         .route("/units/new", get(units::new_unit_form))
+        .route("/units/{id}/county", axum::routing::post(units::set_unit_county))
 }
