@@ -36,4 +36,5 @@ mod subjects_ours;
 mod subjects_pools;
 mod subjects_talent;
 mod supervision;
+mod units;
 mod vouchers;
