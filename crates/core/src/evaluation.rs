@@ -108,6 +108,9 @@ pub enum Problem {
     Source { item: String },
     #[error("{item} is qualitative and needs a scale: max_score above 0 and at most 100")]
     Scale { item: String },
+    /// Codes go into the index engine's tables: letters, digits, `_` and `-`, not `Index`.
+    #[error("{code} is no code: letters, digits, _ and - only, and not Index")]
+    Code { code: String },
 }
 
 fn near(a: f64, b: f64) -> bool {
@@ -124,7 +127,11 @@ impl Framework {
         let f: Framework = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .map(|s| {
+                    // Bytes, not a str slice: the offset may fall inside a character.
+                    let before = &text.as_bytes()[..s.start.min(text.len())];
+                    before.iter().filter(|b| **b == b'\n').count() + 1
+                })
                 .unwrap_or(0);
             vec![Problem::Unreadable { line, message: e.message().to_string() }]
         })?;
@@ -138,6 +145,10 @@ impl Framework {
         let mut seen = std::collections::HashSet::new();
         let codes = self.dimensions.iter().map(|d| (&d.code, d.weight));
         for (code, weight) in codes.chain(self.items.iter().map(|i| (&i.code, i.weight))) {
+            let fits = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+            if code.is_empty() || !code.chars().all(fits) || code.eq_ignore_ascii_case("index") {
+                problems.push(Problem::Code { code: code.clone() });
+            }
             if !seen.insert(code.as_str()) {
                 problems.push(Problem::Duplicate { code: code.clone() });
             }

@@ -643,6 +643,7 @@ pub fn evaluation(r: &innocity_store::evaluation::EvaluationRefusal) -> Message 
             }
             Some(P::Source { item }) => ("eval.err.framework_source", vec![item.clone()]),
             Some(P::Scale { item }) => ("eval.err.framework_scale", vec![item.clone()]),
+            Some(P::Code { code }) => ("eval.err.framework_code", vec![code.clone()]),
             None => ("eval.err.framework", vec![String::new()]),
         },
         E::AfterDeadline { until } => ("eval.err.after_deadline", vec![day(*until)]),

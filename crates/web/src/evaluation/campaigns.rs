@@ -80,7 +80,7 @@ pub async fn create_as(state: &AppState, ctx: &Ctx, i: &CampaignInput) -> AppRes
     }
     let text = if i.framework.trim().is_empty() { BUILT_IN } else { i.framework.as_str() };
     let f = match Framework::from_toml(text) {
-        Ok(f) => f,
+        Ok(f) => Some(f),
         Err(problems) => {
             // Every rule it breaks, so the bureau fixes them in one go.
             let words: Vec<String> = problems
@@ -92,12 +92,15 @@ pub async fn create_as(state: &AppState, ctx: &Ctx, i: &CampaignInput) -> AppRes
                 })
                 .collect();
             bad("framework", "eval.err.framework", &[words.join(" ")]);
-            Framework::built_in()
+            None
         }
     };
+    // Weights are checked against a framework that reads (a refused one has said enough).
+    let unknown = |f: &Framework, code: &str| {
+        !f.dimensions.iter().any(|d| d.code == code) && f.item(code).is_none()
+    };
     for w in &i.weights {
-        let known = f.dimensions.iter().any(|d| d.code == w.code) || f.item(&w.code).is_some();
-        if !known || !w.weight.is_finite() {
+        if f.as_ref().is_some_and(|f| unknown(f, &w.code)) || !w.weight.is_finite() {
             bad(
                 &format!("w_{}", w.code),
                 "eval.err.weight",

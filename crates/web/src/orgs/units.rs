@@ -394,9 +394,16 @@ pub struct ApiUnitInput {
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct ApiUnitCounty {
-    /// A county of the park's city, or `null` for none.
-    #[serde(default)]
-    pub county_id: Option<i64>,
+    /// A county of the park's city, or `null` for none. Required: a body without it is refused,
+    /// not read as "none" (that would take the park out of its county unasked).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, required = true)]
+    pub county_id: Option<Option<i64>>,
+}
+
+/// A field that is there, `null` or not: `Some(None)` for `null`; missing stays `None`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    <Option<i64> as serde::Deserialize>::deserialize(d).map(Some)
 }
 
 fn id_text(id: Option<i64>) -> String {
@@ -445,7 +452,11 @@ pub async fn set_unit_county_api(
     let ctx = &a.ctx;
     let id = parse_id(ctx, &id)?;
     let input: ApiUnitCounty = json_body(ctx, &headers, &body)?;
-    let moved = move_park(&state, ctx, id, &id_text(input.county_id))
+    let Some(county_id) = input.county_id else {
+        let missing = FieldError { field: "county_id", key: "err.required", args: vec![] };
+        return Err(validation_error(ctx, &[missing]));
+    };
+    let moved = move_park(&state, ctx, id, &id_text(county_id))
         .await?
         .map_err(|fe| validation_error(ctx, &[fe]))?;
     Ok(Json(ApiOrgUnit::from(moved)))

@@ -56,6 +56,7 @@ async fn a_campaign_follows_the_framework_the_bureau_imports() {
         ),
         (OWN.replace("max_score = 10\n", ""), "定性指标 MEASURES 须设定满分"),
         (OWN.replace("weight = 40", "weight = 四十"), "评价框架第 9 行无法读取"),
+        (OWN.replace("\"MEASURES\"", "\"M,1\""), "代码“M,1”无效"),
     ] {
         let r = json(
             &t,
@@ -69,10 +70,16 @@ async fn a_campaign_follows_the_framework_the_bureau_imports() {
         let m = r.json()["error"]["fields"]["framework"].as_str().unwrap_or_default().to_string();
         assert!(m.contains(words), "{words}: {m}");
     }
+    // Weights for the imported framework's own dimensions: checked against it.
+    let mut weighted = body("权重不对", OWN);
+    weighted["weights"] = serde_json::json!([{ "code": "POLICY", "weight": 30 }]);
+    let r = json(&t, "POST", "/api/v1/evaluation-campaigns", Some(&bureau), weighted).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("应为 100"), "30 + 60: {}", r.body);
     let all =
         json(&t, "GET", "/api/v1/evaluation-campaigns", Some(&bureau), serde_json::Value::Null)
             .await;
-    assert!(!all.body.contains("坏框架"), "nothing opened");
+    assert!(!all.body.contains("坏框架") && !all.body.contains("权重不对"), "nothing opened");
 
     let r = json(
         &t,

@@ -79,8 +79,15 @@ async fn the_bureau_moves_a_park_into_a_county_of_its_city_and_out_again() {
     assert_eq!(audit.len(), 4, "{audit:?}");
     // An unknown unit: 404 on both.
     assert_eq!(t.post_form(&s, "/units/999999/county", &[]).await.status, StatusCode::NOT_FOUND);
-    let r = json(&t, "PUT", "/api/v1/org-units/999999/county", Some(&auth), j!({})).await;
+    let none = j!({ "county_id": null });
+    let r = json(&t, "PUT", "/api/v1/org-units/999999/county", Some(&auth), none).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // A body without county_id is refused, not read as "no county".
+    let before = stored(&t, "LZGX-YZ").await.county_id;
+    let r = json(&t, "PUT", &api, Some(&auth), j!({})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(fields_of(&r)["county_id"].is_string(), "{}", r.body);
+    assert_eq!(stored(&t, "LZGX-YZ").await.county_id, before, "unchanged");
 }
 
 #[tokio::test]
