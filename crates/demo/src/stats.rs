@@ -218,8 +218,8 @@ fn text_change(element: &str, row: i64, v: &str) -> CellChange {
 
 /// Returns for the demo: 107-2 for 2023 and 107-2 and 107-1 for 2024 (approved up to the city
 /// and locked) and 2025 (in every state, a few with unit mistakes and explained warnings), the
-/// quarterly quick report from 2025Q1 to 2026Q3, and the innovation survey (CX-1) of 2025,
-/// approved. The 2025 and 2026Q3 windows are extended so the demo can be filled in now.
+/// quarterly quick report from 2025Q1 to 2026Q3, and the innovation survey (CX-1) of 2024 and
+/// 2025, approved. The 2025 and 2026Q3 windows are extended so the demo can be filled in now.
 pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> {
     let actor = innocity_store::orgs::Actor { user_id: 0, username: "demo", request_id: "demo" };
     let orgs_rows = db
@@ -255,8 +255,11 @@ pub async fn seed_stats(db: &Db, csl_tsv: Option<&str>) -> Result<StatsSummary> 
         }
     }
     seed_quick_reports(db, &reporting, actor, &mut summary).await?;
-    let survey = survey_items(&reporting, 2025);
-    save_returns(db, "CX-1", "2025", &survey, actor, &mut summary).await?;
+    // The survey since 2024, so its report compares a year with the one before.
+    for year in [2024, 2025] {
+        let survey = survey_items(&reporting, year);
+        save_returns(db, "CX-1", &year.to_string(), &survey, actor, &mut summary).await?;
+    }
     set_demo_states(db, showcase).await?;
     Ok(summary)
 }
@@ -471,7 +474,8 @@ fn survey_items(rep: &Reporting<'_>, year: i32) -> Vec<BatchItem> {
     let mut items = Vec::new();
     for (i, o) in rep.enterprises.iter().enumerate() {
         let (revenue, growth, intensity) = rep.profile[i];
-        let rev = (revenue * growth).round();
+        // The profile's revenue is 2024's; later years grow by the enterprise's rate.
+        let rev = if year <= 2024 { revenue } else { revenue * growth }.round();
         let mut r = Lcg(o.0 as u64 * 13 + year as u64 * 7);
         // The first draw of neighbouring seeds runs together.
         r.next();

@@ -2,6 +2,7 @@
 //! (charts, status, trend, warnings, yearly milestones), and the zones compared with a
 //! composite index of the framework and its rank intervals.
 pub mod compare;
+pub mod coverage;
 pub mod dashboard;
 pub mod data;
 pub mod index;

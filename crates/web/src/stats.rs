@@ -10,6 +10,7 @@ pub mod register_check;
 pub mod returns;
 pub mod review;
 pub mod survey;
+pub mod survey_workbook;
 
 pub use filling::{check_cell, submit_return};
 
@@ -315,6 +316,7 @@ pub fn routes() -> Router<AppState> {
         .route("/stats/{form}/{period}/analysis", get(analysis::analysis))
         .route("/stats/{form}/{period}/survey", get(survey::page))
         .route("/stats/{form}/{period}/survey.pdf", get(survey::pdf))
+        .route("/stats/{form}/{period}/survey.xlsx", get(survey_workbook::workbook))
         .route("/api/v1/stats/survey/{year}", get(survey::api_survey))
         .route("/stats/{form}/{period}/orgs/{org}", get(returns::view_return))
         .route("/stats/{form}/{period}/orgs/{org}/cell", post(filling::save_cell))

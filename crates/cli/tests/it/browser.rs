@@ -346,6 +346,7 @@ fn browser_monitoring_dashboards_show_paths_warnings_and_rankings() {
     assert!(b.text("#err-county_id").contains("只有园区可以归属县（区）"));
     assert_eq!(b.value("#unit-form input[name=code]"), "LZ-NEW");
     b.screenshot("units-county-refused");
+    moves_a_park_to_another_county_and_back(&b, &base);
     b.go(&format!("{base}/indicators/LANBAI-2020/index"));
     b.wait_for(|| b.exists("#index-chart"));
     assert!(b.exists("#index-tree") && b.exists("#rank-intervals line"));
@@ -372,6 +373,32 @@ fn browser_monitoring_dashboards_show_paths_warnings_and_rankings() {
     b.screenshot("indicators-zone");
 }
 
+/// On its row of /units, 和平园区 (in 榆中县) is moved to another county of Lanzhou, chosen from
+/// the counties its city offers, and back; the list says where it lies after each move.
+fn moves_a_park_to_another_county_and_back(b: &Browser, base: &str) {
+    let form = "#county-LZGX-HP";
+    b.go(&format!("{base}/units"));
+    b.wait_for(|| b.exists(form));
+    let home = b.value(&format!("{form} select"));
+    assert_eq!(b.text(&format!("{form} select option:checked")), "榆中县");
+    let src = b.source();
+    let start = src.find("id=\"county-LZGX-HP\"").unwrap();
+    let row = &src[start..start + src[start..].find("</form>").unwrap()];
+    assert!(row.contains("城关区") && !row.contains("白银区"), "its city's counties only: {row}");
+    let other = b.value(&format!("{form} select option:nth-child(2)"));
+    assert_ne!(other, home);
+    let other_name = b.text(&format!("{form} select option:nth-child(2)"));
+    b.choose(&format!("{form} select"), &other);
+    b.click(&format!("{form} button"));
+    b.wait_for(|| b.exists(form) && b.value(&format!("{form} select")) == other);
+    assert_eq!(b.text(&format!("{form} select option:checked")), other_name);
+    b.screenshot("units-county-moved");
+    b.choose(&format!("{form} select"), &home);
+    b.click(&format!("{form} button"));
+    b.wait_for(|| b.exists(form) && b.value(&format!("{form} select")) == home);
+    assert_eq!(b.text(&format!("{form} select option:checked")), "榆中县");
+}
+
 /// The innovation survey's yearly report (CX-1, 2025): the shares, the charts, the PDF link.
 fn the_innovation_survey(b: &Browser, base: &str) {
     b.go(&format!("{base}/stats/CX-1/2025/survey"));
@@ -394,8 +421,17 @@ fn releases_the_last_quarter(b: &Browser, base: &str) {
         .unwrap();
     b.go(&format!("{base}/indicators/LANBAI-Q2026/periods?period={last}"));
     b.wait_for(|| b.exists("#release-form"));
+    // The quarter's quick reports may still be coming in: the page says how many are in, and
+    // releasing regardless takes the box ticked.
+    if b.exists("#accept-incomplete") {
+        let said = b.text("#period-coverage");
+        assert!(said.contains("应报") && said.contains("尚未报齐"), "{said}");
+        b.screenshot("release-coverage");
+        b.click("#accept-incomplete");
+    }
     b.click("#release-form button");
     b.wait_for(|| b.current_url().contains("/public/releases/LANBAI-Q2026/"));
+    assert!(b.text("#release-coverage").contains("报送情况"));
     assert!(b.text("#release-meta").contains("第 1 版"), "{}", b.text("#release-meta"));
     let released = b.text("#release-table");
     assert!(released.contains("同比") && released.contains("企业研究开发费用"), "{released}");

@@ -74,12 +74,48 @@ pub struct Figures {
     pub unit_name_en: String,
     pub lines: Vec<ReleasedLine>,
     pub units: Vec<ReleasedUnit>,
+    /// How completely the statistics the figures read were reported when released.
+    pub coverage: Vec<Coverage>,
+}
+
+/// How completely a statistics form was reported for the quarter across the whole (报送情况):
+/// the figures read from it sum only the returns in.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Coverage {
+    pub form: String,
+    pub form_name_zh: String,
+    pub form_name_en: String,
+    /// The organisations that must report it for the quarter.
+    pub expected: u32,
+    /// Those whose return is submitted, approved or locked (the ones the figures count).
+    pub reported: u32,
+}
+
+impl Coverage {
+    /// Whether everyone who must report has.
+    pub fn complete(&self) -> bool {
+        self.reported >= self.expected
+    }
+
+    /// The share reported, in %, to one decimal (100 when nobody had to report).
+    pub fn rate(&self) -> f64 {
+        if self.expected == 0 {
+            return 100.0;
+        }
+        (f64::from(self.reported) * 1000.0 / f64::from(self.expected)).floor() / 10.0
+    }
 }
 
 impl Figures {
     /// Whether the release would publish anything: some value of the whole.
     pub fn has_values(&self) -> bool {
         self.lines.iter().any(|l| l.value.is_some())
+    }
+
+    /// The forms not yet reported by everyone who must.
+    pub fn incomplete(&self) -> impl Iterator<Item = &Coverage> {
+        self.coverage.iter().filter(|c| !c.complete())
     }
 }
 
@@ -136,6 +172,19 @@ mod tests {
     }
 
     #[test]
+    fn coverage_is_complete_only_when_everyone_reported_and_its_rate_never_rounds_up() {
+        let c = |expected, reported| Coverage { expected, reported, ..Coverage::default() };
+        assert!(c(300, 300).complete());
+        assert!(c(0, 0).complete());
+        assert!(!c(300, 299).complete());
+        assert_eq!(c(300, 299).rate(), 99.6);
+        assert_eq!(c(2000, 1999).rate(), 99.9, "99.95 % is not shown as 100 %");
+        assert_eq!(c(0, 0).rate(), 100.0);
+        let f = Figures { coverage: vec![c(10, 10), c(10, 9)], ..Figures::default() };
+        assert_eq!(f.incomplete().count(), 1);
+    }
+
+    #[test]
     fn a_release_of_nothing_has_no_values() {
         let mut f = Figures {
             unit_id: 1,
@@ -143,6 +192,7 @@ mod tests {
             unit_name_en: "Pilot zone".into(),
             lines: vec![line("亿元", None, Some(1.0))],
             units: vec![],
+            coverage: vec![],
         };
         assert!(!f.has_values());
         f.lines.push(line("家", Some(0.0), None));

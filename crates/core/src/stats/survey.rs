@@ -195,6 +195,47 @@ pub fn report(responses: &[Response], groups: &[Group]) -> SurveyReport {
     }
 }
 
+/// A key figure of the report beside the year before (与上年比较).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KeyChange {
+    /// `responses`, `innovating`, `cooperating`, `intensity` or `new_product_share`.
+    pub figure: &'static str,
+    /// A share (0–1), compared in percentage points; else a count.
+    pub is_share: bool,
+    pub now: Option<f64>,
+    pub before: Option<f64>,
+}
+
+impl KeyChange {
+    /// The change: in percentage points for a share (`0.02` → `2.0`), else the difference; none
+    /// unless both years have the figure.
+    pub fn change(&self) -> Option<f64> {
+        let d = self.now? - self.before?;
+        Some(if self.is_share { d * 100.0 } else { d })
+    }
+}
+
+/// The key figures of a year beside the year before; none when nobody answered the year before
+/// (a comparison with nothing would only mislead).
+pub fn year_on_year(now: &SurveyReport, before: &SurveyReport) -> Vec<KeyChange> {
+    if before.responses == 0 {
+        return Vec::new();
+    }
+    let share = |figure, now, before| KeyChange { figure, is_share: true, now, before };
+    vec![
+        KeyChange {
+            figure: "responses",
+            is_share: false,
+            now: Some(now.responses as f64),
+            before: Some(before.responses as f64),
+        },
+        share("innovating", now.innovating.share(), before.innovating.share()),
+        share("cooperating", now.cooperating.share(), before.cooperating.share()),
+        share("intensity", now.intensity, before.intensity),
+        share("new_product_share", now.new_product_share, before.new_product_share),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,5 +354,22 @@ mod tests {
         // A value other than 1 (refused by the form's rules) is not a yes.
         let odd = response(3, 10, &[("CX_COOP_UNIV", 2.0)]);
         assert_eq!(report(&[odd], &[]).cooperating, Share { yes: 0, answered: 1 });
+    }
+
+    #[test]
+    fn a_year_compares_with_the_one_before_in_points_and_not_with_nothing() {
+        // 2 of 2 innovating this year, 1 of 2 the year before: +50 points.
+        let now = report(&[innovator(1, 10), innovator(2, 10)], &[]);
+        let before = report(&[innovator(1, 10), zeros(2, 10)], &[]);
+        let changes = year_on_year(&now, &before);
+        let get = |f: &str| *changes.iter().find(|c| c.figure == f).unwrap();
+        assert_eq!(get("responses").change(), Some(0.0));
+        let innovating = get("innovating");
+        assert_eq!((innovating.now, innovating.before), (Some(1.0), Some(0.5)));
+        assert!((innovating.change().unwrap() - 50.0).abs() < 1e-9, "in points");
+        assert!(year_on_year(&now, &report(&[], &[])).is_empty(), "no year before, no comparison");
+        // A share nobody answered the year before has no change.
+        let unanswered = KeyChange { figure: "x", is_share: true, now: Some(0.2), before: None };
+        assert_eq!(unanswered.change(), None);
     }
 }

@@ -198,10 +198,20 @@ fn view(lang: Lang, l: &PeriodLine) -> LineView {
         value: shown(l.value),
         in_period: shown(l.in_period),
         planned: number((l.planned * 100.0).round() / 100.0),
-        pace: l.pace.map_or_else(|| "—".into(), |p| format!("{:.0}%", p * 100.0)),
+        pace: l.pace.map_or_else(|| "—".into(), |p| pace_text(lang, p)),
         status_name: t(lang, &format!("ind.status.{}", l.status)).into(),
         source_name: t(lang, &format!("ind.src.{}", l.source)).into(),
         line: l.clone(),
+    }
+}
+
+/// How much of the plan is met, in words: `85%`; a stock fallen below its baseline is said so,
+/// not given as a negative share of the way (−315 % reads as nonsense to an official).
+pub fn pace_text(lang: Lang, pace: f64) -> String {
+    if pace < 0.0 {
+        t(lang, "ind.pace.below_baseline").to_string()
+    } else {
+        format!("{:.0}%", pace * 100.0)
     }
 }
 
@@ -223,6 +233,10 @@ struct PeriodsPage {
     released: Option<super::release::ReleaseNote>,
     /// The viewer may release this period now (an ended quarter, the bureau).
     may_release: bool,
+    /// 报送情况 of the quarter's statistics in the unit's area, a line a form.
+    coverage: Vec<String>,
+    /// Some form is not yet reported by everyone who must.
+    incomplete: bool,
 }
 
 impl PeriodsPage {
@@ -246,6 +260,8 @@ pub async fn page(
     let units = state.units_in_scope(&a.principal.scope).await?;
     let top = super::unit_in_scope(&state, ctx, &a.principal, None).await?.id;
     let rows = lines(lang, &f, &values, p, ctx.today()).iter().map(|l| view(lang, l)).collect();
+    let coverage =
+        super::coverage::of_period(&state.db, &f, &unit, &state.units().await?, p).await?;
     Ok(render(&PeriodsPage {
         s: ctx.shell(),
         code: f.code.clone(),
@@ -269,6 +285,8 @@ pub async fn page(
         may_release: super::release::may_release(&f, p, ctx.today())
             && a.principal.authorize(Capability::ManageIndicators).is_ok()
             && q.unit.as_deref().is_none_or(|u| u.is_empty() || u == top.to_string()),
+        incomplete: coverage.iter().any(|c| !c.complete()),
+        coverage: coverage.iter().map(|c| super::coverage::describe(lang, c)).collect(),
     }))
 }
 
@@ -285,6 +303,9 @@ pub struct ApiPeriod {
     pub period: String,
     pub unit_id: i64,
     pub lines: Vec<PeriodLine>,
+    /// 报送情况: how completely the quarter's statistics are reported in the unit's area (the
+    /// values read from them sum only the returns in).
+    pub coverage: Vec<super::release::ApiCoverage>,
 }
 
 #[utoipa::path(get, path = "/api/v1/indicators/{code}/periods/{period}", params(("code" = String, Path), ("period" = String, Path, description = "2026Q3 or 2026S1, begun by today"), ("unit" = Option<i64>, Query)), responses((status = 200, body = ApiPeriod), (status = 400, body = crate::api::ApiError), (status = 403, body = crate::api::ApiError), (status = 404, body = crate::api::ApiError), (status = 422, body = crate::api::ApiError)))]
@@ -300,11 +321,14 @@ pub async fn api_period(
     let p = period_of(ctx, &PeriodQuery { period: Some(period), unit: None })?;
     let (f, unit, values) =
         framework_values(&state, ctx, &a.principal, &code, q.unit.as_deref()).await?;
+    let coverage =
+        super::coverage::of_period(&state.db, &f, &unit, &state.units().await?, p).await?;
     Ok(Json(ApiPeriod {
         framework: f.code.clone(),
         period: p.to_string(),
         unit_id: unit.id,
         lines: lines(ctx.lang, &f, &values, p, ctx.today()),
+        coverage: coverage.iter().map(|c| super::release::api_coverage(ctx.lang, c)).collect(),
     }))
 }
 
@@ -324,7 +348,11 @@ pub async fn report(
     let uname = name(lang, &unit.name_zh, &unit.name_en);
     let lines = lines(lang, &f, &values, p, ctx.today());
     let title = tf(lang, "ind.period.report", &[uname.clone(), period_name(lang, p)]);
-    let blocks = compose(lang, &f, &title, &as_of(ctx, p), &lines);
+    let coverage =
+        super::coverage::of_period(&state.db, &f, &unit, &state.units().await?, p).await?;
+    let coverage: Vec<String> =
+        coverage.iter().map(|c| super::coverage::describe(lang, c)).collect();
+    let blocks = compose(lang, &f, &title, &as_of(ctx, p), &lines, &coverage);
     let pdf = render_report(ctx, blocks, title)?;
     let file = format!("{}_{}_{}.pdf", f.code, unit.code, p);
     Ok(crate::http::download(pdf, &file, "application/pdf"))
@@ -337,11 +365,18 @@ pub fn compose(
     title: &str,
     as_of: &str,
     lines: &[PeriodLine],
+    coverage: &[String],
 ) -> Vec<Block> {
     let count = |s: &str| lines.iter().filter(|l| l.status == s).count().to_string();
     let mut blocks = vec![
         Block::Title(title.to_string()),
         Block::Subtitle(tf(lang, "ind.period.as_of", &[as_of.to_string()])),
+    ];
+    if !coverage.is_empty() {
+        let line = format!("{}：{}", t(lang, "ind.coverage.title"), coverage.join("；"));
+        blocks.push(Block::Paragraph(line));
+    }
+    blocks.extend([
         Block::Heading(t(lang, "ind.period.h.summary").into()),
         Block::Paragraph(tf(
             lang,
@@ -354,10 +389,10 @@ pub fn compose(
                 count("none"),
             ],
         )),
-    ];
+    ]);
     for l in lines.iter().filter(|l| matches!(l.status, "behind" | "at_risk")) {
         let value = l.value.map(number).unwrap_or_default();
-        let pace = l.pace.map(|p| format!("{:.0}", p * 100.0)).unwrap_or_default();
+        let pace = l.pace.map(|p| pace_text(lang, p)).unwrap_or_default();
         let args = [l.name.clone(), value, l.unit.clone(), number(l.planned), pace];
         blocks.push(Block::Paragraph(tf(lang, "ind.period.behind", &args)));
     }
@@ -373,12 +408,7 @@ pub fn compose(
         .iter()
         .filter_map(|l| {
             let pace = l.pace?;
-            Some((
-                l.name.clone(),
-                pace.clamp(0.0, 1.0),
-                format!("{:.0}%", pace * 100.0),
-                bar_rgb(status(l)),
-            ))
+            Some((l.name.clone(), pace.clamp(0.0, 1.0), pace_text(lang, pace), bar_rgb(status(l))))
         })
         .collect();
     blocks.push(Block::Bars { items: bars });
@@ -435,5 +465,13 @@ mod tests {
         assert_eq!(last_quarter_ended(d("2026-02-01")), Period::Quarter(2025, 4));
         assert!(begun(Period::Half(2026, 1), d("2026-04-01")));
         assert!(!begun(Period::Half(2026, 1), d("2026-03-31")));
+    }
+
+    #[test]
+    fn a_stock_below_its_baseline_is_said_so_not_given_a_negative_share() {
+        assert_eq!(pace_text(Lang::Zh, 0.854), "85%");
+        assert_eq!(pace_text(Lang::Zh, 0.0), "0%");
+        assert_eq!(pace_text(Lang::Zh, -3.15), "低于基期水平");
+        assert_eq!(pace_text(Lang::En, -0.01), "below the baseline");
     }
 }

@@ -13,12 +13,12 @@ use crate::page::{Shell, render};
 use crate::stats::number;
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use innocity_core::access::Principal;
 use innocity_core::indicators::release::{
-    Figures, ReleasedLine, ReleasedUnit, ReleasedValue, YearOnYear,
+    Coverage, Figures, ReleasedLine, ReleasedUnit, ReleasedValue, YearOnYear,
 };
 use innocity_core::indicators::targets::Framework;
 use innocity_core::periods::Period;
@@ -120,6 +120,7 @@ pub fn compose(
         unit_name_en: whole.name_en.clone(),
         lines: released.collect(),
         units: units.collect(),
+        coverage: Vec::new(),
     }
 }
 
@@ -138,17 +139,20 @@ pub async fn figures_of(
     let ids: Vec<i64> = areas.iter().map(|u| u.id).collect();
     let area_values =
         innocity_store::indicators::for_period(db, &ids, &codes, &p.to_string()).await?;
-    Ok(compose(f, whole, &values, &areas, &area_values, p, today))
+    let mut figures = compose(f, whole, &values, &areas, &area_values, p, today);
+    figures.coverage = super::coverage::of_period(db, f, whole, all, p).await?;
+    Ok(figures)
 }
 
 /// Checks the quarter, reads the figures as they stand and releases them (a new revision when
-/// released before); a quarter without a single value of the whole is refused on `period`.
+/// released before); a quarter without a single value of the whole is refused on `period`, one
+/// whose statistics are not all reported on `accept_incomplete` unless the bureau accepts that.
 async fn release_now(
     state: &AppState,
     ctx: &Ctx,
     principal: &Principal,
-    code: &str,
-    period: &str,
+    (code, period): (&str, &str),
+    accept_incomplete: bool,
 ) -> AppResult<Release> {
     let f = find(state, ctx, code).await?;
     let p = releasable(ctx, &f, period)?;
@@ -159,7 +163,21 @@ async fn release_now(
         let m = tf(ctx.lang, "ind.release.err.empty", &[period_name(ctx.lang, p)]);
         return Err(crate::subjects::api::invalid(ctx, vec![("period".into(), m)]));
     }
+    let missing: Vec<String> =
+        figures.incomplete().map(|c| super::coverage::describe(ctx.lang, c)).collect();
+    if !missing.is_empty() && !accept_incomplete {
+        let args = [period_name(ctx.lang, p), missing.join("；")];
+        let m = tf(ctx.lang, "ind.release.err.incomplete", &args);
+        return Err(crate::subjects::api::invalid(ctx, vec![("accept_incomplete".into(), m)]));
+    }
     Ok(store::release(&state.db, &f.code, &p.to_string(), &figures, ctx.actor()).await?)
+}
+
+/// The release form's one choice: release though some statistics are not in (a ticked box).
+#[derive(serde::Deserialize, Default)]
+struct ReleaseForm {
+    #[serde(default)]
+    accept_incomplete: String,
 }
 
 /// The bureau's button on the quarter's monitoring page.
@@ -167,8 +185,11 @@ pub async fn release(
     State(state): State<AppState>,
     a: Auth<ManageIndicators>,
     Path((code, period)): Path<(String, String)>,
+    body: axum::body::Bytes,
 ) -> AppResult<Response> {
-    let r = release_now(&state, &a.ctx, &a.principal, &code, &period).await?;
+    let form: ReleaseForm = crate::auth::parse_form(&a.ctx, &body)?;
+    let accept = !form.accept_incomplete.is_empty();
+    let r = release_now(&state, &a.ctx, &a.principal, (&code, &period), accept).await?;
     let to = format!("/public/releases/{}/{}", r.framework, r.period);
     Ok(crate::http::go_to(&a.ctx, &to))
 }
@@ -185,6 +206,21 @@ pub struct ApiRelease {
     pub unit_name: String,
     pub lines: Vec<ApiReleasedLine>,
     pub areas: Vec<ApiReleasedArea>,
+    /// How completely each statistics form the figures read was reported when released.
+    pub coverage: Vec<ApiCoverage>,
+}
+
+/// 报送情况 of a statistics form for the quarter, across the whole.
+#[derive(Serialize, ToSchema)]
+pub struct ApiCoverage {
+    pub form: String,
+    pub form_name: String,
+    /// Organisations that must report it.
+    pub expected: u32,
+    /// Those whose return was submitted, approved or locked.
+    pub reported: u32,
+    /// `reported / expected` in %, one decimal, never rounded up to 100.
+    pub rate_pct: f64,
 }
 
 /// An indicator of the whole as released.
@@ -272,17 +308,46 @@ fn api_release_of(lang: Lang, r: &Release) -> ApiRelease {
                     .collect(),
             })
             .collect(),
+        coverage: f.coverage.iter().map(|c| api_coverage(lang, c)).collect(),
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/indicators/{code}/releases/{period}", params(("code" = String, Path), ("period" = String, Path, description = "An ended quarter within the framework's years, 2026Q3")), responses((status = 201, body = ApiRelease), (status = 400, body = crate::api::ApiError), (status = 403, body = crate::api::ApiError), (status = 404, body = crate::api::ApiError), (status = 422, body = crate::api::ApiError)))]
+pub fn api_coverage(lang: Lang, c: &Coverage) -> ApiCoverage {
+    ApiCoverage {
+        form: c.form.clone(),
+        form_name: name(lang, &c.form_name_zh, &c.form_name_en),
+        expected: c.expected,
+        reported: c.reported,
+        rate_pct: c.rate(),
+    }
+}
+
+/// The API's one choice on a release.
+#[derive(serde::Deserialize, Default)]
+pub struct ReleaseQuery {
+    accept_incomplete: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/indicators/{code}/releases/{period}", params(("code" = String, Path), ("period" = String, Path, description = "An ended quarter within the framework's years, 2026Q3"), ("accept_incomplete" = Option<bool>, Query, description = "Release though some statistics returns of the quarter are not in (refused on this field otherwise)")), responses((status = 201, body = ApiRelease), (status = 400, body = crate::api::ApiError), (status = 403, body = crate::api::ApiError), (status = 404, body = crate::api::ApiError), (status = 422, body = crate::api::ApiError)))]
 /// Releases a framework's figures for an ended quarter to the public (again: a new revision).
 pub async fn api_release(
     State(state): State<AppState>,
     a: Auth<ManageIndicators>,
     Path((code, period)): Path<(String, String)>,
+    Query(q): Query<ReleaseQuery>,
 ) -> AppResult<(StatusCode, Json<ApiRelease>)> {
-    let r = release_now(&state, &a.ctx, &a.principal, &code, &period).await?;
+    let accept = match q.accept_incomplete.as_deref().map(str::trim) {
+        None | Some("" | "false" | "0") => false,
+        Some("true" | "1") => true,
+        Some(other) => {
+            let m = tf(a.ctx.lang, "ind.release.err.accept", &[other.to_string()]);
+            return Err(crate::subjects::api::invalid(
+                &a.ctx,
+                vec![("accept_incomplete".into(), m)],
+            ));
+        }
+    };
+    let r = release_now(&state, &a.ctx, &a.principal, (&code, &period), accept).await?;
     Ok((StatusCode::CREATED, Json(api_release_of(a.ctx.lang, &r))))
 }
 
@@ -404,6 +469,10 @@ struct ReleasePage {
     lines: Vec<LineView>,
     heads: Vec<String>,
     areas: Vec<AreaView>,
+    /// 报送情况 in words, one line a form.
+    coverage: Vec<String>,
+    /// Some form was not reported by everyone when released.
+    incomplete: bool,
 }
 
 /// One release, for everyone: the whole's indicators and the areas' values.
@@ -449,6 +518,8 @@ pub async fn public_release(
                 values: u.values.iter().map(|v| shown(v.value)).collect(),
             })
             .collect(),
+        coverage: f.coverage.iter().map(|c| super::coverage::describe(lang, c)).collect(),
+        incomplete: f.incomplete().next().is_some(),
     }))
 }
 
@@ -525,9 +596,36 @@ pub async fn public_workbook(
             head: area_head,
             rows: area_rows,
         },
+        coverage_sheet(lang, f),
     ];
     let file = format!("{}_{}_r{}.xlsx", r.framework, r.period, r.revision);
     crate::http::workbook(&sheets, &file)
+}
+
+/// The release's 报送情况 as a sheet: each form, how many must report, how many had, the rate.
+fn coverage_sheet(lang: Lang, f: &Figures) -> crate::http::Sheet {
+    let head = [
+        "ind.coverage.col.form",
+        "ind.coverage.col.expected",
+        "ind.coverage.col.reported",
+        "ind.coverage.col.rate",
+    ]
+    .iter()
+    .map(|k| t(lang, k).to_string())
+    .collect();
+    let rows = f
+        .coverage
+        .iter()
+        .map(|c| {
+            vec![
+                C::Text(format!("{}（{}）", name(lang, &c.form_name_zh, &c.form_name_en), c.form)),
+                C::Decimal(f64::from(c.expected)),
+                C::Decimal(f64::from(c.reported)),
+                C::Decimal(c.rate()),
+            ]
+        })
+        .collect();
+    crate::http::Sheet { name: t(lang, "ind.coverage.title").into(), head, rows }
 }
 
 /// The release of a quarter shown on its monitoring page: when and which revision.

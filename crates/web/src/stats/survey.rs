@@ -13,7 +13,9 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use innocity_core::access::Principal;
 use innocity_core::periods::Period;
-use innocity_core::stats::survey::{self as core, FORM, Group, ItemShare, Share, SurveyReport};
+use innocity_core::stats::survey::{
+    self as core, FORM, Group, ItemShare, KeyChange, Share, SurveyReport,
+};
 use innocity_reports::{Block, Cell};
 use innocity_store::orgs::OrgUnit;
 use serde::{Deserialize, Serialize};
@@ -57,15 +59,24 @@ fn group(all: &[OrgUnit], part: &OrgUnit) -> Group {
     }
 }
 
-/// Everything a view of the report needs: the unit, its parts, the report.
-struct Loaded {
-    year: i32,
-    unit: OrgUnit,
+/// Everything a view of the report needs: the unit, its parts, the report, and its key figures
+/// beside the year before.
+pub(super) struct Loaded {
+    pub(super) year: i32,
+    pub(super) unit: OrgUnit,
     parts: Vec<OrgUnit>,
-    report: SurveyReport,
+    pub(super) report: SurveyReport,
+    pub(super) changes: Vec<KeyChange>,
 }
 
-async fn load(
+impl Loaded {
+    /// The names of the report's parts, in its groups' order.
+    pub(super) fn part_names(&self, lang: Lang) -> Vec<String> {
+        self.parts.iter().map(|u| unit_name(lang, u)).collect()
+    }
+}
+
+pub(super) async fn load(
     state: &AppState,
     ctx: &Ctx,
     p: &Principal,
@@ -80,11 +91,13 @@ async fn load(
     let parts = parts(&all, &unit);
     let groups: Vec<Group> = parts.iter().map(|u| group(&all, u)).collect();
     let report = core::report(&responses, &groups);
-    Ok(Loaded { year, unit, parts, report })
+    let before = innocity_store::stats::survey_responses(&state.db, year - 1, &roots).await?;
+    let changes = core::year_on_year(&report, &core::report(&before, &[]));
+    Ok(Loaded { year, unit, parts, report, changes })
 }
 
 /// The survey report is of CX-1 only; any other form's path is not found.
-fn check_form(ctx: &Ctx, form: &str) -> AppResult<()> {
+pub(super) fn check_form(ctx: &Ctx, form: &str) -> AppResult<()> {
     if form == FORM {
         Ok(())
     } else {
@@ -105,6 +118,49 @@ fn unit_name(lang: Lang, u: &OrgUnit) -> String {
 
 fn percent(share: Option<f64>) -> String {
     share.map(|s| format!("{:.1}%", s * 100.0)).unwrap_or_else(|| "—".into())
+}
+
+/// A key figure beside the year before, as the page and the PDF show it.
+pub struct ChangeRow {
+    pub figure: &'static str,
+    pub label: String,
+    pub now: String,
+    pub before: String,
+    /// `+2.3个百分点` for a share, `+12` for a count.
+    pub change: String,
+}
+
+/// The label of a key figure (`innovating` → 有创新活动的企业占比).
+pub(super) fn figure_label(lang: Lang, figure: &str) -> String {
+    let key = if figure == "responses" {
+        "survey.col.responses".to_string()
+    } else {
+        format!("survey.{figure}")
+    };
+    t(lang, &key).to_string()
+}
+
+fn change_rows(lang: Lang, changes: &[KeyChange]) -> Vec<ChangeRow> {
+    changes
+        .iter()
+        .map(|c| {
+            let shown = |v: Option<f64>| {
+                if c.is_share { percent(v) } else { v.map_or_else(|| "—".into(), number) }
+            };
+            let change = match c.change() {
+                Some(d) if c.is_share => tf(lang, "ind.release.points", &[format!("{d:+.1}")]),
+                Some(d) => format!("{d:+.0}"),
+                None => "—".into(),
+            };
+            ChangeRow {
+                figure: c.figure,
+                label: figure_label(lang, c.figure),
+                now: shown(c.now),
+                before: shown(c.before),
+                change,
+            }
+        })
+        .collect()
 }
 
 /// A yes/no question as the page and the PDF show it.
@@ -167,6 +223,8 @@ struct View {
     obstacles: Vec<ShareRow>,
     policies: Vec<ShareRow>,
     parts: Vec<PartRow>,
+    /// The key figures beside the year before (empty without a survey that year).
+    changes: Vec<ChangeRow>,
 }
 
 fn view(lang: Lang, l: &Loaded) -> View {
@@ -188,6 +246,7 @@ fn view(lang: Lang, l: &Loaded) -> View {
         amounts,
         obstacles: share_rows(lang, &r.obstacles),
         policies: share_rows(lang, &r.policies),
+        changes: change_rows(lang, &l.changes),
         parts: r
             .groups
             .iter()
@@ -287,6 +346,25 @@ fn share_table(lang: Lang, rows: &[ShareRow]) -> Block {
     Block::Table { widths: vec![0.4, 0.2, 0.2, 0.2], rows: table }
 }
 
+fn compare_table(lang: Lang, changes: &[ChangeRow]) -> Block {
+    let head = [
+        "survey.col.figure",
+        "survey.col.this_year",
+        "survey.col.year_before",
+        "survey.col.change",
+    ];
+    let mut rows = vec![head.iter().map(|k| Cell::plain(t(lang, k))).collect::<Vec<_>>()];
+    for c in changes {
+        rows.push(vec![
+            Cell::plain(c.label.clone()),
+            Cell::plain(c.now.clone()),
+            Cell::plain(c.before.clone()),
+            Cell::plain(c.change.clone()),
+        ]);
+    }
+    Block::Table { widths: vec![0.4, 0.2, 0.2, 0.2], rows }
+}
+
 fn parts_table(lang: Lang, parts: &[PartRow]) -> Block {
     let head = [
         "survey.col.unit",
@@ -324,11 +402,17 @@ fn compose(lang: Lang, title: &str, v: &View) -> Vec<Block> {
         Block::Title(title.to_string()),
         Block::Heading(t(lang, "survey.h.summary").into()),
         Block::Paragraph(tf(lang, "survey.summary", &summary)),
+    ];
+    if !v.changes.is_empty() {
+        blocks.push(Block::Paragraph(t(lang, "survey.h.compare").into()));
+        blocks.push(compare_table(lang, &v.changes));
+    }
+    blocks.extend([
         Block::Heading(t(lang, "survey.h.types").into()),
         share_table(lang, &v.types),
         bars(&v.types),
         Block::Heading(t(lang, "survey.h.expenditure").into()),
-    ];
+    ]);
     let mut money = vec![vec![
         Cell::plain(t(lang, "survey.col.item")),
         Cell::plain(t(lang, "survey.col.thousand")),
@@ -434,11 +518,35 @@ pub struct ApiSurvey {
     pub obstacles: Vec<ApiItemShare>,
     pub policies: Vec<ApiItemShare>,
     pub groups: Vec<ApiSurveyPart>,
+    /// The key figures beside the year before (与上年比较); empty when nobody answered then.
+    pub year_on_year: Vec<ApiKeyChange>,
+}
+
+/// A key figure beside the year before.
+#[derive(Serialize, ToSchema)]
+pub struct ApiKeyChange {
+    /// `responses`, `innovating`, `cooperating`, `intensity` or `new_product_share`.
+    pub figure: String,
+    /// This year: a count, or a share from 0 to 1.
+    pub value: Option<f64>,
+    pub year_before: Option<f64>,
+    /// A share's change in percentage points; a count's difference.
+    pub change: Option<f64>,
 }
 
 fn api(l: Loaded) -> ApiSurvey {
     let r = l.report;
     ApiSurvey {
+        year_on_year: l
+            .changes
+            .iter()
+            .map(|c| ApiKeyChange {
+                figure: c.figure.to_string(),
+                value: c.now,
+                year_before: c.before,
+                change: c.change(),
+            })
+            .collect(),
         year: l.year,
         unit_id: l.unit.id,
         responses: r.responses,

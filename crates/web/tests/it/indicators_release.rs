@@ -3,7 +3,9 @@
 //! in the API, with the same quarter a year before and each area's values; a later change of the
 //! data changes nothing published until it is released again as the next revision (the audit
 //! keeping the first); a half, a running quarter, a quarter outside the framework's years and a
-//! quarter without values are refused on `period`, and only the bureau may release.
+//! quarter without values are refused on `period`, and only the bureau may release. A quarter
+//! whose quick reports are not all in (报送未齐) is released only when the bureau ticks that it
+//! accepts so, and the release says how many were in; a quarter fully reported needs no tick.
 use crate::common::*;
 use crate::market::{bearer, json};
 use axum::http::StatusCode;
@@ -45,8 +47,12 @@ async fn the_bureau_releases_an_ended_quarter_and_everyone_reads_it_as_released(
     let rd_now = line(&now, "Q_RD_SPENDING")["value"].as_f64().unwrap();
     let rd_before = line(&before, "Q_RD_SPENDING")["value"].as_f64().unwrap();
 
-    // The page's button releases it and shows the public page.
-    let r = t.post_form(&b, &format!("/indicators/{Q}/releases/2026Q3"), &[]).await;
+    let coverage = not_all_in_is_said_and_refused_unless_accepted(&t, &b, &now).await;
+
+    // The page's button, its box ticked, releases it and shows the public page.
+    let r = t
+        .post_form(&b, &format!("/indicators/{Q}/releases/2026Q3"), &[("accept_incomplete", "1")])
+        .await;
     assert_eq!(
         (r.status, r.location()),
         (StatusCode::SEE_OTHER, "/public/releases/LANBAI-Q2026/2026Q3")
@@ -86,10 +92,76 @@ async fn the_bureau_releases_an_ended_quarter_and_everyone_reads_it_as_released(
     .await
     .unwrap();
     assert_eq!(gx_rd["value"].as_f64(), Some(held[0].value));
+    assert_eq!(released["coverage"], coverage, "the release says how many were in");
 
     the_public_page(&t, rd_now).await;
 
     a_revision_is_released_again(&t, &api, root.id, rd_now).await;
+    a_quarter_all_in_needs_no_tick(&t, &api).await;
+}
+
+/// 2026Q3's quick reports are still coming in (their window closes on 15 December): the
+/// monitoring page and the API say how many are in, the page offers the box, and a release
+/// without it is refused on `accept_incomplete` naming the form and its counts, nothing stored.
+/// Returns the coverage as the API gives it.
+async fn not_all_in_is_said_and_refused_unless_accepted(
+    t: &TestApp,
+    b: &Session,
+    monitored: &serde_json::Value,
+) -> serde_json::Value {
+    let form = innocity_store::stats::catalogue(&t.db).await.unwrap();
+    let form = form.form("KB-Q").unwrap().clone();
+    let units = innocity_store::orgs::units(&t.db).await.unwrap();
+    let root = units.iter().find(|u| u.parent_id.is_none()).unwrap();
+    let roots = innocity_store::orgs::area_roots(&units, root);
+    let who = innocity_store::stats::expected(&t.db, &form, "2026Q3", &roots).await.unwrap();
+    use innocity_core::stats::status::Status;
+    let counted = [Status::Submitted, Status::Approved, Status::Locked];
+    let reported = who.iter().filter(|e| counted.contains(&e.status)).count();
+    assert!(reported > 0 && reported < who.len(), "the demo's 2026Q3 is partly in: {reported}");
+    let coverage = &monitored["coverage"];
+    assert_eq!(coverage.as_array().map(Vec::len), Some(1), "{coverage}");
+    assert_eq!(coverage[0]["form"], "KB-Q");
+    assert_eq!(coverage[0]["expected"].as_u64(), Some(who.len() as u64));
+    assert_eq!(coverage[0]["reported"].as_u64(), Some(reported as u64));
+    let rate = (reported as f64 * 1000.0 / who.len() as f64).floor() / 10.0;
+    assert_eq!(coverage[0]["rate_pct"].as_f64(), Some(rate));
+
+    let page = t.get(b, &format!("/indicators/{Q}/periods?period=2026Q3")).await.body;
+    let words = format!("应报 {} 家，已报 {} 家", who.len(), reported);
+    assert!(page.contains(r#"id="period-coverage""#) && page.contains(&words), "{page}");
+    assert!(page.contains(r#"id="accept-incomplete""#), "the box is offered");
+
+    let r = t.post_form(b, &format!("/indicators/{Q}/releases/2026Q3"), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("尚未报齐") && r.body.contains(&words), "{}", r.body);
+    let api = bearer(t, "bureau").await;
+    for (query, status) in
+        [("", 422), ("?accept_incomplete=false", 422), ("?accept_incomplete=也许", 422)]
+    {
+        let url = format!("/api/v1/indicators/{Q}/releases/2026Q3{query}");
+        let r = json(t, "POST", &url, Some(&api), serde_json::Value::Null).await;
+        assert_eq!(r.status.as_u16(), status, "{query}: {}", r.body);
+        let m = r.json()["error"]["fields"]["accept_incomplete"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(m.contains("尚未报齐") || m.contains("“也许”不是"), "{query}: {m}");
+    }
+    assert!(innocity_store::indicators::releases::summaries(&t.db).await.unwrap().is_empty());
+    coverage.clone()
+}
+
+/// 2025Q4's quick reports were all approved: it releases without the tick, at 100 %.
+async fn a_quarter_all_in_needs_no_tick(t: &TestApp, api: &str) {
+    let url = format!("/api/v1/indicators/{Q}/releases/2025Q4");
+    let r = json(t, "POST", &url, Some(api), serde_json::Value::Null).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let c = &r.json()["coverage"][0];
+    assert!(c["expected"].as_u64().unwrap() > 0 && c["expected"] == c["reported"], "{c}");
+    assert_eq!(c["rate_pct"].as_f64(), Some(100.0));
+    let page = t.get(&Session::default(), "/public/releases/LANBAI-Q2026/2025Q4").await.body;
+    assert!(page.contains(r#"<p id="release-coverage" class="muted">报送情况："#), "{page}");
 }
 
 /// The public page and list, for everyone, and the workbook.
@@ -105,6 +177,8 @@ async fn the_public_page(t: &TestApp, rd_now: f64) {
         "分地区数据",
         "兰州高新区",
         "城关区",
+        "报送情况：",
+        "发布时报送尚未报齐",
     ] {
         assert!(page.body.contains(want), "{want}: {}", page.body);
     }
@@ -121,7 +195,10 @@ async fn the_workbook(t: &TestApp, rd: f64) {
     assert_eq!(status, StatusCode::OK);
     let mut wb: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
-    assert_eq!(wb.sheet_names(), vec!["主要指标".to_string(), "分地区".to_string()]);
+    assert_eq!(wb.sheet_names(), ["主要指标", "分地区", "报送情况"].map(String::from).to_vec());
+    let coverage = wb.worksheet_range("报送情况").unwrap();
+    let cell = |c| coverage.get_value((1, c)).and_then(|d| d.get_float());
+    assert!(cell(1) > cell(2) && cell(2) > Some(0.0), "must report > reported > 0, as numbers");
     let r = wb.worksheet_range("主要指标").unwrap();
     assert_eq!(r.get_value((0, 5)).map(|d| d.to_string()), Some("上年同期".into()));
     let row = (1..r.height() as u32)
@@ -212,7 +289,7 @@ async fn a_revision_is_released_again(t: &TestApp, api: &str, root: i64, rd_now:
     let r = json(
         t,
         "POST",
-        &format!("/api/v1/indicators/{Q}/releases/2026Q3"),
+        &format!("/api/v1/indicators/{Q}/releases/2026Q3?accept_incomplete=true"),
         Some(api),
         serde_json::Value::Null,
     )

@@ -21,6 +21,22 @@ fn change(element: &str, v: f64) -> CellChange {
     }
 }
 
+/// Files the enterprises' surveys of a year, each with its values, as an import would.
+async fn save_surveys(t: &TestApp, year: &str, firms: &[Enterprise], values: &[&[(&str, f64)]]) {
+    let items: Vec<BatchItem> = firms
+        .iter()
+        .zip(values)
+        .map(|(f, vs)| BatchItem {
+            organisation_id: f.id,
+            unit_path: f.unit_path.clone(),
+            changes: vs.iter().map(|(e, v)| change(e, *v)).collect(),
+        })
+        .collect();
+    let actor = innocity_store::orgs::Actor { user_id: 0, username: "t", request_id: "t" };
+    let how = SaveHow { mode: Mode::Replace, source: "import" };
+    store::save_batch(&t.db, "CX-1", year, &items, how, actor, &|_| {}).await.unwrap();
+}
+
 /// Four enterprises' 2025 surveys: three approved, the fourth only submitted (left out).
 async fn file_surveys(t: &TestApp) -> Vec<Enterprise> {
     let sql = "SELECT id, unit_path FROM organisations WHERE kind = 'enterprise' ORDER BY id";
@@ -77,18 +93,7 @@ async fn file_surveys(t: &TestApp) -> Vec<Enterprise> {
         // Submitted, not approved: not in the official figures.
         &[("CX_REVENUE", 99_999.0), ("CX_INNOV_PRODUCT", 1.0), ("CX_EXP", 5_000.0)],
     ];
-    let items: Vec<BatchItem> = firms
-        .iter()
-        .zip(values)
-        .map(|(f, vs)| BatchItem {
-            organisation_id: f.id,
-            unit_path: f.unit_path.clone(),
-            changes: vs.iter().map(|(e, v)| change(e, *v)).collect(),
-        })
-        .collect();
-    let actor = innocity_store::orgs::Actor { user_id: 0, username: "t", request_id: "t" };
-    let how = SaveHow { mode: Mode::Replace, source: "import" };
-    store::save_batch(&t.db, "CX-1", "2025", &items, how, actor, &|_| {}).await.unwrap();
+    save_surveys(t, "2025", &firms, &values).await;
     let tx = t.db.begin_write().await.unwrap();
     for (i, f) in firms.iter().enumerate() {
         let status = if i < 3 { "approved" } else { "submitted" };
@@ -221,4 +226,79 @@ async fn the_demo_survey_report_opens_with_its_approved_returns() {
         .unwrap();
     assert!(n > 30, "the demo's enterprises answered: {n}");
     assert!(page.body.contains("id=\"survey-parts\""), "the parts of the area are shown");
+}
+
+/// Two of the enterprises' 2024 surveys, approved: one innovated (product), one did not.
+async fn file_last_year(t: &TestApp, firms: &[Enterprise]) {
+    let values: [&[(&str, f64)]; 2] = [
+        &[("CX_REVENUE", 900.0), ("CX_INNOV_PRODUCT", 1.0), ("CX_COOP_UNIV", 1.0)],
+        &[("CX_REVENUE", 1800.0), ("CX_INNOV_PRODUCT", 0.0), ("CX_COOP_UNIV", 0.0)],
+    ];
+    save_surveys(t, "2024", firms, &values).await;
+    let sql = "UPDATE stat_returns SET status = 'approved' WHERE form = 'CX-1' AND period = '2024'";
+    let tx = t.db.begin_write().await.unwrap();
+    tx.exec(sql, vec![]).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_survey_compares_with_the_year_before_and_downloads_as_a_workbook() {
+    use calamine::{DataType, Reader};
+    let t = app().await;
+    let firms = file_surveys(&t).await;
+    let b = t.login("bureau").await;
+    // Without a 2024 survey there is nothing to compare with, and the page says so.
+    let page = t.get(&b, "/stats/CX-1/2025/survey").await.body;
+    assert!(page.contains("id=\"survey-no-compare\"") && !page.contains("id=\"survey-compare\""));
+    let api = bearer(&t, "bureau").await;
+    let r = json(&t, "GET", "/api/v1/stats/survey/2025", Some(&api), serde_json::Value::Null).await;
+    assert_eq!(r.json()["year_on_year"], serde_json::json!([]));
+
+    file_last_year(&t, &firms[..2]).await;
+    // 2025: 3 answered, 2 innovating (66.7 %); 2024: 2 answered, 1 innovating (50 %).
+    let r = json(&t, "GET", "/api/v1/stats/survey/2025", Some(&api), serde_json::Value::Null).await;
+    let yoy = r.json()["year_on_year"].clone();
+    let figure =
+        |f: &str| yoy.as_array().unwrap().iter().find(|c| c["figure"] == f).unwrap().clone();
+    let responses = figure("responses");
+    assert_eq!(
+        (responses["value"].as_f64(), responses["year_before"].as_f64()),
+        (Some(3.0), Some(2.0))
+    );
+    assert_eq!(responses["change"].as_f64(), Some(1.0));
+    let innovating = figure("innovating");
+    assert!(close(&innovating["year_before"], 0.5), "{yoy}");
+    assert!(close(&innovating["change"], (2.0 / 3.0 - 0.5) * 100.0), "in points: {yoy}");
+    let page = t.get(&b, "/stats/CX-1/2025/survey").await.body;
+    assert!(page.contains("id=\"survey-compare\""), "{page}");
+    assert!(page.contains("+16.7个百分点") && page.contains("survey-xlsx"), "{page}");
+    let (_, _, pdf) = t.get_bytes(&b, "/stats/CX-1/2025/survey.pdf").await;
+    assert!(pdf_text(&pdf).contains("与上年比较"));
+
+    let (status, headers, bytes) = t.get_bytes(&b, "/stats/CX-1/2025/survey.xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    let disposition = headers.get("content-disposition").unwrap().to_str().unwrap().to_string();
+    assert!(
+        disposition.contains("CX-1_") && disposition.contains("_2025_survey.xlsx"),
+        "{disposition}"
+    );
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        ["主要指标", "创新活动类型", "创新费用", "阻碍因素", "政策享受", "分区域"]
+            .map(String::from)
+            .to_vec()
+    );
+    let key = wb.worksheet_range("主要指标").unwrap();
+    let cell = |r: u32, c: u32| key.get_value((r, c)).and_then(|d| d.get_float());
+    assert_eq!((cell(1, 1), cell(1, 2)), (Some(3.0), Some(2.0)), "counts as numbers");
+    assert!((cell(2, 1).unwrap() - 200.0 / 3.0).abs() < 1e-9, "a share in %");
+    assert_eq!(cell(2, 2), Some(50.0));
+    let money = wb.worksheet_range("创新费用").unwrap();
+    assert_eq!(money.get_value((1, 1)).and_then(|d| d.get_float()), Some(400.0));
+    // The workbook is the reviewers' as the page is: an enterprise is refused it.
+    let firm = t.login("orgadmin").await;
+    let (status, _, _) = t.get_bytes(&firm, "/stats/CX-1/2025/survey.xlsx").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
