@@ -86,10 +86,7 @@ pub(crate) async fn half_year_report(
     let as_of = p.days().1.min(today).format("%Y年%m月%d日").to_string();
     let coverage =
         innocity_web::indicators::coverage::of_period(db, &f, whole, &units, p).await.map_err(e)?;
-    let coverage: Vec<String> = coverage
-        .iter()
-        .map(|c| innocity_web::indicators::coverage::describe(Lang::Zh, c))
-        .collect();
+    let coverage = innocity_web::indicators::coverage::summary(Lang::Zh, &coverage);
     let blocks = periods::compose(Lang::Zh, &f, &title, &as_of, &lines, &coverage);
     let bytes = innocity_reports::render_pdf(&innocity_reports::Report { blocks, footer: title })
         .map_err(|e| format!("pdf: {e}"))?;

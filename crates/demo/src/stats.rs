@@ -605,9 +605,13 @@ pub async fn approve_demo_periods(db: &Db) -> Result<usize> {
     let units = orgs::units(db).await?;
     let actor = innocity_store::orgs::Actor { user_id: 0, username: "bureau", request_id: "demo" };
     let mut n = 0;
-    for (form, period) in
-        [("107-2", "2023"), ("107-2", "2024"), ("107-1", "2024"), ("KB-Q", "2025Q4")]
-    {
+    for (form, period) in [
+        ("107-2", "2023"),
+        ("107-2", "2024"),
+        ("107-1", "2024"),
+        ("CX-1", "2024"),
+        ("KB-Q", "2025Q4"),
+    ] {
         let Some(f) = cat.form(form) else { continue };
         for level in ["park", "zone", "city"] {
             for u in units.iter().filter(|u| u.level == level) {

@@ -28,7 +28,9 @@ pub async fn of_period(
     let cat = innocity_store::stats::catalogue(db).await?;
     let roots = innocity_store::orgs::area_roots(all, unit);
     let mut codes: Vec<&str> = Vec::new();
-    for code in f.targets.iter().filter_map(|t| t.stats_form.as_deref()) {
+    // Only the forms some value is computed from (a form and its formula, as the refresh reads).
+    let read = f.targets.iter().filter(|t| t.stats_formula.is_some());
+    for code in read.filter_map(|t| t.stats_form.as_deref()) {
         if !codes.contains(&code) {
             codes.push(code);
         }
@@ -65,4 +67,14 @@ pub fn describe(lang: crate::i18n::Lang, c: &Coverage) -> String {
             format!("{:.1}", c.rate()),
         ],
     )
+}
+
+/// Each form's coverage in a sentence (`报送情况：…；…`), empty when the framework reads none.
+pub fn summary(lang: crate::i18n::Lang, cs: &[Coverage]) -> String {
+    if cs.is_empty() {
+        return String::new();
+    }
+    let lines: Vec<String> = cs.iter().map(|c| describe(lang, c)).collect();
+    let sep = crate::i18n::t(lang, "ind.coverage.sep");
+    crate::i18n::tf(lang, "ind.coverage.summary", &[lines.join(sep)])
 }

@@ -298,7 +298,7 @@ fn warning(lang: Lang, tname: &str, actual: f64, asmt: &Assessment, tr: &Trend) 
             &[
                 number(actual),
                 number(asmt.planned),
-                format!("{:.0}%", asmt.pace * 100.0),
+                super::periods::pace_text(lang, asmt.pace),
                 if tr.closing == Some(true) {
                     t(lang, "ind.closing").into()
                 } else {

@@ -233,8 +233,8 @@ struct PeriodsPage {
     released: Option<super::release::ReleaseNote>,
     /// The viewer may release this period now (an ended quarter, the bureau).
     may_release: bool,
-    /// 报送情况 of the quarter's statistics in the unit's area, a line a form.
-    coverage: Vec<String>,
+    /// 报送情况 of the quarter's statistics in the unit's area, in a sentence.
+    coverage: String,
     /// Some form is not yet reported by everyone who must.
     incomplete: bool,
 }
@@ -286,7 +286,7 @@ pub async fn page(
             && a.principal.authorize(Capability::ManageIndicators).is_ok()
             && q.unit.as_deref().is_none_or(|u| u.is_empty() || u == top.to_string()),
         incomplete: coverage.iter().any(|c| !c.complete()),
-        coverage: coverage.iter().map(|c| super::coverage::describe(lang, c)).collect(),
+        coverage: super::coverage::summary(lang, &coverage),
     }))
 }
 
@@ -350,8 +350,7 @@ pub async fn report(
     let title = tf(lang, "ind.period.report", &[uname.clone(), period_name(lang, p)]);
     let coverage =
         super::coverage::of_period(&state.db, &f, &unit, &state.units().await?, p).await?;
-    let coverage: Vec<String> =
-        coverage.iter().map(|c| super::coverage::describe(lang, c)).collect();
+    let coverage = super::coverage::summary(lang, &coverage);
     let blocks = compose(lang, &f, &title, &as_of(ctx, p), &lines, &coverage);
     let pdf = render_report(ctx, blocks, title)?;
     let file = format!("{}_{}_{}.pdf", f.code, unit.code, p);
@@ -365,7 +364,7 @@ pub fn compose(
     title: &str,
     as_of: &str,
     lines: &[PeriodLine],
-    coverage: &[String],
+    coverage: &str,
 ) -> Vec<Block> {
     let count = |s: &str| lines.iter().filter(|l| l.status == s).count().to_string();
     let mut blocks = vec![
@@ -373,8 +372,7 @@ pub fn compose(
         Block::Subtitle(tf(lang, "ind.period.as_of", &[as_of.to_string()])),
     ];
     if !coverage.is_empty() {
-        let line = format!("{}：{}", t(lang, "ind.coverage.title"), coverage.join("；"));
-        blocks.push(Block::Paragraph(line));
+        blocks.push(Block::Paragraph(coverage.to_string()));
     }
     blocks.extend([
         Block::Heading(t(lang, "ind.period.h.summary").into()),

@@ -13,7 +13,7 @@ use crate::page::{Shell, render};
 use crate::stats::number;
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use innocity_core::access::Principal;
@@ -166,7 +166,7 @@ async fn release_now(
     let missing: Vec<String> =
         figures.incomplete().map(|c| super::coverage::describe(ctx.lang, c)).collect();
     if !missing.is_empty() && !accept_incomplete {
-        let args = [period_name(ctx.lang, p), missing.join("；")];
+        let args = [period_name(ctx.lang, p), missing.join(t(ctx.lang, "ind.coverage.sep"))];
         let m = tf(ctx.lang, "ind.release.err.incomplete", &args);
         return Err(crate::subjects::api::invalid(ctx, vec![("accept_incomplete".into(), m)]));
     }
@@ -322,21 +322,19 @@ pub fn api_coverage(lang: Lang, c: &Coverage) -> ApiCoverage {
     }
 }
 
-/// The API's one choice on a release.
-#[derive(serde::Deserialize, Default)]
-pub struct ReleaseQuery {
-    accept_incomplete: Option<String>,
-}
-
 #[utoipa::path(post, path = "/api/v1/indicators/{code}/releases/{period}", params(("code" = String, Path), ("period" = String, Path, description = "An ended quarter within the framework's years, 2026Q3"), ("accept_incomplete" = Option<bool>, Query, description = "Release though some statistics returns of the quarter are not in (refused on this field otherwise)")), responses((status = 201, body = ApiRelease), (status = 400, body = crate::api::ApiError), (status = 403, body = crate::api::ApiError), (status = 404, body = crate::api::ApiError), (status = 422, body = crate::api::ApiError)))]
 /// Releases a framework's figures for an ended quarter to the public (again: a new revision).
 pub async fn api_release(
     State(state): State<AppState>,
     a: Auth<ManageIndicators>,
     Path((code, period)): Path<(String, String)>,
-    Query(q): Query<ReleaseQuery>,
+    RawQuery(query): RawQuery,
 ) -> AppResult<(StatusCode, Json<ApiRelease>)> {
-    let accept = match q.accept_incomplete.as_deref().map(str::trim) {
+    // Read by hand: a repeated or badly encoded parameter gets the API's answer, not a bare 400.
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
+    let asked = pairs.into_iter().rev().find(|(k, _)| k == "accept_incomplete").map(|(_, v)| v);
+    let accept = match asked.as_deref().map(str::trim) {
         None | Some("" | "false" | "0") => false,
         Some("true" | "1") => true,
         Some(other) => {
@@ -469,8 +467,8 @@ struct ReleasePage {
     lines: Vec<LineView>,
     heads: Vec<String>,
     areas: Vec<AreaView>,
-    /// 报送情况 in words, one line a form.
-    coverage: Vec<String>,
+    /// 报送情况 in a sentence (empty for a release from before coverage was kept).
+    coverage: String,
     /// Some form was not reported by everyone when released.
     incomplete: bool,
 }
@@ -518,7 +516,7 @@ pub async fn public_release(
                 values: u.values.iter().map(|v| shown(v.value)).collect(),
             })
             .collect(),
-        coverage: f.coverage.iter().map(|c| super::coverage::describe(lang, c)).collect(),
+        coverage: super::coverage::summary(lang, &f.coverage),
         incomplete: f.incomplete().next().is_some(),
     }))
 }
@@ -589,15 +587,18 @@ pub async fn public_workbook(
             row
         })
         .collect();
-    let sheets = [
+    let mut sheets = vec![
         crate::http::Sheet { name: t(lang, "ind.release.sheet.whole").into(), head, rows },
         crate::http::Sheet {
             name: t(lang, "ind.release.sheet.areas").into(),
             head: area_head,
             rows: area_rows,
         },
-        coverage_sheet(lang, f),
     ];
+    // A release from before coverage was kept has none to show.
+    if !f.coverage.is_empty() {
+        sheets.push(coverage_sheet(lang, f));
+    }
     let file = format!("{}_{}_r{}.xlsx", r.framework, r.period, r.revision);
     crate::http::workbook(&sheets, &file)
 }
@@ -618,10 +619,14 @@ fn coverage_sheet(lang: Lang, f: &Figures) -> crate::http::Sheet {
         .iter()
         .map(|c| {
             vec![
-                C::Text(format!("{}（{}）", name(lang, &c.form_name_zh, &c.form_name_en), c.form)),
-                C::Decimal(f64::from(c.expected)),
-                C::Decimal(f64::from(c.reported)),
-                C::Decimal(c.rate()),
+                C::Text(tf(
+                    lang,
+                    "ind.coverage.form",
+                    &[name(lang, &c.form_name_zh, &c.form_name_en), c.form.clone()],
+                )),
+                C::Int(i64::from(c.expected)),
+                C::Int(i64::from(c.reported)),
+                C::Real(c.rate()),
             ]
         })
         .collect();

@@ -285,7 +285,7 @@ fn report_summary(
                     format!("{}{}", number(actual), x.target.unit),
                     number(asmt.planned),
                     number(asmt.gap.abs()),
-                    format!("{:.0}%", asmt.pace * 100.0),
+                    super::periods::pace_text(lang, asmt.pace),
                     t(
                         lang,
                         if tr.closing == Some(true) { "ind.closing" } else { "ind.not_closing" },

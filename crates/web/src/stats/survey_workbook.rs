@@ -6,7 +6,7 @@ use crate::app::AppState;
 use crate::auth::{Auth, ReviewStats};
 use crate::error::AppResult;
 use crate::http::{Sheet, TableCell as C};
-use crate::i18n::{Lang, t};
+use crate::i18n::{Lang, t, tf};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use innocity_core::stats::survey::{FORM, ItemShare, SurveyReport};
@@ -44,15 +44,17 @@ fn key_rows(lang: Lang, l: &Loaded) -> Vec<Vec<C>> {
     let r = &l.report;
     let count_or_pct = |is_share: bool, v: Option<f64>| match v {
         Some(x) if is_share => C::Real(x * 100.0),
-        Some(x) => C::Decimal(x),
+        Some(x) => C::Int(x.round() as i64),
         None => C::Text(String::new()),
     };
+    // Shares are written in %, and their labels say so.
+    let share = |figure: &str| tf(lang, "survey.col.pct", &[figure_label(lang, figure)]);
     let mut rows: Vec<Vec<C>> = vec![
         vec![C::Text(figure_label(lang, "responses")), C::Int(r.responses as i64)],
-        vec![C::Text(figure_label(lang, "innovating")), pct(r.innovating.share())],
-        vec![C::Text(figure_label(lang, "cooperating")), pct(r.cooperating.share())],
-        vec![C::Text(figure_label(lang, "intensity")), pct(r.intensity)],
-        vec![C::Text(figure_label(lang, "new_product_share")), pct(r.new_product_share)],
+        vec![C::Text(share("innovating")), pct(r.innovating.share())],
+        vec![C::Text(share("cooperating")), pct(r.cooperating.share())],
+        vec![C::Text(share("intensity")), pct(r.intensity)],
+        vec![C::Text(share("new_product_share")), pct(r.new_product_share)],
     ];
     // `changes` holds the same figures in the same order.
     for (row, c) in rows.iter_mut().zip(&l.changes) {
@@ -115,17 +117,16 @@ fn sheets(lang: Lang, l: &Loaded, part_names: &[String]) -> Vec<Sheet> {
         shares_sheet(lang, "survey.sheet.policies", &r.policies),
         Sheet {
             name: t(lang, "survey.sheet.parts").into(),
-            head: heads(
-                lang,
-                &[
-                    "survey.col.unit",
-                    "survey.col.responses",
-                    "survey.innovating",
-                    "survey.cooperating",
-                    "survey.intensity",
-                    "survey.new_product_share",
-                ],
-            ),
+            head: [
+                t(lang, "survey.col.unit").to_string(),
+                t(lang, "survey.col.responses").to_string(),
+            ]
+            .into_iter()
+            .chain(
+                ["innovating", "cooperating", "intensity", "new_product_share"]
+                    .map(|f| tf(lang, "survey.col.pct", &[figure_label(lang, f)])),
+            )
+            .collect(),
             rows: parts,
         },
     ]

@@ -82,6 +82,7 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/tasks/check.pdf", vec!["admin", "bureau", "zone", "zone2"]),
         ("/stats/CX-1/2025/survey", vec!["admin", "bureau", "zone", "zone2"]),
         ("/stats/CX-1/2025/survey.pdf", vec!["admin", "bureau", "zone", "zone2"]),
+        ("/stats/CX-1/2025/survey.xlsx", vec!["admin", "bureau", "zone", "zone2"]),
     ];
     pages_refuse_the_roles_not_listed(&t, &matrix).await;
     public_pages_are_open_to_all(&t).await;
@@ -139,6 +140,8 @@ async fn public_pages_are_open_to_all(t: &TestApp) {
         "/api/v1/public/evaluations",
         "/public/releases",
         "/api/v1/public/releases",
+        "/public/calls",
+        "/api/v1/public/calls",
     ] {
         assert_eq!(t.get(&Session::default(), path).await.status, StatusCode::OK, "{path}");
     }
