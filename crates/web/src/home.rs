@@ -17,6 +17,8 @@ struct HomePage {
     total: u64,
     dashboards: Vec<PublicDashboard>,
     notices: Vec<HomeNotice>,
+    /// The calls open now, the nearest deadline first.
+    calls: Vec<crate::projects::calls::public::PublicLine>,
 }
 
 /// How many organisations a zone has.
@@ -78,7 +80,8 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
             });
         }
     }
-    Ok(render(&HomePage { s: ctx.shell(), zones, total, dashboards, notices }))
+    let calls = crate::projects::calls::public::open_now(&state, ctx.lang, ctx.today(), 5).await?;
+    Ok(render(&HomePage { s: ctx.shell(), zones, total, dashboards, notices, calls }))
 }
 
 #[derive(Template)]

@@ -8,6 +8,7 @@ pub mod editing;
 pub mod notice;
 pub mod pages;
 pub mod programmes;
+pub mod public;
 pub mod review;
 
 use crate::app::AppState;
@@ -74,6 +75,11 @@ pub fn routes() -> Router<AppState> {
         .route("/calls/{id}/notice", post(notice::call_notice_act))
         .route("/programmes", get(programmes::programmes).post(programmes::create_programme))
         .route("/programmes/{id}/budget", post(programmes::set_budget))
+        .route("/public/calls", get(public::list))
+        .route("/public/calls/{id}", get(public::call_page))
+        .route("/public/calls/{id}/files/{file}", get(public::file))
+        .route("/api/v1/public/calls", get(public::api_list))
+        .route("/api/v1/public/calls/{id}", get(public::api_call_detail))
 }
 
 #[cfg(test)]

@@ -133,9 +133,9 @@ struct CallPage {
 }
 
 /// A line whose label is a message key.
-struct KeyedLine {
-    key: &'static str,
-    value: String,
+pub(super) struct KeyedLine {
+    pub(super) key: &'static str,
+    pub(super) value: String,
 }
 
 impl KeyedLine {
@@ -174,16 +174,16 @@ struct NextRound {
 }
 
 /// A section of a call's own form as shown on the call's page.
-struct FormSectionLine {
-    title: String,
-    fields: Vec<FormFieldLine>,
+pub(super) struct FormSectionLine {
+    pub(super) title: String,
+    pub(super) fields: Vec<FormFieldLine>,
 }
 
 /// A field of a call's own form: its label, its kind as the applicant reads it, whether required.
-struct FormFieldLine {
-    label: String,
-    kind: String,
-    required: bool,
+pub(super) struct FormFieldLine {
+    pub(super) label: String,
+    pub(super) kind: String,
+    pub(super) required: bool,
 }
 
 /// A form field's kind as the applicant reads it.
@@ -206,7 +206,7 @@ pub(crate) fn kind_text(lang: Lang, k: &innocity_core::projects::form::Kind) -> 
     }
 }
 
-fn plan_text(lang: Lang, p: &innocity_core::projects::form::ReviewPlan) -> Vec<String> {
+pub(super) fn plan_text(lang: Lang, p: &innocity_core::projects::form::ReviewPlan) -> Vec<String> {
     let mut out = vec![t(lang, "calls.plan.formal").to_string()];
     if p.remote_experts > 0 {
         out.push(tf(lang, "calls.plan.remote", &[p.remote_experts.to_string()]));
@@ -231,7 +231,7 @@ fn plan_text(lang: Lang, p: &innocity_core::projects::form::ReviewPlan) -> Vec<S
     out
 }
 
-fn rules_text(lang: Lang, c: &Call) -> Vec<String> {
+pub(super) fn rules_text(lang: Lang, c: &Call) -> Vec<String> {
     let e = &c.eligibility;
     let mut out = Vec::new();
     if !e.org_kinds.is_empty() {
@@ -331,7 +331,7 @@ async fn stage_rows(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Vec<Stage
         .collect())
 }
 
-fn budget_lines(c: &Call) -> Vec<KeyedLine> {
+pub(super) fn budget_lines(c: &Call) -> Vec<KeyedLine> {
     let r = &c.budget_rules;
     vec![
         KeyedLine::new("calls.max_request", format!("{} 万元", r.max_request.wan_text())),
@@ -343,7 +343,7 @@ fn budget_lines(c: &Call) -> Vec<KeyedLine> {
     ]
 }
 
-fn deadline_lines(c: &Call) -> Vec<KeyedLine> {
+pub(super) fn deadline_lines(c: &Call) -> Vec<KeyedLine> {
     vec![
         KeyedLine::new("calls.dl.applicant", date_zh(c.deadlines.applicant)),
         KeyedLine::new("calls.dl.organisation", date_zh(c.deadlines.organisation)),
@@ -351,7 +351,7 @@ fn deadline_lines(c: &Call) -> Vec<KeyedLine> {
     ]
 }
 
-fn form_lines(lang: Lang, c: &Call) -> Vec<FormSectionLine> {
+pub(super) fn form_lines(lang: Lang, c: &Call) -> Vec<FormSectionLine> {
     c.form
         .iter()
         .map(|s| FormSectionLine {

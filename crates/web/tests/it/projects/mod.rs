@@ -5,6 +5,7 @@ mod calls;
 mod decide;
 mod execution;
 mod funding;
+mod public;
 
 use crate::common::*;
 use innocity_core::projects::Stage;
