@@ -74,6 +74,15 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/services/orders", vec!["orgadmin", "member", "orgadmin2"]),
         ("/sharing/evaluation", vec!["admin", "bureau"]),
         ("/sharing/evaluation/2026/report.xlsx", vec!["admin", "bureau"]),
+    ];
+    pages_refuse_the_roles_not_listed(&t, &matrix).await;
+    pages_refuse_the_roles_not_listed(&t, &evaluation_and_survey_pages()).await;
+    public_pages_are_open_to_all(&t).await;
+}
+
+/// The evaluation, supervision and survey pages: (path, roles allowed).
+fn evaluation_and_survey_pages() -> Vec<(&'static str, Vec<&'static str>)> {
+    vec![
         ("/evaluation", vec!["admin", "bureau"]),
         ("/evaluation/ours", vec!["zone", "zone2"]),
         ("/evaluation/invited", vec!["bureau", "expert"]),
@@ -83,9 +92,7 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
         ("/stats/CX-1/2025/survey", vec!["admin", "bureau", "zone", "zone2"]),
         ("/stats/CX-1/2025/survey.pdf", vec!["admin", "bureau", "zone", "zone2"]),
         ("/stats/CX-1/2025/survey.xlsx", vec!["admin", "bureau", "zone", "zone2"]),
-    ];
-    pages_refuse_the_roles_not_listed(&t, &matrix).await;
-    public_pages_are_open_to_all(&t).await;
+    ]
 }
 
 /// Each page of the matrix: anonymous to sign-in, the roles listed 200, every other role 403 with
