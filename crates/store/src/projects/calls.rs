@@ -231,6 +231,19 @@ pub async fn calls(db: &Db) -> Result<Vec<Call>> {
     db.rows(&select::<Call>("ORDER BY applicant_deadline DESC, id DESC"), vec![]).await
 }
 
+/// The calls taking applications on `day` (open, opened, the applicants' deadline not passed), the
+/// nearest deadline first, at most `limit` (the home page reads these, not every call).
+pub async fn open_on(db: &Db, day: NaiveDate, limit: u64) -> Result<Vec<Call>> {
+    let day = day.to_string();
+    db.rows(
+        &select::<Call>(
+            "WHERE status = 'open' AND opens_on <= ? AND applicant_deadline >= ? ORDER BY applicant_deadline, id LIMIT ?",
+        ),
+        vec![day.clone().into(), day.into(), (limit as i64).into()],
+    )
+    .await
+}
+
 pub async fn call(db: &Db, id: i64) -> Result<Option<Call>> {
     db.row(&select::<Call>("WHERE id = ?"), vec![id.into()]).await
 }

@@ -11,7 +11,7 @@ use super::{Block, blocks};
 use crate::app::AppState;
 use crate::auth::Ctx;
 use crate::error::{AppError, AppResult};
-use crate::i18n::{Lang, tf};
+use crate::i18n::{Lang, t, tf};
 use crate::page::{Shell, render_status};
 use crate::projects::calls;
 use crate::projects::{date_zh, file_size};
@@ -68,7 +68,7 @@ pub struct PublicLine {
     pub left: String,
 }
 
-/// The calls by standing, each list the nearest deadline (or opening) first, past ones the latest
+/// The calls by standing, each list the nearest applicants' deadline first, past ones the latest
 /// first.
 pub struct Sorted {
     pub open: Vec<PublicLine>,
@@ -80,8 +80,16 @@ async fn programme_names(state: &AppState) -> AppResult<Vec<(i64, String)>> {
     Ok(store::programmes(&state.db).await?.into_iter().map(|p| (p.id, p.name)).collect())
 }
 
+/// How long an open call still takes applications: 今日截止 on its last day, else the days left.
+fn days_left(lang: Lang, deadline: NaiveDate, day: NaiveDate) -> String {
+    match (deadline - day).num_days() {
+        0 => t(lang, "pcalls.closes_today").to_string(),
+        1 => t(lang, "pcalls.one_day_left").to_string(),
+        n => tf(lang, "pcalls.days_left", &[n.to_string()]),
+    }
+}
+
 fn line(lang: Lang, c: &Call, programmes: &[(i64, String)], day: NaiveDate) -> PublicLine {
-    let left = (c.deadlines.applicant - day).num_days();
     PublicLine {
         id: c.id,
         code: c.code.clone(),
@@ -94,7 +102,7 @@ fn line(lang: Lang, c: &Call, programmes: &[(i64, String)], day: NaiveDate) -> P
         opens: date_zh(c.opens_on),
         deadline: date_zh(c.deadlines.applicant),
         left: if Standing::of(c, day) == Standing::Open {
-            tf(lang, "pcalls.days_left", &[(left + 1).to_string()])
+            days_left(lang, c.deadlines.applicant, day)
         } else {
             String::new()
         },
@@ -126,14 +134,17 @@ pub async fn sorted(state: &AppState, lang: Lang, day: NaiveDate) -> AppResult<S
 struct ListPage {
     s: Shell,
     calls: Sorted,
-    /// The id asked for that is no call (the 404 page).
-    missing: String,
+    /// The 404 page: the asked-for call is none.
+    missing: bool,
+    /// The id asked for, when it reads as one (a short number); else not repeated.
+    missing_id: String,
 }
 
 /// The calls for everyone: open now, opening soon, past.
 pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let calls = sorted(&state, ctx.lang, ctx.today()).await?;
-    Ok(render_status(StatusCode::OK, &ListPage { s: ctx.shell(), calls, missing: String::new() }))
+    let page = ListPage { s: ctx.shell(), calls, missing: false, missing_id: String::new() };
+    Ok(render_status(StatusCode::OK, &page))
 }
 
 /// A call asked for by its id in the path; anything but a call's id is none.
@@ -194,7 +205,10 @@ pub async fn call_page(
     let lang = ctx.lang;
     let Some(c) = find(&state, &id).await? else {
         let calls = sorted(&state, lang, ctx.today()).await?;
-        let page = ListPage { s: ctx.shell(), calls, missing: id };
+        // Only an id is repeated back: any other text in the address is not shown on the page.
+        let is_id = id.len() <= 12 && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+        let missing_id = if is_id { id } else { String::new() };
+        let page = ListPage { s: ctx.shell(), calls, missing: true, missing_id };
         return Ok(render_status(StatusCode::NOT_FOUND, &page));
     };
     let files = store::call_files(&state.db, c.id)
@@ -215,6 +229,8 @@ pub async fn call_page(
             .as_ref()
             .is_none_or(|p| matches!(p.role, Role::OrgAdmin | Role::OrgMember));
     let guidelines = blocks(&c.guidelines);
+    let mut rules = rules_text(lang, &c);
+    rules.extend(area_rule(&state, lang, &c).await?);
     Ok(render_status(
         StatusCode::OK,
         &CallPage {
@@ -225,7 +241,7 @@ pub async fn call_page(
             description: description(&guidelines, &c.title),
             guidelines,
             files,
-            rules: rules_text(lang, &c),
+            rules,
             deadlines: deadline_lines(&c),
             budget: budget_lines(&c),
             plan: plan_text(lang, &c.review_plan),
@@ -235,13 +251,34 @@ pub async fn call_page(
     ))
 }
 
+/// Where the applicant organisation must lie, in words (申报单位须位于：兰州高新区、…), when the call
+/// says so.
+async fn area_rule(state: &AppState, lang: Lang, c: &Call) -> AppResult<Option<String>> {
+    if c.eligibility.unit_paths.is_empty() {
+        return Ok(None);
+    }
+    let units = state.units().await?;
+    let names: Vec<String> = c
+        .eligibility
+        .unit_paths
+        .iter()
+        .map(|p| {
+            units
+                .iter()
+                .find(|u| &u.path == p)
+                .map_or_else(|| p.clone(), |u| lang.pick(&u.name_zh, &u.name_en).to_string())
+        })
+        .collect();
+    Ok(Some(tf(lang, "calls.rule.units", &[names.join(t(lang, "list.sep"))])))
+}
+
 /// A call's file, for everyone (the guidelines' attachments are public as the call is).
 pub async fn file(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, file)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let (Ok(id), Ok(file)) = (id.parse::<i64>(), file.parse::<i64>()) else {
+    let (Ok(id), Ok(file)) = (id.trim().parse::<i64>(), file.trim().parse::<i64>()) else {
         return Err(ctx.err(AppError::not_found()));
     };
     let (f, bytes) = store::call_file(&state.db, &state.config.files_dir, id, file).await.map_err(
@@ -353,11 +390,13 @@ pub async fn api_call_detail(
     let c = find(&state, &id).await?.ok_or_else(|| ctx.err(AppError::not_found()))?;
     let programmes = programme_names(&state).await?;
     let files = store::call_files(&state.db, c.id).await?;
+    let mut eligibility = rules_text(lang, &c);
+    eligibility.extend(area_rule(&state, lang, &c).await?);
     Ok(Json(ApiPublicCallDetail {
         call: api_call(&c, &programmes, ctx.today()),
         guidelines: c.guidelines.clone(),
         topics: c.topics.clone(),
-        eligibility: rules_text(lang, &c),
+        eligibility,
         organisation_deadline: c.deadlines.organisation.to_string(),
         zone_deadline: c.deadlines.zone.to_string(),
         max_request_wan: c.budget_rules.max_request.wan_text(),
@@ -373,16 +412,20 @@ pub async fn api_call_detail(
     }))
 }
 
-/// The open calls for the home page, the nearest deadline first, at most `n`.
+/// The open calls for the home page, the nearest deadline first, at most `n` (read as such: the
+/// home page is the busiest page).
 pub async fn open_now(
     state: &AppState,
     lang: Lang,
     day: NaiveDate,
-    n: usize,
+    n: u64,
 ) -> AppResult<Vec<PublicLine>> {
-    let mut open = sorted(state, lang, day).await?.open;
-    open.truncate(n);
-    Ok(open)
+    let open = store::open_on(&state.db, day, n).await?;
+    if open.is_empty() {
+        return Ok(Vec::new());
+    }
+    let programmes = programme_names(state).await?;
+    Ok(open.iter().map(|c| line(lang, c, &programmes, day)).collect())
 }
 
 #[cfg(test)]

@@ -25,6 +25,24 @@ async fn anyone_reads_the_calls_and_starts_an_application_from_one() {
     assert!(table(&list.body, "pcalls-open").contains(&href), "{}", list.body);
     let home = t.get(&anon, "/").await.body;
     assert!(home.contains(&href) && !home.contains("id=\"calls-empty\""), "the home page lists it");
+    // The home page's narrow query finds exactly the calls open today, the nearest deadline first.
+    let today = t.db.clock.today();
+    let mut open: Vec<store::Call> = store::calls(&t.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.status == "open" && c.opens_on <= today && today <= c.deadlines.applicant)
+        .collect();
+    open.sort_by_key(|c| (c.deadlines.applicant, c.id));
+    let found = store::open_on(&t.db, today, 100).await.unwrap();
+    let ids = |v: &[store::Call]| v.iter().map(|c| c.id).collect::<Vec<_>>();
+    assert_eq!(ids(&found), ids(&open));
+    let left = match (call.deadlines.applicant - today).num_days() {
+        0 => "今日截止".to_string(),
+        1 => "明日截止".to_string(),
+        n => format!("还剩 {n} 天"),
+    };
+    assert!(table(&list.body, "pcalls-open").contains(&left), "{left}");
 
     let page = t.get(&anon, &format!("/public/calls/{}", call.id)).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -57,7 +75,9 @@ async fn anyone_reads_the_calls_and_starts_an_application_from_one() {
     the_guidelines_files_are_public(&t, call.id).await;
     the_api_gives_the_same(&t, &call).await;
     unknown_calls_are_a_404_that_leads_on(&t).await;
+    an_area_limit_is_said(&t, call.id).await;
     a_closed_call_offers_no_button(&t, call.id).await;
+    an_upcoming_call_waits(&t, call.id).await;
 }
 
 async fn the_guidelines_files_are_public(t: &TestApp, cid: i64) {
@@ -107,7 +127,9 @@ async fn the_api_gives_the_same(t: &TestApp, call: &innocity_store::projects::Ca
 
 async fn unknown_calls_are_a_404_that_leads_on(t: &TestApp) {
     let anon = Session::default();
-    for bad in ["999999", "abc", "%E4%B8%AD"] {
+    for (bad, said) in
+        [("999999", "“999999”"), ("abc", "没有这个申报通知"), ("%E4%B8%AD", "没有这个申报通知")]
+    {
         let page = t.get(&anon, &format!("/public/calls/{bad}")).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{bad}");
         assert!(
@@ -115,7 +137,43 @@ async fn unknown_calls_are_a_404_that_leads_on(t: &TestApp) {
             "{}",
             page.body
         );
+        assert!(page.body.contains(said), "{bad}: {said}");
     }
+    // Text in the address that is no id is not repeated on the page.
+    let page = t.get(&anon, "/public/calls/%E5%B7%B2%E6%92%A4%E5%9B%9E").await.body;
+    assert!(!page.contains("已撤回”"), "not echoed");
+}
+
+/// A call limited to an area says so among who may apply, on the page and in the API.
+async fn an_area_limit_is_said(t: &TestApp, cid: i64) {
+    let call = store::call(&t.db, cid).await.unwrap().unwrap();
+    let units = innocity_store::orgs::units(&t.db).await.unwrap();
+    let zone = units.iter().find(|u| u.code == "LZGX").unwrap();
+    let mut e = call.eligibility.clone();
+    e.unit_paths = vec![zone.path.clone()];
+    let tx = t.db.begin_write().await.unwrap();
+    let sql = "UPDATE calls SET eligibility = ? WHERE id = ?";
+    tx.exec(sql, vec![serde_json::to_string(&e).unwrap().into(), cid.into()]).await.unwrap();
+    tx.commit().await.unwrap();
+    let page = t.get(&Session::default(), &format!("/public/calls/{cid}")).await.body;
+    assert!(page.contains("申报单位须位于：兰州高新区"), "{page}");
+    let uri = format!("/api/v1/public/calls/{cid}");
+    let d = json(t, "GET", &uri, None, serde_json::Value::Null).await.json();
+    assert!(d["eligibility"].to_string().contains("兰州高新区"), "{d}");
+}
+
+/// A call opening later is listed as opening soon, without the button.
+async fn an_upcoming_call_waits(t: &TestApp, cid: i64) {
+    let later = (t.db.clock.today() + chrono::Days::new(10)).to_string();
+    let tx = t.db.begin_write().await.unwrap();
+    let sql = "UPDATE calls SET status = 'open', opens_on = ? WHERE id = ?";
+    tx.exec(sql, vec![later.into(), cid.into()]).await.unwrap();
+    tx.commit().await.unwrap();
+    let anon = Session::default();
+    let page = t.get(&anon, &format!("/public/calls/{cid}")).await.body;
+    assert!(page.contains("data-standing=\"upcoming\"") && !page.contains("id=\"apply\""));
+    let list = t.get(&anon, "/public/calls").await.body;
+    assert!(table(&list, "pcalls-upcoming").contains(&format!("href=\"/public/calls/{cid}\"")));
 }
 
 async fn a_closed_call_offers_no_button(t: &TestApp, cid: i64) {
