@@ -80,6 +80,15 @@ async fn programme_names(state: &AppState) -> AppResult<Vec<(i64, String)>> {
     Ok(store::programmes(&state.db).await?.into_iter().map(|p| (p.id, p.name)).collect())
 }
 
+/// The name of a call's programme (计划类别), empty if it has none.
+fn programme_of(programmes: &[(i64, String)], c: &Call) -> String {
+    programmes
+        .iter()
+        .find(|(id, _)| *id == c.programme_id)
+        .map(|(_, n)| n.clone())
+        .unwrap_or_default()
+}
+
 /// How long an open call still takes applications: 今日截止 on its last day, else the days left.
 fn days_left(lang: Lang, deadline: NaiveDate, day: NaiveDate) -> String {
     match (deadline - day).num_days() {
@@ -94,11 +103,7 @@ fn line(lang: Lang, c: &Call, programmes: &[(i64, String)], day: NaiveDate) -> P
         id: c.id,
         code: c.code.clone(),
         title: c.title.clone(),
-        programme: programmes
-            .iter()
-            .find(|(id, _)| *id == c.programme_id)
-            .map(|(_, n)| n.clone())
-            .unwrap_or_default(),
+        programme: programme_of(programmes, c),
         opens: date_zh(c.opens_on),
         deadline: date_zh(c.deadlines.applicant),
         left: if Standing::of(c, day) == Standing::Open {
@@ -216,12 +221,7 @@ pub async fn call_page(
         .into_iter()
         .map(|f| PublicFile { id: f.id, name: f.name, size: file_size(f.size) })
         .collect();
-    let programme = programme_names(&state)
-        .await?
-        .into_iter()
-        .find(|(id, _)| *id == c.programme_id)
-        .map(|(_, n)| n)
-        .unwrap_or_default();
+    let programme = programme_of(&programme_names(&state).await?, &c);
     let standing = Standing::of(&c, ctx.today());
     let may_apply = standing == Standing::Open
         && ctx
@@ -343,11 +343,7 @@ fn api_call(c: &Call, programmes: &[(i64, String)], day: NaiveDate) -> ApiPublic
         id: c.id,
         code: c.code.clone(),
         title: c.title.clone(),
-        programme: programmes
-            .iter()
-            .find(|(id, _)| *id == c.programme_id)
-            .map(|(_, n)| n.clone())
-            .unwrap_or_default(),
+        programme: programme_of(programmes, c),
         year: c.year,
         standing: Standing::of(c, day).code().into(),
         opens_on: c.opens_on.to_string(),
