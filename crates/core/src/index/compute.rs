@@ -298,11 +298,14 @@ pub fn aggregate_all(
                 })
                 .collect();
             let mut col = Vec::with_capacity(ds.rows.len());
+            // One buffer for every row: the sensitivity analysis aggregates thousands of rows
+            // a thousand times.
+            let mut have: Vec<(f64, f64, &str)> = Vec::with_capacity(children.len());
             for pos in 0..ds.rows.len() {
-                let have: Vec<(f64, f64, &str)> = children
-                    .iter()
-                    .filter_map(|&(i, w, c)| ds.values[i][pos].map(|x| (x, w, c)))
-                    .collect();
+                have.clear();
+                have.extend(
+                    children.iter().filter_map(|&(i, w, c)| ds.values[i][pos].map(|x| (x, w, c))),
+                );
                 if have.is_empty()
                     || (have.len() as f64) / (children.len() as f64) < a.min_availability
                 {

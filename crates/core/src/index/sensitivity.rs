@@ -104,23 +104,23 @@ pub fn analyse(
     let mut rng = Rng(seed);
     let a: Vec<Vec<f64>> = (0..n).map(|_| (0..k).map(|_| rng.uniform()).collect()).collect();
     let b: Vec<Vec<f64>> = (0..n).map(|_| (0..k).map(|_| rng.uniform()).collect()).collect();
-    let mut runs =
-        Runs { all_ranks: vec![Vec::new(); study.screened.rows.len()], nominal: &nominal };
-    let mut fa = Vec::with_capacity(n);
-    let mut fb = Vec::with_capacity(n);
-    for j in 0..n {
-        fa.push(runs.record(&study.run(&a[j])?));
-        fb.push(runs.record(&study.run(&b[j])?));
-    }
-    let mut fab = vec![Vec::with_capacity(n); k];
-    for (i, fi) in fab.iter_mut().enumerate() {
-        for j in 0..n {
+    // The samples in order: A, B, then A with column i from B for each assumption.
+    let mut samples: Vec<Vec<f64>> = a.iter().chain(&b).cloned().collect();
+    for i in 0..k {
+        samples.extend((0..n).map(|j| {
             let mut x = a[j].clone();
             x[i] = b[j][i];
-            fi.push(runs.record(&study.run(&x)?));
-        }
+            x
+        }));
     }
-    let indices = sobol(assumptions, &fa, &fb, &fab, n);
+    let all = study.run_all(&samples)?;
+    let mut runs =
+        Runs { all_ranks: vec![Vec::new(); study.screened.rows.len()], nominal: &nominal };
+    let shifts: Vec<f64> = all.iter().map(|r| runs.record(r)).collect();
+    let (fa, rest) = shifts.split_at(n);
+    let (fb, rest) = rest.split_at(n);
+    let fab: Vec<Vec<f64>> = rest.chunks(n.max(1)).map(<[f64]>::to_vec).collect();
+    let indices = sobol(assumptions, fa, fb, &fab, n);
     let units = runs
         .all_ranks
         .iter_mut()
@@ -242,8 +242,9 @@ impl<'a> Study<'a> {
         self.top_ranks(&ds)
     }
 
-    /// One run: the choices at the sample's coordinates `u`.
-    fn run(&mut self, u: &[f64]) -> Result<Vec<Option<usize>>, IndexError> {
+    /// The choices at the sample's coordinates `u`: treatment and normalisation (whose
+    /// dataset is then cached), aggregation and the weight noise.
+    fn choices(&mut self, u: &[f64]) -> Result<Choice, IndexError> {
         let mut treat = self.base.treat.clone();
         let mut norm = self.nominal_norm.clone();
         let mut agg: Aggregate = self.nominal_agg.clone();
@@ -257,19 +258,54 @@ impl<'a> Study<'a> {
             }
         }
         let key = format!("{treat:?}|{norm:?}");
-        let ds = match self.normalised.get(&key) {
-            Some(ds) => ds.clone(),
-            None => {
-                let ds = normalise_all(self.meta, self.treat_variant(&treat), &norm)?;
-                self.normalised.insert(key, ds.clone());
-                ds
+        if !self.normalised.contains_key(&key) {
+            let ds = normalise_all(self.meta, self.treat_variant(&treat), &norm)?;
+            self.normalised.insert(key.clone(), ds);
+        }
+        Ok(Choice { normalised: key, agg, noise })
+    }
+
+    /// Every sample's ranking. The few treated and normalised datasets are built first; the
+    /// aggregations, which are the work, then run on every core (same results in the same
+    /// order whatever the number of cores).
+    fn run_all(&mut self, samples: &[Vec<f64>]) -> Result<Vec<Vec<Option<usize>>>, IndexError> {
+        let choices = samples.iter().map(|u| self.choices(u)).collect::<Result<Vec<_>, _>>()?;
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        let per_core = choices.len().div_ceil(cores).max(1);
+        let study = &*self;
+        std::thread::scope(|s| {
+            let handles: Vec<_> = choices
+                .chunks(per_core)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter().map(|c| study.aggregate(c)).collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            let mut all = Vec::with_capacity(choices.len());
+            for h in handles {
+                let part = h.join().map_err(|_| err("a sensitivity run failed"))??;
+                all.extend(part);
             }
-        };
-        let factors = weight_factors(self.meta, noise);
+            Ok(all)
+        })
+    }
+
+    /// One run's ranking: its normalised dataset aggregated with its weights and mean.
+    fn aggregate(&self, c: &Choice) -> Result<Vec<Option<usize>>, IndexError> {
+        let ds = self.normalised.get(&c.normalised).ok_or_else(|| err("no normalised data"))?;
+        let factors = weight_factors(self.meta, c.noise);
         let weight = |m: &MetaRow| m.weight * factors.get(&m.code).copied().unwrap_or(1.0);
-        let ds = aggregate_all(self.meta, self.data, ds, &agg, &weight, "iData")?;
+        let ds = aggregate_all(self.meta, self.data, ds.clone(), &c.agg, &weight, "iData")?;
         self.top_ranks(&ds)
     }
+}
+
+/// What one run chose: the key of its normalised dataset, its aggregation and weight noise.
+struct Choice {
+    normalised: String,
+    agg: Aggregate,
+    noise: Option<(f64, f64)>,
 }
 
 /// The weight noise of one sample: each weight's factor from a generator seeded by the
@@ -377,6 +413,40 @@ pub fn default_assumptions(base: &Pipeline) -> Vec<Assumption> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn asem() -> (Meta, Data, Pipeline) {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/coinr-asem");
+        let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+        let meta = super::super::read_meta("iMeta.csv", &read("iMeta.csv")).unwrap();
+        let data = super::super::read_data("iData.csv", &read("iData.csv"), &meta).unwrap();
+        let p = super::super::read_pipeline("pipeline.toml", &read("pipeline.toml")).unwrap();
+        (meta, data, p)
+    }
+
+    #[test]
+    fn runs_on_every_core_give_what_one_by_one_gives() {
+        let (meta, data, p) = asem();
+        let assumptions = default_assumptions(&p);
+        let mut rng = Rng(7);
+        let samples: Vec<Vec<f64>> =
+            (0..41).map(|_| (0..assumptions.len()).map(|_| rng.uniform()).collect()).collect();
+        let mut study = Study::new(&meta, &data, &p, &assumptions).unwrap();
+        let together = study.run_all(&samples).unwrap();
+        let one_by_one: Vec<_> = samples
+            .iter()
+            .map(|u| {
+                let c = study.choices(u).unwrap();
+                study.aggregate(&c).unwrap()
+            })
+            .collect();
+        assert_eq!(together.len(), 41);
+        assert_eq!(together, one_by_one);
+        // Different samples rank differently: the runs are not all the nominal ranking.
+        assert!(together.iter().any(|r| r != &together[0]));
+        let again = analyse(&meta, &data, &p, &assumptions, 20, 3).unwrap();
+        assert_eq!(again, analyse(&meta, &data, &p, &assumptions, 20, 3).unwrap());
+        assert_eq!(again.runs, 20 * (assumptions.len() + 2));
+    }
 
     #[test]
     fn the_generator_is_uniform_enough() {
