@@ -148,10 +148,12 @@ pub enum Capability {
     ManageTasks,
     /// Report the progress of the tasks one's unit leads, with evidence.
     ReportTasks,
+    /// Rewrite the service guides (办事指南).
+    ManageGuides,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 45] = [
+    pub const ALL: [Capability; 46] = [
         Self::ViewWorkspace,
         Self::ViewOrgUnits,
         Self::ViewOrgs,
@@ -197,6 +199,7 @@ impl Capability {
         Self::ViewTasks,
         Self::ManageTasks,
         Self::ReportTasks,
+        Self::ManageGuides,
     ];
 }
 
@@ -256,6 +259,7 @@ impl Role {
             ViewTasks => matches!(self, SystemAdmin | BureauStaff | ZoneAdmin),
             ManageTasks => matches!(self, SystemAdmin | BureauStaff),
             ReportTasks => self == ZoneAdmin,
+            ManageGuides => matches!(self, SystemAdmin | BureauStaff),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod credit;
 pub mod evaluation;
 pub mod experts;
 pub mod finance;
+pub mod guides;
 pub mod index;
 pub mod indicators;
 pub mod market;

@@ -12,6 +12,7 @@ pub mod db;
 pub mod evaluation;
 pub mod experts;
 pub mod finance;
+pub mod guides;
 pub mod indicators;
 pub mod market;
 pub mod migrate;

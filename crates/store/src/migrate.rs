@@ -148,6 +148,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "the quarterly data release: figures as released, revised by a new release",
         include_str!("../migrations/0040_data_releases.sql"),
     ),
+    (
+        41,
+        "the service guide: the bureau's own text of a service's guide",
+        include_str!("../migrations/0041_service_guides.sql"),
+    ),
 ];
 
 fn render(backend: DbBackend, sql: &str, now_ms: i64) -> String {

@@ -226,6 +226,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::finance::routes())
         .merge(crate::evaluation::routes())
         .merge(crate::supervision::routes())
+        .merge(crate::guides::routes())
         .merge(stats::routes());
     let x_request_id = HeaderName::from_static("x-request-id");
     pages

@@ -488,7 +488,8 @@ caps!(
     ScoreEvaluations,
     ViewTasks,
     ManageTasks,
-    ReportTasks
+    ReportTasks,
+    ManageGuides
 );
 
 /// The one gate: a handler taking `Auth<C>` runs only for a signed-in principal whose role

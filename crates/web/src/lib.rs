@@ -10,6 +10,7 @@ pub mod evaluation;
 pub mod experts;
 pub mod finance;
 pub mod guard;
+pub mod guides;
 pub mod home;
 pub mod http;
 pub mod i18n;

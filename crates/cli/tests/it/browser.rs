@@ -155,6 +155,14 @@ fn staff_pages_render(b: &Browser, base: &str) {
     b.go(&format!("{base}/units"));
     assert!(b.text("#units-table").contains("白银高新区"));
     b.screenshot("units");
+    // Staff rewrite a service's guide: a required field left empty is named, the text kept.
+    b.go(&format!("{base}/public/guides/voucher/edit"));
+    b.wait_for(|| b.exists("#guide-form"));
+    b.type_into("input[name='zh.title']", "");
+    b.click("#guide-save");
+    b.wait_for(|| b.exists("#form-errors"));
+    assert!(b.text("#guide-form").contains("此项必填"));
+    b.screenshot("guide-edit-error");
     sign_in(b, base, "admin");
     b.go(&format!("{base}/users"));
     assert!(b.text("#users-table").contains("orgadmin2"));
@@ -521,10 +529,37 @@ fn browser_a_researcher_applies_and_it_climbs_the_levels() {
     the_bureau_publishes_a_call(&b, &base);
 }
 
+/// From the home page to the service guide, a search, the guide to applying and its button: the
+/// calls open now.
+fn a_visitor_finds_the_service_in_the_guide(b: &Browser, base: &str) {
+    b.go(&format!("{base}/?lang=zh"));
+    b.wait_for(|| b.exists("#home-guides"));
+    b.click("#home-guides");
+    b.wait_for(|| b.exists("#guides-q"));
+    b.screenshot("guides");
+    b.type_into("#guides-q", "申报 项目");
+    b.click("#guides-search button");
+    b.wait_for(|| b.exists("#guides-found"));
+    assert!(b.exists("#guide-apply-call"), "the search finds applying to a call");
+    assert!(!b.exists("#guide-voucher"), "and not what does not match");
+    b.screenshot("guides-search");
+    b.click("#guide-apply-call");
+    b.wait_for(|| b.exists("#guide-steps"));
+    assert!(b.text("#guide-title").contains("科技计划项目申报"));
+    assert!(b.exists("#guide-sign-in"));
+    b.screenshot("guide");
+    b.size(390, 844);
+    b.screenshot("guide-phone");
+    b.size(1400, 1000);
+    b.click("#guide-start");
+    b.wait_for(|| b.exists("#pcalls-open a"));
+}
+
 /// A visitor finds an open call from the home page, reads it (also on a phone) and is asked to
 /// sign in when starting an application; the list shows the calls by standing.
 fn a_visitor_finds_a_call_and_is_asked_to_sign_in(b: &Browser, base: &str) {
     b.clear_cookies();
+    a_visitor_finds_the_service_in_the_guide(b, base);
     b.go(&format!("{base}/?lang=zh"));
     b.wait_for(|| b.exists("#home-calls a"));
     b.click("#home-calls a");

@@ -649,6 +649,18 @@ const RECORDS: &[Table] = &[
         ],
     ),
     (
+        "service_guides",
+        "code",
+        &[
+            ("code", Col::Text),
+            ("zh", Col::Text),
+            ("en", Col::Text),
+            ("version", Col::Int),
+            ("updated_by", Col::Text),
+            ("updated_at", Col::Int),
+        ],
+    ),
+    (
         "data_releases",
         "id",
         &[

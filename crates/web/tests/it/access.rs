@@ -80,7 +80,8 @@ async fn every_page_route_refuses_the_roles_that_must_be_refused() {
     public_pages_are_open_to_all(&t).await;
 }
 
-/// The evaluation, supervision and survey pages: (path, roles allowed).
+/// The evaluation, supervision and survey pages, and the guide's edit form: (path, roles
+/// allowed).
 fn evaluation_and_survey_pages() -> Vec<(&'static str, Vec<&'static str>)> {
     vec![
         ("/evaluation", vec!["admin", "bureau"]),
@@ -92,6 +93,7 @@ fn evaluation_and_survey_pages() -> Vec<(&'static str, Vec<&'static str>)> {
         ("/stats/CX-1/2025/survey", vec!["admin", "bureau", "zone", "zone2"]),
         ("/stats/CX-1/2025/survey.pdf", vec!["admin", "bureau", "zone", "zone2"]),
         ("/stats/CX-1/2025/survey.xlsx", vec!["admin", "bureau", "zone", "zone2"]),
+        ("/public/guides/voucher/edit", vec!["admin", "bureau"]),
     ]
 }
 
@@ -149,6 +151,10 @@ async fn public_pages_are_open_to_all(t: &TestApp) {
         "/api/v1/public/releases",
         "/public/calls",
         "/api/v1/public/calls",
+        "/public/guides",
+        "/public/guides/voucher",
+        "/api/v1/public/guides",
+        "/api/v1/public/guides/voucher",
     ] {
         assert_eq!(t.get(&Session::default(), path).await.status, StatusCode::OK, "{path}");
     }

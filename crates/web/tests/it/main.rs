@@ -17,6 +17,7 @@ mod experts_rounds;
 mod finance;
 mod financing;
 mod fund;
+mod guides;
 mod indicators;
 mod indicators_periods;
 mod indicators_release;
