@@ -56,7 +56,7 @@ pub fn find(code: &str) -> Option<&'static Guide> {
 }
 
 /// The areas in the menu's order.
-pub const AREAS: [&str; 5] = ["projects", "stats", "market", "subjects", "finance"];
+pub const AREAS: [&str; 5] = ["stats", "projects", "market", "subjects", "finance"];
 
 /// Longest title, in characters.
 pub const TITLE_MAX: usize = 60;
@@ -112,6 +112,27 @@ pub fn check(t: &GuideText) -> Vec<Problem> {
         }
     }
     out
+}
+
+/// A text as the form would send it back: single-line fields on one line, each list item one
+/// line (an item holding line breaks becomes several), everything trimmed — so a text written
+/// through the API reads the same after a save from the form. The summary and who may use the
+/// service keep their line breaks.
+pub fn tidy(t: GuideText) -> GuideText {
+    let one_line = |s: String| lines(&s).join(" ");
+    let items = |v: Vec<String>| v.iter().flat_map(|i| lines(i)).collect::<Vec<_>>();
+    let block = |s: String| lines(&s).join("\n");
+    GuideText {
+        title: one_line(t.title),
+        summary: block(t.summary),
+        who: block(t.who),
+        conditions: items(t.conditions),
+        materials: items(t.materials),
+        steps: items(t.steps),
+        time_limit: one_line(t.time_limit),
+        fees: one_line(t.fees),
+        contact: one_line(t.contact),
+    }
 }
 
 /// A list typed one item per line: trimmed, blank lines dropped.
@@ -178,6 +199,23 @@ mod tests {
         assert_eq!(check(&many)[0].kind, ProblemKind::TooMany(ITEMS_MAX));
         let blank = GuideText { title: "  ".into(), ..ok };
         assert_eq!(check(&blank)[0].kind, ProblemKind::Missing);
+    }
+
+    #[test]
+    fn a_text_is_tidied_as_the_form_would_send_it() {
+        let t = GuideText {
+            title: " 技术\n合同 ".into(),
+            summary: "第一段\r\n\n第二段 ".into(),
+            steps: vec!["一\n二".into(), "  ".into(), "三".into()],
+            contact: "计划处　0931\n转 2".into(),
+            ..GuideText::default()
+        };
+        let t = tidy(t);
+        assert_eq!(t.title, "技术 合同");
+        assert_eq!(t.summary, "第一段\n第二段");
+        assert_eq!(t.steps, ["一", "二", "三"]);
+        assert_eq!(t.contact, "计划处　0931 转 2", "the ideographic space kept");
+        assert_eq!(tidy(t.clone()), t, "tidying twice changes nothing");
     }
 
     #[test]

@@ -44,7 +44,10 @@ impl Current {
     }
 }
 
-fn current(guide: &'static Guide, edit: Option<innocity_store::guides::GuideEdit>) -> Current {
+pub(crate) fn current(
+    guide: &'static Guide,
+    edit: Option<innocity_store::guides::GuideEdit>,
+) -> Current {
     match edit {
         Some(e) => Current {
             guide,

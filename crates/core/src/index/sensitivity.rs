@@ -119,7 +119,8 @@ pub fn analyse(
     let shifts: Vec<f64> = all.iter().map(|r| runs.record(r)).collect();
     let (fa, rest) = shifts.split_at(n);
     let (fb, rest) = rest.split_at(n);
-    let fab: Vec<Vec<f64>> = rest.chunks(n.max(1)).map(<[f64]>::to_vec).collect();
+    // One row per assumption, also without samples (n = 0: k empty rows).
+    let fab: Vec<Vec<f64>> = (0..k).map(|i| rest[i * n..(i + 1) * n].to_vec()).collect();
     let indices = sobol(assumptions, fa, fb, &fab, n);
     let units = runs
         .all_ranks
@@ -270,22 +271,34 @@ impl<'a> Study<'a> {
     /// order whatever the number of cores).
     fn run_all(&mut self, samples: &[Vec<f64>]) -> Result<Vec<Vec<Option<usize>>>, IndexError> {
         let choices = samples.iter().map(|u| self.choices(u)).collect::<Result<Vec<_>, _>>()?;
-        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        // At most four threads: the web pages that rank run the analysis too, and one page
+        // should not take a large machine's every core.
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get()).min(4);
         let per_core = choices.len().div_ceil(cores).max(1);
         let study = &*self;
+        let work = |part: &[Choice]| -> Result<Vec<Vec<Option<usize>>>, IndexError> {
+            part.iter().map(|c| study.aggregate(c)).collect()
+        };
         std::thread::scope(|s| {
-            let handles: Vec<_> = choices
+            // A chunk whose thread cannot be started runs here, in order, instead.
+            let parts: Vec<_> = choices
                 .chunks(per_core)
-                .map(|part| {
-                    s.spawn(move || {
-                        part.iter().map(|c| study.aggregate(c)).collect::<Result<Vec<_>, _>>()
-                    })
+                .map(|part| match std::thread::Builder::new().spawn_scoped(s, move || work(part)) {
+                    Ok(h) => Err(h),
+                    Err(_) => Ok(work(part)),
+                })
+                .collect();
+            // Every thread is joined before an error is given back (none is left running).
+            let results: Vec<_> = parts
+                .into_iter()
+                .map(|p| match p {
+                    Ok(done) => done,
+                    Err(h) => h.join().unwrap_or_else(|_| Err(err("a sensitivity run failed"))),
                 })
                 .collect();
             let mut all = Vec::with_capacity(choices.len());
-            for h in handles {
-                let part = h.join().map_err(|_| err("a sensitivity run failed"))??;
-                all.extend(part);
+            for part in results {
+                all.extend(part?);
             }
             Ok(all)
         })
@@ -446,6 +459,9 @@ mod tests {
         let again = analyse(&meta, &data, &p, &assumptions, 20, 3).unwrap();
         assert_eq!(again, analyse(&meta, &data, &p, &assumptions, 20, 3).unwrap());
         assert_eq!(again.runs, 20 * (assumptions.len() + 2));
+        // No samples: still a row per assumption.
+        let none = analyse(&meta, &data, &p, &assumptions, 0, 3).unwrap();
+        assert_eq!((none.runs, none.indices.len()), (0, assumptions.len()));
     }
 
     #[test]

@@ -70,21 +70,19 @@ impl From<&GuideText> for ApiGuideText {
 }
 
 impl From<ApiGuideText> for GuideText {
+    /// Tidied as the form would send it (single-line fields on one line, an item per line).
     fn from(g: ApiGuideText) -> Self {
-        let trim = |s: String| s.trim().to_string();
-        let items =
-            |v: Vec<String>| v.into_iter().map(trim).filter(|s| !s.is_empty()).collect::<Vec<_>>();
-        GuideText {
-            title: trim(g.title),
-            summary: trim(g.summary),
-            who: trim(g.who),
-            conditions: items(g.conditions),
-            materials: items(g.materials),
-            steps: items(g.steps),
-            time_limit: trim(g.time_limit),
-            fees: trim(g.fees),
-            contact: trim(g.contact),
-        }
+        innocity_core::guides::tidy(GuideText {
+            title: g.title,
+            summary: g.summary,
+            who: g.who,
+            conditions: g.conditions,
+            materials: g.materials,
+            steps: g.steps,
+            time_limit: g.time_limit,
+            fees: g.fees,
+            contact: g.contact,
+        })
     }
 }
 
@@ -124,7 +122,8 @@ fn with_etag(c: &Current) -> Response {
 }
 
 #[utoipa::path(get, path = "/api/v1/public/guides", params(("q" = Option<String>, Query, description = "Words every guide found must hold (at most 100 characters are read)")), responses((status = 200, body = Vec<ApiGuideLine>)))]
-/// The service guides by area (the areas in the menu's order), in the request's language; with
+/// The service guides by area (the areas in the menu's order: stats, projects, market, subjects,
+/// finance), in the request's language; with
 /// `q`, those holding every word.
 pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult<Json<Vec<ApiGuideLine>>> {
     let areas = by_area(ctx.lang, &all(&state).await?, &query(&ctx));
@@ -164,10 +163,14 @@ pub struct ApiGuideUpdate {
     pub en: ApiGuideText,
 }
 
-/// The version `If-Match` names: `"3"`, `W/"3"` or `3`; `Err` for anything else.
-fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ()> {
+/// The version `If-Match` names: `"3"`, `W/"3"` or `3`, or `*` (whatever is current);
+/// `Err` for anything else.
+fn if_match(headers: &HeaderMap, current: i64) -> Result<Option<i64>, ()> {
     let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
     let v = v.to_str().map_err(|_| ())?.trim();
+    if v == "*" {
+        return Ok(Some(current));
+    }
     let v = v.strip_prefix("W/").unwrap_or(v).trim_matches('"');
     v.parse::<i64>().map(Some).map_err(|_| ())
 }
@@ -184,7 +187,7 @@ pub async fn update(
 ) -> AppResult<Response> {
     let ctx = &a.ctx;
     let c = one(&state, &code).await?.ok_or_else(|| ctx.err(AppError::not_found()))?;
-    let header_version = if_match(&headers).map_err(|_| ctx.err(bad_if_match()))?;
+    let header_version = if_match(&headers, c.version).map_err(|_| ctx.err(bad_if_match()))?;
     let input: ApiGuideUpdate = json_body(ctx, &headers, &body)?;
     let version = match (header_version, input.version) {
         (Some(v), _) | (None, Some(v)) => v,
@@ -201,10 +204,7 @@ pub async fn update(
         request_id: &ctx.request_id,
     };
     match store::save(&state.db, &c.guide.code, version, &zh, &en, actor).await {
-        Ok(_) => {
-            let now = one(&state, &code).await?.ok_or_else(|| ctx.err(AppError::not_found()))?;
-            Ok(with_etag(&now))
-        }
+        Ok(saved) => Ok(with_etag(&super::current(c.guide, Some(saved)))),
         Err(StoreError::Stale) if header_version.is_some() => Err(ctx.err(AppError::new(
             StatusCode::PRECONDITION_FAILED,
             "precondition_failed",

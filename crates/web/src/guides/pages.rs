@@ -93,7 +93,7 @@ struct GuidePage {
     start: String,
     g: GuideText,
     may_edit: bool,
-    /// `2026年12月07日 18:30 · staff` after an edit.
+    /// `2026年12月07日 18:30` after an edit.
     updated: String,
 }
 
@@ -108,10 +108,11 @@ pub async fn guide(
     };
     let may_edit =
         ctx.principal.as_ref().is_some_and(|p| p.authorize(Capability::ManageGuides).is_ok());
+    // When, not who: the editors' sign-in names are not for the public.
     let updated = c
         .updated
         .as_ref()
-        .map(|(by, at)| format!("{} · {by}", crate::auth::format_time(ctx.lang, *at)))
+        .map(|(_, at)| crate::auth::format_time(ctx.lang, *at))
         .unwrap_or_default();
     let page = GuidePage {
         s: ctx.shell(),
@@ -284,7 +285,7 @@ pub async fn save(
     let f: EditForm = parse_form(ctx, &body)?;
     let version =
         f.version.trim().parse::<i64>().map_err(|_| ctx.err(AppError::bad_request("version")))?;
-    let (zh, en) = (f.text(Lang::Zh), f.text(Lang::En));
+    let (zh, en) = (guides::tidy(f.text(Lang::Zh)), guides::tidy(f.text(Lang::En)));
     let found = problems(&zh, &en);
     let code = c.guide.code.as_str();
     let heading = c.text(ctx.lang).title.as_str();
@@ -310,12 +311,15 @@ pub async fn save(
         Ok(_) => Ok(crate::http::go_to(ctx, &format!("/public/guides/{code}"))),
         Err(StoreError::Stale) => {
             let now = one(&state, code).await?.ok_or_else(|| ctx.err(AppError::not_found()))?;
-            let (by, at) = now.updated.clone().unwrap_or_default();
-            let stale = tf(
-                ctx.lang,
-                "guides.stale",
-                &[now.version.to_string(), by, crate::auth::format_time(ctx.lang, at)],
-            );
+            // A version that was never saved (an altered form) has no one to name.
+            let stale = match now.updated.clone() {
+                Some((by, at)) => tf(
+                    ctx.lang,
+                    "guides.stale",
+                    &[now.version.to_string(), by, crate::auth::format_time(ctx.lang, at)],
+                ),
+                None => t(ctx.lang, "err.stale").to_string(),
+            };
             let heading = &now.text(ctx.lang).title;
             let e = EditState {
                 code,
