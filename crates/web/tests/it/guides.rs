@@ -58,7 +58,22 @@ async fn anyone_finds_a_service_by_area_or_search_and_starts_it() {
     let en = t.get(&anon, "/public/guides/voucher?lang=en").await.body;
     assert!(en.contains("Applying for and using innovation vouchers"));
 
-    // Every service's button leads somewhere real: the page, or sign-in and back to it.
+    every_button_starts_its_service(&t).await;
+
+    let missing = t.get(&anon, "/public/guides/%3Cb%3Emarker%3C%2Fb%3E").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing.body.contains("id=\"guide-missing\"")
+            && missing.body.contains("id=\"guide-voucher\"")
+    );
+    // Only the language switch repeats the address, percent-encoded: no markup from it.
+    assert!(!missing.body.contains("<b>marker"), "nothing from the address is shown as markup");
+}
+
+/// Every service's button leads somewhere real — the page, or sign-in and back to it — and
+/// opens for the people the guide is written for.
+async fn every_button_starts_its_service(t: &TestApp) {
+    let anon = Session::default();
     for g in guides::builtin() {
         let r = t.get(&anon, &g.start).await;
         let to_sign_in =
@@ -84,15 +99,6 @@ async fn anyone_finds_a_service_by_area_or_search_and_starts_it() {
         assert_eq!(t.get(&s, start).await.status, StatusCode::OK, "{code}: {who} {start}");
     }
     assert_eq!(guides::builtin().len(), 11, "every guide is in the list above");
-
-    let missing = t.get(&anon, "/public/guides/%3Cb%3Emarker%3C%2Fb%3E").await;
-    assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    assert!(
-        missing.body.contains("id=\"guide-missing\"")
-            && missing.body.contains("id=\"guide-voucher\"")
-    );
-    // Only the language switch repeats the address, percent-encoded: no markup from it.
-    assert!(!missing.body.contains("<b>marker"), "nothing from the address is shown as markup");
 }
 
 /// The edit form's fields for a text: what the page sends.
