@@ -19,7 +19,21 @@ struct HomePage {
     notices: Vec<HomeNotice>,
     /// The calls open now, the nearest deadline first.
     calls: Vec<crate::projects::calls::public::PublicLine>,
+    /// The services, each leading to its public page.
+    services: &'static [(&'static str, &'static str)],
 }
+
+/// The home page's services: (its message key under `home.svc.`, the public page it opens).
+const SERVICES: [(&str, &str); 8] = [
+    ("guides", "/public/guides"),
+    ("stats", "/public/releases"),
+    ("indicators", "/public/evaluations"),
+    ("projects", "/public/calls"),
+    ("experts", "/public/guides/expert-enrolment"),
+    ("market", "/market"),
+    ("carriers", "/public/carriers"),
+    ("sharing", "/sharing"),
+];
 
 /// How many organisations a zone has.
 struct ZoneCount {
@@ -81,7 +95,15 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         }
     }
     let calls = crate::projects::calls::public::open_now(&state, ctx.lang, ctx.today(), 5).await?;
-    Ok(render(&HomePage { s: ctx.shell(), zones, total, dashboards, notices, calls }))
+    Ok(render(&HomePage {
+        s: ctx.shell(),
+        zones,
+        total,
+        dashboards,
+        notices,
+        calls,
+        services: &SERVICES,
+    }))
 }
 
 #[derive(Template)]

@@ -153,6 +153,7 @@ async fn public_pages_are_open_to_all(t: &TestApp) {
         "/api/v1/public/calls",
         "/public/guides",
         "/public/guides/voucher",
+        "/sharing",
         "/api/v1/public/guides",
         "/api/v1/public/guides/voucher",
     ] {

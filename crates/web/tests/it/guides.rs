@@ -26,6 +26,13 @@ async fn anyone_finds_a_service_by_area_or_search_and_starts_it() {
     let home = t.get(&anon, "/").await.body;
     assert!(home.contains("href=\"/public/guides\" id=\"home-guides\""));
     assert!(home.contains("id=\"guides-link\""), "in the header of every page");
+    // Every service on the home page leads to a page a visitor may read.
+    let tiles: Vec<&str> = home.split("<li class=\"tile\"><a href=\"").skip(1).collect();
+    assert_eq!(tiles.len(), 8, "{home}");
+    for tile in tiles {
+        let href = &tile[..tile.find('"').unwrap()];
+        assert_eq!(t.get(&anon, href).await.status, StatusCode::OK, "{href}");
+    }
 
     let found = t.get(&anon, "/public/guides?q=%E5%88%9B%E6%96%B0%E5%88%B8").await.body; // 创新券
     assert!(found.contains("id=\"guide-voucher\""));
