@@ -94,7 +94,7 @@ fn field_name(lang: Lang, field: &str) -> &'static str {
         ("contact", "zh.contact", "en.contact"),
     ];
     let row = FIELDS.iter().find(|f| f.0 == field).unwrap_or(&FIELDS[0]);
-    if lang == Lang::Zh { row.1 } else { row.2 }
+    lang.pick(row.1, row.2)
 }
 
 /// What is wrong with both languages' texts, each field named as in the form.
