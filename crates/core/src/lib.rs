@@ -14,6 +14,7 @@ pub mod market;
 pub mod orgs;
 pub mod periods;
 pub mod projects;
+pub mod search;
 pub mod sharing;
 pub mod signin;
 pub mod stats;

@@ -86,6 +86,36 @@ pub enum Level {
     Bureau,
 }
 
+/// Who an application belongs to: what decides who may see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder<'a> {
+    pub organisation_id: i64,
+    pub leader_user_id: i64,
+    pub unit_path: &'a str,
+}
+
+/// The one place that says whether `p` may see an application, and at which level they act:
+/// the bureau everything, a zone its area, an organisation's admin its organisation, a member
+/// the applications they lead.
+pub fn level_on(p: &crate::access::Principal, a: Holder<'_>) -> Option<Level> {
+    use crate::access::{Role, Scope};
+    match (&p.role, &p.scope) {
+        (Role::SystemAdmin | Role::BureauStaff, _) => Some(Level::Bureau),
+        (Role::ZoneAdmin, Scope::Subtrees(roots)) if crate::orgs::in_area(roots, a.unit_path) => {
+            Some(Level::Zone)
+        }
+        (Role::OrgAdmin, Scope::Organisation(o)) if *o == a.organisation_id => {
+            Some(if a.leader_user_id == p.user_id { Level::Applicant } else { Level::Organisation })
+        }
+        (Role::OrgMember, Scope::Organisation(o))
+            if *o == a.organisation_id && a.leader_user_id == p.user_id =>
+        {
+            Some(Level::Applicant)
+        }
+        _ => None,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {

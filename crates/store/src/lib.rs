@@ -19,6 +19,7 @@ pub mod migrate;
 pub mod orgs;
 pub mod projects;
 pub mod rows;
+pub mod search;
 pub mod sharing;
 pub mod stats;
 pub mod subjects;

@@ -69,6 +69,8 @@ pub struct AppInner {
     pub metrics: ops::Metrics,
     /// The technology market's search index on this server.
     pub market: Arc<crate::market::search::Search>,
+    /// The site-wide search's index on this server.
+    pub site_search: crate::search::SiteSearch,
     units: RwLock<Option<Cached<Vec<OrgUnit>>>>,
     home: RwLock<Option<Cached<HomeStats>>>,
     catalogue: RwLock<Option<Cached<innocity_core::stats::Catalogue>>>,
@@ -110,6 +112,7 @@ impl AppState {
             db,
             config,
             market,
+            site_search: Default::default(),
             metrics: ops::Metrics::default(),
             units: RwLock::new(None),
             home: RwLock::new(None),
@@ -227,6 +230,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::evaluation::routes())
         .merge(crate::supervision::routes())
         .merge(crate::guides::routes())
+        .merge(crate::search::routes())
         .merge(stats::routes());
     let x_request_id = HeaderName::from_static("x-request-id");
     pages

@@ -21,6 +21,7 @@ pub mod ops;
 pub mod orgs;
 pub mod page;
 pub mod projects;
+pub mod search;
 pub mod server;
 pub mod sharing;
 pub mod sheet;

@@ -26,25 +26,16 @@ fn date_zh(d: NaiveDate) -> String {
     d.format("%Y年%m月%d日").to_string()
 }
 
-/// The one place that says whether `p` may see application `a`, and at which level they act.
+/// Whether `p` may see application `a`, and at which level they act (the rule is core's).
 pub fn level_on(p: &Principal, a: &Application) -> Option<Level> {
-    match (&p.role, &p.scope) {
-        (Role::SystemAdmin | Role::BureauStaff, _) => Some(Level::Bureau),
-        (Role::ZoneAdmin, Scope::Subtrees(roots))
-            if innocity_core::orgs::in_area(roots, &a.unit_path) =>
-        {
-            Some(Level::Zone)
-        }
-        (Role::OrgAdmin, Scope::Organisation(o)) if *o == a.organisation_id => {
-            Some(if a.leader_user_id == p.user_id { Level::Applicant } else { Level::Organisation })
-        }
-        (Role::OrgMember, Scope::Organisation(o))
-            if *o == a.organisation_id && a.leader_user_id == p.user_id =>
-        {
-            Some(Level::Applicant)
-        }
-        _ => None,
-    }
+    innocity_core::projects::level_on(
+        p,
+        innocity_core::projects::Holder {
+            organisation_id: a.organisation_id,
+            leader_user_id: a.leader_user_id,
+            unit_path: &a.unit_path,
+        },
+    )
 }
 
 // ---------------------------------------------------------------- calls

@@ -26,6 +26,7 @@ mod orgs;
 mod projects;
 mod providers;
 mod relations;
+mod search;
 mod sharing;
 mod sharing_evaluation;
 mod sign_in;
