@@ -229,6 +229,9 @@ pub struct Found {
     pub clipped: bool,
 }
 
+/// The most words marked in a result.
+const MAX_MARKS: usize = 32;
+
 /// The width of a snippet, in characters.
 const SNIPPET_CHARS: usize = 90;
 
@@ -312,9 +315,11 @@ fn query_terms(a: &Analyzer, text: &str) -> (Vec<String>, Vec<String>) {
     terms.retain(|t| seen.insert(t.clone()));
     let mut marks: Vec<String> =
         terms.iter().map(|t| t.trim_start_matches(BIGRAM_MARK).to_string()).collect();
-    // Longer words first, so a word is marked whole rather than as its parts.
+    // Longer words first, so a word is marked whole rather than as its parts; a long query's
+    // first words only (each mark is looked for in every result's text).
     marks.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
     marks.dedup();
+    marks.truncate(MAX_MARKS);
     (terms, marks)
 }
 
@@ -369,7 +374,8 @@ pub fn search(
                 id: e.id,
                 url: e.url.clone(),
                 date_ms: e.date_ms,
-                title: snippet(&e.title, &marks, e.title.chars().count().max(1)),
+                // The whole title, however far in its first match lies.
+                title: snippet(&e.title, &marks, 4 * e.title.chars().count() + 4),
                 snippet: snippet(&e.body, &marks, SNIPPET_CHARS),
                 score,
             }

@@ -3,7 +3,7 @@
 //! registered provider …) and, for what only some may see, the facts that decide who
 //! ([`Audience`]). The web layer gives each entry its address.
 use crate::db::{Db, Result};
-use crate::rows::{Fields, FromRow, columns, select};
+use crate::rows::{Count, Fields, FromRow, columns, select};
 use chrono::NaiveDate;
 use innocity_core::access::Capability;
 use innocity_core::search::{Audience, Entry, Kind};
@@ -78,7 +78,7 @@ impl FromRow for ReviewRow {
 const PUBLIC: [(Kind, &str); 7] = [
     (
         Kind::Call,
-        "SELECT c.id AS id, c.title AS title, p.name || ' ' || c.code || ' ' || c.guidelines || ' ' || c.eligibility AS body, c.created_at AS date_ms FROM calls c JOIN programmes p ON p.id = c.programme_id",
+        "SELECT c.id AS id, c.title AS title, p.name || ' ' || c.code || ' ' || c.guidelines AS body, c.created_at AS date_ms FROM calls c JOIN programmes p ON p.id = c.programme_id",
     ),
     (
         Kind::Notice,
@@ -191,4 +191,17 @@ impl FromRow for Seq {
 pub async fn changes(db: &Db) -> Result<i64> {
     let row: Option<Seq> = db.row(&select::<Seq>("WHERE id = 1"), vec![]).await?;
     Ok(row.map_or(0, |s| s.0))
+}
+
+/// Whether anything the index holds may have changed between two points of the audit chain:
+/// an entry of another kind than sign-ins, accounts, tokens and statistics returns (which the
+/// server's index does not hold) lies between them.
+pub async fn indexed_changes_between(db: &Db, after: i64, upto: i64) -> Result<bool> {
+    let row: Option<Count> = db
+        .row(
+            "SELECT COUNT(*) FROM (SELECT 1 AS one FROM audit_log WHERE seq > ? AND seq <= ? AND entity NOT IN ('session', 'user', 'api_token', 'stat_return') LIMIT 1) x",
+            vec![after.into(), upto.into()],
+        )
+        .await?;
+    Ok(Count::of(row) > 0)
 }

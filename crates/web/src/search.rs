@@ -19,7 +19,8 @@ use chrono::NaiveDate;
 use innocity_core::access::{Capability, Principal, Scope};
 use innocity_core::search::{self as core, Analysed, Audience, Entry, Found, Index, Kind, Query};
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 use tokio::sync::Mutex;
 
 pub fn routes() -> Router<AppState> {
@@ -29,9 +30,11 @@ pub fn routes() -> Router<AppState> {
 /// Results per page.
 pub const PER_PAGE: usize = 20;
 
-/// An index and the state of the database it was built from.
+/// An index and the state of the database it stands for.
 struct Built {
-    changes: i64,
+    /// The audit chain's length it is known current at (moves on when only things it does not
+    /// hold changed).
+    changes: AtomicI64,
     day: NaiveDate,
     index: Index,
 }
@@ -45,10 +48,30 @@ pub struct SiteSearch {
 }
 
 impl SiteSearch {
-    fn current_if(&self, changes: i64, day: NaiveDate) -> Option<Arc<Built>> {
-        let guard = self.current.read().ok()?;
-        guard.as_ref().filter(|b| b.changes == changes && b.day == day).cloned()
+    fn current(&self) -> Option<Arc<Built>> {
+        self.current.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
+}
+
+/// Whether `built` still stands for the database at `changes` on `day` (and marks it so).
+async fn still_current(
+    state: &AppState,
+    built: &Built,
+    changes: i64,
+    day: NaiveDate,
+) -> AppResult<bool> {
+    if built.day != day {
+        return Ok(false);
+    }
+    let seen = built.changes.load(Ordering::Acquire);
+    if seen >= changes {
+        return Ok(true);
+    }
+    if innocity_store::search::indexed_changes_between(&state.db, seen, changes).await? {
+        return Ok(false);
+    }
+    built.changes.fetch_max(changes, Ordering::AcqRel);
+    Ok(true)
 }
 
 /// Where an entry's page is.
@@ -96,17 +119,21 @@ async fn guide_entries(state: &AppState) -> AppResult<Vec<Entry>> {
         .collect())
 }
 
-/// The index as of now: the one kept, or a new one if something changed since it was built.
+/// The index as of now: the one kept, or a new one if something it holds changed since.
 async fn index(state: &AppState) -> AppResult<Arc<Built>> {
     let search = &state.site_search;
     let day = state.db.clock.today();
     let changes = innocity_store::search::changes(&state.db).await?;
-    if let Some(b) = search.current_if(changes, day) {
+    if let Some(b) = search.current()
+        && still_current(state, &b, changes, day).await?
+    {
         return Ok(b);
     }
     // One rebuild at a time; those who waited find it done.
     let mut analysed = search.analysed.lock().await;
-    if let Some(b) = search.current_if(changes, day) {
+    if let Some(b) = search.current()
+        && still_current(state, &b, changes, day).await?
+    {
         return Ok(b);
     }
     let mut entries = innocity_store::search::entries(&state.db, day).await?;
@@ -129,10 +156,8 @@ async fn index(state: &AppState) -> AppResult<Arc<Built>> {
     .await
     .map_err(|_| AppError::internal("search index"))?;
     *analysed = docs.into_iter().map(|d| (e_key(d.entry()), d)).collect();
-    let built = Arc::new(Built { changes, day, index });
-    if let Ok(mut current) = search.current.write() {
-        *current = Some(built.clone());
-    }
+    let built = Arc::new(Built { changes: AtomicI64::new(changes), day, index });
+    *search.current.write().unwrap_or_else(PoisonError::into_inner) = Some(built.clone());
     Ok(built)
 }
 
@@ -174,14 +199,20 @@ async fn own_returns(state: &AppState, p: &Principal) -> AppResult<Option<Index>
     Ok(Some(Index::build(entries)))
 }
 
-/// Searches what `viewer` may find.
+/// Searches what `viewer` may find (on the blocking pool: marking the words in a hundred long
+/// texts is work for a thread, not for the server's event loop).
 pub async fn find(state: &AppState, viewer: Option<&Principal>, query: &Query) -> AppResult<Found> {
     let built = index(state).await?;
     let own = match viewer {
         Some(p) => own_returns(state, p).await?,
         None => None,
     };
-    let mut indexes = vec![&built.index];
-    indexes.extend(own.as_ref());
-    Ok(core::search(analyzer(), &indexes, viewer, query))
+    let (viewer, query) = (viewer.cloned(), query.clone());
+    tokio::task::spawn_blocking(move || {
+        let mut indexes = vec![&built.index];
+        indexes.extend(own.as_ref());
+        core::search(analyzer(), &indexes, viewer.as_ref(), &query)
+    })
+    .await
+    .map_err(|_| AppError::internal("search"))
 }

@@ -555,11 +555,33 @@ fn a_visitor_finds_the_service_in_the_guide(b: &Browser, base: &str) {
     b.wait_for(|| b.exists("#pcalls-open a"));
 }
 
+/// From the header's search box on the home page: calls and the guide found for 申报指南, the
+/// words marked; narrowed to calls, and a call opened from its result.
+fn a_visitor_searches_the_site(b: &Browser, base: &str) {
+    b.go(&format!("{base}/?lang=zh"));
+    b.wait_for(|| b.exists("#top-search input"));
+    b.type_into("#top-search input", "项目申报指南\u{E007}");
+    b.wait_for(|| b.exists("#search-hits"));
+    assert!(b.exists("#facet-call") && b.exists("#facet-guide"), "{}", b.text("#search-facets"));
+    assert!(b.exists("#search-hits mark"), "the words are marked");
+    b.screenshot("search");
+    b.click("#facet-call");
+    b.wait_for(|| b.exists("#facet-call.active"));
+    assert!(!b.exists("#search-hits li[data-kind=guide]"), "calls only");
+    b.size(390, 844);
+    b.screenshot("search-phone");
+    b.size(1400, 1000);
+    b.click("#search-hits li[data-kind=call] a.hit-title");
+    b.wait_for(|| b.exists("#call-title"));
+    assert!(b.text("#call-title").contains("申报指南"));
+}
+
 /// A visitor finds an open call from the home page, reads it (also on a phone) and is asked to
 /// sign in when starting an application; the list shows the calls by standing.
 fn a_visitor_finds_a_call_and_is_asked_to_sign_in(b: &Browser, base: &str) {
     b.clear_cookies();
     a_visitor_finds_the_service_in_the_guide(b, base);
+    a_visitor_searches_the_site(b, base);
     b.go(&format!("{base}/?lang=zh"));
     b.wait_for(|| b.exists("#home-calls a"));
     b.click("#home-calls a");

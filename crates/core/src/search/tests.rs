@@ -71,6 +71,10 @@ fn chinese_words_find_their_entries_best_first_with_marks() {
         found.hits[0].title
     );
     assert!(found.hits[0].snippet.iter().any(|p| p.hit), "the body's match is marked");
+    // A title is shown whole even when its match lies near its end.
+    let late = search(&a, &[&idx], None, &query("回收技术"));
+    let title: String = late.hits[0].title.iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(title, "征集锂电池回收技术");
     // The laboratory holds 稀土 only: found, after the achievement.
     assert!(found.hits.iter().any(|h| h.id == 5));
     // A long query is not matched by one of its common words alone.

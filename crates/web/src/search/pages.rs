@@ -162,7 +162,10 @@ fn views(lang: Lang, asked: &Asked, found: &Found) -> (Vec<FacetView>, Vec<HitVi
 
 /// `/search`: open to everyone; a signed-in person also finds their own things.
 pub async fn search(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let (asked, bad) = asked(&ctx.query);
+    let (mut asked, bad) = asked(&ctx.query);
+    // The links on the page carry what was searched, not a 10,000-character query.
+    let (q, clipped) = innocity_core::search::clip(&asked.q);
+    asked.q = q;
     let bad = bad
         .map(|b| crate::i18n::tf(ctx.lang, "search.bad_param", &[b.name().to_string()]))
         .unwrap_or_default();
@@ -172,14 +175,15 @@ pub async fn search(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
     let page = SearchPage {
         s: ctx.shell(),
         searched: !asked.q.trim().is_empty(),
-        clipped: found.clipped,
+        clipped: clipped || found.clipped,
         total: found.total,
         all_href: href(&asked.q, None, 1),
         all_selected: asked.kind.is_none(),
         facets,
         hits,
+        // Past the last page, "previous" leads to the last one.
         prev_href: if asked.page > 1 {
-            href(&asked.q, asked.kind, asked.page - 1)
+            href(&asked.q, asked.kind, (asked.page - 1).min(pages.max(1)))
         } else {
             String::new()
         },
@@ -190,7 +194,7 @@ pub async fn search(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
         },
         page: asked.page,
         pages,
-        q: asked.q.chars().take(innocity_core::search::MAX_QUERY_CHARS).collect(),
+        q: asked.q.clone(),
         bad: bad.clone(),
     };
     let status = if bad.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };

@@ -187,8 +187,14 @@ async fn what_changed_is_found_at_once() {
     let t = Fixture::demo().build().await;
     let anon = Session::default();
     assert!(found(&t, &anon, "氢燃料电池检测服务").await.iter().all(|(k, _)| k != "guide"));
-    // Staff rewrite a guide's title; the next search finds the new words.
+    // A sign-in is audited but changes nothing the index holds: the index is kept.
+    use innocity_store::search::{changes, indexed_changes_between};
+    let before = changes(&t.db).await.unwrap();
     let bureau = t.login("bureau").await;
+    let signed_in = changes(&t.db).await.unwrap();
+    assert!(signed_in > before, "the sign-in is audited");
+    assert!(!indexed_changes_between(&t.db, before, signed_in).await.unwrap());
+    // Staff rewrite a guide's title; the next search finds the new words.
     let guide = t.get(&bureau, "/api/v1/public/guides/voucher").await.json();
     let mut body =
         serde_json::json!({"version": guide["version"], "zh": guide["zh"], "en": guide["en"]});
@@ -201,6 +207,8 @@ async fn what_changed_is_found_at_once() {
         .unwrap();
     req.headers_mut().insert("accept", "application/json".parse().unwrap());
     assert_eq!(t.send(req).await.status, StatusCode::OK);
+    let edited = changes(&t.db).await.unwrap();
+    assert!(indexed_changes_between(&t.db, signed_in, edited).await.unwrap());
     let hits = found(&t, &anon, "氢燃料电池检测服务").await;
     assert_eq!(hits.first(), Some(&("guide".into(), "/public/guides/voucher".into())), "{hits:?}");
 }
