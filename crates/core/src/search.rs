@@ -274,34 +274,44 @@ impl Index {
 
     /// Every match of the query's terms with its score, best first.
     fn matches(&self, terms: &[String]) -> Vec<(u32, f32)> {
-        let n = self.entries.len() as f32;
-        let mut scores: HashMap<u32, (f32, u32)> = HashMap::new();
+        let n = self.entries.len();
+        // Scores and counts by document, in arrays (a common bigram touches most documents;
+        // a map per query cost more than the scoring).
+        let mut scores = vec![0f32; n];
+        let mut held = vec![0u32; n];
+        let mut touched: Vec<u32> = Vec::new();
         for term in terms {
             let Some(&id) = self.vocab.get(term) else { continue };
             let list = &self.postings[id as usize];
-            let idf = (1.0 + (n - list.len() as f32 + 0.5) / (list.len() as f32 + 0.5)).ln();
+            let idf = (1.0 + (n as f32 - list.len() as f32 + 0.5) / (list.len() as f32 + 0.5)).ln();
             let weight = if term.starts_with(BIGRAM_MARK) { BIGRAM_WEIGHT } else { 1.0 };
             for p in list {
-                let len = self.lengths[p.doc as usize];
+                let d = p.doc as usize;
+                let len = self.lengths[d];
                 let tf: f32 = (0..2)
                     .map(|f| {
                         let norm = 1.0 - FIELD_B[f] + FIELD_B[f] * len[f] as f32 / self.average[f];
                         FIELD_WEIGHT[f] * f32::from(p.tf[f]) / norm
                     })
                     .sum();
-                let s = scores.entry(p.doc).or_default();
-                s.0 += weight * idf * tf / (tf + K1);
-                s.1 += 1;
+                if held[d] == 0 {
+                    touched.push(p.doc);
+                }
+                scores[d] += weight * idf * tf / (tf + K1);
+                held[d] += 1;
             }
         }
         // A match holds at least a third of the query's terms (one common bigram such as 服务
         // is not a match for a long query), and one that holds more comes first among close
         // scores: the score is scaled by the share of terms it holds.
         let wanted = terms.len().max(1);
-        let mut out: Vec<(u32, f32)> = scores
+        let mut out: Vec<(u32, f32)> = touched
             .into_iter()
-            .filter(|(_, (_, held))| *held as usize * 3 >= wanted)
-            .map(|(doc, (score, held))| (doc, score * (held as f32 / wanted as f32).powi(2)))
+            .filter(|d| held[*d as usize] as usize * 3 >= wanted)
+            .map(|d| {
+                let share = held[d as usize] as f32 / wanted as f32;
+                (d, scores[d as usize] * share * share)
+            })
             .collect();
         out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         out
