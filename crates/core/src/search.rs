@@ -1,8 +1,8 @@
 //! Site-wide search: one index over everything the platform shows the public (calls, notices,
 //! policies, achievements, demands, carriers, providers, instruments, service guides), ranked by
 //! BM25 over a title and a body, with the matches counted by kind and the query's words marked in
-//! a snippet. A signed-in person's own things (applications, returns, reviews) are searched in a
-//! second, small index built for that person from what their scope lets them see.
+//! a snippet. A signed-in person also finds what their role and scope let them see (applications,
+//! their organisation's returns, their reviews), each entry carrying the rule of who may.
 //!
 //! The text analysis is the market's ([`Analyzer`]): jieba's words and the bigrams of every run of
 //! Chinese characters, so a query is only ever text — quotes, colons and operators are not syntax.
@@ -80,8 +80,6 @@ impl Kind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Audience {
     Everyone,
-    /// Whoever holds the capability (policies: every signed-in role but the public's).
-    Holders(Capability),
     /// A project application: see [`crate::projects::level_on`].
     Application {
         organisation_id: i64,
@@ -105,7 +103,6 @@ impl Audience {
         let Some(p) = viewer else { return *self == Audience::Everyone };
         match self {
             Audience::Everyone => true,
-            Audience::Holders(cap) => p.role.allows(*cap),
             Audience::Application { organisation_id, leader_user_id, unit_path } => {
                 crate::projects::level_on(
                     p,

@@ -5,7 +5,6 @@
 use crate::db::{Db, Result};
 use crate::rows::{Count, Fields, FromRow, columns, select};
 use chrono::NaiveDate;
-use innocity_core::access::Capability;
 use innocity_core::search::{Audience, Entry, Kind};
 
 /// A thing's id, its title, the text searched with it and its date.
@@ -119,17 +118,13 @@ fn entry(kind: Kind, audience: Audience, r: TextRow) -> Entry {
 }
 
 /// Everything the server's index holds on `today` (an open demand is one whose deadline has
-/// not passed): the public kinds, policies (for the signed-in roles that read them), every
-/// project application and every review assignment (each for those who may see it).
+/// not passed): the public kinds (policies among them), every project application and every
+/// review assignment (each for those who may see it).
 pub async fn entries(db: &Db, today: NaiveDate) -> Result<Vec<Entry>> {
     let mut out = Vec::new();
     for (kind, sql) in PUBLIC {
-        let audience = match kind {
-            Kind::Policy => Audience::Holders(Capability::ViewWorkspace),
-            _ => Audience::Everyone,
-        };
         let rows: Vec<TextRow> = db.rows(sql, vec![]).await?;
-        out.extend(rows.into_iter().map(|r| entry(kind, audience.clone(), r)));
+        out.extend(rows.into_iter().map(|r| entry(kind, Audience::Everyone, r)));
     }
     let demands: Vec<TextRow> = db
         .rows(

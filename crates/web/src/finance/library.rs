@@ -3,7 +3,7 @@
 //! version), running the policy for a year and recording payments made by application.
 use super::refused_on;
 use crate::app::AppState;
-use crate::auth::{Auth, Ctx, ManagePolicies, ViewWorkspace, parse_form};
+use crate::auth::{Auth, Ctx, ManagePolicies, parse_form};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
 use crate::orgs::parse_id;
@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
-use innocity_core::access::{Capability, Principal};
+use innocity_core::access::Capability;
 use innocity_core::finance::policy::{FACTS, FactUnit, PolicyRule};
 use innocity_core::projects::money::{Money, Unit};
 use innocity_store::finance::policies::{self as store, PolicyInput, PolicyRow};
@@ -144,8 +144,10 @@ struct ListPage {
     may_manage: bool,
 }
 
-pub async fn list(State(state): State<AppState>, a: Auth<ViewWorkspace>) -> AppResult<Response> {
-    let lang = a.ctx.lang;
+/// The policy library: open to everyone (policies are public documents, and their rules show
+/// anyone how entitlements are worked out); bureau staff also manage them here.
+pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let lang = ctx.lang;
     let policies = store::list(&state.db)
         .await?
         .into_iter()
@@ -159,8 +161,8 @@ pub async fn list(State(state): State<AppState>, a: Auth<ViewWorkspace>) -> AppR
             doc_number: p.doc_number,
         })
         .collect();
-    let may_manage = a.principal.role.allows(Capability::ManagePolicies);
-    Ok(render(&ListPage { s: a.ctx.shell(), policies, may_manage }))
+    let may_manage = may_manage(&ctx);
+    Ok(render(&ListPage { s: ctx.shell(), policies, may_manage }))
 }
 
 #[derive(Template)]
@@ -265,17 +267,20 @@ pub fn run_years(p: &PolicyRow, today: NaiveDate) -> Vec<i32> {
     (p.effective_from.year()..=p.effective_to.year().min(today.year() - 1)).rev().collect()
 }
 
+fn may_manage(ctx: &Ctx) -> bool {
+    ctx.principal.as_ref().is_some_and(|p| p.role.allows(Capability::ManagePolicies))
+}
+
 async fn view_page(
     state: &AppState,
     ctx: &Ctx,
-    principal: &Principal,
     id: &str,
     forms: Option<BureauForms>,
 ) -> AppResult<ViewPage> {
     let lang = ctx.lang;
     let id = parse_id(ctx, id)?;
     let p = store::get(&state.db, id).await.map_err(|e| ctx.err(e.into()))?;
-    let may_manage = principal.role.allows(Capability::ManagePolicies);
+    let may_manage = may_manage(ctx);
     let runs = if may_manage { store_runs::runs_of(&state.db, id).await? } else { vec![] };
     let runs = runs
         .into_iter()
@@ -315,12 +320,13 @@ async fn view_page(
     })
 }
 
+/// A policy: its text and rule for everyone, its runs for bureau staff.
 pub async fn view(
     State(state): State<AppState>,
-    a: Auth<ViewWorkspace>,
+    ctx: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    Ok(render(&view_page(&state, &a.ctx, &a.principal, &id, None).await?))
+    Ok(render(&view_page(&state, &ctx, &id, None).await?))
 }
 
 /// Saves a changed rule as the policy's next version (the page's and the API's way).
@@ -348,7 +354,7 @@ pub async fn save_rule(
         Ok(_) => Ok(Redirect::to(&format!("/finance/policies/{id}#rule")).into_response()),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let forms = BureauForms { rule: form, errors: e.fields.clone() };
-            let page = view_page(&state, ctx, &a.principal, &id, Some(forms)).await?;
+            let page = view_page(&state, ctx, &id, Some(forms)).await?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(e),

@@ -4,7 +4,7 @@
 use super::library::{PolicyForm, application_as, create_as, run_as, save_rule_as};
 use crate::api::ApiError;
 use crate::app::AppState;
-use crate::auth::{Auth, ManagePolicies, ViewWorkspace};
+use crate::auth::{Auth, Ctx, ManagePolicies};
 use crate::error::{AppError, AppResult};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -99,12 +99,9 @@ pub struct ApiPolicyInput {
     pub programme_cap_fen: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/policies", responses((status = 200, body = [ApiPolicy]), (status = 401, body = ApiError)))]
-/// The policy library, the newest first.
-pub async fn api_policies(
-    State(state): State<AppState>,
-    _a: Auth<ViewWorkspace>,
-) -> AppResult<Json<Vec<ApiPolicy>>> {
+#[utoipa::path(get, path = "/api/v1/policies", responses((status = 200, body = [ApiPolicy])))]
+/// The policy library, the newest first (public: policies and their rules are for everyone).
+pub async fn api_policies(State(state): State<AppState>) -> AppResult<Json<Vec<ApiPolicy>>> {
     Ok(Json(store::list(&state.db).await?.into_iter().map(api_policy).collect()))
 }
 
@@ -112,10 +109,10 @@ pub async fn api_policies(
 /// A policy with its current rule.
 pub async fn api_policy_detail(
     State(state): State<AppState>,
-    a: Auth<ViewWorkspace>,
+    ctx: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Json<ApiPolicy>> {
-    let ctx = &a.ctx;
+    let ctx = &ctx;
     let id = crate::orgs::parse_id(ctx, &id)?;
     let p = store::get(&state.db, id).await.map_err(|e| ctx.err(e.into()))?;
     Ok(Json(api_policy(p)))

@@ -221,7 +221,6 @@ fn get_matrix(own: i64) -> Vec<(String, Vec<&'static str>)> {
         ("/api/v1/my/vouchers".into(), vec!["orgadmin", "orgadmin2"]),
         ("/api/v1/voucher-redemptions".into(), vec!["orgadmin", "orgadmin2", "provider"]),
         ("/api/v1/voucher-partners".into(), vec!["admin", "bureau"]),
-        ("/api/v1/policies".into(), ROLES.iter().copied().filter(|r| *r != "public").collect()),
         ("/api/v1/my-entitlements".into(), vec!["orgadmin", "member", "orgadmin2"]),
         ("/api/v1/policy-figures".into(), vec!["admin", "bureau"]),
         ("/api/v1/loan-funds".into(), vec!["admin", "bureau"]),

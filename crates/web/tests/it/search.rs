@@ -115,7 +115,7 @@ async fn each_finds_their_own_and_nothing_beyond_their_scope() {
     }
     let anon = Session::default();
     let hits = found(&t, &anon, &mine.title).await;
-    assert!(hits.iter().all(|(k, _)| k != "application" && k != "policy"), "{hits:?}");
+    assert!(hits.iter().all(|(k, _)| k != "application"), "{hits:?}");
     let page = t.get(&anon, &uri("/search", &[("q", &mine.title)])).await.body;
     assert!(!page.contains(&url) && !page.contains("id=\"facet-application\""));
 
@@ -211,4 +211,47 @@ async fn what_changed_is_found_at_once() {
     assert!(indexed_changes_between(&t.db, signed_in, edited).await.unwrap());
     let hits = found(&t, &anon, "氢燃料电池检测服务").await;
     assert_eq!(hits.first(), Some(&("guide".into(), "/public/guides/voucher".into())), "{hits:?}");
+}
+
+#[tokio::test]
+async fn a_visitor_reads_the_policies_and_finds_them_by_search() {
+    let t = Fixture::demo().build().await;
+    let bureau = t.login("bureau").await;
+    let body = serde_json::json!({
+        "code": "RD-PLUS", "title": "企业研发投入后补助办法", "issuer": "兰州市科学技术局",
+        "doc_number": "兰科发〔2026〕3号", "issued_on": "2026-02-01", "effective_from": "2026-01-01",
+        "effective_to": "2028-12-31", "eligible": "#{RD_EXP} > 0", "amount": "#{RD_EXP} * 0.1",
+        "firm_cap_fen": 5000000, "programme_cap_fen": null
+    });
+    let made = t.post_json(&bureau, "/api/v1/policies", &body).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let id = made.json()["id"].as_i64().unwrap();
+    let anon = Session::default();
+    let list = t.get(&anon, "/finance/policies").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.body.contains("企业研发投入后补助办法") && !list.body.contains("id=\"new-policy\"")
+    );
+    let page = t.get(&anon, &format!("/finance/policies/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("兰科发〔2026〕3号"));
+    assert!(
+        !page.body.contains("id=\"run-form\"") && !page.body.contains("id=\"rule-form\""),
+        "runs and rule changes stay with the bureau"
+    );
+    assert_eq!(t.get(&anon, "/finance/policies/999999").await.status, StatusCode::NOT_FOUND);
+    let api = t.get(&anon, &format!("/api/v1/policies/{id}")).await;
+    assert_eq!(api.status, StatusCode::OK);
+    assert_eq!(api.json()["doc_number"], "兰科发〔2026〕3号");
+    let hits = found(&t, &anon, "研发投入后补助").await;
+    assert_eq!(
+        hits.first(),
+        Some(&("policy".into(), format!("/finance/policies/{id}"))),
+        "{hits:?}"
+    );
+    // Writing stays with the bureau: a visitor's and a firm's attempts are refused.
+    let firm = t.login("orgadmin").await;
+    assert_eq!(t.post_json(&firm, "/api/v1/policies", &body).await.status, StatusCode::FORBIDDEN);
+    let r = t.post_form(&anon, "/finance/policies", &[("code", "X")]).await;
+    assert!(r.status == StatusCode::FORBIDDEN || r.status.is_redirection(), "{}", r.status);
 }
