@@ -1,5 +1,5 @@
-//! S&T finance and policy delivery on the web: the policy library (every signed-in user reads
-//! it; the bureau writes policies and their rules), the runs that list who is entitled without
+//! S&T finance and policy delivery on the web: the policy library (everyone reads it, visitors
+//! included; the bureau writes policies and their rules), the runs that list who is entitled without
 //! applying (免申即享) with their check, publication and payment, and an enterprise's own view of
 //! what it is entitled to and why. Each page's work is also in `/api/v1`.
 mod figures;

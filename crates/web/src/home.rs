@@ -24,7 +24,7 @@ struct HomePage {
 }
 
 /// The home page's services: (its message key under `home.svc.`, the public page it opens).
-const SERVICES: [(&str, &str); 8] = [
+const SERVICES: [(&str, &str); 9] = [
     ("guides", "/public/guides"),
     ("stats", "/public/releases"),
     ("indicators", "/public/evaluations"),
@@ -33,6 +33,7 @@ const SERVICES: [(&str, &str); 8] = [
     ("market", "/market"),
     ("carriers", "/public/carriers"),
     ("sharing", "/sharing"),
+    ("policies", "/finance/policies"),
 ];
 
 /// How many organisations a zone has.

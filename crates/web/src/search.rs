@@ -1,7 +1,7 @@
 //! Site-wide search (issue 20 item 3): one box over every public thing — calls, notices,
-//! achievements, demands, carriers, providers, instruments, service guides — and, for a
-//! signed-in person, what their role and scope let them see (policies, their applications,
-//! their organisation's statistics returns, their review assignments). `/search` for people,
+//! policies, achievements, demands, carriers, providers, instruments, service guides — and, for
+//! a signed-in person, what their role and scope let them see (applications, their
+//! organisation's statistics returns, their review assignments). `/search` for people,
 //! `GET /api/v1/search` for machines, the same rules for both.
 //!
 //! The server keeps one index. It is current while the audit chain has not grown (every change

@@ -1,4 +1,4 @@
-//! The policy library's pages: the list every signed-in user reads, a policy's text and its
+//! The policy library's pages: the list everyone reads, a policy's text and its
 //! rule with the facts a rule may name; for the bureau the new-policy form, a changed rule (a new
 //! version), running the policy for a year and recording payments made by application.
 use super::refused_on;

@@ -1,4 +1,4 @@
-//! The policy library in `/api/v1`: the list and a policy (every signed-in user), a new policy,
+//! The policy library in `/api/v1`: the list and a policy (anyone), a new policy,
 //! a changed rule, a run for a year and a payment made by application (the bureau) — the pages'
 //! functions and checks.
 use super::library::{PolicyForm, application_as, create_as, run_as, save_rule_as};

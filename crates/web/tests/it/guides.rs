@@ -28,7 +28,7 @@ async fn anyone_finds_a_service_by_area_or_search_and_starts_it() {
     assert!(home.contains("id=\"guides-link\""), "in the header of every page");
     // Every service on the home page leads to a page a visitor may read.
     let tiles: Vec<&str> = home.split("<li class=\"tile\"><a href=\"").skip(1).collect();
-    assert_eq!(tiles.len(), 8, "{home}");
+    assert_eq!(tiles.len(), 9, "{home}");
     for tile in tiles {
         let href = &tile[..tile.find('"').unwrap()];
         assert_eq!(t.get(&anon, href).await.status, StatusCode::OK, "{href}");
