@@ -139,18 +139,14 @@ pub async fn entries(db: &Db, today: NaiveDate) -> Result<Vec<Entry>> {
             vec![],
         )
         .await?;
-    out.extend(applications.into_iter().map(|a| Entry {
-        kind: Kind::Application,
-        audience: Audience::Application {
+    out.extend(applications.into_iter().map(|a| {
+        let audience = Audience::Application {
             organisation_id: a.organisation_id,
             leader_user_id: a.leader_user_id,
             unit_path: a.unit_path,
-        },
-        id: a.id,
-        title: a.title,
-        body: a.body,
-        url: String::new(),
-        date_ms: a.date_ms,
+        };
+        let text = TextRow { id: a.id, title: a.title, body: a.body, date_ms: a.date_ms };
+        entry(Kind::Application, audience, text)
     }));
     let reviews: Vec<ReviewRow> = db
         .rows(
@@ -158,14 +154,9 @@ pub async fn entries(db: &Db, today: NaiveDate) -> Result<Vec<Entry>> {
             vec![],
         )
         .await?;
-    out.extend(reviews.into_iter().map(|r| Entry {
-        kind: Kind::Review,
-        audience: Audience::Expert { user_id: r.user_id },
-        id: r.id,
-        title: r.title,
-        body: r.body,
-        url: String::new(),
-        date_ms: r.date_ms,
+    out.extend(reviews.into_iter().map(|r| {
+        let text = TextRow { id: r.id, title: r.title, body: r.body, date_ms: r.date_ms };
+        entry(Kind::Review, Audience::Expert { user_id: r.user_id }, text)
     }));
     Ok(out)
 }
